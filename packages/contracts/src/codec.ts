@@ -1,0 +1,126 @@
+import { type ContractIssue, ContractValidationError } from './contract-issue.js';
+import { MESSAGE_FIELDS, type MessageName } from './descriptor.js';
+import { DEFAULT_LIMITS } from './limits.js';
+import { MESSAGE_TYPES, type MessageTypes } from './messages.js';
+import { type ValidateOptions, type ValidationResult, validate } from './validate.js';
+
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+export type JsonObject = { [key: string]: JsonValue };
+
+export interface ToJSONOptions {
+  /** Emit fields that hold their proto3 default ("" / 0 / false / []). Default false, as in proto3 JSON. */
+  readonly emitDefaults?: boolean;
+}
+
+/** A parse that did not throw: the message, plus the warnings (e.g. unknown fields in lenient mode). */
+export interface ParseResult<M> {
+  readonly message: M;
+  readonly warnings: readonly ContractIssue[];
+}
+
+/** Binary and JSON codecs, validation and construction for one contract message. */
+export interface MessageCodec<M, I> {
+  readonly name: MessageName;
+  /** Builds a message after validating `init`; throws ContractValidationError. */
+  create(init?: I, options?: ValidateOptions): M;
+  /** Protobuf binary encoding; validates first and throws ContractValidationError. */
+  encode(message: I, options?: ValidateOptions): Uint8Array;
+  /** Decodes protobuf binary (bounded by limits.maxMessageBytes) and validates the result. */
+  decode(bytes: Uint8Array, options?: ValidateOptions): M;
+  /** JSON with snake_case keys in field-number order. */
+  toJSON(message: I, options?: ToJSONOptions): JsonObject;
+  /**
+   * Accepts a parsed object or JSON text, with snake_case and lowerCamelCase keys; throws
+   * ContractValidationError with every issue.
+   */
+  fromJSON(json: unknown, options?: ValidateOptions): M;
+  /** Like fromJSON, but also returns the warnings lenient mode tolerated. */
+  parseJSON(json: unknown, options?: ValidateOptions): ParseResult<M>;
+  /** Reports every issue without throwing. */
+  validate(value: unknown, options?: ValidateOptions): ValidationResult;
+}
+
+interface GeneratedType<M> {
+  fromObject(object: Record<string, unknown>): M;
+  encode(message: M): { finish(): Uint8Array };
+  decode(reader: Uint8Array): M;
+}
+
+function isDefault(value: unknown): boolean {
+  return value === '' || value === 0 || value === false || (Array.isArray(value) && value.length === 0);
+}
+
+function messageToJSON(name: MessageName, message: Record<string, unknown>, emitDefaults: boolean): JsonObject {
+  const out: JsonObject = {};
+  for (const field of MESSAGE_FIELDS[name]) {
+    const value = message[field.name];
+    if (value === undefined || value === null) continue;
+    if (!emitDefaults && isDefault(value)) continue;
+    if (field.type === 'string' || field.type === 'int32' || field.type === 'bool') {
+      out[field.name] = (Array.isArray(value) ? [...value] : value) as JsonValue;
+    } else {
+      out[field.name] = messageToJSON(field.type, value as Record<string, unknown>, emitDefaults);
+    }
+  }
+  return out;
+}
+
+// A message is never a JSON string, so a string argument can only be JSON text.
+function parseText(name: MessageName, json: unknown): unknown {
+  if (typeof json !== 'string') return json;
+  try {
+    return JSON.parse(json);
+  } catch (error) {
+    throw new ContractValidationError(name, [
+      { path: '', code: 'invalid_json', message: `is not valid JSON (${(error as Error).message})` },
+    ]);
+  }
+}
+
+function createCodec<N extends MessageName>(
+  name: N,
+): MessageCodec<MessageTypes[N]['message'], MessageTypes[N]['init']> {
+  type M = MessageTypes[N]['message'];
+  type I = MessageTypes[N]['init'];
+  const type = MESSAGE_TYPES[name] as unknown as GeneratedType<M>;
+
+  const parse = (value: unknown, options?: ValidateOptions): ParseResult<M> => {
+    const result = validate(name, value, options);
+    if (!result.ok) throw new ContractValidationError(name, result.errors);
+    return { message: type.fromObject(result.normalized), warnings: result.warnings };
+  };
+
+  return {
+    name,
+    create: (init = {} as I, options) => parse(init, options).message,
+    encode: (message, options) => type.encode(parse(message, options).message).finish(),
+    decode(bytes, options) {
+      const limit = options?.limits?.maxMessageBytes ?? DEFAULT_LIMITS.maxMessageBytes;
+      if (bytes.byteLength > limit) {
+        throw new ContractValidationError(name, [
+          { path: '', code: 'message_too_large', message: `is ${bytes.byteLength} bytes; the limit is ${limit}` },
+        ]);
+      }
+      let decoded: M;
+      try {
+        decoded = type.decode(bytes);
+      } catch (error) {
+        throw new ContractValidationError(name, [
+          { path: '', code: 'malformed_binary', message: `is not a valid protobuf message (${(error as Error).message})` },
+        ]);
+      }
+      return parse(decoded, options).message;
+    },
+    toJSON: (message, options) =>
+      messageToJSON(name, message as Record<string, unknown>, options?.emitDefaults ?? false),
+    fromJSON: (json, options) => parse(parseText(name, json), options).message,
+    parseJSON: (json, options) => parse(parseText(name, json), options),
+    validate: (value, options) => validate(name, value, options),
+  };
+}
+
+export const EvaluateRequestCodec = createCodec('EvaluateRequest');
+export const DecisionResponseCodec = createCodec('DecisionResponse');
+export const ReleaseGovernanceEvidenceCodec = createCodec('ReleaseGovernanceEvidence');
+export const RunnerAuthenticationCodec = createCodec('RunnerAuthentication');
+export const RunnerIdentityCodec = createCodec('RunnerIdentity');

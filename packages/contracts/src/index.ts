@@ -1,0 +1,69 @@
+export {
+  DecisionResponseCodec,
+  EvaluateRequestCodec,
+  type JsonObject,
+  type JsonValue,
+  type MessageCodec,
+  type ParseResult,
+  ReleaseGovernanceEvidenceCodec,
+  RunnerAuthenticationCodec,
+  RunnerIdentityCodec,
+  type ToJSONOptions,
+} from './codec.js';
+export { type ContractIssue, type ContractIssueCode, ContractValidationError } from './contract-issue.js';
+export { DECISIONS, type Decision, isDecision } from './decision.js';
+export { type FieldSpec, MESSAGE_FIELDS, MESSAGE_NAMES, type MessageName, type ScalarType } from './descriptor.js';
+export { cavra } from './generated/enforcement.js';
+export { type ContractLimits, DEFAULT_LIMITS } from './limits.js';
+export type {
+  DecisionResponse,
+  DecisionResponseInit,
+  EvaluateRequest,
+  EvaluateRequestInit,
+  MessageTypes,
+  ReleaseGovernanceEvidence,
+  ReleaseGovernanceEvidenceInit,
+  RunnerAuthentication,
+  RunnerAuthenticationInit,
+  RunnerIdentity,
+  RunnerIdentityInit,
+} from './messages.js';
+export { isSafeIdentifier, isSafeName, isSafeReference } from './public-safe.js';
+export {
+  isReleaseGovernanceKind,
+  RELEASE_GOVERNANCE_ACTION_TYPE,
+  RELEASE_GOVERNANCE_KINDS,
+  type ReleaseGovernanceKind,
+} from './release-governance-kind.js';
+export {
+  evidenceToRecord,
+  fromReleaseGovernanceRecord,
+  type ReleaseGovernanceRecord,
+  toReleaseGovernanceRecord,
+} from './release-governance-record.js';
+export {
+  type AlertLevel,
+  type ApprovalState,
+  type AuditExportStatus,
+  DIGEST_HEX_LENGTH,
+  type DigestAlgorithm,
+  type DriftStatus,
+  type HandoffStatus,
+  type IntegrityStatus,
+  RELEASE_GOVERNANCE_STATUS_VALUES,
+  type ReleaseGovernanceStatusField,
+  type VerificationStatus,
+} from './release-governance-status.js';
+export { isRunnerAuthAlgorithm, RUNNER_AUTH_ALGORITHMS, type RunnerAuthAlgorithm } from './runner-auth-algorithm.js';
+export { identityToRecord, type RunnerIdentityRecord } from './runner-identity-record.js';
+export { fromDecisionResponse, type RuntimeDecision, toDecisionResponse } from './runtime-decision.js';
+export {
+  parseRuntimeRequest,
+  type RuntimeRequest,
+  type RuntimeRequestResult,
+  type RuntimeRunnerClaims,
+  toRuntimeRequest,
+} from './runtime-request.js';
+export { isSeverity, SEVERITIES, type Severity } from './severity.js';
+export { isRfc3339Utc } from './timestamp.js';
+export { type ValidateOptions, type ValidationResult, validate } from './validate.js';
