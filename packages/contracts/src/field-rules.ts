@@ -42,5 +42,5 @@ const algorithmRule: FieldRule = (value, path) =>
 /** Value rules for string fields whose values are a closed set or a format. */
 export const FIELD_RULES: Partial<Record<MessageName, Readonly<Record<string, FieldRule>>>> = {
   DecisionResponse: { decision: decisionRule, severity: severityRule, timestamp: timestampRule },
-  RunnerAuthentication: { algorithm: algorithmRule },
+  RunnerAuthentication: { algorithm: algorithmRule, issued_at: timestampRule, expires_at: timestampRule },
 };

@@ -595,6 +595,18 @@ export namespace cavra {
 
                 /** HMAC-SHA256: the signature over the canonical claims. OIDC-JWT: the CI provider's ID token. */
                 signature?: (string|null);
+
+                /**
+                 * HMAC-SHA256: when the runner signed, RFC 3339 in UTC; part of the signed claims. Unused for OIDC-JWT
+                 * (the token carries its own iat).
+                 */
+                issued_at?: (string|null);
+
+                /**
+                 * HMAC-SHA256: after this instant the signature is void, RFC 3339 in UTC; part of the signed claims.
+                 * Unused for OIDC-JWT (the token carries its own exp).
+                 */
+                expires_at?: (string|null);
             }
 
             /** RunnerAuthentication proves which CI runner sent the request. */
@@ -617,6 +629,18 @@ export namespace cavra {
 
                 /** HMAC-SHA256: the signature over the canonical claims. OIDC-JWT: the CI provider's ID token. */
                 public signature: string;
+
+                /**
+                 * HMAC-SHA256: when the runner signed, RFC 3339 in UTC; part of the signed claims. Unused for OIDC-JWT
+                 * (the token carries its own iat).
+                 */
+                public issued_at: string;
+
+                /**
+                 * HMAC-SHA256: after this instant the signature is void, RFC 3339 in UTC; part of the signed claims.
+                 * Unused for OIDC-JWT (the token carries its own exp).
+                 */
+                public expires_at: string;
 
                 /**
                  * Creates a new RunnerAuthentication instance using the specified properties.

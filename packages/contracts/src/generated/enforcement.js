@@ -1761,6 +1761,10 @@ export const cavra = $root.cavra = (() => {
                  * @property {string|null} [algorithm] HMAC-SHA256 or OIDC-JWT.
                  * @property {string|null} [key_id] Key identifier in the daemon's keyring (HMAC) or of the token's issuer profile (OIDC).
                  * @property {string|null} [signature] HMAC-SHA256: the signature over the canonical claims. OIDC-JWT: the CI provider's ID token.
+                 * @property {string|null} [issued_at] HMAC-SHA256: when the runner signed, RFC 3339 in UTC; part of the signed claims. Unused for OIDC-JWT
+                 * (the token carries its own iat).
+                 * @property {string|null} [expires_at] HMAC-SHA256: after this instant the signature is void, RFC 3339 in UTC; part of the signed claims.
+                 * Unused for OIDC-JWT (the token carries its own exp).
                  */
 
                 /**
@@ -1811,6 +1815,24 @@ export const cavra = $root.cavra = (() => {
                 RunnerAuthentication.prototype.signature = "";
 
                 /**
+                 * HMAC-SHA256: when the runner signed, RFC 3339 in UTC; part of the signed claims. Unused for OIDC-JWT
+                 * (the token carries its own iat).
+                 * @member {string} issued_at
+                 * @memberof cavra.enforcement.v1.RunnerAuthentication
+                 * @instance
+                 */
+                RunnerAuthentication.prototype.issued_at = "";
+
+                /**
+                 * HMAC-SHA256: after this instant the signature is void, RFC 3339 in UTC; part of the signed claims.
+                 * Unused for OIDC-JWT (the token carries its own exp).
+                 * @member {string} expires_at
+                 * @memberof cavra.enforcement.v1.RunnerAuthentication
+                 * @instance
+                 */
+                RunnerAuthentication.prototype.expires_at = "";
+
+                /**
                  * Creates a new RunnerAuthentication instance using the specified properties.
                  * @function create
                  * @memberof cavra.enforcement.v1.RunnerAuthentication
@@ -1846,6 +1868,10 @@ export const cavra = $root.cavra = (() => {
                         writer.uint32(/* id 3, wireType 2 =*/26).string(message.key_id);
                     if (message.signature != null && Object.hasOwnProperty.call(message, "signature"))
                         writer.uint32(/* id 4, wireType 2 =*/34).string(message.signature);
+                    if (message.issued_at != null && Object.hasOwnProperty.call(message, "issued_at"))
+                        writer.uint32(/* id 5, wireType 2 =*/42).string(message.issued_at);
+                    if (message.expires_at != null && Object.hasOwnProperty.call(message, "expires_at"))
+                        writer.uint32(/* id 6, wireType 2 =*/50).string(message.expires_at);
                     return writer;
                 };
 
@@ -1899,6 +1925,14 @@ export const cavra = $root.cavra = (() => {
                                 message.signature = reader.string();
                                 break;
                             }
+                        case 5: {
+                                message.issued_at = reader.string();
+                                break;
+                            }
+                        case 6: {
+                                message.expires_at = reader.string();
+                                break;
+                            }
                         default:
                             reader.skipType(tag & 7, long);
                             break;
@@ -1941,6 +1975,10 @@ export const cavra = $root.cavra = (() => {
                         message.key_id = String(object.key_id);
                     if (object.signature != null)
                         message.signature = String(object.signature);
+                    if (object.issued_at != null)
+                        message.issued_at = String(object.issued_at);
+                    if (object.expires_at != null)
+                        message.expires_at = String(object.expires_at);
                     return message;
                 };
 
@@ -1966,6 +2004,8 @@ export const cavra = $root.cavra = (() => {
                         object.algorithm = "";
                         object.key_id = "";
                         object.signature = "";
+                        object.issued_at = "";
+                        object.expires_at = "";
                     }
                     if (message.identity != null && Object.hasOwnProperty.call(message, "identity"))
                         object.identity = $root.cavra.enforcement.v1.RunnerIdentity.toObject(message.identity, options, q + 1);
@@ -1975,6 +2015,10 @@ export const cavra = $root.cavra = (() => {
                         object.key_id = message.key_id;
                     if (message.signature != null && Object.hasOwnProperty.call(message, "signature"))
                         object.signature = message.signature;
+                    if (message.issued_at != null && Object.hasOwnProperty.call(message, "issued_at"))
+                        object.issued_at = message.issued_at;
+                    if (message.expires_at != null && Object.hasOwnProperty.call(message, "expires_at"))
+                        object.expires_at = message.expires_at;
                     return object;
                 };
 
