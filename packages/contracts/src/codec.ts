@@ -50,7 +50,11 @@ function isDefault(value: unknown): boolean {
   return value === '' || value === 0 || value === false || (Array.isArray(value) && value.length === 0);
 }
 
-function messageToJSON(name: MessageName, message: Record<string, unknown>, emitDefaults: boolean): JsonObject {
+function messageToJSON(
+  name: MessageName,
+  message: Record<string, unknown>,
+  emitDefaults: boolean,
+): JsonObject {
   const out: JsonObject = {};
   for (const field of MESSAGE_FIELDS[name]) {
     const value = message[field.name];
@@ -98,7 +102,11 @@ function createCodec<N extends MessageName>(
       const limit = options?.limits?.maxMessageBytes ?? DEFAULT_LIMITS.maxMessageBytes;
       if (bytes.byteLength > limit) {
         throw new ContractValidationError(name, [
-          { path: '', code: 'message_too_large', message: `is ${bytes.byteLength} bytes; the limit is ${limit}` },
+          {
+            path: '',
+            code: 'message_too_large',
+            message: `is ${bytes.byteLength} bytes; the limit is ${limit}`,
+          },
         ]);
       }
       let decoded: M;
@@ -106,7 +114,11 @@ function createCodec<N extends MessageName>(
         decoded = type.decode(bytes);
       } catch (error) {
         throw new ContractValidationError(name, [
-          { path: '', code: 'malformed_binary', message: `is not a valid protobuf message (${(error as Error).message})` },
+          {
+            path: '',
+            code: 'malformed_binary',
+            message: `is not a valid protobuf message (${(error as Error).message})`,
+          },
         ]);
       }
       return parse(decoded, options).message;

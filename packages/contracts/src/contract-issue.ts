@@ -33,7 +33,9 @@ export class ContractValidationError extends Error {
   readonly issues: readonly ContractIssue[];
 
   constructor(messageName: string, issues: readonly ContractIssue[]) {
-    super(`invalid ${messageName}: ${issues.map((issue) => `${issue.path || '(root)'}: ${issue.message}`).join('; ')}`);
+    super(
+      `invalid ${messageName}: ${issues.map((issue) => `${issue.path || '(root)'}: ${issue.message}`).join('; ')}`,
+    );
     this.issues = issues;
   }
 }

@@ -28,7 +28,11 @@ const severityRule: FieldRule = (value, path) =>
 const timestampRule: FieldRule = (value, path) =>
   value === '' || isRfc3339Utc(value)
     ? undefined
-    : { path, code: 'invalid_timestamp', message: 'timestamp must be RFC 3339 in UTC, e.g. 2026-05-01T12:00:00Z' };
+    : {
+        path,
+        code: 'invalid_timestamp',
+        message: 'timestamp must be RFC 3339 in UTC, e.g. 2026-05-01T12:00:00Z',
+      };
 
 const algorithmRule: FieldRule = (value, path) =>
   isRunnerAuthAlgorithm(value)

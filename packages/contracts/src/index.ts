@@ -12,7 +12,13 @@ export {
 } from './codec.js';
 export { type ContractIssue, type ContractIssueCode, ContractValidationError } from './contract-issue.js';
 export { DECISIONS, type Decision, isDecision } from './decision.js';
-export { type FieldSpec, MESSAGE_FIELDS, MESSAGE_NAMES, type MessageName, type ScalarType } from './descriptor.js';
+export {
+  type FieldSpec,
+  MESSAGE_FIELDS,
+  MESSAGE_NAMES,
+  type MessageName,
+  type ScalarType,
+} from './descriptor.js';
 export { cavra } from './generated/enforcement.js';
 export { type ContractLimits, DEFAULT_LIMITS } from './limits.js';
 export type {
@@ -54,7 +60,11 @@ export {
   type ReleaseGovernanceStatusField,
   type VerificationStatus,
 } from './release-governance-status.js';
-export { isRunnerAuthAlgorithm, RUNNER_AUTH_ALGORITHMS, type RunnerAuthAlgorithm } from './runner-auth-algorithm.js';
+export {
+  isRunnerAuthAlgorithm,
+  RUNNER_AUTH_ALGORITHMS,
+  type RunnerAuthAlgorithm,
+} from './runner-auth-algorithm.js';
 export { identityToRecord, type RunnerIdentityRecord } from './runner-identity-record.js';
 export { fromDecisionResponse, type RuntimeDecision, toDecisionResponse } from './runtime-decision.js';
 export {

@@ -4,6 +4,7 @@
 const IDENTIFIER = /^[A-Za-z0-9][A-Za-z0-9._:/+-]{0,127}$/;
 const REFERENCE = /^[A-Za-z0-9][A-Za-z0-9._:/+-]{0,255}$/;
 // Runner identity values are provider-assigned names (workflow and job names may contain spaces).
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
 const MAX_NAME_BYTES = 256;
 

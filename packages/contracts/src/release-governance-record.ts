@@ -3,7 +3,11 @@ import { type ContractIssue, ContractValidationError } from './contract-issue.js
 import { MESSAGE_FIELDS } from './descriptor.js';
 import type { ReleaseGovernanceEvidence } from './messages.js';
 import { isSafeIdentifier, isSafeReference } from './public-safe.js';
-import { isReleaseGovernanceKind, RELEASE_GOVERNANCE_KINDS, type ReleaseGovernanceKind } from './release-governance-kind.js';
+import {
+  isReleaseGovernanceKind,
+  RELEASE_GOVERNANCE_KINDS,
+  type ReleaseGovernanceKind,
+} from './release-governance-kind.js';
 import {
   type AlertLevel,
   type ApprovalState,
@@ -92,23 +96,39 @@ function checkEvidence(evidence: ReleaseGovernanceEvidence, path: string): Contr
   for (const field of IDENTIFIER_FIELDS) {
     const value = evidence[field];
     if (value !== '' && !isSafeIdentifier(value)) {
-      issues.push({ path: at(field), code: 'unsafe_value', message: 'is not a plain identifier ([A-Za-z0-9._:/+-], 1-128)' });
+      issues.push({
+        path: at(field),
+        code: 'unsafe_value',
+        message: 'is not a plain identifier ([A-Za-z0-9._:/+-], 1-128)',
+      });
     }
   }
   evidence.failed_providers.forEach((value, index) => {
     if (!isSafeIdentifier(value)) {
-      issues.push({ path: at(`failed_providers[${index}]`), code: 'unsafe_value', message: 'is not a plain identifier' });
+      issues.push({
+        path: at(`failed_providers[${index}]`),
+        code: 'unsafe_value',
+        message: 'is not a plain identifier',
+      });
     }
   });
   for (const field of REFERENCE_FIELDS) {
     const value = evidence[field];
     if (value !== '' && !isSafeReference(value)) {
-      issues.push({ path: at(field), code: 'unsafe_value', message: 'is not a safe reference (no user-info, query, fragment or spaces)' });
+      issues.push({
+        path: at(field),
+        code: 'unsafe_value',
+        message: 'is not a safe reference (no user-info, query, fragment or spaces)',
+      });
     }
   }
   evidence.evidence_refs.forEach((value, index) => {
     if (!isSafeReference(value)) {
-      issues.push({ path: at(`evidence_refs[${index}]`), code: 'unsafe_value', message: 'is not a safe reference (no user-info, query, fragment or spaces)' });
+      issues.push({
+        path: at(`evidence_refs[${index}]`),
+        code: 'unsafe_value',
+        message: 'is not a safe reference (no user-info, query, fragment or spaces)',
+      });
     }
   });
   const algorithm = evidence.artifact_digest_algorithm as DigestAlgorithm | '';
@@ -118,7 +138,8 @@ function checkEvidence(evidence: ReleaseGovernanceEvidence, path: string): Contr
       issues.push({
         path: at('artifact_digest'),
         code: 'unsafe_value',
-        message: 'must be the lower-case hex digest for artifact_digest_algorithm (sha256: 64, sha512: 128 characters)',
+        message:
+          'must be the lower-case hex digest for artifact_digest_algorithm (sha256: 64, sha512: 128 characters)',
       });
     }
   }
@@ -149,7 +170,10 @@ export function evidenceToRecord(evidence: ReleaseGovernanceEvidence, path = '')
  * Converts a release-governance contract payload (JSON object, JSON text or decoded message) into
  * the public-safe runtime record. Throws ContractValidationError naming every offending field.
  */
-export function toReleaseGovernanceRecord(payload: unknown, options?: ValidateOptions): ReleaseGovernanceRecord {
+export function toReleaseGovernanceRecord(
+  payload: unknown,
+  options?: ValidateOptions,
+): ReleaseGovernanceRecord {
   return evidenceToRecord(ReleaseGovernanceEvidenceCodec.fromJSON(payload, options));
 }
 

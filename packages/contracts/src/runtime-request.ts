@@ -1,8 +1,8 @@
 import { EvaluateRequestCodec } from './codec.js';
 import type { ContractIssue } from './contract-issue.js';
 import type { ReleaseGovernanceEvidence, RunnerAuthentication, RunnerIdentity } from './messages.js';
-import type { RunnerAuthAlgorithm } from './runner-auth-algorithm.js';
 import { evidenceToRecord, type ReleaseGovernanceRecord } from './release-governance-record.js';
+import type { RunnerAuthAlgorithm } from './runner-auth-algorithm.js';
 import { identityToRecord, type RunnerIdentityRecord } from './runner-identity-record.js';
 import type { ValidateOptions } from './validate.js';
 
@@ -50,7 +50,12 @@ export function parseRuntimeRequest(input: unknown, options?: ValidateOptions): 
     operation: message.requested_operation,
     policyPack: message.policy_pack,
     ...(message.release_governance
-      ? { releaseGovernance: evidenceToRecord(message.release_governance as ReleaseGovernanceEvidence, 'release_governance') }
+      ? {
+          releaseGovernance: evidenceToRecord(
+            message.release_governance as ReleaseGovernanceEvidence,
+            'release_governance',
+          ),
+        }
       : {}),
     ...(auth
       ? {

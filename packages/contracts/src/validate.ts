@@ -70,7 +70,11 @@ function checkInt32(value: unknown, path: string, ctx: Context): number | undefi
   }
   // Every int32 in the contract is a count, so a negative value is always a producer bug.
   if (value < 0) {
-    ctx.errors.push({ path, code: 'negative_count', message: `is a count and must not be negative, got ${value}` });
+    ctx.errors.push({
+      path,
+      code: 'negative_count',
+      message: `is a count and must not be negative, got ${value}`,
+    });
     return undefined;
   }
   if (value > INT32_MAX) {
@@ -168,7 +172,11 @@ function validateMessage(
   ctx: Context,
 ): Record<string, unknown> | undefined {
   if (!isPlainObject(input)) {
-    ctx.errors.push({ path, code: 'not_an_object', message: `expected a ${name} object, got ${describe(input)}` });
+    ctx.errors.push({
+      path,
+      code: 'not_an_object',
+      message: `expected a ${name} object, got ${describe(input)}`,
+    });
     return undefined;
   }
   const fields = MESSAGE_FIELDS[name];

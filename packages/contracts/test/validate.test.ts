@@ -1,0 +1,319 @@
+import { describe, expect, it } from 'vitest';
+import {
+  ContractValidationError,
+  DecisionResponseCodec,
+  EvaluateRequestCodec,
+  ReleaseGovernanceEvidenceCodec,
+  RunnerAuthenticationCodec,
+  validate,
+} from '../src/index.js';
+
+const validDecision = {
+  decision_id: 'd-1',
+  decision: 'allow',
+  severity: 'info',
+  timestamp: '2026-11-25T12:00:00Z',
+};
+
+function errorsOf(fn: () => unknown) {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).toBeInstanceOf(ContractValidationError);
+    return (error as ContractValidationError).issues;
+  }
+  throw new Error('expected a ContractValidationError');
+}
+
+describe('validate reports every issue with its field path and a stable code', () => {
+  it.each([
+    [
+      'an unknown decision string',
+      'DecisionResponse',
+      { ...validDecision, decision: 'maybe' },
+      [
+        {
+          path: 'decision',
+          code: 'unknown_decision',
+          message:
+            'unknown decision "maybe"; expected one of allow, block, require_approval, warn, audit_only, allow_with_attestation',
+        },
+      ],
+    ],
+    [
+      'a missing decision',
+      'DecisionResponse',
+      { decision_id: 'd-1' },
+      [
+        {
+          path: 'decision',
+          code: 'unknown_decision',
+          message:
+            'decision is required; expected one of allow, block, require_approval, warn, audit_only, allow_with_attestation',
+        },
+      ],
+    ],
+    [
+      'an unknown severity',
+      'DecisionResponse',
+      { ...validDecision, severity: 'HIGH' },
+      [
+        {
+          path: 'severity',
+          code: 'unknown_severity',
+          message: 'unknown severity "HIGH"; expected one of info, low, medium, high, critical',
+        },
+      ],
+    ],
+    [
+      'a timestamp with an offset',
+      'DecisionResponse',
+      { ...validDecision, timestamp: '2026-11-25T12:00:00+01:00' },
+      [
+        {
+          path: 'timestamp',
+          code: 'invalid_timestamp',
+          message: 'timestamp must be RFC 3339 in UTC, e.g. 2026-05-01T12:00:00Z',
+        },
+      ],
+    ],
+    [
+      'a negative count',
+      'ReleaseGovernanceEvidence',
+      { blocked_count: -1 },
+      [
+        {
+          path: 'blocked_count',
+          code: 'negative_count',
+          message: 'is a count and must not be negative, got -1',
+        },
+      ],
+    ],
+    [
+      'a fractional count',
+      'ReleaseGovernanceEvidence',
+      { critical_count: 1.5 },
+      [{ path: 'critical_count', code: 'not_an_integer', message: 'expected an integer, got 1.5' }],
+    ],
+    [
+      'a count beyond int32',
+      'ReleaseGovernanceEvidence',
+      { breached_count: 2 ** 31 },
+      [{ path: 'breached_count', code: 'out_of_range', message: 'exceeds int32 maximum 2147483647' }],
+    ],
+    [
+      'a count given as a string',
+      'ReleaseGovernanceEvidence',
+      { failed_delivery_count: '1' },
+      [{ path: 'failed_delivery_count', code: 'wrong_type', message: 'expected an integer, got string' }],
+    ],
+    [
+      'a bool given as a string',
+      'ReleaseGovernanceEvidence',
+      { delivery_success: 'true' },
+      [{ path: 'delivery_success', code: 'wrong_type', message: 'expected a boolean, got string' }],
+    ],
+    [
+      'a list given as a string',
+      'ReleaseGovernanceEvidence',
+      { failed_providers: 'servicenow' },
+      [{ path: 'failed_providers', code: 'wrong_type', message: 'expected an array, got string' }],
+    ],
+    [
+      'a list item of the wrong type',
+      'ReleaseGovernanceEvidence',
+      { evidence_refs: ['ok', 7] },
+      [{ path: 'evidence_refs[1]', code: 'wrong_type', message: 'expected a string, got number' }],
+    ],
+    [
+      'an oversized string',
+      'EvaluateRequest',
+      { session_id: 'x'.repeat(1025) },
+      [{ path: 'session_id', code: 'string_too_long', message: 'is 1025 bytes; the limit is 1024' }],
+    ],
+    [
+      'an oversized string counted in UTF-8 bytes',
+      'EvaluateRequest',
+      { actor: 'é'.repeat(513) },
+      [{ path: 'actor', code: 'string_too_long', message: 'is 1026 bytes; the limit is 1024' }],
+    ],
+    [
+      'an oversized list',
+      'ReleaseGovernanceEvidence',
+      { evidence_refs: Array.from({ length: 65 }, (_, i) => `ref-${i}`) },
+      [{ path: 'evidence_refs', code: 'list_too_long', message: 'has 65 items; the limit is 64' }],
+    ],
+    [
+      'a nested message that is not an object',
+      'EvaluateRequest',
+      { release_governance: 'approved' },
+      [
+        {
+          path: 'release_governance',
+          code: 'not_an_object',
+          message: 'expected a ReleaseGovernanceEvidence object, got string',
+        },
+      ],
+    ],
+    [
+      'an unknown algorithm',
+      'RunnerAuthentication',
+      { algorithm: 'HS256' },
+      [
+        {
+          path: 'algorithm',
+          code: 'unknown_algorithm',
+          message: 'unknown algorithm "HS256"; expected one of HMAC-SHA256, OIDC-JWT',
+        },
+      ],
+    ],
+    [
+      'a field given twice, snake and camel',
+      'EvaluateRequest',
+      { session_id: 'a', sessionId: 'b' },
+      [{ path: 'session_id', code: 'duplicate_field', message: 'given as both session_id and sessionId' }],
+    ],
+    [
+      'a top-level array',
+      'EvaluateRequest',
+      [],
+      [{ path: '', code: 'not_an_object', message: 'expected a EvaluateRequest object, got array' }],
+    ],
+  ] as const)('%s', (_, name, value, expected) => {
+    const result = validate(name, value);
+    expect(result.ok).toBe(false);
+    expect(result.errors).toEqual(expected);
+  });
+
+  it('collects several issues at once, nested paths included', () => {
+    const result = validate('EvaluateRequest', {
+      session_id: 5,
+      release_governance: { blocked_count: -2, failed_providers: [null] },
+      runner_auth: { algorithm: 'OIDC-JWT', identity: { run_id: 123 } },
+    });
+    expect(result.errors.map((issue) => `${issue.path}:${issue.code}`)).toEqual([
+      'session_id:wrong_type',
+      'release_governance.failed_providers[0]:wrong_type',
+      'release_governance.blocked_count:negative_count',
+      'runner_auth.identity.run_id:wrong_type',
+    ]);
+  });
+
+  it('treats JSON null as "not set", as proto3 JSON does', () => {
+    expect(validate('EvaluateRequest', { session_id: null, release_governance: null }).errors).toEqual([]);
+  });
+});
+
+describe('unknown fields', () => {
+  const input = { session_id: 's', sesion_id: 'typo', release_governance: { blokced_count: 1 } };
+
+  it('are errors in strict mode', () => {
+    expect(errorsOf(() => EvaluateRequestCodec.fromJSON(input, { strict: true }))).toEqual([
+      {
+        path: 'release_governance.blokced_count',
+        code: 'unknown_field',
+        message: 'ReleaseGovernanceEvidence has no field "blokced_count"',
+      },
+      { path: 'sesion_id', code: 'unknown_field', message: 'EvaluateRequest has no field "sesion_id"' },
+    ]);
+  });
+
+  it('are reported as warnings, not silently dropped, in lenient mode', () => {
+    const { message, warnings } = EvaluateRequestCodec.parseJSON(input);
+    expect(message.session_id).toBe('s');
+    expect(warnings.map((issue) => issue.path)).toEqual(['release_governance.blokced_count', 'sesion_id']);
+  });
+});
+
+describe('the legacy operation field', () => {
+  it('fills requested_operation when that is absent', () => {
+    expect(EvaluateRequestCodec.fromJSON({ operation: 'push' }).requested_operation).toBe('push');
+  });
+
+  it('is accepted silently when it agrees with requested_operation', () => {
+    const { message, warnings } = EvaluateRequestCodec.parseJSON({
+      operation: 'push',
+      requested_operation: 'push',
+    });
+    expect([message.requested_operation, warnings]).toEqual(['push', []]);
+  });
+
+  it('loses to requested_operation with a warning when they disagree (lenient)', () => {
+    const { message, warnings } = EvaluateRequestCodec.parseJSON({
+      operation: 'delete',
+      requested_operation: 'push',
+    });
+    expect(message.requested_operation).toBe('push');
+    expect(warnings).toEqual([
+      {
+        path: 'operation',
+        code: 'operation_conflict',
+        message:
+          'legacy operation "delete" disagrees with requested_operation "push"; requested_operation wins',
+      },
+    ]);
+  });
+
+  it('makes a disagreeing request invalid in strict mode', () => {
+    expect(
+      errorsOf(() =>
+        EvaluateRequestCodec.fromJSON({ operation: 'delete', requested_operation: 'push' }, { strict: true }),
+      ).map((issue) => issue.code),
+    ).toEqual(['operation_conflict']);
+  });
+
+  it('is type-checked like requested_operation', () => {
+    expect(errorsOf(() => EvaluateRequestCodec.fromJSON({ operation: ['push'] }))).toEqual([
+      { path: 'operation', code: 'wrong_type', message: 'expected a string, got array' },
+    ]);
+  });
+});
+
+describe('codec entry points refuse bad input with a ContractValidationError', () => {
+  it('fromJSON: invalid JSON text', () => {
+    expect(errorsOf(() => EvaluateRequestCodec.fromJSON('{"session_id":'))[0]?.code).toBe('invalid_json');
+  });
+
+  it('decode: bytes that are not protobuf', () => {
+    expect(
+      errorsOf(() => EvaluateRequestCodec.decode(Uint8Array.from([0x0a, 0xff, 0xff, 0xff, 0x0f])))[0]?.code,
+    ).toBe('malformed_binary');
+  });
+
+  it('decode: a message over the size limit', () => {
+    expect(
+      errorsOf(() => EvaluateRequestCodec.decode(new Uint8Array(101), { limits: { maxMessageBytes: 100 } })),
+    ).toEqual([{ path: '', code: 'message_too_large', message: 'is 101 bytes; the limit is 100' }]);
+  });
+
+  it('decode: bounds apply to decoded binary too', () => {
+    const bytes = ReleaseGovernanceEvidenceCodec.encode({ release_channel: 'x'.repeat(200) });
+    expect(
+      errorsOf(() => ReleaseGovernanceEvidenceCodec.decode(bytes, { limits: { maxStringBytes: 100 } })),
+    ).toEqual([
+      { path: 'release_channel', code: 'string_too_long', message: 'is 200 bytes; the limit is 100' },
+    ]);
+  });
+
+  it('encode: validates before encoding', () => {
+    expect(errorsOf(() => DecisionResponseCodec.encode({ decision: 'deny' }))[0]?.code).toBe(
+      'unknown_decision',
+    );
+  });
+
+  it('the error message names every field', () => {
+    expect(() => RunnerAuthenticationCodec.fromJSON({ algorithm: 'none', key_id: 3 })).toThrow(
+      'invalid RunnerAuthentication: algorithm: unknown algorithm "none"; expected one of HMAC-SHA256, OIDC-JWT; key_id: expected a string, got number',
+    );
+  });
+
+  it('long-string fields get the larger limit (JWTs, command lines)', () => {
+    const token = 'a'.repeat(5000);
+    expect(RunnerAuthenticationCodec.fromJSON({ algorithm: 'OIDC-JWT', signature: token }).signature).toBe(
+      token,
+    );
+    expect(
+      errorsOf(() => RunnerAuthenticationCodec.fromJSON({ algorithm: 'OIDC-JWT', key_id: token }))[0]?.code,
+    ).toBe('string_too_long');
+  });
+});
