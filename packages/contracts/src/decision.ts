@@ -1,3 +1,5 @@
+import { isOneOf } from './closed-set.js';
+
 /** The decisions the authority can take, as they appear on the wire. */
 export const DECISIONS = [
   'allow',
@@ -11,5 +13,5 @@ export const DECISIONS = [
 export type Decision = (typeof DECISIONS)[number];
 
 export function isDecision(value: unknown): value is Decision {
-  return typeof value === 'string' && (DECISIONS as readonly string[]).includes(value);
+  return isOneOf(DECISIONS, value);
 }

@@ -1,29 +1,26 @@
-import type { ContractIssue } from './contract-issue.js';
-import { DECISIONS, isDecision } from './decision.js';
+import { isOneOf } from './closed-set.js';
+import type { ContractIssue, ContractIssueCode } from './contract-issue.js';
+import { DECISIONS } from './decision.js';
 import type { MessageName } from './descriptor.js';
-import { isRunnerAuthAlgorithm, RUNNER_AUTH_ALGORITHMS } from './runner-auth-algorithm.js';
-import { isSeverity, SEVERITIES } from './severity.js';
+import { RUNNER_AUTH_ALGORITHMS } from './runner-auth-algorithm.js';
+import { SEVERITIES } from './severity.js';
 import { isRfc3339Utc } from './timestamp.js';
 
 type FieldRule = (value: string, path: string) => ContractIssue | undefined;
 
-const decisionRule: FieldRule = (value, path) =>
-  isDecision(value)
-    ? undefined
-    : {
-        path,
-        code: 'unknown_decision',
-        message: `${value === '' ? 'decision is required' : `unknown decision ${JSON.stringify(value)}`}; expected one of ${DECISIONS.join(', ')}`,
-      };
-
-const severityRule: FieldRule = (value, path) =>
-  value === '' || isSeverity(value)
-    ? undefined
-    : {
-        path,
-        code: 'unknown_severity',
-        message: `unknown severity ${JSON.stringify(value)}; expected one of ${SEVERITIES.join(', ')}`,
-      };
+/** A string field whose value must come from a closed set; `required` makes the empty string an error too. */
+function closedSetRule(
+  label: string,
+  values: readonly string[],
+  code: ContractIssueCode,
+  required: boolean,
+): FieldRule {
+  return (value, path) => {
+    if ((value === '' && !required) || isOneOf(values, value)) return undefined;
+    const problem = value === '' ? `${label} is required` : `unknown ${label} ${JSON.stringify(value)}`;
+    return { path, code, message: `${problem}; expected one of ${values.join(', ')}` };
+  };
+}
 
 const timestampRule: FieldRule = (value, path) =>
   value === '' || isRfc3339Utc(value)
@@ -34,17 +31,16 @@ const timestampRule: FieldRule = (value, path) =>
         message: 'timestamp must be RFC 3339 in UTC, e.g. 2026-05-01T12:00:00Z',
       };
 
-const algorithmRule: FieldRule = (value, path) =>
-  isRunnerAuthAlgorithm(value)
-    ? undefined
-    : {
-        path,
-        code: 'unknown_algorithm',
-        message: `${value === '' ? 'algorithm is required' : `unknown algorithm ${JSON.stringify(value)}`}; expected one of ${RUNNER_AUTH_ALGORITHMS.join(', ')}`,
-      };
-
 /** Value rules for string fields whose values are a closed set or a format. */
 export const FIELD_RULES: Partial<Record<MessageName, Readonly<Record<string, FieldRule>>>> = {
-  DecisionResponse: { decision: decisionRule, severity: severityRule, timestamp: timestampRule },
-  RunnerAuthentication: { algorithm: algorithmRule, issued_at: timestampRule, expires_at: timestampRule },
+  DecisionResponse: {
+    decision: closedSetRule('decision', DECISIONS, 'unknown_decision', true),
+    severity: closedSetRule('severity', SEVERITIES, 'unknown_severity', false),
+    timestamp: timestampRule,
+  },
+  RunnerAuthentication: {
+    algorithm: closedSetRule('algorithm', RUNNER_AUTH_ALGORITHMS, 'unknown_algorithm', true),
+    issued_at: timestampRule,
+    expires_at: timestampRule,
+  },
 };

@@ -1,3 +1,4 @@
+export { isOneOf } from './closed-set.js';
 export {
   DecisionResponseCodec,
   EvaluateRequestCodec,
@@ -71,6 +72,7 @@ export {
   parseRuntimeRequest,
   type RuntimeRequest,
   type RuntimeRequestResult,
+  type RuntimeRequestSubject,
   type RuntimeRunnerClaims,
   toRuntimeRequest,
 } from './runtime-request.js';

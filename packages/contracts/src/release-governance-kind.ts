@@ -1,3 +1,5 @@
+import { isOneOf } from './closed-set.js';
+
 /** The release-governance evidence kinds (ReleaseGovernanceEvidence.metadata_kind). */
 export const RELEASE_GOVERNANCE_KINDS = [
   'release-approval',
@@ -12,7 +14,7 @@ export const RELEASE_GOVERNANCE_KINDS = [
 export type ReleaseGovernanceKind = (typeof RELEASE_GOVERNANCE_KINDS)[number];
 
 export function isReleaseGovernanceKind(value: unknown): value is ReleaseGovernanceKind {
-  return typeof value === 'string' && (RELEASE_GOVERNANCE_KINDS as readonly string[]).includes(value);
+  return isOneOf(RELEASE_GOVERNANCE_KINDS, value);
 }
 
 /** The action_type of requests that carry release-governance evidence. */

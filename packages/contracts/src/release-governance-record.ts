@@ -1,3 +1,4 @@
+import { isOneOf } from './closed-set.js';
 import { ReleaseGovernanceEvidenceCodec } from './codec.js';
 import { type ContractIssue, ContractValidationError } from './contract-issue.js';
 import { MESSAGE_FIELDS } from './descriptor.js';
@@ -64,14 +65,28 @@ export interface ReleaseGovernanceRecord {
   readonly rollbackTargetVersion: string;
 }
 
-const IDENTIFIER_FIELDS = [
-  'release_channel',
-  'release_version',
-  'approval_id',
-  'connector_delivery_source',
-  'rollback_target_version',
-] as const;
-const REFERENCE_FIELDS = ['verification_ref', 'audit_export_ref', 'rollback_ref'] as const;
+const IDENTIFIER = {
+  test: isSafeIdentifier,
+  message: 'is not a plain identifier ([A-Za-z0-9._:/+-], 1-128)',
+};
+const REFERENCE = {
+  test: isSafeReference,
+  message: 'is not a safe reference (no user-info, query, fragment or spaces)',
+};
+
+// Which shape every free-form string field of the evidence must have; lists are checked item by item.
+const SHAPES: ReadonlyArray<readonly [keyof ReleaseGovernanceEvidence & string, typeof IDENTIFIER]> = [
+  ['release_channel', IDENTIFIER],
+  ['release_version', IDENTIFIER],
+  ['approval_id', IDENTIFIER],
+  ['failed_providers', IDENTIFIER],
+  ['connector_delivery_source', IDENTIFIER],
+  ['rollback_target_version', IDENTIFIER],
+  ['evidence_refs', REFERENCE],
+  ['verification_ref', REFERENCE],
+  ['audit_export_ref', REFERENCE],
+  ['rollback_ref', REFERENCE],
+];
 
 function checkEvidence(evidence: ReleaseGovernanceEvidence, path: string): ContractIssue[] {
   const issues: ContractIssue[] = [];
@@ -85,7 +100,7 @@ function checkEvidence(evidence: ReleaseGovernanceEvidence, path: string): Contr
   }
   for (const [field, allowed] of Object.entries(RELEASE_GOVERNANCE_STATUS_VALUES)) {
     const value = evidence[field as ReleaseGovernanceStatusField];
-    if (value !== '' && !(allowed as readonly string[]).includes(value)) {
+    if (value !== '' && !isOneOf(allowed, value)) {
       issues.push({
         path: at(field),
         code: 'unsafe_value',
@@ -93,44 +108,17 @@ function checkEvidence(evidence: ReleaseGovernanceEvidence, path: string): Contr
       });
     }
   }
-  for (const field of IDENTIFIER_FIELDS) {
-    const value = evidence[field];
-    if (value !== '' && !isSafeIdentifier(value)) {
-      issues.push({
-        path: at(field),
-        code: 'unsafe_value',
-        message: 'is not a plain identifier ([A-Za-z0-9._:/+-], 1-128)',
-      });
+  for (const [field, shape] of SHAPES) {
+    const value = evidence[field] as string | string[];
+    const items = Array.isArray(value)
+      ? value.map((item, index) => [item, `${field}[${index}]`])
+      : [[value, field]];
+    for (const [item, itemPath] of items as [string, string][]) {
+      if ((Array.isArray(value) || item !== '') && !shape.test(item)) {
+        issues.push({ path: at(itemPath), code: 'unsafe_value', message: shape.message });
+      }
     }
   }
-  evidence.failed_providers.forEach((value, index) => {
-    if (!isSafeIdentifier(value)) {
-      issues.push({
-        path: at(`failed_providers[${index}]`),
-        code: 'unsafe_value',
-        message: 'is not a plain identifier',
-      });
-    }
-  });
-  for (const field of REFERENCE_FIELDS) {
-    const value = evidence[field];
-    if (value !== '' && !isSafeReference(value)) {
-      issues.push({
-        path: at(field),
-        code: 'unsafe_value',
-        message: 'is not a safe reference (no user-info, query, fragment or spaces)',
-      });
-    }
-  }
-  evidence.evidence_refs.forEach((value, index) => {
-    if (!isSafeReference(value)) {
-      issues.push({
-        path: at(`evidence_refs[${index}]`),
-        code: 'unsafe_value',
-        message: 'is not a safe reference (no user-info, query, fragment or spaces)',
-      });
-    }
-  });
   const algorithm = evidence.artifact_digest_algorithm as DigestAlgorithm | '';
   if (evidence.artifact_digest !== '') {
     const length = algorithm === '' ? undefined : DIGEST_HEX_LENGTH[algorithm];

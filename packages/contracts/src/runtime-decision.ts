@@ -1,19 +1,13 @@
 import { DecisionResponseCodec } from './codec.js';
 import type { Decision } from './decision.js';
 import type { DecisionResponse } from './messages.js';
+import type { RuntimeRequestSubject } from './runtime-request.js';
 import type { Severity } from './severity.js';
 import type { ValidateOptions } from './validate.js';
 
 /** A decision in the runtime's shape (camelCase); converts losslessly to and from DecisionResponse. */
-export interface RuntimeDecision {
+export interface RuntimeDecision extends RuntimeRequestSubject {
   readonly decisionId: string;
-  readonly sessionId: string;
-  readonly agentId: string;
-  readonly actor: string;
-  readonly actionType: string;
-  readonly target: string;
-  readonly operation: string;
-  readonly policyPack: string;
   readonly policyId: string;
   readonly ruleId: string;
   readonly decision: Decision;

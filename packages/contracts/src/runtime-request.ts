@@ -13,8 +13,8 @@ export interface RuntimeRunnerClaims {
   readonly identity?: RunnerIdentityRecord;
 }
 
-/** An EvaluateRequest in the runtime's shape: camelCase, validated, public-safe. */
-export interface RuntimeRequest {
+/** Who acts, doing what, on what: the request fields a decision echoes back. */
+export interface RuntimeRequestSubject {
   readonly sessionId: string;
   readonly agentId: string;
   readonly actor: string;
@@ -23,6 +23,10 @@ export interface RuntimeRequest {
   /** requested_operation, or the legacy `operation` when requested_operation is absent. */
   readonly operation: string;
   readonly policyPack: string;
+}
+
+/** An EvaluateRequest in the runtime's shape: camelCase, validated, public-safe. */
+export interface RuntimeRequest extends RuntimeRequestSubject {
   readonly releaseGovernance?: ReleaseGovernanceRecord;
   readonly runner?: RuntimeRunnerClaims;
 }
