@@ -1,3 +1,4 @@
 import { cavraPackage } from '../../tooling/tsup.base.js';
 
-export default cavraPackage();
+// shims: import.meta.url in the CJS build, to find the shipped policies/ folder.
+export default cavraPackage({ shims: true });

@@ -1,4 +1,5 @@
 import type { Decision, RuntimeRequest, Severity } from '@cavra/contracts';
+import type { CompiledPolicyPack } from './compile-policy-pack.js';
 
 /**
  * What a rule concluded about one request, before runtime modes are applied and before the engine
@@ -20,6 +21,8 @@ export interface RuleOutcome {
 export interface EvaluationContext {
   /** Injectable clock: evaluators must read time from here, never from Date.now(). */
   readonly now: () => Date;
+  /** The pack the request names (or the engine's default pack). */
+  readonly pack: CompiledPolicyPack;
 }
 
 /**

@@ -1,1 +1,42 @@
-export {};
+export type { ActionEvaluator, EvaluationContext, RuleOutcome } from './action-evaluator.js';
+export { canonicalPolicyPackJson, policyPackDigest } from './canonical-policy-pack.js';
+export { normalizeCommand, splitCommand } from './command-pattern.js';
+export {
+  type CompiledPolicyPack,
+  type CompilePolicyPackOptions,
+  compilePolicyPack,
+  type PolicyPackMatchers,
+} from './compile-policy-pack.js';
+export { COMPILED_PACK_FORMAT, parseCompiledPackJson, toCompiledPackJson } from './compiled-pack-json.js';
+export {
+  createEngine,
+  type Engine,
+  type EngineOptions,
+  type EvaluateOptions,
+  POLICY_PACK_ACTION_TYPES,
+} from './engine.js';
+export { EvaluationError, type EvaluationErrorCode } from './evaluation-error.js';
+export {
+  BASELINE_PACK_ID,
+  BUILTIN_POLICY_DIR,
+  type LoadPolicyPackOptions,
+  loadBaselinePack,
+  loadPolicyPackFile,
+} from './load-policy-pack.js';
+export { PACK_SIGNATURE_DOMAIN, signPolicyPack, verifyPolicyPackSignature } from './pack-signature.js';
+export { MAX_POLICY_PACK_BYTES, type ParsePolicyPackOptions, parsePolicyPack } from './parse-policy-pack.js';
+export { normalizePath } from './path-pattern.js';
+export {
+  DEFAULT_APPROVER_GROUP,
+  type PolicyPackDocument,
+  type ResolvedPolicyPack,
+} from './policy-pack-document.js';
+export { PolicyPackError, type PolicyPackErrorCode, type PolicyPackIssue } from './policy-pack-error.js';
+export { DECISION_RANK } from './rule-outcome.js';
+export {
+  applyMode,
+  type ModeSettings,
+  RUNTIME_MODES,
+  type RuntimeMode,
+  STRICT_APPROVER_FALLBACK,
+} from './runtime-mode.js';

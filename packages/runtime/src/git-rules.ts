@@ -1,0 +1,45 @@
+import type { RuntimeRequest } from '@cavra/contracts';
+import type { RuleOutcome } from './action-evaluator.js';
+import type { CompiledPolicyPack } from './compile-policy-pack.js';
+import { quoteTarget } from './quote-target.js';
+import { packOutcome } from './rule-outcome.js';
+
+/**
+ * git_push: the target is the branch (`main` or `refs/heads/main`). A protected branch (`block_push_branches`)
+ * is blocked; with `require_pull_request` the reason says changes must land through a pull request. Other
+ * branches are allowed, with an attestation when `require_ai_attestation` is on.
+ */
+export function evaluatePush(request: RuntimeRequest, pack: CompiledPolicyPack): RuleOutcome {
+  const branch = request.target.trim().replace(/^refs\/heads\//, '');
+  const index = pack.matchers.blockPushBranches.match(branch);
+  if (index >= 0) {
+    const pattern = pack.resolved.git.block_push_branches[index];
+    return pack.resolved.git.require_pull_request
+      ? packOutcome(
+          pack,
+          'block',
+          'git.require_pull_request',
+          `direct pushes to ${quoteTarget(branch)} are not allowed (pattern '${pattern}'): open a pull request`,
+        )
+      : packOutcome(
+          pack,
+          'block',
+          `git.block_push_branches[${index}]`,
+          `pushing to ${quoteTarget(branch)} is blocked by pattern '${pattern}'`,
+        );
+  }
+  if (pack.resolved.git.require_ai_attestation) {
+    return packOutcome(
+      pack,
+      'allow_with_attestation',
+      'git.require_ai_attestation',
+      `push to ${quoteTarget(branch)} is allowed with an AI attestation on its commits`,
+    );
+  }
+  return packOutcome(
+    pack,
+    'allow',
+    'git.push_default',
+    `no git rule restricts pushing to ${quoteTarget(branch)}`,
+  );
+}

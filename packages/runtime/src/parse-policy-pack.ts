@@ -1,0 +1,64 @@
+import { Ajv } from 'ajv';
+import { parseDocument } from 'yaml';
+import schema from '../schema/policy-pack.schema.json' with { type: 'json' };
+import type { PolicyPackDocument } from './policy-pack-document.js';
+import { PolicyPackError, type PolicyPackIssue } from './policy-pack-error.js';
+
+/** Largest pack text accepted: packs are configuration, not data. */
+export const MAX_POLICY_PACK_BYTES = 1024 * 1024;
+
+export interface ParsePolicyPackOptions {
+  /** `yaml` (default) also reads JSON, which is a subset; `json` insists on strict JSON. */
+  readonly format?: 'yaml' | 'json';
+  /** Names the pack in errors, e.g. its file path. */
+  readonly source?: string;
+}
+
+const validateSchema = new Ajv({ allErrors: true, strict: true }).compile(schema);
+
+/** Parses and schema-validates a pack. Throws PolicyPackError `invalid_pack` listing every error with its path. */
+export function parsePolicyPack(text: string, options: ParsePolicyPackOptions = {}): PolicyPackDocument {
+  const source = options.source ?? '<inline>';
+  if (Buffer.byteLength(text, 'utf8') > MAX_POLICY_PACK_BYTES) {
+    throw new PolicyPackError('invalid_pack', source, [
+      { path: '', message: `larger than ${MAX_POLICY_PACK_BYTES} bytes` },
+    ]);
+  }
+  const value = options.format === 'json' ? parseJson(text, source) : parseYaml(text, source);
+  if (!validateSchema(value)) {
+    const issues: PolicyPackIssue[] = (validateSchema.errors ?? []).map((error) => ({
+      path:
+        error.keyword === 'additionalProperties'
+          ? `${error.instancePath}/${(error.params as { additionalProperty: string }).additionalProperty}`
+          : error.instancePath,
+      message:
+        error.keyword === 'additionalProperties' ? 'is not a known key' : (error.message ?? 'is invalid'),
+    }));
+    throw new PolicyPackError('invalid_pack', source, issues);
+  }
+  return value as unknown as PolicyPackDocument;
+}
+
+function parseJson(text: string, source: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new PolicyPackError('invalid_pack', source, [{ path: '', message: (error as Error).message }]);
+  }
+}
+
+function parseYaml(text: string, source: string): unknown {
+  // uniqueKeys and strict errors: a duplicated key in a security policy is a mistake, never a silent override.
+  const document = parseDocument(text, { uniqueKeys: true, prettyErrors: true });
+  if (document.errors.length > 0) {
+    throw new PolicyPackError(
+      'invalid_pack',
+      source,
+      document.errors.map((error) => ({
+        path: '',
+        message: `YAML ${error.code}: ${(error.message.split('\n')[0] ?? '').replace(/:$/, '')}`,
+      })),
+    );
+  }
+  return document.toJS({ maxAliasCount: 100 });
+}

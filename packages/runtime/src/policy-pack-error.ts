@@ -1,0 +1,26 @@
+/** Why a policy pack was refused. Stable codes; `issues` name every offending path. */
+export type PolicyPackErrorCode =
+  | 'invalid_pack'
+  | 'unknown_parent'
+  | 'loosens_parent'
+  | 'bad_signature'
+  | 'io';
+
+export interface PolicyPackIssue {
+  /** JSON-pointer-like path into the pack, e.g. `/commands/allow/2`; empty for the whole pack. */
+  readonly path: string;
+  readonly message: string;
+}
+
+export class PolicyPackError extends Error {
+  readonly code: PolicyPackErrorCode;
+  readonly issues: readonly PolicyPackIssue[];
+
+  constructor(code: PolicyPackErrorCode, source: string, issues: readonly PolicyPackIssue[]) {
+    const detail = issues.map((issue) => `${issue.path || '/'}: ${issue.message}`).join('; ');
+    super(`policy pack ${source}: ${code}: ${detail}`);
+    this.name = 'PolicyPackError';
+    this.code = code;
+    this.issues = issues;
+  }
+}

@@ -1,0 +1,236 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  type CompiledPolicyPack,
+  compilePolicyPack,
+  loadBaselinePack,
+  loadPolicyPackFile,
+  PolicyPackError,
+  parseCompiledPackJson,
+  parsePolicyPack,
+  signPolicyPack,
+  toCompiledPackJson,
+  verifyPolicyPackSignature,
+} from '../src/index.js';
+import { exactEngine, request } from './support/engine.js';
+
+let baseline: CompiledPolicyPack;
+beforeAll(async () => {
+  baseline = await loadBaselinePack();
+});
+
+function packError(run: () => unknown): PolicyPackError {
+  try {
+    run();
+  } catch (error) {
+    if (error instanceof PolicyPackError) return error;
+    throw error;
+  }
+  throw new Error('expected a PolicyPackError');
+}
+
+describe('parsing policy packs', () => {
+  it('reports every schema error with its path', () => {
+    const error = packError(() =>
+      parsePolicyPack(
+        [
+          'metadata: {id: Bad Id, version: "1"}',
+          'filesystem: {block_read: "**/.env", block_exec: []}',
+          'commands: {allow: [ls, ls]}',
+          'git: {require_pull_request: "yes"}',
+          'mcp: {allowed_servers: ["a b"]}',
+        ].join('\n'),
+        { source: 'bad.yaml' },
+      ),
+    );
+    expect(error.code).toBe('invalid_pack');
+    expect(error.issues).toEqual([
+      { path: '/metadata/id', message: 'must match pattern "^[a-z0-9][a-z0-9._-]{0,127}$"' },
+      { path: '/filesystem/block_exec', message: 'is not a known key' },
+      { path: '/filesystem/block_read', message: 'must be array' },
+      { path: '/commands/allow', message: 'must NOT have duplicate items (items ## 1 and 0 are identical)' },
+      { path: '/git/require_pull_request', message: 'must be boolean' },
+      { path: '/mcp/allowed_servers/0', message: 'must match pattern "^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"' },
+    ]);
+    expect(
+      error.message.startsWith('policy pack bad.yaml: invalid_pack: /metadata/id: must match pattern'),
+    ).toBe(true);
+  });
+
+  it('refuses broken YAML, duplicate keys, strict-JSON errors, a missing metadata and oversize packs', () => {
+    expect(packError(() => parsePolicyPack('metadata: [')).issues[0]?.message).toBe(
+      'YAML BAD_INDENT: Flow sequence in block collection must be sufficiently indented and end with a ] at line 1, column 12',
+    );
+    expect(
+      packError(() => parsePolicyPack('metadata: {id: a, version: "1"}\nmetadata: {id: b, version: "1"}'))
+        .issues[0]?.message,
+    ).toMatch(/^YAML DUPLICATE_KEY: Map keys must be unique at line 2/);
+    expect(packError(() => parsePolicyPack('{"metadata":', { format: 'json' })).code).toBe('invalid_pack');
+    expect(packError(() => parsePolicyPack('commands: {}')).issues).toEqual([
+      { path: '', message: "must have required property 'metadata'" },
+    ]);
+    expect(packError(() => parsePolicyPack('x'.repeat(1024 * 1024 + 1))).issues).toEqual([
+      { path: '', message: 'larger than 1048576 bytes' },
+    ]);
+  });
+});
+
+describe('overlays', () => {
+  const parents = () => new Map([[baseline.id, baseline]]);
+  const overlay = (yaml: string) =>
+    compilePolicyPack(
+      parsePolicyPack(`metadata: {id: team, version: "2", inherits: cavra-ai-agent-baseline}\n${yaml}`),
+      {
+        parents: parents(),
+      },
+    );
+
+  it('adds to block lists and narrows allow lists', () => {
+    const team = overlay(
+      'commands: {allow: ["npm test"], block: ["make deploy *"]}\nmcp: {allowed_servers: [github]}',
+    );
+    const engine = exactEngine([team]);
+    const evaluate = (actionType: string, target: string) => {
+      const decision = engine.evaluate(request(actionType, target, { policy_pack: 'team' }));
+      return [decision.decision, decision.ruleId];
+    };
+    expect(evaluate('execute_command', 'make deploy prod')).toEqual(['block', 'commands.block[9]']);
+    expect(evaluate('execute_command', 'npm run build')).toEqual(['require_approval', 'commands.default']);
+    expect(evaluate('execute_command', 'npm test')).toEqual(['allow', 'commands.allow[0]']);
+    expect(evaluate('read_file', '.env')).toEqual(['block', 'filesystem.block_read[0]']);
+    expect(evaluate('mcp_tool_call', 'docs/search')).toEqual(['block', 'mcp.allowlist']);
+    expect(team.resolved.metadata.inherits).toEqual(['cavra-ai-agent-baseline']);
+    expect(team.digest).not.toBe(baseline.digest);
+  });
+
+  it('refuses an overlay that loosens its parent, naming every path', () => {
+    const error = packError(() =>
+      overlay(
+        'commands: {allow: ["npm test", "bash *"]}\ngit: {require_pull_request: false}\nmcp: {allowlist_enabled: false, allowed_servers: [slack]}',
+      ),
+    );
+    expect(error.code).toBe('loosens_parent');
+    expect(error.issues).toEqual([
+      { path: '/commands/allow/1', message: "'bash *' is not allowed by parent cavra-ai-agent-baseline" },
+      {
+        path: '/git/require_pull_request',
+        message: 'cannot switch off a protection the parent cavra-ai-agent-baseline switches on',
+      },
+      {
+        path: '/mcp/allowlist_enabled',
+        message: 'cannot switch off a protection the parent cavra-ai-agent-baseline switches on',
+      },
+      { path: '/mcp/allowed_servers/0', message: "'slack' is not allowed by parent cavra-ai-agent-baseline" },
+    ]);
+  });
+
+  it('refuses an unknown parent', () => {
+    const error = packError(() =>
+      compilePolicyPack(parsePolicyPack('metadata: {id: team, version: "1", inherits: nowhere}')),
+    );
+    expect([error.code, error.issues]).toEqual([
+      'unknown_parent',
+      [{ path: '/metadata/inherits', message: "no pack with id 'nowhere' is loaded" }],
+    ]);
+  });
+
+  it('loads overlays from files, parents found by id, and refuses cycles and missing files', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'cavra-packs-'));
+    await writeFile(
+      join(dir, 'team.yaml'),
+      'metadata: {id: team, version: "1", inherits: cavra-ai-agent-baseline}\n',
+    );
+    await writeFile(
+      join(dir, 'service.yml'),
+      'metadata: {id: service, version: "1", inherits: team}\ncommands: {block: [make *]}\n',
+    );
+    const service = await loadPolicyPackFile(join(dir, 'service.yml'));
+    expect(service.resolved.metadata.inherits).toEqual(['team', 'cavra-ai-agent-baseline']);
+    expect(service.resolved.commands.block.at(-1)).toBe('make *');
+
+    await writeFile(join(dir, 'a.yaml'), 'metadata: {id: a, version: "1", inherits: b}\n');
+    await writeFile(join(dir, 'b.yaml'), 'metadata: {id: b, version: "1", inherits: a}\n');
+    await expect(loadPolicyPackFile(join(dir, 'a.yaml'))).rejects.toMatchObject({
+      code: 'unknown_parent',
+      issues: [{ path: '/metadata/inherits', message: 'inheritance cycle: a -> b -> a' }],
+    });
+    await expect(loadPolicyPackFile(join(dir, 'missing.yaml'))).rejects.toMatchObject({
+      code: 'io',
+      issues: [{ path: '', message: 'ENOENT' }],
+    });
+  });
+});
+
+describe('the compiled JSON form and the digest', () => {
+  it('round-trips with the same digest and refuses an edited file', async () => {
+    const json = toCompiledPackJson(baseline);
+    expect(parseCompiledPackJson(json).digest).toBe(baseline.digest);
+    const dir = await mkdtemp(join(tmpdir(), 'cavra-packs-'));
+    await writeFile(join(dir, 'compiled.json'), json);
+    expect((await loadPolicyPackFile(join(dir, 'compiled.json'))).digest).toBe(baseline.digest);
+
+    const edited = json.replace('"curl *",', '');
+    expect(packError(() => parseCompiledPackJson(edited)).issues).toEqual([
+      {
+        path: '/digest',
+        message: expect.stringMatching(/^does not match the pack \(computed sha256:[0-9a-f]{64}\)$/),
+      },
+    ]);
+    expect(packError(() => parseCompiledPackJson('{"format":"other"}')).issues).toEqual([
+      { path: '', message: 'not a cavra-compiled-policy-pack/v1 document (needs format, digest and pack)' },
+    ]);
+  });
+
+  it('depends on content and order, not on key order or formatting', () => {
+    const a = compilePolicyPack(
+      parsePolicyPack('metadata: {id: x, version: "1"}\ncommands: {block: [a, b]}'),
+    );
+    const b = compilePolicyPack(
+      parsePolicyPack('{"commands": {"block": ["a", "b"]}, "metadata": {"version": "1", "id": "x"}}'),
+    );
+    const c = compilePolicyPack(
+      parsePolicyPack('metadata: {id: x, version: "1"}\ncommands: {block: [b, a]}'),
+    );
+    expect(a.digest).toBe(b.digest);
+    expect(a.digest).not.toBe(c.digest);
+  });
+});
+
+describe('pack signatures', () => {
+  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+
+  it('verifies a signed pack and refuses a tampered pack or signature', () => {
+    const signature = signPolicyPack(baseline, privateKey);
+    expect(signature).toMatch(/^[A-Za-z0-9_-]{86}$/);
+    expect(() => verifyPolicyPackSignature(baseline, signature, publicKey)).not.toThrow();
+    expect(() =>
+      verifyPolicyPackSignature(
+        baseline,
+        signature,
+        publicKey.export({ format: 'pem', type: 'spki' }).toString(),
+      ),
+    ).not.toThrow();
+
+    const tampered = compilePolicyPack(
+      parsePolicyPack('metadata: {id: cavra-ai-agent-baseline, version: "1.0.0"}'),
+    );
+    expect(packError(() => verifyPolicyPackSignature(tampered, signature, publicKey)).issues).toEqual([
+      { path: '', message: 'signature does not match the pack' },
+    ]);
+    const flipped = (signature[0] === 'A' ? 'B' : 'A') + signature.slice(1);
+    expect(packError(() => verifyPolicyPackSignature(baseline, flipped, publicKey)).code).toBe(
+      'bad_signature',
+    );
+    expect(
+      packError(() => verifyPolicyPackSignature(baseline, Buffer.alloc(64).toString('hex'), publicKey))
+        .issues,
+    ).toEqual([{ path: '', message: 'signature must be 64 bytes in base64url' }]);
+    const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    expect(() => signPolicyPack(baseline, rsa.privateKey)).toThrow(
+      'policy packs are signed with Ed25519 keys only',
+    );
+  });
+});
