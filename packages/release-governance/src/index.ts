@@ -1,1 +1,30 @@
-export {};
+export {
+  checkDrillRecord,
+  DrillHistory,
+  type DrillRecord,
+  DrillRecordError,
+} from './drill-history.js';
+export {
+  type ApprovalInput,
+  type ArtifactIntegrityInput,
+  type AuditExportInput,
+  approvalEvidence,
+  artifactIntegrityEvidence,
+  type ConnectorDeliveryInput,
+  connectorDeliveryEvidence,
+  type InventoryFreshnessInput,
+  inventoryFreshnessEvidence,
+  promotionAuditExportEvidence,
+  type ReleaseIdentity,
+  type RollbackAuditExportInput,
+  type RolloutVerificationInput,
+  rollbackAuditExportEvidence,
+  rolloutVerificationEvidence,
+} from './evidence-builders.js';
+export { publicReleaseRecord } from './public-release-record.js';
+export {
+  createReleaseGovernanceEvaluator,
+  RELEASE_GOVERNANCE_POLICY_ID,
+  type ReleaseGovernanceEvaluatorOptions,
+} from './release-governance-evaluator.js';
+export { RELEASE_GOVERNANCE_RULES, type ReleaseFinding } from './release-governance-rules.js';

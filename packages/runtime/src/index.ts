@@ -32,7 +32,6 @@ export {
   type ResolvedPolicyPack,
 } from './policy-pack-document.js';
 export { PolicyPackError, type PolicyPackErrorCode, type PolicyPackIssue } from './policy-pack-error.js';
-export { DECISION_RANK } from './rule-outcome.js';
 export {
   applyMode,
   type ModeSettings,

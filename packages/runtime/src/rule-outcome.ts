@@ -28,13 +28,3 @@ export function packOutcome(
     approverGroup: decision === 'require_approval' ? pack.approverGroup : '',
   };
 }
-
-/** Decision strictness: block beats require_approval beats warn beats the allowing decisions. */
-export const DECISION_RANK: Record<Decision, number> = {
-  block: 5,
-  require_approval: 4,
-  warn: 3,
-  allow_with_attestation: 2,
-  audit_only: 1,
-  allow: 0,
-};

@@ -1,0 +1,144 @@
+import { appendFile, readFile } from 'node:fs/promises';
+import { isRfc3339Utc, isSafeIdentifier, isSafeName, isSafeReference } from '@cavra/contracts';
+
+/**
+ * An operational drill: returning a promoted environment to its previous state (version or mode) and
+ * checking that it worked. Public-safe: identifiers, timestamps and references only.
+ */
+export interface DrillRecord {
+  /** The environment (release channel) the drill ran against, e.g. `production`. */
+  readonly environment: string;
+  /** Who ran it (an identifier such as an e-mail or a CI actor). */
+  readonly actor: string;
+  /** When it finished, RFC 3339 UTC. */
+  readonly completedAt: string;
+  /** The state the environment was returned from and to, e.g. `v0.3.0` → `v0.2.0`. */
+  readonly from: string;
+  readonly to: string;
+  readonly outcome: 'succeeded' | 'failed';
+  readonly evidenceRefs: readonly string[];
+}
+
+export class DrillRecordError extends Error {
+  readonly code = 'invalid_drill';
+  readonly issues: readonly { readonly path: string; readonly message: string }[];
+
+  constructor(where: string, issues: readonly { path: string; message: string }[]) {
+    super(`${where}: ${issues.map((issue) => `${issue.path}: ${issue.message}`).join('; ')}`);
+    this.name = 'DrillRecordError';
+    this.issues = issues;
+  }
+}
+
+const MAX_REFS = 16;
+const KEYS = ['environment', 'actor', 'completedAt', 'from', 'to', 'outcome', 'evidenceRefs'];
+
+/** Checks every field; throws DrillRecordError naming each offending one. */
+export function checkDrillRecord(value: unknown, where = 'drill'): DrillRecord {
+  const issues: { path: string; message: string }[] = [];
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new DrillRecordError(where, [{ path: '', message: 'must be an object' }]);
+  }
+  const record = value as Record<string, unknown>;
+  for (const key of Object.keys(record)) {
+    if (!KEYS.includes(key)) issues.push({ path: key, message: 'is not a drill field' });
+  }
+  if (typeof record.actor !== 'string' || record.actor === '' || !isSafeName(record.actor)) {
+    issues.push({ path: 'actor', message: 'must be a non-empty single line of at most 256 bytes' });
+  }
+  for (const key of ['environment', 'from', 'to']) {
+    const field = record[key];
+    if (typeof field !== 'string' || !isSafeIdentifier(field)) {
+      issues.push({ path: key, message: 'must be a plain identifier ([A-Za-z0-9._:/+-], 1-128)' });
+    }
+  }
+  if (typeof record.completedAt !== 'string' || !isRfc3339Utc(record.completedAt)) {
+    issues.push({ path: 'completedAt', message: 'must be an RFC 3339 UTC timestamp' });
+  }
+  if (record.outcome !== 'succeeded' && record.outcome !== 'failed') {
+    issues.push({ path: 'outcome', message: 'must be succeeded or failed' });
+  }
+  const refs = record.evidenceRefs;
+  if (!Array.isArray(refs) || refs.length > MAX_REFS) {
+    issues.push({ path: 'evidenceRefs', message: `must be a list of at most ${MAX_REFS} references` });
+  } else {
+    refs.forEach((ref, index) => {
+      if (typeof ref !== 'string' || !isSafeReference(ref)) {
+        issues.push({ path: `evidenceRefs[${index}]`, message: 'is not a safe reference' });
+      }
+    });
+  }
+  if (issues.length > 0) throw new DrillRecordError(where, issues);
+  return Object.freeze({
+    ...(record as unknown as DrillRecord),
+    evidenceRefs: Object.freeze([...(refs as string[])]),
+  });
+}
+
+/**
+ * Drill history: an append-only JSON Lines file (one drill per line) mirrored in memory, so the promotion
+ * gate can ask synchronously for the last successful drill. Without a path it lives in memory only.
+ */
+export class DrillHistory {
+  readonly #path: string | undefined;
+  readonly #drills: DrillRecord[];
+
+  private constructor(path: string | undefined, drills: DrillRecord[]) {
+    this.#path = path;
+    this.#drills = drills;
+  }
+
+  static inMemory(drills: readonly DrillRecord[] = []): DrillHistory {
+    return new DrillHistory(
+      undefined,
+      drills.map((drill) => checkDrillRecord(drill)),
+    );
+  }
+
+  /** Opens (or starts) the history file; a corrupt line is an error naming its line number, never skipped. */
+  static async open(path: string): Promise<DrillHistory> {
+    let text = '';
+    try {
+      text = await readFile(path, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+    const drills = text
+      .split('\n')
+      .map((line, index) => [line, index + 1] as const)
+      .filter(([line]) => line.trim() !== '')
+      .map(([line, number]) => {
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(line);
+        } catch {
+          throw new DrillRecordError(`${path}:${number}`, [{ path: '', message: 'is not JSON' }]);
+        }
+        return checkDrillRecord(parsed, `${path}:${number}`);
+      });
+    return new DrillHistory(path, drills);
+  }
+
+  /** Validates and appends a drill (to the file first, so memory never holds what the file lacks). */
+  async record(drill: DrillRecord): Promise<DrillRecord> {
+    const checked = checkDrillRecord(drill);
+    if (this.#path) await appendFile(this.#path, `${JSON.stringify(checked)}\n`, { mode: 0o600 });
+    this.#drills.push(checked);
+    return checked;
+  }
+
+  /** The most recent successful drill for the environment, by completion time. */
+  lastSuccessful(environment: string): DrillRecord | undefined {
+    let last: DrillRecord | undefined;
+    for (const drill of this.#drills) {
+      if (drill.environment === environment && drill.outcome === 'succeeded') {
+        if (!last || Date.parse(drill.completedAt) > Date.parse(last.completedAt)) last = drill;
+      }
+    }
+    return last;
+  }
+
+  get drills(): readonly DrillRecord[] {
+    return [...this.#drills];
+  }
+}
