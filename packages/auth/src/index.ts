@@ -1,1 +1,45 @@
-export {};
+export type { AuthenticatedRunner } from './authenticated-runner.js';
+export {
+  CANONICAL_CLAIMS_VERSION,
+  canonicalClaims,
+  releaseGovernanceDigest,
+  type SignedBound,
+} from './canonical-claims.js';
+export {
+  attachOidcToken,
+  identityFromCiEnvironment,
+  type RequestCiOidcTokenOptions,
+  requestCiOidcToken,
+} from './ci-environment.js';
+export {
+  createKeyring,
+  type HmacKey,
+  type HmacKeySource,
+  type Keyring,
+  loadKeyring,
+  MIN_SECRET_BYTES,
+} from './keyring.js';
+export {
+  createOidcVerifier,
+  type OidcProviderConfig,
+  type OidcVerifier,
+  type OidcVerifierOptions,
+} from './oidc-verifier.js';
+export {
+  CI_PROVIDERS,
+  type CiProvider,
+  type IdentityClaim,
+  PROVIDER_PROFILES,
+  type ProviderProfile,
+} from './provider-profiles.js';
+export { ReplayCache } from './replay-cache.js';
+export { RUNNER_AUTH_ERROR_CODES, RunnerAuthError, type RunnerAuthErrorCode } from './runner-auth-error.js';
+export {
+  createRunnerAuthenticator,
+  type RunnerAuthConfig,
+  type RunnerAuthenticator,
+} from './runner-authenticator.js';
+export { type SignRunnerClaimsOptions, signRunnerClaims } from './sign-runner-claims.js';
+export { DEFAULT_MAX_TTL_SECONDS, DEFAULT_SKEW_SECONDS } from './time-bound.js';
+export type { TrustPolicy } from './trust-policy.js';
+export { type VerifyRunnerAuthOptions, verifyRunnerAuth } from './verify-runner-auth.js';

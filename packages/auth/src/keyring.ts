@@ -1,0 +1,82 @@
+import { readFile } from 'node:fs/promises';
+import { isSafeIdentifier } from '@cavra/contracts';
+import { RunnerAuthError } from './runner-auth-error.js';
+
+/** One shared secret, named by the key id runners put in `runner_auth.key_id`. */
+export interface HmacKey {
+  readonly keyId: string;
+  readonly secret: Uint8Array;
+}
+
+/** Keys by id. Several at once, so a new key can be rolled out before the old one is retired. */
+export interface Keyring {
+  get(keyId: string): HmacKey | undefined;
+  readonly keyIds: readonly string[];
+}
+
+/** Where a key's secret lives: an environment variable or a file. Never inline, never from a request. */
+export interface HmacKeySource {
+  readonly keyId: string;
+  readonly secretEnv?: string;
+  readonly secretFile?: string;
+}
+
+/** Shortest secret accepted: HMAC-SHA256 keys below 32 bytes give away strength. */
+export const MIN_SECRET_BYTES = 32;
+
+export function createKeyring(keys: Iterable<HmacKey>): Keyring {
+  const byId = new Map<string, HmacKey>();
+  for (const key of keys) {
+    if (!isSafeIdentifier(key.keyId))
+      throw new RunnerAuthError('invalid_config', 'HMAC key id must be a plain identifier');
+    if (byId.has(key.keyId))
+      throw new RunnerAuthError('invalid_config', `HMAC key '${key.keyId}' is given twice`);
+    if (key.secret.byteLength < MIN_SECRET_BYTES) {
+      throw new RunnerAuthError(
+        'invalid_config',
+        `HMAC key '${key.keyId}' is shorter than ${MIN_SECRET_BYTES} bytes`,
+      );
+    }
+    byId.set(key.keyId, { keyId: key.keyId, secret: Uint8Array.from(key.secret) });
+  }
+  return { get: (keyId) => byId.get(keyId), keyIds: [...byId.keys()] };
+}
+
+/**
+ * Reads each key's secret from its environment variable or file: the UTF-8 bytes of the value, one trailing
+ * newline removed. Errors name the key and the source, never the value.
+ */
+export async function loadKeyring(
+  sources: readonly HmacKeySource[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<Keyring> {
+  const keys: HmacKey[] = [];
+  for (const source of sources) {
+    if ((source.secretEnv === undefined) === (source.secretFile === undefined)) {
+      throw new RunnerAuthError(
+        'invalid_config',
+        `HMAC key '${source.keyId}' needs exactly one of secretEnv or secretFile`,
+      );
+    }
+    let value: string | undefined;
+    if (source.secretEnv !== undefined) {
+      value = env[source.secretEnv];
+      if (!value)
+        throw new RunnerAuthError(
+          'invalid_config',
+          `HMAC key '${source.keyId}': environment variable ${source.secretEnv} is not set`,
+        );
+    } else {
+      try {
+        value = await readFile(source.secretFile as string, 'utf8');
+      } catch (error) {
+        throw new RunnerAuthError(
+          'invalid_config',
+          `HMAC key '${source.keyId}': cannot read its secret file (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
+        );
+      }
+    }
+    keys.push({ keyId: source.keyId, secret: new TextEncoder().encode(value.replace(/\r?\n$/, '')) });
+  }
+  return createKeyring(keys);
+}

@@ -1,0 +1,37 @@
+import { RunnerAuthError } from './runner-auth-error.js';
+
+/**
+ * Signatures seen within their validity window. Bounded: expired entries are dropped first; if the cache is
+ * still full of live entries, the request is refused (`replay_cache_full`) rather than forgetting a live
+ * signature, which would let its replay through. Size it for your peak of signed requests per TTL window.
+ */
+export class ReplayCache {
+  readonly maxEntries: number;
+  readonly #expiries = new Map<string, number>();
+
+  constructor(options: { readonly maxEntries?: number } = {}) {
+    this.maxEntries = options.maxEntries ?? 100_000;
+    if (!Number.isInteger(this.maxEntries) || this.maxEntries < 1)
+      throw new TypeError('maxEntries must be a positive integer');
+  }
+
+  /** Records `key` until `expiresAtMs`; throws `replayed` if it is already live. */
+  remember(key: string, expiresAtMs: number, nowMs: number): void {
+    const seen = this.#expiries.get(key);
+    if (seen !== undefined && seen >= nowMs)
+      throw new RunnerAuthError('replayed', 'this signature was already used');
+    if (this.#expiries.size >= this.maxEntries) this.#sweep(nowMs);
+    if (this.#expiries.size >= this.maxEntries) {
+      throw new RunnerAuthError('replay_cache_full', 'too many live signatures to remember; retry shortly');
+    }
+    this.#expiries.set(key, expiresAtMs);
+  }
+
+  get size(): number {
+    return this.#expiries.size;
+  }
+
+  #sweep(nowMs: number): void {
+    for (const [key, expiry] of this.#expiries) if (expiry < nowMs) this.#expiries.delete(key);
+  }
+}

@@ -1,0 +1,83 @@
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import {
+  type EvaluateRequest,
+  identityToRecord,
+  isSafeIdentifier,
+  type RunnerAuthentication,
+  type RunnerIdentity,
+} from '@cavra/contracts';
+import type { AuthenticatedRunner } from './authenticated-runner.js';
+import { canonicalClaims } from './canonical-claims.js';
+import type { Keyring } from './keyring.js';
+import type { ReplayCache } from './replay-cache.js';
+import { RunnerAuthError } from './runner-auth-error.js';
+import { checkTimeBound, DEFAULT_MAX_TTL_SECONDS, DEFAULT_SKEW_SECONDS, parseInstant } from './time-bound.js';
+
+export interface VerifyRunnerAuthOptions {
+  readonly now?: () => Date;
+  /** Default 60. */
+  readonly skewSeconds?: number;
+  /** Default 600. */
+  readonly maxTtlSeconds?: number;
+  /** Without one, replays inside the validity window are not detected: the daemon always passes one. */
+  readonly replayCache?: ReplayCache;
+}
+
+const SIGNATURE = /^[A-Za-z0-9_-]{43}$/;
+
+/**
+ * Verifies an HMAC-SHA256 `runner_auth`: key by id, signature encoding, signature (constant time), time bound
+ * with skew, replay. Throws RunnerAuthError; returns the authenticated runner.
+ */
+export function verifyRunnerAuth(
+  request: EvaluateRequest,
+  keyring: Keyring,
+  options: VerifyRunnerAuthOptions = {},
+): AuthenticatedRunner {
+  // A decoded message holds every scalar (proto3 defaults), so its fields are strings.
+  const auth = request.runner_auth as RunnerAuthentication | null | undefined;
+  if (!auth) throw new RunnerAuthError('missing_auth', 'request carries no runner_auth');
+  if (auth.algorithm !== 'HMAC-SHA256') {
+    throw new RunnerAuthError('unsupported_algorithm', 'runner_auth algorithm is not HMAC-SHA256');
+  }
+  const key = keyring.get(auth.key_id);
+  if (!key) {
+    throw new RunnerAuthError(
+      'unknown_key',
+      isSafeIdentifier(auth.key_id) ? `unknown HMAC key id '${auth.key_id}'` : 'unknown HMAC key id',
+    );
+  }
+  if (!SIGNATURE.test(auth.signature)) {
+    throw new RunnerAuthError(
+      'bad_encoding',
+      'signature must be the 32-byte HMAC in unpadded base64url (43 characters); hex and padded base64 are refused',
+    );
+  }
+  const issuedAt = parseInstant('runner_auth.issued_at', auth.issued_at);
+  const expiresAt = parseInstant('runner_auth.expires_at', auth.expires_at);
+  const canonical = canonicalClaims(request, {
+    keyId: auth.key_id,
+    issuedAt: auth.issued_at,
+    expiresAt: auth.expires_at,
+  });
+  const expected = createHmac('sha256', key.secret).update(canonical, 'utf8').digest();
+  if (!timingSafeEqual(expected, Buffer.from(auth.signature, 'base64url'))) {
+    throw new RunnerAuthError('bad_signature', 'signature does not match the signed request fields');
+  }
+  const now = (options.now ?? (() => new Date()))().getTime();
+  const skewSeconds = options.skewSeconds ?? DEFAULT_SKEW_SECONDS;
+  checkTimeBound(issuedAt, expiresAt, now, {
+    skewSeconds,
+    maxTtlSeconds: options.maxTtlSeconds ?? DEFAULT_MAX_TTL_SECONDS,
+  });
+  // Keyed by a digest so the cache never holds a usable signature.
+  const replayKey = createHash('sha256').update(`${auth.key_id}\n${auth.signature}`).digest('base64url');
+  options.replayCache?.remember(replayKey, expiresAt + skewSeconds * 1000, now);
+  return {
+    algorithm: 'HMAC-SHA256',
+    keyId: auth.key_id,
+    identity: identityToRecord((auth.identity ?? {}) as RunnerIdentity, 'runner_auth.identity'),
+    issuedAt: auth.issued_at,
+    expiresAt: auth.expires_at,
+  };
+}

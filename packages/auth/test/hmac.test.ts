@@ -1,0 +1,340 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type EvaluateRequest, EvaluateRequestCodec } from '@cavra/contracts';
+import { describe, expect, it } from 'vitest';
+import vectors from '../fixtures/hmac-vectors.json' with { type: 'json' };
+import {
+  canonicalClaims,
+  createKeyring,
+  type Keyring,
+  loadKeyring,
+  ReplayCache,
+  RunnerAuthError,
+  signRunnerClaims,
+  verifyRunnerAuth,
+} from '../src/index.js';
+import { IDENTITY, NOW, REQUEST, SECRET } from './support/requests.js';
+
+// biome-ignore lint/suspicious/noExplicitAny: tests poke at arbitrary wire fields, as an attacker would.
+type WireJson = Record<string, any>;
+
+const keyring: Keyring = createKeyring([{ keyId: 'ci-runner-2026-q2', secret: Buffer.from(SECRET) }]);
+const at = (iso: string) => () => new Date(iso);
+const sign = (request = REQUEST, secret = SECRET) =>
+  signRunnerClaims(request, { keyId: 'ci-runner-2026-q2', secret, now: NOW });
+
+function failure(run: () => unknown): [string, string] {
+  try {
+    run();
+  } catch (error) {
+    if (error instanceof RunnerAuthError) return [error.code, error.message];
+    throw error;
+  }
+  throw new Error('expected a RunnerAuthError');
+}
+
+/** Re-reads the signed request through JSON with one field changed, as an attacker on the wire would. */
+function tamper(signed: EvaluateRequest, change: (json: WireJson) => void): EvaluateRequest {
+  const json = structuredClone(EvaluateRequestCodec.toJSON(signed)) as WireJson;
+  change(json);
+  return EvaluateRequestCodec.fromJSON(json);
+}
+
+describe('HMAC test vectors (fixtures/hmac-vectors.json)', () => {
+  it.each(vectors.vectors)('$name', (vector) => {
+    const request = EvaluateRequestCodec.fromJSON(vector.request);
+    const auth = request.runner_auth as { issued_at: string; expires_at: string; signature: string };
+    expect(
+      canonicalClaims(request, {
+        keyId: vector.key_id,
+        issuedAt: auth.issued_at,
+        expiresAt: auth.expires_at,
+      }),
+    ).toBe(vector.canonical);
+    const ring = createKeyring([{ keyId: vector.key_id, secret: Buffer.from(vector.secret_utf8) }]);
+    expect(verifyRunnerAuth(request, ring, { now: at('2026-11-25T10:01:00Z') }).keyId).toBe(vector.key_id);
+    expect(auth.signature).toBe(vector.signature);
+  });
+});
+
+describe('signRunnerClaims and verifyRunnerAuth', () => {
+  it('round-trips and returns the public-safe runner', () => {
+    const signed = sign();
+    expect(signed.runner_auth?.issued_at).toBe('2026-11-25T10:00:00Z');
+    expect(signed.runner_auth?.expires_at).toBe('2026-11-25T10:05:00Z');
+    const runner = verifyRunnerAuth(signed, keyring, { now: at('2026-11-25T10:02:00Z') });
+    expect(runner).toEqual({
+      algorithm: 'HMAC-SHA256',
+      keyId: 'ci-runner-2026-q2',
+      identity: {
+        provider: 'github-actions',
+        repository: 'acme/app',
+        workflow: 'Release Governance',
+        runId: '123456',
+        runAttempt: '1',
+        ref: 'refs/heads/main',
+        sha: 'abc123',
+        actor: 'octocat',
+        job: 'release',
+        runnerName: 'runner-1',
+      },
+      issuedAt: '2026-11-25T10:00:00Z',
+      expiresAt: '2026-11-25T10:05:00Z',
+    });
+    expect(JSON.stringify(runner)).not.toContain(signed.runner_auth?.signature as string);
+  });
+
+  const FIELDS: readonly [string, (json: WireJson) => void][] = [
+    [
+      'session_id',
+      (j) => {
+        j.session_id = 'session-2';
+      },
+    ],
+    [
+      'agent_id',
+      (j) => {
+        j.agent_id = 'other-agent';
+      },
+    ],
+    [
+      'actor',
+      (j) => {
+        j.actor = 'mallory@example.com';
+      },
+    ],
+    [
+      'action_type',
+      (j) => {
+        j.action_type = 'write_file';
+      },
+    ],
+    [
+      'target',
+      (j) => {
+        j.target = 'terraform apply';
+      },
+    ],
+    [
+      'requested_operation',
+      (j) => {
+        j.requested_operation = 'apply';
+      },
+    ],
+    [
+      'policy_pack',
+      (j) => {
+        j.policy_pack = 'permissive';
+      },
+    ],
+    [
+      'release_governance',
+      (j) => {
+        j.release_governance = { metadata_kind: 'release-approval', approval_state: 'approved' };
+      },
+    ],
+    [
+      'key_id',
+      (j) => {
+        j.runner_auth.key_id = 'ci-runner-2026-q3';
+      },
+    ],
+    [
+      'issued_at',
+      (j) => {
+        j.runner_auth.issued_at = '2026-11-25T10:00:01Z';
+      },
+    ],
+    [
+      'expires_at',
+      (j) => {
+        j.runner_auth.expires_at = '2026-11-25T10:06:00Z';
+      },
+    ],
+    ...Object.keys(IDENTITY).map(
+      (name) =>
+        [
+          `identity.${name}`,
+          (j: WireJson) => {
+            j.runner_auth.identity[name] = `${j.runner_auth.identity[name]}x`;
+          },
+        ] as [string, (json: WireJson) => void],
+    ),
+  ];
+
+  it.each(FIELDS)('rejects a request whose %s was changed after signing', (_field, change) => {
+    const rotated = createKeyring([
+      { keyId: 'ci-runner-2026-q2', secret: Buffer.from(SECRET) },
+      { keyId: 'ci-runner-2026-q3', secret: Buffer.from(SECRET) },
+    ]);
+    expect(
+      failure(() => verifyRunnerAuth(tamper(sign(), change), rotated, { now: at('2026-11-25T10:01:00Z') })),
+    ).toEqual(['bad_signature', 'signature does not match the signed request fields']);
+  });
+
+  it('accepts any key of a rotating keyring and rejects unknown keys and wrong secrets', () => {
+    const ring = createKeyring([
+      { keyId: 'ci-runner-2026-q2', secret: Buffer.from(SECRET) },
+      { keyId: 'ci-runner-2026-q3', secret: Buffer.from(`${SECRET}-q3`) },
+    ]);
+    const next = signRunnerClaims(REQUEST, { keyId: 'ci-runner-2026-q3', secret: `${SECRET}-q3`, now: NOW });
+    expect(verifyRunnerAuth(next, ring, { now: at('2026-11-25T10:01:00Z') }).keyId).toBe('ci-runner-2026-q3');
+    expect(verifyRunnerAuth(sign(), ring, { now: at('2026-11-25T10:01:00Z') }).keyId).toBe(
+      'ci-runner-2026-q2',
+    );
+    const stranger = signRunnerClaims(REQUEST, { keyId: 'ci-runner-2025', secret: SECRET, now: NOW });
+    expect(failure(() => verifyRunnerAuth(stranger, ring))).toEqual([
+      'unknown_key',
+      "unknown HMAC key id 'ci-runner-2025'",
+    ]);
+    expect(
+      failure(() =>
+        verifyRunnerAuth(sign(REQUEST, `${SECRET}-wrong`), ring, { now: at('2026-11-25T10:01:00Z') }),
+      ),
+    ).toEqual(['bad_signature', 'signature does not match the signed request fields']);
+  });
+
+  it('refuses hex, padded and truncated signatures as bad encoding', () => {
+    const signed = sign();
+    const raw = Buffer.from(signed.runner_auth?.signature as string, 'base64url');
+    const message =
+      'signature must be the 32-byte HMAC in unpadded base64url (43 characters); hex and padded base64 are refused';
+    for (const signature of [
+      raw.toString('hex'),
+      raw.toString('base64'),
+      `${signed.runner_auth?.signature}=`,
+      'abc',
+    ]) {
+      expect(
+        failure(() =>
+          verifyRunnerAuth(
+            tamper(signed, (j) => {
+              j.runner_auth.signature = signature;
+            }),
+            keyring,
+          ),
+        ),
+      ).toEqual(['bad_encoding', message]);
+    }
+  });
+
+  it('enforces the time bound with skew', () => {
+    const signed = sign();
+    expect(verifyRunnerAuth(signed, keyring, { now: at('2026-11-25T10:05:59Z') }).keyId).toBe(
+      'ci-runner-2026-q2',
+    );
+    expect(failure(() => verifyRunnerAuth(signed, keyring, { now: at('2026-11-25T10:06:01Z') }))).toEqual([
+      'expired',
+      'runner claims have expired',
+    ]);
+    expect(failure(() => verifyRunnerAuth(signed, keyring, { now: at('2026-11-25T09:58:59Z') }))).toEqual([
+      'not_yet_valid',
+      'runner claims are issued in the future',
+    ]);
+    expect(verifyRunnerAuth(signed, keyring, { now: at('2026-11-25T09:59:30Z') }).keyId).toBe(
+      'ci-runner-2026-q2',
+    );
+    expect(
+      failure(() =>
+        verifyRunnerAuth(signed, keyring, { now: at('2026-11-25T10:05:30Z'), skewSeconds: 0 }),
+      )[0],
+    ).toBe('expired');
+    const long = signRunnerClaims(REQUEST, {
+      keyId: 'ci-runner-2026-q2',
+      secret: SECRET,
+      now: NOW,
+      ttlSeconds: 3600,
+    });
+    expect(failure(() => verifyRunnerAuth(long, keyring, { now: at('2026-11-25T10:01:00Z') }))).toEqual([
+      'ttl_too_long',
+      'validity window is longer than 600 seconds',
+    ]);
+  });
+
+  it('refuses a replay within the validity window and a full cache', () => {
+    const cache = new ReplayCache({ maxEntries: 2 });
+    const options = { now: at('2026-11-25T10:01:00Z'), replayCache: cache };
+    const signed = sign();
+    verifyRunnerAuth(signed, keyring, options);
+    expect(failure(() => verifyRunnerAuth(signed, keyring, options))).toEqual([
+      'replayed',
+      'this signature was already used',
+    ]);
+    verifyRunnerAuth(sign({ ...REQUEST, session_id: 'session-2' }), keyring, options);
+    expect(
+      failure(() => verifyRunnerAuth(sign({ ...REQUEST, session_id: 'session-3' }), keyring, options)),
+    ).toEqual(['replay_cache_full', 'too many live signatures to remember; retry shortly']);
+    // Once the first signatures expired, the cache makes room again.
+    const later = signRunnerClaims(
+      { ...REQUEST, session_id: 'session-4' },
+      { keyId: 'ci-runner-2026-q2', secret: SECRET, now: new Date('2026-11-25T10:10:00Z') },
+    );
+    expect(
+      verifyRunnerAuth(later, keyring, { now: at('2026-11-25T10:10:30Z'), replayCache: cache }).keyId,
+    ).toBe('ci-runner-2026-q2');
+    expect(cache.size).toBe(1);
+  });
+
+  it('names missing pieces', () => {
+    const { runner_auth: _omit, ...bare } = REQUEST;
+    expect(failure(() => verifyRunnerAuth(EvaluateRequestCodec.fromJSON(bare), keyring))).toEqual([
+      'missing_auth',
+      'request carries no runner_auth',
+    ]);
+    expect(
+      failure(() =>
+        verifyRunnerAuth(
+          tamper(sign(), (j) => {
+            j.runner_auth.algorithm = 'OIDC-JWT';
+          }),
+          keyring,
+        ),
+      ),
+    ).toEqual(['unsupported_algorithm', 'runner_auth algorithm is not HMAC-SHA256']);
+    expect(
+      failure(() =>
+        verifyRunnerAuth(
+          tamper(sign(), (j) => {
+            delete j.runner_auth.issued_at;
+          }),
+          keyring,
+        ),
+      ),
+    ).toEqual(['missing_claim', 'runner_auth.issued_at must be an RFC 3339 UTC timestamp']);
+  });
+});
+
+describe('keyrings', () => {
+  it('loads secrets from env vars and files, never inline', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'cavra-keys-'));
+    await writeFile(join(dir, 'q3.key'), `${SECRET}-q3\n`);
+    const ring = await loadKeyring(
+      [
+        { keyId: 'q2', secretEnv: 'CAVRA_KEY_Q2' },
+        { keyId: 'q3', secretFile: join(dir, 'q3.key') },
+      ],
+      { CAVRA_KEY_Q2: SECRET },
+    );
+    expect(ring.keyIds).toEqual(['q2', 'q3']);
+    expect(Buffer.from(ring.get('q3')?.secret ?? []).toString()).toBe(`${SECRET}-q3`);
+    await expect(loadKeyring([{ keyId: 'q2', secretEnv: 'MISSING' }], {})).rejects.toThrow(
+      "HMAC key 'q2': environment variable MISSING is not set",
+    );
+    await expect(loadKeyring([{ keyId: 'q2', secretFile: join(dir, 'nope') }], {})).rejects.toThrow(
+      "HMAC key 'q2': cannot read its secret file (ENOENT)",
+    );
+    await expect(loadKeyring([{ keyId: 'q2' }], {})).rejects.toThrow(
+      "HMAC key 'q2' needs exactly one of secretEnv or secretFile",
+    );
+    expect(() => createKeyring([{ keyId: 'short', secret: Buffer.from('too-short') }])).toThrow(
+      "HMAC key 'short' is shorter than 32 bytes",
+    );
+    expect(() =>
+      createKeyring([
+        { keyId: 'k', secret: Buffer.from(SECRET) },
+        { keyId: 'k', secret: Buffer.from(SECRET) },
+      ]),
+    ).toThrow("HMAC key 'k' is given twice");
+  });
+});
