@@ -1,0 +1,146 @@
+import {
+  ContractValidationError,
+  type DecisionResponse,
+  DecisionResponseCodec,
+  EvaluateRequestCodec,
+  type EvaluateRequestInit,
+} from '@cavra/contracts';
+import { DaemonClientError, type DaemonIssue } from './daemon-client-error.js';
+import { DaemonConnection, type ResponseFrame } from './daemon-connection.js';
+import type { HealthReport } from './health-report.js';
+
+export interface DaemonClientOptions {
+  readonly socketPath: string;
+  /** Per-call timeout; default 5000 ms. */
+  readonly timeoutMs?: number;
+  /** Largest frame sent or accepted; default 1 MiB, the daemon's default. */
+  readonly maxFrameBytes?: number;
+}
+
+export interface CallOptions {
+  readonly signal?: AbortSignal;
+  readonly timeoutMs?: number;
+}
+
+export interface EvaluateOptions extends CallOptions {
+  /** Ties the decision to the caller's trace (a plain identifier); the daemon makes one when absent. */
+  readonly correlationId?: string;
+}
+
+export interface DaemonClient {
+  /**
+   * Asks the daemon for a decision. Resolves with the validated DecisionResponse, whatever it decides; throws
+   * DaemonClientError when no decision was obtained (and ContractValidationError for a request that is invalid
+   * before it is sent). Never makes a decision up.
+   */
+  evaluate(request: EvaluateRequestInit, options?: EvaluateOptions): Promise<DecisionResponse>;
+  health(options?: CallOptions): Promise<HealthReport>;
+  /** Closes the connection; calls after this fail with `closed`. */
+  close(): Promise<void>;
+}
+
+export function createClient(options: DaemonClientOptions): DaemonClient {
+  const timeoutMs = options.timeoutMs ?? 5000;
+  const maxFrameBytes = options.maxFrameBytes ?? 1024 * 1024;
+  let connection: DaemonConnection | undefined;
+  let nextId = 0;
+  let closed = false;
+
+  const call = async (frame: Record<string, unknown>, call: CallOptions): Promise<ResponseFrame> => {
+    if (closed) throw new DaemonClientError('closed', 'the client was closed');
+    const signal = call.signal;
+    if (signal?.aborted) throw new DaemonClientError('aborted', 'the call was aborted before it was sent');
+    const id = `c${++nextId}`;
+    const line = `${JSON.stringify({ v: 1, id, ...frame })}\n`;
+    if (Buffer.byteLength(line) - 1 > maxFrameBytes) {
+      throw new DaemonClientError('request_too_large', `request frame exceeds ${maxFrameBytes} bytes`);
+    }
+    if (!connection?.alive) {
+      const fresh = new DaemonConnection(options.socketPath, maxFrameBytes, () => {
+        if (connection === fresh) connection = undefined;
+      });
+      connection = fresh;
+    }
+    const current = connection;
+    let timer: NodeJS.Timeout | undefined;
+    let onAbort: (() => void) | undefined;
+    try {
+      return await Promise.race([
+        current.ready.then(() => current.request(id, line)),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(
+            () =>
+              reject(
+                new DaemonClientError(
+                  'timeout',
+                  `no answer from the daemon within ${call.timeoutMs ?? timeoutMs} ms`,
+                ),
+              ),
+            call.timeoutMs ?? timeoutMs,
+          );
+          onAbort = () => reject(new DaemonClientError('aborted', 'the call was aborted'));
+          signal?.addEventListener('abort', onAbort, { once: true });
+        }),
+      ]);
+    } finally {
+      clearTimeout(timer);
+      if (onAbort) signal?.removeEventListener('abort', onAbort);
+      current.forget(id);
+    }
+  };
+
+  const daemonError = (body: unknown): DaemonClientError => {
+    const error = body as { code?: unknown; message?: unknown; issues?: DaemonIssue[] };
+    const code = typeof error?.code === 'string' ? error.code : 'unknown';
+    return new DaemonClientError(
+      'daemon_error',
+      `the daemon refused the request: ${code}: ${String(error?.message ?? '')}`,
+      {
+        code,
+        ...(Array.isArray(error?.issues) ? { issues: error.issues } : {}),
+      },
+    );
+  };
+
+  return {
+    async evaluate(request, evaluateOptions = {}) {
+      // Validate here, so a bad request fails with the contract's field-named issues and never travels.
+      const json = EvaluateRequestCodec.toJSON(EvaluateRequestCodec.fromJSON(request, { strict: true }));
+      const response = await call(
+        {
+          type: 'evaluate',
+          request: json,
+          ...(evaluateOptions.correlationId ? { correlation_id: evaluateOptions.correlationId } : {}),
+        },
+        evaluateOptions,
+      );
+      if (response.type === 'error') throw daemonError(response.body);
+      if (response.type !== 'decision')
+        throw new DaemonClientError('protocol_error', 'expected a decision frame');
+      try {
+        return DecisionResponseCodec.fromJSON(response.body);
+      } catch (error) {
+        if (error instanceof ContractValidationError) {
+          throw new DaemonClientError(
+            'protocol_error',
+            `the daemon sent an invalid DecisionResponse: ${error.message}`,
+          );
+        }
+        throw error;
+      }
+    },
+    async health(callOptions = {}) {
+      const response = await call({ type: 'health' }, callOptions);
+      if (response.type === 'error') throw daemonError(response.body);
+      if (response.type !== 'health' || typeof response.body !== 'object' || response.body === null) {
+        throw new DaemonClientError('protocol_error', 'expected a health frame');
+      }
+      return response.body as HealthReport;
+    },
+    async close() {
+      closed = true;
+      connection?.close();
+      connection = undefined;
+    },
+  };
+}

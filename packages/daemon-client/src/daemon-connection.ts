@@ -1,0 +1,129 @@
+import { connect, type Socket } from 'node:net';
+import { DaemonClientError } from './daemon-client-error.js';
+
+export interface ResponseFrame {
+  readonly id: string;
+  readonly type: 'decision' | 'health' | 'error';
+  readonly body: unknown;
+}
+
+interface Waiter {
+  resolve(frame: ResponseFrame): void;
+  reject(error: DaemonClientError): void;
+}
+
+/**
+ * One persistent connection: frames out, responses matched back to their waiters by id (they may arrive in any
+ * order). Any broken promise of the protocol rejects every waiter and ends the connection; the client opens a
+ * new one on the next call.
+ */
+export class DaemonConnection {
+  readonly #socket: Socket;
+  readonly #waiters = new Map<string, Waiter>();
+  readonly #maxFrameBytes: number;
+  readonly ready: Promise<void>;
+  #buffer = '';
+  #dead: DaemonClientError | undefined;
+
+  constructor(socketPath: string, maxFrameBytes: number, onDead: () => void) {
+    this.#maxFrameBytes = maxFrameBytes;
+    this.#socket = connect(socketPath);
+    this.#socket.setEncoding('utf8');
+    this.ready = new Promise((resolve, reject) => {
+      this.#socket.once('connect', resolve);
+      this.#socket.once('error', (error: NodeJS.ErrnoException) => {
+        const unavailable = new DaemonClientError(
+          'daemon_unavailable',
+          `cannot reach the CAVRA daemon at ${socketPath} (${error.code ?? 'error'})`,
+        );
+        this.#fail(unavailable);
+        onDead();
+        reject(unavailable);
+      });
+    });
+    this.ready.catch(() => undefined);
+    this.#socket.on('data', (chunk: string) => this.#receive(chunk));
+    this.#socket.on('error', () => {});
+    this.#socket.on('close', () => {
+      this.#fail(
+        new DaemonClientError('daemon_unavailable', 'the daemon closed the connection before answering'),
+      );
+      onDead();
+    });
+  }
+
+  get alive(): boolean {
+    return this.#dead === undefined;
+  }
+
+  /** Sends one frame and waits for the response with the same id. */
+  request(id: string, line: string): Promise<ResponseFrame> {
+    if (this.#dead) return Promise.reject(this.#dead);
+    return new Promise((resolve, reject) => {
+      this.#waiters.set(id, { resolve, reject });
+      this.#socket.write(line);
+    });
+  }
+
+  /** Stops waiting for `id` (timeout, abort); a late answer is dropped. */
+  forget(id: string): void {
+    this.#waiters.delete(id);
+  }
+
+  close(): void {
+    this.#fail(new DaemonClientError('closed', 'the client was closed'));
+    this.#socket.end();
+  }
+
+  #receive(chunk: string): void {
+    this.#buffer += chunk;
+    let newline = this.#buffer.indexOf('\n');
+    while (newline !== -1) {
+      const line = this.#buffer.slice(0, newline);
+      this.#buffer = this.#buffer.slice(newline + 1);
+      if (line.trim() !== '') this.#dispatch(line);
+      if (this.#dead) return;
+      newline = this.#buffer.indexOf('\n');
+    }
+    if (this.#buffer.length > this.#maxFrameBytes)
+      this.#protocolError('a response frame exceeds the size limit');
+  }
+
+  #dispatch(line: string): void {
+    let frame: { v?: unknown; id?: unknown; type?: unknown; [key: string]: unknown };
+    try {
+      frame = JSON.parse(line);
+    } catch {
+      this.#protocolError('the daemon sent a frame that is not JSON');
+      return;
+    }
+    const type = frame?.type;
+    if (frame?.v !== 1 || (type !== 'decision' && type !== 'health' && type !== 'error')) {
+      this.#protocolError('the daemon sent a frame that is not protocol v1');
+      return;
+    }
+    if (typeof frame.id !== 'string') {
+      // An error about a frame the daemon could not read: it can only be ours, so it concerns every waiter.
+      this.#protocolError(
+        `the daemon could not read a request frame (${JSON.stringify((frame.error as { code?: string })?.code)})`,
+      );
+      return;
+    }
+    const waiter = this.#waiters.get(frame.id);
+    if (!waiter) return; // timed out or aborted earlier
+    this.#waiters.delete(frame.id);
+    waiter.resolve({ id: frame.id, type, body: frame[type] });
+  }
+
+  #protocolError(message: string): void {
+    this.#fail(new DaemonClientError('protocol_error', message));
+    this.#socket.destroy();
+  }
+
+  #fail(error: DaemonClientError): void {
+    if (this.#dead) return;
+    this.#dead = error;
+    for (const waiter of this.#waiters.values()) waiter.reject(error);
+    this.#waiters.clear();
+  }
+}

@@ -1,0 +1,76 @@
+import { attachOidcToken, requestCiOidcToken, signRunnerClaims } from '@cavra/auth';
+import type { EvaluateRequestInit, RunnerIdentityInit } from '@cavra/contracts';
+import { decodeJwt } from 'jose';
+import type { DaemonClient } from './daemon-client.js';
+
+/** How requests are authenticated: an HMAC key, a given OIDC token, or the CI job's own OIDC token. */
+export type RunnerAuthSettings =
+  | {
+      readonly hmac: {
+        readonly keyId: string;
+        readonly secret: Uint8Array | string;
+        readonly ttlSeconds?: number;
+      };
+    }
+  | { readonly oidc: { readonly token: string } }
+  | {
+      readonly oidc: {
+        readonly audience: string;
+        readonly fromEnvironment: true;
+        readonly env?: NodeJS.ProcessEnv;
+      };
+    };
+
+// Fetch a new CI token when the cached one has less than this left.
+const TOKEN_REFRESH_MARGIN_S = 60;
+
+/**
+ * Wraps a client so every request carries runner_auth: signed with HMAC (fresh time bound per request), or with the
+ * OIDC token attached (from the CI environment: fetched once and refreshed before it expires).
+ */
+export function withRunnerAuth(
+  client: DaemonClient,
+  auth: RunnerAuthSettings,
+  options: { readonly identity?: RunnerIdentityInit } = {},
+): DaemonClient {
+  let cached: { token: string; exp: number } | undefined;
+  const token = async (): Promise<string> => {
+    if (!('oidc' in auth)) throw new TypeError('unreachable');
+    if ('token' in auth.oidc) return auth.oidc.token;
+    const now = Date.now() / 1000;
+    if (!cached || cached.exp - now < TOKEN_REFRESH_MARGIN_S) {
+      const fresh = await requestCiOidcToken({
+        audience: auth.oidc.audience,
+        ...(auth.oidc.env ? { env: auth.oidc.env } : {}),
+      });
+      cached = { token: fresh, exp: expiry(fresh) };
+    }
+    return cached.token;
+  };
+  const authenticate = async (request: EvaluateRequestInit) => {
+    if ('hmac' in auth) {
+      return signRunnerClaims(request, {
+        keyId: auth.hmac.keyId,
+        secret: auth.hmac.secret,
+        ...(auth.hmac.ttlSeconds ? { ttlSeconds: auth.hmac.ttlSeconds } : {}),
+        ...(options.identity ? { identity: options.identity } : {}),
+      });
+    }
+    return attachOidcToken(request, await token(), options.identity);
+  };
+  return {
+    async evaluate(request, evaluateOptions) {
+      return client.evaluate(await authenticate(request), evaluateOptions);
+    },
+    health: (callOptions) => client.health(callOptions),
+    close: () => client.close(),
+  };
+}
+
+function expiry(token: string): number {
+  try {
+    return decodeJwt(token).exp ?? 0;
+  } catch {
+    return 0; // not a JWT we can read: refetch next time, the daemon will judge it
+  }
+}

@@ -1,0 +1,191 @@
+import { ContractValidationError } from '@cavra/contracts';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createClient, type DaemonClient, DaemonClientError } from '../src/index.js';
+import { answer, type Behaviour, decisionFor, type Frame, ProtocolPeer } from './support/protocol-peer.js';
+
+const REQUEST = {
+  session_id: 'session-1',
+  agent_id: 'codex-agent',
+  actor: 'developer@example.com',
+  action_type: 'read_file',
+  target: 'README.md',
+  policy_pack: 'cavra-ai-agent-baseline',
+};
+
+const cleanup: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const step of cleanup.splice(0)) await step();
+});
+
+async function setup(behaviour: Behaviour = answer, options: { timeoutMs?: number } = {}) {
+  const peer = await new ProtocolPeer(behaviour).start();
+  const client = createClient({ socketPath: peer.socketPath, timeoutMs: options.timeoutMs ?? 2000 });
+  cleanup.push(
+    () => client.close(),
+    () => peer.stop(),
+  );
+  return { peer, client };
+}
+
+async function failure(promise: Promise<unknown>): Promise<[string, string | undefined, string]> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof DaemonClientError) return [error.code, error.daemonCode, error.message];
+    throw error;
+  }
+  throw new Error('expected a DaemonClientError');
+}
+
+describe('createClient', () => {
+  it('sends a v1 evaluate frame and returns the typed decision', async () => {
+    const { peer, client } = await setup();
+    const decision = await client.evaluate(REQUEST, { correlationId: 'trace-1' });
+    expect(decision.decision).toBe('allow');
+    expect(decision.session_id).toBe('session-1');
+    expect(peer.frames).toEqual([
+      { v: 1, id: 'c1', type: 'evaluate', request: REQUEST, correlation_id: 'trace-1' },
+    ]);
+  });
+
+  it('reuses one connection and matches out-of-order answers by id', async () => {
+    const held: [Frame, typeof answer extends (...a: infer A) => void ? A[1] : never][] = [];
+    const { peer, client } = await setup((frame, socket) => {
+      held.push([frame, socket]);
+      if (held.length === 3) {
+        for (const [f, s] of held.reverse()) answer(f, s, peer);
+        peer.behaviour = answer;
+      }
+    });
+    const results = await Promise.all(
+      ['a', 'b', 'c'].map((session) => client.evaluate({ ...REQUEST, session_id: session })),
+    );
+    expect(results.map((r) => r.session_id)).toEqual(['a', 'b', 'c']);
+    await client.evaluate(REQUEST);
+    expect(peer.connections).toBe(1);
+  });
+
+  it('reports a daemon that is not there, and reconnects once it is back', async () => {
+    const { peer, client } = await setup();
+    await peer.stop();
+    expect((await failure(client.evaluate(REQUEST)))[0]).toBe('daemon_unavailable');
+    const again = await new ProtocolPeer(answer, peer.socketPath).start();
+    cleanup.push(() => again.stop());
+    expect((await client.evaluate(REQUEST)).decision).toBe('allow');
+  });
+
+  it('fails in-flight calls when the daemon dies before answering', async () => {
+    const { client } = await setup((_frame, socket) => socket.destroy());
+    expect(await failure(client.evaluate(REQUEST))).toEqual([
+      'daemon_unavailable',
+      undefined,
+      'the daemon closed the connection before answering',
+    ]);
+  });
+
+  it('times out, drops the late answer and keeps the connection usable', async () => {
+    let first = true;
+    const { peer, client } = await setup((frame, socket) => {
+      if (first) {
+        first = false;
+        setTimeout(() => answer(frame, socket, peer), 300);
+      } else answer(frame, socket, peer);
+    });
+    expect(await failure(client.evaluate(REQUEST, { timeoutMs: 100 }))).toEqual([
+      'timeout',
+      undefined,
+      'no answer from the daemon within 100 ms',
+    ]);
+    await new Promise((resolve) => setTimeout(resolve, 350));
+    expect((await client.evaluate(REQUEST)).decision).toBe('allow');
+    expect(peer.connections).toBe(1);
+  });
+
+  it('honours an AbortSignal before sending and in flight', async () => {
+    const { peer, client } = await setup(() => {});
+    const aborted = AbortSignal.abort();
+    expect(await failure(client.evaluate(REQUEST, { signal: aborted }))).toEqual([
+      'aborted',
+      undefined,
+      'the call was aborted before it was sent',
+    ]);
+    expect(peer.frames).toHaveLength(0);
+    const controller = new AbortController();
+    const pending = client.evaluate(REQUEST, { signal: controller.signal });
+    setTimeout(() => controller.abort(), 50);
+    expect(await failure(pending)).toEqual(['aborted', undefined, 'the call was aborted']);
+  });
+
+  it('turns error frames into daemon_error with the code and issues', async () => {
+    const issues = [{ path: 'action_type', code: 'unknown_field', message: 'x' }];
+    const { client } = await setup((frame, socket) =>
+      socket.write(
+        `${JSON.stringify({ v: 1, id: frame.id, type: 'error', error: { code: 'invalid_request', message: 'bad', issues } })}\n`,
+      ),
+    );
+    try {
+      await client.evaluate(REQUEST);
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toBeInstanceOf(DaemonClientError);
+      expect((error as DaemonClientError).code).toBe('daemon_error');
+      expect((error as DaemonClientError).daemonCode).toBe('invalid_request');
+      expect((error as DaemonClientError).issues).toEqual(issues);
+    }
+  });
+
+  it.each([
+    ['garbage', 'not json\n', 'the daemon sent a frame that is not JSON'],
+    [
+      'a frame of another protocol',
+      '{"v":2,"id":"c1","type":"decision"}\n',
+      'the daemon sent a frame that is not protocol v1',
+    ],
+    [
+      'an unknown decision',
+      `${JSON.stringify({ v: 1, id: 'c1', type: 'decision', decision: decisionFor({}, 'maybe') })}\n`,
+      'the daemon sent an invalid DecisionResponse: ',
+    ],
+    [
+      'an unreadable-frame error',
+      '{"v":1,"id":null,"type":"error","error":{"code":"invalid_json"}}\n',
+      'the daemon could not read a request frame ("invalid_json")',
+    ],
+  ])('reports %s as a protocol error', async (_name, line, message) => {
+    const { client } = await setup((_frame, socket) => socket.write(line));
+    const [code, , text] = await failure(client.evaluate(REQUEST));
+    expect(code).toBe('protocol_error');
+    expect(text.startsWith(message)).toBe(true);
+  });
+
+  it('refuses invalid and oversize requests before sending them', async () => {
+    const { peer, client } = await setup();
+    await expect(client.evaluate({ ...REQUEST, bogus: 1 } as never)).rejects.toBeInstanceOf(
+      ContractValidationError,
+    );
+    await expect(
+      client.evaluate({ ...REQUEST, release_governance: { failed_delivery_count: -1 } }),
+    ).rejects.toMatchObject({
+      issues: [
+        expect.objectContaining({ path: 'release_governance.failed_delivery_count', code: 'negative_count' }),
+      ],
+    });
+    const small = createClient({ socketPath: peer.socketPath, maxFrameBytes: 2048 });
+    cleanup.push(() => small.close());
+    expect(await failure(small.evaluate({ ...REQUEST, target: 'x'.repeat(4000) }))).toEqual([
+      'request_too_large',
+      undefined,
+      'request frame exceeds 2048 bytes',
+    ]);
+    expect(peer.frames).toHaveLength(0);
+  });
+
+  it('answers health and refuses calls after close', async () => {
+    const { client } = await setup();
+    expect((await client.health()).version).toBe('0.1.0');
+    await client.close();
+    expect(await failure(client.evaluate(REQUEST))).toEqual(['closed', undefined, 'the client was closed']);
+  });
+});
+
+export type { DaemonClient };
