@@ -1,1 +1,25 @@
-export {};
+export type { HealthReport } from '@cavra/daemon-client';
+export { DAEMON_VERSION, type Daemon, type DaemonOptions, startDaemon } from './daemon.js';
+export {
+  type DaemonConfig,
+  DaemonConfigError,
+  type DaemonLimits,
+  DEFAULT_LIMITS,
+  defaultSocketPath,
+  loadDaemonConfig,
+  resolveDaemonConfig,
+} from './daemon-config.js';
+export { RUNNER_AUTH_POLICY_ID } from './decide-request.js';
+export { EvidenceLog } from './evidence-log.js';
+export { type EvidenceBody, type EvidenceRecord, GENESIS_HASH } from './evidence-record.js';
+export { FrameSplitter } from './frame-splitter.js';
+export { jsonLogger, type Logger, silentLogger } from './logger.js';
+export {
+  DAEMON_ERROR_CODES,
+  type DaemonErrorCode,
+  FrameError,
+  PROTOCOL_VERSION,
+  parseFrame,
+} from './protocol.js';
+export { MAX_SOCKET_PATH_BYTES, SocketPathError } from './socket-path.js';
+export { type EvidenceProblem, type EvidenceVerification, verifyEvidenceLog } from './verify-evidence-log.js';

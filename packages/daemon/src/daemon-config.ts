@@ -1,0 +1,233 @@
+import { readFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import type { RunnerAuthConfig } from '@cavra/auth';
+import type { ModeSettings } from '@cavra/runtime';
+import { Ajv } from 'ajv';
+import { parse as parseYaml } from 'yaml';
+import schema from '../schema/daemon-config.schema.json' with { type: 'json' };
+
+export interface DaemonLimits {
+  /** Largest frame in bytes, newline excluded. Default 1 MiB. */
+  readonly maxFrameBytes: number;
+  /** A connection with nothing in flight and no bytes for this long is closed. Default 30 s. */
+  readonly idleTimeoutMs: number;
+  /** A frame must be completed within this long of its first byte. Default 10 s. */
+  readonly readTimeoutMs: number;
+  /** Connections beyond this get an `overloaded` error frame and are closed. Default 256. */
+  readonly maxConnections: number;
+  /** Requests in flight per connection beyond this get `overloaded`. Default 64. */
+  readonly maxInFlightPerConnection: number;
+}
+
+/** The daemon's configuration, resolved: paths absolute, defaults applied. */
+export interface DaemonConfig {
+  readonly socketPath: string;
+  readonly pidFile: string;
+  readonly evidenceLog: string;
+  /** Policy pack files; empty means the shipped baseline pack only. */
+  readonly policyPacks: readonly string[];
+  readonly defaultPack?: string;
+  readonly mode: ModeSettings;
+  /** Refuse unknown request fields and conflicting legacy operations. Default true. */
+  readonly strictContract: boolean;
+  /** Requests without runner_auth: refused (block) when true; evaluated as a local agent when false. */
+  readonly requireRunnerAuth: boolean;
+  readonly runnerAuth: RunnerAuthConfig;
+  readonly releaseGovernance: {
+    readonly approverGroup?: string;
+    readonly drillHistory?: string;
+    readonly maxDrillAgeDays?: number;
+  };
+  readonly limits: DaemonLimits;
+  /** Where the config came from (for reload); undefined when built in code. */
+  readonly configFile?: string;
+}
+
+export const DEFAULT_LIMITS: DaemonLimits = Object.freeze({
+  maxFrameBytes: 1024 * 1024,
+  idleTimeoutMs: 30_000,
+  readTimeoutMs: 10_000,
+  maxConnections: 256,
+  maxInFlightPerConnection: 64,
+});
+
+export class DaemonConfigError extends Error {
+  readonly code = 'invalid_config';
+  readonly issues: readonly { readonly path: string; readonly message: string }[];
+
+  constructor(source: string, issues: readonly { path: string; message: string }[]) {
+    super(`${source}: ${issues.map((issue) => `${issue.path || '/'}: ${issue.message}`).join('; ')}`);
+    this.name = 'DaemonConfigError';
+    this.issues = issues;
+  }
+}
+
+const validate = new Ajv({ allErrors: true, strict: true }).compile(schema);
+
+/** The default socket path: `$XDG_RUNTIME_DIR/cavra/daemon.sock`, else `/tmp/cavra-<uid>/daemon.sock`. */
+export function defaultSocketPath(env: NodeJS.ProcessEnv = process.env): string {
+  return env.XDG_RUNTIME_DIR
+    ? join(env.XDG_RUNTIME_DIR, 'cavra', 'daemon.sock')
+    : join('/tmp', `cavra-${process.getuid?.() ?? 'user'}`, 'daemon.sock');
+}
+
+/** Reads a YAML or JSON config file; relative paths in it are relative to the file. Throws DaemonConfigError. */
+export async function loadDaemonConfig(
+  path: string,
+  overrides: { socketPath?: string } = {},
+): Promise<DaemonConfig> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new DaemonConfigError(path, [
+      { path: '', message: `cannot read (${(error as NodeJS.ErrnoException).code})` },
+    ]);
+  }
+  let value: unknown;
+  try {
+    value = parseYaml(text, { uniqueKeys: true });
+  } catch (error) {
+    throw new DaemonConfigError(path, [
+      { path: '', message: (error as Error).message.split('\n')[0] ?? 'invalid YAML' },
+    ]);
+  }
+  return resolveDaemonConfig(value, { source: path, baseDir: dirname(resolve(path)), ...overrides });
+}
+
+interface RawConfig {
+  socket_path?: string;
+  pid_file?: string;
+  evidence_log: string;
+  policy_packs?: string[];
+  default_pack?: string;
+  mode?: ModeSettings['mode'];
+  break_glass?: { reason: string; actors?: string[] };
+  strict_contract?: boolean;
+  runner_auth?: {
+    required?: boolean;
+    hmac?: {
+      keys: { key_id: string; secret_env?: string; secret_file?: string }[];
+      skew_seconds?: number;
+      max_ttl_seconds?: number;
+      replay_cache_size?: number;
+    };
+    oidc?: {
+      providers: {
+        provider: 'github-actions' | 'gitlab-ci' | 'azure-pipelines';
+        issuer?: string;
+        audience: string;
+        jwks_uri?: string;
+        jwks_file?: string;
+        algorithms?: string[];
+      }[];
+      trust: {
+        providers: ('github-actions' | 'gitlab-ci' | 'azure-pipelines')[];
+        repositories: string[];
+        refs?: string[];
+      };
+      skew_seconds?: number;
+    };
+  };
+  release_governance?: { approver_group?: string; drill_history?: string; max_drill_age_days?: number };
+  limits?: {
+    max_frame_bytes?: number;
+    idle_timeout_ms?: number;
+    read_timeout_ms?: number;
+    max_connections?: number;
+    max_in_flight_per_connection?: number;
+  };
+}
+
+/** Validates a parsed config object (snake_case, as in the file) and resolves it. Throws DaemonConfigError. */
+export function resolveDaemonConfig(
+  value: unknown,
+  options: { source?: string; baseDir?: string; socketPath?: string } = {},
+): DaemonConfig {
+  const source = options.source ?? 'config';
+  if (!validate(value)) {
+    throw new DaemonConfigError(
+      source,
+      (validate.errors ?? []).map((error) => ({
+        path:
+          error.keyword === 'additionalProperties'
+            ? `${error.instancePath}/${(error.params as { additionalProperty: string }).additionalProperty}`
+            : error.instancePath,
+        message:
+          error.keyword === 'additionalProperties' ? 'is not a known key' : (error.message ?? 'is invalid'),
+      })),
+    );
+  }
+  const raw = value as unknown as RawConfig;
+  const at = (path: string) => resolve(options.baseDir ?? process.cwd(), path);
+  const socketPath = options.socketPath
+    ? resolve(options.socketPath)
+    : raw.socket_path
+      ? at(raw.socket_path)
+      : defaultSocketPath();
+  const hmac = raw.runner_auth?.hmac;
+  const oidc = raw.runner_auth?.oidc;
+  const limits = raw.limits ?? {};
+  return {
+    socketPath,
+    pidFile: raw.pid_file ? at(raw.pid_file) : join(dirname(socketPath), 'daemon.pid'),
+    evidenceLog: at(raw.evidence_log),
+    policyPacks: (raw.policy_packs ?? []).map(at),
+    ...(raw.default_pack ? { defaultPack: raw.default_pack } : {}),
+    mode: { mode: raw.mode ?? 'enforce', ...(raw.break_glass ? { breakGlass: raw.break_glass } : {}) },
+    strictContract: raw.strict_contract ?? true,
+    requireRunnerAuth: raw.runner_auth?.required ?? false,
+    runnerAuth: {
+      ...(hmac
+        ? {
+            hmac: {
+              keys: hmac.keys.map((key) => ({
+                keyId: key.key_id,
+                ...(key.secret_env ? { secretEnv: key.secret_env } : {}),
+                ...(key.secret_file ? { secretFile: at(key.secret_file) } : {}),
+              })),
+              ...(hmac.skew_seconds !== undefined ? { skewSeconds: hmac.skew_seconds } : {}),
+              ...(hmac.max_ttl_seconds !== undefined ? { maxTtlSeconds: hmac.max_ttl_seconds } : {}),
+              ...(hmac.replay_cache_size !== undefined ? { replayCacheSize: hmac.replay_cache_size } : {}),
+            },
+          }
+        : {}),
+      ...(oidc
+        ? {
+            oidc: {
+              providers: oidc.providers.map((provider) => ({
+                provider: provider.provider,
+                audience: provider.audience,
+                ...(provider.issuer ? { issuer: provider.issuer } : {}),
+                ...(provider.jwks_uri ? { jwksUri: provider.jwks_uri } : {}),
+                ...(provider.jwks_file ? { jwksFile: at(provider.jwks_file) } : {}),
+                ...(provider.algorithms ? { algorithms: provider.algorithms } : {}),
+              })),
+              trust: oidc.trust,
+              ...(oidc.skew_seconds !== undefined ? { skewSeconds: oidc.skew_seconds } : {}),
+            },
+          }
+        : {}),
+    },
+    releaseGovernance: {
+      ...(raw.release_governance?.approver_group
+        ? { approverGroup: raw.release_governance.approver_group }
+        : {}),
+      ...(raw.release_governance?.drill_history
+        ? { drillHistory: at(raw.release_governance.drill_history) }
+        : {}),
+      ...(raw.release_governance?.max_drill_age_days !== undefined
+        ? { maxDrillAgeDays: raw.release_governance.max_drill_age_days }
+        : {}),
+    },
+    limits: {
+      maxFrameBytes: limits.max_frame_bytes ?? DEFAULT_LIMITS.maxFrameBytes,
+      idleTimeoutMs: limits.idle_timeout_ms ?? DEFAULT_LIMITS.idleTimeoutMs,
+      readTimeoutMs: limits.read_timeout_ms ?? DEFAULT_LIMITS.readTimeoutMs,
+      maxConnections: limits.max_connections ?? DEFAULT_LIMITS.maxConnections,
+      maxInFlightPerConnection:
+        limits.max_in_flight_per_connection ?? DEFAULT_LIMITS.maxInFlightPerConnection,
+    },
+    ...(options.source ? { configFile: resolve(options.source) } : {}),
+  };
+}

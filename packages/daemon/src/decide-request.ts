@@ -1,0 +1,126 @@
+import { type AuthenticatedRunner, RunnerAuthError } from '@cavra/auth';
+import {
+  ContractValidationError,
+  DecisionResponseCodec,
+  EvaluateRequestCodec,
+  type RuntimeDecision,
+  type RuntimeRequest,
+  toDecisionResponse,
+  toRuntimeRequest,
+} from '@cavra/contracts';
+import { publicReleaseRecord } from '@cavra/release-governance';
+import { EvaluationError } from '@cavra/runtime';
+import type { EnforcementState } from './enforcement-state.js';
+import type { EvidenceBody } from './evidence-record.js';
+import { FrameError } from './protocol.js';
+
+/** Policy id of decisions made by runner authentication rather than by a policy. */
+export const RUNNER_AUTH_POLICY_ID = 'cavra-runner-auth';
+
+export interface DecideOptions {
+  readonly strictContract: boolean;
+  readonly requireRunnerAuth: boolean;
+  readonly clock: () => Date;
+  readonly ids: () => string;
+}
+
+export interface Decided {
+  /** The DecisionResponse as JSON, every field present. */
+  readonly decision: Record<string, unknown>;
+  readonly evidence: Omit<EvidenceBody, 'seq' | 'prev'>;
+}
+
+/**
+ * One request, from JSON to a decision and its evidence: contract validation (error frame on bad input), runner
+ * authentication (a failure is a block decision, never an error), then the engine.
+ */
+export async function decideRequest(
+  json: unknown,
+  correlationId: string | undefined,
+  frameId: string | null,
+  state: EnforcementState,
+  options: DecideOptions,
+): Promise<Decided> {
+  let message: ReturnType<typeof EvaluateRequestCodec.fromJSON>;
+  let request: RuntimeRequest;
+  try {
+    message = EvaluateRequestCodec.fromJSON(json, { strict: options.strictContract });
+    request = toRuntimeRequest(message, { strict: options.strictContract });
+  } catch (error) {
+    if (error instanceof ContractValidationError) throw invalidRequest(frameId, error);
+    throw error;
+  }
+
+  let runner: AuthenticatedRunner | undefined;
+  let authFailure: RunnerAuthError | undefined;
+  if (message.runner_auth) {
+    if (!state.authenticator) {
+      authFailure = new RunnerAuthError(
+        'unsupported_algorithm',
+        'runner authentication is not configured on this daemon',
+      );
+    } else {
+      try {
+        runner = await state.authenticator.authenticate(message);
+      } catch (error) {
+        if (!(error instanceof RunnerAuthError)) throw error;
+        authFailure = error;
+      }
+    }
+  } else if (options.requireRunnerAuth) {
+    authFailure = new RunnerAuthError('missing_auth', 'this daemon requires runner authentication');
+  }
+
+  let decision: RuntimeDecision;
+  if (authFailure) {
+    decision = authDecision(request, authFailure, correlationId, options);
+  } else {
+    try {
+      decision = state.engine.evaluate(request, correlationId ? { correlationId } : {});
+    } catch (error) {
+      if (error instanceof EvaluationError) throw new FrameError(error.code, frameId, error.message);
+      throw error;
+    }
+  }
+  const response = DecisionResponseCodec.toJSON(toDecisionResponse(decision), { emitDefaults: true });
+  return {
+    decision: response,
+    evidence: {
+      recorded_at: options.clock().toISOString(),
+      decision: response,
+      runner: runner ? { ...runner } : null,
+      release_governance: request.releaseGovernance ? publicReleaseRecord(request.releaseGovernance) : null,
+    },
+  };
+}
+
+function authDecision(
+  request: RuntimeRequest,
+  failure: RunnerAuthError,
+  correlationId: string | undefined,
+  options: DecideOptions,
+): RuntimeDecision {
+  return {
+    sessionId: request.sessionId,
+    agentId: request.agentId,
+    actor: request.actor,
+    actionType: request.actionType,
+    target: request.target,
+    operation: request.operation,
+    policyPack: request.policyPack,
+    decisionId: options.ids(),
+    policyId: RUNNER_AUTH_POLICY_ID,
+    ruleId: `runner-auth.${failure.code}`,
+    decision: 'block',
+    severity: 'high',
+    reason: failure.message,
+    evidenceRefs: [],
+    approverGroup: '',
+    timestamp: options.clock().toISOString(),
+    correlationId: correlationId ?? options.ids(),
+  };
+}
+
+function invalidRequest(frameId: string | null, error: ContractValidationError): FrameError {
+  return new FrameError('invalid_request', frameId, error.message, error.issues);
+}

@@ -1,0 +1,71 @@
+import { createRunnerAuthenticator, type RunnerAuthenticator } from '@cavra/auth';
+import { createReleaseGovernanceEvaluator, DrillHistory } from '@cavra/release-governance';
+import {
+  BASELINE_PACK_ID,
+  createEngine,
+  type Engine,
+  loadBaselinePack,
+  loadPolicyPackFile,
+} from '@cavra/runtime';
+import type { DaemonConfig } from './daemon-config.js';
+
+/** Everything a reload replaces at once: packs, engine, keys and trust. */
+export interface EnforcementState {
+  readonly engine: Engine;
+  /** Undefined when no runner-auth method is configured. */
+  readonly authenticator: RunnerAuthenticator | undefined;
+  /** `<pack id>=<digest>` for each loaded pack, for health and logs. */
+  readonly policyDigests: Readonly<Record<string, string>>;
+}
+
+export interface StateOptions {
+  readonly clock?: () => Date;
+  readonly ids?: () => string;
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+/** Loads packs, keys and drills named by the config. Any error leaves the caller's current state untouched. */
+export async function loadEnforcementState(
+  config: DaemonConfig,
+  options: StateOptions = {},
+): Promise<EnforcementState> {
+  const packs =
+    config.policyPacks.length > 0
+      ? await Promise.all(config.policyPacks.map((path) => loadPolicyPackFile(path)))
+      : [await loadBaselinePack()];
+  const drills = config.releaseGovernance.drillHistory
+    ? await DrillHistory.open(config.releaseGovernance.drillHistory)
+    : undefined;
+  const engine = createEngine({
+    packs,
+    defaultPackId:
+      config.defaultPack ??
+      (packs.some((pack) => pack.id === BASELINE_PACK_ID) ? BASELINE_PACK_ID : packs[0]?.id),
+    mode: config.mode,
+    evaluators: [
+      createReleaseGovernanceEvaluator({
+        ...(config.releaseGovernance.approverGroup
+          ? { approverGroup: config.releaseGovernance.approverGroup }
+          : {}),
+        ...(drills ? { drills } : {}),
+        ...(config.releaseGovernance.maxDrillAgeDays
+          ? { maxDrillAgeDays: config.releaseGovernance.maxDrillAgeDays }
+          : {}),
+      }),
+    ],
+    ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.ids ? { ids: options.ids } : {}),
+  });
+  const authenticator =
+    config.runnerAuth.hmac || config.runnerAuth.oidc
+      ? await createRunnerAuthenticator(config.runnerAuth, {
+          ...(options.env ? { env: options.env } : {}),
+          ...(options.clock ? { now: options.clock } : {}),
+        })
+      : undefined;
+  return {
+    engine,
+    authenticator,
+    policyDigests: Object.fromEntries(packs.map((pack) => [pack.id, pack.digest])),
+  };
+}

@@ -1,0 +1,105 @@
+import { isSafeIdentifier } from '@cavra/contracts';
+
+/** Version of the daemon wire protocol (see the README: "Wire protocol"). */
+export const PROTOCOL_VERSION = 1;
+
+/** Stable codes of error frames. */
+export const DAEMON_ERROR_CODES = [
+  'invalid_json',
+  'frame_too_large',
+  'invalid_frame',
+  'invalid_request',
+  'unknown_action_type',
+  'unknown_policy_pack',
+  'overloaded',
+  'shutting_down',
+  'internal',
+] as const;
+export type DaemonErrorCode = (typeof DAEMON_ERROR_CODES)[number];
+
+export type RequestFrame =
+  /** `id` undefined: the compatibility form, answered with a bare body. */
+  | {
+      readonly kind: 'evaluate';
+      readonly id: string | undefined;
+      readonly request: unknown;
+      readonly correlationId?: string;
+    }
+  | { readonly kind: 'health'; readonly id: string };
+
+/** An error frame to send: code, public-safe message and, for `invalid_request`, every contract issue. */
+export class FrameError extends Error {
+  readonly code: DaemonErrorCode;
+  readonly id: string | null;
+  readonly issues:
+    | readonly { readonly path: string; readonly code: string; readonly message: string }[]
+    | undefined;
+
+  constructor(code: DaemonErrorCode, id: string | null, message: string, issues?: FrameError['issues']) {
+    super(message);
+    this.code = code;
+    this.id = id;
+    this.issues = issues;
+  }
+
+  /** The `error` body of the frame. */
+  toBody(): Record<string, unknown> {
+    return { code: this.code, message: this.message, ...(this.issues ? { issues: this.issues } : {}) };
+  }
+}
+
+const FRAME_KEYS: Record<string, readonly string[]> = {
+  evaluate: ['v', 'id', 'type', 'request', 'correlation_id'],
+  health: ['v', 'id', 'type'],
+};
+
+/**
+ * Reads one frame's text. A JSON object with neither `v` nor `type` is the compatibility form: a bare
+ * EvaluateRequest answered with a bare DecisionResponse. Throws FrameError.
+ */
+export function parseFrame(text: string): RequestFrame {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new FrameError('invalid_json', null, 'frame is not valid JSON');
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new FrameError('invalid_frame', null, 'frame must be a JSON object');
+  }
+  const frame = value as Record<string, unknown>;
+  if (!('v' in frame) && !('type' in frame)) return { kind: 'evaluate', id: undefined, request: frame };
+  const id = typeof frame.id === 'string' && frame.id.length >= 1 && frame.id.length <= 128 ? frame.id : null;
+  if (frame.v !== PROTOCOL_VERSION)
+    throw new FrameError('invalid_frame', id, `v must be ${PROTOCOL_VERSION}`);
+  if (id === null) throw new FrameError('invalid_frame', null, 'id must be a string of 1 to 128 characters');
+  const allowed = typeof frame.type === 'string' ? FRAME_KEYS[frame.type] : undefined;
+  if (!allowed) throw new FrameError('invalid_frame', id, 'type must be evaluate or health');
+  const unknown = Object.keys(frame).find((key) => !allowed.includes(key));
+  if (unknown !== undefined)
+    throw new FrameError('invalid_frame', id, `unknown frame key ${JSON.stringify(unknown.slice(0, 64))}`);
+  if (frame.type === 'health') return { kind: 'health', id };
+  if (typeof frame.request !== 'object' || frame.request === null || Array.isArray(frame.request)) {
+    throw new FrameError('invalid_frame', id, 'request must be a JSON object');
+  }
+  const correlation = frame.correlation_id;
+  if (correlation !== undefined && (typeof correlation !== 'string' || !isSafeIdentifier(correlation))) {
+    throw new FrameError('invalid_frame', id, 'correlation_id must be a plain identifier');
+  }
+  return {
+    kind: 'evaluate',
+    id,
+    request: frame.request,
+    ...(correlation ? { correlationId: correlation as string } : {}),
+  };
+}
+
+/** One response frame as a line (JSON + newline). `id` undefined means the compatibility form (bare body). */
+export function responseLine(
+  id: string | null | undefined,
+  type: 'decision' | 'health' | 'error',
+  body: unknown,
+): string {
+  if (id === undefined) return `${JSON.stringify(type === 'error' ? { error: body } : body)}\n`;
+  return `${JSON.stringify({ v: PROTOCOL_VERSION, id, type, [type]: body })}\n`;
+}

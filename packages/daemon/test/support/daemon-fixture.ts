@@ -1,0 +1,37 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Daemon, type DaemonConfig, resolveDaemonConfig, startDaemon } from '../../src/index.js';
+
+export const FIXED_NOW = new Date('2026-11-25T10:00:00.000Z');
+
+/** A temp dir with a short path: Unix socket paths are limited to ~100 bytes. */
+export function tempDir(): string {
+  return mkdtempSync(join(tmpdir(), 'cvd-'));
+}
+
+export interface Started {
+  readonly daemon: Daemon;
+  readonly config: DaemonConfig;
+  readonly dir: string;
+}
+
+/** Starts a daemon in this process with a fixed clock and counting ids; `raw` is the config file's content. */
+export async function startTestDaemon(
+  raw: Record<string, unknown> = {},
+  env: NodeJS.ProcessEnv = {},
+): Promise<Started> {
+  const dir = tempDir();
+  const config = resolveDaemonConfig(
+    { evidence_log: 'evidence.jsonl', socket_path: 'run/d.sock', ...raw },
+    { baseDir: dir },
+  );
+  let next = 0;
+  const daemon = await startDaemon(config, {
+    clock: () => FIXED_NOW,
+    ids: () => `id-${++next}`,
+    env,
+    drainTimeoutMs: 2000,
+  });
+  return { daemon, config, dir };
+}

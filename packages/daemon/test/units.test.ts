@@ -1,0 +1,206 @@
+import { appendFile, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import {
+  EvidenceLog,
+  type FrameError,
+  FrameSplitter,
+  parseFrame,
+  resolveDaemonConfig,
+  verifyEvidenceLog,
+} from '../src/index.js';
+
+describe('FrameSplitter', () => {
+  it('splits across chunks, drops empty lines and CR, and bounds unfinished frames', () => {
+    const splitter = new FrameSplitter(8);
+    expect(splitter.push(Buffer.from('{"a"'))).toEqual({ frames: [], oversize: false });
+    expect(splitter.push(Buffer.from(':1}\n\n\r\n{}\r\n{'))).toEqual({
+      frames: ['{"a":1}', '{}'],
+      oversize: false,
+    });
+    expect(splitter.pendingBytes).toBe(1);
+    expect(splitter.push(Buffer.from('12345678'))).toEqual({ frames: [], oversize: true });
+    expect(new FrameSplitter(4).push(Buffer.from('12345\n'))).toEqual({ frames: [], oversize: true });
+  });
+});
+
+describe('parseFrame', () => {
+  const error = (text: string) => {
+    try {
+      parseFrame(text);
+    } catch (e) {
+      return [(e as FrameError).code, (e as FrameError).id, (e as FrameError).message];
+    }
+    return undefined;
+  };
+
+  it('reads v1 frames and the bare compatibility form', () => {
+    expect(parseFrame('{"v":1,"id":"a","type":"health"}')).toEqual({ kind: 'health', id: 'a' });
+    expect(parseFrame('{"v":1,"id":"a","type":"evaluate","request":{},"correlation_id":"t-1"}')).toEqual({
+      kind: 'evaluate',
+      id: 'a',
+      request: {},
+      correlationId: 't-1',
+    });
+    expect(parseFrame('{"session_id":"s"}')).toEqual({
+      kind: 'evaluate',
+      id: undefined,
+      request: { session_id: 's' },
+    });
+  });
+
+  it.each([
+    ['{"v":1,', 'invalid_json', null, 'frame is not valid JSON'],
+    ['[1,2]', 'invalid_frame', null, 'frame must be a JSON object'],
+    ['{"v":2,"id":"a","type":"health"}', 'invalid_frame', 'a', 'v must be 1'],
+    ['{"v":1,"type":"health"}', 'invalid_frame', null, 'id must be a string of 1 to 128 characters'],
+    [
+      `{"v":1,"id":"${'x'.repeat(129)}","type":"health"}`,
+      'invalid_frame',
+      null,
+      'id must be a string of 1 to 128 characters',
+    ],
+    ['{"v":1,"id":"a","type":"shutdown"}', 'invalid_frame', 'a', 'type must be evaluate or health'],
+    ['{"v":1,"id":"a","type":"health","extra":1}', 'invalid_frame', 'a', 'unknown frame key "extra"'],
+    [
+      '{"v":1,"id":"a","type":"evaluate","request":"x"}',
+      'invalid_frame',
+      'a',
+      'request must be a JSON object',
+    ],
+    [
+      '{"v":1,"id":"a","type":"evaluate","request":{},"correlation_id":"a b"}',
+      'invalid_frame',
+      'a',
+      'correlation_id must be a plain identifier',
+    ],
+  ])('refuses %s', (text, code, id, message) => {
+    expect(error(text)).toEqual([code, id, message]);
+  });
+});
+
+describe('the evidence log', () => {
+  const entry = (n: number) => ({
+    recorded_at: '2026-11-25T10:00:00.000Z',
+    decision: { decision_id: `d-${n}`, decision: 'allow' },
+    runner: null,
+    release_governance: null,
+  });
+
+  async function logWith(records: number) {
+    const path = join(await mkdtemp(join(tmpdir(), 'cvd-ev-')), 'evidence.jsonl');
+    const log = await EvidenceLog.open(path);
+    for (let n = 1; n <= records; n++) await log.append(entry(n));
+    await log.close();
+    return path;
+  }
+
+  it('chains records and resumes the chain after reopening', async () => {
+    const path = await logWith(3);
+    const log = await EvidenceLog.open(path);
+    expect(log.records).toBe(3);
+    expect((await log.append(entry(4))).seq).toBe(4);
+    await log.close();
+    const result = await verifyEvidenceLog(path);
+    expect([result.ok, result.records, result.tornTail, result.problems]).toEqual([true, 4, false, []]);
+    const lines = (await readFile(path, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(lines[0].prev).toBe('0'.repeat(64));
+    expect(lines[1].prev).toBe(lines[0].hash);
+    expect(Object.keys(lines[0])).toEqual([
+      'seq',
+      'prev',
+      'recorded_at',
+      'decision',
+      'runner',
+      'release_governance',
+      'hash',
+    ]);
+  });
+
+  it('detects an edited, a removed and a reordered record', async () => {
+    const path = await logWith(4);
+    const lines = (await readFile(path, 'utf8')).split('\n').slice(0, -1);
+    const check = async (edited: string[]) => {
+      await writeFile(path, `${edited.join('\n')}\n`);
+      return (await verifyEvidenceLog(path)).problems.map((p) => [p.line, p.problem]);
+    };
+    expect(
+      await check([
+        lines[0] as string,
+        (lines[1] as string).replace('"allow"', '"block"'),
+        lines[2] as string,
+        lines[3] as string,
+      ]),
+    ).toEqual([[2, 'hash_mismatch']]);
+    expect(await check([lines[0] as string, lines[2] as string, lines[3] as string])).toEqual([
+      [2, 'broken_chain'],
+      [2, 'sequence_gap'],
+    ]);
+    expect(
+      await check([lines[0] as string, lines[2] as string, lines[1] as string, lines[3] as string]),
+    ).toEqual([
+      [2, 'broken_chain'],
+      [2, 'sequence_gap'],
+      [3, 'broken_chain'],
+      [3, 'sequence_gap'],
+      [4, 'broken_chain'],
+      [4, 'sequence_gap'],
+    ]);
+    expect(await check([lines[0] as string, 'not json', lines[2] as string])).toEqual([
+      [2, 'not_json'],
+      [3, 'broken_chain'],
+    ]);
+  });
+
+  it('reports a torn tail without failing, cuts it off on open, and refuses to extend a broken log', async () => {
+    const path = await logWith(2);
+    await appendFile(path, '{"seq":3,"prev":"ab');
+    const torn = await verifyEvidenceLog(path);
+    expect([torn.ok, torn.records, torn.tornTail]).toEqual([true, 2, true]);
+    const log = await EvidenceLog.open(path);
+    await log.append(entry(3));
+    await log.close();
+    expect((await verifyEvidenceLog(path)).ok).toBe(true);
+    await appendFile(path, 'garbage\n');
+    await expect(EvidenceLog.open(path)).rejects.toThrow(
+      `evidence log ${path} does not verify (line 4: line is not JSON); refusing to extend it`,
+    );
+  });
+});
+
+describe('daemon configuration', () => {
+  it('resolves defaults and relative paths, and names every bad key', () => {
+    const config = resolveDaemonConfig(
+      { evidence_log: 'ev.jsonl', socket_path: 'run/d.sock' },
+      { baseDir: '/srv/cavra' },
+    );
+    expect([
+      config.socketPath,
+      config.pidFile,
+      config.evidenceLog,
+      config.strictContract,
+      config.requireRunnerAuth,
+    ]).toEqual(['/srv/cavra/run/d.sock', '/srv/cavra/run/daemon.pid', '/srv/cavra/ev.jsonl', true, false]);
+    expect(config.limits).toEqual({
+      maxFrameBytes: 1048576,
+      idleTimeoutMs: 30000,
+      readTimeoutMs: 10000,
+      maxConnections: 256,
+      maxInFlightPerConnection: 64,
+    });
+    expect(() =>
+      resolveDaemonConfig({
+        mode: 'yolo',
+        limits: { max_frame_bytes: 10 },
+        runner_auth: { hmac: { keys: [{ key_id: 'k', secret: 'inline' }] } },
+        extra: 1,
+      }),
+    ).toThrow(
+      "config: /: must have required property 'evidence_log'; /extra: is not a known key; /mode: must be equal to one of the allowed values; /runner_auth/hmac/keys/0/secret: is not a known key; /limits/max_frame_bytes: must be >= 1024",
+    );
+  });
+});
