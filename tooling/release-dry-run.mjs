@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const pnpm = join(root, 'node_modules/.bin/pnpm');
 // The example whose files are copied and run; it must depend only on @cavra packages and registry packages.
-const SMOKE_EXAMPLE = 'examples/contracts-demo';
+const SMOKE_EXAMPLE = 'examples/daemon-demo';
 const SMOKE_COMMAND = ['node', 'demo.mjs'];
 
 function run(command, args, cwd) {

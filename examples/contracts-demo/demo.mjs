@@ -2,9 +2,9 @@
 // conversions the runtime uses. Run: npx pnpm@9.15.9 --filter @cavra/example-contracts-demo demo
 import {
   ContractValidationError,
+  DecisionResponseCodec,
   EvaluateRequestCodec,
   toDecisionResponse,
-  DecisionResponseCodec,
   toRuntimeRequest,
 } from '@cavra/contracts';
 
@@ -29,8 +29,13 @@ const wire = {
 
 const message = EvaluateRequestCodec.fromJSON(wire, { strict: true });
 const bytes = EvaluateRequestCodec.encode(message);
-console.log(`EvaluateRequest: ${JSON.stringify(wire).length} bytes of JSON, ${bytes.length} bytes of protobuf`);
-console.log('decoded back to JSON:', JSON.stringify(EvaluateRequestCodec.toJSON(EvaluateRequestCodec.decode(bytes))));
+console.log(
+  `EvaluateRequest: ${JSON.stringify(wire).length} bytes of JSON, ${bytes.length} bytes of protobuf`,
+);
+console.log(
+  'decoded back to JSON:',
+  JSON.stringify(EvaluateRequestCodec.toJSON(EvaluateRequestCodec.decode(bytes))),
+);
 
 const runtime = toRuntimeRequest(message);
 console.log(

@@ -1,0 +1,63 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { decisionTable } from '../lib/decision-table.mjs';
+import { runDemo } from '../lib/run-demo.mjs';
+
+test('the demo session gets the documented decisions and a verified evidence log', async () => {
+  const { session, promotion, health, verification } = await runDemo();
+  assert.deepEqual(
+    session.map((d) => [d.action_type, d.decision, d.rule_id]),
+    [
+      ['read_file', 'allow', 'filesystem.read_default'],
+      ['read_file', 'block', 'filesystem.block_read[0]'],
+      ['write_file', 'allow', 'filesystem.write_default'],
+      ['write_file', 'require_approval', 'filesystem.require_approval_write[0]'],
+      ['execute_command', 'allow', 'commands.allow[6]'],
+      ['execute_command', 'block', 'commands.block[4]'],
+      ['execute_command', 'require_approval', 'commands.require_approval[0]'],
+      ['git_push', 'block', 'git.require_pull_request'],
+      ['git_push', 'allow', 'git.push_default'],
+      ['mcp_tool_call', 'allow', 'mcp.allowed_servers[0]'],
+      ['mcp_tool_call', 'block', 'mcp.blocked_servers[0]'],
+    ],
+  );
+  assert.deepEqual(
+    promotion.map((d) => [d.target, d.decision, d.rule_id]),
+    [
+      ['release-approval', 'allow', 'release-governance.approval.approved'],
+      ['release-connector-delivery', 'block', 'release-governance.connector-delivery.failed'],
+      ['release-critical-inventory-freshness', 'require_approval', 'release-governance.inventory.critical'],
+      ['release-rollout-evidence-verification', 'allow', 'release-governance.rollout-verification.verified'],
+      ['release-rollout-artifact-integrity', 'allow', 'release-governance.artifact-integrity.verified'],
+      ['release-promotion-audit-export', 'allow', 'release-governance.promotion-audit-export.exported'],
+      ['release-rollback-audit-export', 'allow', 'release-governance.rollback-audit-export.exported'],
+    ],
+  );
+  assert.equal(promotion[1].reason, '1 connector deliveries failed (servicenow)');
+  assert.deepEqual([health.counts.requests, health.evidence.records], [18, 18]);
+  assert.deepEqual([verification.ok, verification.records, verification.tornTail], [true, 18, false]);
+});
+
+test('the table shows every decision with its rule and reason, without colour in a pipe', () => {
+  delete process.env.FORCE_COLOR;
+  delete process.env.NO_COLOR;
+  const text = decisionTable(
+    'T',
+    [
+      {
+        decision: 'block',
+        action_type: 'read_file',
+        target: '.env',
+        rule_id: 'filesystem.block_read[0]',
+        reason: 'no',
+      },
+    ],
+    { isTTY: false },
+  );
+  assert.equal(
+    text,
+    'T\n  #  decision          action                     target                                rule\n' +
+      '  1  block             read_file                  .env                                  filesystem.block_read[0]\n' +
+      '     no\n',
+  );
+});
