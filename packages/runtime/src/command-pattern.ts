@@ -33,10 +33,14 @@ export function normalizeCommand(command: string): string {
   return command.trim().replace(/\s+/g, ' ');
 }
 
-// Shell control operators: each part of a compound command is judged on its own.
-const CONTROL_OPERATORS = /&&|\|\||[;|&\n]/;
+// Shell control operators: each part of a compound command is judged on its own. A lone `&` (background) is
+// one too, but not inside a redirection (`2>&1`, `&>file`, `<&3`).
+const CONTROL_OPERATORS = /&&|\|\||[;|\n]|(?<![<>])&(?!>)/;
 // Substitution runs a command the patterns cannot see.
 const SUBSTITUTION = /\$\(|`|<\(|>\(/;
+// Output redirection to a file (`>`, `>>`, `2>`, `&>`, `>|`) writes a path the filesystem rules never see;
+// duplicating a descriptor (`2>&1`, `>&-`) writes nothing.
+const FILE_REDIRECTION = />(?!&[0-9-])/;
 
 /** Splits a compound command into its simple commands (normalised); over-splitting quoted text only makes matching stricter. */
 export function splitCommand(command: string): string[] {
@@ -48,4 +52,8 @@ export function splitCommand(command: string): string[] {
 
 export function hasSubstitution(command: string): boolean {
   return SUBSTITUTION.test(command);
+}
+
+export function hasFileRedirection(command: string): boolean {
+  return FILE_REDIRECTION.test(command);
 }

@@ -210,6 +210,48 @@ const CASES: readonly (readonly [string, string, string, string, string])[] = [
     "MCP server 'unknown-server' is not on the allow list",
   ],
   ['read_file', '', 'block', 'request.missing_target', 'read_file request names no target'],
+  [
+    'execute_command',
+    ' ; && ',
+    'block',
+    'request.missing_target',
+    'execute_command request names no command',
+  ],
+  [
+    'execute_command',
+    'git show HEAD > .env',
+    'require_approval',
+    'commands.redirection',
+    'output redirection writes files the filesystem rules cannot see',
+  ],
+  [
+    'execute_command',
+    'npm run build 2>&1',
+    'allow',
+    'commands.allow[7]',
+    "command allowed by pattern 'npm run *'",
+  ],
+  [
+    'execute_command',
+    'npm run build &> build.log',
+    'require_approval',
+    'commands.redirection',
+    'output redirection writes files the filesystem rules cannot see',
+  ],
+  [
+    'execute_command',
+    'cat .env',
+    'require_approval',
+    'commands.default',
+    "command 'cat .env' is not on the allow list",
+  ],
+  [
+    'execute_command',
+    `python3 ${'a'.repeat(300)}`,
+    'require_approval',
+    'commands.default',
+    `command 'python3 ${'a'.repeat(112)}…' is not on the allow list`,
+  ],
 ];
 
 describe('the baseline pack', () => {
