@@ -3,17 +3,20 @@ import { type EvidenceBody, GENESIS_HASH, hashBody, recordLine } from './evidenc
 import { verifyLines } from './verify-evidence-log.js';
 
 type NewEvidence = Omit<EvidenceBody, 'seq' | 'prev'>;
+type Appended = { readonly seq: number; readonly hash: string };
 
 /**
- * The append-only, hash-chained evidence log. Appends are serialised and each returns only after the line is
- * written and fsync'ed, so a decision is never answered before its evidence is durable.
+ * The append-only, hash-chained evidence log. Each append resolves only after its line is written and fsync'ed,
+ * so a decision is never answered before its evidence is durable. Appends that arrive while a flush is running are
+ * committed together by the next flush: one write and one fsync for the whole group (group commit).
  */
 export class EvidenceLog {
   readonly path: string;
   readonly #file: FileHandle;
   #seq: number;
   #prev: string;
-  #queue: Promise<unknown> = Promise.resolve();
+  #waiting: { evidence: NewEvidence; resolve(value: Appended): void; reject(error: unknown): void }[] = [];
+  #flushing: Promise<void> | undefined;
 
   private constructor(path: string, file: FileHandle, seq: number, prev: string) {
     this.path = path;
@@ -50,20 +53,40 @@ export class EvidenceLog {
     }
   }
 
-  /** Appends one record and fsyncs; resolves with its seq and hash. */
-  append(evidence: NewEvidence): Promise<{ seq: number; hash: string }> {
-    const next = this.#queue.then(async () => {
-      const body: EvidenceBody = { seq: this.#seq + 1, prev: this.#prev, ...evidence };
-      const hash = hashBody(body);
-      await this.#file.write(recordLine({ ...body, hash }));
-      await this.#file.datasync();
-      this.#seq = body.seq;
-      this.#prev = hash;
-      return { seq: body.seq, hash };
+  /** Appends one record; resolves with its seq and hash once it is on disk. */
+  append(evidence: NewEvidence): Promise<Appended> {
+    return new Promise((resolve, reject) => {
+      this.#waiting.push({ evidence, resolve, reject });
+      this.#flushing ??= this.#flush();
     });
-    // A failed append must not wedge the queue for the next one; its caller still sees the failure.
-    this.#queue = next.catch(() => undefined);
-    return next;
+  }
+
+  async #flush(): Promise<void> {
+    while (this.#waiting.length > 0) {
+      const group = this.#waiting.splice(0);
+      let seq = this.#seq;
+      let prev = this.#prev;
+      const appended: Appended[] = [];
+      const lines = group.map(({ evidence }) => {
+        const body: EvidenceBody = { seq: seq + 1, prev, ...evidence };
+        const hash = hashBody(body);
+        seq = body.seq;
+        prev = hash;
+        appended.push({ seq, hash });
+        return recordLine({ ...body, hash });
+      });
+      try {
+        await this.#file.write(lines.join(''));
+        await this.#file.datasync();
+        this.#seq = seq;
+        this.#prev = prev;
+        group.forEach((entry, index) => entry.resolve(appended[index] as Appended));
+      } catch (error) {
+        // Nothing of this group is acknowledged; the chain continues from the last durable record.
+        for (const entry of group) entry.reject(error);
+      }
+    }
+    this.#flushing = undefined;
   }
 
   get records(): number {
@@ -75,7 +98,7 @@ export class EvidenceLog {
   }
 
   async close(): Promise<void> {
-    await this.#queue;
+    await this.#flushing;
     await this.#file.close();
   }
 }

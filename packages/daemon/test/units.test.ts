@@ -121,6 +121,23 @@ describe('the evidence log', () => {
     ]);
   });
 
+  it('commits concurrent appends as a group, in order, each acknowledged with its own seq', async () => {
+    const path = join(await mkdtemp(join(tmpdir(), 'cvd-ev-')), 'evidence.jsonl');
+    const log = await EvidenceLog.open(path);
+    const acknowledged = await Promise.all(Array.from({ length: 100 }, (_, n) => log.append(entry(n + 1))));
+    await log.close();
+    expect(acknowledged.map((a) => a.seq)).toEqual(Array.from({ length: 100 }, (_, n) => n + 1));
+    const lines = (await readFile(path, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(lines.map((line) => line.decision.decision_id)).toEqual(
+      Array.from({ length: 100 }, (_, n) => `d-${n + 1}`),
+    );
+    expect(lines.map((line) => line.hash)).toEqual(acknowledged.map((a) => a.hash));
+    expect((await verifyEvidenceLog(path)).ok).toBe(true);
+  });
+
   it('detects an edited, a removed and a reordered record', async () => {
     const path = await logWith(4);
     const lines = (await readFile(path, 'utf8')).split('\n').slice(0, -1);
