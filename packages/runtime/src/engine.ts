@@ -87,7 +87,7 @@ export function createEngine(options: EngineOptions): Engine {
       }
       const now = clock();
       const outcome = decide(request, pack, evaluators, now);
-      const final = applyMode(outcome, mode, request);
+      const final = applyMode(outcome, mode, request, pack.approverGroup);
       return {
         sessionId: request.sessionId,
         agentId: request.agentId,

@@ -37,5 +37,4 @@ export {
   type ModeSettings,
   RUNTIME_MODES,
   type RuntimeMode,
-  STRICT_APPROVER_FALLBACK,
 } from './runtime-mode.js';

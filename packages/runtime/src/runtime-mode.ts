@@ -15,7 +15,8 @@ export interface ModeSettings {
  * - audit_only: never blocks. Anything but `allow` becomes `audit_only`, keeping the rule and saying what
  *   enforcement would have decided.
  * - enforce: the policy decision as is.
- * - strict: blocks and approvals stay; every other decision (allow, warn, allow_with_attestation) requires approval.
+ * - strict: blocks and approvals stay; every other decision (allow, warn, allow_with_attestation) requires approval
+ *   from the outcome's approver group, or `fallbackApproverGroup` (the pack's group) when it names none.
  * - break_glass: block unless the request names an actor and the mode carries a reason (and, with an actor list,
  *   the actor is on it); then `allow_with_attestation`, whatever the policy said.
  */
@@ -23,6 +24,7 @@ export function applyMode(
   outcome: RuleOutcome,
   settings: ModeSettings,
   subject: RuntimeRequestSubject,
+  fallbackApproverGroup: string,
 ): RuleOutcome {
   switch (settings.mode) {
     case 'enforce':
@@ -43,16 +45,13 @@ export function applyMode(
             ...outcome,
             decision: 'require_approval',
             severity: outcome.severity === 'info' ? 'medium' : outcome.severity,
-            approverGroup: outcome.approverGroup || STRICT_APPROVER_FALLBACK,
+            approverGroup: outcome.approverGroup || fallbackApproverGroup,
             reason: `strict mode requires approval for ${outcome.decision}: ${outcome.reason}`,
           };
     case 'break_glass':
       return breakGlass(outcome, settings, subject);
   }
 }
-
-/** Approver group used in strict mode when the policy outcome named none. */
-export const STRICT_APPROVER_FALLBACK = 'security-reviewers';
 
 function breakGlass(
   outcome: RuleOutcome,

@@ -1,0 +1,164 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { compilePolicyPack, loadPolicyPackFile, parsePolicyPack } from '../src/index.js';
+import { exactEngine, request } from './support/engine.js';
+
+// Every rule kind the baseline leaves out: overlapping lists, pushes without require_pull_request, attestation,
+// an MCP allow list that is off, and a pack-specific approver group.
+const KINDS_PACK = `
+metadata: {id: kinds, version: "3", approver_group: platform-team}
+filesystem:
+  block_read: ["vault/**"]
+  block_write: ["infra/prod/**"]
+  require_approval_write: ["infra/**"]
+commands:
+  allow: ["make *", "make test"]
+  block: ["make deploy *"]
+  require_approval: ["make deploy *", "make release *"]
+git:
+  block_push_branches: [main, "hotfix/*"]
+  require_pull_request: false
+  require_ai_attestation: true
+mcp:
+  allowlist_enabled: false
+  allowed_servers: [github]
+  blocked_servers: [shell]
+`;
+
+const pack = compilePolicyPack(parsePolicyPack(KINDS_PACK));
+
+// [action type, target, decision, rule id, reason, approver group]
+const CASES: readonly (readonly [string, string, string, string, string, string])[] = [
+  [
+    'read_file',
+    'vault/a.txt',
+    'block',
+    'filesystem.block_read[0]',
+    "reading 'vault/a.txt' is blocked by pattern 'vault/**'",
+    '',
+  ],
+  [
+    'read_file',
+    'vaults/a.txt',
+    'allow',
+    'filesystem.read_default',
+    "no filesystem rule blocks reading 'vaults/a.txt'",
+    '',
+  ],
+  [
+    'write_file',
+    'infra/prod/db.tf',
+    'block',
+    'filesystem.block_write[0]',
+    "writing 'infra/prod/db.tf' is blocked by pattern 'infra/prod/**'",
+    '',
+  ],
+  [
+    'write_file',
+    'infra/dev/db.tf',
+    'require_approval',
+    'filesystem.require_approval_write[0]',
+    "writing 'infra/dev/db.tf' requires approval (pattern 'infra/**')",
+    'platform-team',
+  ],
+  [
+    'execute_command',
+    'make deploy prod',
+    'block',
+    'commands.block[0]',
+    "command 'make deploy prod' is blocked by pattern 'make deploy *'",
+    '',
+  ],
+  [
+    'execute_command',
+    'make release 1.2',
+    'require_approval',
+    'commands.require_approval[1]',
+    "command 'make release 1.2' requires approval (pattern 'make release *')",
+    'platform-team',
+  ],
+  ['execute_command', 'make test', 'allow', 'commands.allow[0]', "command allowed by pattern 'make *'", ''],
+  ['execute_command', 'make', 'allow', 'commands.allow[0]', "command allowed by pattern 'make *'", ''],
+  [
+    'execute_command',
+    'makefoo',
+    'require_approval',
+    'commands.default',
+    "command 'makefoo' is not on the allow list",
+    'platform-team',
+  ],
+  [
+    'git_push',
+    'main',
+    'block',
+    'git.block_push_branches[0]',
+    "pushing to 'main' is blocked by pattern 'main'",
+    '',
+  ],
+  [
+    'git_push',
+    'refs/heads/hotfix/x',
+    'block',
+    'git.block_push_branches[1]',
+    "pushing to 'hotfix/x' is blocked by pattern 'hotfix/*'",
+    '',
+  ],
+  [
+    'git_push',
+    'feature/y',
+    'allow_with_attestation',
+    'git.require_ai_attestation',
+    "push to 'feature/y' is allowed with an AI attestation on its commits",
+    '',
+  ],
+  ['mcp_tool_call', 'shell/run', 'block', 'mcp.blocked_servers[0]', "MCP server 'shell' is blocked", ''],
+  [
+    'mcp_tool_call',
+    'github',
+    'allow',
+    'mcp.allowed_servers[0]',
+    "MCP server 'github' is on the allow list",
+    '',
+  ],
+  ['mcp_tool_call', 'slack/post', 'allow', 'mcp.default', "no MCP rule restricts server 'slack'", ''],
+  ['mcp_tool_call', '  ', 'block', 'request.missing_target', 'mcp_tool_call request names no target', ''],
+  ['git_push', '', 'block', 'request.missing_target', 'git_push request names no target', ''],
+];
+
+describe('every rule kind', () => {
+  const engine = exactEngine([pack]);
+
+  it.each(CASES)('%s %j -> %s by %s', (actionType, target, decision, ruleId, reason, approverGroup) => {
+    const result = engine.evaluate(request(actionType, target, { policy_pack: 'kinds' }));
+    expect({
+      decision: result.decision,
+      ruleId: result.ruleId,
+      reason: result.reason,
+      approverGroup: result.approverGroup,
+    }).toEqual({ decision, ruleId, reason, approverGroup });
+  });
+
+  it('asks the pack approver group in strict mode when the rule named none', () => {
+    const strict = exactEngine([pack], { mode: { mode: 'strict' } });
+    expect(strict.evaluate(request('read_file', 'README.md', { policy_pack: 'kinds' }))).toMatchObject({
+      decision: 'require_approval',
+      ruleId: 'filesystem.read_default',
+      severity: 'medium',
+      approverGroup: 'platform-team',
+    });
+  });
+
+  it('loads the same pack written as JSON to the same digest', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'cavra-packs-'));
+    await writeFile(join(dir, 'kinds.json'), JSON.stringify(parse(KINDS_PACK)));
+    expect((await loadPolicyPackFile(join(dir, 'kinds.json'))).digest).toBe(pack.digest);
+    await writeFile(join(dir, 'broken.json'), '{"metadata": {"id": "x", "version": "1"},}');
+    await expect(loadPolicyPackFile(join(dir, 'broken.json'))).rejects.toMatchObject({
+      code: 'invalid_pack',
+      issues: [{ path: '', message: expect.stringMatching(/^Expected double-quoted property name in JSON at position 41/) }],
+    });
+  });
+});
