@@ -158,7 +158,12 @@ describe('every rule kind', () => {
     await writeFile(join(dir, 'broken.json'), '{"metadata": {"id": "x", "version": "1"},}');
     await expect(loadPolicyPackFile(join(dir, 'broken.json'))).rejects.toMatchObject({
       code: 'invalid_pack',
-      issues: [{ path: '', message: expect.stringMatching(/^Expected double-quoted property name in JSON at position 41/) }],
+      issues: [
+        {
+          path: '',
+          message: expect.stringMatching(/^Expected double-quoted property name in JSON at position 41/),
+        },
+      ],
     });
   });
 });
