@@ -17,12 +17,16 @@ export class EvidenceLog {
   #prev: string;
   #waiting: { evidence: NewEvidence; resolve(value: Appended): void; reject(error: unknown): void }[] = [];
   #flushing: Promise<void> | undefined;
+  /** Bytes of acknowledged records in the file. */
+  #bytes: number;
+  #broken: unknown;
 
-  private constructor(path: string, file: FileHandle, seq: number, prev: string) {
+  private constructor(path: string, file: FileHandle, seq: number, prev: string, bytes: number) {
     this.path = path;
     this.#file = file;
     this.#seq = seq;
     this.#prev = prev;
+    this.#bytes = bytes;
   }
 
   /**
@@ -46,7 +50,13 @@ export class EvidenceLog {
         await file.truncate(Buffer.byteLength(complete, 'utf8'));
         await file.sync();
       }
-      return new EvidenceLog(path, file, verification.records, verification.lastHash);
+      return new EvidenceLog(
+        path,
+        file,
+        verification.records,
+        verification.lastHash,
+        Buffer.byteLength(complete, 'utf8'),
+      );
     } catch (error) {
       await file.close();
       throw error;
@@ -56,6 +66,14 @@ export class EvidenceLog {
   /** Appends one record; resolves with its seq and hash once it is on disk. */
   append(evidence: NewEvidence): Promise<Appended> {
     return new Promise((resolve, reject) => {
+      if (this.#broken) {
+        reject(
+          new Error(
+            `evidence log ${this.path} could not be repaired after a failed write; restart the daemon`,
+          ),
+        );
+        return;
+      }
       this.#waiting.push({ evidence, resolve, reject });
       this.#flushing ??= this.#flush();
     });
@@ -76,13 +94,19 @@ export class EvidenceLog {
         return recordLine({ ...body, hash });
       });
       try {
-        await this.#file.write(lines.join(''));
+        const text = lines.join('');
+        await this.#file.write(text);
         await this.#file.datasync();
         this.#seq = seq;
         this.#prev = prev;
-        group.forEach((entry, index) => entry.resolve(appended[index] as Appended));
+        this.#bytes += Buffer.byteLength(text, 'utf8');
+        for (const [index, entry] of group.entries()) entry.resolve(appended[index] as Appended);
       } catch (error) {
-        // Nothing of this group is acknowledged; the chain continues from the last durable record.
+        // Nothing of this group is acknowledged. Cut whatever part of it reached the file, so the chain goes on
+        // from the last acknowledged record; if even that fails, refuse every further append.
+        await this.#file.truncate(this.#bytes).catch(() => {
+          this.#broken = error;
+        });
         for (const entry of group) entry.reject(error);
       }
     }
