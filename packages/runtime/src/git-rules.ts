@@ -5,12 +5,16 @@ import { quoteTarget } from './quote-target.js';
 import { packOutcome } from './rule-outcome.js';
 
 /**
- * git_push: the target is the branch (`main` or `refs/heads/main`). A protected branch (`block_push_branches`)
+ * git_push: the target is the branch (`main` or `refs/heads/main`); a refspec is judged by its destination, so
+ * `+HEAD:refs/heads/main` (a forced push to main) is a push to `main`. A protected branch (`block_push_branches`)
  * is blocked; with `require_pull_request` the reason says changes must land through a pull request. Other
  * branches are allowed, with an attestation when `require_ai_attestation` is on.
  */
 export function evaluatePush(request: RuntimeRequest, pack: CompiledPolicyPack): RuleOutcome {
-  const branch = request.target.trim().replace(/^refs\/heads\//, '');
+  const branch = pushedBranch(request.target);
+  if (branch === '') {
+    return packOutcome(pack, 'block', 'request.missing_target', 'git_push request names no branch');
+  }
   const index = pack.matchers.blockPushBranches.match(branch);
   if (index >= 0) {
     const pattern = pack.resolved.git.block_push_branches[index];
@@ -42,4 +46,10 @@ export function evaluatePush(request: RuntimeRequest, pack: CompiledPolicyPack):
     'git.push_default',
     `no git rule restricts pushing to ${quoteTarget(branch)}`,
   );
+}
+
+function pushedBranch(target: string): string {
+  const refspec = target.trim();
+  const destination = refspec.slice(refspec.lastIndexOf(':') + 1).replace(/^\+/, '');
+  return destination.replace(/^refs\/heads\//, '');
 }

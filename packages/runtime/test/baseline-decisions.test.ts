@@ -189,6 +189,21 @@ const CASES: readonly (readonly [string, string, string, string, string])[] = [
   ],
   [
     'git_push',
+    '+HEAD:refs/heads/main',
+    'block',
+    'git.require_pull_request',
+    "direct pushes to 'main' are not allowed (pattern 'main'): open a pull request",
+  ],
+  [
+    'git_push',
+    '+main',
+    'block',
+    'git.require_pull_request',
+    "direct pushes to 'main' are not allowed (pattern 'main'): open a pull request",
+  ],
+  ['git_push', 'HEAD:', 'block', 'request.missing_target', 'git_push request names no branch'],
+  [
+    'git_push',
     'feature/login',
     'allow',
     'git.push_default',
