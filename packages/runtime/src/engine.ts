@@ -1,5 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { isSafeName, type RuntimeDecision, type RuntimeRequest } from '@cavra/contracts';
+import {
+  isDecision,
+  isSafeName,
+  isSeverity,
+  type RuntimeDecision,
+  type RuntimeRequest,
+} from '@cavra/contracts';
 import type { ActionEvaluator, RuleOutcome } from './action-evaluator.js';
 import { evaluateCommand } from './command-rules.js';
 import type { CompiledPolicyPack } from './compile-policy-pack.js';
@@ -147,7 +153,22 @@ function decide(
       ].join(', ')})`,
     );
   }
-  return evaluator.evaluate(request, { now: () => now, pack });
+  const outcome = evaluator.evaluate(request, { now: () => now, pack });
+  // A broken evaluator must not turn into an allow, nor put an unchecked decision on the wire: fail closed.
+  if (
+    !isDecision(outcome.decision) ||
+    !isSeverity(outcome.severity) ||
+    !outcome.ruleId ||
+    !outcome.policyId
+  ) {
+    return packOutcome(
+      pack,
+      'block',
+      'evaluator.invalid_outcome',
+      `the evaluator for ${quoteTarget(request.actionType)} returned an invalid outcome`,
+    );
+  }
+  return outcome;
 }
 
 function checkMode(settings: ModeSettings): ModeSettings {

@@ -137,6 +137,23 @@ describe('registered evaluators', () => {
     }).toEqual({ decision, ruleId, reason, approverGroup });
   });
 
+  it('fail closed when they return an invalid outcome', () => {
+    const broken: ActionEvaluator = {
+      actionType: 'release_governance_record',
+      evaluate: (runtimeRequest, context) => ({
+        ...operationEvaluator().evaluate(runtimeRequest, context),
+        decision: 'maybe' as Decision,
+      }),
+    };
+    expect(exactEngine([baseline], { evaluators: [broken] }).evaluate(release('allow'))).toMatchObject({
+      decision: 'block',
+      policyId: 'cavra-ai-agent-baseline',
+      ruleId: 'evaluator.invalid_outcome',
+      severity: 'high',
+      reason: "the evaluator for 'release_governance_record' returned an invalid outcome",
+    });
+  });
+
   it('are refused when they would shadow a built-in or another evaluator', () => {
     expect(() =>
       createEngine({ packs: [baseline], evaluators: [{ ...operationEvaluator(), actionType: 'read_file' }] }),
