@@ -29,6 +29,7 @@ export function compileCommandPatterns(patterns: readonly string[]): CommandMatc
   };
 }
 
+/** Trims a command and collapses whitespace runs to one space: the form patterns are compared against. */
 export function normalizeCommand(command: string): string {
   return command.trim().replace(/\s+/g, ' ');
 }

@@ -31,12 +31,18 @@ export interface CompiledPolicyPack {
   readonly matchers: PolicyPackMatchers;
 }
 
+/** Options of compilePolicyPack. */
 export interface CompilePolicyPackOptions {
   /** Already compiled packs by id, to resolve `metadata.inherits`. */
   readonly parents?: ReadonlyMap<string, CompiledPolicyPack>;
+  /** Names the pack in errors; default its id. */
   readonly source?: string;
 }
 
+/**
+ * Resolves `metadata.inherits` against `parents`, digests the canonical form and builds the matchers.
+ * Throws PolicyPackError `unknown_parent` (parent not given) or `loosens_parent` (the overlay loosens it).
+ */
 export function compilePolicyPack(
   document: PolicyPackDocument,
   options: CompilePolicyPackOptions = {},

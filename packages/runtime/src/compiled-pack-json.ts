@@ -22,6 +22,7 @@ export function isCompiledPackJson(value: unknown): boolean {
   );
 }
 
+/** Reads the compiled JSON form back; throws PolicyPackError `invalid_pack` for a malformed or edited document. */
 export function parseCompiledPackJson(text: string, source = '<inline>'): CompiledPolicyPack {
   let envelope: { format?: unknown; digest?: unknown; pack?: ResolvedPolicyPack };
   try {

@@ -17,6 +17,7 @@ import { quoteTarget } from './quote-target.js';
 import { packOutcome } from './rule-outcome.js';
 import { applyMode, type ModeSettings, RUNTIME_MODES } from './runtime-mode.js';
 
+/** What an engine is built from; see the README for defaults. */
 export interface EngineOptions {
   readonly packs: readonly CompiledPolicyPack[];
   /** Pack for requests whose policy_pack is empty; defaults to the only pack when exactly one is given. */
@@ -31,11 +32,13 @@ export interface EngineOptions {
   readonly ids?: () => string;
 }
 
+/** Per-request options of Engine.evaluate. */
 export interface EvaluateOptions {
   /** Ties this decision to the caller's trace; a fresh id when absent. */
   readonly correlationId?: string;
 }
 
+/** Decides runtime requests against compiled packs, evaluators and the runtime mode. Immutable once built. */
 export interface Engine {
   /** Decides one request. Throws EvaluationError for an unknown action type or policy pack. */
   evaluate(request: RuntimeRequest, options?: EvaluateOptions): RuntimeDecision;
@@ -55,6 +58,10 @@ export const POLICY_PACK_ACTION_TYPES: Readonly<Record<string, PackRule>> = {
   mcp_tool_call: evaluateMcpCall,
 };
 
+/**
+ * Builds an engine. Throws TypeError for a pack given twice, an unknown default pack, an action type with two
+ * evaluators (or one that shadows a policy-pack action type), an unknown mode or an unsafe break-glass reason.
+ */
 export function createEngine(options: EngineOptions): Engine {
   const packs = new Map<string, CompiledPolicyPack>();
   for (const pack of options.packs) {

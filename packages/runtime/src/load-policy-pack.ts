@@ -14,6 +14,7 @@ export const BUILTIN_POLICY_DIR = fileURLToPath(new URL('../policies/', import.m
 
 const PACK_EXTENSIONS = ['.yaml', '.yml', '.json'];
 
+/** Options of loadPolicyPackFile. */
 export interface LoadPolicyPackOptions {
   /** Folders searched for a parent pack `<id>.yaml|.yml|.json`; default: the pack's own folder. Built-in packs come last. */
   readonly searchDirs?: readonly string[];
@@ -31,6 +32,7 @@ export async function loadPolicyPackFile(
   return loadWithParents(path, searchDirs, []);
 }
 
+/** Loads the shipped default pack `cavra-ai-agent-baseline`. */
 export async function loadBaselinePack(): Promise<CompiledPolicyPack> {
   return loadPolicyPackFile(join(BUILTIN_POLICY_DIR, `${BASELINE_PACK_ID}.yaml`), { searchDirs: [] });
 }

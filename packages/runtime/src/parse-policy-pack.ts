@@ -7,6 +7,7 @@ import { PolicyPackError, type PolicyPackIssue } from './policy-pack-error.js';
 /** Largest pack text accepted: packs are configuration, not data. */
 export const MAX_POLICY_PACK_BYTES = 1024 * 1024;
 
+/** Options of parsePolicyPack. */
 export interface ParsePolicyPackOptions {
   /** `yaml` (default) also reads JSON, which is a subset; `json` insists on strict JSON. */
   readonly format?: 'yaml' | 'json';

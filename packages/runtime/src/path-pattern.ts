@@ -20,6 +20,7 @@ export function compilePathPatterns(patterns: readonly string[]): PathMatcher {
   };
 }
 
+/** The form a path target is matched in (see the module comment). */
 export function normalizePath(path: string): string {
   return posix.normalize(path.trim().replaceAll('\\', '/')).replace(/^(\.\.\/)+/, '');
 }

@@ -63,4 +63,5 @@ export interface ResolvedPolicyPack {
   };
 }
 
+/** Approver group of a pack that names none. */
 export const DEFAULT_APPROVER_GROUP = 'security-reviewers';

@@ -6,12 +6,14 @@ export type PolicyPackErrorCode =
   | 'bad_signature'
   | 'io';
 
+/** One problem in a pack. */
 export interface PolicyPackIssue {
   /** JSON-pointer-like path into the pack, e.g. `/commands/allow/2`; empty for the whole pack. */
   readonly path: string;
   readonly message: string;
 }
 
+/** A pack that cannot be loaded, compiled or trusted; the message lists every issue. */
 export class PolicyPackError extends Error {
   readonly code: PolicyPackErrorCode;
   readonly issues: readonly PolicyPackIssue[];

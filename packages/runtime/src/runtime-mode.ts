@@ -1,9 +1,12 @@
 import type { RuntimeRequestSubject } from '@cavra/contracts';
 import type { RuleOutcome } from './action-evaluator.js';
 
+/** The runtime policy modes (see the README's modes table). */
 export const RUNTIME_MODES = ['audit_only', 'enforce', 'strict', 'break_glass'] as const;
+/** One of RUNTIME_MODES. */
 export type RuntimeMode = (typeof RUNTIME_MODES)[number];
 
+/** The engine-wide runtime mode. */
 export interface ModeSettings {
   readonly mode: RuntimeMode;
   /** Required justification for `break_glass`; `actors`, when given, limits who may break glass. */
