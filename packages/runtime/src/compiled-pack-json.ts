@@ -1,7 +1,7 @@
 import { type CompiledPolicyPack, compileResolved } from './compile-policy-pack.js';
 import { parsePolicyPack } from './parse-policy-pack.js';
-import type { ResolvedPolicyPack } from './policy-pack-document.js';
 import { PolicyPackError } from './policy-pack-error.js';
+import { resolvePolicyPack } from './resolve-policy-pack.js';
 
 /** Marks the compiled JSON form and its version. */
 export const COMPILED_PACK_FORMAT = 'cavra-compiled-policy-pack/v1';
@@ -24,30 +24,52 @@ export function isCompiledPackJson(value: unknown): boolean {
 
 /** Reads the compiled JSON form back; throws PolicyPackError `invalid_pack` for a malformed or edited document. */
 export function parseCompiledPackJson(text: string, source = '<inline>'): CompiledPolicyPack {
-  let envelope: { format?: unknown; digest?: unknown; pack?: ResolvedPolicyPack };
+  let envelope: { format?: unknown; digest?: unknown; pack?: unknown };
   try {
     envelope = JSON.parse(text);
   } catch (error) {
     throw new PolicyPackError('invalid_pack', source, [{ path: '', message: (error as Error).message }]);
   }
-  if (!isCompiledPackJson(envelope) || typeof envelope.digest !== 'string' || !envelope.pack) {
+  if (!isCompiledPackJson(envelope) || typeof envelope.digest !== 'string' || !isObject(envelope.pack)) {
     throw new PolicyPackError('invalid_pack', source, [
       { path: '', message: `not a ${COMPILED_PACK_FORMAT} document (needs format, digest and pack)` },
     ]);
   }
-  const { inherits, ...metadata } = envelope.pack.metadata ?? {};
-  // The resolved form is a complete pack document plus its inheritance chain: check both.
-  parsePolicyPack(JSON.stringify({ ...envelope.pack, metadata }), { format: 'json', source });
+  const { metadata, ...sections } = envelope.pack;
+  const { inherits, ...ownMetadata } = isObject(metadata) ? metadata : {};
   if (!Array.isArray(inherits) || !inherits.every((id) => typeof id === 'string')) {
     throw new PolicyPackError('invalid_pack', source, [
       { path: '/pack/metadata/inherits', message: 'must be a list of pack ids' },
     ]);
   }
-  const pack = compileResolved(envelope.pack);
+  // The resolved form is a pack document plus its inheritance chain: validate it as one, then resolve it alone
+  // (which fills any omitted field with its default) so the digest is computed over a complete pack.
+  const document = withPathPrefix('/pack', () =>
+    parsePolicyPack(JSON.stringify({ ...sections, metadata: ownMetadata }), { format: 'json', source }),
+  );
+  const resolved = resolvePolicyPack(document, undefined, source);
+  const pack = compileResolved({ ...resolved, metadata: { ...resolved.metadata, inherits } });
   if (pack.digest !== envelope.digest) {
     throw new PolicyPackError('invalid_pack', source, [
       { path: '/digest', message: `does not match the pack (computed ${pack.digest})` },
     ]);
   }
   return pack;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function withPathPrefix<T>(prefix: string, run: () => T): T {
+  try {
+    return run();
+  } catch (error) {
+    if (!(error instanceof PolicyPackError)) throw error;
+    throw new PolicyPackError(
+      error.code,
+      error.source,
+      error.issues.map((issue) => ({ ...issue, path: `${prefix}${issue.path}` })),
+    );
+  }
 }

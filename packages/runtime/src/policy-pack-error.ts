@@ -17,6 +17,8 @@ export interface PolicyPackIssue {
 export class PolicyPackError extends Error {
   readonly code: PolicyPackErrorCode;
   readonly issues: readonly PolicyPackIssue[];
+  /** The pack's name in the message, e.g. its file path. */
+  readonly source: string;
 
   constructor(code: PolicyPackErrorCode, source: string, issues: readonly PolicyPackIssue[]) {
     const detail = issues.map((issue) => `${issue.path || '/'}: ${issue.message}`).join('; ');
@@ -24,5 +26,6 @@ export class PolicyPackError extends Error {
     this.name = 'PolicyPackError';
     this.code = code;
     this.issues = issues;
+    this.source = source;
   }
 }

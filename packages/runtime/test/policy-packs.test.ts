@@ -150,6 +150,11 @@ describe('overlays', () => {
     const service = await loadPolicyPackFile(join(dir, 'service.yml'));
     expect(service.resolved.metadata.inherits).toEqual(['team', 'cavra-ai-agent-baseline']);
     expect(service.resolved.commands.block.at(-1)).toBe('make *');
+    const reloaded = parseCompiledPackJson(toCompiledPackJson(service));
+    expect([reloaded.digest, reloaded.resolved.metadata.inherits]).toEqual([
+      service.digest,
+      ['team', 'cavra-ai-agent-baseline'],
+    ]);
 
     await writeFile(join(dir, 'a.yaml'), 'metadata: {id: a, version: "1", inherits: b}\n');
     await writeFile(join(dir, 'b.yaml'), 'metadata: {id: b, version: "1", inherits: a}\n');
@@ -174,6 +179,34 @@ describe('the compiled JSON form and the digest', () => {
 
     const edited = json.replace('"curl *",', '');
     expect(packError(() => parseCompiledPackJson(edited)).issues).toEqual([
+      {
+        path: '/digest',
+        message: expect.stringMatching(/^does not match the pack \(computed sha256:[0-9a-f]{64}\)$/),
+      },
+    ]);
+    const envelope = (pack: unknown) =>
+      JSON.stringify({ format: 'cavra-compiled-policy-pack/v1', digest: baseline.digest, pack });
+    expect(packError(() => parseCompiledPackJson(envelope([1]))).issues).toEqual([
+      { path: '', message: 'not a cavra-compiled-policy-pack/v1 document (needs format, digest and pack)' },
+    ]);
+    expect(packError(() => parseCompiledPackJson(envelope({ metadata: { id: 'a' } }))).issues).toEqual([
+      { path: '/pack/metadata/inherits', message: 'must be a list of pack ids' },
+    ]);
+    const schemaError = packError(() =>
+      parseCompiledPackJson(envelope({ metadata: { id: 'a', inherits: [] }, git: { x: 1 } }), 'c.json'),
+    );
+    expect([schemaError.source, schemaError.issues]).toEqual([
+      'c.json',
+      [
+        { path: '/pack/metadata', message: "must have required property 'version'" },
+        { path: '/pack/git/x', message: 'is not a known key' },
+      ],
+    ]);
+    // Omitted sections are filled with their defaults before the digest is checked, never a crash.
+    expect(
+      packError(() => parseCompiledPackJson(envelope({ metadata: { id: 'a', version: '1', inherits: [] } })))
+        .issues,
+    ).toEqual([
       {
         path: '/digest',
         message: expect.stringMatching(/^does not match the pack \(computed sha256:[0-9a-f]{64}\)$/),
