@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { dirname, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type CompiledPolicyPack, compilePolicyPack } from './compile-policy-pack.js';
@@ -64,12 +64,11 @@ async function findPack(id: string, searchDirs: readonly string[]): Promise<stri
   for (const dir of searchDirs) {
     for (const extension of PACK_EXTENSIONS) {
       const candidate = join(dir, `${id}${extension}`);
-      try {
-        await readFile(candidate, { flag: 'r' }).then(() => undefined);
-        return candidate;
-      } catch {
-        // not in this folder: keep looking
-      }
+      const found = await stat(candidate).then(
+        (stats) => stats.isFile(),
+        () => false, // not in this folder: keep looking
+      );
+      if (found) return candidate;
     }
   }
   return undefined;

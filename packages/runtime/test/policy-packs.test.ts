@@ -162,6 +162,11 @@ describe('overlays', () => {
       code: 'unknown_parent',
       issues: [{ path: '/metadata/inherits', message: 'inheritance cycle: a -> b -> a' }],
     });
+    await writeFile(join(dir, 'orphan.yaml'), 'metadata: {id: orphan, version: "1", inherits: nowhere}\n');
+    await expect(loadPolicyPackFile(join(dir, 'orphan.yaml'))).rejects.toMatchObject({
+      code: 'unknown_parent',
+      issues: [{ path: '/metadata/inherits', message: "no pack with id 'nowhere' is loaded" }],
+    });
     await expect(loadPolicyPackFile(join(dir, 'missing.yaml'))).rejects.toMatchObject({
       code: 'io',
       issues: [{ path: '', message: 'ENOENT' }],
