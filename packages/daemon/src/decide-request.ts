@@ -11,7 +11,7 @@ import {
 import { publicReleaseRecord } from '@cavra/release-governance';
 import { EvaluationError } from '@cavra/runtime';
 import type { EnforcementState } from './enforcement-state.js';
-import type { EvidenceBody } from './evidence-record.js';
+import type { EvidenceAuthentication, EvidenceBody } from './evidence-record.js';
 import { FrameError } from './protocol.js';
 
 /** Policy id of decisions made by runner authentication rather than by a policy. */
@@ -83,11 +83,18 @@ export async function decideRequest(
     }
   }
   const response = DecisionResponseCodec.toJSON(toDecisionResponse(decision), { emitDefaults: true });
+  // Stated in every record, so an unauthenticated local agent's decision can never pass for a runner's.
+  const authentication: EvidenceAuthentication = runner
+    ? 'runner'
+    : authFailure
+      ? 'rejected'
+      : 'unauthenticated_local_agent';
   return {
     decision: response,
     evidence: {
       recorded_at: options.clock().toISOString(),
       decision: response,
+      authentication,
       runner: runner ? { ...runner } : null,
       release_governance: request.releaseGovernance ? publicReleaseRecord(request.releaseGovernance) : null,
     },

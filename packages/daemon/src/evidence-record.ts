@@ -3,6 +3,9 @@ import { createHash } from 'node:crypto';
 /** `prev` of the first record. */
 export const GENESIS_HASH = '0'.repeat(64);
 
+/** How the requester of a recorded decision was authenticated. */
+export type EvidenceAuthentication = 'runner' | 'unauthenticated_local_agent' | 'rejected';
+
 /** One line of the evidence log, before its own hash is added. Public-safe by construction (see the README). */
 export interface EvidenceBody {
   /** 1, 2, 3, ... without gaps. */
@@ -13,6 +16,12 @@ export interface EvidenceBody {
   readonly recorded_at: string;
   /** The DecisionResponse as sent (snake_case JSON, every field). */
   readonly decision: Readonly<Record<string, unknown>>;
+  /**
+   * How the requester was authenticated: `runner` (verified runner_auth, see `runner`), `unauthenticated_local_agent`
+   * (no runner_auth, evaluated because `runner_auth.required` is false) or `rejected` (runner_auth missing while
+   * required, or invalid: the decision is a `cavra-runner-auth` block). Absent only in records written by 0.1.0.
+   */
+  readonly authentication?: EvidenceAuthentication;
   /** The authenticated runner, or null for an unauthenticated local agent. */
   readonly runner: Readonly<Record<string, unknown>> | null;
   /** The public release-governance record of the request, if any. */
@@ -35,6 +44,8 @@ export function bodyJson(body: EvidenceBody): string {
     prev: body.prev,
     recorded_at: body.recorded_at,
     decision: body.decision,
+    // Absent in 0.1.0 records: JSON.stringify leaves an undefined key out, so their hashes still verify.
+    authentication: body.authentication,
     runner: body.runner,
     release_governance: body.release_governance,
   });

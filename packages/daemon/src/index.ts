@@ -11,7 +11,12 @@ export {
 } from './daemon-config.js';
 export { RUNNER_AUTH_POLICY_ID } from './decide-request.js';
 export { EvidenceLog } from './evidence-log.js';
-export { type EvidenceBody, type EvidenceRecord, GENESIS_HASH } from './evidence-record.js';
+export {
+  type EvidenceAuthentication,
+  type EvidenceBody,
+  type EvidenceRecord,
+  GENESIS_HASH,
+} from './evidence-record.js';
 export { FrameSplitter } from './frame-splitter.js';
 export { jsonLogger, type Logger, silentLogger } from './logger.js';
 export {

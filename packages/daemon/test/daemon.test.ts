@@ -327,17 +327,21 @@ describe('runner authentication at the daemon', () => {
       .trim()
       .split('\n')
       .map((line) => JSON.parse(line));
-    expect(records.map((record) => record.runner?.identity?.repository ?? null)).toEqual([
-      null,
-      'acme/app',
-      null,
-      null,
+    expect(
+      records.map((record) => [record.authentication, record.runner?.identity?.repository ?? null]),
+    ).toEqual([
+      ['rejected', null],
+      ['runner', 'acme/app'],
+      ['rejected', null],
+      ['rejected', null],
     ]);
-    expect(JSON.stringify(records)).not.toContain(signed.runner_auth?.signature as string);
+    const log = await readFile(config.evidenceLog, 'utf8');
+    expect(log).not.toContain(signed.runner_auth?.signature as string);
+    expect(log).not.toContain(SECRET);
   });
 
-  it('evaluates local agents without runner_auth when not required, but still verifies runner_auth when present', async () => {
-    const { daemon } = await start({ runner_auth: { required: false } });
+  it('evaluates local agents without runner_auth when not required, records them as such, but still verifies runner_auth when present', async () => {
+    const { daemon, config } = await start({ runner_auth: { required: false } });
     const client = await RawClient.connect(daemon.socketPath);
     client.send(evaluate('l1'));
     expect((await client.next())?.decision.rule_id).toBe('filesystem.block_read[0]');
@@ -347,6 +351,15 @@ describe('runner authentication at the daemon', () => {
     expect(pick((await client.next())?.decision)).toEqual(
       auth('unsupported_algorithm', 'runner authentication is not configured on this daemon'),
     );
+    const { readFile } = await import('node:fs/promises');
+    const records = (await readFile(config.evidenceLog, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(records.map((record) => [record.authentication, record.runner])).toEqual([
+      ['unauthenticated_local_agent', null],
+      ['rejected', null],
+    ]);
   });
 });
 
