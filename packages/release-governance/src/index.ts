@@ -1,6 +1,7 @@
 export {
   checkDrillRecord,
   DrillHistory,
+  type DrillHistoryOptions,
   type DrillRecord,
   DrillRecordError,
 } from './drill-history.js';

@@ -11,9 +11,9 @@ export interface ReleaseGovernanceEvaluatorOptions {
   readonly approverGroup?: string;
   /**
    * Gate promotions on a recent successful rollback drill of the same release channel. Without it, no gate.
-   * `maxDrillAgeDays` is how old the last successful drill may be (default 30).
    */
   readonly drills?: DrillHistory;
+  /** How old the last successful drill may be, in days (default 30); a positive number, else TypeError. */
   readonly maxDrillAgeDays?: number;
 }
 
@@ -28,7 +28,7 @@ export function createReleaseGovernanceEvaluator(
   const approverGroup = options.approverGroup ?? 'release-managers';
   const maxDrillAgeDays = options.maxDrillAgeDays ?? 30;
   if (!Number.isFinite(maxDrillAgeDays) || maxDrillAgeDays <= 0) {
-    throw new TypeError('maxDrillAgeDays must be a positive number of days');
+    throw new TypeError(`maxDrillAgeDays must be a positive number of days, got ${maxDrillAgeDays}`);
   }
   return {
     actionType: RELEASE_GOVERNANCE_ACTION_TYPE,
@@ -62,7 +62,8 @@ export function createReleaseGovernanceEvaluator(
 }
 
 function drillGate(record: ReleaseGovernanceRecord, drills: DrillHistory, maxAgeDays: number, now: Date) {
-  const last = drills.lastSuccessful(record.releaseChannel);
+  // A drill dated after the engine's clock does not count: it cannot vouch for a promotion happening now.
+  const last = drills.lastSuccessful(record.releaseChannel, now);
   if (!last) {
     return {
       decision: 'block' as const,
@@ -71,13 +72,12 @@ function drillGate(record: ReleaseGovernanceRecord, drills: DrillHistory, maxAge
       reason: `no successful rollback drill recorded for ${record.releaseChannel}`,
     };
   }
-  const ageDays = (now.getTime() - Date.parse(last.completedAt)) / DAY_MS;
-  if (ageDays > maxAgeDays) {
+  if (now.getTime() - Date.parse(last.completedAt) > maxAgeDays * DAY_MS) {
     return {
       decision: 'block' as const,
       ruleId: 'release-governance.promotion.drill-stale',
       severity: 'high' as const,
-      reason: `last successful rollback drill for ${record.releaseChannel} was ${Math.floor(ageDays)} days ago (limit ${maxAgeDays})`,
+      reason: `last successful rollback drill for ${record.releaseChannel} completed ${last.completedAt}, more than ${maxAgeDays} ${maxAgeDays === 1 ? 'day' : 'days'} ago`,
     };
   }
   return undefined;

@@ -1,16 +1,20 @@
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { toRuntimeRequest } from '@cavra/contracts';
 import { createEngine, loadBaselinePack } from '@cavra/runtime';
 import { describe, expect, it } from 'vitest';
 import {
+  checkDrillRecord,
   createReleaseGovernanceEvaluator,
   DrillHistory,
   type DrillRecord,
   DrillRecordError,
   promotionAuditExportEvidence,
 } from '../src/index.js';
+
+const NOW = new Date('2026-11-25T10:00:00Z');
+const clock = () => NOW;
 
 const drill = (completedAt: string, outcome: DrillRecord['outcome'] = 'succeeded'): DrillRecord => ({
   environment: 'production',
@@ -22,10 +26,12 @@ const drill = (completedAt: string, outcome: DrillRecord['outcome'] = 'succeeded
   evidenceRefs: ['drill://production/17'],
 });
 
-async function promote(drills: DrillHistory, now: string) {
+const tempFile = async () => join(await mkdtemp(join(tmpdir(), 'cavra-drills-')), 'drills.jsonl');
+
+async function promote(drills: DrillHistory, now: string, maxDrillAgeDays = 14) {
   const engine = createEngine({
     packs: [await loadBaselinePack()],
-    evaluators: [createReleaseGovernanceEvaluator({ drills, maxDrillAgeDays: 14 })],
+    evaluators: [createReleaseGovernanceEvaluator({ drills, maxDrillAgeDays })],
     clock: () => new Date(now),
   });
   const evidence = promotionAuditExportEvidence({
@@ -41,67 +47,176 @@ async function promote(drills: DrillHistory, now: string) {
       release_governance: evidence,
     }),
   );
-  return [decision.decision, decision.ruleId, decision.reason];
+  return [decision.decision, decision.ruleId, decision.severity, decision.reason];
 }
 
 describe('drill-gated promotion', () => {
   it('blocks without a successful drill, then allows within the age limit, then blocks when stale', async () => {
-    const history = DrillHistory.inMemory([drill('2026-11-20T09:00:00Z', 'failed')]);
+    const history = DrillHistory.inMemory([drill('2026-11-20T09:00:00Z', 'failed')], { clock });
     expect(await promote(history, '2026-11-25T10:00:00Z')).toEqual([
       'block',
       'release-governance.promotion.drill-missing',
+      'high',
       'no successful rollback drill recorded for production',
     ]);
     await history.record(drill('2026-11-18T09:00:00Z'));
     expect(await promote(history, '2026-11-25T10:00:00Z')).toEqual([
       'allow',
       'release-governance.promotion-audit-export.exported',
+      'info',
       'audit trail exported (0 records)',
     ]);
-    expect(await promote(history, '2026-12-09T10:00:00Z')).toEqual([
+    // Exactly at the limit still passes; one second later it is stale.
+    expect((await promote(history, '2026-12-02T09:00:00Z'))[0]).toBe('allow');
+    expect(await promote(history, '2026-12-02T09:00:01Z')).toEqual([
       'block',
       'release-governance.promotion.drill-stale',
-      'last successful rollback drill for production was 21 days ago (limit 14)',
+      'high',
+      'last successful rollback drill for production completed 2026-11-18T09:00:00Z, more than 14 days ago',
+    ]);
+    expect((await promote(history, '2026-11-21T09:00:01Z', 1))[3]).toBe(
+      'last successful rollback drill for production completed 2026-11-18T09:00:00Z, more than 1 day ago',
+    );
+  });
+
+  it('takes the age limit from configuration, fractions of a day too', async () => {
+    const history = DrillHistory.inMemory([drill('2026-11-25T00:00:00Z')], { clock });
+    expect((await promote(history, '2026-11-25T11:59:59Z', 0.5))[0]).toBe('allow');
+    expect((await promote(history, '2026-11-25T12:00:01Z', 0.5))[1]).toBe(
+      'release-governance.promotion.drill-stale',
+    );
+  });
+
+  it('does not let a drill completed after the engine clock vouch for a promotion', async () => {
+    const history = DrillHistory.inMemory([drill('2026-11-01T09:00:00Z'), drill('2026-11-24T09:00:00Z')], {
+      clock,
+    });
+    expect(history.lastSuccessful('production', new Date('2026-11-10T00:00:00Z'))?.completedAt).toBe(
+      '2026-11-01T09:00:00Z',
+    );
+    expect(history.lastSuccessful('production')?.completedAt).toBe('2026-11-24T09:00:00Z');
+    expect(await promote(history, '2026-11-20T00:00:00Z')).toEqual([
+      'block',
+      'release-governance.promotion.drill-stale',
+      'high',
+      'last successful rollback drill for production completed 2026-11-01T09:00:00Z, more than 14 days ago',
     ]);
   });
 
-  it('persists drills as JSON Lines and reads them back', async () => {
-    const path = join(await mkdtemp(join(tmpdir(), 'cavra-drills-')), 'drills.jsonl');
-    const history = await DrillHistory.open(path);
+  it('refuses an age limit that is not a positive number of days', () => {
+    for (const [value, shown] of [
+      [0, '0'],
+      [-1, '-1'],
+      [Number.NaN, 'NaN'],
+      [Number.POSITIVE_INFINITY, 'Infinity'],
+    ] as const) {
+      expect(() => createReleaseGovernanceEvaluator({ maxDrillAgeDays: value })).toThrow(
+        new TypeError(`maxDrillAgeDays must be a positive number of days, got ${shown}`),
+      );
+    }
+  });
+});
+
+describe('drill history', () => {
+  it('persists drills as JSON Lines (mode 0600, folder created) and answers the last successful one', async () => {
+    const path = join(await mkdtemp(join(tmpdir(), 'cavra-drills-')), 'new', '.cavra', 'drills.jsonl');
+    const history = await DrillHistory.open(path, { clock });
     await history.record(drill('2026-11-01T09:00:00Z'));
     await history.record(drill('2026-11-10T09:00:00Z'));
     await history.record(drill('2026-11-12T09:00:00Z', 'failed'));
-    expect((await readFile(path, 'utf8')).trim().split('\n')).toHaveLength(3);
-    const reopened = await DrillHistory.open(path);
-    expect(reopened.lastSuccessful('production')?.completedAt).toBe('2026-11-10T09:00:00Z');
+    const lines = (await readFile(path, 'utf8')).split('\n');
+    expect(lines).toHaveLength(4);
+    expect(JSON.parse(lines[1] as string)).toEqual(drill('2026-11-10T09:00:00Z'));
+    expect((await stat(path)).mode & 0o777).toBe(0o600);
+    const reopened = await DrillHistory.open(path, { clock });
+    expect(reopened.drills.map((d) => [d.completedAt, d.outcome])).toEqual([
+      ['2026-11-01T09:00:00Z', 'succeeded'],
+      ['2026-11-10T09:00:00Z', 'succeeded'],
+      ['2026-11-12T09:00:00Z', 'failed'],
+    ]);
+    expect(reopened.lastSuccessful('production')).toEqual(drill('2026-11-10T09:00:00Z'));
     expect(reopened.lastSuccessful('staging')).toBeUndefined();
   });
 
-  it('refuses bad drills and corrupt history lines with exact reasons', async () => {
-    const history = DrillHistory.inMemory();
+  it('appends on a new line when the file lacks its final newline', async () => {
+    const path = await tempFile();
+    await writeFile(path, JSON.stringify(drill('2026-11-01T09:00:00Z')));
+    const history = await DrillHistory.open(path, { clock });
+    await Promise.all([
+      history.record(drill('2026-11-02T09:00:00Z')),
+      history.record(drill('2026-11-03T09:00:00Z')),
+    ]);
+    const reopened = await DrillHistory.open(path, { clock });
+    expect(reopened.drills.map((d) => d.completedAt)).toEqual([
+      '2026-11-01T09:00:00Z',
+      '2026-11-02T09:00:00Z',
+      '2026-11-03T09:00:00Z',
+    ]);
+  });
+
+  it('refuses bad drills naming every field', async () => {
+    const history = DrillHistory.inMemory([], { clock });
     await expect(
       history.record({
         ...drill('yesterday'),
+        environment: 'prod env',
         actor: 'a\nb',
         outcome: 'ok' as 'failed',
         evidenceRefs: ['x y'],
-      }),
+        note: 'free text',
+      } as DrillRecord),
     ).rejects.toMatchObject({
+      name: 'DrillRecordError',
       code: 'invalid_drill',
-      issues: [
-        { path: 'actor', message: 'must be a non-empty single line of at most 256 bytes' },
-        { path: 'completedAt', message: 'must be an RFC 3339 UTC timestamp' },
-        { path: 'outcome', message: 'must be succeeded or failed' },
-        { path: 'evidenceRefs[0]', message: 'is not a safe reference' },
-      ],
+      message:
+        'drill: note: is not a drill field; actor: must be a non-empty single line of at most 256 bytes; ' +
+        'environment: must be a plain identifier ([A-Za-z0-9._:/+-], 1-128); ' +
+        'completedAt: must be an RFC 3339 UTC timestamp; outcome: must be succeeded or failed; ' +
+        'evidenceRefs[0]: is not a safe reference',
     });
-    const path = join(await mkdtemp(join(tmpdir(), 'cavra-drills-')), 'drills.jsonl');
-    await writeFile(path, `${JSON.stringify(drill('2026-11-01T09:00:00Z'))}\n{not json\n`);
-    await expect(DrillHistory.open(path)).rejects.toThrow(
-      new DrillRecordError(`${path}:2`, [{ path: '', message: 'is not JSON' }]).message,
+    await expect(
+      history.record({ ...drill('2026-11-01T09:00:00Z'), evidenceRefs: Array(17).fill('ref') }),
+    ).rejects.toThrow('drill: evidenceRefs: must be a list of at most 16 references');
+    expect(() => checkDrillRecord('nope')).toThrow(
+      new DrillRecordError('drill', [{ path: '', message: 'must be an object' }]),
     );
-    expect(() => createReleaseGovernanceEvaluator({ maxDrillAgeDays: 0 })).toThrow(
-      'maxDrillAgeDays must be a positive number of days',
+    expect(history.drills).toEqual([]);
+  });
+
+  it('refuses a drill in the future, recorded or found in the file', async () => {
+    const history = DrillHistory.inMemory([], { clock });
+    await expect(history.record(drill('2026-11-25T10:00:01Z'))).rejects.toThrow(
+      'drill: completedAt: is in the future (now is 2026-11-25T10:00:00.000Z)',
+    );
+    await expect(history.record(drill('2026-11-25T10:00:00Z'))).resolves.toEqual(
+      drill('2026-11-25T10:00:00Z'),
+    );
+    expect(() => DrillHistory.inMemory([drill('2030-01-01T00:00:00Z')], { clock })).toThrow(
+      'drills[0]: completedAt: is in the future (now is 2026-11-25T10:00:00.000Z)',
+    );
+    const path = await tempFile();
+    await writeFile(
+      path,
+      `${JSON.stringify(drill('2026-11-01T09:00:00Z'))}\n${JSON.stringify(drill('2099-01-01T00:00:00Z'))}\n`,
+    );
+    await expect(DrillHistory.open(path, { clock })).rejects.toThrow(
+      `${path}:2: completedAt: is in the future (now is 2026-11-25T10:00:00.000Z)`,
+    );
+  });
+
+  it('refuses a history file with garbage lines, naming the line', async () => {
+    const path = await tempFile();
+    const good = JSON.stringify(drill('2026-11-01T09:00:00Z'));
+    await writeFile(path, `${good}\n\n{not json\n`);
+    await expect(DrillHistory.open(path, { clock })).rejects.toThrow(
+      new DrillRecordError(`${path}:3`, [{ path: '', message: 'is not JSON' }]),
+    );
+    await expect(DrillHistory.open(path, { clock })).rejects.toThrow(`${path}:3: is not JSON`);
+    await writeFile(path, `${good}\n[1,2]\n`);
+    await expect(DrillHistory.open(path, { clock })).rejects.toThrow(`${path}:2: must be an object`);
+    await writeFile(path, `${good}\n{"environment":"production"}\n`);
+    await expect(DrillHistory.open(path, { clock })).rejects.toThrow(
+      `${path}:2: actor: must be a non-empty single line of at most 256 bytes; from: must be a plain identifier`,
     );
   });
 });
