@@ -2,13 +2,18 @@ import {
   type AlertLevel,
   type ApprovalState,
   type AuditExportStatus,
+  type ContractIssue,
+  ContractValidationError,
   type DigestAlgorithm,
   type DriftStatus,
   fromReleaseGovernanceRecord,
   type HandoffStatus,
   type IntegrityStatus,
+  RELEASE_GOVERNANCE_STATUS_VALUES,
   type ReleaseGovernanceEvidence,
   type ReleaseGovernanceKind,
+  type ReleaseGovernanceRecord,
+  type ReleaseGovernanceStatusField,
   toReleaseGovernanceRecord,
   type VerificationStatus,
 } from '@cavra/contracts';
@@ -71,18 +76,61 @@ export interface RollbackAuditExportInput extends AuditExportInput {
   readonly rollbackTargetVersion?: string;
 }
 
+// The fields each builder needs, by kind, beyond the release itself. TypeScript callers cannot omit them; this is
+// for JavaScript callers and parsed input, where a missing status would otherwise read as "not reported".
+const REQUIRED: Readonly<Record<ReleaseGovernanceKind, readonly string[]>> = {
+  'release-approval': ['approvalState'],
+  'release-connector-delivery': ['deliverySuccess'],
+  'release-critical-inventory-freshness': ['alertLevel'],
+  'release-rollout-evidence-verification': ['verificationStatus'],
+  'release-rollout-artifact-integrity': ['artifactDigestAlgorithm', 'artifactDigest', 'integrityStatus'],
+  'release-promotion-audit-export': ['auditExportStatus'],
+  'release-rollback-audit-export': ['auditExportStatus'],
+};
+
+const snakeCase = (name: string) => name.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);
+
+function missingFields(kind: ReleaseGovernanceKind, input: Record<string, unknown>): ContractIssue[] {
+  const issues: ContractIssue[] = [];
+  for (const name of ['releaseChannel', 'releaseVersion', ...REQUIRED[kind]]) {
+    const field = snakeCase(name);
+    const allowed = RELEASE_GOVERNANCE_STATUS_VALUES[field as ReleaseGovernanceStatusField];
+    const value = input[name];
+    // An empty digest is a real value (nothing to verify); an empty status or release is not.
+    if (value === undefined || value === null || (value === '' && name !== 'artifactDigest')) {
+      const expected = allowed
+        ? `: one of ${allowed.join(', ')}`
+        : name === 'deliverySuccess'
+          ? ': true or false'
+          : '';
+      issues.push({ path: field, code: 'wrong_type', message: `is required${expected}` });
+    }
+  }
+  return issues;
+}
+
 /**
  * Builds the contract message through the contract's own validation (strict: an unknown field is an error),
- * so a builder can never produce evidence the daemon would refuse. Throws ContractValidationError naming fields.
+ * so a builder can never produce evidence the daemon would refuse. Throws ContractValidationError naming every
+ * field: missing required ones first, then those the contract refuses.
  */
 function build(kind: ReleaseGovernanceKind, input: object): ReleaseGovernanceEvidence {
   const { evidenceRefs, ...fields } = input as ReleaseIdentity & Record<string, unknown>;
-  return fromReleaseGovernanceRecord(
-    toReleaseGovernanceRecord(
+  const missing = missingFields(kind, fields);
+  let record: ReleaseGovernanceRecord;
+  try {
+    record = toReleaseGovernanceRecord(
       { metadataKind: kind, ...fields, evidenceRefs: [...(evidenceRefs ?? [])] },
       { strict: true },
-    ),
-  );
+    );
+  } catch (error) {
+    if (error instanceof ContractValidationError && missing.length > 0) {
+      throw new ContractValidationError('ReleaseGovernanceEvidence', [...missing, ...error.issues]);
+    }
+    throw error;
+  }
+  if (missing.length > 0) throw new ContractValidationError('ReleaseGovernanceEvidence', missing);
+  return fromReleaseGovernanceRecord(record);
 }
 
 /** `release-approval`: the release's approval state. */

@@ -1,4 +1,9 @@
-import type { ReleaseGovernanceKind, ReleaseGovernanceRecord } from '@cavra/contracts';
+import {
+  fromReleaseGovernanceRecord,
+  type ReleaseGovernanceKind,
+  type ReleaseGovernanceRecord,
+  toReleaseGovernanceRecord,
+} from '@cavra/contracts';
 
 // The fields that mean something for each kind; the rest of the record is proto3 defaults.
 const KIND_FIELDS: Readonly<Record<ReleaseGovernanceKind, readonly (keyof ReleaseGovernanceRecord)[]>> = {
@@ -44,17 +49,19 @@ const KIND_FIELDS: Readonly<Record<ReleaseGovernanceKind, readonly (keyof Releas
 };
 
 /**
- * The record that goes into evidence: kind, release, references and the typed fields of that kind only.
- * It is built from the already public-safe ReleaseGovernanceRecord (identifiers and references shape-checked,
- * lists bounded), so it carries no free text.
+ * The record that goes into evidence: kind, release, references and the typed fields of that kind only, so it
+ * carries no free text. The record is checked against the contract again (identifiers and references
+ * shape-checked, statuses in their closed sets, lists of at most 64 items, strings bounded), so the guarantee
+ * holds for a record built by hand too; a record that fails throws ContractValidationError naming each field.
  */
 export function publicReleaseRecord(record: ReleaseGovernanceRecord): Readonly<Record<string, unknown>> {
+  const checked = toReleaseGovernanceRecord(fromReleaseGovernanceRecord(record));
   const out: Record<string, unknown> = {
-    metadataKind: record.metadataKind,
-    releaseChannel: record.releaseChannel,
-    releaseVersion: record.releaseVersion,
+    metadataKind: checked.metadataKind,
+    releaseChannel: checked.releaseChannel,
+    releaseVersion: checked.releaseVersion,
   };
-  for (const field of KIND_FIELDS[record.metadataKind]) out[field] = record[field];
-  out.evidenceRefs = [...record.evidenceRefs];
+  for (const field of KIND_FIELDS[checked.metadataKind]) out[field] = checked[field];
+  out.evidenceRefs = [...checked.evidenceRefs];
   return Object.freeze(out);
 }

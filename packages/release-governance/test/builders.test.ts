@@ -9,19 +9,23 @@ import {
   artifactIntegrityEvidence,
   connectorDeliveryEvidence,
   inventoryFreshnessEvidence,
+  promotionAuditExportEvidence,
   publicReleaseRecord,
   rollbackAuditExportEvidence,
+  rolloutVerificationEvidence,
 } from '../src/index.js';
 
-function issues(run: () => unknown) {
+function caught(run: () => unknown): ContractValidationError {
   try {
     run();
   } catch (error) {
-    if (error instanceof ContractValidationError) return error.issues.map(({ path, code }) => [path, code]);
+    if (error instanceof ContractValidationError) return error;
     throw error;
   }
   throw new Error('expected a ContractValidationError');
 }
+
+const issues = (run: () => unknown) => caught(run).issues.map(({ path, code }) => [path, code]);
 
 const release = { releaseChannel: 'stable', releaseVersion: 'v0.2.0' };
 
@@ -90,6 +94,68 @@ describe('evidence builders', () => {
     ).toEqual([['bogus', 'unknown_field']]);
   });
 
+  it('build each kind from its required fields alone', () => {
+    const kinds = [
+      approvalEvidence({ ...release, approvalState: 'pending' }),
+      connectorDeliveryEvidence({ ...release, deliverySuccess: true }),
+      inventoryFreshnessEvidence({ ...release, alertLevel: 'none' }),
+      rolloutVerificationEvidence({ ...release, verificationStatus: 'pending' }),
+      artifactIntegrityEvidence({
+        ...release,
+        artifactDigestAlgorithm: 'sha256',
+        artifactDigest: '',
+        integrityStatus: 'missing',
+      }),
+      promotionAuditExportEvidence({ ...release, auditExportStatus: 'missing' }),
+      rollbackAuditExportEvidence({ ...release, auditExportStatus: 'missing' }),
+    ].map((evidence) => evidence.metadata_kind);
+    expect(kinds).toEqual([
+      'release-approval',
+      'release-connector-delivery',
+      'release-critical-inventory-freshness',
+      'release-rollout-evidence-verification',
+      'release-rollout-artifact-integrity',
+      'release-promotion-audit-export',
+      'release-rollback-audit-export',
+    ]);
+  });
+
+  it('refuse missing required fields (JavaScript callers, parsed input), with what is expected', () => {
+    expect(caught(() => approvalEvidence({} as never)).message).toBe(
+      'invalid ReleaseGovernanceEvidence: release_channel: is required; release_version: is required; ' +
+        'approval_state: is required: one of approved, pending, rejected',
+    );
+    expect(
+      caught(() => connectorDeliveryEvidence({ ...release, failedDeliveryCount: -1 } as never)).issues,
+    ).toEqual([
+      { path: 'delivery_success', code: 'wrong_type', message: 'is required: true or false' },
+      {
+        path: 'failed_delivery_count',
+        code: 'negative_count',
+        message: 'is a count and must not be negative, got -1',
+      },
+    ]);
+    expect(issues(() => inventoryFreshnessEvidence({ ...release, alertLevel: '' } as never))).toEqual([
+      ['alert_level', 'wrong_type'],
+    ]);
+    expect(issues(() => rolloutVerificationEvidence({ ...release } as never))).toEqual([
+      ['verification_status', 'wrong_type'],
+    ]);
+    expect(
+      issues(() => artifactIntegrityEvidence({ ...release, integrityStatus: 'missing' } as never)),
+    ).toEqual([
+      ['artifact_digest_algorithm', 'wrong_type'],
+      ['artifact_digest', 'wrong_type'],
+    ]);
+    expect(issues(() => promotionAuditExportEvidence({ ...release } as never))).toEqual([
+      ['audit_export_status', 'wrong_type'],
+    ]);
+    expect(issues(() => rollbackAuditExportEvidence({ releaseChannel: 'stable' } as never))).toEqual([
+      ['release_version', 'wrong_type'],
+      ['audit_export_status', 'wrong_type'],
+    ]);
+  });
+
   it('make a public record with only the fields of the kind', () => {
     const evidence = approvalEvidence({
       ...release,
@@ -106,5 +172,45 @@ describe('evidence builders', () => {
       approvalRequiredCount: 0,
       evidenceRefs: ['ticket:CHG-1'],
     });
+  });
+
+  it('make a public record of the typed fields of the kind, bounded and shape-checked even when built by hand', () => {
+    const record = toReleaseGovernanceRecord(
+      connectorDeliveryEvidence({
+        ...release,
+        deliverySuccess: false,
+        failedProviders: ['servicenow'],
+        failedDeliveryCount: 1,
+        approvalId: 'CHG-9',
+      } as never),
+    );
+    expect(publicReleaseRecord(record)).toEqual({
+      metadataKind: 'release-connector-delivery',
+      releaseChannel: 'stable',
+      releaseVersion: 'v0.2.0',
+      deliverySuccess: false,
+      failedProviders: ['servicenow'],
+      failedDeliveryCount: 1,
+      connectorDeliveryFailureCount: 0,
+      blockedCount: 0,
+      handoffStatus: '',
+      connectorDeliverySource: '',
+      evidenceRefs: [],
+    });
+    expect(Object.isFrozen(publicReleaseRecord(record))).toBe(true);
+    expect(
+      issues(() =>
+        publicReleaseRecord({
+          ...record,
+          connectorDeliverySource: 'deploy failed: password=hunter2',
+          failedProviders: Array(65).fill('p'),
+        }),
+      ),
+    ).toEqual([['failed_providers', 'list_too_long']]);
+    expect(
+      issues(() =>
+        publicReleaseRecord({ ...record, connectorDeliverySource: 'deploy failed: password=hunter2' }),
+      ),
+    ).toEqual([['connector_delivery_source', 'unsafe_value']]);
   });
 });
