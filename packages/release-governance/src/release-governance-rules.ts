@@ -15,6 +15,9 @@ const finding = (decision: Decision, rule: string, severity: Severity, reason: s
   reason,
 });
 
+// Reasons are read by people in decision tables and evidence logs: `1 check`, `2 checks`.
+const count = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+
 type KindRule = (record: ReleaseGovernanceRecord) => ReleaseFinding;
 
 /**
@@ -55,7 +58,7 @@ export const RELEASE_GOVERNANCE_RULES: Readonly<Record<ReleaseGovernanceKind, Ki
         'block',
         'connector-delivery.failed',
         'high',
-        `${failures} connector deliveries failed${providers}`,
+        `${count(failures, 'connector delivery', 'connector deliveries')} failed${providers}`,
       );
     }
     if (r.blockedCount > 0) {
@@ -63,7 +66,7 @@ export const RELEASE_GOVERNANCE_RULES: Readonly<Record<ReleaseGovernanceKind, Ki
         'block',
         'connector-delivery.blocked',
         'high',
-        `${r.blockedCount} connector deliveries are blocked`,
+        `${count(r.blockedCount, 'connector delivery', 'connector deliveries')} blocked`,
       );
     }
     if (r.handoffStatus === 'failed')
@@ -80,7 +83,12 @@ export const RELEASE_GOVERNANCE_RULES: Readonly<Record<ReleaseGovernanceKind, Ki
   },
   'release-critical-inventory-freshness': (r) => {
     if (r.blockedCount > 0)
-      return finding('block', 'inventory.blocked', 'high', `${r.blockedCount} inventory items are blocked`);
+      return finding(
+        'block',
+        'inventory.blocked',
+        'high',
+        `${count(r.blockedCount, 'inventory item', 'inventory items')} blocked`,
+      );
     if (r.criticalCount > 0 || r.breachedCount > 0 || r.alertLevel === 'critical') {
       return finding(
         'require_approval',
@@ -94,11 +102,16 @@ export const RELEASE_GOVERNANCE_RULES: Readonly<Record<ReleaseGovernanceKind, Ki
         'require_approval',
         'inventory.missing-targets',
         'medium',
-        `${r.missingTargetCount} inventory targets are missing`,
+        `${count(r.missingTargetCount, 'inventory target', 'inventory targets')} missing`,
       );
     }
     if (r.driftStatus === 'drifted' || r.driftedEndpointCount > 0 || r.alertLevel === 'warning') {
-      return finding('warn', 'inventory.drifted', 'low', `${r.driftedEndpointCount} endpoints drifted`);
+      return finding(
+        'warn',
+        'inventory.drifted',
+        'low',
+        `inventory drifted: ${count(r.driftedEndpointCount, 'endpoint', 'endpoints')}, drift status ${r.driftStatus || 'unreported'}, alert level ${r.alertLevel || 'none'}`,
+      );
     }
     if (r.driftStatus === 'unknown')
       return finding('warn', 'inventory.drift-unknown', 'low', 'inventory drift is unknown');
@@ -110,7 +123,7 @@ export const RELEASE_GOVERNANCE_RULES: Readonly<Record<ReleaseGovernanceKind, Ki
         'block',
         'rollout-verification.failed',
         'high',
-        `${r.verificationFailedCount} rollout evidence checks failed`,
+        `rollout evidence verification failed (${count(r.verificationFailedCount, 'check', 'checks')} failed)`,
       );
     }
     if (r.verificationStatus === 'verified' && r.verifiedCount > 0) {
@@ -118,7 +131,7 @@ export const RELEASE_GOVERNANCE_RULES: Readonly<Record<ReleaseGovernanceKind, Ki
         'allow',
         'rollout-verification.verified',
         'info',
-        `${r.verifiedCount} rollout evidence checks verified`,
+        `${count(r.verifiedCount, 'rollout evidence check', 'rollout evidence checks')} verified`,
       );
     }
     return finding(
@@ -162,7 +175,7 @@ export const RELEASE_GOVERNANCE_RULES: Readonly<Record<ReleaseGovernanceKind, Ki
       'allow',
       'promotion-audit-export.exported',
       'info',
-      `audit trail exported (${r.auditExportRecordCount} records)`,
+      `audit trail exported (${count(r.auditExportRecordCount, 'record', 'records')})`,
     );
   },
   'release-rollback-audit-export': (r) => {
