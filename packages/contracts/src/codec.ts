@@ -1,3 +1,4 @@
+import { scanBinary } from './binary-scan.js';
 import { type ContractIssue, ContractValidationError } from './contract-issue.js';
 import { MESSAGE_FIELDS, type MessageName } from './descriptor.js';
 import { DEFAULT_LIMITS } from './limits.js';
@@ -25,13 +26,20 @@ export interface MessageCodec<M, I> {
   create(init?: I, options?: ValidateOptions): M;
   /** Protobuf binary encoding; validates first and throws ContractValidationError. */
   encode(message: I, options?: ValidateOptions): Uint8Array;
-  /** Decodes protobuf binary (bounded by limits.maxMessageBytes) and validates the result. */
+  /**
+   * Decodes protobuf binary (bounded by limits.maxMessageBytes) and validates the result. Wrong wire types,
+   * invalid UTF-8 and truncated input are `malformed_binary`; unknown field numbers are errors in strict mode
+   * and dropped otherwise (use parseBinary to see them).
+   */
   decode(bytes: Uint8Array, options?: ValidateOptions): M;
+  /** Like decode, but also returns the warnings lenient mode tolerated (e.g. unknown field numbers). */
+  parseBinary(bytes: Uint8Array, options?: ValidateOptions): ParseResult<M>;
   /** JSON with snake_case keys in field-number order. */
   toJSON(message: I, options?: ToJSONOptions): JsonObject;
   /**
-   * Accepts a parsed object or JSON text, with snake_case and lowerCamelCase keys; throws
-   * ContractValidationError with every issue.
+   * Accepts a parsed object or JSON text (bounded by limits.maxJsonBytes), with snake_case and lowerCamelCase
+   * keys; throws ContractValidationError with every issue. Unknown fields are dropped in lenient mode (use
+   * parseJSON to see them).
    */
   fromJSON(json: unknown, options?: ValidateOptions): M;
   /** Like fromJSON, but also returns the warnings lenient mode tolerated. */
@@ -69,14 +77,24 @@ function messageToJSON(
   return out;
 }
 
+function tooLarge(name: MessageName, what: string, bytes: number, limit: number): ContractValidationError {
+  return new ContractValidationError(name, [
+    { path: '', code: 'message_too_large', message: `is ${bytes} bytes${what}; the limit is ${limit}` },
+  ]);
+}
+
 // A message is never a JSON string, so a string argument can only be JSON text.
-function parseText(name: MessageName, json: unknown): unknown {
+function parseText(name: MessageName, json: unknown, options: ValidateOptions | undefined): unknown {
   if (typeof json !== 'string') return json;
+  const limit = options?.limits?.maxJsonBytes ?? DEFAULT_LIMITS.maxJsonBytes;
+  const bytes = Buffer.byteLength(json, 'utf8');
+  if (bytes > limit) throw tooLarge(name, ' of JSON text', bytes, limit);
   try {
     return JSON.parse(json);
-  } catch (error) {
+  } catch {
+    // The parser's message quotes the text around the fault, which may be part of a token or signature.
     throw new ContractValidationError(name, [
-      { path: '', code: 'invalid_json', message: `is not valid JSON (${(error as Error).message})` },
+      { path: '', code: 'invalid_json', message: 'is not valid JSON' },
     ]);
   }
 }
@@ -88,45 +106,38 @@ function createCodec<N extends MessageName>(
   type I = MessageTypes[N]['init'];
   const type = MESSAGE_TYPES[name] as unknown as GeneratedType<M>;
 
-  const parse = (value: unknown, options?: ValidateOptions): ParseResult<M> => {
+  // Unknown binary field numbers follow the same rule as unknown JSON keys: errors when strict, else warnings.
+  const parse = (
+    value: unknown,
+    options: ValidateOptions | undefined,
+    unknownFields: readonly ContractIssue[] = [],
+  ): ParseResult<M> => {
     const result = validate(name, value, options);
-    if (!result.ok) throw new ContractValidationError(name, result.errors);
-    return { message: type.fromObject(result.normalized), warnings: result.warnings };
+    const strict = options?.strict ?? false;
+    const errors = strict ? [...unknownFields, ...result.errors] : result.errors;
+    if (errors.length > 0) throw new ContractValidationError(name, errors);
+    const warnings = strict ? result.warnings : [...unknownFields, ...result.warnings];
+    return { message: type.fromObject(result.normalized), warnings };
+  };
+
+  const parseBinary = (bytes: Uint8Array, options: ValidateOptions | undefined): ParseResult<M> => {
+    const limit = options?.limits?.maxMessageBytes ?? DEFAULT_LIMITS.maxMessageBytes;
+    if (bytes.byteLength > limit) throw tooLarge(name, '', bytes.byteLength, limit);
+    const scan = scanBinary(name, bytes);
+    if (scan.malformed) throw new ContractValidationError(name, [scan.malformed]);
+    return parse(type.decode(bytes), options, scan.unknownFields);
   };
 
   return {
     name,
     create: (init = {} as I, options) => parse(init, options).message,
     encode: (message, options) => type.encode(parse(message, options).message).finish(),
-    decode(bytes, options) {
-      const limit = options?.limits?.maxMessageBytes ?? DEFAULT_LIMITS.maxMessageBytes;
-      if (bytes.byteLength > limit) {
-        throw new ContractValidationError(name, [
-          {
-            path: '',
-            code: 'message_too_large',
-            message: `is ${bytes.byteLength} bytes; the limit is ${limit}`,
-          },
-        ]);
-      }
-      let decoded: M;
-      try {
-        decoded = type.decode(bytes);
-      } catch (error) {
-        throw new ContractValidationError(name, [
-          {
-            path: '',
-            code: 'malformed_binary',
-            message: `is not a valid protobuf message (${(error as Error).message})`,
-          },
-        ]);
-      }
-      return parse(decoded, options).message;
-    },
+    decode: (bytes, options) => parseBinary(bytes, options).message,
+    parseBinary,
     toJSON: (message, options) =>
       messageToJSON(name, message as Record<string, unknown>, options?.emitDefaults ?? false),
-    fromJSON: (json, options) => parse(parseText(name, json), options).message,
-    parseJSON: (json, options) => parse(parseText(name, json), options),
+    fromJSON: (json, options) => parse(parseText(name, json, options), options).message,
+    parseJSON: (json, options) => parse(parseText(name, json, options), options),
     validate: (value, options) => validate(name, value, options),
   };
 }

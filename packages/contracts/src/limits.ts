@@ -8,8 +8,10 @@ export interface ContractLimits {
   readonly longStringFields: readonly string[];
   /** Most items in a repeated field. */
   readonly maxListItems: number;
-  /** Largest binary message accepted by `decode`. */
+  /** Largest binary message accepted by `decode` and `parseBinary`. */
   readonly maxMessageBytes: number;
+  /** Largest JSON text (UTF-8 bytes) accepted by `fromJSON` and `parseJSON`; JSON is wordier than binary. */
+  readonly maxJsonBytes: number;
 }
 
 export const DEFAULT_LIMITS: ContractLimits = Object.freeze({
@@ -18,4 +20,5 @@ export const DEFAULT_LIMITS: ContractLimits = Object.freeze({
   longStringFields: Object.freeze(['target', 'requested_operation', 'signature']),
   maxListItems: 64,
   maxMessageBytes: 256 * 1024,
+  maxJsonBytes: 1024 * 1024,
 });

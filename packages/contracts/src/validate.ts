@@ -4,8 +4,13 @@ import { FIELD_RULES } from './field-rules.js';
 import { type ContractLimits, DEFAULT_LIMITS } from './limits.js';
 
 export interface ValidateOptions {
-  /** Reject unknown fields and a legacy `operation` that disagrees with `requested_operation`. Default false. */
+  /**
+   * Reject unknown fields (JSON keys and binary field numbers) and a legacy `operation` that disagrees with
+   * `requested_operation`. Default false: lenient mode reports them as warnings, which `validate`, `parseJSON`,
+   * `parseBinary` and `parseRuntimeRequest` return, and drops unknown fields from the message.
+   */
   readonly strict?: boolean;
+  /** Overrides of DEFAULT_LIMITS. */
   readonly limits?: Partial<ContractLimits>;
 }
 
@@ -19,6 +24,8 @@ export interface ValidationResult {
 }
 
 const INT32_MAX = 2 ** 31 - 1;
+// An unknown key is the sender's text: echo a bounded, escaped prefix so issues stay one short line.
+const MAX_ECHOED_KEY_CHARS = 64;
 // A legacy alias of requested_operation, kept outside the proto (see the contracts README).
 const LEGACY_OPERATION = 'operation';
 
@@ -31,6 +38,11 @@ interface Context {
 
 function join(path: string, name: string): string {
   return path ? `${path}.${name}` : name;
+}
+
+function printableKey(key: string): string {
+  const shown = key.length > MAX_ECHOED_KEY_CHARS ? `${key.slice(0, MAX_ECHOED_KEY_CHARS)}…` : key;
+  return JSON.stringify(shown).slice(1, -1);
 }
 
 function describe(value: unknown): string {
@@ -201,10 +213,11 @@ function validateMessage(
   }
   for (const key of Object.keys(input)) {
     if (known.has(key)) continue;
+    const shown = printableKey(key);
     const issue: ContractIssue = {
-      path: join(path, key),
+      path: join(path, shown),
       code: 'unknown_field',
-      message: `${name} has no field ${JSON.stringify(key)}`,
+      message: `${name} has no field "${shown}"`,
     };
     (ctx.strict ? ctx.errors : ctx.warnings).push(issue);
   }

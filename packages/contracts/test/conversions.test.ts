@@ -142,14 +142,29 @@ describe('runtime decision ↔ DecisionResponse', () => {
       timestamp: '2026-11-25T12:00:00.000Z',
       correlation_id: 'corr-1',
     });
+    expect(fromDecisionResponse(DecisionResponseCodec.toJSON(response))).toEqual(decision);
+    expect(fromDecisionResponse(JSON.stringify(DecisionResponseCodec.toJSON(response)))).toEqual(decision);
     expect(
-      fromDecisionResponse(DecisionResponseCodec.encode(response) && DecisionResponseCodec.toJSON(response)),
+      fromDecisionResponse(DecisionResponseCodec.decode(DecisionResponseCodec.encode(response))),
     ).toEqual(decision);
+  });
+
+  it('names the field when a response carries an unknown decision', () => {
+    expect(() => fromDecisionResponse({ decision_id: 'dec-1', decision: 'deny' })).toThrow(
+      'invalid DecisionResponse: decision: unknown decision "deny"; expected one of allow, block, require_approval, warn, audit_only, allow_with_attestation',
+    );
   });
 
   it('refuses a runtime decision the contract does not allow', () => {
     expect(() => toDecisionResponse({ ...decision, decision: 'deny' as never })).toThrow(
-      ContractValidationError,
+      new ContractValidationError('DecisionResponse', [
+        {
+          path: 'decision',
+          code: 'unknown_decision',
+          message:
+            'unknown decision "deny"; expected one of allow, block, require_approval, warn, audit_only, allow_with_attestation',
+        },
+      ]).message,
     );
   });
 });

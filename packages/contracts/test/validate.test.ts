@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   ContractValidationError,
+  DEFAULT_LIMITS,
   DecisionResponseCodec,
   EvaluateRequestCodec,
   ReleaseGovernanceEvidenceCodec,
@@ -218,6 +219,18 @@ describe('unknown fields', () => {
     ]);
   });
 
+  it('are echoed bounded and escaped: at most 64 characters, no raw control characters', () => {
+    const key = `${'k'.repeat(70)}\n`;
+    expect(validate('RunnerIdentity', { [key]: 1, 'a\nb': 2 }, { strict: true }).errors).toEqual([
+      {
+        path: `${'k'.repeat(64)}…`,
+        code: 'unknown_field',
+        message: `RunnerIdentity has no field "${'k'.repeat(64)}…"`,
+      },
+      { path: 'a\\nb', code: 'unknown_field', message: 'RunnerIdentity has no field "a\\nb"' },
+    ]);
+  });
+
   it('are reported as warnings, not silently dropped, in lenient mode', () => {
     const { message, warnings } = EvaluateRequestCodec.parseJSON(input);
     expect(message.session_id).toBe('s');
@@ -271,7 +284,35 @@ describe('the legacy operation field', () => {
 
 describe('codec entry points refuse bad input with a ContractValidationError', () => {
   it('fromJSON: invalid JSON text', () => {
-    expect(errorsOf(() => EvaluateRequestCodec.fromJSON('{"session_id":'))[0]?.code).toBe('invalid_json');
+    expect(errorsOf(() => EvaluateRequestCodec.fromJSON('{"session_id":'))).toEqual([
+      { path: '', code: 'invalid_json', message: 'is not valid JSON' },
+    ]);
+  });
+
+  it('fromJSON: the error never quotes the text (the JSON parser would)', () => {
+    const text = '{"runner_auth":{"signature": eyJhbGciOiJSUzI1NiJ9.c2VjcmV0}}';
+    expect(() => EvaluateRequestCodec.fromJSON(text)).toThrow(
+      /^invalid EvaluateRequest: \(root\): is not valid JSON$/,
+    );
+  });
+
+  it('fromJSON: JSON text over maxJsonBytes is refused before it is parsed', () => {
+    const text = `{"session_id":"${'é'.repeat(40)}"}`;
+    expect(Buffer.byteLength(text)).toBe(97);
+    expect(EvaluateRequestCodec.fromJSON(text, { limits: { maxJsonBytes: 97 } }).session_id).toBe(
+      'é'.repeat(40),
+    );
+    expect(errorsOf(() => EvaluateRequestCodec.parseJSON(text, { limits: { maxJsonBytes: 96 } }))).toEqual([
+      { path: '', code: 'message_too_large', message: 'is 97 bytes of JSON text; the limit is 96' },
+    ]);
+  });
+
+  it('fromJSON: the default JSON bound is 1 MiB', () => {
+    const text = `${' '.repeat(1024 * 1024 - 2)}{}`;
+    expect(EvaluateRequestCodec.toJSON(EvaluateRequestCodec.fromJSON(text))).toEqual({});
+    expect(errorsOf(() => EvaluateRequestCodec.fromJSON(` ${text}`))).toEqual([
+      { path: '', code: 'message_too_large', message: 'is 1048577 bytes of JSON text; the limit is 1048576' },
+    ]);
   });
 
   it('decode: bytes that are not protobuf', () => {
@@ -316,4 +357,16 @@ describe('codec entry points refuse bad input with a ContractValidationError', (
       errorsOf(() => RunnerAuthenticationCodec.fromJSON({ algorithm: 'OIDC-JWT', key_id: token }))[0]?.code,
     ).toBe('string_too_long');
   });
+});
+
+it('DEFAULT_LIMITS are the documented bounds', () => {
+  expect(DEFAULT_LIMITS).toEqual({
+    maxStringBytes: 1024,
+    maxLongStringBytes: 16384,
+    longStringFields: ['target', 'requested_operation', 'signature'],
+    maxListItems: 64,
+    maxMessageBytes: 262144,
+    maxJsonBytes: 1048576,
+  });
+  expect(Object.isFrozen(DEFAULT_LIMITS)).toBe(true);
 });
