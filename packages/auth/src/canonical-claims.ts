@@ -1,14 +1,37 @@
 import { createHash } from 'node:crypto';
-import {
-  type EvaluateRequest,
-  EvaluateRequestCodec,
-  MESSAGE_FIELDS,
-  ReleaseGovernanceEvidenceCodec,
-  type RunnerIdentity,
-} from '@cavra/contracts';
+import { type EvaluateRequest, ReleaseGovernanceEvidenceCodec, type RunnerIdentity } from '@cavra/contracts';
+import { RunnerAuthError } from './runner-auth-error.js';
 
 /** First line of the canonical form; a new layout gets a new version line. */
 export const CANONICAL_CLAIMS_VERSION = 'CAVRA-RUNNER-HMAC-V1';
+
+/**
+ * The RunnerIdentity fields signed by V1, in order. Pinned here rather than read from the contract, so a field added
+ * to the contract cannot silently change the V1 bytes (a test fails instead, and the layout gets a new version).
+ */
+export const SIGNED_IDENTITY_FIELDS = [
+  'provider',
+  'repository',
+  'workflow',
+  'run_id',
+  'run_attempt',
+  'ref',
+  'sha',
+  'actor',
+  'job',
+  'runner_name',
+] as const satisfies readonly (keyof RunnerIdentity)[];
+
+/** The EvaluateRequest fields signed by V1 after the identity, in order (pinned for the same reason). */
+export const SIGNED_REQUEST_FIELDS = [
+  'session_id',
+  'agent_id',
+  'actor',
+  'action_type',
+  'target',
+  'requested_operation',
+  'policy_pack',
+] as const satisfies readonly (keyof EvaluateRequest)[];
 
 /** The time bound and key that are signed along with the request. */
 export interface SignedBound {
@@ -17,10 +40,14 @@ export interface SignedBound {
   readonly expiresAt: string;
 }
 
+// A lone UTF-16 surrogate has no UTF-8 form: every one encodes as U+FFFD, so two different values would sign alike.
+const LONE_SURROGATE = /\p{Cs}/u;
+
 /**
- * The canonical serialisation that HMAC-SHA256 signs (byte for byte in the README):
- * the version line, then one line per field in this fixed order, each `<name>:<UTF-8 byte length>:<value>\n`.
- * The length prefix makes it unambiguous: no value can end early or run into the next field, whatever it holds.
+ * The canonical serialisation that HMAC-SHA256 signs (byte for byte in the README): the version line, then one line
+ * per field in this fixed order, each `<name>:<UTF-8 byte length>:<value>\n`. The length prefix makes it
+ * unambiguous: no value can end early or run into the next field, whatever it holds. Throws `bad_encoding` naming
+ * the field when a value holds a lone surrogate (it has no single UTF-8 form).
  */
 export function canonicalClaims(request: EvaluateRequest, bound: SignedBound): string {
   const identity = (request.runner_auth?.identity ?? {}) as Partial<RunnerIdentity>;
@@ -29,30 +56,23 @@ export function canonicalClaims(request: EvaluateRequest, bound: SignedBound): s
     ['key_id', bound.keyId],
     ['issued_at', bound.issuedAt],
     ['expires_at', bound.expiresAt],
-    ...MESSAGE_FIELDS.RunnerIdentity.map(
-      (field) =>
-        [`identity.${field.name}`, String(identity[field.name as keyof RunnerIdentity] ?? '')] as [
-          string,
-          string,
-        ],
-    ),
-    ['session_id', request.session_id],
-    ['agent_id', request.agent_id],
-    ['actor', request.actor],
-    ['action_type', request.action_type],
-    ['target', request.target],
-    ['requested_operation', request.requested_operation],
-    ['policy_pack', request.policy_pack],
+    ...SIGNED_IDENTITY_FIELDS.map((name): [string, string] => [`identity.${name}`, identity[name] ?? '']),
+    ...SIGNED_REQUEST_FIELDS.map((name): [string, string] => [name, request[name] ?? '']),
     ['release_governance_sha256', releaseGovernanceDigest(request)],
   ];
   return `${CANONICAL_CLAIMS_VERSION}\n${fields
-    .map(([name, value]) => `${name}:${Buffer.byteLength(value, 'utf8')}:${value}\n`)
+    .map(([name, value]) => {
+      if (LONE_SURROGATE.test(value))
+        throw new RunnerAuthError('bad_encoding', `${name} is not well-formed Unicode (lone surrogate)`);
+      return `${name}:${Buffer.byteLength(value, 'utf8')}:${value}\n`;
+    })
     .join('')}`;
 }
 
 /**
  * SHA-256 (lower-case hex) of the release-governance payload's canonical JSON: snake_case keys, proto3 default
- * values left out, keys sorted, no whitespace. Empty when the request carries no payload.
+ * values left out, keys sorted, no whitespace, strings escaped as JSON.stringify does. Empty when the request carries
+ * no payload.
  */
 export function releaseGovernanceDigest(request: EvaluateRequest): string {
   if (!request.release_governance) return '';
@@ -63,12 +83,4 @@ export function releaseGovernanceDigest(request: EvaluateRequest): string {
       .map((key) => [key, json[key]]),
   );
   return createHash('sha256').update(JSON.stringify(sorted), 'utf8').digest('hex');
-}
-
-/**
- * Reads any EvaluateRequest input (message, JSON object or text, legacy `operation` included) into the message
- * whose fields are signed, so signer and verifier see the same values.
- */
-export function toSignedRequest(input: unknown): EvaluateRequest {
-  return EvaluateRequestCodec.fromJSON(input);
 }

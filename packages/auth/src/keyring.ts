@@ -24,6 +24,10 @@ export interface HmacKeySource {
 /** Shortest secret accepted: HMAC-SHA256 keys below 32 bytes give away strength. */
 export const MIN_SECRET_BYTES = 32;
 
+/**
+ * A keyring from keys already in memory (the secrets are copied). Throws `invalid_config` for a key id that is not a
+ * plain identifier, a key id given twice, or a secret shorter than MIN_SECRET_BYTES; errors never hold a secret.
+ */
 export function createKeyring(keys: Iterable<HmacKey>): Keyring {
   const byId = new Map<string, HmacKey>();
   for (const key of keys) {

@@ -8,30 +8,41 @@ import { RunnerAuthError } from './runner-auth-error.js';
 export class ReplayCache {
   readonly maxEntries: number;
   readonly #expiries = new Map<string, number>();
+  // Earliest expiry held: while it is still live, a full cache has nothing to sweep, so a flood of requests
+  // against a full cache costs one comparison each instead of a scan of every entry.
+  #earliest = Number.POSITIVE_INFINITY;
 
+  /** `maxEntries`: most live signatures remembered, default 100 000. */
   constructor(options: { readonly maxEntries?: number } = {}) {
     this.maxEntries = options.maxEntries ?? 100_000;
     if (!Number.isInteger(this.maxEntries) || this.maxEntries < 1)
       throw new TypeError('maxEntries must be a positive integer');
   }
 
-  /** Records `key` until `expiresAtMs`; throws `replayed` if it is already live. */
+  /** Records `key` until `expiresAtMs`; throws `replayed` if it is already live, `replay_cache_full` if no room. */
   remember(key: string, expiresAtMs: number, nowMs: number): void {
     const seen = this.#expiries.get(key);
     if (seen !== undefined && seen >= nowMs)
       throw new RunnerAuthError('replayed', 'this signature was already used');
-    if (this.#expiries.size >= this.maxEntries) this.#sweep(nowMs);
+    if (this.#expiries.size >= this.maxEntries && this.#earliest < nowMs) this.#sweep(nowMs);
     if (this.#expiries.size >= this.maxEntries) {
       throw new RunnerAuthError('replay_cache_full', 'too many live signatures to remember; retry shortly');
     }
     this.#expiries.set(key, expiresAtMs);
+    this.#earliest = Math.min(this.#earliest, expiresAtMs);
   }
 
+  /** Entries held, live or not yet swept. */
   get size(): number {
     return this.#expiries.size;
   }
 
   #sweep(nowMs: number): void {
-    for (const [key, expiry] of this.#expiries) if (expiry < nowMs) this.#expiries.delete(key);
+    let earliest = Number.POSITIVE_INFINITY;
+    for (const [key, expiry] of this.#expiries) {
+      if (expiry < nowMs) this.#expiries.delete(key);
+      else earliest = Math.min(earliest, expiry);
+    }
+    this.#earliest = earliest;
   }
 }

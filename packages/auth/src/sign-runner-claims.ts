@@ -6,6 +6,7 @@ import {
   type RunnerIdentityInit,
 } from '@cavra/contracts';
 import { canonicalClaims } from './canonical-claims.js';
+import { encodeSignature } from './hmac-signature.js';
 
 export interface SignRunnerClaimsOptions {
   readonly keyId: string;
@@ -19,15 +20,11 @@ export interface SignRunnerClaimsOptions {
   readonly identity?: RunnerIdentityInit;
 }
 
-/** Encodes a 32-byte HMAC as unpadded base64url (43 characters): the one encoding the verifier accepts. */
-export function encodeSignature(mac: Buffer): string {
-  return mac.toString('base64url');
-}
-
 /**
  * Signs a request for the daemon: returns a copy with `runner_auth` set to algorithm `HMAC-SHA256`, the key id,
  * the time bound (`issued_at`, `expires_at`, whole seconds, RFC 3339 UTC) and the signature over
- * `canonicalClaims`. The request is validated first (ContractValidationError on bad input).
+ * `canonicalClaims`. The request is validated first (ContractValidationError on bad input); a value with a lone
+ * surrogate is a RunnerAuthError `bad_encoding`.
  */
 export function signRunnerClaims(
   request: EvaluateRequestInit,

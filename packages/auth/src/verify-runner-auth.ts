@@ -1,13 +1,14 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import {
   type EvaluateRequest,
-  identityToRecord,
   isSafeIdentifier,
   type RunnerAuthentication,
   type RunnerIdentity,
 } from '@cavra/contracts';
 import type { AuthenticatedRunner } from './authenticated-runner.js';
 import { canonicalClaims } from './canonical-claims.js';
+import { decodeSignature } from './hmac-signature.js';
+import { identityRecord } from './identity-record.js';
 import type { Keyring } from './keyring.js';
 import type { ReplayCache } from './replay-cache.js';
 import { RunnerAuthError } from './runner-auth-error.js';
@@ -22,8 +23,6 @@ export interface VerifyRunnerAuthOptions {
   /** Without one, replays inside the validity window are not detected: the daemon always passes one. */
   readonly replayCache?: ReplayCache;
 }
-
-const SIGNATURE = /^[A-Za-z0-9_-]{43}$/;
 
 /**
  * Verifies an HMAC-SHA256 `runner_auth`: key by id, signature encoding, signature (constant time), time bound
@@ -47,12 +46,8 @@ export function verifyRunnerAuth(
       isSafeIdentifier(auth.key_id) ? `unknown HMAC key id '${auth.key_id}'` : 'unknown HMAC key id',
     );
   }
-  if (!SIGNATURE.test(auth.signature)) {
-    throw new RunnerAuthError(
-      'bad_encoding',
-      'signature must be the 32-byte HMAC in unpadded base64url (43 characters); hex and padded base64 are refused',
-    );
-  }
+  const mac = decodeSignature(auth.signature);
+  const identity = identityRecord((auth.identity ?? {}) as RunnerIdentity, 'runner_auth.identity');
   const issuedAt = parseInstant('runner_auth.issued_at', auth.issued_at);
   const expiresAt = parseInstant('runner_auth.expires_at', auth.expires_at);
   const canonical = canonicalClaims(request, {
@@ -61,7 +56,8 @@ export function verifyRunnerAuth(
     expiresAt: auth.expires_at,
   });
   const expected = createHmac('sha256', key.secret).update(canonical, 'utf8').digest();
-  if (!timingSafeEqual(expected, Buffer.from(auth.signature, 'base64url'))) {
+  // Both are 32 bytes (decodeSignature guarantees it), so timingSafeEqual cannot throw on a length difference.
+  if (!timingSafeEqual(expected, mac)) {
     throw new RunnerAuthError('bad_signature', 'signature does not match the signed request fields');
   }
   const now = (options.now ?? (() => new Date()))().getTime();
@@ -70,13 +66,13 @@ export function verifyRunnerAuth(
     skewSeconds,
     maxTtlSeconds: options.maxTtlSeconds ?? DEFAULT_MAX_TTL_SECONDS,
   });
-  // Keyed by a digest so the cache never holds a usable signature.
-  const replayKey = createHash('sha256').update(`${auth.key_id}\n${auth.signature}`).digest('base64url');
+  // Keyed by a digest of the key id and the HMAC bytes (not the text): the cache never holds a usable signature.
+  const replayKey = createHash('sha256').update(auth.key_id).update('\n').update(mac).digest('base64url');
   options.replayCache?.remember(replayKey, expiresAt + skewSeconds * 1000, now);
   return {
     algorithm: 'HMAC-SHA256',
     keyId: auth.key_id,
-    identity: identityToRecord((auth.identity ?? {}) as RunnerIdentity, 'runner_auth.identity'),
+    identity,
     issuedAt: auth.issued_at,
     expiresAt: auth.expires_at,
   };

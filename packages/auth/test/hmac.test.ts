@@ -1,9 +1,11 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type EvaluateRequest, EvaluateRequestCodec } from '@cavra/contracts';
+import { type EvaluateRequest, EvaluateRequestCodec, MESSAGE_FIELDS } from '@cavra/contracts';
 import { describe, expect, it } from 'vitest';
 import vectors from '../fixtures/hmac-vectors.json' with { type: 'json' };
+import { SIGNED_IDENTITY_FIELDS, SIGNED_REQUEST_FIELDS } from '../src/canonical-claims.js';
 import {
   canonicalClaims,
   createKeyring,
@@ -14,7 +16,7 @@ import {
   signRunnerClaims,
   verifyRunnerAuth,
 } from '../src/index.js';
-import { IDENTITY, NOW, REQUEST, SECRET } from './support/requests.js';
+import { IDENTITY, NOW, RELEASE_GOVERNANCE_REQUEST, REQUEST, SECRET } from './support/requests.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: tests poke at arbitrary wire fields, as an attacker would.
 type WireJson = Record<string, any>;
@@ -23,6 +25,7 @@ const keyring: Keyring = createKeyring([{ keyId: 'ci-runner-2026-q2', secret: Bu
 const at = (iso: string) => () => new Date(iso);
 const sign = (request = REQUEST, secret = SECRET) =>
   signRunnerClaims(request, { keyId: 'ci-runner-2026-q2', secret, now: NOW });
+const signRelease = () => sign(RELEASE_GOVERNANCE_REQUEST);
 
 function failure(run: () => unknown): [string, string] {
   try {
@@ -55,6 +58,61 @@ describe('HMAC test vectors (fixtures/hmac-vectors.json)', () => {
     const ring = createKeyring([{ keyId: vector.key_id, secret: Buffer.from(vector.secret_utf8) }]);
     expect(verifyRunnerAuth(request, ring, { now: at('2026-11-25T10:01:00Z') }).keyId).toBe(vector.key_id);
     expect(auth.signature).toBe(vector.signature);
+  });
+});
+
+describe('the canonical form', () => {
+  it('is the worked example of the README, byte for byte', async () => {
+    const readme = await readFile(new URL('../README.md', import.meta.url), 'utf8');
+    const example = /\*\*Worked example\*\*[\s\S]*?```text\n([\s\S]*?)```\n\nsignature `([^`]+)`/.exec(
+      readme,
+    );
+    expect([example?.[1], example?.[2]]).toEqual([
+      vectors.vectors[0]?.canonical,
+      vectors.vectors[0]?.signature,
+    ]);
+    const digest =
+      /payload's canonical JSON is\n\n```json\n(.*)\n```\n\nwhose SHA-256 is `([0-9a-f]{64})`/.exec(readme);
+    const vector = vectors.vectors[1];
+    expect(digest?.[2]).toBe(
+      /release_governance_sha256:64:([0-9a-f]{64})/.exec(vector?.canonical ?? '')?.[1],
+    );
+    expect(
+      createHash('sha256')
+        .update(digest?.[1] ?? '')
+        .digest('hex'),
+    ).toBe(digest?.[2]);
+  });
+
+  it('signs exactly the contract fields: a field added to the contract fails here until V2 covers it', () => {
+    expect(MESSAGE_FIELDS.RunnerIdentity.map((field) => field.name)).toEqual([...SIGNED_IDENTITY_FIELDS]);
+    expect(MESSAGE_FIELDS.EvaluateRequest.map((field) => field.name)).toEqual([
+      ...SIGNED_REQUEST_FIELDS,
+      'release_governance', // as its digest
+      'runner_auth', // key_id, issued_at, expires_at and identity; the signature itself is the output
+    ]);
+    expect(MESSAGE_FIELDS.RunnerAuthentication.map((field) => field.name)).toEqual([
+      'identity',
+      'algorithm',
+      'key_id',
+      'signature',
+      'issued_at',
+      'expires_at',
+    ]);
+  });
+
+  it('refuses a lone surrogate, which has no UTF-8 form of its own', () => {
+    expect(failure(() => sign({ ...REQUEST, target: 'docs/\ud800.md' }))).toEqual([
+      'bad_encoding',
+      'target is not well-formed Unicode (lone surrogate)',
+    ]);
+    const forged = tamper(sign({ ...REQUEST, target: 'docs/\ufffd.md' }), (j) => {
+      j.target = 'docs/\udfff.md';
+    });
+    expect(failure(() => verifyRunnerAuth(forged, keyring, { now: at('2026-11-25T10:01:00Z') }))).toEqual([
+      'bad_encoding',
+      'target is not well-formed Unicode (lone surrogate)',
+    ]);
   });
 });
 
@@ -173,6 +231,50 @@ describe('signRunnerClaims and verifyRunnerAuth', () => {
     ).toEqual(['bad_signature', 'signature does not match the signed request fields']);
   });
 
+  // Every field of the release-governance payload, each changed on its own, breaks the signature via its digest.
+  const RELEASE_FIELDS = MESSAGE_FIELDS.ReleaseGovernanceEvidence.map(
+    (field) => [field.name, field] as const,
+  );
+
+  it('signs a release-governance payload that sets every field', () => {
+    const json = EvaluateRequestCodec.toJSON(signRelease()) as WireJson;
+    expect(Object.keys(json.release_governance)).toEqual(RELEASE_FIELDS.map(([name]) => name));
+    expect(verifyRunnerAuth(signRelease(), keyring, { now: at('2026-11-25T10:01:00Z') }).keyId).toBe(
+      'ci-runner-2026-q2',
+    );
+  });
+
+  it.each(RELEASE_FIELDS)('rejects a release-governance payload whose %s was changed', (name, field) => {
+    const changed = tamper(signRelease(), (j) => {
+      const payload = j.release_governance;
+      if (field.repeated) payload[name] = [...payload[name], 'extra'];
+      else if (field.type === 'int32') payload[name] += 1;
+      else if (field.type === 'bool') payload[name] = !payload[name];
+      else payload[name] = `${payload[name]}x`;
+    });
+    expect(failure(() => verifyRunnerAuth(changed, keyring, { now: at('2026-11-25T10:01:00Z') }))).toEqual([
+      'bad_signature',
+      'signature does not match the signed request fields',
+    ]);
+  });
+
+  it('rejects a request whose release-governance payload was removed or emptied', () => {
+    for (const change of [
+      (j: WireJson) => {
+        delete j.release_governance;
+      },
+      (j: WireJson) => {
+        j.release_governance = {};
+      },
+    ]) {
+      expect(
+        failure(() =>
+          verifyRunnerAuth(tamper(signRelease(), change), keyring, { now: at('2026-11-25T10:01:00Z') }),
+        ),
+      ).toEqual(['bad_signature', 'signature does not match the signed request fields']);
+    }
+  });
+
   it('accepts any key of a rotating keyring and rejects unknown keys and wrong secrets', () => {
     const ring = createKeyring([
       { keyId: 'ci-runner-2026-q2', secret: Buffer.from(SECRET) },
@@ -195,28 +297,77 @@ describe('signRunnerClaims and verifyRunnerAuth', () => {
     ).toEqual(['bad_signature', 'signature does not match the signed request fields']);
   });
 
-  it('refuses hex, padded and truncated signatures as bad encoding', () => {
+  it('refuses hex, padded, truncated and non-canonical signatures as bad encoding', () => {
     const signed = sign();
-    const raw = Buffer.from(signed.runner_auth?.signature as string, 'base64url');
-    const message =
+    const signature = signed.runner_auth?.signature as string;
+    const raw = Buffer.from(signature, 'base64url');
+    const withSignature = (value: string) =>
+      tamper(signed, (j) => {
+        j.runner_auth.signature = value;
+      });
+    const general =
       'signature must be the 32-byte HMAC in unpadded base64url (43 characters); hex and padded base64 are refused';
-    for (const signature of [
-      raw.toString('hex'),
-      raw.toString('base64'),
-      `${signed.runner_auth?.signature}=`,
-      'abc',
-    ]) {
+    const hex = 'signature is hex; send the 32-byte HMAC as unpadded base64url (43 characters)';
+    const cases: [string, string][] = [
+      [raw.toString('hex'), hex],
+      [raw.toString('hex').toUpperCase(), hex],
+      [raw.toString('base64'), general],
+      [`${signature}=`, general],
+      ['abc', general],
+      ['', general],
+    ];
+    for (const [value, message] of cases) {
+      expect(failure(() => verifyRunnerAuth(withSignature(value), keyring))).toEqual([
+        'bad_encoding',
+        message,
+      ]);
+    }
+  });
+
+  it('accepts only the canonical text of a signature, so it cannot be replayed under another spelling', () => {
+    const signed = sign();
+    const signature = signed.runner_auth?.signature as string;
+    // 43 base64url characters hold 258 bits: the last character's two low bits are unused.
+    const last = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'.indexOf(
+      signature.at(-1) ?? '',
+    );
+    const variants = [1, 2, 3].map(
+      (bits) =>
+        `${signature.slice(0, 42)}${'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'[last ^ bits]}`,
+    );
+    for (const variant of variants)
+      expect(Buffer.from(variant, 'base64url')).toEqual(Buffer.from(signature, 'base64url'));
+    const options = { now: at('2026-11-25T10:01:00Z'), replayCache: new ReplayCache() };
+    verifyRunnerAuth(signed, keyring, options);
+    for (const variant of variants) {
       expect(
         failure(() =>
           verifyRunnerAuth(
             tamper(signed, (j) => {
-              j.runner_auth.signature = signature;
+              j.runner_auth.signature = variant;
             }),
             keyring,
+            options,
           ),
         ),
-      ).toEqual(['bad_encoding', message]);
+      ).toEqual([
+        'bad_encoding',
+        'signature is not canonical base64url: the unused low bits of its last character must be zero',
+      ]);
     }
+  });
+
+  it('refuses a signed identity value that is not a single bounded line, naming the field', () => {
+    const signed = signRunnerClaims(REQUEST, {
+      keyId: 'ci-runner-2026-q2',
+      secret: SECRET,
+      now: NOW,
+      identity: { ...IDENTITY, runner_name: 'runner-1\nrunner-2' },
+    });
+    expect(failure(() => verifyRunnerAuth(signed, keyring, { now: at('2026-11-25T10:01:00Z') }))).toEqual([
+      'bad_token',
+      'runner_auth.identity.runner_name must be a single line of at most 256 bytes without control characters',
+    ]);
   });
 
   it('enforces the time bound with skew', () => {
