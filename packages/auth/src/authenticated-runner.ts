@@ -5,7 +5,16 @@ export interface AuthenticatedRunner {
   readonly algorithm: RunnerAuthAlgorithm;
   /** The HMAC key id, or the `kid` of the key that signed the OIDC token. */
   readonly keyId: string;
+  /**
+   * HMAC: the identity the key holder signed. OIDC: the token's values for the fields it vouches for (see
+   * `verifiedFields`), completed by the request's own values for the others.
+   */
   readonly identity: RunnerIdentityRecord;
+  /**
+   * OIDC only: the identity fields the token vouched for, in record order (e.g. `['provider', 'repository', 'ref',
+   * 'sha', 'runId']`); any other non-empty field is the runner's unverified statement.
+   */
+  readonly verifiedFields?: readonly (keyof RunnerIdentityRecord)[];
   /** RFC 3339 UTC. */
   readonly issuedAt: string;
   readonly expiresAt: string;

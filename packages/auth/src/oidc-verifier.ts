@@ -1,14 +1,16 @@
 import { readFile } from 'node:fs/promises';
 import {
   type EvaluateRequest,
-  identityToRecord,
   isSafeIdentifier,
+  isSafeName,
   type RunnerAuthentication,
   type RunnerIdentity,
+  type RunnerIdentityRecord,
 } from '@cavra/contracts';
 import {
   createLocalJWKSet,
   createRemoteJWKSet,
+  customFetch,
   decodeProtectedHeader,
   type JSONWebKeySet,
   type JWTPayload,
@@ -16,8 +18,11 @@ import {
   jwtVerify,
 } from 'jose';
 import type { AuthenticatedRunner } from './authenticated-runner.js';
+import { boundedJwksFetch } from './bounded-jwks-fetch.js';
+import { identityRecord } from './identity-record.js';
 import {
   type CiProvider,
+  type IdentityClaim,
   isCiProvider,
   PROVIDER_PROFILES,
   type ProviderProfile,
@@ -33,7 +38,11 @@ export interface OidcProviderConfig {
   readonly issuer?: string;
   /** Required: the audience the runner requested the token for. */
   readonly audience: string;
-  /** Remote JWKS (default: the profile's); fetched lazily, cached, refetched when an unknown `kid` appears. */
+  /**
+   * Remote JWKS (default: the issuer's, by the profile's path; Azure has none and needs this or `jwksFile`). Fetched
+   * on first use, cached `jwksCacheMaxAgeMs`, refetched when a token names an unknown `kid` (rotation), at most once
+   * per `jwksCooldownMs`.
+   */
   readonly jwksUri?: string;
   /** Local JWKS file, for air-gapped runners; takes precedence over `jwksUri`. */
   readonly jwksFile?: string;
@@ -41,16 +50,29 @@ export interface OidcProviderConfig {
   readonly algorithms?: readonly string[];
 }
 
+/** Options of `createOidcVerifier`. The JWKS settings apply to every remote key set. */
 export interface OidcVerifierOptions {
   readonly providers: readonly OidcProviderConfig[];
   readonly trust: TrustPolicy;
   /** Tolerance for exp/nbf/iat, default 60 s. */
   readonly skewSeconds?: number;
+  /** Clock for the token's exp/nbf/iat; default the system clock. */
   readonly now?: () => Date;
-  /** Remote JWKS fetch timeout, default 5000 ms. */
+  /** Remote JWKS fetch timeout (connection and body), default 5000 ms. */
   readonly jwksTimeoutMs?: number;
+  /**
+   * After a fetch, how long a token naming an unknown `kid` is refused (`unknown_key`) without asking the issuer
+   * again, default 30 000 ms (jose's `cooldownDuration`). This bounds the fetches a flood of forged `kid`s can
+   * cause; a key the issuer just rotated in is accepted at most this long after the last fetch.
+   */
+  readonly jwksCooldownMs?: number;
+  /** How long a fetched key set is used before it is fetched again, default 600 000 ms (jose's `cacheMaxAge`). */
+  readonly jwksCacheMaxAgeMs?: number;
+  /** Largest JWKS response accepted, default 65 536 bytes; a larger one is `jwks_unavailable`. */
+  readonly jwksMaxBytes?: number;
 }
 
+/** Verifies CI-provider ID tokens; build one with `createOidcVerifier` and keep it (it holds the JWKS caches). */
 export interface OidcVerifier {
   /** Verifies an `OIDC-JWT` runner_auth; throws RunnerAuthError. */
   verify(request: EvaluateRequest): Promise<AuthenticatedRunner>;
@@ -67,17 +89,36 @@ interface ProviderVerifier {
   readonly keys: JWTVerifyGetKey;
 }
 
+/** JWKS defaults: jose's timeout, cooldown and cache age; 64 KiB is many times a real key set. */
+const JWKS_DEFAULTS = { timeoutMs: 5000, cooldownMs: 30_000, cacheMaxAgeMs: 600_000, maxBytes: 65_536 };
+
+type JwksSettings = typeof JWKS_DEFAULTS;
+
+/**
+ * Builds an OIDC-JWT verifier: checks the configuration (throws `invalid_config`), reads local JWKS files now and
+ * fetches remote ones on first use.
+ */
 export async function createOidcVerifier(options: OidcVerifierOptions): Promise<OidcVerifier> {
   const trust = compileTrustPolicy(options.trust);
   const now = options.now ?? (() => new Date());
   const skewSeconds = options.skewSeconds ?? DEFAULT_SKEW_SECONDS;
+  const jwks: JwksSettings = {
+    timeoutMs: options.jwksTimeoutMs ?? JWKS_DEFAULTS.timeoutMs,
+    cooldownMs: options.jwksCooldownMs ?? JWKS_DEFAULTS.cooldownMs,
+    cacheMaxAgeMs: options.jwksCacheMaxAgeMs ?? JWKS_DEFAULTS.cacheMaxAgeMs,
+    maxBytes: options.jwksMaxBytes ?? JWKS_DEFAULTS.maxBytes,
+  };
+  for (const [name, value] of Object.entries(jwks)) {
+    if (!Number.isInteger(value) || value < 0)
+      throw new RunnerAuthError('invalid_config', `jwks ${name} must be a non-negative integer`);
+  }
   const providers = new Map<CiProvider, ProviderVerifier>();
   for (const config of options.providers) {
     if (!isCiProvider(config.provider))
       throw new RunnerAuthError('invalid_config', `unknown CI provider '${config.provider}'`);
     if (providers.has(config.provider))
       throw new RunnerAuthError('invalid_config', `provider '${config.provider}' is configured twice`);
-    providers.set(config.provider, await providerVerifier(config, options.jwksTimeoutMs ?? 5000));
+    providers.set(config.provider, await providerVerifier(config, jwks));
   }
 
   return {
@@ -100,25 +141,23 @@ export async function createOidcVerifier(options: OidcVerifierOptions): Promise<
         );
       }
       const { payload, kid } = await verifyToken(auth.signature, provider, now(), skewSeconds);
-      const identity = matchIdentity(provider.profile, payload, claimed);
+      const { identity, verifiedFields } = matchIdentity(provider.profile, payload, claimed);
       trust.check(provider.profile.provider, identity.repository, identity.ref);
       return {
         algorithm: 'OIDC-JWT',
         keyId: kid,
         identity,
+        verifiedFields,
         issuedAt: instant(payload.iat),
         expiresAt: instant(payload.exp),
         issuer: provider.issuer,
-        subject: typeof payload.sub === 'string' && payload.sub.length <= 256 ? payload.sub : '',
+        subject: typeof payload.sub === 'string' && isSafeName(payload.sub) ? payload.sub : '',
       };
     },
   };
 }
 
-async function providerVerifier(
-  config: OidcProviderConfig,
-  timeoutDuration: number,
-): Promise<ProviderVerifier> {
+async function providerVerifier(config: OidcProviderConfig, jwks: JwksSettings): Promise<ProviderVerifier> {
   const profile = PROVIDER_PROFILES[config.provider];
   const issuer = config.issuer ?? profile.defaultIssuer;
   if (!issuer) throw new RunnerAuthError('invalid_config', `provider '${config.provider}' needs an issuer`);
@@ -134,21 +173,29 @@ async function providerVerifier(
   }
   let keys: JWTVerifyGetKey;
   if (config.jwksFile) {
-    let jwks: JSONWebKeySet;
     try {
-      jwks = JSON.parse(await readFile(config.jwksFile, 'utf8'));
+      keys = createLocalJWKSet(JSON.parse(await readFile(config.jwksFile, 'utf8')) as JSONWebKeySet);
     } catch {
-      throw new RunnerAuthError('invalid_config', `provider '${config.provider}': cannot read its JWKS file`);
+      throw new RunnerAuthError(
+        'invalid_config',
+        `provider '${config.provider}': its JWKS file cannot be read as a JSON Web Key Set`,
+      );
     }
-    keys = createLocalJWKSet(jwks);
   } else {
-    const uri = config.jwksUri ?? profile.defaultJwksUri;
+    const uri = config.jwksUri ?? profile.jwksUri?.(issuer);
     if (!uri)
       throw new RunnerAuthError('invalid_config', `provider '${config.provider}' needs jwksUri or jwksFile`);
-    keys = createRemoteJWKSet(new URL(uri), {
-      timeoutDuration,
-      cooldownDuration: 30_000,
-      cacheMaxAge: 600_000,
+    let url: URL;
+    try {
+      url = new URL(uri);
+    } catch {
+      throw new RunnerAuthError('invalid_config', `provider '${config.provider}': jwksUri is not a URL`);
+    }
+    keys = createRemoteJWKSet(url, {
+      timeoutDuration: jwks.timeoutMs,
+      cooldownDuration: jwks.cooldownMs,
+      cacheMaxAge: jwks.cacheMaxAgeMs,
+      [customFetch]: boundedJwksFetch(jwks.maxBytes),
     });
   }
   return { profile, issuer, audience: config.audience, algorithms, keys };
@@ -170,22 +217,24 @@ async function verifyToken(token: string, provider: ProviderVerifier, now: Date,
       `token algorithm is not one of ${provider.algorithms.join(', ')}`,
     );
   }
-  try {
-    const { payload } = await jwtVerify(token, provider.keys, {
-      issuer: provider.issuer,
-      audience: provider.audience,
-      algorithms: provider.algorithms,
-      clockTolerance: skewSeconds,
-      currentDate: now,
-      requiredClaims: ['iss', 'aud', 'exp', 'iat'],
-    });
-    return { payload, kid };
-  } catch (error) {
+  const verified = await jwtVerify(token, provider.keys, {
+    issuer: provider.issuer,
+    audience: provider.audience,
+    algorithms: provider.algorithms,
+    clockTolerance: skewSeconds,
+    currentDate: now,
+    requiredClaims: ['iss', 'aud', 'exp', 'iat'],
+  }).catch((error: unknown) => {
     throw joseFailure(error);
-  }
+  });
+  // jose compares `iat` with the clock only under maxTokenAge, so a token issued in the future is refused here.
+  if ((verified.payload.iat as number) > now.getTime() / 1000 + skewSeconds)
+    throw new RunnerAuthError('not_yet_valid', "token 'iat' is in the future");
+  return { payload: verified.payload, kid };
 }
 
 function joseFailure(error: unknown): RunnerAuthError {
+  if (error instanceof RunnerAuthError) return error; // from the bounded JWKS fetch
   const { code, claim, reason } = error as { code?: string; claim?: string; reason?: string };
   switch (code) {
     case 'ERR_JWT_EXPIRED':
@@ -202,19 +251,35 @@ function joseFailure(error: unknown): RunnerAuthError {
     case 'ERR_JOSE_ALG_NOT_ALLOWED':
       return new RunnerAuthError('disallowed_algorithm', 'token algorithm is not allowed');
     case 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED':
+    case 'ERR_JWKS_MULTIPLE_MATCHING_KEYS': // no kid, and none of the candidate keys verified it
       return new RunnerAuthError('bad_signature', 'token signature does not verify');
     case 'ERR_JWKS_NO_MATCHING_KEY':
       return new RunnerAuthError('unknown_key', 'no key of the provider JWKS matches the token');
     case 'ERR_JWS_INVALID':
     case 'ERR_JWT_INVALID':
       return new RunnerAuthError('bad_token', 'token is malformed');
+    case 'ERR_JOSE_NOT_SUPPORTED':
+      return new RunnerAuthError('bad_token', 'token key or algorithm is not supported');
+    case 'ERR_JWKS_TIMEOUT':
+      return new RunnerAuthError('jwks_unavailable', 'provider JWKS did not answer in time');
+    case 'ERR_JWKS_INVALID':
+      return new RunnerAuthError('jwks_unavailable', 'provider JWKS is not a JSON Web Key Set');
     default:
-      // Timeouts, refused connections, bad HTTP status or an invalid key set: the keys could not be had.
+      // Refused connections, a status other than 200, a body that is not JSON: the keys could not be had.
       return new RunnerAuthError('jwks_unavailable', 'provider JWKS is unavailable');
   }
 }
 
-function matchIdentity(profile: ProviderProfile, payload: JWTPayload, claimed: Partial<RunnerIdentity>) {
+/**
+ * The token's identity claims against the request's: the ones the profile requires must be there, each stated
+ * field must agree, and the result is the token's values completed by the request's other fields, with the list of
+ * fields the token vouched for.
+ */
+function matchIdentity(
+  profile: ProviderProfile,
+  payload: JWTPayload,
+  claimed: Partial<RunnerIdentity>,
+): { identity: RunnerIdentityRecord; verifiedFields: (keyof RunnerIdentityRecord)[] } {
   const vouched = profile.identity(payload);
   for (const field of profile.required) {
     if (!vouched[field])
@@ -224,7 +289,14 @@ function matchIdentity(profile: ProviderProfile, payload: JWTPayload, claimed: P
     ...(claimed as Record<string, string>),
     provider: profile.provider,
   };
+  const verified = new Set<keyof RunnerIdentityRecord>(['provider']);
   for (const [field, { claim, value }] of Object.entries(vouched)) {
+    if (!isSafeName(value)) {
+      throw new RunnerAuthError(
+        'bad_token',
+        `token claim '${claim}' must be a single line of at most 256 bytes without control characters`,
+      );
+    }
     const stated = claimed[field as keyof RunnerIdentity];
     if (stated && stated !== value) {
       throw new RunnerAuthError(
@@ -233,16 +305,26 @@ function matchIdentity(profile: ProviderProfile, payload: JWTPayload, claimed: P
       );
     }
     merged[field] = value;
+    verified.add(RECORD_FIELD[field as IdentityClaim]);
   }
-  try {
-    return identityToRecord(merged as unknown as RunnerIdentity, 'token');
-  } catch {
-    throw new RunnerAuthError(
-      'bad_token',
-      'token identity claims are not single-line values of at most 256 bytes',
-    );
-  }
+  const identity = identityRecord(merged, 'runner_auth.identity');
+  // In the record's field order, so the evidence is the same whatever order the profile read the claims in.
+  const verifiedFields = (Object.keys(identity) as (keyof RunnerIdentityRecord)[]).filter((field) =>
+    verified.has(field),
+  );
+  return { identity, verifiedFields };
 }
+
+const RECORD_FIELD: Readonly<Record<IdentityClaim, keyof RunnerIdentityRecord>> = {
+  repository: 'repository',
+  workflow: 'workflow',
+  run_id: 'runId',
+  run_attempt: 'runAttempt',
+  ref: 'ref',
+  sha: 'sha',
+  actor: 'actor',
+  job: 'job',
+};
 
 function instant(seconds: number | undefined): string {
   return new Date((seconds ?? 0) * 1000).toISOString().replace('.000Z', 'Z');

@@ -1,5 +1,7 @@
 import type { JWTPayload } from 'jose';
+import { RunnerAuthError } from './runner-auth-error.js';
 
+/** The CI providers with a profile: the values `RunnerIdentity.provider` and the trust policy accept for OIDC. */
 export const CI_PROVIDERS = ['github-actions', 'gitlab-ci', 'azure-pipelines'] as const;
 export type CiProvider = (typeof CI_PROVIDERS)[number];
 
@@ -14,12 +16,16 @@ export type IdentityClaim =
   | 'actor'
   | 'job';
 
-/** How one CI provider's ID token maps onto RunnerIdentity. */
+/** How one CI provider's ID token maps onto RunnerIdentity. `identity` throws RunnerAuthError on a malformed claim. */
 export interface ProviderProfile {
   readonly provider: CiProvider;
   /** Issuer of hosted tokens; undefined when it depends on the tenant (Azure: per organisation). */
   readonly defaultIssuer?: string;
-  readonly defaultJwksUri?: string;
+  /**
+   * Where the issuer publishes its JWKS, so a self-hosted issuer (GitHub Enterprise Server, self-managed GitLab) gets
+   * its own keys; undefined when the path is not fixed (Azure: configure `jwksUri`).
+   */
+  readonly jwksUri?: (issuer: string) => string;
   readonly algorithms: readonly string[];
   /** Identity fields that must be present in the token (the spec's repository, ref, sha, workflow, run id where the provider has them). */
   readonly required: readonly IdentityClaim[];
@@ -43,11 +49,12 @@ function pick(claims: JWTPayload, mapping: Partial<Record<IdentityClaim, string>
   return out;
 }
 
+/** Issuer defaults, JWKS locations, algorithms and claim mappings of each CI provider (table in the README). */
 export const PROVIDER_PROFILES: Readonly<Record<CiProvider, ProviderProfile>> = {
   'github-actions': {
     provider: 'github-actions',
     defaultIssuer: 'https://token.actions.githubusercontent.com',
-    defaultJwksUri: 'https://token.actions.githubusercontent.com/.well-known/jwks',
+    jwksUri: (issuer) => `${issuer.replace(/\/+$/, '')}/.well-known/jwks`,
     algorithms: ['RS256'],
     required: ['repository', 'ref', 'sha', 'workflow', 'run_id'],
     identity: (claims) =>
@@ -64,7 +71,7 @@ export const PROVIDER_PROFILES: Readonly<Record<CiProvider, ProviderProfile>> = 
   'gitlab-ci': {
     provider: 'gitlab-ci',
     defaultIssuer: 'https://gitlab.com',
-    defaultJwksUri: 'https://gitlab.com/oauth/discovery/keys',
+    jwksUri: (issuer) => `${issuer.replace(/\/+$/, '')}/oauth/discovery/keys`,
     algorithms: ['RS256'],
     required: ['repository', 'ref', 'sha', 'run_id'],
     identity: (claims) => {
@@ -76,9 +83,14 @@ export const PROVIDER_PROFILES: Readonly<Record<CiProvider, ProviderProfile>> = 
         job: 'job_id',
       });
       // GitLab's `ref` is the bare branch or tag name; `ref_type` says which, giving the full ref runners report.
+      // Anything but branch or tag is refused: guessing a branch would let a tag pass a branch-only trust policy.
       const ref = text(claims, 'ref');
-      const refType = text(claims, 'ref_type');
       if (ref !== undefined) {
+        const refType = text(claims, 'ref_type');
+        if (refType === undefined)
+          throw new RunnerAuthError('missing_claim', "token has no 'ref_type' claim");
+        if (refType !== 'branch' && refType !== 'tag')
+          throw new RunnerAuthError('bad_token', "token claim 'ref_type' is neither 'branch' nor 'tag'");
         out.ref = { claim: 'ref', value: refType === 'tag' ? `refs/tags/${ref}` : `refs/heads/${ref}` };
       }
       return out;
@@ -98,6 +110,7 @@ export const PROVIDER_PROFILES: Readonly<Record<CiProvider, ProviderProfile>> = 
   },
 };
 
+/** True when `value` names a CI provider with a profile. */
 export function isCiProvider(value: string): value is CiProvider {
   return (CI_PROVIDERS as readonly string[]).includes(value);
 }

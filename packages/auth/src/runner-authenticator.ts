@@ -1,10 +1,9 @@
 import type { EvaluateRequest } from '@cavra/contracts';
 import type { AuthenticatedRunner } from './authenticated-runner.js';
 import { type HmacKeySource, loadKeyring } from './keyring.js';
-import { createOidcVerifier, type OidcProviderConfig, type OidcVerifier } from './oidc-verifier.js';
+import { createOidcVerifier, type OidcVerifier, type OidcVerifierOptions } from './oidc-verifier.js';
 import { ReplayCache } from './replay-cache.js';
 import { RunnerAuthError } from './runner-auth-error.js';
-import type { TrustPolicy } from './trust-policy.js';
 import { verifyRunnerAuth } from './verify-runner-auth.js';
 
 /** Runner authentication as plain, JSON-able configuration (what the daemon's config file holds). */
@@ -15,13 +14,10 @@ export interface RunnerAuthConfig {
     readonly maxTtlSeconds?: number;
     readonly replayCacheSize?: number;
   };
-  readonly oidc?: {
-    readonly providers: readonly OidcProviderConfig[];
-    readonly trust: TrustPolicy;
-    readonly skewSeconds?: number;
-  };
+  readonly oidc?: Omit<OidcVerifierOptions, 'now'>;
 }
 
+/** Both runner-auth methods behind one call, as the daemon uses them. */
 export interface RunnerAuthenticator {
   /** Verifies the request's runner_auth with the configured method; throws RunnerAuthError. */
   authenticate(request: EvaluateRequest): Promise<AuthenticatedRunner>;

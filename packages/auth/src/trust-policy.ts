@@ -1,3 +1,4 @@
+import { isSafeIdentifier } from '@cavra/contracts';
 import picomatch from 'picomatch';
 import type { CiProvider } from './provider-profiles.js';
 import { RunnerAuthError } from './runner-auth-error.js';
@@ -11,6 +12,9 @@ export interface TrustPolicy {
   readonly repositories: readonly string[];
   readonly refs?: readonly string[];
 }
+
+// The value comes from a verified token; it is named when it is a plain identifier, so operators see what was refused.
+const named = (value: string) => (isSafeIdentifier(value) ? `'${value}' ` : '');
 
 export interface TrustCheck {
   check(provider: CiProvider, repository: string, ref: string): void;
@@ -30,8 +34,9 @@ export function compileTrustPolicy(policy: TrustPolicy): TrustCheck {
       if (!policy.providers.includes(provider)) {
         throw new RunnerAuthError('untrusted_provider', `provider '${provider}' is not trusted`);
       }
-      if (!repository(repo)) throw new RunnerAuthError('untrusted_repository', 'repository is not trusted');
-      if (!ref(gitRef)) throw new RunnerAuthError('untrusted_ref', 'ref is not trusted');
+      if (!repository(repo))
+        throw new RunnerAuthError('untrusted_repository', `repository ${named(repo)}is not trusted`);
+      if (!ref(gitRef)) throw new RunnerAuthError('untrusted_ref', `ref ${named(gitRef)}is not trusted`);
     },
   };
 }

@@ -9,9 +9,11 @@ import {
   createOidcVerifier,
   createRunnerAuthenticator,
   type OidcVerifier,
+  type OidcVerifierOptions,
+  PROVIDER_PROFILES,
   RunnerAuthError,
 } from '../src/index.js';
-import { JwksServer, mint, type SigningKey, signingKey } from './support/jwks-server.js';
+import { type JwksBehaviour, JwksServer, mint, type SigningKey, signingKey } from './support/jwks-server.js';
 
 const NOW = new Date('2026-11-25T10:00:00Z');
 const iat = NOW.getTime() / 1000;
@@ -31,6 +33,33 @@ const GITHUB_CLAIMS = {
   run_id: '123456',
   run_attempt: '1',
   actor: 'octocat',
+};
+const GITLAB_CLAIMS = {
+  iss: 'https://gitlab.example',
+  aud: 'cavra',
+  sub: 'project_path:acme/app:ref_type:tag:ref:v1.2.0',
+  iat,
+  exp: iat + 300,
+  project_path: 'acme/app',
+  ref: 'v1.2.0',
+  ref_type: 'tag',
+  sha: 'abc',
+  pipeline_id: '77',
+  job_id: '901',
+  user_login: 'dev',
+};
+const AZURE_CLAIMS = {
+  iss: 'https://vstoken.dev.azure.com/org-1',
+  aud: 'api://AzureADTokenExchange',
+  sub: 'p://acme/app/release',
+  iat,
+  exp: iat + 300,
+  org_id: 'org-1',
+  def_id: '12',
+  rpo_uri: 'https://dev.azure.com/acme/app/_git/app',
+  rpo_ref: 'refs/heads/main',
+  rpo_ver: 'def',
+  run_id: '55',
 };
 const GITHUB_IDENTITY: RunnerIdentityInit = {
   provider: 'github-actions',
@@ -54,8 +83,13 @@ beforeAll(async () => {
 });
 afterAll(() => jwks.stop());
 
-function github(overrides: Record<string, unknown> = {}, now = NOW) {
+function github(
+  overrides: Record<string, unknown> = {},
+  now = NOW,
+  options: Partial<OidcVerifierOptions> = {},
+) {
   return createOidcVerifier({
+    ...options,
     providers: [
       {
         provider: 'github-actions',
@@ -110,6 +144,7 @@ describe('OIDC-JWT verification against a JWKS on loopback', () => {
           job: '',
           runnerName: '',
         },
+        verifiedFields: ['provider', 'repository', 'workflow', 'runId', 'runAttempt', 'ref', 'sha', 'actor'],
         issuedAt: '2026-11-25T10:00:00Z',
         expiresAt: '2026-11-25T10:05:00Z',
         issuer: ISSUER,
@@ -118,18 +153,52 @@ describe('OIDC-JWT verification against a JWKS on loopback', () => {
     }
   });
 
-  it('fetches the key set once and again when a rotated key appears', async () => {
-    const local = await github();
+  it('fetches the key set once, and again when a token names a rotated-in key after the cooldown', async () => {
+    const local = await github({}, NOW, { jwksCooldownMs: 0 });
     const before = jwks.requests;
     await local.verify(request(await mint(rsa, GITHUB_CLAIMS)));
-    await local.verify(request(await mint(rsa, GITHUB_CLAIMS)));
+    await local.verify(request(await mint(ec, GITHUB_CLAIMS)));
     expect(jwks.requests - before).toBe(1);
     const rotated = await signingKey('rsa-2', 'RS256');
+    jwks.keys = [rotated, ec];
+    try {
+      // The same verifier: the unknown kid makes jose fetch the key set again (no cooldown here).
+      expect((await local.verify(request(await mint(rotated, GITHUB_CLAIMS)))).keyId).toBe('rsa-2');
+      expect(jwks.requests - before).toBe(2);
+    } finally {
+      jwks.keys = [rsa, ec];
+    }
+  });
+
+  it('does not refetch for an unknown kid within the cooldown (default 30 s)', async () => {
+    const local = await github();
+    await local.verify(request(await mint(rsa, GITHUB_CLAIMS)));
+    const before = jwks.requests;
+    const rotated = await signingKey('rsa-3', 'RS256');
     jwks.keys = [rotated, rsa, ec];
-    // jose refetches on an unknown kid only after its cooldown; a fresh verifier shows the new key is served.
-    const fresh = await github();
-    expect((await fresh.verify(request(await mint(rotated, GITHUB_CLAIMS)))).keyId).toBe('rsa-2');
-    jwks.keys = [rsa, ec];
+    try {
+      expect(await failure(local.verify(request(await mint(rotated, GITHUB_CLAIMS))))).toEqual([
+        'unknown_key',
+        'no key of the provider JWKS matches the token',
+      ]);
+      expect(jwks.requests - before).toBe(0);
+    } finally {
+      jwks.keys = [rsa, ec];
+    }
+  });
+
+  it('refuses a retired key once the cached key set has expired', async () => {
+    const local = await github({}, NOW, { jwksCacheMaxAgeMs: 0 });
+    expect((await local.verify(request(await mint(rsa, GITHUB_CLAIMS)))).keyId).toBe('rsa-1');
+    jwks.keys = [ec];
+    try {
+      expect(await failure(local.verify(request(await mint(rsa, GITHUB_CLAIMS))))).toEqual([
+        'unknown_key',
+        'no key of the provider JWKS matches the token',
+      ]);
+    } finally {
+      jwks.keys = [rsa, ec];
+    }
   });
 
   const cases: readonly [string, () => Promise<string>, RunnerIdentityInit, string, string][] = [
@@ -194,14 +263,14 @@ describe('OIDC-JWT verification against a JWKS on loopback', () => {
       () => mint(rsa, { ...GITHUB_CLAIMS, repository: 'evil/app' }),
       { ...GITHUB_IDENTITY, repository: 'evil/app' },
       'untrusted_repository',
-      'repository is not trusted',
+      "repository 'evil/app' is not trusted",
     ],
     [
       'untrusted ref',
       () => mint(rsa, { ...GITHUB_CLAIMS, ref: 'refs/heads/dev' }),
       { ...GITHUB_IDENTITY, ref: 'refs/heads/dev' },
       'untrusted_ref',
-      'ref is not trusted',
+      "ref 'refs/heads/dev' is not trusted",
     ],
     [
       'unknown provider',
@@ -255,6 +324,60 @@ describe('OIDC-JWT verification against a JWKS on loopback', () => {
       'token algorithm is not one of RS256, ES256',
     ],
     [
+      'issued in the future (iat beyond the skew, no nbf)',
+      () => mint(rsa, { ...GITHUB_CLAIMS, nbf: undefined, iat: iat + 120, exp: iat + 420 }),
+      GITHUB_IDENTITY,
+      'not_yet_valid',
+      "token 'iat' is in the future",
+    ],
+    [
+      'missing iat',
+      () => mint(rsa, { ...GITHUB_CLAIMS, iat: undefined }),
+      GITHUB_IDENTITY,
+      'missing_claim',
+      "token has no 'iat' claim",
+    ],
+    [
+      'missing iss',
+      () => mint(rsa, { ...GITHUB_CLAIMS, iss: undefined }),
+      GITHUB_IDENTITY,
+      'missing_claim',
+      "token has no 'iss' claim",
+    ],
+    [
+      'missing aud',
+      () => mint(rsa, { ...GITHUB_CLAIMS, aud: undefined }),
+      GITHUB_IDENTITY,
+      'missing_claim',
+      "token has no 'aud' claim",
+    ],
+    [
+      'a multi-line identity claim',
+      () => mint(rsa, { ...GITHUB_CLAIMS, workflow: 'Release\nGovernance' }),
+      { ...GITHUB_IDENTITY, workflow: undefined },
+      'bad_token',
+      "token claim 'workflow' must be a single line of at most 256 bytes without control characters",
+    ],
+    [
+      'RS256 header naming the EC key',
+      async () => mint({ ...rsa, kid: 'ec-1' }, GITHUB_CLAIMS),
+      GITHUB_IDENTITY,
+      'unknown_key',
+      'no key of the provider JWKS matches the token',
+    ],
+    [
+      'PS256 (asymmetric but not allowed)',
+      async () => {
+        const h = Buffer.from(JSON.stringify({ alg: 'PS256', typ: 'JWT', kid: 'rsa-1' })).toString(
+          'base64url',
+        );
+        return `${h}.${Buffer.from(JSON.stringify(GITHUB_CLAIMS)).toString('base64url')}.c2ln`;
+      },
+      GITHUB_IDENTITY,
+      'disallowed_algorithm',
+      'token algorithm is not one of RS256, ES256',
+    ],
+    [
       'not a JWT',
       async () => 'not-a-jwt',
       GITHUB_IDENTITY,
@@ -302,7 +425,22 @@ describe('OIDC-JWT verification against a JWKS on loopback', () => {
     ]);
   });
 
+  it('accepts a token issued in the future within the skew', async () => {
+    const runner = await verifier.verify(
+      request(await mint(rsa, { ...GITHUB_CLAIMS, nbf: undefined, iat: iat + 30, exp: iat + 330 })),
+    );
+    expect(runner.issuedAt).toBe('2026-11-25T10:00:30Z');
+  });
+
   it('refuses unsafe configuration', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'cavra-jwks-'));
+    await writeFile(join(dir, 'not-a-set.json'), JSON.stringify({ keys: 'none' }));
+    await expect(github({ jwksFile: join(dir, 'not-a-set.json') })).rejects.toThrow(
+      "provider 'github-actions': its JWKS file cannot be read as a JSON Web Key Set",
+    );
+    await expect(github({ jwksUri: 'not a url' })).rejects.toThrow(
+      "provider 'github-actions': jwksUri is not a URL",
+    );
     await expect(github({ algorithms: ['RS256', 'HS256'] })).rejects.toThrow(
       "provider 'github-actions': only asymmetric algorithms may be allowed",
     );
@@ -319,10 +457,120 @@ describe('OIDC-JWT verification against a JWKS on loopback', () => {
   });
 });
 
-describe('provider profiles', () => {
-  it('maps GitLab CI and Azure Pipelines claims onto RunnerIdentity', async () => {
+describe('JWKS fetching is bounded and fails closed', () => {
+  let bad: JwksServer;
+  beforeAll(async () => {
+    bad = await JwksServer.start([rsa]);
+  });
+  afterAll(() => bad.stop());
+
+  const at = (behaviour: JwksBehaviour, options: Partial<OidcVerifierOptions> = {}) => {
+    bad.behaviour = behaviour;
+    return github({ jwksUri: bad.jwksUri }, NOW, options);
+  };
+
+  it.each([
+    ['hang', 'provider JWKS did not answer in time'],
+    ['stall', 'provider JWKS did not answer in time'],
+    ['error', 'provider JWKS is unavailable'],
+  ] as const)('%s: jwks_unavailable', async (behaviour, message) => {
+    const local = await at(behaviour, { jwksTimeoutMs: 200 });
+    expect(await failure(local.verify(request(await mint(rsa, GITHUB_CLAIMS))))).toEqual([
+      'jwks_unavailable',
+      message,
+    ]);
+  });
+
+  it.each(['oversized-declared', 'oversized-chunked'] as const)(
+    '%s: a key set larger than jwksMaxBytes is refused',
+    async (behaviour) => {
+      bad.padBytes = 4096;
+      try {
+        const local = await at(behaviour, { jwksMaxBytes: 4096 });
+        expect(await failure(local.verify(request(await mint(rsa, GITHUB_CLAIMS))))).toEqual([
+          'jwks_unavailable',
+          'provider JWKS response is larger than 4096 bytes',
+        ]);
+        // The same padded key set within the limit verifies: the bound, not the padding, refused it.
+        const roomy = await at(behaviour, { jwksMaxBytes: 65_536 });
+        expect((await roomy.verify(request(await mint(rsa, GITHUB_CLAIMS)))).keyId).toBe('rsa-1');
+      } finally {
+        bad.padBytes = 0;
+      }
+    },
+  );
+
+  it('refuses JWKS settings that are not non-negative integers', async () => {
+    await expect(github({}, NOW, { jwksCooldownMs: -1 })).rejects.toThrow(
+      'jwks cooldownMs must be a non-negative integer',
+    );
+  });
+});
+
+describe('issuer defaults', () => {
+  it('derives the JWKS location of a self-hosted GitHub or GitLab issuer from the issuer', async () => {
+    const gheIssuer = `${jwks.origin}/_services/token`;
     const local = await createOidcVerifier({
       providers: [
+        { provider: 'github-actions', audience: 'cavra', issuer: gheIssuer },
+        { provider: 'gitlab-ci', audience: 'cavra', issuer: jwks.origin },
+      ],
+      trust: { providers: ['github-actions', 'gitlab-ci'], repositories: ['acme/app'] },
+      now: () => NOW,
+    });
+    await local.verify(request(await mint(rsa, { ...GITHUB_CLAIMS, iss: gheIssuer })));
+    expect(jwks.paths.at(-1)).toBe('/_services/token/.well-known/jwks');
+    await local.verify(
+      request(
+        await mint(rsa, {
+          ...GITLAB_CLAIMS,
+          iss: jwks.origin,
+        }),
+        { provider: 'gitlab-ci' },
+      ),
+    );
+    expect(jwks.paths.at(-1)).toBe('/oauth/discovery/keys');
+  });
+
+  it('uses the hosted issuers and their JWKS by default and needs both for Azure', async () => {
+    expect(
+      Object.values(PROVIDER_PROFILES).map((profile) => [
+        profile.provider,
+        profile.defaultIssuer,
+        profile.defaultIssuer && profile.jwksUri?.(profile.defaultIssuer),
+        profile.algorithms,
+      ]),
+    ).toEqual([
+      [
+        'github-actions',
+        'https://token.actions.githubusercontent.com',
+        'https://token.actions.githubusercontent.com/.well-known/jwks',
+        ['RS256'],
+      ],
+      ['gitlab-ci', 'https://gitlab.com', 'https://gitlab.com/oauth/discovery/keys', ['RS256']],
+      ['azure-pipelines', undefined, undefined, ['RS256']],
+    ]);
+    await expect(
+      createOidcVerifier({
+        providers: [
+          {
+            provider: 'azure-pipelines',
+            audience: 'api://AzureADTokenExchange',
+            issuer: 'https://vstoken.dev.azure.com/org-1',
+          },
+        ],
+        trust: { providers: ['azure-pipelines'], repositories: ['*'] },
+      }),
+    ).rejects.toThrow("provider 'azure-pipelines' needs jwksUri or jwksFile");
+  });
+});
+
+describe('provider profiles', () => {
+  let profiles: OidcVerifier;
+  beforeAll(async () => {
+    profiles = await createOidcVerifier({
+      providers: [
+        { provider: 'github-actions', audience: 'cavra', jwksUri: jwks.jwksUri },
         { provider: 'gitlab-ci', audience: 'cavra', issuer: 'https://gitlab.example', jwksUri: jwks.jwksUri },
         {
           provider: 'azure-pipelines',
@@ -332,59 +580,139 @@ describe('provider profiles', () => {
         },
       ],
       trust: {
-        providers: ['gitlab-ci', 'azure-pipelines'],
+        providers: ['github-actions', 'gitlab-ci', 'azure-pipelines'],
         repositories: ['acme/app', 'https://dev.azure.com/acme/app/_git/app'],
       },
       now: () => NOW,
     });
-    const base = { iat, exp: iat + 300 };
-    const gitlab = await local.verify(
-      request(
-        await mint(rsa, {
-          ...base,
-          iss: 'https://gitlab.example',
-          aud: 'cavra',
-          project_path: 'acme/app',
-          ref: 'v1.2.0',
-          ref_type: 'tag',
-          sha: 'abc',
-          pipeline_id: '77',
-          job_id: '901',
-          user_login: 'dev',
-        }),
-        { provider: 'gitlab-ci', repository: 'acme/app', ref: 'refs/tags/v1.2.0' },
-      ),
+  });
+
+  it('maps GitLab CI claims: project_path, ref + ref_type, sha, pipeline_id, job_id, user_login', async () => {
+    const runner = await profiles.verify(
+      request(await mint(rsa, GITLAB_CLAIMS), {
+        provider: 'gitlab-ci',
+        repository: 'acme/app',
+        ref: 'refs/tags/v1.2.0',
+        runner_name: 'shared-runner-3',
+      }),
     );
-    expect(gitlab.identity).toMatchObject({
-      repository: 'acme/app',
-      ref: 'refs/tags/v1.2.0',
-      sha: 'abc',
-      runId: '77',
-      job: '901',
-      actor: 'dev',
-    });
-    const azure = await local.verify(
-      request(
-        await mint(rsa, {
-          ...base,
-          iss: 'https://vstoken.dev.azure.com/org-1',
-          aud: 'api://AzureADTokenExchange',
-          sub: 'p://acme/app/release',
-          rpo_uri: 'https://dev.azure.com/acme/app/_git/app',
-          rpo_ref: 'refs/heads/main',
-          rpo_ver: 'def',
-          run_id: '55',
-        }),
-        { provider: 'azure-pipelines', workflow: 'release' },
-      ),
+    expect([runner.identity, runner.verifiedFields]).toEqual([
+      {
+        provider: 'gitlab-ci',
+        repository: 'acme/app',
+        workflow: '',
+        runId: '77',
+        runAttempt: '',
+        ref: 'refs/tags/v1.2.0',
+        sha: 'abc',
+        actor: 'dev',
+        job: '901',
+        runnerName: 'shared-runner-3',
+      },
+      ['provider', 'repository', 'runId', 'ref', 'sha', 'actor', 'job'],
+    ]);
+    const branch = await profiles.verify(
+      request(await mint(rsa, { ...GITLAB_CLAIMS, ref: 'main', ref_type: 'branch' }), {
+        provider: 'gitlab-ci',
+      }),
     );
-    expect(azure.identity).toMatchObject({
-      repository: 'https://dev.azure.com/acme/app/_git/app',
-      workflow: 'release',
-      ref: 'refs/heads/main',
-      sha: 'def',
-      runId: '55',
-    });
+    expect(branch.identity.ref).toBe('refs/heads/main');
+  });
+
+  it('refuses a GitLab ref without a ref_type of branch or tag', async () => {
+    const gitlab = { provider: 'gitlab-ci' };
+    expect(
+      await failure(
+        profiles.verify(request(await mint(rsa, { ...GITLAB_CLAIMS, ref_type: undefined }), gitlab)),
+      ),
+    ).toEqual(['missing_claim', "token has no 'ref_type' claim"]);
+    expect(
+      await failure(
+        profiles.verify(request(await mint(rsa, { ...GITLAB_CLAIMS, ref_type: 'commit' }), gitlab)),
+      ),
+    ).toEqual(['bad_token', "token claim 'ref_type' is neither 'branch' nor 'tag'"]);
+  });
+
+  it('maps Azure Pipelines claims: rpo_uri, rpo_ref, rpo_ver, run_id and the pipeline from sub', async () => {
+    const runner = await profiles.verify(
+      request(await mint(rsa, AZURE_CLAIMS), {
+        provider: 'azure-pipelines',
+        workflow: 'release',
+        run_attempt: '2',
+        actor: 'dev@example.com',
+      }),
+    );
+    expect([runner.identity, runner.verifiedFields, runner.subject]).toEqual([
+      {
+        provider: 'azure-pipelines',
+        repository: 'https://dev.azure.com/acme/app/_git/app',
+        workflow: 'release',
+        runId: '55',
+        runAttempt: '2',
+        ref: 'refs/heads/main',
+        sha: 'def',
+        actor: 'dev@example.com',
+        job: '',
+        runnerName: '',
+      },
+      // run_attempt and actor are the runner's word: Azure's token has no claim for them.
+      ['provider', 'repository', 'workflow', 'runId', 'ref', 'sha'],
+      'p://acme/app/release',
+    ]);
+  });
+
+  const mismatches: readonly [string, Record<string, unknown>, RunnerIdentityInit, string, string][] = [
+    ['github-actions', GITHUB_CLAIMS, { repository: 'acme/other' }, 'repository', 'repository'],
+    ['github-actions', GITHUB_CLAIMS, { workflow: 'Other' }, 'workflow', 'workflow'],
+    ['github-actions', GITHUB_CLAIMS, { run_id: '9' }, 'run_id', 'run_id'],
+    ['github-actions', GITHUB_CLAIMS, { run_attempt: '2' }, 'run_attempt', 'run_attempt'],
+    ['github-actions', GITHUB_CLAIMS, { ref: 'refs/heads/dev' }, 'ref', 'ref'],
+    ['github-actions', GITHUB_CLAIMS, { sha: 'fff' }, 'sha', 'sha'],
+    ['github-actions', GITHUB_CLAIMS, { actor: 'mallory' }, 'actor', 'actor'],
+    ['gitlab-ci', GITLAB_CLAIMS, { repository: 'acme/other' }, 'project_path', 'repository'],
+    ['gitlab-ci', GITLAB_CLAIMS, { ref: 'refs/heads/v1.2.0' }, 'ref', 'ref'],
+    ['gitlab-ci', GITLAB_CLAIMS, { sha: 'fff' }, 'sha', 'sha'],
+    ['gitlab-ci', GITLAB_CLAIMS, { run_id: '9' }, 'pipeline_id', 'run_id'],
+    ['gitlab-ci', GITLAB_CLAIMS, { job: '9' }, 'job_id', 'job'],
+    ['gitlab-ci', GITLAB_CLAIMS, { actor: 'mallory' }, 'user_login', 'actor'],
+    ['azure-pipelines', AZURE_CLAIMS, { repository: 'https://x/_git/y' }, 'rpo_uri', 'repository'],
+    ['azure-pipelines', AZURE_CLAIMS, { ref: 'refs/heads/dev' }, 'rpo_ref', 'ref'],
+    ['azure-pipelines', AZURE_CLAIMS, { sha: 'fff' }, 'rpo_ver', 'sha'],
+    ['azure-pipelines', AZURE_CLAIMS, { run_id: '9' }, 'run_id', 'run_id'],
+    ['azure-pipelines', AZURE_CLAIMS, { workflow: 'deploy' }, 'sub', 'workflow'],
+  ];
+
+  it.each(mismatches)(
+    '%s: claim %s disagreeing with the request is named',
+    async (provider, claims, stated, claim, field) => {
+      expect(
+        await failure(profiles.verify(request(await mint(rsa, claims), { provider, ...stated }))),
+      ).toEqual(['claim_mismatch', `token claim '${claim}' does not match runner_auth.identity.${field}`]);
+    },
+  );
+
+  const required: readonly [string, Record<string, unknown>, string, string][] = [
+    ['github-actions', GITHUB_CLAIMS, 'repository', 'repository'],
+    ['github-actions', GITHUB_CLAIMS, 'ref', 'ref'],
+    ['github-actions', GITHUB_CLAIMS, 'sha', 'sha'],
+    ['github-actions', GITHUB_CLAIMS, 'workflow', 'workflow'],
+    ['github-actions', GITHUB_CLAIMS, 'run_id', 'run_id'],
+    ['gitlab-ci', GITLAB_CLAIMS, 'project_path', 'repository'],
+    ['gitlab-ci', GITLAB_CLAIMS, 'ref', 'ref'],
+    ['gitlab-ci', GITLAB_CLAIMS, 'sha', 'sha'],
+    ['gitlab-ci', GITLAB_CLAIMS, 'pipeline_id', 'run_id'],
+    ['azure-pipelines', AZURE_CLAIMS, 'rpo_uri', 'repository'],
+    ['azure-pipelines', AZURE_CLAIMS, 'rpo_ref', 'ref'],
+    ['azure-pipelines', AZURE_CLAIMS, 'rpo_ver', 'sha'],
+    ['azure-pipelines', AZURE_CLAIMS, 'run_id', 'run_id'],
+  ];
+
+  it.each(required)('%s: a token without %s is refused', async (provider, claims, claim, field) => {
+    expect(
+      await failure(
+        profiles.verify(request(await mint(rsa, { ...claims, [claim]: undefined }), { provider })),
+      ),
+    ).toEqual(['missing_claim', `token has no claim for identity ${field}`]);
   });
 });
 

@@ -15,23 +15,68 @@ export async function signingKey(kid: string, alg: 'RS256' | 'ES256'): Promise<S
   return { kid, alg, privateKey, jwk: { ...(await exportJWK(publicKey)), kid, alg, use: 'sig' } };
 }
 
-/** A JWKS served over HTTP on loopback, with the published keys swappable (rotation) and a request count. */
+/**
+ * How the server answers: the key set; nothing at all; headers and half the body, then nothing; a key set padded to
+ * `padBytes` sent with its length declared, or in chunks without one; or an HTTP 500.
+ */
+export type JwksBehaviour = 'serve' | 'hang' | 'stall' | 'oversized-declared' | 'oversized-chunked' | 'error';
+
+/**
+ * A JWKS served over HTTP on loopback at `/jwks` and at the paths the provider profiles derive from an issuer
+ * (`<issuer>/.well-known/jwks`, `<issuer>/oauth/discovery/keys`), with the published keys swappable (rotation), the
+ * behaviour switchable, and the requested paths recorded.
+ */
 export class JwksServer {
   keys: SigningKey[];
-  requests = 0;
+  behaviour: JwksBehaviour = 'serve';
+  padBytes = 0;
+  readonly paths: string[] = [];
   readonly #server: Server;
 
   private constructor(keys: SigningKey[]) {
     this.keys = keys;
     this.#server = createServer((request, response) => {
-      this.requests += 1;
-      if (request.url !== '/jwks') {
+      this.paths.push(request.url ?? '');
+      if (!/(\/jwks|\/oauth\/discovery\/keys)$/.test(request.url ?? '')) {
         response.writeHead(404).end();
         return;
       }
-      response.writeHead(200, { 'content-type': 'application/json' });
-      response.end(JSON.stringify({ keys: this.keys.map((key) => key.jwk) }));
+      const body = JSON.stringify({
+        keys: this.keys.map((key) => key.jwk),
+        ...(this.padBytes ? { padding: 'x'.repeat(this.padBytes) } : {}),
+      });
+      switch (this.behaviour) {
+        case 'hang':
+          return;
+        case 'stall':
+          response.writeHead(200, { 'content-type': 'application/json' });
+          response.write(body.slice(0, body.length / 2));
+          return;
+        case 'error':
+          response.writeHead(500).end();
+          return;
+        case 'oversized-chunked':
+          response.writeHead(200, { 'content-type': 'application/json' });
+          for (let at = 0; at < body.length; at += 256) response.write(body.slice(at, at + 256));
+          response.end();
+          return;
+        default:
+          response.writeHead(200, {
+            'content-type': 'application/json',
+            'content-length': Buffer.byteLength(body),
+          });
+          response.end(body);
+      }
     });
+  }
+
+  get requests(): number {
+    return this.paths.length;
+  }
+
+  /** The server's base URL, usable as a self-hosted issuer. */
+  get origin(): string {
+    return `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}`;
   }
 
   static async start(keys: SigningKey[]): Promise<JwksServer> {
@@ -41,7 +86,7 @@ export class JwksServer {
   }
 
   get jwksUri(): string {
-    return `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}/jwks`;
+    return `${this.origin}/jwks`;
   }
 
   async stop(): Promise<void> {
