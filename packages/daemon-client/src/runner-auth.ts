@@ -1,4 +1,9 @@
-import { attachOidcToken, requestCiOidcToken, signRunnerClaims } from '@cavra/auth';
+import {
+  attachOidcToken,
+  identityFromCiEnvironment,
+  requestCiOidcToken,
+  signRunnerClaims,
+} from '@cavra/auth';
 import type { EvaluateRequestInit, RunnerIdentityInit } from '@cavra/contracts';
 import { decodeJwt } from 'jose';
 import type { DaemonClient } from './daemon-client.js';
@@ -26,7 +31,9 @@ const TOKEN_REFRESH_MARGIN_S = 60;
 
 /**
  * Wraps a client so every request carries runner_auth: signed with HMAC (fresh time bound per request), or with the
- * OIDC token attached (from the CI environment: fetched once and refreshed before it expires).
+ * OIDC token attached (from the CI environment: fetched once and refreshed before it expires). The identity is
+ * `options.identity`, else the request's own `runner_auth.identity`, else what the CI variables say (the `env` given
+ * for the OIDC token, or the process's).
  */
 export function withRunnerAuth(
   client: DaemonClient,
@@ -47,16 +54,21 @@ export function withRunnerAuth(
     }
     return cached.token;
   };
+  const env = 'oidc' in auth && 'env' in auth.oidc && auth.oidc.env ? auth.oidc.env : process.env;
+  const identityOf = (request: EvaluateRequestInit) =>
+    options.identity ?? request.runner_auth?.identity ?? identityFromCiEnvironment(env);
   const authenticate = async (request: EvaluateRequestInit) => {
+    const identity = identityOf(request);
     if ('hmac' in auth) {
       return signRunnerClaims(request, {
         keyId: auth.hmac.keyId,
         secret: auth.hmac.secret,
         ...(auth.hmac.ttlSeconds ? { ttlSeconds: auth.hmac.ttlSeconds } : {}),
-        ...(options.identity ? { identity: options.identity } : {}),
+        ...(identity ? { identity } : {}),
       });
     }
-    return attachOidcToken(request, await token(), options.identity);
+    // Passing undefined would make attachOidcToken read process.env, not the env the token came from.
+    return attachOidcToken(request, await token(), identity ?? {});
   };
   return {
     async evaluate(request, evaluateOptions) {

@@ -82,4 +82,39 @@ describe('withRunnerAuth', () => {
     ).toEqual(['OIDC-JWT', 'OIDC-JWT']);
     expect((daemon.frames[0]?.request?.runner_auth as Record<string, unknown>)?.key_id).toBe('k1');
   });
+
+  it('takes the identity from the CI variables of the env it was given, or from the request', async () => {
+    const exp = Math.floor(Date.now() / 1000) + 600;
+    const token = [
+      Buffer.from(JSON.stringify({ alg: 'RS256', kid: 'k1' })).toString('base64url'),
+      Buffer.from(JSON.stringify({ exp })).toString('base64url'),
+      'sig',
+    ].join('.');
+    const oidc = createServer((_request, response) => response.end(JSON.stringify({ value: token })));
+    await new Promise<void>((resolve) => oidc.listen(0, '127.0.0.1', resolve));
+    cleanup.push(() => new Promise<void>((resolve) => oidc.close(() => resolve())));
+    const env = {
+      GITHUB_ACTIONS: 'true',
+      ACTIONS_ID_TOKEN_REQUEST_URL: `http://127.0.0.1:${(oidc.address() as AddressInfo).port}/token`,
+      ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'request-token',
+      GITHUB_REPOSITORY: 'acme/app',
+      GITHUB_RUN_ID: '42',
+    };
+    const daemon = await peer();
+    const client = withRunnerAuth(createClient({ socketPath: daemon.socketPath }), {
+      oidc: { audience: 'cavra', fromEnvironment: true, env },
+    });
+    cleanup.push(() => client.close());
+    await client.evaluate(REQUEST);
+    await client.evaluate({
+      ...REQUEST,
+      runner_auth: { identity: { provider: 'gitlab-ci', repository: 'acme/lib' } },
+    });
+    expect(
+      daemon.frames.map((frame) => (frame.request?.runner_auth as Record<string, unknown>)?.identity),
+    ).toEqual([
+      { provider: 'github-actions', repository: 'acme/app', run_id: '42' },
+      { provider: 'gitlab-ci', repository: 'acme/lib' },
+    ]);
+  });
 });
