@@ -1,14 +1,15 @@
 #!/usr/bin/env node
 // Local mode: runs each provider's pipeline flow end to end on this machine. A local OIDC issuer on loopback plays
 // the CI provider, `cavra-daemon` verifies its tokens, and bin/cavra-ci-runner.mjs runs exactly as in the pipeline
-// files, with the provider's environment. Then the same runner authenticates with HMAC instead.
+// files, with the provider's environment. Then the same runner authenticates with HMAC instead, and a fork the
+// trust policy does not name tries. Usage: node local/run-local.mjs [--release FILE] (default: release.json).
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
+import { parseArgs, promisify } from 'node:util';
 import { verifyEvidenceLog } from '@cavra/daemon';
 import { ciJobs, REQUEST_TOKEN } from './ci-jobs.mjs';
 import { LocalOidcIssuer } from './oidc-issuer.mjs';
@@ -50,7 +51,7 @@ function daemonConfig(issuer) {
 /** Runs the runner as a CI job would; resolves with its exit code and output. */
 async function runRunner(env, args) {
   try {
-    const { stdout } = await run(process.execPath, [RUNNER, '--release', RELEASE, ...args], {
+    const { stdout } = await run(process.execPath, [RUNNER, ...args], {
       env: { PATH: process.env.PATH, ...env },
     });
     return { exitCode: 0, stdout };
@@ -60,7 +61,8 @@ async function runRunner(env, args) {
   }
 }
 
-export async function runLocal() {
+/** Runs every flow against one daemon; `release` is the descriptor each runner sends. */
+export async function runLocal({ release = RELEASE } = {}) {
   const dir = await mkdtemp(join(tmpdir(), 'cavra-ci-'));
   const issuer = await LocalOidcIssuer.start();
   const config = join(dir, 'cavra-daemon.yaml');
@@ -79,13 +81,13 @@ export async function runLocal() {
       if (job.tokenVariable) env[job.tokenVariable] = await issuer.mint(provider, job.claims, 'cavra');
       results.push({
         flow: `${provider} (OIDC-JWT)`,
-        ...(await runRunner(env, ['--auth', 'oidc', '--audience', 'cavra'])),
+        ...(await runRunner(env, ['--release', release, '--auth', 'oidc', '--audience', 'cavra'])),
       });
     }
     const hmacEnv = { ...socket, ...ciJobs(issuer)['github-actions'].env, CAVRA_RUNNER_KEY: HMAC_SECRET };
     results.push({
       flow: 'github-actions (HMAC-SHA256)',
-      ...(await runRunner(hmacEnv, ['--auth', 'hmac', '--key-id', 'ci-runner-local'])),
+      ...(await runRunner(hmacEnv, ['--release', release, '--auth', 'hmac', '--key-id', 'ci-runner-local'])),
     });
     // A fork the trust policy does not name: its genuine token is refused, and so is every record it sends.
     const fork = ciJobs(issuer)['github-actions'];
@@ -96,7 +98,7 @@ export async function runLocal() {
     const forkEnv = { ...socket, ...fork.env, GITHUB_REPOSITORY: 'evil/app' };
     results.push({
       flow: 'github-actions fork (OIDC-JWT, untrusted)',
-      ...(await runRunner(forkEnv, ['--auth', 'oidc'])),
+      ...(await runRunner(forkEnv, ['--release', release, '--auth', 'oidc'])),
     });
     await cavraDaemon('stop');
     const evidence = join(dir, 'evidence.jsonl');
@@ -113,7 +115,8 @@ export async function runLocal() {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const { results, verification } = await runLocal();
+  const { values } = parseArgs({ options: { release: { type: 'string' } } });
+  const { results, verification } = await runLocal(values.release ? { release: values.release } : {});
   for (const result of results) {
     process.stdout.write(
       `\n== ${result.flow}: runner exit ${result.exitCode}\n${result.stdout}${result.stderr ?? ''}`,

@@ -1,13 +1,14 @@
 import { identityFromCiEnvironment } from '@cavra/auth';
 import { createClient, withRunnerAuth } from '@cavra/daemon-client';
-import { releaseEvidence } from './release-evidence.mjs';
 
 /**
- * Sends the release's evidence to the daemon, one release_governance_record request per record, with runner
- * authentication: `{ oidc: { audience } }` (the CI job's ID token) or `{ hmac: { keyId, secret } }`.
- * Resolves with the decisions; the caller decides what blocks the pipeline.
+ * Sends typed release-governance evidence (see release-evidence.mjs) to the daemon, one release_governance_record
+ * request per record, with runner authentication: `{ oidc: { audience } }` (the CI job's ID token, fetched the
+ * way the provider hands it out: GitHub's ACTIONS_ID_TOKEN_REQUEST_URL, GitLab's `id_tokens` variable, Azure's
+ * SYSTEM_OIDCREQUESTURI) or `{ hmac: { keyId, secret } }`. Resolves with the decisions; the caller decides what
+ * blocks the pipeline.
  */
-export async function sendReleaseEvidence({ socketPath, release, auth, env = process.env }) {
+export async function sendReleaseEvidence({ socketPath, evidence, auth, env = process.env }) {
   const identity = identityFromCiEnvironment(env);
   const settings = auth.oidc
     ? { oidc: { audience: auth.oidc.audience, fromEnvironment: true, env } }
@@ -19,17 +20,17 @@ export async function sendReleaseEvidence({ socketPath, release, auth, env = pro
   );
   try {
     const decisions = [];
-    for (const evidence of releaseEvidence(release)) {
+    for (const record of evidence) {
       decisions.push(
         await client.evaluate({
-          session_id: `release-${release.channel}-${release.version}-${identity?.run_id ?? 'local'}`,
+          session_id: `release-${record.release_channel}-${record.release_version}-${identity?.run_id ?? 'local'}`,
           agent_id: 'cavra-ci-runner',
           actor: identity?.actor ?? '',
           action_type: 'release_governance_record',
-          target: evidence.metadata_kind,
+          target: record.metadata_kind,
           requested_operation: 'promote',
           policy_pack: 'cavra-ai-agent-baseline',
-          release_governance: evidence,
+          release_governance: record,
         }),
       );
     }

@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { runLocal } from '../local/run-local.mjs';
+
+const RELEASE_FILE = join(dirname(fileURLToPath(import.meta.url)), '..', 'release.json');
 
 const POLICY_DECISIONS = [
   'allow     release-approval release-governance.approval.approved',
@@ -12,6 +18,24 @@ const POLICY_DECISIONS = [
   'allow     release-rollback-audit-export release-governance.rollback-audit-export.exported',
 ];
 
+const POLICY_REASONS = [
+  'release approved (CHG-2048)',
+  '1 connector delivery failed (servicenow)',
+  'inventory drifted: 1 endpoint, drift status drifted, alert level warning',
+  '42 rollout evidence checks verified',
+  'artifact sha256 digest verified',
+  'audit trail exported (120 records)',
+  'rollback to v1.3.2 exported',
+];
+
+const TRUSTED_FLOWS = [
+  'github-actions (OIDC-JWT)',
+  'gitlab-ci (OIDC-JWT)',
+  'azure-pipelines (OIDC-JWT)',
+  'github-actions (HMAC-SHA256)',
+];
+const FORK_FLOW = 'github-actions fork (OIDC-JWT, untrusted)';
+
 /** The runner's decision lines, whitespace-normalised: `<decision> <target> <rule id>`. */
 const decisions = (stdout) =>
   stdout
@@ -22,20 +46,22 @@ const decisions = (stdout) =>
       return `${decision.padEnd(10)}${target} ${rule}`;
     });
 
+/** The reason printed under each decision line. */
+const reasons = (stdout) =>
+  stdout
+    .split('\n')
+    .filter((line) => line.startsWith('    '))
+    .map((line) => line.trim());
+
 test('each provider flow authenticates, gets the policy decisions and gates the promotion', async () => {
   const { results, runners, verification } = await runLocal();
   assert.deepEqual(
     results.map((r) => [r.flow, r.exitCode]),
-    [
-      ['github-actions (OIDC-JWT)', 1],
-      ['gitlab-ci (OIDC-JWT)', 1],
-      ['azure-pipelines (OIDC-JWT)', 1],
-      ['github-actions (HMAC-SHA256)', 1],
-      ['github-actions fork (OIDC-JWT, untrusted)', 1],
-    ],
+    [...TRUSTED_FLOWS.map((flow) => [flow, 1]), [FORK_FLOW, 1]],
   );
   for (const result of results.slice(0, 4)) {
     assert.deepEqual(decisions(result.stdout), POLICY_DECISIONS, result.flow);
+    assert.deepEqual(reasons(result.stdout), POLICY_REASONS, result.flow);
     assert.match(
       result.stdout,
       /promotion of v1\.4\.0 blocked by release-governance\.connector-delivery\.failed\n$/,
@@ -45,6 +71,7 @@ test('each provider flow authenticates, gets the policy decisions and gates the 
     decisions(results[4].stdout).map((line) => line.split(' ').at(-1)),
     Array(7).fill('runner-auth.untrusted_repository'),
   );
+  assert.match(results[4].stdout, /promotion of v1\.4\.0 blocked by runner-auth\.untrusted_repository\n$/);
   // Who the daemon authenticated, per record, as written to the evidence log.
   const who = runners.map((r) =>
     r ? `${r.algorithm} ${r.identity.provider} ${r.identity.repository} ${r.identity.ref}` : null,
@@ -56,5 +83,40 @@ test('each provider flow authenticates, gets the policy decisions and gates the 
     ...Array(7).fill('HMAC-SHA256 github-actions acme/app refs/tags/v1.4.0'),
     ...Array(7).fill(null),
   ]);
+  assert.deepEqual([verification.ok, verification.records], [true, 35]);
+});
+
+test('a release with every check passing lets every trusted flow through (exit 0), and never the fork', async () => {
+  const release = JSON.parse(await readFile(RELEASE_FILE, 'utf8'));
+  const green = join(await mkdtemp(join(tmpdir(), 'cavra-ci-green-')), 'release.json');
+  await writeFile(
+    green,
+    JSON.stringify({
+      ...release,
+      delivery: { success: true, failedProviders: [], source: 'release_governance_promotion' },
+      inventory: { alertLevel: 'none', driftStatus: 'in_sync', driftedEndpointCount: 0 },
+    }),
+  );
+  const { results, verification } = await runLocal({ release: green });
+  assert.deepEqual(
+    results.map((r) => [r.flow, r.exitCode]),
+    [...TRUSTED_FLOWS.map((flow) => [flow, 0]), [FORK_FLOW, 1]],
+  );
+  for (const result of results.slice(0, 4)) {
+    assert.deepEqual(
+      decisions(result.stdout).map((line) => line.split(/\s+/).at(-1)),
+      [
+        'release-governance.approval.approved',
+        'release-governance.connector-delivery.delivered',
+        'release-governance.inventory.fresh',
+        'release-governance.rollout-verification.verified',
+        'release-governance.artifact-integrity.verified',
+        'release-governance.promotion-audit-export.exported',
+        'release-governance.rollback-audit-export.exported',
+      ],
+      result.flow,
+    );
+    assert.doesNotMatch(result.stdout, /blocked by/);
+  }
   assert.deepEqual([verification.ok, verification.records], [true, 35]);
 });
