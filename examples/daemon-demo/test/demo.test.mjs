@@ -33,7 +33,18 @@ test('the demo session gets the documented decisions and a verified evidence log
       ['release-rollback-audit-export', 'allow', 'release-governance.rollback-audit-export.exported'],
     ],
   );
-  assert.equal(promotion[1].reason, '1 connector deliveries failed (servicenow)');
+  assert.deepEqual(
+    promotion.map((d) => d.reason),
+    [
+      'release approved (CHG-2048)',
+      '1 connector delivery failed (servicenow)',
+      'critical inventory: 2 critical, 0 breached, alert level critical',
+      '42 rollout evidence checks verified',
+      'artifact sha256 digest verified',
+      'audit trail exported (120 records)',
+      'rollback to v1.3.2 exported',
+    ],
+  );
   assert.deepEqual([health.counts.requests, health.evidence.records], [18, 18]);
   assert.deepEqual([verification.ok, verification.records, verification.tornTail], [true, 18, false]);
 });
