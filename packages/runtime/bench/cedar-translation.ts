@@ -11,6 +11,9 @@ import type { CompiledPolicyPack } from '../src/index.js';
  *
  * Globs become Cedar `like` patterns (`**` and `*` both become `*`). Cedar's `*` also crosses `/`, so the
  * translation is exact only for patterns like the bench pack's; the bench checks both sides agree on every input.
+ * It leaves out what the bench inputs never exercise: the engine matches paths regardless of case and rooted paths
+ * at every ancestor, and blocks commands whose arguments name a `block_read` path; the inputs are lower-case,
+ * relative, and their command arguments name no blocked path.
  */
 export function toCedarPolicies(pack: CompiledPolicyPack): Record<string, string> {
   const { filesystem, commands, git, mcp } = pack.resolved;

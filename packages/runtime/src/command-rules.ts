@@ -1,15 +1,18 @@
 import type { RuntimeRequest } from '@cavra/contracts';
 import type { RuleOutcome } from './action-evaluator.js';
+import { commandArguments } from './command-arguments.js';
 import { hasFileRedirection, hasSubstitution, splitCommand } from './command-pattern.js';
 import type { CompiledPolicyPack } from './compile-policy-pack.js';
+import { normalizePath } from './path-pattern.js';
 import { quoteTarget } from './quote-target.js';
 import { packOutcome } from './rule-outcome.js';
 
 /**
  * execute_command: the command is the request's target (its operation when the target is empty). Each simple
- * command of a compound one (`a && b`, `a | b`, `a; b`) is judged: any blocked part blocks, then any part that
- * requires approval, then command substitution and output redirection to a file require approval, then every
- * part must be on the allow list; a part on no list requires approval (fail closed: `commands.default`).
+ * command of a compound one (`a && b`, `a | b`, `a; b`) is judged: any blocked part blocks, then any argument
+ * naming a file that `filesystem.block_read` blocks, then any part that requires approval, then command
+ * substitution and output redirection to a file require approval, then every part must be on the allow list; a
+ * part on no list requires approval (fail closed: `commands.default`).
  * A command made only of operators (`;`) names nothing to run and is blocked like a missing target.
  */
 export function evaluateCommand(request: RuntimeRequest, pack: CompiledPolicyPack): RuleOutcome {
@@ -30,6 +33,10 @@ export function evaluateCommand(request: RuntimeRequest, pack: CompiledPolicyPac
       );
     }
   }
+  // After the command block list, so a blocked command keeps its own rule id; before anything that could
+  // allow or ask for approval, so `git show *` on the allow list cannot read `HEAD:.env`.
+  const namesBlocked = blockedArgument(parts, pack);
+  if (namesBlocked) return namesBlocked;
   for (const part of parts) {
     const index = commandRequireApproval.match(part);
     if (index >= 0) {
@@ -76,4 +83,51 @@ export function evaluateCommand(request: RuntimeRequest, pack: CompiledPolicyPac
     `commands.allow[${firstAllow}]`,
     `command allowed by pattern '${pack.resolved.commands.allow[firstAllow]}'`,
   );
+}
+
+/**
+ * The first argument (in part and word order) naming a path that `filesystem.block_read` blocks, as a block.
+ * A part with a backslash is read twice: as a POSIX shell would (backslash escapes) and with backslashes as path
+ * separators (Windows), since the engine does not know the shell.
+ */
+function blockedArgument(parts: readonly string[], pack: CompiledPolicyPack): RuleOutcome | undefined {
+  for (const part of parts) {
+    const words = commandArguments(part);
+    if (part.includes('\\')) words.push(...commandArguments(part.replaceAll('\\', '/')));
+    for (const word of words) {
+      let best = -1;
+      let bestPath = '';
+      for (const path of namedPaths(word)) {
+        const index = pack.matchers.blockRead.match(path);
+        if (index >= 0 && (best < 0 || index <= best)) {
+          best = index;
+          bestPath = path;
+        }
+      }
+      if (best >= 0) {
+        return packOutcome(
+          pack,
+          'block',
+          `filesystem.block_read[${best}]`,
+          `command ${quoteTarget(part)} names ${quoteTarget(bestPath)}, which is blocked for reading by pattern '${pack.resolved.filesystem.block_read[best]}'`,
+        );
+      }
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The paths one argument word may name, normalised: the word itself, the value of `--opt=value` (or `if=value`,
+ * after the first `=`), and for `rev:path` (`HEAD:.env`) the part after the first `:` of either.
+ */
+function namedPaths(word: string): string[] {
+  const forms = [word];
+  const equals = word.indexOf('=');
+  if (equals >= 0) forms.push(word.slice(equals + 1));
+  for (const form of [...forms]) {
+    const colon = form.indexOf(':');
+    if (colon >= 0) forms.push(form.slice(colon + 1));
+  }
+  return forms.filter((form) => form !== '').map(normalizePath);
 }

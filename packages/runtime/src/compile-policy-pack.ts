@@ -61,6 +61,9 @@ export function compilePolicyPack(
   return compileResolved(resolvePolicyPack(document, parent?.resolved, source));
 }
 
+// Filesystem lists only block or ask for approval, so matching regardless of case only tightens them.
+const FILESYSTEM = { nocase: true } as const;
+
 /** Compiles an already resolved pack (e.g. one read back from its canonical JSON). */
 export function compileResolved(resolved: ResolvedPolicyPack): CompiledPolicyPack {
   const canonicalJson = canonicalPolicyPackJson(resolved);
@@ -72,12 +75,14 @@ export function compileResolved(resolved: ResolvedPolicyPack): CompiledPolicyPac
     resolved,
     canonicalJson,
     matchers: {
-      blockRead: compilePathPatterns(resolved.filesystem.block_read),
-      blockWrite: compilePathPatterns(resolved.filesystem.block_write),
-      requireApprovalWrite: compilePathPatterns(resolved.filesystem.require_approval_write),
+      blockRead: compilePathPatterns(resolved.filesystem.block_read, FILESYSTEM),
+      blockWrite: compilePathPatterns(resolved.filesystem.block_write, FILESYSTEM),
+      requireApprovalWrite: compilePathPatterns(resolved.filesystem.require_approval_write, FILESYSTEM),
       commandAllow: compileCommandPatterns(resolved.commands.allow),
       commandBlock: compileCommandPatterns(resolved.commands.block),
       commandRequireApproval: compileCommandPatterns(resolved.commands.require_approval),
+      // Branch names and MCP server names are case-sensitive identifiers (git refs, registered server names):
+      // matching them regardless of case would let `mcp.allowed_servers` admit a server it does not name.
       blockPushBranches: compilePathPatterns(resolved.git.block_push_branches),
       allowedServers: new Set(resolved.mcp.allowed_servers),
       blockedServers: new Set(resolved.mcp.blocked_servers),

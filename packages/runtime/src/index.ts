@@ -1,5 +1,6 @@
 export type { ActionEvaluator, EvaluationContext, RuleOutcome } from './action-evaluator.js';
 export { canonicalPolicyPackJson, policyPackDigest } from './canonical-policy-pack.js';
+export { commandArguments } from './command-arguments.js';
 export { normalizeCommand, splitCommand } from './command-pattern.js';
 export {
   type CompiledPolicyPack,

@@ -5,17 +5,55 @@ import picomatch from 'picomatch';
  * Path patterns are picomatch globs, dotfiles included (`**\/.env` matches `.env`, `a/.env` and `/home/u/.env`).
  * Targets are normalised first: backslashes become slashes, `.` and `..` segments are resolved, and leading `../`
  * segments are dropped, so a path cannot dodge a pattern by walking out of the workspace and back.
+ *
+ * A rooted target (`/…`, `~/…`, `~user/…`, or a Windows drive `C:/…` or `C:…`) is matched as written and also
+ * relative to each of its ancestors, i.e. as every suffix that starts at a segment, so `.github/workflows/**`
+ * catches `/home/u/repo/.github/workflows/ci.yml` without the engine knowing the workspace root. That only widens
+ * what a pattern catches, which is safe because path patterns only ever block or ask for approval. Relative
+ * targets cost nothing extra.
  */
 export interface PathMatcher {
   /** Index of the first matching pattern, or -1. */
   match(path: string): number;
 }
 
-export function compilePathPatterns(patterns: readonly string[]): PathMatcher {
-  const matchers = patterns.map((pattern) => picomatch(pattern, { dot: true }));
+/** Options of compilePathPatterns. */
+export interface PathPatternOptions {
+  /**
+   * Match regardless of case (picomatch `nocase`). On for filesystem patterns: `.ENV` is `.env` on macOS and
+   * Windows, and a secrets file named `.ENV` is still one on Linux. Off for branch names, which git compares
+   * exactly. Default false.
+   */
+  readonly nocase?: boolean;
+}
+
+export function compilePathPatterns(
+  patterns: readonly string[],
+  options: PathPatternOptions = {},
+): PathMatcher {
+  // Plain regexes rather than picomatch's matcher functions, which allocate a result per call; `windows: false`
+  // because targets are normalised to `/` first, so decisions do not depend on the platform.
+  const globOptions = { dot: true, nocase: options.nocase === true, windows: false };
+  const regexes = patterns.map((pattern) => picomatch.makeRe(pattern, globOptions));
+  // picomatch also counts a target equal to the pattern text as a match, whatever the pattern's regex says.
+  const tests = patterns.map(
+    (pattern, index) => (path: string) => path === pattern || (regexes[index] as RegExp).test(path),
+  );
+  // One regex for "does any pattern match?": most targets match none, and this answers that in a single pass.
+  const anyRegex = new RegExp(
+    regexes.map((regex) => `(?:${regex.source})`).join('|') || '(?!)',
+    globOptions.nocase ? 'i' : '',
+  );
+  const literals = new Set(patterns);
+  const any = (path: string) => literals.has(path) || anyRegex.test(path);
   return {
     match(path) {
-      return matchers.findIndex((matches) => matches(path));
+      if (path === '') return -1;
+      const root = ROOT.exec(path);
+      if (!root) return any(path) ? tests.findIndex((test) => test(path)) : -1;
+      const relative = relativeToAncestors(path, root[0].length);
+      if (!any(path) && !relative.some(any)) return -1;
+      return tests.findIndex((test) => test(path) || relative.some(test));
     },
   };
 }
@@ -23,4 +61,21 @@ export function compilePathPatterns(patterns: readonly string[]): PathMatcher {
 /** The form a path target is matched in (see the module comment). */
 export function normalizePath(path: string): string {
   return posix.normalize(path.trim().replaceAll('\\', '/')).replace(/^(\.\.\/)+/, '');
+}
+
+// Where a rooted path starts: `/`, a home directory (`~`, `~user`) or a Windows drive (`C:`, `C:/`). Branch names
+// never look like this (git refuses a leading `/`, and `~` and `:` anywhere), so branch matching is unaffected.
+const ROOT = /^(?:\/+|~[^/]*(?:\/|$)|[A-Za-z]:\/?)/;
+
+/** `/home/u/.env` (root `/`) -> `home/u/.env`, `u/.env`, `.env`. */
+function relativeToAncestors(path: string, rootLength: number): string[] {
+  const forms: string[] = [];
+  let start = rootLength;
+  while (start < path.length) {
+    forms.push(path.slice(start));
+    const slash = path.indexOf('/', start);
+    if (slash < 0) break;
+    start = slash + 1;
+  }
+  return forms;
 }

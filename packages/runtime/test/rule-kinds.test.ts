@@ -126,6 +126,63 @@ const CASES: readonly (readonly [string, string, string, string, string, string]
   ['mcp_tool_call', 'slack/post', 'allow', 'mcp.default', "no MCP rule restricts server 'slack'", ''],
   ['mcp_tool_call', '  ', 'block', 'request.missing_target', 'mcp_tool_call request names no target', ''],
   ['git_push', '', 'block', 'request.missing_target', 'git_push request names no target', ''],
+  [
+    'read_file',
+    '/srv/app/vault/a.txt',
+    'block',
+    'filesystem.block_read[0]',
+    "reading '/srv/app/vault/a.txt' is blocked by pattern 'vault/**'",
+    '',
+  ],
+  [
+    'read_file',
+    'Vault/A.TXT',
+    'block',
+    'filesystem.block_read[0]',
+    "reading 'Vault/A.TXT' is blocked by pattern 'vault/**'",
+    '',
+  ],
+  [
+    'write_file',
+    'D:\\work\\infra\\prod\\db.tf',
+    'block',
+    'filesystem.block_write[0]',
+    "writing 'D:/work/infra/prod/db.tf' is blocked by pattern 'infra/prod/**'",
+    '',
+  ],
+  [
+    'git_push',
+    'HotFix/x',
+    'allow_with_attestation',
+    'git.require_ai_attestation',
+    "push to 'HotFix/x' is allowed with an AI attestation on its commits",
+    '',
+  ],
+  // An argument naming a blocked file: after the command block list, before approval and allow.
+  [
+    'execute_command',
+    'make deploy vault/x',
+    'block',
+    'commands.block[0]',
+    "command 'make deploy vault/x' is blocked by pattern 'make deploy *'",
+    '',
+  ],
+  [
+    'execute_command',
+    'make release 1.2 KEY_FILE=vault/release.key',
+    'block',
+    'filesystem.block_read[0]',
+    "command 'make release 1.2 KEY_FILE=vault/release.key' names 'vault/release.key', which is blocked for reading by pattern 'vault/**'",
+    '',
+  ],
+  [
+    'execute_command',
+    'make test | tee -a /srv/app/vault/log',
+    'block',
+    'filesystem.block_read[0]',
+    "command 'tee -a /srv/app/vault/log' names '/srv/app/vault/log', which is blocked for reading by pattern 'vault/**'",
+    '',
+  ],
 ];
 
 describe('every rule kind', () => {

@@ -1,0 +1,67 @@
+/**
+ * The argument words of one simple command (a part from splitCommand), split and unquoted the way a POSIX shell
+ * would, but without expanding anything:
+ * - a word ends at an unquoted blank, `<`, `>`, `&`, `(`, `)` or backtick;
+ * - `'…'` is literal; inside `"…"` a backslash escapes only `"`, `\`, `$` and a backtick; elsewhere a backslash
+ *   escapes the next character; a quote left open runs to the end of the part;
+ * - the first word is the command word, which is not an argument; a word after `<` is a file read as input and
+ *   is an argument wherever it stands; a word after `>` is a file written (which `commands.redirection` already
+ *   sends for approval) and is not.
+ *
+ * Variables, globs and `$'…'` are not expanded: `.en${X}v` is read as written.
+ *
+ * @example commandArguments(`git show 'HEAD:.env' 2>&1`) // ['show', 'HEAD:.env', '2']
+ */
+export function commandArguments(part: string): string[] {
+  if (!SHELL_SYNTAX.test(part)) return part.trim().split(/\s+/).slice(1);
+  const args: string[] = [];
+  let word = '';
+  let inWord = false; // quotes start a word even when it stays empty (`''`)
+  let quote = '';
+  let redirect = '';
+  let commandWordSeen = false;
+  const endWord = () => {
+    if (!inWord) return;
+    if (redirect === '<' || (redirect === '' && commandWordSeen)) args.push(word);
+    else if (redirect === '') commandWordSeen = true;
+    word = '';
+    inWord = false;
+    redirect = '';
+  };
+  for (let index = 0; index < part.length; index += 1) {
+    const char = part.charAt(index);
+    const next = part.charAt(index + 1);
+    if (quote === "'") {
+      if (char === "'") quote = '';
+      else word += char;
+    } else if (quote === '"') {
+      if (char === '"') quote = '';
+      else if (char === '\\' && next !== '' && '"\\$`'.includes(next)) {
+        word += next;
+        index += 1;
+      } else word += char;
+    } else if (char === "'" || char === '"') {
+      quote = char;
+      inWord = true;
+    } else if (char === '\\') {
+      word += next || char;
+      index += 1;
+      inWord = true;
+    } else if (char === '<' || char === '>') {
+      endWord();
+      // `<>` opens a file for reading too.
+      if (redirect !== '<') redirect = char;
+    } else if (WORD_END.test(char)) {
+      endWord();
+    } else {
+      word += char;
+      inWord = true;
+    }
+  }
+  endWord();
+  return args;
+}
+
+const WORD_END = /[\s&()`]/;
+// Without quotes, escapes or operators, words are just what lies between blanks.
+const SHELL_SYNTAX = /["'\\<>&()`]/;
