@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { RunnerAuthConfig } from '@cavra/auth';
-import type { ModeSettings } from '@cavra/runtime';
+import { type ModeSettings, schemaIssues } from '@cavra/runtime';
 import { Ajv } from 'ajv';
 import { parse as parseYaml } from 'yaml';
 import schema from '../schema/daemon-config.schema.json' with { type: 'json' };
@@ -146,17 +146,7 @@ export function resolveDaemonConfig(
 ): DaemonConfig {
   const source = options.source ?? 'config';
   if (!validate(value)) {
-    throw new DaemonConfigError(
-      source,
-      (validate.errors ?? []).map((error) => ({
-        path:
-          error.keyword === 'additionalProperties'
-            ? `${error.instancePath}/${(error.params as { additionalProperty: string }).additionalProperty}`
-            : error.instancePath,
-        message:
-          error.keyword === 'additionalProperties' ? 'is not a known key' : (error.message ?? 'is invalid'),
-      })),
-    );
+    throw new DaemonConfigError(source, schemaIssues(validate.errors));
   }
   const raw = value as unknown as RawConfig;
   const at = (path: string) => resolve(options.baseDir ?? process.cwd(), path);

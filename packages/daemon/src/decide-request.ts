@@ -9,7 +9,7 @@ import {
   toRuntimeRequest,
 } from '@cavra/contracts';
 import { publicReleaseRecord } from '@cavra/release-governance';
-import { EvaluationError } from '@cavra/runtime';
+import { EvaluationError, type RuleOutcome, toRuntimeDecision } from '@cavra/runtime';
 import type { EnforcementState } from './enforcement-state.js';
 import type { EvidenceAuthentication, EvidenceBody } from './evidence-record.js';
 import { FrameError } from './protocol.js';
@@ -107,25 +107,21 @@ function authDecision(
   correlationId: string | undefined,
   options: DecideOptions,
 ): RuntimeDecision {
-  return {
-    sessionId: request.sessionId,
-    agentId: request.agentId,
-    actor: request.actor,
-    actionType: request.actionType,
-    target: request.target,
-    operation: request.operation,
-    policyPack: request.policyPack,
-    decisionId: options.ids(),
+  const outcome: RuleOutcome = {
+    decision: 'block',
     policyId: RUNNER_AUTH_POLICY_ID,
     ruleId: `runner-auth.${failure.code}`,
-    decision: 'block',
     severity: 'high',
     reason: failure.message,
     evidenceRefs: [],
     approverGroup: '',
-    timestamp: options.clock().toISOString(),
-    correlationId: correlationId ?? options.ids(),
   };
+  return toRuntimeDecision(request, outcome, {
+    policyPack: request.policyPack,
+    decisionId: options.ids(),
+    timestamp: options.clock(),
+    correlationId: correlationId ?? options.ids(),
+  });
 }
 
 function invalidRequest(frameId: string | null, error: ContractValidationError): FrameError {

@@ -15,6 +15,7 @@ import { evaluatePush } from './git-rules.js';
 import { evaluateMcpCall } from './mcp-rules.js';
 import { quoteTarget } from './quote-target.js';
 import { packOutcome } from './rule-outcome.js';
+import { toRuntimeDecision } from './runtime-decision.js';
 import { applyMode, type ModeSettings, RUNTIME_MODES } from './runtime-mode.js';
 
 /** What an engine is built from; see the README for defaults. */
@@ -101,29 +102,13 @@ export function createEngine(options: EngineOptions): Engine {
       const now = clock();
       const outcome = decide(request, pack, evaluators, now);
       const final = applyMode(outcome, mode, request, pack.approverGroup);
-      return {
-        sessionId: request.sessionId,
-        agentId: request.agentId,
-        actor: request.actor,
-        actionType: request.actionType,
-        target: request.target,
-        operation: request.operation,
+      return toRuntimeDecision(request, final, {
         policyPack: pack.id,
         decisionId: ids(),
-        policyId: final.policyId,
-        ruleId: final.ruleId,
-        decision: final.decision,
-        severity: final.severity,
-        reason: final.reason,
-        evidenceRefs: [
-          ...final.evidenceRefs,
-          `policy:${pack.id}/${pack.version}`,
-          `policy-digest:${pack.digest}`,
-        ],
-        approverGroup: final.approverGroup,
-        timestamp: now.toISOString(),
+        timestamp: now,
         correlationId: evaluateOptions.correlationId || ids(),
-      };
+        evidenceRefs: [`policy:${pack.id}/${pack.version}`, `policy-digest:${pack.digest}`],
+      });
     },
   };
 }

@@ -33,9 +33,11 @@ export {
   type ResolvedPolicyPack,
 } from './policy-pack-document.js';
 export { PolicyPackError, type PolicyPackErrorCode, type PolicyPackIssue } from './policy-pack-error.js';
+export { type DecisionStamp, toRuntimeDecision } from './runtime-decision.js';
 export {
   applyMode,
   type ModeSettings,
   RUNTIME_MODES,
   type RuntimeMode,
 } from './runtime-mode.js';
+export { type SchemaIssue, schemaIssues } from './schema-issues.js';

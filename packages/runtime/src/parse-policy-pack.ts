@@ -2,7 +2,8 @@ import { Ajv } from 'ajv';
 import { parseDocument } from 'yaml';
 import schema from '../schema/policy-pack.schema.json' with { type: 'json' };
 import type { PolicyPackDocument } from './policy-pack-document.js';
-import { PolicyPackError, type PolicyPackIssue } from './policy-pack-error.js';
+import { PolicyPackError } from './policy-pack-error.js';
+import { schemaIssues } from './schema-issues.js';
 
 /** Largest pack text accepted: packs are configuration, not data. */
 export const MAX_POLICY_PACK_BYTES = 1024 * 1024;
@@ -27,15 +28,7 @@ export function parsePolicyPack(text: string, options: ParsePolicyPackOptions = 
   }
   const value = options.format === 'json' ? parseJson(text, source) : parseYaml(text, source);
   if (!validateSchema(value)) {
-    const issues: PolicyPackIssue[] = (validateSchema.errors ?? []).map((error) => ({
-      path:
-        error.keyword === 'additionalProperties'
-          ? `${error.instancePath}/${(error.params as { additionalProperty: string }).additionalProperty}`
-          : error.instancePath,
-      message:
-        error.keyword === 'additionalProperties' ? 'is not a known key' : (error.message ?? 'is invalid'),
-    }));
-    throw new PolicyPackError('invalid_pack', source, issues);
+    throw new PolicyPackError('invalid_pack', source, schemaIssues(validateSchema.errors));
   }
   return value as unknown as PolicyPackDocument;
 }

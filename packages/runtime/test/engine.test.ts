@@ -9,6 +9,7 @@ import {
   loadBaselinePack,
   type ModeSettings,
   parsePolicyPack,
+  toRuntimeDecision,
 } from '../src/index.js';
 import { exactEngine, FIXED_NOW, request } from './support/engine.js';
 
@@ -188,6 +189,61 @@ describe('engine options', () => {
       'other',
       'other',
       { mode: 'enforce' },
+    ]);
+  });
+});
+
+describe('toRuntimeDecision', () => {
+  const outcome = {
+    decision: 'block',
+    policyId: 'cavra-runner-auth',
+    ruleId: 'runner-auth.expired',
+    severity: 'high',
+    reason: 'runner claims expired',
+    evidenceRefs: ['runner:ci-7'],
+    approverGroup: '',
+  } as const;
+
+  it('stamps an outcome decided outside the engine, field for field', () => {
+    expect(
+      toRuntimeDecision(request('read_file', 'a.ts', { policy_pack: '' }), outcome, {
+        policyPack: '',
+        decisionId: 'd-1',
+        timestamp: FIXED_NOW,
+        correlationId: 'trace-9',
+      }),
+    ).toEqual({
+      sessionId: 'session-1',
+      agentId: 'codex-agent',
+      actor: 'developer@example.com',
+      actionType: 'read_file',
+      target: 'a.ts',
+      operation: 'apply',
+      policyPack: '',
+      decisionId: 'd-1',
+      policyId: 'cavra-runner-auth',
+      ruleId: 'runner-auth.expired',
+      decision: 'block',
+      severity: 'high',
+      reason: 'runner claims expired',
+      evidenceRefs: ['runner:ci-7'],
+      approverGroup: '',
+      timestamp: '2026-11-25T10:00:00.000Z',
+      correlationId: 'trace-9',
+    });
+  });
+
+  it("appends the stamp's evidence refs after the outcome's", () => {
+    const decision = toRuntimeDecision(request('read_file', 'a.ts'), outcome, {
+      policyPack: 'cavra-ai-agent-baseline',
+      decisionId: 'd-2',
+      timestamp: FIXED_NOW,
+      correlationId: 'trace-10',
+      evidenceRefs: ['policy:cavra-ai-agent-baseline/1.0.0'],
+    });
+    expect([decision.policyPack, decision.evidenceRefs]).toEqual([
+      'cavra-ai-agent-baseline',
+      ['runner:ci-7', 'policy:cavra-ai-agent-baseline/1.0.0'],
     ]);
   });
 });

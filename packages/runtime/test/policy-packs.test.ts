@@ -2,6 +2,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Ajv } from 'ajv';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   type CompiledPolicyPack,
@@ -11,6 +12,7 @@ import {
   PolicyPackError,
   parseCompiledPackJson,
   parsePolicyPack,
+  schemaIssues,
   signPolicyPack,
   toCompiledPackJson,
   verifyPolicyPackSignature,
@@ -58,6 +60,26 @@ describe('parsing policy packs', () => {
     expect(
       error.message.startsWith('policy pack bad.yaml: invalid_pack: /metadata/id: must match pattern'),
     ).toBe(true);
+  });
+
+  it('maps Ajv errors to issues, unknown keys at their own path', () => {
+    const schema = {
+      type: 'object',
+      properties: { id: { type: 'integer' }, name: { type: 'string' } },
+      required: ['id'],
+      additionalProperties: false,
+    };
+    const validate = new Ajv({ allErrors: true }).compile(schema);
+    expect(validate({ name: 7, extra: true })).toBe(false);
+    expect(schemaIssues(validate.errors)).toEqual([
+      { path: '', message: "must have required property 'id'" },
+      { path: '/extra', message: 'is not a known key' },
+      { path: '/name', message: 'must be string' },
+    ]);
+    const silent = new Ajv({ allErrors: true, messages: false }).compile(schema);
+    expect(silent({ id: 1, name: 7 })).toBe(false);
+    expect(schemaIssues(silent.errors)).toEqual([{ path: '/name', message: 'is invalid' }]);
+    expect(schemaIssues(null)).toEqual([]);
   });
 
   it('refuses broken YAML, duplicate keys, strict-JSON errors, a missing metadata and oversize packs', () => {
