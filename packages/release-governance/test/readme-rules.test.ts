@@ -35,7 +35,12 @@ function reasonPattern(template: string): string {
 
 async function readmeRules(): Promise<Map<string, Row>> {
   const text = await readFile(new URL('../README.md', import.meta.url), 'utf8');
-  const table = text.slice(text.indexOf('| kind | condition | decision | rule id | severity | reason |'));
+  // The formatter pads the table's columns, so the header is found by its cells.
+  const header =
+    /^\|\s*kind\s*\|\s*condition\s*\|\s*decision\s*\|\s*rule id\s*\|\s*severity\s*\|\s*reason\s*\|$/m;
+  const start = text.search(header);
+  expect(start).toBeGreaterThan(-1);
+  const table = text.slice(start);
   const rows = new Map<string, Row>();
   for (const line of table.split('\n').slice(2)) {
     if (!line.startsWith('|')) break;
