@@ -103,10 +103,21 @@ export class DaemonConnection {
       return;
     }
     if (typeof frame.id !== 'string') {
+      const error = frame.error as { code?: unknown; message?: unknown } | undefined;
+      if (error?.code === 'overloaded' || error?.code === 'shutting_down') {
+        // The daemon turned the connection away (too many connections, or stopping): no call on it was decided.
+        this.#fail(
+          new DaemonClientError(
+            'daemon_error',
+            `the daemon refused the connection: ${error.code}: ${String(error.message ?? '')}`,
+            { code: error.code },
+          ),
+        );
+        this.#socket.destroy();
+        return;
+      }
       // An error about a frame the daemon could not read: it can only be ours, so it concerns every waiter.
-      this.#protocolError(
-        `the daemon could not read a request frame (${JSON.stringify((frame.error as { code?: string })?.code)})`,
-      );
+      this.#protocolError(`the daemon could not read a request frame (${JSON.stringify(error?.code)})`);
       return;
     }
     const waiter = this.#waiters.get(frame.id);

@@ -1,15 +1,29 @@
 /** The daemon's answer to a health frame. */
 export interface HealthReport {
   readonly version: string;
+  /** Process id of the daemon that answered. */
+  readonly pid: number;
+  /** Digest of the default pack (`sha256:<hex>`). */
   readonly policy_digest: string;
+  /** Every loaded pack's digest, by pack id. */
   readonly policy_digests: Readonly<Record<string, string>>;
   readonly mode: string;
+  /**
+   * `required`: requests without runner_auth are blocked; otherwise they are evaluated as unauthenticated local
+   * agents. `methods`: what a present runner_auth may use.
+   */
+  readonly runner_auth: { readonly required: boolean; readonly methods: readonly ('hmac' | 'oidc')[] };
   readonly uptime_ms: number;
   readonly counts: {
+    /** Evaluate requests read (decided or refused with an error). */
     readonly requests: number;
+    /** Decisions sent, by decision. */
     readonly decisions: Readonly<Record<string, number>>;
+    /** Error frames sent. */
     readonly errors: number;
+    /** Open connections, the asking one included. */
     readonly connections: number;
   };
+  /** The evidence log's record count and last hash (anchor it elsewhere to detect truncation). */
   readonly evidence: { readonly records: number; readonly last_hash: string };
 }

@@ -158,6 +158,22 @@ describe('createClient', () => {
     expect(text.startsWith(message)).toBe(true);
   });
 
+  it('reports a connection the daemon turned away as daemon_error, and opens a new one on the next call', async () => {
+    const { peer, client } = await setup((_frame, socket) =>
+      socket.end(
+        '{"v":1,"id":null,"type":"error","error":{"code":"overloaded","message":"too many connections"}}\n',
+      ),
+    );
+    const calls = [client.evaluate(REQUEST), client.health()];
+    expect(await Promise.all(calls.map(failure))).toEqual([
+      ['daemon_error', 'overloaded', 'the daemon refused the connection: overloaded: too many connections'],
+      ['daemon_error', 'overloaded', 'the daemon refused the connection: overloaded: too many connections'],
+    ]);
+    peer.behaviour = answer;
+    expect((await client.evaluate(REQUEST)).decision).toBe('allow');
+    expect(peer.connections).toBe(2);
+  });
+
   it('refuses invalid and oversize requests before sending them', async () => {
     const { peer, client } = await setup();
     await expect(client.evaluate({ ...REQUEST, bogus: 1 } as never)).rejects.toBeInstanceOf(
