@@ -11,11 +11,11 @@ export interface DaemonLimits {
   readonly maxFrameBytes: number;
   /** A connection with nothing in flight and no bytes for this long is closed. Default 30 s. */
   readonly idleTimeoutMs: number;
-  /** A frame must be completed within this long of its first byte. Default 10 s. */
+  /** A frame must be completed within this long of its first byte (`read_timeout`). Default 10 s. */
   readonly readTimeoutMs: number;
   /** Connections beyond this get an `overloaded` error frame and are closed. Default 256. */
   readonly maxConnections: number;
-  /** Requests in flight per connection beyond this get `overloaded`. Default 64. */
+  /** Requests decided at once per connection; while this many are in flight the connection is not read. Default 64. */
   readonly maxInFlightPerConnection: number;
 }
 

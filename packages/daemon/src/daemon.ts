@@ -4,17 +4,17 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { dirname } from 'node:path';
 import type { Decision } from '@cavra/contracts';
 import type { HealthReport } from '@cavra/daemon-client';
-import pkg from '../package.json' with { type: 'json' };
+import { serveConnection } from './client-connection.js';
 import { type DaemonConfig, loadDaemonConfig } from './daemon-config.js';
 import { decideRequest } from './decide-request.js';
 import { type EnforcementState, loadEnforcementState } from './enforcement-state.js';
 import { EvidenceLog } from './evidence-log.js';
-import { FrameSplitter } from './frame-splitter.js';
 import { type Logger, silentLogger } from './logger.js';
-import { FrameError, parseFrame, responseLine } from './protocol.js';
+import { FrameError, responseLine } from './protocol.js';
 import { prepareSocketPath } from './socket-path.js';
+import { DAEMON_VERSION } from './version.js';
 
-export const DAEMON_VERSION: string = pkg.version;
+export { DAEMON_VERSION };
 
 export interface DaemonOptions {
   readonly logger?: Logger;
@@ -43,6 +43,7 @@ export async function startDaemon(config: DaemonConfig, options: DaemonOptions =
   const ids = options.ids ?? randomUUID;
   const stateOptions = { clock, ids, ...(options.env ? { env: options.env } : {}) };
   let state: EnforcementState = await loadEnforcementState(config, stateOptions);
+  await prepareSocketPath(config.socketPath);
   await mkdir(dirname(config.evidenceLog), { recursive: true, mode: 0o700 });
   const evidence = await EvidenceLog.open(config.evidenceLog);
   const startedAt = Date.now();
@@ -54,137 +55,73 @@ export async function startDaemon(config: DaemonConfig, options: DaemonOptions =
 
   const health = (): HealthReport => ({
     version: DAEMON_VERSION,
+    pid: process.pid,
     policy_digest: state.engine.defaultPackId ? (state.policyDigests[state.engine.defaultPackId] ?? '') : '',
     policy_digests: state.policyDigests,
     mode: state.engine.mode.mode,
+    runner_auth: { required: state.requireRunnerAuth, methods: state.runnerAuthMethods },
     uptime_ms: Date.now() - startedAt,
     counts: { ...counts, decisions: { ...counts.decisions }, connections: connections.size },
     evidence: { records: evidence.records, last_hash: evidence.lastHash },
   });
 
+  const evaluate = async (
+    frame: { readonly request: unknown; readonly correlationId?: string },
+    id: string | null,
+  ) => {
+    counts.requests += 1;
+    const current = state;
+    try {
+      const decided = await decideRequest(frame.request, frame.correlationId, id, current, {
+        strictContract: current.strictContract,
+        requireRunnerAuth: current.requireRunnerAuth,
+        clock,
+        ids,
+      });
+      await evidence.append(decided.evidence);
+      const decision = decided.decision.decision as Decision;
+      counts.decisions[decision] = (counts.decisions[decision] ?? 0) + 1;
+      return decided.decision;
+    } catch (error) {
+      if (error instanceof FrameError) throw error;
+      logger.error('request failed', { error: (error as Error).message });
+      throw new FrameError('internal', id, 'internal error; the request was not decided');
+    }
+  };
+
+  const host = {
+    limits,
+    closing: () => closing,
+    health,
+    evaluate,
+    counted: () => {
+      counts.errors += 1;
+    },
+    track: (task: Promise<void>) => {
+      tasks.add(task);
+      void task.finally(() => tasks.delete(task));
+    },
+  };
+
   const serve = (socket: Socket) => {
+    socket.on('error', () => {});
     if (closing || connections.size >= limits.maxConnections) {
-      const code = closing ? 'shutting_down' : 'overloaded';
-      socket.on('error', () => {});
+      counts.errors += 1;
+      // Told once, then cut: a refused client must not keep a descriptor open.
       socket.end(
         responseLine(null, 'error', {
-          code,
-          message: closing ? 'daemon is shutting down' : 'too many connections',
+          code: closing ? 'shutting_down' : 'overloaded',
+          message: closing ? 'the daemon is shutting down' : 'too many connections',
         }),
+        () => socket.destroy(),
       );
       return;
     }
     connections.add(socket);
-    const splitter = new FrameSplitter(limits.maxFrameBytes);
-    const inFlight = new Set<string>();
-    let pending = 0;
-    let clientEnded = false;
-    let idleTimer: NodeJS.Timeout | undefined;
-    let readTimer: NodeJS.Timeout | undefined;
-
-    const send = (line: string) => {
-      if (!socket.destroyed && socket.writable) socket.write(line);
-    };
-    const sendError = (error: FrameError, compat: boolean) => {
-      counts.errors += 1;
-      send(responseLine(compat ? undefined : error.id, 'error', error.toBody()));
-    };
-    const armIdle = () => {
-      clearTimeout(idleTimer);
-      idleTimer = setTimeout(() => {
-        if (pending === 0) socket.destroy();
-        else armIdle();
-      }, limits.idleTimeoutMs);
-    };
-    const settle = () => {
-      if (clientEnded && pending === 0) socket.end();
-    };
-
-    const handle = (text: string) => {
-      let frame: ReturnType<typeof parseFrame>;
-      try {
-        frame = parseFrame(text);
-      } catch (error) {
-        sendError(error as FrameError, false);
-        return;
-      }
-      if (frame.kind === 'health') {
-        send(responseLine(frame.id, 'health', health()));
-        return;
-      }
-      const compat = frame.id === undefined;
-      const id = frame.id ?? null;
-      if (id !== null && inFlight.has(id)) {
-        sendError(new FrameError('invalid_frame', id, 'id is already in flight on this connection'), compat);
-        return;
-      }
-      if (pending >= limits.maxInFlightPerConnection) {
-        sendError(new FrameError('overloaded', id, 'too many requests in flight on this connection'), compat);
-        return;
-      }
-      counts.requests += 1;
-      pending += 1;
-      if (id !== null) inFlight.add(id);
-      const current = state;
-      const task = (async () => {
-        try {
-          const decided = await decideRequest(frame.request, frame.correlationId, id, current, {
-            strictContract: config.strictContract,
-            requireRunnerAuth: config.requireRunnerAuth,
-            clock,
-            ids,
-          });
-          await evidence.append(decided.evidence);
-          const decision = decided.decision.decision as Decision;
-          counts.decisions[decision] = (counts.decisions[decision] ?? 0) + 1;
-          send(responseLine(compat ? undefined : id, 'decision', decided.decision));
-        } catch (error) {
-          if (error instanceof FrameError) {
-            sendError(error, compat);
-          } else {
-            logger.error('request failed', { error: (error as Error).message });
-            sendError(new FrameError('internal', id, 'internal error; the request was not decided'), compat);
-          }
-        } finally {
-          pending -= 1;
-          if (id !== null) inFlight.delete(id);
-          settle();
-        }
-      })();
-      tasks.add(task);
-      void task.finally(() => tasks.delete(task));
-    };
-
-    socket.on('data', (chunk: Buffer) => {
-      armIdle();
-      const { frames, oversize } = splitter.push(chunk);
-      for (const frame of frames) handle(frame);
-      if (oversize) {
-        sendError(
-          new FrameError('frame_too_large', null, `frame exceeds ${limits.maxFrameBytes} bytes`),
-          false,
-        );
-        socket.pause();
-        socket.end();
-        return;
-      }
-      clearTimeout(readTimer);
-      if (splitter.pendingBytes > 0) readTimer = setTimeout(() => socket.destroy(), limits.readTimeoutMs);
-    });
-    socket.on('end', () => {
-      clientEnded = true;
-      settle();
-    });
-    socket.on('error', () => {}); // a client that vanishes mid-frame only ends its own connection
-    socket.on('close', () => {
-      connections.delete(socket);
-      clearTimeout(idleTimer);
-      clearTimeout(readTimer);
-    });
-    armIdle();
+    socket.on('close', () => connections.delete(socket));
+    serveConnection(socket, host);
   };
 
-  await prepareSocketPath(config.socketPath);
   const server: Server = createServer({ allowHalfOpen: true }, serve);
   // The socket file is born 0600 (umask), so there is no window in which others could connect.
   const umask = process.umask(0o177);
@@ -196,15 +133,21 @@ export async function startDaemon(config: DaemonConfig, options: DaemonOptions =
         resolve();
       });
     });
+    await chmod(config.socketPath, 0o600);
+  } catch (error) {
+    await evidence.close();
+    throw error;
   } finally {
     process.umask(umask);
   }
-  await chmod(config.socketPath, 0o600);
   logger.info('listening', {
     socket: config.socketPath,
     version: DAEMON_VERSION,
+    pid: process.pid,
     policy_digests: state.policyDigests,
+    ...runnerAuthFields(state),
   });
+  warnIfUnauthenticated(logger, state);
 
   return {
     socketPath: config.socketPath,
@@ -215,7 +158,10 @@ export async function startDaemon(config: DaemonConfig, options: DaemonOptions =
           ? await loadDaemonConfig(config.configFile, { socketPath: config.socketPath })
           : config;
         state = await loadEnforcementState(next, stateOptions);
-        logger.info('reloaded', { policy_digests: state.policyDigests });
+        logger.info('reloaded', { policy_digests: state.policyDigests, ...runnerAuthFields(state) });
+        warnIfUnauthenticated(logger, state);
+        const later = restartOnlyChanges(config, next);
+        if (later.length > 0) logger.warn('these settings take effect only after a restart', { keys: later });
       } catch (error) {
         logger.error('reload failed; keeping the current policy and keys', {
           error: (error as Error).message,
@@ -233,12 +179,37 @@ export async function startDaemon(config: DaemonConfig, options: DaemonOptions =
         new Promise((resolve) => setTimeout(resolve, options.drainTimeoutMs ?? 10_000).unref()),
       ]);
       for (const socket of connections) socket.end();
-      setTimeout(() => {
+      const cut = setTimeout(() => {
         for (const socket of connections) socket.destroy();
       }, 1000).unref();
       await stopped;
+      clearTimeout(cut);
       await evidence.close();
       logger.info('stopped', { requests: counts.requests });
     },
   };
+}
+
+function runnerAuthFields(state: EnforcementState): Record<string, unknown> {
+  return {
+    runner_auth: state.requireRunnerAuth ? 'required' : 'optional',
+    runner_auth_methods: state.runnerAuthMethods,
+  };
+}
+
+function warnIfUnauthenticated(logger: Logger, state: EnforcementState): void {
+  if (!state.requireRunnerAuth) {
+    logger.warn(
+      'runner authentication is optional: requests without runner_auth are evaluated as unauthenticated local agents (recorded as such)',
+    );
+  }
+}
+
+/** Config keys a reload read but cannot apply to a running daemon (the socket path is kept as started). */
+function restartOnlyChanges(running: DaemonConfig, next: DaemonConfig): string[] {
+  return [
+    ...(next.pidFile !== running.pidFile ? ['pid_file'] : []),
+    ...(next.evidenceLog !== running.evidenceLog ? ['evidence_log'] : []),
+    ...(JSON.stringify(next.limits) !== JSON.stringify(running.limits) ? ['limits'] : []),
+  ];
 }

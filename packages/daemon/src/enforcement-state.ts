@@ -9,8 +9,13 @@ import {
 } from '@cavra/runtime';
 import type { DaemonConfig } from './daemon-config.js';
 
-/** Everything a reload replaces at once: packs, engine, keys and trust. */
+/** Everything a reload replaces at once: packs, engine, keys, trust, and whether runner auth is required. */
 export interface EnforcementState {
+  /** Requests without runner_auth are blocked (`runner-auth.missing_auth`) rather than evaluated as local agents. */
+  readonly requireRunnerAuth: boolean;
+  readonly strictContract: boolean;
+  /** The runner-auth methods configured, in a fixed order; empty when none is. */
+  readonly runnerAuthMethods: readonly ('hmac' | 'oidc')[];
   readonly engine: Engine;
   /** Undefined when no runner-auth method is configured. */
   readonly authenticator: RunnerAuthenticator | undefined;
@@ -64,6 +69,12 @@ export async function loadEnforcementState(
         })
       : undefined;
   return {
+    requireRunnerAuth: config.requireRunnerAuth,
+    strictContract: config.strictContract,
+    runnerAuthMethods: [
+      ...(config.runnerAuth.hmac ? (['hmac'] as const) : []),
+      ...(config.runnerAuth.oidc ? (['oidc'] as const) : []),
+    ],
     engine,
     authenticator,
     policyDigests: Object.fromEntries(packs.map((pack) => [pack.id, pack.digest])),

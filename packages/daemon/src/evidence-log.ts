@@ -1,4 +1,5 @@
 import { type FileHandle, open } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { type EvidenceBody, GENESIS_HASH, hashBody, recordLine } from './evidence-record.js';
 import { verifyLines } from './verify-evidence-log.js';
 
@@ -50,6 +51,7 @@ export class EvidenceLog {
         await file.truncate(Buffer.byteLength(complete, 'utf8'));
         await file.sync();
       }
+      if (text.length === 0) await syncDirectory(dirname(path)); // a new file survives a power cut too
       return new EvidenceLog(
         path,
         file,
@@ -124,5 +126,14 @@ export class EvidenceLog {
   async close(): Promise<void> {
     await this.#flushing;
     await this.#file.close();
+  }
+}
+
+async function syncDirectory(path: string): Promise<void> {
+  const directory = await open(path, 'r');
+  try {
+    await directory.sync();
+  } finally {
+    await directory.close();
   }
 }

@@ -27,4 +27,9 @@ export {
   parseFrame,
 } from './protocol.js';
 export { MAX_SOCKET_PATH_BYTES, SocketPathError } from './socket-path.js';
-export { type EvidenceProblem, type EvidenceVerification, verifyEvidenceLog } from './verify-evidence-log.js';
+export {
+  type EvidenceProblem,
+  type EvidenceVerification,
+  type VerifyOptions,
+  verifyEvidenceLog,
+} from './verify-evidence-log.js';

@@ -7,6 +7,7 @@ export const PROTOCOL_VERSION = 1;
 export const DAEMON_ERROR_CODES = [
   'invalid_json',
   'frame_too_large',
+  'read_timeout',
   'invalid_frame',
   'invalid_request',
   'unknown_action_type',

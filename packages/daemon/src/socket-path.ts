@@ -16,8 +16,8 @@ export class SocketPathError extends Error {
 }
 
 /**
- * Makes `path` ready to listen on: the parent directory exists with mode 0700 (created if missing, refused if
- * others can write to it), and a leftover socket from a dead daemon is removed. A live daemon's socket is never
+ * Makes `path` ready to listen on: the parent directory exists (created with mode 0700 if missing, refused if others
+ * can write to it), and a leftover socket from a dead daemon is removed. A live daemon's socket is never
  * taken over: `in_use`. A path that is not a socket is never deleted: `not_a_socket`.
  */
 export async function prepareSocketPath(path: string): Promise<void> {
@@ -28,7 +28,10 @@ export async function prepareSocketPath(path: string): Promise<void> {
     );
   }
   const dir = dirname(path);
-  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const created = await mkdir(dir, { recursive: true, mode: 0o700 });
+  // Only a directory made here is set to 0700 (whatever the umask): an existing one, say a home directory, is the
+  // user's to choose, and the socket itself is 0600.
+  if (created !== undefined) await chmod(dir, 0o700);
   const info = await stat(dir);
   if ((info.mode & 0o022) !== 0 || (process.getuid && info.uid !== process.getuid())) {
     throw new SocketPathError(
@@ -36,7 +39,6 @@ export async function prepareSocketPath(path: string): Promise<void> {
       `socket directory ${dir} must be owned by this user and not writable by others`,
     );
   }
-  await chmod(dir, 0o700);
   let existing: Awaited<ReturnType<typeof lstat>> | undefined;
   try {
     existing = await lstat(path);

@@ -4,7 +4,13 @@ import { type EvidenceBody, GENESIS_HASH, hashBody } from './evidence-record.js'
 export interface EvidenceProblem {
   /** 1-based line number. */
   readonly line: number;
-  readonly problem: 'not_json' | 'bad_shape' | 'hash_mismatch' | 'broken_chain' | 'sequence_gap';
+  readonly problem:
+    | 'not_json'
+    | 'bad_shape'
+    | 'hash_mismatch'
+    | 'broken_chain'
+    | 'sequence_gap'
+    | 'anchor_missing';
   readonly message: string;
 }
 
@@ -22,19 +28,37 @@ export interface EvidenceVerification {
   readonly problems: readonly EvidenceProblem[];
 }
 
+export interface VerifyOptions {
+  /**
+   * A `hash` recorded earlier (health's `evidence.last_hash`, kept elsewhere): the log must still hold that record.
+   * The chain alone cannot tell records cut off the end from records never written; the anchor can.
+   */
+  readonly anchor?: string;
+}
+
 /**
  * Verifies the hash chain of an evidence log: every record's hash matches its content (detects edits), every `prev`
- * is the previous hash (detects removal and reordering), and `seq` counts up from 1 without gaps.
+ * is the previous hash (detects removal and reordering), and `seq` counts up from 1 without gaps; with an anchor,
+ * that the anchored record is still there (detects removal from the end). Rejects with the fs error when the file
+ * cannot be read.
  */
-export async function verifyEvidenceLog(path: string): Promise<EvidenceVerification> {
+export async function verifyEvidenceLog(
+  path: string,
+  options: VerifyOptions = {},
+): Promise<EvidenceVerification> {
   const text = await readFile(path, 'utf8');
   const tornTail = text.length > 0 && !text.endsWith('\n');
   const lines = text.split('\n');
   lines.pop(); // the text after the last newline: '' or the torn tail
-  return verifyLines(lines, tornTail);
+  return verifyLines(lines, tornTail, options.anchor);
 }
 
-export function verifyLines(lines: readonly string[], tornTail: boolean): EvidenceVerification {
+export function verifyLines(
+  lines: readonly string[],
+  tornTail: boolean,
+  anchor?: string,
+): EvidenceVerification {
+  let anchored = anchor === undefined;
   const problems: EvidenceProblem[] = [];
   let prev = GENESIS_HASH;
   let expectedSeq = 1;
@@ -79,8 +103,16 @@ export function verifyLines(lines: readonly string[], tornTail: boolean): Eviden
         message: `seq is ${record.seq}, expected ${expectedSeq}`,
       });
     }
+    if (record.hash === anchor) anchored = true;
     prev = record.hash;
     expectedSeq = record.seq + 1;
   });
+  if (!anchored) {
+    problems.push({
+      line: lines.length + 1,
+      problem: 'anchor_missing',
+      message: `no record has the anchored hash ${anchor}: records were removed from the end (or the anchor is from another log)`,
+    });
+  }
   return { ok: problems.length === 0, records: lines.length, lastHash: prev, tornTail, problems };
 }

@@ -1,14 +1,34 @@
 import { statSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
-import { signRunnerClaims } from '@cavra/auth';
+import { attachOidcToken, signRunnerClaims } from '@cavra/auth';
+import { EvaluateRequestCodec } from '@cavra/contracts';
+import { createClient, DaemonClientError } from '@cavra/daemon-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { resolveDaemonConfig, startDaemon, verifyEvidenceLog } from '../src/index.js';
-import { type Started, startTestDaemon, tempDir } from './support/daemon-fixture.js';
+import { FIXED_NOW, type Started, startTestDaemon, tempDir } from './support/daemon-fixture.js';
+import { IDENTITY, OidcIssuer } from './support/oidc-issuer.js';
 import { evaluate, type Frame, RawClient, REQUEST } from './support/raw-client.js';
 
 const SECRET = 'test-only-secret-0123456789abcdef-not-for-production';
+const READ_TIMEOUT = {
+  v: 1,
+  id: null,
+  type: 'error',
+  error: { code: 'read_timeout', message: 'frame not completed within 200 ms' },
+};
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function failure(promise: Promise<unknown>): Promise<[string, string | undefined, string]> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof DaemonClientError) return [error.code, error.daemonCode, error.message];
+    throw error;
+  }
+  throw new Error('expected a DaemonClientError');
+}
 const running: Started[] = [];
 afterEach(async () => {
   for (const started of running.splice(0)) await started.daemon.close();
@@ -193,19 +213,52 @@ describe('the daemon over its Unix socket', () => {
     expect([health?.type, health?.health.counts.requests]).toEqual(['health', 0]);
   });
 
-  it('closes idle connections and partial frames that never finish', async () => {
+  it('closes idle connections silently and partial frames that never finish with read_timeout', async () => {
     const { daemon } = await start({ limits: { idle_timeout_ms: 200, read_timeout_ms: 200 } });
     const idle = await RawClient.connect(daemon.socketPath);
     const partial = await RawClient.connect(daemon.socketPath);
     partial.send('{"v":1,');
     expect(await idle.next()).toBeUndefined();
+    expect(await partial.next()).toEqual(READ_TIMEOUT);
     expect(await partial.next()).toBeUndefined();
   });
 
-  it('turns connections beyond the limit away with overloaded', async () => {
+  it('times a frame from its first byte: a trickle of bytes does not extend the read timeout', async () => {
+    const { daemon } = await start({ limits: { idle_timeout_ms: 10_000, read_timeout_ms: 200 } });
+    const client = await RawClient.connect(daemon.socketPath);
+    const text = `${JSON.stringify(evaluate('slow'))}\n`;
+    let sent = 0;
+    while (sent < text.length && !client.closed) {
+      client.send(text[sent++]);
+      await sleep(20);
+    }
+    expect(sent).toBeLessThan(text.length);
+    expect(await client.next()).toEqual(READ_TIMEOUT);
+    expect(await client.next()).toBeUndefined();
+    expect(daemon.health().counts.requests).toBe(0);
+  });
+
+  it('answers a frame cut short by a half-close with invalid_frame, then closes', async () => {
+    const { daemon } = await start();
+    const client = await RawClient.connect(daemon.socketPath);
+    client.send('{"v":1,"id":"t1","type":"evaluate","request":');
+    client.socket.end();
+    expect(await client.next()).toEqual({
+      v: 1,
+      id: null,
+      type: 'error',
+      error: {
+        code: 'invalid_frame',
+        message: 'the connection was half-closed mid-frame: a frame ends with a newline',
+      },
+    });
+    expect(await client.next()).toBeUndefined();
+  });
+
+  it('turns connections beyond the limit away with overloaded and cuts them, serving the others', async () => {
     const { daemon } = await start({ limits: { max_connections: 2 } });
-    await RawClient.connect(daemon.socketPath);
-    await RawClient.connect(daemon.socketPath);
+    const first = await RawClient.connect(daemon.socketPath);
+    const second = await RawClient.connect(daemon.socketPath);
     const third = await RawClient.connect(daemon.socketPath);
     expect(await third.next()).toEqual({
       v: 1,
@@ -213,6 +266,45 @@ describe('the daemon over its Unix socket', () => {
       type: 'error',
       error: { code: 'overloaded', message: 'too many connections' },
     });
+    expect(await third.next()).toBeUndefined(); // cut by the daemon, though this client never closed
+    const client = createClient({ socketPath: daemon.socketPath });
+    expect(await failure(client.evaluate(REQUEST))).toEqual([
+      'daemon_error',
+      'overloaded',
+      'the daemon refused the connection: overloaded: too many connections',
+    ]);
+    first.send(evaluate('f1'));
+    expect((await first.next())?.decision.rule_id).toBe('filesystem.block_read[0]');
+    second.socket.destroy();
+    while (daemon.health().counts.connections > 1) await sleep(10);
+    expect((await client.evaluate(REQUEST)).rule_id).toBe('filesystem.block_read[0]'); // a fresh connection
+    await client.close();
+  });
+
+  it('stops reading a connection while max_in_flight requests are pending or its answers go unread, and loses none', async () => {
+    const { daemon, config } = await start({ limits: { max_in_flight_per_connection: 16 } });
+    const client = await RawClient.connect(daemon.socketPath);
+    client.socket.pause(); // a client that does not read its answers
+    const total = 1500;
+    const frames = Array.from({ length: total }, (_, i) =>
+      JSON.stringify(evaluate(`b${i}`, { ...REQUEST, target: `src/f${i}.ts` })),
+    );
+    client.send(`${frames.join('\n')}\n`);
+    let before = -1;
+    let now = daemon.health().counts.requests;
+    while (now !== before) {
+      before = now;
+      await sleep(100);
+      now = daemon.health().counts.requests;
+    }
+    expect(now).toBeGreaterThan(0);
+    expect(now).toBeLessThan(total); // the daemon stopped reading instead of buffering answers without bound
+    client.socket.resume();
+    const answers = await Promise.all(frames.map(() => client.next()));
+    expect(answers.map((answer) => answer?.type)).toEqual(Array(total).fill('decision'));
+    expect(new Set(answers.map((answer) => answer?.id)).size).toBe(total);
+    expect(daemon.health().counts).toMatchObject({ requests: total, errors: 0, decisions: { allow: total } });
+    expect((await verifyEvidenceLog(config.evidenceLog)).records).toBe(total);
   });
 
   it('answers health with version, digest, uptime and counts', async () => {
@@ -224,6 +316,8 @@ describe('the daemon over its Unix socket', () => {
     const { health } = (await client.next()) as { health: Frame };
     expect(health).toEqual({
       version: '0.1.0',
+      pid: process.pid,
+      runner_auth: { required: false, methods: [] },
       policy_digest: expect.stringMatching(/^sha256:[0-9a-f]{64}$/),
       policy_digests: { 'cavra-ai-agent-baseline': health.policy_digest },
       mode: 'enforce',
@@ -255,6 +349,30 @@ describe('socket ownership', () => {
     const client = await RawClient.connect(socketPath);
     client.send({ v: 1, id: 'h', type: 'health' });
     expect((await client.next())?.type).toBe('health');
+  });
+
+  it('refuses a socket directory others can write to, and leaves an existing safe one as it is', async () => {
+    const dir = tempDir();
+    const { chmodSync, mkdirSync } = await import('node:fs');
+    mkdirSync(join(dir, 'open'));
+    chmodSync(join(dir, 'open'), 0o777);
+    const open = resolveDaemonConfig(
+      { evidence_log: 'ev.jsonl', socket_path: 'open/d.sock' },
+      { baseDir: dir },
+    );
+    await expect(startDaemon(open)).rejects.toThrow(
+      `socket directory ${join(dir, 'open')} must be owned by this user and not writable by others`,
+    );
+    mkdirSync(join(dir, 'shared'));
+    chmodSync(join(dir, 'shared'), 0o755);
+    const config = resolveDaemonConfig(
+      { evidence_log: 'ev.jsonl', socket_path: 'shared/d.sock' },
+      { baseDir: dir },
+    );
+    const daemon = await startDaemon(config);
+    running.push({ daemon, config, dir });
+    expect(statSync(join(dir, 'shared')).mode & 0o777).toBe(0o755);
+    expect(statSync(config.socketPath).mode & 0o777).toBe(0o600);
   });
 
   it('refuses to delete a path that is not a socket, and an overlong path', async () => {
@@ -322,7 +440,6 @@ describe('runner authentication at the daemon', () => {
       auth('bad_signature', 'signature does not match the signed request fields'),
     );
 
-    const { readFile } = await import('node:fs/promises');
     const records = (await readFile(config.evidenceLog, 'utf8'))
       .trim()
       .split('\n')
@@ -351,7 +468,6 @@ describe('runner authentication at the daemon', () => {
     expect(pick((await client.next())?.decision)).toEqual(
       auth('unsupported_algorithm', 'runner authentication is not configured on this daemon'),
     );
-    const { readFile } = await import('node:fs/promises');
     const records = (await readFile(config.evidenceLog, 'utf8'))
       .trim()
       .split('\n')
@@ -372,9 +488,24 @@ describe('reload', () => {
       'metadata: {id: team, version: "1", inherits: cavra-ai-agent-baseline}\n',
     );
     await writeFile(configFile, 'evidence_log: ev.jsonl\nsocket_path: run/d.sock\n');
-    const { loadDaemonConfig } = await import('../src/index.js');
+    const { jsonLogger, loadDaemonConfig } = await import('../src/index.js');
+    const { PassThrough } = await import('node:stream');
+    const stream = new PassThrough();
+    let logText = '';
+    stream.on('data', (chunk) => {
+      logText += chunk;
+    });
+    const logs = () =>
+      logText
+        .trim()
+        .split('\n')
+        .map((line) => {
+          const { time, ...rest } = JSON.parse(line);
+          expect(Number.isNaN(Date.parse(time))).toBe(false);
+          return rest;
+        });
     const config = await loadDaemonConfig(configFile);
-    const daemon = await startDaemon(config);
+    const daemon = await startDaemon(config, { logger: jsonLogger(stream) });
     running.push({ daemon, config, dir });
     const client = await RawClient.connect(daemon.socketPath);
     client.send(evaluate('before', { ...REQUEST, target: 'README.md' }));
@@ -398,5 +529,102 @@ describe('reload', () => {
     await expect(daemon.reload()).rejects.toThrow('/mode: must be equal to one of the allowed values');
     client.send(evaluate('still', { ...REQUEST, target: 'README.md', policy_pack: 'team' }));
     expect((await client.next())?.decision.decision).toBe('require_approval');
+
+    // Whether runner auth is required is reloaded too; settings of the running socket wait for a restart.
+    await writeFile(
+      configFile,
+      'evidence_log: ev.jsonl\nsocket_path: run/d.sock\nrunner_auth: {required: true}\nlimits: {max_connections: 8}\n',
+    );
+    await daemon.reload();
+    expect(daemon.health().runner_auth).toEqual({ required: true, methods: [] });
+    client.send(evaluate('unsigned', { ...REQUEST, target: 'README.md' }));
+    expect((await client.next())?.decision.rule_id).toBe('runner-auth.missing_auth');
+    expect(client.closed).toBe(false);
+
+    const optional = {
+      level: 'warn',
+      msg: 'runner authentication is optional: requests without runner_auth are evaluated as unauthenticated local agents (recorded as such)',
+    };
+    expect(logs()).toEqual([
+      {
+        level: 'info',
+        msg: 'listening',
+        socket: config.socketPath,
+        version: '0.1.0',
+        pid: process.pid,
+        policy_digests: { 'cavra-ai-agent-baseline': expect.stringMatching(/^sha256:/) },
+        runner_auth: 'optional',
+        runner_auth_methods: [],
+      },
+      optional,
+      {
+        level: 'info',
+        msg: 'reloaded',
+        policy_digests: { team: expect.stringMatching(/^sha256:[0-9a-f]{64}$/) },
+        runner_auth: 'optional',
+        runner_auth_methods: [],
+      },
+      optional,
+      {
+        level: 'error',
+        msg: 'reload failed; keeping the current policy and keys',
+        error: expect.stringContaining('/mode: must be equal to one of the allowed values'),
+      },
+      {
+        level: 'info',
+        msg: 'reloaded',
+        policy_digests: { 'cavra-ai-agent-baseline': daemon.health().policy_digest },
+        runner_auth: 'required',
+        runner_auth_methods: [],
+      },
+      { level: 'warn', msg: 'these settings take effect only after a restart', keys: ['limits'] },
+    ]);
+  });
+});
+
+describe('graceful shutdown', () => {
+  it('finishes a request in flight, refuses frames read meanwhile with shutting_down, then closes', async () => {
+    const issuer = await new OidcIssuer().start();
+    const started = await start({ runner_auth: { required: true, oidc: issuer.config } });
+    const { daemon, config } = started;
+    const client = await RawClient.connect(daemon.socketPath);
+    const token = await issuer.token(FIXED_NOW);
+    const request = EvaluateRequestCodec.toJSON(attachOidcToken(REQUEST, token, IDENTITY));
+    issuer.hold(); // the request waits on the JWKS: in flight for as long as the test needs
+    const arrived = issuer.nextRequest();
+    client.send(evaluate('held', request));
+    await arrived;
+    const closed = daemon.close();
+    client.send(evaluate('late'));
+    expect(await client.next()).toEqual({
+      v: 1,
+      id: 'late',
+      type: 'error',
+      error: { code: 'shutting_down', message: 'the daemon is shutting down; the request was not decided' },
+    });
+    expect(await RawClient.connect(daemon.socketPath).catch((error) => error.code)).toBe('ENOENT');
+    issuer.release();
+    const held = await client.next();
+    expect([held?.id, held?.decision.decision, held?.decision.rule_id]).toEqual([
+      'held',
+      'block',
+      'filesystem.block_read[0]',
+    ]);
+    expect(await client.next()).toBeUndefined();
+    await closed;
+    await issuer.stop();
+    const log = await readFile(config.evidenceLog, 'utf8');
+    const [record, ...more] = log
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(more).toEqual([]);
+    expect([record.authentication, record.runner.algorithm, record.runner.identity.repository]).toEqual([
+      'runner',
+      'OIDC-JWT',
+      'acme/app',
+    ]);
+    expect(log).not.toContain(token);
+    expect(log).not.toContain(token.split('.')[2]); // nor the token's signature alone
   });
 });

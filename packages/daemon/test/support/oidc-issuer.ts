@@ -1,0 +1,103 @@
+import type { webcrypto } from 'node:crypto';
+import { createServer, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { RunnerIdentityInit } from '@cavra/contracts';
+import { exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
+
+export const IDENTITY: RunnerIdentityInit = {
+  provider: 'github-actions',
+  repository: 'acme/app',
+  ref: 'refs/heads/main',
+  sha: 'abc123',
+  workflow: 'Release Governance',
+  run_id: '123456',
+};
+
+/**
+ * A GitHub-Actions-like OIDC issuer on loopback: mints RS256 job tokens and serves their JWKS at `/jwks`. With
+ * `hold()`, JWKS requests wait until `release()`: a request being authenticated stays in flight as long as a test
+ * needs it to.
+ */
+export class OidcIssuer {
+  readonly #server = createServer((_request, response) => {
+    this.requests += 1;
+    for (const arrived of this.#arrivals.splice(0)) arrived();
+    if (this.#held) this.#waiting.push(response);
+    else this.#serve(response);
+  });
+  #arrivals: (() => void)[] = [];
+  #key: { privateKey: webcrypto.CryptoKey; jwk: JWK } | undefined;
+  #held = false;
+  #waiting: ServerResponse[] = [];
+  /** JWKS requests seen. */
+  requests = 0;
+
+  async start(): Promise<this> {
+    const { privateKey, publicKey } = await generateKeyPair('RS256', { extractable: true });
+    this.#key = { privateKey, jwk: { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'RS256', use: 'sig' } };
+    await new Promise<void>((resolve) => this.#server.listen(0, '127.0.0.1', resolve));
+    return this;
+  }
+
+  get origin(): string {
+    return `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}`;
+  }
+
+  /** The daemon's `runner_auth.oidc` configuration for this issuer. */
+  get config(): Record<string, unknown> {
+    return {
+      providers: [
+        {
+          provider: 'github-actions',
+          issuer: this.origin,
+          audience: 'cavra',
+          jwks_uri: `${this.origin}/jwks`,
+        },
+      ],
+      trust: { providers: ['github-actions'], repositories: ['acme/*'] },
+    };
+  }
+
+  /** A job token for IDENTITY, issued at `at` and valid for ten minutes. */
+  token(at: Date = new Date()): Promise<string> {
+    const now = Math.floor(at.getTime() / 1000);
+    return new SignJWT({
+      repository: 'acme/app',
+      ref: 'refs/heads/main',
+      sha: 'abc123',
+      workflow: 'Release Governance',
+      run_id: '123456',
+    })
+      .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
+      .setIssuer(this.origin)
+      .setAudience('cavra')
+      .setSubject('repo:acme/app:ref:refs/heads/main')
+      .setIssuedAt(now)
+      .setExpirationTime(now + 600)
+      .sign(this.#key?.privateKey as webcrypto.CryptoKey);
+  }
+
+  /** Resolves when the next JWKS request arrives. */
+  nextRequest(): Promise<void> {
+    return new Promise((resolve) => this.#arrivals.push(resolve));
+  }
+
+  hold(): void {
+    this.#held = true;
+  }
+
+  release(): void {
+    this.#held = false;
+    for (const response of this.#waiting.splice(0)) this.#serve(response);
+  }
+
+  stop(): Promise<void> {
+    this.release();
+    return new Promise((resolve) => this.#server.close(() => resolve()));
+  }
+
+  #serve(response: ServerResponse): void {
+    response.writeHead(200, { 'content-type': 'application/json' });
+    response.end(JSON.stringify({ keys: [this.#key?.jwk] }));
+  }
+}
