@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
@@ -86,9 +86,11 @@ test('each provider flow authenticates, gets the policy decisions and gates the 
   assert.deepEqual([verification.ok, verification.records], [true, 35]);
 });
 
-test('a release with every check passing lets every trusted flow through (exit 0), and never the fork', async () => {
+test('a release with every check passing lets every trusted flow through (exit 0), and never the fork', async (t) => {
   const release = JSON.parse(await readFile(RELEASE_FILE, 'utf8'));
-  const green = join(await mkdtemp(join(tmpdir(), 'cavra-ci-green-')), 'release.json');
+  const dir = await mkdtemp(join(tmpdir(), 'cavra-ci-green-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const green = join(dir, 'release.json');
   await writeFile(
     green,
     JSON.stringify({

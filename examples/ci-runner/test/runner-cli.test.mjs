@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
@@ -62,8 +62,9 @@ test('a bad descriptor names every problem by section and field', () => {
   assert.throws(() => releaseEvidence([]), new ReleaseDescriptorError(['must be a JSON object']));
 });
 
-test('the runner exits 2 on bad input and 3 when no decision can be had, before sending anything', async () => {
+test('the runner exits 2 on bad input and 3 when no decision can be had, before sending anything', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'cavra-ci-cli-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
   const socket = join(dir, 'no-daemon.sock');
   const bad = join(dir, 'bad.json');
   await writeFile(bad, JSON.stringify({ ...release, inventory: { alertLevel: 'red' } }));
