@@ -1,9 +1,9 @@
-import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { toRuntimeRequest } from '@cavra/contracts';
 import { createEngine, loadBaselinePack } from '@cavra/runtime';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import {
   checkDrillRecord,
   createReleaseGovernanceEvaluator,
@@ -26,7 +26,14 @@ const drill = (completedAt: string, outcome: DrillRecord['outcome'] = 'succeeded
   evidenceRefs: ['drill://production/17'],
 });
 
-const tempFile = async () => join(await mkdtemp(join(tmpdir(), 'cavra-drills-')), 'drills.jsonl');
+const tempDirs: string[] = [];
+afterAll(() => Promise.all(tempDirs.map((dir) => rm(dir, { recursive: true, force: true }))));
+async function tempDir() {
+  const dir = await mkdtemp(join(tmpdir(), 'cavra-drills-'));
+  tempDirs.push(dir);
+  return dir;
+}
+const tempFile = async () => join(await tempDir(), 'drills.jsonl');
 
 async function promote(drills: DrillHistory, now: string, maxDrillAgeDays = 14) {
   const engine = createEngine({
@@ -119,7 +126,7 @@ describe('drill-gated promotion', () => {
 
 describe('drill history', () => {
   it('persists drills as JSON Lines (mode 0600, folder created) and answers the last successful one', async () => {
-    const path = join(await mkdtemp(join(tmpdir(), 'cavra-drills-')), 'new', '.cavra', 'drills.jsonl');
+    const path = join(await tempDir(), 'new', '.cavra', 'drills.jsonl');
     const history = await DrillHistory.open(path, { clock });
     await history.record(drill('2026-11-01T09:00:00Z'));
     await history.record(drill('2026-11-10T09:00:00Z'));
