@@ -2,6 +2,7 @@ import { type FileHandle, open } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { type EvidenceBody, GENESIS_HASH, hashBody, recordLine } from './evidence-record.js';
 import { verifyLines } from './verify-evidence-log.js';
+import { claimWriterLock } from './writer-lock.js';
 
 type NewEvidence = Omit<EvidenceBody, 'seq' | 'prev'>;
 type Appended = { readonly seq: number; readonly hash: string };
@@ -21,10 +22,19 @@ export class EvidenceLog {
   /** Bytes of acknowledged records in the file. */
   #bytes: number;
   #broken: unknown;
+  readonly #unlock: () => Promise<void>;
 
-  private constructor(path: string, file: FileHandle, seq: number, prev: string, bytes: number) {
+  private constructor(
+    path: string,
+    file: FileHandle,
+    unlock: () => Promise<void>,
+    seq: number,
+    prev: string,
+    bytes: number,
+  ) {
     this.path = path;
     this.#file = file;
+    this.#unlock = unlock;
     this.#seq = seq;
     this.#prev = prev;
     this.#bytes = bytes;
@@ -32,10 +42,15 @@ export class EvidenceLog {
 
   /**
    * Opens (or creates, mode 0600) the log and resumes its chain. A torn last line (a crash mid-write, never
-   * acknowledged) is cut off; a log whose chain does not verify is refused rather than extended.
+   * acknowledged) is cut off; a log whose chain does not verify is refused rather than extended, and so is a log
+   * another live process is writing (`<path>.lock`).
    */
   static async open(path: string): Promise<EvidenceLog> {
-    const file = await open(path, 'a+', 0o600);
+    const unlock = await claimWriterLock(path);
+    const file = await open(path, 'a+', 0o600).catch(async (error) => {
+      await unlock();
+      throw error;
+    });
     try {
       const text = (await file.readFile()).toString('utf8');
       const complete = text.slice(0, text.lastIndexOf('\n') + 1);
@@ -55,12 +70,14 @@ export class EvidenceLog {
       return new EvidenceLog(
         path,
         file,
+        unlock,
         verification.records,
         verification.lastHash,
         Buffer.byteLength(complete, 'utf8'),
       );
     } catch (error) {
       await file.close();
+      await unlock();
       throw error;
     }
   }
@@ -126,6 +143,7 @@ export class EvidenceLog {
   async close(): Promise<void> {
     await this.#flushing;
     await this.#file.close();
+    await this.#unlock();
   }
 }
 

@@ -375,6 +375,17 @@ describe('socket ownership', () => {
     expect(statSync(config.socketPath).mode & 0o777).toBe(0o600);
   });
 
+  it('refuses a second daemon on the same evidence log, even on another socket', async () => {
+    const { config, dir } = await start();
+    const other = resolveDaemonConfig(
+      { evidence_log: 'evidence.jsonl', socket_path: 'other/d.sock' },
+      { baseDir: dir },
+    );
+    await expect(startDaemon(other)).rejects.toThrow(
+      `${config.evidenceLog} is being written by process ${process.pid} (lock file ${config.evidenceLog}.lock)`,
+    );
+  });
+
   it('refuses to delete a path that is not a socket, and an overlong path', async () => {
     const dir = tempDir();
     await writeFile(join(dir, 'd.sock'), 'not a socket');

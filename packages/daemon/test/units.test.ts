@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { appendFile, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -173,6 +174,25 @@ describe('the evidence log', () => {
     ]);
   });
 
+  it('lets one writer at a time extend a log, and takes over the lock of a process that is gone', async () => {
+    const path = join(await mkdtemp(join(tmpdir(), 'cvd-ev-')), 'evidence.jsonl');
+    const log = await EvidenceLog.open(path);
+    await expect(EvidenceLog.open(path)).rejects.toThrow(
+      `${path} is being written by process ${process.pid} (lock file ${path}.lock)`,
+    );
+    expect(await readFile(`${path}.lock`, 'utf8')).toBe(`${process.pid}\n`);
+    await log.close();
+    expect(existsSync(`${path}.lock`)).toBe(false);
+    // Left by a daemon that died: a pid above pid_max (no such process), or our own pid from an earlier life.
+    for (const stale of ['4194305', String(process.pid)]) {
+      await writeFile(`${path}.lock`, `${stale}\n`);
+      const again = await EvidenceLog.open(path);
+      await again.append(entry(1));
+      await again.close();
+    }
+    expect((await verifyEvidenceLog(path)).records).toBe(2);
+  });
+
   it('reports a torn tail without failing, cuts it off on open, and refuses to extend a broken log', async () => {
     const path = await logWith(2);
     await appendFile(path, '{"seq":3,"prev":"ab');
@@ -186,6 +206,7 @@ describe('the evidence log', () => {
     await expect(EvidenceLog.open(path)).rejects.toThrow(
       `evidence log ${path} does not verify (line 4: line is not JSON); refusing to extend it`,
     );
+    expect(existsSync(`${path}.lock`)).toBe(false); // released when the open fails
   });
 });
 
