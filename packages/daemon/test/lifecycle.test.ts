@@ -134,6 +134,14 @@ describe('SIGHUP', () => {
       expect.stringContaining('README.md'),
     ]);
     expect(connection.closed).toBe(false);
+    const runner = withRunnerAuth(
+      before,
+      { hmac: { keyId: 'key-b', secret: SECRET_B } },
+      { identity: IDENTITY },
+    );
+    expect((await runner.evaluate({ ...REQUEST, target: 'README.md', policy_pack: 'team' })).policy_id).toBe(
+      'team',
+    );
     await before.close();
     connection.socket.end();
     expect(await daemon.stop()).toBe(0);
@@ -157,7 +165,7 @@ describe('SIGHUP', () => {
         runner_auth_methods: ['hmac'],
       },
       { level: 'info', msg: 'stopping', signal: 'SIGTERM' },
-      { level: 'info', msg: 'stopped', requests: answers.length + 1 },
+      { level: 'info', msg: 'stopped', requests: answers.length + 2 },
     ]);
     const evidence = await readFile(join(dir, 'evidence.jsonl'), 'utf8');
     for (const text of [daemon.stderr, evidence]) {
@@ -179,8 +187,10 @@ describe('SIGTERM', () => {
       `socket_path: run/d.sock\nevidence_log: evidence.jsonl\nrunner_auth: ${JSON.stringify({ required: true, oidc: issuer.config })}\n`,
     );
     const daemon = await DaemonProcess.start(configFile, socketPath);
-    const token = await issuer.token();
-    const client = withRunnerAuth(createClient({ socketPath }), { oidc: { token } }, { identity: IDENTITY });
+    // A CI job: its token and identity come from the environment, as in GitHub Actions.
+    const client = withRunnerAuth(createClient({ socketPath }), {
+      oidc: { audience: 'cavra', fromEnvironment: true, env: issuer.ciEnvironment },
+    });
     issuer.hold(); // the daemon waits on the issuer's JWKS: the request stays in flight
     const arrived = issuer.nextRequest();
     const inFlight = client.evaluate(REQUEST);
@@ -195,6 +205,7 @@ describe('SIGTERM', () => {
     issuer.release();
     const decision = await inFlight;
     expect([decision.decision, decision.rule_id]).toEqual(['block', 'filesystem.block_read[0]']);
+    expect(issuer.tokensIssued).toBe(1);
     expect(await daemon.exited).toBe(0);
     await Promise.all([client.close(), late.close(), issuer.stop()]);
 
@@ -204,11 +215,30 @@ describe('SIGTERM', () => {
       `${join(dir, 'evidence.jsonl')}: 1 record, chain intact`,
     ]);
     const record = JSON.parse(await readFile(join(dir, 'evidence.jsonl'), 'utf8'));
-    expect([record.decision.decision_id, record.authentication, record.runner.identity.repository]).toEqual([
+    expect([record.decision.decision_id, record.authentication, record.runner.algorithm]).toEqual([
       decision.decision_id,
       'runner',
-      'acme/app',
+      'OIDC-JWT',
     ]);
-    for (const text of [daemon.stderr, JSON.stringify(record)]) expect(text).not.toContain(token);
+    expect([record.runner.identity, record.runner.verifiedFields]).toEqual([
+      {
+        provider: 'github-actions',
+        repository: 'acme/app',
+        workflow: 'Release Governance',
+        runId: '123456',
+        runAttempt: '',
+        ref: 'refs/heads/main',
+        sha: 'abc123',
+        actor: '',
+        job: '',
+        runnerName: '',
+      },
+      ['provider', 'repository', 'workflow', 'runId', 'ref', 'sha'],
+    ]);
+    // No token in the logs or the evidence: not the job's (each ends in its own signature), not the request token.
+    for (const text of [daemon.stderr, JSON.stringify(record)]) {
+      expect(text).not.toMatch(/eyJ[\w-]+\.eyJ[\w-]+\.[\w-]+/);
+      expect(text).not.toContain('job-request-token');
+    }
   });
 });

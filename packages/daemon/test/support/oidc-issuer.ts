@@ -14,12 +14,23 @@ export const IDENTITY: RunnerIdentityInit = {
 };
 
 /**
- * A GitHub-Actions-like OIDC issuer on loopback: mints RS256 job tokens and serves their JWKS at `/jwks`. With
- * `hold()`, JWKS requests wait until `release()`: a request being authenticated stays in flight as long as a test
- * needs it to.
+ * A GitHub-Actions-like OIDC issuer on loopback: mints RS256 job tokens, hands them to a job at `/token` (as GitHub's
+ * ACTIONS_ID_TOKEN_REQUEST_URL does; see `ciEnvironment`) and serves their JWKS at `/jwks`. With `hold()`, JWKS
+ * requests wait until `release()`: a request being authenticated stays in flight as long as a test needs it to.
  */
 export class OidcIssuer {
-  readonly #server = createServer((_request, response) => {
+  readonly #server = createServer((request, response) => {
+    if (request.url?.startsWith('/token?')) {
+      const audience = new URL(request.url, this.origin).searchParams.get('audience');
+      const authorized = request.headers.authorization === 'Bearer job-request-token';
+      if (audience !== 'cavra' || !authorized) {
+        response.writeHead(403).end();
+        return;
+      }
+      this.tokensIssued += 1;
+      void this.token().then((value) => response.end(JSON.stringify({ value })));
+      return;
+    }
     this.requests += 1;
     for (const arrived of this.#arrivals.splice(0)) arrived();
     if (this.#held) this.#waiting.push(response);
@@ -31,6 +42,8 @@ export class OidcIssuer {
   #waiting: ServerResponse[] = [];
   /** JWKS requests seen. */
   requests = 0;
+  /** Job tokens handed out at `/token`. */
+  tokensIssued = 0;
 
   async start(): Promise<this> {
     const { privateKey, publicKey } = await generateKeyPair('RS256', { extractable: true });
@@ -55,6 +68,20 @@ export class OidcIssuer {
         },
       ],
       trust: { providers: ['github-actions'], repositories: ['acme/*'] },
+    };
+  }
+
+  /** A GitHub Actions job's environment whose OIDC token and identity come from this issuer. */
+  get ciEnvironment(): NodeJS.ProcessEnv {
+    return {
+      GITHUB_ACTIONS: 'true',
+      ACTIONS_ID_TOKEN_REQUEST_URL: `${this.origin}/token?api-version=2.0`,
+      ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'job-request-token',
+      GITHUB_REPOSITORY: 'acme/app',
+      GITHUB_REF: 'refs/heads/main',
+      GITHUB_SHA: 'abc123',
+      GITHUB_WORKFLOW: 'Release Governance',
+      GITHUB_RUN_ID: '123456',
     };
   }
 
