@@ -1,7 +1,16 @@
 import { ContractValidationError } from '@cavra/contracts';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { createClient, type DaemonClient, DaemonClientError } from '../src/index.js';
-import { answer, type Behaviour, decisionFor, type Frame, ProtocolPeer } from './support/protocol-peer.js';
+import {
+  answer,
+  type Behaviour,
+  decisionFor,
+  type Frame,
+  ProtocolPeer,
+  removePeerDirs,
+} from './support/protocol-peer.js';
+
+afterAll(removePeerDirs);
 
 const REQUEST = {
   session_id: 'session-1',

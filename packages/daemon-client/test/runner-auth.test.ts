@@ -2,9 +2,11 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createKeyring, verifyRunnerAuth } from '@cavra/auth';
 import { EvaluateRequestCodec } from '@cavra/contracts';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { createClient, withRunnerAuth } from '../src/index.js';
-import { ProtocolPeer } from './support/protocol-peer.js';
+import { ProtocolPeer, removePeerDirs } from './support/protocol-peer.js';
+
+afterAll(removePeerDirs);
 
 const SECRET = 'test-only-secret-0123456789abcdef-not-for-production';
 const REQUEST = {

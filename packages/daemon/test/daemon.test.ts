@@ -5,9 +5,15 @@ import { dirname, join } from 'node:path';
 import { attachOidcToken, signRunnerClaims } from '@cavra/auth';
 import { EvaluateRequestCodec } from '@cavra/contracts';
 import { createClient, DaemonClientError } from '@cavra/daemon-client';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { resolveDaemonConfig, startDaemon, verifyEvidenceLog } from '../src/index.js';
-import { FIXED_NOW, type Started, startTestDaemon, tempDir } from './support/daemon-fixture.js';
+import {
+  FIXED_NOW,
+  removeTempDirs,
+  type Started,
+  startTestDaemon,
+  tempDir,
+} from './support/daemon-fixture.js';
 import { IDENTITY, OidcIssuer } from './support/oidc-issuer.js';
 import { evaluate, type Frame, RawClient, REQUEST } from './support/raw-client.js';
 
@@ -33,6 +39,7 @@ const running: Started[] = [];
 afterEach(async () => {
   for (const started of running.splice(0)) await started.daemon.close();
 });
+afterAll(removeTempDirs);
 
 async function start(raw: Record<string, unknown> = {}, env: NodeJS.ProcessEnv = {}) {
   const started = await startTestDaemon(raw, env);

@@ -4,13 +4,14 @@ import { join } from 'node:path';
 import { signRunnerClaims } from '@cavra/auth';
 import { EvaluateRequestCodec } from '@cavra/contracts';
 import { createClient, DaemonClientError, withRunnerAuth } from '@cavra/daemon-client';
-import { afterEach, describe, expect, it } from 'vitest';
-import { tempDir } from './support/daemon-fixture.js';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { removeTempDirs, tempDir } from './support/daemon-fixture.js';
 import { cli, DaemonProcess, killDaemons } from './support/daemon-process.js';
 import { IDENTITY, OidcIssuer } from './support/oidc-issuer.js';
 import { evaluate, RawClient, REQUEST } from './support/raw-client.js';
 
 afterEach(killDaemons);
+afterAll(removeTempDirs);
 
 const SECRET_A = 'reload-test-secret-a-0123456789abcdef';
 const SECRET_B = 'reload-test-secret-b-0123456789abcdef';

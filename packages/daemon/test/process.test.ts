@@ -2,13 +2,14 @@ import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createClient, DaemonClientError } from '@cavra/daemon-client';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { verifyEvidenceLog } from '../src/index.js';
-import { tempDir } from './support/daemon-fixture.js';
+import { removeTempDirs, tempDir } from './support/daemon-fixture.js';
 import { cli, DaemonProcess, killDaemons } from './support/daemon-process.js';
 import { REQUEST } from './support/raw-client.js';
 
 afterEach(killDaemons);
+afterAll(removeTempDirs);
 
 async function setup(extra = '') {
   const dir = tempDir();

@@ -1,8 +1,7 @@
 import { existsSync } from 'node:fs';
-import { appendFile, mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { appendFile, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import {
   EvidenceLog,
   type FrameError,
@@ -11,6 +10,9 @@ import {
   resolveDaemonConfig,
   verifyEvidenceLog,
 } from '../src/index.js';
+import { removeTempDirs, tempDir } from './support/daemon-fixture.js';
+
+afterAll(removeTempDirs);
 
 describe('FrameSplitter', () => {
   it('splits across chunks, drops empty lines and CR, and bounds unfinished frames', () => {
@@ -90,7 +92,7 @@ describe('the evidence log', () => {
   });
 
   async function logWith(records: number) {
-    const path = join(await mkdtemp(join(tmpdir(), 'cvd-ev-')), 'evidence.jsonl');
+    const path = join(tempDir(), 'evidence.jsonl');
     const log = await EvidenceLog.open(path);
     for (let n = 1; n <= records; n++) await log.append(entry(n));
     await log.close();
@@ -123,7 +125,7 @@ describe('the evidence log', () => {
   });
 
   it('commits concurrent appends as a group, in order, each acknowledged with its own seq', async () => {
-    const path = join(await mkdtemp(join(tmpdir(), 'cvd-ev-')), 'evidence.jsonl');
+    const path = join(tempDir(), 'evidence.jsonl');
     const log = await EvidenceLog.open(path);
     const acknowledged = await Promise.all(Array.from({ length: 100 }, (_, n) => log.append(entry(n + 1))));
     await log.close();
@@ -175,7 +177,7 @@ describe('the evidence log', () => {
   });
 
   it('lets one writer at a time extend a log, and takes over the lock of a process that is gone', async () => {
-    const path = join(await mkdtemp(join(tmpdir(), 'cvd-ev-')), 'evidence.jsonl');
+    const path = join(tempDir(), 'evidence.jsonl');
     const log = await EvidenceLog.open(path);
     await expect(EvidenceLog.open(path)).rejects.toThrow(
       `${path} is being written by process ${process.pid} (lock file ${path}.lock)`,

@@ -1,4 +1,5 @@
 import { mkdtempSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +12,21 @@ export type Frame = {
   correlation_id?: string;
 };
 export type Behaviour = (frame: Frame, socket: Socket, peer: ProtocolPeer) => void;
+
+const dirs = new Set<string>();
+
+/** A fresh socket path in a temp dir of its own, removed by `removePeerDirs`. */
+function freshSocketPath(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'cavra-peer-'));
+  dirs.add(dir);
+  return join(dir, 'd.sock');
+}
+
+/** Removes the temp dirs of every peer made so far (after they are stopped). */
+export async function removePeerDirs(): Promise<void> {
+  await Promise.all([...dirs].map((dir) => rm(dir, { recursive: true, force: true })));
+  dirs.clear();
+}
 
 /** A decision for a request, as a daemon would send it (every field). */
 export function decisionFor(
@@ -58,10 +74,7 @@ export class ProtocolPeer {
   readonly #sockets = new Set<Socket>();
   #server: Server | undefined;
 
-  constructor(
-    behaviour: Behaviour = answer,
-    socketPath = join(mkdtempSync(join(tmpdir(), 'cavra-peer-')), 'd.sock'),
-  ) {
+  constructor(behaviour: Behaviour = answer, socketPath = freshSocketPath()) {
     this.behaviour = behaviour;
     this.socketPath = socketPath;
   }

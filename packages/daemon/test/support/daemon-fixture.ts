@@ -1,13 +1,24 @@
 import { mkdtempSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Daemon, type DaemonConfig, resolveDaemonConfig, startDaemon } from '../../src/index.js';
 
 export const FIXED_NOW = new Date('2026-11-25T10:00:00.000Z');
 
-/** A temp dir with a short path: Unix socket paths are limited to ~100 bytes. */
+const made = new Set<string>();
+
+/** A temp dir with a short path (Unix socket paths are limited to ~100 bytes), removed by `removeTempDirs`. */
 export function tempDir(): string {
-  return mkdtempSync(join(tmpdir(), 'cvd-'));
+  const dir = mkdtempSync(join(tmpdir(), 'cvd-'));
+  made.add(dir);
+  return dir;
+}
+
+/** Removes every temp dir made so far: call it after the daemons using them are stopped. */
+export async function removeTempDirs(): Promise<void> {
+  await Promise.all([...made].map((dir) => rm(dir, { recursive: true, force: true })));
+  made.clear();
 }
 
 export interface Started {
