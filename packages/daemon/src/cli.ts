@@ -90,7 +90,8 @@ function print(text: string, code: number): number {
 async function runForeground(config: DaemonConfig): Promise<number> {
   const logger = jsonLogger();
   const running = await readPid(config.pidFile);
-  if (running !== undefined && alive(running)) {
+  // Our own pid in the file is a leftover of an earlier life (a restarted container), not another daemon.
+  if (running !== undefined && running !== process.pid && alive(running)) {
     logger.error('already running', { pid: running, pid_file: config.pidFile });
     return 1;
   }
