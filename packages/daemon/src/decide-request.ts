@@ -1,17 +1,19 @@
 import { type AuthenticatedRunner, RunnerAuthError } from '@cavra/auth';
 import {
+  type ContractIssue,
   ContractValidationError,
   DecisionResponseCodec,
   EvaluateRequestCodec,
+  isSafeIdentifier,
+  parseRuntimeRequest,
   type RuntimeDecision,
   type RuntimeRequest,
   toDecisionResponse,
-  toRuntimeRequest,
 } from '@cavra/contracts';
 import { publicReleaseRecord } from '@cavra/release-governance';
 import { EvaluationError, type RuleOutcome, toRuntimeDecision } from '@cavra/runtime';
 import type { EnforcementState } from './enforcement-state.js';
-import type { EvidenceAuthentication, EvidenceBody } from './evidence-record.js';
+import type { EvidenceAuthentication, EvidenceBody, EvidenceContractWarning } from './evidence-record.js';
 import { FrameError } from './protocol.js';
 
 /** Policy id of decisions made by runner authentication rather than by a policy. */
@@ -43,9 +45,13 @@ export async function decideRequest(
 ): Promise<Decided> {
   let message: ReturnType<typeof EvaluateRequestCodec.fromJSON>;
   let request: RuntimeRequest;
+  let warnings: readonly ContractIssue[];
   try {
-    message = EvaluateRequestCodec.fromJSON(json, { strict: options.strictContract });
-    request = toRuntimeRequest(message, { strict: options.strictContract });
+    const parsed = EvaluateRequestCodec.parseJSON(json, { strict: options.strictContract });
+    const converted = parseRuntimeRequest(parsed.message, { strict: options.strictContract });
+    message = parsed.message;
+    request = converted.request;
+    warnings = [...parsed.warnings, ...converted.warnings];
   } catch (error) {
     if (error instanceof ContractValidationError) throw invalidRequest(frameId, error);
     throw error;
@@ -97,8 +103,15 @@ export async function decideRequest(
       authentication,
       runner: runner ? { ...runner } : null,
       release_governance: request.releaseGovernance ? publicReleaseRecord(request.releaseGovernance) : null,
+      // Lenient mode tolerates what strict mode refuses; the record keeps what was tolerated, never silently.
+      ...(warnings.length > 0 ? { contract_warnings: warnings.map(publicWarning) } : {}),
     },
   };
+}
+
+/** The issue's code and field path; a path that is not a plain identifier (an unknown key's text) is not copied. */
+function publicWarning(issue: ContractIssue): EvidenceContractWarning {
+  return { code: issue.code, path: isSafeIdentifier(issue.path) ? issue.path : '<not an identifier>' };
 }
 
 function authDecision(

@@ -6,6 +6,14 @@ export const GENESIS_HASH = '0'.repeat(64);
 /** How the requester of a recorded decision was authenticated. */
 export type EvidenceAuthentication = 'runner' | 'unauthenticated_local_agent' | 'rejected';
 
+/** A contract issue that lenient mode (`strict_contract: false`) tolerated in the recorded request. */
+export interface EvidenceContractWarning {
+  /** A ContractIssueCode of `@cavra/contracts`, e.g. `unknown_field` or `operation_conflict`. */
+  readonly code: string;
+  /** The field, e.g. `agent_name`; `<not an identifier>` when the request's key was not a plain identifier. */
+  readonly path: string;
+}
+
 /** One line of the evidence log, before its own hash is added. Public-safe by construction (see the README). */
 export interface EvidenceBody {
   /** 1, 2, 3, ... without gaps. */
@@ -26,6 +34,8 @@ export interface EvidenceBody {
   readonly runner: Readonly<Record<string, unknown>> | null;
   /** The public release-governance record of the request, if any. */
   readonly release_governance: Readonly<Record<string, unknown>> | null;
+  /** What lenient contract parsing tolerated; absent when nothing was (always, with `strict_contract: true`). */
+  readonly contract_warnings?: readonly EvidenceContractWarning[];
 }
 
 export interface EvidenceRecord extends EvidenceBody {
@@ -48,6 +58,7 @@ export function bodyJson(body: EvidenceBody): string {
     authentication: body.authentication,
     runner: body.runner,
     release_governance: body.release_governance,
+    contract_warnings: body.contract_warnings,
   });
 }
 

@@ -14,6 +14,7 @@ export { EvidenceLog } from './evidence-log.js';
 export {
   type EvidenceAuthentication,
   type EvidenceBody,
+  type EvidenceContractWarning,
   type EvidenceRecord,
   GENESIS_HASH,
 } from './evidence-record.js';

@@ -1,5 +1,11 @@
 import { readFile } from 'node:fs/promises';
-import { type EvidenceBody, GENESIS_HASH, hashBody } from './evidence-record.js';
+import {
+  type EvidenceBody,
+  type EvidenceRecord,
+  GENESIS_HASH,
+  hashBody,
+  recordLine,
+} from './evidence-record.js';
 
 export interface EvidenceProblem {
   /** 1-based line number. */
@@ -8,6 +14,7 @@ export interface EvidenceProblem {
     | 'not_json'
     | 'bad_shape'
     | 'hash_mismatch'
+    | 'not_canonical'
     | 'broken_chain'
     | 'sequence_gap'
     | 'anchor_missing';
@@ -87,6 +94,13 @@ export function verifyLines(
         line,
         problem: 'hash_mismatch',
         message: 'record content does not match its hash (edited)',
+      });
+    } else if (recordLine(record as EvidenceRecord) !== `${text}\n`) {
+      // The hash covers the known keys only, so an added key or reformatting would otherwise pass unseen.
+      problems.push({
+        line,
+        problem: 'not_canonical',
+        message: 'record has keys or formatting outside its hashed form (edited)',
       });
     }
     if (record.prev !== prev) {

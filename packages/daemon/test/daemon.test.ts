@@ -314,6 +314,19 @@ describe('the daemon over its Unix socket', () => {
     expect((await verifyEvidenceLog(config.evidenceLog)).records).toBe(total);
   });
 
+  it('with strict_contract off, evaluates a request with unknown fields and records what it tolerated', async () => {
+    const { daemon, config } = await start({ strict_contract: false });
+    const client = await RawClient.connect(daemon.socketPath);
+    client.send(evaluate('l1', { ...REQUEST, agent_name: 'x', 'bad key!': 'y' }));
+    expect((await client.next())?.decision.rule_id).toBe('filesystem.block_read[0]');
+    const record = JSON.parse(await readFile(config.evidenceLog, 'utf8'));
+    expect(record.contract_warnings).toEqual([
+      { code: 'unknown_field', path: 'agent_name' },
+      { code: 'unknown_field', path: '<not an identifier>' },
+    ]);
+    expect((await verifyEvidenceLog(config.evidenceLog)).ok).toBe(true);
+  });
+
   it('answers health with version, digest, uptime and counts', async () => {
     const { daemon } = await start();
     const client = await RawClient.connect(daemon.socketPath);

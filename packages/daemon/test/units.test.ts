@@ -156,6 +156,14 @@ describe('the evidence log', () => {
         lines[3] as string,
       ]),
     ).toEqual([[2, 'hash_mismatch']]);
+    expect(
+      await check([
+        lines[0] as string,
+        (lines[1] as string).replace('{"seq"', '{"note":"approved by ops","seq"'),
+        lines[2] as string,
+        lines[3] as string,
+      ]),
+    ).toEqual([[2, 'not_canonical']]);
     expect(await check([lines[0] as string, lines[2] as string, lines[3] as string])).toEqual([
       [2, 'broken_chain'],
       [2, 'sequence_gap'],
