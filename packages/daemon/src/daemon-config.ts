@@ -127,6 +127,7 @@ interface RawConfig {
         refs?: string[];
       };
       skew_seconds?: number;
+      jwks?: { timeout_ms?: number; cooldown_ms?: number; cache_max_age_ms?: number; max_bytes?: number };
     };
   };
   release_governance?: { approver_group?: string; drill_history?: string; max_drill_age_days?: number };
@@ -195,6 +196,12 @@ export function resolveDaemonConfig(
               })),
               trust: oidc.trust,
               ...(oidc.skew_seconds !== undefined ? { skewSeconds: oidc.skew_seconds } : {}),
+              ...(oidc.jwks?.timeout_ms !== undefined ? { jwksTimeoutMs: oidc.jwks.timeout_ms } : {}),
+              ...(oidc.jwks?.cooldown_ms !== undefined ? { jwksCooldownMs: oidc.jwks.cooldown_ms } : {}),
+              ...(oidc.jwks?.cache_max_age_ms !== undefined
+                ? { jwksCacheMaxAgeMs: oidc.jwks.cache_max_age_ms }
+                : {}),
+              ...(oidc.jwks?.max_bytes !== undefined ? { jwksMaxBytes: oidc.jwks.max_bytes } : {}),
             },
           }
         : {}),

@@ -251,4 +251,31 @@ describe('daemon configuration', () => {
       "config: /: must have required property 'evidence_log'; /extra: is not a known key; /mode: must be equal to one of the allowed values; /runner_auth/hmac/keys/0/secret: is not a known key; /limits/max_frame_bytes: must be >= 1024",
     );
   });
+
+  it('passes the OIDC JWKS settings to @cavra/auth and bounds them', () => {
+    const oidc = (jwks: Record<string, unknown>) => ({
+      evidence_log: 'ev.jsonl',
+      runner_auth: {
+        oidc: {
+          providers: [{ provider: 'github-actions', audience: 'cavra' }],
+          trust: { providers: ['github-actions'], repositories: ['acme/*'] },
+          jwks,
+        },
+      },
+    });
+    const config = resolveDaemonConfig(
+      oidc({ timeout_ms: 2000, cooldown_ms: 0, cache_max_age_ms: 60000, max_bytes: 8192 }),
+    );
+    expect(config.runnerAuth.oidc).toEqual({
+      providers: [{ provider: 'github-actions', audience: 'cavra' }],
+      trust: { providers: ['github-actions'], repositories: ['acme/*'] },
+      jwksTimeoutMs: 2000,
+      jwksCooldownMs: 0,
+      jwksCacheMaxAgeMs: 60000,
+      jwksMaxBytes: 8192,
+    });
+    expect(() => resolveDaemonConfig(oidc({ max_bytes: 10_000_000, cooldown: 1 }))).toThrow(
+      'config: /runner_auth/oidc/jwks/cooldown: is not a known key; /runner_auth/oidc/jwks/max_bytes: must be <= 1048576',
+    );
+  });
 });
