@@ -7,6 +7,7 @@ import {
 } from '@cavra/contracts';
 import { canonicalClaims } from './canonical-claims.js';
 import { encodeSignature } from './hmac-signature.js';
+import { MIN_SECRET_BYTES } from './keyring.js';
 
 export interface SignRunnerClaimsOptions {
   readonly keyId: string;
@@ -24,12 +25,14 @@ export interface SignRunnerClaimsOptions {
  * Signs a request for the daemon: returns a copy with `runner_auth` set to algorithm `HMAC-SHA256`, the key id,
  * the time bound (`issued_at`, `expires_at`, whole seconds, RFC 3339 UTC) and the signature over
  * `canonicalClaims`. The request is validated first (ContractValidationError on bad input); a value with a lone
- * surrogate is a RunnerAuthError `bad_encoding`.
+ * surrogate is a RunnerAuthError `bad_encoding`; a secret that is not a string or bytes of at least MIN_SECRET_BYTES
+ * is a TypeError.
  */
 export function signRunnerClaims(
   request: EvaluateRequestInit,
   options: SignRunnerClaimsOptions,
 ): EvaluateRequest {
+  const secret = secretBytes(options.secret);
   const ttlSeconds = options.ttlSeconds ?? 300;
   if (!Number.isInteger(ttlSeconds) || ttlSeconds <= 0)
     throw new TypeError('ttlSeconds must be a positive integer');
@@ -50,9 +53,30 @@ export function signRunnerClaims(
       ...(identity ? { identity } : {}),
     },
   });
-  const secret = typeof options.secret === 'string' ? Buffer.from(options.secret, 'utf8') : options.secret;
   const canonical = canonicalClaims(unsigned, { keyId: options.keyId, issuedAt, expiresAt });
   const signature = encodeSignature(createHmac('sha256', secret).update(canonical, 'utf8').digest());
   (unsigned.runner_auth as { signature: string }).signature = signature;
   return unsigned;
+}
+
+/**
+ * The key as bytes. A missing or short secret is the runner's configuration error (typically an unset env var):
+ * say so plainly instead of Node's argument error or a signature the daemon's keyring would never accept.
+ */
+function secretBytes(secret: unknown): Uint8Array {
+  const bytes =
+    typeof secret === 'string'
+      ? Buffer.from(secret, 'utf8')
+      : secret instanceof Uint8Array
+        ? secret
+        : undefined;
+  if (bytes === undefined) {
+    throw new TypeError(
+      `secret must be a string or a Uint8Array, got ${secret === null ? 'null' : typeof secret}`,
+    );
+  }
+  if (bytes.byteLength < MIN_SECRET_BYTES) {
+    throw new TypeError(`secret is ${bytes.byteLength} bytes, shorter than ${MIN_SECRET_BYTES}`);
+  }
+  return bytes;
 }

@@ -454,6 +454,17 @@ describe('signRunnerClaims and verifyRunnerAuth', () => {
       ),
     ).toEqual(['missing_claim', 'runner_auth.issued_at must be an RFC 3339 UTC timestamp']);
   });
+
+  it('refuses to sign with a missing or short secret (an unset env var), naming the problem', () => {
+    const signWith = (secret: unknown) => () =>
+      signRunnerClaims(REQUEST, { keyId: 'ci-runner-2026-q2', secret: secret as string });
+    expect(signWith(undefined)).toThrow(
+      new TypeError('secret must be a string or a Uint8Array, got undefined'),
+    );
+    expect(signWith(null)).toThrow(new TypeError('secret must be a string or a Uint8Array, got null'));
+    expect(signWith('')).toThrow(new TypeError('secret is 0 bytes, shorter than 32'));
+    expect(signWith(new Uint8Array(31))).toThrow(new TypeError('secret is 31 bytes, shorter than 32'));
+  });
 });
 
 describe('keyrings', () => {
