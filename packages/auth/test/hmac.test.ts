@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type EvaluateRequest, EvaluateRequestCodec, MESSAGE_FIELDS } from '@cavra/contracts';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import vectors from '../fixtures/hmac-vectors.json' with { type: 'json' };
 import { SIGNED_IDENTITY_FIELDS, SIGNED_REQUEST_FIELDS } from '../src/canonical-claims.js';
 import {
@@ -470,6 +470,7 @@ describe('signRunnerClaims and verifyRunnerAuth', () => {
 describe('keyrings', () => {
   it('loads secrets from env vars and files, never inline', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'cavra-keys-'));
+    onTestFinished(() => rm(dir, { recursive: true, force: true }));
     await writeFile(join(dir, 'q3.key'), `${SECRET}-q3\n`);
     const ring = await loadKeyring(
       [

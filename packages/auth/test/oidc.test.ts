@@ -1,9 +1,9 @@
 import { createHmac } from 'node:crypto';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EvaluateRequestCodec, type RunnerIdentityInit } from '@cavra/contracts';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import {
   attachOidcToken,
   createOidcVerifier,
@@ -416,6 +416,7 @@ describe('OIDC-JWT verification against a JWKS on loopback', () => {
 
   it('verifies against a local JWKS file for air-gapped runners', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'cavra-jwks-'));
+    onTestFinished(() => rm(dir, { recursive: true, force: true }));
     await writeFile(join(dir, 'jwks.json'), JSON.stringify({ keys: [ec.jwk] }));
     const local = await github({ jwksFile: join(dir, 'jwks.json'), jwksUri: undefined });
     expect((await local.verify(request(await mint(ec, GITHUB_CLAIMS)))).keyId).toBe('ec-1');
@@ -434,6 +435,7 @@ describe('OIDC-JWT verification against a JWKS on loopback', () => {
 
   it('refuses unsafe configuration', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'cavra-jwks-'));
+    onTestFinished(() => rm(dir, { recursive: true, force: true }));
     await writeFile(join(dir, 'not-a-set.json'), JSON.stringify({ keys: 'none' }));
     await expect(github({ jwksFile: join(dir, 'not-a-set.json') })).rejects.toThrow(
       "provider 'github-actions': its JWKS file cannot be read as a JSON Web Key Set",

@@ -1,9 +1,9 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import {
   type CompiledPolicyPack,
   compilePolicyPack,
@@ -161,6 +161,7 @@ describe('overlays', () => {
 
   it('loads overlays from files, parents found by id, and refuses cycles and missing files', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'cavra-packs-'));
+    onTestFinished(() => rm(dir, { recursive: true, force: true }));
     await writeFile(
       join(dir, 'team.yaml'),
       'metadata: {id: team, version: "1", inherits: cavra-ai-agent-baseline}\n',
@@ -201,6 +202,7 @@ describe('the compiled JSON form and the digest', () => {
     const json = toCompiledPackJson(baseline);
     expect(parseCompiledPackJson(json).digest).toBe(baseline.digest);
     const dir = await mkdtemp(join(tmpdir(), 'cavra-packs-'));
+    onTestFinished(() => rm(dir, { recursive: true, force: true }));
     await writeFile(join(dir, 'compiled.json'), json);
     expect((await loadPolicyPackFile(join(dir, 'compiled.json'))).digest).toBe(baseline.digest);
 

@@ -1,7 +1,7 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { parse } from 'yaml';
 import { compilePolicyPack, loadPolicyPackFile, parsePolicyPack } from '../src/index.js';
 import { exactEngine, request } from './support/engine.js';
@@ -210,6 +210,7 @@ describe('every rule kind', () => {
 
   it('loads the same pack written as JSON to the same digest', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'cavra-packs-'));
+    onTestFinished(() => rm(dir, { recursive: true, force: true }));
     await writeFile(join(dir, 'kinds.json'), JSON.stringify(parse(KINDS_PACK)));
     expect((await loadPolicyPackFile(join(dir, 'kinds.json'))).digest).toBe(pack.digest);
     await writeFile(join(dir, 'broken.json'), '{"metadata": {"id": "x", "version": "1"},}');
