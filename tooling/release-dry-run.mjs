@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Release dry run: proof that the packages work outside the workspace.
 // 1. `pnpm pack` every publishable package (workspace:^ ranges become real versions) into a temp dir, and check
-//    each tarball: no workspace: range left, README, CHANGELOG and dist shipped.
+//    each tarball: no workspace: range left, README, CHANGELOG, LICENSE and dist shipped.
 // 2. For every example: copy it into a fresh project there, point its @cavra dependencies at those tarballs (never
 //    the registry's @cavra packages), `npm install`, and run its tests against the installed tarballs.
 // 3. Run the main demo from its fresh project, to show it.
@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 const root = resolve(fileURLToPath(import.meta.url), '..', '..');
 const pnpm = join(root, 'node_modules/.bin/pnpm');
 const MAIN_DEMO = { example: 'daemon-demo', command: ['node', 'demo.mjs'] };
-const REQUIRED_FILES = ['package/package.json', 'package/README.md', 'package/CHANGELOG.md'];
+const REQUIRED_FILES = ['package/package.json', 'package/README.md', 'package/CHANGELOG.md', 'package/LICENSE'];
 
 function run(command, args, cwd, { capture = true } = {}) {
   console.log(`$ ${[command, ...args].join(' ')}  (in ${cwd})`);
