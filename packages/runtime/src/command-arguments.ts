@@ -5,16 +5,29 @@
  * - `'…'` is literal; inside `"…"` a backslash escapes only `"`, `\`, `$` and a backtick; elsewhere a backslash
  *   escapes the next character; a quote left open runs to the end of the part;
  * - the first word is the command word, which is not an argument; a word after `<` is a file read as input and
- *   is an argument wherever it stands; a word after `>` is a file written (which `commands.redirection` already
- *   sends for approval) and is not.
+ *   is an argument wherever it stands; a word after `>` is a file written, not an argument (see commandWords).
  *
  * Variables, globs and `$'…'` are not expanded: `.en${X}v` is read as written.
  *
  * @example commandArguments(`git show 'HEAD:.env' 2>&1`) // ['show', 'HEAD:.env', '2']
  */
 export function commandArguments(part: string): string[] {
-  if (!SHELL_SYNTAX.test(part)) return part.trim().split(/\s+/).slice(1);
+  return commandWords(part).args;
+}
+
+/** The words of one simple command that name files: arguments (files it may read) and output redirection targets. */
+export interface CommandWords {
+  /** As commandArguments. */
+  readonly args: string[];
+  /** The words after `>`, `>>`, `>|`, `2>`, `&>`: files the shell opens for writing. */
+  readonly writes: string[];
+}
+
+/** commandArguments, plus the files output redirection writes (read the same way). */
+export function commandWords(part: string): CommandWords {
+  if (!SHELL_SYNTAX.test(part)) return { args: part.trim().split(/\s+/).slice(1), writes: [] };
   const args: string[] = [];
+  const writes: string[] = [];
   let word = '';
   let inWord = false; // quotes start a word even when it stays empty (`''`)
   let quote = '';
@@ -23,6 +36,7 @@ export function commandArguments(part: string): string[] {
   const endWord = () => {
     if (!inWord) return;
     if (redirect === '<' || (redirect === '' && commandWordSeen)) args.push(word);
+    else if (redirect === '>' || (redirect === '>&' && !DESCRIPTOR.test(word))) writes.push(word);
     else if (redirect === '') commandWordSeen = true;
     word = '';
     inWord = false;
@@ -49,8 +63,14 @@ export function commandArguments(part: string): string[] {
       inWord = true;
     } else if (char === '<' || char === '>') {
       endWord();
-      // `<>` opens a file for reading too.
-      if (redirect !== '<') redirect = char;
+      if (char === '>' && next === '&') {
+        // `>&2` and `>&-` duplicate or close a descriptor; `>&file` writes the file.
+        redirect = '>&';
+        index += 1;
+      } else if (redirect !== '<') {
+        // `<>` opens a file for reading too.
+        redirect = char;
+      }
     } else if (WORD_END.test(char)) {
       endWord();
     } else {
@@ -59,9 +79,10 @@ export function commandArguments(part: string): string[] {
     }
   }
   endWord();
-  return args;
+  return { args, writes };
 }
 
 const WORD_END = /[\s&()`]/;
+const DESCRIPTOR = /^(?:[0-9]+-?|-)$/;
 // Without quotes, escapes or operators, words are just what lies between blanks.
 const SHELL_SYNTAX = /["'\\<>&()`]/;

@@ -39,6 +39,9 @@ export function normalizeCommand(command: string): string {
 const CONTROL_OPERATORS = /&&|\|\||[;|\n]|(?<![<>])&(?!>)/;
 // Substitution runs a command the patterns cannot see.
 const SUBSTITUTION = /\$\(|`|<\(|>\(/;
+// Parameter expansion (`$X`, `${X}`, `$1`, `$'\x2e'`), globs (`*`, `?`, `[…]`) and brace expansion (`{a,b}`) make
+// the words the command runs with differ from the words judged. Quoting is ignored: that can only ask more often.
+const EXPANSION = /\$[A-Za-z0-9_{@*#?$!'-]|[*?]|\[[^\]]*\]|\{[^}]*,[^}]*\}/;
 // Output redirection to a file (`>`, `>>`, `2>`, `&>`, `>|`) writes a path the filesystem rules never see;
 // duplicating a descriptor (`2>&1`, `>&-`) writes nothing.
 const FILE_REDIRECTION = />(?!&[0-9-])/;
@@ -53,6 +56,10 @@ export function splitCommand(command: string): string[] {
 
 export function hasSubstitution(command: string): boolean {
   return SUBSTITUTION.test(command);
+}
+
+export function hasExpansion(command: string): boolean {
+  return EXPANSION.test(command);
 }
 
 export function hasFileRedirection(command: string): boolean {

@@ -1,7 +1,7 @@
 import type { RuntimeRequest } from '@cavra/contracts';
 import type { RuleOutcome } from './action-evaluator.js';
-import { commandArguments } from './command-arguments.js';
-import { hasFileRedirection, hasSubstitution, splitCommand } from './command-pattern.js';
+import { commandWords } from './command-arguments.js';
+import { hasExpansion, hasFileRedirection, hasSubstitution, splitCommand } from './command-pattern.js';
 import type { CompiledPolicyPack } from './compile-policy-pack.js';
 import { normalizePath } from './path-pattern.js';
 import { quoteTarget } from './quote-target.js';
@@ -10,9 +10,10 @@ import { packOutcome } from './rule-outcome.js';
 /**
  * execute_command: the command is the request's target (its operation when the target is empty). Each simple
  * command of a compound one (`a && b`, `a | b`, `a; b`) is judged: any blocked part blocks, then any argument
- * naming a file that `filesystem.block_read` blocks, then any part that requires approval, then command
- * substitution and output redirection to a file require approval, then every part must be on the allow list; a
- * part on no list requires approval (fail closed: `commands.default`).
+ * naming a file that `filesystem.block_read` blocks and any redirection target that `filesystem.block_write`
+ * blocks, then any part that requires approval, then command substitution, expansion (variables, globs, braces)
+ * and output redirection to a file require approval, then every part must be on the allow list; a part on no
+ * list requires approval (fail closed: `commands.default`).
  * A command made only of operators (`;`) names nothing to run and is blocked like a missing target.
  */
 export function evaluateCommand(request: RuntimeRequest, pack: CompiledPolicyPack): RuleOutcome {
@@ -35,7 +36,7 @@ export function evaluateCommand(request: RuntimeRequest, pack: CompiledPolicyPac
   }
   // After the command block list, so a blocked command keeps its own rule id; before anything that could
   // allow or ask for approval, so `git show *` on the allow list cannot read `HEAD:.env`.
-  const namesBlocked = blockedArgument(parts, pack);
+  const namesBlocked = blockedFileWord(parts, pack);
   if (namesBlocked) return namesBlocked;
   for (const part of parts) {
     const index = commandRequireApproval.match(part);
@@ -56,12 +57,20 @@ export function evaluateCommand(request: RuntimeRequest, pack: CompiledPolicyPac
       'command substitution runs commands the policy cannot see',
     );
   }
+  if (hasExpansion(command)) {
+    return packOutcome(
+      pack,
+      'require_approval',
+      'commands.expansion',
+      'variable, glob or brace expansion makes the command run with words the policy cannot see',
+    );
+  }
   if (hasFileRedirection(command)) {
     return packOutcome(
       pack,
       'require_approval',
       'commands.redirection',
-      'output redirection writes files the filesystem rules cannot see',
+      'output redirection writes a file, which requires approval',
     );
   }
   let firstAllow = -1;
@@ -86,35 +95,54 @@ export function evaluateCommand(request: RuntimeRequest, pack: CompiledPolicyPac
 }
 
 /**
- * The first argument (in part and word order) naming a path that `filesystem.block_read` blocks, as a block.
+ * The first word (in part and word order) naming a path the filesystem rules block: an argument on
+ * `filesystem.block_read` (the command may read it) or an output redirection target on `filesystem.block_write`.
  * A part with a backslash is read twice: as a POSIX shell would (backslash escapes) and with backslashes as path
  * separators (Windows), since the engine does not know the shell.
  */
-function blockedArgument(parts: readonly string[], pack: CompiledPolicyPack): RuleOutcome | undefined {
+function blockedFileWord(parts: readonly string[], pack: CompiledPolicyPack): RuleOutcome | undefined {
+  const { blockRead, blockWrite } = pack.matchers;
+  const { block_read, block_write } = pack.resolved.filesystem;
   for (const part of parts) {
-    const words = commandArguments(part);
-    if (part.includes('\\')) words.push(...commandArguments(part.replaceAll('\\', '/')));
-    for (const word of words) {
-      let best = -1;
-      let bestPath = '';
-      for (const path of namedPaths(word)) {
-        const index = pack.matchers.blockRead.match(path);
-        if (index >= 0 && (best < 0 || index <= best)) {
-          best = index;
-          bestPath = path;
-        }
-      }
-      if (best >= 0) {
+    const readings = [commandWords(part)];
+    if (part.includes('\\')) readings.push(commandWords(part.replaceAll('\\', '/')));
+    for (const word of readings.flatMap((reading) => reading.args)) {
+      const hit = firstMatch(namedPaths(word), blockRead);
+      if (hit) {
         return packOutcome(
           pack,
           'block',
-          `filesystem.block_read[${best}]`,
-          `command ${quoteTarget(part)} names ${quoteTarget(bestPath)}, which is blocked for reading by pattern '${pack.resolved.filesystem.block_read[best]}'`,
+          `filesystem.block_read[${hit.index}]`,
+          `command ${quoteTarget(part)} names ${quoteTarget(hit.path)}, which is blocked for reading by pattern '${block_read[hit.index]}'`,
+        );
+      }
+    }
+    for (const word of readings.flatMap((reading) => reading.writes)) {
+      const hit = firstMatch([normalizePath(word)], blockWrite);
+      if (hit) {
+        return packOutcome(
+          pack,
+          'block',
+          `filesystem.block_write[${hit.index}]`,
+          `command ${quoteTarget(part)} writes ${quoteTarget(hit.path)}, which is blocked for writing by pattern '${block_write[hit.index]}'`,
         );
       }
     }
   }
   return undefined;
+}
+
+/** The lowest pattern index any path matches (it names the rule), with the last path that matched it. */
+function firstMatch(
+  paths: readonly string[],
+  matcher: CompiledPolicyPack['matchers']['blockRead'],
+): { index: number; path: string } | undefined {
+  let best: { index: number; path: string } | undefined;
+  for (const path of paths) {
+    const index = matcher.match(path);
+    if (index >= 0 && (best === undefined || index <= best.index)) best = { index, path };
+  }
+  return best;
 }
 
 /**

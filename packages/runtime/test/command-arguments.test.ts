@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { commandWords } from '../src/command-arguments.js';
 import { commandArguments } from '../src/index.js';
 
 // [simple command, argument words]
@@ -28,5 +29,28 @@ const CASES: readonly (readonly [string, readonly string[]])[] = [
 describe('command arguments', () => {
   it.each(CASES)('%j -> %j', (part, words) => {
     expect(commandArguments(part)).toEqual(words);
+  });
+});
+
+// [simple command, files written by output redirection]
+const WRITES: readonly (readonly [string, readonly string[]])[] = [
+  ['npm test > out.log 2> err.log', ['out.log', 'err.log']],
+  ['npm test >> "a b.log"', ['a b.log']],
+  ['npm test &> all.log', ['all.log']],
+  ['npm test >& all.log', ['all.log']],
+  ['npm run build 2>&1', []],
+  ['npm test >&2 >&- 3>&1-', []],
+  ['>&2 echo hi', []],
+  ['git show HEAD:x>.git/config', ['.git/config']],
+  ['sort <>data.txt', []],
+];
+
+describe('command redirection targets', () => {
+  it.each(WRITES)('%j writes %j', (part, writes) => {
+    expect(commandWords(part).writes).toEqual(writes);
+  });
+
+  it('does not take a duplicated descriptor for the command word', () => {
+    expect(commandWords('>&2 echo hi').args).toEqual(['hi']);
   });
 });
