@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { isSafeIdentifier } from '@cavra/contracts';
 import { RunnerAuthError } from './runner-auth-error.js';
 
@@ -71,16 +71,37 @@ export async function loadKeyring(
           `HMAC key '${source.keyId}': environment variable ${source.secretEnv} is not set`,
         );
     } else {
-      try {
-        value = await readFile(source.secretFile as string, 'utf8');
-      } catch (error) {
-        throw new RunnerAuthError(
-          'invalid_config',
-          `HMAC key '${source.keyId}': cannot read its secret file (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
-        );
-      }
+      value = await readSecretFile(source.keyId, source.secretFile as string);
     }
     keys.push({ keyId: source.keyId, secret: new TextEncoder().encode(value.replace(/\r?\n$/, '')) });
   }
   return createKeyring(keys);
+}
+
+/**
+ * A secret file must be private to its owner, as ssh demands of a private key: a key others can read is a key others
+ * may have. Permission bits mean nothing on Windows, so the check is POSIX only. The mode is read from the open
+ * file, so the file checked is the file read.
+ */
+async function readSecretFile(keyId: string, path: string): Promise<string> {
+  let handle: Awaited<ReturnType<typeof open>> | undefined;
+  try {
+    handle = await open(path, 'r');
+    const { mode } = await handle.stat();
+    if (process.platform !== 'win32' && (mode & 0o077) !== 0) {
+      throw new RunnerAuthError(
+        'invalid_config',
+        `HMAC key '${keyId}': its secret file is open to group or others (mode ${(mode & 0o777).toString(8)}); chmod 600 it`,
+      );
+    }
+    return await handle.readFile('utf8');
+  } catch (error) {
+    if (error instanceof RunnerAuthError) throw error;
+    throw new RunnerAuthError(
+      'invalid_config',
+      `HMAC key '${keyId}': cannot read its secret file (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
+    );
+  } finally {
+    await handle?.close();
+  }
 }

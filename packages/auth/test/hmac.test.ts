@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type EvaluateRequest, EvaluateRequestCodec, MESSAGE_FIELDS } from '@cavra/contracts';
@@ -472,6 +472,9 @@ describe('keyrings', () => {
     const dir = await mkdtemp(join(tmpdir(), 'cavra-keys-'));
     onTestFinished(() => rm(dir, { recursive: true, force: true }));
     await writeFile(join(dir, 'q3.key'), `${SECRET}-q3\n`);
+    await chmod(join(dir, 'q3.key'), 0o600);
+    await writeFile(join(dir, 'shared.key'), SECRET);
+    await chmod(join(dir, 'shared.key'), 0o640); // explicit: writeFile's mode is subject to the umask
     const ring = await loadKeyring(
       [
         { keyId: 'q2', secretEnv: 'CAVRA_KEY_Q2' },
@@ -486,6 +489,9 @@ describe('keyrings', () => {
     );
     await expect(loadKeyring([{ keyId: 'q2', secretFile: join(dir, 'nope') }], {})).rejects.toThrow(
       "HMAC key 'q2': cannot read its secret file (ENOENT)",
+    );
+    await expect(loadKeyring([{ keyId: 'q2', secretFile: join(dir, 'shared.key') }], {})).rejects.toThrow(
+      "HMAC key 'q2': its secret file is open to group or others (mode 640); chmod 600 it",
     );
     await expect(loadKeyring([{ keyId: 'q2' }], {})).rejects.toThrow(
       "HMAC key 'q2' needs exactly one of secretEnv or secretFile",

@@ -72,8 +72,8 @@ describe('SIGHUP', () => {
     const dir = tempDir();
     const socketPath = join(dir, 'run', 'd.sock');
     const configFile = join(dir, 'cavra-daemon.yaml');
-    await writeFile(join(dir, 'key-a'), SECRET_A);
-    await writeFile(join(dir, 'key-b'), SECRET_B);
+    await writeFile(join(dir, 'key-a'), SECRET_A, { mode: 0o600 });
+    await writeFile(join(dir, 'key-b'), SECRET_B, { mode: 0o600 });
     await writeFile(
       join(dir, 'team.yaml'),
       'metadata: {id: team, version: "1", inherits: cavra-ai-agent-baseline}\n',
