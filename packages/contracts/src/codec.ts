@@ -1,9 +1,9 @@
 import { scanBinary } from './binary-scan.js';
-import { type ContractIssue, ContractValidationError } from './contract-issue.js';
+import { type ContractIssue, ContractValidationError, limitIssues } from './contract-issue.js';
 import { MESSAGE_FIELDS, type MessageName } from './descriptor.js';
 import { DEFAULT_LIMITS } from './limits.js';
 import { MESSAGE_TYPES, type MessageTypes } from './messages.js';
-import { type ValidateOptions, type ValidationResult, validate } from './validate.js';
+import { type ValidateOptions, type ValidationResult, validate, validateAll } from './validate.js';
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 export type JsonObject = { [key: string]: JsonValue };
@@ -112,11 +112,11 @@ function createCodec<N extends MessageName>(
     options: ValidateOptions | undefined,
     unknownFields: readonly ContractIssue[] = [],
   ): ParseResult<M> => {
-    const result = validate(name, value, options);
+    const result = validateAll(name, value, options);
     const strict = options?.strict ?? false;
     const errors = strict ? [...unknownFields, ...result.errors] : result.errors;
     if (errors.length > 0) throw new ContractValidationError(name, errors);
-    const warnings = strict ? result.warnings : [...unknownFields, ...result.warnings];
+    const warnings = strict ? result.warnings : limitIssues([...unknownFields, ...result.warnings]);
     return { message: type.fromObject(result.normalized), warnings };
   };
 

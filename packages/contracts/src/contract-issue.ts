@@ -18,7 +18,8 @@ export type ContractIssueCode =
   | 'unknown_algorithm'
   | 'invalid_timestamp'
   | 'unknown_kind'
-  | 'unsafe_value';
+  | 'unsafe_value'
+  | 'too_many_issues';
 
 /** One finding about one field. `path` is dotted snake_case, e.g. `release_governance.blocked_count`. */
 export interface ContractIssue {
@@ -27,12 +28,32 @@ export interface ContractIssue {
   readonly message: string;
 }
 
-/** Thrown by the throwing codec functions; carries every issue found, not just the first. */
+/**
+ * Most issues one list reports. Hostile input can hold an unknown key every few bytes; listing them all would turn
+ * a 1 MiB request into an error many times that size. The rest are counted in one last `too_many_issues` issue.
+ */
+export const MAX_REPORTED_ISSUES = 100;
+
+/** The first MAX_REPORTED_ISSUES issues, then one `too_many_issues` issue counting the rest. */
+export function limitIssues(issues: readonly ContractIssue[]): readonly ContractIssue[] {
+  if (issues.length <= MAX_REPORTED_ISSUES) return issues;
+  return [
+    ...issues.slice(0, MAX_REPORTED_ISSUES),
+    {
+      path: '',
+      code: 'too_many_issues',
+      message: `${issues.length - MAX_REPORTED_ISSUES} more issues not listed`,
+    },
+  ];
+}
+
+/** Thrown by the throwing codec functions; carries every issue found (up to MAX_REPORTED_ISSUES), not just the first. */
 export class ContractValidationError extends Error {
   override readonly name = 'ContractValidationError';
   readonly issues: readonly ContractIssue[];
 
-  constructor(messageName: string, issues: readonly ContractIssue[]) {
+  constructor(messageName: string, found: readonly ContractIssue[]) {
+    const issues = limitIssues(found);
     super(
       `invalid ${messageName}: ${issues.map((issue) => `${issue.path || '(root)'}: ${issue.message}`).join('; ')}`,
     );

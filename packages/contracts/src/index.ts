@@ -11,7 +11,12 @@ export {
   RunnerIdentityCodec,
   type ToJSONOptions,
 } from './codec.js';
-export { type ContractIssue, type ContractIssueCode, ContractValidationError } from './contract-issue.js';
+export {
+  type ContractIssue,
+  type ContractIssueCode,
+  ContractValidationError,
+  MAX_REPORTED_ISSUES,
+} from './contract-issue.js';
 export { DECISIONS, type Decision, isDecision } from './decision.js';
 export {
   type FieldSpec,

@@ -1,4 +1,4 @@
-import type { ContractIssue } from './contract-issue.js';
+import { type ContractIssue, limitIssues } from './contract-issue.js';
 import { type FieldSpec, MESSAGE_FIELDS, type MessageName } from './descriptor.js';
 import { FIELD_RULES } from './field-rules.js';
 import { type ContractLimits, DEFAULT_LIMITS } from './limits.js';
@@ -226,9 +226,19 @@ function validateMessage(
 
 /**
  * Validates a message given as JSON-shaped data (snake_case or lowerCamelCase keys) or as a
- * decoded message, and reports every issue with its field path.
+ * decoded message, and reports every issue with its field path (at most MAX_REPORTED_ISSUES per list).
  */
 export function validate(name: MessageName, value: unknown, options: ValidateOptions = {}): ValidationResult {
+  const result = validateAll(name, value, options);
+  return { ...result, errors: limitIssues(result.errors), warnings: limitIssues(result.warnings) };
+}
+
+/** validate without the cap on reported issues, for callers that merge lists before capping them once. */
+export function validateAll(
+  name: MessageName,
+  value: unknown,
+  options: ValidateOptions = {},
+): ValidationResult {
   const ctx: Context = {
     strict: options.strict ?? false,
     limits: { ...DEFAULT_LIMITS, ...options.limits },

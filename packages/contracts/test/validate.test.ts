@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import {
+  type ContractIssue,
   ContractValidationError,
   DEFAULT_LIMITS,
   DecisionResponseCodec,
   EvaluateRequestCodec,
+  MAX_REPORTED_ISSUES,
   ReleaseGovernanceEvidenceCodec,
   RunnerAuthenticationCodec,
   validate,
@@ -235,6 +237,27 @@ describe('unknown fields', () => {
     const { message, warnings } = EvaluateRequestCodec.parseJSON(input);
     expect(message.session_id).toBe('s');
     expect(warnings.map((issue) => issue.path)).toEqual(['release_governance.blokced_count', 'sesion_id']);
+  });
+
+  it('are listed up to MAX_REPORTED_ISSUES, the rest counted, so an error stays small', () => {
+    const many = Object.fromEntries(Array.from({ length: 5000 }, (_, n) => [`k${n}`, 0]));
+    const listed: ContractIssue[] = Array.from({ length: 100 }, (_, n) => ({
+      path: `k${n}`,
+      code: 'unknown_field',
+      message: `EvaluateRequest has no field "k${n}"`,
+    }));
+    const counted = { path: '', code: 'too_many_issues', message: '4900 more issues not listed' };
+    expect(MAX_REPORTED_ISSUES).toBe(100);
+    const strict = errorsOf(() => EvaluateRequestCodec.fromJSON(JSON.stringify(many), { strict: true }));
+    expect(strict).toEqual([...listed, counted]);
+    expect(EvaluateRequestCodec.parseJSON(many).warnings).toEqual([...listed, counted]);
+    expect(validate('EvaluateRequest', many, { strict: true }).errors).toEqual([...listed, counted]);
+    const error = new ContractValidationError('EvaluateRequest', [...listed, ...listed, ...listed]);
+    expect([error.issues.length, error.issues[100], error.message.length]).toEqual([
+      101,
+      { path: '', code: 'too_many_issues', message: '200 more issues not listed' },
+      4139,
+    ]);
   });
 });
 
