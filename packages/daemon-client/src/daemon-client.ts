@@ -6,7 +6,7 @@ import {
   type EvaluateRequestInit,
 } from '@cavra/contracts';
 import { DaemonClientError, type DaemonIssue } from './daemon-client-error.js';
-import { DaemonConnection, type ResponseFrame } from './daemon-connection.js';
+import { DaemonConnection, type ResponseFrame, UndeliveredFrame } from './daemon-connection.js';
 import type { HealthReport } from './health-report.js';
 
 export interface DaemonClientOptions {
@@ -55,18 +55,39 @@ export function createClient(options: DaemonClientOptions): DaemonClient {
     if (Buffer.byteLength(line) - 1 > maxFrameBytes) {
       throw new DaemonClientError('request_too_large', `request frame exceeds ${maxFrameBytes} bytes`);
     }
-    if (!connection?.alive) {
-      const fresh = new DaemonConnection(options.socketPath, maxFrameBytes, () => {
-        if (connection === fresh) connection = undefined;
-      });
-      connection = fresh;
-    }
-    const current = connection;
+    const open = (): DaemonConnection => {
+      if (!connection?.alive) {
+        const fresh = new DaemonConnection(options.socketPath, maxFrameBytes, () => {
+          if (connection === fresh) connection = undefined;
+        });
+        connection = fresh;
+      }
+      return connection;
+    };
+    let current: DaemonConnection | undefined;
+    let gaveUp = false;
+    const exchange = async (): Promise<ResponseFrame> => {
+      for (let attempt = 0; ; attempt++) {
+        const used = open();
+        current = used;
+        await used.ready;
+        // Timed out or aborted while connecting: the frame is not sent, so the daemon decides nothing.
+        if (gaveUp) throw new DaemonClientError('aborted', 'the call was given up before it was sent');
+        try {
+          return await used.request(id, line);
+        } catch (error) {
+          if (!(error instanceof UndeliveredFrame)) throw error;
+          // The frame never reached the daemon (it had closed the connection, say as idle, just as this call
+          // wrote to it): sending it once more, on a new connection, cannot make a second decision.
+          if (attempt > 0) throw error.failure;
+        }
+      }
+    };
     let timer: NodeJS.Timeout | undefined;
     let onAbort: (() => void) | undefined;
     try {
       return await Promise.race([
-        current.ready.then(() => current.request(id, line)),
+        exchange(),
         new Promise<never>((_, reject) => {
           timer = setTimeout(
             () =>
@@ -83,9 +104,10 @@ export function createClient(options: DaemonClientOptions): DaemonClient {
         }),
       ]);
     } finally {
+      gaveUp = true;
       clearTimeout(timer);
       if (onAbort) signal?.removeEventListener('abort', onAbort);
-      current.forget(id);
+      current?.forget(id);
     }
   };
 

@@ -9,7 +9,20 @@ export interface ResponseFrame {
 
 interface Waiter {
   resolve(frame: ResponseFrame): void;
-  reject(error: DaemonClientError): void;
+  reject(error: DaemonClientError | UndeliveredFrame): void;
+}
+
+/**
+ * A frame whose write failed: it never reached the daemon (say, the daemon closed an idle connection just as the
+ * frame was written), so it was not decided and may be sent again on a new connection.
+ */
+export class UndeliveredFrame extends Error {
+  readonly failure: DaemonClientError;
+
+  constructor(failure: DaemonClientError) {
+    super(failure.message);
+    this.failure = failure;
+  }
 }
 
 /**
@@ -24,14 +37,15 @@ export class DaemonConnection {
   readonly ready: Promise<void>;
   #buffer = '';
   #dead: DaemonClientError | undefined;
+  /** A write failed: the socket is going away, so no further frame is sent on it. */
+  #unwritable = false;
 
   constructor(socketPath: string, maxFrameBytes: number, onDead: () => void) {
     this.#maxFrameBytes = maxFrameBytes;
     this.#socket = connect(socketPath);
     this.#socket.setEncoding('utf8');
     this.ready = new Promise((resolve, reject) => {
-      this.#socket.once('connect', resolve);
-      this.#socket.once('error', (error: NodeJS.ErrnoException) => {
+      const unreachable = (error: NodeJS.ErrnoException) => {
         const unavailable = new DaemonClientError(
           'daemon_unavailable',
           `cannot reach the CAVRA daemon at ${socketPath} (${error.code ?? 'error'})`,
@@ -39,29 +53,52 @@ export class DaemonConnection {
         this.#fail(unavailable);
         onDead();
         reject(unavailable);
+      };
+      this.#socket.once('error', unreachable);
+      this.#socket.once('connect', () => {
+        this.#socket.off('error', unreachable);
+        resolve();
       });
     });
     this.ready.catch(() => undefined);
     this.#socket.on('data', (chunk: string) => this.#receive(chunk));
     this.#socket.on('error', () => {});
-    this.#socket.on('close', () => {
+    const gone = () => {
       this.#fail(
         new DaemonClientError('daemon_unavailable', 'the daemon closed the connection before answering'),
       );
       onDead();
-    });
+    };
+    // No answer follows the daemon's end of the stream: the connection is dead from then on, not only at 'close'.
+    this.#socket.on('end', gone);
+    this.#socket.on('close', gone);
   }
 
   get alive(): boolean {
-    return this.#dead === undefined;
+    return this.#dead === undefined && !this.#unwritable;
   }
 
-  /** Sends one frame and waits for the response with the same id. */
+  /**
+   * Sends one frame and waits for the response with the same id. Rejects with UndeliveredFrame when the frame could
+   * not be written, with DaemonClientError for every other failure.
+   */
   request(id: string, line: string): Promise<ResponseFrame> {
     if (this.#dead) return Promise.reject(this.#dead);
     return new Promise((resolve, reject) => {
-      this.#waiters.set(id, { resolve, reject });
-      this.#socket.write(line);
+      const waiter = { resolve, reject };
+      this.#waiters.set(id, waiter);
+      this.#socket.write(line, (error) => {
+        if (!error) return;
+        this.#unwritable = true;
+        if (this.#waiters.get(id) !== waiter) return;
+        this.#waiters.delete(id);
+        const code = (error as NodeJS.ErrnoException).code ?? 'error';
+        reject(
+          new UndeliveredFrame(
+            new DaemonClientError('daemon_unavailable', `the daemon closed the connection (${code})`),
+          ),
+        );
+      });
     });
   }
 

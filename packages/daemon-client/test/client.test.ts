@@ -83,6 +83,30 @@ describe('createClient', () => {
     expect((await client.evaluate(REQUEST)).decision).toBe('allow');
   });
 
+  it('sends again, on a new connection, calls written just as the daemon closed the idle connection', async () => {
+    const { peer, client } = await setup();
+    expect((await client.evaluate(REQUEST)).decision).toBe('allow');
+    peer.dropConnections(); // the client has not seen the close yet when it writes the next calls
+    const calls = [client.evaluate({ ...REQUEST, session_id: 'a' }), client.health()];
+    const [decision, health] = await Promise.all(calls);
+    expect([
+      (decision as { session_id: string }).session_id,
+      (health as { version: string }).version,
+    ]).toEqual(['a', '0.1.0']);
+    expect(peer.connections).toBe(2);
+    expect(peer.frames.map((frame) => frame.id)).toEqual(['c1', 'c2', 'c3']);
+  });
+
+  it('sends nothing for a call aborted or timed out while connecting', async () => {
+    const { peer, client } = await setup();
+    const controller = new AbortController();
+    const aborted = client.evaluate(REQUEST, { signal: controller.signal });
+    controller.abort();
+    expect(await failure(aborted)).toEqual(['aborted', undefined, 'the call was aborted']);
+    expect((await client.health()).version).toBe('0.1.0');
+    expect(peer.frames.map((frame) => [frame.id, frame.type])).toEqual([['c2', 'health']]);
+  });
+
   it('fails in-flight calls when the daemon dies before answering', async () => {
     const { client } = await setup((_frame, socket) => socket.destroy());
     expect(await failure(client.evaluate(REQUEST))).toEqual([

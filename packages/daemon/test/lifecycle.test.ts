@@ -67,6 +67,28 @@ describe('socket ownership between daemon processes', () => {
   });
 });
 
+describe('idle timeout', () => {
+  it('closes a pooled client connection between two calls, and the next call reconnects by itself', async () => {
+    const dir = tempDir();
+    const socketPath = join(dir, 'run', 'd.sock');
+    const configFile = join(dir, 'cavra-daemon.yaml');
+    await writeFile(
+      configFile,
+      'socket_path: run/d.sock\nevidence_log: e.jsonl\nlimits:\n  idle_timeout_ms: 100\n',
+    );
+    const daemon = await DaemonProcess.start(configFile, socketPath);
+    const client = createClient({ socketPath });
+    expect((await client.evaluate(REQUEST)).rule_id).toBe('filesystem.block_read[0]');
+    // This process is busy while the daemon closes the idle connection, so it writes the next call before it
+    // reads the close: the worst moment for the idle timeout to strike.
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 400);
+    expect((await client.evaluate(REQUEST)).rule_id).toBe('filesystem.block_read[0]');
+    expect((await client.health()).counts).toMatchObject({ requests: 2, errors: 0, connections: 1 });
+    await client.close();
+    expect(await daemon.stop()).toBe(0);
+  });
+});
+
 describe('SIGHUP', () => {
   it('reloads packs and keys under load without dropping a connection, logging JSON to stderr without secrets', async () => {
     const dir = tempDir();

@@ -101,6 +101,11 @@ export class ProtocolPeer {
     return this;
   }
 
+  /** Closes every connection from this side, as the daemon's idle timeout does, and keeps listening. */
+  dropConnections(): void {
+    for (const socket of this.#sockets) socket.destroy();
+  }
+
   async stop(): Promise<void> {
     for (const socket of this.#sockets) socket.destroy();
     await new Promise<void>((resolve) => (this.#server ? this.#server.close(() => resolve()) : resolve()));
