@@ -17,6 +17,8 @@ export function commandArguments(part: string): string[] {
 
 /** The words of one simple command that name files: arguments (files it may read) and output redirection targets. */
 export interface CommandWords {
+  /** The command word, unquoted (`''` when the part has none). */
+  readonly command: string;
   /** As commandArguments. */
   readonly args: string[];
   /** The words after `>`, `>>`, `>|`, `2>`, `&>`: files the shell opens for writing. */
@@ -25,7 +27,11 @@ export interface CommandWords {
 
 /** commandArguments, plus the files output redirection writes (read the same way). */
 export function commandWords(part: string): CommandWords {
-  if (!SHELL_SYNTAX.test(part)) return { args: part.trim().split(/\s+/).slice(1), writes: [] };
+  if (!SHELL_SYNTAX.test(part)) {
+    const [command = '', ...args] = part.trim().split(/\s+/);
+    return { command, args, writes: [] };
+  }
+  let command = '';
   const args: string[] = [];
   const writes: string[] = [];
   let word = '';
@@ -37,7 +43,10 @@ export function commandWords(part: string): CommandWords {
     if (!inWord) return;
     if (redirect === '<' || (redirect === '' && commandWordSeen)) args.push(word);
     else if (redirect === '>' || (redirect === '>&' && !DESCRIPTOR.test(word))) writes.push(word);
-    else if (redirect === '') commandWordSeen = true;
+    else if (redirect === '') {
+      command = word;
+      commandWordSeen = true;
+    }
     word = '';
     inWord = false;
     redirect = '';
@@ -79,7 +88,7 @@ export function commandWords(part: string): CommandWords {
     }
   }
   endWord();
-  return { args, writes };
+  return { command, args, writes };
 }
 
 const WORD_END = /[\s&()`]/;

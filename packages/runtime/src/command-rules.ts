@@ -1,6 +1,7 @@
 import type { RuntimeRequest } from '@cavra/contracts';
 import type { RuleOutcome } from './action-evaluator.js';
-import { commandWords } from './command-arguments.js';
+import { type CommandWords, commandWords } from './command-arguments.js';
+import { commandForms, shellScript } from './command-forms.js';
 import { hasExpansion, hasFileRedirection, hasSubstitution, splitCommand } from './command-pattern.js';
 import type { CompiledPolicyPack } from './compile-policy-pack.js';
 import { normalizePath } from './path-pattern.js';
@@ -23,8 +24,9 @@ export function evaluateCommand(request: RuntimeRequest, pack: CompiledPolicyPac
     return packOutcome(pack, 'block', 'request.missing_target', 'execute_command request names no command');
   }
   const { commandBlock, commandRequireApproval, commandAllow } = pack.matchers;
-  for (const part of parts) {
-    const index = commandBlock.match(part);
+  const judged = judgedParts(parts, 0);
+  for (const { part, forms } of judged) {
+    const index = firstIndex(forms, commandBlock);
     if (index >= 0) {
       return packOutcome(
         pack,
@@ -36,10 +38,10 @@ export function evaluateCommand(request: RuntimeRequest, pack: CompiledPolicyPac
   }
   // After the command block list, so a blocked command keeps its own rule id; before anything that could
   // allow or ask for approval, so `git show *` on the allow list cannot read `HEAD:.env`.
-  const namesBlocked = blockedFileWord(parts, pack);
+  const namesBlocked = blockedFileWord(judged, pack);
   if (namesBlocked) return namesBlocked;
-  for (const part of parts) {
-    const index = commandRequireApproval.match(part);
+  for (const { part, forms } of judged) {
+    const index = firstIndex(forms, commandRequireApproval);
     if (index >= 0) {
       return packOutcome(
         pack,
@@ -49,6 +51,8 @@ export function evaluateCommand(request: RuntimeRequest, pack: CompiledPolicyPac
       );
     }
   }
+  const gatedWrite = gatedOptionWrite(judged, pack);
+  if (gatedWrite) return gatedWrite;
   if (hasSubstitution(command)) {
     return packOutcome(
       pack,
@@ -94,18 +98,60 @@ export function evaluateCommand(request: RuntimeRequest, pack: CompiledPolicyPac
   );
 }
 
+/** A simple command to judge: as written, its words (each reading) and its spellings (see commandForms). */
+interface JudgedPart {
+  readonly part: string;
+  readonly readings: readonly CommandWords[];
+  readonly forms: readonly string[];
+}
+
+// How deep `sh -c "sh -c '…'"` is followed; deeper scripts are still judged as the words of their shell.
+const MAX_SHELL_DEPTH = 3;
+
 /**
- * The first word (in part and word order) naming a path the filesystem rules block: an argument on
- * `filesystem.block_read` (the command may read it) or an output redirection target on `filesystem.block_write`.
+ * The parts with their readings and spellings, followed by the parts of every script a shell part runs
+ * (`bash -c 'cat .env'` runs `cat .env`): a shell's script is a command like any other, not an opaque argument.
  * A part with a backslash is read twice: as a POSIX shell would (backslash escapes) and with backslashes as path
  * separators (Windows), since the engine does not know the shell.
  */
-function blockedFileWord(parts: readonly string[], pack: CompiledPolicyPack): RuleOutcome | undefined {
+function judgedParts(parts: readonly string[], depth: number): JudgedPart[] {
+  const judged: JudgedPart[] = [];
+  for (const part of parts) {
+    const words = commandWords(part);
+    const readings = part.includes('\\') ? [words, commandWords(part.replaceAll('\\', '/'))] : [words];
+    const forms = commandForms(words);
+    judged.push({ part, readings, forms: [part, ...forms.map((form) => form.join(' '))] });
+    if (depth >= MAX_SHELL_DEPTH) continue;
+    for (const form of forms) {
+      const script = shellScript(form);
+      if (script !== undefined) judged.push(...judgedParts(splitCommand(script), depth + 1));
+    }
+  }
+  return judged;
+}
+
+/** The lowest pattern index any spelling matches, or -1. */
+function firstIndex(
+  forms: readonly string[],
+  matcher: CompiledPolicyPack['matchers']['commandBlock'],
+): number {
+  let best = -1;
+  for (const form of forms) {
+    const index = matcher.match(form);
+    if (index >= 0 && (best < 0 || index < best)) best = index;
+  }
+  return best;
+}
+
+/**
+ * The first word (in part and word order) naming a path the filesystem rules block: an argument on
+ * `filesystem.block_read` (the command may read it), an output redirection target or an option value on
+ * `filesystem.block_write` (the command may write it: `git diff --output=.git/config`).
+ */
+function blockedFileWord(judged: readonly JudgedPart[], pack: CompiledPolicyPack): RuleOutcome | undefined {
   const { blockRead, blockWrite } = pack.matchers;
   const { block_read, block_write } = pack.resolved.filesystem;
-  for (const part of parts) {
-    const readings = [commandWords(part)];
-    if (part.includes('\\')) readings.push(commandWords(part.replaceAll('\\', '/')));
+  for (const { part, readings } of judged) {
     for (const word of readings.flatMap((reading) => reading.args)) {
       const hit = firstMatch(namedPaths(word), blockRead);
       if (hit) {
@@ -117,19 +163,52 @@ function blockedFileWord(parts: readonly string[], pack: CompiledPolicyPack): Ru
         );
       }
     }
-    for (const word of readings.flatMap((reading) => reading.writes)) {
-      const hit = firstMatch([normalizePath(word)], blockWrite);
-      if (hit) {
-        return packOutcome(
-          pack,
-          'block',
-          `filesystem.block_write[${hit.index}]`,
-          `command ${quoteTarget(part)} writes ${quoteTarget(hit.path)}, which is blocked for writing by pattern '${block_write[hit.index]}'`,
-        );
-      }
+    const written = readings.flatMap((reading) => [...reading.writes, ...optionValues(reading.args)]);
+    const hit = firstMatch(written.map(normalizePath), blockWrite);
+    if (hit) {
+      return packOutcome(
+        pack,
+        'block',
+        `filesystem.block_write[${hit.index}]`,
+        `command ${quoteTarget(part)} writes ${quoteTarget(hit.path)}, which is blocked for writing by pattern '${block_write[hit.index]}'`,
+      );
     }
   }
   return undefined;
+}
+
+/** The first option value on `filesystem.require_approval_write`: the command may write it, so a human decides. */
+function gatedOptionWrite(judged: readonly JudgedPart[], pack: CompiledPolicyPack): RuleOutcome | undefined {
+  const { require_approval_write } = pack.resolved.filesystem;
+  for (const { part, readings } of judged) {
+    const values = readings.flatMap((reading) => optionValues(reading.args));
+    const hit = firstMatch(values.map(normalizePath), pack.matchers.requireApprovalWrite);
+    if (hit) {
+      return packOutcome(
+        pack,
+        'require_approval',
+        `filesystem.require_approval_write[${hit.index}]`,
+        `command ${quoteTarget(part)} may write ${quoteTarget(hit.path)}, which requires approval (pattern '${require_approval_write[hit.index]}')`,
+      );
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Words a command may take as a file to write, since the engine does not know which options write: every value
+ * after `=` (`--output=x`, `of=x`) and the word after a long option (`--output x`; `--` itself is none).
+ */
+function optionValues(args: readonly string[]): string[] {
+  const values: string[] = [];
+  for (let index = 0; index < args.length; index += 1) {
+    const word = args[index] as string;
+    if (word === '--') continue;
+    const equals = word.indexOf('=');
+    if (equals >= 0) values.push(word.slice(equals + 1));
+    else if (word.startsWith('--') && index + 1 < args.length) values.push(args[index + 1] as string);
+  }
+  return values.filter((value) => value !== '');
 }
 
 /** The lowest pattern index any path matches (it names the rule), with the last path that matched it. */

@@ -61,8 +61,9 @@ export function compilePolicyPack(
   return compileResolved(resolvePolicyPack(document, parent?.resolved, source));
 }
 
-// Filesystem lists only block or ask for approval, so matching regardless of case only tightens them.
-const FILESYSTEM = { nocase: true } as const;
+// Filesystem lists only block or ask for approval, so matching regardless of case, and matching the path the OS
+// may open as well (`.env.`, `.env::$DATA`, `.env/`), only tightens them.
+const FILESYSTEM = { nocase: true, osAliases: true } as const;
 
 /** Compiles an already resolved pack (e.g. one read back from its canonical JSON). */
 export function compileResolved(resolved: ResolvedPolicyPack): CompiledPolicyPack {

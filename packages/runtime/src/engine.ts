@@ -133,6 +133,19 @@ function decide(
         `${request.actionType} request names no target`,
       );
     }
+    // A control character has no place in a path, branch or server name, and a NUL ends the string a C library
+    // opens (`.env\0x` opens `.env`), so matching the text as written would judge another target: fail closed.
+    // Commands keep their blanks (tab, newline, CR, VT, FF), which the shell reads as separators.
+    const isCommand = request.actionType === 'execute_command';
+    const judged = isCommand ? request.target || request.operation : request.target;
+    if ((isCommand ? COMMAND_CONTROLS : CONTROLS).test(judged)) {
+      return packOutcome(
+        pack,
+        'block',
+        'request.invalid_target',
+        `${request.actionType} target holds a control character`,
+      );
+    }
     return packRule(request, pack);
   }
   const evaluator = evaluators.get(request.actionType);
@@ -162,6 +175,11 @@ function decide(
   }
   return outcome;
 }
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
+const CONTROLS = /[\u0000-\u001f\u007f]/;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
+const COMMAND_CONTROLS = /[\u0000-\u0008\u000e-\u001f\u007f]/;
 
 function checkMode(settings: ModeSettings): ModeSettings {
   if (!RUNTIME_MODES.includes(settings.mode)) {

@@ -15,7 +15,12 @@ export function evaluatePush(request: RuntimeRequest, pack: CompiledPolicyPack):
   if (branch === '') {
     return packOutcome(pack, 'block', 'request.missing_target', 'git_push request names no branch');
   }
-  const index = pack.matchers.blockPushBranches.match(branch);
+  // git resolves a destination that does not start with `refs/` by the rules of `git rev-parse`, so `heads/main`
+  // updates `refs/heads/main` when the remote has it: judge it as `main` too.
+  const matcher = pack.matchers.blockPushBranches;
+  const index = branch.startsWith('heads/')
+    ? lowest(matcher.match(branch), matcher.match(branch.slice('heads/'.length)))
+    : matcher.match(branch);
   if (index >= 0) {
     const pattern = pack.resolved.git.block_push_branches[index];
     return pack.resolved.git.require_pull_request
@@ -52,4 +57,8 @@ function pushedBranch(target: string): string {
   const refspec = target.trim();
   const destination = refspec.slice(refspec.lastIndexOf(':') + 1).replace(/^\+/, '');
   return destination.replace(/^refs\/heads\//, '');
+}
+
+function lowest(a: number, b: number): number {
+  return a < 0 || (b >= 0 && b < a) ? b : a;
 }

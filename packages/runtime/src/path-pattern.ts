@@ -25,6 +25,11 @@ export interface PathPatternOptions {
    * exactly. Default false.
    */
   readonly nocase?: boolean;
+  /**
+   * Also match the path the operating system may open for the target (see windowsAlias): on for filesystem
+   * patterns, where `.env.`, `.env::$DATA` and `.env/` must not dodge `**\/.env`. Off for branch names. Default false.
+   */
+  readonly osAliases?: boolean;
 }
 
 export function compilePathPatterns(
@@ -46,16 +51,49 @@ export function compilePathPatterns(
   );
   const literals = new Set(patterns);
   const any = (path: string) => literals.has(path) || anyRegex.test(path);
+  const matchOne = (path: string) => {
+    if (path === '') return -1;
+    const root = ROOT.exec(path);
+    if (!root) return any(path) ? tests.findIndex((test) => test(path)) : -1;
+    const relative = relativeToAncestors(path, root[0].length);
+    if (!any(path) && !relative.some(any)) return -1;
+    return tests.findIndex((test) => test(path) || relative.some(test));
+  };
   return {
     match(path) {
-      if (path === '') return -1;
-      const root = ROOT.exec(path);
-      if (!root) return any(path) ? tests.findIndex((test) => test(path)) : -1;
-      const relative = relativeToAncestors(path, root[0].length);
-      if (!any(path) && !relative.some(any)) return -1;
-      return tests.findIndex((test) => test(path) || relative.some(test));
+      const index = matchOne(path);
+      if (options.osAliases !== true || !ALIAS_HINT.test(path)) return index;
+      const alias = windowsAlias(path);
+      if (alias === path) return index;
+      const aliasIndex = matchOne(alias);
+      return index < 0 || (aliasIndex >= 0 && aliasIndex < index) ? aliasIndex : index;
     },
   };
+}
+
+// A colon, or a segment ending in a dot, a space or a slash: the only paths windowsAlias can change.
+const ALIAS_HINT = /:|[. /]$|[. ]\//;
+
+/**
+ * The file Windows opens for a path, which the path as written may not look like: Win32 drops the trailing dots
+ * and spaces of a segment (`.env.` and `.env ` open `.env`), and NTFS reads `name:stream:type` as a stream of
+ * `name` (`.env::$DATA` is the content of `.env`, `.git::$INDEX_ALLOCATION` the `.git` directory). A trailing slash
+ * is dropped too, as tools that resolve a path before opening it do (`.env/`). Matching it as well as the path
+ * only widens what a pattern catches.
+ */
+function windowsAlias(path: string): string {
+  const drive = /^[A-Za-z]:/.exec(path)?.[0] ?? '';
+  const segments = path
+    .slice(drive.length)
+    .split('/')
+    .map((segment) => {
+      const colon = segment.indexOf(':');
+      const name = colon < 0 ? segment : segment.slice(0, colon);
+      // `...` stays as it is: a segment of dots only is not trimmed away.
+      return name.replace(/[. ]+$/, '') || name;
+    });
+  const alias = `${drive}${segments.join('/')}`;
+  return alias.length > 1 ? alias.replace(/\/+$/, '') : alias;
 }
 
 /** The form a path target is matched in (see the module comment). */

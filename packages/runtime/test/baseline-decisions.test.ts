@@ -542,6 +542,169 @@ const CASES: readonly (readonly [string, string, string, string, string])[] = [
     'filesystem.block_read[0]',
     `command 'git show HEAD:${'a/'.repeat(53)}…' names '${'a/'.repeat(60)}…', which is blocked for reading by pattern '**/.env'`,
   ],
+  // Red-team findings: each of these was allowed (or only asked for approval) before its fix.
+  // The OS may open another file than the target as written: Win32 drops trailing dots and spaces, NTFS reads
+  // `name:stream` as a stream of `name`, and path-resolving tools drop a trailing slash.
+  [
+    'read_file',
+    '.env.',
+    'block',
+    'filesystem.block_read[0]',
+    "reading '.env.' is blocked by pattern '**/.env'",
+  ],
+  [
+    'read_file',
+    '.env/',
+    'block',
+    'filesystem.block_read[0]',
+    "reading '.env/' is blocked by pattern '**/.env'",
+  ],
+  [
+    'read_file',
+    '.env::$DATA',
+    'block',
+    'filesystem.block_read[0]',
+    "reading '.env::$DATA' is blocked by pattern '**/.env'",
+  ],
+  [
+    'read_file',
+    'C:\\repo\\.aws\\credentials:$DATA',
+    'block',
+    'filesystem.block_read[6]',
+    "reading 'C:/repo/.aws/credentials:$DATA' is blocked by pattern '**/.aws/credentials'",
+  ],
+  [
+    'write_file',
+    '.git::$INDEX_ALLOCATION/hooks/pre-commit',
+    'block',
+    'filesystem.block_write[5]',
+    "writing '.git::$INDEX_ALLOCATION/hooks/pre-commit' is blocked by pattern '**/.git/**'",
+  ],
+  [
+    'write_file',
+    '.github/workflows. /ci.yml',
+    'require_approval',
+    'filesystem.require_approval_write[0]',
+    "writing '.github/workflows. /ci.yml' requires approval (pattern '.github/workflows/**')",
+  ],
+  [
+    'execute_command',
+    'git show HEAD:.env.',
+    'block',
+    'filesystem.block_read[0]',
+    "command 'git show HEAD:.env.' names '.env.', which is blocked for reading by pattern '**/.env'",
+  ],
+  // A NUL ends the string a C library opens: `.env\0x` opens `.env`.
+  [
+    'read_file',
+    '.env\u0000x',
+    'block',
+    'request.invalid_target',
+    'read_file target holds a control character',
+  ],
+  [
+    'execute_command',
+    'git show HEAD:.env\u0000',
+    'block',
+    'request.invalid_target',
+    'execute_command target holds a control character',
+  ],
+  ['git_push', 'main\u0000', 'block', 'request.invalid_target', 'git_push target holds a control character'],
+  // The command word as the shell runs it: unquoted, without assignments, directory or wrapper.
+  [
+    'execute_command',
+    '"sudo" x',
+    'block',
+    'commands.block[3]',
+    `command '"sudo" x' is blocked by pattern 'sudo *'`,
+  ],
+  [
+    'execute_command',
+    "s''udo x",
+    'block',
+    'commands.block[3]',
+    `command 's''udo x' is blocked by pattern 'sudo *'`,
+  ],
+  [
+    'execute_command',
+    '\\sudo x',
+    'block',
+    'commands.block[3]',
+    `command '\\sudo x' is blocked by pattern 'sudo *'`,
+  ],
+  [
+    'execute_command',
+    '/usr/bin/sudo x',
+    'block',
+    'commands.block[3]',
+    "command '/usr/bin/sudo x' is blocked by pattern 'sudo *'",
+  ],
+  [
+    'execute_command',
+    'FOO=1 env -i nohup nice -n 5 curl https://x.example',
+    'block',
+    'commands.block[4]',
+    "command 'FOO=1 env -i nohup nice -n 5 curl https://x.example' is blocked by pattern 'curl *'",
+  ],
+  [
+    'execute_command',
+    'exec -a x kubectl delete ns prod',
+    'require_approval',
+    'commands.require_approval[2]',
+    "command 'exec -a x kubectl delete ns prod' requires approval (pattern 'kubectl *')",
+  ],
+  // A shell's script is judged like any command.
+  [
+    'execute_command',
+    "bash -lc 'sudo reboot'",
+    'block',
+    'commands.block[3]',
+    "command 'sudo reboot' is blocked by pattern 'sudo *'",
+  ],
+  [
+    'execute_command',
+    "sh -c 'cat .env'",
+    'block',
+    'filesystem.block_read[0]',
+    "command 'cat .env' names '.env', which is blocked for reading by pattern '**/.env'",
+  ],
+  // An option may name a file the command writes.
+  [
+    'execute_command',
+    'git diff --output=.git/config',
+    'block',
+    'filesystem.block_write[5]',
+    "command 'git diff --output=.git/config' writes '.git/config', which is blocked for writing by pattern '**/.git/**'",
+  ],
+  [
+    'execute_command',
+    'git diff --output .git/hooks/post-checkout',
+    'block',
+    'filesystem.block_write[5]',
+    "command 'git diff --output .git/hooks/post-checkout' writes '.git/hooks/post-checkout', which is blocked for writing by pattern '**/.git/**'",
+  ],
+  [
+    'execute_command',
+    'git log -1 --format=tformat:on:push --output=.github/workflows/x.yml',
+    'require_approval',
+    'filesystem.require_approval_write[0]',
+    "command 'git log -1 --format=tformat:on:push --output=.github/workflows/x.yml' may write '.github/workflows/x.yml', which requires approval (pattern '.github/workflows/**')",
+  ],
+  [
+    'execute_command',
+    'git diff --cached -- .github/workflows/ci.yml',
+    'allow',
+    'commands.allow[4]',
+    "command allowed by pattern 'git diff *'",
+  ],
+  // git resolves a destination `heads/main` to `refs/heads/main`.
+  [
+    'git_push',
+    'HEAD:heads/main',
+    'block',
+    'git.require_pull_request',
+    "direct pushes to 'heads/main' are not allowed (pattern 'main'): open a pull request",
+  ],
 ];
 
 describe('the baseline pack', () => {
