@@ -86,11 +86,7 @@ export class EvidenceLog {
   append(evidence: NewEvidence): Promise<Appended> {
     return new Promise((resolve, reject) => {
       if (this.#broken) {
-        reject(
-          new Error(
-            `evidence log ${this.path} could not be repaired after a failed write; restart the daemon`,
-          ),
-        );
+        reject(this.#brokenError());
         return;
       }
       this.#waiting.push({ evidence, resolve, reject });
@@ -101,6 +97,11 @@ export class EvidenceLog {
   async #flush(): Promise<void> {
     while (this.#waiting.length > 0) {
       const group = this.#waiting.splice(0);
+      if (this.#broken) {
+        // Queued before the failed repair: the file may end in a partial line, so nothing more is written to it.
+        for (const entry of group) entry.reject(this.#brokenError());
+        continue;
+      }
       let seq = this.#seq;
       let prev = this.#prev;
       const appended: Appended[] = [];
@@ -114,7 +115,9 @@ export class EvidenceLog {
       });
       try {
         const text = lines.join('');
-        await this.#file.write(text);
+        // appendFile writes until every byte is written: a bare write() may be cut short (a full disk, a file size
+        // limit) without an error, which would acknowledge a torn record.
+        await this.#file.appendFile(text);
         await this.#file.datasync();
         this.#seq = seq;
         this.#prev = prev;
@@ -130,6 +133,12 @@ export class EvidenceLog {
       }
     }
     this.#flushing = undefined;
+  }
+
+  #brokenError(): Error {
+    return new Error(
+      `evidence log ${this.path} could not be repaired after a failed write; restart the daemon`,
+    );
   }
 
   get records(): number {

@@ -182,6 +182,36 @@ describe('cavra-daemon evidence verify', () => {
   });
 });
 
+describe('an evidence log that cannot grow', () => {
+  it('answers internal for every decision it cannot record in full, never a decision, and keeps the chain intact', async () => {
+    const { configFile, socketPath, evidence } = await setup();
+    const daemon = await DaemonProcess.start(configFile, socketPath, {}, 8); // 4096 bytes, some 4 records
+    const client = createClient({ socketPath });
+    const answers: string[] = [];
+    for (let i = 0; i < 8; i++) {
+      answers.push(
+        await client.evaluate({ ...REQUEST, session_id: `s${i}` }).then(
+          (decision) => decision.decision,
+          (error: DaemonClientError) => `${error.daemonCode}: ${error.message}`,
+        ),
+      );
+    }
+    const recorded = answers.filter((answer) => answer === 'block').length;
+    expect(recorded).toBeGreaterThan(0);
+    expect(answers).toEqual([
+      ...Array(recorded).fill('block'),
+      ...Array(8 - recorded).fill(
+        'internal: the daemon refused the request: internal: internal error; the request was not decided',
+      ),
+    ]);
+    expect((await client.health()).evidence.records).toBe(recorded);
+    await client.close();
+    expect(await daemon.stop()).toBe(0);
+    const verification = await verifyEvidenceLog(evidence);
+    expect([verification.ok, verification.records, verification.tornTail]).toEqual([true, recorded, false]);
+  });
+});
+
 describe('a daemon killed with SIGKILL', () => {
   it('loses nothing acknowledged during writes, and a restarted daemon resumes the chain', async () => {
     const { configFile, socketPath, evidence } = await setup();

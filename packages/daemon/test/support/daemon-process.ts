@@ -36,9 +36,23 @@ export class DaemonProcess {
     });
   }
 
-  /** Spawns the daemon; with `socketPath`, resolves once that daemon (not another) answers health there. */
-  static async start(configFile: string, socketPath?: string, env: NodeJS.ProcessEnv = {}) {
-    const child = spawn(process.execPath, [CLI, 'start', '--foreground', '--config', configFile], {
+  /**
+   * Spawns the daemon; with `socketPath`, resolves once that daemon (not another) answers health there. With
+   * `fileSizeBlocks`, the daemon runs under `ulimit -f` (512-byte blocks): a write past it is cut short, then fails
+   * with EFBIG, as on a full disk.
+   */
+  static async start(
+    configFile: string,
+    socketPath?: string,
+    env: NodeJS.ProcessEnv = {},
+    fileSizeBlocks?: number,
+  ) {
+    const command = [process.execPath, CLI, 'start', '--foreground', '--config', configFile];
+    const [file, ...args] =
+      fileSizeBlocks === undefined
+        ? command
+        : ['/bin/sh', '-c', `ulimit -f ${fileSizeBlocks} && exec "$@"`, 'sh', ...command];
+    const child = spawn(file as string, args, {
       stdio: ['ignore', 'ignore', 'pipe'],
       env: { ...process.env, ...env },
     });
