@@ -46,7 +46,12 @@ export function createClient(options: DaemonClientOptions): DaemonClient {
   let nextId = 0;
   let closed = false;
 
-  const call = async (frame: Record<string, unknown>, call: CallOptions): Promise<ResponseFrame> => {
+  /** Sends one frame and reads its answer with `read`, which throws protocol_error for an answer out of protocol. */
+  const call = async <T>(
+    frame: Record<string, unknown>,
+    call: CallOptions,
+    read: (response: ResponseFrame) => T,
+  ): Promise<T> => {
     if (closed) throw new DaemonClientError('closed', 'the client was closed');
     const signal = call.signal;
     if (signal?.aborted) throw new DaemonClientError('aborted', 'the call was aborted before it was sent');
@@ -66,20 +71,29 @@ export function createClient(options: DaemonClientOptions): DaemonClient {
     };
     let current: DaemonConnection | undefined;
     let gaveUp = false;
-    const exchange = async (): Promise<ResponseFrame> => {
+    const exchange = async (): Promise<T> => {
       for (let attempt = 0; ; attempt++) {
         const used = open();
         current = used;
         await used.ready;
         // Timed out or aborted while connecting: the frame is not sent, so the daemon decides nothing.
         if (gaveUp) throw new DaemonClientError('aborted', 'the call was given up before it was sent');
+        let response: ResponseFrame;
         try {
-          return await used.request(id, line);
+          response = await used.request(id, line);
         } catch (error) {
           if (!(error instanceof UndeliveredFrame)) throw error;
           // The frame never reached the daemon (it had closed the connection, say as idle, just as this call
           // wrote to it): sending it once more, on a new connection, cannot make a second decision.
           if (attempt > 0) throw error.failure;
+          continue;
+        }
+        try {
+          return read(response);
+        } catch (error) {
+          // A daemon that breaks the protocol is not trusted with the other calls on the connection either.
+          if (error instanceof DaemonClientError && error.code === 'protocol_error') used.abandon(error);
+          throw error;
         }
       }
     };
@@ -128,36 +142,39 @@ export function createClient(options: DaemonClientOptions): DaemonClient {
     async evaluate(request, evaluateOptions = {}) {
       // Validate here, so a bad request fails with the contract's field-named issues and never travels.
       const json = EvaluateRequestCodec.toJSON(EvaluateRequestCodec.fromJSON(request, { strict: true }));
-      const response = await call(
+      return call(
         {
           type: 'evaluate',
           request: json,
           ...(evaluateOptions.correlationId ? { correlation_id: evaluateOptions.correlationId } : {}),
         },
         evaluateOptions,
+        (response) => {
+          if (response.type === 'error') throw daemonError(response.body);
+          if (response.type !== 'decision')
+            throw new DaemonClientError('protocol_error', 'expected a decision frame');
+          try {
+            return DecisionResponseCodec.fromJSON(response.body);
+          } catch (error) {
+            if (error instanceof ContractValidationError) {
+              throw new DaemonClientError(
+                'protocol_error',
+                `the daemon sent an invalid DecisionResponse: ${error.message}`,
+              );
+            }
+            throw error;
+          }
+        },
       );
-      if (response.type === 'error') throw daemonError(response.body);
-      if (response.type !== 'decision')
-        throw new DaemonClientError('protocol_error', 'expected a decision frame');
-      try {
-        return DecisionResponseCodec.fromJSON(response.body);
-      } catch (error) {
-        if (error instanceof ContractValidationError) {
-          throw new DaemonClientError(
-            'protocol_error',
-            `the daemon sent an invalid DecisionResponse: ${error.message}`,
-          );
-        }
-        throw error;
-      }
     },
     async health(callOptions = {}) {
-      const response = await call({ type: 'health' }, callOptions);
-      if (response.type === 'error') throw daemonError(response.body);
-      if (response.type !== 'health' || typeof response.body !== 'object' || response.body === null) {
-        throw new DaemonClientError('protocol_error', 'expected a health frame');
-      }
-      return response.body as HealthReport;
+      return call({ type: 'health' }, callOptions, (response) => {
+        if (response.type === 'error') throw daemonError(response.body);
+        if (response.type !== 'health' || typeof response.body !== 'object' || response.body === null) {
+          throw new DaemonClientError('protocol_error', 'expected a health frame');
+        }
+        return response.body as HealthReport;
+      });
     },
     async close() {
       closed = true;

@@ -7,6 +7,9 @@ export interface ResponseFrame {
   readonly body: unknown;
 }
 
+/** Late answers awaited at most on one connection; beyond, the oldest given-up call's answer counts as unknown. */
+const MAX_FORGOTTEN = 4096;
+
 interface Waiter {
   resolve(frame: ResponseFrame): void;
   reject(error: DaemonClientError | UndeliveredFrame): void;
@@ -35,6 +38,8 @@ export class DaemonConnection {
   readonly #waiters = new Map<string, Waiter>();
   readonly #maxFrameBytes: number;
   readonly ready: Promise<void>;
+  /** Ids sent but given up (timeout, abort), whose late answers are dropped; the oldest go beyond the bound. */
+  readonly #forgotten = new Set<string>();
   #buffer = '';
   #dead: DaemonClientError | undefined;
   /** A write failed: the socket is going away, so no further frame is sent on it. */
@@ -104,7 +109,16 @@ export class DaemonConnection {
 
   /** Stops waiting for `id` (timeout, abort); a late answer is dropped. */
   forget(id: string): void {
-    this.#waiters.delete(id);
+    if (!this.#waiters.delete(id)) return;
+    this.#forgotten.add(id);
+    if (this.#forgotten.size > MAX_FORGOTTEN)
+      this.#forgotten.delete(this.#forgotten.values().next().value as string);
+  }
+
+  /** The daemon broke the protocol in an answer (say, an invalid DecisionResponse): every call on it fails. */
+  abandon(error: DaemonClientError): void {
+    this.#fail(error);
+    this.#socket.destroy();
   }
 
   close(): void {
@@ -158,14 +172,17 @@ export class DaemonConnection {
       return;
     }
     const waiter = this.#waiters.get(frame.id);
-    if (!waiter) return; // timed out or aborted earlier
+    if (!waiter) {
+      // A late answer to a call given up is dropped; an answer to an id never sent is a broken daemon.
+      if (!this.#forgotten.delete(frame.id)) this.#protocolError('the daemon answered an id it was not sent');
+      return;
+    }
     this.#waiters.delete(frame.id);
     waiter.resolve({ id: frame.id, type, body: frame[type] });
   }
 
   #protocolError(message: string): void {
-    this.#fail(new DaemonClientError('protocol_error', message));
-    this.#socket.destroy();
+    this.abandon(new DaemonClientError('protocol_error', message));
   }
 
   #fail(error: DaemonClientError): void {

@@ -180,6 +180,11 @@ describe('createClient', () => {
       'the daemon sent an invalid DecisionResponse: ',
     ],
     [
+      'an answer to an id never sent',
+      `${JSON.stringify({ v: 1, id: 'zz', type: 'decision', decision: decisionFor({}) })}\n`,
+      'the daemon answered an id it was not sent',
+    ],
+    [
       'an unreadable-frame error',
       '{"v":1,"id":null,"type":"error","error":{"code":"invalid_json"}}\n',
       'the daemon could not read a request frame ("invalid_json")',
@@ -189,6 +194,25 @@ describe('createClient', () => {
     const [code, , text] = await failure(client.evaluate(REQUEST));
     expect(code).toBe('protocol_error');
     expect(text.startsWith(message)).toBe(true);
+  });
+
+  it('closes the connection on an invalid DecisionResponse, failing the other calls in flight', async () => {
+    const { peer, client } = await setup((frame, socket) => {
+      if (frame.type === 'evaluate')
+        socket.write(
+          `${JSON.stringify({ v: 1, id: frame.id, type: 'decision', decision: decisionFor({}, 'maybe') })}\n`,
+        );
+    });
+    const health = failure(client.health());
+    const [code, , message] = await failure(client.evaluate(REQUEST));
+    expect([code, message.startsWith('the daemon sent an invalid DecisionResponse: ')]).toEqual([
+      'protocol_error',
+      true,
+    ]);
+    expect(await health).toEqual(['protocol_error', undefined, message]);
+    peer.behaviour = answer;
+    expect((await client.evaluate(REQUEST)).decision).toBe('allow');
+    expect(peer.connections).toBe(2);
   });
 
   it('reports a connection the daemon turned away as daemon_error, and opens a new one on the next call', async () => {
