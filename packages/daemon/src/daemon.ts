@@ -52,6 +52,8 @@ export async function startDaemon(config: DaemonConfig, options: DaemonOptions =
   const tasks = new Set<Promise<void>>();
   const { limits } = config;
   let closing = false;
+  /** The reload running or last run: reloads take turns, so the config read last is the one left in force. */
+  let reloading: Promise<void> = Promise.resolve();
 
   const health = (): HealthReport => ({
     version: DAEMON_VERSION,
@@ -149,25 +151,31 @@ export async function startDaemon(config: DaemonConfig, options: DaemonOptions =
   });
   warnIfUnauthenticated(logger, state);
 
+  const reloadOnce = async () => {
+    try {
+      const next = config.configFile
+        ? await loadDaemonConfig(config.configFile, { socketPath: config.socketPath })
+        : config;
+      state = await loadEnforcementState(next, stateOptions);
+      logger.info('reloaded', { policy_digests: state.policyDigests, ...runnerAuthFields(state) });
+      warnIfUnauthenticated(logger, state);
+      const later = restartOnlyChanges(config, next);
+      if (later.length > 0) logger.warn('these settings take effect only after a restart', { keys: later });
+    } catch (error) {
+      logger.error('reload failed; keeping the current policy and keys', {
+        error: (error as Error).message,
+      });
+      throw error;
+    }
+  };
+
   return {
     socketPath: config.socketPath,
     health,
-    async reload() {
-      try {
-        const next = config.configFile
-          ? await loadDaemonConfig(config.configFile, { socketPath: config.socketPath })
-          : config;
-        state = await loadEnforcementState(next, stateOptions);
-        logger.info('reloaded', { policy_digests: state.policyDigests, ...runnerAuthFields(state) });
-        warnIfUnauthenticated(logger, state);
-        const later = restartOnlyChanges(config, next);
-        if (later.length > 0) logger.warn('these settings take effect only after a restart', { keys: later });
-      } catch (error) {
-        logger.error('reload failed; keeping the current policy and keys', {
-          error: (error as Error).message,
-        });
-        throw error;
-      }
+    reload() {
+      const turn = reloading.then(reloadOnce);
+      reloading = turn.catch(() => undefined);
+      return turn;
     },
     async close() {
       if (closing) return;

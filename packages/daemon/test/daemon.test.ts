@@ -1,4 +1,5 @@
-import { statSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { closeSync, constants, openSync, statSync, writeSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
@@ -6,7 +7,7 @@ import { attachOidcToken, signRunnerClaims } from '@cavra/auth';
 import { EvaluateRequestCodec } from '@cavra/contracts';
 import { createClient, DaemonClientError } from '@cavra/daemon-client';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { resolveDaemonConfig, startDaemon, verifyEvidenceLog } from '../src/index.js';
+import { loadDaemonConfig, resolveDaemonConfig, startDaemon, verifyEvidenceLog } from '../src/index.js';
 import {
   FIXED_NOW,
   removeTempDirs,
@@ -609,6 +610,39 @@ describe('reload', () => {
         runner_auth_methods: [],
       },
       { level: 'warn', msg: 'these settings take effect only after a restart', keys: ['limits'] },
+    ]);
+  });
+});
+
+describe('concurrent reloads', () => {
+  it('apply in the order they were asked for: the config read last is the one in force', async () => {
+    const dir = tempDir();
+    const configFile = join(dir, 'cavra-daemon.yaml');
+    const base = 'evidence_log: ev.jsonl\nsocket_path: run/d.sock\n';
+    execFileSync('mkfifo', [join(dir, 'slow.yaml')]); // reading this pack waits until the test writes it
+    await writeFile(configFile, base);
+    const config = await loadDaemonConfig(configFile);
+    const daemon = await startDaemon(config);
+    running.push({ daemon, config, dir });
+    await writeFile(configFile, `${base}policy_packs: [slow.yaml]\n`);
+    const first = daemon.reload();
+    let writer: number | undefined;
+    while (writer === undefined) {
+      try {
+        writer = openSync(join(dir, 'slow.yaml'), constants.O_WRONLY | constants.O_NONBLOCK);
+      } catch {
+        await sleep(5); // the first reload is not reading the pack yet
+      }
+    }
+    await writeFile(configFile, `${base}mode: audit_only\n`);
+    const second = daemon.reload();
+    await sleep(50);
+    writeSync(writer, 'metadata: {id: slow, version: "1", inherits: cavra-ai-agent-baseline}\n');
+    closeSync(writer);
+    await Promise.all([first, second]);
+    expect([daemon.health().mode, Object.keys(daemon.health().policy_digests)]).toEqual([
+      'audit_only',
+      ['cavra-ai-agent-baseline'],
     ]);
   });
 });
