@@ -40,8 +40,11 @@ export interface DaemonClient {
 }
 
 export function createClient(options: DaemonClientOptions): DaemonClient {
-  const timeoutMs = options.timeoutMs ?? 5000;
-  const maxFrameBytes = options.maxFrameBytes ?? 1024 * 1024;
+  if (typeof options.socketPath !== 'string' || options.socketPath === '') {
+    throw new TypeError('socketPath must be a non-empty string');
+  }
+  const timeoutMs = positiveInteger('timeoutMs', options.timeoutMs ?? 5000);
+  const maxFrameBytes = positiveInteger('maxFrameBytes', options.maxFrameBytes ?? 1024 * 1024);
   let connection: DaemonConnection | undefined;
   let nextId = 0;
   let closed = false;
@@ -53,6 +56,7 @@ export function createClient(options: DaemonClientOptions): DaemonClient {
     read: (response: ResponseFrame) => T,
   ): Promise<T> => {
     if (closed) throw new DaemonClientError('closed', 'the client was closed');
+    if (call.timeoutMs !== undefined) positiveInteger('timeoutMs', call.timeoutMs);
     const signal = call.signal;
     if (signal?.aborted) throw new DaemonClientError('aborted', 'the call was aborted before it was sent');
     const id = `c${++nextId}`;
@@ -182,4 +186,12 @@ export function createClient(options: DaemonClientOptions): DaemonClient {
       connection = undefined;
     },
   };
+}
+
+/** A 0, negative or fractional bound would time every call out at once or never: refuse it where it is set. */
+function positiveInteger(name: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) {
+    throw new TypeError(`${name} must be a positive integer, got ${String(value)}`);
+  }
+  return value;
 }

@@ -253,6 +253,27 @@ describe('createClient', () => {
     expect(peer.frames).toHaveLength(0);
   });
 
+  it('refuses options that would time every call out at once or never', async () => {
+    const { peer, client } = await setup();
+    const socketPath = peer.socketPath;
+    expect(() => createClient({ socketPath: '' })).toThrow(
+      new TypeError('socketPath must be a non-empty string'),
+    );
+    expect(() => createClient({ socketPath, timeoutMs: 0 })).toThrow(
+      new TypeError('timeoutMs must be a positive integer, got 0'),
+    );
+    expect(() => createClient({ socketPath, timeoutMs: -5 })).toThrow(
+      new TypeError('timeoutMs must be a positive integer, got -5'),
+    );
+    expect(() => createClient({ socketPath, maxFrameBytes: 1.5 })).toThrow(
+      new TypeError('maxFrameBytes must be a positive integer, got 1.5'),
+    );
+    await expect(client.evaluate(REQUEST, { timeoutMs: Number.NaN })).rejects.toThrow(
+      new TypeError('timeoutMs must be a positive integer, got NaN'),
+    );
+    expect(peer.frames).toHaveLength(0);
+  });
+
   it('answers health and refuses calls after close', async () => {
     const { client } = await setup();
     expect((await client.health()).version).toBe('0.1.0');
