@@ -1,4 +1,5 @@
 import { posix } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import picomatch from 'picomatch';
 
 /**
@@ -98,8 +99,23 @@ function windowsAlias(path: string): string {
 
 /** The form a path target is matched in (see the module comment). */
 export function normalizePath(path: string): string {
-  return posix.normalize(path.trim().replaceAll('\\', '/')).replace(/^(\.\.\/)+/, '');
+  return posix.normalize(localPath(path.trim()).replaceAll('\\', '/')).replace(/^(\.\.\/)+/, '');
 }
+
+/**
+ * A `file:` URL names the local path it decodes to (`file:///etc/%70asswd` is `/etc/passwd`), decoded by Node's
+ * own `fileURLToPath`; one Node refuses (a remote host, an encoded `/`) is matched as written, as before.
+ */
+function localPath(target: string): string {
+  if (!FILE_URL.test(target)) return target;
+  try {
+    return fileURLToPath(target);
+  } catch {
+    return target;
+  }
+}
+
+const FILE_URL = /^file:/i;
 
 // Where a rooted path starts: `/`, a home directory (`~`, `~user`) or a Windows drive (`C:`, `C:/`). Branch names
 // never look like this (git refuses a leading `/`, and `~` and `:` anywhere), so branch matching is unaffected.

@@ -610,6 +610,35 @@ const CASES: readonly (readonly [string, string, string, string, string])[] = [
     'execute_command target holds a control character',
   ],
   ['git_push', 'main\u0000', 'block', 'request.invalid_target', 'git_push target holds a control character'],
+  // A file: URL names the path it decodes to.
+  [
+    'read_file',
+    'file://localhost/home/u/.e%6Ev',
+    'block',
+    'filesystem.block_read[0]',
+    "reading '/home/u/.env' is blocked by pattern '**/.env'",
+  ],
+  [
+    'write_file',
+    'FILE:///etc/hosts',
+    'block',
+    'filesystem.block_write[6]',
+    "writing '/etc/hosts' is blocked by pattern '/etc/**'",
+  ],
+  [
+    'execute_command',
+    'git show HEAD:README.md --output=file:///etc/motd',
+    'block',
+    'filesystem.block_write[6]',
+    "command 'git show HEAD:README.md --output=file:///etc/motd' writes '/etc/motd', which is blocked for writing by pattern '/etc/**'",
+  ],
+  [
+    'read_file',
+    'file://server/share/notes.txt',
+    'allow',
+    'filesystem.read_default',
+    "no filesystem rule blocks reading 'file:/server/share/notes.txt'",
+  ],
   // The command word as the shell runs it: unquoted, without assignments, directory or wrapper.
   [
     'execute_command',
