@@ -15,7 +15,7 @@ export interface HealthReport {
   readonly runner_auth: { readonly required: boolean; readonly methods: readonly ('hmac' | 'oidc')[] };
   readonly uptime_ms: number;
   readonly counts: {
-    /** Evaluate requests read (decided or refused with an error). */
+    /** Evaluate requests taken up (decided or refused with an error); frames refused with `shutting_down` are not counted. */
     readonly requests: number;
     /** Decisions sent, by decision. */
     readonly decisions: Readonly<Record<string, number>>;
