@@ -3,7 +3,6 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import {
-  type ContractIssue,
   ContractValidationError,
   DEFAULT_LIMITS,
   EvaluateRequestCodec,
@@ -11,6 +10,7 @@ import {
   type MessageName,
   ReleaseGovernanceEvidenceCodec,
 } from '../src/index.js';
+import { issuesOf } from './support/issues-of.js';
 
 const fixtures = join(dirname(fileURLToPath(import.meta.url)), '../fixtures');
 const goldenBinaries = readdirSync(fixtures)
@@ -19,16 +19,6 @@ const goldenBinaries = readdirSync(fixtures)
 
 function hex(text: string): Uint8Array {
   return Uint8Array.from(Buffer.from(text.replace(/\s/g, ''), 'hex'));
-}
-
-function issuesOf(fn: () => unknown): readonly ContractIssue[] {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ContractValidationError);
-    return (error as ContractValidationError).issues;
-  }
-  throw new Error('expected a ContractValidationError');
 }
 
 describe('decode refuses bytes a plain protobuf decoder would misread, naming the field', () => {

@@ -10,6 +10,7 @@ import {
   RunnerAuthenticationCodec,
   validate,
 } from '../src/index.js';
+import { issuesOf } from './support/issues-of.js';
 
 const validDecision = {
   decision_id: 'd-1',
@@ -17,16 +18,6 @@ const validDecision = {
   severity: 'info',
   timestamp: '2026-11-25T12:00:00Z',
 };
-
-function errorsOf(fn: () => unknown) {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ContractValidationError);
-    return (error as ContractValidationError).issues;
-  }
-  throw new Error('expected a ContractValidationError');
-}
 
 describe('validate reports every issue with its field path and a stable code', () => {
   it.each([
@@ -211,7 +202,7 @@ describe('unknown fields', () => {
   const input = { session_id: 's', sesion_id: 'typo', release_governance: { blokced_count: 1 } };
 
   it('are errors in strict mode', () => {
-    expect(errorsOf(() => EvaluateRequestCodec.fromJSON(input, { strict: true }))).toEqual([
+    expect(issuesOf(() => EvaluateRequestCodec.fromJSON(input, { strict: true }))).toEqual([
       {
         path: 'release_governance.blokced_count',
         code: 'unknown_field',
@@ -248,7 +239,7 @@ describe('unknown fields', () => {
     }));
     const counted = { path: '', code: 'too_many_issues', message: '4900 more issues not listed' };
     expect(MAX_REPORTED_ISSUES).toBe(100);
-    const strict = errorsOf(() => EvaluateRequestCodec.fromJSON(JSON.stringify(many), { strict: true }));
+    const strict = issuesOf(() => EvaluateRequestCodec.fromJSON(JSON.stringify(many), { strict: true }));
     expect(strict).toEqual([...listed, counted]);
     expect(EvaluateRequestCodec.parseJSON(many).warnings).toEqual([...listed, counted]);
     expect(validate('EvaluateRequest', many, { strict: true }).errors).toEqual([...listed, counted]);
@@ -292,14 +283,14 @@ describe('the legacy operation field', () => {
 
   it('makes a disagreeing request invalid in strict mode', () => {
     expect(
-      errorsOf(() =>
+      issuesOf(() =>
         EvaluateRequestCodec.fromJSON({ operation: 'delete', requested_operation: 'push' }, { strict: true }),
       ).map((issue) => issue.code),
     ).toEqual(['operation_conflict']);
   });
 
   it('is type-checked like requested_operation', () => {
-    expect(errorsOf(() => EvaluateRequestCodec.fromJSON({ operation: ['push'] }))).toEqual([
+    expect(issuesOf(() => EvaluateRequestCodec.fromJSON({ operation: ['push'] }))).toEqual([
       { path: 'operation', code: 'wrong_type', message: 'expected a string, got array' },
     ]);
   });
@@ -307,7 +298,7 @@ describe('the legacy operation field', () => {
 
 describe('codec entry points refuse bad input with a ContractValidationError', () => {
   it('fromJSON: invalid JSON text', () => {
-    expect(errorsOf(() => EvaluateRequestCodec.fromJSON('{"session_id":'))).toEqual([
+    expect(issuesOf(() => EvaluateRequestCodec.fromJSON('{"session_id":'))).toEqual([
       { path: '', code: 'invalid_json', message: 'is not valid JSON' },
     ]);
   });
@@ -325,7 +316,7 @@ describe('codec entry points refuse bad input with a ContractValidationError', (
     expect(EvaluateRequestCodec.fromJSON(text, { limits: { maxJsonBytes: 97 } }).session_id).toBe(
       'é'.repeat(40),
     );
-    expect(errorsOf(() => EvaluateRequestCodec.parseJSON(text, { limits: { maxJsonBytes: 96 } }))).toEqual([
+    expect(issuesOf(() => EvaluateRequestCodec.parseJSON(text, { limits: { maxJsonBytes: 96 } }))).toEqual([
       { path: '', code: 'message_too_large', message: 'is 97 bytes of JSON text; the limit is 96' },
     ]);
   });
@@ -333,34 +324,34 @@ describe('codec entry points refuse bad input with a ContractValidationError', (
   it('fromJSON: the default JSON bound is 1 MiB', () => {
     const text = `${' '.repeat(1024 * 1024 - 2)}{}`;
     expect(EvaluateRequestCodec.toJSON(EvaluateRequestCodec.fromJSON(text))).toEqual({});
-    expect(errorsOf(() => EvaluateRequestCodec.fromJSON(` ${text}`))).toEqual([
+    expect(issuesOf(() => EvaluateRequestCodec.fromJSON(` ${text}`))).toEqual([
       { path: '', code: 'message_too_large', message: 'is 1048577 bytes of JSON text; the limit is 1048576' },
     ]);
   });
 
   it('decode: bytes that are not protobuf', () => {
     expect(
-      errorsOf(() => EvaluateRequestCodec.decode(Uint8Array.from([0x0a, 0xff, 0xff, 0xff, 0x0f])))[0]?.code,
+      issuesOf(() => EvaluateRequestCodec.decode(Uint8Array.from([0x0a, 0xff, 0xff, 0xff, 0x0f])))[0]?.code,
     ).toBe('malformed_binary');
   });
 
   it('decode: a message over the size limit', () => {
     expect(
-      errorsOf(() => EvaluateRequestCodec.decode(new Uint8Array(101), { limits: { maxMessageBytes: 100 } })),
+      issuesOf(() => EvaluateRequestCodec.decode(new Uint8Array(101), { limits: { maxMessageBytes: 100 } })),
     ).toEqual([{ path: '', code: 'message_too_large', message: 'is 101 bytes; the limit is 100' }]);
   });
 
   it('decode: bounds apply to decoded binary too', () => {
     const bytes = ReleaseGovernanceEvidenceCodec.encode({ release_channel: 'x'.repeat(200) });
     expect(
-      errorsOf(() => ReleaseGovernanceEvidenceCodec.decode(bytes, { limits: { maxStringBytes: 100 } })),
+      issuesOf(() => ReleaseGovernanceEvidenceCodec.decode(bytes, { limits: { maxStringBytes: 100 } })),
     ).toEqual([
       { path: 'release_channel', code: 'string_too_long', message: 'is 200 bytes; the limit is 100' },
     ]);
   });
 
   it('encode: validates before encoding', () => {
-    expect(errorsOf(() => DecisionResponseCodec.encode({ decision: 'deny' }))[0]?.code).toBe(
+    expect(issuesOf(() => DecisionResponseCodec.encode({ decision: 'deny' }))[0]?.code).toBe(
       'unknown_decision',
     );
   });
@@ -377,7 +368,7 @@ describe('codec entry points refuse bad input with a ContractValidationError', (
       token,
     );
     expect(
-      errorsOf(() => RunnerAuthenticationCodec.fromJSON({ algorithm: 'OIDC-JWT', key_id: token }))[0]?.code,
+      issuesOf(() => RunnerAuthenticationCodec.fromJSON({ algorithm: 'OIDC-JWT', key_id: token }))[0]?.code,
     ).toBe('string_too_long');
   });
 });
