@@ -9,6 +9,7 @@ import type { DaemonClient } from '@cavra/daemon-client';
 import type { Daemon } from './daemon.js';
 import type { DaemonConfig } from './daemon-config.js';
 import { jsonLogger } from './logger.js';
+import { processRunning } from './process-running.js';
 import { verifyEvidenceLog } from './verify-evidence-log.js';
 import { DAEMON_VERSION } from './version.js';
 
@@ -91,7 +92,7 @@ async function runForeground(config: DaemonConfig): Promise<number> {
   const logger = jsonLogger();
   const running = await readPid(config.pidFile);
   // Our own pid in the file is a leftover of an earlier life (a restarted container), not another daemon.
-  if (running !== undefined && running !== process.pid && alive(running)) {
+  if (running !== undefined && running !== process.pid && processRunning(running)) {
     logger.error('already running', { pid: running, pid_file: config.pidFile });
     return 1;
   }
@@ -126,7 +127,7 @@ async function startBackground(
   socket: string | undefined,
 ): Promise<number> {
   const running = await readPid(config.pidFile);
-  if (running !== undefined && alive(running))
+  if (running !== undefined && processRunning(running))
     return print(`cavra-daemon is already running (pid ${running})\n`, 1);
   const logFile = join(dirname(config.pidFile), 'daemon.log');
   const args = [fileURLToPath(import.meta.url), 'start', '--foreground', '--config', resolve(configFile)];
@@ -173,12 +174,13 @@ async function spawnAndWait(
 
 async function stop(config: DaemonConfig): Promise<number> {
   const pid = await readPid(config.pidFile);
-  if (pid === undefined || !alive(pid)) return print('cavra-daemon is not running\n', 0);
-  process.kill(pid, 'SIGTERM');
+  if (pid === undefined || !processRunning(pid)) return print('cavra-daemon is not running\n', 0);
+  const refused = send(pid, 'SIGTERM');
+  if (refused) return print(refused, 1);
   for (let attempt = 0; attempt < 150; attempt++) {
     // A clean stop removes the pid file last; waiting for the pid alone would wait for the reaper of a detached
     // daemon, which can be slow to collect it.
-    if (!alive(pid) || (await readPid(config.pidFile)) !== pid)
+    if (!processRunning(pid) || (await readPid(config.pidFile)) !== pid)
       return print(`cavra-daemon stopped (pid ${pid})\n`, 0);
     await new Promise((wait) => setTimeout(wait, 100));
   }
@@ -198,8 +200,9 @@ async function status(config: DaemonConfig): Promise<number> {
 
 async function signal(config: DaemonConfig, name: NodeJS.Signals, done: string): Promise<number> {
   const pid = await readPid(config.pidFile);
-  if (pid === undefined || !alive(pid)) return print('cavra-daemon is not running\n', 1);
-  process.kill(pid, name);
+  if (pid === undefined || !processRunning(pid)) return print('cavra-daemon is not running\n', 1);
+  const refused = send(pid, name);
+  if (refused) return print(refused, 1);
   return print(`${done} (pid ${pid})\n`, 0);
 }
 
@@ -235,12 +238,13 @@ async function readPid(path: string): Promise<number | undefined> {
   }
 }
 
-function alive(pid: number): boolean {
+/** Sends `name` to the daemon; a daemon this user may not signal is reported, not thrown. */
+function send(pid: number, name: NodeJS.Signals): string | undefined {
   try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
+    process.kill(pid, name);
+    return undefined;
+  } catch (error) {
+    return `cannot signal cavra-daemon (pid ${pid}): ${(error as NodeJS.ErrnoException).code ?? 'error'}\n`;
   }
 }
 
