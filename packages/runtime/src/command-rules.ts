@@ -103,6 +103,8 @@ interface JudgedPart {
   readonly part: string;
   readonly readings: readonly CommandWords[];
   readonly forms: readonly string[];
+  /** Normalised paths its option values name (see optionValues): files it may write. */
+  readonly optionWrites: readonly string[];
 }
 
 // How deep `sh -c "sh -c '…'"` is followed; deeper scripts are still judged as the words of their shell.
@@ -120,7 +122,12 @@ function judgedParts(parts: readonly string[], depth: number): JudgedPart[] {
     const words = commandWords(part);
     const readings = part.includes('\\') ? [words, commandWords(part.replaceAll('\\', '/'))] : [words];
     const forms = commandForms(words);
-    judged.push({ part, readings, forms: [part, ...forms.map((form) => form.join(' '))] });
+    judged.push({
+      part,
+      readings,
+      forms: [part, ...forms.map((form) => form.join(' '))],
+      optionWrites: readings.flatMap((reading) => optionValues(reading.args)).map(normalizePath),
+    });
     if (depth >= MAX_SHELL_DEPTH) continue;
     for (const form of forms) {
       const script = shellScript(form);
@@ -151,7 +158,7 @@ function firstIndex(
 function blockedFileWord(judged: readonly JudgedPart[], pack: CompiledPolicyPack): RuleOutcome | undefined {
   const { blockRead, blockWrite } = pack.matchers;
   const { block_read, block_write } = pack.resolved.filesystem;
-  for (const { part, readings } of judged) {
+  for (const { part, readings, optionWrites } of judged) {
     for (const word of readings.flatMap((reading) => reading.args)) {
       const hit = firstMatch(namedPaths(word), blockRead);
       if (hit) {
@@ -163,8 +170,8 @@ function blockedFileWord(judged: readonly JudgedPart[], pack: CompiledPolicyPack
         );
       }
     }
-    const written = readings.flatMap((reading) => [...reading.writes, ...optionValues(reading.args)]);
-    const hit = firstMatch(written.map(normalizePath), blockWrite);
+    const redirected = readings.flatMap((reading) => reading.writes).map(normalizePath);
+    const hit = firstMatch([...redirected, ...optionWrites], blockWrite);
     if (hit) {
       return packOutcome(
         pack,
@@ -180,9 +187,8 @@ function blockedFileWord(judged: readonly JudgedPart[], pack: CompiledPolicyPack
 /** The first option value on `filesystem.require_approval_write`: the command may write it, so a human decides. */
 function gatedOptionWrite(judged: readonly JudgedPart[], pack: CompiledPolicyPack): RuleOutcome | undefined {
   const { require_approval_write } = pack.resolved.filesystem;
-  for (const { part, readings } of judged) {
-    const values = readings.flatMap((reading) => optionValues(reading.args));
-    const hit = firstMatch(values.map(normalizePath), pack.matchers.requireApprovalWrite);
+  for (const { part, optionWrites } of judged) {
+    const hit = firstMatch(optionWrites, pack.matchers.requireApprovalWrite);
     if (hit) {
       return packOutcome(
         pack,
