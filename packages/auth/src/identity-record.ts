@@ -15,9 +15,11 @@ export function identityRecord(identity: Partial<RunnerIdentity>, path: string):
     return identityToRecord(identity as RunnerIdentity, path);
   } catch (error) {
     if (!(error instanceof ContractValidationError)) throw error;
+    // The contract's own wording, so the rule for identity values is stated in one place.
+    const [issue] = error.issues;
     throw new RunnerAuthError(
       'bad_token',
-      `${error.issues[0]?.path ?? path} must be a single line of at most 256 bytes without control characters`,
+      `${issue?.path ?? path} ${issue?.message ?? 'is not a safe value'}`,
     );
   }
 }
