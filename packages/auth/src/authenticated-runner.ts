@@ -18,6 +18,12 @@ export interface AuthenticatedRunner {
   /** RFC 3339 UTC. */
   readonly issuedAt: string;
   readonly expiresAt: string;
+  /**
+   * HMAC only: the replay cache's key for this signature (`replayKey`: SHA-256 of the key id and the HMAC bytes,
+   * base64url). The daemon records it in the evidence log, which is how a restarted daemon remembers the signatures it
+   * has seen; it cannot be turned back into the signature.
+   */
+  readonly replayKey?: string;
   /** OIDC only: the token's issuer and subject. */
   readonly issuer?: string;
   readonly subject?: string;

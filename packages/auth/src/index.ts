@@ -21,6 +21,7 @@ export {
 } from './keyring.js';
 export {
   createOidcVerifier,
+  DEFAULT_MAX_TOKEN_LIFETIME_SECONDS,
   type OidcProviderConfig,
   type OidcVerifier,
   type OidcVerifierOptions,
@@ -32,7 +33,7 @@ export {
   PROVIDER_PROFILES,
   type ProviderProfile,
 } from './provider-profiles.js';
-export { ReplayCache } from './replay-cache.js';
+export { ReplayCache, replayKey } from './replay-cache.js';
 export { RUNNER_AUTH_ERROR_CODES, RunnerAuthError, type RunnerAuthErrorCode } from './runner-auth-error.js';
 export {
   createRunnerAuthenticator,

@@ -56,6 +56,11 @@ export interface OidcVerifierOptions {
   readonly trust: TrustPolicy;
   /** Tolerance for exp/nbf/iat, default 60 s. */
   readonly skewSeconds?: number;
+  /**
+   * Longest lifetime (`exp` - `iat`) of a token accepted, default DEFAULT_MAX_TOKEN_LIFETIME_SECONDS (6 h); a longer
+   * one is `ttl_too_long`. A stolen token is only as dangerous as it is long-lived.
+   */
+  readonly maxTokenLifetimeSeconds?: number;
   /** Clock for the token's exp/nbf/iat; default the system clock. */
   readonly now?: () => Date;
   /** Remote JWKS fetch timeout (connection and body), default 5000 ms. */
@@ -89,6 +94,12 @@ interface ProviderVerifier {
   readonly keys: JWTVerifyGetKey;
 }
 
+/**
+ * Default longest token lifetime: 6 hours. GitHub Actions tokens live minutes; a GitLab CI `id_tokens` token lives the
+ * job's timeout plus 5 minutes (1 h by default, 3 h on GitLab.com's shared runners).
+ */
+export const DEFAULT_MAX_TOKEN_LIFETIME_SECONDS = 21_600;
+
 /** JWKS defaults: jose's timeout, cooldown and cache age; 64 KiB is many times a real key set. */
 const JWKS_DEFAULTS = { timeoutMs: 5000, cooldownMs: 30_000, cacheMaxAgeMs: 600_000, maxBytes: 65_536 };
 
@@ -102,6 +113,9 @@ export async function createOidcVerifier(options: OidcVerifierOptions): Promise<
   const trust = compileTrustPolicy(options.trust);
   const now = options.now ?? (() => new Date());
   const skewSeconds = options.skewSeconds ?? DEFAULT_SKEW_SECONDS;
+  const maxLifetime = options.maxTokenLifetimeSeconds ?? DEFAULT_MAX_TOKEN_LIFETIME_SECONDS;
+  if (!Number.isInteger(maxLifetime) || maxLifetime < 1)
+    throw new RunnerAuthError('invalid_config', 'maxTokenLifetimeSeconds must be a positive integer');
   const jwks: JwksSettings = {
     timeoutMs: options.jwksTimeoutMs ?? JWKS_DEFAULTS.timeoutMs,
     cooldownMs: options.jwksCooldownMs ?? JWKS_DEFAULTS.cooldownMs,
@@ -140,7 +154,7 @@ export async function createOidcVerifier(options: OidcVerifierOptions): Promise<
             : 'provider is not configured',
         );
       }
-      const { payload, kid } = await verifyToken(auth.signature, provider, now(), skewSeconds);
+      const { payload, kid } = await verifyToken(auth.signature, provider, now(), skewSeconds, maxLifetime);
       const { identity, verifiedFields } = matchIdentity(provider.profile, payload, claimed);
       trust.check(provider.profile.provider, identity.repository, identity.ref);
       return {
@@ -201,7 +215,13 @@ async function providerVerifier(config: OidcProviderConfig, jwks: JwksSettings):
   return { profile, issuer, audience: config.audience, algorithms, keys };
 }
 
-async function verifyToken(token: string, provider: ProviderVerifier, now: Date, skewSeconds: number) {
+async function verifyToken(
+  token: string,
+  provider: ProviderVerifier,
+  now: Date,
+  skewSeconds: number,
+  maxLifetime: number,
+) {
   let alg: string | undefined;
   let kid = '';
   try {
@@ -230,6 +250,13 @@ async function verifyToken(token: string, provider: ProviderVerifier, now: Date,
   // jose compares `iat` with the clock only under maxTokenAge, so a token issued in the future is refused here.
   if ((verified.payload.iat as number) > now.getTime() / 1000 + skewSeconds)
     throw new RunnerAuthError('not_yet_valid', "token 'iat' is in the future");
+  // Providers issue tokens for minutes or a job's length; a far `exp` is a token made to be stolen and kept.
+  if ((verified.payload.exp as number) - (verified.payload.iat as number) > maxLifetime) {
+    throw new RunnerAuthError(
+      'ttl_too_long',
+      `token lifetime (exp - iat) is longer than ${maxLifetime} seconds`,
+    );
+  }
   return { payload: verified.payload, kid };
 }
 

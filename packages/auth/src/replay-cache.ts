@@ -1,4 +1,13 @@
+import { createHash } from 'node:crypto';
 import { RunnerAuthError } from './runner-auth-error.js';
+
+/**
+ * The cache's key for an HMAC signature: SHA-256 of the key id and the HMAC bytes (not the text), base64url. Neither
+ * the cache nor the evidence that records it ever holds a usable signature.
+ */
+export function replayKey(keyId: string, mac: Uint8Array): string {
+  return createHash('sha256').update(keyId).update('\n').update(mac).digest('base64url');
+}
 
 /**
  * Signatures seen within their validity window. Bounded: expired entries are dropped first; if the cache is
@@ -29,6 +38,26 @@ export class ReplayCache {
       throw new RunnerAuthError('replay_cache_full', 'too many live signatures to remember; retry shortly');
     }
     this.#expiries.set(key, expiresAtMs);
+    this.#earliest = Math.min(this.#earliest, expiresAtMs);
+  }
+
+  /**
+   * Restores a signature remembered before (by an earlier process, from its evidence): an expired one is skipped, one
+   * already held keeps the later expiry. Throws `replay_cache_full` rather than forget a live signature.
+   */
+  restore(key: string, expiresAtMs: number, nowMs: number): void {
+    if (expiresAtMs < nowMs) return;
+    const seen = this.#expiries.get(key);
+    if (seen === undefined && this.#expiries.size >= this.maxEntries) {
+      this.#sweep(nowMs);
+      if (this.#expiries.size >= this.maxEntries) {
+        throw new RunnerAuthError(
+          'replay_cache_full',
+          `more than ${this.maxEntries} live signatures to restore; raise the cache size`,
+        );
+      }
+    }
+    this.#expiries.set(key, Math.max(seen ?? expiresAtMs, expiresAtMs));
     this.#earliest = Math.min(this.#earliest, expiresAtMs);
   }
 

@@ -23,13 +23,23 @@ export interface RunnerAuthenticator {
   authenticate(request: EvaluateRequest): Promise<AuthenticatedRunner>;
 }
 
-/** Builds the authenticator: secrets are read now (from env vars or files), JWKS lazily on first use. */
+/**
+ * Builds the authenticator: secrets are read now (from env vars or files), JWKS lazily on first use. `replayCache`:
+ * the cache of seen HMAC signatures to use, so that one outlives the authenticator (the daemon keeps its own across
+ * reloads and restores it from its evidence); default a new one of `hmac.replayCacheSize`.
+ */
 export async function createRunnerAuthenticator(
   config: RunnerAuthConfig,
-  options: { readonly env?: NodeJS.ProcessEnv; readonly now?: () => Date } = {},
+  options: {
+    readonly env?: NodeJS.ProcessEnv;
+    readonly now?: () => Date;
+    readonly replayCache?: ReplayCache;
+  } = {},
 ): Promise<RunnerAuthenticator> {
   const keyring = config.hmac ? await loadKeyring(config.hmac.keys, options.env) : undefined;
-  const replayCache = config.hmac ? new ReplayCache({ maxEntries: config.hmac.replayCacheSize }) : undefined;
+  const replayCache = config.hmac
+    ? (options.replayCache ?? new ReplayCache({ maxEntries: config.hmac.replayCacheSize }))
+    : undefined;
   const oidc: OidcVerifier | undefined = config.oidc
     ? await createOidcVerifier({ ...config.oidc, ...(options.now ? { now: options.now } : {}) })
     : undefined;

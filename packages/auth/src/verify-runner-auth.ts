@@ -1,4 +1,4 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import {
   type EvaluateRequest,
   isSafeIdentifier,
@@ -10,7 +10,7 @@ import { canonicalClaims } from './canonical-claims.js';
 import { decodeSignature } from './hmac-signature.js';
 import { identityRecord } from './identity-record.js';
 import type { Keyring } from './keyring.js';
-import type { ReplayCache } from './replay-cache.js';
+import { type ReplayCache, replayKey } from './replay-cache.js';
 import { RunnerAuthError } from './runner-auth-error.js';
 import { checkTimeBound, DEFAULT_MAX_TTL_SECONDS, DEFAULT_SKEW_SECONDS, parseInstant } from './time-bound.js';
 
@@ -66,14 +66,14 @@ export function verifyRunnerAuth(
     skewSeconds,
     maxTtlSeconds: options.maxTtlSeconds ?? DEFAULT_MAX_TTL_SECONDS,
   });
-  // Keyed by a digest of the key id and the HMAC bytes (not the text): the cache never holds a usable signature.
-  const replayKey = createHash('sha256').update(auth.key_id).update('\n').update(mac).digest('base64url');
-  options.replayCache?.remember(replayKey, expiresAt + skewSeconds * 1000, now);
+  const seen = replayKey(auth.key_id, mac);
+  options.replayCache?.remember(seen, expiresAt + skewSeconds * 1000, now);
   return {
     algorithm: 'HMAC-SHA256',
     keyId: auth.key_id,
     identity,
     issuedAt: auth.issued_at,
     expiresAt: auth.expires_at,
+    replayKey: seen,
   };
 }

@@ -13,6 +13,7 @@ import {
   loadKeyring,
   ReplayCache,
   RunnerAuthError,
+  replayKey,
   signRunnerClaims,
   verifyRunnerAuth,
 } from '../src/index.js';
@@ -139,6 +140,11 @@ describe('signRunnerClaims and verifyRunnerAuth', () => {
       },
       issuedAt: '2026-11-25T10:00:00Z',
       expiresAt: '2026-11-25T10:05:00Z',
+      // SHA-256 of the key id, a newline and the 32 HMAC bytes: what the replay cache and the evidence keep.
+      replayKey: createHash('sha256')
+        .update('ci-runner-2026-q2\n')
+        .update(Buffer.from(signed.runner_auth?.signature as string, 'base64url'))
+        .digest('base64url'),
     });
     expect(JSON.stringify(runner)).not.toContain(signed.runner_auth?.signature as string);
   });
@@ -425,6 +431,26 @@ describe('signRunnerClaims and verifyRunnerAuth', () => {
       verifyRunnerAuth(later, keyring, { now: at('2026-11-25T10:10:30Z'), replayCache: cache }).keyId,
     ).toBe('ci-runner-2026-q2');
     expect(cache.size).toBe(1);
+  });
+
+  it('restores signatures remembered by an earlier process: expired ones skipped, live ones refused as replays', () => {
+    const now = Date.parse('2026-11-25T10:01:00Z');
+    const signed = sign();
+    const mac = Buffer.from(signed.runner_auth?.signature as string, 'base64url');
+    const cache = new ReplayCache({ maxEntries: 2 });
+    cache.restore(replayKey('ci-runner-2026-q2', mac), Date.parse('2026-11-25T10:06:00Z'), now);
+    cache.restore('expired-entry', now - 1, now);
+    expect(cache.size).toBe(1);
+    expect(
+      failure(() =>
+        verifyRunnerAuth(signed, keyring, { now: at('2026-11-25T10:01:00Z'), replayCache: cache }),
+      ),
+    ).toEqual(['replayed', 'this signature was already used']);
+    cache.restore('second', now + 1000, now);
+    expect(failure(() => cache.restore('third', now + 1000, now))).toEqual([
+      'replay_cache_full',
+      'more than 2 live signatures to restore; raise the cache size',
+    ]);
   });
 
   it('names missing pieces', () => {

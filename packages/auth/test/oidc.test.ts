@@ -433,6 +433,22 @@ describe('OIDC-JWT verification against a JWKS on loopback', () => {
     expect(runner.issuedAt).toBe('2026-11-25T10:00:30Z');
   });
 
+  it('refuses a token that lives longer than the maximum lifetime (default 6 h), however valid otherwise', async () => {
+    const tenYears = 10 * 365 * 86_400;
+    expect(
+      await failure(verifier.verify(request(await mint(rsa, { ...GITHUB_CLAIMS, exp: iat + tenYears })))),
+    ).toEqual(['ttl_too_long', 'token lifetime (exp - iat) is longer than 21600 seconds']);
+    const six = await verifier.verify(request(await mint(rsa, { ...GITHUB_CLAIMS, exp: iat + 21_600 })));
+    expect(six.expiresAt).toBe('2026-11-25T16:00:00Z');
+    const hourly = await github({}, NOW, { maxTokenLifetimeSeconds: 3600 });
+    expect(
+      await failure(hourly.verify(request(await mint(rsa, { ...GITHUB_CLAIMS, exp: iat + 3601 })))),
+    ).toEqual(['ttl_too_long', 'token lifetime (exp - iat) is longer than 3600 seconds']);
+    await expect(github({}, NOW, { maxTokenLifetimeSeconds: 0 })).rejects.toThrow(
+      'maxTokenLifetimeSeconds must be a positive integer',
+    );
+  });
+
   it('refuses unsafe configuration', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'cavra-jwks-'));
     onTestFinished(() => rm(dir, { recursive: true, force: true }));
