@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { spawn } from 'node:child_process';
-import { openSync } from 'node:fs';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -9,7 +9,10 @@ import type { DaemonClient } from '@cavra/daemon-client';
 import type { Daemon } from './daemon.js';
 import type { DaemonConfig } from './daemon-config.js';
 import { jsonLogger } from './logger.js';
-import { processRunning } from './process-running.js';
+import { fileErrorText, openOwnFile } from './own-file.js';
+import { readPidFile, removePidFile, writePidFile } from './pid-file.js';
+import { processRunning, runsDaemonCli } from './process-running.js';
+import { readReloadStatus, writeReloadStatus } from './reload-status.js';
 import { verifyEvidenceLog } from './verify-evidence-log.js';
 import { DAEMON_VERSION } from './version.js';
 
@@ -25,7 +28,7 @@ usage:
   cavra-daemon stop    [--config FILE] [--socket PATH]
   cavra-daemon status  [--config FILE] [--socket PATH]
   cavra-daemon reload  [--config FILE] [--socket PATH]
-  cavra-daemon evidence verify FILE [--anchor HASH]
+  cavra-daemon evidence verify FILE [--anchor HASH] [--key-file FILE | --key-env VAR] [--key-id ID]
 
 options:
   --config FILE   daemon configuration, YAML or JSON (default: ./cavra-daemon.yaml)
@@ -33,9 +36,19 @@ options:
   --foreground    stay attached (for process managers); logs go to stderr
   --anchor HASH   evidence verify: the log must hold a record with this hash (an evidence.last_hash from status
                   kept elsewhere), which detects records removed from the end
+  --key-file FILE evidence verify: the evidence signing key (the daemon's evidence_signing secret); every record
+  --key-env VAR   must carry a valid signature by it
+  --key-id ID     evidence verify: the signatures must name this key id
+
+exit codes: 0 done (reload: applied), 1 failed (reload: rejected, the old policy stays), 2 usage,
+            3 reload: no verdict (the daemon is not running or did not answer)
 `;
 
 class UsageError extends Error {}
+
+/** How long the CLI waits for a daemon to start, stop or report a reload. */
+const WAIT_STEPS = 150;
+const WAIT_STEP_MS = 100;
 
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -46,6 +59,9 @@ async function main(argv: string[]): Promise<number> {
       socket: { type: 'string' },
       foreground: { type: 'boolean', default: false },
       anchor: { type: 'string' },
+      'key-file': { type: 'string' },
+      'key-env': { type: 'string' },
+      'key-id': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
       version: { type: 'boolean', default: false },
     },
@@ -53,14 +69,23 @@ async function main(argv: string[]): Promise<number> {
   if (values.help) return print(USAGE, 0);
   if (values.version) return print(`${DAEMON_VERSION}\n`, 0);
   const [command, ...rest] = positionals;
+  const keyOptions = [values['key-file'], values['key-env'], values['key-id']];
   if (command === 'evidence') {
     if (rest[0] !== 'verify' || rest.length !== 2)
-      throw new UsageError('usage: cavra-daemon evidence verify FILE [--anchor HASH]');
+      throw new UsageError(
+        'usage: cavra-daemon evidence verify FILE [--anchor HASH] [--key-file FILE | --key-env VAR]',
+      );
     if (values.anchor !== undefined && !/^[0-9a-f]{64}$/.test(values.anchor))
       throw new UsageError('--anchor must be a SHA-256 hash: 64 lowercase hex digits');
-    return verify(rest[1] as string, values.anchor);
+    if (values['key-file'] !== undefined && values['key-env'] !== undefined)
+      throw new UsageError('give the evidence key once: --key-file or --key-env');
+    if (values['key-id'] !== undefined && values['key-file'] === undefined && values['key-env'] === undefined)
+      throw new UsageError('--key-id needs the key: --key-file or --key-env');
+    return verify(rest[1] as string, values.anchor, values['key-file'], values['key-env'], values['key-id']);
   }
   if (values.anchor !== undefined) throw new UsageError('--anchor is an option of evidence verify');
+  if (keyOptions.some((value) => value !== undefined))
+    throw new UsageError('--key-file, --key-env and --key-id are options of evidence verify');
   if (rest.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(rest[0])}`);
   const load = async () =>
     (await import('./daemon-config.js')).loadDaemonConfig(
@@ -77,7 +102,7 @@ async function main(argv: string[]): Promise<number> {
     case 'status':
       return status(await load());
     case 'reload':
-      return signal(await load(), 'SIGHUP', 'reload requested');
+      return reload(await load());
     default:
       throw new UsageError(command ? `unknown command ${JSON.stringify(command)}` : 'a command is required');
   }
@@ -88,12 +113,48 @@ function print(text: string, code: number): number {
   return code;
 }
 
+const CLI_PATH = fileURLToPath(import.meta.url);
+
+/** What the pid file leads to: our live daemon, nothing, or a pid that is not (or no longer) our daemon. */
+type PidFileState =
+  | { readonly kind: 'daemon'; readonly pid: number }
+  | { readonly kind: 'none' }
+  | { readonly kind: 'stale'; readonly pid: number; readonly why: string };
+
+/**
+ * Reads the pid file and proves that its pid is our daemon before anything signals it: the daemon answering health
+ * on our socket with that pid, or (when it does not answer, e.g. it hangs) /proc showing that pid runs this CLI's
+ * `start --foreground`. A pid that fails both is a stale file's: its process is gone, or the pid was reused by an
+ * unrelated process, which must never be sent a signal.
+ */
+async function pidFileState(config: DaemonConfig): Promise<PidFileState> {
+  const pid = await readPidFile(config.pidFile);
+  if (pid === undefined) return { kind: 'none' };
+  if (!processRunning(pid)) return { kind: 'stale', pid, why: 'that process is gone' };
+  const client = await createClient({ socketPath: config.socketPath, timeoutMs: 1000 });
+  const health = await client.health().catch(() => undefined);
+  await client.close();
+  if (health?.pid === pid || runsDaemonCli(pid, CLI_PATH)) return { kind: 'daemon', pid };
+  return { kind: 'stale', pid, why: 'that process is not a cavra-daemon' };
+}
+
+/** Removes a stale pid file; returns the note that says so. */
+async function clearStale(config: DaemonConfig, state: PidFileState & { kind: 'stale' }): Promise<string> {
+  await removePidFile(config.pidFile, state.pid);
+  return `removed the stale pid file ${config.pidFile} (pid ${state.pid}: ${state.why})\n`;
+}
+
 async function runForeground(config: DaemonConfig): Promise<number> {
   const logger = jsonLogger();
-  const running = await readPid(config.pidFile);
-  // Our own pid in the file is a leftover of an earlier life (a restarted container), not another daemon.
-  if (running !== undefined && running !== process.pid && processRunning(running)) {
-    logger.error('already running', { pid: running, pid_file: config.pidFile });
+  try {
+    const running = await pidFileState(config);
+    // Our own pid in the file is a leftover of an earlier life (a restarted container), not another daemon.
+    if (running.kind === 'daemon' && running.pid !== process.pid) {
+      logger.error('already running', { pid: running.pid, pid_file: config.pidFile });
+      return 1;
+    }
+  } catch (error) {
+    logger.error('failed to start', { error: fileErrorText('read', 'pid file', config.pidFile, error) });
     return 1;
   }
   // Installed before starting: a SIGTERM or SIGHUP that arrives meanwhile must not kill a half-started daemon.
@@ -104,8 +165,18 @@ async function runForeground(config: DaemonConfig): Promise<number> {
   });
   process.once('SIGTERM', stopSignal);
   process.once('SIGINT', stopSignal);
+  let reloads = 0;
   process.on('SIGHUP', () => {
-    daemon?.reload().catch(() => undefined); // logged by the daemon; the old policy stays in force
+    const seq = ++reloads;
+    const verdict = daemon
+      ? daemon.reload().then(
+          () => ({ applied: true, policyDigests: daemon?.health().policy_digests ?? {} }),
+          (error: Error) => ({ applied: false, error: error.message }), // logged by the daemon too
+        )
+      : Promise.resolve({ applied: false, error: 'the daemon is still starting' });
+    void verdict
+      .then((outcome) => writeReloadStatus(config.pidFile, { pid: process.pid, seq, ...outcome }))
+      .catch((error: Error) => logger.error('cannot write the reload status', { error: error.message }));
   });
   try {
     const { startDaemon } = await import('./daemon.js');
@@ -114,10 +185,16 @@ async function runForeground(config: DaemonConfig): Promise<number> {
     logger.error('failed to start', { error: (error as Error).message });
     return 1;
   }
-  await writeFile(config.pidFile, `${process.pid}\n`, { mode: 0o600 });
+  try {
+    await writePidFile(config.pidFile, process.pid);
+  } catch (error) {
+    logger.error('failed to start', { error: fileErrorText('write', 'pid file', config.pidFile, error) });
+    await daemon.close();
+    return 1;
+  }
   logger.info('stopping', { signal: await stopped });
   await daemon.close();
-  await rm(config.pidFile, { force: true });
+  await removePidFile(config.pidFile, process.pid);
   return 0;
 }
 
@@ -126,11 +203,11 @@ async function startBackground(
   configFile: string,
   socket: string | undefined,
 ): Promise<number> {
-  const running = await readPid(config.pidFile);
-  if (running !== undefined && processRunning(running))
-    return print(`cavra-daemon is already running (pid ${running})\n`, 1);
+  const running = await pidFileState(config);
+  if (running.kind === 'daemon') return print(`cavra-daemon is already running (pid ${running.pid})\n`, 1);
+  if (running.kind === 'stale') process.stderr.write(await clearStale(config, running));
   const logFile = join(dirname(config.pidFile), 'daemon.log');
-  const args = [fileURLToPath(import.meta.url), 'start', '--foreground', '--config', resolve(configFile)];
+  const args = [CLI_PATH, 'start', '--foreground', '--config', resolve(configFile)];
   if (socket) args.push('--socket', resolve(socket));
   const client = await createClient({ socketPath: config.socketPath, timeoutMs: 1000 });
   try {
@@ -151,38 +228,70 @@ async function spawnAndWait(
   logFile: string,
   client: DaemonClient,
 ): Promise<number> {
-  const child = spawn(process.execPath, args, {
-    detached: true,
-    stdio: ['ignore', 'ignore', openSync(logFile, 'a', 0o600)],
-  });
+  const log = await openOwnFile(
+    logFile,
+    constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT,
+    'log file',
+  );
+  const logStart = (await log.stat()).size;
+  let child: ReturnType<typeof spawn>;
+  try {
+    child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', 'ignore', log.fd] });
+  } finally {
+    await log.close();
+  }
   let exited: number | null = null;
   child.once('exit', (code) => {
     exited = code ?? 1;
   });
   child.unref();
-  for (let attempt = 0; attempt < 100; attempt++) {
-    if (exited !== null) return print(`cavra-daemon failed to start (exit ${exited}); see ${logFile}\n`, 1);
+  for (let attempt = 0; attempt < WAIT_STEPS; attempt++) {
+    if (exited !== null) {
+      const reasons = await loggedErrors(logFile, logStart);
+      return print(
+        `cavra-daemon failed to start: ${reasons.join('; ') || `it exited with code ${exited}`}\n(log: ${logFile})\n`,
+        1,
+      );
+    }
     const health = await client.health().catch(() => undefined);
     // Only our child's answer counts: another daemon that took the socket meanwhile is not a successful start.
     if (health !== undefined && health.pid === child.pid) {
       return print(`cavra-daemon ${health.version} started (pid ${child.pid}) on ${config.socketPath}\n`, 0);
     }
-    await new Promise((wait) => setTimeout(wait, 100));
+    await new Promise((wait) => setTimeout(wait, WAIT_STEP_MS));
   }
-  return print(`cavra-daemon did not answer within 10 s; see ${logFile}\n`, 1);
+  return print(`cavra-daemon did not answer within 15 s; see ${logFile}\n`, 1);
+}
+
+/** The `error` of every error line the daemon logged from `offset` on: why it failed, in its own words. */
+async function loggedErrors(logFile: string, offset: number): Promise<string[]> {
+  const text = (await readFile(logFile).catch(() => Buffer.alloc(0))).subarray(offset).toString('utf8');
+  return text.split('\n').flatMap((line) => {
+    try {
+      const entry = JSON.parse(line) as { level?: string; msg?: string; error?: string; pid?: number };
+      if (entry.level !== 'error') return [];
+      if (entry.msg === 'already running') return [`a daemon (pid ${entry.pid}) is already running`];
+      return [entry.error ?? entry.msg ?? line];
+    } catch {
+      return [];
+    }
+  });
 }
 
 async function stop(config: DaemonConfig): Promise<number> {
-  const pid = await readPid(config.pidFile);
-  if (pid === undefined || !processRunning(pid)) return print('cavra-daemon is not running\n', 0);
+  const running = await pidFileState(config);
+  if (running.kind === 'none') return print('cavra-daemon is not running\n', 0);
+  if (running.kind === 'stale')
+    return print(`cavra-daemon is not running; ${await clearStale(config, running)}`, 0);
+  const { pid } = running;
   const refused = send(pid, 'SIGTERM');
   if (refused) return print(refused, 1);
-  for (let attempt = 0; attempt < 150; attempt++) {
+  for (let attempt = 0; attempt < WAIT_STEPS; attempt++) {
     // A clean stop removes the pid file last; waiting for the pid alone would wait for the reaper of a detached
     // daemon, which can be slow to collect it.
-    if (!processRunning(pid) || (await readPid(config.pidFile)) !== pid)
+    if (!processRunning(pid) || (await readPidFile(config.pidFile).catch(() => undefined)) !== pid)
       return print(`cavra-daemon stopped (pid ${pid})\n`, 0);
-    await new Promise((wait) => setTimeout(wait, 100));
+    await new Promise((wait) => setTimeout(wait, WAIT_STEP_MS));
   }
   return print(`cavra-daemon (pid ${pid}) did not stop within 15 s\n`, 1);
 }
@@ -198,23 +307,73 @@ async function status(config: DaemonConfig): Promise<number> {
   }
 }
 
-async function signal(config: DaemonConfig, name: NodeJS.Signals, done: string): Promise<number> {
-  const pid = await readPid(config.pidFile);
-  if (pid === undefined || !processRunning(pid)) return print('cavra-daemon is not running\n', 1);
-  const refused = send(pid, name);
+/** SIGHUP, then the daemon's verdict: exit 0 applied, 1 rejected (with the reason), 3 no verdict. */
+async function reload(config: DaemonConfig): Promise<number> {
+  const running = await pidFileState(config);
+  if (running.kind === 'none') return print('cavra-daemon is not running: nothing to reload\n', 3);
+  if (running.kind === 'stale')
+    return print(`cavra-daemon is not running: nothing to reload; ${await clearStale(config, running)}`, 3);
+  const { pid } = running;
+  const before = await readReloadStatus(config.pidFile);
+  const after = before?.pid === pid ? before.seq : 0;
+  const refused = send(pid, 'SIGHUP');
   if (refused) return print(refused, 1);
-  return print(`${done} (pid ${pid})\n`, 0);
+  for (let attempt = 0; attempt < WAIT_STEPS; attempt++) {
+    const verdict = await readReloadStatus(config.pidFile);
+    if (verdict?.pid === pid && verdict.seq > after) {
+      return verdict.applied
+        ? print(`reload applied (pid ${pid}): ${digests(verdict.policyDigests ?? {})}\n`, 0)
+        : print(
+            `reload rejected (pid ${pid}); the current policy and keys stay in force: ${verdict.error}\n`,
+            1,
+          );
+    }
+    if (!processRunning(pid))
+      return print(`cavra-daemon (pid ${pid}) exited before reporting the reload\n`, 3);
+    await new Promise((wait) => setTimeout(wait, WAIT_STEP_MS));
+  }
+  return print(`cavra-daemon (pid ${pid}) did not report the reload within 15 s\n`, 3);
 }
 
-async function verify(path: string, anchor: string | undefined): Promise<number> {
+function digests(policyDigests: Readonly<Record<string, string>>): string {
+  return Object.entries(policyDigests)
+    .map(([id, digest]) => `${id} ${digest}`)
+    .join(', ');
+}
+
+async function verify(
+  path: string,
+  anchor: string | undefined,
+  keyFile: string | undefined,
+  keyEnv: string | undefined,
+  keyId: string | undefined,
+): Promise<number> {
+  let key: { secret: Uint8Array; keyId?: string } | undefined;
+  if (keyFile !== undefined || keyEnv !== undefined) {
+    const { loadKeyring } = await import('@cavra/auth');
+    const id = keyId ?? 'evidence';
+    try {
+      const keyring = await loadKeyring([
+        { keyId: id, ...(keyFile !== undefined ? { secretFile: keyFile } : { secretEnv: keyEnv as string }) },
+      ]);
+      key = { secret: (keyring.get(id) as { secret: Uint8Array }).secret, ...(keyId ? { keyId } : {}) };
+    } catch (error) {
+      return print(`evidence key: ${(error as Error).message}\n`, 1);
+    }
+  }
   let result: Awaited<ReturnType<typeof verifyEvidenceLog>>;
   try {
-    result = await verifyEvidenceLog(path, anchor ? { anchor } : {});
+    result = await verifyEvidenceLog(path, { ...(anchor ? { anchor } : {}), ...(key ? { key } : {}) });
   } catch (error) {
-    return print(`${path}: cannot read (${(error as NodeJS.ErrnoException).code ?? 'error'})\n`, 1);
+    return print(`${fileErrorText('read', 'evidence log', path, error)}\n`, 1);
   }
+  const signatures = key
+    ? `, ${plural(result.signedRecords, 'signature')} verified`
+    : result.signedRecords > 0
+      ? ''
+      : ', unsigned';
   const lines = [
-    `${path}: ${plural(result.records, 'record')}, ${result.ok ? 'chain intact' : plural(result.problems.length, 'problem')}`,
+    `${path}: ${plural(result.records, 'record')}, ${result.ok ? `chain intact${signatures}` : plural(result.problems.length, 'problem')}`,
     `last hash ${result.lastHash}`,
     ...(result.tornTail
       ? ['a torn last line (a write interrupted by a crash, never acknowledged) was ignored']
@@ -227,15 +386,6 @@ async function verify(path: string, anchor: string | undefined): Promise<number>
 
 function plural(count: number, noun: string): string {
   return `${count} ${noun}${count === 1 ? '' : 's'}`;
-}
-
-async function readPid(path: string): Promise<number | undefined> {
-  try {
-    const pid = Number.parseInt(await readFile(path, 'utf8'), 10);
-    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /** Sends `name` to the daemon; a daemon this user may not signal is reported, not thrown. */

@@ -1,10 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import type { RunnerAuthConfig } from '@cavra/auth';
+import type { HmacKeySource, RunnerAuthConfig } from '@cavra/auth';
 import { type ModeSettings, schemaIssues } from '@cavra/runtime';
 import { Ajv } from 'ajv';
 import { parse as parseYaml } from 'yaml';
 import schema from '../schema/daemon-config.schema.json' with { type: 'json' };
+import { errorWords } from './own-file.js';
 
 export interface DaemonLimits {
   /** Largest frame in bytes, newline excluded. Default 1 MiB. */
@@ -24,6 +25,8 @@ export interface DaemonConfig {
   readonly socketPath: string;
   readonly pidFile: string;
   readonly evidenceLog: string;
+  /** The key that signs every evidence record (HMAC-SHA256); undefined: records carry their hash chain only. */
+  readonly evidenceSigning?: HmacKeySource;
   /** Policy pack files; empty means the shipped baseline pack only. */
   readonly policyPacks: readonly string[];
   readonly defaultPack?: string;
@@ -56,7 +59,9 @@ export class DaemonConfigError extends Error {
   readonly issues: readonly { readonly path: string; readonly message: string }[];
 
   constructor(source: string, issues: readonly { path: string; message: string }[]) {
-    super(`${source}: ${issues.map((issue) => `${issue.path || '/'}: ${issue.message}`).join('; ')}`);
+    super(
+      `${source}: ${issues.map((issue) => `${issue.path ? `${issue.path}: ` : ''}${issue.message}`).join('; ')}`,
+    );
     this.name = 'DaemonConfigError';
     this.issues = issues;
   }
@@ -81,7 +86,7 @@ export async function loadDaemonConfig(
     text = await readFile(path, 'utf8');
   } catch (error) {
     throw new DaemonConfigError(path, [
-      { path: '', message: `cannot read (${(error as NodeJS.ErrnoException).code})` },
+      { path: '', message: `cannot read the config file: ${errorWords(error)}` },
     ]);
   }
   let value: unknown;
@@ -89,7 +94,11 @@ export async function loadDaemonConfig(
     value = parseYaml(text, { uniqueKeys: true });
   } catch (error) {
     throw new DaemonConfigError(path, [
-      { path: '', message: (error as Error).message.split('\n')[0] ?? 'invalid YAML' },
+      // The first line ends in "line L, column C:" before an excerpt of the file: keep the position, not the colon.
+      {
+        path: '',
+        message: `YAML ${(error as { code?: string }).code ?? 'error'}: ${((error as Error).message.split('\n')[0] ?? '').replace(/:$/, '')}`,
+      },
     ]);
   }
   return resolveDaemonConfig(value, { source: path, baseDir: dirname(resolve(path)), ...overrides });
@@ -99,6 +108,7 @@ interface RawConfig {
   socket_path?: string;
   pid_file?: string;
   evidence_log: string;
+  evidence_signing?: { key_id: string; secret_env?: string; secret_file?: string };
   policy_packs?: string[];
   default_pack?: string;
   mode?: ModeSettings['mode'];
@@ -127,6 +137,7 @@ interface RawConfig {
         refs?: string[];
       };
       skew_seconds?: number;
+      max_token_lifetime_seconds?: number;
       jwks?: { timeout_ms?: number; cooldown_ms?: number; cache_max_age_ms?: number; max_bytes?: number };
     };
   };
@@ -163,6 +174,15 @@ export function resolveDaemonConfig(
     socketPath,
     pidFile: raw.pid_file ? at(raw.pid_file) : join(dirname(socketPath), 'daemon.pid'),
     evidenceLog: at(raw.evidence_log),
+    ...(raw.evidence_signing
+      ? {
+          evidenceSigning: {
+            keyId: raw.evidence_signing.key_id,
+            ...(raw.evidence_signing.secret_env ? { secretEnv: raw.evidence_signing.secret_env } : {}),
+            ...(raw.evidence_signing.secret_file ? { secretFile: at(raw.evidence_signing.secret_file) } : {}),
+          },
+        }
+      : {}),
     policyPacks: (raw.policy_packs ?? []).map(at),
     ...(raw.default_pack ? { defaultPack: raw.default_pack } : {}),
     mode: { mode: raw.mode ?? 'enforce', ...(raw.break_glass ? { breakGlass: raw.break_glass } : {}) },
@@ -196,6 +216,9 @@ export function resolveDaemonConfig(
               })),
               trust: oidc.trust,
               ...(oidc.skew_seconds !== undefined ? { skewSeconds: oidc.skew_seconds } : {}),
+              ...(oidc.max_token_lifetime_seconds !== undefined
+                ? { maxTokenLifetimeSeconds: oidc.max_token_lifetime_seconds }
+                : {}),
               ...(oidc.jwks?.timeout_ms !== undefined ? { jwksTimeoutMs: oidc.jwks.timeout_ms } : {}),
               ...(oidc.jwks?.cooldown_ms !== undefined ? { jwksCooldownMs: oidc.jwks.cooldown_ms } : {}),
               ...(oidc.jwks?.cache_max_age_ms !== undefined

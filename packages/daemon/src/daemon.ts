@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { chmod, mkdir } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
 import { dirname } from 'node:path';
+import { DEFAULT_SKEW_SECONDS, type HmacKey, loadKeyring, ReplayCache, RunnerAuthError } from '@cavra/auth';
 import type { Decision } from '@cavra/contracts';
 import type { HealthReport } from '@cavra/daemon-client';
 import { serveConnection } from './client-connection.js';
@@ -9,6 +10,7 @@ import { type DaemonConfig, loadDaemonConfig } from './daemon-config.js';
 import { decideRequest } from './decide-request.js';
 import { type EnforcementState, loadEnforcementState } from './enforcement-state.js';
 import { EvidenceLog } from './evidence-log.js';
+import type { EvidenceRecord } from './evidence-record.js';
 import { type Logger, silentLogger } from './logger.js';
 import { FrameError, responseLine } from './protocol.js';
 import { prepareSocketPath } from './socket-path.js';
@@ -41,11 +43,19 @@ export async function startDaemon(config: DaemonConfig, options: DaemonOptions =
   const logger = options.logger ?? silentLogger;
   const clock = options.clock ?? (() => new Date());
   const ids = options.ids ?? randomUUID;
-  const stateOptions = { clock, ids, ...(options.env ? { env: options.env } : {}) };
+  // One replay cache for the daemon's life, whatever the reloads, restored from the evidence log below.
+  const replayCache = new ReplayCache({ maxEntries: config.runnerAuth.hmac?.replayCacheSize });
+  const stateOptions = { clock, ids, replayCache, ...(options.env ? { env: options.env } : {}) };
   let state: EnforcementState = await loadEnforcementState(config, stateOptions);
+  const evidenceKey = config.evidenceSigning
+    ? await loadEvidenceKey(config.evidenceSigning, options.env)
+    : undefined;
   await prepareSocketPath(config.socketPath);
   await mkdir(dirname(config.evidenceLog), { recursive: true, mode: 0o700 });
-  const evidence = await EvidenceLog.open(config.evidenceLog);
+  const evidence = await EvidenceLog.open(config.evidenceLog, {
+    ...(evidenceKey ? { key: evidenceKey } : {}),
+    visit: rememberSignature(replayCache, config, clock().getTime()),
+  });
   const startedAt = Date.now();
   const counts = { requests: 0, errors: 0, decisions: {} as Record<string, number> };
   const connections = new Set<Socket>();
@@ -198,6 +208,42 @@ export async function startDaemon(config: DaemonConfig, options: DaemonOptions =
   };
 }
 
+/** Reads the evidence signing key: from its variable or file (mode 600), at least 32 bytes, as HMAC keys are. */
+async function loadEvidenceKey(
+  source: NonNullable<DaemonConfig['evidenceSigning']>,
+  env: NodeJS.ProcessEnv | undefined,
+): Promise<HmacKey> {
+  try {
+    return (await loadKeyring([source], env)).get(source.keyId) as HmacKey;
+  } catch (error) {
+    throw new Error(`evidence_signing: ${(error as Error).message}`);
+  }
+}
+
+/**
+ * The replay state lives in the evidence log: every HMAC-authenticated decision is recorded (and fsync'ed) before it is
+ * answered, with the signature's replay key and expiry, and one daemon at a time writes a log. So a daemon that
+ * restarts, or a successor on the same log, remembers every signature still live without a second file to keep in
+ * step; expired ones are skipped. More live signatures than the cache holds refuses the start rather than forget one.
+ */
+function rememberSignature(cache: ReplayCache, config: DaemonConfig, now: number) {
+  const skewMs = (config.runnerAuth.hmac?.skewSeconds ?? DEFAULT_SKEW_SECONDS) * 1000;
+  return (record: EvidenceRecord) => {
+    const runner = record.runner as { algorithm?: unknown; replayKey?: unknown; expiresAt?: unknown } | null;
+    if (runner?.algorithm !== 'HMAC-SHA256' || typeof runner.replayKey !== 'string') return;
+    const expiresAt = Date.parse(String(runner.expiresAt));
+    if (Number.isNaN(expiresAt)) return;
+    try {
+      cache.restore(runner.replayKey, expiresAt + skewMs, now);
+    } catch (error) {
+      if (!(error instanceof RunnerAuthError)) throw error;
+      throw new Error(
+        `evidence log ${config.evidenceLog}: ${error.message} (runner_auth.hmac.replay_cache_size), or start again once they expired`,
+      );
+    }
+  };
+}
+
 function runnerAuthFields(state: EnforcementState): Record<string, unknown> {
   return {
     runner_auth: state.requireRunnerAuth ? 'required' : 'optional',
@@ -218,6 +264,12 @@ function restartOnlyChanges(running: DaemonConfig, next: DaemonConfig): string[]
   return [
     ...(next.pidFile !== running.pidFile ? ['pid_file'] : []),
     ...(next.evidenceLog !== running.evidenceLog ? ['evidence_log'] : []),
+    ...(JSON.stringify(next.evidenceSigning) !== JSON.stringify(running.evidenceSigning)
+      ? ['evidence_signing']
+      : []),
+    ...(next.runnerAuth.hmac?.replayCacheSize !== running.runnerAuth.hmac?.replayCacheSize
+      ? ['runner_auth.hmac.replay_cache_size']
+      : []),
     ...(JSON.stringify(next.limits) !== JSON.stringify(running.limits) ? ['limits'] : []),
   ];
 }

@@ -1,4 +1,4 @@
-import { createRunnerAuthenticator, type RunnerAuthenticator } from '@cavra/auth';
+import { createRunnerAuthenticator, type ReplayCache, type RunnerAuthenticator } from '@cavra/auth';
 import { createReleaseGovernanceEvaluator, DrillHistory } from '@cavra/release-governance';
 import {
   BASELINE_PACK_ID,
@@ -27,6 +27,8 @@ export interface StateOptions {
   readonly clock?: () => Date;
   readonly ids?: () => string;
   readonly env?: NodeJS.ProcessEnv;
+  /** The daemon's replay cache, kept across reloads: a reload must not forget the signatures seen. */
+  readonly replayCache?: ReplayCache;
 }
 
 /** Loads packs, keys and drills named by the config. Any error leaves the caller's current state untouched. */
@@ -66,6 +68,7 @@ export async function loadEnforcementState(
       ? await createRunnerAuthenticator(config.runnerAuth, {
           ...(options.env ? { env: options.env } : {}),
           ...(options.clock ? { now: options.clock } : {}),
+          ...(options.replayCache ? { replayCache: options.replayCache } : {}),
         })
       : undefined;
   return {

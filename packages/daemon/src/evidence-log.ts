@@ -1,11 +1,27 @@
+import { constants } from 'node:fs';
 import { type FileHandle, open } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { type EvidenceBody, GENESIS_HASH, hashBody, recordLine } from './evidence-record.js';
+import {
+  type EvidenceBody,
+  type EvidenceRecord,
+  GENESIS_HASH,
+  hashBody,
+  recordLine,
+} from './evidence-record.js';
+import { type EvidenceKey, signRecord } from './evidence-signature.js';
+import { checkPrivateDirectory, openOwnFile } from './own-file.js';
 import { verifyLines } from './verify-evidence-log.js';
 import { claimWriterLock } from './writer-lock.js';
 
 type NewEvidence = Omit<EvidenceBody, 'seq' | 'prev'>;
 type Appended = { readonly seq: number; readonly hash: string };
+
+export interface EvidenceLogOptions {
+  /** Sign every record with this key (`evidence_signing`); the existing records must carry its valid signatures. */
+  readonly key?: EvidenceKey;
+  /** Called with each record already in the log, in order, once it verified (the daemon restores state from it). */
+  readonly visit?: (record: EvidenceRecord) => void;
+}
 
 /**
  * The append-only, hash-chained evidence log. Each append resolves only after its line is written and fsync'ed,
@@ -23,6 +39,7 @@ export class EvidenceLog {
   #bytes: number;
   #broken: unknown;
   readonly #unlock: () => Promise<void>;
+  readonly #key: EvidenceKey | undefined;
 
   private constructor(
     path: string,
@@ -31,9 +48,11 @@ export class EvidenceLog {
     seq: number,
     prev: string,
     bytes: number,
+    key: EvidenceKey | undefined,
   ) {
     this.path = path;
     this.#file = file;
+    this.#key = key;
     this.#unlock = unlock;
     this.#seq = seq;
     this.#prev = prev;
@@ -42,12 +61,16 @@ export class EvidenceLog {
 
   /**
    * Opens (or creates, mode 0600) the log and resumes its chain. A torn last line (a crash mid-write, never
-   * acknowledged) is cut off; a log whose chain does not verify is refused rather than extended, and so is a log
-   * another live process is writing (`<path>.lock`).
+   * acknowledged) is cut off; a log whose chain (or, with a key, whose signatures) does not verify is refused rather
+   * than extended, and so is a log another live process is writing (`<path>.lock`). A log that is a symbolic link,
+   * another user's, or writable by group or others, or in a folder others can write, is refused (UnsafeFileError):
+   * whoever can write it can rewrite the decisions in it.
    */
-  static async open(path: string): Promise<EvidenceLog> {
+  static async open(path: string, options: EvidenceLogOptions = {}): Promise<EvidenceLog> {
+    await checkPrivateDirectory(path, 'evidence log');
     const unlock = await claimWriterLock(path);
-    const file = await open(path, 'a+', 0o600).catch(async (error) => {
+    const flags = constants.O_RDWR | constants.O_APPEND | constants.O_CREAT;
+    const file = await openOwnFile(path, flags, 'evidence log', { private: true }).catch(async (error) => {
       await unlock();
       throw error;
     });
@@ -55,13 +78,20 @@ export class EvidenceLog {
       const text = (await file.readFile()).toString('utf8');
       const complete = text.slice(0, text.lastIndexOf('\n') + 1);
       const lines = complete.split('\n').slice(0, -1);
-      const verification = verifyLines(lines, false);
+      const verification = verifyLines(lines, options.key ? { key: options.key } : {});
       if (!verification.ok) {
         const first = verification.problems[0];
+        const hint =
+          first?.problem === 'unsigned'
+            ? ': records written before evidence_signing was set cannot be signed now; move this log aside (keep it) and let the daemon start a new one'
+            : first?.problem === 'signature_unchecked'
+              ? ': configure the same evidence_signing key to extend this log'
+              : '';
         throw new Error(
-          `evidence log ${path} does not verify (line ${first?.line}: ${first?.message}); refusing to extend it`,
+          `evidence log ${path} does not verify (line ${first?.line}: ${first?.message})${hint}; refusing to extend it`,
         );
       }
+      if (options.visit) for (const line of lines) options.visit(JSON.parse(line) as EvidenceRecord);
       if (complete.length !== text.length) {
         await file.truncate(Buffer.byteLength(complete, 'utf8'));
         await file.sync();
@@ -74,6 +104,7 @@ export class EvidenceLog {
         verification.records,
         verification.lastHash,
         Buffer.byteLength(complete, 'utf8'),
+        options.key,
       );
     } catch (error) {
       await file.close();
@@ -108,10 +139,11 @@ export class EvidenceLog {
       const lines = group.map(({ evidence }) => {
         const body: EvidenceBody = { seq: seq + 1, prev, ...evidence };
         const hash = hashBody(body);
+        const signature = this.#key ? { signature: signRecord(this.#key, prev, hash) } : {};
         seq = body.seq;
         prev = hash;
         appended.push({ seq, hash });
-        return recordLine({ ...body, hash });
+        return recordLine({ ...body, hash, ...signature });
       });
       try {
         const text = lines.join('');

@@ -41,6 +41,16 @@ export interface EvidenceBody {
 export interface EvidenceRecord extends EvidenceBody {
   /** SHA-256 (hex) of the JSON text of the body: every key above, in this order. */
   readonly hash: string;
+  /** Present when the daemon signs its log (`evidence_signing`): see evidence-signature.ts. */
+  readonly signature?: EvidenceSignature;
+}
+
+/** A record's HMAC by the daemon's evidence key, over the schema, `prev` and `hash` (upstream's form). */
+export interface EvidenceSignature {
+  readonly algorithm: 'HMAC-SHA256';
+  readonly key_id: string;
+  /** Lowercase hex. */
+  readonly value: string;
 }
 
 export function hashBody(body: EvidenceBody): string {
@@ -63,5 +73,9 @@ export function bodyJson(body: EvidenceBody): string {
 }
 
 export function recordLine(record: EvidenceRecord): string {
-  return `${bodyJson(record).slice(0, -1)},"hash":"${record.hash}"}\n`;
+  const { signature } = record;
+  const signed = signature
+    ? `,"signature":${JSON.stringify({ algorithm: signature.algorithm, key_id: signature.key_id, value: signature.value })}`
+    : '';
+  return `${bodyJson(record).slice(0, -1)},"hash":${JSON.stringify(record.hash)}${signed}}\n`;
 }

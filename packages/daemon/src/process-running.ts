@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readlinkSync, realpathSync } from 'node:fs';
+import { resolve } from 'node:path';
 
 /**
  * Whether process `pid` exists and is not a zombie waiting to be reaped (a SIGKILLed or stopped daemon's parent may be
@@ -20,5 +21,26 @@ function zombie(pid: number): boolean {
     return stat.slice(stat.lastIndexOf(') ') + 2, stat.lastIndexOf(') ') + 3) === 'Z';
   } catch {
     return false; // no /proc (macOS): trust kill(0)
+  }
+}
+
+/**
+ * Whether process `pid` runs `cavra-daemon start --foreground` from the CLI file `cliPath` (by the link-resolved path of
+ * its script argument), read from /proc/<pid>/cmdline. Undefined where there is no /proc to ask (macOS) or the
+ * process is another user's: the caller must then prove it some other way.
+ */
+export function runsDaemonCli(pid: number, cliPath: string): boolean | undefined {
+  let argv: string[];
+  try {
+    argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ENOENT' && existsSync('/proc/self') ? false : undefined;
+  }
+  const script = argv[1];
+  if (script === undefined || !argv.includes('start') || !argv.includes('--foreground')) return false;
+  try {
+    return realpathSync(resolve(readlinkSync(`/proc/${pid}/cwd`), script)) === realpathSync(cliPath);
+  } catch {
+    return false;
   }
 }

@@ -2,10 +2,12 @@ import { readFile } from 'node:fs/promises';
 import {
   type EvidenceBody,
   type EvidenceRecord,
+  type EvidenceSignature,
   GENESIS_HASH,
   hashBody,
   recordLine,
 } from './evidence-record.js';
+import { signatureMatches } from './evidence-signature.js';
 
 export interface EvidenceProblem {
   /** 1-based line number. */
@@ -17,7 +19,11 @@ export interface EvidenceProblem {
     | 'not_canonical'
     | 'broken_chain'
     | 'sequence_gap'
-    | 'anchor_missing';
+    | 'anchor_missing'
+    | 'unsigned'
+    | 'bad_signature'
+    | 'wrong_key'
+    | 'signature_unchecked';
   readonly message: string;
 }
 
@@ -32,6 +38,8 @@ export interface EvidenceVerification {
    * only after the fsync of the full line), so it is reported but does not fail verification.
    */
   readonly tornTail: boolean;
+  /** Records carrying a signature (checked against the key when one was given). */
+  readonly signedRecords: number;
   readonly problems: readonly EvidenceProblem[];
 }
 
@@ -41,6 +49,13 @@ export interface VerifyOptions {
    * The chain alone cannot tell records cut off the end from records never written; the anchor can.
    */
   readonly anchor?: string;
+  /**
+   * The evidence signing key: every record must then carry a valid HMAC by it (`unsigned`, `bad_signature`, and
+   * `wrong_key` when `keyId` is given and a signature names another). Without a key, a signed record is a problem too
+   * (`signature_unchecked`): the chain alone cannot tell a rewritten log from the real one, so an unchecked signed log
+   * is never reported intact.
+   */
+  readonly key?: { readonly secret: Uint8Array; readonly keyId?: string };
 }
 
 /**
@@ -57,21 +72,23 @@ export async function verifyEvidenceLog(
   const tornTail = text.length > 0 && !text.endsWith('\n');
   const lines = text.split('\n');
   lines.pop(); // the text after the last newline: '' or the torn tail
-  return verifyLines(lines, tornTail, options.anchor);
+  return verifyLines(lines, { ...options, tornTail });
 }
 
+/** Verifies complete lines (the daemon checks a log this way before extending it). */
 export function verifyLines(
   lines: readonly string[],
-  tornTail: boolean,
-  anchor?: string,
+  options: VerifyOptions & { readonly tornTail?: boolean } = {},
 ): EvidenceVerification {
+  const { anchor, key } = options;
   let anchored = anchor === undefined;
+  let signedRecords = 0;
   const problems: EvidenceProblem[] = [];
   let prev = GENESIS_HASH;
   let expectedSeq = 1;
   lines.forEach((text, index) => {
     const line = index + 1;
-    let record: EvidenceBody & { hash?: unknown };
+    let record: EvidenceBody & { hash?: unknown; signature?: EvidenceSignature };
     try {
       record = JSON.parse(text);
     } catch {
@@ -117,6 +134,9 @@ export function verifyLines(
         message: `seq is ${record.seq}, expected ${expectedSeq}`,
       });
     }
+    const signatureProblem = checkSignature(record as EvidenceRecord, key);
+    if (record.signature !== undefined) signedRecords += 1;
+    if (signatureProblem) problems.push({ line, ...signatureProblem });
     if (record.hash === anchor) anchored = true;
     prev = record.hash;
     expectedSeq = record.seq + 1;
@@ -128,5 +148,49 @@ export function verifyLines(
       message: `no record has the anchored hash ${anchor}: records were removed from the end (or the anchor is from another log)`,
     });
   }
-  return { ok: problems.length === 0, records: lines.length, lastHash: prev, tornTail, problems };
+  return {
+    ok: problems.length === 0,
+    records: lines.length,
+    lastHash: prev,
+    tornTail: options.tornTail ?? false,
+    signedRecords,
+    problems,
+  };
+}
+
+function checkSignature(
+  record: EvidenceRecord,
+  key: VerifyOptions['key'],
+): Pick<EvidenceProblem, 'problem' | 'message'> | undefined {
+  const { signature } = record;
+  if (signature === undefined) {
+    return key ? { problem: 'unsigned', message: 'record carries no signature' } : undefined;
+  }
+  if (typeof signature !== 'object' || signature === null || signature.algorithm !== 'HMAC-SHA256') {
+    return { problem: 'bad_signature', message: 'signature is not an HMAC-SHA256 signature object' };
+  }
+  // Named only when it is plain text: the report goes to a terminal, and the log may have been written by anyone.
+  const named =
+    typeof signature.key_id === 'string' && /^[\w.-]{1,128}$/.test(signature.key_id)
+      ? `'${signature.key_id}'`
+      : 'an unreadable key id';
+  if (!key) {
+    return {
+      problem: 'signature_unchecked',
+      message: `record is signed (key ${named}) but no key was given to check it: pass --key-file or --key-env`,
+    };
+  }
+  if (key.keyId !== undefined && signature.key_id !== key.keyId) {
+    return { problem: 'wrong_key', message: `signed with key ${named}, not '${key.keyId}'` };
+  }
+  if (
+    typeof signature.value !== 'string' ||
+    !signatureMatches(key, record.prev, record.hash, signature.value)
+  ) {
+    return {
+      problem: 'bad_signature',
+      message: 'signature does not match the record (rewritten, or signed with another key)',
+    };
+  }
+  return undefined;
 }

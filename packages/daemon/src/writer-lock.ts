@@ -1,4 +1,6 @@
-import { open, readFile, rm } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { open, rm } from 'node:fs/promises';
+import { openOwnFile } from './own-file.js';
 import { processRunning } from './process-running.js';
 
 /** Lock files this process holds: a stale lock that carries our own pid (a restarted container) is not ours. */
@@ -6,8 +8,9 @@ const held = new Set<string>();
 
 /**
  * Claims `<path>.lock` (holding this process's pid) so that one process at a time appends to `path`: two daemons
- * extending one hash chain would fork it. A lock left by a process that is gone is taken over. Resolves with the
- * function that releases it.
+ * extending one hash chain would fork it. A lock left by a process that is gone is taken over. The lock is created
+ * with `O_EXCL` and read with `O_NOFOLLOW`, so a symbolic link planted at its path is refused, never followed.
+ * Resolves with the function that releases it.
  */
 export async function claimWriterLock(path: string): Promise<() => Promise<void>> {
   const lockPath = `${path}.lock`;
@@ -27,11 +30,29 @@ export async function claimWriterLock(path: string): Promise<() => Promise<void>
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
-    const holder = Number.parseInt(await readFile(lockPath, 'utf8').catch(() => ''), 10);
+    const holder = Number.parseInt(await readLock(lockPath), 10);
     if (holder > 0 && (holder === process.pid ? held.has(lockPath) : processRunning(holder))) {
       throw new Error(`${path} is being written by process ${holder} (lock file ${lockPath})`);
     }
     await rm(lockPath, { force: true }); // its process is gone
   }
   throw new Error(`could not lock ${path} (lock file ${lockPath} keeps changing)`);
+}
+
+/** The lock's text; '' when it vanished meanwhile. A link or another user's file at its path is refused. */
+async function readLock(lockPath: string): Promise<string> {
+  let handle: Awaited<ReturnType<typeof openOwnFile>>;
+  try {
+    handle = await openOwnFile(lockPath, constants.O_RDONLY, 'lock file');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return '';
+    throw error;
+  }
+  try {
+    const buffer = Buffer.alloc(16);
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+    return buffer.subarray(0, bytesRead).toString('latin1');
+  } finally {
+    await handle.close();
+  }
 }

@@ -235,7 +235,7 @@ describe('SIGTERM', () => {
     const verified = await cli(['evidence', 'verify', join(dir, 'evidence.jsonl')]);
     expect([verified.code, verified.stdout.split('\n')[0]]).toEqual([
       0,
-      `${join(dir, 'evidence.jsonl')}: 1 record, chain intact`,
+      `${join(dir, 'evidence.jsonl')}: 1 record, chain intact, unsigned`,
     ]);
     const record = JSON.parse(await readFile(join(dir, 'evidence.jsonl'), 'utf8'));
     expect([record.decision.decision_id, record.authentication, record.runner.algorithm]).toEqual([

@@ -44,7 +44,12 @@ describe('cavra-daemon start, status, reload, stop', () => {
       pid,
       'enforce',
     ]);
-    expect(await run('reload')).toEqual({ code: 0, stdout: `reload requested (pid ${pid})\n`, stderr: '' });
+    const digest = JSON.parse(status.stdout).policy_digest;
+    expect(await run('reload')).toEqual({
+      code: 0,
+      stdout: `reload applied (pid ${pid}): cavra-ai-agent-baseline ${digest}\n`,
+      stderr: '',
+    });
     expect(await run('stop')).toEqual({ code: 0, stdout: `cavra-daemon stopped (pid ${pid})\n`, stderr: '' });
     expect(existsSync(pidFile)).toBe(false);
     expect(existsSync(socketPath)).toBe(false);
@@ -121,7 +126,7 @@ describe('cavra-daemon evidence verify', () => {
     const out = (name: string, head: string, last: string, ...rest: string[]) =>
       [`${join(dir, `${name}.jsonl`)}: ${head}`, `last hash ${last}`, ...rest, ''].join('\n');
     expect(results.map(({ code, stdout, stderr }) => [code, stdout || stderr.split('\n')[0]])).toEqual([
-      [0, out('intact', '4 records, chain intact', anchor)],
+      [0, out('intact', '4 records, chain intact, unsigned', anchor)],
       [
         1,
         out(
@@ -159,13 +164,13 @@ describe('cavra-daemon evidence verify', () => {
         0,
         out(
           'torn',
-          '4 records, chain intact',
+          '4 records, chain intact, unsigned',
           anchor,
           'a torn last line (a write interrupted by a crash, never acknowledged) was ignored',
         ),
       ],
       // Without an anchor, records cut off the end cannot be told from records never written.
-      [0, out('truncated', '3 records, chain intact', hashes[2] as string)],
+      [0, out('truncated', '3 records, chain intact, unsigned', hashes[2] as string)],
       [
         1,
         out(
@@ -175,8 +180,8 @@ describe('cavra-daemon evidence verify', () => {
           `line 4: anchor_missing: no record has the anchored hash ${anchor}: records were removed from the end (or the anchor is from another log)`,
         ),
       ],
-      [0, out('intact', '4 records, chain intact', anchor)],
-      [1, `${join(dir, 'missing.jsonl')}: cannot read (ENOENT)`],
+      [0, out('intact', '4 records, chain intact, unsigned', anchor)],
+      [1, `cannot read evidence log ${join(dir, 'missing.jsonl')}: no such file or directory (ENOENT)`],
       [2, 'cavra-daemon: --anchor must be a SHA-256 hash: 64 lowercase hex digits'],
     ]);
   });

@@ -1,6 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { dirname, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { getSystemErrorMap } from 'node:util';
 import { type CompiledPolicyPack, compilePolicyPack } from './compile-policy-pack.js';
 import { isCompiledPackJson, parseCompiledPackJson } from './compiled-pack-json.js';
 import { MAX_POLICY_PACK_BYTES, parsePolicyPack } from './parse-policy-pack.js';
@@ -79,8 +80,10 @@ async function readPackText(path: string): Promise<string> {
   try {
     buffer = await readFile(path);
   } catch (error) {
+    const { code, errno } = error as NodeJS.ErrnoException;
+    const words = errno !== undefined ? getSystemErrorMap().get(errno)?.[1] : undefined;
     throw new PolicyPackError('io', path, [
-      { path: '', message: (error as NodeJS.ErrnoException).code ?? 'unreadable' },
+      { path: '', message: `cannot read: ${words ? `${words} (${code})` : (code ?? 'unreadable')}` },
     ]);
   }
   if (buffer.length > MAX_POLICY_PACK_BYTES) {

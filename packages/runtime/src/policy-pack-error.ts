@@ -21,7 +21,7 @@ export class PolicyPackError extends Error {
   readonly source: string;
 
   constructor(code: PolicyPackErrorCode, source: string, issues: readonly PolicyPackIssue[]) {
-    const detail = issues.map((issue) => `${issue.path || '/'}: ${issue.message}`).join('; ');
+    const detail = issues.map((issue) => `${issue.path ? `${issue.path}: ` : ''}${issue.message}`).join('; ');
     super(`policy pack ${source}: ${code}: ${detail}`);
     this.name = 'PolicyPackError';
     this.code = code;
