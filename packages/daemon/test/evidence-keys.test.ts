@@ -1,0 +1,176 @@
+import { createHmac } from 'node:crypto';
+import { readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { signRunnerClaims } from '@cavra/auth';
+import { EvaluateRequestCodec } from '@cavra/contracts';
+import { createClient } from '@cavra/daemon-client';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { hashBody } from '../src/evidence-record.js';
+import { GENESIS_HASH } from '../src/index.js';
+import { removeTempDirs, tempDir } from './support/daemon-fixture.js';
+import { cli, DaemonProcess, killDaemons } from './support/daemon-process.js';
+import { evaluate, RawClient, REQUEST } from './support/raw-client.js';
+
+afterEach(killDaemons);
+afterAll(removeTempDirs);
+
+const EVIDENCE_SECRET = 'evidence-test-secret-0123456789abcdef';
+const RUNNER_SECRET = 'runner-test-secret-0123456789abcdef-x';
+
+async function setup(extra: string) {
+  const dir = tempDir();
+  const configFile = join(dir, 'cavra-daemon.yaml');
+  await writeFile(configFile, `socket_path: run/d.sock\nevidence_log: evidence.jsonl\n${extra}`);
+  return { dir, configFile, socketPath: join(dir, 'run', 'd.sock'), evidence: join(dir, 'evidence.jsonl') };
+}
+
+type Line = Record<string, unknown> & { prev: string; hash: string; signature?: Record<string, string> };
+
+/** Rewrites a log as an attacker with write access would: edit, then recompute every hash and prev. */
+function rewrite(lines: Line[], edit: (record: Line, index: number) => Line): string {
+  let prev = GENESIS_HASH;
+  return lines
+    .map((line, index) => {
+      const { hash: _hash, signature, ...body } = edit(line, index);
+      const record = { ...body, prev } as Line;
+      const hash = hashBody(record as never);
+      prev = hash;
+      return `${JSON.stringify({ ...record, hash, ...(signature ? { signature } : {}) })}\n`;
+    })
+    .join('');
+}
+
+describe('keyed evidence', () => {
+  it('signs every record over schema, prev and hash; verify checks it, and a rewrite with recomputed hashes fails', async () => {
+    const { dir, configFile, socketPath, evidence } = await setup(
+      'evidence_signing: {key_id: evidence-2026, secret_file: evidence.key}\n',
+    );
+    await writeFile(join(dir, 'evidence.key'), `${EVIDENCE_SECRET}\n`, { mode: 0o600 });
+    const daemon = await DaemonProcess.start(configFile, socketPath);
+    const client = createClient({ socketPath });
+    for (const target of ['.env', 'README.md', 'src/a.ts']) await client.evaluate({ ...REQUEST, target });
+    await client.close();
+    expect(await daemon.stop()).toBe(0);
+
+    const text = await readFile(evidence, 'utf8');
+    const lines = text.trim().split('\n').map((line) => JSON.parse(line) as Line);
+    for (const record of lines) {
+      // The signed text, byte for byte: schema, prev and hash, each on its own line.
+      const value = createHmac('sha256', EVIDENCE_SECRET)
+        .update(`cavra.daemon.evidence.v1\n${record.prev}\n${record.hash}`)
+        .digest('hex');
+      expect(record.signature).toEqual({ algorithm: 'HMAC-SHA256', key_id: 'evidence-2026', value });
+    }
+    const keyFile = join(dir, 'evidence.key');
+    const verify = (name: string, ...options: string[]) => cli(['evidence', 'verify', join(dir, name), ...options]);
+    const last = lines[2]?.hash as string;
+    expect(await verify('evidence.jsonl', '--key-file', keyFile, '--key-id', 'evidence-2026')).toEqual({
+      code: 0,
+      stdout: `${evidence}: 3 records, chain intact, 3 signatures verified\nlast hash ${last}\n`,
+      stderr: '',
+    });
+
+    // README.md was allowed; the attacker makes it a block and recomputes every hash, keeping or dropping signatures.
+    const edit = (record: Line, index: number) =>
+      index === 1 ? { ...record, decision: { ...(record.decision as object), decision: 'block' } } : record;
+    await writeFile(join(dir, 'kept.jsonl'), rewrite(lines, edit));
+    await writeFile(
+      join(dir, 'dropped.jsonl'),
+      rewrite(lines, (record, index) => {
+        const { signature: _signature, ...bare } = edit(record, index);
+        return bare as Line;
+      }),
+    );
+    const kept = await verify('kept.jsonl', '--key-file', keyFile);
+    expect([kept.code, kept.stdout.split('\n').slice(2)]).toEqual([
+      1,
+      [
+        'line 2: bad_signature: signature does not match the record (rewritten, or signed with another key)',
+        'line 3: bad_signature: signature does not match the record (rewritten, or signed with another key)',
+        '',
+      ],
+    ]);
+    const dropped = await verify('dropped.jsonl', '--key-file', keyFile);
+    expect([dropped.code, dropped.stdout.split('\n')[0], dropped.stdout.split('\n').slice(2, 5)]).toEqual([
+      1,
+      `${join(dir, 'dropped.jsonl')}: 3 records, 3 problems`,
+      [
+        'line 1: unsigned: record carries no signature',
+        'line 2: unsigned: record carries no signature',
+        'line 3: unsigned: record carries no signature',
+      ],
+    ]);
+    // Without the key, a signed log is never called intact: the chain alone cannot tell the rewrite.
+    const unchecked = await verify('kept.jsonl');
+    expect([unchecked.code, unchecked.stdout.split('\n')[2]]).toEqual([
+      1,
+      "line 1: signature_unchecked: record is signed (key 'evidence-2026') but no key was given to check it: pass --key-file or --key-env",
+    ]);
+    const wrongId = await verify('evidence.jsonl', '--key-file', keyFile, '--key-id', 'other');
+    expect([wrongId.code, wrongId.stdout.split('\n')[2]]).toEqual([
+      1,
+      "line 1: wrong_key: signed with key 'evidence-2026', not 'other'",
+    ]);
+
+    // The daemon itself refuses to extend a rewritten log, or a signed one without its key.
+    await rename(join(dir, 'kept.jsonl'), evidence);
+    const refused = await DaemonProcess.start(configFile);
+    expect(await refused.exited).toBe(1);
+    expect(refused.logs()[0]?.error).toBe(
+      `evidence log ${evidence} does not verify (line 2: signature does not match the record (rewritten, or signed with another key)); refusing to extend it`,
+    );
+    await writeFile(evidence, text);
+    await writeFile(configFile, 'socket_path: run/d.sock\nevidence_log: evidence.jsonl\n');
+    const keyless = await DaemonProcess.start(configFile);
+    expect(await keyless.exited).toBe(1);
+    expect(keyless.logs()[0]?.error).toBe(
+      `evidence log ${evidence} does not verify (line 1: record is signed (key 'evidence-2026') but no key was given to check it: pass --key-file or --key-env): configure the same evidence_signing key to extend this log; refusing to extend it`,
+    );
+  });
+});
+
+describe('HMAC replay protection', () => {
+  it('survives a reload, a restart and a crash: the seen signatures are restored from the evidence log', async () => {
+    const { dir, configFile, socketPath } = await setup(
+      'runner_auth:\n  required: true\n  hmac: {keys: [{key_id: ci, secret_file: runner.key}]}\n',
+    );
+    await writeFile(join(dir, 'runner.key'), RUNNER_SECRET, { mode: 0o600 });
+    const signed = EvaluateRequestCodec.toJSON(
+      signRunnerClaims({ ...REQUEST, target: 'README.md' }, { keyId: 'ci', secret: RUNNER_SECRET }),
+    );
+    const ask = async (id: string) => {
+      const connection = await RawClient.connect(socketPath);
+      connection.send(evaluate(id, signed));
+      const answer = await connection.next();
+      connection.socket.end();
+      return `${answer?.decision?.decision} ${answer?.decision?.rule_id}`;
+    };
+    const replayed = 'block runner-auth.replayed';
+
+    const first = await DaemonProcess.start(configFile, socketPath);
+    expect(await ask('a')).toBe('allow filesystem.read_default');
+    expect(await ask('b')).toBe(replayed);
+    const reload = await cli(['reload', '--config', configFile], dir);
+    expect([reload.code, reload.stdout.startsWith(`reload applied (pid ${first.pid})`)]).toEqual([0, true]);
+    expect(await ask('c')).toBe(replayed); // a reload builds a new authenticator, not a new cache
+    expect(await first.stop()).toBe(0);
+
+    const restarted = await DaemonProcess.start(configFile, socketPath);
+    expect(await ask('d')).toBe(replayed);
+    expect(await restarted.stop('SIGKILL')).toBe(null); // a crash: nothing is closed cleanly
+    const successor = await DaemonProcess.start(configFile, socketPath);
+    expect(await ask('e')).toBe(replayed);
+    expect(await successor.stop()).toBe(0);
+
+    const records = (await readFile(join(dir, 'evidence.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(records.map((record) => record.decision.rule_id)).toEqual([
+      'filesystem.read_default',
+      ...Array(4).fill('runner-auth.replayed'),
+    ]);
+    expect(typeof records[0].runner.replayKey).toBe('string');
+    expect(JSON.stringify(records)).not.toContain(signed.runner_auth.signature);
+  });
+});
