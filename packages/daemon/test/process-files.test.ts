@@ -48,7 +48,11 @@ describe('a stale pid file', () => {
     await writeFile(pidFile, `${other.pid}\n`, { mode: 0o600 });
     const stale = `removed the stale pid file ${pidFile} (pid ${other.pid}: that process is not a cavra-daemon)\n`;
 
-    expect(await run('stop')).toEqual({ code: 0, stdout: `cavra-daemon is not running; ${stale}`, stderr: '' });
+    expect(await run('stop')).toEqual({
+      code: 0,
+      stdout: `cavra-daemon is not running; ${stale}`,
+      stderr: '',
+    });
     expect(existsSync(pidFile)).toBe(false);
     await writeFile(pidFile, `${other.pid}\n`, { mode: 0o600 });
     expect(await run('reload')).toEqual({
@@ -90,7 +94,11 @@ describe('a stale pid file', () => {
       // Resumed only once the CLI's SIGTERM is pending: it was sent while the daemon could not answer health.
       while (!sigtermPending(daemon.pid)) await new Promise((resolve) => setTimeout(resolve, 20));
       daemon.child.kill('SIGCONT');
-      expect(await stopping).toEqual({ code: 0, stdout: `cavra-daemon stopped (pid ${daemon.pid})\n`, stderr: '' });
+      expect(await stopping).toEqual({
+        code: 0,
+        stdout: `cavra-daemon stopped (pid ${daemon.pid})\n`,
+        stderr: '',
+      });
     } finally {
       daemon.child.kill('SIGCONT');
     }
@@ -160,17 +168,28 @@ describe('operator CLI', () => {
     const { dir, configFile, run } = await setup();
     const started = await run('start');
     const pid = Number(/\(pid (\d+)\)/.exec(started.stdout)?.[1]);
-    await writeFile(configFile, 'socket_path: run/d.sock\nevidence_log: evidence.jsonl\npolicy_packs: [missing.yaml]\n');
+    await writeFile(
+      configFile,
+      'socket_path: run/d.sock\nevidence_log: evidence.jsonl\npolicy_packs: [missing.yaml]\n',
+    );
     expect(await run('reload')).toEqual({
       code: 1,
       stdout: '',
       stderr: `reload rejected (pid ${pid}); the current policy and keys stay in force: policy pack ${join(dir, 'missing.yaml')}: io: cannot read: no such file or directory (ENOENT)\n`,
     });
-    await writeFile(join(dir, 'team.yaml'), 'metadata: {id: team, version: "1", inherits: cavra-ai-agent-baseline}\n');
-    await writeFile(configFile, 'socket_path: run/d.sock\nevidence_log: evidence.jsonl\npolicy_packs: [team.yaml]\n');
+    await writeFile(
+      join(dir, 'team.yaml'),
+      'metadata: {id: team, version: "1", inherits: cavra-ai-agent-baseline}\n',
+    );
+    await writeFile(
+      configFile,
+      'socket_path: run/d.sock\nevidence_log: evidence.jsonl\npolicy_packs: [team.yaml]\n',
+    );
     const applied = await run('reload');
     expect([applied.code, applied.stderr]).toEqual([0, '']);
-    expect(applied.stdout).toMatch(new RegExp(`^reload applied \\(pid ${pid}\\): team sha256:[0-9a-f]{64}\\n$`));
+    expect(applied.stdout).toMatch(
+      new RegExp(`^reload applied \\(pid ${pid}\\): team sha256:[0-9a-f]{64}\\n$`),
+    );
     expect(await run('stop')).toEqual({ code: 0, stdout: `cavra-daemon stopped (pid ${pid})\n`, stderr: '' });
     expect(await run('reload')).toEqual({
       code: 3,

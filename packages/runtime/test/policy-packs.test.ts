@@ -192,7 +192,8 @@ describe('overlays', () => {
     });
     await expect(loadPolicyPackFile(join(dir, 'missing.yaml'))).rejects.toMatchObject({
       code: 'io',
-      issues: [{ path: '', message: 'ENOENT' }],
+      issues: [{ path: '', message: 'cannot read: no such file or directory (ENOENT)' }],
+      message: `policy pack ${join(dir, 'missing.yaml')}: io: cannot read: no such file or directory (ENOENT)`,
     });
   });
 });
