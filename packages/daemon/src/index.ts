@@ -10,16 +10,19 @@ export {
   resolveDaemonConfig,
 } from './daemon-config.js';
 export { RUNNER_AUTH_POLICY_ID } from './decide-request.js';
-export { EvidenceLog } from './evidence-log.js';
+export { EvidenceLog, type EvidenceLogOptions } from './evidence-log.js';
 export {
   type EvidenceAuthentication,
   type EvidenceBody,
   type EvidenceContractWarning,
   type EvidenceRecord,
+  type EvidenceSignature,
   GENESIS_HASH,
 } from './evidence-record.js';
+export { EVIDENCE_SCHEMA, type EvidenceKey, signedText } from './evidence-signature.js';
 export { FrameSplitter } from './frame-splitter.js';
 export { jsonLogger, type Logger, silentLogger } from './logger.js';
+export { UnsafeFileError } from './own-file.js';
 export {
   DAEMON_ERROR_CODES,
   type DaemonErrorCode,

@@ -278,4 +278,33 @@ describe('daemon configuration', () => {
       'config: /runner_auth/oidc/jwks/cooldown: is not a known key; /runner_auth/oidc/jwks/max_bytes: must be <= 1048576',
     );
   });
+
+  it('reads the evidence signing key source and the OIDC token lifetime', () => {
+    const config = resolveDaemonConfig(
+      {
+        evidence_log: 'ev.jsonl',
+        evidence_signing: { key_id: 'evidence-1', secret_file: 'keys/evidence' },
+        runner_auth: {
+          oidc: {
+            providers: [{ provider: 'github-actions', audience: 'cavra' }],
+            trust: { providers: ['github-actions'], repositories: ['acme/*'] },
+            max_token_lifetime_seconds: 3600,
+          },
+        },
+      },
+      { baseDir: '/srv/cavra' },
+    );
+    expect([config.evidenceSigning, config.runnerAuth.oidc?.maxTokenLifetimeSeconds]).toEqual([
+      { keyId: 'evidence-1', secretFile: '/srv/cavra/keys/evidence' },
+      3600,
+    ]);
+    expect(() =>
+      resolveDaemonConfig({
+        evidence_log: 'ev.jsonl',
+        evidence_signing: { key_id: 'a b', secret: 'inline' },
+      }),
+    ).toThrow(
+      'config: /evidence_signing/secret: is not a known key; /evidence_signing/key_id: must match pattern "^[A-Za-z0-9._-]{1,128}$"',
+    );
+  });
 });
