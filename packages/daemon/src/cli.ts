@@ -135,7 +135,7 @@ async function pidFileState(config: DaemonConfig): Promise<PidFileState> {
   const health = await client.health().catch(() => undefined);
   await client.close();
   if (health?.pid === pid || runsDaemonCli(pid, CLI_PATH)) return { kind: 'daemon', pid };
-  return { kind: 'stale', pid, why: 'that process is not a cavra-daemon' };
+  return { kind: 'stale', pid, why: 'that process is not our cavra-daemon' };
 }
 
 /** Removes a stale pid file; returns the note that says so. */

@@ -46,7 +46,7 @@ describe('a stale pid file', () => {
     const { pidFile, run } = await setup();
     const other = bystander();
     await writeFile(pidFile, `${other.pid}\n`, { mode: 0o600 });
-    const stale = `removed the stale pid file ${pidFile} (pid ${other.pid}: that process is not a cavra-daemon)\n`;
+    const stale = `removed the stale pid file ${pidFile} (pid ${other.pid}: that process is not our cavra-daemon)\n`;
 
     expect(await run('stop')).toEqual({
       code: 0,
