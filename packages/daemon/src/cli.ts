@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { spawn } from 'node:child_process';
 import { constants } from 'node:fs';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -166,6 +166,8 @@ async function runForeground(config: DaemonConfig): Promise<number> {
   process.once('SIGTERM', stopSignal);
   process.once('SIGINT', stopSignal);
   let reloads = 0;
+  // Verdicts are written one after another, in reload order: a later verdict is never overwritten by an earlier one.
+  let reported: Promise<void> = Promise.resolve();
   process.on('SIGHUP', () => {
     const seq = ++reloads;
     const verdict = daemon
@@ -174,7 +176,8 @@ async function runForeground(config: DaemonConfig): Promise<number> {
           (error: Error) => ({ applied: false, error: error.message }), // logged by the daemon too
         )
       : Promise.resolve({ applied: false, error: 'the daemon is still starting' });
-    void verdict
+    reported = reported
+      .then(() => verdict)
       .then((outcome) => writeReloadStatus(config.pidFile, { pid: process.pid, seq, ...outcome }))
       .catch((error: Error) => logger.error('cannot write the reload status', { error: error.message }));
   });
@@ -265,7 +268,17 @@ async function spawnAndWait(
 
 /** The `error` of every error line the daemon logged from `offset` on: why it failed, in its own words. */
 async function loggedErrors(logFile: string, offset: number): Promise<string[]> {
-  const text = (await readFile(logFile).catch(() => Buffer.alloc(0))).subarray(offset).toString('utf8');
+  let text = '';
+  try {
+    const log = await openOwnFile(logFile, constants.O_RDONLY, 'log file');
+    try {
+      text = (await log.readFile()).subarray(offset).toString('utf8');
+    } finally {
+      await log.close();
+    }
+  } catch {
+    return []; // no reasons to add: the caller still names the log
+  }
   return text.split('\n').flatMap((line) => {
     try {
       const entry = JSON.parse(line) as { level?: string; msg?: string; error?: string; pid?: number };
