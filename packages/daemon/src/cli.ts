@@ -195,8 +195,11 @@ async function runForeground(config: DaemonConfig): Promise<number> {
     await daemon.close();
     return 1;
   }
-  logger.info('stopping', { signal: await stopped });
-  await daemon.close();
+  const signal = await stopped;
+  // close() stops accepting before it first waits, so once `stopping` is logged no new connection is taken.
+  const closed = daemon.close();
+  logger.info('stopping', { signal });
+  await closed;
   await removePidFile(config.pidFile, process.pid);
   return 0;
 }
