@@ -15,12 +15,25 @@ export function processRunning(pid: number): boolean {
 }
 
 function zombie(pid: number): boolean {
+  return statFields(pid)?.[0] === 'Z'; // no /proc (macOS): trust kill(0)
+}
+
+/**
+ * When process `pid` started (clock ticks after boot, field 22 of /proc/<pid>/stat), or undefined without /proc. A pid
+ * and its start time name one process for the life of the system: a pid reused by another process has another start
+ * time.
+ */
+export function processStartTime(pid: number): string | undefined {
+  return statFields(pid)?.[19];
+}
+
+/** The fields of /proc/<pid>/stat after "pid (comm) ", from the state on; comm may itself hold ") ". */
+function statFields(pid: number): string[] | undefined {
   try {
-    // /proc/<pid>/stat: "pid (comm) state ..."; comm may itself hold ") ", so read after the last one.
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(') ') + 2, stat.lastIndexOf(') ') + 3) === 'Z';
+    return stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
   } catch {
-    return false; // no /proc (macOS): trust kill(0)
+    return undefined;
   }
 }
 

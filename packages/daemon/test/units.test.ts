@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { appendFile, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -13,6 +14,12 @@ import {
 import { removeTempDirs, tempDir } from './support/daemon-fixture.js';
 
 afterAll(removeTempDirs);
+
+/** Field 22 of /proc/<pid>/stat: when the process started. */
+function startTime(pid: number): string {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return stat.slice(stat.lastIndexOf(') ') + 2).split(' ')[19] as string;
+}
 
 describe('FrameSplitter', () => {
   it('splits across chunks, drops empty lines and CR, and bounds unfinished frames', () => {
@@ -190,7 +197,7 @@ describe('the evidence log', () => {
     await expect(EvidenceLog.open(path)).rejects.toThrow(
       `${path} is being written by process ${process.pid} (lock file ${path}.lock)`,
     );
-    expect(await readFile(`${path}.lock`, 'utf8')).toBe(`${process.pid}\n`);
+    expect(await readFile(`${path}.lock`, 'utf8')).toBe(`${process.pid} ${startTime(process.pid)}\n`);
     await log.close();
     expect(existsSync(`${path}.lock`)).toBe(false);
     // Left by a daemon that died: a pid above pid_max (no such process), or our own pid from an earlier life.
@@ -201,6 +208,24 @@ describe('the evidence log', () => {
       await again.close();
     }
     expect((await verifyEvidenceLog(path)).records).toBe(2);
+  });
+
+  it('takes over a lock whose pid now belongs to another process, and respects the live holder', async () => {
+    const path = join(tempDir(), 'evidence.jsonl');
+    const other = spawn('sleep', ['60'], { stdio: 'ignore' });
+    try {
+      const pid = other.pid as number;
+      await writeFile(`${path}.lock`, `${pid} ${startTime(pid)}\n`);
+      await expect(EvidenceLog.open(path)).rejects.toThrow(
+        `${path} is being written by process ${pid} (lock file ${path}.lock)`,
+      );
+      // The same pid with another start time: the locking process died and its pid was reused.
+      await writeFile(`${path}.lock`, `${pid} 1\n`);
+      const log = await EvidenceLog.open(path);
+      await log.close();
+    } finally {
+      other.kill('SIGKILL');
+    }
   });
 
   it('reports a torn tail without failing, cuts it off on open, and refuses to extend a broken log', async () => {
