@@ -1,185 +1,270 @@
-// Decisions per second and p50/p99 latency over the daemon's Unix socket, one request per connection vs persistent
-// connections, 1/8/64 concurrent clients, with and without HMAC runner auth; and the same load against a bare Node
-// echo server on the same kind of socket (our floor), in the same run. Run: pnpm --filter @cavra/daemon bench.
-// The daemon and the echo server run as child processes; every decision is fsync'ed to the evidence log.
+// The daemon against two floors measured in the same run (see floor-servers.ts): decisions per second and p50/p99
+// latency over its Unix socket, persistent connections and one request per connection, 1 and 64 closed-loop clients,
+// without auth, with HMAC runner auth, and under a flood of bad signatures; then cold start to first decision, and
+// memory. Every cell is warmed up, then measured in ROUNDS interleaved rounds (the targets take turns, so a slow
+// moment of the machine hits them all); each figure is the median with its spread (min-max) across rounds, and the
+// verdict lines are ratios. Run: pnpm --filter @cavra/daemon bench. BENCH_DECISIONS=1000000 adds the memory figure
+// after that many decisions (about a minute per 1,000,000 on 2 cores).
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { signRunnerClaims } from '@cavra/auth';
-import { createClient } from '@cavra/daemon-client';
+import { EvaluateRequestCodec } from '@cavra/contracts';
+import { DURABLE_ECHO_SERVER, ECHO_SERVER } from './floor-servers.js';
+import {
+  type ConnectionMode,
+  type LoadResult,
+  median,
+  oneShot,
+  runLoad,
+  waitForSocket,
+} from './socket-load.js';
 
-const SECONDS = 1.5;
+const ROUNDS = 3;
+const SECONDS = 1;
+const WARM_UP_SECONDS = 0.3;
 const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 const SECRET = 'bench-only-secret-0123456789abcdef0123';
-const REQUEST = {
+
+const BASE = {
   session_id: 'bench',
   agent_id: 'bench-agent',
   actor: 'bench@example.com',
-  action_type: 'execute_command',
-  target: 'npm test',
-  requested_operation: 'npm test',
   policy_pack: 'cavra-ai-agent-baseline',
 };
-
-const ECHO_SERVER = `
-const net = require('node:net');
-net.createServer((s) => { let b = ''; s.setEncoding('utf8'); s.on('error', () => {});
-  s.on('data', (c) => { b += c; for (let i = b.indexOf('\\n'); i !== -1; i = b.indexOf('\\n')) { s.write(b.slice(0, i + 1)); b = b.slice(i + 1); } });
-  s.on('end', () => s.end());
-}).listen(process.argv[1]);`;
-
-async function waitFor(socketPath: string): Promise<void> {
-  for (let attempt = 0; attempt < 200; attempt++) {
-    const up = await new Promise<boolean>((resolve) => {
-      const probe = connect(socketPath, () => {
-        probe.destroy();
-        resolve(true);
-      });
-      probe.on('error', () => resolve(false));
-    });
-    if (up) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`nothing listening on ${socketPath}`);
-}
-
-/** One request/answer on a connection that is opened and closed for it. */
-function oneShot(socketPath: string, line: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(socketPath, () => socket.end(line));
-    socket.on('data', () => {});
-    socket.on('end', () => resolve());
-    socket.on('error', reject);
-  });
-}
-
-/** A persistent connection: send a line, wait for the answer line, repeat. */
-function persistent(socketPath: string): Promise<{ send(line: string): Promise<void>; close(): void }> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(socketPath);
-    let waiting: (() => void) | undefined;
-    let buffer = '';
-    socket.setEncoding('utf8');
-    socket.on('data', (chunk: string) => {
-      buffer += chunk;
-      while (buffer.includes('\n')) {
-        buffer = buffer.slice(buffer.indexOf('\n') + 1);
-        const done = waiting;
-        waiting = undefined;
-        done?.();
-      }
-    });
-    socket.on('error', reject);
-    socket.on('connect', () =>
-      resolve({
-        send: (line) =>
-          new Promise<void>((done) => {
-            waiting = done;
-            socket.write(line);
-          }),
-        close: () => socket.destroy(),
-      }),
-    );
-  });
-}
-
-interface Result {
-  readonly perSecond: number;
-  readonly p50: number;
-  readonly p99: number;
-}
-
-async function load(
-  socketPath: string,
-  clients: number,
-  mode: 'one-shot' | 'persistent',
-  line: (n: number) => string,
-): Promise<Result> {
-  const latencies: number[] = [];
-  let n = 0;
-  const deadline = performance.now() + SECONDS * 1000;
-  await Promise.all(
-    Array.from({ length: clients }, async () => {
-      const connection = mode === 'persistent' ? await persistent(socketPath) : undefined;
-      while (performance.now() < deadline) {
-        const text = line(n++);
-        const start = performance.now();
-        await (connection ? connection.send(text) : oneShot(socketPath, text));
-        latencies.push(performance.now() - start);
-      }
-      connection?.close();
-    }),
-  );
-  latencies.sort((a, b) => a - b);
-  const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0;
-  return { perSecond: latencies.length / SECONDS, p50: at(0.5), p99: at(0.99) };
-}
+/** A mix of what agents ask: allowed and blocked reads, gated writes, plain, compound and nested commands, pushes. */
+const SHAPES = [
+  { action_type: 'read_file', target: 'src/index.ts' },
+  { action_type: 'read_file', target: '/home/dev/app/.env' },
+  { action_type: 'write_file', target: '.github/workflows/ci.yml' },
+  { action_type: 'write_file', target: 'src/components/button.tsx' },
+  { action_type: 'execute_command', target: 'npm test' },
+  { action_type: 'execute_command', target: 'git status && git diff HEAD~1 -- src' },
+  { action_type: 'execute_command', target: "bash -lc 'ls -la src'" },
+  { action_type: 'git_push', target: 'HEAD:refs/heads/feature/bench' },
+].map((shape) => ({
+  ...BASE,
+  ...shape,
+  requested_operation: shape.action_type === 'execute_command' ? shape.target : '',
+}));
 
 const dir = mkdtempSync(join(tmpdir(), 'cvb-'));
-const children: ChildProcess[] = [];
-function startChild(args: string[], env: NodeJS.ProcessEnv = {}): void {
-  children.push(spawn(process.execPath, args, { stdio: 'ignore', env: { ...process.env, ...env } }));
+const children = new Set<ChildProcess>();
+function startChild(args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
+  const child = spawn(process.execPath, args, { stdio: 'ignore', env: { ...process.env, ...env } });
+  children.add(child);
+  child.on('exit', () => children.delete(child));
+  return child;
+}
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await exited;
 }
 
+const configPath = join(dir, 'cavra-daemon.yaml');
+writeFileSync(
+  configPath,
+  'socket_path: run/d.sock\nevidence_log: evidence.jsonl\nrunner_auth:\n  hmac:\n    keys: [{ key_id: bench, secret_env: BENCH_KEY }]\n    replay_cache_size: 1000000\nlimits: { max_connections: 1024 }\n',
+);
+const daemonSocket = join(dir, 'run', 'd.sock');
+const startDaemon = () =>
+  startChild([CLI, 'start', '--foreground', '--config', configPath], { BENCH_KEY: SECRET });
+const echoSocket = join(dir, 'echo.sock');
+const durableSocket = join(dir, 'durable.sock');
+
+const bare = SHAPES.map((request) => `${JSON.stringify(request)}\n`);
+const enveloped = (n: number, request: unknown) =>
+  `${JSON.stringify({ v: 1, id: `b${n}`, type: 'evaluate', request })}\n`;
+// Unique signatures (the replay cache refuses reuse), signed before any clock starts.
+const signed = Array.from({ length: 150_000 }, (_, i) => {
+  const request = signRunnerClaims(
+    { ...SHAPES[i % SHAPES.length], session_id: `bench-${i}` },
+    { keyId: 'bench', secret: SECRET, ttlSeconds: 900 },
+  );
+  return EvaluateRequestCodec.toJSON(EvaluateRequestCodec.fromJSON(JSON.parse(JSON.stringify(request))));
+});
+const badlySigned = signed.slice(0, 20_000).map((request) => {
+  const auth = request.runner_auth as Record<string, unknown>;
+  const signature = String(auth.signature);
+  return {
+    ...request,
+    runner_auth: { ...auth, signature: `${signature.slice(0, -2)}${signature.endsWith('AA') ? 'BA' : 'AA'}` },
+  };
+});
+let signedNext = 0;
+
+interface Target {
+  readonly label: string;
+  readonly socket: string;
+  readonly line: (mode: ConnectionMode, n: number) => string;
+}
+const plainLine = (_mode: ConnectionMode, n: number) => bare[n % bare.length] as string;
+const TARGETS: Target[] = [
+  { label: 'echo server', socket: echoSocket, line: plainLine },
+  { label: 'durable echo server', socket: durableSocket, line: plainLine },
+  {
+    label: 'daemon, no auth',
+    socket: daemonSocket,
+    line: (mode, n) =>
+      mode === 'persistent' ? enveloped(n, SHAPES[n % SHAPES.length]) : (bare[n % bare.length] as string),
+  },
+  {
+    label: 'daemon, HMAC',
+    socket: daemonSocket,
+    line: (mode, n) => {
+      const request = signed[signedNext++ % signed.length];
+      return mode === 'persistent' ? enveloped(n, request) : `${JSON.stringify(request)}\n`;
+    },
+  },
+  {
+    label: 'daemon, bad signatures',
+    socket: daemonSocket,
+    line: (mode, n) => {
+      const request = badlySigned[n % badlySigned.length];
+      return mode === 'persistent' ? enveloped(n, request) : `${JSON.stringify(request)}\n`;
+    },
+  },
+];
+
+interface Cell {
+  readonly runs: LoadResult[];
+}
+const summary = (cell: Cell) => ({
+  perSecond: median(cell.runs.map((r) => r.perSecond)),
+  min: Math.min(...cell.runs.map((r) => r.perSecond)),
+  max: Math.max(...cell.runs.map((r) => r.perSecond)),
+  p50: median(cell.runs.map((r) => r.p50)),
+  p99: median(cell.runs.map((r) => r.p99)),
+});
+
+function rssMiB(pid: number | undefined): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1]) / 1024;
+}
+
+/** Spawn to first answer, in ms. */
+async function coldStart(start: () => ChildProcess, socket: string, line: string): Promise<number> {
+  const begin = performance.now();
+  const child = start();
+  await waitForSocket(socket);
+  const answer = await oneShot(socket, line);
+  const elapsed = performance.now() - begin;
+  if (!answer.includes('"')) throw new Error(`no answer from ${socket}`);
+  await stopChild(child);
+  return elapsed;
+}
+
+const fmt = (n: number, digits = 0) => n.toFixed(digits);
 try {
-  const echoSocket = join(dir, 'echo.sock');
-  startChild(['-e', ECHO_SERVER, echoSocket]);
-  const daemonSocket = join(dir, 'run', 'd.sock');
-  writeFileSync(
-    join(dir, 'cavra-daemon.yaml'),
-    'socket_path: run/d.sock\nevidence_log: evidence.jsonl\nrunner_auth:\n  hmac:\n    keys: [{ key_id: bench, secret_env: BENCH_KEY }]\n    replay_cache_size: 1000000\nlimits: { max_connections: 1024 }\n',
-  );
-  startChild([CLI, 'start', '--foreground', '--config', join(dir, 'cavra-daemon.yaml')], {
-    BENCH_KEY: SECRET,
-  });
-  await Promise.all([waitFor(echoSocket), waitFor(daemonSocket)]);
+  const echo = startChild(['-e', ECHO_SERVER, echoSocket]);
+  startChild(['-e', DURABLE_ECHO_SERVER, durableSocket, join(dir, 'durable.log')]);
+  let daemon = startDaemon();
+  await Promise.all([waitForSocket(echoSocket), waitForSocket(durableSocket), waitForSocket(daemonSocket)]);
+  const idleRss = { daemon: rssMiB(daemon.pid), echo: rssMiB(echo.pid) };
 
-  const plain = `${JSON.stringify(REQUEST)}\n`;
-  const v1 = (id: number, request: unknown) =>
-    `${JSON.stringify({ v: 1, id: `b${id}`, type: 'evaluate', request })}\n`;
-  // Unique signatures (the replay cache refuses reuse), signed before the clock starts.
-  const signed = Array.from({ length: 60_000 }, (_, i) =>
-    signRunnerClaims(
-      { ...REQUEST, session_id: `bench-${i}` },
-      { keyId: 'bench', secret: SECRET, ttlSeconds: 600 },
-    ),
-  ).map((request) => JSON.parse(JSON.stringify(request)));
-  const { EvaluateRequestCodec } = await import('@cavra/contracts');
-  const signedJson = signed.map((request) =>
-    EvaluateRequestCodec.toJSON(EvaluateRequestCodec.fromJSON(request)),
-  );
-  let signedNext = 0;
+  // The bench is only honest if every shape is decided (not refused as malformed).
+  console.log('request shapes (one of each, before timing):');
+  for (const line of bare) {
+    const answer = JSON.parse(await oneShot(daemonSocket, line));
+    if (!answer.decision || !answer.rule_id)
+      throw new Error(`shape not decided: ${line.trim()} -> ${JSON.stringify(answer)}`);
+    const request = JSON.parse(line);
+    console.log(
+      `  ${request.action_type.padEnd(16)} ${request.target.padEnd(40)} ${answer.decision} (${answer.rule_id})`,
+    );
+  }
+  const badAnswer = JSON.parse(await oneShot(daemonSocket, `${JSON.stringify(badlySigned[0])}\n`));
+  console.log(`  bad signature -> ${JSON.stringify(badAnswer.decision ?? badAnswer.error?.code)}`);
 
-  console.log(
-    `${'scenario'.padEnd(46)}${'decisions/s'.padStart(12)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'vs echo'.padStart(9)}`,
-  );
-  for (const mode of ['one-shot', 'persistent'] as const) {
-    for (const clients of [1, 8, 64]) {
-      const echo = await load(echoSocket, clients, mode, () => plain);
-      const row = (label: string, r: Result, ratio: string) =>
-        console.log(
-          `${label.padEnd(46)}${Math.round(r.perSecond).toString().padStart(12)}${r.p50.toFixed(2).padStart(9)}${r.p99.toFixed(2).padStart(9)}${ratio.padStart(9)}`,
-        );
-      row(`echo server, ${mode}, ${clients} clients`, echo, '1.00');
-      const none = await load(daemonSocket, clients, mode, (n) =>
-        mode === 'persistent' ? v1(n, REQUEST) : plain,
-      );
-      row(`daemon, no auth, ${mode}, ${clients} clients`, none, (none.perSecond / echo.perSecond).toFixed(2));
-      const hmac = await load(daemonSocket, clients, mode, (n) => {
-        const request = signedJson[signedNext++ % signedJson.length];
-        return mode === 'persistent' ? v1(n, request) : `${JSON.stringify(request)}\n`;
-      });
-      row(`daemon, HMAC, ${mode}, ${clients} clients`, hmac, (hmac.perSecond / echo.perSecond).toFixed(2));
+  const cells = new Map<string, Cell>();
+  for (const mode of ['persistent', 'one-shot'] as const) {
+    for (const clients of [1, 64]) {
+      for (const target of TARGETS)
+        await runLoad(target.socket, clients, mode, WARM_UP_SECONDS, (n) => target.line(mode, n));
+      for (let round = 0; round < ROUNDS; round++) {
+        for (let i = 0; i < TARGETS.length; i++) {
+          const target = TARGETS[(i + round) % TARGETS.length] as Target; // rotate who goes first
+          const key = `${mode}/${clients}/${target.label}`;
+          const result = await runLoad(target.socket, clients, mode, SECONDS, (n) => target.line(mode, n));
+          cells.set(key, { runs: [...(cells.get(key)?.runs ?? []), result] });
+        }
+      }
     }
   }
-  const client = createClient({ socketPath: daemonSocket });
-  const health = await client.health();
-  await client.close();
-  console.log(`evidence records written (each fsync'ed before its answer): ${health.evidence.records}`);
+
+  console.log(
+    `\nthroughput: median of ${ROUNDS} interleaved ${SECONDS}s rounds after a ${WARM_UP_SECONDS}s warm-up`,
+  );
+  console.log(
+    `${'scenario'.padEnd(48)}${'per s'.padStart(9)}${'spread'.padStart(16)}${'p50 ms'.padStart(8)}${'p99 ms'.padStart(8)}${'/durable'.padStart(10)}${'/echo'.padStart(7)}`,
+  );
+  const get = (mode: string, clients: number, label: string) =>
+    summary(cells.get(`${mode}/${clients}/${label}`) as Cell);
+  for (const mode of ['persistent', 'one-shot']) {
+    for (const clients of [1, 64]) {
+      const floor = get(mode, clients, 'durable echo server');
+      const bareFloor = get(mode, clients, 'echo server');
+      for (const target of TARGETS) {
+        const s = get(mode, clients, target.label);
+        console.log(
+          `${`${target.label}, ${mode}, ${clients}`.padEnd(48)}${fmt(s.perSecond).padStart(9)}${`${fmt(s.min)}-${fmt(s.max)}`.padStart(16)}${fmt(s.p50, 2).padStart(8)}${fmt(s.p99, 2).padStart(8)}${fmt(s.perSecond / floor.perSecond, 2).padStart(10)}${fmt(s.perSecond / bareFloor.perSecond, 2).padStart(7)}`,
+        );
+      }
+    }
+  }
+
+  const records = JSON.parse(
+    await oneShot(daemonSocket, `${JSON.stringify({ v: 1, id: 'h', type: 'health' })}\n`),
+  ).health.evidence.records as number;
+  const afterRss = rssMiB(daemon.pid);
+  await stopChild(daemon);
+
+  // Cold start: spawn to first answer, interleaved, with the log the throughput runs left (it grows with the run).
+  const starts = { daemon: [] as number[], echo: [] as number[] };
+  for (let i = 0; i < 5; i++) {
+    const coldSocket = `${echoSocket}.cold${i}`;
+    starts.echo.push(
+      await coldStart(() => startChild(['-e', ECHO_SERVER, coldSocket]), coldSocket, bare[0] as string),
+    );
+    starts.daemon.push(await coldStart(startDaemon, daemonSocket, bare[0] as string));
+  }
+
+  let millionLine = '';
+  const decisions = Number(process.env.BENCH_DECISIONS ?? 0);
+  if (decisions > 0) {
+    daemon = startDaemon();
+    await waitForSocket(daemonSocket);
+    let sent = 0;
+    while (sent < decisions) {
+      const r = await runLoad(daemonSocket, 64, 'persistent', 5, (n) =>
+        enveloped(n, SHAPES[n % SHAPES.length]),
+      );
+      sent += r.perSecond * 5;
+    }
+    millionLine = `  daemon RSS after ${Math.round(sent)} more decisions: ${fmt(rssMiB(daemon.pid), 1)} MiB\n`;
+    await stopChild(daemon);
+  }
+
+  const p = (mode: string, clients: number, label: string) => get(mode, clients, label);
+  const ratio = (a: number, b: number) => fmt(a / b, 2);
+  const coldDaemon = median(starts.daemon);
+  const coldEcho = median(starts.echo);
+  console.log(`
+targets (issue 13), all ratios from this run:
+  persistent, 1 client:   daemon / durable floor = ${ratio(p('persistent', 1, 'daemon, no auth').perSecond, p('persistent', 1, 'durable echo server').perSecond)} (target >= 0.80)
+  persistent, 64 clients: daemon / durable floor = ${ratio(p('persistent', 64, 'daemon, no auth').perSecond, p('persistent', 64, 'durable echo server').perSecond)} (target >= 0.60); p99 daemon / floor = ${ratio(p('persistent', 64, 'daemon, no auth').p99, p('persistent', 64, 'durable echo server').p99)} (target <= 1.50)
+  HMAC cost, 64 clients:  ${fmt((1 - p('persistent', 64, 'daemon, HMAC').perSecond / p('persistent', 64, 'daemon, no auth').perSecond) * 100, 1)}% (target <= 15%)
+  bad-signature flood:    cost per request / valid HMAC = ${ratio(p('persistent', 64, 'daemon, HMAC').perSecond, p('persistent', 64, 'daemon, bad signatures').perSecond)} (target <= 1.00)
+  cold start to first decision: daemon ${fmt(coldDaemon)} ms / echo ${fmt(coldEcho)} ms = ${ratio(coldDaemon, coldEcho)} (target <= 2.00), with ${records} records in the log
+memory:
+  idle RSS: daemon ${fmt(idleRss.daemon, 1)} MiB, echo server ${fmt(idleRss.echo, 1)} MiB (${ratio(idleRss.daemon, idleRss.echo)}x)
+  daemon RSS after the throughput runs (${records} decisions): ${fmt(afterRss, 1)} MiB
+${millionLine}evidence records are fsync'ed before each answer (group commit); the durable floor fdatasyncs each line the same way.`);
 } finally {
   for (const child of children) child.kill('SIGTERM');
 }

@@ -1,0 +1,60 @@
+// The two floors the daemon is measured against, each run as its own Node process on the same kind of socket:
+// - the bare echo server answers each line at once: the cost of Node, the socket and JSON-free line framing;
+// - the durable echo server appends each line to a file and fdatasyncs it before answering, with the daemon's
+//   group-commit freedom (lines that arrive during a sync share the next one). That is the physical floor for the
+//   daemon's guarantee that every decision is durable before its answer.
+// Both speak one line per request, so they serve persistent connections and one request per connection alike.
+
+const FRAMING = `
+// Each line is answered by a later call of answer(); the connection ends once the client has half-closed and every
+// line it sent has been answered.
+function lines(socket, onLine) {
+  let pending = 0;
+  let ended = false;
+  const answer = (line) => {
+    socket.write(line);
+    if (--pending === 0 && ended) socket.end();
+  };
+  let buffer = '';
+  socket.setEncoding('utf8');
+  socket.on('error', () => {});
+  socket.on('data', (chunk) => {
+    buffer += chunk;
+    for (let i = buffer.indexOf('\\n'); i !== -1; i = buffer.indexOf('\\n')) {
+      pending++;
+      onLine(buffer.slice(0, i + 1), answer);
+      buffer = buffer.slice(i + 1);
+    }
+  });
+  socket.on('end', () => {
+    ended = true;
+    if (buffer) { pending++; onLine(buffer + '\\n', answer); buffer = ''; }
+    if (pending === 0) socket.end();
+  });
+}`;
+
+export const ECHO_SERVER = `${FRAMING}
+require('node:net').createServer({ allowHalfOpen: true }, (s) => lines(s, (line, answer) => answer(line))).listen(process.argv[1]);`;
+
+export const DURABLE_ECHO_SERVER = `${FRAMING}
+const fs = require('node:fs');
+const fd = fs.openSync(process.argv[2], 'a', 0o600);
+let batch = [];
+let syncing = false;
+function flush() {
+  if (syncing || batch.length === 0) return;
+  syncing = true;
+  const group = batch;
+  batch = [];
+  fs.write(fd, group.map((entry) => entry.line).join(''), (writeError) => {
+    if (writeError) throw writeError;
+    fs.fdatasync(fd, (syncError) => {
+      if (syncError) throw syncError;
+      for (const entry of group) entry.answer(entry.line);
+      syncing = false;
+      flush();
+    });
+  });
+}
+require('node:net').createServer({ allowHalfOpen: true }, (s) => lines(s, (line, answer) => { batch.push({ answer, line }); flush(); }))
+  .listen(process.argv[1]);`;
