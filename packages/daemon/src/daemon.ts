@@ -9,7 +9,7 @@ import { serveConnection } from './client-connection.js';
 import { type DaemonConfig, loadDaemonConfig } from './daemon-config.js';
 import { decideRequest } from './decide-request.js';
 import { type EnforcementState, loadEnforcementState } from './enforcement-state.js';
-import { EvidenceLog } from './evidence-log.js';
+import { EvidenceLog, type EvidenceLogOptions } from './evidence-log.js';
 import type { EvidenceRecord } from './evidence-record.js';
 import { type Logger, silentLogger } from './logger.js';
 import { FrameError, responseLine } from './protocol.js';
@@ -54,7 +54,8 @@ export async function startDaemon(config: DaemonConfig, options: DaemonOptions =
   await mkdir(dirname(config.evidenceLog), { recursive: true, mode: 0o700 });
   const evidence = await EvidenceLog.open(config.evidenceLog, {
     ...(evidenceKey ? { key: evidenceKey } : {}),
-    visit: rememberSignature(replayCache, config, clock().getTime()),
+    ...rememberSignatures(replayCache, config, clock().getTime()),
+    now: () => clock().getTime(),
   });
   const startedAt = Date.now();
   const counts = { requests: 0, errors: 0, decisions: {} as Record<string, number> };
@@ -226,15 +227,25 @@ async function loadEvidenceKey(
  * restarts, or a successor on the same log, remembers every signature still live without a second file to keep in
  * step; expired ones are skipped. More live signatures than the cache holds refuses the start rather than forget one.
  */
-function rememberSignature(cache: ReplayCache, config: DaemonConfig, now: number) {
+function rememberSignatures(
+  cache: ReplayCache,
+  config: DaemonConfig,
+  now: number,
+): Pick<EvidenceLogOptions, 'visit' | 'liveUntil'> {
   const skewMs = (config.runnerAuth.hmac?.skewSeconds ?? DEFAULT_SKEW_SECONDS) * 1000;
-  return (record: EvidenceRecord) => {
+  // Until when a record's signature could be replayed: the checkpoint keeps where the oldest such record starts,
+  // so a restart reads back only that far.
+  const liveUntil = (record: EvidenceRecord) => {
     const runner = record.runner as { algorithm?: unknown; replayKey?: unknown; expiresAt?: unknown } | null;
-    if (runner?.algorithm !== 'HMAC-SHA256' || typeof runner.replayKey !== 'string') return;
+    if (runner?.algorithm !== 'HMAC-SHA256' || typeof runner.replayKey !== 'string') return undefined;
     const expiresAt = Date.parse(String(runner.expiresAt));
-    if (Number.isNaN(expiresAt)) return;
+    return Number.isNaN(expiresAt) ? undefined : expiresAt + skewMs;
+  };
+  const visit = (record: EvidenceRecord) => {
+    const until = liveUntil(record);
+    if (until === undefined) return;
     try {
-      cache.restore(runner.replayKey, expiresAt + skewMs, now);
+      cache.restore((record.runner as { replayKey: string }).replayKey, until, now);
     } catch (error) {
       if (!(error instanceof RunnerAuthError)) throw error;
       throw new Error(
@@ -242,6 +253,7 @@ function rememberSignature(cache: ReplayCache, config: DaemonConfig, now: number
       );
     }
   };
+  return { visit, liveUntil };
 }
 
 function runnerAuthFields(state: EnforcementState): Record<string, unknown> {

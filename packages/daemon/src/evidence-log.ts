@@ -1,6 +1,7 @@
 import { constants } from 'node:fs';
 import { type FileHandle, open } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { linesBetween, matchingCheckpoint, writeCheckpoint } from './evidence-checkpoint.js';
 import {
   type EvidenceBody,
   type EvidenceRecord,
@@ -13,6 +14,12 @@ import { checkPrivateDirectory, openOwnFile } from './own-file.js';
 import { verifyLines } from './verify-evidence-log.js';
 import { claimWriterLock } from './writer-lock.js';
 
+/** Records between two checkpoints written while the daemon runs (it writes one when it closes too). */
+const CHECKPOINT_EVERY = 10_000;
+
+/** A record that may still matter to `visit` at a later start: where it starts in the log, and until when. */
+type LiveRecord = { readonly offset: number; readonly until: number };
+
 type NewEvidence = Omit<EvidenceBody, 'seq' | 'prev'>;
 type Appended = { readonly seq: number; readonly hash: string };
 
@@ -21,6 +28,14 @@ export interface EvidenceLogOptions {
   readonly key?: EvidenceKey;
   /** Called with each record already in the log, in order, once it verified (the daemon restores state from it). */
   readonly visit?: (record: EvidenceRecord) => void;
+  /**
+   * Until when (ms since the epoch) a record matters to `visit`, or undefined when it never does. With it, a start
+   * from a checkpoint visits only the records that were still live when the checkpoint was written, and those after
+   * it, instead of the whole log.
+   */
+  readonly liveUntil?: (record: EvidenceRecord) => number | undefined;
+  /** The clock liveUntil is compared with; `Date.now` by default. */
+  readonly now?: () => number;
 }
 
 /**
@@ -40,23 +55,39 @@ export class EvidenceLog {
   #broken: unknown;
   readonly #unlock: () => Promise<void>;
   readonly #key: EvidenceKey | undefined;
+  /** The seq of the last checkpoint written, and the write in progress (they take turns). */
+  #checkpointed: number;
+  #checkpointing: Promise<void> = Promise.resolve();
+  /** Where the records that may still matter to a future start's visit begin, in log order. */
+  #live: LiveRecord[];
+  readonly #liveUntil: EvidenceLogOptions['liveUntil'];
+  readonly #now: () => number;
 
   private constructor(
     path: string,
     file: FileHandle,
     unlock: () => Promise<void>,
-    seq: number,
-    prev: string,
-    bytes: number,
-    key: EvidenceKey | undefined,
+    resumed: {
+      seq: number;
+      prev: string;
+      bytes: number;
+      key: EvidenceKey | undefined;
+      live: LiveRecord[];
+      liveUntil: EvidenceLogOptions['liveUntil'];
+      now: () => number;
+    },
   ) {
     this.path = path;
     this.#file = file;
-    this.#key = key;
     this.#unlock = unlock;
-    this.#seq = seq;
-    this.#prev = prev;
-    this.#bytes = bytes;
+    this.#seq = resumed.seq;
+    this.#prev = resumed.prev;
+    this.#bytes = resumed.bytes;
+    this.#key = resumed.key;
+    this.#checkpointed = resumed.seq;
+    this.#live = resumed.live;
+    this.#liveUntil = resumed.liveUntil;
+    this.#now = resumed.now;
   }
 
   /**
@@ -75,10 +106,16 @@ export class EvidenceLog {
       throw error;
     });
     try {
-      const text = (await file.readFile()).toString('utf8');
+      const size = (await file.stat()).size;
+      const checkpoint = await matchingCheckpoint(path, file, size, options.key);
+      const from = checkpoint ?? { bytes: 0, seq: 0, hash: GENESIS_HASH };
+      const tail = Buffer.alloc(size - from.bytes);
+      const { bytesRead } = await file.read(tail, 0, tail.length, from.bytes);
+      if (bytesRead !== tail.length) throw new Error(`evidence log ${path} changed while it was being read`);
+      const text = tail.toString('utf8');
       const complete = text.slice(0, text.lastIndexOf('\n') + 1);
       const lines = complete.split('\n').slice(0, -1);
-      const verification = verifyLines(lines, options.key ? { key: options.key } : {});
+      const verification = verifyLines(lines, { from, ...(options.key ? { key: options.key } : {}) });
       if (!verification.ok) {
         const first = verification.problems[0];
         const hint =
@@ -88,24 +125,37 @@ export class EvidenceLog {
               ? ': configure the same evidence_signing key to extend this log'
               : '';
         throw new Error(
-          `evidence log ${path} does not verify (line ${first?.line}: ${first?.message})${hint}; refusing to extend it`,
+          `evidence log ${path} does not verify (record ${from.seq + (first?.line ?? 0)}: ${first?.message})${hint}; refusing to extend it`,
         );
       }
-      if (options.visit) for (const line of lines) options.visit(JSON.parse(line) as EvidenceRecord);
-      if (complete.length !== text.length) {
-        await file.truncate(Buffer.byteLength(complete, 'utf8'));
+      const live: LiveRecord[] = [];
+      if (options.visit) {
+        // Without liveUntil every record matters; with it, those before the checkpoint's live_from do not.
+        let offset = checkpoint && options.liveUntil ? checkpoint.live_from : 0;
+        const earlier = checkpoint ? await linesBetween(file, offset, checkpoint.bytes) : [];
+        for (const line of [...earlier, ...lines]) {
+          const record = JSON.parse(line) as EvidenceRecord;
+          options.visit(record);
+          const until = options.liveUntil?.(record);
+          if (until !== undefined) live.push({ offset, until });
+          offset += Buffer.byteLength(line, 'utf8') + 1;
+        }
+      }
+      const bytes = from.bytes + Buffer.byteLength(complete, 'utf8');
+      if (bytes !== size) {
+        await file.truncate(bytes);
         await file.sync();
       }
-      if (text.length === 0) await syncDirectory(dirname(path)); // a new file survives a power cut too
-      return new EvidenceLog(
-        path,
-        file,
-        unlock,
-        verification.records,
-        verification.lastHash,
-        Buffer.byteLength(complete, 'utf8'),
-        options.key,
-      );
+      if (size === 0) await syncDirectory(dirname(path)); // a new file survives a power cut too
+      return new EvidenceLog(path, file, unlock, {
+        seq: verification.records,
+        prev: verification.lastHash,
+        bytes,
+        key: options.key,
+        live,
+        liveUntil: options.liveUntil,
+        now: options.now ?? Date.now,
+      });
     } catch (error) {
       await file.close();
       await unlock();
@@ -136,6 +186,8 @@ export class EvidenceLog {
       let seq = this.#seq;
       let prev = this.#prev;
       const appended: Appended[] = [];
+      const live: LiveRecord[] = [];
+      let offset = this.#bytes;
       const lines = group.map(({ evidence }) => {
         const body: EvidenceBody = { seq: seq + 1, prev, ...evidence };
         const hash = hashBody(body);
@@ -143,7 +195,12 @@ export class EvidenceLog {
         seq = body.seq;
         prev = hash;
         appended.push({ seq, hash });
-        return recordLine({ ...body, hash, ...signature });
+        const record = { ...body, hash, ...signature };
+        const line = recordLine(record);
+        const until = this.#liveUntil?.(record);
+        if (until !== undefined) live.push({ offset, until });
+        offset += Buffer.byteLength(line, 'utf8');
+        return line;
       });
       try {
         const text = lines.join('');
@@ -153,8 +210,10 @@ export class EvidenceLog {
         await this.#file.datasync();
         this.#seq = seq;
         this.#prev = prev;
-        this.#bytes += Buffer.byteLength(text, 'utf8');
+        this.#bytes = offset;
+        this.#live.push(...live);
         for (const [index, entry] of group.entries()) entry.resolve(appended[index] as Appended);
+        if (this.#seq - this.#checkpointed >= CHECKPOINT_EVERY) this.#checkpoint();
       } catch (error) {
         // Nothing of this group is acknowledged. Cut whatever part of it reached the file, so the chain goes on
         // from the last acknowledged record; if even that fails, refuse every further append.
@@ -181,8 +240,31 @@ export class EvidenceLog {
     return this.#prev || GENESIS_HASH;
   }
 
+  /**
+   * Records how far the log is known good, so the next start verifies only what comes after. Best effort: a
+   * checkpoint that cannot be written costs the next start a longer verification, never a record.
+   */
+  #checkpoint(): Promise<void> {
+    const now = this.#now();
+    this.#live = this.#live.filter((record) => record.until > now);
+    const checkpoint = {
+      bytes: this.#bytes,
+      seq: this.#seq,
+      hash: this.#prev,
+      // Without liveUntil nothing tells which records matter, so a later start with it visits them all.
+      live_from: this.#liveUntil ? (this.#live[0]?.offset ?? this.#bytes) : 0,
+    };
+    if (checkpoint.seq === 0 || this.#broken) return this.#checkpointing;
+    this.#checkpointed = checkpoint.seq;
+    this.#checkpointing = this.#checkpointing
+      .then(() => writeCheckpoint(this.path, checkpoint))
+      .catch(() => {});
+    return this.#checkpointing;
+  }
+
   async close(): Promise<void> {
     await this.#flushing;
+    await this.#checkpoint();
     await this.#file.close();
     await this.#unlock();
   }

@@ -29,7 +29,7 @@ export interface EvidenceProblem {
 
 export interface EvidenceVerification {
   readonly ok: boolean;
-  /** Complete records read. */
+  /** Records in the chain: the complete records read, plus those before the position verification started from. */
   readonly records: number;
   /** Hash of the last good record: anchor it elsewhere to detect truncation of the end of the log. */
   readonly lastHash: string;
@@ -75,17 +75,26 @@ export async function verifyEvidenceLog(
   return verifyLines(lines, { ...options, tornTail });
 }
 
-/** Verifies complete lines (the daemon checks a log this way before extending it). */
+/** Where a verification picks up the chain: after the record with this seq and hash. */
+export interface ChainPosition {
+  readonly seq: number;
+  readonly hash: string;
+}
+
+/**
+ * Verifies complete lines (the daemon checks a log this way before extending it), from the genesis or, with `from`,
+ * as the continuation of the chain after that record (line numbers then count from the first line given).
+ */
 export function verifyLines(
   lines: readonly string[],
-  options: VerifyOptions & { readonly tornTail?: boolean } = {},
+  options: VerifyOptions & { readonly tornTail?: boolean; readonly from?: ChainPosition } = {},
 ): EvidenceVerification {
-  const { anchor, key } = options;
+  const { anchor, key, from = { seq: 0, hash: GENESIS_HASH } } = options;
   let anchored = anchor === undefined;
   let signedRecords = 0;
   const problems: EvidenceProblem[] = [];
-  let prev = GENESIS_HASH;
-  let expectedSeq = 1;
+  let prev = from.hash;
+  let expectedSeq = from.seq + 1;
   lines.forEach((text, index) => {
     const line = index + 1;
     let record: EvidenceBody & { hash?: unknown; signature?: EvidenceSignature };
@@ -150,7 +159,7 @@ export function verifyLines(
   }
   return {
     ok: problems.length === 0,
-    records: lines.length,
+    records: from.seq + lines.length,
     lastHash: prev,
     tornTail: options.tornTail ?? false,
     signedRecords,

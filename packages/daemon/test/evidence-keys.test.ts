@@ -121,14 +121,14 @@ describe('keyed evidence', () => {
     const refused = await DaemonProcess.start(configFile);
     expect(await refused.exited).toBe(1);
     expect(refused.logs()[0]?.error).toBe(
-      `evidence log ${evidence} does not verify (line 2: signature does not match the record (rewritten, or signed with another key)); refusing to extend it`,
+      `evidence log ${evidence} does not verify (record 2: signature does not match the record (rewritten, or signed with another key)); refusing to extend it`,
     );
     await writeFile(evidence, text);
     await writeFile(configFile, 'socket_path: run/d.sock\nevidence_log: evidence.jsonl\n');
     const keyless = await DaemonProcess.start(configFile);
     expect(await keyless.exited).toBe(1);
     expect(keyless.logs()[0]?.error).toBe(
-      `evidence log ${evidence} does not verify (line 1: record is signed (key 'evidence-2026') but no key was given to check it: pass --key-file or --key-env): configure the same evidence_signing key to extend this log; refusing to extend it`,
+      `evidence log ${evidence} does not verify (record 1: record is signed (key 'evidence-2026') but no key was given to check it: pass --key-file or --key-env): configure the same evidence_signing key to extend this log; refusing to extend it`,
     );
   });
 });

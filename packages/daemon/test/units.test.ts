@@ -239,9 +239,75 @@ describe('the evidence log', () => {
     expect((await verifyEvidenceLog(path)).ok).toBe(true);
     await appendFile(path, 'garbage\n');
     await expect(EvidenceLog.open(path)).rejects.toThrow(
-      `evidence log ${path} does not verify (line 4: line is not JSON); refusing to extend it`,
+      `evidence log ${path} does not verify (record 4: line is not JSON); refusing to extend it`,
     );
     expect(existsSync(`${path}.lock`)).toBe(false); // released when the open fails
+  });
+
+  it('resumes from its checkpoint without re-reading the log, and falls back to a full check when it does not match', async () => {
+    const path = await logWith(3);
+    const text = await readFile(path, 'utf8');
+    const [, second, third] = text.split('\n').map((line) => JSON.parse(line || '{}'));
+    expect(JSON.parse(await readFile(`${path}.checkpoint`, 'utf8'))).toEqual({
+      bytes: Buffer.byteLength(text),
+      seq: 3,
+      hash: third.hash,
+      live_from: 0,
+    });
+    // An edit before the checkpoint (same length) is not re-read at start (evidence verify finds it); one after it
+    // is refused.
+    const edited = text.replace('"decision":"allow"', '"decision":"block"');
+    await writeFile(path, edited);
+    const resumed = await EvidenceLog.open(path);
+    expect([resumed.records, resumed.lastHash]).toEqual([3, third.hash]);
+    await resumed.append(entry(4));
+    await resumed.close();
+    expect((await verifyEvidenceLog(path)).problems.map((p) => [p.line, p.problem])).toEqual([
+      [1, 'hash_mismatch'],
+    ]);
+    await appendFile(path, 'garbage\n');
+    await expect(EvidenceLog.open(path)).rejects.toThrow(`(record 5: line is not JSON)`);
+    // A checkpoint that names another record end, another hash, or nothing readable: the whole log is checked.
+    for (const checkpoint of [
+      { bytes: Buffer.byteLength(edited) - 1, seq: 3, hash: third.hash, live_from: 0 },
+      { bytes: Buffer.byteLength(text), seq: 3, hash: second.hash, live_from: 0 },
+      { bytes: Buffer.byteLength(text), seq: 3, hash: third.hash, live_from: 5 },
+      'not json',
+    ]) {
+      await writeFile(path, edited);
+      await writeFile(`${path}.checkpoint`, JSON.stringify(checkpoint));
+      await expect(EvidenceLog.open(path)).rejects.toThrow(
+        `evidence log ${path} does not verify (record 1: record content does not match its hash (edited))`,
+      );
+    }
+  });
+
+  it('visits, at a start from a checkpoint, the records from the oldest one still live on', async () => {
+    const path = join(tempDir(), 'evidence.jsonl');
+    const now = Date.parse('2026-11-25T10:00:00.000Z');
+    // Records 2 and 4 matter until a minute from now, record 1 until a minute ago; 3 and 5 never.
+    const until: Record<string, number> = { 'd-1': now - 60_000, 'd-2': now + 60_000, 'd-4': now + 60_000 };
+    const liveUntil = (record: { decision: Readonly<Record<string, unknown>> }) =>
+      until[String(record.decision.decision_id)];
+    const writer = await EvidenceLog.open(path, { liveUntil, now: () => now });
+    for (let n = 1; n <= 4; n++) await writer.append(entry(n));
+    await writer.close();
+    const lines = (await readFile(path, 'utf8')).split('\n');
+    const secondStart = Buffer.byteLength(`${lines[0]}\n`);
+    expect(JSON.parse(await readFile(`${path}.checkpoint`, 'utf8')).live_from).toBe(secondStart);
+    const seen: unknown[] = [];
+    const reader = await EvidenceLog.open(path, {
+      liveUntil,
+      now: () => now,
+      visit: (record) => seen.push(record.seq),
+    });
+    await reader.append(entry(5));
+    await reader.close();
+    expect(seen).toEqual([2, 3, 4]);
+    const full: unknown[] = [];
+    const again = await EvidenceLog.open(path, { visit: (record) => full.push(record.seq) });
+    await again.close();
+    expect(full).toEqual([1, 2, 3, 4, 5]); // without liveUntil, every record
   });
 });
 
