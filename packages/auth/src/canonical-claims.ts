@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
 import { type EvaluateRequest, ReleaseGovernanceEvidenceCodec, type RunnerIdentity } from '@cavra/contracts';
+import { REQUEST_BOUND_SCHEME } from './hmac-scheme.js';
 import { RunnerAuthError } from './runner-auth-error.js';
 
-/** First line of the canonical form; a new layout gets a new version line. */
-export const CANONICAL_CLAIMS_VERSION = 'CAVRA-RUNNER-HMAC-V1';
+/** First line of the canonical form and the scheme's name (REQUEST_BOUND_SCHEME); a new layout gets a new one. */
+export const CANONICAL_CLAIMS_VERSION = REQUEST_BOUND_SCHEME;
 
 /**
  * The RunnerIdentity fields signed by V1, in order. Pinned here rather than read from the contract, so a field added
@@ -43,6 +44,13 @@ export interface SignedBound {
 // A lone UTF-16 surrogate has no UTF-8 form: every one encodes as U+FFFD, so two different values would sign alike.
 const LONE_SURROGATE = /\p{Cs}/u;
 
+/** Throws `bad_encoding` naming the field when a value to be signed holds a lone surrogate. */
+export function checkSignable(name: string, value: string): string {
+  if (LONE_SURROGATE.test(value))
+    throw new RunnerAuthError('bad_encoding', `${name} is not well-formed Unicode (lone surrogate)`);
+  return value;
+}
+
 /**
  * The canonical serialisation that HMAC-SHA256 signs (byte for byte in the README): the version line, then one line
  * per field in this fixed order, each `<name>:<UTF-8 byte length>:<value>\n`. The length prefix makes it
@@ -61,11 +69,7 @@ export function canonicalClaims(request: EvaluateRequest, bound: SignedBound): s
     ['release_governance_sha256', releaseGovernanceDigest(request)],
   ];
   return `${CANONICAL_CLAIMS_VERSION}\n${fields
-    .map(([name, value]) => {
-      if (LONE_SURROGATE.test(value))
-        throw new RunnerAuthError('bad_encoding', `${name} is not well-formed Unicode (lone surrogate)`);
-      return `${name}:${Buffer.byteLength(value, 'utf8')}:${value}\n`;
-    })
+    .map(([name, value]) => `${name}:${Buffer.byteLength(checkSignable(name, value), 'utf8')}:${value}\n`)
     .join('')}`;
 }
 

@@ -12,10 +12,19 @@ export {
   requestCiOidcToken,
 } from './ci-environment.js';
 export {
+  HMAC_SCHEMES,
+  type HmacScheme,
+  IDENTITY_ONLY_SCHEME,
+  isHmacScheme,
+  REQUEST_BOUND_SCHEME,
+} from './hmac-scheme.js';
+export { identityClaims } from './identity-claims.js';
+export {
   createKeyring,
   type HmacKey,
   type HmacKeySource,
   type Keyring,
+  type KeyringKey,
   loadKeyring,
   MIN_SECRET_BYTES,
 } from './keyring.js';
@@ -40,7 +49,12 @@ export {
   type RunnerAuthConfig,
   type RunnerAuthenticator,
 } from './runner-authenticator.js';
-export { type SignRunnerClaimsOptions, signRunnerClaims } from './sign-runner-claims.js';
+export {
+  type SignRunnerClaimsOptions,
+  type SignRunnerIdentityOptions,
+  signRunnerClaims,
+  signRunnerIdentity,
+} from './sign-runner-claims.js';
 export { DEFAULT_MAX_TTL_SECONDS, DEFAULT_SKEW_SECONDS } from './time-bound.js';
 export type { TrustPolicy } from './trust-policy.js';
 export { type VerifyRunnerAuthOptions, verifyRunnerAuth } from './verify-runner-auth.js';

@@ -1,16 +1,27 @@
 import { open } from 'node:fs/promises';
 import { isSafeIdentifier } from '@cavra/contracts';
+import { type HmacScheme, isHmacScheme, REQUEST_BOUND_SCHEME } from './hmac-scheme.js';
 import { RunnerAuthError } from './runner-auth-error.js';
 
 /** One shared secret, named by the key id runners put in `runner_auth.key_id`. */
 export interface HmacKey {
   readonly keyId: string;
   readonly secret: Uint8Array;
+  /**
+   * The one scheme this key verifies: REQUEST_BOUND_SCHEME (the default) or, when the operator opts in for runners
+   * that only speak upstream's form, IDENTITY_ONLY_SCHEME.
+   */
+  readonly scheme?: HmacScheme;
+}
+
+/** A key as the keyring holds it: its scheme resolved. */
+export interface KeyringKey extends HmacKey {
+  readonly scheme: HmacScheme;
 }
 
 /** Keys by id. Several at once, so a new key can be rolled out before the old one is retired. */
 export interface Keyring {
-  get(keyId: string): HmacKey | undefined;
+  get(keyId: string): KeyringKey | undefined;
   readonly keyIds: readonly string[];
 }
 
@@ -19,6 +30,8 @@ export interface HmacKeySource {
   readonly keyId: string;
   readonly secretEnv?: string;
   readonly secretFile?: string;
+  /** Default REQUEST_BOUND_SCHEME. */
+  readonly scheme?: HmacScheme;
 }
 
 /** Shortest secret accepted: HMAC-SHA256 keys below 32 bytes give away strength. */
@@ -26,10 +39,11 @@ export const MIN_SECRET_BYTES = 32;
 
 /**
  * A keyring from keys already in memory (the secrets are copied). Throws `invalid_config` for a key id that is not a
- * plain identifier, a key id given twice, or a secret shorter than MIN_SECRET_BYTES; errors never hold a secret.
+ * plain identifier, a key id given twice, an unknown scheme, or a secret shorter than MIN_SECRET_BYTES; errors never
+ * hold a secret.
  */
 export function createKeyring(keys: Iterable<HmacKey>): Keyring {
-  const byId = new Map<string, HmacKey>();
+  const byId = new Map<string, KeyringKey>();
   for (const key of keys) {
     if (!isSafeIdentifier(key.keyId))
       throw new RunnerAuthError('invalid_config', 'HMAC key id must be a plain identifier');
@@ -41,7 +55,14 @@ export function createKeyring(keys: Iterable<HmacKey>): Keyring {
         `HMAC key '${key.keyId}' is shorter than ${MIN_SECRET_BYTES} bytes`,
       );
     }
-    byId.set(key.keyId, { keyId: key.keyId, secret: Uint8Array.from(key.secret) });
+    const scheme = key.scheme ?? REQUEST_BOUND_SCHEME;
+    if (!isHmacScheme(scheme)) {
+      throw new RunnerAuthError(
+        'invalid_config',
+        `HMAC key '${key.keyId}': scheme must be ${REQUEST_BOUND_SCHEME} or cavra.runner-auth.v1`,
+      );
+    }
+    byId.set(key.keyId, { keyId: key.keyId, secret: Uint8Array.from(key.secret), scheme });
   }
   return { get: (keyId) => byId.get(keyId), keyIds: [...byId.keys()] };
 }
@@ -73,7 +94,11 @@ export async function loadKeyring(
     } else {
       value = await readSecretFile(source.keyId, source.secretFile as string);
     }
-    keys.push({ keyId: source.keyId, secret: new TextEncoder().encode(value.replace(/\r?\n$/, '')) });
+    keys.push({
+      keyId: source.keyId,
+      secret: new TextEncoder().encode(value.replace(/\r?\n$/, '')),
+      ...(source.scheme ? { scheme: source.scheme } : {}),
+    });
   }
   return createKeyring(keys);
 }

@@ -160,6 +160,7 @@ export async function createOidcVerifier(options: OidcVerifierOptions): Promise<
       return {
         algorithm: 'OIDC-JWT',
         keyId: kid,
+        requestBound: false,
         identity,
         verifiedFields,
         issuedAt: instant(payload.iat),

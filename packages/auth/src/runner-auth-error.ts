@@ -4,6 +4,7 @@ export const RUNNER_AUTH_ERROR_CODES = [
   'unsupported_algorithm',
   'unknown_key',
   'bad_encoding',
+  'scheme_not_enabled',
   'bad_signature',
   'expired',
   'not_yet_valid',

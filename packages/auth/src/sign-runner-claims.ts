@@ -3,11 +3,14 @@ import {
   type EvaluateRequest,
   EvaluateRequestCodec,
   type EvaluateRequestInit,
+  type RunnerIdentity,
   type RunnerIdentityInit,
 } from '@cavra/contracts';
 import { canonicalClaims } from './canonical-claims.js';
 import { encodeSignature } from './hmac-signature.js';
+import { identityClaims } from './identity-claims.js';
 import { MIN_SECRET_BYTES } from './keyring.js';
+import { RunnerAuthError } from './runner-auth-error.js';
 
 export interface SignRunnerClaimsOptions {
   readonly keyId: string;
@@ -57,6 +60,47 @@ export function signRunnerClaims(
   const signature = encodeSignature(createHmac('sha256', secret).update(canonical, 'utf8').digest());
   (unsigned.runner_auth as { signature: string }).signature = signature;
   return unsigned;
+}
+
+export interface SignRunnerIdentityOptions {
+  /** Sent as `runner_auth.key_id` (not signed in this scheme); may be empty for an upstream daemon without one. */
+  readonly keyId: string;
+  /** The shared secret: bytes, or a string taken as its UTF-8 bytes. */
+  readonly secret: Uint8Array | string;
+  /** Runner identity to claim; default the request's `runner_auth.identity`. */
+  readonly identity?: RunnerIdentityInit;
+}
+
+/**
+ * Signs in upstream CAVRA's identity-only scheme (`cavra.runner-auth.v1`), for daemons that only know it: returns a
+ * copy with `runner_auth` = algorithm `HMAC-SHA256`, the key id, the identity and the signature (HMAC-SHA256 over
+ * `identityClaims`, 64 lower-case hex). Nothing of the request and no time bound is signed: anyone who sees the
+ * signature can reuse it with any request. The request is validated first; an identity without provider or
+ * repository is a RunnerAuthError `missing_claim` (upstream refuses it), a lone surrogate `bad_encoding`, a secret
+ * shorter than MIN_SECRET_BYTES a TypeError.
+ */
+export function signRunnerIdentity(
+  request: EvaluateRequestInit,
+  options: SignRunnerIdentityOptions,
+): EvaluateRequest {
+  const secret = secretBytes(options.secret);
+  const { runner_auth: previous, ...fields } = request;
+  const json = EvaluateRequestCodec.toJSON(EvaluateRequestCodec.fromJSON(fields));
+  const signed = EvaluateRequestCodec.fromJSON({
+    ...json,
+    runner_auth: {
+      algorithm: 'HMAC-SHA256',
+      key_id: options.keyId,
+      identity: options.identity ?? previous?.identity ?? {},
+    },
+  });
+  const identity = (signed.runner_auth?.identity ?? {}) as Partial<RunnerIdentity>;
+  for (const field of ['provider', 'repository'] as const) {
+    if (!identity[field]) throw new RunnerAuthError('missing_claim', `identity.${field} is required`);
+  }
+  const signature = createHmac('sha256', secret).update(identityClaims(identity), 'utf8').digest('hex');
+  (signed.runner_auth as { signature: string }).signature = signature;
+  return signed;
 }
 
 /**

@@ -7,9 +7,11 @@ import {
 } from '@cavra/contracts';
 import type { AuthenticatedRunner } from './authenticated-runner.js';
 import { canonicalClaims } from './canonical-claims.js';
-import { decodeSignature } from './hmac-signature.js';
+import { IDENTITY_ONLY_SCHEME, REQUEST_BOUND_SCHEME } from './hmac-scheme.js';
+import { decodeHexSignature, decodeSignature } from './hmac-signature.js';
+import { identityClaims } from './identity-claims.js';
 import { identityRecord } from './identity-record.js';
-import type { Keyring } from './keyring.js';
+import type { Keyring, KeyringKey } from './keyring.js';
 import { type ReplayCache, replayKey } from './replay-cache.js';
 import { RunnerAuthError } from './runner-auth-error.js';
 import { checkTimeBound, DEFAULT_MAX_TTL_SECONDS, DEFAULT_SKEW_SECONDS, parseInstant } from './time-bound.js';
@@ -25,8 +27,11 @@ export interface VerifyRunnerAuthOptions {
 }
 
 /**
- * Verifies an HMAC-SHA256 `runner_auth`: key by id, signature encoding, signature (constant time), time bound
- * with skew, replay. Throws RunnerAuthError; returns the authenticated runner.
+ * Verifies an HMAC-SHA256 `runner_auth` under the scheme of the key it names. REQUEST_BOUND_SCHEME (the default):
+ * signature encoding, signature over the canonical claims (constant time), time bound with skew, replay.
+ * IDENTITY_ONLY_SCHEME (keys marked so): lower-case hex signature over the identity, provider and repository
+ * present; nothing binds the request, so no time bound or replay check applies. Throws RunnerAuthError; returns the
+ * authenticated runner, whose `scheme` and `requestBound` say which proof it gave.
  */
 export function verifyRunnerAuth(
   request: EvaluateRequest,
@@ -46,7 +51,8 @@ export function verifyRunnerAuth(
       isSafeIdentifier(auth.key_id) ? `unknown HMAC key id '${auth.key_id}'` : 'unknown HMAC key id',
     );
   }
-  const mac = decodeSignature(auth.signature);
+  if (key.scheme === IDENTITY_ONLY_SCHEME) return verifyIdentityOnly(auth, key);
+  const mac = decodeSignature(auth.signature, key.keyId);
   const identity = identityRecord((auth.identity ?? {}) as RunnerIdentity, 'runner_auth.identity');
   const issuedAt = parseInstant('runner_auth.issued_at', auth.issued_at);
   const expiresAt = parseInstant('runner_auth.expires_at', auth.expires_at);
@@ -71,9 +77,34 @@ export function verifyRunnerAuth(
   return {
     algorithm: 'HMAC-SHA256',
     keyId: auth.key_id,
+    scheme: REQUEST_BOUND_SCHEME,
+    requestBound: true,
     identity,
     issuedAt: auth.issued_at,
     expiresAt: auth.expires_at,
     replayKey: seen,
+  };
+}
+
+function verifyIdentityOnly(auth: RunnerAuthentication, key: KeyringKey): AuthenticatedRunner {
+  const mac = decodeHexSignature(auth.signature, key.keyId);
+  const claimed = (auth.identity ?? {}) as RunnerIdentity;
+  const identity = identityRecord(claimed, 'runner_auth.identity');
+  const expected = createHmac('sha256', key.secret).update(identityClaims(claimed), 'utf8').digest();
+  if (!timingSafeEqual(expected, mac)) {
+    throw new RunnerAuthError('bad_signature', 'signature does not match the signed runner identity');
+  }
+  // Upstream refuses an identity without these two, so a signature over less names no one.
+  for (const field of ['provider', 'repository'] as const) {
+    if (!claimed[field]) {
+      throw new RunnerAuthError('missing_claim', `runner_auth.identity.${field} is required`);
+    }
+  }
+  return {
+    algorithm: 'HMAC-SHA256',
+    keyId: auth.key_id,
+    scheme: IDENTITY_ONLY_SCHEME,
+    requestBound: false,
+    identity,
   };
 }

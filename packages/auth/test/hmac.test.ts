@@ -126,6 +126,8 @@ describe('signRunnerClaims and verifyRunnerAuth', () => {
     expect(runner).toEqual({
       algorithm: 'HMAC-SHA256',
       keyId: 'ci-runner-2026-q2',
+      scheme: 'CAVRA-RUNNER-HMAC-V1',
+      requestBound: true,
       identity: {
         provider: 'github-actions',
         repository: 'acme/app',
@@ -303,36 +305,51 @@ describe('signRunnerClaims and verifyRunnerAuth', () => {
     ).toEqual(['bad_signature', 'signature does not match the signed request fields']);
   });
 
-  it('refuses hex, padded, truncated and non-canonical signatures as bad encoding', () => {
+  it('names its scheme on the wire, and still reads the bare MAC of signers from before the name was sent', () => {
     const signed = sign();
     const signature = signed.runner_auth?.signature as string;
-    const raw = Buffer.from(signature, 'base64url');
+    expect(signature).toMatch(/^CAVRA-RUNNER-HMAC-V1:[A-Za-z0-9_-]{43}$/);
+    const bare = tamper(signed, (j) => {
+      j.runner_auth.signature = signature.slice('CAVRA-RUNNER-HMAC-V1:'.length);
+    });
+    const options = { now: at('2026-11-25T10:01:00Z'), replayCache: new ReplayCache() };
+    expect(verifyRunnerAuth(bare, keyring, options).scheme).toBe('CAVRA-RUNNER-HMAC-V1');
+    // One MAC, two spellings: the replay cache holds the MAC's bytes, so the second spelling is a replay.
+    expect(failure(() => verifyRunnerAuth(signed, keyring, options))).toEqual([
+      'replayed',
+      'this signature was already used',
+    ]);
+  });
+
+  it('refuses hex for this scheme as an identity-only signature, and padded or truncated text as bad encoding', () => {
+    const signed = sign();
+    const signature = signed.runner_auth?.signature as string;
+    const raw = Buffer.from(signature.slice('CAVRA-RUNNER-HMAC-V1:'.length), 'base64url');
     const withSignature = (value: string) =>
       tamper(signed, (j) => {
         j.runner_auth.signature = value;
       });
     const general =
-      'signature must be the 32-byte HMAC in unpadded base64url (43 characters); hex and padded base64 are refused';
-    const hex = 'signature is hex; send the 32-byte HMAC as unpadded base64url (43 characters)';
-    const cases: [string, string][] = [
-      [raw.toString('hex'), hex],
-      [raw.toString('hex').toUpperCase(), hex],
-      [raw.toString('base64'), general],
-      [`${signature}=`, general],
-      ['abc', general],
-      ['', general],
+      'signature must be CAVRA-RUNNER-HMAC-V1: followed by the 32-byte HMAC in unpadded base64url (43 characters)';
+    const hex =
+      "signature is in the identity-only scheme cavra.runner-auth.v1 (hex), which HMAC key 'ci-runner-2026-q2' is not enabled for; sign with CAVRA-RUNNER-HMAC-V1, or mark the key with scheme cavra.runner-auth.v1";
+    const cases: [string, string, string][] = [
+      [raw.toString('hex'), 'scheme_not_enabled', hex],
+      [raw.toString('hex').toUpperCase(), 'scheme_not_enabled', hex],
+      [raw.toString('base64'), 'bad_encoding', general],
+      [`${signature}=`, 'bad_encoding', general],
+      [`CAVRA-RUNNER-HMAC-V1:${raw.toString('hex')}`, 'bad_encoding', general],
+      ['abc', 'bad_encoding', general],
+      ['', 'bad_encoding', general],
     ];
-    for (const [value, message] of cases) {
-      expect(failure(() => verifyRunnerAuth(withSignature(value), keyring))).toEqual([
-        'bad_encoding',
-        message,
-      ]);
+    for (const [value, code, message] of cases) {
+      expect(failure(() => verifyRunnerAuth(withSignature(value), keyring))).toEqual([code, message]);
     }
   });
 
   it('accepts only the canonical text of a signature, so it cannot be replayed under another spelling', () => {
     const signed = sign();
-    const signature = signed.runner_auth?.signature as string;
+    const signature = (signed.runner_auth?.signature as string).slice('CAVRA-RUNNER-HMAC-V1:'.length);
     // 43 base64url characters hold 258 bits: the last character's two low bits are unused.
     const last = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'.indexOf(
       signature.at(-1) ?? '',

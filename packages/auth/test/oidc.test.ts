@@ -132,6 +132,7 @@ describe('OIDC-JWT verification against a JWKS on loopback', () => {
       expect(runner).toEqual({
         algorithm: 'OIDC-JWT',
         keyId: key.kid,
+        requestBound: false,
         identity: {
           provider: 'github-actions',
           repository: 'acme/app',

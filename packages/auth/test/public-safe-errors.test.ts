@@ -89,8 +89,14 @@ const SCENARIOS: Record<RunnerAuthErrorCode, () => unknown> = {
     ),
   bad_encoding: () => {
     const request = signed(sign());
-    const hex = Buffer.from(request.runner_auth?.signature as string, 'base64url').toString('hex');
-    (request.runner_auth as { signature: string }).signature = hex;
+    const mac = (request.runner_auth?.signature as string).split(':')[1] as string;
+    (request.runner_auth as { signature: string }).signature = Buffer.from(mac, 'base64url').toString('base64');
+    return verifyRunnerAuth(request, keyring);
+  },
+  scheme_not_enabled: () => {
+    const request = signed(sign());
+    const mac = (request.runner_auth?.signature as string).split(':')[1] as string;
+    (request.runner_auth as { signature: string }).signature = Buffer.from(mac, 'base64url').toString('hex');
     return verifyRunnerAuth(request, keyring);
   },
   bad_signature: () => {
@@ -150,7 +156,10 @@ const MESSAGES: Record<RunnerAuthErrorCode, string> = {
   missing_auth: 'request carries no runner_auth',
   unsupported_algorithm: 'runner_auth algorithm is not HMAC-SHA256',
   unknown_key: "unknown HMAC key id 'retired'",
-  bad_encoding: 'signature is hex; send the 32-byte HMAC as unpadded base64url (43 characters)',
+  bad_encoding:
+    'signature must be CAVRA-RUNNER-HMAC-V1: followed by the 32-byte HMAC in unpadded base64url (43 characters)',
+  scheme_not_enabled:
+    "signature is in the identity-only scheme cavra.runner-auth.v1 (hex), which HMAC key 'ci-runner-2026-q2' is not enabled for; sign with CAVRA-RUNNER-HMAC-V1, or mark the key with scheme cavra.runner-auth.v1",
   bad_signature: 'signature does not match the signed request fields',
   expired: 'runner claims have expired',
   not_yet_valid: 'runner claims are issued in the future',

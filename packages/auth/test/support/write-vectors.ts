@@ -2,7 +2,7 @@
 // The committed vectors are the contract; the test fails if the implementation ever signs differently.
 import { writeFileSync } from 'node:fs';
 import { EvaluateRequestCodec } from '@cavra/contracts';
-import { canonicalClaims, signRunnerClaims } from '../../src/index.js';
+import { canonicalClaims, identityClaims, signRunnerClaims, signRunnerIdentity } from '../../src/index.js';
 import { IDENTITY, NOW, REQUEST, SECRET } from './requests.js';
 
 const inputs = [
@@ -56,7 +56,29 @@ const vectors = inputs.map(({ name, request }) => {
     signature: auth.signature,
   };
 });
+const identityOnly = [IDENTITY, { provider: 'gitlab-ci', repository: 'group/project' }].map((identity) => {
+  const signed = signRunnerIdentity(
+    { session_id: 's', action_type: 'execute_command', target: 'make' },
+    { keyId: 'upstream-runners', secret: SECRET, identity },
+  );
+  return {
+    key_id: 'upstream-runners',
+    secret_utf8: SECRET,
+    identity,
+    signed_text: identityClaims(identity),
+    signature: signed.runner_auth?.signature,
+  };
+});
 writeFileSync(
   new URL('../../fixtures/hmac-vectors.json', import.meta.url),
-  `${JSON.stringify({ comment: 'Test vectors for CAVRA-RUNNER-HMAC-V1. The secret is for tests only.', vectors }, null, 2)}\n`,
+  `${JSON.stringify(
+    {
+      comment:
+        'Test vectors for CAVRA-RUNNER-HMAC-V1 (vectors) and upstream cavra.runner-auth.v1 (identity_only_vectors). The secret is for tests only.',
+      vectors,
+      identity_only_vectors: identityOnly,
+    },
+    null,
+    2,
+  )}\n`,
 );
