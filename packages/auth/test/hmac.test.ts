@@ -349,7 +349,7 @@ describe('signRunnerClaims and verifyRunnerAuth', () => {
 
   it('accepts only the canonical text of a signature, so it cannot be replayed under another spelling', () => {
     const signed = sign();
-    const signature = (signed.runner_auth?.signature as string).slice('CAVRA-RUNNER-HMAC-V1:'.length);
+    const signature = String(signed.runner_auth?.signature).slice('CAVRA-RUNNER-HMAC-V1:'.length);
     // 43 base64url characters hold 258 bits: the last character's two low bits are unused.
     const last = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'.indexOf(
       signature.at(-1) ?? '',

@@ -89,13 +89,15 @@ const SCENARIOS: Record<RunnerAuthErrorCode, () => unknown> = {
     ),
   bad_encoding: () => {
     const request = signed(sign());
-    const mac = (request.runner_auth?.signature as string).split(':')[1] as string;
-    (request.runner_auth as { signature: string }).signature = Buffer.from(mac, 'base64url').toString('base64');
+    const mac = String(request.runner_auth?.signature).split(':')[1] as string;
+    (request.runner_auth as { signature: string }).signature = Buffer.from(mac, 'base64url').toString(
+      'base64',
+    );
     return verifyRunnerAuth(request, keyring);
   },
   scheme_not_enabled: () => {
     const request = signed(sign());
-    const mac = (request.runner_auth?.signature as string).split(':')[1] as string;
+    const mac = String(request.runner_auth?.signature).split(':')[1] as string;
     (request.runner_auth as { signature: string }).signature = Buffer.from(mac, 'base64url').toString('hex');
     return verifyRunnerAuth(request, keyring);
   },
