@@ -8,3 +8,4 @@ export {
 export { DaemonClientError, type DaemonClientErrorCode, type DaemonIssue } from './daemon-client-error.js';
 export type { HealthReport } from './health-report.js';
 export { type RunnerAuthSettings, withRunnerAuth } from './runner-auth.js';
+export { parseWireJson, WireJsonError, type WireJsonProblem } from './wire-json.js';

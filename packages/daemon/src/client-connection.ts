@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import type { DaemonLimits } from './daemon-config.js';
 import { FrameSplitter } from './frame-splitter.js';
-import { FrameError, parseFrame, type RequestFrame, responseLine } from './protocol.js';
+import { FrameError, type RequestFrame, readFrameObject, responseLine, toRequestFrame } from './protocol.js';
 
 type EvaluateFrame = Extract<RequestFrame, { kind: 'evaluate' }>;
 
@@ -11,8 +11,13 @@ export interface ConnectionHost {
   /** True once the daemon is shutting down: frames read after that are refused with `shutting_down`. */
   closing(): boolean;
   health(): unknown;
-  /** Decides one request: the DecisionResponse JSON, or a FrameError (every other failure is turned into one). */
-  evaluate(frame: EvaluateFrame, id: string | null): Promise<unknown>;
+  /**
+   * Decides one request: the DecisionResponse JSON. In the v1 form a request that cannot be decided is a FrameError
+   * (every other failure is turned into one); in the bare form it is a `block` decision.
+   */
+  evaluate(frame: EvaluateFrame, id: string | null, bare: boolean): Promise<unknown>;
+  /** The bare form's `block` decision for a frame refused before evaluation (`json`: the request, if read). */
+  refuse(error: FrameError, json: unknown): Promise<unknown>;
   /** Called for every error frame sent. */
   counted(error: FrameError): void;
   /** Registers a request in flight, so shutdown can wait for it. */
@@ -30,7 +35,13 @@ export function serveConnection(socket: Socket, host: ConnectionHost): void {
   const { limits } = host;
   const splitter = new FrameSplitter(limits.maxFrameBytes);
   const inFlight = new Set<string>();
-  const waiting: string[] = [];
+  const waiting: Buffer[] = [];
+  /**
+   * The form the client last used. A frame that cannot be read has no form of its own: it is answered as an error
+   * frame once the client has spoken v1 on this connection, else (a bare client, or nothing read yet) with a
+   * `block` decision, since a bare client reads every answer as a DecisionResponse.
+   */
+  let spokeV1 = false;
   let pending = 0;
   let clientEnded = false;
   /** Set when the framing can no longer be trusted or the client was too slow: nothing more is read. */
@@ -56,9 +67,10 @@ export function serveConnection(socket: Socket, host: ConnectionHost): void {
       flow();
     }
   };
-  const sendError = (error: FrameError, compat: boolean) => {
+  /** A v1 error frame; the bare form never gets one. */
+  const sendError = (error: FrameError) => {
     host.counted(error);
-    send(responseLine(compat ? undefined : error.id, 'error', error.toBody()));
+    send(responseLine(error.id, 'error', error.toBody()));
   };
   /** Ends our side once the client has nothing more coming (it half-closed, or we cut it) and nothing is owed. */
   const settle = () => {
@@ -66,7 +78,7 @@ export function serveConnection(socket: Socket, host: ConnectionHost): void {
   };
   const cutOff = (error: FrameError) => {
     if (cut) return;
-    sendError(error, false);
+    refuseUnread(error);
     cut = true;
     clearTimeout(readTimer);
     flow();
@@ -90,58 +102,79 @@ export function serveConnection(socket: Socket, host: ConnectionHost): void {
     }, limits.readTimeoutMs);
   };
 
-  const start = (text: string) => {
-    let frame: RequestFrame;
-    try {
-      frame = parseFrame(text);
-    } catch (error) {
-      sendError(error as FrameError, false);
-      return;
-    }
-    if (frame.kind === 'health') {
-      send(responseLine(frame.id, 'health', host.health()));
-      return;
-    }
-    const request = frame;
-    const compat = request.id === undefined;
-    const id = request.id ?? null;
-    if (host.closing()) {
-      sendError(
-        new FrameError('shutting_down', id, 'the daemon is shutting down; the request was not decided'),
-        compat,
-      );
-      return;
-    }
-    if (id !== null && inFlight.has(id)) {
-      sendError(new FrameError('invalid_frame', id, 'id is already in flight on this connection'), compat);
-      return;
-    }
+  /** Answers one request asynchronously, counted in flight until its answer is written. */
+  const answer = (id: string | null, bare: boolean, produce: () => Promise<unknown>) => {
     pending += 1;
     if (id !== null) inFlight.add(id);
     host.track(
       (async () => {
         try {
-          send(responseLine(compat ? undefined : id, 'decision', await host.evaluate(request, id)));
+          send(responseLine(bare ? undefined : id, 'decision', await produce()));
         } catch (error) {
-          sendError(error as FrameError, compat);
+          sendError(error as FrameError);
         } finally {
           pending -= 1;
           if (id !== null) inFlight.delete(id);
-          while (waiting.length > 0 && !full()) start(waiting.shift() as string);
+          while (waiting.length > 0 && !full()) start(waiting.shift() as Buffer);
           flow();
           settle();
         }
       })(),
     );
   };
+  const refuseUnread = (error: FrameError) => {
+    if (spokeV1) sendError(error);
+    else answer(null, true, () => host.refuse(error, undefined));
+  };
+
+  const start = (bytes: Buffer) => {
+    let object: Record<string, unknown>;
+    try {
+      object = readFrameObject(bytes);
+    } catch (error) {
+      refuseUnread(error as FrameError);
+      return;
+    }
+    let frame: RequestFrame;
+    try {
+      frame = toRequestFrame(object);
+    } catch (error) {
+      spokeV1 = true; // only a v1 envelope can be refused here
+      sendError(error as FrameError);
+      return;
+    }
+    const bare = frame.kind === 'evaluate' && frame.id === undefined;
+    spokeV1 = !bare;
+    if (frame.kind === 'health') {
+      send(responseLine(frame.id, 'health', host.health()));
+      return;
+    }
+    const request = frame;
+    const id = request.id ?? null;
+    if (host.closing()) {
+      const error = new FrameError(
+        'shutting_down',
+        id,
+        'the daemon is shutting down; the request was not decided',
+      );
+      if (bare) answer(null, true, () => host.refuse(error, request.request));
+      else sendError(error);
+      return;
+    }
+    if (id !== null && inFlight.has(id)) {
+      sendError(new FrameError('invalid_frame', id, 'id is already in flight on this connection'));
+      return;
+    }
+    answer(id, bare, () => host.evaluate(request, id, bare));
+  };
 
   socket.on('data', (chunk: Buffer) => {
     if (cut) return;
     armIdle();
     const { frames, oversize } = splitter.push(chunk);
-    for (const text of frames) {
-      if (waiting.length > 0 || full()) waiting.push(text);
-      else start(text);
+    for (const frame of frames) {
+      if (waiting.length > 0 || full()) waiting.push(frame);
+      else start(frame);
     }
     if (oversize) {
       cutOff(new FrameError('frame_too_large', null, `frame exceeds ${limits.maxFrameBytes} bytes`));
@@ -158,15 +191,11 @@ export function serveConnection(socket: Socket, host: ConnectionHost): void {
   socket.on('end', () => {
     clientEnded = true;
     clearTimeout(readTimer);
-    if (splitter.pendingBytes > 0 && !cut) {
-      sendError(
-        new FrameError(
-          'invalid_frame',
-          null,
-          'the connection was half-closed mid-frame: a frame ends with a newline',
-        ),
-        false,
-      );
+    // The half-close ends the last frame: a request without its newline is still a request.
+    const last = cut ? undefined : splitter.end();
+    if (last) {
+      if (waiting.length > 0 || full()) waiting.push(last);
+      else start(last);
     }
     settle();
   });

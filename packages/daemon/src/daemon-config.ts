@@ -117,7 +117,12 @@ interface RawConfig {
   runner_auth?: {
     required?: boolean;
     hmac?: {
-      keys: { key_id: string; secret_env?: string; secret_file?: string }[];
+      keys: {
+        key_id: string;
+        secret_env?: string;
+        secret_file?: string;
+        scheme?: 'CAVRA-RUNNER-HMAC-V1' | 'cavra.runner-auth.v1';
+      }[];
       skew_seconds?: number;
       max_ttl_seconds?: number;
       replay_cache_size?: number;
@@ -196,6 +201,7 @@ export function resolveDaemonConfig(
                 keyId: key.key_id,
                 ...(key.secret_env ? { secretEnv: key.secret_env } : {}),
                 ...(key.secret_file ? { secretFile: at(key.secret_file) } : {}),
+                ...(key.scheme ? { scheme: key.scheme } : {}),
               })),
               ...(hmac.skew_seconds !== undefined ? { skewSeconds: hmac.skew_seconds } : {}),
               ...(hmac.max_ttl_seconds !== undefined ? { maxTtlSeconds: hmac.max_ttl_seconds } : {}),

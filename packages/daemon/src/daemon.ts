@@ -7,7 +7,7 @@ import type { Decision } from '@cavra/contracts';
 import type { HealthReport } from '@cavra/daemon-client';
 import { serveConnection } from './client-connection.js';
 import { type DaemonConfig, loadDaemonConfig } from './daemon-config.js';
-import { decideRequest } from './decide-request.js';
+import { type Decided, decideRequest, refusal } from './decide-request.js';
 import { type EnforcementState, loadEnforcementState } from './enforcement-state.js';
 import { EvidenceLog, type EvidenceLogOptions } from './evidence-log.js';
 import type { EvidenceRecord } from './evidence-record.js';
@@ -78,27 +78,61 @@ export async function startDaemon(config: DaemonConfig, options: DaemonOptions =
     evidence: { records: evidence.records, last_hash: evidence.lastHash },
   });
 
+  /** Records a decision and returns it as recorded (its evidence ref included); counts it. */
+  const record = async (decided: Decided) => {
+    const { decision } = await evidence.append(decided.evidence);
+    const kind = decision.decision as Decision;
+    counts.decisions[kind] = (counts.decisions[kind] ?? 0) + 1;
+    return decision;
+  };
+
+  /**
+   * In the bare form a request that fails inside the daemon (the evidence log cannot be written) is still answered
+   * with a decision, a `block`; it alone carries no evidence ref, because there is no record to point to.
+   */
+  const unrecorded = (json: unknown, correlationId: string | undefined) => {
+    const decision = refusal(
+      new FrameError('internal', null, 'internal error; the request was not decided'),
+      json,
+      correlationId,
+      { clock, ids },
+    ).decision;
+    counts.decisions.block = (counts.decisions.block ?? 0) + 1;
+    return decision;
+  };
+
   const evaluate = async (
     frame: { readonly request: unknown; readonly correlationId?: string },
     id: string | null,
+    bare: boolean,
   ) => {
     counts.requests += 1;
     const current = state;
     try {
-      const decided = await decideRequest(frame.request, frame.correlationId, id, current, {
-        strictContract: current.strictContract,
-        requireRunnerAuth: current.requireRunnerAuth,
-        clock,
-        ids,
-      });
-      await evidence.append(decided.evidence);
-      const decision = decided.decision.decision as Decision;
-      counts.decisions[decision] = (counts.decisions[decision] ?? 0) + 1;
-      return decided.decision;
+      return await record(
+        await decideRequest(frame.request, frame.correlationId, id, current, {
+          strictContract: current.strictContract,
+          requireRunnerAuth: current.requireRunnerAuth,
+          clock,
+          ids,
+          bare,
+        }),
+      );
     } catch (error) {
       if (error instanceof FrameError) throw error;
       logger.error('request failed', { error: (error as Error).message });
+      if (bare) return unrecorded(frame.request, frame.correlationId);
       throw new FrameError('internal', id, 'internal error; the request was not decided');
+    }
+  };
+
+  /** The bare form's decision for a frame refused before it reached decideRequest (unreadable, shutting down). */
+  const refuse = async (error: FrameError, json: unknown) => {
+    try {
+      return await record(refusal(error, json, undefined, { clock, ids }));
+    } catch (failure) {
+      logger.error('request failed', { error: (failure as Error).message });
+      return unrecorded(json, undefined);
     }
   };
 
@@ -107,6 +141,7 @@ export async function startDaemon(config: DaemonConfig, options: DaemonOptions =
     closing: () => closing,
     health,
     evaluate,
+    refuse,
     counted: () => {
       counts.errors += 1;
     },

@@ -8,6 +8,7 @@ import {
   parseRuntimeRequest,
   type RuntimeDecision,
   type RuntimeRequest,
+  type RuntimeRequestSubject,
   toDecisionResponse,
 } from '@cavra/contracts';
 import { publicReleaseRecord } from '@cavra/release-governance';
@@ -19,11 +20,22 @@ import { FrameError } from './protocol.js';
 /** Policy id of decisions made by runner authentication rather than by a policy. */
 export const RUNNER_AUTH_POLICY_ID = 'cavra-runner-auth';
 
+/** Rule id of every runner-authentication failure: upstream's, so both daemons' blocks read alike. */
+export const RUNNER_AUTH_RULE_ID = 'runner_auth.invalid';
+
+/** Policy id of the blocks that answer, in the bare form, a request the daemon could not decide. */
+export const DAEMON_POLICY_ID = 'cavra-daemon';
+
 export interface DecideOptions {
   readonly strictContract: boolean;
   readonly requireRunnerAuth: boolean;
   readonly clock: () => Date;
   readonly ids: () => string;
+  /**
+   * The bare (compatibility) form: a request that cannot be decided is answered with a `block` decision
+   * (`daemon.<error code>`) instead of an error frame, since a bare client reads every answer as a decision.
+   */
+  readonly bare: boolean;
 }
 
 export interface Decided {
@@ -33,8 +45,9 @@ export interface Decided {
 }
 
 /**
- * One request, from JSON to a decision and its evidence: contract validation (error frame on bad input), runner
- * authentication (a failure is a block decision, never an error), then the engine.
+ * One request, from JSON to a decision and its evidence: contract validation, runner authentication (a failure is a
+ * block decision, never an error), then the engine. A request that cannot be decided is a FrameError in the v1
+ * form and a `daemon.<code>` block in the bare form.
  */
 export async function decideRequest(
   json: unknown,
@@ -53,8 +66,10 @@ export async function decideRequest(
     request = converted.request;
     warnings = [...parsed.warnings, ...converted.warnings];
   } catch (error) {
-    if (error instanceof ContractValidationError) throw invalidRequest(frameId, error);
-    throw error;
+    if (!(error instanceof ContractValidationError)) throw error;
+    const refused = new FrameError('invalid_request', frameId, error.message, error.issues);
+    if (!options.bare) throw refused;
+    return refusal(refused, json, correlationId, options, contractReason(error.issues));
   }
 
   let runner: AuthenticatedRunner | undefined;
@@ -79,13 +94,15 @@ export async function decideRequest(
 
   let decision: RuntimeDecision;
   if (authFailure) {
-    decision = authDecision(request, authFailure, correlationId, options);
+    decision = blockDecision(request, authOutcome(authFailure), correlationId, options);
   } else {
     try {
       decision = state.engine.evaluate(request, correlationId ? { correlationId } : {});
     } catch (error) {
-      if (error instanceof EvaluationError) throw new FrameError(error.code, frameId, error.message);
-      throw error;
+      if (!(error instanceof EvaluationError)) throw error;
+      const refused = new FrameError(error.code, frameId, error.message);
+      if (!options.bare) throw refused;
+      decision = blockDecision(request, refusalOutcome(refused, refused.message), correlationId, options);
     }
   }
   const response = DecisionResponseCodec.toJSON(toDecisionResponse(decision), { emitDefaults: true });
@@ -109,34 +126,115 @@ export async function decideRequest(
   };
 }
 
-/** The issue's code and field path; a path that is not a plain identifier (an unknown key's text) is not copied. */
-function publicWarning(issue: ContractIssue): EvidenceContractWarning {
-  return { code: issue.code, path: isSafeIdentifier(issue.path) ? issue.path : '<not an identifier>' };
+/**
+ * The bare form's answer to a request the daemon could not read or decide (an unreadable frame, a broken contract,
+ * a daemon shutting down): a `block` decision with rule id `daemon.<error code>`, echoing each request field that
+ * is valid on its own. Nobody was authenticated: the record says `not_checked`.
+ */
+export function refusal(
+  error: FrameError,
+  json: unknown,
+  correlationId: string | undefined,
+  options: Pick<DecideOptions, 'clock' | 'ids'>,
+  reason: string = error.message,
+): Decided {
+  const decision = blockDecision(echoedSubject(json), refusalOutcome(error, reason), correlationId, options);
+  const response = DecisionResponseCodec.toJSON(toDecisionResponse(decision), { emitDefaults: true });
+  return {
+    decision: response,
+    evidence: {
+      recorded_at: options.clock().toISOString(),
+      decision: response,
+      authentication: 'not_checked',
+      runner: null,
+      release_governance: null,
+    },
+  };
 }
 
-function authDecision(
-  request: RuntimeRequest,
-  failure: RunnerAuthError,
-  correlationId: string | undefined,
-  options: DecideOptions,
-): RuntimeDecision {
-  const outcome: RuleOutcome = {
+/** The issue's code and field path; a path that is not a plain identifier (an unknown key's text) is not copied. */
+function publicWarning(issue: ContractIssue): EvidenceContractWarning {
+  return { code: issue.code, path: publicPath(issue.path) };
+}
+
+function publicPath(path: string): string {
+  return path === '' ? '(root)' : isSafeIdentifier(path) ? path : '<not an identifier>';
+}
+
+// A reason lands in the evidence and the answer: issue codes and plain field paths only, never the request's text
+// (an issue's message may quote a value), and a bounded number of them.
+const MAX_REASON_ISSUES = 8;
+
+function contractReason(issues: readonly ContractIssue[]): string {
+  const listed = issues
+    .slice(0, MAX_REASON_ISSUES)
+    .map((issue) => `${publicPath(issue.path)} (${issue.code})`)
+    .join('; ');
+  const more = issues.length > MAX_REASON_ISSUES ? `; and ${issues.length - MAX_REASON_ISSUES} more` : '';
+  return `the request breaks the EvaluateRequest contract: ${listed}${more}`;
+}
+
+function authOutcome(failure: RunnerAuthError): RuleOutcome {
+  return {
     decision: 'block',
     policyId: RUNNER_AUTH_POLICY_ID,
-    ruleId: `runner-auth.${failure.code}`,
-    severity: 'high',
-    reason: failure.message,
+    ruleId: RUNNER_AUTH_RULE_ID,
+    severity: 'critical',
+    // Upstream's wording first, so a reader of either daemon's blocks finds them alike; then our stable code.
+    reason: `runner authentication failed: ${failure.code}: ${failure.message}`,
     evidenceRefs: [],
     approverGroup: '',
   };
-  return toRuntimeDecision(request, outcome, {
-    policyPack: request.policyPack,
+}
+
+function refusalOutcome(error: FrameError, reason: string): RuleOutcome {
+  return {
+    decision: 'block',
+    policyId: DAEMON_POLICY_ID,
+    ruleId: `daemon.${error.code}`,
+    severity: 'high',
+    reason,
+    evidenceRefs: [],
+    approverGroup: '',
+  };
+}
+
+function blockDecision(
+  subject: RuntimeRequestSubject,
+  outcome: RuleOutcome,
+  correlationId: string | undefined,
+  options: Pick<DecideOptions, 'clock' | 'ids'>,
+): RuntimeDecision {
+  return toRuntimeDecision(subject, outcome, {
+    policyPack: subject.policyPack,
     decisionId: options.ids(),
     timestamp: options.clock(),
     correlationId: correlationId ?? options.ids(),
   });
 }
 
-function invalidRequest(frameId: string | null, error: ContractValidationError): FrameError {
-  return new FrameError('invalid_request', frameId, error.message, error.issues);
+const SUBJECT_FIELDS = {
+  sessionId: 'session_id',
+  agentId: 'agent_id',
+  actor: 'actor',
+  actionType: 'action_type',
+  target: 'target',
+  operation: 'requested_operation',
+  policyPack: 'policy_pack',
+} as const;
+
+/** The request fields of a request that could not be read as a whole: each one kept only if it is valid alone. */
+function echoedSubject(json: unknown): RuntimeRequestSubject {
+  const object = typeof json === 'object' && json !== null && !Array.isArray(json) ? json : {};
+  const value = (field: string): string => {
+    const candidate = (object as Record<string, unknown>)[field];
+    if (typeof candidate !== 'string') return '';
+    return EvaluateRequestCodec.validate({ [field]: candidate }, { strict: true }).ok ? candidate : '';
+  };
+  const subject = Object.fromEntries(
+    Object.entries(SUBJECT_FIELDS).map(([key, field]) => [key, value(field)]),
+  ) as Record<keyof RuntimeRequestSubject, string>;
+  // The legacy name, as the runtime reads it, when the proto name is absent.
+  if (subject.operation === '') subject.operation = value('operation');
+  return subject;
 }

@@ -9,6 +9,7 @@ import {
   hashBody,
   recordLine,
 } from './evidence-record.js';
+import { evidenceLogId, evidenceRef } from './evidence-ref.js';
 import { type EvidenceKey, signRecord } from './evidence-signature.js';
 import { checkPrivateDirectory, openOwnFile } from './own-file.js';
 import { verifyLines } from './verify-evidence-log.js';
@@ -21,7 +22,12 @@ const CHECKPOINT_EVERY = 10_000;
 type LiveRecord = { readonly offset: number; readonly until: number };
 
 type NewEvidence = Omit<EvidenceBody, 'seq' | 'prev'>;
-type Appended = { readonly seq: number; readonly hash: string };
+/** A record on disk: its place, its hash, and the decision as recorded, which ends with a reference to it. */
+type Appended = {
+  readonly seq: number;
+  readonly hash: string;
+  readonly decision: Readonly<Record<string, unknown>>;
+};
 
 export interface EvidenceLogOptions {
   /** Sign every record with this key (`evidence_signing`); the existing records must carry its valid signatures. */
@@ -45,6 +51,8 @@ export interface EvidenceLogOptions {
  */
 export class EvidenceLog {
   readonly path: string;
+  /** `evidenceLogId(path)`: names this log in the evidence refs of its decisions. */
+  readonly id: string;
   readonly #file: FileHandle;
   #seq: number;
   #prev: string;
@@ -78,6 +86,7 @@ export class EvidenceLog {
     },
   ) {
     this.path = path;
+    this.id = evidenceLogId(path);
     this.#file = file;
     this.#unlock = unlock;
     this.#seq = resumed.seq;
@@ -163,7 +172,11 @@ export class EvidenceLog {
     }
   }
 
-  /** Appends one record; resolves with its seq and hash once it is on disk. */
+  /**
+   * Appends one record; resolves once it is on disk. Its decision gets, as its last evidence ref, the reference to
+   * this record (`cavra-daemon-evidence://<log id>/<seq>`), stamped when the seq is known: the decision the
+   * caller answers is the one resolved here, as recorded.
+   */
   append(evidence: NewEvidence): Promise<Appended> {
     return new Promise((resolve, reject) => {
       if (this.#broken) {
@@ -189,12 +202,17 @@ export class EvidenceLog {
       const live: LiveRecord[] = [];
       let offset = this.#bytes;
       const lines = group.map(({ evidence }) => {
-        const body: EvidenceBody = { seq: seq + 1, prev, ...evidence };
+        const refs = evidence.decision.evidence_refs;
+        const decision = {
+          ...evidence.decision,
+          evidence_refs: [...(Array.isArray(refs) ? refs : []), evidenceRef(this.id, seq + 1)],
+        };
+        const body: EvidenceBody = { seq: seq + 1, prev, ...evidence, decision };
         const hash = hashBody(body);
         const signature = this.#key ? { signature: signRecord(this.#key, prev, hash) } : {};
         seq = body.seq;
         prev = hash;
-        appended.push({ seq, hash });
+        appended.push({ seq, hash, decision });
         const record = { ...body, hash, ...signature };
         const line = recordLine(record);
         const until = this.#liveUntil?.(record);

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 export const GENESIS_HASH = '0'.repeat(64);
 
 /** How the requester of a recorded decision was authenticated. */
-export type EvidenceAuthentication = 'runner' | 'unauthenticated_local_agent' | 'rejected';
+export type EvidenceAuthentication = 'runner' | 'unauthenticated_local_agent' | 'rejected' | 'not_checked';
 
 /** A contract issue that lenient mode (`strict_contract: false`) tolerated in the recorded request. */
 export interface EvidenceContractWarning {
@@ -22,12 +22,13 @@ export interface EvidenceBody {
   readonly prev: string;
   /** When the daemon recorded it, RFC 3339 UTC. */
   readonly recorded_at: string;
-  /** The DecisionResponse as sent (snake_case JSON, every field). */
+  /** The DecisionResponse as sent (snake_case JSON, every field), its last evidence ref naming this record. */
   readonly decision: Readonly<Record<string, unknown>>;
   /**
    * How the requester was authenticated: `runner` (verified runner_auth, see `runner`), `unauthenticated_local_agent`
    * (no runner_auth, evaluated because `runner_auth.required` is false) or `rejected` (runner_auth missing while
-   * required, or invalid: the decision is a `cavra-runner-auth` block). Absent only in records written by 0.1.0.
+   * required, or invalid: the decision is a `cavra-runner-auth` block) or `not_checked` (a bare request the daemon
+   * could not read or decide, answered with a `cavra-daemon` block). Absent only in records written by 0.1.0.
    */
   readonly authentication?: EvidenceAuthentication;
   /** The authenticated runner, or null for an unauthenticated local agent. */

@@ -9,7 +9,7 @@ export {
   loadDaemonConfig,
   resolveDaemonConfig,
 } from './daemon-config.js';
-export { RUNNER_AUTH_POLICY_ID } from './decide-request.js';
+export { DAEMON_POLICY_ID, RUNNER_AUTH_POLICY_ID, RUNNER_AUTH_RULE_ID } from './decide-request.js';
 export { EvidenceLog, type EvidenceLogOptions } from './evidence-log.js';
 export {
   type EvidenceAuthentication,
@@ -19,6 +19,7 @@ export {
   type EvidenceSignature,
   GENESIS_HASH,
 } from './evidence-record.js';
+export { EVIDENCE_REF_SCHEME, evidenceLogId, evidenceRef, parseEvidenceRef } from './evidence-ref.js';
 export { EVIDENCE_SCHEMA, type EvidenceKey, signedText } from './evidence-signature.js';
 export { FrameSplitter } from './frame-splitter.js';
 export { jsonLogger, type Logger, silentLogger } from './logger.js';
@@ -29,6 +30,8 @@ export {
   FrameError,
   PROTOCOL_VERSION,
   parseFrame,
+  readFrameObject,
+  toRequestFrame,
 } from './protocol.js';
 export { MAX_SOCKET_PATH_BYTES, SocketPathError } from './socket-path.js';
 export {

@@ -1,4 +1,5 @@
 import { isSafeIdentifier } from '@cavra/contracts';
+import { parseWireJson, WireJsonError } from '@cavra/daemon-client';
 
 /** Version of the daemon wire protocol (see the README: "Wire protocol"). */
 export const PROTOCOL_VERSION = 1;
@@ -6,6 +7,7 @@ export const PROTOCOL_VERSION = 1;
 /** Stable codes of error frames. */
 export const DAEMON_ERROR_CODES = [
   'invalid_json',
+  'invalid_encoding',
   'frame_too_large',
   'read_timeout',
   'invalid_frame',
@@ -55,20 +57,37 @@ const FRAME_KEYS: Record<string, readonly string[]> = {
 };
 
 /**
- * Reads one frame's text. A JSON object with neither `v` nor `type` is the compatibility form: a bare
- * EvaluateRequest answered with a bare DecisionResponse. Throws FrameError.
+ * Reads one frame's bytes as a JSON object: strict UTF-8 and no lone surrogate (`invalid_encoding`), JSON
+ * (`invalid_json`), an object (`invalid_frame`). These errors come before the frame's form is known: id null.
  */
-export function parseFrame(text: string): RequestFrame {
+export function readFrameObject(bytes: Uint8Array): Record<string, unknown> {
   let value: unknown;
   try {
-    value = JSON.parse(text);
-  } catch {
-    throw new FrameError('invalid_json', null, 'frame is not valid JSON');
+    value = parseWireJson(bytes);
+  } catch (error) {
+    if (!(error instanceof WireJsonError)) throw error;
+    throw new FrameError(
+      error.problem === 'invalid_json' ? 'invalid_json' : 'invalid_encoding',
+      null,
+      error.message,
+    );
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new FrameError('invalid_frame', null, 'frame must be a JSON object');
   }
-  const frame = value as Record<string, unknown>;
+  return value as Record<string, unknown>;
+}
+
+/**
+ * Reads one frame: readFrameObject, then toRequestFrame. A JSON object with neither `v` nor `type` is the
+ * compatibility form: a bare EvaluateRequest answered with a bare DecisionResponse. Throws FrameError.
+ */
+export function parseFrame(frame: string | Uint8Array): RequestFrame {
+  return toRequestFrame(readFrameObject(typeof frame === 'string' ? Buffer.from(frame, 'utf8') : frame));
+}
+
+/** The frame an object read from the wire is: a v1 envelope (its errors carry its id) or a bare request. */
+export function toRequestFrame(frame: Record<string, unknown>): RequestFrame {
   if (!('v' in frame) && !('type' in frame)) return { kind: 'evaluate', id: undefined, request: frame };
   const id = typeof frame.id === 'string' && frame.id.length >= 1 && frame.id.length <= 128 ? frame.id : null;
   if (frame.v !== PROTOCOL_VERSION)
@@ -95,12 +114,15 @@ export function parseFrame(text: string): RequestFrame {
   };
 }
 
-/** One response frame as a line (JSON + newline). `id` undefined means the compatibility form (bare body). */
+/**
+ * One response frame as a line (JSON + newline). `id` undefined means the compatibility form: the bare
+ * DecisionResponse (that form's only answer).
+ */
 export function responseLine(
   id: string | null | undefined,
   type: 'decision' | 'health' | 'error',
   body: unknown,
 ): string {
-  if (id === undefined) return `${JSON.stringify(type === 'error' ? { error: body } : body)}\n`;
+  if (id === undefined) return `${JSON.stringify(body)}\n`;
   return `${JSON.stringify({ v: PROTOCOL_VERSION, id, type, [type]: body })}\n`;
 }

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { closeSync, constants, openSync, statSync, writeSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
@@ -7,7 +8,14 @@ import { attachOidcToken, signRunnerClaims } from '@cavra/auth';
 import { EvaluateRequestCodec } from '@cavra/contracts';
 import { createClient, DaemonClientError } from '@cavra/daemon-client';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { loadDaemonConfig, resolveDaemonConfig, startDaemon, verifyEvidenceLog } from '../src/index.js';
+import {
+  evidenceLogId,
+  loadDaemonConfig,
+  parseEvidenceRef,
+  resolveDaemonConfig,
+  startDaemon,
+  verifyEvidenceLog,
+} from '../src/index.js';
 import {
   FIXED_NOW,
   removeTempDirs,
@@ -25,6 +33,13 @@ const READ_TIMEOUT = {
   type: 'error',
   error: { code: 'read_timeout', message: 'frame not completed within 200 ms' },
 };
+/** A connection that has spoken v1 (a health frame): frames it cannot read are answered with v1 error frames. */
+async function speakingV1(socketPath: string): Promise<RawClient> {
+  const client = await RawClient.connect(socketPath);
+  client.send({ v: 1, id: 'hello', type: 'health' });
+  await client.next();
+  return client;
+}
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function failure(promise: Promise<unknown>): Promise<[string, string | undefined, string]> {
@@ -73,6 +88,7 @@ describe('the daemon over its Unix socket', () => {
     const client = await RawClient.connect(daemon.socketPath);
     client.send({ ...evaluate('r1'), correlation_id: 'trace-1' });
     const response = await client.next();
+    const logId = createHash('sha256').update(config.evidenceLog).digest('hex').slice(0, 16);
     expect(response).toEqual({
       v: 1,
       id: 'r1',
@@ -82,11 +98,18 @@ describe('the daemon over its Unix socket', () => {
         evidence_refs: [
           'policy:cavra-ai-agent-baseline/1.0.0',
           expect.stringMatching(/^policy-digest:sha256:[0-9a-f]{64}$/),
+          `cavra-daemon-evidence://${logId}/1`,
         ],
       },
     });
     const verification = await verifyEvidenceLog(config.evidenceLog);
     expect([verification.ok, verification.records]).toEqual([true, 1]);
+    // The reference resolves to the record, and the record holds the decision exactly as it was answered.
+    const [line] = (await readFile(config.evidenceLog, 'utf8')).split('\n');
+    const record = JSON.parse(line as string);
+    expect([record.seq, record.decision]).toEqual([1, response?.decision]);
+    expect(parseEvidenceRef(response?.decision.evidence_refs[2])).toEqual({ logId, seq: 1 });
+    expect(evidenceLogId(config.evidenceLog)).toBe(logId);
     expect(statSync(daemon.socketPath).mode & 0o777).toBe(0o600);
     expect(statSync(dirname(daemon.socketPath)).mode & 0o777).toBe(0o700);
     expect(statSync(config.evidenceLog).mode & 0o777).toBe(0o600);
@@ -180,7 +203,7 @@ describe('the daemon over its Unix socket', () => {
     ],
   ])('answers %s with a structured error and keeps serving', async (_name, text, error, id) => {
     const { daemon } = await start();
-    const client = await RawClient.connect(daemon.socketPath);
+    const client = await speakingV1(daemon.socketPath);
     client.send(text);
     expect(await client.next()).toEqual({ v: 1, id, type: 'error', error });
     client.send(evaluate('after'));
@@ -190,7 +213,7 @@ describe('the daemon over its Unix socket', () => {
   it('refuses an oversize frame, closes that connection only, and a duplicate in-flight id', async () => {
     const { daemon } = await start({ limits: { max_frame_bytes: 4096 } });
     const other = await RawClient.connect(daemon.socketPath);
-    const client = await RawClient.connect(daemon.socketPath);
+    const client = await speakingV1(daemon.socketPath);
     client.send(`{"v":1,"id":"big","type":"evaluate","request":{"target":"${'x'.repeat(8000)}"}}\n`);
     expect(await client.next()).toEqual({
       v: 1,
@@ -224,7 +247,7 @@ describe('the daemon over its Unix socket', () => {
   it('closes idle connections silently and partial frames that never finish with read_timeout', async () => {
     const { daemon } = await start({ limits: { idle_timeout_ms: 200, read_timeout_ms: 200 } });
     const idle = await RawClient.connect(daemon.socketPath);
-    const partial = await RawClient.connect(daemon.socketPath);
+    const partial = await speakingV1(daemon.socketPath);
     partial.send('{"v":1,');
     expect(await idle.next()).toBeUndefined();
     expect(await partial.next()).toEqual(READ_TIMEOUT);
@@ -233,7 +256,7 @@ describe('the daemon over its Unix socket', () => {
 
   it('times a frame from its first byte: a trickle of bytes does not extend the read timeout', async () => {
     const { daemon } = await start({ limits: { idle_timeout_ms: 10_000, read_timeout_ms: 200 } });
-    const client = await RawClient.connect(daemon.socketPath);
+    const client = await speakingV1(daemon.socketPath);
     const text = `${JSON.stringify(evaluate('slow'))}\n`;
     let sent = 0;
     while (sent < text.length && !client.closed) {
@@ -246,19 +269,16 @@ describe('the daemon over its Unix socket', () => {
     expect(daemon.health().counts.requests).toBe(0);
   });
 
-  it('answers a frame cut short by a half-close with invalid_frame, then closes', async () => {
+  it('reads a frame cut short by a half-close as the last frame: truncated JSON is invalid_json, then it closes', async () => {
     const { daemon } = await start();
-    const client = await RawClient.connect(daemon.socketPath);
+    const client = await speakingV1(daemon.socketPath);
     client.send('{"v":1,"id":"t1","type":"evaluate","request":');
     client.socket.end();
     expect(await client.next()).toEqual({
       v: 1,
       id: null,
       type: 'error',
-      error: {
-        code: 'invalid_frame',
-        message: 'the connection was half-closed mid-frame: a frame ends with a newline',
-      },
+      error: { code: 'invalid_json', message: 'frame is not valid JSON' },
     });
     expect(await client.next()).toBeUndefined();
   });
@@ -426,10 +446,10 @@ describe('runner authentication at the daemon', () => {
   };
   const auth = (code: string, reason: string) => ({
     policy_id: 'cavra-runner-auth',
-    rule_id: `runner-auth.${code}`,
+    rule_id: 'runner_auth.invalid',
     decision: 'block',
-    severity: 'high',
-    reason,
+    severity: 'critical',
+    reason: `runner authentication failed: ${code}: ${reason}`,
   });
   const pick = (decision: Record<string, unknown>) => ({
     policy_id: decision.policy_id,
@@ -570,7 +590,9 @@ describe('reload', () => {
     await daemon.reload();
     expect(daemon.health().runner_auth).toEqual({ required: true, methods: [] });
     client.send(evaluate('unsigned', { ...REQUEST, target: 'README.md' }));
-    expect((await client.next())?.decision.rule_id).toBe('runner-auth.missing_auth');
+    expect((await client.next())?.decision.reason).toBe(
+      'runner authentication failed: missing_auth: this daemon requires runner authentication',
+    );
     expect(client.closed).toBe(false);
 
     const optional = {

@@ -146,10 +146,10 @@ describe('SIGHUP', () => {
     await load;
 
     // Old key, then (from one request on, never back) the new policy and keyring: not one answer lost.
-    const switched = answers.indexOf('cavra-runner-auth:runner-auth.unknown_key');
+    const switched = answers.indexOf('cavra-runner-auth:runner_auth.invalid');
     expect(switched).toBeGreaterThanOrEqual(20);
     expect(answers.slice(0, switched)).toEqual(Array(switched).fill('team:filesystem.read_default'));
-    expect(new Set(answers.slice(switched))).toEqual(new Set(['cavra-runner-auth:runner-auth.unknown_key']));
+    expect(new Set(answers.slice(switched))).toEqual(new Set(['cavra-runner-auth:runner_auth.invalid']));
     connection.send(evaluate('new-key', signed(-1, 'key-b', SECRET_B)));
     const fresh = await connection.next();
     expect([fresh?.decision.policy_id, fresh?.decision.reason]).toEqual([

@@ -22,16 +22,28 @@ function startTime(pid: number): string {
 }
 
 describe('FrameSplitter', () => {
-  it('splits across chunks, drops empty lines and CR, and bounds unfinished frames', () => {
+  it('splits across chunks into byte frames (the decoder drops a CR), drops blank lines, bounds unfinished frames', () => {
     const splitter = new FrameSplitter(8);
     expect(splitter.push(Buffer.from('{"a"'))).toEqual({ frames: [], oversize: false });
     expect(splitter.push(Buffer.from(':1}\n\n\r\n{}\r\n{'))).toEqual({
-      frames: ['{"a":1}', '{}'],
+      frames: [Buffer.from('{"a":1}'), Buffer.from('{}\r')],
       oversize: false,
     });
     expect(splitter.pendingBytes).toBe(1);
     expect(splitter.push(Buffer.from('12345678'))).toEqual({ frames: [], oversize: true });
     expect(new FrameSplitter(4).push(Buffer.from('12345\n'))).toEqual({ frames: [], oversize: true });
+  });
+
+  it('hands over the unfinished frame when the stream ends (a half-close ends the last frame)', () => {
+    const splitter = new FrameSplitter(64);
+    expect(splitter.push(Buffer.from('{"a":1}\n{"b"'))).toEqual({
+      frames: [Buffer.from('{"a":1}')],
+      oversize: false,
+    });
+    expect(splitter.end()).toEqual(Buffer.from('{"b"'));
+    expect([splitter.pendingBytes, splitter.end()]).toEqual([0, undefined]);
+    splitter.push(Buffer.from(' \r'));
+    expect(splitter.end()).toBeUndefined();
   });
 });
 
