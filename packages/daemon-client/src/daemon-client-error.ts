@@ -6,6 +6,8 @@ export type DaemonClientErrorCode =
   | 'protocol_error'
   | 'daemon_error'
   | 'request_too_large'
+  | 'untrusted_daemon'
+  | 'not_supported'
   | 'closed';
 
 export interface DaemonIssue {

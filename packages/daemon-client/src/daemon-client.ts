@@ -1,26 +1,42 @@
 import {
-  ContractValidationError,
   type DecisionResponse,
-  DecisionResponseCodec,
+  type EvaluateRequest,
   EvaluateRequestCodec,
   type EvaluateRequestInit,
 } from '@cavra/contracts';
+import { type CallOptions, checkCallOptions, positiveInteger, withDeadline } from './call-deadline.js';
 import { DaemonClientError, type DaemonIssue } from './daemon-client-error.js';
 import { DaemonConnection, type ResponseFrame, UndeliveredFrame } from './daemon-connection.js';
+import { checkDecision, DEFAULT_POLICY_PACK } from './decision-check.js';
 import type { HealthReport } from './health-report.js';
+import { checkSocketTrust } from './socket-trust.js';
+import { upstreamClient } from './upstream-client.js';
+
+/**
+ * How the client talks to the daemon. `v1`: our envelope (`{"v":1,"id",...}`), one persistent, pipelined
+ * connection, health. `upstream`: upstream CAVRA's transport, one bare EvaluateRequest per connection and one bare
+ * DecisionResponse back; no health, no correlation id. Our daemon answers both; upstream's Go daemon only the second.
+ */
+export type DaemonProtocol = 'v1' | 'upstream';
 
 export interface DaemonClientOptions {
   readonly socketPath: string;
+  /** Default `v1`. Never detected: see the README ("Using with the upstream Go daemon"). */
+  readonly protocol?: DaemonProtocol;
   /** Per-call timeout; default 5000 ms. */
   readonly timeoutMs?: number;
   /** Largest frame sent or accepted; default 1 MiB, the daemon's default. */
   readonly maxFrameBytes?: number;
+  /**
+   * The uid that must own the socket and its folder (neither writable by group or others); default this process's
+   * uid. `null` turns the check off (only for a socket whose folder you secure otherwise).
+   */
+  readonly expectedOwnerUid?: number | null;
+  /** The pack an empty `policy_pack` may come back as (the daemon's default pack); default `cavra-ai-agent-baseline`. */
+  readonly defaultPolicyPack?: string;
 }
 
-export interface CallOptions {
-  readonly signal?: AbortSignal;
-  readonly timeoutMs?: number;
-}
+export type { CallOptions };
 
 export interface EvaluateOptions extends CallOptions {
   /** Ties the decision to the caller's trace (a plain identifier); the daemon makes one when absent. */
@@ -43,8 +59,26 @@ export function createClient(options: DaemonClientOptions): DaemonClient {
   if (typeof options.socketPath !== 'string' || options.socketPath === '') {
     throw new TypeError('socketPath must be a non-empty string');
   }
+  const protocol = options.protocol ?? 'v1';
+  if (protocol !== 'v1' && protocol !== 'upstream') {
+    throw new TypeError(`protocol must be 'v1' or 'upstream', got ${String(protocol)}`);
+  }
   const timeoutMs = positiveInteger('timeoutMs', options.timeoutMs ?? 5000);
   const maxFrameBytes = positiveInteger('maxFrameBytes', options.maxFrameBytes ?? 1024 * 1024);
+  const expectedUid =
+    options.expectedOwnerUid === null
+      ? undefined
+      : options.expectedOwnerUid === undefined
+        ? process.getuid?.()
+        : nonNegativeInteger('expectedOwnerUid', options.expectedOwnerUid);
+  const decisionOptions = {
+    complete: protocol === 'v1',
+    defaultPolicyPack: options.defaultPolicyPack ?? DEFAULT_POLICY_PACK,
+  };
+  const trust = () => checkSocketTrust(options.socketPath, expectedUid);
+  if (protocol === 'upstream') {
+    return upstreamClient(options.socketPath, { timeoutMs, maxFrameBytes, trust, decisionOptions });
+  }
   let connection: DaemonConnection | undefined;
   let nextId = 0;
   let closed = false;
@@ -56,9 +90,7 @@ export function createClient(options: DaemonClientOptions): DaemonClient {
     read: (response: ResponseFrame) => T,
   ): Promise<T> => {
     if (closed) throw new DaemonClientError('closed', 'the client was closed');
-    if (call.timeoutMs !== undefined) positiveInteger('timeoutMs', call.timeoutMs);
-    const signal = call.signal;
-    if (signal?.aborted) throw new DaemonClientError('aborted', 'the call was aborted before it was sent');
+    checkCallOptions(call);
     const id = `c${++nextId}`;
     const line = `${JSON.stringify({ v: 1, id, ...frame })}\n`;
     if (Buffer.byteLength(line) - 1 > maxFrameBytes) {
@@ -77,6 +109,9 @@ export function createClient(options: DaemonClientOptions): DaemonClient {
     let gaveUp = false;
     const exchange = async (): Promise<T> => {
       for (let attempt = 0; ; attempt++) {
+        // Checked before each new connection: the socket may have been replaced since the last one.
+        if (!connection?.alive) await trust();
+        if (gaveUp) throw new DaemonClientError('aborted', 'the call was given up before it was sent');
         const used = open();
         current = used;
         await used.ready;
@@ -101,32 +136,10 @@ export function createClient(options: DaemonClientOptions): DaemonClient {
         }
       }
     };
-    let timer: NodeJS.Timeout | undefined;
-    let onAbort: (() => void) | undefined;
-    try {
-      return await Promise.race([
-        exchange(),
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(
-            () =>
-              reject(
-                new DaemonClientError(
-                  'timeout',
-                  `no answer from the daemon within ${call.timeoutMs ?? timeoutMs} ms`,
-                ),
-              ),
-            call.timeoutMs ?? timeoutMs,
-          );
-          onAbort = () => reject(new DaemonClientError('aborted', 'the call was aborted'));
-          signal?.addEventListener('abort', onAbort, { once: true });
-        }),
-      ]);
-    } finally {
+    return withDeadline(exchange, call, timeoutMs, () => {
       gaveUp = true;
-      clearTimeout(timer);
-      if (onAbort) signal?.removeEventListener('abort', onAbort);
       current?.forget(id);
-    }
+    });
   };
 
   const daemonError = (body: unknown): DaemonClientError => {
@@ -145,7 +158,8 @@ export function createClient(options: DaemonClientOptions): DaemonClient {
   return {
     async evaluate(request, evaluateOptions = {}) {
       // Validate here, so a bad request fails with the contract's field-named issues and never travels.
-      const json = EvaluateRequestCodec.toJSON(EvaluateRequestCodec.fromJSON(request, { strict: true }));
+      const message = EvaluateRequestCodec.fromJSON(request, { strict: true });
+      const json = EvaluateRequestCodec.toJSON(message);
       return call(
         {
           type: 'evaluate',
@@ -157,17 +171,7 @@ export function createClient(options: DaemonClientOptions): DaemonClient {
           if (response.type === 'error') throw daemonError(response.body);
           if (response.type !== 'decision')
             throw new DaemonClientError('protocol_error', 'expected a decision frame');
-          try {
-            return DecisionResponseCodec.fromJSON(response.body);
-          } catch (error) {
-            if (error instanceof ContractValidationError) {
-              throw new DaemonClientError(
-                'protocol_error',
-                `the daemon sent an invalid DecisionResponse: ${error.message}`,
-              );
-            }
-            throw error;
-          }
+          return checkDecision(response.body, message, decisionOptions);
         },
       );
     },
@@ -188,10 +192,9 @@ export function createClient(options: DaemonClientOptions): DaemonClient {
   };
 }
 
-/** A 0, negative or fractional bound would time every call out at once or never: refuse it where it is set. */
-function positiveInteger(name: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) {
-    throw new TypeError(`${name} must be a positive integer, got ${String(value)}`);
+function nonNegativeInteger(name: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
+    throw new TypeError(`${name} must be a non-negative integer or null, got ${String(value)}`);
   }
   return value;
 }

@@ -3,9 +3,12 @@ export {
   createClient,
   type DaemonClient,
   type DaemonClientOptions,
+  type DaemonProtocol,
   type EvaluateOptions,
 } from './daemon-client.js';
 export { DaemonClientError, type DaemonClientErrorCode, type DaemonIssue } from './daemon-client-error.js';
+export { checkDecision, DEFAULT_POLICY_PACK, type DecisionCheckOptions } from './decision-check.js';
 export type { HealthReport } from './health-report.js';
 export { type RunnerAuthSettings, withRunnerAuth } from './runner-auth.js';
+export { checkSocketTrust } from './socket-trust.js';
 export { parseWireJson, WireJsonError, type WireJsonProblem } from './wire-json.js';

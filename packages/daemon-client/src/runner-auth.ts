@@ -1,8 +1,11 @@
 import {
   attachOidcToken,
+  type HmacScheme,
+  IDENTITY_ONLY_SCHEME,
   identityFromCiEnvironment,
   requestCiOidcToken,
   signRunnerClaims,
+  signRunnerIdentity,
 } from '@cavra/auth';
 import type { EvaluateRequestInit, RunnerIdentityInit } from '@cavra/contracts';
 import { decodeJwt } from 'jose';
@@ -15,6 +18,11 @@ export type RunnerAuthSettings =
         readonly keyId: string;
         readonly secret: Uint8Array | string;
         readonly ttlSeconds?: number;
+        /**
+         * Default `CAVRA-RUNNER-HMAC-V1` (binds the request, time-bound). `cavra.runner-auth.v1`: upstream's
+         * identity-only form, for a daemon that knows only it; it binds nothing of the request.
+         */
+        readonly scheme?: HmacScheme;
       };
     }
   | { readonly oidc: { readonly token: string } }
@@ -59,6 +67,13 @@ export function withRunnerAuth(
     options.identity ?? request.runner_auth?.identity ?? identityFromCiEnvironment(env);
   const authenticate = async (request: EvaluateRequestInit) => {
     const identity = identityOf(request);
+    if ('hmac' in auth && auth.hmac.scheme === IDENTITY_ONLY_SCHEME) {
+      return signRunnerIdentity(request, {
+        keyId: auth.hmac.keyId,
+        secret: auth.hmac.secret,
+        ...(identity ? { identity } : {}),
+      });
+    }
     if ('hmac' in auth) {
       return signRunnerClaims(request, {
         keyId: auth.hmac.keyId,

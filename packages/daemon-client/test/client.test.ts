@@ -177,7 +177,7 @@ describe('createClient', () => {
     [
       'an unknown decision',
       `${JSON.stringify({ v: 1, id: 'c1', type: 'decision', decision: decisionFor({}, 'maybe') })}\n`,
-      'the daemon sent an invalid DecisionResponse: ',
+      "the daemon's DecisionResponse breaks the contract: ",
     ],
     [
       'an answer to an id never sent',
@@ -205,7 +205,7 @@ describe('createClient', () => {
     });
     const health = failure(client.health());
     const [code, , message] = await failure(client.evaluate(REQUEST));
-    expect([code, message.startsWith('the daemon sent an invalid DecisionResponse: ')]).toEqual([
+    expect([code, message.startsWith("the daemon's DecisionResponse breaks the contract: ")]).toEqual([
       'protocol_error',
       true,
     ]);

@@ -1,0 +1,90 @@
+import {
+  ContractValidationError,
+  type DecisionResponse,
+  DecisionResponseCodec,
+  type EvaluateRequest,
+  MESSAGE_FIELDS,
+} from '@cavra/contracts';
+import { DaemonClientError } from './daemon-client-error.js';
+
+/** The pack a daemon decides under when a request names none (upstream's default, and ours). */
+export const DEFAULT_POLICY_PACK = 'cavra-ai-agent-baseline';
+
+const FIELD_NAMES: ReadonlySet<string> = new Set(MESSAGE_FIELDS.DecisionResponse.map((field) => field.name));
+
+/**
+ * What an empty request field may come back as: the engine fills these in (upstream-compat: `local`,
+ * `unknown-agent`, `ai-agent`), and a daemon's auth block may echo the field as empty.
+ */
+const ECHO_DEFAULTS = {
+  session_id: ['local'],
+  agent_id: ['unknown-agent'],
+  actor: ['ai-agent'],
+  action_type: [],
+  target: [],
+  requested_operation: [],
+  policy_pack: [],
+} as const satisfies Partial<Record<keyof DecisionResponse, readonly string[]>>;
+
+export interface DecisionCheckOptions {
+  /**
+   * Every field must be present: our daemon writes every one (v1). Upstream's writes proto3 JSON without empty
+   * fields, so there a missing field reads as empty.
+   */
+  readonly complete: boolean;
+  /** The pack an empty `policy_pack` may come back as; default DEFAULT_POLICY_PACK. */
+  readonly defaultPolicyPack: string;
+}
+
+/**
+ * Accepts a daemon's answer as the decision for `request` only when it is one: a JSON object with snake_case
+ * DecisionResponse keys and no other, complete (see `complete`), with a known decision and a rule id, severity and
+ * reason, valid under the contract, and echoing the request's session, agent, actor, action, target, operation and
+ * pack (an empty one may come back as its default). Anything else is a `protocol_error`, never a decision: an
+ * answer that is not about this request is not an answer.
+ */
+export function checkDecision(
+  json: unknown,
+  request: EvaluateRequest,
+  options: DecisionCheckOptions,
+): DecisionResponse {
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+    throw invalid('is not a JSON object');
+  }
+  const answer = json as Record<string, unknown>;
+  const unknown = Object.keys(answer).find((key) => !FIELD_NAMES.has(key));
+  if (unknown !== undefined) {
+    throw invalid(
+      `has the key ${JSON.stringify(unknown.slice(0, 64))}, which is not a DecisionResponse field`,
+    );
+  }
+  if (options.complete) {
+    const missing = [...FIELD_NAMES].filter((name) => !(name in answer));
+    if (missing.length > 0) throw invalid(`is incomplete: ${missing.join(', ')} missing`);
+  }
+  for (const name of ['decision', 'rule_id', 'severity', 'reason'] as const) {
+    if (typeof answer[name] !== 'string' || answer[name] === '') throw invalid(`is incomplete: no ${name}`);
+  }
+  let decision: DecisionResponse;
+  try {
+    decision = DecisionResponseCodec.fromJSON(answer, { strict: true });
+  } catch (error) {
+    if (error instanceof ContractValidationError) throw invalid(`breaks the contract: ${error.message}`);
+    throw error;
+  }
+  for (const [name, defaults] of Object.entries(ECHO_DEFAULTS) as [
+    keyof typeof ECHO_DEFAULTS,
+    readonly string[],
+  ][]) {
+    const sent = request[name] ?? '';
+    const got = decision[name] ?? '';
+    const fallbacks = name === 'policy_pack' ? [options.defaultPolicyPack] : defaults;
+    if (got === sent || (sent === '' && (got === '' || fallbacks.includes(got)))) continue;
+    throw invalid(`does not echo the request's ${name}`);
+  }
+  return decision;
+}
+
+function invalid(problem: string): DaemonClientError {
+  return new DaemonClientError('protocol_error', `the daemon's DecisionResponse ${problem}`);
+}
