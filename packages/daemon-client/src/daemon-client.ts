@@ -1,6 +1,5 @@
 import {
   type DecisionResponse,
-  type EvaluateRequest,
   EvaluateRequestCodec,
   type EvaluateRequestInit,
 } from '@cavra/contracts';

@@ -1,5 +1,6 @@
 import { connect, type Socket } from 'node:net';
 import { DaemonClientError } from './daemon-client-error.js';
+import { parseWireJson, WireJsonError } from './wire-json.js';
 
 export interface ResponseFrame {
   readonly id: string;
@@ -40,7 +41,8 @@ export class DaemonConnection {
   readonly ready: Promise<void>;
   /** Ids sent but given up (timeout, abort), whose late answers are dropped; the oldest go beyond the bound. */
   readonly #forgotten = new Set<string>();
-  #buffer = '';
+  /** Bytes of the answer frame being received (kept as bytes: each frame is decoded strictly on its own). */
+  #buffer: Buffer = Buffer.alloc(0);
   #dead: DaemonClientError | undefined;
   /** A write failed: the socket is going away, so no further frame is sent on it. */
   #unwritable = false;
@@ -48,7 +50,6 @@ export class DaemonConnection {
   constructor(socketPath: string, maxFrameBytes: number, onDead: () => void) {
     this.#maxFrameBytes = maxFrameBytes;
     this.#socket = connect(socketPath);
-    this.#socket.setEncoding('utf8');
     this.ready = new Promise((resolve, reject) => {
       const unreachable = (error: NodeJS.ErrnoException) => {
         const unavailable = new DaemonClientError(
@@ -66,7 +67,7 @@ export class DaemonConnection {
       });
     });
     this.ready.catch(() => undefined);
-    this.#socket.on('data', (chunk: string) => this.#receive(chunk));
+    this.#socket.on('data', (chunk: Buffer) => this.#receive(chunk));
     this.#socket.on('error', () => {});
     const gone = () => {
       this.#fail(
@@ -126,26 +127,31 @@ export class DaemonConnection {
     this.#socket.end();
   }
 
-  #receive(chunk: string): void {
-    this.#buffer += chunk;
-    let newline = this.#buffer.indexOf('\n');
+  #receive(chunk: Buffer): void {
+    this.#buffer = this.#buffer.length === 0 ? chunk : Buffer.concat([this.#buffer, chunk]);
+    let newline = this.#buffer.indexOf(0x0a);
     while (newline !== -1) {
-      const line = this.#buffer.slice(0, newline);
-      this.#buffer = this.#buffer.slice(newline + 1);
-      if (line.trim() !== '') this.#dispatch(line);
+      const line = this.#buffer.subarray(0, newline);
+      this.#buffer = this.#buffer.subarray(newline + 1);
+      if (line.toString('latin1').trim() !== '') this.#dispatch(line);
       if (this.#dead) return;
-      newline = this.#buffer.indexOf('\n');
+      newline = this.#buffer.indexOf(0x0a);
     }
     if (this.#buffer.length > this.#maxFrameBytes)
       this.#protocolError('a response frame exceeds the size limit');
   }
 
-  #dispatch(line: string): void {
+  #dispatch(line: Buffer): void {
     let frame: { v?: unknown; id?: unknown; type?: unknown; [key: string]: unknown };
     try {
-      frame = JSON.parse(line);
-    } catch {
-      this.#protocolError('the daemon sent a frame that is not JSON');
+      frame = parseWireJson(line) as typeof frame;
+    } catch (error) {
+      if (!(error instanceof WireJsonError)) throw error;
+      this.#protocolError(
+        error.problem === 'invalid_json'
+          ? 'the daemon sent a frame that is not JSON'
+          : `the daemon sent an unreadable frame: ${error.message}`,
+      );
       return;
     }
     const type = frame?.type;

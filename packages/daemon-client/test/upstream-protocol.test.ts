@@ -1,0 +1,166 @@
+import { createHmac } from 'node:crypto';
+import { chmod } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { createClient, DaemonClientError, type DaemonClientOptions, withRunnerAuth } from '../src/index.js';
+import { type OneShotBehaviour, OneShotPeer, removeOneShotDirs, reply } from './support/one-shot-peer.js';
+
+afterAll(removeOneShotDirs);
+
+const REQUEST = {
+  session_id: 'session-1',
+  agent_id: 'codex-agent',
+  actor: 'developer@example.com',
+  action_type: 'execute_command',
+  target: 'terraform plan',
+  requested_operation: 'terraform plan',
+  policy_pack: 'cavra-ai-agent-baseline',
+};
+
+/** An upstream answer: proto3 JSON without its empty fields (approver_group, ...), as Go's omitempty writes it. */
+const upstreamAnswer = ({ runner_auth: _, ...request }: Record<string, unknown>) => ({
+  decision_id: 'dec_0123456789ab',
+  ...request,
+  policy_id: 'cavra-ai-agent-baseline',
+  rule_id: 'commands.allow',
+  decision: 'allow',
+  severity: 'low',
+  reason: 'command is on the allow list',
+  evidence_refs: ['evidence://session-1/dec_0123456789ab', 'go-daemon-evidence://0123456789abcdef01234567'],
+  timestamp: '2026-11-25T10:00:00Z',
+  correlation_id: 'corr_0123456789ab',
+});
+
+const cleanup: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const step of cleanup.splice(0)) await step();
+});
+
+async function setup(behaviour: OneShotBehaviour, options: Partial<DaemonClientOptions> = {}) {
+  const peer = await new OneShotPeer(behaviour).start();
+  const client = createClient({
+    socketPath: peer.socketPath,
+    protocol: 'upstream',
+    timeoutMs: 2000,
+    ...options,
+  });
+  cleanup.push(
+    () => client.close(),
+    () => peer.stop(),
+  );
+  return { peer, client };
+}
+
+async function failure(promise: Promise<unknown>): Promise<[string, string]> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof DaemonClientError) return [error.code, error.message];
+    throw error;
+  }
+  throw new Error('expected a DaemonClientError');
+}
+
+describe("protocol: 'upstream' (one bare request per connection)", () => {
+  it('sends one bare EvaluateRequest and a newline, and reads the bare answer; missing fields read as empty', async () => {
+    const { peer, client } = await setup(reply(upstreamAnswer));
+    const decision = await client.evaluate(REQUEST);
+    expect(peer.received).toEqual([`${JSON.stringify(REQUEST)}\n`]);
+    expect([decision.decision, decision.rule_id, decision.approver_group]).toEqual([
+      'allow',
+      'commands.allow',
+      '',
+    ]);
+    await client.evaluate(REQUEST);
+    expect(peer.received).toHaveLength(2);
+  });
+
+  it.each([
+    [
+      'only a decision',
+      () => ({ decision: 'allow' }),
+      "the daemon's DecisionResponse is incomplete: no rule_id",
+    ],
+    [
+      'camelCase keys',
+      (request: Record<string, unknown>) => {
+        const { rule_id, ...rest } = upstreamAnswer(request);
+        return { ...rest, ruleId: rule_id };
+      },
+      'the daemon\'s DecisionResponse has the key "ruleId", which is not a DecisionResponse field',
+    ],
+    [
+      'another target',
+      (request: Record<string, unknown>) => upstreamAnswer({ ...request, target: 'ls' }),
+      "the daemon's DecisionResponse does not echo the request's target",
+    ],
+    ['an array', () => [], "the daemon's DecisionResponse is not a JSON object"],
+  ])('refuses %s as a protocol error, never as an allow', async (_name, body, message) => {
+    const { client } = await setup(reply(body));
+    expect(await failure(client.evaluate(REQUEST))).toEqual(['protocol_error', message]);
+  });
+
+  it('reads an answer ended by the close without a newline, and refuses one that is not JSON', async () => {
+    const { client, peer } = await setup((request, socket) =>
+      socket.end(JSON.stringify(upstreamAnswer(request))),
+    );
+    expect((await client.evaluate(REQUEST)).decision).toBe('allow');
+    peer.behaviour = (_request, socket) => socket.end('{"decision":"allow"');
+    expect(await failure(client.evaluate(REQUEST))).toEqual([
+      'protocol_error',
+      "the daemon's answer is unreadable: frame is not valid JSON",
+    ]);
+  });
+
+  it('fails closed when the daemon closes without answering, is gone, or is silent', async () => {
+    const { client, peer } = await setup((_request, socket) => socket.end());
+    expect(await failure(client.evaluate(REQUEST))).toEqual([
+      'daemon_unavailable',
+      'the daemon closed the connection before answering',
+    ]);
+    peer.behaviour = () => {};
+    expect(await failure(client.evaluate(REQUEST, { timeoutMs: 200 }))).toEqual([
+      'timeout',
+      'no answer from the daemon within 200 ms',
+    ]);
+    await peer.stop();
+    expect((await failure(client.evaluate(REQUEST)))[0]).toBe('daemon_unavailable');
+  });
+
+  it('says plainly that there is no health call, nor a correlation id, in this protocol', async () => {
+    const { client, peer } = await setup(reply(upstreamAnswer));
+    expect(await failure(client.health())).toEqual([
+      'not_supported',
+      'the upstream protocol has no health call: an upstream CAVRA daemon reads every connection as an EvaluateRequest',
+    ]);
+    expect((await failure(client.evaluate(REQUEST, { correlationId: 'trace-1' })))[0]).toBe('not_supported');
+    expect(peer.received).toEqual([]);
+  });
+
+  it('refuses an untrusted socket folder here too', async () => {
+    const { client, peer } = await setup(reply(upstreamAnswer));
+    await chmod(dirname(peer.socketPath), 0o777);
+    expect((await failure(client.evaluate(REQUEST)))[0]).toBe('untrusted_daemon');
+    expect(peer.received).toEqual([]);
+  });
+
+  it("signs in upstream's identity-only scheme when asked to", async () => {
+    const { client, peer } = await setup(reply(upstreamAnswer));
+    const secret = 'test-only-secret-0123456789abcdef-not-for-production';
+    const signed = withRunnerAuth(
+      client,
+      { hmac: { keyId: 'upstream-runners', secret, scheme: 'cavra.runner-auth.v1' } },
+      { identity: { provider: 'github-actions', repository: 'acme/app' } },
+    );
+    await signed.evaluate(REQUEST);
+    const sent = JSON.parse(peer.received[0] as string);
+    const text =
+      'cavra.runner-auth.v1\nprovider=github-actions\nrepository=acme/app\nworkflow=\nrun_id=\nrun_attempt=\nref=\nsha=\nactor=\njob=\nrunner_name=';
+    expect(sent.runner_auth).toEqual({
+      identity: { provider: 'github-actions', repository: 'acme/app' },
+      algorithm: 'HMAC-SHA256',
+      key_id: 'upstream-runners',
+      signature: createHmac('sha256', secret).update(text).digest('hex'),
+    });
+  });
+});
