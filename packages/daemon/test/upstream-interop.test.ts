@@ -124,7 +124,7 @@ class UpstreamStyleDaemon {
       policy_pack: request.policy_pack ?? '',
     };
     const authError = this.hmacKey ? this.#authError(request.runner_auth) : undefined;
-    const decision = authError
+    const decision: Json = authError
       ? {
           ...echo,
           rule_id: 'runner_auth.invalid',
