@@ -1,8 +1,4 @@
-import {
-  type DecisionResponse,
-  EvaluateRequestCodec,
-  type EvaluateRequestInit,
-} from '@cavra/contracts';
+import { type DecisionResponse, EvaluateRequestCodec, type EvaluateRequestInit } from '@cavra/contracts';
 import { type CallOptions, checkCallOptions, positiveInteger, withDeadline } from './call-deadline.js';
 import { DaemonClientError, type DaemonIssue } from './daemon-client-error.js';
 import { DaemonConnection, type ResponseFrame, UndeliveredFrame } from './daemon-connection.js';
