@@ -17,9 +17,9 @@ export interface HealthReport {
   readonly counts: {
     /** Evaluate requests taken up (decided or refused with an error); frames refused with `shutting_down` are not counted. */
     readonly requests: number;
-    /** Decisions sent, by decision. */
+    /** Decisions sent, by decision; the bare form's `daemon.<code>` refusals count as `block`. */
     readonly decisions: Readonly<Record<string, number>>;
-    /** Error frames sent. */
+    /** v1 error frames sent (the bare form gets decisions instead). */
     readonly errors: number;
     /** Open connections, the asking one included. */
     readonly connections: number;
