@@ -30,6 +30,27 @@ export class UndeliveredFrame extends Error {
 }
 
 /**
+ * The daemon's line for a connection it turned away before reading anything (`overloaded`, `shutting_down`; see the
+ * daemon's README), as the error to fail the calls on it with; undefined for any other value.
+ */
+export function connectionRefusal(value: unknown): DaemonClientError | undefined {
+  const frame = value as {
+    v?: unknown;
+    id?: unknown;
+    type?: unknown;
+    error?: { code?: unknown; message?: unknown };
+  };
+  const code = frame?.error?.code;
+  if (frame?.v !== 1 || frame.id !== null || frame.type !== 'error') return undefined;
+  if (code !== 'overloaded' && code !== 'shutting_down') return undefined;
+  return new DaemonClientError(
+    'daemon_error',
+    `the daemon refused the connection: ${code}: ${String(frame.error?.message ?? '')}`,
+    { code },
+  );
+}
+
+/**
  * One persistent connection: frames out, responses matched back to their waiters by id (they may arrive in any
  * order). Any broken promise of the protocol rejects every waiter and ends the connection; the client opens a
  * new one on the next call.
@@ -160,19 +181,14 @@ export class DaemonConnection {
       return;
     }
     if (typeof frame.id !== 'string') {
-      const error = frame.error as { code?: unknown; message?: unknown } | undefined;
-      if (error?.code === 'overloaded' || error?.code === 'shutting_down') {
+      const refused = connectionRefusal(frame);
+      if (refused) {
         // The daemon turned the connection away (too many connections, or stopping): no call on it was decided.
-        this.#fail(
-          new DaemonClientError(
-            'daemon_error',
-            `the daemon refused the connection: ${error.code}: ${String(error.message ?? '')}`,
-            { code: error.code },
-          ),
-        );
+        this.#fail(refused);
         this.#socket.destroy();
         return;
       }
+      const error = frame.error as { code?: unknown } | undefined;
       // An error about a frame the daemon could not read: it can only be ours, so it concerns every waiter.
       this.#protocolError(`the daemon could not read a request frame (${JSON.stringify(error?.code)})`);
       return;

@@ -2,6 +2,7 @@ import { EvaluateRequestCodec } from '@cavra/contracts';
 import { checkCallOptions, withDeadline } from './call-deadline.js';
 import type { DaemonClient } from './daemon-client.js';
 import { DaemonClientError } from './daemon-client-error.js';
+import { connectionRefusal } from './daemon-connection.js';
 import { checkDecision, type DecisionCheckOptions } from './decision-check.js';
 import { exchangeOnce, type OneShot } from './one-shot-exchange.js';
 
@@ -44,7 +45,11 @@ export function upstreamClient(socketPath: string, settings: UpstreamClientSetti
           if (gaveUp) throw new DaemonClientError('aborted', 'the call was given up before it was sent');
           exchange = exchangeOnce(socketPath, line, settings.maxFrameBytes);
           open.add(exchange);
-          return checkDecision(await exchange.answer, message, settings.decisionOptions);
+          const answer = await exchange.answer;
+          // Our daemon's line for a connection it turned away reads as a block to an upstream client; here, as v1.
+          const refused = connectionRefusal(answer);
+          if (refused) throw refused;
+          return checkDecision(answer, message, settings.decisionOptions);
         },
         evaluateOptions,
         settings.timeoutMs,

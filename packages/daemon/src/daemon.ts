@@ -12,7 +12,7 @@ import { type EnforcementState, loadEnforcementState } from './enforcement-state
 import { EvidenceLog, type EvidenceLogOptions } from './evidence-log.js';
 import type { EvidenceRecord } from './evidence-record.js';
 import { type Logger, silentLogger } from './logger.js';
-import { FrameError, responseLine } from './protocol.js';
+import { FrameError, refusedConnectionLine } from './protocol.js';
 import { prepareSocketPath } from './socket-path.js';
 import { DAEMON_VERSION } from './version.js';
 
@@ -157,10 +157,9 @@ export async function startDaemon(config: DaemonConfig, options: DaemonOptions =
       counts.errors += 1;
       // Told once, then cut: a refused client must not keep a descriptor open.
       socket.end(
-        responseLine(null, 'error', {
-          code: closing ? 'shutting_down' : 'overloaded',
-          message: closing ? 'the daemon is shutting down' : 'too many connections',
-        }),
+        closing
+          ? refusedConnectionLine('shutting_down', 'the daemon is shutting down')
+          : refusedConnectionLine('overloaded', 'too many connections'),
         () => socket.destroy(),
       );
       return;

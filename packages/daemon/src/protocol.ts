@@ -126,3 +126,23 @@ export function responseLine(
   if (id === undefined) return `${JSON.stringify(body)}\n`;
   return `${JSON.stringify({ v: PROTOCOL_VERSION, id, type, [type]: body })}\n`;
 }
+
+/**
+ * The one line sent to a connection turned away before anything is read from it (`overloaded`, `shutting_down`),
+ * when its form cannot be known yet: a v1 error frame that also holds a `block` DecisionResponse (`daemon.<code>`),
+ * so a bare client, upstream's included, reads a block rather than an empty decision. Not recorded: no request was
+ * read, and recording every refused connection would turn an overload into evidence-log writes.
+ */
+export function refusedConnectionLine(code: 'overloaded' | 'shutting_down', message: string): string {
+  return `${JSON.stringify({
+    v: PROTOCOL_VERSION,
+    id: null,
+    type: 'error',
+    error: { code, message },
+    decision: 'block',
+    rule_id: `daemon.${code}`,
+    severity: 'high',
+    reason: message,
+    policy_id: 'cavra-daemon',
+  })}\n`;
+}

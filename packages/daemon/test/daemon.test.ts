@@ -288,11 +288,17 @@ describe('the daemon over its Unix socket', () => {
     const first = await RawClient.connect(daemon.socketPath);
     const second = await RawClient.connect(daemon.socketPath);
     const third = await RawClient.connect(daemon.socketPath);
+    // One line for both kinds of client: a v1 error frame, and a block for a bare (upstream) client.
     expect(await third.next()).toEqual({
       v: 1,
       id: null,
       type: 'error',
       error: { code: 'overloaded', message: 'too many connections' },
+      decision: 'block',
+      rule_id: 'daemon.overloaded',
+      severity: 'high',
+      reason: 'too many connections',
+      policy_id: 'cavra-daemon',
     });
     expect(await third.next()).toBeUndefined(); // cut by the daemon, though this client never closed
     const client = createClient({ socketPath: daemon.socketPath });

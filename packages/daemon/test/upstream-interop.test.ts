@@ -301,6 +301,21 @@ describe('an upstream-style client -> our daemon', () => {
     ]);
   });
 
+  it('reads a block, not an empty decision, when our daemon turns its connection away', async () => {
+    const { daemon } = await ours({ limits: { max_connections: 1 } });
+    const holder = connect(daemon.socketPath);
+    await new Promise((resolve) => holder.once('connect', resolve));
+    while (daemon.health().counts.connections < 1) await new Promise((resolve) => setTimeout(resolve, 5));
+    const answer = await upstreamStyleClient(daemon.socketPath, READ_ENV, 'newline');
+    expect([answer.decision, answer.rule_id]).toEqual(['block', 'daemon.overloaded']);
+    const client = createClient({ socketPath: daemon.socketPath, protocol: 'upstream' });
+    await expect(client.evaluate(READ_ENV)).rejects.toMatchObject({
+      code: 'daemon_error',
+      daemonCode: 'overloaded',
+    });
+    holder.destroy();
+  });
+
   it('is authenticated by an upstream-format HMAC for a key marked cavra.runner-auth.v1, and the evidence says so', async () => {
     const { daemon, config } = await ours(
       {
