@@ -71,10 +71,7 @@ test('each provider flow authenticates, gets the policy decisions and gates the 
     decisions(results[4].stdout).map((line) => line.split(' ').at(-1)),
     Array(7).fill('runner_auth.invalid'),
   );
-  assert.equal(
-    results[4].stdout.match(/runner authentication failed: untrusted_repository: /g)?.length,
-    7,
-  );
+  assert.equal(results[4].stdout.match(/runner authentication failed: untrusted_repository: /g)?.length, 7);
   assert.match(results[4].stdout, /promotion of v1\.4\.0 blocked by runner_auth\.invalid\n$/);
   // Who the daemon authenticated, per record, as written to the evidence log.
   const who = runners.map((r) =>

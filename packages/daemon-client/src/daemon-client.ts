@@ -75,6 +75,27 @@ export function createClient(options: DaemonClientOptions): DaemonClient {
     return upstreamClient(options.socketPath, { timeoutMs, maxFrameBytes, trust, decisionOptions });
   }
   let connection: DaemonConnection | undefined;
+  /** The trust check and connect in progress, shared by the calls that need a connection meanwhile. */
+  let opening: Promise<DaemonConnection> | undefined;
+  /**
+   * The live connection, or a new one once the socket passed the trust check (run before each new connection: the
+   * socket may have been replaced since the last one). Calls made meanwhile wait for the same one.
+   */
+  const connected = (): Promise<DaemonConnection> => {
+    if (connection?.alive) return Promise.resolve(connection);
+    opening ??= trust()
+      .then(() => {
+        const fresh = new DaemonConnection(options.socketPath, maxFrameBytes, () => {
+          if (connection === fresh) connection = undefined;
+        });
+        connection = fresh;
+        return fresh;
+      })
+      .finally(() => {
+        opening = undefined;
+      });
+    return opening;
+  };
   let nextId = 0;
   let closed = false;
 
@@ -91,23 +112,11 @@ export function createClient(options: DaemonClientOptions): DaemonClient {
     if (Buffer.byteLength(line) - 1 > maxFrameBytes) {
       throw new DaemonClientError('request_too_large', `request frame exceeds ${maxFrameBytes} bytes`);
     }
-    const open = (): DaemonConnection => {
-      if (!connection?.alive) {
-        const fresh = new DaemonConnection(options.socketPath, maxFrameBytes, () => {
-          if (connection === fresh) connection = undefined;
-        });
-        connection = fresh;
-      }
-      return connection;
-    };
     let current: DaemonConnection | undefined;
     let gaveUp = false;
     const exchange = async (): Promise<T> => {
       for (let attempt = 0; ; attempt++) {
-        // Checked before each new connection: the socket may have been replaced since the last one.
-        if (!connection?.alive) await trust();
-        if (gaveUp) throw new DaemonClientError('aborted', 'the call was given up before it was sent');
-        const used = open();
+        const used = await connected();
         current = used;
         await used.ready;
         // Timed out or aborted while connecting: the frame is not sent, so the daemon decides nothing.
