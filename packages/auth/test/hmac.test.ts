@@ -38,6 +38,10 @@ function failure(run: () => unknown): [string, string] {
   throw new Error('expected a RunnerAuthError');
 }
 
+/** The 32 HMAC bytes of a request-bound signature (`CAVRA-RUNNER-HMAC-V1:<base64url>`). */
+const macOf = (signed: EvaluateRequest) =>
+  Buffer.from(String(signed.runner_auth?.signature).slice('CAVRA-RUNNER-HMAC-V1:'.length), 'base64url');
+
 /** Re-reads the signed request through JSON with one field changed, as an attacker on the wire would. */
 function tamper(signed: EvaluateRequest, change: (json: WireJson) => void): EvaluateRequest {
   const json = structuredClone(EvaluateRequestCodec.toJSON(signed)) as WireJson;
@@ -143,10 +147,7 @@ describe('signRunnerClaims and verifyRunnerAuth', () => {
       issuedAt: '2026-11-25T10:00:00Z',
       expiresAt: '2026-11-25T10:05:00Z',
       // SHA-256 of the key id, a newline and the 32 HMAC bytes: what the replay cache and the evidence keep.
-      replayKey: createHash('sha256')
-        .update('ci-runner-2026-q2\n')
-        .update(Buffer.from(signed.runner_auth?.signature as string, 'base64url'))
-        .digest('base64url'),
+      replayKey: createHash('sha256').update('ci-runner-2026-q2\n').update(macOf(signed)).digest('base64url'),
     });
     expect(JSON.stringify(runner)).not.toContain(signed.runner_auth?.signature as string);
   });
@@ -453,7 +454,7 @@ describe('signRunnerClaims and verifyRunnerAuth', () => {
   it('restores signatures remembered by an earlier process: expired ones skipped, live ones refused as replays', () => {
     const now = Date.parse('2026-11-25T10:01:00Z');
     const signed = sign();
-    const mac = Buffer.from(signed.runner_auth?.signature as string, 'base64url');
+    const mac = macOf(signed);
     const cache = new ReplayCache({ maxEntries: 2 });
     cache.restore(replayKey('ci-runner-2026-q2', mac), Date.parse('2026-11-25T10:06:00Z'), now);
     cache.restore('expired-entry', now - 1, now);
