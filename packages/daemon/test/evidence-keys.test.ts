@@ -151,7 +151,7 @@ describe('HMAC replay protection', () => {
       connection.socket.end();
       return `${answer?.decision?.decision} ${answer?.decision?.rule_id}`;
     };
-    const replayed = 'block runner-auth.replayed';
+    const replayed = 'block runner_auth.invalid';
 
     const first = await DaemonProcess.start(configFile, socketPath);
     expect(await ask('a')).toBe('allow filesystem.read_default');
@@ -172,10 +172,11 @@ describe('HMAC replay protection', () => {
       .trim()
       .split('\n')
       .map((line) => JSON.parse(line));
-    expect(records.map((record) => record.decision.rule_id)).toEqual([
-      'filesystem.read_default',
-      ...Array(4).fill('runner-auth.replayed'),
+    expect(records.map((record) => record.decision.reason)).toEqual([
+      records[0].decision.reason,
+      ...Array(4).fill('runner authentication failed: replayed: this signature was already used'),
     ]);
+    expect(records[0].decision.rule_id).toBe('filesystem.read_default');
     expect(typeof records[0].runner.replayKey).toBe('string');
     expect(JSON.stringify(records)).not.toContain(request.runner_auth?.signature as string);
   });
