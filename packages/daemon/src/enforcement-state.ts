@@ -11,7 +11,7 @@ import type { DaemonConfig } from './daemon-config.js';
 
 /** Everything a reload replaces at once: packs, engine, keys, trust, and whether runner auth is required. */
 export interface EnforcementState {
-  /** Requests without runner_auth are blocked (`runner-auth.missing_auth`) rather than evaluated as local agents. */
+  /** Requests without runner_auth are blocked (`runner_auth.invalid`, `missing_auth`) rather than evaluated as local agents. */
   readonly requireRunnerAuth: boolean;
   readonly strictContract: boolean;
   /** The runner-auth methods configured, in a fixed order; empty when none is. */
