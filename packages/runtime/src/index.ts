@@ -24,7 +24,20 @@ export {
   loadBaselinePack,
   loadPolicyPackFile,
 } from './load-policy-pack.js';
-export { PACK_SIGNATURE_DOMAIN, signPolicyPack, verifyPolicyPackSignature } from './pack-signature.js';
+export {
+  createPolicySignature,
+  MAX_POLICY_SIGNATURE_BYTES,
+  POLICY_SIGNATURE_SCHEMA,
+  type PolicySignature,
+  parsePolicySignature,
+  policySignaturePath,
+  type SignPolicyOptions,
+  signPolicyFile,
+  type VerifiedPolicySignature,
+  verifyPolicyBytes,
+  verifyPolicyFile,
+  verifyPolicySignature,
+} from './pack-signature.js';
 export { MAX_POLICY_PACK_BYTES, type ParsePolicyPackOptions, parsePolicyPack } from './parse-policy-pack.js';
 export { normalizePath } from './path-pattern.js';
 export {
@@ -33,6 +46,16 @@ export {
   type ResolvedPolicyPack,
 } from './policy-pack-document.js';
 export { PolicyPackError, type PolicyPackErrorCode, type PolicyPackIssue } from './policy-pack-error.js';
+export {
+  generatePolicySigningKeyPair,
+  loadPolicySigningKey,
+  loadTrustedPolicyKeys,
+  PolicySigningKeyError,
+  type PolicySigningKeyPair,
+  policyKeySha256,
+  type TrustedPolicyKey,
+  trustedPolicyKey,
+} from './policy-signing-key.js';
 export { type DecisionStamp, toRuntimeDecision } from './runtime-decision.js';
 export {
   applyMode,

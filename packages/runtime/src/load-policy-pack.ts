@@ -1,11 +1,13 @@
-import { readFile, stat } from 'node:fs/promises';
-import { dirname, extname, join } from 'node:path';
+import { stat } from 'node:fs/promises';
+import { dirname, extname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { getSystemErrorMap } from 'node:util';
 import { type CompiledPolicyPack, compilePolicyPack } from './compile-policy-pack.js';
 import { isCompiledPackJson, parseCompiledPackJson } from './compiled-pack-json.js';
-import { MAX_POLICY_PACK_BYTES, parsePolicyPack } from './parse-policy-pack.js';
+import { type VerifiedPolicySignature, verifyPolicyBytes } from './pack-signature.js';
+import { parsePolicyPack } from './parse-policy-pack.js';
 import { PolicyPackError } from './policy-pack-error.js';
+import type { TrustedPolicyKey } from './policy-signing-key.js';
+import { readPackFile } from './read-pack-file.js';
 
 /** Id of the default pack shipped in this package's `policies/` folder. */
 export const BASELINE_PACK_ID = 'cavra-ai-agent-baseline';
@@ -19,18 +21,28 @@ const PACK_EXTENSIONS = ['.yaml', '.yml', '.json'];
 export interface LoadPolicyPackOptions {
   /** Folders searched for a parent pack `<id>.yaml|.yml|.json`; default: the pack's own folder. Built-in packs come last. */
   readonly searchDirs?: readonly string[];
+  /**
+   * Require signatures: every pack file read, parents included, must carry a `<file>.sig.json` signature by one of
+   * these keys, checked over the very bytes then parsed (PolicyPackError `unsigned`, `bad_signature`,
+   * `untrusted_key`). The packs shipped in this package's `policies/` folder are part of the installed code and
+   * need none.
+   */
+  readonly trustedKeys?: readonly TrustedPolicyKey[];
+  /** Called with each signature verified (with `trustedKeys`). */
+  readonly onVerified?: (signature: VerifiedPolicySignature) => void;
 }
 
 /**
  * Loads a YAML pack, a JSON pack or the compiled JSON form, resolving `metadata.inherits` by id.
- * Throws PolicyPackError (`io`, `invalid_pack`, `unknown_parent`, `loosens_parent`).
+ * Throws PolicyPackError (`io`, `invalid_pack`, `unknown_parent`, `loosens_parent`; with `trustedKeys` also
+ * `unsigned`, `bad_signature`, `untrusted_key`).
  */
 export async function loadPolicyPackFile(
   path: string,
   options: LoadPolicyPackOptions = {},
 ): Promise<CompiledPolicyPack> {
   const searchDirs = [...(options.searchDirs ?? [dirname(path)]), BUILTIN_POLICY_DIR];
-  return loadWithParents(path, searchDirs, []);
+  return loadWithParents(path, { ...options, searchDirs }, []);
 }
 
 /** Loads the shipped default pack `cavra-ai-agent-baseline`. */
@@ -38,8 +50,15 @@ export async function loadBaselinePack(): Promise<CompiledPolicyPack> {
   return loadPolicyPackFile(join(BUILTIN_POLICY_DIR, `${BASELINE_PACK_ID}.yaml`), { searchDirs: [] });
 }
 
-async function loadWithParents(path: string, searchDirs: readonly string[], chain: readonly string[]) {
-  const text = await readPackText(path);
+type LoadContext = LoadPolicyPackOptions & { readonly searchDirs: readonly string[] };
+
+async function loadWithParents(path: string, context: LoadContext, chain: readonly string[]) {
+  const bytes = await readPackFile(path);
+  if (context.trustedKeys && !isBuiltin(path)) {
+    const verified = await verifyPolicyBytes(path, bytes, context.trustedKeys);
+    context.onVerified?.(verified);
+  }
+  const text = bytes.toString('utf8');
   const isJson = extname(path) === '.json';
   if (isJson && isCompiledPackJson(safeJson(text))) return parseCompiledPackJson(text, path);
   const document = parsePolicyPack(text, { format: isJson ? 'json' : 'yaml', source: path });
@@ -54,9 +73,9 @@ async function loadWithParents(path: string, searchDirs: readonly string[], chai
         },
       ]);
     }
-    const parentPath = await findPack(parentId, searchDirs);
+    const parentPath = await findPack(parentId, context.searchDirs);
     if (parentPath)
-      parents.set(parentId, await loadWithParents(parentPath, searchDirs, [...chain, document.metadata.id]));
+      parents.set(parentId, await loadWithParents(parentPath, context, [...chain, document.metadata.id]));
   }
   return compilePolicyPack(document, { parents, source: path });
 }
@@ -75,23 +94,9 @@ async function findPack(id: string, searchDirs: readonly string[]): Promise<stri
   return undefined;
 }
 
-async function readPackText(path: string): Promise<string> {
-  let buffer: Buffer;
-  try {
-    buffer = await readFile(path);
-  } catch (error) {
-    const { code, errno } = error as NodeJS.ErrnoException;
-    const words = errno !== undefined ? getSystemErrorMap().get(errno)?.[1] : undefined;
-    throw new PolicyPackError('io', path, [
-      { path: '', message: `cannot read: ${words ? `${words} (${code})` : (code ?? 'unreadable')}` },
-    ]);
-  }
-  if (buffer.length > MAX_POLICY_PACK_BYTES) {
-    throw new PolicyPackError('invalid_pack', path, [
-      { path: '', message: `larger than ${MAX_POLICY_PACK_BYTES} bytes` },
-    ]);
-  }
-  return buffer.toString('utf8');
+function isBuiltin(path: string): boolean {
+  const inside = relative(BUILTIN_POLICY_DIR, resolve(path));
+  return inside !== '' && !inside.startsWith('..') && !inside.includes('/');
 }
 
 function safeJson(text: string): unknown {

@@ -3,7 +3,9 @@ export type PolicyPackErrorCode =
   | 'invalid_pack'
   | 'unknown_parent'
   | 'loosens_parent'
+  | 'unsigned'
   | 'bad_signature'
+  | 'untrusted_key'
   | 'io';
 
 /** One problem in a pack. */

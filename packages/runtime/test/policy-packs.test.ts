@@ -1,4 +1,3 @@
-import { generateKeyPairSync } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,9 +12,7 @@ import {
   parseCompiledPackJson,
   parsePolicyPack,
   schemaIssues,
-  signPolicyPack,
   toCompiledPackJson,
-  verifyPolicyPackSignature,
 } from '../src/index.js';
 import { exactEngine, request } from './support/engine.js';
 
@@ -259,41 +256,5 @@ describe('the compiled JSON form and the digest', () => {
     );
     expect(a.digest).toBe(b.digest);
     expect(a.digest).not.toBe(c.digest);
-  });
-});
-
-describe('pack signatures', () => {
-  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
-
-  it('verifies a signed pack and refuses a tampered pack or signature', () => {
-    const signature = signPolicyPack(baseline, privateKey);
-    expect(signature).toMatch(/^[A-Za-z0-9_-]{86}$/);
-    expect(() => verifyPolicyPackSignature(baseline, signature, publicKey)).not.toThrow();
-    expect(() =>
-      verifyPolicyPackSignature(
-        baseline,
-        signature,
-        publicKey.export({ format: 'pem', type: 'spki' }).toString(),
-      ),
-    ).not.toThrow();
-
-    const tampered = compilePolicyPack(
-      parsePolicyPack('metadata: {id: cavra-ai-agent-baseline, version: "1.0.0"}'),
-    );
-    expect(packError(() => verifyPolicyPackSignature(tampered, signature, publicKey)).issues).toEqual([
-      { path: '', message: 'signature does not match the pack' },
-    ]);
-    const flipped = (signature[0] === 'A' ? 'B' : 'A') + signature.slice(1);
-    expect(packError(() => verifyPolicyPackSignature(baseline, flipped, publicKey)).code).toBe(
-      'bad_signature',
-    );
-    expect(
-      packError(() => verifyPolicyPackSignature(baseline, Buffer.alloc(64).toString('hex'), publicKey))
-        .issues,
-    ).toEqual([{ path: '', message: 'signature must be 64 bytes in base64url' }]);
-    const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
-    expect(() => signPolicyPack(baseline, rsa.privateKey)).toThrow(
-      'policy packs are signed with Ed25519 keys only',
-    );
   });
 });
