@@ -30,6 +30,8 @@ export interface DaemonConfig {
   /** Policy pack files; empty means the shipped baseline pack only. */
   readonly policyPacks: readonly string[];
   readonly defaultPack?: string;
+  /** When set, every pack file (parents included, shipped packs excepted) must be signed by one of these keys. */
+  readonly policySignatures?: { readonly trustedKeys: readonly string[] };
   readonly mode: ModeSettings;
   /** Refuse unknown request fields and conflicting legacy operations. Default true. */
   readonly strictContract: boolean;
@@ -111,6 +113,7 @@ interface RawConfig {
   evidence_signing?: { key_id: string; secret_env?: string; secret_file?: string };
   policy_packs?: string[];
   default_pack?: string;
+  policy_signatures?: { trusted_keys: string[] };
   mode?: ModeSettings['mode'];
   break_glass?: { reason: string; actors?: string[] };
   strict_contract?: boolean;
@@ -190,6 +193,9 @@ export function resolveDaemonConfig(
       : {}),
     policyPacks: (raw.policy_packs ?? []).map(at),
     ...(raw.default_pack ? { defaultPack: raw.default_pack } : {}),
+    ...(raw.policy_signatures
+      ? { policySignatures: { trustedKeys: raw.policy_signatures.trusted_keys.map(at) } }
+      : {}),
     mode: { mode: raw.mode ?? 'enforce', ...(raw.break_glass ? { breakGlass: raw.break_glass } : {}) },
     strictContract: raw.strict_contract ?? true,
     requireRunnerAuth: raw.runner_auth?.required ?? false,

@@ -192,7 +192,7 @@ export async function startDaemon(config: DaemonConfig, options: DaemonOptions =
     version: DAEMON_VERSION,
     pid: process.pid,
     policy_digests: state.policyDigests,
-    ...runnerAuthFields(state),
+    ...trustFields(state),
   });
   warnIfUnauthenticated(logger, state);
 
@@ -202,7 +202,7 @@ export async function startDaemon(config: DaemonConfig, options: DaemonOptions =
         ? await loadDaemonConfig(config.configFile, { socketPath: config.socketPath })
         : config;
       state = await loadEnforcementState(next, stateOptions);
-      logger.info('reloaded', { policy_digests: state.policyDigests, ...runnerAuthFields(state) });
+      logger.info('reloaded', { policy_digests: state.policyDigests, ...trustFields(state) });
       warnIfUnauthenticated(logger, state);
       const later = restartOnlyChanges(config, next);
       if (later.length > 0) logger.warn('these settings take effect only after a restart', { keys: later });
@@ -290,8 +290,18 @@ function rememberSignatures(
   return { visit, liveUntil };
 }
 
-function runnerAuthFields(state: EnforcementState): Record<string, unknown> {
+function trustFields(state: EnforcementState): Record<string, unknown> {
   return {
+    ...(state.policySignatures.length > 0
+      ? {
+          policy_signatures: state.policySignatures.map((signature) => ({
+            file: signature.file,
+            key_id: signature.keyId,
+            signer: signature.signer,
+            public_key_sha256: signature.publicKeySha256,
+          })),
+        }
+      : {}),
     runner_auth: state.requireRunnerAuth ? 'required' : 'optional',
     runner_auth_methods: state.runnerAuthMethods,
   };

@@ -6,6 +6,8 @@ import {
   type Engine,
   loadBaselinePack,
   loadPolicyPackFile,
+  loadTrustedPolicyKeys,
+  type VerifiedPolicySignature,
 } from '@cavra/runtime';
 import type { DaemonConfig } from './daemon-config.js';
 
@@ -21,6 +23,8 @@ export interface EnforcementState {
   readonly authenticator: RunnerAuthenticator | undefined;
   /** `<pack id>=<digest>` for each loaded pack, for health and logs. */
   readonly policyDigests: Readonly<Record<string, string>>;
+  /** The signature verified for each pack file read, when signatures are required; empty otherwise. */
+  readonly policySignatures: readonly VerifiedPolicySignature[];
 }
 
 export interface StateOptions {
@@ -31,14 +35,25 @@ export interface StateOptions {
   readonly replayCache?: ReplayCache;
 }
 
-/** Loads packs, keys and drills named by the config. Any error leaves the caller's current state untouched. */
+/** Loads packs (checking their signatures when required), keys and drills named by the config. Any error leaves the caller's current state untouched. */
 export async function loadEnforcementState(
   config: DaemonConfig,
   options: StateOptions = {},
 ): Promise<EnforcementState> {
+  const trustedKeys = config.policySignatures
+    ? await loadTrustedPolicyKeys(config.policySignatures.trustedKeys)
+    : undefined;
+  const policySignatures: VerifiedPolicySignature[] = [];
   const packs =
     config.policyPacks.length > 0
-      ? await Promise.all(config.policyPacks.map((path) => loadPolicyPackFile(path)))
+      ? await Promise.all(
+          config.policyPacks.map((path) =>
+            loadPolicyPackFile(
+              path,
+              trustedKeys ? { trustedKeys, onVerified: (signature) => policySignatures.push(signature) } : {},
+            ),
+          ),
+        )
       : [await loadBaselinePack()];
   const drills = config.releaseGovernance.drillHistory
     ? await DrillHistory.open(config.releaseGovernance.drillHistory)
@@ -81,5 +96,6 @@ export async function loadEnforcementState(
     engine,
     authenticator,
     policyDigests: Object.fromEntries(packs.map((pack) => [pack.id, pack.digest])),
+    policySignatures: policySignatures.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0)),
   };
 }
