@@ -18,6 +18,13 @@ export {
 } from './engine.js';
 export { EvaluationError, type EvaluationErrorCode } from './evaluation-error.js';
 export {
+  createDecisionExplainer,
+  type DecisionExplainer,
+  type DecisionExplanation,
+  patternLists,
+  type RuleTrial,
+} from './explain-decision.js';
+export {
   BASELINE_PACK_ID,
   BUILTIN_POLICY_DIR,
   type LoadPolicyPackOptions,
