@@ -1,0 +1,220 @@
+import { createHash } from 'node:crypto';
+import { copyFile, readFile, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { cavra, removeTempDirs, tempDir } from './support/cavra.js';
+
+afterAll(removeTempDirs);
+
+const PACK = `metadata: {id: team, version: 1.0.0}
+commands:
+  allow: ["npm test"]
+git:
+  block_push_branches: [main]
+`;
+
+async function folder(files: Record<string, string>): Promise<string> {
+  const dir = tempDir();
+  await Promise.all(Object.entries(files).map(([name, text]) => writeFile(join(dir, name), text)));
+  return dir;
+}
+
+describe('cavra policy test', () => {
+  it('reports a failing test with what it expected and what it got, and exits 1', async () => {
+    const dir = await folder({
+      'team.yaml': PACK,
+      'team.test.yaml': `mode: strict
+tests:
+  - name: unit tests
+    request: {action_type: execute_command, target: npm test}
+    expect: {decision: allow}
+  - name: main is protected
+    request: {action_type: git_push, target: main}
+    expect: {decision: block, rule_id: "git.block_push_branches[0]", severity: high, approver_group: ""}
+`,
+    });
+    expect(await cavra(['policy', 'test', 'team.yaml'], dir)).toEqual({
+      code: 1,
+      stdout: `team.test.yaml (pack team 1.0.0, 2 tests)
+  FAIL  unit tests
+        expected: allow
+        actual:   require_approval, by commands.allow[0], severity medium, approver group 'security-reviewers'
+        reason:   strict mode requires approval for allow: command allowed by pattern 'npm test'
+  pass  main is protected
+1 passed, 1 failed
+`,
+      stderr: '',
+    });
+  });
+
+  it('exits 3 for a pack that does not load and 4 for a test file that is not valid, naming the path', async () => {
+    const dir = await folder({
+      'broken.yaml': 'metadata: {id: team, version: 1.0.0}\ncommands: {allow: npm test}\n',
+      'broken.test.yaml':
+        'tests:\n  - {name: a, request: {action_type: read_file, target: x}, expect: {decision: allow}}\n',
+      'typo.yaml': PACK,
+      'typo.test.yaml':
+        'tests:\n  - {name: a, request: {action_type: read_file, targte: x}, expect: {decision: allow}}\n',
+      'schema.yaml': PACK,
+      'schema.test.yaml': 'tests:\n  - {name: a, request: {}, expect: {decision: maybe}}\n',
+    });
+    const [broken, typo, schema, none] = await Promise.all([
+      cavra(['policy', 'test', 'broken.test.yaml'], dir),
+      cavra(['policy', 'test', 'typo.test.yaml'], dir),
+      cavra(['policy', 'test', 'schema.test.yaml'], dir),
+      cavra(['policy', 'test', 'missing.yaml'], dir),
+    ]);
+    expect([broken.code, broken.stderr]).toEqual([
+      3,
+      'cavra: policy pack broken.yaml: invalid_pack: /commands/allow: must be array\n',
+    ]);
+    expect([typo.code, typo.stderr]).toEqual([
+      4,
+      'cavra: typo.test.yaml: /tests/0/request: invalid EvaluateRequest: targte: EvaluateRequest has no field "targte"\n',
+    ]);
+    expect([schema.code, schema.stderr]).toEqual([
+      4,
+      'cavra: schema.test.yaml: /tests/0/expect/decision: must be equal to one of the allowed values\n',
+    ]);
+    expect([none.code, none.stderr]).toEqual([4, 'cavra: missing.yaml: no such file or folder\n']);
+  });
+});
+
+describe('cavra eval', () => {
+  it('reads the request from stdin and prints the DecisionResponse with --json', async () => {
+    const dir = await folder({ 'team.yaml': PACK });
+    const run = await cavra(
+      ['eval', '--pack', 'team.yaml', '--json', '-'],
+      dir,
+      '{"action_type": "git_push", "target": "main", "actor": "dev@example.com"}',
+    );
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({
+      action_type: 'git_push',
+      target: 'main',
+      requested_operation: 'push',
+      actor: 'dev@example.com',
+      session_id: 'cavra-cli',
+      policy_id: 'team',
+      rule_id: 'git.block_push_branches[0]',
+      decision: 'block',
+    });
+  });
+
+  it('refuses a request that is not JSON or breaks the contract, and a mode that does not exist', async () => {
+    const dir = await folder({ 'team.yaml': PACK });
+    const results = await Promise.all([
+      cavra(['eval', '--pack', 'team.yaml', '{"action_type": '], dir),
+      cavra(['eval', '--pack', 'team.yaml', '["read_file"]'], dir),
+      cavra(['eval', '--pack', 'team.yaml', '--mode', 'lenient', '{}'], dir),
+      cavra(['eval', '{}'], dir),
+    ]);
+    expect(results.map(({ code, stderr }) => [code, stderr.replace(/\(.*\)/, '(…)')])).toEqual([
+      [4, 'cavra: request: not JSON (…)\n'],
+      [4, 'cavra: request: a request must be an object\n'],
+      [2, 'cavra: eval: --mode must be one of audit_only, enforce, strict, break_glass\n'],
+      [2, 'cavra: eval: --pack is required\n'],
+    ]);
+  });
+});
+
+describe('cavra policy keygen, sign, verify', () => {
+  it("verifies a pack signed with Python's cryptography library in upstream's format", async () => {
+    const fixtures = fileURLToPath(new URL('../../runtime/test/fixtures/signatures/', import.meta.url));
+    const dir = await folder({});
+    for (const name of ['team-pack.yaml', 'team-pack.yaml.sig.json', 'python-signer.pub.pem']) {
+      await copyFile(join(fixtures, name), join(dir, name));
+    }
+    expect(
+      await cavra(['policy', 'verify', 'team-pack.yaml', '--public-key', 'python-signer.pub.pem'], dir),
+    ).toEqual({
+      code: 0,
+      stdout:
+        'verified team-pack.yaml: signed by key_id platform-security-2026 (signer platform-security) with python-signer.pub.pem\n',
+      stderr: '',
+    });
+  });
+
+  it('signs so that upstream verifies: the fields checked here the way upstream checks them', async () => {
+    const dir = await folder({ 'team.yaml': PACK });
+    const keygen = await cavra(
+      ['policy', 'keygen', '--private-key', 'k.pem', '--public-key', 'k.pub.pem'],
+      dir,
+    );
+    expect(keygen.code).toBe(0);
+    const publicPem = await readFile(join(dir, 'k.pub.pem'));
+    expect(JSON.parse(keygen.stdout)).toEqual({
+      schema_version: 'cavra.policy-signing-keypair.v1',
+      algorithm: 'Ed25519',
+      key_id: 'local-policy-signing-key',
+      private_key_path: join(dir, 'k.pem'),
+      public_key_path: join(dir, 'k.pub.pem'),
+      public_key_sha256: createHash('sha256').update(publicPem).digest('hex'),
+    });
+    expect((await stat(join(dir, 'k.pem'))).mode & 0o777).toBe(0o600);
+    expect((await cavra(['policy', 'sign', 'team.yaml', '--private-key', 'k.pem'], dir)).code).toBe(0);
+    const signature = JSON.parse(await readFile(join(dir, 'team.yaml.sig.json'), 'utf8'));
+    expect(signature).toMatchObject({
+      schema_version: 'cavra.policy-signature.v1',
+      algorithm: 'Ed25519',
+      digest: `sha256:${createHash('sha256').update(PACK).digest('hex')}`,
+      signer: 'local',
+      key_id: 'local',
+      public_key_sha256: createHash('sha256').update(publicPem).digest('hex'),
+      policy_file: 'team.yaml',
+    });
+    // What the daemon would load: validate with the key.
+    expect(
+      (await cavra(['policy', 'validate', 'team.yaml', '--public-key', 'k.pub.pem'], dir)).stdout,
+    ).toMatch(/^team\.yaml: valid \(team 1\.0\.0, 2 patterns, sha256:[0-9a-f]{64}, signed\)\n$/);
+  });
+
+  it('refuses to overwrite keys, to sign an invalid pack, and a signature by a key not given', async () => {
+    const dir = await folder({ 'team.yaml': PACK, 'bad.yaml': 'metadata: {id: Bad}\n' });
+    await cavra(['policy', 'keygen', '--private-key', 'a.pem', '--public-key', 'a.pub.pem'], dir);
+    await cavra(['policy', 'keygen', '--private-key', 'b.pem', '--public-key', 'b.pub.pem'], dir);
+    await cavra(['policy', 'sign', 'team.yaml', '--private-key', 'a.pem', '--key-id', 'alice'], dir);
+    const results = await Promise.all([
+      cavra(['policy', 'keygen', '--private-key', 'a.pem', '--public-key', 'c.pub.pem'], dir),
+      cavra(['policy', 'sign', 'bad.yaml', '--private-key', 'a.pem'], dir),
+      cavra(['policy', 'verify', 'team.yaml', '--public-key', 'b.pub.pem'], dir),
+      cavra(['policy', 'verify', 'team.yaml'], dir),
+      cavra(['policy', 'validate', 'bad.yaml', '--public-key', 'a.pub.pem'], dir),
+      cavra(['policy', 'sign', 'team.yaml', '--private-key', 'a.pub.pem'], dir),
+    ]);
+    expect(results.map(({ code, stderr }) => [code, stderr.split(' (')[0]])).toEqual([
+      [4, 'cavra: a.pem: already exists; keys are never overwritten\n'],
+      [
+        3,
+        'cavra: policy pack bad.yaml: invalid_pack: /metadata: must have required property \'version\'; /metadata/id: must match pattern "^[a-z0-9][a-z0-9._-]{0,127}$"\n',
+      ],
+      [
+        1,
+        expect.stringMatching(
+          /^cavra: policy pack team\.yaml: untrusted_key: \/: team\.yaml\.sig\.json: signed by key [0-9a-f]{64}$/,
+        ),
+      ],
+      [2, 'cavra: policy verify: --public-key is required\n'],
+      [3, 'cavra: policy pack bad.yaml: unsigned: /: no signature file bad.yaml.sig.json'],
+      [4, 'cavra: policy signing key a.pub.pem: invalid_key: not a PEM private key'],
+    ]);
+  });
+});
+
+describe('usage', () => {
+  it('exits 2 for an unknown command or option, and prints help', async () => {
+    const dir = await folder({});
+    const [unknown, option, help] = await Promise.all([
+      cavra(['policy', 'compile', 'x.yaml'], dir),
+      cavra(['policy', 'lint', '--fix', 'x.yaml'], dir),
+      cavra(['--help'], dir),
+    ]);
+    expect([unknown.code, unknown.stderr]).toEqual([
+      2,
+      'cavra: unknown command "policy compile" (cavra --help lists them)\n',
+    ]);
+    expect([option.code, option.stderr.split('.')[0]]).toEqual([2, "cavra: Unknown option '--fix'"]);
+    expect([help.code, help.stdout.split('\n')[0]]).toEqual([0, 'cavra 0.0.0: policy tooling for CAVRA']);
+  });
+});
