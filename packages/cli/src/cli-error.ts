@@ -1,3 +1,5 @@
+import { EvaluationError } from '@cavra/runtime';
+
 /**
  * Exit codes of `cavra`, the same for every command: what failed is readable from the code alone.
  * - 0: done, every check passed
@@ -16,5 +18,15 @@ export class CliError extends Error {
     super(message);
     this.name = 'CliError';
     this.exitCode = exitCode;
+  }
+}
+
+/** Runs a decision; a request the engine cannot decide (EvaluationError, e.g. an unknown action type) is invalid input. */
+export function deciding<T>(where: string, decide: () => T): T {
+  try {
+    return decide();
+  } catch (error) {
+    if (error instanceof EvaluationError) throw new CliError(EXIT.invalidInput, `${where}: ${error.message}`);
+    throw error;
   }
 }

@@ -12,7 +12,7 @@ import {
   signPolicyFile,
   verifyPolicyFile,
 } from '@cavra/runtime';
-import { CliError, EXIT } from './cli-error.js';
+import { CliError, deciding, EXIT } from './cli-error.js';
 import { decisionChanges, diffPolicyPacks } from './diff-packs.js';
 import { lintPolicyPack } from './lint-pack.js';
 import { findTestFiles, runPolicyTestFile } from './policy-tests.js';
@@ -112,7 +112,8 @@ export async function evaluate(
     throw new CliError(EXIT.invalidInput, `request: not JSON (${(error as Error).message})`);
   }
   const request = requestFrom(value, 'request');
-  const explanation = createDecisionExplainer(pack, { mode: { mode: options.mode } }).explain(request);
+  const explainer = createDecisionExplainer(pack, { mode: { mode: options.mode } });
+  const explanation = deciding('request', () => explainer.explain(request));
   const { decision } = explanation;
   if (options.json) {
     const response = toDecisionResponse(decision).toJSON();

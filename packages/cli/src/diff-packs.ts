@@ -1,5 +1,6 @@
 import type { RuntimeDecision, RuntimeRequest } from '@cavra/contracts';
 import { type CompiledPolicyPack, createEngine } from '@cavra/runtime';
+import { deciding } from './cli-error.js';
 
 /** How one setting of the resolved packs differs, e.g. `commands.allow` or `git.require_pull_request`. */
 export interface RuleChange {
@@ -57,9 +58,10 @@ export function decisionChanges(
 ): DecisionChange[] {
   const first = createEngine({ packs: [from] });
   const second = createEngine({ packs: [to] });
-  return requests.flatMap((request) => {
-    const a = first.evaluate({ ...request, policyPack: from.id });
-    const b = second.evaluate({ ...request, policyPack: to.id });
+  return requests.flatMap((request, index) => {
+    const where = `request ${index + 1} (${request.actionType})`;
+    const a = deciding(where, () => first.evaluate({ ...request, policyPack: from.id }));
+    const b = deciding(where, () => second.evaluate({ ...request, policyPack: to.id }));
     return a.decision !== b.decision || a.ruleId !== b.ruleId ? [{ request, from: a, to: b }] : [];
   });
 }

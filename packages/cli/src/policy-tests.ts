@@ -4,7 +4,7 @@ import type { RuntimeDecision } from '@cavra/contracts';
 import { createEngine, type RuntimeMode, schemaIssues } from '@cavra/runtime';
 import { Ajv } from 'ajv';
 import schema from '../schema/policy-test.schema.json' with { type: 'json' };
-import { CliError, EXIT } from './cli-error.js';
+import { CliError, deciding, EXIT } from './cli-error.js';
 import { loadPack, readYaml } from './read-input.js';
 import { requestFrom } from './request-input.js';
 
