@@ -66,10 +66,10 @@ export async function runPolicyTestFile(file: string): Promise<PolicyTestFileRes
   );
   const engine = createEngine({ packs: [pack], mode: { mode: suite.mode ?? 'enforce' } });
   const results = suite.tests.map((test, index): PolicyTestResult => {
-    const actual = engine.evaluate({
-      ...(requests[index] as (typeof requests)[number]),
-      policyPack: pack.id,
-    });
+    const request = requests[index] as (typeof requests)[number];
+    const actual = deciding(`${file}: /tests/${index}/request`, () =>
+      engine.evaluate({ ...request, policyPack: pack.id }),
+    );
     const { expect } = test;
     const passed =
       actual.decision === expect.decision &&
