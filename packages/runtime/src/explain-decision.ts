@@ -84,8 +84,9 @@ export function createDecisionExplainer(
       const tried = rules.map((rule): RuleTrial => {
         const alone = rule.engine.evaluate({ ...own, policyPack: emptied.metadata.id });
         const matched = alone.decision !== none.decision || alone.ruleId !== none.ruleId;
-        // Alone, the pattern is first in its list: a rule id that counts positions names it at its own index.
-        const ruleId = alone.ruleId.replace(/\[0\]$/, `[${rule.index}]`);
+        // Alone, the pattern is first in its list: where the rule id or reason names its position, put its own.
+        const atIndex = (text: string) => text.replaceAll(`${rule.list}[0]`, `${rule.list}[${rule.index}]`);
+        const ruleId = atIndex(alone.ruleId);
         const decisive =
           matched && !decided && alone.decision === enforced.decision && ruleId === enforced.ruleId;
         if (decisive) decided = true;
@@ -94,7 +95,9 @@ export function createDecisionExplainer(
           index: rule.index,
           pattern: rule.pattern,
           matched,
-          ...(matched ? { outcome: { decision: alone.decision, ruleId, reason: alone.reason } } : {}),
+          ...(matched
+            ? { outcome: { decision: alone.decision, ruleId, reason: atIndex(alone.reason) } }
+            : {}),
           decisive,
         };
       });
