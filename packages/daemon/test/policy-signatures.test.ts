@@ -68,14 +68,14 @@ describe('a daemon that requires signed packs', () => {
         {
           level: 'error',
           msg: 'failed to start',
-          error: `policy pack ${unsigned.pack}: unsigned: /: no signature file ${unsigned.pack}.sig.json (ENOENT)`,
+          error: `policy pack ${unsigned.pack}: unsigned: no signature file ${unsigned.pack}.sig.json (ENOENT)`,
         },
       ],
       [
         {
           level: 'error',
           msg: 'failed to start',
-          error: `policy pack ${stranger.pack}: untrusted_key: /: ${stranger.pack}.sig.json: signed by key ${stranger.stranger.publicKeySha256} (key_id "ci"), which is not a trusted key`,
+          error: `policy pack ${stranger.pack}: untrusted_key: ${stranger.pack}.sig.json: signed by key ${stranger.stranger.publicKeySha256} (key_id "ci"), which is not a trusted key`,
         },
       ],
       [
@@ -116,7 +116,7 @@ describe('a daemon that requires signed packs', () => {
       msg: 'reload failed; keeping the current policy and keys',
       error: expect.stringMatching(
         new RegExp(
-          `^policy pack ${pack}: bad_signature: /: ${pack}\\.sig\\.json: signs digest sha256:[0-9a-f]{64}, but the file's digest is sha256:${digest}$`,
+          `^policy pack ${pack}: bad_signature: ${pack}\\.sig\\.json: signs digest sha256:[0-9a-f]{64}, but the file's digest is sha256:${digest}$`,
         ),
       ),
     });

@@ -181,7 +181,7 @@ describe('refused signatures', () => {
     const digest = `sha256:${createHash('sha256').update(PACK.replace('npm test', 'npm tesT')).digest('hex')}`;
     expect(await refusal(verifyPolicyFile(file, trusted))).toEqual({
       code: 'bad_signature',
-      message: `policy pack ${file}: bad_signature: /: ${file}.sig.json: signs digest ${good.digest}, but the file's digest is ${digest}`,
+      message: `policy pack ${file}: bad_signature: ${file}.sig.json: signs digest ${good.digest}, but the file's digest is ${digest}`,
     });
   });
 
@@ -193,7 +193,7 @@ describe('refused signatures', () => {
     );
     expect(await refusal(verifyPolicyFile(file, trusted))).toEqual({
       code: 'bad_signature',
-      message: `policy pack ${file}: bad_signature: /: ${file}.sig.json: the signature does not verify with trusted key ${signer.publicFile}`,
+      message: `policy pack ${file}: bad_signature: ${file}.sig.json: the signature does not verify with trusted key ${signer.publicFile}`,
     });
   });
 
@@ -204,7 +204,7 @@ describe('refused signatures', () => {
     await signPolicyFile(file, { privateKey: createPrivateKey(stranger.privateKeyPem), keyId: 'someone' });
     expect(await refusal(verifyPolicyFile(file, trusted))).toEqual({
       code: 'untrusted_key',
-      message: `policy pack ${file}: untrusted_key: /: ${file}.sig.json: signed by key ${stranger.publicKeySha256} (key_id "someone"), which is not a trusted key`,
+      message: `policy pack ${file}: untrusted_key: ${file}.sig.json: signed by key ${stranger.publicKeySha256} (key_id "someone"), which is not a trusted key`,
     });
   });
 
@@ -213,7 +213,7 @@ describe('refused signatures', () => {
     await writeFile(file, PACK);
     expect(await refusal(verifyPolicyFile(file, trusted))).toEqual({
       code: 'unsigned',
-      message: `policy pack ${file}: unsigned: /: no signature file ${file}.sig.json (ENOENT)`,
+      message: `policy pack ${file}: unsigned: no signature file ${file}.sig.json (ENOENT)`,
     });
   });
 
@@ -237,7 +237,7 @@ describe('refused signatures', () => {
       {
         code: 'bad_signature',
         message: expect.stringMatching(
-          new RegExp(`^policy pack ${notJson}\\.sig\\.json: bad_signature: /: not JSON \\(.+\\)$`),
+          new RegExp(`^policy pack ${notJson}\\.sig\\.json: bad_signature: not JSON \\(.+\\)$`),
         ),
       },
       {
@@ -284,7 +284,7 @@ describe('loading packs that must be signed', () => {
     await signPolicyFile(child, { privateKey });
     expect(await refusal(loadPolicyPackFile(child, { trustedKeys: trusted }))).toEqual({
       code: 'unsigned',
-      message: `policy pack ${parent}: unsigned: /: no signature file ${parent}.sig.json (ENOENT)`,
+      message: `policy pack ${parent}: unsigned: no signature file ${parent}.sig.json (ENOENT)`,
     });
     await signPolicyFile(parent, { privateKey, signer: 'org' });
     const verified: VerifiedPolicySignature[] = [];
