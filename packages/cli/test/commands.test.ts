@@ -81,6 +81,53 @@ tests:
   });
 });
 
+describe('cavra policy lint and diff', () => {
+  it('finds overridden and shadowed rules in every kind of list', async () => {
+    const dir = await folder({
+      'wide.yaml': `metadata: {id: wide, version: "1"}
+filesystem:
+  block_write: ["infra/**"]
+  require_approval_write: ["infra/prod/*.tf", "docs/**", "docs/api/*.md"]
+mcp:
+  allowlist_enabled: true
+  allowed_servers: [github, pastebin]
+  blocked_servers: [pastebin]
+`,
+    });
+    expect(await cavra(['policy', 'lint', 'wide.yaml'], dir)).toEqual({
+      code: 1,
+      stdout: `wide.yaml: 3 finding(s)
+  overridden: filesystem.require_approval_write[0] 'infra/prod/*.tf' by filesystem.block_write[0] 'infra/**': a stricter list is checked first (e.g. 'infra/prod/x.tf')
+  shadowed: filesystem.require_approval_write[2] 'docs/api/*.md' by filesystem.require_approval_write[1] 'docs/**': an earlier pattern of the same list matches it first (e.g. 'docs/api/x.md')
+  overridden: mcp.allowed_servers[1] 'pastebin' by mcp.blocked_servers[0] 'pastebin': a stricter list is checked first (e.g. 'pastebin')
+`,
+      stderr: '',
+    });
+  });
+
+  it('reports a new order as a change (rule ids move) and fails on changed decisions when asked', async () => {
+    const dir = await folder({
+      'a.yaml': 'metadata: {id: t, version: "1"}\ncommands: {allow: ["npm test", "npm run lint"]}\n',
+      'b.yaml': 'metadata: {id: t, version: "1"}\ncommands: {allow: ["npm run lint", "npm test"]}\n',
+      'requests.yaml': '- {action_type: execute_command, target: npm test}\n',
+    });
+    expect(
+      await cavra(
+        ['policy', 'diff', 'a.yaml', 'b.yaml', '--requests', 'requests.yaml', '--fail-on-change'],
+        dir,
+      ),
+    ).toEqual({
+      code: 1,
+      stdout: `a.yaml (t 1) -> b.yaml (t 1): 1 setting(s) changed
+  commands.allow: same patterns, new order (rule ids move)
+over 1 request(s) from requests.yaml: 1 decision(s) change
+  execute_command 'npm test': allow by commands.allow[0] -> allow by commands.allow[1]
+`,
+      stderr: '',
+    });
+  });
+});
+
 describe('cavra eval', () => {
   it('reads the request from stdin and prints the DecisionResponse with --json', async () => {
     const dir = await folder({ 'team.yaml': PACK });
