@@ -75,6 +75,7 @@ export { identityToRecord, type RunnerIdentityRecord } from './runner-identity-r
 export { fromDecisionResponse, type RuntimeDecision, toDecisionResponse } from './runtime-decision.js';
 export {
   parseRuntimeRequest,
+  type RuntimeMcpCall,
   type RuntimeRequest,
   type RuntimeRequestResult,
   type RuntimeRequestSubject,
@@ -83,4 +84,9 @@ export {
 } from './runtime-request.js';
 export { isSeverity, SEVERITIES, type Severity } from './severity.js';
 export { isRfc3339Utc } from './timestamp.js';
-export { type ValidateOptions, type ValidationResult, validate } from './validate.js';
+export {
+  EVALUATE_REQUEST_RUNTIME_KEYS,
+  type ValidateOptions,
+  type ValidationResult,
+  validate,
+} from './validate.js';

@@ -4,7 +4,7 @@ import type { ReleaseGovernanceEvidence, RunnerAuthentication, RunnerIdentity } 
 import { evidenceToRecord, type ReleaseGovernanceRecord } from './release-governance-record.js';
 import type { RunnerAuthAlgorithm } from './runner-auth-algorithm.js';
 import { identityToRecord, type RunnerIdentityRecord } from './runner-identity-record.js';
-import type { ValidateOptions } from './validate.js';
+import { EVALUATE_REQUEST_RUNTIME_KEYS, type ValidateOptions } from './validate.js';
 
 /** The runner's claimed identity as the runtime sees it: never the signature or token. */
 export interface RuntimeRunnerClaims {
@@ -25,10 +25,19 @@ export interface RuntimeRequestSubject {
   readonly policyPack: string;
 }
 
+/** The MCP call an upstream client describes with the extra keys `server`, `tool` and `capability`. */
+export interface RuntimeMcpCall {
+  readonly server: string;
+  readonly tool: string;
+  readonly capability: string;
+}
+
 /** An EvaluateRequest in the runtime's shape: camelCase, validated, public-safe. */
 export interface RuntimeRequest extends RuntimeRequestSubject {
   readonly releaseGovernance?: ReleaseGovernanceRecord;
   readonly runner?: RuntimeRunnerClaims;
+  /** Present when the JSON request carried any of `server`, `tool`, `capability` (absent ones are ''). */
+  readonly mcp?: RuntimeMcpCall;
 }
 
 export interface RuntimeRequestResult {
@@ -43,6 +52,7 @@ export interface RuntimeRequestResult {
  */
 export function parseRuntimeRequest(input: unknown, options?: ValidateOptions): RuntimeRequestResult {
   const { message, warnings } = EvaluateRequestCodec.parseJSON(input, options);
+  const mcp = mcpCall(input);
   // fromObject builds nested messages as message instances, so every field holds a value.
   const auth = message.runner_auth as RunnerAuthentication | null;
   const request: RuntimeRequest = {
@@ -72,8 +82,23 @@ export function parseRuntimeRequest(input: unknown, options?: ValidateOptions): 
           },
         }
       : {}),
+    ...(mcp ? { mcp } : {}),
   };
   return { request, warnings };
+}
+
+/**
+ * The runtime keys of a request that passed validation (so JSON text is valid and bounded, and each key is a
+ * bounded string when present); a decoded message has none.
+ */
+function mcpCall(input: unknown): RuntimeMcpCall | undefined {
+  const value: unknown = typeof input === 'string' ? JSON.parse(input) : input;
+  if (typeof value !== 'object' || value === null) return undefined;
+  const record = value as Record<string, unknown>;
+  const read = (key: (typeof EVALUATE_REQUEST_RUNTIME_KEYS)[number]) =>
+    typeof record[key] === 'string' ? (record[key] as string) : '';
+  if (!EVALUATE_REQUEST_RUNTIME_KEYS.some((key) => typeof record[key] === 'string')) return undefined;
+  return { server: read('server'), tool: read('tool'), capability: read('capability') };
 }
 
 /** parseRuntimeRequest without the warnings. */

@@ -28,6 +28,21 @@ const INT32_MAX = 2 ** 31 - 1;
 const MAX_ECHOED_KEY_CHARS = 64;
 // A legacy alias of requested_operation, kept outside the proto (see the contracts README).
 const LEGACY_OPERATION = 'operation';
+/**
+ * Keys upstream CAVRA clients send beside the proto fields of an EvaluateRequest (for MCP calls: the server, the
+ * tool and the capability used). Not proto fields: known in strict mode, checked as bounded strings, and read by
+ * parseRuntimeRequest (see the contracts README).
+ */
+export const EVALUATE_REQUEST_RUNTIME_KEYS = ['server', 'tool', 'capability'] as const;
+
+// Bounds a runtime key like a short proto string field (it is in no longStringFields list).
+const RUNTIME_KEY_FIELD: FieldSpec = {
+  name: 'runtime_key',
+  jsonName: 'runtimeKey',
+  number: 0,
+  type: 'string',
+  repeated: false,
+};
 
 interface Context {
   readonly strict: boolean;
@@ -210,6 +225,13 @@ function validateMessage(
   if (name === 'EvaluateRequest') {
     known.add(LEGACY_OPERATION);
     resolveLegacyOperation(input, out, path, ctx);
+    for (const key of EVALUATE_REQUEST_RUNTIME_KEYS) {
+      known.add(key);
+      const value = input[key];
+      if (value === undefined || value === null) continue;
+      // Checked like any short string field; the value stays out of the proto message.
+      checkString(value, RUNTIME_KEY_FIELD, join(path, key), ctx);
+    }
   }
   for (const key of Object.keys(input)) {
     if (known.has(key)) continue;

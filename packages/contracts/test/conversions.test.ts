@@ -236,3 +236,45 @@ describe('release-governance payload → public-safe record', () => {
     );
   });
 });
+
+describe('the upstream runtime keys server, tool and capability', () => {
+  const mcpRequest = {
+    action_type: 'mcp_tool_call',
+    server: 'github-mcp',
+    tool: 'create_pull_request',
+    capability: 'repository',
+    policy_pack: 'cavra-mcp-enterprise',
+  };
+
+  it('are accepted in strict mode and read into request.mcp', () => {
+    const { request, warnings } = parseRuntimeRequest(mcpRequest, { strict: true });
+    expect(request.mcp).toEqual({
+      server: 'github-mcp',
+      tool: 'create_pull_request',
+      capability: 'repository',
+    });
+    expect(warnings).toEqual([]);
+  });
+
+  it('are read from JSON text too, absent ones as the empty string', () => {
+    const request = toRuntimeRequest(JSON.stringify({ action_type: 'mcp_tool_call', server: 'docs' }));
+    expect(request.mcp).toEqual({ server: 'docs', tool: '', capability: '' });
+  });
+
+  it('leave request.mcp out when none is given', () => {
+    expect('mcp' in toRuntimeRequest({ action_type: 'read_file', target: 'a' })).toBe(false);
+  });
+
+  it('must be bounded strings', () => {
+    expect(() => toRuntimeRequest({ ...mcpRequest, tool: 7 })).toThrow(/tool: expected a string, got number/);
+    expect(() => toRuntimeRequest({ ...mcpRequest, server: 'x'.repeat(1025) })).toThrow(
+      /server: is 1025 bytes; the limit is 1024/,
+    );
+  });
+
+  it('do not make other unknown keys acceptable', () => {
+    expect(() => toRuntimeRequest({ ...mcpRequest, servers: 'x' }, { strict: true })).toThrow(
+      /EvaluateRequest has no field "servers"/,
+    );
+  });
+});
