@@ -61,10 +61,11 @@ export async function decideRequest(
   let warnings: readonly ContractIssue[];
   try {
     const parsed = EvaluateRequestCodec.parseJSON(json, { strict: options.strictContract });
-    const converted = parseRuntimeRequest(parsed.message, { strict: options.strictContract });
+    // From the JSON, not the message: upstream's runtime keys (server, tool, capability) are not proto fields.
+    const converted = parseRuntimeRequest(json, { strict: options.strictContract });
     message = parsed.message;
     request = converted.request;
-    warnings = [...parsed.warnings, ...converted.warnings];
+    warnings = converted.warnings;
   } catch (error) {
     if (!(error instanceof ContractValidationError)) throw error;
     const refused = new FrameError('invalid_request', frameId, error.message, error.issues);

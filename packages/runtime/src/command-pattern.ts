@@ -1,32 +1,44 @@
+import { upstreamPatternRegex } from './path-pattern.js';
+
 /**
- * Command patterns. A command is compared after trimming and collapsing whitespace runs to one space.
- * A pattern that ends in ` *` matches its prefix alone or followed by a space and anything
- * (`npm run *` matches `npm run` and `npm run build`); any other pattern matches exactly. `*` elsewhere is a
- * literal character, so `rm -rf /*` means exactly that command.
+ * Command patterns, read as upstream CAVRA reads them: the whole command must match, `*` (and `**`) stands for any
+ * characters, blanks included, and everything else is literal, after trimming the pattern and collapsing its
+ * whitespace runs (`terraform apply*` matches `terraform apply -auto-approve`; `rm -rf /*` matches every
+ * `rm -rf /…`). With `widen` (block and approval lists) a pattern ending in ` *` also matches its prefix alone
+ * (`sudo *` matches `sudo`), so those lists catch at least what upstream's and our earlier reading caught.
  */
 export interface CommandMatcher {
   /** Index of the first matching pattern, or -1. */
   match(command: string): number;
 }
 
-export function compileCommandPatterns(patterns: readonly string[]): CommandMatcher {
+export function compileCommandPatterns(
+  patterns: readonly string[],
+  options: { readonly widen?: boolean } = {},
+): CommandMatcher {
   const exact = new Map<string, number>();
-  const prefixes: { readonly prefix: string; readonly index: number }[] = [];
+  const wildcards: { readonly regex: RegExp; readonly index: number }[] = [];
   patterns.forEach((raw, index) => {
     const pattern = normalizeCommand(raw);
-    if (pattern.endsWith(' *')) prefixes.push({ prefix: pattern.slice(0, -2), index });
-    else if (!exact.has(pattern)) exact.set(pattern, index);
+    if (pattern.includes('*')) {
+      wildcards.push({ regex: upstreamPatternRegex(pattern), index });
+      if (options.widen && pattern.endsWith(' *')) setFirst(exact, pattern.slice(0, -2), index);
+    } else setFirst(exact, pattern, index);
   });
   return {
     match(command) {
       const best = exact.get(command) ?? -1;
-      for (const { prefix, index } of prefixes) {
+      for (const { regex, index } of wildcards) {
         if (best !== -1 && index > best) break;
-        if (command === prefix || command.startsWith(`${prefix} `)) return index;
+        if (regex.test(command)) return index;
       }
       return best;
     },
   };
+}
+
+function setFirst(map: Map<string, number>, key: string, index: number): void {
+  if (!map.has(key)) map.set(key, index);
 }
 
 /** Trims a command and collapses whitespace runs to one space: the form patterns are compared against. */

@@ -6,96 +6,118 @@ import { hasExpansion, hasFileRedirection, hasSubstitution, splitCommand } from 
 import type { CompiledPolicyPack } from './compile-policy-pack.js';
 import { normalizePath } from './path-pattern.js';
 import { quoteTarget } from './quote-target.js';
-import { packOutcome } from './rule-outcome.js';
+import { ruleOutcome } from './rule-outcome.js';
 
 /**
- * execute_command: the command is the request's target (its operation when the target is empty). Each simple
- * command of a compound one (`a && b`, `a | b`, `a; b`) is judged: any blocked part blocks, then any argument
- * naming a file that `filesystem.block_read` blocks and any redirection target that `filesystem.block_write`
- * blocks, then any part that requires approval, then command substitution, expansion (variables, globs, braces)
- * and output redirection to a file require approval, then every part must be on the allow list; a part on no
- * list requires approval (fail closed: `commands.default`).
+ * execute_command: the command is the request's target (its operation when the target is empty). The block and
+ * approval lists are matched against the whole command as sent (upstream's reading) and against every spelling
+ * of each simple command of a compound one (`a && b`, `a | b`, `a; b`): any match blocks (`commands.block`,
+ * `critical` when the command applies or deletes). Then any argument naming a file that `filesystem.block_read`
+ * blocks and any redirection target or option value that `filesystem.block_write` blocks (`filesystem.read.block`,
+ * `filesystem.write.block`), then any approval pattern, option value on `require_approval_write`, command
+ * substitution, expansion (variables, globs, braces) or output redirection to a file requires approval
+ * (`commands.default.require_approval`, or `filesystem.write.require_approval` for the option value). Last, the
+ * whole command must match an allow pattern as upstream reads it, and so must every part, since a pattern's `*`
+ * must never cover a second command (`terraform plan*` does not allow `terraform plan; rm -rf /`); otherwise
+ * approval (`commands.default.require_approval`). Which list, pattern and index decided is in the reason.
  * A command made only of operators (`;`) names nothing to run and is blocked like a missing target.
  */
 export function evaluateCommand(request: RuntimeRequest, pack: CompiledPolicyPack): RuleOutcome {
   const command = request.target || request.operation;
+  const whole = command.trim();
   const parts = splitCommand(command);
   if (parts.length === 0) {
-    return packOutcome(pack, 'block', 'request.missing_target', 'execute_command request names no command');
+    return ruleOutcome(pack, 'request.missing_target', 'execute_command request names no command');
   }
   const { commandBlock, commandRequireApproval, commandAllow } = pack.matchers;
+  const { commands } = pack.resolved;
   const judged = judgedParts(parts, 0);
-  for (const { part, forms } of judged) {
-    const index = firstIndex(forms, commandBlock);
-    if (index >= 0) {
-      return packOutcome(
-        pack,
-        'block',
-        `commands.block[${index}]`,
-        `command ${quoteTarget(part)} is blocked by pattern '${pack.resolved.commands.block[index]}'`,
-      );
-    }
+  const blocked = listMatch(whole, judged, commandBlock);
+  if (blocked) {
+    return ruleOutcome(
+      pack,
+      'commands.block',
+      `command ${quoteTarget(blocked.part)} is blocked by pattern '${commands.block[blocked.index]}' (commands.block[${blocked.index}])`,
+      // Upstream's severity rule, read on the whole command as upstream reads it.
+      /apply|delete/.test(whole) ? 'critical' : 'high',
+    );
   }
   // After the command block list, so a blocked command keeps its own rule id; before anything that could
   // allow or ask for approval, so `git show *` on the allow list cannot read `HEAD:.env`.
   const namesBlocked = blockedFileWord(judged, pack);
   if (namesBlocked) return namesBlocked;
-  for (const { part, forms } of judged) {
-    const index = firstIndex(forms, commandRequireApproval);
-    if (index >= 0) {
-      return packOutcome(
-        pack,
-        'require_approval',
-        `commands.require_approval[${index}]`,
-        `command ${quoteTarget(part)} requires approval (pattern '${pack.resolved.commands.require_approval[index]}')`,
-      );
-    }
+  const gated = listMatch(whole, judged, commandRequireApproval);
+  if (gated) {
+    return ruleOutcome(
+      pack,
+      'commands.default.require_approval',
+      `command ${quoteTarget(gated.part)} requires approval (pattern '${commands.require_approval[gated.index]}', commands.require_approval[${gated.index}])`,
+    );
   }
   const gatedWrite = gatedOptionWrite(judged, pack);
   if (gatedWrite) return gatedWrite;
   if (hasSubstitution(command)) {
-    return packOutcome(
+    return ruleOutcome(
       pack,
-      'require_approval',
-      'commands.substitution',
+      'commands.default.require_approval',
       'command substitution runs commands the policy cannot see',
     );
   }
   if (hasExpansion(command)) {
-    return packOutcome(
+    return ruleOutcome(
       pack,
-      'require_approval',
-      'commands.expansion',
+      'commands.default.require_approval',
       'variable, glob or brace expansion makes the command run with words the policy cannot see',
     );
   }
   if (hasFileRedirection(command)) {
-    return packOutcome(
+    return ruleOutcome(
       pack,
-      'require_approval',
-      'commands.redirection',
+      'commands.default.require_approval',
       'output redirection writes a file, which requires approval',
     );
   }
-  let firstAllow = -1;
+  const allowed = commandAllow.match(whole);
+  if (allowed < 0) {
+    return ruleOutcome(
+      pack,
+      'commands.default.require_approval',
+      `command ${quoteTarget(whole)} is not on the allow list`,
+    );
+  }
   for (const part of parts) {
-    const index = commandAllow.match(part);
-    if (index < 0) {
-      return packOutcome(
+    if (commandAllow.match(part) < 0) {
+      return ruleOutcome(
         pack,
-        'require_approval',
-        'commands.default',
+        'commands.default.require_approval',
         `command ${quoteTarget(part)} is not on the allow list`,
       );
     }
-    if (firstAllow < 0) firstAllow = index;
   }
-  return packOutcome(
+  return ruleOutcome(
     pack,
-    'allow',
-    `commands.allow[${firstAllow}]`,
-    `command allowed by pattern '${pack.resolved.commands.allow[firstAllow]}'`,
+    'commands.allow',
+    `command allowed by pattern '${commands.allow[allowed]}' (commands.allow[${allowed}])`,
   );
+}
+
+/**
+ * The lowest pattern index matching the whole command as sent or any spelling of any part, with the text that
+ * matched it (the whole command or the part).
+ */
+function listMatch(
+  whole: string,
+  judged: readonly JudgedPart[],
+  matcher: CompiledPolicyPack['matchers']['commandBlock'],
+): { index: number; part: string } | undefined {
+  let best: { index: number; part: string } | undefined;
+  const wholeIndex = matcher.match(whole);
+  if (wholeIndex >= 0) best = { index: wholeIndex, part: whole };
+  for (const { part, forms } of judged) {
+    const index = firstIndex(forms, matcher);
+    if (index >= 0 && (best === undefined || index < best.index)) best = { index, part };
+  }
+  return best;
 }
 
 /** A simple command to judge: as written, its words (each reading) and its spellings (see commandForms). */
@@ -162,22 +184,20 @@ function blockedFileWord(judged: readonly JudgedPart[], pack: CompiledPolicyPack
     for (const word of readings.flatMap((reading) => reading.args)) {
       const hit = firstMatch(namedPaths(word), blockRead);
       if (hit) {
-        return packOutcome(
+        return ruleOutcome(
           pack,
-          'block',
-          `filesystem.block_read[${hit.index}]`,
-          `command ${quoteTarget(part)} names ${quoteTarget(hit.path)}, which is blocked for reading by pattern '${block_read[hit.index]}'`,
+          'filesystem.read.block',
+          `command ${quoteTarget(part)} names ${quoteTarget(hit.path)}, which is blocked for reading by pattern '${block_read[hit.index]}' (filesystem.block_read[${hit.index}])`,
         );
       }
     }
     const redirected = readings.flatMap((reading) => reading.writes).map(normalizePath);
     const hit = firstMatch([...redirected, ...optionWrites], blockWrite);
     if (hit) {
-      return packOutcome(
+      return ruleOutcome(
         pack,
-        'block',
-        `filesystem.block_write[${hit.index}]`,
-        `command ${quoteTarget(part)} writes ${quoteTarget(hit.path)}, which is blocked for writing by pattern '${block_write[hit.index]}'`,
+        'filesystem.write.block',
+        `command ${quoteTarget(part)} writes ${quoteTarget(hit.path)}, which is blocked for writing by pattern '${block_write[hit.index]}' (filesystem.block_write[${hit.index}])`,
       );
     }
   }
@@ -190,11 +210,10 @@ function gatedOptionWrite(judged: readonly JudgedPart[], pack: CompiledPolicyPac
   for (const { part, optionWrites } of judged) {
     const hit = firstMatch(optionWrites, pack.matchers.requireApprovalWrite);
     if (hit) {
-      return packOutcome(
+      return ruleOutcome(
         pack,
-        'require_approval',
-        `filesystem.require_approval_write[${hit.index}]`,
-        `command ${quoteTarget(part)} may write ${quoteTarget(hit.path)}, which requires approval (pattern '${require_approval_write[hit.index]}')`,
+        'filesystem.write.require_approval',
+        `command ${quoteTarget(part)} may write ${quoteTarget(hit.path)}, which requires approval (pattern '${require_approval_write[hit.index]}', filesystem.require_approval_write[${hit.index}])`,
       );
     }
   }

@@ -1,8 +1,12 @@
 import { canonicalPolicyPackJson, policyPackDigest } from './canonical-policy-pack.js';
 import { type CommandMatcher, compileCommandPatterns } from './command-pattern.js';
 import { compilePathPatterns, type PathMatcher } from './path-pattern.js';
-import type { PolicyPackDocument, ResolvedPolicyPack } from './policy-pack-document.js';
-import { PolicyPackError } from './policy-pack-error.js';
+import {
+  INFORMATIONAL_PACK_KEYS,
+  type PolicyPackDocument,
+  type ResolvedPolicyPack,
+} from './policy-pack-document.js';
+import { PolicyPackError, type PolicyPackIssue } from './policy-pack-error.js';
 import { resolvePolicyPack } from './resolve-policy-pack.js';
 
 /** Matchers built once per pack, so evaluating a request parses nothing and builds no regex. */
@@ -24,8 +28,14 @@ export interface CompiledPolicyPack {
   readonly version: string;
   /** `sha256:<hex>` of `canonicalJson`. */
   readonly digest: string;
+  /** The pack's `metadata.approver_group`; '' when it names none (approvals go to the rule table's groups). */
   readonly approverGroup: string;
   readonly resolved: ResolvedPolicyPack;
+  /**
+   * Keys of the pack's own document that are accepted but not enforced (upstream's informational keys), each with
+   * why; not part of the digest, which covers what decides.
+   */
+  readonly notices: readonly PolicyPackIssue[];
   /** The canonical compiled form (see canonicalPolicyPackJson); loading it back yields the same digest. */
   readonly canonicalJson: string;
   readonly matchers: PolicyPackMatchers;
@@ -48,25 +58,51 @@ export function compilePolicyPack(
   options: CompilePolicyPackOptions = {},
 ): CompiledPolicyPack {
   const source = options.source ?? document.metadata.id;
-  const parentId = document.metadata.inherits;
-  let parent: CompiledPolicyPack | undefined;
-  if (parentId !== undefined) {
-    parent = options.parents?.get(parentId);
-    if (!parent) {
-      throw new PolicyPackError('unknown_parent', source, [
-        { path: '/metadata/inherits', message: `no pack with id '${parentId}' is loaded` },
-      ]);
-    }
-  }
-  return compileResolved(resolvePolicyPack(document, parent?.resolved, source));
+  const inherits = document.metadata.inherits;
+  const parentIds = inherits === undefined ? [] : typeof inherits === 'string' ? [inherits] : inherits;
+  const missing = parentIds.flatMap((id, index) =>
+    options.parents?.has(id)
+      ? []
+      : [
+          {
+            path: typeof inherits === 'string' ? '/metadata/inherits' : `/metadata/inherits/${index}`,
+            message: `no pack with id '${id}' is loaded`,
+          },
+        ],
+  );
+  if (missing.length > 0) throw new PolicyPackError('unknown_parent', source, missing);
+  const parents = parentIds.map((id) => (options.parents?.get(id) as CompiledPolicyPack).resolved);
+  return compileResolved(resolvePolicyPack(document, parents, source), packNotices(document));
 }
 
-// Filesystem lists only block or ask for approval, so matching regardless of case, and matching the path the OS
-// may open as well (`.env.`, `.env::$DATA`, `.env/`), only tightens them.
-const FILESYSTEM = { nocase: true, osAliases: true } as const;
+/** The informational keys the document holds (see INFORMATIONAL_PACK_KEYS). */
+export function packNotices(document: PolicyPackDocument): PolicyPackIssue[] {
+  return Object.entries(INFORMATIONAL_PACK_KEYS)
+    .filter(([path]) => valueAt(document, path) !== undefined)
+    .map(([path, message]) => ({ path, message: `accepted, ${message}` }));
+}
+
+function valueAt(document: unknown, path: string): unknown {
+  return path
+    .split('/')
+    .slice(1)
+    .reduce<unknown>(
+      (value, key) =>
+        value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined,
+      document,
+    );
+}
+
+// Filesystem lists only block or ask for approval, so matching regardless of case, matching the path the OS may
+// open as well (`.env.`, `.env::$DATA`, `.env/`) and matching upstream's reading of the pattern too (`*` is any
+// characters over the raw target) only tightens them.
+const FILESYSTEM = { nocase: true, osAliases: true, upstreamStars: true } as const;
 
 /** Compiles an already resolved pack (e.g. one read back from its canonical JSON). */
-export function compileResolved(resolved: ResolvedPolicyPack): CompiledPolicyPack {
+export function compileResolved(
+  resolved: ResolvedPolicyPack,
+  notices: readonly PolicyPackIssue[] = [],
+): CompiledPolicyPack {
   const canonicalJson = canonicalPolicyPackJson(resolved);
   return Object.freeze({
     id: resolved.metadata.id,
@@ -74,14 +110,15 @@ export function compileResolved(resolved: ResolvedPolicyPack): CompiledPolicyPac
     digest: policyPackDigest(canonicalJson),
     approverGroup: resolved.metadata.approver_group,
     resolved,
+    notices,
     canonicalJson,
     matchers: {
       blockRead: compilePathPatterns(resolved.filesystem.block_read, FILESYSTEM),
       blockWrite: compilePathPatterns(resolved.filesystem.block_write, FILESYSTEM),
       requireApprovalWrite: compilePathPatterns(resolved.filesystem.require_approval_write, FILESYSTEM),
       commandAllow: compileCommandPatterns(resolved.commands.allow),
-      commandBlock: compileCommandPatterns(resolved.commands.block),
-      commandRequireApproval: compileCommandPatterns(resolved.commands.require_approval),
+      commandBlock: compileCommandPatterns(resolved.commands.block, { widen: true }),
+      commandRequireApproval: compileCommandPatterns(resolved.commands.require_approval, { widen: true }),
       // Branch names and MCP server names are case-sensitive identifiers (git refs, registered server names):
       // matching them regardless of case would let `mcp.allowed_servers` admit a server it does not name.
       blockPushBranches: compilePathPatterns(resolved.git.block_push_branches),

@@ -36,7 +36,7 @@ export function parseCompiledPackJson(text: string, source = '<inline>'): Compil
     ]);
   }
   const { metadata, ...sections } = envelope.pack;
-  const { inherits, ...ownMetadata } = isObject(metadata) ? metadata : {};
+  const { inherits, approver_group, ...ownMetadata } = isObject(metadata) ? metadata : {};
   if (!Array.isArray(inherits) || !inherits.every((id) => typeof id === 'string')) {
     throw new PolicyPackError('invalid_pack', source, [
       { path: '/pack/metadata/inherits', message: 'must be a list of pack ids' },
@@ -44,10 +44,15 @@ export function parseCompiledPackJson(text: string, source = '<inline>'): Compil
   }
   // The resolved form is a pack document plus its inheritance chain: validate it as one, then resolve it alone
   // (which fills any omitted field with its default) so the digest is computed over a complete pack.
+  // An empty approver_group means "the rule table's groups", which a document says by leaving the key out.
+  const groupMetadata = approver_group === '' ? {} : { approver_group };
   const document = withPathPrefix('/pack', () =>
-    parsePolicyPack(JSON.stringify({ ...sections, metadata: ownMetadata }), { format: 'json', source }),
+    parsePolicyPack(JSON.stringify({ ...sections, metadata: { ...ownMetadata, ...groupMetadata } }), {
+      format: 'json',
+      source,
+    }),
   );
-  const resolved = resolvePolicyPack(document, undefined, source);
+  const resolved = resolvePolicyPack(document, [], source);
   const pack = compileResolved({ ...resolved, metadata: { ...resolved.metadata, inherits } });
   if (pack.digest !== envelope.digest) {
     throw new PolicyPackError('invalid_pack', source, [

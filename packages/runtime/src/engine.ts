@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import {
   isDecision,
   isSafeName,
@@ -11,27 +11,52 @@ import { evaluateCommand } from './command-rules.js';
 import type { CompiledPolicyPack } from './compile-policy-pack.js';
 import { EvaluationError } from './evaluation-error.js';
 import { evaluateRead, evaluateWrite } from './filesystem-rules.js';
-import { evaluatePush } from './git-rules.js';
-import { evaluateMcpCall } from './mcp-rules.js';
+import { evaluateGitOperation, evaluatePush } from './git-rules.js';
+import { BASELINE_PACK_ID } from './load-policy-pack.js';
+import type { McpTrustRegistry } from './mcp-registry.js';
+import { evaluateMcpCall, mcpCall } from './mcp-rules.js';
 import { quoteTarget } from './quote-target.js';
-import { packOutcome } from './rule-outcome.js';
+import { APPROVER_GROUPS, ruleOutcome } from './rule-outcome.js';
 import { toRuntimeDecision } from './runtime-decision.js';
 import { applyMode, type ModeSettings, RUNTIME_MODES } from './runtime-mode.js';
 
 /** What an engine is built from; see the README for defaults. */
 export interface EngineOptions {
   readonly packs: readonly CompiledPolicyPack[];
-  /** Pack for requests whose policy_pack is empty; defaults to the only pack when exactly one is given. */
+  /**
+   * Pack for requests whose policy_pack is empty; defaults to `cavra-ai-agent-baseline` when it is among the packs
+   * (upstream's default), else to the only pack when exactly one is given.
+   */
   readonly defaultPackId?: string;
+  /** Upstream's MCP trust registry (see loadMcpTrustRegistryFile): when given, it decides mcp_tool_call. */
+  readonly mcpRegistry?: McpTrustRegistry;
   /** Defaults to `{ mode: 'enforce' }`. */
   readonly mode?: ModeSettings;
   /** Evaluators for action types beyond the policy-pack ones, e.g. `release_governance_record`. */
   readonly evaluators?: readonly ActionEvaluator[];
   /** Clock for timestamps and for evaluators; injectable so tests are exact. */
   readonly clock?: () => Date;
-  /** Source of decision ids, and of correlation ids when the caller gives none. */
-  readonly ids?: () => string;
+  /**
+   * Source of decision ids, and of correlation ids when the caller gives none; default upstream's forms
+   * `dec_<12 hex>` and `corr_<12 hex>` (see newId).
+   */
+  readonly ids?: (kind: IdKind) => string;
 }
+
+/** What an id is for. */
+export type IdKind = 'decision' | 'correlation';
+
+/** A fresh id in upstream's form: `dec_` or `corr_` and 12 random lower-case hex digits. */
+export function newId(kind: IdKind): string {
+  return `${kind === 'decision' ? 'dec' : 'corr'}_${randomBytes(6).toString('hex')}`;
+}
+
+/** What the engine fills in for an empty session, agent or actor, as upstream does. */
+export const REQUEST_METADATA_DEFAULTS = {
+  sessionId: 'local',
+  agentId: 'unknown-agent',
+  actor: 'ai-agent',
+} as const;
 
 /** Per-request options of Engine.evaluate. */
 export interface EvaluateOptions {
@@ -41,14 +66,22 @@ export interface EvaluateOptions {
 
 /** Decides runtime requests against compiled packs, evaluators and the runtime mode. Immutable once built. */
 export interface Engine {
-  /** Decides one request. Throws EvaluationError for an unknown action type or policy pack. */
+  /**
+   * Decides one request. An action type no evaluator knows is `runtime.default.require_approval`, as upstream.
+   * Throws EvaluationError for a policy pack that is not loaded.
+   */
   evaluate(request: RuntimeRequest, options?: EvaluateOptions): RuntimeDecision;
   readonly packs: ReadonlyMap<string, CompiledPolicyPack>;
   readonly defaultPackId: string | undefined;
   readonly mode: ModeSettings;
+  readonly mcpRegistry: McpTrustRegistry | undefined;
 }
 
-type PackRule = (request: RuntimeRequest, pack: CompiledPolicyPack) => RuleOutcome;
+type PackRule = (
+  request: RuntimeRequest,
+  pack: CompiledPolicyPack,
+  registry?: McpTrustRegistry,
+) => RuleOutcome;
 
 /** The action types policy packs decide. */
 export const POLICY_PACK_ACTION_TYPES: Readonly<Record<string, PackRule>> = {
@@ -56,6 +89,7 @@ export const POLICY_PACK_ACTION_TYPES: Readonly<Record<string, PackRule>> = {
   write_file: evaluateWrite,
   execute_command: evaluateCommand,
   git_push: evaluatePush,
+  git_operation: evaluateGitOperation,
   mcp_tool_call: evaluateMcpCall,
 };
 
@@ -69,7 +103,9 @@ export function createEngine(options: EngineOptions): Engine {
     if (packs.has(pack.id)) throw new TypeError(`policy pack '${pack.id}' is given twice`);
     packs.set(pack.id, pack);
   }
-  const defaultPackId = options.defaultPackId ?? (packs.size === 1 ? [...packs.keys()][0] : undefined);
+  const defaultPackId =
+    options.defaultPackId ??
+    (packs.has(BASELINE_PACK_ID) ? BASELINE_PACK_ID : packs.size === 1 ? [...packs.keys()][0] : undefined);
   if (defaultPackId !== undefined && !packs.has(defaultPackId)) {
     throw new TypeError(`default policy pack '${defaultPackId}' is not among the packs`);
   }
@@ -82,12 +118,14 @@ export function createEngine(options: EngineOptions): Engine {
     evaluators.set(evaluator.actionType, evaluator);
   }
   const clock = options.clock ?? (() => new Date());
-  const ids = options.ids ?? randomUUID;
+  const ids = options.ids ?? newId;
+  const registry = options.mcpRegistry;
 
   return {
     packs,
     defaultPackId,
     mode,
+    mcpRegistry: registry,
     evaluate(request, evaluateOptions = {}) {
       const packId = request.policyPack || defaultPackId;
       const pack = packId === undefined ? undefined : packs.get(packId);
@@ -100,16 +138,43 @@ export function createEngine(options: EngineOptions): Engine {
         );
       }
       const now = clock();
-      const outcome = decide(request, pack, evaluators, now);
-      const final = applyMode(outcome, mode, request, pack.approverGroup);
-      return toRuntimeDecision(request, final, {
+      const outcome = decide(request, pack, evaluators, registry, now);
+      const final = applyMode(outcome, mode, request, pack.approverGroup || APPROVER_GROUPS.repositoryOwners);
+      const decisionId = ids('decision');
+      const subject = decidedSubject(request);
+      return toRuntimeDecision(subject, final, {
         policyPack: pack.id,
-        decisionId: ids(),
+        decisionId,
         timestamp: now,
-        correlationId: evaluateOptions.correlationId || ids(),
-        evidenceRefs: [`policy:${pack.id}/${pack.version}`, `policy-digest:${pack.digest}`],
+        correlationId: evaluateOptions.correlationId || ids('correlation'),
+        evidenceRefs: [
+          `evidence://${subject.sessionId}/${decisionId}`,
+          `policy:${pack.id}/${pack.version}`,
+          `policy-digest:${pack.digest}`,
+        ],
       });
     },
+  };
+}
+
+/**
+ * The request fields a decision echoes, as upstream fills them: an empty session, agent or actor becomes its
+ * default (REQUEST_METADATA_DEFAULTS); an MCP call given by upstream's keys is echoed with its decided target
+ * `server:tool` and, without an operation, the capability or else the tool as its operation.
+ */
+function decidedSubject(request: RuntimeRequest): RuntimeRequest {
+  const call = request.actionType === 'mcp_tool_call' && request.mcp?.server ? mcpCall(request) : undefined;
+  return {
+    ...request,
+    sessionId: request.sessionId || REQUEST_METADATA_DEFAULTS.sessionId,
+    agentId: request.agentId || REQUEST_METADATA_DEFAULTS.agentId,
+    actor: request.actor || REQUEST_METADATA_DEFAULTS.actor,
+    ...(call
+      ? {
+          target: request.target || `${call.server}:${call.tool}`,
+          operation: request.operation || call.capability || call.tool,
+        }
+      : {}),
   };
 }
 
@@ -117,45 +182,37 @@ function decide(
   request: RuntimeRequest,
   pack: CompiledPolicyPack,
   evaluators: ReadonlyMap<string, ActionEvaluator>,
+  registry: McpTrustRegistry | undefined,
   now: Date,
 ): RuleOutcome {
-  const packRule = POLICY_PACK_ACTION_TYPES[request.actionType];
+  const packRule = Object.hasOwn(POLICY_PACK_ACTION_TYPES, request.actionType)
+    ? POLICY_PACK_ACTION_TYPES[request.actionType]
+    : undefined;
   if (packRule) {
+    const judged = judgedTarget(request);
     // Every policy-pack action acts on something: without a target there is nothing to judge, so fail closed.
-    if (
-      request.target.trim() === '' &&
-      !(request.actionType === 'execute_command' && request.operation.trim())
-    ) {
-      return packOutcome(
-        pack,
-        'block',
-        'request.missing_target',
-        `${request.actionType} request names no target`,
-      );
+    if (judged.trim() === '') {
+      return ruleOutcome(pack, 'request.missing_target', `${request.actionType} request names no target`);
     }
     // A control character has no place in a path, branch or server name, and a NUL ends the string a C library
     // opens (`.env\0x` opens `.env`), so matching the text as written would judge another target: fail closed.
     // Commands keep their blanks (tab, newline, CR, VT, FF), which the shell reads as separators.
     const isCommand = request.actionType === 'execute_command';
-    const judged = isCommand ? request.target || request.operation : request.target;
     if ((isCommand ? COMMAND_CONTROLS : CONTROLS).test(judged)) {
-      return packOutcome(
+      return ruleOutcome(
         pack,
-        'block',
         'request.invalid_target',
         `${request.actionType} target holds a control character`,
       );
     }
-    return packRule(request, pack);
+    return packRule(request, pack, registry);
   }
   const evaluator = evaluators.get(request.actionType);
   if (!evaluator) {
-    throw new EvaluationError(
-      'unknown_action_type',
-      `no evaluator for action type ${quoteTarget(request.actionType)} (known: ${[
-        ...Object.keys(POLICY_PACK_ACTION_TYPES),
-        ...evaluators.keys(),
-      ].join(', ')})`,
+    return ruleOutcome(
+      pack,
+      'runtime.default.require_approval',
+      `no rule knows action type ${quoteTarget(request.actionType)}: review required`,
     );
   }
   const outcome = evaluator.evaluate(request, { now: () => now, pack });
@@ -166,14 +223,26 @@ function decide(
     !outcome.ruleId ||
     !outcome.policyId
   ) {
-    return packOutcome(
+    return ruleOutcome(
       pack,
-      'block',
       'evaluator.invalid_outcome',
       `the evaluator for ${quoteTarget(request.actionType)} returned an invalid outcome`,
     );
   }
   return outcome;
+}
+
+/**
+ * What a policy-pack rule judges: the target; for a command without one, the operation; for an MCP call given by
+ * upstream's keys, the target or else the server and tool (and every key, so a control character anywhere fails).
+ */
+function judgedTarget(request: RuntimeRequest): string {
+  if (request.actionType === 'execute_command') return request.target || request.operation;
+  if (request.actionType === 'mcp_tool_call' && request.mcp?.server) {
+    const { server, tool, capability } = request.mcp;
+    return `${request.target}${server}:${tool}:${capability}`;
+  }
+  return request.target;
 }
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.

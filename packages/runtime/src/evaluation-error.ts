@@ -1,7 +1,7 @@
-/** A request the engine cannot decide: never silently allowed. */
-export type EvaluationErrorCode = 'unknown_action_type' | 'unknown_policy_pack';
+/** A request the engine cannot decide: never silently allowed. (An unknown action type is decided: approval.) */
+export type EvaluationErrorCode = 'unknown_policy_pack';
 
-/** Thrown by Engine.evaluate; `code` is stable, the message names the action type or pack (bounded). */
+/** Thrown by Engine.evaluate; `code` is stable, the message names the pack (bounded). */
 export class EvaluationError extends Error {
   readonly code: EvaluationErrorCode;
 

@@ -14,7 +14,10 @@ export {
   type Engine,
   type EngineOptions,
   type EvaluateOptions,
+  type IdKind,
+  newId,
   POLICY_PACK_ACTION_TYPES,
+  REQUEST_METADATA_DEFAULTS,
 } from './engine.js';
 export { EvaluationError, type EvaluationErrorCode } from './evaluation-error.js';
 export {
@@ -32,6 +35,14 @@ export {
   loadPolicyPackFile,
 } from './load-policy-pack.js';
 export {
+  loadMcpTrustRegistryFile,
+  MAX_MCP_REGISTRY_BYTES,
+  McpRegistryError,
+  type McpServerRecord,
+  type McpTrustRegistry,
+  parseMcpTrustRegistry,
+} from './mcp-registry.js';
+export {
   createPolicySignature,
   MAX_POLICY_SIGNATURE_BYTES,
   POLICY_SIGNATURE_SCHEMA,
@@ -46,9 +57,9 @@ export {
   verifyPolicySignature,
 } from './pack-signature.js';
 export { MAX_POLICY_PACK_BYTES, type ParsePolicyPackOptions, parsePolicyPack } from './parse-policy-pack.js';
-export { normalizePath } from './path-pattern.js';
+export { normalizePath, upstreamPatternRegex } from './path-pattern.js';
 export {
-  DEFAULT_APPROVER_GROUP,
+  INFORMATIONAL_PACK_KEYS,
   type PolicyPackDocument,
   type ResolvedPolicyPack,
 } from './policy-pack-document.js';
@@ -63,6 +74,7 @@ export {
   type TrustedPolicyKey,
   trustedPolicyKey,
 } from './policy-signing-key.js';
+export { APPROVER_GROUPS, RULES, type RuleId, ruleOutcome } from './rule-outcome.js';
 export { type DecisionStamp, toRuntimeDecision } from './runtime-decision.js';
 export {
   applyMode,

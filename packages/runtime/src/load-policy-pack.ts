@@ -19,7 +19,11 @@ const PACK_EXTENSIONS = ['.yaml', '.yml', '.json'];
 
 /** Options of loadPolicyPackFile. */
 export interface LoadPolicyPackOptions {
-  /** Folders searched for a parent pack `<id>.yaml|.yml|.json`; default: the pack's own folder. Built-in packs come last. */
+  /**
+   * Folders searched for a parent pack, as `<dir>/<id>.yaml|.yml|.json` or in upstream's layout
+   * `<dir>/<id>/policy.yaml|.yml|.json`; default: the pack's own folder and the folder above it (where upstream's
+   * layout keeps the sibling packs). Built-in packs come last.
+   */
   readonly searchDirs?: readonly string[];
   /**
    * Require signatures: every pack file read, parents included, must carry a `<file>.sig.json` signature by one of
@@ -33,15 +37,15 @@ export interface LoadPolicyPackOptions {
 }
 
 /**
- * Loads a YAML pack, a JSON pack or the compiled JSON form, resolving `metadata.inherits` by id.
- * Throws PolicyPackError (`io`, `invalid_pack`, `unknown_parent`, `loosens_parent`; with `trustedKeys` also
- * `unsigned`, `bad_signature`, `untrusted_key`).
+ * Loads a YAML pack, a JSON pack (upstream's compiled policy JSON is one) or our compiled JSON form, resolving
+ * `metadata.inherits` by id. Throws PolicyPackError (`io`, `invalid_pack`, `unknown_parent`, `loosens_parent`; with
+ * `trustedKeys` also `unsigned`, `bad_signature`, `untrusted_key`).
  */
 export async function loadPolicyPackFile(
   path: string,
   options: LoadPolicyPackOptions = {},
 ): Promise<CompiledPolicyPack> {
-  const searchDirs = [...(options.searchDirs ?? [dirname(path)]), BUILTIN_POLICY_DIR];
+  const searchDirs = [...(options.searchDirs ?? [dirname(path), dirname(dirname(path))]), BUILTIN_POLICY_DIR];
   return loadWithParents(path, { ...options, searchDirs }, []);
 }
 
@@ -62,13 +66,14 @@ async function loadWithParents(path: string, context: LoadContext, chain: readon
   const isJson = extname(path) === '.json';
   if (isJson && isCompiledPackJson(safeJson(text))) return parseCompiledPackJson(text, path);
   const document = parsePolicyPack(text, { format: isJson ? 'json' : 'yaml', source: path });
-  const parentId = document.metadata.inherits;
+  const inherits = document.metadata.inherits;
+  const parentIds = inherits === undefined ? [] : typeof inherits === 'string' ? [inherits] : inherits;
   const parents = new Map<string, CompiledPolicyPack>();
-  if (parentId !== undefined) {
+  for (const [index, parentId] of parentIds.entries()) {
     if (parentId === document.metadata.id || chain.includes(parentId)) {
       throw new PolicyPackError('unknown_parent', path, [
         {
-          path: '/metadata/inherits',
+          path: typeof inherits === 'string' ? '/metadata/inherits' : `/metadata/inherits/${index}`,
           message: `inheritance cycle: ${[...chain, document.metadata.id, parentId].join(' -> ')}`,
         },
       ]);
@@ -82,8 +87,10 @@ async function loadWithParents(path: string, context: LoadContext, chain: readon
 
 async function findPack(id: string, searchDirs: readonly string[]): Promise<string | undefined> {
   for (const dir of searchDirs) {
-    for (const extension of PACK_EXTENSIONS) {
-      const candidate = join(dir, `${id}${extension}`);
+    for (const candidate of PACK_EXTENSIONS.flatMap((extension) => [
+      join(dir, `${id}${extension}`),
+      join(dir, id, `policy${extension}`),
+    ])) {
       const found = await stat(candidate).then(
         (stats) => stats.isFile(),
         () => false, // not in this folder: keep looking

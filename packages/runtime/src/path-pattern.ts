@@ -31,6 +31,24 @@ export interface PathPatternOptions {
    * patterns, where `.env.`, `.env::$DATA` and `.env/` must not dodge `**\/.env`. Off for branch names. Default false.
    */
   readonly osAliases?: boolean;
+  /**
+   * Also match each pattern as upstream CAVRA reads it (see upstreamPatternRegex): on for filesystem patterns,
+   * so a path list catches at least what upstream's catches (`**\/clusterrole*.yaml` catches
+   * `a/clusterrole/x.yaml` there). Off for branch names. Default false.
+   */
+  readonly upstreamStars?: boolean;
+}
+
+/**
+ * Upstream CAVRA's reading of a pattern: the whole target must match, `*` and `**` both stand for any characters
+ * (`/` and blanks included), everything else is literal.
+ */
+export function upstreamPatternRegex(pattern: string, flags = ''): RegExp {
+  const source = pattern
+    .split(/\*+/)
+    .map((literal) => literal.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+    .join('.*');
+  return new RegExp(`^${source}$`, `s${flags}`);
 }
 
 export function compilePathPatterns(
@@ -40,15 +58,20 @@ export function compilePathPatterns(
   // Plain regexes rather than picomatch's matcher functions, which allocate a result per call; `windows: false`
   // because targets are normalised to `/` first, so decisions do not depend on the platform.
   const globOptions = { dot: true, nocase: options.nocase === true, windows: false };
+  const flags = globOptions.nocase ? 'i' : '';
   const regexes = patterns.map((pattern) => picomatch.makeRe(pattern, globOptions));
+  const upstream = options.upstreamStars
+    ? patterns.map((pattern) => upstreamPatternRegex(pattern, flags))
+    : [];
   // picomatch also counts a target equal to the pattern text as a match, whatever the pattern's regex says.
   const tests = patterns.map(
-    (pattern, index) => (path: string) => path === pattern || (regexes[index] as RegExp).test(path),
+    (pattern, index) => (path: string) =>
+      path === pattern || (regexes[index] as RegExp).test(path) || upstream[index]?.test(path) === true,
   );
   // One regex for "does any pattern match?": most targets match none, and this answers that in a single pass.
   const anyRegex = new RegExp(
-    regexes.map((regex) => `(?:${regex.source})`).join('|') || '(?!)',
-    globOptions.nocase ? 'i' : '',
+    [...regexes, ...upstream].map((regex) => `(?:${regex.source})`).join('|') || '(?!)',
+    `s${flags}`,
   );
   const literals = new Set(patterns);
   const any = (path: string) => literals.has(path) || anyRegex.test(path);

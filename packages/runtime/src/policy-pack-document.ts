@@ -1,12 +1,23 @@
-/** A policy pack as written (YAML or JSON), after schema validation. Every section is optional. */
+/**
+ * A policy pack as written (YAML or JSON), after schema validation. Every section is optional. Besides our keys it
+ * holds every key upstream CAVRA packs use; those the engine does not enforce are listed in
+ * CompiledPolicyPack.notices (see INFORMATIONAL_PACK_KEYS).
+ */
 export interface PolicyPackDocument {
   readonly metadata: {
     readonly id: string;
     readonly version: string;
     readonly description?: string;
-    /** Id of the pack this one overlays; an overlay may only tighten its parent. */
-    readonly inherits?: string;
-    /** Group asked when a rule requires approval; defaults to `security-reviewers`. */
+    /** Upstream: a display title. Informational. */
+    readonly title?: string;
+    /** Upstream: the pack's intended runtime mode. Informational: the engine's mode decides. */
+    readonly mode?: string;
+    /**
+     * One id: the pack this one overlays, which it may only tighten (our form). A list of ids (upstream's form):
+     * the parents' block and approval lists and switched-on protections are added; allow lists are the pack's own.
+     */
+    readonly inherits?: string | readonly string[];
+    /** Names the approvers of every approval this pack decides, instead of upstream's per-rule groups. */
     readonly approver_group?: string;
   };
   readonly filesystem?: {
@@ -23,13 +34,43 @@ export interface PolicyPackDocument {
     readonly block_push_branches?: readonly string[];
     readonly require_pull_request?: boolean;
     readonly require_ai_attestation?: boolean;
+    /** Upstream. Informational: `main` and `master` are always protected for `git_operation` pushes. */
+    readonly block_direct_push_to_protected_branch?: boolean;
+    /** Upstream. Informational. */
+    readonly require_human_reviewer?: boolean;
+    /** Upstream. Informational. */
+    readonly require_pr_attestation?: boolean;
   };
   readonly mcp?: {
     readonly allowlist_enabled?: boolean;
     readonly allowed_servers?: readonly string[];
     readonly blocked_servers?: readonly string[];
+    /** Upstream: block servers on neither list; default true, as upstream. */
+    readonly block_unknown_servers?: boolean;
+    /** Upstream: a risk level per server. Informational. */
+    readonly risk_scoring?: Readonly<Record<string, string>>;
   };
+  /** Upstream: approver groups per kind of action. Informational. */
+  readonly approvals?: Readonly<Record<string, { readonly approvers?: readonly string[] }>>;
+  /** Upstream: what evidence a change must carry. Informational. */
+  readonly evidence?: Readonly<Record<string, unknown>>;
+  /** Upstream: the frameworks the pack maps to. Informational. */
+  readonly compliance?: { readonly maps_to?: readonly string[] };
 }
+
+/** Keys of upstream packs the engine accepts but does not enforce, with why: reported as pack notices. */
+export const INFORMATIONAL_PACK_KEYS: Readonly<Record<string, string>> = {
+  '/metadata/title': 'descriptive only',
+  '/metadata/mode': "not enforced: the engine's runtime mode decides",
+  '/git/block_direct_push_to_protected_branch':
+    'not needed: main and master are always protected for git_operation pushes',
+  '/git/require_human_reviewer': 'not enforced: no request type asks for a reviewer',
+  '/git/require_pr_attestation': 'not enforced: no request type creates a pull request',
+  '/mcp/risk_scoring': 'not enforced: risk levels do not change a decision',
+  '/approvals': 'not enforced: approver groups follow the rule table',
+  '/evidence': 'not enforced: evidence requirements are checked outside the engine',
+  '/compliance': 'descriptive only',
+};
 
 /** A pack with its parent chain applied and every field present: the form that is digested and compiled. */
 export interface ResolvedPolicyPack {
@@ -37,8 +78,9 @@ export interface ResolvedPolicyPack {
     readonly id: string;
     readonly version: string;
     readonly description: string;
-    /** The chain of packs this one was built from, nearest parent first. */
+    /** The packs this one was built from, nearest parent first. */
     readonly inherits: readonly string[];
+    /** '' when the pack names none: approvals go to the rule table's groups. */
     readonly approver_group: string;
   };
   readonly filesystem: {
@@ -60,8 +102,6 @@ export interface ResolvedPolicyPack {
     readonly allowlist_enabled: boolean;
     readonly allowed_servers: readonly string[];
     readonly blocked_servers: readonly string[];
+    readonly block_unknown_servers: boolean;
   };
 }
-
-/** Approver group of a pack that names none. */
-export const DEFAULT_APPROVER_GROUP = 'security-reviewers';

@@ -1,21 +1,23 @@
-import {
-  DEFAULT_APPROVER_GROUP,
-  type PolicyPackDocument,
-  type ResolvedPolicyPack,
-} from './policy-pack-document.js';
+import type { PolicyPackDocument, ResolvedPolicyPack } from './policy-pack-document.js';
 import { PolicyPackError, type PolicyPackIssue } from './policy-pack-error.js';
 
 /**
- * Applies `metadata.inherits`: the overlay adds to its parent's block and approval lists and may switch
- * protections on, never off. Allow lists (`commands.allow`, `mcp.allowed_servers`) may only be narrowed:
- * an overlay that lists them must list a subset of the parent's, and that subset replaces the parent's list.
- * Anything that would loosen the parent is refused with `loosens_parent`, naming each offending path.
+ * Applies `metadata.inherits`.
+ * - One id (our overlay form): the overlay adds to its parent's block and approval lists and may switch
+ *   protections on, never off. Allow lists (`commands.allow`, `mcp.allowed_servers`) may only be narrowed: an
+ *   overlay that lists them must list a subset of the parent's, and that subset replaces the parent's list.
+ *   Anything that would loosen the parent is refused with `loosens_parent`, naming each offending path.
+ * - A list of ids (upstream's form, `parents` in that order): every parent's block and approval lists are added
+ *   and a protection any of them switches on stays on, but the allow lists are the pack's own (empty when it has
+ *   none), as upstream reads the pack; so the pack decides at least as strictly as upstream does.
  */
 export function resolvePolicyPack(
   document: PolicyPackDocument,
-  parent: ResolvedPolicyPack | undefined,
+  parents: readonly ResolvedPolicyPack[],
   source: string,
 ): ResolvedPolicyPack {
+  if (Array.isArray(document.metadata.inherits)) return resolveUpstreamForm(document, parents);
+  const parent = parents[0];
   const base = parent ?? EMPTY_PACK;
   const issues: PolicyPackIssue[] = [];
   const union = (parentList: readonly string[], own: readonly string[] | undefined) => [
@@ -91,16 +93,71 @@ export function resolvePolicyPack(
         document.mcp?.allowed_servers,
       ),
       blocked_servers: union(base.mcp.blocked_servers, document.mcp?.blocked_servers),
+      // Upstream blocks servers on neither list unless a pack says otherwise.
+      block_unknown_servers: parent
+        ? tighten(
+            '/mcp/block_unknown_servers',
+            parent.mcp.block_unknown_servers,
+            document.mcp?.block_unknown_servers,
+          )
+        : (document.mcp?.block_unknown_servers ?? true),
     },
   };
   if (issues.length > 0) throw new PolicyPackError('loosens_parent', source, issues);
   return resolved;
 }
 
+function resolveUpstreamForm(
+  document: PolicyPackDocument,
+  parents: readonly ResolvedPolicyPack[],
+): ResolvedPolicyPack {
+  const merged = (
+    pick: (pack: ResolvedPolicyPack) => readonly string[],
+    own: readonly string[] | undefined,
+  ) => [...new Set([...parents.flatMap(pick), ...(own ?? [])])];
+  const anyOn = (pick: (pack: ResolvedPolicyPack) => boolean, own: boolean | undefined) =>
+    own === true || parents.some(pick);
+  const { filesystem, commands, git, mcp } = document;
+  return {
+    metadata: {
+      id: document.metadata.id,
+      version: document.metadata.version,
+      description: document.metadata.description ?? '',
+      inherits: [...new Set(parents.flatMap((parent) => [parent.metadata.id, ...parent.metadata.inherits]))],
+      approver_group: document.metadata.approver_group ?? '',
+    },
+    filesystem: {
+      block_read: merged((pack) => pack.filesystem.block_read, filesystem?.block_read),
+      block_write: merged((pack) => pack.filesystem.block_write, filesystem?.block_write),
+      require_approval_write: merged(
+        (pack) => pack.filesystem.require_approval_write,
+        filesystem?.require_approval_write,
+      ),
+    },
+    commands: {
+      allow: [...(commands?.allow ?? [])],
+      block: merged((pack) => pack.commands.block, commands?.block),
+      require_approval: merged((pack) => pack.commands.require_approval, commands?.require_approval),
+    },
+    git: {
+      block_push_branches: merged((pack) => pack.git.block_push_branches, git?.block_push_branches),
+      require_pull_request: anyOn((pack) => pack.git.require_pull_request, git?.require_pull_request),
+      require_ai_attestation: anyOn((pack) => pack.git.require_ai_attestation, git?.require_ai_attestation),
+    },
+    mcp: {
+      allowlist_enabled: anyOn((pack) => pack.mcp.allowlist_enabled, mcp?.allowlist_enabled),
+      allowed_servers: [...(mcp?.allowed_servers ?? [])],
+      blocked_servers: merged((pack) => pack.mcp.blocked_servers, mcp?.blocked_servers),
+      block_unknown_servers:
+        mcp?.block_unknown_servers !== false || parents.some((pack) => pack.mcp.block_unknown_servers),
+    },
+  };
+}
+
 const EMPTY_PACK: ResolvedPolicyPack = {
-  metadata: { id: '', version: '', description: '', inherits: [], approver_group: DEFAULT_APPROVER_GROUP },
+  metadata: { id: '', version: '', description: '', inherits: [], approver_group: '' },
   filesystem: { block_read: [], block_write: [], require_approval_write: [] },
   commands: { allow: [], block: [], require_approval: [] },
   git: { block_push_branches: [], require_pull_request: false, require_ai_attestation: false },
-  mcp: { allowlist_enabled: false, allowed_servers: [], blocked_servers: [] },
+  mcp: { allowlist_enabled: false, allowed_servers: [], blocked_servers: [], block_unknown_servers: true },
 };
