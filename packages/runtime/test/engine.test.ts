@@ -61,7 +61,8 @@ describe('registered evaluators', () => {
       reason: 'release evidence says warn',
       evidenceRefs: [
         'release:v0.2.0',
-        'policy:cavra-ai-agent-baseline/1.0.0',
+        'evidence://session-1/id-1',
+        'policy:cavra-ai-agent-baseline/2.0.0',
         `policy-digest:${baseline.digest}`,
       ],
       approverGroup: '',
@@ -98,7 +99,7 @@ describe('registered evaluators', () => {
       'require_approval',
       'release-governance.warn',
       'strict mode requires approval for warn: release evidence says warn',
-      'security-reviewers',
+      'Repository Owners',
     ],
     [
       { mode: 'strict' },
@@ -175,10 +176,12 @@ describe('engine options', () => {
     );
   });
 
-  it('has no default pack among several unless one is named', () => {
+  it('defaults to the baseline when loaded, else has no default pack among several unless one is named', () => {
     const other = compilePolicyPack(parsePolicyPack('metadata: {id: other, version: "1"}'));
+    const third = compilePolicyPack(parsePolicyPack('metadata: {id: third, version: "1"}'));
     const unnamed = request('read_file', 'a.ts', { policy_pack: '' });
-    expect(() => exactEngine([baseline, other]).evaluate(unnamed)).toThrow(
+    expect(exactEngine([other, baseline]).evaluate(unnamed).policyPack).toBe('cavra-ai-agent-baseline');
+    expect(() => exactEngine([third, other]).evaluate(unnamed)).toThrow(
       expect.objectContaining({
         code: 'unknown_policy_pack',
         message: 'the request names no policy pack and there is no default pack',

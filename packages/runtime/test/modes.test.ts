@@ -8,7 +8,7 @@ beforeAll(async () => {
 });
 
 const BLOCKED = request('read_file', '.env');
-const GATED = request('write_file', 'infra/main.tf');
+const GATED = request('write_file', 'infra/app.tf');
 const ALLOWED = request('read_file', 'README.md');
 
 // [mode, request, decision, rule id, reason, approver group]
@@ -24,31 +24,31 @@ const CASES: readonly (readonly [
     { mode: 'enforce' },
     BLOCKED,
     'block',
-    'filesystem.block_read[0]',
-    "reading '.env' is blocked by pattern '**/.env'",
+    'filesystem.read.block',
+    "reading '.env' is blocked by pattern '.env' (filesystem.block_read[0])",
     '',
   ],
   [
     { mode: 'audit_only' },
     BLOCKED,
     'audit_only',
-    'filesystem.block_read[0]',
-    "audit only, enforcement would block: reading '.env' is blocked by pattern '**/.env'",
+    'filesystem.read.block',
+    "audit only, enforcement would block: reading '.env' is blocked by pattern '.env' (filesystem.block_read[0])",
     '',
   ],
   [
     { mode: 'audit_only' },
     GATED,
     'audit_only',
-    'filesystem.require_approval_write[4]',
-    "audit only, enforcement would require_approval: writing 'infra/main.tf' requires approval (pattern '**/*.tf')",
+    'filesystem.write.require_approval',
+    "audit only, enforcement would require_approval: writing 'infra/app.tf' requires approval (pattern '**/*.tf', filesystem.require_approval_write[26])",
     '',
   ],
   [
     { mode: 'audit_only' },
     ALLOWED,
     'allow',
-    'filesystem.read_default',
+    'filesystem.read.allow',
     "no filesystem rule blocks reading 'README.md'",
     '',
   ],
@@ -56,25 +56,25 @@ const CASES: readonly (readonly [
     { mode: 'strict' },
     BLOCKED,
     'block',
-    'filesystem.block_read[0]',
-    "reading '.env' is blocked by pattern '**/.env'",
+    'filesystem.read.block',
+    "reading '.env' is blocked by pattern '.env' (filesystem.block_read[0])",
     '',
   ],
   [
     { mode: 'strict' },
     GATED,
     'require_approval',
-    'filesystem.require_approval_write[4]',
-    "writing 'infra/main.tf' requires approval (pattern '**/*.tf')",
-    'security-reviewers',
+    'filesystem.write.require_approval',
+    "writing 'infra/app.tf' requires approval (pattern '**/*.tf', filesystem.require_approval_write[26])",
+    'Platform Security',
   ],
   [
     { mode: 'strict' },
     ALLOWED,
     'require_approval',
-    'filesystem.read_default',
+    'filesystem.read.allow',
     "strict mode requires approval for allow: no filesystem rule blocks reading 'README.md'",
-    'security-reviewers',
+    'Repository Owners',
   ],
   [
     { mode: 'break_glass' },
@@ -89,7 +89,7 @@ const CASES: readonly (readonly [
     BLOCKED,
     'allow_with_attestation',
     'mode.break_glass',
-    'break glass (INC-4711 outage); policy would block by filesystem.block_read[0]',
+    'break glass (INC-4711 outage); policy would block by filesystem.read.block',
     '',
   ],
   [
@@ -113,7 +113,7 @@ const CASES: readonly (readonly [
     GATED,
     'allow_with_attestation',
     'mode.break_glass',
-    'break glass (INC-4711); policy would require_approval by filesystem.require_approval_write[4]',
+    'break glass (INC-4711); policy would require_approval by filesystem.write.require_approval',
     '',
   ],
 ];

@@ -108,19 +108,37 @@ describe('overlays', () => {
     );
 
   it('adds to block lists and narrows allow lists', () => {
-    const team = overlay(
-      'commands: {allow: ["npm test"], block: ["make deploy *"]}\nmcp: {allowed_servers: [github]}',
-    );
+    const team = overlay('commands: {allow: ["npm test"], block: ["make deploy *"]}');
     const engine = exactEngine([team]);
     const evaluate = (actionType: string, target: string) => {
       const decision = engine.evaluate(request(actionType, target, { policy_pack: 'team' }));
-      return [decision.decision, decision.ruleId];
+      return [decision.decision, decision.ruleId, decision.reason];
     };
-    expect(evaluate('execute_command', 'make deploy prod')).toEqual(['block', 'commands.block[9]']);
-    expect(evaluate('execute_command', 'npm run build')).toEqual(['require_approval', 'commands.default']);
-    expect(evaluate('execute_command', 'npm test')).toEqual(['allow', 'commands.allow[0]']);
-    expect(evaluate('read_file', '.env')).toEqual(['block', 'filesystem.block_read[0]']);
-    expect(evaluate('mcp_tool_call', 'docs/search')).toEqual(['block', 'mcp.allowlist']);
+    expect(evaluate('execute_command', 'make deploy prod')).toEqual([
+      'block',
+      'commands.block',
+      "command 'make deploy prod' is blocked by pattern 'make deploy *' (commands.block[26])",
+    ]);
+    expect(evaluate('execute_command', 'pytest')).toEqual([
+      'require_approval',
+      'commands.default.require_approval',
+      "command 'pytest' is not on the allow list",
+    ]);
+    expect(evaluate('execute_command', 'npm test')).toEqual([
+      'allow',
+      'commands.allow',
+      "command allowed by pattern 'npm test' (commands.allow[0])",
+    ]);
+    expect(evaluate('read_file', '.env')).toEqual([
+      'block',
+      'filesystem.read.block',
+      "reading '.env' is blocked by pattern '.env' (filesystem.block_read[0])",
+    ]);
+    expect(evaluate('mcp_tool_call', 'docs/search')).toEqual([
+      'block',
+      'mcp.server.trust.block_unknown',
+      "MCP server 'docs' is not on the allow list and unknown servers are blocked",
+    ]);
     expect(team.resolved.metadata.inherits).toEqual(['cavra-ai-agent-baseline']);
     expect(team.digest).not.toBe(baseline.digest);
   });
@@ -128,7 +146,7 @@ describe('overlays', () => {
   it('refuses an overlay that loosens its parent, naming every path', () => {
     const error = packError(() =>
       overlay(
-        'commands: {allow: ["npm test", "bash *"]}\ngit: {require_pull_request: false}\nmcp: {allowlist_enabled: false, allowed_servers: [slack]}',
+        'commands: {allow: ["npm test", "bash *"]}\ngit: {require_pull_request: false}\nmcp: {allowlist_enabled: false, block_unknown_servers: false, allowed_servers: [slack]}',
       ),
     );
     expect(error.code).toBe('loosens_parent');
@@ -143,6 +161,10 @@ describe('overlays', () => {
         message: 'cannot switch off a protection the parent cavra-ai-agent-baseline switches on',
       },
       { path: '/mcp/allowed_servers/0', message: "'slack' is not allowed by parent cavra-ai-agent-baseline" },
+      {
+        path: '/mcp/block_unknown_servers',
+        message: 'cannot switch off a protection the parent cavra-ai-agent-baseline switches on',
+      },
     ]);
   });
 
