@@ -1,10 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import { chmod, mkdir } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
 import { dirname } from 'node:path';
 import { DEFAULT_SKEW_SECONDS, type HmacKey, loadKeyring, ReplayCache, RunnerAuthError } from '@cavra/auth';
 import type { Decision } from '@cavra/contracts';
 import type { HealthReport } from '@cavra/daemon-client';
+import { type IdKind, newId } from '@cavra/runtime';
 import { serveConnection } from './client-connection.js';
 import { type DaemonConfig, loadDaemonConfig } from './daemon-config.js';
 import { type Decided, decideRequest, refusal } from './decide-request.js';
@@ -22,7 +22,7 @@ export interface DaemonOptions {
   readonly logger?: Logger;
   /** Injectable clock and id source (decisions, evidence timestamps), for exact tests. */
   readonly clock?: () => Date;
-  readonly ids?: () => string;
+  readonly ids?: (kind: IdKind) => string;
   /** Where HMAC secrets named by `secret_env` are read from; default process.env. */
   readonly env?: NodeJS.ProcessEnv;
   /** How long close() waits for in-flight requests before cutting connections. Default 10 s. */
@@ -42,7 +42,7 @@ export interface Daemon {
 export async function startDaemon(config: DaemonConfig, options: DaemonOptions = {}): Promise<Daemon> {
   const logger = options.logger ?? silentLogger;
   const clock = options.clock ?? (() => new Date());
-  const ids = options.ids ?? randomUUID;
+  const ids = options.ids ?? newId;
   // One replay cache for the daemon's life, whatever the reloads, restored from the evidence log below.
   const replayCache = new ReplayCache({ maxEntries: config.runnerAuth.hmac?.replayCacheSize });
   const stateOptions = { clock, ids, replayCache, ...(options.env ? { env: options.env } : {}) };

@@ -12,7 +12,7 @@ import {
   toDecisionResponse,
 } from '@cavra/contracts';
 import { publicReleaseRecord } from '@cavra/release-governance';
-import { EvaluationError, type RuleOutcome, toRuntimeDecision } from '@cavra/runtime';
+import { EvaluationError, type IdKind, type RuleOutcome, toRuntimeDecision } from '@cavra/runtime';
 import type { EnforcementState } from './enforcement-state.js';
 import type { EvidenceAuthentication, EvidenceBody, EvidenceContractWarning } from './evidence-record.js';
 import { FrameError } from './protocol.js';
@@ -30,7 +30,7 @@ export interface DecideOptions {
   readonly strictContract: boolean;
   readonly requireRunnerAuth: boolean;
   readonly clock: () => Date;
-  readonly ids: () => string;
+  readonly ids: (kind: IdKind) => string;
   /**
    * The bare (compatibility) form: a request that cannot be decided is answered with a `block` decision
    * (`daemon.<error code>`) instead of an error frame, since a bare client reads every answer as a decision.
@@ -208,9 +208,9 @@ function blockDecision(
 ): RuntimeDecision {
   return toRuntimeDecision(subject, outcome, {
     policyPack: subject.policyPack,
-    decisionId: options.ids(),
+    decisionId: options.ids('decision'),
     timestamp: options.clock(),
-    correlationId: correlationId ?? options.ids(),
+    correlationId: correlationId ?? options.ids('correlation'),
   });
 }
 

@@ -4,6 +4,7 @@ import {
   BASELINE_PACK_ID,
   createEngine,
   type Engine,
+  type IdKind,
   loadBaselinePack,
   loadPolicyPackFile,
   loadTrustedPolicyKeys,
@@ -29,7 +30,7 @@ export interface EnforcementState {
 
 export interface StateOptions {
   readonly clock?: () => Date;
-  readonly ids?: () => string;
+  readonly ids?: (kind: IdKind) => string;
   readonly env?: NodeJS.ProcessEnv;
   /** The daemon's replay cache, kept across reloads: a reload must not forget the signatures seen. */
   readonly replayCache?: ReplayCache;

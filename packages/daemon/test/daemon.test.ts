@@ -73,10 +73,10 @@ const BLOCKED_ENV = {
   requested_operation: 'read',
   policy_pack: 'cavra-ai-agent-baseline',
   policy_id: 'cavra-ai-agent-baseline',
-  rule_id: 'filesystem.block_read[0]',
+  rule_id: 'filesystem.read.block',
   decision: 'block',
   severity: 'high',
-  reason: "reading '.env' is blocked by pattern '**/.env'",
+  reason: "reading '.env' is blocked by pattern '.env' (filesystem.block_read[0])",
   approver_group: '',
   timestamp: '2026-11-25T10:00:00.000Z',
   correlation_id: 'trace-1',
@@ -96,7 +96,8 @@ describe('the daemon over its Unix socket', () => {
       decision: {
         ...BLOCKED_ENV,
         evidence_refs: [
-          'policy:cavra-ai-agent-baseline/1.0.0',
+          'evidence://session-1/id-1',
+          'policy:cavra-ai-agent-baseline/2.0.0',
           expect.stringMatching(/^policy-digest:sha256:[0-9a-f]{64}$/),
           `cavra-daemon-evidence://${logId}/1`,
         ],
@@ -123,7 +124,7 @@ describe('the daemon over its Unix socket', () => {
     const response = await client.next();
     expect([response?.decision, response?.rule_id, response?.v]).toEqual([
       'block',
-      'filesystem.block_read[0]',
+      'filesystem.read.block',
       undefined,
     ]);
     expect(await client.next()).toBeUndefined();
@@ -183,16 +184,6 @@ describe('the daemon over its Unix socket', () => {
       'u1',
     ],
     [
-      'an unknown action',
-      `${JSON.stringify(evaluate('a1', { ...REQUEST, action_type: 'format_disk' }))}\n`,
-      {
-        code: 'unknown_action_type',
-        message:
-          "no evaluator for action type 'format_disk' (known: read_file, write_file, execute_command, git_push, mcp_tool_call, release_governance_record)",
-      },
-      'a1',
-    ],
-    [
       'an unknown pack',
       `${JSON.stringify(evaluate('k1', { ...REQUEST, policy_pack: 'nope' }))}\n`,
       {
@@ -208,6 +199,20 @@ describe('the daemon over its Unix socket', () => {
     expect(await client.next()).toEqual({ v: 1, id, type: 'error', error });
     client.send(evaluate('after'));
     expect((await client.next())?.decision.decision).toBe('block');
+  });
+
+  it('decides an unknown action type require_approval, as upstream does', async () => {
+    const { daemon } = await start();
+    const client = await RawClient.connect(daemon.socketPath);
+    client.send(evaluate('a1', { ...REQUEST, action_type: 'format_disk' }));
+    const { policy_id, rule_id, decision, severity, reason } = (await client.next())?.decision ?? {};
+    expect({ policy_id, rule_id, decision, severity, reason }).toEqual({
+      policy_id: 'cavra-ai-agent-baseline',
+      rule_id: 'runtime.default.require_approval',
+      decision: 'require_approval',
+      severity: 'medium',
+      reason: "no rule knows action type 'format_disk': review required",
+    });
   });
 
   it('refuses an oversize frame, closes that connection only, and a duplicate in-flight id', async () => {
@@ -308,10 +313,10 @@ describe('the daemon over its Unix socket', () => {
       'the daemon refused the connection: overloaded: too many connections',
     ]);
     first.send(evaluate('f1'));
-    expect((await first.next())?.decision.rule_id).toBe('filesystem.block_read[0]');
+    expect((await first.next())?.decision.rule_id).toBe('filesystem.read.block');
     second.socket.destroy();
     while (daemon.health().counts.connections > 1) await sleep(10);
-    expect((await client.evaluate(REQUEST)).rule_id).toBe('filesystem.block_read[0]'); // a fresh connection
+    expect((await client.evaluate(REQUEST)).rule_id).toBe('filesystem.read.block'); // a fresh connection
     await client.close();
   });
 
@@ -345,7 +350,7 @@ describe('the daemon over its Unix socket', () => {
     const { daemon, config } = await start({ strict_contract: false });
     const client = await RawClient.connect(daemon.socketPath);
     client.send(evaluate('l1', { ...REQUEST, agent_name: 'x', 'bad key!': 'y' }));
-    expect((await client.next())?.decision.rule_id).toBe('filesystem.block_read[0]');
+    expect((await client.next())?.decision.rule_id).toBe('filesystem.read.block');
     const record = JSON.parse(await readFile(config.evidenceLog, 'utf8'));
     expect(record.contract_warnings).toEqual([
       { code: 'unknown_field', path: 'agent_name' },
@@ -484,10 +489,10 @@ describe('runner authentication at the daemon', () => {
     client.send(evaluate('s1', json));
     expect(pick((await client.next())?.decision)).toEqual({
       policy_id: 'cavra-ai-agent-baseline',
-      rule_id: 'filesystem.block_read[0]',
+      rule_id: 'filesystem.read.block',
       decision: 'block',
       severity: 'high',
-      reason: "reading '.env' is blocked by pattern '**/.env'",
+      reason: "reading '.env' is blocked by pattern '.env' (filesystem.block_read[0])",
     });
     client.send(evaluate('s2', json));
     expect(pick((await client.next())?.decision)).toEqual(
@@ -519,7 +524,7 @@ describe('runner authentication at the daemon', () => {
     const { daemon, config } = await start({ runner_auth: { required: false } });
     const client = await RawClient.connect(daemon.socketPath);
     client.send(evaluate('l1'));
-    expect((await client.next())?.decision.rule_id).toBe('filesystem.block_read[0]');
+    expect((await client.next())?.decision.rule_id).toBe('filesystem.read.block');
     client.send(
       evaluate('l2', { ...REQUEST, runner_auth: { algorithm: 'HMAC-SHA256', key_id: 'k', signature: 'x' } }),
     );
@@ -701,7 +706,7 @@ describe('graceful shutdown', () => {
     expect([held?.id, held?.decision.decision, held?.decision.rule_id]).toEqual([
       'held',
       'block',
-      'filesystem.block_read[0]',
+      'filesystem.read.block',
     ]);
     expect(await client.next()).toBeUndefined();
     await closed;

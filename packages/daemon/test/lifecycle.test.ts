@@ -36,7 +36,7 @@ describe('socket ownership between daemon processes', () => {
     await writeFile(second, 'socket_path: run/d.sock\nevidence_log: second.jsonl\npid_file: second.pid\n');
     const live = await DaemonProcess.start(first, socketPath);
     const client = createClient({ socketPath });
-    expect((await client.evaluate(REQUEST)).rule_id).toBe('filesystem.block_read[0]');
+    expect((await client.evaluate(REQUEST)).rule_id).toBe('filesystem.read.block');
 
     const intruder = await DaemonProcess.start(second);
     expect(await intruder.exited).toBe(1);
@@ -60,7 +60,7 @@ describe('socket ownership between daemon processes', () => {
     ]).toContain(message);
 
     const successor = await DaemonProcess.start(second, socketPath);
-    expect((await client.evaluate(REQUEST)).rule_id).toBe('filesystem.block_read[0]'); // same client, new connection
+    expect((await client.evaluate(REQUEST)).rule_id).toBe('filesystem.read.block'); // same client, new connection
     expect((await client.health()).pid).toBe(successor.pid);
     await client.close();
     expect(await successor.stop()).toBe(0);
@@ -78,11 +78,11 @@ describe('idle timeout', () => {
     );
     const daemon = await DaemonProcess.start(configFile, socketPath);
     const client = createClient({ socketPath });
-    expect((await client.evaluate(REQUEST)).rule_id).toBe('filesystem.block_read[0]');
+    expect((await client.evaluate(REQUEST)).rule_id).toBe('filesystem.read.block');
     // This process is busy while the daemon closes the idle connection, so it writes the next call before it
     // reads the close: the worst moment for the idle timeout to strike.
     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 400);
-    expect((await client.evaluate(REQUEST)).rule_id).toBe('filesystem.block_read[0]');
+    expect((await client.evaluate(REQUEST)).rule_id).toBe('filesystem.read.block');
     expect((await client.health()).counts).toMatchObject({ requests: 2, errors: 0, connections: 1 });
     await client.close();
     expect(await daemon.stop()).toBe(0);
@@ -122,7 +122,7 @@ describe('SIGHUP', () => {
     let reloaded = false;
     // One persistent connection keeps asking with the old key until the reload has shown in its answers.
     const load = (async () => {
-      for (let n = 0; n < 2000 && !(reloaded && answers.at(-1) !== 'team:filesystem.read_default'); n++) {
+      for (let n = 0; n < 2000 && !(reloaded && answers.at(-1) !== 'team:filesystem.read.allow'); n++) {
         connection.send(evaluate(`n${n}`, signed(n, 'key-a', SECRET_A)));
         const answer = await connection.next();
         answers.push(
@@ -148,7 +148,7 @@ describe('SIGHUP', () => {
     // Old key, then (from one request on, never back) the new policy and keyring: not one answer lost.
     const switched = answers.indexOf('cavra-runner-auth:runner_auth.invalid');
     expect(switched).toBeGreaterThanOrEqual(20);
-    expect(answers.slice(0, switched)).toEqual(Array(switched).fill('team:filesystem.read_default'));
+    expect(answers.slice(0, switched)).toEqual(Array(switched).fill('team:filesystem.read.allow'));
     expect(new Set(answers.slice(switched))).toEqual(new Set(['cavra-runner-auth:runner_auth.invalid']));
     connection.send(evaluate('new-key', signed(-1, 'key-b', SECRET_B)));
     const fresh = await connection.next();
@@ -227,7 +227,7 @@ describe('SIGTERM', () => {
     ]);
     issuer.release();
     const decision = await inFlight;
-    expect([decision.decision, decision.rule_id]).toEqual(['block', 'filesystem.block_read[0]']);
+    expect([decision.decision, decision.rule_id]).toEqual(['block', 'filesystem.read.block']);
     expect(issuer.tokensIssued).toBe(1);
     expect(await daemon.exited).toBe(0);
     await Promise.all([client.close(), late.close(), issuer.stop()]);
