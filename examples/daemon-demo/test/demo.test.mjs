@@ -8,17 +8,17 @@ test('the demo session gets the documented decisions and a verified evidence log
   assert.deepEqual(
     session.map((d) => [d.action_type, d.decision, d.rule_id]),
     [
-      ['read_file', 'allow', 'filesystem.read_default'],
-      ['read_file', 'block', 'filesystem.block_read[0]'],
-      ['write_file', 'allow', 'filesystem.write_default'],
-      ['write_file', 'require_approval', 'filesystem.require_approval_write[0]'],
-      ['execute_command', 'allow', 'commands.allow[6]'],
-      ['execute_command', 'block', 'commands.block[4]'],
-      ['execute_command', 'require_approval', 'commands.require_approval[0]'],
-      ['git_push', 'block', 'git.require_pull_request'],
-      ['git_push', 'allow', 'git.push_default'],
-      ['mcp_tool_call', 'allow', 'mcp.allowed_servers[0]'],
-      ['mcp_tool_call', 'block', 'mcp.blocked_servers[0]'],
+      ['read_file', 'allow', 'filesystem.read.allow'],
+      ['read_file', 'block', 'filesystem.read.block'],
+      ['write_file', 'allow', 'filesystem.write.allow'],
+      ['write_file', 'require_approval', 'filesystem.write.require_approval'],
+      ['execute_command', 'allow', 'commands.allow'],
+      ['execute_command', 'block', 'commands.block'],
+      ['execute_command', 'require_approval', 'commands.default.require_approval'],
+      ['git_push', 'block', 'git.protected_branch.block_direct_push'],
+      ['git_push', 'allow', 'git.allow'],
+      ['git_operation', 'block', 'git.protected_branch.block_direct_push'],
+      ['mcp_tool_call', 'block', 'mcp.server.trust.block_unknown'],
     ],
   );
   assert.deepEqual(
@@ -59,7 +59,7 @@ test('the table shows every decision with its rule and reason, without colour in
         decision: 'block',
         action_type: 'read_file',
         target: '.env',
-        rule_id: 'filesystem.block_read[0]',
+        rule_id: 'filesystem.read.block',
         reason: 'no',
       },
     ],
@@ -68,7 +68,7 @@ test('the table shows every decision with its rule and reason, without colour in
   assert.equal(
     text,
     'T\n  #  decision          action                     target                                rule\n' +
-      '  1  block             read_file                  .env                                  filesystem.block_read[0]\n' +
+      '  1  block             read_file                  .env                                  filesystem.read.block\n' +
       '     no\n',
   );
 });
