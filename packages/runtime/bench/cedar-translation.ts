@@ -3,13 +3,15 @@ import type { AuthorizationAnswer, AuthorizationCall } from '@cedar-policy/cedar
 import type { CompiledPolicyPack } from '../src/index.js';
 
 /**
- * The same policy written in Cedar. Each pack rule becomes one Cedar policy whose id is the engine's rule id:
- * block and require_approval rules are `forbid`, allow rules and allow-by-default action types are `permit`.
+ * The same policy written in Cedar. Each pack rule becomes one Cedar policy whose id is the list entry the engine
+ * names in its reason (`commands.block[3]`), or the engine's rule id for a default: block and require_approval rules
+ * are `forbid`, allow rules and allow-by-default action types are `permit`.
  * Cedar only answers allow/deny, so the answer is mapped back: a deny names its forbid policies (a block rule
  * beats an approval rule, the lowest index wins, as in the engine); a deny naming none is the action type's
  * fail-closed default; an allow names its permit policy (lowest index).
  *
- * Globs become Cedar `like` patterns (`**` and `*` both become `*`). Cedar's `*` also crosses `/`, so the
+ * Globs become Cedar `like` patterns (`**` and `*` both become `*`), which is also how the engine reads command
+ * patterns (block and approval patterns ending in ` *` match their prefix alone too). Cedar's `*` crosses `/`, so the
  * translation is exact only for patterns like the bench pack's; the bench checks both sides agree on every input.
  * It leaves out what the bench inputs never exercise: the engine matches paths regardless of case and rooted paths
  * at every ancestor, and blocks commands whose arguments name a `block_read` path; the inputs are lower-case,
@@ -28,10 +30,11 @@ export function toCedarPolicies(pack: CompiledPolicyPack): Record<string, string
     policies[ruleId] = `${effect}(principal, action == Action::"${action}", resource)${when};`;
   };
   const glob = (pattern: string) => `context.target like "${pattern.replace(/\*+\/?\**/g, '*')}"`;
-  const command = (pattern: string) =>
+  const command = (pattern: string) => `context.target like "${pattern}"`;
+  const widened = (pattern: string) =>
     pattern.endsWith(' *')
-      ? `context.target == "${pattern.slice(0, -2)}" || context.target like "${pattern}"`
-      : `context.target == "${pattern}"`;
+      ? `context.target == "${pattern.slice(0, -2)}" || ${command(pattern)}`
+      : command(pattern);
   const server = (name: string) => `context.server == "${name}"`;
 
   const rules = (
@@ -47,18 +50,19 @@ export function toCedarPolicies(pack: CompiledPolicyPack): Record<string, string
   };
 
   rules('filesystem.block_read', 'forbid', 'read_file', filesystem.block_read, glob);
-  add('filesystem.read_default', 'permit', 'read_file');
+  add('filesystem.read.allow', 'permit', 'read_file');
   rules('filesystem.block_write', 'forbid', 'write_file', filesystem.block_write, glob);
   rules('filesystem.require_approval_write', 'forbid', 'write_file', filesystem.require_approval_write, glob);
-  add('filesystem.write_default', 'permit', 'write_file');
-  rules('commands.block', 'forbid', 'execute_command', commands.block, command);
-  rules('commands.require_approval', 'forbid', 'execute_command', commands.require_approval, command);
+  add('filesystem.write.allow', 'permit', 'write_file');
+  rules('commands.block', 'forbid', 'execute_command', commands.block, widened);
+  rules('commands.require_approval', 'forbid', 'execute_command', commands.require_approval, widened);
   rules('commands.allow', 'permit', 'execute_command', commands.allow, command);
   rules('git.block_push_branches', 'forbid', 'git_push', git.block_push_branches, glob);
-  add('git.push_default', 'permit', 'git_push');
+  add('git.allow', 'permit', 'git_push');
   rules('mcp.blocked_servers', 'forbid', 'mcp_tool_call', mcp.blocked_servers, server);
   rules('mcp.allowed_servers', 'permit', 'mcp_tool_call', mcp.allowed_servers, server);
-  if (!mcp.allowlist_enabled) add('mcp.default', 'permit', 'mcp_tool_call');
+  if (!mcp.allowlist_enabled && !mcp.block_unknown_servers)
+    add('mcp.server.trust.allow', 'permit', 'mcp_tool_call');
   return policies;
 }
 
@@ -93,8 +97,8 @@ export function fromCedarAnswer(
 
 // Action types with no permit-by-default policy: Cedar's implicit deny stands for the engine's fail-closed default.
 const UNPERMITTED_DEFAULTS: Readonly<Record<string, readonly [string, string]>> = {
-  execute_command: ['require_approval', 'commands.default'],
-  mcp_tool_call: ['block', 'mcp.allowlist'],
+  execute_command: ['require_approval', 'commands.default.require_approval'],
+  mcp_tool_call: ['block', 'mcp.server.trust.block_unknown'],
 };
 
 function firstByIndex(ids: readonly string[]): string {

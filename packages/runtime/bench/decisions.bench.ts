@@ -3,7 +3,7 @@
  * evaluated by @cedar-policy/cedar-wasm, in the same process and run. Cedar is measured twice: `isAuthorized`
  * (the policy set travels with every call and is parsed each time) and `statefulIsAuthorized` (the policy set
  * parsed once with `preparsePolicySet`), the fair comparison with a compiled pack.
- * Before timing, both sides must give the same decision and rule id on every bench input.
+ * Before timing, both sides must give the same decision and rule (list entry or default) on every bench input.
  *
  * Run: pnpm --filter @cavra/runtime bench
  */
@@ -33,9 +33,11 @@ const policies = { staticPolicies };
 const prepared = preparsePolicySet('bench-200', policies);
 if (prepared.type !== 'success') throw new Error(JSON.stringify(prepared.errors));
 
+// The engine's rule id names the rule kind; the list entry that matched (`commands.block[3]`) ends its reason.
+const LIST_ENTRY = /([a-z_.]+\[\d+\])\)$/;
 const cavra = (index: number) => {
   const decision = engine.evaluate(requests[index % INPUTS] as (typeof requests)[number]);
-  return [decision.decision, decision.ruleId] as const;
+  return [decision.decision, LIST_ENTRY.exec(decision.reason)?.[1] ?? decision.ruleId] as const;
 };
 const cedar = (index: number) => {
   const request = requests[index % INPUTS] as (typeof requests)[number];

@@ -1,4 +1,4 @@
-import { upstreamPatternRegex } from './path-pattern.js';
+import { upstreamPatternMatcher } from './path-pattern.js';
 
 /**
  * Command patterns, read as upstream CAVRA reads them: the whole command must match, `*` (and `**`) stands for any
@@ -17,20 +17,20 @@ export function compileCommandPatterns(
   options: { readonly widen?: boolean } = {},
 ): CommandMatcher {
   const exact = new Map<string, number>();
-  const wildcards: { readonly regex: RegExp; readonly index: number }[] = [];
+  const wildcards: { readonly matches: (command: string) => boolean; readonly index: number }[] = [];
   patterns.forEach((raw, index) => {
     const pattern = normalizeCommand(raw);
     if (pattern.includes('*')) {
-      wildcards.push({ regex: upstreamPatternRegex(pattern), index });
+      wildcards.push({ matches: upstreamPatternMatcher(pattern), index });
       if (options.widen && pattern.endsWith(' *')) setFirst(exact, pattern.slice(0, -2), index);
     } else setFirst(exact, pattern, index);
   });
   return {
     match(command) {
       const best = exact.get(command) ?? -1;
-      for (const { regex, index } of wildcards) {
+      for (const { matches, index } of wildcards) {
         if (best !== -1 && index > best) break;
-        if (regex.test(command)) return index;
+        if (matches(command)) return index;
       }
       return best;
     },

@@ -60,18 +60,19 @@ export function compilePolicyPack(
   const source = options.source ?? document.metadata.id;
   const inherits = document.metadata.inherits;
   const parentIds = inherits === undefined ? [] : typeof inherits === 'string' ? [inherits] : inherits;
-  const missing = parentIds.flatMap((id, index) =>
-    options.parents?.has(id)
-      ? []
-      : [
-          {
-            path: typeof inherits === 'string' ? '/metadata/inherits' : `/metadata/inherits/${index}`,
-            message: `no pack with id '${id}' is loaded`,
-          },
-        ],
-  );
+  const parents: ResolvedPolicyPack[] = [];
+  const missing: PolicyPackIssue[] = [];
+  parentIds.forEach((id, index) => {
+    const parent = options.parents?.get(id);
+    if (parent) parents.push(parent.resolved);
+    else {
+      missing.push({
+        path: typeof inherits === 'string' ? '/metadata/inherits' : `/metadata/inherits/${index}`,
+        message: `no pack with id '${id}' is loaded`,
+      });
+    }
+  });
   if (missing.length > 0) throw new PolicyPackError('unknown_parent', source, missing);
-  const parents = parentIds.map((id) => (options.parents?.get(id) as CompiledPolicyPack).resolved);
   return compileResolved(resolvePolicyPack(document, parents, source), packNotices(document));
 }
 

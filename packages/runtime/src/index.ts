@@ -57,7 +57,7 @@ export {
   verifyPolicySignature,
 } from './pack-signature.js';
 export { MAX_POLICY_PACK_BYTES, type ParsePolicyPackOptions, parsePolicyPack } from './parse-policy-pack.js';
-export { normalizePath, upstreamPatternRegex } from './path-pattern.js';
+export { normalizePath, upstreamPatternMatcher } from './path-pattern.js';
 export {
   INFORMATIONAL_PACK_KEYS,
   type PolicyPackDocument,

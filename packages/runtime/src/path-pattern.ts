@@ -32,7 +32,7 @@ export interface PathPatternOptions {
    */
   readonly osAliases?: boolean;
   /**
-   * Also match each pattern as upstream CAVRA reads it (see upstreamPatternRegex): on for filesystem patterns,
+   * Also match each pattern as upstream CAVRA reads it (see upstreamPatternMatcher): on for filesystem patterns,
    * so a path list catches at least what upstream's catches (`**\/clusterrole*.yaml` catches
    * `a/clusterrole/x.yaml` there). Off for branch names. Default false.
    */
@@ -40,15 +40,30 @@ export interface PathPatternOptions {
 }
 
 /**
- * Upstream CAVRA's reading of a pattern: the whole target must match, `*` and `**` both stand for any characters
- * (`/` and blanks included), everything else is literal.
+ * Upstream CAVRA's reading of a pattern, as a test: the whole value must match, `*` and `**` both stand for any
+ * characters (`/` and blanks included), everything else is literal. Matched without a regex, in linear time: the
+ * text before the first star must start the value, the text after the last must end it, and the texts between must
+ * appear in order in between (leftmost first, which is all a star-only pattern needs).
  */
-export function upstreamPatternRegex(pattern: string, flags = ''): RegExp {
-  const source = pattern
-    .split(/\*+/)
-    .map((literal) => literal.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
-    .join('.*');
-  return new RegExp(`^${source}$`, `s${flags}`);
+export function upstreamPatternMatcher(pattern: string, options: { readonly nocase?: boolean } = {}) {
+  const fold = options.nocase === true ? (text: string) => text.toLowerCase() : (text: string) => text;
+  const chunks = fold(pattern).split(/\*+/);
+  const first = chunks[0] as string;
+  if (chunks.length === 1) return (value: string) => fold(value) === first;
+  const last = chunks[chunks.length - 1] as string;
+  const middle = chunks.slice(1, -1).filter((chunk) => chunk !== '');
+  return (value: string): boolean => {
+    const text = fold(value);
+    const end = text.length - last.length;
+    if (end < first.length || !text.startsWith(first) || !text.endsWith(last)) return false;
+    let at = first.length;
+    for (const chunk of middle) {
+      const found = text.indexOf(chunk, at);
+      if (found < 0 || found + chunk.length > end) return false;
+      at = found + chunk.length;
+    }
+    return true;
+  };
 }
 
 export function compilePathPatterns(
@@ -58,23 +73,23 @@ export function compilePathPatterns(
   // Plain regexes rather than picomatch's matcher functions, which allocate a result per call; `windows: false`
   // because targets are normalised to `/` first, so decisions do not depend on the platform.
   const globOptions = { dot: true, nocase: options.nocase === true, windows: false };
-  const flags = globOptions.nocase ? 'i' : '';
   const regexes = patterns.map((pattern) => picomatch.makeRe(pattern, globOptions));
   const upstream = options.upstreamStars
-    ? patterns.map((pattern) => upstreamPatternRegex(pattern, flags))
+    ? patterns.map((pattern) => upstreamPatternMatcher(pattern, { nocase: globOptions.nocase }))
     : [];
   // picomatch also counts a target equal to the pattern text as a match, whatever the pattern's regex says.
   const tests = patterns.map(
     (pattern, index) => (path: string) =>
-      path === pattern || (regexes[index] as RegExp).test(path) || upstream[index]?.test(path) === true,
+      path === pattern || (regexes[index] as RegExp).test(path) || upstream[index]?.(path) === true,
   );
-  // One regex for "does any pattern match?": most targets match none, and this answers that in a single pass.
+  // One regex for "does any glob match?": most targets match none, and this answers that in a single pass.
   const anyRegex = new RegExp(
-    [...regexes, ...upstream].map((regex) => `(?:${regex.source})`).join('|') || '(?!)',
-    `s${flags}`,
+    regexes.map((regex) => `(?:${regex.source})`).join('|') || '(?!)',
+    globOptions.nocase ? 'i' : '',
   );
   const literals = new Set(patterns);
-  const any = (path: string) => literals.has(path) || anyRegex.test(path);
+  const any = (path: string) =>
+    literals.has(path) || anyRegex.test(path) || upstream.some((matches) => matches(path));
   const matchOne = (path: string) => {
     if (path === '') return -1;
     const root = ROOT.exec(path);

@@ -357,6 +357,7 @@ const CASES: readonly (readonly [string, string, string, string, string, string,
   ],
   [
     'execute_command',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell parameter expansion, judged as one
     'git show HEAD:.en${X}v',
     'require_approval',
     'commands.default.require_approval',
@@ -1009,9 +1010,11 @@ describe('the baseline pack', () => {
     expect(decision.correlationId).toMatch(/^corr_[0-9a-f]{12}$/);
     expect(decision.evidenceRefs[0]).toBe(`evidence://session-1/${decision.decisionId}`);
     const kinds: string[] = [];
-    createEngine({ packs: [pack], ids: (kind) => (kinds.push(kind), kind) }).evaluate(
-      request('read_file', 'a'),
-    );
+    const ids = (kind: string) => {
+      kinds.push(kind);
+      return kind;
+    };
+    createEngine({ packs: [pack], ids }).evaluate(request('read_file', 'a'));
     expect(kinds).toEqual(['decision', 'correlation']);
   });
 
