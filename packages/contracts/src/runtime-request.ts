@@ -38,6 +38,11 @@ export interface RuntimeRequest extends RuntimeRequestSubject {
   readonly runner?: RuntimeRunnerClaims;
   /** Present when the JSON request carried any of `server`, `tool`, `capability` (absent ones are ''). */
   readonly mcp?: RuntimeMcpCall;
+  /**
+   * The legacy `operation` when it disagrees with `requested_operation` (lenient mode only: strict mode refuses
+   * the request). Upstream reads `operation` first, so a rule that depends on the operation judges both.
+   */
+  readonly legacyOperation?: string;
 }
 
 export interface RuntimeRequestResult {
@@ -52,7 +57,11 @@ export interface RuntimeRequestResult {
  */
 export function parseRuntimeRequest(input: unknown, options?: ValidateOptions): RuntimeRequestResult {
   const { message, warnings } = EvaluateRequestCodec.parseJSON(input, options);
-  const mcp = mcpCall(input);
+  const value: unknown = typeof input === 'string' ? JSON.parse(input) : input;
+  const mcp = mcpCall(value);
+  const legacy = isRecord(value) ? value.operation : undefined;
+  const legacyOperation =
+    typeof legacy === 'string' && legacy !== message.requested_operation ? legacy : undefined;
   // fromObject builds nested messages as message instances, so every field holds a value.
   const auth = message.runner_auth as RunnerAuthentication | null;
   const request: RuntimeRequest = {
@@ -83,18 +92,22 @@ export function parseRuntimeRequest(input: unknown, options?: ValidateOptions): 
         }
       : {}),
     ...(mcp ? { mcp } : {}),
+    ...(legacyOperation !== undefined ? { legacyOperation } : {}),
   };
   return { request, warnings };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null;
 }
 
 /**
  * The runtime keys of a request that passed validation (so JSON text is valid and bounded, and each key is a
  * bounded string when present); a decoded message has none.
  */
-function mcpCall(input: unknown): RuntimeMcpCall | undefined {
-  const value: unknown = typeof input === 'string' ? JSON.parse(input) : input;
-  if (typeof value !== 'object' || value === null) return undefined;
-  const record = value as Record<string, unknown>;
+function mcpCall(value: unknown): RuntimeMcpCall | undefined {
+  if (!isRecord(value)) return undefined;
+  const record = value;
   const read = (key: (typeof EVALUATE_REQUEST_RUNTIME_KEYS)[number]) =>
     typeof record[key] === 'string' ? (record[key] as string) : '';
   if (!EVALUATE_REQUEST_RUNTIME_KEYS.some((key) => typeof record[key] === 'string')) return undefined;

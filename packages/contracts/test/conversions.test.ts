@@ -72,6 +72,9 @@ describe('request contract → runtime request', () => {
   it('keeps requested_operation and warns when the legacy operation disagrees', () => {
     const { request: runtime, warnings } = parseRuntimeRequest({ ...request, operation: 'terraform apply' });
     expect(runtime.operation).toBe('terraform plan');
+    // Upstream reads `operation` first: the runtime sees both.
+    expect(runtime.legacyOperation).toBe('terraform apply');
+    expect('legacyOperation' in toRuntimeRequest({ ...request, operation: 'terraform plan' })).toBe(false);
     expect(warnings.map((issue) => issue.code)).toEqual(['operation_conflict']);
   });
 

@@ -23,12 +23,14 @@ export function evaluatePush(request: RuntimeRequest, pack: CompiledPolicyPack):
  * git_operation (upstream's git request): the operation says what (`push`, `commit`, ...), the target where
  * (`origin/main`, `main`, `HEAD:main`). A push is blocked as upstream blocks it, when the target ends in `main` or
  * `master` whatever the pack says, and also when a branch it may name is protected by the pack; every other
- * operation is `git.allow`. An operation that names a push among other words (`push --force`) is a push.
+ * operation is `git.allow`. An operation that names a push among other words (`push --force`) is a push, and so is
+ * a request whose legacy `operation` says push while its `requested_operation` says otherwise.
  */
 export function evaluateGitOperation(request: RuntimeRequest, pack: CompiledPolicyPack): RuleOutcome {
   const target = request.target.trim();
   const operation = request.operation.trim();
-  if (!/(?:^|[\s_-])push(?:$|[\s_-])/i.test(operation)) {
+  // Upstream reads the legacy `operation` before `requested_operation`: either one naming a push makes it a push.
+  if (![operation, request.legacyOperation ?? ''].some((word) => PUSH.test(word))) {
     return ruleOutcome(
       pack,
       'git.allow',
@@ -49,6 +51,8 @@ export function evaluateGitOperation(request: RuntimeRequest, pack: CompiledPoli
     .flatMap((branch) => [branch, branch.slice(branch.indexOf('/') + 1)]);
   return pushOutcome(pack, target, protectedIndex(pack, branches));
 }
+
+const PUSH = /(?:^|[\s_-])push(?:$|[\s_-])/i;
 
 /** The lowest block_push_branches index matching any of the branches (as written, or without `heads/`), or -1. */
 function protectedIndex(pack: CompiledPolicyPack, branches: readonly string[]): number {

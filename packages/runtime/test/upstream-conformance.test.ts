@@ -114,6 +114,21 @@ describe('upstream conformance: the decision table', () => {
     );
   });
 
+  it('judges a push by the legacy operation too, which upstream reads first (lenient contract)', () => {
+    const request = toRuntimeRequest({
+      action_type: 'git_operation',
+      target: 'origin/main',
+      operation: 'push',
+      requested_operation: 'fetch',
+    });
+    expect(outcome(engine.evaluate(request))).toEqual({
+      decision: 'block',
+      rule_id: 'git.protected_branch.block_direct_push',
+      severity: 'high',
+      approver_group: '',
+    });
+  });
+
   it('still decides our own git_push and server/tool targets', () => {
     expect(outcome(decide({ action_type: 'git_push', target: 'refs/heads/main' }))).toEqual({
       decision: 'block',
