@@ -57,7 +57,11 @@ describe('release-governance rules through the engine', () => {
       ruleId: 'release-governance.missing-payload',
       severity: 'high',
       reason: 'release_governance_record request carries no release_governance evidence',
-      evidenceRefs: [expect.stringMatching(/^policy:/), expect.stringMatching(/^policy-digest:sha256:/)],
+      evidenceRefs: [
+        'evidence://release-1/id',
+        expect.stringMatching(/^policy:/),
+        expect.stringMatching(/^policy-digest:sha256:/),
+      ],
     });
   });
 
