@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { Ajv } from 'ajv';
 import schema from '../schema/mcp-registry.schema.json' with { type: 'json' };
+import { cannotReadMessage } from './io-message.js';
 import { schemaIssues } from './schema-issues.js';
 
 /** One server of an MCP trust registry, in upstream CAVRA's registry format. */
@@ -91,9 +92,7 @@ export async function loadMcpTrustRegistryFile(path: string): Promise<McpTrustRe
   try {
     buffer = await readFile(path);
   } catch (error) {
-    throw new McpRegistryError(path, [
-      { path: '', message: (error as NodeJS.ErrnoException).code ?? 'unreadable' },
-    ]);
+    throw new McpRegistryError(path, [{ path: '', message: cannotReadMessage(error) }]);
   }
   if (buffer.length > MAX_MCP_REGISTRY_BYTES) {
     throw new McpRegistryError(path, [{ path: '', message: `larger than ${MAX_MCP_REGISTRY_BYTES} bytes` }]);

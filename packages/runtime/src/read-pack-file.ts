@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { getSystemErrorMap } from 'node:util';
+import { cannotReadMessage } from './io-message.js';
 import { MAX_POLICY_PACK_BYTES } from './parse-policy-pack.js';
 import { PolicyPackError } from './policy-pack-error.js';
 
@@ -9,11 +9,7 @@ export async function readPackFile(path: string): Promise<Buffer> {
   try {
     buffer = await readFile(path);
   } catch (error) {
-    const { code, errno } = error as NodeJS.ErrnoException;
-    const words = errno !== undefined ? getSystemErrorMap().get(errno)?.[1] : undefined;
-    throw new PolicyPackError('io', path, [
-      { path: '', message: `cannot read: ${words ? `${words} (${code})` : (code ?? 'unreadable')}` },
-    ]);
+    throw new PolicyPackError('io', path, [{ path: '', message: cannotReadMessage(error) }]);
   }
   if (buffer.length > MAX_POLICY_PACK_BYTES) {
     throw new PolicyPackError('invalid_pack', path, [

@@ -273,7 +273,7 @@ describe('the MCP trust registry', () => {
   it('names an unreadable file', async () => {
     await expect(loadMcpTrustRegistryFile(join(UPSTREAM_FORMAT_DIR, 'missing.json'))).rejects.toMatchObject({
       name: 'McpRegistryError',
-      issues: [{ path: '', message: 'ENOENT' }],
+      issues: [{ path: '', message: 'cannot read: no such file or directory (ENOENT)' }],
     });
   });
 });
