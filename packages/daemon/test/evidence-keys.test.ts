@@ -154,7 +154,7 @@ describe('HMAC replay protection', () => {
     const replayed = 'block runner_auth.invalid';
 
     const first = await DaemonProcess.start(configFile, socketPath);
-    expect(await ask('a')).toBe('allow filesystem.read_default');
+    expect(await ask('a')).toBe('allow filesystem.read.allow');
     expect(await ask('b')).toBe(replayed);
     expect(await first.stop()).toBe(0);
 
