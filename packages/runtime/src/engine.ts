@@ -1,4 +1,3 @@
-import { randomFillSync } from 'node:crypto';
 import {
   isDecision,
   isSafeName,
@@ -9,6 +8,7 @@ import {
 import type { ActionEvaluator, RuleOutcome } from './action-evaluator.js';
 import { evaluateCommand } from './command-rules.js';
 import type { CompiledPolicyPack } from './compile-policy-pack.js';
+import { type IdKind, newId } from './decision-ids.js';
 import { EvaluationError } from './evaluation-error.js';
 import { evaluateRead, evaluateWrite } from './filesystem-rules.js';
 import { evaluateGitOperation, evaluatePush } from './git-rules.js';
@@ -42,24 +42,6 @@ export interface EngineOptions {
    */
   readonly ids?: (kind: IdKind) => string;
 }
-
-/** What an id is for. */
-export type IdKind = 'decision' | 'correlation';
-
-/** A fresh id in upstream's form: `dec_` or `corr_` and 12 random lower-case hex digits. */
-export function newId(kind: IdKind): string {
-  // Random bytes drawn in bulk: one call into the CSPRNG per 1 024 ids instead of one per id.
-  if (idPoolOffset === ID_POOL.length) {
-    randomFillSync(ID_POOL);
-    idPoolOffset = 0;
-  }
-  const hex = ID_POOL.toString('hex', idPoolOffset, idPoolOffset + 6);
-  idPoolOffset += 6;
-  return `${kind === 'decision' ? 'dec' : 'corr'}_${hex}`;
-}
-
-const ID_POOL = Buffer.alloc(6 * 1024);
-let idPoolOffset = ID_POOL.length;
 
 /** What the engine fills in for an empty session, agent or actor, as upstream does. */
 export const REQUEST_METADATA_DEFAULTS = {

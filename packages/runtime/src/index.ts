@@ -9,13 +9,12 @@ export {
   type PolicyPackMatchers,
 } from './compile-policy-pack.js';
 export { COMPILED_PACK_FORMAT, parseCompiledPackJson, toCompiledPackJson } from './compiled-pack-json.js';
+export { type IdKind, newId } from './decision-ids.js';
 export {
   createEngine,
   type Engine,
   type EngineOptions,
   type EvaluateOptions,
-  type IdKind,
-  newId,
   POLICY_PACK_ACTION_TYPES,
   REQUEST_METADATA_DEFAULTS,
 } from './engine.js';

@@ -357,6 +357,7 @@ const CASES: readonly (readonly [string, string, string, string, string, string,
   ],
   [
     'execute_command',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell parameter expansion, judged as one
     'git show HEAD:.en${X}v',
     'require_approval',
     'commands.default.require_approval',

@@ -8,6 +8,7 @@ import {
   type EvaluationContext,
   loadBaselinePack,
   type ModeSettings,
+  newId,
   parsePolicyPack,
   toRuntimeDecision,
 } from '../src/index.js';
@@ -163,6 +164,17 @@ describe('registered evaluators', () => {
     expect(() =>
       createEngine({ packs: [baseline], evaluators: [operationEvaluator(), operationEvaluator()] }),
     ).toThrow("action type 'release_governance_record' already has an evaluator");
+  });
+});
+
+describe('newId', () => {
+  it('draws upstream-form ids, distinct across refills of its random pool', () => {
+    const ids = Array.from({ length: 3000 }, (_, index) =>
+      newId(index % 2 === 0 ? 'decision' : 'correlation'),
+    );
+    expect(ids.filter((id) => !/^(?:dec|corr)_[0-9a-f]{12}$/.test(id))).toEqual([]);
+    expect(ids.filter((id) => id.startsWith('dec_'))).toHaveLength(1500);
+    expect(new Set(ids.map((id) => id.slice(id.indexOf('_') + 1))).size).toBe(3000);
   });
 });
 
