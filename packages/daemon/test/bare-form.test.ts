@@ -42,7 +42,7 @@ describe('the bare form: every answer is a DecisionResponse', () => {
     expect(rest).toEqual([]);
     expect([answer?.decision, answer?.rule_id, answer?.target, answer?.v]).toEqual([
       'block',
-      'filesystem.block_read[0]',
+      'filesystem.read.block',
       '.env',
       undefined,
     ]);

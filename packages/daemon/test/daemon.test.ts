@@ -109,7 +109,7 @@ describe('the daemon over its Unix socket', () => {
     const [line] = (await readFile(config.evidenceLog, 'utf8')).split('\n');
     const record = JSON.parse(line as string);
     expect([record.seq, record.decision]).toEqual([1, response?.decision]);
-    expect(parseEvidenceRef(response?.decision.evidence_refs[2])).toEqual({ logId, seq: 1 });
+    expect(parseEvidenceRef(response?.decision.evidence_refs[3])).toEqual({ logId, seq: 1 });
     expect(evidenceLogId(config.evidenceLog)).toBe(logId);
     expect(statSync(daemon.socketPath).mode & 0o777).toBe(0o600);
     expect(statSync(dirname(daemon.socketPath)).mode & 0o777).toBe(0o700);

@@ -176,7 +176,7 @@ describe('HMAC replay protection', () => {
       records[0].decision.reason,
       ...Array(4).fill('runner authentication failed: replayed: this signature was already used'),
     ]);
-    expect(records[0].decision.rule_id).toBe('filesystem.read_default');
+    expect(records[0].decision.rule_id).toBe('filesystem.read.allow');
     expect(typeof records[0].runner.replayKey).toBe('string');
     expect(JSON.stringify(records)).not.toContain(request.runner_auth?.signature as string);
   });

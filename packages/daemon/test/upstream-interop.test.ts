@@ -279,7 +279,7 @@ describe('an upstream-style client -> our daemon', () => {
       const answer = await upstreamStyleClient(daemon.socketPath, READ_ENV, ending);
       expect([answer.decision, answer.rule_id, answer.target, answer.session_id]).toEqual([
         'block',
-        'filesystem.block_read[0]',
+        'filesystem.read.block',
         '.env',
         'session-1',
       ]);
@@ -407,7 +407,7 @@ describe('our client -> our daemon, upstream protocol', () => {
   it('works too: our daemon answers the bare form', async () => {
     const { daemon } = await ours();
     const client = createClient({ socketPath: daemon.socketPath, protocol: 'upstream' });
-    expect((await client.evaluate(READ_ENV)).rule_id).toBe('filesystem.block_read[0]');
+    expect((await client.evaluate(READ_ENV)).rule_id).toBe('filesystem.read.block');
     await client.close();
   });
 });
