@@ -87,17 +87,21 @@ export function createDecisionExplainer(
         // Alone, the pattern is first in its list: where the rule id or reason names its position, put its own.
         const atIndex = (text: string) => text.replaceAll(`${rule.list}[0]`, `${rule.list}[${rule.index}]`);
         const ruleId = atIndex(alone.ruleId);
+        const reason = atIndex(alone.reason);
+        // Rule ids name the kind of rule (upstream's), so the reason, which names the list entry, tells which decided.
         const decisive =
-          matched && !decided && alone.decision === enforced.decision && ruleId === enforced.ruleId;
+          matched &&
+          !decided &&
+          alone.decision === enforced.decision &&
+          ruleId === enforced.ruleId &&
+          reason === enforced.reason;
         if (decisive) decided = true;
         return {
           list: rule.list,
           index: rule.index,
           pattern: rule.pattern,
           matched,
-          ...(matched
-            ? { outcome: { decision: alone.decision, ruleId, reason: atIndex(alone.reason) } }
-            : {}),
+          ...(matched ? { outcome: { decision: alone.decision, ruleId, reason } } : {}),
           decisive,
         };
       });

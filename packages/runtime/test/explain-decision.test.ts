@@ -25,36 +25,33 @@ describe('explaining a decision', () => {
 
   it('tries every pattern on its own and marks the one that decided', () => {
     const explanation = explainer.explain(request('execute_command', 'git push --force origin main'));
-    expect([explanation.decision.decision, explanation.decision.ruleId]).toEqual([
-      'block',
-      'commands.block[0]',
-    ]);
+    expect([explanation.decision.decision, explanation.decision.ruleId]).toEqual(['block', 'commands.block']);
     expect(explanation.fallback).toEqual({
       decision: 'require_approval',
-      ruleId: 'commands.default',
+      ruleId: 'commands.default.require_approval',
       reason: "command 'git push --force origin main' is not on the allow list",
     });
     expect(trials(explanation)).toEqual([
       'filesystem.block_read[0] false false ',
       'commands.allow[0] false false ',
-      'commands.allow[1] true false commands.allow[1]',
-      'commands.block[0] true true commands.block[0]',
+      'commands.allow[1] true false commands.allow',
+      'commands.block[0] true true commands.block',
       'git.block_push_branches[0] false false ',
     ]);
   });
 
   it('reads the request as the engine does: a file named by a command argument, every part of a compound', () => {
     const named = explainer.explain(request('execute_command', 'git show HEAD:.env'));
-    expect([named.decision.decision, named.decision.ruleId]).toEqual(['block', 'filesystem.block_read[0]']);
+    expect([named.decision.decision, named.decision.ruleId]).toEqual(['block', 'filesystem.read.block']);
     expect(trials(named).filter((line) => line.includes(' true '))).toEqual([
-      'filesystem.block_read[0] true true filesystem.block_read[0]',
-      'commands.allow[1] true false commands.allow[1]',
+      'filesystem.block_read[0] true true filesystem.read.block',
+      'commands.allow[1] true false commands.allow',
     ]);
     // `npm test` alone is allowed, but the second part is on no list: the allow pattern does not apply on its own.
     const compound = explainer.explain(request('execute_command', 'npm test && curl example.com'));
     expect([compound.decision.decision, compound.decision.ruleId]).toEqual([
       'require_approval',
-      'commands.default',
+      'commands.default.require_approval',
     ]);
     expect(trials(compound).filter((line) => line.includes(' true '))).toEqual([]);
   });
@@ -64,7 +61,7 @@ describe('explaining a decision', () => {
     const explanation = audit.explain(request('git_push', 'main'));
     expect([explanation.decision.decision, explanation.enforced.decision]).toEqual(['audit_only', 'block']);
     expect(trials(explanation).filter((line) => line.includes(' true '))).toEqual([
-      'git.block_push_branches[0] true true git.block_push_branches[0]',
+      'git.block_push_branches[0] true true git.protected_branch.block_direct_push',
     ]);
   });
 });
