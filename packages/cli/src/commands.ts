@@ -15,6 +15,7 @@ import {
 import { CliError, deciding, EXIT } from './cli-error.js';
 import { decisionChanges, diffPolicyPacks } from './diff-packs.js';
 import { lintPolicyPack } from './lint-pack.js';
+import { listEntry } from './list-entry.js';
 import { findTestFiles, runPolicyTestFile } from './policy-tests.js';
 import { loadKeys, loadPack, readText, readYaml } from './read-input.js';
 import { replayEvidence } from './replay-evidence.js';
@@ -26,7 +27,10 @@ export interface Output {
 }
 
 const quote = (text: string) => `'${text}'`;
-const ruleOf = (decision: RuntimeDecision) => `${decision.decision} by ${decision.ruleId}`;
+const ruleOf = (decision: RuntimeDecision) => {
+  const entry = listEntry(decision.reason);
+  return `${decision.decision} by ${decision.ruleId}${entry ? ` (${entry})` : ''}`;
+};
 const requestLine = (request: RuntimeRequest) =>
   `${request.actionType} ${quote(request.target || request.operation)}`;
 

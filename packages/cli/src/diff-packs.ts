@@ -1,6 +1,7 @@
 import type { RuntimeDecision, RuntimeRequest } from '@cavra/contracts';
 import { type CompiledPolicyPack, createEngine } from '@cavra/runtime';
 import { deciding } from './cli-error.js';
+import { listEntry } from './list-entry.js';
 
 /** How one setting of the resolved packs differs, e.g. `commands.allow` or `git.require_pull_request`. */
 export interface RuleChange {
@@ -50,7 +51,7 @@ export function diffPolicyPacks(from: CompiledPolicyPack, to: CompiledPolicyPack
   return changes;
 }
 
-/** Decides every request with both packs (same mode) and returns those whose decision or rule id differ. */
+/** Decides every request with both packs (same mode) and returns those whose decision, rule id or list entry differ. */
 export function decisionChanges(
   from: CompiledPolicyPack,
   to: CompiledPolicyPack,
@@ -62,7 +63,10 @@ export function decisionChanges(
     const where = `request ${index + 1} (${request.actionType})`;
     const a = deciding(where, () => first.evaluate({ ...request, policyPack: from.id }));
     const b = deciding(where, () => second.evaluate({ ...request, policyPack: to.id }));
-    return a.decision !== b.decision || a.ruleId !== b.ruleId ? [{ request, from: a, to: b }] : [];
+    // The list entry that decided is in the reason (rule ids name the kind of rule): a reorder shows there.
+    return a.decision !== b.decision || a.ruleId !== b.ruleId || listEntry(a.reason) !== listEntry(b.reason)
+      ? [{ request, from: a, to: b }]
+      : [];
   });
 }
 

@@ -31,7 +31,7 @@ tests:
     expect: {decision: allow}
   - name: main is protected
     request: {action_type: git_push, target: main}
-    expect: {decision: block, rule_id: "git.block_push_branches[0]", severity: high, approver_group: ""}
+    expect: {decision: block, rule_id: "git.protected_branch.block_direct_push", severity: high, approver_group: ""}
 `,
     });
     expect(await cavra(['policy', 'test', 'team.yaml'], dir)).toEqual({
@@ -39,8 +39,8 @@ tests:
       stdout: `team.test.yaml (pack team 1.0.0, 2 tests)
   FAIL  unit tests
         expected: allow
-        actual:   require_approval, by commands.allow[0], severity medium, approver group 'security-reviewers'
-        reason:   strict mode requires approval for allow: command allowed by pattern 'npm test'
+        actual:   require_approval, by commands.allow, severity medium, approver group 'Repository Owners'
+        reason:   strict mode requires approval for allow: command allowed by pattern 'npm test' (commands.allow[0])
   pass  main is protected
 1 passed, 1 failed
 `,
@@ -121,7 +121,7 @@ mcp:
       stdout: `a.yaml (t 1) -> b.yaml (t 1): 1 setting(s) changed
   commands.allow: same patterns, new order (rule ids move)
 over 1 request(s) from requests.yaml: 1 decision(s) change
-  execute_command 'npm test': allow by commands.allow[0] -> allow by commands.allow[1]
+  execute_command 'npm test': allow by commands.allow (commands.allow[0]) -> allow by commands.allow (commands.allow[1])
 `,
       stderr: '',
     });
@@ -144,7 +144,7 @@ describe('cavra eval', () => {
       actor: 'dev@example.com',
       session_id: 'cavra-cli',
       policy_id: 'team',
-      rule_id: 'git.block_push_branches[0]',
+      rule_id: 'git.protected_branch.block_direct_push',
       decision: 'block',
     });
   });

@@ -83,7 +83,10 @@ export function createDecisionExplainer(
       let decided = false;
       const tried = rules.map((rule): RuleTrial => {
         const alone = rule.engine.evaluate({ ...own, policyPack: emptied.metadata.id });
-        const matched = alone.decision !== none.decision || alone.ruleId !== none.ruleId;
+        // The reason too: a rule id names a kind of rule, so a pattern can apply and keep the fallback's id (a blocked
+        // MCP server where unknown servers are blocked too).
+        const matched =
+          alone.decision !== none.decision || alone.ruleId !== none.ruleId || alone.reason !== none.reason;
         // Alone, the pattern is first in its list: where the rule id or reason names its position, put its own.
         const atIndex = (text: string) => text.replaceAll(`${rule.list}[0]`, `${rule.list}[${rule.index}]`);
         const ruleId = atIndex(alone.ruleId);

@@ -47,7 +47,8 @@ export function applyMode(
         : {
             ...outcome,
             decision: 'require_approval',
-            severity: outcome.severity === 'info' ? 'medium' : outcome.severity,
+            // At least medium: upstream's allow rules are `low`, and a person is now asked.
+            severity: outcome.severity === 'info' || outcome.severity === 'low' ? 'medium' : outcome.severity,
             approverGroup: outcome.approverGroup || fallbackApproverGroup,
             reason: `strict mode requires approval for ${outcome.decision}: ${outcome.reason}`,
           };

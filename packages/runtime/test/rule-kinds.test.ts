@@ -265,7 +265,7 @@ describe('every rule kind', () => {
     expect(strict.evaluate(request('read_file', 'README.md', { policy_pack: 'kinds' }))).toMatchObject({
       decision: 'require_approval',
       ruleId: 'filesystem.read.allow',
-      severity: 'low',
+      severity: 'medium',
       approverGroup: 'platform-team',
     });
   });
