@@ -32,6 +32,8 @@ export interface DaemonConfig {
   readonly defaultPack?: string;
   /** When set, every pack file (parents included, shipped packs excepted) must be signed by one of these keys. */
   readonly policySignatures?: { readonly trustedKeys: readonly string[] };
+  /** Upstream's MCP trust registry file (JSON): when set, it decides `mcp_tool_call` requests. */
+  readonly mcpRegistry?: string;
   readonly mode: ModeSettings;
   /** Refuse unknown request fields and conflicting legacy operations. Default true. */
   readonly strictContract: boolean;
@@ -114,6 +116,7 @@ interface RawConfig {
   policy_packs?: string[];
   default_pack?: string;
   policy_signatures?: { trusted_keys: string[] };
+  mcp_registry?: string;
   mode?: ModeSettings['mode'];
   break_glass?: { reason: string; actors?: string[] };
   strict_contract?: boolean;
@@ -193,6 +196,7 @@ export function resolveDaemonConfig(
       : {}),
     policyPacks: (raw.policy_packs ?? []).map(at),
     ...(raw.default_pack ? { defaultPack: raw.default_pack } : {}),
+    ...(raw.mcp_registry ? { mcpRegistry: at(raw.mcp_registry) } : {}),
     ...(raw.policy_signatures
       ? { policySignatures: { trustedKeys: raw.policy_signatures.trusted_keys.map(at) } }
       : {}),

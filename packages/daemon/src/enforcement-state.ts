@@ -6,6 +6,7 @@ import {
   type Engine,
   type IdKind,
   loadBaselinePack,
+  loadMcpTrustRegistryFile,
   loadPolicyPackFile,
   loadTrustedPolicyKeys,
   type VerifiedPolicySignature,
@@ -36,7 +37,7 @@ export interface StateOptions {
   readonly replayCache?: ReplayCache;
 }
 
-/** Loads packs (checking their signatures when required), keys and drills named by the config. Any error leaves the caller's current state untouched. */
+/** Loads packs (checking their signatures when required), the MCP trust registry, keys and drills named by the config. Any error leaves the caller's current state untouched. */
 export async function loadEnforcementState(
   config: DaemonConfig,
   options: StateOptions = {},
@@ -56,6 +57,7 @@ export async function loadEnforcementState(
           ),
         )
       : [await loadBaselinePack()];
+  const mcpRegistry = config.mcpRegistry ? await loadMcpTrustRegistryFile(config.mcpRegistry) : undefined;
   const drills = config.releaseGovernance.drillHistory
     ? await DrillHistory.open(config.releaseGovernance.drillHistory)
     : undefined;
@@ -65,6 +67,7 @@ export async function loadEnforcementState(
       config.defaultPack ??
       (packs.some((pack) => pack.id === BASELINE_PACK_ID) ? BASELINE_PACK_ID : packs[0]?.id),
     mode: config.mode,
+    ...(mcpRegistry ? { mcpRegistry } : {}),
     evaluators: [
       createReleaseGovernanceEvaluator({
         ...(config.releaseGovernance.approverGroup
