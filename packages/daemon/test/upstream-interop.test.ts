@@ -20,6 +20,7 @@ import { signRunnerClaims, signRunnerIdentity } from '@cavra/auth';
 import { createClient, withRunnerAuth } from '@cavra/daemon-client';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { removeTempDirs, type Started, startTestDaemon } from './support/daemon-fixture.js';
+import { upstreamStyleClient } from './support/upstream-style-client.js';
 
 const SECRET = 'interop-test-secret-0123456789abcdef-not-for-production';
 const IDENTITY = {
@@ -174,33 +175,6 @@ class UpstreamStyleDaemon {
   async stop(): Promise<void> {
     await new Promise<void>((resolve) => this.#server?.close(() => resolve()));
   }
-}
-
-/** An upstream-style client: the request as JSON (with a newline, or ended by the half-close), one JSON value back. */
-function upstreamStyleClient(
-  socketPath: string,
-  request: Json,
-  ending: 'newline' | 'half-close',
-): Promise<Json> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(socketPath);
-    let text = '';
-    socket.setEncoding('utf8');
-    socket.on('connect', () => {
-      if (ending === 'newline') socket.write(`${JSON.stringify(request)}\n`);
-      else socket.end(JSON.stringify(request));
-    });
-    socket.on('data', (chunk: string) => {
-      text += chunk;
-      const newline = text.indexOf('\n');
-      if (newline !== -1) {
-        socket.destroy();
-        resolve(JSON.parse(text.slice(0, newline)));
-      }
-    });
-    socket.on('error', reject);
-    socket.on('close', () => reject(new Error(`closed without an answer: ${JSON.stringify(text)}`)));
-  });
 }
 
 const daemons: (Started | UpstreamStyleDaemon)[] = [];
