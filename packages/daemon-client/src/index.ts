@@ -8,6 +8,7 @@ export {
 } from './daemon-client.js';
 export { DaemonClientError, type DaemonClientErrorCode, type DaemonIssue } from './daemon-client-error.js';
 export { checkDecision, DEFAULT_POLICY_PACK, type DecisionCheckOptions } from './decision-check.js';
+export { defaultSocketPath } from './default-socket-path.js';
 export type { HealthReport } from './health-report.js';
 export { type RunnerAuthSettings, withRunnerAuth } from './runner-auth.js';
 export { checkSocketTrust } from './socket-trust.js';

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { HmacKeySource, RunnerAuthConfig } from '@cavra/auth';
+import { defaultSocketPath } from '@cavra/daemon-client';
 import { type ModeSettings, schemaIssues } from '@cavra/runtime';
 import { Ajv } from 'ajv';
 import { parse as parseYaml } from 'yaml';
@@ -71,14 +72,9 @@ export class DaemonConfigError extends Error {
   }
 }
 
-const validate = new Ajv({ allErrors: true, strict: true }).compile(schema);
+export { defaultSocketPath };
 
-/** The default socket path: `$XDG_RUNTIME_DIR/cavra/daemon.sock`, else `/tmp/cavra-<uid>/daemon.sock`. */
-export function defaultSocketPath(env: NodeJS.ProcessEnv = process.env): string {
-  return env.XDG_RUNTIME_DIR
-    ? join(env.XDG_RUNTIME_DIR, 'cavra', 'daemon.sock')
-    : join('/tmp', `cavra-${process.getuid?.() ?? 'user'}`, 'daemon.sock');
-}
+const validate = new Ajv({ allErrors: true, strict: true }).compile(schema);
 
 /** Reads a YAML or JSON config file; relative paths in it are relative to the file. Throws DaemonConfigError. */
 export async function loadDaemonConfig(
