@@ -1,0 +1,144 @@
+import type { Authority } from './authority.js';
+import { claudeCodeActions } from './claude-code.js';
+import { NoDecisionError } from './no-decision-error.js';
+import { deniedWithoutDecision, type HookVerdict, judgeActions } from './verdict.js';
+
+/** Settings shared by the Claude Agent SDK callbacks. */
+export interface AgentSdkOptions {
+  readonly authority: Authority;
+  /** The `agent_id` of the requests; default `claude-agent-sdk`. */
+  readonly agentId?: string;
+  /** The person the agent acts for; default `ai-agent`. */
+  readonly actor?: string;
+  /** The session id for `canUseTool`, which is not told one; default `local`. */
+  readonly sessionId?: string;
+  readonly policyPack?: string;
+}
+
+/** What `canUseTool` answers: the SDK's `PermissionResult`, in the shape every SDK version since 0.1 accepts. */
+export type CavraPermissionResult =
+  | { behavior: 'allow'; updatedInput: Record<string, unknown> }
+  | { behavior: 'deny'; message: string };
+
+/** The SDK's `CanUseTool` callback shape. */
+export type CavraCanUseTool = (
+  toolName: string,
+  input: Record<string, unknown>,
+  options: { signal: AbortSignal },
+) => Promise<CavraPermissionResult>;
+
+export interface CanUseToolOptions extends AgentSdkOptions {
+  /**
+   * Asked for a `require_approval` decision (`canUseTool` has no "ask"): resolve true to let the call go ahead.
+   * Without it, an approval-gated call is denied with the approver group named.
+   */
+  readonly approve?: (
+    toolName: string,
+    input: Record<string, unknown>,
+    verdict: HookVerdict,
+  ) => Promise<boolean>;
+}
+
+/**
+ * A `canUseTool` callback for `query({ options: { canUseTool } })` that asks CAVRA. `allow` (and `warn`,
+ * `audit_only`, `allow_with_attestation`) allow; `block` and no decision deny; `require_approval` asks
+ * `approve`, else denies.
+ */
+export function cavraCanUseTool(options: CanUseToolOptions): CavraCanUseTool {
+  return async (toolName, input) => {
+    const verdict = await judge(options, toolName, input, options.sessionId ?? '', undefined);
+    if (verdict === 'pass' || verdict.permission === 'allow')
+      return { behavior: 'allow', updatedInput: input };
+    if (
+      verdict.permission === 'ask' &&
+      options.approve &&
+      (await options.approve(toolName, input, verdict))
+    ) {
+      return { behavior: 'allow', updatedInput: input };
+    }
+    return { behavior: 'deny', message: verdict.reason };
+  };
+}
+
+/** The part of the SDK's `PreToolUse` hook input this callback reads. */
+export interface PreToolUseInput {
+  hook_event_name: string;
+  session_id: string;
+  cwd: string;
+  tool_name?: string;
+  tool_input?: unknown;
+}
+
+/** The SDK's `SyncHookJSONOutput` for `PreToolUse`. */
+export interface CavraPreToolUseOutput {
+  systemMessage?: string;
+  hookSpecificOutput?: {
+    hookEventName: 'PreToolUse';
+    permissionDecision: 'allow' | 'deny' | 'ask';
+    permissionDecisionReason: string;
+  };
+}
+
+/** The SDK's `HookCallback` shape. */
+export type CavraHookCallback = (
+  input: PreToolUseInput,
+  toolUseId: string | undefined,
+  options: { signal: AbortSignal },
+) => Promise<CavraPreToolUseOutput>;
+
+/**
+ * A `PreToolUse` hook callback for `query({ options: { hooks: { PreToolUse: [{ hooks: [callback] }] } } })`: the
+ * same answers as the `cavra-hook claude-code` command, in process. No decision is a `deny`.
+ */
+export function cavraPreToolUseHook(options: AgentSdkOptions): CavraHookCallback {
+  return async (input) => {
+    const verdict =
+      input.hook_event_name !== 'PreToolUse'
+        ? deniedWithoutDecision(
+            new NoDecisionError(
+              'invalid_payload',
+              `hook_event_name is '${input.hook_event_name}', expected 'PreToolUse'`,
+            ),
+          )
+        : await judge(options, input.tool_name, input.tool_input, input.session_id, input.cwd);
+    if (verdict === 'pass') return {};
+    return {
+      hookSpecificOutput: {
+        hookEventName: 'PreToolUse',
+        permissionDecision: verdict.permission,
+        permissionDecisionReason: verdict.reason,
+      },
+      ...(verdict.notice ? { systemMessage: verdict.notice } : {}),
+    };
+  };
+}
+
+async function judge(
+  options: AgentSdkOptions,
+  toolName: unknown,
+  input: unknown,
+  sessionId: string,
+  cwd: string | undefined,
+): Promise<HookVerdict | 'pass'> {
+  try {
+    if (typeof toolName !== 'string' || toolName === '') {
+      throw new NoDecisionError('invalid_payload', 'the tool call names no tool');
+    }
+    if (input === null || typeof input !== 'object' || Array.isArray(input)) {
+      throw new NoDecisionError('invalid_payload', 'the tool input is not an object');
+    }
+    const actions = await claudeCodeActions(toolName, input as Record<string, unknown>, cwd);
+    if (actions === 'pass') return 'pass';
+    return await judgeActions(options.authority, actions, {
+      sessionId,
+      agentId: options.agentId ?? 'claude-agent-sdk',
+      actor: options.actor ?? '',
+      ...(options.policyPack ? { policyPack: options.policyPack } : {}),
+    });
+  } catch (error) {
+    if (error instanceof NoDecisionError) return deniedWithoutDecision(error);
+    return deniedWithoutDecision(
+      new NoDecisionError('engine_error', error instanceof Error ? error.message : String(error)),
+    );
+  }
+}

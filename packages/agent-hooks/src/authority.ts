@@ -1,0 +1,116 @@
+import type { DecisionResponse, EvaluateRequestInit } from '@cavra/contracts';
+import { NoDecisionError } from './no-decision-error.js';
+
+/** Who decides: the daemon over its socket, or an engine in this process. */
+export interface Authority {
+  /** The decision for one request; throws NoDecisionError when there is none (never makes one up). */
+  decide(request: EvaluateRequestInit): Promise<DecisionResponse>;
+  close(): Promise<void>;
+}
+
+export interface DaemonAuthorityOptions {
+  readonly socketPath: string;
+  /** Per-request timeout; default 5000 ms. */
+  readonly timeoutMs?: number;
+}
+
+/** Asks the daemon through `@cavra/daemon-client` (loaded on first use, to keep a hook's start-up short). */
+export function daemonAuthority(options: DaemonAuthorityOptions): Authority {
+  let client: Promise<import('@cavra/daemon-client').DaemonClient> | undefined;
+  const open = () => {
+    client ??= import('@cavra/daemon-client').then(({ createClient }) =>
+      createClient({ socketPath: options.socketPath, timeoutMs: options.timeoutMs ?? 5000 }),
+    );
+    return client;
+  };
+  return {
+    async decide(request) {
+      const daemon = await open();
+      try {
+        return await daemon.evaluate(request);
+      } catch (error) {
+        throw noDecision(error, options.socketPath);
+      }
+    },
+    async close() {
+      if (client) await (await client).close();
+    },
+  };
+}
+
+export interface EngineAuthorityOptions {
+  /** Policy pack files (YAML, JSON or compiled JSON); none means the shipped baseline pack. */
+  readonly policyPacks?: readonly string[];
+  readonly defaultPack?: string;
+}
+
+/**
+ * Decides in this process with `@cavra/runtime`, for setups without a daemon. Nothing is written to an evidence
+ * log: use the daemon where decisions must be on record.
+ */
+export function engineAuthority(options: EngineAuthorityOptions = {}): Authority {
+  let engine: Promise<(request: EvaluateRequestInit) => DecisionResponse> | undefined;
+  const open = () => {
+    engine ??= (async () => {
+      const [runtime, contracts] = await Promise.all([import('@cavra/runtime'), import('@cavra/contracts')]);
+      const packs = options.policyPacks?.length
+        ? await Promise.all(options.policyPacks.map((file) => runtime.loadPolicyPackFile(file)))
+        : [await runtime.loadBaselinePack()];
+      const built = runtime.createEngine({
+        packs,
+        ...(options.defaultPack ? { defaultPackId: options.defaultPack } : {}),
+      });
+      return (request) => contracts.toDecisionResponse(built.evaluate(contracts.toRuntimeRequest(request)));
+    })();
+    return engine;
+  };
+  return {
+    async decide(request) {
+      let evaluate: (request: EvaluateRequestInit) => DecisionResponse;
+      try {
+        evaluate = await open();
+      } catch (error) {
+        throw new NoDecisionError('engine_error', `the policy engine could not start: ${messageOf(error)}`, {
+          cause: error,
+        });
+      }
+      try {
+        return evaluate(request);
+      } catch (error) {
+        throw new NoDecisionError('engine_error', `the policy engine gave no decision: ${messageOf(error)}`, {
+          cause: error,
+        });
+      }
+    },
+    async close() {},
+  };
+}
+
+function noDecision(error: unknown, socketPath: string): NoDecisionError {
+  const name = (error as Error | undefined)?.name;
+  if (name === 'ContractValidationError') {
+    return new NoDecisionError('invalid_request', `the request is not valid: ${messageOf(error)}`, {
+      cause: error,
+    });
+  }
+  if (name === 'DaemonClientError') {
+    const { code, daemonCode } = error as { code: string; daemonCode?: string };
+    if (code === 'daemon_unavailable') {
+      return new NoDecisionError('daemon_unavailable', `no CAVRA daemon answers at ${socketPath}`, {
+        cause: error,
+      });
+    }
+    return new NoDecisionError(
+      'daemon_error',
+      `the CAVRA daemon gave no decision (${daemonCode ?? code}): ${messageOf(error)}`,
+      { cause: error },
+    );
+  }
+  return new NoDecisionError('daemon_error', `the CAVRA daemon gave no decision: ${messageOf(error)}`, {
+    cause: error,
+  });
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,101 @@
+import { type AgentAction, UNMAPPED_TOOL_ACTION } from './agent-request.js';
+import { commandActions } from './command-actions.js';
+import {
+  blockingExit,
+  type HookFormat,
+  jsonAnswer,
+  mcpTarget,
+  optionalString,
+  payloadObject,
+  requiredString,
+  toolInput,
+} from './hook-format.js';
+import { NoDecisionError } from './no-decision-error.js';
+
+/**
+ * Claude Code tools with no effect outside the session (planning, the to-do list, starting a subagent whose own
+ * tool calls come through this hook): the hook gives no opinion on them and Claude Code's permissions apply.
+ */
+export const CLAUDE_CODE_PASS_THROUGH_TOOLS: readonly string[] = [
+  'TodoWrite',
+  'ExitPlanMode',
+  'Task',
+  'Agent',
+];
+
+/**
+ * The CAVRA actions of one Claude Code tool call, or `pass` for a pass-through tool:
+ * `Bash` → `execute_command` (plus `git_push` for a push inside it), `Read` → `read_file` of `file_path`,
+ * `Grep` / `Glob` → `read_file` of `path` (the session's `cwd` when absent), `Write` / `Edit` / `MultiEdit` →
+ * `write_file` of `file_path`, `NotebookEdit` → `write_file` of `notebook_path`, `mcp__<server>__<tool>` →
+ * `mcp_tool_call` of `server/tool`, any other tool → `agent_tool_call` of the tool name.
+ */
+export async function claudeCodeActions(
+  toolName: string,
+  input: Record<string, unknown>,
+  cwd: string | undefined,
+): Promise<readonly AgentAction[] | 'pass'> {
+  if (CLAUDE_CODE_PASS_THROUGH_TOOLS.includes(toolName)) return 'pass';
+  const where = 'tool_input';
+  switch (toolName) {
+    case 'Bash':
+      return commandActions(requiredString(input, 'command', where), cwd);
+    case 'Read':
+      return [{ actionType: 'read_file', target: requiredString(input, 'file_path', where) }];
+    case 'Grep':
+    case 'Glob':
+      return [{ actionType: 'read_file', target: searchedPath(input, cwd) }];
+    case 'Write':
+    case 'Edit':
+    case 'MultiEdit':
+      return [{ actionType: 'write_file', target: requiredString(input, 'file_path', where) }];
+    case 'NotebookEdit':
+      return [{ actionType: 'write_file', target: requiredString(input, 'notebook_path', where) }];
+  }
+  const mcp = mcpTarget(toolName);
+  if (mcp) return [{ actionType: 'mcp_tool_call', target: mcp }];
+  if (toolName.startsWith('mcp__')) {
+    throw new NoDecisionError('invalid_payload', `MCP tool name '${toolName}' is not mcp__<server>__<tool>`);
+  }
+  return [{ actionType: UNMAPPED_TOOL_ACTION, target: toolName }];
+}
+
+function searchedPath(input: Record<string, unknown>, cwd: string | undefined): string {
+  const path = optionalString(input, ['path'], 'tool_input', cwd);
+  if (!path)
+    throw new NoDecisionError('invalid_payload', 'tool_input.path is absent and the payload has no cwd');
+  return path;
+}
+
+/**
+ * Claude Code's `PreToolUse` command hook: the payload it writes on stdin, the answer as
+ * `hookSpecificOutput.permissionDecision` (`allow` / `deny` / `ask`) with the reason, and a `systemMessage` for
+ * the user with a notice. No decision: exit code 2 with the reason on stderr, which Claude Code treats as a block.
+ */
+export const claudeCode: HookFormat = {
+  agentId: 'claude-code',
+  async read(payload) {
+    const object = payloadObject(payload, 'Claude Code');
+    const event = optionalString(object, ['hook_event_name'], 'payload');
+    if (event !== undefined && event !== 'PreToolUse') {
+      throw new NoDecisionError('invalid_payload', `hook_event_name is '${event}', expected 'PreToolUse'`);
+    }
+    const toolName = requiredString(object, 'tool_name', 'payload');
+    const cwd = optionalString(object, ['cwd'], 'payload');
+    return {
+      sessionId: optionalString(object, ['session_id'], 'payload', '') ?? '',
+      actions: await claudeCodeActions(toolName, toolInput(object, 'Claude Code'), cwd),
+    };
+  },
+  answer(verdict) {
+    if (!verdict.decision) return blockingExit(verdict.reason);
+    return jsonAnswer({
+      hookSpecificOutput: {
+        hookEventName: 'PreToolUse',
+        permissionDecision: verdict.permission,
+        permissionDecisionReason: verdict.reason,
+      },
+      ...(verdict.notice ? { systemMessage: verdict.notice } : {}),
+    });
+  },
+};

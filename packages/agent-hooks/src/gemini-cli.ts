@@ -1,0 +1,109 @@
+import { type AgentAction, UNMAPPED_TOOL_ACTION } from './agent-request.js';
+import { commandActions } from './command-actions.js';
+import {
+  blockingExit,
+  type HookFormat,
+  jsonAnswer,
+  mcpTarget,
+  optionalString,
+  payloadObject,
+  requiredString,
+  toolInput,
+} from './hook-format.js';
+import { NoDecisionError } from './no-decision-error.js';
+
+const PATH_KEYS = ['file_path', 'absolute_path', 'path'];
+const DIRECTORY_KEYS = ['dir_path', 'path', 'directory'];
+
+/**
+ * The CAVRA actions of one Gemini CLI tool call: `run_shell_command` → `execute_command` (plus `git_push`),
+ * `read_file` → `read_file`, `read_many_files` → one `read_file` per entry of `paths`, `list_directory` / `glob` /
+ * `search_file_content` / `grep_search` → `read_file` of the directory searched (the session's `cwd` when absent),
+ * `write_file` / `replace` → `write_file`, `mcp__<server>__<tool>` → `mcp_tool_call`, others → `agent_tool_call`.
+ * Gemini CLI has named the path argument `path`, `file_path`, `absolute_path` and `dir_path` over its versions:
+ * each is read.
+ */
+export async function geminiCliActions(
+  toolName: string,
+  input: Record<string, unknown>,
+  cwd: string | undefined,
+): Promise<readonly AgentAction[]> {
+  const where = 'tool_input';
+  switch (toolName) {
+    case 'run_shell_command':
+      return commandActions(
+        requiredString(input, 'command', where),
+        optionalString(input, DIRECTORY_KEYS, where, cwd),
+      );
+    case 'read_file':
+      return [{ actionType: 'read_file', target: path(input, PATH_KEYS) }];
+    case 'read_many_files': {
+      const paths = input.paths;
+      if (
+        !Array.isArray(paths) ||
+        paths.length === 0 ||
+        !paths.every((p) => typeof p === 'string' && p !== '')
+      ) {
+        throw new NoDecisionError('invalid_payload', 'tool_input.paths must be a non-empty list of strings');
+      }
+      return paths.map((target: string) => ({ actionType: 'read_file', target }));
+    }
+    case 'list_directory':
+    case 'glob':
+    case 'search_file_content':
+    case 'grep_search': {
+      const directory = optionalString(input, DIRECTORY_KEYS, where, cwd);
+      if (!directory)
+        throw new NoDecisionError(
+          'invalid_payload',
+          'tool_input names no directory and the payload has no cwd',
+        );
+      return [{ actionType: 'read_file', target: directory }];
+    }
+    case 'write_file':
+    case 'replace':
+      return [{ actionType: 'write_file', target: path(input, PATH_KEYS) }];
+  }
+  const mcp = mcpTarget(toolName);
+  if (mcp) return [{ actionType: 'mcp_tool_call', target: mcp }];
+  return [{ actionType: UNMAPPED_TOOL_ACTION, target: toolName }];
+}
+
+function path(input: Record<string, unknown>, keys: readonly string[]): string {
+  const value = optionalString(input, keys, 'tool_input');
+  if (!value) throw new NoDecisionError('invalid_payload', `tool_input names no path (${keys.join(', ')})`);
+  return value;
+}
+
+/**
+ * Gemini CLI's `BeforeTool` command hook. The answer is `decision` `allow` or `deny` with `reason` (sent to the
+ * model when denied) and `systemMessage` (shown to the user). Gemini CLI has no `ask`: an approval-gated call is
+ * denied, the reason naming the approver group.
+ */
+export const geminiCli: HookFormat = {
+  agentId: 'gemini-cli',
+  async read(payload) {
+    const object = payloadObject(payload, 'Gemini CLI');
+    const event = optionalString(object, ['hook_event_name'], 'payload');
+    if (event !== undefined && event !== 'BeforeTool') {
+      throw new NoDecisionError('invalid_payload', `hook_event_name is '${event}', expected 'BeforeTool'`);
+    }
+    const toolName = requiredString(object, 'tool_name', 'payload');
+    const cwd = optionalString(object, ['cwd'], 'payload');
+    return {
+      sessionId: optionalString(object, ['session_id'], 'payload', '') ?? '',
+      actions: await geminiCliActions(toolName, toolInput(object, 'Gemini CLI'), cwd),
+    };
+  },
+  answer(verdict) {
+    if (!verdict.decision) return blockingExit(verdict.reason);
+    const allowed = verdict.permission === 'allow';
+    return jsonAnswer({
+      decision: allowed ? 'allow' : 'deny',
+      reason: verdict.reason,
+      ...(verdict.notice || verdict.permission === 'ask'
+        ? { systemMessage: verdict.notice ?? `${verdict.reason}; approve it outside Gemini CLI and retry` }
+        : {}),
+    });
+  },
+};

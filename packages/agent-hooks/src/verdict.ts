@@ -1,0 +1,95 @@
+import type { DecisionResponse } from '@cavra/contracts';
+import { type AgentAction, type AgentContext, evaluateRequest } from './agent-request.js';
+import type { Authority } from './authority.js';
+import { NoDecisionError } from './no-decision-error.js';
+
+/** What an agent's permission system understands. */
+export type Permission = 'allow' | 'deny' | 'ask';
+
+/** The answer for one tool call, before it is written in an agent's format. */
+export interface HookVerdict {
+  readonly permission: Permission;
+  /** Why, in words for the agent and its user. */
+  readonly reason: string;
+  /** A note for the user that goes with an allow (`warn`, `audit_only`, `allow_with_attestation`). */
+  readonly notice?: string;
+  /** The CAVRA decision that decided; absent when none was obtained (then the permission is `deny`). */
+  readonly decision?: DecisionResponse;
+}
+
+/** CAVRA's decisions from strictest to loosest (the contract's strictness order). */
+const STRICTNESS = ['block', 'require_approval', 'warn', 'allow_with_attestation', 'audit_only', 'allow'];
+
+/** The stricter of two decisions; an unknown decision counts as the strictest. */
+export function stricterDecision(a: DecisionResponse, b: DecisionResponse): DecisionResponse {
+  return rank(b.decision) < rank(a.decision) ? b : a;
+}
+
+function rank(decision: string): number {
+  const index = STRICTNESS.indexOf(decision);
+  return index < 0 ? -1 : index;
+}
+
+/**
+ * A CAVRA decision as a permission:
+ * - `block` → deny; `require_approval` → ask (the reason names the approver group);
+ * - `allow` → allow;
+ * - `warn` → allow, with the warning as a notice for the user: the policy lets the action go ahead and wants a
+ *   person to see it, which an agent's allow alone would not show;
+ * - `audit_only` → allow, with a notice: the daemon runs in audit-only mode, which records and never blocks;
+ * - `allow_with_attestation` → allow, with a notice saying what must carry an attestation: the hook cannot
+ *   attest for the user, and the policy allows the action on that condition;
+ * - anything else → deny (fail closed).
+ */
+export function verdictOf(decision: DecisionResponse): HookVerdict {
+  const because = `CAVRA ${decision.decision} (${decision.rule_id}): ${decision.reason}`;
+  switch (decision.decision) {
+    case 'allow':
+      return { permission: 'allow', reason: because, decision };
+    case 'block':
+      return { permission: 'deny', reason: because, decision };
+    case 'require_approval':
+      return {
+        permission: 'ask',
+        reason: `${because}${decision.approver_group ? ` (approver group: ${decision.approver_group})` : ''}`,
+        decision,
+      };
+    case 'warn':
+    case 'audit_only':
+    case 'allow_with_attestation':
+      return { permission: 'allow', reason: because, notice: because, decision };
+    default:
+      return { permission: 'deny', reason: `${because} (unknown decision, denied)`, decision };
+  }
+}
+
+/** A deny for a tool call no decision could be obtained for. */
+export function deniedWithoutDecision(error: NoDecisionError): HookVerdict {
+  return { permission: 'deny', reason: `CAVRA: no decision, denied: ${error.message}` };
+}
+
+/**
+ * Asks the authority about every action (a command and the pushes inside it, say) and answers with the strictest
+ * decision. Any action without a decision denies the whole call.
+ */
+export async function judgeActions(
+  authority: Authority,
+  actions: readonly AgentAction[],
+  context: AgentContext,
+): Promise<HookVerdict> {
+  if (actions.length === 0) {
+    return deniedWithoutDecision(
+      new NoDecisionError('invalid_payload', 'the tool call names nothing to judge'),
+    );
+  }
+  let decisions: DecisionResponse[];
+  try {
+    decisions = await Promise.all(
+      actions.map((action) => authority.decide(evaluateRequest(action, context))),
+    );
+  } catch (error) {
+    if (error instanceof NoDecisionError) return deniedWithoutDecision(error);
+    throw error;
+  }
+  return verdictOf(decisions.reduce(stricterDecision));
+}
