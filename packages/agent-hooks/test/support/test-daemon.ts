@@ -1,0 +1,89 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { resolveDaemonConfig, startDaemon } from '@cavra/daemon';
+
+export const HOOK_BIN = fileURLToPath(new URL('../../dist/cavra-hook.js', import.meta.url));
+export const GATEWAY_BIN = fileURLToPath(new URL('../../dist/cavra-mcp-gateway.js', import.meta.url));
+
+export interface TestDaemon {
+  readonly dir: string;
+  readonly socketPath: string;
+  evidence(): Promise<Record<string, unknown>[]>;
+  close(): Promise<void>;
+}
+
+/** A real daemon on a socket in a temp dir of its own, deciding by the shipped baseline pack. */
+export async function startTestDaemon(config: Record<string, unknown> = {}): Promise<TestDaemon> {
+  const dir = mkdtempSync(join(tmpdir(), 'cavra-hooks-'));
+  const socketPath = join(dir, 'daemon.sock');
+  const evidenceLog = join(dir, 'evidence.jsonl');
+  const daemon = await startDaemon(
+    resolveDaemonConfig({ socket_path: socketPath, evidence_log: evidenceLog, ...config }, { baseDir: dir }),
+  );
+  return {
+    dir,
+    socketPath,
+    async evidence() {
+      const text = await readFile(evidenceLog, 'utf8').catch(() => '');
+      return text
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as Record<string, unknown>);
+    },
+    async close() {
+      await daemon.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface ProcessResult {
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly code: number | null;
+}
+
+/** Runs the built `cavra-hook` with `input` on stdin, as an agent does. */
+export function runHookProcess(
+  args: readonly string[],
+  input: string,
+  env: NodeJS.ProcessEnv = {},
+): Promise<ProcessResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [HOOK_BIN, ...args], {
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => {
+      stdout += chunk;
+    });
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk;
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ stdout, stderr, code }));
+    // The hook may stop reading early (a payload over its bound): a broken pipe is then expected.
+    child.stdin.on('error', () => {});
+    child.stdin.end(input);
+  });
+}
+
+/** A Claude Code PreToolUse payload for one tool call. */
+export function claudePayload(toolName: string, toolInput: unknown, cwd = '/work/project'): string {
+  return JSON.stringify({
+    session_id: 'session-7',
+    transcript_path: '/home/dev/.claude/projects/p/session-7.jsonl',
+    cwd,
+    permission_mode: 'default',
+    hook_event_name: 'PreToolUse',
+    tool_name: toolName,
+    tool_input: toolInput,
+    tool_use_id: 'toolu_01',
+  });
+}
