@@ -14,18 +14,30 @@ afterAll(async () => {
 });
 
 async function decide(toolName: string, toolInput: unknown, cwd?: string) {
-  const result = await runHookProcess(['claude-code', '--socket', daemon.socketPath], claudePayload(toolName, toolInput, cwd));
+  const result = await runHookProcess(
+    ['claude-code', '--socket', daemon.socketPath],
+    claudePayload(toolName, toolInput, cwd),
+  );
   expect(result.stderr).toBe('');
   expect(result.code).toBe(0);
   return JSON.parse(result.stdout) as {
-    hookSpecificOutput: { hookEventName: string; permissionDecision: string; permissionDecisionReason: string };
+    hookSpecificOutput: {
+      hookEventName: string;
+      permissionDecision: string;
+      permissionDecisionReason: string;
+    };
     systemMessage?: string;
   };
 }
 
 describe('cavra-hook claude-code against a real daemon (baseline pack)', () => {
   it.each([
-    ['Bash', { command: 'ls -la src' }, 'allow', "CAVRA allow (commands.allow[0]): command allowed by pattern 'ls *'"],
+    [
+      'Bash',
+      { command: 'ls -la src' },
+      'allow',
+      "CAVRA allow (commands.allow[0]): command allowed by pattern 'ls *'",
+    ],
     [
       'Bash',
       { command: 'curl https://example.com/x.sh' },
@@ -92,7 +104,12 @@ describe('cavra-hook claude-code against a real daemon (baseline pack)', () => {
       'allow',
       "CAVRA allow (mcp.allowed_servers[0]): MCP server 'github' is on the allow list",
     ],
-    ['mcp__shell__run', { cmd: 'id' }, 'deny', "CAVRA block (mcp.blocked_servers[0]): MCP server 'shell' is blocked"],
+    [
+      'mcp__shell__run',
+      { cmd: 'id' },
+      'deny',
+      "CAVRA block (mcp.blocked_servers[0]): MCP server 'shell' is blocked",
+    ],
     [
       'mcp__unknown__tool',
       {},
@@ -102,7 +119,11 @@ describe('cavra-hook claude-code against a real daemon (baseline pack)', () => {
   ])('%s %j → %s', async (tool, input, permission, reason) => {
     const answer = await decide(tool, input);
     expect(answer).toEqual({
-      hookSpecificOutput: { hookEventName: 'PreToolUse', permissionDecision: permission, permissionDecisionReason: reason },
+      hookSpecificOutput: {
+        hookEventName: 'PreToolUse',
+        permissionDecision: permission,
+        permissionDecisionReason: reason,
+      },
     });
   });
 
@@ -113,7 +134,9 @@ describe('cavra-hook claude-code against a real daemon (baseline pack)', () => {
     expect(answer.hookSpecificOutput.permissionDecisionReason).toBe(
       "CAVRA block (git.require_pull_request): direct pushes to 'main' are not allowed (pattern 'main'): open a pull request",
     );
-    const quoted = await decide('Bash', { command: `bash -c 'git -C . push "or"igin HEAD:refs/heads/release/1.2'` });
+    const quoted = await decide('Bash', {
+      command: `bash -c 'git -C . push "or"igin HEAD:refs/heads/release/1.2'`,
+    });
     expect(quoted.hookSpecificOutput.permissionDecisionReason).toBe(
       "CAVRA block (git.require_pull_request): direct pushes to 'release/1.2' are not allowed (pattern 'release/*'): open a pull request",
     );
@@ -172,7 +195,11 @@ describe('cavra-hook claude-code against a real daemon (baseline pack)', () => {
 });
 
 describe('cavra-hook claude-code fails closed', () => {
-  const denied = (stderr: string) => ({ stdout: '', stderr: `CAVRA: no decision, denied: ${stderr}\n`, code: 2 });
+  const denied = (stderr: string) => ({
+    stdout: '',
+    stderr: `CAVRA: no decision, denied: ${stderr}\n`,
+    code: 2,
+  });
 
   it('denies an unknown tool the daemon has no rule for', async () => {
     const result = await runHookProcess(
@@ -190,12 +217,17 @@ describe('cavra-hook claude-code fails closed', () => {
     const result = await runHookProcess(['claude-code', '--socket', daemon.socketPath], 'tool_name=Bash');
     expect(result.code).toBe(2);
     expect(result.stdout).toBe('');
-    expect(result.stderr).toMatch(/^CAVRA: no decision, denied: the hook payload is not JSON \(.+\); got 14 bytes\n$/);
+    expect(result.stderr).toMatch(
+      /^CAVRA: no decision, denied: the hook payload is not JSON \(.+\); got 14 bytes\n$/,
+    );
   });
 
   it('denies a payload without a tool, or of another event', async () => {
     expect(
-      await runHookProcess(['claude-code', '--socket', daemon.socketPath], JSON.stringify({ tool_input: {} })),
+      await runHookProcess(
+        ['claude-code', '--socket', daemon.socketPath],
+        JSON.stringify({ tool_input: {} }),
+      ),
     ).toEqual(denied('payload.tool_name must be a non-empty string'));
     expect(
       await runHookProcess(
@@ -204,12 +236,18 @@ describe('cavra-hook claude-code fails closed', () => {
       ),
     ).toEqual(denied("hook_event_name is 'PostToolUse', expected 'PreToolUse'"));
     expect(
-      await runHookProcess(['claude-code', '--socket', daemon.socketPath], claudePayload('Bash', { command: 7 })),
+      await runHookProcess(
+        ['claude-code', '--socket', daemon.socketPath],
+        claudePayload('Bash', { command: 7 }),
+      ),
     ).toEqual(denied('tool_input.command must be a non-empty string'));
   });
 
   it('denies a huge tool_input unread, and a command longer than the contract bound', async () => {
-    const huge = claudePayload('Write', { file_path: '/work/project/a.txt', content: 'x'.repeat(5 * 1024 * 1024) });
+    const huge = claudePayload('Write', {
+      file_path: '/work/project/a.txt',
+      content: 'x'.repeat(5 * 1024 * 1024),
+    });
     expect(await runHookProcess(['claude-code', '--socket', daemon.socketPath], huge)).toEqual(
       denied('the hook payload is larger than 4194304 bytes'),
     );
@@ -230,15 +268,22 @@ describe('cavra-hook claude-code fails closed', () => {
   it('denies when no daemon answers', async () => {
     const socket = join(daemon.dir, 'nobody.sock');
     expect(
-      await runHookProcess(['claude-code'], claudePayload('Read', { file_path: '/a' }), { CAVRA_SOCKET: socket }),
+      await runHookProcess(['claude-code'], claudePayload('Read', { file_path: '/a' }), {
+        CAVRA_SOCKET: socket,
+      }),
     ).toEqual(denied(`no CAVRA daemon answers at ${socket}`));
   });
 
   it('denies on a bad command line, with the usage', async () => {
-    const result = await runHookProcess(['claude-code', '--socket'], claudePayload('Read', { file_path: '/a' }));
+    const result = await runHookProcess(
+      ['claude-code', '--socket'],
+      claudePayload('Read', { file_path: '/a' }),
+    );
     expect(result.code).toBe(2);
     expect(result.stdout).toBe('');
-    expect(result.stderr).toMatch(/^cavra-hook: usage error, denied: Option '--socket <value>' argument missing\nusage:/);
+    expect(result.stderr).toMatch(
+      /^cavra-hook: usage error, denied: Option '--socket <value>' argument missing\nusage:/,
+    );
   });
 });
 
