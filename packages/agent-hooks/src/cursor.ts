@@ -1,3 +1,4 @@
+import { parse } from 'shell-quote';
 import { commandActions } from './command-actions.js';
 import {
   blockingExit,
@@ -9,11 +10,16 @@ import {
 } from './hook-format.js';
 import { NoDecisionError } from './no-decision-error.js';
 
+const LAUNCHERS = new Set(['npx', 'pnpx', 'bunx', 'uvx', 'node', 'deno', 'python', 'python3', 'uv', 'bun']);
+
 /**
  * Cursor's agent hooks (`.cursor/hooks.json`, format `version: 1`): `beforeShellExecution` (`command`, `cwd`) →
  * `execute_command` (plus `git_push` for a push inside it), `beforeReadFile` (`file_path`) → `read_file`,
  * `beforeMCPExecution` (`tool_name`, and the server's `url` or `command`) → `mcp_tool_call` of
- * `<server>/<tool>`. Cursor names no server in this event, so the server is its URL or command as written.
+ * `<server>/<tool>`. Cursor's payload names the server by `url` or `command` only (a `server` / `server_name` field
+ * is read when present): the server is then the URL's host (`localhost:3000`), or the package or script the command
+ * starts, without scope, path or extension (`npx -y @modelcontextprotocol/server-github` → `server-github`,
+ * `node /srv/docs.js` → `docs`).
  * The answer is `permission` (`allow` / `deny` / `ask`) with `user_message` and `agent_message`;
  * `beforeReadFile` knows no `ask`, so an approval-gated read is denied there, naming the approver group.
  */
@@ -40,7 +46,11 @@ export const cursor: HookFormat = {
         };
       case 'beforeMCPExecution': {
         const tool = requiredString(object, 'tool_name', 'payload');
-        const server = optionalString(object, ['server', 'url', 'command'], 'payload');
+        const url = optionalString(object, ['url'], 'payload');
+        const command = optionalString(object, ['command'], 'payload');
+        const server =
+          optionalString(object, ['server', 'server_name'], 'payload') ??
+          (url ? urlHost(url) : command ? commandServerName(command) : undefined);
         if (!server) {
           throw new NoDecisionError(
             'invalid_payload',
@@ -66,3 +76,26 @@ export const cursor: HookFormat = {
     });
   },
 };
+
+function urlHost(url: string): string | undefined {
+  try {
+    return new URL(url).host || undefined;
+  } catch {
+    throw new NoDecisionError('invalid_payload', `the beforeMCPExecution url '${url}' is not a URL`);
+  }
+}
+
+function commandServerName(command: string): string | undefined {
+  const words = parse(command).filter((word): word is string => typeof word === 'string');
+  let at = 0;
+  while (at < words.length - 1 && (LAUNCHERS.has(basename(words[at] ?? '')) || words[at]?.startsWith('-')))
+    at++;
+  const name = basename(words[at] ?? '')
+    .replace(/\.[cm]?[jt]s$|\.py$/, '')
+    .replace(/@[^@]*$/, '');
+  return name || undefined;
+}
+
+function basename(word: string): string {
+  return word.slice(word.lastIndexOf('/') + 1);
+}

@@ -1,0 +1,179 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Authority, cursor, daemonAuthority, geminiCli, runHook } from '../src/index.js';
+import { runHookProcess, startTestDaemon, type TestDaemon } from './support/test-daemon.js';
+
+let daemon: TestDaemon;
+let authority: Authority;
+beforeAll(async () => {
+  daemon = await startTestDaemon();
+  authority = daemonAuthority({ socketPath: daemon.socketPath });
+});
+afterAll(async () => {
+  await authority.close();
+  await daemon.close();
+});
+
+const CURSOR_COMMON = {
+  conversation_id: 'conv-1',
+  generation_id: 'gen-1',
+  workspace_roots: ['/work/project'],
+};
+
+async function answer(format: typeof cursor, payload: unknown) {
+  const result = await runHook(format, JSON.stringify(payload), { authority });
+  expect(result.stderr).toBe('');
+  expect(result.exitCode).toBe(0);
+  return JSON.parse(result.stdout);
+}
+
+describe('Cursor hooks', () => {
+  it('beforeShellExecution: allow, deny (a push to main), ask', async () => {
+    const hook = { ...CURSOR_COMMON, hook_event_name: 'beforeShellExecution', cwd: '/work/project' };
+    expect(await answer(cursor, { ...hook, command: 'git status' })).toEqual({
+      permission: 'allow',
+      user_message: "CAVRA allow (commands.allow[3]): command allowed by pattern 'git status'",
+      agent_message: "CAVRA allow (commands.allow[3]): command allowed by pattern 'git status'",
+    });
+    const push = await answer(cursor, { ...hook, command: 'git push origin main' });
+    expect(push.permission).toBe('deny');
+    expect(push.agent_message).toBe(
+      "CAVRA block (git.require_pull_request): direct pushes to 'main' are not allowed (pattern 'main'): open a pull request",
+    );
+    expect((await answer(cursor, { ...hook, command: 'npm publish --access public' })).permission).toBe(
+      'ask',
+    );
+  });
+
+  it('beforeReadFile: a secret is denied; an approval-gated read would be denied too (no ask there)', async () => {
+    expect(
+      await answer(cursor, {
+        ...CURSOR_COMMON,
+        hook_event_name: 'beforeReadFile',
+        file_path: '/work/project/.aws/credentials',
+        content: 'x',
+      }),
+    ).toEqual({
+      permission: 'deny',
+      user_message:
+        "CAVRA block (filesystem.block_read[6]): reading '/work/project/.aws/credentials' is blocked by pattern '**/.aws/credentials'",
+      agent_message:
+        "CAVRA block (filesystem.block_read[6]): reading '/work/project/.aws/credentials' is blocked by pattern '**/.aws/credentials'",
+    });
+  });
+
+  it('beforeMCPExecution: the server is named by its command or URL', async () => {
+    const mcp = {
+      ...CURSOR_COMMON,
+      hook_event_name: 'beforeMCPExecution',
+      tool_name: 'query',
+      tool_input: '{}',
+    };
+    expect((await answer(cursor, { ...mcp, command: 'docs' })).permission).toBe('allow');
+    expect(
+      (await answer(cursor, { ...mcp, command: 'npx -y @acme/github@1.2.0 --token x' })).agent_message,
+    ).toBe("CAVRA allow (mcp.allowed_servers[0]): MCP server 'github' is on the allow list");
+    expect((await answer(cursor, { ...mcp, command: 'node /srv/mcp/shell.mjs' })).agent_message).toBe(
+      "CAVRA block (mcp.blocked_servers[0]): MCP server 'shell' is blocked",
+    );
+    expect((await answer(cursor, { ...mcp, url: 'http://localhost:3000/mcp' })).agent_message).toBe(
+      "CAVRA block (mcp.allowlist): MCP server 'localhost:3000' is not on the allow list",
+    );
+  });
+
+  it('an event CAVRA does not judge is denied with exit code 2', async () => {
+    const result = await runHookProcess(
+      ['cursor', '--socket', daemon.socketPath],
+      JSON.stringify({ ...CURSOR_COMMON, hook_event_name: 'afterFileEdit', file_path: '/a' }),
+    );
+    expect(result).toEqual({
+      stdout: '',
+      stderr:
+        "CAVRA: no decision, denied: Cursor hook event 'afterFileEdit' is not one CAVRA judges (beforeShellExecution, beforeReadFile, beforeMCPExecution)\n",
+      code: 2,
+    });
+  });
+});
+
+describe('Gemini CLI BeforeTool hook', () => {
+  const tool = (tool_name: string, tool_input: unknown) => ({
+    session_id: 'gem-1',
+    transcript_path: '/tmp/t.json',
+    cwd: '/work/project',
+    hook_event_name: 'BeforeTool',
+    timestamp: '2026-11-30T10:00:00Z',
+    tool_name,
+    tool_input,
+  });
+
+  it.each([
+    [
+      'run_shell_command',
+      { command: 'pnpm test' },
+      'allow',
+      "CAVRA allow (commands.allow[8]): command allowed by pattern 'pnpm test'",
+    ],
+    [
+      'read_file',
+      { absolute_path: '/work/project/server.key' },
+      'deny',
+      "CAVRA block (filesystem.block_read[3]): reading '/work/project/server.key' is blocked by pattern '**/*.key'",
+    ],
+    [
+      'replace',
+      { file_path: '/work/project/infra/main.tf', old_string: 'a', new_string: 'b' },
+      'deny',
+      "CAVRA require_approval (filesystem.require_approval_write[4]): writing '/work/project/infra/main.tf' requires approval (pattern '**/*.tf') (approver group: security-reviewers)",
+    ],
+    [
+      'list_directory',
+      { dir_path: '/work/project/src' },
+      'allow',
+      "CAVRA allow (filesystem.read_default): no filesystem rule blocks reading '/work/project/src'",
+    ],
+    [
+      'mcp__filesystem__read_text_file',
+      { path: '/a' },
+      'allow',
+      "CAVRA allow (mcp.allowed_servers[1]): MCP server 'filesystem' is on the allow list",
+    ],
+  ])('%s %j → %s', async (name, input, decision, reason) => {
+    const result = await answer(geminiCli, tool(name, input));
+    expect(result.decision).toBe(decision);
+    expect(result.reason).toBe(reason);
+  });
+
+  it('read_many_files judges every path and takes the strictest', async () => {
+    const result = await answer(
+      geminiCli,
+      tool('read_many_files', { paths: ['/work/project/a.md', '/work/project/.npmrc'] }),
+    );
+    expect(result).toEqual({
+      decision: 'deny',
+      reason:
+        "CAVRA block (filesystem.block_read[8]): reading '/work/project/.npmrc' is blocked by pattern '**/.npmrc'",
+    });
+  });
+
+  it('an approval-gated call is denied with a message for the user (Gemini CLI has no ask)', async () => {
+    const result = await answer(geminiCli, tool('run_shell_command', { command: 'kubectl apply -f x.yaml' }));
+    expect(result).toEqual({
+      decision: 'deny',
+      reason:
+        "CAVRA require_approval (commands.require_approval[2]): command 'kubectl apply -f x.yaml' requires approval (pattern 'kubectl *') (approver group: security-reviewers)",
+      systemMessage:
+        "CAVRA require_approval (commands.require_approval[2]): command 'kubectl apply -f x.yaml' requires approval (pattern 'kubectl *') (approver group: security-reviewers); approve it outside Gemini CLI and retry",
+    });
+  });
+
+  it('a missing daemon is exit code 2 with the reason on stderr', async () => {
+    const result = await runHookProcess(
+      ['gemini-cli', '--socket', `${daemon.dir}/none.sock`],
+      JSON.stringify(tool('read_file', { file_path: '/a' })),
+    );
+    expect(result).toEqual({
+      stdout: '',
+      stderr: `CAVRA: no decision, denied: no CAVRA daemon answers at ${daemon.dir}/none.sock\n`,
+      code: 2,
+    });
+  });
+});
