@@ -1,0 +1,137 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GATEWAY_BIN, startTestDaemon, type TestDaemon } from './support/test-daemon.js';
+
+// The real filesystem server from npm, run over stdio behind the gateway.
+const FILESYSTEM_SERVER = createRequire(import.meta.url).resolve(
+  '@modelcontextprotocol/server-filesystem/dist/index.js',
+);
+
+let daemon: TestDaemon;
+let strict: TestDaemon;
+let files: string;
+beforeAll(async () => {
+  daemon = await startTestDaemon();
+  strict = await startTestDaemon({ mode: 'strict' });
+  files = mkdtempSync(join(tmpdir(), 'cavra-mcp-files-'));
+  writeFileSync(join(files, 'hello.txt'), 'hello from the filesystem server\n');
+});
+afterAll(async () => {
+  await Promise.all([daemon.close(), strict.close(), rm(files, { recursive: true, force: true })]);
+});
+
+async function connect(socketPath: string, name: string): Promise<Client> {
+  const client = new Client({ name: 'cavra-test-client', version: '1.0.0' });
+  await client.connect(
+    new StdioClientTransport({
+      command: process.execPath,
+      args: [
+        GATEWAY_BIN,
+        '--socket',
+        socketPath,
+        '--name',
+        name,
+        '--',
+        process.execPath,
+        FILESYSTEM_SERVER,
+        files,
+      ],
+      stderr: 'pipe',
+    }),
+  );
+  return client;
+}
+
+function text(result: Awaited<ReturnType<Client['callTool']>>): string {
+  return (result.content as { type: string; text: string }[]).map((part) => part.text).join('');
+}
+
+describe('cavra-mcp-gateway in front of @modelcontextprotocol/server-filesystem', () => {
+  it('forwards the server as it is, and an allowed tools/call reaches it', async () => {
+    const client = await connect(daemon.socketPath, 'filesystem');
+    try {
+      expect(client.getServerVersion()?.name).toBe('secure-filesystem-server');
+      const tools = (await client.listTools()).tools.map((tool) => tool.name);
+      expect(tools).toContain('read_text_file');
+      const result = await client.callTool({
+        name: 'read_text_file',
+        arguments: { path: join(files, 'hello.txt') },
+      });
+      expect(result.isError).toBeFalsy();
+      expect(text(result)).toBe('hello from the filesystem server\n');
+    } finally {
+      await client.close();
+    }
+    const records = await daemon.evidence();
+    expect(records.map((record) => (record.decision as Record<string, unknown>).target)).toEqual([
+      'filesystem/read_text_file',
+    ]);
+    expect(records[0]?.decision).toMatchObject({
+      agent_id: 'mcp-gateway',
+      action_type: 'mcp_tool_call',
+      decision: 'allow',
+      rule_id: 'mcp.allowed_servers[1]',
+    });
+  });
+
+  it('a blocked server: the call never reaches it, the client gets a tool error with the reason', async () => {
+    const client = await connect(daemon.socketPath, 'shell');
+    try {
+      const result = await client.callTool({
+        name: 'write_file',
+        arguments: { path: join(files, 'x.txt'), content: 'x' },
+      });
+      expect(result).toEqual({
+        content: [
+          { type: 'text', text: "CAVRA block (mcp.blocked_servers[0]): MCP server 'shell' is blocked" },
+        ],
+        isError: true,
+      });
+      // Other requests still go through: only tools/call is judged.
+      expect((await client.listTools()).tools.length).toBeGreaterThan(0);
+    } finally {
+      await client.close();
+    }
+    const last = (await daemon.evidence()).at(-1)?.decision as Record<string, unknown>;
+    expect(last).toMatchObject({ target: 'shell/write_file', decision: 'block' });
+  });
+
+  it('an approval-gated call is a tool error naming the approver group', async () => {
+    const client = await connect(strict.socketPath, 'filesystem');
+    try {
+      const result = await client.callTool({ name: 'list_directory', arguments: { path: files } });
+      expect(result.isError).toBe(true);
+      expect(text(result)).toMatch(
+        /^CAVRA require_approval \(.+\): .+ \(approver group: security-reviewers\)$/,
+      );
+    } finally {
+      await client.close();
+    }
+    const last = (await strict.evidence()).at(-1)?.decision as Record<string, unknown>;
+    expect(last).toMatchObject({ target: 'filesystem/list_directory', decision: 'require_approval' });
+  });
+
+  it('no daemon: the call is refused with the reason', async () => {
+    const client = await connect(join(daemon.dir, 'nobody.sock'), 'filesystem');
+    try {
+      const result = await client.callTool({ name: 'list_directory', arguments: { path: files } });
+      expect(result).toEqual({
+        content: [
+          {
+            type: 'text',
+            text: `CAVRA: no decision, denied: no CAVRA daemon answers at ${join(daemon.dir, 'nobody.sock')}`,
+          },
+        ],
+        isError: true,
+      });
+    } finally {
+      await client.close();
+    }
+  });
+});
