@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { resolveDaemonConfig, startDaemon } from '@cavra/daemon';
 
-export const HOOK_BIN = fileURLToPath(new URL('../../dist/cavra-hook.js', import.meta.url));
-export const GATEWAY_BIN = fileURLToPath(new URL('../../dist/cavra-mcp-gateway.js', import.meta.url));
+export const HOOK_BIN = fileURLToPath(new URL('../../dist/bin/cavra-hook.js', import.meta.url));
+export const GATEWAY_BIN = fileURLToPath(new URL('../../dist/bin/cavra-mcp-gateway.js', import.meta.url));
 
 export interface TestDaemon {
   readonly dir: string;

@@ -1,0 +1,65 @@
+// Start-to-answer time of `cavra-hook claude-code` against a running daemon, next to a bare `node -e ''` start:
+// the agent starts the hook once per tool call, so this is the latency a user sees. Runs interleaved (bare, hook,
+// bare, hook, ...) so that load on the machine falls on both alike.
+//   node bench/hook-startup.mjs [runs]      (default 100; build first: npx turbo run build --filter=@cavra/agent-hooks...)
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { resolveDaemonConfig, startDaemon } from '@cavra/daemon';
+
+const runs = Number(process.argv[2] ?? 100);
+const hook = fileURLToPath(new URL('../dist/bin/cavra-hook.js', import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), 'cavra-hook-bench-'));
+const socketPath = join(dir, 'daemon.sock');
+const daemon = await startDaemon(
+  resolveDaemonConfig({ socket_path: socketPath, evidence_log: join(dir, 'evidence.jsonl') }),
+);
+const payload = JSON.stringify({
+  session_id: 'bench',
+  cwd: '/work/project',
+  hook_event_name: 'PreToolUse',
+  tool_name: 'Bash',
+  tool_input: { command: 'git status' },
+});
+
+function timed(args, input) {
+  return new Promise((resolve, reject) => {
+    const start = process.hrtime.bigint();
+    const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'inherit'] });
+    let stdout = '';
+    child.stdout.on('data', (chunk) => {
+      stdout += chunk;
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ ms: Number(process.hrtime.bigint() - start) / 1e6, code, stdout }));
+    child.stdin.end(input);
+  });
+}
+
+const bare = [];
+const hooked = [];
+try {
+  for (let i = 0; i < runs; i++) {
+    bare.push((await timed(['-e', ''], '')).ms);
+    const result = await timed([hook, 'claude-code', '--socket', socketPath], payload);
+    if (result.code !== 0 || !result.stdout.includes('"permissionDecision":"allow"')) {
+      throw new Error(`the hook did not allow 'git status' (exit ${result.code}): ${result.stdout}`);
+    }
+    hooked.push(result.ms);
+  }
+} finally {
+  await daemon.close();
+  rmSync(dir, { recursive: true, force: true });
+}
+
+const quantile = (values, q) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.ceil(q * values.length) - 1)];
+const row = (name, values) =>
+  `${name.padEnd(32)} median ${quantile(values, 0.5).toFixed(1).padStart(6)} ms   p99 ${quantile(values, 0.99).toFixed(1).padStart(6)} ms`;
+console.log(`${runs} runs, node ${process.version}`);
+console.log(row("node -e ''", bare));
+console.log(row('cavra-hook claude-code (allow)', hooked));
+console.log(
+  `ratio: median ${(quantile(hooked, 0.5) / quantile(bare, 0.5)).toFixed(2)}x, p99 ${(quantile(hooked, 0.99) / quantile(bare, 0.99)).toFixed(2)}x (target: 1.5x)`,
+);
