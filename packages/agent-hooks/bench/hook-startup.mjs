@@ -54,7 +54,8 @@ try {
   rmSync(dir, { recursive: true, force: true });
 }
 
-const quantile = (values, q) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.ceil(q * values.length) - 1)];
+const quantile = (values, q) =>
+  [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.ceil(q * values.length) - 1)];
 const row = (name, values) =>
   `${name.padEnd(32)} median ${quantile(values, 0.5).toFixed(1).padStart(6)} ms   p99 ${quantile(values, 0.99).toFixed(1).padStart(6)} ms`;
 console.log(`${runs} runs, node ${process.version}`);
