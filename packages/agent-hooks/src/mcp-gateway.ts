@@ -1,6 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import type { Authority } from './authority.js';
@@ -91,8 +89,15 @@ export interface McpGatewayProcessOptions extends McpGatewayOptions {
   readonly args?: readonly string[];
 }
 
-/** The gateway on this process's stdin/stdout, in front of a server started as a child process over stdio. */
-export function startStdioMcpGateway(options: McpGatewayProcessOptions): Promise<McpGateway> {
+/**
+ * The gateway on this process's stdin/stdout, in front of a server started as a child process over stdio. The SDK's
+ * stdio transports load here, not with the package.
+ */
+export async function startStdioMcpGateway(options: McpGatewayProcessOptions): Promise<McpGateway> {
+  const [{ StdioClientTransport }, { StdioServerTransport }] = await Promise.all([
+    import('@modelcontextprotocol/sdk/client/stdio.js'),
+    import('@modelcontextprotocol/sdk/server/stdio.js'),
+  ]);
   const upstream = new StdioClientTransport({
     command: options.command,
     args: [...(options.args ?? [])],
