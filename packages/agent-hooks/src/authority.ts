@@ -87,6 +87,7 @@ export function engineAuthority(options: EngineAuthorityOptions = {}): Authority
 }
 
 function noDecision(error: unknown, socketPath: string): NoDecisionError {
+  // By name, not instanceof: the CLIs bundle their own copy of the client and the contracts.
   const name = (error as Error | undefined)?.name;
   if (name === 'ContractValidationError') {
     return new NoDecisionError('invalid_request', `the request is not valid: ${messageOf(error)}`, {
