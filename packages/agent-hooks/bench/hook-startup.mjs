@@ -38,8 +38,16 @@ function timed(args, input) {
   });
 }
 
+// A pass-through tool: the hook starts, loads and answers without asking the daemon (start-up alone).
+const passThrough = JSON.stringify({
+  ...JSON.parse(payload),
+  tool_name: 'TodoWrite',
+  tool_input: { todos: [] },
+});
+
 const bare = [];
 const hooked = [];
+const started = [];
 try {
   for (let i = 0; i < runs; i++) {
     bare.push((await timed(['-e', ''], '')).ms);
@@ -48,6 +56,7 @@ try {
       throw new Error(`the hook did not allow 'git status' (exit ${result.code}): ${result.stdout}`);
     }
     hooked.push(result.ms);
+    started.push((await timed([hook, 'claude-code', '--socket', socketPath], passThrough)).ms);
   }
 } finally {
   await daemon.close();
@@ -61,6 +70,7 @@ const row = (name, values) =>
 console.log(`${runs} runs, node ${process.version}`);
 console.log(row("node -e ''", bare));
 console.log(row('cavra-hook claude-code (allow)', hooked));
+console.log(row('  start-up only (pass-through)', started));
 console.log(
   `ratio: median ${(quantile(hooked, 0.5) / quantile(bare, 0.5)).toFixed(2)}x, p99 ${(quantile(hooked, 0.99) / quantile(bare, 0.99)).toFixed(2)}x (target: 1.5x)`,
 );
