@@ -17,13 +17,21 @@ let daemon: TestDaemon;
 let strict: TestDaemon;
 let files: string;
 beforeAll(async () => {
-  daemon = await startTestDaemon();
-  strict = await startTestDaemon({ mode: 'strict' });
   files = mkdtempSync(join(tmpdir(), 'cavra-mcp-files-'));
+  // A pack of the test's own: the filesystem server trusted, the shell server blocked, any other refused.
+  const pack = join(files, 'mcp-pack.yaml');
+  writeFileSync(
+    pack,
+    'metadata: { id: mcp-gateway-test, version: 1.0.0, approver_group: mcp-owners }\n' +
+      'mcp: { allowlist_enabled: true, allowed_servers: [filesystem], blocked_servers: [shell] }\n',
+  );
+  daemon = await startTestDaemon({ policy_packs: [pack] });
+  strict = await startTestDaemon({ policy_packs: [pack], mode: 'strict' });
   writeFileSync(join(files, 'hello.txt'), 'hello from the filesystem server\n');
 });
 afterAll(async () => {
-  await Promise.all([daemon.close(), strict.close(), rm(files, { recursive: true, force: true })]);
+  await Promise.all([daemon.close(), strict.close()]);
+  await rm(files, { recursive: true, force: true });
 });
 
 async function connect(socketPath: string, name: string): Promise<Client> {
@@ -76,7 +84,7 @@ describe('cavra-mcp-gateway in front of @modelcontextprotocol/server-filesystem'
       agent_id: 'mcp-gateway',
       action_type: 'mcp_tool_call',
       decision: 'allow',
-      rule_id: 'mcp.allowed_servers[1]',
+      rule_id: 'mcp.allowed_servers[0]',
     });
   });
 
@@ -107,8 +115,8 @@ describe('cavra-mcp-gateway in front of @modelcontextprotocol/server-filesystem'
     try {
       const result = await client.callTool({ name: 'list_directory', arguments: { path: files } });
       expect(result.isError).toBe(true);
-      expect(text(result)).toMatch(
-        /^CAVRA require_approval \(.+\): .+ \(approver group: security-reviewers\)$/,
+      expect(text(result)).toBe(
+        "CAVRA require_approval (mcp.allowed_servers[0]): strict mode requires approval for allow: MCP server 'filesystem' is on the allow list (approver group: mcp-owners)",
       );
     } finally {
       await client.close();
