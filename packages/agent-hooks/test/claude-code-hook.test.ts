@@ -128,17 +128,17 @@ describe('cavra-hook claude-code against a real daemon (baseline pack)', () => {
   });
 
   it('judges a push inside a Bash command by the git rules too, taking the stricter decision', async () => {
-    // The command alone is on no list (require_approval); the push to main is blocked by the git rules.
-    const answer = await decide('Bash', { command: 'npm test && git push origin main' });
+    // The command alone is on no list (require_approval); the push to a release branch is blocked by the git rules.
+    const answer = await decide('Bash', { command: 'npm test && git push origin release/2.0' });
     expect(answer.hookSpecificOutput.permissionDecision).toBe('deny');
     expect(answer.hookSpecificOutput.permissionDecisionReason).toBe(
-      "CAVRA block (git.require_pull_request): direct pushes to 'main' are not allowed (pattern 'main'): open a pull request",
+      "CAVRA block (git.require_pull_request): direct pushes to 'release/2.0' are not allowed (pattern 'release/*'): open a pull request",
     );
     const quoted = await decide('Bash', {
-      command: `bash -c 'git -C . push "or"igin HEAD:refs/heads/release/1.2'`,
+      command: `bash -c 'git -C . push "or"igin HEAD:refs/heads/main'`,
     });
     expect(quoted.hookSpecificOutput.permissionDecisionReason).toBe(
-      "CAVRA block (git.require_pull_request): direct pushes to 'release/1.2' are not allowed (pattern 'release/*'): open a pull request",
+      "CAVRA block (git.require_pull_request): direct pushes to 'main' are not allowed (pattern 'main'): open a pull request",
     );
     const feature = await decide('Bash', { command: 'git push origin feature/login' });
     expect(feature.hookSpecificOutput).toEqual({
