@@ -75,7 +75,7 @@ const CASES = [
   ['Bash', { command: 'npm test' }, 'allow', 'commands.allow[6]'],
   ['Bash', { command: 'sudo apt-get install jq' }, 'deny', 'commands.block[3]'],
   ['Bash', { command: 'terraform apply' }, 'ask', 'commands.require_approval[0]'],
-  ['Bash', { command: 'npm test && git push origin main' }, 'deny', 'git.require_pull_request'],
+  ['Bash', { command: 'npm test && git push origin release/2.0' }, 'deny', 'git.require_pull_request'],
   ['Read', { file_path: p('.env.production') }, 'deny', 'filesystem.block_read[1]'],
   ['Read', { file_path: p('src/app.ts') }, 'allow', 'filesystem.read_default'],
   ['Grep', { pattern: 'password', path: p('config') }, 'allow', 'filesystem.read_default'],
@@ -136,5 +136,5 @@ test('every decision is in the evidence log', async () => {
   const records = (await readFile(join(project, '.cavra', 'evidence.jsonl'), 'utf8')).trim().split('\n');
   const targets = records.map((line) => JSON.parse(line).decision.target);
   assert.ok(targets.includes(p('.env.production')));
-  assert.ok(targets.includes('main'));
+  assert.ok(targets.includes('release/2.0'));
 });
