@@ -65,11 +65,11 @@ describe('the Claude Agent SDK callbacks, typed by the SDK', () => {
       behavior: 'deny',
       message: "CAVRA block (commands.block[3]): command 'sudo rm -rf /tmp/x' is blocked by pattern 'sudo *'",
     });
-    const gated = { command: 'terraform apply -auto-approve' };
+    const gated = { command: 'kubectl rollout restart deploy/web' };
     expect(await canUseTool('Bash', gated, call('t3'))).toEqual({
       behavior: 'deny',
       message:
-        "CAVRA require_approval (commands.require_approval[0]): command 'terraform apply -auto-approve' requires approval (pattern 'terraform apply *') (approver group: security-reviewers)",
+        "CAVRA require_approval (commands.require_approval[2]): command 'kubectl rollout restart deploy/web' requires approval (pattern 'kubectl *') (approver group: security-reviewers)",
     });
     const approving = cavraCanUseTool({ authority, approve: async (tool) => tool === 'Bash' });
     expect(await approving('Bash', gated, call('t4'))).toEqual({ behavior: 'allow', updatedInput: gated });
@@ -101,13 +101,13 @@ describe('the Claude Agent SDK callbacks, typed by the SDK', () => {
       },
     });
     expect(
-      await hook(preToolUse('Bash', { command: 'git push origin master' }), 'toolu_9', { signal }),
+      await hook(preToolUse('Bash', { command: 'git push origin release/3' }), 'toolu_9', { signal }),
     ).toEqual({
       hookSpecificOutput: {
         hookEventName: 'PreToolUse',
         permissionDecision: 'deny',
         permissionDecisionReason:
-          "CAVRA block (git.require_pull_request): direct pushes to 'master' are not allowed (pattern 'master'): open a pull request",
+          "CAVRA block (git.require_pull_request): direct pushes to 'release/3' are not allowed (pattern 'release/*'): open a pull request",
       },
     });
     expect(await hook(preToolUse('TodoWrite', { todos: [] }), 'toolu_9', { signal })).toEqual({});

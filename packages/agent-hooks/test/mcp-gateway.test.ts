@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GATEWAY_BIN, startTestDaemon, type TestDaemon } from './support/test-daemon.js';
+import { GATEWAY_BIN, startTestDaemon, type TestDaemon, writeMcpPack } from './support/test-daemon.js';
 
 // The real filesystem server from npm, run over stdio behind the gateway.
 const FILESYSTEM_SERVER = createRequire(import.meta.url).resolve(
@@ -18,13 +18,7 @@ let strict: TestDaemon;
 let files: string;
 beforeAll(async () => {
   files = mkdtempSync(join(tmpdir(), 'cavra-mcp-files-'));
-  // A pack of the test's own: the filesystem server trusted, the shell server blocked, any other refused.
-  const pack = join(files, 'mcp-pack.yaml');
-  writeFileSync(
-    pack,
-    'metadata: { id: mcp-gateway-test, version: 1.0.0, approver_group: mcp-owners }\n' +
-      'mcp: { allowlist_enabled: true, allowed_servers: [filesystem], blocked_servers: [shell] }\n',
-  );
+  const pack = writeMcpPack(files);
   daemon = await startTestDaemon({ policy_packs: [pack] });
   strict = await startTestDaemon({ policy_packs: [pack], mode: 'strict' });
   writeFileSync(join(files, 'hello.txt'), 'hello from the filesystem server\n');

@@ -1,15 +1,20 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Authority, cursor, daemonAuthority, geminiCli, runHook } from '../src/index.js';
-import { runHookProcess, startTestDaemon, type TestDaemon } from './support/test-daemon.js';
+import { runHookProcess, startTestDaemon, type TestDaemon, writeMcpPack } from './support/test-daemon.js';
 
 let daemon: TestDaemon;
+let mcpDaemon: TestDaemon;
 let authority: Authority;
+let mcpAuthority: Authority;
 beforeAll(async () => {
   daemon = await startTestDaemon();
   authority = daemonAuthority({ socketPath: daemon.socketPath });
+  mcpDaemon = await startTestDaemon({ policy_packs: [writeMcpPack(daemon.dir)] });
+  mcpAuthority = daemonAuthority({ socketPath: mcpDaemon.socketPath });
 });
 afterAll(async () => {
-  await authority.close();
+  await Promise.all([authority.close(), mcpAuthority.close()]);
+  await mcpDaemon.close();
   await daemon.close();
 });
 
@@ -19,25 +24,25 @@ const CURSOR_COMMON = {
   workspace_roots: ['/work/project'],
 };
 
-async function answer(format: typeof cursor, payload: unknown) {
-  const result = await runHook(format, JSON.stringify(payload), { authority });
+async function answer(format: typeof cursor, payload: unknown, by = authority) {
+  const result = await runHook(format, JSON.stringify(payload), { authority: by });
   expect(result.stderr).toBe('');
   expect(result.exitCode).toBe(0);
   return JSON.parse(result.stdout);
 }
 
 describe('Cursor hooks', () => {
-  it('beforeShellExecution: allow, deny (a push to main), ask', async () => {
+  it('beforeShellExecution: allow, deny (a push to a release branch), ask', async () => {
     const hook = { ...CURSOR_COMMON, hook_event_name: 'beforeShellExecution', cwd: '/work/project' };
-    expect(await answer(cursor, { ...hook, command: 'git status' })).toEqual({
+    expect(await answer(cursor, { ...hook, command: 'npm test' })).toEqual({
       permission: 'allow',
-      user_message: "CAVRA allow (commands.allow[3]): command allowed by pattern 'git status'",
-      agent_message: "CAVRA allow (commands.allow[3]): command allowed by pattern 'git status'",
+      user_message: "CAVRA allow (commands.allow[6]): command allowed by pattern 'npm test'",
+      agent_message: "CAVRA allow (commands.allow[6]): command allowed by pattern 'npm test'",
     });
-    const push = await answer(cursor, { ...hook, command: 'git push origin main' });
+    const push = await answer(cursor, { ...hook, command: 'git push origin release/2.0' });
     expect(push.permission).toBe('deny');
     expect(push.agent_message).toBe(
-      "CAVRA block (git.require_pull_request): direct pushes to 'main' are not allowed (pattern 'main'): open a pull request",
+      "CAVRA block (git.require_pull_request): direct pushes to 'release/2.0' are not allowed (pattern 'release/*'): open a pull request",
     );
     expect((await answer(cursor, { ...hook, command: 'npm publish --access public' })).permission).toBe(
       'ask',
@@ -108,9 +113,9 @@ describe('Gemini CLI BeforeTool hook', () => {
   it.each([
     [
       'run_shell_command',
-      { command: 'pnpm test' },
+      { command: 'npm test' },
       'allow',
-      "CAVRA allow (commands.allow[8]): command allowed by pattern 'pnpm test'",
+      "CAVRA allow (commands.allow[6]): command allowed by pattern 'npm test'",
     ],
     [
       'read_file',
@@ -120,9 +125,9 @@ describe('Gemini CLI BeforeTool hook', () => {
     ],
     [
       'replace',
-      { file_path: '/work/project/infra/main.tf', old_string: 'a', new_string: 'b' },
+      { file_path: '/work/project/infra/network.tf', old_string: 'a', new_string: 'b' },
       'deny',
-      "CAVRA require_approval (filesystem.require_approval_write[4]): writing '/work/project/infra/main.tf' requires approval (pattern '**/*.tf') (approver group: security-reviewers)",
+      "CAVRA require_approval (filesystem.require_approval_write[4]): writing '/work/project/infra/network.tf' requires approval (pattern '**/*.tf') (approver group: security-reviewers)",
     ],
     [
       'list_directory',
@@ -131,10 +136,10 @@ describe('Gemini CLI BeforeTool hook', () => {
       "CAVRA allow (filesystem.read_default): no filesystem rule blocks reading '/work/project/src'",
     ],
     [
-      'mcp__filesystem__read_text_file',
-      { path: '/a' },
-      'allow',
-      "CAVRA allow (mcp.allowed_servers[1]): MCP server 'filesystem' is on the allow list",
+      'mcp__shell__run_shell',
+      { command: 'id' },
+      'deny',
+      "CAVRA block (mcp.blocked_servers[0]): MCP server 'shell' is blocked",
     ],
   ])('%s %j → %s', async (name, input, decision, reason) => {
     const result = await answer(geminiCli, tool(name, input));

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -86,4 +86,18 @@ export function claudePayload(toolName: string, toolInput: unknown, cwd = '/work
     tool_input: toolInput,
     tool_use_id: 'toolu_01',
   });
+}
+
+/**
+ * A policy pack of the tests' own for MCP calls, written into `dir`: the `filesystem` and `docs` servers trusted,
+ * `shell` blocked, any other refused. Its id is `agent-hooks-test-mcp`; approvals go to `mcp-owners`.
+ */
+export function writeMcpPack(dir: string): string {
+  const file = join(dir, 'mcp-pack.yaml');
+  writeFileSync(
+    file,
+    'metadata: { id: agent-hooks-test-mcp, version: 1.0.0, approver_group: mcp-owners }\n' +
+      'mcp: { allowlist_enabled: true, allowed_servers: [filesystem, docs], blocked_servers: [shell] }\n',
+  );
+  return file;
 }
