@@ -74,7 +74,7 @@ const p = (name) => join('/work/app', name);
 const CASES = [
   ['Bash', { command: 'npm test' }, 'allow', 'commands.allow[6]'],
   ['Bash', { command: 'sudo apt-get install jq' }, 'deny', 'commands.block[3]'],
-  ['Bash', { command: 'terraform apply' }, 'ask', 'commands.require_approval[0]'],
+  ['Bash', { command: 'kubectl get pods' }, 'ask', 'commands.require_approval[2]'],
   ['Bash', { command: 'npm test && git push origin release/2.0' }, 'deny', 'git.require_pull_request'],
   ['Read', { file_path: p('.env.production') }, 'deny', 'filesystem.block_read[1]'],
   ['Read', { file_path: p('src/app.ts') }, 'allow', 'filesystem.read_default'],
@@ -82,9 +82,9 @@ const CASES = [
   ['Glob', { pattern: '**/*.pem', path: p('certs/server.pem') }, 'deny', 'filesystem.block_read[2]'],
   [
     'Write',
-    { file_path: p('.github/workflows/deploy.yml'), content: 'x' },
+    { file_path: p('Dockerfile'), content: 'FROM node:22' },
     'ask',
-    'filesystem.require_approval_write[0]',
+    'filesystem.require_approval_write[3]',
   ],
   [
     'Edit',
