@@ -73,15 +73,19 @@ describe('Cursor hooks', () => {
       tool_name: 'query',
       tool_input: '{}',
     };
-    expect((await answer(cursor, { ...mcp, command: 'docs' })).permission).toBe('allow');
-    expect(
-      (await answer(cursor, { ...mcp, command: 'npx -y @acme/github@1.2.0 --token x' })).agent_message,
-    ).toBe("CAVRA allow (mcp.allowed_servers[0]): MCP server 'github' is on the allow list");
-    expect((await answer(cursor, { ...mcp, command: 'node /srv/mcp/shell.mjs' })).agent_message).toBe(
+    const server = async (named: Record<string, string>) =>
+      (await answer(cursor, { ...mcp, ...named }, mcpAuthority)).agent_message;
+    expect(await server({ command: 'npx -y @acme/docs@1.2.0 --token x' })).toBe(
+      "CAVRA allow (mcp.allowed_servers[1]): MCP server 'docs' is on the allow list",
+    );
+    expect(await server({ command: 'node /srv/mcp/shell.mjs' })).toBe(
       "CAVRA block (mcp.blocked_servers[0]): MCP server 'shell' is blocked",
     );
-    expect((await answer(cursor, { ...mcp, url: 'http://localhost:3000/mcp' })).agent_message).toBe(
-      "CAVRA block (mcp.allowlist): MCP server 'localhost:3000' is not on the allow list",
+    expect(await server({ server: 'filesystem', url: 'http://localhost:3000/mcp' })).toBe(
+      "CAVRA allow (mcp.allowed_servers[0]): MCP server 'filesystem' is on the allow list",
+    );
+    expect(await server({ url: 'http://mcp.example.com/x' })).toBe(
+      "CAVRA block (mcp.allowlist): MCP server 'mcp.example.com' is not on the allow list",
     );
   });
 
