@@ -39,6 +39,9 @@ async function connect(socketPath: string, name: string): Promise<Client> {
         socketPath,
         '--name',
         name,
+        // The daemon's only pack is not the baseline: the request names it, so the decision echoes what was asked.
+        '--policy-pack',
+        'agent-hooks-test-mcp',
         '--',
         process.execPath,
         FILESYSTEM_SERVER,

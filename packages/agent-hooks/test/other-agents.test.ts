@@ -25,7 +25,9 @@ const CURSOR_COMMON = {
 };
 
 async function answer(format: typeof cursor, payload: unknown, by = authority) {
-  const result = await runHook(format, JSON.stringify(payload), { authority: by });
+  // The MCP daemon's only pack is not the baseline: the request names it, so the decision echoes what was asked.
+  const policyPack = by === mcpAuthority ? 'agent-hooks-test-mcp' : '';
+  const result = await runHook(format, JSON.stringify(payload), { authority: by, policyPack });
   expect(result.stderr).toBe('');
   expect(result.exitCode).toBe(0);
   return JSON.parse(result.stdout);
