@@ -72,35 +72,40 @@ const p = (name) => join('/work/app', name);
 
 // Every tool the hook maps, with the baseline pack's answer: [tool, input, permission, rule id].
 const CASES = [
-  ['Bash', { command: 'npm test' }, 'allow', 'commands.allow[6]'],
-  ['Bash', { command: 'sudo apt-get install jq' }, 'deny', 'commands.block[3]'],
-  ['Bash', { command: 'kubectl get pods' }, 'ask', 'commands.require_approval[2]'],
-  ['Bash', { command: 'npm test && git push origin release/2.0' }, 'deny', 'git.require_pull_request'],
-  ['Read', { file_path: p('.env.production') }, 'deny', 'filesystem.block_read[1]'],
-  ['Read', { file_path: p('src/app.ts') }, 'allow', 'filesystem.read_default'],
-  ['Grep', { pattern: 'password', path: p('config') }, 'allow', 'filesystem.read_default'],
-  ['Glob', { pattern: '**/*.pem', path: p('certs/server.pem') }, 'deny', 'filesystem.block_read[2]'],
+  ['Bash', { command: 'npm test' }, 'allow', 'commands.allow'],
+  ['Bash', { command: 'sudo apt-get install jq' }, 'deny', 'commands.block'],
+  ['Bash', { command: 'kubectl get pods' }, 'ask', 'commands.default.require_approval'],
+  [
+    'Bash',
+    { command: 'npm test && git push origin release/2.0' },
+    'deny',
+    'git.protected_branch.block_direct_push',
+  ],
+  ['Read', { file_path: p('.env.production') }, 'deny', 'filesystem.read.block'],
+  ['Read', { file_path: p('src/app.ts') }, 'allow', 'filesystem.read.allow'],
+  ['Grep', { pattern: 'password', path: p('config') }, 'allow', 'filesystem.read.allow'],
+  ['Glob', { pattern: '**/*.pem', path: p('certs/server.pem') }, 'deny', 'filesystem.read.block'],
   [
     'Write',
     { file_path: p('Dockerfile'), content: 'FROM node:22' },
     'ask',
-    'filesystem.require_approval_write[3]',
+    'filesystem.write.require_approval',
   ],
   [
     'Edit',
     { file_path: p('src/app.ts'), old_string: 'a', new_string: 'b' },
     'allow',
-    'filesystem.write_default',
+    'filesystem.write.allow',
   ],
-  ['MultiEdit', { file_path: p('.git/config'), edits: [] }, 'deny', 'filesystem.block_write[5]'],
+  ['MultiEdit', { file_path: p('.git/config'), edits: [] }, 'deny', 'filesystem.write.block'],
   [
     'NotebookEdit',
     { notebook_path: p('analysis.ipynb'), new_source: 'x' },
     'allow',
-    'filesystem.write_default',
+    'filesystem.write.allow',
   ],
-  ['mcp__docs__search', { query: 'x' }, 'allow', 'mcp.allowed_servers[2]'],
-  ['mcp__shell__exec', { command: 'id' }, 'deny', 'mcp.blocked_servers[0]'],
+  ['mcp__docs__search', { query: 'x' }, 'deny', 'mcp.server.trust.block_unknown'],
+  ['mcp__shell__exec', { command: 'id' }, 'deny', 'mcp.server.trust.block_unknown'],
 ];
 
 for (const [tool, input, permission, ruleId] of CASES) {
@@ -122,13 +127,14 @@ test('a tool with no effect outside the session is left to Claude Code', async (
   assert.deepEqual(await runHook('TodoWrite', { todos: [] }), { code: 0, stdout: '', stderr: '' });
 });
 
-test('a tool CAVRA has no rule for is denied: exit code 2, the reason on stderr', async () => {
+test('a tool CAVRA has no mapping for is sent as agent_tool_call, and the runtime asks for review', async () => {
   const result = await runHook('WebFetch', { url: 'https://example.com' });
-  assert.equal(result.code, 2);
-  assert.equal(result.stdout, '');
+  assert.equal(result.code, 0);
+  const output = JSON.parse(result.stdout).hookSpecificOutput;
+  assert.equal(output.permissionDecision, 'ask');
   assert.match(
-    result.stderr,
-    /^CAVRA: no decision, denied: the CAVRA daemon gave no decision \(unknown_action_type\)/,
+    output.permissionDecisionReason,
+    /^CAVRA require_approval \(runtime\.default\.require_approval\): /,
   );
 });
 

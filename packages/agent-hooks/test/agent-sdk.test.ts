@@ -63,13 +63,14 @@ describe('the Claude Agent SDK callbacks, typed by the SDK', () => {
     expect(allowed).toEqual({ behavior: 'allow', updatedInput: { file_path: '/work/project/a.ts' } });
     expect(await canUseTool('Bash', { command: 'sudo rm -rf /tmp/x' }, call('t2'))).toEqual({
       behavior: 'deny',
-      message: "CAVRA block (commands.block[3]): command 'sudo rm -rf /tmp/x' is blocked by pattern 'sudo *'",
+      message:
+        "CAVRA block (commands.block): command 'sudo rm -rf /tmp/x' is blocked by pattern 'sudo *' (commands.block[22])",
     });
     const gated = { command: 'kubectl rollout restart deploy/web' };
     expect(await canUseTool('Bash', gated, call('t3'))).toEqual({
       behavior: 'deny',
       message:
-        "CAVRA require_approval (commands.require_approval[2]): command 'kubectl rollout restart deploy/web' requires approval (pattern 'kubectl *') (approver group: security-reviewers)",
+        "CAVRA require_approval (commands.default.require_approval): command 'kubectl rollout restart deploy/web' requires approval (pattern 'kubectl *', commands.require_approval[1]) (approver group: Repository Owners)",
     });
     const approving = cavraCanUseTool({ authority, approve: async (tool) => tool === 'Bash' });
     expect(await approving('Bash', gated, call('t4'))).toEqual({ behavior: 'allow', updatedInput: gated });
@@ -97,7 +98,7 @@ describe('the Claude Agent SDK callbacks, typed by the SDK', () => {
         hookEventName: 'PreToolUse',
         permissionDecision: 'deny',
         permissionDecisionReason:
-          "CAVRA block (filesystem.block_write[2]): writing '/work/project/deploy.pem' is blocked by pattern '**/*.pem'",
+          "CAVRA block (filesystem.write.block): writing '/work/project/deploy.pem' is blocked by pattern '**/*.pem' (filesystem.block_write[7])",
       },
     });
     expect(
@@ -107,7 +108,7 @@ describe('the Claude Agent SDK callbacks, typed by the SDK', () => {
         hookEventName: 'PreToolUse',
         permissionDecision: 'deny',
         permissionDecisionReason:
-          "CAVRA block (git.require_pull_request): direct pushes to 'release/3' are not allowed (pattern 'release/*'): open a pull request",
+          "CAVRA block (git.protected_branch.block_direct_push): direct pushes to 'release/3' are not allowed (pattern 'release/*' (git.block_push_branches[2])): open a pull request",
       },
     });
     expect(await hook(preToolUse('TodoWrite', { todos: [] }), 'toolu_9', { signal })).toEqual({});

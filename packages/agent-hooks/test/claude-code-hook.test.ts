@@ -34,87 +34,93 @@ describe('cavra-hook claude-code against a real daemon (baseline pack)', () => {
   it.each([
     [
       'Bash',
-      { command: 'ls -la src' },
+      { command: 'npm test' },
       'allow',
-      "CAVRA allow (commands.allow[0]): command allowed by pattern 'ls *'",
+      "CAVRA allow (commands.allow): command allowed by pattern 'npm test' (commands.allow[8])",
     ],
     [
       'Bash',
       { command: 'curl https://example.com/x.sh' },
       'deny',
-      "CAVRA block (commands.block[4]): command 'curl https://example.com/x.sh' is blocked by pattern 'curl *'",
+      "CAVRA block (commands.block): command 'curl https://example.com/x.sh' is blocked by pattern 'curl *' (commands.block[23])",
     ],
     [
       'Bash',
       { command: 'kubectl get pods' },
       'ask',
-      "CAVRA require_approval (commands.require_approval[2]): command 'kubectl get pods' requires approval (pattern 'kubectl *') (approver group: security-reviewers)",
+      "CAVRA require_approval (commands.default.require_approval): command 'kubectl get pods' requires approval (pattern 'kubectl *', commands.require_approval[1]) (approver group: Repository Owners)",
     ],
     [
       'Read',
       { file_path: '/work/project/.env' },
       'deny',
-      "CAVRA block (filesystem.block_read[0]): reading '/work/project/.env' is blocked by pattern '**/.env'",
+      "CAVRA block (filesystem.read.block): reading '/work/project/.env' is blocked by pattern '.env' (filesystem.block_read[0])",
     ],
     [
       'Read',
       { file_path: '/work/project/src/index.ts' },
       'allow',
-      "CAVRA allow (filesystem.read_default): no filesystem rule blocks reading '/work/project/src/index.ts'",
+      "CAVRA allow (filesystem.read.allow): no filesystem rule blocks reading '/work/project/src/index.ts'",
     ],
     [
       'Grep',
       { pattern: 'TODO', path: '/work/project/.ssh' },
       'deny',
-      "CAVRA block (filesystem.block_read[7]): reading '/work/project/.ssh' is blocked by pattern '**/.ssh/**'",
+      "CAVRA block (filesystem.read.block): reading '/work/project/.ssh' is blocked by pattern '**/.ssh/**' (filesystem.block_read[20])",
     ],
     [
       'Glob',
       { pattern: '**/*.ts' },
       'allow',
-      "CAVRA allow (filesystem.read_default): no filesystem rule blocks reading '/work/project'",
+      "CAVRA allow (filesystem.read.allow): no filesystem rule blocks reading '/work/project'",
     ],
     [
       'Write',
       { file_path: '/work/project/.github/workflows/ci.yml', content: 'on: push' },
+      'deny',
+      "CAVRA block (filesystem.write.block): writing '/work/project/.github/workflows/ci.yml' is blocked by pattern '.github/workflows/**' (filesystem.block_write[0])",
+    ],
+    [
+      'Write',
+      { file_path: '/work/project/package.json', content: '{}' },
       'ask',
-      "CAVRA require_approval (filesystem.require_approval_write[0]): writing '/work/project/.github/workflows/ci.yml' requires approval (pattern '.github/workflows/**') (approver group: security-reviewers)",
+      "CAVRA require_approval (filesystem.write.require_approval): writing '/work/project/package.json' requires approval (pattern '**/package.json', filesystem.require_approval_write[6]) (approver group: Platform Security)",
     ],
     [
       'Edit',
       { file_path: '/work/project/src/a.ts', old_string: 'a', new_string: 'b' },
       'allow',
-      "CAVRA allow (filesystem.write_default): no filesystem rule restricts writing '/work/project/src/a.ts'",
+      "CAVRA allow (filesystem.write.allow): no filesystem rule restricts writing '/work/project/src/a.ts'",
     ],
     [
       'MultiEdit',
       { file_path: '/work/project/.env.local', edits: [] },
       'deny',
-      "CAVRA block (filesystem.block_write[1]): writing '/work/project/.env.local' is blocked by pattern '**/.env.*'",
+      "CAVRA block (filesystem.write.block): writing '/work/project/.env.local' is blocked by pattern '**/.env.*' (filesystem.block_write[6])",
     ],
     [
       'NotebookEdit',
       { notebook_path: '/work/project/Dockerfile', new_source: 'x' },
       'ask',
-      "CAVRA require_approval (filesystem.require_approval_write[3]): writing '/work/project/Dockerfile' requires approval (pattern '**/Dockerfile') (approver group: security-reviewers)",
+      "CAVRA require_approval (filesystem.write.require_approval): writing '/work/project/Dockerfile' requires approval (pattern '**/Dockerfile', filesystem.require_approval_write[47]) (approver group: Platform Security)",
     ],
     [
       'mcp__github__create_issue',
       { title: 'x' },
-      'allow',
-      "CAVRA allow (mcp.allowed_servers[0]): MCP server 'github' is on the allow list",
+      'deny',
+      "CAVRA block (mcp.server.trust.block_unknown): MCP server 'github' is not on the allow list and unknown servers are blocked",
     ],
     [
       'mcp__shell__run',
       { cmd: 'id' },
       'deny',
-      "CAVRA block (mcp.blocked_servers[0]): MCP server 'shell' is blocked",
+      "CAVRA block (mcp.server.trust.block_unknown): MCP server 'shell' is blocked (mcp.blocked_servers[0])",
     ],
     [
       'mcp__unknown__tool',
       {},
       'deny',
-      "CAVRA block (mcp.allowlist): MCP server 'unknown' is not on the allow list",
+      "CAVRA block (mcp.server.trust.block_unknown): MCP server 'unknown' is not on the allow list and unknown servers are blocked",
     ],
   ])('%s %j → %s', async (tool, input, permission, reason) => {
     const answer = await decide(tool, input);
@@ -132,20 +138,20 @@ describe('cavra-hook claude-code against a real daemon (baseline pack)', () => {
     const answer = await decide('Bash', { command: 'npm test && git push origin release/2.0' });
     expect(answer.hookSpecificOutput.permissionDecision).toBe('deny');
     expect(answer.hookSpecificOutput.permissionDecisionReason).toBe(
-      "CAVRA block (git.require_pull_request): direct pushes to 'release/2.0' are not allowed (pattern 'release/*'): open a pull request",
+      "CAVRA block (git.protected_branch.block_direct_push): direct pushes to 'release/2.0' are not allowed (pattern 'release/*' (git.block_push_branches[2])): open a pull request",
     );
     const quoted = await decide('Bash', {
       command: `bash -c 'git -C . push "or"igin HEAD:refs/heads/main'`,
     });
     expect(quoted.hookSpecificOutput.permissionDecisionReason).toBe(
-      "CAVRA block (git.require_pull_request): direct pushes to 'main' are not allowed (pattern 'main'): open a pull request",
+      "CAVRA block (git.protected_branch.block_direct_push): direct pushes to 'main' are not allowed (pattern 'main' (git.block_push_branches[0])): open a pull request",
     );
     const feature = await decide('Bash', { command: 'git push origin feature/login' });
     expect(feature.hookSpecificOutput).toEqual({
       hookEventName: 'PreToolUse',
       permissionDecision: 'ask',
       permissionDecisionReason:
-        "CAVRA require_approval (commands.default): command 'git push origin feature/login' is not on the allow list (approver group: security-reviewers)",
+        "CAVRA require_approval (commands.default.require_approval): command 'git push origin feature/login' is not on the allow list (approver group: Repository Owners)",
     });
   });
 
@@ -155,7 +161,7 @@ describe('cavra-hook claude-code against a real daemon (baseline pack)', () => {
       execFileSync('git', ['init', '-q', '-b', 'main', repo]);
       const answer = await decide('Bash', { command: 'git push' }, repo);
       expect(answer.hookSpecificOutput.permissionDecisionReason).toBe(
-        "CAVRA block (git.require_pull_request): direct pushes to 'main' are not allowed (pattern 'main'): open a pull request",
+        "CAVRA block (git.protected_branch.block_direct_push): direct pushes to 'main' are not allowed (pattern 'main' (git.block_push_branches[0])): open a pull request",
       );
       const notARepo = await runHookProcess(
         ['claude-code', '--socket', daemon.socketPath],
@@ -201,15 +207,29 @@ describe('cavra-hook claude-code fails closed', () => {
     code: 2,
   });
 
-  it('denies an unknown tool the daemon has no rule for', async () => {
+  it('sends an unknown tool as agent_tool_call: the runtime asks for review of an action type it has no rule for', async () => {
     const result = await runHookProcess(
       ['claude-code', '--socket', daemon.socketPath],
       claudePayload('WebFetch', { url: 'https://example.com' }),
     );
-    expect(result).toEqual(
-      denied(
-        "the CAVRA daemon gave no decision (unknown_action_type): the daemon refused the request: unknown_action_type: no evaluator for action type 'agent_tool_call' (known: read_file, write_file, execute_command, git_push, mcp_tool_call, release_governance_record)",
-      ),
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout).hookSpecificOutput).toEqual({
+      hookEventName: 'PreToolUse',
+      permissionDecision: 'ask',
+      permissionDecisionReason:
+        "CAVRA require_approval (runtime.default.require_approval): no rule knows action type 'agent_tool_call': review required (approver group: Repository Owners)",
+    });
+  });
+
+  it('denies when the daemon refuses the request (a policy pack it has not loaded)', async () => {
+    const result = await runHookProcess(
+      ['claude-code', '--socket', daemon.socketPath, '--policy-pack', 'no-such-pack'],
+      claudePayload('Read', { file_path: '/work/project/a.ts' }),
+    );
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(
+      /^CAVRA: no decision, denied: the CAVRA daemon gave no decision \(unknown_policy_pack\): .*no-such-pack.*\n$/,
     );
   });
 
@@ -298,7 +318,7 @@ describe('cavra-hook claude-code --engine in-process', () => {
       hookEventName: 'PreToolUse',
       permissionDecision: 'deny',
       permissionDecisionReason:
-        "CAVRA block (filesystem.block_read[4]): reading '/work/project/id_rsa' is blocked by pattern '**/id_rsa*'",
+        "CAVRA block (filesystem.read.block): reading '/work/project/id_rsa' is blocked by pattern '**/id_rsa' (filesystem.block_read[8])",
     });
   });
 });

@@ -81,7 +81,7 @@ describe('cavra-mcp-gateway in front of @modelcontextprotocol/server-filesystem'
       agent_id: 'mcp-gateway',
       action_type: 'mcp_tool_call',
       decision: 'allow',
-      rule_id: 'mcp.allowed_servers[0]',
+      rule_id: 'mcp.server.trust.allow',
     });
   });
 
@@ -94,7 +94,10 @@ describe('cavra-mcp-gateway in front of @modelcontextprotocol/server-filesystem'
       });
       expect(result).toEqual({
         content: [
-          { type: 'text', text: "CAVRA block (mcp.blocked_servers[0]): MCP server 'shell' is blocked" },
+          {
+            type: 'text',
+            text: "CAVRA block (mcp.server.trust.block_unknown): MCP server 'shell' is blocked (mcp.blocked_servers[0])",
+          },
         ],
         isError: true,
       });
@@ -113,7 +116,7 @@ describe('cavra-mcp-gateway in front of @modelcontextprotocol/server-filesystem'
       const result = await client.callTool({ name: 'list_directory', arguments: { path: files } });
       expect(result.isError).toBe(true);
       expect(text(result)).toBe(
-        "CAVRA require_approval (mcp.allowed_servers[0]): strict mode requires approval for allow: MCP server 'filesystem' is on the allow list (approver group: mcp-owners)",
+        "CAVRA require_approval (mcp.server.trust.allow): strict mode requires approval for allow: MCP server 'filesystem' is on the allow list (mcp.allowed_servers[0]) (approver group: mcp-owners)",
       );
     } finally {
       await client.close();

@@ -38,13 +38,14 @@ describe('Cursor hooks', () => {
     const hook = { ...CURSOR_COMMON, hook_event_name: 'beforeShellExecution', cwd: '/work/project' };
     expect(await answer(cursor, { ...hook, command: 'npm test' })).toEqual({
       permission: 'allow',
-      user_message: "CAVRA allow (commands.allow[6]): command allowed by pattern 'npm test'",
-      agent_message: "CAVRA allow (commands.allow[6]): command allowed by pattern 'npm test'",
+      user_message: "CAVRA allow (commands.allow): command allowed by pattern 'npm test' (commands.allow[8])",
+      agent_message:
+        "CAVRA allow (commands.allow): command allowed by pattern 'npm test' (commands.allow[8])",
     });
     const push = await answer(cursor, { ...hook, command: 'git push origin release/2.0' });
     expect(push.permission).toBe('deny');
     expect(push.agent_message).toBe(
-      "CAVRA block (git.require_pull_request): direct pushes to 'release/2.0' are not allowed (pattern 'release/*'): open a pull request",
+      "CAVRA block (git.protected_branch.block_direct_push): direct pushes to 'release/2.0' are not allowed (pattern 'release/*' (git.block_push_branches[2])): open a pull request",
     );
     expect((await answer(cursor, { ...hook, command: 'npm publish --access public' })).permission).toBe(
       'ask',
@@ -62,9 +63,9 @@ describe('Cursor hooks', () => {
     ).toEqual({
       permission: 'deny',
       user_message:
-        "CAVRA block (filesystem.block_read[6]): reading '/work/project/.aws/credentials' is blocked by pattern '**/.aws/credentials'",
+        "CAVRA block (filesystem.read.block): reading '/work/project/.aws/credentials' is blocked by pattern '**/.aws/credentials' (filesystem.block_read[19])",
       agent_message:
-        "CAVRA block (filesystem.block_read[6]): reading '/work/project/.aws/credentials' is blocked by pattern '**/.aws/credentials'",
+        "CAVRA block (filesystem.read.block): reading '/work/project/.aws/credentials' is blocked by pattern '**/.aws/credentials' (filesystem.block_read[19])",
     });
   });
 
@@ -78,16 +79,16 @@ describe('Cursor hooks', () => {
     const server = async (named: Record<string, string>) =>
       (await answer(cursor, { ...mcp, ...named }, mcpAuthority)).agent_message;
     expect(await server({ command: 'npx -y @acme/docs@1.2.0 --token x' })).toBe(
-      "CAVRA allow (mcp.allowed_servers[1]): MCP server 'docs' is on the allow list",
+      "CAVRA allow (mcp.server.trust.allow): MCP server 'docs' is on the allow list (mcp.allowed_servers[1])",
     );
     expect(await server({ command: 'node /srv/mcp/shell.mjs' })).toBe(
-      "CAVRA block (mcp.blocked_servers[0]): MCP server 'shell' is blocked",
+      "CAVRA block (mcp.server.trust.block_unknown): MCP server 'shell' is blocked (mcp.blocked_servers[0])",
     );
     expect(await server({ server: 'filesystem', url: 'http://localhost:3000/mcp' })).toBe(
-      "CAVRA allow (mcp.allowed_servers[0]): MCP server 'filesystem' is on the allow list",
+      "CAVRA allow (mcp.server.trust.allow): MCP server 'filesystem' is on the allow list (mcp.allowed_servers[0])",
     );
     expect(await server({ url: 'http://mcp.example.com/x' })).toBe(
-      "CAVRA block (mcp.allowlist): MCP server 'mcp.example.com' is not on the allow list",
+      "CAVRA block (mcp.server.trust.block_unknown): MCP server 'mcp.example.com' is not on the allow list and unknown servers are blocked",
     );
   });
 
@@ -121,31 +122,31 @@ describe('Gemini CLI BeforeTool hook', () => {
       'run_shell_command',
       { command: 'npm test' },
       'allow',
-      "CAVRA allow (commands.allow[6]): command allowed by pattern 'npm test'",
+      "CAVRA allow (commands.allow): command allowed by pattern 'npm test' (commands.allow[8])",
     ],
     [
       'read_file',
       { absolute_path: '/work/project/server.key' },
       'deny',
-      "CAVRA block (filesystem.block_read[3]): reading '/work/project/server.key' is blocked by pattern '**/*.key'",
+      "CAVRA block (filesystem.read.block): reading '/work/project/server.key' is blocked by pattern '**/*.key' (filesystem.block_read[5])",
     ],
     [
       'replace',
       { file_path: '/work/project/infra/network.tf', old_string: 'a', new_string: 'b' },
       'deny',
-      "CAVRA require_approval (filesystem.require_approval_write[4]): writing '/work/project/infra/network.tf' requires approval (pattern '**/*.tf') (approver group: security-reviewers)",
+      "CAVRA require_approval (filesystem.write.require_approval): writing '/work/project/infra/network.tf' requires approval (pattern '**/*.tf', filesystem.require_approval_write[26]) (approver group: Platform Security)",
     ],
     [
       'list_directory',
       { dir_path: '/work/project/src' },
       'allow',
-      "CAVRA allow (filesystem.read_default): no filesystem rule blocks reading '/work/project/src'",
+      "CAVRA allow (filesystem.read.allow): no filesystem rule blocks reading '/work/project/src'",
     ],
     [
       'mcp__shell__run_shell',
       { command: 'id' },
       'deny',
-      "CAVRA block (mcp.blocked_servers[0]): MCP server 'shell' is blocked",
+      "CAVRA block (mcp.server.trust.block_unknown): MCP server 'shell' is blocked (mcp.blocked_servers[0])",
     ],
   ])('%s %j → %s', async (name, input, decision, reason) => {
     const result = await answer(geminiCli, tool(name, input));
@@ -161,7 +162,7 @@ describe('Gemini CLI BeforeTool hook', () => {
     expect(result).toEqual({
       decision: 'deny',
       reason:
-        "CAVRA block (filesystem.block_read[8]): reading '/work/project/.npmrc' is blocked by pattern '**/.npmrc'",
+        "CAVRA block (filesystem.read.block): reading '/work/project/.npmrc' is blocked by pattern '**/.npmrc' (filesystem.block_read[21])",
     });
   });
 
@@ -170,9 +171,9 @@ describe('Gemini CLI BeforeTool hook', () => {
     expect(result).toEqual({
       decision: 'deny',
       reason:
-        "CAVRA require_approval (commands.require_approval[2]): command 'kubectl apply -f x.yaml' requires approval (pattern 'kubectl *') (approver group: security-reviewers)",
+        "CAVRA require_approval (commands.default.require_approval): command 'kubectl apply -f x.yaml' requires approval (pattern 'kubectl *', commands.require_approval[1]) (approver group: Repository Owners)",
       systemMessage:
-        "CAVRA require_approval (commands.require_approval[2]): command 'kubectl apply -f x.yaml' requires approval (pattern 'kubectl *') (approver group: security-reviewers); approve it outside Gemini CLI and retry",
+        "CAVRA require_approval (commands.default.require_approval): command 'kubectl apply -f x.yaml' requires approval (pattern 'kubectl *', commands.require_approval[1]) (approver group: Repository Owners); approve it outside Gemini CLI and retry",
     });
   });
 
