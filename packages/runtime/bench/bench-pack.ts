@@ -66,3 +66,28 @@ export function benchRequests(count: number): RuntimeRequest[] {
     });
   });
 }
+
+/**
+ * Commands written with shell syntax (quotes, pipes, lists, redirections, assignments, substitutions) over the
+ * same pack: what a command costs when it has to be parsed. Not part of the Cedar comparison, which has no shell.
+ */
+export function benchShellCommands(count: number): RuntimeRequest[] {
+  const makers: readonly ((i: number) => string)[] = [
+    (i) => `tool-${i % 44} run --grep="a;b" | check-${i % 44}`,
+    (i) => `tool-${i % 44} run 'x y' && tool-${(i + 2) % 44} run 2>&1`,
+    (i) => `FOO=1 check-${i % 44}; danger-${i % 34} --now`,
+    (i) => `tool-${i % 44} run "$(deploy-${i % 24} prod)"`,
+    (i) => `(cd src && tool-${i % 44} run) > out-${i}.log`,
+  ];
+  return Array.from({ length: count }, (_, i) =>
+    toRuntimeRequest({
+      session_id: 'bench',
+      agent_id: 'bench-agent',
+      actor: 'bench@example.com',
+      action_type: 'execute_command',
+      target: (makers[i % makers.length] as (i: number) => string)(i),
+      requested_operation: 'run',
+      policy_pack: 'bench-200',
+    }),
+  );
+}

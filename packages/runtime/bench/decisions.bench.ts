@@ -13,8 +13,8 @@ import {
   preparsePolicySet,
   statefulIsAuthorized,
 } from '@cedar-policy/cedar-wasm/nodejs';
-import { compilePolicyPack, createEngine, parsePolicyPack } from '../src/index.js';
-import { benchPackYaml, benchRequests } from './bench-pack.js';
+import { compilePolicyPack, createEngine, loadShellParser, parsePolicyPack } from '../src/index.js';
+import { benchPackYaml, benchRequests, benchShellCommands } from './bench-pack.js';
 import { fromCedarAnswer, toCedarCall, toCedarPolicies } from './cedar-translation.js';
 
 const INPUTS = 2_000;
@@ -26,8 +26,11 @@ const ruleCount = Object.values(pack.resolved)
   .flatMap((section) => Object.values(section))
   .filter(Array.isArray)
   .reduce((total, list) => total + list.length, 0);
+await loadShellParser();
 const engine = createEngine({ packs: [pack] });
 const requests = benchRequests(INPUTS);
+const plainCommands = requests.filter((request) => request.actionType === 'execute_command');
+const shellCommands = benchShellCommands(INPUTS);
 const staticPolicies = toCedarPolicies(pack);
 const policies = { staticPolicies };
 const prepared = preparsePolicySet('bench-200', policies);
@@ -39,6 +42,10 @@ const cavra = (index: number) => {
   const decision = engine.evaluate(requests[index % INPUTS] as (typeof requests)[number]);
   return [decision.decision, LIST_ENTRY.exec(decision.reason)?.[1] ?? decision.ruleId] as const;
 };
+const cavraPlain = (index: number) =>
+  engine.evaluate(plainCommands[index % plainCommands.length] as (typeof requests)[number]);
+const cavraShell = (index: number) =>
+  engine.evaluate(shellCommands[index % INPUTS] as (typeof requests)[number]);
 const cedar = (index: number) => {
   const request = requests[index % INPUTS] as (typeof requests)[number];
   return fromCedarAnswer(request, isAuthorized({ ...toCedarCall(request), policies }));
@@ -94,9 +101,12 @@ function measure(decide: (index: number) => unknown, batch: number): number {
 }
 
 const cavraRate = measure(cavra, 256);
+const plainRate = measure(cavraPlain, 256);
+const shellRate = measure(cavraShell, 16);
 const cedarRate = measure(cedar, 1);
 const preparsedRate = measure(cedarPreparsed, 8);
 const format = (rate: number) => `${Math.round(rate).toLocaleString('en-US')} decisions/s`;
+const perDecision = (rate: number) => `${(1e6 / rate).toFixed(1)} µs per decision`;
 
 console.log(
   `pack ${pack.id}: ${ruleCount} rules (${Object.keys(staticPolicies).length} Cedar policies), ${pack.digest}`,
@@ -111,6 +121,12 @@ console.log(
   `node ${process.version}, cedar ${getCedarVersion()}, median of ${ROUNDS} rounds x ${ROUND_MS} ms`,
 );
 console.log(`cavra engine                     ${format(cavraRate)}`);
+console.log(
+  `cavra, plain commands only       ${format(plainRate)}   ${perDecision(plainRate)} (${plainCommands.length} inputs)`,
+);
+console.log(
+  `cavra, shell-syntax commands     ${format(shellRate)}   ${perDecision(shellRate)} (${INPUTS} inputs)`,
+);
 console.log(
   `cedar isAuthorized               ${format(cedarRate)}   ratio cavra/cedar ${(cavraRate / cedarRate).toFixed(1)}x`,
 );

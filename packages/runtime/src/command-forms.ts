@@ -1,15 +1,13 @@
-import type { CommandWords } from './command-arguments.js';
-
 /**
- * The spellings of one simple command that the block and approval lists are matched against, besides the part as
- * written: its words unquoted (`"sudo" x`, `s''udo x` and `\sudo x` run `sudo x`), without leading variable
- * assignments (`FOO=1 sudo x`), with the command word's directory dropped (`/usr/bin/sudo x`), and, after a
- * command that runs the rest of its words as a command (`env`, `nohup`, `exec`, `time`, ...), every run of words
- * from each later word on, since such a wrapper's options are not known (`nice -n 5 sudo x` holds `sudo x`).
+ * The spellings of one simple command (its words, from parseCommand) that the block and approval lists are matched
+ * against, besides the part as written: its words unquoted (`"sudo" x`, `s''udo x` and `\sudo x` run `sudo x`),
+ * without leading variable assignments (`FOO=1 sudo x`), with the command word's directory dropped
+ * (`/usr/bin/sudo x`), and, after a command that runs the rest of its words as a command (`env`, `nohup`, `exec`,
+ * `time`, ...), every run of words from each later word on, since such a wrapper's options are not known
+ * (`nice -n 5 sudo x` holds `sudo x`).
  * More spellings only make the block and approval lists catch more; the allow list sees the part as written.
  */
-export function commandForms(words: CommandWords): string[][] {
-  const all = [words.command, ...words.args];
+export function commandForms(all: readonly string[]): string[][] {
   let start = 0;
   while (start < all.length - 1 && ASSIGNMENT.test(all[start] as string)) start += 1;
   const forms = [withBaseName(all.slice(start))];
@@ -41,6 +39,7 @@ const ASSIGNMENT = /^[A-Za-z_][A-Za-z0-9_]*=/;
 const WRAPPERS = new Set([
   'builtin',
   'command',
+  'coproc',
   'doas',
   'env',
   'exec',

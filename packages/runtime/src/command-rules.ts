@@ -1,37 +1,48 @@
 import type { RuntimeRequest } from '@cavra/contracts';
 import type { RuleOutcome } from './action-evaluator.js';
-import { type CommandWords, commandWords } from './command-arguments.js';
 import { commandForms, shellScript } from './command-forms.js';
-import { hasExpansion, hasFileRedirection, hasSubstitution, splitCommand } from './command-pattern.js';
 import type { CompiledPolicyPack } from './compile-policy-pack.js';
+import { gitPush } from './git-refspec.js';
+import { pushOutcome } from './git-rules.js';
 import { normalizePath } from './path-pattern.js';
 import { quoteTarget } from './quote-target.js';
 import { ruleOutcome } from './rule-outcome.js';
+import { runnerOverride } from './runner-options.js';
+import { type ParsedCommand, parseCommand } from './shell-parser.js';
 
 /**
- * execute_command: the command is the request's target (its operation when the target is empty). The block and
- * approval lists are matched against the whole command as sent (upstream's reading) and against every spelling
- * of each simple command of a compound one (`a && b`, `a | b`, `a; b`): any match blocks (`commands.block`,
- * `critical` when the command applies or deletes). Then any argument naming a file that `filesystem.block_read`
- * blocks and any redirection target or option value that `filesystem.block_write` blocks (`filesystem.read.block`,
- * `filesystem.write.block`), then any approval pattern, option value on `require_approval_write`, command
- * substitution, expansion (variables, globs, braces) or output redirection to a file requires approval
+ * execute_command: the command is the request's target (its operation when the target is empty), read by the
+ * shell parser (parseCommand). The block and approval lists are matched against the whole command as sent
+ * (upstream's reading) and against every spelling of each simple command it may run (in lists, pipelines, groups,
+ * loops, substitutions and `sh -c` scripts): any match blocks (`commands.block`, `critical` when the command
+ * applies or deletes). Then any argument naming a file that `filesystem.block_read` blocks and any redirection
+ * target or option value that `filesystem.block_write` blocks (`filesystem.read.block`, `filesystem.write.block`),
+ * then a `git push` to a protected or unknowable branch (`git.protected_branch.block_direct_push`), then any
+ * approval pattern, option value on `require_approval_write`, command substitution, expansion (variables, globs,
+ * braces), output redirection to a file or text the parser could not read requires approval
  * (`commands.default.require_approval`, or `filesystem.write.require_approval` for the option value). Last, the
  * whole command must match an allow pattern as upstream reads it, and so must every part, since a pattern's `*`
- * must never cover a second command (`terraform plan*` does not allow `terraform plan; rm -rf /`); otherwise
- * approval (`commands.default.require_approval`). Which list, pattern and index decided is in the reason.
- * A command made only of operators (`;`) names nothing to run and is blocked like a missing target.
+ * must never cover a second command (`terraform plan*` does not allow `terraform plan; rm -rf /`), and no part may
+ * pass a runner option that changes what runs; otherwise approval (`commands.default.require_approval`). Which
+ * list, pattern and index decided is in the reason.
+ * A command made only of operators (`;`) or comments names nothing to run and is blocked like a missing target.
  */
 export function evaluateCommand(request: RuntimeRequest, pack: CompiledPolicyPack): RuleOutcome {
   const command = request.target || request.operation;
   const whole = command.trim();
-  const parts = splitCommand(command);
-  if (parts.length === 0) {
+  const parsed = parseCommand(command);
+  // Only operators (`;`) or a comment: nothing to run, and nothing the allow list could speak for.
+  if (parsed.commands.length === 0 || !/[^\s;&|]/.test(command)) {
     return ruleOutcome(pack, 'request.missing_target', 'execute_command request names no command');
   }
   const { commandBlock, commandRequireApproval, commandAllow } = pack.matchers;
   const { commands } = pack.resolved;
-  const judged = judgedParts(parts, 0);
+  const flags: Flags = { ...parsed };
+  const judged = judgedParts(parsed, flags, 0);
+  // The engine does not know the shell: a backslash may also be a Windows path separator (`type C:\x\.env`).
+  if (command.includes('\\')) {
+    judged.push(...judgedParts(parseCommand(command.replaceAll('\\', '/')), { ...flags }, 0, false));
+  }
   const blocked = listMatch(whole, judged, commandBlock);
   if (blocked) {
     return ruleOutcome(
@@ -46,6 +57,8 @@ export function evaluateCommand(request: RuntimeRequest, pack: CompiledPolicyPac
   // allow or ask for approval, so `git show *` on the allow list cannot read `HEAD:.env`.
   const namesBlocked = blockedFileWord(judged, pack);
   if (namesBlocked) return namesBlocked;
+  const push = protectedPush(judged, pack);
+  if (push) return push;
   const gated = listMatch(whole, judged, commandRequireApproval);
   if (gated) {
     return ruleOutcome(
@@ -56,25 +69,32 @@ export function evaluateCommand(request: RuntimeRequest, pack: CompiledPolicyPac
   }
   const gatedWrite = gatedOptionWrite(judged, pack);
   if (gatedWrite) return gatedWrite;
-  if (hasSubstitution(command)) {
+  if (flags.substitution) {
     return ruleOutcome(
       pack,
       'commands.default.require_approval',
       'command substitution runs commands the policy cannot see',
     );
   }
-  if (hasExpansion(command)) {
+  if (flags.expansion) {
     return ruleOutcome(
       pack,
       'commands.default.require_approval',
       'variable, glob or brace expansion makes the command run with words the policy cannot see',
     );
   }
-  if (hasFileRedirection(command)) {
+  if (flags.redirection) {
     return ruleOutcome(
       pack,
       'commands.default.require_approval',
       'output redirection writes a file, which requires approval',
+    );
+  }
+  if (flags.unreadable) {
+    return ruleOutcome(
+      pack,
+      'commands.default.require_approval',
+      'the shell parser cannot read all of the command, so it may run commands the policy cannot see',
     );
   }
   const allowed = commandAllow.match(whole);
@@ -85,7 +105,17 @@ export function evaluateCommand(request: RuntimeRequest, pack: CompiledPolicyPac
       `command ${quoteTarget(whole)} is not on the allow list`,
     );
   }
-  for (const part of parts) {
+  for (const { part, wordForms, allowable } of judged) {
+    if (!allowable) continue;
+    // In every spelling: `"npm" run x --script-shell=…` and `env npm run x …` run npm too.
+    const override = wordForms.map(runnerOverride).find((option) => option !== undefined);
+    if (override !== undefined) {
+      return ruleOutcome(
+        pack,
+        'commands.default.require_approval',
+        `command ${quoteTarget(part)} passes ${quoteTarget(override)}, which changes what the runner runs: no allow rule covers it`,
+      );
+    }
     if (commandAllow.match(part) < 0) {
       return ruleOutcome(
         pack,
@@ -120,43 +150,75 @@ function listMatch(
   return best;
 }
 
-/** A simple command to judge: as written, its words (each reading) and its spellings (see commandForms). */
+/** A simple command to judge: as written, the files it names or redirects, and its spellings (commandForms). */
 interface JudgedPart {
   readonly part: string;
-  readonly readings: readonly CommandWords[];
+  /** Words that may name files it reads: arguments and `<` targets. */
+  readonly args: readonly string[];
+  readonly writes: readonly string[];
   readonly forms: readonly string[];
+  readonly wordForms: readonly (readonly string[])[];
   /** Normalised paths its option values name (see optionValues): files it may write. */
   readonly optionWrites: readonly string[];
+  /** Whether the allow list decides it: not for the extra Windows reading of a command with backslashes. */
+  readonly allowable: boolean;
 }
+
+/** What makes a command's words unknowable, from its parse and those of the scripts its shells run. */
+type Flags = { -readonly [K in 'substitution' | 'expansion' | 'redirection' | 'unreadable']: boolean };
 
 // How deep `sh -c "sh -c '…'"` is followed; deeper scripts are still judged as the words of their shell.
 const MAX_SHELL_DEPTH = 3;
 
 /**
- * The parts with their readings and spellings, followed by the parts of every script a shell part runs
- * (`bash -c 'cat .env'` runs `cat .env`): a shell's script is a command like any other, not an opaque argument.
- * A part with a backslash is read twice: as a POSIX shell would (backslash escapes) and with backslashes as path
- * separators (Windows), since the engine does not know the shell.
+ * The simple commands with their spellings, followed by those of every script a shell part runs (`bash -c 'cat
+ * .env'` runs `cat .env`): a shell's script is a command like any other, not an opaque argument, and what its parser
+ * could not read or saw expanded counts in `flags` as for the command itself.
  */
-function judgedParts(parts: readonly string[], depth: number): JudgedPart[] {
+function judgedParts(parsed: ParsedCommand, flags: Flags, depth: number, allowable = true): JudgedPart[] {
   const judged: JudgedPart[] = [];
-  for (const part of parts) {
-    const words = commandWords(part);
-    const readings = part.includes('\\') ? [words, commandWords(part.replaceAll('\\', '/'))] : [words];
-    const forms = commandForms(words);
+  for (const { text, words, reads, writes } of parsed.commands) {
+    const wordForms = commandForms(words);
+    const args = [...words.slice(1), ...reads];
     judged.push({
-      part,
-      readings,
-      forms: [part, ...forms.map((form) => form.join(' '))],
-      optionWrites: readings.flatMap((reading) => optionValues(reading.args)).map(normalizePath),
+      part: text,
+      args,
+      writes,
+      forms: [text, ...wordForms.map((form) => form.join(' '))],
+      wordForms,
+      optionWrites: optionValues(words.slice(1)).map(normalizePath),
+      allowable,
     });
     if (depth >= MAX_SHELL_DEPTH) continue;
-    for (const form of forms) {
+    for (const form of wordForms) {
       const script = shellScript(form);
-      if (script !== undefined) judged.push(...judgedParts(splitCommand(script), depth + 1));
+      if (script === undefined) continue;
+      const inner = parseCommand(script);
+      flags.substitution ||= inner.substitution;
+      flags.expansion ||= inner.expansion;
+      flags.redirection ||= inner.redirection;
+      flags.unreadable ||= inner.unreadable;
+      judged.push(...judgedParts(inner, flags, depth + 1, allowable));
     }
   }
   return judged;
+}
+
+/**
+ * The first `git push` (in any spelling: `git -C dir push`, `env git push`) that may update a protected branch, or
+ * whose destination cannot be known from its words (`git push`, `git push origin HEAD`, `--all`, a glob): pushes
+ * are judged like `git_push` requests, and what cannot be read is decided as a protected branch is.
+ */
+function protectedPush(judged: readonly JudgedPart[], pack: CompiledPolicyPack): RuleOutcome | undefined {
+  for (const { part, wordForms } of judged) {
+    for (const form of wordForms) {
+      const destinations = gitPush(form);
+      if (destinations === undefined) continue;
+      const outcome = pushOutcome(destinations, pack, part);
+      if (outcome.decision === 'block') return outcome;
+    }
+  }
+  return undefined;
 }
 
 /** The lowest pattern index any spelling matches, or -1. */
@@ -180,8 +242,8 @@ function firstIndex(
 function blockedFileWord(judged: readonly JudgedPart[], pack: CompiledPolicyPack): RuleOutcome | undefined {
   const { blockRead, blockWrite } = pack.matchers;
   const { block_read, block_write } = pack.resolved.filesystem;
-  for (const { part, readings, optionWrites } of judged) {
-    for (const word of readings.flatMap((reading) => reading.args)) {
+  for (const { part, args, writes, optionWrites } of judged) {
+    for (const word of args) {
       const hit = firstMatch(namedPaths(word), blockRead);
       if (hit) {
         return ruleOutcome(
@@ -191,8 +253,7 @@ function blockedFileWord(judged: readonly JudgedPart[], pack: CompiledPolicyPack
         );
       }
     }
-    const redirected = readings.flatMap((reading) => reading.writes).map(normalizePath);
-    const hit = firstMatch([...redirected, ...optionWrites], blockWrite);
+    const hit = firstMatch([...writes.map(normalizePath), ...optionWrites], blockWrite);
     if (hit) {
       return ruleOutcome(
         pack,
@@ -251,12 +312,14 @@ function firstMatch(
 
 /**
  * The paths one argument word may name, normalised: the word itself, the value of `--opt=value` (or `if=value`,
- * after the first `=`), and for `rev:path` (`HEAD:.env`) the part after the first `:` of either.
+ * after the first `=`), the value of a short option written with it (`-O.env`), and for `rev:path` (`HEAD:.env`)
+ * the part after the first `:` of any of these.
  */
 function namedPaths(word: string): string[] {
   const forms = [word];
   const equals = word.indexOf('=');
   if (equals >= 0) forms.push(word.slice(equals + 1));
+  if (/^-[^-]./.test(word)) forms.push(word.slice(2));
   for (const form of [...forms]) {
     const colon = form.indexOf(':');
     if (colon >= 0) forms.push(form.slice(colon + 1));

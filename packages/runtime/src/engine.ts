@@ -19,6 +19,7 @@ import { quoteTarget } from './quote-target.js';
 import { APPROVER_GROUPS, ruleOutcome } from './rule-outcome.js';
 import { toRuntimeDecision } from './runtime-decision.js';
 import { applyMode, type ModeSettings, RUNTIME_MODES } from './runtime-mode.js';
+import { isShellParserLoaded } from './shell-parser.js';
 
 /** What an engine is built from; see the README for defaults. */
 export interface EngineOptions {
@@ -87,9 +88,17 @@ export const POLICY_PACK_ACTION_TYPES: Readonly<Record<string, PackRule>> = {
 
 /**
  * Builds an engine. Throws TypeError for a pack given twice, an unknown default pack, an action type with two
- * evaluators (or one that shadows a policy-pack action type), an unknown mode or an unsafe break-glass reason.
+ * evaluators (or one that shadows a policy-pack action type), an unknown mode or an unsafe break-glass reason, and
+ * when the shell parser is not loaded yet (see loadShellParser).
  */
 export function createEngine(options: EngineOptions): Engine {
+  // Commands are read by a parser whose grammar loads asynchronously; without it no command could be decided.
+  if (!isShellParserLoaded()) {
+    throw new TypeError(
+      'the shell parser is not loaded: await loadShellParser() (or load a pack with loadPolicyPackFile or ' +
+        'loadBaselinePack) before createEngine',
+    );
+  }
   const packs = new Map<string, CompiledPolicyPack>();
   for (const pack of options.packs) {
     if (packs.has(pack.id)) throw new TypeError(`policy pack '${pack.id}' is given twice`);

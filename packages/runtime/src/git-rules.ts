@@ -1,30 +1,33 @@
 import type { RuntimeRequest } from '@cavra/contracts';
 import type { RuleOutcome } from './action-evaluator.js';
 import type { CompiledPolicyPack } from './compile-policy-pack.js';
+import { type PushDestinations, pushDestinations, refspecDestination } from './git-refspec.js';
 import { quoteTarget } from './quote-target.js';
 import { ruleOutcome } from './rule-outcome.js';
 
 /**
- * git_push: the target is the branch (`main` or `refs/heads/main`); a refspec is judged by its destination, so
- * `+HEAD:refs/heads/main` (a forced push to main) is a push to `main`. A protected branch (`block_push_branches`)
- * is blocked (`git.protected_branch.block_direct_push`; with `require_pull_request` the reason says changes must
- * land through a pull request). Other branches are allowed (`git.allow`), with an attestation when
- * `require_ai_attestation` is on (`git.require_ai_attestation`).
+ * git_push: the target is what is pushed, read as git reads it (see git-refspec): a branch or refspec (`main`,
+ * `refs/heads/main`, `+HEAD:main`, `origin/main`), or push arguments (`origin main`, `-f main`, `--all`). A
+ * protected branch (`block_push_branches`) is blocked (`git.protected_branch.block_direct_push`; with
+ * `require_pull_request` the reason says changes must land through a pull request), and so is a push whose
+ * destination cannot be known (the current branch, a glob, every branch). Other branches are allowed (`git.allow`),
+ * with an attestation when `require_ai_attestation` is on (`git.require_ai_attestation`).
  */
 export function evaluatePush(request: RuntimeRequest, pack: CompiledPolicyPack): RuleOutcome {
-  const branch = pushedBranch(request.target);
-  if (branch === '') {
+  const target = request.target.trim();
+  if (target === '') {
     return ruleOutcome(pack, 'request.missing_target', 'git_push request names no branch');
   }
-  return pushOutcome(pack, branch, protectedIndex(pack, [branch]));
+  return pushOutcome(targetDestinations(target), pack, target);
 }
 
 /**
  * git_operation (upstream's git request): the operation says what (`push`, `commit`, ...), the target where
  * (`origin/main`, `main`, `HEAD:main`). A push is blocked as upstream blocks it, when the target ends in `main` or
- * `master` whatever the pack says, and also when a branch it may name is protected by the pack; every other
- * operation is `git.allow`. An operation that names a push among other words (`push --force`) is a push, and so is
- * a request whose legacy `operation` says push while its `requested_operation` says otherwise.
+ * `master` whatever the pack says, and also when a branch it may name is protected by the pack or cannot be known
+ * (read as for git_push); every other operation is `git.allow`. An operation that names a push among other words
+ * (`push --force`) is a push, and so is a request whose legacy `operation` says push while its
+ * `requested_operation` says otherwise.
  */
 export function evaluateGitOperation(request: RuntimeRequest, pack: CompiledPolicyPack): RuleOutcome {
   const target = request.target.trim();
@@ -44,34 +47,40 @@ export function evaluateGitOperation(request: RuntimeRequest, pack: CompiledPoli
       `pushing to ${quoteTarget(target)} is blocked: main and master are protected branches`,
     );
   }
-  const branches = target
-    .split(/\s+/)
-    .filter((word) => word !== '' && !word.startsWith('-'))
-    .map(pushedBranch)
-    .flatMap((branch) => [branch, branch.slice(branch.indexOf('/') + 1)]);
-  return pushOutcome(pack, target, protectedIndex(pack, branches));
+  return pushOutcome(targetDestinations(target), pack, target);
 }
 
 const PUSH = /(?:^|[\s_-])push(?:$|[\s_-])/i;
 
-/** The lowest block_push_branches index matching any of the branches (as written, or without `heads/`), or -1. */
-function protectedIndex(pack: CompiledPolicyPack, branches: readonly string[]): number {
-  const matcher = pack.matchers.blockPushBranches;
-  let best = -1;
-  for (const branch of branches) {
-    // git resolves a destination that does not start with `refs/` by the rules of `git rev-parse`, so
-    // `heads/main` updates `refs/heads/main` when the remote has it: judge it as `main` too.
-    const index = branch.startsWith('heads/')
-      ? lowest(matcher.match(branch), matcher.match(branch.slice('heads/'.length)))
-      : matcher.match(branch);
-    best = lowest(best, index);
-  }
-  return best;
+/** One word is a refspec; several are `git push` arguments without a repository slot (`-f main`, `origin main`). */
+function targetDestinations(target: string): PushDestinations {
+  const words = target.split(/\s+/);
+  return words.length === 1 && !target.startsWith('-')
+    ? refspecDestination(target)
+    : pushDestinations(words, false);
 }
 
-function pushOutcome(pack: CompiledPolicyPack, branch: string, index: number): RuleOutcome {
+/**
+ * The decision on a push to these destinations: the first protected one blocks, and so does one that cannot be
+ * known, as strictly as a protected branch (the reason says why).
+ */
+export function pushOutcome(
+  destinations: PushDestinations,
+  pack: CompiledPolicyPack,
+  target: string,
+): RuleOutcome {
   const { git } = pack.resolved;
-  if (index >= 0) {
+  if (!destinations.known) {
+    return ruleOutcome(
+      pack,
+      'git.protected_branch.block_direct_push',
+      `${destinations.why}: pushes are judged as if to a protected branch`,
+    );
+  }
+  const matcher = pack.matchers.blockPushBranches;
+  for (const branch of destinations.branches) {
+    const index = matcher.match(branch);
+    if (index < 0) continue;
     const pattern = `pattern '${git.block_push_branches[index]}' (git.block_push_branches[${index}])`;
     return ruleOutcome(
       pack,
@@ -81,22 +90,14 @@ function pushOutcome(pack: CompiledPolicyPack, branch: string, index: number): R
         : `pushing to ${quoteTarget(branch)} is blocked by ${pattern}`,
     );
   }
+  // One name for a plain branch (`refs/heads/x` is `x`); the words as given for anything else.
+  const pushed = destinations.branches.length === 1 ? (destinations.branches[0] as string) : target;
   if (git.require_ai_attestation) {
     return ruleOutcome(
       pack,
       'git.require_ai_attestation',
-      `push to ${quoteTarget(branch)} is allowed with an AI attestation on its commits`,
+      `push to ${quoteTarget(pushed)} is allowed with an AI attestation on its commits`,
     );
   }
-  return ruleOutcome(pack, 'git.allow', `no git rule restricts pushing to ${quoteTarget(branch)}`);
-}
-
-function pushedBranch(target: string): string {
-  const refspec = target.trim();
-  const destination = refspec.slice(refspec.lastIndexOf(':') + 1).replace(/^\+/, '');
-  return destination.replace(/^refs\/heads\//, '');
-}
-
-function lowest(a: number, b: number): number {
-  return a < 0 || (b >= 0 && b < a) ? b : a;
+  return ruleOutcome(pack, 'git.allow', `no git rule restricts pushing to ${quoteTarget(pushed)}`);
 }

@@ -1,7 +1,6 @@
 export type { ActionEvaluator, EvaluationContext, RuleOutcome } from './action-evaluator.js';
 export { canonicalPolicyPackJson, policyPackDigest } from './canonical-policy-pack.js';
-export { commandArguments } from './command-arguments.js';
-export { normalizeCommand, splitCommand } from './command-pattern.js';
+export { normalizeCommand } from './command-pattern.js';
 export {
   type CompiledPolicyPack,
   type CompilePolicyPackOptions,
@@ -82,3 +81,9 @@ export {
   type RuntimeMode,
 } from './runtime-mode.js';
 export { type SchemaIssue, schemaIssues } from './schema-issues.js';
+export {
+  loadShellParser,
+  type ParsedCommand,
+  parseCommand,
+  type SimpleCommand,
+} from './shell-parser.js';

@@ -8,6 +8,7 @@ import { parsePolicyPack } from './parse-policy-pack.js';
 import { PolicyPackError } from './policy-pack-error.js';
 import type { TrustedPolicyKey } from './policy-signing-key.js';
 import { readPackFile } from './read-pack-file.js';
+import { loadShellParser } from './shell-parser.js';
 
 /** Id of the default pack shipped in this package's `policies/` folder. */
 export const BASELINE_PACK_ID = 'cavra-ai-agent-baseline';
@@ -38,18 +39,23 @@ export interface LoadPolicyPackOptions {
 
 /**
  * Loads a YAML pack, a JSON pack (upstream's compiled policy JSON is one) or our compiled JSON form, resolving
- * `metadata.inherits` by id. Throws PolicyPackError (`io`, `invalid_pack`, `unknown_parent`, `loosens_parent`; with
- * `trustedKeys` also `unsigned`, `bad_signature`, `untrusted_key`).
+ * `metadata.inherits` by id, and the shell parser (loadShellParser), so an engine can be built from what it returns.
+ * Throws PolicyPackError (`io`, `invalid_pack`, `unknown_parent`, `loosens_parent`; with `trustedKeys` also
+ * `unsigned`, `bad_signature`, `untrusted_key`).
  */
 export async function loadPolicyPackFile(
   path: string,
   options: LoadPolicyPackOptions = {},
 ): Promise<CompiledPolicyPack> {
   const searchDirs = [...(options.searchDirs ?? [dirname(path), dirname(dirname(path))]), BUILTIN_POLICY_DIR];
-  return loadWithParents(path, { ...options, searchDirs }, []);
+  const [pack] = await Promise.all([
+    loadWithParents(path, { ...options, searchDirs }, []),
+    loadShellParser(),
+  ]);
+  return pack;
 }
 
-/** Loads the shipped default pack `cavra-ai-agent-baseline`. */
+/** Loads the shipped default pack `cavra-ai-agent-baseline` (and the shell parser, as loadPolicyPackFile). */
 export async function loadBaselinePack(): Promise<CompiledPolicyPack> {
   return loadPolicyPackFile(join(BUILTIN_POLICY_DIR, `${BASELINE_PACK_ID}.yaml`), { searchDirs: [] });
 }

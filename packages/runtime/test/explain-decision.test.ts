@@ -36,7 +36,8 @@ describe('explaining a decision', () => {
       'commands.allow[0] false false ',
       'commands.allow[1] true false commands.allow',
       'commands.block[0] true true commands.block',
-      'git.block_push_branches[0] false false ',
+      // The command pushes to main, which the branch pattern alone would block too.
+      'git.block_push_branches[0] true false git.protected_branch.block_direct_push',
     ]);
   });
 

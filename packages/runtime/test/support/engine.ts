@@ -1,5 +1,13 @@
 import { type RuntimeRequest, toRuntimeRequest } from '@cavra/contracts';
-import { type CompiledPolicyPack, createEngine, type EngineOptions } from '../../src/index.js';
+import {
+  type CompiledPolicyPack,
+  createEngine,
+  type EngineOptions,
+  loadShellParser,
+} from '../../src/index.js';
+
+// Tests that compile packs themselves build engines without the pack loaders, which load the parser.
+await loadShellParser();
 
 export const FIXED_NOW = new Date('2026-11-25T10:00:00.000Z');
 
