@@ -160,8 +160,9 @@ describe('cavra-hook claude-code against a real daemon (baseline pack)', () => {
     try {
       execFileSync('git', ['init', '-q', '-b', 'main', repo]);
       const answer = await decide('Bash', { command: 'git push' }, repo);
+      // The command is decided first, and the runtime itself blocks a push whose branch its words do not name.
       expect(answer.hookSpecificOutput.permissionDecisionReason).toBe(
-        "CAVRA block (git.protected_branch.block_direct_push): direct pushes to 'main' are not allowed (pattern 'main' (git.block_push_branches[0])): open a pull request",
+        'CAVRA block (git.protected_branch.block_direct_push): git push without a refspec pushes the current branch, which the engine cannot see: pushes are judged as if to a protected branch',
       );
       const notARepo = await runHookProcess(
         ['claude-code', '--socket', daemon.socketPath],
