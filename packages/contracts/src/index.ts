@@ -55,6 +55,7 @@ export {
 } from './release-governance-record.js';
 export {
   type AlertLevel,
+  APPROVAL_STATES,
   type ApprovalState,
   type AuditExportStatus,
   DIGEST_HEX_LENGTH,
@@ -62,6 +63,7 @@ export {
   type DriftStatus,
   type HandoffStatus,
   type IntegrityStatus,
+  normalizeStatus,
   RELEASE_GOVERNANCE_STATUS_VALUES,
   type ReleaseGovernanceStatusField,
   type VerificationStatus,
