@@ -35,11 +35,32 @@ export function decidedKind(record: ReleaseGovernanceRecord | undefined, target:
   return record?.metadataKind || target || 'release-governance-record';
 }
 
-/** True when there is no evidence to read: no record, or one whose every field is unreported (proto3 default). */
+// Fields only we have. Upstream's daemon reads evidence through its typed message, which has none of them, so
+// evidence that reports nothing else is no evidence there; here too, never an allow upstream would not give.
+const OUR_ONLY_FIELDS: ReadonlySet<string> = new Set([
+  'verifiedCount',
+  'verificationRef',
+  'artifactDigestAlgorithm',
+  'artifactDigest',
+  'auditExportRef',
+  'auditExportRecordCount',
+  'rollbackRef',
+  'rollbackTargetVersion',
+]);
+
+/**
+ * True when there is no evidence to read: no record, or one whose every field upstream knows is unreported (proto3
+ * default).
+ */
 export function isMissingRecord(record: ReleaseGovernanceRecord | undefined): boolean {
   if (!record) return true;
-  return Object.values(record).every(
-    (value) => value === '' || value === 0 || value === false || (Array.isArray(value) && value.length === 0),
+  return Object.entries(record).every(
+    ([field, value]) =>
+      OUR_ONLY_FIELDS.has(field) ||
+      value === '' ||
+      value === 0 ||
+      value === false ||
+      (Array.isArray(value) && value.length === 0),
   );
 }
 

@@ -57,6 +57,16 @@ export const RELEASE_GOVERNANCE_CONFORMANCE_CASES: readonly ReleaseGovernanceCon
     request: request('rg-empty', {}),
     expected: expect('require_approval', 'record.missing', 'medium'),
   },
+  {
+    name: 'evidence that reports only fields upstream does not have counts as no evidence',
+    request: request('rg-ours-only', {
+      verified_count: 3,
+      verification_ref: 'ci://verify/9',
+      audit_export_ref: 'audit://exports/9',
+      rollback_target_version: 'v3.1.3',
+    }),
+    expected: expect('require_approval', 'record.missing', 'medium'),
+  },
   // The approval state decides first.
   {
     name: 'an approval granted with an id allows, whatever the kind',
