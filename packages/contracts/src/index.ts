@@ -45,6 +45,7 @@ export {
   isReleaseGovernanceKind,
   RELEASE_GOVERNANCE_ACTION_TYPE,
   RELEASE_GOVERNANCE_KINDS,
+  RENAMED_RELEASE_GOVERNANCE_KINDS,
   type ReleaseGovernanceKind,
 } from './release-governance-kind.js';
 export {

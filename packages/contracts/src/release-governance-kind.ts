@@ -48,5 +48,19 @@ export function isReleaseGovernanceKind(value: unknown): value is ReleaseGoverna
   return isOneOf(RELEASE_GOVERNANCE_KINDS, value);
 }
 
+/**
+ * The kinds this contract had before it took upstream's names, and the kind each became. They are refused with the
+ * new name rather than read as unknown kinds: a producer still sending them would otherwise get the lenient
+ * decision of a kind nobody knows instead of the checks its evidence was written for.
+ */
+export const RENAMED_RELEASE_GOVERNANCE_KINDS: Readonly<Record<string, ReleaseGovernanceKind>> = {
+  'release-approval': 'release-channel-promotion-request',
+  'release-critical-inventory-freshness': 'endpoint-inventory-freshness-report',
+  'release-rollout-evidence-verification': 'rollout-evidence-verification',
+  'release-rollout-artifact-integrity': 'rollout-artifact-integrity',
+  'release-promotion-audit-export': 'rollout-promotion-audit-export',
+  'release-rollback-audit-export': 'rollout-rollback-audit-export',
+};
+
 /** The action_type of requests that carry release-governance evidence. */
 export const RELEASE_GOVERNANCE_ACTION_TYPE = 'release_governance_record';

@@ -4,6 +4,7 @@ import { type ContractIssue, ContractValidationError } from './contract-issue.js
 import { MESSAGE_FIELDS } from './descriptor.js';
 import type { ReleaseGovernanceEvidence } from './messages.js';
 import { isSafeIdentifier, isSafeReference } from './public-safe.js';
+import { RENAMED_RELEASE_GOVERNANCE_KINDS } from './release-governance-kind.js';
 import {
   type AlertLevel,
   type AuditExportStatus,
@@ -115,6 +116,14 @@ function checkEvidence(evidence: ReleaseGovernanceEvidence, path: string): Contr
         message: `${JSON.stringify(value)} is not one of ${allowed.join(', ')}`,
       });
     }
+  }
+  const renamed = RENAMED_RELEASE_GOVERNANCE_KINDS[evidence.metadata_kind];
+  if (renamed) {
+    issues.push({
+      path: at('metadata_kind'),
+      code: 'unsafe_value',
+      message: `kind ${JSON.stringify(evidence.metadata_kind)} was renamed to ${JSON.stringify(renamed)}`,
+    });
   }
   for (const [field, shape] of SHAPES) {
     const value = evidence[field] as string | string[];

@@ -55,6 +55,18 @@ describe('release-governance evidence in upstream form', () => {
     );
   });
 
+  it("refuses a kind by the name it had before it took upstream's name, naming the new one", () => {
+    expect(
+      issuesOf(() => toReleaseGovernanceRecord({ metadata_kind: 'release-rollout-artifact-integrity' })),
+    ).toEqual([
+      {
+        path: 'metadata_kind',
+        code: 'unsafe_value',
+        message: 'kind "release-rollout-artifact-integrity" was renamed to "rollout-artifact-integrity"',
+      },
+    ]);
+  });
+
   it('normalises status values: trimmed, lower-cased, "-" read as "_"', () => {
     const record = toReleaseGovernanceRecord({
       approval_state: ' Approved ',
