@@ -58,7 +58,12 @@ const SECTIONS = [
   [
     'promotionAuditExport',
     promotionAuditExportEvidence,
-    (s) => ({ auditExportStatus: s.status, auditExportRef: s.ref, auditExportRecordCount: s.recordCount }),
+    (s) => ({
+      auditExportStatus: s.status,
+      auditExportRef: s.ref,
+      auditExportRecordCount: s.recordCount,
+      rollbackReferenceCount: s.rollbackReferences,
+    }),
   ],
   [
     'rollbackAuditExport',
@@ -79,7 +84,7 @@ const RELEASE_FIELDS = { release_channel: 'channel', release_version: 'version' 
 /**
  * Turns a release descriptor (see release.json: what your release tooling knows) into the seven typed
  * release-governance records. The builders validate every field; a bad descriptor throws ReleaseDescriptorError
- * naming each problem, e.g. `approval: approval_state: is required: one of approved, pending, rejected`.
+ * naming each problem, e.g. `approval: approval_state: is required: one of approved, pending, denied, ...`.
  */
 export function releaseEvidence(release) {
   if (typeof release !== 'object' || release === null || Array.isArray(release)) {

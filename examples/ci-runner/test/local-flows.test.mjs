@@ -9,23 +9,23 @@ import { runLocal } from '../local/run-local.mjs';
 const RELEASE_FILE = join(dirname(fileURLToPath(import.meta.url)), '..', 'release.json');
 
 const POLICY_DECISIONS = [
-  'allow     release-approval release-governance.approval.approved',
-  'block     release-connector-delivery release-governance.connector-delivery.failed',
-  'warn      release-critical-inventory-freshness release-governance.inventory.drifted',
-  'allow     release-rollout-evidence-verification release-governance.rollout-verification.verified',
-  'allow     release-rollout-artifact-integrity release-governance.artifact-integrity.verified',
-  'allow     release-promotion-audit-export release-governance.promotion-audit-export.exported',
-  'allow     release-rollback-audit-export release-governance.rollback-audit-export.exported',
+  'allow release-channel-promotion-request release_governance.approval.approved',
+  'block release-connector-delivery release_governance.delivery.failed',
+  'require_approval endpoint-inventory-freshness-report release_governance.signal.critical',
+  'allow rollout-evidence-verification release_governance.record.verified',
+  'allow rollout-artifact-integrity release_governance.record.verified',
+  'allow rollout-promotion-audit-export release_governance.record.verified',
+  'allow rollout-rollback-audit-export release_governance.record.verified',
 ];
 
 const POLICY_REASONS = [
-  'release approved (CHG-2048)',
-  '1 connector delivery failed (servicenow)',
-  'inventory drifted: 1 endpoint, drift status drifted, alert level warning',
-  '42 rollout evidence checks verified',
-  'artifact sha256 digest verified',
-  'audit trail exported (120 records)',
-  'rollback to v1.3.2 exported',
+  'release-channel-promotion-request is approved (CHG-2048)',
+  'release-connector-delivery reports a failed delivery (servicenow)',
+  'endpoint-inventory-freshness-report reports critical signals: drift_status drifted',
+  'rollout-evidence-verification is known evidence with no blocking signal',
+  'rollout-artifact-integrity is known evidence with no blocking signal',
+  'rollout-promotion-audit-export is known evidence with no blocking signal',
+  'rollout-rollback-audit-export is known evidence with no blocking signal',
 ];
 
 const TRUSTED_FLOWS = [
@@ -40,10 +40,12 @@ const FORK_FLOW = 'github-actions fork (OIDC-JWT, untrusted)';
 const decisions = (stdout) =>
   stdout
     .split('\n')
-    .filter((line) => /^[a-z_]+\s{2,}release-/.test(line))
+    .filter((line) =>
+      /^(allow|block|require_approval|warn|audit_only|allow_with_attestation)\s+[a-z]/.test(line),
+    )
     .map((line) => {
       const [decision, target, rule] = line.trim().split(/\s+/);
-      return `${decision.padEnd(10)}${target} ${rule}`;
+      return `${decision} ${target} ${rule}`;
     });
 
 /** The reason printed under each decision line. */
@@ -62,10 +64,7 @@ test('each provider flow authenticates, gets the policy decisions and gates the 
   for (const result of results.slice(0, 4)) {
     assert.deepEqual(decisions(result.stdout), POLICY_DECISIONS, result.flow);
     assert.deepEqual(reasons(result.stdout), POLICY_REASONS, result.flow);
-    assert.match(
-      result.stdout,
-      /promotion of v1\.4\.0 blocked by release-governance\.connector-delivery\.failed\n$/,
-    );
+    assert.match(result.stdout, /promotion of v1\.4\.0 blocked by release_governance\.delivery\.failed\n$/);
   }
   assert.deepEqual(
     decisions(results[4].stdout).map((line) => line.split(' ').at(-1)),
@@ -108,15 +107,7 @@ test('a release with every check passing lets every trusted flow through (exit 0
   for (const result of results.slice(0, 4)) {
     assert.deepEqual(
       decisions(result.stdout).map((line) => line.split(/\s+/).at(-1)),
-      [
-        'release-governance.approval.approved',
-        'release-governance.connector-delivery.delivered',
-        'release-governance.inventory.fresh',
-        'release-governance.rollout-verification.verified',
-        'release-governance.artifact-integrity.verified',
-        'release-governance.promotion-audit-export.exported',
-        'release-governance.rollback-audit-export.exported',
-      ],
+      ['release_governance.approval.approved', ...Array(6).fill('release_governance.record.verified')],
       result.flow,
     );
     assert.doesNotMatch(result.stdout, /blocked by/);

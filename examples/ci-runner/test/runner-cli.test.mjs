@@ -29,13 +29,13 @@ test('release.json becomes the seven typed records, one per kind', () => {
   assert.deepEqual(
     releaseEvidence(release).map((e) => [e.metadata_kind, e.release_channel, e.release_version]),
     [
-      ['release-approval', 'stable', 'v1.4.0'],
+      ['release-channel-promotion-request', 'stable', 'v1.4.0'],
       ['release-connector-delivery', 'stable', 'v1.4.0'],
-      ['release-critical-inventory-freshness', 'stable', 'v1.4.0'],
-      ['release-rollout-evidence-verification', 'stable', 'v1.4.0'],
-      ['release-rollout-artifact-integrity', 'stable', 'v1.4.0'],
-      ['release-promotion-audit-export', 'stable', 'v1.4.0'],
-      ['release-rollback-audit-export', 'stable', 'v1.4.0'],
+      ['endpoint-inventory-freshness-report', 'stable', 'v1.4.0'],
+      ['rollout-evidence-verification', 'stable', 'v1.4.0'],
+      ['rollout-artifact-integrity', 'stable', 'v1.4.0'],
+      ['rollout-promotion-audit-export', 'stable', 'v1.4.0'],
+      ['rollout-rollback-audit-export', 'stable', 'v1.4.0'],
     ],
   );
 });
@@ -53,7 +53,7 @@ test('a bad descriptor names every problem by section and field', () => {
       }),
     new ReleaseDescriptorError([
       'version: is required',
-      'approval: approval_state: "maybe" is not one of approved, pending, rejected',
+      'approval: approval_state: "maybe" is not one of approved, pending, denied, rejected, expired, cancelled, canceled',
       'delivery: delivery_success: expected a boolean, got string',
       'artifact: artifact_digest: must be the lower-case hex digest for artifact_digest_algorithm (sha256: 64, sha512: 128 characters)',
       'rollbackAuditExport: must be an object',
@@ -71,7 +71,7 @@ test('the runner exits 2 on bad input and 3 when no decision can be had, before 
   assert.deepEqual(await runner(['--release', bad, '--socket', socket]), {
     code: 2,
     stdout: '',
-    stderr: `cavra-ci-runner: ${bad}: release descriptor is invalid: inventory: alert_level: "red" is not one of none, info, warning, critical\n`,
+    stderr: `cavra-ci-runner: ${bad}: release descriptor is invalid: inventory: alert_level: "red" is not one of none, info, warning, critical, blocked, breached\n`,
   });
   await writeFile(bad, '{"channel":');
   const notJson = await runner(['--release', bad, '--socket', socket]);

@@ -6,7 +6,7 @@ import { decisionFor, refusedIssues, roundTrip, WIRE_REQUEST } from '../lib/cont
 test('the request survives JSON -> protobuf -> JSON unchanged, smaller on the wire', () => {
   const { decoded, jsonBytes, protobufBytes } = roundTrip();
   assert.deepEqual(decoded, WIRE_REQUEST);
-  assert.deepEqual([jsonBytes, protobufBytes], [505, 307]);
+  assert.deepEqual([jsonBytes, protobufBytes], [505, 310]);
 });
 
 test('the runtime sees camelCase fields and typed release evidence', () => {
@@ -42,12 +42,13 @@ test('the decision is a valid DecisionResponse', () => {
       target: 'release-connectors',
       requested_operation: 'verify',
       policy_pack: 'cavra-ai-agent-baseline',
-      policy_id: 'release-governance',
-      rule_id: 'release-governance.connector-delivery.failed',
+      policy_id: 'cavra-ai-agent-baseline',
+      rule_id: 'release_governance.delivery.failed',
       decision: 'block',
       severity: 'high',
-      reason: '1 connector delivery failed (servicenow)',
+      reason: 'release-connector-delivery reports a failed delivery (servicenow)',
       evidence_refs: ['release:stable/v0.2.0'],
+      approver_group: 'Release Governance',
       timestamp: '2026-11-25T10:00:00Z',
       correlation_id: 'corr-0001',
     },

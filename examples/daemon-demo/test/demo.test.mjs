@@ -24,25 +24,25 @@ test('the demo session gets the documented decisions and a verified evidence log
   assert.deepEqual(
     promotion.map((d) => [d.target, d.decision, d.rule_id]),
     [
-      ['release-approval', 'allow', 'release-governance.approval.approved'],
-      ['release-connector-delivery', 'block', 'release-governance.connector-delivery.failed'],
-      ['release-critical-inventory-freshness', 'require_approval', 'release-governance.inventory.critical'],
-      ['release-rollout-evidence-verification', 'allow', 'release-governance.rollout-verification.verified'],
-      ['release-rollout-artifact-integrity', 'allow', 'release-governance.artifact-integrity.verified'],
-      ['release-promotion-audit-export', 'allow', 'release-governance.promotion-audit-export.exported'],
-      ['release-rollback-audit-export', 'allow', 'release-governance.rollback-audit-export.exported'],
+      ['release-channel-promotion-request', 'allow', 'release_governance.approval.approved'],
+      ['release-connector-delivery', 'block', 'release_governance.delivery.failed'],
+      ['endpoint-inventory-freshness-report', 'require_approval', 'release_governance.signal.critical'],
+      ['rollout-evidence-verification', 'allow', 'release_governance.record.verified'],
+      ['rollout-artifact-integrity', 'allow', 'release_governance.record.verified'],
+      ['rollout-promotion-audit-export', 'allow', 'release_governance.record.verified'],
+      ['rollout-rollback-audit-export', 'allow', 'release_governance.record.verified'],
     ],
   );
   assert.deepEqual(
     promotion.map((d) => d.reason),
     [
-      'release approved (CHG-2048)',
-      '1 connector delivery failed (servicenow)',
-      'critical inventory: 2 critical, 0 breached, alert level critical',
-      '42 rollout evidence checks verified',
-      'artifact sha256 digest verified',
-      'audit trail exported (120 records)',
-      'rollback to v1.3.2 exported',
+      'release-channel-promotion-request is approved (CHG-2048)',
+      'release-connector-delivery reports a failed delivery (servicenow)',
+      'endpoint-inventory-freshness-report reports critical signals: alert_level critical, critical_count 2',
+      'rollout-evidence-verification is known evidence with no blocking signal',
+      'rollout-artifact-integrity is known evidence with no blocking signal',
+      'rollout-promotion-audit-export is known evidence with no blocking signal',
+      'rollout-rollback-audit-export is known evidence with no blocking signal',
     ],
   );
   assert.deepEqual([health.counts.requests, health.evidence.records], [18, 18]);

@@ -198,7 +198,10 @@ describe('signRunnerClaims and verifyRunnerAuth', () => {
     [
       'release_governance',
       (j) => {
-        j.release_governance = { metadata_kind: 'release-approval', approval_state: 'approved' };
+        j.release_governance = {
+          metadata_kind: 'release-channel-promotion-request',
+          approval_state: 'approved',
+        };
       },
     ],
     [

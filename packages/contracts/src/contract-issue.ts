@@ -13,11 +13,11 @@ export type ContractIssueCode =
   | 'unknown_field'
   | 'duplicate_field'
   | 'operation_conflict'
+  | 'approval_conflict'
   | 'unknown_decision'
   | 'unknown_severity'
   | 'unknown_algorithm'
   | 'invalid_timestamp'
-  | 'unknown_kind'
   | 'unsafe_value'
   | 'too_many_issues';
 
@@ -59,4 +59,13 @@ export class ContractValidationError extends Error {
     );
     this.issues = issues;
   }
+}
+
+// An unknown key is the sender's text: echo a bounded, escaped prefix so issues stay one short line.
+const MAX_ECHOED_KEY_CHARS = 64;
+
+/** A JSON key as an issue may quote it: at most 64 characters, escaped. */
+export function printableKey(key: string): string {
+  const shown = key.length > MAX_ECHOED_KEY_CHARS ? `${key.slice(0, MAX_ECHOED_KEY_CHARS)}…` : key;
+  return JSON.stringify(shown).slice(1, -1);
 }

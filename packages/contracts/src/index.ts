@@ -45,6 +45,7 @@ export {
   isReleaseGovernanceKind,
   RELEASE_GOVERNANCE_ACTION_TYPE,
   RELEASE_GOVERNANCE_KINDS,
+  RENAMED_RELEASE_GOVERNANCE_KINDS,
   type ReleaseGovernanceKind,
 } from './release-governance-kind.js';
 export {
@@ -55,6 +56,7 @@ export {
 } from './release-governance-record.js';
 export {
   type AlertLevel,
+  APPROVAL_STATES,
   type ApprovalState,
   type AuditExportStatus,
   DIGEST_HEX_LENGTH,
@@ -62,6 +64,7 @@ export {
   type DriftStatus,
   type HandoffStatus,
   type IntegrityStatus,
+  normalizeStatus,
   RELEASE_GOVERNANCE_STATUS_VALUES,
   type ReleaseGovernanceStatusField,
   type VerificationStatus,

@@ -4,36 +4,33 @@ import { type ContractIssue, ContractValidationError } from './contract-issue.js
 import { MESSAGE_FIELDS } from './descriptor.js';
 import type { ReleaseGovernanceEvidence } from './messages.js';
 import { isSafeIdentifier, isSafeReference } from './public-safe.js';
-import {
-  isReleaseGovernanceKind,
-  RELEASE_GOVERNANCE_KINDS,
-  type ReleaseGovernanceKind,
-} from './release-governance-kind.js';
+import { RENAMED_RELEASE_GOVERNANCE_KINDS } from './release-governance-kind.js';
 import {
   type AlertLevel,
-  type ApprovalState,
   type AuditExportStatus,
   DIGEST_HEX_LENGTH,
   type DigestAlgorithm,
   type DriftStatus,
   type HandoffStatus,
   type IntegrityStatus,
+  normalizeStatus,
   RELEASE_GOVERNANCE_STATUS_VALUES,
-  type ReleaseGovernanceStatusField,
   type VerificationStatus,
 } from './release-governance-status.js';
 import type { ValidateOptions } from './validate.js';
 
 /**
- * The public-safe runtime form of ReleaseGovernanceEvidence: camelCase, statuses narrowed to their
- * closed sets, identifiers and references shape-checked, lists bounded by the contract limits.
- * An unreported status or identifier is the empty string, an unreported count 0, as in proto3.
+ * The public-safe runtime form of ReleaseGovernanceEvidence: camelCase, statuses normalised (trimmed,
+ * lower-cased, `-` read as `_`) and narrowed to their closed sets, identifiers and references shape-checked,
+ * lists bounded by the contract limits. An unreported status or identifier is the empty string, an unreported
+ * count 0, as in proto3. `metadataKind` is any plain identifier (RELEASE_GOVERNANCE_KINDS lists those upstream
+ * knows) and `approvalState` any plain identifier (APPROVAL_STATES lists those with a meaning).
  */
 export interface ReleaseGovernanceRecord {
-  readonly metadataKind: ReleaseGovernanceKind;
+  readonly metadataKind: string;
   readonly releaseChannel: string;
   readonly releaseVersion: string;
-  readonly approvalState: ApprovalState | '';
+  readonly approvalState: string;
   readonly approvalId: string;
   readonly approvalRequiredCount: number;
   readonly deliverySuccess: boolean;
@@ -52,17 +49,18 @@ export interface ReleaseGovernanceRecord {
   readonly connectorDeliverySource: string;
   readonly verificationStatus: VerificationStatus | '';
   readonly verifiedCount: number;
-  readonly verificationFailedCount: number;
+  readonly failedVerificationCount: number;
   readonly verificationRef: string;
   readonly artifactDigestAlgorithm: DigestAlgorithm | '';
   readonly artifactDigest: string;
   readonly integrityStatus: IntegrityStatus | '';
-  readonly integrityMismatchCount: number;
+  readonly integrityFailureCount: number;
   readonly auditExportRef: string;
   readonly auditExportStatus: AuditExportStatus | '';
   readonly auditExportRecordCount: number;
   readonly rollbackRef: string;
   readonly rollbackTargetVersion: string;
+  readonly rollbackReferenceCount: number;
 }
 
 const IDENTIFIER = {
@@ -76,6 +74,8 @@ const REFERENCE = {
 
 // Which shape every free-form string field of the evidence must have; lists are checked item by item.
 const SHAPES: ReadonlyArray<readonly [keyof ReleaseGovernanceEvidence & string, typeof IDENTIFIER]> = [
+  ['metadata_kind', IDENTIFIER],
+  ['approval_state', IDENTIFIER],
   ['release_channel', IDENTIFIER],
   ['release_version', IDENTIFIER],
   ['approval_id', IDENTIFIER],
@@ -88,18 +88,27 @@ const SHAPES: ReadonlyArray<readonly [keyof ReleaseGovernanceEvidence & string, 
   ['rollback_ref', REFERENCE],
 ];
 
+// The record mirrors the message field for field, under the proto3 lowerCamelCase names.
+const FIELDS = MESSAGE_FIELDS.ReleaseGovernanceEvidence;
+
+const COMPARED_STATUSES = new Set(['approval_state', ...Object.keys(RELEASE_GOVERNANCE_STATUS_VALUES)]);
+
+// The evidence as compared: status values normalised (approval_state too, whose values are open). A decoded
+// message keeps its proto3 defaults on the prototype, so every field is read by name.
+function normalized(evidence: ReleaseGovernanceEvidence): ReleaseGovernanceEvidence {
+  const source = evidence as unknown as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const { name } of FIELDS) {
+    out[name] = COMPARED_STATUSES.has(name) ? normalizeStatus(source[name] as string) : source[name];
+  }
+  return out as unknown as ReleaseGovernanceEvidence;
+}
+
 function checkEvidence(evidence: ReleaseGovernanceEvidence, path: string): ContractIssue[] {
   const issues: ContractIssue[] = [];
   const at = (field: string) => (path ? `${path}.${field}` : field);
-  if (!isReleaseGovernanceKind(evidence.metadata_kind)) {
-    issues.push({
-      path: at('metadata_kind'),
-      code: 'unknown_kind',
-      message: `unknown release-governance kind ${JSON.stringify(evidence.metadata_kind)}; expected one of ${RELEASE_GOVERNANCE_KINDS.join(', ')}`,
-    });
-  }
   for (const [field, allowed] of Object.entries(RELEASE_GOVERNANCE_STATUS_VALUES)) {
-    const value = evidence[field as ReleaseGovernanceStatusField];
+    const value = (evidence as unknown as Record<string, string>)[field];
     if (value !== '' && !isOneOf(allowed, value)) {
       issues.push({
         path: at(field),
@@ -107,6 +116,14 @@ function checkEvidence(evidence: ReleaseGovernanceEvidence, path: string): Contr
         message: `${JSON.stringify(value)} is not one of ${allowed.join(', ')}`,
       });
     }
+  }
+  const renamed = RENAMED_RELEASE_GOVERNANCE_KINDS[evidence.metadata_kind];
+  if (renamed) {
+    issues.push({
+      path: at('metadata_kind'),
+      code: 'unsafe_value',
+      message: `kind ${JSON.stringify(evidence.metadata_kind)} was renamed to ${JSON.stringify(renamed)}`,
+    });
   }
   for (const [field, shape] of SHAPES) {
     const value = evidence[field] as string | string[];
@@ -134,9 +151,6 @@ function checkEvidence(evidence: ReleaseGovernanceEvidence, path: string): Contr
   return issues;
 }
 
-// The record mirrors the message field for field, under the proto3 lowerCamelCase names.
-const FIELDS = MESSAGE_FIELDS.ReleaseGovernanceEvidence;
-
 function toRecord(evidence: ReleaseGovernanceEvidence): ReleaseGovernanceRecord {
   const source = evidence as unknown as Record<string, unknown>;
   const record: Record<string, unknown> = {};
@@ -149,9 +163,10 @@ function toRecord(evidence: ReleaseGovernanceEvidence): ReleaseGovernanceRecord 
 
 /** Converts an already-decoded evidence message; `path` prefixes issue paths. Throws ContractValidationError. */
 export function evidenceToRecord(evidence: ReleaseGovernanceEvidence, path = ''): ReleaseGovernanceRecord {
-  const issues = checkEvidence(evidence, path);
+  const compared = normalized(evidence);
+  const issues = checkEvidence(compared, path);
   if (issues.length > 0) throw new ContractValidationError('ReleaseGovernanceEvidence', issues);
-  return toRecord(evidence);
+  return toRecord(compared);
 }
 
 /**

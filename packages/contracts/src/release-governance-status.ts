@@ -1,18 +1,35 @@
-/** Closed value sets of the release-governance status fields; the empty string means "not reported". */
+/**
+ * Closed value sets of the release-governance status fields, as read after normalizeStatus: our values and every
+ * value upstream CAVRA gives a meaning to. The empty string means "not reported". `approval_state` is open (see
+ * APPROVAL_STATES).
+ */
 export const RELEASE_GOVERNANCE_STATUS_VALUES = {
-  approval_state: ['approved', 'pending', 'rejected'],
-  alert_level: ['none', 'info', 'warning', 'critical'],
-  drift_status: ['in_sync', 'drifted', 'unknown'],
-  handoff_status: ['complete', 'pending', 'failed'],
-  verification_status: ['verified', 'failed', 'pending'],
+  alert_level: ['none', 'info', 'warning', 'critical', 'blocked', 'breached'],
+  drift_status: ['in_sync', 'drifted', 'non_compliant', 'unknown'],
+  handoff_status: ['complete', 'pending', 'failed', 'blocked'],
+  verification_status: ['verified', 'failed', 'pending', 'blocked', 'mismatch'],
   artifact_digest_algorithm: ['sha256', 'sha512'],
-  integrity_status: ['verified', 'mismatch', 'missing'],
-  audit_export_status: ['exported', 'missing', 'failed'],
+  integrity_status: ['verified', 'mismatch', 'missing', 'failed', 'tampered'],
+  audit_export_status: ['exported', 'missing', 'failed', 'blocked'],
 } as const;
+
+/**
+ * The approval states with a meaning of their own. Any other plain identifier is accepted too: like upstream, the
+ * rules read it as an unknown state that needs review.
+ */
+export const APPROVAL_STATES = [
+  'approved',
+  'pending',
+  'denied',
+  'rejected',
+  'expired',
+  'cancelled',
+  'canceled',
+] as const;
 
 type StatusValues = typeof RELEASE_GOVERNANCE_STATUS_VALUES;
 export type ReleaseGovernanceStatusField = keyof StatusValues;
-export type ApprovalState = StatusValues['approval_state'][number];
+export type ApprovalState = (typeof APPROVAL_STATES)[number];
 export type AlertLevel = StatusValues['alert_level'][number];
 export type DriftStatus = StatusValues['drift_status'][number];
 export type HandoffStatus = StatusValues['handoff_status'][number];
@@ -23,3 +40,11 @@ export type AuditExportStatus = StatusValues['audit_export_status'][number];
 
 /** Hex length of a digest per algorithm. */
 export const DIGEST_HEX_LENGTH: Readonly<Record<DigestAlgorithm, number>> = { sha256: 64, sha512: 128 };
+
+/**
+ * How a status value is compared, as upstream does: trimmed, lower-cased, `-` read as `_` (`In-Sync` is
+ * `in_sync`).
+ */
+export function normalizeStatus(value: string): string {
+  return value.trim().toLowerCase().replaceAll('-', '_');
+}

@@ -1,7 +1,8 @@
-import { type ContractIssue, limitIssues } from './contract-issue.js';
+import { type ContractIssue, limitIssues, printableKey } from './contract-issue.js';
 import { type FieldSpec, MESSAGE_FIELDS, type MessageName } from './descriptor.js';
 import { FIELD_RULES } from './field-rules.js';
 import { type ContractLimits, DEFAULT_LIMITS } from './limits.js';
+import { foldNestedApproval, NESTED_APPROVAL } from './release-governance-approval.js';
 
 export interface ValidateOptions {
   /**
@@ -24,8 +25,6 @@ export interface ValidationResult {
 }
 
 const INT32_MAX = 2 ** 31 - 1;
-// An unknown key is the sender's text: echo a bounded, escaped prefix so issues stay one short line.
-const MAX_ECHOED_KEY_CHARS = 64;
 // A legacy alias of requested_operation, kept outside the proto (see the contracts README).
 const LEGACY_OPERATION = 'operation';
 /**
@@ -53,11 +52,6 @@ interface Context {
 
 function join(path: string, name: string): string {
   return path ? `${path}.${name}` : name;
-}
-
-function printableKey(key: string): string {
-  const shown = key.length > MAX_ECHOED_KEY_CHARS ? `${key.slice(0, MAX_ECHOED_KEY_CHARS)}…` : key;
-  return JSON.stringify(shown).slice(1, -1);
 }
 
 function describe(value: unknown): string {
@@ -232,6 +226,10 @@ function validateMessage(
       // Checked like any short string field; the value stays out of the proto message.
       checkString(value, RUNTIME_KEY_FIELD, join(path, key), ctx);
     }
+  }
+  if (name === 'ReleaseGovernanceEvidence') {
+    known.add(NESTED_APPROVAL);
+    foldNestedApproval(input, out, path, ctx);
   }
   for (const key of Object.keys(input)) {
     if (known.has(key)) continue;

@@ -208,8 +208,8 @@ const LONGEST_VALID: Record<string, string> = {
   issued_at: '2026-11-25T12:00:00.123456789Z',
   expires_at: '2026-11-25T12:05:00.123456789Z',
 };
-const LARGEST_BINARY_BYTES = 215_781;
-const LARGEST_JSON_BYTES = 216_738;
+const LARGEST_BINARY_BYTES = 215_788;
+const LARGEST_JSON_BYTES = 216_775;
 
 function largest(name: MessageName): Record<string, unknown> {
   return Object.fromEntries(

@@ -1,5 +1,5 @@
 // Field names and numbers transcribed from ../shared/spec/contract.md (1-20 of ReleaseGovernanceEvidence,
-// all of the others) plus our numbered additions (ReleaseGovernanceEvidence 21-33, RunnerAuthentication 5-6).
+// all of the others) plus our numbered additions (ReleaseGovernanceEvidence 21-34, RunnerAuthentication 5-6).
 // Frozen: a change here is a breaking change of the wire contract.
 export const SPEC_FIELDS: Record<string, Record<string, number>> = {
   EvaluateRequest: {
@@ -55,17 +55,18 @@ export const SPEC_FIELDS: Record<string, Record<string, number>> = {
     connector_delivery_source: 20,
     verification_status: 21,
     verified_count: 22,
-    verification_failed_count: 23,
+    failed_verification_count: 23,
     verification_ref: 24,
     artifact_digest_algorithm: 25,
     artifact_digest: 26,
     integrity_status: 27,
-    integrity_mismatch_count: 28,
+    integrity_failure_count: 28,
     audit_export_ref: 29,
     audit_export_status: 30,
     audit_export_record_count: 31,
     rollback_ref: 32,
     rollback_target_version: 33,
+    rollback_reference_count: 34,
   },
   RunnerAuthentication: {
     identity: 1,

@@ -1,5 +1,6 @@
 import {
   type AlertLevel,
+  APPROVAL_STATES,
   type ApprovalState,
   type AuditExportStatus,
   type ContractIssue,
@@ -11,9 +12,7 @@ import {
   type IntegrityStatus,
   RELEASE_GOVERNANCE_STATUS_VALUES,
   type ReleaseGovernanceEvidence,
-  type ReleaseGovernanceKind,
   type ReleaseGovernanceRecord,
-  type ReleaseGovernanceStatusField,
   toReleaseGovernanceRecord,
   type VerificationStatus,
 } from '@cavra/contracts';
@@ -54,7 +53,7 @@ export interface InventoryFreshnessInput extends ReleaseIdentity {
 export interface RolloutVerificationInput extends ReleaseIdentity {
   readonly verificationStatus: VerificationStatus;
   readonly verifiedCount?: number;
-  readonly verificationFailedCount?: number;
+  readonly failedVerificationCount?: number;
   readonly verificationRef?: string;
 }
 
@@ -62,13 +61,14 @@ export interface ArtifactIntegrityInput extends ReleaseIdentity {
   readonly artifactDigestAlgorithm: DigestAlgorithm;
   readonly artifactDigest: string;
   readonly integrityStatus: IntegrityStatus;
-  readonly integrityMismatchCount?: number;
+  readonly integrityFailureCount?: number;
 }
 
 export interface AuditExportInput extends ReleaseIdentity {
   readonly auditExportStatus: AuditExportStatus;
   readonly auditExportRef?: string;
   readonly auditExportRecordCount?: number;
+  readonly rollbackReferenceCount?: number;
 }
 
 export interface RollbackAuditExportInput extends AuditExportInput {
@@ -78,23 +78,30 @@ export interface RollbackAuditExportInput extends AuditExportInput {
 
 // The fields each builder needs, by kind, beyond the release itself. TypeScript callers cannot omit them; this is
 // for JavaScript callers and parsed input, where a missing status would otherwise read as "not reported".
-const REQUIRED: Readonly<Record<ReleaseGovernanceKind, readonly string[]>> = {
-  'release-approval': ['approvalState'],
+const REQUIRED = {
+  'release-channel-promotion-request': ['approvalState'],
   'release-connector-delivery': ['deliverySuccess'],
-  'release-critical-inventory-freshness': ['alertLevel'],
-  'release-rollout-evidence-verification': ['verificationStatus'],
-  'release-rollout-artifact-integrity': ['artifactDigestAlgorithm', 'artifactDigest', 'integrityStatus'],
-  'release-promotion-audit-export': ['auditExportStatus'],
-  'release-rollback-audit-export': ['auditExportStatus'],
+  'endpoint-inventory-freshness-report': ['alertLevel'],
+  'rollout-evidence-verification': ['verificationStatus'],
+  'rollout-artifact-integrity': ['artifactDigestAlgorithm', 'artifactDigest', 'integrityStatus'],
+  'rollout-promotion-audit-export': ['auditExportStatus'],
+  'rollout-rollback-audit-export': ['auditExportStatus'],
+} as const;
+
+type BuiltKind = keyof typeof REQUIRED;
+// The builders' closed sets, for the `is required: one of ...` message; approval states are open on the wire.
+const ALLOWED: Readonly<Record<string, readonly string[]>> = {
+  ...RELEASE_GOVERNANCE_STATUS_VALUES,
+  approval_state: APPROVAL_STATES,
 };
 
 const snakeCase = (name: string) => name.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);
 
-function missingFields(kind: ReleaseGovernanceKind, input: Record<string, unknown>): ContractIssue[] {
+function missingFields(kind: BuiltKind, input: Record<string, unknown>): ContractIssue[] {
   const issues: ContractIssue[] = [];
   for (const name of ['releaseChannel', 'releaseVersion', ...REQUIRED[kind]]) {
     const field = snakeCase(name);
-    const allowed = RELEASE_GOVERNANCE_STATUS_VALUES[field as ReleaseGovernanceStatusField];
+    const allowed = ALLOWED[field];
     const value = input[name];
     // An empty digest is a real value (nothing to verify); an empty status or release is not.
     if (value === undefined || value === null || (value === '' && name !== 'artifactDigest')) {
@@ -114,9 +121,25 @@ function missingFields(kind: ReleaseGovernanceKind, input: Record<string, unknow
  * so a builder can never produce evidence the daemon would refuse. Throws ContractValidationError naming every
  * field: missing required ones first, then those the contract refuses.
  */
-function build(kind: ReleaseGovernanceKind, input: object): ReleaseGovernanceEvidence {
+// The wire takes any approval state (upstream decides one without a meaning as unknown); ours only produce
+// the states that mean something.
+function unknownApprovalState(input: Record<string, unknown>): ContractIssue[] {
+  const state = input.approvalState;
+  if (typeof state !== 'string' || state === '' || (APPROVAL_STATES as readonly string[]).includes(state)) {
+    return [];
+  }
+  return [
+    {
+      path: 'approval_state',
+      code: 'unsafe_value',
+      message: `${JSON.stringify(state)} is not one of ${APPROVAL_STATES.join(', ')}`,
+    },
+  ];
+}
+
+function build(kind: BuiltKind, input: object): ReleaseGovernanceEvidence {
   const { evidenceRefs, ...fields } = input as ReleaseIdentity & Record<string, unknown>;
-  const missing = missingFields(kind, fields);
+  const missing = [...missingFields(kind, fields), ...unknownApprovalState(fields)];
   let record: ReleaseGovernanceRecord;
   try {
     record = toReleaseGovernanceRecord(
@@ -133,9 +156,9 @@ function build(kind: ReleaseGovernanceKind, input: object): ReleaseGovernanceEvi
   return fromReleaseGovernanceRecord(record);
 }
 
-/** `release-approval`: the release's approval state. */
+/** `release-channel-promotion-request`: the request to promote a release channel, with its approval state. */
 export function approvalEvidence(input: ApprovalInput): ReleaseGovernanceEvidence {
-  return build('release-approval', input);
+  return build('release-channel-promotion-request', input);
 }
 
 /** `release-connector-delivery`: whether release notifications reached every connector (a failed delivery too). */
@@ -143,27 +166,27 @@ export function connectorDeliveryEvidence(input: ConnectorDeliveryInput): Releas
   return build('release-connector-delivery', input);
 }
 
-/** `release-critical-inventory-freshness`: how fresh and healthy the critical inventory is. */
+/** `endpoint-inventory-freshness-report`: how fresh and healthy the endpoint inventory is. */
 export function inventoryFreshnessEvidence(input: InventoryFreshnessInput): ReleaseGovernanceEvidence {
-  return build('release-critical-inventory-freshness', input);
+  return build('endpoint-inventory-freshness-report', input);
 }
 
-/** `release-rollout-evidence-verification`: whether the rollout's evidence was verified. */
+/** `rollout-evidence-verification`: whether the rollout's evidence was verified. */
 export function rolloutVerificationEvidence(input: RolloutVerificationInput): ReleaseGovernanceEvidence {
-  return build('release-rollout-evidence-verification', input);
+  return build('rollout-evidence-verification', input);
 }
 
-/** `release-rollout-artifact-integrity`: whether the deployed artifact matches its recorded digest. */
+/** `rollout-artifact-integrity`: whether the deployed artifact matches its recorded digest. */
 export function artifactIntegrityEvidence(input: ArtifactIntegrityInput): ReleaseGovernanceEvidence {
-  return build('release-rollout-artifact-integrity', input);
+  return build('rollout-artifact-integrity', input);
 }
 
-/** `release-promotion-audit-export`: the audit export that must exist before a promotion. */
+/** `rollout-promotion-audit-export`: the audit export of a promotion. */
 export function promotionAuditExportEvidence(input: AuditExportInput): ReleaseGovernanceEvidence {
-  return build('release-promotion-audit-export', input);
+  return build('rollout-promotion-audit-export', input);
 }
 
-/** `release-rollback-audit-export`: the audit export of a rollback, with its reference and target version. */
+/** `rollout-rollback-audit-export`: the audit export of a rollback, with its reference and target version. */
 export function rollbackAuditExportEvidence(input: RollbackAuditExportInput): ReleaseGovernanceEvidence {
-  return build('release-rollback-audit-export', input);
+  return build('rollout-rollback-audit-export', input);
 }

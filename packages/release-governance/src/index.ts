@@ -25,7 +25,14 @@ export {
 export { publicReleaseRecord } from './public-release-record.js';
 export {
   createReleaseGovernanceEvaluator,
-  RELEASE_GOVERNANCE_POLICY_ID,
+  RELEASE_GOVERNANCE_APPROVER_GROUP,
   type ReleaseGovernanceEvaluatorOptions,
 } from './release-governance-evaluator.js';
-export { RELEASE_GOVERNANCE_RULES, type ReleaseFinding } from './release-governance-rules.js';
+export {
+  APPROVAL_REQUIRED_KINDS,
+  AUDIT_EXPORT_KINDS,
+  DELIVERY_KINDS,
+  EXECUTION_KINDS,
+  PROMOTION_KINDS,
+} from './release-governance-kinds.js';
+export { cascadeFinding, decideReleaseGovernance, type ReleaseFinding } from './release-governance-rules.js';

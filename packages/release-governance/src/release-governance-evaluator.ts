@@ -1,13 +1,20 @@
 import { RELEASE_GOVERNANCE_ACTION_TYPE, type ReleaseGovernanceRecord } from '@cavra/contracts';
 import type { ActionEvaluator, RuleOutcome } from '@cavra/runtime';
 import type { DrillHistory } from './drill-history.js';
-import { RELEASE_GOVERNANCE_RULES, type ReleaseFinding } from './release-governance-rules.js';
+import { PROMOTION_KINDS } from './release-governance-kinds.js';
+import {
+  decidedKind,
+  decideReleaseGovernance,
+  isMissingRecord,
+  type ReleaseFinding,
+  stricterFinding,
+} from './release-governance-rules.js';
 
-/** The policy id every release-governance decision carries. */
-export const RELEASE_GOVERNANCE_POLICY_ID = 'release-governance';
+/** The approver group of release-governance decisions unless configured otherwise (upstream CAVRA's). */
+export const RELEASE_GOVERNANCE_APPROVER_GROUP = 'Release Governance';
 
 export interface ReleaseGovernanceEvaluatorOptions {
-  /** Who approves when a rule requires approval; default `release-managers`. */
+  /** Who approves, named on every decision that is not an allow; default `Release Governance`. */
   readonly approverGroup?: string;
   /**
    * Gate promotions on a recent successful rollback drill of the same release channel. Without it, no gate.
@@ -25,7 +32,7 @@ const DAY_MS = 86_400_000;
 export function createReleaseGovernanceEvaluator(
   options: ReleaseGovernanceEvaluatorOptions = {},
 ): ActionEvaluator {
-  const approverGroup = options.approverGroup ?? 'release-managers';
+  const approverGroup = options.approverGroup ?? RELEASE_GOVERNANCE_APPROVER_GROUP;
   const maxDrillAgeDays = options.maxDrillAgeDays ?? 30;
   if (!Number.isFinite(maxDrillAgeDays) || maxDrillAgeDays <= 0) {
     throw new TypeError(`maxDrillAgeDays must be a positive number of days, got ${maxDrillAgeDays}`);
@@ -34,49 +41,44 @@ export function createReleaseGovernanceEvaluator(
     actionType: RELEASE_GOVERNANCE_ACTION_TYPE,
     evaluate(request, context): RuleOutcome {
       const record = request.releaseGovernance;
-      // A release-governance request without its evidence is refused: the action is sensitive by definition.
-      let result: ReleaseFinding = record
-        ? RELEASE_GOVERNANCE_RULES[record.metadataKind](record)
-        : {
-            decision: 'block',
-            ruleId: 'release-governance.missing-payload',
-            severity: 'high',
-            reason: 'release_governance_record request carries no release_governance evidence',
-          };
-      if (
-        record &&
-        options.drills &&
-        record.metadataKind === 'release-promotion-audit-export' &&
-        result.decision === 'allow'
-      ) {
-        result = drillGate(record, options.drills, maxDrillAgeDays, context.now()) ?? result;
+      let result = decideReleaseGovernance(record, request.target);
+      if (record && !isMissingRecord(record) && options.drills) {
+        if (PROMOTION_KINDS.has(decidedKind(record, request.target))) {
+          result = stricterFinding(result, drillGate(record, options.drills, maxDrillAgeDays, context.now()));
+        }
       }
       return {
         ...result,
-        policyId: RELEASE_GOVERNANCE_POLICY_ID,
+        // As upstream: the policy that decides is the pack the request names.
+        policyId: context.pack.id,
         evidenceRefs: record ? evidenceRefs(record) : [],
-        approverGroup: result.decision === 'require_approval' ? approverGroup : '',
+        approverGroup: result.decision === 'allow' ? '' : approverGroup,
       };
     },
   };
 }
 
-function drillGate(record: ReleaseGovernanceRecord, drills: DrillHistory, maxAgeDays: number, now: Date) {
+function drillGate(
+  record: ReleaseGovernanceRecord,
+  drills: DrillHistory,
+  maxAgeDays: number,
+  now: Date,
+): ReleaseFinding | undefined {
   // A drill dated after the engine's clock does not count: it cannot vouch for a promotion happening now.
   const last = drills.lastSuccessful(record.releaseChannel, now);
   if (!last) {
     return {
-      decision: 'block' as const,
-      ruleId: 'release-governance.promotion.drill-missing',
-      severity: 'high' as const,
-      reason: `no successful rollback drill recorded for ${record.releaseChannel}`,
+      decision: 'block',
+      ruleId: 'release_governance.promotion.drill_missing',
+      severity: 'high',
+      reason: `no successful rollback drill recorded for ${record.releaseChannel || 'an unnamed channel'}`,
     };
   }
   if (now.getTime() - Date.parse(last.completedAt) > maxAgeDays * DAY_MS) {
     return {
-      decision: 'block' as const,
-      ruleId: 'release-governance.promotion.drill-stale',
-      severity: 'high' as const,
+      decision: 'block',
+      ruleId: 'release_governance.promotion.drill_stale',
+      severity: 'high',
       reason: `last successful rollback drill for ${record.releaseChannel} completed ${last.completedAt}, more than ${maxAgeDays} ${maxAgeDays === 1 ? 'day' : 'days'} ago`,
     };
   }

@@ -110,20 +110,20 @@ describe('evidence builders', () => {
       rollbackAuditExportEvidence({ ...release, auditExportStatus: 'missing' }),
     ].map((evidence) => evidence.metadata_kind);
     expect(kinds).toEqual([
-      'release-approval',
+      'release-channel-promotion-request',
       'release-connector-delivery',
-      'release-critical-inventory-freshness',
-      'release-rollout-evidence-verification',
-      'release-rollout-artifact-integrity',
-      'release-promotion-audit-export',
-      'release-rollback-audit-export',
+      'endpoint-inventory-freshness-report',
+      'rollout-evidence-verification',
+      'rollout-artifact-integrity',
+      'rollout-promotion-audit-export',
+      'rollout-rollback-audit-export',
     ]);
   });
 
   it('refuse missing required fields (JavaScript callers, parsed input), with what is expected', () => {
     expect(caught(() => approvalEvidence({} as never)).message).toBe(
       'invalid ReleaseGovernanceEvidence: release_channel: is required; release_version: is required; ' +
-        'approval_state: is required: one of approved, pending, rejected',
+        'approval_state: is required: one of approved, pending, denied, rejected, expired, cancelled, canceled',
     );
     expect(
       caught(() => connectorDeliveryEvidence({ ...release, failedDeliveryCount: -1 } as never)).issues,
@@ -156,7 +156,7 @@ describe('evidence builders', () => {
     ]);
   });
 
-  it('make a public record with only the fields of the kind', () => {
+  it('make a public record with the fields the evidence reports', () => {
     const evidence = approvalEvidence({
       ...release,
       approvalState: 'approved',
@@ -164,17 +164,16 @@ describe('evidence builders', () => {
       evidenceRefs: ['ticket:CHG-1'],
     });
     expect(publicReleaseRecord(toReleaseGovernanceRecord(evidence))).toEqual({
-      metadataKind: 'release-approval',
+      metadataKind: 'release-channel-promotion-request',
       releaseChannel: 'stable',
       releaseVersion: 'v0.2.0',
       approvalState: 'approved',
       approvalId: 'CHG-1',
-      approvalRequiredCount: 0,
       evidenceRefs: ['ticket:CHG-1'],
     });
   });
 
-  it('make a public record of the typed fields of the kind, bounded and shape-checked even when built by hand', () => {
+  it('make a public record of the reported typed fields, bounded and shape-checked even when built by hand', () => {
     const record = toReleaseGovernanceRecord(
       connectorDeliveryEvidence({
         ...release,
@@ -188,13 +187,9 @@ describe('evidence builders', () => {
       metadataKind: 'release-connector-delivery',
       releaseChannel: 'stable',
       releaseVersion: 'v0.2.0',
-      deliverySuccess: false,
+      approvalId: 'CHG-9',
       failedProviders: ['servicenow'],
       failedDeliveryCount: 1,
-      connectorDeliveryFailureCount: 0,
-      blockedCount: 0,
-      handoffStatus: '',
-      connectorDeliverySource: '',
       evidenceRefs: [],
     });
     expect(Object.isFrozen(publicReleaseRecord(record))).toBe(true);

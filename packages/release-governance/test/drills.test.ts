@@ -62,22 +62,22 @@ describe('drill-gated promotion', () => {
     const history = DrillHistory.inMemory([drill('2026-11-20T09:00:00Z', 'failed')], { clock });
     expect(await promote(history, '2026-11-25T10:00:00Z')).toEqual([
       'block',
-      'release-governance.promotion.drill-missing',
+      'release_governance.promotion.drill_missing',
       'high',
       'no successful rollback drill recorded for production',
     ]);
     await history.record(drill('2026-11-18T09:00:00Z'));
     expect(await promote(history, '2026-11-25T10:00:00Z')).toEqual([
       'allow',
-      'release-governance.promotion-audit-export.exported',
-      'info',
-      'audit trail exported (0 records)',
+      'release_governance.record.verified',
+      'low',
+      'rollout-promotion-audit-export is known evidence with no blocking signal',
     ]);
     // Exactly at the limit still passes; one second later it is stale.
     expect((await promote(history, '2026-12-02T09:00:00Z'))[0]).toBe('allow');
     expect(await promote(history, '2026-12-02T09:00:01Z')).toEqual([
       'block',
-      'release-governance.promotion.drill-stale',
+      'release_governance.promotion.drill_stale',
       'high',
       'last successful rollback drill for production completed 2026-11-18T09:00:00Z, more than 14 days ago',
     ]);
@@ -90,7 +90,7 @@ describe('drill-gated promotion', () => {
     const history = DrillHistory.inMemory([drill('2026-11-25T00:00:00Z')], { clock });
     expect((await promote(history, '2026-11-25T11:59:59Z', 0.5))[0]).toBe('allow');
     expect((await promote(history, '2026-11-25T12:00:01Z', 0.5))[1]).toBe(
-      'release-governance.promotion.drill-stale',
+      'release_governance.promotion.drill_stale',
     );
   });
 
@@ -104,10 +104,37 @@ describe('drill-gated promotion', () => {
     expect(history.lastSuccessful('production')?.completedAt).toBe('2026-11-24T09:00:00Z');
     expect(await promote(history, '2026-11-20T00:00:00Z')).toEqual([
       'block',
-      'release-governance.promotion.drill-stale',
+      'release_governance.promotion.drill_stale',
       'high',
       'last successful rollback drill for production completed 2026-11-01T09:00:00Z, more than 14 days ago',
     ]);
+  });
+
+  it('gates an approved promotion execution too, and leaves kinds that do not promote alone', async () => {
+    const engine = createEngine({
+      packs: [await loadBaselinePack()],
+      evaluators: [createReleaseGovernanceEvaluator({ drills: DrillHistory.inMemory([], { clock }) })],
+      clock,
+    });
+    const decide = (evidence: Record<string, unknown>) => {
+      const decision = engine.evaluate(
+        toRuntimeRequest({ action_type: 'release_governance_record', release_governance: evidence }),
+      );
+      return [decision.decision, decision.ruleId];
+    };
+    const approved = { release_channel: 'production', approval_state: 'approved', approval_id: 'APR-1' };
+    expect(decide({ ...approved, metadata_kind: 'rollout-promotion-execution' })).toEqual([
+      'block',
+      'release_governance.promotion.drill_missing',
+    ]);
+    expect(decide({ ...approved, metadata_kind: 'rollout-rollback-execution' })).toEqual([
+      'allow',
+      'release_governance.approval.approved',
+    ]);
+    // A stricter finding than the gate's stays: a denied promotion is blocked for its approval.
+    expect(
+      decide({ ...approved, approval_state: 'denied', metadata_kind: 'release-channel-promotion-request' }),
+    ).toEqual(['block', 'release_governance.approval.denied']);
   });
 
   it('refuses an age limit that is not a positive number of days', () => {

@@ -10,6 +10,7 @@ import {
   promotionAuditExportEvidence,
 } from '../src/index.js';
 import { RULE_CASES, release } from './rule-cases.js';
+import { RELEASE_GOVERNANCE_CONFORMANCE_CASES } from './support/upstream-conformance-cases.js';
 
 interface Row {
   readonly decision: string;
@@ -98,6 +99,7 @@ async function observed(): Promise<RuntimeDecision[]> {
   const clock = () => now;
   return [
     ...RULE_CASES.map(([, evidence]) => decide(evidence)),
+    ...RELEASE_GOVERNANCE_CONFORMANCE_CASES.map((c) => engine().evaluate(toRuntimeRequest(c.request))),
     decide(undefined),
     decide(promotion, DrillHistory.inMemory([], { clock })),
     decide(promotion, DrillHistory.inMemory([drill], { clock })),

@@ -41,22 +41,23 @@ describe('release-governance rules through the engine', () => {
       approverGroup: result.approverGroup,
     }).toEqual({
       decision,
-      ruleId: `release-governance.${ruleId}`,
+      ruleId: `release_governance.${ruleId}`,
       severity,
       reason,
-      policyId: 'release-governance',
-      approverGroup: decision === 'require_approval' ? 'release-managers' : '',
+      policyId: 'cavra-ai-agent-baseline',
+      approverGroup: decision === 'allow' ? '' : 'Release Governance',
     });
     // Every decision must make a valid wire message.
     expect(toDecisionResponse(result).decision).toBe(decision);
   });
 
-  it('blocks a release-governance request without evidence', () => {
+  it('asks for review of a release-governance request without evidence, as upstream does', () => {
     expect(decide(undefined)).toMatchObject({
-      decision: 'block',
-      ruleId: 'release-governance.missing-payload',
-      severity: 'high',
+      decision: 'require_approval',
+      ruleId: 'release_governance.record.missing',
+      severity: 'medium',
       reason: 'release_governance_record request carries no release_governance evidence',
+      approverGroup: 'Release Governance',
       evidenceRefs: [
         'evidence://release-1/id',
         expect.stringMatching(/^policy:/),
@@ -65,16 +66,21 @@ describe('release-governance rules through the engine', () => {
     });
   });
 
-  it('names the configured approver group when approval is required', async () => {
+  it('names the configured approver group on every decision that is not an allow', async () => {
     const custom = createEngine({
       packs: [await loadBaselinePack()],
       evaluators: [createReleaseGovernanceEvaluator({ approverGroup: 'change-board' })],
     });
-    const [, evidence] = RULE_CASES.find(([name]) => name === 'pending') ?? [];
-    const result = custom.evaluate(
-      toRuntimeRequest({ action_type: 'release_governance_record', release_governance: evidence }),
-    );
-    expect([result.decision, result.approverGroup]).toEqual(['require_approval', 'change-board']);
+    const group = (name: string) => {
+      const [, evidence] = RULE_CASES.find(([caseName]) => caseName === name) ?? [];
+      const result = custom.evaluate(
+        toRuntimeRequest({ action_type: 'release_governance_record', release_governance: evidence }),
+      );
+      return [result.decision, result.approverGroup];
+    };
+    expect(group('pending')).toEqual(['require_approval', 'change-board']);
+    expect(group('rejected')).toEqual(['block', 'change-board']);
+    expect(group('approved')).toEqual(['allow', '']);
   });
 
   it('carries the release and the evidence references', () => {

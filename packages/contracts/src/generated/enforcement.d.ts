@@ -299,10 +299,10 @@ export namespace cavra {
             interface IReleaseGovernanceEvidence {
 
                 /**
-                 * Kind of evidence, e.g. release-approval, release-connector-delivery,
-                 * release-critical-inventory-freshness, release-rollout-evidence-verification,
-                 * release-rollout-artifact-integrity, release-promotion-audit-export,
-                 * release-rollback-audit-export.
+                 * Kind of evidence, e.g. release-channel-promotion-request, release-connector-delivery,
+                 * endpoint-inventory-freshness-report, rollout-evidence-verification, rollout-artifact-integrity,
+                 * rollout-promotion-audit-export, rollout-rollback-audit-export, rollout-promotion-execution.
+                 * Empty: the request's target names the kind.
                  */
                 metadata_kind?: (string|null);
 
@@ -312,10 +312,13 @@ export namespace cavra {
                 /** Version being released, e.g. "v0.2.0". */
                 release_version?: (string|null);
 
-                /** Approval state: approved, pending, rejected. */
+                /**
+                 * Approval state: approved, pending, denied, rejected, expired, cancelled, or another state
+                 * (decided as unknown). JSON may give it as approval.state instead.
+                 */
                 approval_state?: (string|null);
 
-                /** Identifier of the approval record. */
+                /** Identifier of the approval record. JSON may give it as approval.approval_id instead. */
                 approval_id?: (string|null);
 
                 /** Number of approvals the release requires. */
@@ -333,13 +336,13 @@ export namespace cavra {
                 /** Number of connector delivery failures reported by the connector source. */
                 connector_delivery_failure_count?: (number|null);
 
-                /** Alert level of the inventory or delivery check: none, info, warning, critical. */
+                /** Alert level of the inventory or delivery check: none, info, warning, critical, blocked, breached. */
                 alert_level?: (string|null);
 
-                /** Drift status of the inventory: in_sync, drifted, unknown. */
+                /** Drift status of the inventory: in_sync, drifted, non_compliant, unknown. */
                 drift_status?: (string|null);
 
-                /** Hand-off status to the next stage: complete, pending, failed. */
+                /** Hand-off status to the next stage: complete, pending, failed, blocked. */
                 handoff_status?: (string|null);
 
                 /** Number of items blocked by the check. */
@@ -365,15 +368,18 @@ export namespace cavra {
 
                 /**
                  * Rollout evidence verification.
-                 * Outcome of verifying the rollout evidence: verified, failed, pending.
+                 * Outcome of verifying the rollout evidence: verified, failed, pending, blocked, mismatch.
                  */
                 verification_status?: (string|null);
 
                 /** Number of evidence items that verified. */
                 verified_count?: (number|null);
 
-                /** Number of evidence items that failed verification. */
-                verification_failed_count?: (number|null);
+                /**
+                 * Number of evidence items that failed verification (named verification_failed_count before 0.x
+                 * renamed it to upstream CAVRA's name; same number).
+                 */
+                failed_verification_count?: (number|null);
 
                 /** Reference to the verification report. */
                 verification_ref?: (string|null);
@@ -387,11 +393,14 @@ export namespace cavra {
                 /** Lower-case hex digest of the released artifact. */
                 artifact_digest?: (string|null);
 
-                /** Outcome of the integrity check: verified, mismatch, missing. */
+                /** Outcome of the integrity check: verified, mismatch, missing, failed, tampered. */
                 integrity_status?: (string|null);
 
-                /** Number of artifacts whose digest did not match the expected digest. */
-                integrity_mismatch_count?: (number|null);
+                /**
+                 * Number of artifacts that failed the integrity check (named integrity_mismatch_count before 0.x
+                 * renamed it to upstream CAVRA's name; same number).
+                 */
+                integrity_failure_count?: (number|null);
 
                 /**
                  * Promotion and rollback audit export.
@@ -399,7 +408,7 @@ export namespace cavra {
                  */
                 audit_export_ref?: (string|null);
 
-                /** Outcome of the audit export: exported, missing, failed. */
+                /** Outcome of the audit export: exported, missing, failed, blocked. */
                 audit_export_status?: (string|null);
 
                 /** Number of records in the audit export. */
@@ -410,9 +419,17 @@ export namespace cavra {
 
                 /** Version the rollback returns to, e.g. "v0.1.9". */
                 rollback_target_version?: (string|null);
+
+                /** Number of rollback references the promotion or rollback record carries. */
+                rollback_reference_count?: (number|null);
             }
 
-            /** ReleaseGovernanceEvidence carries typed, public-safe facts about a release step. */
+            /**
+             * ReleaseGovernanceEvidence carries typed, public-safe facts about a release step.
+             * Field names follow upstream CAVRA's; numbers 22 and up are ours (never renumbered), so the binary form of
+             * fields 22-34 differs from upstream's while the JSON form is the same. Status values are compared trimmed,
+             * lower-cased and with '-' read as '_'.
+             */
             class ReleaseGovernanceEvidence implements IReleaseGovernanceEvidence {
 
                 /**
@@ -422,10 +439,10 @@ export namespace cavra {
                 constructor(properties?: cavra.enforcement.v1.IReleaseGovernanceEvidence);
 
                 /**
-                 * Kind of evidence, e.g. release-approval, release-connector-delivery,
-                 * release-critical-inventory-freshness, release-rollout-evidence-verification,
-                 * release-rollout-artifact-integrity, release-promotion-audit-export,
-                 * release-rollback-audit-export.
+                 * Kind of evidence, e.g. release-channel-promotion-request, release-connector-delivery,
+                 * endpoint-inventory-freshness-report, rollout-evidence-verification, rollout-artifact-integrity,
+                 * rollout-promotion-audit-export, rollout-rollback-audit-export, rollout-promotion-execution.
+                 * Empty: the request's target names the kind.
                  */
                 public metadata_kind: string;
 
@@ -435,10 +452,13 @@ export namespace cavra {
                 /** Version being released, e.g. "v0.2.0". */
                 public release_version: string;
 
-                /** Approval state: approved, pending, rejected. */
+                /**
+                 * Approval state: approved, pending, denied, rejected, expired, cancelled, or another state
+                 * (decided as unknown). JSON may give it as approval.state instead.
+                 */
                 public approval_state: string;
 
-                /** Identifier of the approval record. */
+                /** Identifier of the approval record. JSON may give it as approval.approval_id instead. */
                 public approval_id: string;
 
                 /** Number of approvals the release requires. */
@@ -456,13 +476,13 @@ export namespace cavra {
                 /** Number of connector delivery failures reported by the connector source. */
                 public connector_delivery_failure_count: number;
 
-                /** Alert level of the inventory or delivery check: none, info, warning, critical. */
+                /** Alert level of the inventory or delivery check: none, info, warning, critical, blocked, breached. */
                 public alert_level: string;
 
-                /** Drift status of the inventory: in_sync, drifted, unknown. */
+                /** Drift status of the inventory: in_sync, drifted, non_compliant, unknown. */
                 public drift_status: string;
 
-                /** Hand-off status to the next stage: complete, pending, failed. */
+                /** Hand-off status to the next stage: complete, pending, failed, blocked. */
                 public handoff_status: string;
 
                 /** Number of items blocked by the check. */
@@ -488,15 +508,18 @@ export namespace cavra {
 
                 /**
                  * Rollout evidence verification.
-                 * Outcome of verifying the rollout evidence: verified, failed, pending.
+                 * Outcome of verifying the rollout evidence: verified, failed, pending, blocked, mismatch.
                  */
                 public verification_status: string;
 
                 /** Number of evidence items that verified. */
                 public verified_count: number;
 
-                /** Number of evidence items that failed verification. */
-                public verification_failed_count: number;
+                /**
+                 * Number of evidence items that failed verification (named verification_failed_count before 0.x
+                 * renamed it to upstream CAVRA's name; same number).
+                 */
+                public failed_verification_count: number;
 
                 /** Reference to the verification report. */
                 public verification_ref: string;
@@ -510,11 +533,14 @@ export namespace cavra {
                 /** Lower-case hex digest of the released artifact. */
                 public artifact_digest: string;
 
-                /** Outcome of the integrity check: verified, mismatch, missing. */
+                /** Outcome of the integrity check: verified, mismatch, missing, failed, tampered. */
                 public integrity_status: string;
 
-                /** Number of artifacts whose digest did not match the expected digest. */
-                public integrity_mismatch_count: number;
+                /**
+                 * Number of artifacts that failed the integrity check (named integrity_mismatch_count before 0.x
+                 * renamed it to upstream CAVRA's name; same number).
+                 */
+                public integrity_failure_count: number;
 
                 /**
                  * Promotion and rollback audit export.
@@ -522,7 +548,7 @@ export namespace cavra {
                  */
                 public audit_export_ref: string;
 
-                /** Outcome of the audit export: exported, missing, failed. */
+                /** Outcome of the audit export: exported, missing, failed, blocked. */
                 public audit_export_status: string;
 
                 /** Number of records in the audit export. */
@@ -533,6 +559,9 @@ export namespace cavra {
 
                 /** Version the rollback returns to, e.g. "v0.1.9". */
                 public rollback_target_version: string;
+
+                /** Number of rollback references the promotion or rollback record carries. */
+                public rollback_reference_count: number;
 
                 /**
                  * Creates a new ReleaseGovernanceEvidence instance using the specified properties.

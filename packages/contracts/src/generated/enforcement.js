@@ -901,22 +901,23 @@ export const cavra = $root.cavra = (() => {
                  * Properties of a ReleaseGovernanceEvidence.
                  * @memberof cavra.enforcement.v1
                  * @interface IReleaseGovernanceEvidence
-                 * @property {string|null} [metadata_kind] Kind of evidence, e.g. release-approval, release-connector-delivery,
-                 * release-critical-inventory-freshness, release-rollout-evidence-verification,
-                 * release-rollout-artifact-integrity, release-promotion-audit-export,
-                 * release-rollback-audit-export.
+                 * @property {string|null} [metadata_kind] Kind of evidence, e.g. release-channel-promotion-request, release-connector-delivery,
+                 * endpoint-inventory-freshness-report, rollout-evidence-verification, rollout-artifact-integrity,
+                 * rollout-promotion-audit-export, rollout-rollback-audit-export, rollout-promotion-execution.
+                 * Empty: the request's target names the kind.
                  * @property {string|null} [release_channel] Release channel, e.g. "stable", "beta".
                  * @property {string|null} [release_version] Version being released, e.g. "v0.2.0".
-                 * @property {string|null} [approval_state] Approval state: approved, pending, rejected.
-                 * @property {string|null} [approval_id] Identifier of the approval record.
+                 * @property {string|null} [approval_state] Approval state: approved, pending, denied, rejected, expired, cancelled, or another state
+                 * (decided as unknown). JSON may give it as approval.state instead.
+                 * @property {string|null} [approval_id] Identifier of the approval record. JSON may give it as approval.approval_id instead.
                  * @property {number|null} [approval_required_count] Number of approvals the release requires.
                  * @property {boolean|null} [delivery_success] Whether every connector delivered the release evidence.
                  * @property {Array.<string>|null} [failed_providers] Identifiers of connector providers whose delivery failed.
                  * @property {number|null} [failed_delivery_count] Number of failed deliveries.
                  * @property {number|null} [connector_delivery_failure_count] Number of connector delivery failures reported by the connector source.
-                 * @property {string|null} [alert_level] Alert level of the inventory or delivery check: none, info, warning, critical.
-                 * @property {string|null} [drift_status] Drift status of the inventory: in_sync, drifted, unknown.
-                 * @property {string|null} [handoff_status] Hand-off status to the next stage: complete, pending, failed.
+                 * @property {string|null} [alert_level] Alert level of the inventory or delivery check: none, info, warning, critical, blocked, breached.
+                 * @property {string|null} [drift_status] Drift status of the inventory: in_sync, drifted, non_compliant, unknown.
+                 * @property {string|null} [handoff_status] Hand-off status to the next stage: complete, pending, failed, blocked.
                  * @property {number|null} [blocked_count] Number of items blocked by the check.
                  * @property {number|null} [critical_count] Number of items in critical state.
                  * @property {number|null} [breached_count] Number of items whose freshness window was breached.
@@ -925,27 +926,33 @@ export const cavra = $root.cavra = (() => {
                  * @property {Array.<string>|null} [evidence_refs] References to evidence records (identifiers or URLs without credentials).
                  * @property {string|null} [connector_delivery_source] Source that reported the connector delivery, e.g. "release_governance_promotion".
                  * @property {string|null} [verification_status] Rollout evidence verification.
-                 * Outcome of verifying the rollout evidence: verified, failed, pending.
+                 * Outcome of verifying the rollout evidence: verified, failed, pending, blocked, mismatch.
                  * @property {number|null} [verified_count] Number of evidence items that verified.
-                 * @property {number|null} [verification_failed_count] Number of evidence items that failed verification.
+                 * @property {number|null} [failed_verification_count] Number of evidence items that failed verification (named verification_failed_count before 0.x
+                 * renamed it to upstream CAVRA's name; same number).
                  * @property {string|null} [verification_ref] Reference to the verification report.
                  * @property {string|null} [artifact_digest_algorithm] Rollout artifact integrity.
                  * Digest algorithm of artifact_digest: sha256 or sha512.
                  * @property {string|null} [artifact_digest] Lower-case hex digest of the released artifact.
-                 * @property {string|null} [integrity_status] Outcome of the integrity check: verified, mismatch, missing.
-                 * @property {number|null} [integrity_mismatch_count] Number of artifacts whose digest did not match the expected digest.
+                 * @property {string|null} [integrity_status] Outcome of the integrity check: verified, mismatch, missing, failed, tampered.
+                 * @property {number|null} [integrity_failure_count] Number of artifacts that failed the integrity check (named integrity_mismatch_count before 0.x
+                 * renamed it to upstream CAVRA's name; same number).
                  * @property {string|null} [audit_export_ref] Promotion and rollback audit export.
                  * Reference to the exported audit bundle.
-                 * @property {string|null} [audit_export_status] Outcome of the audit export: exported, missing, failed.
+                 * @property {string|null} [audit_export_status] Outcome of the audit export: exported, missing, failed, blocked.
                  * @property {number|null} [audit_export_record_count] Number of records in the audit export.
                  * @property {string|null} [rollback_ref] Reference to the rollback plan or rollback record.
                  * @property {string|null} [rollback_target_version] Version the rollback returns to, e.g. "v0.1.9".
+                 * @property {number|null} [rollback_reference_count] Number of rollback references the promotion or rollback record carries.
                  */
 
                 /**
                  * Constructs a new ReleaseGovernanceEvidence.
                  * @memberof cavra.enforcement.v1
                  * @classdesc ReleaseGovernanceEvidence carries typed, public-safe facts about a release step.
+                 * Field names follow upstream CAVRA's; numbers 22 and up are ours (never renumbered), so the binary form of
+                 * fields 22-34 differs from upstream's while the JSON form is the same. Status values are compared trimmed,
+                 * lower-cased and with '-' read as '_'.
                  * @implements IReleaseGovernanceEvidence
                  * @constructor
                  * @param {cavra.enforcement.v1.IReleaseGovernanceEvidence=} [properties] Properties to set
@@ -960,10 +967,10 @@ export const cavra = $root.cavra = (() => {
                 }
 
                 /**
-                 * Kind of evidence, e.g. release-approval, release-connector-delivery,
-                 * release-critical-inventory-freshness, release-rollout-evidence-verification,
-                 * release-rollout-artifact-integrity, release-promotion-audit-export,
-                 * release-rollback-audit-export.
+                 * Kind of evidence, e.g. release-channel-promotion-request, release-connector-delivery,
+                 * endpoint-inventory-freshness-report, rollout-evidence-verification, rollout-artifact-integrity,
+                 * rollout-promotion-audit-export, rollout-rollback-audit-export, rollout-promotion-execution.
+                 * Empty: the request's target names the kind.
                  * @member {string} metadata_kind
                  * @memberof cavra.enforcement.v1.ReleaseGovernanceEvidence
                  * @instance
@@ -987,7 +994,8 @@ export const cavra = $root.cavra = (() => {
                 ReleaseGovernanceEvidence.prototype.release_version = "";
 
                 /**
-                 * Approval state: approved, pending, rejected.
+                 * Approval state: approved, pending, denied, rejected, expired, cancelled, or another state
+                 * (decided as unknown). JSON may give it as approval.state instead.
                  * @member {string} approval_state
                  * @memberof cavra.enforcement.v1.ReleaseGovernanceEvidence
                  * @instance
@@ -995,7 +1003,7 @@ export const cavra = $root.cavra = (() => {
                 ReleaseGovernanceEvidence.prototype.approval_state = "";
 
                 /**
-                 * Identifier of the approval record.
+                 * Identifier of the approval record. JSON may give it as approval.approval_id instead.
                  * @member {string} approval_id
                  * @memberof cavra.enforcement.v1.ReleaseGovernanceEvidence
                  * @instance
@@ -1043,7 +1051,7 @@ export const cavra = $root.cavra = (() => {
                 ReleaseGovernanceEvidence.prototype.connector_delivery_failure_count = 0;
 
                 /**
-                 * Alert level of the inventory or delivery check: none, info, warning, critical.
+                 * Alert level of the inventory or delivery check: none, info, warning, critical, blocked, breached.
                  * @member {string} alert_level
                  * @memberof cavra.enforcement.v1.ReleaseGovernanceEvidence
                  * @instance
@@ -1051,7 +1059,7 @@ export const cavra = $root.cavra = (() => {
                 ReleaseGovernanceEvidence.prototype.alert_level = "";
 
                 /**
-                 * Drift status of the inventory: in_sync, drifted, unknown.
+                 * Drift status of the inventory: in_sync, drifted, non_compliant, unknown.
                  * @member {string} drift_status
                  * @memberof cavra.enforcement.v1.ReleaseGovernanceEvidence
                  * @instance
@@ -1059,7 +1067,7 @@ export const cavra = $root.cavra = (() => {
                 ReleaseGovernanceEvidence.prototype.drift_status = "";
 
                 /**
-                 * Hand-off status to the next stage: complete, pending, failed.
+                 * Hand-off status to the next stage: complete, pending, failed, blocked.
                  * @member {string} handoff_status
                  * @memberof cavra.enforcement.v1.ReleaseGovernanceEvidence
                  * @instance
@@ -1124,7 +1132,7 @@ export const cavra = $root.cavra = (() => {
 
                 /**
                  * Rollout evidence verification.
-                 * Outcome of verifying the rollout evidence: verified, failed, pending.
+                 * Outcome of verifying the rollout evidence: verified, failed, pending, blocked, mismatch.
                  * @member {string} verification_status
                  * @memberof cavra.enforcement.v1.ReleaseGovernanceEvidence
                  * @instance
@@ -1140,12 +1148,13 @@ export const cavra = $root.cavra = (() => {
                 ReleaseGovernanceEvidence.prototype.verified_count = 0;
 
                 /**
-                 * Number of evidence items that failed verification.
-                 * @member {number} verification_failed_count
+                 * Number of evidence items that failed verification (named verification_failed_count before 0.x
+                 * renamed it to upstream CAVRA's name; same number).
+                 * @member {number} failed_verification_count
                  * @memberof cavra.enforcement.v1.ReleaseGovernanceEvidence
                  * @instance
                  */
-                ReleaseGovernanceEvidence.prototype.verification_failed_count = 0;
+                ReleaseGovernanceEvidence.prototype.failed_verification_count = 0;
 
                 /**
                  * Reference to the verification report.
@@ -1173,7 +1182,7 @@ export const cavra = $root.cavra = (() => {
                 ReleaseGovernanceEvidence.prototype.artifact_digest = "";
 
                 /**
-                 * Outcome of the integrity check: verified, mismatch, missing.
+                 * Outcome of the integrity check: verified, mismatch, missing, failed, tampered.
                  * @member {string} integrity_status
                  * @memberof cavra.enforcement.v1.ReleaseGovernanceEvidence
                  * @instance
@@ -1181,12 +1190,13 @@ export const cavra = $root.cavra = (() => {
                 ReleaseGovernanceEvidence.prototype.integrity_status = "";
 
                 /**
-                 * Number of artifacts whose digest did not match the expected digest.
-                 * @member {number} integrity_mismatch_count
+                 * Number of artifacts that failed the integrity check (named integrity_mismatch_count before 0.x
+                 * renamed it to upstream CAVRA's name; same number).
+                 * @member {number} integrity_failure_count
                  * @memberof cavra.enforcement.v1.ReleaseGovernanceEvidence
                  * @instance
                  */
-                ReleaseGovernanceEvidence.prototype.integrity_mismatch_count = 0;
+                ReleaseGovernanceEvidence.prototype.integrity_failure_count = 0;
 
                 /**
                  * Promotion and rollback audit export.
@@ -1198,7 +1208,7 @@ export const cavra = $root.cavra = (() => {
                 ReleaseGovernanceEvidence.prototype.audit_export_ref = "";
 
                 /**
-                 * Outcome of the audit export: exported, missing, failed.
+                 * Outcome of the audit export: exported, missing, failed, blocked.
                  * @member {string} audit_export_status
                  * @memberof cavra.enforcement.v1.ReleaseGovernanceEvidence
                  * @instance
@@ -1228,6 +1238,14 @@ export const cavra = $root.cavra = (() => {
                  * @instance
                  */
                 ReleaseGovernanceEvidence.prototype.rollback_target_version = "";
+
+                /**
+                 * Number of rollback references the promotion or rollback record carries.
+                 * @member {number} rollback_reference_count
+                 * @memberof cavra.enforcement.v1.ReleaseGovernanceEvidence
+                 * @instance
+                 */
+                ReleaseGovernanceEvidence.prototype.rollback_reference_count = 0;
 
                 /**
                  * Creates a new ReleaseGovernanceEvidence instance using the specified properties.
@@ -1303,8 +1321,8 @@ export const cavra = $root.cavra = (() => {
                         writer.uint32(/* id 21, wireType 2 =*/170).string(message.verification_status);
                     if (message.verified_count != null && Object.hasOwnProperty.call(message, "verified_count"))
                         writer.uint32(/* id 22, wireType 0 =*/176).int32(message.verified_count);
-                    if (message.verification_failed_count != null && Object.hasOwnProperty.call(message, "verification_failed_count"))
-                        writer.uint32(/* id 23, wireType 0 =*/184).int32(message.verification_failed_count);
+                    if (message.failed_verification_count != null && Object.hasOwnProperty.call(message, "failed_verification_count"))
+                        writer.uint32(/* id 23, wireType 0 =*/184).int32(message.failed_verification_count);
                     if (message.verification_ref != null && Object.hasOwnProperty.call(message, "verification_ref"))
                         writer.uint32(/* id 24, wireType 2 =*/194).string(message.verification_ref);
                     if (message.artifact_digest_algorithm != null && Object.hasOwnProperty.call(message, "artifact_digest_algorithm"))
@@ -1313,8 +1331,8 @@ export const cavra = $root.cavra = (() => {
                         writer.uint32(/* id 26, wireType 2 =*/210).string(message.artifact_digest);
                     if (message.integrity_status != null && Object.hasOwnProperty.call(message, "integrity_status"))
                         writer.uint32(/* id 27, wireType 2 =*/218).string(message.integrity_status);
-                    if (message.integrity_mismatch_count != null && Object.hasOwnProperty.call(message, "integrity_mismatch_count"))
-                        writer.uint32(/* id 28, wireType 0 =*/224).int32(message.integrity_mismatch_count);
+                    if (message.integrity_failure_count != null && Object.hasOwnProperty.call(message, "integrity_failure_count"))
+                        writer.uint32(/* id 28, wireType 0 =*/224).int32(message.integrity_failure_count);
                     if (message.audit_export_ref != null && Object.hasOwnProperty.call(message, "audit_export_ref"))
                         writer.uint32(/* id 29, wireType 2 =*/234).string(message.audit_export_ref);
                     if (message.audit_export_status != null && Object.hasOwnProperty.call(message, "audit_export_status"))
@@ -1325,6 +1343,8 @@ export const cavra = $root.cavra = (() => {
                         writer.uint32(/* id 32, wireType 2 =*/258).string(message.rollback_ref);
                     if (message.rollback_target_version != null && Object.hasOwnProperty.call(message, "rollback_target_version"))
                         writer.uint32(/* id 33, wireType 2 =*/266).string(message.rollback_target_version);
+                    if (message.rollback_reference_count != null && Object.hasOwnProperty.call(message, "rollback_reference_count"))
+                        writer.uint32(/* id 34, wireType 0 =*/272).int32(message.rollback_reference_count);
                     return writer;
                 };
 
@@ -1455,7 +1475,7 @@ export const cavra = $root.cavra = (() => {
                                 break;
                             }
                         case 23: {
-                                message.verification_failed_count = reader.int32();
+                                message.failed_verification_count = reader.int32();
                                 break;
                             }
                         case 24: {
@@ -1475,7 +1495,7 @@ export const cavra = $root.cavra = (() => {
                                 break;
                             }
                         case 28: {
-                                message.integrity_mismatch_count = reader.int32();
+                                message.integrity_failure_count = reader.int32();
                                 break;
                             }
                         case 29: {
@@ -1496,6 +1516,10 @@ export const cavra = $root.cavra = (() => {
                             }
                         case 33: {
                                 message.rollback_target_version = reader.string();
+                                break;
+                            }
+                        case 34: {
+                                message.rollback_reference_count = reader.int32();
                                 break;
                             }
                         default:
@@ -1583,8 +1607,8 @@ export const cavra = $root.cavra = (() => {
                         message.verification_status = String(object.verification_status);
                     if (object.verified_count != null)
                         message.verified_count = object.verified_count | 0;
-                    if (object.verification_failed_count != null)
-                        message.verification_failed_count = object.verification_failed_count | 0;
+                    if (object.failed_verification_count != null)
+                        message.failed_verification_count = object.failed_verification_count | 0;
                     if (object.verification_ref != null)
                         message.verification_ref = String(object.verification_ref);
                     if (object.artifact_digest_algorithm != null)
@@ -1593,8 +1617,8 @@ export const cavra = $root.cavra = (() => {
                         message.artifact_digest = String(object.artifact_digest);
                     if (object.integrity_status != null)
                         message.integrity_status = String(object.integrity_status);
-                    if (object.integrity_mismatch_count != null)
-                        message.integrity_mismatch_count = object.integrity_mismatch_count | 0;
+                    if (object.integrity_failure_count != null)
+                        message.integrity_failure_count = object.integrity_failure_count | 0;
                     if (object.audit_export_ref != null)
                         message.audit_export_ref = String(object.audit_export_ref);
                     if (object.audit_export_status != null)
@@ -1605,6 +1629,8 @@ export const cavra = $root.cavra = (() => {
                         message.rollback_ref = String(object.rollback_ref);
                     if (object.rollback_target_version != null)
                         message.rollback_target_version = String(object.rollback_target_version);
+                    if (object.rollback_reference_count != null)
+                        message.rollback_reference_count = object.rollback_reference_count | 0;
                     return message;
                 };
 
@@ -1650,17 +1676,18 @@ export const cavra = $root.cavra = (() => {
                         object.connector_delivery_source = "";
                         object.verification_status = "";
                         object.verified_count = 0;
-                        object.verification_failed_count = 0;
+                        object.failed_verification_count = 0;
                         object.verification_ref = "";
                         object.artifact_digest_algorithm = "";
                         object.artifact_digest = "";
                         object.integrity_status = "";
-                        object.integrity_mismatch_count = 0;
+                        object.integrity_failure_count = 0;
                         object.audit_export_ref = "";
                         object.audit_export_status = "";
                         object.audit_export_record_count = 0;
                         object.rollback_ref = "";
                         object.rollback_target_version = "";
+                        object.rollback_reference_count = 0;
                     }
                     if (message.metadata_kind != null && Object.hasOwnProperty.call(message, "metadata_kind"))
                         object.metadata_kind = message.metadata_kind;
@@ -1712,8 +1739,8 @@ export const cavra = $root.cavra = (() => {
                         object.verification_status = message.verification_status;
                     if (message.verified_count != null && Object.hasOwnProperty.call(message, "verified_count"))
                         object.verified_count = message.verified_count;
-                    if (message.verification_failed_count != null && Object.hasOwnProperty.call(message, "verification_failed_count"))
-                        object.verification_failed_count = message.verification_failed_count;
+                    if (message.failed_verification_count != null && Object.hasOwnProperty.call(message, "failed_verification_count"))
+                        object.failed_verification_count = message.failed_verification_count;
                     if (message.verification_ref != null && Object.hasOwnProperty.call(message, "verification_ref"))
                         object.verification_ref = message.verification_ref;
                     if (message.artifact_digest_algorithm != null && Object.hasOwnProperty.call(message, "artifact_digest_algorithm"))
@@ -1722,8 +1749,8 @@ export const cavra = $root.cavra = (() => {
                         object.artifact_digest = message.artifact_digest;
                     if (message.integrity_status != null && Object.hasOwnProperty.call(message, "integrity_status"))
                         object.integrity_status = message.integrity_status;
-                    if (message.integrity_mismatch_count != null && Object.hasOwnProperty.call(message, "integrity_mismatch_count"))
-                        object.integrity_mismatch_count = message.integrity_mismatch_count;
+                    if (message.integrity_failure_count != null && Object.hasOwnProperty.call(message, "integrity_failure_count"))
+                        object.integrity_failure_count = message.integrity_failure_count;
                     if (message.audit_export_ref != null && Object.hasOwnProperty.call(message, "audit_export_ref"))
                         object.audit_export_ref = message.audit_export_ref;
                     if (message.audit_export_status != null && Object.hasOwnProperty.call(message, "audit_export_status"))
@@ -1734,6 +1761,8 @@ export const cavra = $root.cavra = (() => {
                         object.rollback_ref = message.rollback_ref;
                     if (message.rollback_target_version != null && Object.hasOwnProperty.call(message, "rollback_target_version"))
                         object.rollback_target_version = message.rollback_target_version;
+                    if (message.rollback_reference_count != null && Object.hasOwnProperty.call(message, "rollback_reference_count"))
+                        object.rollback_reference_count = message.rollback_reference_count;
                     return object;
                 };
 
