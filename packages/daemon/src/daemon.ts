@@ -194,7 +194,7 @@ export async function startDaemon(config: DaemonConfig, options: DaemonOptions =
     policy_digests: state.policyDigests,
     ...trustFields(state),
   });
-  warnIfUnauthenticated(logger, state);
+  logStateWarnings(logger, state);
 
   const reloadOnce = async () => {
     try {
@@ -203,7 +203,7 @@ export async function startDaemon(config: DaemonConfig, options: DaemonOptions =
         : config;
       state = await loadEnforcementState(next, stateOptions);
       logger.info('reloaded', { policy_digests: state.policyDigests, ...trustFields(state) });
-      warnIfUnauthenticated(logger, state);
+      logStateWarnings(logger, state);
       const later = restartOnlyChanges(config, next);
       if (later.length > 0) logger.warn('these settings take effect only after a restart', { keys: later });
     } catch (error) {
@@ -307,11 +307,17 @@ function trustFields(state: EnforcementState): Record<string, unknown> {
   };
 }
 
-function warnIfUnauthenticated(logger: Logger, state: EnforcementState): void {
+function logStateWarnings(logger: Logger, state: EnforcementState): void {
   if (!state.requireRunnerAuth) {
     logger.warn(
       'runner authentication is optional: requests without runner_auth are evaluated as unauthenticated local agents (recorded as such)',
     );
+  }
+  // An upstream pack's keys that load but decide nothing here: said once per start and reload, never silently.
+  for (const pack of state.engine.packs.values()) {
+    if (pack.notices.length > 0) {
+      logger.warn('policy pack keys accepted but not enforced', { pack: pack.id, notices: pack.notices });
+    }
   }
 }
 

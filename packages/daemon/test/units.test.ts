@@ -355,6 +355,19 @@ describe('daemon configuration', () => {
     );
   });
 
+  it("takes upstream's approver group names for release governance, and refuses other text", () => {
+    const group = (approver_group: string) =>
+      resolveDaemonConfig({ evidence_log: 'ev.jsonl', release_governance: { approver_group } })
+        .releaseGovernance.approverGroup;
+    expect([group('Release Governance'), group('release-managers')]).toEqual([
+      'Release Governance',
+      'release-managers',
+    ]);
+    expect(() => group('ops/<script>')).toThrow(
+      'config: /release_governance/approver_group: must match pattern "^[A-Za-z0-9][A-Za-z0-9 ._-]{0,127}$"',
+    );
+  });
+
   it('passes the OIDC JWKS settings to @cavra/auth and bounds them', () => {
     const oidc = (jwks: Record<string, unknown>) => ({
       evidence_log: 'ev.jsonl',

@@ -11,12 +11,34 @@ import {
   UPSTREAM_FORMAT_PACKS,
   UPSTREAM_FORMAT_REGISTRY,
 } from '../../runtime/test/support/upstream-conformance-cases.js';
-import { removeTempDirs, type Started, startTestDaemon } from './support/daemon-fixture.js';
+import { resolveDaemonConfig, startDaemon } from '../src/index.js';
+import { removeTempDirs, type Started, startTestDaemon, tempDir } from './support/daemon-fixture.js';
 import { upstreamStyleClient } from './support/upstream-style-client.js';
 
 const PACKS = [
   fileURLToPath(new URL('../../runtime/policies/cavra-ai-agent-baseline.yaml', import.meta.url)),
   ...UPSTREAM_FORMAT_PACKS,
+];
+/** Upstream pack keys our fixtures carry that load but decide nothing here (the shipped baseline has none). */
+const EXPECTED_NOTICES = [
+  [
+    'acme-delivery',
+    [
+      '/metadata/title',
+      '/metadata/mode',
+      '/git/block_direct_push_to_protected_branch',
+      '/git/require_human_reviewer',
+      '/git/require_pr_attestation',
+      '/mcp/risk_scoring',
+      '/approvals',
+      '/evidence',
+      '/compliance',
+    ],
+  ],
+  ['acme-platform', ['/metadata/title', '/compliance']],
+  ['acme-mcp-open', ['/metadata/title']],
+  ['acme-attested', ['/metadata/title']],
+  ['acme-compiled', ['/metadata/title']],
 ];
 let plain: Started;
 let withRegistry: Started;
@@ -52,6 +74,27 @@ async function ask(request: Readonly<Record<string, string>>, registry = false) 
 }
 
 describe('upstream conformance through the daemon (bare form)', () => {
+  it('says which upstream pack keys it accepted without enforcing them, at start', async () => {
+    type Notices = { pack: string; notices: { path: string }[] };
+    const notices: [string, string[]][] = [];
+    const logger = {
+      info() {},
+      error() {},
+      warn(msg: string, fields?: Record<string, unknown>) {
+        if (msg !== 'policy pack keys accepted but not enforced') return;
+        const { pack, notices: keys } = fields as Notices;
+        notices.push([pack, keys.map((notice) => notice.path)]);
+      },
+    };
+    const config = resolveDaemonConfig(
+      { evidence_log: 'evidence.jsonl', socket_path: 'run/d.sock', policy_packs: PACKS },
+      { baseDir: tempDir() },
+    );
+    const daemon = await startDaemon(config, { logger });
+    await daemon.close();
+    expect(notices).toEqual(EXPECTED_NOTICES);
+  });
+
   it.each(CONFORMANCE_CASES.map((c) => [`${c.row}: ${c.name}`, c] as const))('%s', async (_, c) => {
     expect(await ask(c.request, c.registry)).toEqual(c.expected);
   });
