@@ -41,6 +41,7 @@ export {
   type IdentityClaim,
   PROVIDER_PROFILES,
   type ProviderProfile,
+  type TokenClaims,
 } from './provider-profiles.js';
 export { ReplayCache, replayKey } from './replay-cache.js';
 export { RUNNER_AUTH_ERROR_CODES, RunnerAuthError, type RunnerAuthErrorCode } from './runner-auth-error.js';

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import {
   type EvaluateRequest,
+  type EvaluateRequestInit,
   isSafeIdentifier,
   isSafeName,
   type RunnerAuthentication,
@@ -79,8 +80,8 @@ export interface OidcVerifierOptions {
 
 /** Verifies CI-provider ID tokens; build one with `createOidcVerifier` and keep it (it holds the JWKS caches). */
 export interface OidcVerifier {
-  /** Verifies an `OIDC-JWT` runner_auth; throws RunnerAuthError. */
-  verify(request: EvaluateRequest): Promise<AuthenticatedRunner>;
+  /** Verifies an `OIDC-JWT` runner_auth of a decoded message or a plain object; throws RunnerAuthError. */
+  verify(request: EvaluateRequest | EvaluateRequestInit): Promise<AuthenticatedRunner>;
 }
 
 // Asymmetric JWS algorithms only: an HMAC algorithm would let anyone holding the public key forge tokens.

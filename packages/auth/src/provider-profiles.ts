@@ -1,4 +1,3 @@
-import type { JWTPayload } from 'jose';
 import { RunnerAuthError } from './runner-auth-error.js';
 
 /** The CI providers with a profile: the values `RunnerIdentity.provider` and the trust policy accept for OIDC. */
@@ -16,6 +15,12 @@ export type IdentityClaim =
   | 'actor'
   | 'job';
 
+/**
+ * A verified token's claims. Our own type, not jose's `JWTPayload`: jose is ESM-only, and a reference to its types in
+ * our declarations breaks CommonJS TypeScript consumers (TS1479).
+ */
+export type TokenClaims = Readonly<Record<string, unknown>>;
+
 /** How one CI provider's ID token maps onto RunnerIdentity. `identity` throws RunnerAuthError on a malformed claim. */
 export interface ProviderProfile {
   readonly provider: CiProvider;
@@ -31,16 +36,16 @@ export interface ProviderProfile {
   readonly required: readonly IdentityClaim[];
   /** Reads identity fields from the token's claims, with the claim name each came from. */
   readonly identity: (
-    claims: JWTPayload,
+    claims: TokenClaims,
   ) => Partial<Record<IdentityClaim, { readonly claim: string; readonly value: string }>>;
 }
 
-const text = (claims: JWTPayload, name: string) => {
+const text = (claims: TokenClaims, name: string) => {
   const value = claims[name];
   return typeof value === 'string' || typeof value === 'number' ? String(value) : undefined;
 };
 
-function pick(claims: JWTPayload, mapping: Partial<Record<IdentityClaim, string>>) {
+function pick(claims: TokenClaims, mapping: Partial<Record<IdentityClaim, string>>) {
   const out: Partial<Record<IdentityClaim, { claim: string; value: string }>> = {};
   for (const [field, claim] of Object.entries(mapping) as [IdentityClaim, string][]) {
     const value = text(claims, claim);

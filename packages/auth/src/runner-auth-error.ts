@@ -1,3 +1,5 @@
+import { shareInstanceof } from '@cavra/contracts';
+
 /** Stable codes of every runner-authentication failure. */
 export const RUNNER_AUTH_ERROR_CODES = [
   'missing_auth',
@@ -39,3 +41,4 @@ export class RunnerAuthError extends Error {
     this.code = code;
   }
 }
+shareInstanceof(RunnerAuthError, '@cavra/auth.RunnerAuthError');

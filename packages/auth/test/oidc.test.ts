@@ -154,6 +154,23 @@ describe('OIDC-JWT verification against a JWKS on loopback', () => {
     }
   });
 
+  it('verifies a plain object as it verifies the decoded message', async () => {
+    const token = await mint(rsa, GITHUB_CLAIMS);
+    const plain = {
+      session_id: 's',
+      action_type: 'git_push',
+      target: 'main',
+      policy_pack: 'p',
+      runner_auth: { algorithm: 'OIDC-JWT', signature: token, identity: { provider: 'github-actions' } },
+    };
+    expect(await verifier.verify(plain)).toEqual(await verifier.verify(request(token)));
+    expect(
+      await failure(
+        verifier.verify({ runner_auth: { algorithm: 'OIDC-JWT', identity: { provider: 'github-actions' } } }),
+      ),
+    ).toEqual(['bad_token', 'runner_auth.signature is not a JWT']);
+  });
+
   it('fetches the key set once, and again when a token names a rotated-in key after the cooldown', async () => {
     const local = await github({}, NOW, { jwksCooldownMs: 0 });
     const before = jwks.requests;

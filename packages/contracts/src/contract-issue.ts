@@ -1,3 +1,5 @@
+import { shareInstanceof } from './share-instanceof.js';
+
 /** Stable codes for everything the contract layer can find wrong with a message. */
 export type ContractIssueCode =
   | 'invalid_json'
@@ -60,6 +62,7 @@ export class ContractValidationError extends Error {
     this.issues = issues;
   }
 }
+shareInstanceof(ContractValidationError, '@cavra/contracts.ContractValidationError');
 
 // An unknown key is the sender's text: echo a bounded, escaped prefix so issues stay one short line.
 const MAX_ECHOED_KEY_CHARS = 64;

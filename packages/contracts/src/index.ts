@@ -86,6 +86,7 @@ export {
   toRuntimeRequest,
 } from './runtime-request.js';
 export { isSeverity, SEVERITIES, type Severity } from './severity.js';
+export { shareInstanceof } from './share-instanceof.js';
 export { isRfc3339Utc } from './timestamp.js';
 export {
   EVALUATE_REQUEST_RUNTIME_KEYS,

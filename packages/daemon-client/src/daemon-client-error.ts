@@ -1,3 +1,5 @@
+import { shareInstanceof } from '@cavra/contracts';
+
 /** Stable codes of client failures. None of them is ever turned into a decision: the caller chooses. */
 export type DaemonClientErrorCode =
   | 'daemon_unavailable'
@@ -35,3 +37,4 @@ export class DaemonClientError extends Error {
     this.issues = daemon?.issues ?? [];
   }
 }
+shareInstanceof(DaemonClientError, '@cavra/daemon-client.DaemonClientError');

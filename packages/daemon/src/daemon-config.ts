@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { HmacKeySource, RunnerAuthConfig } from '@cavra/auth';
+import { shareInstanceof } from '@cavra/contracts';
 import { defaultSocketPath } from '@cavra/daemon-client';
 import { type ModeSettings, schemaIssues } from '@cavra/runtime';
 import { Ajv } from 'ajv';
@@ -71,6 +72,7 @@ export class DaemonConfigError extends Error {
     this.issues = issues;
   }
 }
+shareInstanceof(DaemonConfigError, '@cavra/daemon.DaemonConfigError');
 
 export { defaultSocketPath };
 

@@ -1,4 +1,4 @@
-import { isSafeIdentifier } from '@cavra/contracts';
+import { isSafeIdentifier, shareInstanceof } from '@cavra/contracts';
 import { parseWireJson, WireJsonError } from '@cavra/daemon-client';
 
 /** Version of the daemon wire protocol (see the README: "Wire protocol"). */
@@ -50,6 +50,7 @@ export class FrameError extends Error {
     return { code: this.code, message: this.message, ...(this.issues ? { issues: this.issues } : {}) };
   }
 }
+shareInstanceof(FrameError, '@cavra/daemon.FrameError');
 
 const FRAME_KEYS: Record<string, readonly string[]> = {
   evaluate: ['v', 'id', 'type', 'request', 'correlation_id'],

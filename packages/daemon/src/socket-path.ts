@@ -1,6 +1,7 @@
 import { chmod, lstat, mkdir, stat, unlink } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { dirname } from 'node:path';
+import { shareInstanceof } from '@cavra/contracts';
 
 /** Longest socket path accepted: the OS limit (sun_path) is 104-108 bytes depending on the platform. */
 export const MAX_SOCKET_PATH_BYTES = 100;
@@ -14,6 +15,7 @@ export class SocketPathError extends Error {
     this.code = code;
   }
 }
+shareInstanceof(SocketPathError, '@cavra/daemon.SocketPathError');
 
 /**
  * Makes `path` ready to listen on: the parent directory exists (created with mode 0700 if missing, refused if others

@@ -1,6 +1,12 @@
 import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { isRfc3339Utc, isSafeIdentifier, isSafeName, isSafeReference } from '@cavra/contracts';
+import {
+  isRfc3339Utc,
+  isSafeIdentifier,
+  isSafeName,
+  isSafeReference,
+  shareInstanceof,
+} from '@cavra/contracts';
 
 /**
  * An operational drill: returning a promoted environment to its previous state (version or mode) and
@@ -32,6 +38,7 @@ export class DrillRecordError extends Error {
     this.issues = issues;
   }
 }
+shareInstanceof(DrillRecordError, '@cavra/release-governance.DrillRecordError');
 
 /** Where a drill history reads the time: drills completed later than now are refused. */
 export interface DrillHistoryOptions {

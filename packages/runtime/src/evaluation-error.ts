@@ -1,3 +1,5 @@
+import { shareInstanceof } from '@cavra/contracts';
+
 /** A request the engine cannot decide: never silently allowed. (An unknown action type is decided: approval.) */
 export type EvaluationErrorCode = 'unknown_policy_pack';
 
@@ -11,3 +13,4 @@ export class EvaluationError extends Error {
     this.code = code;
   }
 }
+shareInstanceof(EvaluationError, '@cavra/runtime.EvaluationError');

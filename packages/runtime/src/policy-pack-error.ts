@@ -1,3 +1,5 @@
+import { shareInstanceof } from '@cavra/contracts';
+
 /** Why a policy pack was refused. Stable codes; `issues` name every offending path. */
 export type PolicyPackErrorCode =
   | 'invalid_pack'
@@ -31,3 +33,4 @@ export class PolicyPackError extends Error {
     this.source = source;
   }
 }
+shareInstanceof(PolicyPackError, '@cavra/runtime.PolicyPackError');
