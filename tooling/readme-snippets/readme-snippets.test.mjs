@@ -1,0 +1,214 @@
+// Every fenced code block of every README (the root's, each package's, each example's) is checked here:
+// - js / ts: type-checked as an ES module of a strict TypeScript project (`checkJs` for JavaScript), against the
+//   built packages; a block marked `run` is also run (Node; tsx for TypeScript) in an empty temp dir.
+// - yaml: the daemon's README holds daemon configurations (validated as the daemon does), the others policy packs
+//   (parsed and validated as the engine does). json: parsed.
+// - sh: `npm install <packages>` lines name publishable packages (the release dry run installs each by name alone).
+// Anything else needs a marker on the line just before its fence, saying why it is not run:
+//   <!-- snippet: not run: <reason> -->     (shell sessions that need a daemon or CI, sample output, ...)
+//   <!-- snippet: continues -->             (the block goes on from the previous js/ts block of the same README)
+//   <!-- snippet: run -->                   (also run the block, not only type-check it)
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative, resolve } from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { resolveDaemonConfig } from '@cavra/daemon';
+import { parsePolicyPack } from '@cavra/runtime';
+import { parse as parseYaml } from 'yaml';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = resolve(here, '..', '..');
+const generated = join(here, '.generated');
+const require = createRequire(import.meta.url);
+const TSC = require.resolve('typescript/bin/tsc');
+const TSX = join(root, 'node_modules/.bin/tsx');
+// What a run block's environment holds: the values its README tells the reader to set.
+const RUN_ENV = { CAVRA_RUNNER_KEY: 'a-32-byte-secret-for-readme-runs!' };
+
+const MARKER = /^<!-- snippet: (not run: .+|continues|run) -->$/;
+
+function readmes() {
+  const files = ['README.md'];
+  for (const folder of ['packages', 'examples']) {
+    for (const name of readdirSync(join(root, folder)).sort()) {
+      if (existsSync(join(root, folder, name, 'README.md'))) files.push(`${folder}/${name}/README.md`);
+    }
+  }
+  return files;
+}
+
+/** The fenced blocks of a README: { line, lang, code, marker }. */
+function blocksOf(file) {
+  const lines = readFileSync(join(root, file), 'utf8').split('\n');
+  const blocks = [];
+  for (let i = 0; i < lines.length; i++) {
+    const open = /^```(\S*)\s*$/.exec(lines[i]);
+    if (!open) continue;
+    const start = i;
+    const body = [];
+    for (i++; i < lines.length && !/^```\s*$/.test(lines[i]); i++) body.push(lines[i]);
+    assert.ok(i < lines.length, `${file}:${start + 1}: the code block is never closed`);
+    const marker = MARKER.exec(lines[start - 1] ?? '')?.[1];
+    blocks.push({ line: start + 1, lang: open[1], code: `${body.join('\n')}\n`, marker });
+  }
+  return blocks;
+}
+
+const slug = (file) => file.replace(/\/?README\.md$/, '').replace(/\W+/g, '-') || 'root';
+const publishable = new Set(
+  readdirSync(join(root, 'packages'))
+    .map((name) => join(root, 'packages', name, 'package.json'))
+    .filter((file) => existsSync(file))
+    .map((file) => JSON.parse(readFileSync(file, 'utf8')))
+    .filter((manifest) => !manifest.private)
+    .map((manifest) => manifest.name),
+);
+
+/** Turns a README's blocks into checks: modules to type-check (and run), and immediate checks. */
+function plan(file) {
+  const modules = [];
+  const checks = [];
+  const skipped = [];
+  const problems = [];
+  for (const block of blocksOf(file)) {
+    const where = `${file}:${block.line}`;
+    if (block.marker?.startsWith('not run: ')) {
+      skipped.push(`${where} (${block.lang}): ${block.marker.slice('not run: '.length)}`);
+      continue;
+    }
+    if (block.lang === 'js' || block.lang === 'ts') {
+      if (block.marker === 'continues') {
+        const previous = modules.at(-1);
+        if (!previous) {
+          problems.push(`${where}: marked "continues" but no js/ts block comes before it`);
+          continue;
+        }
+        previous.code += block.code;
+        previous.lines.push(block.line);
+        continue;
+      }
+      modules.push({
+        where,
+        lang: block.lang,
+        code: block.code,
+        lines: [block.line],
+        run: block.marker === 'run',
+      });
+    } else if (block.lang === 'yaml') {
+      checks.push(() => {
+        const value = parseYaml(block.code);
+        if (file.startsWith('packages/daemon/'))
+          resolveDaemonConfig(value, { source: where, baseDir: tmpdir() });
+        else parsePolicyPack(block.code, { format: 'yaml', source: where });
+      });
+    } else if (block.lang === 'json') {
+      checks.push(() => JSON.parse(block.code));
+    } else if (block.lang === 'sh') {
+      checks.push(() => {
+        for (const line of block.code.split('\n').filter((text) => text.trim() !== '')) {
+          const install = /^npm install ((?:@cavra\/[a-z-]+ ?)+)$/.exec(line.trim());
+          assert.ok(
+            install,
+            `${where}: \`${line.trim()}\` is not run here; mark the block <!-- snippet: not run: why -->`,
+          );
+          for (const name of install[1].trim().split(' ')) {
+            assert.ok(publishable.has(name), `${where}: ${name} is not a publishable package`);
+          }
+        }
+      });
+    } else {
+      problems.push(
+        `${where}: a \`${block.lang || 'plain'}\` block is not checked; mark it <!-- snippet: not run: why -->`,
+      );
+    }
+  }
+  return { modules, checks, skipped, problems };
+}
+
+const plans = new Map(readmes().map((file) => [file, plan(file)]));
+
+// One strict TypeScript project holds every js/ts block, each its own ES module.
+rmSync(generated, { recursive: true, force: true });
+mkdirSync(generated, { recursive: true });
+const moduleFiles = new Map();
+for (const [file, { modules }] of plans) {
+  modules.forEach((module, index) => {
+    const name = `${slug(file)}-${index + 1}.${module.lang === 'ts' ? 'mts' : 'mjs'}`;
+    writeFileSync(join(generated, name), `// ${module.where}\n${module.code}export {};\n`);
+    moduleFiles.set(module, join(generated, name));
+  });
+}
+writeFileSync(
+  join(generated, 'tsconfig.json'),
+  JSON.stringify({
+    compilerOptions: {
+      strict: true,
+      module: 'node16',
+      moduleResolution: 'node16',
+      target: 'es2022',
+      lib: ['es2023'],
+      types: ['node'],
+      allowJs: true,
+      checkJs: true,
+      noEmit: true,
+      skipLibCheck: true,
+    },
+    include: ['*.mjs', '*.mts'],
+  }),
+);
+let typeErrors = '';
+try {
+  execFileSync(process.execPath, [TSC, '-p', '.', '--pretty', 'false'], { cwd: generated, encoding: 'utf8' });
+} catch (error) {
+  typeErrors = `${error.stdout}${error.stderr}`;
+}
+
+for (const [file, { modules, checks, skipped, problems }] of plans) {
+  test(`${file}: every code block checks`, async (t) => {
+    assert.deepEqual(problems, []);
+    for (const module of modules) {
+      const generatedFile = moduleFiles.get(module);
+      const errors = typeErrors
+        .split('\n')
+        .filter((line) => line.startsWith(`${relative(generated, generatedFile)}(`));
+      assert.deepEqual(errors, [], `${module.where}: type errors (the generated module is ${generatedFile})`);
+      if (module.run) {
+        const cwd = mkdtempSync(join(tmpdir(), 'cavra-readme-'));
+        try {
+          const runner = module.lang === 'ts' ? [TSX, generatedFile] : [process.execPath, generatedFile];
+          execFileSync(runner[0], runner.slice(1), {
+            cwd,
+            env: { ...process.env, ...RUN_ENV },
+            stdio: 'pipe',
+          });
+        } catch (error) {
+          assert.fail(`${module.where}: the block failed when run: ${error.stderr || error.message}`);
+        } finally {
+          rmSync(cwd, { recursive: true, force: true });
+        }
+      }
+    }
+    for (const check of checks) check();
+    if (skipped.length > 0) t.diagnostic(`not run:\n  ${skipped.join('\n  ')}`);
+  });
+}
+
+test('the type check covered every js/ts block', () => {
+  const unattributed = typeErrors
+    .split('\n')
+    .filter((line) => /error TS\d+/.test(line))
+    .filter((line) => ![...moduleFiles.values()].some((path) => line.includes(relative(generated, path))));
+  assert.deepEqual(unattributed, []);
+});
