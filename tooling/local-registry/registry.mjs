@@ -137,7 +137,17 @@ export function publishAll(registry, tarballs) {
   for (const [name, tarball] of tarballs) {
     run(
       'npm',
-      ['publish', tarball, '--registry', registry.url, '--userconfig', registry.npmrc, '--access', 'public'],
+      [
+        'publish',
+        tarball,
+        '--registry',
+        registry.url,
+        '--userconfig',
+        registry.npmrc,
+        '--access',
+        'public',
+        '--loglevel=warn',
+      ],
       root,
     );
     console.log(`published ${name} to ${registry.url}`);
