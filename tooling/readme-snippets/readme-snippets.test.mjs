@@ -8,6 +8,9 @@
 //   <!-- snippet: not run: <reason> -->     (shell sessions that need a daemon or CI, sample output, ...)
 //   <!-- snippet: continues -->             (the block goes on from the previous js/ts block of the same README)
 //   <!-- snippet: run -->                   (also run the block, not only type-check it)
+// A run block's output must match what its comments promise: a `console.log(...)` line ending in `// <text>`, or
+// followed by a line that is only `// <text>`, expects <text> in the output, in order (whitespace ignored, `...`
+// standing for anything).
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import {
@@ -64,6 +67,35 @@ function blocksOf(file) {
     blocks.push({ line: start + 1, lang: open[1], code: `${body.join('\n')}\n`, marker });
   }
   return blocks;
+}
+
+/** The output a run block's comments promise, in order. */
+function promisedOutput(code) {
+  const lines = code.split('\n');
+  const promised = [];
+  lines.forEach((line, index) => {
+    if (!line.includes('console.log(')) return;
+    const trailing = /\);\s*\/\/ (.+)$/.exec(line)?.[1] ?? /^\s*\/\/ (.+)$/.exec(lines[index + 1] ?? '')?.[1];
+    if (trailing) promised.push(trailing);
+  });
+  return promised;
+}
+
+/** The promises the output does not keep. */
+function brokenPromises(output, promised) {
+  const squeeze = (text) => text.replace(/\s+/g, '');
+  const escape = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const seen = squeeze(output);
+  let from = 0;
+  const broken = [];
+  for (const text of promised) {
+    const pattern = new RegExp(squeeze(text).split('...').map(escape).join('.*?'), 'g');
+    pattern.lastIndex = from;
+    const match = pattern.exec(seen);
+    if (match) from = match.index + match[0].length;
+    else broken.push(text);
+  }
+  return broken;
 }
 
 const slug = (file) => file.replace(/\/?README\.md$/, '').replace(/\W+/g, '-') || 'root';
@@ -186,18 +218,27 @@ for (const [file, { modules, checks, skipped, problems }] of plans) {
       assert.deepEqual(errors, [], `${module.where}: type errors (the generated module is ${generatedFile})`);
       if (module.run) {
         const cwd = mkdtempSync(join(tmpdir(), 'cavra-readme-'));
+        let output = '';
         try {
           const runner = module.lang === 'ts' ? [TSX, generatedFile] : [process.execPath, generatedFile];
-          execFileSync(runner[0], runner.slice(1), {
+          output = execFileSync(runner[0], runner.slice(1), {
             cwd,
             env: { ...process.env, ...RUN_ENV },
             stdio: 'pipe',
+            encoding: 'utf8',
           });
         } catch (error) {
           assert.fail(`${module.where}: the block failed when run: ${error.stderr || error.message}`);
         } finally {
           rmSync(cwd, { recursive: true, force: true });
         }
+        const promised = promisedOutput(module.code);
+        assert.deepEqual(
+          brokenPromises(output, promised),
+          [],
+          `${module.where}: the output does not match the comments; it was:\n${output}`,
+        );
+        t.diagnostic(`${module.where}: ran; ${promised.length} promised outputs seen`);
       }
     }
     for (const check of checks) check();
