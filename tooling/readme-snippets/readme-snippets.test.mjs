@@ -8,11 +8,13 @@
 //   <!-- snippet: not run: <reason> -->     (shell sessions that need a daemon or CI, sample output, ...)
 //   <!-- snippet: continues -->             (the block goes on from the previous js/ts block of the same README)
 //   <!-- snippet: run -->                   (also run the block, not only type-check it)
+//   <!-- snippet: run against a daemon -->  (run it with a daemon listening on .cavra/run/daemon.sock in its
+//                                            directory: the daemon README's example configuration)
 // A run block's output must match what its comments promise: a `console.log(...)` line ending in `// <text>`, or
 // followed by a line that is only `// <text>`, expects <text> in the output, in order (whitespace ignored, `...`
 // standing for anything).
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import {
   existsSync,
   mkdirSync,
@@ -27,7 +29,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { resolveDaemonConfig } from '@cavra/daemon';
+import { promisify } from 'node:util';
+import { resolveDaemonConfig, startDaemon } from '@cavra/daemon';
 import { parsePolicyPack } from '@cavra/runtime';
 import { parse as parseYaml } from 'yaml';
 
@@ -35,12 +38,13 @@ const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..', '..');
 const generated = join(here, '.generated');
 const require = createRequire(import.meta.url);
+const execFileAsync = promisify(execFile);
 const TSC = require.resolve('typescript/bin/tsc');
 const TSX = join(root, 'node_modules/.bin/tsx');
 // What a run block's environment holds: the values its README tells the reader to set.
 const RUN_ENV = { CAVRA_RUNNER_KEY: 'a-32-byte-secret-for-readme-runs!' };
 
-const MARKER = /^<!-- snippet: (not run: .+|continues|run) -->$/;
+const MARKER = /^<!-- snippet: (not run: .+|continues|run|run against a daemon) -->$/;
 
 function readmes() {
   const files = ['README.md'];
@@ -136,7 +140,8 @@ function plan(file) {
         lang: block.lang,
         code: block.code,
         lines: [block.line],
-        run: block.marker === 'run',
+        run: block.marker?.startsWith('run'),
+        daemon: block.marker === 'run against a daemon',
       });
     } else if (block.lang === 'yaml') {
       checks.push(() => {
@@ -219,17 +224,30 @@ for (const [file, { modules, checks, skipped, problems }] of plans) {
       if (module.run) {
         const cwd = mkdtempSync(join(tmpdir(), 'cavra-readme-'));
         let output = '';
+        const daemon = module.daemon
+          ? await startDaemon(
+              resolveDaemonConfig(
+                {
+                  socket_path: '.cavra/run/daemon.sock',
+                  evidence_log: '.cavra/evidence.jsonl',
+                  mode: 'enforce',
+                },
+                { source: 'the daemon README example', baseDir: cwd },
+              ),
+            )
+          : undefined;
         try {
           const runner = module.lang === 'ts' ? [TSX, generatedFile] : [process.execPath, generatedFile];
-          output = execFileSync(runner[0], runner.slice(1), {
+          // Asynchronous: the daemon answering the block lives in this process.
+          ({ stdout: output } = await execFileAsync(runner[0], runner.slice(1), {
             cwd,
             env: { ...process.env, ...RUN_ENV },
-            stdio: 'pipe',
             encoding: 'utf8',
-          });
+          }));
         } catch (error) {
           assert.fail(`${module.where}: the block failed when run: ${error.stderr || error.message}`);
         } finally {
+          await daemon?.close();
           rmSync(cwd, { recursive: true, force: true });
         }
         const promised = promisedOutput(module.code);
