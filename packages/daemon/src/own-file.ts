@@ -2,6 +2,7 @@ import { constants, type Stats } from 'node:fs';
 import { type FileHandle, open, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { getSystemErrorMap } from 'node:util';
+import { shareInstanceof } from '@cavra/contracts';
 
 /** Why a file the daemon keeps (pid file, lock, log, evidence log) was refused. */
 export class UnsafeFileError extends Error {
@@ -15,6 +16,7 @@ export class UnsafeFileError extends Error {
     this.path = path;
   }
 }
+shareInstanceof(UnsafeFileError, '@cavra/daemon.UnsafeFileError');
 
 const uid = () => process.getuid?.();
 
