@@ -88,12 +88,12 @@ function promisedOutput(code) {
 /** The promises the output does not keep. */
 function brokenPromises(output, promised) {
   const squeeze = (text) => text.replace(/\s+/g, '');
-  const escape = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const literal = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   const seen = squeeze(output);
   let from = 0;
   const broken = [];
   for (const text of promised) {
-    const pattern = new RegExp(squeeze(text).split('...').map(escape).join('.*?'), 'g');
+    const pattern = new RegExp(squeeze(text).split('...').map(literal).join('.*?'), 'g');
     pattern.lastIndex = from;
     const match = pattern.exec(seen);
     if (match) from = match.index + match[0].length;
