@@ -1,3 +1,5 @@
+import { shareInstanceof } from '@cavra/contracts';
+
 /** Why a frame's bytes are not one JSON value in well-formed Unicode. */
 export type WireJsonProblem = 'invalid_utf8' | 'lone_surrogate' | 'invalid_json';
 
@@ -11,6 +13,7 @@ export class WireJsonError extends Error {
     this.problem = problem;
   }
 }
+shareInstanceof(WireJsonError, '@cavra/daemon-client.WireJsonError');
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 // Only a \u escape of a surrogate can put a lone one into parsed JSON (the text itself is valid UTF-8), so a frame
