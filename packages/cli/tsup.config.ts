@@ -1,4 +1,4 @@
 import { cavraPackage } from '../../tooling/tsup.base.js';
 
-// The CLI (src/cli.ts, with its shebang) is a second entry; `bin` points at its ESM build.
-export default cavraPackage({ entry: ['src/index.ts', 'src/cli.ts'], dts: { entry: 'src/index.ts' }, shims: true });
+// The CLI (src/cli.ts, with its shebang) is an entry like every module; `bin` points at its ESM build.
+export default cavraPackage({ dts: { entry: 'src/index.ts' }, shims: true });

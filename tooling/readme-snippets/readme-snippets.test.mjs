@@ -1,8 +1,9 @@
 // Every fenced code block of every README (the root's, each package's, each example's) is checked here:
 // - js / ts: type-checked as an ES module of a strict TypeScript project (`checkJs` for JavaScript), against the
 //   built packages; a block marked `run` is also run (Node; tsx for TypeScript) in an empty temp dir.
-// - yaml: the daemon's README holds daemon configurations (validated as the daemon does), the others policy packs
-//   (parsed and validated as the engine does). json: parsed.
+// - yaml: the daemon's README holds daemon configurations or excerpts of one (validated as the daemon does, with
+//   `evidence_log` added when an excerpt leaves it out), the others policy packs (parsed and validated as the
+//   engine does). json: parsed.
 // - sh: `npm install <packages>` lines name publishable packages (the release dry run installs each by name alone).
 // Anything else needs a marker on the line just before its fence, saying why it is not run:
 //   <!-- snippet: not run: <reason> -->     (shell sessions that need a daemon or CI, sample output, ...)
@@ -61,7 +62,7 @@ function blocksOf(file) {
   const lines = readFileSync(join(root, file), 'utf8').split('\n');
   const blocks = [];
   for (let i = 0; i < lines.length; i++) {
-    const open = /^```(\S*)\s*$/.exec(lines[i]);
+    const open = /^```(\S*)(.*)$/.exec(lines[i]); // the language, then attributes (`yaml file=team.yaml`)
     if (!open) continue;
     const start = i;
     const body = [];
@@ -146,8 +147,12 @@ function plan(file) {
     } else if (block.lang === 'yaml') {
       checks.push(() => {
         const value = parseYaml(block.code);
+        // A config excerpt names the keys it is about; the one required key is added when it leaves it out.
         if (file.startsWith('packages/daemon/'))
-          resolveDaemonConfig(value, { source: where, baseDir: tmpdir() });
+          resolveDaemonConfig(
+            { evidence_log: 'evidence.jsonl', ...value },
+            { source: where, baseDir: tmpdir() },
+          );
         else parsePolicyPack(block.code, { format: 'yaml', source: where });
       });
     } else if (block.lang === 'json') {
@@ -155,7 +160,9 @@ function plan(file) {
     } else if (block.lang === 'sh') {
       checks.push(() => {
         for (const line of block.code.split('\n').filter((text) => text.trim() !== '')) {
-          const install = /^npm install ((?:@cavra\/[a-z-]+ ?)+)$/.exec(line.trim());
+          const install = /^npm install (?:--save-dev |--global |-D |-g )?((?:@cavra\/[a-z-]+ ?)+)$/.exec(
+            line.replace(/\s+#.*$/, '').trim(),
+          );
           assert.ok(
             install,
             `${where}: \`${line.trim()}\` is not run here; mark the block <!-- snippet: not run: why -->`,

@@ -1,3 +1,4 @@
+import { shareInstanceof } from '@cavra/contracts';
 import { EvaluationError } from '@cavra/runtime';
 
 /**
@@ -20,6 +21,7 @@ export class CliError extends Error {
     this.exitCode = exitCode;
   }
 }
+shareInstanceof(CliError, '@cavra/cli.CliError');
 
 /** Runs a decision; a request the engine cannot decide (EvaluationError, e.g. an unknown action type) is invalid input. */
 export function deciding<T>(where: string, decide: () => T): T {

@@ -6,6 +6,7 @@ import {
   type KeyObject,
 } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { shareInstanceof } from '@cavra/contracts';
 
 /** Largest key file read: an Ed25519 PEM is under 200 bytes. */
 const MAX_KEY_FILE_BYTES = 16 * 1024;
@@ -22,6 +23,7 @@ export class PolicySigningKeyError extends Error {
     this.file = file;
   }
 }
+shareInstanceof(PolicySigningKeyError, '@cavra/runtime.PolicySigningKeyError');
 
 /** A public key whose signatures on packs are trusted, with the fingerprint signatures name it by. */
 export interface TrustedPolicyKey {
