@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { shareInstanceof } from '@cavra/contracts';
 import { Ajv } from 'ajv';
 import schema from '../schema/mcp-registry.schema.json' with { type: 'json' };
 import { cannotReadMessage } from './io-message.js';
@@ -39,6 +40,7 @@ export class McpRegistryError extends Error {
     this.issues = issues;
   }
 }
+shareInstanceof(McpRegistryError, '@cavra/runtime.McpRegistryError');
 
 /** Largest registry text accepted. */
 export const MAX_MCP_REGISTRY_BYTES = 1024 * 1024;
