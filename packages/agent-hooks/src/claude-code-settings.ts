@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { shareInstanceof } from '@cavra/contracts';
 
 /** Which settings file: the project's `.claude/settings.json` or the user's `~/.claude/settings.json`. */
 export type SettingsScope = 'project' | 'user';
@@ -33,6 +34,7 @@ export class ClaudeCodeSettingsError extends Error {
     this.file = file;
   }
 }
+shareInstanceof(ClaudeCodeSettingsError, '@cavra/agent-hooks.ClaudeCodeSettingsError');
 
 /**
  * The command the installer writes: for a project, the package's bin under the project's `node_modules`

@@ -1,3 +1,5 @@
+import { shareInstanceof } from '@cavra/contracts';
+
 /** Why no decision could be obtained; every one of these ends in a deny (fail closed). */
 export type NoDecisionCode =
   | 'not_json'
@@ -18,3 +20,4 @@ export class NoDecisionError extends Error {
     this.code = code;
   }
 }
+shareInstanceof(NoDecisionError, '@cavra/agent-hooks.NoDecisionError');
