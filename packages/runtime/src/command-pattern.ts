@@ -1,3 +1,4 @@
+import { createLiteralIndex } from './literal-index.js';
 import { upstreamPatternMatcher } from './path-pattern.js';
 
 /**
@@ -17,18 +18,25 @@ export function compileCommandPatterns(
   options: { readonly widen?: boolean } = {},
 ): CommandMatcher {
   const exact = new Map<string, number>();
-  const wildcards: { readonly matches: (command: string) => boolean; readonly index: number }[] = [];
+  const wildcards: {
+    readonly matches: (command: string) => boolean;
+    readonly index: number;
+    // The texts between stars, which every command the pattern matches contains.
+    readonly pieces: readonly string[];
+  }[] = [];
   patterns.forEach((raw, index) => {
     const pattern = normalizeCommand(raw);
     if (pattern.includes('*')) {
-      wildcards.push({ matches: upstreamPatternMatcher(pattern), index });
+      wildcards.push({ matches: upstreamPatternMatcher(pattern), index, pieces: pattern.split('*') });
       if (options.widen && pattern.endsWith(' *')) setFirst(exact, pattern.slice(0, -2), index);
     } else setFirst(exact, pattern, index);
   });
+  const literalIndex = createLiteralIndex(wildcards.map(({ pieces }) => pieces));
   return {
     match(command) {
       const best = exact.get(command) ?? -1;
-      for (const { matches, index } of wildcards) {
+      for (const candidate of literalIndex.candidates(command)) {
+        const { matches, index } = wildcards[candidate] as (typeof wildcards)[number];
         if (best !== -1 && index > best) break;
         if (matches(command)) return index;
       }

@@ -1,6 +1,7 @@
 import { posix } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import picomatch from 'picomatch';
+import { createLiteralIndex } from './literal-index.js';
 
 /**
  * Path patterns are picomatch globs, dotfiles included (`**\/.env` matches `.env`, `a/.env` and `/home/u/.env`).
@@ -82,21 +83,18 @@ export function compilePathPatterns(
     (pattern, index) => (path: string) =>
       path === pattern || (regexes[index] as RegExp).test(path) || upstream[index]?.(path) === true,
   );
-  // One regex for "does any glob match?": most targets match none, and this answers that in a single pass.
-  const anyRegex = new RegExp(
-    regexes.map((regex) => `(?:${regex.source})`).join('|') || '(?!)',
-    globOptions.nocase ? 'i' : '',
-  );
-  const literals = new Set(patterns);
-  const any = (path: string) =>
-    literals.has(path) || anyRegex.test(path) || upstream.some((matches) => matches(path));
+  const fold = globOptions.nocase ? (text: string) => text.toLowerCase() : (text: string) => text;
+  const literalIndex = createLiteralIndex(patterns.map((pattern) => requiredPieces(pattern)?.map(fold)));
   const matchOne = (path: string) => {
     if (path === '') return -1;
     const root = ROOT.exec(path);
-    if (!root) return any(path) ? tests.findIndex((test) => test(path)) : -1;
-    const relative = relativeToAncestors(path, root[0].length);
-    if (!any(path) && !relative.some(any)) return -1;
-    return tests.findIndex((test) => test(path) || relative.some(test));
+    // Every ancestor-relative form is a suffix of the path, so the path's candidates are theirs too.
+    const relative = root ? relativeToAncestors(path, root[0].length) : [];
+    for (const candidate of literalIndex.candidates(fold(path))) {
+      const test = tests[candidate] as (path: string) => boolean;
+      if (test(path) || relative.some(test)) return candidate;
+    }
+    return -1;
   };
   return {
     match(path) {
@@ -109,6 +107,20 @@ export function compilePathPatterns(
     },
   };
 }
+
+/**
+ * Literal pieces every path a pattern matches contains, under each of its readings (the text itself, the glob, and
+ * upstream's stars): the texts between `*` and `/`. Only for patterns made of plain characters, stars and slashes,
+ * where the glob has no other syntax (classes, braces, extglobs, `?`, escapes, negation); `.` and `..` pieces are
+ * skipped since the glob drops a leading `./`. The pieces are ASCII, so a case-insensitive match is found in the
+ * lower-cased path.
+ */
+function requiredPieces(pattern: string): string[] | undefined {
+  if (!PLAIN_PATTERN.test(pattern)) return undefined;
+  return pattern.split(/[*/]/).filter((piece) => piece !== '' && piece !== '.' && piece !== '..');
+}
+
+const PLAIN_PATTERN = /^[\w\-. /*~@%=:,]+$/;
 
 // A colon, or a segment ending in a dot, a space or a slash: the only paths windowsAlias can change.
 const ALIAS_HINT = /:|[. /]$|[. ]\//;
