@@ -13,9 +13,10 @@ import type { CompiledPolicyPack } from '../src/index.js';
  * Globs become Cedar `like` patterns (`**` and `*` both become `*`), which is also how the engine reads command
  * patterns (block and approval patterns ending in ` *` match their prefix alone too). Cedar's `*` crosses `/`, so the
  * translation is exact only for patterns like the bench pack's; the bench checks both sides agree on every input.
- * It leaves out what the bench inputs never exercise: the engine matches paths regardless of case and rooted paths
- * at every ancestor, and blocks commands whose arguments name a `block_read` path; the inputs are lower-case,
- * relative, and their command arguments name no blocked path.
+ * A file pattern also matches after any `/` (`secrets-1/**` also as `*` `/secrets-1/*`), as the engine matches rooted paths at every ancestor.
+ * It leaves out what the bench inputs never exercise: the engine matches paths regardless of case and blocks
+ * commands whose arguments name a `block_read` path; the inputs are lower-case and their command arguments name no
+ * blocked path.
  */
 export function toCedarPolicies(pack: CompiledPolicyPack): Record<string, string> {
   const { filesystem, commands, git, mcp } = pack.resolved;
@@ -29,7 +30,10 @@ export function toCedarPolicies(pack: CompiledPolicyPack): Record<string, string
     const when = condition ? ` when { ${condition} }` : '';
     policies[ruleId] = `${effect}(principal, action == Action::"${action}", resource)${when};`;
   };
-  const glob = (pattern: string) => `context.target like "${pattern.replace(/\*+\/?\**/g, '*')}"`;
+  const like = (pattern: string) => `context.target like "${pattern.replace(/\*+\/?\**/g, '*')}"`;
+  // The engine matches a rooted file path at every ancestor: `secrets-1/**` catches `/home/dev/repo/secrets-1/x`.
+  const glob = (pattern: string) =>
+    pattern.startsWith('*') ? like(pattern) : `${like(pattern)} || ${like(`*/${pattern}`)}`;
   const command = (pattern: string) => `context.target like "${pattern}"`;
   const widened = (pattern: string) =>
     pattern.endsWith(' *')
@@ -57,7 +61,7 @@ export function toCedarPolicies(pack: CompiledPolicyPack): Record<string, string
   rules('commands.block', 'forbid', 'execute_command', commands.block, widened);
   rules('commands.require_approval', 'forbid', 'execute_command', commands.require_approval, widened);
   rules('commands.allow', 'permit', 'execute_command', commands.allow, command);
-  rules('git.block_push_branches', 'forbid', 'git_push', git.block_push_branches, glob);
+  rules('git.block_push_branches', 'forbid', 'git_push', git.block_push_branches, like);
   add('git.allow', 'permit', 'git_push');
   rules('mcp.blocked_servers', 'forbid', 'mcp_tool_call', mcp.blocked_servers, server);
   rules('mcp.allowed_servers', 'permit', 'mcp_tool_call', mcp.allowed_servers, server);

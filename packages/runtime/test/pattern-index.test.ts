@@ -44,7 +44,7 @@ function pathPattern(random: ReturnType<typeof generator>): string {
     return pick(WORDS);
   });
   // A pattern of stars alone matches nearly everything and would end every list's search at once.
-  if (segments.every((segment) => segment === '*' || segment === '**')) segments.push(pick(WORDS));
+  if (!segments.some((segment) => segment !== '*' && segment !== '**')) segments.push(pick(WORDS));
   const pattern = segments.join('/');
   return next(12) === 0 ? `./${pattern}` : pattern;
 }
