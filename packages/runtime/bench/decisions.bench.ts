@@ -9,7 +9,9 @@
  * the same decision and rule on every shared input. Each decision is timed on its own; p50 and p99 are over all
  * of them, and the ratios (p50 at 1,000 rules / p50 at 10, CAVRA / Cedar) are the point, not the absolute times.
  *
- * Run: pnpm --filter @cavra/runtime bench
+ * Run: pnpm --filter @cavra/runtime bench (about 3 minutes on 2 cores). The script turns off V8's
+ * `--turbo-inline-js-wasm-calls`: with it, Node 20.20 aborts ("Fatal error ... unreachable code" in the
+ * deoptimizer) when the timing loop, optimised for the engine's calls, is deoptimised on Cedar's WebAssembly call.
  */
 import { toDecisionResponse, toRuntimeRequest } from '@cavra/contracts';
 import { getCedarVersion, preparsePolicySet, statefulIsAuthorized } from '@cedar-policy/cedar-wasm/nodejs';
