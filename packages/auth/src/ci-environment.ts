@@ -4,7 +4,7 @@ import {
   type EvaluateRequestInit,
   type RunnerIdentityInit,
 } from '@cavra/contracts';
-import { decodeProtectedHeader } from 'jose';
+import { decodeProtectedHeader } from 'jose/decode/protected_header';
 import { RunnerAuthError } from './runner-auth-error.js';
 
 type Env = NodeJS.ProcessEnv;

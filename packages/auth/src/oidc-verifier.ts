@@ -8,16 +8,8 @@ import {
   type RunnerIdentity,
   type RunnerIdentityRecord,
 } from '@cavra/contracts';
-import {
-  createLocalJWKSet,
-  createRemoteJWKSet,
-  customFetch,
-  decodeProtectedHeader,
-  type JSONWebKeySet,
-  type JWTPayload,
-  type JWTVerifyGetKey,
-  jwtVerify,
-} from 'jose';
+import type { JSONWebKeySet, JWTPayload, JWTVerifyGetKey } from 'jose';
+import { decodeProtectedHeader } from 'jose/decode/protected_header';
 import type { AuthenticatedRunner } from './authenticated-runner.js';
 import { boundedJwksFetch } from './bounded-jwks-fetch.js';
 import { identityRecord } from './identity-record.js';
@@ -173,6 +165,26 @@ export async function createOidcVerifier(options: OidcVerifierOptions): Promise<
   };
 }
 
+type JoseVerifier = typeof import('jose/jwt/verify') &
+  typeof import('jose/jwks/local') &
+  typeof import('jose/jwks/remote');
+let joseVerifier: Promise<JoseVerifier> | undefined;
+
+/**
+ * jose's verification modules, loaded once a provider is configured: a daemon that uses HMAC only never needs them,
+ * and importing all of jose was about 95 ms of every daemon start.
+ */
+function loadJoseVerifier(): Promise<JoseVerifier> {
+  if (!joseVerifier) {
+    joseVerifier = Promise.all([
+      import('jose/jwt/verify'),
+      import('jose/jwks/local'),
+      import('jose/jwks/remote'),
+    ]).then(([verify, local, remote]) => ({ ...verify, ...local, ...remote }));
+  }
+  return joseVerifier;
+}
+
 async function providerVerifier(config: OidcProviderConfig, jwks: JwksSettings): Promise<ProviderVerifier> {
   const profile = PROVIDER_PROFILES[config.provider];
   const issuer = config.issuer ?? profile.defaultIssuer;
@@ -187,6 +199,7 @@ async function providerVerifier(config: OidcProviderConfig, jwks: JwksSettings):
       `provider '${config.provider}': only asymmetric algorithms may be allowed`,
     );
   }
+  const { createLocalJWKSet, createRemoteJWKSet, customFetch } = await loadJoseVerifier();
   let keys: JWTVerifyGetKey;
   if (config.jwksFile) {
     try {
@@ -239,6 +252,7 @@ async function verifyToken(
       `token algorithm is not one of ${provider.algorithms.join(', ')}`,
     );
   }
+  const { jwtVerify } = await loadJoseVerifier();
   const verified = await jwtVerify(token, provider.keys, {
     issuer: provider.issuer,
     audience: provider.audience,

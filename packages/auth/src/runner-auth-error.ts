@@ -36,7 +36,12 @@ export class RunnerAuthError extends Error {
   readonly code: RunnerAuthErrorCode;
 
   constructor(code: RunnerAuthErrorCode, message: string) {
+    // No stack trace: a refusal is an answer, named by its code and message, not a fault to debug, and capturing
+    // the stack was the largest single cost of refusing a request (a bad-signature flood cost more than valid ones).
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(message);
+    Error.stackTraceLimit = limit;
     this.name = 'RunnerAuthError';
     this.code = code;
   }

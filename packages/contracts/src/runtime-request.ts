@@ -1,6 +1,11 @@
 import { EvaluateRequestCodec } from './codec.js';
 import type { ContractIssue } from './contract-issue.js';
-import type { ReleaseGovernanceEvidence, RunnerAuthentication, RunnerIdentity } from './messages.js';
+import type {
+  EvaluateRequest,
+  ReleaseGovernanceEvidence,
+  RunnerAuthentication,
+  RunnerIdentity,
+} from './messages.js';
 import { evidenceToRecord, type ReleaseGovernanceRecord } from './release-governance-record.js';
 import type { RunnerAuthAlgorithm } from './runner-auth-algorithm.js';
 import { identityToRecord, type RunnerIdentityRecord } from './runner-identity-record.js';
@@ -47,6 +52,8 @@ export interface RuntimeRequest extends RuntimeRequestSubject {
 
 export interface RuntimeRequestResult {
   readonly request: RuntimeRequest;
+  /** The validated EvaluateRequest message the request was read from, so a caller never validates it twice. */
+  readonly message: EvaluateRequest;
   /** Issues tolerated in lenient mode (unknown fields, a disagreeing legacy operation). */
   readonly warnings: readonly ContractIssue[];
 }
@@ -94,7 +101,7 @@ export function parseRuntimeRequest(input: unknown, options?: ValidateOptions): 
     ...(mcp ? { mcp } : {}),
     ...(legacyOperation !== undefined ? { legacyOperation } : {}),
   };
-  return { request, warnings };
+  return { request, message, warnings };
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

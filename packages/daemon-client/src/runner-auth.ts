@@ -8,7 +8,7 @@ import {
   signRunnerIdentity,
 } from '@cavra/auth';
 import type { EvaluateRequestInit, RunnerIdentityInit } from '@cavra/contracts';
-import { decodeJwt } from 'jose';
+import { decodeJwt } from 'jose/jwt/decode';
 import type { DaemonClient } from './daemon-client.js';
 
 /** How requests are authenticated: an HMAC key, a given OIDC token, or the CI job's own OIDC token. */

@@ -76,7 +76,9 @@ shareInstanceof(DaemonConfigError, '@cavra/daemon.DaemonConfigError');
 
 export { defaultSocketPath };
 
-const validate = new Ajv({ allErrors: true, strict: true }).compile(schema);
+// The schema is a fixed file of this package: its check against the meta-schema is a test (config-schema.test.ts),
+// not work for every start. Input is validated exactly as before.
+const validate = new Ajv({ allErrors: true, strict: true, validateSchema: false }).compile(schema);
 
 /** Reads a YAML or JSON config file; relative paths in it are relative to the file. Throws DaemonConfigError. */
 export async function loadDaemonConfig(

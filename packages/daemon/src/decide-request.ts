@@ -3,6 +3,7 @@ import {
   type ContractIssue,
   ContractValidationError,
   DecisionResponseCodec,
+  type EvaluateRequest,
   EvaluateRequestCodec,
   isSafeIdentifier,
   parseRuntimeRequest,
@@ -56,14 +57,14 @@ export async function decideRequest(
   state: EnforcementState,
   options: DecideOptions,
 ): Promise<Decided> {
-  let message: ReturnType<typeof EvaluateRequestCodec.fromJSON>;
+  let message: EvaluateRequest;
   let request: RuntimeRequest;
   let warnings: readonly ContractIssue[];
   try {
-    const parsed = EvaluateRequestCodec.parseJSON(json, { strict: options.strictContract });
-    // From the JSON, not the message: upstream's runtime keys (server, tool, capability) are not proto fields.
+    // One validation gives both: the message (for runner auth) and the runtime request, read from the JSON since
+    // upstream's runtime keys (server, tool, capability) are not proto fields.
     const converted = parseRuntimeRequest(json, { strict: options.strictContract });
-    message = parsed.message;
+    message = converted.message;
     request = converted.request;
     warnings = converted.warnings;
   } catch (error) {

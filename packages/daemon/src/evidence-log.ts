@@ -2,13 +2,7 @@ import { constants } from 'node:fs';
 import { type FileHandle, open } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { linesBetween, matchingCheckpoint, writeCheckpoint } from './evidence-checkpoint.js';
-import {
-  type EvidenceBody,
-  type EvidenceRecord,
-  GENESIS_HASH,
-  hashBody,
-  recordLine,
-} from './evidence-record.js';
+import { type EvidenceBody, type EvidenceRecord, GENESIS_HASH, sealRecord } from './evidence-record.js';
 import { evidenceLogId, evidenceRef } from './evidence-ref.js';
 import { type EvidenceKey, signRecord } from './evidence-signature.js';
 import { checkPrivateDirectory, openOwnFile } from './own-file.js';
@@ -208,13 +202,14 @@ export class EvidenceLog {
           evidence_refs: [...(Array.isArray(refs) ? refs : []), evidenceRef(this.id, seq + 1)],
         };
         const body: EvidenceBody = { seq: seq + 1, prev, ...evidence, decision };
-        const hash = hashBody(body);
-        const signature = this.#key ? { signature: signRecord(this.#key, prev, hash) } : {};
+        const key = this.#key;
+        const { record, line } = sealRecord(
+          body,
+          key ? (hash) => signRecord(key, body.prev, hash) : undefined,
+        );
         seq = body.seq;
-        prev = hash;
-        appended.push({ seq, hash, decision });
-        const record = { ...body, hash, ...signature };
-        const line = recordLine(record);
+        prev = record.hash;
+        appended.push({ seq, hash: record.hash, decision });
         const until = this.#liveUntil?.(record);
         if (until !== undefined) live.push({ offset, until });
         offset += Buffer.byteLength(line, 'utf8');

@@ -55,7 +55,11 @@ export interface EvidenceSignature {
 }
 
 export function hashBody(body: EvidenceBody): string {
-  return createHash('sha256').update(bodyJson(body), 'utf8').digest('hex');
+  return hashJson(bodyJson(body));
+}
+
+function hashJson(json: string): string {
+  return createHash('sha256').update(json, 'utf8').digest('hex');
 }
 
 /** The hashed text: the body's keys in their fixed order, JSON without whitespace. */
@@ -74,9 +78,29 @@ export function bodyJson(body: EvidenceBody): string {
 }
 
 export function recordLine(record: EvidenceRecord): string {
-  const { signature } = record;
+  return lineOf(bodyJson(record), record.hash, record.signature);
+}
+
+/**
+ * A new record: its hash and its line from a single serialization of the body (the line is the hashed text with
+ * `hash` and `signature` added), since the writer's hot path would otherwise serialize every record twice.
+ */
+export function sealRecord(
+  body: EvidenceBody,
+  sign?: (hash: string) => EvidenceSignature,
+): { readonly record: EvidenceRecord; readonly line: string } {
+  const json = bodyJson(body);
+  const hash = hashJson(json);
+  const signature = sign?.(hash);
+  return {
+    record: { ...body, hash, ...(signature ? { signature } : {}) },
+    line: lineOf(json, hash, signature),
+  };
+}
+
+function lineOf(json: string, hash: string, signature: EvidenceSignature | undefined): string {
   const signed = signature
     ? `,"signature":${JSON.stringify({ algorithm: signature.algorithm, key_id: signature.key_id, value: signature.value })}`
     : '';
-  return `${bodyJson(record).slice(0, -1)},"hash":${JSON.stringify(record.hash)}${signed}}\n`;
+  return `${json.slice(0, -1)},"hash":${JSON.stringify(hash)}${signed}}\n`;
 }

@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { shareInstanceof } from '@cavra/contracts';
-import { Ajv } from 'ajv';
 import schema from '../schema/mcp-registry.schema.json' with { type: 'json' };
 import { cannotReadMessage } from './io-message.js';
 import { schemaIssues } from './schema-issues.js';
+import { schemaValidator } from './schema-validator.js';
 
 /** One server of an MCP trust registry, in upstream CAVRA's registry format. */
 export interface McpServerRecord {
@@ -45,7 +45,7 @@ shareInstanceof(McpRegistryError, '@cavra/runtime.McpRegistryError');
 /** Largest registry text accepted. */
 export const MAX_MCP_REGISTRY_BYTES = 1024 * 1024;
 
-const validateRegistry = new Ajv({ allErrors: true, strict: true }).compile(schema);
+const validateRegistry = schemaValidator(schema);
 
 /**
  * Parses a registry (`{"mcp_servers": [...]}`, upstream's format). Throws McpRegistryError for text that is not
@@ -64,7 +64,8 @@ export function parseMcpTrustRegistry(text: string, source = '<inline>'): McpTru
   } catch (error) {
     throw new McpRegistryError(source, [{ path: '', message: (error as Error).message }]);
   }
-  if (!validateRegistry(value)) throw new McpRegistryError(source, schemaIssues(validateRegistry.errors));
+  const validate = validateRegistry();
+  if (!validate(value)) throw new McpRegistryError(source, schemaIssues(validate.errors));
   const servers = (value as { mcp_servers: McpServerRecord[] }).mcp_servers;
   const byName = new Map<string, McpServerRecord>();
   const issues: { path: string; message: string }[] = [];

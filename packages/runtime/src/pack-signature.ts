@@ -1,7 +1,6 @@
 import { createHash, type KeyObject, sign, verify } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { Ajv } from 'ajv';
 import schema from '../schema/policy-signature.schema.json' with { type: 'json' };
 import { PolicyPackError } from './policy-pack-error.js';
 import {
@@ -12,6 +11,7 @@ import {
 } from './policy-signing-key.js';
 import { readPackFile } from './read-pack-file.js';
 import { schemaIssues } from './schema-issues.js';
+import { schemaValidator } from './schema-validator.js';
 
 /** The `schema_version` of upstream's sidecar signature file. */
 export const POLICY_SIGNATURE_SCHEMA = 'cavra.policy-signature.v1';
@@ -65,7 +65,7 @@ export interface SignPolicyOptions {
   readonly signedAt?: Date;
 }
 
-const validateSchema = new Ajv({ allErrors: true, strict: true }).compile(schema);
+const validateSchema = schemaValidator(schema);
 
 /** The sidecar path upstream reads and writes: the pack's path with `.sig.json` appended. */
 export function policySignaturePath(packPath: string): string {
@@ -131,8 +131,9 @@ export function parsePolicySignature(text: string, signatureFile: string): Polic
       },
     ]);
   }
-  if (!validateSchema(value)) {
-    throw new PolicyPackError('bad_signature', signatureFile, schemaIssues(validateSchema.errors));
+  const validate = validateSchema();
+  if (!validate(value)) {
+    throw new PolicyPackError('bad_signature', signatureFile, schemaIssues(validate.errors));
   }
   return value as unknown as PolicySignature;
 }

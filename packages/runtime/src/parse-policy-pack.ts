@@ -1,9 +1,9 @@
-import { Ajv } from 'ajv';
 import { parseDocument } from 'yaml';
 import schema from '../schema/policy-pack.schema.json' with { type: 'json' };
 import type { PolicyPackDocument } from './policy-pack-document.js';
 import { PolicyPackError } from './policy-pack-error.js';
 import { schemaIssues } from './schema-issues.js';
+import { schemaValidator } from './schema-validator.js';
 
 /** Largest pack text accepted: packs are configuration, not data. */
 export const MAX_POLICY_PACK_BYTES = 1024 * 1024;
@@ -16,7 +16,7 @@ export interface ParsePolicyPackOptions {
   readonly source?: string;
 }
 
-const validateSchema = new Ajv({ allErrors: true, strict: true }).compile(schema);
+const validateSchema = schemaValidator(schema);
 
 /** Parses and schema-validates a pack. Throws PolicyPackError `invalid_pack` listing every error with its path. */
 export function parsePolicyPack(text: string, options: ParsePolicyPackOptions = {}): PolicyPackDocument {
@@ -27,8 +27,9 @@ export function parsePolicyPack(text: string, options: ParsePolicyPackOptions = 
     ]);
   }
   const value = options.format === 'json' ? parseJson(text, source) : parseYaml(text, source);
-  if (!validateSchema(value)) {
-    throw new PolicyPackError('invalid_pack', source, schemaIssues(validateSchema.errors));
+  const validate = validateSchema();
+  if (!validate(value)) {
+    throw new PolicyPackError('invalid_pack', source, schemaIssues(validate.errors));
   }
   return value as unknown as PolicyPackDocument;
 }
