@@ -260,8 +260,10 @@ async function spawnAndWait(
       );
     }
     const health = await client.health().catch(() => undefined);
-    // Only our child's answer counts: another daemon that took the socket meanwhile is not a successful start.
-    if (health !== undefined && health.pid === child.pid) {
+    // Only our child's answer counts: another daemon that took the socket meanwhile is not a successful start. Its
+    // pid file is written just after it starts listening: wait for it too, so a `stop` right after `start` finds it.
+    const ours = health !== undefined && health.pid === child.pid;
+    if (ours && (await readPidFile(config.pidFile).catch(() => undefined)) === child.pid) {
       return print(`cavra-daemon ${health.version} started (pid ${child.pid}) on ${config.socketPath}\n`, 0);
     }
     await new Promise((wait) => setTimeout(wait, WAIT_STEP_MS));

@@ -18,6 +18,7 @@ import {
 } from '../src/index.js';
 import {
   FIXED_NOW,
+  PACKAGE_VERSION,
   removeTempDirs,
   type Started,
   startTestDaemon,
@@ -367,7 +368,7 @@ describe('the daemon over its Unix socket', () => {
     client.send({ v: 1, id: 'h1', type: 'health' });
     const { health } = (await client.next()) as { health: Frame };
     expect(health).toEqual({
-      version: '0.1.0',
+      version: PACKAGE_VERSION,
       pid: process.pid,
       runner_auth: { required: false, methods: [] },
       policy_digest: expect.stringMatching(/^sha256:[0-9a-f]{64}$/),
@@ -615,7 +616,7 @@ describe('reload', () => {
         level: 'info',
         msg: 'listening',
         socket: config.socketPath,
-        version: '0.1.0',
+        version: PACKAGE_VERSION,
         pid: process.pid,
         policy_digests: { 'cavra-ai-agent-baseline': expect.stringMatching(/^sha256:/) },
         runner_auth: 'optional',

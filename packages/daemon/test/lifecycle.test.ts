@@ -5,7 +5,7 @@ import { signRunnerClaims } from '@cavra/auth';
 import { EvaluateRequestCodec } from '@cavra/contracts';
 import { createClient, DaemonClientError, withRunnerAuth } from '@cavra/daemon-client';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { removeTempDirs, tempDir } from './support/daemon-fixture.js';
+import { PACKAGE_VERSION, removeTempDirs, tempDir } from './support/daemon-fixture.js';
 import { cli, DaemonProcess, killDaemons } from './support/daemon-process.js';
 import { IDENTITY, OidcIssuer } from './support/oidc-issuer.js';
 import { evaluate, RawClient, REQUEST } from './support/raw-client.js';
@@ -174,7 +174,7 @@ describe('SIGHUP', () => {
         level: 'info',
         msg: 'listening',
         socket: socketPath,
-        version: '0.1.0',
+        version: PACKAGE_VERSION,
         pid: daemon.pid,
         policy_digests: { team: oldDigest },
         runner_auth: 'required',

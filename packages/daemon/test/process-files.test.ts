@@ -88,6 +88,8 @@ describe('a stale pid file', () => {
   it('naming a hung daemon that does not answer: proven ours by its command line, and stopped', async () => {
     const { configFile, socketPath, pidFile, run } = await setup();
     const daemon = await DaemonProcess.start(configFile, socketPath);
+    // The pid file is written just after the socket answers: a daemon stopped before that has none to find.
+    while (!existsSync(pidFile)) await new Promise((resolve) => setTimeout(resolve, 20));
     daemon.child.kill('SIGSTOP'); // alive, not answering
     try {
       let answered = false;

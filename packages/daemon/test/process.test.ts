@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { createClient, DaemonClientError } from '@cavra/daemon-client';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { verifyEvidenceLog } from '../src/index.js';
-import { removeTempDirs, tempDir } from './support/daemon-fixture.js';
+import { PACKAGE_VERSION, removeTempDirs, tempDir } from './support/daemon-fixture.js';
 import { cli, DaemonProcess, killDaemons } from './support/daemon-process.js';
 import { REQUEST } from './support/raw-client.js';
 
@@ -31,7 +31,7 @@ describe('cavra-daemon start, status, reload, stop', () => {
     const started = await run('start');
     expect(started).toMatchObject({ code: 0, stderr: '' });
     const pid = Number(/\(pid (\d+)\)/.exec(started.stdout)?.[1]);
-    expect(started.stdout).toBe(`cavra-daemon 0.1.0 started (pid ${pid}) on ${socketPath}\n`);
+    expect(started.stdout).toBe(`cavra-daemon ${PACKAGE_VERSION} started (pid ${pid}) on ${socketPath}\n`);
     expect(await readFile(pidFile, 'utf8')).toBe(`${pid}\n`);
     expect(await run('start')).toEqual({
       code: 1,

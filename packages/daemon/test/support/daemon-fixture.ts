@@ -1,10 +1,15 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Daemon, type DaemonConfig, resolveDaemonConfig, startDaemon } from '../../src/index.js';
 
 export const FIXED_NOW = new Date('2026-11-25T10:00:00.000Z');
+
+/** The version in this package's package.json, which health, logs and `start` report. */
+export const PACKAGE_VERSION: string = JSON.parse(
+  readFileSync(new URL('../../package.json', import.meta.url), 'utf8'),
+).version;
 
 const made = new Set<string>();
 
