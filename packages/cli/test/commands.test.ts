@@ -262,6 +262,10 @@ describe('usage', () => {
       'cavra: unknown command "policy compile" (cavra --help lists them)\n',
     ]);
     expect([option.code, option.stderr.split('.')[0]]).toEqual([2, "cavra: Unknown option '--fix'"]);
-    expect([help.code, help.stdout.split('\n')[0]]).toEqual([0, 'cavra 0.0.0: policy tooling for CAVRA']);
+    const { version } = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8'));
+    expect([help.code, help.stdout.split('\n')[0]]).toEqual([
+      0,
+      `cavra ${version}: policy tooling for CAVRA`,
+    ]);
   });
 });
