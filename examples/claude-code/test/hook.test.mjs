@@ -127,14 +127,14 @@ test('a tool with no effect outside the session is left to Claude Code', async (
   assert.deepEqual(await runHook('TodoWrite', { todos: [] }), { code: 0, stdout: '', stderr: '' });
 });
 
-test('a tool CAVRA has no mapping for is sent as agent_tool_call, and the runtime asks for review', async () => {
+test('a tool CAVRA has no mapping for is sent as agent_tool_call, recorded, and denied', async () => {
   const result = await runHook('WebFetch', { url: 'https://example.com' });
   assert.equal(result.code, 0);
   const output = JSON.parse(result.stdout).hookSpecificOutput;
-  assert.equal(output.permissionDecision, 'ask');
+  assert.equal(output.permissionDecision, 'deny');
   assert.match(
     output.permissionDecisionReason,
-    /^CAVRA require_approval \(runtime\.default\.require_approval\): /,
+    /^CAVRA: tool "WebFetch" has no CAVRA mapping, denied \(CAVRA require_approval \(runtime\.default\.require_approval\): /,
   );
 });
 

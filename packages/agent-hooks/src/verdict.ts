@@ -1,5 +1,10 @@
 import type { DecisionResponse } from '@cavra/contracts';
-import { type AgentAction, type AgentContext, evaluateRequest } from './agent-request.js';
+import {
+  type AgentAction,
+  type AgentContext,
+  evaluateRequest,
+  UNMAPPED_TOOL_ACTION,
+} from './agent-request.js';
 import type { Authority } from './authority.js';
 import { NoDecisionError } from './no-decision-error.js';
 
@@ -91,5 +96,16 @@ export async function judgeActions(
     if (error instanceof NoDecisionError) return deniedWithoutDecision(error);
     throw error;
   }
-  return verdictOf(decisions.reduce(stricterDecision));
+  const verdict = verdictOf(decisions.reduce(stricterDecision));
+  const unmapped = actions.find((action) => action.actionType === UNMAPPED_TOOL_ACTION);
+  // The runtime asks for review of an action type it has no rule for; for a tool the hook cannot map, no policy can
+  // say what the call does, so nobody can review it against one: a deny, with the decision that was recorded.
+  if (unmapped && verdict.permission === 'ask') {
+    return {
+      ...verdict,
+      permission: 'deny',
+      reason: `CAVRA: tool ${JSON.stringify(unmapped.target)} has no CAVRA mapping, denied (${verdict.reason})`,
+    };
+  }
+  return verdict;
 }

@@ -208,7 +208,7 @@ describe('cavra-hook claude-code fails closed', () => {
     code: 2,
   });
 
-  it('sends an unknown tool as agent_tool_call: the runtime asks for review of an action type it has no rule for', async () => {
+  it('denies an unknown tool: sent as agent_tool_call and recorded, the runtime review request becomes a deny', async () => {
     const result = await runHookProcess(
       ['claude-code', '--socket', daemon.socketPath],
       claudePayload('WebFetch', { url: 'https://example.com' }),
@@ -216,9 +216,9 @@ describe('cavra-hook claude-code fails closed', () => {
     expect(result.code).toBe(0);
     expect(JSON.parse(result.stdout).hookSpecificOutput).toEqual({
       hookEventName: 'PreToolUse',
-      permissionDecision: 'ask',
+      permissionDecision: 'deny',
       permissionDecisionReason:
-        "CAVRA require_approval (runtime.default.require_approval): no rule knows action type 'agent_tool_call': review required (approver group: Repository Owners)",
+        'CAVRA: tool "WebFetch" has no CAVRA mapping, denied (CAVRA require_approval (runtime.default.require_approval): no rule knows action type \'agent_tool_call\': review required (approver group: Repository Owners))',
     });
   });
 
