@@ -6,9 +6,8 @@ import {
   jsonAnswer,
   mcpTarget,
   optionalString,
-  payloadObject,
   requiredString,
-  toolInput,
+  toolCallPayload,
 } from './hook-format.js';
 import { NoDecisionError } from './no-decision-error.js';
 
@@ -75,16 +74,10 @@ function searchedPath(input: Record<string, unknown>, cwd: string | undefined): 
 export const claudeCode: HookFormat = {
   agentId: 'claude-code',
   async read(payload) {
-    const object = payloadObject(payload, 'Claude Code');
-    const event = optionalString(object, ['hook_event_name'], 'payload');
-    if (event !== undefined && event !== 'PreToolUse') {
-      throw new NoDecisionError('invalid_payload', `hook_event_name is '${event}', expected 'PreToolUse'`);
-    }
-    const toolName = requiredString(object, 'tool_name', 'payload');
-    const cwd = optionalString(object, ['cwd'], 'payload');
+    const call = toolCallPayload(payload, 'Claude Code', 'PreToolUse');
     return {
-      sessionId: optionalString(object, ['session_id'], 'payload', '') ?? '',
-      actions: await claudeCodeActions(toolName, toolInput(object, 'Claude Code'), cwd),
+      sessionId: call.sessionId,
+      actions: await claudeCodeActions(call.toolName, call.toolInput, call.cwd),
     };
   },
   answer(verdict) {

@@ -6,9 +6,8 @@ import {
   jsonAnswer,
   mcpTarget,
   optionalString,
-  payloadObject,
   requiredString,
-  toolInput,
+  toolCallPayload,
 } from './hook-format.js';
 import { NoDecisionError } from './no-decision-error.js';
 
@@ -83,16 +82,10 @@ function path(input: Record<string, unknown>, keys: readonly string[]): string {
 export const geminiCli: HookFormat = {
   agentId: 'gemini-cli',
   async read(payload) {
-    const object = payloadObject(payload, 'Gemini CLI');
-    const event = optionalString(object, ['hook_event_name'], 'payload');
-    if (event !== undefined && event !== 'BeforeTool') {
-      throw new NoDecisionError('invalid_payload', `hook_event_name is '${event}', expected 'BeforeTool'`);
-    }
-    const toolName = requiredString(object, 'tool_name', 'payload');
-    const cwd = optionalString(object, ['cwd'], 'payload');
+    const call = toolCallPayload(payload, 'Gemini CLI', 'BeforeTool');
     return {
-      sessionId: optionalString(object, ['session_id'], 'payload', '') ?? '',
-      actions: await geminiCliActions(toolName, toolInput(object, 'Gemini CLI'), cwd),
+      sessionId: call.sessionId,
+      actions: await geminiCliActions(call.toolName, call.toolInput, call.cwd),
     };
   },
   answer(verdict) {

@@ -72,8 +72,29 @@ export function optionalString(
   return fallback;
 }
 
+/** A tool-call payload of the `tool_name` / `tool_input` kind (Claude Code's `PreToolUse`, Gemini CLI's `BeforeTool`). */
+export interface ToolCallPayload {
+  readonly sessionId: string;
+  readonly toolName: string;
+  readonly toolInput: Record<string, unknown>;
+  readonly cwd: string | undefined;
+}
+
+/** Reads such a payload; its `hook_event_name`, when present, must be `event`. */
+export function toolCallPayload(payload: unknown, agent: string, event: string): ToolCallPayload {
+  const object = payloadObject(payload, agent);
+  const sent = optionalString(object, ['hook_event_name'], 'payload');
+  if (sent !== undefined && sent !== event) {
+    throw new NoDecisionError('invalid_payload', `hook_event_name is '${sent}', expected '${event}'`);
+  }
+  const toolName = requiredString(object, 'tool_name', 'payload');
+  const cwd = optionalString(object, ['cwd'], 'payload');
+  const sessionId = optionalString(object, ['session_id'], 'payload', '') ?? '';
+  return { sessionId, toolName, toolInput: toolInput(object, agent), cwd };
+}
+
 /** `tool_input` as an object. */
-export function toolInput(payload: Record<string, unknown>, agent: string): Record<string, unknown> {
+function toolInput(payload: Record<string, unknown>, agent: string): Record<string, unknown> {
   const input = payload.tool_input;
   if (input === null || typeof input !== 'object' || Array.isArray(input)) {
     throw new NoDecisionError(
