@@ -1,7 +1,8 @@
 import { chmod, chown, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { createClient, DaemonClientError, type DaemonClientOptions } from '../src/index.js';
+import { createClient, type DaemonClientOptions } from '../src/index.js';
+import { failure } from './support/client-failure.js';
 import { type Behaviour, decisionFor, ProtocolPeer, removePeerDirs } from './support/protocol-peer.js';
 
 afterAll(removePeerDirs);
@@ -38,16 +39,6 @@ async function daemonAnswering(
     () => peer.stop(),
   );
   return { peer, client };
-}
-
-async function failure(promise: Promise<unknown>): Promise<[string, string]> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof DaemonClientError) return [error.code, error.message];
-    throw error;
-  }
-  throw new Error('expected a DaemonClientError');
 }
 
 const allow = (request: Record<string, unknown>) => decisionFor(request, 'allow');

@@ -2,7 +2,8 @@ import { createHmac } from 'node:crypto';
 import { chmod } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { createClient, DaemonClientError, type DaemonClientOptions, withRunnerAuth } from '../src/index.js';
+import { createClient, type DaemonClientOptions, withRunnerAuth } from '../src/index.js';
+import { failure } from './support/client-failure.js';
 import { type OneShotBehaviour, OneShotPeer, removeOneShotDirs, reply } from './support/one-shot-peer.js';
 
 afterAll(removeOneShotDirs);
@@ -49,16 +50,6 @@ async function setup(behaviour: OneShotBehaviour, options: Partial<DaemonClientO
     () => peer.stop(),
   );
   return { peer, client };
-}
-
-async function failure(promise: Promise<unknown>): Promise<[string, string]> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof DaemonClientError) return [error.code, error.message];
-    throw error;
-  }
-  throw new Error('expected a DaemonClientError');
 }
 
 describe("protocol: 'upstream' (one bare request per connection)", () => {
