@@ -72,6 +72,8 @@ function checkString(value: unknown, field: FieldSpec, path: string, ctx: Contex
   const limit = ctx.limits.longStringFields.includes(field.name)
     ? ctx.limits.maxLongStringBytes
     : ctx.limits.maxStringBytes;
+  // A UTF-16 code unit is at most 3 UTF-8 bytes: most values are shown short enough without counting.
+  if (value.length * 3 <= limit) return value;
   const bytes = Buffer.byteLength(value, 'utf8');
   if (bytes > limit) {
     ctx.errors.push({ path, code: 'string_too_long', message: `is ${bytes} bytes; the limit is ${limit}` });
@@ -139,13 +141,11 @@ function checkField(value: unknown, field: FieldSpec, path: string, ctx: Context
   return value.map((item, index) => checkScalar(item, field, `${path}[${index}]`, ctx));
 }
 
-/** Reads a field by its snake_case or lowerCamelCase key; both at once is an error. */
-function readField(
-  input: Record<string, unknown>,
-  field: FieldSpec,
-  path: string,
-  ctx: Context,
-): { present: boolean; value?: unknown } {
+/**
+ * Reads a field by its snake_case or lowerCamelCase key: undefined when not set (proto3 JSON: null means "not
+ * set"), and when given under both keys, which is an error.
+ */
+function readField(input: Record<string, unknown>, field: FieldSpec, path: string, ctx: Context): unknown {
   const snake = input[field.name];
   const camel = field.jsonName === field.name ? undefined : input[field.jsonName];
   if (snake !== undefined && snake !== null && camel !== undefined && camel !== null) {
@@ -154,11 +154,9 @@ function readField(
       code: 'duplicate_field',
       message: `given as both ${field.name} and ${field.jsonName}`,
     });
-    return { present: false };
+    return undefined;
   }
-  const value = snake ?? camel;
-  // proto3 JSON: null means "not set".
-  return value === undefined || value === null ? { present: false } : { present: true, value };
+  return snake ?? camel ?? undefined;
 }
 
 function resolveLegacyOperation(
@@ -186,6 +184,19 @@ function resolveLegacyOperation(
   }
 }
 
+/** Every key a message's JSON may hold: its fields by both names, and the extra keys read beside them. */
+const KNOWN_KEYS = Object.fromEntries(
+  Object.entries(MESSAGE_FIELDS).map(([name, fields]) => {
+    const extra: readonly string[] =
+      name === 'EvaluateRequest'
+        ? [LEGACY_OPERATION, ...EVALUATE_REQUEST_RUNTIME_KEYS]
+        : name === 'ReleaseGovernanceEvidence'
+          ? [NESTED_APPROVAL]
+          : [];
+    return [name, new Set([...fields.flatMap((field) => [field.name, field.jsonName]), ...extra])];
+  }),
+) as Record<MessageName, ReadonlySet<string>>;
+
 function validateMessage(
   name: MessageName,
   input: unknown,
@@ -200,14 +211,12 @@ function validateMessage(
     });
     return undefined;
   }
-  const fields = MESSAGE_FIELDS[name];
   const rules = FIELD_RULES[name] ?? {};
   const out: Record<string, unknown> = {};
-  const known = new Set<string>();
-  for (const field of fields) {
-    known.add(field.name).add(field.jsonName);
+  for (const field of MESSAGE_FIELDS[name]) {
     const fieldPath = join(path, field.name);
-    const { present, value } = readField(input, field, fieldPath, ctx);
+    const value = readField(input, field, fieldPath, ctx);
+    const present = value !== undefined;
     const checked = present ? checkField(value, field, fieldPath, ctx) : undefined;
     if (checked !== undefined) out[field.name] = checked;
     const rule = rules[field.name];
@@ -217,20 +226,16 @@ function validateMessage(
     }
   }
   if (name === 'EvaluateRequest') {
-    known.add(LEGACY_OPERATION);
     resolveLegacyOperation(input, out, path, ctx);
     for (const key of EVALUATE_REQUEST_RUNTIME_KEYS) {
-      known.add(key);
       const value = input[key];
       if (value === undefined || value === null) continue;
       // Checked like any short string field; the value stays out of the proto message.
       checkString(value, RUNTIME_KEY_FIELD, join(path, key), ctx);
     }
   }
-  if (name === 'ReleaseGovernanceEvidence') {
-    known.add(NESTED_APPROVAL);
-    foldNestedApproval(input, out, path, ctx);
-  }
+  if (name === 'ReleaseGovernanceEvidence') foldNestedApproval(input, out, path, ctx);
+  const known = KNOWN_KEYS[name];
   for (const key of Object.keys(input)) {
     if (known.has(key)) continue;
     const shown = printableKey(key);

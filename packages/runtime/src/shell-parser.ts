@@ -223,26 +223,29 @@ class Reader {
   }
 
   private readStatement(node: Node, outer: readonly Redirects[]): void {
-    if (node.type === 'command') this.command(node, outer);
-    else if (node.type === 'redirected_statement') this.redirected(node, outer);
-    else if (CONTAINERS.has(node.type)) {
+    // Each read of a node's type is a call into the parser's WebAssembly: read once per node.
+    const type = node.type;
+    if (type === 'command') this.command(node, outer);
+    else if (type === 'redirected_statement') this.redirected(node, outer);
+    else if (CONTAINERS.has(type)) {
       for (const child of node.namedChildren) this.inner(child, outer);
-    } else if (TEXT_STATEMENTS.has(node.type)) {
-      this.textStatement(node, outer);
-    } else if (node.type === 'comment') {
+    } else if (TEXT_STATEMENTS.has(type)) {
+      this.textStatement(node, type, outer);
+    } else if (type === 'comment') {
       // Comments run nothing.
     } else {
       // ERROR, `(( … ))`, `for ((…))`, or a node type this reader does not know: judged as its text, never allowed
       // unasked (the unreadable flag), and searched for commands (a blocked command in it still blocks).
       this.unreadable = true;
-      this.textStatement(node, outer);
+      this.textStatement(node, type, outer);
     }
   }
 
   /** A child of a container: a statement, or a word of the container itself (`for x in a b`, `case` patterns). */
   private inner(node: Node, outer: readonly Redirects[]): void {
-    if (node.type === 'variable_name' || node.type === 'heredoc_body') return;
-    if (isWordNode(node)) this.word(node);
+    const type = node.type;
+    if (type === 'variable_name' || type === 'heredoc_body') return;
+    if (WORD_NODES.has(type)) this.word(node);
     else this.statement(node, outer);
   }
 
@@ -250,16 +253,18 @@ class Reader {
     const words: string[] = [];
     const own: Redirects[] = [];
     for (const child of node.namedChildren) {
-      if (child.type === 'file_redirect' || child.type === 'herestring_redirect')
-        own.push(this.redirect(child));
-      else if (child.type === 'variable_assignment') words.push(this.assignment(child));
-      else if (child.type === 'command_name') words.push(this.word(child.namedChildren[0] ?? child));
-      else if (child.type === 'comment') continue;
+      const type = child.type;
+      if (type === 'file_redirect' || type === 'herestring_redirect') own.push(this.redirect(child));
+      else if (type === 'variable_assignment') words.push(this.assignment(child));
+      else if (type === 'command_name') words.push(this.word(child.namedChildren[0] ?? child));
+      else if (type === 'comment') continue;
       else words.push(this.word(child));
     }
     // `$"…"` is parsed as a `$` token beside a string: a translated string, whose words the policy cannot see.
-    if (node.children.some((child) => !child.isNamed && child.type === '$')) this.expansion = true;
-    this.push(node.text, words, [...outer, ...own]);
+    const text = node.text;
+    if (text.includes('$') && node.children.some((child) => !child.isNamed && child.type === '$'))
+      this.expansion = true;
+    this.push(text, words, [...outer, ...own]);
   }
 
   private redirected(node: Node, outer: readonly Redirects[]): void {
@@ -275,11 +280,11 @@ class Reader {
     else if (own.length > 0) this.push('', [], redirects);
   }
 
-  private textStatement(node: Node, outer: readonly Redirects[]): void {
+  private textStatement(node: Node, type: string, outer: readonly Redirects[]): void {
     // Its keyword (`export`, `local`, `unset`, `[[`) first, so the block and approval lists can name it.
     const keyword = node.children[0];
     const words = keyword && !keyword.isNamed ? [keyword.text] : [];
-    if (node.type === 'variable_assignment') words.push(this.assignment(node));
+    if (type === 'variable_assignment') words.push(this.assignment(node));
     else this.searchWords(node, words, outer);
     this.push(node.text, words, outer);
   }
@@ -291,10 +296,11 @@ class Reader {
 
   private readWords(node: Node, words: string[], outer: readonly Redirects[]): void {
     for (const child of node.namedChildren) {
-      if (child.type === 'command' || child.type === 'redirected_statement' || CONTAINERS.has(child.type)) {
+      const type = child.type;
+      if (type === 'command' || type === 'redirected_statement' || CONTAINERS.has(type)) {
         this.statement(child, outer);
-      } else if (child.type === 'variable_assignment') words.push(this.assignment(child));
-      else if (isWordNode(child)) words.push(this.word(child));
+      } else if (type === 'variable_assignment') words.push(this.assignment(child));
+      else if (WORD_NODES.has(type)) words.push(this.word(child));
       else this.searchWords(child, words, outer);
     }
   }
@@ -303,7 +309,7 @@ class Reader {
     const value = node.childForFieldName('value');
     const name = node.childForFieldName('name')?.text ?? '';
     // `A=(x y)` assigns an array, `A[i]=x` an element: the subscript and elements are arithmetic and words.
-    if (node.namedChildren.some((child) => child.type === 'subscript' || child.type === 'array')) {
+    if (node.namedChildren.some((child) => SUBSCRIPT_OR_ARRAY.has(child.type))) {
       this.expansion = true;
       this.scan(node);
       return node.text;
@@ -337,8 +343,9 @@ class Reader {
   private heredoc(node: Node): Redirects[] {
     const redirects: Redirects[] = [];
     for (const child of node.namedChildren) {
-      if (child.type === 'heredoc_body') this.scan(child);
-      else if (child.type === 'file_redirect') redirects.push(this.redirect(child));
+      const type = child.type;
+      if (type === 'heredoc_body') this.scan(child);
+      else if (type === 'file_redirect') redirects.push(this.redirect(child));
     }
     return redirects;
   }
@@ -358,20 +365,22 @@ class Reader {
   }
 
   private readPieces(node: Node): { value: string; masked: string } {
-    switch (node.type) {
+    const type = node.type;
+    switch (type) {
       case 'word':
       case 'number':
       case 'extglob_pattern': {
-        const value = unescapeUnquoted(node.text);
-        return { value, masked: node.text.replace(/\\(?:.|\n)/gs, QUOTED) };
+        const text = node.text;
+        return { value: unescapeUnquoted(text), masked: text.replace(/\\(?:.|\n)/gs, QUOTED) };
       }
       case 'raw_string':
         return { value: node.text.slice(1, -1), masked: QUOTED };
       case 'string': {
         let value = '';
         for (const child of node.namedChildren) {
-          if (child.type === 'string_content') value += child.text.replace(/\\([$`"\\\n])/g, unescapeDouble);
-          else value += this.expandable(child);
+          const childType = child.type;
+          if (childType === 'string_content') value += child.text.replace(/\\([$`"\\\n])/g, unescapeDouble);
+          else value += this.expandable(child, childType);
         }
         return { value, masked: QUOTED };
       }
@@ -386,13 +395,13 @@ class Reader {
         return { value, masked };
       }
       default:
-        return { value: this.expandable(node), masked: QUOTED };
+        return { value: this.expandable(node, type), masked: QUOTED };
     }
   }
 
   /** A part the shell expands (or a node this reader does not know): flagged, read as written. */
-  private expandable(node: Node): string {
-    if (!SUBSTITUTIONS.has(node.type) && !EXPANSIONS.has(node.type)) this.unreadable = true;
+  private expandable(node: Node, type: string = node.type): string {
+    if (!SUBSTITUTIONS.has(type) && !EXPANSIONS.has(type)) this.unreadable = true;
     this.scan(node);
     return node.text;
   }
@@ -403,12 +412,13 @@ class Reader {
   }
 
   private readScan(node: Node): void {
-    if (SUBSTITUTIONS.has(node.type)) {
+    const type = node.type;
+    if (SUBSTITUTIONS.has(type)) {
       this.substitution = true;
       for (const statement of node.namedChildren) this.statement(statement, []);
       return;
     }
-    if (EXPANSIONS.has(node.type)) this.expansion = true;
+    if (EXPANSIONS.has(type)) this.expansion = true;
     for (const child of node.namedChildren) this.scan(child);
   }
 
@@ -433,9 +443,7 @@ const WORD_NODES = new Set([
   ...EXPANSIONS,
 ]);
 
-function isWordNode(node: Node): boolean {
-  return WORD_NODES.has(node.type);
-}
+const SUBSCRIPT_OR_ARRAY = new Set(['subscript', 'array']);
 
 const OUTPUT_STREAMS = new Set(['/dev/null', '/dev/stdout', '/dev/stderr']);
 
