@@ -184,18 +184,22 @@ function resolveLegacyOperation(
   }
 }
 
-/** Every key a message's JSON may hold: its fields by both names, and the extra keys read beside them. */
-const KNOWN_KEYS = Object.fromEntries(
-  Object.entries(MESSAGE_FIELDS).map(([name, fields]) => {
-    const extra: readonly string[] =
-      name === 'EvaluateRequest'
-        ? [LEGACY_OPERATION, ...EVALUATE_REQUEST_RUNTIME_KEYS]
-        : name === 'ReleaseGovernanceEvidence'
-          ? [NESTED_APPROVAL]
-          : [];
-    return [name, new Set([...fields.flatMap((field) => [field.name, field.jsonName]), ...extra])];
-  }),
-) as Record<MessageName, ReadonlySet<string>>;
+/** Keys read beside a message's fields. */
+const EXTRA_KEYS: Partial<Record<MessageName, readonly string[]>> = {
+  EvaluateRequest: [LEGACY_OPERATION, ...EVALUATE_REQUEST_RUNTIME_KEYS],
+  ReleaseGovernanceEvidence: [NESTED_APPROVAL],
+};
+
+/** Every key a message's JSON may hold: its fields by both names, and its extra keys. */
+const KNOWN_KEYS = new Map(
+  (Object.keys(MESSAGE_FIELDS) as MessageName[]).map((name) => [
+    name,
+    new Set([
+      ...MESSAGE_FIELDS[name].flatMap((field) => [field.name, field.jsonName]),
+      ...(EXTRA_KEYS[name] ?? []),
+    ]),
+  ]),
+);
 
 function validateMessage(
   name: MessageName,
@@ -235,7 +239,7 @@ function validateMessage(
     }
   }
   if (name === 'ReleaseGovernanceEvidence') foldNestedApproval(input, out, path, ctx);
-  const known = KNOWN_KEYS[name];
+  const known = KNOWN_KEYS.get(name) as ReadonlySet<string>;
   for (const key of Object.keys(input)) {
     if (known.has(key)) continue;
     const shown = printableKey(key);
