@@ -27,17 +27,18 @@ export async function readPidFile(path: string): Promise<number | undefined> {
 }
 
 /**
- * Writes `pid` to a pid file: created 0600 without following a symbolic link, and an existing file is rewritten only
- * when it is this user's regular file (checked before it is truncated).
+ * Writes `pid` to a pid file, 0600, at once: a reader (`cavra-daemon stop` while the daemon starts) sees the old file
+ * or the new one, never an empty file it would take for "not running". An existing file is replaced only when it
+ * is this user's regular file: a symbolic link or another user's file is refused (UnsafeFileError).
  */
 export async function writePidFile(path: string, pid: number): Promise<void> {
-  const handle = await openOwnFile(path, constants.O_WRONLY | constants.O_CREAT, 'pid file');
-  try {
-    await handle.truncate(0);
-    await handle.write(`${pid}\n`, 0);
-  } finally {
-    await handle.close();
-  }
+  await openOwnFile(path, constants.O_RDONLY, 'pid file').then(
+    (existing) => existing.close(),
+    (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ENOENT') throw error;
+    },
+  );
+  await replaceFile(path, `${pid}\n`, 'pid file');
 }
 
 /** Removes the pid file if it still names `pid` (another daemon may have written its own since). */
