@@ -1,4 +1,4 @@
-import { constants } from 'node:fs';
+import { constants, fdatasync, write } from 'node:fs';
 import { type FileHandle, open } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { linesBetween, matchingCheckpoint, writeCheckpoint } from './evidence-checkpoint.js';
@@ -103,7 +103,7 @@ export class EvidenceLog {
   static async open(path: string, options: EvidenceLogOptions = {}): Promise<EvidenceLog> {
     await checkPrivateDirectory(path, 'evidence log');
     const unlock = await claimWriterLock(path);
-    const flags = constants.O_RDWR | constants.O_APPEND | constants.O_CREAT;
+    const flags = constants.O_RDWR | constants.O_APPEND | constants.O_CREAT | SYNCED_WRITES;
     const file = await openOwnFile(path, flags, 'evidence log', { private: true }).catch(async (error) => {
       await unlock();
       throw error;
@@ -216,11 +216,7 @@ export class EvidenceLog {
         return line;
       });
       try {
-        const text = lines.join('');
-        // appendFile writes until every byte is written: a bare write() may be cut short (a full disk, a file size
-        // limit) without an error, which would acknowledge a torn record.
-        await this.#file.appendFile(text);
-        await this.#file.datasync();
+        await durableWrite(this.#file.fd, Buffer.from(lines.join(''), 'utf8'));
         this.#seq = seq;
         this.#prev = prev;
         this.#bytes = offset;
@@ -281,6 +277,32 @@ export class EvidenceLog {
     await this.#file.close();
     await this.#unlock();
   }
+}
+
+/**
+ * O_DSYNC: each write returns once its data is on stable storage, as a write followed by fdatasync would, in one
+ * system call instead of two trips through the thread pool (the round trip is most of a decision's time at one
+ * client). Where the flag does not exist, durableWrite calls fdatasync itself.
+ */
+const SYNCED_WRITES: number = constants.O_DSYNC ?? 0;
+
+/**
+ * Writes every byte, then returns once they are durable. A single write() may be cut short (a full disk, a file
+ * size limit) without an error, which would acknowledge a torn record. Callbacks rather than the promise API, which
+ * costs more per call on this path.
+ */
+function durableWrite(fd: number, data: Buffer): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const synced = () =>
+      SYNCED_WRITES ? resolve() : fdatasync(fd, (error) => (error ? reject(error) : resolve()));
+    const from = (offset: number) =>
+      write(fd, data, offset, data.length - offset, null, (error, written) => {
+        if (error) reject(error);
+        else if (offset + written < data.length) from(offset + written);
+        else synced();
+      });
+    from(0);
+  });
 }
 
 async function syncDirectory(path: string): Promise<void> {
