@@ -2,7 +2,10 @@
 // - the bare echo server answers each line at once: the cost of Node, the socket and JSON-free line framing;
 // - the durable echo server appends each line to a file and fdatasyncs it before answering, with the daemon's
 //   group-commit freedom (lines that arrive during a sync share the next one). That is the physical floor for the
-//   daemon's guarantee that every decision is durable before its answer.
+//   daemon's guarantee that every decision is durable before its answer;
+// - the same with the daemon's own way of making a write durable (the file opened O_DSYNC: one system call per
+//   group instead of a write and an fdatasync), so the daemon is never measured against a floor slower than the
+//   mechanism it uses.
 // Both speak one line per request, so they serve persistent connections and one request per connection alike.
 
 const FRAMING = `
@@ -36,9 +39,12 @@ function lines(socket, onLine) {
 export const ECHO_SERVER = `${FRAMING}
 require('node:net').createServer({ allowHalfOpen: true }, (s) => lines(s, (line, answer) => answer(line))).listen(process.argv[1]);`;
 
-export const DURABLE_ECHO_SERVER = `${FRAMING}
+/** The durable server; `O_DSYNC` makes each write durable, so it answers after the write alone. */
+function durableServer(dsync: boolean): string {
+  return `${FRAMING}
 const fs = require('node:fs');
-const fd = fs.openSync(process.argv[2], 'a', 0o600);
+const { O_WRONLY, O_APPEND, O_CREAT, O_DSYNC } = fs.constants;
+const fd = fs.openSync(process.argv[2], O_WRONLY | O_APPEND | O_CREAT${dsync ? ' | O_DSYNC' : ''}, 0o600);
 let batch = [];
 let syncing = false;
 function flush() {
@@ -46,15 +52,19 @@ function flush() {
   syncing = true;
   const group = batch;
   batch = [];
+  const done = () => {
+    for (const entry of group) entry.answer(entry.line);
+    syncing = false;
+    flush();
+  };
   fs.write(fd, group.map((entry) => entry.line).join(''), (writeError) => {
     if (writeError) throw writeError;
-    fs.fdatasync(fd, (syncError) => {
-      if (syncError) throw syncError;
-      for (const entry of group) entry.answer(entry.line);
-      syncing = false;
-      flush();
-    });
+    ${dsync ? 'done();' : 'fs.fdatasync(fd, (syncError) => { if (syncError) throw syncError; done(); });'}
   });
 }
 require('node:net').createServer({ allowHalfOpen: true }, (s) => lines(s, (line, answer) => { batch.push({ answer, line }); flush(); }))
   .listen(process.argv[1]);`;
+}
+
+export const DURABLE_ECHO_SERVER = durableServer(false);
+export const DSYNC_ECHO_SERVER = durableServer(true);

@@ -1,4 +1,4 @@
-// The daemon against two floors measured in the same run (see floor-servers.ts): decisions per second and p50/p99
+// The daemon against three floors measured in the same run (see floor-servers.ts): decisions per second and p50/p99
 // latency over its Unix socket, persistent connections and one request per connection, 1 and 64 closed-loop clients,
 // without auth, with HMAC runner auth, and under a flood of bad signatures; then cold start to first decision, and
 // memory. Every cell is warmed up, then measured in ROUNDS interleaved rounds (the targets take turns, so a slow
@@ -13,7 +13,8 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { signRunnerClaims } from '@cavra/auth';
 import { EvaluateRequestCodec } from '@cavra/contracts';
-import { DURABLE_ECHO_SERVER, ECHO_SERVER } from './floor-servers.js';
+import { DSYNC_ECHO_SERVER, DURABLE_ECHO_SERVER, ECHO_SERVER } from './floor-servers.js';
+import { cpuMicroseconds } from './process-cpu.js';
 import {
   type ConnectionMode,
   type LoadResult,
@@ -76,6 +77,7 @@ const startDaemon = () =>
   startChild([CLI, 'start', '--foreground', '--config', configPath], { BENCH_KEY: SECRET });
 const echoSocket = join(dir, 'echo.sock');
 const durableSocket = join(dir, 'durable.sock');
+const dsyncSocket = join(dir, 'dsync.sock');
 
 const bare = SHAPES.map((request) => `${JSON.stringify(request)}\n`);
 const enveloped = (n: number, request: unknown) =>
@@ -102,20 +104,27 @@ interface Target {
   readonly label: string;
   readonly socket: string;
   readonly line: (mode: ConnectionMode, n: number) => string;
+  /** The serving process, whose CPU time per request is reported. */
+  readonly pid: () => number | undefined;
 }
+const pids = new Map<string, number | undefined>();
+const pidOf = (name: string) => () => pids.get(name);
 const plainLine = (_mode: ConnectionMode, n: number) => bare[n % bare.length] as string;
 const TARGETS: Target[] = [
-  { label: 'echo server', socket: echoSocket, line: plainLine },
-  { label: 'durable echo server', socket: durableSocket, line: plainLine },
+  { label: 'echo server', socket: echoSocket, line: plainLine, pid: pidOf('echo') },
+  { label: 'durable echo server', socket: durableSocket, line: plainLine, pid: pidOf('durable') },
+  { label: 'durable echo, O_DSYNC', socket: dsyncSocket, line: plainLine, pid: pidOf('dsync') },
   {
     label: 'daemon, no auth',
     socket: daemonSocket,
+    pid: pidOf('daemon'),
     line: (mode, n) =>
       mode === 'persistent' ? enveloped(n, SHAPES[n % SHAPES.length]) : (bare[n % bare.length] as string),
   },
   {
     label: 'daemon, HMAC',
     socket: daemonSocket,
+    pid: pidOf('daemon'),
     line: (mode, n) => {
       const request = signed[signedNext++ % signed.length];
       return mode === 'persistent' ? enveloped(n, request) : `${JSON.stringify(request)}\n`;
@@ -124,6 +133,7 @@ const TARGETS: Target[] = [
   {
     label: 'daemon, bad signatures',
     socket: daemonSocket,
+    pid: pidOf('daemon'),
     line: (mode, n) => {
       const request = badlySigned[n % badlySigned.length];
       return mode === 'persistent' ? enveloped(n, request) : `${JSON.stringify(request)}\n`;
@@ -131,10 +141,17 @@ const TARGETS: Target[] = [
   },
 ];
 
+interface Run extends LoadResult {
+  /** CPU time (user + system) of the serving process per request, in µs; undefined without /proc. */
+  readonly cpuPerRequest: number | undefined;
+}
 interface Cell {
-  readonly runs: LoadResult[];
+  readonly runs: Run[];
 }
 const summary = (cell: Cell) => ({
+  cpu: cell.runs.every((r) => r.cpuPerRequest !== undefined)
+    ? median(cell.runs.map((r) => r.cpuPerRequest as number))
+    : undefined,
   perSecond: median(cell.runs.map((r) => r.perSecond)),
   min: Math.min(...cell.runs.map((r) => r.perSecond)),
   max: Math.max(...cell.runs.map((r) => r.perSecond)),
@@ -162,9 +179,12 @@ async function coldStart(start: () => ChildProcess, socket: string, line: string
 const fmt = (n: number, digits = 0) => n.toFixed(digits);
 try {
   const echo = startChild(['-e', ECHO_SERVER, echoSocket]);
-  startChild(['-e', DURABLE_ECHO_SERVER, durableSocket, join(dir, 'durable.log')]);
+  pids.set('echo', echo.pid);
+  pids.set('durable', startChild(['-e', DURABLE_ECHO_SERVER, durableSocket, join(dir, 'durable.log')]).pid);
+  pids.set('dsync', startChild(['-e', DSYNC_ECHO_SERVER, dsyncSocket, join(dir, 'dsync.log')]).pid);
   let daemon = startDaemon();
-  await Promise.all([waitForSocket(echoSocket), waitForSocket(durableSocket), waitForSocket(daemonSocket)]);
+  pids.set('daemon', daemon.pid);
+  await Promise.all([echoSocket, durableSocket, dsyncSocket, daemonSocket].map(waitForSocket));
   const idleRss = { daemon: rssMiB(daemon.pid), echo: rssMiB(echo.pid) };
 
   // The bench is only honest if every shape is decided (not refused as malformed).
@@ -190,8 +210,14 @@ try {
         for (let i = 0; i < TARGETS.length; i++) {
           const target = TARGETS[(i + round) % TARGETS.length] as Target; // rotate who goes first
           const key = `${mode}/${clients}/${target.label}`;
+          const before = cpuMicroseconds(target.pid());
           const result = await runLoad(target.socket, clients, mode, SECONDS, (n) => target.line(mode, n));
-          cells.set(key, { runs: [...(cells.get(key)?.runs ?? []), result] });
+          const after = cpuMicroseconds(target.pid());
+          const cpuPerRequest =
+            before === undefined || after === undefined
+              ? undefined
+              : (after - before) / (result.perSecond * SECONDS);
+          cells.set(key, { runs: [...(cells.get(key)?.runs ?? []), { ...result, cpuPerRequest }] });
         }
       }
     }
@@ -201,18 +227,23 @@ try {
     `\nthroughput: median of ${ROUNDS} interleaved ${SECONDS}s rounds after a ${WARM_UP_SECONDS}s warm-up`,
   );
   console.log(
-    `${'scenario'.padEnd(48)}${'per s'.padStart(9)}${'spread'.padStart(16)}${'p50 ms'.padStart(8)}${'p99 ms'.padStart(8)}${'/durable'.padStart(10)}${'/echo'.padStart(7)}`,
+    `${'scenario'.padEnd(48)}${'per s'.padStart(9)}${'spread'.padStart(16)}${'p50 ms'.padStart(8)}${'p99 ms'.padStart(8)}${'/durable'.padStart(10)}${'/echo'.padStart(7)}${'cpu µs/req'.padStart(12)}`,
   );
   const get = (mode: string, clients: number, label: string) =>
     summary(cells.get(`${mode}/${clients}/${label}`) as Cell);
+  /** The faster of the two durable servers in this cell: the daemon is held to the better floor. */
+  const durableFloor = (mode: string, clients: number) =>
+    [get(mode, clients, 'durable echo server'), get(mode, clients, 'durable echo, O_DSYNC')].reduce((a, b) =>
+      b.perSecond > a.perSecond ? b : a,
+    );
   for (const mode of ['persistent', 'one-shot']) {
     for (const clients of [1, 64]) {
-      const floor = get(mode, clients, 'durable echo server');
+      const floor = durableFloor(mode, clients);
       const bareFloor = get(mode, clients, 'echo server');
       for (const target of TARGETS) {
         const s = get(mode, clients, target.label);
         console.log(
-          `${`${target.label}, ${mode}, ${clients}`.padEnd(48)}${fmt(s.perSecond).padStart(9)}${`${fmt(s.min)}-${fmt(s.max)}`.padStart(16)}${fmt(s.p50, 2).padStart(8)}${fmt(s.p99, 2).padStart(8)}${fmt(s.perSecond / floor.perSecond, 2).padStart(10)}${fmt(s.perSecond / bareFloor.perSecond, 2).padStart(7)}`,
+          `${`${target.label}, ${mode}, ${clients}`.padEnd(48)}${fmt(s.perSecond).padStart(9)}${`${fmt(s.min)}-${fmt(s.max)}`.padStart(16)}${fmt(s.p50, 2).padStart(8)}${fmt(s.p99, 2).padStart(8)}${fmt(s.perSecond / floor.perSecond, 2).padStart(10)}${fmt(s.perSecond / bareFloor.perSecond, 2).padStart(7)}${(s.cpu === undefined ? 'n/a' : fmt(s.cpu, 1)).padStart(12)}`,
         );
       }
     }
@@ -251,20 +282,29 @@ try {
   }
 
   const p = (mode: string, clients: number, label: string) => get(mode, clients, label);
+  const cpuLine = (clients: number) => {
+    const daemonCpu = p('persistent', clients, 'daemon, no auth').cpu;
+    const floorCpu = durableFloor('persistent', clients).cpu;
+    return daemonCpu === undefined || floorCpu === undefined
+      ? 'n/a (no /proc)'
+      : `${fmt(daemonCpu, 1)} µs (durable floor ${fmt(floorCpu, 1)} µs per line)`;
+  };
   const ratio = (a: number, b: number) => fmt(a / b, 2);
   const coldDaemon = median(starts.daemon);
   const coldEcho = median(starts.echo);
   console.log(`
 targets (issue 13), all ratios from this run:
-  persistent, 1 client:   daemon / durable floor = ${ratio(p('persistent', 1, 'daemon, no auth').perSecond, p('persistent', 1, 'durable echo server').perSecond)} (target >= 0.80)
-  persistent, 64 clients: daemon / durable floor = ${ratio(p('persistent', 64, 'daemon, no auth').perSecond, p('persistent', 64, 'durable echo server').perSecond)} (target >= 0.60); p99 daemon / floor = ${ratio(p('persistent', 64, 'daemon, no auth').p99, p('persistent', 64, 'durable echo server').p99)} (target <= 1.50)
+  persistent, 1 client:   daemon / durable floor = ${ratio(p('persistent', 1, 'daemon, no auth').perSecond, durableFloor('persistent', 1).perSecond)} (target >= 0.80)
+  persistent, 64 clients: daemon / durable floor = ${ratio(p('persistent', 64, 'daemon, no auth').perSecond, durableFloor('persistent', 64).perSecond)} (target >= 0.60); p99 daemon / floor = ${ratio(p('persistent', 64, 'daemon, no auth').p99, durableFloor('persistent', 64).p99)} (target <= 1.50)
+  CPU per decision (daemon, no auth, persistent): ${cpuLine(1)} at 1 client, ${cpuLine(64)} at 64 clients
   HMAC cost, 64 clients:  ${fmt((1 - p('persistent', 64, 'daemon, HMAC').perSecond / p('persistent', 64, 'daemon, no auth').perSecond) * 100, 1)}% (target <= 15%)
   bad-signature flood:    cost per request / valid HMAC = ${ratio(p('persistent', 64, 'daemon, HMAC').perSecond, p('persistent', 64, 'daemon, bad signatures').perSecond)} (target <= 1.00)
   cold start to first decision: daemon ${fmt(coldDaemon)} ms / echo ${fmt(coldEcho)} ms = ${ratio(coldDaemon, coldEcho)} (target <= 2.00), with ${records} records in the log
 memory:
   idle RSS: daemon ${fmt(idleRss.daemon, 1)} MiB, echo server ${fmt(idleRss.echo, 1)} MiB (${ratio(idleRss.daemon, idleRss.echo)}x)
   daemon RSS after the throughput runs (${records} decisions): ${fmt(afterRss, 1)} MiB
-${millionLine}evidence records are fsync'ed before each answer (group commit); the durable floor fdatasyncs each line the same way.`);
+${millionLine}evidence records are durable before each answer (group commit, written O_DSYNC); /durable is the faster of
+the two durable floors in each cell (fdatasync after each write, or O_DSYNC writes).`);
 } finally {
   for (const child of children) child.kill('SIGTERM');
 }
