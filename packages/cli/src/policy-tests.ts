@@ -2,9 +2,8 @@ import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { RuntimeDecision } from '@cavra/contracts';
 import { createEngine, type RuntimeMode, schemaIssues } from '@cavra/runtime';
-import { Ajv } from 'ajv';
-import schema from '../schema/policy-test.schema.json' with { type: 'json' };
 import { CliError, deciding, EXIT } from './cli-error.js';
+import { policyTest as validate } from './generated/policy-test-validator.js';
 import { loadPack, readYaml } from './read-input.js';
 import { requestFrom } from './request-input.js';
 
@@ -30,8 +29,6 @@ export interface PolicyTestFileResult {
   readonly pack: { readonly id: string; readonly version: string; readonly file: string };
   readonly results: readonly PolicyTestResult[];
 }
-
-const validate = new Ajv({ allErrors: true, strict: true }).compile(schema);
 
 const TEST_SUFFIXES = ['.test.yaml', '.test.yml'];
 const PACK_EXTENSIONS = ['.yaml', '.yml', '.json'];

@@ -4,9 +4,8 @@ import type { HmacKeySource, RunnerAuthConfig } from '@cavra/auth';
 import { shareInstanceof } from '@cavra/contracts';
 import { defaultSocketPath } from '@cavra/daemon-client';
 import { type ModeSettings, schemaIssues } from '@cavra/runtime';
-import { Ajv } from 'ajv';
 import { parse as parseYaml } from 'yaml';
-import schema from '../schema/daemon-config.schema.json' with { type: 'json' };
+import { daemonConfig as validate } from './generated/daemon-config-validator.js';
 import { errorWords } from './own-file.js';
 
 export interface DaemonLimits {
@@ -75,10 +74,6 @@ export class DaemonConfigError extends Error {
 shareInstanceof(DaemonConfigError, '@cavra/daemon.DaemonConfigError');
 
 export { defaultSocketPath };
-
-// The schema is a fixed file of this package: its check against the meta-schema is a test (config-schema.test.ts),
-// not work for every start. Input is validated exactly as before.
-const validate = new Ajv({ allErrors: true, strict: true, validateSchema: false }).compile(schema);
 
 /** Reads a YAML or JSON config file; relative paths in it are relative to the file. Throws DaemonConfigError. */
 export async function loadDaemonConfig(

@@ -1,9 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { shareInstanceof } from '@cavra/contracts';
-import schema from '../schema/mcp-registry.schema.json' with { type: 'json' };
+import { mcpRegistry as validate } from './generated/schema-validators.js';
 import { cannotReadMessage } from './io-message.js';
 import { schemaIssues } from './schema-issues.js';
-import { schemaValidator } from './schema-validator.js';
 
 /** One server of an MCP trust registry, in upstream CAVRA's registry format. */
 export interface McpServerRecord {
@@ -45,8 +44,6 @@ shareInstanceof(McpRegistryError, '@cavra/runtime.McpRegistryError');
 /** Largest registry text accepted. */
 export const MAX_MCP_REGISTRY_BYTES = 1024 * 1024;
 
-const validateRegistry = schemaValidator(schema);
-
 /**
  * Parses a registry (`{"mcp_servers": [...]}`, upstream's format). Throws McpRegistryError for text that is not
  * JSON, a key no runtime knows (a misspelt `allowed_tools` would silently widen a server's scope), a missing
@@ -64,7 +61,6 @@ export function parseMcpTrustRegistry(text: string, source = '<inline>'): McpTru
   } catch (error) {
     throw new McpRegistryError(source, [{ path: '', message: (error as Error).message }]);
   }
-  const validate = validateRegistry();
   if (!validate(value)) throw new McpRegistryError(source, schemaIssues(validate.errors));
   const servers = (value as { mcp_servers: McpServerRecord[] }).mcp_servers;
   const byName = new Map<string, McpServerRecord>();

@@ -1,7 +1,7 @@
 import { createHash, type KeyObject, sign, verify } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import schema from '../schema/policy-signature.schema.json' with { type: 'json' };
+import { policySignature as validate } from './generated/schema-validators.js';
 import { PolicyPackError } from './policy-pack-error.js';
 import {
   PolicySigningKeyError,
@@ -11,7 +11,6 @@ import {
 } from './policy-signing-key.js';
 import { readPackFile } from './read-pack-file.js';
 import { schemaIssues } from './schema-issues.js';
-import { schemaValidator } from './schema-validator.js';
 
 /** The `schema_version` of upstream's sidecar signature file. */
 export const POLICY_SIGNATURE_SCHEMA = 'cavra.policy-signature.v1';
@@ -64,8 +63,6 @@ export interface SignPolicyOptions {
   /** Default: now. */
   readonly signedAt?: Date;
 }
-
-const validateSchema = schemaValidator(schema);
 
 /** The sidecar path upstream reads and writes: the pack's path with `.sig.json` appended. */
 export function policySignaturePath(packPath: string): string {
@@ -131,7 +128,6 @@ export function parsePolicySignature(text: string, signatureFile: string): Polic
       },
     ]);
   }
-  const validate = validateSchema();
   if (!validate(value)) {
     throw new PolicyPackError('bad_signature', signatureFile, schemaIssues(validate.errors));
   }

@@ -1,9 +1,8 @@
 import { parseDocument } from 'yaml';
-import schema from '../schema/policy-pack.schema.json' with { type: 'json' };
+import { policyPack as validate } from './generated/schema-validators.js';
 import type { PolicyPackDocument } from './policy-pack-document.js';
 import { PolicyPackError } from './policy-pack-error.js';
 import { schemaIssues } from './schema-issues.js';
-import { schemaValidator } from './schema-validator.js';
 
 /** Largest pack text accepted: packs are configuration, not data. */
 export const MAX_POLICY_PACK_BYTES = 1024 * 1024;
@@ -16,8 +15,6 @@ export interface ParsePolicyPackOptions {
   readonly source?: string;
 }
 
-const validateSchema = schemaValidator(schema);
-
 /** Parses and schema-validates a pack. Throws PolicyPackError `invalid_pack` listing every error with its path. */
 export function parsePolicyPack(text: string, options: ParsePolicyPackOptions = {}): PolicyPackDocument {
   const source = options.source ?? '<inline>';
@@ -27,7 +24,6 @@ export function parsePolicyPack(text: string, options: ParsePolicyPackOptions = 
     ]);
   }
   const value = options.format === 'json' ? parseJson(text, source) : parseYaml(text, source);
-  const validate = validateSchema();
   if (!validate(value)) {
     throw new PolicyPackError('invalid_pack', source, schemaIssues(validate.errors));
   }
