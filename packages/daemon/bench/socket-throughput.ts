@@ -27,7 +27,8 @@ import {
 const ROUNDS = 3;
 const SECONDS = 1;
 const WARM_UP_SECONDS = 0.3;
-const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
+// BENCH_DAEMON_CLI: another build's dist/cli.js, to compare two versions on the same machine and floors.
+const CLI = process.env.BENCH_DAEMON_CLI ?? fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 const SECRET = 'bench-only-secret-0123456789abcdef0123';
 
 const BASE = {
