@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { RunnerAuthError } from './runner-auth-error.js';
 
 /**
@@ -6,7 +6,7 @@ import { RunnerAuthError } from './runner-auth-error.js';
  * the cache nor the evidence that records it ever holds a usable signature.
  */
 export function replayKey(keyId: string, mac: Uint8Array): string {
-  return createHash('sha256').update(keyId).update('\n').update(mac).digest('base64url');
+  return hash('sha256', Buffer.concat([Buffer.from(`${keyId}\n`, 'utf8'), mac]), 'base64url');
 }
 
 /**
