@@ -83,14 +83,21 @@ const dsyncSocket = join(dir, 'dsync.sock');
 const bare = SHAPES.map((request) => `${JSON.stringify(request)}\n`);
 const enveloped = (n: number, request: unknown) =>
   `${JSON.stringify({ v: 1, id: `b${n}`, type: 'evaluate', request })}\n`;
-// Unique signatures (the replay cache refuses reuse), signed before any clock starts.
-const signed = Array.from({ length: 150_000 }, (_, i) => {
+// Unique signatures (the replay cache refuses reuse), signed before any clock starts, valid for the daemon's longest
+// accepted window (max_ttl_seconds, default 600 s): the whole bench fits in it.
+const signed = Array.from({ length: 250_000 }, (_, i) => {
   const request = signRunnerClaims(
     { ...SHAPES[i % SHAPES.length], session_id: `bench-${i}` },
-    { keyId: 'bench', secret: SECRET, ttlSeconds: 900 },
+    { keyId: 'bench', secret: SECRET, ttlSeconds: 600 },
   );
   return EvaluateRequestCodec.toJSON(EvaluateRequestCodec.fromJSON(JSON.parse(JSON.stringify(request))));
 });
+/** The next unused signed request; running out would time replays, so the bench stops instead. */
+function nextSigned() {
+  const request = signed[signedNext++];
+  if (!request) throw new Error(`the bench used all ${signed.length} signed requests; sign more`);
+  return request;
+}
 const badlySigned = signed.slice(0, 20_000).map((request) => {
   const auth = request.runner_auth as Record<string, unknown>;
   const signature = String(auth.signature);
@@ -127,7 +134,7 @@ const TARGETS: Target[] = [
     socket: daemonSocket,
     pid: pidOf('daemon'),
     line: (mode, n) => {
-      const request = signed[signedNext++ % signed.length];
+      const request = nextSigned();
       return mode === 'persistent' ? enveloped(n, request) : `${JSON.stringify(request)}\n`;
     },
   },
@@ -199,8 +206,15 @@ try {
       `  ${request.action_type.padEnd(16)} ${request.target.padEnd(40)} ${answer.decision} (${answer.rule_id})`,
     );
   }
+  // Valid signatures must reach the engine and bad ones be refused as such, or the HMAC rows time something else.
+  const signedAnswer = JSON.parse(await oneShot(daemonSocket, `${JSON.stringify(nextSigned())}\n`));
   const badAnswer = JSON.parse(await oneShot(daemonSocket, `${JSON.stringify(badlySigned[0])}\n`));
-  console.log(`  bad signature -> ${JSON.stringify(badAnswer.decision ?? badAnswer.error?.code)}`);
+  if (signedAnswer.rule_id === 'runner_auth.invalid' || !signedAnswer.decision)
+    throw new Error(`a validly signed request was not decided: ${JSON.stringify(signedAnswer)}`);
+  if (badAnswer.rule_id !== 'runner_auth.invalid' || !String(badAnswer.reason).includes('bad_signature'))
+    throw new Error(`a bad signature was not refused as one: ${JSON.stringify(badAnswer)}`);
+  console.log(`  HMAC-signed read_file -> ${signedAnswer.decision} (${signedAnswer.rule_id})`);
+  console.log(`  bad signature -> ${badAnswer.decision} (${badAnswer.rule_id})`);
 
   const cells = new Map<string, Cell>();
   for (const mode of ['persistent', 'one-shot'] as const) {
