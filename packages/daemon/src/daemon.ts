@@ -1,7 +1,14 @@
 import { chmod, mkdir } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
 import { dirname } from 'node:path';
-import { DEFAULT_SKEW_SECONDS, type HmacKey, loadKeyring, ReplayCache, RunnerAuthError } from '@cavra/auth';
+import {
+  type AuthenticatedRunner,
+  DEFAULT_SKEW_SECONDS,
+  type HmacKey,
+  loadKeyring,
+  ReplayCache,
+  RunnerAuthError,
+} from '@cavra/auth';
 import type { Decision } from '@cavra/contracts';
 import type { HealthReport } from '@cavra/daemon-client';
 import { type IdKind, newId } from '@cavra/runtime';
@@ -265,13 +272,13 @@ function rememberSignatures(
   cache: ReplayCache,
   config: DaemonConfig,
   now: number,
-): Pick<EvidenceLogOptions, 'visit' | 'liveUntil'> {
+): Pick<EvidenceLogOptions, 'visit' | 'liveUntil' | 'mayBeLive'> {
   const skewMs = (config.runnerAuth.hmac?.skewSeconds ?? DEFAULT_SKEW_SECONDS) * 1000;
   // Until when a record's signature could be replayed: the checkpoint keeps where the oldest such record starts,
   // so a restart reads back only that far.
   const liveUntil = (record: EvidenceRecord) => {
-    const runner = record.runner as { algorithm?: unknown; replayKey?: unknown; expiresAt?: unknown } | null;
-    if (runner?.algorithm !== 'HMAC-SHA256' || typeof runner.replayKey !== 'string') return undefined;
+    const runner = record.runner as Record<string, unknown> | null;
+    if (runner?.algorithm !== 'HMAC-SHA256' || typeof runner[REPLAY_KEY] !== 'string') return undefined;
     const expiresAt = Date.parse(String(runner.expiresAt));
     return Number.isNaN(expiresAt) ? undefined : expiresAt + skewMs;
   };
@@ -279,7 +286,7 @@ function rememberSignatures(
     const until = liveUntil(record);
     if (until === undefined) return;
     try {
-      cache.restore((record.runner as { replayKey: string }).replayKey, until, now);
+      cache.restore((record.runner as Record<string, string>)[REPLAY_KEY] as string, until, now);
     } catch (error) {
       if (!(error instanceof RunnerAuthError)) throw error;
       throw new Error(
@@ -287,8 +294,13 @@ function rememberSignatures(
       );
     }
   };
-  return { visit, liveUntil };
+  // Only a line naming a replay key can be live (JSON writes the key as this text, quotes escaped in any value).
+  const mayBeLive = (line: string) => line.includes(`"${REPLAY_KEY}":`);
+  return { visit, liveUntil, mayBeLive };
 }
+
+/** The evidence runner record's field that holds an HMAC signature's replay key (AuthenticatedRunner.replayKey). */
+const REPLAY_KEY = 'replayKey' satisfies keyof AuthenticatedRunner;
 
 function trustFields(state: EnforcementState): Record<string, unknown> {
   return {

@@ -111,14 +111,6 @@ async function lineEndingAt(log: FileHandle, end: number): Promise<string | unde
   return position === 0 ? Buffer.concat(chunks).subarray(0, -1).toString('utf8') : undefined;
 }
 
-/** The complete lines of the log between two record ends, read forward. */
-export async function linesBetween(log: FileHandle, start: number, end: number): Promise<string[]> {
-  const region = Buffer.alloc(end - start);
-  const { bytesRead } = await log.read(region, 0, region.length, start);
-  if (bytesRead !== region.length) throw new Error('evidence log changed while it was being read');
-  return region.length === 0 ? [] : region.subarray(0, -1).toString('utf8').split('\n');
-}
-
 /** Replaces the checkpoint atomically (a new file, mode 0600, renamed over the old one: a link there is replaced). */
 export async function writeCheckpoint(logPath: string, checkpoint: EvidenceCheckpoint): Promise<void> {
   const target = checkpointPath(logPath);

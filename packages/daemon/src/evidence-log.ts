@@ -1,12 +1,13 @@
 import { constants, fdatasync, write } from 'node:fs';
 import { type FileHandle, open } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { linesBetween, matchingCheckpoint, writeCheckpoint } from './evidence-checkpoint.js';
+import { matchingCheckpoint, writeCheckpoint } from './evidence-checkpoint.js';
 import { type EvidenceBody, type EvidenceRecord, GENESIS_HASH, sealRecord } from './evidence-record.js';
 import { evidenceLogId, evidenceRef } from './evidence-ref.js';
 import { type EvidenceKey, signRecord } from './evidence-signature.js';
+import { readLines } from './log-lines.js';
 import { checkPrivateDirectory, openOwnFile } from './own-file.js';
-import { verifyLines } from './verify-evidence-log.js';
+import { ChainVerifier } from './verify-evidence-log.js';
 import { claimWriterLock } from './writer-lock.js';
 
 /** Records between two checkpoints written while the daemon runs (it writes one when it closes too). */
@@ -26,7 +27,10 @@ type Appended = {
 export interface EvidenceLogOptions {
   /** Sign every record with this key (`evidence_signing`); the existing records must carry its valid signatures. */
   readonly key?: EvidenceKey;
-  /** Called with each record already in the log, in order, once it verified (the daemon restores state from it). */
+  /**
+   * Called with each record already in the log, in order, as it is read (the daemon restores state from it). When
+   * the log does not verify, open rejects: what visit built from it must then be dropped.
+   */
   readonly visit?: (record: EvidenceRecord) => void;
   /**
    * Until when (ms since the epoch) a record matters to `visit`, or undefined when it never does. With it, a start
@@ -34,6 +38,11 @@ export interface EvidenceLogOptions {
    * it, instead of the whole log.
    */
   readonly liveUntil?: (record: EvidenceRecord) => number | undefined;
+  /**
+   * A cheap test of a record's line: false when liveUntil would return undefined for it. Records before the
+   * checkpoint (already verified) that it rejects are then not even parsed at start.
+   */
+  readonly mayBeLive?: (line: string) => boolean;
   /** The clock liveUntil is compared with; `Date.now` by default. */
   readonly now?: () => number;
 }
@@ -112,13 +121,27 @@ export class EvidenceLog {
       const size = (await file.stat()).size;
       const checkpoint = await matchingCheckpoint(path, file, size, options.key);
       const from = checkpoint ?? { bytes: 0, seq: 0, hash: GENESIS_HASH };
-      const tail = Buffer.alloc(size - from.bytes);
-      const { bytesRead } = await file.read(tail, 0, tail.length, from.bytes);
-      if (bytesRead !== tail.length) throw new Error(`evidence log ${path} changed while it was being read`);
-      const text = tail.toString('utf8');
-      const complete = text.slice(0, text.lastIndexOf('\n') + 1);
-      const lines = complete.split('\n').slice(0, -1);
-      const verification = verifyLines(lines, { from, ...(options.key ? { key: options.key } : {}) });
+      const { visit, liveUntil, mayBeLive } = options;
+      const live: LiveRecord[] = [];
+      const seen = (record: EvidenceRecord, offset: number) => {
+        visit?.(record);
+        const until = liveUntil?.(record);
+        if (until !== undefined) live.push({ offset, until });
+      };
+      // Records before the checkpoint were verified when it was written: only those still live then are visited.
+      // Without liveUntil every record matters; with it, those before the checkpoint's live_from do not.
+      if (checkpoint && visit) {
+        await readLines(file, liveUntil ? checkpoint.live_from : 0, checkpoint.bytes, (line, offset) => {
+          if (!mayBeLive || mayBeLive(line)) seen(JSON.parse(line) as EvidenceRecord, offset);
+        });
+      }
+      // What follows is verified, in chunks: memory does not grow with the log, checkpoint or not.
+      const chain = new ChainVerifier({ from, ...(options.key ? { key: options.key } : {}) });
+      const read = await readLines(file, from.bytes, size, (line, offset) => {
+        const record = chain.add(line);
+        if (record && chain.ok) seen(record, offset);
+      });
+      const verification = chain.result({ tornTail: read.trailingBytes > 0 });
       if (!verification.ok) {
         const first = verification.problems[0];
         const hint =
@@ -131,21 +154,9 @@ export class EvidenceLog {
           `evidence log ${path} does not verify (record ${from.seq + (first?.line ?? 0)}: ${first?.message})${hint}; refusing to extend it`,
         );
       }
-      const live: LiveRecord[] = [];
-      if (options.visit) {
-        // Without liveUntil every record matters; with it, those before the checkpoint's live_from do not.
-        let offset = checkpoint && options.liveUntil ? checkpoint.live_from : 0;
-        const earlier = checkpoint ? await linesBetween(file, offset, checkpoint.bytes) : [];
-        for (const line of [...earlier, ...lines]) {
-          const record = JSON.parse(line) as EvidenceRecord;
-          options.visit(record);
-          const until = options.liveUntil?.(record);
-          if (until !== undefined) live.push({ offset, until });
-          offset += Buffer.byteLength(line, 'utf8') + 1;
-        }
-      }
-      const bytes = from.bytes + Buffer.byteLength(complete, 'utf8');
+      const bytes = read.end;
       if (bytes !== size) {
+        // A torn last line (a crash mid-write, never acknowledged) is cut off.
         await file.truncate(bytes);
         await file.sync();
       }

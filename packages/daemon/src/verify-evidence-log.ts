@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import {
   type EvidenceBody,
   type EvidenceRecord,
@@ -8,6 +8,7 @@ import {
   recordLine,
 } from './evidence-record.js';
 import { signatureMatches } from './evidence-signature.js';
+import { readLines } from './log-lines.js';
 
 export interface EvidenceProblem {
   /** 1-based line number. */
@@ -61,18 +62,22 @@ export interface VerifyOptions {
 /**
  * Verifies the hash chain of an evidence log: every record's hash matches its content (detects edits), every `prev`
  * is the previous hash (detects removal and reordering), and `seq` counts up from 1 without gaps; with an anchor,
- * that the anchored record is still there (detects removal from the end). Rejects with the fs error when the file
- * cannot be read.
+ * that the anchored record is still there (detects removal from the end). Reads the file in chunks, so a log of any
+ * size is checked in bounded memory. Rejects with the fs error when the file cannot be read, and when a line is
+ * longer than any record can be (MAX_LINE_BYTES).
  */
 export async function verifyEvidenceLog(
   path: string,
   options: VerifyOptions = {},
 ): Promise<EvidenceVerification> {
-  const text = await readFile(path, 'utf8');
-  const tornTail = text.length > 0 && !text.endsWith('\n');
-  const lines = text.split('\n');
-  lines.pop(); // the text after the last newline: '' or the torn tail
-  return verifyLines(lines, { ...options, tornTail });
+  const file = await open(path, 'r');
+  try {
+    const chain = new ChainVerifier(options);
+    const { trailingBytes } = await readLines(file, 0, (await file.stat()).size, (line) => chain.add(line));
+    return chain.result({ tornTail: trailingBytes > 0 });
+  } finally {
+    await file.close();
+  }
 }
 
 /** Where a verification picks up the chain: after the record with this seq and hash. */
@@ -89,21 +94,44 @@ export function verifyLines(
   lines: readonly string[],
   options: VerifyOptions & { readonly tornTail?: boolean; readonly from?: ChainPosition } = {},
 ): EvidenceVerification {
-  const { anchor, key, from = { seq: 0, hash: GENESIS_HASH } } = options;
-  let anchored = anchor === undefined;
-  let signedRecords = 0;
-  const problems: EvidenceProblem[] = [];
-  let prev = from.hash;
-  let expectedSeq = from.seq + 1;
-  lines.forEach((text, index) => {
-    const line = index + 1;
+  const chain = new ChainVerifier(options);
+  for (const line of lines) chain.add(line);
+  return chain.result({ tornTail: options.tornTail ?? false });
+}
+
+/** The chain check of verifyLines, one line at a time, for logs read as a stream. */
+export class ChainVerifier {
+  readonly #anchor: string | undefined;
+  readonly #key: VerifyOptions['key'];
+  readonly #from: ChainPosition;
+  #anchored: boolean;
+  #signedRecords = 0;
+  readonly #problems: EvidenceProblem[] = [];
+  #prev: string;
+  #expectedSeq: number;
+  #lines = 0;
+
+  constructor(options: VerifyOptions & { readonly from?: ChainPosition } = {}) {
+    this.#anchor = options.anchor;
+    this.#key = options.key;
+    this.#from = options.from ?? { seq: 0, hash: GENESIS_HASH };
+    this.#anchored = options.anchor === undefined;
+    this.#prev = this.#from.hash;
+    this.#expectedSeq = this.#from.seq + 1;
+  }
+
+  /** Checks the next line; returns its record when it is JSON shaped like one (checked or not), else undefined. */
+  add(text: string): EvidenceRecord | undefined {
+    this.#lines += 1;
+    const line = this.#lines;
+    const problems = this.#problems;
     let record: EvidenceBody & { hash?: unknown; signature?: EvidenceSignature };
     try {
       record = JSON.parse(text);
     } catch {
       problems.push({ line, problem: 'not_json', message: 'line is not JSON' });
-      expectedSeq += 1; // an unreadable line still takes a place in the sequence
-      return;
+      this.#expectedSeq += 1; // an unreadable line still takes a place in the sequence
+      return undefined;
     }
     if (
       typeof record !== 'object' ||
@@ -112,8 +140,8 @@ export function verifyLines(
       typeof record.seq !== 'number'
     ) {
       problems.push({ line, problem: 'bad_shape', message: 'line is not an evidence record' });
-      expectedSeq += 1;
-      return;
+      this.#expectedSeq += 1;
+      return undefined;
     }
     if (hashBody(record) !== record.hash) {
       problems.push({
@@ -129,42 +157,52 @@ export function verifyLines(
         message: 'record has keys or formatting outside its hashed form (edited)',
       });
     }
-    if (record.prev !== prev) {
+    if (record.prev !== this.#prev) {
       problems.push({
         line,
         problem: 'broken_chain',
         message: 'prev is not the hash of the record before it (removed or reordered)',
       });
     }
-    if (record.seq !== expectedSeq) {
+    if (record.seq !== this.#expectedSeq) {
       problems.push({
         line,
         problem: 'sequence_gap',
-        message: `seq is ${record.seq}, expected ${expectedSeq}`,
+        message: `seq is ${record.seq}, expected ${this.#expectedSeq}`,
       });
     }
-    const signatureProblem = checkSignature(record as EvidenceRecord, key);
-    if (record.signature !== undefined) signedRecords += 1;
+    const signatureProblem = checkSignature(record as EvidenceRecord, this.#key);
+    if (record.signature !== undefined) this.#signedRecords += 1;
     if (signatureProblem) problems.push({ line, ...signatureProblem });
-    if (record.hash === anchor) anchored = true;
-    prev = record.hash;
-    expectedSeq = record.seq + 1;
-  });
-  if (!anchored) {
-    problems.push({
-      line: lines.length + 1,
-      problem: 'anchor_missing',
-      message: `no record has the anchored hash ${anchor}: records were removed from the end (or the anchor is from another log)`,
-    });
+    if (record.hash === this.#anchor) this.#anchored = true;
+    this.#prev = record.hash;
+    this.#expectedSeq = record.seq + 1;
+    return record as EvidenceRecord;
   }
-  return {
-    ok: problems.length === 0,
-    records: from.seq + lines.length,
-    lastHash: prev,
-    tornTail: options.tornTail ?? false,
-    signedRecords,
-    problems,
-  };
+
+  /** Whether every line so far verified. */
+  get ok(): boolean {
+    return this.#problems.length === 0;
+  }
+
+  result({ tornTail }: { readonly tornTail: boolean }): EvidenceVerification {
+    const problems = [...this.#problems];
+    if (!this.#anchored) {
+      problems.push({
+        line: this.#lines + 1,
+        problem: 'anchor_missing',
+        message: `no record has the anchored hash ${this.#anchor}: records were removed from the end (or the anchor is from another log)`,
+      });
+    }
+    return {
+      ok: problems.length === 0,
+      records: this.#from.seq + this.#lines,
+      lastHash: this.#prev,
+      tornTail,
+      signedRecords: this.#signedRecords,
+      problems,
+    };
+  }
 }
 
 function checkSignature(

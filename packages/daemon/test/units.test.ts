@@ -320,6 +320,17 @@ describe('the evidence log', () => {
     const again = await EvidenceLog.open(path, { visit: (record) => full.push(record.seq) });
     await again.close();
     expect(full).toEqual([1, 2, 3, 4, 5]); // without liveUntil, every record
+    // mayBeLive rejects the line of record 3, which is then not even parsed (the last close, without liveUntil,
+    // checkpointed every record as possibly live: live_from 0).
+    const filtered: unknown[] = [];
+    const skipping = await EvidenceLog.open(path, {
+      liveUntil,
+      now: () => now,
+      visit: (record) => filtered.push(record.seq),
+      mayBeLive: (line) => !line.includes('"d-3"'),
+    });
+    await skipping.close();
+    expect(filtered).toEqual([1, 2, 4, 5]);
   });
 });
 
