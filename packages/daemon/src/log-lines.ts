@@ -20,15 +20,18 @@ export interface LinesRead {
 /**
  * Calls `onLine` with each complete line of `file` between byte offsets `start` and `end`, in order, without its
  * newline, decoded as UTF-8 (invalid bytes become U+FFFD, which no record's hash then matches), and the offset where
- * it starts. Reads in chunks: memory stays bounded by the longest line, not the range. Throws when a line is longer
- * than MAX_LINE_BYTES, or when the file is shorter than `end` (it changed while being read).
+ * it starts; with `only`, just the lines that contain that text (the others are not even decoded). Reads in chunks:
+ * memory stays bounded by the longest line, not the range. Throws when a line is longer than MAX_LINE_BYTES, or when
+ * the file is shorter than `end` (it changed while being read).
  */
 export async function readLines(
   file: FileHandle,
   start: number,
   end: number,
   onLine: (line: string, offset: number) => void,
+  only?: string,
 ): Promise<LinesRead> {
+  const marker = only === undefined ? undefined : Buffer.from(only, 'utf8');
   let pending: Buffer[] = [];
   let pendingBytes = 0;
   let lineStart = start;
@@ -42,9 +45,8 @@ export async function readLines(
     let from = 0;
     for (let newline = bytes.indexOf(0x0a); newline !== -1; newline = bytes.indexOf(0x0a, from)) {
       const piece = bytes.subarray(from, newline);
-      const line =
-        pendingBytes === 0 ? piece.toString('utf8') : Buffer.concat([...pending, piece]).toString('utf8');
-      onLine(line, lineStart);
+      const whole = pendingBytes === 0 ? piece : Buffer.concat([...pending, piece]);
+      if (!marker || whole.includes(marker)) onLine(whole.toString('utf8'), lineStart);
       lineStart = position + newline + 1;
       pending = [];
       pendingBytes = 0;

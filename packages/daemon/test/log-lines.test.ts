@@ -57,6 +57,21 @@ describe('readLines', () => {
     expect(await linesOf('', 0, 0)).toEqual({ seen: [], end: 0, trailingBytes: 0 });
   });
 
+  it('with a marker, gives only the lines that contain it, at their offsets', async () => {
+    const long = `x${'é'.repeat(700_000)}"key":`; // 1.4 MB: its marker arrives in the second chunk
+    const path = join(tempDir(), 'marked.txt');
+    const text = `a "key": 1\nb\n${long}\nc "key"\n`;
+    await writeFile(path, text);
+    const file = await open(path, 'r');
+    const seen: [string, number][] = [];
+    await readLines(file, 0, Buffer.byteLength(text), (line, offset) => seen.push([line, offset]), '"key":');
+    await file.close();
+    expect(seen).toEqual([
+      ['a "key": 1', 0],
+      [long, 13],
+    ]);
+  });
+
   it('refuses a line longer than any record, and a file shorter than the range', async () => {
     await expect(linesOf(Buffer.alloc(MAX_LINE_BYTES + 1, 0x61))).rejects.toThrow(
       `a line starting at byte 0 is longer than ${MAX_LINE_BYTES} bytes`,

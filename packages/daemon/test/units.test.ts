@@ -320,17 +320,26 @@ describe('the evidence log', () => {
     const again = await EvidenceLog.open(path, { visit: (record) => full.push(record.seq) });
     await again.close();
     expect(full).toEqual([1, 2, 3, 4, 5]); // without liveUntil, every record
-    // mayBeLive rejects the line of record 3, which is then not even parsed (the last close, without liveUntil,
-    // checkpointed every record as possibly live: live_from 0).
+    // Only lines with the marker are read before the checkpoint (the last close, without liveUntil, checkpointed
+    // every record as possibly live: live_from 0); records 1 to 5 have decision ids d-1 to d-5.
     const filtered: unknown[] = [];
     const skipping = await EvidenceLog.open(path, {
       liveUntil,
       now: () => now,
       visit: (record) => filtered.push(record.seq),
-      mayBeLive: (line) => !line.includes('"d-3"'),
+      liveMarker: '"decision_id":"d-',
     });
     await skipping.close();
-    expect(filtered).toEqual([1, 2, 4, 5]);
+    expect(filtered).toEqual([1, 2, 3, 4, 5]);
+    const marked: unknown[] = [];
+    const only = await EvidenceLog.open(path, {
+      liveUntil,
+      now: () => now,
+      visit: (record) => marked.push(record.seq),
+      liveMarker: '"decision_id":"d-2"',
+    });
+    await only.close();
+    expect(marked).toEqual([2]); // from live_from (record 2, the oldest live one) on, only the line with the marker
   });
 });
 
