@@ -16,11 +16,16 @@ const SECONDS = 3;
 
 let calls = 0;
 
-async function rate(label: string, run: (call: number) => unknown | Promise<unknown>): Promise<number> {
+/** Calls per second over SECONDS, or over `limit` calls if they run out first (each call's input used once). */
+async function rate(
+  label: string,
+  run: (call: number) => unknown | Promise<unknown>,
+  limit = Number.POSITIVE_INFINITY,
+): Promise<number> {
   for (let i = 0; i < 200; i++) await run(calls++); // warm-up
   let count = 0;
   const start = performance.now();
-  while (performance.now() - start < SECONDS * 1000) {
+  while (performance.now() - start < SECONDS * 1000 && count < limit) {
     await run(calls++);
     count++;
   }
@@ -34,12 +39,11 @@ const signed = Array.from({ length: 100_000 }, (_, i) =>
   signRunnerClaims({ ...REQUEST, session_id: `s-${i}` }, { keyId: 'bench', secret: SECRET }),
 );
 const cache = new ReplayCache({ maxEntries: 1_000_000 });
-const hmac = await rate('HMAC-SHA256 verify (with replay cache)', (i) =>
-  verifyRunnerAuth(
-    signed[i % signed.length] as (typeof signed)[number],
-    keyring,
-    i < signed.length ? { replayCache: cache } : {},
-  ),
+// Every timed call goes through the replay cache with a signature it has not seen: the timing stops when they run out.
+const hmac = await rate(
+  'HMAC-SHA256 verify (with replay cache)',
+  (i) => verifyRunnerAuth(signed[i] as (typeof signed)[number], keyring, { replayCache: cache }),
+  signed.length - 200,
 );
 
 const rsa = await signingKey('bench-rsa', 'RS256');
