@@ -173,21 +173,27 @@ const summary = (cell: Cell) => ({
   p99: median(cell.runs.map((r) => r.p99)),
 });
 
-function rssMiB(pid: number | undefined): number {
+/** Resident memory of `pid` now (VmRSS) or at its peak so far (VmHWM), in MiB. */
+function rssMiB(pid: number | undefined, field: 'VmRSS' | 'VmHWM' = 'VmRSS'): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1]) / 1024;
+  return Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1]) / 1024;
 }
 
-/** Spawn to first answer, in ms. */
-async function coldStart(start: () => ChildProcess, socket: string, line: string): Promise<number> {
+/** Spawn to first answer, in ms, and the peak RSS of the process by then (MiB). */
+async function coldStart(
+  start: () => ChildProcess,
+  socket: string,
+  line: string,
+): Promise<{ ms: number; peakMiB: number }> {
   const begin = performance.now();
   const child = start();
   await waitForSocket(socket);
   const answer = await oneShot(socket, line);
-  const elapsed = performance.now() - begin;
+  const ms = performance.now() - begin;
   if (!answer.includes('"')) throw new Error(`no answer from ${socket}`);
+  const peakMiB = rssMiB(child.pid, 'VmHWM');
   await stopChild(child);
-  return elapsed;
+  return { ms, peakMiB };
 }
 
 const fmt = (n: number, digits = 0) => n.toFixed(digits);
@@ -279,7 +285,11 @@ try {
   // Cold start: spawn to first answer, interleaved: a daemon with a log of its own (a few records), and one with the
   // log the throughput runs left, whose HMAC signatures are all still within their window and so are read back
   // into the replay cache at start (bounded by the window, not by the log: see the evidence log's checkpoint).
-  const starts = { daemon: [] as number[], fresh: [] as number[], echo: [] as number[] };
+  const starts = {
+    daemon: [] as { ms: number; peakMiB: number }[],
+    fresh: [] as { ms: number; peakMiB: number }[],
+    echo: [] as { ms: number; peakMiB: number }[],
+  };
   for (let i = 0; i < 5; i++) {
     const coldSocket = `${echoSocket}.cold${i}`;
     starts.echo.push(
@@ -314,9 +324,10 @@ try {
       : `${fmt(daemonCpu, 1)} µs (durable floor ${fmt(floorCpu, 1)} µs per line)`;
   };
   const ratio = (a: number, b: number) => fmt(a / b, 2);
-  const coldDaemon = median(starts.daemon);
-  const coldFresh = median(starts.fresh);
-  const coldEcho = median(starts.echo);
+  const coldDaemon = median(starts.daemon.map((start) => start.ms));
+  const coldFresh = median(starts.fresh.map((start) => start.ms));
+  const coldEcho = median(starts.echo.map((start) => start.ms));
+  const coldPeak = median(starts.daemon.map((start) => start.peakMiB));
   console.log(`
 targets (issue 13), all ratios from this run:
   persistent, 1 client:   daemon / durable floor = ${ratio(p('persistent', 1, 'daemon, no auth').perSecond, durableFloor('persistent', 1).perSecond)} (target >= 0.80)
@@ -325,7 +336,7 @@ targets (issue 13), all ratios from this run:
   HMAC cost, 64 clients:  ${fmt((1 - p('persistent', 64, 'daemon, HMAC').perSecond / p('persistent', 64, 'daemon, no auth').perSecond) * 100, 1)}% (target <= 15%)
   bad-signature flood:    cost per request / valid HMAC = ${ratio(p('persistent', 64, 'daemon, HMAC').perSecond, p('persistent', 64, 'daemon, bad signatures').perSecond)} (target <= 1.00)
   cold start to first decision: daemon ${fmt(coldFresh)} ms / echo ${fmt(coldEcho)} ms = ${ratio(coldFresh, coldEcho)} (target <= 2.00), with a log of its own;
-    with the bench's log (${records} records, ${signedNext} HMAC signatures still live, restored into the replay cache): ${fmt(coldDaemon)} ms = ${ratio(coldDaemon, coldEcho)}
+    with the bench's log (${records} records, ${signedNext} HMAC signatures still live, restored into the replay cache): ${fmt(coldDaemon)} ms = ${ratio(coldDaemon, coldEcho)}, peak RSS ${fmt(coldPeak, 1)} MiB
 memory:
   idle RSS: daemon ${fmt(idleRss.daemon, 1)} MiB, echo server ${fmt(idleRss.echo, 1)} MiB (${ratio(idleRss.daemon, idleRss.echo)}x)
   daemon RSS after the throughput runs (${records} decisions): ${fmt(afterRss, 1)} MiB
