@@ -44,6 +44,8 @@ export { isSafeIdentifier, isSafeName, isSafeReference } from './public-safe.js'
 export {
   isReleaseGovernanceKind,
   RELEASE_GOVERNANCE_ACTION_TYPE,
+  RELEASE_GOVERNANCE_DEFAULT_KIND,
+  RELEASE_GOVERNANCE_DEFAULT_OPERATION,
   RELEASE_GOVERNANCE_KINDS,
   RENAMED_RELEASE_GOVERNANCE_KINDS,
   type ReleaseGovernanceKind,

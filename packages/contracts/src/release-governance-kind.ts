@@ -64,3 +64,10 @@ export const RENAMED_RELEASE_GOVERNANCE_KINDS: Readonly<Record<string, ReleaseGo
 
 /** The action_type of requests that carry release-governance evidence. */
 export const RELEASE_GOVERNANCE_ACTION_TYPE = 'release_governance_record';
+
+/**
+ * What a release-governance decision names as its target and operation when the request left them empty (upstream
+ * CAVRA's decisions do): the evidence's kind, else this kind; and this operation.
+ */
+export const RELEASE_GOVERNANCE_DEFAULT_KIND = 'release-governance-record';
+export const RELEASE_GOVERNANCE_DEFAULT_OPERATION = 'verify';

@@ -4,6 +4,9 @@ import {
   DecisionResponseCodec,
   type EvaluateRequest,
   MESSAGE_FIELDS,
+  RELEASE_GOVERNANCE_ACTION_TYPE,
+  RELEASE_GOVERNANCE_DEFAULT_KIND,
+  RELEASE_GOVERNANCE_DEFAULT_OPERATION,
 } from '@cavra/contracts';
 import { DaemonClientError } from './daemon-client-error.js';
 
@@ -25,6 +28,25 @@ const ECHO_DEFAULTS = {
   requested_operation: [],
   policy_pack: [],
 } as const satisfies Partial<Record<keyof DecisionResponse, readonly string[]>>;
+
+type EchoedField = keyof typeof ECHO_DEFAULTS;
+
+/**
+ * What a release-governance request's empty fields may come back as, as upstream's daemon fills them in: evidence
+ * without an action type is a release-governance record, and its decision names the evidence's kind (else a fixed
+ * kind) as target and `verify` as operation.
+ */
+function releaseGovernanceDefaults(
+  request: EvaluateRequest,
+): Partial<Record<EchoedField, readonly string[]>> {
+  const evidence = request.release_governance;
+  if (!evidence && request.action_type !== RELEASE_GOVERNANCE_ACTION_TYPE) return {};
+  return {
+    ...(evidence ? { action_type: [RELEASE_GOVERNANCE_ACTION_TYPE] } : {}),
+    target: [evidence?.metadata_kind || RELEASE_GOVERNANCE_DEFAULT_KIND],
+    requested_operation: [RELEASE_GOVERNANCE_DEFAULT_OPERATION],
+  };
+}
 
 export interface DecisionCheckOptions {
   /**
@@ -72,13 +94,14 @@ export function checkDecision(
     if (error instanceof ContractValidationError) throw invalid(`breaks the contract: ${error.message}`);
     throw error;
   }
-  for (const [name, defaults] of Object.entries(ECHO_DEFAULTS) as [
-    keyof typeof ECHO_DEFAULTS,
-    readonly string[],
-  ][]) {
+  const releaseGovernance = releaseGovernanceDefaults(request);
+  for (const [name, defaults] of Object.entries(ECHO_DEFAULTS) as [EchoedField, readonly string[]][]) {
     const sent = request[name] ?? '';
     const got = decision[name] ?? '';
-    const fallbacks = name === 'policy_pack' ? [options.defaultPolicyPack] : defaults;
+    const fallbacks =
+      name === 'policy_pack'
+        ? [options.defaultPolicyPack]
+        : [...defaults, ...(releaseGovernance[name] ?? [])];
     if (got === sent || (sent === '' && (got === '' || fallbacks.includes(got)))) continue;
     throw invalid(`does not echo the request's ${name}`);
   }

@@ -194,6 +194,41 @@ describe('the client accepts only a complete DecisionResponse about its own requ
     );
   });
 
+  it("accepts upstream's names for a release-governance request's empty action, target and operation", async () => {
+    const evidence = {
+      metadata_kind: 'rollout-promotion-execution',
+      approval_state: 'approved',
+      approval_id: 'a-1',
+    };
+    const named = (kind: string) => (request: Record<string, unknown>) =>
+      allow({
+        ...request,
+        action_type: 'release_governance_record',
+        target: kind,
+        requested_operation: 'verify',
+      });
+    const { client } = await daemonAnswering(named('rollout-promotion-execution'));
+    const answer = await client.evaluate({ release_governance: evidence });
+    expect([answer.action_type, answer.target, answer.requested_operation]).toEqual([
+      'release_governance_record',
+      'rollout-promotion-execution',
+      'verify',
+    ]);
+    // Without a kind in the evidence, upstream names the fixed one.
+    const unnamed = await daemonAnswering(named('release-governance-record'));
+    const { metadata_kind: _, ...withoutKind } = evidence;
+    expect((await unnamed.client.evaluate({ release_governance: withoutKind })).target).toBe(
+      'release-governance-record',
+    );
+    // Another kind, or these names for a request that is not about release governance, are not echoes.
+    expect((await failure(unnamed.client.evaluate({ release_governance: evidence })))[1]).toBe(
+      "the daemon's DecisionResponse does not echo the request's target",
+    );
+    expect((await failure(client.evaluate({ target: '' })))[1]).toBe(
+      "the daemon's DecisionResponse does not echo the request's action_type",
+    );
+  });
+
   it('refuses an answer that is not UTF-8 or holds a lone surrogate', async () => {
     const raw =
       (text: Buffer): Behaviour =>

@@ -7,12 +7,13 @@ import {
   EvaluateRequestCodec,
   isSafeIdentifier,
   parseRuntimeRequest,
+  RELEASE_GOVERNANCE_ACTION_TYPE,
   type RuntimeDecision,
   type RuntimeRequest,
   type RuntimeRequestSubject,
   toDecisionResponse,
 } from '@cavra/contracts';
-import { publicReleaseRecord } from '@cavra/release-governance';
+import { isMissingRecord, publicReleaseRecord } from '@cavra/release-governance';
 import { EvaluationError, type IdKind, type RuleOutcome, toRuntimeDecision } from '@cavra/runtime';
 import type { EnforcementState } from './enforcement-state.js';
 import type { EvidenceAuthentication, EvidenceBody, EvidenceContractWarning } from './evidence-record.js';
@@ -65,7 +66,7 @@ export async function decideRequest(
     // upstream's runtime keys (server, tool, capability) are not proto fields.
     const converted = parseRuntimeRequest(json, { strict: options.strictContract });
     message = converted.message;
-    request = converted.request;
+    request = withDefaultActionType(converted.request);
     warnings = converted.warnings;
   } catch (error) {
     if (!(error instanceof ContractValidationError)) throw error;
@@ -126,6 +127,16 @@ export async function decideRequest(
       ...(warnings.length > 0 ? { contract_warnings: warnings.map(publicWarning) } : {}),
     },
   };
+}
+
+/**
+ * Release-governance evidence sent without an action type is a release-governance record, as upstream's daemon reads
+ * it. Evidence that reports nothing upstream reads leaves the action type empty there too (so the engine's default
+ * for an unknown action type decides it in both).
+ */
+function withDefaultActionType(request: RuntimeRequest): RuntimeRequest {
+  if (request.actionType !== '' || isMissingRecord(request.releaseGovernance)) return request;
+  return { ...request, actionType: RELEASE_GOVERNANCE_ACTION_TYPE };
 }
 
 /**

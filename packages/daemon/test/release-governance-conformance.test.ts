@@ -28,3 +28,36 @@ describe('release governance through the daemon decides as upstream CAVRA does',
     }).toEqual(c.expected);
   });
 });
+
+describe('release-governance evidence without an action type, as upstream’s daemon reads it', () => {
+  const ask = async (request: Record<string, unknown>) => {
+    const client = await RawClient.connect(started.daemon.socketPath);
+    client.send(request);
+    const response = await client.next();
+    client.socket.destroy();
+    return [response?.action_type, response?.decision, response?.rule_id, response?.severity];
+  };
+
+  it('is a release-governance record', async () => {
+    const evidence = {
+      metadata_kind: 'rollout-promotion-execution',
+      approval_state: 'approved',
+      approval_id: 'a-1',
+    };
+    expect(await ask({ session_id: 'rg-1', release_governance: evidence })).toEqual([
+      'release_governance_record',
+      'allow',
+      'release_governance.approval.approved',
+      'low',
+    ]);
+  });
+
+  it('stays an unknown action when the evidence reports nothing upstream reads', async () => {
+    expect(await ask({ session_id: 'rg-2', release_governance: { verified_count: 3 } })).toEqual([
+      '',
+      'require_approval',
+      'runtime.default.require_approval',
+      'medium',
+    ]);
+  });
+});

@@ -35,4 +35,9 @@ export {
   EXECUTION_KINDS,
   PROMOTION_KINDS,
 } from './release-governance-kinds.js';
-export { cascadeFinding, decideReleaseGovernance, type ReleaseFinding } from './release-governance-rules.js';
+export {
+  cascadeFinding,
+  decideReleaseGovernance,
+  isMissingRecord,
+  type ReleaseFinding,
+} from './release-governance-rules.js';

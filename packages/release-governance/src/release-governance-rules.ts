@@ -1,6 +1,7 @@
 import {
   type Decision,
   isReleaseGovernanceKind,
+  RELEASE_GOVERNANCE_DEFAULT_KIND,
   type ReleaseGovernanceRecord,
   type Severity,
 } from '@cavra/contracts';
@@ -32,7 +33,7 @@ const shown = (value: string) => value || 'unreported';
 
 /** The kind a record is decided as: its metadata_kind, else the request's target, else a fixed name. */
 export function decidedKind(record: ReleaseGovernanceRecord | undefined, target: string): string {
-  return record?.metadataKind || target || 'release-governance-record';
+  return record?.metadataKind || target || RELEASE_GOVERNANCE_DEFAULT_KIND;
 }
 
 // Fields only we have. Upstream's daemon reads evidence through its typed message, which has none of them, so
