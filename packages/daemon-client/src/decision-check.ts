@@ -34,7 +34,8 @@ type EchoedField = keyof typeof ECHO_DEFAULTS;
 /**
  * What a release-governance request's empty fields may come back as, as upstream's daemon fills them in: evidence
  * without an action type is a release-governance record, and its decision names the evidence's kind (else a fixed
- * kind) as target and `verify` as operation.
+ * kind) as target and `verify` as operation (the operation even when one was sent: upstream's answer to evidence it
+ * finds missing).
  */
 function releaseGovernanceDefaults(
   request: EvaluateRequest,
@@ -103,6 +104,7 @@ export function checkDecision(
         ? [options.defaultPolicyPack]
         : [...defaults, ...(releaseGovernance[name] ?? [])];
     if (got === sent || (sent === '' && (got === '' || fallbacks.includes(got)))) continue;
+    if (name === 'requested_operation' && releaseGovernance.requested_operation?.includes(got)) continue;
     throw invalid(`does not echo the request's ${name}`);
   }
   return decision;

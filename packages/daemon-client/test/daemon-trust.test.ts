@@ -220,6 +220,13 @@ describe('the client accepts only a complete DecisionResponse about its own requ
     expect((await unnamed.client.evaluate({ release_governance: withoutKind })).target).toBe(
       'release-governance-record',
     );
+    // `verify` for any operation (upstream's answer to evidence it finds missing), the kind only for an empty target.
+    expect(
+      (await client.evaluate({ release_governance: evidence, requested_operation: 'deploy' })).target,
+    ).toBe('rollout-promotion-execution');
+    expect((await failure(client.evaluate({ release_governance: evidence, target: 'other' })))[1]).toBe(
+      "the daemon's DecisionResponse does not echo the request's target",
+    );
     // Another kind, or these names for a request that is not about release governance, are not echoes.
     expect((await failure(unnamed.client.evaluate({ release_governance: evidence })))[1]).toBe(
       "the daemon's DecisionResponse does not echo the request's target",

@@ -29,16 +29,23 @@ describe('release governance through the daemon decides as upstream CAVRA does',
   });
 });
 
-describe('release-governance evidence without an action type, as upstream’s daemon reads it', () => {
+describe('release-governance evidence without an action type, target or operation, as upstream’s daemon reads it', () => {
   const ask = async (request: Record<string, unknown>) => {
     const client = await RawClient.connect(started.daemon.socketPath);
     client.send(request);
     const response = await client.next();
     client.socket.destroy();
-    return [response?.action_type, response?.decision, response?.rule_id, response?.severity];
+    return [
+      response?.action_type,
+      response?.target,
+      response?.requested_operation,
+      response?.decision,
+      response?.rule_id,
+      response?.severity,
+    ];
   };
 
-  it('is a release-governance record', async () => {
+  it('is a release-governance record of its kind, to verify', async () => {
     const evidence = {
       metadata_kind: 'rollout-promotion-execution',
       approval_state: 'approved',
@@ -46,6 +53,8 @@ describe('release-governance evidence without an action type, as upstream’s da
     };
     expect(await ask({ session_id: 'rg-1', release_governance: evidence })).toEqual([
       'release_governance_record',
+      'rollout-promotion-execution',
+      'verify',
       'allow',
       'release_governance.approval.approved',
       'low',
@@ -54,6 +63,8 @@ describe('release-governance evidence without an action type, as upstream’s da
 
   it('stays an unknown action when the evidence reports nothing upstream reads', async () => {
     expect(await ask({ session_id: 'rg-2', release_governance: { verified_count: 3 } })).toEqual([
+      '',
+      '',
       '',
       'require_approval',
       'runtime.default.require_approval',

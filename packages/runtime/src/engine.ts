@@ -2,6 +2,9 @@ import {
   isDecision,
   isSafeName,
   isSeverity,
+  RELEASE_GOVERNANCE_ACTION_TYPE,
+  RELEASE_GOVERNANCE_DEFAULT_KIND,
+  RELEASE_GOVERNANCE_DEFAULT_OPERATION,
   type RuntimeDecision,
   type RuntimeRequest,
 } from '@cavra/contracts';
@@ -161,7 +164,9 @@ export function createEngine(options: EngineOptions): Engine {
 /**
  * The request fields a decision echoes, as upstream fills them: an empty session, agent or actor becomes its
  * default (REQUEST_METADATA_DEFAULTS); an MCP call given by upstream's keys is echoed with its decided target
- * `server:tool` and, without an operation, the capability or else the tool as its operation.
+ * `server:tool` and, without an operation, the capability or else the tool as its operation; a release-governance
+ * record without a target names its evidence's kind (else RELEASE_GOVERNANCE_DEFAULT_KIND), and without an
+ * operation `verify`.
  */
 function decidedSubject(request: RuntimeRequest): RuntimeRequest {
   const call = request.actionType === 'mcp_tool_call' && request.mcp?.server ? mcpCall(request) : undefined;
@@ -174,6 +179,13 @@ function decidedSubject(request: RuntimeRequest): RuntimeRequest {
       ? {
           target: request.target || `${call.server}:${call.tool}`,
           operation: request.operation || call.capability || call.tool,
+        }
+      : {}),
+    ...(request.actionType === RELEASE_GOVERNANCE_ACTION_TYPE
+      ? {
+          target:
+            request.target || request.releaseGovernance?.metadataKind || RELEASE_GOVERNANCE_DEFAULT_KIND,
+          operation: request.operation || RELEASE_GOVERNANCE_DEFAULT_OPERATION,
         }
       : {}),
   };

@@ -114,6 +114,25 @@ describe('upstream conformance: the decision table', () => {
     );
   });
 
+  it('echoes a release-governance record without a target or operation with its kind and verify, as upstream', () => {
+    const kind = { metadata_kind: 'rollout-promotion-execution' };
+    expect(decide({ action_type: 'release_governance_record', release_governance: kind })).toMatchObject({
+      target: 'rollout-promotion-execution',
+      operation: 'verify',
+    });
+    expect(decide({ action_type: 'release_governance_record' })).toMatchObject({
+      target: 'release-governance-record',
+      operation: 'verify',
+    });
+    const named = decide({
+      action_type: 'release_governance_record',
+      target: 'release-connectors',
+      requested_operation: 'deliver',
+      release_governance: kind,
+    });
+    expect([named.target, named.operation]).toEqual(['release-connectors', 'deliver']);
+  });
+
   it('judges a push by the legacy operation too, which upstream reads first (lenient contract)', () => {
     const request = toRuntimeRequest({
       action_type: 'git_operation',
