@@ -38,7 +38,7 @@ beforeAll(async () => {
   });
 });
 
-function decide(request: Readonly<Record<string, string>>, registry = false) {
+function decide(request: Readonly<Record<string, unknown>>, registry = false) {
   // Strict contract: upstream's extra keys (operation, server, tool, capability) are known keys.
   return (registry ? registryEngine : engine).evaluate(toRuntimeRequest(request, { strict: true }));
 }
