@@ -295,11 +295,12 @@ export class EvidenceLog {
 }
 
 /**
- * O_DSYNC: each write returns once its data is on stable storage, as a write followed by fdatasync would, in one
- * system call instead of two trips through the thread pool (the round trip is most of a decision's time at one
- * client). Where the flag does not exist, durableWrite calls fdatasync itself.
+ * On Linux, O_DSYNC: each write returns once its data is on stable storage, as a write followed by fdatasync would,
+ * in one system call instead of two trips through the thread pool (the round trip is most of a decision's time at
+ * one client). Elsewhere durableWrite calls fdatasync itself: on macOS O_DSYNC does not flush the drive's cache,
+ * while Node's fdatasync there does (F_FULLFSYNC).
  */
-const SYNCED_WRITES: number = constants.O_DSYNC ?? 0;
+const SYNCED_WRITES: number = process.platform === 'linux' ? constants.O_DSYNC : 0;
 
 /**
  * Writes every byte, then returns once they are durable. A single write() may be cut short (a full disk, a file
