@@ -31,21 +31,26 @@ const ECHO_DEFAULTS = {
 
 type EchoedField = keyof typeof ECHO_DEFAULTS;
 
+/** What fields of one request may come back as besides their own value: when sent empty, and whatever was sent. */
+interface EchoAllowance {
+  readonly ifEmpty: Partial<Record<EchoedField, readonly string[]>>;
+  readonly always: Partial<Record<EchoedField, readonly string[]>>;
+}
+
 /**
- * What a release-governance request's empty fields may come back as, as upstream's daemon fills them in: evidence
- * without an action type is a release-governance record, and its decision names the evidence's kind (else a fixed
- * kind) as target and `verify` as operation (the operation even when one was sent: upstream's answer to evidence it
- * finds missing).
+ * A release-governance request as upstream's daemon answers it: evidence without an action type is a
+ * release-governance record, and its decision names the evidence's kind (else a fixed kind) for an empty target, and
+ * `verify` as the operation whatever was sent (upstream's answer to evidence it finds missing).
  */
-function releaseGovernanceDefaults(
-  request: EvaluateRequest,
-): Partial<Record<EchoedField, readonly string[]>> {
+function releaseGovernanceEcho(request: EvaluateRequest): EchoAllowance {
   const evidence = request.release_governance;
-  if (!evidence && request.action_type !== RELEASE_GOVERNANCE_ACTION_TYPE) return {};
+  if (!evidence && request.action_type !== RELEASE_GOVERNANCE_ACTION_TYPE) return { ifEmpty: {}, always: {} };
   return {
-    ...(evidence ? { action_type: [RELEASE_GOVERNANCE_ACTION_TYPE] } : {}),
-    target: [evidence?.metadata_kind || RELEASE_GOVERNANCE_DEFAULT_KIND],
-    requested_operation: [RELEASE_GOVERNANCE_DEFAULT_OPERATION],
+    ifEmpty: {
+      ...(evidence ? { action_type: [RELEASE_GOVERNANCE_ACTION_TYPE] } : {}),
+      target: [evidence?.metadata_kind || RELEASE_GOVERNANCE_DEFAULT_KIND],
+    },
+    always: { requested_operation: [RELEASE_GOVERNANCE_DEFAULT_OPERATION] },
   };
 }
 
@@ -95,16 +100,16 @@ export function checkDecision(
     if (error instanceof ContractValidationError) throw invalid(`breaks the contract: ${error.message}`);
     throw error;
   }
-  const releaseGovernance = releaseGovernanceDefaults(request);
+  const releaseGovernance = releaseGovernanceEcho(request);
   for (const [name, defaults] of Object.entries(ECHO_DEFAULTS) as [EchoedField, readonly string[]][]) {
     const sent = request[name] ?? '';
     const got = decision[name] ?? '';
     const fallbacks =
       name === 'policy_pack'
         ? [options.defaultPolicyPack]
-        : [...defaults, ...(releaseGovernance[name] ?? [])];
-    if (got === sent || (sent === '' && (got === '' || fallbacks.includes(got)))) continue;
-    if (name === 'requested_operation' && releaseGovernance.requested_operation?.includes(got)) continue;
+        : [...defaults, ...(releaseGovernance.ifEmpty[name] ?? [])];
+    if (got === sent || releaseGovernance.always[name]?.includes(got)) continue;
+    if (sent === '' && (got === '' || fallbacks.includes(got))) continue;
     throw invalid(`does not echo the request's ${name}`);
   }
   return decision;
