@@ -11,6 +11,8 @@ import { fileURLToPath } from 'node:url';
 const here = dirname(fileURLToPath(import.meta.url));
 export const root = resolve(here, '..', '..');
 const VERDACCIO = join(here, 'node_modules/verdaccio/bin/verdaccio');
+// Stops verdaccio when the script that started it is gone (see parent-watch.cjs).
+const EXIT_WITH_PARENT = join(here, 'exit-with-parent.cjs');
 const START_TIMEOUT_MS = 60_000;
 
 const readJson = (path) => JSON.parse(readFileSync(path, 'utf8'));
@@ -87,10 +89,14 @@ export async function startRegistry(workDir, { port } = {}) {
       '',
     ].join('\n'),
   );
-  const child = spawn(process.execPath, [VERDACCIO, '--config', config, '--listen', listen], {
-    cwd: workDir,
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--require', EXIT_WITH_PARENT, VERDACCIO, '--config', config, '--listen', listen],
+    {
+      cwd: workDir,
+      stdio: ['ignore', 'inherit', 'inherit'],
+    },
+  );
   let exited = null;
   child.once('exit', (code, signal) => {
     exited = signal ?? code;

@@ -2,6 +2,7 @@
 // `pnpm registry`: the @cavra packages of this checkout on a local npm registry, until Ctrl-C, for installing them
 // by name in your own projects before they are on the public registry. Usage: node serve.mjs [--port 4873]
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -15,7 +16,9 @@ const shutdown = async () => {
   rmSync(work, { recursive: true, force: true });
   process.exit(0);
 };
-process.once('SIGINT', shutdown).once('SIGTERM', shutdown);
+process.once('SIGINT', shutdown).once('SIGTERM', shutdown).once('SIGHUP', shutdown);
+// `pnpm registry` killed: pnpm does not pass the signal on, so the script stops when it loses its parent.
+createRequire(import.meta.url)('./parent-watch.cjs').watchParent(shutdown);
 try {
   publishAll(registry, packAll(join(work, 'tarballs')));
 } catch (error) {
