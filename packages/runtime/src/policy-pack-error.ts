@@ -15,6 +15,9 @@ export interface PolicyPackIssue {
   /** JSON-pointer-like path into the pack, e.g. `/commands/allow/2`; empty for the whole pack. */
   readonly path: string;
   readonly message: string;
+  /** Where the path is in the pack's text (1-based), for a pack read from YAML or JSON text. */
+  readonly line?: number;
+  readonly column?: number;
 }
 
 /** A pack that cannot be loaded, compiled or trusted; the message lists every issue. */
@@ -25,7 +28,7 @@ export class PolicyPackError extends Error {
   readonly source: string;
 
   constructor(code: PolicyPackErrorCode, source: string, issues: readonly PolicyPackIssue[]) {
-    const detail = issues.map((issue) => `${issue.path ? `${issue.path}: ` : ''}${issue.message}`).join('; ');
+    const detail = issues.map((issue) => `${where(issue)}${issue.message}`).join('; ');
     super(`policy pack ${source}: ${code}: ${detail}`);
     this.name = 'PolicyPackError';
     this.code = code;
@@ -34,3 +37,10 @@ export class PolicyPackError extends Error {
   }
 }
 shareInstanceof(PolicyPackError, '@cavra/runtime.PolicyPackError');
+
+/** `/commands/allow (line 3, column 3): `: the path, and its position in the text when known. */
+function where(issue: PolicyPackIssue): string {
+  const at = issue.line === undefined ? '' : `line ${issue.line}, column ${issue.column}`;
+  if (!issue.path) return at ? `${at}: ` : '';
+  return at ? `${issue.path} (${at}): ` : `${issue.path}: `;
+}
