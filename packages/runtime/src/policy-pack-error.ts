@@ -1,4 +1,5 @@
 import { shareInstanceof } from '@cavra/contracts';
+import { issueText } from './schema-issues.js';
 
 /** Why a policy pack was refused. Stable codes; `issues` name every offending path. */
 export type PolicyPackErrorCode =
@@ -28,7 +29,7 @@ export class PolicyPackError extends Error {
   readonly source: string;
 
   constructor(code: PolicyPackErrorCode, source: string, issues: readonly PolicyPackIssue[]) {
-    const detail = issues.map((issue) => `${where(issue)}${issue.message}`).join('; ');
+    const detail = issues.map(issueText).join('; ');
     super(`policy pack ${source}: ${code}: ${detail}`);
     this.name = 'PolicyPackError';
     this.code = code;
@@ -37,10 +38,3 @@ export class PolicyPackError extends Error {
   }
 }
 shareInstanceof(PolicyPackError, '@cavra/runtime.PolicyPackError');
-
-/** `/commands/allow (line 3, column 3): `: the path, and its position in the text when known. */
-function where(issue: PolicyPackIssue): string {
-  const at = issue.line === undefined ? '' : `line ${issue.line}, column ${issue.column}`;
-  if (!issue.path) return at ? `${at}: ` : '';
-  return at ? `${issue.path} (${at}): ` : `${issue.path}: `;
-}

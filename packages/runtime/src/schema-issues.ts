@@ -55,3 +55,10 @@ const unescapePointer = (segment: string) => segment.replaceAll('~1', '/').repla
 export function pointerSegments(path: string): string[] {
   return path === '' ? [] : path.slice(1).split('/').map(unescapePointer);
 }
+
+/** An issue as one line: `/commands/allow (line 3, column 3): must be array`; the path and position when known. */
+export function issueText(issue: SchemaIssue): string {
+  const at = issue.line === undefined ? '' : `line ${issue.line}, column ${issue.column}`;
+  const where = issue.path && at ? `${issue.path} (${at})` : issue.path || at;
+  return `${where ? `${where}: ` : ''}${issue.message}`;
+}
