@@ -266,17 +266,20 @@ commands:
       requests: join(dir, 'requests.yaml'),
     });
     const json = diffJson(report) as {
+      changes: { path: string }[];
+      from: object;
+      to: object;
       requests: { changes: { from: { decision: string }; to: { decision: string } }[] };
     };
     // The shipped pack's own metadata (description, version) is not this test's business.
-    const changes = (json.changes as { path: string }[]).filter(
+    const changes = json.changes.filter(
       (change) => !['metadata.description', 'metadata.version'].includes(change.path),
     );
     expect({
       ...json,
       changes,
-      from: { ...(json.from as object), version: '…', digest: '…' },
-      to: { ...(json.to as object), digest: '…' },
+      from: { ...json.from, version: '…', digest: '…' },
+      to: { ...json.to, digest: '…' },
       requests: {
         ...json.requests,
         changes: json.requests.changes.map((change) => ({
