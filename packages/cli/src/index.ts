@@ -16,7 +16,14 @@ export {
   type PolicyTestResult,
   runPolicyTestFile,
 } from './policy-tests.js';
-export { diffJson, evalJson, lintJson, replayJson, testJson } from './render-json.js';
+export {
+  diffJson,
+  evalJson,
+  type Json,
+  lintJson,
+  replayJson,
+  testJson,
+} from './render-json.js';
 export { testJunit, xmlText } from './render-junit.js';
 export { diffText, evalText, lintText, replayText, testText } from './render-text.js';
 export { type ReplayedDecision, type ReplayReport, replayEvidence } from './replay-evidence.js';
@@ -36,5 +43,5 @@ export {
   type TestReport,
 } from './reports.js';
 export { requestFrom } from './request-input.js';
-export { type KeyPairMetadata, keyMetadataPath } from './signing-key-metadata.js';
+export { KEYPAIR_SCHEMA, type KeyPairMetadata, keyMetadataPath } from './signing-key-metadata.js';
 export { CLI_VERSION } from './version.js';

@@ -18,8 +18,11 @@ export interface UnusedAcknowledgement extends LintAcknowledgement {
 
 /** Findings sorted by the pack's acknowledgements: open, acknowledged, and acknowledgements that cover nothing. */
 export interface AcknowledgedLint {
+  /** Findings no acknowledgement covers: they fail the lint. */
   readonly findings: readonly LintFinding[];
+  /** Findings covered, with the reason: listed, they pass. */
   readonly acknowledged: readonly AcknowledgedFinding[];
+  /** Acknowledgements that cover no finding: they fail the lint. */
   readonly unused: readonly UnusedAcknowledgement[];
 }
 

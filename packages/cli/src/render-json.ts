@@ -15,7 +15,8 @@ import {
 // the README): snake_case keys like the wire contract, decisions as the DecisionResponse JSON, a `schema_version`
 // per command that changes only with a breaking change of its shape.
 
-type Json = Record<string, unknown>;
+/** A JSON document (an object). */
+export type Json = Record<string, unknown>;
 
 const decisionJson = (decision: RuntimeDecision) => toDecisionResponse(decision).toJSON() as Json;
 const requestJson = (request: RuntimeRequest) => ({
@@ -54,6 +55,7 @@ const trialJson = (trial: RuleTrial) => ({
     : {}),
 });
 
+/** `cavra policy lint --json` (`cavra.cli.lint.v1`). */
 export function lintJson(report: LintReport, passed: boolean): Json {
   return {
     schema_version: 'cavra.cli.lint.v1',
@@ -72,6 +74,7 @@ export function lintJson(report: LintReport, passed: boolean): Json {
   };
 }
 
+/** `cavra policy test --json` (`cavra.cli.test.v1`). */
 export function testJson(report: TestReport): Json {
   return {
     schema_version: 'cavra.cli.test.v1',
@@ -90,6 +93,7 @@ export function testJson(report: TestReport): Json {
   };
 }
 
+/** `cavra policy diff --json` (`cavra.cli.diff.v1`). */
 export function diffJson(report: DiffReport): Json {
   return {
     schema_version: 'cavra.cli.diff.v1',
@@ -112,6 +116,7 @@ export function diffJson(report: DiffReport): Json {
   };
 }
 
+/** `cavra policy replay --json` (`cavra.cli.replay.v1`). */
 export function replayJson(run: ReplayRun): Json {
   const entry = (replayed: ReplayRun['changed'][number]) => ({
     seq: replayed.seq,

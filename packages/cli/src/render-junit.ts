@@ -22,6 +22,7 @@ export function xmlText(text: string): string {
     );
 }
 
+/** `cavra policy test --junit`: the report as JUnit XML. */
 export function testJunit(report: TestReport): string {
   const lines = [
     '<?xml version="1.0" encoding="UTF-8"?>',

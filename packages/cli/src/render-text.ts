@@ -28,6 +28,7 @@ const FINDING_TEXT: Readonly<Record<LintFinding['kind'], string>> = {
 const findingLine = (finding: LintFinding) =>
   `${finding.kind}: ${finding.rule} ${quote(finding.pattern)} by ${finding.by} ${quote(finding.byPattern)}: ${FINDING_TEXT[finding.kind]} (e.g. ${quote(finding.example)})`;
 
+/** `cavra policy lint`: a line per pack, then its findings, unused acknowledgements and acknowledged findings. */
 export function lintText(report: LintReport): string {
   let text = '';
   for (const pack of report.packs) {
@@ -48,6 +49,7 @@ export function lintText(report: LintReport): string {
   return text;
 }
 
+/** `cavra policy test`: each test file, `pass` or `FAIL` per test (a failure with expected, actual, reason), totals. */
 export function testText(report: TestReport): string {
   let text = '';
   for (const suite of report.files) {
@@ -75,6 +77,7 @@ export function testText(report: TestReport): string {
   return `${text}${report.passed} passed, ${report.failed} failed\n`;
 }
 
+/** `cavra policy diff`: the settings changed, then the decisions changed over the requests file. */
 export function diffText(report: DiffReport): string {
   const { from, to, changes } = report;
   let text = `${from.file} (${from.id} ${from.version}) -> ${to.file} (${to.id} ${to.version}): ${changes.length === 0 ? 'no rule changes' : `${changes.length} setting(s) changed`}\n`;
@@ -99,6 +102,7 @@ export function diffText(report: DiffReport): string {
   return text;
 }
 
+/** `cavra policy replay`: the decisions that would change, those decided by another rule, records skipped. */
 export function replayText(run: ReplayRun): string {
   let text = `replayed ${run.replayed.length} record(s) of ${run.evidence} with ${run.pack.id} ${run.pack.version} (${run.mode}): ${run.changed.length} decision(s) would change\n`;
   for (const entry of run.changed) {
@@ -115,6 +119,7 @@ export function replayText(run: ReplayRun): string {
   return text;
 }
 
+/** `cavra eval`: the decision and its reason; with `explain`, the patterns that apply (every one with `all`). */
 export function evalText(report: EvalReport, options: { explain: boolean; all: boolean }): string {
   const { decision, enforced, tried, fallback } = report.explanation;
   let text = `${decision.decision} by ${decision.ruleId} (severity ${decision.severity}, pack ${report.pack.id} ${report.pack.version})\n`;

@@ -36,15 +36,20 @@ export interface LintReport {
 /** `cavra policy test`: every test file's results. */
 export interface TestReport {
   readonly files: readonly PolicyTestFileResult[];
+  /** Tests passed and failed, over every file. */
   readonly passed: number;
   readonly failed: number;
 }
 
 /** `cavra policy diff`: settings changed from one pack to the other and, over a requests file, decisions changed. */
 export interface DiffReport {
+  /** The first pack (A). */
   readonly from: PackSummary;
+  /** The second pack (B). */
   readonly to: PackSummary;
+  /** Settings of B's resolved pack that differ from A's. */
   readonly changes: readonly RuleChange[];
+  /** With a requests file: its requests whose decision or rule differs. */
   readonly requests?: {
     readonly file: string;
     readonly count: number;
@@ -54,8 +59,11 @@ export interface DiffReport {
 
 /** `cavra policy replay`: an evidence log decided again with a candidate pack. */
 export interface ReplayRun extends ReplayReport {
+  /** The candidate pack. */
   readonly pack: PackSummary;
+  /** The evidence log's path. */
   readonly evidence: string;
+  /** The mode the candidate decided in. */
   readonly mode: RuntimeMode;
 }
 
@@ -63,7 +71,9 @@ export interface ReplayRun extends ReplayReport {
 export interface EvalReport {
   readonly pack: PackSummary;
   readonly mode: RuntimeMode;
+  /** The request as decided (defaults filled). */
   readonly request: RuntimeRequest;
+  /** The decision, and the patterns tried to explain it. */
   readonly explanation: DecisionExplanation;
 }
 
@@ -110,6 +120,7 @@ export async function runPolicyTests(paths: readonly string[]): Promise<TestRepo
   return { files: results, passed, failed: tests.length - passed };
 }
 
+/** Compares two packs (files or shipped ids) and, given a requests file, their decisions on it. */
 export async function diffPacks(options: {
   from: string;
   to: string;
@@ -133,6 +144,7 @@ export async function diffPacks(options: {
   };
 }
 
+/** Decides an evidence log's requests again with a candidate pack (see replayEvidence). */
 export async function replayPack(options: {
   pack: string;
   evidence: string;

@@ -18,6 +18,7 @@ export interface PolicyPackIssue {
   readonly message: string;
   /** Where the path is in the pack's text (1-based), for a pack read from YAML or JSON text. */
   readonly line?: number;
+  /** The column (1-based) of `line`. */
   readonly column?: number;
 }
 

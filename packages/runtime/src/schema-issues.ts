@@ -7,6 +7,7 @@ export interface SchemaIssue {
   readonly message: string;
   /** Where in the text the path is (1-based), when the document was read from text that says (see `issuePositions`). */
   readonly line?: number;
+  /** The column (1-based) of `line`. */
   readonly column?: number;
 }
 
