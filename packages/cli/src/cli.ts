@@ -21,7 +21,9 @@ class UsageError extends CliError {
   }
 }
 
-async function main(argv: readonly string[]): Promise<number> {
+async function main(given: readonly string[]): Promise<number> {
+  // `cavra help [COMMAND]` is `cavra [COMMAND] --help`.
+  const argv = given[0] === 'help' ? [...given.slice(1), '--help'] : given;
   const out = (text: string) => void process.stdout.write(text);
   const io = { out };
   if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h') return print(usage());

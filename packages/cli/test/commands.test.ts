@@ -305,7 +305,12 @@ describe('usage', () => {
       expect(help.stdout).toContain('\noptions:\n');
       expect(help.stdout).toContain(`\nexample:\n  ${COMMANDS[name as keyof typeof COMMANDS].example}\n`);
     });
-    const [top, policy] = await Promise.all([cavra(['--help'], dir), cavra(['policy', '--help'], dir)]);
+    const [top, policy, helpSign] = await Promise.all([
+      cavra(['--help'], dir),
+      cavra(['policy', '--help'], dir),
+      cavra(['help', 'policy', 'sign'], dir),
+    ]);
+    expect(helpSign.stdout).toBe(runs[2 * names.indexOf('policy sign')]?.stdout);
     const { version } = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8'));
     expect([top.code, top.stdout.split('\n')[0]]).toEqual([0, `cavra ${version}: policy tooling for CAVRA`]);
     expect([
