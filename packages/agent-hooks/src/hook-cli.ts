@@ -7,6 +7,32 @@ const USAGE = `usage:
                                            [--max-payload-bytes N] [--engine daemon|in-process] [--pack FILE]...
   cavra-hook install|uninstall claude-code [--project [--dir DIR] | --user] [--command CMD]`;
 
+const HELP = `cavra-hook: the pre-tool-use hook of AI coding agents: each tool call decided by CAVRA before it runs
+
+${USAGE}
+
+hook options (claude-code, cursor, gemini-cli; the agent runs the hook, payload on stdin):
+  --socket PATH            the daemon's socket (default $CAVRA_SOCKET, else the daemon's default)
+  --policy-pack ID         the pack requests name (default $CAVRA_POLICY_PACK, else the daemon's default)
+  --actor NAME             who acts (default $CAVRA_ACTOR, else ai-agent)
+  --timeout-ms N           how long to wait for the daemon
+  --max-payload-bytes N    largest payload read (default 4194304)
+  --engine daemon|in-process
+                           in-process decides in the hook, from --pack files (no daemon, no evidence log)
+  --pack FILE              a pack for --engine in-process (repeat for more)
+install options:
+  --project [--dir DIR]    write DIR/.claude/settings.json (default: the working folder)
+  --user                   write ~/.claude/settings.json
+  --command CMD            the hook command to write
+  -h, --help               print this help (exit 0; after a hook command, exit 2: a hook never exits 0 undecided)
+
+examples:
+  cavra-hook install claude-code --project
+  echo '{"tool_name": "Bash", "tool_input": {"command": "ls"}}' | cavra-hook claude-code --engine in-process
+`;
+
+const HELP_OPTIONS = new Set(['--help', '-h']);
+
 const HOOK_OPTIONS = {
   socket: { type: 'string' },
   'policy-pack': { type: 'string' },
@@ -39,6 +65,16 @@ export async function runCavraHook(
 ): Promise<HookAnswer> {
   try {
     const [command, ...rest] = argv;
+    if (command !== undefined && (HELP_OPTIONS.has(command) || command === 'help')) {
+      return { stdout: HELP, stderr: '', exitCode: 0 };
+    }
+    if (rest.some((arg) => HELP_OPTIONS.has(arg))) {
+      // An agent reads exit 0 without a decision as "go ahead": a hook command asked for help still denies.
+      const installing = command === 'install' || command === 'uninstall';
+      return installing
+        ? { stdout: HELP, stderr: '', exitCode: 0 }
+        : { stdout: '', stderr: `${HELP}\ncavra-hook: --help, denied\n`, exitCode: 2 };
+    }
     switch (command) {
       case 'claude-code':
         return await hook((await import('./claude-code.js')).claudeCode, rest, stdin, env);

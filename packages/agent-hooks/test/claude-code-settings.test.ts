@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ClaudeCodeSettingsError, installClaudeCodeHook, uninstallClaudeCodeHook } from '../src/index.js';
-import { runHookProcess } from './support/test-daemon.js';
+import { claudePayload, runHookProcess } from './support/test-daemon.js';
 
 let project: string;
 let settingsFile: string;
@@ -117,6 +117,25 @@ describe('cavra-hook install|uninstall claude-code', () => {
       `cavra-hook: removed: PreToolUse hook '${OURS.hooks[0]?.command}' in ${settingsFile}\n`,
     );
     expect(await settings()).toEqual({});
+  });
+
+  it('prints help with --help and -h, exit 0; after a hook command --help still denies (exit 2)', async () => {
+    const [top, short, install, hook] = await Promise.all([
+      runHookProcess(['--help'], ''),
+      runHookProcess(['-h'], ''),
+      runHookProcess(['install', 'claude-code', '--help'], ''),
+      runHookProcess(['claude-code', '--help'], claudePayload('Read', { file_path: '/a' })),
+    ]);
+    expect([top.code, top.stderr, short.stdout, install.stdout]).toEqual([0, '', top.stdout, top.stdout]);
+    expect(top.stdout.split('\n')[0]).toBe(
+      'cavra-hook: the pre-tool-use hook of AI coding agents: each tool call decided by CAVRA before it runs',
+    );
+    expect(top.stdout).toContain('\nexamples:\n  cavra-hook install claude-code --project\n');
+    expect([hook.code, hook.stdout, hook.stderr]).toEqual([
+      2,
+      '',
+      `${top.stdout}\ncavra-hook: --help, denied\n`,
+    ]);
   });
 
   it('refuses conflicting scopes and unknown agents', async () => {

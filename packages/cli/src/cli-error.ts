@@ -1,4 +1,4 @@
-import { shareInstanceof } from '@cavra/contracts';
+import { type Decision, shareInstanceof } from '@cavra/contracts';
 import { EvaluationError } from '@cavra/runtime';
 
 /**
@@ -10,6 +10,19 @@ import { EvaluationError } from '@cavra/runtime';
  * - 4: another input is invalid: a test file, a request, an evidence log, a key file
  */
 export const EXIT = Object.freeze({ ok: 0, failed: 1, usage: 2, invalidPack: 3, invalidInput: 4 });
+
+/**
+ * Exit codes of `cavra eval --exit-code`: the decision, readable by a script without parsing output. Codes 2 to 4
+ * keep their meaning (usage, invalid pack, invalid input), so a decision is never taken for an error.
+ */
+export const DECISION_EXIT: Readonly<Record<Decision, number>> = Object.freeze({
+  allow: 0,
+  block: 1,
+  require_approval: 5,
+  warn: 6,
+  audit_only: 7,
+  allow_with_attestation: 8,
+});
 
 /** An error that ends the command with its exit code; the message names the file and what is wrong. */
 export class CliError extends Error {

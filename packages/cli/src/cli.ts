@@ -1,109 +1,84 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
 import { RUNTIME_MODES, type RuntimeMode } from '@cavra/runtime';
-import { CliError, EXIT } from './cli-error.js';
+import { CliError, DECISION_EXIT, EXIT } from './cli-error.js';
+import { COMMANDS, type Command, commandHelp, parseOptions, usage } from './command-table.js';
 import * as commands from './commands.js';
+import { readStdin } from './read-input.js';
+import { diffJson, evalJson, lintJson, replayJson, testJson } from './render-json.js';
+import { testJunit } from './render-junit.js';
+import { diffText, evalText, lintText, replayText, testText } from './render-text.js';
+import { diffPacks, evaluateRequest, lintPacks, lintPassed, replayPack, runPolicyTests } from './reports.js';
 import { CLI_VERSION } from './version.js';
 
-const USAGE = `cavra ${CLI_VERSION}: policy tooling for CAVRA
+/** A command line that cannot be run: exit 2, the message and the usage that applies on stderr. */
+class UsageError extends CliError {
+  readonly usage: string;
 
-usage:
-  cavra policy validate PACK... [--public-key KEY]...   load each pack as the daemon does (signed by KEY, if given)
-  cavra policy lint PACK... [--public-key KEY]...       validate, then report shadowed and overridden rules
-  cavra policy test [PATH...]                           run *.test.yaml files (PATH: a test file, a pack, a folder)
-  cavra policy diff A B [--requests FILE] [--fail-on-change]
-                                                        rules changed from pack A to B; decisions changed over FILE
-  cavra policy replay --pack NEW --evidence LOG [--mode MODE] [--fail-on-change]
-                                                        decide a daemon evidence log's requests again with NEW
-  cavra policy keygen --private-key FILE --public-key FILE [--key-id ID]
-  cavra policy sign PACK --private-key FILE [--signer NAME] [--key-id ID]
-  cavra policy verify PACK --public-key KEY... [--signature FILE]
-  cavra eval --pack PACK [--mode MODE] [--explain] [--json] REQUEST
-                                                        decide one request (JSON, or - for stdin)
+  constructor(message: string, usage: string) {
+    super(EXIT.usage, message);
+    this.usage = usage;
+  }
+}
 
-exit codes: 0 ok, 1 a check failed, 2 usage, 3 invalid pack, 4 other invalid input
-`;
-
-type Spec = NonNullable<Parameters<typeof parseArgs>[0]>['options'];
-
-const MODE = { type: 'string', default: 'enforce' } as const;
-const FAIL_ON_CHANGE = { type: 'boolean', default: false } as const;
-const PUBLIC_KEYS = { type: 'string', multiple: true } as const;
-
-const SPECS = {
-  'policy validate': { 'public-key': PUBLIC_KEYS },
-  'policy lint': { 'public-key': PUBLIC_KEYS },
-  'policy test': {},
-  'policy diff': { requests: { type: 'string' }, 'fail-on-change': FAIL_ON_CHANGE },
-  'policy replay': {
-    pack: { type: 'string' },
-    evidence: { type: 'string' },
-    mode: MODE,
-    'fail-on-change': FAIL_ON_CHANGE,
-  },
-  'policy keygen': {
-    'private-key': { type: 'string' },
-    'public-key': { type: 'string' },
-    'key-id': { type: 'string', default: 'local-policy-signing-key' },
-  },
-  'policy sign': {
-    'private-key': { type: 'string' },
-    signer: { type: 'string' },
-    'key-id': { type: 'string' },
-  },
-  'policy verify': { 'public-key': PUBLIC_KEYS, signature: { type: 'string' } },
-  eval: {
-    pack: { type: 'string' },
-    mode: MODE,
-    explain: { type: 'boolean', default: false },
-    json: { type: 'boolean', default: false },
-  },
-} as const satisfies Record<string, Spec>;
-
-type Command = keyof typeof SPECS;
-
-async function main(argv: readonly string[]): Promise<number> {
-  const io = { out: (text: string) => void process.stdout.write(text) };
-  if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h') return print(USAGE);
+async function main(given: readonly string[]): Promise<number> {
+  // `cavra help [COMMAND]` is `cavra [COMMAND] --help`.
+  const argv = given[0] === 'help' ? [...given.slice(1), '--help'] : given;
+  const out = (text: string) => void process.stdout.write(text);
+  const io = { out };
+  if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h') return print(usage());
   if (argv[0] === '--version') return print(`${CLI_VERSION}\n`);
-  const name = argv[0] === 'policy' ? `policy ${argv[1] ?? ''}` : (argv[0] as string);
-  if (!(name in SPECS)) {
-    throw new CliError(
-      EXIT.usage,
-      `unknown command ${JSON.stringify(name.trim())} (cavra --help lists them)`,
+  if (argv[0] === 'policy' && (argv.length === 1 || argv[1] === '--help' || argv[1] === '-h')) {
+    if (argv.length === 1) throw new UsageError('policy: a subcommand is required', usage('policy'));
+    return print(usage('policy'));
+  }
+  const name = argv[0] === 'policy' ? `policy ${argv[1]}` : (argv[0] as string);
+  if (!Object.hasOwn(COMMANDS, name)) {
+    throw new UsageError(
+      `unknown command ${JSON.stringify(name)}`,
+      usage(name.startsWith('policy ') ? 'policy' : undefined),
     );
   }
   const command = name as Command;
-  const { values, positionals } = parseArgs({
-    args: argv.slice(command.startsWith('policy ') ? 2 : 1) as string[],
-    options: { ...SPECS[command], help: { type: 'boolean', short: 'h', default: false } },
-    allowPositionals: true,
-    strict: true,
-  });
-  const value = values as Record<string, string | boolean | string[] | undefined>;
-  if (value.help) return print(USAGE);
+  const help = commandHelp(command);
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs({
+      args: argv.slice(command.startsWith('policy ') ? 2 : 1) as string[],
+      options: parseOptions(command),
+      allowPositionals: true,
+      strict: true,
+    });
+  } catch (error) {
+    throw new UsageError(`${command}: ${(error as Error).message}`, help);
+  }
+  const { positionals } = parsed;
+  const value = parsed.values as Record<string, string | boolean | string[] | undefined>;
+  if (value.help) return print(help);
   const string = (key: string) => {
     const given = value[key];
     if (typeof given !== 'string' || given === '')
-      throw new CliError(EXIT.usage, `${command}: --${key} is required`);
+      throw new UsageError(`${command}: --${key} is required`, help);
     return given;
   };
   const optional = (key: string) => (typeof value[key] === 'string' ? (value[key] as string) : undefined);
   const list = (key: string) => (value[key] as string[] | undefined) ?? [];
+  const flag = (key: string) => value[key] === true;
   const mode = () => {
     const given = string('mode');
     if (!(RUNTIME_MODES as readonly string[]).includes(given)) {
-      throw new CliError(EXIT.usage, `${command}: --mode must be one of ${RUNTIME_MODES.join(', ')}`);
+      throw new UsageError(`${command}: --mode must be one of ${RUNTIME_MODES.join(', ')}`, help);
     }
     return given as RuntimeMode;
   };
   const args = (min: number, max: number, what: string) => {
     if (positionals.length < min || positionals.length > max) {
-      throw new CliError(EXIT.usage, `${command}: expected ${what}`);
+      throw new UsageError(`${command}: expected ${what}`, help);
     }
     return positionals;
   };
-  const failOnChange = value['fail-on-change'] === true;
+  const json = (report: unknown) => out(`${JSON.stringify(report, null, 2)}\n`);
+  const failOnChange = flag('fail-on-change');
 
   switch (command) {
     case 'policy validate':
@@ -112,23 +87,39 @@ async function main(argv: readonly string[]): Promise<number> {
         args(1, Number.POSITIVE_INFINITY, 'one or more packs'),
         list('public-key'),
       );
-    case 'policy lint':
-      return commands.lint(io, args(1, Number.POSITIVE_INFINITY, 'one or more packs'), list('public-key'));
-    case 'policy test':
-      return commands.test(io, positionals);
+    case 'policy lint': {
+      const report = await lintPacks(
+        args(1, Number.POSITIVE_INFINITY, 'one or more packs'),
+        list('public-key'),
+      );
+      const passed = lintPassed(report);
+      if (flag('json')) json(lintJson(report, passed));
+      else out(lintText(report));
+      return passed ? EXIT.ok : EXIT.failed;
+    }
+    case 'policy test': {
+      if (flag('json') && flag('junit'))
+        throw new UsageError(`${command}: --json or --junit, not both`, help);
+      const report = await runPolicyTests(positionals);
+      if (flag('json')) json(testJson(report));
+      else out(flag('junit') ? testJunit(report) : testText(report));
+      return report.failed === 0 ? EXIT.ok : EXIT.failed;
+    }
     case 'policy diff': {
       const [from, to] = args(2, 2, 'two packs: A B') as [string, string];
       const requests = optional('requests');
-      return commands.diff(io, { from, to, ...(requests ? { requests } : {}), failOnChange });
+      const report = await diffPacks({ from, to, ...(requests ? { requests } : {}) });
+      if (flag('json')) json(diffJson(report));
+      else out(diffText(report));
+      return failOnChange && (report.requests?.changes.length ?? 0) > 0 ? EXIT.failed : EXIT.ok;
     }
-    case 'policy replay':
+    case 'policy replay': {
       args(0, 0, 'no arguments besides --pack and --evidence');
-      return commands.replay(io, {
-        pack: string('pack'),
-        evidence: string('evidence'),
-        mode: mode(),
-        failOnChange,
-      });
+      const run = await replayPack({ pack: string('pack'), evidence: string('evidence'), mode: mode() });
+      if (flag('json')) json(replayJson(run));
+      else out(replayText(run));
+      return failOnChange && run.changed.length > 0 ? EXIT.failed : EXIT.ok;
+    }
     case 'policy keygen':
       args(0, 0, 'no arguments besides --private-key and --public-key');
       return commands.keygen(io, {
@@ -149,8 +140,7 @@ async function main(argv: readonly string[]): Promise<number> {
     }
     case 'policy verify': {
       const [pack] = args(1, 1, 'one pack') as [string];
-      if (list('public-key').length === 0)
-        throw new CliError(EXIT.usage, `${command}: --public-key is required`);
+      if (list('public-key').length === 0) throw new UsageError(`${command}: --public-key is required`, help);
       const signature = optional('signature');
       return commands.verify(io, {
         pack,
@@ -160,13 +150,16 @@ async function main(argv: readonly string[]): Promise<number> {
     }
     case 'eval': {
       const [request] = args(1, 1, 'one request: JSON text, or - to read it from stdin') as [string];
-      return commands.evaluate(io, {
+      if (flag('all') && !flag('explain')) throw new UsageError(`${command}: --all needs --explain`, help);
+      const report = await evaluateRequest({
         pack: string('pack'),
-        request,
         mode: mode(),
-        explain: value.explain === true,
-        json: value.json === true,
+        request: request === '-' ? await readStdin() : request,
       });
+      const shown = { explain: flag('explain'), all: flag('all') };
+      if (flag('json')) json(evalJson(report, shown));
+      else out(evalText(report, shown));
+      return flag('exit-code') ? DECISION_EXIT[report.explanation.decision.decision] : EXIT.ok;
     }
   }
 }
@@ -181,10 +174,10 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    const usage = (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
-    const code = error instanceof CliError ? error.exitCode : usage ? EXIT.usage : EXIT.failed;
+    const code = error instanceof CliError ? error.exitCode : EXIT.failed;
     process.stderr.write(`cavra: ${(error as Error).message}\n`);
-    if (!(error instanceof CliError) && !usage) process.stderr.write(`${(error as Error).stack ?? ''}\n`);
+    if (error instanceof UsageError) process.stderr.write(`\n${error.usage}`);
+    else if (!(error instanceof CliError)) process.stderr.write(`${(error as Error).stack ?? ''}\n`);
     process.exitCode = code;
   },
 );

@@ -1,10 +1,12 @@
 import { readdir, stat } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { RuntimeDecision } from '@cavra/contracts';
-import { createEngine, type RuntimeMode, schemaIssues } from '@cavra/runtime';
+import { createEngine, issuePositions, issueText, type RuntimeMode, schemaIssues } from '@cavra/runtime';
+import schema from '../schema/policy-test.schema.json' with { type: 'json' };
 import { CliError, deciding, EXIT } from './cli-error.js';
 import { policyTest as validate } from './generated/policy-test-validator.js';
-import { loadPack, readYaml } from './read-input.js';
+import { packFile } from './pack-reference.js';
+import { loadPack, parseYaml, readText } from './read-input.js';
 import { requestFrom } from './request-input.js';
 
 /** What a test expects of the decision; fields left out are not checked. */
@@ -39,9 +41,10 @@ const PACK_EXTENSIONS = ['.yaml', '.yml', '.json'];
  * (`team.test.yaml` tests `team.yaml`, `.yml` or `.json`). Throws CliError: invalid test file (4), invalid pack (3).
  */
 export async function runPolicyTestFile(file: string): Promise<PolicyTestFileResult> {
-  const value = await readYaml(file);
+  const text = await readText(file);
+  const value = parseYaml(text, file);
   if (!validate(value)) {
-    const issues = schemaIssues(validate.errors).map((issue) => `${issue.path || '/'}: ${issue.message}`);
+    const issues = issuePositions(text, schemaIssues(validate.errors, schema)).map(issueText);
     throw new CliError(EXIT.invalidInput, `${file}: ${issues.join('; ')}`);
   }
   const suite = value as unknown as {
@@ -56,8 +59,8 @@ export async function runPolicyTestFile(file: string): Promise<PolicyTestFileRes
     }
     names.add(test.name);
   });
-  const packFile = suite.pack ? resolve(dirname(file), suite.pack) : await packBeside(file);
-  const pack = await loadPack(packFile);
+  const packPath = suite.pack ? packFile(suite.pack, dirname(file)) : await packBeside(file);
+  const pack = await loadPack(packPath);
   const requests = suite.tests.map((test, index) =>
     requestFrom(test.request, `${file}: /tests/${index}/request`),
   );
@@ -75,7 +78,7 @@ export async function runPolicyTestFile(file: string): Promise<PolicyTestFileRes
       (expect.approver_group === undefined || actual.approverGroup === expect.approver_group);
     return { name: test.name, passed, expected: expect, actual };
   });
-  return { file, pack: { id: pack.id, version: pack.version, file: packFile }, results };
+  return { file, pack: { id: pack.id, version: pack.version, file: packPath }, results };
 }
 
 /** The test files a path names: a test file itself, the test file beside a pack, or every test file in a folder. */

@@ -9,6 +9,7 @@ import {
 } from '@cavra/runtime';
 import { parseDocument } from 'yaml';
 import { CliError, EXIT } from './cli-error.js';
+import { packFile } from './pack-reference.js';
 
 /** Largest test, requests or evidence file read. */
 export const MAX_INPUT_BYTES = 64 * 1024 * 1024;
@@ -28,7 +29,12 @@ export async function readText(path: string, maxBytes = MAX_INPUT_BYTES): Promis
 
 /** Reads a YAML (or JSON) file; duplicate keys and syntax errors are CliError naming the file, line and column. */
 export async function readYaml(path: string): Promise<unknown> {
-  const document = parseDocument(await readText(path), { uniqueKeys: true, prettyErrors: false });
+  return parseYaml(await readText(path), path);
+}
+
+/** Parses YAML (or JSON) text read from `path`, as readYaml. */
+export function parseYaml(text: string, path: string): unknown {
+  const document = parseDocument(text, { uniqueKeys: true, prettyErrors: false });
   const [error] = document.errors;
   if (error) {
     const at = error.linePos?.[0];
@@ -40,13 +46,16 @@ export async function readYaml(path: string): Promise<unknown> {
   return document.toJS({ maxAliasCount: 100 });
 }
 
-/** Loads a pack as the daemon does; with keys, every file must be signed by one of them. Exit code 3 when invalid. */
+/**
+ * Loads a pack (a file, or the id of a shipped pack: see packFile) as the daemon does; with keys, every file must be
+ * signed by one of them. Exit code 3 when invalid.
+ */
 export async function loadPack(
-  path: string,
+  reference: string,
   trustedKeys?: readonly TrustedPolicyKey[],
 ): Promise<CompiledPolicyPack> {
   try {
-    return await loadPolicyPackFile(path, trustedKeys ? { trustedKeys } : {});
+    return await loadPolicyPackFile(packFile(reference), trustedKeys ? { trustedKeys } : {});
   } catch (error) {
     if (error instanceof PolicyPackError) throw new CliError(EXIT.invalidPack, error.message);
     throw error;
@@ -61,4 +70,16 @@ export async function loadKeys(paths: readonly string[]): Promise<TrustedPolicyK
     if (error instanceof PolicySigningKeyError) throw new CliError(EXIT.invalidInput, error.message);
     throw error;
   }
+}
+
+/** Reads a request from stdin (`-`), up to 1 MiB. */
+export async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of process.stdin) {
+    size += (chunk as Buffer).length;
+    if (size > 1024 * 1024) throw new CliError(EXIT.invalidInput, 'request: larger than 1 MiB');
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }

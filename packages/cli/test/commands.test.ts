@@ -3,7 +3,9 @@ import { copyFile, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { cavra, removeTempDirs, tempDir } from './support/cavra.js';
+import { COMMANDS } from '../src/command-table.js';
+import { CLI_VERSION } from '../src/version.js';
+import { cavra, type Run, removeTempDirs, tempDir } from './support/cavra.js';
 
 afterAll(removeTempDirs);
 
@@ -67,7 +69,7 @@ tests:
     ]);
     expect([broken.code, broken.stderr]).toEqual([
       3,
-      'cavra: policy pack broken.yaml: invalid_pack: /commands/allow: must be array\n',
+      'cavra: policy pack broken.yaml: invalid_pack: /commands/allow (line 2, column 12): must be array\n',
     ]);
     expect([typo.code, typo.stderr]).toEqual([
       4,
@@ -75,7 +77,7 @@ tests:
     ]);
     expect([schema.code, schema.stderr]).toEqual([
       4,
-      'cavra: schema.test.yaml: /tests/0/expect/decision: must be equal to one of the allowed values\n',
+      "cavra: schema.test.yaml: /tests/0/request (line 2, column 15): must have required property 'action_type'; /tests/0/expect/decision (line 2, column 37): must be one of: allow, block, require_approval, warn, audit_only, allow_with_attestation\n",
     ]);
     expect([none.code, none.stderr]).toEqual([4, 'cavra: missing.yaml: no such file or folder\n']);
   });
@@ -157,11 +159,13 @@ describe('cavra eval', () => {
       cavra(['eval', '--pack', 'team.yaml', '--mode', 'lenient', '{}'], dir),
       cavra(['eval', '{}'], dir),
     ]);
-    expect(results.map(({ code, stderr }) => [code, stderr.replace(/\(.*\)/, '(…)')])).toEqual([
-      [4, 'cavra: request: not JSON (…)\n'],
-      [4, 'cavra: request: a request must be an object\n'],
-      [2, 'cavra: eval: --mode must be one of audit_only, enforce, strict, break_glass\n'],
-      [2, 'cavra: eval: --pack is required\n'],
+    expect(
+      results.map(({ code, stderr }) => [code, stderr.split('\n')[0]?.replace(/\(.*\)/, '(…)')]),
+    ).toEqual([
+      [4, 'cavra: request: not JSON (…)'],
+      [4, 'cavra: request: a request must be an object'],
+      [2, 'cavra: eval: --mode must be one of audit_only, enforce, strict, break_glass'],
+      [2, 'cavra: eval: --pack is required'],
     ]);
   });
 });
@@ -207,7 +211,8 @@ describe('cavra policy keygen, sign, verify', () => {
       algorithm: 'Ed25519',
       digest: `sha256:${createHash('sha256').update(PACK).digest('hex')}`,
       signer: 'local',
-      key_id: 'local',
+      // The key id keygen recorded beside the key (k.pem.json), which sign reads.
+      key_id: 'local-policy-signing-key',
       public_key_sha256: createHash('sha256').update(publicPem).digest('hex'),
       policy_file: 'team.yaml',
     });
@@ -230,19 +235,16 @@ describe('cavra policy keygen, sign, verify', () => {
       cavra(['policy', 'validate', 'bad.yaml', '--public-key', 'a.pub.pem'], dir),
       cavra(['policy', 'sign', 'team.yaml', '--private-key', 'a.pub.pem'], dir),
     ]);
-    expect(results.map(({ code, stderr }) => [code, stderr.split(' (')[0]])).toEqual([
-      [4, 'cavra: a.pem: already exists; keys are never overwritten\n'],
-      [
-        3,
-        'cavra: policy pack bad.yaml: invalid_pack: /metadata: must have required property \'version\'; /metadata/id: must match pattern "^[a-z0-9][a-z0-9._-]{0,127}$"\n',
-      ],
+    expect(results.map(({ code, stderr }) => [code, stderr.split('\n')[0]?.replace(/ \(.*$/, '')])).toEqual([
+      [4, 'cavra: a.pem: already exists; keys are never overwritten'],
+      [3, 'cavra: policy pack bad.yaml: invalid_pack: /metadata'],
       [
         1,
         expect.stringMatching(
           /^cavra: policy pack team\.yaml: untrusted_key: team\.yaml\.sig\.json: signed by key [0-9a-f]{64}$/,
         ),
       ],
-      [2, 'cavra: policy verify: --public-key is required\n'],
+      [2, 'cavra: policy verify: --public-key is required'],
       [3, 'cavra: policy pack bad.yaml: unsigned: no signature file bad.yaml.sig.json'],
       [4, 'cavra: policy signing key a.pub.pem: invalid_key: not a PEM private key'],
     ]);
@@ -250,22 +252,94 @@ describe('cavra policy keygen, sign, verify', () => {
 });
 
 describe('usage', () => {
-  it('exits 2 for an unknown command or option, and prints help', async () => {
+  it('exits 2 for an unknown command or option, with the usage that applies on stderr', async () => {
     const dir = await folder({});
-    const [unknown, option, help] = await Promise.all([
+    const [unknown, option, bare, top] = await Promise.all([
       cavra(['policy', 'compile', 'x.yaml'], dir),
       cavra(['policy', 'lint', '--fix', 'x.yaml'], dir),
-      cavra(['--help'], dir),
+      cavra(['policy'], dir),
+      cavra(['evaluate'], dir),
     ]);
-    expect([unknown.code, unknown.stderr]).toEqual([
+    const lines = (run: Run) => [run.code, run.stdout, ...run.stderr.split('\n').slice(0, 3)];
+    expect(lines(unknown)).toEqual([
       2,
-      'cavra: unknown command "policy compile" (cavra --help lists them)\n',
+      '',
+      'cavra: unknown command "policy compile"',
+      '',
+      `cavra ${CLI_VERSION}: policy tooling for CAVRA`,
     ]);
-    expect([option.code, option.stderr.split('.')[0]]).toEqual([2, "cavra: Unknown option '--fix'"]);
+    expect(lines(option)).toEqual([
+      2,
+      '',
+      "cavra: policy lint: Unknown option '--fix'. To specify a positional argument starting with a '-', place it at the end of the command after '--', as in '-- \"--fix\"",
+      '',
+      'usage: cavra policy lint PACK... [--public-key KEY]... [--json]',
+    ]);
+    expect(lines(bare)).toEqual([
+      2,
+      '',
+      'cavra: policy: a subcommand is required',
+      '',
+      `cavra ${CLI_VERSION}: policy tooling for CAVRA`,
+    ]);
+    expect(lines(top).slice(0, 3)).toEqual([2, '', 'cavra: unknown command "evaluate"']);
+    // The policy group's usage lists only policy commands.
+    expect(bare.stderr).not.toContain('cavra eval --pack');
+  });
+
+  it('prints help for every command with --help and -h, exit 0: usage, options, an example', async () => {
+    const dir = await folder({});
+    const names = Object.keys(COMMANDS);
+    const runs = await Promise.all(
+      names.flatMap((name) => [
+        cavra([...name.split(' '), '--help'], dir),
+        cavra([...name.split(' '), '-h'], dir),
+      ]),
+    );
+    names.forEach((name, index) => {
+      const [help, short] = [runs[2 * index], runs[2 * index + 1]] as [Run, Run];
+      expect([help.code, help.stderr, short.stdout]).toEqual([0, '', help.stdout]);
+      expect(help.stdout.split('\n')[0]).toBe(
+        `usage: cavra ${name} ${COMMANDS[name as keyof typeof COMMANDS].args}`,
+      );
+      expect(help.stdout).toContain('\noptions:\n');
+      expect(help.stdout).toContain(`\nexample:\n  ${COMMANDS[name as keyof typeof COMMANDS].example}\n`);
+    });
+    const [top, policy, helpSign] = await Promise.all([
+      cavra(['--help'], dir),
+      cavra(['policy', '--help'], dir),
+      cavra(['help', 'policy', 'sign'], dir),
+    ]);
+    expect(helpSign.stdout).toBe(runs[2 * names.indexOf('policy sign')]?.stdout);
     const { version } = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8'));
-    expect([help.code, help.stdout.split('\n')[0]]).toEqual([
-      0,
-      `cavra ${version}: policy tooling for CAVRA`,
-    ]);
+    expect([top.code, top.stdout.split('\n')[0]]).toEqual([0, `cavra ${version}: policy tooling for CAVRA`]);
+    expect([
+      policy.code,
+      policy.stdout.includes('cavra policy lint'),
+      policy.stdout.includes('cavra eval --pack'),
+    ]).toEqual([0, true, false]);
+    expect(await cavra(['eval', '--help'], dir)).toEqual({
+      code: 0,
+      stdout: `usage: cavra eval --pack PACK [--mode MODE] [--explain [--all]] [--json] [--exit-code] REQUEST
+
+decide one request (JSON text, or - for stdin)
+
+options:
+  --pack PACK  the pack (a file or a shipped pack id)
+  --mode MODE  runtime mode: enforce (default), audit_only, strict, break_glass
+  --explain    show the rule that decided and the patterns that apply, each tried alone
+  --all        with --explain: every pattern, also those that do not apply
+  --json       print the DecisionResponse (with --explain: {decision, enforced, tried, fallback})
+  --exit-code  exit with the decision: 0 allow, 1 block, 5 require_approval, 6 warn, 7 audit_only, 8 allow_with_attestation
+  -h, --help   print this help
+
+example:
+  cavra eval --pack team.yaml --explain '{"action_type": "execute_command", "target": "npm test"}'
+
+exit codes: 0 ok, 1 a check failed, 2 usage, 3 invalid pack, 4 other invalid input
+  (eval --exit-code: the decision, see cavra eval --help)
+`,
+      stderr: '',
+    });
   });
 });

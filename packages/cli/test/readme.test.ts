@@ -29,12 +29,16 @@ describe('the README', () => {
       'cavra policy validate',
       'cavra policy test',
       'cavra eval --pack',
+      'cavra eval --pack',
+      'cavra policy validate',
       'cavra policy lint',
       'cavra policy diff',
       'cavra policy keygen',
       'cavra policy sign',
       'cavra policy verify',
       'echo "# edited"',
+      'cavra policy test',
+      'cavra policy lint',
     ]);
   });
 });

@@ -114,6 +114,50 @@ describe('cavra policy replay', () => {
       '',
     ]);
 
+    // The same report as JSON: snake_case, decisions as the DecisionResponse.
+    const asJson = await cavra(
+      ['policy', 'replay', '--pack', 'team.yaml', '--evidence', 'mixed.jsonl', '--json'],
+      dir,
+    );
+    const report = JSON.parse(asJson.stdout);
+    expect({
+      ...report,
+      pack: { ...report.pack, digest: report.pack.digest.slice(0, 7) },
+      changed: report.changed.map(
+        (entry: {
+          seq: number;
+          request: unknown;
+          recorded: { decision: string };
+          replayed: { decision: string };
+        }) => [entry.seq, entry.request, entry.recorded.decision, entry.replayed.decision],
+      ),
+    }).toEqual({
+      schema_version: 'cavra.cli.replay.v1',
+      pack: { file: 'team.yaml', id: 'team', version: '1.0.0', digest: 'sha256:' },
+      evidence: 'mixed.jsonl',
+      mode: 'enforce',
+      replayed: 3,
+      changed: [
+        [
+          2,
+          {
+            action_type: 'execute_command',
+            target: 'curl https://example.com/install.sh',
+            requested_operation: 'curl https://example.com/install.sh',
+          },
+          'audit_only',
+          'require_approval',
+        ],
+        [3, { action_type: 'read_file', target: '.env', requested_operation: 'read' }, 'audit_only', 'block'],
+      ],
+      rule_changed: [],
+      skipped: {
+        'refused by runner authentication': 1,
+        'release_governance_record (not decided by a policy pack)': 1,
+      },
+      torn_tail: false,
+    });
+
     // A line being written when the log was read is skipped and said so; a broken line is named.
     await writeFile(join(dir, 'torn.jsonl'), `${log}{"seq":4,"prev`);
     const torn = await cavra(['policy', 'replay', '--pack', 'team.yaml', '--evidence', 'torn.jsonl'], dir);

@@ -590,7 +590,9 @@ describe('reload', () => {
     expect(daemon.health().policy_digests).toEqual({ team: expect.stringMatching(/^sha256:/) });
 
     await writeFile(configFile, 'evidence_log: ev.jsonl\nmode: nonsense\n');
-    await expect(daemon.reload()).rejects.toThrow('/mode: must be equal to one of the allowed values');
+    await expect(daemon.reload()).rejects.toThrow(
+      '/mode: must be one of: audit_only, enforce, strict, break_glass',
+    );
     client.send(evaluate('still', { ...REQUEST, target: 'README.md', policy_pack: 'team' }));
     expect((await client.next())?.decision.decision).toBe('require_approval');
 
@@ -634,7 +636,7 @@ describe('reload', () => {
       {
         level: 'error',
         msg: 'reload failed; keeping the current policy and keys',
-        error: expect.stringContaining('/mode: must be equal to one of the allowed values'),
+        error: expect.stringContaining('/mode: must be one of: audit_only, enforce, strict, break_glass'),
       },
       {
         level: 'info',

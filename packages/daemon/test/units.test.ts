@@ -371,7 +371,7 @@ describe('daemon configuration', () => {
         extra: 1,
       }),
     ).toThrow(
-      "config: must have required property 'evidence_log'; /extra: is not a known key; /mode: must be equal to one of the allowed values; /runner_auth/hmac/keys/0/secret: is not a known key; /limits/max_frame_bytes: must be >= 1024",
+      "config: must have required property 'evidence_log'; /extra: is not a known key; /mode: must be one of: audit_only, enforce, strict, break_glass; /runner_auth/hmac/keys/0/secret: is not a known key; /limits/max_frame_bytes: must be >= 1024",
     );
   });
 

@@ -1,4 +1,5 @@
 import { type CompiledPolicyPack, compileResolved } from './compile-policy-pack.js';
+import { issuePositions } from './issue-positions.js';
 import { parsePolicyPack } from './parse-policy-pack.js';
 import { PolicyPackError } from './policy-pack-error.js';
 import { resolvePolicyPack } from './resolve-policy-pack.js';
@@ -46,7 +47,7 @@ export function parseCompiledPackJson(text: string, source = '<inline>'): Compil
   // (which fills any omitted field with its default) so the digest is computed over a complete pack.
   // An empty approver_group means "the rule table's groups", which a document says by leaving the key out.
   const groupMetadata = approver_group === '' ? {} : { approver_group };
-  const document = withPathPrefix('/pack', () =>
+  const document = withPathPrefix('/pack', text, () =>
     parsePolicyPack(JSON.stringify({ ...sections, metadata: { ...ownMetadata, ...groupMetadata } }), {
       format: 'json',
       source,
@@ -66,7 +67,8 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function withPathPrefix<T>(prefix: string, run: () => T): T {
+/** Issues of the pack inside the envelope, at their paths and positions in the envelope's text. */
+function withPathPrefix<T>(prefix: string, text: string, run: () => T): T {
   try {
     return run();
   } catch (error) {
@@ -74,7 +76,10 @@ function withPathPrefix<T>(prefix: string, run: () => T): T {
     throw new PolicyPackError(
       error.code,
       error.source,
-      error.issues.map((issue) => ({ ...issue, path: `${prefix}${issue.path}` })),
+      issuePositions(
+        text,
+        error.issues.map((issue) => ({ path: `${prefix}${issue.path}`, message: issue.message })),
+      ),
     );
   }
 }

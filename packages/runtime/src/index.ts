@@ -25,6 +25,7 @@ export {
   patternLists,
   type RuleTrial,
 } from './explain-decision.js';
+export { issuePositions } from './issue-positions.js';
 export {
   BASELINE_PACK_ID,
   BUILTIN_POLICY_DIR,
@@ -80,7 +81,7 @@ export {
   RUNTIME_MODES,
   type RuntimeMode,
 } from './runtime-mode.js';
-export { type SchemaIssue, schemaIssues } from './schema-issues.js';
+export { issueText, type SchemaIssue, schemaIssues } from './schema-issues.js';
 export {
   loadShellParser,
   type ParsedCommand,

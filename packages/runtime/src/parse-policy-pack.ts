@@ -1,5 +1,7 @@
 import { parseDocument } from 'yaml';
+import schema from '../schema/policy-pack.schema.json' with { type: 'json' };
 import { policyPack as validate } from './generated/schema-validators.js';
+import { issuePositions } from './issue-positions.js';
 import type { PolicyPackDocument } from './policy-pack-document.js';
 import { PolicyPackError } from './policy-pack-error.js';
 import { schemaIssues } from './schema-issues.js';
@@ -15,7 +17,10 @@ export interface ParsePolicyPackOptions {
   readonly source?: string;
 }
 
-/** Parses and schema-validates a pack. Throws PolicyPackError `invalid_pack` listing every error with its path. */
+/**
+ * Parses and schema-validates a pack. Throws PolicyPackError `invalid_pack` listing every error with its path, its
+ * line and column in the text, and for an unknown key or a value not in a list, what is allowed there.
+ */
 export function parsePolicyPack(text: string, options: ParsePolicyPackOptions = {}): PolicyPackDocument {
   const source = options.source ?? '<inline>';
   if (Buffer.byteLength(text, 'utf8') > MAX_POLICY_PACK_BYTES) {
@@ -25,7 +30,11 @@ export function parsePolicyPack(text: string, options: ParsePolicyPackOptions = 
   }
   const value = options.format === 'json' ? parseJson(text, source) : parseYaml(text, source);
   if (!validate(value)) {
-    throw new PolicyPackError('invalid_pack', source, schemaIssues(validate.errors));
+    throw new PolicyPackError(
+      'invalid_pack',
+      source,
+      issuePositions(text, schemaIssues(validate.errors, schema)),
+    );
   }
   return value as unknown as PolicyPackDocument;
 }

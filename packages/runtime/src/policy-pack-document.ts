@@ -56,6 +56,15 @@ export interface PolicyPackDocument {
   readonly evidence?: Readonly<Record<string, unknown>>;
   /** Upstream: the frameworks the pack maps to. Informational. */
   readonly compliance?: { readonly maps_to?: readonly string[] };
+  /** For `cavra policy lint`: findings accepted, each with why. Not part of what decides. */
+  readonly lint?: {
+    readonly acknowledge?: readonly {
+      readonly finding: 'shadowed' | 'overridden';
+      /** The pattern of the rule found; without it, every finding of that kind. */
+      readonly pattern?: string;
+      readonly reason: string;
+    }[];
+  };
 }
 
 /** Keys of upstream packs the engine accepts but does not enforce, with why: reported as pack notices. */

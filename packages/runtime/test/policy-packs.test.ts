@@ -47,15 +47,37 @@ describe('parsing policy packs', () => {
     );
     expect(error.code).toBe('invalid_pack');
     expect(error.issues).toEqual([
-      { path: '/metadata/id', message: 'must match pattern "^[a-z0-9][a-z0-9._-]{0,127}$"' },
-      { path: '/filesystem/block_exec', message: 'is not a known key' },
-      { path: '/filesystem/block_read', message: 'must be array' },
-      { path: '/commands/allow', message: 'must NOT have duplicate items (items ## 1 and 0 are identical)' },
-      { path: '/git/require_pull_request', message: 'must be boolean' },
-      { path: '/mcp/allowed_servers/0', message: 'must match pattern "^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"' },
+      {
+        path: '/metadata/id',
+        message: 'must match pattern "^[a-z0-9][a-z0-9._-]{0,127}$"',
+        line: 1,
+        column: 12,
+      },
+      {
+        path: '/filesystem/block_exec',
+        message: 'is not a known key (known: block_read, block_write, require_approval_write)',
+        line: 2,
+        column: 37,
+      },
+      { path: '/filesystem/block_read', message: 'must be array', line: 2, column: 14 },
+      {
+        path: '/commands/allow',
+        message: 'must NOT have duplicate items (items ## 1 and 0 are identical)',
+        line: 3,
+        column: 12,
+      },
+      { path: '/git/require_pull_request', message: 'must be boolean', line: 4, column: 7 },
+      {
+        path: '/mcp/allowed_servers/0',
+        message: 'must match pattern "^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"',
+        line: 5,
+        column: 25,
+      },
     ]);
     expect(
-      error.message.startsWith('policy pack bad.yaml: invalid_pack: /metadata/id: must match pattern'),
+      error.message.startsWith(
+        'policy pack bad.yaml: invalid_pack: /metadata/id (line 1, column 12): must match pattern',
+      ),
     ).toBe(true);
   });
 
@@ -77,6 +99,17 @@ describe('parsing policy packs', () => {
     expect(silent({ id: 1, name: 7 })).toBe(false);
     expect(schemaIssues(silent.errors)).toEqual([{ path: '/name', message: 'is invalid' }]);
     expect(schemaIssues(null)).toEqual([]);
+    // Given the schema, an unknown key lists the keys allowed there; an enum error always lists its values.
+    const closed = new Ajv({ allErrors: true }).compile({
+      type: 'object',
+      properties: { level: { enum: ['low', 'high'] } },
+      additionalProperties: false,
+    });
+    expect(closed({ levle: 'low', level: 'mid' })).toBe(false);
+    expect(schemaIssues(closed.errors, closed.schema as object)).toEqual([
+      { path: '/levle', message: 'is not a known key (known: level)' },
+      { path: '/level', message: 'must be one of: low, high' },
+    ]);
   });
 
   it('refuses broken YAML, duplicate keys, strict-JSON errors, a missing metadata and oversize packs', () => {
@@ -89,7 +122,7 @@ describe('parsing policy packs', () => {
     ).toMatch(/^YAML DUPLICATE_KEY: Map keys must be unique at line 2/);
     expect(packError(() => parsePolicyPack('{"metadata":', { format: 'json' })).code).toBe('invalid_pack');
     expect(packError(() => parsePolicyPack('commands: {}')).issues).toEqual([
-      { path: '', message: "must have required property 'metadata'" },
+      { path: '', message: "must have required property 'metadata'", line: 1, column: 1 },
     ]);
     expect(packError(() => parsePolicyPack('x'.repeat(1024 * 1024 + 1))).issues).toEqual([
       { path: '', message: 'larger than 1048576 bytes' },
@@ -247,8 +280,14 @@ describe('the compiled JSON form and the digest', () => {
     expect([schemaError.source, schemaError.issues]).toEqual([
       'c.json',
       [
-        { path: '/pack/metadata', message: "must have required property 'version'" },
-        { path: '/pack/git/x', message: 'is not a known key' },
+        { path: '/pack/metadata', message: "must have required property 'version'", line: 1, column: 134 },
+        {
+          path: '/pack/git/x',
+          message:
+            'is not a known key (known: block_push_branches, require_pull_request, require_ai_attestation, block_direct_push_to_protected_branch, require_human_reviewer, require_pr_attestation)',
+          line: 1,
+          column: 177,
+        },
       ],
     ]);
     // Omitted sections are filled with their defaults before the digest is checked, never a crash.

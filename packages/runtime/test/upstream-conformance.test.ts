@@ -226,7 +226,7 @@ describe('upstream-format packs', () => {
     const error = await loadPolicyPackFile(path).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(PolicyPackError);
     expect((error as PolicyPackError).message).toBe(
-      `policy pack ${path}: invalid_pack: /mcp/block_unknown_server: is not a known key; /evidence/require_issue: is not a known key`,
+      `policy pack ${path}: invalid_pack: /mcp/block_unknown_server (line 2, column 7): is not a known key (known: allowlist_enabled, allowed_servers, blocked_servers, block_unknown_servers, risk_scoring); /evidence/require_issue (line 3, column 12): is not a known key (known: require_agent_manifest, require_issue_link, require_branch_pattern, require_bot_identity, require_pr_attestation, require_docs_update_for_user_facing_changes, required_fields)`,
     );
   });
 

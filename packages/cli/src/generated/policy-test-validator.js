@@ -3,7 +3,7 @@
 import { createRequire } from 'node:module';
 const requireHelper = createRequire(import.meta.url);
 export const policyTest = validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://cavra.dev/schema/policy-test.schema.json","title":"CAVRA policy tests (a *.test.yaml file beside a pack)","type":"object","additionalProperties":false,"required":["tests"],"properties":{"pack":{"type":"string","minLength":1,"maxLength":4096},"mode":{"enum":["audit_only","enforce","strict","break_glass"]},"tests":{"type":"array","minItems":1,"maxItems":10000,"items":{"type":"object","additionalProperties":false,"required":["name","request","expect"],"properties":{"name":{"type":"string","minLength":1,"maxLength":200},"request":{"type":"object"},"expect":{"type":"object","additionalProperties":false,"required":["decision"],"properties":{"decision":{"enum":["allow","block","require_approval","warn","audit_only","allow_with_attestation"]},"rule_id":{"type":"string","minLength":1},"severity":{"enum":["info","low","medium","high","critical"]},"approver_group":{"type":"string"}}}}}}}};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://cavra.dev/schema/policy-test.schema.json","title":"CAVRA policy tests (a *.test.yaml file beside a pack)","type":"object","additionalProperties":false,"required":["tests"],"properties":{"pack":{"type":"string","minLength":1,"maxLength":4096},"mode":{"enum":["audit_only","enforce","strict","break_glass"]},"tests":{"type":"array","minItems":1,"maxItems":10000,"items":{"type":"object","additionalProperties":false,"required":["name","request","expect"],"properties":{"name":{"type":"string","minLength":1,"maxLength":200},"request":{"type":"object","required":["action_type"],"properties":{"action_type":{"description":"The action types a policy pack decides (@cavra/runtime POLICY_PACK_ACTION_TYPES): any other would test the unknown-action fallback.","enum":["read_file","write_file","execute_command","git_push","git_operation","mcp_tool_call"]}}},"expect":{"type":"object","additionalProperties":false,"required":["decision"],"properties":{"decision":{"enum":["allow","block","require_approval","warn","audit_only","allow_with_attestation"]},"rule_id":{"type":"string","minLength":1},"severity":{"enum":["info","low","medium","high","critical"]},"approver_group":{"type":"string"}}}}}}}};
 const func2 = requireHelper("ajv/dist/runtime/ucs2length").default;
 
 function validate10(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
@@ -187,8 +187,9 @@ errors++;
 }
 if(data3.request !== undefined){
 let data5 = data3.request;
-if(!(data5 && typeof data5 == "object" && !Array.isArray(data5))){
-const err15 = {instancePath:instancePath+"/tests/" + i0+"/request",schemaPath:"#/properties/tests/items/properties/request/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
+if(data5.action_type === undefined){
+const err15 = {instancePath:instancePath+"/tests/" + i0+"/request",schemaPath:"#/properties/tests/items/properties/request/required",keyword:"required",params:{missingProperty: "action_type"},message:"must have required property '"+"action_type"+"'"};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -197,12 +198,10 @@ vErrors.push(err15);
 }
 errors++;
 }
-}
-if(data3.expect !== undefined){
-let data6 = data3.expect;
-if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
-if(data6.decision === undefined){
-const err16 = {instancePath:instancePath+"/tests/" + i0+"/expect",schemaPath:"#/properties/tests/items/properties/expect/required",keyword:"required",params:{missingProperty: "decision"},message:"must have required property '"+"decision"+"'"};
+if(data5.action_type !== undefined){
+let data6 = data5.action_type;
+if(!((((((data6 === "read_file") || (data6 === "write_file")) || (data6 === "execute_command")) || (data6 === "git_push")) || (data6 === "git_operation")) || (data6 === "mcp_tool_call"))){
+const err16 = {instancePath:instancePath+"/tests/" + i0+"/request/action_type",schemaPath:"#/properties/tests/items/properties/request/properties/action_type/enum",keyword:"enum",params:{allowedValues: schema11.properties.tests.items.properties.request.properties.action_type.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -211,9 +210,10 @@ vErrors.push(err16);
 }
 errors++;
 }
-for(const key2 in data6){
-if(!((((key2 === "decision") || (key2 === "rule_id")) || (key2 === "severity")) || (key2 === "approver_group"))){
-const err17 = {instancePath:instancePath+"/tests/" + i0+"/expect",schemaPath:"#/properties/tests/items/properties/expect/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"};
+}
+}
+else {
+const err17 = {instancePath:instancePath+"/tests/" + i0+"/request",schemaPath:"#/properties/tests/items/properties/request/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -223,10 +223,11 @@ vErrors.push(err17);
 errors++;
 }
 }
-if(data6.decision !== undefined){
-let data7 = data6.decision;
-if(!((((((data7 === "allow") || (data7 === "block")) || (data7 === "require_approval")) || (data7 === "warn")) || (data7 === "audit_only")) || (data7 === "allow_with_attestation"))){
-const err18 = {instancePath:instancePath+"/tests/" + i0+"/expect/decision",schemaPath:"#/properties/tests/items/properties/expect/properties/decision/enum",keyword:"enum",params:{allowedValues: schema11.properties.tests.items.properties.expect.properties.decision.enum},message:"must be equal to one of the allowed values"};
+if(data3.expect !== undefined){
+let data7 = data3.expect;
+if(data7 && typeof data7 == "object" && !Array.isArray(data7)){
+if(data7.decision === undefined){
+const err18 = {instancePath:instancePath+"/tests/" + i0+"/expect",schemaPath:"#/properties/tests/items/properties/expect/required",keyword:"required",params:{missingProperty: "decision"},message:"must have required property '"+"decision"+"'"};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -235,12 +236,9 @@ vErrors.push(err18);
 }
 errors++;
 }
-}
-if(data6.rule_id !== undefined){
-let data8 = data6.rule_id;
-if(typeof data8 === "string"){
-if(func2(data8) < 1){
-const err19 = {instancePath:instancePath+"/tests/" + i0+"/expect/rule_id",schemaPath:"#/properties/tests/items/properties/expect/properties/rule_id/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+for(const key2 in data7){
+if(!((((key2 === "decision") || (key2 === "rule_id")) || (key2 === "severity")) || (key2 === "approver_group"))){
+const err19 = {instancePath:instancePath+"/tests/" + i0+"/expect",schemaPath:"#/properties/tests/items/properties/expect/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -250,8 +248,10 @@ vErrors.push(err19);
 errors++;
 }
 }
-else {
-const err20 = {instancePath:instancePath+"/tests/" + i0+"/expect/rule_id",schemaPath:"#/properties/tests/items/properties/expect/properties/rule_id/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data7.decision !== undefined){
+let data8 = data7.decision;
+if(!((((((data8 === "allow") || (data8 === "block")) || (data8 === "require_approval")) || (data8 === "warn")) || (data8 === "audit_only")) || (data8 === "allow_with_attestation"))){
+const err20 = {instancePath:instancePath+"/tests/" + i0+"/expect/decision",schemaPath:"#/properties/tests/items/properties/expect/properties/decision/enum",keyword:"enum",params:{allowedValues: schema11.properties.tests.items.properties.expect.properties.decision.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -261,10 +261,11 @@ vErrors.push(err20);
 errors++;
 }
 }
-if(data6.severity !== undefined){
-let data9 = data6.severity;
-if(!(((((data9 === "info") || (data9 === "low")) || (data9 === "medium")) || (data9 === "high")) || (data9 === "critical"))){
-const err21 = {instancePath:instancePath+"/tests/" + i0+"/expect/severity",schemaPath:"#/properties/tests/items/properties/expect/properties/severity/enum",keyword:"enum",params:{allowedValues: schema11.properties.tests.items.properties.expect.properties.severity.enum},message:"must be equal to one of the allowed values"};
+if(data7.rule_id !== undefined){
+let data9 = data7.rule_id;
+if(typeof data9 === "string"){
+if(func2(data9) < 1){
+const err21 = {instancePath:instancePath+"/tests/" + i0+"/expect/rule_id",schemaPath:"#/properties/tests/items/properties/expect/properties/rule_id/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -274,9 +275,8 @@ vErrors.push(err21);
 errors++;
 }
 }
-if(data6.approver_group !== undefined){
-if(typeof data6.approver_group !== "string"){
-const err22 = {instancePath:instancePath+"/tests/" + i0+"/expect/approver_group",schemaPath:"#/properties/tests/items/properties/expect/properties/approver_group/type",keyword:"type",params:{type: "string"},message:"must be string"};
+else {
+const err22 = {instancePath:instancePath+"/tests/" + i0+"/expect/rule_id",schemaPath:"#/properties/tests/items/properties/expect/properties/rule_id/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -286,9 +286,10 @@ vErrors.push(err22);
 errors++;
 }
 }
-}
-else {
-const err23 = {instancePath:instancePath+"/tests/" + i0+"/expect",schemaPath:"#/properties/tests/items/properties/expect/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data7.severity !== undefined){
+let data10 = data7.severity;
+if(!(((((data10 === "info") || (data10 === "low")) || (data10 === "medium")) || (data10 === "high")) || (data10 === "critical"))){
+const err23 = {instancePath:instancePath+"/tests/" + i0+"/expect/severity",schemaPath:"#/properties/tests/items/properties/expect/properties/severity/enum",keyword:"enum",params:{allowedValues: schema11.properties.tests.items.properties.expect.properties.severity.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -298,9 +299,9 @@ vErrors.push(err23);
 errors++;
 }
 }
-}
-else {
-const err24 = {instancePath:instancePath+"/tests/" + i0,schemaPath:"#/properties/tests/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data7.approver_group !== undefined){
+if(typeof data7.approver_group !== "string"){
+const err24 = {instancePath:instancePath+"/tests/" + i0+"/expect/approver_group",schemaPath:"#/properties/tests/items/properties/expect/properties/approver_group/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -312,7 +313,7 @@ errors++;
 }
 }
 else {
-const err25 = {instancePath:instancePath+"/tests",schemaPath:"#/properties/tests/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err25 = {instancePath:instancePath+"/tests/" + i0+"/expect",schemaPath:"#/properties/tests/items/properties/expect/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -324,12 +325,36 @@ errors++;
 }
 }
 else {
-const err26 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err26 = {instancePath:instancePath+"/tests/" + i0,schemaPath:"#/properties/tests/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err26];
 }
 else {
 vErrors.push(err26);
+}
+errors++;
+}
+}
+}
+else {
+const err27 = {instancePath:instancePath+"/tests",schemaPath:"#/properties/tests/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err27];
+}
+else {
+vErrors.push(err27);
+}
+errors++;
+}
+}
+}
+else {
+const err28 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err28];
+}
+else {
+vErrors.push(err28);
 }
 errors++;
 }

@@ -3,11 +3,14 @@
 import { createRequire } from 'node:module';
 const requireHelper = createRequire(import.meta.url);
 export const policyPack = validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://cavra.dev/schema/policy-pack.schema.json","title":"CAVRA policy pack","type":"object","additionalProperties":false,"required":["metadata"],"properties":{"metadata":{"type":"object","additionalProperties":false,"required":["id","version"],"properties":{"id":{"$ref":"#/definitions/identifier"},"version":{"type":"string","pattern":"^[0-9A-Za-z][0-9A-Za-z.+-]{0,63}$"},"description":{"type":"string","maxLength":512},"inherits":{"oneOf":[{"$ref":"#/definitions/identifier"},{"type":"array","minItems":1,"maxItems":16,"uniqueItems":true,"items":{"$ref":"#/definitions/identifier"}}]},"approver_group":{"$ref":"#/definitions/group"},"title":{"type":"string","maxLength":256},"mode":{"type":"string","pattern":"^[a-z][a-z_-]{0,31}$"}}},"filesystem":{"type":"object","additionalProperties":false,"properties":{"block_read":{"$ref":"#/definitions/patterns"},"block_write":{"$ref":"#/definitions/patterns"},"require_approval_write":{"$ref":"#/definitions/patterns"}}},"commands":{"type":"object","additionalProperties":false,"properties":{"allow":{"$ref":"#/definitions/patterns"},"block":{"$ref":"#/definitions/patterns"},"require_approval":{"$ref":"#/definitions/patterns"}}},"git":{"type":"object","additionalProperties":false,"properties":{"block_push_branches":{"$ref":"#/definitions/patterns"},"require_pull_request":{"type":"boolean"},"require_ai_attestation":{"type":"boolean"},"block_direct_push_to_protected_branch":{"type":"boolean"},"require_human_reviewer":{"type":"boolean"},"require_pr_attestation":{"type":"boolean"}}},"mcp":{"type":"object","additionalProperties":false,"properties":{"allowlist_enabled":{"type":"boolean"},"allowed_servers":{"$ref":"#/definitions/servers"},"blocked_servers":{"$ref":"#/definitions/servers"},"block_unknown_servers":{"type":"boolean"},"risk_scoring":{"type":"object","maxProperties":1024,"propertyNames":{"$ref":"#/definitions/server"},"additionalProperties":{"enum":["info","low","medium","high","critical"]}}}},"approvals":{"type":"object","maxProperties":64,"propertyNames":{"$ref":"#/definitions/identifier"},"additionalProperties":{"type":"object","additionalProperties":false,"properties":{"approvers":{"type":"array","maxItems":64,"uniqueItems":true,"items":{"$ref":"#/definitions/group"}}}}},"evidence":{"type":"object","additionalProperties":false,"properties":{"require_agent_manifest":{"type":"boolean"},"require_issue_link":{"type":"boolean"},"require_branch_pattern":{"type":"string","minLength":1,"maxLength":256},"require_bot_identity":{"type":"boolean"},"require_pr_attestation":{"type":"boolean"},"require_docs_update_for_user_facing_changes":{"type":"boolean"},"required_fields":{"type":"array","maxItems":64,"uniqueItems":true,"items":{"type":"string","pattern":"^[a-z][a-z0-9_]{0,63}$"}}}},"compliance":{"type":"object","additionalProperties":false,"properties":{"maps_to":{"type":"array","maxItems":64,"items":{"type":"string","minLength":1,"maxLength":256,"pattern":"^[^\\u0000-\\u001f\\u007f]+$"}}}}},"definitions":{"identifier":{"type":"string","pattern":"^[a-z0-9][a-z0-9._-]{0,127}$"},"patterns":{"type":"array","maxItems":1024,"uniqueItems":true,"items":{"type":"string","minLength":1,"maxLength":512,"pattern":"^[^\\u0000-\\u001f\\u007f]+$"}},"servers":{"type":"array","maxItems":1024,"uniqueItems":true,"items":{"$ref":"#/definitions/server"}},"server":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"},"group":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,127}$"}}};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://cavra.dev/schema/policy-pack.schema.json","title":"CAVRA policy pack","type":"object","additionalProperties":false,"required":["metadata"],"properties":{"metadata":{"type":"object","additionalProperties":false,"required":["id","version"],"properties":{"id":{"$ref":"#/definitions/identifier"},"version":{"type":"string","pattern":"^[0-9A-Za-z][0-9A-Za-z.+-]{0,63}$"},"description":{"type":"string","maxLength":512},"inherits":{"oneOf":[{"$ref":"#/definitions/identifier"},{"type":"array","minItems":1,"maxItems":16,"uniqueItems":true,"items":{"$ref":"#/definitions/identifier"}}]},"approver_group":{"$ref":"#/definitions/group"},"title":{"type":"string","maxLength":256},"mode":{"type":"string","pattern":"^[a-z][a-z_-]{0,31}$"}}},"filesystem":{"type":"object","additionalProperties":false,"properties":{"block_read":{"$ref":"#/definitions/patterns"},"block_write":{"$ref":"#/definitions/patterns"},"require_approval_write":{"$ref":"#/definitions/patterns"}}},"commands":{"type":"object","additionalProperties":false,"properties":{"allow":{"$ref":"#/definitions/patterns"},"block":{"$ref":"#/definitions/patterns"},"require_approval":{"$ref":"#/definitions/patterns"}}},"git":{"type":"object","additionalProperties":false,"properties":{"block_push_branches":{"$ref":"#/definitions/patterns"},"require_pull_request":{"type":"boolean"},"require_ai_attestation":{"type":"boolean"},"block_direct_push_to_protected_branch":{"type":"boolean"},"require_human_reviewer":{"type":"boolean"},"require_pr_attestation":{"type":"boolean"}}},"mcp":{"type":"object","additionalProperties":false,"properties":{"allowlist_enabled":{"type":"boolean"},"allowed_servers":{"$ref":"#/definitions/servers"},"blocked_servers":{"$ref":"#/definitions/servers"},"block_unknown_servers":{"type":"boolean"},"risk_scoring":{"type":"object","maxProperties":1024,"propertyNames":{"$ref":"#/definitions/server"},"additionalProperties":{"enum":["info","low","medium","high","critical"]}}}},"approvals":{"type":"object","maxProperties":64,"propertyNames":{"$ref":"#/definitions/identifier"},"additionalProperties":{"type":"object","additionalProperties":false,"properties":{"approvers":{"type":"array","maxItems":64,"uniqueItems":true,"items":{"$ref":"#/definitions/group"}}}}},"evidence":{"type":"object","additionalProperties":false,"properties":{"require_agent_manifest":{"type":"boolean"},"require_issue_link":{"type":"boolean"},"require_branch_pattern":{"type":"string","minLength":1,"maxLength":256},"require_bot_identity":{"type":"boolean"},"require_pr_attestation":{"type":"boolean"},"require_docs_update_for_user_facing_changes":{"type":"boolean"},"required_fields":{"type":"array","maxItems":64,"uniqueItems":true,"items":{"type":"string","pattern":"^[a-z][a-z0-9_]{0,63}$"}}}},"lint":{"description":"For cavra policy lint (@cavra/cli): findings the pack's authors accept, each with why. Not part of what decides, nor of the digest.","type":"object","additionalProperties":false,"properties":{"acknowledge":{"type":"array","maxItems":256,"items":{"type":"object","additionalProperties":false,"required":["finding","reason"],"properties":{"finding":{"enum":["shadowed","overridden"]},"pattern":{"type":"string","minLength":1,"maxLength":512},"reason":{"type":"string","minLength":1,"maxLength":1024,"pattern":"^[^\\u0000-\\u001f\\u007f]+$"}}}}}},"compliance":{"type":"object","additionalProperties":false,"properties":{"maps_to":{"type":"array","maxItems":64,"items":{"type":"string","minLength":1,"maxLength":256,"pattern":"^[^\\u0000-\\u001f\\u007f]+$"}}}}},"definitions":{"identifier":{"type":"string","pattern":"^[a-z0-9][a-z0-9._-]{0,127}$"},"patterns":{"type":"array","maxItems":1024,"uniqueItems":true,"items":{"type":"string","minLength":1,"maxLength":512,"pattern":"^[^\\u0000-\\u001f\\u007f]+$"}},"servers":{"type":"array","maxItems":1024,"uniqueItems":true,"items":{"$ref":"#/definitions/server"}},"server":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"},"group":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,127}$"}}};
 const schema12 = {"type":"string","pattern":"^[a-z0-9][a-z0-9._-]{0,127}$"};
 const schema15 = {"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,127}$"};
 const schema16 = {"type":"array","maxItems":1024,"uniqueItems":true,"items":{"type":"string","minLength":1,"maxLength":512,"pattern":"^[^\\u0000-\\u001f\\u007f]+$"}};
 const schema24 = {"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"};
+const func2 = Object.prototype.hasOwnProperty;
+const func3 = requireHelper("ajv/dist/runtime/ucs2length").default;
+const func0 = requireHelper("ajv/dist/runtime/equal").default;
 const pattern0 = new RegExp("^[a-z0-9][a-z0-9._-]{0,127}$", "u");
 const pattern1 = new RegExp("^[0-9A-Za-z][0-9A-Za-z.+-]{0,63}$", "u");
 const pattern4 = new RegExp("^[A-Za-z0-9][A-Za-z0-9 ._-]{0,127}$", "u");
@@ -15,8 +18,6 @@ const pattern5 = new RegExp("^[a-z][a-z_-]{0,31}$", "u");
 const pattern6 = new RegExp("^[^\\u0000-\\u001f\\u007f]+$", "u");
 const pattern13 = new RegExp("^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$", "u");
 const pattern17 = new RegExp("^[a-z][a-z0-9_]{0,63}$", "u");
-const func2 = requireHelper("ajv/dist/runtime/ucs2length").default;
-const func0 = requireHelper("ajv/dist/runtime/equal").default;
 const schema23 = {"type":"array","maxItems":1024,"uniqueItems":true,"items":{"$ref":"#/definitions/server"}};
 
 function validate11(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
@@ -111,7 +112,7 @@ vErrors.push(err0);
 errors++;
 }
 for(const key0 in data){
-if(!((((((((key0 === "metadata") || (key0 === "filesystem")) || (key0 === "commands")) || (key0 === "git")) || (key0 === "mcp")) || (key0 === "approvals")) || (key0 === "evidence")) || (key0 === "compliance"))){
+if(!(func2.call(schema11.properties, key0))){
 const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err1];
@@ -210,7 +211,7 @@ errors++;
 if(data0.description !== undefined){
 let data3 = data0.description;
 if(typeof data3 === "string"){
-if(func2(data3) > 512){
+if(func3(data3) > 512){
 const err9 = {instancePath:instancePath+"/metadata/description",schemaPath:"#/properties/metadata/properties/description/maxLength",keyword:"maxLength",params:{limit: 512},message:"must NOT have more than 512 characters"};
 if(vErrors === null){
 vErrors = [err9];
@@ -405,7 +406,7 @@ errors++;
 if(data0.title !== undefined){
 let data7 = data0.title;
 if(typeof data7 === "string"){
-if(func2(data7) > 256){
+if(func3(data7) > 256){
 const err22 = {instancePath:instancePath+"/metadata/title",schemaPath:"#/properties/metadata/properties/title/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};
 if(vErrors === null){
 vErrors = [err22];
@@ -496,7 +497,7 @@ const len1 = data10.length;
 for(let i2=0; i2<len1; i2++){
 let data11 = data10[i2];
 if(typeof data11 === "string"){
-if(func2(data11) > 512){
+if(func3(data11) > 512){
 const err29 = {instancePath:instancePath+"/filesystem/block_read/" + i2,schemaPath:"#/definitions/patterns/items/maxLength",keyword:"maxLength",params:{limit: 512},message:"must NOT have more than 512 characters"};
 if(vErrors === null){
 vErrors = [err29];
@@ -506,7 +507,7 @@ vErrors.push(err29);
 }
 errors++;
 }
-if(func2(data11) < 1){
+if(func3(data11) < 1){
 const err30 = {instancePath:instancePath+"/filesystem/block_read/" + i2,schemaPath:"#/definitions/patterns/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err30];
@@ -591,7 +592,7 @@ const len2 = data12.length;
 for(let i4=0; i4<len2; i4++){
 let data13 = data12[i4];
 if(typeof data13 === "string"){
-if(func2(data13) > 512){
+if(func3(data13) > 512){
 const err36 = {instancePath:instancePath+"/filesystem/block_write/" + i4,schemaPath:"#/definitions/patterns/items/maxLength",keyword:"maxLength",params:{limit: 512},message:"must NOT have more than 512 characters"};
 if(vErrors === null){
 vErrors = [err36];
@@ -601,7 +602,7 @@ vErrors.push(err36);
 }
 errors++;
 }
-if(func2(data13) < 1){
+if(func3(data13) < 1){
 const err37 = {instancePath:instancePath+"/filesystem/block_write/" + i4,schemaPath:"#/definitions/patterns/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err37];
@@ -686,7 +687,7 @@ const len3 = data14.length;
 for(let i6=0; i6<len3; i6++){
 let data15 = data14[i6];
 if(typeof data15 === "string"){
-if(func2(data15) > 512){
+if(func3(data15) > 512){
 const err43 = {instancePath:instancePath+"/filesystem/require_approval_write/" + i6,schemaPath:"#/definitions/patterns/items/maxLength",keyword:"maxLength",params:{limit: 512},message:"must NOT have more than 512 characters"};
 if(vErrors === null){
 vErrors = [err43];
@@ -696,7 +697,7 @@ vErrors.push(err43);
 }
 errors++;
 }
-if(func2(data15) < 1){
+if(func3(data15) < 1){
 const err44 = {instancePath:instancePath+"/filesystem/require_approval_write/" + i6,schemaPath:"#/definitions/patterns/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err44];
@@ -808,7 +809,7 @@ const len4 = data17.length;
 for(let i8=0; i8<len4; i8++){
 let data18 = data17[i8];
 if(typeof data18 === "string"){
-if(func2(data18) > 512){
+if(func3(data18) > 512){
 const err52 = {instancePath:instancePath+"/commands/allow/" + i8,schemaPath:"#/definitions/patterns/items/maxLength",keyword:"maxLength",params:{limit: 512},message:"must NOT have more than 512 characters"};
 if(vErrors === null){
 vErrors = [err52];
@@ -818,7 +819,7 @@ vErrors.push(err52);
 }
 errors++;
 }
-if(func2(data18) < 1){
+if(func3(data18) < 1){
 const err53 = {instancePath:instancePath+"/commands/allow/" + i8,schemaPath:"#/definitions/patterns/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err53];
@@ -903,7 +904,7 @@ const len5 = data19.length;
 for(let i10=0; i10<len5; i10++){
 let data20 = data19[i10];
 if(typeof data20 === "string"){
-if(func2(data20) > 512){
+if(func3(data20) > 512){
 const err59 = {instancePath:instancePath+"/commands/block/" + i10,schemaPath:"#/definitions/patterns/items/maxLength",keyword:"maxLength",params:{limit: 512},message:"must NOT have more than 512 characters"};
 if(vErrors === null){
 vErrors = [err59];
@@ -913,7 +914,7 @@ vErrors.push(err59);
 }
 errors++;
 }
-if(func2(data20) < 1){
+if(func3(data20) < 1){
 const err60 = {instancePath:instancePath+"/commands/block/" + i10,schemaPath:"#/definitions/patterns/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err60];
@@ -998,7 +999,7 @@ const len6 = data21.length;
 for(let i12=0; i12<len6; i12++){
 let data22 = data21[i12];
 if(typeof data22 === "string"){
-if(func2(data22) > 512){
+if(func3(data22) > 512){
 const err66 = {instancePath:instancePath+"/commands/require_approval/" + i12,schemaPath:"#/definitions/patterns/items/maxLength",keyword:"maxLength",params:{limit: 512},message:"must NOT have more than 512 characters"};
 if(vErrors === null){
 vErrors = [err66];
@@ -1008,7 +1009,7 @@ vErrors.push(err66);
 }
 errors++;
 }
-if(func2(data22) < 1){
+if(func3(data22) < 1){
 const err67 = {instancePath:instancePath+"/commands/require_approval/" + i12,schemaPath:"#/definitions/patterns/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err67];
@@ -1120,7 +1121,7 @@ const len7 = data24.length;
 for(let i14=0; i14<len7; i14++){
 let data25 = data24[i14];
 if(typeof data25 === "string"){
-if(func2(data25) > 512){
+if(func3(data25) > 512){
 const err75 = {instancePath:instancePath+"/git/block_push_branches/" + i14,schemaPath:"#/definitions/patterns/items/maxLength",keyword:"maxLength",params:{limit: 512},message:"must NOT have more than 512 characters"};
 if(vErrors === null){
 vErrors = [err75];
@@ -1130,7 +1131,7 @@ vErrors.push(err75);
 }
 errors++;
 }
-if(func2(data25) < 1){
+if(func3(data25) < 1){
 const err76 = {instancePath:instancePath+"/git/block_push_branches/" + i14,schemaPath:"#/definitions/patterns/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err76];
@@ -1608,7 +1609,7 @@ errors++;
 if(data42.require_branch_pattern !== undefined){
 let data45 = data42.require_branch_pattern;
 if(typeof data45 === "string"){
-if(func2(data45) > 256){
+if(func3(data45) > 256){
 const err112 = {instancePath:instancePath+"/evidence/require_branch_pattern",schemaPath:"#/properties/evidence/properties/require_branch_pattern/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};
 if(vErrors === null){
 vErrors = [err112];
@@ -1618,7 +1619,7 @@ vErrors.push(err112);
 }
 errors++;
 }
-if(func2(data45) < 1){
+if(func3(data45) < 1){
 const err113 = {instancePath:instancePath+"/evidence/require_branch_pattern",schemaPath:"#/properties/evidence/properties/require_branch_pattern/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err113];
@@ -1763,12 +1764,12 @@ vErrors.push(err123);
 errors++;
 }
 }
-if(data.compliance !== undefined){
-let data51 = data.compliance;
+if(data.lint !== undefined){
+let data51 = data.lint;
 if(data51 && typeof data51 == "object" && !Array.isArray(data51)){
 for(const key12 in data51){
-if(!(key12 === "maps_to")){
-const err124 = {instancePath:instancePath+"/compliance",schemaPath:"#/properties/compliance/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key12},message:"must NOT have additional properties"};
+if(!(key12 === "acknowledge")){
+const err124 = {instancePath:instancePath+"/lint",schemaPath:"#/properties/lint/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key12},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err124];
 }
@@ -1778,11 +1779,11 @@ vErrors.push(err124);
 errors++;
 }
 }
-if(data51.maps_to !== undefined){
-let data52 = data51.maps_to;
+if(data51.acknowledge !== undefined){
+let data52 = data51.acknowledge;
 if(Array.isArray(data52)){
-if(data52.length > 64){
-const err125 = {instancePath:instancePath+"/compliance/maps_to",schemaPath:"#/properties/compliance/properties/maps_to/maxItems",keyword:"maxItems",params:{limit: 64},message:"must NOT have more than 64 items"};
+if(data52.length > 256){
+const err125 = {instancePath:instancePath+"/lint/acknowledge",schemaPath:"#/properties/lint/properties/acknowledge/maxItems",keyword:"maxItems",params:{limit: 256},message:"must NOT have more than 256 items"};
 if(vErrors === null){
 vErrors = [err125];
 }
@@ -1794,9 +1795,9 @@ errors++;
 const len10 = data52.length;
 for(let i20=0; i20<len10; i20++){
 let data53 = data52[i20];
-if(typeof data53 === "string"){
-if(func2(data53) > 256){
-const err126 = {instancePath:instancePath+"/compliance/maps_to/" + i20,schemaPath:"#/properties/compliance/properties/maps_to/items/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};
+if(data53 && typeof data53 == "object" && !Array.isArray(data53)){
+if(data53.finding === undefined){
+const err126 = {instancePath:instancePath+"/lint/acknowledge/" + i20,schemaPath:"#/properties/lint/properties/acknowledge/items/required",keyword:"required",params:{missingProperty: "finding"},message:"must have required property '"+"finding"+"'"};
 if(vErrors === null){
 vErrors = [err126];
 }
@@ -1805,8 +1806,8 @@ vErrors.push(err126);
 }
 errors++;
 }
-if(func2(data53) < 1){
-const err127 = {instancePath:instancePath+"/compliance/maps_to/" + i20,schemaPath:"#/properties/compliance/properties/maps_to/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(data53.reason === undefined){
+const err127 = {instancePath:instancePath+"/lint/acknowledge/" + i20,schemaPath:"#/properties/lint/properties/acknowledge/items/required",keyword:"required",params:{missingProperty: "reason"},message:"must have required property '"+"reason"+"'"};
 if(vErrors === null){
 vErrors = [err127];
 }
@@ -1815,8 +1816,9 @@ vErrors.push(err127);
 }
 errors++;
 }
-if(!pattern6.test(data53)){
-const err128 = {instancePath:instancePath+"/compliance/maps_to/" + i20,schemaPath:"#/properties/compliance/properties/maps_to/items/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]+$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]+$"+"\""};
+for(const key13 in data53){
+if(!(((key13 === "finding") || (key13 === "pattern")) || (key13 === "reason"))){
+const err128 = {instancePath:instancePath+"/lint/acknowledge/" + i20,schemaPath:"#/properties/lint/properties/acknowledge/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key13},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err128];
 }
@@ -1826,8 +1828,10 @@ vErrors.push(err128);
 errors++;
 }
 }
-else {
-const err129 = {instancePath:instancePath+"/compliance/maps_to/" + i20,schemaPath:"#/properties/compliance/properties/maps_to/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data53.finding !== undefined){
+let data54 = data53.finding;
+if(!((data54 === "shadowed") || (data54 === "overridden"))){
+const err129 = {instancePath:instancePath+"/lint/acknowledge/" + i20+"/finding",schemaPath:"#/properties/lint/properties/acknowledge/items/properties/finding/enum",keyword:"enum",params:{allowedValues: schema11.properties.lint.properties.acknowledge.items.properties.finding.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err129];
 }
@@ -1837,9 +1841,11 @@ vErrors.push(err129);
 errors++;
 }
 }
-}
-else {
-const err130 = {instancePath:instancePath+"/compliance/maps_to",schemaPath:"#/properties/compliance/properties/maps_to/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data53.pattern !== undefined){
+let data55 = data53.pattern;
+if(typeof data55 === "string"){
+if(func3(data55) > 512){
+const err130 = {instancePath:instancePath+"/lint/acknowledge/" + i20+"/pattern",schemaPath:"#/properties/lint/properties/acknowledge/items/properties/pattern/maxLength",keyword:"maxLength",params:{limit: 512},message:"must NOT have more than 512 characters"};
 if(vErrors === null){
 vErrors = [err130];
 }
@@ -1848,10 +1854,8 @@ vErrors.push(err130);
 }
 errors++;
 }
-}
-}
-else {
-const err131 = {instancePath:instancePath+"/compliance",schemaPath:"#/properties/compliance/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(func3(data55) < 1){
+const err131 = {instancePath:instancePath+"/lint/acknowledge/" + i20+"/pattern",schemaPath:"#/properties/lint/properties/acknowledge/items/properties/pattern/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err131];
 }
@@ -1861,14 +1865,204 @@ vErrors.push(err131);
 errors++;
 }
 }
-}
 else {
-const err132 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err132 = {instancePath:instancePath+"/lint/acknowledge/" + i20+"/pattern",schemaPath:"#/properties/lint/properties/acknowledge/items/properties/pattern/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err132];
 }
 else {
 vErrors.push(err132);
+}
+errors++;
+}
+}
+if(data53.reason !== undefined){
+let data56 = data53.reason;
+if(typeof data56 === "string"){
+if(func3(data56) > 1024){
+const err133 = {instancePath:instancePath+"/lint/acknowledge/" + i20+"/reason",schemaPath:"#/properties/lint/properties/acknowledge/items/properties/reason/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters"};
+if(vErrors === null){
+vErrors = [err133];
+}
+else {
+vErrors.push(err133);
+}
+errors++;
+}
+if(func3(data56) < 1){
+const err134 = {instancePath:instancePath+"/lint/acknowledge/" + i20+"/reason",schemaPath:"#/properties/lint/properties/acknowledge/items/properties/reason/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err134];
+}
+else {
+vErrors.push(err134);
+}
+errors++;
+}
+if(!pattern6.test(data56)){
+const err135 = {instancePath:instancePath+"/lint/acknowledge/" + i20+"/reason",schemaPath:"#/properties/lint/properties/acknowledge/items/properties/reason/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]+$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]+$"+"\""};
+if(vErrors === null){
+vErrors = [err135];
+}
+else {
+vErrors.push(err135);
+}
+errors++;
+}
+}
+else {
+const err136 = {instancePath:instancePath+"/lint/acknowledge/" + i20+"/reason",schemaPath:"#/properties/lint/properties/acknowledge/items/properties/reason/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err136];
+}
+else {
+vErrors.push(err136);
+}
+errors++;
+}
+}
+}
+else {
+const err137 = {instancePath:instancePath+"/lint/acknowledge/" + i20,schemaPath:"#/properties/lint/properties/acknowledge/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err137];
+}
+else {
+vErrors.push(err137);
+}
+errors++;
+}
+}
+}
+else {
+const err138 = {instancePath:instancePath+"/lint/acknowledge",schemaPath:"#/properties/lint/properties/acknowledge/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err138];
+}
+else {
+vErrors.push(err138);
+}
+errors++;
+}
+}
+}
+else {
+const err139 = {instancePath:instancePath+"/lint",schemaPath:"#/properties/lint/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err139];
+}
+else {
+vErrors.push(err139);
+}
+errors++;
+}
+}
+if(data.compliance !== undefined){
+let data57 = data.compliance;
+if(data57 && typeof data57 == "object" && !Array.isArray(data57)){
+for(const key14 in data57){
+if(!(key14 === "maps_to")){
+const err140 = {instancePath:instancePath+"/compliance",schemaPath:"#/properties/compliance/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key14},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err140];
+}
+else {
+vErrors.push(err140);
+}
+errors++;
+}
+}
+if(data57.maps_to !== undefined){
+let data58 = data57.maps_to;
+if(Array.isArray(data58)){
+if(data58.length > 64){
+const err141 = {instancePath:instancePath+"/compliance/maps_to",schemaPath:"#/properties/compliance/properties/maps_to/maxItems",keyword:"maxItems",params:{limit: 64},message:"must NOT have more than 64 items"};
+if(vErrors === null){
+vErrors = [err141];
+}
+else {
+vErrors.push(err141);
+}
+errors++;
+}
+const len11 = data58.length;
+for(let i21=0; i21<len11; i21++){
+let data59 = data58[i21];
+if(typeof data59 === "string"){
+if(func3(data59) > 256){
+const err142 = {instancePath:instancePath+"/compliance/maps_to/" + i21,schemaPath:"#/properties/compliance/properties/maps_to/items/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};
+if(vErrors === null){
+vErrors = [err142];
+}
+else {
+vErrors.push(err142);
+}
+errors++;
+}
+if(func3(data59) < 1){
+const err143 = {instancePath:instancePath+"/compliance/maps_to/" + i21,schemaPath:"#/properties/compliance/properties/maps_to/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err143];
+}
+else {
+vErrors.push(err143);
+}
+errors++;
+}
+if(!pattern6.test(data59)){
+const err144 = {instancePath:instancePath+"/compliance/maps_to/" + i21,schemaPath:"#/properties/compliance/properties/maps_to/items/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]+$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]+$"+"\""};
+if(vErrors === null){
+vErrors = [err144];
+}
+else {
+vErrors.push(err144);
+}
+errors++;
+}
+}
+else {
+const err145 = {instancePath:instancePath+"/compliance/maps_to/" + i21,schemaPath:"#/properties/compliance/properties/maps_to/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err145];
+}
+else {
+vErrors.push(err145);
+}
+errors++;
+}
+}
+}
+else {
+const err146 = {instancePath:instancePath+"/compliance/maps_to",schemaPath:"#/properties/compliance/properties/maps_to/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err146];
+}
+else {
+vErrors.push(err146);
+}
+errors++;
+}
+}
+}
+else {
+const err147 = {instancePath:instancePath+"/compliance",schemaPath:"#/properties/compliance/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err147];
+}
+else {
+vErrors.push(err147);
+}
+errors++;
+}
+}
+}
+else {
+const err148 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err148];
+}
+else {
+vErrors.push(err148);
 }
 errors++;
 }
@@ -1878,11 +2072,10 @@ return errors === 0;
 
 export const policySignature = validate14;
 const schema28 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://cavra.dev/schema/policy-signature.schema.json","title":"CAVRA policy pack signature (the <pack file>.sig.json sidecar, cavra.policy-signature.v1, Ed25519 form)","type":"object","additionalProperties":false,"required":["schema_version","algorithm","digest","signature","signed_at","signer","key_id","public_key_sha256","policy_file"],"properties":{"schema_version":{"const":"cavra.policy-signature.v1"},"algorithm":{"const":"Ed25519"},"digest":{"type":"string","pattern":"^sha256:[0-9a-f]{64}$"},"signature":{"type":"string","pattern":"^[A-Za-z0-9+/]{86}==$"},"signed_at":{"type":"string","pattern":"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{1,9})?(Z|[+-][0-9]{2}:[0-9]{2})$"},"signer":{"type":"string","minLength":1,"maxLength":256},"key_id":{"type":"string","minLength":1,"maxLength":256},"public_key_sha256":{"type":"string","pattern":"^[0-9a-f]{64}$"},"policy_file":{"type":"string","minLength":1,"maxLength":1024}}};
-const func25 = Object.prototype.hasOwnProperty;
-const pattern19 = new RegExp("^sha256:[0-9a-f]{64}$", "u");
-const pattern20 = new RegExp("^[A-Za-z0-9+/]{86}==$", "u");
-const pattern21 = new RegExp("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{1,9})?(Z|[+-][0-9]{2}:[0-9]{2})$", "u");
-const pattern22 = new RegExp("^[0-9a-f]{64}$", "u");
+const pattern20 = new RegExp("^sha256:[0-9a-f]{64}$", "u");
+const pattern21 = new RegExp("^[A-Za-z0-9+/]{86}==$", "u");
+const pattern22 = new RegExp("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{1,9})?(Z|[+-][0-9]{2}:[0-9]{2})$", "u");
+const pattern23 = new RegExp("^[0-9a-f]{64}$", "u");
 
 function validate14(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 /*# sourceURL="https://cavra.dev/schema/policy-signature.schema.json" */;
@@ -1980,7 +2173,7 @@ vErrors.push(err8);
 errors++;
 }
 for(const key0 in data){
-if(!(func25.call(schema28.properties, key0))){
+if(!(func2.call(schema28.properties, key0))){
 const err9 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err9];
@@ -2018,7 +2211,7 @@ errors++;
 if(data.digest !== undefined){
 let data2 = data.digest;
 if(typeof data2 === "string"){
-if(!pattern19.test(data2)){
+if(!pattern20.test(data2)){
 const err12 = {instancePath:instancePath+"/digest",schemaPath:"#/properties/digest/pattern",keyword:"pattern",params:{pattern: "^sha256:[0-9a-f]{64}$"},message:"must match pattern \""+"^sha256:[0-9a-f]{64}$"+"\""};
 if(vErrors === null){
 vErrors = [err12];
@@ -2043,7 +2236,7 @@ errors++;
 if(data.signature !== undefined){
 let data3 = data.signature;
 if(typeof data3 === "string"){
-if(!pattern20.test(data3)){
+if(!pattern21.test(data3)){
 const err14 = {instancePath:instancePath+"/signature",schemaPath:"#/properties/signature/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9+/]{86}==$"},message:"must match pattern \""+"^[A-Za-z0-9+/]{86}==$"+"\""};
 if(vErrors === null){
 vErrors = [err14];
@@ -2068,7 +2261,7 @@ errors++;
 if(data.signed_at !== undefined){
 let data4 = data.signed_at;
 if(typeof data4 === "string"){
-if(!pattern21.test(data4)){
+if(!pattern22.test(data4)){
 const err16 = {instancePath:instancePath+"/signed_at",schemaPath:"#/properties/signed_at/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{1,9})?(Z|[+-][0-9]{2}:[0-9]{2})$"},message:"must match pattern \""+"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{1,9})?(Z|[+-][0-9]{2}:[0-9]{2})$"+"\""};
 if(vErrors === null){
 vErrors = [err16];
@@ -2093,7 +2286,7 @@ errors++;
 if(data.signer !== undefined){
 let data5 = data.signer;
 if(typeof data5 === "string"){
-if(func2(data5) > 256){
+if(func3(data5) > 256){
 const err18 = {instancePath:instancePath+"/signer",schemaPath:"#/properties/signer/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};
 if(vErrors === null){
 vErrors = [err18];
@@ -2103,7 +2296,7 @@ vErrors.push(err18);
 }
 errors++;
 }
-if(func2(data5) < 1){
+if(func3(data5) < 1){
 const err19 = {instancePath:instancePath+"/signer",schemaPath:"#/properties/signer/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err19];
@@ -2128,7 +2321,7 @@ errors++;
 if(data.key_id !== undefined){
 let data6 = data.key_id;
 if(typeof data6 === "string"){
-if(func2(data6) > 256){
+if(func3(data6) > 256){
 const err21 = {instancePath:instancePath+"/key_id",schemaPath:"#/properties/key_id/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};
 if(vErrors === null){
 vErrors = [err21];
@@ -2138,7 +2331,7 @@ vErrors.push(err21);
 }
 errors++;
 }
-if(func2(data6) < 1){
+if(func3(data6) < 1){
 const err22 = {instancePath:instancePath+"/key_id",schemaPath:"#/properties/key_id/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err22];
@@ -2163,7 +2356,7 @@ errors++;
 if(data.public_key_sha256 !== undefined){
 let data7 = data.public_key_sha256;
 if(typeof data7 === "string"){
-if(!pattern22.test(data7)){
+if(!pattern23.test(data7)){
 const err24 = {instancePath:instancePath+"/public_key_sha256",schemaPath:"#/properties/public_key_sha256/pattern",keyword:"pattern",params:{pattern: "^[0-9a-f]{64}$"},message:"must match pattern \""+"^[0-9a-f]{64}$"+"\""};
 if(vErrors === null){
 vErrors = [err24];
@@ -2188,7 +2381,7 @@ errors++;
 if(data.policy_file !== undefined){
 let data8 = data.policy_file;
 if(typeof data8 === "string"){
-if(func2(data8) > 1024){
+if(func3(data8) > 1024){
 const err26 = {instancePath:instancePath+"/policy_file",schemaPath:"#/properties/policy_file/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters"};
 if(vErrors === null){
 vErrors = [err26];
@@ -2198,7 +2391,7 @@ vErrors.push(err26);
 }
 errors++;
 }
-if(func2(data8) < 1){
+if(func3(data8) < 1){
 const err27 = {instancePath:instancePath+"/policy_file",schemaPath:"#/properties/policy_file/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err27];
@@ -2239,7 +2432,7 @@ export const mcpRegistry = validate15;
 const schema29 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://cavra.dev/schema/mcp-registry.schema.json","title":"CAVRA MCP trust registry","type":"object","additionalProperties":false,"required":["mcp_servers"],"properties":{"mcp_servers":{"type":"array","maxItems":4096,"items":{"type":"object","additionalProperties":false,"required":["server_id","trust_tier"],"properties":{"server_id":{"$ref":"#/definitions/name"},"name":{"$ref":"#/definitions/name"},"trust_tier":{"$ref":"#/definitions/state"},"approval_state":{"$ref":"#/definitions/state"},"capabilities":{"$ref":"#/definitions/names"},"allowed_tools":{"$ref":"#/definitions/names"}}}}},"definitions":{"name":{"type":"string","minLength":1,"maxLength":256,"pattern":"^[^\\u0000-\\u001f\\u007f]+$"},"state":{"type":"string","maxLength":64,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"names":{"type":"array","maxItems":1024,"items":{"$ref":"#/definitions/name"}}}};
 const schema30 = {"type":"string","minLength":1,"maxLength":256,"pattern":"^[^\\u0000-\\u001f\\u007f]+$"};
 const schema32 = {"type":"string","maxLength":64,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"};
-const pattern25 = new RegExp("^[^\\u0000-\\u001f\\u007f]*$", "u");
+const pattern26 = new RegExp("^[^\\u0000-\\u001f\\u007f]*$", "u");
 const schema34 = {"type":"array","maxItems":1024,"items":{"$ref":"#/definitions/name"}};
 
 function validate16(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
@@ -2260,7 +2453,7 @@ const len0 = data.length;
 for(let i0=0; i0<len0; i0++){
 let data0 = data[i0];
 if(typeof data0 === "string"){
-if(func2(data0) > 256){
+if(func3(data0) > 256){
 const err1 = {instancePath:instancePath+"/" + i0,schemaPath:"#/definitions/name/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};
 if(vErrors === null){
 vErrors = [err1];
@@ -2270,7 +2463,7 @@ vErrors.push(err1);
 }
 errors++;
 }
-if(func2(data0) < 1){
+if(func3(data0) < 1){
 const err2 = {instancePath:instancePath+"/" + i0,schemaPath:"#/definitions/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err2];
@@ -2397,7 +2590,7 @@ errors++;
 if(data1.server_id !== undefined){
 let data2 = data1.server_id;
 if(typeof data2 === "string"){
-if(func2(data2) > 256){
+if(func3(data2) > 256){
 const err6 = {instancePath:instancePath+"/mcp_servers/" + i0+"/server_id",schemaPath:"#/definitions/name/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};
 if(vErrors === null){
 vErrors = [err6];
@@ -2407,7 +2600,7 @@ vErrors.push(err6);
 }
 errors++;
 }
-if(func2(data2) < 1){
+if(func3(data2) < 1){
 const err7 = {instancePath:instancePath+"/mcp_servers/" + i0+"/server_id",schemaPath:"#/definitions/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err7];
@@ -2442,7 +2635,7 @@ errors++;
 if(data1.name !== undefined){
 let data3 = data1.name;
 if(typeof data3 === "string"){
-if(func2(data3) > 256){
+if(func3(data3) > 256){
 const err10 = {instancePath:instancePath+"/mcp_servers/" + i0+"/name",schemaPath:"#/definitions/name/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};
 if(vErrors === null){
 vErrors = [err10];
@@ -2452,7 +2645,7 @@ vErrors.push(err10);
 }
 errors++;
 }
-if(func2(data3) < 1){
+if(func3(data3) < 1){
 const err11 = {instancePath:instancePath+"/mcp_servers/" + i0+"/name",schemaPath:"#/definitions/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err11];
@@ -2487,7 +2680,7 @@ errors++;
 if(data1.trust_tier !== undefined){
 let data4 = data1.trust_tier;
 if(typeof data4 === "string"){
-if(func2(data4) > 64){
+if(func3(data4) > 64){
 const err14 = {instancePath:instancePath+"/mcp_servers/" + i0+"/trust_tier",schemaPath:"#/definitions/state/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters"};
 if(vErrors === null){
 vErrors = [err14];
@@ -2497,7 +2690,7 @@ vErrors.push(err14);
 }
 errors++;
 }
-if(!pattern25.test(data4)){
+if(!pattern26.test(data4)){
 const err15 = {instancePath:instancePath+"/mcp_servers/" + i0+"/trust_tier",schemaPath:"#/definitions/state/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\""};
 if(vErrors === null){
 vErrors = [err15];
@@ -2522,7 +2715,7 @@ errors++;
 if(data1.approval_state !== undefined){
 let data5 = data1.approval_state;
 if(typeof data5 === "string"){
-if(func2(data5) > 64){
+if(func3(data5) > 64){
 const err17 = {instancePath:instancePath+"/mcp_servers/" + i0+"/approval_state",schemaPath:"#/definitions/state/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters"};
 if(vErrors === null){
 vErrors = [err17];
@@ -2532,7 +2725,7 @@ vErrors.push(err17);
 }
 errors++;
 }
-if(!pattern25.test(data5)){
+if(!pattern26.test(data5)){
 const err18 = {instancePath:instancePath+"/mcp_servers/" + i0+"/approval_state",schemaPath:"#/definitions/state/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\""};
 if(vErrors === null){
 vErrors = [err18];

@@ -1,0 +1,228 @@
+import { CLI_VERSION } from './version.js';
+
+/** An option of a command: its `parseArgs` setting and its line of help. */
+interface OptionSpec {
+  readonly type: 'string' | 'boolean';
+  readonly multiple?: boolean;
+  readonly default?: string | boolean;
+  /** Shown after the option in help, e.g. `KEY`. */
+  readonly value?: string;
+  readonly help: string;
+}
+
+/** A command of `cavra`: what it takes, what it does, an example. */
+export interface CommandSpec {
+  /** The arguments after the command's name, e.g. `PACK... [--public-key KEY]...`. */
+  readonly args: string;
+  readonly summary: string;
+  readonly options: Readonly<Record<string, OptionSpec>>;
+  readonly example: string;
+}
+
+const PUBLIC_KEYS: OptionSpec = {
+  type: 'string',
+  multiple: true,
+  value: 'KEY',
+  help: 'a trusted public key file (repeat for more): every pack file must be signed by one of them',
+};
+const MODE: OptionSpec = {
+  type: 'string',
+  default: 'enforce',
+  value: 'MODE',
+  help: 'runtime mode: enforce (default), audit_only, strict, break_glass',
+};
+const FAIL_ON_CHANGE: OptionSpec = {
+  type: 'boolean',
+  default: false,
+  help: 'exit 1 when a decision changes (for CI)',
+};
+const JSON_OUTPUT: OptionSpec = {
+  type: 'boolean',
+  default: false,
+  help: 'print the report as JSON (shape in the README, with a schema_version)',
+};
+
+/** Every command, in the order help lists them. */
+export const COMMANDS = {
+  'policy validate': {
+    args: 'PACK... [--public-key KEY]...',
+    summary: 'load each pack as the daemon does (schema, parents; signed by KEY, if given)',
+    options: { 'public-key': PUBLIC_KEYS },
+    example: 'cavra policy validate team.yaml --public-key platform.pub.pem',
+  },
+  'policy lint': {
+    args: 'PACK... [--public-key KEY]... [--json]',
+    summary:
+      'validate, then report shadowed and overridden rules; findings the pack acknowledges (lint.acknowledge) are listed and pass',
+    options: { 'public-key': PUBLIC_KEYS, json: JSON_OUTPUT },
+    example: 'cavra policy lint team.yaml cavra-ai-agent-baseline',
+  },
+  'policy test': {
+    args: '[PATH...] [--json | --junit]',
+    summary:
+      'run *.test.yaml files; a PATH is a test file, a pack (its test file beside it) or a folder (default .)',
+    options: {
+      json: JSON_OUTPUT,
+      junit: { type: 'boolean', default: false, help: 'print JUnit XML, for CI test reports' },
+    },
+    example: 'cavra policy test policies/ --junit > policy-tests.xml',
+  },
+  'policy diff': {
+    args: 'A B [--requests FILE] [--fail-on-change] [--json]',
+    summary:
+      'settings changed from pack A to pack B (parents applied); with FILE (a list of requests, or a test file), decisions changed',
+    options: {
+      requests: { type: 'string', value: 'FILE', help: 'requests to decide with both packs' },
+      'fail-on-change': FAIL_ON_CHANGE,
+      json: JSON_OUTPUT,
+    },
+    example: 'cavra policy diff cavra-ai-agent-baseline team.yaml --requests team.test.yaml',
+  },
+  'policy replay': {
+    args: '--pack NEW --evidence LOG [--mode MODE] [--fail-on-change] [--json]',
+    summary:
+      "decide a daemon evidence log's requests again with pack NEW; list the decisions that would change",
+    options: {
+      pack: { type: 'string', value: 'NEW', help: 'the candidate pack (a file or a shipped pack id)' },
+      evidence: { type: 'string', value: 'LOG', help: "the daemon's evidence log (JSON Lines)" },
+      mode: MODE,
+      'fail-on-change': FAIL_ON_CHANGE,
+      json: JSON_OUTPUT,
+    },
+    example: 'cavra policy replay --pack team.yaml --evidence evidence.jsonl --fail-on-change',
+  },
+  'policy keygen': {
+    args: '--private-key FILE --public-key FILE [--key-id ID]',
+    summary:
+      'a new Ed25519 key pair (PEM; never overwrites); FILE.json beside the private key records ID for sign',
+    options: {
+      'private-key': { type: 'string', value: 'FILE', help: 'where to write the private key (mode 600)' },
+      'public-key': { type: 'string', value: 'FILE', help: 'where to write the public key' },
+      'key-id': {
+        type: 'string',
+        default: 'local-policy-signing-key',
+        value: 'ID',
+        help: 'the key id signatures by this key carry (default local-policy-signing-key)',
+      },
+    },
+    example:
+      'cavra policy keygen --private-key signing.key.pem --public-key signing.pub.pem --key-id platform',
+  },
+  'policy sign': {
+    args: 'PACK --private-key FILE [--signer NAME] [--key-id ID]',
+    summary: 'write PACK.sig.json (in upstream CAVRA format); refuses a pack that does not load',
+    options: {
+      'private-key': { type: 'string', value: 'FILE', help: 'the Ed25519 private key (PEM)' },
+      signer: { type: 'string', value: 'NAME', help: 'who signs (default local)' },
+      'key-id': {
+        type: 'string',
+        value: 'ID',
+        help: 'the key id to record (default: the one keygen recorded for the key, else the signer)',
+      },
+    },
+    example: 'cavra policy sign team.yaml --private-key signing.key.pem --signer platform-security',
+  },
+  'policy verify': {
+    args: 'PACK --public-key KEY... [--signature FILE]',
+    summary: 'check PACK.sig.json (or FILE) against the trusted keys',
+    options: {
+      'public-key': { ...PUBLIC_KEYS, help: 'a trusted public key file (repeat for more)' },
+      signature: { type: 'string', value: 'FILE', help: 'the signature file (default PACK.sig.json)' },
+    },
+    example: 'cavra policy verify team.yaml --public-key signing.pub.pem',
+  },
+  eval: {
+    args: '--pack PACK [--mode MODE] [--explain [--all]] [--json] [--exit-code] REQUEST',
+    summary: 'decide one request (JSON text, or - for stdin)',
+    options: {
+      pack: { type: 'string', value: 'PACK', help: 'the pack (a file or a shipped pack id)' },
+      mode: MODE,
+      explain: {
+        type: 'boolean',
+        default: false,
+        help: 'show the rule that decided and the patterns that apply, each tried alone',
+      },
+      all: {
+        type: 'boolean',
+        default: false,
+        help: 'with --explain: every pattern, also those that do not apply',
+      },
+      json: {
+        ...JSON_OUTPUT,
+        help: 'print the DecisionResponse (with --explain: {decision, enforced, tried, fallback})',
+      },
+      'exit-code': {
+        type: 'boolean',
+        default: false,
+        help: 'exit with the decision: 0 allow, 1 block, 5 require_approval, 6 warn, 7 audit_only, 8 allow_with_attestation',
+      },
+    },
+    example: `cavra eval --pack team.yaml --explain '{"action_type": "execute_command", "target": "npm test"}'`,
+  },
+} as const satisfies Record<string, CommandSpec>;
+
+export type Command = keyof typeof COMMANDS;
+
+export const EXIT_CODES = `exit codes: 0 ok, 1 a check failed, 2 usage, 3 invalid pack, 4 other invalid input
+  (eval --exit-code: the decision, see cavra eval --help)`;
+
+const synopsis = (name: Command) => `cavra ${name} ${COMMANDS[name].args}`;
+
+/** `cavra --help`, or with `group` (`policy`) the help of that group's commands. */
+export function usage(group?: string): string {
+  const names = (Object.keys(COMMANDS) as Command[]).filter(
+    (name) => group === undefined || name.startsWith(`${group} `),
+  );
+  const lines = names.flatMap((name) => [`  ${synopsis(name)}`, `      ${COMMANDS[name].summary}`]);
+  return `cavra ${CLI_VERSION}: policy tooling for CAVRA
+
+usage:
+${lines.join('\n')}
+
+cavra COMMAND --help shows a command's options and an example. A PACK is a file or the id of a shipped pack.
+${EXIT_CODES}
+`;
+}
+
+/** `cavra COMMAND --help`. */
+export function commandHelp(name: Command): string {
+  const { summary, options, example } = COMMANDS[name] as CommandSpec;
+  const rows = [
+    ...Object.entries(options).map(([option, spec]) => [
+      `--${option}${spec.value ? ` ${spec.value}` : ''}`,
+      spec.help,
+    ]),
+    ['-h, --help', 'print this help'],
+  ];
+  const width = Math.max(...rows.map(([left]) => (left as string).length));
+  return `usage: ${synopsis(name)}
+
+${summary}
+
+options:
+${rows.map(([left, help]) => `  ${(left as string).padEnd(width)}  ${help}`).join('\n')}
+
+example:
+  ${example}
+
+${EXIT_CODES}
+`;
+}
+
+/** A command's options as `parseArgs` takes them, `--help` and `-h` added. */
+export function parseOptions(name: Command) {
+  const options: Record<
+    string,
+    { type: 'string' | 'boolean'; multiple?: boolean; default?: string | boolean; short?: string }
+  > = {
+    help: { type: 'boolean', short: 'h', default: false },
+  };
+  for (const [option, spec] of Object.entries(COMMANDS[name].options as Record<string, OptionSpec>)) {
+    options[option] = {
+      type: spec.type,
+      ...(spec.multiple ? { multiple: true } : {}),
+      ...(spec.default !== undefined ? { default: spec.default } : {}),
+    };
+  }
+  return options;
+}
