@@ -2,7 +2,7 @@ import { type DecisionResponse, EvaluateRequestCodec, type EvaluateRequestInit }
 import { type CallOptions, checkCallOptions, positiveInteger, withDeadline } from './call-deadline.js';
 import { DaemonClientError, type DaemonIssue } from './daemon-client-error.js';
 import { DaemonConnection, type ResponseFrame, UndeliveredFrame } from './daemon-connection.js';
-import { checkDecision, DEFAULT_POLICY_PACK } from './decision-check.js';
+import { checkDecision } from './decision-check.js';
 import type { HealthReport } from './health-report.js';
 import { checkSocketTrust } from './socket-trust.js';
 import { upstreamClient } from './upstream-client.js';
@@ -27,7 +27,11 @@ export interface DaemonClientOptions {
    * uid. `null` turns the check off (only for a socket whose folder you secure otherwise).
    */
   readonly expectedOwnerUid?: number | null;
-  /** The pack an empty `policy_pack` may come back as (the daemon's default pack); default `cavra-ai-agent-baseline`. */
+  /**
+   * Pin the daemon's default pack: a request without `policy_pack` must then be answered by this pack. Unset (the
+   * default): whatever pack the daemon is configured to decide such requests with; the answer's `policy_pack` and
+   * `policy_id` name it. A pack named in the request must come back as itself either way.
+   */
   readonly defaultPolicyPack?: string;
 }
 
@@ -68,7 +72,7 @@ export function createClient(options: DaemonClientOptions): DaemonClient {
         : nonNegativeInteger('expectedOwnerUid', options.expectedOwnerUid);
   const decisionOptions = {
     complete: protocol === 'v1',
-    defaultPolicyPack: options.defaultPolicyPack ?? DEFAULT_POLICY_PACK,
+    defaultPolicyPack: options.defaultPolicyPack,
   };
   const trust = () => checkSocketTrust(options.socketPath, expectedUid);
   if (protocol === 'upstream') {
