@@ -28,7 +28,7 @@ usage:
   cavra-daemon stop    [--config FILE] [--socket PATH]
   cavra-daemon status  [--config FILE] [--socket PATH]
   cavra-daemon reload  [--config FILE] [--socket PATH]
-  cavra-daemon evidence verify FILE [--anchor HASH] [--key-file FILE | --key-env VAR] [--key-id ID]
+  cavra-daemon evidence verify FILE [--anchor HASH] [--key-file FILE | --key-env VAR] [--key-id ID] [--log-id ID]
 
 options:
   --config FILE   daemon configuration, YAML or JSON (default: ./cavra-daemon.yaml)
@@ -39,6 +39,8 @@ options:
   --key-file FILE evidence verify: the evidence signing key (the daemon's evidence_signing secret); every record
   --key-env VAR   must carry a valid signature by it
   --key-id ID     evidence verify: the signatures must name this key id
+  --log-id ID     evidence verify: the id of the log the signatures must be bound to (the id in its evidence refs;
+                  default: the id of FILE's own path): to verify a copy kept elsewhere
 
 exit codes: 0 done (reload: applied), 1 failed (reload: rejected, the old policy stays), 2 usage,
             3 reload: no verdict (the daemon is not running or did not answer)
@@ -62,6 +64,7 @@ async function main(argv: string[]): Promise<number> {
       'key-file': { type: 'string' },
       'key-env': { type: 'string' },
       'key-id': { type: 'string' },
+      'log-id': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
       version: { type: 'boolean', default: false },
     },
@@ -69,7 +72,7 @@ async function main(argv: string[]): Promise<number> {
   if (values.help) return print(USAGE, 0);
   if (values.version) return print(`${DAEMON_VERSION}\n`, 0);
   const [command, ...rest] = positionals;
-  const keyOptions = [values['key-file'], values['key-env'], values['key-id']];
+  const keyOptions = [values['key-file'], values['key-env'], values['key-id'], values['log-id']];
   if (command === 'evidence') {
     if (rest[0] !== 'verify' || rest.length !== 2)
       throw new UsageError(
@@ -81,11 +84,20 @@ async function main(argv: string[]): Promise<number> {
       throw new UsageError('give the evidence key once: --key-file or --key-env');
     if (values['key-id'] !== undefined && values['key-file'] === undefined && values['key-env'] === undefined)
       throw new UsageError('--key-id needs the key: --key-file or --key-env');
-    return verify(rest[1] as string, values.anchor, values['key-file'], values['key-env'], values['key-id']);
+    if (values['log-id'] !== undefined && !/^[0-9a-f]{16}$/.test(values['log-id']))
+      throw new UsageError('--log-id must be an evidence log id: 16 lowercase hex digits');
+    return verify(
+      rest[1] as string,
+      values.anchor,
+      values['key-file'],
+      values['key-env'],
+      values['key-id'],
+      values['log-id'],
+    );
   }
   if (values.anchor !== undefined) throw new UsageError('--anchor is an option of evidence verify');
   if (keyOptions.some((value) => value !== undefined))
-    throw new UsageError('--key-file, --key-env and --key-id are options of evidence verify');
+    throw new UsageError('--key-file, --key-env, --key-id and --log-id are options of evidence verify');
   if (rest.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(rest[0])}`);
   const load = async () =>
     (await import('./daemon-config.js')).loadDaemonConfig(
@@ -365,6 +377,7 @@ async function verify(
   keyFile: string | undefined,
   keyEnv: string | undefined,
   keyId: string | undefined,
+  logId: string | undefined,
 ): Promise<number> {
   let key: { secret: Uint8Array; keyId?: string } | undefined;
   if (keyFile !== undefined || keyEnv !== undefined) {
@@ -381,12 +394,20 @@ async function verify(
   }
   let result: Awaited<ReturnType<typeof verifyEvidenceLog>>;
   try {
-    result = await verifyEvidenceLog(path, { ...(anchor ? { anchor } : {}), ...(key ? { key } : {}) });
+    result = await verifyEvidenceLog(path, {
+      ...(anchor ? { anchor } : {}),
+      ...(key ? { key } : {}),
+      ...(logId ? { logId } : {}),
+    });
   } catch (error) {
     return print(`${fileErrorText('read', 'evidence log', path, error)}\n`, 1);
   }
+  const legacy =
+    result.legacySignedRecords > 0
+      ? ` (${result.legacySignedRecords} in the legacy form, not bound to this log)`
+      : '';
   const signatures = key
-    ? `, ${plural(result.signedRecords, 'signature')} verified`
+    ? `, ${plural(result.signedRecords, 'signature')} verified${legacy}`
     : result.signedRecords > 0
       ? ''
       : ', unsigned';

@@ -36,6 +36,7 @@ export async function matchingCheckpoint(
   log: FileHandle,
   size: number,
   key: EvidenceKey | undefined,
+  logId: string,
 ): Promise<EvidenceCheckpoint | undefined> {
   const checkpoint = parseCheckpoint(await readOwnFile(checkpointPath(logPath)).catch(() => ''));
   if (!checkpoint || checkpoint.bytes > size) return undefined;
@@ -53,7 +54,7 @@ export async function matchingCheckpoint(
   // The record is checked as a full verification would check it, signature included: a signed log opened without
   // its key (or with another) is then verified in full, and refused as such.
   const from = { seq: checkpoint.seq - 1, hash: record.prev };
-  return verifyLines([line], { from, ...(key ? { key } : {}) }).ok ? checkpoint : undefined;
+  return verifyLines([line], { from, logId, ...(key ? { key } : {}) }).ok ? checkpoint : undefined;
 }
 
 async function readOwnFile(path: string): Promise<string> {

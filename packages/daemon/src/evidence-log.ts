@@ -119,7 +119,8 @@ export class EvidenceLog {
     });
     try {
       const size = (await file.stat()).size;
-      const checkpoint = await matchingCheckpoint(path, file, size, options.key);
+      const logId = evidenceLogId(path);
+      const checkpoint = await matchingCheckpoint(path, file, size, options.key, logId);
       const from = checkpoint ?? { bytes: 0, seq: 0, hash: GENESIS_HASH };
       const { visit, liveUntil, liveMarker } = options;
       const live: LiveRecord[] = [];
@@ -140,7 +141,7 @@ export class EvidenceLog {
         );
       }
       // What follows is verified, in chunks: memory does not grow with the log, checkpoint or not.
-      const chain = new ChainVerifier({ from, ...(options.key ? { key: options.key } : {}) });
+      const chain = new ChainVerifier({ from, logId, ...(options.key ? { key: options.key } : {}) });
       const read = await readLines(file, from.bytes, size, (line, offset) => {
         const record = chain.add(line);
         if (record && chain.ok) seen(record, offset);
@@ -220,7 +221,7 @@ export class EvidenceLog {
         const key = this.#key;
         const { record, line } = sealRecord(
           body,
-          key ? (hash) => signRecord(key, body.prev, hash) : undefined,
+          key ? (hash) => signRecord(key, this.id, body.prev, hash) : undefined,
         );
         seq = body.seq;
         prev = record.hash;
