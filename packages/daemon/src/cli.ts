@@ -24,7 +24,7 @@ const createClient = async (options: { socketPath: string; timeoutMs: number }) 
 const USAGE = `cavra-daemon ${DAEMON_VERSION}: the CAVRA local enforcement daemon
 
 usage:
-  cavra-daemon start   [--config FILE] [--socket PATH] [--foreground]
+  cavra-daemon start   [--config FILE] [--socket PATH] [--foreground] [--accept-truncated]
   cavra-daemon stop    [--config FILE] [--socket PATH]
   cavra-daemon status  [--config FILE] [--socket PATH]
   cavra-daemon reload  [--config FILE] [--socket PATH]
@@ -34,6 +34,9 @@ options:
   --config FILE   daemon configuration, YAML or JSON (default: ./cavra-daemon.yaml)
   --socket PATH   socket path, overriding the configuration
   --foreground    stay attached (for process managers); logs go to stderr
+  --accept-truncated
+                  start on an evidence log shorter than its checkpoint, or missing while the checkpoint exists,
+                  instead of refusing to; the first record appended says so (truncation_accepted)
   --anchor HASH   evidence verify: the log must hold a record with this hash (an evidence.last_hash from status
                   kept elsewhere), which detects records removed from the end
   --key-file FILE evidence verify: the evidence signing key (the daemon's evidence_signing secret); every record
@@ -60,6 +63,7 @@ async function main(argv: string[]): Promise<number> {
       config: { type: 'string', default: 'cavra-daemon.yaml' },
       socket: { type: 'string' },
       foreground: { type: 'boolean', default: false },
+      'accept-truncated': { type: 'boolean', default: false },
       anchor: { type: 'string' },
       'key-file': { type: 'string' },
       'key-env': { type: 'string' },
@@ -99,6 +103,9 @@ async function main(argv: string[]): Promise<number> {
   if (keyOptions.some((value) => value !== undefined))
     throw new UsageError('--key-file, --key-env, --key-id and --log-id are options of evidence verify');
   if (rest.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(rest[0])}`);
+  const acceptTruncated = values['accept-truncated'];
+  if (acceptTruncated && command !== 'start')
+    throw new UsageError('--accept-truncated is an option of start');
   const load = async () =>
     (await import('./daemon-config.js')).loadDaemonConfig(
       values.config,
@@ -107,8 +114,8 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'start':
       return values.foreground
-        ? runForeground(await load())
-        : startBackground(await load(), values.config, values.socket);
+        ? runForeground(await load(), acceptTruncated)
+        : startBackground(await load(), values.config, values.socket, acceptTruncated);
     case 'stop':
       return stop(await load());
     case 'status':
@@ -156,7 +163,7 @@ async function clearStale(config: DaemonConfig, state: PidFileState & { kind: 's
   return `removed the stale pid file ${config.pidFile} (pid ${state.pid}: ${state.why})\n`;
 }
 
-async function runForeground(config: DaemonConfig): Promise<number> {
+async function runForeground(config: DaemonConfig, acceptTruncated: boolean): Promise<number> {
   const logger = jsonLogger();
   try {
     const running = await pidFileState(config);
@@ -195,7 +202,7 @@ async function runForeground(config: DaemonConfig): Promise<number> {
   });
   try {
     const { startDaemon } = await import('./daemon.js');
-    daemon = await startDaemon(config, { logger });
+    daemon = await startDaemon(config, { logger, ...(acceptTruncated ? { acceptTruncatedLog: true } : {}) });
   } catch (error) {
     logger.error('failed to start', { error: (error as Error).message });
     return 1;
@@ -220,6 +227,7 @@ async function startBackground(
   config: DaemonConfig,
   configFile: string,
   socket: string | undefined,
+  acceptTruncated: boolean,
 ): Promise<number> {
   const running = await pidFileState(config);
   if (running.kind === 'daemon') return print(`cavra-daemon is already running (pid ${running.pid})\n`, 1);
@@ -227,6 +235,7 @@ async function startBackground(
   const logFile = join(dirname(config.pidFile), 'daemon.log');
   const args = [CLI_PATH, 'start', '--foreground', '--config', resolve(configFile)];
   if (socket) args.push('--socket', resolve(socket));
+  if (acceptTruncated) args.push('--accept-truncated');
   const client = await createClient({ socketPath: config.socketPath, timeoutMs: 1000 });
   try {
     const other = await client.health().catch(() => undefined);

@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { existsSync, statSync } from 'node:fs';
+import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { signRunnerClaims } from '@cavra/auth';
 import { EvaluateRequestCodec } from '@cavra/contracts';
@@ -276,5 +277,89 @@ describe('HMAC replay protection', () => {
     expect(records[0].decision.rule_id).toBe('filesystem.read.allow');
     expect(typeof records[0].runner.replayKey).toBe('string');
     expect(JSON.stringify(records)).not.toContain(request.runner_auth?.signature as string);
+  });
+
+  it('survives a cut or deleted log: refused without --accept-truncated, and a used signature stays used', async () => {
+    const { dir, configFile, socketPath, evidence } = await setup(
+      'runner_auth:\n  required: true\n  hmac: {keys: [{key_id: ci, secret_file: runner.key}]}\n',
+    );
+    await writeFile(join(dir, 'runner.key'), RUNNER_SECRET, { mode: 0o600 });
+    const signed = EvaluateRequestCodec.toJSON(
+      signRunnerClaims({ ...REQUEST, target: 'README.md' }, { keyId: 'ci', secret: RUNNER_SECRET }),
+    );
+    const ask = async (id: string) => {
+      const connection = await RawClient.connect(socketPath);
+      connection.send(evaluate(id, signed));
+      const answer = await connection.next();
+      connection.socket.end();
+      return `${answer?.decision?.decision} ${answer?.decision?.reason}`;
+    };
+    const replayed = 'block runner authentication failed: replayed: this signature was already used';
+    const acceptTruncated = () =>
+      DaemonProcess.start(configFile, socketPath, {}, undefined, ['--accept-truncated']);
+    const records = async () =>
+      (await readFile(evidence, 'utf8'))
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line));
+    const hint =
+      'Restore it, or start with --accept-truncated to go on from what is there (recorded in the evidence)';
+
+    const first = await DaemonProcess.start(configFile, socketPath);
+    expect(await ask('a')).toMatch(/^allow /);
+    expect(await first.stop()).toBe(0);
+    const [used] = await records();
+    const bytes = (await readFile(evidence)).length;
+    // The journal beside the log holds the signature's replay key, owner-only.
+    expect(await readFile(`${evidence}.replay`, 'utf8')).toBe(
+      `${JSON.stringify({ key: used.runner.replayKey, until: Date.parse(used.runner.expiresAt) + 60_000 })}\n`,
+    );
+    expect(statSync(`${evidence}.replay`).mode & 0o777).toBe(0o600);
+
+    // Cut: the log is shorter than its checkpoint.
+    await writeFile(evidence, '');
+    const cut = await DaemonProcess.start(configFile);
+    expect(await cut.exited).toBe(1);
+    expect(cut.logs()[0]?.error).toBe(
+      `evidence log ${evidence} holds 0 records (0 bytes) but its checkpoint ${evidence}.checkpoint says it held 1 record (${bytes} bytes): it was cut; refusing to extend it. ${hint}`,
+    );
+    const afterCut = await acceptTruncated();
+    expect(await ask('b')).toBe(replayed);
+    expect(await afterCut.stop()).toBe(0);
+    const [accepted, refusedAgain] = await records();
+    expect(accepted).toMatchObject({
+      seq: 1,
+      event: {
+        type: 'truncation_accepted',
+        checkpoint: { seq: 1, bytes, hash: used.hash },
+        found: { records: 0, bytes: 0, missing: false },
+      },
+    });
+    expect(Object.keys(accepted)).toEqual(['seq', 'prev', 'recorded_at', 'event', 'hash']);
+    expect(refusedAgain.decision.reason).toBe(replayed.slice('block '.length));
+
+    // Deleted: the log is gone while its checkpoint says it held two records.
+    const twoBytes = (await readFile(evidence)).length;
+    await rm(evidence);
+    const deleted = await DaemonProcess.start(configFile);
+    expect(await deleted.exited).toBe(1);
+    expect(deleted.logs()[0]?.error).toBe(
+      `evidence log ${evidence} is missing but its checkpoint ${evidence}.checkpoint says it held 2 records (${twoBytes} bytes): it was deleted or moved; refusing to start a new one. ${hint}`,
+    );
+    expect(existsSync(evidence)).toBe(false); // refused before a new log was made
+    const afterDelete = await acceptTruncated();
+    expect(await ask('c')).toBe(replayed);
+    expect(await afterDelete.stop()).toBe(0);
+    expect((await records()).map((record) => record.event?.found ?? record.decision.rule_id)).toEqual([
+      { records: 0, bytes: 0, missing: true },
+      'runner_auth.invalid',
+    ]);
+
+    // Log and checkpoint both gone: nothing tells the cut, and still the journal keeps the signature used.
+    await rm(evidence);
+    await rm(`${evidence}.checkpoint`);
+    const unaware = await DaemonProcess.start(configFile, socketPath);
+    expect(await ask('d')).toBe(replayed);
+    expect(await unaware.stop()).toBe(0);
   });
 });

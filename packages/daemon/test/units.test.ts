@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   EvidenceLog,
+  type EvidenceRecord,
   type FrameError,
   FrameSplitter,
   parseFrame,
@@ -299,8 +300,8 @@ describe('the evidence log', () => {
     const now = Date.parse('2026-11-25T10:00:00.000Z');
     // Records 2 and 4 matter until a minute from now, record 1 until a minute ago; 3 and 5 never.
     const until: Record<string, number> = { 'd-1': now - 60_000, 'd-2': now + 60_000, 'd-4': now + 60_000 };
-    const liveUntil = (record: { decision: Readonly<Record<string, unknown>> }) =>
-      until[String(record.decision.decision_id)];
+    const liveUntil = (record: EvidenceRecord) =>
+      'decision' in record ? until[String(record.decision.decision_id)] : undefined;
     const writer = await EvidenceLog.open(path, { liveUntil, now: () => now });
     for (let n = 1; n <= 4; n++) await writer.append(entry(n));
     await writer.close();
