@@ -127,7 +127,8 @@ function fallbackAccepted(
   releaseGovernance: EchoAllowance,
   options: DecisionCheckOptions,
 ): boolean {
-  if (name === 'policy_pack') return options.defaultPolicyPack === undefined || got === options.defaultPolicyPack;
+  if (name === 'policy_pack')
+    return options.defaultPolicyPack === undefined || got === options.defaultPolicyPack;
   return defaults.includes(got) || (releaseGovernance.ifEmpty[name]?.includes(got) ?? false);
 }
 

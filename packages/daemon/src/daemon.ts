@@ -19,7 +19,7 @@ import { type EnforcementState, loadEnforcementState } from './enforcement-state
 import { EvidenceLog, type EvidenceLogOptions } from './evidence-log.js';
 import type { EvidenceRecord } from './evidence-record.js';
 import { type Logger, silentLogger } from './logger.js';
-import { FrameError, refusedConnectionLine } from './protocol.js';
+import { type ClientRefusal, FrameError, refusedConnectionLine } from './protocol.js';
 import { ReplayJournal } from './replay-journal.js';
 import { prepareSocketPath } from './socket-path.js';
 import { DAEMON_VERSION } from './version.js';
@@ -161,8 +161,47 @@ export async function startDaemon(config: DaemonConfig, options: DaemonOptions =
     }
   };
 
+  /**
+   * Records a client's refusal of a decision this daemon answered on the same connection: an event linked to the
+   * decision's id and record, so the evidence never says only `allow` for what the agent was denied.
+   */
+  const refused = async (report: ClientRefusal, id: string, answered: Promise<unknown> | undefined) => {
+    const decision = (await answered) as Record<string, unknown> | undefined;
+    const refs = decision?.evidence_refs;
+    const decisionRef = Array.isArray(refs) ? refs[refs.length - 1] : undefined;
+    if (!decision || typeof decisionRef !== 'string') {
+      throw new FrameError(
+        'unknown_decision',
+        id,
+        `no decision recorded for the evaluate frame ${JSON.stringify(report.evaluateId.slice(0, 128))} on this connection`,
+      );
+    }
+    const decisionId = String(decision.decision_id);
+    const named =
+      report.decisionId !== undefined && report.decisionId !== decisionId
+        ? ` (the client named decision ${report.decisionId})`
+        : '';
+    try {
+      const { ref } = await evidence.append({
+        recorded_at: clock().toISOString(),
+        event: {
+          type: 'client_refusal',
+          decision_id: decisionId,
+          decision_ref: decisionRef,
+          code: report.code,
+          message: `${report.message}${named}`,
+        },
+      });
+      return { decision_id: decisionId, decision_ref: decisionRef, evidence_ref: ref };
+    } catch (error) {
+      logger.error('request failed', { error: (error as Error).message });
+      throw new FrameError('internal', id, 'internal error; the refusal was not recorded');
+    }
+  };
+
   const host = {
     limits,
+    refused,
     closing: () => closing,
     health,
     evaluate,
