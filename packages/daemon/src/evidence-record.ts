@@ -69,20 +69,7 @@ export interface EvidenceEventBody {
   readonly event: EvidenceEvent;
 }
 
-interface Sealed {
-  /** SHA-256 (hex) of the JSON text of the body: every key of the body, in the order of bodyJson. */
-  readonly hash: string;
-  /** Present when the daemon signs its log (`evidence_signing`): see evidence-signature.ts. */
-  readonly signature?: EvidenceSignature;
-}
-
-/** A line of the log: a decision's record, or (since 0.3) an event's. */
 export type EvidenceRecord = (EvidenceBody & Sealed) | (EvidenceEventBody & Sealed);
-
-/** Whether a record is an event's rather than a decision's. */
-export function isEventRecord(record: EvidenceRecord): record is EvidenceEventBody & Sealed {
-  return 'event' in record && record.event !== undefined;
-}
 
 /** A record's HMAC by the daemon's evidence key, over the schema, `prev` and `hash` (upstream's form). */
 export interface EvidenceSignature {

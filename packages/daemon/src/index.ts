@@ -15,6 +15,8 @@ export {
   type EvidenceAuthentication,
   type EvidenceBody,
   type EvidenceContractWarning,
+  type EvidenceEvent,
+  type EvidenceEventBody,
   type EvidenceRecord,
   type EvidenceSignature,
   GENESIS_HASH,
@@ -25,6 +27,7 @@ export { FrameSplitter } from './frame-splitter.js';
 export { jsonLogger, type Logger, silentLogger } from './logger.js';
 export { UnsafeFileError } from './own-file.js';
 export {
+  type ClientRefusal,
   DAEMON_ERROR_CODES,
   type DaemonErrorCode,
   FrameError,

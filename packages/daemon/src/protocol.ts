@@ -154,7 +154,8 @@ function toRefusal(body: unknown, id: string): ClientRefusal {
     throw new FrameError('invalid_frame', id, 'refusal.decision_id must be a plain identifier');
   if (typeof code !== 'string' || !isSafeIdentifier(code))
     throw new FrameError('invalid_frame', id, 'refusal.code must be a plain identifier');
-  if (typeof message !== 'string') throw new FrameError('invalid_frame', id, 'refusal.message must be a string');
+  if (typeof message !== 'string')
+    throw new FrameError('invalid_frame', id, 'refusal.message must be a string');
   return {
     evaluateId,
     ...(decisionId !== undefined ? { decisionId: decisionId as string } : {}),

@@ -22,11 +22,14 @@ async function teamDaemon(): Promise<Started> {
   return started;
 }
 
-async function records(started: Started): Promise<Record<string, any>[]> {
+// biome-ignore lint/suspicious/noExplicitAny: tests read records of any shape, field by field.
+type Line = Record<string, any>;
+
+async function records(started: Started): Promise<[Line, ...Line[]]> {
   return (await readFile(started.config.evidenceLog, 'utf8'))
     .trim()
     .split('\n')
-    .map((line) => JSON.parse(line));
+    .map((line) => JSON.parse(line)) as [Line, ...Line[]];
 }
 
 async function failure(promise: Promise<unknown>): Promise<[string, string]> {
@@ -67,7 +70,7 @@ describe('refusals on record', () => {
     });
     const message = "the daemon's DecisionResponse does not echo the request's policy_pack";
     expect(await failure(client.evaluate(WITHOUT_PACK))).toEqual(['protocol_error', message]);
-    const [decided, refused] = await records(started);
+    const [decided, refused = {}] = await records(started);
     const logId = evidenceLogId(started.config.evidenceLog);
     expect(decided.decision.decision).toBe('allow');
     expect(refused).toEqual({
