@@ -159,7 +159,7 @@ export class EvidenceLog {
       // A checkpoint that does not match: the log must still hold the record it names, or it was cut or replaced.
       let holdsRecorded = checkpoint !== undefined || recorded === undefined;
       const seen = (record: EvidenceRecord, offset: number) => {
-        if (record.seq === recorded?.seq && record.hash === recorded.hash) holdsRecorded = true;
+        if (recorded && record.seq === recorded.seq && record.hash === recorded.hash) holdsRecorded = true;
         visit?.(record);
         const until = liveUntil?.(record);
         if (until !== undefined) live.push({ offset, until });

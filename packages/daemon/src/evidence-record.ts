@@ -69,7 +69,15 @@ export interface EvidenceEventBody {
   readonly event: EvidenceEvent;
 }
 
-export type EvidenceRecord = (EvidenceBody & Sealed) | (EvidenceEventBody & Sealed);
+/**
+ * A line of the log: a decision's record, or (since 0.3) an event's, with `hash`, the SHA-256 (hex) of the JSON text
+ * of the body (bodyJson), and `signature` when the daemon signs its log (`evidence_signing`: see
+ * evidence-signature.ts).
+ */
+export type EvidenceRecord = (EvidenceBody | EvidenceEventBody) & {
+  readonly hash: string;
+  readonly signature?: EvidenceSignature;
+};
 
 /** A record's HMAC by the daemon's evidence key, over the schema, `prev` and `hash` (upstream's form). */
 export interface EvidenceSignature {
