@@ -15,6 +15,19 @@ type EvaluateFrame = Extract<RequestFrame, { kind: 'evaluate' }>;
 /** Evaluate frames of a connection whose answers a refusal frame may still name; the oldest are forgotten beyond. */
 const MAX_ANSWERED = 256;
 
+/** What a client's refusal is linked to: the decision's id and its record (the decision's last evidence ref). */
+export interface AnsweredDecision {
+  readonly decisionId: string;
+  readonly ref: string;
+}
+
+/** Only the link is kept per answered frame, not the decision: memory stays small with many connections. */
+function answeredDecision(decision: unknown): AnsweredDecision | undefined {
+  const { decision_id: decisionId, evidence_refs: refs } = (decision ?? {}) as Record<string, unknown>;
+  const ref = Array.isArray(refs) ? refs[refs.length - 1] : undefined;
+  return typeof decisionId === 'string' && typeof ref === 'string' ? { decisionId, ref } : undefined;
+}
+
 /** What a connection needs from the daemon. */
 export interface ConnectionHost {
   readonly limits: DaemonLimits;
@@ -29,10 +42,14 @@ export interface ConnectionHost {
   /** The bare form's `block` decision for a frame refused before evaluation (`json`: the request, if read). */
   refuse(error: FrameError, json: unknown): Promise<unknown>;
   /**
-   * Records that the client refused the answer `answered` (the decision as recorded; undefined when none was, or it
-   * is unknown) and returns the refusal frame's body. A FrameError when there is nothing to link the refusal to.
+   * Records that the client refused the answer `answered` (undefined when no decision was recorded for it, or it is
+   * not known) and returns the refusal frame's body. A FrameError when there is nothing to link the refusal to.
    */
-  refused(refusal: ClientRefusal, id: string, answered: Promise<unknown> | undefined): Promise<unknown>;
+  refused(
+    refusal: ClientRefusal,
+    id: string,
+    answered: Promise<AnsweredDecision | undefined> | undefined,
+  ): Promise<unknown>;
   /** Called for every error frame sent. */
   counted(error: FrameError): void;
   /** Registers a request in flight, so shutdown can wait for it. */
@@ -51,7 +68,7 @@ export function serveConnection(socket: Socket, host: ConnectionHost): void {
   const splitter = new FrameSplitter(limits.maxFrameBytes);
   const inFlight = new Set<string>();
   /** The v1 evaluate frames answered or in flight, by id: the decision each was answered with (undefined: none). */
-  const answered = new Map<string, Promise<unknown>>();
+  const answered = new Map<string, Promise<AnsweredDecision | undefined>>();
   const waiting: Buffer[] = [];
   /**
    * The form the client last used. A frame that cannot be read has no form of its own: it is answered as an error
@@ -205,7 +222,7 @@ export function serveConnection(socket: Socket, host: ConnectionHost): void {
     answered.delete(id);
     answered.set(
       id,
-      decided.catch(() => undefined),
+      decided.then(answeredDecision, () => undefined),
     );
     if (answered.size > MAX_ANSWERED) answered.delete(answered.keys().next().value as string);
     answer(id, bare, () => decided);

@@ -12,7 +12,7 @@ import {
 import type { Decision } from '@cavra/contracts';
 import type { HealthReport } from '@cavra/daemon-client';
 import { type IdKind, newId } from '@cavra/runtime';
-import { serveConnection } from './client-connection.js';
+import { type AnsweredDecision, serveConnection } from './client-connection.js';
 import { type DaemonConfig, loadDaemonConfig } from './daemon-config.js';
 import { type Decided, decideRequest, refusal } from './decide-request.js';
 import { type EnforcementState, loadEnforcementState } from './enforcement-state.js';
@@ -165,18 +165,20 @@ export async function startDaemon(config: DaemonConfig, options: DaemonOptions =
    * Records a client's refusal of a decision this daemon answered on the same connection: an event linked to the
    * decision's id and record, so the evidence never says only `allow` for what the agent was denied.
    */
-  const refused = async (report: ClientRefusal, id: string, answered: Promise<unknown> | undefined) => {
-    const decision = (await answered) as Record<string, unknown> | undefined;
-    const refs = decision?.evidence_refs;
-    const decisionRef = Array.isArray(refs) ? refs[refs.length - 1] : undefined;
-    if (!decision || typeof decisionRef !== 'string') {
+  const refused = async (
+    report: ClientRefusal,
+    id: string,
+    answered: Promise<AnsweredDecision | undefined> | undefined,
+  ) => {
+    const decision = await answered;
+    if (!decision) {
       throw new FrameError(
         'unknown_decision',
         id,
         `no decision recorded for the evaluate frame ${JSON.stringify(report.evaluateId.slice(0, 128))} on this connection`,
       );
     }
-    const decisionId = String(decision.decision_id);
+    const { decisionId, ref: decisionRef } = decision;
     const named =
       report.decisionId !== undefined && report.decisionId !== decisionId
         ? ` (the client named decision ${report.decisionId})`
