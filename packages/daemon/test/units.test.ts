@@ -295,6 +295,45 @@ describe('the evidence log', () => {
     }
   });
 
+  it('refuses a log replaced behind its checkpoint, and with acceptTruncated records what it found first', async () => {
+    const path = await logWith(3);
+    const checkpoint = JSON.parse(await readFile(`${path}.checkpoint`, 'utf8'));
+    // Another log of the same length, whose third record is another one.
+    const other = await logWith(2);
+    const log = await EvidenceLog.open(other);
+    await log.append({ ...entry(3), decision: { decision_id: 'd-other', decision: 'allow' } });
+    await log.close();
+    const replaced = await readFile(other, 'utf8');
+    await writeFile(path, replaced);
+    const bytes = Buffer.byteLength(replaced);
+    await expect(EvidenceLog.open(path)).rejects.toThrow(
+      `evidence log ${path} holds 3 records (${bytes} bytes) but not record 3 with the hash ${checkpoint.hash} that its checkpoint ${path}.checkpoint names: it was replaced or rewritten; refusing to extend it. Restore it, or start with --accept-truncated to go on from what is there (recorded in the evidence)`,
+    );
+    expect(existsSync(`${path}.lock`)).toBe(false);
+    const accepted = await EvidenceLog.open(path, {
+      acceptTruncated: true,
+      now: () => Date.parse('2026-11-25T10:00:00.000Z'),
+    });
+    expect(accepted.records).toBe(4);
+    await accepted.close();
+    const last = (await readFile(path, 'utf8')).trim().split('\n').at(-1) as string;
+    const { hash: _hash, prev: _prev, ...event } = JSON.parse(last);
+    expect(event).toEqual({
+      seq: 4,
+      recorded_at: '2026-11-25T10:00:00.000Z',
+      event: {
+        type: 'truncation_accepted',
+        checkpoint: { seq: 3, bytes: checkpoint.bytes, hash: checkpoint.hash },
+        found: { records: 3, bytes, missing: false },
+      },
+    });
+    expect((await verifyEvidenceLog(path)).ok).toBe(true);
+    // The checkpoint now names the event: the next start goes on without a word.
+    const next = await EvidenceLog.open(path);
+    expect(next.records).toBe(4);
+    await next.close();
+  });
+
   it('visits, at a start from a checkpoint, the records from the oldest one still live on', async () => {
     const path = join(tempDir(), 'evidence.jsonl');
     const now = Date.parse('2026-11-25T10:00:00.000Z');
