@@ -347,9 +347,18 @@ describe('HMAC replay protection', () => {
       `evidence log ${evidence} is missing but its checkpoint ${evidence}.checkpoint says it held 2 records (${twoBytes} bytes): it was deleted or moved; refusing to start a new one. ${hint}`,
     );
     expect(existsSync(evidence)).toBe(false); // refused before a new log was made
-    const afterDelete = await acceptTruncated();
+    // The background start says why, and passes --accept-truncated on to the daemon it starts.
+    const background = await cli(['start', '--config', configFile]);
+    expect([background.code, background.stderr.split('\n')[0]]).toEqual([
+      1,
+      `cavra-daemon failed to start: ${deleted.logs()[0]?.error}`,
+    ]);
+    expect((await cli(['start', '--config', configFile, '--accept-truncated'])).code).toBe(0);
     expect(await ask('c')).toBe(replayed);
-    expect(await afterDelete.stop()).toBe(0);
+    expect(await cli(['stop', '--config', configFile])).toMatchObject({ code: 0 });
+    expect((await cli(['stop', '--config', configFile, '--accept-truncated'])).stderr).toMatch(
+      /^cavra-daemon: --accept-truncated is an option of start\n/,
+    );
     expect((await records()).map((record) => record.event?.found ?? record.decision.rule_id)).toEqual([
       { records: 0, bytes: 0, missing: true },
       'runner_auth.invalid',
