@@ -26,13 +26,23 @@ export class ReplayJournal {
   readonly #live: Map<string, number>;
   readonly #now: () => number;
   #appended = 0;
+  /** Bytes of acknowledged entries in the file; a failed write is cut back to it. */
+  #size: number;
+  /** Set when a failed write could not be cut back: nothing more is appended to a file that may end mid-line. */
+  #broken: unknown;
   #waiting: { line: string; key: string; until: number; resolve(): void; reject(error: unknown): void }[] =
     [];
   #flushing: Promise<void> | undefined;
 
-  private constructor(path: string, file: FileHandle, live: Map<string, number>, now: () => number) {
+  private constructor(
+    path: string,
+    written: { readonly file: FileHandle; readonly size: number },
+    live: Map<string, number>,
+    now: () => number,
+  ) {
     this.path = path;
-    this.#file = file;
+    this.#file = written.file;
+    this.#size = written.size;
     this.#live = live;
     this.#now = now;
   }
@@ -61,16 +71,7 @@ export class ReplayJournal {
       live.set(entry.key, Math.max(live.get(entry.key) ?? entry.until, entry.until));
     }
     for (const [key, until] of live) options.restore(key, until);
-    await replaceFile(path, linesOf(live));
-    const file = await openOwnFile(
-      path,
-      constants.O_WRONLY | constants.O_APPEND | SYNCED_WRITES,
-      'replay state',
-      {
-        private: true,
-      },
-    );
-    return new ReplayJournal(path, file, live, options.now);
+    return new ReplayJournal(path, await rewrite(path, live), live, options.now);
   }
 
   /** Records an accepted signature's replay key until `until` (ms); resolves once it is on disk. */
@@ -84,8 +85,14 @@ export class ReplayJournal {
   async #flush(): Promise<void> {
     while (this.#waiting.length > 0) {
       const group = this.#waiting.splice(0);
+      if (this.#broken) {
+        for (const entry of group) entry.reject(this.#broken);
+        continue;
+      }
+      const data = Buffer.from(group.map((entry) => entry.line).join(''), 'utf8');
       try {
-        await durableWrite(this.#file.fd, Buffer.from(group.map((entry) => entry.line).join(''), 'utf8'));
+        await durableWrite(this.#file.fd, data);
+        this.#size += data.length;
         for (const entry of group) {
           this.#live.set(entry.key, Math.max(this.#live.get(entry.key) ?? entry.until, entry.until));
           entry.resolve();
@@ -93,6 +100,12 @@ export class ReplayJournal {
         this.#appended += group.length;
         if (this.#appended >= COMPACT_EVERY) await this.#compact().catch(() => {}); // retried at the next lines
       } catch (error) {
+        // Whatever part of the group reached the file is cut off again: a torn line would refuse the next start.
+        await this.#file.truncate(this.#size).catch(() => {
+          this.#broken = new Error(
+            `replay state ${this.path} could not be repaired after a failed write; restart the daemon`,
+          );
+        });
         for (const entry of group) entry.reject(error);
       }
     }
@@ -103,17 +116,10 @@ export class ReplayJournal {
   async #compact(): Promise<void> {
     const now = this.#now();
     for (const [key, until] of this.#live) if (until < now) this.#live.delete(key);
-    await replaceFile(this.path, linesOf(this.#live));
-    const file = await openOwnFile(
-      this.path,
-      constants.O_WRONLY | constants.O_APPEND | SYNCED_WRITES,
-      'replay state',
-      {
-        private: true,
-      },
-    );
+    const written = await rewrite(this.path, this.#live);
     await this.#file.close();
-    this.#file = file;
+    this.#file = written.file;
+    this.#size = written.size;
     this.#appended = 0;
   }
 
@@ -122,6 +128,18 @@ export class ReplayJournal {
     await this.#compact().catch(() => {}); // the appended file still holds every entry
     await this.#file.close();
   }
+}
+
+/** Replaces the journal by `entries` (atomically), and opens the new file for appends. */
+async function rewrite(
+  path: string,
+  entries: ReadonlyMap<string, number>,
+): Promise<{ readonly file: FileHandle; readonly size: number }> {
+  const text = linesOf(entries);
+  await replaceFile(path, text);
+  const flags = constants.O_WRONLY | constants.O_APPEND | SYNCED_WRITES;
+  const file = await openOwnFile(path, flags, 'replay state', { private: true });
+  return { file, size: Buffer.byteLength(text) };
 }
 
 async function readIfPresent(path: string): Promise<string> {
