@@ -53,6 +53,10 @@ export function replayEvidence(
     if (line === '') continue;
     const where = `${logFile}:${index + 1}`;
     const record = parseRecord(line, where);
+    if ('event' in record) {
+      skip(`${record.event} event (not a decision)`);
+      continue;
+    }
     if (record.authentication === 'rejected') {
       skip('refused by runner authentication');
       continue;
@@ -89,14 +93,19 @@ export function replayEvidence(
 function parseRecord(
   line: string,
   where: string,
-): { seq: number; authentication?: string; decision: unknown } {
+): { seq: number; authentication?: string; decision: unknown } | { seq: number; event: string } {
   let value: unknown;
   try {
     value = JSON.parse(line);
   } catch (error) {
     throw new CliError(EXIT.invalidInput, `${where}: not JSON (${(error as Error).message})`);
   }
-  const record = value as { seq?: unknown; decision?: unknown; authentication?: unknown };
+  const record = value as { seq?: unknown; decision?: unknown; authentication?: unknown; event?: unknown };
+  // An event the daemon recorded (a client's refusal, an accepted truncation): there is no decision to replay.
+  const event = (record?.event as { type?: unknown } | null | undefined)?.type;
+  if (typeof record?.seq === 'number' && record.decision === undefined && typeof event === 'string') {
+    return { seq: record.seq, event: event.replace(/[^\w-]/g, '?').slice(0, 64) };
+  }
   if (typeof record?.seq !== 'number' || typeof record.decision !== 'object' || record.decision === null) {
     throw new CliError(EXIT.invalidInput, `${where}: not an evidence record (needs seq and decision)`);
   }

@@ -102,15 +102,23 @@ describe('cavra policy replay', () => {
     const edited = [
       { ...first, seq: 4, authentication: 'rejected' },
       { ...first, seq: 5, decision: { ...first.decision, action_type: 'release_governance_record' } },
+      {
+        seq: 6,
+        prev: first.hash,
+        recorded_at: first.recorded_at,
+        event: { type: 'client_refusal' },
+        hash: first.hash,
+      },
     ];
     await writeFile(
       join(dir, 'mixed.jsonl'),
       `${log}${edited.map((line) => JSON.stringify(line)).join('\n')}\n`,
     );
     const mixed = await cavra(['policy', 'replay', '--pack', 'team.yaml', '--evidence', 'mixed.jsonl'], dir);
-    expect(mixed.stdout.split('\n').slice(-3)).toEqual([
+    expect(mixed.stdout.split('\n').slice(-4)).toEqual([
       'skipped 1: refused by runner authentication',
       'skipped 1: release_governance_record (not decided by a policy pack)',
+      'skipped 1: client_refusal event (not a decision)',
       '',
     ]);
 

@@ -1,8 +1,13 @@
-import { type DecisionResponse, EvaluateRequestCodec, type EvaluateRequestInit } from '@cavra/contracts';
+import {
+  type DecisionResponse,
+  EvaluateRequestCodec,
+  type EvaluateRequestInit,
+  isSafeIdentifier,
+} from '@cavra/contracts';
 import { type CallOptions, checkCallOptions, positiveInteger, withDeadline } from './call-deadline.js';
-import { DaemonClientError, type DaemonIssue } from './daemon-client-error.js';
+import { DaemonClientError, type DaemonClientErrorCode, type DaemonIssue } from './daemon-client-error.js';
 import { DaemonConnection, type ResponseFrame, UndeliveredFrame } from './daemon-connection.js';
-import { checkDecision, DEFAULT_POLICY_PACK } from './decision-check.js';
+import { checkDecision } from './decision-check.js';
 import type { HealthReport } from './health-report.js';
 import { checkSocketTrust } from './socket-trust.js';
 import { upstreamClient } from './upstream-client.js';
@@ -27,8 +32,17 @@ export interface DaemonClientOptions {
    * uid. `null` turns the check off (only for a socket whose folder you secure otherwise).
    */
   readonly expectedOwnerUid?: number | null;
-  /** The pack an empty `policy_pack` may come back as (the daemon's default pack); default `cavra-ai-agent-baseline`. */
+  /**
+   * Pin the daemon's default pack: a request without `policy_pack` must then be answered by this pack. Unset (the
+   * default): whatever pack the daemon is configured to decide such requests with; the answer's `policy_pack` and
+   * `policy_id` name it. A pack named in the request must come back as itself either way.
+   */
   readonly defaultPolicyPack?: string;
+  /**
+   * v1: how long a call that refused the daemon's answer waits, at most, for the daemon to record the refusal (see the
+   * README, "Refusals on record") before it fails; default 500 ms. The call fails either way.
+   */
+  readonly refusalReportTimeoutMs?: number;
 }
 
 export type { CallOptions };
@@ -50,6 +64,13 @@ export interface DaemonClient {
   close(): Promise<void>;
 }
 
+/**
+ * Failures of an evaluate frame already sent that leave the daemon's record saying whatever it decided while the
+ * caller gets no decision: the client refused the answer, or stopped waiting for it. (An error frame is the daemon's
+ * own refusal, recorded as nothing; a connection that is gone cannot carry a report.)
+ */
+const REPORTED: ReadonlySet<DaemonClientErrorCode> = new Set(['protocol_error', 'timeout', 'aborted']);
+
 export function createClient(options: DaemonClientOptions): DaemonClient {
   if (typeof options.socketPath !== 'string' || options.socketPath === '') {
     throw new TypeError('socketPath must be a non-empty string');
@@ -60,6 +81,7 @@ export function createClient(options: DaemonClientOptions): DaemonClient {
   }
   const timeoutMs = positiveInteger('timeoutMs', options.timeoutMs ?? 5000);
   const maxFrameBytes = positiveInteger('maxFrameBytes', options.maxFrameBytes ?? 1024 * 1024);
+  const reportMs = positiveInteger('refusalReportTimeoutMs', options.refusalReportTimeoutMs ?? 500);
   const expectedUid =
     options.expectedOwnerUid === null
       ? undefined
@@ -68,7 +90,7 @@ export function createClient(options: DaemonClientOptions): DaemonClient {
         : nonNegativeInteger('expectedOwnerUid', options.expectedOwnerUid);
   const decisionOptions = {
     complete: protocol === 'v1',
-    defaultPolicyPack: options.defaultPolicyPack ?? DEFAULT_POLICY_PACK,
+    defaultPolicyPack: options.defaultPolicyPack,
   };
   const trust = () => checkSocketTrust(options.socketPath, expectedUid);
   if (protocol === 'upstream') {
@@ -85,7 +107,7 @@ export function createClient(options: DaemonClientOptions): DaemonClient {
     if (connection?.alive) return Promise.resolve(connection);
     opening ??= trust()
       .then(() => {
-        const fresh = new DaemonConnection(options.socketPath, maxFrameBytes, () => {
+        const fresh = new DaemonConnection(options.socketPath, maxFrameBytes, reportMs, () => {
           if (connection === fresh) connection = undefined;
         });
         connection = fresh;
@@ -99,11 +121,37 @@ export function createClient(options: DaemonClientOptions): DaemonClient {
   let nextId = 0;
   let closed = false;
 
-  /** Sends one frame and reads its answer with `read`, which throws protocol_error for an answer out of protocol. */
+  /**
+   * Tells the daemon, on the connection that carried the evaluate frame `evaluateId`, that its answer was refused
+   * (`error`), and waits for it to be recorded, at most reportMs. Best effort: never throws.
+   */
+  const reportRefusal = (
+    connection: DaemonConnection,
+    evaluateId: string,
+    error: DaemonClientError,
+    answer: unknown,
+  ): Promise<void> => {
+    const decisionId = (answer as { decision_id?: unknown } | null | undefined)?.decision_id;
+    const refusal = {
+      evaluate_id: evaluateId,
+      ...(typeof decisionId === 'string' && isSafeIdentifier(decisionId) ? { decision_id: decisionId } : {}),
+      code: error.code,
+      message: error.message.slice(0, 512),
+    };
+    const id = `c${++nextId}`;
+    return connection.report(id, `${JSON.stringify({ v: 1, id, type: 'refusal', refusal })}\n`, reportMs);
+  };
+
+  /**
+   * Sends one frame and reads its answer with `read`, which throws protocol_error for an answer out of protocol.
+   * `refusable`: an evaluate, whose answer the daemon has recorded: when the call fails after the frame was sent with
+   * one of REPORTED, the refusal is reported on the same connection before the call fails.
+   */
   const call = async <T>(
     frame: Record<string, unknown>,
     call: CallOptions,
     read: (response: ResponseFrame) => T,
+    refusable = false,
   ): Promise<T> => {
     if (closed) throw new DaemonClientError('closed', 'the client was closed');
     checkCallOptions(call);
@@ -114,6 +162,9 @@ export function createClient(options: DaemonClientOptions): DaemonClient {
     }
     let current: DaemonConnection | undefined;
     let gaveUp = false;
+    /** The connection the frame was written to (it may have been decided there), and the answer read, if any. */
+    let sentOn: DaemonConnection | undefined;
+    let answer: unknown;
     const exchange = async (): Promise<T> => {
       for (let attempt = 0; ; attempt++) {
         const used = await connected();
@@ -123,15 +174,18 @@ export function createClient(options: DaemonClientOptions): DaemonClient {
         if (gaveUp) throw new DaemonClientError('aborted', 'the call was given up before it was sent');
         let response: ResponseFrame;
         try {
+          sentOn = used;
           response = await used.request(id, line);
         } catch (error) {
           if (!(error instanceof UndeliveredFrame)) throw error;
+          sentOn = undefined;
           // The frame never reached the daemon (it had closed the connection, say as idle, just as this call
           // wrote to it): sending it once more, on a new connection, cannot make a second decision.
           if (attempt > 0) throw error.failure;
           continue;
         }
         try {
+          answer = response.body;
           return read(response);
         } catch (error) {
           // A daemon that breaks the protocol is not trusted with the other calls on the connection either.
@@ -140,10 +194,17 @@ export function createClient(options: DaemonClientOptions): DaemonClient {
         }
       }
     };
-    return withDeadline(exchange, call, timeoutMs, () => {
-      gaveUp = true;
-      current?.forget(id);
-    });
+    try {
+      return await withDeadline(exchange, call, timeoutMs, () => {
+        gaveUp = true;
+        current?.forget(id);
+      });
+    } catch (error) {
+      if (refusable && sentOn && error instanceof DaemonClientError && REPORTED.has(error.code)) {
+        await reportRefusal(sentOn, id, error, answer);
+      }
+      throw error;
+    }
   };
 
   const daemonError = (body: unknown): DaemonClientError => {
@@ -177,6 +238,7 @@ export function createClient(options: DaemonClientOptions): DaemonClient {
             throw new DaemonClientError('protocol_error', 'expected a decision frame');
           return checkDecision(response.body, message, decisionOptions);
         },
+        true,
       );
     },
     async health(callOptions = {}) {

@@ -4,7 +4,7 @@ import { parseWireJson, WireJsonError } from './wire-json.js';
 
 export interface ResponseFrame {
   readonly id: string;
-  readonly type: 'decision' | 'health' | 'error';
+  readonly type: 'decision' | 'health' | 'refusal' | 'error';
   readonly body: unknown;
 }
 
@@ -67,9 +67,18 @@ export class DaemonConnection {
   #dead: DaemonClientError | undefined;
   /** A write failed: the socket is going away, so no further frame is sent on it. */
   #unwritable = false;
+  /** Refusal reports awaiting the daemon's answer (see report): they outlive the connection's other calls. */
+  readonly #reports = new Map<string, () => void>();
+  /** Set when the connection was abandoned: the socket is kept only for the reports, at most until this fires. */
+  #ending: NodeJS.Timeout | undefined;
+  readonly #onDead: () => void;
+  readonly #reportMs: number;
 
-  constructor(socketPath: string, maxFrameBytes: number, onDead: () => void) {
+  /** `reportMs`: how long an abandoned connection is kept for the refusal reports of its calls (see abandon). */
+  constructor(socketPath: string, maxFrameBytes: number, reportMs: number, onDead: () => void) {
     this.#maxFrameBytes = maxFrameBytes;
+    this.#reportMs = reportMs;
+    this.#onDead = onDead;
     this.#socket = connect(socketPath);
     this.ready = new Promise((resolve, reject) => {
       const unreachable = (error: NodeJS.ErrnoException) => {
@@ -94,6 +103,7 @@ export class DaemonConnection {
       this.#fail(
         new DaemonClientError('daemon_unavailable', 'the daemon closed the connection before answering'),
       );
+      for (const settle of this.#reports.values()) settle();
       onDead();
     };
     // No answer follows the daemon's end of the stream: the connection is dead from then on, not only at 'close'.
@@ -137,9 +147,46 @@ export class DaemonConnection {
       this.#forgotten.delete(this.#forgotten.values().next().value as string);
   }
 
-  /** The daemon broke the protocol in an answer (say, an invalid DecisionResponse): every call on it fails. */
+  /**
+   * The daemon broke the protocol in an answer (say, an invalid DecisionResponse): every call on it fails, and no new
+   * one is sent on it. The socket stays open for at most `reportMs` more, only for the refusal reports of those calls.
+   */
   abandon(error: DaemonClientError): void {
+    if (this.#ending !== undefined || this.#socket.destroyed) return;
     this.#fail(error);
+    this.#onDead();
+    this.#ending = setTimeout(() => this.#socket.destroy(), this.#reportMs);
+    this.#ending.unref();
+    // The calls that failed report from their rejection handlers, which all run before the next turn of the loop.
+    setImmediate(() => this.#endIfReported());
+  }
+
+  /**
+   * Sends a refusal report (frame `id`) and waits, at most `timeoutMs`, for the daemon's answer to it, whatever it is:
+   * the report is best effort, and the caller has already refused. Never rejects.
+   */
+  report(id: string, line: string, timeoutMs: number): Promise<void> {
+    if (this.#socket.destroyed || this.#unwritable || !this.#socket.writable) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => settle(), timeoutMs);
+      timer.unref();
+      const settle = () => {
+        clearTimeout(timer);
+        this.#reports.delete(id);
+        resolve();
+        this.#endIfReported();
+      };
+      this.#reports.set(id, settle);
+      this.#socket.write(line, (error) => {
+        if (error) settle();
+      });
+    });
+  }
+
+  /** An abandoned connection whose reports are all answered (or given up) is closed at once. */
+  #endIfReported(): void {
+    if (this.#ending === undefined || this.#reports.size > 0) return;
+    clearTimeout(this.#ending);
     this.#socket.destroy();
   }
 
@@ -154,9 +201,16 @@ export class DaemonConnection {
     while (newline !== -1) {
       const line = this.#buffer.subarray(0, newline);
       this.#buffer = this.#buffer.subarray(newline + 1);
-      if (line.toString('latin1').trim() !== '') this.#dispatch(line);
-      if (this.#dead) return;
+      if (line.toString('latin1').trim() !== '') {
+        if (this.#dead) this.#reportAnswer(line);
+        else this.#dispatch(line);
+      }
       newline = this.#buffer.indexOf(0x0a);
+    }
+    if (this.#dead) {
+      // Nothing but the answers to reports is read any more, and those are short.
+      if (this.#buffer.length > this.#maxFrameBytes) this.#socket.destroy();
+      return;
     }
     if (this.#buffer.length > this.#maxFrameBytes)
       this.#protocolError('a response frame exceeds the size limit');
@@ -176,7 +230,10 @@ export class DaemonConnection {
       return;
     }
     const type = frame?.type;
-    if (frame?.v !== 1 || (type !== 'decision' && type !== 'health' && type !== 'error')) {
+    if (
+      frame?.v !== 1 ||
+      (type !== 'decision' && type !== 'health' && type !== 'refusal' && type !== 'error')
+    ) {
       this.#protocolError('the daemon sent a frame that is not protocol v1');
       return;
     }
@@ -193,6 +250,11 @@ export class DaemonConnection {
       this.#protocolError(`the daemon could not read a request frame (${JSON.stringify(error?.code)})`);
       return;
     }
+    const reported = this.#reports.get(frame.id);
+    if (reported) {
+      reported();
+      return;
+    }
     const waiter = this.#waiters.get(frame.id);
     if (!waiter) {
       // A late answer to a call given up is dropped; an answer to an id never sent is a broken daemon.
@@ -201,6 +263,17 @@ export class DaemonConnection {
     }
     this.#waiters.delete(frame.id);
     waiter.resolve({ id: frame.id, type, body: frame[type] });
+  }
+
+  /** On a connection no longer trusted with answers: a line that answers a report ends its wait; others are dropped. */
+  #reportAnswer(line: Buffer): void {
+    let id: unknown;
+    try {
+      id = (parseWireJson(line) as { id?: unknown } | null)?.id;
+    } catch {
+      return;
+    }
+    if (typeof id === 'string') this.#reports.get(id)?.();
   }
 
   #protocolError(message: string): void {

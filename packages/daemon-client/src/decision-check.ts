@@ -10,7 +10,10 @@ import {
 } from '@cavra/contracts';
 import { DaemonClientError } from './daemon-client-error.js';
 
-/** The pack a daemon decides under when a request names none (upstream's default, and ours). */
+/**
+ * The pack upstream's daemon, and ours without `default_pack`, decides under when a request names none. The client
+ * does not assume it: which pack is in force is the daemon's business (see DecisionCheckOptions.defaultPolicyPack).
+ */
 export const DEFAULT_POLICY_PACK = 'cavra-ai-agent-baseline';
 
 const FIELD_NAMES: ReadonlySet<string> = new Set(MESSAGE_FIELDS.DecisionResponse.map((field) => field.name));
@@ -60,15 +63,19 @@ export interface DecisionCheckOptions {
    * fields, so there a missing field reads as empty.
    */
   readonly complete: boolean;
-  /** The pack an empty `policy_pack` may come back as; default DEFAULT_POLICY_PACK. */
-  readonly defaultPolicyPack: string;
+  /**
+   * The pack an empty `policy_pack` must come back as (or empty). Undefined: any pack the daemon names, since a
+   * request that names none is decided by the daemon's default pack, whichever it is; the answer's `policy_id` says
+   * which pack decided. A pack the request names must always come back as itself.
+   */
+  readonly defaultPolicyPack?: string | undefined;
 }
 
 /**
  * Accepts a daemon's answer as the decision for `request` only when it is one: a JSON object with snake_case
  * DecisionResponse keys and no other, complete (see `complete`), with a known decision and a rule id, severity and
  * reason, valid under the contract, and echoing the request's session, agent, actor, action, target, operation and
- * pack (an empty one may come back as its default). Anything else is a `protocol_error`, never a decision: an
+ * pack (an empty one may come back as its default; an empty pack as the daemon's default pack). Anything else is a `protocol_error`, never a decision: an
  * answer that is not about this request is not an answer.
  */
 export function checkDecision(
@@ -104,15 +111,25 @@ export function checkDecision(
   for (const [name, defaults] of Object.entries(ECHO_DEFAULTS) as [EchoedField, readonly string[]][]) {
     const sent = request[name] ?? '';
     const got = decision[name] ?? '';
-    const fallbacks =
-      name === 'policy_pack'
-        ? [options.defaultPolicyPack]
-        : [...defaults, ...(releaseGovernance.ifEmpty[name] ?? [])];
     if (got === sent || releaseGovernance.always[name]?.includes(got)) continue;
-    if (sent === '' && (got === '' || fallbacks.includes(got))) continue;
+    if (sent === '' && (got === '' || fallbackAccepted(name, got, defaults, releaseGovernance, options)))
+      continue;
     throw invalid(`does not echo the request's ${name}`);
   }
   return decision;
+}
+
+/** Whether `got` is an accepted answer for the field `name` that the request left empty. */
+function fallbackAccepted(
+  name: EchoedField,
+  got: string,
+  defaults: readonly string[],
+  releaseGovernance: EchoAllowance,
+  options: DecisionCheckOptions,
+): boolean {
+  if (name === 'policy_pack')
+    return options.defaultPolicyPack === undefined || got === options.defaultPolicyPack;
+  return defaults.includes(got) || (releaseGovernance.ifEmpty[name]?.includes(got) ?? false);
 }
 
 function invalid(problem: string): DaemonClientError {

@@ -283,3 +283,78 @@ describe('createClient', () => {
 });
 
 export type { DaemonClient };
+
+describe('refusals reported to the daemon', () => {
+  /** Answers evaluate frames with `decide`, and a refusal frame as our daemon does once it recorded it. */
+  const recording =
+    (decide: Behaviour): Behaviour =>
+    (frame, socket, peer) => {
+      if (frame.type !== 'refusal') return decide(frame, socket, peer);
+      socket.write(
+        `${JSON.stringify({ v: 1, id: frame.id, type: 'refusal', refusal: { evidence_ref: 'r' } })}\n`,
+      );
+    };
+  const refusals = (peer: ProtocolPeer) => peer.frames.filter((frame) => frame.type === 'refusal');
+
+  it('reports a refused answer on the same connection, with the decision id, before the call fails', async () => {
+    const { peer, client } = await setup(
+      recording((frame, socket) =>
+        socket.write(
+          `${JSON.stringify({ v: 1, id: frame.id, type: 'decision', decision: { ...decisionFor(frame.request), target: 'other' } })}\n`,
+        ),
+      ),
+    );
+    const message = "the daemon's DecisionResponse does not echo the request's target";
+    expect(await failure(client.evaluate(REQUEST))).toEqual(['protocol_error', undefined, message]);
+    expect(refusals(peer)).toEqual([
+      {
+        v: 1,
+        id: 'c2',
+        type: 'refusal',
+        refusal: { evaluate_id: 'c1', decision_id: 'd-1', code: 'protocol_error', message },
+      },
+    ]);
+    expect(peer.connections).toBe(1);
+  });
+
+  it('reports a call that timed out or was aborted after it was sent, and never one that was not sent', async () => {
+    const { peer, client } = await setup(recording(() => {}));
+    expect((await failure(client.evaluate(REQUEST, { timeoutMs: 50 })))[0]).toBe('timeout');
+    const controller = new AbortController();
+    const pending = client.evaluate(REQUEST, { signal: controller.signal });
+    setTimeout(() => controller.abort(), 20);
+    expect((await failure(pending))[0]).toBe('aborted');
+    expect((await failure(client.evaluate(REQUEST, { signal: AbortSignal.abort() })))[0]).toBe('aborted');
+    expect(refusals(peer).map((frame) => (frame as unknown as { refusal: unknown }).refusal)).toEqual([
+      { evaluate_id: 'c1', code: 'timeout', message: 'no answer from the daemon within 50 ms' },
+      { evaluate_id: 'c3', code: 'aborted', message: 'the call was aborted' },
+    ]);
+  });
+
+  it('reports the calls in flight when the daemon breaks the framing, and waits for no answer longer than its bound', async () => {
+    const peer = await new ProtocolPeer((frame, socket) => {
+      if (frame.type === 'evaluate' && frame.id === 'c2') socket.write('garbage\n');
+    }).start();
+    const client = createClient({ socketPath: peer.socketPath, refusalReportTimeoutMs: 20 });
+    cleanup.push(
+      () => client.close(),
+      () => peer.stop(),
+    );
+    const calls = [client.evaluate(REQUEST), client.evaluate(REQUEST)];
+    for (const call of calls) {
+      expect(await failure(call)).toEqual([
+        'protocol_error',
+        undefined,
+        'the daemon sent a frame that is not JSON',
+      ]);
+    }
+    expect(
+      refusals(peer)
+        .map((frame) => (frame as unknown as { refusal: { evaluate_id: string } }).refusal.evaluate_id)
+        .sort(),
+    ).toEqual(['c1', 'c2']);
+    expect(() => createClient({ socketPath: peer.socketPath, refusalReportTimeoutMs: 0 })).toThrow(
+      'refusalReportTimeoutMs must be a positive integer, got 0',
+    );
+  });
+});

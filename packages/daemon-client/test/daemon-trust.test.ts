@@ -184,6 +184,15 @@ describe('the client accepts only a complete DecisionResponse about its own requ
       });
     const { client } = await daemonAnswering(filled);
     expect((await client.evaluate(bare)).session_id).toBe('local');
+    // Which pack decides a request that names none is the daemon's business: any pack it names is its default.
+    const team = await daemonAnswering((request) =>
+      allow({ ...request, policy_pack: 'team-pack', policy_id: 'team-pack' }),
+    );
+    expect((await team.client.evaluate(bare)).policy_pack).toBe('team-pack');
+    expect(
+      (await failure(team.client.evaluate({ ...bare, policy_pack: 'cavra-ai-agent-baseline' })))[1],
+    ).toBe("the daemon's DecisionResponse does not echo the request's policy_pack");
+    // Unless the caller pins the default pack.
     const custom = await daemonAnswering(filled, { defaultPolicyPack: 'team-pack' });
     expect((await failure(custom.client.evaluate(bare)))[1]).toBe(
       "the daemon's DecisionResponse does not echo the request's policy_pack",

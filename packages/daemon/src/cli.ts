@@ -24,21 +24,26 @@ const createClient = async (options: { socketPath: string; timeoutMs: number }) 
 const USAGE = `cavra-daemon ${DAEMON_VERSION}: the CAVRA local enforcement daemon
 
 usage:
-  cavra-daemon start   [--config FILE] [--socket PATH] [--foreground]
+  cavra-daemon start   [--config FILE] [--socket PATH] [--foreground] [--accept-truncated]
   cavra-daemon stop    [--config FILE] [--socket PATH]
   cavra-daemon status  [--config FILE] [--socket PATH]
   cavra-daemon reload  [--config FILE] [--socket PATH]
-  cavra-daemon evidence verify FILE [--anchor HASH] [--key-file FILE | --key-env VAR] [--key-id ID]
+  cavra-daemon evidence verify FILE [--anchor HASH] [--key-file FILE | --key-env VAR] [--key-id ID] [--log-id ID]
 
 options:
   --config FILE   daemon configuration, YAML or JSON (default: ./cavra-daemon.yaml)
   --socket PATH   socket path, overriding the configuration
   --foreground    stay attached (for process managers); logs go to stderr
+  --accept-truncated
+                  start on an evidence log shorter than its checkpoint, or missing while the checkpoint exists,
+                  instead of refusing to; the first record appended says so (truncation_accepted)
   --anchor HASH   evidence verify: the log must hold a record with this hash (an evidence.last_hash from status
                   kept elsewhere), which detects records removed from the end
   --key-file FILE evidence verify: the evidence signing key (the daemon's evidence_signing secret); every record
   --key-env VAR   must carry a valid signature by it
   --key-id ID     evidence verify: the signatures must name this key id
+  --log-id ID     evidence verify: the id of the log the signatures must be bound to (the id in its evidence refs;
+                  default: the id of FILE's own path): to verify a copy kept elsewhere
 
 exit codes: 0 done (reload: applied), 1 failed (reload: rejected, the old policy stays), 2 usage,
             3 reload: no verdict (the daemon is not running or did not answer)
@@ -58,10 +63,12 @@ async function main(argv: string[]): Promise<number> {
       config: { type: 'string', default: 'cavra-daemon.yaml' },
       socket: { type: 'string' },
       foreground: { type: 'boolean', default: false },
+      'accept-truncated': { type: 'boolean', default: false },
       anchor: { type: 'string' },
       'key-file': { type: 'string' },
       'key-env': { type: 'string' },
       'key-id': { type: 'string' },
+      'log-id': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
       version: { type: 'boolean', default: false },
     },
@@ -69,7 +76,7 @@ async function main(argv: string[]): Promise<number> {
   if (values.help) return print(USAGE, 0);
   if (values.version) return print(`${DAEMON_VERSION}\n`, 0);
   const [command, ...rest] = positionals;
-  const keyOptions = [values['key-file'], values['key-env'], values['key-id']];
+  const keyOptions = [values['key-file'], values['key-env'], values['key-id'], values['log-id']];
   if (command === 'evidence') {
     if (rest[0] !== 'verify' || rest.length !== 2)
       throw new UsageError(
@@ -81,12 +88,24 @@ async function main(argv: string[]): Promise<number> {
       throw new UsageError('give the evidence key once: --key-file or --key-env');
     if (values['key-id'] !== undefined && values['key-file'] === undefined && values['key-env'] === undefined)
       throw new UsageError('--key-id needs the key: --key-file or --key-env');
-    return verify(rest[1] as string, values.anchor, values['key-file'], values['key-env'], values['key-id']);
+    if (values['log-id'] !== undefined && !/^[0-9a-f]{16}$/.test(values['log-id']))
+      throw new UsageError('--log-id must be an evidence log id: 16 lowercase hex digits');
+    return verify(
+      rest[1] as string,
+      values.anchor,
+      values['key-file'],
+      values['key-env'],
+      values['key-id'],
+      values['log-id'],
+    );
   }
   if (values.anchor !== undefined) throw new UsageError('--anchor is an option of evidence verify');
   if (keyOptions.some((value) => value !== undefined))
-    throw new UsageError('--key-file, --key-env and --key-id are options of evidence verify');
+    throw new UsageError('--key-file, --key-env, --key-id and --log-id are options of evidence verify');
   if (rest.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(rest[0])}`);
+  const acceptTruncated = values['accept-truncated'];
+  if (acceptTruncated && command !== 'start')
+    throw new UsageError('--accept-truncated is an option of start');
   const load = async () =>
     (await import('./daemon-config.js')).loadDaemonConfig(
       values.config,
@@ -95,8 +114,8 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'start':
       return values.foreground
-        ? runForeground(await load())
-        : startBackground(await load(), values.config, values.socket);
+        ? runForeground(await load(), acceptTruncated)
+        : startBackground(await load(), values.config, values.socket, acceptTruncated);
     case 'stop':
       return stop(await load());
     case 'status':
@@ -144,7 +163,7 @@ async function clearStale(config: DaemonConfig, state: PidFileState & { kind: 's
   return `removed the stale pid file ${config.pidFile} (pid ${state.pid}: ${state.why})\n`;
 }
 
-async function runForeground(config: DaemonConfig): Promise<number> {
+async function runForeground(config: DaemonConfig, acceptTruncated: boolean): Promise<number> {
   const logger = jsonLogger();
   try {
     const running = await pidFileState(config);
@@ -183,7 +202,7 @@ async function runForeground(config: DaemonConfig): Promise<number> {
   });
   try {
     const { startDaemon } = await import('./daemon.js');
-    daemon = await startDaemon(config, { logger });
+    daemon = await startDaemon(config, { logger, ...(acceptTruncated ? { acceptTruncatedLog: true } : {}) });
   } catch (error) {
     logger.error('failed to start', { error: (error as Error).message });
     return 1;
@@ -208,6 +227,7 @@ async function startBackground(
   config: DaemonConfig,
   configFile: string,
   socket: string | undefined,
+  acceptTruncated: boolean,
 ): Promise<number> {
   const running = await pidFileState(config);
   if (running.kind === 'daemon') return print(`cavra-daemon is already running (pid ${running.pid})\n`, 1);
@@ -215,6 +235,7 @@ async function startBackground(
   const logFile = join(dirname(config.pidFile), 'daemon.log');
   const args = [CLI_PATH, 'start', '--foreground', '--config', resolve(configFile)];
   if (socket) args.push('--socket', resolve(socket));
+  if (acceptTruncated) args.push('--accept-truncated');
   const client = await createClient({ socketPath: config.socketPath, timeoutMs: 1000 });
   try {
     const other = await client.health().catch(() => undefined);
@@ -365,6 +386,7 @@ async function verify(
   keyFile: string | undefined,
   keyEnv: string | undefined,
   keyId: string | undefined,
+  logId: string | undefined,
 ): Promise<number> {
   let key: { secret: Uint8Array; keyId?: string } | undefined;
   if (keyFile !== undefined || keyEnv !== undefined) {
@@ -381,12 +403,20 @@ async function verify(
   }
   let result: Awaited<ReturnType<typeof verifyEvidenceLog>>;
   try {
-    result = await verifyEvidenceLog(path, { ...(anchor ? { anchor } : {}), ...(key ? { key } : {}) });
+    result = await verifyEvidenceLog(path, {
+      ...(anchor ? { anchor } : {}),
+      ...(key ? { key } : {}),
+      ...(logId ? { logId } : {}),
+    });
   } catch (error) {
     return print(`${fileErrorText('read', 'evidence log', path, error)}\n`, 1);
   }
+  const legacy =
+    result.legacySignedRecords > 0
+      ? ` (${result.legacySignedRecords} in the legacy form, not bound to this log)`
+      : '';
   const signatures = key
-    ? `, ${plural(result.signedRecords, 'signature')} verified`
+    ? `, ${plural(result.signedRecords, 'signature')} verified${legacy}`
     : result.signedRecords > 0
       ? ''
       : ', unsigned';

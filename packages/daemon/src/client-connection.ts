@@ -1,9 +1,32 @@
 import type { Socket } from 'node:net';
 import type { DaemonLimits } from './daemon-config.js';
 import { FrameSplitter } from './frame-splitter.js';
-import { FrameError, type RequestFrame, readFrameObject, responseLine, toRequestFrame } from './protocol.js';
+import {
+  type ClientRefusal,
+  FrameError,
+  type RequestFrame,
+  readFrameObject,
+  responseLine,
+  toRequestFrame,
+} from './protocol.js';
 
 type EvaluateFrame = Extract<RequestFrame, { kind: 'evaluate' }>;
+
+/** Evaluate frames of a connection whose answers a refusal frame may still name; the oldest are forgotten beyond. */
+const MAX_ANSWERED = 256;
+
+/** What a client's refusal is linked to: the decision's id and its record (the decision's last evidence ref). */
+export interface AnsweredDecision {
+  readonly decisionId: string;
+  readonly ref: string;
+}
+
+/** Only the link is kept per answered frame, not the decision: memory stays small with many connections. */
+function answeredDecision(decision: unknown): AnsweredDecision | undefined {
+  const { decision_id: decisionId, evidence_refs: refs } = (decision ?? {}) as Record<string, unknown>;
+  const ref = Array.isArray(refs) ? refs[refs.length - 1] : undefined;
+  return typeof decisionId === 'string' && typeof ref === 'string' ? { decisionId, ref } : undefined;
+}
 
 /** What a connection needs from the daemon. */
 export interface ConnectionHost {
@@ -18,6 +41,15 @@ export interface ConnectionHost {
   evaluate(frame: EvaluateFrame, id: string | null, bare: boolean): Promise<unknown>;
   /** The bare form's `block` decision for a frame refused before evaluation (`json`: the request, if read). */
   refuse(error: FrameError, json: unknown): Promise<unknown>;
+  /**
+   * Records that the client refused the answer `answered` (undefined when no decision was recorded for it, or it is
+   * not known) and returns the refusal frame's body. A FrameError when there is nothing to link the refusal to.
+   */
+  refused(
+    refusal: ClientRefusal,
+    id: string,
+    answered: Promise<AnsweredDecision | undefined> | undefined,
+  ): Promise<unknown>;
   /** Called for every error frame sent. */
   counted(error: FrameError): void;
   /** Registers a request in flight, so shutdown can wait for it. */
@@ -35,6 +67,8 @@ export function serveConnection(socket: Socket, host: ConnectionHost): void {
   const { limits } = host;
   const splitter = new FrameSplitter(limits.maxFrameBytes);
   const inFlight = new Set<string>();
+  /** The v1 evaluate frames answered or in flight, by id: the decision each was answered with (undefined: none). */
+  const answered = new Map<string, Promise<AnsweredDecision | undefined>>();
   const waiting: Buffer[] = [];
   /**
    * The form the client last used. A frame that cannot be read has no form of its own: it is answered as an error
@@ -103,13 +137,18 @@ export function serveConnection(socket: Socket, host: ConnectionHost): void {
   };
 
   /** Answers one request asynchronously, counted in flight until its answer is written. */
-  const answer = (id: string | null, bare: boolean, produce: () => Promise<unknown>) => {
+  const answer = (
+    id: string | null,
+    bare: boolean,
+    produce: () => Promise<unknown>,
+    type: 'decision' | 'refusal' = 'decision',
+  ) => {
     pending += 1;
     if (id !== null) inFlight.add(id);
     host.track(
       (async () => {
         try {
-          send(responseLine(bare ? undefined : id, 'decision', await produce()));
+          send(responseLine(bare ? undefined : id, type, await produce()));
         } catch (error) {
           sendError(error as FrameError);
         } finally {
@@ -149,6 +188,16 @@ export function serveConnection(socket: Socket, host: ConnectionHost): void {
       send(responseLine(frame.id, 'health', host.health()));
       return;
     }
+    if (frame.kind === 'refusal') {
+      // Taken even while the daemon stops: a denial must be on record. It waits for the decision it names.
+      const { id, refusal } = frame;
+      if (inFlight.has(id)) {
+        sendError(new FrameError('invalid_frame', id, 'id is already in flight on this connection'));
+        return;
+      }
+      answer(id, false, () => host.refused(refusal, id, answered.get(refusal.evaluateId)), 'refusal');
+      return;
+    }
     const request = frame;
     const id = request.id ?? null;
     if (host.closing()) {
@@ -165,7 +214,18 @@ export function serveConnection(socket: Socket, host: ConnectionHost): void {
       sendError(new FrameError('invalid_frame', id, 'id is already in flight on this connection'));
       return;
     }
-    answer(id, bare, () => host.evaluate(request, id, bare));
+    if (bare || id === null) {
+      answer(id, bare, () => host.evaluate(request, id, bare));
+      return;
+    }
+    const decided = host.evaluate(request, id, bare);
+    answered.delete(id);
+    answered.set(
+      id,
+      decided.then(answeredDecision, () => undefined),
+    );
+    if (answered.size > MAX_ANSWERED) answered.delete(answered.keys().next().value as string);
+    answer(id, bare, () => decided);
   };
 
   socket.on('data', (chunk: Buffer) => {

@@ -12,14 +12,15 @@ import {
 import type { Decision } from '@cavra/contracts';
 import type { HealthReport } from '@cavra/daemon-client';
 import { type IdKind, newId } from '@cavra/runtime';
-import { serveConnection } from './client-connection.js';
+import { type AnsweredDecision, serveConnection } from './client-connection.js';
 import { type DaemonConfig, loadDaemonConfig } from './daemon-config.js';
 import { type Decided, decideRequest, refusal } from './decide-request.js';
 import { type EnforcementState, loadEnforcementState } from './enforcement-state.js';
 import { EvidenceLog, type EvidenceLogOptions } from './evidence-log.js';
 import type { EvidenceRecord } from './evidence-record.js';
 import { type Logger, silentLogger } from './logger.js';
-import { FrameError, refusedConnectionLine } from './protocol.js';
+import { type ClientRefusal, FrameError, refusedConnectionLine } from './protocol.js';
+import { ReplayJournal } from './replay-journal.js';
 import { prepareSocketPath } from './socket-path.js';
 import { DAEMON_VERSION } from './version.js';
 
@@ -34,6 +35,11 @@ export interface DaemonOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** How long close() waits for in-flight requests before cutting connections. Default 10 s. */
   readonly drainTimeoutMs?: number;
+  /**
+   * Start on an evidence log shorter than its checkpoint, or missing while its checkpoint exists, instead of refusing
+   * to (`--accept-truncated`); the first record then says so (`truncation_accepted`).
+   */
+  readonly acceptTruncatedLog?: boolean;
 }
 
 export interface Daemon {
@@ -59,11 +65,21 @@ export async function startDaemon(config: DaemonConfig, options: DaemonOptions =
     : undefined;
   await prepareSocketPath(config.socketPath);
   await mkdir(dirname(config.evidenceLog), { recursive: true, mode: 0o700 });
+  const now = () => clock().getTime();
+  const replay = rememberSignatures(replayCache, config, now());
   const evidence = await EvidenceLog.open(config.evidenceLog, {
     ...(evidenceKey ? { key: evidenceKey } : {}),
-    ...rememberSignatures(replayCache, config, clock().getTime()),
-    now: () => clock().getTime(),
+    ...replay.logOptions,
+    now,
+    ...(options.acceptTruncatedLog ? { acceptTruncated: true } : {}),
   });
+  let journal: ReplayJournal;
+  try {
+    journal = await ReplayJournal.open(config.evidenceLog, { now, restore: replay.restore });
+  } catch (error) {
+    await evidence.close();
+    throw error;
+  }
   const startedAt = Date.now();
   const counts = { requests: 0, errors: 0, decisions: {} as Record<string, number> };
   const connections = new Set<Socket>();
@@ -116,15 +132,17 @@ export async function startDaemon(config: DaemonConfig, options: DaemonOptions =
     counts.requests += 1;
     const current = state;
     try {
-      return await record(
-        await decideRequest(frame.request, frame.correlationId, id, current, {
-          strictContract: current.strictContract,
-          requireRunnerAuth: current.requireRunnerAuth,
-          clock,
-          ids,
-          bare,
-        }),
-      );
+      const decided = await decideRequest(frame.request, frame.correlationId, id, current, {
+        strictContract: current.strictContract,
+        requireRunnerAuth: current.requireRunnerAuth,
+        clock,
+        ids,
+        bare,
+      });
+      // An accepted signature is kept apart from the log first, so that cutting the log cannot make it new again.
+      const used = replay.entry(decided.evidence.runner);
+      if (used) await journal.add(used.key, used.until);
+      return await record(decided);
     } catch (error) {
       if (error instanceof FrameError) throw error;
       logger.error('request failed', { error: (error as Error).message });
@@ -143,8 +161,49 @@ export async function startDaemon(config: DaemonConfig, options: DaemonOptions =
     }
   };
 
+  /**
+   * Records a client's refusal of a decision this daemon answered on the same connection: an event linked to the
+   * decision's id and record, so the evidence never says only `allow` for what the agent was denied.
+   */
+  const refused = async (
+    report: ClientRefusal,
+    id: string,
+    answered: Promise<AnsweredDecision | undefined> | undefined,
+  ) => {
+    const decision = await answered;
+    if (!decision) {
+      throw new FrameError(
+        'unknown_decision',
+        id,
+        `no decision recorded for the evaluate frame ${JSON.stringify(report.evaluateId.slice(0, 128))} on this connection`,
+      );
+    }
+    const { decisionId, ref: decisionRef } = decision;
+    const named =
+      report.decisionId !== undefined && report.decisionId !== decisionId
+        ? ` (the client named decision ${report.decisionId})`
+        : '';
+    try {
+      const { ref } = await evidence.append({
+        recorded_at: clock().toISOString(),
+        event: {
+          type: 'client_refusal',
+          decision_id: decisionId,
+          decision_ref: decisionRef,
+          code: report.code,
+          message: `${report.message}${named}`,
+        },
+      });
+      return { decision_id: decisionId, decision_ref: decisionRef, evidence_ref: ref };
+    } catch (error) {
+      logger.error('request failed', { error: (error as Error).message });
+      throw new FrameError('internal', id, 'internal error; the refusal was not recorded');
+    }
+  };
+
   const host = {
     limits,
+    refused,
     closing: () => closing,
     health,
     evaluate,
@@ -190,6 +249,7 @@ export async function startDaemon(config: DaemonConfig, options: DaemonOptions =
     await chmod(config.socketPath, 0o600);
   } catch (error) {
     await evidence.close();
+    await journal.close();
     throw error;
   } finally {
     process.umask(umask);
@@ -245,6 +305,7 @@ export async function startDaemon(config: DaemonConfig, options: DaemonOptions =
       await stopped;
       clearTimeout(cut);
       await evidence.close();
+      await journal.close();
       logger.info('stopped', { requests: counts.requests });
     },
   };
@@ -263,30 +324,28 @@ async function loadEvidenceKey(
 }
 
 /**
- * The replay state lives in the evidence log: every HMAC-authenticated decision is recorded (and fsync'ed) before it is
- * answered, with the signature's replay key and expiry, and one daemon at a time writes a log. So a daemon that
- * restarts, or a successor on the same log, remembers every signature still live without a second file to keep in
- * step; expired ones are skipped. More live signatures than the cache holds refuses the start rather than forget one.
+ * The replay state: every HMAC-authenticated decision is recorded (and fsync'ed) before it is answered, with the
+ * signature's replay key and expiry, both in the evidence log and, before that, in the replay journal beside it
+ * (`<log>.replay`), and one daemon at a time writes a log. So a daemon that restarts, or a successor on the same log,
+ * remembers every signature still live; and cutting or deleting the log does not erase them, since the journal keeps
+ * them too. Expired ones are skipped. More live signatures than the cache holds refuses the start rather than forget
+ * one.
  */
-function rememberSignatures(
-  cache: ReplayCache,
-  config: DaemonConfig,
-  now: number,
-): Pick<EvidenceLogOptions, 'visit' | 'liveUntil' | 'liveMarker'> {
+function rememberSignatures(cache: ReplayCache, config: DaemonConfig, now: number) {
   const skewMs = (config.runnerAuth.hmac?.skewSeconds ?? DEFAULT_SKEW_SECONDS) * 1000;
-  // Until when a record's signature could be replayed: the checkpoint keeps where the oldest such record starts,
-  // so a restart reads back only that far.
-  const liveUntil = (record: EvidenceRecord) => {
-    const runner = record.runner as Record<string, unknown> | null;
+  /** An accepted HMAC signature's replay key, and until when (ms) it could be replayed. */
+  const entry = (
+    runner: Readonly<Record<string, unknown>> | null | undefined,
+  ): { key: string; until: number } | undefined => {
     if (runner?.algorithm !== 'HMAC-SHA256' || typeof runner[REPLAY_KEY] !== 'string') return undefined;
     const expiresAt = Date.parse(String(runner.expiresAt));
-    return Number.isNaN(expiresAt) ? undefined : expiresAt + skewMs;
+    return Number.isNaN(expiresAt)
+      ? undefined
+      : { key: runner[REPLAY_KEY] as string, until: Math.ceil(expiresAt + skewMs) };
   };
-  const visit = (record: EvidenceRecord) => {
-    const until = liveUntil(record);
-    if (until === undefined) return;
+  const restore = (key: string, until: number) => {
     try {
-      cache.restore((record.runner as Record<string, string>)[REPLAY_KEY] as string, until, now);
+      cache.restore(key, until, now);
     } catch (error) {
       if (!(error instanceof RunnerAuthError)) throw error;
       throw new Error(
@@ -294,8 +353,21 @@ function rememberSignatures(
       );
     }
   };
+  // Until when a record's signature could be replayed: the checkpoint keeps where the oldest such record starts,
+  // so a restart reads back only that far.
+  const liveUntil = (record: EvidenceRecord) =>
+    'runner' in record ? entry(record.runner)?.until : undefined;
+  const visit = (record: EvidenceRecord) => {
+    const used = 'runner' in record ? entry(record.runner) : undefined;
+    if (used) restore(used.key, used.until);
+  };
   // Only a line naming a replay key can be live (JSON writes the key as this text, quotes escaped in any value).
-  return { visit, liveUntil, liveMarker: `"${REPLAY_KEY}":` };
+  const logOptions: Pick<EvidenceLogOptions, 'visit' | 'liveUntil' | 'liveMarker'> = {
+    visit,
+    liveUntil,
+    liveMarker: `"${REPLAY_KEY}":`,
+  };
+  return { entry, restore, logOptions };
 }
 
 /** The evidence runner record's field that holds an HMAC signature's replay key (AuthenticatedRunner.replayKey). */

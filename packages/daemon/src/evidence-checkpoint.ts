@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { type FileHandle, open, rename, rm } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+import { replaceFile } from './durable-write.js';
 import type { EvidenceKey } from './evidence-signature.js';
 import { openOwnFile } from './own-file.js';
 import { type ChainPosition, verifyLines } from './verify-evidence-log.js';
@@ -8,8 +8,9 @@ import { type ChainPosition, verifyLines } from './verify-evidence-log.js';
 /**
  * `<log>.checkpoint`: how far the log was verified or written by the daemon (its byte length then, and the seq and
  * hash of the record that ends there). A daemon that finds a checkpoint which still matches the log verifies only
- * what comes after it, so start-up does not grow with the log; `evidence verify` still reads everything. A missing,
- * unreadable or mismatching checkpoint only costs a full verification.
+ * what comes after it, so start-up does not grow with the log; `evidence verify` still reads everything. A missing or
+ * unreadable checkpoint only costs a full verification; one naming a record the log no longer holds (the log was cut,
+ * deleted or replaced) refuses the start (EvidenceLog.open).
  */
 export interface EvidenceCheckpoint extends ChainPosition {
   readonly bytes: number;
@@ -27,17 +28,22 @@ export function checkpointPath(logPath: string): string {
   return `${logPath}.checkpoint`;
 }
 
+/** The checkpoint of `logPath` as written, or undefined when there is none or it cannot be read as one. */
+export async function readCheckpoint(logPath: string): Promise<EvidenceCheckpoint | undefined> {
+  return parseCheckpoint(await readOwnFile(checkpointPath(logPath)).catch(() => ''));
+}
+
 /**
- * The checkpoint of `logPath`, if there is one, the record it names ends exactly where it says with that seq and
- * hash and verifies (with `key`, its signature too), and `live_from` is where a record starts.
+ * `checkpoint` when the record it names ends exactly where it says with that seq and hash and verifies (with `key`,
+ * its signature too), and `live_from` is where a record starts; else undefined.
  */
 export async function matchingCheckpoint(
-  logPath: string,
+  checkpoint: EvidenceCheckpoint | undefined,
   log: FileHandle,
   size: number,
   key: EvidenceKey | undefined,
+  logId: string,
 ): Promise<EvidenceCheckpoint | undefined> {
-  const checkpoint = parseCheckpoint(await readOwnFile(checkpointPath(logPath)).catch(() => ''));
   if (!checkpoint || checkpoint.bytes > size) return undefined;
   const line = await lineEndingAt(log, checkpoint.bytes);
   if (line === undefined || !(await startsRecord(log, checkpoint.live_from))) return undefined;
@@ -53,7 +59,7 @@ export async function matchingCheckpoint(
   // The record is checked as a full verification would check it, signature included: a signed log opened without
   // its key (or with another) is then verified in full, and refused as such.
   const from = { seq: checkpoint.seq - 1, hash: record.prev };
-  return verifyLines([line], { from, ...(key ? { key } : {}) }).ok ? checkpoint : undefined;
+  return verifyLines([line], { from, logId, ...(key ? { key } : {}) }).ok ? checkpoint : undefined;
 }
 
 async function readOwnFile(path: string): Promise<string> {
@@ -112,18 +118,6 @@ async function lineEndingAt(log: FileHandle, end: number): Promise<string | unde
 }
 
 /** Replaces the checkpoint atomically (a new file, mode 0600, renamed over the old one: a link there is replaced). */
-export async function writeCheckpoint(logPath: string, checkpoint: EvidenceCheckpoint): Promise<void> {
-  const target = checkpointPath(logPath);
-  const temporary = `${target}.${randomBytes(6).toString('hex')}.tmp`;
-  const file = await open(temporary, 'wx', 0o600);
-  try {
-    await file.writeFile(`${JSON.stringify(checkpoint)}\n`);
-    await file.datasync();
-  } finally {
-    await file.close();
-  }
-  await rename(temporary, target).catch(async (error) => {
-    await rm(temporary, { force: true });
-    throw error;
-  });
+export function writeCheckpoint(logPath: string, checkpoint: EvidenceCheckpoint): Promise<void> {
+  return replaceFile(checkpointPath(logPath), `${JSON.stringify(checkpoint)}\n`);
 }

@@ -1,8 +1,22 @@
-import { constants, fdatasync, write } from 'node:fs';
-import { type FileHandle, open } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { type FileHandle, lstat } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { matchingCheckpoint, writeCheckpoint } from './evidence-checkpoint.js';
-import { type EvidenceBody, type EvidenceRecord, GENESIS_HASH, sealRecord } from './evidence-record.js';
+import { durableWrite, SYNCED_WRITES, syncDirectory } from './durable-write.js';
+import {
+  checkpointPath,
+  type EvidenceCheckpoint,
+  matchingCheckpoint,
+  readCheckpoint,
+  writeCheckpoint,
+} from './evidence-checkpoint.js';
+import {
+  type EvidenceBody,
+  type EvidenceEvent,
+  type EvidenceEventBody,
+  type EvidenceRecord,
+  GENESIS_HASH,
+  sealRecord,
+} from './evidence-record.js';
 import { evidenceLogId, evidenceRef } from './evidence-ref.js';
 import { type EvidenceKey, signRecord } from './evidence-signature.js';
 import { readLines } from './log-lines.js';
@@ -16,11 +30,12 @@ const CHECKPOINT_EVERY = 10_000;
 /** A record that may still matter to `visit` at a later start: where it starts in the log, and until when. */
 type LiveRecord = { readonly offset: number; readonly until: number };
 
-type NewEvidence = Omit<EvidenceBody, 'seq' | 'prev'>;
-/** A record on disk: its place, its hash, and the decision as recorded, which ends with a reference to it. */
+type NewEvidence = Omit<EvidenceBody, 'seq' | 'prev'> | Omit<EvidenceEventBody, 'seq' | 'prev'>;
+/** A record on disk: its place, its hash, its reference, and the decision as recorded (which ends with that ref). */
 type Appended = {
   readonly seq: number;
   readonly hash: string;
+  readonly ref: string;
   readonly decision: Readonly<Record<string, unknown>>;
 };
 
@@ -43,9 +58,17 @@ export interface EvidenceLogOptions {
    * line lacks it are then not even decoded at start.
    */
   readonly liveMarker?: string;
-  /** The clock liveUntil is compared with; `Date.now` by default. */
+  /** The clock liveUntil is compared with, and that dates the `truncation_accepted` record; `Date.now` by default. */
   readonly now?: () => number;
+  /**
+   * Open a log that does not hold the record its checkpoint names (it was cut, deleted or replaced) instead of
+   * refusing it, and record that as a `truncation_accepted` event, the first record appended.
+   */
+  readonly acceptTruncated?: boolean;
 }
+
+/** A log that does not hold the record its checkpoint names: what the checkpoint said and what was found. */
+type Shortfall = Extract<EvidenceEvent, { type: 'truncation_accepted' }>;
 
 /**
  * The append-only, hash-chained evidence log. Each append resolves only after its line is written and fsync'ed,
@@ -112,6 +135,15 @@ export class EvidenceLog {
   static async open(path: string, options: EvidenceLogOptions = {}): Promise<EvidenceLog> {
     await checkPrivateDirectory(path, 'evidence log');
     const unlock = await claimWriterLock(path);
+    const recorded = await readCheckpoint(path);
+    const missing = await lstat(path).then(
+      () => false,
+      (error: NodeJS.ErrnoException) => error.code === 'ENOENT',
+    );
+    if (missing && recorded && !options.acceptTruncated) {
+      await unlock();
+      throw new Error(shortfallText(path, shortfall(recorded, 0, 0, true)));
+    }
     const flags = constants.O_RDWR | constants.O_APPEND | constants.O_CREAT | SYNCED_WRITES;
     const file = await openOwnFile(path, flags, 'evidence log', { private: true }).catch(async (error) => {
       await unlock();
@@ -119,11 +151,15 @@ export class EvidenceLog {
     });
     try {
       const size = (await file.stat()).size;
-      const checkpoint = await matchingCheckpoint(path, file, size, options.key);
+      const logId = evidenceLogId(path);
+      const checkpoint = await matchingCheckpoint(recorded, file, size, options.key, logId);
       const from = checkpoint ?? { bytes: 0, seq: 0, hash: GENESIS_HASH };
       const { visit, liveUntil, liveMarker } = options;
       const live: LiveRecord[] = [];
+      // A checkpoint that does not match: the log must still hold the record it names, or it was cut or replaced.
+      let holdsRecorded = checkpoint !== undefined || recorded === undefined;
       const seen = (record: EvidenceRecord, offset: number) => {
+        if (recorded && record.seq === recorded.seq && record.hash === recorded.hash) holdsRecorded = true;
         visit?.(record);
         const until = liveUntil?.(record);
         if (until !== undefined) live.push({ offset, until });
@@ -140,7 +176,7 @@ export class EvidenceLog {
         );
       }
       // What follows is verified, in chunks: memory does not grow with the log, checkpoint or not.
-      const chain = new ChainVerifier({ from, ...(options.key ? { key: options.key } : {}) });
+      const chain = new ChainVerifier({ from, logId, ...(options.key ? { key: options.key } : {}) });
       const read = await readLines(file, from.bytes, size, (line, offset) => {
         const record = chain.add(line);
         if (record && chain.ok) seen(record, offset);
@@ -159,13 +195,16 @@ export class EvidenceLog {
         );
       }
       const bytes = read.end;
+      const cut =
+        recorded && !holdsRecorded ? shortfall(recorded, verification.records, bytes, missing) : undefined;
+      if (cut && !options.acceptTruncated) throw new Error(shortfallText(path, cut));
       if (bytes !== size) {
         // A torn last line (a crash mid-write, never acknowledged) is cut off.
         await file.truncate(bytes);
         await file.sync();
       }
       if (size === 0) await syncDirectory(dirname(path)); // a new file survives a power cut too
-      return new EvidenceLog(path, file, unlock, {
+      const log = new EvidenceLog(path, file, unlock, {
         seq: verification.records,
         prev: verification.lastHash,
         bytes,
@@ -174,6 +213,16 @@ export class EvidenceLog {
         liveUntil: options.liveUntil,
         now: options.now ?? Date.now,
       });
+      if (cut) {
+        // Said first, before any decision on the shorter log: whoever reads it learns what was accepted.
+        await log
+          .append({ recorded_at: new Date(log.#now()).toISOString(), event: cut })
+          .catch(async (error) => {
+            await log.close();
+            throw error;
+          });
+      }
+      return log;
     } catch (error) {
       await file.close();
       await unlock();
@@ -182,9 +231,10 @@ export class EvidenceLog {
   }
 
   /**
-   * Appends one record; resolves once it is on disk. Its decision gets, as its last evidence ref, the reference to
+   * Appends one record; resolves once it is on disk. A decision gets, as its last evidence ref, the reference to
    * this record (`cavra-daemon-evidence://<log id>/<seq>`), stamped when the seq is known: the decision the
-   * caller answers is the one resolved here, as recorded.
+   * caller answers is the one resolved here, as recorded. An event (`event` instead of `decision`) is recorded as
+   * given.
    */
   append(evidence: NewEvidence): Promise<Appended> {
     return new Promise((resolve, reject) => {
@@ -211,20 +261,24 @@ export class EvidenceLog {
       const live: LiveRecord[] = [];
       let offset = this.#bytes;
       const lines = group.map(({ evidence }) => {
-        const refs = evidence.decision.evidence_refs;
-        const decision = {
-          ...evidence.decision,
-          evidence_refs: [...(Array.isArray(refs) ? refs : []), evidenceRef(this.id, seq + 1)],
-        };
-        const body: EvidenceBody = { seq: seq + 1, prev, ...evidence, decision };
+        const ref = evidenceRef(this.id, seq + 1);
+        let decision: Readonly<Record<string, unknown>> = {};
+        let body: EvidenceBody | EvidenceEventBody;
+        if ('event' in evidence) {
+          body = { seq: seq + 1, prev, ...evidence };
+        } else {
+          const refs = evidence.decision.evidence_refs;
+          decision = { ...evidence.decision, evidence_refs: [...(Array.isArray(refs) ? refs : []), ref] };
+          body = { seq: seq + 1, prev, ...evidence, decision };
+        }
         const key = this.#key;
         const { record, line } = sealRecord(
           body,
-          key ? (hash) => signRecord(key, body.prev, hash) : undefined,
+          key ? (hash) => signRecord(key, this.id, body.prev, hash) : undefined,
         );
         seq = body.seq;
         prev = record.hash;
-        appended.push({ seq, hash: record.hash, decision });
+        appended.push({ seq, hash: record.hash, ref, decision });
         const until = this.#liveUntil?.(record);
         if (until !== undefined) live.push({ offset, until });
         offset += Buffer.byteLength(line, 'utf8');
@@ -294,38 +348,27 @@ export class EvidenceLog {
   }
 }
 
-/**
- * On Linux, O_DSYNC: each write returns once its data is on stable storage, as a write followed by fdatasync would,
- * in one system call instead of two trips through the thread pool (the round trip is most of a decision's time at
- * one client). Elsewhere durableWrite calls fdatasync itself: on macOS O_DSYNC does not flush the drive's cache,
- * while Node's fdatasync there does (F_FULLFSYNC).
- */
-const SYNCED_WRITES: number = process.platform === 'linux' ? constants.O_DSYNC : 0;
-
-/**
- * Writes every byte, then returns once they are durable. A single write() may be cut short (a full disk, a file
- * size limit) without an error, which would acknowledge a torn record. Callbacks rather than the promise API, which
- * costs more per call on this path.
- */
-function durableWrite(fd: number, data: Buffer): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const synced = () =>
-      SYNCED_WRITES ? resolve() : fdatasync(fd, (error) => (error ? reject(error) : resolve()));
-    const from = (offset: number) =>
-      write(fd, data, offset, data.length - offset, null, (error, written) => {
-        if (error) reject(error);
-        else if (offset + written < data.length) from(offset + written);
-        else synced();
-      });
-    from(0);
-  });
+function shortfall(
+  recorded: EvidenceCheckpoint,
+  records: number,
+  bytes: number,
+  missing: boolean,
+): Shortfall {
+  return {
+    type: 'truncation_accepted',
+    checkpoint: { seq: recorded.seq, bytes: recorded.bytes, hash: recorded.hash },
+    found: { records, bytes, missing },
+  };
 }
 
-async function syncDirectory(path: string): Promise<void> {
-  const directory = await open(path, 'r');
-  try {
-    await directory.sync();
-  } finally {
-    await directory.close();
-  }
+/** Why a log that does not hold what its checkpoint says is refused, naming both files, and what the operator can do. */
+function shortfallText(path: string, { checkpoint, found }: Shortfall): string {
+  const records = (count: number) => `${count} record${count === 1 ? '' : 's'}`;
+  const said = `its checkpoint ${checkpointPath(path)} says it held ${records(checkpoint.seq)} (${checkpoint.bytes} bytes)`;
+  const what = found.missing
+    ? `evidence log ${path} is missing but ${said}: it was deleted or moved`
+    : found.records < checkpoint.seq
+      ? `evidence log ${path} holds ${records(found.records)} (${found.bytes} bytes) but ${said}: it was cut`
+      : `evidence log ${path} holds ${records(found.records)} (${found.bytes} bytes) but not record ${checkpoint.seq} with the hash ${checkpoint.hash} that its checkpoint ${checkpointPath(path)} names: it was replaced or rewritten`;
+  return `${what}; refusing to ${found.missing ? 'start a new one' : 'extend it'}. Restore it, or start with --accept-truncated to go on from what is there (recorded in the evidence)`;
 }

@@ -39,12 +39,45 @@ export interface EvidenceBody {
   readonly contract_warnings?: readonly EvidenceContractWarning[];
 }
 
-export interface EvidenceRecord extends EvidenceBody {
-  /** SHA-256 (hex) of the JSON text of the body: every key above, in this order. */
-  readonly hash: string;
-  /** Present when the daemon signs its log (`evidence_signing`): see evidence-signature.ts. */
-  readonly signature?: EvidenceSignature;
+/**
+ * Something the evidence must say that is not a decision of the daemon. `client_refusal`: the client refused the
+ * daemon's answer to a request (a `protocol_error`, a timeout, ...), so the agent was denied whatever the recorded
+ * decision says; `decision_ref` is that decision's record. `truncation_accepted`: the daemon was started with
+ * `--accept-truncated` on a log shorter than its checkpoint (or missing): what the checkpoint said, and what was found.
+ */
+export type EvidenceEvent =
+  | {
+      readonly type: 'client_refusal';
+      readonly decision_id: string;
+      readonly decision_ref: string;
+      /** A DaemonClientErrorCode of `@cavra/daemon-client` (`protocol_error`, `timeout`, `aborted`, ...). */
+      readonly code: string;
+      /** The client's reason, printable ASCII only, at most 512 characters. */
+      readonly message: string;
+    }
+  | {
+      readonly type: 'truncation_accepted';
+      readonly checkpoint: { readonly seq: number; readonly bytes: number; readonly hash: string };
+      readonly found: { readonly records: number; readonly bytes: number; readonly missing: boolean };
+    };
+
+/** One line of the evidence log that records an event rather than a decision. */
+export interface EvidenceEventBody {
+  readonly seq: number;
+  readonly prev: string;
+  readonly recorded_at: string;
+  readonly event: EvidenceEvent;
 }
+
+/**
+ * A line of the log: a decision's record, or (since 0.3) an event's, with `hash`, the SHA-256 (hex) of the JSON text
+ * of the body (bodyJson), and `signature` when the daemon signs its log (`evidence_signing`: see
+ * evidence-signature.ts).
+ */
+export type EvidenceRecord = (EvidenceBody | EvidenceEventBody) & {
+  readonly hash: string;
+  readonly signature?: EvidenceSignature;
+};
 
 /** A record's HMAC by the daemon's evidence key, over the schema, `prev` and `hash` (upstream's form). */
 export interface EvidenceSignature {
@@ -54,7 +87,7 @@ export interface EvidenceSignature {
   readonly value: string;
 }
 
-export function hashBody(body: EvidenceBody): string {
+export function hashBody(body: EvidenceBody | EvidenceEventBody): string {
   return hashJson(bodyJson(body));
 }
 
@@ -63,8 +96,12 @@ function hashJson(json: string): string {
   return hash('sha256', json, 'hex');
 }
 
-/** The hashed text: the body's keys in their fixed order, JSON without whitespace. */
-export function bodyJson(body: EvidenceBody): string {
+/**
+ * The hashed text: the body's keys in their fixed order, JSON without whitespace. Keys a body does not have are left
+ * out (JSON.stringify drops undefined), so each kind of record and older records keep their hashes.
+ */
+export function bodyJson(either: EvidenceBody | EvidenceEventBody): string {
+  const body = either as Partial<EvidenceBody> & Partial<EvidenceEventBody>;
   return JSON.stringify({
     seq: body.seq,
     prev: body.prev,
@@ -75,6 +112,7 @@ export function bodyJson(body: EvidenceBody): string {
     runner: body.runner,
     release_governance: body.release_governance,
     contract_warnings: body.contract_warnings,
+    event: body.event,
   });
 }
 
@@ -87,7 +125,7 @@ export function recordLine(record: EvidenceRecord): string {
  * `hash` and `signature` added), since the writer's hot path would otherwise serialize every record twice.
  */
 export function sealRecord(
-  body: EvidenceBody,
+  body: EvidenceBody | EvidenceEventBody,
   sign?: (hash: string) => EvidenceSignature,
 ): { readonly record: EvidenceRecord; readonly line: string } {
   const json = bodyJson(body);

@@ -15,16 +15,19 @@ export {
   type EvidenceAuthentication,
   type EvidenceBody,
   type EvidenceContractWarning,
+  type EvidenceEvent,
+  type EvidenceEventBody,
   type EvidenceRecord,
   type EvidenceSignature,
   GENESIS_HASH,
 } from './evidence-record.js';
 export { EVIDENCE_REF_SCHEME, evidenceLogId, evidenceRef, parseEvidenceRef } from './evidence-ref.js';
-export { EVIDENCE_SCHEMA, type EvidenceKey, signedText } from './evidence-signature.js';
+export { EVIDENCE_SCHEMA, EVIDENCE_SCHEMA_V1, type EvidenceKey, signedText } from './evidence-signature.js';
 export { FrameSplitter } from './frame-splitter.js';
 export { jsonLogger, type Logger, silentLogger } from './logger.js';
 export { UnsafeFileError } from './own-file.js';
 export {
+  type ClientRefusal,
   DAEMON_ERROR_CODES,
   type DaemonErrorCode,
   FrameError,

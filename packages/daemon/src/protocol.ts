@@ -16,6 +16,7 @@ export const DAEMON_ERROR_CODES = [
   'unknown_policy_pack',
   'overloaded',
   'shutting_down',
+  'unknown_decision',
   'internal',
 ] as const;
 export type DaemonErrorCode = (typeof DAEMON_ERROR_CODES)[number];
@@ -28,7 +29,26 @@ export type RequestFrame =
       readonly request: unknown;
       readonly correlationId?: string;
     }
-  | { readonly kind: 'health'; readonly id: string };
+  | { readonly kind: 'health'; readonly id: string }
+  | { readonly kind: 'refusal'; readonly id: string; readonly refusal: ClientRefusal };
+
+/**
+ * A client's report that it refused the daemon's answer to one of its evaluate frames on this connection (a
+ * `protocol_error`, a `timeout`, ...): the agent was denied, whatever the recorded decision says.
+ */
+export interface ClientRefusal {
+  /** The `id` of the evaluate frame whose answer was refused. */
+  readonly evaluateId: string;
+  /** The answer's `decision_id`, when the client could read one. */
+  readonly decisionId?: string;
+  /** The client's error code, a plain identifier (`@cavra/daemon-client`'s DaemonClientErrorCode). */
+  readonly code: string;
+  /** Why, in the client's words: printable ASCII (anything else becomes `?`), at most MAX_REFUSAL_MESSAGE characters. */
+  readonly message: string;
+}
+
+/** Longest refusal message kept; a longer one is cut. */
+export const MAX_REFUSAL_MESSAGE = 512;
 
 /** An error frame to send: code, public-safe message and, for `invalid_request`, every contract issue. */
 export class FrameError extends Error {
@@ -55,7 +75,9 @@ shareInstanceof(FrameError, '@cavra/daemon.FrameError');
 const FRAME_KEYS: Record<string, readonly string[]> = {
   evaluate: ['v', 'id', 'type', 'request', 'correlation_id'],
   health: ['v', 'id', 'type'],
+  refusal: ['v', 'id', 'type', 'refusal'],
 };
+const REFUSAL_KEYS = ['evaluate_id', 'decision_id', 'code', 'message'];
 
 /**
  * Reads one frame's bytes as a JSON object: strict UTF-8 and no lone surrogate (`invalid_encoding`), JSON
@@ -95,11 +117,12 @@ export function toRequestFrame(frame: Record<string, unknown>): RequestFrame {
     throw new FrameError('invalid_frame', id, `v must be ${PROTOCOL_VERSION}`);
   if (id === null) throw new FrameError('invalid_frame', null, 'id must be a string of 1 to 128 characters');
   const allowed = typeof frame.type === 'string' ? FRAME_KEYS[frame.type] : undefined;
-  if (!allowed) throw new FrameError('invalid_frame', id, 'type must be evaluate or health');
+  if (!allowed) throw new FrameError('invalid_frame', id, 'type must be evaluate, health or refusal');
   const unknown = Object.keys(frame).find((key) => !allowed.includes(key));
   if (unknown !== undefined)
     throw new FrameError('invalid_frame', id, `unknown frame key ${JSON.stringify(unknown.slice(0, 64))}`);
   if (frame.type === 'health') return { kind: 'health', id };
+  if (frame.type === 'refusal') return { kind: 'refusal', id, refusal: toRefusal(frame.refusal, id) };
   if (typeof frame.request !== 'object' || frame.request === null || Array.isArray(frame.request)) {
     throw new FrameError('invalid_frame', id, 'request must be a JSON object');
   }
@@ -115,13 +138,40 @@ export function toRequestFrame(frame: Record<string, unknown>): RequestFrame {
   };
 }
 
+/** The body of a refusal frame, checked: every value an identifier but the message, which is made printable. */
+function toRefusal(body: unknown, id: string): ClientRefusal {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new FrameError('invalid_frame', id, 'refusal must be a JSON object');
+  }
+  const refusal = body as Record<string, unknown>;
+  const unknown = Object.keys(refusal).find((key) => !REFUSAL_KEYS.includes(key));
+  if (unknown !== undefined)
+    throw new FrameError('invalid_frame', id, `unknown refusal key ${JSON.stringify(unknown.slice(0, 64))}`);
+  const { evaluate_id: evaluateId, decision_id: decisionId, code, message } = refusal;
+  if (typeof evaluateId !== 'string' || evaluateId.length < 1 || evaluateId.length > 128)
+    throw new FrameError('invalid_frame', id, 'refusal.evaluate_id must be a string of 1 to 128 characters');
+  if (decisionId !== undefined && (typeof decisionId !== 'string' || !isSafeIdentifier(decisionId)))
+    throw new FrameError('invalid_frame', id, 'refusal.decision_id must be a plain identifier');
+  if (typeof code !== 'string' || !isSafeIdentifier(code))
+    throw new FrameError('invalid_frame', id, 'refusal.code must be a plain identifier');
+  if (typeof message !== 'string')
+    throw new FrameError('invalid_frame', id, 'refusal.message must be a string');
+  return {
+    evaluateId,
+    ...(decisionId !== undefined ? { decisionId: decisionId as string } : {}),
+    code,
+    // Free text from the client goes into the evidence: printable and bounded, never copied as it came.
+    message: message.slice(0, MAX_REFUSAL_MESSAGE).replace(/[^\x20-\x7e]/g, '?'),
+  };
+}
+
 /**
  * One response frame as a line (JSON + newline). `id` undefined means the compatibility form: the bare
  * DecisionResponse (that form's only answer).
  */
 export function responseLine(
   id: string | null | undefined,
-  type: 'decision' | 'health' | 'error',
+  type: 'decision' | 'health' | 'refusal' | 'error',
   body: unknown,
 ): string {
   if (id === undefined) return `${JSON.stringify(body)}\n`;

@@ -7,7 +7,8 @@ import {
   hashBody,
   recordLine,
 } from './evidence-record.js';
-import { signatureMatches } from './evidence-signature.js';
+import { evidenceLogId, parseEvidenceRef } from './evidence-ref.js';
+import { EVIDENCE_SCHEMA_V1, signatureForm } from './evidence-signature.js';
 import { readLines } from './log-lines.js';
 
 export interface EvidenceProblem {
@@ -24,6 +25,8 @@ export interface EvidenceProblem {
     | 'unsigned'
     | 'bad_signature'
     | 'wrong_key'
+    | 'wrong_log'
+    | 'legacy_after_bound'
     | 'signature_unchecked';
   readonly message: string;
 }
@@ -41,6 +44,11 @@ export interface EvidenceVerification {
   readonly tornTail: boolean;
   /** Records carrying a signature (checked against the key when one was given). */
   readonly signedRecords: number;
+  /**
+   * Of those, with a key: records whose signature is in the legacy form (`cavra.daemon.evidence.v1`, written before
+   * 0.3), which binds them to the key but not to this log. They may only come before the first bound one.
+   */
+  readonly legacySignedRecords: number;
   readonly problems: readonly EvidenceProblem[];
 }
 
@@ -57,6 +65,12 @@ export interface VerifyOptions {
    * is never reported intact.
    */
   readonly key?: { readonly secret: Uint8Array; readonly keyId?: string };
+  /**
+   * The id of the log being verified (evidenceLogId of its path when the daemon wrote it, the id in its evidence refs):
+   * with a key, every signature must be bound to it (`wrong_log` otherwise). verifyEvidenceLog derives it from the
+   * file's path; give it to verify a copy kept elsewhere. Without it, only legacy signatures can verify.
+   */
+  readonly logId?: string;
 }
 
 /**
@@ -72,7 +86,7 @@ export async function verifyEvidenceLog(
 ): Promise<EvidenceVerification> {
   const file = await open(path, 'r');
   try {
-    const chain = new ChainVerifier(options);
+    const chain = new ChainVerifier({ ...options, logId: options.logId ?? evidenceLogId(path) });
     const { trailingBytes } = await readLines(file, 0, (await file.stat()).size, (line) => chain.add(line));
     return chain.result({ tornTail: trailingBytes > 0 });
   } finally {
@@ -103,7 +117,10 @@ export function verifyLines(
 export class ChainVerifier {
   readonly #anchor: string | undefined;
   readonly #key: VerifyOptions['key'];
+  readonly #logId: string | undefined;
   readonly #from: ChainPosition;
+  #legacySignedRecords = 0;
+  #bound = false;
   #anchored: boolean;
   #signedRecords = 0;
   readonly #problems: EvidenceProblem[] = [];
@@ -114,6 +131,7 @@ export class ChainVerifier {
   constructor(options: VerifyOptions & { readonly from?: ChainPosition } = {}) {
     this.#anchor = options.anchor;
     this.#key = options.key;
+    this.#logId = options.logId;
     this.#from = options.from ?? { seq: 0, hash: GENESIS_HASH };
     this.#anchored = options.anchor === undefined;
     this.#prev = this.#from.hash;
@@ -171,7 +189,7 @@ export class ChainVerifier {
         message: `seq is ${record.seq}, expected ${this.#expectedSeq}`,
       });
     }
-    const signatureProblem = checkSignature(record as EvidenceRecord, this.#key);
+    const signatureProblem = this.#checkSignature(record as EvidenceRecord);
     if (record.signature !== undefined) this.#signedRecords += 1;
     if (signatureProblem) problems.push({ line, ...signatureProblem });
     if (record.hash === this.#anchor) this.#anchored = true;
@@ -200,44 +218,72 @@ export class ChainVerifier {
       lastHash: this.#prev,
       tornTail,
       signedRecords: this.#signedRecords,
+      legacySignedRecords: this.#legacySignedRecords,
       problems,
     };
   }
-}
 
-function checkSignature(
-  record: EvidenceRecord,
-  key: VerifyOptions['key'],
-): Pick<EvidenceProblem, 'problem' | 'message'> | undefined {
-  const { signature } = record;
-  if (signature === undefined) {
-    return key ? { problem: 'unsigned', message: 'record carries no signature' } : undefined;
-  }
-  if (typeof signature !== 'object' || signature === null || signature.algorithm !== 'HMAC-SHA256') {
-    return { problem: 'bad_signature', message: 'signature is not an HMAC-SHA256 signature object' };
-  }
-  // Named only when it is plain text: the report goes to a terminal, and the log may have been written by anyone.
-  const named =
-    typeof signature.key_id === 'string' && /^[\w.-]{1,128}$/.test(signature.key_id)
-      ? `'${signature.key_id}'`
-      : 'an unreadable key id';
-  if (!key) {
-    return {
-      problem: 'signature_unchecked',
-      message: `record is signed (key ${named}) but no key was given to check it: pass --key-file or --key-env`,
-    };
-  }
-  if (key.keyId !== undefined && signature.key_id !== key.keyId) {
-    return { problem: 'wrong_key', message: `signed with key ${named}, not '${key.keyId}'` };
-  }
-  if (
-    typeof signature.value !== 'string' ||
-    !signatureMatches(key, record.prev, record.hash, signature.value)
-  ) {
+  #checkSignature(record: EvidenceRecord): Pick<EvidenceProblem, 'problem' | 'message'> | undefined {
+    const key = this.#key;
+    const { signature } = record;
+    if (signature === undefined) {
+      return key ? { problem: 'unsigned', message: 'record carries no signature' } : undefined;
+    }
+    if (typeof signature !== 'object' || signature === null || signature.algorithm !== 'HMAC-SHA256') {
+      return { problem: 'bad_signature', message: 'signature is not an HMAC-SHA256 signature object' };
+    }
+    // Named only when it is plain text: the report goes to a terminal, and the log may have been written by anyone.
+    const named =
+      typeof signature.key_id === 'string' && /^[\w.-]{1,128}$/.test(signature.key_id)
+        ? `'${signature.key_id}'`
+        : 'an unreadable key id';
+    if (!key) {
+      return {
+        problem: 'signature_unchecked',
+        message: `record is signed (key ${named}) but no key was given to check it: pass --key-file or --key-env`,
+      };
+    }
+    if (key.keyId !== undefined && signature.key_id !== key.keyId) {
+      return { problem: 'wrong_key', message: `signed with key ${named}, not '${key.keyId}'` };
+    }
+    const value = typeof signature.value === 'string' ? signature.value : '';
+    const form = signatureForm(key, this.#logId ?? '', record.prev, record.hash, value);
+    if (form === 'bound' && this.#logId !== undefined) {
+      this.#bound = true;
+      return undefined;
+    }
+    if (form === 'legacy') {
+      this.#legacySignedRecords += 1;
+      // Once the log is bound, an unbound record can only have come from elsewhere.
+      return this.#bound
+        ? {
+            problem: 'legacy_after_bound',
+            message: `signature is in the legacy form (${EVIDENCE_SCHEMA_V1}, bound to no log) after records bound to this log`,
+          }
+        : undefined;
+    }
+    // The record's own evidence ref names the log it was written for: say so when the key signed it for that one.
+    const ref = lastRef(record);
+    if (
+      ref &&
+      ref.logId !== this.#logId &&
+      signatureForm(key, ref.logId, record.prev, record.hash, value) === 'bound'
+    ) {
+      return {
+        problem: 'wrong_log',
+        message: `record was signed for evidence log ${ref.logId}, not ${this.#logId ?? '(no log id given)'}: it comes from another log`,
+      };
+    }
     return {
       problem: 'bad_signature',
       message: 'signature does not match the record (rewritten, or signed with another key)',
     };
   }
-  return undefined;
+}
+
+/** The log id and seq of a decision record's own evidence ref (its last), when it has one. */
+function lastRef(record: EvidenceRecord): ReturnType<typeof parseEvidenceRef> {
+  const refs = (record as { decision?: { evidence_refs?: unknown } }).decision?.evidence_refs;
+  const last = Array.isArray(refs) ? refs[refs.length - 1] : undefined;
+  return typeof last === 'string' ? parseEvidenceRef(last) : undefined;
 }

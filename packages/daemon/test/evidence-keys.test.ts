@@ -1,12 +1,13 @@
 import { createHmac } from 'node:crypto';
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { existsSync, statSync } from 'node:fs';
+import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { signRunnerClaims } from '@cavra/auth';
 import { EvaluateRequestCodec } from '@cavra/contracts';
 import { createClient } from '@cavra/daemon-client';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { hashBody } from '../src/evidence-record.js';
-import { GENESIS_HASH } from '../src/index.js';
+import { evidenceLogId, GENESIS_HASH } from '../src/index.js';
 import { removeTempDirs, tempDir } from './support/daemon-fixture.js';
 import { cli, DaemonProcess, killDaemons } from './support/daemon-process.js';
 import { evaluate, RawClient, REQUEST } from './support/raw-client.js';
@@ -41,7 +42,7 @@ function rewrite(lines: Line[], edit: (record: Line, index: number) => Line): st
 }
 
 describe('keyed evidence', () => {
-  it('signs every record over schema, prev and hash; verify checks it, and a rewrite with recomputed hashes fails', async () => {
+  it('signs every record over schema, log id, prev and hash; verify checks it, and a rewrite with recomputed hashes fails', async () => {
     const { dir, configFile, socketPath, evidence } = await setup(
       'evidence_signing: {key_id: evidence-2026, secret_file: evidence.key}\n',
     );
@@ -57,10 +58,11 @@ describe('keyed evidence', () => {
       .trim()
       .split('\n')
       .map((line) => JSON.parse(line) as Line);
+    const logId = evidenceLogId(evidence);
     for (const record of lines) {
-      // The signed text, byte for byte: schema, prev and hash, each on its own line.
+      // The signed text, byte for byte: schema, log id, prev and hash, each on its own line.
       const value = createHmac('sha256', EVIDENCE_SECRET)
-        .update(`cavra.daemon.evidence.v1\n${record.prev}\n${record.hash}`)
+        .update(`cavra.daemon.evidence.v2\n${logId}\n${record.prev}\n${record.hash}`)
         .digest('hex');
       expect(record.signature).toEqual({ algorithm: 'HMAC-SHA256', key_id: 'evidence-2026', value });
     }
@@ -85,7 +87,7 @@ describe('keyed evidence', () => {
         return bare as Line;
       }),
     );
-    const kept = await verify('kept.jsonl', '--key-file', keyFile);
+    const kept = await verify('kept.jsonl', '--key-file', keyFile, '--log-id', logId);
     expect([kept.code, kept.stdout.split('\n').slice(2)]).toEqual([
       1,
       [
@@ -94,7 +96,7 @@ describe('keyed evidence', () => {
         '',
       ],
     ]);
-    const dropped = await verify('dropped.jsonl', '--key-file', keyFile);
+    const dropped = await verify('dropped.jsonl', '--key-file', keyFile, '--log-id', logId);
     expect([dropped.code, dropped.stdout.split('\n')[0], dropped.stdout.split('\n').slice(2, 5)]).toEqual([
       1,
       `${join(dir, 'dropped.jsonl')}: 3 records, 3 problems`,
@@ -130,6 +132,102 @@ describe('keyed evidence', () => {
     expect(keyless.logs()[0]?.error).toBe(
       `evidence log ${evidence} does not verify (record 1: record is signed (key 'evidence-2026') but no key was given to check it: pass --key-file or --key-env): configure the same evidence_signing key to extend this log; refusing to extend it`,
     );
+  });
+});
+
+describe('evidence bound to its log', () => {
+  const signing = 'evidence_signing: {key_id: evidence-2026, secret_file: evidence.key}\n';
+  async function signedLog() {
+    const paths = await setup(signing);
+    await writeFile(join(paths.dir, 'evidence.key'), `${EVIDENCE_SECRET}\n`, { mode: 0o600 });
+    const daemon = await DaemonProcess.start(paths.configFile, paths.socketPath);
+    const client = createClient({ socketPath: paths.socketPath });
+    await client.evaluate({ ...REQUEST, target: 'README.md' });
+    await client.close();
+    expect(await daemon.stop()).toBe(0);
+    return { ...paths, keyFile: join(paths.dir, 'evidence.key'), logId: evidenceLogId(paths.evidence) };
+  }
+  const legacy = (line: Line) => ({
+    ...line,
+    signature: {
+      ...line.signature,
+      value: createHmac('sha256', EVIDENCE_SECRET)
+        .update(`cavra.daemon.evidence.v1\n${line.prev}\n${line.hash}`)
+        .digest('hex'),
+    },
+  });
+  const readLog = async (path: string) =>
+    (await readFile(path, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Line);
+  const text = (lines: Line[]) => lines.map((line) => `${JSON.stringify(line)}\n`).join('');
+
+  it("refuses another log signed with the same key in this one's place; verifies a copy with --log-id", async () => {
+    const a = await signedLog();
+    const b = await signedLog();
+    const fromB = await readFile(b.evidence, 'utf8');
+    await writeFile(a.evidence, fromB);
+    const refused = await DaemonProcess.start(a.configFile);
+    expect(await refused.exited).toBe(1);
+    expect(refused.logs()[0]?.error).toBe(
+      `evidence log ${a.evidence} does not verify (record 1: record was signed for evidence log ${b.logId}, not ${a.logId}: it comes from another log); refusing to extend it`,
+    );
+    const last = (await readLog(b.evidence))[0]?.hash;
+    expect(await cli(['evidence', 'verify', a.evidence, '--key-file', a.keyFile])).toEqual({
+      code: 1,
+      stdout: `${a.evidence}: 1 record, 1 problem\nlast hash ${last}\nline 1: wrong_log: record was signed for evidence log ${b.logId}, not ${a.logId}: it comes from another log\n`,
+      stderr: '',
+    });
+    expect(
+      await cli(['evidence', 'verify', a.evidence, '--key-file', a.keyFile, '--log-id', b.logId]),
+    ).toEqual({
+      code: 0,
+      stdout: `${a.evidence}: 1 record, chain intact, 1 signature verified\nlast hash ${last}\n`,
+      stderr: '',
+    });
+    expect((await cli(['evidence', 'verify', a.evidence, '--log-id', 'nope'])).stderr).toBe(
+      'cavra-daemon: --log-id must be an evidence log id: 16 lowercase hex digits\n\n' +
+        (await cli(['--help'])).stdout,
+    );
+  });
+
+  it('still verifies and extends a log signed in the legacy form, but never a legacy record after a bound one', async () => {
+    const a = await signedLog();
+    await writeFile(a.evidence, text((await readLog(a.evidence)).map(legacy)));
+    const [first] = await readLog(a.evidence);
+    expect(await cli(['evidence', 'verify', a.evidence, '--key-file', a.keyFile])).toEqual({
+      code: 0,
+      stdout: `${a.evidence}: 1 record, chain intact, 1 signature verified (1 in the legacy form, not bound to this log)\nlast hash ${first?.hash}\n`,
+      stderr: '',
+    });
+    const daemon = await DaemonProcess.start(a.configFile, a.socketPath);
+    const client = createClient({ socketPath: a.socketPath });
+    await client.evaluate({ ...REQUEST, target: 'src/a.ts' });
+    await client.close();
+    expect(await daemon.stop()).toBe(0);
+    const extended = await readLog(a.evidence);
+    expect(await cli(['evidence', 'verify', a.evidence, '--key-file', a.keyFile])).toEqual({
+      code: 0,
+      stdout: `${a.evidence}: 2 records, chain intact, 2 signatures verified (1 in the legacy form, not bound to this log)\nlast hash ${extended[1]?.hash}\n`,
+      stderr: '',
+    });
+    // A legacy record after a bound one: only a record from elsewhere can be that.
+    const bound = (line: Line) => ({
+      ...line,
+      signature: {
+        ...line.signature,
+        value: createHmac('sha256', EVIDENCE_SECRET)
+          .update(`cavra.daemon.evidence.v2\n${a.logId}\n${line.prev}\n${line.hash}`)
+          .digest('hex'),
+      },
+    });
+    await writeFile(a.evidence, text([bound(extended[0] as Line), legacy(extended[1] as Line)]));
+    const spliced = await cli(['evidence', 'verify', a.evidence, '--key-file', a.keyFile]);
+    expect([spliced.code, spliced.stdout.split('\n')[2]]).toEqual([
+      1,
+      'line 2: legacy_after_bound: signature is in the legacy form (cavra.daemon.evidence.v1, bound to no log) after records bound to this log',
+    ]);
   });
 });
 
@@ -179,5 +277,98 @@ describe('HMAC replay protection', () => {
     expect(records[0].decision.rule_id).toBe('filesystem.read.allow');
     expect(typeof records[0].runner.replayKey).toBe('string');
     expect(JSON.stringify(records)).not.toContain(request.runner_auth?.signature as string);
+  });
+
+  it('survives a cut or deleted log: refused without --accept-truncated, and a used signature stays used', async () => {
+    const { dir, configFile, socketPath, evidence } = await setup(
+      'runner_auth:\n  required: true\n  hmac: {keys: [{key_id: ci, secret_file: runner.key}]}\n',
+    );
+    await writeFile(join(dir, 'runner.key'), RUNNER_SECRET, { mode: 0o600 });
+    const signed = EvaluateRequestCodec.toJSON(
+      signRunnerClaims({ ...REQUEST, target: 'README.md' }, { keyId: 'ci', secret: RUNNER_SECRET }),
+    );
+    const ask = async (id: string) => {
+      const connection = await RawClient.connect(socketPath);
+      connection.send(evaluate(id, signed));
+      const answer = await connection.next();
+      connection.socket.end();
+      return `${answer?.decision?.decision} ${answer?.decision?.reason}`;
+    };
+    const replayed = 'block runner authentication failed: replayed: this signature was already used';
+    const acceptTruncated = () =>
+      DaemonProcess.start(configFile, socketPath, {}, undefined, ['--accept-truncated']);
+    const records = async () =>
+      (await readFile(evidence, 'utf8'))
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line));
+    const hint =
+      'Restore it, or start with --accept-truncated to go on from what is there (recorded in the evidence)';
+
+    const first = await DaemonProcess.start(configFile, socketPath);
+    expect(await ask('a')).toMatch(/^allow /);
+    expect(await first.stop()).toBe(0);
+    const [used] = await records();
+    const bytes = (await readFile(evidence)).length;
+    // The journal beside the log holds the signature's replay key, owner-only.
+    expect(await readFile(`${evidence}.replay`, 'utf8')).toBe(
+      `${JSON.stringify({ key: used.runner.replayKey, until: Date.parse(used.runner.expiresAt) + 60_000 })}\n`,
+    );
+    expect(statSync(`${evidence}.replay`).mode & 0o777).toBe(0o600);
+
+    // Cut: the log is shorter than its checkpoint.
+    await writeFile(evidence, '');
+    const cut = await DaemonProcess.start(configFile);
+    expect(await cut.exited).toBe(1);
+    expect(cut.logs()[0]?.error).toBe(
+      `evidence log ${evidence} holds 0 records (0 bytes) but its checkpoint ${evidence}.checkpoint says it held 1 record (${bytes} bytes): it was cut; refusing to extend it. ${hint}`,
+    );
+    const afterCut = await acceptTruncated();
+    expect(await ask('b')).toBe(replayed);
+    expect(await afterCut.stop()).toBe(0);
+    const [accepted, refusedAgain] = await records();
+    expect(accepted).toMatchObject({
+      seq: 1,
+      event: {
+        type: 'truncation_accepted',
+        checkpoint: { seq: 1, bytes, hash: used.hash },
+        found: { records: 0, bytes: 0, missing: false },
+      },
+    });
+    expect(Object.keys(accepted)).toEqual(['seq', 'prev', 'recorded_at', 'event', 'hash']);
+    expect(refusedAgain.decision.reason).toBe(replayed.slice('block '.length));
+
+    // Deleted: the log is gone while its checkpoint says it held two records.
+    const twoBytes = (await readFile(evidence)).length;
+    await rm(evidence);
+    const deleted = await DaemonProcess.start(configFile);
+    expect(await deleted.exited).toBe(1);
+    expect(deleted.logs()[0]?.error).toBe(
+      `evidence log ${evidence} is missing but its checkpoint ${evidence}.checkpoint says it held 2 records (${twoBytes} bytes): it was deleted or moved; refusing to start a new one. ${hint}`,
+    );
+    expect(existsSync(evidence)).toBe(false); // refused before a new log was made
+    // The background start says why, and passes --accept-truncated on to the daemon it starts.
+    const background = await cli(['start', '--config', configFile]);
+    expect([background.code, background.stderr.split('\n')[0]]).toEqual([
+      1,
+      `cavra-daemon failed to start: ${deleted.logs()[0]?.error}`,
+    ]);
+    expect((await cli(['start', '--config', configFile, '--accept-truncated'])).code).toBe(0);
+    expect(await ask('c')).toBe(replayed);
+    expect(await cli(['stop', '--config', configFile])).toMatchObject({ code: 0 });
+    expect((await cli(['stop', '--config', configFile, '--accept-truncated'])).stderr).toMatch(
+      /^cavra-daemon: --accept-truncated is an option of start\n/,
+    );
+    expect((await records()).map((record) => record.event?.found ?? record.decision.rule_id)).toEqual([
+      { records: 0, bytes: 0, missing: true },
+      'runner_auth.invalid',
+    ]);
+
+    // Log and checkpoint both gone: nothing tells the cut, and still the journal keeps the signature used.
+    await rm(evidence);
+    await rm(`${evidence}.checkpoint`);
+    const unaware = await DaemonProcess.start(configFile, socketPath);
+    expect(await ask('d')).toBe(replayed);
+    expect(await unaware.stop()).toBe(0);
   });
 });

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   EvidenceLog,
+  type EvidenceRecord,
   type FrameError,
   FrameSplitter,
   parseFrame,
@@ -83,7 +84,7 @@ describe('parseFrame', () => {
       null,
       'id must be a string of 1 to 128 characters',
     ],
-    ['{"v":1,"id":"a","type":"shutdown"}', 'invalid_frame', 'a', 'type must be evaluate or health'],
+    ['{"v":1,"id":"a","type":"shutdown"}', 'invalid_frame', 'a', 'type must be evaluate, health or refusal'],
     ['{"v":1,"id":"a","type":"health","extra":1}', 'invalid_frame', 'a', 'unknown frame key "extra"'],
     [
       '{"v":1,"id":"a","type":"evaluate","request":"x"}',
@@ -294,13 +295,52 @@ describe('the evidence log', () => {
     }
   });
 
+  it('refuses a log replaced behind its checkpoint, and with acceptTruncated records what it found first', async () => {
+    const path = await logWith(3);
+    const checkpoint = JSON.parse(await readFile(`${path}.checkpoint`, 'utf8'));
+    // Another log of the same length, whose third record is another one.
+    const other = await logWith(2);
+    const log = await EvidenceLog.open(other);
+    await log.append({ ...entry(3), decision: { decision_id: 'd-other', decision: 'allow' } });
+    await log.close();
+    const replaced = await readFile(other, 'utf8');
+    await writeFile(path, replaced);
+    const bytes = Buffer.byteLength(replaced);
+    await expect(EvidenceLog.open(path)).rejects.toThrow(
+      `evidence log ${path} holds 3 records (${bytes} bytes) but not record 3 with the hash ${checkpoint.hash} that its checkpoint ${path}.checkpoint names: it was replaced or rewritten; refusing to extend it. Restore it, or start with --accept-truncated to go on from what is there (recorded in the evidence)`,
+    );
+    expect(existsSync(`${path}.lock`)).toBe(false);
+    const accepted = await EvidenceLog.open(path, {
+      acceptTruncated: true,
+      now: () => Date.parse('2026-11-25T10:00:00.000Z'),
+    });
+    expect(accepted.records).toBe(4);
+    await accepted.close();
+    const last = (await readFile(path, 'utf8')).trim().split('\n').at(-1) as string;
+    const { hash: _hash, prev: _prev, ...event } = JSON.parse(last);
+    expect(event).toEqual({
+      seq: 4,
+      recorded_at: '2026-11-25T10:00:00.000Z',
+      event: {
+        type: 'truncation_accepted',
+        checkpoint: { seq: 3, bytes: checkpoint.bytes, hash: checkpoint.hash },
+        found: { records: 3, bytes, missing: false },
+      },
+    });
+    expect((await verifyEvidenceLog(path)).ok).toBe(true);
+    // The checkpoint now names the event: the next start goes on without a word.
+    const next = await EvidenceLog.open(path);
+    expect(next.records).toBe(4);
+    await next.close();
+  });
+
   it('visits, at a start from a checkpoint, the records from the oldest one still live on', async () => {
     const path = join(tempDir(), 'evidence.jsonl');
     const now = Date.parse('2026-11-25T10:00:00.000Z');
     // Records 2 and 4 matter until a minute from now, record 1 until a minute ago; 3 and 5 never.
     const until: Record<string, number> = { 'd-1': now - 60_000, 'd-2': now + 60_000, 'd-4': now + 60_000 };
-    const liveUntil = (record: { decision: Readonly<Record<string, unknown>> }) =>
-      until[String(record.decision.decision_id)];
+    const liveUntil = (record: EvidenceRecord) =>
+      'decision' in record ? until[String(record.decision.decision_id)] : undefined;
     const writer = await EvidenceLog.open(path, { liveUntil, now: () => now });
     for (let n = 1; n <= 4; n++) await writer.append(entry(n));
     await writer.close();

@@ -39,15 +39,16 @@ export class DaemonProcess {
   /**
    * Spawns the daemon; with `socketPath`, resolves once that daemon (not another) answers health there. With
    * `fileSizeBlocks`, the daemon runs under `ulimit -f` (512-byte blocks): a write past it is cut short, then fails
-   * with EFBIG, as on a full disk.
+   * with EFBIG, as on a full disk. `options`: more options of `start`.
    */
   static async start(
     configFile: string,
     socketPath?: string,
     env: NodeJS.ProcessEnv = {},
     fileSizeBlocks?: number,
+    options: readonly string[] = [],
   ) {
-    const command = [process.execPath, CLI, 'start', '--foreground', '--config', configFile];
+    const command = [process.execPath, CLI, 'start', '--foreground', '--config', configFile, ...options];
     const [file, ...args] =
       fileSizeBlocks === undefined
         ? command
