@@ -160,6 +160,7 @@ describe('cavra policy replay', () => {
       ],
       rule_changed: [],
       skipped: {
+        'client_refusal event (not a decision)': 1,
         'refused by runner authentication': 1,
         'release_governance_record (not decided by a policy pack)': 1,
       },
