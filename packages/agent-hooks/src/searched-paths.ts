@@ -1,0 +1,54 @@
+import { isAbsolute, relative, resolve } from 'node:path';
+import type { AgentAction } from './agent-request.js';
+
+/**
+ * The action type of a search or listing of a directory outside the session's working directory. No pack rule
+ * speaks for every file below a directory (a block on `**\/.ssh/**` does not match `/home`), so the hook does not
+ * judge such a search as a read of the directory: it asks about this action type, which the runtime answers with
+ * its default for an action type it has no rule for (`require_approval`, upstream's), and the user is asked.
+ */
+export const OUTSIDE_DIRECTORY_ACTION = 'read_directory';
+
+/** A tool's path as the runtime should judge it: relative paths resolved against the session's `cwd`. */
+export function sessionPath(path: string, cwd: string | undefined): string {
+  if (isAbsolute(path)) return resolve(path);
+  return cwd ? resolve(cwd, path) : path;
+}
+
+/**
+ * The actions of a search (`Grep`, `Glob`, `LS`) of `directory`, optionally narrowed by a file glob: a read of the
+ * directory; a read of the glob below it (`**\/.env` names the files it reads, and a pattern on `.env` meets it);
+ * and, when the directory or the glob's fixed part lies outside the session's working directory (or there is no
+ * working directory), OUTSIDE_DIRECTORY_ACTION of that directory.
+ */
+export function searchActions(
+  directory: string,
+  glob: string | undefined,
+  cwd: string | undefined,
+): AgentAction[] {
+  const root = sessionPath(directory, cwd);
+  const actions: AgentAction[] = [{ actionType: 'read_file', target: root }];
+  const roots = [root];
+  if (glob !== undefined && glob !== '') {
+    const named = sessionPath(glob, root);
+    actions.push({ actionType: 'read_file', target: named });
+    roots.push(fixedPart(named));
+  }
+  for (const searched of new Set(roots)) {
+    if (!cwd || !inside(searched, cwd))
+      actions.push({ actionType: OUTSIDE_DIRECTORY_ACTION, target: searched });
+  }
+  return actions;
+}
+
+/** The directories of a glob before its first segment with a wildcard (`/home/*\/.ssh` → `/home`). */
+function fixedPart(glob: string): string {
+  const segments = glob.split('/');
+  const first = segments.findIndex((segment) => /[*?[\]{}]/.test(segment));
+  return first < 0 ? glob : segments.slice(0, first).join('/') || '/';
+}
+
+function inside(path: string, directory: string): boolean {
+  const rel = relative(resolve(directory), path);
+  return rel === '' || (rel !== '..' && !rel.startsWith('../') && !isAbsolute(rel));
+}
