@@ -101,7 +101,7 @@ function noDecision(error: unknown, options: DaemonAuthorityOptions): NoDecision
     if (code === 'daemon_unavailable') {
       const start = options.daemonConfig
         ? `start it with: npx cavra-daemon start --config ${options.daemonConfig}`
-        : `start one whose socket_path is that socket (npx cavra-daemon start --config <its cavra-daemon.yaml>), or set one up with: npx cavra-hook init claude-code`;
+        : `start it with: npx cavra-daemon start --config <the cavra-daemon.yaml whose socket_path is that socket>`;
       return new NoDecisionError(
         'daemon_unavailable',
         `no CAVRA daemon answers at ${options.socketPath}; ${start}`,
