@@ -184,7 +184,7 @@ describe('Gemini CLI BeforeTool hook', () => {
     );
     expect(result).toEqual({
       stdout: '',
-      stderr: `CAVRA: no decision, denied: no CAVRA daemon answers at ${daemon.dir}/none.sock\n`,
+      stderr: `CAVRA: no decision, denied: no CAVRA daemon answers at ${daemon.dir}/none.sock; start it with: npx cavra-daemon start --config <the cavra-daemon.yaml whose socket_path is that socket>\n`,
       code: 2,
     });
   });
