@@ -17,7 +17,8 @@ export function sessionPath(path: string, cwd: string | undefined): string {
 
 /**
  * The actions of a search (`Grep`, `Glob`, `LS`) of `directory`, optionally narrowed by a file glob: a read of the
- * directory; a read of the glob below it (`**\/.env` names the files it reads, and a pattern on `.env` meets it);
+ * directory; a read of the glob below it (`**\/.env` names the files it reads, and a pattern on `.env` meets it),
+ * and of the shortest name it matches;
  * and, when the directory or the glob's fixed part lies outside the session's working directory (or there is no
  * working directory), OUTSIDE_DIRECTORY_ACTION of that directory.
  */
@@ -32,6 +33,10 @@ export function searchActions(
   if (glob !== undefined && glob !== '') {
     const named = sessionPath(glob, root);
     actions.push({ actionType: 'read_file', target: named });
+    // A pattern written for files (`.env`) does not meet `.env*` as written; it meets the shortest name the glob
+    // matches, each lone `*` matching nothing (`**/.env*` → `**/.env`).
+    const shortest = named.replace(/(?<!\*)\*(?!\*)/g, '');
+    if (shortest !== named) actions.push({ actionType: 'read_file', target: shortest });
     roots.push(fixedPart(named));
   }
   for (const searched of new Set(roots)) {
