@@ -100,8 +100,8 @@ export async function uninstallClaudeCodeHook(
 /**
  * Puts each entry into the settings file: it replaces the command of the first handler of ours for its event
  * (OUR_COMMANDS), where it is, or is added in a group of its own; further handlers of ours for that event are
- * removed. Before the first change the file's bytes are kept beside it (`<file>.cavra-orig`, empty when there was
- * no file) for removeClaudeCodeHooks. Returns whether the file changed.
+ * removed. Before the first change of an existing file its bytes are kept beside it (`<file>.cavra-orig`) for
+ * removeClaudeCodeHooks. Returns whether the file changed.
  */
 export async function writeClaudeCodeHooks(
   file: string,
@@ -134,7 +134,8 @@ export async function writeClaudeCodeHooks(
   }
   if (JSON.stringify(settings) === before && original !== undefined) return false;
   const backup = `${file}${BACKUP_SUFFIX}`;
-  if ((await readText(backup)) === undefined) await writeAtomic(backup, original ?? '', 0o600);
+  if (original !== undefined && (await readText(backup)) === undefined)
+    await writeAtomic(backup, original, 0o600);
   await writeSettings(file, settings);
   return true;
 }
@@ -163,9 +164,11 @@ export async function removeClaudeCodeHooks(file: string): Promise<boolean> {
     if (Object.keys(hooks).length === 0) delete settings.hooks;
   }
   if (!changed) return false;
-  if (backup !== undefined && sameValue(settings, backup === '' ? {} : parseOrUndefined(backup))) {
-    if (backup === '') await rm(file, { force: true });
-    else await writeAtomic(file, backup, await modeOf(file));
+  if (backup === undefined && sameValue(settings, {})) {
+    // No backup: there was no settings file before ours, and nothing else is in it now.
+    await rm(file, { force: true });
+  } else if (backup !== undefined && sameValue(settings, parseOrUndefined(backup))) {
+    await writeAtomic(file, backup, await modeOf(file));
   } else {
     await writeSettings(file, settings);
   }

@@ -82,6 +82,7 @@ export async function driveSession(profile = 'baseline') {
   const calls = [];
   try {
     for (const [index, call] of session.calls.entries()) {
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the session file's placeholder for the project
       const input = JSON.parse(JSON.stringify(call.tool_input).replaceAll('${PROJECT}', project));
       const payload = JSON.stringify({
         session_id: `session-${profile}`,
