@@ -64,6 +64,7 @@ export {
   startMcpGateway,
   startStdioMcpGateway,
 } from './mcp-gateway.js';
+export { MCP_CLIENT_METHODS, type McpMethodKind } from './mcp-methods.js';
 export { type NoDecisionCode, NoDecisionError } from './no-decision-error.js';
 export { DEFAULT_MAX_PAYLOAD_BYTES, type RunHookOptions, runHook } from './run-hook.js';
 export { OUTSIDE_DIRECTORY_ACTION } from './searched-paths.js';
