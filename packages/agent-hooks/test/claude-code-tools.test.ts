@@ -67,12 +67,12 @@ describe('Claude Code tools without a mapping of their own', () => {
     [
       'WebFetch',
       { url: 'https://docs.npmjs.com/cli', prompt: 'summarise' },
-      "ask: CAVRA require_approval (runtime.default.require_approval): no rule knows action type 'network_request': review required (approver group: Repository Owners)",
+      "ask: CAVRA require_approval (network.default.require_approval): host 'docs.npmjs.com' is on no network list: review required (approver group: Platform Security)",
     ],
     [
       'WebSearch',
       { query: 'vitest config', allowed_domains: ['vitest.dev'] },
-      "ask: CAVRA require_approval (runtime.default.require_approval): no rule knows action type 'network_request': review required (approver group: Repository Owners)",
+      "ask: CAVRA require_approval (network.default.require_approval): host 'vitest.dev' is on no network list: review required (approver group: Platform Security)",
     ],
     [
       'LS',
