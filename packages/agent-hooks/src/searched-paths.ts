@@ -1,5 +1,7 @@
 import { isAbsolute, relative, resolve } from 'node:path';
+import braces from 'braces';
 import type { AgentAction } from './agent-request.js';
+import { NoDecisionError } from './no-decision-error.js';
 
 /**
  * The action type of a search or listing of a directory outside the session's working directory. No pack rule
@@ -17,8 +19,8 @@ export function sessionPath(path: string, cwd: string | undefined): string {
 
 /**
  * The actions of a search (`Grep`, `Glob`, `LS`) of `directory`, optionally narrowed by a file glob: a read of the
- * directory; a read of the glob below it (`**\/.env` names the files it reads, and a pattern on `.env` meets it),
- * and of the shortest name it matches;
+ * directory; for each brace expansion of the glob, a read of it below the directory (`**\/.env` names the files it
+ * reads, and a pattern on `.env` meets it) and of the shortest name it matches;
  * and, when the directory or the glob's fixed part lies outside the session's working directory (or there is no
  * working directory), OUTSIDE_DIRECTORY_ACTION of that directory.
  */
@@ -30,8 +32,8 @@ export function searchActions(
   const root = sessionPath(directory, cwd);
   const actions: AgentAction[] = [{ actionType: 'read_file', target: root }];
   const roots = [root];
-  if (glob !== undefined && glob !== '') {
-    const named = sessionPath(glob, root);
+  for (const each of glob === undefined || glob === '' ? [] : expandedGlobs(glob)) {
+    const named = sessionPath(each, root);
     actions.push({ actionType: 'read_file', target: named });
     // A pattern written for files (`.env`) does not meet `.env*` as written; it meets the shortest name the glob
     // matches, each lone `*` matching nothing (`**/.env*` → `**/.env`).
@@ -44,6 +46,28 @@ export function searchActions(
       actions.push({ actionType: OUTSIDE_DIRECTORY_ACTION, target: searched });
   }
   return actions;
+}
+
+/** Most patterns a glob's braces may expand to; a glob that expands to more cannot be judged. */
+const MAX_EXPANSIONS = 64;
+
+/** A glob's brace expansions (`**\/{.env,id_rsa}` → `**\/.env`, `**\/id_rsa`), read as the glob libraries do. */
+function expandedGlobs(glob: string): string[] {
+  let expanded: string[];
+  try {
+    expanded = braces(glob, { expand: true, rangeLimit: MAX_EXPANSIONS });
+  } catch (error) {
+    throw new NoDecisionError('invalid_payload', `the glob ${JSON.stringify(glob)} cannot be expanded`, {
+      cause: error,
+    });
+  }
+  if (expanded.length > MAX_EXPANSIONS) {
+    throw new NoDecisionError(
+      'invalid_payload',
+      `the glob ${JSON.stringify(glob)} expands to more than ${MAX_EXPANSIONS} patterns`,
+    );
+  }
+  return expanded.length > 0 ? expanded : [glob];
 }
 
 /** The directories of a glob before its first segment with a wildcard (`/home/*\/.ssh` → `/home`). */

@@ -112,6 +112,11 @@ describe('paths: relative ones against cwd, globs and directories outside the pr
       "deny: CAVRA block (filesystem.read.block): reading '/work/project/**/*.pem' is blocked by pattern '**/*.pem' (filesystem.block_read[4])",
     ],
     [
+      'Glob',
+      { pattern: '**/{id_rsa,.env}' },
+      "deny: CAVRA block (filesystem.read.block): reading '/work/project/**/id_rsa' is blocked by pattern '**/id_rsa' (filesystem.block_read[8])",
+    ],
+    [
       'Grep',
       { pattern: 'password', path: '/home' },
       "ask: CAVRA require_approval (runtime.default.require_approval): no rule knows action type 'read_directory': review required (approver group: Repository Owners)",
@@ -133,6 +138,18 @@ describe('paths: relative ones against cwd, globs and directories outside the pr
     ],
   ])('%s %j', async (tool, input, expected) => {
     expect(await answer(tool, input)).toBe(expected);
+  });
+});
+
+it('a glob whose braces expand to more than 64 patterns cannot be judged: denied', async () => {
+  const result = await runHookProcess(
+    ['claude-code', '--socket', daemon.socketPath],
+    claudePayload('Glob', { pattern: 'src/{1..1000}.ts' }),
+  );
+  expect(result).toEqual({
+    stdout: '',
+    stderr: 'CAVRA: no decision, denied: the glob "src/{1..1000}.ts" cannot be expanded\n',
+    code: 2,
   });
 });
 
