@@ -151,14 +151,17 @@ export async function removeClaudeCodeHooks(file: string): Promise<boolean> {
   for (const event of Object.keys(OUR_COMMANDS) as ClaudeCodeHookEntry['event'][]) {
     const groups = eventGroups(settings, event, file, false);
     if (!groups) continue;
+    let removed = false;
     for (let at = groups.length - 1; at >= 0; at--) {
       const group = groups[at] as HookGroup;
       const kept = group.hooks.filter((hook) => !isOurs(hook, event));
       if (kept.length === group.hooks.length) continue;
-      changed = true;
+      removed = true;
       group.hooks = kept;
       if (kept.length === 0) groups.splice(at, 1);
     }
+    if (!removed) continue;
+    changed = true;
     const hooks = settings.hooks as Record<string, unknown>;
     if (groups.length === 0) delete hooks[event];
     if (Object.keys(hooks).length === 0) delete settings.hooks;
