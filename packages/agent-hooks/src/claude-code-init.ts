@@ -1,5 +1,7 @@
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { quote } from 'shell-quote';
+import { parse } from 'yaml';
 import {
   type ClaudeCodeHookEntry,
   claudeCodeSettingsFile,
@@ -45,15 +47,30 @@ const CONFIG = `${CAVRA_DIR}/cavra-daemon.yaml`;
 const SOCKET = `${CAVRA_DIR}/daemon.sock`;
 const PACK = `${CAVRA_DIR}/${STARTER_PACK_ID}-pack.yaml`;
 
+/** Where the hook finds the daemon, and which pack it names: what the daemon config says. */
+export interface DaemonTarget {
+  /** The socket, relative to the project (or absolute when outside it); absent: the daemon's default socket. */
+  readonly socket?: string;
+  /** The daemon's default pack, which the hook names; absent when the config names none (the baseline decides). */
+  readonly policyPack?: string;
+}
+
 /** The hooks `init` writes: every tool call judged by the project's daemon, and the daemon started with a session. */
-export function claudeCodeInitHooks(): ClaudeCodeHookEntry[] {
+export function claudeCodeInitHooks(
+  target: DaemonTarget = { socket: SOCKET, policyPack: STARTER_PACK_ID },
+): ClaudeCodeHookEntry[] {
   const bin = (name: string) => `${PROJECT}/node_modules/.bin/${name}`;
   const config = `${PROJECT}/${CONFIG}`;
+  const socket =
+    target.socket === undefined
+      ? ''
+      : ` --socket ${isAbsolute(target.socket) ? quote([target.socket]) : `${PROJECT}/${quote([target.socket])}`}`;
+  const pack = target.policyPack ? ` --policy-pack ${quote([target.policyPack])}` : '';
   return [
     {
       event: 'PreToolUse',
       matcher: '*',
-      command: `${bin('cavra-hook')} claude-code --socket ${PROJECT}/${SOCKET} --policy-pack ${STARTER_PACK_ID} --daemon-config ${config}`,
+      command: `${bin('cavra-hook')} claude-code${socket}${pack} --daemon-config ${config}`,
     },
     {
       event: 'SessionStart',
@@ -95,7 +112,8 @@ metadata:
 
 /**
  * `cavra-hook init claude-code`: the project's daemon config and starter pack under `.cavra/` (each only when
- * absent), and the hooks in `.claude/settings.json` (claudeCodeInitHooks), replacing ours in place. Idempotent.
+ * absent), and the hooks in `.claude/settings.json` (claudeCodeInitHooks, with the socket and default pack the
+ * config names), replacing ours in place. Idempotent.
  */
 export async function initClaudeCode(options: ClaudeCodeInitOptions = {}): Promise<ClaudeCodeInitResult> {
   const dir = options.projectDir ?? process.cwd();
@@ -111,7 +129,7 @@ export async function initClaudeCode(options: ClaudeCodeInitOptions = {}): Promi
     }
   }
   const settingsFile = claudeCodeSettingsFile({ scope: 'project', projectDir: dir });
-  const hooks = claudeCodeInitHooks();
+  const hooks = claudeCodeInitHooks(await daemonTarget(dir));
   return {
     settingsFile,
     daemonConfig: join(dir, CONFIG),
@@ -132,6 +150,32 @@ export async function removeClaudeCodeInit(options: ClaudeCodeInitOptions = {}):
   return removeClaudeCodeHooks(
     claudeCodeSettingsFile({ scope: 'project', projectDir: options.projectDir ?? process.cwd() }),
   );
+}
+
+/**
+ * The socket and default pack of the project's daemon config (init's own, or one the team changed since), so that
+ * the hook asks the daemon the config starts. Throws for a config that is not YAML.
+ */
+async function daemonTarget(dir: string): Promise<DaemonTarget> {
+  const file = join(dir, CONFIG);
+  const config: unknown = parse(await readFile(file, 'utf8'));
+  const raw = (config !== null && typeof config === 'object' ? config : {}) as Record<string, unknown>;
+  const socket =
+    typeof raw.socket_path === 'string' && raw.socket_path !== ''
+      ? resolve(dirname(file), raw.socket_path)
+      : undefined;
+  const inProject = socket === undefined ? undefined : relative(dir, socket);
+  return {
+    ...(socket === undefined || inProject === undefined
+      ? {}
+      : {
+          socket:
+            inProject === '..' || inProject.startsWith('../') || isAbsolute(inProject) ? socket : inProject,
+        }),
+    ...(typeof raw.default_pack === 'string' && raw.default_pack !== ''
+      ? { policyPack: raw.default_pack }
+      : {}),
+  };
 }
 
 async function exists(file: string): Promise<boolean> {

@@ -241,6 +241,23 @@ describe('install replaces our entry; init and uninstall', () => {
     expect(existsSync(`${settingsFile}.cavra-orig`)).toBe(false);
   });
 
+  it('init follows a daemon config the team changed: its socket and default pack', async () => {
+    await mkdir(join(project, '.cavra'));
+    await writeFile(
+      join(project, '.cavra', 'cavra-daemon.yaml'),
+      'socket_path: ../run/cavra.sock\nevidence_log: evidence.jsonl\ndefault_pack: acme\npolicy_packs: [acme.yaml]\n',
+    );
+    const result = await initClaudeCode({ projectDir: project });
+    expect(result.kept).toEqual([join(project, '.cavra', 'cavra-daemon.yaml')]);
+    expect(result.hooks[0]?.command).toBe(
+      '"$CLAUDE_PROJECT_DIR"/node_modules/.bin/cavra-hook claude-code --socket "$CLAUDE_PROJECT_DIR"/run/cavra.sock --policy-pack acme --daemon-config "$CLAUDE_PROJECT_DIR"/.cavra/cavra-daemon.yaml',
+    );
+    await writeFile(join(project, '.cavra', 'cavra-daemon.yaml'), 'evidence_log: /var/log/cavra.jsonl\n');
+    expect((await initClaudeCode({ projectDir: project })).hooks[0]?.command).toBe(
+      '"$CLAUDE_PROJECT_DIR"/node_modules/.bin/cavra-hook claude-code --daemon-config "$CLAUDE_PROJECT_DIR"/.cavra/cavra-daemon.yaml',
+    );
+  });
+
   it('uninstall after the user changed other settings removes only ours', async () => {
     await mkdir(join(project, '.claude'));
     await writeFile(settingsFile, HAND_WRITTEN);
