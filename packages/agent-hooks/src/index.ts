@@ -33,6 +33,7 @@ export {
   type ClaudeCodeInitOptions,
   type ClaudeCodeInitResult,
   claudeCodeInitHooks,
+  type DaemonTarget,
   initClaudeCode,
   removeClaudeCodeInit,
   STARTER_PACK_ID,
