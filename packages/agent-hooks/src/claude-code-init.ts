@@ -1,7 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { quote } from 'shell-quote';
-import { parse } from 'yaml';
 import {
   type ClaudeCodeHookEntry,
   claudeCodeSettingsFile,
@@ -158,6 +157,8 @@ export async function removeClaudeCodeInit(options: ClaudeCodeInitOptions = {}):
  */
 async function daemonTarget(dir: string): Promise<DaemonTarget> {
   const file = join(dir, CONFIG);
+  // Loaded here, not with the hook: every tool call starts the hook, init runs once.
+  const { parse } = await import('yaml');
   const config: unknown = parse(await readFile(file, 'utf8'));
   const raw = (config !== null && typeof config === 'object' ? config : {}) as Record<string, unknown>;
   const socket =

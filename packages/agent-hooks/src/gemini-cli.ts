@@ -48,7 +48,7 @@ export async function geminiCliActions(
         throw new NoDecisionError('invalid_payload', 'tool_input.paths must be a non-empty list of strings');
       }
       // Each entry is a path or a glob below the working directory.
-      return paths.flatMap((glob: string) => searchActions(cwd ?? '.', glob, cwd));
+      return (await Promise.all(paths.map((glob: string) => searchActions(cwd ?? '.', glob, cwd)))).flat();
     }
     case 'list_directory':
       return searchActions(directory(input, cwd), undefined, cwd);

@@ -1,5 +1,4 @@
 import { isAbsolute, relative, resolve } from 'node:path';
-import braces from 'braces';
 import type { AgentAction } from './agent-request.js';
 import { NoDecisionError } from './no-decision-error.js';
 
@@ -24,15 +23,15 @@ export function sessionPath(path: string, cwd: string | undefined): string {
  * and, when the directory or the glob's fixed part lies outside the session's working directory (or there is no
  * working directory), OUTSIDE_DIRECTORY_ACTION of that directory.
  */
-export function searchActions(
+export async function searchActions(
   directory: string,
   glob: string | undefined,
   cwd: string | undefined,
-): AgentAction[] {
+): Promise<AgentAction[]> {
   const root = sessionPath(directory, cwd);
   const actions: AgentAction[] = [{ actionType: 'read_file', target: root }];
   const roots = [root];
-  for (const each of glob === undefined || glob === '' ? [] : expandedGlobs(glob)) {
+  for (const each of glob === undefined || glob === '' ? [] : await expandedGlobs(glob)) {
     const named = sessionPath(each, root);
     actions.push({ actionType: 'read_file', target: named });
     // A pattern written for files (`.env`) does not meet `.env*` as written; it meets the shortest name the glob
@@ -52,7 +51,9 @@ export function searchActions(
 const MAX_EXPANSIONS = 64;
 
 /** A glob's brace expansions (`**\/{.env,id_rsa}` → `**\/.env`, `**\/id_rsa`), read as the glob libraries do. */
-function expandedGlobs(glob: string): string[] {
+async function expandedGlobs(glob: string): Promise<string[]> {
+  // Loaded on first use: most tool calls are no search, and the hook starts once per call.
+  const { default: braces } = await import('braces');
   let expanded: string[];
   try {
     expanded = braces(glob, { expand: true, rangeLimit: MAX_EXPANSIONS });
