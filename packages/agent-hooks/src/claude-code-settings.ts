@@ -113,8 +113,9 @@ export async function writeClaudeCodeHooks(
   for (const entry of entries) {
     const groups = eventGroups(settings, entry.event, file, true) as HookGroup[];
     let placed = false;
-    for (let at = 0; at < groups.length; at++) {
-      const group = groups[at] as HookGroup;
+    const emptied = new Set<HookGroup>();
+    for (const group of groups) {
+      const had = group.hooks.length;
       group.hooks = group.hooks.filter((hook) => {
         if (!isOurs(hook, entry.event)) return true;
         if (placed) return false;
@@ -122,8 +123,10 @@ export async function writeClaudeCodeHooks(
         placed = true;
         return true;
       });
+      if (had > 0 && group.hooks.length === 0) emptied.add(group);
     }
-    const kept = groups.filter((group) => group.hooks.length > 0);
+    // Only a group that held nothing but duplicates of ours goes; an empty group the user wrote stays.
+    const kept = groups.filter((group) => !emptied.has(group));
     groups.splice(0, groups.length, ...kept);
     if (!placed) {
       groups.push({
