@@ -1,41 +1,85 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { chmod, copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { loadDaemonConfig, startDaemon } from '@cavra/daemon';
 
 const EXAMPLE = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
-const hooksPackage = dirname(require.resolve('@cavra/agent-hooks/package.json'));
-const HOOK_BIN = join(
-  hooksPackage,
-  JSON.parse(await readFile(join(hooksPackage, 'package.json'), 'utf8')).bin['cavra-hook'],
-);
+/** A package's bin, resolved from this example's dependencies. */
+async function binOf(name, bin) {
+  const dir = dirname(require.resolve(`${name}/package.json`));
+  return join(dir, JSON.parse(await readFile(join(dir, 'package.json'), 'utf8')).bin[bin]);
+}
 
-// A copy of this example as a project: its settings and daemon config, and the hook where an install puts it.
+/** Runs a command line through `sh -c` in the project, as a user's shell and Claude Code do. */
+function sh(command, input = '') {
+  return new Promise((resolve, reject) => {
+    const child = spawn('sh', ['-c', command], {
+      cwd: project,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, CLAUDE_PROJECT_DIR: project },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => {
+      stdout += chunk;
+    });
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk;
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(input);
+  });
+}
+
+// An empty project with the packages installed (their bins where npm puts them), set up with the README's
+// commands: `cavra-hook init claude-code`, then the daemon started (here by the SessionStart hook init wrote).
+const FILES = [
+  '.claude/settings.json',
+  '.cavra/cavra-daemon.yaml',
+  '.cavra/team-pack.yaml',
+  '.cavra/.gitignore',
+];
 let project;
-let daemon;
+let settings;
 let hookCommand;
+let init;
 before(async () => {
   project = await mkdtemp(join(tmpdir(), 'cavra-claude-project-'));
-  await mkdir(join(project, '.claude'));
   await mkdir(join(project, 'node_modules', '.bin'), { recursive: true });
-  await copyFile(join(EXAMPLE, '.claude', 'settings.json'), join(project, '.claude', 'settings.json'));
-  await copyFile(join(EXAMPLE, 'cavra-daemon.yaml'), join(project, 'cavra-daemon.yaml'));
-  const bin = join(project, 'node_modules', '.bin', 'cavra-hook');
-  await writeFile(bin, `#!/bin/sh\nexec "${process.execPath}" "${HOOK_BIN}" "$@"\n`);
-  await chmod(bin, 0o755);
-  const settings = JSON.parse(await readFile(join(project, '.claude', 'settings.json'), 'utf8'));
+  for (const [name, bin] of [
+    ['@cavra/agent-hooks', 'cavra-hook'],
+    ['@cavra/daemon', 'cavra-daemon'],
+  ]) {
+    const shim = join(project, 'node_modules', '.bin', bin);
+    await writeFile(shim, `#!/bin/sh\nexec "${process.execPath}" "${await binOf(name, bin)}" "$@"\n`);
+    await chmod(shim, 0o755);
+  }
+  init = await sh('node_modules/.bin/cavra-hook init claude-code');
+  settings = JSON.parse(await readFile(join(project, '.claude', 'settings.json'), 'utf8'));
   hookCommand = settings.hooks.PreToolUse[0].hooks[0].command;
-  daemon = await startDaemon(await loadDaemonConfig(join(project, 'cavra-daemon.yaml')));
+  const started = await sh(settings.hooks.SessionStart[0].hooks[0].command);
+  assert.equal(started.code, 0, started.stderr);
 });
 after(async () => {
-  await daemon?.close();
+  await sh('node_modules/.bin/cavra-daemon stop --config .cavra/cavra-daemon.yaml');
   await rm(project, { recursive: true, force: true });
+});
+
+test('init prints how to start the daemon, and writes exactly the files this example holds', async () => {
+  assert.equal(init.code, 0);
+  assert.match(init.stdout, /\n {2}npx cavra-daemon start --config \.cavra\/cavra-daemon\.yaml\n/);
+  for (const file of FILES) {
+    assert.equal(
+      await readFile(join(project, file), 'utf8'),
+      await readFile(join(EXAMPLE, file), 'utf8'),
+      `${file} differs from what init writes`,
+    );
+  }
 });
 
 /** Runs the settings' hook command through a shell, as Claude Code does, with one PreToolUse payload. */
@@ -49,23 +93,7 @@ function runHook(toolName, toolInput) {
     tool_input: toolInput,
     tool_use_id: 'toolu_1',
   });
-  return new Promise((resolve, reject) => {
-    const child = spawn('sh', ['-c', hookCommand], {
-      cwd: project,
-      env: { PATH: process.env.PATH, CLAUDE_PROJECT_DIR: project },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => {
-      stdout += chunk;
-    });
-    child.stderr.on('data', (chunk) => {
-      stderr += chunk;
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(payload);
-  });
+  return sh(hookCommand, payload);
 }
 
 const p = (name) => join('/work/app', name);
@@ -83,7 +111,10 @@ const CASES = [
   ],
   ['Read', { file_path: p('.env.production') }, 'deny', 'filesystem.read.block'],
   ['Read', { file_path: p('src/app.ts') }, 'allow', 'filesystem.read.allow'],
-  ['Grep', { pattern: 'password', path: p('config') }, 'allow', 'filesystem.read.allow'],
+  // /work/app is not the project (the payload's cwd): a search of a directory outside it needs approval.
+  ['Grep', { pattern: 'password', path: p('config') }, 'ask', 'runtime.default.require_approval'],
+  ['Grep', { pattern: 'password', glob: '**/.env*' }, 'deny', 'filesystem.read.block'],
+  ['LS', { path: 'src' }, 'allow', 'filesystem.read.allow'],
   ['Glob', { pattern: '**/*.pem', path: p('certs/server.pem') }, 'deny', 'filesystem.read.block'],
   [
     'Write',
@@ -123,24 +154,32 @@ for (const [tool, input, permission, ruleId] of CASES) {
   });
 }
 
-test('a tool with no effect outside the session is left to Claude Code', async () => {
+test('a tool that cannot act on the world is left to Claude Code', async () => {
   assert.deepEqual(await runHook('TodoWrite', { todos: [] }), { code: 0, stdout: '', stderr: '' });
+  assert.deepEqual(await runHook('AskUserQuestion', { questions: [] }), { code: 0, stdout: '', stderr: '' });
 });
 
-test('a tool CAVRA has no mapping for is sent as agent_tool_call, recorded, and denied', async () => {
-  const result = await runHook('WebFetch', { url: 'https://example.com' });
+test('a web fetch is a network_request: the pack has no network section, so the user is asked', async () => {
+  const result = await runHook('WebFetch', { url: 'https://example.com', prompt: 'x' });
   assert.equal(result.code, 0);
   const output = JSON.parse(result.stdout).hookSpecificOutput;
-  assert.equal(output.permissionDecision, 'deny');
-  assert.match(
+  assert.equal(output.permissionDecision, 'ask');
+  assert.equal(
     output.permissionDecisionReason,
-    /^CAVRA: tool "WebFetch" has no CAVRA mapping, denied \(CAVRA require_approval \(runtime\.default\.require_approval\): /,
+    "CAVRA require_approval (network.default.require_approval): host 'example.com' is on no network list: review required (approver group: Platform Security)",
   );
 });
 
 test('every decision is in the evidence log', async () => {
   const records = (await readFile(join(project, '.cavra', 'evidence.jsonl'), 'utf8')).trim().split('\n');
+  assert.ok(records.every((line) => JSON.parse(line).decision.policy_pack === 'team'));
   const targets = records.map((line) => JSON.parse(line).decision.target);
   assert.ok(targets.includes(p('.env.production')));
   assert.ok(targets.includes('release/2.0'));
+});
+
+test('init --remove takes the hooks out again; the settings file init created is gone', async () => {
+  const removed = await sh('node_modules/.bin/cavra-hook init claude-code --remove');
+  assert.equal(removed.code, 0);
+  await assert.rejects(readFile(join(project, '.claude', 'settings.json')), { code: 'ENOENT' });
 });

@@ -5,6 +5,8 @@ export interface AgentAction {
   /** `execute_command`, `read_file`, `write_file`, `git_push`, `mcp_tool_call`, or `agent_tool_call` for a tool CAVRA has no mapping for. */
   readonly actionType: string;
   readonly target: string;
+  /** The request's operation; default `push` for `git_push`, else the target. */
+  readonly operation?: string;
 }
 
 /** Who acts: the fields every request of one hook call shares. */
@@ -30,7 +32,7 @@ export function evaluateRequest(action: AgentAction, context: AgentContext): Eva
     actor: context.actor || 'ai-agent',
     action_type: action.actionType,
     target: action.target,
-    requested_operation: action.actionType === 'git_push' ? 'push' : action.target,
+    requested_operation: action.operation ?? (action.actionType === 'git_push' ? 'push' : action.target),
     policy_pack: context.policyPack ?? '',
   };
 }

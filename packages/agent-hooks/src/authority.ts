@@ -12,6 +12,8 @@ export interface DaemonAuthorityOptions {
   readonly socketPath: string;
   /** Per-request timeout; default 5000 ms. */
   readonly timeoutMs?: number;
+  /** The daemon's config file, named in the deny when no daemon answers (how to start it). */
+  readonly daemonConfig?: string;
 }
 
 /** Asks the daemon through `@cavra/daemon-client` (loaded on first use, to keep a hook's start-up short). */
@@ -29,7 +31,7 @@ export function daemonAuthority(options: DaemonAuthorityOptions): Authority {
       try {
         return await daemon.evaluate(request);
       } catch (error) {
-        throw noDecision(error, options.socketPath);
+        throw noDecision(error, options);
       }
     },
     async close() {
@@ -86,7 +88,7 @@ export function engineAuthority(options: EngineAuthorityOptions = {}): Authority
   };
 }
 
-function noDecision(error: unknown, socketPath: string): NoDecisionError {
+function noDecision(error: unknown, options: DaemonAuthorityOptions): NoDecisionError {
   // By name, not instanceof: the CLIs bundle their own copy of the client and the contracts.
   const name = (error as Error | undefined)?.name;
   if (name === 'ContractValidationError') {
@@ -97,9 +99,14 @@ function noDecision(error: unknown, socketPath: string): NoDecisionError {
   if (name === 'DaemonClientError') {
     const { code, daemonCode } = error as { code: string; daemonCode?: string };
     if (code === 'daemon_unavailable') {
-      return new NoDecisionError('daemon_unavailable', `no CAVRA daemon answers at ${socketPath}`, {
-        cause: error,
-      });
+      const start = options.daemonConfig
+        ? `start it with: npx cavra-daemon start --config ${options.daemonConfig}`
+        : `start it with: npx cavra-daemon start --config <the cavra-daemon.yaml whose socket_path is that socket>`;
+      return new NoDecisionError(
+        'daemon_unavailable',
+        `no CAVRA daemon answers at ${options.socketPath}; ${start}`,
+        { cause: error },
+      );
     }
     return new NoDecisionError(
       'daemon_error',

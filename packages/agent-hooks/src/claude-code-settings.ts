@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { shareInstanceof } from '@cavra/contracts';
@@ -54,69 +54,181 @@ export function claudeCodeSettingsFile(options: ClaudeCodeInstallOptions = {}): 
     : join(options.homeDir ?? homedir(), '.claude', 'settings.json');
 }
 
+/** One handler of ours in Claude Code's settings: the event, the matcher of its group and the command. */
+export interface ClaudeCodeHookEntry {
+  readonly event: 'PreToolUse' | 'SessionStart';
+  /** The group's matcher (`*` for every tool); SessionStart groups have none. */
+  readonly matcher?: string;
+  readonly command: string;
+}
+
 /**
- * Adds the CAVRA `PreToolUse` hook (matcher `*`: every tool call is judged) to Claude Code's settings. Idempotent;
- * every other setting, hook and key order is kept. Throws ClaudeCodeSettingsError for a file that is not valid
- * settings JSON.
+ * How a handler is recognised as ours, by event: a command that runs `cavra-hook … claude-code` (whatever its
+ * path, quoting and options), and the SessionStart command that starts the daemon (`cavra-daemon … start`).
+ */
+const OUR_COMMANDS: Readonly<Record<ClaudeCodeHookEntry['event'], RegExp>> = {
+  PreToolUse: /(^|[\s/"'])cavra-hook["']?\s+claude-code(\s|$)/,
+  SessionStart: /(^|[\s/"'])cavra-daemon["']?\s+(start|status)(\s|$)/,
+};
+
+/**
+ * Adds the CAVRA `PreToolUse` hook (matcher `*`: every tool call is judged) to Claude Code's settings, or replaces
+ * the command of the one already there (any command that runs `cavra-hook claude-code`) in place: never a second
+ * one. Every other setting, hook and key order is kept. Throws ClaudeCodeSettingsError for a file that is not
+ * valid settings JSON.
  */
 export async function installClaudeCodeHook(options: ClaudeCodeInstallOptions = {}): Promise<InstallResult> {
   const file = claudeCodeSettingsFile(options);
   const command = options.command ?? defaultHookCommand(options.scope ?? 'project');
-  const settings = (await readSettings(file)) ?? {};
-  const groups = preToolUseGroups(settings, file, true) as HookGroup[];
-  if (groups.some((group) => ours(group, command) >= 0))
-    return { settingsFile: file, changed: false, command };
-  groups.push({ matcher: '*', hooks: [{ type: 'command', command }] });
-  await writeSettings(file, settings);
-  return { settingsFile: file, changed: true, command };
+  const changed = await writeClaudeCodeHooks(file, [{ event: 'PreToolUse', matcher: '*', command }]);
+  return { settingsFile: file, changed, command };
 }
 
 /**
- * Removes the hook `installClaudeCodeHook` added (the handler with the same command), and the matcher group,
- * `PreToolUse` list and `hooks` object when that leaves them empty. Nothing else changes.
+ * Removes every handler of ours (see writeClaudeCodeHooks). When what is left is the settings as they were before
+ * the first install, the file is restored byte for byte (or removed, when there was none); otherwise only our
+ * handlers go, with the matcher groups, event lists and `hooks` object they leave empty.
  */
 export async function uninstallClaudeCodeHook(
   options: ClaudeCodeInstallOptions = {},
 ): Promise<InstallResult> {
   const file = claudeCodeSettingsFile(options);
   const command = options.command ?? defaultHookCommand(options.scope ?? 'project');
-  const settings = await readSettings(file);
-  const groups = settings ? preToolUseGroups(settings, file, false) : undefined;
-  if (!settings || !groups) return { settingsFile: file, changed: false, command };
-  let changed = false;
-  for (let at = groups.length - 1; at >= 0; at--) {
-    const group = groups[at] as HookGroup;
-    const index = ours(group, command);
-    if (index < 0) continue;
-    group.hooks.splice(index, 1);
-    if (group.hooks.length === 0) groups.splice(at, 1);
-    changed = true;
-  }
-  if (!changed) return { settingsFile: file, changed: false, command };
-  const hooks = settings.hooks as Record<string, unknown>;
-  if (groups.length === 0) delete hooks.PreToolUse;
-  if (Object.keys(hooks).length === 0) delete settings.hooks;
-  await writeSettings(file, settings);
-  return { settingsFile: file, changed: true, command };
+  return { settingsFile: file, changed: await removeClaudeCodeHooks(file), command };
 }
+
+/**
+ * Puts each entry into the settings file: it replaces the command of the first handler of ours for its event
+ * (OUR_COMMANDS), where it is, or is added in a group of its own; further handlers of ours for that event are
+ * removed. Before the first change of an existing file its bytes are kept beside it (`<file>.cavra-orig`) for
+ * removeClaudeCodeHooks. Returns whether the file changed.
+ */
+export async function writeClaudeCodeHooks(
+  file: string,
+  entries: readonly ClaudeCodeHookEntry[],
+): Promise<boolean> {
+  const original = await readText(file);
+  const settings = original === undefined ? {} : parseSettings(file, original);
+  const before = JSON.stringify(settings);
+  for (const entry of entries) {
+    const groups = eventGroups(settings, entry.event, file, true) as HookGroup[];
+    let placed = false;
+    const emptied = new Set<HookGroup>();
+    for (const group of groups) {
+      const had = group.hooks.length;
+      group.hooks = group.hooks.filter((hook) => {
+        if (!isOurs(hook, entry.event)) return true;
+        if (placed) return false;
+        hook.command = entry.command;
+        placed = true;
+        return true;
+      });
+      if (had > 0 && group.hooks.length === 0) emptied.add(group);
+    }
+    // Only a group that held nothing but duplicates of ours goes; an empty group the user wrote stays.
+    const kept = groups.filter((group) => !emptied.has(group));
+    groups.splice(0, groups.length, ...kept);
+    if (!placed) {
+      groups.push({
+        ...(entry.matcher !== undefined ? { matcher: entry.matcher } : {}),
+        hooks: [{ type: 'command', command: entry.command }],
+      });
+    }
+  }
+  if (JSON.stringify(settings) === before && original !== undefined) return false;
+  const backup = `${file}${BACKUP_SUFFIX}`;
+  if (original !== undefined && (await readText(backup)) === undefined)
+    await writeAtomic(backup, original, 0o600);
+  await writeSettings(file, settings);
+  return true;
+}
+
+/** Removes every handler of ours; see uninstallClaudeCodeHook. Returns whether the file changed. */
+export async function removeClaudeCodeHooks(file: string): Promise<boolean> {
+  const text = await readText(file);
+  const backupFile = `${file}${BACKUP_SUFFIX}`;
+  const backup = await readText(backupFile);
+  if (text === undefined) return false;
+  const settings = parseSettings(file, text);
+  let changed = false;
+  for (const event of Object.keys(OUR_COMMANDS) as ClaudeCodeHookEntry['event'][]) {
+    const groups = eventGroups(settings, event, file, false);
+    if (!groups) continue;
+    let removed = false;
+    for (let at = groups.length - 1; at >= 0; at--) {
+      const group = groups[at] as HookGroup;
+      const kept = group.hooks.filter((hook) => !isOurs(hook, event));
+      if (kept.length === group.hooks.length) continue;
+      removed = true;
+      group.hooks = kept;
+      if (kept.length === 0) groups.splice(at, 1);
+    }
+    if (!removed) continue;
+    changed = true;
+    const hooks = settings.hooks as Record<string, unknown>;
+    if (groups.length === 0) delete hooks[event];
+    if (Object.keys(hooks).length === 0) delete settings.hooks;
+  }
+  if (!changed) return false;
+  if (backup === undefined && sameValue(settings, {})) {
+    // No backup: there was no settings file before ours, and nothing else is in it now.
+    await rm(file, { force: true });
+  } else if (backup !== undefined && sameValue(settings, parseOrUndefined(backup))) {
+    await writeAtomic(file, backup, await modeOf(file));
+  } else {
+    await writeSettings(file, settings);
+  }
+  await rm(backupFile, { force: true });
+  return true;
+}
+
+/** Beside the settings file, its bytes before our first change. */
+const BACKUP_SUFFIX = '.cavra-orig';
 
 interface HookGroup {
   matcher?: string;
   hooks: { type?: string; command?: string }[];
 }
 
-function ours(group: HookGroup, command: string): number {
-  return group.hooks.findIndex((hook) => hook.type === 'command' && hook.command === command);
+function isOurs(hook: HookGroup['hooks'][number], event: ClaudeCodeHookEntry['event']): boolean {
+  return (
+    hook.type === 'command' && typeof hook.command === 'string' && OUR_COMMANDS[event].test(hook.command)
+  );
 }
 
-async function readSettings(file: string): Promise<Record<string, unknown> | undefined> {
-  let text: string;
+function sameValue(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (Array.isArray(a) || Array.isArray(b)) {
+    return (
+      Array.isArray(a) &&
+      Array.isArray(b) &&
+      a.length === b.length &&
+      a.every((item, index) => sameValue(item, b[index]))
+    );
+  }
+  if (!isObject(a) || !isObject(b)) return false;
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((key) => key in b && sameValue(a[key], b[key]));
+}
+
+function parseOrUndefined(text: string): unknown {
   try {
-    text = await readFile(file, 'utf8');
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+async function readText(file: string): Promise<string | undefined> {
+  try {
+    return await readFile(file, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw new ClaudeCodeSettingsError(file, `cannot read (${(error as NodeJS.ErrnoException).code})`);
   }
+}
+
+function parseSettings(file: string, text: string): Record<string, unknown> {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -127,9 +239,10 @@ async function readSettings(file: string): Promise<Record<string, unknown> | und
   return value;
 }
 
-/** `hooks.PreToolUse`, checked; created when `create` is set, else undefined when absent. */
-function preToolUseGroups(
+/** `hooks.<event>`, checked; created when `create` is set, else undefined when absent. */
+function eventGroups(
   settings: Record<string, unknown>,
+  event: string,
   file: string,
   create: boolean,
 ): HookGroup[] | undefined {
@@ -139,15 +252,15 @@ function preToolUseGroups(
   }
   const hooks = settings.hooks;
   if (!isObject(hooks)) throw new ClaudeCodeSettingsError(file, '/hooks is not an object');
-  if (hooks.PreToolUse === undefined) {
+  if (hooks[event] === undefined) {
     if (!create) return undefined;
-    hooks.PreToolUse = [];
+    hooks[event] = [];
   }
-  const groups = hooks.PreToolUse;
-  if (!Array.isArray(groups)) throw new ClaudeCodeSettingsError(file, '/hooks/PreToolUse is not an array');
+  const groups = hooks[event];
+  if (!Array.isArray(groups)) throw new ClaudeCodeSettingsError(file, `/hooks/${event} is not an array`);
   groups.forEach((group, index) => {
     if (!isObject(group) || !Array.isArray(group.hooks)) {
-      throw new ClaudeCodeSettingsError(file, `/hooks/PreToolUse/${index} has no hooks array`);
+      throw new ClaudeCodeSettingsError(file, `/hooks/${event}/${index} has no hooks array`);
     }
   });
   return groups as HookGroup[];
@@ -155,13 +268,22 @@ function preToolUseGroups(
 
 /** Writes through a temporary file and a rename, so Claude Code never reads half a file; keeps the file's mode. */
 async function writeSettings(file: string, settings: Record<string, unknown>): Promise<void> {
-  await mkdir(dirname(file), { recursive: true });
-  const mode = await stat(file).then(
+  await writeAtomic(file, `${JSON.stringify(settings, null, 2)}\n`, await modeOf(file));
+}
+
+/** A file's permission bits; 0o644 for a new one. */
+function modeOf(file: string): Promise<number> {
+  return stat(file).then(
     (stats) => stats.mode & 0o777,
     () => 0o644,
   );
+}
+
+/** Writes through a temporary file and a rename. */
+export async function writeAtomic(file: string, text: string, mode: number): Promise<void> {
+  await mkdir(dirname(file), { recursive: true });
   const temporary = `${file}.${randomUUID()}.tmp`;
-  await writeFile(temporary, `${JSON.stringify(settings, null, 2)}\n`, { mode });
+  await writeFile(temporary, text, { mode });
   await rename(temporary, file);
 }
 

@@ -1,4 +1,5 @@
 import { type AgentAction, UNMAPPED_TOOL_ACTION } from './agent-request.js';
+import { CLAUDE_CODE_PASS_THROUGH } from './claude-code-tools.js';
 import { commandActions } from './command-actions.js';
 import {
   blockingExit,
@@ -10,24 +11,28 @@ import {
   toolCallPayload,
 } from './hook-format.js';
 import { NoDecisionError } from './no-decision-error.js';
+import { searchActions, sessionPath } from './searched-paths.js';
+
+/** The names of CLAUDE_CODE_PASS_THROUGH: the tools the hook gives no opinion on. */
+export const CLAUDE_CODE_PASS_THROUGH_TOOLS: readonly string[] = CLAUDE_CODE_PASS_THROUGH.map(
+  (entry) => entry.tool,
+);
 
 /**
- * Claude Code tools with no effect outside the session (planning, the to-do list, starting a subagent whose own
- * tool calls come through this hook): the hook gives no opinion on them and Claude Code's permissions apply.
+ * The action type of a request to the network (`WebFetch`, `WebSearch`), judged by a pack's `network` section:
+ * the target is the URL, or the host a search is narrowed to (`*`: any host).
  */
-export const CLAUDE_CODE_PASS_THROUGH_TOOLS: readonly string[] = [
-  'TodoWrite',
-  'ExitPlanMode',
-  'Task',
-  'Agent',
-];
+export const NETWORK_REQUEST_ACTION = 'network_request';
 
 /**
- * The CAVRA actions of one Claude Code tool call, or `pass` for a pass-through tool:
- * `Bash` → `execute_command` (plus `git_push` for a push inside it), `Read` → `read_file` of `file_path`,
- * `Grep` / `Glob` → `read_file` of `path` (the session's `cwd` when absent), `Write` / `Edit` / `MultiEdit` →
- * `write_file` of `file_path`, `NotebookEdit` → `write_file` of `notebook_path`, `mcp__<server>__<tool>` →
- * `mcp_tool_call` of `server/tool`, any other tool → `agent_tool_call` of the tool name.
+ * The CAVRA actions of one Claude Code tool call, or `pass` for a pass-through tool (CLAUDE_CODE_PASS_THROUGH).
+ * Paths are resolved against the session's `cwd`:
+ * `Bash` → `execute_command` (plus `git_push` for a push inside it); `Read`, `NotebookRead` → `read_file`;
+ * `Grep` (`path`, `glob`), `Glob` (`path`, `pattern`), `LS` (`path`) → the search's actions (searchActions);
+ * `Write` / `Edit` / `MultiEdit` / `NotebookEdit` → `write_file`; `WebFetch` → `network_request` of `url`;
+ * `WebSearch` → `network_request` of each of `allowed_domains`, else of `*`; `mcp__<server>__<tool>` →
+ * `mcp_tool_call` of `server/tool`; `ReadMcpResourceTool` → `mcp_tool_call` of `server/resources/read`;
+ * any other tool → `agent_tool_call` of the tool name.
  */
 export async function claudeCodeActions(
   toolName: string,
@@ -36,20 +41,34 @@ export async function claudeCodeActions(
 ): Promise<readonly AgentAction[] | 'pass'> {
   if (CLAUDE_CODE_PASS_THROUGH_TOOLS.includes(toolName)) return 'pass';
   const where = 'tool_input';
+  const path = (key: string) => sessionPath(requiredString(input, key, where), cwd);
   switch (toolName) {
     case 'Bash':
       return commandActions(requiredString(input, 'command', where), cwd);
     case 'Read':
-      return [{ actionType: 'read_file', target: requiredString(input, 'file_path', where) }];
+      return [{ actionType: 'read_file', target: path('file_path') }];
+    case 'NotebookRead':
+      return [{ actionType: 'read_file', target: path('notebook_path') }];
     case 'Grep':
+      return searchActions(searchedPath(input, cwd), optionalString(input, ['glob'], where), cwd);
     case 'Glob':
-      return [{ actionType: 'read_file', target: searchedPath(input, cwd) }];
+      return searchActions(searchedPath(input, cwd), requiredString(input, 'pattern', where), cwd);
+    case 'LS':
+      return searchActions(searchedPath(input, cwd), undefined, cwd);
     case 'Write':
     case 'Edit':
     case 'MultiEdit':
-      return [{ actionType: 'write_file', target: requiredString(input, 'file_path', where) }];
+      return [{ actionType: 'write_file', target: path('file_path') }];
     case 'NotebookEdit':
-      return [{ actionType: 'write_file', target: requiredString(input, 'notebook_path', where) }];
+      return [{ actionType: 'write_file', target: path('notebook_path') }];
+    case 'WebFetch':
+      return [{ actionType: NETWORK_REQUEST_ACTION, target: requiredString(input, 'url', where) }];
+    case 'WebSearch':
+      return searchedDomains(input).map((target) => ({ actionType: NETWORK_REQUEST_ACTION, target }));
+    case 'ReadMcpResourceTool':
+      return [
+        { actionType: 'mcp_tool_call', target: `${requiredString(input, 'server', where)}/resources/read` },
+      ];
   }
   const mcp = mcpTarget(toolName);
   if (mcp) return [{ actionType: 'mcp_tool_call', target: mcp }];
@@ -64,6 +83,17 @@ function searchedPath(input: Record<string, unknown>, cwd: string | undefined): 
   if (!path)
     throw new NoDecisionError('invalid_payload', 'tool_input.path is absent and the payload has no cwd');
   return path;
+}
+
+/** The hosts a web search may reach: its `allowed_domains`, or any (`*`) when it names none. */
+function searchedDomains(input: Record<string, unknown>): string[] {
+  requiredString(input, 'query', 'tool_input');
+  const domains = input.allowed_domains;
+  if (domains === undefined || domains === null) return ['*'];
+  if (!Array.isArray(domains) || domains.some((domain) => typeof domain !== 'string' || domain === '')) {
+    throw new NoDecisionError('invalid_payload', 'tool_input.allowed_domains must be a list of host names');
+  }
+  return domains.length > 0 ? (domains as string[]) : ['*'];
 }
 
 /**

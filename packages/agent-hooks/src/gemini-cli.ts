@@ -10,15 +10,17 @@ import {
   toolCallPayload,
 } from './hook-format.js';
 import { NoDecisionError } from './no-decision-error.js';
+import { searchActions, sessionPath } from './searched-paths.js';
 
 const PATH_KEYS = ['file_path', 'absolute_path', 'path'];
 const DIRECTORY_KEYS = ['dir_path', 'path', 'directory'];
 
 /**
- * The CAVRA actions of one Gemini CLI tool call: `run_shell_command` → `execute_command` (plus `git_push`),
- * `read_file` → `read_file`, `read_many_files` → one `read_file` per entry of `paths`, `list_directory` / `glob` /
- * `search_file_content` / `grep_search` → `read_file` of the directory searched (the session's `cwd` when absent),
- * `write_file` / `replace` → `write_file`, `mcp__<server>__<tool>` → `mcp_tool_call`, others → `agent_tool_call`.
+ * The CAVRA actions of one Gemini CLI tool call, paths resolved against the session's `cwd`: `run_shell_command` →
+ * `execute_command` (plus `git_push`), `read_file` → `read_file`, `read_many_files` → the search actions
+ * (searchActions) of each entry of `paths` (a path or glob), `list_directory` / `glob` (`pattern`) /
+ * `search_file_content` / `grep_search` (`include`) → the search actions of the directory searched (the session's
+ * `cwd` when absent) and glob, `write_file` / `replace` → `write_file`, `mcp__<server>__<tool>` → `mcp_tool_call`, others → `agent_tool_call`.
  * Gemini CLI has named the path argument `path`, `file_path`, `absolute_path` and `dir_path` over its versions:
  * each is read.
  */
@@ -35,7 +37,7 @@ export async function geminiCliActions(
         optionalString(input, DIRECTORY_KEYS, where, cwd),
       );
     case 'read_file':
-      return [{ actionType: 'read_file', target: path(input, PATH_KEYS) }];
+      return [{ actionType: 'read_file', target: sessionPath(path(input, PATH_KEYS), cwd) }];
     case 'read_many_files': {
       const paths = input.paths;
       if (
@@ -45,27 +47,30 @@ export async function geminiCliActions(
       ) {
         throw new NoDecisionError('invalid_payload', 'tool_input.paths must be a non-empty list of strings');
       }
-      return paths.map((target: string) => ({ actionType: 'read_file', target }));
+      // Each entry is a path or a glob below the working directory.
+      return (await Promise.all(paths.map((glob: string) => searchActions(cwd ?? '.', glob, cwd)))).flat();
     }
     case 'list_directory':
+      return searchActions(directory(input, cwd), undefined, cwd);
     case 'glob':
+      return searchActions(directory(input, cwd), optionalString(input, ['pattern'], where), cwd);
     case 'search_file_content':
-    case 'grep_search': {
-      const directory = optionalString(input, DIRECTORY_KEYS, where, cwd);
-      if (!directory)
-        throw new NoDecisionError(
-          'invalid_payload',
-          'tool_input names no directory and the payload has no cwd',
-        );
-      return [{ actionType: 'read_file', target: directory }];
-    }
+    case 'grep_search':
+      return searchActions(directory(input, cwd), optionalString(input, ['include'], where), cwd);
     case 'write_file':
     case 'replace':
-      return [{ actionType: 'write_file', target: path(input, PATH_KEYS) }];
+      return [{ actionType: 'write_file', target: sessionPath(path(input, PATH_KEYS), cwd) }];
   }
   const mcp = mcpTarget(toolName);
   if (mcp) return [{ actionType: 'mcp_tool_call', target: mcp }];
   return [{ actionType: UNMAPPED_TOOL_ACTION, target: toolName }];
+}
+
+function directory(input: Record<string, unknown>, cwd: string | undefined): string {
+  const value = optionalString(input, DIRECTORY_KEYS, 'tool_input', cwd);
+  if (!value)
+    throw new NoDecisionError('invalid_payload', 'tool_input names no directory and the payload has no cwd');
+  return value;
 }
 
 function path(input: Record<string, unknown>, keys: readonly string[]): string {

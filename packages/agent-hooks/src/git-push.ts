@@ -8,6 +8,11 @@ export interface GitPush {
   readonly everyBranch: boolean;
   /** The repository directory given with `git -C`, relative to the command's working directory. */
   readonly directory?: string;
+  /** The remote named on the command line (`origin`), when one is. */
+  readonly remote?: string;
+  /** The command's words, and whether this push is the command's only simple command. */
+  readonly words: readonly string[];
+  readonly alone: boolean;
 }
 
 const SEPARATORS = new Set(['||', '&&', ';;', '|&', '&', ';', '(', ')', '|', '<(']);
@@ -27,12 +32,14 @@ const EVERY_BRANCH = new Set(['--all', '--mirror', '--branches']);
  */
 export function gitPushes(command: string): GitPush[] {
   const pushes: GitPush[] = [];
-  for (const words of simpleCommands(command)) {
-    const push = gitPush(words);
+  const commands = simpleCommands(command);
+  for (const words of commands) {
+    const push = gitPush(words, commands.length === 1);
     if (push) pushes.push(push);
     const [shell, flag, script] = words;
     if (shell !== undefined && SHELLS.has(basename(shell)) && flag === '-c' && script !== undefined) {
-      pushes.push(...gitPushes(script));
+      // The rewrite of a push (commandActions) is of the whole command, never of a script inside it.
+      pushes.push(...gitPushes(script).map((push) => ({ ...push, alone: false })));
     }
   }
   return pushes;
@@ -63,7 +70,7 @@ function simpleCommands(command: string): string[][] {
   return commands;
 }
 
-function gitPush(words: readonly string[]): GitPush | undefined {
+function gitPush(words: readonly string[], alone: boolean): GitPush | undefined {
   let at = 0;
   while (at < words.length && (isAssignment(words[at] ?? '') || PREFIX_COMMANDS.has(words[at] ?? ''))) at++;
   if (basename(words[at] ?? '') !== 'git') return undefined;
@@ -95,6 +102,9 @@ function gitPush(words: readonly string[]): GitPush | undefined {
     refspecs: positional.slice(1),
     everyBranch,
     ...(directory !== undefined ? { directory } : {}),
+    ...(positional[0] !== undefined ? { remote: positional[0] } : {}),
+    words,
+    alone,
   };
 }
 

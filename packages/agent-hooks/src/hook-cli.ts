@@ -5,6 +5,8 @@ import type { HookAnswer, HookFormat } from './hook-format.js';
 const USAGE = `usage:
   cavra-hook claude-code|cursor|gemini-cli [--socket PATH] [--policy-pack ID] [--actor NAME] [--timeout-ms N]
                                            [--max-payload-bytes N] [--engine daemon|in-process] [--pack FILE]...
+                                           [--daemon-config FILE]
+  cavra-hook init claude-code [--dir DIR] [--remove]
   cavra-hook install|uninstall claude-code [--project [--dir DIR] | --user] [--command CMD]`;
 
 const HELP = `cavra-hook: the pre-tool-use hook of AI coding agents: each tool call decided by CAVRA before it runs
@@ -41,6 +43,12 @@ const HOOK_OPTIONS = {
   'max-payload-bytes': { type: 'string' },
   engine: { type: 'string' },
   pack: { type: 'string', multiple: true },
+  'daemon-config': { type: 'string' },
+} as const;
+
+const INIT_OPTIONS = {
+  dir: { type: 'string' },
+  remove: { type: 'boolean' },
 } as const;
 
 const INSTALL_OPTIONS = {
@@ -82,6 +90,8 @@ export async function runCavraHook(
         return await hook((await import('./cursor.js')).cursor, rest, stdin, env);
       case 'gemini-cli':
         return await hook((await import('./gemini-cli.js')).geminiCli, rest, stdin, env);
+      case 'init':
+        return await init(rest);
       case 'install':
       case 'uninstall':
         return await install(command, rest);
@@ -121,7 +131,12 @@ async function hook(
   } else {
     const socketPath =
       values.socket || env.CAVRA_SOCKET || (await import('@cavra/daemon-client')).defaultSocketPath(env);
-    authority = authorities.daemonAuthority({ socketPath, ...(timeoutMs ? { timeoutMs } : {}) });
+    const daemonConfig = values['daemon-config'];
+    authority = authorities.daemonAuthority({
+      socketPath,
+      ...(timeoutMs ? { timeoutMs } : {}),
+      ...(daemonConfig ? { daemonConfig } : {}),
+    });
   }
   try {
     const policyPack = values['policy-pack'] ?? env.CAVRA_POLICY_PACK;
@@ -172,6 +187,39 @@ async function install(command: 'install' | 'uninstall', args: readonly string[]
     stderr: '',
     exitCode: 0,
   };
+}
+
+async function init(args: readonly string[]): Promise<HookAnswer> {
+  const { values, positionals } = parseArgs({
+    args: [...args],
+    options: INIT_OPTIONS,
+    allowPositionals: true,
+    strict: true,
+  });
+  if (positionals.length !== 1 || positionals[0] !== 'claude-code') {
+    throw new UsageError('init takes one agent: claude-code');
+  }
+  const { initClaudeCode, removeClaudeCodeInit } = await import('./claude-code-init.js');
+  const options = values.dir ? { projectDir: values.dir } : {};
+  if (values.remove) {
+    const changed = await removeClaudeCodeInit(options);
+    return {
+      stdout: `cavra-hook: ${changed ? 'removed the CAVRA hooks from' : 'no CAVRA hooks in'} .claude/settings.json; .cavra/ is kept (it holds the evidence log)\n`,
+      stderr: '',
+      exitCode: 0,
+    };
+  }
+  const result = await initClaudeCode(options);
+  const lines = [
+    ...result.written.map((file) => `cavra-hook: wrote ${file}`),
+    ...result.kept.map((file) => `cavra-hook: kept ${file} (already there)`),
+    `cavra-hook: ${result.settingsChanged ? 'wrote' : 'already there'}: ${result.hooks.map((hook) => hook.event).join(' and ')} hooks in ${result.settingsFile}`,
+    '',
+    'Start the daemon now, from the project directory (Claude Code also starts it when a session starts):',
+    `  ${result.startCommand}`,
+    'Until it answers, every tool call Claude Code makes is denied.',
+  ];
+  return { stdout: `${lines.join('\n')}\n`, stderr: '', exitCode: 0 };
 }
 
 function positive(name: string, value: string | undefined): number | undefined {

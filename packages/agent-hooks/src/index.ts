@@ -22,17 +22,37 @@ export {
   type EngineAuthorityOptions,
   engineAuthority,
 } from './authority.js';
-export { CLAUDE_CODE_PASS_THROUGH_TOOLS, claudeCode, claudeCodeActions } from './claude-code.js';
 export {
+  CLAUDE_CODE_PASS_THROUGH_TOOLS,
+  claudeCode,
+  claudeCodeActions,
+  NETWORK_REQUEST_ACTION,
+} from './claude-code.js';
+export {
+  CAVRA_DIR,
+  type ClaudeCodeInitOptions,
+  type ClaudeCodeInitResult,
+  claudeCodeInitHooks,
+  type DaemonTarget,
+  initClaudeCode,
+  removeClaudeCodeInit,
+  STARTER_PACK_ID,
+  STARTER_PACK_PARENT,
+} from './claude-code-init.js';
+export {
+  type ClaudeCodeHookEntry,
   type ClaudeCodeInstallOptions,
   ClaudeCodeSettingsError,
   claudeCodeSettingsFile,
   defaultHookCommand,
   type InstallResult,
   installClaudeCodeHook,
+  removeClaudeCodeHooks,
   type SettingsScope,
   uninstallClaudeCodeHook,
+  writeClaudeCodeHooks,
 } from './claude-code-settings.js';
+export { CLAUDE_CODE_PASS_THROUGH, type PassThroughTool } from './claude-code-tools.js';
 export { commandActions } from './command-actions.js';
 export { cursor } from './cursor.js';
 export { geminiCli, geminiCliActions } from './gemini-cli.js';
@@ -45,8 +65,10 @@ export {
   startMcpGateway,
   startStdioMcpGateway,
 } from './mcp-gateway.js';
+export { MCP_CLIENT_METHODS, type McpMethodKind } from './mcp-methods.js';
 export { type NoDecisionCode, NoDecisionError } from './no-decision-error.js';
 export { DEFAULT_MAX_PAYLOAD_BYTES, type RunHookOptions, runHook } from './run-hook.js';
+export { OUTSIDE_DIRECTORY_ACTION } from './searched-paths.js';
 export {
   deniedWithoutDecision,
   type HookVerdict,

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import type { Authority } from './authority.js';
-import { judgeActions } from './verdict.js';
+import { mcpMethodKind } from './mcp-methods.js';
+import { type HookVerdict, judgeActions } from './verdict.js';
 
 export interface McpGatewayOptions {
   readonly authority: Authority;
@@ -22,12 +23,21 @@ export interface McpGateway {
   close(): Promise<void>;
 }
 
+/** The JSON-RPC error code of a refused request (implementation-defined server error range). */
+const REFUSED = -32000;
+/** JSON-RPC's "method not found". */
+const UNKNOWN_METHOD = -32601;
+
 /**
- * Puts CAVRA between an MCP client and a server: relays every JSON-RPC message both ways unchanged, except that
- * each `tools/call` is first judged (`mcp_tool_call` of `<server>/<tool>`). A call that is not allowed never
- * reaches the server: the client gets a tool result with `isError: true` and the reason (the approver group
- * named for `require_approval`, which MCP cannot ask a person about here). `warn`, `audit_only` and
- * `allow_with_attestation` calls go through.
+ * Puts CAVRA between an MCP client and a server: relays every JSON-RPC message both ways, judging each message
+ * the client sends by its method (MCP_CLIENT_METHODS): a `call` method (`tools/call`, `resources/read`,
+ * `prompts/get`, ...) is judged each time as `mcp_tool_call` of `<server>/<tool>` (`<server>/<method>` for the
+ * others) and forwarded only when allowed (`warn`, `audit_only` and `allow_with_attestation` too); a `session`
+ * method (`initialize`, lists, notifications) is forwarded once the server is admitted (one decision on
+ * `<server>/initialize`; anything but a block, so a blocked or unknown server gets nothing through). A method the
+ * table does not hold, spelled in any other way, or a batch, is refused. A refused `tools/call` is a tool result
+ * with `isError: true` and the reason; another refused request is a JSON-RPC error with the reason; a refused
+ * notification is dropped. Messages keep their order.
  */
 export async function startMcpGateway(
   downstream: Transport,
@@ -46,34 +56,113 @@ export async function startMcpGateway(
     return closing;
   };
   const forward = (to: Transport, message: JSONRPCMessage) => to.send(message).catch(() => close());
-
-  upstream.onmessage = (message) => {
-    const serverInfo = (message as { result?: { serverInfo?: { name?: unknown } } }).result?.serverInfo;
-    if (typeof serverInfo?.name === 'string' && !reportedName) reportedName = serverInfo.name;
-    void forward(downstream, message);
-  };
-  downstream.onmessage = (message) => {
-    const request = message as { id?: string | number; method?: string; params?: { name?: unknown } };
-    if (request.method !== 'tools/call' || request.id === undefined) {
-      void forward(upstream, message);
-      return;
-    }
-    const id = request.id;
-    const tool = typeof request.params?.name === 'string' ? request.params.name : '';
-    const server = options.serverName ?? reportedName;
-    void judgeActions(options.authority, [{ actionType: 'mcp_tool_call', target: `${server}/${tool}` }], {
+  const server = () => options.serverName ?? reportedName;
+  const judge = (target: string) =>
+    judgeActions(options.authority, [{ actionType: 'mcp_tool_call', target }], {
       sessionId,
       agentId: options.agentId ?? 'mcp-gateway',
       actor: options.actor ?? '',
       ...(options.policyPack ? { policyPack: options.policyPack } : {}),
-    }).then((verdict) => {
-      if (verdict.permission === 'allow') return forward(upstream, message);
-      return forward(downstream, {
+    });
+  // Without --name the server's name comes with its answer to `initialize`: every decision waits for it.
+  let initializeId: string | number | undefined;
+  let nameKnown: () => void = () => {};
+  let named: Promise<void> = Promise.resolve();
+  let admission: Promise<HookVerdict> | undefined;
+  const admit = () => {
+    admission ??= named.then(() => judge(`${server()}/initialize`));
+    return admission;
+  };
+  const refuse = (id: string | number | undefined, code: number, reason: string) =>
+    id === undefined
+      ? undefined
+      : forward(downstream, { jsonrpc: '2.0', id, error: { code, message: reason } } as JSONRPCMessage);
+
+  const fromClient = async (message: JSONRPCMessage) => {
+    if (Array.isArray(message)) {
+      for (const part of message as { id?: string | number }[]) {
+        await refuse(part?.id, UNKNOWN_METHOD, 'CAVRA: a JSON-RPC batch is not relayed, refused');
+      }
+      return;
+    }
+    const request = message as {
+      id?: string | number;
+      method?: unknown;
+      params?: { name?: unknown };
+      result?: unknown;
+      error?: unknown;
+    };
+    if (request.method === undefined) {
+      // The client's answer to a request of the server's (sampling, roots, elicitation).
+      if ('result' in request || 'error' in request) await forward(upstream, message);
+      return;
+    }
+    const kind = mcpMethodKind(request.method);
+    if (!kind) {
+      await refuse(
+        request.id,
+        UNKNOWN_METHOD,
+        `CAVRA: method ${JSON.stringify(request.method)} is not an MCP method the gateway knows, refused`,
+      );
+      return;
+    }
+    if (request.method === 'initialize' && !options.serverName && !reportedName) {
+      initializeId = request.id;
+      named = new Promise((resolve) => {
+        nameKnown = resolve;
+      });
+      await forward(upstream, message);
+      return;
+    }
+    if (kind === 'session') {
+      const verdict = await admit();
+      if (verdict.permission === 'deny') await refuse(request.id, REFUSED, verdict.reason);
+      else await forward(upstream, message);
+      return;
+    }
+    const tool =
+      request.method === 'tools/call'
+        ? typeof request.params?.name === 'string'
+          ? request.params.name
+          : ''
+        : request.method;
+    await named;
+    const verdict = await judge(`${server()}/${tool}`);
+    if (verdict.permission === 'allow') await forward(upstream, message);
+    else if (request.method !== 'tools/call') await refuse(request.id, REFUSED, verdict.reason);
+    else if (request.id !== undefined) {
+      await forward(downstream, {
         jsonrpc: '2.0',
-        id,
+        id: request.id,
         result: { content: [{ type: 'text', text: verdict.reason }], isError: true },
       });
-    });
+    }
+  };
+
+  const fromServer = async (message: JSONRPCMessage) => {
+    const answer = message as { id?: string | number; result?: { serverInfo?: { name?: unknown } } };
+    if (initializeId !== undefined && answer.id === initializeId) {
+      initializeId = undefined;
+      const name = answer.result?.serverInfo?.name;
+      if (typeof name === 'string') reportedName = name;
+      nameKnown();
+      const verdict = await admit();
+      if (verdict.permission === 'deny') {
+        await refuse(answer.id, REFUSED, verdict.reason);
+        return;
+      }
+    }
+    await forward(downstream, message);
+  };
+
+  // One queue per direction: judging is asynchronous, and messages must reach the other side in order.
+  let clientQueue = Promise.resolve();
+  let serverQueue = Promise.resolve();
+  downstream.onmessage = (message) => {
+    clientQueue = clientQueue.then(() => fromClient(message)).catch(() => void close());
+  };
+  upstream.onmessage = (message) => {
+    serverQueue = serverQueue.then(() => fromServer(message)).catch(() => void close());
   };
   upstream.onclose = () => void close();
   downstream.onclose = () => void close();

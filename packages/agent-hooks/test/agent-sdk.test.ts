@@ -81,7 +81,7 @@ describe('the Claude Agent SDK callbacks, typed by the SDK', () => {
     const canUseTool = cavraCanUseTool({ authority: nobody });
     expect(await canUseTool('Read', { file_path: '/a' }, call('t5'))).toEqual({
       behavior: 'deny',
-      message: `CAVRA: no decision, denied: no CAVRA daemon answers at ${daemon.dir}/nobody.sock`,
+      message: `CAVRA: no decision, denied: no CAVRA daemon answers at ${daemon.dir}/nobody.sock; start it with: npx cavra-daemon start --config <the cavra-daemon.yaml whose socket_path is that socket>`,
     });
     await nobody.close();
   });

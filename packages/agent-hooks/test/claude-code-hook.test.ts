@@ -211,14 +211,14 @@ describe('cavra-hook claude-code fails closed', () => {
   it('denies an unknown tool: sent as agent_tool_call and recorded, the runtime review request becomes a deny', async () => {
     const result = await runHookProcess(
       ['claude-code', '--socket', daemon.socketPath],
-      claudePayload('WebFetch', { url: 'https://example.com' }),
+      claudePayload('Teleport', { to: 'prod' }),
     );
     expect(result.code).toBe(0);
     expect(JSON.parse(result.stdout).hookSpecificOutput).toEqual({
       hookEventName: 'PreToolUse',
       permissionDecision: 'deny',
       permissionDecisionReason:
-        'CAVRA: tool "WebFetch" has no CAVRA mapping, denied (CAVRA require_approval (runtime.default.require_approval): no rule knows action type \'agent_tool_call\': review required (approver group: Repository Owners))',
+        'CAVRA: tool "Teleport" has no CAVRA mapping, denied (CAVRA require_approval (runtime.default.require_approval): no rule knows action type \'agent_tool_call\': review required (approver group: Repository Owners))',
     });
   });
 
@@ -292,7 +292,11 @@ describe('cavra-hook claude-code fails closed', () => {
       await runHookProcess(['claude-code'], claudePayload('Read', { file_path: '/a' }), {
         CAVRA_SOCKET: socket,
       }),
-    ).toEqual(denied(`no CAVRA daemon answers at ${socket}`));
+    ).toEqual(
+      denied(
+        `no CAVRA daemon answers at ${socket}; start it with: npx cavra-daemon start --config <the cavra-daemon.yaml whose socket_path is that socket>`,
+      ),
+    );
   });
 
   it('denies on a bad command line, with the usage', async () => {

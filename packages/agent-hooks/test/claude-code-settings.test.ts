@@ -1,9 +1,17 @@
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ClaudeCodeSettingsError, installClaudeCodeHook, uninstallClaudeCodeHook } from '../src/index.js';
+import {
+  ClaudeCodeSettingsError,
+  claudeCodeInitHooks,
+  initClaudeCode,
+  installClaudeCodeHook,
+  removeClaudeCodeInit,
+  STARTER_PACK_PARENT,
+  uninstallClaudeCodeHook,
+} from '../src/index.js';
 import { claudePayload, runHookProcess } from './support/test-daemon.js';
 
 let project: string;
@@ -44,7 +52,8 @@ describe('installClaudeCodeHook / uninstallClaudeCodeHook', () => {
     });
     expect(await settings()).toEqual({ hooks: { PreToolUse: [OURS] } });
     expect((await uninstallClaudeCodeHook({ projectDir: project })).changed).toBe(true);
-    expect(await settings()).toEqual({});
+    // There was no settings file: there is none again.
+    expect(existsSync(settingsFile)).toBe(false);
   });
 
   it('keeps every other setting, is idempotent, and uninstall restores the file exactly', async () => {
@@ -116,7 +125,7 @@ describe('cavra-hook install|uninstall claude-code', () => {
     expect(uninstall.stdout).toBe(
       `cavra-hook: removed: PreToolUse hook '${OURS.hooks[0]?.command}' in ${settingsFile}\n`,
     );
-    expect(await settings()).toEqual({});
+    expect(existsSync(settingsFile)).toBe(false);
   });
 
   it('prints help with --help and -h, exit 0; after a hook command --help still denies (exit 2)', async () => {
@@ -147,5 +156,135 @@ describe('cavra-hook install|uninstall claude-code', () => {
     const other = await runHookProcess(['install', 'vim'], '');
     expect(other.code).toBe(2);
     expect(other.stderr).toMatch(/^cavra-hook: usage error, denied: install takes one agent: claude-code\n/);
+  });
+});
+
+// Settings as a person writes them: other hooks (ours among them, twice, from an older install), odd spacing.
+const HAND_WRITTEN = `{
+    "model":"opus",
+  "hooks": { "PreToolUse": [ {"matcher":"Bash","hooks":[{"type":"command","command":"./lint-bash.sh"}]} ],
+             "SessionStart": [ {"hooks": [ {"type": "command", "command": "echo hi"} ]} ] },
+  "env": {"A": "1"}
+}
+`;
+
+describe('install replaces our entry; init and uninstall', () => {
+  it('install with another --command replaces our handler in place, never adds a second', async () => {
+    await installClaudeCodeHook({ projectDir: project });
+    const command = 'cavra-hook claude-code --socket /run/cavra.sock';
+    expect(await installClaudeCodeHook({ projectDir: project, command })).toEqual({
+      settingsFile,
+      changed: true,
+      command,
+    });
+    expect(await settings()).toEqual({
+      hooks: { PreToolUse: [{ matcher: '*', hooks: [{ type: 'command', command }] }] },
+    });
+  });
+
+  it('install collapses duplicates of ours left by an older version into one', async () => {
+    await mkdir(join(project, '.claude'));
+    const twice = (command: string) => ({ matcher: '*', hooks: [{ type: 'command', command }] });
+    await writeFile(
+      settingsFile,
+      JSON.stringify({
+        hooks: {
+          PreToolUse: [twice('npx cavra-hook claude-code'), twice('"/x/cavra-hook" claude-code --socket /s')],
+        },
+      }),
+    );
+    await installClaudeCodeHook({ projectDir: project });
+    expect(await settings()).toEqual({ hooks: { PreToolUse: [OURS] } });
+  });
+
+  it('init writes the daemon config, the starter pack and both hooks; re-running changes nothing', async () => {
+    await mkdir(join(project, '.claude'));
+    await writeFile(settingsFile, HAND_WRITTEN);
+    const first = await runHookProcess(['init', 'claude-code', '--dir', project], '');
+    expect(first.code).toBe(0);
+    expect(first.stdout).toBe(
+      [
+        `cavra-hook: wrote ${join(project, '.cavra', 'cavra-daemon.yaml')}`,
+        `cavra-hook: wrote ${join(project, '.cavra', 'team-pack.yaml')}`,
+        `cavra-hook: wrote ${join(project, '.cavra', '.gitignore')}`,
+        `cavra-hook: wrote: PreToolUse and SessionStart hooks in ${settingsFile}`,
+        '',
+        'Start the daemon now, from the project directory (Claude Code also starts it when a session starts):',
+        '  npx cavra-daemon start --config .cavra/cavra-daemon.yaml',
+        'Until it answers, every tool call Claude Code makes is denied.',
+        '',
+      ].join('\n'),
+    );
+    const written = await readFile(settingsFile, 'utf8');
+    const [pre, start] = claudeCodeInitHooks();
+    expect(await settings()).toEqual({
+      model: 'opus',
+      hooks: {
+        PreToolUse: [
+          { matcher: 'Bash', hooks: [{ type: 'command', command: './lint-bash.sh' }] },
+          { matcher: '*', hooks: [{ type: 'command', command: pre?.command }] },
+        ],
+        SessionStart: [
+          { hooks: [{ type: 'command', command: 'echo hi' }] },
+          { hooks: [{ type: 'command', command: start?.command }] },
+        ],
+      },
+      env: { A: '1' },
+    });
+    expect(pre?.command).toBe(
+      '"$CLAUDE_PROJECT_DIR"/node_modules/.bin/cavra-hook claude-code --socket "$CLAUDE_PROJECT_DIR"/.cavra/daemon.sock --policy-pack team --daemon-config "$CLAUDE_PROJECT_DIR"/.cavra/cavra-daemon.yaml',
+    );
+    expect(await readFile(join(project, '.cavra', 'cavra-daemon.yaml'), 'utf8')).toContain(
+      'socket_path: daemon.sock\nevidence_log: evidence.jsonl\npolicy_packs: [team-pack.yaml]\ndefault_pack: team\n',
+    );
+    expect(await readFile(join(project, '.cavra', 'team-pack.yaml'), 'utf8')).toContain(
+      `metadata:\n  id: team\n  version: 0.1.0\n  inherits: ${STARTER_PACK_PARENT}\n`,
+    );
+    const again = await runHookProcess(['init', 'claude-code', '--dir', project], '');
+    expect(again.stdout).toContain(
+      `cavra-hook: kept ${join(project, '.cavra', 'team-pack.yaml')} (already there)`,
+    );
+    expect(again.stdout).toContain(
+      `cavra-hook: already there: PreToolUse and SessionStart hooks in ${settingsFile}`,
+    );
+    expect(await readFile(settingsFile, 'utf8')).toBe(written);
+    // install over init: still one handler of ours.
+    await installClaudeCodeHook({ projectDir: project });
+    expect(((await settings()) as { hooks: { PreToolUse: unknown[] } }).hooks.PreToolUse).toHaveLength(2);
+
+    const removed = await runHookProcess(['init', 'claude-code', '--dir', project, '--remove'], '');
+    expect(removed.stdout).toBe(
+      'cavra-hook: removed the CAVRA hooks from .claude/settings.json; .cavra/ is kept (it holds the evidence log)\n',
+    );
+    expect(await readFile(settingsFile, 'utf8')).toBe(HAND_WRITTEN);
+    expect(existsSync(`${settingsFile}.cavra-orig`)).toBe(false);
+  });
+
+  it('init follows a daemon config the team changed: its socket and default pack', async () => {
+    await mkdir(join(project, '.cavra'));
+    await writeFile(
+      join(project, '.cavra', 'cavra-daemon.yaml'),
+      'socket_path: ../run/cavra.sock\nevidence_log: evidence.jsonl\ndefault_pack: acme\npolicy_packs: [acme.yaml]\n',
+    );
+    const result = await initClaudeCode({ projectDir: project });
+    expect(result.kept).toEqual([join(project, '.cavra', 'cavra-daemon.yaml')]);
+    expect(result.hooks[0]?.command).toBe(
+      '"$CLAUDE_PROJECT_DIR"/node_modules/.bin/cavra-hook claude-code --socket "$CLAUDE_PROJECT_DIR"/run/cavra.sock --policy-pack acme --daemon-config "$CLAUDE_PROJECT_DIR"/.cavra/cavra-daemon.yaml',
+    );
+    await writeFile(join(project, '.cavra', 'cavra-daemon.yaml'), 'evidence_log: /var/log/cavra.jsonl\n');
+    expect((await initClaudeCode({ projectDir: project })).hooks[0]?.command).toBe(
+      '"$CLAUDE_PROJECT_DIR"/node_modules/.bin/cavra-hook claude-code --daemon-config "$CLAUDE_PROJECT_DIR"/.cavra/cavra-daemon.yaml',
+    );
+  });
+
+  it('uninstall after the user changed other settings removes only ours', async () => {
+    await mkdir(join(project, '.claude'));
+    await writeFile(settingsFile, HAND_WRITTEN);
+    await initClaudeCode({ projectDir: project });
+    const edited = (await settings()) as Record<string, unknown>;
+    edited.model = 'sonnet';
+    await writeFile(settingsFile, JSON.stringify(edited));
+    expect(await removeClaudeCodeInit({ projectDir: project })).toBe(true);
+    expect(await settings()).toEqual({ ...(JSON.parse(HAND_WRITTEN) as object), model: 'sonnet' });
   });
 });

@@ -26,6 +26,24 @@ describe('gitPushes', () => {
     ['git pushx origin main', []],
     ['echo git push origin main > notes.txt', []],
   ])('%s', (command, pushes) => {
-    expect(gitPushes(command)).toEqual(pushes);
+    // The words and whether the push is alone are for commandActions' rewrite; checked below.
+    expect(gitPushes(command).map(({ words: _, alone: __, remote: ___, ...push }) => push)).toEqual(pushes);
+  });
+
+  it('names the remote, the words, and whether the push is the whole command', () => {
+    expect(gitPushes('git push -u origin')).toEqual([
+      {
+        refspecs: [],
+        everyBranch: false,
+        remote: 'origin',
+        words: ['git', 'push', '-u', 'origin'],
+        alone: true,
+      },
+    ]);
+    expect(gitPushes("npm test && git push; bash -c 'git push'").map((push) => push.alone)).toEqual([
+      false,
+      false,
+    ]);
+    expect(gitPushes("bash -c 'git push'").map((push) => push.alone)).toEqual([false]);
   });
 });

@@ -74,10 +74,12 @@ describe('cavra-mcp-gateway in front of @modelcontextprotocol/server-filesystem'
       await client.close();
     }
     const records = await daemon.evidence();
+    // The server is admitted once (its initialize), then each call is judged.
     expect(records.map((record) => (record.decision as Record<string, unknown>).target)).toEqual([
+      'filesystem/initialize',
       'filesystem/read_text_file',
     ]);
-    expect(records[0]?.decision).toMatchObject({
+    expect(records[1]?.decision).toMatchObject({
       agent_id: 'mcp-gateway',
       action_type: 'mcp_tool_call',
       decision: 'allow',
@@ -85,29 +87,12 @@ describe('cavra-mcp-gateway in front of @modelcontextprotocol/server-filesystem'
     });
   });
 
-  it('a blocked server: the call never reaches it, the client gets a tool error with the reason', async () => {
-    const client = await connect(daemon.socketPath, 'shell');
-    try {
-      const result = await client.callTool({
-        name: 'write_file',
-        arguments: { path: join(files, 'x.txt'), content: 'x' },
-      });
-      expect(result).toEqual({
-        content: [
-          {
-            type: 'text',
-            text: "CAVRA block (mcp.server.trust.block_unknown): MCP server 'shell' is blocked (mcp.blocked_servers[0])",
-          },
-        ],
-        isError: true,
-      });
-      // Other requests still go through: only tools/call is judged.
-      expect((await client.listTools()).tools.length).toBeGreaterThan(0);
-    } finally {
-      await client.close();
-    }
+  it('a blocked server: nothing reaches it, initialize is refused with the reason', async () => {
+    await expect(connect(daemon.socketPath, 'shell')).rejects.toThrow(
+      "MCP error -32000: CAVRA block (mcp.server.trust.block_unknown): MCP server 'shell' is blocked (mcp.blocked_servers[0])",
+    );
     const last = (await daemon.evidence()).at(-1)?.decision as Record<string, unknown>;
-    expect(last).toMatchObject({ target: 'shell/write_file', decision: 'block' });
+    expect(last).toMatchObject({ target: 'shell/initialize', decision: 'block' });
   });
 
   it('an approval-gated call is a tool error naming the approver group', async () => {
@@ -125,21 +110,10 @@ describe('cavra-mcp-gateway in front of @modelcontextprotocol/server-filesystem'
     expect(last).toMatchObject({ target: 'filesystem/list_directory', decision: 'require_approval' });
   });
 
-  it('no daemon: the call is refused with the reason', async () => {
-    const client = await connect(join(daemon.dir, 'nobody.sock'), 'filesystem');
-    try {
-      const result = await client.callTool({ name: 'list_directory', arguments: { path: files } });
-      expect(result).toEqual({
-        content: [
-          {
-            type: 'text',
-            text: `CAVRA: no decision, denied: no CAVRA daemon answers at ${join(daemon.dir, 'nobody.sock')}`,
-          },
-        ],
-        isError: true,
-      });
-    } finally {
-      await client.close();
-    }
+  it('no daemon: the session is refused with the reason', async () => {
+    const socket = join(daemon.dir, 'nobody.sock');
+    await expect(connect(socket, 'filesystem')).rejects.toThrow(
+      `MCP error -32000: CAVRA: no decision, denied: no CAVRA daemon answers at ${socket}; start it with: npx cavra-daemon start --config <the cavra-daemon.yaml whose socket_path is that socket>`,
+    );
   });
 });

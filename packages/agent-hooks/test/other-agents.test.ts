@@ -143,6 +143,24 @@ describe('Gemini CLI BeforeTool hook', () => {
       "CAVRA allow (filesystem.read.allow): no filesystem rule blocks reading '/work/project/src'",
     ],
     [
+      'glob',
+      { pattern: '**/.env*' },
+      'deny',
+      "CAVRA block (filesystem.read.block): reading '/work/project/**/.env' is blocked by pattern '.env' (filesystem.block_read[0])",
+    ],
+    [
+      'search_file_content',
+      { pattern: 'password', path: '/home', include: '*.txt' },
+      'deny',
+      "CAVRA require_approval (runtime.default.require_approval): no rule knows action type 'read_directory': review required (approver group: Repository Owners)",
+    ],
+    [
+      'read_many_files',
+      { paths: ['src/a.ts', 'secrets/*.pem'] },
+      'deny',
+      "CAVRA block (filesystem.read.block): reading '/work/project/secrets/*.pem' is blocked by pattern '**/*.pem' (filesystem.block_read[4])",
+    ],
+    [
       'mcp__shell__run_shell',
       { command: 'id' },
       'deny',
@@ -184,7 +202,7 @@ describe('Gemini CLI BeforeTool hook', () => {
     );
     expect(result).toEqual({
       stdout: '',
-      stderr: `CAVRA: no decision, denied: no CAVRA daemon answers at ${daemon.dir}/none.sock\n`,
+      stderr: `CAVRA: no decision, denied: no CAVRA daemon answers at ${daemon.dir}/none.sock; start it with: npx cavra-daemon start --config <the cavra-daemon.yaml whose socket_path is that socket>\n`,
       code: 2,
     });
   });

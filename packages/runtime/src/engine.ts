@@ -18,6 +18,7 @@ import { evaluateGitOperation, evaluatePush } from './git-rules.js';
 import { BASELINE_PACK_ID } from './load-policy-pack.js';
 import type { McpTrustRegistry } from './mcp-registry.js';
 import { evaluateMcpCall, mcpCall } from './mcp-rules.js';
+import { evaluateNetworkRequest, NETWORK_REQUEST_ACTION_TYPE } from './network-rules.js';
 import { quoteTarget } from './quote-target.js';
 import { APPROVER_GROUPS, ruleOutcome } from './rule-outcome.js';
 import { toRuntimeDecision } from './runtime-decision.js';
@@ -87,6 +88,7 @@ export const POLICY_PACK_ACTION_TYPES: Readonly<Record<string, PackRule>> = {
   git_push: evaluatePush,
   git_operation: evaluateGitOperation,
   mcp_tool_call: evaluateMcpCall,
+  [NETWORK_REQUEST_ACTION_TYPE]: evaluateNetworkRequest,
 };
 
 /**

@@ -41,6 +41,7 @@ export {
   type McpTrustRegistry,
   parseMcpTrustRegistry,
 } from './mcp-registry.js';
+export { evaluateNetworkRequest, NETWORK_REQUEST_ACTION_TYPE } from './network-rules.js';
 export {
   createPolicySignature,
   MAX_POLICY_SIGNATURE_BYTES,
@@ -59,6 +60,7 @@ export { MAX_POLICY_PACK_BYTES, type ParsePolicyPackOptions, parsePolicyPack } f
 export { normalizePath, upstreamPatternMatcher } from './path-pattern.js';
 export {
   INFORMATIONAL_PACK_KEYS,
+  type NetworkSection,
   type PolicyPackDocument,
   type ResolvedPolicyPack,
 } from './policy-pack-document.js';

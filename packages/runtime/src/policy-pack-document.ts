@@ -50,6 +50,8 @@ export interface PolicyPackDocument {
     /** Upstream: a risk level per server. Informational. */
     readonly risk_scoring?: Readonly<Record<string, string>>;
   };
+  /** network_request: hosts an agent may fetch from (ours; see network-rules). */
+  readonly network?: NetworkSection;
   /** Upstream: approver groups per kind of action. Informational. */
   readonly approvals?: Readonly<Record<string, { readonly approvers?: readonly string[] }>>;
   /** Upstream: what evidence a change must carry. Informational. */
@@ -65,6 +67,13 @@ export interface PolicyPackDocument {
       readonly reason: string;
     }[];
   };
+}
+
+/** A pack's `network` section: domain patterns (`example.com`, `*.example.com`, `*`). */
+export interface NetworkSection {
+  readonly allow_domains?: readonly string[];
+  readonly block_domains?: readonly string[];
+  readonly require_approval_domains?: readonly string[];
 }
 
 /** Keys of upstream packs the engine accepts but does not enforce, with why: reported as pack notices. */
@@ -113,4 +122,9 @@ export interface ResolvedPolicyPack {
     readonly blocked_servers: readonly string[];
     readonly block_unknown_servers: boolean;
   };
+  /**
+   * Present only when the pack or a parent has a `network` section, so that the digest of a pack without one is
+   * what it was before the section existed.
+   */
+  readonly network?: Required<NetworkSection>;
 }

@@ -1,4 +1,4 @@
-import type { PolicyPackDocument, ResolvedPolicyPack } from './policy-pack-document.js';
+import type { NetworkSection, PolicyPackDocument, ResolvedPolicyPack } from './policy-pack-document.js';
 import { PolicyPackError, type PolicyPackIssue } from './policy-pack-error.js';
 
 /**
@@ -103,8 +103,26 @@ export function resolvePolicyPack(
         : (document.mcp?.block_unknown_servers ?? true),
     },
   };
+  const network = document.network ?? parent?.network;
   if (issues.length > 0) throw new PolicyPackError('loosens_parent', source, issues);
-  return resolved;
+  if (!network) return resolved;
+  const baseNetwork = parent?.network ?? EMPTY_NETWORK;
+  // A parent that says nothing about the network asks for approval of every host: an overlay may not allow one.
+  const allowDomains = parent
+    ? narrow('/network/allow_domains', baseNetwork.allow_domains, document.network?.allow_domains)
+    : (document.network?.allow_domains ?? []);
+  if (issues.length > 0) throw new PolicyPackError('loosens_parent', source, issues);
+  return {
+    ...resolved,
+    network: {
+      allow_domains: allowDomains,
+      block_domains: union(baseNetwork.block_domains, document.network?.block_domains),
+      require_approval_domains: union(
+        baseNetwork.require_approval_domains,
+        document.network?.require_approval_domains,
+      ),
+    },
+  };
 }
 
 function resolveUpstreamForm(
@@ -117,7 +135,8 @@ function resolveUpstreamForm(
   ) => [...new Set([...parents.flatMap(pick), ...(own ?? [])])];
   const anyOn = (pick: (pack: ResolvedPolicyPack) => boolean, own: boolean | undefined) =>
     own === true || parents.some(pick);
-  const { filesystem, commands, git, mcp } = document;
+  const { filesystem, commands, git, mcp, network } = document;
+  const networked = network !== undefined || parents.some((pack) => pack.network);
   return {
     metadata: {
       id: document.metadata.id,
@@ -151,8 +170,26 @@ function resolveUpstreamForm(
       block_unknown_servers:
         mcp?.block_unknown_servers !== false || parents.some((pack) => pack.mcp.block_unknown_servers),
     },
+    ...(networked
+      ? {
+          network: {
+            allow_domains: [...(network?.allow_domains ?? [])],
+            block_domains: merged((pack) => pack.network?.block_domains ?? [], network?.block_domains),
+            require_approval_domains: merged(
+              (pack) => pack.network?.require_approval_domains ?? [],
+              network?.require_approval_domains,
+            ),
+          },
+        }
+      : {}),
   };
 }
+
+const EMPTY_NETWORK: Required<NetworkSection> = {
+  allow_domains: [],
+  block_domains: [],
+  require_approval_domains: [],
+};
 
 const EMPTY_PACK: ResolvedPolicyPack = {
   metadata: { id: '', version: '', description: '', inherits: [], approver_group: '' },

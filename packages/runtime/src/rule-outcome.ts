@@ -27,7 +27,7 @@ const approval = (severity: Severity, approverGroup: string): RuleSpec => ({
 /**
  * Every rule id the built-in evaluators decide with. The upstream ids keep upstream's decision, severity and
  * approver group; which pattern matched (and its index) is in the reason, never in the id. The `request.*`,
- * `git.require_ai_attestation` and `evaluator.*` ids are ours: upstream has no such rule (see the README's
+ * `git.require_ai_attestation`, `network.*` and `evaluator.*` ids are ours: upstream has no such rule (see the README's
  * deliberate differences).
  */
 export const RULES = {
@@ -50,6 +50,10 @@ export const RULES = {
   'mcp.registry.tool_scope': approval('medium', APPROVER_GROUPS.aiGovernance),
   'mcp.registry.capability_scope': approval('medium', APPROVER_GROUPS.aiGovernance),
   'mcp.registry.allow': allow,
+  'network.domain.block': block(),
+  'network.domain.require_approval': approval('medium', APPROVER_GROUPS.platformSecurity),
+  'network.domain.allow': allow,
+  'network.default.require_approval': approval('medium', APPROVER_GROUPS.platformSecurity),
   'runtime.default.require_approval': approval('medium', APPROVER_GROUPS.repositoryOwners),
   'request.missing_target': block(),
   'request.invalid_target': block(),

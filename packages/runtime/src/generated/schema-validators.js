@@ -3,11 +3,12 @@
 import { createRequire } from 'node:module';
 const requireHelper = createRequire(import.meta.url);
 export const policyPack = validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://cavra.dev/schema/policy-pack.schema.json","title":"CAVRA policy pack","type":"object","additionalProperties":false,"required":["metadata"],"properties":{"metadata":{"type":"object","additionalProperties":false,"required":["id","version"],"properties":{"id":{"$ref":"#/definitions/identifier"},"version":{"type":"string","pattern":"^[0-9A-Za-z][0-9A-Za-z.+-]{0,63}$"},"description":{"type":"string","maxLength":512},"inherits":{"oneOf":[{"$ref":"#/definitions/identifier"},{"type":"array","minItems":1,"maxItems":16,"uniqueItems":true,"items":{"$ref":"#/definitions/identifier"}}]},"approver_group":{"$ref":"#/definitions/group"},"title":{"type":"string","maxLength":256},"mode":{"type":"string","pattern":"^[a-z][a-z_-]{0,31}$"}}},"filesystem":{"type":"object","additionalProperties":false,"properties":{"block_read":{"$ref":"#/definitions/patterns"},"block_write":{"$ref":"#/definitions/patterns"},"require_approval_write":{"$ref":"#/definitions/patterns"}}},"commands":{"type":"object","additionalProperties":false,"properties":{"allow":{"$ref":"#/definitions/patterns"},"block":{"$ref":"#/definitions/patterns"},"require_approval":{"$ref":"#/definitions/patterns"}}},"git":{"type":"object","additionalProperties":false,"properties":{"block_push_branches":{"$ref":"#/definitions/patterns"},"require_pull_request":{"type":"boolean"},"require_ai_attestation":{"type":"boolean"},"block_direct_push_to_protected_branch":{"type":"boolean"},"require_human_reviewer":{"type":"boolean"},"require_pr_attestation":{"type":"boolean"}}},"mcp":{"type":"object","additionalProperties":false,"properties":{"allowlist_enabled":{"type":"boolean"},"allowed_servers":{"$ref":"#/definitions/servers"},"blocked_servers":{"$ref":"#/definitions/servers"},"block_unknown_servers":{"type":"boolean"},"risk_scoring":{"type":"object","maxProperties":1024,"propertyNames":{"$ref":"#/definitions/server"},"additionalProperties":{"enum":["info","low","medium","high","critical"]}}}},"approvals":{"type":"object","maxProperties":64,"propertyNames":{"$ref":"#/definitions/identifier"},"additionalProperties":{"type":"object","additionalProperties":false,"properties":{"approvers":{"type":"array","maxItems":64,"uniqueItems":true,"items":{"$ref":"#/definitions/group"}}}}},"evidence":{"type":"object","additionalProperties":false,"properties":{"require_agent_manifest":{"type":"boolean"},"require_issue_link":{"type":"boolean"},"require_branch_pattern":{"type":"string","minLength":1,"maxLength":256},"require_bot_identity":{"type":"boolean"},"require_pr_attestation":{"type":"boolean"},"require_docs_update_for_user_facing_changes":{"type":"boolean"},"required_fields":{"type":"array","maxItems":64,"uniqueItems":true,"items":{"type":"string","pattern":"^[a-z][a-z0-9_]{0,63}$"}}}},"lint":{"description":"For cavra policy lint (@cavra/cli): findings the pack's authors accept, each with why. Not part of what decides, nor of the digest.","type":"object","additionalProperties":false,"properties":{"acknowledge":{"type":"array","maxItems":256,"items":{"type":"object","additionalProperties":false,"required":["finding","reason"],"properties":{"finding":{"enum":["shadowed","overridden"]},"pattern":{"type":"string","minLength":1,"maxLength":512},"reason":{"type":"string","minLength":1,"maxLength":1024,"pattern":"^[^\\u0000-\\u001f\\u007f]+$"}}}}}},"compliance":{"type":"object","additionalProperties":false,"properties":{"maps_to":{"type":"array","maxItems":64,"items":{"type":"string","minLength":1,"maxLength":256,"pattern":"^[^\\u0000-\\u001f\\u007f]+$"}}}}},"definitions":{"identifier":{"type":"string","pattern":"^[a-z0-9][a-z0-9._-]{0,127}$"},"patterns":{"type":"array","maxItems":1024,"uniqueItems":true,"items":{"type":"string","minLength":1,"maxLength":512,"pattern":"^[^\\u0000-\\u001f\\u007f]+$"}},"servers":{"type":"array","maxItems":1024,"uniqueItems":true,"items":{"$ref":"#/definitions/server"}},"server":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"},"group":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,127}$"}}};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://cavra.dev/schema/policy-pack.schema.json","title":"CAVRA policy pack","type":"object","additionalProperties":false,"required":["metadata"],"properties":{"metadata":{"type":"object","additionalProperties":false,"required":["id","version"],"properties":{"id":{"$ref":"#/definitions/identifier"},"version":{"type":"string","pattern":"^[0-9A-Za-z][0-9A-Za-z.+-]{0,63}$"},"description":{"type":"string","maxLength":512},"inherits":{"oneOf":[{"$ref":"#/definitions/identifier"},{"type":"array","minItems":1,"maxItems":16,"uniqueItems":true,"items":{"$ref":"#/definitions/identifier"}}]},"approver_group":{"$ref":"#/definitions/group"},"title":{"type":"string","maxLength":256},"mode":{"type":"string","pattern":"^[a-z][a-z_-]{0,31}$"}}},"filesystem":{"type":"object","additionalProperties":false,"properties":{"block_read":{"$ref":"#/definitions/patterns"},"block_write":{"$ref":"#/definitions/patterns"},"require_approval_write":{"$ref":"#/definitions/patterns"}}},"commands":{"type":"object","additionalProperties":false,"properties":{"allow":{"$ref":"#/definitions/patterns"},"block":{"$ref":"#/definitions/patterns"},"require_approval":{"$ref":"#/definitions/patterns"}}},"git":{"type":"object","additionalProperties":false,"properties":{"block_push_branches":{"$ref":"#/definitions/patterns"},"require_pull_request":{"type":"boolean"},"require_ai_attestation":{"type":"boolean"},"block_direct_push_to_protected_branch":{"type":"boolean"},"require_human_reviewer":{"type":"boolean"},"require_pr_attestation":{"type":"boolean"}}},"mcp":{"type":"object","additionalProperties":false,"properties":{"allowlist_enabled":{"type":"boolean"},"allowed_servers":{"$ref":"#/definitions/servers"},"blocked_servers":{"$ref":"#/definitions/servers"},"block_unknown_servers":{"type":"boolean"},"risk_scoring":{"type":"object","maxProperties":1024,"propertyNames":{"$ref":"#/definitions/server"},"additionalProperties":{"enum":["info","low","medium","high","critical"]}}}},"network":{"type":"object","additionalProperties":false,"description":"network_request (a URL or host an agent fetches, e.g. Claude Code's WebFetch): block_domains, then require_approval_domains, then allow_domains; a host on none requires approval.","properties":{"allow_domains":{"$ref":"#/definitions/domains"},"block_domains":{"$ref":"#/definitions/domains"},"require_approval_domains":{"$ref":"#/definitions/domains"}}},"approvals":{"type":"object","maxProperties":64,"propertyNames":{"$ref":"#/definitions/identifier"},"additionalProperties":{"type":"object","additionalProperties":false,"properties":{"approvers":{"type":"array","maxItems":64,"uniqueItems":true,"items":{"$ref":"#/definitions/group"}}}}},"evidence":{"type":"object","additionalProperties":false,"properties":{"require_agent_manifest":{"type":"boolean"},"require_issue_link":{"type":"boolean"},"require_branch_pattern":{"type":"string","minLength":1,"maxLength":256},"require_bot_identity":{"type":"boolean"},"require_pr_attestation":{"type":"boolean"},"require_docs_update_for_user_facing_changes":{"type":"boolean"},"required_fields":{"type":"array","maxItems":64,"uniqueItems":true,"items":{"type":"string","pattern":"^[a-z][a-z0-9_]{0,63}$"}}}},"lint":{"description":"For cavra policy lint (@cavra/cli): findings the pack's authors accept, each with why. Not part of what decides, nor of the digest.","type":"object","additionalProperties":false,"properties":{"acknowledge":{"type":"array","maxItems":256,"items":{"type":"object","additionalProperties":false,"required":["finding","reason"],"properties":{"finding":{"enum":["shadowed","overridden"]},"pattern":{"type":"string","minLength":1,"maxLength":512},"reason":{"type":"string","minLength":1,"maxLength":1024,"pattern":"^[^\\u0000-\\u001f\\u007f]+$"}}}}}},"compliance":{"type":"object","additionalProperties":false,"properties":{"maps_to":{"type":"array","maxItems":64,"items":{"type":"string","minLength":1,"maxLength":256,"pattern":"^[^\\u0000-\\u001f\\u007f]+$"}}}}},"definitions":{"identifier":{"type":"string","pattern":"^[a-z0-9][a-z0-9._-]{0,127}$"},"patterns":{"type":"array","maxItems":1024,"uniqueItems":true,"items":{"type":"string","minLength":1,"maxLength":512,"pattern":"^[^\\u0000-\\u001f\\u007f]+$"}},"servers":{"type":"array","maxItems":1024,"uniqueItems":true,"items":{"$ref":"#/definitions/server"}},"domains":{"type":"array","maxItems":1024,"uniqueItems":true,"items":{"type":"string","description":"a host (example.com: that host only), *.example.com (its subdomains, any depth), or * (any host); lowercase","pattern":"^(\\*|(\\*\\.)?[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*)$"}},"server":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"},"group":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,127}$"}}};
 const schema12 = {"type":"string","pattern":"^[a-z0-9][a-z0-9._-]{0,127}$"};
 const schema15 = {"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,127}$"};
 const schema16 = {"type":"array","maxItems":1024,"uniqueItems":true,"items":{"type":"string","minLength":1,"maxLength":512,"pattern":"^[^\\u0000-\\u001f\\u007f]+$"}};
 const schema24 = {"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"};
+const schema26 = {"type":"array","maxItems":1024,"uniqueItems":true,"items":{"type":"string","description":"a host (example.com: that host only), *.example.com (its subdomains, any depth), or * (any host); lowercase","pattern":"^(\\*|(\\*\\.)?[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*)$"}};
 const func2 = Object.prototype.hasOwnProperty;
 const func3 = requireHelper("ajv/dist/runtime/ucs2length").default;
 const func0 = requireHelper("ajv/dist/runtime/equal").default;
@@ -17,7 +18,8 @@ const pattern4 = new RegExp("^[A-Za-z0-9][A-Za-z0-9 ._-]{0,127}$", "u");
 const pattern5 = new RegExp("^[a-z][a-z_-]{0,31}$", "u");
 const pattern6 = new RegExp("^[^\\u0000-\\u001f\\u007f]+$", "u");
 const pattern13 = new RegExp("^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$", "u");
-const pattern17 = new RegExp("^[a-z][a-z0-9_]{0,63}$", "u");
+const pattern15 = new RegExp("^(\\*|(\\*\\.)?[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*)$", "u");
+const pattern20 = new RegExp("^[a-z][a-z0-9_]{0,63}$", "u");
 const schema23 = {"type":"array","maxItems":1024,"uniqueItems":true,"items":{"$ref":"#/definitions/server"}};
 
 function validate11(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
@@ -1408,11 +1410,12 @@ vErrors.push(err96);
 errors++;
 }
 }
-if(data.approvals !== undefined){
-let data38 = data.approvals;
+if(data.network !== undefined){
+let data38 = data.network;
 if(data38 && typeof data38 == "object" && !Array.isArray(data38)){
-if(Object.keys(data38).length > 64){
-const err97 = {instancePath:instancePath+"/approvals",schemaPath:"#/properties/approvals/maxProperties",keyword:"maxProperties",params:{limit: 64},message:"must NOT have more than 64 properties"};
+for(const key8 in data38){
+if(!(((key8 === "allow_domains") || (key8 === "block_domains")) || (key8 === "require_approval_domains"))){
+const err97 = {instancePath:instancePath+"/network",schemaPath:"#/properties/network/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err97];
 }
@@ -1421,11 +1424,12 @@ vErrors.push(err97);
 }
 errors++;
 }
-for(const key8 in data38){
-const _errs101 = errors;
-if(typeof key8 === "string"){
-if(!pattern0.test(key8)){
-const err98 = {instancePath:instancePath+"/approvals",schemaPath:"#/definitions/identifier/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9][a-z0-9._-]{0,127}$"},message:"must match pattern \""+"^[a-z0-9][a-z0-9._-]{0,127}$"+"\"",propertyName:key8};
+}
+if(data38.allow_domains !== undefined){
+let data39 = data38.allow_domains;
+if(Array.isArray(data39)){
+if(data39.length > 1024){
+const err98 = {instancePath:instancePath+"/network/allow_domains",schemaPath:"#/definitions/domains/maxItems",keyword:"maxItems",params:{limit: 1024},message:"must NOT have more than 1024 items"};
 if(vErrors === null){
 vErrors = [err98];
 }
@@ -1434,9 +1438,12 @@ vErrors.push(err98);
 }
 errors++;
 }
-}
-else {
-const err99 = {instancePath:instancePath+"/approvals",schemaPath:"#/definitions/identifier/type",keyword:"type",params:{type: "string"},message:"must be string",propertyName:key8};
+const len8 = data39.length;
+for(let i16=0; i16<len8; i16++){
+let data40 = data39[i16];
+if(typeof data40 === "string"){
+if(!pattern15.test(data40)){
+const err99 = {instancePath:instancePath+"/network/allow_domains/" + i16,schemaPath:"#/definitions/domains/items/pattern",keyword:"pattern",params:{pattern: "^(\\*|(\\*\\.)?[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*)$"},message:"must match pattern \""+"^(\\*|(\\*\\.)?[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*)$"+"\""};
 if(vErrors === null){
 vErrors = [err99];
 }
@@ -1445,9 +1452,9 @@ vErrors.push(err99);
 }
 errors++;
 }
-var valid45 = _errs101 === errors;
-if(!valid45){
-const err100 = {instancePath:instancePath+"/approvals",schemaPath:"#/properties/approvals/propertyNames",keyword:"propertyNames",params:{propertyName: key8},message:"property name must be valid"};
+}
+else {
+const err100 = {instancePath:instancePath+"/network/allow_domains/" + i16,schemaPath:"#/definitions/domains/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err100];
 }
@@ -1457,12 +1464,18 @@ vErrors.push(err100);
 errors++;
 }
 }
-for(const key9 in data38){
-let data39 = data38[key9];
-if(data39 && typeof data39 == "object" && !Array.isArray(data39)){
-for(const key10 in data39){
-if(!(key10 === "approvers")){
-const err101 = {instancePath:instancePath+"/approvals/" + key9.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/approvals/additionalProperties/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key10},message:"must NOT have additional properties"};
+let i17 = data39.length;
+let j8;
+if(i17 > 1){
+const indices7 = {};
+for(;i17--;){
+let item7 = data39[i17];
+if(typeof item7 !== "string"){
+continue;
+}
+if(typeof indices7[item7] == "number"){
+j8 = indices7[item7];
+const err101 = {instancePath:instancePath+"/network/allow_domains",schemaPath:"#/definitions/domains/uniqueItems",keyword:"uniqueItems",params:{i: i17, j: j8},message:"must NOT have duplicate items (items ## "+j8+" and "+i17+" are identical)"};
 if(vErrors === null){
 vErrors = [err101];
 }
@@ -1470,13 +1483,14 @@ else {
 vErrors.push(err101);
 }
 errors++;
+break;
+}
+indices7[item7] = i17;
 }
 }
-if(data39.approvers !== undefined){
-let data40 = data39.approvers;
-if(Array.isArray(data40)){
-if(data40.length > 64){
-const err102 = {instancePath:instancePath+"/approvals/" + key9.replace(/~/g, "~0").replace(/\//g, "~1")+"/approvers",schemaPath:"#/properties/approvals/additionalProperties/properties/approvers/maxItems",keyword:"maxItems",params:{limit: 64},message:"must NOT have more than 64 items"};
+}
+else {
+const err102 = {instancePath:instancePath+"/network/allow_domains",schemaPath:"#/definitions/domains/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err102];
 }
@@ -1485,12 +1499,12 @@ vErrors.push(err102);
 }
 errors++;
 }
-const len8 = data40.length;
-for(let i16=0; i16<len8; i16++){
-let data41 = data40[i16];
-if(typeof data41 === "string"){
-if(!pattern4.test(data41)){
-const err103 = {instancePath:instancePath+"/approvals/" + key9.replace(/~/g, "~0").replace(/\//g, "~1")+"/approvers/" + i16,schemaPath:"#/definitions/group/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9 ._-]{0,127}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,127}$"+"\""};
+}
+if(data38.block_domains !== undefined){
+let data41 = data38.block_domains;
+if(Array.isArray(data41)){
+if(data41.length > 1024){
+const err103 = {instancePath:instancePath+"/network/block_domains",schemaPath:"#/definitions/domains/maxItems",keyword:"maxItems",params:{limit: 1024},message:"must NOT have more than 1024 items"};
 if(vErrors === null){
 vErrors = [err103];
 }
@@ -1499,9 +1513,12 @@ vErrors.push(err103);
 }
 errors++;
 }
-}
-else {
-const err104 = {instancePath:instancePath+"/approvals/" + key9.replace(/~/g, "~0").replace(/\//g, "~1")+"/approvers/" + i16,schemaPath:"#/definitions/group/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const len9 = data41.length;
+for(let i18=0; i18<len9; i18++){
+let data42 = data41[i18];
+if(typeof data42 === "string"){
+if(!pattern15.test(data42)){
+const err104 = {instancePath:instancePath+"/network/block_domains/" + i18,schemaPath:"#/definitions/domains/items/pattern",keyword:"pattern",params:{pattern: "^(\\*|(\\*\\.)?[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*)$"},message:"must match pattern \""+"^(\\*|(\\*\\.)?[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*)$"+"\""};
 if(vErrors === null){
 vErrors = [err104];
 }
@@ -1511,14 +1528,8 @@ vErrors.push(err104);
 errors++;
 }
 }
-let i17 = data40.length;
-let j8;
-if(i17 > 1){
-outer1:
-for(;i17--;){
-for(j8 = i17; j8--;){
-if(func0(data40[i17], data40[j8])){
-const err105 = {instancePath:instancePath+"/approvals/" + key9.replace(/~/g, "~0").replace(/\//g, "~1")+"/approvers",schemaPath:"#/properties/approvals/additionalProperties/properties/approvers/uniqueItems",keyword:"uniqueItems",params:{i: i17, j: j8},message:"must NOT have duplicate items (items ## "+j8+" and "+i17+" are identical)"};
+else {
+const err105 = {instancePath:instancePath+"/network/block_domains/" + i18,schemaPath:"#/definitions/domains/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err105];
 }
@@ -1526,14 +1537,20 @@ else {
 vErrors.push(err105);
 }
 errors++;
-break outer1;
 }
 }
+let i19 = data41.length;
+let j9;
+if(i19 > 1){
+const indices8 = {};
+for(;i19--;){
+let item8 = data41[i19];
+if(typeof item8 !== "string"){
+continue;
 }
-}
-}
-else {
-const err106 = {instancePath:instancePath+"/approvals/" + key9.replace(/~/g, "~0").replace(/\//g, "~1")+"/approvers",schemaPath:"#/properties/approvals/additionalProperties/properties/approvers/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(typeof indices8[item8] == "number"){
+j9 = indices8[item8];
+const err106 = {instancePath:instancePath+"/network/block_domains",schemaPath:"#/definitions/domains/uniqueItems",keyword:"uniqueItems",params:{i: i19, j: j9},message:"must NOT have duplicate items (items ## "+j9+" and "+i19+" are identical)"};
 if(vErrors === null){
 vErrors = [err106];
 }
@@ -1541,11 +1558,14 @@ else {
 vErrors.push(err106);
 }
 errors++;
+break;
+}
+indices8[item8] = i19;
 }
 }
 }
 else {
-const err107 = {instancePath:instancePath+"/approvals/" + key9.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/approvals/additionalProperties/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err107 = {instancePath:instancePath+"/network/block_domains",schemaPath:"#/definitions/domains/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err107];
 }
@@ -1555,9 +1575,11 @@ vErrors.push(err107);
 errors++;
 }
 }
-}
-else {
-const err108 = {instancePath:instancePath+"/approvals",schemaPath:"#/properties/approvals/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data38.require_approval_domains !== undefined){
+let data43 = data38.require_approval_domains;
+if(Array.isArray(data43)){
+if(data43.length > 1024){
+const err108 = {instancePath:instancePath+"/network/require_approval_domains",schemaPath:"#/definitions/domains/maxItems",keyword:"maxItems",params:{limit: 1024},message:"must NOT have more than 1024 items"};
 if(vErrors === null){
 vErrors = [err108];
 }
@@ -1566,13 +1588,12 @@ vErrors.push(err108);
 }
 errors++;
 }
-}
-if(data.evidence !== undefined){
-let data42 = data.evidence;
-if(data42 && typeof data42 == "object" && !Array.isArray(data42)){
-for(const key11 in data42){
-if(!(((((((key11 === "require_agent_manifest") || (key11 === "require_issue_link")) || (key11 === "require_branch_pattern")) || (key11 === "require_bot_identity")) || (key11 === "require_pr_attestation")) || (key11 === "require_docs_update_for_user_facing_changes")) || (key11 === "required_fields"))){
-const err109 = {instancePath:instancePath+"/evidence",schemaPath:"#/properties/evidence/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties"};
+const len10 = data43.length;
+for(let i20=0; i20<len10; i20++){
+let data44 = data43[i20];
+if(typeof data44 === "string"){
+if(!pattern15.test(data44)){
+const err109 = {instancePath:instancePath+"/network/require_approval_domains/" + i20,schemaPath:"#/definitions/domains/items/pattern",keyword:"pattern",params:{pattern: "^(\\*|(\\*\\.)?[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*)$"},message:"must match pattern \""+"^(\\*|(\\*\\.)?[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*)$"+"\""};
 if(vErrors === null){
 vErrors = [err109];
 }
@@ -1582,9 +1603,8 @@ vErrors.push(err109);
 errors++;
 }
 }
-if(data42.require_agent_manifest !== undefined){
-if(typeof data42.require_agent_manifest !== "boolean"){
-const err110 = {instancePath:instancePath+"/evidence/require_agent_manifest",schemaPath:"#/properties/evidence/properties/require_agent_manifest/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+else {
+const err110 = {instancePath:instancePath+"/network/require_approval_domains/" + i20,schemaPath:"#/definitions/domains/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err110];
 }
@@ -1594,9 +1614,18 @@ vErrors.push(err110);
 errors++;
 }
 }
-if(data42.require_issue_link !== undefined){
-if(typeof data42.require_issue_link !== "boolean"){
-const err111 = {instancePath:instancePath+"/evidence/require_issue_link",schemaPath:"#/properties/evidence/properties/require_issue_link/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+let i21 = data43.length;
+let j10;
+if(i21 > 1){
+const indices9 = {};
+for(;i21--;){
+let item9 = data43[i21];
+if(typeof item9 !== "string"){
+continue;
+}
+if(typeof indices9[item9] == "number"){
+j10 = indices9[item9];
+const err111 = {instancePath:instancePath+"/network/require_approval_domains",schemaPath:"#/definitions/domains/uniqueItems",keyword:"uniqueItems",params:{i: i21, j: j10},message:"must NOT have duplicate items (items ## "+j10+" and "+i21+" are identical)"};
 if(vErrors === null){
 vErrors = [err111];
 }
@@ -1604,13 +1633,14 @@ else {
 vErrors.push(err111);
 }
 errors++;
+break;
+}
+indices9[item9] = i21;
 }
 }
-if(data42.require_branch_pattern !== undefined){
-let data45 = data42.require_branch_pattern;
-if(typeof data45 === "string"){
-if(func3(data45) > 256){
-const err112 = {instancePath:instancePath+"/evidence/require_branch_pattern",schemaPath:"#/properties/evidence/properties/require_branch_pattern/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};
+}
+else {
+const err112 = {instancePath:instancePath+"/network/require_approval_domains",schemaPath:"#/definitions/domains/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err112];
 }
@@ -1619,8 +1649,10 @@ vErrors.push(err112);
 }
 errors++;
 }
-if(func3(data45) < 1){
-const err113 = {instancePath:instancePath+"/evidence/require_branch_pattern",schemaPath:"#/properties/evidence/properties/require_branch_pattern/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+}
+}
+else {
+const err113 = {instancePath:instancePath+"/network",schemaPath:"#/properties/network/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err113];
 }
@@ -1630,8 +1662,11 @@ vErrors.push(err113);
 errors++;
 }
 }
-else {
-const err114 = {instancePath:instancePath+"/evidence/require_branch_pattern",schemaPath:"#/properties/evidence/properties/require_branch_pattern/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.approvals !== undefined){
+let data45 = data.approvals;
+if(data45 && typeof data45 == "object" && !Array.isArray(data45)){
+if(Object.keys(data45).length > 64){
+const err114 = {instancePath:instancePath+"/approvals",schemaPath:"#/properties/approvals/maxProperties",keyword:"maxProperties",params:{limit: 64},message:"must NOT have more than 64 properties"};
 if(vErrors === null){
 vErrors = [err114];
 }
@@ -1640,10 +1675,11 @@ vErrors.push(err114);
 }
 errors++;
 }
-}
-if(data42.require_bot_identity !== undefined){
-if(typeof data42.require_bot_identity !== "boolean"){
-const err115 = {instancePath:instancePath+"/evidence/require_bot_identity",schemaPath:"#/properties/evidence/properties/require_bot_identity/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+for(const key9 in data45){
+const _errs119 = errors;
+if(typeof key9 === "string"){
+if(!pattern0.test(key9)){
+const err115 = {instancePath:instancePath+"/approvals",schemaPath:"#/definitions/identifier/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9][a-z0-9._-]{0,127}$"},message:"must match pattern \""+"^[a-z0-9][a-z0-9._-]{0,127}$"+"\"",propertyName:key9};
 if(vErrors === null){
 vErrors = [err115];
 }
@@ -1653,9 +1689,8 @@ vErrors.push(err115);
 errors++;
 }
 }
-if(data42.require_pr_attestation !== undefined){
-if(typeof data42.require_pr_attestation !== "boolean"){
-const err116 = {instancePath:instancePath+"/evidence/require_pr_attestation",schemaPath:"#/properties/evidence/properties/require_pr_attestation/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+else {
+const err116 = {instancePath:instancePath+"/approvals",schemaPath:"#/definitions/identifier/type",keyword:"type",params:{type: "string"},message:"must be string",propertyName:key9};
 if(vErrors === null){
 vErrors = [err116];
 }
@@ -1664,10 +1699,9 @@ vErrors.push(err116);
 }
 errors++;
 }
-}
-if(data42.require_docs_update_for_user_facing_changes !== undefined){
-if(typeof data42.require_docs_update_for_user_facing_changes !== "boolean"){
-const err117 = {instancePath:instancePath+"/evidence/require_docs_update_for_user_facing_changes",schemaPath:"#/properties/evidence/properties/require_docs_update_for_user_facing_changes/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+var valid58 = _errs119 === errors;
+if(!valid58){
+const err117 = {instancePath:instancePath+"/approvals",schemaPath:"#/properties/approvals/propertyNames",keyword:"propertyNames",params:{propertyName: key9},message:"property name must be valid"};
 if(vErrors === null){
 vErrors = [err117];
 }
@@ -1677,11 +1711,12 @@ vErrors.push(err117);
 errors++;
 }
 }
-if(data42.required_fields !== undefined){
-let data49 = data42.required_fields;
-if(Array.isArray(data49)){
-if(data49.length > 64){
-const err118 = {instancePath:instancePath+"/evidence/required_fields",schemaPath:"#/properties/evidence/properties/required_fields/maxItems",keyword:"maxItems",params:{limit: 64},message:"must NOT have more than 64 items"};
+for(const key10 in data45){
+let data46 = data45[key10];
+if(data46 && typeof data46 == "object" && !Array.isArray(data46)){
+for(const key11 in data46){
+if(!(key11 === "approvers")){
+const err118 = {instancePath:instancePath+"/approvals/" + key10.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/approvals/additionalProperties/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err118];
 }
@@ -1690,12 +1725,12 @@ vErrors.push(err118);
 }
 errors++;
 }
-const len9 = data49.length;
-for(let i18=0; i18<len9; i18++){
-let data50 = data49[i18];
-if(typeof data50 === "string"){
-if(!pattern17.test(data50)){
-const err119 = {instancePath:instancePath+"/evidence/required_fields/" + i18,schemaPath:"#/properties/evidence/properties/required_fields/items/pattern",keyword:"pattern",params:{pattern: "^[a-z][a-z0-9_]{0,63}$"},message:"must match pattern \""+"^[a-z][a-z0-9_]{0,63}$"+"\""};
+}
+if(data46.approvers !== undefined){
+let data47 = data46.approvers;
+if(Array.isArray(data47)){
+if(data47.length > 64){
+const err119 = {instancePath:instancePath+"/approvals/" + key10.replace(/~/g, "~0").replace(/\//g, "~1")+"/approvers",schemaPath:"#/properties/approvals/additionalProperties/properties/approvers/maxItems",keyword:"maxItems",params:{limit: 64},message:"must NOT have more than 64 items"};
 if(vErrors === null){
 vErrors = [err119];
 }
@@ -1704,9 +1739,12 @@ vErrors.push(err119);
 }
 errors++;
 }
-}
-else {
-const err120 = {instancePath:instancePath+"/evidence/required_fields/" + i18,schemaPath:"#/properties/evidence/properties/required_fields/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const len11 = data47.length;
+for(let i22=0; i22<len11; i22++){
+let data48 = data47[i22];
+if(typeof data48 === "string"){
+if(!pattern4.test(data48)){
+const err120 = {instancePath:instancePath+"/approvals/" + key10.replace(/~/g, "~0").replace(/\//g, "~1")+"/approvers/" + i22,schemaPath:"#/definitions/group/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9 ._-]{0,127}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,127}$"+"\""};
 if(vErrors === null){
 vErrors = [err120];
 }
@@ -1716,18 +1754,8 @@ vErrors.push(err120);
 errors++;
 }
 }
-let i19 = data49.length;
-let j9;
-if(i19 > 1){
-const indices7 = {};
-for(;i19--;){
-let item7 = data49[i19];
-if(typeof item7 !== "string"){
-continue;
-}
-if(typeof indices7[item7] == "number"){
-j9 = indices7[item7];
-const err121 = {instancePath:instancePath+"/evidence/required_fields",schemaPath:"#/properties/evidence/properties/required_fields/uniqueItems",keyword:"uniqueItems",params:{i: i19, j: j9},message:"must NOT have duplicate items (items ## "+j9+" and "+i19+" are identical)"};
+else {
+const err121 = {instancePath:instancePath+"/approvals/" + key10.replace(/~/g, "~0").replace(/\//g, "~1")+"/approvers/" + i22,schemaPath:"#/definitions/group/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err121];
 }
@@ -1735,14 +1763,16 @@ else {
 vErrors.push(err121);
 }
 errors++;
-break;
-}
-indices7[item7] = i19;
 }
 }
-}
-else {
-const err122 = {instancePath:instancePath+"/evidence/required_fields",schemaPath:"#/properties/evidence/properties/required_fields/type",keyword:"type",params:{type: "array"},message:"must be array"};
+let i23 = data47.length;
+let j11;
+if(i23 > 1){
+outer1:
+for(;i23--;){
+for(j11 = i23; j11--;){
+if(func0(data47[i23], data47[j11])){
+const err122 = {instancePath:instancePath+"/approvals/" + key10.replace(/~/g, "~0").replace(/\//g, "~1")+"/approvers",schemaPath:"#/properties/approvals/additionalProperties/properties/approvers/uniqueItems",keyword:"uniqueItems",params:{i: i23, j: j11},message:"must NOT have duplicate items (items ## "+j11+" and "+i23+" are identical)"};
 if(vErrors === null){
 vErrors = [err122];
 }
@@ -1750,11 +1780,14 @@ else {
 vErrors.push(err122);
 }
 errors++;
+break outer1;
+}
+}
 }
 }
 }
 else {
-const err123 = {instancePath:instancePath+"/evidence",schemaPath:"#/properties/evidence/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err123 = {instancePath:instancePath+"/approvals/" + key10.replace(/~/g, "~0").replace(/\//g, "~1")+"/approvers",schemaPath:"#/properties/approvals/additionalProperties/properties/approvers/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err123];
 }
@@ -1764,12 +1797,9 @@ vErrors.push(err123);
 errors++;
 }
 }
-if(data.lint !== undefined){
-let data51 = data.lint;
-if(data51 && typeof data51 == "object" && !Array.isArray(data51)){
-for(const key12 in data51){
-if(!(key12 === "acknowledge")){
-const err124 = {instancePath:instancePath+"/lint",schemaPath:"#/properties/lint/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key12},message:"must NOT have additional properties"};
+}
+else {
+const err124 = {instancePath:instancePath+"/approvals/" + key10.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/approvals/additionalProperties/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err124];
 }
@@ -1779,11 +1809,9 @@ vErrors.push(err124);
 errors++;
 }
 }
-if(data51.acknowledge !== undefined){
-let data52 = data51.acknowledge;
-if(Array.isArray(data52)){
-if(data52.length > 256){
-const err125 = {instancePath:instancePath+"/lint/acknowledge",schemaPath:"#/properties/lint/properties/acknowledge/maxItems",keyword:"maxItems",params:{limit: 256},message:"must NOT have more than 256 items"};
+}
+else {
+const err125 = {instancePath:instancePath+"/approvals",schemaPath:"#/properties/approvals/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err125];
 }
@@ -1792,12 +1820,13 @@ vErrors.push(err125);
 }
 errors++;
 }
-const len10 = data52.length;
-for(let i20=0; i20<len10; i20++){
-let data53 = data52[i20];
-if(data53 && typeof data53 == "object" && !Array.isArray(data53)){
-if(data53.finding === undefined){
-const err126 = {instancePath:instancePath+"/lint/acknowledge/" + i20,schemaPath:"#/properties/lint/properties/acknowledge/items/required",keyword:"required",params:{missingProperty: "finding"},message:"must have required property '"+"finding"+"'"};
+}
+if(data.evidence !== undefined){
+let data49 = data.evidence;
+if(data49 && typeof data49 == "object" && !Array.isArray(data49)){
+for(const key12 in data49){
+if(!(((((((key12 === "require_agent_manifest") || (key12 === "require_issue_link")) || (key12 === "require_branch_pattern")) || (key12 === "require_bot_identity")) || (key12 === "require_pr_attestation")) || (key12 === "require_docs_update_for_user_facing_changes")) || (key12 === "required_fields"))){
+const err126 = {instancePath:instancePath+"/evidence",schemaPath:"#/properties/evidence/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key12},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err126];
 }
@@ -1806,8 +1835,10 @@ vErrors.push(err126);
 }
 errors++;
 }
-if(data53.reason === undefined){
-const err127 = {instancePath:instancePath+"/lint/acknowledge/" + i20,schemaPath:"#/properties/lint/properties/acknowledge/items/required",keyword:"required",params:{missingProperty: "reason"},message:"must have required property '"+"reason"+"'"};
+}
+if(data49.require_agent_manifest !== undefined){
+if(typeof data49.require_agent_manifest !== "boolean"){
+const err127 = {instancePath:instancePath+"/evidence/require_agent_manifest",schemaPath:"#/properties/evidence/properties/require_agent_manifest/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err127];
 }
@@ -1816,9 +1847,10 @@ vErrors.push(err127);
 }
 errors++;
 }
-for(const key13 in data53){
-if(!(((key13 === "finding") || (key13 === "pattern")) || (key13 === "reason"))){
-const err128 = {instancePath:instancePath+"/lint/acknowledge/" + i20,schemaPath:"#/properties/lint/properties/acknowledge/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key13},message:"must NOT have additional properties"};
+}
+if(data49.require_issue_link !== undefined){
+if(typeof data49.require_issue_link !== "boolean"){
+const err128 = {instancePath:instancePath+"/evidence/require_issue_link",schemaPath:"#/properties/evidence/properties/require_issue_link/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err128];
 }
@@ -1828,10 +1860,11 @@ vErrors.push(err128);
 errors++;
 }
 }
-if(data53.finding !== undefined){
-let data54 = data53.finding;
-if(!((data54 === "shadowed") || (data54 === "overridden"))){
-const err129 = {instancePath:instancePath+"/lint/acknowledge/" + i20+"/finding",schemaPath:"#/properties/lint/properties/acknowledge/items/properties/finding/enum",keyword:"enum",params:{allowedValues: schema11.properties.lint.properties.acknowledge.items.properties.finding.enum},message:"must be equal to one of the allowed values"};
+if(data49.require_branch_pattern !== undefined){
+let data52 = data49.require_branch_pattern;
+if(typeof data52 === "string"){
+if(func3(data52) > 256){
+const err129 = {instancePath:instancePath+"/evidence/require_branch_pattern",schemaPath:"#/properties/evidence/properties/require_branch_pattern/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};
 if(vErrors === null){
 vErrors = [err129];
 }
@@ -1840,12 +1873,8 @@ vErrors.push(err129);
 }
 errors++;
 }
-}
-if(data53.pattern !== undefined){
-let data55 = data53.pattern;
-if(typeof data55 === "string"){
-if(func3(data55) > 512){
-const err130 = {instancePath:instancePath+"/lint/acknowledge/" + i20+"/pattern",schemaPath:"#/properties/lint/properties/acknowledge/items/properties/pattern/maxLength",keyword:"maxLength",params:{limit: 512},message:"must NOT have more than 512 characters"};
+if(func3(data52) < 1){
+const err130 = {instancePath:instancePath+"/evidence/require_branch_pattern",schemaPath:"#/properties/evidence/properties/require_branch_pattern/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err130];
 }
@@ -1854,8 +1883,9 @@ vErrors.push(err130);
 }
 errors++;
 }
-if(func3(data55) < 1){
-const err131 = {instancePath:instancePath+"/lint/acknowledge/" + i20+"/pattern",schemaPath:"#/properties/lint/properties/acknowledge/items/properties/pattern/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+}
+else {
+const err131 = {instancePath:instancePath+"/evidence/require_branch_pattern",schemaPath:"#/properties/evidence/properties/require_branch_pattern/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err131];
 }
@@ -1865,8 +1895,9 @@ vErrors.push(err131);
 errors++;
 }
 }
-else {
-const err132 = {instancePath:instancePath+"/lint/acknowledge/" + i20+"/pattern",schemaPath:"#/properties/lint/properties/acknowledge/items/properties/pattern/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data49.require_bot_identity !== undefined){
+if(typeof data49.require_bot_identity !== "boolean"){
+const err132 = {instancePath:instancePath+"/evidence/require_bot_identity",schemaPath:"#/properties/evidence/properties/require_bot_identity/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err132];
 }
@@ -1876,11 +1907,9 @@ vErrors.push(err132);
 errors++;
 }
 }
-if(data53.reason !== undefined){
-let data56 = data53.reason;
-if(typeof data56 === "string"){
-if(func3(data56) > 1024){
-const err133 = {instancePath:instancePath+"/lint/acknowledge/" + i20+"/reason",schemaPath:"#/properties/lint/properties/acknowledge/items/properties/reason/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters"};
+if(data49.require_pr_attestation !== undefined){
+if(typeof data49.require_pr_attestation !== "boolean"){
+const err133 = {instancePath:instancePath+"/evidence/require_pr_attestation",schemaPath:"#/properties/evidence/properties/require_pr_attestation/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err133];
 }
@@ -1889,8 +1918,10 @@ vErrors.push(err133);
 }
 errors++;
 }
-if(func3(data56) < 1){
-const err134 = {instancePath:instancePath+"/lint/acknowledge/" + i20+"/reason",schemaPath:"#/properties/lint/properties/acknowledge/items/properties/reason/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+}
+if(data49.require_docs_update_for_user_facing_changes !== undefined){
+if(typeof data49.require_docs_update_for_user_facing_changes !== "boolean"){
+const err134 = {instancePath:instancePath+"/evidence/require_docs_update_for_user_facing_changes",schemaPath:"#/properties/evidence/properties/require_docs_update_for_user_facing_changes/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err134];
 }
@@ -1899,8 +1930,12 @@ vErrors.push(err134);
 }
 errors++;
 }
-if(!pattern6.test(data56)){
-const err135 = {instancePath:instancePath+"/lint/acknowledge/" + i20+"/reason",schemaPath:"#/properties/lint/properties/acknowledge/items/properties/reason/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]+$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]+$"+"\""};
+}
+if(data49.required_fields !== undefined){
+let data56 = data49.required_fields;
+if(Array.isArray(data56)){
+if(data56.length > 64){
+const err135 = {instancePath:instancePath+"/evidence/required_fields",schemaPath:"#/properties/evidence/properties/required_fields/maxItems",keyword:"maxItems",params:{limit: 64},message:"must NOT have more than 64 items"};
 if(vErrors === null){
 vErrors = [err135];
 }
@@ -1909,9 +1944,12 @@ vErrors.push(err135);
 }
 errors++;
 }
-}
-else {
-const err136 = {instancePath:instancePath+"/lint/acknowledge/" + i20+"/reason",schemaPath:"#/properties/lint/properties/acknowledge/items/properties/reason/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const len12 = data56.length;
+for(let i24=0; i24<len12; i24++){
+let data57 = data56[i24];
+if(typeof data57 === "string"){
+if(!pattern20.test(data57)){
+const err136 = {instancePath:instancePath+"/evidence/required_fields/" + i24,schemaPath:"#/properties/evidence/properties/required_fields/items/pattern",keyword:"pattern",params:{pattern: "^[a-z][a-z0-9_]{0,63}$"},message:"must match pattern \""+"^[a-z][a-z0-9_]{0,63}$"+"\""};
 if(vErrors === null){
 vErrors = [err136];
 }
@@ -1921,9 +1959,8 @@ vErrors.push(err136);
 errors++;
 }
 }
-}
 else {
-const err137 = {instancePath:instancePath+"/lint/acknowledge/" + i20,schemaPath:"#/properties/lint/properties/acknowledge/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err137 = {instancePath:instancePath+"/evidence/required_fields/" + i24,schemaPath:"#/properties/evidence/properties/required_fields/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err137];
 }
@@ -1933,9 +1970,18 @@ vErrors.push(err137);
 errors++;
 }
 }
+let i25 = data56.length;
+let j12;
+if(i25 > 1){
+const indices10 = {};
+for(;i25--;){
+let item10 = data56[i25];
+if(typeof item10 !== "string"){
+continue;
 }
-else {
-const err138 = {instancePath:instancePath+"/lint/acknowledge",schemaPath:"#/properties/lint/properties/acknowledge/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(typeof indices10[item10] == "number"){
+j12 = indices10[item10];
+const err138 = {instancePath:instancePath+"/evidence/required_fields",schemaPath:"#/properties/evidence/properties/required_fields/uniqueItems",keyword:"uniqueItems",params:{i: i25, j: j12},message:"must NOT have duplicate items (items ## "+j12+" and "+i25+" are identical)"};
 if(vErrors === null){
 vErrors = [err138];
 }
@@ -1943,11 +1989,14 @@ else {
 vErrors.push(err138);
 }
 errors++;
+break;
+}
+indices10[item10] = i25;
 }
 }
 }
 else {
-const err139 = {instancePath:instancePath+"/lint",schemaPath:"#/properties/lint/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err139 = {instancePath:instancePath+"/evidence/required_fields",schemaPath:"#/properties/evidence/properties/required_fields/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err139];
 }
@@ -1957,12 +2006,9 @@ vErrors.push(err139);
 errors++;
 }
 }
-if(data.compliance !== undefined){
-let data57 = data.compliance;
-if(data57 && typeof data57 == "object" && !Array.isArray(data57)){
-for(const key14 in data57){
-if(!(key14 === "maps_to")){
-const err140 = {instancePath:instancePath+"/compliance",schemaPath:"#/properties/compliance/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key14},message:"must NOT have additional properties"};
+}
+else {
+const err140 = {instancePath:instancePath+"/evidence",schemaPath:"#/properties/evidence/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err140];
 }
@@ -1972,11 +2018,12 @@ vErrors.push(err140);
 errors++;
 }
 }
-if(data57.maps_to !== undefined){
-let data58 = data57.maps_to;
-if(Array.isArray(data58)){
-if(data58.length > 64){
-const err141 = {instancePath:instancePath+"/compliance/maps_to",schemaPath:"#/properties/compliance/properties/maps_to/maxItems",keyword:"maxItems",params:{limit: 64},message:"must NOT have more than 64 items"};
+if(data.lint !== undefined){
+let data58 = data.lint;
+if(data58 && typeof data58 == "object" && !Array.isArray(data58)){
+for(const key13 in data58){
+if(!(key13 === "acknowledge")){
+const err141 = {instancePath:instancePath+"/lint",schemaPath:"#/properties/lint/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key13},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err141];
 }
@@ -1985,12 +2032,12 @@ vErrors.push(err141);
 }
 errors++;
 }
-const len11 = data58.length;
-for(let i21=0; i21<len11; i21++){
-let data59 = data58[i21];
-if(typeof data59 === "string"){
-if(func3(data59) > 256){
-const err142 = {instancePath:instancePath+"/compliance/maps_to/" + i21,schemaPath:"#/properties/compliance/properties/maps_to/items/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};
+}
+if(data58.acknowledge !== undefined){
+let data59 = data58.acknowledge;
+if(Array.isArray(data59)){
+if(data59.length > 256){
+const err142 = {instancePath:instancePath+"/lint/acknowledge",schemaPath:"#/properties/lint/properties/acknowledge/maxItems",keyword:"maxItems",params:{limit: 256},message:"must NOT have more than 256 items"};
 if(vErrors === null){
 vErrors = [err142];
 }
@@ -1999,8 +2046,12 @@ vErrors.push(err142);
 }
 errors++;
 }
-if(func3(data59) < 1){
-const err143 = {instancePath:instancePath+"/compliance/maps_to/" + i21,schemaPath:"#/properties/compliance/properties/maps_to/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+const len13 = data59.length;
+for(let i26=0; i26<len13; i26++){
+let data60 = data59[i26];
+if(data60 && typeof data60 == "object" && !Array.isArray(data60)){
+if(data60.finding === undefined){
+const err143 = {instancePath:instancePath+"/lint/acknowledge/" + i26,schemaPath:"#/properties/lint/properties/acknowledge/items/required",keyword:"required",params:{missingProperty: "finding"},message:"must have required property '"+"finding"+"'"};
 if(vErrors === null){
 vErrors = [err143];
 }
@@ -2009,8 +2060,8 @@ vErrors.push(err143);
 }
 errors++;
 }
-if(!pattern6.test(data59)){
-const err144 = {instancePath:instancePath+"/compliance/maps_to/" + i21,schemaPath:"#/properties/compliance/properties/maps_to/items/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]+$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]+$"+"\""};
+if(data60.reason === undefined){
+const err144 = {instancePath:instancePath+"/lint/acknowledge/" + i26,schemaPath:"#/properties/lint/properties/acknowledge/items/required",keyword:"required",params:{missingProperty: "reason"},message:"must have required property '"+"reason"+"'"};
 if(vErrors === null){
 vErrors = [err144];
 }
@@ -2019,9 +2070,9 @@ vErrors.push(err144);
 }
 errors++;
 }
-}
-else {
-const err145 = {instancePath:instancePath+"/compliance/maps_to/" + i21,schemaPath:"#/properties/compliance/properties/maps_to/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+for(const key14 in data60){
+if(!(((key14 === "finding") || (key14 === "pattern")) || (key14 === "reason"))){
+const err145 = {instancePath:instancePath+"/lint/acknowledge/" + i26,schemaPath:"#/properties/lint/properties/acknowledge/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key14},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err145];
 }
@@ -2031,9 +2082,10 @@ vErrors.push(err145);
 errors++;
 }
 }
-}
-else {
-const err146 = {instancePath:instancePath+"/compliance/maps_to",schemaPath:"#/properties/compliance/properties/maps_to/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data60.finding !== undefined){
+let data61 = data60.finding;
+if(!((data61 === "shadowed") || (data61 === "overridden"))){
+const err146 = {instancePath:instancePath+"/lint/acknowledge/" + i26+"/finding",schemaPath:"#/properties/lint/properties/acknowledge/items/properties/finding/enum",keyword:"enum",params:{allowedValues: schema11.properties.lint.properties.acknowledge.items.properties.finding.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err146];
 }
@@ -2043,9 +2095,11 @@ vErrors.push(err146);
 errors++;
 }
 }
-}
-else {
-const err147 = {instancePath:instancePath+"/compliance",schemaPath:"#/properties/compliance/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data60.pattern !== undefined){
+let data62 = data60.pattern;
+if(typeof data62 === "string"){
+if(func3(data62) > 512){
+const err147 = {instancePath:instancePath+"/lint/acknowledge/" + i26+"/pattern",schemaPath:"#/properties/lint/properties/acknowledge/items/properties/pattern/maxLength",keyword:"maxLength",params:{limit: 512},message:"must NOT have more than 512 characters"};
 if(vErrors === null){
 vErrors = [err147];
 }
@@ -2054,10 +2108,8 @@ vErrors.push(err147);
 }
 errors++;
 }
-}
-}
-else {
-const err148 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(func3(data62) < 1){
+const err148 = {instancePath:instancePath+"/lint/acknowledge/" + i26+"/pattern",schemaPath:"#/properties/lint/properties/acknowledge/items/properties/pattern/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err148];
 }
@@ -2066,16 +2118,218 @@ vErrors.push(err148);
 }
 errors++;
 }
+}
+else {
+const err149 = {instancePath:instancePath+"/lint/acknowledge/" + i26+"/pattern",schemaPath:"#/properties/lint/properties/acknowledge/items/properties/pattern/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err149];
+}
+else {
+vErrors.push(err149);
+}
+errors++;
+}
+}
+if(data60.reason !== undefined){
+let data63 = data60.reason;
+if(typeof data63 === "string"){
+if(func3(data63) > 1024){
+const err150 = {instancePath:instancePath+"/lint/acknowledge/" + i26+"/reason",schemaPath:"#/properties/lint/properties/acknowledge/items/properties/reason/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters"};
+if(vErrors === null){
+vErrors = [err150];
+}
+else {
+vErrors.push(err150);
+}
+errors++;
+}
+if(func3(data63) < 1){
+const err151 = {instancePath:instancePath+"/lint/acknowledge/" + i26+"/reason",schemaPath:"#/properties/lint/properties/acknowledge/items/properties/reason/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err151];
+}
+else {
+vErrors.push(err151);
+}
+errors++;
+}
+if(!pattern6.test(data63)){
+const err152 = {instancePath:instancePath+"/lint/acknowledge/" + i26+"/reason",schemaPath:"#/properties/lint/properties/acknowledge/items/properties/reason/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]+$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]+$"+"\""};
+if(vErrors === null){
+vErrors = [err152];
+}
+else {
+vErrors.push(err152);
+}
+errors++;
+}
+}
+else {
+const err153 = {instancePath:instancePath+"/lint/acknowledge/" + i26+"/reason",schemaPath:"#/properties/lint/properties/acknowledge/items/properties/reason/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err153];
+}
+else {
+vErrors.push(err153);
+}
+errors++;
+}
+}
+}
+else {
+const err154 = {instancePath:instancePath+"/lint/acknowledge/" + i26,schemaPath:"#/properties/lint/properties/acknowledge/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err154];
+}
+else {
+vErrors.push(err154);
+}
+errors++;
+}
+}
+}
+else {
+const err155 = {instancePath:instancePath+"/lint/acknowledge",schemaPath:"#/properties/lint/properties/acknowledge/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err155];
+}
+else {
+vErrors.push(err155);
+}
+errors++;
+}
+}
+}
+else {
+const err156 = {instancePath:instancePath+"/lint",schemaPath:"#/properties/lint/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err156];
+}
+else {
+vErrors.push(err156);
+}
+errors++;
+}
+}
+if(data.compliance !== undefined){
+let data64 = data.compliance;
+if(data64 && typeof data64 == "object" && !Array.isArray(data64)){
+for(const key15 in data64){
+if(!(key15 === "maps_to")){
+const err157 = {instancePath:instancePath+"/compliance",schemaPath:"#/properties/compliance/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key15},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err157];
+}
+else {
+vErrors.push(err157);
+}
+errors++;
+}
+}
+if(data64.maps_to !== undefined){
+let data65 = data64.maps_to;
+if(Array.isArray(data65)){
+if(data65.length > 64){
+const err158 = {instancePath:instancePath+"/compliance/maps_to",schemaPath:"#/properties/compliance/properties/maps_to/maxItems",keyword:"maxItems",params:{limit: 64},message:"must NOT have more than 64 items"};
+if(vErrors === null){
+vErrors = [err158];
+}
+else {
+vErrors.push(err158);
+}
+errors++;
+}
+const len14 = data65.length;
+for(let i27=0; i27<len14; i27++){
+let data66 = data65[i27];
+if(typeof data66 === "string"){
+if(func3(data66) > 256){
+const err159 = {instancePath:instancePath+"/compliance/maps_to/" + i27,schemaPath:"#/properties/compliance/properties/maps_to/items/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};
+if(vErrors === null){
+vErrors = [err159];
+}
+else {
+vErrors.push(err159);
+}
+errors++;
+}
+if(func3(data66) < 1){
+const err160 = {instancePath:instancePath+"/compliance/maps_to/" + i27,schemaPath:"#/properties/compliance/properties/maps_to/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err160];
+}
+else {
+vErrors.push(err160);
+}
+errors++;
+}
+if(!pattern6.test(data66)){
+const err161 = {instancePath:instancePath+"/compliance/maps_to/" + i27,schemaPath:"#/properties/compliance/properties/maps_to/items/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]+$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]+$"+"\""};
+if(vErrors === null){
+vErrors = [err161];
+}
+else {
+vErrors.push(err161);
+}
+errors++;
+}
+}
+else {
+const err162 = {instancePath:instancePath+"/compliance/maps_to/" + i27,schemaPath:"#/properties/compliance/properties/maps_to/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err162];
+}
+else {
+vErrors.push(err162);
+}
+errors++;
+}
+}
+}
+else {
+const err163 = {instancePath:instancePath+"/compliance/maps_to",schemaPath:"#/properties/compliance/properties/maps_to/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err163];
+}
+else {
+vErrors.push(err163);
+}
+errors++;
+}
+}
+}
+else {
+const err164 = {instancePath:instancePath+"/compliance",schemaPath:"#/properties/compliance/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err164];
+}
+else {
+vErrors.push(err164);
+}
+errors++;
+}
+}
+}
+else {
+const err165 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err165];
+}
+else {
+vErrors.push(err165);
+}
+errors++;
+}
 validate10.errors = vErrors;
 return errors === 0;
 }
 
 export const policySignature = validate14;
-const schema28 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://cavra.dev/schema/policy-signature.schema.json","title":"CAVRA policy pack signature (the <pack file>.sig.json sidecar, cavra.policy-signature.v1, Ed25519 form)","type":"object","additionalProperties":false,"required":["schema_version","algorithm","digest","signature","signed_at","signer","key_id","public_key_sha256","policy_file"],"properties":{"schema_version":{"const":"cavra.policy-signature.v1"},"algorithm":{"const":"Ed25519"},"digest":{"type":"string","pattern":"^sha256:[0-9a-f]{64}$"},"signature":{"type":"string","pattern":"^[A-Za-z0-9+/]{86}==$"},"signed_at":{"type":"string","pattern":"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{1,9})?(Z|[+-][0-9]{2}:[0-9]{2})$"},"signer":{"type":"string","minLength":1,"maxLength":256},"key_id":{"type":"string","minLength":1,"maxLength":256},"public_key_sha256":{"type":"string","pattern":"^[0-9a-f]{64}$"},"policy_file":{"type":"string","minLength":1,"maxLength":1024}}};
-const pattern20 = new RegExp("^sha256:[0-9a-f]{64}$", "u");
-const pattern21 = new RegExp("^[A-Za-z0-9+/]{86}==$", "u");
-const pattern22 = new RegExp("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{1,9})?(Z|[+-][0-9]{2}:[0-9]{2})$", "u");
-const pattern23 = new RegExp("^[0-9a-f]{64}$", "u");
+const schema31 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://cavra.dev/schema/policy-signature.schema.json","title":"CAVRA policy pack signature (the <pack file>.sig.json sidecar, cavra.policy-signature.v1, Ed25519 form)","type":"object","additionalProperties":false,"required":["schema_version","algorithm","digest","signature","signed_at","signer","key_id","public_key_sha256","policy_file"],"properties":{"schema_version":{"const":"cavra.policy-signature.v1"},"algorithm":{"const":"Ed25519"},"digest":{"type":"string","pattern":"^sha256:[0-9a-f]{64}$"},"signature":{"type":"string","pattern":"^[A-Za-z0-9+/]{86}==$"},"signed_at":{"type":"string","pattern":"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{1,9})?(Z|[+-][0-9]{2}:[0-9]{2})$"},"signer":{"type":"string","minLength":1,"maxLength":256},"key_id":{"type":"string","minLength":1,"maxLength":256},"public_key_sha256":{"type":"string","pattern":"^[0-9a-f]{64}$"},"policy_file":{"type":"string","minLength":1,"maxLength":1024}}};
+const pattern23 = new RegExp("^sha256:[0-9a-f]{64}$", "u");
+const pattern24 = new RegExp("^[A-Za-z0-9+/]{86}==$", "u");
+const pattern25 = new RegExp("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{1,9})?(Z|[+-][0-9]{2}:[0-9]{2})$", "u");
+const pattern26 = new RegExp("^[0-9a-f]{64}$", "u");
 
 function validate14(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 /*# sourceURL="https://cavra.dev/schema/policy-signature.schema.json" */;
@@ -2173,7 +2427,7 @@ vErrors.push(err8);
 errors++;
 }
 for(const key0 in data){
-if(!(func2.call(schema28.properties, key0))){
+if(!(func2.call(schema31.properties, key0))){
 const err9 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err9];
@@ -2211,7 +2465,7 @@ errors++;
 if(data.digest !== undefined){
 let data2 = data.digest;
 if(typeof data2 === "string"){
-if(!pattern20.test(data2)){
+if(!pattern23.test(data2)){
 const err12 = {instancePath:instancePath+"/digest",schemaPath:"#/properties/digest/pattern",keyword:"pattern",params:{pattern: "^sha256:[0-9a-f]{64}$"},message:"must match pattern \""+"^sha256:[0-9a-f]{64}$"+"\""};
 if(vErrors === null){
 vErrors = [err12];
@@ -2236,7 +2490,7 @@ errors++;
 if(data.signature !== undefined){
 let data3 = data.signature;
 if(typeof data3 === "string"){
-if(!pattern21.test(data3)){
+if(!pattern24.test(data3)){
 const err14 = {instancePath:instancePath+"/signature",schemaPath:"#/properties/signature/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9+/]{86}==$"},message:"must match pattern \""+"^[A-Za-z0-9+/]{86}==$"+"\""};
 if(vErrors === null){
 vErrors = [err14];
@@ -2261,7 +2515,7 @@ errors++;
 if(data.signed_at !== undefined){
 let data4 = data.signed_at;
 if(typeof data4 === "string"){
-if(!pattern22.test(data4)){
+if(!pattern25.test(data4)){
 const err16 = {instancePath:instancePath+"/signed_at",schemaPath:"#/properties/signed_at/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{1,9})?(Z|[+-][0-9]{2}:[0-9]{2})$"},message:"must match pattern \""+"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{1,9})?(Z|[+-][0-9]{2}:[0-9]{2})$"+"\""};
 if(vErrors === null){
 vErrors = [err16];
@@ -2356,7 +2610,7 @@ errors++;
 if(data.public_key_sha256 !== undefined){
 let data7 = data.public_key_sha256;
 if(typeof data7 === "string"){
-if(!pattern23.test(data7)){
+if(!pattern26.test(data7)){
 const err24 = {instancePath:instancePath+"/public_key_sha256",schemaPath:"#/properties/public_key_sha256/pattern",keyword:"pattern",params:{pattern: "^[0-9a-f]{64}$"},message:"must match pattern \""+"^[0-9a-f]{64}$"+"\""};
 if(vErrors === null){
 vErrors = [err24];
@@ -2429,11 +2683,11 @@ return errors === 0;
 }
 
 export const mcpRegistry = validate15;
-const schema29 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://cavra.dev/schema/mcp-registry.schema.json","title":"CAVRA MCP trust registry","type":"object","additionalProperties":false,"required":["mcp_servers"],"properties":{"mcp_servers":{"type":"array","maxItems":4096,"items":{"type":"object","additionalProperties":false,"required":["server_id","trust_tier"],"properties":{"server_id":{"$ref":"#/definitions/name"},"name":{"$ref":"#/definitions/name"},"trust_tier":{"$ref":"#/definitions/state"},"approval_state":{"$ref":"#/definitions/state"},"capabilities":{"$ref":"#/definitions/names"},"allowed_tools":{"$ref":"#/definitions/names"}}}}},"definitions":{"name":{"type":"string","minLength":1,"maxLength":256,"pattern":"^[^\\u0000-\\u001f\\u007f]+$"},"state":{"type":"string","maxLength":64,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"names":{"type":"array","maxItems":1024,"items":{"$ref":"#/definitions/name"}}}};
-const schema30 = {"type":"string","minLength":1,"maxLength":256,"pattern":"^[^\\u0000-\\u001f\\u007f]+$"};
-const schema32 = {"type":"string","maxLength":64,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"};
-const pattern26 = new RegExp("^[^\\u0000-\\u001f\\u007f]*$", "u");
-const schema34 = {"type":"array","maxItems":1024,"items":{"$ref":"#/definitions/name"}};
+const schema32 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://cavra.dev/schema/mcp-registry.schema.json","title":"CAVRA MCP trust registry","type":"object","additionalProperties":false,"required":["mcp_servers"],"properties":{"mcp_servers":{"type":"array","maxItems":4096,"items":{"type":"object","additionalProperties":false,"required":["server_id","trust_tier"],"properties":{"server_id":{"$ref":"#/definitions/name"},"name":{"$ref":"#/definitions/name"},"trust_tier":{"$ref":"#/definitions/state"},"approval_state":{"$ref":"#/definitions/state"},"capabilities":{"$ref":"#/definitions/names"},"allowed_tools":{"$ref":"#/definitions/names"}}}}},"definitions":{"name":{"type":"string","minLength":1,"maxLength":256,"pattern":"^[^\\u0000-\\u001f\\u007f]+$"},"state":{"type":"string","maxLength":64,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"names":{"type":"array","maxItems":1024,"items":{"$ref":"#/definitions/name"}}}};
+const schema33 = {"type":"string","minLength":1,"maxLength":256,"pattern":"^[^\\u0000-\\u001f\\u007f]+$"};
+const schema35 = {"type":"string","maxLength":64,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"};
+const pattern29 = new RegExp("^[^\\u0000-\\u001f\\u007f]*$", "u");
+const schema37 = {"type":"array","maxItems":1024,"items":{"$ref":"#/definitions/name"}};
 
 function validate16(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -2690,7 +2944,7 @@ vErrors.push(err14);
 }
 errors++;
 }
-if(!pattern26.test(data4)){
+if(!pattern29.test(data4)){
 const err15 = {instancePath:instancePath+"/mcp_servers/" + i0+"/trust_tier",schemaPath:"#/definitions/state/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\""};
 if(vErrors === null){
 vErrors = [err15];
@@ -2725,7 +2979,7 @@ vErrors.push(err17);
 }
 errors++;
 }
-if(!pattern26.test(data5)){
+if(!pattern29.test(data5)){
 const err18 = {instancePath:instancePath+"/mcp_servers/" + i0+"/approval_state",schemaPath:"#/definitions/state/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\""};
 if(vErrors === null){
 vErrors = [err18];

@@ -1,0 +1,190 @@
+import { readFile } from 'node:fs/promises';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { quote } from 'shell-quote';
+import {
+  type ClaudeCodeHookEntry,
+  claudeCodeSettingsFile,
+  removeClaudeCodeHooks,
+  writeAtomic,
+  writeClaudeCodeHooks,
+} from './claude-code-settings.js';
+
+/**
+ * The shipped profile the starter pack overlays. One place: when `@cavra/runtime` ships the developer profile
+ * (`cavra-developer`), this is the line to change.
+ */
+export const STARTER_PACK_PARENT = 'cavra-ai-agent-baseline';
+
+/** The starter pack's id, which the daemon config makes its default and the hook names. */
+export const STARTER_PACK_ID = 'team';
+
+/** Where `init` puts the project's CAVRA files, relative to the project. */
+export const CAVRA_DIR = '.cavra';
+
+export interface ClaudeCodeInitOptions {
+  /** The project directory; default the working directory. */
+  readonly projectDir?: string;
+}
+
+export interface ClaudeCodeInitResult {
+  readonly settingsFile: string;
+  readonly daemonConfig: string;
+  readonly pack: string;
+  /** The files written; a file already there is kept as it is. */
+  readonly written: readonly string[];
+  readonly kept: readonly string[];
+  /** Whether the settings file changed. */
+  readonly settingsChanged: boolean;
+  /** The hooks now in the settings. */
+  readonly hooks: readonly ClaudeCodeHookEntry[];
+  /** The command that starts the daemon, run from the project directory. */
+  readonly startCommand: string;
+}
+
+const PROJECT = '"$CLAUDE_PROJECT_DIR"';
+const CONFIG = `${CAVRA_DIR}/cavra-daemon.yaml`;
+const SOCKET = `${CAVRA_DIR}/daemon.sock`;
+const PACK = `${CAVRA_DIR}/${STARTER_PACK_ID}-pack.yaml`;
+
+/** Where the hook finds the daemon, and which pack it names: what the daemon config says. */
+export interface DaemonTarget {
+  /** The socket, relative to the project (or absolute when outside it); absent: the daemon's default socket. */
+  readonly socket?: string;
+  /** The daemon's default pack, which the hook names; absent when the config names none (the baseline decides). */
+  readonly policyPack?: string;
+}
+
+/** The hooks `init` writes: every tool call judged by the project's daemon, and the daemon started with a session. */
+export function claudeCodeInitHooks(
+  target: DaemonTarget = { socket: SOCKET, policyPack: STARTER_PACK_ID },
+): ClaudeCodeHookEntry[] {
+  const bin = (name: string) => `${PROJECT}/node_modules/.bin/${name}`;
+  const config = `${PROJECT}/${CONFIG}`;
+  const socket =
+    target.socket === undefined
+      ? ''
+      : ` --socket ${isAbsolute(target.socket) ? quote([target.socket]) : `${PROJECT}/${quote([target.socket])}`}`;
+  const pack = target.policyPack ? ` --policy-pack ${quote([target.policyPack])}` : '';
+  return [
+    {
+      event: 'PreToolUse',
+      matcher: '*',
+      command: `${bin('cavra-hook')} claude-code${socket}${pack} --daemon-config ${config}`,
+    },
+    {
+      event: 'SessionStart',
+      // `status` answers 0 when the daemon runs; `start` waits until it answers, or fails (the tool calls are then
+      // denied). Its stdout would become Claude's context: it goes to stderr.
+      command: `${bin('cavra-daemon')} status --config ${config} >/dev/null 2>&1 || ${bin('cavra-daemon')} start --config ${config} 1>&2`,
+    },
+  ];
+}
+
+const FILES: Readonly<Record<string, string>> = {
+  [CONFIG]: `# The CAVRA daemon of this project (written by \`cavra-hook init claude-code\`). Paths are relative to this file.
+# Start it from the project: npx cavra-daemon start --config ${CONFIG}
+# (Claude Code's SessionStart hook in .claude/settings.json starts it too). While no daemon answers, every tool
+# call Claude Code makes is denied.
+socket_path: daemon.sock
+evidence_log: evidence.jsonl
+policy_packs: [${STARTER_PACK_ID}-pack.yaml]
+default_pack: ${STARTER_PACK_ID}
+`,
+  [PACK]: `# This project's CAVRA policy pack (written by \`cavra-hook init claude-code\`). It overlays the shipped profile
+# named in \`inherits\`, which it may only tighten: add patterns to its block and approval lists, e.g.
+#   filesystem: { block_read: ["secrets/**"] }
+#   commands: { block: ["terraform destroy*"], require_approval: ["docker push*"] }
+# The shipped developer profile (cavra-developer), where your @cavra/runtime has it, also allows everyday commands
+# (builds, tests, git status/diff/commit): name it in \`inherits\` instead.
+metadata:
+  id: ${STARTER_PACK_ID}
+  version: 0.1.0
+  inherits: ${STARTER_PACK_PARENT}
+`,
+  [`${CAVRA_DIR}/.gitignore`]: `# The daemon's runtime files (socket, pid, log, evidence) stay out of git; its config and the pack are the project's.
+*
+!.gitignore
+!cavra-daemon.yaml
+!${STARTER_PACK_ID}-pack.yaml
+`,
+};
+
+/**
+ * `cavra-hook init claude-code`: the project's daemon config and starter pack under `.cavra/` (each only when
+ * absent), and the hooks in `.claude/settings.json` (claudeCodeInitHooks, with the socket and default pack the
+ * config names), replacing ours in place. Idempotent.
+ */
+export async function initClaudeCode(options: ClaudeCodeInitOptions = {}): Promise<ClaudeCodeInitResult> {
+  const dir = options.projectDir ?? process.cwd();
+  const written: string[] = [];
+  const kept: string[] = [];
+  for (const [name, text] of Object.entries(FILES)) {
+    const file = join(dir, name);
+    if (await exists(file)) {
+      kept.push(file);
+    } else {
+      await writeAtomic(file, text, 0o644);
+      written.push(file);
+    }
+  }
+  const settingsFile = claudeCodeSettingsFile({ scope: 'project', projectDir: dir });
+  const hooks = claudeCodeInitHooks(await daemonTarget(dir));
+  return {
+    settingsFile,
+    daemonConfig: join(dir, CONFIG),
+    pack: join(dir, PACK),
+    written,
+    kept,
+    settingsChanged: await writeClaudeCodeHooks(settingsFile, hooks),
+    hooks,
+    startCommand: `npx cavra-daemon start --config ${CONFIG}`,
+  };
+}
+
+/**
+ * `cavra-hook init claude-code --remove`: takes our hooks out of the settings (restoring the file byte for byte
+ * when nothing else changed since); `.cavra/` stays, with the evidence log. Returns whether the settings changed.
+ */
+export async function removeClaudeCodeInit(options: ClaudeCodeInitOptions = {}): Promise<boolean> {
+  return removeClaudeCodeHooks(
+    claudeCodeSettingsFile({ scope: 'project', projectDir: options.projectDir ?? process.cwd() }),
+  );
+}
+
+/**
+ * The socket and default pack of the project's daemon config (init's own, or one the team changed since), so that
+ * the hook asks the daemon the config starts. Throws for a config that is not YAML.
+ */
+async function daemonTarget(dir: string): Promise<DaemonTarget> {
+  const file = join(dir, CONFIG);
+  // Loaded here, not with the hook: every tool call starts the hook, init runs once.
+  const { parse } = await import('yaml');
+  const config: unknown = parse(await readFile(file, 'utf8'));
+  const raw = (config !== null && typeof config === 'object' ? config : {}) as Record<string, unknown>;
+  const socket =
+    typeof raw.socket_path === 'string' && raw.socket_path !== ''
+      ? resolve(dirname(file), raw.socket_path)
+      : undefined;
+  const inProject = socket === undefined ? undefined : relative(dir, socket);
+  return {
+    ...(socket === undefined || inProject === undefined
+      ? {}
+      : {
+          socket:
+            inProject === '..' || inProject.startsWith('../') || isAbsolute(inProject) ? socket : inProject,
+        }),
+    ...(typeof raw.default_pack === 'string' && raw.default_pack !== ''
+      ? { policyPack: raw.default_pack }
+      : {}),
+  };
+}
+
+async function exists(file: string): Promise<boolean> {
+  return readFile(file).then(
+    () => true,
+    (error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return false;
+      throw error;
+    },
+  );
+}
