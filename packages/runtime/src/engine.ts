@@ -15,7 +15,7 @@ import { type IdKind, newId } from './decision-ids.js';
 import { EvaluationError } from './evaluation-error.js';
 import { evaluateRead, evaluateWrite } from './filesystem-rules.js';
 import { evaluateGitOperation, evaluatePush } from './git-rules.js';
-import { BASELINE_PACK_ID } from './load-policy-pack.js';
+import { BASELINE_PACK_ID } from './shipped-packs.js';
 import type { McpTrustRegistry } from './mcp-registry.js';
 import { evaluateMcpCall, mcpCall } from './mcp-rules.js';
 import { quoteTarget } from './quote-target.js';

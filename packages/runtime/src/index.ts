@@ -26,10 +26,10 @@ export {
   type RuleTrial,
 } from './explain-decision.js';
 export {
-  BASELINE_PACK_ID,
-  BUILTIN_POLICY_DIR,
   type LoadPolicyPackOptions,
   loadBaselinePack,
+  loadDeveloperPack,
+  loadPolicyPack,
   loadPolicyPackFile,
 } from './load-policy-pack.js';
 export {
@@ -72,6 +72,7 @@ export {
   type TrustedPolicyKey,
   trustedPolicyKey,
 } from './policy-signing-key.js';
+export { PROTECTED_PATHS } from './protected-paths.js';
 export { APPROVER_GROUPS, RULES, type RuleId, ruleOutcome } from './rule-outcome.js';
 export { type DecisionStamp, toRuntimeDecision } from './runtime-decision.js';
 export {
@@ -81,6 +82,12 @@ export {
   type RuntimeMode,
 } from './runtime-mode.js';
 export { type SchemaIssue, schemaIssues } from './schema-issues.js';
+export {
+  BASELINE_PACK_ID,
+  BUILTIN_POLICY_DIR,
+  DEVELOPER_PACK_ID,
+  SHIPPED_PACK_IDS,
+} from './shipped-packs.js';
 export {
   loadShellParser,
   type ParsedCommand,

@@ -3,23 +3,118 @@
 import { createRequire } from 'node:module';
 const requireHelper = createRequire(import.meta.url);
 export const policyPack = validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://cavra.dev/schema/policy-pack.schema.json","title":"CAVRA policy pack","type":"object","additionalProperties":false,"required":["metadata"],"properties":{"metadata":{"type":"object","additionalProperties":false,"required":["id","version"],"properties":{"id":{"$ref":"#/definitions/identifier"},"version":{"type":"string","pattern":"^[0-9A-Za-z][0-9A-Za-z.+-]{0,63}$"},"description":{"type":"string","maxLength":512},"inherits":{"oneOf":[{"$ref":"#/definitions/identifier"},{"type":"array","minItems":1,"maxItems":16,"uniqueItems":true,"items":{"$ref":"#/definitions/identifier"}}]},"approver_group":{"$ref":"#/definitions/group"},"title":{"type":"string","maxLength":256},"mode":{"type":"string","pattern":"^[a-z][a-z_-]{0,31}$"}}},"filesystem":{"type":"object","additionalProperties":false,"properties":{"block_read":{"$ref":"#/definitions/patterns"},"block_write":{"$ref":"#/definitions/patterns"},"require_approval_write":{"$ref":"#/definitions/patterns"}}},"commands":{"type":"object","additionalProperties":false,"properties":{"allow":{"$ref":"#/definitions/patterns"},"block":{"$ref":"#/definitions/patterns"},"require_approval":{"$ref":"#/definitions/patterns"}}},"git":{"type":"object","additionalProperties":false,"properties":{"block_push_branches":{"$ref":"#/definitions/patterns"},"require_pull_request":{"type":"boolean"},"require_ai_attestation":{"type":"boolean"},"block_direct_push_to_protected_branch":{"type":"boolean"},"require_human_reviewer":{"type":"boolean"},"require_pr_attestation":{"type":"boolean"}}},"mcp":{"type":"object","additionalProperties":false,"properties":{"allowlist_enabled":{"type":"boolean"},"allowed_servers":{"$ref":"#/definitions/servers"},"blocked_servers":{"$ref":"#/definitions/servers"},"block_unknown_servers":{"type":"boolean"},"risk_scoring":{"type":"object","maxProperties":1024,"propertyNames":{"$ref":"#/definitions/server"},"additionalProperties":{"enum":["info","low","medium","high","critical"]}}}},"approvals":{"type":"object","maxProperties":64,"propertyNames":{"$ref":"#/definitions/identifier"},"additionalProperties":{"type":"object","additionalProperties":false,"properties":{"approvers":{"type":"array","maxItems":64,"uniqueItems":true,"items":{"$ref":"#/definitions/group"}}}}},"evidence":{"type":"object","additionalProperties":false,"properties":{"require_agent_manifest":{"type":"boolean"},"require_issue_link":{"type":"boolean"},"require_branch_pattern":{"type":"string","minLength":1,"maxLength":256},"require_bot_identity":{"type":"boolean"},"require_pr_attestation":{"type":"boolean"},"require_docs_update_for_user_facing_changes":{"type":"boolean"},"required_fields":{"type":"array","maxItems":64,"uniqueItems":true,"items":{"type":"string","pattern":"^[a-z][a-z0-9_]{0,63}$"}}}},"compliance":{"type":"object","additionalProperties":false,"properties":{"maps_to":{"type":"array","maxItems":64,"items":{"type":"string","minLength":1,"maxLength":256,"pattern":"^[^\\u0000-\\u001f\\u007f]+$"}}}}},"definitions":{"identifier":{"type":"string","pattern":"^[a-z0-9][a-z0-9._-]{0,127}$"},"patterns":{"type":"array","maxItems":1024,"uniqueItems":true,"items":{"type":"string","minLength":1,"maxLength":512,"pattern":"^[^\\u0000-\\u001f\\u007f]+$"}},"servers":{"type":"array","maxItems":1024,"uniqueItems":true,"items":{"$ref":"#/definitions/server"}},"server":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"},"group":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,127}$"}}};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://cavra.dev/schema/policy-pack.schema.json","title":"CAVRA policy pack","type":"object","additionalProperties":false,"required":["metadata"],"properties":{"metadata":{"type":"object","additionalProperties":false,"required":["id","version"],"properties":{"id":{"$ref":"#/definitions/identifier"},"version":{"type":"string","pattern":"^[0-9A-Za-z][0-9A-Za-z.+-]{0,63}$"},"description":{"type":"string","maxLength":512},"inherits":{"oneOf":[{"$ref":"#/definitions/parent"},{"type":"array","minItems":1,"maxItems":16,"uniqueItems":true,"items":{"$ref":"#/definitions/parent"}}]},"extends":{"$ref":"#/definitions/parent"},"approver_group":{"$ref":"#/definitions/group"},"title":{"type":"string","maxLength":256},"mode":{"type":"string","pattern":"^[a-z][a-z_-]{0,31}$"}}},"filesystem":{"type":"object","additionalProperties":false,"properties":{"block_read":{"$ref":"#/definitions/patterns"},"block_write":{"$ref":"#/definitions/patterns"},"require_approval_write":{"$ref":"#/definitions/patterns"},"unprotect":{"$ref":"#/definitions/patterns"}}},"commands":{"type":"object","additionalProperties":false,"properties":{"allow":{"$ref":"#/definitions/patterns"},"block":{"$ref":"#/definitions/patterns"},"require_approval":{"$ref":"#/definitions/patterns"}}},"git":{"type":"object","additionalProperties":false,"properties":{"block_push_branches":{"$ref":"#/definitions/patterns"},"require_pull_request":{"type":"boolean"},"require_ai_attestation":{"type":"boolean"},"block_direct_push_to_protected_branch":{"type":"boolean"},"require_human_reviewer":{"type":"boolean"},"require_pr_attestation":{"type":"boolean"}}},"mcp":{"type":"object","additionalProperties":false,"properties":{"allowlist_enabled":{"type":"boolean"},"allowed_servers":{"$ref":"#/definitions/servers"},"blocked_servers":{"$ref":"#/definitions/servers"},"block_unknown_servers":{"type":"boolean"},"risk_scoring":{"type":"object","maxProperties":1024,"propertyNames":{"$ref":"#/definitions/server"},"additionalProperties":{"enum":["info","low","medium","high","critical"]}}}},"approvals":{"type":"object","maxProperties":64,"propertyNames":{"$ref":"#/definitions/identifier"},"additionalProperties":{"type":"object","additionalProperties":false,"properties":{"approvers":{"type":"array","maxItems":64,"uniqueItems":true,"items":{"$ref":"#/definitions/group"}}}}},"evidence":{"type":"object","additionalProperties":false,"properties":{"require_agent_manifest":{"type":"boolean"},"require_issue_link":{"type":"boolean"},"require_branch_pattern":{"type":"string","minLength":1,"maxLength":256},"require_bot_identity":{"type":"boolean"},"require_pr_attestation":{"type":"boolean"},"require_docs_update_for_user_facing_changes":{"type":"boolean"},"required_fields":{"type":"array","maxItems":64,"uniqueItems":true,"items":{"type":"string","pattern":"^[a-z][a-z0-9_]{0,63}$"}}}},"compliance":{"type":"object","additionalProperties":false,"properties":{"maps_to":{"type":"array","maxItems":64,"items":{"type":"string","minLength":1,"maxLength":256,"pattern":"^[^\\u0000-\\u001f\\u007f]+$"}}}}},"definitions":{"identifier":{"type":"string","pattern":"^[a-z0-9][a-z0-9._-]{0,127}$"},"parent":{"anyOf":[{"$ref":"#/definitions/identifier"},{"type":"string","maxLength":1024,"pattern":"^\\.\\.?/[^\\u0000-\\u001f\\u007f]+$"}]},"patterns":{"type":"array","maxItems":1024,"uniqueItems":true,"items":{"type":"string","minLength":1,"maxLength":512,"pattern":"^[^\\u0000-\\u001f\\u007f]+$"}},"servers":{"type":"array","maxItems":1024,"uniqueItems":true,"items":{"$ref":"#/definitions/server"}},"server":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"},"group":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,127}$"}}};
 const schema12 = {"type":"string","pattern":"^[a-z0-9][a-z0-9._-]{0,127}$"};
 const schema15 = {"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,127}$"};
 const schema16 = {"type":"array","maxItems":1024,"uniqueItems":true,"items":{"type":"string","minLength":1,"maxLength":512,"pattern":"^[^\\u0000-\\u001f\\u007f]+$"}};
-const schema24 = {"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"};
+const schema25 = {"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"};
 const pattern0 = new RegExp("^[a-z0-9][a-z0-9._-]{0,127}$", "u");
 const pattern1 = new RegExp("^[0-9A-Za-z][0-9A-Za-z.+-]{0,63}$", "u");
 const pattern4 = new RegExp("^[A-Za-z0-9][A-Za-z0-9 ._-]{0,127}$", "u");
 const pattern5 = new RegExp("^[a-z][a-z_-]{0,31}$", "u");
 const pattern6 = new RegExp("^[^\\u0000-\\u001f\\u007f]+$", "u");
-const pattern13 = new RegExp("^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$", "u");
-const pattern17 = new RegExp("^[a-z][a-z0-9_]{0,63}$", "u");
+const pattern14 = new RegExp("^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$", "u");
+const pattern18 = new RegExp("^[a-z][a-z0-9_]{0,63}$", "u");
 const func2 = requireHelper("ajv/dist/runtime/ucs2length").default;
 const func0 = requireHelper("ajv/dist/runtime/equal").default;
-const schema23 = {"type":"array","maxItems":1024,"uniqueItems":true,"items":{"$ref":"#/definitions/server"}};
+const schema13 = {"anyOf":[{"$ref":"#/definitions/identifier"},{"type":"string","maxLength":1024,"pattern":"^\\.\\.?/[^\\u0000-\\u001f\\u007f]+$"}]};
+const pattern3 = new RegExp("^\\.\\.?/[^\\u0000-\\u001f\\u007f]+$", "u");
 
 function validate11(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+const _errs0 = errors;
+let valid0 = false;
+const _errs1 = errors;
+if(typeof data === "string"){
+if(!pattern0.test(data)){
+const err0 = {instancePath,schemaPath:"#/definitions/identifier/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9][a-z0-9._-]{0,127}$"},message:"must match pattern \""+"^[a-z0-9][a-z0-9._-]{0,127}$"+"\""};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+else {
+const err1 = {instancePath,schemaPath:"#/definitions/identifier/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+var _valid0 = _errs1 === errors;
+valid0 = valid0 || _valid0;
+if(!valid0){
+const _errs4 = errors;
+if(typeof data === "string"){
+if(func2(data) > 1024){
+const err2 = {instancePath,schemaPath:"#/anyOf/1/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+if(!pattern3.test(data)){
+const err3 = {instancePath,schemaPath:"#/anyOf/1/pattern",keyword:"pattern",params:{pattern: "^\\.\\.?/[^\\u0000-\\u001f\\u007f]+$"},message:"must match pattern \""+"^\\.\\.?/[^\\u0000-\\u001f\\u007f]+$"+"\""};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+else {
+const err4 = {instancePath,schemaPath:"#/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+var _valid0 = _errs4 === errors;
+valid0 = valid0 || _valid0;
+}
+if(!valid0){
+const err5 = {instancePath,schemaPath:"#/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+else {
+errors = _errs0;
+if(vErrors !== null){
+if(_errs0){
+vErrors.length = _errs0;
+}
+else {
+vErrors = null;
+}
+}
+}
+validate11.errors = vErrors;
+return errors === 0;
+}
+
+const schema24 = {"type":"array","maxItems":1024,"uniqueItems":true,"items":{"$ref":"#/definitions/server"}};
+
+function validate15(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(Array.isArray(data)){
@@ -37,7 +132,7 @@ const len0 = data.length;
 for(let i0=0; i0<len0; i0++){
 let data0 = data[i0];
 if(typeof data0 === "string"){
-if(!pattern13.test(data0)){
+if(!pattern14.test(data0)){
 const err1 = {instancePath:instancePath+"/" + i0,schemaPath:"#/definitions/server/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"+"\""};
 if(vErrors === null){
 vErrors = [err1];
@@ -90,7 +185,7 @@ vErrors.push(err4);
 }
 errors++;
 }
-validate11.errors = vErrors;
+validate15.errors = vErrors;
 return errors === 0;
 }
 
@@ -146,7 +241,7 @@ vErrors.push(err3);
 errors++;
 }
 for(const key1 in data0){
-if(!(((((((key1 === "id") || (key1 === "version")) || (key1 === "description")) || (key1 === "inherits")) || (key1 === "approver_group")) || (key1 === "title")) || (key1 === "mode"))){
+if(!((((((((key1 === "id") || (key1 === "version")) || (key1 === "description")) || (key1 === "inherits")) || (key1 === "extends")) || (key1 === "approver_group")) || (key1 === "title")) || (key1 === "mode"))){
 const err4 = {instancePath:instancePath+"/metadata",schemaPath:"#/properties/metadata/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err4];
@@ -238,9 +333,19 @@ const _errs13 = errors;
 let valid3 = false;
 let passing0 = null;
 const _errs14 = errors;
-if(typeof data4 === "string"){
-if(!pattern0.test(data4)){
-const err11 = {instancePath:instancePath+"/metadata/inherits",schemaPath:"#/definitions/identifier/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9][a-z0-9._-]{0,127}$"},message:"must match pattern \""+"^[a-z0-9][a-z0-9._-]{0,127}$"+"\""};
+if(!(validate11(data4, {instancePath:instancePath+"/metadata/inherits",parentData:data0,parentDataProperty:"inherits",rootData}))){
+vErrors = vErrors === null ? validate11.errors : vErrors.concat(validate11.errors);
+errors = vErrors.length;
+}
+var _valid0 = _errs14 === errors;
+if(_valid0){
+valid3 = true;
+passing0 = 0;
+}
+const _errs15 = errors;
+if(Array.isArray(data4)){
+if(data4.length > 16){
+const err11 = {instancePath:instancePath+"/metadata/inherits",schemaPath:"#/properties/metadata/properties/inherits/oneOf/1/maxItems",keyword:"maxItems",params:{limit: 16},message:"must NOT have more than 16 items"};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -249,9 +354,8 @@ vErrors.push(err11);
 }
 errors++;
 }
-}
-else {
-const err12 = {instancePath:instancePath+"/metadata/inherits",schemaPath:"#/definitions/identifier/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data4.length < 1){
+const err12 = {instancePath:instancePath+"/metadata/inherits",schemaPath:"#/properties/metadata/properties/inherits/oneOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -260,57 +364,11 @@ vErrors.push(err12);
 }
 errors++;
 }
-var _valid0 = _errs14 === errors;
-if(_valid0){
-valid3 = true;
-passing0 = 0;
-}
-const _errs17 = errors;
-if(Array.isArray(data4)){
-if(data4.length > 16){
-const err13 = {instancePath:instancePath+"/metadata/inherits",schemaPath:"#/properties/metadata/properties/inherits/oneOf/1/maxItems",keyword:"maxItems",params:{limit: 16},message:"must NOT have more than 16 items"};
-if(vErrors === null){
-vErrors = [err13];
-}
-else {
-vErrors.push(err13);
-}
-errors++;
-}
-if(data4.length < 1){
-const err14 = {instancePath:instancePath+"/metadata/inherits",schemaPath:"#/properties/metadata/properties/inherits/oneOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
-if(vErrors === null){
-vErrors = [err14];
-}
-else {
-vErrors.push(err14);
-}
-errors++;
-}
 const len0 = data4.length;
 for(let i0=0; i0<len0; i0++){
-let data5 = data4[i0];
-if(typeof data5 === "string"){
-if(!pattern0.test(data5)){
-const err15 = {instancePath:instancePath+"/metadata/inherits/" + i0,schemaPath:"#/definitions/identifier/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9][a-z0-9._-]{0,127}$"},message:"must match pattern \""+"^[a-z0-9][a-z0-9._-]{0,127}$"+"\""};
-if(vErrors === null){
-vErrors = [err15];
-}
-else {
-vErrors.push(err15);
-}
-errors++;
-}
-}
-else {
-const err16 = {instancePath:instancePath+"/metadata/inherits/" + i0,schemaPath:"#/definitions/identifier/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err16];
-}
-else {
-vErrors.push(err16);
-}
-errors++;
+if(!(validate11(data4[i0], {instancePath:instancePath+"/metadata/inherits/" + i0,parentData:data4,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate11.errors : vErrors.concat(validate11.errors);
+errors = vErrors.length;
 }
 }
 let i1 = data4.length;
@@ -320,12 +378,12 @@ outer0:
 for(;i1--;){
 for(j0 = i1; j0--;){
 if(func0(data4[i1], data4[j0])){
-const err17 = {instancePath:instancePath+"/metadata/inherits",schemaPath:"#/properties/metadata/properties/inherits/oneOf/1/uniqueItems",keyword:"uniqueItems",params:{i: i1, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i1+" are identical)"};
+const err13 = {instancePath:instancePath+"/metadata/inherits",schemaPath:"#/properties/metadata/properties/inherits/oneOf/1/uniqueItems",keyword:"uniqueItems",params:{i: i1, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i1+" are identical)"};
 if(vErrors === null){
-vErrors = [err17];
+vErrors = [err13];
 }
 else {
-vErrors.push(err17);
+vErrors.push(err13);
 }
 errors++;
 break outer0;
@@ -335,16 +393,16 @@ break outer0;
 }
 }
 else {
-const err18 = {instancePath:instancePath+"/metadata/inherits",schemaPath:"#/properties/metadata/properties/inherits/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err14 = {instancePath:instancePath+"/metadata/inherits",schemaPath:"#/properties/metadata/properties/inherits/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
-vErrors = [err18];
+vErrors = [err14];
 }
 else {
-vErrors.push(err18);
+vErrors.push(err14);
 }
 errors++;
 }
-var _valid0 = _errs17 === errors;
+var _valid0 = _errs15 === errors;
 if(_valid0 && valid3){
 valid3 = false;
 passing0 = [passing0, 1];
@@ -356,12 +414,12 @@ passing0 = 1;
 }
 }
 if(!valid3){
-const err19 = {instancePath:instancePath+"/metadata/inherits",schemaPath:"#/properties/metadata/properties/inherits/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf"};
+const err15 = {instancePath:instancePath+"/metadata/inherits",schemaPath:"#/properties/metadata/properties/inherits/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf"};
 if(vErrors === null){
-vErrors = [err19];
+vErrors = [err15];
 }
 else {
-vErrors.push(err19);
+vErrors.push(err15);
 }
 errors++;
 }
@@ -377,11 +435,67 @@ vErrors = null;
 }
 }
 }
+if(data0.extends !== undefined){
+if(!(validate11(data0.extends, {instancePath:instancePath+"/metadata/extends",parentData:data0,parentDataProperty:"extends",rootData}))){
+vErrors = vErrors === null ? validate11.errors : vErrors.concat(validate11.errors);
+errors = vErrors.length;
+}
+}
 if(data0.approver_group !== undefined){
-let data6 = data0.approver_group;
-if(typeof data6 === "string"){
-if(!pattern4.test(data6)){
-const err20 = {instancePath:instancePath+"/metadata/approver_group",schemaPath:"#/definitions/group/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9 ._-]{0,127}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,127}$"+"\""};
+let data7 = data0.approver_group;
+if(typeof data7 === "string"){
+if(!pattern4.test(data7)){
+const err16 = {instancePath:instancePath+"/metadata/approver_group",schemaPath:"#/definitions/group/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9 ._-]{0,127}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,127}$"+"\""};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+}
+else {
+const err17 = {instancePath:instancePath+"/metadata/approver_group",schemaPath:"#/definitions/group/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+}
+if(data0.title !== undefined){
+let data8 = data0.title;
+if(typeof data8 === "string"){
+if(func2(data8) > 256){
+const err18 = {instancePath:instancePath+"/metadata/title",schemaPath:"#/properties/metadata/properties/title/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+}
+else {
+const err19 = {instancePath:instancePath+"/metadata/title",schemaPath:"#/properties/metadata/properties/title/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err19];
+}
+else {
+vErrors.push(err19);
+}
+errors++;
+}
+}
+if(data0.mode !== undefined){
+let data9 = data0.mode;
+if(typeof data9 === "string"){
+if(!pattern5.test(data9)){
+const err20 = {instancePath:instancePath+"/metadata/mode",schemaPath:"#/properties/metadata/properties/mode/pattern",keyword:"pattern",params:{pattern: "^[a-z][a-z_-]{0,31}$"},message:"must match pattern \""+"^[a-z][a-z_-]{0,31}$"+"\""};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -392,7 +506,7 @@ errors++;
 }
 }
 else {
-const err21 = {instancePath:instancePath+"/metadata/approver_group",schemaPath:"#/definitions/group/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err21 = {instancePath:instancePath+"/metadata/mode",schemaPath:"#/properties/metadata/properties/mode/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -402,11 +516,9 @@ vErrors.push(err21);
 errors++;
 }
 }
-if(data0.title !== undefined){
-let data7 = data0.title;
-if(typeof data7 === "string"){
-if(func2(data7) > 256){
-const err22 = {instancePath:instancePath+"/metadata/title",schemaPath:"#/properties/metadata/properties/title/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};
+}
+else {
+const err22 = {instancePath:instancePath+"/metadata",schemaPath:"#/properties/metadata/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -416,8 +528,12 @@ vErrors.push(err22);
 errors++;
 }
 }
-else {
-const err23 = {instancePath:instancePath+"/metadata/title",schemaPath:"#/properties/metadata/properties/title/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.filesystem !== undefined){
+let data10 = data.filesystem;
+if(data10 && typeof data10 == "object" && !Array.isArray(data10)){
+for(const key2 in data10){
+if(!((((key2 === "block_read") || (key2 === "block_write")) || (key2 === "require_approval_write")) || (key2 === "unprotect"))){
+const err23 = {instancePath:instancePath+"/filesystem",schemaPath:"#/properties/filesystem/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -427,11 +543,11 @@ vErrors.push(err23);
 errors++;
 }
 }
-if(data0.mode !== undefined){
-let data8 = data0.mode;
-if(typeof data8 === "string"){
-if(!pattern5.test(data8)){
-const err24 = {instancePath:instancePath+"/metadata/mode",schemaPath:"#/properties/metadata/properties/mode/pattern",keyword:"pattern",params:{pattern: "^[a-z][a-z_-]{0,31}$"},message:"must match pattern \""+"^[a-z][a-z_-]{0,31}$"+"\""};
+if(data10.block_read !== undefined){
+let data11 = data10.block_read;
+if(Array.isArray(data11)){
+if(data11.length > 1024){
+const err24 = {instancePath:instancePath+"/filesystem/block_read",schemaPath:"#/definitions/patterns/maxItems",keyword:"maxItems",params:{limit: 1024},message:"must NOT have more than 1024 items"};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -440,9 +556,12 @@ vErrors.push(err24);
 }
 errors++;
 }
-}
-else {
-const err25 = {instancePath:instancePath+"/metadata/mode",schemaPath:"#/properties/metadata/properties/mode/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const len1 = data11.length;
+for(let i2=0; i2<len1; i2++){
+let data12 = data11[i2];
+if(typeof data12 === "string"){
+if(func2(data12) > 512){
+const err25 = {instancePath:instancePath+"/filesystem/block_read/" + i2,schemaPath:"#/definitions/patterns/items/maxLength",keyword:"maxLength",params:{limit: 512},message:"must NOT have more than 512 characters"};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -451,10 +570,8 @@ vErrors.push(err25);
 }
 errors++;
 }
-}
-}
-else {
-const err26 = {instancePath:instancePath+"/metadata",schemaPath:"#/properties/metadata/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(func2(data12) < 1){
+const err26 = {instancePath:instancePath+"/filesystem/block_read/" + i2,schemaPath:"#/definitions/patterns/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -463,13 +580,8 @@ vErrors.push(err26);
 }
 errors++;
 }
-}
-if(data.filesystem !== undefined){
-let data9 = data.filesystem;
-if(data9 && typeof data9 == "object" && !Array.isArray(data9)){
-for(const key2 in data9){
-if(!(((key2 === "block_read") || (key2 === "block_write")) || (key2 === "require_approval_write"))){
-const err27 = {instancePath:instancePath+"/filesystem",schemaPath:"#/properties/filesystem/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"};
+if(!pattern6.test(data12)){
+const err27 = {instancePath:instancePath+"/filesystem/block_read/" + i2,schemaPath:"#/definitions/patterns/items/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]+$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]+$"+"\""};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -479,11 +591,8 @@ vErrors.push(err27);
 errors++;
 }
 }
-if(data9.block_read !== undefined){
-let data10 = data9.block_read;
-if(Array.isArray(data10)){
-if(data10.length > 1024){
-const err28 = {instancePath:instancePath+"/filesystem/block_read",schemaPath:"#/definitions/patterns/maxItems",keyword:"maxItems",params:{limit: 1024},message:"must NOT have more than 1024 items"};
+else {
+const err28 = {instancePath:instancePath+"/filesystem/block_read/" + i2,schemaPath:"#/definitions/patterns/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -492,69 +601,24 @@ vErrors.push(err28);
 }
 errors++;
 }
-const len1 = data10.length;
-for(let i2=0; i2<len1; i2++){
-let data11 = data10[i2];
-if(typeof data11 === "string"){
-if(func2(data11) > 512){
-const err29 = {instancePath:instancePath+"/filesystem/block_read/" + i2,schemaPath:"#/definitions/patterns/items/maxLength",keyword:"maxLength",params:{limit: 512},message:"must NOT have more than 512 characters"};
-if(vErrors === null){
-vErrors = [err29];
 }
-else {
-vErrors.push(err29);
-}
-errors++;
-}
-if(func2(data11) < 1){
-const err30 = {instancePath:instancePath+"/filesystem/block_read/" + i2,schemaPath:"#/definitions/patterns/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err30];
-}
-else {
-vErrors.push(err30);
-}
-errors++;
-}
-if(!pattern6.test(data11)){
-const err31 = {instancePath:instancePath+"/filesystem/block_read/" + i2,schemaPath:"#/definitions/patterns/items/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]+$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]+$"+"\""};
-if(vErrors === null){
-vErrors = [err31];
-}
-else {
-vErrors.push(err31);
-}
-errors++;
-}
-}
-else {
-const err32 = {instancePath:instancePath+"/filesystem/block_read/" + i2,schemaPath:"#/definitions/patterns/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err32];
-}
-else {
-vErrors.push(err32);
-}
-errors++;
-}
-}
-let i3 = data10.length;
+let i3 = data11.length;
 let j1;
 if(i3 > 1){
 const indices0 = {};
 for(;i3--;){
-let item0 = data10[i3];
+let item0 = data11[i3];
 if(typeof item0 !== "string"){
 continue;
 }
 if(typeof indices0[item0] == "number"){
 j1 = indices0[item0];
-const err33 = {instancePath:instancePath+"/filesystem/block_read",schemaPath:"#/definitions/patterns/uniqueItems",keyword:"uniqueItems",params:{i: i3, j: j1},message:"must NOT have duplicate items (items ## "+j1+" and "+i3+" are identical)"};
+const err29 = {instancePath:instancePath+"/filesystem/block_read",schemaPath:"#/definitions/patterns/uniqueItems",keyword:"uniqueItems",params:{i: i3, j: j1},message:"must NOT have duplicate items (items ## "+j1+" and "+i3+" are identical)"};
 if(vErrors === null){
-vErrors = [err33];
+vErrors = [err29];
 }
 else {
-vErrors.push(err33);
+vErrors.push(err29);
 }
 errors++;
 break;
@@ -564,7 +628,55 @@ indices0[item0] = i3;
 }
 }
 else {
-const err34 = {instancePath:instancePath+"/filesystem/block_read",schemaPath:"#/definitions/patterns/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err30 = {instancePath:instancePath+"/filesystem/block_read",schemaPath:"#/definitions/patterns/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err30];
+}
+else {
+vErrors.push(err30);
+}
+errors++;
+}
+}
+if(data10.block_write !== undefined){
+let data13 = data10.block_write;
+if(Array.isArray(data13)){
+if(data13.length > 1024){
+const err31 = {instancePath:instancePath+"/filesystem/block_write",schemaPath:"#/definitions/patterns/maxItems",keyword:"maxItems",params:{limit: 1024},message:"must NOT have more than 1024 items"};
+if(vErrors === null){
+vErrors = [err31];
+}
+else {
+vErrors.push(err31);
+}
+errors++;
+}
+const len2 = data13.length;
+for(let i4=0; i4<len2; i4++){
+let data14 = data13[i4];
+if(typeof data14 === "string"){
+if(func2(data14) > 512){
+const err32 = {instancePath:instancePath+"/filesystem/block_write/" + i4,schemaPath:"#/definitions/patterns/items/maxLength",keyword:"maxLength",params:{limit: 512},message:"must NOT have more than 512 characters"};
+if(vErrors === null){
+vErrors = [err32];
+}
+else {
+vErrors.push(err32);
+}
+errors++;
+}
+if(func2(data14) < 1){
+const err33 = {instancePath:instancePath+"/filesystem/block_write/" + i4,schemaPath:"#/definitions/patterns/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err33];
+}
+else {
+vErrors.push(err33);
+}
+errors++;
+}
+if(!pattern6.test(data14)){
+const err34 = {instancePath:instancePath+"/filesystem/block_write/" + i4,schemaPath:"#/definitions/patterns/items/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]+$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]+$"+"\""};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -574,11 +686,8 @@ vErrors.push(err34);
 errors++;
 }
 }
-if(data9.block_write !== undefined){
-let data12 = data9.block_write;
-if(Array.isArray(data12)){
-if(data12.length > 1024){
-const err35 = {instancePath:instancePath+"/filesystem/block_write",schemaPath:"#/definitions/patterns/maxItems",keyword:"maxItems",params:{limit: 1024},message:"must NOT have more than 1024 items"};
+else {
+const err35 = {instancePath:instancePath+"/filesystem/block_write/" + i4,schemaPath:"#/definitions/patterns/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -587,69 +696,24 @@ vErrors.push(err35);
 }
 errors++;
 }
-const len2 = data12.length;
-for(let i4=0; i4<len2; i4++){
-let data13 = data12[i4];
-if(typeof data13 === "string"){
-if(func2(data13) > 512){
-const err36 = {instancePath:instancePath+"/filesystem/block_write/" + i4,schemaPath:"#/definitions/patterns/items/maxLength",keyword:"maxLength",params:{limit: 512},message:"must NOT have more than 512 characters"};
-if(vErrors === null){
-vErrors = [err36];
 }
-else {
-vErrors.push(err36);
-}
-errors++;
-}
-if(func2(data13) < 1){
-const err37 = {instancePath:instancePath+"/filesystem/block_write/" + i4,schemaPath:"#/definitions/patterns/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err37];
-}
-else {
-vErrors.push(err37);
-}
-errors++;
-}
-if(!pattern6.test(data13)){
-const err38 = {instancePath:instancePath+"/filesystem/block_write/" + i4,schemaPath:"#/definitions/patterns/items/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]+$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]+$"+"\""};
-if(vErrors === null){
-vErrors = [err38];
-}
-else {
-vErrors.push(err38);
-}
-errors++;
-}
-}
-else {
-const err39 = {instancePath:instancePath+"/filesystem/block_write/" + i4,schemaPath:"#/definitions/patterns/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err39];
-}
-else {
-vErrors.push(err39);
-}
-errors++;
-}
-}
-let i5 = data12.length;
+let i5 = data13.length;
 let j2;
 if(i5 > 1){
 const indices1 = {};
 for(;i5--;){
-let item1 = data12[i5];
+let item1 = data13[i5];
 if(typeof item1 !== "string"){
 continue;
 }
 if(typeof indices1[item1] == "number"){
 j2 = indices1[item1];
-const err40 = {instancePath:instancePath+"/filesystem/block_write",schemaPath:"#/definitions/patterns/uniqueItems",keyword:"uniqueItems",params:{i: i5, j: j2},message:"must NOT have duplicate items (items ## "+j2+" and "+i5+" are identical)"};
+const err36 = {instancePath:instancePath+"/filesystem/block_write",schemaPath:"#/definitions/patterns/uniqueItems",keyword:"uniqueItems",params:{i: i5, j: j2},message:"must NOT have duplicate items (items ## "+j2+" and "+i5+" are identical)"};
 if(vErrors === null){
-vErrors = [err40];
+vErrors = [err36];
 }
 else {
-vErrors.push(err40);
+vErrors.push(err36);
 }
 errors++;
 break;
@@ -659,7 +723,55 @@ indices1[item1] = i5;
 }
 }
 else {
-const err41 = {instancePath:instancePath+"/filesystem/block_write",schemaPath:"#/definitions/patterns/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err37 = {instancePath:instancePath+"/filesystem/block_write",schemaPath:"#/definitions/patterns/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err37];
+}
+else {
+vErrors.push(err37);
+}
+errors++;
+}
+}
+if(data10.require_approval_write !== undefined){
+let data15 = data10.require_approval_write;
+if(Array.isArray(data15)){
+if(data15.length > 1024){
+const err38 = {instancePath:instancePath+"/filesystem/require_approval_write",schemaPath:"#/definitions/patterns/maxItems",keyword:"maxItems",params:{limit: 1024},message:"must NOT have more than 1024 items"};
+if(vErrors === null){
+vErrors = [err38];
+}
+else {
+vErrors.push(err38);
+}
+errors++;
+}
+const len3 = data15.length;
+for(let i6=0; i6<len3; i6++){
+let data16 = data15[i6];
+if(typeof data16 === "string"){
+if(func2(data16) > 512){
+const err39 = {instancePath:instancePath+"/filesystem/require_approval_write/" + i6,schemaPath:"#/definitions/patterns/items/maxLength",keyword:"maxLength",params:{limit: 512},message:"must NOT have more than 512 characters"};
+if(vErrors === null){
+vErrors = [err39];
+}
+else {
+vErrors.push(err39);
+}
+errors++;
+}
+if(func2(data16) < 1){
+const err40 = {instancePath:instancePath+"/filesystem/require_approval_write/" + i6,schemaPath:"#/definitions/patterns/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err40];
+}
+else {
+vErrors.push(err40);
+}
+errors++;
+}
+if(!pattern6.test(data16)){
+const err41 = {instancePath:instancePath+"/filesystem/require_approval_write/" + i6,schemaPath:"#/definitions/patterns/items/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]+$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]+$"+"\""};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -669,11 +781,8 @@ vErrors.push(err41);
 errors++;
 }
 }
-if(data9.require_approval_write !== undefined){
-let data14 = data9.require_approval_write;
-if(Array.isArray(data14)){
-if(data14.length > 1024){
-const err42 = {instancePath:instancePath+"/filesystem/require_approval_write",schemaPath:"#/definitions/patterns/maxItems",keyword:"maxItems",params:{limit: 1024},message:"must NOT have more than 1024 items"};
+else {
+const err42 = {instancePath:instancePath+"/filesystem/require_approval_write/" + i6,schemaPath:"#/definitions/patterns/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -682,69 +791,24 @@ vErrors.push(err42);
 }
 errors++;
 }
-const len3 = data14.length;
-for(let i6=0; i6<len3; i6++){
-let data15 = data14[i6];
-if(typeof data15 === "string"){
-if(func2(data15) > 512){
-const err43 = {instancePath:instancePath+"/filesystem/require_approval_write/" + i6,schemaPath:"#/definitions/patterns/items/maxLength",keyword:"maxLength",params:{limit: 512},message:"must NOT have more than 512 characters"};
-if(vErrors === null){
-vErrors = [err43];
 }
-else {
-vErrors.push(err43);
-}
-errors++;
-}
-if(func2(data15) < 1){
-const err44 = {instancePath:instancePath+"/filesystem/require_approval_write/" + i6,schemaPath:"#/definitions/patterns/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err44];
-}
-else {
-vErrors.push(err44);
-}
-errors++;
-}
-if(!pattern6.test(data15)){
-const err45 = {instancePath:instancePath+"/filesystem/require_approval_write/" + i6,schemaPath:"#/definitions/patterns/items/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]+$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]+$"+"\""};
-if(vErrors === null){
-vErrors = [err45];
-}
-else {
-vErrors.push(err45);
-}
-errors++;
-}
-}
-else {
-const err46 = {instancePath:instancePath+"/filesystem/require_approval_write/" + i6,schemaPath:"#/definitions/patterns/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err46];
-}
-else {
-vErrors.push(err46);
-}
-errors++;
-}
-}
-let i7 = data14.length;
+let i7 = data15.length;
 let j3;
 if(i7 > 1){
 const indices2 = {};
 for(;i7--;){
-let item2 = data14[i7];
+let item2 = data15[i7];
 if(typeof item2 !== "string"){
 continue;
 }
 if(typeof indices2[item2] == "number"){
 j3 = indices2[item2];
-const err47 = {instancePath:instancePath+"/filesystem/require_approval_write",schemaPath:"#/definitions/patterns/uniqueItems",keyword:"uniqueItems",params:{i: i7, j: j3},message:"must NOT have duplicate items (items ## "+j3+" and "+i7+" are identical)"};
+const err43 = {instancePath:instancePath+"/filesystem/require_approval_write",schemaPath:"#/definitions/patterns/uniqueItems",keyword:"uniqueItems",params:{i: i7, j: j3},message:"must NOT have duplicate items (items ## "+j3+" and "+i7+" are identical)"};
 if(vErrors === null){
-vErrors = [err47];
+vErrors = [err43];
 }
 else {
-vErrors.push(err47);
+vErrors.push(err43);
 }
 errors++;
 break;
@@ -754,7 +818,55 @@ indices2[item2] = i7;
 }
 }
 else {
-const err48 = {instancePath:instancePath+"/filesystem/require_approval_write",schemaPath:"#/definitions/patterns/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err44 = {instancePath:instancePath+"/filesystem/require_approval_write",schemaPath:"#/definitions/patterns/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err44];
+}
+else {
+vErrors.push(err44);
+}
+errors++;
+}
+}
+if(data10.unprotect !== undefined){
+let data17 = data10.unprotect;
+if(Array.isArray(data17)){
+if(data17.length > 1024){
+const err45 = {instancePath:instancePath+"/filesystem/unprotect",schemaPath:"#/definitions/patterns/maxItems",keyword:"maxItems",params:{limit: 1024},message:"must NOT have more than 1024 items"};
+if(vErrors === null){
+vErrors = [err45];
+}
+else {
+vErrors.push(err45);
+}
+errors++;
+}
+const len4 = data17.length;
+for(let i8=0; i8<len4; i8++){
+let data18 = data17[i8];
+if(typeof data18 === "string"){
+if(func2(data18) > 512){
+const err46 = {instancePath:instancePath+"/filesystem/unprotect/" + i8,schemaPath:"#/definitions/patterns/items/maxLength",keyword:"maxLength",params:{limit: 512},message:"must NOT have more than 512 characters"};
+if(vErrors === null){
+vErrors = [err46];
+}
+else {
+vErrors.push(err46);
+}
+errors++;
+}
+if(func2(data18) < 1){
+const err47 = {instancePath:instancePath+"/filesystem/unprotect/" + i8,schemaPath:"#/definitions/patterns/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err47];
+}
+else {
+vErrors.push(err47);
+}
+errors++;
+}
+if(!pattern6.test(data18)){
+const err48 = {instancePath:instancePath+"/filesystem/unprotect/" + i8,schemaPath:"#/definitions/patterns/items/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]+$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]+$"+"\""};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -764,88 +876,13 @@ vErrors.push(err48);
 errors++;
 }
 }
-}
 else {
-const err49 = {instancePath:instancePath+"/filesystem",schemaPath:"#/properties/filesystem/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err49 = {instancePath:instancePath+"/filesystem/unprotect/" + i8,schemaPath:"#/definitions/patterns/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err49];
 }
 else {
 vErrors.push(err49);
-}
-errors++;
-}
-}
-if(data.commands !== undefined){
-let data16 = data.commands;
-if(data16 && typeof data16 == "object" && !Array.isArray(data16)){
-for(const key3 in data16){
-if(!(((key3 === "allow") || (key3 === "block")) || (key3 === "require_approval"))){
-const err50 = {instancePath:instancePath+"/commands",schemaPath:"#/properties/commands/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err50];
-}
-else {
-vErrors.push(err50);
-}
-errors++;
-}
-}
-if(data16.allow !== undefined){
-let data17 = data16.allow;
-if(Array.isArray(data17)){
-if(data17.length > 1024){
-const err51 = {instancePath:instancePath+"/commands/allow",schemaPath:"#/definitions/patterns/maxItems",keyword:"maxItems",params:{limit: 1024},message:"must NOT have more than 1024 items"};
-if(vErrors === null){
-vErrors = [err51];
-}
-else {
-vErrors.push(err51);
-}
-errors++;
-}
-const len4 = data17.length;
-for(let i8=0; i8<len4; i8++){
-let data18 = data17[i8];
-if(typeof data18 === "string"){
-if(func2(data18) > 512){
-const err52 = {instancePath:instancePath+"/commands/allow/" + i8,schemaPath:"#/definitions/patterns/items/maxLength",keyword:"maxLength",params:{limit: 512},message:"must NOT have more than 512 characters"};
-if(vErrors === null){
-vErrors = [err52];
-}
-else {
-vErrors.push(err52);
-}
-errors++;
-}
-if(func2(data18) < 1){
-const err53 = {instancePath:instancePath+"/commands/allow/" + i8,schemaPath:"#/definitions/patterns/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err53];
-}
-else {
-vErrors.push(err53);
-}
-errors++;
-}
-if(!pattern6.test(data18)){
-const err54 = {instancePath:instancePath+"/commands/allow/" + i8,schemaPath:"#/definitions/patterns/items/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]+$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]+$"+"\""};
-if(vErrors === null){
-vErrors = [err54];
-}
-else {
-vErrors.push(err54);
-}
-errors++;
-}
-}
-else {
-const err55 = {instancePath:instancePath+"/commands/allow/" + i8,schemaPath:"#/definitions/patterns/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err55];
-}
-else {
-vErrors.push(err55);
 }
 errors++;
 }
@@ -861,12 +898,12 @@ continue;
 }
 if(typeof indices3[item3] == "number"){
 j4 = indices3[item3];
-const err56 = {instancePath:instancePath+"/commands/allow",schemaPath:"#/definitions/patterns/uniqueItems",keyword:"uniqueItems",params:{i: i9, j: j4},message:"must NOT have duplicate items (items ## "+j4+" and "+i9+" are identical)"};
+const err50 = {instancePath:instancePath+"/filesystem/unprotect",schemaPath:"#/definitions/patterns/uniqueItems",keyword:"uniqueItems",params:{i: i9, j: j4},message:"must NOT have duplicate items (items ## "+j4+" and "+i9+" are identical)"};
 if(vErrors === null){
-vErrors = [err56];
+vErrors = [err50];
 }
 else {
-vErrors.push(err56);
+vErrors.push(err50);
 }
 errors++;
 break;
@@ -876,7 +913,82 @@ indices3[item3] = i9;
 }
 }
 else {
-const err57 = {instancePath:instancePath+"/commands/allow",schemaPath:"#/definitions/patterns/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err51 = {instancePath:instancePath+"/filesystem/unprotect",schemaPath:"#/definitions/patterns/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err51];
+}
+else {
+vErrors.push(err51);
+}
+errors++;
+}
+}
+}
+else {
+const err52 = {instancePath:instancePath+"/filesystem",schemaPath:"#/properties/filesystem/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err52];
+}
+else {
+vErrors.push(err52);
+}
+errors++;
+}
+}
+if(data.commands !== undefined){
+let data19 = data.commands;
+if(data19 && typeof data19 == "object" && !Array.isArray(data19)){
+for(const key3 in data19){
+if(!(((key3 === "allow") || (key3 === "block")) || (key3 === "require_approval"))){
+const err53 = {instancePath:instancePath+"/commands",schemaPath:"#/properties/commands/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err53];
+}
+else {
+vErrors.push(err53);
+}
+errors++;
+}
+}
+if(data19.allow !== undefined){
+let data20 = data19.allow;
+if(Array.isArray(data20)){
+if(data20.length > 1024){
+const err54 = {instancePath:instancePath+"/commands/allow",schemaPath:"#/definitions/patterns/maxItems",keyword:"maxItems",params:{limit: 1024},message:"must NOT have more than 1024 items"};
+if(vErrors === null){
+vErrors = [err54];
+}
+else {
+vErrors.push(err54);
+}
+errors++;
+}
+const len5 = data20.length;
+for(let i10=0; i10<len5; i10++){
+let data21 = data20[i10];
+if(typeof data21 === "string"){
+if(func2(data21) > 512){
+const err55 = {instancePath:instancePath+"/commands/allow/" + i10,schemaPath:"#/definitions/patterns/items/maxLength",keyword:"maxLength",params:{limit: 512},message:"must NOT have more than 512 characters"};
+if(vErrors === null){
+vErrors = [err55];
+}
+else {
+vErrors.push(err55);
+}
+errors++;
+}
+if(func2(data21) < 1){
+const err56 = {instancePath:instancePath+"/commands/allow/" + i10,schemaPath:"#/definitions/patterns/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err56];
+}
+else {
+vErrors.push(err56);
+}
+errors++;
+}
+if(!pattern6.test(data21)){
+const err57 = {instancePath:instancePath+"/commands/allow/" + i10,schemaPath:"#/definitions/patterns/items/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]+$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]+$"+"\""};
 if(vErrors === null){
 vErrors = [err57];
 }
@@ -886,11 +998,8 @@ vErrors.push(err57);
 errors++;
 }
 }
-if(data16.block !== undefined){
-let data19 = data16.block;
-if(Array.isArray(data19)){
-if(data19.length > 1024){
-const err58 = {instancePath:instancePath+"/commands/block",schemaPath:"#/definitions/patterns/maxItems",keyword:"maxItems",params:{limit: 1024},message:"must NOT have more than 1024 items"};
+else {
+const err58 = {instancePath:instancePath+"/commands/allow/" + i10,schemaPath:"#/definitions/patterns/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err58];
 }
@@ -899,69 +1008,24 @@ vErrors.push(err58);
 }
 errors++;
 }
-const len5 = data19.length;
-for(let i10=0; i10<len5; i10++){
-let data20 = data19[i10];
-if(typeof data20 === "string"){
-if(func2(data20) > 512){
-const err59 = {instancePath:instancePath+"/commands/block/" + i10,schemaPath:"#/definitions/patterns/items/maxLength",keyword:"maxLength",params:{limit: 512},message:"must NOT have more than 512 characters"};
-if(vErrors === null){
-vErrors = [err59];
 }
-else {
-vErrors.push(err59);
-}
-errors++;
-}
-if(func2(data20) < 1){
-const err60 = {instancePath:instancePath+"/commands/block/" + i10,schemaPath:"#/definitions/patterns/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err60];
-}
-else {
-vErrors.push(err60);
-}
-errors++;
-}
-if(!pattern6.test(data20)){
-const err61 = {instancePath:instancePath+"/commands/block/" + i10,schemaPath:"#/definitions/patterns/items/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]+$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]+$"+"\""};
-if(vErrors === null){
-vErrors = [err61];
-}
-else {
-vErrors.push(err61);
-}
-errors++;
-}
-}
-else {
-const err62 = {instancePath:instancePath+"/commands/block/" + i10,schemaPath:"#/definitions/patterns/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err62];
-}
-else {
-vErrors.push(err62);
-}
-errors++;
-}
-}
-let i11 = data19.length;
+let i11 = data20.length;
 let j5;
 if(i11 > 1){
 const indices4 = {};
 for(;i11--;){
-let item4 = data19[i11];
+let item4 = data20[i11];
 if(typeof item4 !== "string"){
 continue;
 }
 if(typeof indices4[item4] == "number"){
 j5 = indices4[item4];
-const err63 = {instancePath:instancePath+"/commands/block",schemaPath:"#/definitions/patterns/uniqueItems",keyword:"uniqueItems",params:{i: i11, j: j5},message:"must NOT have duplicate items (items ## "+j5+" and "+i11+" are identical)"};
+const err59 = {instancePath:instancePath+"/commands/allow",schemaPath:"#/definitions/patterns/uniqueItems",keyword:"uniqueItems",params:{i: i11, j: j5},message:"must NOT have duplicate items (items ## "+j5+" and "+i11+" are identical)"};
 if(vErrors === null){
-vErrors = [err63];
+vErrors = [err59];
 }
 else {
-vErrors.push(err63);
+vErrors.push(err59);
 }
 errors++;
 break;
@@ -971,7 +1035,55 @@ indices4[item4] = i11;
 }
 }
 else {
-const err64 = {instancePath:instancePath+"/commands/block",schemaPath:"#/definitions/patterns/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err60 = {instancePath:instancePath+"/commands/allow",schemaPath:"#/definitions/patterns/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err60];
+}
+else {
+vErrors.push(err60);
+}
+errors++;
+}
+}
+if(data19.block !== undefined){
+let data22 = data19.block;
+if(Array.isArray(data22)){
+if(data22.length > 1024){
+const err61 = {instancePath:instancePath+"/commands/block",schemaPath:"#/definitions/patterns/maxItems",keyword:"maxItems",params:{limit: 1024},message:"must NOT have more than 1024 items"};
+if(vErrors === null){
+vErrors = [err61];
+}
+else {
+vErrors.push(err61);
+}
+errors++;
+}
+const len6 = data22.length;
+for(let i12=0; i12<len6; i12++){
+let data23 = data22[i12];
+if(typeof data23 === "string"){
+if(func2(data23) > 512){
+const err62 = {instancePath:instancePath+"/commands/block/" + i12,schemaPath:"#/definitions/patterns/items/maxLength",keyword:"maxLength",params:{limit: 512},message:"must NOT have more than 512 characters"};
+if(vErrors === null){
+vErrors = [err62];
+}
+else {
+vErrors.push(err62);
+}
+errors++;
+}
+if(func2(data23) < 1){
+const err63 = {instancePath:instancePath+"/commands/block/" + i12,schemaPath:"#/definitions/patterns/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err63];
+}
+else {
+vErrors.push(err63);
+}
+errors++;
+}
+if(!pattern6.test(data23)){
+const err64 = {instancePath:instancePath+"/commands/block/" + i12,schemaPath:"#/definitions/patterns/items/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]+$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]+$"+"\""};
 if(vErrors === null){
 vErrors = [err64];
 }
@@ -981,11 +1093,8 @@ vErrors.push(err64);
 errors++;
 }
 }
-if(data16.require_approval !== undefined){
-let data21 = data16.require_approval;
-if(Array.isArray(data21)){
-if(data21.length > 1024){
-const err65 = {instancePath:instancePath+"/commands/require_approval",schemaPath:"#/definitions/patterns/maxItems",keyword:"maxItems",params:{limit: 1024},message:"must NOT have more than 1024 items"};
+else {
+const err65 = {instancePath:instancePath+"/commands/block/" + i12,schemaPath:"#/definitions/patterns/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err65];
 }
@@ -994,69 +1103,24 @@ vErrors.push(err65);
 }
 errors++;
 }
-const len6 = data21.length;
-for(let i12=0; i12<len6; i12++){
-let data22 = data21[i12];
-if(typeof data22 === "string"){
-if(func2(data22) > 512){
-const err66 = {instancePath:instancePath+"/commands/require_approval/" + i12,schemaPath:"#/definitions/patterns/items/maxLength",keyword:"maxLength",params:{limit: 512},message:"must NOT have more than 512 characters"};
-if(vErrors === null){
-vErrors = [err66];
 }
-else {
-vErrors.push(err66);
-}
-errors++;
-}
-if(func2(data22) < 1){
-const err67 = {instancePath:instancePath+"/commands/require_approval/" + i12,schemaPath:"#/definitions/patterns/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err67];
-}
-else {
-vErrors.push(err67);
-}
-errors++;
-}
-if(!pattern6.test(data22)){
-const err68 = {instancePath:instancePath+"/commands/require_approval/" + i12,schemaPath:"#/definitions/patterns/items/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]+$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]+$"+"\""};
-if(vErrors === null){
-vErrors = [err68];
-}
-else {
-vErrors.push(err68);
-}
-errors++;
-}
-}
-else {
-const err69 = {instancePath:instancePath+"/commands/require_approval/" + i12,schemaPath:"#/definitions/patterns/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err69];
-}
-else {
-vErrors.push(err69);
-}
-errors++;
-}
-}
-let i13 = data21.length;
+let i13 = data22.length;
 let j6;
 if(i13 > 1){
 const indices5 = {};
 for(;i13--;){
-let item5 = data21[i13];
+let item5 = data22[i13];
 if(typeof item5 !== "string"){
 continue;
 }
 if(typeof indices5[item5] == "number"){
 j6 = indices5[item5];
-const err70 = {instancePath:instancePath+"/commands/require_approval",schemaPath:"#/definitions/patterns/uniqueItems",keyword:"uniqueItems",params:{i: i13, j: j6},message:"must NOT have duplicate items (items ## "+j6+" and "+i13+" are identical)"};
+const err66 = {instancePath:instancePath+"/commands/block",schemaPath:"#/definitions/patterns/uniqueItems",keyword:"uniqueItems",params:{i: i13, j: j6},message:"must NOT have duplicate items (items ## "+j6+" and "+i13+" are identical)"};
 if(vErrors === null){
-vErrors = [err70];
+vErrors = [err66];
 }
 else {
-vErrors.push(err70);
+vErrors.push(err66);
 }
 errors++;
 break;
@@ -1066,7 +1130,55 @@ indices5[item5] = i13;
 }
 }
 else {
-const err71 = {instancePath:instancePath+"/commands/require_approval",schemaPath:"#/definitions/patterns/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err67 = {instancePath:instancePath+"/commands/block",schemaPath:"#/definitions/patterns/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err67];
+}
+else {
+vErrors.push(err67);
+}
+errors++;
+}
+}
+if(data19.require_approval !== undefined){
+let data24 = data19.require_approval;
+if(Array.isArray(data24)){
+if(data24.length > 1024){
+const err68 = {instancePath:instancePath+"/commands/require_approval",schemaPath:"#/definitions/patterns/maxItems",keyword:"maxItems",params:{limit: 1024},message:"must NOT have more than 1024 items"};
+if(vErrors === null){
+vErrors = [err68];
+}
+else {
+vErrors.push(err68);
+}
+errors++;
+}
+const len7 = data24.length;
+for(let i14=0; i14<len7; i14++){
+let data25 = data24[i14];
+if(typeof data25 === "string"){
+if(func2(data25) > 512){
+const err69 = {instancePath:instancePath+"/commands/require_approval/" + i14,schemaPath:"#/definitions/patterns/items/maxLength",keyword:"maxLength",params:{limit: 512},message:"must NOT have more than 512 characters"};
+if(vErrors === null){
+vErrors = [err69];
+}
+else {
+vErrors.push(err69);
+}
+errors++;
+}
+if(func2(data25) < 1){
+const err70 = {instancePath:instancePath+"/commands/require_approval/" + i14,schemaPath:"#/definitions/patterns/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err70];
+}
+else {
+vErrors.push(err70);
+}
+errors++;
+}
+if(!pattern6.test(data25)){
+const err71 = {instancePath:instancePath+"/commands/require_approval/" + i14,schemaPath:"#/definitions/patterns/items/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]+$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]+$"+"\""};
 if(vErrors === null){
 vErrors = [err71];
 }
@@ -1076,88 +1188,13 @@ vErrors.push(err71);
 errors++;
 }
 }
-}
 else {
-const err72 = {instancePath:instancePath+"/commands",schemaPath:"#/properties/commands/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err72 = {instancePath:instancePath+"/commands/require_approval/" + i14,schemaPath:"#/definitions/patterns/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err72];
 }
 else {
 vErrors.push(err72);
-}
-errors++;
-}
-}
-if(data.git !== undefined){
-let data23 = data.git;
-if(data23 && typeof data23 == "object" && !Array.isArray(data23)){
-for(const key4 in data23){
-if(!((((((key4 === "block_push_branches") || (key4 === "require_pull_request")) || (key4 === "require_ai_attestation")) || (key4 === "block_direct_push_to_protected_branch")) || (key4 === "require_human_reviewer")) || (key4 === "require_pr_attestation"))){
-const err73 = {instancePath:instancePath+"/git",schemaPath:"#/properties/git/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err73];
-}
-else {
-vErrors.push(err73);
-}
-errors++;
-}
-}
-if(data23.block_push_branches !== undefined){
-let data24 = data23.block_push_branches;
-if(Array.isArray(data24)){
-if(data24.length > 1024){
-const err74 = {instancePath:instancePath+"/git/block_push_branches",schemaPath:"#/definitions/patterns/maxItems",keyword:"maxItems",params:{limit: 1024},message:"must NOT have more than 1024 items"};
-if(vErrors === null){
-vErrors = [err74];
-}
-else {
-vErrors.push(err74);
-}
-errors++;
-}
-const len7 = data24.length;
-for(let i14=0; i14<len7; i14++){
-let data25 = data24[i14];
-if(typeof data25 === "string"){
-if(func2(data25) > 512){
-const err75 = {instancePath:instancePath+"/git/block_push_branches/" + i14,schemaPath:"#/definitions/patterns/items/maxLength",keyword:"maxLength",params:{limit: 512},message:"must NOT have more than 512 characters"};
-if(vErrors === null){
-vErrors = [err75];
-}
-else {
-vErrors.push(err75);
-}
-errors++;
-}
-if(func2(data25) < 1){
-const err76 = {instancePath:instancePath+"/git/block_push_branches/" + i14,schemaPath:"#/definitions/patterns/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err76];
-}
-else {
-vErrors.push(err76);
-}
-errors++;
-}
-if(!pattern6.test(data25)){
-const err77 = {instancePath:instancePath+"/git/block_push_branches/" + i14,schemaPath:"#/definitions/patterns/items/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]+$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]+$"+"\""};
-if(vErrors === null){
-vErrors = [err77];
-}
-else {
-vErrors.push(err77);
-}
-errors++;
-}
-}
-else {
-const err78 = {instancePath:instancePath+"/git/block_push_branches/" + i14,schemaPath:"#/definitions/patterns/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err78];
-}
-else {
-vErrors.push(err78);
 }
 errors++;
 }
@@ -1173,12 +1210,12 @@ continue;
 }
 if(typeof indices6[item6] == "number"){
 j7 = indices6[item6];
-const err79 = {instancePath:instancePath+"/git/block_push_branches",schemaPath:"#/definitions/patterns/uniqueItems",keyword:"uniqueItems",params:{i: i15, j: j7},message:"must NOT have duplicate items (items ## "+j7+" and "+i15+" are identical)"};
+const err73 = {instancePath:instancePath+"/commands/require_approval",schemaPath:"#/definitions/patterns/uniqueItems",keyword:"uniqueItems",params:{i: i15, j: j7},message:"must NOT have duplicate items (items ## "+j7+" and "+i15+" are identical)"};
 if(vErrors === null){
-vErrors = [err79];
+vErrors = [err73];
 }
 else {
-vErrors.push(err79);
+vErrors.push(err73);
 }
 errors++;
 break;
@@ -1188,7 +1225,82 @@ indices6[item6] = i15;
 }
 }
 else {
-const err80 = {instancePath:instancePath+"/git/block_push_branches",schemaPath:"#/definitions/patterns/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err74 = {instancePath:instancePath+"/commands/require_approval",schemaPath:"#/definitions/patterns/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err74];
+}
+else {
+vErrors.push(err74);
+}
+errors++;
+}
+}
+}
+else {
+const err75 = {instancePath:instancePath+"/commands",schemaPath:"#/properties/commands/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err75];
+}
+else {
+vErrors.push(err75);
+}
+errors++;
+}
+}
+if(data.git !== undefined){
+let data26 = data.git;
+if(data26 && typeof data26 == "object" && !Array.isArray(data26)){
+for(const key4 in data26){
+if(!((((((key4 === "block_push_branches") || (key4 === "require_pull_request")) || (key4 === "require_ai_attestation")) || (key4 === "block_direct_push_to_protected_branch")) || (key4 === "require_human_reviewer")) || (key4 === "require_pr_attestation"))){
+const err76 = {instancePath:instancePath+"/git",schemaPath:"#/properties/git/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err76];
+}
+else {
+vErrors.push(err76);
+}
+errors++;
+}
+}
+if(data26.block_push_branches !== undefined){
+let data27 = data26.block_push_branches;
+if(Array.isArray(data27)){
+if(data27.length > 1024){
+const err77 = {instancePath:instancePath+"/git/block_push_branches",schemaPath:"#/definitions/patterns/maxItems",keyword:"maxItems",params:{limit: 1024},message:"must NOT have more than 1024 items"};
+if(vErrors === null){
+vErrors = [err77];
+}
+else {
+vErrors.push(err77);
+}
+errors++;
+}
+const len8 = data27.length;
+for(let i16=0; i16<len8; i16++){
+let data28 = data27[i16];
+if(typeof data28 === "string"){
+if(func2(data28) > 512){
+const err78 = {instancePath:instancePath+"/git/block_push_branches/" + i16,schemaPath:"#/definitions/patterns/items/maxLength",keyword:"maxLength",params:{limit: 512},message:"must NOT have more than 512 characters"};
+if(vErrors === null){
+vErrors = [err78];
+}
+else {
+vErrors.push(err78);
+}
+errors++;
+}
+if(func2(data28) < 1){
+const err79 = {instancePath:instancePath+"/git/block_push_branches/" + i16,schemaPath:"#/definitions/patterns/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err79];
+}
+else {
+vErrors.push(err79);
+}
+errors++;
+}
+if(!pattern6.test(data28)){
+const err80 = {instancePath:instancePath+"/git/block_push_branches/" + i16,schemaPath:"#/definitions/patterns/items/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]+$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]+$"+"\""};
 if(vErrors === null){
 vErrors = [err80];
 }
@@ -1198,9 +1310,8 @@ vErrors.push(err80);
 errors++;
 }
 }
-if(data23.require_pull_request !== undefined){
-if(typeof data23.require_pull_request !== "boolean"){
-const err81 = {instancePath:instancePath+"/git/require_pull_request",schemaPath:"#/properties/git/properties/require_pull_request/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+else {
+const err81 = {instancePath:instancePath+"/git/block_push_branches/" + i16,schemaPath:"#/definitions/patterns/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err81];
 }
@@ -1210,9 +1321,18 @@ vErrors.push(err81);
 errors++;
 }
 }
-if(data23.require_ai_attestation !== undefined){
-if(typeof data23.require_ai_attestation !== "boolean"){
-const err82 = {instancePath:instancePath+"/git/require_ai_attestation",schemaPath:"#/properties/git/properties/require_ai_attestation/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+let i17 = data27.length;
+let j8;
+if(i17 > 1){
+const indices7 = {};
+for(;i17--;){
+let item7 = data27[i17];
+if(typeof item7 !== "string"){
+continue;
+}
+if(typeof indices7[item7] == "number"){
+j8 = indices7[item7];
+const err82 = {instancePath:instancePath+"/git/block_push_branches",schemaPath:"#/definitions/patterns/uniqueItems",keyword:"uniqueItems",params:{i: i17, j: j8},message:"must NOT have duplicate items (items ## "+j8+" and "+i17+" are identical)"};
 if(vErrors === null){
 vErrors = [err82];
 }
@@ -1220,11 +1340,14 @@ else {
 vErrors.push(err82);
 }
 errors++;
+break;
+}
+indices7[item7] = i17;
 }
 }
-if(data23.block_direct_push_to_protected_branch !== undefined){
-if(typeof data23.block_direct_push_to_protected_branch !== "boolean"){
-const err83 = {instancePath:instancePath+"/git/block_direct_push_to_protected_branch",schemaPath:"#/properties/git/properties/block_direct_push_to_protected_branch/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+}
+else {
+const err83 = {instancePath:instancePath+"/git/block_push_branches",schemaPath:"#/definitions/patterns/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err83];
 }
@@ -1234,9 +1357,9 @@ vErrors.push(err83);
 errors++;
 }
 }
-if(data23.require_human_reviewer !== undefined){
-if(typeof data23.require_human_reviewer !== "boolean"){
-const err84 = {instancePath:instancePath+"/git/require_human_reviewer",schemaPath:"#/properties/git/properties/require_human_reviewer/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(data26.require_pull_request !== undefined){
+if(typeof data26.require_pull_request !== "boolean"){
+const err84 = {instancePath:instancePath+"/git/require_pull_request",schemaPath:"#/properties/git/properties/require_pull_request/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err84];
 }
@@ -1246,9 +1369,9 @@ vErrors.push(err84);
 errors++;
 }
 }
-if(data23.require_pr_attestation !== undefined){
-if(typeof data23.require_pr_attestation !== "boolean"){
-const err85 = {instancePath:instancePath+"/git/require_pr_attestation",schemaPath:"#/properties/git/properties/require_pr_attestation/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(data26.require_ai_attestation !== undefined){
+if(typeof data26.require_ai_attestation !== "boolean"){
+const err85 = {instancePath:instancePath+"/git/require_ai_attestation",schemaPath:"#/properties/git/properties/require_ai_attestation/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err85];
 }
@@ -1258,9 +1381,9 @@ vErrors.push(err85);
 errors++;
 }
 }
-}
-else {
-const err86 = {instancePath:instancePath+"/git",schemaPath:"#/properties/git/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data26.block_direct_push_to_protected_branch !== undefined){
+if(typeof data26.block_direct_push_to_protected_branch !== "boolean"){
+const err86 = {instancePath:instancePath+"/git/block_direct_push_to_protected_branch",schemaPath:"#/properties/git/properties/block_direct_push_to_protected_branch/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err86];
 }
@@ -1270,12 +1393,9 @@ vErrors.push(err86);
 errors++;
 }
 }
-if(data.mcp !== undefined){
-let data31 = data.mcp;
-if(data31 && typeof data31 == "object" && !Array.isArray(data31)){
-for(const key5 in data31){
-if(!(((((key5 === "allowlist_enabled") || (key5 === "allowed_servers")) || (key5 === "blocked_servers")) || (key5 === "block_unknown_servers")) || (key5 === "risk_scoring"))){
-const err87 = {instancePath:instancePath+"/mcp",schemaPath:"#/properties/mcp/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"};
+if(data26.require_human_reviewer !== undefined){
+if(typeof data26.require_human_reviewer !== "boolean"){
+const err87 = {instancePath:instancePath+"/git/require_human_reviewer",schemaPath:"#/properties/git/properties/require_human_reviewer/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err87];
 }
@@ -1285,9 +1405,9 @@ vErrors.push(err87);
 errors++;
 }
 }
-if(data31.allowlist_enabled !== undefined){
-if(typeof data31.allowlist_enabled !== "boolean"){
-const err88 = {instancePath:instancePath+"/mcp/allowlist_enabled",schemaPath:"#/properties/mcp/properties/allowlist_enabled/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(data26.require_pr_attestation !== undefined){
+if(typeof data26.require_pr_attestation !== "boolean"){
+const err88 = {instancePath:instancePath+"/git/require_pr_attestation",schemaPath:"#/properties/git/properties/require_pr_attestation/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err88];
 }
@@ -1297,21 +1417,9 @@ vErrors.push(err88);
 errors++;
 }
 }
-if(data31.allowed_servers !== undefined){
-if(!(validate11(data31.allowed_servers, {instancePath:instancePath+"/mcp/allowed_servers",parentData:data31,parentDataProperty:"allowed_servers",rootData}))){
-vErrors = vErrors === null ? validate11.errors : vErrors.concat(validate11.errors);
-errors = vErrors.length;
 }
-}
-if(data31.blocked_servers !== undefined){
-if(!(validate11(data31.blocked_servers, {instancePath:instancePath+"/mcp/blocked_servers",parentData:data31,parentDataProperty:"blocked_servers",rootData}))){
-vErrors = vErrors === null ? validate11.errors : vErrors.concat(validate11.errors);
-errors = vErrors.length;
-}
-}
-if(data31.block_unknown_servers !== undefined){
-if(typeof data31.block_unknown_servers !== "boolean"){
-const err89 = {instancePath:instancePath+"/mcp/block_unknown_servers",schemaPath:"#/properties/mcp/properties/block_unknown_servers/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+else {
+const err89 = {instancePath:instancePath+"/git",schemaPath:"#/properties/git/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err89];
 }
@@ -1321,11 +1429,12 @@ vErrors.push(err89);
 errors++;
 }
 }
-if(data31.risk_scoring !== undefined){
-let data36 = data31.risk_scoring;
-if(data36 && typeof data36 == "object" && !Array.isArray(data36)){
-if(Object.keys(data36).length > 1024){
-const err90 = {instancePath:instancePath+"/mcp/risk_scoring",schemaPath:"#/properties/mcp/properties/risk_scoring/maxProperties",keyword:"maxProperties",params:{limit: 1024},message:"must NOT have more than 1024 properties"};
+if(data.mcp !== undefined){
+let data34 = data.mcp;
+if(data34 && typeof data34 == "object" && !Array.isArray(data34)){
+for(const key5 in data34){
+if(!(((((key5 === "allowlist_enabled") || (key5 === "allowed_servers")) || (key5 === "blocked_servers")) || (key5 === "block_unknown_servers")) || (key5 === "risk_scoring"))){
+const err90 = {instancePath:instancePath+"/mcp",schemaPath:"#/properties/mcp/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err90];
 }
@@ -1334,11 +1443,10 @@ vErrors.push(err90);
 }
 errors++;
 }
-for(const key6 in data36){
-const _errs94 = errors;
-if(typeof key6 === "string"){
-if(!pattern13.test(key6)){
-const err91 = {instancePath:instancePath+"/mcp/risk_scoring",schemaPath:"#/definitions/server/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"+"\"",propertyName:key6};
+}
+if(data34.allowlist_enabled !== undefined){
+if(typeof data34.allowlist_enabled !== "boolean"){
+const err91 = {instancePath:instancePath+"/mcp/allowlist_enabled",schemaPath:"#/properties/mcp/properties/allowlist_enabled/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err91];
 }
@@ -1348,8 +1456,21 @@ vErrors.push(err91);
 errors++;
 }
 }
-else {
-const err92 = {instancePath:instancePath+"/mcp/risk_scoring",schemaPath:"#/definitions/server/type",keyword:"type",params:{type: "string"},message:"must be string",propertyName:key6};
+if(data34.allowed_servers !== undefined){
+if(!(validate15(data34.allowed_servers, {instancePath:instancePath+"/mcp/allowed_servers",parentData:data34,parentDataProperty:"allowed_servers",rootData}))){
+vErrors = vErrors === null ? validate15.errors : vErrors.concat(validate15.errors);
+errors = vErrors.length;
+}
+}
+if(data34.blocked_servers !== undefined){
+if(!(validate15(data34.blocked_servers, {instancePath:instancePath+"/mcp/blocked_servers",parentData:data34,parentDataProperty:"blocked_servers",rootData}))){
+vErrors = vErrors === null ? validate15.errors : vErrors.concat(validate15.errors);
+errors = vErrors.length;
+}
+}
+if(data34.block_unknown_servers !== undefined){
+if(typeof data34.block_unknown_servers !== "boolean"){
+const err92 = {instancePath:instancePath+"/mcp/block_unknown_servers",schemaPath:"#/properties/mcp/properties/block_unknown_servers/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err92];
 }
@@ -1358,9 +1479,12 @@ vErrors.push(err92);
 }
 errors++;
 }
-var valid42 = _errs94 === errors;
-if(!valid42){
-const err93 = {instancePath:instancePath+"/mcp/risk_scoring",schemaPath:"#/properties/mcp/properties/risk_scoring/propertyNames",keyword:"propertyNames",params:{propertyName: key6},message:"property name must be valid"};
+}
+if(data34.risk_scoring !== undefined){
+let data39 = data34.risk_scoring;
+if(data39 && typeof data39 == "object" && !Array.isArray(data39)){
+if(Object.keys(data39).length > 1024){
+const err93 = {instancePath:instancePath+"/mcp/risk_scoring",schemaPath:"#/properties/mcp/properties/risk_scoring/maxProperties",keyword:"maxProperties",params:{limit: 1024},message:"must NOT have more than 1024 properties"};
 if(vErrors === null){
 vErrors = [err93];
 }
@@ -1369,11 +1493,11 @@ vErrors.push(err93);
 }
 errors++;
 }
-}
-for(const key7 in data36){
-let data37 = data36[key7];
-if(!(((((data37 === "info") || (data37 === "low")) || (data37 === "medium")) || (data37 === "high")) || (data37 === "critical"))){
-const err94 = {instancePath:instancePath+"/mcp/risk_scoring/" + key7.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/mcp/properties/risk_scoring/additionalProperties/enum",keyword:"enum",params:{allowedValues: schema11.properties.mcp.properties.risk_scoring.additionalProperties.enum},message:"must be equal to one of the allowed values"};
+for(const key6 in data39){
+const _errs96 = errors;
+if(typeof key6 === "string"){
+if(!pattern14.test(key6)){
+const err94 = {instancePath:instancePath+"/mcp/risk_scoring",schemaPath:"#/definitions/server/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"+"\"",propertyName:key6};
 if(vErrors === null){
 vErrors = [err94];
 }
@@ -1383,9 +1507,8 @@ vErrors.push(err94);
 errors++;
 }
 }
-}
 else {
-const err95 = {instancePath:instancePath+"/mcp/risk_scoring",schemaPath:"#/properties/mcp/properties/risk_scoring/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err95 = {instancePath:instancePath+"/mcp/risk_scoring",schemaPath:"#/definitions/server/type",keyword:"type",params:{type: "string"},message:"must be string",propertyName:key6};
 if(vErrors === null){
 vErrors = [err95];
 }
@@ -1394,10 +1517,9 @@ vErrors.push(err95);
 }
 errors++;
 }
-}
-}
-else {
-const err96 = {instancePath:instancePath+"/mcp",schemaPath:"#/properties/mcp/type",keyword:"type",params:{type: "object"},message:"must be object"};
+var valid44 = _errs96 === errors;
+if(!valid44){
+const err96 = {instancePath:instancePath+"/mcp/risk_scoring",schemaPath:"#/properties/mcp/properties/risk_scoring/propertyNames",keyword:"propertyNames",params:{propertyName: key6},message:"property name must be valid"};
 if(vErrors === null){
 vErrors = [err96];
 }
@@ -1407,11 +1529,10 @@ vErrors.push(err96);
 errors++;
 }
 }
-if(data.approvals !== undefined){
-let data38 = data.approvals;
-if(data38 && typeof data38 == "object" && !Array.isArray(data38)){
-if(Object.keys(data38).length > 64){
-const err97 = {instancePath:instancePath+"/approvals",schemaPath:"#/properties/approvals/maxProperties",keyword:"maxProperties",params:{limit: 64},message:"must NOT have more than 64 properties"};
+for(const key7 in data39){
+let data40 = data39[key7];
+if(!(((((data40 === "info") || (data40 === "low")) || (data40 === "medium")) || (data40 === "high")) || (data40 === "critical"))){
+const err97 = {instancePath:instancePath+"/mcp/risk_scoring/" + key7.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/mcp/properties/risk_scoring/additionalProperties/enum",keyword:"enum",params:{allowedValues: schema11.properties.mcp.properties.risk_scoring.additionalProperties.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err97];
 }
@@ -1420,11 +1541,10 @@ vErrors.push(err97);
 }
 errors++;
 }
-for(const key8 in data38){
-const _errs101 = errors;
-if(typeof key8 === "string"){
-if(!pattern0.test(key8)){
-const err98 = {instancePath:instancePath+"/approvals",schemaPath:"#/definitions/identifier/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9][a-z0-9._-]{0,127}$"},message:"must match pattern \""+"^[a-z0-9][a-z0-9._-]{0,127}$"+"\"",propertyName:key8};
+}
+}
+else {
+const err98 = {instancePath:instancePath+"/mcp/risk_scoring",schemaPath:"#/properties/mcp/properties/risk_scoring/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err98];
 }
@@ -1434,8 +1554,9 @@ vErrors.push(err98);
 errors++;
 }
 }
+}
 else {
-const err99 = {instancePath:instancePath+"/approvals",schemaPath:"#/definitions/identifier/type",keyword:"type",params:{type: "string"},message:"must be string",propertyName:key8};
+const err99 = {instancePath:instancePath+"/mcp",schemaPath:"#/properties/mcp/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err99];
 }
@@ -1444,9 +1565,12 @@ vErrors.push(err99);
 }
 errors++;
 }
-var valid45 = _errs101 === errors;
-if(!valid45){
-const err100 = {instancePath:instancePath+"/approvals",schemaPath:"#/properties/approvals/propertyNames",keyword:"propertyNames",params:{propertyName: key8},message:"property name must be valid"};
+}
+if(data.approvals !== undefined){
+let data41 = data.approvals;
+if(data41 && typeof data41 == "object" && !Array.isArray(data41)){
+if(Object.keys(data41).length > 64){
+const err100 = {instancePath:instancePath+"/approvals",schemaPath:"#/properties/approvals/maxProperties",keyword:"maxProperties",params:{limit: 64},message:"must NOT have more than 64 properties"};
 if(vErrors === null){
 vErrors = [err100];
 }
@@ -1455,13 +1579,11 @@ vErrors.push(err100);
 }
 errors++;
 }
-}
-for(const key9 in data38){
-let data39 = data38[key9];
-if(data39 && typeof data39 == "object" && !Array.isArray(data39)){
-for(const key10 in data39){
-if(!(key10 === "approvers")){
-const err101 = {instancePath:instancePath+"/approvals/" + key9.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/approvals/additionalProperties/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key10},message:"must NOT have additional properties"};
+for(const key8 in data41){
+const _errs103 = errors;
+if(typeof key8 === "string"){
+if(!pattern0.test(key8)){
+const err101 = {instancePath:instancePath+"/approvals",schemaPath:"#/definitions/identifier/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9][a-z0-9._-]{0,127}$"},message:"must match pattern \""+"^[a-z0-9][a-z0-9._-]{0,127}$"+"\"",propertyName:key8};
 if(vErrors === null){
 vErrors = [err101];
 }
@@ -1471,11 +1593,8 @@ vErrors.push(err101);
 errors++;
 }
 }
-if(data39.approvers !== undefined){
-let data40 = data39.approvers;
-if(Array.isArray(data40)){
-if(data40.length > 64){
-const err102 = {instancePath:instancePath+"/approvals/" + key9.replace(/~/g, "~0").replace(/\//g, "~1")+"/approvers",schemaPath:"#/properties/approvals/additionalProperties/properties/approvers/maxItems",keyword:"maxItems",params:{limit: 64},message:"must NOT have more than 64 items"};
+else {
+const err102 = {instancePath:instancePath+"/approvals",schemaPath:"#/definitions/identifier/type",keyword:"type",params:{type: "string"},message:"must be string",propertyName:key8};
 if(vErrors === null){
 vErrors = [err102];
 }
@@ -1484,12 +1603,9 @@ vErrors.push(err102);
 }
 errors++;
 }
-const len8 = data40.length;
-for(let i16=0; i16<len8; i16++){
-let data41 = data40[i16];
-if(typeof data41 === "string"){
-if(!pattern4.test(data41)){
-const err103 = {instancePath:instancePath+"/approvals/" + key9.replace(/~/g, "~0").replace(/\//g, "~1")+"/approvers/" + i16,schemaPath:"#/definitions/group/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9 ._-]{0,127}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,127}$"+"\""};
+var valid47 = _errs103 === errors;
+if(!valid47){
+const err103 = {instancePath:instancePath+"/approvals",schemaPath:"#/properties/approvals/propertyNames",keyword:"propertyNames",params:{propertyName: key8},message:"property name must be valid"};
 if(vErrors === null){
 vErrors = [err103];
 }
@@ -1499,8 +1615,12 @@ vErrors.push(err103);
 errors++;
 }
 }
-else {
-const err104 = {instancePath:instancePath+"/approvals/" + key9.replace(/~/g, "~0").replace(/\//g, "~1")+"/approvers/" + i16,schemaPath:"#/definitions/group/type",keyword:"type",params:{type: "string"},message:"must be string"};
+for(const key9 in data41){
+let data42 = data41[key9];
+if(data42 && typeof data42 == "object" && !Array.isArray(data42)){
+for(const key10 in data42){
+if(!(key10 === "approvers")){
+const err104 = {instancePath:instancePath+"/approvals/" + key9.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/approvals/additionalProperties/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key10},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err104];
 }
@@ -1510,14 +1630,11 @@ vErrors.push(err104);
 errors++;
 }
 }
-let i17 = data40.length;
-let j8;
-if(i17 > 1){
-outer1:
-for(;i17--;){
-for(j8 = i17; j8--;){
-if(func0(data40[i17], data40[j8])){
-const err105 = {instancePath:instancePath+"/approvals/" + key9.replace(/~/g, "~0").replace(/\//g, "~1")+"/approvers",schemaPath:"#/properties/approvals/additionalProperties/properties/approvers/uniqueItems",keyword:"uniqueItems",params:{i: i17, j: j8},message:"must NOT have duplicate items (items ## "+j8+" and "+i17+" are identical)"};
+if(data42.approvers !== undefined){
+let data43 = data42.approvers;
+if(Array.isArray(data43)){
+if(data43.length > 64){
+const err105 = {instancePath:instancePath+"/approvals/" + key9.replace(/~/g, "~0").replace(/\//g, "~1")+"/approvers",schemaPath:"#/properties/approvals/additionalProperties/properties/approvers/maxItems",keyword:"maxItems",params:{limit: 64},message:"must NOT have more than 64 items"};
 if(vErrors === null){
 vErrors = [err105];
 }
@@ -1525,14 +1642,13 @@ else {
 vErrors.push(err105);
 }
 errors++;
-break outer1;
 }
-}
-}
-}
-}
-else {
-const err106 = {instancePath:instancePath+"/approvals/" + key9.replace(/~/g, "~0").replace(/\//g, "~1")+"/approvers",schemaPath:"#/properties/approvals/additionalProperties/properties/approvers/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const len9 = data43.length;
+for(let i18=0; i18<len9; i18++){
+let data44 = data43[i18];
+if(typeof data44 === "string"){
+if(!pattern4.test(data44)){
+const err106 = {instancePath:instancePath+"/approvals/" + key9.replace(/~/g, "~0").replace(/\//g, "~1")+"/approvers/" + i18,schemaPath:"#/definitions/group/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9 ._-]{0,127}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,127}$"+"\""};
 if(vErrors === null){
 vErrors = [err106];
 }
@@ -1542,9 +1658,8 @@ vErrors.push(err106);
 errors++;
 }
 }
-}
 else {
-const err107 = {instancePath:instancePath+"/approvals/" + key9.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/approvals/additionalProperties/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err107 = {instancePath:instancePath+"/approvals/" + key9.replace(/~/g, "~0").replace(/\//g, "~1")+"/approvers/" + i18,schemaPath:"#/definitions/group/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err107];
 }
@@ -1554,9 +1669,14 @@ vErrors.push(err107);
 errors++;
 }
 }
-}
-else {
-const err108 = {instancePath:instancePath+"/approvals",schemaPath:"#/properties/approvals/type",keyword:"type",params:{type: "object"},message:"must be object"};
+let i19 = data43.length;
+let j9;
+if(i19 > 1){
+outer1:
+for(;i19--;){
+for(j9 = i19; j9--;){
+if(func0(data43[i19], data43[j9])){
+const err108 = {instancePath:instancePath+"/approvals/" + key9.replace(/~/g, "~0").replace(/\//g, "~1")+"/approvers",schemaPath:"#/properties/approvals/additionalProperties/properties/approvers/uniqueItems",keyword:"uniqueItems",params:{i: i19, j: j9},message:"must NOT have duplicate items (items ## "+j9+" and "+i19+" are identical)"};
 if(vErrors === null){
 vErrors = [err108];
 }
@@ -1564,14 +1684,14 @@ else {
 vErrors.push(err108);
 }
 errors++;
+break outer1;
 }
 }
-if(data.evidence !== undefined){
-let data42 = data.evidence;
-if(data42 && typeof data42 == "object" && !Array.isArray(data42)){
-for(const key11 in data42){
-if(!(((((((key11 === "require_agent_manifest") || (key11 === "require_issue_link")) || (key11 === "require_branch_pattern")) || (key11 === "require_bot_identity")) || (key11 === "require_pr_attestation")) || (key11 === "require_docs_update_for_user_facing_changes")) || (key11 === "required_fields"))){
-const err109 = {instancePath:instancePath+"/evidence",schemaPath:"#/properties/evidence/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties"};
+}
+}
+}
+else {
+const err109 = {instancePath:instancePath+"/approvals/" + key9.replace(/~/g, "~0").replace(/\//g, "~1")+"/approvers",schemaPath:"#/properties/approvals/additionalProperties/properties/approvers/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err109];
 }
@@ -1581,9 +1701,9 @@ vErrors.push(err109);
 errors++;
 }
 }
-if(data42.require_agent_manifest !== undefined){
-if(typeof data42.require_agent_manifest !== "boolean"){
-const err110 = {instancePath:instancePath+"/evidence/require_agent_manifest",schemaPath:"#/properties/evidence/properties/require_agent_manifest/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+}
+else {
+const err110 = {instancePath:instancePath+"/approvals/" + key9.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/approvals/additionalProperties/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err110];
 }
@@ -1593,9 +1713,9 @@ vErrors.push(err110);
 errors++;
 }
 }
-if(data42.require_issue_link !== undefined){
-if(typeof data42.require_issue_link !== "boolean"){
-const err111 = {instancePath:instancePath+"/evidence/require_issue_link",schemaPath:"#/properties/evidence/properties/require_issue_link/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+}
+else {
+const err111 = {instancePath:instancePath+"/approvals",schemaPath:"#/properties/approvals/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err111];
 }
@@ -1605,11 +1725,12 @@ vErrors.push(err111);
 errors++;
 }
 }
-if(data42.require_branch_pattern !== undefined){
-let data45 = data42.require_branch_pattern;
-if(typeof data45 === "string"){
-if(func2(data45) > 256){
-const err112 = {instancePath:instancePath+"/evidence/require_branch_pattern",schemaPath:"#/properties/evidence/properties/require_branch_pattern/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};
+if(data.evidence !== undefined){
+let data45 = data.evidence;
+if(data45 && typeof data45 == "object" && !Array.isArray(data45)){
+for(const key11 in data45){
+if(!(((((((key11 === "require_agent_manifest") || (key11 === "require_issue_link")) || (key11 === "require_branch_pattern")) || (key11 === "require_bot_identity")) || (key11 === "require_pr_attestation")) || (key11 === "require_docs_update_for_user_facing_changes")) || (key11 === "required_fields"))){
+const err112 = {instancePath:instancePath+"/evidence",schemaPath:"#/properties/evidence/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err112];
 }
@@ -1618,8 +1739,10 @@ vErrors.push(err112);
 }
 errors++;
 }
-if(func2(data45) < 1){
-const err113 = {instancePath:instancePath+"/evidence/require_branch_pattern",schemaPath:"#/properties/evidence/properties/require_branch_pattern/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+}
+if(data45.require_agent_manifest !== undefined){
+if(typeof data45.require_agent_manifest !== "boolean"){
+const err113 = {instancePath:instancePath+"/evidence/require_agent_manifest",schemaPath:"#/properties/evidence/properties/require_agent_manifest/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err113];
 }
@@ -1629,8 +1752,9 @@ vErrors.push(err113);
 errors++;
 }
 }
-else {
-const err114 = {instancePath:instancePath+"/evidence/require_branch_pattern",schemaPath:"#/properties/evidence/properties/require_branch_pattern/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data45.require_issue_link !== undefined){
+if(typeof data45.require_issue_link !== "boolean"){
+const err114 = {instancePath:instancePath+"/evidence/require_issue_link",schemaPath:"#/properties/evidence/properties/require_issue_link/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err114];
 }
@@ -1640,9 +1764,11 @@ vErrors.push(err114);
 errors++;
 }
 }
-if(data42.require_bot_identity !== undefined){
-if(typeof data42.require_bot_identity !== "boolean"){
-const err115 = {instancePath:instancePath+"/evidence/require_bot_identity",schemaPath:"#/properties/evidence/properties/require_bot_identity/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(data45.require_branch_pattern !== undefined){
+let data48 = data45.require_branch_pattern;
+if(typeof data48 === "string"){
+if(func2(data48) > 256){
+const err115 = {instancePath:instancePath+"/evidence/require_branch_pattern",schemaPath:"#/properties/evidence/properties/require_branch_pattern/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};
 if(vErrors === null){
 vErrors = [err115];
 }
@@ -1651,10 +1777,8 @@ vErrors.push(err115);
 }
 errors++;
 }
-}
-if(data42.require_pr_attestation !== undefined){
-if(typeof data42.require_pr_attestation !== "boolean"){
-const err116 = {instancePath:instancePath+"/evidence/require_pr_attestation",schemaPath:"#/properties/evidence/properties/require_pr_attestation/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(func2(data48) < 1){
+const err116 = {instancePath:instancePath+"/evidence/require_branch_pattern",schemaPath:"#/properties/evidence/properties/require_branch_pattern/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err116];
 }
@@ -1664,9 +1788,8 @@ vErrors.push(err116);
 errors++;
 }
 }
-if(data42.require_docs_update_for_user_facing_changes !== undefined){
-if(typeof data42.require_docs_update_for_user_facing_changes !== "boolean"){
-const err117 = {instancePath:instancePath+"/evidence/require_docs_update_for_user_facing_changes",schemaPath:"#/properties/evidence/properties/require_docs_update_for_user_facing_changes/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+else {
+const err117 = {instancePath:instancePath+"/evidence/require_branch_pattern",schemaPath:"#/properties/evidence/properties/require_branch_pattern/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err117];
 }
@@ -1676,11 +1799,9 @@ vErrors.push(err117);
 errors++;
 }
 }
-if(data42.required_fields !== undefined){
-let data49 = data42.required_fields;
-if(Array.isArray(data49)){
-if(data49.length > 64){
-const err118 = {instancePath:instancePath+"/evidence/required_fields",schemaPath:"#/properties/evidence/properties/required_fields/maxItems",keyword:"maxItems",params:{limit: 64},message:"must NOT have more than 64 items"};
+if(data45.require_bot_identity !== undefined){
+if(typeof data45.require_bot_identity !== "boolean"){
+const err118 = {instancePath:instancePath+"/evidence/require_bot_identity",schemaPath:"#/properties/evidence/properties/require_bot_identity/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err118];
 }
@@ -1689,12 +1810,10 @@ vErrors.push(err118);
 }
 errors++;
 }
-const len9 = data49.length;
-for(let i18=0; i18<len9; i18++){
-let data50 = data49[i18];
-if(typeof data50 === "string"){
-if(!pattern17.test(data50)){
-const err119 = {instancePath:instancePath+"/evidence/required_fields/" + i18,schemaPath:"#/properties/evidence/properties/required_fields/items/pattern",keyword:"pattern",params:{pattern: "^[a-z][a-z0-9_]{0,63}$"},message:"must match pattern \""+"^[a-z][a-z0-9_]{0,63}$"+"\""};
+}
+if(data45.require_pr_attestation !== undefined){
+if(typeof data45.require_pr_attestation !== "boolean"){
+const err119 = {instancePath:instancePath+"/evidence/require_pr_attestation",schemaPath:"#/properties/evidence/properties/require_pr_attestation/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err119];
 }
@@ -1704,8 +1823,9 @@ vErrors.push(err119);
 errors++;
 }
 }
-else {
-const err120 = {instancePath:instancePath+"/evidence/required_fields/" + i18,schemaPath:"#/properties/evidence/properties/required_fields/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data45.require_docs_update_for_user_facing_changes !== undefined){
+if(typeof data45.require_docs_update_for_user_facing_changes !== "boolean"){
+const err120 = {instancePath:instancePath+"/evidence/require_docs_update_for_user_facing_changes",schemaPath:"#/properties/evidence/properties/require_docs_update_for_user_facing_changes/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err120];
 }
@@ -1715,18 +1835,11 @@ vErrors.push(err120);
 errors++;
 }
 }
-let i19 = data49.length;
-let j9;
-if(i19 > 1){
-const indices7 = {};
-for(;i19--;){
-let item7 = data49[i19];
-if(typeof item7 !== "string"){
-continue;
-}
-if(typeof indices7[item7] == "number"){
-j9 = indices7[item7];
-const err121 = {instancePath:instancePath+"/evidence/required_fields",schemaPath:"#/properties/evidence/properties/required_fields/uniqueItems",keyword:"uniqueItems",params:{i: i19, j: j9},message:"must NOT have duplicate items (items ## "+j9+" and "+i19+" are identical)"};
+if(data45.required_fields !== undefined){
+let data52 = data45.required_fields;
+if(Array.isArray(data52)){
+if(data52.length > 64){
+const err121 = {instancePath:instancePath+"/evidence/required_fields",schemaPath:"#/properties/evidence/properties/required_fields/maxItems",keyword:"maxItems",params:{limit: 64},message:"must NOT have more than 64 items"};
 if(vErrors === null){
 vErrors = [err121];
 }
@@ -1734,14 +1847,13 @@ else {
 vErrors.push(err121);
 }
 errors++;
-break;
 }
-indices7[item7] = i19;
-}
-}
-}
-else {
-const err122 = {instancePath:instancePath+"/evidence/required_fields",schemaPath:"#/properties/evidence/properties/required_fields/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const len10 = data52.length;
+for(let i20=0; i20<len10; i20++){
+let data53 = data52[i20];
+if(typeof data53 === "string"){
+if(!pattern18.test(data53)){
+const err122 = {instancePath:instancePath+"/evidence/required_fields/" + i20,schemaPath:"#/properties/evidence/properties/required_fields/items/pattern",keyword:"pattern",params:{pattern: "^[a-z][a-z0-9_]{0,63}$"},message:"must match pattern \""+"^[a-z][a-z0-9_]{0,63}$"+"\""};
 if(vErrors === null){
 vErrors = [err122];
 }
@@ -1751,9 +1863,8 @@ vErrors.push(err122);
 errors++;
 }
 }
-}
 else {
-const err123 = {instancePath:instancePath+"/evidence",schemaPath:"#/properties/evidence/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err123 = {instancePath:instancePath+"/evidence/required_fields/" + i20,schemaPath:"#/properties/evidence/properties/required_fields/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err123];
 }
@@ -1763,12 +1874,18 @@ vErrors.push(err123);
 errors++;
 }
 }
-if(data.compliance !== undefined){
-let data51 = data.compliance;
-if(data51 && typeof data51 == "object" && !Array.isArray(data51)){
-for(const key12 in data51){
-if(!(key12 === "maps_to")){
-const err124 = {instancePath:instancePath+"/compliance",schemaPath:"#/properties/compliance/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key12},message:"must NOT have additional properties"};
+let i21 = data52.length;
+let j10;
+if(i21 > 1){
+const indices8 = {};
+for(;i21--;){
+let item8 = data52[i21];
+if(typeof item8 !== "string"){
+continue;
+}
+if(typeof indices8[item8] == "number"){
+j10 = indices8[item8];
+const err124 = {instancePath:instancePath+"/evidence/required_fields",schemaPath:"#/properties/evidence/properties/required_fields/uniqueItems",keyword:"uniqueItems",params:{i: i21, j: j10},message:"must NOT have duplicate items (items ## "+j10+" and "+i21+" are identical)"};
 if(vErrors === null){
 vErrors = [err124];
 }
@@ -1776,13 +1893,14 @@ else {
 vErrors.push(err124);
 }
 errors++;
+break;
+}
+indices8[item8] = i21;
 }
 }
-if(data51.maps_to !== undefined){
-let data52 = data51.maps_to;
-if(Array.isArray(data52)){
-if(data52.length > 64){
-const err125 = {instancePath:instancePath+"/compliance/maps_to",schemaPath:"#/properties/compliance/properties/maps_to/maxItems",keyword:"maxItems",params:{limit: 64},message:"must NOT have more than 64 items"};
+}
+else {
+const err125 = {instancePath:instancePath+"/evidence/required_fields",schemaPath:"#/properties/evidence/properties/required_fields/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err125];
 }
@@ -1791,12 +1909,10 @@ vErrors.push(err125);
 }
 errors++;
 }
-const len10 = data52.length;
-for(let i20=0; i20<len10; i20++){
-let data53 = data52[i20];
-if(typeof data53 === "string"){
-if(func2(data53) > 256){
-const err126 = {instancePath:instancePath+"/compliance/maps_to/" + i20,schemaPath:"#/properties/compliance/properties/maps_to/items/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};
+}
+}
+else {
+const err126 = {instancePath:instancePath+"/evidence",schemaPath:"#/properties/evidence/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err126];
 }
@@ -1805,8 +1921,13 @@ vErrors.push(err126);
 }
 errors++;
 }
-if(func2(data53) < 1){
-const err127 = {instancePath:instancePath+"/compliance/maps_to/" + i20,schemaPath:"#/properties/compliance/properties/maps_to/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+}
+if(data.compliance !== undefined){
+let data54 = data.compliance;
+if(data54 && typeof data54 == "object" && !Array.isArray(data54)){
+for(const key12 in data54){
+if(!(key12 === "maps_to")){
+const err127 = {instancePath:instancePath+"/compliance",schemaPath:"#/properties/compliance/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key12},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err127];
 }
@@ -1815,8 +1936,12 @@ vErrors.push(err127);
 }
 errors++;
 }
-if(!pattern6.test(data53)){
-const err128 = {instancePath:instancePath+"/compliance/maps_to/" + i20,schemaPath:"#/properties/compliance/properties/maps_to/items/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]+$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]+$"+"\""};
+}
+if(data54.maps_to !== undefined){
+let data55 = data54.maps_to;
+if(Array.isArray(data55)){
+if(data55.length > 64){
+const err128 = {instancePath:instancePath+"/compliance/maps_to",schemaPath:"#/properties/compliance/properties/maps_to/maxItems",keyword:"maxItems",params:{limit: 64},message:"must NOT have more than 64 items"};
 if(vErrors === null){
 vErrors = [err128];
 }
@@ -1825,9 +1950,12 @@ vErrors.push(err128);
 }
 errors++;
 }
-}
-else {
-const err129 = {instancePath:instancePath+"/compliance/maps_to/" + i20,schemaPath:"#/properties/compliance/properties/maps_to/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const len11 = data55.length;
+for(let i22=0; i22<len11; i22++){
+let data56 = data55[i22];
+if(typeof data56 === "string"){
+if(func2(data56) > 256){
+const err129 = {instancePath:instancePath+"/compliance/maps_to/" + i22,schemaPath:"#/properties/compliance/properties/maps_to/items/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};
 if(vErrors === null){
 vErrors = [err129];
 }
@@ -1836,10 +1964,8 @@ vErrors.push(err129);
 }
 errors++;
 }
-}
-}
-else {
-const err130 = {instancePath:instancePath+"/compliance/maps_to",schemaPath:"#/properties/compliance/properties/maps_to/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(func2(data56) < 1){
+const err130 = {instancePath:instancePath+"/compliance/maps_to/" + i22,schemaPath:"#/properties/compliance/properties/maps_to/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err130];
 }
@@ -1848,10 +1974,8 @@ vErrors.push(err130);
 }
 errors++;
 }
-}
-}
-else {
-const err131 = {instancePath:instancePath+"/compliance",schemaPath:"#/properties/compliance/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(!pattern6.test(data56)){
+const err131 = {instancePath:instancePath+"/compliance/maps_to/" + i22,schemaPath:"#/properties/compliance/properties/maps_to/items/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]+$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]+$"+"\""};
 if(vErrors === null){
 vErrors = [err131];
 }
@@ -1861,9 +1985,8 @@ vErrors.push(err131);
 errors++;
 }
 }
-}
 else {
-const err132 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err132 = {instancePath:instancePath+"/compliance/maps_to/" + i22,schemaPath:"#/properties/compliance/properties/maps_to/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err132];
 }
@@ -1872,19 +1995,55 @@ vErrors.push(err132);
 }
 errors++;
 }
+}
+}
+else {
+const err133 = {instancePath:instancePath+"/compliance/maps_to",schemaPath:"#/properties/compliance/properties/maps_to/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err133];
+}
+else {
+vErrors.push(err133);
+}
+errors++;
+}
+}
+}
+else {
+const err134 = {instancePath:instancePath+"/compliance",schemaPath:"#/properties/compliance/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err134];
+}
+else {
+vErrors.push(err134);
+}
+errors++;
+}
+}
+}
+else {
+const err135 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err135];
+}
+else {
+vErrors.push(err135);
+}
+errors++;
+}
 validate10.errors = vErrors;
 return errors === 0;
 }
 
-export const policySignature = validate14;
-const schema28 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://cavra.dev/schema/policy-signature.schema.json","title":"CAVRA policy pack signature (the <pack file>.sig.json sidecar, cavra.policy-signature.v1, Ed25519 form)","type":"object","additionalProperties":false,"required":["schema_version","algorithm","digest","signature","signed_at","signer","key_id","public_key_sha256","policy_file"],"properties":{"schema_version":{"const":"cavra.policy-signature.v1"},"algorithm":{"const":"Ed25519"},"digest":{"type":"string","pattern":"^sha256:[0-9a-f]{64}$"},"signature":{"type":"string","pattern":"^[A-Za-z0-9+/]{86}==$"},"signed_at":{"type":"string","pattern":"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{1,9})?(Z|[+-][0-9]{2}:[0-9]{2})$"},"signer":{"type":"string","minLength":1,"maxLength":256},"key_id":{"type":"string","minLength":1,"maxLength":256},"public_key_sha256":{"type":"string","pattern":"^[0-9a-f]{64}$"},"policy_file":{"type":"string","minLength":1,"maxLength":1024}}};
-const func25 = Object.prototype.hasOwnProperty;
-const pattern19 = new RegExp("^sha256:[0-9a-f]{64}$", "u");
-const pattern20 = new RegExp("^[A-Za-z0-9+/]{86}==$", "u");
-const pattern21 = new RegExp("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{1,9})?(Z|[+-][0-9]{2}:[0-9]{2})$", "u");
-const pattern22 = new RegExp("^[0-9a-f]{64}$", "u");
+export const policySignature = validate18;
+const schema29 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://cavra.dev/schema/policy-signature.schema.json","title":"CAVRA policy pack signature (the <pack file>.sig.json sidecar, cavra.policy-signature.v1, Ed25519 form)","type":"object","additionalProperties":false,"required":["schema_version","algorithm","digest","signature","signed_at","signer","key_id","public_key_sha256","policy_file"],"properties":{"schema_version":{"const":"cavra.policy-signature.v1"},"algorithm":{"const":"Ed25519"},"digest":{"type":"string","pattern":"^sha256:[0-9a-f]{64}$"},"signature":{"type":"string","pattern":"^[A-Za-z0-9+/]{86}==$"},"signed_at":{"type":"string","pattern":"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{1,9})?(Z|[+-][0-9]{2}:[0-9]{2})$"},"signer":{"type":"string","minLength":1,"maxLength":256},"key_id":{"type":"string","minLength":1,"maxLength":256},"public_key_sha256":{"type":"string","pattern":"^[0-9a-f]{64}$"},"policy_file":{"type":"string","minLength":1,"maxLength":1024}}};
+const func28 = Object.prototype.hasOwnProperty;
+const pattern20 = new RegExp("^sha256:[0-9a-f]{64}$", "u");
+const pattern21 = new RegExp("^[A-Za-z0-9+/]{86}==$", "u");
+const pattern22 = new RegExp("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{1,9})?(Z|[+-][0-9]{2}:[0-9]{2})$", "u");
+const pattern23 = new RegExp("^[0-9a-f]{64}$", "u");
 
-function validate14(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate18(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 /*# sourceURL="https://cavra.dev/schema/policy-signature.schema.json" */;
 let vErrors = null;
 let errors = 0;
@@ -1980,7 +2139,7 @@ vErrors.push(err8);
 errors++;
 }
 for(const key0 in data){
-if(!(func25.call(schema28.properties, key0))){
+if(!(func28.call(schema29.properties, key0))){
 const err9 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err9];
@@ -2018,7 +2177,7 @@ errors++;
 if(data.digest !== undefined){
 let data2 = data.digest;
 if(typeof data2 === "string"){
-if(!pattern19.test(data2)){
+if(!pattern20.test(data2)){
 const err12 = {instancePath:instancePath+"/digest",schemaPath:"#/properties/digest/pattern",keyword:"pattern",params:{pattern: "^sha256:[0-9a-f]{64}$"},message:"must match pattern \""+"^sha256:[0-9a-f]{64}$"+"\""};
 if(vErrors === null){
 vErrors = [err12];
@@ -2043,7 +2202,7 @@ errors++;
 if(data.signature !== undefined){
 let data3 = data.signature;
 if(typeof data3 === "string"){
-if(!pattern20.test(data3)){
+if(!pattern21.test(data3)){
 const err14 = {instancePath:instancePath+"/signature",schemaPath:"#/properties/signature/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9+/]{86}==$"},message:"must match pattern \""+"^[A-Za-z0-9+/]{86}==$"+"\""};
 if(vErrors === null){
 vErrors = [err14];
@@ -2068,7 +2227,7 @@ errors++;
 if(data.signed_at !== undefined){
 let data4 = data.signed_at;
 if(typeof data4 === "string"){
-if(!pattern21.test(data4)){
+if(!pattern22.test(data4)){
 const err16 = {instancePath:instancePath+"/signed_at",schemaPath:"#/properties/signed_at/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{1,9})?(Z|[+-][0-9]{2}:[0-9]{2})$"},message:"must match pattern \""+"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{1,9})?(Z|[+-][0-9]{2}:[0-9]{2})$"+"\""};
 if(vErrors === null){
 vErrors = [err16];
@@ -2163,7 +2322,7 @@ errors++;
 if(data.public_key_sha256 !== undefined){
 let data7 = data.public_key_sha256;
 if(typeof data7 === "string"){
-if(!pattern22.test(data7)){
+if(!pattern23.test(data7)){
 const err24 = {instancePath:instancePath+"/public_key_sha256",schemaPath:"#/properties/public_key_sha256/pattern",keyword:"pattern",params:{pattern: "^[0-9a-f]{64}$"},message:"must match pattern \""+"^[0-9a-f]{64}$"+"\""};
 if(vErrors === null){
 vErrors = [err24];
@@ -2231,18 +2390,18 @@ vErrors.push(err29);
 }
 errors++;
 }
-validate14.errors = vErrors;
+validate18.errors = vErrors;
 return errors === 0;
 }
 
-export const mcpRegistry = validate15;
-const schema29 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://cavra.dev/schema/mcp-registry.schema.json","title":"CAVRA MCP trust registry","type":"object","additionalProperties":false,"required":["mcp_servers"],"properties":{"mcp_servers":{"type":"array","maxItems":4096,"items":{"type":"object","additionalProperties":false,"required":["server_id","trust_tier"],"properties":{"server_id":{"$ref":"#/definitions/name"},"name":{"$ref":"#/definitions/name"},"trust_tier":{"$ref":"#/definitions/state"},"approval_state":{"$ref":"#/definitions/state"},"capabilities":{"$ref":"#/definitions/names"},"allowed_tools":{"$ref":"#/definitions/names"}}}}},"definitions":{"name":{"type":"string","minLength":1,"maxLength":256,"pattern":"^[^\\u0000-\\u001f\\u007f]+$"},"state":{"type":"string","maxLength":64,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"names":{"type":"array","maxItems":1024,"items":{"$ref":"#/definitions/name"}}}};
-const schema30 = {"type":"string","minLength":1,"maxLength":256,"pattern":"^[^\\u0000-\\u001f\\u007f]+$"};
-const schema32 = {"type":"string","maxLength":64,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"};
-const pattern25 = new RegExp("^[^\\u0000-\\u001f\\u007f]*$", "u");
-const schema34 = {"type":"array","maxItems":1024,"items":{"$ref":"#/definitions/name"}};
+export const mcpRegistry = validate19;
+const schema30 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://cavra.dev/schema/mcp-registry.schema.json","title":"CAVRA MCP trust registry","type":"object","additionalProperties":false,"required":["mcp_servers"],"properties":{"mcp_servers":{"type":"array","maxItems":4096,"items":{"type":"object","additionalProperties":false,"required":["server_id","trust_tier"],"properties":{"server_id":{"$ref":"#/definitions/name"},"name":{"$ref":"#/definitions/name"},"trust_tier":{"$ref":"#/definitions/state"},"approval_state":{"$ref":"#/definitions/state"},"capabilities":{"$ref":"#/definitions/names"},"allowed_tools":{"$ref":"#/definitions/names"}}}}},"definitions":{"name":{"type":"string","minLength":1,"maxLength":256,"pattern":"^[^\\u0000-\\u001f\\u007f]+$"},"state":{"type":"string","maxLength":64,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"names":{"type":"array","maxItems":1024,"items":{"$ref":"#/definitions/name"}}}};
+const schema31 = {"type":"string","minLength":1,"maxLength":256,"pattern":"^[^\\u0000-\\u001f\\u007f]+$"};
+const schema33 = {"type":"string","maxLength":64,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"};
+const pattern26 = new RegExp("^[^\\u0000-\\u001f\\u007f]*$", "u");
+const schema35 = {"type":"array","maxItems":1024,"items":{"$ref":"#/definitions/name"}};
 
-function validate16(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate20(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(Array.isArray(data)){
@@ -2313,12 +2472,12 @@ vErrors.push(err5);
 }
 errors++;
 }
-validate16.errors = vErrors;
+validate20.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate15(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate19(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 /*# sourceURL="https://cavra.dev/schema/mcp-registry.schema.json" */;
 let vErrors = null;
 let errors = 0;
@@ -2497,7 +2656,7 @@ vErrors.push(err14);
 }
 errors++;
 }
-if(!pattern25.test(data4)){
+if(!pattern26.test(data4)){
 const err15 = {instancePath:instancePath+"/mcp_servers/" + i0+"/trust_tier",schemaPath:"#/definitions/state/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\""};
 if(vErrors === null){
 vErrors = [err15];
@@ -2532,7 +2691,7 @@ vErrors.push(err17);
 }
 errors++;
 }
-if(!pattern25.test(data5)){
+if(!pattern26.test(data5)){
 const err18 = {instancePath:instancePath+"/mcp_servers/" + i0+"/approval_state",schemaPath:"#/definitions/state/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\""};
 if(vErrors === null){
 vErrors = [err18];
@@ -2555,14 +2714,14 @@ errors++;
 }
 }
 if(data1.capabilities !== undefined){
-if(!(validate16(data1.capabilities, {instancePath:instancePath+"/mcp_servers/" + i0+"/capabilities",parentData:data1,parentDataProperty:"capabilities",rootData}))){
-vErrors = vErrors === null ? validate16.errors : vErrors.concat(validate16.errors);
+if(!(validate20(data1.capabilities, {instancePath:instancePath+"/mcp_servers/" + i0+"/capabilities",parentData:data1,parentDataProperty:"capabilities",rootData}))){
+vErrors = vErrors === null ? validate20.errors : vErrors.concat(validate20.errors);
 errors = vErrors.length;
 }
 }
 if(data1.allowed_tools !== undefined){
-if(!(validate16(data1.allowed_tools, {instancePath:instancePath+"/mcp_servers/" + i0+"/allowed_tools",parentData:data1,parentDataProperty:"allowed_tools",rootData}))){
-vErrors = vErrors === null ? validate16.errors : vErrors.concat(validate16.errors);
+if(!(validate20(data1.allowed_tools, {instancePath:instancePath+"/mcp_servers/" + i0+"/allowed_tools",parentData:data1,parentDataProperty:"allowed_tools",rootData}))){
+vErrors = vErrors === null ? validate20.errors : vErrors.concat(validate20.errors);
 errors = vErrors.length;
 }
 }
@@ -2601,6 +2760,6 @@ vErrors.push(err22);
 }
 errors++;
 }
-validate15.errors = vErrors;
+validate19.errors = vErrors;
 return errors === 0;
 }
