@@ -1,12 +1,12 @@
 import { canonicalPolicyPackJson, policyPackDigest } from './canonical-policy-pack.js';
 import { type CommandMatcher, compileCommandPatterns } from './command-pattern.js';
+import { parentReferences } from './pack-parents.js';
 import { compilePathPatterns, type PathMatcher } from './path-pattern.js';
 import {
   INFORMATIONAL_PACK_KEYS,
   type PolicyPackDocument,
   type ResolvedPolicyPack,
 } from './policy-pack-document.js';
-import { parentReferences } from './pack-parents.js';
 import { PolicyPackError, type PolicyPackIssue } from './policy-pack-error.js';
 import { resolvePolicyPack } from './resolve-policy-pack.js';
 

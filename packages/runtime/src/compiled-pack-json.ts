@@ -36,7 +36,7 @@ export function parseCompiledPackJson(text: string, source = '<inline>'): Compil
     ]);
   }
   const { metadata, ...sections } = envelope.pack;
-  const { inherits, loosens, approver_group, ...ownMetadata } = isObject(metadata) ? metadata : {};
+  const { inherits, loosens = [], approver_group, ...ownMetadata } = isObject(metadata) ? metadata : {};
   if (!isStringList(inherits)) {
     throw new PolicyPackError('invalid_pack', source, [
       { path: '/pack/metadata/inherits', message: 'must be a list of pack ids' },

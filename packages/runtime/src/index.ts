@@ -83,14 +83,14 @@ export {
 } from './runtime-mode.js';
 export { type SchemaIssue, schemaIssues } from './schema-issues.js';
 export {
-  BASELINE_PACK_ID,
-  BUILTIN_POLICY_DIR,
-  DEVELOPER_PACK_ID,
-  SHIPPED_PACK_IDS,
-} from './shipped-packs.js';
-export {
   loadShellParser,
   type ParsedCommand,
   parseCommand,
   type SimpleCommand,
 } from './shell-parser.js';
+export {
+  BASELINE_PACK_ID,
+  BUILTIN_POLICY_DIR,
+  DEVELOPER_PACK_ID,
+  SHIPPED_PACK_IDS,
+} from './shipped-packs.js';

@@ -2,9 +2,9 @@ import { stat } from 'node:fs/promises';
 import { dirname, extname, join, relative, resolve } from 'node:path';
 import { type CompiledPolicyPack, compilePolicyPack } from './compile-policy-pack.js';
 import { isCompiledPackJson, parseCompiledPackJson } from './compiled-pack-json.js';
+import { isPathReference, parentReferences } from './pack-parents.js';
 import { type VerifiedPolicySignature, verifyPolicyBytes } from './pack-signature.js';
 import { parsePolicyPack } from './parse-policy-pack.js';
-import { isPathReference, parentReferences } from './pack-parents.js';
 import { PolicyPackError } from './policy-pack-error.js';
 import type { TrustedPolicyKey } from './policy-signing-key.js';
 import { readPackFile } from './read-pack-file.js';
@@ -126,7 +126,8 @@ async function parentFile(
   if (isPathReference(reference)) return resolve(dirname(packPath), reference);
   const found = await findPack(reference, searchDirs);
   if (!isShippedPackId(reference)) return found;
-  if (found) {
+  const shipped = shippedPackPath(reference);
+  if (found && resolve(found) !== shipped) {
     throw new PolicyPackError('shadows_shipped_pack', packPath, [
       {
         path: pointer,
@@ -134,7 +135,7 @@ async function parentFile(
       },
     ]);
   }
-  return shippedPackPath(reference);
+  return shipped;
 }
 
 async function findPack(id: string, searchDirs: readonly string[]): Promise<string | undefined> {

@@ -69,4 +69,7 @@ export const PROTECTED_PATHS: {
 };
 
 /** Every protected pattern, reads and writes. */
-export const PROTECTED_PATTERNS: ReadonlySet<string> = new Set([...PROTECTED_PATHS.write, ...PROTECTED_PATHS.read]);
+export const PROTECTED_PATTERNS: ReadonlySet<string> = new Set([
+  ...PROTECTED_PATHS.write,
+  ...PROTECTED_PATHS.read,
+]);

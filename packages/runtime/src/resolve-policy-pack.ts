@@ -178,7 +178,10 @@ function resolveOverlay(
   return resolved;
 }
 
-function resolveUpstreamForm(document: PolicyPackDocument, parents: readonly ResolvedPolicyPack[]): Unprotected {
+function resolveUpstreamForm(
+  document: PolicyPackDocument,
+  parents: readonly ResolvedPolicyPack[],
+): Unprotected {
   const merged = (
     pick: (pack: ResolvedPolicyPack) => readonly string[],
     own: readonly string[] | undefined,

@@ -50,21 +50,24 @@ function tally(rows: readonly (readonly [string, string])[]): Record<string, Rec
   return table;
 }
 
-describe.each(['cavra-ai-agent-baseline', 'cavra-developer'] as const)('every evasion corpus under %s', (pack) => {
-  it('lets no attempt through', () => {
-    const rows: [string, string][] = [];
-    const through: string[] = [];
-    for (const [file, entries] of EVASIONS) {
-      for (const entry of entries) {
-        const decision = outcome(profiles[pack], pack, entry);
-        rows.push([file, decision]);
-        if (decision === 'allow') through.push(`${file}: ${entry.note}`);
+describe.each(['cavra-ai-agent-baseline', 'cavra-developer'] as const)(
+  'every evasion corpus under %s',
+  (pack) => {
+    it('lets no attempt through', () => {
+      const rows: [string, string][] = [];
+      const through: string[] = [];
+      for (const [file, entries] of EVASIONS) {
+        for (const entry of entries) {
+          const decision = outcome(profiles[pack], pack, entry);
+          rows.push([file, decision]);
+          if (decision === 'allow') through.push(`${file}: ${entry.note}`);
+        }
       }
-    }
-    console.log(`evasions under ${pack}, by file and decision`, tally(rows));
-    expect(through).toEqual([]);
-  });
-});
+      console.log(`evasions under ${pack}, by file and decision`, tally(rows));
+      expect(through).toEqual([]);
+    });
+  },
+);
 
 describe('the evasion corpora', () => {
   it('hold at least 25 attempts per file (150 in evasion.json), each with a note and steps', () => {
@@ -117,7 +120,9 @@ describe('the benign corpus', () => {
     // Every entry that is not allowed says why a reviewer would agree.
     expect(BENIGN.filter((entry) => entry.developer !== 'allow' && !entry.why)).toEqual([]);
     const figures = {
-      'cavra-ai-agent-baseline': tally(decide('cavra-ai-agent-baseline').map(({ decision }) => ['all', decision])),
+      'cavra-ai-agent-baseline': tally(
+        decide('cavra-ai-agent-baseline').map(({ decision }) => ['all', decision]),
+      ),
       'cavra-developer': tally(developer.map(({ decision }) => ['all', decision])),
     };
     const silent = (pack: keyof typeof figures) =>
