@@ -44,8 +44,9 @@ function outcome(engine: Engine, pack: string, entry: Evasion): string {
 function tally(rows: readonly (readonly [string, string])[]): Record<string, Record<string, number>> {
   const table: Record<string, Record<string, number>> = {};
   for (const [group, decision] of rows) {
-    const counts = (table[group] ??= {});
+    const counts = table[group] ?? {};
     counts[decision] = (counts[decision] ?? 0) + 1;
+    table[group] = counts;
   }
   return table;
 }
