@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import {
   type CompiledPolicyPack,
-  loadPolicyPackFile,
+  loadPolicyPack,
   loadTrustedPolicyKeys,
   PolicyPackError,
   PolicySigningKeyError,
@@ -40,13 +40,16 @@ export async function readYaml(path: string): Promise<unknown> {
   return document.toJS({ maxAliasCount: 100 });
 }
 
-/** Loads a pack as the daemon does; with keys, every file must be signed by one of them. Exit code 3 when invalid. */
+/**
+ * Loads a pack as the daemon does: a shipped pack's id or a file path; with keys, every file must be signed by one
+ * of them. Exit code 3 when invalid.
+ */
 export async function loadPack(
   path: string,
   trustedKeys?: readonly TrustedPolicyKey[],
 ): Promise<CompiledPolicyPack> {
   try {
-    return await loadPolicyPackFile(path, trustedKeys ? { trustedKeys } : {});
+    return await loadPolicyPack(path, trustedKeys ? { trustedKeys } : {});
   } catch (error) {
     if (error instanceof PolicyPackError) throw new CliError(EXIT.invalidPack, error.message);
     throw error;

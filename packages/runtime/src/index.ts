@@ -92,5 +92,6 @@ export {
   BASELINE_PACK_ID,
   BUILTIN_POLICY_DIR,
   DEVELOPER_PACK_ID,
+  isShippedPackId,
   SHIPPED_PACK_IDS,
 } from './shipped-packs.js';

@@ -12,6 +12,7 @@ export const SHIPPED_PACK_IDS: readonly string[] = [BASELINE_PACK_ID, DEVELOPER_
 /** The folder of packs shipped with the package (resolves from `src/` and `dist/` alike). */
 export const BUILTIN_POLICY_DIR = fileURLToPath(new URL('../policies/', import.meta.url));
 
+/** Whether a pack reference names a shipped pack (loadPolicyPack loads it) rather than a file. */
 export function isShippedPackId(reference: string): boolean {
   return SHIPPED_PACK_IDS.includes(reference);
 }
