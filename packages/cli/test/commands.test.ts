@@ -214,7 +214,7 @@ describe('cavra policy keygen, sign, verify', () => {
     // What the daemon would load: validate with the key.
     expect(
       (await cavra(['policy', 'validate', 'team.yaml', '--public-key', 'k.pub.pem'], dir)).stdout,
-    ).toMatch(/^team\.yaml: valid \(team 1\.0\.0, 2 patterns, sha256:[0-9a-f]{64}, signed\)\n$/);
+    ).toMatch(/^team\.yaml: valid \(team 1\.0\.0, 36 patterns, sha256:[0-9a-f]{64}, signed\)\n$/);
   });
 
   it('refuses to overwrite keys, to sign an invalid pack, and a signature by a key not given', async () => {
