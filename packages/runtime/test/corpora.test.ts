@@ -135,7 +135,7 @@ describe('the benign corpus', () => {
     // The figures in the README.
     expect(figures).toEqual({
       'cavra-ai-agent-baseline': { all: { allow: 7, require_approval: 169, block: 4 } },
-      'cavra-developer': { all: { allow: 148, require_approval: 28, block: 4 } },
+      'cavra-developer': { all: { allow: 146, require_approval: 30, block: 4 } },
     });
   });
 });
