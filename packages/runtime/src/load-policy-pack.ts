@@ -95,6 +95,12 @@ async function loadWithParents(path: string, context: LoadContext, chain: readon
   const isJson = extname(path) === '.json';
   if (isJson && isCompiledPackJson(safeJson(text))) return parseCompiledPackJson(text, path);
   const document = parsePolicyPack(text, { format: isJson ? 'json' : 'yaml', source: path });
+  // A parent named by path is known by its id only once read: a pack met again down its own chain is a cycle.
+  if (chain.includes(document.metadata.id)) {
+    throw new PolicyPackError('unknown_parent', path, [
+      { path: '/metadata/id', message: `inheritance cycle: ${[...chain, document.metadata.id].join(' -> ')}` },
+    ]);
+  }
   const parents = new Map<string, CompiledPolicyPack>();
   for (const { reference, pointer } of parentReferences(document, path)) {
     if (reference === document.metadata.id || chain.includes(reference)) {

@@ -235,6 +235,12 @@ describe('shipped packs by id', () => {
       ['ls'],
       ['cavra-ai-agent-baseline'],
     ]);
+    await writeFile(join(dir, 'a.yaml'), 'metadata: {id: a, version: "1", extends: ./b.yaml}\n');
+    await writeFile(join(dir, 'b.yaml'), 'metadata: {id: b, version: "1", inherits: [./a.yaml]}\n');
+    await expect(loadPolicyPackFile(join(dir, 'a.yaml'))).rejects.toMatchObject({
+      code: 'unknown_parent',
+      issues: [{ path: '/metadata/id', message: 'inheritance cycle: a -> b -> a' }],
+    });
     await writeFile(join(dir, 'dev.yaml'), 'metadata: {id: dev, version: "1", inherits: cavra-developer}\n');
     const dev = await loadPolicyPackFile(join(dir, 'dev.yaml'));
     expect(dev.resolved.metadata.inherits).toEqual(['cavra-developer', 'cavra-ai-agent-baseline']);
