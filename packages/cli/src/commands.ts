@@ -8,6 +8,7 @@ import {
   PolicyPackError,
   PolicySigningKeyError,
   patternLists,
+  type RuleTrial,
   type RuntimeMode,
   signPolicyFile,
   verifyPolicyFile,
@@ -17,6 +18,7 @@ import { decisionChanges, diffPolicyPacks } from './diff-packs.js';
 import { lintPolicyPack } from './lint-pack.js';
 import { listEntry } from './list-entry.js';
 import { findTestFiles, runPolicyTestFile } from './policy-tests.js';
+import { isProtectedPattern } from './protected-set.js';
 import { loadKeys, loadPack, readText, readYaml } from './read-input.js';
 import { replayEvidence } from './replay-evidence.js';
 import { requestFrom } from './request-input.js';
@@ -136,7 +138,10 @@ export async function evaluate(
     io.out(`mode ${options.mode}: the policy alone decides ${ruleOf(explanation.enforced)}\n`);
   }
   io.out(`rules tried (${explanation.tried.length}), each pattern alone:\n`);
+  // The protected set every pack gets is listed only where it applies; the rest is one line.
+  const quiet = (trial: RuleTrial) => !trial.outcome && isProtectedPattern(trial.list, trial.pattern);
   for (const trial of explanation.tried) {
+    if (quiet(trial)) continue;
     const rule = `${trial.list}[${trial.index}] ${quote(trial.pattern)}`;
     io.out(
       trial.outcome
@@ -144,6 +149,8 @@ export async function evaluate(
         : `  no       ${rule}: does not apply\n`,
     );
   }
+  const folded = explanation.tried.filter(quiet).length;
+  if (folded > 0) io.out(`  no       the runtime's protected set (${folded} patterns): does not apply\n`);
   io.out(
     `with no pattern applying: ${explanation.fallback.decision} by ${explanation.fallback.ruleId}: ${explanation.fallback.reason}\n`,
   );

@@ -2,10 +2,10 @@ import type { Decision } from '@cavra/contracts';
 import {
   type CompiledPolicyPack,
   createDecisionExplainer,
-  PROTECTED_PATHS,
   patternLists,
   type RuleTrial,
 } from '@cavra/runtime';
+import { isProtectedPattern } from './protected-set.js';
 import { requestFrom } from './request-input.js';
 
 /** A rule that never decides what it says. */
@@ -36,13 +36,6 @@ const LIST_ACTION_TYPES: Readonly<Record<string, string>> = {
   'mcp.blocked_servers': 'mcp_tool_call',
 };
 
-// The protected set every pack gets after its own lists is the runtime's, not the pack's: a stricter rule of the
-// pack covering one of them is no finding.
-const PROTECTED: Readonly<Record<string, readonly string[]>> = {
-  'filesystem.block_read': PROTECTED_PATHS.read,
-  'filesystem.require_approval_write': PROTECTED_PATHS.write,
-};
-
 // Strictness order of the compatibility spec: a stricter decision takes precedence.
 const STRICTNESS: readonly Decision[] = [
   'allow',
@@ -68,7 +61,8 @@ export function lintPolicyPack(pack: CompiledPolicyPack): LintFinding[] {
     const actionType = LIST_ACTION_TYPES[list];
     if (!actionType) continue;
     patterns.forEach((pattern, index) => {
-      if (PROTECTED[list]?.includes(pattern)) return;
+      // The runtime's protected set: a stricter rule of the pack covering one of its patterns is no finding.
+      if (isProtectedPattern(list, pattern)) return;
       const example = pattern.replace(/\*\*|\*|\?/g, 'x');
       let tried: readonly RuleTrial[];
       try {
