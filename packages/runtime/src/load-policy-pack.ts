@@ -98,7 +98,10 @@ async function loadWithParents(path: string, context: LoadContext, chain: readon
   // A parent named by path is known by its id only once read: a pack met again down its own chain is a cycle.
   if (chain.includes(document.metadata.id)) {
     throw new PolicyPackError('unknown_parent', path, [
-      { path: '/metadata/id', message: `inheritance cycle: ${[...chain, document.metadata.id].join(' -> ')}` },
+      {
+        path: '/metadata/id',
+        message: `inheritance cycle: ${[...chain, document.metadata.id].join(' -> ')}`,
+      },
     ]);
   }
   const parents = new Map<string, CompiledPolicyPack>();
