@@ -41,7 +41,7 @@ export function daemonAuthority(options: DaemonAuthorityOptions): Authority {
 }
 
 export interface EngineAuthorityOptions {
-  /** Policy pack files (YAML, JSON or compiled JSON); none means the shipped baseline pack. */
+  /** Policy packs: shipped pack ids (`cavra-developer`) or files (YAML, JSON or compiled JSON); none means the shipped baseline pack. */
   readonly policyPacks?: readonly string[];
   readonly defaultPack?: string;
 }
@@ -56,7 +56,7 @@ export function engineAuthority(options: EngineAuthorityOptions = {}): Authority
     engine ??= (async () => {
       const [runtime, contracts] = await Promise.all([import('@cavra/runtime'), import('@cavra/contracts')]);
       const packs = options.policyPacks?.length
-        ? await Promise.all(options.policyPacks.map((file) => runtime.loadPolicyPackFile(file)))
+        ? await Promise.all(options.policyPacks.map((pack) => runtime.loadPolicyPack(pack)))
         : [await runtime.loadBaselinePack()];
       const built = runtime.createEngine({
         packs,

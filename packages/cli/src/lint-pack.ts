@@ -5,6 +5,7 @@ import {
   patternLists,
   type RuleTrial,
 } from '@cavra/runtime';
+import { isProtectedPattern } from './protected-set.js';
 import { requestFrom } from './request-input.js';
 
 /** A rule that never decides what it says. */
@@ -60,6 +61,8 @@ export function lintPolicyPack(pack: CompiledPolicyPack): LintFinding[] {
     const actionType = LIST_ACTION_TYPES[list];
     if (!actionType) continue;
     patterns.forEach((pattern, index) => {
+      // The runtime's protected set: a stricter rule of the pack covering one of its patterns is no finding.
+      if (isProtectedPattern(list, pattern)) return;
       const example = pattern.replace(/\*\*|\*|\?/g, 'x');
       let tried: readonly RuleTrial[];
       try {

@@ -1,29 +1,23 @@
-import { readdirSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { BUILTIN_POLICY_DIR } from '@cavra/runtime';
+import { BUILTIN_POLICY_DIR, isShippedPackId, SHIPPED_PACK_IDS } from '@cavra/runtime';
 import { CliError, EXIT } from './cli-error.js';
-
-// The one place the CLI turns a shipped pack id into a file: when @cavra/runtime resolves shipped ids itself, this
-// is the function to switch to it.
-const SHIPPED_EXTENSION = '.yaml';
 
 /** The ids of the packs shipped with @cavra/runtime (`cavra-ai-agent-baseline`, ...). */
 export function shippedPackIds(): string[] {
-  return readdirSync(BUILTIN_POLICY_DIR)
-    .filter((name) => name.endsWith(SHIPPED_EXTENSION))
-    .map((name) => name.slice(0, -SHIPPED_EXTENSION.length))
-    .sort();
+  return [...SHIPPED_PACK_IDS].sort();
 }
 
 /**
- * The file a pack argument names: an existing path (relative to `base`, default the working folder), otherwise the
- * shipped pack with that id. Neither is CliError (invalid pack) listing the shipped ids.
+ * The file a pack argument names: the shipped pack with that id (ids first, as the runtime's loadPolicyPack reads
+ * a reference), otherwise an existing path (relative to `base`, default the working folder). Neither is CliError
+ * (invalid pack) listing the shipped ids.
  */
 export function packFile(reference: string, base?: string): string {
+  if (isShippedPackId(reference)) return join(BUILTIN_POLICY_DIR, `${reference}.yaml`);
   const path = base === undefined ? reference : resolve(base, reference);
   if (exists(path)) return path;
   const shipped = shippedPackIds();
-  if (shipped.includes(reference)) return join(BUILTIN_POLICY_DIR, `${reference}${SHIPPED_EXTENSION}`);
   throw new CliError(
     EXIT.invalidPack,
     `${path}: no such file, and not the id of a shipped pack (${shipped.join(', ')})`,

@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import {
   type CompiledPolicyPack,
-  loadPolicyPackFile,
+  isShippedPackId,
+  loadPolicyPack,
   loadTrustedPolicyKeys,
   PolicyPackError,
   PolicySigningKeyError,
@@ -55,7 +56,9 @@ export async function loadPack(
   trustedKeys?: readonly TrustedPolicyKey[],
 ): Promise<CompiledPolicyPack> {
   try {
-    return await loadPolicyPackFile(packFile(reference), trustedKeys ? { trustedKeys } : {});
+    // A shipped id goes to the runtime's resolver as an id; anything else must name a file (packFile says which).
+    const resolved = isShippedPackId(reference) ? reference : packFile(reference);
+    return await loadPolicyPack(resolved, trustedKeys ? { trustedKeys } : {});
   } catch (error) {
     if (error instanceof PolicyPackError) throw new CliError(EXIT.invalidPack, error.message);
     throw error;

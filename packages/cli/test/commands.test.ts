@@ -107,6 +107,23 @@ mcp:
     });
   });
 
+  it('takes shipped packs by id: both lint clean, and a diff lists each allow the child adds as a loosening', async () => {
+    const dir = await folder({
+      'team.yaml':
+        'metadata: {id: team, version: "1", extends: cavra-ai-agent-baseline}\ncommands: {allow: ["git status"]}\n',
+    });
+    expect(await cavra(['policy', 'lint', 'cavra-ai-agent-baseline', 'cavra-developer'], dir)).toEqual({
+      code: 0,
+      stdout: 'cavra-ai-agent-baseline: no findings\ncavra-developer: no findings\n',
+      stderr: '',
+    });
+    const diff = await cavra(['policy', 'diff', 'cavra-ai-agent-baseline', 'team.yaml'], dir);
+    expect(diff.stdout.split('\n').filter((line) => line.includes('git status'))).toEqual([
+      "  commands.allow: + 'git status'",
+      "  metadata.loosens: + 'commands.allow: 'git status' is not allowed by parent cavra-ai-agent-baseline'",
+    ]);
+  });
+
   it('reports a new order as a change (rule ids move) and fails on changed decisions when asked', async () => {
     const dir = await folder({
       'a.yaml': 'metadata: {id: t, version: "1"}\ncommands: {allow: ["npm test", "npm run lint"]}\n',
@@ -219,7 +236,7 @@ describe('cavra policy keygen, sign, verify', () => {
     // What the daemon would load: validate with the key.
     expect(
       (await cavra(['policy', 'validate', 'team.yaml', '--public-key', 'k.pub.pem'], dir)).stdout,
-    ).toMatch(/^team\.yaml: valid \(team 1\.0\.0, 2 patterns, sha256:[0-9a-f]{64}, signed\)\n$/);
+    ).toMatch(/^team\.yaml: valid \(team 1\.0\.0, 36 patterns, sha256:[0-9a-f]{64}, signed\)\n$/);
   });
 
   it('refuses to overwrite keys, to sign an invalid pack, and a signature by a key not given', async () => {

@@ -3,7 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import type { HmacKeySource, RunnerAuthConfig } from '@cavra/auth';
 import { shareInstanceof } from '@cavra/contracts';
 import { defaultSocketPath } from '@cavra/daemon-client';
-import { type ModeSettings, schemaIssues } from '@cavra/runtime';
+import { isShippedPackId, type ModeSettings, schemaIssues } from '@cavra/runtime';
 import { parse as parseYaml } from 'yaml';
 import { daemonConfig as validate } from './generated/daemon-config-validator.js';
 import { errorWords } from './own-file.js';
@@ -28,7 +28,7 @@ export interface DaemonConfig {
   readonly evidenceLog: string;
   /** The key that signs every evidence record (HMAC-SHA256); undefined: records carry their hash chain only. */
   readonly evidenceSigning?: HmacKeySource;
-  /** Policy pack files; empty means the shipped baseline pack only. */
+  /** Policy packs: shipped pack ids or file paths; empty means the shipped baseline pack only. */
   readonly policyPacks: readonly string[];
   readonly defaultPack?: string;
   /** When set, every pack file (parents included, shipped packs excepted) must be signed by one of these keys. */
@@ -189,7 +189,8 @@ export function resolveDaemonConfig(
           },
         }
       : {}),
-    policyPacks: (raw.policy_packs ?? []).map(at),
+    // A shipped pack's id names that pack (loadPolicyPack), anything else a file.
+    policyPacks: (raw.policy_packs ?? []).map((pack) => (isShippedPackId(pack) ? pack : at(pack))),
     ...(raw.default_pack ? { defaultPack: raw.default_pack } : {}),
     ...(raw.mcp_registry ? { mcpRegistry: at(raw.mcp_registry) } : {}),
     ...(raw.policy_signatures

@@ -385,6 +385,7 @@ function trustFields(state: EnforcementState): Record<string, unknown> {
           })),
         }
       : {}),
+    ...(Object.keys(state.policyLoosens).length > 0 ? { policy_loosens: state.policyLoosens } : {}),
     runner_auth: state.requireRunnerAuth ? 'required' : 'optional',
     runner_auth_methods: state.runnerAuthMethods,
   };

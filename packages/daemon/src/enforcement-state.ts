@@ -7,7 +7,7 @@ import {
   type IdKind,
   loadBaselinePack,
   loadMcpTrustRegistryFile,
-  loadPolicyPackFile,
+  loadPolicyPack,
   loadTrustedPolicyKeys,
   type VerifiedPolicySignature,
 } from '@cavra/runtime';
@@ -25,6 +25,8 @@ export interface EnforcementState {
   readonly authenticator: RunnerAuthenticator | undefined;
   /** `<pack id>=<digest>` for each loaded pack, for health and logs. */
   readonly policyDigests: Readonly<Record<string, string>>;
+  /** What each pack loaded allows beyond its parents or gives up of the protected set (its `metadata.loosens`), for the start log; packs loosening nothing are left out. */
+  readonly policyLoosens: Readonly<Record<string, readonly string[]>>;
   /** The signature verified for each pack file read, when signatures are required; empty otherwise. */
   readonly policySignatures: readonly VerifiedPolicySignature[];
 }
@@ -50,7 +52,7 @@ export async function loadEnforcementState(
     config.policyPacks.length > 0
       ? await Promise.all(
           config.policyPacks.map((path) =>
-            loadPolicyPackFile(
+            loadPolicyPack(
               path,
               trustedKeys ? { trustedKeys, onVerified: (signature) => policySignatures.push(signature) } : {},
             ),
@@ -100,6 +102,11 @@ export async function loadEnforcementState(
     engine,
     authenticator,
     policyDigests: Object.fromEntries(packs.map((pack) => [pack.id, pack.digest])),
+    policyLoosens: Object.fromEntries(
+      packs
+        .filter((pack) => pack.resolved.metadata.loosens.length > 0)
+        .map((pack) => [pack.id, pack.resolved.metadata.loosens]),
+    ),
     policySignatures: policySignatures.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0)),
   };
 }

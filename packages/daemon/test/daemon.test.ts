@@ -98,7 +98,7 @@ describe('the daemon over its Unix socket', () => {
         ...BLOCKED_ENV,
         evidence_refs: [
           'evidence://session-1/id-1',
-          'policy:cavra-ai-agent-baseline/2.0.0',
+          'policy:cavra-ai-agent-baseline/2.1.0',
           expect.stringMatching(/^policy-digest:sha256:[0-9a-f]{64}$/),
           `cavra-daemon-evidence://${logId}/1`,
         ],

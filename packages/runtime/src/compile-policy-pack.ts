@@ -1,5 +1,6 @@
 import { canonicalPolicyPackJson, policyPackDigest } from './canonical-policy-pack.js';
 import { type CommandMatcher, compileCommandPatterns } from './command-pattern.js';
+import { parentReferences } from './pack-parents.js';
 import { compilePathPatterns, type PathMatcher } from './path-pattern.js';
 import {
   INFORMATIONAL_PACK_KEYS,
@@ -43,35 +44,29 @@ export interface CompiledPolicyPack {
 
 /** Options of compilePolicyPack. */
 export interface CompilePolicyPackOptions {
-  /** Already compiled packs by id, to resolve `metadata.inherits`. */
+  /** Already compiled packs by the reference the pack names them by (an id or a path), to resolve its parents. */
   readonly parents?: ReadonlyMap<string, CompiledPolicyPack>;
   /** Names the pack in errors; default its id. */
   readonly source?: string;
 }
 
 /**
- * Resolves `metadata.inherits` against `parents`, digests the canonical form and builds the matchers.
- * Throws PolicyPackError `unknown_parent` (parent not given) or `loosens_parent` (the overlay loosens it).
+ * Resolves `metadata.inherits` / `metadata.extends` against `parents` and adds the protected set
+ * (resolvePolicyPack), digests the canonical form and builds the matchers. Throws PolicyPackError `unknown_parent`
+ * (parent not given), `loosens_parent` (an `inherits` overlay loosens it) or `invalid_pack`.
  */
 export function compilePolicyPack(
   document: PolicyPackDocument,
   options: CompilePolicyPackOptions = {},
 ): CompiledPolicyPack {
   const source = options.source ?? document.metadata.id;
-  const inherits = document.metadata.inherits;
-  const parentIds = inherits === undefined ? [] : typeof inherits === 'string' ? [inherits] : inherits;
   const parents: ResolvedPolicyPack[] = [];
   const missing: PolicyPackIssue[] = [];
-  parentIds.forEach((id, index) => {
-    const parent = options.parents?.get(id);
+  for (const { reference, pointer } of parentReferences(document, source)) {
+    const parent = options.parents?.get(reference);
     if (parent) parents.push(parent.resolved);
-    else {
-      missing.push({
-        path: typeof inherits === 'string' ? '/metadata/inherits' : `/metadata/inherits/${index}`,
-        message: `no pack with id '${id}' is loaded`,
-      });
-    }
-  });
+    else missing.push({ path: pointer, message: `no pack with id '${reference}' is loaded` });
+  }
   if (missing.length > 0) throw new PolicyPackError('unknown_parent', source, missing);
   return compileResolved(resolvePolicyPack(document, parents, source), packNotices(document));
 }

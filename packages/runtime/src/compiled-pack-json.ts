@@ -37,10 +37,15 @@ export function parseCompiledPackJson(text: string, source = '<inline>'): Compil
     ]);
   }
   const { metadata, ...sections } = envelope.pack;
-  const { inherits, approver_group, ...ownMetadata } = isObject(metadata) ? metadata : {};
-  if (!Array.isArray(inherits) || !inherits.every((id) => typeof id === 'string')) {
+  const { inherits, loosens = [], approver_group, ...ownMetadata } = isObject(metadata) ? metadata : {};
+  if (!isStringList(inherits)) {
     throw new PolicyPackError('invalid_pack', source, [
       { path: '/pack/metadata/inherits', message: 'must be a list of pack ids' },
+    ]);
+  }
+  if (!isStringList(loosens)) {
+    throw new PolicyPackError('invalid_pack', source, [
+      { path: '/pack/metadata/loosens', message: 'must be a list of loosenings' },
     ]);
   }
   // The resolved form is a pack document plus its inheritance chain: validate it as one, then resolve it alone
@@ -54,13 +59,18 @@ export function parseCompiledPackJson(text: string, source = '<inline>'): Compil
     }),
   );
   const resolved = resolvePolicyPack(document, [], source);
-  const pack = compileResolved({ ...resolved, metadata: { ...resolved.metadata, inherits } });
+  // The chain and what it loosened are recorded, not recomputed: the parents are not loaded (the digest covers both).
+  const pack = compileResolved({ ...resolved, metadata: { ...resolved.metadata, inherits, loosens } });
   if (pack.digest !== envelope.digest) {
     throw new PolicyPackError('invalid_pack', source, [
       { path: '/digest', message: `does not match the pack (computed ${pack.digest})` },
     ]);
   }
   return pack;
+}
+
+function isStringList(value: unknown): value is string[] {
+  return Array.isArray(value) && value.every((item) => typeof item === 'string');
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

@@ -15,7 +15,6 @@ import { type IdKind, newId } from './decision-ids.js';
 import { EvaluationError } from './evaluation-error.js';
 import { evaluateRead, evaluateWrite } from './filesystem-rules.js';
 import { evaluateGitOperation, evaluatePush } from './git-rules.js';
-import { BASELINE_PACK_ID } from './load-policy-pack.js';
 import type { McpTrustRegistry } from './mcp-registry.js';
 import { evaluateMcpCall, mcpCall } from './mcp-rules.js';
 import { evaluateNetworkRequest, NETWORK_REQUEST_ACTION_TYPE } from './network-rules.js';
@@ -24,6 +23,7 @@ import { APPROVER_GROUPS, ruleOutcome } from './rule-outcome.js';
 import { toRuntimeDecision } from './runtime-decision.js';
 import { applyMode, type ModeSettings, RUNTIME_MODES } from './runtime-mode.js';
 import { isShellParserLoaded } from './shell-parser.js';
+import { BASELINE_PACK_ID } from './shipped-packs.js';
 
 /** What an engine is built from; see the README for defaults. */
 export interface EngineOptions {

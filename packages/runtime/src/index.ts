@@ -27,10 +27,10 @@ export {
 } from './explain-decision.js';
 export { issuePositions } from './issue-positions.js';
 export {
-  BASELINE_PACK_ID,
-  BUILTIN_POLICY_DIR,
   type LoadPolicyPackOptions,
   loadBaselinePack,
+  loadDeveloperPack,
+  loadPolicyPack,
   loadPolicyPackFile,
 } from './load-policy-pack.js';
 export {
@@ -75,6 +75,7 @@ export {
   type TrustedPolicyKey,
   trustedPolicyKey,
 } from './policy-signing-key.js';
+export { PROTECTED_PATHS } from './protected-paths.js';
 export { APPROVER_GROUPS, RULES, type RuleId, ruleOutcome } from './rule-outcome.js';
 export { type DecisionStamp, toRuntimeDecision } from './runtime-decision.js';
 export {
@@ -90,3 +91,10 @@ export {
   parseCommand,
   type SimpleCommand,
 } from './shell-parser.js';
+export {
+  BASELINE_PACK_ID,
+  BUILTIN_POLICY_DIR,
+  DEVELOPER_PACK_ID,
+  isShippedPackId,
+  SHIPPED_PACK_IDS,
+} from './shipped-packs.js';

@@ -1,29 +1,26 @@
 import { stat } from 'node:fs/promises';
 import { dirname, extname, join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { type CompiledPolicyPack, compilePolicyPack } from './compile-policy-pack.js';
 import { isCompiledPackJson, parseCompiledPackJson } from './compiled-pack-json.js';
+import { isPathReference, parentReferences } from './pack-parents.js';
 import { type VerifiedPolicySignature, verifyPolicyBytes } from './pack-signature.js';
 import { parsePolicyPack } from './parse-policy-pack.js';
 import { PolicyPackError } from './policy-pack-error.js';
 import type { TrustedPolicyKey } from './policy-signing-key.js';
 import { readPackFile } from './read-pack-file.js';
 import { loadShellParser } from './shell-parser.js';
-
-/** Id of the default pack shipped in this package's `policies/` folder. */
-export const BASELINE_PACK_ID = 'cavra-ai-agent-baseline';
-
-/** The folder of packs shipped with the package (resolves from `src/` and `dist/` alike). */
-export const BUILTIN_POLICY_DIR = fileURLToPath(new URL('../policies/', import.meta.url));
+import { BASELINE_PACK_ID, BUILTIN_POLICY_DIR, DEVELOPER_PACK_ID, isShippedPackId } from './shipped-packs.js';
 
 const PACK_EXTENSIONS = ['.yaml', '.yml', '.json'];
 
 /** Options of loadPolicyPackFile. */
 export interface LoadPolicyPackOptions {
   /**
-   * Folders searched for a parent pack, as `<dir>/<id>.yaml|.yml|.json` or in upstream's layout
-   * `<dir>/<id>/policy.yaml|.yml|.json`; default: the pack's own folder and the folder above it (where upstream's
-   * layout keeps the sibling packs). Built-in packs come last.
+   * Folders searched for a parent named by an id that is not a shipped pack's, as `<dir>/<id>.yaml|.yml|.json` or
+   * in upstream's layout `<dir>/<id>/policy.yaml|.yml|.json`; default: the pack's own folder and the folder above
+   * it (where upstream's layout keeps the sibling packs). A shipped id always names the shipped pack, and a file
+   * named by a shipped id in these folders is refused (`shadows_shipped_pack`): a pack that means that file names
+   * it by path (`inherits: ./cavra-ai-agent-baseline.yaml`).
    */
   readonly searchDirs?: readonly string[];
   /**
@@ -38,16 +35,29 @@ export interface LoadPolicyPackOptions {
 }
 
 /**
+ * Loads a pack named the way users name one (the daemon's `policy_packs`, the CLI's pack arguments, the hooks'
+ * packs): a shipped pack's id (SHIPPED_PACK_IDS, e.g. `cavra-developer`) loads that shipped pack, anything else is
+ * a file path (loadPolicyPackFile; write `./cavra-developer` for a file of that name).
+ */
+export async function loadPolicyPack(
+  reference: string,
+  options: LoadPolicyPackOptions = {},
+): Promise<CompiledPolicyPack> {
+  return isShippedPackId(reference) ? loadShippedPack(reference) : loadPolicyPackFile(reference, options);
+}
+
+/**
  * Loads a YAML pack, a JSON pack (upstream's compiled policy JSON is one) or our compiled JSON form, resolving
- * `metadata.inherits` by id, and the shell parser (loadShellParser), so an engine can be built from what it returns.
- * Throws PolicyPackError (`io`, `invalid_pack`, `unknown_parent`, `loosens_parent`; with `trustedKeys` also
- * `unsigned`, `bad_signature`, `untrusted_key`).
+ * `metadata.inherits` / `metadata.extends` (see LoadPolicyPackOptions.searchDirs), and the shell parser
+ * (loadShellParser), so an engine can be built from what it returns. Throws PolicyPackError (`io`,
+ * `invalid_pack`, `unknown_parent`, `loosens_parent`, `shadows_shipped_pack`; with `trustedKeys` also `unsigned`,
+ * `bad_signature`, `untrusted_key`).
  */
 export async function loadPolicyPackFile(
   path: string,
   options: LoadPolicyPackOptions = {},
 ): Promise<CompiledPolicyPack> {
-  const searchDirs = [...(options.searchDirs ?? [dirname(path), dirname(dirname(path))]), BUILTIN_POLICY_DIR];
+  const searchDirs = options.searchDirs ?? [dirname(path), dirname(dirname(path))];
   const [pack] = await Promise.all([
     loadWithParents(path, { ...options, searchDirs }, []),
     loadShellParser(),
@@ -57,7 +67,20 @@ export async function loadPolicyPackFile(
 
 /** Loads the shipped default pack `cavra-ai-agent-baseline` (and the shell parser, as loadPolicyPackFile). */
 export async function loadBaselinePack(): Promise<CompiledPolicyPack> {
-  return loadPolicyPackFile(join(BUILTIN_POLICY_DIR, `${BASELINE_PACK_ID}.yaml`), { searchDirs: [] });
+  return loadShippedPack(BASELINE_PACK_ID);
+}
+
+/** Loads the shipped developer profile `cavra-developer` (and the shell parser, as loadPolicyPackFile). */
+export async function loadDeveloperPack(): Promise<CompiledPolicyPack> {
+  return loadShippedPack(DEVELOPER_PACK_ID);
+}
+
+function loadShippedPack(id: string): Promise<CompiledPolicyPack> {
+  return loadPolicyPackFile(shippedPackPath(id), { searchDirs: [] });
+}
+
+function shippedPackPath(id: string): string {
+  return join(BUILTIN_POLICY_DIR, `${id}.yaml`);
 }
 
 type LoadContext = LoadPolicyPackOptions & { readonly searchDirs: readonly string[] };
@@ -72,23 +95,56 @@ async function loadWithParents(path: string, context: LoadContext, chain: readon
   const isJson = extname(path) === '.json';
   if (isJson && isCompiledPackJson(safeJson(text))) return parseCompiledPackJson(text, path);
   const document = parsePolicyPack(text, { format: isJson ? 'json' : 'yaml', source: path });
-  const inherits = document.metadata.inherits;
-  const parentIds = inherits === undefined ? [] : typeof inherits === 'string' ? [inherits] : inherits;
+  // A parent named by path is known by its id only once read: a pack met again down its own chain is a cycle.
+  if (chain.includes(document.metadata.id)) {
+    throw new PolicyPackError('unknown_parent', path, [
+      {
+        path: '/metadata/id',
+        message: `inheritance cycle: ${[...chain, document.metadata.id].join(' -> ')}`,
+      },
+    ]);
+  }
   const parents = new Map<string, CompiledPolicyPack>();
-  for (const [index, parentId] of parentIds.entries()) {
-    if (parentId === document.metadata.id || chain.includes(parentId)) {
+  for (const { reference, pointer } of parentReferences(document, path)) {
+    if (reference === document.metadata.id || chain.includes(reference)) {
       throw new PolicyPackError('unknown_parent', path, [
         {
-          path: typeof inherits === 'string' ? '/metadata/inherits' : `/metadata/inherits/${index}`,
-          message: `inheritance cycle: ${[...chain, document.metadata.id, parentId].join(' -> ')}`,
+          path: pointer,
+          message: `inheritance cycle: ${[...chain, document.metadata.id, reference].join(' -> ')}`,
         },
       ]);
     }
-    const parentPath = await findPack(parentId, context.searchDirs);
+    const parentPath = await parentFile(reference, pointer, path, context.searchDirs);
     if (parentPath)
-      parents.set(parentId, await loadWithParents(parentPath, context, [...chain, document.metadata.id]));
+      parents.set(reference, await loadWithParents(parentPath, context, [...chain, document.metadata.id]));
   }
   return compilePolicyPack(document, { parents, source: path });
+}
+
+/**
+ * Where a parent is: a path relative to the pack's file; a shipped pack, unless a file named by its id in the
+ * search folders would have been taken for it before (refused, so a planted file cannot pass for it unnoticed);
+ * else the first file named by its id in the search folders.
+ */
+async function parentFile(
+  reference: string,
+  pointer: string,
+  packPath: string,
+  searchDirs: readonly string[],
+): Promise<string | undefined> {
+  if (isPathReference(reference)) return resolve(dirname(packPath), reference);
+  const found = await findPack(reference, searchDirs);
+  if (!isShippedPackId(reference)) return found;
+  const shipped = shippedPackPath(reference);
+  if (found && resolve(found) !== shipped) {
+    throw new PolicyPackError('shadows_shipped_pack', packPath, [
+      {
+        path: pointer,
+        message: `'${reference}' is a shipped pack, but ${found} is named like it: rename that file, or name it by path (./${relative(dirname(packPath), found)}) if it is the parent meant`,
+      },
+    ]);
+  }
+  return shipped;
 }
 
 async function findPack(id: string, searchDirs: readonly string[]): Promise<string | undefined> {

@@ -13,10 +13,13 @@ export interface PolicyPackDocument {
     /** Upstream: the pack's intended runtime mode. Informational: the engine's mode decides. */
     readonly mode?: string;
     /**
-     * One id: the pack this one overlays, which it may only tighten (our form). A list of ids (upstream's form):
-     * the parents' block and approval lists and switched-on protections are added; allow lists are the pack's own.
+     * One parent: the pack this one overlays, which it may only tighten (our form). A list (upstream's form): every
+     * list of every parent is merged with the pack's own, allow lists included. A parent is a pack id (a shipped
+     * pack's id always names the shipped pack) or a path `./…` / `../…` relative to the pack's file.
      */
     readonly inherits?: string | readonly string[];
+    /** One parent (as in `inherits`) this pack tightens and may loosen by adding allows; not with `inherits`. */
+    readonly extends?: string;
     /** Names the approvers of every approval this pack decides, instead of upstream's per-rule groups. */
     readonly approver_group?: string;
   };
@@ -24,6 +27,8 @@ export interface PolicyPackDocument {
     readonly block_read?: readonly string[];
     readonly block_write?: readonly string[];
     readonly require_approval_write?: readonly string[];
+    /** Patterns of the protected set (PROTECTED_PATHS) this pack gives up: each is a loosening, listed as one. */
+    readonly unprotect?: readonly string[];
   };
   readonly commands?: {
     readonly allow?: readonly string[];
@@ -100,11 +105,19 @@ export interface ResolvedPolicyPack {
     readonly inherits: readonly string[];
     /** '' when the pack names none: approvals go to the rule table's groups. */
     readonly approver_group: string;
+    /**
+     * What this pack (or a parent) allows that a parent does not, and the protected patterns it gives up, one
+     * sentence each (e.g. `commands.allow: 'git status' is not allowed by parent cavra-ai-agent-baseline`).
+     */
+    readonly loosens: readonly string[];
   };
   readonly filesystem: {
     readonly block_read: readonly string[];
     readonly block_write: readonly string[];
+    /** Ends with the protected set's write patterns, less those given up. */
     readonly require_approval_write: readonly string[];
+    /** The protected patterns given up by the pack and its parents. */
+    readonly unprotect: readonly string[];
   };
   readonly commands: {
     readonly allow: readonly string[];

@@ -6,6 +6,7 @@ export type PolicyPackErrorCode =
   | 'invalid_pack'
   | 'unknown_parent'
   | 'loosens_parent'
+  | 'shadows_shipped_pack'
   | 'unsigned'
   | 'bad_signature'
   | 'untrusted_key'

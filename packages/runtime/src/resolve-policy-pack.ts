@@ -1,37 +1,109 @@
+import { inheritanceForm } from './pack-parents.js';
 import type { NetworkSection, PolicyPackDocument, ResolvedPolicyPack } from './policy-pack-document.js';
 import { PolicyPackError, type PolicyPackIssue } from './policy-pack-error.js';
+import { PROTECTED_PATHS, PROTECTED_PATTERNS } from './protected-paths.js';
+
+type Unprotected = Omit<ResolvedPolicyPack, 'filesystem' | 'metadata'> & {
+  readonly metadata: Omit<ResolvedPolicyPack['metadata'], 'loosens'>;
+  readonly filesystem: Omit<ResolvedPolicyPack['filesystem'], 'unprotect'>;
+};
 
 /**
- * Applies `metadata.inherits`.
- * - One id (our overlay form): the overlay adds to its parent's block and approval lists and may switch
- *   protections on, never off. Allow lists (`commands.allow`, `mcp.allowed_servers`) may only be narrowed: an
- *   overlay that lists them must list a subset of the parent's, and that subset replaces the parent's list.
+ * Applies the pack's parents (see InheritanceForm), then the protected set (PROTECTED_PATHS).
+ * - `metadata.inherits: <id>` (our overlay form): the overlay adds to its parent's block and approval lists and may
+ *   switch protections on, never off. Allow lists (`commands.allow`, `mcp.allowed_servers`, `network.allow_domains`) may only be narrowed:
+ *   an overlay that lists them must list a subset of the parent's, and that subset replaces the parent's list.
  *   Anything that would loosen the parent is refused with `loosens_parent`, naming each offending path.
- * - A list of ids (upstream's form, `parents` in that order): every parent's block and approval lists are added
- *   and a protection any of them switches on stays on, but the allow lists are the pack's own (empty when it has
- *   none), as upstream reads the pack; so the pack decides at least as strictly as upstream does.
+ * - `metadata.extends: <id>`: as the overlay form, except that the allow lists are the parent's followed by the
+ *   pack's own: the pack may add allows, and each one its parent lacks is listed in `metadata.loosens`.
+ * - `metadata.inherits: [<ids>]` (upstream's form, parents in that order): every list of every parent is merged
+ *   with the pack's own, allow lists included, as upstream's loader merges them, and a protection any of them
+ *   switches on stays on; each allow a parent lacks is listed in `metadata.loosens`.
+ * Every pack, with or without parents, gets the protected set after its own lists, less the patterns it (or a
+ * parent) names in `filesystem.unprotect`, each of which is listed in `metadata.loosens` too.
  */
 export function resolvePolicyPack(
   document: PolicyPackDocument,
   parents: readonly ResolvedPolicyPack[],
   source: string,
 ): ResolvedPolicyPack {
-  if (Array.isArray(document.metadata.inherits)) return resolveUpstreamForm(document, parents);
-  const parent = parents[0];
+  const form = inheritanceForm(document);
+  const merged =
+    form === 'upstream'
+      ? resolveUpstreamForm(document, parents)
+      : resolveOverlay(document, parents[0], source, form === 'extends');
+  return withProtectedSet(merged, document, parents, source);
+}
+
+function withProtectedSet(
+  pack: Unprotected,
+  document: PolicyPackDocument,
+  parents: readonly ResolvedPolicyPack[],
+  source: string,
+): ResolvedPolicyPack {
+  const own = document.filesystem?.unprotect ?? [];
+  const unknown = own.flatMap((pattern, index) =>
+    PROTECTED_PATTERNS.has(pattern)
+      ? []
+      : [
+          {
+            path: `/filesystem/unprotect/${index}`,
+            message: `'${pattern}' is not a protected pattern (see PROTECTED_PATHS in the runtime README)`,
+          },
+        ],
+  );
+  if (unknown.length > 0) throw new PolicyPackError('invalid_pack', source, unknown);
+  const unprotect = [...new Set([...parents.flatMap((parent) => parent.filesystem.unprotect), ...own])];
+  const protect = (list: readonly string[], protectedList: readonly string[]) => [
+    ...list.filter((pattern) => !protectedList.includes(pattern)),
+    ...protectedList.filter((pattern) => !unprotect.includes(pattern)),
+  ];
+  const addedAllows = (path: string, pick: (pack: Unprotected) => readonly string[]) =>
+    parents.flatMap((parent) =>
+      pick(pack)
+        .filter((item) => !pick(parent).includes(item))
+        .map((item) => `${path}: '${item}' is not allowed by parent ${parent.metadata.id}`),
+    );
+  const loosens = [
+    ...parents.flatMap((parent) => parent.metadata.loosens),
+    ...addedAllows('commands.allow', (resolved) => resolved.commands.allow),
+    ...addedAllows('mcp.allowed_servers', (resolved) => resolved.mcp.allowed_servers),
+    ...addedAllows('network.allow_domains', (resolved) => resolved.network?.allow_domains ?? []),
+    ...own.map((pattern) => `filesystem.unprotect: '${pattern}' is not protected`),
+  ];
+  return {
+    ...pack,
+    metadata: { ...pack.metadata, loosens: [...new Set(loosens)] },
+    filesystem: {
+      block_read: protect(pack.filesystem.block_read, PROTECTED_PATHS.read),
+      block_write: pack.filesystem.block_write,
+      require_approval_write: protect(pack.filesystem.require_approval_write, PROTECTED_PATHS.write),
+      unprotect,
+    },
+  };
+}
+
+function resolveOverlay(
+  document: PolicyPackDocument,
+  parent: ResolvedPolicyPack | undefined,
+  source: string,
+  extend: boolean,
+): Unprotected {
   const base = parent ?? EMPTY_PACK;
   const issues: PolicyPackIssue[] = [];
   const union = (parentList: readonly string[], own: readonly string[] | undefined) => [
     ...parentList,
     ...(own ?? []).filter((item) => !parentList.includes(item)),
   ];
-  const narrow = (path: string, parentList: readonly string[], own: readonly string[] | undefined) => {
+  const allowList = (path: string, parentList: readonly string[], own: readonly string[] | undefined) => {
+    if (extend) return union(parentList, own);
     if (own === undefined) return parentList;
     if (!parent) return own;
     own.forEach((item, index) => {
       if (!parentList.includes(item)) {
         issues.push({
           path: `${path}/${index}`,
-          message: `'${item}' is not allowed by parent ${parent.metadata.id}`,
+          message: `'${item}' is not allowed by parent ${parent.metadata.id} (a pack adds allows to its parent with metadata.extends, not inherits)`,
         });
       }
     });
@@ -47,7 +119,7 @@ export function resolvePolicyPack(
     return own ?? parentValue;
   };
 
-  const resolved: ResolvedPolicyPack = {
+  const resolved: Unprotected = {
     metadata: {
       id: document.metadata.id,
       version: document.metadata.version,
@@ -64,7 +136,7 @@ export function resolvePolicyPack(
       ),
     },
     commands: {
-      allow: narrow('/commands/allow', base.commands.allow, document.commands?.allow),
+      allow: allowList('/commands/allow', base.commands.allow, document.commands?.allow),
       block: union(base.commands.block, document.commands?.block),
       require_approval: union(base.commands.require_approval, document.commands?.require_approval),
     },
@@ -87,7 +159,7 @@ export function resolvePolicyPack(
         base.mcp.allowlist_enabled,
         document.mcp?.allowlist_enabled,
       ),
-      allowed_servers: narrow(
+      allowed_servers: allowList(
         '/mcp/allowed_servers',
         base.mcp.allowed_servers,
         document.mcp?.allowed_servers,
@@ -109,7 +181,7 @@ export function resolvePolicyPack(
   const baseNetwork = parent?.network ?? EMPTY_NETWORK;
   // A parent that says nothing about the network asks for approval of every host: an overlay may not allow one.
   const allowDomains = parent
-    ? narrow('/network/allow_domains', baseNetwork.allow_domains, document.network?.allow_domains)
+    ? allowList('/network/allow_domains', baseNetwork.allow_domains, document.network?.allow_domains)
     : (document.network?.allow_domains ?? []);
   if (issues.length > 0) throw new PolicyPackError('loosens_parent', source, issues);
   return {
@@ -128,7 +200,7 @@ export function resolvePolicyPack(
 function resolveUpstreamForm(
   document: PolicyPackDocument,
   parents: readonly ResolvedPolicyPack[],
-): ResolvedPolicyPack {
+): Unprotected {
   const merged = (
     pick: (pack: ResolvedPolicyPack) => readonly string[],
     own: readonly string[] | undefined,
@@ -154,7 +226,7 @@ function resolveUpstreamForm(
       ),
     },
     commands: {
-      allow: [...(commands?.allow ?? [])],
+      allow: merged((pack) => pack.commands.allow, commands?.allow),
       block: merged((pack) => pack.commands.block, commands?.block),
       require_approval: merged((pack) => pack.commands.require_approval, commands?.require_approval),
     },
@@ -165,7 +237,7 @@ function resolveUpstreamForm(
     },
     mcp: {
       allowlist_enabled: anyOn((pack) => pack.mcp.allowlist_enabled, mcp?.allowlist_enabled),
-      allowed_servers: [...(mcp?.allowed_servers ?? [])],
+      allowed_servers: merged((pack) => pack.mcp.allowed_servers, mcp?.allowed_servers),
       blocked_servers: merged((pack) => pack.mcp.blocked_servers, mcp?.blocked_servers),
       block_unknown_servers:
         mcp?.block_unknown_servers !== false || parents.some((pack) => pack.mcp.block_unknown_servers),
@@ -173,7 +245,7 @@ function resolveUpstreamForm(
     ...(networked
       ? {
           network: {
-            allow_domains: [...(network?.allow_domains ?? [])],
+            allow_domains: merged((pack) => pack.network?.allow_domains ?? [], network?.allow_domains),
             block_domains: merged((pack) => pack.network?.block_domains ?? [], network?.block_domains),
             require_approval_domains: merged(
               (pack) => pack.network?.require_approval_domains ?? [],
@@ -191,7 +263,7 @@ const EMPTY_NETWORK: Required<NetworkSection> = {
   require_approval_domains: [],
 };
 
-const EMPTY_PACK: ResolvedPolicyPack = {
+const EMPTY_PACK: Unprotected = {
   metadata: { id: '', version: '', description: '', inherits: [], approver_group: '' },
   filesystem: { block_read: [], block_write: [], require_approval_write: [] },
   commands: { allow: [], block: [], require_approval: [] },

@@ -1306,7 +1306,7 @@ describe('the baseline pack', () => {
         "writing 'infra/app.tf' requires approval (pattern '**/*.tf', filesystem.require_approval_write[26])",
       evidenceRefs: [
         'evidence://session-1/id-1',
-        'policy:cavra-ai-agent-baseline/2.0.0',
+        'policy:cavra-ai-agent-baseline/2.1.0',
         `policy-digest:${pack.digest}`,
       ],
       approverGroup: 'Platform Security',

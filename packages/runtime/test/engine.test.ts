@@ -63,7 +63,7 @@ describe('registered evaluators', () => {
       evidenceRefs: [
         'release:v0.2.0',
         'evidence://session-1/id-1',
-        'policy:cavra-ai-agent-baseline/2.0.0',
+        'policy:cavra-ai-agent-baseline/2.1.0',
         `policy-digest:${baseline.digest}`,
       ],
       approverGroup: '',

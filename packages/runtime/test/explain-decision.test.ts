@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { compilePolicyPack, createDecisionExplainer, parsePolicyPack } from '../src/index.js';
+import {
+  compilePolicyPack,
+  createDecisionExplainer,
+  PROTECTED_PATHS,
+  parsePolicyPack,
+} from '../src/index.js';
 import { request } from './support/engine.js';
 
 const pack = compilePolicyPack(
@@ -33,6 +38,9 @@ describe('explaining a decision', () => {
     });
     expect(trials(explanation)).toEqual([
       'filesystem.block_read[0] false false ',
+      // The protected set every pack gets after its own lists.
+      ...PROTECTED_PATHS.read.map((_, index) => `filesystem.block_read[${index + 1}] false false `),
+      ...PROTECTED_PATHS.write.map((_, index) => `filesystem.require_approval_write[${index}] false false `),
       'commands.allow[0] false false ',
       'commands.allow[1] true false commands.allow',
       'commands.block[0] true true commands.block',

@@ -184,7 +184,11 @@ describe('overlays', () => {
     );
     expect(error.code).toBe('loosens_parent');
     expect(error.issues).toEqual([
-      { path: '/commands/allow/1', message: "'bash *' is not allowed by parent cavra-ai-agent-baseline" },
+      {
+        path: '/commands/allow/1',
+        message:
+          "'bash *' is not allowed by parent cavra-ai-agent-baseline (a pack adds allows to its parent with metadata.extends, not inherits)",
+      },
       {
         path: '/git/require_pull_request',
         message: 'cannot switch off a protection the parent cavra-ai-agent-baseline switches on',
@@ -193,7 +197,11 @@ describe('overlays', () => {
         path: '/mcp/allowlist_enabled',
         message: 'cannot switch off a protection the parent cavra-ai-agent-baseline switches on',
       },
-      { path: '/mcp/allowed_servers/0', message: "'slack' is not allowed by parent cavra-ai-agent-baseline" },
+      {
+        path: '/mcp/allowed_servers/0',
+        message:
+          "'slack' is not allowed by parent cavra-ai-agent-baseline (a pack adds allows to its parent with metadata.extends, not inherits)",
+      },
       {
         path: '/mcp/block_unknown_servers',
         message: 'cannot switch off a protection the parent cavra-ai-agent-baseline switches on',

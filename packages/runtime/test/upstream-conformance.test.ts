@@ -194,14 +194,41 @@ describe('upstream-format packs', () => {
     expect(byId('acme-compiled').notices.map((notice) => notice.path)).toEqual(['/metadata/title']);
   });
 
-  it("inherit upstream-style: parents' block and approval lists join, the allow lists are the pack's own", () => {
+  it("inherit upstream-style: every list of every parent joins the pack's own, allows included, each added allow listed", async () => {
     const delivery = byId('acme-delivery').resolved;
+    const baseline = (await loadBaselinePack()).resolved;
     expect(delivery.metadata.inherits).toEqual(['cavra-ai-agent-baseline', 'acme-platform']);
     expect(delivery.filesystem.block_read).toContain('**/kubeconfig');
     expect(delivery.filesystem.block_read).toContain('**/vault-token');
     expect(delivery.commands.block).toContain('vault kv delete*');
-    expect(delivery.commands.allow).toEqual(['helm lint*', 'helm template*', 'go test*', 'make check']);
+    // As upstream's loader merges lists: parents in order, then the pack's own.
+    expect(delivery.commands.allow).toEqual([
+      ...baseline.commands.allow,
+      'vault status',
+      'helm lint*',
+      'helm template*',
+      'go test*',
+      'make check',
+    ]);
     expect(delivery.mcp.allowed_servers).toEqual(['acme-tickets', 'acme-wiki']);
+    expect(delivery.metadata.loosens).toEqual([
+      "commands.allow: 'vault status' is not allowed by parent cavra-ai-agent-baseline",
+      "commands.allow: 'helm lint*' is not allowed by parent cavra-ai-agent-baseline",
+      "commands.allow: 'helm template*' is not allowed by parent cavra-ai-agent-baseline",
+      "commands.allow: 'go test*' is not allowed by parent cavra-ai-agent-baseline",
+      "commands.allow: 'make check' is not allowed by parent cavra-ai-agent-baseline",
+      ...baseline.commands.allow.map(
+        (pattern) => `commands.allow: '${pattern}' is not allowed by parent acme-platform`,
+      ),
+      "commands.allow: 'helm lint*' is not allowed by parent acme-platform",
+      "commands.allow: 'helm template*' is not allowed by parent acme-platform",
+      "commands.allow: 'go test*' is not allowed by parent acme-platform",
+      "commands.allow: 'make check' is not allowed by parent acme-platform",
+      "mcp.allowed_servers: 'acme-tickets' is not allowed by parent cavra-ai-agent-baseline",
+      "mcp.allowed_servers: 'acme-wiki' is not allowed by parent cavra-ai-agent-baseline",
+      "mcp.allowed_servers: 'acme-tickets' is not allowed by parent acme-platform",
+      "mcp.allowed_servers: 'acme-wiki' is not allowed by parent acme-platform",
+    ]);
     expect(delivery.git.require_pull_request).toBe(true);
     expect(outcome(decide(read('ops/vault-token')))).toMatchObject({
       decision: 'block',

@@ -3,12 +3,12 @@
 import { createRequire } from 'node:module';
 const requireHelper = createRequire(import.meta.url);
 export const policyPack = validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://cavra.dev/schema/policy-pack.schema.json","title":"CAVRA policy pack","type":"object","additionalProperties":false,"required":["metadata"],"properties":{"metadata":{"type":"object","additionalProperties":false,"required":["id","version"],"properties":{"id":{"$ref":"#/definitions/identifier"},"version":{"type":"string","pattern":"^[0-9A-Za-z][0-9A-Za-z.+-]{0,63}$"},"description":{"type":"string","maxLength":512},"inherits":{"oneOf":[{"$ref":"#/definitions/identifier"},{"type":"array","minItems":1,"maxItems":16,"uniqueItems":true,"items":{"$ref":"#/definitions/identifier"}}]},"approver_group":{"$ref":"#/definitions/group"},"title":{"type":"string","maxLength":256},"mode":{"type":"string","pattern":"^[a-z][a-z_-]{0,31}$"}}},"filesystem":{"type":"object","additionalProperties":false,"properties":{"block_read":{"$ref":"#/definitions/patterns"},"block_write":{"$ref":"#/definitions/patterns"},"require_approval_write":{"$ref":"#/definitions/patterns"}}},"commands":{"type":"object","additionalProperties":false,"properties":{"allow":{"$ref":"#/definitions/patterns"},"block":{"$ref":"#/definitions/patterns"},"require_approval":{"$ref":"#/definitions/patterns"}}},"git":{"type":"object","additionalProperties":false,"properties":{"block_push_branches":{"$ref":"#/definitions/patterns"},"require_pull_request":{"type":"boolean"},"require_ai_attestation":{"type":"boolean"},"block_direct_push_to_protected_branch":{"type":"boolean"},"require_human_reviewer":{"type":"boolean"},"require_pr_attestation":{"type":"boolean"}}},"mcp":{"type":"object","additionalProperties":false,"properties":{"allowlist_enabled":{"type":"boolean"},"allowed_servers":{"$ref":"#/definitions/servers"},"blocked_servers":{"$ref":"#/definitions/servers"},"block_unknown_servers":{"type":"boolean"},"risk_scoring":{"type":"object","maxProperties":1024,"propertyNames":{"$ref":"#/definitions/server"},"additionalProperties":{"enum":["info","low","medium","high","critical"]}}}},"network":{"type":"object","additionalProperties":false,"description":"network_request (a URL or host an agent fetches, e.g. Claude Code's WebFetch): block_domains, then require_approval_domains, then allow_domains; a host on none requires approval.","properties":{"allow_domains":{"$ref":"#/definitions/domains"},"block_domains":{"$ref":"#/definitions/domains"},"require_approval_domains":{"$ref":"#/definitions/domains"}}},"approvals":{"type":"object","maxProperties":64,"propertyNames":{"$ref":"#/definitions/identifier"},"additionalProperties":{"type":"object","additionalProperties":false,"properties":{"approvers":{"type":"array","maxItems":64,"uniqueItems":true,"items":{"$ref":"#/definitions/group"}}}}},"evidence":{"type":"object","additionalProperties":false,"properties":{"require_agent_manifest":{"type":"boolean"},"require_issue_link":{"type":"boolean"},"require_branch_pattern":{"type":"string","minLength":1,"maxLength":256},"require_bot_identity":{"type":"boolean"},"require_pr_attestation":{"type":"boolean"},"require_docs_update_for_user_facing_changes":{"type":"boolean"},"required_fields":{"type":"array","maxItems":64,"uniqueItems":true,"items":{"type":"string","pattern":"^[a-z][a-z0-9_]{0,63}$"}}}},"lint":{"description":"For cavra policy lint (@cavra/cli): findings the pack's authors accept, each with why. Not part of what decides, nor of the digest.","type":"object","additionalProperties":false,"properties":{"acknowledge":{"type":"array","maxItems":256,"items":{"type":"object","additionalProperties":false,"required":["finding","reason"],"properties":{"finding":{"enum":["shadowed","overridden"]},"pattern":{"type":"string","minLength":1,"maxLength":512},"reason":{"type":"string","minLength":1,"maxLength":1024,"pattern":"^[^\\u0000-\\u001f\\u007f]+$"}}}}}},"compliance":{"type":"object","additionalProperties":false,"properties":{"maps_to":{"type":"array","maxItems":64,"items":{"type":"string","minLength":1,"maxLength":256,"pattern":"^[^\\u0000-\\u001f\\u007f]+$"}}}}},"definitions":{"identifier":{"type":"string","pattern":"^[a-z0-9][a-z0-9._-]{0,127}$"},"patterns":{"type":"array","maxItems":1024,"uniqueItems":true,"items":{"type":"string","minLength":1,"maxLength":512,"pattern":"^[^\\u0000-\\u001f\\u007f]+$"}},"servers":{"type":"array","maxItems":1024,"uniqueItems":true,"items":{"$ref":"#/definitions/server"}},"domains":{"type":"array","maxItems":1024,"uniqueItems":true,"items":{"type":"string","description":"a host (example.com: that host only), *.example.com (its subdomains, any depth), or * (any host); lowercase","pattern":"^(\\*|(\\*\\.)?[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*)$"}},"server":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"},"group":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,127}$"}}};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://cavra.dev/schema/policy-pack.schema.json","title":"CAVRA policy pack","type":"object","additionalProperties":false,"required":["metadata"],"properties":{"metadata":{"type":"object","additionalProperties":false,"required":["id","version"],"properties":{"id":{"$ref":"#/definitions/identifier"},"version":{"type":"string","pattern":"^[0-9A-Za-z][0-9A-Za-z.+-]{0,63}$"},"description":{"type":"string","maxLength":512},"inherits":{"oneOf":[{"$ref":"#/definitions/parent"},{"type":"array","minItems":1,"maxItems":16,"uniqueItems":true,"items":{"$ref":"#/definitions/parent"}}]},"extends":{"$ref":"#/definitions/parent"},"approver_group":{"$ref":"#/definitions/group"},"title":{"type":"string","maxLength":256},"mode":{"type":"string","pattern":"^[a-z][a-z_-]{0,31}$"}}},"filesystem":{"type":"object","additionalProperties":false,"properties":{"block_read":{"$ref":"#/definitions/patterns"},"block_write":{"$ref":"#/definitions/patterns"},"require_approval_write":{"$ref":"#/definitions/patterns"},"unprotect":{"$ref":"#/definitions/patterns"}}},"commands":{"type":"object","additionalProperties":false,"properties":{"allow":{"$ref":"#/definitions/patterns"},"block":{"$ref":"#/definitions/patterns"},"require_approval":{"$ref":"#/definitions/patterns"}}},"git":{"type":"object","additionalProperties":false,"properties":{"block_push_branches":{"$ref":"#/definitions/patterns"},"require_pull_request":{"type":"boolean"},"require_ai_attestation":{"type":"boolean"},"block_direct_push_to_protected_branch":{"type":"boolean"},"require_human_reviewer":{"type":"boolean"},"require_pr_attestation":{"type":"boolean"}}},"mcp":{"type":"object","additionalProperties":false,"properties":{"allowlist_enabled":{"type":"boolean"},"allowed_servers":{"$ref":"#/definitions/servers"},"blocked_servers":{"$ref":"#/definitions/servers"},"block_unknown_servers":{"type":"boolean"},"risk_scoring":{"type":"object","maxProperties":1024,"propertyNames":{"$ref":"#/definitions/server"},"additionalProperties":{"enum":["info","low","medium","high","critical"]}}}},"network":{"type":"object","additionalProperties":false,"description":"network_request (a URL or host an agent fetches, e.g. Claude Code's WebFetch): block_domains, then require_approval_domains, then allow_domains; a host on none requires approval.","properties":{"allow_domains":{"$ref":"#/definitions/domains"},"block_domains":{"$ref":"#/definitions/domains"},"require_approval_domains":{"$ref":"#/definitions/domains"}}},"approvals":{"type":"object","maxProperties":64,"propertyNames":{"$ref":"#/definitions/identifier"},"additionalProperties":{"type":"object","additionalProperties":false,"properties":{"approvers":{"type":"array","maxItems":64,"uniqueItems":true,"items":{"$ref":"#/definitions/group"}}}}},"evidence":{"type":"object","additionalProperties":false,"properties":{"require_agent_manifest":{"type":"boolean"},"require_issue_link":{"type":"boolean"},"require_branch_pattern":{"type":"string","minLength":1,"maxLength":256},"require_bot_identity":{"type":"boolean"},"require_pr_attestation":{"type":"boolean"},"require_docs_update_for_user_facing_changes":{"type":"boolean"},"required_fields":{"type":"array","maxItems":64,"uniqueItems":true,"items":{"type":"string","pattern":"^[a-z][a-z0-9_]{0,63}$"}}}},"lint":{"description":"For cavra policy lint (@cavra/cli): findings the pack's authors accept, each with why. Not part of what decides, nor of the digest.","type":"object","additionalProperties":false,"properties":{"acknowledge":{"type":"array","maxItems":256,"items":{"type":"object","additionalProperties":false,"required":["finding","reason"],"properties":{"finding":{"enum":["shadowed","overridden"]},"pattern":{"type":"string","minLength":1,"maxLength":512},"reason":{"type":"string","minLength":1,"maxLength":1024,"pattern":"^[^\\u0000-\\u001f\\u007f]+$"}}}}}},"compliance":{"type":"object","additionalProperties":false,"properties":{"maps_to":{"type":"array","maxItems":64,"items":{"type":"string","minLength":1,"maxLength":256,"pattern":"^[^\\u0000-\\u001f\\u007f]+$"}}}}},"definitions":{"identifier":{"type":"string","pattern":"^[a-z0-9][a-z0-9._-]{0,127}$"},"parent":{"anyOf":[{"$ref":"#/definitions/identifier"},{"type":"string","maxLength":1024,"pattern":"^\\.\\.?/[^\\u0000-\\u001f\\u007f]+$"}]},"patterns":{"type":"array","maxItems":1024,"uniqueItems":true,"items":{"type":"string","minLength":1,"maxLength":512,"pattern":"^[^\\u0000-\\u001f\\u007f]+$"}},"servers":{"type":"array","maxItems":1024,"uniqueItems":true,"items":{"$ref":"#/definitions/server"}},"domains":{"type":"array","maxItems":1024,"uniqueItems":true,"items":{"type":"string","description":"a host (example.com: that host only), *.example.com (its subdomains, any depth), or * (any host); lowercase","pattern":"^(\\*|(\\*\\.)?[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*)$"}},"server":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"},"group":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,127}$"}}};
 const schema12 = {"type":"string","pattern":"^[a-z0-9][a-z0-9._-]{0,127}$"};
 const schema15 = {"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,127}$"};
 const schema16 = {"type":"array","maxItems":1024,"uniqueItems":true,"items":{"type":"string","minLength":1,"maxLength":512,"pattern":"^[^\\u0000-\\u001f\\u007f]+$"}};
-const schema24 = {"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"};
-const schema26 = {"type":"array","maxItems":1024,"uniqueItems":true,"items":{"type":"string","description":"a host (example.com: that host only), *.example.com (its subdomains, any depth), or * (any host); lowercase","pattern":"^(\\*|(\\*\\.)?[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*)$"}};
+const schema25 = {"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"};
+const schema27 = {"type":"array","maxItems":1024,"uniqueItems":true,"items":{"type":"string","description":"a host (example.com: that host only), *.example.com (its subdomains, any depth), or * (any host); lowercase","pattern":"^(\\*|(\\*\\.)?[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*)$"}};
 const func2 = Object.prototype.hasOwnProperty;
 const func3 = requireHelper("ajv/dist/runtime/ucs2length").default;
 const func0 = requireHelper("ajv/dist/runtime/equal").default;
@@ -17,12 +17,107 @@ const pattern1 = new RegExp("^[0-9A-Za-z][0-9A-Za-z.+-]{0,63}$", "u");
 const pattern4 = new RegExp("^[A-Za-z0-9][A-Za-z0-9 ._-]{0,127}$", "u");
 const pattern5 = new RegExp("^[a-z][a-z_-]{0,31}$", "u");
 const pattern6 = new RegExp("^[^\\u0000-\\u001f\\u007f]+$", "u");
-const pattern13 = new RegExp("^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$", "u");
-const pattern15 = new RegExp("^(\\*|(\\*\\.)?[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*)$", "u");
-const pattern20 = new RegExp("^[a-z][a-z0-9_]{0,63}$", "u");
-const schema23 = {"type":"array","maxItems":1024,"uniqueItems":true,"items":{"$ref":"#/definitions/server"}};
+const pattern14 = new RegExp("^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$", "u");
+const pattern16 = new RegExp("^(\\*|(\\*\\.)?[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*)$", "u");
+const pattern21 = new RegExp("^[a-z][a-z0-9_]{0,63}$", "u");
+const schema13 = {"anyOf":[{"$ref":"#/definitions/identifier"},{"type":"string","maxLength":1024,"pattern":"^\\.\\.?/[^\\u0000-\\u001f\\u007f]+$"}]};
+const pattern3 = new RegExp("^\\.\\.?/[^\\u0000-\\u001f\\u007f]+$", "u");
 
 function validate11(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+const _errs0 = errors;
+let valid0 = false;
+const _errs1 = errors;
+if(typeof data === "string"){
+if(!pattern0.test(data)){
+const err0 = {instancePath,schemaPath:"#/definitions/identifier/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9][a-z0-9._-]{0,127}$"},message:"must match pattern \""+"^[a-z0-9][a-z0-9._-]{0,127}$"+"\""};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+else {
+const err1 = {instancePath,schemaPath:"#/definitions/identifier/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+var _valid0 = _errs1 === errors;
+valid0 = valid0 || _valid0;
+if(!valid0){
+const _errs4 = errors;
+if(typeof data === "string"){
+if(func3(data) > 1024){
+const err2 = {instancePath,schemaPath:"#/anyOf/1/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+if(!pattern3.test(data)){
+const err3 = {instancePath,schemaPath:"#/anyOf/1/pattern",keyword:"pattern",params:{pattern: "^\\.\\.?/[^\\u0000-\\u001f\\u007f]+$"},message:"must match pattern \""+"^\\.\\.?/[^\\u0000-\\u001f\\u007f]+$"+"\""};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+else {
+const err4 = {instancePath,schemaPath:"#/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+var _valid0 = _errs4 === errors;
+valid0 = valid0 || _valid0;
+}
+if(!valid0){
+const err5 = {instancePath,schemaPath:"#/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+else {
+errors = _errs0;
+if(vErrors !== null){
+if(_errs0){
+vErrors.length = _errs0;
+}
+else {
+vErrors = null;
+}
+}
+}
+validate11.errors = vErrors;
+return errors === 0;
+}
+
+const schema24 = {"type":"array","maxItems":1024,"uniqueItems":true,"items":{"$ref":"#/definitions/server"}};
+
+function validate15(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(Array.isArray(data)){
@@ -40,7 +135,7 @@ const len0 = data.length;
 for(let i0=0; i0<len0; i0++){
 let data0 = data[i0];
 if(typeof data0 === "string"){
-if(!pattern13.test(data0)){
+if(!pattern14.test(data0)){
 const err1 = {instancePath:instancePath+"/" + i0,schemaPath:"#/definitions/server/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"+"\""};
 if(vErrors === null){
 vErrors = [err1];
@@ -93,7 +188,7 @@ vErrors.push(err4);
 }
 errors++;
 }
-validate11.errors = vErrors;
+validate15.errors = vErrors;
 return errors === 0;
 }
 
@@ -149,7 +244,7 @@ vErrors.push(err3);
 errors++;
 }
 for(const key1 in data0){
-if(!(((((((key1 === "id") || (key1 === "version")) || (key1 === "description")) || (key1 === "inherits")) || (key1 === "approver_group")) || (key1 === "title")) || (key1 === "mode"))){
+if(!((((((((key1 === "id") || (key1 === "version")) || (key1 === "description")) || (key1 === "inherits")) || (key1 === "extends")) || (key1 === "approver_group")) || (key1 === "title")) || (key1 === "mode"))){
 const err4 = {instancePath:instancePath+"/metadata",schemaPath:"#/properties/metadata/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err4];
@@ -241,9 +336,19 @@ const _errs13 = errors;
 let valid3 = false;
 let passing0 = null;
 const _errs14 = errors;
-if(typeof data4 === "string"){
-if(!pattern0.test(data4)){
-const err11 = {instancePath:instancePath+"/metadata/inherits",schemaPath:"#/definitions/identifier/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9][a-z0-9._-]{0,127}$"},message:"must match pattern \""+"^[a-z0-9][a-z0-9._-]{0,127}$"+"\""};
+if(!(validate11(data4, {instancePath:instancePath+"/metadata/inherits",parentData:data0,parentDataProperty:"inherits",rootData}))){
+vErrors = vErrors === null ? validate11.errors : vErrors.concat(validate11.errors);
+errors = vErrors.length;
+}
+var _valid0 = _errs14 === errors;
+if(_valid0){
+valid3 = true;
+passing0 = 0;
+}
+const _errs15 = errors;
+if(Array.isArray(data4)){
+if(data4.length > 16){
+const err11 = {instancePath:instancePath+"/metadata/inherits",schemaPath:"#/properties/metadata/properties/inherits/oneOf/1/maxItems",keyword:"maxItems",params:{limit: 16},message:"must NOT have more than 16 items"};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -252,9 +357,8 @@ vErrors.push(err11);
 }
 errors++;
 }
-}
-else {
-const err12 = {instancePath:instancePath+"/metadata/inherits",schemaPath:"#/definitions/identifier/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data4.length < 1){
+const err12 = {instancePath:instancePath+"/metadata/inherits",schemaPath:"#/properties/metadata/properties/inherits/oneOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -263,57 +367,11 @@ vErrors.push(err12);
 }
 errors++;
 }
-var _valid0 = _errs14 === errors;
-if(_valid0){
-valid3 = true;
-passing0 = 0;
-}
-const _errs17 = errors;
-if(Array.isArray(data4)){
-if(data4.length > 16){
-const err13 = {instancePath:instancePath+"/metadata/inherits",schemaPath:"#/properties/metadata/properties/inherits/oneOf/1/maxItems",keyword:"maxItems",params:{limit: 16},message:"must NOT have more than 16 items"};
-if(vErrors === null){
-vErrors = [err13];
-}
-else {
-vErrors.push(err13);
-}
-errors++;
-}
-if(data4.length < 1){
-const err14 = {instancePath:instancePath+"/metadata/inherits",schemaPath:"#/properties/metadata/properties/inherits/oneOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
-if(vErrors === null){
-vErrors = [err14];
-}
-else {
-vErrors.push(err14);
-}
-errors++;
-}
 const len0 = data4.length;
 for(let i0=0; i0<len0; i0++){
-let data5 = data4[i0];
-if(typeof data5 === "string"){
-if(!pattern0.test(data5)){
-const err15 = {instancePath:instancePath+"/metadata/inherits/" + i0,schemaPath:"#/definitions/identifier/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9][a-z0-9._-]{0,127}$"},message:"must match pattern \""+"^[a-z0-9][a-z0-9._-]{0,127}$"+"\""};
-if(vErrors === null){
-vErrors = [err15];
-}
-else {
-vErrors.push(err15);
-}
-errors++;
-}
-}
-else {
-const err16 = {instancePath:instancePath+"/metadata/inherits/" + i0,schemaPath:"#/definitions/identifier/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err16];
-}
-else {
-vErrors.push(err16);
-}
-errors++;
+if(!(validate11(data4[i0], {instancePath:instancePath+"/metadata/inherits/" + i0,parentData:data4,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate11.errors : vErrors.concat(validate11.errors);
+errors = vErrors.length;
 }
 }
 let i1 = data4.length;
@@ -323,12 +381,12 @@ outer0:
 for(;i1--;){
 for(j0 = i1; j0--;){
 if(func0(data4[i1], data4[j0])){
-const err17 = {instancePath:instancePath+"/metadata/inherits",schemaPath:"#/properties/metadata/properties/inherits/oneOf/1/uniqueItems",keyword:"uniqueItems",params:{i: i1, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i1+" are identical)"};
+const err13 = {instancePath:instancePath+"/metadata/inherits",schemaPath:"#/properties/metadata/properties/inherits/oneOf/1/uniqueItems",keyword:"uniqueItems",params:{i: i1, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i1+" are identical)"};
 if(vErrors === null){
-vErrors = [err17];
+vErrors = [err13];
 }
 else {
-vErrors.push(err17);
+vErrors.push(err13);
 }
 errors++;
 break outer0;
@@ -338,16 +396,16 @@ break outer0;
 }
 }
 else {
-const err18 = {instancePath:instancePath+"/metadata/inherits",schemaPath:"#/properties/metadata/properties/inherits/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err14 = {instancePath:instancePath+"/metadata/inherits",schemaPath:"#/properties/metadata/properties/inherits/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
-vErrors = [err18];
+vErrors = [err14];
 }
 else {
-vErrors.push(err18);
+vErrors.push(err14);
 }
 errors++;
 }
-var _valid0 = _errs17 === errors;
+var _valid0 = _errs15 === errors;
 if(_valid0 && valid3){
 valid3 = false;
 passing0 = [passing0, 1];
@@ -359,12 +417,12 @@ passing0 = 1;
 }
 }
 if(!valid3){
-const err19 = {instancePath:instancePath+"/metadata/inherits",schemaPath:"#/properties/metadata/properties/inherits/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf"};
+const err15 = {instancePath:instancePath+"/metadata/inherits",schemaPath:"#/properties/metadata/properties/inherits/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf"};
 if(vErrors === null){
-vErrors = [err19];
+vErrors = [err15];
 }
 else {
-vErrors.push(err19);
+vErrors.push(err15);
 }
 errors++;
 }
@@ -380,11 +438,67 @@ vErrors = null;
 }
 }
 }
+if(data0.extends !== undefined){
+if(!(validate11(data0.extends, {instancePath:instancePath+"/metadata/extends",parentData:data0,parentDataProperty:"extends",rootData}))){
+vErrors = vErrors === null ? validate11.errors : vErrors.concat(validate11.errors);
+errors = vErrors.length;
+}
+}
 if(data0.approver_group !== undefined){
-let data6 = data0.approver_group;
-if(typeof data6 === "string"){
-if(!pattern4.test(data6)){
-const err20 = {instancePath:instancePath+"/metadata/approver_group",schemaPath:"#/definitions/group/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9 ._-]{0,127}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,127}$"+"\""};
+let data7 = data0.approver_group;
+if(typeof data7 === "string"){
+if(!pattern4.test(data7)){
+const err16 = {instancePath:instancePath+"/metadata/approver_group",schemaPath:"#/definitions/group/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9 ._-]{0,127}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,127}$"+"\""};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+}
+else {
+const err17 = {instancePath:instancePath+"/metadata/approver_group",schemaPath:"#/definitions/group/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+}
+if(data0.title !== undefined){
+let data8 = data0.title;
+if(typeof data8 === "string"){
+if(func3(data8) > 256){
+const err18 = {instancePath:instancePath+"/metadata/title",schemaPath:"#/properties/metadata/properties/title/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+}
+else {
+const err19 = {instancePath:instancePath+"/metadata/title",schemaPath:"#/properties/metadata/properties/title/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err19];
+}
+else {
+vErrors.push(err19);
+}
+errors++;
+}
+}
+if(data0.mode !== undefined){
+let data9 = data0.mode;
+if(typeof data9 === "string"){
+if(!pattern5.test(data9)){
+const err20 = {instancePath:instancePath+"/metadata/mode",schemaPath:"#/properties/metadata/properties/mode/pattern",keyword:"pattern",params:{pattern: "^[a-z][a-z_-]{0,31}$"},message:"must match pattern \""+"^[a-z][a-z_-]{0,31}$"+"\""};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -395,7 +509,7 @@ errors++;
 }
 }
 else {
-const err21 = {instancePath:instancePath+"/metadata/approver_group",schemaPath:"#/definitions/group/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err21 = {instancePath:instancePath+"/metadata/mode",schemaPath:"#/properties/metadata/properties/mode/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -405,11 +519,9 @@ vErrors.push(err21);
 errors++;
 }
 }
-if(data0.title !== undefined){
-let data7 = data0.title;
-if(typeof data7 === "string"){
-if(func3(data7) > 256){
-const err22 = {instancePath:instancePath+"/metadata/title",schemaPath:"#/properties/metadata/properties/title/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};
+}
+else {
+const err22 = {instancePath:instancePath+"/metadata",schemaPath:"#/properties/metadata/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -419,8 +531,12 @@ vErrors.push(err22);
 errors++;
 }
 }
-else {
-const err23 = {instancePath:instancePath+"/metadata/title",schemaPath:"#/properties/metadata/properties/title/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.filesystem !== undefined){
+let data10 = data.filesystem;
+if(data10 && typeof data10 == "object" && !Array.isArray(data10)){
+for(const key2 in data10){
+if(!((((key2 === "block_read") || (key2 === "block_write")) || (key2 === "require_approval_write")) || (key2 === "unprotect"))){
+const err23 = {instancePath:instancePath+"/filesystem",schemaPath:"#/properties/filesystem/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -430,11 +546,11 @@ vErrors.push(err23);
 errors++;
 }
 }
-if(data0.mode !== undefined){
-let data8 = data0.mode;
-if(typeof data8 === "string"){
-if(!pattern5.test(data8)){
-const err24 = {instancePath:instancePath+"/metadata/mode",schemaPath:"#/properties/metadata/properties/mode/pattern",keyword:"pattern",params:{pattern: "^[a-z][a-z_-]{0,31}$"},message:"must match pattern \""+"^[a-z][a-z_-]{0,31}$"+"\""};
+if(data10.block_read !== undefined){
+let data11 = data10.block_read;
+if(Array.isArray(data11)){
+if(data11.length > 1024){
+const err24 = {instancePath:instancePath+"/filesystem/block_read",schemaPath:"#/definitions/patterns/maxItems",keyword:"maxItems",params:{limit: 1024},message:"must NOT have more than 1024 items"};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -443,9 +559,12 @@ vErrors.push(err24);
 }
 errors++;
 }
-}
-else {
-const err25 = {instancePath:instancePath+"/metadata/mode",schemaPath:"#/properties/metadata/properties/mode/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const len1 = data11.length;
+for(let i2=0; i2<len1; i2++){
+let data12 = data11[i2];
+if(typeof data12 === "string"){
+if(func3(data12) > 512){
+const err25 = {instancePath:instancePath+"/filesystem/block_read/" + i2,schemaPath:"#/definitions/patterns/items/maxLength",keyword:"maxLength",params:{limit: 512},message:"must NOT have more than 512 characters"};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -454,10 +573,8 @@ vErrors.push(err25);
 }
 errors++;
 }
-}
-}
-else {
-const err26 = {instancePath:instancePath+"/metadata",schemaPath:"#/properties/metadata/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(func3(data12) < 1){
+const err26 = {instancePath:instancePath+"/filesystem/block_read/" + i2,schemaPath:"#/definitions/patterns/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -466,13 +583,8 @@ vErrors.push(err26);
 }
 errors++;
 }
-}
-if(data.filesystem !== undefined){
-let data9 = data.filesystem;
-if(data9 && typeof data9 == "object" && !Array.isArray(data9)){
-for(const key2 in data9){
-if(!(((key2 === "block_read") || (key2 === "block_write")) || (key2 === "require_approval_write"))){
-const err27 = {instancePath:instancePath+"/filesystem",schemaPath:"#/properties/filesystem/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"};
+if(!pattern6.test(data12)){
+const err27 = {instancePath:instancePath+"/filesystem/block_read/" + i2,schemaPath:"#/definitions/patterns/items/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]+$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]+$"+"\""};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -482,11 +594,8 @@ vErrors.push(err27);
 errors++;
 }
 }
-if(data9.block_read !== undefined){
-let data10 = data9.block_read;
-if(Array.isArray(data10)){
-if(data10.length > 1024){
-const err28 = {instancePath:instancePath+"/filesystem/block_read",schemaPath:"#/definitions/patterns/maxItems",keyword:"maxItems",params:{limit: 1024},message:"must NOT have more than 1024 items"};
+else {
+const err28 = {instancePath:instancePath+"/filesystem/block_read/" + i2,schemaPath:"#/definitions/patterns/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -495,69 +604,24 @@ vErrors.push(err28);
 }
 errors++;
 }
-const len1 = data10.length;
-for(let i2=0; i2<len1; i2++){
-let data11 = data10[i2];
-if(typeof data11 === "string"){
-if(func3(data11) > 512){
-const err29 = {instancePath:instancePath+"/filesystem/block_read/" + i2,schemaPath:"#/definitions/patterns/items/maxLength",keyword:"maxLength",params:{limit: 512},message:"must NOT have more than 512 characters"};
-if(vErrors === null){
-vErrors = [err29];
 }
-else {
-vErrors.push(err29);
-}
-errors++;
-}
-if(func3(data11) < 1){
-const err30 = {instancePath:instancePath+"/filesystem/block_read/" + i2,schemaPath:"#/definitions/patterns/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err30];
-}
-else {
-vErrors.push(err30);
-}
-errors++;
-}
-if(!pattern6.test(data11)){
-const err31 = {instancePath:instancePath+"/filesystem/block_read/" + i2,schemaPath:"#/definitions/patterns/items/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]+$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]+$"+"\""};
-if(vErrors === null){
-vErrors = [err31];
-}
-else {
-vErrors.push(err31);
-}
-errors++;
-}
-}
-else {
-const err32 = {instancePath:instancePath+"/filesystem/block_read/" + i2,schemaPath:"#/definitions/patterns/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err32];
-}
-else {
-vErrors.push(err32);
-}
-errors++;
-}
-}
-let i3 = data10.length;
+let i3 = data11.length;
 let j1;
 if(i3 > 1){
 const indices0 = {};
 for(;i3--;){
-let item0 = data10[i3];
+let item0 = data11[i3];
 if(typeof item0 !== "string"){
 continue;
 }
 if(typeof indices0[item0] == "number"){
 j1 = indices0[item0];
-const err33 = {instancePath:instancePath+"/filesystem/block_read",schemaPath:"#/definitions/patterns/uniqueItems",keyword:"uniqueItems",params:{i: i3, j: j1},message:"must NOT have duplicate items (items ## "+j1+" and "+i3+" are identical)"};
+const err29 = {instancePath:instancePath+"/filesystem/block_read",schemaPath:"#/definitions/patterns/uniqueItems",keyword:"uniqueItems",params:{i: i3, j: j1},message:"must NOT have duplicate items (items ## "+j1+" and "+i3+" are identical)"};
 if(vErrors === null){
-vErrors = [err33];
+vErrors = [err29];
 }
 else {
-vErrors.push(err33);
+vErrors.push(err29);
 }
 errors++;
 break;
@@ -567,7 +631,55 @@ indices0[item0] = i3;
 }
 }
 else {
-const err34 = {instancePath:instancePath+"/filesystem/block_read",schemaPath:"#/definitions/patterns/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err30 = {instancePath:instancePath+"/filesystem/block_read",schemaPath:"#/definitions/patterns/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err30];
+}
+else {
+vErrors.push(err30);
+}
+errors++;
+}
+}
+if(data10.block_write !== undefined){
+let data13 = data10.block_write;
+if(Array.isArray(data13)){
+if(data13.length > 1024){
+const err31 = {instancePath:instancePath+"/filesystem/block_write",schemaPath:"#/definitions/patterns/maxItems",keyword:"maxItems",params:{limit: 1024},message:"must NOT have more than 1024 items"};
+if(vErrors === null){
+vErrors = [err31];
+}
+else {
+vErrors.push(err31);
+}
+errors++;
+}
+const len2 = data13.length;
+for(let i4=0; i4<len2; i4++){
+let data14 = data13[i4];
+if(typeof data14 === "string"){
+if(func3(data14) > 512){
+const err32 = {instancePath:instancePath+"/filesystem/block_write/" + i4,schemaPath:"#/definitions/patterns/items/maxLength",keyword:"maxLength",params:{limit: 512},message:"must NOT have more than 512 characters"};
+if(vErrors === null){
+vErrors = [err32];
+}
+else {
+vErrors.push(err32);
+}
+errors++;
+}
+if(func3(data14) < 1){
+const err33 = {instancePath:instancePath+"/filesystem/block_write/" + i4,schemaPath:"#/definitions/patterns/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err33];
+}
+else {
+vErrors.push(err33);
+}
+errors++;
+}
+if(!pattern6.test(data14)){
+const err34 = {instancePath:instancePath+"/filesystem/block_write/" + i4,schemaPath:"#/definitions/patterns/items/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]+$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]+$"+"\""};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -577,11 +689,8 @@ vErrors.push(err34);
 errors++;
 }
 }
-if(data9.block_write !== undefined){
-let data12 = data9.block_write;
-if(Array.isArray(data12)){
-if(data12.length > 1024){
-const err35 = {instancePath:instancePath+"/filesystem/block_write",schemaPath:"#/definitions/patterns/maxItems",keyword:"maxItems",params:{limit: 1024},message:"must NOT have more than 1024 items"};
+else {
+const err35 = {instancePath:instancePath+"/filesystem/block_write/" + i4,schemaPath:"#/definitions/patterns/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -590,69 +699,24 @@ vErrors.push(err35);
 }
 errors++;
 }
-const len2 = data12.length;
-for(let i4=0; i4<len2; i4++){
-let data13 = data12[i4];
-if(typeof data13 === "string"){
-if(func3(data13) > 512){
-const err36 = {instancePath:instancePath+"/filesystem/block_write/" + i4,schemaPath:"#/definitions/patterns/items/maxLength",keyword:"maxLength",params:{limit: 512},message:"must NOT have more than 512 characters"};
-if(vErrors === null){
-vErrors = [err36];
 }
-else {
-vErrors.push(err36);
-}
-errors++;
-}
-if(func3(data13) < 1){
-const err37 = {instancePath:instancePath+"/filesystem/block_write/" + i4,schemaPath:"#/definitions/patterns/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err37];
-}
-else {
-vErrors.push(err37);
-}
-errors++;
-}
-if(!pattern6.test(data13)){
-const err38 = {instancePath:instancePath+"/filesystem/block_write/" + i4,schemaPath:"#/definitions/patterns/items/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]+$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]+$"+"\""};
-if(vErrors === null){
-vErrors = [err38];
-}
-else {
-vErrors.push(err38);
-}
-errors++;
-}
-}
-else {
-const err39 = {instancePath:instancePath+"/filesystem/block_write/" + i4,schemaPath:"#/definitions/patterns/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err39];
-}
-else {
-vErrors.push(err39);
-}
-errors++;
-}
-}
-let i5 = data12.length;
+let i5 = data13.length;
 let j2;
 if(i5 > 1){
 const indices1 = {};
 for(;i5--;){
-let item1 = data12[i5];
+let item1 = data13[i5];
 if(typeof item1 !== "string"){
 continue;
 }
 if(typeof indices1[item1] == "number"){
 j2 = indices1[item1];
-const err40 = {instancePath:instancePath+"/filesystem/block_write",schemaPath:"#/definitions/patterns/uniqueItems",keyword:"uniqueItems",params:{i: i5, j: j2},message:"must NOT have duplicate items (items ## "+j2+" and "+i5+" are identical)"};
+const err36 = {instancePath:instancePath+"/filesystem/block_write",schemaPath:"#/definitions/patterns/uniqueItems",keyword:"uniqueItems",params:{i: i5, j: j2},message:"must NOT have duplicate items (items ## "+j2+" and "+i5+" are identical)"};
 if(vErrors === null){
-vErrors = [err40];
+vErrors = [err36];
 }
 else {
-vErrors.push(err40);
+vErrors.push(err36);
 }
 errors++;
 break;
@@ -662,7 +726,55 @@ indices1[item1] = i5;
 }
 }
 else {
-const err41 = {instancePath:instancePath+"/filesystem/block_write",schemaPath:"#/definitions/patterns/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err37 = {instancePath:instancePath+"/filesystem/block_write",schemaPath:"#/definitions/patterns/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err37];
+}
+else {
+vErrors.push(err37);
+}
+errors++;
+}
+}
+if(data10.require_approval_write !== undefined){
+let data15 = data10.require_approval_write;
+if(Array.isArray(data15)){
+if(data15.length > 1024){
+const err38 = {instancePath:instancePath+"/filesystem/require_approval_write",schemaPath:"#/definitions/patterns/maxItems",keyword:"maxItems",params:{limit: 1024},message:"must NOT have more than 1024 items"};
+if(vErrors === null){
+vErrors = [err38];
+}
+else {
+vErrors.push(err38);
+}
+errors++;
+}
+const len3 = data15.length;
+for(let i6=0; i6<len3; i6++){
+let data16 = data15[i6];
+if(typeof data16 === "string"){
+if(func3(data16) > 512){
+const err39 = {instancePath:instancePath+"/filesystem/require_approval_write/" + i6,schemaPath:"#/definitions/patterns/items/maxLength",keyword:"maxLength",params:{limit: 512},message:"must NOT have more than 512 characters"};
+if(vErrors === null){
+vErrors = [err39];
+}
+else {
+vErrors.push(err39);
+}
+errors++;
+}
+if(func3(data16) < 1){
+const err40 = {instancePath:instancePath+"/filesystem/require_approval_write/" + i6,schemaPath:"#/definitions/patterns/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err40];
+}
+else {
+vErrors.push(err40);
+}
+errors++;
+}
+if(!pattern6.test(data16)){
+const err41 = {instancePath:instancePath+"/filesystem/require_approval_write/" + i6,schemaPath:"#/definitions/patterns/items/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]+$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]+$"+"\""};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -672,11 +784,8 @@ vErrors.push(err41);
 errors++;
 }
 }
-if(data9.require_approval_write !== undefined){
-let data14 = data9.require_approval_write;
-if(Array.isArray(data14)){
-if(data14.length > 1024){
-const err42 = {instancePath:instancePath+"/filesystem/require_approval_write",schemaPath:"#/definitions/patterns/maxItems",keyword:"maxItems",params:{limit: 1024},message:"must NOT have more than 1024 items"};
+else {
+const err42 = {instancePath:instancePath+"/filesystem/require_approval_write/" + i6,schemaPath:"#/definitions/patterns/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -685,69 +794,24 @@ vErrors.push(err42);
 }
 errors++;
 }
-const len3 = data14.length;
-for(let i6=0; i6<len3; i6++){
-let data15 = data14[i6];
-if(typeof data15 === "string"){
-if(func3(data15) > 512){
-const err43 = {instancePath:instancePath+"/filesystem/require_approval_write/" + i6,schemaPath:"#/definitions/patterns/items/maxLength",keyword:"maxLength",params:{limit: 512},message:"must NOT have more than 512 characters"};
-if(vErrors === null){
-vErrors = [err43];
 }
-else {
-vErrors.push(err43);
-}
-errors++;
-}
-if(func3(data15) < 1){
-const err44 = {instancePath:instancePath+"/filesystem/require_approval_write/" + i6,schemaPath:"#/definitions/patterns/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err44];
-}
-else {
-vErrors.push(err44);
-}
-errors++;
-}
-if(!pattern6.test(data15)){
-const err45 = {instancePath:instancePath+"/filesystem/require_approval_write/" + i6,schemaPath:"#/definitions/patterns/items/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]+$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]+$"+"\""};
-if(vErrors === null){
-vErrors = [err45];
-}
-else {
-vErrors.push(err45);
-}
-errors++;
-}
-}
-else {
-const err46 = {instancePath:instancePath+"/filesystem/require_approval_write/" + i6,schemaPath:"#/definitions/patterns/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err46];
-}
-else {
-vErrors.push(err46);
-}
-errors++;
-}
-}
-let i7 = data14.length;
+let i7 = data15.length;
 let j3;
 if(i7 > 1){
 const indices2 = {};
 for(;i7--;){
-let item2 = data14[i7];
+let item2 = data15[i7];
 if(typeof item2 !== "string"){
 continue;
 }
 if(typeof indices2[item2] == "number"){
 j3 = indices2[item2];
-const err47 = {instancePath:instancePath+"/filesystem/require_approval_write",schemaPath:"#/definitions/patterns/uniqueItems",keyword:"uniqueItems",params:{i: i7, j: j3},message:"must NOT have duplicate items (items ## "+j3+" and "+i7+" are identical)"};
+const err43 = {instancePath:instancePath+"/filesystem/require_approval_write",schemaPath:"#/definitions/patterns/uniqueItems",keyword:"uniqueItems",params:{i: i7, j: j3},message:"must NOT have duplicate items (items ## "+j3+" and "+i7+" are identical)"};
 if(vErrors === null){
-vErrors = [err47];
+vErrors = [err43];
 }
 else {
-vErrors.push(err47);
+vErrors.push(err43);
 }
 errors++;
 break;
@@ -757,7 +821,55 @@ indices2[item2] = i7;
 }
 }
 else {
-const err48 = {instancePath:instancePath+"/filesystem/require_approval_write",schemaPath:"#/definitions/patterns/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err44 = {instancePath:instancePath+"/filesystem/require_approval_write",schemaPath:"#/definitions/patterns/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err44];
+}
+else {
+vErrors.push(err44);
+}
+errors++;
+}
+}
+if(data10.unprotect !== undefined){
+let data17 = data10.unprotect;
+if(Array.isArray(data17)){
+if(data17.length > 1024){
+const err45 = {instancePath:instancePath+"/filesystem/unprotect",schemaPath:"#/definitions/patterns/maxItems",keyword:"maxItems",params:{limit: 1024},message:"must NOT have more than 1024 items"};
+if(vErrors === null){
+vErrors = [err45];
+}
+else {
+vErrors.push(err45);
+}
+errors++;
+}
+const len4 = data17.length;
+for(let i8=0; i8<len4; i8++){
+let data18 = data17[i8];
+if(typeof data18 === "string"){
+if(func3(data18) > 512){
+const err46 = {instancePath:instancePath+"/filesystem/unprotect/" + i8,schemaPath:"#/definitions/patterns/items/maxLength",keyword:"maxLength",params:{limit: 512},message:"must NOT have more than 512 characters"};
+if(vErrors === null){
+vErrors = [err46];
+}
+else {
+vErrors.push(err46);
+}
+errors++;
+}
+if(func3(data18) < 1){
+const err47 = {instancePath:instancePath+"/filesystem/unprotect/" + i8,schemaPath:"#/definitions/patterns/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err47];
+}
+else {
+vErrors.push(err47);
+}
+errors++;
+}
+if(!pattern6.test(data18)){
+const err48 = {instancePath:instancePath+"/filesystem/unprotect/" + i8,schemaPath:"#/definitions/patterns/items/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]+$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]+$"+"\""};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -767,88 +879,13 @@ vErrors.push(err48);
 errors++;
 }
 }
-}
 else {
-const err49 = {instancePath:instancePath+"/filesystem",schemaPath:"#/properties/filesystem/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err49 = {instancePath:instancePath+"/filesystem/unprotect/" + i8,schemaPath:"#/definitions/patterns/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err49];
 }
 else {
 vErrors.push(err49);
-}
-errors++;
-}
-}
-if(data.commands !== undefined){
-let data16 = data.commands;
-if(data16 && typeof data16 == "object" && !Array.isArray(data16)){
-for(const key3 in data16){
-if(!(((key3 === "allow") || (key3 === "block")) || (key3 === "require_approval"))){
-const err50 = {instancePath:instancePath+"/commands",schemaPath:"#/properties/commands/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err50];
-}
-else {
-vErrors.push(err50);
-}
-errors++;
-}
-}
-if(data16.allow !== undefined){
-let data17 = data16.allow;
-if(Array.isArray(data17)){
-if(data17.length > 1024){
-const err51 = {instancePath:instancePath+"/commands/allow",schemaPath:"#/definitions/patterns/maxItems",keyword:"maxItems",params:{limit: 1024},message:"must NOT have more than 1024 items"};
-if(vErrors === null){
-vErrors = [err51];
-}
-else {
-vErrors.push(err51);
-}
-errors++;
-}
-const len4 = data17.length;
-for(let i8=0; i8<len4; i8++){
-let data18 = data17[i8];
-if(typeof data18 === "string"){
-if(func3(data18) > 512){
-const err52 = {instancePath:instancePath+"/commands/allow/" + i8,schemaPath:"#/definitions/patterns/items/maxLength",keyword:"maxLength",params:{limit: 512},message:"must NOT have more than 512 characters"};
-if(vErrors === null){
-vErrors = [err52];
-}
-else {
-vErrors.push(err52);
-}
-errors++;
-}
-if(func3(data18) < 1){
-const err53 = {instancePath:instancePath+"/commands/allow/" + i8,schemaPath:"#/definitions/patterns/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err53];
-}
-else {
-vErrors.push(err53);
-}
-errors++;
-}
-if(!pattern6.test(data18)){
-const err54 = {instancePath:instancePath+"/commands/allow/" + i8,schemaPath:"#/definitions/patterns/items/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]+$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]+$"+"\""};
-if(vErrors === null){
-vErrors = [err54];
-}
-else {
-vErrors.push(err54);
-}
-errors++;
-}
-}
-else {
-const err55 = {instancePath:instancePath+"/commands/allow/" + i8,schemaPath:"#/definitions/patterns/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err55];
-}
-else {
-vErrors.push(err55);
 }
 errors++;
 }
@@ -864,12 +901,12 @@ continue;
 }
 if(typeof indices3[item3] == "number"){
 j4 = indices3[item3];
-const err56 = {instancePath:instancePath+"/commands/allow",schemaPath:"#/definitions/patterns/uniqueItems",keyword:"uniqueItems",params:{i: i9, j: j4},message:"must NOT have duplicate items (items ## "+j4+" and "+i9+" are identical)"};
+const err50 = {instancePath:instancePath+"/filesystem/unprotect",schemaPath:"#/definitions/patterns/uniqueItems",keyword:"uniqueItems",params:{i: i9, j: j4},message:"must NOT have duplicate items (items ## "+j4+" and "+i9+" are identical)"};
 if(vErrors === null){
-vErrors = [err56];
+vErrors = [err50];
 }
 else {
-vErrors.push(err56);
+vErrors.push(err50);
 }
 errors++;
 break;
@@ -879,7 +916,82 @@ indices3[item3] = i9;
 }
 }
 else {
-const err57 = {instancePath:instancePath+"/commands/allow",schemaPath:"#/definitions/patterns/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err51 = {instancePath:instancePath+"/filesystem/unprotect",schemaPath:"#/definitions/patterns/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err51];
+}
+else {
+vErrors.push(err51);
+}
+errors++;
+}
+}
+}
+else {
+const err52 = {instancePath:instancePath+"/filesystem",schemaPath:"#/properties/filesystem/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err52];
+}
+else {
+vErrors.push(err52);
+}
+errors++;
+}
+}
+if(data.commands !== undefined){
+let data19 = data.commands;
+if(data19 && typeof data19 == "object" && !Array.isArray(data19)){
+for(const key3 in data19){
+if(!(((key3 === "allow") || (key3 === "block")) || (key3 === "require_approval"))){
+const err53 = {instancePath:instancePath+"/commands",schemaPath:"#/properties/commands/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err53];
+}
+else {
+vErrors.push(err53);
+}
+errors++;
+}
+}
+if(data19.allow !== undefined){
+let data20 = data19.allow;
+if(Array.isArray(data20)){
+if(data20.length > 1024){
+const err54 = {instancePath:instancePath+"/commands/allow",schemaPath:"#/definitions/patterns/maxItems",keyword:"maxItems",params:{limit: 1024},message:"must NOT have more than 1024 items"};
+if(vErrors === null){
+vErrors = [err54];
+}
+else {
+vErrors.push(err54);
+}
+errors++;
+}
+const len5 = data20.length;
+for(let i10=0; i10<len5; i10++){
+let data21 = data20[i10];
+if(typeof data21 === "string"){
+if(func3(data21) > 512){
+const err55 = {instancePath:instancePath+"/commands/allow/" + i10,schemaPath:"#/definitions/patterns/items/maxLength",keyword:"maxLength",params:{limit: 512},message:"must NOT have more than 512 characters"};
+if(vErrors === null){
+vErrors = [err55];
+}
+else {
+vErrors.push(err55);
+}
+errors++;
+}
+if(func3(data21) < 1){
+const err56 = {instancePath:instancePath+"/commands/allow/" + i10,schemaPath:"#/definitions/patterns/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err56];
+}
+else {
+vErrors.push(err56);
+}
+errors++;
+}
+if(!pattern6.test(data21)){
+const err57 = {instancePath:instancePath+"/commands/allow/" + i10,schemaPath:"#/definitions/patterns/items/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]+$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]+$"+"\""};
 if(vErrors === null){
 vErrors = [err57];
 }
@@ -889,11 +1001,8 @@ vErrors.push(err57);
 errors++;
 }
 }
-if(data16.block !== undefined){
-let data19 = data16.block;
-if(Array.isArray(data19)){
-if(data19.length > 1024){
-const err58 = {instancePath:instancePath+"/commands/block",schemaPath:"#/definitions/patterns/maxItems",keyword:"maxItems",params:{limit: 1024},message:"must NOT have more than 1024 items"};
+else {
+const err58 = {instancePath:instancePath+"/commands/allow/" + i10,schemaPath:"#/definitions/patterns/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err58];
 }
@@ -902,69 +1011,24 @@ vErrors.push(err58);
 }
 errors++;
 }
-const len5 = data19.length;
-for(let i10=0; i10<len5; i10++){
-let data20 = data19[i10];
-if(typeof data20 === "string"){
-if(func3(data20) > 512){
-const err59 = {instancePath:instancePath+"/commands/block/" + i10,schemaPath:"#/definitions/patterns/items/maxLength",keyword:"maxLength",params:{limit: 512},message:"must NOT have more than 512 characters"};
-if(vErrors === null){
-vErrors = [err59];
 }
-else {
-vErrors.push(err59);
-}
-errors++;
-}
-if(func3(data20) < 1){
-const err60 = {instancePath:instancePath+"/commands/block/" + i10,schemaPath:"#/definitions/patterns/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err60];
-}
-else {
-vErrors.push(err60);
-}
-errors++;
-}
-if(!pattern6.test(data20)){
-const err61 = {instancePath:instancePath+"/commands/block/" + i10,schemaPath:"#/definitions/patterns/items/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]+$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]+$"+"\""};
-if(vErrors === null){
-vErrors = [err61];
-}
-else {
-vErrors.push(err61);
-}
-errors++;
-}
-}
-else {
-const err62 = {instancePath:instancePath+"/commands/block/" + i10,schemaPath:"#/definitions/patterns/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err62];
-}
-else {
-vErrors.push(err62);
-}
-errors++;
-}
-}
-let i11 = data19.length;
+let i11 = data20.length;
 let j5;
 if(i11 > 1){
 const indices4 = {};
 for(;i11--;){
-let item4 = data19[i11];
+let item4 = data20[i11];
 if(typeof item4 !== "string"){
 continue;
 }
 if(typeof indices4[item4] == "number"){
 j5 = indices4[item4];
-const err63 = {instancePath:instancePath+"/commands/block",schemaPath:"#/definitions/patterns/uniqueItems",keyword:"uniqueItems",params:{i: i11, j: j5},message:"must NOT have duplicate items (items ## "+j5+" and "+i11+" are identical)"};
+const err59 = {instancePath:instancePath+"/commands/allow",schemaPath:"#/definitions/patterns/uniqueItems",keyword:"uniqueItems",params:{i: i11, j: j5},message:"must NOT have duplicate items (items ## "+j5+" and "+i11+" are identical)"};
 if(vErrors === null){
-vErrors = [err63];
+vErrors = [err59];
 }
 else {
-vErrors.push(err63);
+vErrors.push(err59);
 }
 errors++;
 break;
@@ -974,7 +1038,55 @@ indices4[item4] = i11;
 }
 }
 else {
-const err64 = {instancePath:instancePath+"/commands/block",schemaPath:"#/definitions/patterns/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err60 = {instancePath:instancePath+"/commands/allow",schemaPath:"#/definitions/patterns/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err60];
+}
+else {
+vErrors.push(err60);
+}
+errors++;
+}
+}
+if(data19.block !== undefined){
+let data22 = data19.block;
+if(Array.isArray(data22)){
+if(data22.length > 1024){
+const err61 = {instancePath:instancePath+"/commands/block",schemaPath:"#/definitions/patterns/maxItems",keyword:"maxItems",params:{limit: 1024},message:"must NOT have more than 1024 items"};
+if(vErrors === null){
+vErrors = [err61];
+}
+else {
+vErrors.push(err61);
+}
+errors++;
+}
+const len6 = data22.length;
+for(let i12=0; i12<len6; i12++){
+let data23 = data22[i12];
+if(typeof data23 === "string"){
+if(func3(data23) > 512){
+const err62 = {instancePath:instancePath+"/commands/block/" + i12,schemaPath:"#/definitions/patterns/items/maxLength",keyword:"maxLength",params:{limit: 512},message:"must NOT have more than 512 characters"};
+if(vErrors === null){
+vErrors = [err62];
+}
+else {
+vErrors.push(err62);
+}
+errors++;
+}
+if(func3(data23) < 1){
+const err63 = {instancePath:instancePath+"/commands/block/" + i12,schemaPath:"#/definitions/patterns/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err63];
+}
+else {
+vErrors.push(err63);
+}
+errors++;
+}
+if(!pattern6.test(data23)){
+const err64 = {instancePath:instancePath+"/commands/block/" + i12,schemaPath:"#/definitions/patterns/items/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]+$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]+$"+"\""};
 if(vErrors === null){
 vErrors = [err64];
 }
@@ -984,11 +1096,8 @@ vErrors.push(err64);
 errors++;
 }
 }
-if(data16.require_approval !== undefined){
-let data21 = data16.require_approval;
-if(Array.isArray(data21)){
-if(data21.length > 1024){
-const err65 = {instancePath:instancePath+"/commands/require_approval",schemaPath:"#/definitions/patterns/maxItems",keyword:"maxItems",params:{limit: 1024},message:"must NOT have more than 1024 items"};
+else {
+const err65 = {instancePath:instancePath+"/commands/block/" + i12,schemaPath:"#/definitions/patterns/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err65];
 }
@@ -997,69 +1106,24 @@ vErrors.push(err65);
 }
 errors++;
 }
-const len6 = data21.length;
-for(let i12=0; i12<len6; i12++){
-let data22 = data21[i12];
-if(typeof data22 === "string"){
-if(func3(data22) > 512){
-const err66 = {instancePath:instancePath+"/commands/require_approval/" + i12,schemaPath:"#/definitions/patterns/items/maxLength",keyword:"maxLength",params:{limit: 512},message:"must NOT have more than 512 characters"};
-if(vErrors === null){
-vErrors = [err66];
 }
-else {
-vErrors.push(err66);
-}
-errors++;
-}
-if(func3(data22) < 1){
-const err67 = {instancePath:instancePath+"/commands/require_approval/" + i12,schemaPath:"#/definitions/patterns/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err67];
-}
-else {
-vErrors.push(err67);
-}
-errors++;
-}
-if(!pattern6.test(data22)){
-const err68 = {instancePath:instancePath+"/commands/require_approval/" + i12,schemaPath:"#/definitions/patterns/items/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]+$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]+$"+"\""};
-if(vErrors === null){
-vErrors = [err68];
-}
-else {
-vErrors.push(err68);
-}
-errors++;
-}
-}
-else {
-const err69 = {instancePath:instancePath+"/commands/require_approval/" + i12,schemaPath:"#/definitions/patterns/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err69];
-}
-else {
-vErrors.push(err69);
-}
-errors++;
-}
-}
-let i13 = data21.length;
+let i13 = data22.length;
 let j6;
 if(i13 > 1){
 const indices5 = {};
 for(;i13--;){
-let item5 = data21[i13];
+let item5 = data22[i13];
 if(typeof item5 !== "string"){
 continue;
 }
 if(typeof indices5[item5] == "number"){
 j6 = indices5[item5];
-const err70 = {instancePath:instancePath+"/commands/require_approval",schemaPath:"#/definitions/patterns/uniqueItems",keyword:"uniqueItems",params:{i: i13, j: j6},message:"must NOT have duplicate items (items ## "+j6+" and "+i13+" are identical)"};
+const err66 = {instancePath:instancePath+"/commands/block",schemaPath:"#/definitions/patterns/uniqueItems",keyword:"uniqueItems",params:{i: i13, j: j6},message:"must NOT have duplicate items (items ## "+j6+" and "+i13+" are identical)"};
 if(vErrors === null){
-vErrors = [err70];
+vErrors = [err66];
 }
 else {
-vErrors.push(err70);
+vErrors.push(err66);
 }
 errors++;
 break;
@@ -1069,7 +1133,55 @@ indices5[item5] = i13;
 }
 }
 else {
-const err71 = {instancePath:instancePath+"/commands/require_approval",schemaPath:"#/definitions/patterns/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err67 = {instancePath:instancePath+"/commands/block",schemaPath:"#/definitions/patterns/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err67];
+}
+else {
+vErrors.push(err67);
+}
+errors++;
+}
+}
+if(data19.require_approval !== undefined){
+let data24 = data19.require_approval;
+if(Array.isArray(data24)){
+if(data24.length > 1024){
+const err68 = {instancePath:instancePath+"/commands/require_approval",schemaPath:"#/definitions/patterns/maxItems",keyword:"maxItems",params:{limit: 1024},message:"must NOT have more than 1024 items"};
+if(vErrors === null){
+vErrors = [err68];
+}
+else {
+vErrors.push(err68);
+}
+errors++;
+}
+const len7 = data24.length;
+for(let i14=0; i14<len7; i14++){
+let data25 = data24[i14];
+if(typeof data25 === "string"){
+if(func3(data25) > 512){
+const err69 = {instancePath:instancePath+"/commands/require_approval/" + i14,schemaPath:"#/definitions/patterns/items/maxLength",keyword:"maxLength",params:{limit: 512},message:"must NOT have more than 512 characters"};
+if(vErrors === null){
+vErrors = [err69];
+}
+else {
+vErrors.push(err69);
+}
+errors++;
+}
+if(func3(data25) < 1){
+const err70 = {instancePath:instancePath+"/commands/require_approval/" + i14,schemaPath:"#/definitions/patterns/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err70];
+}
+else {
+vErrors.push(err70);
+}
+errors++;
+}
+if(!pattern6.test(data25)){
+const err71 = {instancePath:instancePath+"/commands/require_approval/" + i14,schemaPath:"#/definitions/patterns/items/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]+$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]+$"+"\""};
 if(vErrors === null){
 vErrors = [err71];
 }
@@ -1079,88 +1191,13 @@ vErrors.push(err71);
 errors++;
 }
 }
-}
 else {
-const err72 = {instancePath:instancePath+"/commands",schemaPath:"#/properties/commands/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err72 = {instancePath:instancePath+"/commands/require_approval/" + i14,schemaPath:"#/definitions/patterns/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err72];
 }
 else {
 vErrors.push(err72);
-}
-errors++;
-}
-}
-if(data.git !== undefined){
-let data23 = data.git;
-if(data23 && typeof data23 == "object" && !Array.isArray(data23)){
-for(const key4 in data23){
-if(!((((((key4 === "block_push_branches") || (key4 === "require_pull_request")) || (key4 === "require_ai_attestation")) || (key4 === "block_direct_push_to_protected_branch")) || (key4 === "require_human_reviewer")) || (key4 === "require_pr_attestation"))){
-const err73 = {instancePath:instancePath+"/git",schemaPath:"#/properties/git/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err73];
-}
-else {
-vErrors.push(err73);
-}
-errors++;
-}
-}
-if(data23.block_push_branches !== undefined){
-let data24 = data23.block_push_branches;
-if(Array.isArray(data24)){
-if(data24.length > 1024){
-const err74 = {instancePath:instancePath+"/git/block_push_branches",schemaPath:"#/definitions/patterns/maxItems",keyword:"maxItems",params:{limit: 1024},message:"must NOT have more than 1024 items"};
-if(vErrors === null){
-vErrors = [err74];
-}
-else {
-vErrors.push(err74);
-}
-errors++;
-}
-const len7 = data24.length;
-for(let i14=0; i14<len7; i14++){
-let data25 = data24[i14];
-if(typeof data25 === "string"){
-if(func3(data25) > 512){
-const err75 = {instancePath:instancePath+"/git/block_push_branches/" + i14,schemaPath:"#/definitions/patterns/items/maxLength",keyword:"maxLength",params:{limit: 512},message:"must NOT have more than 512 characters"};
-if(vErrors === null){
-vErrors = [err75];
-}
-else {
-vErrors.push(err75);
-}
-errors++;
-}
-if(func3(data25) < 1){
-const err76 = {instancePath:instancePath+"/git/block_push_branches/" + i14,schemaPath:"#/definitions/patterns/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err76];
-}
-else {
-vErrors.push(err76);
-}
-errors++;
-}
-if(!pattern6.test(data25)){
-const err77 = {instancePath:instancePath+"/git/block_push_branches/" + i14,schemaPath:"#/definitions/patterns/items/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]+$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]+$"+"\""};
-if(vErrors === null){
-vErrors = [err77];
-}
-else {
-vErrors.push(err77);
-}
-errors++;
-}
-}
-else {
-const err78 = {instancePath:instancePath+"/git/block_push_branches/" + i14,schemaPath:"#/definitions/patterns/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err78];
-}
-else {
-vErrors.push(err78);
 }
 errors++;
 }
@@ -1176,12 +1213,12 @@ continue;
 }
 if(typeof indices6[item6] == "number"){
 j7 = indices6[item6];
-const err79 = {instancePath:instancePath+"/git/block_push_branches",schemaPath:"#/definitions/patterns/uniqueItems",keyword:"uniqueItems",params:{i: i15, j: j7},message:"must NOT have duplicate items (items ## "+j7+" and "+i15+" are identical)"};
+const err73 = {instancePath:instancePath+"/commands/require_approval",schemaPath:"#/definitions/patterns/uniqueItems",keyword:"uniqueItems",params:{i: i15, j: j7},message:"must NOT have duplicate items (items ## "+j7+" and "+i15+" are identical)"};
 if(vErrors === null){
-vErrors = [err79];
+vErrors = [err73];
 }
 else {
-vErrors.push(err79);
+vErrors.push(err73);
 }
 errors++;
 break;
@@ -1191,7 +1228,82 @@ indices6[item6] = i15;
 }
 }
 else {
-const err80 = {instancePath:instancePath+"/git/block_push_branches",schemaPath:"#/definitions/patterns/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err74 = {instancePath:instancePath+"/commands/require_approval",schemaPath:"#/definitions/patterns/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err74];
+}
+else {
+vErrors.push(err74);
+}
+errors++;
+}
+}
+}
+else {
+const err75 = {instancePath:instancePath+"/commands",schemaPath:"#/properties/commands/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err75];
+}
+else {
+vErrors.push(err75);
+}
+errors++;
+}
+}
+if(data.git !== undefined){
+let data26 = data.git;
+if(data26 && typeof data26 == "object" && !Array.isArray(data26)){
+for(const key4 in data26){
+if(!((((((key4 === "block_push_branches") || (key4 === "require_pull_request")) || (key4 === "require_ai_attestation")) || (key4 === "block_direct_push_to_protected_branch")) || (key4 === "require_human_reviewer")) || (key4 === "require_pr_attestation"))){
+const err76 = {instancePath:instancePath+"/git",schemaPath:"#/properties/git/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err76];
+}
+else {
+vErrors.push(err76);
+}
+errors++;
+}
+}
+if(data26.block_push_branches !== undefined){
+let data27 = data26.block_push_branches;
+if(Array.isArray(data27)){
+if(data27.length > 1024){
+const err77 = {instancePath:instancePath+"/git/block_push_branches",schemaPath:"#/definitions/patterns/maxItems",keyword:"maxItems",params:{limit: 1024},message:"must NOT have more than 1024 items"};
+if(vErrors === null){
+vErrors = [err77];
+}
+else {
+vErrors.push(err77);
+}
+errors++;
+}
+const len8 = data27.length;
+for(let i16=0; i16<len8; i16++){
+let data28 = data27[i16];
+if(typeof data28 === "string"){
+if(func3(data28) > 512){
+const err78 = {instancePath:instancePath+"/git/block_push_branches/" + i16,schemaPath:"#/definitions/patterns/items/maxLength",keyword:"maxLength",params:{limit: 512},message:"must NOT have more than 512 characters"};
+if(vErrors === null){
+vErrors = [err78];
+}
+else {
+vErrors.push(err78);
+}
+errors++;
+}
+if(func3(data28) < 1){
+const err79 = {instancePath:instancePath+"/git/block_push_branches/" + i16,schemaPath:"#/definitions/patterns/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err79];
+}
+else {
+vErrors.push(err79);
+}
+errors++;
+}
+if(!pattern6.test(data28)){
+const err80 = {instancePath:instancePath+"/git/block_push_branches/" + i16,schemaPath:"#/definitions/patterns/items/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]+$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]+$"+"\""};
 if(vErrors === null){
 vErrors = [err80];
 }
@@ -1201,9 +1313,8 @@ vErrors.push(err80);
 errors++;
 }
 }
-if(data23.require_pull_request !== undefined){
-if(typeof data23.require_pull_request !== "boolean"){
-const err81 = {instancePath:instancePath+"/git/require_pull_request",schemaPath:"#/properties/git/properties/require_pull_request/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+else {
+const err81 = {instancePath:instancePath+"/git/block_push_branches/" + i16,schemaPath:"#/definitions/patterns/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err81];
 }
@@ -1213,274 +1324,23 @@ vErrors.push(err81);
 errors++;
 }
 }
-if(data23.require_ai_attestation !== undefined){
-if(typeof data23.require_ai_attestation !== "boolean"){
-const err82 = {instancePath:instancePath+"/git/require_ai_attestation",schemaPath:"#/properties/git/properties/require_ai_attestation/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err82];
-}
-else {
-vErrors.push(err82);
-}
-errors++;
-}
-}
-if(data23.block_direct_push_to_protected_branch !== undefined){
-if(typeof data23.block_direct_push_to_protected_branch !== "boolean"){
-const err83 = {instancePath:instancePath+"/git/block_direct_push_to_protected_branch",schemaPath:"#/properties/git/properties/block_direct_push_to_protected_branch/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err83];
-}
-else {
-vErrors.push(err83);
-}
-errors++;
-}
-}
-if(data23.require_human_reviewer !== undefined){
-if(typeof data23.require_human_reviewer !== "boolean"){
-const err84 = {instancePath:instancePath+"/git/require_human_reviewer",schemaPath:"#/properties/git/properties/require_human_reviewer/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err84];
-}
-else {
-vErrors.push(err84);
-}
-errors++;
-}
-}
-if(data23.require_pr_attestation !== undefined){
-if(typeof data23.require_pr_attestation !== "boolean"){
-const err85 = {instancePath:instancePath+"/git/require_pr_attestation",schemaPath:"#/properties/git/properties/require_pr_attestation/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err85];
-}
-else {
-vErrors.push(err85);
-}
-errors++;
-}
-}
-}
-else {
-const err86 = {instancePath:instancePath+"/git",schemaPath:"#/properties/git/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err86];
-}
-else {
-vErrors.push(err86);
-}
-errors++;
-}
-}
-if(data.mcp !== undefined){
-let data31 = data.mcp;
-if(data31 && typeof data31 == "object" && !Array.isArray(data31)){
-for(const key5 in data31){
-if(!(((((key5 === "allowlist_enabled") || (key5 === "allowed_servers")) || (key5 === "blocked_servers")) || (key5 === "block_unknown_servers")) || (key5 === "risk_scoring"))){
-const err87 = {instancePath:instancePath+"/mcp",schemaPath:"#/properties/mcp/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err87];
-}
-else {
-vErrors.push(err87);
-}
-errors++;
-}
-}
-if(data31.allowlist_enabled !== undefined){
-if(typeof data31.allowlist_enabled !== "boolean"){
-const err88 = {instancePath:instancePath+"/mcp/allowlist_enabled",schemaPath:"#/properties/mcp/properties/allowlist_enabled/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err88];
-}
-else {
-vErrors.push(err88);
-}
-errors++;
-}
-}
-if(data31.allowed_servers !== undefined){
-if(!(validate11(data31.allowed_servers, {instancePath:instancePath+"/mcp/allowed_servers",parentData:data31,parentDataProperty:"allowed_servers",rootData}))){
-vErrors = vErrors === null ? validate11.errors : vErrors.concat(validate11.errors);
-errors = vErrors.length;
-}
-}
-if(data31.blocked_servers !== undefined){
-if(!(validate11(data31.blocked_servers, {instancePath:instancePath+"/mcp/blocked_servers",parentData:data31,parentDataProperty:"blocked_servers",rootData}))){
-vErrors = vErrors === null ? validate11.errors : vErrors.concat(validate11.errors);
-errors = vErrors.length;
-}
-}
-if(data31.block_unknown_servers !== undefined){
-if(typeof data31.block_unknown_servers !== "boolean"){
-const err89 = {instancePath:instancePath+"/mcp/block_unknown_servers",schemaPath:"#/properties/mcp/properties/block_unknown_servers/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err89];
-}
-else {
-vErrors.push(err89);
-}
-errors++;
-}
-}
-if(data31.risk_scoring !== undefined){
-let data36 = data31.risk_scoring;
-if(data36 && typeof data36 == "object" && !Array.isArray(data36)){
-if(Object.keys(data36).length > 1024){
-const err90 = {instancePath:instancePath+"/mcp/risk_scoring",schemaPath:"#/properties/mcp/properties/risk_scoring/maxProperties",keyword:"maxProperties",params:{limit: 1024},message:"must NOT have more than 1024 properties"};
-if(vErrors === null){
-vErrors = [err90];
-}
-else {
-vErrors.push(err90);
-}
-errors++;
-}
-for(const key6 in data36){
-const _errs94 = errors;
-if(typeof key6 === "string"){
-if(!pattern13.test(key6)){
-const err91 = {instancePath:instancePath+"/mcp/risk_scoring",schemaPath:"#/definitions/server/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"+"\"",propertyName:key6};
-if(vErrors === null){
-vErrors = [err91];
-}
-else {
-vErrors.push(err91);
-}
-errors++;
-}
-}
-else {
-const err92 = {instancePath:instancePath+"/mcp/risk_scoring",schemaPath:"#/definitions/server/type",keyword:"type",params:{type: "string"},message:"must be string",propertyName:key6};
-if(vErrors === null){
-vErrors = [err92];
-}
-else {
-vErrors.push(err92);
-}
-errors++;
-}
-var valid42 = _errs94 === errors;
-if(!valid42){
-const err93 = {instancePath:instancePath+"/mcp/risk_scoring",schemaPath:"#/properties/mcp/properties/risk_scoring/propertyNames",keyword:"propertyNames",params:{propertyName: key6},message:"property name must be valid"};
-if(vErrors === null){
-vErrors = [err93];
-}
-else {
-vErrors.push(err93);
-}
-errors++;
-}
-}
-for(const key7 in data36){
-let data37 = data36[key7];
-if(!(((((data37 === "info") || (data37 === "low")) || (data37 === "medium")) || (data37 === "high")) || (data37 === "critical"))){
-const err94 = {instancePath:instancePath+"/mcp/risk_scoring/" + key7.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/mcp/properties/risk_scoring/additionalProperties/enum",keyword:"enum",params:{allowedValues: schema11.properties.mcp.properties.risk_scoring.additionalProperties.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err94];
-}
-else {
-vErrors.push(err94);
-}
-errors++;
-}
-}
-}
-else {
-const err95 = {instancePath:instancePath+"/mcp/risk_scoring",schemaPath:"#/properties/mcp/properties/risk_scoring/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err95];
-}
-else {
-vErrors.push(err95);
-}
-errors++;
-}
-}
-}
-else {
-const err96 = {instancePath:instancePath+"/mcp",schemaPath:"#/properties/mcp/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err96];
-}
-else {
-vErrors.push(err96);
-}
-errors++;
-}
-}
-if(data.network !== undefined){
-let data38 = data.network;
-if(data38 && typeof data38 == "object" && !Array.isArray(data38)){
-for(const key8 in data38){
-if(!(((key8 === "allow_domains") || (key8 === "block_domains")) || (key8 === "require_approval_domains"))){
-const err97 = {instancePath:instancePath+"/network",schemaPath:"#/properties/network/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err97];
-}
-else {
-vErrors.push(err97);
-}
-errors++;
-}
-}
-if(data38.allow_domains !== undefined){
-let data39 = data38.allow_domains;
-if(Array.isArray(data39)){
-if(data39.length > 1024){
-const err98 = {instancePath:instancePath+"/network/allow_domains",schemaPath:"#/definitions/domains/maxItems",keyword:"maxItems",params:{limit: 1024},message:"must NOT have more than 1024 items"};
-if(vErrors === null){
-vErrors = [err98];
-}
-else {
-vErrors.push(err98);
-}
-errors++;
-}
-const len8 = data39.length;
-for(let i16=0; i16<len8; i16++){
-let data40 = data39[i16];
-if(typeof data40 === "string"){
-if(!pattern15.test(data40)){
-const err99 = {instancePath:instancePath+"/network/allow_domains/" + i16,schemaPath:"#/definitions/domains/items/pattern",keyword:"pattern",params:{pattern: "^(\\*|(\\*\\.)?[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*)$"},message:"must match pattern \""+"^(\\*|(\\*\\.)?[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*)$"+"\""};
-if(vErrors === null){
-vErrors = [err99];
-}
-else {
-vErrors.push(err99);
-}
-errors++;
-}
-}
-else {
-const err100 = {instancePath:instancePath+"/network/allow_domains/" + i16,schemaPath:"#/definitions/domains/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err100];
-}
-else {
-vErrors.push(err100);
-}
-errors++;
-}
-}
-let i17 = data39.length;
+let i17 = data27.length;
 let j8;
 if(i17 > 1){
 const indices7 = {};
 for(;i17--;){
-let item7 = data39[i17];
+let item7 = data27[i17];
 if(typeof item7 !== "string"){
 continue;
 }
 if(typeof indices7[item7] == "number"){
 j8 = indices7[item7];
-const err101 = {instancePath:instancePath+"/network/allow_domains",schemaPath:"#/definitions/domains/uniqueItems",keyword:"uniqueItems",params:{i: i17, j: j8},message:"must NOT have duplicate items (items ## "+j8+" and "+i17+" are identical)"};
+const err82 = {instancePath:instancePath+"/git/block_push_branches",schemaPath:"#/definitions/patterns/uniqueItems",keyword:"uniqueItems",params:{i: i17, j: j8},message:"must NOT have duplicate items (items ## "+j8+" and "+i17+" are identical)"};
 if(vErrors === null){
-vErrors = [err101];
+vErrors = [err82];
 }
 else {
-vErrors.push(err101);
+vErrors.push(err82);
 }
 errors++;
 break;
@@ -1490,7 +1350,259 @@ indices7[item7] = i17;
 }
 }
 else {
-const err102 = {instancePath:instancePath+"/network/allow_domains",schemaPath:"#/definitions/domains/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err83 = {instancePath:instancePath+"/git/block_push_branches",schemaPath:"#/definitions/patterns/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err83];
+}
+else {
+vErrors.push(err83);
+}
+errors++;
+}
+}
+if(data26.require_pull_request !== undefined){
+if(typeof data26.require_pull_request !== "boolean"){
+const err84 = {instancePath:instancePath+"/git/require_pull_request",schemaPath:"#/properties/git/properties/require_pull_request/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err84];
+}
+else {
+vErrors.push(err84);
+}
+errors++;
+}
+}
+if(data26.require_ai_attestation !== undefined){
+if(typeof data26.require_ai_attestation !== "boolean"){
+const err85 = {instancePath:instancePath+"/git/require_ai_attestation",schemaPath:"#/properties/git/properties/require_ai_attestation/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err85];
+}
+else {
+vErrors.push(err85);
+}
+errors++;
+}
+}
+if(data26.block_direct_push_to_protected_branch !== undefined){
+if(typeof data26.block_direct_push_to_protected_branch !== "boolean"){
+const err86 = {instancePath:instancePath+"/git/block_direct_push_to_protected_branch",schemaPath:"#/properties/git/properties/block_direct_push_to_protected_branch/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err86];
+}
+else {
+vErrors.push(err86);
+}
+errors++;
+}
+}
+if(data26.require_human_reviewer !== undefined){
+if(typeof data26.require_human_reviewer !== "boolean"){
+const err87 = {instancePath:instancePath+"/git/require_human_reviewer",schemaPath:"#/properties/git/properties/require_human_reviewer/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err87];
+}
+else {
+vErrors.push(err87);
+}
+errors++;
+}
+}
+if(data26.require_pr_attestation !== undefined){
+if(typeof data26.require_pr_attestation !== "boolean"){
+const err88 = {instancePath:instancePath+"/git/require_pr_attestation",schemaPath:"#/properties/git/properties/require_pr_attestation/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err88];
+}
+else {
+vErrors.push(err88);
+}
+errors++;
+}
+}
+}
+else {
+const err89 = {instancePath:instancePath+"/git",schemaPath:"#/properties/git/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err89];
+}
+else {
+vErrors.push(err89);
+}
+errors++;
+}
+}
+if(data.mcp !== undefined){
+let data34 = data.mcp;
+if(data34 && typeof data34 == "object" && !Array.isArray(data34)){
+for(const key5 in data34){
+if(!(((((key5 === "allowlist_enabled") || (key5 === "allowed_servers")) || (key5 === "blocked_servers")) || (key5 === "block_unknown_servers")) || (key5 === "risk_scoring"))){
+const err90 = {instancePath:instancePath+"/mcp",schemaPath:"#/properties/mcp/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err90];
+}
+else {
+vErrors.push(err90);
+}
+errors++;
+}
+}
+if(data34.allowlist_enabled !== undefined){
+if(typeof data34.allowlist_enabled !== "boolean"){
+const err91 = {instancePath:instancePath+"/mcp/allowlist_enabled",schemaPath:"#/properties/mcp/properties/allowlist_enabled/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err91];
+}
+else {
+vErrors.push(err91);
+}
+errors++;
+}
+}
+if(data34.allowed_servers !== undefined){
+if(!(validate15(data34.allowed_servers, {instancePath:instancePath+"/mcp/allowed_servers",parentData:data34,parentDataProperty:"allowed_servers",rootData}))){
+vErrors = vErrors === null ? validate15.errors : vErrors.concat(validate15.errors);
+errors = vErrors.length;
+}
+}
+if(data34.blocked_servers !== undefined){
+if(!(validate15(data34.blocked_servers, {instancePath:instancePath+"/mcp/blocked_servers",parentData:data34,parentDataProperty:"blocked_servers",rootData}))){
+vErrors = vErrors === null ? validate15.errors : vErrors.concat(validate15.errors);
+errors = vErrors.length;
+}
+}
+if(data34.block_unknown_servers !== undefined){
+if(typeof data34.block_unknown_servers !== "boolean"){
+const err92 = {instancePath:instancePath+"/mcp/block_unknown_servers",schemaPath:"#/properties/mcp/properties/block_unknown_servers/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err92];
+}
+else {
+vErrors.push(err92);
+}
+errors++;
+}
+}
+if(data34.risk_scoring !== undefined){
+let data39 = data34.risk_scoring;
+if(data39 && typeof data39 == "object" && !Array.isArray(data39)){
+if(Object.keys(data39).length > 1024){
+const err93 = {instancePath:instancePath+"/mcp/risk_scoring",schemaPath:"#/properties/mcp/properties/risk_scoring/maxProperties",keyword:"maxProperties",params:{limit: 1024},message:"must NOT have more than 1024 properties"};
+if(vErrors === null){
+vErrors = [err93];
+}
+else {
+vErrors.push(err93);
+}
+errors++;
+}
+for(const key6 in data39){
+const _errs96 = errors;
+if(typeof key6 === "string"){
+if(!pattern14.test(key6)){
+const err94 = {instancePath:instancePath+"/mcp/risk_scoring",schemaPath:"#/definitions/server/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"+"\"",propertyName:key6};
+if(vErrors === null){
+vErrors = [err94];
+}
+else {
+vErrors.push(err94);
+}
+errors++;
+}
+}
+else {
+const err95 = {instancePath:instancePath+"/mcp/risk_scoring",schemaPath:"#/definitions/server/type",keyword:"type",params:{type: "string"},message:"must be string",propertyName:key6};
+if(vErrors === null){
+vErrors = [err95];
+}
+else {
+vErrors.push(err95);
+}
+errors++;
+}
+var valid44 = _errs96 === errors;
+if(!valid44){
+const err96 = {instancePath:instancePath+"/mcp/risk_scoring",schemaPath:"#/properties/mcp/properties/risk_scoring/propertyNames",keyword:"propertyNames",params:{propertyName: key6},message:"property name must be valid"};
+if(vErrors === null){
+vErrors = [err96];
+}
+else {
+vErrors.push(err96);
+}
+errors++;
+}
+}
+for(const key7 in data39){
+let data40 = data39[key7];
+if(!(((((data40 === "info") || (data40 === "low")) || (data40 === "medium")) || (data40 === "high")) || (data40 === "critical"))){
+const err97 = {instancePath:instancePath+"/mcp/risk_scoring/" + key7.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/mcp/properties/risk_scoring/additionalProperties/enum",keyword:"enum",params:{allowedValues: schema11.properties.mcp.properties.risk_scoring.additionalProperties.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err97];
+}
+else {
+vErrors.push(err97);
+}
+errors++;
+}
+}
+}
+else {
+const err98 = {instancePath:instancePath+"/mcp/risk_scoring",schemaPath:"#/properties/mcp/properties/risk_scoring/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err98];
+}
+else {
+vErrors.push(err98);
+}
+errors++;
+}
+}
+}
+else {
+const err99 = {instancePath:instancePath+"/mcp",schemaPath:"#/properties/mcp/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err99];
+}
+else {
+vErrors.push(err99);
+}
+errors++;
+}
+}
+if(data.network !== undefined){
+let data41 = data.network;
+if(data41 && typeof data41 == "object" && !Array.isArray(data41)){
+for(const key8 in data41){
+if(!(((key8 === "allow_domains") || (key8 === "block_domains")) || (key8 === "require_approval_domains"))){
+const err100 = {instancePath:instancePath+"/network",schemaPath:"#/properties/network/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err100];
+}
+else {
+vErrors.push(err100);
+}
+errors++;
+}
+}
+if(data41.allow_domains !== undefined){
+let data42 = data41.allow_domains;
+if(Array.isArray(data42)){
+if(data42.length > 1024){
+const err101 = {instancePath:instancePath+"/network/allow_domains",schemaPath:"#/definitions/domains/maxItems",keyword:"maxItems",params:{limit: 1024},message:"must NOT have more than 1024 items"};
+if(vErrors === null){
+vErrors = [err101];
+}
+else {
+vErrors.push(err101);
+}
+errors++;
+}
+const len9 = data42.length;
+for(let i18=0; i18<len9; i18++){
+let data43 = data42[i18];
+if(typeof data43 === "string"){
+if(!pattern16.test(data43)){
+const err102 = {instancePath:instancePath+"/network/allow_domains/" + i18,schemaPath:"#/definitions/domains/items/pattern",keyword:"pattern",params:{pattern: "^(\\*|(\\*\\.)?[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*)$"},message:"must match pattern \""+"^(\\*|(\\*\\.)?[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*)$"+"\""};
 if(vErrors === null){
 vErrors = [err102];
 }
@@ -1500,11 +1612,8 @@ vErrors.push(err102);
 errors++;
 }
 }
-if(data38.block_domains !== undefined){
-let data41 = data38.block_domains;
-if(Array.isArray(data41)){
-if(data41.length > 1024){
-const err103 = {instancePath:instancePath+"/network/block_domains",schemaPath:"#/definitions/domains/maxItems",keyword:"maxItems",params:{limit: 1024},message:"must NOT have more than 1024 items"};
+else {
+const err103 = {instancePath:instancePath+"/network/allow_domains/" + i18,schemaPath:"#/definitions/domains/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err103];
 }
@@ -1513,49 +1622,24 @@ vErrors.push(err103);
 }
 errors++;
 }
-const len9 = data41.length;
-for(let i18=0; i18<len9; i18++){
-let data42 = data41[i18];
-if(typeof data42 === "string"){
-if(!pattern15.test(data42)){
-const err104 = {instancePath:instancePath+"/network/block_domains/" + i18,schemaPath:"#/definitions/domains/items/pattern",keyword:"pattern",params:{pattern: "^(\\*|(\\*\\.)?[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*)$"},message:"must match pattern \""+"^(\\*|(\\*\\.)?[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*)$"+"\""};
-if(vErrors === null){
-vErrors = [err104];
 }
-else {
-vErrors.push(err104);
-}
-errors++;
-}
-}
-else {
-const err105 = {instancePath:instancePath+"/network/block_domains/" + i18,schemaPath:"#/definitions/domains/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err105];
-}
-else {
-vErrors.push(err105);
-}
-errors++;
-}
-}
-let i19 = data41.length;
+let i19 = data42.length;
 let j9;
 if(i19 > 1){
 const indices8 = {};
 for(;i19--;){
-let item8 = data41[i19];
+let item8 = data42[i19];
 if(typeof item8 !== "string"){
 continue;
 }
 if(typeof indices8[item8] == "number"){
 j9 = indices8[item8];
-const err106 = {instancePath:instancePath+"/network/block_domains",schemaPath:"#/definitions/domains/uniqueItems",keyword:"uniqueItems",params:{i: i19, j: j9},message:"must NOT have duplicate items (items ## "+j9+" and "+i19+" are identical)"};
+const err104 = {instancePath:instancePath+"/network/allow_domains",schemaPath:"#/definitions/domains/uniqueItems",keyword:"uniqueItems",params:{i: i19, j: j9},message:"must NOT have duplicate items (items ## "+j9+" and "+i19+" are identical)"};
 if(vErrors === null){
-vErrors = [err106];
+vErrors = [err104];
 }
 else {
-vErrors.push(err106);
+vErrors.push(err104);
 }
 errors++;
 break;
@@ -1565,7 +1649,35 @@ indices8[item8] = i19;
 }
 }
 else {
-const err107 = {instancePath:instancePath+"/network/block_domains",schemaPath:"#/definitions/domains/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err105 = {instancePath:instancePath+"/network/allow_domains",schemaPath:"#/definitions/domains/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err105];
+}
+else {
+vErrors.push(err105);
+}
+errors++;
+}
+}
+if(data41.block_domains !== undefined){
+let data44 = data41.block_domains;
+if(Array.isArray(data44)){
+if(data44.length > 1024){
+const err106 = {instancePath:instancePath+"/network/block_domains",schemaPath:"#/definitions/domains/maxItems",keyword:"maxItems",params:{limit: 1024},message:"must NOT have more than 1024 items"};
+if(vErrors === null){
+vErrors = [err106];
+}
+else {
+vErrors.push(err106);
+}
+errors++;
+}
+const len10 = data44.length;
+for(let i20=0; i20<len10; i20++){
+let data45 = data44[i20];
+if(typeof data45 === "string"){
+if(!pattern16.test(data45)){
+const err107 = {instancePath:instancePath+"/network/block_domains/" + i20,schemaPath:"#/definitions/domains/items/pattern",keyword:"pattern",params:{pattern: "^(\\*|(\\*\\.)?[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*)$"},message:"must match pattern \""+"^(\\*|(\\*\\.)?[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*)$"+"\""};
 if(vErrors === null){
 vErrors = [err107];
 }
@@ -1575,11 +1687,8 @@ vErrors.push(err107);
 errors++;
 }
 }
-if(data38.require_approval_domains !== undefined){
-let data43 = data38.require_approval_domains;
-if(Array.isArray(data43)){
-if(data43.length > 1024){
-const err108 = {instancePath:instancePath+"/network/require_approval_domains",schemaPath:"#/definitions/domains/maxItems",keyword:"maxItems",params:{limit: 1024},message:"must NOT have more than 1024 items"};
+else {
+const err108 = {instancePath:instancePath+"/network/block_domains/" + i20,schemaPath:"#/definitions/domains/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err108];
 }
@@ -1588,49 +1697,24 @@ vErrors.push(err108);
 }
 errors++;
 }
-const len10 = data43.length;
-for(let i20=0; i20<len10; i20++){
-let data44 = data43[i20];
-if(typeof data44 === "string"){
-if(!pattern15.test(data44)){
-const err109 = {instancePath:instancePath+"/network/require_approval_domains/" + i20,schemaPath:"#/definitions/domains/items/pattern",keyword:"pattern",params:{pattern: "^(\\*|(\\*\\.)?[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*)$"},message:"must match pattern \""+"^(\\*|(\\*\\.)?[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*)$"+"\""};
-if(vErrors === null){
-vErrors = [err109];
 }
-else {
-vErrors.push(err109);
-}
-errors++;
-}
-}
-else {
-const err110 = {instancePath:instancePath+"/network/require_approval_domains/" + i20,schemaPath:"#/definitions/domains/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err110];
-}
-else {
-vErrors.push(err110);
-}
-errors++;
-}
-}
-let i21 = data43.length;
+let i21 = data44.length;
 let j10;
 if(i21 > 1){
 const indices9 = {};
 for(;i21--;){
-let item9 = data43[i21];
+let item9 = data44[i21];
 if(typeof item9 !== "string"){
 continue;
 }
 if(typeof indices9[item9] == "number"){
 j10 = indices9[item9];
-const err111 = {instancePath:instancePath+"/network/require_approval_domains",schemaPath:"#/definitions/domains/uniqueItems",keyword:"uniqueItems",params:{i: i21, j: j10},message:"must NOT have duplicate items (items ## "+j10+" and "+i21+" are identical)"};
+const err109 = {instancePath:instancePath+"/network/block_domains",schemaPath:"#/definitions/domains/uniqueItems",keyword:"uniqueItems",params:{i: i21, j: j10},message:"must NOT have duplicate items (items ## "+j10+" and "+i21+" are identical)"};
 if(vErrors === null){
-vErrors = [err111];
+vErrors = [err109];
 }
 else {
-vErrors.push(err111);
+vErrors.push(err109);
 }
 errors++;
 break;
@@ -1640,7 +1724,35 @@ indices9[item9] = i21;
 }
 }
 else {
-const err112 = {instancePath:instancePath+"/network/require_approval_domains",schemaPath:"#/definitions/domains/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err110 = {instancePath:instancePath+"/network/block_domains",schemaPath:"#/definitions/domains/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err110];
+}
+else {
+vErrors.push(err110);
+}
+errors++;
+}
+}
+if(data41.require_approval_domains !== undefined){
+let data46 = data41.require_approval_domains;
+if(Array.isArray(data46)){
+if(data46.length > 1024){
+const err111 = {instancePath:instancePath+"/network/require_approval_domains",schemaPath:"#/definitions/domains/maxItems",keyword:"maxItems",params:{limit: 1024},message:"must NOT have more than 1024 items"};
+if(vErrors === null){
+vErrors = [err111];
+}
+else {
+vErrors.push(err111);
+}
+errors++;
+}
+const len11 = data46.length;
+for(let i22=0; i22<len11; i22++){
+let data47 = data46[i22];
+if(typeof data47 === "string"){
+if(!pattern16.test(data47)){
+const err112 = {instancePath:instancePath+"/network/require_approval_domains/" + i22,schemaPath:"#/definitions/domains/items/pattern",keyword:"pattern",params:{pattern: "^(\\*|(\\*\\.)?[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*)$"},message:"must match pattern \""+"^(\\*|(\\*\\.)?[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*)$"+"\""};
 if(vErrors === null){
 vErrors = [err112];
 }
@@ -1650,9 +1762,8 @@ vErrors.push(err112);
 errors++;
 }
 }
-}
 else {
-const err113 = {instancePath:instancePath+"/network",schemaPath:"#/properties/network/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err113 = {instancePath:instancePath+"/network/require_approval_domains/" + i22,schemaPath:"#/definitions/domains/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err113];
 }
@@ -1662,11 +1773,18 @@ vErrors.push(err113);
 errors++;
 }
 }
-if(data.approvals !== undefined){
-let data45 = data.approvals;
-if(data45 && typeof data45 == "object" && !Array.isArray(data45)){
-if(Object.keys(data45).length > 64){
-const err114 = {instancePath:instancePath+"/approvals",schemaPath:"#/properties/approvals/maxProperties",keyword:"maxProperties",params:{limit: 64},message:"must NOT have more than 64 properties"};
+let i23 = data46.length;
+let j11;
+if(i23 > 1){
+const indices10 = {};
+for(;i23--;){
+let item10 = data46[i23];
+if(typeof item10 !== "string"){
+continue;
+}
+if(typeof indices10[item10] == "number"){
+j11 = indices10[item10];
+const err114 = {instancePath:instancePath+"/network/require_approval_domains",schemaPath:"#/definitions/domains/uniqueItems",keyword:"uniqueItems",params:{i: i23, j: j11},message:"must NOT have duplicate items (items ## "+j11+" and "+i23+" are identical)"};
 if(vErrors === null){
 vErrors = [err114];
 }
@@ -1674,12 +1792,14 @@ else {
 vErrors.push(err114);
 }
 errors++;
+break;
 }
-for(const key9 in data45){
-const _errs119 = errors;
-if(typeof key9 === "string"){
-if(!pattern0.test(key9)){
-const err115 = {instancePath:instancePath+"/approvals",schemaPath:"#/definitions/identifier/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9][a-z0-9._-]{0,127}$"},message:"must match pattern \""+"^[a-z0-9][a-z0-9._-]{0,127}$"+"\"",propertyName:key9};
+indices10[item10] = i23;
+}
+}
+}
+else {
+const err115 = {instancePath:instancePath+"/network/require_approval_domains",schemaPath:"#/definitions/domains/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err115];
 }
@@ -1689,8 +1809,9 @@ vErrors.push(err115);
 errors++;
 }
 }
+}
 else {
-const err116 = {instancePath:instancePath+"/approvals",schemaPath:"#/definitions/identifier/type",keyword:"type",params:{type: "string"},message:"must be string",propertyName:key9};
+const err116 = {instancePath:instancePath+"/network",schemaPath:"#/properties/network/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err116];
 }
@@ -1699,9 +1820,12 @@ vErrors.push(err116);
 }
 errors++;
 }
-var valid58 = _errs119 === errors;
-if(!valid58){
-const err117 = {instancePath:instancePath+"/approvals",schemaPath:"#/properties/approvals/propertyNames",keyword:"propertyNames",params:{propertyName: key9},message:"property name must be valid"};
+}
+if(data.approvals !== undefined){
+let data48 = data.approvals;
+if(data48 && typeof data48 == "object" && !Array.isArray(data48)){
+if(Object.keys(data48).length > 64){
+const err117 = {instancePath:instancePath+"/approvals",schemaPath:"#/properties/approvals/maxProperties",keyword:"maxProperties",params:{limit: 64},message:"must NOT have more than 64 properties"};
 if(vErrors === null){
 vErrors = [err117];
 }
@@ -1710,13 +1834,11 @@ vErrors.push(err117);
 }
 errors++;
 }
-}
-for(const key10 in data45){
-let data46 = data45[key10];
-if(data46 && typeof data46 == "object" && !Array.isArray(data46)){
-for(const key11 in data46){
-if(!(key11 === "approvers")){
-const err118 = {instancePath:instancePath+"/approvals/" + key10.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/approvals/additionalProperties/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties"};
+for(const key9 in data48){
+const _errs121 = errors;
+if(typeof key9 === "string"){
+if(!pattern0.test(key9)){
+const err118 = {instancePath:instancePath+"/approvals",schemaPath:"#/definitions/identifier/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9][a-z0-9._-]{0,127}$"},message:"must match pattern \""+"^[a-z0-9][a-z0-9._-]{0,127}$"+"\"",propertyName:key9};
 if(vErrors === null){
 vErrors = [err118];
 }
@@ -1726,11 +1848,8 @@ vErrors.push(err118);
 errors++;
 }
 }
-if(data46.approvers !== undefined){
-let data47 = data46.approvers;
-if(Array.isArray(data47)){
-if(data47.length > 64){
-const err119 = {instancePath:instancePath+"/approvals/" + key10.replace(/~/g, "~0").replace(/\//g, "~1")+"/approvers",schemaPath:"#/properties/approvals/additionalProperties/properties/approvers/maxItems",keyword:"maxItems",params:{limit: 64},message:"must NOT have more than 64 items"};
+else {
+const err119 = {instancePath:instancePath+"/approvals",schemaPath:"#/definitions/identifier/type",keyword:"type",params:{type: "string"},message:"must be string",propertyName:key9};
 if(vErrors === null){
 vErrors = [err119];
 }
@@ -1739,12 +1858,9 @@ vErrors.push(err119);
 }
 errors++;
 }
-const len11 = data47.length;
-for(let i22=0; i22<len11; i22++){
-let data48 = data47[i22];
-if(typeof data48 === "string"){
-if(!pattern4.test(data48)){
-const err120 = {instancePath:instancePath+"/approvals/" + key10.replace(/~/g, "~0").replace(/\//g, "~1")+"/approvers/" + i22,schemaPath:"#/definitions/group/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9 ._-]{0,127}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,127}$"+"\""};
+var valid60 = _errs121 === errors;
+if(!valid60){
+const err120 = {instancePath:instancePath+"/approvals",schemaPath:"#/properties/approvals/propertyNames",keyword:"propertyNames",params:{propertyName: key9},message:"property name must be valid"};
 if(vErrors === null){
 vErrors = [err120];
 }
@@ -1754,8 +1870,12 @@ vErrors.push(err120);
 errors++;
 }
 }
-else {
-const err121 = {instancePath:instancePath+"/approvals/" + key10.replace(/~/g, "~0").replace(/\//g, "~1")+"/approvers/" + i22,schemaPath:"#/definitions/group/type",keyword:"type",params:{type: "string"},message:"must be string"};
+for(const key10 in data48){
+let data49 = data48[key10];
+if(data49 && typeof data49 == "object" && !Array.isArray(data49)){
+for(const key11 in data49){
+if(!(key11 === "approvers")){
+const err121 = {instancePath:instancePath+"/approvals/" + key10.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/approvals/additionalProperties/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err121];
 }
@@ -1765,14 +1885,11 @@ vErrors.push(err121);
 errors++;
 }
 }
-let i23 = data47.length;
-let j11;
-if(i23 > 1){
-outer1:
-for(;i23--;){
-for(j11 = i23; j11--;){
-if(func0(data47[i23], data47[j11])){
-const err122 = {instancePath:instancePath+"/approvals/" + key10.replace(/~/g, "~0").replace(/\//g, "~1")+"/approvers",schemaPath:"#/properties/approvals/additionalProperties/properties/approvers/uniqueItems",keyword:"uniqueItems",params:{i: i23, j: j11},message:"must NOT have duplicate items (items ## "+j11+" and "+i23+" are identical)"};
+if(data49.approvers !== undefined){
+let data50 = data49.approvers;
+if(Array.isArray(data50)){
+if(data50.length > 64){
+const err122 = {instancePath:instancePath+"/approvals/" + key10.replace(/~/g, "~0").replace(/\//g, "~1")+"/approvers",schemaPath:"#/properties/approvals/additionalProperties/properties/approvers/maxItems",keyword:"maxItems",params:{limit: 64},message:"must NOT have more than 64 items"};
 if(vErrors === null){
 vErrors = [err122];
 }
@@ -1780,14 +1897,13 @@ else {
 vErrors.push(err122);
 }
 errors++;
-break outer1;
 }
-}
-}
-}
-}
-else {
-const err123 = {instancePath:instancePath+"/approvals/" + key10.replace(/~/g, "~0").replace(/\//g, "~1")+"/approvers",schemaPath:"#/properties/approvals/additionalProperties/properties/approvers/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const len12 = data50.length;
+for(let i24=0; i24<len12; i24++){
+let data51 = data50[i24];
+if(typeof data51 === "string"){
+if(!pattern4.test(data51)){
+const err123 = {instancePath:instancePath+"/approvals/" + key10.replace(/~/g, "~0").replace(/\//g, "~1")+"/approvers/" + i24,schemaPath:"#/definitions/group/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9 ._-]{0,127}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,127}$"+"\""};
 if(vErrors === null){
 vErrors = [err123];
 }
@@ -1797,9 +1913,8 @@ vErrors.push(err123);
 errors++;
 }
 }
-}
 else {
-const err124 = {instancePath:instancePath+"/approvals/" + key10.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/approvals/additionalProperties/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err124 = {instancePath:instancePath+"/approvals/" + key10.replace(/~/g, "~0").replace(/\//g, "~1")+"/approvers/" + i24,schemaPath:"#/definitions/group/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err124];
 }
@@ -1809,9 +1924,14 @@ vErrors.push(err124);
 errors++;
 }
 }
-}
-else {
-const err125 = {instancePath:instancePath+"/approvals",schemaPath:"#/properties/approvals/type",keyword:"type",params:{type: "object"},message:"must be object"};
+let i25 = data50.length;
+let j12;
+if(i25 > 1){
+outer1:
+for(;i25--;){
+for(j12 = i25; j12--;){
+if(func0(data50[i25], data50[j12])){
+const err125 = {instancePath:instancePath+"/approvals/" + key10.replace(/~/g, "~0").replace(/\//g, "~1")+"/approvers",schemaPath:"#/properties/approvals/additionalProperties/properties/approvers/uniqueItems",keyword:"uniqueItems",params:{i: i25, j: j12},message:"must NOT have duplicate items (items ## "+j12+" and "+i25+" are identical)"};
 if(vErrors === null){
 vErrors = [err125];
 }
@@ -1819,14 +1939,14 @@ else {
 vErrors.push(err125);
 }
 errors++;
+break outer1;
 }
 }
-if(data.evidence !== undefined){
-let data49 = data.evidence;
-if(data49 && typeof data49 == "object" && !Array.isArray(data49)){
-for(const key12 in data49){
-if(!(((((((key12 === "require_agent_manifest") || (key12 === "require_issue_link")) || (key12 === "require_branch_pattern")) || (key12 === "require_bot_identity")) || (key12 === "require_pr_attestation")) || (key12 === "require_docs_update_for_user_facing_changes")) || (key12 === "required_fields"))){
-const err126 = {instancePath:instancePath+"/evidence",schemaPath:"#/properties/evidence/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key12},message:"must NOT have additional properties"};
+}
+}
+}
+else {
+const err126 = {instancePath:instancePath+"/approvals/" + key10.replace(/~/g, "~0").replace(/\//g, "~1")+"/approvers",schemaPath:"#/properties/approvals/additionalProperties/properties/approvers/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err126];
 }
@@ -1836,9 +1956,9 @@ vErrors.push(err126);
 errors++;
 }
 }
-if(data49.require_agent_manifest !== undefined){
-if(typeof data49.require_agent_manifest !== "boolean"){
-const err127 = {instancePath:instancePath+"/evidence/require_agent_manifest",schemaPath:"#/properties/evidence/properties/require_agent_manifest/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+}
+else {
+const err127 = {instancePath:instancePath+"/approvals/" + key10.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/approvals/additionalProperties/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err127];
 }
@@ -1848,9 +1968,9 @@ vErrors.push(err127);
 errors++;
 }
 }
-if(data49.require_issue_link !== undefined){
-if(typeof data49.require_issue_link !== "boolean"){
-const err128 = {instancePath:instancePath+"/evidence/require_issue_link",schemaPath:"#/properties/evidence/properties/require_issue_link/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+}
+else {
+const err128 = {instancePath:instancePath+"/approvals",schemaPath:"#/properties/approvals/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err128];
 }
@@ -1860,11 +1980,12 @@ vErrors.push(err128);
 errors++;
 }
 }
-if(data49.require_branch_pattern !== undefined){
-let data52 = data49.require_branch_pattern;
-if(typeof data52 === "string"){
-if(func3(data52) > 256){
-const err129 = {instancePath:instancePath+"/evidence/require_branch_pattern",schemaPath:"#/properties/evidence/properties/require_branch_pattern/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};
+if(data.evidence !== undefined){
+let data52 = data.evidence;
+if(data52 && typeof data52 == "object" && !Array.isArray(data52)){
+for(const key12 in data52){
+if(!(((((((key12 === "require_agent_manifest") || (key12 === "require_issue_link")) || (key12 === "require_branch_pattern")) || (key12 === "require_bot_identity")) || (key12 === "require_pr_attestation")) || (key12 === "require_docs_update_for_user_facing_changes")) || (key12 === "required_fields"))){
+const err129 = {instancePath:instancePath+"/evidence",schemaPath:"#/properties/evidence/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key12},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err129];
 }
@@ -1873,8 +1994,10 @@ vErrors.push(err129);
 }
 errors++;
 }
-if(func3(data52) < 1){
-const err130 = {instancePath:instancePath+"/evidence/require_branch_pattern",schemaPath:"#/properties/evidence/properties/require_branch_pattern/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+}
+if(data52.require_agent_manifest !== undefined){
+if(typeof data52.require_agent_manifest !== "boolean"){
+const err130 = {instancePath:instancePath+"/evidence/require_agent_manifest",schemaPath:"#/properties/evidence/properties/require_agent_manifest/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err130];
 }
@@ -1884,8 +2007,9 @@ vErrors.push(err130);
 errors++;
 }
 }
-else {
-const err131 = {instancePath:instancePath+"/evidence/require_branch_pattern",schemaPath:"#/properties/evidence/properties/require_branch_pattern/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data52.require_issue_link !== undefined){
+if(typeof data52.require_issue_link !== "boolean"){
+const err131 = {instancePath:instancePath+"/evidence/require_issue_link",schemaPath:"#/properties/evidence/properties/require_issue_link/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err131];
 }
@@ -1895,9 +2019,11 @@ vErrors.push(err131);
 errors++;
 }
 }
-if(data49.require_bot_identity !== undefined){
-if(typeof data49.require_bot_identity !== "boolean"){
-const err132 = {instancePath:instancePath+"/evidence/require_bot_identity",schemaPath:"#/properties/evidence/properties/require_bot_identity/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(data52.require_branch_pattern !== undefined){
+let data55 = data52.require_branch_pattern;
+if(typeof data55 === "string"){
+if(func3(data55) > 256){
+const err132 = {instancePath:instancePath+"/evidence/require_branch_pattern",schemaPath:"#/properties/evidence/properties/require_branch_pattern/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};
 if(vErrors === null){
 vErrors = [err132];
 }
@@ -1906,10 +2032,8 @@ vErrors.push(err132);
 }
 errors++;
 }
-}
-if(data49.require_pr_attestation !== undefined){
-if(typeof data49.require_pr_attestation !== "boolean"){
-const err133 = {instancePath:instancePath+"/evidence/require_pr_attestation",schemaPath:"#/properties/evidence/properties/require_pr_attestation/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(func3(data55) < 1){
+const err133 = {instancePath:instancePath+"/evidence/require_branch_pattern",schemaPath:"#/properties/evidence/properties/require_branch_pattern/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err133];
 }
@@ -1919,9 +2043,8 @@ vErrors.push(err133);
 errors++;
 }
 }
-if(data49.require_docs_update_for_user_facing_changes !== undefined){
-if(typeof data49.require_docs_update_for_user_facing_changes !== "boolean"){
-const err134 = {instancePath:instancePath+"/evidence/require_docs_update_for_user_facing_changes",schemaPath:"#/properties/evidence/properties/require_docs_update_for_user_facing_changes/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+else {
+const err134 = {instancePath:instancePath+"/evidence/require_branch_pattern",schemaPath:"#/properties/evidence/properties/require_branch_pattern/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err134];
 }
@@ -1931,11 +2054,9 @@ vErrors.push(err134);
 errors++;
 }
 }
-if(data49.required_fields !== undefined){
-let data56 = data49.required_fields;
-if(Array.isArray(data56)){
-if(data56.length > 64){
-const err135 = {instancePath:instancePath+"/evidence/required_fields",schemaPath:"#/properties/evidence/properties/required_fields/maxItems",keyword:"maxItems",params:{limit: 64},message:"must NOT have more than 64 items"};
+if(data52.require_bot_identity !== undefined){
+if(typeof data52.require_bot_identity !== "boolean"){
+const err135 = {instancePath:instancePath+"/evidence/require_bot_identity",schemaPath:"#/properties/evidence/properties/require_bot_identity/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err135];
 }
@@ -1944,12 +2065,10 @@ vErrors.push(err135);
 }
 errors++;
 }
-const len12 = data56.length;
-for(let i24=0; i24<len12; i24++){
-let data57 = data56[i24];
-if(typeof data57 === "string"){
-if(!pattern20.test(data57)){
-const err136 = {instancePath:instancePath+"/evidence/required_fields/" + i24,schemaPath:"#/properties/evidence/properties/required_fields/items/pattern",keyword:"pattern",params:{pattern: "^[a-z][a-z0-9_]{0,63}$"},message:"must match pattern \""+"^[a-z][a-z0-9_]{0,63}$"+"\""};
+}
+if(data52.require_pr_attestation !== undefined){
+if(typeof data52.require_pr_attestation !== "boolean"){
+const err136 = {instancePath:instancePath+"/evidence/require_pr_attestation",schemaPath:"#/properties/evidence/properties/require_pr_attestation/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err136];
 }
@@ -1959,8 +2078,9 @@ vErrors.push(err136);
 errors++;
 }
 }
-else {
-const err137 = {instancePath:instancePath+"/evidence/required_fields/" + i24,schemaPath:"#/properties/evidence/properties/required_fields/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data52.require_docs_update_for_user_facing_changes !== undefined){
+if(typeof data52.require_docs_update_for_user_facing_changes !== "boolean"){
+const err137 = {instancePath:instancePath+"/evidence/require_docs_update_for_user_facing_changes",schemaPath:"#/properties/evidence/properties/require_docs_update_for_user_facing_changes/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err137];
 }
@@ -1970,18 +2090,11 @@ vErrors.push(err137);
 errors++;
 }
 }
-let i25 = data56.length;
-let j12;
-if(i25 > 1){
-const indices10 = {};
-for(;i25--;){
-let item10 = data56[i25];
-if(typeof item10 !== "string"){
-continue;
-}
-if(typeof indices10[item10] == "number"){
-j12 = indices10[item10];
-const err138 = {instancePath:instancePath+"/evidence/required_fields",schemaPath:"#/properties/evidence/properties/required_fields/uniqueItems",keyword:"uniqueItems",params:{i: i25, j: j12},message:"must NOT have duplicate items (items ## "+j12+" and "+i25+" are identical)"};
+if(data52.required_fields !== undefined){
+let data59 = data52.required_fields;
+if(Array.isArray(data59)){
+if(data59.length > 64){
+const err138 = {instancePath:instancePath+"/evidence/required_fields",schemaPath:"#/properties/evidence/properties/required_fields/maxItems",keyword:"maxItems",params:{limit: 64},message:"must NOT have more than 64 items"};
 if(vErrors === null){
 vErrors = [err138];
 }
@@ -1989,14 +2102,13 @@ else {
 vErrors.push(err138);
 }
 errors++;
-break;
 }
-indices10[item10] = i25;
-}
-}
-}
-else {
-const err139 = {instancePath:instancePath+"/evidence/required_fields",schemaPath:"#/properties/evidence/properties/required_fields/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const len13 = data59.length;
+for(let i26=0; i26<len13; i26++){
+let data60 = data59[i26];
+if(typeof data60 === "string"){
+if(!pattern21.test(data60)){
+const err139 = {instancePath:instancePath+"/evidence/required_fields/" + i26,schemaPath:"#/properties/evidence/properties/required_fields/items/pattern",keyword:"pattern",params:{pattern: "^[a-z][a-z0-9_]{0,63}$"},message:"must match pattern \""+"^[a-z][a-z0-9_]{0,63}$"+"\""};
 if(vErrors === null){
 vErrors = [err139];
 }
@@ -2006,9 +2118,8 @@ vErrors.push(err139);
 errors++;
 }
 }
-}
 else {
-const err140 = {instancePath:instancePath+"/evidence",schemaPath:"#/properties/evidence/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err140 = {instancePath:instancePath+"/evidence/required_fields/" + i26,schemaPath:"#/properties/evidence/properties/required_fields/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err140];
 }
@@ -2018,12 +2129,18 @@ vErrors.push(err140);
 errors++;
 }
 }
-if(data.lint !== undefined){
-let data58 = data.lint;
-if(data58 && typeof data58 == "object" && !Array.isArray(data58)){
-for(const key13 in data58){
-if(!(key13 === "acknowledge")){
-const err141 = {instancePath:instancePath+"/lint",schemaPath:"#/properties/lint/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key13},message:"must NOT have additional properties"};
+let i27 = data59.length;
+let j13;
+if(i27 > 1){
+const indices11 = {};
+for(;i27--;){
+let item11 = data59[i27];
+if(typeof item11 !== "string"){
+continue;
+}
+if(typeof indices11[item11] == "number"){
+j13 = indices11[item11];
+const err141 = {instancePath:instancePath+"/evidence/required_fields",schemaPath:"#/properties/evidence/properties/required_fields/uniqueItems",keyword:"uniqueItems",params:{i: i27, j: j13},message:"must NOT have duplicate items (items ## "+j13+" and "+i27+" are identical)"};
 if(vErrors === null){
 vErrors = [err141];
 }
@@ -2031,13 +2148,14 @@ else {
 vErrors.push(err141);
 }
 errors++;
+break;
+}
+indices11[item11] = i27;
 }
 }
-if(data58.acknowledge !== undefined){
-let data59 = data58.acknowledge;
-if(Array.isArray(data59)){
-if(data59.length > 256){
-const err142 = {instancePath:instancePath+"/lint/acknowledge",schemaPath:"#/properties/lint/properties/acknowledge/maxItems",keyword:"maxItems",params:{limit: 256},message:"must NOT have more than 256 items"};
+}
+else {
+const err142 = {instancePath:instancePath+"/evidence/required_fields",schemaPath:"#/properties/evidence/properties/required_fields/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err142];
 }
@@ -2046,12 +2164,10 @@ vErrors.push(err142);
 }
 errors++;
 }
-const len13 = data59.length;
-for(let i26=0; i26<len13; i26++){
-let data60 = data59[i26];
-if(data60 && typeof data60 == "object" && !Array.isArray(data60)){
-if(data60.finding === undefined){
-const err143 = {instancePath:instancePath+"/lint/acknowledge/" + i26,schemaPath:"#/properties/lint/properties/acknowledge/items/required",keyword:"required",params:{missingProperty: "finding"},message:"must have required property '"+"finding"+"'"};
+}
+}
+else {
+const err143 = {instancePath:instancePath+"/evidence",schemaPath:"#/properties/evidence/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err143];
 }
@@ -2060,8 +2176,13 @@ vErrors.push(err143);
 }
 errors++;
 }
-if(data60.reason === undefined){
-const err144 = {instancePath:instancePath+"/lint/acknowledge/" + i26,schemaPath:"#/properties/lint/properties/acknowledge/items/required",keyword:"required",params:{missingProperty: "reason"},message:"must have required property '"+"reason"+"'"};
+}
+if(data.lint !== undefined){
+let data61 = data.lint;
+if(data61 && typeof data61 == "object" && !Array.isArray(data61)){
+for(const key13 in data61){
+if(!(key13 === "acknowledge")){
+const err144 = {instancePath:instancePath+"/lint",schemaPath:"#/properties/lint/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key13},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err144];
 }
@@ -2070,9 +2191,12 @@ vErrors.push(err144);
 }
 errors++;
 }
-for(const key14 in data60){
-if(!(((key14 === "finding") || (key14 === "pattern")) || (key14 === "reason"))){
-const err145 = {instancePath:instancePath+"/lint/acknowledge/" + i26,schemaPath:"#/properties/lint/properties/acknowledge/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key14},message:"must NOT have additional properties"};
+}
+if(data61.acknowledge !== undefined){
+let data62 = data61.acknowledge;
+if(Array.isArray(data62)){
+if(data62.length > 256){
+const err145 = {instancePath:instancePath+"/lint/acknowledge",schemaPath:"#/properties/lint/properties/acknowledge/maxItems",keyword:"maxItems",params:{limit: 256},message:"must NOT have more than 256 items"};
 if(vErrors === null){
 vErrors = [err145];
 }
@@ -2081,11 +2205,12 @@ vErrors.push(err145);
 }
 errors++;
 }
-}
-if(data60.finding !== undefined){
-let data61 = data60.finding;
-if(!((data61 === "shadowed") || (data61 === "overridden"))){
-const err146 = {instancePath:instancePath+"/lint/acknowledge/" + i26+"/finding",schemaPath:"#/properties/lint/properties/acknowledge/items/properties/finding/enum",keyword:"enum",params:{allowedValues: schema11.properties.lint.properties.acknowledge.items.properties.finding.enum},message:"must be equal to one of the allowed values"};
+const len14 = data62.length;
+for(let i28=0; i28<len14; i28++){
+let data63 = data62[i28];
+if(data63 && typeof data63 == "object" && !Array.isArray(data63)){
+if(data63.finding === undefined){
+const err146 = {instancePath:instancePath+"/lint/acknowledge/" + i28,schemaPath:"#/properties/lint/properties/acknowledge/items/required",keyword:"required",params:{missingProperty: "finding"},message:"must have required property '"+"finding"+"'"};
 if(vErrors === null){
 vErrors = [err146];
 }
@@ -2094,12 +2219,8 @@ vErrors.push(err146);
 }
 errors++;
 }
-}
-if(data60.pattern !== undefined){
-let data62 = data60.pattern;
-if(typeof data62 === "string"){
-if(func3(data62) > 512){
-const err147 = {instancePath:instancePath+"/lint/acknowledge/" + i26+"/pattern",schemaPath:"#/properties/lint/properties/acknowledge/items/properties/pattern/maxLength",keyword:"maxLength",params:{limit: 512},message:"must NOT have more than 512 characters"};
+if(data63.reason === undefined){
+const err147 = {instancePath:instancePath+"/lint/acknowledge/" + i28,schemaPath:"#/properties/lint/properties/acknowledge/items/required",keyword:"required",params:{missingProperty: "reason"},message:"must have required property '"+"reason"+"'"};
 if(vErrors === null){
 vErrors = [err147];
 }
@@ -2108,8 +2229,9 @@ vErrors.push(err147);
 }
 errors++;
 }
-if(func3(data62) < 1){
-const err148 = {instancePath:instancePath+"/lint/acknowledge/" + i26+"/pattern",schemaPath:"#/properties/lint/properties/acknowledge/items/properties/pattern/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+for(const key14 in data63){
+if(!(((key14 === "finding") || (key14 === "pattern")) || (key14 === "reason"))){
+const err148 = {instancePath:instancePath+"/lint/acknowledge/" + i28,schemaPath:"#/properties/lint/properties/acknowledge/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key14},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err148];
 }
@@ -2119,8 +2241,10 @@ vErrors.push(err148);
 errors++;
 }
 }
-else {
-const err149 = {instancePath:instancePath+"/lint/acknowledge/" + i26+"/pattern",schemaPath:"#/properties/lint/properties/acknowledge/items/properties/pattern/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data63.finding !== undefined){
+let data64 = data63.finding;
+if(!((data64 === "shadowed") || (data64 === "overridden"))){
+const err149 = {instancePath:instancePath+"/lint/acknowledge/" + i28+"/finding",schemaPath:"#/properties/lint/properties/acknowledge/items/properties/finding/enum",keyword:"enum",params:{allowedValues: schema11.properties.lint.properties.acknowledge.items.properties.finding.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err149];
 }
@@ -2130,11 +2254,11 @@ vErrors.push(err149);
 errors++;
 }
 }
-if(data60.reason !== undefined){
-let data63 = data60.reason;
-if(typeof data63 === "string"){
-if(func3(data63) > 1024){
-const err150 = {instancePath:instancePath+"/lint/acknowledge/" + i26+"/reason",schemaPath:"#/properties/lint/properties/acknowledge/items/properties/reason/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters"};
+if(data63.pattern !== undefined){
+let data65 = data63.pattern;
+if(typeof data65 === "string"){
+if(func3(data65) > 512){
+const err150 = {instancePath:instancePath+"/lint/acknowledge/" + i28+"/pattern",schemaPath:"#/properties/lint/properties/acknowledge/items/properties/pattern/maxLength",keyword:"maxLength",params:{limit: 512},message:"must NOT have more than 512 characters"};
 if(vErrors === null){
 vErrors = [err150];
 }
@@ -2143,8 +2267,8 @@ vErrors.push(err150);
 }
 errors++;
 }
-if(func3(data63) < 1){
-const err151 = {instancePath:instancePath+"/lint/acknowledge/" + i26+"/reason",schemaPath:"#/properties/lint/properties/acknowledge/items/properties/reason/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(func3(data65) < 1){
+const err151 = {instancePath:instancePath+"/lint/acknowledge/" + i28+"/pattern",schemaPath:"#/properties/lint/properties/acknowledge/items/properties/pattern/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err151];
 }
@@ -2153,8 +2277,9 @@ vErrors.push(err151);
 }
 errors++;
 }
-if(!pattern6.test(data63)){
-const err152 = {instancePath:instancePath+"/lint/acknowledge/" + i26+"/reason",schemaPath:"#/properties/lint/properties/acknowledge/items/properties/reason/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]+$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]+$"+"\""};
+}
+else {
+const err152 = {instancePath:instancePath+"/lint/acknowledge/" + i28+"/pattern",schemaPath:"#/properties/lint/properties/acknowledge/items/properties/pattern/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err152];
 }
@@ -2164,8 +2289,11 @@ vErrors.push(err152);
 errors++;
 }
 }
-else {
-const err153 = {instancePath:instancePath+"/lint/acknowledge/" + i26+"/reason",schemaPath:"#/properties/lint/properties/acknowledge/items/properties/reason/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data63.reason !== undefined){
+let data66 = data63.reason;
+if(typeof data66 === "string"){
+if(func3(data66) > 1024){
+const err153 = {instancePath:instancePath+"/lint/acknowledge/" + i28+"/reason",schemaPath:"#/properties/lint/properties/acknowledge/items/properties/reason/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters"};
 if(vErrors === null){
 vErrors = [err153];
 }
@@ -2174,10 +2302,8 @@ vErrors.push(err153);
 }
 errors++;
 }
-}
-}
-else {
-const err154 = {instancePath:instancePath+"/lint/acknowledge/" + i26,schemaPath:"#/properties/lint/properties/acknowledge/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(func3(data66) < 1){
+const err154 = {instancePath:instancePath+"/lint/acknowledge/" + i28+"/reason",schemaPath:"#/properties/lint/properties/acknowledge/items/properties/reason/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err154];
 }
@@ -2186,10 +2312,8 @@ vErrors.push(err154);
 }
 errors++;
 }
-}
-}
-else {
-const err155 = {instancePath:instancePath+"/lint/acknowledge",schemaPath:"#/properties/lint/properties/acknowledge/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(!pattern6.test(data66)){
+const err155 = {instancePath:instancePath+"/lint/acknowledge/" + i28+"/reason",schemaPath:"#/properties/lint/properties/acknowledge/items/properties/reason/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]+$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]+$"+"\""};
 if(vErrors === null){
 vErrors = [err155];
 }
@@ -2199,9 +2323,8 @@ vErrors.push(err155);
 errors++;
 }
 }
-}
 else {
-const err156 = {instancePath:instancePath+"/lint",schemaPath:"#/properties/lint/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err156 = {instancePath:instancePath+"/lint/acknowledge/" + i28+"/reason",schemaPath:"#/properties/lint/properties/acknowledge/items/properties/reason/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err156];
 }
@@ -2211,12 +2334,9 @@ vErrors.push(err156);
 errors++;
 }
 }
-if(data.compliance !== undefined){
-let data64 = data.compliance;
-if(data64 && typeof data64 == "object" && !Array.isArray(data64)){
-for(const key15 in data64){
-if(!(key15 === "maps_to")){
-const err157 = {instancePath:instancePath+"/compliance",schemaPath:"#/properties/compliance/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key15},message:"must NOT have additional properties"};
+}
+else {
+const err157 = {instancePath:instancePath+"/lint/acknowledge/" + i28,schemaPath:"#/properties/lint/properties/acknowledge/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err157];
 }
@@ -2226,11 +2346,9 @@ vErrors.push(err157);
 errors++;
 }
 }
-if(data64.maps_to !== undefined){
-let data65 = data64.maps_to;
-if(Array.isArray(data65)){
-if(data65.length > 64){
-const err158 = {instancePath:instancePath+"/compliance/maps_to",schemaPath:"#/properties/compliance/properties/maps_to/maxItems",keyword:"maxItems",params:{limit: 64},message:"must NOT have more than 64 items"};
+}
+else {
+const err158 = {instancePath:instancePath+"/lint/acknowledge",schemaPath:"#/properties/lint/properties/acknowledge/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err158];
 }
@@ -2239,12 +2357,10 @@ vErrors.push(err158);
 }
 errors++;
 }
-const len14 = data65.length;
-for(let i27=0; i27<len14; i27++){
-let data66 = data65[i27];
-if(typeof data66 === "string"){
-if(func3(data66) > 256){
-const err159 = {instancePath:instancePath+"/compliance/maps_to/" + i27,schemaPath:"#/properties/compliance/properties/maps_to/items/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};
+}
+}
+else {
+const err159 = {instancePath:instancePath+"/lint",schemaPath:"#/properties/lint/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err159];
 }
@@ -2253,8 +2369,13 @@ vErrors.push(err159);
 }
 errors++;
 }
-if(func3(data66) < 1){
-const err160 = {instancePath:instancePath+"/compliance/maps_to/" + i27,schemaPath:"#/properties/compliance/properties/maps_to/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+}
+if(data.compliance !== undefined){
+let data67 = data.compliance;
+if(data67 && typeof data67 == "object" && !Array.isArray(data67)){
+for(const key15 in data67){
+if(!(key15 === "maps_to")){
+const err160 = {instancePath:instancePath+"/compliance",schemaPath:"#/properties/compliance/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key15},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err160];
 }
@@ -2263,8 +2384,12 @@ vErrors.push(err160);
 }
 errors++;
 }
-if(!pattern6.test(data66)){
-const err161 = {instancePath:instancePath+"/compliance/maps_to/" + i27,schemaPath:"#/properties/compliance/properties/maps_to/items/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]+$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]+$"+"\""};
+}
+if(data67.maps_to !== undefined){
+let data68 = data67.maps_to;
+if(Array.isArray(data68)){
+if(data68.length > 64){
+const err161 = {instancePath:instancePath+"/compliance/maps_to",schemaPath:"#/properties/compliance/properties/maps_to/maxItems",keyword:"maxItems",params:{limit: 64},message:"must NOT have more than 64 items"};
 if(vErrors === null){
 vErrors = [err161];
 }
@@ -2273,9 +2398,12 @@ vErrors.push(err161);
 }
 errors++;
 }
-}
-else {
-const err162 = {instancePath:instancePath+"/compliance/maps_to/" + i27,schemaPath:"#/properties/compliance/properties/maps_to/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const len15 = data68.length;
+for(let i29=0; i29<len15; i29++){
+let data69 = data68[i29];
+if(typeof data69 === "string"){
+if(func3(data69) > 256){
+const err162 = {instancePath:instancePath+"/compliance/maps_to/" + i29,schemaPath:"#/properties/compliance/properties/maps_to/items/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};
 if(vErrors === null){
 vErrors = [err162];
 }
@@ -2284,10 +2412,8 @@ vErrors.push(err162);
 }
 errors++;
 }
-}
-}
-else {
-const err163 = {instancePath:instancePath+"/compliance/maps_to",schemaPath:"#/properties/compliance/properties/maps_to/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(func3(data69) < 1){
+const err163 = {instancePath:instancePath+"/compliance/maps_to/" + i29,schemaPath:"#/properties/compliance/properties/maps_to/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err163];
 }
@@ -2296,10 +2422,8 @@ vErrors.push(err163);
 }
 errors++;
 }
-}
-}
-else {
-const err164 = {instancePath:instancePath+"/compliance",schemaPath:"#/properties/compliance/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(!pattern6.test(data69)){
+const err164 = {instancePath:instancePath+"/compliance/maps_to/" + i29,schemaPath:"#/properties/compliance/properties/maps_to/items/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]+$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]+$"+"\""};
 if(vErrors === null){
 vErrors = [err164];
 }
@@ -2309,9 +2433,8 @@ vErrors.push(err164);
 errors++;
 }
 }
-}
 else {
-const err165 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err165 = {instancePath:instancePath+"/compliance/maps_to/" + i29,schemaPath:"#/properties/compliance/properties/maps_to/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err165];
 }
@@ -2320,18 +2443,54 @@ vErrors.push(err165);
 }
 errors++;
 }
+}
+}
+else {
+const err166 = {instancePath:instancePath+"/compliance/maps_to",schemaPath:"#/properties/compliance/properties/maps_to/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err166];
+}
+else {
+vErrors.push(err166);
+}
+errors++;
+}
+}
+}
+else {
+const err167 = {instancePath:instancePath+"/compliance",schemaPath:"#/properties/compliance/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err167];
+}
+else {
+vErrors.push(err167);
+}
+errors++;
+}
+}
+}
+else {
+const err168 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err168];
+}
+else {
+vErrors.push(err168);
+}
+errors++;
+}
 validate10.errors = vErrors;
 return errors === 0;
 }
 
-export const policySignature = validate14;
-const schema31 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://cavra.dev/schema/policy-signature.schema.json","title":"CAVRA policy pack signature (the <pack file>.sig.json sidecar, cavra.policy-signature.v1, Ed25519 form)","type":"object","additionalProperties":false,"required":["schema_version","algorithm","digest","signature","signed_at","signer","key_id","public_key_sha256","policy_file"],"properties":{"schema_version":{"const":"cavra.policy-signature.v1"},"algorithm":{"const":"Ed25519"},"digest":{"type":"string","pattern":"^sha256:[0-9a-f]{64}$"},"signature":{"type":"string","pattern":"^[A-Za-z0-9+/]{86}==$"},"signed_at":{"type":"string","pattern":"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{1,9})?(Z|[+-][0-9]{2}:[0-9]{2})$"},"signer":{"type":"string","minLength":1,"maxLength":256},"key_id":{"type":"string","minLength":1,"maxLength":256},"public_key_sha256":{"type":"string","pattern":"^[0-9a-f]{64}$"},"policy_file":{"type":"string","minLength":1,"maxLength":1024}}};
-const pattern23 = new RegExp("^sha256:[0-9a-f]{64}$", "u");
-const pattern24 = new RegExp("^[A-Za-z0-9+/]{86}==$", "u");
-const pattern25 = new RegExp("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{1,9})?(Z|[+-][0-9]{2}:[0-9]{2})$", "u");
-const pattern26 = new RegExp("^[0-9a-f]{64}$", "u");
+export const policySignature = validate18;
+const schema32 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://cavra.dev/schema/policy-signature.schema.json","title":"CAVRA policy pack signature (the <pack file>.sig.json sidecar, cavra.policy-signature.v1, Ed25519 form)","type":"object","additionalProperties":false,"required":["schema_version","algorithm","digest","signature","signed_at","signer","key_id","public_key_sha256","policy_file"],"properties":{"schema_version":{"const":"cavra.policy-signature.v1"},"algorithm":{"const":"Ed25519"},"digest":{"type":"string","pattern":"^sha256:[0-9a-f]{64}$"},"signature":{"type":"string","pattern":"^[A-Za-z0-9+/]{86}==$"},"signed_at":{"type":"string","pattern":"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{1,9})?(Z|[+-][0-9]{2}:[0-9]{2})$"},"signer":{"type":"string","minLength":1,"maxLength":256},"key_id":{"type":"string","minLength":1,"maxLength":256},"public_key_sha256":{"type":"string","pattern":"^[0-9a-f]{64}$"},"policy_file":{"type":"string","minLength":1,"maxLength":1024}}};
+const pattern24 = new RegExp("^sha256:[0-9a-f]{64}$", "u");
+const pattern25 = new RegExp("^[A-Za-z0-9+/]{86}==$", "u");
+const pattern26 = new RegExp("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{1,9})?(Z|[+-][0-9]{2}:[0-9]{2})$", "u");
+const pattern27 = new RegExp("^[0-9a-f]{64}$", "u");
 
-function validate14(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate18(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 /*# sourceURL="https://cavra.dev/schema/policy-signature.schema.json" */;
 let vErrors = null;
 let errors = 0;
@@ -2427,7 +2586,7 @@ vErrors.push(err8);
 errors++;
 }
 for(const key0 in data){
-if(!(func2.call(schema31.properties, key0))){
+if(!(func2.call(schema32.properties, key0))){
 const err9 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err9];
@@ -2465,7 +2624,7 @@ errors++;
 if(data.digest !== undefined){
 let data2 = data.digest;
 if(typeof data2 === "string"){
-if(!pattern23.test(data2)){
+if(!pattern24.test(data2)){
 const err12 = {instancePath:instancePath+"/digest",schemaPath:"#/properties/digest/pattern",keyword:"pattern",params:{pattern: "^sha256:[0-9a-f]{64}$"},message:"must match pattern \""+"^sha256:[0-9a-f]{64}$"+"\""};
 if(vErrors === null){
 vErrors = [err12];
@@ -2490,7 +2649,7 @@ errors++;
 if(data.signature !== undefined){
 let data3 = data.signature;
 if(typeof data3 === "string"){
-if(!pattern24.test(data3)){
+if(!pattern25.test(data3)){
 const err14 = {instancePath:instancePath+"/signature",schemaPath:"#/properties/signature/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9+/]{86}==$"},message:"must match pattern \""+"^[A-Za-z0-9+/]{86}==$"+"\""};
 if(vErrors === null){
 vErrors = [err14];
@@ -2515,7 +2674,7 @@ errors++;
 if(data.signed_at !== undefined){
 let data4 = data.signed_at;
 if(typeof data4 === "string"){
-if(!pattern25.test(data4)){
+if(!pattern26.test(data4)){
 const err16 = {instancePath:instancePath+"/signed_at",schemaPath:"#/properties/signed_at/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{1,9})?(Z|[+-][0-9]{2}:[0-9]{2})$"},message:"must match pattern \""+"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{1,9})?(Z|[+-][0-9]{2}:[0-9]{2})$"+"\""};
 if(vErrors === null){
 vErrors = [err16];
@@ -2610,7 +2769,7 @@ errors++;
 if(data.public_key_sha256 !== undefined){
 let data7 = data.public_key_sha256;
 if(typeof data7 === "string"){
-if(!pattern26.test(data7)){
+if(!pattern27.test(data7)){
 const err24 = {instancePath:instancePath+"/public_key_sha256",schemaPath:"#/properties/public_key_sha256/pattern",keyword:"pattern",params:{pattern: "^[0-9a-f]{64}$"},message:"must match pattern \""+"^[0-9a-f]{64}$"+"\""};
 if(vErrors === null){
 vErrors = [err24];
@@ -2678,18 +2837,18 @@ vErrors.push(err29);
 }
 errors++;
 }
-validate14.errors = vErrors;
+validate18.errors = vErrors;
 return errors === 0;
 }
 
-export const mcpRegistry = validate15;
-const schema32 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://cavra.dev/schema/mcp-registry.schema.json","title":"CAVRA MCP trust registry","type":"object","additionalProperties":false,"required":["mcp_servers"],"properties":{"mcp_servers":{"type":"array","maxItems":4096,"items":{"type":"object","additionalProperties":false,"required":["server_id","trust_tier"],"properties":{"server_id":{"$ref":"#/definitions/name"},"name":{"$ref":"#/definitions/name"},"trust_tier":{"$ref":"#/definitions/state"},"approval_state":{"$ref":"#/definitions/state"},"capabilities":{"$ref":"#/definitions/names"},"allowed_tools":{"$ref":"#/definitions/names"}}}}},"definitions":{"name":{"type":"string","minLength":1,"maxLength":256,"pattern":"^[^\\u0000-\\u001f\\u007f]+$"},"state":{"type":"string","maxLength":64,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"names":{"type":"array","maxItems":1024,"items":{"$ref":"#/definitions/name"}}}};
-const schema33 = {"type":"string","minLength":1,"maxLength":256,"pattern":"^[^\\u0000-\\u001f\\u007f]+$"};
-const schema35 = {"type":"string","maxLength":64,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"};
-const pattern29 = new RegExp("^[^\\u0000-\\u001f\\u007f]*$", "u");
-const schema37 = {"type":"array","maxItems":1024,"items":{"$ref":"#/definitions/name"}};
+export const mcpRegistry = validate19;
+const schema33 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://cavra.dev/schema/mcp-registry.schema.json","title":"CAVRA MCP trust registry","type":"object","additionalProperties":false,"required":["mcp_servers"],"properties":{"mcp_servers":{"type":"array","maxItems":4096,"items":{"type":"object","additionalProperties":false,"required":["server_id","trust_tier"],"properties":{"server_id":{"$ref":"#/definitions/name"},"name":{"$ref":"#/definitions/name"},"trust_tier":{"$ref":"#/definitions/state"},"approval_state":{"$ref":"#/definitions/state"},"capabilities":{"$ref":"#/definitions/names"},"allowed_tools":{"$ref":"#/definitions/names"}}}}},"definitions":{"name":{"type":"string","minLength":1,"maxLength":256,"pattern":"^[^\\u0000-\\u001f\\u007f]+$"},"state":{"type":"string","maxLength":64,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"names":{"type":"array","maxItems":1024,"items":{"$ref":"#/definitions/name"}}}};
+const schema34 = {"type":"string","minLength":1,"maxLength":256,"pattern":"^[^\\u0000-\\u001f\\u007f]+$"};
+const schema36 = {"type":"string","maxLength":64,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"};
+const pattern30 = new RegExp("^[^\\u0000-\\u001f\\u007f]*$", "u");
+const schema38 = {"type":"array","maxItems":1024,"items":{"$ref":"#/definitions/name"}};
 
-function validate16(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate20(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(Array.isArray(data)){
@@ -2760,12 +2919,12 @@ vErrors.push(err5);
 }
 errors++;
 }
-validate16.errors = vErrors;
+validate20.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate15(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate19(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 /*# sourceURL="https://cavra.dev/schema/mcp-registry.schema.json" */;
 let vErrors = null;
 let errors = 0;
@@ -2944,7 +3103,7 @@ vErrors.push(err14);
 }
 errors++;
 }
-if(!pattern29.test(data4)){
+if(!pattern30.test(data4)){
 const err15 = {instancePath:instancePath+"/mcp_servers/" + i0+"/trust_tier",schemaPath:"#/definitions/state/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\""};
 if(vErrors === null){
 vErrors = [err15];
@@ -2979,7 +3138,7 @@ vErrors.push(err17);
 }
 errors++;
 }
-if(!pattern29.test(data5)){
+if(!pattern30.test(data5)){
 const err18 = {instancePath:instancePath+"/mcp_servers/" + i0+"/approval_state",schemaPath:"#/definitions/state/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\""};
 if(vErrors === null){
 vErrors = [err18];
@@ -3002,14 +3161,14 @@ errors++;
 }
 }
 if(data1.capabilities !== undefined){
-if(!(validate16(data1.capabilities, {instancePath:instancePath+"/mcp_servers/" + i0+"/capabilities",parentData:data1,parentDataProperty:"capabilities",rootData}))){
-vErrors = vErrors === null ? validate16.errors : vErrors.concat(validate16.errors);
+if(!(validate20(data1.capabilities, {instancePath:instancePath+"/mcp_servers/" + i0+"/capabilities",parentData:data1,parentDataProperty:"capabilities",rootData}))){
+vErrors = vErrors === null ? validate20.errors : vErrors.concat(validate20.errors);
 errors = vErrors.length;
 }
 }
 if(data1.allowed_tools !== undefined){
-if(!(validate16(data1.allowed_tools, {instancePath:instancePath+"/mcp_servers/" + i0+"/allowed_tools",parentData:data1,parentDataProperty:"allowed_tools",rootData}))){
-vErrors = vErrors === null ? validate16.errors : vErrors.concat(validate16.errors);
+if(!(validate20(data1.allowed_tools, {instancePath:instancePath+"/mcp_servers/" + i0+"/allowed_tools",parentData:data1,parentDataProperty:"allowed_tools",rootData}))){
+vErrors = vErrors === null ? validate20.errors : vErrors.concat(validate20.errors);
 errors = vErrors.length;
 }
 }
@@ -3048,6 +3207,6 @@ vErrors.push(err22);
 }
 errors++;
 }
-validate15.errors = vErrors;
+validate19.errors = vErrors;
 return errors === 0;
 }
