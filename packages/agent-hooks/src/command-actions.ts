@@ -12,7 +12,7 @@ import { NoDecisionError } from './no-decision-error.js';
  */
 export async function commandActions(command: string, cwd: string | undefined): Promise<AgentAction[]> {
   const actions: AgentAction[] = [{ actionType: 'execute_command', target: command }];
-  for (const push of gitPushes(command)) {
+  for (const push of gitPushes(await joinedLines(command))) {
     const repository = resolve(cwd ?? process.cwd(), push.directory ?? '.');
     const refspecs = push.everyBranch
       ? await gitLines(repository, ['for-each-ref', '--format=%(refname:short)', 'refs/heads'])
@@ -28,6 +28,17 @@ export async function commandActions(command: string, cwd: string | undefined): 
     for (const refspec of refspecs) actions.push({ actionType: 'git_push', target: refspec });
   }
   return actions;
+}
+
+/**
+ * The command with its line continuations joined as bash joins them (`git push origin ma\⏎in` pushes main), read
+ * by the runtime's shell parser as the command rules read it; loaded only for text that has one.
+ */
+async function joinedLines(command: string): Promise<string> {
+  if (!command.includes('\\\n')) return command;
+  const { joinLineContinuations, loadShellParser } = await import('@cavra/runtime');
+  await loadShellParser();
+  return joinLineContinuations(command);
 }
 
 function gitLines(cwd: string, args: readonly string[]): Promise<string[]> {

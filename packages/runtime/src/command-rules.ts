@@ -8,7 +8,7 @@ import { normalizePath } from './path-pattern.js';
 import { quoteTarget } from './quote-target.js';
 import { ruleOutcome } from './rule-outcome.js';
 import { runnerOverride } from './runner-options.js';
-import { type ParsedCommand, parseCommand } from './shell-parser.js';
+import { joinLineContinuations, type ParsedCommand, parseCommand } from './shell-parser.js';
 
 /**
  * execute_command: the command is the request's target (its operation when the target is empty), read by the
@@ -28,7 +28,8 @@ import { type ParsedCommand, parseCommand } from './shell-parser.js';
  * A command made only of operators (`;`) or comments names nothing to run and is blocked like a missing target.
  */
 export function evaluateCommand(request: RuntimeRequest, pack: CompiledPolicyPack): RuleOutcome {
-  const command = request.target || request.operation;
+  // Line continuations joined as bash joins them (`cat .e\⏎nv` runs `cat .env`), also for the whole-command lists.
+  const command = joinLineContinuations(request.target || request.operation);
   const whole = command.trim();
   const parsed = parseCommand(command);
   // Only operators (`;`) or a comment: nothing to run, and nothing the allow list could speak for.

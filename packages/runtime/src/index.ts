@@ -82,6 +82,7 @@ export {
 } from './runtime-mode.js';
 export { type SchemaIssue, schemaIssues } from './schema-issues.js';
 export {
+  joinLineContinuations,
   loadShellParser,
   type ParsedCommand,
   parseCommand,
