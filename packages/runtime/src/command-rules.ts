@@ -2,6 +2,7 @@ import type { RuntimeRequest } from '@cavra/contracts';
 import type { RuleOutcome } from './action-evaluator.js';
 import { commandForms, shellScript } from './command-forms.js';
 import type { CompiledPolicyPack } from './compile-policy-pack.js';
+import { codeVariableSet } from './exported-variables.js';
 import { gitPush } from './git-refspec.js';
 import { pushOutcome } from './git-rules.js';
 import { normalizePath } from './path-pattern.js';
@@ -70,6 +71,17 @@ export function evaluateCommand(request: RuntimeRequest, pack: CompiledPolicyPac
   }
   const gatedWrite = gatedOptionWrite(judged, pack);
   if (gatedWrite) return gatedWrite;
+  for (const { part, words, wordForms } of judged) {
+    // `export NODE_OPTIONS=… && npm test` as `NODE_OPTIONS=… npm test`: never allowed unasked, whatever the list.
+    const variable = codeVariableSet(words, wordForms);
+    if (variable) {
+      return ruleOutcome(
+        pack,
+        'commands.default.require_approval',
+        `command ${quoteTarget(part)} sets ${variable.name}, which changes ${variable.changes}: no allow rule covers it`,
+      );
+    }
+  }
   if (flags.substitution) {
     return ruleOutcome(
       pack,
@@ -154,6 +166,8 @@ function listMatch(
 /** A simple command to judge: as written, the files it names or redirects, and its spellings (commandForms). */
 interface JudgedPart {
   readonly part: string;
+  /** Its words as parsed, leading assignments first. */
+  readonly words: readonly string[];
   /** Words that may name files it reads: arguments and `<` targets. */
   readonly args: readonly string[];
   readonly writes: readonly string[];
@@ -183,6 +197,7 @@ function judgedParts(parsed: ParsedCommand, flags: Flags, depth: number, allowab
     const args = [...words.slice(1), ...reads];
     judged.push({
       part: text,
+      words,
       args,
       writes,
       forms: [text, ...wordForms.map((form) => form.join(' '))],
