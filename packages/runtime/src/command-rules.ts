@@ -1,7 +1,9 @@
 import type { RuntimeRequest } from '@cavra/contracts';
 import type { RuleOutcome } from './action-evaluator.js';
+import { argumentEffects } from './argument-writes.js';
 import { commandForms, shellScript } from './command-forms.js';
 import type { CompiledPolicyPack } from './compile-policy-pack.js';
+import { deletedReach } from './deleted-reach.js';
 import { codeVariableSet } from './exported-variables.js';
 import { gitPush } from './git-refspec.js';
 import { pushOutcome } from './git-rules.js';
@@ -10,6 +12,7 @@ import { quoteTarget } from './quote-target.js';
 import { ruleOutcome } from './rule-outcome.js';
 import { runnerOverride } from './runner-options.js';
 import { joinLineContinuations, type ParsedCommand, parseCommand } from './shell-parser.js';
+import { resolvedIn, workingDirectories } from './working-directory.js';
 
 /**
  * execute_command: the command is the request's target (its operation when the target is empty), read by the
@@ -40,11 +43,13 @@ export function evaluateCommand(request: RuntimeRequest, pack: CompiledPolicyPac
   const { commandBlock, commandRequireApproval, commandAllow } = pack.matchers;
   const { commands } = pack.resolved;
   const flags: Flags = { ...parsed };
-  const judged = judgedParts(parsed, flags, 0);
+  const parts = judgedParts(parsed, flags, 0);
   // The engine does not know the shell: a backslash may also be a Windows path separator (`type C:\x\.env`).
   if (command.includes('\\')) {
-    judged.push(...judgedParts(parseCommand(command.replaceAll('\\', '/')), { ...flags }, 0, false));
+    parts.push(...judgedParts(parseCommand(command.replaceAll('\\', '/')), { ...flags }, 0, false));
   }
+  const directories = workingDirectories(parts.map((part) => part.wordForms));
+  const judged = parts.map((part, index) => ({ ...part, directories: directories[index] }));
   const blocked = listMatch(whole, judged, commandBlock);
   if (blocked) {
     return ruleOutcome(
@@ -57,7 +62,7 @@ export function evaluateCommand(request: RuntimeRequest, pack: CompiledPolicyPac
   }
   // After the command block list, so a blocked command keeps its own rule id; before anything that could
   // allow or ask for approval, so `git show *` on the allow list cannot read `HEAD:.env`.
-  const namesBlocked = blockedFileWord(judged, pack);
+  const namesBlocked = blockedFileWord(judged, pack) ?? treeDelete(judged, pack, 'root');
   if (namesBlocked) return namesBlocked;
   const push = protectedPush(judged, pack);
   if (push) return push;
@@ -71,6 +76,14 @@ export function evaluateCommand(request: RuntimeRequest, pack: CompiledPolicyPac
   }
   const gatedWrite = gatedOptionWrite(judged, pack);
   if (gatedWrite) return gatedWrite;
+  const lost = judged.findIndex(({ directories }, index) => directories === undefined && index > 0);
+  if (lost >= 0) {
+    return ruleOutcome(
+      pack,
+      'commands.default.require_approval',
+      `command ${quoteTarget(judged[lost]?.part ?? '')} runs after a cd to a folder the policy cannot know, so the paths it names cannot be judged`,
+    );
+  }
   for (const { part, words, wordForms } of judged) {
     // `export NODE_OPTIONS=… && npm test` as `NODE_OPTIONS=… npm test`: never allowed unasked, whatever the list.
     const variable = codeVariableSet(words, wordForms);
@@ -118,6 +131,9 @@ export function evaluateCommand(request: RuntimeRequest, pack: CompiledPolicyPac
       `command ${quoteTarget(whole)} is not on the allow list`,
     );
   }
+  // Only now, so a command on no list keeps upstream's reason: an allowed `rm *` never covers these.
+  const outside = treeDelete(judged, pack, 'outside');
+  if (outside) return outside;
   for (const { part, wordForms, allowable } of judged) {
     if (!allowable) continue;
     // In every spelling: `"npm" run x --script-shell=…` and `env npm run x …` run npm too.
@@ -173,8 +189,13 @@ interface JudgedPart {
   readonly writes: readonly string[];
   readonly forms: readonly string[];
   readonly wordForms: readonly (readonly string[])[];
-  /** Normalised paths its option values name (see optionValues): files it may write. */
+  /** Paths its option values name (see optionValues): files it may write. */
   readonly optionWrites: readonly string[];
+  /** Paths its arguments write or delete, by what the command is known to do with them (argumentEffects). */
+  readonly argumentWrites: readonly string[];
+  readonly deletes: readonly string[];
+  /** The folders it may run in (workingDirectories), undefined when a `cd` before it makes that unknowable. */
+  readonly directories?: readonly string[] | undefined;
   /** Whether the allow list decides it: not for the extra Windows reading of a command with backslashes. */
   readonly allowable: boolean;
 }
@@ -195,6 +216,7 @@ function judgedParts(parsed: ParsedCommand, flags: Flags, depth: number, allowab
   for (const { text, words, reads, writes } of parsed.commands) {
     const wordForms = commandForms(words);
     const args = [...words.slice(1), ...reads];
+    const effects = wordForms.map(argumentEffects);
     judged.push({
       part: text,
       words,
@@ -202,7 +224,9 @@ function judgedParts(parsed: ParsedCommand, flags: Flags, depth: number, allowab
       writes,
       forms: [text, ...wordForms.map((form) => form.join(' '))],
       wordForms,
-      optionWrites: optionValues(words.slice(1)).map(normalizePath),
+      optionWrites: optionValues(words.slice(1)),
+      argumentWrites: effects.flatMap((effect) => effect.writes),
+      deletes: effects.flatMap((effect) => effect.deletes),
       allowable,
     });
     if (depth >= MAX_SHELL_DEPTH) continue;
@@ -258,9 +282,9 @@ function firstIndex(
 function blockedFileWord(judged: readonly JudgedPart[], pack: CompiledPolicyPack): RuleOutcome | undefined {
   const { blockRead, blockWrite } = pack.matchers;
   const { block_read, block_write } = pack.resolved.filesystem;
-  for (const { part, args, writes, optionWrites } of judged) {
+  for (const { part, args, writes, optionWrites, argumentWrites, directories } of judged) {
     for (const word of args) {
-      const hit = firstMatch(namedPaths(word), blockRead);
+      const hit = firstMatch(namedPaths(word, directories), blockRead);
       if (hit) {
         return ruleOutcome(
           pack,
@@ -269,7 +293,10 @@ function blockedFileWord(judged: readonly JudgedPart[], pack: CompiledPolicyPack
         );
       }
     }
-    const hit = firstMatch([...writes.map(normalizePath), ...optionWrites], blockWrite);
+    const hit = firstMatch(
+      locatedPaths([...writes, ...optionWrites, ...argumentWrites], directories),
+      blockWrite,
+    );
     if (hit) {
       return ruleOutcome(
         pack,
@@ -281,11 +308,17 @@ function blockedFileWord(judged: readonly JudgedPart[], pack: CompiledPolicyPack
   return undefined;
 }
 
-/** The first option value on `filesystem.require_approval_write`: the command may write it, so a human decides. */
+/**
+ * The first option value or written argument on `filesystem.require_approval_write`: the command may write it, so
+ * a human decides.
+ */
 function gatedOptionWrite(judged: readonly JudgedPart[], pack: CompiledPolicyPack): RuleOutcome | undefined {
   const { require_approval_write } = pack.resolved.filesystem;
-  for (const { part, optionWrites } of judged) {
-    const hit = firstMatch(optionWrites, pack.matchers.requireApprovalWrite);
+  for (const { part, optionWrites, argumentWrites, directories } of judged) {
+    const hit = firstMatch(
+      locatedPaths([...optionWrites, ...argumentWrites], directories),
+      pack.matchers.requireApprovalWrite,
+    );
     if (hit) {
       return ruleOutcome(
         pack,
@@ -331,7 +364,7 @@ function firstMatch(
  * after the first `=`), the value of a short option written with it (`-O.env`), and for `rev:path` (`HEAD:.env`)
  * the part after the first `:` of any of these.
  */
-function namedPaths(word: string): string[] {
+function namedPaths(word: string, directories: readonly string[] | undefined): string[] {
   const forms = [word];
   const equals = word.indexOf('=');
   if (equals >= 0) forms.push(word.slice(equals + 1));
@@ -340,5 +373,47 @@ function namedPaths(word: string): string[] {
     const colon = form.indexOf(':');
     if (colon >= 0) forms.push(form.slice(colon + 1));
   }
-  return forms.filter((form) => form !== '').map(normalizePath);
+  return locatedPaths(
+    forms.filter((form) => form !== ''),
+    directories,
+  );
+}
+
+/** Paths as written and as seen from each folder the command may run in, normalised. */
+function locatedPaths(paths: readonly string[], directories: readonly string[] | undefined): string[] {
+  const seen = directories ?? ['.'];
+  return paths
+    .flatMap((path) => [path, ...seen.map((directory) => resolvedIn(directory, path))])
+    .map(normalizePath);
+}
+
+/**
+ * The first delete that reaches the file system root or a home folder (`reach` `root`: blocked), or the working
+ * tree itself or anything outside it (`outside`: approval), in any folder the command may run in (deletedReach).
+ */
+function treeDelete(
+  judged: readonly JudgedPart[],
+  pack: CompiledPolicyPack,
+  reach: 'root' | 'outside',
+): RuleOutcome | undefined {
+  for (const { part, deletes, directories } of judged) {
+    for (const path of deletes) {
+      for (const directory of directories ?? ['.']) {
+        const found = deletedReach(resolvedIn(directory, path));
+        if (found === undefined || (reach === 'root') !== (found.reach === 'root')) continue;
+        return reach === 'root'
+          ? ruleOutcome(
+              pack,
+              'filesystem.write.block',
+              `command ${quoteTarget(part)} deletes ${quoteTarget(found.path)}, ${found.what}, which no allow rule may cover`,
+            )
+          : ruleOutcome(
+              pack,
+              'commands.default.require_approval',
+              `command ${quoteTarget(part)} deletes ${quoteTarget(found.path)}, ${found.what}: no allow rule covers it`,
+            );
+      }
+    }
+  }
+  return undefined;
 }
