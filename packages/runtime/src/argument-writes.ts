@@ -113,16 +113,12 @@ const WRITE_FORMS: ReadonlyMap<string, WriteForm> = new Map<string, WriteForm>([
   // shred(1): overwrites every FILE (and with -u removes it); -n/-s take values.
   ['shred', { operands: 'every', deletes: 'every', valued: ['-n', '--iterations', '-s', '--size'] }],
   // git-clean(1): with -f, deletes the untracked files under each pathspec, or under `.` without one.
-  [
-    'git clean',
-    { operands: 'every', deletes: 'every', deletesWith: ['-f', '--force'], none: '.', valued: ['-e'] },
-  ],
+  ['git clean', { deletes: 'every', deletesWith: ['-f', '--force'], none: '.', valued: ['-e'] }],
   // find(1), GNU: starting points (`.` when none) come before the expression; `-delete` deletes what matches under
   // them; `-fprint FILE`, `-fprint0 FILE`, `-fprintf FILE FORMAT`, `-fls FILE` write FILE.
   [
     'find',
     {
-      operands: 'every',
       deletes: 'every',
       deletesWith: ['-delete'],
       leading: true,
@@ -210,7 +206,7 @@ function effects(spec: WriteForm, args: readonly string[]): ArgumentEffects {
   if (operands.length === 0 && spec.none !== undefined) operands.push(spec.none);
   const writes = [...outputs, ...written(spec, operands, targets, given)];
   const deletes = deleted(spec, operands, given);
-  return { writes: [...writes, ...deletes], deletes };
+  return { writes: [...new Set([...writes, ...deletes])], deletes };
 }
 
 function written(
