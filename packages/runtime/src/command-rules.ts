@@ -15,20 +15,24 @@ import { joinLineContinuations, type ParsedCommand, parseCommand } from './shell
 import { resolvedIn, workingDirectories } from './working-directory.js';
 
 /**
- * execute_command: the command is the request's target (its operation when the target is empty), read by the
- * shell parser (parseCommand). The block and approval lists are matched against the whole command as sent
- * (upstream's reading) and against every spelling of each simple command it may run (in lists, pipelines, groups,
- * loops, substitutions and `sh -c` scripts): any match blocks (`commands.block`, `critical` when the command
- * applies or deletes). Then any argument naming a file that `filesystem.block_read` blocks and any redirection
- * target or option value that `filesystem.block_write` blocks (`filesystem.read.block`, `filesystem.write.block`),
- * then a `git push` to a protected or unknowable branch (`git.protected_branch.block_direct_push`), then any
- * approval pattern, option value on `require_approval_write`, command substitution, expansion (variables, globs,
- * braces), output redirection to a file or text the parser could not read requires approval
- * (`commands.default.require_approval`, or `filesystem.write.require_approval` for the option value). Last, the
- * whole command must match an allow pattern as upstream reads it, and so must every part, since a pattern's `*`
- * must never cover a second command (`terraform plan*` does not allow `terraform plan; rm -rf /`), and no part may
- * pass a runner option that changes what runs; otherwise approval (`commands.default.require_approval`). Which
- * list, pattern and index decided is in the reason.
+ * execute_command: the command is the request's target (its operation when the target is empty), its line
+ * continuations joined as bash joins them, read by the shell parser (parseCommand). The block and approval lists are
+ * matched against the whole command as sent (upstream's reading) and against every spelling of each simple command
+ * it may run (in lists, pipelines, groups, loops, substitutions and `sh -c` scripts): any match blocks
+ * (`commands.block`, `critical` when the command applies or deletes). Then any argument naming a file that
+ * `filesystem.block_read` blocks and any redirection target, option value or file written by argument
+ * (argumentEffects) that `filesystem.block_write` blocks (`filesystem.read.block`, `filesystem.write.block`), each
+ * path also seen from every folder an earlier `cd` may lead to (workingDirectories), and any delete of `/` or a home
+ * folder (`filesystem.write.block`), then a `git push` to a protected or unknowable branch
+ * (`git.protected_branch.block_direct_push`), then any approval pattern, option value or file written by argument on
+ * `require_approval_write`, a variable set that changes what runs (codeVariableSet), a command after a `cd` to an
+ * unknowable folder, command substitution, expansion (variables, globs, braces), output redirection to a file or
+ * text the parser could not read requires approval (`commands.default.require_approval`, or
+ * `filesystem.write.require_approval` for the written file). Last, the whole command must match an allow pattern as
+ * upstream reads it, and so must every part, since a pattern's `*` must never cover a second command (`terraform
+ * plan*` does not allow `terraform plan; rm -rf /`), no delete may reach the working tree itself or outside it
+ * (deletedReach), and no part may pass a runner option that changes what runs; otherwise approval
+ * (`commands.default.require_approval`). Which list, pattern and index decided is in the reason.
  * A command made only of operators (`;`) or comments names nothing to run and is blocked like a missing target.
  */
 export function evaluateCommand(request: RuntimeRequest, pack: CompiledPolicyPack): RuleOutcome {
