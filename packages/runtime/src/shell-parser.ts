@@ -66,18 +66,19 @@ export interface ParsedCommand {
 }
 
 /**
- * Parses a command line with the bash grammar. Never throws for any input text; throws TypeError when the parser
- * is not loaded (see loadShellParser).
+ * Parses a command line with the bash grammar, its line continuations joined first as bash joins them
+ * (joinLineContinuations). Never throws for any input text; throws TypeError when the parser is not loaded (see
+ * loadShellParser).
  */
-export function parseCommand(text: string): ParsedCommand {
+export function parseCommand(command: string): ParsedCommand {
   if (!parser) throw new TypeError('the shell parser is not loaded: await loadShellParser() first');
-  if (PLAIN_WORDS.test(text) && !RESERVED_WORDS.has(text.trim().split(/[ \t]/, 1)[0] as string)) {
-    return plainCommand(text);
+  if (PLAIN_WORDS.test(command) && !RESERVED_WORDS.has(command.trim().split(/[ \t]/, 1)[0] as string)) {
+    return plainCommand(command);
   }
-  if (text.length > MAX_PARSED_LENGTH) return unparsedCommand(text);
-  const command = joinContinuations(parser, text);
-  if (command === undefined) return unparsedCommand(text);
-  const tree = parser.parse(command);
+  if (command.length > MAX_PARSED_LENGTH) return unparsedCommand(command);
+  const joined = joinContinuations(parser, command);
+  if (joined === undefined) return unparsedCommand(command);
+  const tree = parser.parse(joined);
   if (!tree) throw new TypeError('the shell parser returned no tree');
   try {
     const reader = new Reader();
@@ -88,7 +89,7 @@ export function parseCommand(text: string): ParsedCommand {
       expansion: reader.expansion,
       redirection: reader.redirection,
       // bash reads a carriage return as part of a word (`git status\r` passes `status\r`), the grammar as a blank.
-      unreadable: reader.unreadable || tree.rootNode.hasError || command.includes('\r'),
+      unreadable: reader.unreadable || tree.rootNode.hasError || joined.includes('\r'),
     };
   } finally {
     tree.delete();
