@@ -114,6 +114,16 @@ const WRITE_FORMS: ReadonlyMap<string, WriteForm> = new Map<string, WriteForm>([
   ['shred', { operands: 'every', deletes: 'every', valued: ['-n', '--iterations', '-s', '--size'] }],
   // git-clean(1): with -f, deletes the untracked files under each pathspec, or under `.` without one.
   ['git clean', { deletes: 'every', deletesWith: ['-f', '--force'], none: '.', valued: ['-e'] }],
+  // git-mv(1), git-rm(1): as mv and rm, in the working tree; git-restore(1), git-checkout(1): each pathspec is
+  // written from the index or a commit (a branch name read as a path names no protected file).
+  ['git mv', { operands: 'destination', deletes: 'sources' }],
+  ['git rm', { operands: 'every', deletes: 'every' }],
+  ['git restore', { operands: 'every', valued: ['-s', '--source'] }],
+  ['git checkout', { operands: 'every', valued: ['-b', '-B', '--orphan', '--conflict'] }],
+  // tar(1): `-f ARCHIVE` is written when creating, and files are extracted into `-C DIR` (here when none);
+  // unzip(1): `-d exdir`.
+  ['tar', { output: ['-f', '--file'], targetDirectory: ['-C', '--directory'] }],
+  ['unzip', { targetDirectory: ['-d'] }],
   // find(1), GNU: starting points (`.` when none) come before the expression; `-delete` deletes what matches under
   // them; `-fprint FILE`, `-fprint0 FILE`, `-fprintf FILE FORMAT`, `-fls FILE` write FILE.
   [
@@ -218,12 +228,12 @@ function written(
   if (spec.inPlace?.some((option) => given.has(option))) {
     return spec.script?.some((option) => given.has(option)) ? [...operands] : operands.slice(1);
   }
+  if (targets.length > 0) return targets.flatMap((target) => intoFolder(target, operands));
   const { operands: which } = spec;
   if (which === 'every') return [...operands];
   if (which === 'after-first') return operands.slice(1);
   if (typeof which === 'number') return operands[which] === undefined ? [] : [operands[which] as string];
   if (which !== 'destination') return [];
-  if (targets.length > 0) return targets.flatMap((target) => intoFolder(target, operands));
   if (operands.length === 1 && spec.single === 'name') return [baseName(operands[0] as string)];
   if (operands.length < 2) return [];
   return intoFolder(operands[operands.length - 1] as string, operands.slice(0, -1));

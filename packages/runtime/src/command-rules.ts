@@ -12,7 +12,7 @@ import { quoteTarget } from './quote-target.js';
 import { ruleOutcome } from './rule-outcome.js';
 import { runnerOverride } from './runner-options.js';
 import { joinLineContinuations, type ParsedCommand, parseCommand } from './shell-parser.js';
-import { resolvedIn, workingDirectories } from './working-directory.js';
+import { directoryChange, resolvedIn, workingDirectories } from './working-directory.js';
 
 /**
  * execute_command: the command is the request's target (its operation when the target is empty), its line
@@ -136,7 +136,7 @@ export function evaluateCommand(request: RuntimeRequest, pack: CompiledPolicyPac
     );
   }
   // Only now, so a command on no list keeps upstream's reason: an allowed `rm *` never covers these.
-  const outside = treeDelete(judged, pack, 'outside');
+  const outside = treeDelete(judged, pack, 'outside') ?? protectedDirectoryChange(judged, pack);
   if (outside) return outside;
   for (const { part, wordForms, allowable } of judged) {
     if (!allowable) continue;
@@ -389,6 +389,33 @@ function locatedPaths(paths: readonly string[], directories: readonly string[] |
   return paths
     .flatMap((path) => [path, ...seen.map((directory) => resolvedIn(directory, path))])
     .map(normalizePath);
+}
+
+/**
+ * The first `cd` into a folder the pack protects from writes (`cd .git/hooks`): it writes nothing itself, but every
+ * later relative path would name a file there (in this command line, and in the next ones of an agent whose shell
+ * keeps its folder, which the engine cannot see), so an allow rule for `cd *` never covers it.
+ */
+function protectedDirectoryChange(
+  judged: readonly JudgedPart[],
+  pack: CompiledPolicyPack,
+): RuleOutcome | undefined {
+  const { blockWrite, requireApprovalWrite } = pack.matchers;
+  for (const { part, wordForms, directories } of judged) {
+    for (const target of wordForms.map(directoryChange)) {
+      if (target === undefined) continue;
+      const paths = locatedPaths([target], directories);
+      const hit = firstMatch(paths, blockWrite) ?? firstMatch(paths, requireApprovalWrite);
+      if (hit) {
+        return ruleOutcome(
+          pack,
+          'commands.default.require_approval',
+          `command ${quoteTarget(part)} changes to ${quoteTarget(hit.path)}, where writing is protected: later relative paths would write there`,
+        );
+      }
+    }
+  }
+  return undefined;
 }
 
 /**

@@ -37,10 +37,20 @@ const CHANGERS = new Set(['cd', 'pushd', 'chdir']);
 function changedDirectory(form: readonly string[]): string | typeof UNKNOWN | undefined {
   const [command = '', ...args] = form;
   if (!CHANGERS.has(command)) return undefined;
-  const operand = args.find((arg) => !/^-[LPe@n]+$/.test(arg));
+  const end = args.indexOf('--');
+  const operand = end >= 0 ? args[end + 1] : args.find((arg) => !/^-[LPe@n]+$/.test(arg));
   if (operand === undefined) return command === 'cd' ? '~' : UNKNOWN;
   if (operand === '-' || /^[+-][0-9]+$/.test(operand)) return UNKNOWN;
   return operand;
+}
+
+/**
+ * The folder a command changes to, as written (`cd -- .git/hooks` is `.git/hooks`), or undefined when it changes to
+ * none or to one its words do not tell.
+ */
+export function directoryChange(form: readonly string[]): string | undefined {
+  const target = changedDirectory(form);
+  return target === UNKNOWN ? undefined : target;
 }
 
 /** A path as seen from a folder: rooted paths (`/x`, `~/x`) stay as they are; `..` segments are kept. */

@@ -90,6 +90,12 @@ const BOTH: readonly (readonly [string, string, string, string])[] = [
     "command 'cat notes.txt' runs after a cd to a folder the policy cannot know, so the paths it names cannot be judged",
   ],
   [
+    'cd .git/hooks',
+    'require_approval',
+    'commands.default.require_approval',
+    "command 'cd .git/hooks' changes to '.git/hooks', where writing is protected: later relative paths would write there",
+  ],
+  [
     "export NODE_OPTIONS='--require ./pwn.js' && npm test",
     'require_approval',
     'commands.default.require_approval',
