@@ -90,12 +90,6 @@ const BOTH: readonly (readonly [string, string, string, string])[] = [
     "command 'cat notes.txt' runs after a cd to a folder the policy cannot know, so the paths it names cannot be judged",
   ],
   [
-    'cd .git/hooks',
-    'require_approval',
-    'commands.default.require_approval',
-    "command 'cd .git/hooks' changes to '.git/hooks', where writing is protected: later relative paths would write there",
-  ],
-  [
     "export NODE_OPTIONS='--require ./pwn.js' && npm test",
     'require_approval',
     'commands.default.require_approval',
@@ -115,8 +109,15 @@ const BOTH: readonly (readonly [string, string, string, string])[] = [
   ],
 ];
 
-// [command, decision, rule id, reason] under the developer allow list, whose `rm *` and `find *` would allow them.
+// [command, decision, rule id, reason] under the developer allow list, whose `rm *`, `find *` and `cd *` would
+// allow them (the baseline allows none of them: they are on no list).
 const DEVELOPER: readonly (readonly [string, string, string, string])[] = [
+  [
+    'cd .git/hooks',
+    'require_approval',
+    'commands.default.require_approval',
+    "command 'cd .git/hooks' changes to '.git/hooks', where writing is protected: later relative paths would write there",
+  ],
   [
     'rm -rf ../other-repo',
     'require_approval',
