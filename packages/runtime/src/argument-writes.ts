@@ -22,8 +22,15 @@ interface WriteForm {
   readonly valued?: readonly string[];
   /** Options after which every file operand is rewritten in place (`sed -i`); a letter also counts in a cluster. */
   readonly inPlace?: readonly string[];
-  /** With inPlace: options that give the script, without which the first operand is the script, not a file. */
+  /** Options that give the script (each also in valued), without which the first operand is the script. */
   readonly script?: readonly string[];
+  /**
+   * Files the script itself writes: each match's first group (sed's `w file`, `s/a/b/w file`; awk's `print >
+   * "file"`). Read generously: a match that names no file only ever names a path no pattern protects.
+   */
+  readonly scriptWrites?: RegExp;
+  /** With one of these options every operand is written (`install -d dir…` makes each folder). */
+  readonly everyWith?: readonly string[];
   /** The deletes happen only with one of these options (`git clean -f`, `find -delete`). */
   readonly deletesWith?: readonly string[];
   /** Operands end at the first word starting with `-`, `(` or `!` (find's starting points before its expression). */
@@ -47,7 +54,14 @@ const WRITE_FORMS: ReadonlyMap<string, WriteForm> = new Map<string, WriteForm>([
   // mv(1): as cp, and each source is gone from where it was.
   ['mv', { ...COPY, deletes: 'sources' }],
   // install(1): as cp; `-d` makes every operand a folder; -m/-o/-g take values.
-  ['install', { ...COPY, valued: ['-S', '--suffix', '-m', '--mode', '-o', '--owner', '-g', '--group'] }],
+  [
+    'install',
+    {
+      ...COPY,
+      everyWith: ['-d', '--directory'],
+      valued: ['-S', '--suffix', '-m', '--mode', '-o', '--owner', '-g', '--group'],
+    },
+  ],
   // ln(1): `ln TARGET… LINK_NAME|DIRECTORY`, `ln TARGET` (a link of the same name here), `-t DIRECTORY`.
   ['ln', { ...COPY, single: 'name' }],
   // rsync(1), scp(1): the last operand is the destination.
@@ -66,6 +80,19 @@ const WRITE_FORMS: ReadonlyMap<string, WriteForm> = new Map<string, WriteForm>([
       inPlace: ['-i', '--in-place'],
       script: ['-e', '--expression', '-f', '--file'],
       valued: ['-e', '--expression', '-f', '--file', '-l', '--line-length'],
+      // sed(1), "Commands which accept address ranges": `w filename`, `W filename`, and the `w` flag of `s`.
+      scriptWrites: /[wW]\s*([^\s;}]+)/g,
+    },
+  ],
+  // awk(1p), "Output Statements": `print > expression`, `print >> expression`, `printf … > expression`; a quoted
+  // file name is read (a variable's value is not known, as for any program that picks its own files).
+  ['awk', { script: ['-f'], valued: ['-f', '-v', '-F'], scriptWrites: />>?\s*"([^"]+)"/g }],
+  [
+    'gawk',
+    {
+      script: ['-f', '--file'],
+      valued: ['-f', '--file', '-v', '-F', '-i', '--include'],
+      scriptWrites: />>?\s*"([^"]+)"/g,
     },
   ],
   // perlrun(1): `-i[extension]` edits each file in place; the program is the first operand unless -e/-E.
@@ -168,6 +195,7 @@ function effects(spec: WriteForm, args: readonly string[]): ArgumentEffects {
   const operands: string[] = [];
   const outputs: string[] = [];
   const targets: string[] = [];
+  const scripts: string[] = [];
   const given = new Set<string>();
   let inExpression = false;
   let index = 0;
@@ -197,8 +225,10 @@ function effects(spec: WriteForm, args: readonly string[]): ArgumentEffects {
     const next = () => (equals < 0 ? nextWord() : word.slice(equals + 1));
     if (spec.output?.includes(name)) outputs.push(next());
     else if (spec.targetDirectory?.includes(name)) targets.push(next());
-    else if (spec.valued?.includes(name)) next();
-    else if (!name.startsWith('--') && !spec.wordOptions) {
+    else if (spec.valued?.includes(name)) {
+      const value = next();
+      if (spec.script?.includes(name)) scripts.push(value);
+    } else if (!name.startsWith('--') && !spec.wordOptions) {
       // A cluster of letters (`-fdx`), as getopt reads it: the first letter that takes a value takes the rest of the
       // word (`-ofile`, `-ro file`) or else the next word.
       for (let at = 1; at < word.length; at += 1) {
@@ -209,12 +239,20 @@ function effects(spec: WriteForm, args: readonly string[]): ArgumentEffects {
         const value = at + 1 < word.length ? word.slice(at + 1) : nextWord();
         if (takes === spec.output) outputs.push(value);
         else if (takes === spec.targetDirectory) targets.push(value);
+        else if (spec.script?.includes(letter)) scripts.push(value);
         break;
       }
     }
   }
   if (operands.length === 0 && spec.none !== undefined) operands.push(spec.none);
-  const writes = [...outputs, ...written(spec, operands, targets, given)];
+  const scripted = spec.script !== undefined && !spec.script.some((option) => given.has(option));
+  if (scripted && operands.length > 0) scripts.push(operands[0] as string);
+  const fromScripts = spec.scriptWrites
+    ? scripts.flatMap((script) =>
+        [...script.matchAll(spec.scriptWrites as RegExp)].map((match) => match[1] ?? ''),
+      )
+    : [];
+  const writes = [...outputs, ...fromScripts, ...written(spec, operands, targets, given)];
   const deletes = deleted(spec, operands, given);
   return { writes: [...new Set([...writes, ...deletes])], deletes };
 }
@@ -229,6 +267,7 @@ function written(
     return spec.script?.some((option) => given.has(option)) ? [...operands] : operands.slice(1);
   }
   if (targets.length > 0) return targets.flatMap((target) => intoFolder(target, operands));
+  if (spec.everyWith?.some((option) => given.has(option))) return [...operands];
   const { operands: which } = spec;
   if (which === 'every') return [...operands];
   if (which === 'after-first') return operands.slice(1);

@@ -136,7 +136,8 @@ const ASSIGNED = /^([A-Za-z_][A-Za-z0-9_]*)(?:\[[^\]]*\])?\+?=/;
 const DECLARATIONS = new Set(['export', 'declare', 'typeset', 'local', 'readonly']);
 // env(1): `env [-i] [-u name] [-C dir] [name=value]… [command]` runs the command with each name set.
 const ENV_COMMAND = /(?:^|\/)env$/;
-const ENV_OPTIONS_WITH_VALUE = new Set(['-u', '--unset', '-C', '--chdir', '-S', '--split-string']);
+const ENV_OPTIONS_WITH_VALUE = new Set(['-u', '--unset', '-C', '--chdir']);
+const SPLIT_STRING = new Set(['-S', '--split-string']);
 // bash(1): `read [opts] name…` sets each name; `printf -v name` sets name.
 const READ_OPTIONS_WITH_VALUE = new Set(['-a', '-d', '-i', '-n', '-N', '-p', '-t', '-u']);
 
@@ -180,7 +181,11 @@ function setNames(words: readonly string[]): string[] {
       const operand = operands[index] as string;
       const name = ASSIGNED.exec(operand)?.[1];
       if (name !== undefined) names.push(name);
-      else if (ENV_OPTIONS_WITH_VALUE.has(operand)) index += 1;
+      else if (SPLIT_STRING.has(operand)) {
+        // `env -S 'X=1 cmd'` splits the string into the words env then reads.
+        index += 1;
+        names.push(...setNames(['env', ...(operands[index] ?? '').split(/\s+/)]));
+      } else if (ENV_OPTIONS_WITH_VALUE.has(operand)) index += 1;
       else if (!operand.startsWith('-')) break;
     }
   } else if (command === 'read') {
