@@ -3,6 +3,7 @@ import type { RuleOutcome } from './action-evaluator.js';
 import { argumentEffects } from './argument-writes.js';
 import { commandForms, shellScript } from './command-forms.js';
 import type { CompiledPolicyPack } from './compile-policy-pack.js';
+import { firstHoldingPattern } from './deleted-folders.js';
 import { deletedReach } from './deleted-reach.js';
 import { codeVariableSet } from './exported-variables.js';
 import { gitPush } from './git-refspec.js';
@@ -66,7 +67,8 @@ export function evaluateCommand(request: RuntimeRequest, pack: CompiledPolicyPac
   }
   // After the command block list, so a blocked command keeps its own rule id; before anything that could
   // allow or ask for approval, so `git show *` on the allow list cannot read `HEAD:.env`.
-  const namesBlocked = blockedFileWord(judged, pack) ?? treeDelete(judged, pack, 'root');
+  const namesBlocked =
+    blockedFileWord(judged, pack) ?? treeDelete(judged, pack, 'root') ?? heldByDeleted(judged, pack, 'block');
   if (namesBlocked) return namesBlocked;
   const push = protectedPush(judged, pack);
   if (push) return push;
@@ -78,7 +80,7 @@ export function evaluateCommand(request: RuntimeRequest, pack: CompiledPolicyPac
       `command ${quoteTarget(gated.part)} requires approval (pattern '${commands.require_approval[gated.index]}', commands.require_approval[${gated.index}])`,
     );
   }
-  const gatedWrite = gatedOptionWrite(judged, pack);
+  const gatedWrite = gatedOptionWrite(judged, pack) ?? heldByDeleted(judged, pack, 'require_approval');
   if (gatedWrite) return gatedWrite;
   const lost = judged.findIndex(({ directories }, index) => directories === undefined && index > 0);
   if (lost >= 0) {
@@ -385,9 +387,9 @@ function namedPaths(word: string, directories: readonly string[] | undefined): s
 
 /** Paths as written and as seen from each folder the command may run in, normalised. */
 function locatedPaths(paths: readonly string[], directories: readonly string[] | undefined): string[] {
-  const seen = directories ?? ['.'];
+  const elsewhere = (directories ?? []).filter((directory) => directory !== '.');
   return paths
-    .flatMap((path) => [path, ...seen.map((directory) => resolvedIn(directory, path))])
+    .flatMap((path) => [path, ...elsewhere.map((directory) => resolvedIn(directory, path))])
     .map(normalizePath);
 }
 
@@ -414,6 +416,35 @@ function protectedDirectoryChange(
         );
       }
     }
+  }
+  return undefined;
+}
+
+/**
+ * The first delete of a folder holding what `filesystem.block_write` (`block`) or `require_approval_write`
+ * (`require_approval`) protects (`rm -rf .github` deletes `.github/workflows/**`), in any folder it may run in.
+ */
+function heldByDeleted(
+  judged: readonly JudgedPart[],
+  pack: CompiledPolicyPack,
+  list: 'block' | 'require_approval',
+): RuleOutcome | undefined {
+  const { block_write, require_approval_write } = pack.resolved.filesystem;
+  const patterns = list === 'block' ? block_write : require_approval_write;
+  for (const { part, deletes, directories } of judged) {
+    const hit = firstHoldingPattern(locatedPaths(deletes, directories), patterns);
+    if (hit === undefined) continue;
+    return list === 'block'
+      ? ruleOutcome(
+          pack,
+          'filesystem.write.block',
+          `command ${quoteTarget(part)} deletes ${quoteTarget(hit.path)}, which holds what pattern '${hit.pattern}' blocks for writing (filesystem.block_write[${hit.index}])`,
+        )
+      : ruleOutcome(
+          pack,
+          'filesystem.write.require_approval',
+          `command ${quoteTarget(part)} deletes ${quoteTarget(hit.path)}, which holds what pattern '${hit.pattern}' protects (filesystem.require_approval_write[${hit.index}])`,
+        );
   }
   return undefined;
 }

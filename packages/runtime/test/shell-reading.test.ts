@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { argumentEffects } from '../src/argument-writes.js';
+import { firstHoldingPattern } from '../src/deleted-folders.js';
 import { deletedReach } from '../src/deleted-reach.js';
 import { codeVariableSet } from '../src/exported-variables.js';
 import { compilePolicyPack, type Engine, loadBaselinePack, parsePolicyPack } from '../src/index.js';
@@ -76,6 +77,12 @@ const BOTH: readonly (readonly [string, string, string, string])[] = [
     'block',
     'filesystem.write.block',
     "command 'rm -r -f ~' deletes '~', a home folder, which no allow rule may cover",
+  ],
+  [
+    'rm -rf .github',
+    'block',
+    'filesystem.write.block',
+    "command 'rm -rf .github' deletes '.github', which holds what pattern '.github/workflows/**' blocks for writing (filesystem.block_write[0])",
   ],
   [
     'find / -name x -delete',
@@ -216,6 +223,17 @@ describe('the shell reading', () => {
     expect(deletedReach('..')?.reach).toBe('outside');
     expect(deletedReach('/tmp/x')?.reach).toBe('outside');
     expect(deletedReach('dist')).toBeUndefined();
+  });
+
+  it('finds the first pattern a deleted folder holds', () => {
+    const patterns = ['**/*.pem', '.github/workflows/**', '**/.git/**'];
+    expect(firstHoldingPattern(['dist', '.github'], patterns)).toEqual({
+      index: 1,
+      path: '.github',
+      pattern: '.github/workflows/**',
+    });
+    expect(firstHoldingPattern(['vendor/.GIT'], patterns)?.index).toBe(2);
+    expect(firstHoldingPattern(['a/.github', 'src', '.'], patterns)).toBeUndefined();
   });
 
   it('finds variables that change what runs, in every way a command sets them', () => {
