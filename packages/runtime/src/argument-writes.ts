@@ -147,6 +147,9 @@ const WRITE_FORMS: ReadonlyMap<string, WriteForm> = new Map<string, WriteForm>([
   ['git rm', { operands: 'every', deletes: 'every' }],
   ['git restore', { operands: 'every', valued: ['-s', '--source'] }],
   ['git checkout', { operands: 'every', valued: ['-b', '-B', '--orphan', '--conflict'] }],
+  // git-worktree(1): `git worktree add <path>` makes a working tree at path (the subcommand word is read as a path
+  // too, which names nothing protected).
+  ['git worktree', { operands: 'every', valued: ['-b', '-B', '--reason'] }],
   // tar(1): `-f ARCHIVE` is written when creating, and files are extracted into `-C DIR` (here when none);
   // unzip(1): `-d exdir`.
   ['tar', { output: ['-f', '--file'], targetDirectory: ['-C', '--directory'] }],
