@@ -53,6 +53,9 @@ function bashRuns(command: string): string[] {
   );
 }
 
+// Each test starts hundreds of bash processes; on a loaded machine that can take longer than the default 30 s.
+const SPAWNING_TIMEOUT = 120_000;
+
 const corpus = (name: string) =>
   JSON.parse(readFileSync(new URL(`corpora/${name}`, import.meta.url), 'utf8'));
 const EVASION_FILES = readdirSync(new URL('corpora/', import.meta.url)).filter((name) =>
@@ -76,31 +79,35 @@ const PROBES = [
 ];
 
 describe.skipIf(!existsSync(BASH))('commands as bash runs them', () => {
-  it('runs no external command the engine did not judge, for every corpus command the engine allows', async () => {
-    const baseline = await loadBaselinePack();
-    const allow = [...corpus('developer-allow.json'), 'x *', 'a=b x'];
-    const document = {
-      ...baseline.resolved,
-      metadata: { id: 'developer', version: '1' },
-      commands: { ...baseline.resolved.commands, allow },
-    };
-    const engine = exactEngine([
-      compilePolicyPack(parsePolicyPack(JSON.stringify(document), { format: 'json' })),
-    ]);
-    const commands: string[] = [
-      ...evasionCommands('evasion.json'),
-      ...corpus('benign.json').map((entry: { command: string }) => entry.command),
-      ...PROBES,
-    ];
-    const allowed = commands.filter(
-      (command) =>
-        engine.evaluate(request('execute_command', command, { policy_pack: 'developer' })).decision ===
-        'allow',
-    );
-    const unjudged = allowed.flatMap((command) => unread(command, bashRuns(command)));
-    expect(allowed.length).toBeGreaterThan(150);
-    expect(unjudged).toEqual([]);
-  });
+  it(
+    'runs no external command the engine did not judge, for every corpus command the engine allows',
+    async () => {
+      const baseline = await loadBaselinePack();
+      const allow = [...corpus('developer-allow.json'), 'x *', 'a=b x'];
+      const document = {
+        ...baseline.resolved,
+        metadata: { id: 'developer', version: '1' },
+        commands: { ...baseline.resolved.commands, allow },
+      };
+      const engine = exactEngine([
+        compilePolicyPack(parsePolicyPack(JSON.stringify(document), { format: 'json' })),
+      ]);
+      const commands: string[] = [
+        ...EVASION_FILES.flatMap(evasionCommands),
+        ...corpus('benign.json').map((entry: { command: string }) => entry.command),
+        ...PROBES,
+      ];
+      const allowed = commands.filter(
+        (command) =>
+          engine.evaluate(request('execute_command', command, { policy_pack: 'developer' })).decision ===
+          'allow',
+      );
+      const unjudged = allowed.flatMap((command) => unread(command, bashRuns(command)));
+      expect(allowed.length).toBeGreaterThan(150);
+      expect(unjudged).toEqual([]);
+    },
+    SPAWNING_TIMEOUT,
+  );
 });
 
 /**
@@ -173,23 +180,27 @@ function confinedBashRuns(commands: readonly string[]): string[][] {
 describe.skipIf(!existsSync(BASH) || !existsSync(BWRAP) || !existsSync(TIMEOUT))(
   'every corpus command as confined bash runs it',
   () => {
-    it('passes the words the parser reads, for every command whose words the parser knows', () => {
-      const commands = [
-        ...EVASION_FILES.flatMap(evasionCommands),
-        ...corpus('benign.json').map((entry: { command: string }) => entry.command),
-        ...PROBES,
-      ];
-      const knowable = commands.filter((command) => {
-        const { expansion, substitution, unreadable } = parseCommand(command);
-        return !expansion && !substitution && !unreadable;
-      });
-      const ran = confinedBashRuns(knowable);
-      const misread = knowable.flatMap((command, index) => unread(command, ran[index] ?? []));
-      expect(EVASION_FILES).toContain('evasion-line-continuation.json');
-      expect(knowable.length).toBeGreaterThan(300);
-      // bash ran external commands for most of them: the comparison is not empty.
-      expect(ran.filter((words) => words.length > 0).length).toBeGreaterThan(300);
-      expect(misread).toEqual([]);
-    });
+    it(
+      'passes the words the parser reads, for every command whose words the parser knows',
+      () => {
+        const commands = [
+          ...EVASION_FILES.flatMap(evasionCommands),
+          ...corpus('benign.json').map((entry: { command: string }) => entry.command),
+          ...PROBES,
+        ];
+        const knowable = commands.filter((command) => {
+          const { expansion, substitution, unreadable } = parseCommand(command);
+          return !expansion && !substitution && !unreadable;
+        });
+        const ran = confinedBashRuns(knowable);
+        const misread = knowable.flatMap((command, index) => unread(command, ran[index] ?? []));
+        expect(EVASION_FILES).toContain('evasion-line-continuation.json');
+        expect(knowable.length).toBeGreaterThan(300);
+        // bash ran external commands for most of them: the comparison is not empty.
+        expect(ran.filter((words) => words.length > 0).length).toBeGreaterThan(300);
+        expect(misread).toEqual([]);
+      },
+      SPAWNING_TIMEOUT,
+    );
   },
 );
