@@ -3,17 +3,21 @@ import type { RuleOutcome } from './action-evaluator.js';
 import { argumentEffects } from './argument-writes.js';
 import { commandForms, shellScript } from './command-forms.js';
 import type { CompiledPolicyPack } from './compile-policy-pack.js';
-import { firstHoldingPattern } from './deleted-folders.js';
-import { deletedReach } from './deleted-reach.js';
-import { codeVariableSet } from './exported-variables.js';
+import {
+  codeVariableChange,
+  heldByDeleted,
+  lostDirectory,
+  protectedDirectoryChange,
+  treeDelete,
+} from './file-effect-rules.js';
 import { gitPush } from './git-refspec.js';
 import { pushOutcome } from './git-rules.js';
-import { normalizePath } from './path-pattern.js';
+import { firstMatch, locatedPaths } from './located-paths.js';
 import { quoteTarget } from './quote-target.js';
 import { ruleOutcome } from './rule-outcome.js';
 import { runnerOverride } from './runner-options.js';
 import { joinLineContinuations, type ParsedCommand, parseCommand } from './shell-parser.js';
-import { directoryChange, resolvedIn, workingDirectories } from './working-directory.js';
+import { workingDirectories } from './working-directory.js';
 
 /**
  * execute_command: the command is the request's target (its operation when the target is empty), its line
@@ -82,25 +86,8 @@ export function evaluateCommand(request: RuntimeRequest, pack: CompiledPolicyPac
   }
   const gatedWrite = gatedOptionWrite(judged, pack) ?? heldByDeleted(judged, pack, 'require_approval');
   if (gatedWrite) return gatedWrite;
-  const lost = judged.findIndex(({ directories }, index) => directories === undefined && index > 0);
-  if (lost >= 0) {
-    return ruleOutcome(
-      pack,
-      'commands.default.require_approval',
-      `command ${quoteTarget(judged[lost]?.part ?? '')} runs after a cd to a folder the policy cannot know, so the paths it names cannot be judged`,
-    );
-  }
-  for (const { part, words, wordForms } of judged) {
-    // `export NODE_OPTIONS=… && npm test` as `NODE_OPTIONS=… npm test`: never allowed unasked, whatever the list.
-    const variable = codeVariableSet(words, wordForms);
-    if (variable) {
-      return ruleOutcome(
-        pack,
-        'commands.default.require_approval',
-        `command ${quoteTarget(part)} sets ${variable.name}, which changes ${variable.changes}: no allow rule covers it`,
-      );
-    }
-  }
+  const effect = lostDirectory(judged, pack) ?? codeVariableChange(judged, pack);
+  if (effect) return effect;
   if (flags.substitution) {
     return ruleOutcome(
       pack,
@@ -137,7 +124,7 @@ export function evaluateCommand(request: RuntimeRequest, pack: CompiledPolicyPac
       `command ${quoteTarget(whole)} is not on the allow list`,
     );
   }
-  // Only now, so a command on no list keeps upstream's reason: an allowed `rm *` never covers these.
+  // Only now, so a command on no list keeps upstream's reason: an allowed `rm *` or `cd *` never covers these.
   const outside = treeDelete(judged, pack, 'outside') ?? protectedDirectoryChange(judged, pack);
   if (outside) return outside;
   for (const { part, wordForms, allowable } of judged) {
@@ -352,19 +339,6 @@ function optionValues(args: readonly string[]): string[] {
   return values.filter((value) => value !== '');
 }
 
-/** The lowest pattern index any path matches (it names the rule), with the last path that matched it. */
-function firstMatch(
-  paths: readonly string[],
-  matcher: CompiledPolicyPack['matchers']['blockRead'],
-): { index: number; path: string } | undefined {
-  let best: { index: number; path: string } | undefined;
-  for (const path of paths) {
-    const index = matcher.match(path);
-    if (index >= 0 && (best === undefined || index <= best.index)) best = { index, path };
-  }
-  return best;
-}
-
 /**
  * The paths one argument word may name, normalised: the word itself, the value of `--opt=value` (or `if=value`,
  * after the first `=`), the value of a short option written with it (`-O.env`), and for `rev:path` (`HEAD:.env`)
@@ -383,99 +357,4 @@ function namedPaths(word: string, directories: readonly string[] | undefined): s
     forms.filter((form) => form !== ''),
     directories,
   );
-}
-
-/** Paths as written and as seen from each folder the command may run in, normalised. */
-function locatedPaths(paths: readonly string[], directories: readonly string[] | undefined): string[] {
-  const elsewhere = (directories ?? []).filter((directory) => directory !== '.');
-  return paths
-    .flatMap((path) => [path, ...elsewhere.map((directory) => resolvedIn(directory, path))])
-    .map(normalizePath);
-}
-
-/**
- * The first `cd` into a folder the pack protects from writes (`cd .git/hooks`): it writes nothing itself, but every
- * later relative path would name a file there (in this command line, and in the next ones of an agent whose shell
- * keeps its folder, which the engine cannot see), so an allow rule for `cd *` never covers it.
- */
-function protectedDirectoryChange(
-  judged: readonly JudgedPart[],
-  pack: CompiledPolicyPack,
-): RuleOutcome | undefined {
-  const { blockWrite, requireApprovalWrite } = pack.matchers;
-  for (const { part, wordForms, directories } of judged) {
-    for (const target of wordForms.map(directoryChange)) {
-      if (target === undefined) continue;
-      const paths = locatedPaths([target], directories);
-      const hit = firstMatch(paths, blockWrite) ?? firstMatch(paths, requireApprovalWrite);
-      if (hit) {
-        return ruleOutcome(
-          pack,
-          'commands.default.require_approval',
-          `command ${quoteTarget(part)} changes to ${quoteTarget(hit.path)}, where writing is protected: later relative paths would write there`,
-        );
-      }
-    }
-  }
-  return undefined;
-}
-
-/**
- * The first delete of a folder holding what `filesystem.block_write` (`block`) or `require_approval_write`
- * (`require_approval`) protects (`rm -rf .github` deletes `.github/workflows/**`), in any folder it may run in.
- */
-function heldByDeleted(
-  judged: readonly JudgedPart[],
-  pack: CompiledPolicyPack,
-  list: 'block' | 'require_approval',
-): RuleOutcome | undefined {
-  const { block_write, require_approval_write } = pack.resolved.filesystem;
-  const patterns = list === 'block' ? block_write : require_approval_write;
-  for (const { part, deletes, directories } of judged) {
-    const hit = firstHoldingPattern(locatedPaths(deletes, directories), patterns);
-    if (hit === undefined) continue;
-    return list === 'block'
-      ? ruleOutcome(
-          pack,
-          'filesystem.write.block',
-          `command ${quoteTarget(part)} deletes ${quoteTarget(hit.path)}, which holds what pattern '${hit.pattern}' blocks for writing (filesystem.block_write[${hit.index}])`,
-        )
-      : ruleOutcome(
-          pack,
-          'filesystem.write.require_approval',
-          `command ${quoteTarget(part)} deletes ${quoteTarget(hit.path)}, which holds what pattern '${hit.pattern}' protects (filesystem.require_approval_write[${hit.index}])`,
-        );
-  }
-  return undefined;
-}
-
-/**
- * The first delete that reaches the file system root or a home folder (`reach` `root`: blocked), or the working
- * tree itself or anything outside it (`outside`: approval), in any folder the command may run in (deletedReach).
- */
-function treeDelete(
-  judged: readonly JudgedPart[],
-  pack: CompiledPolicyPack,
-  reach: 'root' | 'outside',
-): RuleOutcome | undefined {
-  for (const { part, deletes, directories } of judged) {
-    for (const path of deletes) {
-      for (const directory of directories ?? ['.']) {
-        const found = deletedReach(resolvedIn(directory, path));
-        if (found === undefined || (reach === 'root') !== (found.reach === 'root')) continue;
-        return reach === 'root'
-          ? ruleOutcome(
-              pack,
-              'filesystem.write.block',
-              `command ${quoteTarget(part)} deletes ${quoteTarget(found.path)}, ${found.what}, which no allow rule may cover`,
-            )
-          : ruleOutcome(
-              pack,
-              'commands.default.require_approval',
-              `command ${quoteTarget(part)} deletes ${quoteTarget(found.path)}, ${found.what}: no allow rule covers it`,
-            );
-      }
-    }
-  }
-  return undefined;
 }
