@@ -12,8 +12,10 @@ export function firstHoldingPattern(
   paths: readonly string[],
   patterns: readonly string[],
 ): { readonly index: number; readonly path: string; readonly pattern: string } | undefined {
+  if (paths.length === 0) return undefined;
+  const bases = literalBases(patterns);
   for (const [index, pattern] of patterns.entries()) {
-    const base = literalBase(pattern);
+    const base = bases[index];
     if (base === undefined) continue;
     const path = paths.find((candidate) => holds(segments(candidate), base));
     if (path !== undefined) return { index, path, pattern };
@@ -25,6 +27,18 @@ interface LiteralBase {
   readonly segments: readonly string[];
   /** The pattern starts with `**\/`: its base may stand at any depth. */
   readonly anywhere: boolean;
+}
+
+// A compiled pack's pattern lists are read on every delete: each list is scanned once, and forgotten with its pack.
+const BASES = new WeakMap<readonly string[], readonly (LiteralBase | undefined)[]>();
+
+function literalBases(patterns: readonly string[]): readonly (LiteralBase | undefined)[] {
+  let bases = BASES.get(patterns);
+  if (bases === undefined) {
+    bases = patterns.map(literalBase);
+    BASES.set(patterns, bases);
+  }
+  return bases;
 }
 
 function literalBase(pattern: string): LiteralBase | undefined {
