@@ -6,8 +6,8 @@
 interface WriteForm {
   /**
    * Which operands (words that are no option nor option value) it writes: `every` one; `destination`, the last,
-   * with `<last>/<name of each other>` since the last may be a folder (and, for a single operand, `single`); or the
-   * one at this index.
+   * with `<last>/<name of each other>` since the last may be a folder (and, for a single operand, `single`);
+   * `after-first`, all but the first (`chmod MODE FILE…`); or the one at this index.
    */
   readonly operands?: 'every' | 'destination' | 'after-first' | number;
   /** Which operands it deletes, their contents with them: `every` one, or the `sources` of a `destination` form. */
@@ -120,10 +120,10 @@ const WRITE_FORMS: ReadonlyMap<string, WriteForm> = new Map<string, WriteForm>([
   ['mkdir', { operands: 'every', valued: ['-m', '--mode'] }],
   // truncate(1): every FILE; -s/-r take values.
   ['truncate', { operands: 'every', valued: ['-s', '--size', '-r', '--reference'] }],
-  // chmod(1), chown(1), chgrp(1): `MODE|OWNER FILE…`.
-  ['chmod', { operands: 'after-first' }],
-  ['chown', { operands: 'after-first' }],
-  ['chgrp', { operands: 'after-first' }],
+  // chmod(1), chown(1), chgrp(1): `MODE|OWNER FILE…`, or `--reference=RFILE FILE…`.
+  ['chmod', { operands: 'after-first', everyWith: ['--reference'] }],
+  ['chown', { operands: 'after-first', everyWith: ['--reference'] }],
+  ['chgrp', { operands: 'after-first', everyWith: ['--reference'] }],
   // split(1): `split [FILE [PREFIX]]` writes PREFIXaa, PREFIXab, …; -a/-b/-C/-l/-n take values.
   ['split', { operands: 1, valued: ['-a', '-b', '-C', '-l', '-n', '--additional-suffix'] }],
   // patch(1): `patch [originalfile [patchfile]]` rewrites originalfile; `-o outfile`; -i/-p/-d take values.
