@@ -97,12 +97,32 @@ const WRITE_FORMS: ReadonlyMap<string, WriteForm> = new Map<string, WriteForm>([
   ],
   // perlrun(1): `-i[extension]` edits each file in place; the program is the first operand unless -e/-E.
   ['perl', { inPlace: ['-i'], script: ['-e', '-E'], valued: ['-e', '-E'] }],
-  // `go help build`: `-o output`; `go help testflag`: `go test -o file` writes the test binary.
+  // `go help build`: `-o output`; `go help testflag`: `-o file` writes the test binary, the profiles and the trace
+  // their files, `-outputdir` is where the profiles go.
   ['go build', { output: ['-o'], wordOptions: true }],
-  ['go test', { output: ['-o'], wordOptions: true }],
+  [
+    'go test',
+    {
+      output: [
+        '-o',
+        '-coverprofile',
+        '-cpuprofile',
+        '-memprofile',
+        '-blockprofile',
+        '-mutexprofile',
+        '-trace',
+        '-outputdir',
+      ],
+      wordOptions: true,
+    },
+  ],
   // Terraform docs, `terraform plan`: `-out=FILENAME`, and the state options `-state-out`, `-backup` (single dash,
   // value after `=` or as the next word, Go's flag package).
-  ['terraform plan', { output: ['-out', '-state-out', '-backup'], wordOptions: true }],
+  // `-generate-config-out=PATH` writes the configuration it generates.
+  [
+    'terraform plan',
+    { output: ['-out', '-state-out', '-backup', '-generate-config-out'], wordOptions: true },
+  ],
   // gcc(1), clang(1): `-o file`.
   ['cc', { output: ['-o'] }],
   ['gcc', { output: ['-o'] }],
