@@ -22,7 +22,7 @@ const PLAIN_COMMAND = /^[\w@%+=:,./ -]+$/;
 export async function commandActions(command: string, cwd: string | undefined): Promise<AgentAction[]> {
   const pushes: AgentAction[] = [];
   let judged = command;
-  for (const push of gitPushes(command)) {
+  for (const push of gitPushes(await joinedLines(command))) {
     const repository = resolve(cwd ?? process.cwd(), push.directory ?? '.');
     if (push.everyBranch) {
       const branches = await gitLines(repository, [
@@ -83,6 +83,17 @@ async function pushDestination(repository: string, push: GitPush): Promise<PushD
     branches: [...new Set([current, remoteBranch])],
     ...(remote ? { spelled: quote([...push.words, ...(push.remote ? [] : [remote]), refspec]) } : {}),
   };
+}
+
+/**
+ * The command with its line continuations joined as bash joins them (`git push origin ma\⏎in` pushes main), read
+ * by the runtime's shell parser as the command rules read it; loaded only for text that has one.
+ */
+async function joinedLines(command: string): Promise<string> {
+  if (!command.includes('\\\n')) return command;
+  const { joinLineContinuations, loadShellParser } = await import('@cavra/runtime');
+  await loadShellParser();
+  return joinLineContinuations(command);
 }
 
 function gitLines(cwd: string, args: readonly string[]): Promise<string[]> {

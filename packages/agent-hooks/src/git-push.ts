@@ -28,7 +28,8 @@ const EVERY_BRANCH = new Set(['--all', '--mirror', '--branches']);
 /**
  * Every `git push` in a shell command, read with a shell tokenizer (quotes, escapes and operators as the shell
  * reads them; `bash -c '…'` scripts are read too). Variables are kept as written (`$BRANCH`), not expanded:
- * the command rules already require approval for a command that expands one.
+ * the command rules already require approval for a command that expands one. Line continuations are not joined
+ * here: commandActions joins them first (`joinLineContinuations` from `@cavra/runtime`), as bash does.
  */
 export function gitPushes(command: string): GitPush[] {
   const pushes: GitPush[] = [];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { gitPushes } from '../src/index.js';
+import { commandActions, gitPushes } from '../src/index.js';
 
 describe('gitPushes', () => {
   it.each([
@@ -45,5 +45,14 @@ describe('gitPushes', () => {
       false,
     ]);
     expect(gitPushes("bash -c 'git push'").map((push) => push.alone)).toEqual([false]);
+  });
+});
+
+describe('commandActions', () => {
+  it('reads a push through a line continuation as bash joins it', async () => {
+    expect(await commandActions('git push origin HEAD:ma\\\nin', '.')).toEqual([
+      { actionType: 'execute_command', target: 'git push origin HEAD:ma\\\nin' },
+      { actionType: 'git_push', target: 'HEAD:main' },
+    ]);
   });
 });

@@ -1,34 +1,48 @@
 import type { RuntimeRequest } from '@cavra/contracts';
 import type { RuleOutcome } from './action-evaluator.js';
+import { argumentEffects } from './argument-writes.js';
 import { commandForms, shellScript } from './command-forms.js';
 import type { CompiledPolicyPack } from './compile-policy-pack.js';
+import {
+  codeVariableChange,
+  heldByDeleted,
+  lostDirectory,
+  protectedDirectoryChange,
+  treeDelete,
+} from './file-effect-rules.js';
 import { gitPush } from './git-refspec.js';
 import { pushOutcome } from './git-rules.js';
-import { normalizePath } from './path-pattern.js';
+import { firstMatch, locatedPaths } from './located-paths.js';
 import { quoteTarget } from './quote-target.js';
 import { ruleOutcome } from './rule-outcome.js';
 import { runnerOverride } from './runner-options.js';
-import { type ParsedCommand, parseCommand } from './shell-parser.js';
+import { joinLineContinuations, type ParsedCommand, parseCommand } from './shell-parser.js';
+import { workingDirectories } from './working-directory.js';
 
 /**
- * execute_command: the command is the request's target (its operation when the target is empty), read by the
- * shell parser (parseCommand). The block and approval lists are matched against the whole command as sent
- * (upstream's reading) and against every spelling of each simple command it may run (in lists, pipelines, groups,
- * loops, substitutions and `sh -c` scripts): any match blocks (`commands.block`, `critical` when the command
- * applies or deletes). Then any argument naming a file that `filesystem.block_read` blocks and any redirection
- * target or option value that `filesystem.block_write` blocks (`filesystem.read.block`, `filesystem.write.block`),
- * then a `git push` to a protected or unknowable branch (`git.protected_branch.block_direct_push`), then any
- * approval pattern, option value on `require_approval_write`, command substitution, expansion (variables, globs,
- * braces), output redirection to a file or text the parser could not read requires approval
- * (`commands.default.require_approval`, or `filesystem.write.require_approval` for the option value). Last, the
- * whole command must match an allow pattern as upstream reads it, and so must every part, since a pattern's `*`
- * must never cover a second command (`terraform plan*` does not allow `terraform plan; rm -rf /`), and no part may
- * pass a runner option that changes what runs; otherwise approval (`commands.default.require_approval`). Which
- * list, pattern and index decided is in the reason.
+ * execute_command: the command is the request's target (its operation when the target is empty), its line
+ * continuations joined as bash joins them, read by the shell parser (parseCommand). The block and approval lists are
+ * matched against the whole command as sent (upstream's reading) and against every spelling of each simple command
+ * it may run (in lists, pipelines, groups, loops, substitutions and `sh -c` scripts): any match blocks
+ * (`commands.block`, `critical` when the command applies or deletes). Then any argument naming a file that
+ * `filesystem.block_read` blocks and any redirection target, option value or file written by argument
+ * (argumentEffects) that `filesystem.block_write` blocks (`filesystem.read.block`, `filesystem.write.block`), each
+ * path also seen from every folder an earlier `cd` may lead to (workingDirectories), and any delete of `/` or a home
+ * folder (`filesystem.write.block`), then a `git push` to a protected or unknowable branch
+ * (`git.protected_branch.block_direct_push`), then any approval pattern, option value or file written by argument on
+ * `require_approval_write`, a variable set that changes what runs (codeVariableSet), a command after a `cd` to an
+ * unknowable folder, command substitution, expansion (variables, globs, braces), output redirection to a file or
+ * text the parser could not read requires approval (`commands.default.require_approval`, or
+ * `filesystem.write.require_approval` for the written file). Last, the whole command must match an allow pattern as
+ * upstream reads it, and so must every part, since a pattern's `*` must never cover a second command (`terraform
+ * plan*` does not allow `terraform plan; rm -rf /`), no delete may reach the working tree itself or outside it
+ * (deletedReach), and no part may pass a runner option that changes what runs; otherwise approval
+ * (`commands.default.require_approval`). Which list, pattern and index decided is in the reason.
  * A command made only of operators (`;`) or comments names nothing to run and is blocked like a missing target.
  */
 export function evaluateCommand(request: RuntimeRequest, pack: CompiledPolicyPack): RuleOutcome {
-  const command = request.target || request.operation;
+  // Line continuations joined as bash joins them (`cat .e\⏎nv` runs `cat .env`), also for the whole-command lists.
+  const command = joinLineContinuations(request.target || request.operation);
   const whole = command.trim();
   const parsed = parseCommand(command);
   // Only operators (`;`) or a comment: nothing to run, and nothing the allow list could speak for.
@@ -38,11 +52,13 @@ export function evaluateCommand(request: RuntimeRequest, pack: CompiledPolicyPac
   const { commandBlock, commandRequireApproval, commandAllow } = pack.matchers;
   const { commands } = pack.resolved;
   const flags: Flags = { ...parsed };
-  const judged = judgedParts(parsed, flags, 0);
+  const parts = judgedParts(parsed, flags, 0);
   // The engine does not know the shell: a backslash may also be a Windows path separator (`type C:\x\.env`).
   if (command.includes('\\')) {
-    judged.push(...judgedParts(parseCommand(command.replaceAll('\\', '/')), { ...flags }, 0, false));
+    parts.push(...judgedParts(parseCommand(command.replaceAll('\\', '/')), { ...flags }, 0, false));
   }
+  const directories = workingDirectories(parts.map((part) => part.wordForms));
+  const judged = parts.map((part, index) => ({ ...part, directories: directories[index] }));
   const blocked = listMatch(whole, judged, commandBlock);
   if (blocked) {
     return ruleOutcome(
@@ -55,7 +71,8 @@ export function evaluateCommand(request: RuntimeRequest, pack: CompiledPolicyPac
   }
   // After the command block list, so a blocked command keeps its own rule id; before anything that could
   // allow or ask for approval, so `git show *` on the allow list cannot read `HEAD:.env`.
-  const namesBlocked = blockedFileWord(judged, pack);
+  const namesBlocked =
+    blockedFileWord(judged, pack) ?? treeDelete(judged, pack, 'root') ?? heldByDeleted(judged, pack, 'block');
   if (namesBlocked) return namesBlocked;
   const push = protectedPush(judged, pack);
   if (push) return push;
@@ -67,8 +84,10 @@ export function evaluateCommand(request: RuntimeRequest, pack: CompiledPolicyPac
       `command ${quoteTarget(gated.part)} requires approval (pattern '${commands.require_approval[gated.index]}', commands.require_approval[${gated.index}])`,
     );
   }
-  const gatedWrite = gatedOptionWrite(judged, pack);
+  const gatedWrite = gatedOptionWrite(judged, pack) ?? heldByDeleted(judged, pack, 'require_approval');
   if (gatedWrite) return gatedWrite;
+  const effect = lostDirectory(judged, pack) ?? codeVariableChange(judged, pack);
+  if (effect) return effect;
   if (flags.substitution) {
     return ruleOutcome(
       pack,
@@ -105,6 +124,9 @@ export function evaluateCommand(request: RuntimeRequest, pack: CompiledPolicyPac
       `command ${quoteTarget(whole)} is not on the allow list`,
     );
   }
+  // Only now, so a command on no list keeps upstream's reason: an allowed `rm *` or `cd *` never covers these.
+  const outside = treeDelete(judged, pack, 'outside') ?? protectedDirectoryChange(judged, pack);
+  if (outside) return outside;
   for (const { part, wordForms, allowable } of judged) {
     if (!allowable) continue;
     // In every spelling: `"npm" run x --script-shell=…` and `env npm run x …` run npm too.
@@ -153,13 +175,20 @@ function listMatch(
 /** A simple command to judge: as written, the files it names or redirects, and its spellings (commandForms). */
 interface JudgedPart {
   readonly part: string;
+  /** Its words as parsed, leading assignments first. */
+  readonly words: readonly string[];
   /** Words that may name files it reads: arguments and `<` targets. */
   readonly args: readonly string[];
   readonly writes: readonly string[];
   readonly forms: readonly string[];
   readonly wordForms: readonly (readonly string[])[];
-  /** Normalised paths its option values name (see optionValues): files it may write. */
+  /** Paths its option values name (see optionValues): files it may write. */
   readonly optionWrites: readonly string[];
+  /** Paths its arguments write or delete, by what the command is known to do with them (argumentEffects). */
+  readonly argumentWrites: readonly string[];
+  readonly deletes: readonly string[];
+  /** The folders it may run in (workingDirectories), undefined when a `cd` before it makes that unknowable. */
+  readonly directories?: readonly string[] | undefined;
   /** Whether the allow list decides it: not for the extra Windows reading of a command with backslashes. */
   readonly allowable: boolean;
 }
@@ -180,13 +209,17 @@ function judgedParts(parsed: ParsedCommand, flags: Flags, depth: number, allowab
   for (const { text, words, reads, writes } of parsed.commands) {
     const wordForms = commandForms(words);
     const args = [...words.slice(1), ...reads];
+    const effects = wordForms.map(argumentEffects);
     judged.push({
       part: text,
+      words,
       args,
       writes,
       forms: [text, ...wordForms.map((form) => form.join(' '))],
       wordForms,
-      optionWrites: optionValues(words.slice(1)).map(normalizePath),
+      optionWrites: optionValues(words.slice(1)),
+      argumentWrites: effects.flatMap((effect) => effect.writes),
+      deletes: effects.flatMap((effect) => effect.deletes),
       allowable,
     });
     if (depth >= MAX_SHELL_DEPTH) continue;
@@ -242,9 +275,9 @@ function firstIndex(
 function blockedFileWord(judged: readonly JudgedPart[], pack: CompiledPolicyPack): RuleOutcome | undefined {
   const { blockRead, blockWrite } = pack.matchers;
   const { block_read, block_write } = pack.resolved.filesystem;
-  for (const { part, args, writes, optionWrites } of judged) {
+  for (const { part, args, writes, optionWrites, argumentWrites, directories } of judged) {
     for (const word of args) {
-      const hit = firstMatch(namedPaths(word), blockRead);
+      const hit = firstMatch(namedPaths(word, directories), blockRead);
       if (hit) {
         return ruleOutcome(
           pack,
@@ -253,7 +286,10 @@ function blockedFileWord(judged: readonly JudgedPart[], pack: CompiledPolicyPack
         );
       }
     }
-    const hit = firstMatch([...writes.map(normalizePath), ...optionWrites], blockWrite);
+    const hit = firstMatch(
+      locatedPaths([...writes, ...optionWrites, ...argumentWrites], directories),
+      blockWrite,
+    );
     if (hit) {
       return ruleOutcome(
         pack,
@@ -265,11 +301,17 @@ function blockedFileWord(judged: readonly JudgedPart[], pack: CompiledPolicyPack
   return undefined;
 }
 
-/** The first option value on `filesystem.require_approval_write`: the command may write it, so a human decides. */
+/**
+ * The first option value or written argument on `filesystem.require_approval_write`: the command may write it, so
+ * a human decides.
+ */
 function gatedOptionWrite(judged: readonly JudgedPart[], pack: CompiledPolicyPack): RuleOutcome | undefined {
   const { require_approval_write } = pack.resolved.filesystem;
-  for (const { part, optionWrites } of judged) {
-    const hit = firstMatch(optionWrites, pack.matchers.requireApprovalWrite);
+  for (const { part, optionWrites, argumentWrites, directories } of judged) {
+    const hit = firstMatch(
+      locatedPaths([...optionWrites, ...argumentWrites], directories),
+      pack.matchers.requireApprovalWrite,
+    );
     if (hit) {
       return ruleOutcome(
         pack,
@@ -297,25 +339,12 @@ function optionValues(args: readonly string[]): string[] {
   return values.filter((value) => value !== '');
 }
 
-/** The lowest pattern index any path matches (it names the rule), with the last path that matched it. */
-function firstMatch(
-  paths: readonly string[],
-  matcher: CompiledPolicyPack['matchers']['blockRead'],
-): { index: number; path: string } | undefined {
-  let best: { index: number; path: string } | undefined;
-  for (const path of paths) {
-    const index = matcher.match(path);
-    if (index >= 0 && (best === undefined || index <= best.index)) best = { index, path };
-  }
-  return best;
-}
-
 /**
  * The paths one argument word may name, normalised: the word itself, the value of `--opt=value` (or `if=value`,
  * after the first `=`), the value of a short option written with it (`-O.env`), and for `rev:path` (`HEAD:.env`)
  * the part after the first `:` of any of these.
  */
-function namedPaths(word: string): string[] {
+function namedPaths(word: string, directories: readonly string[] | undefined): string[] {
   const forms = [word];
   const equals = word.indexOf('=');
   if (equals >= 0) forms.push(word.slice(equals + 1));
@@ -324,5 +353,8 @@ function namedPaths(word: string): string[] {
     const colon = form.indexOf(':');
     if (colon >= 0) forms.push(form.slice(colon + 1));
   }
-  return forms.filter((form) => form !== '').map(normalizePath);
+  return locatedPaths(
+    forms.filter((form) => form !== ''),
+    directories,
+  );
 }

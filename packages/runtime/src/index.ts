@@ -86,6 +86,7 @@ export {
 } from './runtime-mode.js';
 export { issueText, type SchemaIssue, schemaIssues } from './schema-issues.js';
 export {
+  joinLineContinuations,
   loadShellParser,
   type ParsedCommand,
   parseCommand,

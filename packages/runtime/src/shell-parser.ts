@@ -66,8 +66,9 @@ export interface ParsedCommand {
 }
 
 /**
- * Parses a command line with the bash grammar. Never throws for any input text; throws TypeError when the parser
- * is not loaded (see loadShellParser).
+ * Parses a command line with the bash grammar, its line continuations joined first as bash joins them
+ * (joinLineContinuations). Never throws for any input text; throws TypeError when the parser is not loaded (see
+ * loadShellParser).
  */
 export function parseCommand(command: string): ParsedCommand {
   if (!parser) throw new TypeError('the shell parser is not loaded: await loadShellParser() first');
@@ -75,7 +76,9 @@ export function parseCommand(command: string): ParsedCommand {
     return plainCommand(command);
   }
   if (command.length > MAX_PARSED_LENGTH) return unparsedCommand(command);
-  const tree = parser.parse(command);
+  const joined = joinContinuations(parser, command);
+  if (joined === undefined) return unparsedCommand(command);
+  const tree = parser.parse(joined);
   if (!tree) throw new TypeError('the shell parser returned no tree');
   try {
     const reader = new Reader();
@@ -85,11 +88,87 @@ export function parseCommand(command: string): ParsedCommand {
       substitution: reader.substitution,
       expansion: reader.expansion,
       redirection: reader.redirection,
-      unreadable: reader.unreadable || tree.rootNode.hasError,
+      // bash reads a carriage return as part of a word (`git status\r` passes `status\r`), the grammar as a blank.
+      unreadable: reader.unreadable || tree.rootNode.hasError || joined.includes('\r'),
     };
   } finally {
     tree.delete();
   }
+}
+
+/**
+ * The text as bash reads it, line continuations removed: bash drops every backslash-newline that no quote or comment
+ * holds (in words, in double quotes, in unquoted here-document bodies) before it splits words, so `cat .e\⏎nv` runs
+ * `cat .env` and `ma\⏎in` names `main`. Kept, as bash keeps them: inside single quotes and `$'…'`, in a comment,
+ * in the body of a here-document whose delimiter is quoted, and after an escaped backslash (`\\⏎`). Throws
+ * TypeError when the parser is not loaded. Text longer than the parser reads, or with more continuations than are
+ * followed, is returned as written (parseCommand then reads it as unreadable).
+ */
+export function joinLineContinuations(text: string): string {
+  if (!parser) throw new TypeError('the shell parser is not loaded: await loadShellParser() first');
+  if (text.length > MAX_PARSED_LENGTH) return text;
+  return joinContinuations(parser, text) ?? text;
+}
+
+// Each continuation costs a parse (below); more than this many in one command line is no command a person writes.
+const MAX_CONTINUATIONS = 64;
+// Where bash keeps a backslash-newline as written.
+const KEEPS_CONTINUATION = new Set(['raw_string', 'ansi_c_string', 'comment']);
+
+/**
+ * Removes continuations one at a time, leftmost first, parsing again after each: a removal can change how the rest
+ * reads (`echo a\⏎#b` holds no comment), and bash reads text left to right, so what precedes a continuation decides
+ * it. Undefined when there are more than MAX_CONTINUATIONS.
+ */
+function joinContinuations(shell: Parser, text: string): string | undefined {
+  let joined = text;
+  let from = 0;
+  for (let removed = 0; ; removed += 1) {
+    const at = nextContinuation(shell, joined, from);
+    if (at < 0) return joined;
+    if (removed === MAX_CONTINUATIONS) return undefined;
+    joined = joined.slice(0, at) + joined.slice(at + 2);
+    from = at;
+  }
+}
+
+/** The offset of the first backslash-newline at or after `from` that bash removes, or -1. */
+function nextContinuation(shell: Parser, text: string, from: number): number {
+  let at = text.indexOf('\\\n', from);
+  if (at < 0) return -1;
+  const tree = shell.parse(text);
+  if (!tree) throw new TypeError('the shell parser returned no tree');
+  try {
+    for (; at >= 0; at = text.indexOf('\\\n', at + 1)) {
+      if (escapedBackslash(text, at)) continue;
+      if (!keepsContinuation(tree.rootNode.descendantForIndex(at, at + 1))) return at;
+    }
+    return -1;
+  } finally {
+    tree.delete();
+  }
+}
+
+/** Whether the backslash at `at` is itself escaped: an odd number of backslashes stands right before it. */
+function escapedBackslash(text: string, at: number): boolean {
+  let start = at;
+  while (start > 0 && text[start - 1] === '\\') start -= 1;
+  return (at - start) % 2 === 1;
+}
+
+function keepsContinuation(node: Node | null): boolean {
+  for (let current: Node | null = node; current; current = current.parent) {
+    const type = current.type;
+    if (KEEPS_CONTINUATION.has(type)) return true;
+    if (type === 'heredoc_body') return quotedHeredoc(current);
+  }
+  return false;
+}
+
+/** `<<'EOF'`, `<<"EOF"`, `<<\EOF`: a delimiter with any quoting keeps its body as written. */
+function quotedHeredoc(body: Node): boolean {
+  const start = body.parent?.namedChildren.find((child) => child.type === 'heredoc_start');
+  return start !== undefined && /['"\\]/.test(start.text);
 }
 
 /**

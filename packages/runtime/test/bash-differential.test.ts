@@ -1,8 +1,18 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { commandForms } from '../src/command-forms.js';
 import { compilePolicyPack, loadBaselinePack, parseCommand, parsePolicyPack } from '../src/index.js';
 import { exactEngine, request } from './support/engine.js';
 
@@ -13,8 +23,9 @@ const BASH = '/bin/bash';
 const sandbox = mkdtempSync(join(tmpdir(), 'cavra-bash-'));
 afterAll(() => rmSync(sandbox, { recursive: true, force: true }));
 const LOG = join(sandbox, 'ran.log');
-// One write per command: the commands of a pipeline run at once, and two writes each could interleave.
-const PRELUDE = `command_not_found_handle() { local line; printf -v line '%s\\037' "$@"; printf '%s\\n' "$line" >> '${LOG}'; return 0; }\n`;
+// One write per command: the commands of a pipeline run at once, and two writes each could interleave. Words end
+// with a unit separator and commands with a record separator, since a word may hold a newline.
+const PRELUDE = `command_not_found_handle() { local line; printf -v line '%s\\037' "$@"; printf '%s\\036' "$line" >> '${LOG}'; return 0; }\n`;
 
 /** The external commands bash runs for a command line, each as its words joined by spaces. */
 function bashRuns(command: string): string[] {
@@ -28,7 +39,7 @@ function bashRuns(command: string): string[] {
   if (!existsSync(LOG)) return [];
   return (
     readFileSync(LOG, 'utf8')
-      .split('\n')
+      .split('\u001e')
       .filter((line) => line !== '')
       .map((line) =>
         line
@@ -42,8 +53,18 @@ function bashRuns(command: string): string[] {
   );
 }
 
+// Each test starts hundreds of bash processes; on a loaded machine that can take longer than the default 30 s.
+const SPAWNING_TIMEOUT = 120_000;
+
 const corpus = (name: string) =>
   JSON.parse(readFileSync(new URL(`corpora/${name}`, import.meta.url), 'utf8'));
+const EVASION_FILES = readdirSync(new URL('corpora/', import.meta.url)).filter((name) =>
+  /^evasion.*\.json$/.test(name),
+);
+const evasionCommands = (name: string): string[] =>
+  corpus(name).flatMap((entry: { steps: [string, string][] }) =>
+    entry.steps.filter(([actionType]) => actionType === 'execute_command').map(([, target]) => target),
+  );
 // Spellings where a shell grammar and bash could part ways: comments, heredocs, continuations, globs, braces.
 const PROBES = [
   'git log x#; sudo reboot',
@@ -58,41 +79,128 @@ const PROBES = [
 ];
 
 describe.skipIf(!existsSync(BASH))('commands as bash runs them', () => {
-  it('runs no external command the engine did not judge, for every corpus command the engine allows', async () => {
-    const baseline = await loadBaselinePack();
-    const allow = [...corpus('developer-allow.json'), 'x *', 'a=b x'];
-    const document = {
-      ...baseline.resolved,
-      metadata: { id: 'developer', version: '1' },
-      commands: { ...baseline.resolved.commands, allow },
-    };
-    const engine = exactEngine([
-      compilePolicyPack(parsePolicyPack(JSON.stringify(document), { format: 'json' })),
-    ]);
-    const commands: string[] = [
-      ...corpus('evasion.json').flatMap((entry: { steps: [string, string][] }) =>
-        entry.steps.filter(([actionType]) => actionType === 'execute_command').map(([, target]) => target),
-      ),
-      ...corpus('benign.json').map((entry: { command: string }) => entry.command),
-      ...PROBES,
-    ];
-    const allowed = commands.filter(
-      (command) =>
-        engine.evaluate(request('execute_command', command, { policy_pack: 'developer' })).decision ===
-        'allow',
-    );
-    const unjudged = allowed.flatMap((command) => {
-      // bash passes leading assignments as environment, not as words.
-      const judged = new Set(
-        parseCommand(command).commands.map((simple) =>
-          simple.words.join(' ').replace(/^(?:[A-Za-z_][A-Za-z0-9_]*=\S* )+/, ''),
-        ),
+  it(
+    'runs no external command the engine did not judge, for every corpus command the engine allows',
+    async () => {
+      const baseline = await loadBaselinePack();
+      const allow = [...corpus('developer-allow.json'), 'x *', 'a=b x'];
+      const document = {
+        ...baseline.resolved,
+        metadata: { id: 'developer', version: '1' },
+        commands: { ...baseline.resolved.commands, allow },
+      };
+      const engine = exactEngine([
+        compilePolicyPack(parsePolicyPack(JSON.stringify(document), { format: 'json' })),
+      ]);
+      const commands: string[] = [
+        ...EVASION_FILES.flatMap(evasionCommands),
+        ...corpus('benign.json').map((entry: { command: string }) => entry.command),
+        ...PROBES,
+      ];
+      const allowed = commands.filter(
+        (command) =>
+          engine.evaluate(request('execute_command', command, { policy_pack: 'developer' })).decision ===
+          'allow',
       );
-      return bashRuns(command)
-        .filter((ran) => !judged.has(ran))
-        .map((ran) => `${command} -> ${ran}`);
-    });
-    expect(allowed.length).toBeGreaterThan(150);
-    expect(unjudged).toEqual([]);
-  });
+      const unjudged = allowed.flatMap((command) => unread(command, bashRuns(command)));
+      expect(allowed.length).toBeGreaterThan(150);
+      expect(unjudged).toEqual([]);
+    },
+    SPAWNING_TIMEOUT,
+  );
 });
+
+/**
+ * Each command bash ran (`command -> words`) whose words are not those of a simple command the parser read, in one of
+ * the spellings the rules judge (commandForms: `command sudo x` and `time sudo x` run `sudo x`), or of one in the
+ * script an `eval` runs (its words joined by blanks, as bash joins them).
+ */
+function unread(command: string, ran: readonly string[]): string[] {
+  const read = new Set<string>();
+  const readAll = (text: string, depth: number) => {
+    for (const { words } of parseCommand(text).commands) {
+      // bash passes leading assignments as environment, not as words.
+      read.add(words.join(' ').replace(/^(?:[A-Za-z_][A-Za-z0-9_]*=\S* )+/, ''));
+      for (const form of commandForms(words)) {
+        read.add(form.join(' '));
+        if (form[0] === 'eval' && depth < 3) readAll(form.slice(1).join(' '), depth + 1);
+      }
+    }
+  };
+  readAll(command, 0);
+  return ran.filter((words) => !read.has(words)).map((words) => `${command} -> ${words}`);
+}
+
+// Every corpus command, allowed or not, is run by bash inside bubblewrap: the file system read-only but for a
+// scratch folder, no program to run (the folders of programs are empty; bash and timeout are copies in the scratch
+// folder), no network, its own process tree and no capabilities. There any command line is safe to run, so bash's
+// words can be compared with the parser's for every command whose words the parser says it knows (no expansion,
+// substitution or unreadable text, which keep a command from being allowed unasked anyway). One bubblewrap runs
+// them all, each in its own bash, killed after a second (`while true; …` runs until then; what it ran still counts).
+const BWRAP = '/usr/bin/bwrap';
+const TIMEOUT = '/usr/bin/timeout';
+const confined = join(sandbox, 'confined');
+const CONFINED_HOME = join(confined, 'home');
+const DRIVER = `for script in ${confined}/scripts/*; do ${confined}/timeout -s KILL 1 ${confined}/bash -c "$(<"$script")"; done`;
+
+/** The external commands bash runs for each command line inside bubblewrap, each as its words joined by spaces. */
+function confinedBashRuns(commands: readonly string[]): string[][] {
+  mkdirSync(join(CONFINED_HOME, 'work'), { recursive: true });
+  mkdirSync(join(confined, 'scripts'));
+  mkdirSync(join(confined, 'logs'));
+  copyFileSync(BASH, join(confined, 'bash'));
+  copyFileSync(TIMEOUT, join(confined, 'timeout'));
+  const logs = commands.map((command, index) => {
+    const name = String(index).padStart(5, '0');
+    const log = join(confined, 'logs', name);
+    writeFileSync(join(confined, 'scripts', name), PRELUDE.replace(LOG, log) + command);
+    return log;
+  });
+  spawnSync(
+    BWRAP,
+    [
+      ...['--ro-bind', '/', '/', '--tmpfs', '/usr/bin', '--tmpfs', '/usr/sbin', '--tmpfs', '/usr/local/bin'],
+      ...['--bind', confined, confined, '--dev', '/dev', '--proc', '/proc', '--unshare-all'],
+      ...['--die-with-parent', '--new-session', '--cap-drop', 'ALL', '--chdir', join(CONFINED_HOME, 'work')],
+      ...['--clearenv', '--setenv', 'PATH', '/nonexistent', '--setenv', 'HOME', CONFINED_HOME],
+      ...[join(confined, 'bash'), '-c', DRIVER],
+    ],
+    { timeout: 120_000, stdio: 'ignore' },
+  );
+  return logs.map((log) =>
+    existsSync(log)
+      ? readFileSync(log, 'utf8')
+          .split('\u001e')
+          .filter((line) => line !== '')
+          .map((line) => line.split('\u001f').slice(0, -1).join(' ').replaceAll(CONFINED_HOME, '~'))
+      : [],
+  );
+}
+
+describe.skipIf(!existsSync(BASH) || !existsSync(BWRAP) || !existsSync(TIMEOUT))(
+  'every corpus command as confined bash runs it',
+  () => {
+    it(
+      'passes the words the parser reads, for every command whose words the parser knows',
+      () => {
+        const commands = [
+          ...EVASION_FILES.flatMap(evasionCommands),
+          ...corpus('benign.json').map((entry: { command: string }) => entry.command),
+          ...PROBES,
+        ];
+        const knowable = commands.filter((command) => {
+          const { expansion, substitution, unreadable } = parseCommand(command);
+          return !expansion && !substitution && !unreadable;
+        });
+        const ran = confinedBashRuns(knowable);
+        const misread = knowable.flatMap((command, index) => unread(command, ran[index] ?? []));
+        expect(EVASION_FILES).toContain('evasion-line-continuation.json');
+        expect(knowable.length).toBeGreaterThan(300);
+        // bash ran external commands for most of them: the comparison is not empty.
+        expect(ran.filter((words) => words.length > 0).length).toBeGreaterThan(300);
+        expect(misread).toEqual([]);
+      },
+      SPAWNING_TIMEOUT,
+    );
+  },
+);

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadShellParser, type ParsedCommand, parseCommand } from '../src/index.js';
+import { joinLineContinuations, loadShellParser, type ParsedCommand, parseCommand } from '../src/index.js';
 
 beforeAll(() => loadShellParser());
 
@@ -112,6 +112,32 @@ describe('the shell parser', () => {
   it('still finds the commands around text it cannot read', () => {
     expect(words('sudo reboot; echo "')[0]).toEqual(['sudo', 'reboot']);
     expect(words('echo $(sudo reboot)')[0]).toEqual(['sudo', 'reboot']);
+  });
+
+  // [text, as bash reads it]: a backslash-newline is removed where bash removes it, and kept where bash keeps it.
+  const JOINED: readonly (readonly [string, string])[] = [
+    ['cat .e\\\nnv', 'cat .env'],
+    ['su\\\ndo reboot', 'sudo reboot'],
+    ['cat ".e\\\nnv"', 'cat ".env"'],
+    ["cat '.e\\\nnv'", "cat '.e\\\nnv'"],
+    ["echo $'a\\\nb'", "echo $'a\\\nb'"],
+    ['echo a\\\\\nb', 'echo a\\\\\nb'],
+    ['echo a\\\\\\\nb', 'echo a\\\\b'],
+    ['echo x #c\\\necho y', 'echo x #c\\\necho y'],
+    ['echo x \\\n#c\\\nsudo reboot', 'echo x #c\\\nsudo reboot'],
+    ['cat <<EOF\na\\\nb\nEOF', 'cat <<EOF\nab\nEOF'],
+    ["cat <<'EOF'\na\\\nb\nEOF", "cat <<'EOF'\na\\\nb\nEOF"],
+    [`echo ${'a\\\n'.repeat(65)}`, `echo ${'a\\\n'.repeat(65)}`],
+  ];
+
+  it.each(JOINED)('joins the line continuations of %j as bash does', (text, joined) => {
+    expect(joinLineContinuations(text)).toBe(joined);
+  });
+
+  it('reads words through line continuations, and more of them than it follows as unreadable', () => {
+    expect(words('git push origin HEAD:ma\\\nin')).toEqual([['git', 'push', 'origin', 'HEAD:main']]);
+    expect(flags(parseCommand(`echo ${'a\\\n'.repeat(65)}`))).toEqual(['unreadable']);
+    expect(flags(parseCommand('git status\r\nsudo reboot'))).toEqual(['unreadable']);
   });
 
   it('reads plain words without the parser exactly as the parser does', () => {
