@@ -55,7 +55,7 @@ describe('parsing policy packs', () => {
       },
       {
         path: '/filesystem/block_exec',
-        message: 'is not a known key (known: block_read, block_write, require_approval_write)',
+        message: 'is not a known key (known: block_read, block_write, require_approval_write, unprotect)',
         line: 2,
         column: 37,
       },
