@@ -5,6 +5,7 @@ import type { HookAnswer, HookFormat } from './hook-format.js';
 const USAGE = `usage:
   cavra-hook claude-code|cursor|gemini-cli [--socket PATH] [--policy-pack ID] [--actor NAME] [--timeout-ms N]
                                            [--max-payload-bytes N] [--engine daemon|in-process] [--pack FILE]...
+                                           [--confine PACK_FILE [--working-tree DIR]]
   cavra-hook install|uninstall claude-code [--project [--dir DIR] | --user] [--command CMD]`;
 
 const HOOK_OPTIONS = {
@@ -15,6 +16,8 @@ const HOOK_OPTIONS = {
   'max-payload-bytes': { type: 'string' },
   engine: { type: 'string' },
   pack: { type: 'string', multiple: true },
+  confine: { type: 'string' },
+  'working-tree': { type: 'string' },
 } as const;
 
 const INSTALL_OPTIONS = {
@@ -76,6 +79,8 @@ async function hook(
     throw new UsageError(`--engine must be daemon or in-process, not '${engine}'`);
   }
   if (values.pack && engine !== 'in-process') throw new UsageError('--pack needs --engine in-process');
+  const confinePack = values.confine ?? env.CAVRA_CONFINE;
+  if (values['working-tree'] && !confinePack) throw new UsageError('--working-tree goes with --confine');
   const timeoutMs = positive('--timeout-ms', values['timeout-ms']);
   const maxPayloadBytes = positive('--max-payload-bytes', values['max-payload-bytes']);
   const [{ runHook }, authorities] = await Promise.all([import('./run-hook.js'), import('./authority.js')]);
@@ -90,8 +95,12 @@ async function hook(
   try {
     const policyPack = values['policy-pack'] ?? env.CAVRA_POLICY_PACK;
     const actor = values.actor ?? env.CAVRA_ACTOR;
+    const confinement = confinePack
+      ? await (await import('./confine.js')).loadConfinement(confinePack, values['working-tree'])
+      : undefined;
     return await runHook(format, stdin, {
       authority,
+      ...(confinement ? { confinement } : {}),
       ...(actor ? { actor } : {}),
       ...(policyPack ? { policyPack } : {}),
       ...(maxPayloadBytes ? { maxPayloadBytes } : {}),

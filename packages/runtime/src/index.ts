@@ -60,6 +60,7 @@ export {
   INFORMATIONAL_PACK_KEYS,
   type PolicyPackDocument,
   type ResolvedPolicyPack,
+  type SandboxSection,
 } from './policy-pack-document.js';
 export { PolicyPackError, type PolicyPackErrorCode, type PolicyPackIssue } from './policy-pack-error.js';
 export {
@@ -80,6 +81,13 @@ export {
   RUNTIME_MODES,
   type RuntimeMode,
 } from './runtime-mode.js';
+export {
+  type SandboxPathRule,
+  type SandboxSettings,
+  type SandboxSettingsInput,
+  sandboxPathRule,
+  sandboxSettings,
+} from './sandbox-settings.js';
 export { type SchemaIssue, schemaIssues } from './schema-issues.js';
 export {
   loadShellParser,

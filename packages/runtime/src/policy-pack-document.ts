@@ -50,12 +50,24 @@ export interface PolicyPackDocument {
     /** Upstream: a risk level per server. Informational. */
     readonly risk_scoring?: Readonly<Record<string, string>>;
   };
+  /** Confinement of the commands this pack lets run (see sandboxSettings); applied by the agent hooks. */
+  readonly sandbox?: SandboxSection;
   /** Upstream: approver groups per kind of action. Informational. */
   readonly approvals?: Readonly<Record<string, { readonly approvers?: readonly string[] }>>;
   /** Upstream: what evidence a change must carry. Informational. */
   readonly evidence?: Readonly<Record<string, unknown>>;
   /** Upstream: the frameworks the pack maps to. Informational. */
   readonly compliance?: { readonly maps_to?: readonly string[] };
+}
+
+/** A pack's `sandbox` section, as written. */
+export interface SandboxSection {
+  /** Run every command the hook lets through inside the sandbox. */
+  readonly confine_commands?: boolean;
+  /** The only hosts a confined command may reach (`example.com`, `*.example.com`, `host:443`); none: no network. */
+  readonly allowed_domains?: readonly string[];
+  /** Absolute (or `~/`) paths outside the working tree a confined command may also write, e.g. a cache. */
+  readonly allow_write?: readonly string[];
 }
 
 /** Keys of upstream packs the engine accepts but does not enforce, with why: reported as pack notices. */

@@ -3,20 +3,23 @@
 import { createRequire } from 'node:module';
 const requireHelper = createRequire(import.meta.url);
 export const policyPack = validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://cavra.dev/schema/policy-pack.schema.json","title":"CAVRA policy pack","type":"object","additionalProperties":false,"required":["metadata"],"properties":{"metadata":{"type":"object","additionalProperties":false,"required":["id","version"],"properties":{"id":{"$ref":"#/definitions/identifier"},"version":{"type":"string","pattern":"^[0-9A-Za-z][0-9A-Za-z.+-]{0,63}$"},"description":{"type":"string","maxLength":512},"inherits":{"oneOf":[{"$ref":"#/definitions/identifier"},{"type":"array","minItems":1,"maxItems":16,"uniqueItems":true,"items":{"$ref":"#/definitions/identifier"}}]},"approver_group":{"$ref":"#/definitions/group"},"title":{"type":"string","maxLength":256},"mode":{"type":"string","pattern":"^[a-z][a-z_-]{0,31}$"}}},"filesystem":{"type":"object","additionalProperties":false,"properties":{"block_read":{"$ref":"#/definitions/patterns"},"block_write":{"$ref":"#/definitions/patterns"},"require_approval_write":{"$ref":"#/definitions/patterns"}}},"commands":{"type":"object","additionalProperties":false,"properties":{"allow":{"$ref":"#/definitions/patterns"},"block":{"$ref":"#/definitions/patterns"},"require_approval":{"$ref":"#/definitions/patterns"}}},"git":{"type":"object","additionalProperties":false,"properties":{"block_push_branches":{"$ref":"#/definitions/patterns"},"require_pull_request":{"type":"boolean"},"require_ai_attestation":{"type":"boolean"},"block_direct_push_to_protected_branch":{"type":"boolean"},"require_human_reviewer":{"type":"boolean"},"require_pr_attestation":{"type":"boolean"}}},"mcp":{"type":"object","additionalProperties":false,"properties":{"allowlist_enabled":{"type":"boolean"},"allowed_servers":{"$ref":"#/definitions/servers"},"blocked_servers":{"$ref":"#/definitions/servers"},"block_unknown_servers":{"type":"boolean"},"risk_scoring":{"type":"object","maxProperties":1024,"propertyNames":{"$ref":"#/definitions/server"},"additionalProperties":{"enum":["info","low","medium","high","critical"]}}}},"approvals":{"type":"object","maxProperties":64,"propertyNames":{"$ref":"#/definitions/identifier"},"additionalProperties":{"type":"object","additionalProperties":false,"properties":{"approvers":{"type":"array","maxItems":64,"uniqueItems":true,"items":{"$ref":"#/definitions/group"}}}}},"evidence":{"type":"object","additionalProperties":false,"properties":{"require_agent_manifest":{"type":"boolean"},"require_issue_link":{"type":"boolean"},"require_branch_pattern":{"type":"string","minLength":1,"maxLength":256},"require_bot_identity":{"type":"boolean"},"require_pr_attestation":{"type":"boolean"},"require_docs_update_for_user_facing_changes":{"type":"boolean"},"required_fields":{"type":"array","maxItems":64,"uniqueItems":true,"items":{"type":"string","pattern":"^[a-z][a-z0-9_]{0,63}$"}}}},"compliance":{"type":"object","additionalProperties":false,"properties":{"maps_to":{"type":"array","maxItems":64,"items":{"type":"string","minLength":1,"maxLength":256,"pattern":"^[^\\u0000-\\u001f\\u007f]+$"}}}}},"definitions":{"identifier":{"type":"string","pattern":"^[a-z0-9][a-z0-9._-]{0,127}$"},"patterns":{"type":"array","maxItems":1024,"uniqueItems":true,"items":{"type":"string","minLength":1,"maxLength":512,"pattern":"^[^\\u0000-\\u001f\\u007f]+$"}},"servers":{"type":"array","maxItems":1024,"uniqueItems":true,"items":{"$ref":"#/definitions/server"}},"server":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"},"group":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,127}$"}}};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://cavra.dev/schema/policy-pack.schema.json","title":"CAVRA policy pack","type":"object","additionalProperties":false,"required":["metadata"],"properties":{"metadata":{"type":"object","additionalProperties":false,"required":["id","version"],"properties":{"id":{"$ref":"#/definitions/identifier"},"version":{"type":"string","pattern":"^[0-9A-Za-z][0-9A-Za-z.+-]{0,63}$"},"description":{"type":"string","maxLength":512},"inherits":{"oneOf":[{"$ref":"#/definitions/identifier"},{"type":"array","minItems":1,"maxItems":16,"uniqueItems":true,"items":{"$ref":"#/definitions/identifier"}}]},"approver_group":{"$ref":"#/definitions/group"},"title":{"type":"string","maxLength":256},"mode":{"type":"string","pattern":"^[a-z][a-z_-]{0,31}$"}}},"filesystem":{"type":"object","additionalProperties":false,"properties":{"block_read":{"$ref":"#/definitions/patterns"},"block_write":{"$ref":"#/definitions/patterns"},"require_approval_write":{"$ref":"#/definitions/patterns"}}},"commands":{"type":"object","additionalProperties":false,"properties":{"allow":{"$ref":"#/definitions/patterns"},"block":{"$ref":"#/definitions/patterns"},"require_approval":{"$ref":"#/definitions/patterns"}}},"git":{"type":"object","additionalProperties":false,"properties":{"block_push_branches":{"$ref":"#/definitions/patterns"},"require_pull_request":{"type":"boolean"},"require_ai_attestation":{"type":"boolean"},"block_direct_push_to_protected_branch":{"type":"boolean"},"require_human_reviewer":{"type":"boolean"},"require_pr_attestation":{"type":"boolean"}}},"mcp":{"type":"object","additionalProperties":false,"properties":{"allowlist_enabled":{"type":"boolean"},"allowed_servers":{"$ref":"#/definitions/servers"},"blocked_servers":{"$ref":"#/definitions/servers"},"block_unknown_servers":{"type":"boolean"},"risk_scoring":{"type":"object","maxProperties":1024,"propertyNames":{"$ref":"#/definitions/server"},"additionalProperties":{"enum":["info","low","medium","high","critical"]}}}},"sandbox":{"type":"object","additionalProperties":false,"properties":{"confine_commands":{"type":"boolean"},"allowed_domains":{"type":"array","maxItems":1024,"uniqueItems":true,"items":{"type":"string","pattern":"^(\\*\\.)?[A-Za-z0-9]([A-Za-z0-9-]{0,62}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,62}[A-Za-z0-9])?)*(:[0-9]{1,5})?$","maxLength":260}},"allow_write":{"type":"array","maxItems":64,"uniqueItems":true,"items":{"type":"string","pattern":"^(/|~/)[^\\u0000-\\u001f\\u007f*?\\[\\]{}]*$","maxLength":512}}}},"approvals":{"type":"object","maxProperties":64,"propertyNames":{"$ref":"#/definitions/identifier"},"additionalProperties":{"type":"object","additionalProperties":false,"properties":{"approvers":{"type":"array","maxItems":64,"uniqueItems":true,"items":{"$ref":"#/definitions/group"}}}}},"evidence":{"type":"object","additionalProperties":false,"properties":{"require_agent_manifest":{"type":"boolean"},"require_issue_link":{"type":"boolean"},"require_branch_pattern":{"type":"string","minLength":1,"maxLength":256},"require_bot_identity":{"type":"boolean"},"require_pr_attestation":{"type":"boolean"},"require_docs_update_for_user_facing_changes":{"type":"boolean"},"required_fields":{"type":"array","maxItems":64,"uniqueItems":true,"items":{"type":"string","pattern":"^[a-z][a-z0-9_]{0,63}$"}}}},"compliance":{"type":"object","additionalProperties":false,"properties":{"maps_to":{"type":"array","maxItems":64,"items":{"type":"string","minLength":1,"maxLength":256,"pattern":"^[^\\u0000-\\u001f\\u007f]+$"}}}}},"definitions":{"identifier":{"type":"string","pattern":"^[a-z0-9][a-z0-9._-]{0,127}$"},"patterns":{"type":"array","maxItems":1024,"uniqueItems":true,"items":{"type":"string","minLength":1,"maxLength":512,"pattern":"^[^\\u0000-\\u001f\\u007f]+$"}},"servers":{"type":"array","maxItems":1024,"uniqueItems":true,"items":{"$ref":"#/definitions/server"}},"server":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"},"group":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,127}$"}}};
 const schema12 = {"type":"string","pattern":"^[a-z0-9][a-z0-9._-]{0,127}$"};
 const schema15 = {"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,127}$"};
 const schema16 = {"type":"array","maxItems":1024,"uniqueItems":true,"items":{"type":"string","minLength":1,"maxLength":512,"pattern":"^[^\\u0000-\\u001f\\u007f]+$"}};
 const schema24 = {"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"};
+const func2 = Object.prototype.hasOwnProperty;
+const func3 = requireHelper("ajv/dist/runtime/ucs2length").default;
+const func0 = requireHelper("ajv/dist/runtime/equal").default;
 const pattern0 = new RegExp("^[a-z0-9][a-z0-9._-]{0,127}$", "u");
 const pattern1 = new RegExp("^[0-9A-Za-z][0-9A-Za-z.+-]{0,63}$", "u");
 const pattern4 = new RegExp("^[A-Za-z0-9][A-Za-z0-9 ._-]{0,127}$", "u");
 const pattern5 = new RegExp("^[a-z][a-z_-]{0,31}$", "u");
 const pattern6 = new RegExp("^[^\\u0000-\\u001f\\u007f]+$", "u");
 const pattern13 = new RegExp("^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$", "u");
-const pattern17 = new RegExp("^[a-z][a-z0-9_]{0,63}$", "u");
-const func2 = requireHelper("ajv/dist/runtime/ucs2length").default;
-const func0 = requireHelper("ajv/dist/runtime/equal").default;
+const pattern15 = new RegExp("^(\\*\\.)?[A-Za-z0-9]([A-Za-z0-9-]{0,62}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,62}[A-Za-z0-9])?)*(:[0-9]{1,5})?$", "u");
+const pattern16 = new RegExp("^(/|~/)[^\\u0000-\\u001f\\u007f*?\\[\\]{}]*$", "u");
+const pattern19 = new RegExp("^[a-z][a-z0-9_]{0,63}$", "u");
 const schema23 = {"type":"array","maxItems":1024,"uniqueItems":true,"items":{"$ref":"#/definitions/server"}};
 
 function validate11(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
@@ -111,7 +114,7 @@ vErrors.push(err0);
 errors++;
 }
 for(const key0 in data){
-if(!((((((((key0 === "metadata") || (key0 === "filesystem")) || (key0 === "commands")) || (key0 === "git")) || (key0 === "mcp")) || (key0 === "approvals")) || (key0 === "evidence")) || (key0 === "compliance"))){
+if(!(func2.call(schema11.properties, key0))){
 const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err1];
@@ -210,7 +213,7 @@ errors++;
 if(data0.description !== undefined){
 let data3 = data0.description;
 if(typeof data3 === "string"){
-if(func2(data3) > 512){
+if(func3(data3) > 512){
 const err9 = {instancePath:instancePath+"/metadata/description",schemaPath:"#/properties/metadata/properties/description/maxLength",keyword:"maxLength",params:{limit: 512},message:"must NOT have more than 512 characters"};
 if(vErrors === null){
 vErrors = [err9];
@@ -405,7 +408,7 @@ errors++;
 if(data0.title !== undefined){
 let data7 = data0.title;
 if(typeof data7 === "string"){
-if(func2(data7) > 256){
+if(func3(data7) > 256){
 const err22 = {instancePath:instancePath+"/metadata/title",schemaPath:"#/properties/metadata/properties/title/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};
 if(vErrors === null){
 vErrors = [err22];
@@ -496,7 +499,7 @@ const len1 = data10.length;
 for(let i2=0; i2<len1; i2++){
 let data11 = data10[i2];
 if(typeof data11 === "string"){
-if(func2(data11) > 512){
+if(func3(data11) > 512){
 const err29 = {instancePath:instancePath+"/filesystem/block_read/" + i2,schemaPath:"#/definitions/patterns/items/maxLength",keyword:"maxLength",params:{limit: 512},message:"must NOT have more than 512 characters"};
 if(vErrors === null){
 vErrors = [err29];
@@ -506,7 +509,7 @@ vErrors.push(err29);
 }
 errors++;
 }
-if(func2(data11) < 1){
+if(func3(data11) < 1){
 const err30 = {instancePath:instancePath+"/filesystem/block_read/" + i2,schemaPath:"#/definitions/patterns/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err30];
@@ -591,7 +594,7 @@ const len2 = data12.length;
 for(let i4=0; i4<len2; i4++){
 let data13 = data12[i4];
 if(typeof data13 === "string"){
-if(func2(data13) > 512){
+if(func3(data13) > 512){
 const err36 = {instancePath:instancePath+"/filesystem/block_write/" + i4,schemaPath:"#/definitions/patterns/items/maxLength",keyword:"maxLength",params:{limit: 512},message:"must NOT have more than 512 characters"};
 if(vErrors === null){
 vErrors = [err36];
@@ -601,7 +604,7 @@ vErrors.push(err36);
 }
 errors++;
 }
-if(func2(data13) < 1){
+if(func3(data13) < 1){
 const err37 = {instancePath:instancePath+"/filesystem/block_write/" + i4,schemaPath:"#/definitions/patterns/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err37];
@@ -686,7 +689,7 @@ const len3 = data14.length;
 for(let i6=0; i6<len3; i6++){
 let data15 = data14[i6];
 if(typeof data15 === "string"){
-if(func2(data15) > 512){
+if(func3(data15) > 512){
 const err43 = {instancePath:instancePath+"/filesystem/require_approval_write/" + i6,schemaPath:"#/definitions/patterns/items/maxLength",keyword:"maxLength",params:{limit: 512},message:"must NOT have more than 512 characters"};
 if(vErrors === null){
 vErrors = [err43];
@@ -696,7 +699,7 @@ vErrors.push(err43);
 }
 errors++;
 }
-if(func2(data15) < 1){
+if(func3(data15) < 1){
 const err44 = {instancePath:instancePath+"/filesystem/require_approval_write/" + i6,schemaPath:"#/definitions/patterns/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err44];
@@ -808,7 +811,7 @@ const len4 = data17.length;
 for(let i8=0; i8<len4; i8++){
 let data18 = data17[i8];
 if(typeof data18 === "string"){
-if(func2(data18) > 512){
+if(func3(data18) > 512){
 const err52 = {instancePath:instancePath+"/commands/allow/" + i8,schemaPath:"#/definitions/patterns/items/maxLength",keyword:"maxLength",params:{limit: 512},message:"must NOT have more than 512 characters"};
 if(vErrors === null){
 vErrors = [err52];
@@ -818,7 +821,7 @@ vErrors.push(err52);
 }
 errors++;
 }
-if(func2(data18) < 1){
+if(func3(data18) < 1){
 const err53 = {instancePath:instancePath+"/commands/allow/" + i8,schemaPath:"#/definitions/patterns/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err53];
@@ -903,7 +906,7 @@ const len5 = data19.length;
 for(let i10=0; i10<len5; i10++){
 let data20 = data19[i10];
 if(typeof data20 === "string"){
-if(func2(data20) > 512){
+if(func3(data20) > 512){
 const err59 = {instancePath:instancePath+"/commands/block/" + i10,schemaPath:"#/definitions/patterns/items/maxLength",keyword:"maxLength",params:{limit: 512},message:"must NOT have more than 512 characters"};
 if(vErrors === null){
 vErrors = [err59];
@@ -913,7 +916,7 @@ vErrors.push(err59);
 }
 errors++;
 }
-if(func2(data20) < 1){
+if(func3(data20) < 1){
 const err60 = {instancePath:instancePath+"/commands/block/" + i10,schemaPath:"#/definitions/patterns/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err60];
@@ -998,7 +1001,7 @@ const len6 = data21.length;
 for(let i12=0; i12<len6; i12++){
 let data22 = data21[i12];
 if(typeof data22 === "string"){
-if(func2(data22) > 512){
+if(func3(data22) > 512){
 const err66 = {instancePath:instancePath+"/commands/require_approval/" + i12,schemaPath:"#/definitions/patterns/items/maxLength",keyword:"maxLength",params:{limit: 512},message:"must NOT have more than 512 characters"};
 if(vErrors === null){
 vErrors = [err66];
@@ -1008,7 +1011,7 @@ vErrors.push(err66);
 }
 errors++;
 }
-if(func2(data22) < 1){
+if(func3(data22) < 1){
 const err67 = {instancePath:instancePath+"/commands/require_approval/" + i12,schemaPath:"#/definitions/patterns/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err67];
@@ -1120,7 +1123,7 @@ const len7 = data24.length;
 for(let i14=0; i14<len7; i14++){
 let data25 = data24[i14];
 if(typeof data25 === "string"){
-if(func2(data25) > 512){
+if(func3(data25) > 512){
 const err75 = {instancePath:instancePath+"/git/block_push_branches/" + i14,schemaPath:"#/definitions/patterns/items/maxLength",keyword:"maxLength",params:{limit: 512},message:"must NOT have more than 512 characters"};
 if(vErrors === null){
 vErrors = [err75];
@@ -1130,7 +1133,7 @@ vErrors.push(err75);
 }
 errors++;
 }
-if(func2(data25) < 1){
+if(func3(data25) < 1){
 const err76 = {instancePath:instancePath+"/git/block_push_branches/" + i14,schemaPath:"#/definitions/patterns/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err76];
@@ -1407,11 +1410,12 @@ vErrors.push(err96);
 errors++;
 }
 }
-if(data.approvals !== undefined){
-let data38 = data.approvals;
+if(data.sandbox !== undefined){
+let data38 = data.sandbox;
 if(data38 && typeof data38 == "object" && !Array.isArray(data38)){
-if(Object.keys(data38).length > 64){
-const err97 = {instancePath:instancePath+"/approvals",schemaPath:"#/properties/approvals/maxProperties",keyword:"maxProperties",params:{limit: 64},message:"must NOT have more than 64 properties"};
+for(const key8 in data38){
+if(!(((key8 === "confine_commands") || (key8 === "allowed_domains")) || (key8 === "allow_write"))){
+const err97 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err97];
 }
@@ -1420,11 +1424,10 @@ vErrors.push(err97);
 }
 errors++;
 }
-for(const key8 in data38){
-const _errs101 = errors;
-if(typeof key8 === "string"){
-if(!pattern0.test(key8)){
-const err98 = {instancePath:instancePath+"/approvals",schemaPath:"#/definitions/identifier/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9][a-z0-9._-]{0,127}$"},message:"must match pattern \""+"^[a-z0-9][a-z0-9._-]{0,127}$"+"\"",propertyName:key8};
+}
+if(data38.confine_commands !== undefined){
+if(typeof data38.confine_commands !== "boolean"){
+const err98 = {instancePath:instancePath+"/sandbox/confine_commands",schemaPath:"#/properties/sandbox/properties/confine_commands/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err98];
 }
@@ -1434,8 +1437,11 @@ vErrors.push(err98);
 errors++;
 }
 }
-else {
-const err99 = {instancePath:instancePath+"/approvals",schemaPath:"#/definitions/identifier/type",keyword:"type",params:{type: "string"},message:"must be string",propertyName:key8};
+if(data38.allowed_domains !== undefined){
+let data40 = data38.allowed_domains;
+if(Array.isArray(data40)){
+if(data40.length > 1024){
+const err99 = {instancePath:instancePath+"/sandbox/allowed_domains",schemaPath:"#/properties/sandbox/properties/allowed_domains/maxItems",keyword:"maxItems",params:{limit: 1024},message:"must NOT have more than 1024 items"};
 if(vErrors === null){
 vErrors = [err99];
 }
@@ -1444,9 +1450,12 @@ vErrors.push(err99);
 }
 errors++;
 }
-var valid45 = _errs101 === errors;
-if(!valid45){
-const err100 = {instancePath:instancePath+"/approvals",schemaPath:"#/properties/approvals/propertyNames",keyword:"propertyNames",params:{propertyName: key8},message:"property name must be valid"};
+const len8 = data40.length;
+for(let i16=0; i16<len8; i16++){
+let data41 = data40[i16];
+if(typeof data41 === "string"){
+if(func3(data41) > 260){
+const err100 = {instancePath:instancePath+"/sandbox/allowed_domains/" + i16,schemaPath:"#/properties/sandbox/properties/allowed_domains/items/maxLength",keyword:"maxLength",params:{limit: 260},message:"must NOT have more than 260 characters"};
 if(vErrors === null){
 vErrors = [err100];
 }
@@ -1455,13 +1464,8 @@ vErrors.push(err100);
 }
 errors++;
 }
-}
-for(const key9 in data38){
-let data39 = data38[key9];
-if(data39 && typeof data39 == "object" && !Array.isArray(data39)){
-for(const key10 in data39){
-if(!(key10 === "approvers")){
-const err101 = {instancePath:instancePath+"/approvals/" + key9.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/approvals/additionalProperties/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key10},message:"must NOT have additional properties"};
+if(!pattern15.test(data41)){
+const err101 = {instancePath:instancePath+"/sandbox/allowed_domains/" + i16,schemaPath:"#/properties/sandbox/properties/allowed_domains/items/pattern",keyword:"pattern",params:{pattern: "^(\\*\\.)?[A-Za-z0-9]([A-Za-z0-9-]{0,62}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,62}[A-Za-z0-9])?)*(:[0-9]{1,5})?$"},message:"must match pattern \""+"^(\\*\\.)?[A-Za-z0-9]([A-Za-z0-9-]{0,62}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,62}[A-Za-z0-9])?)*(:[0-9]{1,5})?$"+"\""};
 if(vErrors === null){
 vErrors = [err101];
 }
@@ -1471,11 +1475,8 @@ vErrors.push(err101);
 errors++;
 }
 }
-if(data39.approvers !== undefined){
-let data40 = data39.approvers;
-if(Array.isArray(data40)){
-if(data40.length > 64){
-const err102 = {instancePath:instancePath+"/approvals/" + key9.replace(/~/g, "~0").replace(/\//g, "~1")+"/approvers",schemaPath:"#/properties/approvals/additionalProperties/properties/approvers/maxItems",keyword:"maxItems",params:{limit: 64},message:"must NOT have more than 64 items"};
+else {
+const err102 = {instancePath:instancePath+"/sandbox/allowed_domains/" + i16,schemaPath:"#/properties/sandbox/properties/allowed_domains/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err102];
 }
@@ -1484,12 +1485,19 @@ vErrors.push(err102);
 }
 errors++;
 }
-const len8 = data40.length;
-for(let i16=0; i16<len8; i16++){
-let data41 = data40[i16];
-if(typeof data41 === "string"){
-if(!pattern4.test(data41)){
-const err103 = {instancePath:instancePath+"/approvals/" + key9.replace(/~/g, "~0").replace(/\//g, "~1")+"/approvers/" + i16,schemaPath:"#/definitions/group/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9 ._-]{0,127}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,127}$"+"\""};
+}
+let i17 = data40.length;
+let j8;
+if(i17 > 1){
+const indices7 = {};
+for(;i17--;){
+let item7 = data40[i17];
+if(typeof item7 !== "string"){
+continue;
+}
+if(typeof indices7[item7] == "number"){
+j8 = indices7[item7];
+const err103 = {instancePath:instancePath+"/sandbox/allowed_domains",schemaPath:"#/properties/sandbox/properties/allowed_domains/uniqueItems",keyword:"uniqueItems",params:{i: i17, j: j8},message:"must NOT have duplicate items (items ## "+j8+" and "+i17+" are identical)"};
 if(vErrors === null){
 vErrors = [err103];
 }
@@ -1497,10 +1505,14 @@ else {
 vErrors.push(err103);
 }
 errors++;
+break;
+}
+indices7[item7] = i17;
+}
 }
 }
 else {
-const err104 = {instancePath:instancePath+"/approvals/" + key9.replace(/~/g, "~0").replace(/\//g, "~1")+"/approvers/" + i16,schemaPath:"#/definitions/group/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err104 = {instancePath:instancePath+"/sandbox/allowed_domains",schemaPath:"#/properties/sandbox/properties/allowed_domains/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err104];
 }
@@ -1510,14 +1522,11 @@ vErrors.push(err104);
 errors++;
 }
 }
-let i17 = data40.length;
-let j8;
-if(i17 > 1){
-outer1:
-for(;i17--;){
-for(j8 = i17; j8--;){
-if(func0(data40[i17], data40[j8])){
-const err105 = {instancePath:instancePath+"/approvals/" + key9.replace(/~/g, "~0").replace(/\//g, "~1")+"/approvers",schemaPath:"#/properties/approvals/additionalProperties/properties/approvers/uniqueItems",keyword:"uniqueItems",params:{i: i17, j: j8},message:"must NOT have duplicate items (items ## "+j8+" and "+i17+" are identical)"};
+if(data38.allow_write !== undefined){
+let data42 = data38.allow_write;
+if(Array.isArray(data42)){
+if(data42.length > 64){
+const err105 = {instancePath:instancePath+"/sandbox/allow_write",schemaPath:"#/properties/sandbox/properties/allow_write/maxItems",keyword:"maxItems",params:{limit: 64},message:"must NOT have more than 64 items"};
 if(vErrors === null){
 vErrors = [err105];
 }
@@ -1525,14 +1534,13 @@ else {
 vErrors.push(err105);
 }
 errors++;
-break outer1;
 }
-}
-}
-}
-}
-else {
-const err106 = {instancePath:instancePath+"/approvals/" + key9.replace(/~/g, "~0").replace(/\//g, "~1")+"/approvers",schemaPath:"#/properties/approvals/additionalProperties/properties/approvers/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const len9 = data42.length;
+for(let i18=0; i18<len9; i18++){
+let data43 = data42[i18];
+if(typeof data43 === "string"){
+if(func3(data43) > 512){
+const err106 = {instancePath:instancePath+"/sandbox/allow_write/" + i18,schemaPath:"#/properties/sandbox/properties/allow_write/items/maxLength",keyword:"maxLength",params:{limit: 512},message:"must NOT have more than 512 characters"};
 if(vErrors === null){
 vErrors = [err106];
 }
@@ -1541,10 +1549,8 @@ vErrors.push(err106);
 }
 errors++;
 }
-}
-}
-else {
-const err107 = {instancePath:instancePath+"/approvals/" + key9.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/approvals/additionalProperties/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(!pattern16.test(data43)){
+const err107 = {instancePath:instancePath+"/sandbox/allow_write/" + i18,schemaPath:"#/properties/sandbox/properties/allow_write/items/pattern",keyword:"pattern",params:{pattern: "^(/|~/)[^\\u0000-\\u001f\\u007f*?\\[\\]{}]*$"},message:"must match pattern \""+"^(/|~/)[^\\u0000-\\u001f\\u007f*?\\[\\]{}]*$"+"\""};
 if(vErrors === null){
 vErrors = [err107];
 }
@@ -1554,9 +1560,8 @@ vErrors.push(err107);
 errors++;
 }
 }
-}
 else {
-const err108 = {instancePath:instancePath+"/approvals",schemaPath:"#/properties/approvals/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err108 = {instancePath:instancePath+"/sandbox/allow_write/" + i18,schemaPath:"#/properties/sandbox/properties/allow_write/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err108];
 }
@@ -1566,12 +1571,18 @@ vErrors.push(err108);
 errors++;
 }
 }
-if(data.evidence !== undefined){
-let data42 = data.evidence;
-if(data42 && typeof data42 == "object" && !Array.isArray(data42)){
-for(const key11 in data42){
-if(!(((((((key11 === "require_agent_manifest") || (key11 === "require_issue_link")) || (key11 === "require_branch_pattern")) || (key11 === "require_bot_identity")) || (key11 === "require_pr_attestation")) || (key11 === "require_docs_update_for_user_facing_changes")) || (key11 === "required_fields"))){
-const err109 = {instancePath:instancePath+"/evidence",schemaPath:"#/properties/evidence/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties"};
+let i19 = data42.length;
+let j9;
+if(i19 > 1){
+const indices8 = {};
+for(;i19--;){
+let item8 = data42[i19];
+if(typeof item8 !== "string"){
+continue;
+}
+if(typeof indices8[item8] == "number"){
+j9 = indices8[item8];
+const err109 = {instancePath:instancePath+"/sandbox/allow_write",schemaPath:"#/properties/sandbox/properties/allow_write/uniqueItems",keyword:"uniqueItems",params:{i: i19, j: j9},message:"must NOT have duplicate items (items ## "+j9+" and "+i19+" are identical)"};
 if(vErrors === null){
 vErrors = [err109];
 }
@@ -1579,11 +1590,14 @@ else {
 vErrors.push(err109);
 }
 errors++;
+break;
+}
+indices8[item8] = i19;
 }
 }
-if(data42.require_agent_manifest !== undefined){
-if(typeof data42.require_agent_manifest !== "boolean"){
-const err110 = {instancePath:instancePath+"/evidence/require_agent_manifest",schemaPath:"#/properties/evidence/properties/require_agent_manifest/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+}
+else {
+const err110 = {instancePath:instancePath+"/sandbox/allow_write",schemaPath:"#/properties/sandbox/properties/allow_write/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err110];
 }
@@ -1593,9 +1607,9 @@ vErrors.push(err110);
 errors++;
 }
 }
-if(data42.require_issue_link !== undefined){
-if(typeof data42.require_issue_link !== "boolean"){
-const err111 = {instancePath:instancePath+"/evidence/require_issue_link",schemaPath:"#/properties/evidence/properties/require_issue_link/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+}
+else {
+const err111 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err111];
 }
@@ -1605,11 +1619,11 @@ vErrors.push(err111);
 errors++;
 }
 }
-if(data42.require_branch_pattern !== undefined){
-let data45 = data42.require_branch_pattern;
-if(typeof data45 === "string"){
-if(func2(data45) > 256){
-const err112 = {instancePath:instancePath+"/evidence/require_branch_pattern",schemaPath:"#/properties/evidence/properties/require_branch_pattern/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};
+if(data.approvals !== undefined){
+let data44 = data.approvals;
+if(data44 && typeof data44 == "object" && !Array.isArray(data44)){
+if(Object.keys(data44).length > 64){
+const err112 = {instancePath:instancePath+"/approvals",schemaPath:"#/properties/approvals/maxProperties",keyword:"maxProperties",params:{limit: 64},message:"must NOT have more than 64 properties"};
 if(vErrors === null){
 vErrors = [err112];
 }
@@ -1618,8 +1632,11 @@ vErrors.push(err112);
 }
 errors++;
 }
-if(func2(data45) < 1){
-const err113 = {instancePath:instancePath+"/evidence/require_branch_pattern",schemaPath:"#/properties/evidence/properties/require_branch_pattern/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+for(const key9 in data44){
+const _errs114 = errors;
+if(typeof key9 === "string"){
+if(!pattern0.test(key9)){
+const err113 = {instancePath:instancePath+"/approvals",schemaPath:"#/definitions/identifier/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9][a-z0-9._-]{0,127}$"},message:"must match pattern \""+"^[a-z0-9][a-z0-9._-]{0,127}$"+"\"",propertyName:key9};
 if(vErrors === null){
 vErrors = [err113];
 }
@@ -1630,7 +1647,7 @@ errors++;
 }
 }
 else {
-const err114 = {instancePath:instancePath+"/evidence/require_branch_pattern",schemaPath:"#/properties/evidence/properties/require_branch_pattern/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err114 = {instancePath:instancePath+"/approvals",schemaPath:"#/definitions/identifier/type",keyword:"type",params:{type: "string"},message:"must be string",propertyName:key9};
 if(vErrors === null){
 vErrors = [err114];
 }
@@ -1639,10 +1656,9 @@ vErrors.push(err114);
 }
 errors++;
 }
-}
-if(data42.require_bot_identity !== undefined){
-if(typeof data42.require_bot_identity !== "boolean"){
-const err115 = {instancePath:instancePath+"/evidence/require_bot_identity",schemaPath:"#/properties/evidence/properties/require_bot_identity/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+var valid52 = _errs114 === errors;
+if(!valid52){
+const err115 = {instancePath:instancePath+"/approvals",schemaPath:"#/properties/approvals/propertyNames",keyword:"propertyNames",params:{propertyName: key9},message:"property name must be valid"};
 if(vErrors === null){
 vErrors = [err115];
 }
@@ -1652,9 +1668,12 @@ vErrors.push(err115);
 errors++;
 }
 }
-if(data42.require_pr_attestation !== undefined){
-if(typeof data42.require_pr_attestation !== "boolean"){
-const err116 = {instancePath:instancePath+"/evidence/require_pr_attestation",schemaPath:"#/properties/evidence/properties/require_pr_attestation/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+for(const key10 in data44){
+let data45 = data44[key10];
+if(data45 && typeof data45 == "object" && !Array.isArray(data45)){
+for(const key11 in data45){
+if(!(key11 === "approvers")){
+const err116 = {instancePath:instancePath+"/approvals/" + key10.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/approvals/additionalProperties/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err116];
 }
@@ -1664,9 +1683,11 @@ vErrors.push(err116);
 errors++;
 }
 }
-if(data42.require_docs_update_for_user_facing_changes !== undefined){
-if(typeof data42.require_docs_update_for_user_facing_changes !== "boolean"){
-const err117 = {instancePath:instancePath+"/evidence/require_docs_update_for_user_facing_changes",schemaPath:"#/properties/evidence/properties/require_docs_update_for_user_facing_changes/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(data45.approvers !== undefined){
+let data46 = data45.approvers;
+if(Array.isArray(data46)){
+if(data46.length > 64){
+const err117 = {instancePath:instancePath+"/approvals/" + key10.replace(/~/g, "~0").replace(/\//g, "~1")+"/approvers",schemaPath:"#/properties/approvals/additionalProperties/properties/approvers/maxItems",keyword:"maxItems",params:{limit: 64},message:"must NOT have more than 64 items"};
 if(vErrors === null){
 vErrors = [err117];
 }
@@ -1675,12 +1696,12 @@ vErrors.push(err117);
 }
 errors++;
 }
-}
-if(data42.required_fields !== undefined){
-let data49 = data42.required_fields;
-if(Array.isArray(data49)){
-if(data49.length > 64){
-const err118 = {instancePath:instancePath+"/evidence/required_fields",schemaPath:"#/properties/evidence/properties/required_fields/maxItems",keyword:"maxItems",params:{limit: 64},message:"must NOT have more than 64 items"};
+const len10 = data46.length;
+for(let i20=0; i20<len10; i20++){
+let data47 = data46[i20];
+if(typeof data47 === "string"){
+if(!pattern4.test(data47)){
+const err118 = {instancePath:instancePath+"/approvals/" + key10.replace(/~/g, "~0").replace(/\//g, "~1")+"/approvers/" + i20,schemaPath:"#/definitions/group/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9 ._-]{0,127}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,127}$"+"\""};
 if(vErrors === null){
 vErrors = [err118];
 }
@@ -1689,12 +1710,9 @@ vErrors.push(err118);
 }
 errors++;
 }
-const len9 = data49.length;
-for(let i18=0; i18<len9; i18++){
-let data50 = data49[i18];
-if(typeof data50 === "string"){
-if(!pattern17.test(data50)){
-const err119 = {instancePath:instancePath+"/evidence/required_fields/" + i18,schemaPath:"#/properties/evidence/properties/required_fields/items/pattern",keyword:"pattern",params:{pattern: "^[a-z][a-z0-9_]{0,63}$"},message:"must match pattern \""+"^[a-z][a-z0-9_]{0,63}$"+"\""};
+}
+else {
+const err119 = {instancePath:instancePath+"/approvals/" + key10.replace(/~/g, "~0").replace(/\//g, "~1")+"/approvers/" + i20,schemaPath:"#/definitions/group/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err119];
 }
@@ -1704,8 +1722,14 @@ vErrors.push(err119);
 errors++;
 }
 }
-else {
-const err120 = {instancePath:instancePath+"/evidence/required_fields/" + i18,schemaPath:"#/properties/evidence/properties/required_fields/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+let i21 = data46.length;
+let j10;
+if(i21 > 1){
+outer1:
+for(;i21--;){
+for(j10 = i21; j10--;){
+if(func0(data46[i21], data46[j10])){
+const err120 = {instancePath:instancePath+"/approvals/" + key10.replace(/~/g, "~0").replace(/\//g, "~1")+"/approvers",schemaPath:"#/properties/approvals/additionalProperties/properties/approvers/uniqueItems",keyword:"uniqueItems",params:{i: i21, j: j10},message:"must NOT have duplicate items (items ## "+j10+" and "+i21+" are identical)"};
 if(vErrors === null){
 vErrors = [err120];
 }
@@ -1713,20 +1737,14 @@ else {
 vErrors.push(err120);
 }
 errors++;
+break outer1;
 }
 }
-let i19 = data49.length;
-let j9;
-if(i19 > 1){
-const indices7 = {};
-for(;i19--;){
-let item7 = data49[i19];
-if(typeof item7 !== "string"){
-continue;
 }
-if(typeof indices7[item7] == "number"){
-j9 = indices7[item7];
-const err121 = {instancePath:instancePath+"/evidence/required_fields",schemaPath:"#/properties/evidence/properties/required_fields/uniqueItems",keyword:"uniqueItems",params:{i: i19, j: j9},message:"must NOT have duplicate items (items ## "+j9+" and "+i19+" are identical)"};
+}
+}
+else {
+const err121 = {instancePath:instancePath+"/approvals/" + key10.replace(/~/g, "~0").replace(/\//g, "~1")+"/approvers",schemaPath:"#/properties/approvals/additionalProperties/properties/approvers/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err121];
 }
@@ -1734,14 +1752,11 @@ else {
 vErrors.push(err121);
 }
 errors++;
-break;
-}
-indices7[item7] = i19;
 }
 }
 }
 else {
-const err122 = {instancePath:instancePath+"/evidence/required_fields",schemaPath:"#/properties/evidence/properties/required_fields/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err122 = {instancePath:instancePath+"/approvals/" + key10.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/approvals/additionalProperties/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err122];
 }
@@ -1753,7 +1768,7 @@ errors++;
 }
 }
 else {
-const err123 = {instancePath:instancePath+"/evidence",schemaPath:"#/properties/evidence/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err123 = {instancePath:instancePath+"/approvals",schemaPath:"#/properties/approvals/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err123];
 }
@@ -1763,12 +1778,12 @@ vErrors.push(err123);
 errors++;
 }
 }
-if(data.compliance !== undefined){
-let data51 = data.compliance;
-if(data51 && typeof data51 == "object" && !Array.isArray(data51)){
-for(const key12 in data51){
-if(!(key12 === "maps_to")){
-const err124 = {instancePath:instancePath+"/compliance",schemaPath:"#/properties/compliance/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key12},message:"must NOT have additional properties"};
+if(data.evidence !== undefined){
+let data48 = data.evidence;
+if(data48 && typeof data48 == "object" && !Array.isArray(data48)){
+for(const key12 in data48){
+if(!(((((((key12 === "require_agent_manifest") || (key12 === "require_issue_link")) || (key12 === "require_branch_pattern")) || (key12 === "require_bot_identity")) || (key12 === "require_pr_attestation")) || (key12 === "require_docs_update_for_user_facing_changes")) || (key12 === "required_fields"))){
+const err124 = {instancePath:instancePath+"/evidence",schemaPath:"#/properties/evidence/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key12},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err124];
 }
@@ -1778,11 +1793,9 @@ vErrors.push(err124);
 errors++;
 }
 }
-if(data51.maps_to !== undefined){
-let data52 = data51.maps_to;
-if(Array.isArray(data52)){
-if(data52.length > 64){
-const err125 = {instancePath:instancePath+"/compliance/maps_to",schemaPath:"#/properties/compliance/properties/maps_to/maxItems",keyword:"maxItems",params:{limit: 64},message:"must NOT have more than 64 items"};
+if(data48.require_agent_manifest !== undefined){
+if(typeof data48.require_agent_manifest !== "boolean"){
+const err125 = {instancePath:instancePath+"/evidence/require_agent_manifest",schemaPath:"#/properties/evidence/properties/require_agent_manifest/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err125];
 }
@@ -1791,12 +1804,10 @@ vErrors.push(err125);
 }
 errors++;
 }
-const len10 = data52.length;
-for(let i20=0; i20<len10; i20++){
-let data53 = data52[i20];
-if(typeof data53 === "string"){
-if(func2(data53) > 256){
-const err126 = {instancePath:instancePath+"/compliance/maps_to/" + i20,schemaPath:"#/properties/compliance/properties/maps_to/items/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};
+}
+if(data48.require_issue_link !== undefined){
+if(typeof data48.require_issue_link !== "boolean"){
+const err126 = {instancePath:instancePath+"/evidence/require_issue_link",schemaPath:"#/properties/evidence/properties/require_issue_link/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err126];
 }
@@ -1805,8 +1816,12 @@ vErrors.push(err126);
 }
 errors++;
 }
-if(func2(data53) < 1){
-const err127 = {instancePath:instancePath+"/compliance/maps_to/" + i20,schemaPath:"#/properties/compliance/properties/maps_to/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+}
+if(data48.require_branch_pattern !== undefined){
+let data51 = data48.require_branch_pattern;
+if(typeof data51 === "string"){
+if(func3(data51) > 256){
+const err127 = {instancePath:instancePath+"/evidence/require_branch_pattern",schemaPath:"#/properties/evidence/properties/require_branch_pattern/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};
 if(vErrors === null){
 vErrors = [err127];
 }
@@ -1815,8 +1830,8 @@ vErrors.push(err127);
 }
 errors++;
 }
-if(!pattern6.test(data53)){
-const err128 = {instancePath:instancePath+"/compliance/maps_to/" + i20,schemaPath:"#/properties/compliance/properties/maps_to/items/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]+$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]+$"+"\""};
+if(func3(data51) < 1){
+const err128 = {instancePath:instancePath+"/evidence/require_branch_pattern",schemaPath:"#/properties/evidence/properties/require_branch_pattern/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err128];
 }
@@ -1827,7 +1842,7 @@ errors++;
 }
 }
 else {
-const err129 = {instancePath:instancePath+"/compliance/maps_to/" + i20,schemaPath:"#/properties/compliance/properties/maps_to/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err129 = {instancePath:instancePath+"/evidence/require_branch_pattern",schemaPath:"#/properties/evidence/properties/require_branch_pattern/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err129];
 }
@@ -1837,9 +1852,9 @@ vErrors.push(err129);
 errors++;
 }
 }
-}
-else {
-const err130 = {instancePath:instancePath+"/compliance/maps_to",schemaPath:"#/properties/compliance/properties/maps_to/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data48.require_bot_identity !== undefined){
+if(typeof data48.require_bot_identity !== "boolean"){
+const err130 = {instancePath:instancePath+"/evidence/require_bot_identity",schemaPath:"#/properties/evidence/properties/require_bot_identity/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err130];
 }
@@ -1849,9 +1864,9 @@ vErrors.push(err130);
 errors++;
 }
 }
-}
-else {
-const err131 = {instancePath:instancePath+"/compliance",schemaPath:"#/properties/compliance/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data48.require_pr_attestation !== undefined){
+if(typeof data48.require_pr_attestation !== "boolean"){
+const err131 = {instancePath:instancePath+"/evidence/require_pr_attestation",schemaPath:"#/properties/evidence/properties/require_pr_attestation/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err131];
 }
@@ -1861,14 +1876,211 @@ vErrors.push(err131);
 errors++;
 }
 }
-}
-else {
-const err132 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data48.require_docs_update_for_user_facing_changes !== undefined){
+if(typeof data48.require_docs_update_for_user_facing_changes !== "boolean"){
+const err132 = {instancePath:instancePath+"/evidence/require_docs_update_for_user_facing_changes",schemaPath:"#/properties/evidence/properties/require_docs_update_for_user_facing_changes/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err132];
 }
 else {
 vErrors.push(err132);
+}
+errors++;
+}
+}
+if(data48.required_fields !== undefined){
+let data55 = data48.required_fields;
+if(Array.isArray(data55)){
+if(data55.length > 64){
+const err133 = {instancePath:instancePath+"/evidence/required_fields",schemaPath:"#/properties/evidence/properties/required_fields/maxItems",keyword:"maxItems",params:{limit: 64},message:"must NOT have more than 64 items"};
+if(vErrors === null){
+vErrors = [err133];
+}
+else {
+vErrors.push(err133);
+}
+errors++;
+}
+const len11 = data55.length;
+for(let i22=0; i22<len11; i22++){
+let data56 = data55[i22];
+if(typeof data56 === "string"){
+if(!pattern19.test(data56)){
+const err134 = {instancePath:instancePath+"/evidence/required_fields/" + i22,schemaPath:"#/properties/evidence/properties/required_fields/items/pattern",keyword:"pattern",params:{pattern: "^[a-z][a-z0-9_]{0,63}$"},message:"must match pattern \""+"^[a-z][a-z0-9_]{0,63}$"+"\""};
+if(vErrors === null){
+vErrors = [err134];
+}
+else {
+vErrors.push(err134);
+}
+errors++;
+}
+}
+else {
+const err135 = {instancePath:instancePath+"/evidence/required_fields/" + i22,schemaPath:"#/properties/evidence/properties/required_fields/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err135];
+}
+else {
+vErrors.push(err135);
+}
+errors++;
+}
+}
+let i23 = data55.length;
+let j11;
+if(i23 > 1){
+const indices9 = {};
+for(;i23--;){
+let item9 = data55[i23];
+if(typeof item9 !== "string"){
+continue;
+}
+if(typeof indices9[item9] == "number"){
+j11 = indices9[item9];
+const err136 = {instancePath:instancePath+"/evidence/required_fields",schemaPath:"#/properties/evidence/properties/required_fields/uniqueItems",keyword:"uniqueItems",params:{i: i23, j: j11},message:"must NOT have duplicate items (items ## "+j11+" and "+i23+" are identical)"};
+if(vErrors === null){
+vErrors = [err136];
+}
+else {
+vErrors.push(err136);
+}
+errors++;
+break;
+}
+indices9[item9] = i23;
+}
+}
+}
+else {
+const err137 = {instancePath:instancePath+"/evidence/required_fields",schemaPath:"#/properties/evidence/properties/required_fields/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err137];
+}
+else {
+vErrors.push(err137);
+}
+errors++;
+}
+}
+}
+else {
+const err138 = {instancePath:instancePath+"/evidence",schemaPath:"#/properties/evidence/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err138];
+}
+else {
+vErrors.push(err138);
+}
+errors++;
+}
+}
+if(data.compliance !== undefined){
+let data57 = data.compliance;
+if(data57 && typeof data57 == "object" && !Array.isArray(data57)){
+for(const key13 in data57){
+if(!(key13 === "maps_to")){
+const err139 = {instancePath:instancePath+"/compliance",schemaPath:"#/properties/compliance/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key13},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err139];
+}
+else {
+vErrors.push(err139);
+}
+errors++;
+}
+}
+if(data57.maps_to !== undefined){
+let data58 = data57.maps_to;
+if(Array.isArray(data58)){
+if(data58.length > 64){
+const err140 = {instancePath:instancePath+"/compliance/maps_to",schemaPath:"#/properties/compliance/properties/maps_to/maxItems",keyword:"maxItems",params:{limit: 64},message:"must NOT have more than 64 items"};
+if(vErrors === null){
+vErrors = [err140];
+}
+else {
+vErrors.push(err140);
+}
+errors++;
+}
+const len12 = data58.length;
+for(let i24=0; i24<len12; i24++){
+let data59 = data58[i24];
+if(typeof data59 === "string"){
+if(func3(data59) > 256){
+const err141 = {instancePath:instancePath+"/compliance/maps_to/" + i24,schemaPath:"#/properties/compliance/properties/maps_to/items/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};
+if(vErrors === null){
+vErrors = [err141];
+}
+else {
+vErrors.push(err141);
+}
+errors++;
+}
+if(func3(data59) < 1){
+const err142 = {instancePath:instancePath+"/compliance/maps_to/" + i24,schemaPath:"#/properties/compliance/properties/maps_to/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err142];
+}
+else {
+vErrors.push(err142);
+}
+errors++;
+}
+if(!pattern6.test(data59)){
+const err143 = {instancePath:instancePath+"/compliance/maps_to/" + i24,schemaPath:"#/properties/compliance/properties/maps_to/items/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]+$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]+$"+"\""};
+if(vErrors === null){
+vErrors = [err143];
+}
+else {
+vErrors.push(err143);
+}
+errors++;
+}
+}
+else {
+const err144 = {instancePath:instancePath+"/compliance/maps_to/" + i24,schemaPath:"#/properties/compliance/properties/maps_to/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err144];
+}
+else {
+vErrors.push(err144);
+}
+errors++;
+}
+}
+}
+else {
+const err145 = {instancePath:instancePath+"/compliance/maps_to",schemaPath:"#/properties/compliance/properties/maps_to/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err145];
+}
+else {
+vErrors.push(err145);
+}
+errors++;
+}
+}
+}
+else {
+const err146 = {instancePath:instancePath+"/compliance",schemaPath:"#/properties/compliance/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err146];
+}
+else {
+vErrors.push(err146);
+}
+errors++;
+}
+}
+}
+else {
+const err147 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err147];
+}
+else {
+vErrors.push(err147);
 }
 errors++;
 }
@@ -1878,11 +2090,10 @@ return errors === 0;
 
 export const policySignature = validate14;
 const schema28 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://cavra.dev/schema/policy-signature.schema.json","title":"CAVRA policy pack signature (the <pack file>.sig.json sidecar, cavra.policy-signature.v1, Ed25519 form)","type":"object","additionalProperties":false,"required":["schema_version","algorithm","digest","signature","signed_at","signer","key_id","public_key_sha256","policy_file"],"properties":{"schema_version":{"const":"cavra.policy-signature.v1"},"algorithm":{"const":"Ed25519"},"digest":{"type":"string","pattern":"^sha256:[0-9a-f]{64}$"},"signature":{"type":"string","pattern":"^[A-Za-z0-9+/]{86}==$"},"signed_at":{"type":"string","pattern":"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{1,9})?(Z|[+-][0-9]{2}:[0-9]{2})$"},"signer":{"type":"string","minLength":1,"maxLength":256},"key_id":{"type":"string","minLength":1,"maxLength":256},"public_key_sha256":{"type":"string","pattern":"^[0-9a-f]{64}$"},"policy_file":{"type":"string","minLength":1,"maxLength":1024}}};
-const func25 = Object.prototype.hasOwnProperty;
-const pattern19 = new RegExp("^sha256:[0-9a-f]{64}$", "u");
-const pattern20 = new RegExp("^[A-Za-z0-9+/]{86}==$", "u");
-const pattern21 = new RegExp("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{1,9})?(Z|[+-][0-9]{2}:[0-9]{2})$", "u");
-const pattern22 = new RegExp("^[0-9a-f]{64}$", "u");
+const pattern21 = new RegExp("^sha256:[0-9a-f]{64}$", "u");
+const pattern22 = new RegExp("^[A-Za-z0-9+/]{86}==$", "u");
+const pattern23 = new RegExp("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{1,9})?(Z|[+-][0-9]{2}:[0-9]{2})$", "u");
+const pattern24 = new RegExp("^[0-9a-f]{64}$", "u");
 
 function validate14(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 /*# sourceURL="https://cavra.dev/schema/policy-signature.schema.json" */;
@@ -1980,7 +2191,7 @@ vErrors.push(err8);
 errors++;
 }
 for(const key0 in data){
-if(!(func25.call(schema28.properties, key0))){
+if(!(func2.call(schema28.properties, key0))){
 const err9 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err9];
@@ -2018,7 +2229,7 @@ errors++;
 if(data.digest !== undefined){
 let data2 = data.digest;
 if(typeof data2 === "string"){
-if(!pattern19.test(data2)){
+if(!pattern21.test(data2)){
 const err12 = {instancePath:instancePath+"/digest",schemaPath:"#/properties/digest/pattern",keyword:"pattern",params:{pattern: "^sha256:[0-9a-f]{64}$"},message:"must match pattern \""+"^sha256:[0-9a-f]{64}$"+"\""};
 if(vErrors === null){
 vErrors = [err12];
@@ -2043,7 +2254,7 @@ errors++;
 if(data.signature !== undefined){
 let data3 = data.signature;
 if(typeof data3 === "string"){
-if(!pattern20.test(data3)){
+if(!pattern22.test(data3)){
 const err14 = {instancePath:instancePath+"/signature",schemaPath:"#/properties/signature/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9+/]{86}==$"},message:"must match pattern \""+"^[A-Za-z0-9+/]{86}==$"+"\""};
 if(vErrors === null){
 vErrors = [err14];
@@ -2068,7 +2279,7 @@ errors++;
 if(data.signed_at !== undefined){
 let data4 = data.signed_at;
 if(typeof data4 === "string"){
-if(!pattern21.test(data4)){
+if(!pattern23.test(data4)){
 const err16 = {instancePath:instancePath+"/signed_at",schemaPath:"#/properties/signed_at/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{1,9})?(Z|[+-][0-9]{2}:[0-9]{2})$"},message:"must match pattern \""+"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{1,9})?(Z|[+-][0-9]{2}:[0-9]{2})$"+"\""};
 if(vErrors === null){
 vErrors = [err16];
@@ -2093,7 +2304,7 @@ errors++;
 if(data.signer !== undefined){
 let data5 = data.signer;
 if(typeof data5 === "string"){
-if(func2(data5) > 256){
+if(func3(data5) > 256){
 const err18 = {instancePath:instancePath+"/signer",schemaPath:"#/properties/signer/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};
 if(vErrors === null){
 vErrors = [err18];
@@ -2103,7 +2314,7 @@ vErrors.push(err18);
 }
 errors++;
 }
-if(func2(data5) < 1){
+if(func3(data5) < 1){
 const err19 = {instancePath:instancePath+"/signer",schemaPath:"#/properties/signer/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err19];
@@ -2128,7 +2339,7 @@ errors++;
 if(data.key_id !== undefined){
 let data6 = data.key_id;
 if(typeof data6 === "string"){
-if(func2(data6) > 256){
+if(func3(data6) > 256){
 const err21 = {instancePath:instancePath+"/key_id",schemaPath:"#/properties/key_id/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};
 if(vErrors === null){
 vErrors = [err21];
@@ -2138,7 +2349,7 @@ vErrors.push(err21);
 }
 errors++;
 }
-if(func2(data6) < 1){
+if(func3(data6) < 1){
 const err22 = {instancePath:instancePath+"/key_id",schemaPath:"#/properties/key_id/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err22];
@@ -2163,7 +2374,7 @@ errors++;
 if(data.public_key_sha256 !== undefined){
 let data7 = data.public_key_sha256;
 if(typeof data7 === "string"){
-if(!pattern22.test(data7)){
+if(!pattern24.test(data7)){
 const err24 = {instancePath:instancePath+"/public_key_sha256",schemaPath:"#/properties/public_key_sha256/pattern",keyword:"pattern",params:{pattern: "^[0-9a-f]{64}$"},message:"must match pattern \""+"^[0-9a-f]{64}$"+"\""};
 if(vErrors === null){
 vErrors = [err24];
@@ -2188,7 +2399,7 @@ errors++;
 if(data.policy_file !== undefined){
 let data8 = data.policy_file;
 if(typeof data8 === "string"){
-if(func2(data8) > 1024){
+if(func3(data8) > 1024){
 const err26 = {instancePath:instancePath+"/policy_file",schemaPath:"#/properties/policy_file/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters"};
 if(vErrors === null){
 vErrors = [err26];
@@ -2198,7 +2409,7 @@ vErrors.push(err26);
 }
 errors++;
 }
-if(func2(data8) < 1){
+if(func3(data8) < 1){
 const err27 = {instancePath:instancePath+"/policy_file",schemaPath:"#/properties/policy_file/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err27];
@@ -2239,7 +2450,7 @@ export const mcpRegistry = validate15;
 const schema29 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://cavra.dev/schema/mcp-registry.schema.json","title":"CAVRA MCP trust registry","type":"object","additionalProperties":false,"required":["mcp_servers"],"properties":{"mcp_servers":{"type":"array","maxItems":4096,"items":{"type":"object","additionalProperties":false,"required":["server_id","trust_tier"],"properties":{"server_id":{"$ref":"#/definitions/name"},"name":{"$ref":"#/definitions/name"},"trust_tier":{"$ref":"#/definitions/state"},"approval_state":{"$ref":"#/definitions/state"},"capabilities":{"$ref":"#/definitions/names"},"allowed_tools":{"$ref":"#/definitions/names"}}}}},"definitions":{"name":{"type":"string","minLength":1,"maxLength":256,"pattern":"^[^\\u0000-\\u001f\\u007f]+$"},"state":{"type":"string","maxLength":64,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"names":{"type":"array","maxItems":1024,"items":{"$ref":"#/definitions/name"}}}};
 const schema30 = {"type":"string","minLength":1,"maxLength":256,"pattern":"^[^\\u0000-\\u001f\\u007f]+$"};
 const schema32 = {"type":"string","maxLength":64,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"};
-const pattern25 = new RegExp("^[^\\u0000-\\u001f\\u007f]*$", "u");
+const pattern27 = new RegExp("^[^\\u0000-\\u001f\\u007f]*$", "u");
 const schema34 = {"type":"array","maxItems":1024,"items":{"$ref":"#/definitions/name"}};
 
 function validate16(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
@@ -2260,7 +2471,7 @@ const len0 = data.length;
 for(let i0=0; i0<len0; i0++){
 let data0 = data[i0];
 if(typeof data0 === "string"){
-if(func2(data0) > 256){
+if(func3(data0) > 256){
 const err1 = {instancePath:instancePath+"/" + i0,schemaPath:"#/definitions/name/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};
 if(vErrors === null){
 vErrors = [err1];
@@ -2270,7 +2481,7 @@ vErrors.push(err1);
 }
 errors++;
 }
-if(func2(data0) < 1){
+if(func3(data0) < 1){
 const err2 = {instancePath:instancePath+"/" + i0,schemaPath:"#/definitions/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err2];
@@ -2397,7 +2608,7 @@ errors++;
 if(data1.server_id !== undefined){
 let data2 = data1.server_id;
 if(typeof data2 === "string"){
-if(func2(data2) > 256){
+if(func3(data2) > 256){
 const err6 = {instancePath:instancePath+"/mcp_servers/" + i0+"/server_id",schemaPath:"#/definitions/name/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};
 if(vErrors === null){
 vErrors = [err6];
@@ -2407,7 +2618,7 @@ vErrors.push(err6);
 }
 errors++;
 }
-if(func2(data2) < 1){
+if(func3(data2) < 1){
 const err7 = {instancePath:instancePath+"/mcp_servers/" + i0+"/server_id",schemaPath:"#/definitions/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err7];
@@ -2442,7 +2653,7 @@ errors++;
 if(data1.name !== undefined){
 let data3 = data1.name;
 if(typeof data3 === "string"){
-if(func2(data3) > 256){
+if(func3(data3) > 256){
 const err10 = {instancePath:instancePath+"/mcp_servers/" + i0+"/name",schemaPath:"#/definitions/name/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};
 if(vErrors === null){
 vErrors = [err10];
@@ -2452,7 +2663,7 @@ vErrors.push(err10);
 }
 errors++;
 }
-if(func2(data3) < 1){
+if(func3(data3) < 1){
 const err11 = {instancePath:instancePath+"/mcp_servers/" + i0+"/name",schemaPath:"#/definitions/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err11];
@@ -2487,7 +2698,7 @@ errors++;
 if(data1.trust_tier !== undefined){
 let data4 = data1.trust_tier;
 if(typeof data4 === "string"){
-if(func2(data4) > 64){
+if(func3(data4) > 64){
 const err14 = {instancePath:instancePath+"/mcp_servers/" + i0+"/trust_tier",schemaPath:"#/definitions/state/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters"};
 if(vErrors === null){
 vErrors = [err14];
@@ -2497,7 +2708,7 @@ vErrors.push(err14);
 }
 errors++;
 }
-if(!pattern25.test(data4)){
+if(!pattern27.test(data4)){
 const err15 = {instancePath:instancePath+"/mcp_servers/" + i0+"/trust_tier",schemaPath:"#/definitions/state/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\""};
 if(vErrors === null){
 vErrors = [err15];
@@ -2522,7 +2733,7 @@ errors++;
 if(data1.approval_state !== undefined){
 let data5 = data1.approval_state;
 if(typeof data5 === "string"){
-if(func2(data5) > 64){
+if(func3(data5) > 64){
 const err17 = {instancePath:instancePath+"/mcp_servers/" + i0+"/approval_state",schemaPath:"#/definitions/state/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters"};
 if(vErrors === null){
 vErrors = [err17];
@@ -2532,7 +2743,7 @@ vErrors.push(err17);
 }
 errors++;
 }
-if(!pattern25.test(data5)){
+if(!pattern27.test(data5)){
 const err18 = {instancePath:instancePath+"/mcp_servers/" + i0+"/approval_state",schemaPath:"#/definitions/state/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\""};
 if(vErrors === null){
 vErrors = [err18];
