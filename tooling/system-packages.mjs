@@ -28,9 +28,11 @@ const isRoot = process.getuid?.() === 0;
 
 if (process.argv.includes('--check') || !isDebian() || !isRoot) {
   const needs = missing.map(({ program, needed }) => `  ${program}: ${needed}`).join('\n');
-  const how = isDebian()
-    ? `sudo sh -c '${installCommand}'`
-    : `install ${packages.join(', ')} with your system's package manager`;
+  const how = !isDebian()
+    ? `install ${packages.join(', ')} with your system's package manager`
+    : isRoot
+      ? installCommand
+      : `sudo sh -c '${installCommand}'`;
   process.stderr.write(`missing system programs the tests need:\n${needs}\ninstall them: ${how}\n`);
   process.exit(1);
 }

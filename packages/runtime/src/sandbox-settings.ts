@@ -72,7 +72,7 @@ export interface SandboxSettingsInput {
  * yet (`**\/.git/**` → `<tree>/.git`); network only to `sandbox.allowed_domains` (none: no network).
  */
 export function sandboxSettings(input: SandboxSettingsInput): SandboxSettings {
-  const tree = posix.normalize(input.workingTree);
+  const tree = posix.resolve(input.workingTree);
   const allowWrite = [tree, ...(input.sandbox.allow_write ?? []).map((path) => expandHome(path, input.home))];
   const placeholders = input.pack.resolved.filesystem.block_write.flatMap((pattern) => {
     const place = literalPlace(pattern);
@@ -107,7 +107,7 @@ function literalPlace(pattern: string): string | undefined {
 }
 
 function expandHome(path: string, home: string): string {
-  return path.startsWith('~/') ? posix.join(home, path.slice(2)) : posix.normalize(path);
+  return posix.resolve(path.startsWith('~/') ? posix.join(home, path.slice(2)) : path);
 }
 
 function isInside(path: string, root: string): boolean {
