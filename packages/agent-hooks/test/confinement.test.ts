@@ -8,11 +8,14 @@ import {
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
+import { createRequire } from 'node:module';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { claudePayload, type ProcessResult, runHookProcess } from './support/test-daemon.js';
+import { claudePayload, GATEWAY_BIN, type ProcessResult, runHookProcess } from './support/test-daemon.js';
 
 // Real confinement: the hook's answer is run by bash as Claude Code would, through the real srt over the real
 // bubblewrap (`npm test` installs them first: tooling/system-packages.mjs).
@@ -282,5 +285,72 @@ describe('Gemini CLI', () => {
     const run = await runBash(parsed.hookSpecificOutput.tool_input.command);
     expect(run.stdout).toContain('BUILT FORTY-TWO');
     expect(run.code).toBe(0);
+  });
+});
+
+describe('cavra-mcp-gateway --confine', () => {
+  const FILESYSTEM_SERVER = createRequire(import.meta.url).resolve(
+    '@modelcontextprotocol/server-filesystem/dist/index.js',
+  );
+
+  it('starts the server in the sandbox: the tools it offers cannot read secrets or write protected paths', async () => {
+    const mcpPack = join(root, 'mcp-pack.yaml');
+    writeFileSync(
+      mcpPack,
+      'metadata: {id: confined-mcp, version: 1.0.0}\n' +
+        'filesystem: {block_read: ["**/.env"], block_write: ["**/.git/**"]}\n' +
+        'mcp: {allowlist_enabled: true, allowed_servers: [filesystem]}\n' +
+        'sandbox: {confine_commands: true}\n',
+    );
+    const client = new Client({ name: 'cavra-test-client', version: '1.0.0' });
+    await client.connect(
+      new StdioClientTransport({
+        command: process.execPath,
+        args: [
+          GATEWAY_BIN,
+          '--engine',
+          'in-process',
+          '--pack',
+          mcpPack,
+          '--confine',
+          mcpPack,
+          '--working-tree',
+          project,
+          '--name',
+          'filesystem',
+          '--',
+          process.execPath,
+          FILESYSTEM_SERVER,
+          project,
+        ],
+        env: { PATH: process.env.PATH ?? '', HOME: home },
+        stderr: 'pipe',
+      }),
+    );
+    const call = async (name: string, args: Record<string, unknown>) => {
+      const result = await client.callTool({ name, arguments: args });
+      const content = result.content as { text: string }[];
+      return { isError: result.isError === true, text: content.map((part) => part.text).join('') };
+    };
+    try {
+      expect(await call('read_text_file', { path: join(project, 'src', 'answer.txt') })).toEqual({
+        isError: false,
+        text: 'forty-two',
+      });
+      const secret = await call('read_text_file', { path: join(project, '.env') });
+      expect(secret.isError).toBe(true);
+      expect(secret.text).toBe(`EACCES: permission denied, open '${join(project, '.env')}'`);
+      const hook = await call('write_file', {
+        path: join(project, '.git', 'hooks', 'pre-commit'),
+        content: 'x',
+      });
+      expect(hook.isError).toBe(true);
+      expect(hook.text).toBe(
+        `EROFS: read-only file system, open '${join(project, '.git', 'hooks', 'pre-commit')}'`,
+      );
+      expect(existsSync(join(project, '.git', 'hooks', 'pre-commit'))).toBe(false);
+    } finally {
+      await client.close();
+    }
   });
 });
