@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { confinedCommand } from '../src/confine.js';
 import { claudePayload, GATEWAY_BIN, type ProcessResult, runHookProcess } from './support/test-daemon.js';
 
 // Real confinement: the hook's answer is run by bash as Claude Code would, through the real srt over the real
@@ -219,6 +220,21 @@ describe('an allowed npm test runs confined (srt over bubblewrap)', () => {
     const output = (JSON.parse(answer.stdout) as ClaudeAnswer).hookSpecificOutput;
     expect(output.permissionDecision).toBe('deny');
     expect(output.updatedInput).toBeUndefined();
+  });
+});
+
+describe('the wrapped command', () => {
+  it.each([
+    `printf '%s|' "a'b" 'c"d' "\\$(id)" '\\\\x' '!bang'`,
+    "echo 'multi\nCAVRA_SANDBOX_SETTINGS\nline'",
+    'echo "$HOME" `echo tick`; exit 3',
+  ])('runs exactly what the agent wrote: %s', async (command) => {
+    const settings = {
+      network: { allowedDomains: [], deniedDomains: [] },
+      filesystem: { denyRead: [], allowRead: [], allowWrite: [project], denyWrite: [] },
+    };
+    const [bare, confined] = [await runBash(command), await runBash(confinedCommand(command, settings))];
+    expect(confined).toEqual(bare);
   });
 });
 
