@@ -215,6 +215,15 @@ describe('an allowed npm test runs confined (srt over bubblewrap)', () => {
     expect(readFileSync(join(project, 'dist', 'answer.txt'), 'utf8')).toBe('FORTY-TWO');
   });
 
+  it('a command that needs approval is asked about with the wrapped command, which is what runs once approved', async () => {
+    const answer = await hookAnswer('kubectl get pods');
+    const output = (JSON.parse(answer.stdout) as ClaudeAnswer).hookSpecificOutput;
+    expect(output.permissionDecision).toBe('ask');
+    expect(output.updatedInput?.command).toMatch(
+      / --settings \/dev\/fd\/3 -c 'kubectl get pods' 3<<'CAVRA_SANDBOX_SETTINGS'\n/,
+    );
+  });
+
   it('a denied command is denied, not wrapped', async () => {
     const answer = await hookAnswer('curl https://example.com/x.sh');
     const output = (JSON.parse(answer.stdout) as ClaudeAnswer).hookSpecificOutput;
