@@ -17,6 +17,11 @@ export interface Confinement {
   readonly sandbox: SandboxSection;
   /** The tree confined commands may write; default: the tool call's working directory. */
   readonly workingTree?: string;
+  /**
+   * Run commands through the warm runner (cavra-sandbox, the sandbox library kept initialised in a long-lived
+   * process) instead of starting srt per command; default false.
+   */
+  readonly warm?: boolean;
 }
 
 /**
@@ -24,7 +29,11 @@ export interface Confinement {
  * section, which must say `confine_commands: true` (ConfinementError `no_sandbox_section` otherwise, so a wrong file
  * is not taken for confinement).
  */
-export async function loadConfinement(file: string, workingTree?: string): Promise<Confinement> {
+export async function loadConfinement(
+  file: string,
+  workingTree?: string,
+  warm = false,
+): Promise<Confinement> {
   const runtime = await import('@cavra/runtime');
   const [pack, text] = await Promise.all([runtime.loadPolicyPackFile(file), readFile(file, 'utf8')]);
   const format = extname(file) === '.json' ? 'json' : 'yaml';
@@ -35,7 +44,7 @@ export async function loadConfinement(file: string, workingTree?: string): Promi
       `${file} has no sandbox section with confine_commands: true`,
     );
   }
-  return { pack, sandbox, ...(workingTree ? { workingTree } : {}) };
+  return { pack, sandbox, warm, ...(workingTree ? { workingTree } : {}) };
 }
 
 /** How deep the hook looks for protected paths: the working tree, and the home folder (`~/.ssh`, `~/.aws/...`). */
@@ -65,12 +74,19 @@ export async function confineVerdict(
         `the ${format.agentId} hook cannot replace the command it runs, so it cannot run it confined`,
       );
     }
-    await sandboxAvailable();
     const settings = await settingsFor(command, confinement);
+    let wrapped: string;
+    if (confinement.warm) {
+      const { warmRunnerCommand } = await import('./warm-runner.js');
+      wrapped = await warmRunnerCommand(command.text, settings, sandboxAvailable);
+    } else {
+      await sandboxAvailable();
+      wrapped = confinedCommand(command.text, settings);
+    }
     return {
       ...verdict,
       reason: `${verdict.reason}; runs confined: ${describe(settings)}`,
-      updatedInput: { ...command.toolInput, command: confinedCommand(command.text, settings) },
+      updatedInput: { ...command.toolInput, command: wrapped },
     };
   } catch (error) {
     if (!(error instanceof ConfinementError)) throw error;

@@ -5,7 +5,7 @@ import type { HookAnswer, HookFormat } from './hook-format.js';
 const USAGE = `usage:
   cavra-hook claude-code|cursor|gemini-cli [--socket PATH] [--policy-pack ID] [--actor NAME] [--timeout-ms N]
                                            [--max-payload-bytes N] [--engine daemon|in-process] [--pack FILE]...
-                                           [--confine PACK_FILE [--working-tree DIR]]
+                                           [--confine PACK_FILE [--working-tree DIR] [--warm]]
   cavra-hook install|uninstall claude-code [--project [--dir DIR] | --user] [--command CMD]`;
 
 const HOOK_OPTIONS = {
@@ -18,6 +18,7 @@ const HOOK_OPTIONS = {
   pack: { type: 'string', multiple: true },
   confine: { type: 'string' },
   'working-tree': { type: 'string' },
+  warm: { type: 'boolean' },
 } as const;
 
 const INSTALL_OPTIONS = {
@@ -80,7 +81,9 @@ async function hook(
   }
   if (values.pack && engine !== 'in-process') throw new UsageError('--pack needs --engine in-process');
   const confinePack = values.confine ?? env.CAVRA_CONFINE;
-  if (values['working-tree'] && !confinePack) throw new UsageError('--working-tree goes with --confine');
+  if ((values['working-tree'] || values.warm) && !confinePack) {
+    throw new UsageError('--working-tree and --warm go with --confine');
+  }
   const timeoutMs = positive('--timeout-ms', values['timeout-ms']);
   const maxPayloadBytes = positive('--max-payload-bytes', values['max-payload-bytes']);
   const [{ runHook }, authorities] = await Promise.all([import('./run-hook.js'), import('./authority.js')]);
@@ -96,7 +99,11 @@ async function hook(
     const policyPack = values['policy-pack'] ?? env.CAVRA_POLICY_PACK;
     const actor = values.actor ?? env.CAVRA_ACTOR;
     const confinement = confinePack
-      ? await (await import('./confine.js')).loadConfinement(confinePack, values['working-tree'])
+      ? await (await import('./confine.js')).loadConfinement(
+          confinePack,
+          values['working-tree'],
+          values.warm === true,
+        )
       : undefined;
     return await runHook(format, stdin, {
       authority,

@@ -110,11 +110,28 @@ interface ClaudeAnswer {
   };
 }
 
-async function hookAnswer(command: string, env: NodeJS.ProcessEnv = {}): Promise<ProcessResult> {
+/** How the hook confines: srt started per command, or the warm runner (`--warm`). */
+type Mode = 'srt' | 'warm';
+
+async function hookAnswer(
+  command: string,
+  env: NodeJS.ProcessEnv = {},
+  mode: Mode = 'srt',
+): Promise<ProcessResult> {
   return runHookProcess(
-    ['claude-code', '--engine', 'in-process', '--pack', packFile, '--confine', packFile],
+    [
+      'claude-code',
+      '--engine',
+      'in-process',
+      '--pack',
+      packFile,
+      '--confine',
+      packFile,
+      ...(mode === 'warm' ? ['--warm'] : []),
+    ],
     claudePayload('Bash', { command, description: 'run the tests' }, project),
-    { HOME: home, ...env },
+    // The warm runner's socket folder is the test's own, and the runner exits soon after the test.
+    { HOME: home, XDG_RUNTIME_DIR: root, CAVRA_SANDBOX_RUNNER_IDLE_MS: '3000', ...env },
   );
 }
 
@@ -141,8 +158,8 @@ function runBash(command: string): Promise<ProcessResult> {
   });
 }
 
-async function confinedRun(command: string) {
-  const answer = await hookAnswer(command);
+async function confinedRun(command: string, mode: Mode) {
+  const answer = await hookAnswer(command, {}, mode);
   expect(answer.stderr).toBe('');
   expect(answer.code).toBe(0);
   const output = (JSON.parse(answer.stdout) as ClaudeAnswer).hookSpecificOutput;
@@ -171,49 +188,56 @@ describe('an allowed npm test runs confined (srt over bubblewrap)', () => {
     connections = 0;
   });
 
-  it('confined, each of the three steps fails and nothing reaches the host', async () => {
-    writeFileSync(join(project, 'test.js'), PROBE_TEST);
-    const { output, run } = await confinedRun('npm test');
-    expect(output.permissionDecisionReason).toBe(
-      `CAVRA allow (commands.allow): command allowed by pattern 'npm test' (commands.allow[8]); runs confined: writes only in ${project} (8 protected paths read-only), 2 secret paths hidden, network none`,
-    );
-    // The baseline's block_read / block_write / require_approval_write, as paths: what exists, and the places
-    // block_write names literally (so a file created there later is protected too).
-    expect(settingsOf(output.updatedInput?.command ?? '')).toEqual({
-      network: { allowedDomains: [], deniedDomains: [] },
-      filesystem: {
-        denyRead: [join(home, '.ssh'), join(project, '.env')],
-        allowRead: [],
-        allowWrite: [project],
-        denyWrite: [
-          '.env',
-          '.git',
-          '.github/workflows',
-          '.ssh',
-          'backend.tf',
-          'main.tf',
-          'package.json',
-          'providers.tf',
-        ].map((path) => join(project, path)),
-      },
-    });
-    expect(outcomeLine(run.stdout)).toEqual({
-      readEnv: 'EACCES',
-      writeGitHook: 'EROFS',
-      connectLoopback: 'ECONNREFUSED',
-    });
-    expect(run.code).toBe(0);
-    expect(existsSync(join(project, '.git', 'hooks', 'pre-commit'))).toBe(false);
-    expect(connections).toBe(0);
-  });
+  it.each(['srt', 'warm'] as const)(
+    'confined (%s), each of the three steps fails and nothing reaches the host',
+    async (mode) => {
+      writeFileSync(join(project, 'test.js'), PROBE_TEST);
+      const { output, run } = await confinedRun('npm test', mode);
+      expect(output.permissionDecisionReason).toBe(
+        `CAVRA allow (commands.allow): command allowed by pattern 'npm test' (commands.allow[8]); runs confined: writes only in ${project} (8 protected paths read-only), 2 secret paths hidden, network none`,
+      );
+      // The baseline's block_read / block_write / require_approval_write, as paths: what exists, and the places
+      // block_write names literally (so a file created there later is protected too).
+      if (mode === 'srt')
+        expect(settingsOf(output.updatedInput?.command ?? '')).toEqual({
+          network: { allowedDomains: [], deniedDomains: [] },
+          filesystem: {
+            denyRead: [join(home, '.ssh'), join(project, '.env')],
+            allowRead: [],
+            allowWrite: [project],
+            denyWrite: [
+              '.env',
+              '.git',
+              '.github/workflows',
+              '.ssh',
+              'backend.tf',
+              'main.tf',
+              'package.json',
+              'providers.tf',
+            ].map((path) => join(project, path)),
+          },
+        });
+      expect(outcomeLine(run.stdout)).toEqual({
+        readEnv: 'EACCES',
+        writeGitHook: 'EROFS',
+        connectLoopback: 'ECONNREFUSED',
+      });
+      expect(run.code).toBe(0);
+      expect(existsSync(join(project, '.git', 'hooks', 'pre-commit'))).toBe(false);
+      expect(connections).toBe(0);
+    },
+  );
 
-  it('confined, a benign test reads its sources and writes dist/', async () => {
-    writeFileSync(join(project, 'test.js'), BENIGN_TEST);
-    const { run } = await confinedRun('npm test');
-    expect(run.stdout).toContain('BUILT FORTY-TWO');
-    expect(run.code).toBe(0);
-    expect(readFileSync(join(project, 'dist', 'answer.txt'), 'utf8')).toBe('FORTY-TWO');
-  });
+  it.each(['srt', 'warm'] as const)(
+    'confined (%s), a benign test reads its sources and writes dist/',
+    async (mode) => {
+      writeFileSync(join(project, 'test.js'), BENIGN_TEST);
+      const { run } = await confinedRun('npm test', mode);
+      expect(run.stdout).toContain('BUILT FORTY-TWO');
+      expect(run.code).toBe(0);
+      expect(readFileSync(join(project, 'dist', 'answer.txt'), 'utf8')).toBe('FORTY-TWO');
+    },
+  );
 
   it('a command that needs approval is asked about with the wrapped command, which is what runs once approved', async () => {
     const answer = await hookAnswer('kubectl get pods');
@@ -229,6 +253,29 @@ describe('an allowed npm test runs confined (srt over bubblewrap)', () => {
     const output = (JSON.parse(answer.stdout) as ClaudeAnswer).hookSpecificOutput;
     expect(output.permissionDecision).toBe('deny');
     expect(output.updatedInput).toBeUndefined();
+  });
+});
+
+describe('the warm runner', () => {
+  it('runs a registered command once, and only that command', async () => {
+    writeFileSync(join(project, 'test.js'), BENIGN_TEST);
+    const { output, run } = await confinedRun('npm test', 'warm');
+    expect(run.code).toBe(0);
+    const wrapped = output.updatedInput?.command ?? '';
+    expect(wrapped).toMatch(/cavra-sandbox\.js run --socket \S+\.sock --token [0-9a-f]{48} -- 'npm test'$/);
+    expect(await runBash(wrapped)).toEqual({
+      stdout: '',
+      stderr: 'cavra-sandbox: the command did not run: unknown or expired token\n',
+      code: 126,
+    });
+    const again = (JSON.parse((await hookAnswer('npm test', {}, 'warm')).stdout) as ClaudeAnswer)
+      .hookSpecificOutput;
+    const swapped = (again.updatedInput?.command ?? '').replace(/'npm test'$/, "'cat .env'");
+    expect(await runBash(swapped)).toEqual({
+      stdout: '',
+      stderr: 'cavra-sandbox: the command did not run: the command is not the one registered\n',
+      code: 126,
+    });
   });
 });
 
