@@ -2,7 +2,8 @@
 // - srt per command: the command as the hook rewrites it (node + srt CLI + bubblewrap, settings on descriptor 3);
 // - warm library: the same library (SandboxManager) initialised once in a process that stays up, wrapping each
 //   command (wrapWithSandbox) and running the bubblewrap line it returns: the cost without srt's start-up;
-// - the hook's own cost with --confine (loading the sandbox runtime, looking for protected paths) against without.
+// - warm runner: what the hook's answer runs with --warm (cavra-sandbox run: a Node client relaying to the runner);
+// - the hook's own cost with --confine and --confine --warm against without.
 // Runs interleaved so that load on the machine falls on all alike. Never part of the tests.
 //   node bench/confinement.mjs [runs] [command]      (default 30 'true'; build first)
 import { spawn } from 'node:child_process';
@@ -11,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SandboxManager } from '@anthropic-ai/sandbox-runtime';
+import { warmRunnerCommand } from '../dist/warm-runner.js';
 
 const runs = Number(process.argv[2] ?? 30);
 const command = process.argv[3] ?? 'true';
@@ -50,6 +52,8 @@ function timed(file, args, input = '') {
       stderr += chunk;
     });
     child.on('error', reject);
+    // A command that reads no input may exit before it is written.
+    child.stdin.on('error', () => {});
     child.on('close', (code) => {
       const ms = Number(process.hrtime.bigint() - start) / 1e6;
       if (code !== 0) reject(new Error(`${file} ${args.join(' ').slice(0, 200)} exited ${code}: ${stderr}`));
@@ -67,7 +71,19 @@ const wrapped = answer.hookSpecificOutput.updatedInput?.command;
 if (!wrapped) throw new Error(`the hook did not confine: ${JSON.stringify(answer)}`);
 const settings = JSON.parse(wrapped.split("3<<'CAVRA_SANDBOX_SETTINGS'\n")[1].split('\n')[0]);
 
-const samples = { bare: [], srt: [], warmWrap: [], warm: [], hook: [], hookConfined: [] };
+const samples = {
+  bare: [],
+  srt: [],
+  warmWrap: [],
+  warm: [],
+  runner: [],
+  hook: [],
+  hookConfined: [],
+  hookWarm: [],
+};
+// The runner started outside the sandbox library's use in this process (its own process), exits when idle.
+process.env.CAVRA_SANDBOX_RUNNER_IDLE_MS = '5000';
+process.env.XDG_RUNTIME_DIR = root;
 process.chdir(project);
 await SandboxManager.initialize(settings);
 try {
@@ -80,9 +96,14 @@ try {
     await timed('bash', ['-c', line]);
     samples.warm.push(Number(process.hrtime.bigint() - start) / 1e6);
     SandboxManager.cleanupAfterCommand();
+    const viaRunner = await warmRunnerCommand(command, settings, async () => {});
+    samples.runner.push((await timed('bash', ['-c', viaRunner])).ms);
     samples.hook.push((await timed(process.execPath, [hook, ...hookArgs], payload)).ms);
     samples.hookConfined.push(
       (await timed(process.execPath, [hook, ...hookArgs, '--confine', pack], payload)).ms,
+    );
+    samples.hookWarm.push(
+      (await timed(process.execPath, [hook, ...hookArgs, '--confine', pack, '--warm'], payload)).ms,
     );
   }
 } finally {
@@ -104,5 +125,7 @@ console.log(row(`bare: bash -c '${command}'`, samples.bare));
 console.log(row('confined, srt per command (what the hook runs)', samples.srt, samples.bare));
 console.log(row('confined, warm library (wrap + run)', samples.warm, samples.bare));
 console.log(row('  of which wrapWithSandbox', samples.warmWrap));
+console.log(row('confined, warm runner (what --warm runs)', samples.runner, samples.bare));
 console.log(row('cavra-hook claude-code (Bash)', samples.hook));
 console.log(row('cavra-hook claude-code --confine (Bash)', samples.hookConfined, samples.hook));
+console.log(row('cavra-hook claude-code --confine --warm (Bash)', samples.hookWarm, samples.hook));

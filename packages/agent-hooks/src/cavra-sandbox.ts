@@ -47,6 +47,10 @@ if (mode === 'run') {
         process.stderr.on('error', () => {});
         process.stdout.write('ready\n');
         if (runner.alreadyRunning) process.exit(0);
+        // The sandbox library cleans up on SIGTERM without exiting: stop for good, commands in flight included.
+        for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
+          process.on(signal, () => void runner.close().finally(() => process.exit(0)));
+        }
       },
       (error: unknown) => fail(`cannot start: ${(error as Error).message}`),
     );
