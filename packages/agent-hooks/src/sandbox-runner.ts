@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { constants } from 'node:os';
+import { dirname } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { SandboxSettings } from '@cavra/runtime';
 
@@ -89,6 +90,9 @@ export async function startSandboxRunner(
       if (typeof registration.command !== 'string' || typeof registration.settings !== 'object') {
         return refuse('a registration needs command and settings');
       }
+      for (const [known, { expires }] of registrations) {
+        if (expires < Date.now()) registrations.delete(known);
+      }
       const token = randomBytes(24).toString('hex');
       registrations.set(token, {
         command: registration.command,
@@ -110,7 +114,10 @@ export async function startSandboxRunner(
         const { denyRead, allowRead, allowWrite, denyWrite } = registration.settings.filesystem;
         line = await SandboxManager.wrapWithSandbox(registration.command, undefined, {
           filesystem: {
-            denyRead: [...denyRead],
+            // The runner's own folder is hidden: a confined command must not reach the socket that registers
+            // commands under settings of its choosing (the seccomp filter that blocks Unix sockets is not on every
+            // architecture).
+            denyRead: [...denyRead, dirname(options.socketPath)],
             allowRead: [...allowRead],
             allowWrite: [...allowWrite],
             denyWrite: [...denyWrite],

@@ -3,6 +3,7 @@ import {
   existsSync,
   mkdirSync,
   mkdtempSync,
+  readdirSync,
   readFileSync,
   rmSync,
   symlinkSync,
@@ -276,6 +277,16 @@ describe('the warm runner', () => {
       stderr: 'cavra-sandbox: the command did not run: the command is not the one registered\n',
       code: 126,
     });
+  });
+
+  it("hides its own folder from the confined command, which cannot reach the runner's socket", async () => {
+    const folder = join(root, `cavra-sandbox-${process.getuid?.() ?? 0}`);
+    const answer = await hookAnswer(`ls -A ${folder}; echo listed`, {}, 'warm');
+    const output = (JSON.parse(answer.stdout) as ClaudeAnswer).hookSpecificOutput;
+    expect(output.permissionDecision).toBe('ask');
+    expect(readdirSync(folder).filter((name) => name.endsWith('.sock')).length).toBe(1);
+    const run = await runBash(output.updatedInput?.command ?? '');
+    expect(run).toEqual({ stdout: 'listed\n', stderr: '', code: 0 });
   });
 });
 
