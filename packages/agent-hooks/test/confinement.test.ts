@@ -17,7 +17,13 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { confinedCommand } from '../src/confine.js';
-import { claudePayload, GATEWAY_BIN, type ProcessResult, runHookProcess } from './support/test-daemon.js';
+import {
+  claudePayload,
+  GATEWAY_BIN,
+  type ProcessResult,
+  runHookProcess,
+  startTestDaemon,
+} from './support/test-daemon.js';
 
 // Real confinement: the hook's answer is run by bash as Claude Code would, through the real srt over the real
 // bubblewrap (`npm test` installs them first: tooling/system-packages.mjs).
@@ -302,6 +308,34 @@ describe('the wrapped command', () => {
     };
     const [bare, confined] = [await runBash(command), await runBash(confinedCommand(command, settings))];
     expect(confined).toEqual(bare);
+  });
+});
+
+describe('with the daemon deciding', () => {
+  it('the daemon decides and records; the hook confines by the pack file it was given', async () => {
+    const daemon = await startTestDaemon();
+    try {
+      writeFileSync(join(project, 'test.js'), PROBE_TEST);
+      const answer = await runHookProcess(
+        ['claude-code', '--socket', daemon.socketPath, '--confine', packFile],
+        claudePayload('Bash', { command: 'npm test' }, project),
+        { HOME: home },
+      );
+      const output = (JSON.parse(answer.stdout) as ClaudeAnswer).hookSpecificOutput;
+      expect(output.permissionDecision).toBe('allow');
+      const run = await runBash(output.updatedInput?.command ?? '');
+      expect(outcomeLine(run.stdout)).toEqual({
+        readEnv: 'EACCES',
+        writeGitHook: 'EROFS',
+        connectLoopback: 'ECONNREFUSED',
+      });
+      const records = await daemon.evidence();
+      expect(records.map((record) => (record.decision as Record<string, unknown>).target)).toEqual([
+        'npm test',
+      ]);
+    } finally {
+      await daemon.close();
+    }
   });
 });
 
