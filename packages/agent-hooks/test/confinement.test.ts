@@ -16,7 +16,9 @@ import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { confinedCommand } from '../src/confine.js';
+import { cavraCanUseTool, cavraPreToolUseHook } from '../src/agent-sdk.js';
+import { engineAuthority } from '../src/authority.js';
+import { confinedCommand, loadConfinement } from '../src/confine.js';
 import {
   claudePayload,
   GATEWAY_BIN,
@@ -336,6 +338,45 @@ describe('with the daemon deciding', () => {
     } finally {
       await daemon.close();
     }
+  });
+});
+
+describe('Claude Agent SDK callbacks', () => {
+  it('canUseTool and the PreToolUse callback allow a Bash command with the wrapped command as updatedInput', async () => {
+    writeFileSync(join(project, 'test.js'), PROBE_TEST);
+    const options = {
+      authority: engineAuthority({ policyPacks: [packFile] }),
+      confinement: await loadConfinement(packFile, project),
+    };
+    const signal = new AbortController().signal;
+    const permission = await cavraCanUseTool(options)(
+      'Bash',
+      { command: 'npm test', timeout: 60_000 },
+      { signal },
+    );
+    if (permission.behavior !== 'allow') throw new Error(`denied: ${permission.message}`);
+    expect(permission.updatedInput.timeout).toBe(60_000);
+    const run = await runBash(String(permission.updatedInput.command));
+    expect(outcomeLine(run.stdout)).toEqual({
+      readEnv: 'EACCES',
+      writeGitHook: 'EROFS',
+      connectLoopback: 'ECONNREFUSED',
+    });
+    const hooked = await cavraPreToolUseHook(options)(
+      {
+        hook_event_name: 'PreToolUse',
+        session_id: 's',
+        cwd: project,
+        tool_name: 'Bash',
+        tool_input: { command: 'npm test' },
+      },
+      undefined,
+      { signal },
+    );
+    expect(hooked.hookSpecificOutput?.permissionDecision).toBe('allow');
+    expect(String(hooked.hookSpecificOutput?.updatedInput?.command)).toMatch(
+      / -c 'npm test' 3<<'CAVRA_SANDBOX_SETTINGS'\n/,
+    );
   });
 });
 
