@@ -22,7 +22,7 @@ import type { SandboxSettings } from '@cavra/runtime';
 export interface SandboxRunnerOptions {
   readonly socketPath: string;
   readonly allowedDomains: readonly string[];
-  /** Exit after this long without a command in flight or a connection; default 30 minutes. */
+  /** Exit after this long without a connection, a command in flight or a registration to run; default 30 minutes. */
   readonly idleMs?: number;
 }
 
@@ -160,7 +160,14 @@ export async function startSandboxRunner(
   function armIdle() {
     clearTimeout(idle);
     if (running.size > 0) return;
-    idle = setTimeout(() => void close(), idleMs);
+    idle = setTimeout(() => {
+      for (const [known, { expires }] of registrations) {
+        if (expires < Date.now()) registrations.delete(known);
+      }
+      // A registered command not run yet (an `ask` waiting for a person) keeps the runner up until it expires.
+      if (registrations.size > 0 || running.size > 0) armIdle();
+      else void close();
+    }, idleMs);
     idle.unref();
   }
 
