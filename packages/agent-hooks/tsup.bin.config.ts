@@ -5,7 +5,7 @@ import { defineConfig } from 'tsup';
 // tree-shakes what a hook never uses (the client's runner authentication: @cavra/auth, jose) and saves resolving and
 // reading a dozen files; the runtime (in-process engine only) and the MCP SDK (gateway only) stay external.
 export default defineConfig({
-  entry: ['src/cavra-hook.ts', 'src/cavra-mcp-gateway.ts'],
+  entry: ['src/cavra-hook.ts', 'src/cavra-mcp-gateway.ts', 'src/cavra-sandbox.ts'],
   outDir: 'dist/bin',
   format: ['esm'],
   noExternal: ['@cavra/daemon-client', '@cavra/contracts', 'shell-quote', 'protobufjs'],

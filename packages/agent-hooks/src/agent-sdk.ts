@@ -1,5 +1,7 @@
 import type { Authority } from './authority.js';
-import { claudeCodeActions } from './claude-code.js';
+import { claudeCode, claudeCodeActions } from './claude-code.js';
+import type { Confinement } from './confine.js';
+import { shellCommandCall } from './hook-format.js';
 import { NoDecisionError } from './no-decision-error.js';
 import { deniedWithoutDecision, type HookVerdict, judgeActions } from './verdict.js';
 
@@ -13,6 +15,12 @@ export interface AgentSdkOptions {
   /** The session id for `canUseTool`, which is not told one; default `local`. */
   readonly sessionId?: string;
   readonly policyPack?: string;
+  /**
+   * Run the `Bash` commands CAVRA lets through inside the sandbox (see loadConfinement): the answer carries the
+   * wrapped command as `updatedInput`. The working tree is the confinement's, else the session's `cwd`, else this
+   * process's directory (`canUseTool` is not told a `cwd`).
+   */
+  readonly confinement?: Confinement;
 }
 
 /** What `canUseTool` answers: the SDK's `PermissionResult`, in the shape every SDK version since 0.1 accepts. */
@@ -47,14 +55,15 @@ export interface CanUseToolOptions extends AgentSdkOptions {
 export function cavraCanUseTool(options: CanUseToolOptions): CavraCanUseTool {
   return async (toolName, input) => {
     const verdict = await judge(options, toolName, input, options.sessionId ?? '', undefined);
-    if (verdict === 'pass' || verdict.permission === 'allow')
-      return { behavior: 'allow', updatedInput: input };
+    if (verdict === 'pass') return { behavior: 'allow', updatedInput: input };
+    const updatedInput = verdict.updatedInput ? { ...verdict.updatedInput } : input;
+    if (verdict.permission === 'allow') return { behavior: 'allow', updatedInput };
     if (
       verdict.permission === 'ask' &&
       options.approve &&
       (await options.approve(toolName, input, verdict))
     ) {
-      return { behavior: 'allow', updatedInput: input };
+      return { behavior: 'allow', updatedInput };
     }
     return { behavior: 'deny', message: verdict.reason };
   };
@@ -76,6 +85,7 @@ export interface CavraPreToolUseOutput {
     hookEventName: 'PreToolUse';
     permissionDecision: 'allow' | 'deny' | 'ask';
     permissionDecisionReason: string;
+    updatedInput?: Record<string, unknown>;
   };
 }
 
@@ -107,6 +117,7 @@ export function cavraPreToolUseHook(options: AgentSdkOptions): CavraHookCallback
         hookEventName: 'PreToolUse',
         permissionDecision: verdict.permission,
         permissionDecisionReason: verdict.reason,
+        ...(verdict.updatedInput ? { updatedInput: { ...verdict.updatedInput } } : {}),
       },
       ...(verdict.notice ? { systemMessage: verdict.notice } : {}),
     };
@@ -129,12 +140,16 @@ async function judge(
     }
     const actions = await claudeCodeActions(toolName, input as Record<string, unknown>, cwd);
     if (actions === 'pass') return 'pass';
-    return await judgeActions(options.authority, actions, {
+    const verdict = await judgeActions(options.authority, actions, {
       sessionId,
       agentId: options.agentId ?? 'claude-agent-sdk',
       actor: options.actor ?? '',
       ...(options.policyPack ? { policyPack: options.policyPack } : {}),
     });
+    if (!options.confinement || toolName !== 'Bash') return verdict;
+    const { confineVerdict } = await import('./confine.js');
+    const command = shellCommandCall(input as Record<string, unknown>, cwd ?? process.cwd());
+    return await confineVerdict(verdict, command, claudeCode, options.confinement);
   } catch (error) {
     if (error instanceof NoDecisionError) return deniedWithoutDecision(error);
     return deniedWithoutDecision(

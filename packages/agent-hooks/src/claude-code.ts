@@ -8,6 +8,7 @@ import {
   mcpTarget,
   optionalString,
   requiredString,
+  shellCommandCall,
   toolCallPayload,
 } from './hook-format.js';
 import { NoDecisionError } from './no-decision-error.js';
@@ -99,7 +100,8 @@ function searchedDomains(input: Record<string, unknown>): string[] {
 /**
  * Claude Code's `PreToolUse` command hook: the payload it writes on stdin, the answer as
  * `hookSpecificOutput.permissionDecision` (`allow` / `deny` / `ask`) with the reason, and a `systemMessage` for
- * the user with a notice. No decision: exit code 2 with the reason on stderr, which Claude Code treats as a block.
+ * the user with a notice; a confined command comes back as `updatedInput` (the command wrapped in the sandbox),
+ * which Claude Code runs instead of the agent's. No decision: exit code 2 with the reason on stderr, which Claude Code treats as a block.
  */
 export const claudeCode: HookFormat = {
   agentId: 'claude-code',
@@ -108,8 +110,10 @@ export const claudeCode: HookFormat = {
     return {
       sessionId: call.sessionId,
       actions: await claudeCodeActions(call.toolName, call.toolInput, call.cwd),
+      ...(call.toolName === 'Bash' ? { command: shellCommandCall(call.toolInput, call.cwd) } : {}),
     };
   },
+  rewritesToolInput: true,
   answer(verdict) {
     if (!verdict.decision) return blockingExit(verdict.reason);
     return jsonAnswer({
@@ -117,6 +121,7 @@ export const claudeCode: HookFormat = {
         hookEventName: 'PreToolUse',
         permissionDecision: verdict.permission,
         permissionDecisionReason: verdict.reason,
+        ...(verdict.updatedInput ? { updatedInput: verdict.updatedInput } : {}),
       },
       ...(verdict.notice ? { systemMessage: verdict.notice } : {}),
     });

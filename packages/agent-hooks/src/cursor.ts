@@ -7,6 +7,7 @@ import {
   optionalString,
   payloadObject,
   requiredString,
+  shellCommandCall,
 } from './hook-format.js';
 import { NoDecisionError } from './no-decision-error.js';
 
@@ -22,6 +23,7 @@ const LAUNCHERS = new Set(['npx', 'pnpx', 'bunx', 'uvx', 'node', 'deno', 'python
  * `node /srv/docs.js` → `docs`).
  * The answer is `permission` (`allow` / `deny` / `ask`) with `user_message` and `agent_message`;
  * `beforeReadFile` knows no `ask`, so an approval-gated read is denied there, naming the approver group.
+ * Cursor's answer cannot replace the command, so with confinement configured every command is denied.
  */
 export const cursor: HookFormat = {
   agentId: 'cursor',
@@ -37,6 +39,7 @@ export const cursor: HookFormat = {
         return {
           sessionId,
           actions: await commandActions(requiredString(object, 'command', 'payload'), cwd),
+          command: shellCommandCall(object, cwd),
         };
       }
       case 'beforeReadFile':

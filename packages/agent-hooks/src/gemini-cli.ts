@@ -7,6 +7,7 @@ import {
   mcpTarget,
   optionalString,
   requiredString,
+  shellCommandCall,
   toolCallPayload,
 } from './hook-format.js';
 import { NoDecisionError } from './no-decision-error.js';
@@ -81,7 +82,8 @@ function path(input: Record<string, unknown>, keys: readonly string[]): string {
 
 /**
  * Gemini CLI's `BeforeTool` command hook. The answer is `decision` `allow` or `deny` with `reason` (sent to the
- * model when denied) and `systemMessage` (shown to the user). Gemini CLI has no `ask`: an approval-gated call is
+ * model when denied) and `systemMessage` (shown to the user); a confined command comes back as
+ * `hookSpecificOutput.tool_input`, which Gemini CLI merges over the model's arguments. Gemini CLI has no `ask`: an approval-gated call is
  * denied, the reason naming the approver group.
  */
 export const geminiCli: HookFormat = {
@@ -91,14 +93,26 @@ export const geminiCli: HookFormat = {
     return {
       sessionId: call.sessionId,
       actions: await geminiCliActions(call.toolName, call.toolInput, call.cwd),
+      ...(call.toolName === 'run_shell_command'
+        ? {
+            command: shellCommandCall(
+              call.toolInput,
+              optionalString(call.toolInput, DIRECTORY_KEYS, 'tool_input', call.cwd),
+            ),
+          }
+        : {}),
     };
   },
+  rewritesToolInput: true,
   answer(verdict) {
     if (!verdict.decision) return blockingExit(verdict.reason);
     const allowed = verdict.permission === 'allow';
     return jsonAnswer({
       decision: allowed ? 'allow' : 'deny',
       reason: verdict.reason,
+      ...(allowed && verdict.updatedInput
+        ? { hookSpecificOutput: { tool_input: verdict.updatedInput } }
+        : {}),
       ...(verdict.notice || verdict.permission === 'ask'
         ? { systemMessage: verdict.notice ?? `${verdict.reason}; approve it outside Gemini CLI and retry` }
         : {}),

@@ -6,6 +6,7 @@ const USAGE = `usage:
   cavra-hook claude-code|cursor|gemini-cli [--socket PATH] [--policy-pack ID] [--actor NAME] [--timeout-ms N]
                                            [--max-payload-bytes N] [--engine daemon|in-process] [--pack FILE]...
                                            [--daemon-config FILE]
+                                           [--confine PACK_FILE [--working-tree DIR] [--warm]]
   cavra-hook init claude-code [--dir DIR] [--remove]
   cavra-hook install|uninstall claude-code [--project [--dir DIR] | --user] [--command CMD]`;
 
@@ -22,6 +23,13 @@ hook options (claude-code, cursor, gemini-cli; the agent runs the hook, payload 
   --engine daemon|in-process
                            in-process decides in the hook, from --pack files (no daemon, no evidence log)
   --pack FILE              a pack for --engine in-process (repeat for more)
+  --daemon-config FILE     the daemon's config, named in the start command a deny prints while no daemon answers
+  --confine PACK_FILE      run allowed commands confined by the pack's sandbox section (sandbox-runtime)
+  --working-tree DIR       with --confine: the tree confined commands may write (default: the payload's cwd)
+  --warm                   with --confine: run through a warm cavra-sandbox runner instead of srt per command
+init options:
+  --dir DIR                the project (default: the working folder)
+  --remove                 take out what init wrote to .claude/settings.json (byte for byte when nothing else changed)
 install options:
   --project [--dir DIR]    write DIR/.claude/settings.json (default: the working folder)
   --user                   write ~/.claude/settings.json
@@ -29,6 +37,7 @@ install options:
   -h, --help               print this help (exit 0; after a hook command, exit 2: a hook never exits 0 undecided)
 
 examples:
+  cavra-hook init claude-code
   cavra-hook install claude-code --project
   echo '{"tool_name": "Bash", "tool_input": {"command": "ls"}}' | cavra-hook claude-code --engine in-process
 `;
@@ -44,6 +53,9 @@ const HOOK_OPTIONS = {
   engine: { type: 'string' },
   pack: { type: 'string', multiple: true },
   'daemon-config': { type: 'string' },
+  confine: { type: 'string' },
+  'working-tree': { type: 'string' },
+  warm: { type: 'boolean' },
 } as const;
 
 const INIT_OPTIONS = {
@@ -122,6 +134,10 @@ async function hook(
     throw new UsageError(`--engine must be daemon or in-process, not '${engine}'`);
   }
   if (values.pack && engine !== 'in-process') throw new UsageError('--pack needs --engine in-process');
+  const confinePack = values.confine ?? env.CAVRA_CONFINE;
+  if ((values['working-tree'] || values.warm) && !confinePack) {
+    throw new UsageError('--working-tree and --warm go with --confine');
+  }
   const timeoutMs = positive('--timeout-ms', values['timeout-ms']);
   const maxPayloadBytes = positive('--max-payload-bytes', values['max-payload-bytes']);
   const [{ runHook }, authorities] = await Promise.all([import('./run-hook.js'), import('./authority.js')]);
@@ -141,8 +157,16 @@ async function hook(
   try {
     const policyPack = values['policy-pack'] ?? env.CAVRA_POLICY_PACK;
     const actor = values.actor ?? env.CAVRA_ACTOR;
+    const confinement = confinePack
+      ? await (await import('./confine.js')).loadConfinement(
+          confinePack,
+          values['working-tree'],
+          values.warm === true,
+        )
+      : undefined;
     return await runHook(format, stdin, {
       authority,
+      ...(confinement ? { confinement } : {}),
       ...(actor ? { actor } : {}),
       ...(policyPack ? { policyPack } : {}),
       ...(maxPayloadBytes ? { maxPayloadBytes } : {}),

@@ -8,6 +8,18 @@ export interface HookCall {
   readonly sessionId: string;
   /** What to ask CAVRA; `pass` for a tool the hook leaves to the agent's own permissions (no opinion). */
   readonly actions: readonly AgentAction[] | 'pass';
+  /** The shell command the call runs, for confinement (see confine.ts); absent for other tools. */
+  readonly command?: ShellCommandCall;
+}
+
+/** A tool call that runs a shell command. */
+export interface ShellCommandCall {
+  /** The command text, as the agent will run it. */
+  readonly text: string;
+  /** Where it runs, when the payload says. */
+  readonly cwd: string | undefined;
+  /** The whole tool input, which a rewritten call keeps but for the command. */
+  readonly toolInput: Readonly<Record<string, unknown>>;
 }
 
 /** What a hook process writes and how it exits. */
@@ -25,6 +37,8 @@ export interface HookFormat {
   read(payload: unknown): Promise<HookCall>;
   /** The answer for a verdict; a deny without a decision exits 2 with the reason on stderr. */
   answer(verdict: HookVerdict): HookAnswer;
+  /** Its answer can replace the tool's input (`verdict.updatedInput`), so a command can be run confined. */
+  readonly rewritesToolInput?: boolean;
 }
 
 /** The answer every agent here reads as a block: exit code 2, the reason on stderr, nothing on stdout. */
@@ -70,6 +84,14 @@ export function optionalString(
     if (value !== '') return value;
   }
   return fallback;
+}
+
+/** The shell command of a tool whose input carries it as `command`. */
+export function shellCommandCall(
+  toolInput: Record<string, unknown>,
+  cwd: string | undefined,
+): ShellCommandCall {
+  return { text: requiredString(toolInput, 'command', 'tool_input'), cwd, toolInput };
 }
 
 /** A tool-call payload of the `tool_name` / `tool_input` kind (Claude Code's `PreToolUse`, Gemini CLI's `BeforeTool`). */

@@ -54,10 +54,12 @@ export {
 } from './claude-code-settings.js';
 export { CLAUDE_CODE_PASS_THROUGH, type PassThroughTool } from './claude-code-tools.js';
 export { commandActions } from './command-actions.js';
+export { type Confinement, confinedCommand, confineVerdict, loadConfinement } from './confine.js';
+export { ConfinementError, type ConfinementErrorCode } from './confinement-error.js';
 export { cursor } from './cursor.js';
 export { geminiCli, geminiCliActions } from './gemini-cli.js';
 export { type GitPush, gitPushes } from './git-push.js';
-export type { HookAnswer, HookCall, HookFormat } from './hook-format.js';
+export type { HookAnswer, HookCall, HookFormat, ShellCommandCall } from './hook-format.js';
 export {
   type McpGateway,
   type McpGatewayOptions,

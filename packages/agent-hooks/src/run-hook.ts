@@ -1,4 +1,5 @@
 import type { Authority } from './authority.js';
+import type { Confinement } from './confine.js';
 import { blockingExit, type HookAnswer, type HookFormat } from './hook-format.js';
 import { NoDecisionError } from './no-decision-error.js';
 import { deniedWithoutDecision, judgeActions } from './verdict.js';
@@ -14,6 +15,8 @@ export interface RunHookOptions {
   readonly policyPack?: string;
   /** Payloads larger than this are denied unread; default DEFAULT_MAX_PAYLOAD_BYTES. */
   readonly maxPayloadBytes?: number;
+  /** Run the shell commands CAVRA lets through inside the sandbox (see confineVerdict); none: as the agent sent them. */
+  readonly confinement?: Confinement;
 }
 
 /**
@@ -38,6 +41,11 @@ export async function runHook(
       actor: options.actor ?? '',
       ...(options.policyPack ? { policyPack: options.policyPack } : {}),
     });
+    if (options.confinement && call.command) {
+      // Loaded only here: a hook without confinement never reads the sandbox modules (start-up is its latency).
+      const { confineVerdict } = await import('./confine.js');
+      return format.answer(await confineVerdict(verdict, call.command, format, options.confinement));
+    }
     return format.answer(verdict);
   } catch (error) {
     if (error instanceof NoDecisionError) return format.answer(deniedWithoutDecision(error));

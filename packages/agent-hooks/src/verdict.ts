@@ -20,6 +20,8 @@ export interface HookVerdict {
   readonly notice?: string;
   /** The CAVRA decision that decided; absent when none was obtained (then the permission is `deny`). */
   readonly decision?: DecisionResponse;
+  /** The tool input to run instead of the agent's (a command wrapped in the sandbox); only with allow or ask. */
+  readonly updatedInput?: Readonly<Record<string, unknown>>;
 }
 
 /** CAVRA's decisions from strictest to loosest (the contract's strictness order). */

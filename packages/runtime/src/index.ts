@@ -63,6 +63,7 @@ export {
   type NetworkSection,
   type PolicyPackDocument,
   type ResolvedPolicyPack,
+  type SandboxSection,
 } from './policy-pack-document.js';
 export { PolicyPackError, type PolicyPackErrorCode, type PolicyPackIssue } from './policy-pack-error.js';
 export {
@@ -84,6 +85,13 @@ export {
   RUNTIME_MODES,
   type RuntimeMode,
 } from './runtime-mode.js';
+export {
+  type SandboxPathRule,
+  type SandboxSettings,
+  type SandboxSettingsInput,
+  sandboxPathRule,
+  sandboxSettings,
+} from './sandbox-settings.js';
 export { issueText, type SchemaIssue, schemaIssues } from './schema-issues.js';
 export {
   joinLineContinuations,

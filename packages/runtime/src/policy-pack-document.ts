@@ -57,6 +57,8 @@ export interface PolicyPackDocument {
   };
   /** network_request: hosts an agent may fetch from (ours; see network-rules). */
   readonly network?: NetworkSection;
+  /** Confinement of the commands this pack lets run (see sandboxSettings); applied by the agent hooks. */
+  readonly sandbox?: SandboxSection;
   /** Upstream: approver groups per kind of action. Informational. */
   readonly approvals?: Readonly<Record<string, { readonly approvers?: readonly string[] }>>;
   /** Upstream: what evidence a change must carry. Informational. */
@@ -79,6 +81,16 @@ export interface NetworkSection {
   readonly allow_domains?: readonly string[];
   readonly block_domains?: readonly string[];
   readonly require_approval_domains?: readonly string[];
+}
+
+/** A pack's `sandbox` section, as written. */
+export interface SandboxSection {
+  /** Run every command the hook lets through inside the sandbox. */
+  readonly confine_commands?: boolean;
+  /** The only hosts a confined command may reach (`example.com`, `*.example.com`, `host:443`); none: no network. */
+  readonly allowed_domains?: readonly string[];
+  /** Absolute (or `~/`) paths outside the working tree a confined command may also write, e.g. a cache. */
+  readonly allow_write?: readonly string[];
 }
 
 /** Keys of upstream packs the engine accepts but does not enforce, with why: reported as pack notices. */

@@ -3,7 +3,7 @@
 import { createRequire } from 'node:module';
 const requireHelper = createRequire(import.meta.url);
 export const policyPack = validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://cavra.dev/schema/policy-pack.schema.json","title":"CAVRA policy pack","type":"object","additionalProperties":false,"required":["metadata"],"properties":{"metadata":{"type":"object","additionalProperties":false,"required":["id","version"],"properties":{"id":{"$ref":"#/definitions/identifier"},"version":{"type":"string","pattern":"^[0-9A-Za-z][0-9A-Za-z.+-]{0,63}$"},"description":{"type":"string","maxLength":512},"inherits":{"oneOf":[{"$ref":"#/definitions/parent"},{"type":"array","minItems":1,"maxItems":16,"uniqueItems":true,"items":{"$ref":"#/definitions/parent"}}]},"extends":{"$ref":"#/definitions/parent"},"approver_group":{"$ref":"#/definitions/group"},"title":{"type":"string","maxLength":256},"mode":{"type":"string","pattern":"^[a-z][a-z_-]{0,31}$"}}},"filesystem":{"type":"object","additionalProperties":false,"properties":{"block_read":{"$ref":"#/definitions/patterns"},"block_write":{"$ref":"#/definitions/patterns"},"require_approval_write":{"$ref":"#/definitions/patterns"},"unprotect":{"$ref":"#/definitions/patterns"}}},"commands":{"type":"object","additionalProperties":false,"properties":{"allow":{"$ref":"#/definitions/patterns"},"block":{"$ref":"#/definitions/patterns"},"require_approval":{"$ref":"#/definitions/patterns"}}},"git":{"type":"object","additionalProperties":false,"properties":{"block_push_branches":{"$ref":"#/definitions/patterns"},"require_pull_request":{"type":"boolean"},"require_ai_attestation":{"type":"boolean"},"block_direct_push_to_protected_branch":{"type":"boolean"},"require_human_reviewer":{"type":"boolean"},"require_pr_attestation":{"type":"boolean"}}},"mcp":{"type":"object","additionalProperties":false,"properties":{"allowlist_enabled":{"type":"boolean"},"allowed_servers":{"$ref":"#/definitions/servers"},"blocked_servers":{"$ref":"#/definitions/servers"},"block_unknown_servers":{"type":"boolean"},"risk_scoring":{"type":"object","maxProperties":1024,"propertyNames":{"$ref":"#/definitions/server"},"additionalProperties":{"enum":["info","low","medium","high","critical"]}}}},"network":{"type":"object","additionalProperties":false,"description":"network_request (a URL or host an agent fetches, e.g. Claude Code's WebFetch): block_domains, then require_approval_domains, then allow_domains; a host on none requires approval.","properties":{"allow_domains":{"$ref":"#/definitions/domains"},"block_domains":{"$ref":"#/definitions/domains"},"require_approval_domains":{"$ref":"#/definitions/domains"}}},"approvals":{"type":"object","maxProperties":64,"propertyNames":{"$ref":"#/definitions/identifier"},"additionalProperties":{"type":"object","additionalProperties":false,"properties":{"approvers":{"type":"array","maxItems":64,"uniqueItems":true,"items":{"$ref":"#/definitions/group"}}}}},"evidence":{"type":"object","additionalProperties":false,"properties":{"require_agent_manifest":{"type":"boolean"},"require_issue_link":{"type":"boolean"},"require_branch_pattern":{"type":"string","minLength":1,"maxLength":256},"require_bot_identity":{"type":"boolean"},"require_pr_attestation":{"type":"boolean"},"require_docs_update_for_user_facing_changes":{"type":"boolean"},"required_fields":{"type":"array","maxItems":64,"uniqueItems":true,"items":{"type":"string","pattern":"^[a-z][a-z0-9_]{0,63}$"}}}},"lint":{"description":"For cavra policy lint (@cavra/cli): findings the pack's authors accept, each with why. Not part of what decides, nor of the digest.","type":"object","additionalProperties":false,"properties":{"acknowledge":{"type":"array","maxItems":256,"items":{"type":"object","additionalProperties":false,"required":["finding","reason"],"properties":{"finding":{"enum":["shadowed","overridden"]},"pattern":{"type":"string","minLength":1,"maxLength":512},"reason":{"type":"string","minLength":1,"maxLength":1024,"pattern":"^[^\\u0000-\\u001f\\u007f]+$"}}}}}},"compliance":{"type":"object","additionalProperties":false,"properties":{"maps_to":{"type":"array","maxItems":64,"items":{"type":"string","minLength":1,"maxLength":256,"pattern":"^[^\\u0000-\\u001f\\u007f]+$"}}}}},"definitions":{"identifier":{"type":"string","pattern":"^[a-z0-9][a-z0-9._-]{0,127}$"},"parent":{"anyOf":[{"$ref":"#/definitions/identifier"},{"type":"string","maxLength":1024,"pattern":"^\\.\\.?/[^\\u0000-\\u001f\\u007f]+$"}]},"patterns":{"type":"array","maxItems":1024,"uniqueItems":true,"items":{"type":"string","minLength":1,"maxLength":512,"pattern":"^[^\\u0000-\\u001f\\u007f]+$"}},"servers":{"type":"array","maxItems":1024,"uniqueItems":true,"items":{"$ref":"#/definitions/server"}},"domains":{"type":"array","maxItems":1024,"uniqueItems":true,"items":{"type":"string","description":"a host (example.com: that host only), *.example.com (its subdomains, any depth), or * (any host); lowercase","pattern":"^(\\*|(\\*\\.)?[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*)$"}},"server":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"},"group":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,127}$"}}};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://cavra.dev/schema/policy-pack.schema.json","title":"CAVRA policy pack","type":"object","additionalProperties":false,"required":["metadata"],"properties":{"metadata":{"type":"object","additionalProperties":false,"required":["id","version"],"properties":{"id":{"$ref":"#/definitions/identifier"},"version":{"type":"string","pattern":"^[0-9A-Za-z][0-9A-Za-z.+-]{0,63}$"},"description":{"type":"string","maxLength":512},"inherits":{"oneOf":[{"$ref":"#/definitions/parent"},{"type":"array","minItems":1,"maxItems":16,"uniqueItems":true,"items":{"$ref":"#/definitions/parent"}}]},"extends":{"$ref":"#/definitions/parent"},"approver_group":{"$ref":"#/definitions/group"},"title":{"type":"string","maxLength":256},"mode":{"type":"string","pattern":"^[a-z][a-z_-]{0,31}$"}}},"filesystem":{"type":"object","additionalProperties":false,"properties":{"block_read":{"$ref":"#/definitions/patterns"},"block_write":{"$ref":"#/definitions/patterns"},"require_approval_write":{"$ref":"#/definitions/patterns"},"unprotect":{"$ref":"#/definitions/patterns"}}},"commands":{"type":"object","additionalProperties":false,"properties":{"allow":{"$ref":"#/definitions/patterns"},"block":{"$ref":"#/definitions/patterns"},"require_approval":{"$ref":"#/definitions/patterns"}}},"git":{"type":"object","additionalProperties":false,"properties":{"block_push_branches":{"$ref":"#/definitions/patterns"},"require_pull_request":{"type":"boolean"},"require_ai_attestation":{"type":"boolean"},"block_direct_push_to_protected_branch":{"type":"boolean"},"require_human_reviewer":{"type":"boolean"},"require_pr_attestation":{"type":"boolean"}}},"mcp":{"type":"object","additionalProperties":false,"properties":{"allowlist_enabled":{"type":"boolean"},"allowed_servers":{"$ref":"#/definitions/servers"},"blocked_servers":{"$ref":"#/definitions/servers"},"block_unknown_servers":{"type":"boolean"},"risk_scoring":{"type":"object","maxProperties":1024,"propertyNames":{"$ref":"#/definitions/server"},"additionalProperties":{"enum":["info","low","medium","high","critical"]}}}},"network":{"type":"object","additionalProperties":false,"description":"network_request (a URL or host an agent fetches, e.g. Claude Code's WebFetch): block_domains, then require_approval_domains, then allow_domains; a host on none requires approval.","properties":{"allow_domains":{"$ref":"#/definitions/domains"},"block_domains":{"$ref":"#/definitions/domains"},"require_approval_domains":{"$ref":"#/definitions/domains"}}},"sandbox":{"type":"object","additionalProperties":false,"properties":{"confine_commands":{"type":"boolean"},"allowed_domains":{"type":"array","maxItems":1024,"uniqueItems":true,"items":{"type":"string","pattern":"^(\\*\\.)?[A-Za-z0-9]([A-Za-z0-9-]{0,62}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,62}[A-Za-z0-9])?)*(:[0-9]{1,5})?$","maxLength":260}},"allow_write":{"type":"array","maxItems":64,"uniqueItems":true,"items":{"type":"string","pattern":"^(/|~/)[^\\u0000-\\u001f\\u007f*?\\[\\]{}]*$","maxLength":512}}}},"approvals":{"type":"object","maxProperties":64,"propertyNames":{"$ref":"#/definitions/identifier"},"additionalProperties":{"type":"object","additionalProperties":false,"properties":{"approvers":{"type":"array","maxItems":64,"uniqueItems":true,"items":{"$ref":"#/definitions/group"}}}}},"evidence":{"type":"object","additionalProperties":false,"properties":{"require_agent_manifest":{"type":"boolean"},"require_issue_link":{"type":"boolean"},"require_branch_pattern":{"type":"string","minLength":1,"maxLength":256},"require_bot_identity":{"type":"boolean"},"require_pr_attestation":{"type":"boolean"},"require_docs_update_for_user_facing_changes":{"type":"boolean"},"required_fields":{"type":"array","maxItems":64,"uniqueItems":true,"items":{"type":"string","pattern":"^[a-z][a-z0-9_]{0,63}$"}}}},"lint":{"description":"For cavra policy lint (@cavra/cli): findings the pack's authors accept, each with why. Not part of what decides, nor of the digest.","type":"object","additionalProperties":false,"properties":{"acknowledge":{"type":"array","maxItems":256,"items":{"type":"object","additionalProperties":false,"required":["finding","reason"],"properties":{"finding":{"enum":["shadowed","overridden"]},"pattern":{"type":"string","minLength":1,"maxLength":512},"reason":{"type":"string","minLength":1,"maxLength":1024,"pattern":"^[^\\u0000-\\u001f\\u007f]+$"}}}}}},"compliance":{"type":"object","additionalProperties":false,"properties":{"maps_to":{"type":"array","maxItems":64,"items":{"type":"string","minLength":1,"maxLength":256,"pattern":"^[^\\u0000-\\u001f\\u007f]+$"}}}}},"definitions":{"identifier":{"type":"string","pattern":"^[a-z0-9][a-z0-9._-]{0,127}$"},"parent":{"anyOf":[{"$ref":"#/definitions/identifier"},{"type":"string","maxLength":1024,"pattern":"^\\.\\.?/[^\\u0000-\\u001f\\u007f]+$"}]},"patterns":{"type":"array","maxItems":1024,"uniqueItems":true,"items":{"type":"string","minLength":1,"maxLength":512,"pattern":"^[^\\u0000-\\u001f\\u007f]+$"}},"servers":{"type":"array","maxItems":1024,"uniqueItems":true,"items":{"$ref":"#/definitions/server"}},"domains":{"type":"array","maxItems":1024,"uniqueItems":true,"items":{"type":"string","description":"a host (example.com: that host only), *.example.com (its subdomains, any depth), or * (any host); lowercase","pattern":"^(\\*|(\\*\\.)?[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*)$"}},"server":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"},"group":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,127}$"}}};
 const schema12 = {"type":"string","pattern":"^[a-z0-9][a-z0-9._-]{0,127}$"};
 const schema15 = {"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,127}$"};
 const schema16 = {"type":"array","maxItems":1024,"uniqueItems":true,"items":{"type":"string","minLength":1,"maxLength":512,"pattern":"^[^\\u0000-\\u001f\\u007f]+$"}};
@@ -19,7 +19,9 @@ const pattern5 = new RegExp("^[a-z][a-z_-]{0,31}$", "u");
 const pattern6 = new RegExp("^[^\\u0000-\\u001f\\u007f]+$", "u");
 const pattern14 = new RegExp("^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$", "u");
 const pattern16 = new RegExp("^(\\*|(\\*\\.)?[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*)$", "u");
-const pattern21 = new RegExp("^[a-z][a-z0-9_]{0,63}$", "u");
+const pattern19 = new RegExp("^(\\*\\.)?[A-Za-z0-9]([A-Za-z0-9-]{0,62}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,62}[A-Za-z0-9])?)*(:[0-9]{1,5})?$", "u");
+const pattern20 = new RegExp("^(/|~/)[^\\u0000-\\u001f\\u007f*?\\[\\]{}]*$", "u");
+const pattern23 = new RegExp("^[a-z][a-z0-9_]{0,63}$", "u");
 const schema13 = {"anyOf":[{"$ref":"#/definitions/identifier"},{"type":"string","maxLength":1024,"pattern":"^\\.\\.?/[^\\u0000-\\u001f\\u007f]+$"}]};
 const pattern3 = new RegExp("^\\.\\.?/[^\\u0000-\\u001f\\u007f]+$", "u");
 
@@ -1821,11 +1823,12 @@ vErrors.push(err116);
 errors++;
 }
 }
-if(data.approvals !== undefined){
-let data48 = data.approvals;
+if(data.sandbox !== undefined){
+let data48 = data.sandbox;
 if(data48 && typeof data48 == "object" && !Array.isArray(data48)){
-if(Object.keys(data48).length > 64){
-const err117 = {instancePath:instancePath+"/approvals",schemaPath:"#/properties/approvals/maxProperties",keyword:"maxProperties",params:{limit: 64},message:"must NOT have more than 64 properties"};
+for(const key9 in data48){
+if(!(((key9 === "confine_commands") || (key9 === "allowed_domains")) || (key9 === "allow_write"))){
+const err117 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err117];
 }
@@ -1834,11 +1837,10 @@ vErrors.push(err117);
 }
 errors++;
 }
-for(const key9 in data48){
-const _errs121 = errors;
-if(typeof key9 === "string"){
-if(!pattern0.test(key9)){
-const err118 = {instancePath:instancePath+"/approvals",schemaPath:"#/definitions/identifier/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9][a-z0-9._-]{0,127}$"},message:"must match pattern \""+"^[a-z0-9][a-z0-9._-]{0,127}$"+"\"",propertyName:key9};
+}
+if(data48.confine_commands !== undefined){
+if(typeof data48.confine_commands !== "boolean"){
+const err118 = {instancePath:instancePath+"/sandbox/confine_commands",schemaPath:"#/properties/sandbox/properties/confine_commands/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err118];
 }
@@ -1848,8 +1850,11 @@ vErrors.push(err118);
 errors++;
 }
 }
-else {
-const err119 = {instancePath:instancePath+"/approvals",schemaPath:"#/definitions/identifier/type",keyword:"type",params:{type: "string"},message:"must be string",propertyName:key9};
+if(data48.allowed_domains !== undefined){
+let data50 = data48.allowed_domains;
+if(Array.isArray(data50)){
+if(data50.length > 1024){
+const err119 = {instancePath:instancePath+"/sandbox/allowed_domains",schemaPath:"#/properties/sandbox/properties/allowed_domains/maxItems",keyword:"maxItems",params:{limit: 1024},message:"must NOT have more than 1024 items"};
 if(vErrors === null){
 vErrors = [err119];
 }
@@ -1858,9 +1863,12 @@ vErrors.push(err119);
 }
 errors++;
 }
-var valid60 = _errs121 === errors;
-if(!valid60){
-const err120 = {instancePath:instancePath+"/approvals",schemaPath:"#/properties/approvals/propertyNames",keyword:"propertyNames",params:{propertyName: key9},message:"property name must be valid"};
+const len12 = data50.length;
+for(let i24=0; i24<len12; i24++){
+let data51 = data50[i24];
+if(typeof data51 === "string"){
+if(func3(data51) > 260){
+const err120 = {instancePath:instancePath+"/sandbox/allowed_domains/" + i24,schemaPath:"#/properties/sandbox/properties/allowed_domains/items/maxLength",keyword:"maxLength",params:{limit: 260},message:"must NOT have more than 260 characters"};
 if(vErrors === null){
 vErrors = [err120];
 }
@@ -1869,13 +1877,8 @@ vErrors.push(err120);
 }
 errors++;
 }
-}
-for(const key10 in data48){
-let data49 = data48[key10];
-if(data49 && typeof data49 == "object" && !Array.isArray(data49)){
-for(const key11 in data49){
-if(!(key11 === "approvers")){
-const err121 = {instancePath:instancePath+"/approvals/" + key10.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/approvals/additionalProperties/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties"};
+if(!pattern19.test(data51)){
+const err121 = {instancePath:instancePath+"/sandbox/allowed_domains/" + i24,schemaPath:"#/properties/sandbox/properties/allowed_domains/items/pattern",keyword:"pattern",params:{pattern: "^(\\*\\.)?[A-Za-z0-9]([A-Za-z0-9-]{0,62}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,62}[A-Za-z0-9])?)*(:[0-9]{1,5})?$"},message:"must match pattern \""+"^(\\*\\.)?[A-Za-z0-9]([A-Za-z0-9-]{0,62}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,62}[A-Za-z0-9])?)*(:[0-9]{1,5})?$"+"\""};
 if(vErrors === null){
 vErrors = [err121];
 }
@@ -1885,11 +1888,8 @@ vErrors.push(err121);
 errors++;
 }
 }
-if(data49.approvers !== undefined){
-let data50 = data49.approvers;
-if(Array.isArray(data50)){
-if(data50.length > 64){
-const err122 = {instancePath:instancePath+"/approvals/" + key10.replace(/~/g, "~0").replace(/\//g, "~1")+"/approvers",schemaPath:"#/properties/approvals/additionalProperties/properties/approvers/maxItems",keyword:"maxItems",params:{limit: 64},message:"must NOT have more than 64 items"};
+else {
+const err122 = {instancePath:instancePath+"/sandbox/allowed_domains/" + i24,schemaPath:"#/properties/sandbox/properties/allowed_domains/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err122];
 }
@@ -1898,12 +1898,19 @@ vErrors.push(err122);
 }
 errors++;
 }
-const len12 = data50.length;
-for(let i24=0; i24<len12; i24++){
-let data51 = data50[i24];
-if(typeof data51 === "string"){
-if(!pattern4.test(data51)){
-const err123 = {instancePath:instancePath+"/approvals/" + key10.replace(/~/g, "~0").replace(/\//g, "~1")+"/approvers/" + i24,schemaPath:"#/definitions/group/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9 ._-]{0,127}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,127}$"+"\""};
+}
+let i25 = data50.length;
+let j12;
+if(i25 > 1){
+const indices11 = {};
+for(;i25--;){
+let item11 = data50[i25];
+if(typeof item11 !== "string"){
+continue;
+}
+if(typeof indices11[item11] == "number"){
+j12 = indices11[item11];
+const err123 = {instancePath:instancePath+"/sandbox/allowed_domains",schemaPath:"#/properties/sandbox/properties/allowed_domains/uniqueItems",keyword:"uniqueItems",params:{i: i25, j: j12},message:"must NOT have duplicate items (items ## "+j12+" and "+i25+" are identical)"};
 if(vErrors === null){
 vErrors = [err123];
 }
@@ -1911,10 +1918,14 @@ else {
 vErrors.push(err123);
 }
 errors++;
+break;
+}
+indices11[item11] = i25;
+}
 }
 }
 else {
-const err124 = {instancePath:instancePath+"/approvals/" + key10.replace(/~/g, "~0").replace(/\//g, "~1")+"/approvers/" + i24,schemaPath:"#/definitions/group/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err124 = {instancePath:instancePath+"/sandbox/allowed_domains",schemaPath:"#/properties/sandbox/properties/allowed_domains/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err124];
 }
@@ -1924,14 +1935,11 @@ vErrors.push(err124);
 errors++;
 }
 }
-let i25 = data50.length;
-let j12;
-if(i25 > 1){
-outer1:
-for(;i25--;){
-for(j12 = i25; j12--;){
-if(func0(data50[i25], data50[j12])){
-const err125 = {instancePath:instancePath+"/approvals/" + key10.replace(/~/g, "~0").replace(/\//g, "~1")+"/approvers",schemaPath:"#/properties/approvals/additionalProperties/properties/approvers/uniqueItems",keyword:"uniqueItems",params:{i: i25, j: j12},message:"must NOT have duplicate items (items ## "+j12+" and "+i25+" are identical)"};
+if(data48.allow_write !== undefined){
+let data52 = data48.allow_write;
+if(Array.isArray(data52)){
+if(data52.length > 64){
+const err125 = {instancePath:instancePath+"/sandbox/allow_write",schemaPath:"#/properties/sandbox/properties/allow_write/maxItems",keyword:"maxItems",params:{limit: 64},message:"must NOT have more than 64 items"};
 if(vErrors === null){
 vErrors = [err125];
 }
@@ -1939,14 +1947,13 @@ else {
 vErrors.push(err125);
 }
 errors++;
-break outer1;
 }
-}
-}
-}
-}
-else {
-const err126 = {instancePath:instancePath+"/approvals/" + key10.replace(/~/g, "~0").replace(/\//g, "~1")+"/approvers",schemaPath:"#/properties/approvals/additionalProperties/properties/approvers/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const len13 = data52.length;
+for(let i26=0; i26<len13; i26++){
+let data53 = data52[i26];
+if(typeof data53 === "string"){
+if(func3(data53) > 512){
+const err126 = {instancePath:instancePath+"/sandbox/allow_write/" + i26,schemaPath:"#/properties/sandbox/properties/allow_write/items/maxLength",keyword:"maxLength",params:{limit: 512},message:"must NOT have more than 512 characters"};
 if(vErrors === null){
 vErrors = [err126];
 }
@@ -1955,10 +1962,8 @@ vErrors.push(err126);
 }
 errors++;
 }
-}
-}
-else {
-const err127 = {instancePath:instancePath+"/approvals/" + key10.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/approvals/additionalProperties/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(!pattern20.test(data53)){
+const err127 = {instancePath:instancePath+"/sandbox/allow_write/" + i26,schemaPath:"#/properties/sandbox/properties/allow_write/items/pattern",keyword:"pattern",params:{pattern: "^(/|~/)[^\\u0000-\\u001f\\u007f*?\\[\\]{}]*$"},message:"must match pattern \""+"^(/|~/)[^\\u0000-\\u001f\\u007f*?\\[\\]{}]*$"+"\""};
 if(vErrors === null){
 vErrors = [err127];
 }
@@ -1968,9 +1973,8 @@ vErrors.push(err127);
 errors++;
 }
 }
-}
 else {
-const err128 = {instancePath:instancePath+"/approvals",schemaPath:"#/properties/approvals/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err128 = {instancePath:instancePath+"/sandbox/allow_write/" + i26,schemaPath:"#/properties/sandbox/properties/allow_write/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err128];
 }
@@ -1980,12 +1984,18 @@ vErrors.push(err128);
 errors++;
 }
 }
-if(data.evidence !== undefined){
-let data52 = data.evidence;
-if(data52 && typeof data52 == "object" && !Array.isArray(data52)){
-for(const key12 in data52){
-if(!(((((((key12 === "require_agent_manifest") || (key12 === "require_issue_link")) || (key12 === "require_branch_pattern")) || (key12 === "require_bot_identity")) || (key12 === "require_pr_attestation")) || (key12 === "require_docs_update_for_user_facing_changes")) || (key12 === "required_fields"))){
-const err129 = {instancePath:instancePath+"/evidence",schemaPath:"#/properties/evidence/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key12},message:"must NOT have additional properties"};
+let i27 = data52.length;
+let j13;
+if(i27 > 1){
+const indices12 = {};
+for(;i27--;){
+let item12 = data52[i27];
+if(typeof item12 !== "string"){
+continue;
+}
+if(typeof indices12[item12] == "number"){
+j13 = indices12[item12];
+const err129 = {instancePath:instancePath+"/sandbox/allow_write",schemaPath:"#/properties/sandbox/properties/allow_write/uniqueItems",keyword:"uniqueItems",params:{i: i27, j: j13},message:"must NOT have duplicate items (items ## "+j13+" and "+i27+" are identical)"};
 if(vErrors === null){
 vErrors = [err129];
 }
@@ -1993,11 +2003,14 @@ else {
 vErrors.push(err129);
 }
 errors++;
+break;
+}
+indices12[item12] = i27;
 }
 }
-if(data52.require_agent_manifest !== undefined){
-if(typeof data52.require_agent_manifest !== "boolean"){
-const err130 = {instancePath:instancePath+"/evidence/require_agent_manifest",schemaPath:"#/properties/evidence/properties/require_agent_manifest/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+}
+else {
+const err130 = {instancePath:instancePath+"/sandbox/allow_write",schemaPath:"#/properties/sandbox/properties/allow_write/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err130];
 }
@@ -2007,9 +2020,9 @@ vErrors.push(err130);
 errors++;
 }
 }
-if(data52.require_issue_link !== undefined){
-if(typeof data52.require_issue_link !== "boolean"){
-const err131 = {instancePath:instancePath+"/evidence/require_issue_link",schemaPath:"#/properties/evidence/properties/require_issue_link/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+}
+else {
+const err131 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err131];
 }
@@ -2019,11 +2032,11 @@ vErrors.push(err131);
 errors++;
 }
 }
-if(data52.require_branch_pattern !== undefined){
-let data55 = data52.require_branch_pattern;
-if(typeof data55 === "string"){
-if(func3(data55) > 256){
-const err132 = {instancePath:instancePath+"/evidence/require_branch_pattern",schemaPath:"#/properties/evidence/properties/require_branch_pattern/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};
+if(data.approvals !== undefined){
+let data54 = data.approvals;
+if(data54 && typeof data54 == "object" && !Array.isArray(data54)){
+if(Object.keys(data54).length > 64){
+const err132 = {instancePath:instancePath+"/approvals",schemaPath:"#/properties/approvals/maxProperties",keyword:"maxProperties",params:{limit: 64},message:"must NOT have more than 64 properties"};
 if(vErrors === null){
 vErrors = [err132];
 }
@@ -2032,8 +2045,11 @@ vErrors.push(err132);
 }
 errors++;
 }
-if(func3(data55) < 1){
-const err133 = {instancePath:instancePath+"/evidence/require_branch_pattern",schemaPath:"#/properties/evidence/properties/require_branch_pattern/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+for(const key10 in data54){
+const _errs134 = errors;
+if(typeof key10 === "string"){
+if(!pattern0.test(key10)){
+const err133 = {instancePath:instancePath+"/approvals",schemaPath:"#/definitions/identifier/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9][a-z0-9._-]{0,127}$"},message:"must match pattern \""+"^[a-z0-9][a-z0-9._-]{0,127}$"+"\"",propertyName:key10};
 if(vErrors === null){
 vErrors = [err133];
 }
@@ -2044,7 +2060,7 @@ errors++;
 }
 }
 else {
-const err134 = {instancePath:instancePath+"/evidence/require_branch_pattern",schemaPath:"#/properties/evidence/properties/require_branch_pattern/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err134 = {instancePath:instancePath+"/approvals",schemaPath:"#/definitions/identifier/type",keyword:"type",params:{type: "string"},message:"must be string",propertyName:key10};
 if(vErrors === null){
 vErrors = [err134];
 }
@@ -2053,10 +2069,9 @@ vErrors.push(err134);
 }
 errors++;
 }
-}
-if(data52.require_bot_identity !== undefined){
-if(typeof data52.require_bot_identity !== "boolean"){
-const err135 = {instancePath:instancePath+"/evidence/require_bot_identity",schemaPath:"#/properties/evidence/properties/require_bot_identity/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+var valid67 = _errs134 === errors;
+if(!valid67){
+const err135 = {instancePath:instancePath+"/approvals",schemaPath:"#/properties/approvals/propertyNames",keyword:"propertyNames",params:{propertyName: key10},message:"property name must be valid"};
 if(vErrors === null){
 vErrors = [err135];
 }
@@ -2066,9 +2081,12 @@ vErrors.push(err135);
 errors++;
 }
 }
-if(data52.require_pr_attestation !== undefined){
-if(typeof data52.require_pr_attestation !== "boolean"){
-const err136 = {instancePath:instancePath+"/evidence/require_pr_attestation",schemaPath:"#/properties/evidence/properties/require_pr_attestation/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+for(const key11 in data54){
+let data55 = data54[key11];
+if(data55 && typeof data55 == "object" && !Array.isArray(data55)){
+for(const key12 in data55){
+if(!(key12 === "approvers")){
+const err136 = {instancePath:instancePath+"/approvals/" + key11.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/approvals/additionalProperties/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key12},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err136];
 }
@@ -2078,9 +2096,11 @@ vErrors.push(err136);
 errors++;
 }
 }
-if(data52.require_docs_update_for_user_facing_changes !== undefined){
-if(typeof data52.require_docs_update_for_user_facing_changes !== "boolean"){
-const err137 = {instancePath:instancePath+"/evidence/require_docs_update_for_user_facing_changes",schemaPath:"#/properties/evidence/properties/require_docs_update_for_user_facing_changes/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(data55.approvers !== undefined){
+let data56 = data55.approvers;
+if(Array.isArray(data56)){
+if(data56.length > 64){
+const err137 = {instancePath:instancePath+"/approvals/" + key11.replace(/~/g, "~0").replace(/\//g, "~1")+"/approvers",schemaPath:"#/properties/approvals/additionalProperties/properties/approvers/maxItems",keyword:"maxItems",params:{limit: 64},message:"must NOT have more than 64 items"};
 if(vErrors === null){
 vErrors = [err137];
 }
@@ -2089,12 +2109,12 @@ vErrors.push(err137);
 }
 errors++;
 }
-}
-if(data52.required_fields !== undefined){
-let data59 = data52.required_fields;
-if(Array.isArray(data59)){
-if(data59.length > 64){
-const err138 = {instancePath:instancePath+"/evidence/required_fields",schemaPath:"#/properties/evidence/properties/required_fields/maxItems",keyword:"maxItems",params:{limit: 64},message:"must NOT have more than 64 items"};
+const len14 = data56.length;
+for(let i28=0; i28<len14; i28++){
+let data57 = data56[i28];
+if(typeof data57 === "string"){
+if(!pattern4.test(data57)){
+const err138 = {instancePath:instancePath+"/approvals/" + key11.replace(/~/g, "~0").replace(/\//g, "~1")+"/approvers/" + i28,schemaPath:"#/definitions/group/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9 ._-]{0,127}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,127}$"+"\""};
 if(vErrors === null){
 vErrors = [err138];
 }
@@ -2103,12 +2123,9 @@ vErrors.push(err138);
 }
 errors++;
 }
-const len13 = data59.length;
-for(let i26=0; i26<len13; i26++){
-let data60 = data59[i26];
-if(typeof data60 === "string"){
-if(!pattern21.test(data60)){
-const err139 = {instancePath:instancePath+"/evidence/required_fields/" + i26,schemaPath:"#/properties/evidence/properties/required_fields/items/pattern",keyword:"pattern",params:{pattern: "^[a-z][a-z0-9_]{0,63}$"},message:"must match pattern \""+"^[a-z][a-z0-9_]{0,63}$"+"\""};
+}
+else {
+const err139 = {instancePath:instancePath+"/approvals/" + key11.replace(/~/g, "~0").replace(/\//g, "~1")+"/approvers/" + i28,schemaPath:"#/definitions/group/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err139];
 }
@@ -2118,8 +2135,14 @@ vErrors.push(err139);
 errors++;
 }
 }
-else {
-const err140 = {instancePath:instancePath+"/evidence/required_fields/" + i26,schemaPath:"#/properties/evidence/properties/required_fields/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+let i29 = data56.length;
+let j14;
+if(i29 > 1){
+outer1:
+for(;i29--;){
+for(j14 = i29; j14--;){
+if(func0(data56[i29], data56[j14])){
+const err140 = {instancePath:instancePath+"/approvals/" + key11.replace(/~/g, "~0").replace(/\//g, "~1")+"/approvers",schemaPath:"#/properties/approvals/additionalProperties/properties/approvers/uniqueItems",keyword:"uniqueItems",params:{i: i29, j: j14},message:"must NOT have duplicate items (items ## "+j14+" and "+i29+" are identical)"};
 if(vErrors === null){
 vErrors = [err140];
 }
@@ -2127,20 +2150,14 @@ else {
 vErrors.push(err140);
 }
 errors++;
+break outer1;
 }
 }
-let i27 = data59.length;
-let j13;
-if(i27 > 1){
-const indices11 = {};
-for(;i27--;){
-let item11 = data59[i27];
-if(typeof item11 !== "string"){
-continue;
 }
-if(typeof indices11[item11] == "number"){
-j13 = indices11[item11];
-const err141 = {instancePath:instancePath+"/evidence/required_fields",schemaPath:"#/properties/evidence/properties/required_fields/uniqueItems",keyword:"uniqueItems",params:{i: i27, j: j13},message:"must NOT have duplicate items (items ## "+j13+" and "+i27+" are identical)"};
+}
+}
+else {
+const err141 = {instancePath:instancePath+"/approvals/" + key11.replace(/~/g, "~0").replace(/\//g, "~1")+"/approvers",schemaPath:"#/properties/approvals/additionalProperties/properties/approvers/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err141];
 }
@@ -2148,14 +2165,11 @@ else {
 vErrors.push(err141);
 }
 errors++;
-break;
-}
-indices11[item11] = i27;
 }
 }
 }
 else {
-const err142 = {instancePath:instancePath+"/evidence/required_fields",schemaPath:"#/properties/evidence/properties/required_fields/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err142 = {instancePath:instancePath+"/approvals/" + key11.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/approvals/additionalProperties/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err142];
 }
@@ -2167,7 +2181,7 @@ errors++;
 }
 }
 else {
-const err143 = {instancePath:instancePath+"/evidence",schemaPath:"#/properties/evidence/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err143 = {instancePath:instancePath+"/approvals",schemaPath:"#/properties/approvals/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err143];
 }
@@ -2177,12 +2191,12 @@ vErrors.push(err143);
 errors++;
 }
 }
-if(data.lint !== undefined){
-let data61 = data.lint;
-if(data61 && typeof data61 == "object" && !Array.isArray(data61)){
-for(const key13 in data61){
-if(!(key13 === "acknowledge")){
-const err144 = {instancePath:instancePath+"/lint",schemaPath:"#/properties/lint/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key13},message:"must NOT have additional properties"};
+if(data.evidence !== undefined){
+let data58 = data.evidence;
+if(data58 && typeof data58 == "object" && !Array.isArray(data58)){
+for(const key13 in data58){
+if(!(((((((key13 === "require_agent_manifest") || (key13 === "require_issue_link")) || (key13 === "require_branch_pattern")) || (key13 === "require_bot_identity")) || (key13 === "require_pr_attestation")) || (key13 === "require_docs_update_for_user_facing_changes")) || (key13 === "required_fields"))){
+const err144 = {instancePath:instancePath+"/evidence",schemaPath:"#/properties/evidence/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key13},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err144];
 }
@@ -2192,11 +2206,9 @@ vErrors.push(err144);
 errors++;
 }
 }
-if(data61.acknowledge !== undefined){
-let data62 = data61.acknowledge;
-if(Array.isArray(data62)){
-if(data62.length > 256){
-const err145 = {instancePath:instancePath+"/lint/acknowledge",schemaPath:"#/properties/lint/properties/acknowledge/maxItems",keyword:"maxItems",params:{limit: 256},message:"must NOT have more than 256 items"};
+if(data58.require_agent_manifest !== undefined){
+if(typeof data58.require_agent_manifest !== "boolean"){
+const err145 = {instancePath:instancePath+"/evidence/require_agent_manifest",schemaPath:"#/properties/evidence/properties/require_agent_manifest/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err145];
 }
@@ -2205,12 +2217,10 @@ vErrors.push(err145);
 }
 errors++;
 }
-const len14 = data62.length;
-for(let i28=0; i28<len14; i28++){
-let data63 = data62[i28];
-if(data63 && typeof data63 == "object" && !Array.isArray(data63)){
-if(data63.finding === undefined){
-const err146 = {instancePath:instancePath+"/lint/acknowledge/" + i28,schemaPath:"#/properties/lint/properties/acknowledge/items/required",keyword:"required",params:{missingProperty: "finding"},message:"must have required property '"+"finding"+"'"};
+}
+if(data58.require_issue_link !== undefined){
+if(typeof data58.require_issue_link !== "boolean"){
+const err146 = {instancePath:instancePath+"/evidence/require_issue_link",schemaPath:"#/properties/evidence/properties/require_issue_link/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err146];
 }
@@ -2219,8 +2229,12 @@ vErrors.push(err146);
 }
 errors++;
 }
-if(data63.reason === undefined){
-const err147 = {instancePath:instancePath+"/lint/acknowledge/" + i28,schemaPath:"#/properties/lint/properties/acknowledge/items/required",keyword:"required",params:{missingProperty: "reason"},message:"must have required property '"+"reason"+"'"};
+}
+if(data58.require_branch_pattern !== undefined){
+let data61 = data58.require_branch_pattern;
+if(typeof data61 === "string"){
+if(func3(data61) > 256){
+const err147 = {instancePath:instancePath+"/evidence/require_branch_pattern",schemaPath:"#/properties/evidence/properties/require_branch_pattern/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};
 if(vErrors === null){
 vErrors = [err147];
 }
@@ -2229,9 +2243,8 @@ vErrors.push(err147);
 }
 errors++;
 }
-for(const key14 in data63){
-if(!(((key14 === "finding") || (key14 === "pattern")) || (key14 === "reason"))){
-const err148 = {instancePath:instancePath+"/lint/acknowledge/" + i28,schemaPath:"#/properties/lint/properties/acknowledge/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key14},message:"must NOT have additional properties"};
+if(func3(data61) < 1){
+const err148 = {instancePath:instancePath+"/evidence/require_branch_pattern",schemaPath:"#/properties/evidence/properties/require_branch_pattern/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err148];
 }
@@ -2241,10 +2254,8 @@ vErrors.push(err148);
 errors++;
 }
 }
-if(data63.finding !== undefined){
-let data64 = data63.finding;
-if(!((data64 === "shadowed") || (data64 === "overridden"))){
-const err149 = {instancePath:instancePath+"/lint/acknowledge/" + i28+"/finding",schemaPath:"#/properties/lint/properties/acknowledge/items/properties/finding/enum",keyword:"enum",params:{allowedValues: schema11.properties.lint.properties.acknowledge.items.properties.finding.enum},message:"must be equal to one of the allowed values"};
+else {
+const err149 = {instancePath:instancePath+"/evidence/require_branch_pattern",schemaPath:"#/properties/evidence/properties/require_branch_pattern/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err149];
 }
@@ -2254,11 +2265,9 @@ vErrors.push(err149);
 errors++;
 }
 }
-if(data63.pattern !== undefined){
-let data65 = data63.pattern;
-if(typeof data65 === "string"){
-if(func3(data65) > 512){
-const err150 = {instancePath:instancePath+"/lint/acknowledge/" + i28+"/pattern",schemaPath:"#/properties/lint/properties/acknowledge/items/properties/pattern/maxLength",keyword:"maxLength",params:{limit: 512},message:"must NOT have more than 512 characters"};
+if(data58.require_bot_identity !== undefined){
+if(typeof data58.require_bot_identity !== "boolean"){
+const err150 = {instancePath:instancePath+"/evidence/require_bot_identity",schemaPath:"#/properties/evidence/properties/require_bot_identity/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err150];
 }
@@ -2267,8 +2276,10 @@ vErrors.push(err150);
 }
 errors++;
 }
-if(func3(data65) < 1){
-const err151 = {instancePath:instancePath+"/lint/acknowledge/" + i28+"/pattern",schemaPath:"#/properties/lint/properties/acknowledge/items/properties/pattern/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+}
+if(data58.require_pr_attestation !== undefined){
+if(typeof data58.require_pr_attestation !== "boolean"){
+const err151 = {instancePath:instancePath+"/evidence/require_pr_attestation",schemaPath:"#/properties/evidence/properties/require_pr_attestation/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err151];
 }
@@ -2278,8 +2289,9 @@ vErrors.push(err151);
 errors++;
 }
 }
-else {
-const err152 = {instancePath:instancePath+"/lint/acknowledge/" + i28+"/pattern",schemaPath:"#/properties/lint/properties/acknowledge/items/properties/pattern/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data58.require_docs_update_for_user_facing_changes !== undefined){
+if(typeof data58.require_docs_update_for_user_facing_changes !== "boolean"){
+const err152 = {instancePath:instancePath+"/evidence/require_docs_update_for_user_facing_changes",schemaPath:"#/properties/evidence/properties/require_docs_update_for_user_facing_changes/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err152];
 }
@@ -2289,11 +2301,11 @@ vErrors.push(err152);
 errors++;
 }
 }
-if(data63.reason !== undefined){
-let data66 = data63.reason;
-if(typeof data66 === "string"){
-if(func3(data66) > 1024){
-const err153 = {instancePath:instancePath+"/lint/acknowledge/" + i28+"/reason",schemaPath:"#/properties/lint/properties/acknowledge/items/properties/reason/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters"};
+if(data58.required_fields !== undefined){
+let data65 = data58.required_fields;
+if(Array.isArray(data65)){
+if(data65.length > 64){
+const err153 = {instancePath:instancePath+"/evidence/required_fields",schemaPath:"#/properties/evidence/properties/required_fields/maxItems",keyword:"maxItems",params:{limit: 64},message:"must NOT have more than 64 items"};
 if(vErrors === null){
 vErrors = [err153];
 }
@@ -2302,8 +2314,12 @@ vErrors.push(err153);
 }
 errors++;
 }
-if(func3(data66) < 1){
-const err154 = {instancePath:instancePath+"/lint/acknowledge/" + i28+"/reason",schemaPath:"#/properties/lint/properties/acknowledge/items/properties/reason/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+const len15 = data65.length;
+for(let i30=0; i30<len15; i30++){
+let data66 = data65[i30];
+if(typeof data66 === "string"){
+if(!pattern23.test(data66)){
+const err154 = {instancePath:instancePath+"/evidence/required_fields/" + i30,schemaPath:"#/properties/evidence/properties/required_fields/items/pattern",keyword:"pattern",params:{pattern: "^[a-z][a-z0-9_]{0,63}$"},message:"must match pattern \""+"^[a-z][a-z0-9_]{0,63}$"+"\""};
 if(vErrors === null){
 vErrors = [err154];
 }
@@ -2312,8 +2328,9 @@ vErrors.push(err154);
 }
 errors++;
 }
-if(!pattern6.test(data66)){
-const err155 = {instancePath:instancePath+"/lint/acknowledge/" + i28+"/reason",schemaPath:"#/properties/lint/properties/acknowledge/items/properties/reason/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]+$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]+$"+"\""};
+}
+else {
+const err155 = {instancePath:instancePath+"/evidence/required_fields/" + i30,schemaPath:"#/properties/evidence/properties/required_fields/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err155];
 }
@@ -2323,8 +2340,18 @@ vErrors.push(err155);
 errors++;
 }
 }
-else {
-const err156 = {instancePath:instancePath+"/lint/acknowledge/" + i28+"/reason",schemaPath:"#/properties/lint/properties/acknowledge/items/properties/reason/type",keyword:"type",params:{type: "string"},message:"must be string"};
+let i31 = data65.length;
+let j15;
+if(i31 > 1){
+const indices13 = {};
+for(;i31--;){
+let item13 = data65[i31];
+if(typeof item13 !== "string"){
+continue;
+}
+if(typeof indices13[item13] == "number"){
+j15 = indices13[item13];
+const err156 = {instancePath:instancePath+"/evidence/required_fields",schemaPath:"#/properties/evidence/properties/required_fields/uniqueItems",keyword:"uniqueItems",params:{i: i31, j: j15},message:"must NOT have duplicate items (items ## "+j15+" and "+i31+" are identical)"};
 if(vErrors === null){
 vErrors = [err156];
 }
@@ -2332,11 +2359,14 @@ else {
 vErrors.push(err156);
 }
 errors++;
+break;
+}
+indices13[item13] = i31;
 }
 }
 }
 else {
-const err157 = {instancePath:instancePath+"/lint/acknowledge/" + i28,schemaPath:"#/properties/lint/properties/acknowledge/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err157 = {instancePath:instancePath+"/evidence/required_fields",schemaPath:"#/properties/evidence/properties/required_fields/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err157];
 }
@@ -2348,7 +2378,7 @@ errors++;
 }
 }
 else {
-const err158 = {instancePath:instancePath+"/lint/acknowledge",schemaPath:"#/properties/lint/properties/acknowledge/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err158 = {instancePath:instancePath+"/evidence",schemaPath:"#/properties/evidence/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err158];
 }
@@ -2358,9 +2388,12 @@ vErrors.push(err158);
 errors++;
 }
 }
-}
-else {
-const err159 = {instancePath:instancePath+"/lint",schemaPath:"#/properties/lint/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data.lint !== undefined){
+let data67 = data.lint;
+if(data67 && typeof data67 == "object" && !Array.isArray(data67)){
+for(const key14 in data67){
+if(!(key14 === "acknowledge")){
+const err159 = {instancePath:instancePath+"/lint",schemaPath:"#/properties/lint/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key14},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err159];
 }
@@ -2370,12 +2403,11 @@ vErrors.push(err159);
 errors++;
 }
 }
-if(data.compliance !== undefined){
-let data67 = data.compliance;
-if(data67 && typeof data67 == "object" && !Array.isArray(data67)){
-for(const key15 in data67){
-if(!(key15 === "maps_to")){
-const err160 = {instancePath:instancePath+"/compliance",schemaPath:"#/properties/compliance/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key15},message:"must NOT have additional properties"};
+if(data67.acknowledge !== undefined){
+let data68 = data67.acknowledge;
+if(Array.isArray(data68)){
+if(data68.length > 256){
+const err160 = {instancePath:instancePath+"/lint/acknowledge",schemaPath:"#/properties/lint/properties/acknowledge/maxItems",keyword:"maxItems",params:{limit: 256},message:"must NOT have more than 256 items"};
 if(vErrors === null){
 vErrors = [err160];
 }
@@ -2384,12 +2416,12 @@ vErrors.push(err160);
 }
 errors++;
 }
-}
-if(data67.maps_to !== undefined){
-let data68 = data67.maps_to;
-if(Array.isArray(data68)){
-if(data68.length > 64){
-const err161 = {instancePath:instancePath+"/compliance/maps_to",schemaPath:"#/properties/compliance/properties/maps_to/maxItems",keyword:"maxItems",params:{limit: 64},message:"must NOT have more than 64 items"};
+const len16 = data68.length;
+for(let i32=0; i32<len16; i32++){
+let data69 = data68[i32];
+if(data69 && typeof data69 == "object" && !Array.isArray(data69)){
+if(data69.finding === undefined){
+const err161 = {instancePath:instancePath+"/lint/acknowledge/" + i32,schemaPath:"#/properties/lint/properties/acknowledge/items/required",keyword:"required",params:{missingProperty: "finding"},message:"must have required property '"+"finding"+"'"};
 if(vErrors === null){
 vErrors = [err161];
 }
@@ -2398,12 +2430,8 @@ vErrors.push(err161);
 }
 errors++;
 }
-const len15 = data68.length;
-for(let i29=0; i29<len15; i29++){
-let data69 = data68[i29];
-if(typeof data69 === "string"){
-if(func3(data69) > 256){
-const err162 = {instancePath:instancePath+"/compliance/maps_to/" + i29,schemaPath:"#/properties/compliance/properties/maps_to/items/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};
+if(data69.reason === undefined){
+const err162 = {instancePath:instancePath+"/lint/acknowledge/" + i32,schemaPath:"#/properties/lint/properties/acknowledge/items/required",keyword:"required",params:{missingProperty: "reason"},message:"must have required property '"+"reason"+"'"};
 if(vErrors === null){
 vErrors = [err162];
 }
@@ -2412,8 +2440,9 @@ vErrors.push(err162);
 }
 errors++;
 }
-if(func3(data69) < 1){
-const err163 = {instancePath:instancePath+"/compliance/maps_to/" + i29,schemaPath:"#/properties/compliance/properties/maps_to/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+for(const key15 in data69){
+if(!(((key15 === "finding") || (key15 === "pattern")) || (key15 === "reason"))){
+const err163 = {instancePath:instancePath+"/lint/acknowledge/" + i32,schemaPath:"#/properties/lint/properties/acknowledge/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key15},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err163];
 }
@@ -2422,8 +2451,11 @@ vErrors.push(err163);
 }
 errors++;
 }
-if(!pattern6.test(data69)){
-const err164 = {instancePath:instancePath+"/compliance/maps_to/" + i29,schemaPath:"#/properties/compliance/properties/maps_to/items/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]+$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]+$"+"\""};
+}
+if(data69.finding !== undefined){
+let data70 = data69.finding;
+if(!((data70 === "shadowed") || (data70 === "overridden"))){
+const err164 = {instancePath:instancePath+"/lint/acknowledge/" + i32+"/finding",schemaPath:"#/properties/lint/properties/acknowledge/items/properties/finding/enum",keyword:"enum",params:{allowedValues: schema11.properties.lint.properties.acknowledge.items.properties.finding.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err164];
 }
@@ -2433,8 +2465,11 @@ vErrors.push(err164);
 errors++;
 }
 }
-else {
-const err165 = {instancePath:instancePath+"/compliance/maps_to/" + i29,schemaPath:"#/properties/compliance/properties/maps_to/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data69.pattern !== undefined){
+let data71 = data69.pattern;
+if(typeof data71 === "string"){
+if(func3(data71) > 512){
+const err165 = {instancePath:instancePath+"/lint/acknowledge/" + i32+"/pattern",schemaPath:"#/properties/lint/properties/acknowledge/items/properties/pattern/maxLength",keyword:"maxLength",params:{limit: 512},message:"must NOT have more than 512 characters"};
 if(vErrors === null){
 vErrors = [err165];
 }
@@ -2443,10 +2478,8 @@ vErrors.push(err165);
 }
 errors++;
 }
-}
-}
-else {
-const err166 = {instancePath:instancePath+"/compliance/maps_to",schemaPath:"#/properties/compliance/properties/maps_to/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(func3(data71) < 1){
+const err166 = {instancePath:instancePath+"/lint/acknowledge/" + i32+"/pattern",schemaPath:"#/properties/lint/properties/acknowledge/items/properties/pattern/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err166];
 }
@@ -2456,9 +2489,8 @@ vErrors.push(err166);
 errors++;
 }
 }
-}
 else {
-const err167 = {instancePath:instancePath+"/compliance",schemaPath:"#/properties/compliance/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err167 = {instancePath:instancePath+"/lint/acknowledge/" + i32+"/pattern",schemaPath:"#/properties/lint/properties/acknowledge/items/properties/pattern/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err167];
 }
@@ -2468,14 +2500,193 @@ vErrors.push(err167);
 errors++;
 }
 }
-}
-else {
-const err168 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data69.reason !== undefined){
+let data72 = data69.reason;
+if(typeof data72 === "string"){
+if(func3(data72) > 1024){
+const err168 = {instancePath:instancePath+"/lint/acknowledge/" + i32+"/reason",schemaPath:"#/properties/lint/properties/acknowledge/items/properties/reason/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters"};
 if(vErrors === null){
 vErrors = [err168];
 }
 else {
 vErrors.push(err168);
+}
+errors++;
+}
+if(func3(data72) < 1){
+const err169 = {instancePath:instancePath+"/lint/acknowledge/" + i32+"/reason",schemaPath:"#/properties/lint/properties/acknowledge/items/properties/reason/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err169];
+}
+else {
+vErrors.push(err169);
+}
+errors++;
+}
+if(!pattern6.test(data72)){
+const err170 = {instancePath:instancePath+"/lint/acknowledge/" + i32+"/reason",schemaPath:"#/properties/lint/properties/acknowledge/items/properties/reason/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]+$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]+$"+"\""};
+if(vErrors === null){
+vErrors = [err170];
+}
+else {
+vErrors.push(err170);
+}
+errors++;
+}
+}
+else {
+const err171 = {instancePath:instancePath+"/lint/acknowledge/" + i32+"/reason",schemaPath:"#/properties/lint/properties/acknowledge/items/properties/reason/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err171];
+}
+else {
+vErrors.push(err171);
+}
+errors++;
+}
+}
+}
+else {
+const err172 = {instancePath:instancePath+"/lint/acknowledge/" + i32,schemaPath:"#/properties/lint/properties/acknowledge/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err172];
+}
+else {
+vErrors.push(err172);
+}
+errors++;
+}
+}
+}
+else {
+const err173 = {instancePath:instancePath+"/lint/acknowledge",schemaPath:"#/properties/lint/properties/acknowledge/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err173];
+}
+else {
+vErrors.push(err173);
+}
+errors++;
+}
+}
+}
+else {
+const err174 = {instancePath:instancePath+"/lint",schemaPath:"#/properties/lint/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err174];
+}
+else {
+vErrors.push(err174);
+}
+errors++;
+}
+}
+if(data.compliance !== undefined){
+let data73 = data.compliance;
+if(data73 && typeof data73 == "object" && !Array.isArray(data73)){
+for(const key16 in data73){
+if(!(key16 === "maps_to")){
+const err175 = {instancePath:instancePath+"/compliance",schemaPath:"#/properties/compliance/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key16},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err175];
+}
+else {
+vErrors.push(err175);
+}
+errors++;
+}
+}
+if(data73.maps_to !== undefined){
+let data74 = data73.maps_to;
+if(Array.isArray(data74)){
+if(data74.length > 64){
+const err176 = {instancePath:instancePath+"/compliance/maps_to",schemaPath:"#/properties/compliance/properties/maps_to/maxItems",keyword:"maxItems",params:{limit: 64},message:"must NOT have more than 64 items"};
+if(vErrors === null){
+vErrors = [err176];
+}
+else {
+vErrors.push(err176);
+}
+errors++;
+}
+const len17 = data74.length;
+for(let i33=0; i33<len17; i33++){
+let data75 = data74[i33];
+if(typeof data75 === "string"){
+if(func3(data75) > 256){
+const err177 = {instancePath:instancePath+"/compliance/maps_to/" + i33,schemaPath:"#/properties/compliance/properties/maps_to/items/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};
+if(vErrors === null){
+vErrors = [err177];
+}
+else {
+vErrors.push(err177);
+}
+errors++;
+}
+if(func3(data75) < 1){
+const err178 = {instancePath:instancePath+"/compliance/maps_to/" + i33,schemaPath:"#/properties/compliance/properties/maps_to/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err178];
+}
+else {
+vErrors.push(err178);
+}
+errors++;
+}
+if(!pattern6.test(data75)){
+const err179 = {instancePath:instancePath+"/compliance/maps_to/" + i33,schemaPath:"#/properties/compliance/properties/maps_to/items/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]+$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]+$"+"\""};
+if(vErrors === null){
+vErrors = [err179];
+}
+else {
+vErrors.push(err179);
+}
+errors++;
+}
+}
+else {
+const err180 = {instancePath:instancePath+"/compliance/maps_to/" + i33,schemaPath:"#/properties/compliance/properties/maps_to/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err180];
+}
+else {
+vErrors.push(err180);
+}
+errors++;
+}
+}
+}
+else {
+const err181 = {instancePath:instancePath+"/compliance/maps_to",schemaPath:"#/properties/compliance/properties/maps_to/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err181];
+}
+else {
+vErrors.push(err181);
+}
+errors++;
+}
+}
+}
+else {
+const err182 = {instancePath:instancePath+"/compliance",schemaPath:"#/properties/compliance/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err182];
+}
+else {
+vErrors.push(err182);
+}
+errors++;
+}
+}
+}
+else {
+const err183 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err183];
+}
+else {
+vErrors.push(err183);
 }
 errors++;
 }
@@ -2485,10 +2696,10 @@ return errors === 0;
 
 export const policySignature = validate18;
 const schema32 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://cavra.dev/schema/policy-signature.schema.json","title":"CAVRA policy pack signature (the <pack file>.sig.json sidecar, cavra.policy-signature.v1, Ed25519 form)","type":"object","additionalProperties":false,"required":["schema_version","algorithm","digest","signature","signed_at","signer","key_id","public_key_sha256","policy_file"],"properties":{"schema_version":{"const":"cavra.policy-signature.v1"},"algorithm":{"const":"Ed25519"},"digest":{"type":"string","pattern":"^sha256:[0-9a-f]{64}$"},"signature":{"type":"string","pattern":"^[A-Za-z0-9+/]{86}==$"},"signed_at":{"type":"string","pattern":"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{1,9})?(Z|[+-][0-9]{2}:[0-9]{2})$"},"signer":{"type":"string","minLength":1,"maxLength":256},"key_id":{"type":"string","minLength":1,"maxLength":256},"public_key_sha256":{"type":"string","pattern":"^[0-9a-f]{64}$"},"policy_file":{"type":"string","minLength":1,"maxLength":1024}}};
-const pattern24 = new RegExp("^sha256:[0-9a-f]{64}$", "u");
-const pattern25 = new RegExp("^[A-Za-z0-9+/]{86}==$", "u");
-const pattern26 = new RegExp("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{1,9})?(Z|[+-][0-9]{2}:[0-9]{2})$", "u");
-const pattern27 = new RegExp("^[0-9a-f]{64}$", "u");
+const pattern26 = new RegExp("^sha256:[0-9a-f]{64}$", "u");
+const pattern27 = new RegExp("^[A-Za-z0-9+/]{86}==$", "u");
+const pattern28 = new RegExp("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{1,9})?(Z|[+-][0-9]{2}:[0-9]{2})$", "u");
+const pattern29 = new RegExp("^[0-9a-f]{64}$", "u");
 
 function validate18(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 /*# sourceURL="https://cavra.dev/schema/policy-signature.schema.json" */;
@@ -2624,7 +2835,7 @@ errors++;
 if(data.digest !== undefined){
 let data2 = data.digest;
 if(typeof data2 === "string"){
-if(!pattern24.test(data2)){
+if(!pattern26.test(data2)){
 const err12 = {instancePath:instancePath+"/digest",schemaPath:"#/properties/digest/pattern",keyword:"pattern",params:{pattern: "^sha256:[0-9a-f]{64}$"},message:"must match pattern \""+"^sha256:[0-9a-f]{64}$"+"\""};
 if(vErrors === null){
 vErrors = [err12];
@@ -2649,7 +2860,7 @@ errors++;
 if(data.signature !== undefined){
 let data3 = data.signature;
 if(typeof data3 === "string"){
-if(!pattern25.test(data3)){
+if(!pattern27.test(data3)){
 const err14 = {instancePath:instancePath+"/signature",schemaPath:"#/properties/signature/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9+/]{86}==$"},message:"must match pattern \""+"^[A-Za-z0-9+/]{86}==$"+"\""};
 if(vErrors === null){
 vErrors = [err14];
@@ -2674,7 +2885,7 @@ errors++;
 if(data.signed_at !== undefined){
 let data4 = data.signed_at;
 if(typeof data4 === "string"){
-if(!pattern26.test(data4)){
+if(!pattern28.test(data4)){
 const err16 = {instancePath:instancePath+"/signed_at",schemaPath:"#/properties/signed_at/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{1,9})?(Z|[+-][0-9]{2}:[0-9]{2})$"},message:"must match pattern \""+"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{1,9})?(Z|[+-][0-9]{2}:[0-9]{2})$"+"\""};
 if(vErrors === null){
 vErrors = [err16];
@@ -2769,7 +2980,7 @@ errors++;
 if(data.public_key_sha256 !== undefined){
 let data7 = data.public_key_sha256;
 if(typeof data7 === "string"){
-if(!pattern27.test(data7)){
+if(!pattern29.test(data7)){
 const err24 = {instancePath:instancePath+"/public_key_sha256",schemaPath:"#/properties/public_key_sha256/pattern",keyword:"pattern",params:{pattern: "^[0-9a-f]{64}$"},message:"must match pattern \""+"^[0-9a-f]{64}$"+"\""};
 if(vErrors === null){
 vErrors = [err24];
@@ -2845,7 +3056,7 @@ export const mcpRegistry = validate19;
 const schema33 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://cavra.dev/schema/mcp-registry.schema.json","title":"CAVRA MCP trust registry","type":"object","additionalProperties":false,"required":["mcp_servers"],"properties":{"mcp_servers":{"type":"array","maxItems":4096,"items":{"type":"object","additionalProperties":false,"required":["server_id","trust_tier"],"properties":{"server_id":{"$ref":"#/definitions/name"},"name":{"$ref":"#/definitions/name"},"trust_tier":{"$ref":"#/definitions/state"},"approval_state":{"$ref":"#/definitions/state"},"capabilities":{"$ref":"#/definitions/names"},"allowed_tools":{"$ref":"#/definitions/names"}}}}},"definitions":{"name":{"type":"string","minLength":1,"maxLength":256,"pattern":"^[^\\u0000-\\u001f\\u007f]+$"},"state":{"type":"string","maxLength":64,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"names":{"type":"array","maxItems":1024,"items":{"$ref":"#/definitions/name"}}}};
 const schema34 = {"type":"string","minLength":1,"maxLength":256,"pattern":"^[^\\u0000-\\u001f\\u007f]+$"};
 const schema36 = {"type":"string","maxLength":64,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"};
-const pattern30 = new RegExp("^[^\\u0000-\\u001f\\u007f]*$", "u");
+const pattern32 = new RegExp("^[^\\u0000-\\u001f\\u007f]*$", "u");
 const schema38 = {"type":"array","maxItems":1024,"items":{"$ref":"#/definitions/name"}};
 
 function validate20(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
@@ -3103,7 +3314,7 @@ vErrors.push(err14);
 }
 errors++;
 }
-if(!pattern30.test(data4)){
+if(!pattern32.test(data4)){
 const err15 = {instancePath:instancePath+"/mcp_servers/" + i0+"/trust_tier",schemaPath:"#/definitions/state/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\""};
 if(vErrors === null){
 vErrors = [err15];
@@ -3138,7 +3349,7 @@ vErrors.push(err17);
 }
 errors++;
 }
-if(!pattern30.test(data5)){
+if(!pattern32.test(data5)){
 const err18 = {instancePath:instancePath+"/mcp_servers/" + i0+"/approval_state",schemaPath:"#/definitions/state/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\""};
 if(vErrors === null){
 vErrors = [err18];
