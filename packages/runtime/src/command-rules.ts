@@ -1,9 +1,11 @@
 import type { RuntimeRequest } from '@cavra/contracts';
 import type { RuleOutcome } from './action-evaluator.js';
-import { commandForms, shellScript } from './command-forms.js';
+import { commandForms } from './command-forms.js';
+import { tableOutcome } from './command-tables.js';
 import type { CompiledPolicyPack } from './compile-policy-pack.js';
 import { gitPush } from './git-refspec.js';
 import { pushOutcome } from './git-rules.js';
+import { innerCommands } from './inner-commands.js';
 import { normalizePath } from './path-pattern.js';
 import { quoteTarget } from './quote-target.js';
 import { ruleOutcome } from './rule-outcome.js';
@@ -59,6 +61,9 @@ export function evaluateCommand(request: RuntimeRequest, pack: CompiledPolicyPac
   if (namesBlocked) return namesBlocked;
   const push = protectedPush(judged, pack);
   if (push) return push;
+  // The command tables (inner commands, code-loading options, secret dumps, ways to reach a protected branch).
+  const tabled = tableOutcome(judged, pack);
+  if (tabled) return tabled;
   const gated = listMatch(whole, judged, commandRequireApproval);
   if (gated) {
     return ruleOutcome(
@@ -151,7 +156,7 @@ function listMatch(
 }
 
 /** A simple command to judge: as written, the files it names or redirects, and its spellings (commandForms). */
-interface JudgedPart {
+export interface JudgedPart {
   readonly part: string;
   /** Words that may name files it reads: arguments and `<` targets. */
   readonly args: readonly string[];
@@ -164,6 +169,8 @@ interface JudgedPart {
   readonly allowable: boolean;
 }
 
+const NO_FLAGS = { substitution: false, expansion: false, redirection: false, unreadable: false };
+
 /** What makes a command's words unknowable, from its parse and those of the scripts its shells run. */
 type Flags = { -readonly [K in 'substitution' | 'expansion' | 'redirection' | 'unreadable']: boolean };
 
@@ -171,9 +178,11 @@ type Flags = { -readonly [K in 'substitution' | 'expansion' | 'redirection' | 'u
 const MAX_SHELL_DEPTH = 3;
 
 /**
- * The simple commands with their spellings, followed by those of every script a shell part runs (`bash -c 'cat
- * .env'` runs `cat .env`): a shell's script is a command like any other, not an opaque argument, and what its parser
- * could not read or saw expanded counts in `flags` as for the command itself.
+ * The simple commands with their spellings, followed by those of every inner command a part runs (inner-commands:
+ * `bash -c 'cat .env'` runs `cat .env`, `find . -exec sudo x \;` runs `sudo x`): an inner command is a command like
+ * any other, not an opaque argument, and what its parser could not read or saw expanded counts in `flags` as for
+ * the command itself. Text that is only a guess at the inner command (`watch -n 1 x`) is not decided by the allow
+ * list.
  */
 function judgedParts(parsed: ParsedCommand, flags: Flags, depth: number, allowable = true): JudgedPart[] {
   const judged: JudgedPart[] = [];
@@ -191,14 +200,19 @@ function judgedParts(parsed: ParsedCommand, flags: Flags, depth: number, allowab
     });
     if (depth >= MAX_SHELL_DEPTH) continue;
     for (const form of wordForms) {
-      const script = shellScript(form);
-      if (script === undefined) continue;
-      const inner = parseCommand(script);
-      flags.substitution ||= inner.substitution;
-      flags.expansion ||= inner.expansion;
-      flags.redirection ||= inner.redirection;
-      flags.unreadable ||= inner.unreadable;
-      judged.push(...judgedParts(inner, flags, depth + 1, allowable));
+      const { scripts, commands } = innerCommands(form);
+      for (const { text, exact } of scripts) {
+        const inner = parseCommand(text);
+        flags.substitution ||= inner.substitution;
+        flags.expansion ||= inner.expansion;
+        flags.redirection ||= inner.redirection;
+        flags.unreadable ||= inner.unreadable;
+        judged.push(...judgedParts(inner, flags, depth + 1, allowable && exact));
+      }
+      for (const words of commands) {
+        const inner = { ...NO_FLAGS, commands: [{ text: words.join(' '), words, reads: [], writes: [] }] };
+        judged.push(...judgedParts(inner, flags, depth + 1, allowable));
+      }
     }
   }
   return judged;
@@ -312,14 +326,17 @@ function firstMatch(
 
 /**
  * The paths one argument word may name, normalised: the word itself, the value of `--opt=value` (or `if=value`,
- * after the first `=`), the value of a short option written with it (`-O.env`), and for `rev:path` (`HEAD:.env`)
- * the part after the first `:` of any of these.
+ * after the first `=`), the value of a short option written with it (`-O.env`), the value of each later item of a
+ * comma-separated `key=value` list (`id=x,src=.env`), and for `rev:path` (`HEAD:.env`) the part after the first
+ * `:` of any of these.
  */
 function namedPaths(word: string): string[] {
   const forms = [word];
   const equals = word.indexOf('=');
   if (equals >= 0) forms.push(word.slice(equals + 1));
   if (/^-[^-]./.test(word)) forms.push(word.slice(2));
+  // A list of `key=value` items (`docker build --secret id=x,src=.env`): each value.
+  for (const item of word.split(',').slice(1)) forms.push(item.slice(item.indexOf('=') + 1));
   for (const form of [...forms]) {
     const colon = form.indexOf(':');
     if (colon >= 0) forms.push(form.slice(colon + 1));

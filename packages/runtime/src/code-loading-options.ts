@@ -1,0 +1,245 @@
+import { programName } from './inner-commands.js';
+import { optionAt } from './option-words.js';
+
+/**
+ * Options through which a runner an allow rule names (`pytest *`, `npm test -- *`, `go test *`, `make *`) loads code,
+ * configuration or a project the rule does not speak for, or acts outside it (`pytest --basetemp=src` empties
+ * `src`): knowledge as data, one rule per runner with the manual that lists the options, read by codeLoadingOption.
+ * Such a command is covered by no allow rule and needs approval. A rule may name the values that stay harmless
+ * (`safe`: a built-in reporter name, `-p no:cacheprovider`) or the only values that load code (`unsafe`).
+ */
+interface CodeLoadingRule {
+  readonly programs: readonly string[];
+  readonly options: readonly string[];
+  readonly safe?: RegExp;
+  readonly unsafe?: RegExp;
+  /** Whether the runner reads `-abc` as a group of short options (go's and terraform's `-race` are words). */
+  readonly groups?: false;
+}
+
+// A name, not a path: a built-in reporter, or a package the project installed (`dot`, `junit`, `vitest-sonar`).
+const NAME = /^[A-Za-z][A-Za-z0-9_-]*$/;
+
+/**
+ * JavaScript runners and tools that `npm test -- …`, `pnpm test …`, `npx <tool>` and `pnpm exec <tool>` may run.
+ * yargs and commander read `--setup-files` as `--setupFiles`, so names are compared without dashes and case.
+ */
+const JS_TOOL_OPTIONS: readonly CodeLoadingRule[] = [
+  // node(1): -r/--require, --import, --loader, --test-reporter, --env-file (NODE_OPTIONS inside), --inspect (a
+  // debugger port that runs code), --openssl-config (loads engines), -e/-p.
+  {
+    programs: ['node'],
+    options: [
+      '-r',
+      '--require',
+      '--import',
+      '--loader',
+      '--experimental-loader',
+      '--env-file',
+      '--env-file-if-exists',
+      '--inspect',
+      '--inspect-brk',
+      '--inspect-wait',
+      '--inspect-port',
+      '--openssl-config',
+      '--experimental-policy',
+      '--snapshot-blob',
+      '--node-options',
+      '-e',
+      '--eval',
+      '-p',
+      '--print',
+    ],
+  },
+  { programs: ['node'], options: ['--test-reporter'], safe: NAME },
+  // Jest CLI options (jestjs.io/docs/cli and configuration): modules and configuration it loads.
+  {
+    programs: ['jest'],
+    options: [
+      '-c',
+      '--config',
+      '--testRunner',
+      '--transform',
+      '--testEnvironment',
+      '--env',
+      '--setupFiles',
+      '--setupFilesAfterEnv',
+      '--resolver',
+      '--globalSetup',
+      '--globalTeardown',
+      '--preset',
+      '--projects',
+      '--rootDir',
+      '--roots',
+      '--snapshotResolver',
+      '--testSequencer',
+      '--testResultsProcessor',
+      '--watchPlugins',
+      '--moduleNameMapper',
+      '--modulePaths',
+      '--moduleDirectories',
+      '--runner',
+      '--dependencyExtractor',
+      '--prettierPath',
+      '--haste',
+    ],
+  },
+  { programs: ['jest'], options: ['--reporters'], safe: NAME },
+  // Jest's --filter is a module path; turbo's and pnpm's `--filter` select packages by name.
+  { programs: ['jest'], options: ['--filter'], unsafe: /\.[cm]?[jt]sx?$|^\.{0,2}\// },
+  // Vitest CLI (vitest.dev/guide/cli): configuration, root, environment, pool and provider modules, servers.
+  {
+    programs: ['vitest'],
+    options: [
+      '-c',
+      '-r',
+      '--config',
+      '--configLoader',
+      '--root',
+      '--dir',
+      '--environment',
+      '--pool',
+      '--workspace',
+      '--globalSetup',
+      '--setupFiles',
+      '--coverage.customProviderModule',
+      '--coverage.provider',
+      '--typecheck.checker',
+      '--browser.provider',
+      '--api',
+      '--ui',
+      '--inspect',
+      '--inspect-brk',
+    ],
+  },
+  { programs: ['vitest', 'mocha', 'playwright'], options: ['--reporter', '-R'], safe: NAME },
+  // Mocha CLI (mochajs.org/#command-line-usage): -r/--require, -u/--ui, --file, --config, --package,
+  // -n/--node-option, --loader.
+  {
+    programs: ['mocha'],
+    options: ['-r', '--require', '-u', '--ui', '--file', '--config', '--package', '-n', '--node-option', '--loader'],
+  },
+  // ESLint CLI: --rulesdir, --plugin, --resolve-plugins-relative-to, -c/--config, --parser; -f/--format takes a
+  // formatter module. Prettier CLI: --plugin, --config, --plugin-search-dir.
+  {
+    programs: ['eslint', 'prettier'],
+    options: ['--rulesdir', '--plugin', '--resolve-plugins-relative-to', '--config', '-c', '--parser', '--plugin-search-dir'],
+  },
+  { programs: ['eslint'], options: ['--format', '-f'], safe: NAME },
+  // Options of the other tools scripts commonly run (webpack, rollup, vite, tsx, ts-node, bun, c8, nyc): load a
+  // configuration or module, or change the shell and project a script runs in.
+  {
+    programs: ['*'],
+    options: [
+      '--preload',
+      '--configLoader',
+      '--shell',
+      '--script-shell',
+      '--prefix',
+      '--cwd',
+      '--compiler',
+      '--transpiler',
+    ],
+  },
+];
+
+const RUNNER_OPTIONS: readonly CodeLoadingRule[] = [
+  // pytest --help and docs.pytest.org "Command-line Flags": -p loads a plugin (`no:name` disables one), -c and
+  // --config-file/--inifile pick another configuration, --rootdir and --confcutdir where conftest.py files load from,
+  // -o/--override-ini any ini option (addopts, python_files), --pyargs and -W (warning categories) import modules,
+  // --pdbcls imports a debugger class, --basetemp is emptied before the run, --pastebin uploads the output,
+  // --cov-config loads coverage plugins, xdist's --tx starts python interpreters it names.
+  { programs: ['pytest', 'py.test'], options: ['-p'], safe: /^no:/ },
+  {
+    programs: ['pytest', 'py.test'],
+    options: [
+      '-c',
+      '--config-file',
+      '--inifile',
+      '--rootdir',
+      '--confcutdir',
+      '-o',
+      '--override-ini',
+      '--pyargs',
+      '-W',
+      '--pythonwarnings',
+      '--pdbcls',
+      '--basetemp',
+      '--pastebin',
+      '--cov-config',
+      '--tx',
+      '--rsyncdir',
+    ],
+  },
+  // terraform(1) "-chdir=DIR" runs another configuration; terraform init "-plugin-dir" loads providers from a
+  // directory, "-from-module" copies a module in.
+  { programs: ['terraform', 'tofu'], options: ['-chdir', '-plugin-dir', '-from-module'], groups: false },
+  // go help build: -modfile, -overlay and -pkgdir replace the module, its files or compiled packages; -C runs in
+  // another directory; -ldflags=-extld/-extar and -compiler name programs the linker runs.
+  { programs: ['go'], options: ['-modfile', '-overlay', '-pkgdir', '-C', '-compiler', '-gccgoflags'], groups: false },
+  { programs: ['go'], options: ['-ldflags', '--ldflags'], unsafe: /-ext(ld|ar)\b/, groups: false },
+  // The Cargo Book: --manifest-path builds another package (its build.rs runs), -C (unstable) another directory,
+  // -Z enables unstable behaviour.
+  { programs: ['cargo'], options: ['--manifest-path', '-C', '-Z'] },
+  // make(1): -f/--file/--makefile read another makefile, -C/--directory run another project's, -I/--include-dir
+  // look for included makefiles elsewhere.
+  { programs: ['make', 'gmake'], options: ['-f', '--file', '--makefile', '-C', '--directory', '-I', '--include-dir'] },
+];
+
+// Package runners whose tool arguments are the JavaScript tools' (after `--`, after the tool an exec form runs, and
+// for pnpm and yarn any option after the script name, which they pass to the script).
+const PACKAGE_RUNNERS = new Set(['npm', 'npx', 'pnpm', 'pnpx', 'yarn', 'yarnpkg', 'bun', 'bunx']);
+
+/**
+ * The first option in a simple command's words (one spelling, command word first) through which its runner loads
+ * code or acts outside what an allow rule speaks for, or undefined. `python -m pytest …` is pytest.
+ */
+export function codeLoadingOption(form: readonly string[]): string | undefined {
+  const name = programName(form[0] ?? '');
+  const words = (name === 'python' || name === 'pypy') && form[1] === '-m' ? form.slice(2) : form;
+  const runner = programName(words[0] ?? '');
+  for (const rule of RUNNER_OPTIONS) {
+    if (!rule.programs.includes(runner)) continue;
+    const groups = rule.groups ?? true;
+    for (let index = 1; index < words.length; index += 1) {
+      if (words[index] === '--') break;
+      const value = optionAt(words, index, rule.options, groups);
+      if (value !== undefined && loadsCode(rule, value)) return words[index];
+    }
+  }
+  if (PACKAGE_RUNNERS.has(runner)) return undefined;
+  return jsToolOption(words.slice(1), JS_TOOL_OPTIONS.filter((rule) => rule.programs.includes(runner)));
+}
+
+/**
+ * The first word among a JavaScript tool's arguments that is one of its code-loading options (any tool's when the
+ * tool is not known: `npm test -- …` runs whatever the script says), or undefined.
+ */
+export function jsToolOption(
+  args: readonly string[],
+  rules: readonly CodeLoadingRule[] = JS_TOOL_OPTIONS,
+): string | undefined {
+  for (let index = 0; index < args.length; index += 1) {
+    const word = args[index] as string;
+    if (!word.startsWith('-') || word === '-' || word === '--') continue;
+    const equals = word.indexOf('=');
+    const name = equals < 0 ? word : word.slice(0, equals);
+    const value = equals < 0 ? (args[index + 1] ?? '') : word.slice(equals + 1);
+    const rule = rules.find((candidate) => candidate.options.some((option) => sameJsOption(option, name)));
+    if (rule && loadsCode(rule, value)) return word;
+  }
+  return undefined;
+}
+
+/** yargs' reading: `--setup-files`, `--setupFiles` and `-setupFiles` are one option; one letter is exact. */
+function sameJsOption(option: string, name: string): boolean {
+  if (/^-[^-]$/.test(option)) return option === name;
+  const bare = (text: string) => text.replace(/^-+/, '').replace(/[-_]/g, '').toLowerCase();
+  return name.length > 2 && bare(option) === bare(name);
+}
+
+function loadsCode(rule: CodeLoadingRule, value: string): boolean {
+  if (rule.safe) return !rule.safe.test(value);
+  if (rule.unsafe) return rule.unsafe.test(value);
+  return true;
+}
