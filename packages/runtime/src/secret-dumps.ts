@@ -18,10 +18,11 @@ import { normalizePath } from './path-pattern.js';
 type DumpRule =
   | { readonly kind: 'always'; readonly programs: readonly string[]; readonly subcommand?: readonly string[]; readonly why: string }
   | {
-      /** Prints everything when given no operands (`env`, `set`, `export`). */
+      /** Prints everything when given no operands (`env`, `set`, `export`) but those matching `still`. */
       readonly kind: 'bare';
       readonly programs: readonly string[];
       readonly valued: readonly string[];
+      readonly still?: RegExp;
       readonly why: string;
     }
   | {
@@ -89,7 +90,13 @@ const GREP_VALUED = [
 const DUMP_RULES: readonly DumpRule[] = [
   // env(1) "If no COMMAND, print the resulting environment"; printenv(1) "Print the values of the specified
   // environment VARIABLE(s). If no VARIABLE is specified, print name and value pairs for them all".
-  { kind: 'bare', programs: ['env'], valued: ['-u', '-C', '-S', '--unset', '--chdir', '--split-string'], why: ENVIRONMENT },
+  {
+    kind: 'bare',
+    programs: ['env'],
+    valued: ['-u', '-C', '-S', '--unset', '--chdir', '--split-string'],
+    still: /^[A-Za-z_][A-Za-z0-9_]*=/,
+    why: ENVIRONMENT,
+  },
   { kind: 'always', programs: ['printenv'], why: ENVIRONMENT },
   // bash(1) "set: Without options, display the name and value of each shell variable"; "export ... If no names
   // are given, or if the -p option is supplied, a list of names of all exported variables is printed"; "declare /
@@ -209,7 +216,7 @@ function dumpWhy(rule: DumpRule, form: readonly string[], from: number): string 
     case 'always':
       return rule.why;
     case 'bare':
-      return operands(form, rule.valued, from).some((word) => !ASSIGNMENT.test(word)) ? undefined : rule.why;
+      return operands(form, rule.valued, from).some((word) => !rule.still?.test(word)) ? undefined : rule.why;
     case 'option': {
       const option = firstOption(form, rule.options, from);
       return option === undefined ? undefined : rule.why;
@@ -258,5 +265,3 @@ function isRootLike(path: string): boolean {
   const normal = normalizePath(path).replace(/\/+$/, '');
   return normal === '' || normal === '.' || path.split(/[\\/]/).includes('..');
 }
-
-const ASSIGNMENT = /^[A-Za-z_][A-Za-z0-9_]*=/;
