@@ -117,13 +117,32 @@ const JS_TOOL_OPTIONS: readonly CodeLoadingRule[] = [
   // -n/--node-option, --loader.
   {
     programs: ['mocha'],
-    options: ['-r', '--require', '-u', '--ui', '--file', '--config', '--package', '-n', '--node-option', '--loader'],
+    options: [
+      '-r',
+      '--require',
+      '-u',
+      '--ui',
+      '--file',
+      '--config',
+      '--package',
+      '-n',
+      '--node-option',
+      '--loader',
+    ],
   },
   // ESLint CLI: --rulesdir, --plugin, --resolve-plugins-relative-to, -c/--config, --parser; -f/--format takes a
   // formatter module. Prettier CLI: --plugin, --config, --plugin-search-dir.
   {
     programs: ['eslint', 'prettier'],
-    options: ['--rulesdir', '--plugin', '--resolve-plugins-relative-to', '--config', '-c', '--parser', '--plugin-search-dir'],
+    options: [
+      '--rulesdir',
+      '--plugin',
+      '--resolve-plugins-relative-to',
+      '--config',
+      '-c',
+      '--parser',
+      '--plugin-search-dir',
+    ],
   },
   { programs: ['eslint'], options: ['--format', '-f'], safe: NAME },
   // Options of the other tools scripts commonly run (webpack, rollup, vite, tsx, ts-node, bun, c8, nyc): load a
@@ -176,14 +195,21 @@ const RUNNER_OPTIONS: readonly CodeLoadingRule[] = [
   { programs: ['terraform', 'tofu'], options: ['-chdir', '-plugin-dir', '-from-module'], groups: false },
   // go help build: -modfile, -overlay and -pkgdir replace the module, its files or compiled packages; -C runs in
   // another directory; -ldflags=-extld/-extar and -compiler name programs the linker runs.
-  { programs: ['go'], options: ['-modfile', '-overlay', '-pkgdir', '-C', '-compiler', '-gccgoflags'], groups: false },
+  {
+    programs: ['go'],
+    options: ['-modfile', '-overlay', '-pkgdir', '-C', '-compiler', '-gccgoflags'],
+    groups: false,
+  },
   { programs: ['go'], options: ['-ldflags', '--ldflags'], unsafe: /-ext(ld|ar)\b/, groups: false },
   // The Cargo Book: --manifest-path builds another package (its build.rs runs), -C (unstable) another directory,
   // -Z enables unstable behaviour.
   { programs: ['cargo'], options: ['--manifest-path', '-C', '-Z'] },
   // make(1): -f/--file/--makefile read another makefile, -C/--directory run another project's, -I/--include-dir
   // look for included makefiles elsewhere.
-  { programs: ['make', 'gmake'], options: ['-f', '--file', '--makefile', '-C', '--directory', '-I', '--include-dir'] },
+  {
+    programs: ['make', 'gmake'],
+    options: ['-f', '--file', '--makefile', '-C', '--directory', '-I', '--include-dir'],
+  },
 ];
 
 // Package runners whose tool arguments are the JavaScript tools' (after `--`, after the tool an exec form runs, and
@@ -208,7 +234,10 @@ export function codeLoadingOption(form: readonly string[]): string | undefined {
     }
   }
   if (PACKAGE_RUNNERS.has(runner)) return undefined;
-  return jsToolOption(words.slice(1), JS_TOOL_OPTIONS.filter((rule) => rule.programs.includes(runner)));
+  return jsToolOption(
+    words.slice(1),
+    JS_TOOL_OPTIONS.filter((rule) => rule.programs.includes(runner)),
+  );
 }
 
 /**

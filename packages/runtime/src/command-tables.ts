@@ -16,7 +16,10 @@ import { secretDump } from './secret-dumps.js';
  * human decides (reaching-main) requires approval (`commands.default.require_approval`, the reason says which).
  * Undefined when no table speaks.
  */
-export function tableOutcome(judged: readonly JudgedPart[], pack: CompiledPolicyPack): RuleOutcome | undefined {
+export function tableOutcome(
+  judged: readonly JudgedPart[],
+  pack: CompiledPolicyPack,
+): RuleOutcome | undefined {
   let ask: { part: string; why: string } | undefined;
   for (const { part, wordForms } of judged) {
     for (const form of wordForms) {

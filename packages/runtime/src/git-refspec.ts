@@ -56,18 +56,23 @@ export function readPushArguments(args: readonly string[], withRepository = true
     else if (name === '--follow-tags') followTags = true;
     else if (name === '--repo') {
       repoOption = true;
-      repository = value ?? args[(index += 1)];
+      if (value === undefined) index += 1;
+      repository = value ?? args[index];
     } else if (VALUE_OPTIONS.has(name)) {
-      const given = value ?? args[(index += 1)];
+      if (value === undefined) index += 1;
+      const given = value ?? args[index];
       if (name === '--push-option' && given !== undefined) pushOptions.push(given);
     } else if (name.startsWith('--')) {
-      if (!FLAGS.has(name) && !EQUALS_OPTIONS.has(name)) unreadable ??= `git push option '${name}' is not known`;
+      if (!FLAGS.has(name) && !EQUALS_OPTIONS.has(name))
+        unreadable ??= `git push option '${name}' is not known`;
     } else {
       // A group of short flags (`-fu`); `-o` takes the rest of the word or the next word as its value.
       for (let at = 1; at < word.length; at += 1) {
         const flag = word.charAt(at);
         if (flag === 'o') {
-          const given = at === word.length - 1 ? args[(index += 1)] : word.slice(at + 1);
+          const last = at === word.length - 1;
+          if (last) index += 1;
+          const given = last ? args[index] : word.slice(at + 1);
           if (given !== undefined) pushOptions.push(given);
           break;
         }
@@ -234,7 +239,10 @@ function aliasPushes(words: readonly string[]): boolean {
   const at = gitSubcommandIndex(words) ?? words.length;
   return words
     .slice(1, at)
-    .some((value, index, globals) => globals[index - 1] === '-c' && /^alias\./i.test(value) && /push/i.test(value));
+    .some(
+      (value, index, globals) =>
+        globals[index - 1] === '-c' && /^alias\./i.test(value) && /push/i.test(value),
+    );
 }
 
 // git(1): the global options that take the next word as their value.

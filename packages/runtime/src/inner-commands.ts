@@ -111,7 +111,14 @@ const INNER_RULES: readonly InnerRule[] = [
   // watch(1): "command is given to sh -c". ssh(1): "If a command is specified, it is executed on the remote host"
   // (joined with spaces, run by the remote user's shell); -o ProxyCommand/LocalCommand and -F run local commands.
   { programs: ['watch', 'ssh'], where: { kind: 'rest-shell' } },
-  { programs: ['ssh'], where: { kind: 'opaque', options: ['-o', '-F'], why: 'passes ssh options that may run local commands (ProxyCommand, LocalCommand)' } },
+  {
+    programs: ['ssh'],
+    where: {
+      kind: 'opaque',
+      options: ['-o', '-F'],
+      why: 'passes ssh options that may run local commands (ProxyCommand, LocalCommand)',
+    },
+  },
   // sh(1) / bash(1) "-c: commands are read from the first non-option argument command_string".
   {
     programs: ['sh', 'bash', 'dash', 'zsh', 'ksh', 'mksh', 'ash', 'fish'],
@@ -120,7 +127,10 @@ const INNER_RULES: readonly InnerRule[] = [
   // cmd /? "/C Carries out the command specified by string and then terminates", "/K ... and remains".
   { programs: ['cmd', 'cmd.exe'], where: { kind: 'rest-shell' } },
   // su(1) "-c, --command=command", script(1) "-c, --command command", flock(1) "-c, --command command".
-  { programs: ['su', 'script', 'flock'], where: { kind: 'script', options: ['-c', '--command', '--session-command'] } },
+  {
+    programs: ['su', 'script', 'flock'],
+    where: { kind: 'script', options: ['-c', '--command', '--session-command'] },
+  },
   // find(1) "-exec command ;", "-exec command {} +", "-execdir", "-ok", "-okdir".
   { programs: ['find'], where: { kind: 'words', options: FIND_EXEC }, groups: false },
   // git(1) "-c <name>=<value>", "--config-env=<name>=<envvar>".
@@ -130,10 +140,18 @@ const INNER_RULES: readonly InnerRule[] = [
   // git-fetch(1), git-pull(1), git-clone(1) "-u", git-ls-remote(1) "-u": "--upload-pack <upload-pack>" names the
   // program run for the other end (locally for local and ssh transports, through a shell).
   ...['fetch', 'pull', 'fetch-pack'].map(
-    (sub): InnerRule => ({ programs: ['git'], subcommand: [sub], where: { kind: 'script', options: ['--upload-pack', '--exec'] } }),
+    (sub): InnerRule => ({
+      programs: ['git'],
+      subcommand: [sub],
+      where: { kind: 'script', options: ['--upload-pack', '--exec'] },
+    }),
   ),
   ...['clone', 'ls-remote'].map(
-    (sub): InnerRule => ({ programs: ['git'], subcommand: [sub], where: { kind: 'script', options: ['-u', '--upload-pack'] } }),
+    (sub): InnerRule => ({
+      programs: ['git'],
+      subcommand: [sub],
+      where: { kind: 'script', options: ['-u', '--upload-pack'] },
+    }),
   ),
   // git-archive(1) "--exec=<git-upload-archive>"; git-push(1), git-send-pack(1) "--receive-pack", "--exec".
   ...['archive', 'push', 'send-pack'].map(
@@ -167,9 +185,16 @@ const INNER_RULES: readonly InnerRule[] = [
     },
   },
   // git-grep(1) "-O[<pager>], --open-files-in-pager[=<pager>]".
-  { programs: ['git'], subcommand: ['grep'], where: { kind: 'script', options: ['-O', '--open-files-in-pager'] } },
+  {
+    programs: ['git'],
+    subcommand: ['grep'],
+    where: { kind: 'script', options: ['-O', '--open-files-in-pager'] },
+  },
   // git(1) "--exec-path[=<path>]: Path to wherever your core Git programs are installed".
-  { programs: ['git'], where: { kind: 'opaque', options: ['--exec-path'], why: 'runs git programs from another directory' } },
+  {
+    programs: ['git'],
+    where: { kind: 'opaque', options: ['--exec-path'], why: 'runs git programs from another directory' },
+  },
   // rg(1) "--pre=COMMAND: For each input PATH, this flag causes ripgrep to search the standard output of COMMAND PATH".
   { programs: ['rg'], where: { kind: 'script', options: ['--pre'] } },
   // sort(1) "--compress-program=PROG".
@@ -180,10 +205,21 @@ const INNER_RULES: readonly InnerRule[] = [
     programs: ['tar'],
     where: {
       kind: 'script',
-      options: ['-I', '--use-compress-program', '--to-command', '-F', '--info-script', '--new-volume-script', '--rsh-command'],
+      options: [
+        '-I',
+        '--use-compress-program',
+        '--to-command',
+        '-F',
+        '--info-script',
+        '--new-volume-script',
+        '--rsh-command',
+      ],
     },
   },
-  { programs: ['tar'], where: { kind: 'opaque', options: ['--checkpoint-action'], why: 'runs a command at tar checkpoints' } },
+  {
+    programs: ['tar'],
+    where: { kind: 'opaque', options: ['--checkpoint-action'], why: 'runs a command at tar checkpoints' },
+  },
   // rsync(1) "-e, --rsh=COMMAND", "--rsync-path=PROGRAM"; zip(1) "-TT cmd, --unzip-command cmd"; man(1) "-P pager".
   { programs: ['rsync'], where: { kind: 'script', options: ['-e', '--rsh', '--rsync-path'] } },
   { programs: ['zip'], where: { kind: 'script', options: ['-TT', '--unzip-command'] } },
@@ -192,17 +228,38 @@ const INNER_RULES: readonly InnerRule[] = [
   // "Overriding Variables" in the GNU make manual: `make SHELL=x` or `CC=x` changes the commands recipes run.
   {
     programs: ['make', 'gmake'],
-    where: { kind: 'opaque', options: ['-E', '--eval'], why: 'evaluates makefile text given on the command line, whose recipes the policy cannot read' },
+    where: {
+      kind: 'opaque',
+      options: ['-E', '--eval'],
+      why: 'evaluates makefile text given on the command line, whose recipes the policy cannot read',
+    },
   },
   {
     programs: ['make', 'gmake'],
-    where: { kind: 'assignments', why: 'sets a make variable on the command line, which replaces what its recipes run' },
+    where: {
+      kind: 'assignments',
+      why: 'sets a make variable on the command line, which replaces what its recipes run',
+    },
   },
   // go(1) "go help testflag": "-exec xprog"; "go help build": "-toolexec 'cmd args'"; go-vet "-vettool=prog".
-  { programs: ['go'], where: { kind: 'script', options: ['-exec', '--exec', '-toolexec', '--toolexec', '-vettool', '--vettool'] }, groups: false },
+  {
+    programs: ['go'],
+    where: {
+      kind: 'script',
+      options: ['-exec', '--exec', '-toolexec', '--toolexec', '-vettool', '--vettool'],
+    },
+    groups: false,
+  },
   // The Cargo Book "Command-line overrides": `--config KEY=VALUE|PATH` sets any configuration, among which
   // build.rustc-wrapper, build.rustc and target.<triple>.runner name programs cargo runs.
-  { programs: ['cargo'], where: { kind: 'opaque', options: ['--config'], why: 'sets cargo configuration, which names programs cargo runs (build.rustc-wrapper, target.<triple>.runner)' } },
+  {
+    programs: ['cargo'],
+    where: {
+      kind: 'opaque',
+      options: ['--config'],
+      why: 'sets cargo configuration, which names programs cargo runs (build.rustc-wrapper, target.<triple>.runner)',
+    },
+  },
   // npm-exec(1) "npm exec -- <pkg>[@<version>] [args...]", pnpm exec ("Execute a shell command in scope of a
   // project"), yarn exec, bun x; npx(1), pnpx, bunx; corepack(8) runs the package manager it names.
   { programs: RUNNERS_EXEC, subcommand: ['exec'], where: { kind: 'rest' } },
@@ -223,7 +280,20 @@ const INNER_RULES: readonly InnerRule[] = [
     programs: ['awk', 'gawk', 'mawk', 'nawk'],
     where: {
       kind: 'program',
-      valued: ['-F', '-v', '-f', '-E', '-i', '-l', '--field-separator', '--assign', '--file', '--exec', '--include', '--load'],
+      valued: [
+        '-F',
+        '-v',
+        '-f',
+        '-E',
+        '-i',
+        '-l',
+        '--field-separator',
+        '--assign',
+        '--file',
+        '--exec',
+        '--include',
+        '--load',
+      ],
       textOptions: ['-e', '--source'],
       unsafe: /system|getline|[|>]|ENVIRON|PROCINFO|ARGV|ARGC|@/,
       why: 'runs an awk program that may run commands, write files or read the environment',
@@ -231,7 +301,11 @@ const INNER_RULES: readonly InnerRule[] = [
   },
   {
     programs: ['awk', 'gawk', 'mawk', 'nawk'],
-    where: { kind: 'opaque', options: ['-f', '--file', '-E', '--exec', '-i', '--include', '-l', '--load'], why: 'runs an awk program from a file' },
+    where: {
+      kind: 'opaque',
+      options: ['-f', '--file', '-E', '--exec', '-i', '--include', '-l', '--load'],
+      why: 'runs an awk program from a file',
+    },
   },
   // The GNU sed manual: the `e` command and the `e` flag of `s` run commands, `w`/`W` and the `w` flag write
   // files, `r`/`R` read them; a script made of printing, deleting and substituting commands does none of these.
@@ -253,27 +327,49 @@ const INNER_RULES: readonly InnerRule[] = [
   // Rscript(1) "-e", bun "--eval", osascript(1) "-e", pwsh "-Command", "-EncodedCommand".
   { programs: ['perl'], where: { kind: 'opaque', options: ['-e', '-E'], why: INTERPRETER } },
   { programs: ['python', 'pypy'], where: { kind: 'opaque', options: ['-c'], why: INTERPRETER } },
-  { programs: ['node', 'nodejs', 'bun'], where: { kind: 'opaque', options: ['-e', '--eval', '-p', '--print'], why: INTERPRETER } },
-  { programs: ['ruby', 'lua', 'luajit', 'rscript', 'osascript'], where: { kind: 'opaque', options: ['-e'], why: INTERPRETER } },
+  {
+    programs: ['node', 'nodejs', 'bun'],
+    where: { kind: 'opaque', options: ['-e', '--eval', '-p', '--print'], why: INTERPRETER },
+  },
+  {
+    programs: ['ruby', 'lua', 'luajit', 'rscript', 'osascript'],
+    where: { kind: 'opaque', options: ['-e'], why: INTERPRETER },
+  },
   { programs: ['php'], where: { kind: 'opaque', options: ['-r'], why: INTERPRETER } },
   { programs: ['deno'], subcommand: ['eval'], where: { kind: 'always', why: INTERPRETER } },
   {
     programs: ['pwsh', 'powershell', 'powershell.exe', 'pwsh.exe'],
-    where: { kind: 'opaque', options: ['-c', '-command', '-Command', '-encodedcommand', '-EncodedCommand', '-ec'], why: INTERPRETER },
+    where: {
+      kind: 'opaque',
+      options: ['-c', '-command', '-Command', '-encodedcommand', '-EncodedCommand', '-ec'],
+      why: INTERPRETER,
+    },
   },
   // vim(1) "-c {command}", "--cmd {command}", "+{command}", "-S {file}"; emacs(1) "--eval", "-l file", "-f func";
   // less(1) "+cmd: the remainder of that option is taken to be an initial command" (`!` runs a shell command).
   {
     programs: ['vim', 'vi', 'nvim', 'ex', 'view', 'vimdiff', 'gvim', 'rvim'],
-    where: { kind: 'opaque', options: ['-c', '--cmd', '-S', '+'], why: 'starts an editor with commands that may run shell commands' },
+    where: {
+      kind: 'opaque',
+      options: ['-c', '--cmd', '-S', '+'],
+      why: 'starts an editor with commands that may run shell commands',
+    },
   },
   {
     programs: ['emacs'],
-    where: { kind: 'opaque', options: ['--eval', '-l', '--load', '-f', '--funcall', '--batch'], why: 'starts emacs with lisp the policy cannot read' },
+    where: {
+      kind: 'opaque',
+      options: ['--eval', '-l', '--load', '-f', '--funcall', '--batch'],
+      why: 'starts emacs with lisp the policy cannot read',
+    },
   },
   {
     programs: ['less', 'more', 'most'],
-    where: { kind: 'opaque', options: ['+'], why: 'starts a pager with commands that may run shell commands' },
+    where: {
+      kind: 'opaque',
+      options: ['+'],
+      why: 'starts a pager with commands that may run shell commands',
+    },
   },
 ];
 
@@ -296,7 +392,9 @@ export function innerCommands(form: readonly string[]): InnerReading {
         }
         break;
       case 'script':
-        for (const text of where.flag ? flagScripts(form, where.options) : optionValues(form, where.options, from, groups)) {
+        for (const text of where.flag
+          ? flagScripts(form, where.options)
+          : optionValues(form, where.options, from, groups)) {
           scripts.push({ text, exact: true });
         }
         break;
@@ -311,7 +409,9 @@ export function innerCommands(form: readonly string[]): InnerReading {
       case 'program': {
         const texts = optionValues(form, where.textOptions, from, groups);
         if (texts.length === 0) texts.push(...operands(form, where.valued, from).slice(0, 1));
-        const unreadable = texts.find((text) => (where.safe ? !where.safe.test(text) : where.unsafe?.test(text)));
+        const unreadable = texts.find((text) =>
+          where.safe ? !where.safe.test(text) : where.unsafe?.test(text),
+        );
         if (unreadable !== undefined) opaque ??= where.why;
         break;
       }
@@ -376,8 +476,10 @@ function gitConfig(form: readonly string[]): string[] {
   const settings: string[] = [];
   for (let index = 1; index < form.length; index += 1) {
     const word = form[index] as string;
-    if (word === '-c' || word === '--config-env') settings.push(form[(index += 1)] ?? '');
-    else if (word.startsWith('--config-env=')) settings.push(word.slice('--config-env='.length));
+    if (word === '-c' || word === '--config-env') {
+      index += 1;
+      settings.push(form[index] ?? '');
+    } else if (word.startsWith('--config-env=')) settings.push(word.slice('--config-env='.length));
     else if (GIT_GLOBAL_VALUE_OPTIONS.includes(word)) index += 1;
     else if (!word.startsWith('-')) break;
   }
@@ -441,7 +543,8 @@ export function subcommandEnd(form: readonly string[], subcommand: readonly stri
 function flagScripts(form: readonly string[], flags: readonly string[]): string[] {
   const letters = flags.map((flag) => flag.slice(1));
   const at = form.findIndex(
-    (word, index) => index > 0 && /^-[A-Za-z]+$/.test(word) && letters.some((letter) => word.includes(letter)),
+    (word, index) =>
+      index > 0 && /^-[A-Za-z]+$/.test(word) && letters.some((letter) => word.includes(letter)),
   );
   return at < 0 || at + 1 >= form.length ? [] : [form[at + 1] as string];
 }
@@ -470,7 +573,7 @@ function sedScript(): RegExp {
   const address = String.raw`(?:\d+|\$|/(?:\\.|[^/\\\n])*/I?)`;
   const range = String.raw`(?:${address}(?:\s*,\s*(?:${address}|[+~]\d+))?\s*!?\s*)?`;
   const part = String.raw`(?:\\.|[^/\\\n])*`;
-  const command = String.raw`(?:[pdqQP=nNgGhHxlz]|s/${part}/${part}/[gpiI0-9]*|y/${part}/${part}/)`;
+  const command = `(?:[pdqQP=nNgGhHxlz]|s/${part}/${part}/[gpiI0-9]*|y/${part}/${part}/)`;
   const statement = String.raw`\s*${range}${command}\s*`;
   return new RegExp(String.raw`^${statement}(?:[;\n]${statement})*;?\s*$`);
 }

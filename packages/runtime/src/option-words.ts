@@ -73,7 +73,11 @@ export function operands(words: readonly string[], valued: readonly string[], fr
       continue;
     }
     // A valued option written alone takes the next word.
-    if (valued.some((name) => word === name || (isShort(name) && isGroup(word) && word.endsWith(name[1] as string)))) {
+    if (
+      valued.some(
+        (name) => word === name || (isShort(name) && isGroup(word) && word.endsWith(name[1] as string)),
+      )
+    ) {
       index += 1;
     }
   }

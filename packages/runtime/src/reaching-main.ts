@@ -18,12 +18,23 @@ import { firstOption, operands, optionValues } from './option-words.js';
  */
 export type Reach =
   /** It updates these branches on the server (or ones that cannot be known): judged as a push to them. */
-  | { readonly kind: 'push'; readonly destinations: PushDestinations }
+  | { readonly kind: 'push'; readonly destinations: PushDestinations; readonly why: string }
   | { readonly kind: 'ask'; readonly why: string };
 
 type ReachRule =
-  | { readonly kind: 'ask'; readonly programs: readonly string[]; readonly subcommand: readonly string[]; readonly options?: readonly string[]; readonly why: string }
-  | { readonly kind: 'read'; readonly programs: readonly string[]; readonly subcommand: readonly string[]; readonly read: (form: readonly string[], from: number) => Reach | undefined };
+  | {
+      readonly kind: 'ask';
+      readonly programs: readonly string[];
+      readonly subcommand: readonly string[];
+      readonly options?: readonly string[];
+      readonly why: string;
+    }
+  | {
+      readonly kind: 'read';
+      readonly programs: readonly string[];
+      readonly subcommand: readonly string[];
+      readonly read: (form: readonly string[], from: number) => Reach | undefined;
+    };
 
 const MERGES = 'merges a pull request into its base branch';
 const REMOTE = 'changes where git fetches and pushes, which may send the repository elsewhere';
@@ -34,20 +45,41 @@ const REACH_RULES: readonly ReachRule[] = [
   // bypasses the base branch's protection; any merge (also --auto, "when all requirements are met") lands on it.
   { kind: 'read', programs: ['gh'], subcommand: ['pr', 'merge'], read: ghMerge },
   // gh pr review "-a, --approve": the agent approving a pull request is a review nobody made.
-  { kind: 'ask', programs: ['gh'], subcommand: ['pr', 'review'], options: ['-a', '--approve'], why: 'approves a pull request, which a reviewer does' },
+  {
+    kind: 'ask',
+    programs: ['gh'],
+    subcommand: ['pr', 'review'],
+    options: ['-a', '--approve'],
+    why: 'approves a pull request, which a reviewer does',
+  },
   // gh api "-X, --method (default GET)", "-f/--raw-field, -F/--field: ... the default HTTP request method is POST",
   // "--input".
   { kind: 'read', programs: ['gh'], subcommand: ['api'], read: ghApi },
   // gh release create/edit/upload/delete, gh repo sync ("Sync destination repository from source repository",
   // `--force` overwrites the branch), gh workflow run.
   ...['create', 'edit', 'upload', 'delete'].map(
-    (sub): ReachRule => ({ kind: 'ask', programs: ['gh'], subcommand: ['release', sub], why: 'publishes a release' }),
+    (sub): ReachRule => ({
+      kind: 'ask',
+      programs: ['gh'],
+      subcommand: ['release', sub],
+      why: 'publishes a release',
+    }),
   ),
-  { kind: 'ask', programs: ['gh'], subcommand: ['repo', 'sync'], why: 'overwrites a branch of a repository on the server' },
+  {
+    kind: 'ask',
+    programs: ['gh'],
+    subcommand: ['repo', 'sync'],
+    why: 'overwrites a branch of a repository on the server',
+  },
   { kind: 'ask', programs: ['gh'], subcommand: ['workflow', 'run'], why: 'starts a workflow on the server' },
   // glab mr merge / approve (GitLab CLI), glab release create.
   { kind: 'ask', programs: ['glab'], subcommand: ['mr', 'merge'], why: MERGES },
-  { kind: 'ask', programs: ['glab'], subcommand: ['mr', 'approve'], why: 'approves a merge request, which a reviewer does' },
+  {
+    kind: 'ask',
+    programs: ['glab'],
+    subcommand: ['mr', 'approve'],
+    why: 'approves a merge request, which a reviewer does',
+  },
   { kind: 'ask', programs: ['glab'], subcommand: ['release', 'create'], why: 'publishes a release' },
   // git-remote(1) "add", "set-url", "rename", "set-branches"; git-config(1) is not allowed unasked anyway.
   ...['add', 'set-url', 'rename'].map(
@@ -81,15 +113,20 @@ export function reachingMain(form: readonly string[]): Reach | undefined {
 }
 
 /** The decision on a command's reach: a push outcome that blocks, or approval. */
-export function reachOutcome(reach: Reach, pack: CompiledPolicyPack, part: string): RuleOutcome | { why: string } {
+export function reachOutcome(
+  reach: Reach,
+  pack: CompiledPolicyPack,
+  part: string,
+): RuleOutcome | { why: string } {
   if (reach.kind === 'ask') return { why: reach.why };
   const outcome = pushOutcome(reach.destinations, pack, part);
-  return outcome.decision === 'block' ? outcome : { why: 'updates a branch on the server without git push' };
+  return outcome.decision === 'block' ? outcome : { why: reach.why };
 }
 
 function ghMerge(form: readonly string[], from: number): Reach {
   if (firstOption(form, ['--admin'], from) !== undefined) {
-    return push({ known: false, why: "'gh pr merge --admin' merges past the base branch's protection" });
+    const why = "'gh pr merge --admin' merges past the base branch's protection";
+    return { kind: 'push', destinations: { known: false, why }, why };
   }
   return { kind: 'ask', why: MERGES };
 }
@@ -100,16 +137,67 @@ function ghApi(form: readonly string[], from: number): Reach | undefined {
   const [method = ''] = optionValues(form, ['-X', '--method'], from);
   const fields = firstOption(form, ['-f', '-F', '--field', '--raw-field', '--input'], from) !== undefined;
   if (!WRITE_METHOD.test(method) && !(method === '' && fields)) return undefined;
-  const [endpoint = ''] = operands(form, ['-X', '--method', '-f', '-F', '--field', '--raw-field', '--input', '-H', '--header', '-q', '--jq', '-t', '--template', '--hostname', '--cache', '-p', '--preview'], from);
+  const [endpoint = ''] = operands(
+    form,
+    [
+      '-X',
+      '--method',
+      '-f',
+      '-F',
+      '--field',
+      '--raw-field',
+      '--input',
+      '-H',
+      '--header',
+      '-q',
+      '--jq',
+      '-t',
+      '--template',
+      '--hostname',
+      '--cache',
+      '-p',
+      '--preview',
+    ],
+    from,
+  );
   // REST "Update a reference": PATCH/DELETE repos/{owner}/{repo}/git/refs/heads/{branch}.
   const ref = /git\/refs\/heads\/(.+)$/.exec(endpoint)?.[1];
-  if (ref !== undefined) return push({ known: true, branches: [ref] });
-  return { kind: 'ask', why: 'changes the repository through the GitHub API (merges, refs, contents, settings)' };
+  if (ref !== undefined) {
+    return {
+      kind: 'push',
+      destinations: { known: true, branches: [ref] },
+      why: `updates the branch '${ref}' through the GitHub API`,
+    };
+  }
+  return {
+    kind: 'ask',
+    why: 'changes the repository through the GitHub API (merges, refs, contents, settings)',
+  };
 }
 
 function gitTag(form: readonly string[], from: number): Reach | undefined {
   const listing = firstOption(form, ['-l', '--list', '-v', '--verify', '-d', '--delete'], from) !== undefined;
-  const named = operands(form, ['-m', '-F', '-u', '--message', '--file', '--local-user', '--sort', '--format', '--contains', '--no-contains', '--merged', '--no-merged', '--points-at', '--cleanup', '-n'], from);
+  const named = operands(
+    form,
+    [
+      '-m',
+      '-F',
+      '-u',
+      '--message',
+      '--file',
+      '--local-user',
+      '--sort',
+      '--format',
+      '--contains',
+      '--no-contains',
+      '--merged',
+      '--no-merged',
+      '--points-at',
+      '--cleanup',
+      '-n',
+    ],
+    from,
+  );
   return !listing && named.length > 0 ? { kind: 'ask', why: TAGS } : undefined;
 }
 
@@ -123,19 +211,31 @@ function gitPushReach(form: readonly string[]): Reach | undefined {
   const args = gitPushArguments(form);
   if (args === undefined) return undefined;
   const read = readPushArguments(args);
-  if (read.pushOptions.some((option) => AUTO_MERGE.test(option)) || read.refspecs.some((spec) => spec.includes('%submit'))) {
+  if (
+    read.pushOptions.some((option) => AUTO_MERGE.test(option)) ||
+    read.refspecs.some((spec) => spec.includes('%submit'))
+  ) {
     const target = read.pushOptions.find((option) => /^merge_request\.target=/i.test(option))?.split('=')[1];
-    const submitted = read.refspecs.map((spec) => /refs\/for\/([^%]+)%/.exec(spec)?.[1]).filter((branch) => branch !== undefined);
+    const submitted = read.refspecs
+      .map((spec) => /refs\/for\/([^%]+)%/.exec(spec)?.[1])
+      .filter((branch) => branch !== undefined);
     const branches = [...(target ? [target] : []), ...submitted];
-    return push(
-      branches.length > 0
-        ? { known: true, branches }
-        : { known: false, why: 'a push option merges into the default branch on the server' },
-    );
+    const why = 'asks the server to merge the pushed change when its checks pass';
+    return {
+      kind: 'push',
+      destinations:
+        branches.length > 0
+          ? { known: true, branches }
+          : { known: false, why: 'a push option merges into the default branch on the server' },
+      why,
+    };
   }
   const repository = read.repository;
   if (repository !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(repository)) {
-    return { kind: 'ask', why: `pushes to '${repository}', a URL or path rather than a configured remote, which may send the repository elsewhere` };
+    return {
+      kind: 'ask',
+      why: `pushes to '${repository}', a URL or path rather than a configured remote, which may send the repository elsewhere`,
+    };
   }
   const tagged = read.refspecs.some((spec) => {
     const destination = spec.replace(/^\+/, '').split(':').at(-1) ?? '';
@@ -143,8 +243,4 @@ function gitPushReach(form: readonly string[]): Reach | undefined {
   });
   if (read.tags || read.followTags || tagged) return { kind: 'ask', why: TAGS };
   return undefined;
-}
-
-function push(destinations: PushDestinations): Reach {
-  return { kind: 'push', destinations };
 }

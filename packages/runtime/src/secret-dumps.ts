@@ -16,13 +16,20 @@ import { normalizePath } from './path-pattern.js';
  * "files ignored by .gitignore ... are skipped"), so only `--hidden`, `-.`, `-u…` and `--no-ignore…` make it one.
  */
 type DumpRule =
-  | { readonly kind: 'always'; readonly programs: readonly string[]; readonly subcommand?: readonly string[]; readonly why: string }
+  | {
+      readonly kind: 'always';
+      readonly programs: readonly string[];
+      readonly subcommand?: readonly string[];
+      readonly why: string;
+    }
   | {
       /** Prints everything when given no operands (`env`, `set`, `export`) but those matching `still`. */
       readonly kind: 'bare';
       readonly programs: readonly string[];
       readonly valued: readonly string[];
       readonly still?: RegExp;
+      /** Whether an option also stops it printing (`set -e` sets an option; `export -p` still prints). */
+      readonly optionsAct?: true;
       readonly why: string;
     }
   | {
@@ -101,14 +108,21 @@ const DUMP_RULES: readonly DumpRule[] = [
   // bash(1) "set: Without options, display the name and value of each shell variable"; "export ... If no names
   // are given, or if the -p option is supplied, a list of names of all exported variables is printed"; "declare /
   // typeset ... If no names are given then display the values of variables".
-  { kind: 'bare', programs: ['set', 'export', 'declare', 'typeset', 'readonly'], valued: [], why: ENVIRONMENT },
+  { kind: 'bare', programs: ['set'], valued: [], optionsAct: true, why: ENVIRONMENT },
+  { kind: 'bare', programs: ['export', 'declare', 'typeset', 'readonly'], valued: [], why: ENVIRONMENT },
   // jq manual "$ENV, env: $ENV is an object representing the environment variables".
   { kind: 'text', programs: ['jq', 'gojq', 'jaq'], pattern: /\$ENV\b|(?<![\w.$])env\b/, why: ENVIRONMENT },
   // gh auth token ("Print the authentication token gh uses"), gh auth status -t/--show-token; git-credential(1)
   // "fill"; aws configure export-credentials / get; gcloud auth print-access-token and print-identity-token;
   // az account get-access-token; security(1) find-*-password; pass(1) show; op read; vault read / kv get.
   { kind: 'always', programs: ['gh'], subcommand: ['auth', 'token'], why: CREDENTIALS },
-  { kind: 'option', programs: ['gh'], subcommand: ['auth', 'status'], options: ['-t', '--show-token'], why: CREDENTIALS },
+  {
+    kind: 'option',
+    programs: ['gh'],
+    subcommand: ['auth', 'status'],
+    options: ['-t', '--show-token'],
+    why: CREDENTIALS,
+  },
   { kind: 'always', programs: ['git'], subcommand: ['credential'], why: CREDENTIALS },
   { kind: 'always', programs: ['aws'], subcommand: ['configure', 'export-credentials'], why: CREDENTIALS },
   { kind: 'always', programs: ['aws'], subcommand: ['configure', 'get'], why: CREDENTIALS },
@@ -132,7 +146,13 @@ const DUMP_RULES: readonly DumpRule[] = [
     skip: { unless: ['-e', '-f', '--regexp', '--file'] },
     none: '.',
   },
-  { kind: 'recursive', programs: ['rgrep'], valued: GREP_VALUED, skip: { unless: ['-e', '-f', '--regexp', '--file'] }, none: '.' },
+  {
+    kind: 'recursive',
+    programs: ['rgrep'],
+    valued: GREP_VALUED,
+    skip: { unless: ['-e', '-f', '--regexp', '--file'] },
+    none: '.',
+  },
   // rg(1) "-., --hidden", "-u, --unrestricted" (-u: no ignore files, -uu: and hidden, -uuu: and binary),
   // "--no-ignore", "--no-ignore-vcs", "--no-ignore-dot", ...; with no path it searches the working directory.
   {
@@ -151,13 +171,54 @@ const DUMP_RULES: readonly DumpRule[] = [
       '--no-ignore-global',
       '--no-ignore-parent',
     ],
-    valued: ['-e', '-f', '--regexp', '--file', '-g', '--glob', '--iglob', '-t', '-T', '--type', '--type-not', '-m', '-A', '-B', '-C', '-M', '-j', '-r', '--replace', '-d', '--max-depth', '--pre', '--pre-glob', '--type-add', '--sort', '--sortr', '--colors', '--ignore-file', '-E', '--encoding', '--engine', '--max-filesize', '--path-separator', '--threads'],
+    valued: [
+      '-e',
+      '-f',
+      '--regexp',
+      '--file',
+      '-g',
+      '--glob',
+      '--iglob',
+      '-t',
+      '-T',
+      '--type',
+      '--type-not',
+      '-m',
+      '-A',
+      '-B',
+      '-C',
+      '-M',
+      '-j',
+      '-r',
+      '--replace',
+      '-d',
+      '--max-depth',
+      '--pre',
+      '--pre-glob',
+      '--type-add',
+      '--sort',
+      '--sortr',
+      '--colors',
+      '--ignore-file',
+      '-E',
+      '--encoding',
+      '--engine',
+      '--max-filesize',
+      '--path-separator',
+      '--threads',
+    ],
     skip: { unless: ['-e', '-f', '--regexp', '--file', '--files', '--type-list'] },
     none: '.',
   },
   // git-diff(1) "--no-index: compare the given two paths on the filesystem"; git-grep(1) "--untracked",
   // "--no-index", "--no-exclude-standard: Also search in ignored files".
-  { kind: 'recursive', programs: ['git'], subcommand: ['diff'], recursive: ['--no-index'], valued: ['-O', '--output'] },
+  {
+    kind: 'recursive',
+    programs: ['git'],
+    subcommand: ['diff'],
+    recursive: ['--no-index'],
+    valued: ['-O', '--output'],
+  },
   {
     kind: 'option',
     programs: ['git'],
@@ -170,11 +231,34 @@ const DUMP_RULES: readonly DumpRule[] = [
     kind: 'recursive',
     programs: ['tar', 'bsdtar', 'gtar'],
     recursive: ['-c', '--create', '-r', '--append', '-u', '--update'],
-    valued: ['-f', '-C', '-T', '-X', '-I', '-F', '-b', '-L', '-N', '-g', '-V', '-H', '--file', '--directory', '--files-from', '--exclude-from', '--exclude'],
+    valued: [
+      '-f',
+      '-C',
+      '-T',
+      '-X',
+      '-I',
+      '-F',
+      '-b',
+      '-L',
+      '-N',
+      '-g',
+      '-V',
+      '-H',
+      '--file',
+      '--directory',
+      '--files-from',
+      '--exclude-from',
+      '--exclude',
+    ],
     clustered: true,
   },
   // zip(1) "-r, --recurse-paths", "-R"; 7z(1) "a: Add files to archive".
-  { kind: 'recursive', programs: ['zip'], recursive: ['-r', '-R', '--recurse-paths', '--recurse-patterns'], valued: ['-b', '-n', '-t', '-x', '-i', '-O', '--out'] },
+  {
+    kind: 'recursive',
+    programs: ['zip'],
+    recursive: ['-r', '-R', '--recurse-paths', '--recurse-patterns'],
+    valued: ['-b', '-n', '-t', '-x', '-i', '-O', '--out'],
+  },
   { kind: 'recursive', programs: ['7z', '7za', '7zz'], subcommand: ['a'], valued: [] },
   // cp(1) "-R, -r, --recursive", "-a, --archive"; rsync(1) "-r, --recursive", "-a, --archive"; scp(1) "-r": the
   // last operand is the destination unless -t/--target-directory names it.
@@ -189,13 +273,40 @@ const DUMP_RULES: readonly DumpRule[] = [
     kind: 'recursive',
     programs: ['rsync'],
     recursive: ['-r', '-a', '--recursive', '--archive'],
-    valued: ['-e', '--rsh', '--rsync-path', '--exclude', '--include', '--exclude-from', '--include-from', '--files-from', '-f', '--filter', '-T', '--temp-dir', '--backup-dir', '--log-file'],
+    valued: [
+      '-e',
+      '--rsh',
+      '--rsync-path',
+      '--exclude',
+      '--include',
+      '--exclude-from',
+      '--include-from',
+      '--files-from',
+      '-f',
+      '--filter',
+      '-T',
+      '--temp-dir',
+      '--backup-dir',
+      '--log-file',
+    ],
     last: 'destination',
   },
-  { kind: 'recursive', programs: ['scp'], recursive: ['-r'], valued: ['-P', '-i', '-o', '-F', '-J', '-c', '-l', '-S'], last: 'destination' },
+  {
+    kind: 'recursive',
+    programs: ['scp'],
+    recursive: ['-r'],
+    valued: ['-P', '-i', '-o', '-F', '-J', '-c', '-l', '-S'],
+    last: 'destination',
+  },
   // find(1) "-exec command {} +": runs a command on every file found, which may read each; the starting points
   // precede the expression, and with none find searches `.`.
-  { kind: 'recursive', programs: ['find'], recursive: ['-exec', '-execdir', '-ok', '-okdir'], valued: [], startingPoints: true },
+  {
+    kind: 'recursive',
+    programs: ['find'],
+    recursive: ['-exec', '-execdir', '-ok', '-okdir'],
+    valued: [],
+    startingPoints: true,
+  },
 ];
 
 /** Why one spelling of a simple command (its words, command word first) prints secrets, or undefined. */
@@ -215,8 +326,10 @@ function dumpWhy(rule: DumpRule, form: readonly string[], from: number): string 
   switch (rule.kind) {
     case 'always':
       return rule.why;
-    case 'bare':
-      return operands(form, rule.valued, from).some((word) => !rule.still?.test(word)) ? undefined : rule.why;
+    case 'bare': {
+      const given = rule.optionsAct ? form.slice(from) : operands(form, rule.valued, from);
+      return given.some((word) => !rule.still?.test(word)) ? undefined : rule.why;
+    }
     case 'option': {
       const option = firstOption(form, rule.options, from);
       return option === undefined ? undefined : rule.why;
@@ -228,8 +341,15 @@ function dumpWhy(rule: DumpRule, form: readonly string[], from: number): string 
   }
 }
 
-function recursiveRead(rule: Extract<DumpRule, { kind: 'recursive' }>, form: readonly string[], from: number) {
-  const words = rule.clustered && form[1] !== undefined && !form[1].startsWith('-') ? [form[0] as string, `-${form[1]}`, ...form.slice(2)] : form;
+function recursiveRead(
+  rule: Extract<DumpRule, { kind: 'recursive' }>,
+  form: readonly string[],
+  from: number,
+) {
+  const words =
+    rule.clustered && form[1] !== undefined && !form[1].startsWith('-')
+      ? [form[0] as string, `-${form[1]}`, ...form.slice(2)]
+      : form;
   // find's options are single-dash words (`-exec`), not groups of letters.
   const groups = rule.startingPoints === undefined;
   if (rule.recursive && firstOption(words, rule.recursive, from, groups) === undefined) return undefined;
