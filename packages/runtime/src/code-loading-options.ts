@@ -1,5 +1,5 @@
 import { programName } from './inner-commands.js';
-import { optionAt } from './option-words.js';
+import { EXACT_LONG, GETOPT, type OptionReading, optionAt, SINGLE_DASH } from './option-words.js';
 
 /**
  * Options through which a runner an allow rule names (`pytest *`, `npm test -- *`, `go test *`, `make *`) loads code,
@@ -13,8 +13,8 @@ interface CodeLoadingRule {
   readonly options: readonly string[];
   readonly safe?: RegExp;
   readonly unsafe?: RegExp;
-  /** Whether the runner reads `-abc` as a group of short options (go's and terraform's `-race` are words). */
-  readonly groups?: false;
+  /** How the runner reads its options (GETOPT when not given). */
+  readonly reading?: OptionReading;
 }
 
 // A name, not a path: a built-in reporter, or a package the project installed (`dot`, `junit`, `vitest-sonar`).
@@ -168,7 +168,7 @@ const RUNNER_OPTIONS: readonly CodeLoadingRule[] = [
   // -o/--override-ini any ini option (addopts, python_files), --pyargs and -W (warning categories) import modules,
   // --pdbcls imports a debugger class, --basetemp is emptied before the run, --pastebin uploads the output,
   // --cov-config loads coverage plugins, xdist's --tx starts python interpreters it names.
-  { programs: ['pytest', 'py.test'], options: ['-p'], safe: /^no:/ },
+  { programs: ['pytest', 'py.test'], options: ['-p'], safe: /^no:/, reading: EXACT_LONG },
   {
     programs: ['pytest', 'py.test'],
     options: [
@@ -189,21 +189,26 @@ const RUNNER_OPTIONS: readonly CodeLoadingRule[] = [
       '--tx',
       '--rsyncdir',
     ],
+    reading: EXACT_LONG,
   },
   // terraform(1) "-chdir=DIR" runs another configuration; terraform init "-plugin-dir" loads providers from a
   // directory, "-from-module" copies a module in.
-  { programs: ['terraform', 'tofu'], options: ['-chdir', '-plugin-dir', '-from-module'], groups: false },
+  {
+    programs: ['terraform', 'tofu'],
+    options: ['-chdir', '-plugin-dir', '-from-module'],
+    reading: SINGLE_DASH,
+  },
   // go help build: -modfile, -overlay and -pkgdir replace the module, its files or compiled packages; -C runs in
   // another directory; -ldflags=-extld/-extar and -compiler name programs the linker runs.
   {
     programs: ['go'],
     options: ['-modfile', '-overlay', '-pkgdir', '-C', '-compiler', '-gccgoflags'],
-    groups: false,
+    reading: SINGLE_DASH,
   },
-  { programs: ['go'], options: ['-ldflags', '--ldflags'], unsafe: /-ext(ld|ar)\b/, groups: false },
+  { programs: ['go'], options: ['-ldflags', '--ldflags'], unsafe: /-ext(ld|ar)\b/, reading: SINGLE_DASH },
   // The Cargo Book: --manifest-path builds another package (its build.rs runs), -C (unstable) another directory,
   // -Z enables unstable behaviour.
-  { programs: ['cargo'], options: ['--manifest-path', '-C', '-Z'] },
+  { programs: ['cargo'], options: ['--manifest-path', '-C', '-Z'], reading: EXACT_LONG },
   // make(1): -f/--file/--makefile read another makefile, -C/--directory run another project's, -I/--include-dir
   // look for included makefiles elsewhere.
   {
@@ -226,10 +231,10 @@ export function codeLoadingOption(form: readonly string[]): string | undefined {
   const runner = programName(words[0] ?? '');
   for (const rule of RUNNER_OPTIONS) {
     if (!rule.programs.includes(runner)) continue;
-    const groups = rule.groups ?? true;
+    const reading = rule.reading ?? GETOPT;
     for (let index = 1; index < words.length; index += 1) {
       if (words[index] === '--') break;
-      const value = optionAt(words, index, rule.options, groups);
+      const value = optionAt(words, index, rule.options, reading);
       if (value !== undefined && loadsCode(rule, value)) return words[index];
     }
   }

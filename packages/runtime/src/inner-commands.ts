@@ -1,5 +1,13 @@
 import { GIT_GLOBAL_VALUE_OPTIONS } from './git-refspec.js';
-import { firstOption, operands, optionValues } from './option-words.js';
+import {
+  EXACT_LONG,
+  firstOption,
+  GETOPT,
+  type OptionReading,
+  operands,
+  optionValues,
+  SINGLE_DASH,
+} from './option-words.js';
 
 /**
  * Commands that run other commands, and where in their words the inner command is: knowledge as data, one rule per
@@ -60,8 +68,8 @@ interface InnerRule {
   /** The first positional words after the program's global options, when the rule is for a subcommand. */
   readonly subcommand?: readonly string[];
   readonly where: Where;
-  /** Whether the program reads `-abc` as a group of short options (not go's and find's `-exec`). */
-  readonly groups?: false;
+  /** How the program reads its options (GETOPT when not given). */
+  readonly reading?: OptionReading;
 }
 
 const FIND_EXEC = ['-exec', '-execdir', '-ok', '-okdir'];
@@ -100,9 +108,29 @@ const INNER_RULES: readonly InnerRule[] = [
       'xvfb-run',
       'dbus-run-session',
       'firejail',
+      'entr',
+      'unbuffer',
+      'chronic',
+      'sem',
+      'proxychains',
+      'proxychains4',
+      'torsocks',
+      'faketime',
+      'fakeroot',
+      'eatmydata',
+      'ccache',
+      'sccache',
+      'distcc',
+      'catchsegv',
     ],
     where: { kind: 'rest' },
   },
+  // entr(1), unbuffer(1), chronic(1), sem(1), proxychains(1), torsocks(1), faketime(1), fakeroot(1),
+  // eatmydata(1), ccache(1), sccache, distcc(1), catchsegv(1): likewise "command [args]" after their options.
+  // bash(1) "eval [arg ...]: The args are read and concatenated together into a single command", "trap [arg]
+  // [sigspec ...]: arg is read and executed when the shell receives a signal"; tmux(1) new-session
+  // "shell-command", screen(1) "screen [-opts] [cmd [args]]".
+  { programs: ['eval', 'trap', 'tmux', 'screen'], where: { kind: 'rest-shell' } },
   // sudo(8), doas(1): run COMMAND as another user. busybox(1): the first operand names the applet it runs.
   { programs: ['sudo', 'doas', 'busybox'], where: { kind: 'rest' } },
   // xargs(1): "xargs [options] [command [initial-arguments]]". parallel(1): the command is run by a shell.
@@ -132,7 +160,7 @@ const INNER_RULES: readonly InnerRule[] = [
     where: { kind: 'script', options: ['-c', '--command', '--session-command'] },
   },
   // find(1) "-exec command ;", "-exec command {} +", "-execdir", "-ok", "-okdir".
-  { programs: ['find'], where: { kind: 'words', options: FIND_EXEC }, groups: false },
+  { programs: ['find'], where: { kind: 'words', options: FIND_EXEC }, reading: SINGLE_DASH },
   // git(1) "-c <name>=<value>", "--config-env=<name>=<envvar>".
   { programs: ['git'], where: { kind: 'git-config' } },
   // git-rebase(1) "-x <cmd>, --exec <cmd>: Append exec <cmd> after each line creating a commit".
@@ -194,9 +222,11 @@ const INNER_RULES: readonly InnerRule[] = [
   {
     programs: ['git'],
     where: { kind: 'opaque', options: ['--exec-path'], why: 'runs git programs from another directory' },
+    // git.c reads its global options exactly (not with parse-options): `git rebase --exec=x` is not this one.
+    reading: EXACT_LONG,
   },
   // rg(1) "--pre=COMMAND: For each input PATH, this flag causes ripgrep to search the standard output of COMMAND PATH".
-  { programs: ['rg'], where: { kind: 'script', options: ['--pre'] } },
+  { programs: ['rg'], where: { kind: 'script', options: ['--pre'] }, reading: EXACT_LONG },
   // sort(1) "--compress-program=PROG".
   { programs: ['sort'], where: { kind: 'script', options: ['--compress-program'] } },
   // tar(1) "-I, --use-compress-program=COMMAND", "--to-command=COMMAND", "-F, --info-script=COMMAND",
@@ -248,7 +278,7 @@ const INNER_RULES: readonly InnerRule[] = [
       kind: 'script',
       options: ['-exec', '--exec', '-toolexec', '--toolexec', '-vettool', '--vettool'],
     },
-    groups: false,
+    reading: SINGLE_DASH,
   },
   // The Cargo Book "Command-line overrides": `--config KEY=VALUE|PATH` sets any configuration, among which
   // build.rustc-wrapper, build.rustc and target.<triple>.runner name programs cargo runs.
@@ -259,12 +289,15 @@ const INNER_RULES: readonly InnerRule[] = [
       options: ['--config'],
       why: 'sets cargo configuration, which names programs cargo runs (build.rustc-wrapper, target.<triple>.runner)',
     },
+    reading: EXACT_LONG,
   },
-  // npm-exec(1) "npm exec -- <pkg>[@<version>] [args...]", pnpm exec ("Execute a shell command in scope of a
-  // project"), yarn exec, bun x; npx(1), pnpx, bunx; corepack(8) runs the package manager it names.
-  { programs: RUNNERS_EXEC, subcommand: ['exec'], where: { kind: 'rest' } },
-  { programs: ['npm', 'bun'], subcommand: ['x'], where: { kind: 'rest' } },
-  { programs: ['npx', 'pnpx', 'bunx', 'corepack'], where: { kind: 'rest' } },
+  // npm-exec(1) "npm exec -- <pkg>[@<version>] [args...]", "-c, --call: a custom command to be run along with
+  // the installed packages" (shell text), pnpm exec ("Execute a shell command in scope of a project", -c/
+  // --shell-mode runs it in a shell), yarn exec, bun x; npx(1), pnpx, bunx; corepack(8) runs the package manager.
+  { programs: RUNNERS_EXEC, subcommand: ['exec'], where: { kind: 'rest-shell' } },
+  { programs: ['npm', 'bun'], subcommand: ['x'], where: { kind: 'rest-shell' } },
+  { programs: ['npx', 'pnpx', 'bunx'], where: { kind: 'rest-shell' } },
+  { programs: ['corepack'], where: { kind: 'rest' } },
   // pnpm dlx / yarn dlx ("Fetches a package from the registry ... and runs"), npm init / create <initializer>.
   ...['dlx', 'create', 'init'].map(
     (sub): InnerRule => ({
@@ -324,18 +357,33 @@ const INNER_RULES: readonly InnerRule[] = [
     where: { kind: 'opaque', options: ['-f', '--file'], why: 'runs a sed script from a file' },
   },
   // perlrun(1) "-e", python(1) "-c", node(1) "-e, --eval", "-p, --print", ruby(1) "-e", php(1) "-r", lua(1) "-e",
-  // Rscript(1) "-e", bun "--eval", osascript(1) "-e", pwsh "-Command", "-EncodedCommand".
-  { programs: ['perl'], where: { kind: 'opaque', options: ['-e', '-E'], why: INTERPRETER } },
-  { programs: ['python', 'pypy'], where: { kind: 'opaque', options: ['-c'], why: INTERPRETER } },
+  // Rscript(1) "-e", bun "--eval", osascript(1) "-e", pwsh "-Command", "-EncodedCommand"; a lone `-` reads the
+  // program from standard input (a heredoc the policy does not judge).
+  {
+    programs: ['perl'],
+    where: { kind: 'opaque', options: ['-e', '-E', '-'], why: INTERPRETER },
+    reading: EXACT_LONG,
+  },
+  {
+    programs: ['python', 'pypy'],
+    where: { kind: 'opaque', options: ['-c', '-'], why: INTERPRETER },
+    reading: EXACT_LONG,
+  },
   {
     programs: ['node', 'nodejs', 'bun'],
-    where: { kind: 'opaque', options: ['-e', '--eval', '-p', '--print'], why: INTERPRETER },
+    where: { kind: 'opaque', options: ['-e', '--eval', '-p', '--print', '-'], why: INTERPRETER },
+    reading: EXACT_LONG,
   },
   {
     programs: ['ruby', 'lua', 'luajit', 'rscript', 'osascript'],
-    where: { kind: 'opaque', options: ['-e'], why: INTERPRETER },
+    where: { kind: 'opaque', options: ['-e', '-'], why: INTERPRETER },
+    reading: EXACT_LONG,
   },
-  { programs: ['php'], where: { kind: 'opaque', options: ['-r'], why: INTERPRETER } },
+  {
+    programs: ['php'],
+    where: { kind: 'opaque', options: ['-r', '-'], why: INTERPRETER },
+    reading: EXACT_LONG,
+  },
   { programs: ['deno'], subcommand: ['eval'], where: { kind: 'always', why: INTERPRETER } },
   {
     programs: ['pwsh', 'powershell', 'powershell.exe', 'pwsh.exe'],
@@ -345,13 +393,15 @@ const INNER_RULES: readonly InnerRule[] = [
       why: INTERPRETER,
     },
   },
-  // vim(1) "-c {command}", "--cmd {command}", "+{command}", "-S {file}"; emacs(1) "--eval", "-l file", "-f func";
-  // less(1) "+cmd: the remainder of that option is taken to be an initial command" (`!` runs a shell command).
+  // vim(1) "-c {command}", "--cmd {command}", "+{command}", "-S {file}", "-s {scriptin}", "-e"/"-E" (Ex mode
+  // reading commands from standard input); emacs(1) "--eval", "-l file", "-f func";
+  // less(1) "+cmd: the remainder of that option is taken to be an initial command" (`!` runs a shell command),
+  // "-k keyfile, --lesskey-file" binds keys to commands.
   {
     programs: ['vim', 'vi', 'nvim', 'ex', 'view', 'vimdiff', 'gvim', 'rvim'],
     where: {
       kind: 'opaque',
-      options: ['-c', '--cmd', '-S', '+'],
+      options: ['-c', '--cmd', '-S', '-s', '-e', '-E', '+'],
       why: 'starts an editor with commands that may run shell commands',
     },
   },
@@ -367,7 +417,7 @@ const INNER_RULES: readonly InnerRule[] = [
     programs: ['less', 'more', 'most'],
     where: {
       kind: 'opaque',
-      options: ['+'],
+      options: ['+', '-k', '--lesskey-file'],
       why: 'starts a pager with commands that may run shell commands',
     },
   },
@@ -382,7 +432,7 @@ export function innerCommands(form: readonly string[]): InnerReading {
     const from = subcommandEnd(form, rule.subcommand);
     if (from < 0) continue;
     const { where } = rule;
-    const groups = rule.groups ?? true;
+    const reading = rule.reading ?? GETOPT;
     switch (where.kind) {
       case 'rest':
         break;
@@ -394,7 +444,7 @@ export function innerCommands(form: readonly string[]): InnerReading {
       case 'script':
         for (const text of where.flag
           ? flagScripts(form, where.options)
-          : optionValues(form, where.options, from, groups)) {
+          : optionValues(form, where.options, from, reading)) {
           scripts.push({ text, exact: true });
         }
         break;
@@ -402,12 +452,12 @@ export function innerCommands(form: readonly string[]): InnerReading {
         commands.push(...execWords(form, where.options, from));
         break;
       case 'opaque': {
-        const option = firstOption(form, where.options, from, groups);
+        const option = firstOption(form, where.options, from, reading);
         if (option !== undefined) opaque ??= `passes '${option}', which ${where.why}`;
         break;
       }
       case 'program': {
-        const texts = optionValues(form, where.textOptions, from, groups);
+        const texts = optionValues(form, where.textOptions, from, reading);
         if (texts.length === 0) texts.push(...operands(form, where.valued, from).slice(0, 1));
         const unreadable = texts.find((text) =>
           where.safe ? !where.safe.test(text) : where.unsafe?.test(text),
@@ -471,9 +521,13 @@ const GIT_COMMAND_KEYS: readonly RegExp[] = [
 const GIT_SAFE_KEYS =
   /^(color\..+|column\..+|advice\..+|i18n\..+|core\.(quotepath|autocrlf|safecrlf)|user\.(name|email)|init\.defaultbranch|log\.(date|decorate|abbrevcommit)|diff\.(noprefix|renames|algorithm|colormoved)|pull\.(rebase|ff)|merge\.conflictstyle|commit\.verbose)$/i;
 
-/** git's global `-c` and `--config-env` settings, before the subcommand, as `name=value` (or `name=ENVVAR`). */
+/**
+ * git's global `-c` and `--config-env` settings, before the subcommand, and git clone's own `-c`/`--config`
+ * (git-clone(1): "Set a configuration variable in the newly-created repository"), as `name=value`.
+ */
 function gitConfig(form: readonly string[]): string[] {
-  const settings: string[] = [];
+  const clone = subcommandEnd(form, ['clone']);
+  const settings: string[] = clone < 0 ? [] : optionValues(form, ['-c', '--config'], clone);
   for (let index = 1; index < form.length; index += 1) {
     const word = form[index] as string;
     if (word === '-c' || word === '--config-env') {

@@ -8,22 +8,35 @@
  * - `-x` inside a group of short options (`-lc`, `-ppwn`, `-ne`): the rest of the word after the letter, or the next
  *   word when the letter ends the group. Reading a letter in a group as the option can only find more options, which
  *   for these tables only asks or blocks more.
+ * - `--na` for `--name`: a prefix of a long option, as getopt_long and git's parse-options read it.
  * - `+`: any word starting with `+` (vim's and less's `+command`), its value the rest of the word.
- * Words after `--` are operands, not options. Programs whose options are single-dash long words (`go test -race`,
- * `find -exec`) are read with `groups` false, so `-race` is not read as `-r` `-a` `-c` `-e`.
+ * Words after `--` are operands, not options. How a program reads its options is an OptionReading: GETOPT
+ * (getopt_long, git's parse-options), EXACT_LONG (argparse without abbreviations as pytest sets it, clap, pflag,
+ * ripgrep, jq, node: no prefixes), SINGLE_DASH (go's flag package, find, terraform: `-race` is one word, not `-r`
+ * `-a` `-c` `-e`).
  */
+export interface OptionReading {
+  /** Whether `-abc` is a group of short options. */
+  readonly groups: boolean;
+  /** Whether a prefix of a long option is that option. */
+  readonly prefixes: boolean;
+}
+export const GETOPT: OptionReading = { groups: true, prefixes: true };
+export const EXACT_LONG: OptionReading = { groups: true, prefixes: false };
+export const SINGLE_DASH: OptionReading = { groups: false, prefixes: false };
+
 export function optionValues(
   words: readonly string[],
   names: readonly string[],
   from = 1,
-  groups = true,
+  reading: OptionReading = GETOPT,
 ): string[] {
   const values: string[] = [];
   for (let index = from; index < words.length; index += 1) {
     const word = words[index] as string;
     if (word === '--') break;
     for (const name of names) {
-      const value = valueAt(words, index, name, groups);
+      const value = valueAt(words, index, name, reading);
       if (value !== undefined) values.push(value);
     }
   }
@@ -35,12 +48,12 @@ export function firstOption(
   words: readonly string[],
   names: readonly string[],
   from = 1,
-  groups = true,
+  reading: OptionReading = GETOPT,
 ): string | undefined {
   for (let index = from; index < words.length; index += 1) {
     const word = words[index] as string;
     if (word === '--') return undefined;
-    if (names.some((name) => valueAt(words, index, name, groups) !== undefined)) return word;
+    if (names.some((name) => valueAt(words, index, name, reading) !== undefined)) return word;
   }
   return undefined;
 }
@@ -50,10 +63,10 @@ export function optionAt(
   words: readonly string[],
   index: number,
   names: readonly string[],
-  groups = true,
+  reading: OptionReading = GETOPT,
 ): string | undefined {
   for (const name of names) {
-    const value = valueAt(words, index, name, groups);
+    const value = valueAt(words, index, name, reading);
     if (value !== undefined) return value;
   }
   return undefined;
@@ -85,13 +98,26 @@ export function operands(words: readonly string[], valued: readonly string[], fr
 }
 
 /** The value the word at `index` gives option `name`, or undefined when it is not that option. */
-function valueAt(words: readonly string[], index: number, name: string, groups: boolean): string | undefined {
+function valueAt(
+  words: readonly string[],
+  index: number,
+  name: string,
+  reading: OptionReading,
+): string | undefined {
   const word = words[index] as string;
   const next = words[index + 1] ?? '';
   if (name === '+') return word.startsWith('+') ? word.slice(1) : undefined;
   if (word === name) return next;
-  if (!isShort(name)) return word.startsWith(`${name}=`) ? word.slice(name.length + 1) : undefined;
-  if (!groups || !isGroup(word)) return undefined;
+  if (!isShort(name)) {
+    if (word.startsWith(`${name}=`)) return word.slice(name.length + 1);
+    // getopt_long and git's parse-options take any unambiguous prefix of a long option (`--exe` for `--exec`);
+    // reading every prefix as the option finds more, never fewer.
+    const [given = '', value] = word.split(/=(.*)/s);
+    if (!reading.prefixes || !name.startsWith('--') || given.length < 4 || !name.startsWith(given))
+      return undefined;
+    return value ?? next;
+  }
+  if (!reading.groups || !isGroup(word)) return undefined;
   const at = word.indexOf(name[1] as string, 1);
   if (at < 0) return undefined;
   return at === word.length - 1 ? next : word.slice(at + 1);

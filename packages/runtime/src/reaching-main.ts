@@ -1,9 +1,14 @@
 import type { RuleOutcome } from './action-evaluator.js';
 import type { CompiledPolicyPack } from './compile-policy-pack.js';
-import { gitPushArguments, type PushDestinations, readPushArguments } from './git-refspec.js';
+import {
+  gitPushArguments,
+  type PushDestinations,
+  readPushArguments,
+  refspecDestination,
+} from './git-refspec.js';
 import { pushOutcome } from './git-rules.js';
 import { programName, subcommandEnd } from './inner-commands.js';
-import { firstOption, operands, optionValues } from './option-words.js';
+import { EXACT_LONG, firstOption, GETOPT, operands, optionValues } from './option-words.js';
 
 /**
  * Ways a command changes a protected branch, publishes a release or sends the repository elsewhere without a
@@ -54,7 +59,7 @@ const REACH_RULES: readonly ReachRule[] = [
   },
   // gh api "-X, --method (default GET)", "-f/--raw-field, -F/--field: ... the default HTTP request method is POST",
   // "--input".
-  { kind: 'read', programs: ['gh'], subcommand: ['api'], read: ghApi },
+  { kind: 'read', programs: ['gh', 'glab'], subcommand: ['api'], read: ghApi },
   // gh release create/edit/upload/delete, gh repo sync ("Sync destination repository from source repository",
   // `--force` overwrites the branch), gh workflow run.
   ...['create', 'edit', 'upload', 'delete'].map(
@@ -88,6 +93,11 @@ const REACH_RULES: readonly ReachRule[] = [
   // git-send-pack(1), git-http-push(1): push refs without git push.
   { kind: 'ask', programs: ['git'], subcommand: ['send-pack'], why: 'pushes refs without git push' },
   { kind: 'ask', programs: ['git'], subcommand: ['http-push'], why: 'pushes refs without git push' },
+  // git-subtree(1) "push -P <prefix> <repository> <refspec>": the refspec's destination is a branch there.
+  { kind: 'read', programs: ['git'], subcommand: ['subtree', 'push'], read: subtreePush },
+  // git-svn(1) "dcommit", git-p4(1) "submit": commit to another version control system's branch.
+  { kind: 'ask', programs: ['git'], subcommand: ['svn', 'dcommit'], why: 'commits to a Subversion branch' },
+  { kind: 'ask', programs: ['git'], subcommand: ['p4', 'submit'], why: 'submits to a Perforce depot' },
   // git-tag(1): with a name it creates (or with -f moves) a tag; -l/--list, -v/--verify and -d/--delete (local)
   // do not publish anything.
   { kind: 'read', programs: ['git'], subcommand: ['tag'], read: gitTag },
@@ -105,11 +115,19 @@ export function reachingMain(form: readonly string[]): Reach | undefined {
     if (rule.kind === 'read') {
       const reach = rule.read(form, from);
       if (reach) return reach;
-    } else if (rule.options === undefined || firstOption(form, rule.options, from) !== undefined) {
+    } else if (
+      rule.options === undefined ||
+      firstOption(form, rule.options, from, readingOf(name)) !== undefined
+    ) {
       return { kind: 'ask', why: rule.why };
     }
   }
   return undefined;
+}
+
+/** git reads prefixes of long options; gh and glab (pflag) do not. */
+function readingOf(program: string) {
+  return program === 'git' ? GETOPT : EXACT_LONG;
 }
 
 /** The decision on a command's reach: a push outcome that blocks, or approval. */
@@ -124,7 +142,7 @@ export function reachOutcome(
 }
 
 function ghMerge(form: readonly string[], from: number): Reach {
-  if (firstOption(form, ['--admin'], from) !== undefined) {
+  if (firstOption(form, ['--admin'], from, EXACT_LONG) !== undefined) {
     const why = "'gh pr merge --admin' merges past the base branch's protection";
     return { kind: 'push', destinations: { known: false, why }, why };
   }
@@ -134,8 +152,9 @@ function ghMerge(form: readonly string[], from: number): Reach {
 const WRITE_METHOD = /^(POST|PUT|PATCH|DELETE)$/i;
 
 function ghApi(form: readonly string[], from: number): Reach | undefined {
-  const [method = ''] = optionValues(form, ['-X', '--method'], from);
-  const fields = firstOption(form, ['-f', '-F', '--field', '--raw-field', '--input'], from) !== undefined;
+  const [method = ''] = optionValues(form, ['-X', '--method'], from, EXACT_LONG);
+  const fields =
+    firstOption(form, ['-f', '-F', '--field', '--raw-field', '--input'], from, EXACT_LONG) !== undefined;
   if (!WRITE_METHOD.test(method) && !(method === '' && fields)) return undefined;
   const [endpoint = ''] = operands(
     form,
@@ -172,6 +191,16 @@ function ghApi(form: readonly string[], from: number): Reach | undefined {
   return {
     kind: 'ask',
     why: 'changes the repository through the GitHub API (merges, refs, contents, settings)',
+  };
+}
+
+function subtreePush(form: readonly string[], from: number): Reach {
+  const [, refspec] = operands(form, ['-P', '--prefix', '-m', '--message'], from);
+  const destinations = refspec === undefined ? undefined : refspecDestination(refspec);
+  return {
+    kind: 'push',
+    destinations: destinations ?? { known: false, why: 'git subtree push names no branch' },
+    why: 'pushes a subtree to a branch',
   };
 }
 

@@ -1,5 +1,5 @@
 import { programName, subcommandEnd } from './inner-commands.js';
-import { firstOption, operands } from './option-words.js';
+import { EXACT_LONG, firstOption, GETOPT, operands, SINGLE_DASH } from './option-words.js';
 import { normalizePath } from './path-pattern.js';
 
 /**
@@ -44,6 +44,7 @@ type DumpRule =
       /** A word of its program text reads the environment (`jq -n env`). */
       readonly kind: 'text';
       readonly programs: readonly string[];
+      readonly subcommand?: readonly string[];
       readonly pattern: RegExp;
       readonly why: string;
     }
@@ -110,8 +111,37 @@ const DUMP_RULES: readonly DumpRule[] = [
   // typeset ... If no names are given then display the values of variables".
   { kind: 'bare', programs: ['set'], valued: [], optionsAct: true, why: ENVIRONMENT },
   { kind: 'bare', programs: ['export', 'declare', 'typeset', 'readonly'], valued: [], why: ENVIRONMENT },
-  // jq manual "$ENV, env: $ENV is an object representing the environment variables".
-  { kind: 'text', programs: ['jq', 'gojq', 'jaq'], pattern: /\$ENV\b|(?<![\w.$])env\b/, why: ENVIRONMENT },
+  // jq manual "$ENV, env: $ENV is an object representing the environment variables"; "-f file / --from-file" and
+  // modules ("import", "include") hold programs the words do not show.
+  {
+    kind: 'text',
+    programs: ['jq', 'gojq', 'jaq'],
+    pattern: /\$ENV\b|(?<![\w.$])(env|import|include)\b/,
+    why: ENVIRONMENT,
+  },
+  {
+    kind: 'option',
+    programs: ['jq', 'gojq', 'jaq'],
+    options: ['-f', '--from-file'],
+    why: 'runs a jq program from a file, which may print the environment',
+  },
+  // ps(1) "e: Show the environment after the command" (a BSD-style option, without a dash: `ps auxe`, `ps eww`).
+  {
+    kind: 'text',
+    programs: ['ps'],
+    pattern: /^[A-Za-z]*e[A-Za-z]*$/,
+    why: 'prints the environment of processes, which holds secrets',
+  },
+  // git-config(1) "--list", "--get-regexp", and keys that hold credentials (http.<url>.extraHeader, a remote URL
+  // with a token, credential.*).
+  {
+    kind: 'text',
+    programs: ['git'],
+    subcommand: ['config'],
+    pattern:
+      /^(-l|--list|--get-regexp|--show-origin|list)$|extraheader|credential|token|password|secret|\.url$|pushurl|proxy/i,
+    why: 'prints git configuration, which may hold tokens',
+  },
   // gh auth token ("Print the authentication token gh uses"), gh auth status -t/--show-token; git-credential(1)
   // "fill"; aws configure export-credentials / get; gcloud auth print-access-token and print-identity-token;
   // az account get-access-token; security(1) find-*-password; pass(1) show; op read; vault read / kv get.
@@ -127,6 +157,8 @@ const DUMP_RULES: readonly DumpRule[] = [
   { kind: 'always', programs: ['aws'], subcommand: ['configure', 'export-credentials'], why: CREDENTIALS },
   { kind: 'always', programs: ['aws'], subcommand: ['configure', 'get'], why: CREDENTIALS },
   { kind: 'always', programs: ['aws'], subcommand: ['ecr', 'get-login-password'], why: CREDENTIALS },
+  { kind: 'always', programs: ['aws'], subcommand: ['sts', 'get-session-token'], why: CREDENTIALS },
+  { kind: 'always', programs: ['aws'], subcommand: ['sts', 'assume-role'], why: CREDENTIALS },
   { kind: 'always', programs: ['gcloud'], subcommand: ['auth', 'print-access-token'], why: CREDENTIALS },
   { kind: 'always', programs: ['gcloud'], subcommand: ['auth', 'print-identity-token'], why: CREDENTIALS },
   { kind: 'always', programs: ['az'], subcommand: ['account', 'get-access-token'], why: CREDENTIALS },
@@ -350,9 +382,13 @@ function recursiveRead(
     rule.clustered && form[1] !== undefined && !form[1].startsWith('-')
       ? [form[0] as string, `-${form[1]}`, ...form.slice(2)]
       : form;
-  // find's options are single-dash words (`-exec`), not groups of letters.
-  const groups = rule.startingPoints === undefined;
-  if (rule.recursive && firstOption(words, rule.recursive, from, groups) === undefined) return undefined;
+  // find's options are single-dash words (`-exec`); ripgrep takes no prefixes of its long options.
+  const reading = rule.startingPoints
+    ? SINGLE_DASH
+    : programName(words[0] ?? '') === 'rg'
+      ? EXACT_LONG
+      : GETOPT;
+  if (rule.recursive && firstOption(words, rule.recursive, from, reading) === undefined) return undefined;
   if (rule.startingPoints) {
     const starts = words.slice(from, firstExpression(words, from));
     return readsRoot(starts.length === 0 ? ['.'] : starts);
