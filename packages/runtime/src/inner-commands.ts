@@ -8,6 +8,7 @@ import {
   optionValues,
   SINGLE_DASH,
 } from './option-words.js';
+import { quoteTarget } from './quote-target.js';
 
 /**
  * Commands that run other commands, and where in their words the inner command is: knowledge as data, one rule per
@@ -453,7 +454,7 @@ export function innerCommands(form: readonly string[]): InnerReading {
         break;
       case 'opaque': {
         const option = firstOption(form, where.options, from, reading);
-        if (option !== undefined) opaque ??= `passes '${option}', which ${where.why}`;
+        if (option !== undefined) opaque ??= `passes ${quoteTarget(option)}, which ${where.why}`;
         break;
       }
       case 'program': {
@@ -477,7 +478,7 @@ export function innerCommands(form: readonly string[]): InnerReading {
           const command = GIT_COMMAND_KEYS.find((key) => key.test(name));
           if (command && value !== '') scripts.push({ text: value.replace(/^!/, ''), exact: true });
           if (!GIT_SAFE_KEYS.test(name)) {
-            opaque ??= `sets git configuration '${name}', which may run commands or change where git connects`;
+            opaque ??= `sets git configuration ${quoteTarget(name)}, which may run commands or change where git connects`;
           }
         }
         break;

@@ -9,6 +9,7 @@ import {
 import { pushOutcome } from './git-rules.js';
 import { programName, subcommandEnd } from './inner-commands.js';
 import { EXACT_LONG, firstOption, GETOPT, operands, optionValues } from './option-words.js';
+import { quoteTarget } from './quote-target.js';
 
 /**
  * Ways a command changes a protected branch, publishes a release or sends the repository elsewhere without a
@@ -185,7 +186,7 @@ function ghApi(form: readonly string[], from: number): Reach | undefined {
     return {
       kind: 'push',
       destinations: { known: true, branches: [ref] },
-      why: `updates the branch '${ref}' through the GitHub API`,
+      why: `updates the branch ${quoteTarget(ref)} through the GitHub API`,
     };
   }
   return {
@@ -263,7 +264,7 @@ function gitPushReach(form: readonly string[]): Reach | undefined {
   if (repository !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(repository)) {
     return {
       kind: 'ask',
-      why: `pushes to '${repository}', a URL or path rather than a configured remote, which may send the repository elsewhere`,
+      why: `pushes to ${quoteTarget(repository)}, a URL or path rather than a configured remote, which may send the repository elsewhere`,
     };
   }
   const tagged = read.refspecs.some((spec) => {

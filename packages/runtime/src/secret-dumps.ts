@@ -1,6 +1,7 @@
 import { programName, subcommandEnd } from './inner-commands.js';
 import { EXACT_LONG, firstOption, GETOPT, operands, SINGLE_DASH } from './option-words.js';
 import { normalizePath } from './path-pattern.js';
+import { quoteTarget } from './quote-target.js';
 
 /**
  * Commands that print secrets without naming a file the filesystem rules could match: the environment (`env`,
@@ -413,7 +414,7 @@ function readsRoot(paths: readonly string[]): string | undefined {
   const root = paths.find(isRootLike);
   return root === undefined
     ? undefined
-    : `reads every file under '${root}' recursively, which may hold secrets the filesystem rules block`;
+    : `reads every file under ${quoteTarget(root)} recursively, which may hold secrets the filesystem rules block`;
 }
 
 function isRootLike(path: string): boolean {
