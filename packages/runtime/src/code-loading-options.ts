@@ -238,32 +238,43 @@ export function codeLoadingOption(form: readonly string[]): string | undefined {
       if (value !== undefined && loadsCode(rule, value)) return words[index];
     }
   }
-  if (PACKAGE_RUNNERS.has(runner)) return undefined;
-  return jsToolOption(
-    words.slice(1),
-    JS_TOOL_OPTIONS.filter((rule) => rule.programs.includes(runner)),
-  );
+  if (PACKAGE_RUNNERS.has(runner) || !JS_TOOL_OPTIONS.some((rule) => rule.programs.includes(runner))) {
+    return undefined;
+  }
+  return jsToolOption(words.slice(1), runner);
 }
 
 /**
- * The first word among a JavaScript tool's arguments that is one of its code-loading options (any tool's when the
- * tool is not known: `npm test -- …` runs whatever the script says), or undefined.
+ * The first word among a JavaScript tool's arguments that is one of its code-loading options, or undefined. When
+ * the tool is not known (`npm test -- …` runs whatever the script says, `npx <package>`), every tool's long options
+ * count, and of the one-letter ones only `-r` and `-c` (require and config for most): others mean different things
+ * to different tools (`-p` is tsc's project, `-u` jest's snapshot update).
  */
-export function jsToolOption(
-  args: readonly string[],
-  rules: readonly CodeLoadingRule[] = JS_TOOL_OPTIONS,
-): string | undefined {
+export function jsToolOption(args: readonly string[], tool?: string): string | undefined {
+  const own = JS_TOOL_OPTIONS.filter(
+    (rule) => tool !== undefined && rule.programs.includes(programName(tool)),
+  );
+  const rules =
+    own.length > 0
+      ? [...own, ...JS_TOOL_OPTIONS.filter((rule) => rule.programs.includes('*'))]
+      : JS_TOOL_OPTIONS;
+  const counts = (option: string) =>
+    own.length > 0 || !/^-[^-]$/.test(option) || UNKNOWN_TOOL_LETTERS.has(option);
   for (let index = 0; index < args.length; index += 1) {
     const word = args[index] as string;
     if (!word.startsWith('-') || word === '-' || word === '--') continue;
     const equals = word.indexOf('=');
     const name = equals < 0 ? word : word.slice(0, equals);
     const value = equals < 0 ? (args[index + 1] ?? '') : word.slice(equals + 1);
-    const rule = rules.find((candidate) => candidate.options.some((option) => sameJsOption(option, name)));
+    const rule = rules.find((candidate) =>
+      candidate.options.some((option) => counts(option) && sameJsOption(option, name)),
+    );
     if (rule && loadsCode(rule, value)) return word;
   }
   return undefined;
 }
+
+const UNKNOWN_TOOL_LETTERS = new Set(['-r', '-c']);
 
 /** yargs' reading: `--setup-files`, `--setupFiles` and `-setupFiles` are one option; one letter is exact. */
 function sameJsOption(option: string, name: string): boolean {

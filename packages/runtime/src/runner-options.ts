@@ -20,11 +20,12 @@ export function runnerOverride(words: readonly string[]): string | undefined {
   let subcommand: string | undefined;
   for (let index = 1; index < words.length; index += 1) {
     const word = words[index] as string;
-    const toolArguments = () => jsToolOption(words.slice(index + 1));
-    if (word === '--') return toolArguments();
+    if (word === '--') return jsToolOption(words.slice(index + 1));
     if (!word.startsWith('-') || word === '-') {
       // `npx <tool> …`, `<runner> exec|dlx|x <tool> …`: the words after the tool are its own.
-      if (EXEC_RUNNERS.has(runner) || EXEC_SUBCOMMANDS.has(subcommand ?? '')) return toolArguments();
+      if (EXEC_RUNNERS.has(runner) || EXEC_SUBCOMMANDS.has(subcommand ?? '')) {
+        return jsToolOption(words.slice(index + 1), word);
+      }
       subcommand ??= word;
       continue;
     }
