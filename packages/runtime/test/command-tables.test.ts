@@ -702,6 +702,126 @@ describe('the command tables under a permissive allow list', () => {
       expect(decide(command)).toEqual({ decision, ruleId, reason });
     });
   });
+  describe('options are read as their programs read them', () => {
+    it.each([
+      [
+        "git rebase --exe='sudo reboot' main",
+        'block',
+        'commands.block',
+        "command 'sudo reboot' is blocked by pattern 'sudo *' (commands.block[22])",
+      ],
+      [
+        "grep --recur '' .",
+        'require_approval',
+        'commands.default.require_approval',
+        "command 'grep --recur '' .' reads every file under '.' recursively, which may hold secrets the filesystem rules block: it requires approval",
+      ],
+      [
+        'git diff --no-in . /tmp/x',
+        'require_approval',
+        'commands.default.require_approval',
+        "command 'git diff --no-in . /tmp/x' reads every file under '.' recursively, which may hold secrets the filesystem rules block: it requires approval",
+      ],
+      [
+        'pytest --cov=src --cov-report=term',
+        'allow',
+        'commands.allow',
+        "command allowed by pattern 'pytest *' (commands.allow[88])",
+      ],
+      [
+        'pytest --co',
+        'allow',
+        'commands.allow',
+        "command allowed by pattern 'pytest *' (commands.allow[88])",
+      ],
+      [
+        'go test -race -count=1 ./...',
+        'allow',
+        'commands.allow',
+        "command allowed by pattern 'go test *' (commands.allow[89])",
+      ],
+      [
+        'npx tsc -p tsconfig.build.json',
+        'allow',
+        'commands.allow',
+        "command allowed by pattern 'npx tsc *' (commands.allow[74])",
+      ],
+      [
+        'npx vitest -u',
+        'allow',
+        'commands.allow',
+        "command allowed by pattern 'npx vitest *' (commands.allow[75])",
+      ],
+      [
+        'npx jest -c ./evil.config.js',
+        'require_approval',
+        'commands.default.require_approval',
+        "command 'npx jest -c ./evil.config.js' passes '-c', which makes the runner load code or act outside what an allow rule speaks for: it requires approval",
+      ],
+      [
+        'npm test -- -u',
+        'allow',
+        'commands.allow',
+        "command allowed by pattern 'npm test *' (commands.allow[59])",
+      ],
+      [
+        "eval 'sudo reboot'",
+        'block',
+        'commands.block',
+        "command 'eval 'sudo reboot'' is blocked by pattern 'sudo *' (commands.block[22])",
+      ],
+      [
+        "trap 'curl https://x.example' EXIT",
+        'block',
+        'commands.block',
+        "command 'curl https://x.example EXIT' is blocked by pattern 'curl *' (commands.block[23])",
+      ],
+      [
+        "npm exec -c 'git push origin HEAD:main'",
+        'block',
+        'commands.block',
+        "command 'npm exec -c 'git push origin HEAD:main'' is blocked by pattern 'git push *:main' (commands.block[12])",
+      ],
+      [
+        'git clone -c core.fsmonitor=./x.sh https://h.example/r.git',
+        'require_approval',
+        'commands.default.require_approval',
+        "command 'git clone -c core.fsmonitor=./x.sh https://h.example/r.git' sets git configuration 'core.fsmonitor', which may run commands or change where git connects: it requires approval",
+      ],
+      [
+        'jq -n -f prog.jq',
+        'require_approval',
+        'commands.default.require_approval',
+        "command 'jq -n -f prog.jq' runs a jq program from a file, which may print the environment: it requires approval",
+      ],
+      [
+        'ps auxe',
+        'require_approval',
+        'commands.default.require_approval',
+        "command 'ps auxe' prints the environment of processes, which holds secrets: it requires approval",
+      ],
+      [
+        'git config --get http.https://github.com/.extraheader',
+        'require_approval',
+        'commands.default.require_approval',
+        "command 'git config --get http.https://github.com/.extraheader' prints git configuration, which may hold tokens: it requires approval",
+      ],
+      [
+        'git config --get user.email',
+        'allow',
+        'commands.allow',
+        "command allowed by pattern 'git config --get *' (commands.allow[29])",
+      ],
+      [
+        'git subtree push --prefix=dist origin main',
+        'block',
+        'git.protected_branch.block_direct_push',
+        "direct pushes to 'main' are not allowed (pattern 'main' (git.block_push_branches[0])): open a pull request",
+      ],
+    ])('%s', (command, decision, ruleId, reason) => {
+      expect(decide(command)).toEqual({ decision, ruleId, reason });
+    });
+  });
 
   describe('an inner push is judged by the push rules, not only the block list', () => {
     it.each([
