@@ -176,6 +176,14 @@ type Flags = { -readonly [K in 'substitution' | 'expansion' | 'redirection' | 'u
 
 // How deep `sh -c "sh -c '…'"` is followed; deeper scripts are still judged as the words of their shell.
 const MAX_SHELL_DEPTH = 3;
+// How many spellings of one part are searched for inner commands, and how many words the distinct inner commands
+// of one command may hold, before the rest is unreadable (approval): `eval eval … x` would otherwise multiply.
+const MAX_INNER_FORMS = 32;
+const MAX_INNER_WORDS = 512;
+interface Budget {
+  words: number;
+  readonly seen: Set<string>;
+}
 
 /**
  * The simple commands with their spellings, followed by those of every inner command a part runs (inner-commands:
@@ -184,7 +192,13 @@ const MAX_SHELL_DEPTH = 3;
  * the command itself. Text that is only a guess at the inner command (`watch -n 1 x`) is not decided by the allow
  * list.
  */
-function judgedParts(parsed: ParsedCommand, flags: Flags, depth: number, allowable = true): JudgedPart[] {
+function judgedParts(
+  parsed: ParsedCommand,
+  flags: Flags,
+  depth: number,
+  allowable = true,
+  budget: Budget = { words: MAX_INNER_WORDS, seen: new Set() },
+): JudgedPart[] {
   const judged: JudgedPart[] = [];
   for (const { text, words, reads, writes } of parsed.commands) {
     const wordForms = commandForms(words);
@@ -199,19 +213,38 @@ function judgedParts(parsed: ParsedCommand, flags: Flags, depth: number, allowab
       allowable,
     });
     if (depth >= MAX_SHELL_DEPTH) continue;
-    for (const form of wordForms) {
+    // Inner commands multiply with the words (`eval eval … x`): past the budget, the rest is not read.
+    if (wordForms.length > MAX_INNER_FORMS) flags.unreadable = true;
+    for (const form of wordForms.slice(0, MAX_INNER_FORMS)) {
       const { scripts, commands } = innerCommands(form);
-      for (const { text, exact } of scripts) {
-        const inner = parseCommand(text);
-        flags.substitution ||= inner.substitution;
-        flags.expansion ||= inner.expansion;
-        flags.redirection ||= inner.redirection;
-        flags.unreadable ||= inner.unreadable;
-        judged.push(...judgedParts(inner, flags, depth + 1, allowable && exact));
-      }
-      for (const words of commands) {
-        const inner = { ...NO_FLAGS, commands: [{ text: words.join(' '), words, reads: [], writes: [] }] };
-        judged.push(...judgedParts(inner, flags, depth + 1, allowable));
+      const inner = [
+        ...scripts.map(({ text, exact }) => ({
+          key: `${exact}\0${text}`,
+          exact,
+          size: text.split(/\s+/).length,
+          read: () => parseCommand(text),
+        })),
+        ...commands.map((words) => ({
+          key: `words\0${words.join('\0')}`,
+          exact: true,
+          size: words.length,
+          read: () => ({ ...NO_FLAGS, commands: [{ text: words.join(' '), words, reads: [], writes: [] }] }),
+        })),
+      ];
+      for (const { key, exact, size, read } of inner) {
+        if (budget.seen.has(key)) continue;
+        budget.seen.add(key);
+        budget.words -= size;
+        if (budget.words < 0) {
+          flags.unreadable = true;
+          continue;
+        }
+        const parsedInner = read();
+        flags.substitution ||= parsedInner.substitution;
+        flags.expansion ||= parsedInner.expansion;
+        flags.redirection ||= parsedInner.redirection;
+        flags.unreadable ||= parsedInner.unreadable;
+        judged.push(...judgedParts(parsedInner, flags, depth + 1, allowable && exact, budget));
       }
     }
   }

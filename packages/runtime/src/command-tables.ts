@@ -2,7 +2,7 @@ import type { RuleOutcome } from './action-evaluator.js';
 import { codeLoadingOption } from './code-loading-options.js';
 import type { JudgedPart } from './command-rules.js';
 import type { CompiledPolicyPack } from './compile-policy-pack.js';
-import { innerCommands } from './inner-commands.js';
+import { opaqueCode } from './inner-commands.js';
 import { quoteTarget } from './quote-target.js';
 import { reachingMain, reachOutcome } from './reaching-main.js';
 import { ruleOutcome } from './rule-outcome.js';
@@ -29,7 +29,7 @@ export function tableOutcome(
         if ('decision' in outcome) return outcome;
         ask ??= { part, why: outcome.why };
       }
-      const why = innerCommands(form).opaque ?? loads(form) ?? secretDump(form);
+      const why = opaqueCode(form) ?? loads(form) ?? secretDump(form);
       if (why !== undefined) ask ??= { part, why };
     }
   }

@@ -426,6 +426,15 @@ const INNER_RULES: readonly InnerRule[] = [
 
 /** What one spelling of a simple command (its words, command word first) runs besides itself. */
 export function innerCommands(form: readonly string[]): InnerReading {
+  return readInner(form, true);
+}
+
+/** Why one spelling of a simple command runs code the policy cannot read, or undefined (innerCommands' opaque). */
+export function opaqueCode(form: readonly string[]): string | undefined {
+  return readInner(form, false).opaque;
+}
+
+function readInner(form: readonly string[], withGuesses: boolean): InnerReading {
   const scripts: { text: string; exact: boolean }[] = [];
   const commands: string[][] = [];
   let opaque: string | undefined;
@@ -438,6 +447,7 @@ export function innerCommands(form: readonly string[]): InnerReading {
       case 'rest':
         break;
       case 'rest-shell':
+        if (!withGuesses) break;
         for (let start = from; start < Math.min(form.length, from + MAX_GUESSES); start += 1) {
           scripts.push({ text: form.slice(start).join(' '), exact: false });
         }
@@ -548,7 +558,7 @@ function splitSetting(setting: string): [string, string] {
 }
 
 // How many runs of words a `rest-shell` program's text is guessed from.
-const MAX_GUESSES = 16;
+const MAX_GUESSES = 8;
 const ASSIGNMENT = /^[A-Za-z_.][A-Za-z0-9_.]*\+?:?=/;
 // Options of a program, before its subcommand, that take the next word as value.
 const GLOBAL_VALUED: Readonly<Record<string, readonly string[]>> = {

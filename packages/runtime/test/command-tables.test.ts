@@ -837,4 +837,19 @@ describe('the command tables under a permissive allow list', () => {
       });
     });
   });
+
+  describe('inner commands multiplying with the words are read up to a budget, then ask', () => {
+    it.each([
+      `${'eval '.repeat(300)}x`,
+      `${'cmd '.repeat(500)}x`,
+      `watch 'watch "watch x y z" a b c' ${'w '.repeat(100)}`,
+    ])('%s', (command) => {
+      expect(decide(command)).toEqual({
+        decision: 'require_approval',
+        ruleId: 'commands.default.require_approval',
+        reason:
+          'the shell parser cannot read all of the command, so it may run commands the policy cannot see',
+      });
+    });
+  });
 });
