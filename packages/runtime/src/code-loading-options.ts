@@ -1,4 +1,4 @@
-import { programName } from './inner-commands.js';
+import { programName, subcommandEnd } from './inner-commands.js';
 import { EXACT_LONG, GETOPT, type OptionReading, optionAt, SINGLE_DASH } from './option-words.js';
 
 /**
@@ -10,6 +10,8 @@ import { EXACT_LONG, GETOPT, type OptionReading, optionAt, SINGLE_DASH } from '.
  */
 interface CodeLoadingRule {
   readonly programs: readonly string[];
+  /** The subcommand the options belong to (`docker build`), when they are not the program's own. */
+  readonly subcommand?: readonly string[];
   readonly options: readonly string[];
   readonly safe?: RegExp;
   readonly unsafe?: RegExp;
@@ -215,6 +217,17 @@ const RUNNER_OPTIONS: readonly CodeLoadingRule[] = [
     programs: ['make', 'gmake'],
     options: ['-f', '--file', '--makefile', '-C', '--directory', '-I', '--include-dir'],
   },
+  // docker build / docker buildx build: -f/--file builds from another Dockerfile (its RUN steps run), --ssh
+  // forwards the SSH agent, --secret mounts a file or variable, --build-context adds another directory, --allow
+  // grants entitlements (network.host, security.insecure).
+  ...[['build'], ['buildx', 'build'], ['image', 'build']].map(
+    (subcommand): CodeLoadingRule => ({
+      programs: ['docker', 'podman'],
+      subcommand,
+      options: ['-f', '--file', '--ssh', '--secret', '--build-context', '--allow'],
+      reading: EXACT_LONG,
+    }),
+  ),
 ];
 
 // Package runners whose tool arguments are the JavaScript tools' (after `--`, after the tool an exec form runs, and
@@ -231,8 +244,10 @@ export function codeLoadingOption(form: readonly string[]): string | undefined {
   const runner = programName(words[0] ?? '');
   for (const rule of RUNNER_OPTIONS) {
     if (!rule.programs.includes(runner)) continue;
+    const from = subcommandEnd(words, rule.subcommand);
+    if (from < 0) continue;
     const reading = rule.reading ?? GETOPT;
-    for (let index = 1; index < words.length; index += 1) {
+    for (let index = from; index < words.length; index += 1) {
       if (words[index] === '--') break;
       const value = optionAt(words, index, rule.options, reading);
       if (value !== undefined && loadsCode(rule, value)) return words[index];
