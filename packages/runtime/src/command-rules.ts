@@ -16,10 +16,13 @@ import { type ParsedCommand, parseCommand } from './shell-parser.js';
  * execute_command: the command is the request's target (its operation when the target is empty), read by the
  * shell parser (parseCommand). The block and approval lists are matched against the whole command as sent
  * (upstream's reading) and against every spelling of each simple command it may run (in lists, pipelines, groups,
- * loops, substitutions and `sh -c` scripts): any match blocks (`commands.block`, `critical` when the command
+ * loops, substitutions, and the inner commands of `sh -c`, `find -exec`, `git rebase -x`, `pnpm exec`, ...: see
+ * inner-commands): any match blocks (`commands.block`, `critical` when the command
  * applies or deletes). Then any argument naming a file that `filesystem.block_read` blocks and any redirection
  * target or option value that `filesystem.block_write` blocks (`filesystem.read.block`, `filesystem.write.block`),
- * then a `git push` to a protected or unknowable branch (`git.protected_branch.block_direct_push`), then any
+ * then a `git push` to a protected or unknowable branch (`git.protected_branch.block_direct_push`), then the
+ * command tables (command-tables: a protected branch reached another way blocks; code the policy cannot read, a
+ * runner's code-loading option, a secret dump or another reach of the server requires approval), then any
  * approval pattern, option value on `require_approval_write`, command substitution, expansion (variables, globs,
  * braces), output redirection to a file or text the parser could not read requires approval
  * (`commands.default.require_approval`, or `filesystem.write.require_approval` for the option value). Last, the
