@@ -60,16 +60,12 @@ const JS_TOOL_OPTIONS: readonly CodeLoadingRule[] = [
     options: [
       '-c',
       '--config',
-      '--testRunner',
       '--transform',
-      '--testEnvironment',
-      '--env',
       '--setupFiles',
       '--setupFilesAfterEnv',
       '--resolver',
       '--globalSetup',
       '--globalTeardown',
-      '--preset',
       '--projects',
       '--rootDir',
       '--roots',
@@ -80,13 +76,17 @@ const JS_TOOL_OPTIONS: readonly CodeLoadingRule[] = [
       '--moduleNameMapper',
       '--modulePaths',
       '--moduleDirectories',
-      '--runner',
       '--dependencyExtractor',
       '--prettierPath',
       '--haste',
     ],
   },
-  { programs: ['jest'], options: ['--reporters'], safe: NAME },
+  // Given by name, these are installed packages (`--testEnvironment=jsdom`, `--preset=ts-jest`); a path asks.
+  {
+    programs: ['jest'],
+    options: ['--reporters', '--testRunner', '--testEnvironment', '--env', '--preset', '--runner'],
+    safe: NAME,
+  },
   // Jest's --filter is a module path; turbo's and pnpm's `--filter` select packages by name.
   { programs: ['jest'], options: ['--filter'], unsafe: /\.[cm]?[jt]sx?$|^\.{0,2}\// },
   // Vitest CLI (vitest.dev/guide/cli): configuration, root, environment, pool and provider modules, servers.
@@ -99,8 +99,6 @@ const JS_TOOL_OPTIONS: readonly CodeLoadingRule[] = [
       '--configLoader',
       '--root',
       '--dir',
-      '--environment',
-      '--pool',
       '--workspace',
       '--globalSetup',
       '--setupFiles',
@@ -115,6 +113,7 @@ const JS_TOOL_OPTIONS: readonly CodeLoadingRule[] = [
     ],
   },
   { programs: ['vitest', 'mocha', 'playwright'], options: ['--reporter', '-R'], safe: NAME },
+  { programs: ['vitest'], options: ['--environment', '--pool'], safe: NAME },
   // Mocha CLI (mochajs.org/#command-line-usage): -r/--require, -u/--ui, --file, --config, --package,
   // -n/--node-option, --loader.
   {

@@ -141,11 +141,11 @@ const INNER_RULES: readonly InnerRule[] = [
   // (joined with spaces, run by the remote user's shell); -o ProxyCommand/LocalCommand and -F run local commands.
   { programs: ['watch', 'ssh'], where: { kind: 'rest-shell' } },
   {
-    programs: ['ssh'],
+    programs: ['ssh', 'scp', 'sftp'],
     where: {
       kind: 'opaque',
       options: ['-o', '-F'],
-      why: 'passes ssh options that may run local commands (ProxyCommand, LocalCommand)',
+      why: 'sets ssh options that may run local commands (ProxyCommand, LocalCommand)',
     },
   },
   // sh(1) / bash(1) "-c: commands are read from the first non-option argument command_string".
@@ -611,7 +611,10 @@ function flagScripts(form: readonly string[], flags: readonly string[]): string[
     (word, index) =>
       index > 0 && /^-[A-Za-z]+$/.test(word) && letters.some((letter) => word.includes(letter)),
   );
-  return at < 0 || at + 1 >= form.length ? [] : [form[at + 1] as string];
+  if (at < 0) return [];
+  // `bash -c -- 'x'`: `--` ends the options; the script is the first word after it.
+  const script = form.slice(at + 1).find((word) => word !== '--');
+  return script === undefined ? [] : [script];
 }
 
 /** The commands of find's `-exec command ;` and `-exec command {} +` actions (`+` ends one only after `{}`). */

@@ -260,6 +260,10 @@ function gitPushReach(form: readonly string[]): Reach | undefined {
       why,
     };
   }
+  // GitLab "Push options": ci.variable and ci.input set what the pipeline the push starts runs with.
+  const ci = read.pushOptions.find((option) => /^ci\.(variable|input)(=|$)/i.test(option));
+  if (ci !== undefined)
+    return { kind: 'ask', why: `sets ${quoteTarget(ci)} for the pipeline the push starts` };
   const repository = read.repository;
   if (repository !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(repository)) {
     return {

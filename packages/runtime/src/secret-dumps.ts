@@ -146,6 +146,12 @@ const DUMP_RULES: readonly DumpRule[] = [
   // gh auth token ("Print the authentication token gh uses"), gh auth status -t/--show-token; git-credential(1)
   // "fill"; aws configure export-credentials / get; gcloud auth print-access-token and print-identity-token;
   // az account get-access-token; security(1) find-*-password; pass(1) show; op read; vault read / kv get.
+  // npm-run-script(1): "env: a special built-in command that can be used to list environment variables"; yarn
+  // (v1) run env likewise.
+  { kind: 'always', programs: ['npm'], subcommand: ['run', 'env'], why: ENVIRONMENT },
+  { kind: 'always', programs: ['npm'], subcommand: ['run-script', 'env'], why: ENVIRONMENT },
+  { kind: 'always', programs: ['yarn', 'yarnpkg'], subcommand: ['run', 'env'], why: ENVIRONMENT },
+  { kind: 'always', programs: ['yarn', 'yarnpkg'], subcommand: ['env'], why: ENVIRONMENT },
   { kind: 'always', programs: ['gh'], subcommand: ['auth', 'token'], why: CREDENTIALS },
   {
     kind: 'option',
