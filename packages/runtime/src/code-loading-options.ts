@@ -19,6 +19,8 @@ interface CodeLoadingRule {
   readonly reading?: OptionReading;
 }
 
+// A directory outside the project: absolute, home-relative, or walking up with `..`.
+const OUTSIDE = /^([\\/~]|[A-Za-z]:)|(^|[\\/])\.\.([\\/]|$)/;
 // A name, not a path: a built-in reporter, or a package the project installed (`dot`, `junit`, `vitest-sonar`).
 const NAME = /^[A-Za-z][A-Za-z0-9_-]*$/;
 
@@ -192,30 +194,28 @@ const RUNNER_OPTIONS: readonly CodeLoadingRule[] = [
     ],
     reading: EXACT_LONG,
   },
-  // terraform(1) "-chdir=DIR" runs another configuration; terraform init "-plugin-dir" loads providers from a
+  // terraform(1) "-chdir=DIR" runs the configuration in DIR: one of the project's (`-chdir=infra`, whose .tf files
+  // need approval to change) passes, one outside it asks; terraform init "-plugin-dir" loads providers from a
   // directory, "-from-module" copies a module in.
-  {
-    programs: ['terraform', 'tofu'],
-    options: ['-chdir', '-plugin-dir', '-from-module'],
-    reading: SINGLE_DASH,
-  },
+  { programs: ['terraform', 'tofu'], options: ['-chdir'], unsafe: OUTSIDE, reading: SINGLE_DASH },
+  { programs: ['terraform', 'tofu'], options: ['-plugin-dir', '-from-module'], reading: SINGLE_DASH },
   // go help build: -modfile, -overlay and -pkgdir replace the module, its files or compiled packages; -C runs in
   // another directory; -ldflags=-extld/-extar and -compiler name programs the linker runs.
   {
     programs: ['go'],
-    options: ['-modfile', '-overlay', '-pkgdir', '-C', '-compiler', '-gccgoflags'],
+    options: ['-modfile', '-overlay', '-pkgdir', '-compiler', '-gccgoflags'],
     reading: SINGLE_DASH,
   },
+  { programs: ['go'], options: ['-C'], unsafe: OUTSIDE, reading: SINGLE_DASH },
   { programs: ['go'], options: ['-ldflags', '--ldflags'], unsafe: /-ext(ld|ar)\b/, reading: SINGLE_DASH },
   // The Cargo Book: --manifest-path builds another package (its build.rs runs), -C (unstable) another directory,
   // -Z enables unstable behaviour.
   { programs: ['cargo'], options: ['--manifest-path', '-C', '-Z'], reading: EXACT_LONG },
-  // make(1): -f/--file/--makefile read another makefile, -C/--directory run another project's, -I/--include-dir
-  // look for included makefiles elsewhere.
-  {
-    programs: ['make', 'gmake'],
-    options: ['-f', '--file', '--makefile', '-C', '--directory', '-I', '--include-dir'],
-  },
+  // make(1): -f/--file/--makefile read another makefile (any file the agent wrote); -C/--directory run the
+  // makefile of another directory and -I/--include-dir look for included makefiles there: the project's own
+  // (`make -C docs html`, whose Makefile needs approval to change) pass, one outside it asks.
+  { programs: ['make', 'gmake'], options: ['-f', '--file', '--makefile'] },
+  { programs: ['make', 'gmake'], options: ['-C', '--directory', '-I', '--include-dir'], unsafe: OUTSIDE },
   // docker build / docker buildx build: -f/--file builds from another Dockerfile (its RUN steps run), --ssh
   // forwards the SSH agent, --secret mounts a file or variable, --build-context adds another directory, --allow
   // grants entitlements (network.host, security.insecure).
