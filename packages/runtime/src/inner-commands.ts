@@ -12,8 +12,8 @@ import { quoteTarget } from './quote-target.js';
 
 /**
  * Commands that run other commands, and where in their words the inner command is: knowledge as data, one rule per
- * program (and subcommand), each with the manual that says so, read by innerCommands (for the rules) and
- * innerStart (for commandForms). An inner command that can be read is judged as a command like any other (`find .
+ * program (and subcommand), each with the manual that says so, read by innerCommands and opaqueCode (for the
+ * rules) and innerStart (for commandForms). An inner command that can be read is judged as a command like any other (`find .
  * -exec sudo reboot \;` is `sudo reboot`, `pnpm exec git push origin HEAD:main` is that push); one that cannot be
  * read (an awk program calling system(), `node -e`, `make --eval`) makes the command ask for approval.
  */
