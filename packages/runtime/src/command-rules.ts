@@ -1,7 +1,8 @@
 import type { RuntimeRequest } from '@cavra/contracts';
 import type { RuleOutcome } from './action-evaluator.js';
 import { argumentEffects } from './argument-writes.js';
-import { commandForms, shellScript } from './command-forms.js';
+import { commandForms } from './command-forms.js';
+import { tableOutcome } from './command-tables.js';
 import type { CompiledPolicyPack } from './compile-policy-pack.js';
 import {
   codeVariableChange,
@@ -12,6 +13,7 @@ import {
 } from './file-effect-rules.js';
 import { gitPush } from './git-refspec.js';
 import { pushOutcome } from './git-rules.js';
+import { innerCommands } from './inner-commands.js';
 import { firstMatch, locatedPaths } from './located-paths.js';
 import { quoteTarget } from './quote-target.js';
 import { ruleOutcome } from './rule-outcome.js';
@@ -23,13 +25,16 @@ import { workingDirectories } from './working-directory.js';
  * execute_command: the command is the request's target (its operation when the target is empty), its line
  * continuations joined as bash joins them, read by the shell parser (parseCommand). The block and approval lists are
  * matched against the whole command as sent (upstream's reading) and against every spelling of each simple command
- * it may run (in lists, pipelines, groups, loops, substitutions and `sh -c` scripts): any match blocks
+ * it may run (in lists, pipelines, groups, loops, substitutions, and the inner commands of `sh -c`, `find -exec`,
+ * `git rebase -x`, `pnpm exec`, ...: see inner-commands): any match blocks
  * (`commands.block`, `critical` when the command applies or deletes). Then any argument naming a file that
  * `filesystem.block_read` blocks and any redirection target, option value or file written by argument
  * (argumentEffects) that `filesystem.block_write` blocks (`filesystem.read.block`, `filesystem.write.block`), each
  * path also seen from every folder an earlier `cd` may lead to (workingDirectories), and any delete of `/` or a home
  * folder (`filesystem.write.block`), then a `git push` to a protected or unknowable branch
- * (`git.protected_branch.block_direct_push`), then any approval pattern, option value or file written by argument on
+ * (`git.protected_branch.block_direct_push`), then the command tables (command-tables: a protected branch reached
+ * another way blocks; code the policy cannot read, a runner's code-loading option, a secret dump or another reach of
+ * the server requires approval), then any approval pattern, option value or file written by argument on
  * `require_approval_write`, a variable set that changes what runs (codeVariableSet), a command after a `cd` to an
  * unknowable folder, command substitution, expansion (variables, globs, braces), output redirection to a file or
  * text the parser could not read requires approval (`commands.default.require_approval`, or
@@ -76,6 +81,9 @@ export function evaluateCommand(request: RuntimeRequest, pack: CompiledPolicyPac
   if (namesBlocked) return namesBlocked;
   const push = protectedPush(judged, pack);
   if (push) return push;
+  // The command tables (inner commands, code-loading options, secret dumps, ways to reach a protected branch).
+  const tabled = tableOutcome(judged, pack);
+  if (tabled) return tabled;
   const gated = listMatch(whole, judged, commandRequireApproval);
   if (gated) {
     return ruleOutcome(
@@ -173,7 +181,7 @@ function listMatch(
 }
 
 /** A simple command to judge: as written, the files it names or redirects, and its spellings (commandForms). */
-interface JudgedPart {
+export interface JudgedPart {
   readonly part: string;
   /** Its words as parsed, leading assignments first. */
   readonly words: readonly string[];
@@ -193,18 +201,36 @@ interface JudgedPart {
   readonly allowable: boolean;
 }
 
+const NO_FLAGS = { substitution: false, expansion: false, redirection: false, unreadable: false };
+
 /** What makes a command's words unknowable, from its parse and those of the scripts its shells run. */
 type Flags = { -readonly [K in 'substitution' | 'expansion' | 'redirection' | 'unreadable']: boolean };
 
 // How deep `sh -c "sh -c '…'"` is followed; deeper scripts are still judged as the words of their shell.
 const MAX_SHELL_DEPTH = 3;
+// How many spellings of one part are searched for inner commands, and how many words the distinct inner commands
+// of one command may hold, before the rest is unreadable (approval): `eval eval … x` would otherwise multiply.
+const MAX_INNER_FORMS = 32;
+const MAX_INNER_WORDS = 512;
+interface Budget {
+  words: number;
+  readonly seen: Set<string>;
+}
 
 /**
- * The simple commands with their spellings, followed by those of every script a shell part runs (`bash -c 'cat
- * .env'` runs `cat .env`): a shell's script is a command like any other, not an opaque argument, and what its parser
- * could not read or saw expanded counts in `flags` as for the command itself.
+ * The simple commands with their spellings, followed by those of every inner command a part runs (inner-commands:
+ * `bash -c 'cat .env'` runs `cat .env`, `find . -exec sudo x \;` runs `sudo x`): an inner command is a command like
+ * any other, not an opaque argument, and what its parser could not read or saw expanded counts in `flags` as for
+ * the command itself. Text that is only a guess at the inner command (`watch -n 1 x`) is not decided by the allow
+ * list.
  */
-function judgedParts(parsed: ParsedCommand, flags: Flags, depth: number, allowable = true): JudgedPart[] {
+function judgedParts(
+  parsed: ParsedCommand,
+  flags: Flags,
+  depth: number,
+  allowable = true,
+  budget: Budget = { words: MAX_INNER_WORDS, seen: new Set() },
+): JudgedPart[] {
   const judged: JudgedPart[] = [];
   for (const { text, words, reads, writes } of parsed.commands) {
     const wordForms = commandForms(words);
@@ -223,15 +249,39 @@ function judgedParts(parsed: ParsedCommand, flags: Flags, depth: number, allowab
       allowable,
     });
     if (depth >= MAX_SHELL_DEPTH) continue;
-    for (const form of wordForms) {
-      const script = shellScript(form);
-      if (script === undefined) continue;
-      const inner = parseCommand(script);
-      flags.substitution ||= inner.substitution;
-      flags.expansion ||= inner.expansion;
-      flags.redirection ||= inner.redirection;
-      flags.unreadable ||= inner.unreadable;
-      judged.push(...judgedParts(inner, flags, depth + 1, allowable));
+    // Inner commands multiply with the words (`eval eval … x`): past the budget, the rest is not read.
+    if (wordForms.length > MAX_INNER_FORMS) flags.unreadable = true;
+    for (const form of wordForms.slice(0, MAX_INNER_FORMS)) {
+      const { scripts, commands } = innerCommands(form);
+      const inner = [
+        ...scripts.map(({ text, exact }) => ({
+          key: `${exact}\0${text}`,
+          exact,
+          size: text.split(/\s+/).length,
+          read: () => parseCommand(text),
+        })),
+        ...commands.map((words) => ({
+          key: `words\0${words.join('\0')}`,
+          exact: true,
+          size: words.length,
+          read: () => ({ ...NO_FLAGS, commands: [{ text: words.join(' '), words, reads: [], writes: [] }] }),
+        })),
+      ];
+      for (const { key, exact, size, read } of inner) {
+        if (budget.seen.has(key)) continue;
+        budget.seen.add(key);
+        budget.words -= size;
+        if (budget.words < 0) {
+          flags.unreadable = true;
+          continue;
+        }
+        const parsedInner = read();
+        flags.substitution ||= parsedInner.substitution;
+        flags.expansion ||= parsedInner.expansion;
+        flags.redirection ||= parsedInner.redirection;
+        flags.unreadable ||= parsedInner.unreadable;
+        judged.push(...judgedParts(parsedInner, flags, depth + 1, allowable && exact, budget));
+      }
     }
   }
   return judged;
@@ -341,14 +391,17 @@ function optionValues(args: readonly string[]): string[] {
 
 /**
  * The paths one argument word may name, normalised: the word itself, the value of `--opt=value` (or `if=value`,
- * after the first `=`), the value of a short option written with it (`-O.env`), and for `rev:path` (`HEAD:.env`)
- * the part after the first `:` of any of these.
+ * after the first `=`), the value of a short option written with it (`-O.env`), the value of each later item of a
+ * comma-separated `key=value` list (`id=x,src=.env`), and for `rev:path` (`HEAD:.env`) the part after the first
+ * `:` of any of these.
  */
 function namedPaths(word: string, directories: readonly string[] | undefined): string[] {
   const forms = [word];
   const equals = word.indexOf('=');
   if (equals >= 0) forms.push(word.slice(equals + 1));
   if (/^-[^-]./.test(word)) forms.push(word.slice(2));
+  // A list of `key=value` items (`docker build --secret id=x,src=.env`): each value.
+  for (const item of word.split(',').slice(1)) forms.push(item.slice(item.indexOf('=') + 1));
   for (const form of [...forms]) {
     const colon = form.indexOf(':');
     if (colon >= 0) forms.push(form.slice(colon + 1));

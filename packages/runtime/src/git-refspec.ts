@@ -8,17 +8,37 @@ export type PushDestinations =
   | { readonly known: true; readonly branches: readonly string[] }
   | { readonly known: false; readonly why: string };
 
+/** `git push` arguments as git reads them (`git push [options] [<repository> [<refspec>...]]`). */
+export interface PushArguments {
+  /** Every positional word: the repository (unless `--repo` names it) and the refspecs. */
+  readonly positional: readonly string[];
+  /** The repository: `--repo`'s value or the first positional word (a remote name, a URL or a path). */
+  readonly repository: string | undefined;
+  readonly refspecs: readonly string[];
+  readonly deleting: boolean;
+  /** `--tags` */
+  readonly tags: boolean;
+  /** `--follow-tags` */
+  readonly followTags: boolean;
+  /** The values of `-o` / `--push-option` (server-side options such as GitLab's `merge_request.*`). */
+  readonly pushOptions: readonly string[];
+  /** Why the words cannot be read (an option that pushes every branch, an option git push does not know). */
+  readonly unreadable: string | undefined;
+}
+
 /**
- * The destinations of `git push <args>` (the words after `push`). Every positional word is read as a refspec,
- * the repository too, because `--repo` and remotes named like branches make the two indistinguishable; a remote name
- * such as `origin` is then a branch nobody protects. With `withRepository` false (a `git_push` target such as
- * `-f main`), no word is taken for the repository, so one positional word is a refspec.
+ * Reads `git push <args>` (the words after `push`). With `withRepository` false (a `git_push` target such as
+ * `-f main`), no word is taken for the repository.
  */
-export function pushDestinations(args: readonly string[], withRepository = true): PushDestinations {
+export function readPushArguments(args: readonly string[], withRepository = true): PushArguments {
   const positional: string[] = [];
+  const pushOptions: string[] = [];
   let deleting = false;
+  let repository: string | undefined;
   let repoOption = !withRepository;
   let tags = false;
+  let followTags = false;
+  let unreadable: string | undefined;
   for (let index = 0; index < args.length; index += 1) {
     const word = args[index] as string;
     if (word === '--') {
@@ -30,39 +50,69 @@ export function pushDestinations(args: readonly string[], withRepository = true)
       continue;
     }
     const [name = '', value] = splitOption(word);
-    if (EVERY_BRANCH.has(name)) return unknown(`'${name}' pushes every branch`);
-    if (name === '--delete') deleting = true;
+    if (EVERY_BRANCH.has(name)) unreadable ??= `'${name}' pushes every branch`;
+    else if (name === '--delete') deleting = true;
     else if (name === '--tags') tags = true;
+    else if (name === '--follow-tags') followTags = true;
     else if (name === '--repo') {
       repoOption = true;
       if (value === undefined) index += 1;
+      repository = value ?? args[index];
     } else if (VALUE_OPTIONS.has(name)) {
       if (value === undefined) index += 1;
+      const given = value ?? args[index];
+      if (name === '--push-option' && given !== undefined) pushOptions.push(given);
     } else if (name.startsWith('--')) {
       if (!FLAGS.has(name) && !EQUALS_OPTIONS.has(name))
-        return unknown(`git push option '${name}' is not known`);
+        unreadable ??= `git push option '${name}' is not known`;
     } else {
       // A group of short flags (`-fu`); `-o` takes the rest of the word or the next word as its value.
       for (let at = 1; at < word.length; at += 1) {
         const flag = word.charAt(at);
         if (flag === 'o') {
-          if (at === word.length - 1) index += 1;
+          const last = at === word.length - 1;
+          if (last) index += 1;
+          const given = last ? args[index] : word.slice(at + 1);
+          if (given !== undefined) pushOptions.push(given);
           break;
         }
         if (flag === 'd') deleting = true;
-        else if (!SHORT_FLAGS.has(flag)) return unknown(`git push option '-${flag}' is not known`);
+        else if (!SHORT_FLAGS.has(flag)) {
+          unreadable ??= `git push option '-${flag}' is not known`;
+          break;
+        }
       }
     }
   }
-  const refspecs = repoOption ? positional : positional.slice(1);
-  if (refspecs.length === 0) {
+  return {
+    positional,
+    repository: repoOption ? repository : positional[0],
+    refspecs: repoOption ? positional : positional.slice(1),
+    deleting,
+    tags,
+    followTags,
+    pushOptions,
+    unreadable,
+  };
+}
+
+/**
+ * The destinations of `git push <args>` (the words after `push`). Every positional word is read as a refspec,
+ * the repository too, because `--repo` and remotes named like branches make the two indistinguishable; a remote name
+ * such as `origin` is then a branch nobody protects. With `withRepository` false (a `git_push` target such as
+ * `-f main`), no word is taken for the repository, so one positional word is a refspec.
+ */
+export function pushDestinations(args: readonly string[], withRepository = true): PushDestinations {
+  const push = readPushArguments(args, withRepository);
+  if (push.unreadable !== undefined) return unknown(push.unreadable);
+  if (push.refspecs.length === 0) {
     // `--tags` alone pushes tags; otherwise git pushes what push.default and the current branch say.
-    if (tags) return { known: true, branches: [] };
+    if (push.tags) return { known: true, branches: [] };
     return unknown('git push without a refspec pushes the current branch, which the engine cannot see');
   }
   const branches: string[] = [];
-  for (const refspec of positional) {
-    const destination = refspecDestination(refspec, deleting);
+  for (const refspec of push.positional) {
+    const destination = refspecDestination(refspec, push.deleting);
     if (!destination.known) return destination;
     branches.push(...destination.branches);
   }
@@ -163,21 +213,44 @@ const SHORT_FLAGS = new Set(['f', 'u', 'n', 'q', 'v', '4', '6']);
  * defined on the command line that pushes (`git -c alias.p='push origin main' p`) pushes what cannot be read.
  */
 export function gitPush(words: readonly string[]): PushDestinations | undefined {
+  const args = gitPushArguments(words);
+  if (args !== undefined) return pushDestinations(args);
+  return aliasPushes(words) ? unknown('a git alias defined on the command line pushes') : undefined;
+}
+
+/** The words after `push` when a command's words run `git [global options] push …`, else undefined. */
+export function gitPushArguments(words: readonly string[]): string[] | undefined {
+  const at = gitSubcommandIndex(words);
+  return at !== undefined && words[at] === 'push' ? words.slice(at + 1) : undefined;
+}
+
+/** The index of git's subcommand word, after its global options, or undefined when the words are not git's. */
+export function gitSubcommandIndex(words: readonly string[]): number | undefined {
   if (words[0] !== 'git') return undefined;
-  let aliasPushes = false;
   for (let index = 1; index < words.length; index += 1) {
     const word = words[index] as string;
-    if (GLOBAL_VALUE_OPTIONS.has(word)) {
-      index += 1;
-      const value = words[index] ?? '';
-      if (word === '-c' && /^alias\./i.test(value) && /push/i.test(value)) aliasPushes = true;
-    } else if (!word.startsWith('-')) {
-      if (word === 'push') return pushDestinations(words.slice(index + 1));
-      return aliasPushes ? unknown('a git alias defined on the command line pushes') : undefined;
-    }
+    if (GIT_GLOBAL_VALUE_OPTIONS.includes(word)) index += 1;
+    else if (!word.startsWith('-')) return index;
   }
   return undefined;
 }
 
-// git's global options that take the next word as their value.
-const GLOBAL_VALUE_OPTIONS = new Set(['-C', '-c', '--git-dir', '--work-tree', '--namespace', '--config-env']);
+function aliasPushes(words: readonly string[]): boolean {
+  const at = gitSubcommandIndex(words) ?? words.length;
+  return words
+    .slice(1, at)
+    .some(
+      (value, index, globals) =>
+        globals[index - 1] === '-c' && /^alias\./i.test(value) && /push/i.test(value),
+    );
+}
+
+// git(1): the global options that take the next word as their value.
+export const GIT_GLOBAL_VALUE_OPTIONS: readonly string[] = [
+  '-C',
+  '-c',
+  '--git-dir',
+  '--work-tree',
+  '--namespace',
+  '--config-env',
+];

@@ -1,3 +1,5 @@
+import { jsToolOption } from './code-loading-options.js';
+
 /**
  * Package runners (npm, pnpm, yarn, bun and their `x` forms) take options that change what they run: the shell
  * that runs scripts (`--script-shell`, `--config.script-shell`), code loaded into node (`--node-options`), the
@@ -9,7 +11,8 @@
 /**
  * The first option in a command's words that may change what a package runner runs, or undefined. The words after
  * `--`, and those after the package an exec form runs (`npx tsc --noEmit`, `pnpm exec vitest run`), belong to the
- * tool that runs: only its options that load code or configuration from a file (`--require`, `--config`) count.
+ * tool that runs: only its options that load code or configuration from a file (`--require`, `--config`: the
+ * JavaScript tools' table in code-loading-options) count.
  */
 export function runnerOverride(words: readonly string[]): string | undefined {
   const runner = words[0] ?? '';
@@ -17,13 +20,18 @@ export function runnerOverride(words: readonly string[]): string | undefined {
   let subcommand: string | undefined;
   for (let index = 1; index < words.length; index += 1) {
     const word = words[index] as string;
-    const toolArguments = () => words.slice(index + 1).find((arg) => SCRIPT_CODE_OPTION.test(arg));
-    if (word === '--') return toolArguments();
+    if (word === '--') return jsToolOption(words.slice(index + 1));
     if (!word.startsWith('-') || word === '-') {
       // `npx <tool> …`, `<runner> exec|dlx|x <tool> …`: the words after the tool are its own.
-      if (EXEC_RUNNERS.has(runner) || EXEC_SUBCOMMANDS.has(subcommand ?? '')) return toolArguments();
+      if (EXEC_RUNNERS.has(runner) || EXEC_SUBCOMMANDS.has(subcommand ?? '')) {
+        return jsToolOption(words.slice(index + 1), word);
+      }
       subcommand ??= word;
       continue;
+    }
+    // pnpm and yarn pass the options after a script's name to the script (`pnpm test --reporter=./x.js`).
+    if (subcommand !== undefined && SCRIPT_OPTION_RUNNERS.has(runner)) {
+      if (jsToolOption(words.slice(index, index + 2)) === word) return word;
     }
     const equals = word.indexOf('=');
     const name = equals < 0 ? word : word.slice(0, equals);
@@ -52,6 +60,9 @@ const RUNNERS = new Set(['npm', 'npx', 'pnpm', 'pnpx', 'yarn', 'yarnpkg', 'bun',
 // Runners whose first positional word is the package they run, and the subcommands that make the others do so.
 const EXEC_RUNNERS = new Set(['npx', 'pnpx', 'bunx']);
 const EXEC_SUBCOMMANDS = new Set(['exec', 'dlx', 'x']);
+// Runners that pass the options after a script's name to the script (pnpm run: "Any options after the script's
+// name are passed to the executed script"; yarn run and bun run likewise); npm reads them as its own.
+const SCRIPT_OPTION_RUNNERS = new Set(['pnpm', 'yarn', 'yarnpkg', 'bun']);
 // Flags that only change output or which of the project's own packages run.
 const HARMLESS_FLAGS = new Set([
   '--silent',
@@ -100,25 +111,3 @@ const HARMLESS_FLAGS = new Set([
 const HARMLESS_VALUED = new Set(['--loglevel', '--reporter']);
 // Options that pick workspace packages: harmless when they name packages, not paths outside the project.
 const SELECTORS = new Set(['--filter', '-F', '--workspace', '-w']);
-// Options of the tools a script runs that load code or configuration from a file.
-const CODE_OPTION_NAMES = [
-  'require',
-  'import',
-  'loader',
-  'experimental-loader',
-  'config',
-  'configLoader',
-  'setupFiles',
-  'globalSetup',
-  'node-options',
-  'preload',
-  'plugin',
-  'shell',
-  'script-shell',
-  'prefix',
-  'cwd',
-  'rootDir',
-  'root',
-  'dir',
-];
-const SCRIPT_CODE_OPTION = new RegExp(`^-(?:r|c)$|^--?(?:${CODE_OPTION_NAMES.join('|')})(?:=|$)`, 'i');

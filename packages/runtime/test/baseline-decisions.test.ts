@@ -1383,7 +1383,8 @@ describe('the baseline pack', () => {
     });
     expect(legacy.operation).toBe('sudo rm -rf /');
     expect(engine.evaluate(legacy).reason).toBe(
-      "command 'sudo rm -rf /' is blocked by pattern 'sudo *' (commands.block[22])",
+      // sudo runs the rest of its words, so `rm -rf /` is a spelling too, and the lowest pattern index names the rule.
+      "command 'sudo rm -rf /' is blocked by pattern 'rm -rf /' (commands.block[19])",
     );
   });
 });

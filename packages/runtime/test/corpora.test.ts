@@ -75,9 +75,17 @@ describe('the evasion corpora', () => {
     expect(EVASION_FILES).toEqual(
       expect.arrayContaining([
         'evasion.json',
+        'evasion-code-loading.json',
+        'evasion-export.json',
+        'evasion-inner-commands.json',
+        'evasion-line-continuation.json',
+        'evasion-profile-options.json',
+        'evasion-reaching-main.json',
         'evasion-runner-files.json',
+        'evasion-secret-dumps.json',
         'evasion-secret-paths.json',
         'evasion-self-protection.json',
+        'evasion-writes-by-argument.json',
       ]),
     );
     for (const [file, entries] of EVASIONS) {
