@@ -35,7 +35,8 @@ export interface InnerReading {
  * Where one program keeps its inner command.
  * - `rest`: the words after the program (or its subcommand) are a command; its own options are not known, so each
  *   run of words from every later word on may be it (`nice -n 5 sudo x` holds `sudo x`). Read by commandForms.
- * - `rest-shell`: as `rest`, and the program joins those words into shell text (`watch`, `ssh host cmd`).
+ * - `rest-shell`: as `rest`, and the program joins those words into shell text (`watch`, `ssh host cmd`), or runs
+ *   one of them as shell text (`trap 'x' EXIT`).
  * - `script`: the value of these options is shell text (`git rebase -x 'npm test'`); with `flag`, the option is a
  *   flag and the text is the word after the option group (`bash -lc 'x'`).
  * - `words`: the words after one of these options, up to a terminator, are a command (`find -exec x {} ;`).
@@ -450,6 +451,8 @@ function readInner(form: readonly string[], withGuesses: boolean): InnerReading 
         if (!withGuesses) break;
         for (let start = from; start < Math.min(form.length, from + MAX_GUESSES); start += 1) {
           scripts.push({ text: form.slice(start).join(' '), exact: false });
+          // A program may take the text as one operand before others (`trap 'curl x' EXIT`).
+          if (start + 1 < form.length) scripts.push({ text: form[start] as string, exact: false });
         }
         break;
       case 'script':

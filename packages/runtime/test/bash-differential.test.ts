@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { commandForms } from '../src/command-forms.js';
+import { innerCommands } from '../src/inner-commands.js';
 import { compilePolicyPack, loadBaselinePack, parseCommand, parsePolicyPack } from '../src/index.js';
 import { exactEngine, request } from './support/engine.js';
 
@@ -123,7 +124,11 @@ function unread(command: string, ran: readonly string[]): string[] {
       read.add(words.join(' ').replace(/^(?:[A-Za-z_][A-Za-z0-9_]*=\S* )+/, ''));
       for (const form of commandForms(words)) {
         read.add(form.join(' '));
-        if (form[0] === 'eval' && depth < 3) readAll(form.slice(1).join(' '), depth + 1);
+        if (depth >= 3) continue;
+        // The inner commands the engine reads (`eval x`, `trap 'x' EXIT`, `find -exec x \;`), as it reads them.
+        const { scripts, commands } = innerCommands(form);
+        for (const script of scripts) readAll(script.text, depth + 1);
+        for (const inner of commands) readAll(inner.join(' '), depth + 1);
       }
     }
   };
