@@ -48,9 +48,9 @@ describe('a realistic Claude Code session', () => {
   it('under the starter pack, the benign calls still asked are the documentation fetches and the manifest edit', async () => {
     const run = await driveSession('team');
     expect(
-      run.calls.filter((call) => call.benign && call.outcome !== 'allow' && call.outcome !== 'no opinion').map(
-        (call) => `${call.tool}: ${call.reason.replace(/'\/tmp\/[^/']+/, "'<project>")}`,
-      ),
+      run.calls
+        .filter((call) => call.benign && call.outcome !== 'allow' && call.outcome !== 'no opinion')
+        .map((call) => `${call.tool}: ${call.reason.replace(/'\/tmp\/[^/']+/, "'<project>")}`),
     ).toEqual([
       "WebFetch: CAVRA require_approval (network.default.require_approval): host 'vitest.dev' is on no network list: review required (approver group: Platform Security)",
       "WebSearch: CAVRA require_approval (network.default.require_approval): host '*' is on no network list: review required (approver group: Platform Security)",

@@ -139,7 +139,9 @@ describe('cavra-hook install|uninstall claude-code', () => {
     expect(top.stdout.split('\n')[0]).toBe(
       'cavra-hook: the pre-tool-use hook of AI coding agents: each tool call decided by CAVRA before it runs',
     );
-    expect(top.stdout).toContain('\nexamples:\n  cavra-hook init claude-code\n  cavra-hook install claude-code --project\n');
+    expect(top.stdout).toContain(
+      '\nexamples:\n  cavra-hook init claude-code\n  cavra-hook install claude-code --project\n',
+    );
     expect([hook.code, hook.stdout, hook.stderr]).toEqual([
       2,
       '',
