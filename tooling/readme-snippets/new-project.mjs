@@ -1,8 +1,8 @@
 // A README's `sh` block marked `<!-- snippet: run in a new project -->`, run as a newcomer runs it: in a new git
 // project on a feature branch, with the packages its `npm install` lines name laid out in node_modules as npm lays
-// them out (node_modules/@cavra/<name> and a node_modules/.bin link per bin; here links to the workspace's built
-// packages, while the release dry run installs the same names from a real registry), then the block's other lines
-// run with bash in the project. What the block sets up is then driven as Claude Code drives it: the SessionStart and
+// them out (node_modules/@cavra/<name> and a node_modules/.bin link per bin, linked to the workspace's built
+// packages), then the block's other lines run with bash in the project. Given a registry's .npmrc line (the release
+// dry run), the whole block runs verbatim instead, its `npm install` lines installing from that registry. What the block sets up is then driven as Claude Code drives it: the SessionStart and
 // PreToolUse commands of the project's .claude/settings.json run with `sh -c` and CLAUDE_PROJECT_DIR set, with a few
 // tool calls whose answers are asserted. The daemon the block (or the SessionStart hook) started is stopped at the
 // end, whatever happened.
@@ -15,6 +15,18 @@ import { dirname, join, relative } from 'node:path';
 
 /** An `npm install` line of a block: the packages it names (the caller checks they are publishable). */
 export const NPM_INSTALL = /^npm install (?:--save-dev |--global |-D |-g )?((?:@cavra\/[a-z-]+ ?)+)$/;
+
+/** The marker, on the line before a block's fence. */
+export const NEW_PROJECT_MARKER = '<!-- snippet: run in a new project -->';
+
+/** The code of each `sh` block of a README's text marked to run in a new project. */
+export function newProjectBlocks(text) {
+  const blocks = [];
+  for (const match of text.matchAll(/^<!-- snippet: run in a new project -->\n```sh\n([\s\S]*?)^```$/gm)) {
+    blocks.push({ line: text.slice(0, match.index).split('\n').length + 1, code: match[1] });
+  }
+  return blocks;
+}
 
 /**
  * The tool calls driven through the project's PreToolUse hook, and the answer each must get: the hook's exit code,
@@ -113,14 +125,18 @@ function answerOf({ code, stdout }) {
 
 /**
  * Runs the block in a new project and drives the hooks it set up. `where` names the block in failures; `root` is
- * the workspace. Resolves with what it checked, for the test's diagnostics.
+ * the workspace; `npmrc` (a registry's .npmrc text) runs the install lines too, against that registry. Resolves
+ * with what it checked, for the caller's log.
  */
-export async function runInNewProject(code, { where, root }) {
+export async function runInNewProject(code, { where, root, npmrc }) {
   const lines = code.split('\n').filter((line) => line.trim() !== '');
-  const installs = lines.map((line) => NPM_INSTALL.exec(line.replace(/\s+#.*$/, '').trim()));
+  const installs = lines.map((line) =>
+    npmrc === undefined ? NPM_INSTALL.exec(line.replace(/\s+#.*$/, '').trim()) : null,
+  );
   const names = installs.flatMap((install) => (install ? install[1].trim().split(' ') : []));
   const script = lines.filter((_, index) => !installs[index]).join('\n');
   const project = await newProject();
+  if (npmrc !== undefined) await writeFile(join(project, '.npmrc'), npmrc);
   // The block runs as the reader's shell would, without CAVRA variables of the environment running the test.
   const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('CAVRA_')));
   const daemonConfig = join(project, '.cavra', 'cavra-daemon.yaml');
