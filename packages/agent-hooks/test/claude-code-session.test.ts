@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { driveSession, share } from './session/drive-session.mjs';
+import { driveSession, type SessionRun, share } from './session/drive-session.mjs';
 
 // A 73-call Claude Code session (test/session/claude-code-session.json) through the real hook, in a project set up
 // by `cavra-hook init claude-code`, against the daemon started from the config init wrote: under the starter pack
@@ -14,6 +14,13 @@ const DENIED = [
   'MCP pull request',
 ];
 
+// One drive per pack, shared by the tests that read it.
+const runs = new Map<string, Promise<SessionRun>>();
+function drive(profile: string): Promise<SessionRun> {
+  if (!runs.has(profile)) runs.set(profile, driveSession(profile));
+  return runs.get(profile) as Promise<SessionRun>;
+}
+
 describe('a realistic Claude Code session', () => {
   it.each([
     ['team', { allow: 51, ask: 6, deny: 6, 'no opinion': 10, 'no decision': 0 }, '61 of 65 (93.8 %)'],
@@ -22,7 +29,7 @@ describe('a realistic Claude Code session', () => {
   ])(
     'under %s: %j, benign calls silent %s',
     async (profile, tally, silent) => {
-      const run = await driveSession(profile);
+      const run = await drive(profile);
       expect(run.calls).toHaveLength(73);
       // Nothing is denied for want of a decision (configuration), only by a rule of the pack.
       for (const call of run.calls.filter((each) => each.outcome === 'deny')) {
@@ -46,7 +53,7 @@ describe('a realistic Claude Code session', () => {
   );
 
   it('under the starter pack, the benign calls still asked are the documentation fetches and the manifest edit', async () => {
-    const run = await driveSession('team');
+    const run = await drive('team');
     expect(
       run.calls
         .filter((call) => call.benign && call.outcome !== 'allow' && call.outcome !== 'no opinion')
