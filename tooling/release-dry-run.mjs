@@ -25,7 +25,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import {
   packAll,
   publishAll,
@@ -161,9 +161,23 @@ function consumePackage(work, registry, { dir, manifest }) {
 function consumeExample(work, registry, example, versions) {
   const source = join(root, 'examples', example);
   const project = join(work, 'examples', example);
+  // What a clone holds: everything but what git ignores (node_modules, build caches, a daemon's runtime files under
+  // .cavra/, whose config and pack the example holds).
+  const ignored = run(
+    'git',
+    ['ls-files', '--others', '--ignored', '--exclude-standard', '--directory', '-z'],
+    source,
+  )
+    .split('\0')
+    .filter(Boolean);
   cpSync(source, project, {
     recursive: true,
-    filter: (src) => !src.startsWith(join(source, 'node_modules')) && !src.startsWith(join(source, '.cavra')),
+    filter: (src) => {
+      const path = relative(source, src);
+      return !ignored.some(
+        (entry) => path === entry || `${path}/`.startsWith(entry.endsWith('/') ? entry : `${entry}/`),
+      );
+    },
   });
   const manifest = readJson(join(project, 'package.json'));
   for (const field of ['dependencies', 'devDependencies']) {
