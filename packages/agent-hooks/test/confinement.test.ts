@@ -23,6 +23,7 @@ import {
   claudePayload,
   GATEWAY_BIN,
   type ProcessResult,
+  processResult,
   runHookProcess,
   startTestDaemon,
 } from './support/test-daemon.js';
@@ -152,19 +153,7 @@ function settingsOf(command: string): unknown {
 
 /** Runs a command the way Claude Code's Bash tool does: bash, in the project. */
 function runBash(command: string): Promise<ProcessResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('bash', ['-c', command], { cwd: project, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => {
-      stdout += chunk;
-    });
-    child.stderr.on('data', (chunk) => {
-      stderr += chunk;
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ stdout, stderr, code }));
-  });
+  return processResult(spawn('bash', ['-c', command], { cwd: project, stdio: ['ignore', 'pipe', 'pipe'] }));
 }
 
 async function confinedRun(command: string, mode: Mode) {

@@ -1,8 +1,9 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcessByStdio, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { resolveDaemonConfig, startDaemon } from '@cavra/daemon';
 
@@ -53,11 +54,21 @@ export function runHookProcess(
   input: string,
   env: NodeJS.ProcessEnv = {},
 ): Promise<ProcessResult> {
+  const child = spawn(process.execPath, [HOOK_BIN, ...args], {
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  // The hook may stop reading early (a payload over its bound): a broken pipe is then expected.
+  child.stdin.on('error', () => {});
+  child.stdin.end(input);
+  return processResult(child);
+}
+
+/** What a started process prints and how it ends. */
+export function processResult(
+  child: ChildProcessByStdio<Writable | null, Readable, Readable>,
+): Promise<ProcessResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [HOOK_BIN, ...args], {
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk) => {
@@ -68,9 +79,6 @@ export function runHookProcess(
     });
     child.on('error', reject);
     child.on('close', (code) => resolve({ stdout, stderr, code }));
-    // The hook may stop reading early (a payload over its bound): a broken pipe is then expected.
-    child.stdin.on('error', () => {});
-    child.stdin.end(input);
   });
 }
 
