@@ -8,6 +8,7 @@ import {
   codeVariableChange,
   heldByDeleted,
   lostDirectory,
+  outsideWrite,
   protectedDirectoryChange,
   treeDelete,
 } from './file-effect-rules.js';
@@ -56,7 +57,11 @@ export function evaluateCommand(request: RuntimeRequest, pack: CompiledPolicyPac
   }
   const { commandBlock, commandRequireApproval, commandAllow } = pack.matchers;
   const { commands } = pack.resolved;
-  const flags: Flags = { ...parsed };
+  const flags: Flags = {
+    substitution: parsed.substitution,
+    expansion: parsed.expansion,
+    unreadable: parsed.unreadable,
+  };
   const parts = judgedParts(parsed, flags, 0);
   // The engine does not know the shell: a backslash may also be a Windows path separator (`type C:\x\.env`).
   if (command.includes('\\')) {
@@ -110,13 +115,6 @@ export function evaluateCommand(request: RuntimeRequest, pack: CompiledPolicyPac
       'variable, glob or brace expansion makes the command run with words the policy cannot see',
     );
   }
-  if (flags.redirection) {
-    return ruleOutcome(
-      pack,
-      'commands.default.require_approval',
-      'output redirection writes a file, which requires approval',
-    );
-  }
   if (flags.unreadable) {
     return ruleOutcome(
       pack,
@@ -133,7 +131,10 @@ export function evaluateCommand(request: RuntimeRequest, pack: CompiledPolicyPac
     );
   }
   // Only now, so a command on no list keeps upstream's reason: an allowed `rm *` or `cd *` never covers these.
-  const outside = treeDelete(judged, pack, 'outside') ?? protectedDirectoryChange(judged, pack);
+  const outside =
+    treeDelete(judged, pack, 'outside') ??
+    outsideWrite(judged, pack) ??
+    protectedDirectoryChange(judged, pack);
   if (outside) return outside;
   for (const { part, wordForms, allowable } of judged) {
     if (!allowable) continue;
@@ -204,7 +205,7 @@ export interface JudgedPart {
 const NO_FLAGS = { substitution: false, expansion: false, redirection: false, unreadable: false };
 
 /** What makes a command's words unknowable, from its parse and those of the scripts its shells run. */
-type Flags = { -readonly [K in 'substitution' | 'expansion' | 'redirection' | 'unreadable']: boolean };
+type Flags = { -readonly [K in 'substitution' | 'expansion' | 'unreadable']: boolean };
 
 // How deep `sh -c "sh -c '…'"` is followed; deeper scripts are still judged as the words of their shell.
 const MAX_SHELL_DEPTH = 3;
@@ -278,7 +279,6 @@ function judgedParts(
         const parsedInner = read();
         flags.substitution ||= parsedInner.substitution;
         flags.expansion ||= parsedInner.expansion;
-        flags.redirection ||= parsedInner.redirection;
         flags.unreadable ||= parsedInner.unreadable;
         judged.push(...judgedParts(parsedInner, flags, depth + 1, allowable && exact, budget));
       }
@@ -352,14 +352,14 @@ function blockedFileWord(judged: readonly JudgedPart[], pack: CompiledPolicyPack
 }
 
 /**
- * The first option value or written argument on `filesystem.require_approval_write`: the command may write it, so
- * a human decides.
+ * The first redirection target, option value or written argument on `filesystem.require_approval_write`: the
+ * command may write it, so a human decides.
  */
 function gatedOptionWrite(judged: readonly JudgedPart[], pack: CompiledPolicyPack): RuleOutcome | undefined {
   const { require_approval_write } = pack.resolved.filesystem;
-  for (const { part, optionWrites, argumentWrites, directories } of judged) {
+  for (const { part, writes, optionWrites, argumentWrites, directories } of judged) {
     const hit = firstMatch(
-      locatedPaths([...optionWrites, ...argumentWrites], directories),
+      locatedPaths([...writes, ...optionWrites, ...argumentWrites], directories),
       pack.matchers.requireApprovalWrite,
     );
     if (hit) {

@@ -519,7 +519,7 @@ describe('the command tables under a permissive allow list', () => {
         "command 'cp -r . /tmp/x' reads every file under '.' recursively, which may hold secrets the filesystem rules block: it requires approval",
       ],
       [
-        'cp -r dist /tmp/x',
+        'cp -r dist out/x',
         'allow',
         'commands.allow',
         "command allowed by pattern 'cp *' (commands.allow[84])",
