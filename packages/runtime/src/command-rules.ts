@@ -14,6 +14,7 @@ import {
 } from './file-effect-rules.js';
 import { gitPush } from './git-refspec.js';
 import { pushOutcome } from './git-rules.js';
+import { withoutHarmlessAssignments } from './harmless-variables.js';
 import { innerCommands } from './inner-commands.js';
 import { firstMatch, locatedPaths } from './located-paths.js';
 import { quoteTarget } from './quote-target.js';
@@ -122,7 +123,8 @@ export function evaluateCommand(request: RuntimeRequest, pack: CompiledPolicyPac
       'the shell parser cannot read all of the command, so it may run commands the policy cannot see',
     );
   }
-  const allowed = commandAllow.match(whole);
+  // Leading assignments of harmless variables (NODE_ENV, CI, TZ, …) are not part of what an allow pattern names.
+  const allowed = commandAllow.match(withoutHarmlessAssignments(whole, judged[0]?.words ?? []));
   if (allowed < 0) {
     return ruleOutcome(
       pack,
@@ -136,7 +138,7 @@ export function evaluateCommand(request: RuntimeRequest, pack: CompiledPolicyPac
     outsideWrite(judged, pack) ??
     protectedDirectoryChange(judged, pack);
   if (outside) return outside;
-  for (const { part, wordForms, allowable } of judged) {
+  for (const { part, words, wordForms, allowable } of judged) {
     if (!allowable) continue;
     // In every spelling: `"npm" run x --script-shell=…` and `env npm run x …` run npm too.
     const override = wordForms.map(runnerOverride).find((option) => option !== undefined);
@@ -147,7 +149,7 @@ export function evaluateCommand(request: RuntimeRequest, pack: CompiledPolicyPac
         `command ${quoteTarget(part)} passes ${quoteTarget(override)}, which changes what the runner runs: no allow rule covers it`,
       );
     }
-    if (commandAllow.match(part) < 0) {
+    if (commandAllow.match(withoutHarmlessAssignments(part, words)) < 0) {
       return ruleOutcome(
         pack,
         'commands.default.require_approval',

@@ -1,0 +1,108 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { withoutHarmlessAssignments } from '../src/harmless-variables.js';
+import { type Engine, loadDeveloperPack } from '../src/index.js';
+import { exactEngine, request } from './support/engine.js';
+
+let developer: Engine;
+beforeAll(async () => {
+  developer = exactEngine([await loadDeveloperPack()]);
+});
+
+function decide(command: string): [string, string, string] {
+  const { decision, ruleId, reason } = developer.evaluate(
+    request('execute_command', command, { policy_pack: 'cavra-developer' }),
+  );
+  return [decision, ruleId, reason];
+}
+
+describe('withoutHarmlessAssignments', () => {
+  it.each([
+    ['NODE_ENV=test npm test', ['NODE_ENV=test', 'npm', 'test'], 'npm test'],
+    ['CI=1 FORCE_COLOR=0 pnpm test', ['CI=1', 'FORCE_COLOR=0', 'pnpm', 'test'], 'pnpm test'],
+    ['TZ=Europe/Paris date', ['TZ=Europe/Paris', 'date'], 'date'],
+    // Quoted or escaped: the text is not the word, so nothing is dropped.
+    ['NODE_ENV="test" npm test', ['NODE_ENV=test', 'npm', 'test'], 'NODE_ENV="test" npm test'],
+    ['NODE_ENV=te\\st npm test', ['NODE_ENV=test', 'npm', 'test'], 'NODE_ENV=te\\st npm test'],
+    // One variable that is not on the table keeps them all.
+    ['CI=1 FOO=1 npm test', ['CI=1', 'FOO=1', 'npm', 'test'], 'CI=1 FOO=1 npm test'],
+    // A value that is a path, for a variable that names no file.
+    ['LANG=/tmp/x date', ['LANG=/tmp/x', 'date'], 'LANG=/tmp/x date'],
+    ['TZ=../x date', ['TZ=../x', 'date'], 'TZ=../x date'],
+    // Lower case is another variable; an assignment alone runs nothing.
+    ['node_env=test npm test', ['node_env=test', 'npm', 'test'], 'node_env=test npm test'],
+    ['NODE_ENV=test', ['NODE_ENV=test'], 'NODE_ENV=test'],
+    ['npm test', ['npm', 'test'], 'npm test'],
+  ] as const)('%s reads as %s', (text, words, expected) => {
+    expect(withoutHarmlessAssignments(text, words)).toBe(expected);
+  });
+});
+
+describe('a harmless assignment before an allowed command, under the developer profile', () => {
+  it.each([
+    [
+      'NODE_ENV=test npm test',
+      'allow',
+      'commands.allow',
+      // The baseline's own `npm test`, which the profile extends.
+      "command allowed by pattern 'npm test' (commands.allow[8])",
+    ],
+    [
+      'CI=true FORCE_COLOR=0 npm test && npm run lint',
+      'allow',
+      'commands.allow',
+      "command allowed by pattern 'npm test *' (commands.allow[94])",
+    ],
+    [
+      'LANG=C.UTF-8 TZ=UTC git log -n 1',
+      'allow',
+      'commands.allow',
+      "command allowed by pattern 'git log *' (commands.allow[15])",
+    ],
+    // Every other variable keeps asking; the variables that change what runs say so.
+    [
+      'FOO=1 npm test',
+      'require_approval',
+      'commands.default.require_approval',
+      "command 'FOO=1 npm test' is not on the allow list",
+    ],
+    [
+      'DEBUG=express:* npm test',
+      'require_approval',
+      'commands.default.require_approval',
+      'variable, glob or brace expansion makes the command run with words the policy cannot see',
+    ],
+    [
+      'NODE_ENV=test NODE_OPTIONS=--require=./pwn.js npm test',
+      'require_approval',
+      'commands.default.require_approval',
+      "command 'NODE_ENV=test NODE_OPTIONS=--require=./pwn.js npm test' sets NODE_OPTIONS, which changes code every node process loads: no allow rule covers it",
+    ],
+    [
+      'CI=1 npm_config_script_shell=./x.sh npm test',
+      'require_approval',
+      'commands.default.require_approval',
+      "command 'CI=1 npm_config_script_shell=./x.sh npm test' sets npm_config_script_shell, which changes npm and pnpm settings, the shell that runs scripts included: no allow rule covers it",
+    ],
+    // The command after them is judged as before: blocked, gated or not allowed.
+    [
+      'CI=1 curl https://example.com',
+      'block',
+      'commands.block',
+      "command 'CI=1 curl https://example.com' is blocked by pattern 'curl *' (commands.block[23])",
+    ],
+    [
+      'NODE_ENV=test python3 -c "print(1)"',
+      'require_approval',
+      'commands.default.require_approval',
+      "command 'NODE_ENV=test python3 -c \"print(1)\"' passes '-c', which feeds code to an interpreter, which the policy cannot read: it requires approval",
+    ],
+    [
+      'NODE_ENV=test npm test -- --require ./pwn.js',
+      'require_approval',
+      'commands.default.require_approval',
+      "command 'NODE_ENV=test npm test -- --require ./pwn.js' passes '--require', which changes what the runner runs: no allow rule covers it",
+    ],
+  ] as const)('%s -> %s', (command, decision, ruleId, reason) => {
+    expect(decide(command)).toEqual([decision, ruleId, reason]);
+  });
+});
