@@ -8,6 +8,7 @@ import {
   codeVariableChange,
   heldByDeleted,
   lostDirectory,
+  outsideDirectoryChange,
   outsideWrite,
   protectedDirectoryChange,
   treeDelete,
@@ -123,8 +124,11 @@ export function evaluateCommand(request: RuntimeRequest, pack: CompiledPolicyPac
       'the shell parser cannot read all of the command, so it may run commands the policy cannot see',
     );
   }
-  // Leading assignments of harmless variables (NODE_ENV, CI, TZ, …) are not part of what an allow pattern names.
-  const allowed = commandAllow.match(withoutHarmlessAssignments(whole, judged[0]?.words ?? []));
+  // Leading assignments of harmless variables (NODE_ENV, CI, TZ, …) are not part of what an allow pattern names,
+  // nor are the parentheses of a subshell that is the whole command.
+  const allowed = commandAllow.match(
+    withoutHarmlessAssignments(subshellBody(whole, parsed) ?? whole, judged[0]?.words ?? []),
+  );
   if (allowed < 0) {
     return ruleOutcome(
       pack,
@@ -136,7 +140,8 @@ export function evaluateCommand(request: RuntimeRequest, pack: CompiledPolicyPac
   const outside =
     treeDelete(judged, pack, 'outside') ??
     outsideWrite(judged, pack) ??
-    protectedDirectoryChange(judged, pack);
+    protectedDirectoryChange(judged, pack) ??
+    outsideDirectoryChange(judged, pack);
   if (outside) return outside;
   for (const { part, words, wordForms, allowable } of judged) {
     if (!allowable) continue;
@@ -162,6 +167,24 @@ export function evaluateCommand(request: RuntimeRequest, pack: CompiledPolicyPac
     'commands.allow',
     `command allowed by pattern '${commands.allow[allowed]}' (commands.allow[${allowed}])`,
   );
+}
+
+/**
+ * The text inside the parentheses when the whole command is one subshell (`(cd packages/x && npm test)`), read by
+ * the allow list as the command itself would be: it runs the same simple commands (each of which must still match an
+ * allow pattern), only in a child shell, so its `cd` does not outlive it. Undefined for anything else: the text
+ * between the outer parentheses must parse, readable, into the very simple commands of the whole (`(a) && (b)`
+ * does not).
+ */
+function subshellBody(whole: string, parsed: ParsedCommand): string | undefined {
+  if (!whole.startsWith('(') || !whole.endsWith(')')) return undefined;
+  const body = whole.slice(1, -1).trim();
+  const inner = parseCommand(body);
+  const same =
+    !inner.unreadable &&
+    inner.commands.length === parsed.commands.length &&
+    inner.commands.every((command, index) => command.text === parsed.commands[index]?.text);
+  return same ? body : undefined;
 }
 
 /**

@@ -164,6 +164,34 @@ export function protectedDirectoryChange(
 }
 
 /**
+ * The first `cd` that may leave the working tree (`cd ..`, `cd ../other-repo`, `cd /tmp/x`, `cd ~`, a bare `cd`):
+ * the commands after it, in this command line and in the next ones of an agent whose shell keeps its folder (which
+ * the engine cannot see), would run runners, read definition files and write paths the tree's rules were written
+ * for, somewhere else (deletedReach says what counts as outside). Asked only of a command the allow list would
+ * allow, so an allowed `cd *` never covers it.
+ */
+export function outsideDirectoryChange(
+  judged: readonly CommandEffects[],
+  pack: CompiledPolicyPack,
+): RuleOutcome | undefined {
+  for (const { part, wordForms, directories } of judged) {
+    for (const target of wordForms.map(directoryChange)) {
+      if (target === undefined) continue;
+      for (const directory of directories ?? ['.']) {
+        const found = deletedReach(resolvedIn(directory, target));
+        if (found === undefined || found.path === '.') continue;
+        return ruleOutcome(
+          pack,
+          'commands.default.require_approval',
+          `command ${quoteTarget(part)} changes to ${quoteTarget(found.path)}, ${found.what}: the commands after it would act outside the tree`,
+        );
+      }
+    }
+  }
+  return undefined;
+}
+
+/**
  * The first variable set that changes what runs (codeVariableSet): `export NODE_OPTIONS=… && npm test` is judged as
  * `NODE_OPTIONS=… npm test`, never allowed unasked whatever the allow list says.
  */

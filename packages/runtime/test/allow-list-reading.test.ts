@@ -106,3 +106,91 @@ describe('a harmless assignment before an allowed command, under the developer p
     expect(decide(command)).toEqual([decision, ruleId, reason]);
   });
 });
+
+describe('a subshell that is the whole command, under the developer profile', () => {
+  it.each([
+    [
+      '(cd packages/runtime && npm test)',
+      'allow',
+      'commands.allow',
+      "command allowed by pattern 'cd *' (commands.allow[84])",
+    ],
+    [
+      '( NODE_ENV=test npm test )',
+      'allow',
+      'commands.allow',
+      "command allowed by pattern 'npm test' (commands.allow[8])",
+    ],
+    // Its parts are judged as ever, from the folder its cd leads to.
+    [
+      '(cd .. && rm -rf other-repo)',
+      'require_approval',
+      'commands.default.require_approval',
+      "command 'rm -rf other-repo' deletes '../other-repo', a folder outside the working tree: no allow rule covers it",
+    ],
+    [
+      '(cd .git/hooks && echo x > pre-commit)',
+      'block',
+      'filesystem.write.block',
+      "command 'echo x' writes '.git/hooks/pre-commit', which is blocked for writing by pattern '**/.git/**' (filesystem.block_write[10])",
+    ],
+    [
+      '(cd src && cat ../.env)',
+      'block',
+      'filesystem.read.block',
+      "command 'cat ../.env' names '.env', which is blocked for reading by pattern '.env' (filesystem.block_read[0])",
+    ],
+    [
+      '(cd packages/x; python3 -c 1)',
+      'require_approval',
+      'commands.default.require_approval',
+      "command 'python3 -c 1' passes '-c', which feeds code to an interpreter, which the policy cannot read: it requires approval",
+    ],
+    [
+      '(cd - && npm test)',
+      'require_approval',
+      'commands.default.require_approval',
+      "command 'npm test' runs after a cd to a folder the policy cannot know, so the paths it names cannot be judged",
+    ],
+    // A cd that may leave the tree asks: the runner after it would run another folder's definitions.
+    [
+      '(cd ../other-repo && npm test)',
+      'require_approval',
+      'commands.default.require_approval',
+      "command 'cd ../other-repo' changes to '../other-repo', a folder outside the working tree: the commands after it would act outside the tree",
+    ],
+    [
+      'cd /tmp/x && make',
+      'require_approval',
+      'commands.default.require_approval',
+      "command 'cd /tmp/x' changes to '/tmp/x', a rooted path, which may be outside the working tree: the commands after it would act outside the tree",
+    ],
+    [
+      'cd ~',
+      'require_approval',
+      'commands.default.require_approval',
+      "command 'cd ~' changes to '~', a home folder: the commands after it would act outside the tree",
+    ],
+    // Only one subshell that is the whole command: not two, nor one with a redirection or text after it.
+    [
+      '(cd packages/runtime && npm test) && (npm run lint)',
+      'require_approval',
+      'commands.default.require_approval',
+      "command '(cd packages/runtime && npm test) && (npm run lint)' is not on the allow list",
+    ],
+    [
+      '(npm test) > out.log',
+      'require_approval',
+      'commands.default.require_approval',
+      "command '(npm test) > out.log' is not on the allow list",
+    ],
+    [
+      '(cd x && npm test) # )',
+      'require_approval',
+      'commands.default.require_approval',
+      "command '(cd x && npm test) # )' is not on the allow list",
+    ],
+  ] as const)('%s -> %s', (command, decision, ruleId, reason) => {
+    expect(decide(command)).toEqual([decision, ruleId, reason]);
+  });
+});
