@@ -1,5 +1,6 @@
 import type { RuntimeRequest } from '@cavra/contracts';
 import type { RuleOutcome } from './action-evaluator.js';
+import { allowListText } from './allow-list-text.js';
 import { argumentEffects } from './argument-writes.js';
 import { commandForms } from './command-forms.js';
 import { tableOutcome } from './command-tables.js';
@@ -15,7 +16,6 @@ import {
 } from './file-effect-rules.js';
 import { gitPush } from './git-refspec.js';
 import { pushOutcome } from './git-rules.js';
-import { withoutHarmlessAssignments } from './harmless-variables.js';
 import { innerCommands } from './inner-commands.js';
 import { firstMatch, locatedPaths } from './located-paths.js';
 import { quoteTarget } from './quote-target.js';
@@ -124,10 +124,10 @@ export function evaluateCommand(request: RuntimeRequest, pack: CompiledPolicyPac
       'the shell parser cannot read all of the command, so it may run commands the policy cannot see',
     );
   }
-  // Leading assignments of harmless variables (NODE_ENV, CI, TZ, …) are not part of what an allow pattern names,
-  // nor are the parentheses of a subshell that is the whole command.
+  // Harmless leading assignments and package selectors (allowListText) are not part of what an allow pattern
+  // names, nor are the parentheses of a subshell that is the whole command.
   const allowed = commandAllow.match(
-    withoutHarmlessAssignments(subshellBody(whole, parsed) ?? whole, judged[0]?.words ?? []),
+    allowListText(subshellBody(whole, parsed) ?? whole, judged[0]?.words ?? []),
   );
   if (allowed < 0) {
     return ruleOutcome(
@@ -154,7 +154,7 @@ export function evaluateCommand(request: RuntimeRequest, pack: CompiledPolicyPac
         `command ${quoteTarget(part)} passes ${quoteTarget(override)}, which changes what the runner runs: no allow rule covers it`,
       );
     }
-    if (commandAllow.match(withoutHarmlessAssignments(part, words)) < 0) {
+    if (commandAllow.match(allowListText(part, words)) < 0) {
       return ruleOutcome(
         pack,
         'commands.default.require_approval',

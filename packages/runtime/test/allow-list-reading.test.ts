@@ -194,3 +194,68 @@ describe('a subshell that is the whole command, under the developer profile', ()
     expect(decide(command)).toEqual([decision, ruleId, reason]);
   });
 });
+
+describe('a runner with workspace package selectors, under the developer profile', () => {
+  it.each([
+    [
+      'pnpm --filter @cavra/runtime run test',
+      'allow',
+      'commands.allow',
+      "command allowed by pattern 'pnpm run *' (commands.allow[106])",
+    ],
+    [
+      'pnpm -F web... build',
+      'allow',
+      'commands.allow',
+      "command allowed by pattern 'pnpm build' (commands.allow[104])",
+    ],
+    [
+      'npm --workspace=packages/app run build',
+      'allow',
+      'commands.allow',
+      "command allowed by pattern 'npm run *' (commands.allow[95])",
+    ],
+    // pnpm runs a word that is neither its command nor a script as a program: read without the selector, it is
+    // that program, on no allow list.
+    [
+      'pnpm --filter x python3 pwn.py',
+      'require_approval',
+      'commands.default.require_approval',
+      "command 'pnpm --filter x python3 pwn.py' is not on the allow list",
+    ],
+    // A path or range, a quoted selector, pnpm's -w (--workspace-root, a flag): read as written.
+    [
+      'pnpm --filter=./../../evil run test',
+      'require_approval',
+      'commands.default.require_approval',
+      "command 'pnpm --filter=./../../evil run test' is not on the allow list",
+    ],
+    [
+      'pnpm --filter "x" run test',
+      'require_approval',
+      'commands.default.require_approval',
+      'command \'pnpm --filter "x" run test\' is not on the allow list',
+    ],
+    [
+      'pnpm -w run test',
+      'require_approval',
+      'commands.default.require_approval',
+      "command 'pnpm -w run test' is not on the allow list",
+    ],
+    // What follows the selector is judged as ever.
+    [
+      'pnpm --filter x run test --reporter=./pwn.js',
+      'require_approval',
+      'commands.default.require_approval',
+      "command 'pnpm --filter x run test --reporter=./pwn.js' passes '--reporter=./pwn.js', which changes what the runner runs: no allow rule covers it",
+    ],
+    [
+      'pnpm --filter x --script-shell=./pwn.sh run test',
+      'require_approval',
+      'commands.default.require_approval',
+      "command 'pnpm --filter x --script-shell=./pwn.sh run test' is not on the allow list",
+    ],
+  ] as const)('%s -> %s', (command, decision, ruleId, reason) => {
+    expect(decide(command)).toEqual([decision, ruleId, reason]);
+  });
+});

@@ -13,8 +13,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { commandForms } from '../src/command-forms.js';
-import { innerCommands } from '../src/inner-commands.js';
 import { compilePolicyPack, loadBaselinePack, parseCommand, parsePolicyPack } from '../src/index.js';
+import { innerCommands } from '../src/inner-commands.js';
 import { exactEngine, request } from './support/engine.js';
 
 // bash itself is the reference: every command the engine would allow is run by bash with no external command to
