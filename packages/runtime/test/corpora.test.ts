@@ -144,7 +144,7 @@ describe('the benign corpus', () => {
     // The figures in the README.
     expect(figures).toEqual({
       'cavra-ai-agent-baseline': { all: { allow: 8, require_approval: 168, block: 4 } },
-      'cavra-developer': { all: { allow: 156, require_approval: 20, block: 4 } },
+      'cavra-developer': { all: { allow: 157, require_approval: 19, block: 4 } },
     });
   });
 });
