@@ -9,10 +9,23 @@
 //    an ESM project under `node16` and a project under `bundler`.
 // 4. For every example: copy it out, replace `workspace:*` by `^<version>` as its README says, `npm install` from
 //    the same registry, and run its tests; then run the main demo.
+// 5. Every README block marked `<!-- snippet: run in a new project -->` (the root README's "Put CAVRA in front of
+//    Claude Code in 3 commands"), verbatim, in a new git project whose .npmrc sends the @cavra scope to that
+//    registry: its `npm install` installs for real; then the hooks it set up are driven as Claude Code runs them
+//    (tooling/readme-snippets/new-project.mjs: allow, deny and no-opinion answers asserted; the daemon stopped).
 // Nothing is published to a public registry. Usage: node tooling/release-dry-run.mjs [--keep]
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import {
   packAll,
   publishAll,
@@ -22,6 +35,7 @@ import {
   scopeLine,
   startRegistry,
 } from './local-registry/registry.mjs';
+import { newProjectBlocks, runInNewProject } from './readme-snippets/new-project.mjs';
 
 const MAIN_DEMO = { example: 'daemon-demo', command: ['node', 'demo.mjs'] };
 const REQUIRED_FILES = [
@@ -147,9 +161,23 @@ function consumePackage(work, registry, { dir, manifest }) {
 function consumeExample(work, registry, example, versions) {
   const source = join(root, 'examples', example);
   const project = join(work, 'examples', example);
+  // What a clone holds: everything but what git ignores (node_modules, build caches, a daemon's runtime files under
+  // .cavra/, whose config and pack the example holds).
+  const ignored = run(
+    'git',
+    ['ls-files', '--others', '--ignored', '--exclude-standard', '--directory', '-z'],
+    source,
+  )
+    .split('\0')
+    .filter(Boolean);
   cpSync(source, project, {
     recursive: true,
-    filter: (src) => !src.startsWith(join(source, 'node_modules')) && !src.startsWith(join(source, '.cavra')),
+    filter: (src) => {
+      const path = relative(source, src);
+      return !ignored.some(
+        (entry) => path === entry || `${path}/`.startsWith(entry.endsWith('/') ? entry : `${entry}/`),
+      );
+    },
   });
   const manifest = readJson(join(project, 'package.json'));
   for (const field of ['dependencies', 'devDependencies']) {
@@ -165,6 +193,22 @@ function consumeExample(work, registry, example, versions) {
   npmInstall(project);
   run('node', ['--test', 'test/'], project, { capture: false });
   return project;
+}
+
+/** The README blocks to run in a new project, each with where it is. */
+function readmeNewProjectBlocks() {
+  const readmes = ['README.md'];
+  for (const folder of ['packages', 'examples']) {
+    for (const name of readdirSync(join(root, folder)).sort()) {
+      if (existsSync(join(root, folder, name, 'README.md'))) readmes.push(`${folder}/${name}/README.md`);
+    }
+  }
+  return readmes.flatMap((file) =>
+    newProjectBlocks(readFileSync(join(root, file), 'utf8')).map(({ line, code }) => ({
+      where: `${file}:${line}`,
+      code,
+    })),
+  );
 }
 
 const work = mkdtempSync(join(tmpdir(), 'cavra-release-'));
@@ -188,10 +232,16 @@ try {
     examples.map((example) => [example, consumeExample(work, registry, example, versions)]),
   );
   process.stdout.write(run(MAIN_DEMO.command[0], MAIN_DEMO.command.slice(1), projects[MAIN_DEMO.example]));
+  const blocks = readmeNewProjectBlocks();
+  for (const { where, code } of blocks) {
+    console.log(`$ ${where}, verbatim in a new project (@cavra from ${registry.url})`);
+    const answers = await runInNewProject(code, { where, root, npmrc: scopeLine(registry) });
+    console.log(`${where}: installed, set up and driven; hook answers:\n  ${answers.join('\n  ')}`);
+  }
   console.log(
     `release dry run passed: ${packages.length} packages packed, checked, published to a local registry and installed ` +
       `by name alone (ESM, CJS, TypeScript node16 CJS/ESM and bundler), ${examples.length} examples (${examples.join(', ')}) ` +
-      'installed from it and tested',
+      `installed from it and tested, ${blocks.length} README block(s) run verbatim in a new project`,
   );
 } finally {
   await registry?.stop();

@@ -9,7 +9,8 @@ import { existsSync, readFileSync } from 'node:fs';
 // Which program each Debian package provides, and who needs it.
 const PROGRAMS = [
   // @anthropic-ai/sandbox-runtime on Linux: the sandbox itself (its README, "How It Works").
-  { program: 'bwrap', debian: 'bubblewrap', needed: 'agent-hooks confinement tests (srt on Linux)' },
+  // It also confines the runtime's real-bash check of every corpus command (packages/runtime/test/bash-differential).
+  { program: 'bwrap', debian: 'bubblewrap', needed: 'agent-hooks confinement tests (srt on Linux), runtime bash check' },
   // Bridges the sandbox's network to srt's proxies over Unix sockets (its README, "Network Isolation Architecture").
   { program: 'socat', debian: 'socat', needed: 'agent-hooks confinement tests (srt on Linux)' },
   // srt scans writable trees for its mandatory deny paths with ripgrep (its README, "Linux search depth").

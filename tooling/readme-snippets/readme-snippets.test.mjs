@@ -5,12 +5,18 @@
 //   `evidence_log` added when an excerpt leaves it out), the others policy packs (parsed and validated as the
 //   engine does). json: parsed.
 // - sh: `npm install <packages>` lines name publishable packages (the release dry run installs each by name alone).
+//   A block marked `<!-- snippet: run in a new project -->` also runs (new-project.mjs): in a new git project on a
+//   feature branch, its install lines become links to the workspace's built packages laid out as npm lays them out
+//   (node_modules/@cavra/<name>, node_modules/.bin/<bin>), its other lines run with bash there, then the Claude Code
+//   hooks it set up are driven as Claude Code runs them (SessionStart, then PreToolUse calls with asserted
+//   answers), and the daemon is stopped at the end.
 // Anything else needs a marker on the line just before its fence, saying why it is not run:
 //   <!-- snippet: not run: <reason> -->     (shell sessions that need a daemon or CI, sample output, ...)
 //   <!-- snippet: continues -->             (the block goes on from the previous js/ts block of the same README)
 //   <!-- snippet: run -->                   (also run the block, not only type-check it)
 //   <!-- snippet: run against a daemon -->  (run it with a daemon listening on .cavra/run/daemon.sock in its
 //                                            directory: the daemon README's example configuration)
+//   <!-- snippet: run in a new project -->  (sh: run it in a new project and drive the hooks it sets up, above)
 // A run block's output must match what its comments promise: a `console.log(...)` line ending in `// <text>`, or
 // followed by a line that is only `// <text>`, expects <text> in the output, in order (whitespace ignored, `...`
 // standing for anything).
@@ -34,6 +40,7 @@ import { promisify } from 'node:util';
 import { resolveDaemonConfig, startDaemon } from '@cavra/daemon';
 import { parsePolicyPack } from '@cavra/runtime';
 import { parse as parseYaml } from 'yaml';
+import { NPM_INSTALL, runInNewProject } from './new-project.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..', '..');
@@ -45,7 +52,7 @@ const TSX = join(root, 'node_modules/.bin/tsx');
 // What a run block's environment holds: the values its README tells the reader to set.
 const RUN_ENV = { CAVRA_RUNNER_KEY: 'a-32-byte-secret-for-readme-runs!' };
 
-const MARKER = /^<!-- snippet: (not run: .+|continues|run|run against a daemon) -->$/;
+const MARKER = /^<!-- snippet: (not run: .+|continues|run|run against a daemon|run in a new project) -->$/;
 
 function readmes() {
   const files = ['README.md'];
@@ -121,6 +128,10 @@ function plan(file) {
   const problems = [];
   for (const block of blocksOf(file)) {
     const where = `${file}:${block.line}`;
+    if (block.marker === 'run in a new project' && block.lang !== 'sh') {
+      problems.push(`${where}: only sh blocks run in a new project`);
+      continue;
+    }
     if (block.marker?.startsWith('not run: ')) {
       skipped.push(`${where} (${block.lang}): ${block.marker.slice('not run: '.length)}`);
       continue;
@@ -158,11 +169,11 @@ function plan(file) {
     } else if (block.lang === 'json') {
       checks.push(() => JSON.parse(block.code));
     } else if (block.lang === 'sh') {
-      checks.push(() => {
+      const inNewProject = block.marker === 'run in a new project';
+      checks.push(async (t) => {
         for (const line of block.code.split('\n').filter((text) => text.trim() !== '')) {
-          const install = /^npm install (?:--save-dev |--global |-D |-g )?((?:@cavra\/[a-z-]+ ?)+)$/.exec(
-            line.replace(/\s+#.*$/, '').trim(),
-          );
+          const install = NPM_INSTALL.exec(line.replace(/\s+#.*$/, '').trim());
+          if (inNewProject && !install) continue;
           assert.ok(
             install,
             `${where}: \`${line.trim()}\` is not run here; mark the block <!-- snippet: not run: why -->`,
@@ -170,6 +181,10 @@ function plan(file) {
           for (const name of install[1].trim().split(' ')) {
             assert.ok(publishable.has(name), `${where}: ${name} is not a publishable package`);
           }
+        }
+        if (inNewProject) {
+          const checked = await runInNewProject(block.code, { where, root });
+          t.diagnostic(`${where}: ran in a new project; hook answers:\n  ${checked.join('\n  ')}`);
         }
       });
     } else {
@@ -266,7 +281,7 @@ for (const [file, { modules, checks, skipped, problems }] of plans) {
         t.diagnostic(`${module.where}: ran; ${promised.length} promised outputs seen`);
       }
     }
-    for (const check of checks) check();
+    for (const check of checks) await check(t);
     if (skipped.length > 0) t.diagnostic(`not run:\n  ${skipped.join('\n  ')}`);
   });
 }

@@ -9,13 +9,10 @@ import {
   writeClaudeCodeHooks,
 } from './claude-code-settings.js';
 
-/**
- * The shipped profile the starter pack overlays. One place: when `@cavra/runtime` ships the developer profile
- * (`cavra-developer`), this is the line to change.
- */
-export const STARTER_PACK_PARENT = 'cavra-ai-agent-baseline';
+/** The shipped profile the starter pack extends (`metadata.extends`): everyday repository work allowed unasked. */
+export const STARTER_PACK_PARENT = 'cavra-developer';
 
-/** The starter pack's id, which the daemon config makes its default and the hook names. */
+/** The starter pack's id, which the daemon config makes its default. */
 export const STARTER_PACK_ID = 'team';
 
 /** Where `init` puts the project's CAVRA files, relative to the project. */
@@ -46,30 +43,28 @@ const CONFIG = `${CAVRA_DIR}/cavra-daemon.yaml`;
 const SOCKET = `${CAVRA_DIR}/daemon.sock`;
 const PACK = `${CAVRA_DIR}/${STARTER_PACK_ID}-pack.yaml`;
 
-/** Where the hook finds the daemon, and which pack it names: what the daemon config says. */
+/**
+ * Where the hook finds the daemon: what the daemon config says. The hook names no pack: the daemon answers with its
+ * `default_pack`, so the config alone says which pack decides.
+ */
 export interface DaemonTarget {
   /** The socket, relative to the project (or absolute when outside it); absent: the daemon's default socket. */
   readonly socket?: string;
-  /** The daemon's default pack, which the hook names; absent when the config names none (the baseline decides). */
-  readonly policyPack?: string;
 }
 
 /** The hooks `init` writes: every tool call judged by the project's daemon, and the daemon started with a session. */
-export function claudeCodeInitHooks(
-  target: DaemonTarget = { socket: SOCKET, policyPack: STARTER_PACK_ID },
-): ClaudeCodeHookEntry[] {
+export function claudeCodeInitHooks(target: DaemonTarget = { socket: SOCKET }): ClaudeCodeHookEntry[] {
   const bin = (name: string) => `${PROJECT}/node_modules/.bin/${name}`;
   const config = `${PROJECT}/${CONFIG}`;
   const socket =
     target.socket === undefined
       ? ''
       : ` --socket ${isAbsolute(target.socket) ? quote([target.socket]) : `${PROJECT}/${quote([target.socket])}`}`;
-  const pack = target.policyPack ? ` --policy-pack ${quote([target.policyPack])}` : '';
   return [
     {
       event: 'PreToolUse',
       matcher: '*',
-      command: `${bin('cavra-hook')} claude-code${socket}${pack} --daemon-config ${config}`,
+      command: `${bin('cavra-hook')} claude-code${socket} --daemon-config ${config}`,
     },
     {
       event: 'SessionStart',
@@ -90,16 +85,25 @@ evidence_log: evidence.jsonl
 policy_packs: [${STARTER_PACK_ID}-pack.yaml]
 default_pack: ${STARTER_PACK_ID}
 `,
-  [PACK]: `# This project's CAVRA policy pack (written by \`cavra-hook init claude-code\`). It overlays the shipped profile
-# named in \`inherits\`, which it may only tighten: add patterns to its block and approval lists, e.g.
+  [PACK]: `# This project's CAVRA policy pack (written by \`cavra-hook init claude-code\`), the daemon's default pack.
+# It extends the shipped developer profile (${STARTER_PACK_PARENT}): reading, editing, building, testing, linting,
+# git's local work and pushes to unprotected branches pass unasked; installs of new packages, downloaded tools,
+# interpreters fed code and deletes of anything but build output are asked; secrets, pushes to main and network
+# tools are blocked.
+# Tighten it with block and approval patterns, e.g.
 #   filesystem: { block_read: ["secrets/**"] }
 #   commands: { block: ["terraform destroy*"], require_approval: ["docker push*"] }
-# The shipped developer profile (cavra-developer), where your @cavra/runtime has it, also allows everyday commands
-# (builds, tests, git status/diff/commit): name it in \`inherits\` instead.
+# or add allows your team wants silent, e.g.
+#   commands: { allow: ["make test", "docker compose up *"] }
+#   network: { allow_domains: [docs.example.com] }
+# Each allow the profile lacks is a loosening: \`npx cavra policy diff ${STARTER_PACK_PARENT} .cavra/${STARTER_PACK_ID}-pack.yaml\`
+# lists it, it is recorded in the resolved pack (metadata.loosens) and so in the pack digest each decision carries,
+# and the daemon logs it when it loads the pack. Writes to the files that switch CAVRA off (.cavra/**, .claude/**,
+# git hooks, ...) stay asked unless this pack names them in filesystem.unprotect, itself a recorded loosening.
 metadata:
   id: ${STARTER_PACK_ID}
   version: 0.1.0
-  inherits: ${STARTER_PACK_PARENT}
+  extends: ${STARTER_PACK_PARENT}
 `,
   [`${CAVRA_DIR}/.gitignore`]: `# The daemon's runtime files (socket, pid, log, evidence) stay out of git; its config and the pack are the project's.
 *
@@ -111,8 +115,8 @@ metadata:
 
 /**
  * `cavra-hook init claude-code`: the project's daemon config and starter pack under `.cavra/` (each only when
- * absent), and the hooks in `.claude/settings.json` (claudeCodeInitHooks, with the socket and default pack the
- * config names), replacing ours in place. Idempotent.
+ * absent), and the hooks in `.claude/settings.json` (claudeCodeInitHooks, with the socket the config names),
+ * replacing ours in place. Idempotent.
  */
 export async function initClaudeCode(options: ClaudeCodeInitOptions = {}): Promise<ClaudeCodeInitResult> {
   const dir = options.projectDir ?? process.cwd();
@@ -152,8 +156,8 @@ export async function removeClaudeCodeInit(options: ClaudeCodeInitOptions = {}):
 }
 
 /**
- * The socket and default pack of the project's daemon config (init's own, or one the team changed since), so that
- * the hook asks the daemon the config starts. Throws for a config that is not YAML.
+ * The socket of the project's daemon config (init's own, or one the team changed since), so that the hook asks the
+ * daemon the config starts. Throws for a config that is not YAML.
  */
 async function daemonTarget(dir: string): Promise<DaemonTarget> {
   const file = join(dir, CONFIG);
@@ -166,16 +170,9 @@ async function daemonTarget(dir: string): Promise<DaemonTarget> {
       ? resolve(dirname(file), raw.socket_path)
       : undefined;
   const inProject = socket === undefined ? undefined : relative(dir, socket);
+  if (socket === undefined || inProject === undefined) return {};
   return {
-    ...(socket === undefined || inProject === undefined
-      ? {}
-      : {
-          socket:
-            inProject === '..' || inProject.startsWith('../') || isAbsolute(inProject) ? socket : inProject,
-        }),
-    ...(typeof raw.default_pack === 'string' && raw.default_pack !== ''
-      ? { policyPack: raw.default_pack }
-      : {}),
+    socket: inProject === '..' || inProject.startsWith('../') || isAbsolute(inProject) ? socket : inProject,
   };
 }
 

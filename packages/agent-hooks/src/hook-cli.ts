@@ -37,8 +37,8 @@ install options:
   -h, --help               print this help (exit 0; after a hook command, exit 2: a hook never exits 0 undecided)
 
 examples:
-  cavra-hook init claude-code
   cavra-hook install claude-code --project
+  cavra-hook init claude-code
   echo '{"tool_name": "Bash", "tool_input": {"command": "ls"}}' | cavra-hook claude-code --engine in-process
 `;
 

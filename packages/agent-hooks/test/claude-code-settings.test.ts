@@ -139,7 +139,9 @@ describe('cavra-hook install|uninstall claude-code', () => {
     expect(top.stdout.split('\n')[0]).toBe(
       'cavra-hook: the pre-tool-use hook of AI coding agents: each tool call decided by CAVRA before it runs',
     );
-    expect(top.stdout).toContain('\nexamples:\n  cavra-hook install claude-code --project\n');
+    expect(top.stdout).toContain(
+      '\nexamples:\n  cavra-hook init claude-code\n  cavra-hook install claude-code --project\n',
+    );
     expect([hook.code, hook.stdout, hook.stderr]).toEqual([
       2,
       '',
@@ -232,13 +234,13 @@ describe('install replaces our entry; init and uninstall', () => {
       env: { A: '1' },
     });
     expect(pre?.command).toBe(
-      '"$CLAUDE_PROJECT_DIR"/node_modules/.bin/cavra-hook claude-code --socket "$CLAUDE_PROJECT_DIR"/.cavra/daemon.sock --policy-pack team --daemon-config "$CLAUDE_PROJECT_DIR"/.cavra/cavra-daemon.yaml',
+      '"$CLAUDE_PROJECT_DIR"/node_modules/.bin/cavra-hook claude-code --socket "$CLAUDE_PROJECT_DIR"/.cavra/daemon.sock --daemon-config "$CLAUDE_PROJECT_DIR"/.cavra/cavra-daemon.yaml',
     );
     expect(await readFile(join(project, '.cavra', 'cavra-daemon.yaml'), 'utf8')).toContain(
       'socket_path: daemon.sock\nevidence_log: evidence.jsonl\npolicy_packs: [team-pack.yaml]\ndefault_pack: team\n',
     );
     expect(await readFile(join(project, '.cavra', 'team-pack.yaml'), 'utf8')).toContain(
-      `metadata:\n  id: team\n  version: 0.1.0\n  inherits: ${STARTER_PACK_PARENT}\n`,
+      `metadata:\n  id: team\n  version: 0.1.0\n  extends: ${STARTER_PACK_PARENT}\n`,
     );
     const again = await runHookProcess(['init', 'claude-code', '--dir', project], '');
     expect(again.stdout).toContain(
@@ -260,7 +262,7 @@ describe('install replaces our entry; init and uninstall', () => {
     expect(existsSync(`${settingsFile}.cavra-orig`)).toBe(false);
   });
 
-  it('init follows a daemon config the team changed: its socket and default pack', async () => {
+  it('init follows a daemon config the team changed: its socket (the daemon default pack decides)', async () => {
     await mkdir(join(project, '.cavra'));
     await writeFile(
       join(project, '.cavra', 'cavra-daemon.yaml'),
@@ -269,7 +271,7 @@ describe('install replaces our entry; init and uninstall', () => {
     const result = await initClaudeCode({ projectDir: project });
     expect(result.kept).toEqual([join(project, '.cavra', 'cavra-daemon.yaml')]);
     expect(result.hooks[0]?.command).toBe(
-      '"$CLAUDE_PROJECT_DIR"/node_modules/.bin/cavra-hook claude-code --socket "$CLAUDE_PROJECT_DIR"/run/cavra.sock --policy-pack acme --daemon-config "$CLAUDE_PROJECT_DIR"/.cavra/cavra-daemon.yaml',
+      '"$CLAUDE_PROJECT_DIR"/node_modules/.bin/cavra-hook claude-code --socket "$CLAUDE_PROJECT_DIR"/run/cavra.sock --daemon-config "$CLAUDE_PROJECT_DIR"/.cavra/cavra-daemon.yaml',
     );
     await writeFile(join(project, '.cavra', 'cavra-daemon.yaml'), 'evidence_log: /var/log/cavra.jsonl\n');
     expect((await initClaudeCode({ projectDir: project })).hooks[0]?.command).toBe(

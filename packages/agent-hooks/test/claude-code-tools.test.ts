@@ -124,7 +124,7 @@ describe('paths: relative ones against cwd, globs and directories outside the pr
     [
       'Glob',
       { pattern: '/home/*/.aws/**' },
-      "ask: CAVRA require_approval (runtime.default.require_approval): no rule knows action type 'read_directory': review required (approver group: Repository Owners)",
+      "deny: CAVRA block (filesystem.read.block): reading '/home/*/.aws/**' is blocked by pattern '**/.aws/**' (filesystem.block_read[30])",
     ],
     [
       'Glob',

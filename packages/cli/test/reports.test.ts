@@ -141,7 +141,7 @@ tests:
     ]);
     expect([typo.code, typo.stderr]).toEqual([
       4,
-      'cavra: typo.test.yaml: /tests/0/request/action_type (line 4, column 15): must be one of: read_file, write_file, execute_command, git_push, git_operation, mcp_tool_call\n',
+      'cavra: typo.test.yaml: /tests/0/request/action_type (line 4, column 15): must be one of: read_file, write_file, execute_command, git_push, git_operation, mcp_tool_call, network_request\n',
     ]);
     expect([shipped.code, shipped.stdout.split('\n')[0]]).toEqual([
       0,
@@ -316,7 +316,7 @@ commands:
     const unknown = await cavra(['policy', 'diff', 'cavra-baseline', 'team.yaml'], dir);
     expect([unknown.code, unknown.stderr]).toEqual([
       3,
-      `cavra: cavra-baseline: no such file, and not the id of a shipped pack (cavra-ai-agent-baseline)\n`,
+      `cavra: cavra-baseline: no such file, and not the id of a shipped pack (cavra-ai-agent-baseline, cavra-developer)\n`,
     ]);
   });
 });
@@ -327,7 +327,7 @@ describe('eval', () => {
   it('explains with the patterns that apply, every pattern with --all', async () => {
     const dir = await folder({ 'team.yaml': PACK });
     const report = await evaluateRequest({ pack: join(dir, 'team.yaml'), request: REQUEST, mode: 'enforce' });
-    expect(report.explanation.tried.length).toBe(4);
+    expect(report.explanation.tried.length).toBe(38);
     const shown = evalJson(report, { explain: true, all: false }) as { tried: unknown[]; enforced: unknown };
     expect([shown.tried, shown.enforced]).toEqual([
       [
@@ -362,7 +362,7 @@ describe('eval', () => {
         reason: "command 'rm -rf dist old' is blocked by pattern 'rm -rf *' (commands.block[0])",
       },
     ]);
-    expect((evalJson(report, { explain: true, all: true }) as { tried: unknown[] }).tried.length).toBe(4);
+    expect((evalJson(report, { explain: true, all: true }) as { tried: unknown[] }).tried.length).toBe(38);
 
     const [text, all] = await Promise.all([
       cavra(['eval', '--pack', 'team.yaml', '--explain', REQUEST], dir),
@@ -370,15 +370,15 @@ describe('eval', () => {
     ]);
     expect(text.stdout).toBe(`block by commands.block (severity high, pack team 1.0.0)
   command 'rm -rf dist old' is blocked by pattern 'rm -rf *' (commands.block[0])
-patterns that apply (2 of 4; --all lists every one), each alone:
+patterns that apply (2 of 38; --all lists every one), each alone:
   applies  commands.allow[2] 'rm -rf dist *': allow: command allowed by pattern 'rm -rf dist *' (commands.allow[2])
   decided  commands.block[0] 'rm -rf *': block: command 'rm -rf dist old' is blocked by pattern 'rm -rf *' (commands.block[0])
 with no pattern applying: require_approval by commands.default.require_approval: command 'rm -rf dist old' is not on the allow list
 `);
     expect(all.stdout.split('\n').slice(2, 5)).toEqual([
-      'rules tried (4), each pattern alone:',
-      "  no       commands.allow[0] 'npm *': does not apply",
-      "  no       commands.allow[1] 'npm test': does not apply",
+      'rules tried (38), each pattern alone:',
+      "  no       filesystem.block_read[0] '/proc/*/environ': does not apply",
+      "  no       filesystem.block_read[1] '**/proc/*/environ': does not apply",
     ]);
   });
 

@@ -2,9 +2,11 @@
 // Drives the real `cavra-hook` through a recorded Claude Code session: a project set up with
 // `cavra-hook init claude-code`, its daemon started from the config init wrote, and every call's PreToolUse payload
 // run through the hook command from .claude/settings.json with `sh -c`, as Claude Code runs it.
-// Run after a build: node test/session/drive-session.mjs [baseline|developer]  (prints the tallies)
+// Packs: `team`, the starter pack exactly as init wrote it (it extends cavra-developer); `developer` and `baseline`,
+// the shipped profiles named in the daemon config instead (`policy_packs` and `default_pack`).
+// Run after a build: node test/session/drive-session.mjs [team|developer|baseline]  (prints the tallies)
 import { execFileSync, spawn } from 'node:child_process';
-import { chmod, copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,7 +17,9 @@ const PACKAGE = join(HERE, '..', '..');
 const HOOK_BIN = join(PACKAGE, 'dist', 'bin', 'cavra-hook.js');
 const DAEMON_BIN = join(PACKAGE, 'node_modules', '@cavra', 'daemon', 'dist', 'cli.js');
 export const SESSION_FILE = join(HERE, 'claude-code-session.json');
-export const PROFILES = ['baseline', 'developer'];
+/** Each profile's pack id in the daemon config; `team` keeps the config init wrote. */
+const SHIPPED = { developer: 'cavra-developer', baseline: 'cavra-ai-agent-baseline' };
+export const PROFILES = ['team', 'developer', 'baseline'];
 
 /** Runs `command` with `sh -c` in `cwd`, `input` on stdin. */
 function sh(command, input, env) {
@@ -61,8 +65,13 @@ async function setUpProject(session, profile) {
   const init = execFileSync(process.execPath, [HOOK_BIN, 'init', 'claude-code', '--dir', project], {
     encoding: 'utf8',
   });
-  if (profile === 'developer') {
-    await copyFile(join(HERE, 'developer-pack.yaml'), join(project, '.cavra', 'team-pack.yaml'));
+  const shipped = SHIPPED[profile];
+  if (shipped !== undefined) {
+    const config = join(project, '.cavra', 'cavra-daemon.yaml');
+    const text = (await readFile(config, 'utf8'))
+      .replace(/^policy_packs: .*$/m, `policy_packs: [${shipped}]`)
+      .replace(/^default_pack: .*$/m, `default_pack: ${shipped}`);
+    await writeFile(config, text);
   }
   return { project, init };
 }
@@ -71,7 +80,7 @@ async function setUpProject(session, profile) {
  * Drives the session under a profile; resolves with each call's outcome (`allow` silent, `ask`, `deny`,
  * `no opinion`, or `no decision` when the hook exited 2) and the tallies.
  */
-export async function driveSession(profile = 'baseline') {
+export async function driveSession(profile = 'team') {
   if (!PROFILES.includes(profile)) throw new Error(`profile must be one of ${PROFILES.join(', ')}`);
   const session = JSON.parse(await readFile(SESSION_FILE, 'utf8'));
   const { project } = await setUpProject(session, profile);
@@ -100,6 +109,7 @@ export async function driveSession(profile = 'baseline') {
       calls.push({
         tool: call.tool_name,
         note: call.note,
+        benign: call.benign,
         outcome,
         reason: output?.permissionDecisionReason ?? result.stderr.trim(),
       });
@@ -110,17 +120,27 @@ export async function driveSession(profile = 'baseline') {
   }
   const tally = { allow: 0, ask: 0, deny: 0, 'no opinion': 0, 'no decision': 0 };
   for (const call of calls) tally[call.outcome] = (tally[call.outcome] ?? 0) + 1;
-  return { profile, calls, tally };
+  // Silent: CAVRA lets the call run without a prompt (an allow, or no opinion on a pass-through tool).
+  const benign = calls.filter((call) => call.benign);
+  const silent = benign.filter((call) => call.outcome === 'allow' || call.outcome === 'no opinion');
+  return { profile, calls, tally, benign: { total: benign.length, silent: silent.length } };
+}
+
+/** `a of b (p %)`, p to one decimal. */
+export function share({ silent, total }) {
+  return `${silent} of ${total} (${((silent / total) * 100).toFixed(1)} %)`;
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   for (const profile of process.argv.length > 2 ? process.argv.slice(2) : PROFILES) {
-    const { calls, tally } = await driveSession(profile);
+    const { calls, tally, benign } = await driveSession(profile);
     console.log(`\n${profile}: ${calls.length} calls`);
     for (const call of calls)
-      console.log(`  ${call.outcome.padEnd(11)} ${call.tool.padEnd(18)} ${call.reason}`);
+      console.log(
+        `  ${call.outcome.padEnd(11)} ${call.benign ? 'benign' : 'attack'} ${call.tool.padEnd(18)} ${call.reason}`,
+      );
     console.log(
-      `${profile}: silent (allow) ${tally.allow}, ask ${tally.ask}, deny ${tally.deny}, no opinion ${tally['no opinion']}, no decision ${tally['no decision']}`,
+      `${profile}: silent (allow) ${tally.allow}, ask ${tally.ask}, deny ${tally.deny}, no opinion ${tally['no opinion']}, no decision ${tally['no decision']}; benign calls silent: ${share(benign)}`,
     );
   }
 }
