@@ -1,5 +1,6 @@
 import type { RuntimeRequest } from '@cavra/contracts';
 import type { RuleOutcome } from './action-evaluator.js';
+import { allowListText } from './allow-list-text.js';
 import { argumentEffects } from './argument-writes.js';
 import { commandForms } from './command-forms.js';
 import { tableOutcome } from './command-tables.js';
@@ -8,6 +9,8 @@ import {
   codeVariableChange,
   heldByDeleted,
   lostDirectory,
+  outsideDirectoryChange,
+  outsideWrite,
   protectedDirectoryChange,
   treeDelete,
 } from './file-effect-rules.js';
@@ -56,7 +59,11 @@ export function evaluateCommand(request: RuntimeRequest, pack: CompiledPolicyPac
   }
   const { commandBlock, commandRequireApproval, commandAllow } = pack.matchers;
   const { commands } = pack.resolved;
-  const flags: Flags = { ...parsed };
+  const flags: Flags = {
+    substitution: parsed.substitution,
+    expansion: parsed.expansion,
+    unreadable: parsed.unreadable,
+  };
   const parts = judgedParts(parsed, flags, 0);
   // The engine does not know the shell: a backslash may also be a Windows path separator (`type C:\x\.env`).
   if (command.includes('\\')) {
@@ -110,13 +117,6 @@ export function evaluateCommand(request: RuntimeRequest, pack: CompiledPolicyPac
       'variable, glob or brace expansion makes the command run with words the policy cannot see',
     );
   }
-  if (flags.redirection) {
-    return ruleOutcome(
-      pack,
-      'commands.default.require_approval',
-      'output redirection writes a file, which requires approval',
-    );
-  }
   if (flags.unreadable) {
     return ruleOutcome(
       pack,
@@ -124,7 +124,11 @@ export function evaluateCommand(request: RuntimeRequest, pack: CompiledPolicyPac
       'the shell parser cannot read all of the command, so it may run commands the policy cannot see',
     );
   }
-  const allowed = commandAllow.match(whole);
+  // Harmless leading assignments and package selectors (allowListText) are not part of what an allow pattern
+  // names, nor are the parentheses of a subshell that is the whole command.
+  const allowed = commandAllow.match(
+    allowListText(subshellBody(whole, parsed) ?? whole, judged[0]?.words ?? []),
+  );
   if (allowed < 0) {
     return ruleOutcome(
       pack,
@@ -133,9 +137,13 @@ export function evaluateCommand(request: RuntimeRequest, pack: CompiledPolicyPac
     );
   }
   // Only now, so a command on no list keeps upstream's reason: an allowed `rm *` or `cd *` never covers these.
-  const outside = treeDelete(judged, pack, 'outside') ?? protectedDirectoryChange(judged, pack);
+  const outside =
+    treeDelete(judged, pack, 'outside') ??
+    outsideWrite(judged, pack) ??
+    protectedDirectoryChange(judged, pack) ??
+    outsideDirectoryChange(judged, pack);
   if (outside) return outside;
-  for (const { part, wordForms, allowable } of judged) {
+  for (const { part, words, wordForms, allowable } of judged) {
     if (!allowable) continue;
     // In every spelling: `"npm" run x --script-shell=…` and `env npm run x …` run npm too.
     const override = wordForms.map(runnerOverride).find((option) => option !== undefined);
@@ -146,7 +154,7 @@ export function evaluateCommand(request: RuntimeRequest, pack: CompiledPolicyPac
         `command ${quoteTarget(part)} passes ${quoteTarget(override)}, which changes what the runner runs: no allow rule covers it`,
       );
     }
-    if (commandAllow.match(part) < 0) {
+    if (commandAllow.match(allowListText(part, words)) < 0) {
       return ruleOutcome(
         pack,
         'commands.default.require_approval',
@@ -159,6 +167,24 @@ export function evaluateCommand(request: RuntimeRequest, pack: CompiledPolicyPac
     'commands.allow',
     `command allowed by pattern '${commands.allow[allowed]}' (commands.allow[${allowed}])`,
   );
+}
+
+/**
+ * The text inside the parentheses when the whole command is one subshell (`(cd packages/x && npm test)`), read by
+ * the allow list as the command itself would be: it runs the same simple commands (each of which must still match an
+ * allow pattern), only in a child shell, so its `cd` does not outlive it. Undefined for anything else: the text
+ * between the outer parentheses must parse, readable, into the very simple commands of the whole (`(a) && (b)`
+ * does not).
+ */
+function subshellBody(whole: string, parsed: ParsedCommand): string | undefined {
+  if (!whole.startsWith('(') || !whole.endsWith(')')) return undefined;
+  const body = whole.slice(1, -1).trim();
+  const inner = parseCommand(body);
+  const same =
+    !inner.unreadable &&
+    inner.commands.length === parsed.commands.length &&
+    inner.commands.every((command, index) => command.text === parsed.commands[index]?.text);
+  return same ? body : undefined;
 }
 
 /**
@@ -204,7 +230,7 @@ export interface JudgedPart {
 const NO_FLAGS = { substitution: false, expansion: false, redirection: false, unreadable: false };
 
 /** What makes a command's words unknowable, from its parse and those of the scripts its shells run. */
-type Flags = { -readonly [K in 'substitution' | 'expansion' | 'redirection' | 'unreadable']: boolean };
+type Flags = { -readonly [K in 'substitution' | 'expansion' | 'unreadable']: boolean };
 
 // How deep `sh -c "sh -c '…'"` is followed; deeper scripts are still judged as the words of their shell.
 const MAX_SHELL_DEPTH = 3;
@@ -278,7 +304,6 @@ function judgedParts(
         const parsedInner = read();
         flags.substitution ||= parsedInner.substitution;
         flags.expansion ||= parsedInner.expansion;
-        flags.redirection ||= parsedInner.redirection;
         flags.unreadable ||= parsedInner.unreadable;
         judged.push(...judgedParts(parsedInner, flags, depth + 1, allowable && exact, budget));
       }
@@ -352,14 +377,14 @@ function blockedFileWord(judged: readonly JudgedPart[], pack: CompiledPolicyPack
 }
 
 /**
- * The first option value or written argument on `filesystem.require_approval_write`: the command may write it, so
- * a human decides.
+ * The first redirection target, option value or written argument on `filesystem.require_approval_write`: the
+ * command may write it, so a human decides.
  */
 function gatedOptionWrite(judged: readonly JudgedPart[], pack: CompiledPolicyPack): RuleOutcome | undefined {
   const { require_approval_write } = pack.resolved.filesystem;
-  for (const { part, optionWrites, argumentWrites, directories } of judged) {
+  for (const { part, writes, optionWrites, argumentWrites, directories } of judged) {
     const hit = firstMatch(
-      locatedPaths([...optionWrites, ...argumentWrites], directories),
+      locatedPaths([...writes, ...optionWrites, ...argumentWrites], directories),
       pack.matchers.requireApprovalWrite,
     );
     if (hit) {

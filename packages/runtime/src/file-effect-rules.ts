@@ -20,6 +20,10 @@ export interface CommandEffects {
   readonly words: readonly string[];
   /** Its spellings (commandForms). */
   readonly wordForms: readonly (readonly string[])[];
+  /** Paths its output redirections write. */
+  readonly writes: readonly string[];
+  /** Paths its arguments write (argumentEffects). */
+  readonly argumentWrites: readonly string[];
   /** Paths its arguments delete (argumentEffects). */
   readonly deletes: readonly string[];
   /** The folders it may run in (workingDirectories), undefined when a `cd` before it makes that unknowable. */
@@ -52,6 +56,33 @@ export function treeDelete(
               'commands.default.require_approval',
               `command ${quoteTarget(part)} deletes ${quoteTarget(found.path)}, ${found.what}: no allow rule covers it`,
             );
+      }
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The first file written outside the working tree, by redirection (`npm test > ../log`, `echo x >> ~/.profile`) or
+ * by argument (`cp x /etc/y`), in any folder the command may run in: what deletedReach reads as outside the tree, or
+ * as the file system root or a home folder, is outside it for a write too, except the tree's own folder (`cp x .`
+ * writes into it). Approval, asked only of a command the allow list would allow (as for deletes): a write inside the
+ * tree is decided by the filesystem lists, as a `write_file` request to the same path is.
+ */
+export function outsideWrite(
+  judged: readonly CommandEffects[],
+  pack: CompiledPolicyPack,
+): RuleOutcome | undefined {
+  for (const { part, writes, argumentWrites, directories } of judged) {
+    for (const path of [...writes, ...argumentWrites]) {
+      for (const directory of directories ?? ['.']) {
+        const found = deletedReach(resolvedIn(directory, path));
+        if (found === undefined || found.path === '.') continue;
+        return ruleOutcome(
+          pack,
+          'commands.default.require_approval',
+          `command ${quoteTarget(part)} writes ${quoteTarget(found.path)}, ${found.what}: no allow rule covers it`,
+        );
       }
     }
   }
@@ -125,6 +156,34 @@ export function protectedDirectoryChange(
           pack,
           'commands.default.require_approval',
           `command ${quoteTarget(part)} changes to ${quoteTarget(hit.path)}, where writing is protected: later relative paths would write there`,
+        );
+      }
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The first `cd` that may leave the working tree (`cd ..`, `cd ../other-repo`, `cd /tmp/x`, `cd ~`, a bare `cd`):
+ * the commands after it, in this command line and in the next ones of an agent whose shell keeps its folder (which
+ * the engine cannot see), would run runners, read definition files and write paths the tree's rules were written
+ * for, somewhere else (deletedReach says what counts as outside). Asked only of a command the allow list would
+ * allow, so an allowed `cd *` never covers it.
+ */
+export function outsideDirectoryChange(
+  judged: readonly CommandEffects[],
+  pack: CompiledPolicyPack,
+): RuleOutcome | undefined {
+  for (const { part, wordForms, directories } of judged) {
+    for (const target of wordForms.map(directoryChange)) {
+      if (target === undefined) continue;
+      for (const directory of directories ?? ['.']) {
+        const found = deletedReach(resolvedIn(directory, target));
+        if (found === undefined || found.path === '.') continue;
+        return ruleOutcome(
+          pack,
+          'commands.default.require_approval',
+          `command ${quoteTarget(part)} changes to ${quoteTarget(found.path)}, ${found.what}: the commands after it would act outside the tree`,
         );
       }
     }

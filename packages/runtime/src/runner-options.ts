@@ -50,6 +50,31 @@ export function runnerOverride(words: readonly string[]): string | undefined {
   return undefined;
 }
 
+/**
+ * A runner command's words without the options that only pick which of the project's own workspace packages run
+ * (`pnpm --filter @cavra/runtime run test` is `pnpm run test`), for the allow list: a pattern naming a script speaks
+ * for it in every package of the workspace, whose manifests the filesystem rules protect alike. A selector naming a
+ * path or a range (`--filter=./../../evil`) stays, as do the words after `--` or after the runner's subcommand.
+ */
+export function withoutPackageSelectors(words: readonly string[]): readonly string[] {
+  const selectors = PACKAGE_SELECTORS.get(words[0] ?? '');
+  if (selectors === undefined) return words;
+  const kept = [words[0] as string];
+  for (let index = 1; index < words.length; index += 1) {
+    const word = words[index] as string;
+    if (word === '--' || !word.startsWith('-')) return [...kept, ...words.slice(index)];
+    const equals = word.indexOf('=');
+    const name = equals < 0 ? word : word.slice(0, equals);
+    const value = equals < 0 ? words[index + 1] : word.slice(equals + 1);
+    if (selectors.includes(name) && value !== undefined && isPackageSelector(value)) {
+      if (equals < 0) index += 1;
+      continue;
+    }
+    kept.push(word);
+  }
+  return kept;
+}
+
 /** A workspace package selected by name (`@cavra/runtime`, `app...`, `^web`), not by a path or a git range. */
 function isPackageSelector(value: string): boolean {
   const name = value.replace(/^(?:\.\.\.)?\^?/, '').replace(/\.\.\.$/, '');
@@ -111,3 +136,9 @@ const HARMLESS_FLAGS = new Set([
 const HARMLESS_VALUED = new Set(['--loglevel', '--reporter']);
 // Options that pick workspace packages: harmless when they name packages, not paths outside the project.
 const SELECTORS = new Set(['--filter', '-F', '--workspace', '-w']);
+// Each runner's own package-selecting options: pnpm docs, Filtering ("--filter <package_selector>", "-F"; pnpm's
+// `-w` is --workspace-root, a flag); npm docs, config ("workspace", "-w").
+const PACKAGE_SELECTORS: ReadonlyMap<string, readonly string[]> = new Map([
+  ['pnpm', ['--filter', '-F']],
+  ['npm', ['--workspace', '-w']],
+]);

@@ -34,6 +34,16 @@ type DumpRule =
       readonly why: string;
     }
   | {
+      /**
+       * Prints the variables its operands name, all of them when none is named (`printenv HOME` prints one): a
+       * dump unless every name is one of `public`, which hold no secret.
+       */
+      readonly kind: 'names';
+      readonly programs: readonly string[];
+      readonly public: ReadonlySet<string>;
+      readonly why: string;
+    }
+  | {
       /** One of these options makes it print secrets (`gh auth status --show-token`). */
       readonly kind: 'option';
       readonly programs: readonly string[];
@@ -70,6 +80,28 @@ type DumpRule =
     };
 
 const ENVIRONMENT = 'prints the environment, which holds secrets';
+// Variables that hold where things are and how output looks, never a credential: bash(1) "Shell Variables" (HOME,
+// PATH, PWD, OLDPWD, SHELL, HOSTNAME, COLUMNS, LINES), environ(7) (USER, LOGNAME, LANG, TERM, TMPDIR), locale(7)
+// (LC_ALL), tzset(3) (TZ), and the mode variables of harmless-variables (NODE_ENV, CI).
+const PUBLIC_VARIABLES: ReadonlySet<string> = new Set([
+  'HOME',
+  'PATH',
+  'PWD',
+  'OLDPWD',
+  'SHELL',
+  'HOSTNAME',
+  'COLUMNS',
+  'LINES',
+  'USER',
+  'LOGNAME',
+  'LANG',
+  'LC_ALL',
+  'TERM',
+  'TMPDIR',
+  'TZ',
+  'NODE_ENV',
+  'CI',
+]);
 const CREDENTIALS = 'prints stored credentials';
 const GREP_VALUED = [
   '-e',
@@ -106,7 +138,7 @@ const DUMP_RULES: readonly DumpRule[] = [
     still: /^[A-Za-z_][A-Za-z0-9_]*=/,
     why: ENVIRONMENT,
   },
-  { kind: 'always', programs: ['printenv'], why: ENVIRONMENT },
+  { kind: 'names', programs: ['printenv'], public: PUBLIC_VARIABLES, why: ENVIRONMENT },
   // bash(1) "set: Without options, display the name and value of each shell variable"; "export ... If no names
   // are given, or if the -p option is supplied, a list of names of all exported variables is printed"; "declare /
   // typeset ... If no names are given then display the values of variables".
@@ -365,6 +397,10 @@ function dumpWhy(rule: DumpRule, form: readonly string[], from: number): string 
   switch (rule.kind) {
     case 'always':
       return rule.why;
+    case 'names': {
+      const names = operands(form, [], from);
+      return names.length > 0 && names.every((name) => rule.public.has(name)) ? undefined : rule.why;
+    }
     case 'bare': {
       const given = rule.optionsAct ? form.slice(from) : operands(form, rule.valued, from);
       return given.some((word) => !rule.still?.test(word)) ? undefined : rule.why;

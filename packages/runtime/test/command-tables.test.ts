@@ -464,11 +464,24 @@ describe('the command tables under a permissive allow list', () => {
         'commands.default.require_approval',
         "command 'env FOO=1 npm test' is not on the allow list",
       ],
+      // Only names that hold no secret (HOME, PATH, ...) keep printenv from being a dump.
       [
         'printenv HOME',
         'require_approval',
         'commands.default.require_approval',
-        "command 'printenv HOME' prints the environment, which holds secrets: it requires approval",
+        "command 'printenv HOME' is not on the allow list",
+      ],
+      [
+        'printenv HOME GITHUB_TOKEN',
+        'require_approval',
+        'commands.default.require_approval',
+        "command 'printenv HOME GITHUB_TOKEN' prints the environment, which holds secrets: it requires approval",
+      ],
+      [
+        'printenv -0',
+        'require_approval',
+        'commands.default.require_approval',
+        "command 'printenv -0' prints the environment, which holds secrets: it requires approval",
       ],
       [
         'set',
@@ -519,7 +532,7 @@ describe('the command tables under a permissive allow list', () => {
         "command 'cp -r . /tmp/x' reads every file under '.' recursively, which may hold secrets the filesystem rules block: it requires approval",
       ],
       [
-        'cp -r dist /tmp/x',
+        'cp -r dist out/x',
         'allow',
         'commands.allow',
         "command allowed by pattern 'cp *' (commands.allow[84])",

@@ -81,6 +81,7 @@ describe('the evasion corpora', () => {
         'evasion-line-continuation.json',
         'evasion-profile-options.json',
         'evasion-reaching-main.json',
+        'evasion-redirects.json',
         'evasion-runner-files.json',
         'evasion-secret-dumps.json',
         'evasion-secret-paths.json',
@@ -142,8 +143,8 @@ describe('the benign corpus', () => {
     });
     // The figures in the README.
     expect(figures).toEqual({
-      'cavra-ai-agent-baseline': { all: { allow: 7, require_approval: 169, block: 4 } },
-      'cavra-developer': { all: { allow: 146, require_approval: 30, block: 4 } },
+      'cavra-ai-agent-baseline': { all: { allow: 8, require_approval: 168, block: 4 } },
+      'cavra-developer': { all: { allow: 157, require_approval: 19, block: 4 } },
     });
   });
 });
