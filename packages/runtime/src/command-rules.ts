@@ -124,10 +124,13 @@ export function evaluateCommand(request: RuntimeRequest, pack: CompiledPolicyPac
       'the shell parser cannot read all of the command, so it may run commands the policy cannot see',
     );
   }
-  // Harmless leading assignments and package selectors (allowListText) are not part of what an allow pattern
-  // names, nor are the parentheses of a subshell that is the whole command.
+  // Read as run (a pack's commands.allow_list_reading): harmless leading assignments and package selectors
+  // (allowListText) are not part of what an allow pattern names, nor are the parentheses of a subshell that is the
+  // whole command. As written (the default, upstream's reading): the command as sent.
+  const asRun = pack.resolved.commands.allow_list_reading === 'as_run';
+  const allowText = (text: string, words: readonly string[]) => (asRun ? allowListText(text, words) : text);
   const allowed = commandAllow.match(
-    allowListText(subshellBody(whole, parsed) ?? whole, judged[0]?.words ?? []),
+    asRun ? allowListText(subshellBody(whole, parsed) ?? whole, judged[0]?.words ?? []) : whole,
   );
   if (allowed < 0) {
     return ruleOutcome(
@@ -154,7 +157,7 @@ export function evaluateCommand(request: RuntimeRequest, pack: CompiledPolicyPac
         `command ${quoteTarget(part)} passes ${quoteTarget(override)}, which changes what the runner runs: no allow rule covers it`,
       );
     }
-    if (commandAllow.match(allowListText(part, words)) < 0) {
+    if (commandAllow.match(allowText(part, words)) < 0) {
       return ruleOutcome(
         pack,
         'commands.default.require_approval',

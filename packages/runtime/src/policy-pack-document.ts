@@ -34,6 +34,8 @@ export interface PolicyPackDocument {
     readonly allow?: readonly string[];
     readonly block?: readonly string[];
     readonly require_approval?: readonly string[];
+    /** What the allow list reads (AllowListReading); default `as_written`. */
+    readonly allow_list_reading?: AllowListReading;
   };
   readonly git?: {
     readonly block_push_branches?: readonly string[];
@@ -135,6 +137,8 @@ export interface ResolvedPolicyPack {
     readonly allow: readonly string[];
     readonly block: readonly string[];
     readonly require_approval: readonly string[];
+    /** Present only as `as_run`, so the digest of a pack that reads as written is what it was before the key. */
+    readonly allow_list_reading?: 'as_run';
   };
   readonly git: {
     readonly block_push_branches: readonly string[];
@@ -153,3 +157,12 @@ export interface ResolvedPolicyPack {
    */
   readonly network?: Required<NetworkSection>;
 }
+
+/**
+ * What the allow list reads of a command. `as_written` (the default) is upstream's reading: each command as written.
+ * `as_run` (ours, a loosening against upstream a pack opts into) drops what does not change what runs: leading
+ * assignments of harmless variables (`NODE_ENV=test npm test`), a runner's workspace selectors (`pnpm --filter x run
+ * test`) and the parentheses of a subshell that is the whole command. Block and approval lists always read the
+ * command as written and every spelling of it.
+ */
+export type AllowListReading = 'as_written' | 'as_run';

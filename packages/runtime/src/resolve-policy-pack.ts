@@ -69,6 +69,14 @@ function withProtectedSet(
     ...addedAllows('commands.allow', (resolved) => resolved.commands.allow),
     ...addedAllows('mcp.allowed_servers', (resolved) => resolved.mcp.allowed_servers),
     ...addedAllows('network.allow_domains', (resolved) => resolved.network?.allow_domains ?? []),
+    ...(pack.commands.allow_list_reading === 'as_run'
+      ? parents
+          .filter((parent) => parent.commands.allow_list_reading !== 'as_run')
+          .map(
+            (parent) =>
+              `commands.allow_list_reading: 'as_run' is not how parent ${parent.metadata.id} reads its allow list`,
+          )
+      : []),
     ...own.map((pattern) => `filesystem.unprotect: '${pattern}' is not protected`),
   ];
   return {
@@ -119,6 +127,19 @@ function resolveOverlay(
     return own ?? parentValue;
   };
 
+  // Reading the allow list as run allows more than reading it as written: an overlay of a parent that reads as
+  // written may switch it on only with extends.
+  const readAsRun = () => {
+    const own = document.commands?.allow_list_reading;
+    const parentAsRun = base.commands.allow_list_reading === 'as_run';
+    if (own === 'as_run' && parent && !parentAsRun && !extend) {
+      issues.push({
+        path: '/commands/allow_list_reading',
+        message: `'as_run' allows commands parent ${parent.metadata.id} reads as written (a pack adds allows to its parent with metadata.extends, not inherits)`,
+      });
+    }
+    return own === undefined ? parentAsRun : own === 'as_run';
+  };
   const resolved: Unprotected = {
     metadata: {
       id: document.metadata.id,
@@ -139,6 +160,7 @@ function resolveOverlay(
       allow: allowList('/commands/allow', base.commands.allow, document.commands?.allow),
       block: union(base.commands.block, document.commands?.block),
       require_approval: union(base.commands.require_approval, document.commands?.require_approval),
+      ...readingAsRun(readAsRun()),
     },
     git: {
       block_push_branches: union(base.git.block_push_branches, document.git?.block_push_branches),
@@ -229,6 +251,11 @@ function resolveUpstreamForm(
       allow: merged((pack) => pack.commands.allow, commands?.allow),
       block: merged((pack) => pack.commands.block, commands?.block),
       require_approval: merged((pack) => pack.commands.require_approval, commands?.require_approval),
+      ...readingAsRun(
+        commands?.allow_list_reading === undefined
+          ? parents.some((pack) => pack.commands.allow_list_reading === 'as_run')
+          : commands.allow_list_reading === 'as_run',
+      ),
     },
     git: {
       block_push_branches: merged((pack) => pack.git.block_push_branches, git?.block_push_branches),
@@ -255,6 +282,11 @@ function resolveUpstreamForm(
         }
       : {}),
   };
+}
+
+/** The key only when it is `as_run`: a pack that reads as written keeps the digest it had before the key. */
+function readingAsRun(asRun: boolean): { allow_list_reading?: 'as_run' } {
+  return asRun ? { allow_list_reading: 'as_run' } : {};
 }
 
 const EMPTY_NETWORK: Required<NetworkSection> = {

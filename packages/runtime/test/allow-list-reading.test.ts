@@ -1,6 +1,13 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { withoutHarmlessAssignments } from '../src/harmless-variables.js';
-import { type Engine, loadDeveloperPack } from '../src/index.js';
+import {
+  type CompiledPolicyPack,
+  compilePolicyPack,
+  type Engine,
+  loadBaselinePack,
+  loadDeveloperPack,
+  parsePolicyPack,
+} from '../src/index.js';
 import { exactEngine, request } from './support/engine.js';
 
 let developer: Engine;
@@ -257,5 +264,55 @@ describe('a runner with workspace package selectors, under the developer profile
     ],
   ] as const)('%s -> %s', (command, decision, ruleId, reason) => {
     expect(decide(command)).toEqual([decision, ruleId, reason]);
+  });
+});
+
+describe('commands.allow_list_reading', () => {
+  const pack = (extra: string) =>
+    compilePolicyPack(
+      parsePolicyPack(
+        `metadata: {id: team, version: "1"}\ncommands:\n  allow: ["npm test", "pnpm run *"]\n${extra}`,
+      ),
+    );
+  const decideWith = (compiled: CompiledPolicyPack, command: string) => {
+    const { decision, ruleId, reason } = exactEngine([compiled]).evaluate(
+      request('execute_command', command, { policy_pack: 'team' }),
+    );
+    return [decision, ruleId, reason];
+  };
+
+  it('reads as written by default, as upstream does, and as run when the pack says so', () => {
+    expect(decideWith(pack(''), 'NODE_ENV=test npm test')).toEqual([
+      'require_approval',
+      'commands.default.require_approval',
+      "command 'NODE_ENV=test npm test' is not on the allow list",
+    ]);
+    expect(decideWith(pack('  allow_list_reading: as_written\n'), '(cd app && pnpm run build)')[0]).toBe(
+      'require_approval',
+    );
+    const asRun = pack('  allow_list_reading: as_run\n');
+    expect(decideWith(asRun, 'NODE_ENV=test npm test')).toEqual([
+      'allow',
+      'commands.allow',
+      "command allowed by pattern 'npm test' (commands.allow[0])",
+    ]);
+    expect(asRun.resolved.commands.allow_list_reading).toBe('as_run');
+    // Only `as_run` is kept, so a pack that reads as written has the digest it had before the key.
+    expect(pack('  allow_list_reading: as_written\n').digest).toBe(pack('').digest);
+  });
+
+  it('is a loosening of a parent that reads as written: listed with extends, refused with inherits', async () => {
+    const parents = new Map([['cavra-ai-agent-baseline', await loadBaselinePack()]]);
+    const child = (form: string) =>
+      parsePolicyPack(
+        `metadata: {id: team, version: "1", ${form}: cavra-ai-agent-baseline}\ncommands: {allow_list_reading: as_run}\n`,
+      );
+    const extended = compilePolicyPack(child('extends'), { parents });
+    expect(extended.resolved.metadata.loosens).toContain(
+      "commands.allow_list_reading: 'as_run' is not how parent cavra-ai-agent-baseline reads its allow list",
+    );
+    expect(() => compilePolicyPack(child('inherits'), { parents })).toThrow(
+      "/commands/allow_list_reading: 'as_run' allows commands parent cavra-ai-agent-baseline reads as written (a pack adds allows to its parent with metadata.extends, not inherits)",
+    );
   });
 });

@@ -143,7 +143,7 @@ describe('the benign corpus', () => {
     });
     // The figures in the README.
     expect(figures).toEqual({
-      'cavra-ai-agent-baseline': { all: { allow: 8, require_approval: 168, block: 4 } },
+      'cavra-ai-agent-baseline': { all: { allow: 7, require_approval: 169, block: 4 } },
       'cavra-developer': { all: { allow: 157, require_approval: 19, block: 4 } },
     });
   });

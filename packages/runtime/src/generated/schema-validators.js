@@ -3,7 +3,7 @@
 import { createRequire } from 'node:module';
 const requireHelper = createRequire(import.meta.url);
 export const policyPack = validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://cavra.dev/schema/policy-pack.schema.json","title":"CAVRA policy pack","type":"object","additionalProperties":false,"required":["metadata"],"properties":{"metadata":{"type":"object","additionalProperties":false,"required":["id","version"],"properties":{"id":{"$ref":"#/definitions/identifier"},"version":{"type":"string","pattern":"^[0-9A-Za-z][0-9A-Za-z.+-]{0,63}$"},"description":{"type":"string","maxLength":512},"inherits":{"oneOf":[{"$ref":"#/definitions/parent"},{"type":"array","minItems":1,"maxItems":16,"uniqueItems":true,"items":{"$ref":"#/definitions/parent"}}]},"extends":{"$ref":"#/definitions/parent"},"approver_group":{"$ref":"#/definitions/group"},"title":{"type":"string","maxLength":256},"mode":{"type":"string","pattern":"^[a-z][a-z_-]{0,31}$"}}},"filesystem":{"type":"object","additionalProperties":false,"properties":{"block_read":{"$ref":"#/definitions/patterns"},"block_write":{"$ref":"#/definitions/patterns"},"require_approval_write":{"$ref":"#/definitions/patterns"},"unprotect":{"$ref":"#/definitions/patterns"}}},"commands":{"type":"object","additionalProperties":false,"properties":{"allow":{"$ref":"#/definitions/patterns"},"block":{"$ref":"#/definitions/patterns"},"require_approval":{"$ref":"#/definitions/patterns"}}},"git":{"type":"object","additionalProperties":false,"properties":{"block_push_branches":{"$ref":"#/definitions/patterns"},"require_pull_request":{"type":"boolean"},"require_ai_attestation":{"type":"boolean"},"block_direct_push_to_protected_branch":{"type":"boolean"},"require_human_reviewer":{"type":"boolean"},"require_pr_attestation":{"type":"boolean"}}},"mcp":{"type":"object","additionalProperties":false,"properties":{"allowlist_enabled":{"type":"boolean"},"allowed_servers":{"$ref":"#/definitions/servers"},"blocked_servers":{"$ref":"#/definitions/servers"},"block_unknown_servers":{"type":"boolean"},"risk_scoring":{"type":"object","maxProperties":1024,"propertyNames":{"$ref":"#/definitions/server"},"additionalProperties":{"enum":["info","low","medium","high","critical"]}}}},"network":{"type":"object","additionalProperties":false,"description":"network_request (a URL or host an agent fetches, e.g. Claude Code's WebFetch): block_domains, then require_approval_domains, then allow_domains; a host on none requires approval.","properties":{"allow_domains":{"$ref":"#/definitions/domains"},"block_domains":{"$ref":"#/definitions/domains"},"require_approval_domains":{"$ref":"#/definitions/domains"}}},"sandbox":{"type":"object","additionalProperties":false,"properties":{"confine_commands":{"type":"boolean"},"allowed_domains":{"type":"array","maxItems":1024,"uniqueItems":true,"items":{"type":"string","pattern":"^(\\*\\.)?[A-Za-z0-9]([A-Za-z0-9-]{0,62}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,62}[A-Za-z0-9])?)*(:[0-9]{1,5})?$","maxLength":260}},"allow_write":{"type":"array","maxItems":64,"uniqueItems":true,"items":{"type":"string","pattern":"^(/|~/)[^\\u0000-\\u001f\\u007f*?\\[\\]{}]*$","maxLength":512}}}},"approvals":{"type":"object","maxProperties":64,"propertyNames":{"$ref":"#/definitions/identifier"},"additionalProperties":{"type":"object","additionalProperties":false,"properties":{"approvers":{"type":"array","maxItems":64,"uniqueItems":true,"items":{"$ref":"#/definitions/group"}}}}},"evidence":{"type":"object","additionalProperties":false,"properties":{"require_agent_manifest":{"type":"boolean"},"require_issue_link":{"type":"boolean"},"require_branch_pattern":{"type":"string","minLength":1,"maxLength":256},"require_bot_identity":{"type":"boolean"},"require_pr_attestation":{"type":"boolean"},"require_docs_update_for_user_facing_changes":{"type":"boolean"},"required_fields":{"type":"array","maxItems":64,"uniqueItems":true,"items":{"type":"string","pattern":"^[a-z][a-z0-9_]{0,63}$"}}}},"lint":{"description":"For cavra policy lint (@cavra/cli): findings the pack's authors accept, each with why. Not part of what decides, nor of the digest.","type":"object","additionalProperties":false,"properties":{"acknowledge":{"type":"array","maxItems":256,"items":{"type":"object","additionalProperties":false,"required":["finding","reason"],"properties":{"finding":{"enum":["shadowed","overridden"]},"pattern":{"type":"string","minLength":1,"maxLength":512},"reason":{"type":"string","minLength":1,"maxLength":1024,"pattern":"^[^\\u0000-\\u001f\\u007f]+$"}}}}}},"compliance":{"type":"object","additionalProperties":false,"properties":{"maps_to":{"type":"array","maxItems":64,"items":{"type":"string","minLength":1,"maxLength":256,"pattern":"^[^\\u0000-\\u001f\\u007f]+$"}}}}},"definitions":{"identifier":{"type":"string","pattern":"^[a-z0-9][a-z0-9._-]{0,127}$"},"parent":{"anyOf":[{"$ref":"#/definitions/identifier"},{"type":"string","maxLength":1024,"pattern":"^\\.\\.?/[^\\u0000-\\u001f\\u007f]+$"}]},"patterns":{"type":"array","maxItems":1024,"uniqueItems":true,"items":{"type":"string","minLength":1,"maxLength":512,"pattern":"^[^\\u0000-\\u001f\\u007f]+$"}},"servers":{"type":"array","maxItems":1024,"uniqueItems":true,"items":{"$ref":"#/definitions/server"}},"domains":{"type":"array","maxItems":1024,"uniqueItems":true,"items":{"type":"string","description":"a host (example.com: that host only), *.example.com (its subdomains, any depth), or * (any host); lowercase","pattern":"^(\\*|(\\*\\.)?[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*)$"}},"server":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"},"group":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,127}$"}}};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://cavra.dev/schema/policy-pack.schema.json","title":"CAVRA policy pack","type":"object","additionalProperties":false,"required":["metadata"],"properties":{"metadata":{"type":"object","additionalProperties":false,"required":["id","version"],"properties":{"id":{"$ref":"#/definitions/identifier"},"version":{"type":"string","pattern":"^[0-9A-Za-z][0-9A-Za-z.+-]{0,63}$"},"description":{"type":"string","maxLength":512},"inherits":{"oneOf":[{"$ref":"#/definitions/parent"},{"type":"array","minItems":1,"maxItems":16,"uniqueItems":true,"items":{"$ref":"#/definitions/parent"}}]},"extends":{"$ref":"#/definitions/parent"},"approver_group":{"$ref":"#/definitions/group"},"title":{"type":"string","maxLength":256},"mode":{"type":"string","pattern":"^[a-z][a-z_-]{0,31}$"}}},"filesystem":{"type":"object","additionalProperties":false,"properties":{"block_read":{"$ref":"#/definitions/patterns"},"block_write":{"$ref":"#/definitions/patterns"},"require_approval_write":{"$ref":"#/definitions/patterns"},"unprotect":{"$ref":"#/definitions/patterns"}}},"commands":{"type":"object","additionalProperties":false,"properties":{"allow":{"$ref":"#/definitions/patterns"},"block":{"$ref":"#/definitions/patterns"},"require_approval":{"$ref":"#/definitions/patterns"},"allow_list_reading":{"enum":["as_written","as_run"],"description":"What the allow list reads (ours): as_written (default, upstream's reading) matches each command as written; as_run drops what does not change what runs: leading assignments of harmless variables, a runner's workspace selectors, the parentheses of a whole-command subshell."}}},"git":{"type":"object","additionalProperties":false,"properties":{"block_push_branches":{"$ref":"#/definitions/patterns"},"require_pull_request":{"type":"boolean"},"require_ai_attestation":{"type":"boolean"},"block_direct_push_to_protected_branch":{"type":"boolean"},"require_human_reviewer":{"type":"boolean"},"require_pr_attestation":{"type":"boolean"}}},"mcp":{"type":"object","additionalProperties":false,"properties":{"allowlist_enabled":{"type":"boolean"},"allowed_servers":{"$ref":"#/definitions/servers"},"blocked_servers":{"$ref":"#/definitions/servers"},"block_unknown_servers":{"type":"boolean"},"risk_scoring":{"type":"object","maxProperties":1024,"propertyNames":{"$ref":"#/definitions/server"},"additionalProperties":{"enum":["info","low","medium","high","critical"]}}}},"network":{"type":"object","additionalProperties":false,"description":"network_request (a URL or host an agent fetches, e.g. Claude Code's WebFetch): block_domains, then require_approval_domains, then allow_domains; a host on none requires approval.","properties":{"allow_domains":{"$ref":"#/definitions/domains"},"block_domains":{"$ref":"#/definitions/domains"},"require_approval_domains":{"$ref":"#/definitions/domains"}}},"sandbox":{"type":"object","additionalProperties":false,"properties":{"confine_commands":{"type":"boolean"},"allowed_domains":{"type":"array","maxItems":1024,"uniqueItems":true,"items":{"type":"string","pattern":"^(\\*\\.)?[A-Za-z0-9]([A-Za-z0-9-]{0,62}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,62}[A-Za-z0-9])?)*(:[0-9]{1,5})?$","maxLength":260}},"allow_write":{"type":"array","maxItems":64,"uniqueItems":true,"items":{"type":"string","pattern":"^(/|~/)[^\\u0000-\\u001f\\u007f*?\\[\\]{}]*$","maxLength":512}}}},"approvals":{"type":"object","maxProperties":64,"propertyNames":{"$ref":"#/definitions/identifier"},"additionalProperties":{"type":"object","additionalProperties":false,"properties":{"approvers":{"type":"array","maxItems":64,"uniqueItems":true,"items":{"$ref":"#/definitions/group"}}}}},"evidence":{"type":"object","additionalProperties":false,"properties":{"require_agent_manifest":{"type":"boolean"},"require_issue_link":{"type":"boolean"},"require_branch_pattern":{"type":"string","minLength":1,"maxLength":256},"require_bot_identity":{"type":"boolean"},"require_pr_attestation":{"type":"boolean"},"require_docs_update_for_user_facing_changes":{"type":"boolean"},"required_fields":{"type":"array","maxItems":64,"uniqueItems":true,"items":{"type":"string","pattern":"^[a-z][a-z0-9_]{0,63}$"}}}},"lint":{"description":"For cavra policy lint (@cavra/cli): findings the pack's authors accept, each with why. Not part of what decides, nor of the digest.","type":"object","additionalProperties":false,"properties":{"acknowledge":{"type":"array","maxItems":256,"items":{"type":"object","additionalProperties":false,"required":["finding","reason"],"properties":{"finding":{"enum":["shadowed","overridden"]},"pattern":{"type":"string","minLength":1,"maxLength":512},"reason":{"type":"string","minLength":1,"maxLength":1024,"pattern":"^[^\\u0000-\\u001f\\u007f]+$"}}}}}},"compliance":{"type":"object","additionalProperties":false,"properties":{"maps_to":{"type":"array","maxItems":64,"items":{"type":"string","minLength":1,"maxLength":256,"pattern":"^[^\\u0000-\\u001f\\u007f]+$"}}}}},"definitions":{"identifier":{"type":"string","pattern":"^[a-z0-9][a-z0-9._-]{0,127}$"},"parent":{"anyOf":[{"$ref":"#/definitions/identifier"},{"type":"string","maxLength":1024,"pattern":"^\\.\\.?/[^\\u0000-\\u001f\\u007f]+$"}]},"patterns":{"type":"array","maxItems":1024,"uniqueItems":true,"items":{"type":"string","minLength":1,"maxLength":512,"pattern":"^[^\\u0000-\\u001f\\u007f]+$"}},"servers":{"type":"array","maxItems":1024,"uniqueItems":true,"items":{"$ref":"#/definitions/server"}},"domains":{"type":"array","maxItems":1024,"uniqueItems":true,"items":{"type":"string","description":"a host (example.com: that host only), *.example.com (its subdomains, any depth), or * (any host); lowercase","pattern":"^(\\*|(\\*\\.)?[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*)$"}},"server":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"},"group":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,127}$"}}};
 const schema12 = {"type":"string","pattern":"^[a-z0-9][a-z0-9._-]{0,127}$"};
 const schema15 = {"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,127}$"};
 const schema16 = {"type":"array","maxItems":1024,"uniqueItems":true,"items":{"type":"string","minLength":1,"maxLength":512,"pattern":"^[^\\u0000-\\u001f\\u007f]+$"}};
@@ -944,7 +944,7 @@ if(data.commands !== undefined){
 let data19 = data.commands;
 if(data19 && typeof data19 == "object" && !Array.isArray(data19)){
 for(const key3 in data19){
-if(!(((key3 === "allow") || (key3 === "block")) || (key3 === "require_approval"))){
+if(!((((key3 === "allow") || (key3 === "block")) || (key3 === "require_approval")) || (key3 === "allow_list_reading"))){
 const err53 = {instancePath:instancePath+"/commands",schemaPath:"#/properties/commands/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err53];
@@ -1240,9 +1240,10 @@ vErrors.push(err74);
 errors++;
 }
 }
-}
-else {
-const err75 = {instancePath:instancePath+"/commands",schemaPath:"#/properties/commands/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data19.allow_list_reading !== undefined){
+let data26 = data19.allow_list_reading;
+if(!((data26 === "as_written") || (data26 === "as_run"))){
+const err75 = {instancePath:instancePath+"/commands/allow_list_reading",schemaPath:"#/properties/commands/properties/allow_list_reading/enum",keyword:"enum",params:{allowedValues: schema11.properties.commands.properties.allow_list_reading.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err75];
 }
@@ -1252,12 +1253,9 @@ vErrors.push(err75);
 errors++;
 }
 }
-if(data.git !== undefined){
-let data26 = data.git;
-if(data26 && typeof data26 == "object" && !Array.isArray(data26)){
-for(const key4 in data26){
-if(!((((((key4 === "block_push_branches") || (key4 === "require_pull_request")) || (key4 === "require_ai_attestation")) || (key4 === "block_direct_push_to_protected_branch")) || (key4 === "require_human_reviewer")) || (key4 === "require_pr_attestation"))){
-const err76 = {instancePath:instancePath+"/git",schemaPath:"#/properties/git/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"};
+}
+else {
+const err76 = {instancePath:instancePath+"/commands",schemaPath:"#/properties/commands/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err76];
 }
@@ -1267,11 +1265,12 @@ vErrors.push(err76);
 errors++;
 }
 }
-if(data26.block_push_branches !== undefined){
-let data27 = data26.block_push_branches;
-if(Array.isArray(data27)){
-if(data27.length > 1024){
-const err77 = {instancePath:instancePath+"/git/block_push_branches",schemaPath:"#/definitions/patterns/maxItems",keyword:"maxItems",params:{limit: 1024},message:"must NOT have more than 1024 items"};
+if(data.git !== undefined){
+let data27 = data.git;
+if(data27 && typeof data27 == "object" && !Array.isArray(data27)){
+for(const key4 in data27){
+if(!((((((key4 === "block_push_branches") || (key4 === "require_pull_request")) || (key4 === "require_ai_attestation")) || (key4 === "block_direct_push_to_protected_branch")) || (key4 === "require_human_reviewer")) || (key4 === "require_pr_attestation"))){
+const err77 = {instancePath:instancePath+"/git",schemaPath:"#/properties/git/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err77];
 }
@@ -1280,12 +1279,12 @@ vErrors.push(err77);
 }
 errors++;
 }
-const len8 = data27.length;
-for(let i16=0; i16<len8; i16++){
-let data28 = data27[i16];
-if(typeof data28 === "string"){
-if(func3(data28) > 512){
-const err78 = {instancePath:instancePath+"/git/block_push_branches/" + i16,schemaPath:"#/definitions/patterns/items/maxLength",keyword:"maxLength",params:{limit: 512},message:"must NOT have more than 512 characters"};
+}
+if(data27.block_push_branches !== undefined){
+let data28 = data27.block_push_branches;
+if(Array.isArray(data28)){
+if(data28.length > 1024){
+const err78 = {instancePath:instancePath+"/git/block_push_branches",schemaPath:"#/definitions/patterns/maxItems",keyword:"maxItems",params:{limit: 1024},message:"must NOT have more than 1024 items"};
 if(vErrors === null){
 vErrors = [err78];
 }
@@ -1294,8 +1293,12 @@ vErrors.push(err78);
 }
 errors++;
 }
-if(func3(data28) < 1){
-const err79 = {instancePath:instancePath+"/git/block_push_branches/" + i16,schemaPath:"#/definitions/patterns/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+const len8 = data28.length;
+for(let i16=0; i16<len8; i16++){
+let data29 = data28[i16];
+if(typeof data29 === "string"){
+if(func3(data29) > 512){
+const err79 = {instancePath:instancePath+"/git/block_push_branches/" + i16,schemaPath:"#/definitions/patterns/items/maxLength",keyword:"maxLength",params:{limit: 512},message:"must NOT have more than 512 characters"};
 if(vErrors === null){
 vErrors = [err79];
 }
@@ -1304,8 +1307,8 @@ vErrors.push(err79);
 }
 errors++;
 }
-if(!pattern6.test(data28)){
-const err80 = {instancePath:instancePath+"/git/block_push_branches/" + i16,schemaPath:"#/definitions/patterns/items/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]+$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]+$"+"\""};
+if(func3(data29) < 1){
+const err80 = {instancePath:instancePath+"/git/block_push_branches/" + i16,schemaPath:"#/definitions/patterns/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err80];
 }
@@ -1314,9 +1317,8 @@ vErrors.push(err80);
 }
 errors++;
 }
-}
-else {
-const err81 = {instancePath:instancePath+"/git/block_push_branches/" + i16,schemaPath:"#/definitions/patterns/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(!pattern6.test(data29)){
+const err81 = {instancePath:instancePath+"/git/block_push_branches/" + i16,schemaPath:"#/definitions/patterns/items/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]+$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]+$"+"\""};
 if(vErrors === null){
 vErrors = [err81];
 }
@@ -1326,23 +1328,34 @@ vErrors.push(err81);
 errors++;
 }
 }
-let i17 = data27.length;
-let j8;
-if(i17 > 1){
-const indices7 = {};
-for(;i17--;){
-let item7 = data27[i17];
-if(typeof item7 !== "string"){
-continue;
-}
-if(typeof indices7[item7] == "number"){
-j8 = indices7[item7];
-const err82 = {instancePath:instancePath+"/git/block_push_branches",schemaPath:"#/definitions/patterns/uniqueItems",keyword:"uniqueItems",params:{i: i17, j: j8},message:"must NOT have duplicate items (items ## "+j8+" and "+i17+" are identical)"};
+else {
+const err82 = {instancePath:instancePath+"/git/block_push_branches/" + i16,schemaPath:"#/definitions/patterns/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err82];
 }
 else {
 vErrors.push(err82);
+}
+errors++;
+}
+}
+let i17 = data28.length;
+let j8;
+if(i17 > 1){
+const indices7 = {};
+for(;i17--;){
+let item7 = data28[i17];
+if(typeof item7 !== "string"){
+continue;
+}
+if(typeof indices7[item7] == "number"){
+j8 = indices7[item7];
+const err83 = {instancePath:instancePath+"/git/block_push_branches",schemaPath:"#/definitions/patterns/uniqueItems",keyword:"uniqueItems",params:{i: i17, j: j8},message:"must NOT have duplicate items (items ## "+j8+" and "+i17+" are identical)"};
+if(vErrors === null){
+vErrors = [err83];
+}
+else {
+vErrors.push(err83);
 }
 errors++;
 break;
@@ -1352,19 +1365,7 @@ indices7[item7] = i17;
 }
 }
 else {
-const err83 = {instancePath:instancePath+"/git/block_push_branches",schemaPath:"#/definitions/patterns/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err83];
-}
-else {
-vErrors.push(err83);
-}
-errors++;
-}
-}
-if(data26.require_pull_request !== undefined){
-if(typeof data26.require_pull_request !== "boolean"){
-const err84 = {instancePath:instancePath+"/git/require_pull_request",schemaPath:"#/properties/git/properties/require_pull_request/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+const err84 = {instancePath:instancePath+"/git/block_push_branches",schemaPath:"#/definitions/patterns/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err84];
 }
@@ -1374,9 +1375,9 @@ vErrors.push(err84);
 errors++;
 }
 }
-if(data26.require_ai_attestation !== undefined){
-if(typeof data26.require_ai_attestation !== "boolean"){
-const err85 = {instancePath:instancePath+"/git/require_ai_attestation",schemaPath:"#/properties/git/properties/require_ai_attestation/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(data27.require_pull_request !== undefined){
+if(typeof data27.require_pull_request !== "boolean"){
+const err85 = {instancePath:instancePath+"/git/require_pull_request",schemaPath:"#/properties/git/properties/require_pull_request/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err85];
 }
@@ -1386,9 +1387,9 @@ vErrors.push(err85);
 errors++;
 }
 }
-if(data26.block_direct_push_to_protected_branch !== undefined){
-if(typeof data26.block_direct_push_to_protected_branch !== "boolean"){
-const err86 = {instancePath:instancePath+"/git/block_direct_push_to_protected_branch",schemaPath:"#/properties/git/properties/block_direct_push_to_protected_branch/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(data27.require_ai_attestation !== undefined){
+if(typeof data27.require_ai_attestation !== "boolean"){
+const err86 = {instancePath:instancePath+"/git/require_ai_attestation",schemaPath:"#/properties/git/properties/require_ai_attestation/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err86];
 }
@@ -1398,9 +1399,9 @@ vErrors.push(err86);
 errors++;
 }
 }
-if(data26.require_human_reviewer !== undefined){
-if(typeof data26.require_human_reviewer !== "boolean"){
-const err87 = {instancePath:instancePath+"/git/require_human_reviewer",schemaPath:"#/properties/git/properties/require_human_reviewer/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(data27.block_direct_push_to_protected_branch !== undefined){
+if(typeof data27.block_direct_push_to_protected_branch !== "boolean"){
+const err87 = {instancePath:instancePath+"/git/block_direct_push_to_protected_branch",schemaPath:"#/properties/git/properties/block_direct_push_to_protected_branch/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err87];
 }
@@ -1410,9 +1411,9 @@ vErrors.push(err87);
 errors++;
 }
 }
-if(data26.require_pr_attestation !== undefined){
-if(typeof data26.require_pr_attestation !== "boolean"){
-const err88 = {instancePath:instancePath+"/git/require_pr_attestation",schemaPath:"#/properties/git/properties/require_pr_attestation/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(data27.require_human_reviewer !== undefined){
+if(typeof data27.require_human_reviewer !== "boolean"){
+const err88 = {instancePath:instancePath+"/git/require_human_reviewer",schemaPath:"#/properties/git/properties/require_human_reviewer/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err88];
 }
@@ -1422,9 +1423,9 @@ vErrors.push(err88);
 errors++;
 }
 }
-}
-else {
-const err89 = {instancePath:instancePath+"/git",schemaPath:"#/properties/git/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data27.require_pr_attestation !== undefined){
+if(typeof data27.require_pr_attestation !== "boolean"){
+const err89 = {instancePath:instancePath+"/git/require_pr_attestation",schemaPath:"#/properties/git/properties/require_pr_attestation/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err89];
 }
@@ -1434,12 +1435,9 @@ vErrors.push(err89);
 errors++;
 }
 }
-if(data.mcp !== undefined){
-let data34 = data.mcp;
-if(data34 && typeof data34 == "object" && !Array.isArray(data34)){
-for(const key5 in data34){
-if(!(((((key5 === "allowlist_enabled") || (key5 === "allowed_servers")) || (key5 === "blocked_servers")) || (key5 === "block_unknown_servers")) || (key5 === "risk_scoring"))){
-const err90 = {instancePath:instancePath+"/mcp",schemaPath:"#/properties/mcp/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"};
+}
+else {
+const err90 = {instancePath:instancePath+"/git",schemaPath:"#/properties/git/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err90];
 }
@@ -1449,9 +1447,12 @@ vErrors.push(err90);
 errors++;
 }
 }
-if(data34.allowlist_enabled !== undefined){
-if(typeof data34.allowlist_enabled !== "boolean"){
-const err91 = {instancePath:instancePath+"/mcp/allowlist_enabled",schemaPath:"#/properties/mcp/properties/allowlist_enabled/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(data.mcp !== undefined){
+let data35 = data.mcp;
+if(data35 && typeof data35 == "object" && !Array.isArray(data35)){
+for(const key5 in data35){
+if(!(((((key5 === "allowlist_enabled") || (key5 === "allowed_servers")) || (key5 === "blocked_servers")) || (key5 === "block_unknown_servers")) || (key5 === "risk_scoring"))){
+const err91 = {instancePath:instancePath+"/mcp",schemaPath:"#/properties/mcp/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err91];
 }
@@ -1461,21 +1462,9 @@ vErrors.push(err91);
 errors++;
 }
 }
-if(data34.allowed_servers !== undefined){
-if(!(validate15(data34.allowed_servers, {instancePath:instancePath+"/mcp/allowed_servers",parentData:data34,parentDataProperty:"allowed_servers",rootData}))){
-vErrors = vErrors === null ? validate15.errors : vErrors.concat(validate15.errors);
-errors = vErrors.length;
-}
-}
-if(data34.blocked_servers !== undefined){
-if(!(validate15(data34.blocked_servers, {instancePath:instancePath+"/mcp/blocked_servers",parentData:data34,parentDataProperty:"blocked_servers",rootData}))){
-vErrors = vErrors === null ? validate15.errors : vErrors.concat(validate15.errors);
-errors = vErrors.length;
-}
-}
-if(data34.block_unknown_servers !== undefined){
-if(typeof data34.block_unknown_servers !== "boolean"){
-const err92 = {instancePath:instancePath+"/mcp/block_unknown_servers",schemaPath:"#/properties/mcp/properties/block_unknown_servers/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(data35.allowlist_enabled !== undefined){
+if(typeof data35.allowlist_enabled !== "boolean"){
+const err92 = {instancePath:instancePath+"/mcp/allowlist_enabled",schemaPath:"#/properties/mcp/properties/allowlist_enabled/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err92];
 }
@@ -1485,11 +1474,21 @@ vErrors.push(err92);
 errors++;
 }
 }
-if(data34.risk_scoring !== undefined){
-let data39 = data34.risk_scoring;
-if(data39 && typeof data39 == "object" && !Array.isArray(data39)){
-if(Object.keys(data39).length > 1024){
-const err93 = {instancePath:instancePath+"/mcp/risk_scoring",schemaPath:"#/properties/mcp/properties/risk_scoring/maxProperties",keyword:"maxProperties",params:{limit: 1024},message:"must NOT have more than 1024 properties"};
+if(data35.allowed_servers !== undefined){
+if(!(validate15(data35.allowed_servers, {instancePath:instancePath+"/mcp/allowed_servers",parentData:data35,parentDataProperty:"allowed_servers",rootData}))){
+vErrors = vErrors === null ? validate15.errors : vErrors.concat(validate15.errors);
+errors = vErrors.length;
+}
+}
+if(data35.blocked_servers !== undefined){
+if(!(validate15(data35.blocked_servers, {instancePath:instancePath+"/mcp/blocked_servers",parentData:data35,parentDataProperty:"blocked_servers",rootData}))){
+vErrors = vErrors === null ? validate15.errors : vErrors.concat(validate15.errors);
+errors = vErrors.length;
+}
+}
+if(data35.block_unknown_servers !== undefined){
+if(typeof data35.block_unknown_servers !== "boolean"){
+const err93 = {instancePath:instancePath+"/mcp/block_unknown_servers",schemaPath:"#/properties/mcp/properties/block_unknown_servers/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err93];
 }
@@ -1498,11 +1497,12 @@ vErrors.push(err93);
 }
 errors++;
 }
-for(const key6 in data39){
-const _errs96 = errors;
-if(typeof key6 === "string"){
-if(!pattern14.test(key6)){
-const err94 = {instancePath:instancePath+"/mcp/risk_scoring",schemaPath:"#/definitions/server/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"+"\"",propertyName:key6};
+}
+if(data35.risk_scoring !== undefined){
+let data40 = data35.risk_scoring;
+if(data40 && typeof data40 == "object" && !Array.isArray(data40)){
+if(Object.keys(data40).length > 1024){
+const err94 = {instancePath:instancePath+"/mcp/risk_scoring",schemaPath:"#/properties/mcp/properties/risk_scoring/maxProperties",keyword:"maxProperties",params:{limit: 1024},message:"must NOT have more than 1024 properties"};
 if(vErrors === null){
 vErrors = [err94];
 }
@@ -1511,9 +1511,11 @@ vErrors.push(err94);
 }
 errors++;
 }
-}
-else {
-const err95 = {instancePath:instancePath+"/mcp/risk_scoring",schemaPath:"#/definitions/server/type",keyword:"type",params:{type: "string"},message:"must be string",propertyName:key6};
+for(const key6 in data40){
+const _errs97 = errors;
+if(typeof key6 === "string"){
+if(!pattern14.test(key6)){
+const err95 = {instancePath:instancePath+"/mcp/risk_scoring",schemaPath:"#/definitions/server/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"+"\"",propertyName:key6};
 if(vErrors === null){
 vErrors = [err95];
 }
@@ -1522,9 +1524,9 @@ vErrors.push(err95);
 }
 errors++;
 }
-var valid44 = _errs96 === errors;
-if(!valid44){
-const err96 = {instancePath:instancePath+"/mcp/risk_scoring",schemaPath:"#/properties/mcp/properties/risk_scoring/propertyNames",keyword:"propertyNames",params:{propertyName: key6},message:"property name must be valid"};
+}
+else {
+const err96 = {instancePath:instancePath+"/mcp/risk_scoring",schemaPath:"#/definitions/server/type",keyword:"type",params:{type: "string"},message:"must be string",propertyName:key6};
 if(vErrors === null){
 vErrors = [err96];
 }
@@ -1533,11 +1535,9 @@ vErrors.push(err96);
 }
 errors++;
 }
-}
-for(const key7 in data39){
-let data40 = data39[key7];
-if(!(((((data40 === "info") || (data40 === "low")) || (data40 === "medium")) || (data40 === "high")) || (data40 === "critical"))){
-const err97 = {instancePath:instancePath+"/mcp/risk_scoring/" + key7.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/mcp/properties/risk_scoring/additionalProperties/enum",keyword:"enum",params:{allowedValues: schema11.properties.mcp.properties.risk_scoring.additionalProperties.enum},message:"must be equal to one of the allowed values"};
+var valid44 = _errs97 === errors;
+if(!valid44){
+const err97 = {instancePath:instancePath+"/mcp/risk_scoring",schemaPath:"#/properties/mcp/properties/risk_scoring/propertyNames",keyword:"propertyNames",params:{propertyName: key6},message:"property name must be valid"};
 if(vErrors === null){
 vErrors = [err97];
 }
@@ -1547,9 +1547,10 @@ vErrors.push(err97);
 errors++;
 }
 }
-}
-else {
-const err98 = {instancePath:instancePath+"/mcp/risk_scoring",schemaPath:"#/properties/mcp/properties/risk_scoring/type",keyword:"type",params:{type: "object"},message:"must be object"};
+for(const key7 in data40){
+let data41 = data40[key7];
+if(!(((((data41 === "info") || (data41 === "low")) || (data41 === "medium")) || (data41 === "high")) || (data41 === "critical"))){
+const err98 = {instancePath:instancePath+"/mcp/risk_scoring/" + key7.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/mcp/properties/risk_scoring/additionalProperties/enum",keyword:"enum",params:{allowedValues: schema11.properties.mcp.properties.risk_scoring.additionalProperties.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err98];
 }
@@ -1561,7 +1562,7 @@ errors++;
 }
 }
 else {
-const err99 = {instancePath:instancePath+"/mcp",schemaPath:"#/properties/mcp/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err99 = {instancePath:instancePath+"/mcp/risk_scoring",schemaPath:"#/properties/mcp/properties/risk_scoring/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err99];
 }
@@ -1571,12 +1572,9 @@ vErrors.push(err99);
 errors++;
 }
 }
-if(data.network !== undefined){
-let data41 = data.network;
-if(data41 && typeof data41 == "object" && !Array.isArray(data41)){
-for(const key8 in data41){
-if(!(((key8 === "allow_domains") || (key8 === "block_domains")) || (key8 === "require_approval_domains"))){
-const err100 = {instancePath:instancePath+"/network",schemaPath:"#/properties/network/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties"};
+}
+else {
+const err100 = {instancePath:instancePath+"/mcp",schemaPath:"#/properties/mcp/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err100];
 }
@@ -1586,11 +1584,12 @@ vErrors.push(err100);
 errors++;
 }
 }
-if(data41.allow_domains !== undefined){
-let data42 = data41.allow_domains;
-if(Array.isArray(data42)){
-if(data42.length > 1024){
-const err101 = {instancePath:instancePath+"/network/allow_domains",schemaPath:"#/definitions/domains/maxItems",keyword:"maxItems",params:{limit: 1024},message:"must NOT have more than 1024 items"};
+if(data.network !== undefined){
+let data42 = data.network;
+if(data42 && typeof data42 == "object" && !Array.isArray(data42)){
+for(const key8 in data42){
+if(!(((key8 === "allow_domains") || (key8 === "block_domains")) || (key8 === "require_approval_domains"))){
+const err101 = {instancePath:instancePath+"/network",schemaPath:"#/properties/network/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err101];
 }
@@ -1599,12 +1598,12 @@ vErrors.push(err101);
 }
 errors++;
 }
-const len9 = data42.length;
-for(let i18=0; i18<len9; i18++){
-let data43 = data42[i18];
-if(typeof data43 === "string"){
-if(!pattern16.test(data43)){
-const err102 = {instancePath:instancePath+"/network/allow_domains/" + i18,schemaPath:"#/definitions/domains/items/pattern",keyword:"pattern",params:{pattern: "^(\\*|(\\*\\.)?[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*)$"},message:"must match pattern \""+"^(\\*|(\\*\\.)?[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*)$"+"\""};
+}
+if(data42.allow_domains !== undefined){
+let data43 = data42.allow_domains;
+if(Array.isArray(data43)){
+if(data43.length > 1024){
+const err102 = {instancePath:instancePath+"/network/allow_domains",schemaPath:"#/definitions/domains/maxItems",keyword:"maxItems",params:{limit: 1024},message:"must NOT have more than 1024 items"};
 if(vErrors === null){
 vErrors = [err102];
 }
@@ -1613,9 +1612,12 @@ vErrors.push(err102);
 }
 errors++;
 }
-}
-else {
-const err103 = {instancePath:instancePath+"/network/allow_domains/" + i18,schemaPath:"#/definitions/domains/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const len9 = data43.length;
+for(let i18=0; i18<len9; i18++){
+let data44 = data43[i18];
+if(typeof data44 === "string"){
+if(!pattern16.test(data44)){
+const err103 = {instancePath:instancePath+"/network/allow_domains/" + i18,schemaPath:"#/definitions/domains/items/pattern",keyword:"pattern",params:{pattern: "^(\\*|(\\*\\.)?[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*)$"},message:"must match pattern \""+"^(\\*|(\\*\\.)?[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*)$"+"\""};
 if(vErrors === null){
 vErrors = [err103];
 }
@@ -1625,23 +1627,34 @@ vErrors.push(err103);
 errors++;
 }
 }
-let i19 = data42.length;
-let j9;
-if(i19 > 1){
-const indices8 = {};
-for(;i19--;){
-let item8 = data42[i19];
-if(typeof item8 !== "string"){
-continue;
-}
-if(typeof indices8[item8] == "number"){
-j9 = indices8[item8];
-const err104 = {instancePath:instancePath+"/network/allow_domains",schemaPath:"#/definitions/domains/uniqueItems",keyword:"uniqueItems",params:{i: i19, j: j9},message:"must NOT have duplicate items (items ## "+j9+" and "+i19+" are identical)"};
+else {
+const err104 = {instancePath:instancePath+"/network/allow_domains/" + i18,schemaPath:"#/definitions/domains/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err104];
 }
 else {
 vErrors.push(err104);
+}
+errors++;
+}
+}
+let i19 = data43.length;
+let j9;
+if(i19 > 1){
+const indices8 = {};
+for(;i19--;){
+let item8 = data43[i19];
+if(typeof item8 !== "string"){
+continue;
+}
+if(typeof indices8[item8] == "number"){
+j9 = indices8[item8];
+const err105 = {instancePath:instancePath+"/network/allow_domains",schemaPath:"#/definitions/domains/uniqueItems",keyword:"uniqueItems",params:{i: i19, j: j9},message:"must NOT have duplicate items (items ## "+j9+" and "+i19+" are identical)"};
+if(vErrors === null){
+vErrors = [err105];
+}
+else {
+vErrors.push(err105);
 }
 errors++;
 break;
@@ -1651,21 +1664,7 @@ indices8[item8] = i19;
 }
 }
 else {
-const err105 = {instancePath:instancePath+"/network/allow_domains",schemaPath:"#/definitions/domains/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err105];
-}
-else {
-vErrors.push(err105);
-}
-errors++;
-}
-}
-if(data41.block_domains !== undefined){
-let data44 = data41.block_domains;
-if(Array.isArray(data44)){
-if(data44.length > 1024){
-const err106 = {instancePath:instancePath+"/network/block_domains",schemaPath:"#/definitions/domains/maxItems",keyword:"maxItems",params:{limit: 1024},message:"must NOT have more than 1024 items"};
+const err106 = {instancePath:instancePath+"/network/allow_domains",schemaPath:"#/definitions/domains/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err106];
 }
@@ -1674,12 +1673,12 @@ vErrors.push(err106);
 }
 errors++;
 }
-const len10 = data44.length;
-for(let i20=0; i20<len10; i20++){
-let data45 = data44[i20];
-if(typeof data45 === "string"){
-if(!pattern16.test(data45)){
-const err107 = {instancePath:instancePath+"/network/block_domains/" + i20,schemaPath:"#/definitions/domains/items/pattern",keyword:"pattern",params:{pattern: "^(\\*|(\\*\\.)?[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*)$"},message:"must match pattern \""+"^(\\*|(\\*\\.)?[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*)$"+"\""};
+}
+if(data42.block_domains !== undefined){
+let data45 = data42.block_domains;
+if(Array.isArray(data45)){
+if(data45.length > 1024){
+const err107 = {instancePath:instancePath+"/network/block_domains",schemaPath:"#/definitions/domains/maxItems",keyword:"maxItems",params:{limit: 1024},message:"must NOT have more than 1024 items"};
 if(vErrors === null){
 vErrors = [err107];
 }
@@ -1688,9 +1687,12 @@ vErrors.push(err107);
 }
 errors++;
 }
-}
-else {
-const err108 = {instancePath:instancePath+"/network/block_domains/" + i20,schemaPath:"#/definitions/domains/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const len10 = data45.length;
+for(let i20=0; i20<len10; i20++){
+let data46 = data45[i20];
+if(typeof data46 === "string"){
+if(!pattern16.test(data46)){
+const err108 = {instancePath:instancePath+"/network/block_domains/" + i20,schemaPath:"#/definitions/domains/items/pattern",keyword:"pattern",params:{pattern: "^(\\*|(\\*\\.)?[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*)$"},message:"must match pattern \""+"^(\\*|(\\*\\.)?[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*)$"+"\""};
 if(vErrors === null){
 vErrors = [err108];
 }
@@ -1700,23 +1702,34 @@ vErrors.push(err108);
 errors++;
 }
 }
-let i21 = data44.length;
-let j10;
-if(i21 > 1){
-const indices9 = {};
-for(;i21--;){
-let item9 = data44[i21];
-if(typeof item9 !== "string"){
-continue;
-}
-if(typeof indices9[item9] == "number"){
-j10 = indices9[item9];
-const err109 = {instancePath:instancePath+"/network/block_domains",schemaPath:"#/definitions/domains/uniqueItems",keyword:"uniqueItems",params:{i: i21, j: j10},message:"must NOT have duplicate items (items ## "+j10+" and "+i21+" are identical)"};
+else {
+const err109 = {instancePath:instancePath+"/network/block_domains/" + i20,schemaPath:"#/definitions/domains/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err109];
 }
 else {
 vErrors.push(err109);
+}
+errors++;
+}
+}
+let i21 = data45.length;
+let j10;
+if(i21 > 1){
+const indices9 = {};
+for(;i21--;){
+let item9 = data45[i21];
+if(typeof item9 !== "string"){
+continue;
+}
+if(typeof indices9[item9] == "number"){
+j10 = indices9[item9];
+const err110 = {instancePath:instancePath+"/network/block_domains",schemaPath:"#/definitions/domains/uniqueItems",keyword:"uniqueItems",params:{i: i21, j: j10},message:"must NOT have duplicate items (items ## "+j10+" and "+i21+" are identical)"};
+if(vErrors === null){
+vErrors = [err110];
+}
+else {
+vErrors.push(err110);
 }
 errors++;
 break;
@@ -1726,21 +1739,7 @@ indices9[item9] = i21;
 }
 }
 else {
-const err110 = {instancePath:instancePath+"/network/block_domains",schemaPath:"#/definitions/domains/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err110];
-}
-else {
-vErrors.push(err110);
-}
-errors++;
-}
-}
-if(data41.require_approval_domains !== undefined){
-let data46 = data41.require_approval_domains;
-if(Array.isArray(data46)){
-if(data46.length > 1024){
-const err111 = {instancePath:instancePath+"/network/require_approval_domains",schemaPath:"#/definitions/domains/maxItems",keyword:"maxItems",params:{limit: 1024},message:"must NOT have more than 1024 items"};
+const err111 = {instancePath:instancePath+"/network/block_domains",schemaPath:"#/definitions/domains/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err111];
 }
@@ -1749,12 +1748,12 @@ vErrors.push(err111);
 }
 errors++;
 }
-const len11 = data46.length;
-for(let i22=0; i22<len11; i22++){
-let data47 = data46[i22];
-if(typeof data47 === "string"){
-if(!pattern16.test(data47)){
-const err112 = {instancePath:instancePath+"/network/require_approval_domains/" + i22,schemaPath:"#/definitions/domains/items/pattern",keyword:"pattern",params:{pattern: "^(\\*|(\\*\\.)?[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*)$"},message:"must match pattern \""+"^(\\*|(\\*\\.)?[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*)$"+"\""};
+}
+if(data42.require_approval_domains !== undefined){
+let data47 = data42.require_approval_domains;
+if(Array.isArray(data47)){
+if(data47.length > 1024){
+const err112 = {instancePath:instancePath+"/network/require_approval_domains",schemaPath:"#/definitions/domains/maxItems",keyword:"maxItems",params:{limit: 1024},message:"must NOT have more than 1024 items"};
 if(vErrors === null){
 vErrors = [err112];
 }
@@ -1763,9 +1762,12 @@ vErrors.push(err112);
 }
 errors++;
 }
-}
-else {
-const err113 = {instancePath:instancePath+"/network/require_approval_domains/" + i22,schemaPath:"#/definitions/domains/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const len11 = data47.length;
+for(let i22=0; i22<len11; i22++){
+let data48 = data47[i22];
+if(typeof data48 === "string"){
+if(!pattern16.test(data48)){
+const err113 = {instancePath:instancePath+"/network/require_approval_domains/" + i22,schemaPath:"#/definitions/domains/items/pattern",keyword:"pattern",params:{pattern: "^(\\*|(\\*\\.)?[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*)$"},message:"must match pattern \""+"^(\\*|(\\*\\.)?[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*)$"+"\""};
 if(vErrors === null){
 vErrors = [err113];
 }
@@ -1775,23 +1777,34 @@ vErrors.push(err113);
 errors++;
 }
 }
-let i23 = data46.length;
-let j11;
-if(i23 > 1){
-const indices10 = {};
-for(;i23--;){
-let item10 = data46[i23];
-if(typeof item10 !== "string"){
-continue;
-}
-if(typeof indices10[item10] == "number"){
-j11 = indices10[item10];
-const err114 = {instancePath:instancePath+"/network/require_approval_domains",schemaPath:"#/definitions/domains/uniqueItems",keyword:"uniqueItems",params:{i: i23, j: j11},message:"must NOT have duplicate items (items ## "+j11+" and "+i23+" are identical)"};
+else {
+const err114 = {instancePath:instancePath+"/network/require_approval_domains/" + i22,schemaPath:"#/definitions/domains/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err114];
 }
 else {
 vErrors.push(err114);
+}
+errors++;
+}
+}
+let i23 = data47.length;
+let j11;
+if(i23 > 1){
+const indices10 = {};
+for(;i23--;){
+let item10 = data47[i23];
+if(typeof item10 !== "string"){
+continue;
+}
+if(typeof indices10[item10] == "number"){
+j11 = indices10[item10];
+const err115 = {instancePath:instancePath+"/network/require_approval_domains",schemaPath:"#/definitions/domains/uniqueItems",keyword:"uniqueItems",params:{i: i23, j: j11},message:"must NOT have duplicate items (items ## "+j11+" and "+i23+" are identical)"};
+if(vErrors === null){
+vErrors = [err115];
+}
+else {
+vErrors.push(err115);
 }
 errors++;
 break;
@@ -1801,19 +1814,7 @@ indices10[item10] = i23;
 }
 }
 else {
-const err115 = {instancePath:instancePath+"/network/require_approval_domains",schemaPath:"#/definitions/domains/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err115];
-}
-else {
-vErrors.push(err115);
-}
-errors++;
-}
-}
-}
-else {
-const err116 = {instancePath:instancePath+"/network",schemaPath:"#/properties/network/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err116 = {instancePath:instancePath+"/network/require_approval_domains",schemaPath:"#/definitions/domains/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err116];
 }
@@ -1823,12 +1824,9 @@ vErrors.push(err116);
 errors++;
 }
 }
-if(data.sandbox !== undefined){
-let data48 = data.sandbox;
-if(data48 && typeof data48 == "object" && !Array.isArray(data48)){
-for(const key9 in data48){
-if(!(((key9 === "confine_commands") || (key9 === "allowed_domains")) || (key9 === "allow_write"))){
-const err117 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties"};
+}
+else {
+const err117 = {instancePath:instancePath+"/network",schemaPath:"#/properties/network/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err117];
 }
@@ -1838,9 +1836,12 @@ vErrors.push(err117);
 errors++;
 }
 }
-if(data48.confine_commands !== undefined){
-if(typeof data48.confine_commands !== "boolean"){
-const err118 = {instancePath:instancePath+"/sandbox/confine_commands",schemaPath:"#/properties/sandbox/properties/confine_commands/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(data.sandbox !== undefined){
+let data49 = data.sandbox;
+if(data49 && typeof data49 == "object" && !Array.isArray(data49)){
+for(const key9 in data49){
+if(!(((key9 === "confine_commands") || (key9 === "allowed_domains")) || (key9 === "allow_write"))){
+const err118 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err118];
 }
@@ -1850,11 +1851,9 @@ vErrors.push(err118);
 errors++;
 }
 }
-if(data48.allowed_domains !== undefined){
-let data50 = data48.allowed_domains;
-if(Array.isArray(data50)){
-if(data50.length > 1024){
-const err119 = {instancePath:instancePath+"/sandbox/allowed_domains",schemaPath:"#/properties/sandbox/properties/allowed_domains/maxItems",keyword:"maxItems",params:{limit: 1024},message:"must NOT have more than 1024 items"};
+if(data49.confine_commands !== undefined){
+if(typeof data49.confine_commands !== "boolean"){
+const err119 = {instancePath:instancePath+"/sandbox/confine_commands",schemaPath:"#/properties/sandbox/properties/confine_commands/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err119];
 }
@@ -1863,12 +1862,12 @@ vErrors.push(err119);
 }
 errors++;
 }
-const len12 = data50.length;
-for(let i24=0; i24<len12; i24++){
-let data51 = data50[i24];
-if(typeof data51 === "string"){
-if(func3(data51) > 260){
-const err120 = {instancePath:instancePath+"/sandbox/allowed_domains/" + i24,schemaPath:"#/properties/sandbox/properties/allowed_domains/items/maxLength",keyword:"maxLength",params:{limit: 260},message:"must NOT have more than 260 characters"};
+}
+if(data49.allowed_domains !== undefined){
+let data51 = data49.allowed_domains;
+if(Array.isArray(data51)){
+if(data51.length > 1024){
+const err120 = {instancePath:instancePath+"/sandbox/allowed_domains",schemaPath:"#/properties/sandbox/properties/allowed_domains/maxItems",keyword:"maxItems",params:{limit: 1024},message:"must NOT have more than 1024 items"};
 if(vErrors === null){
 vErrors = [err120];
 }
@@ -1877,8 +1876,12 @@ vErrors.push(err120);
 }
 errors++;
 }
-if(!pattern19.test(data51)){
-const err121 = {instancePath:instancePath+"/sandbox/allowed_domains/" + i24,schemaPath:"#/properties/sandbox/properties/allowed_domains/items/pattern",keyword:"pattern",params:{pattern: "^(\\*\\.)?[A-Za-z0-9]([A-Za-z0-9-]{0,62}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,62}[A-Za-z0-9])?)*(:[0-9]{1,5})?$"},message:"must match pattern \""+"^(\\*\\.)?[A-Za-z0-9]([A-Za-z0-9-]{0,62}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,62}[A-Za-z0-9])?)*(:[0-9]{1,5})?$"+"\""};
+const len12 = data51.length;
+for(let i24=0; i24<len12; i24++){
+let data52 = data51[i24];
+if(typeof data52 === "string"){
+if(func3(data52) > 260){
+const err121 = {instancePath:instancePath+"/sandbox/allowed_domains/" + i24,schemaPath:"#/properties/sandbox/properties/allowed_domains/items/maxLength",keyword:"maxLength",params:{limit: 260},message:"must NOT have more than 260 characters"};
 if(vErrors === null){
 vErrors = [err121];
 }
@@ -1887,9 +1890,8 @@ vErrors.push(err121);
 }
 errors++;
 }
-}
-else {
-const err122 = {instancePath:instancePath+"/sandbox/allowed_domains/" + i24,schemaPath:"#/properties/sandbox/properties/allowed_domains/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(!pattern19.test(data52)){
+const err122 = {instancePath:instancePath+"/sandbox/allowed_domains/" + i24,schemaPath:"#/properties/sandbox/properties/allowed_domains/items/pattern",keyword:"pattern",params:{pattern: "^(\\*\\.)?[A-Za-z0-9]([A-Za-z0-9-]{0,62}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,62}[A-Za-z0-9])?)*(:[0-9]{1,5})?$"},message:"must match pattern \""+"^(\\*\\.)?[A-Za-z0-9]([A-Za-z0-9-]{0,62}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,62}[A-Za-z0-9])?)*(:[0-9]{1,5})?$"+"\""};
 if(vErrors === null){
 vErrors = [err122];
 }
@@ -1899,23 +1901,34 @@ vErrors.push(err122);
 errors++;
 }
 }
-let i25 = data50.length;
-let j12;
-if(i25 > 1){
-const indices11 = {};
-for(;i25--;){
-let item11 = data50[i25];
-if(typeof item11 !== "string"){
-continue;
-}
-if(typeof indices11[item11] == "number"){
-j12 = indices11[item11];
-const err123 = {instancePath:instancePath+"/sandbox/allowed_domains",schemaPath:"#/properties/sandbox/properties/allowed_domains/uniqueItems",keyword:"uniqueItems",params:{i: i25, j: j12},message:"must NOT have duplicate items (items ## "+j12+" and "+i25+" are identical)"};
+else {
+const err123 = {instancePath:instancePath+"/sandbox/allowed_domains/" + i24,schemaPath:"#/properties/sandbox/properties/allowed_domains/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err123];
 }
 else {
 vErrors.push(err123);
+}
+errors++;
+}
+}
+let i25 = data51.length;
+let j12;
+if(i25 > 1){
+const indices11 = {};
+for(;i25--;){
+let item11 = data51[i25];
+if(typeof item11 !== "string"){
+continue;
+}
+if(typeof indices11[item11] == "number"){
+j12 = indices11[item11];
+const err124 = {instancePath:instancePath+"/sandbox/allowed_domains",schemaPath:"#/properties/sandbox/properties/allowed_domains/uniqueItems",keyword:"uniqueItems",params:{i: i25, j: j12},message:"must NOT have duplicate items (items ## "+j12+" and "+i25+" are identical)"};
+if(vErrors === null){
+vErrors = [err124];
+}
+else {
+vErrors.push(err124);
 }
 errors++;
 break;
@@ -1925,21 +1938,7 @@ indices11[item11] = i25;
 }
 }
 else {
-const err124 = {instancePath:instancePath+"/sandbox/allowed_domains",schemaPath:"#/properties/sandbox/properties/allowed_domains/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err124];
-}
-else {
-vErrors.push(err124);
-}
-errors++;
-}
-}
-if(data48.allow_write !== undefined){
-let data52 = data48.allow_write;
-if(Array.isArray(data52)){
-if(data52.length > 64){
-const err125 = {instancePath:instancePath+"/sandbox/allow_write",schemaPath:"#/properties/sandbox/properties/allow_write/maxItems",keyword:"maxItems",params:{limit: 64},message:"must NOT have more than 64 items"};
+const err125 = {instancePath:instancePath+"/sandbox/allowed_domains",schemaPath:"#/properties/sandbox/properties/allowed_domains/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err125];
 }
@@ -1948,12 +1947,12 @@ vErrors.push(err125);
 }
 errors++;
 }
-const len13 = data52.length;
-for(let i26=0; i26<len13; i26++){
-let data53 = data52[i26];
-if(typeof data53 === "string"){
-if(func3(data53) > 512){
-const err126 = {instancePath:instancePath+"/sandbox/allow_write/" + i26,schemaPath:"#/properties/sandbox/properties/allow_write/items/maxLength",keyword:"maxLength",params:{limit: 512},message:"must NOT have more than 512 characters"};
+}
+if(data49.allow_write !== undefined){
+let data53 = data49.allow_write;
+if(Array.isArray(data53)){
+if(data53.length > 64){
+const err126 = {instancePath:instancePath+"/sandbox/allow_write",schemaPath:"#/properties/sandbox/properties/allow_write/maxItems",keyword:"maxItems",params:{limit: 64},message:"must NOT have more than 64 items"};
 if(vErrors === null){
 vErrors = [err126];
 }
@@ -1962,8 +1961,12 @@ vErrors.push(err126);
 }
 errors++;
 }
-if(!pattern20.test(data53)){
-const err127 = {instancePath:instancePath+"/sandbox/allow_write/" + i26,schemaPath:"#/properties/sandbox/properties/allow_write/items/pattern",keyword:"pattern",params:{pattern: "^(/|~/)[^\\u0000-\\u001f\\u007f*?\\[\\]{}]*$"},message:"must match pattern \""+"^(/|~/)[^\\u0000-\\u001f\\u007f*?\\[\\]{}]*$"+"\""};
+const len13 = data53.length;
+for(let i26=0; i26<len13; i26++){
+let data54 = data53[i26];
+if(typeof data54 === "string"){
+if(func3(data54) > 512){
+const err127 = {instancePath:instancePath+"/sandbox/allow_write/" + i26,schemaPath:"#/properties/sandbox/properties/allow_write/items/maxLength",keyword:"maxLength",params:{limit: 512},message:"must NOT have more than 512 characters"};
 if(vErrors === null){
 vErrors = [err127];
 }
@@ -1972,9 +1975,8 @@ vErrors.push(err127);
 }
 errors++;
 }
-}
-else {
-const err128 = {instancePath:instancePath+"/sandbox/allow_write/" + i26,schemaPath:"#/properties/sandbox/properties/allow_write/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(!pattern20.test(data54)){
+const err128 = {instancePath:instancePath+"/sandbox/allow_write/" + i26,schemaPath:"#/properties/sandbox/properties/allow_write/items/pattern",keyword:"pattern",params:{pattern: "^(/|~/)[^\\u0000-\\u001f\\u007f*?\\[\\]{}]*$"},message:"must match pattern \""+"^(/|~/)[^\\u0000-\\u001f\\u007f*?\\[\\]{}]*$"+"\""};
 if(vErrors === null){
 vErrors = [err128];
 }
@@ -1984,23 +1986,34 @@ vErrors.push(err128);
 errors++;
 }
 }
-let i27 = data52.length;
-let j13;
-if(i27 > 1){
-const indices12 = {};
-for(;i27--;){
-let item12 = data52[i27];
-if(typeof item12 !== "string"){
-continue;
-}
-if(typeof indices12[item12] == "number"){
-j13 = indices12[item12];
-const err129 = {instancePath:instancePath+"/sandbox/allow_write",schemaPath:"#/properties/sandbox/properties/allow_write/uniqueItems",keyword:"uniqueItems",params:{i: i27, j: j13},message:"must NOT have duplicate items (items ## "+j13+" and "+i27+" are identical)"};
+else {
+const err129 = {instancePath:instancePath+"/sandbox/allow_write/" + i26,schemaPath:"#/properties/sandbox/properties/allow_write/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err129];
 }
 else {
 vErrors.push(err129);
+}
+errors++;
+}
+}
+let i27 = data53.length;
+let j13;
+if(i27 > 1){
+const indices12 = {};
+for(;i27--;){
+let item12 = data53[i27];
+if(typeof item12 !== "string"){
+continue;
+}
+if(typeof indices12[item12] == "number"){
+j13 = indices12[item12];
+const err130 = {instancePath:instancePath+"/sandbox/allow_write",schemaPath:"#/properties/sandbox/properties/allow_write/uniqueItems",keyword:"uniqueItems",params:{i: i27, j: j13},message:"must NOT have duplicate items (items ## "+j13+" and "+i27+" are identical)"};
+if(vErrors === null){
+vErrors = [err130];
+}
+else {
+vErrors.push(err130);
 }
 errors++;
 break;
@@ -2010,19 +2023,7 @@ indices12[item12] = i27;
 }
 }
 else {
-const err130 = {instancePath:instancePath+"/sandbox/allow_write",schemaPath:"#/properties/sandbox/properties/allow_write/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err130];
-}
-else {
-vErrors.push(err130);
-}
-errors++;
-}
-}
-}
-else {
-const err131 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err131 = {instancePath:instancePath+"/sandbox/allow_write",schemaPath:"#/properties/sandbox/properties/allow_write/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err131];
 }
@@ -2032,11 +2033,9 @@ vErrors.push(err131);
 errors++;
 }
 }
-if(data.approvals !== undefined){
-let data54 = data.approvals;
-if(data54 && typeof data54 == "object" && !Array.isArray(data54)){
-if(Object.keys(data54).length > 64){
-const err132 = {instancePath:instancePath+"/approvals",schemaPath:"#/properties/approvals/maxProperties",keyword:"maxProperties",params:{limit: 64},message:"must NOT have more than 64 properties"};
+}
+else {
+const err132 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err132];
 }
@@ -2045,11 +2044,12 @@ vErrors.push(err132);
 }
 errors++;
 }
-for(const key10 in data54){
-const _errs134 = errors;
-if(typeof key10 === "string"){
-if(!pattern0.test(key10)){
-const err133 = {instancePath:instancePath+"/approvals",schemaPath:"#/definitions/identifier/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9][a-z0-9._-]{0,127}$"},message:"must match pattern \""+"^[a-z0-9][a-z0-9._-]{0,127}$"+"\"",propertyName:key10};
+}
+if(data.approvals !== undefined){
+let data55 = data.approvals;
+if(data55 && typeof data55 == "object" && !Array.isArray(data55)){
+if(Object.keys(data55).length > 64){
+const err133 = {instancePath:instancePath+"/approvals",schemaPath:"#/properties/approvals/maxProperties",keyword:"maxProperties",params:{limit: 64},message:"must NOT have more than 64 properties"};
 if(vErrors === null){
 vErrors = [err133];
 }
@@ -2058,9 +2058,11 @@ vErrors.push(err133);
 }
 errors++;
 }
-}
-else {
-const err134 = {instancePath:instancePath+"/approvals",schemaPath:"#/definitions/identifier/type",keyword:"type",params:{type: "string"},message:"must be string",propertyName:key10};
+for(const key10 in data55){
+const _errs135 = errors;
+if(typeof key10 === "string"){
+if(!pattern0.test(key10)){
+const err134 = {instancePath:instancePath+"/approvals",schemaPath:"#/definitions/identifier/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9][a-z0-9._-]{0,127}$"},message:"must match pattern \""+"^[a-z0-9][a-z0-9._-]{0,127}$"+"\"",propertyName:key10};
 if(vErrors === null){
 vErrors = [err134];
 }
@@ -2069,9 +2071,9 @@ vErrors.push(err134);
 }
 errors++;
 }
-var valid67 = _errs134 === errors;
-if(!valid67){
-const err135 = {instancePath:instancePath+"/approvals",schemaPath:"#/properties/approvals/propertyNames",keyword:"propertyNames",params:{propertyName: key10},message:"property name must be valid"};
+}
+else {
+const err135 = {instancePath:instancePath+"/approvals",schemaPath:"#/definitions/identifier/type",keyword:"type",params:{type: "string"},message:"must be string",propertyName:key10};
 if(vErrors === null){
 vErrors = [err135];
 }
@@ -2080,13 +2082,9 @@ vErrors.push(err135);
 }
 errors++;
 }
-}
-for(const key11 in data54){
-let data55 = data54[key11];
-if(data55 && typeof data55 == "object" && !Array.isArray(data55)){
-for(const key12 in data55){
-if(!(key12 === "approvers")){
-const err136 = {instancePath:instancePath+"/approvals/" + key11.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/approvals/additionalProperties/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key12},message:"must NOT have additional properties"};
+var valid67 = _errs135 === errors;
+if(!valid67){
+const err136 = {instancePath:instancePath+"/approvals",schemaPath:"#/properties/approvals/propertyNames",keyword:"propertyNames",params:{propertyName: key10},message:"property name must be valid"};
 if(vErrors === null){
 vErrors = [err136];
 }
@@ -2096,11 +2094,12 @@ vErrors.push(err136);
 errors++;
 }
 }
-if(data55.approvers !== undefined){
-let data56 = data55.approvers;
-if(Array.isArray(data56)){
-if(data56.length > 64){
-const err137 = {instancePath:instancePath+"/approvals/" + key11.replace(/~/g, "~0").replace(/\//g, "~1")+"/approvers",schemaPath:"#/properties/approvals/additionalProperties/properties/approvers/maxItems",keyword:"maxItems",params:{limit: 64},message:"must NOT have more than 64 items"};
+for(const key11 in data55){
+let data56 = data55[key11];
+if(data56 && typeof data56 == "object" && !Array.isArray(data56)){
+for(const key12 in data56){
+if(!(key12 === "approvers")){
+const err137 = {instancePath:instancePath+"/approvals/" + key11.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/approvals/additionalProperties/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key12},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err137];
 }
@@ -2109,12 +2108,12 @@ vErrors.push(err137);
 }
 errors++;
 }
-const len14 = data56.length;
-for(let i28=0; i28<len14; i28++){
-let data57 = data56[i28];
-if(typeof data57 === "string"){
-if(!pattern4.test(data57)){
-const err138 = {instancePath:instancePath+"/approvals/" + key11.replace(/~/g, "~0").replace(/\//g, "~1")+"/approvers/" + i28,schemaPath:"#/definitions/group/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9 ._-]{0,127}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,127}$"+"\""};
+}
+if(data56.approvers !== undefined){
+let data57 = data56.approvers;
+if(Array.isArray(data57)){
+if(data57.length > 64){
+const err138 = {instancePath:instancePath+"/approvals/" + key11.replace(/~/g, "~0").replace(/\//g, "~1")+"/approvers",schemaPath:"#/properties/approvals/additionalProperties/properties/approvers/maxItems",keyword:"maxItems",params:{limit: 64},message:"must NOT have more than 64 items"};
 if(vErrors === null){
 vErrors = [err138];
 }
@@ -2123,9 +2122,12 @@ vErrors.push(err138);
 }
 errors++;
 }
-}
-else {
-const err139 = {instancePath:instancePath+"/approvals/" + key11.replace(/~/g, "~0").replace(/\//g, "~1")+"/approvers/" + i28,schemaPath:"#/definitions/group/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const len14 = data57.length;
+for(let i28=0; i28<len14; i28++){
+let data58 = data57[i28];
+if(typeof data58 === "string"){
+if(!pattern4.test(data58)){
+const err139 = {instancePath:instancePath+"/approvals/" + key11.replace(/~/g, "~0").replace(/\//g, "~1")+"/approvers/" + i28,schemaPath:"#/definitions/group/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9 ._-]{0,127}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,127}$"+"\""};
 if(vErrors === null){
 vErrors = [err139];
 }
@@ -2135,19 +2137,30 @@ vErrors.push(err139);
 errors++;
 }
 }
-let i29 = data56.length;
-let j14;
-if(i29 > 1){
-outer1:
-for(;i29--;){
-for(j14 = i29; j14--;){
-if(func0(data56[i29], data56[j14])){
-const err140 = {instancePath:instancePath+"/approvals/" + key11.replace(/~/g, "~0").replace(/\//g, "~1")+"/approvers",schemaPath:"#/properties/approvals/additionalProperties/properties/approvers/uniqueItems",keyword:"uniqueItems",params:{i: i29, j: j14},message:"must NOT have duplicate items (items ## "+j14+" and "+i29+" are identical)"};
+else {
+const err140 = {instancePath:instancePath+"/approvals/" + key11.replace(/~/g, "~0").replace(/\//g, "~1")+"/approvers/" + i28,schemaPath:"#/definitions/group/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err140];
 }
 else {
 vErrors.push(err140);
+}
+errors++;
+}
+}
+let i29 = data57.length;
+let j14;
+if(i29 > 1){
+outer1:
+for(;i29--;){
+for(j14 = i29; j14--;){
+if(func0(data57[i29], data57[j14])){
+const err141 = {instancePath:instancePath+"/approvals/" + key11.replace(/~/g, "~0").replace(/\//g, "~1")+"/approvers",schemaPath:"#/properties/approvals/additionalProperties/properties/approvers/uniqueItems",keyword:"uniqueItems",params:{i: i29, j: j14},message:"must NOT have duplicate items (items ## "+j14+" and "+i29+" are identical)"};
+if(vErrors === null){
+vErrors = [err141];
+}
+else {
+vErrors.push(err141);
 }
 errors++;
 break outer1;
@@ -2157,19 +2170,7 @@ break outer1;
 }
 }
 else {
-const err141 = {instancePath:instancePath+"/approvals/" + key11.replace(/~/g, "~0").replace(/\//g, "~1")+"/approvers",schemaPath:"#/properties/approvals/additionalProperties/properties/approvers/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err141];
-}
-else {
-vErrors.push(err141);
-}
-errors++;
-}
-}
-}
-else {
-const err142 = {instancePath:instancePath+"/approvals/" + key11.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/approvals/additionalProperties/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err142 = {instancePath:instancePath+"/approvals/" + key11.replace(/~/g, "~0").replace(/\//g, "~1")+"/approvers",schemaPath:"#/properties/approvals/additionalProperties/properties/approvers/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err142];
 }
@@ -2181,7 +2182,7 @@ errors++;
 }
 }
 else {
-const err143 = {instancePath:instancePath+"/approvals",schemaPath:"#/properties/approvals/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err143 = {instancePath:instancePath+"/approvals/" + key11.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/approvals/additionalProperties/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err143];
 }
@@ -2191,12 +2192,9 @@ vErrors.push(err143);
 errors++;
 }
 }
-if(data.evidence !== undefined){
-let data58 = data.evidence;
-if(data58 && typeof data58 == "object" && !Array.isArray(data58)){
-for(const key13 in data58){
-if(!(((((((key13 === "require_agent_manifest") || (key13 === "require_issue_link")) || (key13 === "require_branch_pattern")) || (key13 === "require_bot_identity")) || (key13 === "require_pr_attestation")) || (key13 === "require_docs_update_for_user_facing_changes")) || (key13 === "required_fields"))){
-const err144 = {instancePath:instancePath+"/evidence",schemaPath:"#/properties/evidence/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key13},message:"must NOT have additional properties"};
+}
+else {
+const err144 = {instancePath:instancePath+"/approvals",schemaPath:"#/properties/approvals/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err144];
 }
@@ -2206,9 +2204,12 @@ vErrors.push(err144);
 errors++;
 }
 }
-if(data58.require_agent_manifest !== undefined){
-if(typeof data58.require_agent_manifest !== "boolean"){
-const err145 = {instancePath:instancePath+"/evidence/require_agent_manifest",schemaPath:"#/properties/evidence/properties/require_agent_manifest/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(data.evidence !== undefined){
+let data59 = data.evidence;
+if(data59 && typeof data59 == "object" && !Array.isArray(data59)){
+for(const key13 in data59){
+if(!(((((((key13 === "require_agent_manifest") || (key13 === "require_issue_link")) || (key13 === "require_branch_pattern")) || (key13 === "require_bot_identity")) || (key13 === "require_pr_attestation")) || (key13 === "require_docs_update_for_user_facing_changes")) || (key13 === "required_fields"))){
+const err145 = {instancePath:instancePath+"/evidence",schemaPath:"#/properties/evidence/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key13},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err145];
 }
@@ -2218,9 +2219,9 @@ vErrors.push(err145);
 errors++;
 }
 }
-if(data58.require_issue_link !== undefined){
-if(typeof data58.require_issue_link !== "boolean"){
-const err146 = {instancePath:instancePath+"/evidence/require_issue_link",schemaPath:"#/properties/evidence/properties/require_issue_link/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(data59.require_agent_manifest !== undefined){
+if(typeof data59.require_agent_manifest !== "boolean"){
+const err146 = {instancePath:instancePath+"/evidence/require_agent_manifest",schemaPath:"#/properties/evidence/properties/require_agent_manifest/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err146];
 }
@@ -2230,11 +2231,9 @@ vErrors.push(err146);
 errors++;
 }
 }
-if(data58.require_branch_pattern !== undefined){
-let data61 = data58.require_branch_pattern;
-if(typeof data61 === "string"){
-if(func3(data61) > 256){
-const err147 = {instancePath:instancePath+"/evidence/require_branch_pattern",schemaPath:"#/properties/evidence/properties/require_branch_pattern/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};
+if(data59.require_issue_link !== undefined){
+if(typeof data59.require_issue_link !== "boolean"){
+const err147 = {instancePath:instancePath+"/evidence/require_issue_link",schemaPath:"#/properties/evidence/properties/require_issue_link/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err147];
 }
@@ -2243,8 +2242,12 @@ vErrors.push(err147);
 }
 errors++;
 }
-if(func3(data61) < 1){
-const err148 = {instancePath:instancePath+"/evidence/require_branch_pattern",schemaPath:"#/properties/evidence/properties/require_branch_pattern/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+}
+if(data59.require_branch_pattern !== undefined){
+let data62 = data59.require_branch_pattern;
+if(typeof data62 === "string"){
+if(func3(data62) > 256){
+const err148 = {instancePath:instancePath+"/evidence/require_branch_pattern",schemaPath:"#/properties/evidence/properties/require_branch_pattern/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};
 if(vErrors === null){
 vErrors = [err148];
 }
@@ -2253,9 +2256,8 @@ vErrors.push(err148);
 }
 errors++;
 }
-}
-else {
-const err149 = {instancePath:instancePath+"/evidence/require_branch_pattern",schemaPath:"#/properties/evidence/properties/require_branch_pattern/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(func3(data62) < 1){
+const err149 = {instancePath:instancePath+"/evidence/require_branch_pattern",schemaPath:"#/properties/evidence/properties/require_branch_pattern/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err149];
 }
@@ -2265,9 +2267,8 @@ vErrors.push(err149);
 errors++;
 }
 }
-if(data58.require_bot_identity !== undefined){
-if(typeof data58.require_bot_identity !== "boolean"){
-const err150 = {instancePath:instancePath+"/evidence/require_bot_identity",schemaPath:"#/properties/evidence/properties/require_bot_identity/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+else {
+const err150 = {instancePath:instancePath+"/evidence/require_branch_pattern",schemaPath:"#/properties/evidence/properties/require_branch_pattern/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err150];
 }
@@ -2277,9 +2278,9 @@ vErrors.push(err150);
 errors++;
 }
 }
-if(data58.require_pr_attestation !== undefined){
-if(typeof data58.require_pr_attestation !== "boolean"){
-const err151 = {instancePath:instancePath+"/evidence/require_pr_attestation",schemaPath:"#/properties/evidence/properties/require_pr_attestation/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(data59.require_bot_identity !== undefined){
+if(typeof data59.require_bot_identity !== "boolean"){
+const err151 = {instancePath:instancePath+"/evidence/require_bot_identity",schemaPath:"#/properties/evidence/properties/require_bot_identity/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err151];
 }
@@ -2289,9 +2290,9 @@ vErrors.push(err151);
 errors++;
 }
 }
-if(data58.require_docs_update_for_user_facing_changes !== undefined){
-if(typeof data58.require_docs_update_for_user_facing_changes !== "boolean"){
-const err152 = {instancePath:instancePath+"/evidence/require_docs_update_for_user_facing_changes",schemaPath:"#/properties/evidence/properties/require_docs_update_for_user_facing_changes/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(data59.require_pr_attestation !== undefined){
+if(typeof data59.require_pr_attestation !== "boolean"){
+const err152 = {instancePath:instancePath+"/evidence/require_pr_attestation",schemaPath:"#/properties/evidence/properties/require_pr_attestation/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err152];
 }
@@ -2301,11 +2302,9 @@ vErrors.push(err152);
 errors++;
 }
 }
-if(data58.required_fields !== undefined){
-let data65 = data58.required_fields;
-if(Array.isArray(data65)){
-if(data65.length > 64){
-const err153 = {instancePath:instancePath+"/evidence/required_fields",schemaPath:"#/properties/evidence/properties/required_fields/maxItems",keyword:"maxItems",params:{limit: 64},message:"must NOT have more than 64 items"};
+if(data59.require_docs_update_for_user_facing_changes !== undefined){
+if(typeof data59.require_docs_update_for_user_facing_changes !== "boolean"){
+const err153 = {instancePath:instancePath+"/evidence/require_docs_update_for_user_facing_changes",schemaPath:"#/properties/evidence/properties/require_docs_update_for_user_facing_changes/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err153];
 }
@@ -2314,12 +2313,12 @@ vErrors.push(err153);
 }
 errors++;
 }
-const len15 = data65.length;
-for(let i30=0; i30<len15; i30++){
-let data66 = data65[i30];
-if(typeof data66 === "string"){
-if(!pattern23.test(data66)){
-const err154 = {instancePath:instancePath+"/evidence/required_fields/" + i30,schemaPath:"#/properties/evidence/properties/required_fields/items/pattern",keyword:"pattern",params:{pattern: "^[a-z][a-z0-9_]{0,63}$"},message:"must match pattern \""+"^[a-z][a-z0-9_]{0,63}$"+"\""};
+}
+if(data59.required_fields !== undefined){
+let data66 = data59.required_fields;
+if(Array.isArray(data66)){
+if(data66.length > 64){
+const err154 = {instancePath:instancePath+"/evidence/required_fields",schemaPath:"#/properties/evidence/properties/required_fields/maxItems",keyword:"maxItems",params:{limit: 64},message:"must NOT have more than 64 items"};
 if(vErrors === null){
 vErrors = [err154];
 }
@@ -2328,9 +2327,12 @@ vErrors.push(err154);
 }
 errors++;
 }
-}
-else {
-const err155 = {instancePath:instancePath+"/evidence/required_fields/" + i30,schemaPath:"#/properties/evidence/properties/required_fields/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const len15 = data66.length;
+for(let i30=0; i30<len15; i30++){
+let data67 = data66[i30];
+if(typeof data67 === "string"){
+if(!pattern23.test(data67)){
+const err155 = {instancePath:instancePath+"/evidence/required_fields/" + i30,schemaPath:"#/properties/evidence/properties/required_fields/items/pattern",keyword:"pattern",params:{pattern: "^[a-z][a-z0-9_]{0,63}$"},message:"must match pattern \""+"^[a-z][a-z0-9_]{0,63}$"+"\""};
 if(vErrors === null){
 vErrors = [err155];
 }
@@ -2340,23 +2342,34 @@ vErrors.push(err155);
 errors++;
 }
 }
-let i31 = data65.length;
-let j15;
-if(i31 > 1){
-const indices13 = {};
-for(;i31--;){
-let item13 = data65[i31];
-if(typeof item13 !== "string"){
-continue;
-}
-if(typeof indices13[item13] == "number"){
-j15 = indices13[item13];
-const err156 = {instancePath:instancePath+"/evidence/required_fields",schemaPath:"#/properties/evidence/properties/required_fields/uniqueItems",keyword:"uniqueItems",params:{i: i31, j: j15},message:"must NOT have duplicate items (items ## "+j15+" and "+i31+" are identical)"};
+else {
+const err156 = {instancePath:instancePath+"/evidence/required_fields/" + i30,schemaPath:"#/properties/evidence/properties/required_fields/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err156];
 }
 else {
 vErrors.push(err156);
+}
+errors++;
+}
+}
+let i31 = data66.length;
+let j15;
+if(i31 > 1){
+const indices13 = {};
+for(;i31--;){
+let item13 = data66[i31];
+if(typeof item13 !== "string"){
+continue;
+}
+if(typeof indices13[item13] == "number"){
+j15 = indices13[item13];
+const err157 = {instancePath:instancePath+"/evidence/required_fields",schemaPath:"#/properties/evidence/properties/required_fields/uniqueItems",keyword:"uniqueItems",params:{i: i31, j: j15},message:"must NOT have duplicate items (items ## "+j15+" and "+i31+" are identical)"};
+if(vErrors === null){
+vErrors = [err157];
+}
+else {
+vErrors.push(err157);
 }
 errors++;
 break;
@@ -2366,19 +2379,7 @@ indices13[item13] = i31;
 }
 }
 else {
-const err157 = {instancePath:instancePath+"/evidence/required_fields",schemaPath:"#/properties/evidence/properties/required_fields/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err157];
-}
-else {
-vErrors.push(err157);
-}
-errors++;
-}
-}
-}
-else {
-const err158 = {instancePath:instancePath+"/evidence",schemaPath:"#/properties/evidence/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err158 = {instancePath:instancePath+"/evidence/required_fields",schemaPath:"#/properties/evidence/properties/required_fields/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err158];
 }
@@ -2388,12 +2389,9 @@ vErrors.push(err158);
 errors++;
 }
 }
-if(data.lint !== undefined){
-let data67 = data.lint;
-if(data67 && typeof data67 == "object" && !Array.isArray(data67)){
-for(const key14 in data67){
-if(!(key14 === "acknowledge")){
-const err159 = {instancePath:instancePath+"/lint",schemaPath:"#/properties/lint/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key14},message:"must NOT have additional properties"};
+}
+else {
+const err159 = {instancePath:instancePath+"/evidence",schemaPath:"#/properties/evidence/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err159];
 }
@@ -2403,11 +2401,12 @@ vErrors.push(err159);
 errors++;
 }
 }
-if(data67.acknowledge !== undefined){
-let data68 = data67.acknowledge;
-if(Array.isArray(data68)){
-if(data68.length > 256){
-const err160 = {instancePath:instancePath+"/lint/acknowledge",schemaPath:"#/properties/lint/properties/acknowledge/maxItems",keyword:"maxItems",params:{limit: 256},message:"must NOT have more than 256 items"};
+if(data.lint !== undefined){
+let data68 = data.lint;
+if(data68 && typeof data68 == "object" && !Array.isArray(data68)){
+for(const key14 in data68){
+if(!(key14 === "acknowledge")){
+const err160 = {instancePath:instancePath+"/lint",schemaPath:"#/properties/lint/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key14},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err160];
 }
@@ -2416,12 +2415,12 @@ vErrors.push(err160);
 }
 errors++;
 }
-const len16 = data68.length;
-for(let i32=0; i32<len16; i32++){
-let data69 = data68[i32];
-if(data69 && typeof data69 == "object" && !Array.isArray(data69)){
-if(data69.finding === undefined){
-const err161 = {instancePath:instancePath+"/lint/acknowledge/" + i32,schemaPath:"#/properties/lint/properties/acknowledge/items/required",keyword:"required",params:{missingProperty: "finding"},message:"must have required property '"+"finding"+"'"};
+}
+if(data68.acknowledge !== undefined){
+let data69 = data68.acknowledge;
+if(Array.isArray(data69)){
+if(data69.length > 256){
+const err161 = {instancePath:instancePath+"/lint/acknowledge",schemaPath:"#/properties/lint/properties/acknowledge/maxItems",keyword:"maxItems",params:{limit: 256},message:"must NOT have more than 256 items"};
 if(vErrors === null){
 vErrors = [err161];
 }
@@ -2430,8 +2429,12 @@ vErrors.push(err161);
 }
 errors++;
 }
-if(data69.reason === undefined){
-const err162 = {instancePath:instancePath+"/lint/acknowledge/" + i32,schemaPath:"#/properties/lint/properties/acknowledge/items/required",keyword:"required",params:{missingProperty: "reason"},message:"must have required property '"+"reason"+"'"};
+const len16 = data69.length;
+for(let i32=0; i32<len16; i32++){
+let data70 = data69[i32];
+if(data70 && typeof data70 == "object" && !Array.isArray(data70)){
+if(data70.finding === undefined){
+const err162 = {instancePath:instancePath+"/lint/acknowledge/" + i32,schemaPath:"#/properties/lint/properties/acknowledge/items/required",keyword:"required",params:{missingProperty: "finding"},message:"must have required property '"+"finding"+"'"};
 if(vErrors === null){
 vErrors = [err162];
 }
@@ -2440,9 +2443,8 @@ vErrors.push(err162);
 }
 errors++;
 }
-for(const key15 in data69){
-if(!(((key15 === "finding") || (key15 === "pattern")) || (key15 === "reason"))){
-const err163 = {instancePath:instancePath+"/lint/acknowledge/" + i32,schemaPath:"#/properties/lint/properties/acknowledge/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key15},message:"must NOT have additional properties"};
+if(data70.reason === undefined){
+const err163 = {instancePath:instancePath+"/lint/acknowledge/" + i32,schemaPath:"#/properties/lint/properties/acknowledge/items/required",keyword:"required",params:{missingProperty: "reason"},message:"must have required property '"+"reason"+"'"};
 if(vErrors === null){
 vErrors = [err163];
 }
@@ -2451,11 +2453,9 @@ vErrors.push(err163);
 }
 errors++;
 }
-}
-if(data69.finding !== undefined){
-let data70 = data69.finding;
-if(!((data70 === "shadowed") || (data70 === "overridden"))){
-const err164 = {instancePath:instancePath+"/lint/acknowledge/" + i32+"/finding",schemaPath:"#/properties/lint/properties/acknowledge/items/properties/finding/enum",keyword:"enum",params:{allowedValues: schema11.properties.lint.properties.acknowledge.items.properties.finding.enum},message:"must be equal to one of the allowed values"};
+for(const key15 in data70){
+if(!(((key15 === "finding") || (key15 === "pattern")) || (key15 === "reason"))){
+const err164 = {instancePath:instancePath+"/lint/acknowledge/" + i32,schemaPath:"#/properties/lint/properties/acknowledge/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key15},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err164];
 }
@@ -2465,11 +2465,10 @@ vErrors.push(err164);
 errors++;
 }
 }
-if(data69.pattern !== undefined){
-let data71 = data69.pattern;
-if(typeof data71 === "string"){
-if(func3(data71) > 512){
-const err165 = {instancePath:instancePath+"/lint/acknowledge/" + i32+"/pattern",schemaPath:"#/properties/lint/properties/acknowledge/items/properties/pattern/maxLength",keyword:"maxLength",params:{limit: 512},message:"must NOT have more than 512 characters"};
+if(data70.finding !== undefined){
+let data71 = data70.finding;
+if(!((data71 === "shadowed") || (data71 === "overridden"))){
+const err165 = {instancePath:instancePath+"/lint/acknowledge/" + i32+"/finding",schemaPath:"#/properties/lint/properties/acknowledge/items/properties/finding/enum",keyword:"enum",params:{allowedValues: schema11.properties.lint.properties.acknowledge.items.properties.finding.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err165];
 }
@@ -2478,8 +2477,12 @@ vErrors.push(err165);
 }
 errors++;
 }
-if(func3(data71) < 1){
-const err166 = {instancePath:instancePath+"/lint/acknowledge/" + i32+"/pattern",schemaPath:"#/properties/lint/properties/acknowledge/items/properties/pattern/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+}
+if(data70.pattern !== undefined){
+let data72 = data70.pattern;
+if(typeof data72 === "string"){
+if(func3(data72) > 512){
+const err166 = {instancePath:instancePath+"/lint/acknowledge/" + i32+"/pattern",schemaPath:"#/properties/lint/properties/acknowledge/items/properties/pattern/maxLength",keyword:"maxLength",params:{limit: 512},message:"must NOT have more than 512 characters"};
 if(vErrors === null){
 vErrors = [err166];
 }
@@ -2488,9 +2491,8 @@ vErrors.push(err166);
 }
 errors++;
 }
-}
-else {
-const err167 = {instancePath:instancePath+"/lint/acknowledge/" + i32+"/pattern",schemaPath:"#/properties/lint/properties/acknowledge/items/properties/pattern/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(func3(data72) < 1){
+const err167 = {instancePath:instancePath+"/lint/acknowledge/" + i32+"/pattern",schemaPath:"#/properties/lint/properties/acknowledge/items/properties/pattern/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err167];
 }
@@ -2500,11 +2502,8 @@ vErrors.push(err167);
 errors++;
 }
 }
-if(data69.reason !== undefined){
-let data72 = data69.reason;
-if(typeof data72 === "string"){
-if(func3(data72) > 1024){
-const err168 = {instancePath:instancePath+"/lint/acknowledge/" + i32+"/reason",schemaPath:"#/properties/lint/properties/acknowledge/items/properties/reason/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters"};
+else {
+const err168 = {instancePath:instancePath+"/lint/acknowledge/" + i32+"/pattern",schemaPath:"#/properties/lint/properties/acknowledge/items/properties/pattern/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err168];
 }
@@ -2513,8 +2512,12 @@ vErrors.push(err168);
 }
 errors++;
 }
-if(func3(data72) < 1){
-const err169 = {instancePath:instancePath+"/lint/acknowledge/" + i32+"/reason",schemaPath:"#/properties/lint/properties/acknowledge/items/properties/reason/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+}
+if(data70.reason !== undefined){
+let data73 = data70.reason;
+if(typeof data73 === "string"){
+if(func3(data73) > 1024){
+const err169 = {instancePath:instancePath+"/lint/acknowledge/" + i32+"/reason",schemaPath:"#/properties/lint/properties/acknowledge/items/properties/reason/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters"};
 if(vErrors === null){
 vErrors = [err169];
 }
@@ -2523,8 +2526,8 @@ vErrors.push(err169);
 }
 errors++;
 }
-if(!pattern6.test(data72)){
-const err170 = {instancePath:instancePath+"/lint/acknowledge/" + i32+"/reason",schemaPath:"#/properties/lint/properties/acknowledge/items/properties/reason/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]+$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]+$"+"\""};
+if(func3(data73) < 1){
+const err170 = {instancePath:instancePath+"/lint/acknowledge/" + i32+"/reason",schemaPath:"#/properties/lint/properties/acknowledge/items/properties/reason/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err170];
 }
@@ -2533,9 +2536,8 @@ vErrors.push(err170);
 }
 errors++;
 }
-}
-else {
-const err171 = {instancePath:instancePath+"/lint/acknowledge/" + i32+"/reason",schemaPath:"#/properties/lint/properties/acknowledge/items/properties/reason/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(!pattern6.test(data73)){
+const err171 = {instancePath:instancePath+"/lint/acknowledge/" + i32+"/reason",schemaPath:"#/properties/lint/properties/acknowledge/items/properties/reason/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]+$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]+$"+"\""};
 if(vErrors === null){
 vErrors = [err171];
 }
@@ -2545,9 +2547,8 @@ vErrors.push(err171);
 errors++;
 }
 }
-}
 else {
-const err172 = {instancePath:instancePath+"/lint/acknowledge/" + i32,schemaPath:"#/properties/lint/properties/acknowledge/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err172 = {instancePath:instancePath+"/lint/acknowledge/" + i32+"/reason",schemaPath:"#/properties/lint/properties/acknowledge/items/properties/reason/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err172];
 }
@@ -2559,7 +2560,7 @@ errors++;
 }
 }
 else {
-const err173 = {instancePath:instancePath+"/lint/acknowledge",schemaPath:"#/properties/lint/properties/acknowledge/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err173 = {instancePath:instancePath+"/lint/acknowledge/" + i32,schemaPath:"#/properties/lint/properties/acknowledge/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err173];
 }
@@ -2571,7 +2572,7 @@ errors++;
 }
 }
 else {
-const err174 = {instancePath:instancePath+"/lint",schemaPath:"#/properties/lint/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err174 = {instancePath:instancePath+"/lint/acknowledge",schemaPath:"#/properties/lint/properties/acknowledge/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err174];
 }
@@ -2581,12 +2582,9 @@ vErrors.push(err174);
 errors++;
 }
 }
-if(data.compliance !== undefined){
-let data73 = data.compliance;
-if(data73 && typeof data73 == "object" && !Array.isArray(data73)){
-for(const key16 in data73){
-if(!(key16 === "maps_to")){
-const err175 = {instancePath:instancePath+"/compliance",schemaPath:"#/properties/compliance/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key16},message:"must NOT have additional properties"};
+}
+else {
+const err175 = {instancePath:instancePath+"/lint",schemaPath:"#/properties/lint/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err175];
 }
@@ -2596,11 +2594,12 @@ vErrors.push(err175);
 errors++;
 }
 }
-if(data73.maps_to !== undefined){
-let data74 = data73.maps_to;
-if(Array.isArray(data74)){
-if(data74.length > 64){
-const err176 = {instancePath:instancePath+"/compliance/maps_to",schemaPath:"#/properties/compliance/properties/maps_to/maxItems",keyword:"maxItems",params:{limit: 64},message:"must NOT have more than 64 items"};
+if(data.compliance !== undefined){
+let data74 = data.compliance;
+if(data74 && typeof data74 == "object" && !Array.isArray(data74)){
+for(const key16 in data74){
+if(!(key16 === "maps_to")){
+const err176 = {instancePath:instancePath+"/compliance",schemaPath:"#/properties/compliance/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key16},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err176];
 }
@@ -2609,12 +2608,12 @@ vErrors.push(err176);
 }
 errors++;
 }
-const len17 = data74.length;
-for(let i33=0; i33<len17; i33++){
-let data75 = data74[i33];
-if(typeof data75 === "string"){
-if(func3(data75) > 256){
-const err177 = {instancePath:instancePath+"/compliance/maps_to/" + i33,schemaPath:"#/properties/compliance/properties/maps_to/items/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};
+}
+if(data74.maps_to !== undefined){
+let data75 = data74.maps_to;
+if(Array.isArray(data75)){
+if(data75.length > 64){
+const err177 = {instancePath:instancePath+"/compliance/maps_to",schemaPath:"#/properties/compliance/properties/maps_to/maxItems",keyword:"maxItems",params:{limit: 64},message:"must NOT have more than 64 items"};
 if(vErrors === null){
 vErrors = [err177];
 }
@@ -2623,8 +2622,12 @@ vErrors.push(err177);
 }
 errors++;
 }
-if(func3(data75) < 1){
-const err178 = {instancePath:instancePath+"/compliance/maps_to/" + i33,schemaPath:"#/properties/compliance/properties/maps_to/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+const len17 = data75.length;
+for(let i33=0; i33<len17; i33++){
+let data76 = data75[i33];
+if(typeof data76 === "string"){
+if(func3(data76) > 256){
+const err178 = {instancePath:instancePath+"/compliance/maps_to/" + i33,schemaPath:"#/properties/compliance/properties/maps_to/items/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};
 if(vErrors === null){
 vErrors = [err178];
 }
@@ -2633,8 +2636,8 @@ vErrors.push(err178);
 }
 errors++;
 }
-if(!pattern6.test(data75)){
-const err179 = {instancePath:instancePath+"/compliance/maps_to/" + i33,schemaPath:"#/properties/compliance/properties/maps_to/items/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]+$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]+$"+"\""};
+if(func3(data76) < 1){
+const err179 = {instancePath:instancePath+"/compliance/maps_to/" + i33,schemaPath:"#/properties/compliance/properties/maps_to/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err179];
 }
@@ -2643,9 +2646,8 @@ vErrors.push(err179);
 }
 errors++;
 }
-}
-else {
-const err180 = {instancePath:instancePath+"/compliance/maps_to/" + i33,schemaPath:"#/properties/compliance/properties/maps_to/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(!pattern6.test(data76)){
+const err180 = {instancePath:instancePath+"/compliance/maps_to/" + i33,schemaPath:"#/properties/compliance/properties/maps_to/items/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]+$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]+$"+"\""};
 if(vErrors === null){
 vErrors = [err180];
 }
@@ -2655,9 +2657,8 @@ vErrors.push(err180);
 errors++;
 }
 }
-}
 else {
-const err181 = {instancePath:instancePath+"/compliance/maps_to",schemaPath:"#/properties/compliance/properties/maps_to/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err181 = {instancePath:instancePath+"/compliance/maps_to/" + i33,schemaPath:"#/properties/compliance/properties/maps_to/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err181];
 }
@@ -2669,7 +2670,7 @@ errors++;
 }
 }
 else {
-const err182 = {instancePath:instancePath+"/compliance",schemaPath:"#/properties/compliance/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err182 = {instancePath:instancePath+"/compliance/maps_to",schemaPath:"#/properties/compliance/properties/maps_to/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err182];
 }
@@ -2681,12 +2682,24 @@ errors++;
 }
 }
 else {
-const err183 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err183 = {instancePath:instancePath+"/compliance",schemaPath:"#/properties/compliance/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err183];
 }
 else {
 vErrors.push(err183);
+}
+errors++;
+}
+}
+}
+else {
+const err184 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err184];
+}
+else {
+vErrors.push(err184);
 }
 errors++;
 }
