@@ -159,7 +159,12 @@ test('a tool that cannot act on the world is left to Claude Code', async () => {
   assert.deepEqual(await runHook('AskUserQuestion', { questions: [] }), { code: 0, stdout: '', stderr: '' });
 });
 
-test('a web fetch is a network_request: the pack has no network section, so the user is asked', async () => {
+test('a web fetch is a network_request: a documentation host the profile lists runs, any other host is asked', async () => {
+  const docs = await runHook('WebFetch', {
+    url: 'https://docs.npmjs.com/cli/v11/commands/npm-test',
+    prompt: 'x',
+  });
+  assert.equal(JSON.parse(docs.stdout).hookSpecificOutput.permissionDecision, 'allow');
   const result = await runHook('WebFetch', { url: 'https://example.com', prompt: 'x' });
   assert.equal(result.code, 0);
   const output = JSON.parse(result.stdout).hookSpecificOutput;

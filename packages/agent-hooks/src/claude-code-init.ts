@@ -88,8 +88,8 @@ default_pack: ${STARTER_PACK_ID}
   [PACK]: `# This project's CAVRA policy pack (written by \`cavra-hook init claude-code\`), the daemon's default pack.
 # It extends the shipped developer profile (${STARTER_PACK_PARENT}): reading, editing, building, testing, linting,
 # git's local work and pushes to unprotected branches pass unasked; installs of new packages, downloaded tools,
-# interpreters fed code and deletes of anything but build output are asked; secrets, pushes to main and network
-# tools are blocked.
+# interpreters fed code, writes and deletes outside the working tree (or of the tree itself) are asked; secrets,
+# pushes to main and network tools are blocked.
 # Tighten it with block and approval patterns, e.g.
 #   filesystem: { block_read: ["secrets/**"] }
 #   commands: { block: ["terraform destroy*"], require_approval: ["docker push*"] }

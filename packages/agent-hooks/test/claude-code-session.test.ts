@@ -23,8 +23,8 @@ function drive(profile: string): Promise<SessionRun> {
 
 describe('a realistic Claude Code session', () => {
   it.each([
-    ['team', { allow: 51, ask: 6, deny: 6, 'no opinion': 10, 'no decision': 0 }, '61 of 65 (93.8 %)'],
-    ['developer', { allow: 51, ask: 6, deny: 6, 'no opinion': 10, 'no decision': 0 }, '61 of 65 (93.8 %)'],
+    ['team', { allow: 53, ask: 4, deny: 6, 'no opinion': 10, 'no decision': 0 }, '63 of 65 (96.9 %)'],
+    ['developer', { allow: 53, ask: 4, deny: 6, 'no opinion': 10, 'no decision': 0 }, '63 of 65 (96.9 %)'],
     ['baseline', { allow: 23, ask: 34, deny: 6, 'no opinion': 10, 'no decision': 0 }, '33 of 65 (50.8 %)'],
   ])(
     'under %s: %j, benign calls silent %s',
@@ -52,16 +52,14 @@ describe('a realistic Claude Code session', () => {
     120_000,
   );
 
-  it('under the starter pack, the benign calls still asked are the documentation fetches and the manifest edit', async () => {
+  it('under the starter pack, the benign calls still asked are the web search and the manifest edit', async () => {
     const run = await drive('team');
     expect(
       run.calls
         .filter((call) => call.benign && call.outcome !== 'allow' && call.outcome !== 'no opinion')
         .map((call) => `${call.tool}: ${call.reason.replace(/'\/tmp\/[^/']+/, "'<project>")}`),
     ).toEqual([
-      "WebFetch: CAVRA require_approval (network.default.require_approval): host 'vitest.dev' is on no network list: review required (approver group: Platform Security)",
       "WebSearch: CAVRA require_approval (network.default.require_approval): host '*' is on no network list: review required (approver group: Platform Security)",
-      "WebFetch: CAVRA require_approval (network.default.require_approval): host 'docs.npmjs.com' is on no network list: review required (approver group: Platform Security)",
       "Edit: CAVRA require_approval (filesystem.write.require_approval): writing '<project>/package.json' requires approval (pattern '**/package.json', filesystem.require_approval_write[6]) (approver group: Platform Security)",
     ]);
   }, 120_000);
