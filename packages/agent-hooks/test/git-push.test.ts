@@ -1,4 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { commandActions, gitPushes } from '../src/index.js';
 
 describe('gitPushes', () => {
@@ -110,5 +114,77 @@ describe('commandActions', () => {
       { actionType: 'execute_command', target: 'git push origin HEAD:ma\\\nin' },
       { actionType: 'git_push', target: 'HEAD:main' },
     ]);
+  });
+});
+
+describe('commandActions spells out the push of the current branch in a list', () => {
+  // A repository on feature/x tracking origin/feature/x, as after `git push -u origin feature/x`.
+  let repo: string;
+  const git = (...args: string[]) => execFileSync('git', args, { cwd: repo, stdio: 'pipe' });
+  beforeAll(() => {
+    repo = mkdtempSync(join(tmpdir(), 'cavra-list-push-'));
+    git('init', '-q', '-b', 'main');
+    git('-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-q', '--allow-empty', '-m', 'x');
+    git('init', '-q', '--bare', join(repo, '.origin.git'));
+    git('remote', 'add', 'origin', join(repo, '.origin.git'));
+    git('checkout', '-q', '-b', 'feature/x');
+    git('push', '-q', '-u', 'origin', 'feature/x');
+  });
+  afterAll(() => rmSync(repo, { recursive: true, force: true }));
+
+  it.each([
+    [
+      'git add -A && git commit -m "x y" && git push',
+      'git add -A && git commit -m "x y" && git push origin feature/x',
+    ],
+    ['git push origin HEAD', 'git push origin feature/x'],
+    [
+      'npm test; git push -u origin HEAD || echo failed',
+      'npm test; git push -u origin feature/x || echo failed',
+    ],
+    ['git commit -m x\ngit push # done', 'git commit -m x\ngit push origin feature/x # done'],
+    ['git push origin feature/y && git push', 'git push origin feature/y && git push origin feature/x'],
+    ['echo "git push" && git push', 'echo "git push" && git push origin feature/x'],
+  ])('%s', async (command, judged) => {
+    const [execute, ...pushes] = await commandActions(command, repo);
+    expect(execute).toEqual({ actionType: 'execute_command', target: judged, operation: command });
+    expect(pushes.at(-1)).toEqual({ actionType: 'git_push', target: 'feature/x' });
+  });
+
+  it.each([
+    'cd ../other && git push',
+    'git -C ../other status && git push',
+    'git checkout main && git push',
+    'git push; git push',
+    'git push && git push origin HEAD',
+    "bash -c 'git push'",
+    "true && bash -c 'git push'",
+    '(git push)',
+    'git push | tee log',
+    'git push > log',
+    'GIT_DIR=.git git push && true',
+    'echo "git push" && git pu""sh',
+    'git push \\\n && true',
+    'cat <<E\ngit push\nE',
+  ])('leaves %s as sent', async (command) => {
+    const [execute] = await commandActions(command, repo);
+    expect(execute).toEqual({ actionType: 'execute_command', target: command });
+  });
+
+  it('leaves a push without an upstream, and HEAD on a detached HEAD, as sent', async () => {
+    git('checkout', '-q', '-b', 'local');
+    try {
+      expect(await commandActions('true && git push', repo)).toEqual([
+        { actionType: 'execute_command', target: 'true && git push' },
+        { actionType: 'git_push', target: 'local' },
+      ]);
+      git('checkout', '-q', '--detach');
+      expect(await commandActions('true && git push origin HEAD', repo)).toEqual([
+        { actionType: 'execute_command', target: 'true && git push origin HEAD' },
+        { actionType: 'git_push', target: 'HEAD' },
+      ]);
+    } finally {
+      git('checkout', '-q', 'feature/x');
+    }
   });
 });
