@@ -2,11 +2,12 @@ import { execFile } from 'node:child_process';
 import { resolve } from 'node:path';
 import { quote } from 'shell-quote';
 import type { AgentAction } from './agent-request.js';
-import { type GitPush, gitPushes } from './git-push.js';
+import { type GitPush, gitPushes, spelledPush } from './git-push.js';
 import { NoDecisionError } from './no-decision-error.js';
 
 /** A command of plain words only (no quotes, expansions or operators): its words are exactly what the shell runs. */
 const PLAIN_COMMAND = /^[\w@%+=:,./ -]+$/;
+const PLAIN_WORD = /^[\w@%+=:,./-]+$/;
 
 /**
  * A shell command as CAVRA actions: the command itself (`execute_command`), and a `git_push` for every branch a
@@ -14,15 +15,21 @@ const PLAIN_COMMAND = /^[\w@%+=:,./ -]+$/;
  * current branch to its push destination (`push.default`, the upstream): both names are read from the repository
  * in `cwd`, `--all` every local branch. When that cannot be read, no decision is possible (NoDecisionError).
  *
- * The runtime judges `git push` without a refspec as a push to a protected branch, since it cannot see the current
- * branch. When such a push is the whole command and the hook has read where it goes, the command is judged as the
- * push git will make, spelled out (`git push -u` → `git push -u origin feature/login`); the request's operation
- * keeps the command as sent. Inside a longer command a bare push stays judged as the runtime reads it.
+ * The runtime judges `git push` without a refspec, or with `HEAD` as its refspec, as a push to a protected branch,
+ * since it cannot see the current branch. When the hook has read where such a push goes, and the push is the whole
+ * command in plain words, or one plain simple command of the command's list (`git add -A && git commit -m x && git
+ * push`) after nothing that may change the repository or branch (a `cd`, `git -C`, `git checkout`: see
+ * repository-switches) and the only such push, its text is replaced by the push git will make, spelled out (`git push
+ * -u` → `git push -u origin feature/login`, `git push origin HEAD` → `git push origin feature/login`); the request's
+ * operation keeps the command as sent. Anywhere else the push stays judged as the runtime reads it.
  */
 export async function commandActions(command: string, cwd: string | undefined): Promise<AgentAction[]> {
   const pushes: AgentAction[] = [];
+  const joined = await joinedLines(command);
+  const found = gitPushes(joined);
+  const current = found.filter(pushesCurrentBranch);
   let judged = command;
-  for (const push of gitPushes(await joinedLines(command))) {
+  for (const push of found) {
     const repository = resolve(cwd ?? process.cwd(), push.directory ?? '.');
     if (push.everyBranch) {
       const branches = await gitLines(repository, [
@@ -31,12 +38,25 @@ export async function commandActions(command: string, cwd: string | undefined): 
         'refs/heads',
       ]);
       pushes.push(...branchActions(branches, repository));
-    } else if (push.refspecs.length > 0) {
+    } else if (push.refspecs.length > 0 && !pushesCurrentBranch(push)) {
       pushes.push(...branchActions(push.refspecs, repository));
     } else {
-      const destination = await pushDestination(repository, push);
-      pushes.push(...branchActions(destination.branches, repository));
-      if (push.alone && PLAIN_COMMAND.test(command) && destination.spelled) judged = destination.spelled;
+      // `HEAD` on a detached HEAD (no current branch to read) is judged as written: blocked, as the runtime reads it.
+      const destination =
+        push.refspecs.length > 0
+          ? await pushDestination(repository, push).catch(() => ({ branches: [] }) as PushDestination)
+          : await pushDestination(repository, push);
+      pushes.push(
+        ...branchActions(destination.branches.length > 0 ? destination.branches : push.refspecs, repository),
+      );
+      if (!destination.spelled || current.length !== 1 || push.configured) continue;
+      if (push.alone && PLAIN_COMMAND.test(command)) judged = quote(destination.spelled);
+      else if (
+        joined === command &&
+        [...push.words, ...destination.spelled].every((word) => PLAIN_WORD.test(word))
+      ) {
+        judged = spelledPush(command, push, destination.spelled) ?? judged;
+      }
     }
   }
   return [
@@ -47,6 +67,12 @@ export async function commandActions(command: string, cwd: string | undefined): 
     },
     ...pushes,
   ];
+}
+
+/** A push of the current branch: no refspec (to its push destination), or `HEAD` (to its own name) after a remote. */
+function pushesCurrentBranch(push: GitPush): boolean {
+  if (push.everyBranch) return false;
+  return push.refspecs.length === 0 || (push.refspecs.length === 1 && push.refspecs[0] === 'HEAD');
 }
 
 function branchActions(refspecs: readonly string[], repository: string): AgentAction[] {
@@ -62,14 +88,24 @@ function branchActions(refspecs: readonly string[], repository: string): AgentAc
 interface PushDestination {
   /** The branches a bare push may update: the current branch, and its push destination's name on the remote. */
   readonly branches: readonly string[];
-  /** The push with its remote and refspec spelled out; absent when the remote is not known. */
-  readonly spelled?: string;
+  /** The push's words with its remote and refspec spelled out; absent when the remote is not known. */
+  readonly spelled?: readonly string[];
 }
 
-/** Where `git push` without a refspec goes, read with `git` (`%(push:…)` follows `push.default` and the upstream). */
+/**
+ * Where `git push` without a refspec goes, read with `git` (`%(push:…)` follows `push.default` and the upstream);
+ * `git push <remote> HEAD` pushes the current branch to the same name (git-push(1), EXAMPLES).
+ */
 async function pushDestination(repository: string, push: GitPush): Promise<PushDestination> {
   const [current] = await gitLines(repository, ['symbolic-ref', '--short', '-q', 'HEAD']);
   if (!current) return { branches: [] };
+  if (push.refspecs.length > 0) {
+    const at = push.words.lastIndexOf('HEAD');
+    return {
+      branches: [current],
+      ...(push.remote ? { spelled: push.words.map((word, index) => (index === at ? current : word)) } : {}),
+    };
+  }
   const [configured = ''] = await gitLines(repository, [
     'for-each-ref',
     '--format=%(push:remotename) %(push:remoteref)',
@@ -81,7 +117,7 @@ async function pushDestination(repository: string, push: GitPush): Promise<PushD
   const refspec = remoteBranch === current ? current : `${current}:refs/heads/${remoteBranch}`;
   return {
     branches: [...new Set([current, remoteBranch])],
-    ...(remote ? { spelled: quote([...push.words, ...(push.remote ? [] : [remote]), refspec]) } : {}),
+    ...(remote ? { spelled: [...push.words, ...(push.remote ? [] : [remote]), refspec] } : {}),
   };
 }
 

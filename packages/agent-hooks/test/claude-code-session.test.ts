@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { driveSession, type SessionRun, share } from './session/drive-session.mjs';
 
-// A 73-call Claude Code session (test/session/claude-code-session.json) through the real hook, in a project set up
+// A 74-call Claude Code session (test/session/claude-code-session.json) through the real hook, in a project set up
 // by `cavra-hook init claude-code`, against the daemon started from the config init wrote: under the starter pack
 // init wrote (`team`, which extends cavra-developer), and with the daemon config naming the shipped developer
 // profile, then the baseline. The counts move when the shipped profiles change: update them here.
@@ -23,14 +23,14 @@ function drive(profile: string): Promise<SessionRun> {
 
 describe('a realistic Claude Code session', () => {
   it.each([
-    ['team', { allow: 53, ask: 4, deny: 6, 'no opinion': 10, 'no decision': 0 }, '63 of 65 (96.9 %)'],
-    ['developer', { allow: 53, ask: 4, deny: 6, 'no opinion': 10, 'no decision': 0 }, '63 of 65 (96.9 %)'],
-    ['baseline', { allow: 23, ask: 34, deny: 6, 'no opinion': 10, 'no decision': 0 }, '33 of 65 (50.8 %)'],
+    ['team', { allow: 54, ask: 4, deny: 6, 'no opinion': 10, 'no decision': 0 }, '64 of 66 (97.0 %)'],
+    ['developer', { allow: 54, ask: 4, deny: 6, 'no opinion': 10, 'no decision': 0 }, '64 of 66 (97.0 %)'],
+    ['baseline', { allow: 23, ask: 35, deny: 6, 'no opinion': 10, 'no decision': 0 }, '33 of 66 (50.0 %)'],
   ])(
     'under %s: %j, benign calls silent %s',
     async (profile, tally, silent) => {
       const run = await drive(profile);
-      expect(run.calls).toHaveLength(73);
+      expect(run.calls).toHaveLength(74);
       // Nothing is denied for want of a decision (configuration), only by a rule of the pack.
       for (const call of run.calls.filter((each) => each.outcome === 'deny')) {
         expect(call.reason).toMatch(

@@ -26,9 +26,9 @@ afterAll(async () => {
   await rm(repo, { recursive: true, force: true });
 });
 
-async function answer(toolName: string, toolInput: unknown, cwd = '/work/project') {
+async function answer(toolName: string, toolInput: unknown, cwd = '/work/project', by = daemon) {
   const result = await runHookProcess(
-    ['claude-code', '--socket', daemon.socketPath],
+    ['claude-code', '--socket', by.socketPath],
     claudePayload(toolName, toolInput, cwd),
   );
   expect(result.stderr).toBe('');
@@ -154,6 +154,15 @@ it('a glob whose braces expand to more than 64 patterns cannot be judged: denied
 });
 
 describe('git push without a refspec', () => {
+  // The shipped developer profile allows everyday commands (git add, commit, push of a feature branch).
+  let developer: TestDaemon;
+  beforeAll(async () => {
+    developer = await startTestDaemon({ policy_packs: ['cavra-developer'], default_pack: 'cavra-developer' });
+  });
+  afterAll(async () => {
+    await developer.close();
+  });
+
   it('on a feature branch is judged as the push git makes (origin feature/login), not as a protected push', async () => {
     expect(await answer('Bash', { command: 'git push' }, repo)).toBe(
       "ask: CAVRA require_approval (commands.default.require_approval): command 'git push origin feature/login' is not on the allow list (approver group: Repository Owners)",
@@ -174,6 +183,73 @@ describe('git push without a refspec', () => {
       execFileSync('git', ['checkout', '-q', 'feature/login'], { cwd: repo });
     }
   });
+
+  it('chained after a commit, under the developer profile: the push git makes is allowed, recorded spelled out', async () => {
+    const command = 'git add -A && git commit -m x && git push';
+    expect(await answer('Bash', { command }, repo, developer)).toBe(
+      "allow: CAVRA allow (commands.allow): command allowed by pattern 'git add *' (commands.allow[23])",
+    );
+    expect(await lastDecisions(2)).toEqual([
+      {
+        action_type: 'execute_command',
+        target: 'git add -A && git commit -m x && git push origin feature/login',
+        decision: 'allow',
+        rule_id: 'commands.allow',
+      },
+      { action_type: 'git_push', target: 'feature/login', decision: 'allow', rule_id: 'git.allow' },
+    ]);
+    expect(await answer('Bash', { command: 'git push origin HEAD' }, repo, developer)).toBe(
+      "allow: CAVRA allow (commands.allow): command allowed by pattern 'git push *' (commands.allow[53])",
+    );
+  });
+
+  it('chained on main: the spelled push is blocked by the command rules and the git rules', async () => {
+    execFileSync('git', ['checkout', '-q', 'main'], { cwd: repo });
+    try {
+      // main tracks no upstream here: a bare push has no destination to read, and is judged as sent.
+      expect(
+        await answer('Bash', { command: 'git add -A && git commit -m x && git push' }, repo, developer),
+      ).toBe(
+        'deny: CAVRA block (git.protected_branch.block_direct_push): git push without a refspec pushes the current branch, which the engine cannot see: pushes are judged as if to a protected branch',
+      );
+      const command = 'git add -A && git commit -m x && git push origin HEAD';
+      expect(await answer('Bash', { command }, repo, developer)).toBe(
+        "deny: CAVRA block (commands.block): command 'git push origin main' is blocked by pattern 'git push origin main' (commands.block[8])",
+      );
+      expect(await lastDecisions(2)).toEqual([
+        {
+          action_type: 'execute_command',
+          target: 'git add -A && git commit -m x && git push origin main',
+          decision: 'block',
+          rule_id: 'commands.block',
+        },
+        {
+          action_type: 'git_push',
+          target: 'main',
+          decision: 'block',
+          rule_id: 'git.protected_branch.block_direct_push',
+        },
+      ]);
+    } finally {
+      execFileSync('git', ['checkout', '-q', 'feature/login'], { cwd: repo });
+    }
+  });
+
+  it('after a cd, twice, or in a subshell: judged as sent, blocked as before', async () => {
+    for (const command of ['cd ../other && git push', 'git push; git push', '(git push)']) {
+      expect(await answer('Bash', { command }, repo, developer)).toBe(
+        'deny: CAVRA block (git.protected_branch.block_direct_push): git push without a refspec pushes the current branch, which the engine cannot see: pushes are judged as if to a protected branch',
+      );
+    }
+  });
+
+  /** The last `count` decisions the developer daemon recorded. */
+  async function lastDecisions(count: number) {
+    return (await developer.evidence()).slice(-count).map((record) => {
+      const { action_type, target, decision, rule_id } = record.decision as Record<string, unknown>;
+      return { action_type, target, decision, rule_id };
+    });
+  }
 
   it('outside a repository: the branch cannot be read, denied as before', async () => {
     const result = await runHookProcess(
