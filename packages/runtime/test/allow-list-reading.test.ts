@@ -301,6 +301,14 @@ describe('commands.allow_list_reading', () => {
     expect(pack('  allow_list_reading: as_written\n').digest).toBe(pack('').digest);
   });
 
+  it('takes only its two values, and says which', () => {
+    expect(() =>
+      parsePolicyPack('metadata: {id: team, version: "1"}\ncommands: {allow_list_reading: loose}\n'),
+    ).toThrow(
+      'policy pack <inline>: invalid_pack: /commands/allow_list_reading (line 2, column 12): must be one of: as_written, as_run',
+    );
+  });
+
   it('is a loosening of a parent that reads as written: listed with extends, refused with inherits', async () => {
     const parents = new Map([['cavra-ai-agent-baseline', await loadBaselinePack()]]);
     const child = (form: string) =>
