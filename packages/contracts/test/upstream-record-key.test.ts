@@ -76,3 +76,23 @@ describe("upstream's `record` key", () => {
     }
   });
 });
+
+describe("upstream's `record` on another action type", () => {
+  it('is not evidence, as upstream reads it only for release_governance_record: refused in strict mode', () => {
+    for (const action_type of ['', 'read_file']) {
+      const request = { session_id: 'rg-1', action_type, target: 'x', record: evidence };
+      expect(issuesOf(() => EvaluateRequestCodec.fromJSON(request, { strict: true }))).toEqual([
+        {
+          path: 'record',
+          code: 'unknown_field',
+          message: 'EvaluateRequest has no field "record" unless action_type is release_governance_record',
+        },
+      ]);
+      const lenient = EvaluateRequestCodec.parseJSON(request);
+      expect([lenient.message.release_governance ?? null, lenient.warnings.map((w) => w.code)]).toEqual([
+        null,
+        ['unknown_field'],
+      ]);
+    }
+  });
+});
