@@ -7,7 +7,8 @@ import { programName } from './inner-commands.js';
  * meet a `**\/prod/**` approval pattern. Only options whose manual says the value is a name are listed; an option
  * not listed (`--kubeconfig`, `-f`, `--set-file`, `-o jsonpath-file=F`) is still read as a path.
  * Read as the programs read them (cobra / pflag for kubectl and helm, Go's flag package for terraform):
- * `--name value`, `--name=value`, `-n value`, `-nvalue`.
+ * `--name value`, `--name=value`, `-n value`, `-nvalue`; an entry `--name=` takes its value only after `=` (a pflag
+ * option with a default for no value).
  */
 const NON_PATH_OPTIONS: ReadonlyMap<string, readonly string[]> = new Map([
   // kubectl global options, https://kubernetes.io/docs/reference/kubectl/kubectl/ : the kubeconfig context, cluster
@@ -27,13 +28,14 @@ const NON_PATH_OPTIONS: ReadonlyMap<string, readonly string[]> = new Map([
       '--as-uid',
       '--request-timeout',
       // kubectl get / delete / diff / apply, https://kubernetes.io/docs/reference/kubectl/generated/kubectl_get/ :
-      // label and field selectors; --dry-run takes none, server or client
+      // label and field selectors; --dry-run takes none, server or client, and only as `--dry-run=server`: alone
+      // it means `unchanged` and the next word is an operand
       // (https://kubernetes.io/docs/reference/kubectl/generated/kubectl_apply/); -c names a container
       // (https://kubernetes.io/docs/reference/kubectl/generated/kubectl_logs/).
       '-l',
       '--selector',
       '--field-selector',
-      '--dry-run',
+      '--dry-run=',
       '-c',
       '--container',
     ],
@@ -85,6 +87,7 @@ export function withoutNonPathOptions(words: readonly string[]): readonly string
       kept.push(...words.slice(index));
       break;
     }
+    // An option written `--name=` in the table takes its value only after `=`: the next word is not its value.
     if (options.includes(word)) {
       index += 1;
       continue;
@@ -97,6 +100,7 @@ export function withoutNonPathOptions(words: readonly string[]): readonly string
 
 /** Whether the word is the option with its value in the same word: `--name=value`, `-nvalue`, `-name=value`. */
 function joinedValue(word: string, name: string): boolean {
+  if (name.endsWith('=')) return word.startsWith(name);
   if (word.startsWith(`${name}=`)) return true;
   return /^-[^-]$/.test(name) && word.length > 2 && word.startsWith(name);
 }

@@ -33,7 +33,7 @@ describe('option values that name no file are not judged as paths', () => {
     'kubectl get pods --namespace=prod -l app=prod',
     'kubectl get pods -nprod --selector tier=prod',
     'kubectl describe deployment web --context prod --namespace prod',
-    'kubectl diff -f deploy.yaml --dry-run server --cluster prod --user prod',
+    'kubectl diff -f deploy.yaml --dry-run=server --cluster prod --user prod',
     'helm diff upgrade web ./chart -n prod --kube-context prod --set image.tag=prod',
     'helm template web ./chart --namespace prod --set-string env=prod',
     'terraform plan -var env=prod -target module.prod',
@@ -48,6 +48,8 @@ describe('option values that name no file are not judged as paths', () => {
     ['kubectl get pods -n prod --kubeconfig=config/kubeconfig', 'filesystem.read.block'],
     ['helm template web ./chart --output-dir prod/manifests', 'filesystem.write.require_approval'],
     ['kubectl diff -f deploy.yaml --log-file prod/diff.log', 'filesystem.write.require_approval'],
+    // `--dry-run` alone takes no value: the next word is an operand, judged as ever.
+    ['kubectl apply --dry-run --log-file prod/apply.log -f x.yaml', 'filesystem.write.require_approval'],
     // After `--`, words are operands, not option values.
     ['kubectl get pods -- --context .env', 'filesystem.read.block'],
     // The allow list sees the command as written, but the option value is still no path.
