@@ -3,16 +3,17 @@ import { compilePolicyPack, parsePolicyPack } from '../src/index.js';
 import { withoutNonPathOptions } from '../src/non-path-options.js';
 import { exactEngine, request } from './support/engine.js';
 
-// A production Kubernetes pack written for this test, with the semantics of upstream's parity pack for the same
-// cases (go/cavra-runtime/testdata/parity_cases.json, "kubernetes diff allows"): reading a cluster is allowed,
-// applying to prod is blocked, and a path under a `prod` folder needs approval to be written.
+// A production Kubernetes pack written for this test, deciding the cases of upstream's parity fixture
+// (go/cavra-runtime/testdata/parity_cases.json, "kubernetes diff allows", "kubernetes prod apply blocks") as its
+// pack does: reading a cluster is allowed, applying to prod is blocked, and writing a path under a `prod` folder
+// needs approval.
 const PACK = `
 metadata: {id: k8s-prod-test, version: "1"}
 filesystem:
   block_read: [".env", "**/kubeconfig"]
-  require_approval_write: ["**/prod/**", "**/rbac/**"]
+  require_approval_write: ["**/prod/**"]
 commands:
-  block: ["kubectl delete*", "kubectl apply*--context*prod*"]
+  block: ["kubectl apply*prod*"]
   allow: ["kubectl diff*", "kubectl get*", "kubectl describe*", "helm diff*", "helm template*", "terraform plan*"]
 `;
 const engine = exactEngine([compilePolicyPack(parsePolicyPack(PACK))]);
@@ -49,7 +50,7 @@ describe('option values that name no file are not judged as paths', () => {
     ['helm template web ./chart --output-dir prod/manifests', 'filesystem.write.require_approval'],
     ['kubectl diff -f deploy.yaml --log-file prod/diff.log', 'filesystem.write.require_approval'],
     // `--dry-run` alone takes no value: the next word is an operand, judged as ever.
-    ['kubectl apply --dry-run --log-file prod/apply.log -f x.yaml', 'filesystem.write.require_approval'],
+    ['kubectl diff --dry-run --log-file prod/diff.log -f x.yaml', 'filesystem.write.require_approval'],
     // After `--`, words are operands, not option values.
     ['kubectl get pods -- --context .env', 'filesystem.read.block'],
     // The allow list sees the command as written, but the option value is still no path.
