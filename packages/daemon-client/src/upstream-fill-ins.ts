@@ -19,7 +19,7 @@ const UPSTREAM_FILL_INS: Readonly<Record<string, (request: EvaluateRequest) => E
   write_file: () => ({ ifEmpty: {}, always: { requested_operation: ['write'] } }),
   // evaluateCommand: target and operation are both the command with surrounding white space trimmed.
   execute_command: (request) => {
-    const command = request.target.trim();
+    const command = goTrimSpace(request.target);
     return { ifEmpty: {}, always: { target: [command], requested_operation: [command] } };
   },
   // evaluateGit: an allowed operation sent empty is answered as the target.
@@ -27,6 +27,17 @@ const UPSTREAM_FILL_INS: Readonly<Record<string, (request: EvaluateRequest) => E
   // evaluateMCP / evaluateMCPRegistry: the target is `server:tool`, and the daemon request has neither, so `:`.
   mcp_tool_call: () => ({ ifEmpty: {}, always: { target: [':'] } }),
 };
+
+/**
+ * Go's strings.TrimSpace: trims what unicode.IsSpace calls space (U+0085 included, U+FEFF not, unlike String.trim),
+ * https://pkg.go.dev/unicode#IsSpace .
+ */
+const GO_TRIM =
+  /^[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+|[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+$/g;
+
+function goTrimSpace(text: string): string {
+  return text.replace(GO_TRIM, '');
+}
 
 const NONE: EchoAllowance = { ifEmpty: {}, always: {} };
 

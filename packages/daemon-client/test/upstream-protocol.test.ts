@@ -298,6 +298,24 @@ describe("protocol: 'upstream' accepts every answer of upstream's Go daemon for 
     ).toThrow("the daemon's DecisionResponse does not echo the request's requested_operation");
   });
 
+  it("trims a command as Go's strings.TrimSpace does: U+0085 is space, U+FEFF is not", () => {
+    const answerFor = (sent: string, answered: string) =>
+      checkDecision(
+        {
+          ...upstreamAnswer({ ...base, action_type: 'execute_command', target: sent }),
+          target: answered,
+          requested_operation: answered,
+        },
+        EvaluateRequestCodec.fromJSON({ ...base, action_type: 'execute_command', target: sent }),
+        { complete: false, upstreamFillIns: true },
+      ).target;
+    expect(answerFor('npm test\u0085', 'npm test')).toBe('npm test');
+    expect(answerFor('\u00a0npm test\u3000', 'npm test')).toBe('npm test');
+    expect(() => answerFor('\ufeffnpm test', 'npm test')).toThrow(
+      "the daemon's DecisionResponse does not echo the request's target",
+    );
+  });
+
   it("accepts upstream's fill-ins only when asked: v1 answers echo the request", () => {
     const message = EvaluateRequestCodec.fromJSON({
       ...base,
