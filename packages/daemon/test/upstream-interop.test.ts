@@ -8,7 +8,9 @@
  * half-close ends it); one JSON DecisionResponse and a newline back, then close; empty fields left out (proto3
  * JSON, Go `omitempty`); HMAC-SHA256 over `cavra.runner-auth.v1` and the ten `field=value` identity lines joined by
  * `\n`, lower-case hex; a failed runner check is `block`, `runner_auth.invalid`, `critical`, reason starting
- * `runner authentication failed`; the daemon adds `go-daemon-evidence://<record id>` to the decision.
+ * `runner authentication failed`; the daemon adds `go-daemon-evidence://<record id>` to the decision; its daemon
+ * request drops `operation`, `server`, `tool`, `capability` and `record`, and its engine names the target and
+ * operation it decided (goDaemonEcho: `read` / `write` for files, the trimmed command, `:` for an MCP call, ...).
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
