@@ -1,6 +1,35 @@
 import { programName } from './inner-commands.js';
 
 /**
+ * kubectl global options, https://kubernetes.io/docs/reference/kubectl/kubectl/ : the kubeconfig context, cluster
+ * and user to use, the namespace, the API server address, impersonation, the request timeout.
+ */
+const KUBECTL_OPTIONS = [
+  '--context',
+  '--cluster',
+  '--user',
+  '-n',
+  '--namespace',
+  '-s',
+  '--server',
+  '--as',
+  '--as-group',
+  '--as-uid',
+  '--request-timeout',
+  // kubectl get / delete / diff / apply, https://kubernetes.io/docs/reference/kubectl/generated/kubectl_get/ :
+  // label and field selectors; --dry-run takes none, server or client, and only as `--dry-run=server`: alone
+  // it means `unchanged` and the next word is an operand
+  // (https://kubernetes.io/docs/reference/kubectl/generated/kubectl_apply/); -c names a container
+  // (https://kubernetes.io/docs/reference/kubectl/generated/kubectl_logs/).
+  '-l',
+  '--selector',
+  '--field-selector',
+  '--dry-run=',
+  '-c',
+  '--container',
+];
+
+/**
  * Options whose value names something that is not a file (a cluster context, a namespace, a label selector, a
  * chart value), by program: the engine reads every other option value as a path the command may read or write
  * (`--output x`, `--x=y`), so without this `kubectl diff -f deploy.yaml --context prod` would name a path `prod` and
@@ -11,35 +40,10 @@ import { programName } from './inner-commands.js';
  * option with a default for no value).
  */
 const NON_PATH_OPTIONS: ReadonlyMap<string, readonly string[]> = new Map([
-  // kubectl global options, https://kubernetes.io/docs/reference/kubectl/kubectl/ : the kubeconfig context, cluster
-  // and user to use, the namespace, the API server address, impersonation, the request timeout.
-  [
-    'kubectl',
-    [
-      '--context',
-      '--cluster',
-      '--user',
-      '-n',
-      '--namespace',
-      '-s',
-      '--server',
-      '--as',
-      '--as-group',
-      '--as-uid',
-      '--request-timeout',
-      // kubectl get / delete / diff / apply, https://kubernetes.io/docs/reference/kubectl/generated/kubectl_get/ :
-      // label and field selectors; --dry-run takes none, server or client, and only as `--dry-run=server`: alone
-      // it means `unchanged` and the next word is an operand
-      // (https://kubernetes.io/docs/reference/kubectl/generated/kubectl_apply/); -c names a container
-      // (https://kubernetes.io/docs/reference/kubectl/generated/kubectl_logs/).
-      '-l',
-      '--selector',
-      '--field-selector',
-      '--dry-run=',
-      '-c',
-      '--container',
-    ],
-  ],
+  ['kubectl', KUBECTL_OPTIONS],
+  // oc, OpenShift's CLI, takes kubectl's options,
+  // https://docs.openshift.com/container-platform/4.17/cli_reference/openshift_cli/developer-cli-commands.html .
+  ['oc', KUBECTL_OPTIONS],
   // helm global flags, https://helm.sh/docs/helm/helm/ : the kubeconfig context, namespace, API server and
   // impersonation; helm install / upgrade, https://helm.sh/docs/helm/helm_install/ : the chart version, values given
   // on the command line (`--set a.b=c`; `--set-file` reads files and is not listed), a description, a timeout.

@@ -14,7 +14,7 @@ filesystem:
   require_approval_write: ["**/prod/**"]
 commands:
   block: ["kubectl apply*prod*"]
-  allow: ["kubectl diff*", "kubectl get*", "kubectl describe*", "helm diff*", "helm template*", "terraform plan*"]
+  allow: ["kubectl diff*", "kubectl get*", "kubectl describe*", "oc get*", "helm diff*", "helm template*", "terraform plan*"]
 `;
 const engine = exactEngine([compilePolicyPack(parsePolicyPack(PACK))]);
 
@@ -35,6 +35,7 @@ describe('option values that name no file are not judged as paths', () => {
     'kubectl get pods -nprod --selector tier=prod',
     'kubectl describe deployment web --context prod --namespace prod',
     'kubectl diff -f deploy.yaml --dry-run=server --cluster prod --user prod',
+    'oc get pods -n prod --context prod',
     'helm diff upgrade web ./chart -n prod --kube-context prod --set image.tag=prod',
     'helm template web ./chart --namespace prod --set-string env=prod',
     'terraform plan -var env=prod -target module.prod',
