@@ -5,7 +5,7 @@ import { generateApproverKey, type ReviewInit, signReview } from '@cavra/approva
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type Daemon, resolveDaemonConfig, startDaemon, verifyEvidenceLog } from '../src/index.js';
 import { FIXED_NOW, removeTempDirs, tempDir } from './support/daemon-fixture.js';
-import { evaluate, type Frame, RawClient, REQUEST } from './support/raw-client.js';
+import { type Frame, RawClient, REQUEST } from './support/raw-client.js';
 
 afterAll(removeTempDirs);
 
