@@ -35,7 +35,7 @@ afterEach(async () => {
 });
 
 /** A daemon with approvals: alice, bob and the requester approve for Repository Owners, carol for Platform Security. */
-async function start(approvals: Record<string, unknown> = {}) {
+async function start(approvals: Record<string, unknown> = {}, clock: () => Date = () => FIXED_NOW) {
   const dir = tempDir();
   for (const [name, approver] of Object.entries(approvers))
     await writeFile(join(dir, `${name}.pub.pem`), approver.publicKeyPem);
@@ -61,7 +61,7 @@ async function start(approvals: Record<string, unknown> = {}) {
   );
   let next = 0;
   const daemon = await startDaemon(config, {
-    clock: () => FIXED_NOW,
+    clock,
     ids: (kind) => `${kind === 'decision' ? 'dec' : 'corr'}_${String(++next).padStart(12, '0')}`,
     drainTimeoutMs: 2000,
   });
@@ -269,6 +269,19 @@ describe('approvals in the decision path', () => {
       rule_id: 'approval.denied',
       reason: `approval request ${pending.request.request_id} was denied by alice@example.com`,
     });
+  });
+
+  it('a request that expires while the evaluate waits is answered approval.expired', async () => {
+    const { daemon, log } = await start({ wait_ms: 20_000, expiry: { interactive: '1s' } }, () => new Date());
+    expect(pick(await decide(daemon))).toMatchObject({
+      kind: 'block',
+      rule_id: 'approval.expired',
+      reason: 'approval request dec_000000000001 expired before it was approved',
+    });
+    expect(events(log).map((event) => [event.type, event.status])).toEqual([
+      ['approval_requested', undefined],
+      ['approval_outcome', 'expired'],
+    ]);
   });
 
   it('refuses a review by a non-member, a self-review and a replayed review, each on record', async () => {
