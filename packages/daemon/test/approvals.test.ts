@@ -4,7 +4,13 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { generateApproverKey, type ReviewInit, signReview } from '@cavra/approvals';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type Daemon, resolveDaemonConfig, startDaemon, verifyEvidenceLog } from '../src/index.js';
+import {
+  type Daemon,
+  EvidenceLog,
+  resolveDaemonConfig,
+  startDaemon,
+  verifyEvidenceLog,
+} from '../src/index.js';
 import { FIXED_NOW, removeTempDirs, tempDir } from './support/daemon-fixture.js';
 import { OidcIssuer } from './support/oidc-issuer.js';
 import { type Frame, RawClient, REQUEST } from './support/raw-client.js';
@@ -445,6 +451,21 @@ describe('reviews by OIDC identity', () => {
       expect([text.includes(idToken), text.includes(idToken.split('.')[1] as string)]).toEqual([
         false,
         false,
+      ]);
+      // A log whose review record held the token (not one this daemon writes) fails verification.
+      const leaky = await EvidenceLog.open(join(tempDir(), 'leaky.jsonl'));
+      await leaky.append({
+        recorded_at: FIXED_NOW.toISOString(),
+        event: { ...reviewed, review: { ...reviewed.review, jws } },
+      });
+      await leaky.close();
+      expect((await verifyEvidenceLog(leaky.path)).problems).toEqual([
+        {
+          line: 1,
+          problem: 'bearer_token',
+          message:
+            'an approval review holds an OIDC ID token, a bearer credential; the record must keep its hash only',
+        },
       ]);
       // Someone whose token does not list the group is refused.
       const second = await decide(daemon, { ...ASKED, target: '/dev/sdc' });
