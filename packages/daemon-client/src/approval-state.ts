@@ -61,12 +61,37 @@ export interface ApprovalOutcome {
 }
 
 /**
+ * A review the daemon accepted, as kept: who, what, how it was verified (`key`: an approver key listed in the
+ * daemon's config, `jws` the review as sent; `oidc`: an ID token, of which only the hash and claims are kept).
+ */
+export interface ApprovalReview {
+  readonly request_id: string;
+  readonly verdict: 'approve' | 'deny';
+  readonly scope?: string;
+  readonly reason?: string;
+  readonly reviewer: string;
+  readonly groups: readonly string[];
+  readonly jti: string;
+  readonly iat: number;
+  readonly exp: number;
+  readonly method: 'key' | 'oidc';
+  readonly kid: string;
+  readonly jws?: string;
+  readonly id_token?: {
+    readonly issuer: string;
+    readonly subject: string;
+    readonly sha256: string;
+    readonly exp: number;
+  };
+}
+
+/**
  * One approval request with every review kept (signed reviews, as the daemon recorded them) and its outcome once
  * decided; `revision` grows with each change.
  */
 export interface ApprovalState {
   readonly request: ApprovalRequest;
-  readonly reviews: readonly Readonly<Record<string, unknown>>[];
+  readonly reviews: readonly ApprovalReview[];
   readonly outcome?: ApprovalOutcome;
   readonly revision: number;
 }
@@ -152,6 +177,19 @@ function checkRequest(value: unknown): ApprovalRequest {
   return request as unknown as ApprovalRequest;
 }
 
+function checkReview(value: unknown, path: string, requestId: string): void {
+  const review = object(value, path);
+  if (text(review, 'request_id', path) !== requestId)
+    throw invalid(`${path}.request_id`, "is not the request's");
+  if (!['approve', 'deny'].includes(text(review, 'verdict', path)))
+    throw invalid(`${path}.verdict`, 'is not approve or deny');
+  text(review, 'reviewer', path, true);
+  if (!['key', 'oidc'].includes(text(review, 'method', path)))
+    throw invalid(`${path}.method`, 'is not key or oidc');
+  text(review, 'kid', path, true);
+  for (const key of ['iat', 'exp']) count(review, key, path, 0);
+}
+
 function checkOutcome(value: unknown): ApprovalOutcome {
   const outcome = object(value, 'outcome');
   const status = text(outcome, 'status', 'outcome');
@@ -174,7 +212,7 @@ function checkOutcome(value: unknown): ApprovalOutcome {
 
 /**
  * Accepts a daemon's answer as an approval record when it has the wire shape above: every field of the request
- * (typed, timestamps RFC 3339 UTC, identifiers plain), reviews a list of objects, an outcome (when present) with a
+ * (typed, timestamps RFC 3339 UTC, identifiers plain), reviews of this request (verdict, reviewer, method), an outcome (when present) with a
  * known status, a revision. With `requestId`, the record must be that request's. Anything else is `protocol_error`.
  */
 export function checkApprovalState(json: unknown, requestId?: string): ApprovalState {
@@ -183,7 +221,8 @@ export function checkApprovalState(json: unknown, requestId?: string): ApprovalS
   if (requestId !== undefined && request.request_id !== requestId)
     throw invalid('request.request_id', `is not the request asked about (${JSON.stringify(requestId)})`);
   if (!Array.isArray(state.reviews)) throw invalid('reviews', 'is not a list');
-  for (const [index, review] of state.reviews.entries()) object(review, `reviews[${index}]`);
+  for (const [index, review] of state.reviews.entries())
+    checkReview(review, `reviews[${index}]`, request.request_id);
   if (state.outcome !== undefined) checkOutcome(state.outcome);
   count(state, 'revision', 'approval', 0);
   return state as unknown as ApprovalState;

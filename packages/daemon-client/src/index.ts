@@ -6,6 +6,7 @@ export {
   type ApprovalOutcome,
   type ApprovalRequest,
   type ApprovalRequester,
+  type ApprovalReview,
   type ApprovalState,
   type ApprovalStatus,
   approvalStatus,

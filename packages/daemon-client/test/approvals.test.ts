@@ -116,6 +116,14 @@ describe('approval calls', () => {
     expect((await failure(broken.client.listApprovals()))[3]).toBe(
       "the daemon's approval record: approval.revision is not an integer of at least 0",
     );
+    const foreign = await setup(
+      reply('approval_list', 'approvals', () => [
+        approval('d-1', { reviews: [{ request_id: 'd-2', verdict: 'approve' }] }),
+      ]),
+    );
+    expect((await failure(foreign.client.listApprovals()))[3]).toBe(
+      "the daemon's approval record: reviews[0].request_id is not the request's",
+    );
   });
 
   it('shows one approval, and refuses an answer about another request', async () => {
