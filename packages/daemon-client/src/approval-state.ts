@@ -102,6 +102,7 @@ export interface ApprovalFilter {
   readonly status?: 'pending' | ApprovalStatus;
 }
 
+/** The statuses `listApprovals` filters by. */
 export const APPROVAL_STATUSES: readonly ('pending' | ApprovalStatus)[] = [
   'pending',
   'approved',
