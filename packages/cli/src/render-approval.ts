@@ -19,6 +19,7 @@ in the daemon config, under approvals.groups.<group>.approvers:
 `;
 }
 
+/** `approval keygen --json`. */
 export function approverKeyJson(report: ApproverKeyReport): Json {
   return {
     schema_version: APPROVAL_SCHEMA,
@@ -69,10 +70,12 @@ export function approvalText(state: ApprovalState): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** `approval list --json`: the daemon's records as they came. */
 export function approvalListJson(states: readonly ApprovalState[]): Json {
   return { schema_version: APPROVAL_SCHEMA, approvals: states };
 }
 
+/** `approval show|approve|deny --json`: the request as it stands (after the review). */
 export function approvalJson(state: ApprovalState): Json {
   return { schema_version: APPROVAL_SCHEMA, approval: state };
 }
