@@ -67,16 +67,19 @@ export interface RoundTrip {
  * A real daemon (`cavra-daemon start --foreground`) in a fresh folder, with approvals configured: group
  * `Repository Owners` approved by each of `approvers` (`{id, key}`: a key file made there with
  * `cavra approval keygen`; default APPROVER with `alice.pem`), `wait_ms` as given, self-approval at the keyboard
- * off. `approvals: false`: no approvals section. Resolves once it answers health; `stop()` ends it.
+ * off (`oidc`: ID-token reviews accepted too). `approvals: false`: no approvals section. Resolves once it answers health; `stop()` ends it.
  */
 export async function startApprovalDaemon({
   waitMs = 30_000,
   approvers = [{ id: APPROVER, key: 'alice.pem' }],
   approvals = true,
+  oidc,
 }: {
   waitMs?: number;
   approvers?: readonly { id: string; key: string }[];
   approvals?: boolean;
+  /** `approvals.oidc`: reviews by an ID token of this issuer are accepted too. */
+  oidc?: { issuer: string; audience: string; jwksUrl: string };
 } = {}): Promise<ApprovalDaemon> {
   const dir = mkdtempSync(join(tmpdir(), 'cva-'));
   for (const approver of approvers) {
@@ -95,6 +98,11 @@ export async function startApprovalDaemon({
             '  store: local',
             `  wait_ms: ${waitMs}`,
             '  self_approval_at_keyboard: false',
+            ...(oidc
+              ? [
+                  `  oidc: { issuer: "${oidc.issuer}", audience: ${oidc.audience}, jwks_url: "${oidc.jwksUrl}" }`,
+                ]
+              : []),
             '  groups:',
             '    Repository Owners:',
             `      approvers: [${listed.join(', ')}]`,
