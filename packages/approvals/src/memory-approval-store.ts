@@ -14,8 +14,9 @@ export interface MemoryApprovalStoreOptions {
   /**
    * Called with every state the store commits (a new request, a review, an outcome, an expiry, a consumed grant) and
    * the state it replaces, before the operation resolves: where a durable store writes its journal. When it rejects,
-   * the change is undone (unless another change followed it) and the operation throws `store_unavailable`: nothing
-   * is answered that is not written.
+   * the change is undone (unless another change followed it) and the operation throws `store_unavailable`. Reads
+   * (`get`, `list`, `findGrant`, `waitForOutcome`) answer confirmed states only: nothing is answered that is not
+   * written.
    */
   readonly onChange?: (state: ApprovalState, previous: ApprovalState | undefined) => void | Promise<void>;
 }
@@ -30,13 +31,16 @@ export interface MemoryApprovalStore extends ApprovalStore {
 }
 
 /**
- * An `ApprovalStore` in this process's memory. Each change is one synchronous read-check-write of a state (between
- * two awaits nothing else runs), so the compare-and-set on `revision` cannot lose a race here; the revision still
- * grows by one at each change, so a journal written from `onChange` orders the states.
+ * An `ApprovalStore` in this process's memory. Every change is a compare-and-set of a request's state, retried from
+ * the new state when another change came first (a change waits for `onChange`, so two operations interleave); the
+ * revision grows by one at each change, so a journal written from `onChange` orders the states.
  */
 export function createMemoryApprovalStore(options: MemoryApprovalStoreOptions = {}): MemoryApprovalStore {
   const now = options.now ?? (() => new Date());
+  // The latest state of each request (what a change compares and sets), and the latest one `onChange` confirmed
+  // (what reads answer): no reader is ever answered a state, such as an approval, that was not written.
   const states = new Map<string, ApprovalState>();
+  const confirmed = new Map<string, ApprovalState>();
   const usedJtis = new Map<string, number>(); // jti → instant (ms) after which its review can no longer verify
   const waiters = new Map<string, Set<(state: ApprovalState | ApprovalError) => void>>();
   let closed = false;
@@ -45,29 +49,53 @@ export function createMemoryApprovalStore(options: MemoryApprovalStoreOptions = 
     if (closed) throw new ApprovalError('store_unavailable', 'the approval store is closed');
   };
 
-  const commit = async (previous: ApprovalState | undefined, next: ApprovalState): Promise<void> => {
+  /**
+   * Compare-and-set: stores `next` only if the state is still `previous` (false otherwise: read again and retry),
+   * then waits for `onChange`, undoing the change if it fails.
+   */
+  const commit = async (previous: ApprovalState | undefined, next: ApprovalState): Promise<boolean> => {
+    const requestId = next.request.request_id;
+    if (states.get(requestId) !== previous) return false;
     const frozen = freezeDeep(next);
-    states.set(next.request.request_id, frozen);
+    states.set(requestId, frozen);
     try {
       await options.onChange?.(frozen, previous);
     } catch {
-      if (states.get(next.request.request_id) === frozen) {
-        if (previous) states.set(next.request.request_id, previous);
-        else states.delete(next.request.request_id);
+      if (states.get(requestId) === frozen) {
+        if (previous) states.set(requestId, previous);
+        else states.delete(requestId);
       }
       throw new ApprovalError('store_unavailable', 'the approval store could not record the change');
     }
-    if (frozen.outcome) for (const wake of waiters.get(next.request.request_id) ?? []) wake(frozen);
+    // Two changes of one request may confirm out of order; the later revision holds the earlier one's change.
+    if ((confirmed.get(requestId)?.revision ?? -1) < frozen.revision) confirmed.set(requestId, frozen);
+    const latest = confirmed.get(requestId);
+    if (latest?.outcome) for (const wake of waiters.get(requestId) ?? []) wake(latest);
+    return true;
   };
 
-  /** The state with its expiry applied (and committed), or undefined. */
+  /**
+   * Reads a request's state (its expiry applied), lets `change` decide the next state and the answer, and commits
+   * it, again from the new state when another change won the race; undefined when there is no such request.
+   */
+  const update = async <T>(
+    requestId: string,
+    change: (state: ApprovalState) => { readonly next?: ApprovalState; readonly answer: T },
+  ): Promise<{ answer: T } | undefined> => {
+    for (;;) {
+      open();
+      const stored = states.get(requestId);
+      if (!stored) return undefined;
+      const state = expireIfDue(stored, now());
+      const { next = state, answer } = change(state);
+      if (next === stored || (await commit(stored, next))) return { answer };
+    }
+  };
+
+  /** The confirmed state, once a due expiry is committed. */
   const current = async (requestId: string): Promise<ApprovalState | undefined> => {
-    open();
-    const state = states.get(requestId);
-    if (!state) return undefined;
-    const next = expireIfDue(state, now());
-    if (next !== state) await commit(state, next);
-    return next;
+    await update(requestId, (state) => ({ answer: state }));
+    return confirmed.get(requestId);
   };
 
   const rememberJti = (jti: string, exp: number) => {
@@ -79,9 +107,12 @@ export function createMemoryApprovalStore(options: MemoryApprovalStoreOptions = 
   return {
     async create(request: ApprovalRequest) {
       open();
-      if (states.has(request.request_id)) return 'exists';
-      await commit(undefined, { request: structuredClone(request), reviews: [], revision: 0 });
-      return 'created';
+      const created = await commit(undefined, {
+        request: structuredClone(request),
+        reviews: [],
+        revision: 0,
+      });
+      return created ? 'created' : 'exists';
     },
 
     get: current,
@@ -100,14 +131,17 @@ export function createMemoryApprovalStore(options: MemoryApprovalStoreOptions = 
 
     async review(requestId: string, review: VerifiedReview, at: Date) {
       open();
-      const state = states.get(requestId);
-      if (!state) throw new ApprovalError('unknown_request');
+      if (!confirmed.has(requestId)) throw new ApprovalError('unknown_request');
       if ((usedJtis.get(review.jti) ?? 0) >= now().getTime()) throw new ApprovalError('replayed_review');
       rememberJti(review.jti, review.exp);
-      const { state: next, refused } = applyReview(state, structuredClone(review), at);
-      if (next !== state) await commit(state, next);
-      if (refused) throw refused;
-      return next;
+      const copy = structuredClone(review);
+      const result = await update(requestId, (state) => {
+        const applied = applyReview(state, copy, at);
+        return { next: applied.state, answer: applied };
+      });
+      if (!result) throw new ApprovalError('unknown_request');
+      if (result.answer.refused) throw result.answer.refused;
+      return result.answer.state;
     },
 
     async seenJti(jti: string) {
@@ -116,32 +150,44 @@ export function createMemoryApprovalStore(options: MemoryApprovalStoreOptions = 
     },
 
     async waitForOutcome(requestId: string, { deadline, signal }: WaitOptions) {
-      const state = await current(requestId);
-      if (!state) throw new ApprovalError('unknown_request');
-      if (state.outcome) return state;
+      open();
       signal?.throwIfAborted();
+      const stored = confirmed.get(requestId);
+      if (!stored) throw new ApprovalError('unknown_request');
       return new Promise<ApprovalState>((resolve, reject) => {
         const wakers = waiters.get(requestId) ?? new Set();
         waiters.set(requestId, wakers);
         const timers: NodeJS.Timeout[] = [];
-        const finish = (result: ApprovalState | ApprovalError | Promise<ApprovalState | undefined>) => {
+        let done = false;
+        const finish = (settle: () => void) => {
+          if (done) return;
+          done = true;
           for (const timer of timers) clearTimeout(timer);
           wakers.delete(wake);
           if (wakers.size === 0) waiters.delete(requestId);
           signal?.removeEventListener('abort', abort);
-          if (result instanceof ApprovalError) reject(result);
-          else Promise.resolve(result).then((value) => resolve(value ?? state), reject);
+          settle();
         };
-        const wake = (result: ApprovalState | ApprovalError) => finish(result);
-        const abort = () => finish(Promise.reject(signal?.reason));
+        const wake = (result: ApprovalState | ApprovalError) =>
+          finish(() => (result instanceof ApprovalError ? reject(result) : resolve(result)));
+        const abort = () => finish(() => reject(signal?.reason));
+        const failed = (error: unknown) =>
+          wake(error instanceof ApprovalError ? error : new ApprovalError('store_unavailable'));
+        // Registered before reading, so an outcome committed meanwhile wakes it; the read expires a due request and
+        // answers an outcome that was there before.
         wakers.add(wake);
         signal?.addEventListener('abort', abort, { once: true });
-        // At expiry the request gets its outcome (the read commits it and wakes every waiter, this one included).
-        const untilExpiry = Date.parse(state.request.expires_at) - now().getTime();
-        if (untilExpiry < deadline.getTime() - now().getTime())
-          timers.push(setTimeout(() => current(requestId).catch(() => {}), delay(untilExpiry)));
+        const read = () =>
+          current(requestId).then((state) => (state?.outcome ? wake(state) : undefined), failed);
+        void read();
+        const untilExpiry = Date.parse(stored.request.expires_at) - now().getTime();
+        const untilDeadline = deadline.getTime() - now().getTime();
+        if (untilExpiry < untilDeadline) timers.push(setTimeout(read, delay(untilExpiry)));
         timers.push(
-          setTimeout(() => finish(current(requestId)), delay(deadline.getTime() - now().getTime())),
+          setTimeout(
+            () => current(requestId).then((state) => wake(state ?? stored), failed),
+            delay(untilDeadline),
+          ),
         );
       });
     },
@@ -149,7 +195,7 @@ export function createMemoryApprovalStore(options: MemoryApprovalStoreOptions = 
     async findGrant(fingerprint: string, sessionId: string, at: Date) {
       open();
       let once: Grant | undefined;
-      for (const state of states.values()) {
+      for (const state of confirmed.values()) {
         const grant = usableGrant(state, { fingerprint, session_id: sessionId, now: at });
         if (grant && grant.scope !== 'once') return grant;
         once ??= grant;
@@ -158,16 +204,16 @@ export function createMemoryApprovalStore(options: MemoryApprovalStoreOptions = 
     },
 
     async consumeGrant(requestId: string, decisionId: string) {
-      const state = await current(requestId);
-      const grant = state?.outcome?.grant;
-      if (!state || !grant) return false;
       const at = now();
-      if (grant.scope !== 'once') return at.getTime() < Date.parse(grant.expires_at);
-      if (grant.consumed_by !== undefined) return grant.consumed_by === decisionId;
-      const next = consumeOnceGrant(state, decisionId, at);
-      if (!next) return false;
-      await commit(state, next);
-      return true;
+      const result = await update(requestId, (state) => {
+        const grant = state.outcome?.grant;
+        if (!grant) return { answer: false };
+        if (grant.scope !== 'once') return { answer: at.getTime() < Date.parse(grant.expires_at) };
+        if (grant.consumed_by !== undefined) return { answer: grant.consumed_by === decisionId };
+        const next = consumeOnceGrant(state, decisionId, at);
+        return next ? { next, answer: true } : { answer: false };
+      });
+      return result?.answer ?? false;
     },
 
     async close() {
@@ -181,8 +227,10 @@ export function createMemoryApprovalStore(options: MemoryApprovalStoreOptions = 
       open();
       for (const state of restored) {
         const copy = freezeDeep(structuredClone(state));
-        states.delete(copy.request.request_id); // keeps the order of creation the journal gives
-        states.set(copy.request.request_id, copy);
+        for (const map of [states, confirmed]) {
+          map.delete(copy.request.request_id); // keeps the order of creation the journal gives
+          map.set(copy.request.request_id, copy);
+        }
         for (const review of copy.reviews) rememberJti(review.jti, review.exp);
       }
     },
