@@ -135,7 +135,7 @@ describe('cavra approval with a real daemon', () => {
       running.dir,
     );
     expect([self.code, self.stdout]).toEqual([1, '']);
-    expect(self.stderr).toMatch(/^cavra: approval approve: the daemon refused the review: self_review: /);
+    expect(self.stderr).toMatch(/^cavra: approval approve: the daemon refused: self_review: /);
     const selfJson = await cavra(
       [
         'approval',
