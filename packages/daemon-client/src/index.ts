@@ -1,3 +1,18 @@
+export type { ActionOutcome, ActionOutcomeRecord } from './approval-frames.js';
+export {
+  APPROVAL_STATUSES,
+  type ApprovalAction,
+  type ApprovalFilter,
+  type ApprovalGrant,
+  type ApprovalOutcome,
+  type ApprovalRequest,
+  type ApprovalRequester,
+  type ApprovalReview,
+  type ApprovalState,
+  type ApprovalStatus,
+  approvalStatus,
+  checkApprovalState,
+} from './approval-state.js';
 export {
   type CallOptions,
   createClient,
