@@ -163,6 +163,16 @@ describe('upstream evidence logs (cavra.go-daemon.evidence.v1)', () => {
   });
 });
 
+describe('the daemon and an upstream log', () => {
+  it('refuses to extend a log of upstream records', async () => {
+    const path = join(tempDir(), 'evidence.jsonl');
+    await writeFile(path, `${goLog().join('\n')}\n`);
+    await expect(EvidenceLog.open(path)).rejects.toThrow(
+      '(record 1: an upstream record in a cavra-daemon log: two logs were joined)',
+    );
+  });
+});
+
 describe('cavra-daemon evidence export --format upstream', () => {
   async function ourLog() {
     const path = join(tempDir(), 'evidence.jsonl');
