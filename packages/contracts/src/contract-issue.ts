@@ -16,6 +16,7 @@ export type ContractIssueCode =
   | 'duplicate_field'
   | 'operation_conflict'
   | 'approval_conflict'
+  | 'record_conflict'
   | 'unknown_decision'
   | 'unknown_severity'
   | 'unknown_algorithm'

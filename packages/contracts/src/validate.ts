@@ -3,6 +3,8 @@ import { type FieldSpec, MESSAGE_FIELDS, type MessageName } from './descriptor.j
 import { FIELD_RULES } from './field-rules.js';
 import { type ContractLimits, DEFAULT_LIMITS } from './limits.js';
 import { foldNestedApproval, NESTED_APPROVAL } from './release-governance-approval.js';
+import { RELEASE_GOVERNANCE_ACTION_TYPE } from './release-governance-kind.js';
+import { foldUpstreamRecord, UPSTREAM_RECORD } from './upstream-record.js';
 
 export interface ValidateOptions {
   /**
@@ -186,7 +188,7 @@ function resolveLegacyOperation(
 
 /** Keys read beside a message's fields. */
 const EXTRA_KEYS: Partial<Record<MessageName, readonly string[]>> = {
-  EvaluateRequest: [LEGACY_OPERATION, ...EVALUATE_REQUEST_RUNTIME_KEYS],
+  EvaluateRequest: [LEGACY_OPERATION, UPSTREAM_RECORD, ...EVALUATE_REQUEST_RUNTIME_KEYS],
   ReleaseGovernanceEvidence: [NESTED_APPROVAL],
 };
 
@@ -236,6 +238,23 @@ function validateMessage(
       if (value === undefined || value === null) continue;
       // Checked like any short string field; the value stays out of the proto message.
       checkString(value, RUNTIME_KEY_FIELD, join(path, key), ctx);
+    }
+    const record = input[UPSTREAM_RECORD];
+    if (record !== undefined && record !== null) {
+      const recordPath = join(path, UPSTREAM_RECORD);
+      if (out.action_type !== RELEASE_GOVERNANCE_ACTION_TYPE) {
+        // Upstream's engine reads `record` for release_governance_record requests only.
+        (ctx.strict ? ctx.errors : ctx.warnings).push({
+          path: recordPath,
+          code: 'unknown_field',
+          message: `EvaluateRequest has no field "record" unless action_type is ${RELEASE_GOVERNANCE_ACTION_TYPE}`,
+        });
+      } else {
+        const errorsBefore = ctx.errors.length;
+        const normalized = validateMessage('ReleaseGovernanceEvidence', record, recordPath, ctx);
+        if (normalized && ctx.errors.length === errorsBefore)
+          foldUpstreamRecord(normalized, out, path, ctx.errors);
+      }
     }
   }
   if (name === 'ReleaseGovernanceEvidence') foldNestedApproval(input, out, path, ctx);

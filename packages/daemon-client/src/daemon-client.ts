@@ -90,6 +90,7 @@ export function createClient(options: DaemonClientOptions): DaemonClient {
         : nonNegativeInteger('expectedOwnerUid', options.expectedOwnerUid);
   const decisionOptions = {
     complete: protocol === 'v1',
+    upstreamFillIns: protocol === 'upstream',
     defaultPolicyPack: options.defaultPolicyPack,
   };
   const trust = () => checkSocketTrust(options.socketPath, expectedUid);

@@ -9,6 +9,7 @@ import {
   RELEASE_GOVERNANCE_DEFAULT_OPERATION,
 } from '@cavra/contracts';
 import { DaemonClientError } from './daemon-client-error.js';
+import { type EchoAllowance, upstreamFillIns } from './upstream-fill-ins.js';
 
 /**
  * The pack upstream's daemon, and ours without `default_pack`, decides under when a request names none. The client
@@ -33,12 +34,6 @@ const ECHO_DEFAULTS = {
 } as const satisfies Partial<Record<keyof DecisionResponse, readonly string[]>>;
 
 type EchoedField = keyof typeof ECHO_DEFAULTS;
-
-/** What fields of one request may come back as besides their own value: when sent empty, and whatever was sent. */
-interface EchoAllowance {
-  readonly ifEmpty: Partial<Record<EchoedField, readonly string[]>>;
-  readonly always: Partial<Record<EchoedField, readonly string[]>>;
-}
 
 /**
  * A release-governance request as upstream's daemon answers it: evidence without an action type is a
@@ -69,6 +64,12 @@ export interface DecisionCheckOptions {
    * which pack decided. A pack the request names must always come back as itself.
    */
   readonly defaultPolicyPack?: string | undefined;
+  /**
+   * Accept the target and operation upstream CAVRA's Go daemon names for the request's action type (its fill-ins:
+   * `read` / `write` for files, the trimmed command, the target of a git operation sent without one, `:` for an MCP
+   * call). Default false: our daemon echoes them.
+   */
+  readonly upstreamFillIns?: boolean | undefined;
 }
 
 /**
@@ -107,13 +108,15 @@ export function checkDecision(
     if (error instanceof ContractValidationError) throw invalid(`breaks the contract: ${error.message}`);
     throw error;
   }
-  const releaseGovernance = releaseGovernanceEcho(request);
+  const allowance = merge(
+    releaseGovernanceEcho(request),
+    options.upstreamFillIns ? upstreamFillIns(request) : undefined,
+  );
   for (const [name, defaults] of Object.entries(ECHO_DEFAULTS) as [EchoedField, readonly string[]][]) {
     const sent = request[name] ?? '';
     const got = decision[name] ?? '';
-    if (got === sent || releaseGovernance.always[name]?.includes(got)) continue;
-    if (sent === '' && (got === '' || fallbackAccepted(name, got, defaults, releaseGovernance, options)))
-      continue;
+    if (got === sent || allowanceOf(allowance.always, name).includes(got)) continue;
+    if (sent === '' && (got === '' || fallbackAccepted(name, got, defaults, allowance, options))) continue;
     throw invalid(`does not echo the request's ${name}`);
   }
   return decision;
@@ -124,12 +127,27 @@ function fallbackAccepted(
   name: EchoedField,
   got: string,
   defaults: readonly string[],
-  releaseGovernance: EchoAllowance,
+  allowance: EchoAllowance,
   options: DecisionCheckOptions,
 ): boolean {
   if (name === 'policy_pack')
     return options.defaultPolicyPack === undefined || got === options.defaultPolicyPack;
-  return defaults.includes(got) || (releaseGovernance.ifEmpty[name]?.includes(got) ?? false);
+  return defaults.includes(got) || allowanceOf(allowance.ifEmpty, name).includes(got);
+}
+
+function allowanceOf(values: EchoAllowance['always'], name: EchoedField): readonly string[] {
+  return (values as Partial<Record<EchoedField, readonly string[]>>)[name] ?? [];
+}
+
+/** Both allowances: a value either accepts is accepted. */
+function merge(a: EchoAllowance, b: EchoAllowance | undefined): EchoAllowance {
+  if (!b) return a;
+  const join = (x: EchoAllowance['always'], y: EchoAllowance['always']) => {
+    const out: Record<string, readonly string[]> = { ...x };
+    for (const [key, values] of Object.entries(y)) out[key] = [...(out[key] ?? []), ...values];
+    return out;
+  };
+  return { ifEmpty: join(a.ifEmpty, b.ifEmpty), always: join(a.always, b.always) };
 }
 
 function invalid(problem: string): DaemonClientError {

@@ -8,7 +8,9 @@
  * half-close ends it); one JSON DecisionResponse and a newline back, then close; empty fields left out (proto3
  * JSON, Go `omitempty`); HMAC-SHA256 over `cavra.runner-auth.v1` and the ten `field=value` identity lines joined by
  * `\n`, lower-case hex; a failed runner check is `block`, `runner_auth.invalid`, `critical`, reason starting
- * `runner authentication failed`; the daemon adds `go-daemon-evidence://<record id>` to the decision.
+ * `runner authentication failed`; the daemon adds `go-daemon-evidence://<record id>` to the decision; its daemon
+ * request drops `operation`, `server`, `tool`, `capability` and `record`, and its engine names the target and
+ * operation it decided (goDaemonEcho: `read` / `write` for files, the trimmed command, `:` for an MCP call, ...).
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
@@ -19,6 +21,8 @@ import { join } from 'node:path';
 import { signRunnerClaims, signRunnerIdentity } from '@cavra/auth';
 import { createClient, withRunnerAuth } from '@cavra/daemon-client';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+// The Go daemon's echo and fill-ins, kept in one place for every upstream-style fake of the repository.
+import { goDaemonEcho, omitEmpty } from '../../daemon-client/test/support/go-daemon-answer.js';
 import { removeTempDirs, type Started, startTestDaemon } from './support/daemon-fixture.js';
 import { upstreamStyleClient } from './support/upstream-style-client.js';
 
@@ -69,17 +73,11 @@ function upstreamSignature(identity: Record<string, string>, secret: string): st
 // biome-ignore lint/suspicious/noExplicitAny: the wire JSON of either side, read field by field.
 type Json = Record<string, any>;
 
-/** Upstream's JSON: fields holding their empty value are left out (Go `omitempty`). */
-function omitEmpty(value: Json): Json {
-  return Object.fromEntries(
-    Object.entries(value).filter(([, item]) => item !== '' && !(Array.isArray(item) && item.length === 0)),
-  );
-}
-
 /**
  * An upstream-style daemon: one JSON value per connection, runner auth by the identity-only HMAC when a key is
- * set, a one-rule policy (`.env` is blocked) standing in for upstream's engine, one JSON answer and a newline,
- * close.
+ * set, a one-rule policy (`.env` is blocked) standing in for upstream's engine (an MCP call, whose server and tool
+ * its daemon request drops, is an unregistered server), the request echoed with upstream's fill-ins, one JSON answer
+ * and a newline, close.
  */
 class UpstreamStyleDaemon {
   readonly socketPath = join(mkdtempSync(join(tmpdir(), 'cavra-up-')), 'cavra-runtime.sock');
@@ -115,6 +113,7 @@ class UpstreamStyleDaemon {
   }
 
   #decide(request: Json): Json {
+    // The auth block echoes the decoded request's fields as they are; a decision, the engine's fill-ins.
     const echo = {
       session_id: request.session_id ?? '',
       agent_id: request.agent_id ?? '',
@@ -124,6 +123,7 @@ class UpstreamStyleDaemon {
       requested_operation: request.requested_operation ?? '',
       policy_pack: request.policy_pack ?? '',
     };
+    const decided = goDaemonEcho(request);
     const authError = this.hmacKey ? this.#authError(request.runner_auth) : undefined;
     const decision: Json = authError
       ? {
@@ -135,23 +135,29 @@ class UpstreamStyleDaemon {
         }
       : {
           decision_id: 'dec_0123456789ab',
-          ...echo,
-          policy_pack: echo.policy_pack || 'cavra-ai-agent-baseline',
-          policy_id: 'cavra-ai-agent-baseline',
-          ...(echo.target === '.env'
+          ...decided,
+          policy_id: decided.policy_pack,
+          ...(decided.action_type === 'mcp_tool_call'
             ? {
-                rule_id: 'filesystem.read.block',
+                rule_id: 'mcp.registry.unknown',
                 decision: 'block',
                 severity: 'high',
-                reason: 'blocked read',
+                reason: 'MCP server is not registered.',
               }
-            : {
-                rule_id: 'filesystem.read.allow',
-                decision: 'allow',
-                severity: 'low',
-                reason: 'allowed read',
-              }),
-          evidence_refs: [`evidence://${echo.session_id || 'local'}/dec_0123456789ab`],
+            : decided.target === '.env'
+              ? {
+                  rule_id: 'filesystem.read.block',
+                  decision: 'block',
+                  severity: 'high',
+                  reason: 'blocked read',
+                }
+              : {
+                  rule_id: 'filesystem.read.allow',
+                  decision: 'allow',
+                  severity: 'low',
+                  reason: 'allowed read',
+                }),
+          evidence_refs: [`evidence://${decided.session_id}/dec_0123456789ab`],
           timestamp: '2026-11-25T10:00:00Z',
           correlation_id: 'corr_0123456789ab',
         };
@@ -233,6 +239,30 @@ describe('our client -> an upstream-style daemon', () => {
       'runner_auth.invalid',
       'critical',
       'runner authentication failed: runner_auth signature is invalid',
+    ]);
+    await client.close();
+  });
+
+  it('gets a decision for every request kind, with the fill-ins and dropped keys of the Go daemon', async () => {
+    const daemon = await theirs();
+    const client = createClient({ socketPath: daemon.socketPath, protocol: 'upstream' });
+    const answers = [];
+    for (const request of [
+      { action_type: 'read_file', target: 'README.md' },
+      { action_type: 'write_file', target: 'src/app.ts' },
+      { action_type: 'execute_command', target: 'npm test' },
+      { action_type: 'git_operation', target: 'origin/feature-x' },
+      { action_type: 'mcp_tool_call', target: 'github:create_issue' },
+    ]) {
+      const decision = await client.evaluate({ session_id: 'session-2', ...request });
+      answers.push([decision.action_type, decision.target, decision.requested_operation, decision.rule_id]);
+    }
+    expect(answers).toEqual([
+      ['read_file', 'README.md', 'read', 'filesystem.read.allow'],
+      ['write_file', 'src/app.ts', 'write', 'filesystem.read.allow'],
+      ['execute_command', 'npm test', 'npm test', 'filesystem.read.allow'],
+      ['git_operation', 'origin/feature-x', 'origin/feature-x', 'filesystem.read.allow'],
+      ['mcp_tool_call', ':', '', 'mcp.registry.unknown'],
     ]);
     await client.close();
   });

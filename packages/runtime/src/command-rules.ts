@@ -18,6 +18,7 @@ import { gitPush } from './git-refspec.js';
 import { pushOutcome } from './git-rules.js';
 import { innerCommands } from './inner-commands.js';
 import { firstMatch, locatedPaths } from './located-paths.js';
+import { withoutNonPathOptions } from './non-path-options.js';
 import { quoteTarget } from './quote-target.js';
 import { ruleOutcome } from './rule-outcome.js';
 import { runnerOverride } from './runner-options.js';
@@ -263,7 +264,9 @@ function judgedParts(
   const judged: JudgedPart[] = [];
   for (const { text, words, reads, writes } of parsed.commands) {
     const wordForms = commandForms(words);
-    const args = [...words.slice(1), ...reads];
+    // The words that may name files: without the values of options known to name something else (`--context prod`).
+    const pathWords = withoutNonPathOptions(words);
+    const args = [...pathWords.slice(1), ...reads];
     const effects = wordForms.map(argumentEffects);
     judged.push({
       part: text,
@@ -272,7 +275,7 @@ function judgedParts(
       writes,
       forms: [text, ...wordForms.map((form) => form.join(' '))],
       wordForms,
-      optionWrites: optionValues(words.slice(1)),
+      optionWrites: optionValues(pathWords.slice(1)),
       argumentWrites: effects.flatMap((effect) => effect.writes),
       deletes: effects.flatMap((effect) => effect.deletes),
       allowable,
