@@ -13,6 +13,7 @@ import { resolveDaemonConfig, startDaemon, verifyEvidenceLog } from '@cavra/daem
 import { createClient, withRunnerAuth } from '@cavra/daemon-client';
 import { createReleaseGovernanceEvaluator } from '@cavra/release-governance';
 import { createEngine, loadMcpTrustRegistryFile, loadPolicyPackFile, SHIPPED_PACK_IDS } from '@cavra/runtime';
+import { parse } from 'yaml';
 
 const run = promisify(execFile);
 const { values } = parseArgs({
@@ -37,9 +38,9 @@ const IDENTITY = {
   actor: 'octocat',
 };
 
-// Requests where we decide more strictly by design (the package READMEs' "deliberate differences"): a compound
-// command is judged part by part, so an allowed first part does not allow what follows it.
-const STRICTER_BY_DESIGN = new Set(['compound after allowed']);
+// Commands we decide more strictly by design (the runtime README's deliberate differences): a compound command is
+// judged part by part, so an allowed first part does not allow what follows it.
+const STRICTER_BY_DESIGN = new Set(['custom scan; rm -rf /', 'terraform plan; rm -rf /']);
 
 const counts = { PASS: 0, FAIL: 0, KNOWN: 0, NOTE: 0 };
 /**
@@ -136,6 +137,59 @@ async function serveGo(name, extra) {
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   return { socket, stop: () => child.kill('SIGTERM') };
+}
+
+// Release-governance records are decided by the evaluator our daemon adds to its engine.
+const evaluators = [createReleaseGovernanceEvaluator()];
+
+/**
+ * Each request through `cavra-runtime --policy <pack>` and through our engine with the same pack file: decision,
+ * rule, severity, approver group and policy id compared.
+ */
+async function bothEngines(label, packFile, requests) {
+  const group = `same request + pack, both engines (${label})`;
+  let engine;
+  try {
+    engine = createEngine({ packs: [await loadPolicyPackFile(packFile)], evaluators });
+  } catch (error) {
+    report('FAIL', group, 'the pack loads in our engine', error.message.split('\n')[0]);
+    return;
+  }
+  for (const [name, request] of Object.entries(requests)) {
+    const { output, error } = await go([
+      '--policy',
+      packFile,
+      '--input',
+      await inputFile(`pack-${name}`, request),
+    ]);
+    let mine;
+    try {
+      mine = engine.evaluate(toRuntimeRequest(request, { strict: true }));
+    } catch (failure) {
+      report('FAIL', group, name, `ours: ${failure.message}`);
+      continue;
+    }
+    if (error) {
+      report('FAIL', group, name, `Go: ${error}`);
+      continue;
+    }
+    const theirs = [
+      output.decision,
+      output.rule_id,
+      output.severity,
+      output.approver_group ?? '',
+      output.policy_id,
+    ];
+    const ourSide = [mine.decision, mine.ruleId, mine.severity, mine.approverGroup ?? '', mine.policyId];
+    const same = json(theirs) === json(ourSide);
+    const status = same ? 'PASS' : STRICTER_BY_DESIGN.has(request.target) ? 'KNOWN' : 'FAIL';
+    report(
+      status,
+      group,
+      name,
+      same ? theirs.join(' ') : `Go ${theirs.join(' ')} / ours ${ourSide.join(' ')}`,
+    );
+  }
 }
 
 const goEvidence = join(work, 'go-evidence.jsonl');
@@ -257,9 +311,6 @@ try {
 
   // 3. The same request and the same pack file through both engines: upstream's compiled policy fixture.
   const compiled = join(testdata, 'compiled_policy.json');
-  // Release-governance records are decided by the evaluator our daemon adds to its engine.
-  const evaluators = [createReleaseGovernanceEvaluator()];
-  const compiledEngine = createEngine({ packs: [await loadPolicyPackFile(compiled)], evaluators });
   const packRequests = {
     ...REQUESTS,
     ...UPSTREAM_FORMS,
@@ -276,41 +327,7 @@ try {
     },
     'mcp allowed server': { action_type: 'mcp_tool_call', server: 'github-enterprise', tool: 'search' },
   };
-  for (const [name, request] of Object.entries(packRequests)) {
-    const { output, error } = await go([
-      '--policy',
-      compiled,
-      '--input',
-      await inputFile(`pack-${name}`, request),
-    ]);
-    let mine;
-    try {
-      mine = compiledEngine.evaluate(toRuntimeRequest(request, { strict: true }));
-    } catch (failure) {
-      report('FAIL', 'same request + pack, both engines', name, `ours: ${failure.message}`);
-      continue;
-    }
-    if (error) {
-      report('FAIL', 'same request + pack, both engines', name, `Go: ${error}`);
-      continue;
-    }
-    const theirs = [
-      output.decision,
-      output.rule_id,
-      output.severity,
-      output.approver_group ?? '',
-      output.policy_id,
-    ];
-    const ourSide = [mine.decision, mine.ruleId, mine.severity, mine.approverGroup ?? '', mine.policyId];
-    const same = json(theirs) === json(ourSide);
-    const status = same ? 'PASS' : STRICTER_BY_DESIGN.has(name) ? 'KNOWN' : 'FAIL';
-    report(
-      status,
-      'same request + pack, both engines',
-      name,
-      same ? theirs.join(' ') : `Go ${theirs.join(' ')} / ours ${ourSide.join(' ')}`,
-    );
-  }
+  await bothEngines('compiled_policy.json', compiled, packRequests);
 
   // 4. Upstream's parity fixture, each case with its pack from the checkout's policies/, through our engine and
   // (for reference) through upstream's own binary.
@@ -348,6 +365,36 @@ try {
       );
     }
   }
+  // Each pack of the checkout that inherits nothing, in upstream's compiled form (its lists as they stand in the
+  // YAML: the shape `cavra policy compile` writes and `--policy` reads), through both engines with the parity
+  // requests that name it (registry cases aside: the registry decides those, below).
+  const parityCases = JSON.parse(await readFile(join(testdata, 'parity_cases.json'), 'utf8'));
+  for (const file of packFiles) {
+    const pack = parse(await readFile(file, 'utf8'));
+    if (pack?.metadata?.inherits || pack?.metadata?.extends) continue;
+    const compiledPack = join(work, `compiled-${pack.metadata.id}.json`);
+    await writeFile(
+      compiledPack,
+      json({
+        metadata: pack.metadata,
+        filesystem: pack.filesystem ?? {},
+        commands: { block: pack.commands?.block ?? [], allow: pack.commands?.allow ?? [] },
+        mcp: pack.mcp ?? {},
+      }),
+    );
+    const requests = Object.fromEntries(
+      parityCases
+        .filter((item) => item.request.policy_pack === pack.metadata.id && !item.registry)
+        .map((item) => [item.name, { ...item.request, policy_pack: undefined }]),
+    );
+    if (pack.metadata.id === 'cavra-ai-agent-baseline') {
+      Object.assign(requests, REQUESTS, {
+        'compound after allowed': { action_type: 'execute_command', target: 'terraform plan; rm -rf /' },
+      });
+    }
+    await bothEngines(`${pack.metadata.id}, compiled`, compiledPack, requests);
+  }
+
   const registry = await loadMcpTrustRegistryFile(join(testdata, 'mcp_registry.json'));
   const engines = {
     plain: createEngine({ packs, evaluators }),
