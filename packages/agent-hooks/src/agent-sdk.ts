@@ -3,7 +3,7 @@ import { claudeCode, claudeCodeActions } from './claude-code.js';
 import type { Confinement } from './confine.js';
 import { shellCommandCall } from './hook-format.js';
 import { NoDecisionError } from './no-decision-error.js';
-import { deniedWithoutDecision, type HookVerdict, judgeActions } from './verdict.js';
+import { askDenied, deniedWithoutDecision, type HookVerdict, judgeActions } from './verdict.js';
 
 /** Settings shared by the Claude Agent SDK callbacks. */
 export interface AgentSdkOptions {
@@ -38,7 +38,8 @@ export type CavraCanUseTool = (
 export interface CanUseToolOptions extends AgentSdkOptions {
   /**
    * Asked for a `require_approval` decision (`canUseTool` has no "ask"): resolve true to let the call go ahead.
-   * Without it, an approval-gated call is denied with the approver group named.
+   * Without it (or when it says no), an approval-gated call is denied with the approver group named, and with an
+   * approval request (a daemon with `approvals:`) its id, the approve command and that a retry passes once approved.
    */
   readonly approve?: (
     toolName: string,
@@ -65,7 +66,7 @@ export function cavraCanUseTool(options: CanUseToolOptions): CavraCanUseTool {
     ) {
       return { behavior: 'allow', updatedInput };
     }
-    return { behavior: 'deny', message: verdict.reason };
+    return { behavior: 'deny', message: askDenied(verdict).reason };
   };
 }
 

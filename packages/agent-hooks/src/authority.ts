@@ -5,7 +5,21 @@ import { NoDecisionError } from './no-decision-error.js';
 export interface Authority {
   /** The decision for one request; throws NoDecisionError when there is none (never makes one up). */
   decide(request: EvaluateRequestInit): Promise<DecisionResponse>;
+  /**
+   * Records that the action of a `require_approval` decision ran (the person at the keyboard said yes); absent
+   * where nothing keeps a record (the in-process engine). Throws when it was not recorded.
+   */
+  reportActionOutcome?(outcome: ActionOutcome): Promise<void>;
   close(): Promise<void>;
+}
+
+/** What happened to an action CAVRA asked about: the daemon-client's `ActionOutcome`. */
+export interface ActionOutcome {
+  /** The `decision_id` of the `require_approval` decision. */
+  readonly decisionId: string;
+  readonly ran: boolean;
+  /** The agent's tool that ran it, e.g. `Bash`. */
+  readonly tool: string;
 }
 
 export interface DaemonAuthorityOptions {
@@ -33,6 +47,9 @@ export function daemonAuthority(options: DaemonAuthorityOptions): Authority {
       } catch (error) {
         throw noDecision(error, options);
       }
+    },
+    async reportActionOutcome(outcome) {
+      await (await open()).reportActionOutcome(outcome);
     },
     async close() {
       if (client) await (await client).close();

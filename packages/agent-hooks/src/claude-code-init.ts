@@ -4,6 +4,7 @@ import { quote } from 'shell-quote';
 import {
   type ClaudeCodeHookEntry,
   claudeCodeSettingsFile,
+  postToolUseCommand,
   removeClaudeCodeHooks,
   writeAtomic,
   writeClaudeCodeHooks,
@@ -52,7 +53,10 @@ export interface DaemonTarget {
   readonly socket?: string;
 }
 
-/** The hooks `init` writes: every tool call judged by the project's daemon, and the daemon started with a session. */
+/**
+ * The hooks `init` writes: every tool call judged by the project's daemon, the asked calls that ran recorded by it,
+ * and the daemon started with a session.
+ */
 export function claudeCodeInitHooks(target: DaemonTarget = { socket: SOCKET }): ClaudeCodeHookEntry[] {
   const bin = (name: string) => `${PROJECT}/node_modules/.bin/${name}`;
   const config = `${PROJECT}/${CONFIG}`;
@@ -60,12 +64,10 @@ export function claudeCodeInitHooks(target: DaemonTarget = { socket: SOCKET }): 
     target.socket === undefined
       ? ''
       : ` --socket ${isAbsolute(target.socket) ? quote([target.socket]) : `${PROJECT}/${quote([target.socket])}`}`;
+  const preToolUse = `${bin('cavra-hook')} claude-code${socket} --daemon-config ${config}`;
   return [
-    {
-      event: 'PreToolUse',
-      matcher: '*',
-      command: `${bin('cavra-hook')} claude-code${socket} --daemon-config ${config}`,
-    },
+    { event: 'PreToolUse', matcher: '*', command: preToolUse },
+    { event: 'PostToolUse', matcher: '*', command: postToolUseCommand(preToolUse) as string },
     {
       event: 'SessionStart',
       // `status` answers 0 when the daemon runs; `start` waits until it answers, or fails (the tool calls are then

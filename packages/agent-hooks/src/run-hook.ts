@@ -1,8 +1,9 @@
+import type { AskedCalls } from './asked-calls.js';
 import type { Authority } from './authority.js';
 import type { Confinement } from './confine.js';
-import { blockingExit, type HookAnswer, type HookFormat } from './hook-format.js';
+import { blockingExit, type HookAnswer, type HookCall, type HookFormat } from './hook-format.js';
 import { NoDecisionError } from './no-decision-error.js';
-import { deniedWithoutDecision, judgeActions } from './verdict.js';
+import { deniedWithoutDecision, type HookVerdict, judgeActions } from './verdict.js';
 
 /** Largest hook payload read by default: 4 MiB (a `Write` carries the whole file in `tool_input.content`). */
 export const DEFAULT_MAX_PAYLOAD_BYTES = 4 * 1024 * 1024;
@@ -17,6 +18,11 @@ export interface RunHookOptions {
   readonly maxPayloadBytes?: number;
   /** Run the shell commands CAVRA lets through inside the sandbox (see confineVerdict); none: as the agent sent them. */
   readonly confinement?: Confinement;
+  /**
+   * Where to leave the decision of each call answered `ask` (by its `tool_use_id`), for the PostToolUse hook that
+   * records that it ran (reportAskedCallRan); none: asks are not followed.
+   */
+  readonly askedCalls?: AskedCalls;
 }
 
 /**
@@ -30,9 +36,7 @@ export async function runHook(
   options: RunHookOptions,
 ): Promise<HookAnswer> {
   try {
-    const payload = parsePayload(
-      await readBounded(input, options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES),
-    );
+    const payload = await readPayload(input, options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES);
     const call = await format.read(payload);
     if (call.actions === 'pass') return { stdout: '', stderr: '', exitCode: 0 };
     const verdict = await judgeActions(options.authority, call.actions, {
@@ -41,17 +45,48 @@ export async function runHook(
       actor: options.actor ?? '',
       ...(options.policyPack ? { policyPack: options.policyPack } : {}),
     });
+    let answer = verdict;
     if (options.confinement && call.command) {
       // Loaded only here: a hook without confinement never reads the sandbox modules (start-up is its latency).
       const { confineVerdict } = await import('./confine.js');
-      return format.answer(await confineVerdict(verdict, call.command, format, options.confinement));
+      answer = await confineVerdict(verdict, call.command, format, options.confinement);
     }
-    return format.answer(verdict);
+    return format.answer(options.askedCalls ? await followed(answer, call, options.askedCalls) : answer);
   } catch (error) {
     if (error instanceof NoDecisionError) return format.answer(deniedWithoutDecision(error));
     const message = error instanceof Error ? error.message : String(error);
     return blockingExit(`CAVRA: no decision, denied: internal error: ${message}`);
   }
+}
+
+/**
+ * Leaves the decision of a call answered `ask` for the PostToolUse hook. When it cannot, the call is still asked
+ * (the person decides, as without the hook's record), and the prompt says that whether it runs will not be recorded.
+ */
+async function followed(verdict: HookVerdict, call: HookCall, askedCalls: AskedCalls): Promise<HookVerdict> {
+  const decision = verdict.decision;
+  const { toolUseId, toolName } = call;
+  if (verdict.permission !== 'ask' || decision?.decision !== 'require_approval' || !toolUseId || !toolName) {
+    return verdict;
+  }
+  try {
+    await askedCalls.remember(
+      { sessionId: call.sessionId, toolUseId },
+      { decisionId: decision.decision_id, tool: toolName },
+    );
+    return verdict;
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    return { ...verdict, reason: `${verdict.reason} (CAVRA will not record whether it runs: ${message})` };
+  }
+}
+
+/** Reads a hook payload of at most `limit` bytes and parses it; throws NoDecisionError otherwise. */
+export async function readPayload(
+  input: AsyncIterable<Uint8Array> | string,
+  limit: number,
+): Promise<unknown> {
+  return parsePayload(await readBounded(input, limit));
 }
 
 async function readBounded(input: AsyncIterable<Uint8Array> | string, limit: number): Promise<string> {
