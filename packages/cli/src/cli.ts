@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import { RUNTIME_MODES, type RuntimeMode } from '@cavra/runtime';
 import { CliError, DECISION_EXIT, EXIT } from './cli-error.js';
-import { COMMANDS, type Command, commandHelp, parseOptions, usage } from './command-table.js';
+import { COMMANDS, type Command, commandHelp, GROUPS, parseOptions, usage } from './command-table.js';
 import * as commands from './commands.js';
 import { readStdin } from './read-input.js';
 import { diffJson, evalJson, lintJson, replayJson, testJson } from './render-json.js';
@@ -28,23 +28,21 @@ async function main(given: readonly string[]): Promise<number> {
   const io = { out };
   if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h') return print(usage());
   if (argv[0] === '--version') return print(`${CLI_VERSION}\n`);
-  if (argv[0] === 'policy' && (argv.length === 1 || argv[1] === '--help' || argv[1] === '-h')) {
-    if (argv.length === 1) throw new UsageError('policy: a subcommand is required', usage('policy'));
-    return print(usage('policy'));
+  const group = GROUPS.includes(argv[0] as string) ? (argv[0] as string) : undefined;
+  if (group && (argv.length === 1 || argv[1] === '--help' || argv[1] === '-h')) {
+    if (argv.length === 1) throw new UsageError(`${group}: a subcommand is required`, usage(group));
+    return print(usage(group));
   }
-  const name = argv[0] === 'policy' ? `policy ${argv[1]}` : (argv[0] as string);
+  const name = group ? `${group} ${argv[1]}` : (argv[0] as string);
   if (!Object.hasOwn(COMMANDS, name)) {
-    throw new UsageError(
-      `unknown command ${JSON.stringify(name)}`,
-      usage(name.startsWith('policy ') ? 'policy' : undefined),
-    );
+    throw new UsageError(`unknown command ${JSON.stringify(name)}`, usage(group));
   }
   const command = name as Command;
   const help = commandHelp(command);
   let parsed: ReturnType<typeof parseArgs>;
   try {
     parsed = parseArgs({
-      args: argv.slice(command.startsWith('policy ') ? 2 : 1) as string[],
+      args: argv.slice(group ? 2 : 1) as string[],
       options: parseOptions(command),
       allowPositionals: true,
       strict: true,

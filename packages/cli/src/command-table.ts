@@ -42,6 +42,34 @@ const JSON_OUTPUT: OptionSpec = {
   help: 'print the report as JSON (shape in the README, with a schema_version)',
 };
 
+const SOCKET: OptionSpec = {
+  type: 'string',
+  value: 'PATH',
+  help: "the daemon's socket (default: $XDG_RUNTIME_DIR/cavra/daemon.sock, else /tmp/cavra-<uid>/daemon.sock)",
+};
+const APPROVAL_JSON: OptionSpec = { ...JSON_OUTPUT, help: 'print the result as JSON (shape in the README)' };
+/** How a review is signed: an approver key listed in the daemon's config, or an OIDC ID token bound to a key. */
+const REVIEWER: Readonly<Record<string, OptionSpec>> = {
+  key: {
+    type: 'string',
+    value: 'FILE',
+    help: 'the private key signing the review (mode 600: made by cavra approval keygen)',
+  },
+  as: {
+    type: 'string',
+    value: 'ID',
+    help: "your approver id, as the daemon's config lists it with your key (with --id-token: default the token's email)",
+  },
+  'id-token': {
+    type: 'string',
+    value: 'FILE',
+    help: "an OIDC ID token whose nonce is --key's kid (see the README): your identity and groups come from it",
+  },
+  reason: { type: 'string', value: 'TEXT', help: 'why (kept in the evidence; at most 512 printable characters)' },
+  socket: SOCKET,
+  json: APPROVAL_JSON,
+};
+
 /** Every command, in the order help lists them. */
 export const COMMANDS = {
   'policy validate': {
@@ -159,22 +187,75 @@ export const COMMANDS = {
     },
     example: `cavra eval --pack team.yaml --explain '{"action_type": "execute_command", "target": "npm test"}'`,
   },
+  'approval keygen': {
+    args: '--out FILE [--as ID]',
+    summary:
+      "a new Ed25519 approver key: FILE (mode 600, never overwritten) and FILE.pub.pem; prints its kid and the daemon config's approvers entry",
+    options: {
+      out: { type: 'string', value: 'FILE', help: 'where to write the private key (FILE.pub.pem: the public key)' },
+      as: { type: 'string', value: 'ID', help: 'the approver id to print in the config entry (e.g. your email)' },
+      json: APPROVAL_JSON,
+    },
+    example: 'cavra approval keygen --out ~/.cavra/alice.pem --as alice@example.com',
+  },
+  'approval list': {
+    args: '[--group G] [--status S] [--socket PATH] [--json]',
+    summary: "the daemon's approval requests, newest first; S: pending, approved, denied or expired",
+    options: {
+      group: { type: 'string', value: 'G', help: 'only requests for approver group G' },
+      status: { type: 'string', value: 'S', help: 'only requests with status S' },
+      socket: SOCKET,
+      json: APPROVAL_JSON,
+    },
+    example: "cavra approval list --group 'Platform Security' --status pending",
+  },
+  'approval show': {
+    args: 'ID [--socket PATH] [--json]',
+    summary: 'one approval request: who asked for what, the reviews, the outcome',
+    options: { socket: SOCKET, json: APPROVAL_JSON },
+    example: 'cavra approval show 0193a6f2-7c1e-7d3a-9f1b-2c4d5e6f7a8b',
+  },
+  'approval approve': {
+    args: 'ID (--key FILE --as ID | --id-token FILE --key FILE) [--scope SCOPE] [--reason TEXT] [--socket PATH] [--json]',
+    summary: 'sign an approving review of request ID and send it to the daemon; prints the outcome',
+    options: {
+      ...REVIEWER,
+      scope: {
+        type: 'string',
+        value: 'SCOPE',
+        help: 'what the approval allows: once (default: one run of the action), session, or ttl:<duration> (e.g. ttl:30m)',
+      },
+    },
+    example: 'cavra approval approve 0193a6f2-7c1e-7d3a-9f1b-2c4d5e6f7a8b --key ~/.cavra/alice.pem --as alice@example.com',
+  },
+  'approval deny': {
+    args: 'ID --reason TEXT (--key FILE --as ID | --id-token FILE --key FILE) [--socket PATH] [--json]',
+    summary: 'sign a denying review of request ID and send it to the daemon; one denial decides',
+    options: REVIEWER,
+    example:
+      "cavra approval deny 0193a6f2-7c1e-7d3a-9f1b-2c4d5e6f7a8b --reason 'not during the freeze' --key ~/.cavra/alice.pem --as alice@example.com",
+  },
 } as const satisfies Record<string, CommandSpec>;
+
+/** The groups of commands (`policy`, `approval`): the first word of the commands named with two. */
+export const GROUPS: readonly string[] = [
+  ...new Set(Object.keys(COMMANDS).flatMap((name) => (name.includes(' ') ? [name.split(' ')[0] as string] : []))),
+];
 
 export type Command = keyof typeof COMMANDS;
 
-export const EXIT_CODES = `exit codes: 0 ok, 1 a check failed, 2 usage, 3 invalid pack, 4 other invalid input
-  (eval --exit-code: the decision, see cavra eval --help)`;
+export const EXIT_CODES = `exit codes: 0 ok, 1 a check failed (approval: the daemon refused, its code printed), 2 usage,
+  3 invalid pack, 4 other invalid input (eval --exit-code: the decision, see cavra eval --help)`;
 
 const synopsis = (name: Command) => `cavra ${name} ${COMMANDS[name].args}`;
 
-/** `cavra --help`, or with `group` (`policy`) the help of that group's commands. */
+/** `cavra --help`, or with `group` (`policy`, `approval`) the help of that group's commands. */
 export function usage(group?: string): string {
   const names = (Object.keys(COMMANDS) as Command[]).filter(
     (name) => group === undefined || name.startsWith(`${group} `),
   );
   const lines = names.flatMap((name) => [`  ${synopsis(name)}`, `      ${COMMANDS[name].summary}`]);
-  return `cavra ${CLI_VERSION}: policy tooling for CAVRA
+  return `cavra ${CLI_VERSION}: policy and approval tooling for CAVRA
 
 usage:
 ${lines.join('\n')}

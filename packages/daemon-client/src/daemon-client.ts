@@ -4,8 +4,20 @@ import {
   type EvaluateRequestInit,
   isSafeIdentifier,
 } from '@cavra/contracts';
+import {
+  type ActionOutcome,
+  actionOutcomeFrame,
+  approvalListFrame,
+  approvalReviewFrame,
+  approvalShowFrame,
+  readApproval,
+  readApprovalList,
+  readRecorded,
+  reviewedRequestId,
+} from './approval-frames.js';
+import type { ApprovalFilter, ApprovalState } from './approval-state.js';
 import { type CallOptions, checkCallOptions, positiveInteger, withDeadline } from './call-deadline.js';
-import { DaemonClientError, type DaemonClientErrorCode, type DaemonIssue } from './daemon-client-error.js';
+import { DaemonClientError, type DaemonClientErrorCode, errorFrameError } from './daemon-client-error.js';
 import { DaemonConnection, type ResponseFrame, UndeliveredFrame } from './daemon-connection.js';
 import { checkDecision } from './decision-check.js';
 import type { HealthReport } from './health-report.js';
@@ -60,6 +72,24 @@ export interface DaemonClient {
    */
   evaluate(request: EvaluateRequestInit, options?: EvaluateOptions): Promise<DecisionResponse>;
   health(options?: CallOptions): Promise<HealthReport>;
+  /**
+   * The daemon's approval requests (every review kept), optionally of one approver group and status. v1 only. A
+   * daemon without approvals configured answers `daemon_error` `approvals_not_configured`.
+   */
+  listApprovals(filter?: ApprovalFilter, options?: CallOptions): Promise<ApprovalState[]>;
+  /** One approval request by id (a decision id); unknown: `daemon_error` `unknown_approval`. v1 only. */
+  showApproval(requestId: string, options?: CallOptions): Promise<ApprovalState>;
+  /**
+   * Sends a signed review (compact JWS, @cavra/approvals' `signReview`) and resolves with the request as it stands
+   * after it. A review the daemon refuses fails with `approval_refused`, its `reason` the @cavra/approvals error code
+   * (`self_review`, `not_in_group`, ...). v1 only.
+   */
+  reviewApproval(review: string, options?: CallOptions): Promise<ApprovalState>;
+  /**
+   * Tells the daemon that an action it answered `require_approval` for ran (or not), for its evidence log; a decision
+   * id the daemon did not record as `require_approval` fails with `daemon_error` `unknown_decision`. v1 only.
+   */
+  reportActionOutcome(outcome: ActionOutcome, options?: CallOptions): Promise<void>;
   /** Closes the connection; calls after this fail with `closed`. */
   close(): Promise<void>;
 }
@@ -207,19 +237,6 @@ export function createClient(options: DaemonClientOptions): DaemonClient {
     }
   };
 
-  const daemonError = (body: unknown): DaemonClientError => {
-    const error = body as { code?: unknown; message?: unknown; issues?: DaemonIssue[] };
-    const code = typeof error?.code === 'string' ? error.code : 'unknown';
-    return new DaemonClientError(
-      'daemon_error',
-      `the daemon refused the request: ${code}: ${String(error?.message ?? '')}`,
-      {
-        code,
-        ...(Array.isArray(error?.issues) ? { issues: error.issues } : {}),
-      },
-    );
-  };
-
   return {
     async evaluate(request, evaluateOptions = {}) {
       // Validate here, so a bad request fails with the contract's field-named issues and never travels.
@@ -233,7 +250,7 @@ export function createClient(options: DaemonClientOptions): DaemonClient {
         },
         evaluateOptions,
         (response) => {
-          if (response.type === 'error') throw daemonError(response.body);
+          if (response.type === 'error') throw errorFrameError(response.body);
           if (response.type !== 'decision')
             throw new DaemonClientError('protocol_error', 'expected a decision frame');
           return checkDecision(response.body, message, decisionOptions);
@@ -243,12 +260,25 @@ export function createClient(options: DaemonClientOptions): DaemonClient {
     },
     async health(callOptions = {}) {
       return call({ type: 'health' }, callOptions, (response) => {
-        if (response.type === 'error') throw daemonError(response.body);
+        if (response.type === 'error') throw errorFrameError(response.body);
         if (response.type !== 'health' || typeof response.body !== 'object' || response.body === null) {
           throw new DaemonClientError('protocol_error', 'expected a health frame');
         }
         return response.body as HealthReport;
       });
+    },
+    async listApprovals(filter = {}, callOptions = {}) {
+      return call(approvalListFrame(filter), callOptions, (response) => readApprovalList(response, filter));
+    },
+    async showApproval(requestId, callOptions = {}) {
+      return call(approvalShowFrame(requestId), callOptions, (response) => readApproval(response, requestId));
+    },
+    async reviewApproval(review, callOptions = {}) {
+      const requestId = reviewedRequestId(review);
+      return call(approvalReviewFrame(review), callOptions, (response) => readApproval(response, requestId));
+    },
+    async reportActionOutcome(outcome, callOptions = {}) {
+      return call(actionOutcomeFrame(outcome), callOptions, readRecorded);
     },
     async close() {
       closed = true;

@@ -2,9 +2,25 @@ import { connect, type Socket } from 'node:net';
 import { DaemonClientError } from './daemon-client-error.js';
 import { parseWireJson, WireJsonError } from './wire-json.js';
 
+/**
+ * The v1 answer frames, each with the key holding its body (`{"v":1,"id":..,"type":T,<key>:body}`): the key is the
+ * type's name but for `approval_list`, whose list is `approvals`.
+ */
+const RESPONSE_BODY = {
+  decision: 'decision',
+  health: 'health',
+  refusal: 'refusal',
+  error: 'error',
+  approval: 'approval',
+  approval_list: 'approvals',
+  recorded: 'recorded',
+} as const;
+
+export type ResponseType = keyof typeof RESPONSE_BODY;
+
 export interface ResponseFrame {
   readonly id: string;
-  readonly type: 'decision' | 'health' | 'refusal' | 'error';
+  readonly type: ResponseType;
   readonly body: unknown;
 }
 
@@ -230,10 +246,7 @@ export class DaemonConnection {
       return;
     }
     const type = frame?.type;
-    if (
-      frame?.v !== 1 ||
-      (type !== 'decision' && type !== 'health' && type !== 'refusal' && type !== 'error')
-    ) {
+    if (frame?.v !== 1 || typeof type !== 'string' || !Object.hasOwn(RESPONSE_BODY, type)) {
       this.#protocolError('the daemon sent a frame that is not protocol v1');
       return;
     }
@@ -262,7 +275,8 @@ export class DaemonConnection {
       return;
     }
     this.#waiters.delete(frame.id);
-    waiter.resolve({ id: frame.id, type, body: frame[type] });
+    const known = type as ResponseType;
+    waiter.resolve({ id: frame.id, type: known, body: frame[RESPONSE_BODY[known]] });
   }
 
   /** On a connection no longer trusted with answers: a line that answers a report ends its wait; others are dropped. */

@@ -1,3 +1,17 @@
+export type { ActionOutcome } from './approval-frames.js';
+export {
+  type ApprovalAction,
+  type ApprovalFilter,
+  type ApprovalGrant,
+  type ApprovalOutcome,
+  type ApprovalRequest,
+  type ApprovalRequester,
+  type ApprovalReview,
+  type ApprovalState,
+  type ApprovalStatus,
+  approvalStatus,
+  checkApprovalState,
+} from './approval-state.js';
 export {
   type CallOptions,
   createClient,

@@ -90,6 +90,10 @@ export function withRunnerAuth(
       return client.evaluate(await authenticate(request), evaluateOptions);
     },
     health: (callOptions) => client.health(callOptions),
+    listApprovals: (filter, callOptions) => client.listApprovals(filter, callOptions),
+    showApproval: (requestId, callOptions) => client.showApproval(requestId, callOptions),
+    reviewApproval: (review, callOptions) => client.reviewApproval(review, callOptions),
+    reportActionOutcome: (outcome, callOptions) => client.reportActionOutcome(outcome, callOptions),
     close: () => client.close(),
   };
 }

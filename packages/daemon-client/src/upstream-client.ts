@@ -22,6 +22,14 @@ export interface UpstreamClientSettings {
 export function upstreamClient(socketPath: string, settings: UpstreamClientSettings): DaemonClient {
   let closed = false;
   const open = new Set<OneShot>();
+  /** A v1 call: the upstream protocol has evaluate only. */
+  const unsupported = (what: string): never => {
+    if (closed) throw new DaemonClientError('closed', 'the client was closed');
+    throw new DaemonClientError(
+      'not_supported',
+      `the upstream protocol has no ${what} call: an upstream CAVRA daemon reads every connection as an EvaluateRequest`,
+    );
+  };
   return {
     async evaluate(request, evaluateOptions = {}) {
       if (closed) throw new DaemonClientError('closed', 'the client was closed');
@@ -61,11 +69,19 @@ export function upstreamClient(socketPath: string, settings: UpstreamClientSetti
       );
     },
     async health() {
-      if (closed) throw new DaemonClientError('closed', 'the client was closed');
-      throw new DaemonClientError(
-        'not_supported',
-        'the upstream protocol has no health call: an upstream CAVRA daemon reads every connection as an EvaluateRequest',
-      );
+      return unsupported('health');
+    },
+    async listApprovals() {
+      return unsupported('approval');
+    },
+    async showApproval() {
+      return unsupported('approval');
+    },
+    async reviewApproval() {
+      return unsupported('approval');
+    },
+    async reportActionOutcome() {
+      return unsupported('action outcome');
     },
     async close() {
       closed = true;
