@@ -13,14 +13,8 @@ export interface Authority {
   close(): Promise<void>;
 }
 
-/** What happened to an action CAVRA asked about: the daemon-client's `ActionOutcome`. */
-export interface ActionOutcome {
-  /** The `decision_id` of the `require_approval` decision. */
-  readonly decisionId: string;
-  readonly ran: boolean;
-  /** The agent's tool that ran it, e.g. `Bash`. */
-  readonly tool: string;
-}
+/** What happened to an action CAVRA asked about (the daemon-client's type). */
+export type ActionOutcome = import('@cavra/daemon-client').ActionOutcome;
 
 export interface DaemonAuthorityOptions {
   readonly socketPath: string;
