@@ -18,6 +18,13 @@ export {
   isHmacScheme,
   REQUEST_BOUND_SCHEME,
 } from './hmac-scheme.js';
+export {
+  createIdTokenVerifier,
+  DEFAULT_MAX_TOKEN_LIFETIME_SECONDS,
+  type IdTokenVerifier,
+  type IdTokenVerifierOptions,
+  type VerifiedIdToken,
+} from './id-token-verifier.js';
 export { identityClaims } from './identity-claims.js';
 export {
   createKeyring,
@@ -30,7 +37,6 @@ export {
 } from './keyring.js';
 export {
   createOidcVerifier,
-  DEFAULT_MAX_TOKEN_LIFETIME_SECONDS,
   type OidcProviderConfig,
   type OidcVerifier,
   type OidcVerifierOptions,

@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import {
   type EvaluateRequest,
   type EvaluateRequestInit,
@@ -8,10 +7,17 @@ import {
   type RunnerIdentity,
   type RunnerIdentityRecord,
 } from '@cavra/contracts';
-import type { JSONWebKeySet, JWTPayload, JWTVerifyGetKey } from 'jose';
-import { decodeProtectedHeader } from 'jose/decode/protected_header';
+import type { JWTPayload } from 'jose';
 import type { AuthenticatedRunner } from './authenticated-runner.js';
-import { boundedJwksFetch } from './bounded-jwks-fetch.js';
+import {
+  DEFAULT_MAX_TOKEN_LIFETIME_SECONDS,
+  type IdTokenTrust,
+  type JwksSettings,
+  jwksSettings,
+  keySet,
+  onlyAsymmetric,
+  verifyIdToken,
+} from './id-token-verifier.js';
 import { identityRecord } from './identity-record.js';
 import {
   type CiProvider,
@@ -76,27 +82,9 @@ export interface OidcVerifier {
   verify(request: EvaluateRequest | EvaluateRequestInit): Promise<AuthenticatedRunner>;
 }
 
-// Asymmetric JWS algorithms only: an HMAC algorithm would let anyone holding the public key forge tokens.
-const ASYMMETRIC = /^(RS|PS|ES)(256|384|512)$|^EdDSA$|^Ed25519$/;
-
-interface ProviderVerifier {
+interface ProviderVerifier extends IdTokenTrust {
   readonly profile: ProviderProfile;
-  readonly issuer: string;
-  readonly audience: string;
-  readonly algorithms: string[];
-  readonly keys: JWTVerifyGetKey;
 }
-
-/**
- * Default longest token lifetime: 6 hours. GitHub Actions tokens live minutes; a GitLab CI `id_tokens` token lives the
- * job's timeout plus 5 minutes (1 h by default, 3 h on GitLab.com's shared runners).
- */
-export const DEFAULT_MAX_TOKEN_LIFETIME_SECONDS = 21_600;
-
-/** JWKS defaults: jose's timeout, cooldown and cache age; 64 KiB is many times a real key set. */
-const JWKS_DEFAULTS = { timeoutMs: 5000, cooldownMs: 30_000, cacheMaxAgeMs: 600_000, maxBytes: 65_536 };
-
-type JwksSettings = typeof JWKS_DEFAULTS;
 
 /**
  * Builds an OIDC-JWT verifier: checks the configuration (throws `invalid_config`), reads local JWKS files now and
@@ -109,16 +97,7 @@ export async function createOidcVerifier(options: OidcVerifierOptions): Promise<
   const maxLifetime = options.maxTokenLifetimeSeconds ?? DEFAULT_MAX_TOKEN_LIFETIME_SECONDS;
   if (!Number.isInteger(maxLifetime) || maxLifetime < 1)
     throw new RunnerAuthError('invalid_config', 'maxTokenLifetimeSeconds must be a positive integer');
-  const jwks: JwksSettings = {
-    timeoutMs: options.jwksTimeoutMs ?? JWKS_DEFAULTS.timeoutMs,
-    cooldownMs: options.jwksCooldownMs ?? JWKS_DEFAULTS.cooldownMs,
-    cacheMaxAgeMs: options.jwksCacheMaxAgeMs ?? JWKS_DEFAULTS.cacheMaxAgeMs,
-    maxBytes: options.jwksMaxBytes ?? JWKS_DEFAULTS.maxBytes,
-  };
-  for (const [name, value] of Object.entries(jwks)) {
-    if (!Number.isInteger(value) || value < 0)
-      throw new RunnerAuthError('invalid_config', `jwks ${name} must be a non-negative integer`);
-  }
+  const jwks = jwksSettings(options);
   const providers = new Map<CiProvider, ProviderVerifier>();
   for (const config of options.providers) {
     if (!isCiProvider(config.provider))
@@ -147,7 +126,7 @@ export async function createOidcVerifier(options: OidcVerifierOptions): Promise<
             : 'provider is not configured',
         );
       }
-      const { payload, kid } = await verifyToken(auth.signature, provider, now(), skewSeconds, maxLifetime);
+      const { payload, kid } = await verifyIdToken(auth.signature, provider, now(), skewSeconds, maxLifetime);
       const { identity, verifiedFields } = matchIdentity(provider.profile, payload, claimed);
       trust.check(provider.profile.provider, identity.repository, identity.ref);
       return {
@@ -165,26 +144,6 @@ export async function createOidcVerifier(options: OidcVerifierOptions): Promise<
   };
 }
 
-type JoseVerifier = typeof import('jose/jwt/verify') &
-  typeof import('jose/jwks/local') &
-  typeof import('jose/jwks/remote');
-let joseVerifier: Promise<JoseVerifier> | undefined;
-
-/**
- * jose's verification modules, loaded once a provider is configured: a daemon that uses HMAC only never needs them,
- * and importing all of jose was about 95 ms of every daemon start.
- */
-function loadJoseVerifier(): Promise<JoseVerifier> {
-  if (!joseVerifier) {
-    joseVerifier = Promise.all([
-      import('jose/jwt/verify'),
-      import('jose/jwks/local'),
-      import('jose/jwks/remote'),
-    ]).then(([verify, local, remote]) => ({ ...verify, ...local, ...remote }));
-  }
-  return joseVerifier;
-}
-
 async function providerVerifier(config: OidcProviderConfig, jwks: JwksSettings): Promise<ProviderVerifier> {
   const profile = PROVIDER_PROFILES[config.provider];
   const issuer = config.issuer ?? profile.defaultIssuer;
@@ -192,125 +151,18 @@ async function providerVerifier(config: OidcProviderConfig, jwks: JwksSettings):
   if (!config.audience)
     throw new RunnerAuthError('invalid_config', `provider '${config.provider}' needs an audience`);
   const algorithms = [...(config.algorithms ?? profile.algorithms)];
-  const weak = algorithms.find((alg) => !ASYMMETRIC.test(alg));
-  if (weak !== undefined || algorithms.length === 0) {
+  if (!onlyAsymmetric(algorithms)) {
     throw new RunnerAuthError(
       'invalid_config',
       `provider '${config.provider}': only asymmetric algorithms may be allowed`,
     );
   }
-  const { createLocalJWKSet, createRemoteJWKSet, customFetch } = await loadJoseVerifier();
-  let keys: JWTVerifyGetKey;
-  if (config.jwksFile) {
-    try {
-      keys = createLocalJWKSet(JSON.parse(await readFile(config.jwksFile, 'utf8')) as JSONWebKeySet);
-    } catch {
-      throw new RunnerAuthError(
-        'invalid_config',
-        `provider '${config.provider}': its JWKS file cannot be read as a JSON Web Key Set`,
-      );
-    }
-  } else {
-    const uri = config.jwksUri ?? profile.jwksUri?.(issuer);
-    if (!uri)
-      throw new RunnerAuthError('invalid_config', `provider '${config.provider}' needs jwksUri or jwksFile`);
-    let url: URL;
-    try {
-      url = new URL(uri);
-    } catch {
-      throw new RunnerAuthError('invalid_config', `provider '${config.provider}': jwksUri is not a URL`);
-    }
-    keys = createRemoteJWKSet(url, {
-      timeoutDuration: jwks.timeoutMs,
-      cooldownDuration: jwks.cooldownMs,
-      cacheMaxAge: jwks.cacheMaxAgeMs,
-      [customFetch]: boundedJwksFetch(jwks.maxBytes),
-    });
-  }
+  const keys = await keySet(
+    { jwksFile: config.jwksFile, jwksUri: config.jwksUri ?? profile.jwksUri?.(issuer) },
+    jwks,
+    `provider '${config.provider}'`,
+  );
   return { profile, issuer, audience: config.audience, algorithms, keys };
-}
-
-async function verifyToken(
-  token: string,
-  provider: ProviderVerifier,
-  now: Date,
-  skewSeconds: number,
-  maxLifetime: number,
-) {
-  let alg: string | undefined;
-  let kid = '';
-  try {
-    const header = decodeProtectedHeader(token);
-    alg = header.alg;
-    kid = typeof header.kid === 'string' && isSafeIdentifier(header.kid) ? header.kid : '';
-  } catch {
-    throw new RunnerAuthError('bad_token', 'runner_auth.signature is not a JWT');
-  }
-  if (!alg || !provider.algorithms.includes(alg)) {
-    throw new RunnerAuthError(
-      'disallowed_algorithm',
-      `token algorithm is not one of ${provider.algorithms.join(', ')}`,
-    );
-  }
-  const { jwtVerify } = await loadJoseVerifier();
-  const verified = await jwtVerify(token, provider.keys, {
-    issuer: provider.issuer,
-    audience: provider.audience,
-    algorithms: provider.algorithms,
-    clockTolerance: skewSeconds,
-    currentDate: now,
-    requiredClaims: ['iss', 'aud', 'exp', 'iat'],
-  }).catch((error: unknown) => {
-    throw joseFailure(error);
-  });
-  // jose compares `iat` with the clock only under maxTokenAge, so a token issued in the future is refused here.
-  if ((verified.payload.iat as number) > now.getTime() / 1000 + skewSeconds)
-    throw new RunnerAuthError('not_yet_valid', "token 'iat' is in the future");
-  // Providers issue tokens for minutes or a job's length; a far `exp` is a token made to be stolen and kept.
-  if ((verified.payload.exp as number) - (verified.payload.iat as number) > maxLifetime) {
-    throw new RunnerAuthError(
-      'ttl_too_long',
-      `token lifetime (exp - iat) is longer than ${maxLifetime} seconds`,
-    );
-  }
-  return { payload: verified.payload, kid };
-}
-
-function joseFailure(error: unknown): RunnerAuthError {
-  if (error instanceof RunnerAuthError) return error; // from the bounded JWKS fetch
-  const { code, claim, reason } = error as { code?: string; claim?: string; reason?: string };
-  switch (code) {
-    case 'ERR_JWT_EXPIRED':
-      return new RunnerAuthError('expired', 'token has expired');
-    case 'ERR_JWT_CLAIM_VALIDATION_FAILED':
-      if (reason === 'missing') return new RunnerAuthError('missing_claim', `token has no '${claim}' claim`);
-      if (claim === 'iss')
-        return new RunnerAuthError('wrong_issuer', 'token issuer is not the configured issuer');
-      if (claim === 'aud')
-        return new RunnerAuthError('wrong_audience', 'token audience is not the configured audience');
-      if (claim === 'nbf' || claim === 'iat')
-        return new RunnerAuthError('not_yet_valid', `token '${claim}' is in the future`);
-      return new RunnerAuthError('bad_token', `token claim '${claim}' is invalid`);
-    case 'ERR_JOSE_ALG_NOT_ALLOWED':
-      return new RunnerAuthError('disallowed_algorithm', 'token algorithm is not allowed');
-    case 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED':
-    case 'ERR_JWKS_MULTIPLE_MATCHING_KEYS': // no kid, and none of the candidate keys verified it
-      return new RunnerAuthError('bad_signature', 'token signature does not verify');
-    case 'ERR_JWKS_NO_MATCHING_KEY':
-      return new RunnerAuthError('unknown_key', 'no key of the provider JWKS matches the token');
-    case 'ERR_JWS_INVALID':
-    case 'ERR_JWT_INVALID':
-      return new RunnerAuthError('bad_token', 'token is malformed');
-    case 'ERR_JOSE_NOT_SUPPORTED':
-      return new RunnerAuthError('bad_token', 'token key or algorithm is not supported');
-    case 'ERR_JWKS_TIMEOUT':
-      return new RunnerAuthError('jwks_unavailable', 'provider JWKS did not answer in time');
-    case 'ERR_JWKS_INVALID':
-      return new RunnerAuthError('jwks_unavailable', 'provider JWKS is not a JSON Web Key Set');
-    default:
-      // Refused connections, a status other than 200, a body that is not JSON: the keys could not be had.
-      return new RunnerAuthError('jwks_unavailable', 'provider JWKS is unavailable');
-  }
 }
 
 /**

@@ -1,10 +1,12 @@
 import type { Socket } from 'node:net';
+import type { ApprovalFrame } from './approval-frames.js';
 import type { DaemonLimits } from './daemon-config.js';
 import { FrameSplitter } from './frame-splitter.js';
 import {
   type ClientRefusal,
   FrameError,
   type RequestFrame,
+  type ResponseType,
   readFrameObject,
   responseLine,
   toRequestFrame,
@@ -14,6 +16,14 @@ type EvaluateFrame = Extract<RequestFrame, { kind: 'evaluate' }>;
 
 /** Evaluate frames of a connection whose answers a refusal frame may still name; the oldest are forgotten beyond. */
 const MAX_ANSWERED = 256;
+
+/** The response type answering each approval frame. */
+const APPROVAL_ANSWER_TYPES = {
+  approval_list: 'approval_list',
+  approval_show: 'approval',
+  approval_review: 'approval',
+  action_outcome: 'recorded',
+} as const satisfies Record<ApprovalFrame['kind'], ResponseType>;
 
 /** What a client's refusal is linked to: the decision's id and its record (the decision's last evidence ref). */
 export interface AnsweredDecision {
@@ -50,6 +60,8 @@ export interface ConnectionHost {
     id: string,
     answered: Promise<AnsweredDecision | undefined> | undefined,
   ): Promise<unknown>;
+  /** The body of the answer to an approval frame; a FrameError when it is refused. */
+  approval(frame: ApprovalFrame): Promise<unknown>;
   /** Called for every error frame sent. */
   counted(error: FrameError): void;
   /** Registers a request in flight, so shutdown can wait for it. */
@@ -141,7 +153,7 @@ export function serveConnection(socket: Socket, host: ConnectionHost): void {
     id: string | null,
     bare: boolean,
     produce: () => Promise<unknown>,
-    type: 'decision' | 'refusal' = 'decision',
+    type: ResponseType = 'decision',
   ) => {
     pending += 1;
     if (id !== null) inFlight.add(id);
@@ -196,6 +208,17 @@ export function serveConnection(socket: Socket, host: ConnectionHost): void {
         return;
       }
       answer(id, false, () => host.refused(refusal, id, answered.get(refusal.evaluateId)), 'refusal');
+      return;
+    }
+    if (frame.kind !== 'evaluate') {
+      const { id } = frame;
+      if (host.closing()) {
+        sendError(new FrameError('shutting_down', id, 'the daemon is shutting down; the frame was not taken'));
+      } else if (inFlight.has(id)) {
+        sendError(new FrameError('invalid_frame', id, 'id is already in flight on this connection'));
+      } else {
+        answer(id, false, () => host.approval(frame), APPROVAL_ANSWER_TYPES[frame.kind]);
+      }
       return;
     }
     const request = frame;

@@ -5,6 +5,7 @@ import { shareInstanceof } from '@cavra/contracts';
 import { defaultSocketPath } from '@cavra/daemon-client';
 import { isShippedPackId, type ModeSettings, schemaIssues } from '@cavra/runtime';
 import { parse as parseYaml } from 'yaml';
+import { type ApprovalsConfig, type RawApprovalsConfig, resolveApprovalsConfig } from './approvals-config.js';
 import { daemonConfig as validate } from './generated/daemon-config-validator.js';
 import { errorWords } from './own-file.js';
 
@@ -47,6 +48,8 @@ export interface DaemonConfig {
     readonly maxDrillAgeDays?: number;
   };
   readonly limits: DaemonLimits;
+  /** The `approvals:` section; undefined: `require_approval` is answered as the engine decides it, nothing is stored. */
+  readonly approvals?: ApprovalsConfig;
   /** Where the config came from (for reload); undefined when built in code. */
   readonly configFile?: string;
 }
@@ -148,6 +151,7 @@ interface RawConfig {
     };
   };
   release_governance?: { approver_group?: string; drill_history?: string; max_drill_age_days?: number };
+  approvals?: RawApprovalsConfig;
   limits?: {
     max_frame_bytes?: number;
     idle_timeout_ms?: number;
@@ -176,10 +180,13 @@ export function resolveDaemonConfig(
   const hmac = raw.runner_auth?.hmac;
   const oidc = raw.runner_auth?.oidc;
   const limits = raw.limits ?? {};
+  const evidenceLog = at(raw.evidence_log);
+  const approvals = raw.approvals ? resolveApprovalsConfig(raw.approvals, at, evidenceLog) : undefined;
+  if (approvals && approvals.issues.length > 0) throw new DaemonConfigError(source, approvals.issues);
   return {
     socketPath,
     pidFile: raw.pid_file ? at(raw.pid_file) : join(dirname(socketPath), 'daemon.pid'),
-    evidenceLog: at(raw.evidence_log),
+    evidenceLog,
     ...(raw.evidence_signing
       ? {
           evidenceSigning: {
@@ -260,6 +267,7 @@ export function resolveDaemonConfig(
       maxInFlightPerConnection:
         limits.max_in_flight_per_connection ?? DEFAULT_LIMITS.maxInFlightPerConnection,
     },
+    ...(approvals?.config ? { approvals: approvals.config } : {}),
     ...(options.source ? { configFile: resolve(options.source) } : {}),
   };
 }

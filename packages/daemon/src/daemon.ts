@@ -12,12 +12,22 @@ import {
 import type { Decision } from '@cavra/contracts';
 import type { HealthReport } from '@cavra/daemon-client';
 import { type IdKind, newId } from '@cavra/runtime';
+import { answerWithApproval } from './approval-desk.js';
+import type { ApprovalFrame } from './approval-frames.js';
+import {
+  type ApprovalService,
+  changeEvents,
+  createApprovalService,
+  recordActionOutcome,
+} from './approval-service.js';
+import { loadReviewVerification } from './approval-verification.js';
 import { type AnsweredDecision, serveConnection } from './client-connection.js';
 import { type DaemonConfig, loadDaemonConfig } from './daemon-config.js';
 import { type Decided, decideRequest, refusal } from './decide-request.js';
 import { type EnforcementState, loadEnforcementState } from './enforcement-state.js';
 import { EvidenceLog, type EvidenceLogOptions } from './evidence-log.js';
-import type { EvidenceRecord } from './evidence-record.js';
+import type { ApprovalEvidenceEvent, EvidenceRecord } from './evidence-record.js';
+import { openLocalApprovalStore } from './local-approval-store.js';
 import { type Logger, silentLogger } from './logger.js';
 import { type ClientRefusal, FrameError, refusedConnectionLine } from './protocol.js';
 import { ReplayJournal } from './replay-journal.js';
@@ -78,6 +88,22 @@ export async function startDaemon(config: DaemonConfig, options: DaemonOptions =
     journal = await ReplayJournal.open(config.evidenceLog, { now, restore: replay.restore });
   } catch (error) {
     await evidence.close();
+    throw error;
+  }
+  /** Appends an event record; resolves with its reference once it is durable. */
+  const recordEvent = (event: ApprovalEvidenceEvent) =>
+    evidence.append({ recorded_at: clock().toISOString(), event });
+  /** Aborted when the daemon stops, so that evaluates waiting for an approval are answered at once. */
+  const stopping = new AbortController();
+  const asked = recentIds(MAX_ASKED_REMEMBERED);
+  let approvals: Awaited<ReturnType<typeof openApprovals>> | undefined;
+  try {
+    approvals = config.approvals
+      ? await openApprovals(config.approvals, clock, recordEvent, asked.has)
+      : undefined;
+  } catch (error) {
+    await evidence.close();
+    await journal.close();
     throw error;
   }
   const startedAt = Date.now();
@@ -142,7 +168,30 @@ export async function startDaemon(config: DaemonConfig, options: DaemonOptions =
       // An accepted signature is kept apart from the log first, so that cutting the log cannot make it new again.
       const used = replay.entry(decided.evidence.runner);
       if (used) await journal.add(used.key, used.until);
-      return await record(decided);
+      if (decided.decision.decision !== 'require_approval') return await record(decided);
+      const answer = approvals
+        ? await answerWithApproval(decided, {
+            config: approvals.config,
+            store: approvals.store,
+            clock,
+            record: recordEvent,
+            stopping: stopping.signal,
+          })
+        : { decided };
+      const decision = await record(answer.decided);
+      const decisionId = String(decision.decision_id);
+      if (decision.decision === 'require_approval') asked.add(decisionId);
+      if (answer.used) {
+        const refs = decision.evidence_refs as string[];
+        await recordEvent({
+          type: 'approval_grant_used',
+          request_id: answer.used.requestId,
+          decision_id: decisionId,
+          decision_ref: refs[refs.length - 1] as string,
+          scope: answer.used.scope,
+        });
+      }
+      return decision;
     } catch (error) {
       if (error instanceof FrameError) throw error;
       logger.error('request failed', { error: (error as Error).message });
@@ -201,9 +250,21 @@ export async function startDaemon(config: DaemonConfig, options: DaemonOptions =
     }
   };
 
+  /** An approval frame's answer; without an `approvals:` section only action_outcome is taken. */
+  const approval = (frame: ApprovalFrame) => {
+    if (approvals) return approvals.service.answer(frame);
+    if (frame.kind === 'action_outcome') return recordActionOutcome(frame, { asked: asked.has, record: recordEvent });
+    throw new FrameError(
+      'approvals_not_configured',
+      frame.id,
+      'approvals are not configured on this daemon (no approvals: section in its config)',
+    );
+  };
+
   const host = {
     limits,
     refused,
+    approval,
     closing: () => closing,
     health,
     evaluate,
@@ -248,6 +309,7 @@ export async function startDaemon(config: DaemonConfig, options: DaemonOptions =
     });
     await chmod(config.socketPath, 0o600);
   } catch (error) {
+    await approvals?.store.close();
     await evidence.close();
     await journal.close();
     throw error;
@@ -292,6 +354,7 @@ export async function startDaemon(config: DaemonConfig, options: DaemonOptions =
     async close() {
       if (closing) return;
       closing = true;
+      stopping.abort();
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
       const drained = Promise.allSettled([...tasks]);
       await Promise.race([
@@ -304,10 +367,52 @@ export async function startDaemon(config: DaemonConfig, options: DaemonOptions =
       }, 1000).unref();
       await stopped;
       clearTimeout(cut);
+      await approvals?.store.close();
       await evidence.close();
       await journal.close();
       logger.info('stopped', { requests: counts.requests });
     },
+  };
+}
+
+/**
+ * The local approval store and the approval frames' service. Each review and outcome the store commits is recorded
+ * in the evidence log before the operation that committed it resolves.
+ */
+async function openApprovals(
+  config: NonNullable<DaemonConfig['approvals']>,
+  clock: () => Date,
+  recordEvent: (event: ApprovalEvidenceEvent) => Promise<{ readonly ref: string }>,
+  asked: (decisionId: string) => boolean,
+) {
+  const verification = await loadReviewVerification(config, clock);
+  const store = await openLocalApprovalStore(config.file, {
+    now: clock,
+    committed: async (state, previous) => {
+      for (const event of changeEvents(state, previous)) await recordEvent(event);
+    },
+  });
+  const service: ApprovalService = createApprovalService({
+    store,
+    clock,
+    verification,
+    record: recordEvent,
+    asked,
+  });
+  return { config, store, service };
+}
+
+/** Decision ids answered `require_approval` that action_outcome may name: the most recent ones, in memory. */
+const MAX_ASKED_REMEMBERED = 10_000;
+
+function recentIds(max: number) {
+  const ids = new Set<string>();
+  return {
+    add(id: string) {
+      ids.add(id);
+      if (ids.size > max) ids.delete(ids.values().next().value as string);
+    },
+    has: (id: string) => ids.has(id),
   };
 }
 

@@ -1,4 +1,5 @@
 import { hash } from 'node:crypto';
+import type { ApprovalRequest, ApprovalStatus, Outcome, ScopeKind, VerifiedReview } from '@cavra/approvals';
 
 /** `prev` of the first record. */
 export const GENESIS_HASH = '0'.repeat(64);
@@ -59,6 +60,56 @@ export type EvidenceEvent =
       readonly type: 'truncation_accepted';
       readonly checkpoint: { readonly seq: number; readonly bytes: number; readonly hash: string };
       readonly found: { readonly records: number; readonly bytes: number; readonly missing: boolean };
+    }
+  | ApprovalEvidenceEvent;
+
+/**
+ * What happened to an approval request (`approvals:` configured; see the README's "Approvals"). Each is recorded
+ * before the frame or decision it concerns is answered. None holds a bearer credential: a review made with an OIDC
+ * ID token keeps the token's hash and claims, never the token (`VerifiedReview` of `@cavra/approvals`).
+ */
+export type ApprovalEvidenceEvent =
+  | {
+      /** A `require_approval` decision created this request; `decision` is the engine's answer before approvals touched it. */
+      readonly type: 'approval_requested';
+      readonly request: ApprovalRequest;
+      readonly decision: Readonly<Record<string, unknown>>;
+    }
+  | {
+      /** A review the store accepted; `revision` is the state's after it. */
+      readonly type: 'approval_reviewed';
+      readonly request_id: string;
+      readonly review: VerifiedReview;
+      readonly revision: number;
+    }
+  | {
+      /** A review refused, with the ApprovalError code; `reviewer` when the review could be verified that far. */
+      readonly type: 'approval_review_refused';
+      readonly request_id?: string;
+      readonly code: string;
+      readonly reviewer?: string;
+    }
+  | {
+      /** The request was decided (approved, denied) or found expired. */
+      readonly type: 'approval_outcome';
+      readonly request_id: string;
+      readonly status: Exclude<ApprovalStatus, 'pending'>;
+      readonly outcome: Outcome;
+    }
+  | {
+      /** A retry of the approved action was allowed by the grant (a `once` grant is then consumed). */
+      readonly type: 'approval_grant_used';
+      readonly request_id: string;
+      readonly decision_id: string;
+      readonly decision_ref: string;
+      readonly scope: ScopeKind;
+    }
+  | {
+      /** The agent's host reports that the action it asked about ran (Claude Code's PostToolUse). */
+      readonly type: 'asked_action_ran';
+      readonly decision_id: string;
+      readonly ran: boolean;
+      readonly tool: string;
     };
 
 /** One line of the evidence log that records an event rather than a decision. */

@@ -1,5 +1,6 @@
 import { isSafeIdentifier, shareInstanceof } from '@cavra/contracts';
 import { parseWireJson, WireJsonError } from '@cavra/daemon-client';
+import { APPROVAL_FRAME_KEYS, type ApprovalFrame, toApprovalFrame } from './approval-frames.js';
 
 /** Version of the daemon wire protocol (see the README: "Wire protocol"). */
 export const PROTOCOL_VERSION = 1;
@@ -17,6 +18,9 @@ export const DAEMON_ERROR_CODES = [
   'overloaded',
   'shutting_down',
   'unknown_decision',
+  'approvals_not_configured',
+  'unknown_approval',
+  'approval_refused',
   'internal',
 ] as const;
 export type DaemonErrorCode = (typeof DAEMON_ERROR_CODES)[number];
@@ -30,7 +34,8 @@ export type RequestFrame =
       readonly correlationId?: string;
     }
   | { readonly kind: 'health'; readonly id: string }
-  | { readonly kind: 'refusal'; readonly id: string; readonly refusal: ClientRefusal };
+  | { readonly kind: 'refusal'; readonly id: string; readonly refusal: ClientRefusal }
+  | ApprovalFrame;
 
 /**
  * A client's report that it refused the daemon's answer to one of its evaluate frames on this connection (a
@@ -50,24 +55,40 @@ export interface ClientRefusal {
 /** Longest refusal message kept; a longer one is cut. */
 export const MAX_REFUSAL_MESSAGE = 512;
 
-/** An error frame to send: code, public-safe message and, for `invalid_request`, every contract issue. */
+/**
+ * An error frame to send: code, public-safe message and, for `invalid_request`, every contract issue; for
+ * `approval_refused`, the `reason` (an ApprovalError code of `@cavra/approvals`).
+ */
 export class FrameError extends Error {
   readonly code: DaemonErrorCode;
   readonly id: string | null;
   readonly issues:
     | readonly { readonly path: string; readonly code: string; readonly message: string }[]
     | undefined;
+  readonly reason: string | undefined;
 
-  constructor(code: DaemonErrorCode, id: string | null, message: string, issues?: FrameError['issues']) {
+  constructor(
+    code: DaemonErrorCode,
+    id: string | null,
+    message: string,
+    issues?: FrameError['issues'],
+    reason?: string,
+  ) {
     super(message);
     this.code = code;
     this.id = id;
     this.issues = issues;
+    this.reason = reason;
   }
 
   /** The `error` body of the frame. */
   toBody(): Record<string, unknown> {
-    return { code: this.code, message: this.message, ...(this.issues ? { issues: this.issues } : {}) };
+    return {
+      code: this.code,
+      message: this.message,
+      ...(this.issues ? { issues: this.issues } : {}),
+      ...(this.reason !== undefined ? { reason: this.reason } : {}),
+    };
   }
 }
 shareInstanceof(FrameError, '@cavra/daemon.FrameError');
@@ -76,6 +97,7 @@ const FRAME_KEYS: Record<string, readonly string[]> = {
   evaluate: ['v', 'id', 'type', 'request', 'correlation_id'],
   health: ['v', 'id', 'type'],
   refusal: ['v', 'id', 'type', 'refusal'],
+  ...APPROVAL_FRAME_KEYS,
 };
 const REFUSAL_KEYS = ['evaluate_id', 'decision_id', 'code', 'message'];
 
@@ -117,12 +139,20 @@ export function toRequestFrame(frame: Record<string, unknown>): RequestFrame {
     throw new FrameError('invalid_frame', id, `v must be ${PROTOCOL_VERSION}`);
   if (id === null) throw new FrameError('invalid_frame', null, 'id must be a string of 1 to 128 characters');
   const allowed = typeof frame.type === 'string' ? FRAME_KEYS[frame.type] : undefined;
-  if (!allowed) throw new FrameError('invalid_frame', id, 'type must be evaluate, health or refusal');
+  if (!allowed)
+    throw new FrameError('invalid_frame', id, `type must be one of ${Object.keys(FRAME_KEYS).join(', ')}`);
   const unknown = Object.keys(frame).find((key) => !allowed.includes(key));
   if (unknown !== undefined)
     throw new FrameError('invalid_frame', id, `unknown frame key ${JSON.stringify(unknown.slice(0, 64))}`);
   if (frame.type === 'health') return { kind: 'health', id };
   if (frame.type === 'refusal') return { kind: 'refusal', id, refusal: toRefusal(frame.refusal, id) };
+  if (frame.type in APPROVAL_FRAME_KEYS)
+    return toApprovalFrame(
+      frame.type as ApprovalFrame['kind'],
+      frame,
+      id,
+      (message) => new FrameError('invalid_frame', id, message),
+    );
   if (typeof frame.request !== 'object' || frame.request === null || Array.isArray(frame.request)) {
     throw new FrameError('invalid_frame', id, 'request must be a JSON object');
   }
@@ -171,12 +201,24 @@ function toRefusal(body: unknown, id: string): ClientRefusal {
  */
 export function responseLine(
   id: string | null | undefined,
-  type: 'decision' | 'health' | 'refusal' | 'error',
+  type: ResponseType,
   body: unknown,
 ): string {
   if (id === undefined) return `${JSON.stringify(body)}\n`;
-  return `${JSON.stringify({ v: PROTOCOL_VERSION, id, type, [type]: body })}\n`;
+  return `${JSON.stringify({ v: PROTOCOL_VERSION, id, type, [RESPONSE_BODY_KEYS[type]]: body })}\n`;
 }
+
+/** The key that holds each response type's body: its own name but for the list of approvals. */
+const RESPONSE_BODY_KEYS = {
+  decision: 'decision',
+  health: 'health',
+  refusal: 'refusal',
+  error: 'error',
+  approval_list: 'approvals',
+  approval: 'approval',
+  recorded: 'recorded',
+} as const;
+export type ResponseType = keyof typeof RESPONSE_BODY_KEYS;
 
 /**
  * The one line sent to a connection turned away before anything is read from it (`overloaded`, `shutting_down`),

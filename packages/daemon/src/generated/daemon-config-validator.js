@@ -3,16 +3,21 @@
 import { createRequire } from 'node:module';
 const requireHelper = createRequire(import.meta.url);
 export const daemonConfig = validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://cavra.dev/schema/daemon-config.schema.json","title":"CAVRA daemon configuration","type":"object","additionalProperties":false,"required":["evidence_log"],"properties":{"socket_path":{"$ref":"#/definitions/path"},"pid_file":{"$ref":"#/definitions/path"},"evidence_log":{"$ref":"#/definitions/path"},"policy_packs":{"type":"array","maxItems":64,"items":{"$ref":"#/definitions/path"}},"policy_signatures":{"type":"object","additionalProperties":false,"required":["trusted_keys"],"properties":{"trusted_keys":{"type":"array","minItems":1,"maxItems":64,"items":{"$ref":"#/definitions/path"}}}},"mcp_registry":{"$ref":"#/definitions/path"},"default_pack":{"type":"string","pattern":"^[a-z0-9][a-z0-9._-]{0,127}$"},"mode":{"enum":["audit_only","enforce","strict","break_glass"]},"break_glass":{"type":"object","additionalProperties":false,"required":["reason"],"properties":{"reason":{"type":"string","minLength":1,"maxLength":200},"actors":{"type":"array","items":{"type":"string","minLength":1,"maxLength":256}}}},"strict_contract":{"type":"boolean"},"evidence_signing":{"type":"object","additionalProperties":false,"required":["key_id"],"properties":{"key_id":{"type":"string","pattern":"^[A-Za-z0-9._-]{1,128}$"},"secret_env":{"type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"secret_file":{"$ref":"#/definitions/path"}}},"runner_auth":{"type":"object","additionalProperties":false,"properties":{"required":{"type":"boolean"},"hmac":{"type":"object","additionalProperties":false,"required":["keys"],"properties":{"keys":{"type":"array","minItems":1,"items":{"type":"object","additionalProperties":false,"required":["key_id"],"properties":{"key_id":{"type":"string","minLength":1,"maxLength":128},"secret_env":{"type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"secret_file":{"$ref":"#/definitions/path"},"scheme":{"enum":["CAVRA-RUNNER-HMAC-V1","cavra.runner-auth.v1"]}}}},"skew_seconds":{"type":"integer","minimum":0,"maximum":600},"max_ttl_seconds":{"type":"integer","minimum":1,"maximum":86400},"replay_cache_size":{"type":"integer","minimum":1}}},"oidc":{"type":"object","additionalProperties":false,"required":["providers","trust"],"properties":{"providers":{"type":"array","minItems":1,"items":{"type":"object","additionalProperties":false,"required":["provider","audience"],"properties":{"provider":{"$ref":"#/definitions/provider"},"issuer":{"type":"string","minLength":1},"audience":{"type":"string","minLength":1},"jwks_uri":{"type":"string","pattern":"^https?://"},"jwks_file":{"$ref":"#/definitions/path"},"algorithms":{"type":"array","minItems":1,"items":{"type":"string"}}}}},"trust":{"type":"object","additionalProperties":false,"required":["providers","repositories"],"properties":{"providers":{"type":"array","items":{"$ref":"#/definitions/provider"}},"repositories":{"type":"array","minItems":1,"items":{"type":"string","minLength":1}},"refs":{"type":"array","items":{"type":"string","minLength":1}}}},"skew_seconds":{"type":"integer","minimum":0,"maximum":600},"max_token_lifetime_seconds":{"type":"integer","minimum":60,"maximum":604800},"jwks":{"type":"object","additionalProperties":false,"properties":{"timeout_ms":{"type":"integer","minimum":100,"maximum":60000},"cooldown_ms":{"type":"integer","minimum":0,"maximum":3600000},"cache_max_age_ms":{"type":"integer","minimum":0,"maximum":86400000},"max_bytes":{"type":"integer","minimum":1024,"maximum":1048576}}}}}}},"release_governance":{"type":"object","additionalProperties":false,"properties":{"approver_group":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,127}$"},"drill_history":{"$ref":"#/definitions/path"},"max_drill_age_days":{"type":"number","exclusiveMinimum":0}}},"limits":{"type":"object","additionalProperties":false,"properties":{"max_frame_bytes":{"type":"integer","minimum":1024,"maximum":16777216},"idle_timeout_ms":{"type":"integer","minimum":100},"read_timeout_ms":{"type":"integer","minimum":100},"max_connections":{"type":"integer","minimum":1,"maximum":65536},"max_in_flight_per_connection":{"type":"integer","minimum":1,"maximum":4096}}}},"definitions":{"path":{"type":"string","minLength":1,"maxLength":4096},"provider":{"enum":["github-actions","gitlab-ci","azure-pipelines"]}}};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://cavra.dev/schema/daemon-config.schema.json","title":"CAVRA daemon configuration","type":"object","additionalProperties":false,"required":["evidence_log"],"properties":{"socket_path":{"$ref":"#/definitions/path"},"pid_file":{"$ref":"#/definitions/path"},"evidence_log":{"$ref":"#/definitions/path"},"policy_packs":{"type":"array","maxItems":64,"items":{"$ref":"#/definitions/path"}},"policy_signatures":{"type":"object","additionalProperties":false,"required":["trusted_keys"],"properties":{"trusted_keys":{"type":"array","minItems":1,"maxItems":64,"items":{"$ref":"#/definitions/path"}}}},"mcp_registry":{"$ref":"#/definitions/path"},"default_pack":{"type":"string","pattern":"^[a-z0-9][a-z0-9._-]{0,127}$"},"mode":{"enum":["audit_only","enforce","strict","break_glass"]},"break_glass":{"type":"object","additionalProperties":false,"required":["reason"],"properties":{"reason":{"type":"string","minLength":1,"maxLength":200},"actors":{"type":"array","items":{"type":"string","minLength":1,"maxLength":256}}}},"strict_contract":{"type":"boolean"},"evidence_signing":{"type":"object","additionalProperties":false,"required":["key_id"],"properties":{"key_id":{"type":"string","pattern":"^[A-Za-z0-9._-]{1,128}$"},"secret_env":{"type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"secret_file":{"$ref":"#/definitions/path"}}},"runner_auth":{"type":"object","additionalProperties":false,"properties":{"required":{"type":"boolean"},"hmac":{"type":"object","additionalProperties":false,"required":["keys"],"properties":{"keys":{"type":"array","minItems":1,"items":{"type":"object","additionalProperties":false,"required":["key_id"],"properties":{"key_id":{"type":"string","minLength":1,"maxLength":128},"secret_env":{"type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"secret_file":{"$ref":"#/definitions/path"},"scheme":{"enum":["CAVRA-RUNNER-HMAC-V1","cavra.runner-auth.v1"]}}}},"skew_seconds":{"type":"integer","minimum":0,"maximum":600},"max_ttl_seconds":{"type":"integer","minimum":1,"maximum":86400},"replay_cache_size":{"type":"integer","minimum":1}}},"oidc":{"type":"object","additionalProperties":false,"required":["providers","trust"],"properties":{"providers":{"type":"array","minItems":1,"items":{"type":"object","additionalProperties":false,"required":["provider","audience"],"properties":{"provider":{"$ref":"#/definitions/provider"},"issuer":{"type":"string","minLength":1},"audience":{"type":"string","minLength":1},"jwks_uri":{"type":"string","pattern":"^https?://"},"jwks_file":{"$ref":"#/definitions/path"},"algorithms":{"type":"array","minItems":1,"items":{"type":"string"}}}}},"trust":{"type":"object","additionalProperties":false,"required":["providers","repositories"],"properties":{"providers":{"type":"array","items":{"$ref":"#/definitions/provider"}},"repositories":{"type":"array","minItems":1,"items":{"type":"string","minLength":1}},"refs":{"type":"array","items":{"type":"string","minLength":1}}}},"skew_seconds":{"type":"integer","minimum":0,"maximum":600},"max_token_lifetime_seconds":{"type":"integer","minimum":60,"maximum":604800},"jwks":{"type":"object","additionalProperties":false,"properties":{"timeout_ms":{"type":"integer","minimum":100,"maximum":60000},"cooldown_ms":{"type":"integer","minimum":0,"maximum":3600000},"cache_max_age_ms":{"type":"integer","minimum":0,"maximum":86400000},"max_bytes":{"type":"integer","minimum":1024,"maximum":1048576}}}}}}},"release_governance":{"type":"object","additionalProperties":false,"properties":{"approver_group":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,127}$"},"drill_history":{"$ref":"#/definitions/path"},"max_drill_age_days":{"type":"number","exclusiveMinimum":0}}},"approvals":{"type":"object","additionalProperties":false,"required":["groups"],"properties":{"store":{"enum":["local"]},"file":{"$ref":"#/definitions/path"},"wait_ms":{"type":"integer","minimum":0,"maximum":50000},"self_approval_at_keyboard":{"type":"boolean"},"expiry":{"type":"object","additionalProperties":false,"properties":{"interactive":{"$ref":"#/definitions/duration"},"ci":{"$ref":"#/definitions/duration"}}},"oidc":{"type":"object","additionalProperties":false,"required":["issuer","audience","jwks_url"],"properties":{"issuer":{"type":"string","minLength":1,"maxLength":1024},"audience":{"type":"string","minLength":1,"maxLength":1024},"jwks_url":{"type":"string","pattern":"^https?://","maxLength":4096},"identity_claim":{"type":"string","pattern":"^[A-Za-z0-9_.:-]{1,128}$"},"groups_claim":{"type":"string","pattern":"^[A-Za-z0-9_.:-]{1,128}$"}}},"groups":{"type":"object","minProperties":1,"maxProperties":64,"propertyNames":{"pattern":"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,127}$"},"additionalProperties":{"type":"object","additionalProperties":false,"properties":{"threshold":{"type":"integer","minimum":1,"maximum":16},"scopes":{"type":"array","minItems":1,"uniqueItems":true,"items":{"enum":["once","session","ttl"]}},"max_ttl":{"$ref":"#/definitions/duration"},"approvers":{"type":"array","maxItems":256,"items":{"type":"object","additionalProperties":false,"required":["id","public_key"],"properties":{"id":{"type":"string","pattern":"^[^\\s]{1,256}$"},"public_key":{"$ref":"#/definitions/path"}}}}}}}}},"limits":{"type":"object","additionalProperties":false,"properties":{"max_frame_bytes":{"type":"integer","minimum":1024,"maximum":16777216},"idle_timeout_ms":{"type":"integer","minimum":100},"read_timeout_ms":{"type":"integer","minimum":100},"max_connections":{"type":"integer","minimum":1,"maximum":65536},"max_in_flight_per_connection":{"type":"integer","minimum":1,"maximum":4096}}}},"definitions":{"path":{"type":"string","minLength":1,"maxLength":4096},"duration":{"type":"string","pattern":"^[1-9][0-9]{0,5}[smhd]$"},"provider":{"enum":["github-actions","gitlab-ci","azure-pipelines"]}}};
 const schema12 = {"type":"string","minLength":1,"maxLength":4096};
 const schema20 = {"enum":["github-actions","gitlab-ci","azure-pipelines"]};
+const schema25 = {"type":"string","pattern":"^[1-9][0-9]{0,5}[smhd]$"};
 const func2 = Object.prototype.hasOwnProperty;
 const func3 = requireHelper("ajv/dist/runtime/ucs2length").default;
+const func0 = requireHelper("ajv/dist/runtime/equal").default;
 const pattern0 = new RegExp("^[a-z0-9][a-z0-9._-]{0,127}$", "u");
 const pattern1 = new RegExp("^[A-Za-z0-9._-]{1,128}$", "u");
 const pattern2 = new RegExp("^[A-Za-z_][A-Za-z0-9_]*$", "u");
 const pattern4 = new RegExp("^https?://", "u");
 const pattern5 = new RegExp("^[A-Za-z0-9][A-Za-z0-9 ._-]{0,127}$", "u");
+const pattern6 = new RegExp("^[1-9][0-9]{0,5}[smhd]$", "u");
+const pattern9 = new RegExp("^[A-Za-z0-9_.:-]{1,128}$", "u");
+const pattern13 = new RegExp("^[^\\s]{1,256}$", "u");
 
 function validate10(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 /*# sourceURL="https://cavra.dev/schema/daemon-config.schema.json" */;
@@ -1785,12 +1790,11 @@ vErrors.push(err144);
 errors++;
 }
 }
-if(data.limits !== undefined){
-let data60 = data.limits;
+if(data.approvals !== undefined){
+let data60 = data.approvals;
 if(data60 && typeof data60 == "object" && !Array.isArray(data60)){
-for(const key12 in data60){
-if(!(((((key12 === "max_frame_bytes") || (key12 === "idle_timeout_ms")) || (key12 === "read_timeout_ms")) || (key12 === "max_connections")) || (key12 === "max_in_flight_per_connection"))){
-const err145 = {instancePath:instancePath+"/limits",schemaPath:"#/properties/limits/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key12},message:"must NOT have additional properties"};
+if(data60.groups === undefined){
+const err145 = {instancePath:instancePath+"/approvals",schemaPath:"#/properties/approvals/required",keyword:"required",params:{missingProperty: "groups"},message:"must have required property '"+"groups"+"'"};
 if(vErrors === null){
 vErrors = [err145];
 }
@@ -1799,11 +1803,9 @@ vErrors.push(err145);
 }
 errors++;
 }
-}
-if(data60.max_frame_bytes !== undefined){
-let data61 = data60.max_frame_bytes;
-if(!(((typeof data61 == "number") && (!(data61 % 1) && !isNaN(data61))) && (isFinite(data61)))){
-const err146 = {instancePath:instancePath+"/limits/max_frame_bytes",schemaPath:"#/properties/limits/properties/max_frame_bytes/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+for(const key12 in data60){
+if(!(((((((key12 === "store") || (key12 === "file")) || (key12 === "wait_ms")) || (key12 === "self_approval_at_keyboard")) || (key12 === "expiry")) || (key12 === "oidc")) || (key12 === "groups"))){
+const err146 = {instancePath:instancePath+"/approvals",schemaPath:"#/properties/approvals/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key12},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err146];
 }
@@ -1812,9 +1814,10 @@ vErrors.push(err146);
 }
 errors++;
 }
-if((typeof data61 == "number") && (isFinite(data61))){
-if(data61 > 16777216 || isNaN(data61)){
-const err147 = {instancePath:instancePath+"/limits/max_frame_bytes",schemaPath:"#/properties/limits/properties/max_frame_bytes/maximum",keyword:"maximum",params:{comparison: "<=", limit: 16777216},message:"must be <= 16777216"};
+}
+if(data60.store !== undefined){
+if(!(data60.store === "local")){
+const err147 = {instancePath:instancePath+"/approvals/store",schemaPath:"#/properties/approvals/properties/store/enum",keyword:"enum",params:{allowedValues: schema11.properties.approvals.properties.store.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err147];
 }
@@ -1823,8 +1826,12 @@ vErrors.push(err147);
 }
 errors++;
 }
-if(data61 < 1024 || isNaN(data61)){
-const err148 = {instancePath:instancePath+"/limits/max_frame_bytes",schemaPath:"#/properties/limits/properties/max_frame_bytes/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1024},message:"must be >= 1024"};
+}
+if(data60.file !== undefined){
+let data62 = data60.file;
+if(typeof data62 === "string"){
+if(func3(data62) > 4096){
+const err148 = {instancePath:instancePath+"/approvals/file",schemaPath:"#/definitions/path/maxLength",keyword:"maxLength",params:{limit: 4096},message:"must NOT have more than 4096 characters"};
 if(vErrors === null){
 vErrors = [err148];
 }
@@ -1833,12 +1840,8 @@ vErrors.push(err148);
 }
 errors++;
 }
-}
-}
-if(data60.idle_timeout_ms !== undefined){
-let data62 = data60.idle_timeout_ms;
-if(!(((typeof data62 == "number") && (!(data62 % 1) && !isNaN(data62))) && (isFinite(data62)))){
-const err149 = {instancePath:instancePath+"/limits/idle_timeout_ms",schemaPath:"#/properties/limits/properties/idle_timeout_ms/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(func3(data62) < 1){
+const err149 = {instancePath:instancePath+"/approvals/file",schemaPath:"#/definitions/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err149];
 }
@@ -1847,9 +1850,9 @@ vErrors.push(err149);
 }
 errors++;
 }
-if((typeof data62 == "number") && (isFinite(data62))){
-if(data62 < 100 || isNaN(data62)){
-const err150 = {instancePath:instancePath+"/limits/idle_timeout_ms",schemaPath:"#/properties/limits/properties/idle_timeout_ms/minimum",keyword:"minimum",params:{comparison: ">=", limit: 100},message:"must be >= 100"};
+}
+else {
+const err150 = {instancePath:instancePath+"/approvals/file",schemaPath:"#/definitions/path/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err150];
 }
@@ -1859,11 +1862,10 @@ vErrors.push(err150);
 errors++;
 }
 }
-}
-if(data60.read_timeout_ms !== undefined){
-let data63 = data60.read_timeout_ms;
+if(data60.wait_ms !== undefined){
+let data63 = data60.wait_ms;
 if(!(((typeof data63 == "number") && (!(data63 % 1) && !isNaN(data63))) && (isFinite(data63)))){
-const err151 = {instancePath:instancePath+"/limits/read_timeout_ms",schemaPath:"#/properties/limits/properties/read_timeout_ms/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+const err151 = {instancePath:instancePath+"/approvals/wait_ms",schemaPath:"#/properties/approvals/properties/wait_ms/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err151];
 }
@@ -1873,8 +1875,8 @@ vErrors.push(err151);
 errors++;
 }
 if((typeof data63 == "number") && (isFinite(data63))){
-if(data63 < 100 || isNaN(data63)){
-const err152 = {instancePath:instancePath+"/limits/read_timeout_ms",schemaPath:"#/properties/limits/properties/read_timeout_ms/minimum",keyword:"minimum",params:{comparison: ">=", limit: 100},message:"must be >= 100"};
+if(data63 > 50000 || isNaN(data63)){
+const err152 = {instancePath:instancePath+"/approvals/wait_ms",schemaPath:"#/properties/approvals/properties/wait_ms/maximum",keyword:"maximum",params:{comparison: "<=", limit: 50000},message:"must be <= 50000"};
 if(vErrors === null){
 vErrors = [err152];
 }
@@ -1883,12 +1885,8 @@ vErrors.push(err152);
 }
 errors++;
 }
-}
-}
-if(data60.max_connections !== undefined){
-let data64 = data60.max_connections;
-if(!(((typeof data64 == "number") && (!(data64 % 1) && !isNaN(data64))) && (isFinite(data64)))){
-const err153 = {instancePath:instancePath+"/limits/max_connections",schemaPath:"#/properties/limits/properties/max_connections/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data63 < 0 || isNaN(data63)){
+const err153 = {instancePath:instancePath+"/approvals/wait_ms",schemaPath:"#/properties/approvals/properties/wait_ms/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err153];
 }
@@ -1897,9 +1895,11 @@ vErrors.push(err153);
 }
 errors++;
 }
-if((typeof data64 == "number") && (isFinite(data64))){
-if(data64 > 65536 || isNaN(data64)){
-const err154 = {instancePath:instancePath+"/limits/max_connections",schemaPath:"#/properties/limits/properties/max_connections/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65536},message:"must be <= 65536"};
+}
+}
+if(data60.self_approval_at_keyboard !== undefined){
+if(typeof data60.self_approval_at_keyboard !== "boolean"){
+const err154 = {instancePath:instancePath+"/approvals/self_approval_at_keyboard",schemaPath:"#/properties/approvals/properties/self_approval_at_keyboard/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err154];
 }
@@ -1908,8 +1908,13 @@ vErrors.push(err154);
 }
 errors++;
 }
-if(data64 < 1 || isNaN(data64)){
-const err155 = {instancePath:instancePath+"/limits/max_connections",schemaPath:"#/properties/limits/properties/max_connections/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+}
+if(data60.expiry !== undefined){
+let data65 = data60.expiry;
+if(data65 && typeof data65 == "object" && !Array.isArray(data65)){
+for(const key13 in data65){
+if(!((key13 === "interactive") || (key13 === "ci"))){
+const err155 = {instancePath:instancePath+"/approvals/expiry",schemaPath:"#/properties/approvals/properties/expiry/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key13},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err155];
 }
@@ -1919,11 +1924,11 @@ vErrors.push(err155);
 errors++;
 }
 }
-}
-if(data60.max_in_flight_per_connection !== undefined){
-let data65 = data60.max_in_flight_per_connection;
-if(!(((typeof data65 == "number") && (!(data65 % 1) && !isNaN(data65))) && (isFinite(data65)))){
-const err156 = {instancePath:instancePath+"/limits/max_in_flight_per_connection",schemaPath:"#/properties/limits/properties/max_in_flight_per_connection/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data65.interactive !== undefined){
+let data66 = data65.interactive;
+if(typeof data66 === "string"){
+if(!pattern6.test(data66)){
+const err156 = {instancePath:instancePath+"/approvals/expiry/interactive",schemaPath:"#/definitions/duration/pattern",keyword:"pattern",params:{pattern: "^[1-9][0-9]{0,5}[smhd]$"},message:"must match pattern \""+"^[1-9][0-9]{0,5}[smhd]$"+"\""};
 if(vErrors === null){
 vErrors = [err156];
 }
@@ -1932,9 +1937,9 @@ vErrors.push(err156);
 }
 errors++;
 }
-if((typeof data65 == "number") && (isFinite(data65))){
-if(data65 > 4096 || isNaN(data65)){
-const err157 = {instancePath:instancePath+"/limits/max_in_flight_per_connection",schemaPath:"#/properties/limits/properties/max_in_flight_per_connection/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4096},message:"must be <= 4096"};
+}
+else {
+const err157 = {instancePath:instancePath+"/approvals/expiry/interactive",schemaPath:"#/definitions/duration/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err157];
 }
@@ -1943,8 +1948,12 @@ vErrors.push(err157);
 }
 errors++;
 }
-if(data65 < 1 || isNaN(data65)){
-const err158 = {instancePath:instancePath+"/limits/max_in_flight_per_connection",schemaPath:"#/properties/limits/properties/max_in_flight_per_connection/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+}
+if(data65.ci !== undefined){
+let data67 = data65.ci;
+if(typeof data67 === "string"){
+if(!pattern6.test(data67)){
+const err158 = {instancePath:instancePath+"/approvals/expiry/ci",schemaPath:"#/definitions/duration/pattern",keyword:"pattern",params:{pattern: "^[1-9][0-9]{0,5}[smhd]$"},message:"must match pattern \""+"^[1-9][0-9]{0,5}[smhd]$"+"\""};
 if(vErrors === null){
 vErrors = [err158];
 }
@@ -1954,10 +1963,8 @@ vErrors.push(err158);
 errors++;
 }
 }
-}
-}
 else {
-const err159 = {instancePath:instancePath+"/limits",schemaPath:"#/properties/limits/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err159 = {instancePath:instancePath+"/approvals/expiry/ci",schemaPath:"#/definitions/duration/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err159];
 }
@@ -1969,12 +1976,770 @@ errors++;
 }
 }
 else {
-const err160 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err160 = {instancePath:instancePath+"/approvals/expiry",schemaPath:"#/properties/approvals/properties/expiry/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err160];
 }
 else {
 vErrors.push(err160);
+}
+errors++;
+}
+}
+if(data60.oidc !== undefined){
+let data68 = data60.oidc;
+if(data68 && typeof data68 == "object" && !Array.isArray(data68)){
+if(data68.issuer === undefined){
+const err161 = {instancePath:instancePath+"/approvals/oidc",schemaPath:"#/properties/approvals/properties/oidc/required",keyword:"required",params:{missingProperty: "issuer"},message:"must have required property '"+"issuer"+"'"};
+if(vErrors === null){
+vErrors = [err161];
+}
+else {
+vErrors.push(err161);
+}
+errors++;
+}
+if(data68.audience === undefined){
+const err162 = {instancePath:instancePath+"/approvals/oidc",schemaPath:"#/properties/approvals/properties/oidc/required",keyword:"required",params:{missingProperty: "audience"},message:"must have required property '"+"audience"+"'"};
+if(vErrors === null){
+vErrors = [err162];
+}
+else {
+vErrors.push(err162);
+}
+errors++;
+}
+if(data68.jwks_url === undefined){
+const err163 = {instancePath:instancePath+"/approvals/oidc",schemaPath:"#/properties/approvals/properties/oidc/required",keyword:"required",params:{missingProperty: "jwks_url"},message:"must have required property '"+"jwks_url"+"'"};
+if(vErrors === null){
+vErrors = [err163];
+}
+else {
+vErrors.push(err163);
+}
+errors++;
+}
+for(const key14 in data68){
+if(!(((((key14 === "issuer") || (key14 === "audience")) || (key14 === "jwks_url")) || (key14 === "identity_claim")) || (key14 === "groups_claim"))){
+const err164 = {instancePath:instancePath+"/approvals/oidc",schemaPath:"#/properties/approvals/properties/oidc/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key14},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err164];
+}
+else {
+vErrors.push(err164);
+}
+errors++;
+}
+}
+if(data68.issuer !== undefined){
+let data69 = data68.issuer;
+if(typeof data69 === "string"){
+if(func3(data69) > 1024){
+const err165 = {instancePath:instancePath+"/approvals/oidc/issuer",schemaPath:"#/properties/approvals/properties/oidc/properties/issuer/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters"};
+if(vErrors === null){
+vErrors = [err165];
+}
+else {
+vErrors.push(err165);
+}
+errors++;
+}
+if(func3(data69) < 1){
+const err166 = {instancePath:instancePath+"/approvals/oidc/issuer",schemaPath:"#/properties/approvals/properties/oidc/properties/issuer/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err166];
+}
+else {
+vErrors.push(err166);
+}
+errors++;
+}
+}
+else {
+const err167 = {instancePath:instancePath+"/approvals/oidc/issuer",schemaPath:"#/properties/approvals/properties/oidc/properties/issuer/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err167];
+}
+else {
+vErrors.push(err167);
+}
+errors++;
+}
+}
+if(data68.audience !== undefined){
+let data70 = data68.audience;
+if(typeof data70 === "string"){
+if(func3(data70) > 1024){
+const err168 = {instancePath:instancePath+"/approvals/oidc/audience",schemaPath:"#/properties/approvals/properties/oidc/properties/audience/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters"};
+if(vErrors === null){
+vErrors = [err168];
+}
+else {
+vErrors.push(err168);
+}
+errors++;
+}
+if(func3(data70) < 1){
+const err169 = {instancePath:instancePath+"/approvals/oidc/audience",schemaPath:"#/properties/approvals/properties/oidc/properties/audience/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err169];
+}
+else {
+vErrors.push(err169);
+}
+errors++;
+}
+}
+else {
+const err170 = {instancePath:instancePath+"/approvals/oidc/audience",schemaPath:"#/properties/approvals/properties/oidc/properties/audience/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err170];
+}
+else {
+vErrors.push(err170);
+}
+errors++;
+}
+}
+if(data68.jwks_url !== undefined){
+let data71 = data68.jwks_url;
+if(typeof data71 === "string"){
+if(func3(data71) > 4096){
+const err171 = {instancePath:instancePath+"/approvals/oidc/jwks_url",schemaPath:"#/properties/approvals/properties/oidc/properties/jwks_url/maxLength",keyword:"maxLength",params:{limit: 4096},message:"must NOT have more than 4096 characters"};
+if(vErrors === null){
+vErrors = [err171];
+}
+else {
+vErrors.push(err171);
+}
+errors++;
+}
+if(!pattern4.test(data71)){
+const err172 = {instancePath:instancePath+"/approvals/oidc/jwks_url",schemaPath:"#/properties/approvals/properties/oidc/properties/jwks_url/pattern",keyword:"pattern",params:{pattern: "^https?://"},message:"must match pattern \""+"^https?://"+"\""};
+if(vErrors === null){
+vErrors = [err172];
+}
+else {
+vErrors.push(err172);
+}
+errors++;
+}
+}
+else {
+const err173 = {instancePath:instancePath+"/approvals/oidc/jwks_url",schemaPath:"#/properties/approvals/properties/oidc/properties/jwks_url/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err173];
+}
+else {
+vErrors.push(err173);
+}
+errors++;
+}
+}
+if(data68.identity_claim !== undefined){
+let data72 = data68.identity_claim;
+if(typeof data72 === "string"){
+if(!pattern9.test(data72)){
+const err174 = {instancePath:instancePath+"/approvals/oidc/identity_claim",schemaPath:"#/properties/approvals/properties/oidc/properties/identity_claim/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.:-]{1,128}$"},message:"must match pattern \""+"^[A-Za-z0-9_.:-]{1,128}$"+"\""};
+if(vErrors === null){
+vErrors = [err174];
+}
+else {
+vErrors.push(err174);
+}
+errors++;
+}
+}
+else {
+const err175 = {instancePath:instancePath+"/approvals/oidc/identity_claim",schemaPath:"#/properties/approvals/properties/oidc/properties/identity_claim/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err175];
+}
+else {
+vErrors.push(err175);
+}
+errors++;
+}
+}
+if(data68.groups_claim !== undefined){
+let data73 = data68.groups_claim;
+if(typeof data73 === "string"){
+if(!pattern9.test(data73)){
+const err176 = {instancePath:instancePath+"/approvals/oidc/groups_claim",schemaPath:"#/properties/approvals/properties/oidc/properties/groups_claim/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.:-]{1,128}$"},message:"must match pattern \""+"^[A-Za-z0-9_.:-]{1,128}$"+"\""};
+if(vErrors === null){
+vErrors = [err176];
+}
+else {
+vErrors.push(err176);
+}
+errors++;
+}
+}
+else {
+const err177 = {instancePath:instancePath+"/approvals/oidc/groups_claim",schemaPath:"#/properties/approvals/properties/oidc/properties/groups_claim/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err177];
+}
+else {
+vErrors.push(err177);
+}
+errors++;
+}
+}
+}
+else {
+const err178 = {instancePath:instancePath+"/approvals/oidc",schemaPath:"#/properties/approvals/properties/oidc/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err178];
+}
+else {
+vErrors.push(err178);
+}
+errors++;
+}
+}
+if(data60.groups !== undefined){
+let data74 = data60.groups;
+if(data74 && typeof data74 == "object" && !Array.isArray(data74)){
+if(Object.keys(data74).length > 64){
+const err179 = {instancePath:instancePath+"/approvals/groups",schemaPath:"#/properties/approvals/properties/groups/maxProperties",keyword:"maxProperties",params:{limit: 64},message:"must NOT have more than 64 properties"};
+if(vErrors === null){
+vErrors = [err179];
+}
+else {
+vErrors.push(err179);
+}
+errors++;
+}
+if(Object.keys(data74).length < 1){
+const err180 = {instancePath:instancePath+"/approvals/groups",schemaPath:"#/properties/approvals/properties/groups/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties"};
+if(vErrors === null){
+vErrors = [err180];
+}
+else {
+vErrors.push(err180);
+}
+errors++;
+}
+for(const key15 in data74){
+const _errs176 = errors;
+if(typeof key15 === "string"){
+if(!pattern5.test(key15)){
+const err181 = {instancePath:instancePath+"/approvals/groups",schemaPath:"#/properties/approvals/properties/groups/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9 ._-]{0,127}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,127}$"+"\"",propertyName:key15};
+if(vErrors === null){
+vErrors = [err181];
+}
+else {
+vErrors.push(err181);
+}
+errors++;
+}
+}
+var valid48 = _errs176 === errors;
+if(!valid48){
+const err182 = {instancePath:instancePath+"/approvals/groups",schemaPath:"#/properties/approvals/properties/groups/propertyNames",keyword:"propertyNames",params:{propertyName: key15},message:"property name must be valid"};
+if(vErrors === null){
+vErrors = [err182];
+}
+else {
+vErrors.push(err182);
+}
+errors++;
+}
+}
+for(const key16 in data74){
+let data75 = data74[key16];
+if(data75 && typeof data75 == "object" && !Array.isArray(data75)){
+for(const key17 in data75){
+if(!((((key17 === "threshold") || (key17 === "scopes")) || (key17 === "max_ttl")) || (key17 === "approvers"))){
+const err183 = {instancePath:instancePath+"/approvals/groups/" + key16.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/approvals/properties/groups/additionalProperties/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key17},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err183];
+}
+else {
+vErrors.push(err183);
+}
+errors++;
+}
+}
+if(data75.threshold !== undefined){
+let data76 = data75.threshold;
+if(!(((typeof data76 == "number") && (!(data76 % 1) && !isNaN(data76))) && (isFinite(data76)))){
+const err184 = {instancePath:instancePath+"/approvals/groups/" + key16.replace(/~/g, "~0").replace(/\//g, "~1")+"/threshold",schemaPath:"#/properties/approvals/properties/groups/additionalProperties/properties/threshold/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err184];
+}
+else {
+vErrors.push(err184);
+}
+errors++;
+}
+if((typeof data76 == "number") && (isFinite(data76))){
+if(data76 > 16 || isNaN(data76)){
+const err185 = {instancePath:instancePath+"/approvals/groups/" + key16.replace(/~/g, "~0").replace(/\//g, "~1")+"/threshold",schemaPath:"#/properties/approvals/properties/groups/additionalProperties/properties/threshold/maximum",keyword:"maximum",params:{comparison: "<=", limit: 16},message:"must be <= 16"};
+if(vErrors === null){
+vErrors = [err185];
+}
+else {
+vErrors.push(err185);
+}
+errors++;
+}
+if(data76 < 1 || isNaN(data76)){
+const err186 = {instancePath:instancePath+"/approvals/groups/" + key16.replace(/~/g, "~0").replace(/\//g, "~1")+"/threshold",schemaPath:"#/properties/approvals/properties/groups/additionalProperties/properties/threshold/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+if(vErrors === null){
+vErrors = [err186];
+}
+else {
+vErrors.push(err186);
+}
+errors++;
+}
+}
+}
+if(data75.scopes !== undefined){
+let data77 = data75.scopes;
+if(Array.isArray(data77)){
+if(data77.length < 1){
+const err187 = {instancePath:instancePath+"/approvals/groups/" + key16.replace(/~/g, "~0").replace(/\//g, "~1")+"/scopes",schemaPath:"#/properties/approvals/properties/groups/additionalProperties/properties/scopes/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+if(vErrors === null){
+vErrors = [err187];
+}
+else {
+vErrors.push(err187);
+}
+errors++;
+}
+const len9 = data77.length;
+for(let i9=0; i9<len9; i9++){
+let data78 = data77[i9];
+if(!(((data78 === "once") || (data78 === "session")) || (data78 === "ttl"))){
+const err188 = {instancePath:instancePath+"/approvals/groups/" + key16.replace(/~/g, "~0").replace(/\//g, "~1")+"/scopes/" + i9,schemaPath:"#/properties/approvals/properties/groups/additionalProperties/properties/scopes/items/enum",keyword:"enum",params:{allowedValues: schema11.properties.approvals.properties.groups.additionalProperties.properties.scopes.items.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err188];
+}
+else {
+vErrors.push(err188);
+}
+errors++;
+}
+}
+let i10 = data77.length;
+let j0;
+if(i10 > 1){
+outer0:
+for(;i10--;){
+for(j0 = i10; j0--;){
+if(func0(data77[i10], data77[j0])){
+const err189 = {instancePath:instancePath+"/approvals/groups/" + key16.replace(/~/g, "~0").replace(/\//g, "~1")+"/scopes",schemaPath:"#/properties/approvals/properties/groups/additionalProperties/properties/scopes/uniqueItems",keyword:"uniqueItems",params:{i: i10, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i10+" are identical)"};
+if(vErrors === null){
+vErrors = [err189];
+}
+else {
+vErrors.push(err189);
+}
+errors++;
+break outer0;
+}
+}
+}
+}
+}
+else {
+const err190 = {instancePath:instancePath+"/approvals/groups/" + key16.replace(/~/g, "~0").replace(/\//g, "~1")+"/scopes",schemaPath:"#/properties/approvals/properties/groups/additionalProperties/properties/scopes/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err190];
+}
+else {
+vErrors.push(err190);
+}
+errors++;
+}
+}
+if(data75.max_ttl !== undefined){
+let data79 = data75.max_ttl;
+if(typeof data79 === "string"){
+if(!pattern6.test(data79)){
+const err191 = {instancePath:instancePath+"/approvals/groups/" + key16.replace(/~/g, "~0").replace(/\//g, "~1")+"/max_ttl",schemaPath:"#/definitions/duration/pattern",keyword:"pattern",params:{pattern: "^[1-9][0-9]{0,5}[smhd]$"},message:"must match pattern \""+"^[1-9][0-9]{0,5}[smhd]$"+"\""};
+if(vErrors === null){
+vErrors = [err191];
+}
+else {
+vErrors.push(err191);
+}
+errors++;
+}
+}
+else {
+const err192 = {instancePath:instancePath+"/approvals/groups/" + key16.replace(/~/g, "~0").replace(/\//g, "~1")+"/max_ttl",schemaPath:"#/definitions/duration/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err192];
+}
+else {
+vErrors.push(err192);
+}
+errors++;
+}
+}
+if(data75.approvers !== undefined){
+let data80 = data75.approvers;
+if(Array.isArray(data80)){
+if(data80.length > 256){
+const err193 = {instancePath:instancePath+"/approvals/groups/" + key16.replace(/~/g, "~0").replace(/\//g, "~1")+"/approvers",schemaPath:"#/properties/approvals/properties/groups/additionalProperties/properties/approvers/maxItems",keyword:"maxItems",params:{limit: 256},message:"must NOT have more than 256 items"};
+if(vErrors === null){
+vErrors = [err193];
+}
+else {
+vErrors.push(err193);
+}
+errors++;
+}
+const len10 = data80.length;
+for(let i11=0; i11<len10; i11++){
+let data81 = data80[i11];
+if(data81 && typeof data81 == "object" && !Array.isArray(data81)){
+if(data81.id === undefined){
+const err194 = {instancePath:instancePath+"/approvals/groups/" + key16.replace(/~/g, "~0").replace(/\//g, "~1")+"/approvers/" + i11,schemaPath:"#/properties/approvals/properties/groups/additionalProperties/properties/approvers/items/required",keyword:"required",params:{missingProperty: "id"},message:"must have required property '"+"id"+"'"};
+if(vErrors === null){
+vErrors = [err194];
+}
+else {
+vErrors.push(err194);
+}
+errors++;
+}
+if(data81.public_key === undefined){
+const err195 = {instancePath:instancePath+"/approvals/groups/" + key16.replace(/~/g, "~0").replace(/\//g, "~1")+"/approvers/" + i11,schemaPath:"#/properties/approvals/properties/groups/additionalProperties/properties/approvers/items/required",keyword:"required",params:{missingProperty: "public_key"},message:"must have required property '"+"public_key"+"'"};
+if(vErrors === null){
+vErrors = [err195];
+}
+else {
+vErrors.push(err195);
+}
+errors++;
+}
+for(const key18 in data81){
+if(!((key18 === "id") || (key18 === "public_key"))){
+const err196 = {instancePath:instancePath+"/approvals/groups/" + key16.replace(/~/g, "~0").replace(/\//g, "~1")+"/approvers/" + i11,schemaPath:"#/properties/approvals/properties/groups/additionalProperties/properties/approvers/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key18},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err196];
+}
+else {
+vErrors.push(err196);
+}
+errors++;
+}
+}
+if(data81.id !== undefined){
+let data82 = data81.id;
+if(typeof data82 === "string"){
+if(!pattern13.test(data82)){
+const err197 = {instancePath:instancePath+"/approvals/groups/" + key16.replace(/~/g, "~0").replace(/\//g, "~1")+"/approvers/" + i11+"/id",schemaPath:"#/properties/approvals/properties/groups/additionalProperties/properties/approvers/items/properties/id/pattern",keyword:"pattern",params:{pattern: "^[^\\s]{1,256}$"},message:"must match pattern \""+"^[^\\s]{1,256}$"+"\""};
+if(vErrors === null){
+vErrors = [err197];
+}
+else {
+vErrors.push(err197);
+}
+errors++;
+}
+}
+else {
+const err198 = {instancePath:instancePath+"/approvals/groups/" + key16.replace(/~/g, "~0").replace(/\//g, "~1")+"/approvers/" + i11+"/id",schemaPath:"#/properties/approvals/properties/groups/additionalProperties/properties/approvers/items/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err198];
+}
+else {
+vErrors.push(err198);
+}
+errors++;
+}
+}
+if(data81.public_key !== undefined){
+let data83 = data81.public_key;
+if(typeof data83 === "string"){
+if(func3(data83) > 4096){
+const err199 = {instancePath:instancePath+"/approvals/groups/" + key16.replace(/~/g, "~0").replace(/\//g, "~1")+"/approvers/" + i11+"/public_key",schemaPath:"#/definitions/path/maxLength",keyword:"maxLength",params:{limit: 4096},message:"must NOT have more than 4096 characters"};
+if(vErrors === null){
+vErrors = [err199];
+}
+else {
+vErrors.push(err199);
+}
+errors++;
+}
+if(func3(data83) < 1){
+const err200 = {instancePath:instancePath+"/approvals/groups/" + key16.replace(/~/g, "~0").replace(/\//g, "~1")+"/approvers/" + i11+"/public_key",schemaPath:"#/definitions/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err200];
+}
+else {
+vErrors.push(err200);
+}
+errors++;
+}
+}
+else {
+const err201 = {instancePath:instancePath+"/approvals/groups/" + key16.replace(/~/g, "~0").replace(/\//g, "~1")+"/approvers/" + i11+"/public_key",schemaPath:"#/definitions/path/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err201];
+}
+else {
+vErrors.push(err201);
+}
+errors++;
+}
+}
+}
+else {
+const err202 = {instancePath:instancePath+"/approvals/groups/" + key16.replace(/~/g, "~0").replace(/\//g, "~1")+"/approvers/" + i11,schemaPath:"#/properties/approvals/properties/groups/additionalProperties/properties/approvers/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err202];
+}
+else {
+vErrors.push(err202);
+}
+errors++;
+}
+}
+}
+else {
+const err203 = {instancePath:instancePath+"/approvals/groups/" + key16.replace(/~/g, "~0").replace(/\//g, "~1")+"/approvers",schemaPath:"#/properties/approvals/properties/groups/additionalProperties/properties/approvers/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err203];
+}
+else {
+vErrors.push(err203);
+}
+errors++;
+}
+}
+}
+else {
+const err204 = {instancePath:instancePath+"/approvals/groups/" + key16.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/approvals/properties/groups/additionalProperties/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err204];
+}
+else {
+vErrors.push(err204);
+}
+errors++;
+}
+}
+}
+else {
+const err205 = {instancePath:instancePath+"/approvals/groups",schemaPath:"#/properties/approvals/properties/groups/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err205];
+}
+else {
+vErrors.push(err205);
+}
+errors++;
+}
+}
+}
+else {
+const err206 = {instancePath:instancePath+"/approvals",schemaPath:"#/properties/approvals/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err206];
+}
+else {
+vErrors.push(err206);
+}
+errors++;
+}
+}
+if(data.limits !== undefined){
+let data84 = data.limits;
+if(data84 && typeof data84 == "object" && !Array.isArray(data84)){
+for(const key19 in data84){
+if(!(((((key19 === "max_frame_bytes") || (key19 === "idle_timeout_ms")) || (key19 === "read_timeout_ms")) || (key19 === "max_connections")) || (key19 === "max_in_flight_per_connection"))){
+const err207 = {instancePath:instancePath+"/limits",schemaPath:"#/properties/limits/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key19},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err207];
+}
+else {
+vErrors.push(err207);
+}
+errors++;
+}
+}
+if(data84.max_frame_bytes !== undefined){
+let data85 = data84.max_frame_bytes;
+if(!(((typeof data85 == "number") && (!(data85 % 1) && !isNaN(data85))) && (isFinite(data85)))){
+const err208 = {instancePath:instancePath+"/limits/max_frame_bytes",schemaPath:"#/properties/limits/properties/max_frame_bytes/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err208];
+}
+else {
+vErrors.push(err208);
+}
+errors++;
+}
+if((typeof data85 == "number") && (isFinite(data85))){
+if(data85 > 16777216 || isNaN(data85)){
+const err209 = {instancePath:instancePath+"/limits/max_frame_bytes",schemaPath:"#/properties/limits/properties/max_frame_bytes/maximum",keyword:"maximum",params:{comparison: "<=", limit: 16777216},message:"must be <= 16777216"};
+if(vErrors === null){
+vErrors = [err209];
+}
+else {
+vErrors.push(err209);
+}
+errors++;
+}
+if(data85 < 1024 || isNaN(data85)){
+const err210 = {instancePath:instancePath+"/limits/max_frame_bytes",schemaPath:"#/properties/limits/properties/max_frame_bytes/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1024},message:"must be >= 1024"};
+if(vErrors === null){
+vErrors = [err210];
+}
+else {
+vErrors.push(err210);
+}
+errors++;
+}
+}
+}
+if(data84.idle_timeout_ms !== undefined){
+let data86 = data84.idle_timeout_ms;
+if(!(((typeof data86 == "number") && (!(data86 % 1) && !isNaN(data86))) && (isFinite(data86)))){
+const err211 = {instancePath:instancePath+"/limits/idle_timeout_ms",schemaPath:"#/properties/limits/properties/idle_timeout_ms/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err211];
+}
+else {
+vErrors.push(err211);
+}
+errors++;
+}
+if((typeof data86 == "number") && (isFinite(data86))){
+if(data86 < 100 || isNaN(data86)){
+const err212 = {instancePath:instancePath+"/limits/idle_timeout_ms",schemaPath:"#/properties/limits/properties/idle_timeout_ms/minimum",keyword:"minimum",params:{comparison: ">=", limit: 100},message:"must be >= 100"};
+if(vErrors === null){
+vErrors = [err212];
+}
+else {
+vErrors.push(err212);
+}
+errors++;
+}
+}
+}
+if(data84.read_timeout_ms !== undefined){
+let data87 = data84.read_timeout_ms;
+if(!(((typeof data87 == "number") && (!(data87 % 1) && !isNaN(data87))) && (isFinite(data87)))){
+const err213 = {instancePath:instancePath+"/limits/read_timeout_ms",schemaPath:"#/properties/limits/properties/read_timeout_ms/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err213];
+}
+else {
+vErrors.push(err213);
+}
+errors++;
+}
+if((typeof data87 == "number") && (isFinite(data87))){
+if(data87 < 100 || isNaN(data87)){
+const err214 = {instancePath:instancePath+"/limits/read_timeout_ms",schemaPath:"#/properties/limits/properties/read_timeout_ms/minimum",keyword:"minimum",params:{comparison: ">=", limit: 100},message:"must be >= 100"};
+if(vErrors === null){
+vErrors = [err214];
+}
+else {
+vErrors.push(err214);
+}
+errors++;
+}
+}
+}
+if(data84.max_connections !== undefined){
+let data88 = data84.max_connections;
+if(!(((typeof data88 == "number") && (!(data88 % 1) && !isNaN(data88))) && (isFinite(data88)))){
+const err215 = {instancePath:instancePath+"/limits/max_connections",schemaPath:"#/properties/limits/properties/max_connections/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err215];
+}
+else {
+vErrors.push(err215);
+}
+errors++;
+}
+if((typeof data88 == "number") && (isFinite(data88))){
+if(data88 > 65536 || isNaN(data88)){
+const err216 = {instancePath:instancePath+"/limits/max_connections",schemaPath:"#/properties/limits/properties/max_connections/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65536},message:"must be <= 65536"};
+if(vErrors === null){
+vErrors = [err216];
+}
+else {
+vErrors.push(err216);
+}
+errors++;
+}
+if(data88 < 1 || isNaN(data88)){
+const err217 = {instancePath:instancePath+"/limits/max_connections",schemaPath:"#/properties/limits/properties/max_connections/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+if(vErrors === null){
+vErrors = [err217];
+}
+else {
+vErrors.push(err217);
+}
+errors++;
+}
+}
+}
+if(data84.max_in_flight_per_connection !== undefined){
+let data89 = data84.max_in_flight_per_connection;
+if(!(((typeof data89 == "number") && (!(data89 % 1) && !isNaN(data89))) && (isFinite(data89)))){
+const err218 = {instancePath:instancePath+"/limits/max_in_flight_per_connection",schemaPath:"#/properties/limits/properties/max_in_flight_per_connection/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err218];
+}
+else {
+vErrors.push(err218);
+}
+errors++;
+}
+if((typeof data89 == "number") && (isFinite(data89))){
+if(data89 > 4096 || isNaN(data89)){
+const err219 = {instancePath:instancePath+"/limits/max_in_flight_per_connection",schemaPath:"#/properties/limits/properties/max_in_flight_per_connection/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4096},message:"must be <= 4096"};
+if(vErrors === null){
+vErrors = [err219];
+}
+else {
+vErrors.push(err219);
+}
+errors++;
+}
+if(data89 < 1 || isNaN(data89)){
+const err220 = {instancePath:instancePath+"/limits/max_in_flight_per_connection",schemaPath:"#/properties/limits/properties/max_in_flight_per_connection/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+if(vErrors === null){
+vErrors = [err220];
+}
+else {
+vErrors.push(err220);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err221 = {instancePath:instancePath+"/limits",schemaPath:"#/properties/limits/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err221];
+}
+else {
+vErrors.push(err221);
+}
+errors++;
+}
+}
+}
+else {
+const err222 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err222];
+}
+else {
+vErrors.push(err222);
 }
 errors++;
 }

@@ -1,0 +1,219 @@
+import {
+  type ApprovalRequest,
+  type ApprovalState,
+  type ApprovalStore,
+  ApprovalError,
+  actionFingerprint,
+  type Grant,
+  newApprovalRequest,
+  type RequesterRunner,
+  type ScopeKind,
+} from '@cavra/approvals';
+import { DEFAULT_LIMITS as CONTRACT_LIMITS } from '@cavra/contracts';
+import { type ApprovalsConfig, DEFAULT_APPROVAL_GROUP } from './approvals-config.js';
+import type { Decided } from './decide-request.js';
+import type { ApprovalEvidenceEvent } from './evidence-record.js';
+
+/** Scheme of the reference an answer carries to the approval request it concerns: `cavra-approval://<request id>`. */
+export const APPROVAL_REF_SCHEME = 'cavra-approval';
+
+export function approvalRef(requestId: string): string {
+  return `${APPROVAL_REF_SCHEME}://${requestId}`;
+}
+
+/**
+ * Rule ids of the answers approvals give in place of the engine's `require_approval` (its policy id, severity and
+ * approver group are kept). Only `granted` allows: it needs an approved request's grant for this very action.
+ */
+export const APPROVAL_RULE_IDS = {
+  granted: 'approval.granted',
+  denied: 'approval.denied',
+  expired: 'approval.expired',
+  pending: 'approval.pending',
+  /** The request was approved with a `once` grant that another decision of the same action used first. */
+  consumed: 'approval.consumed',
+  unavailable: 'approval.unavailable',
+} as const;
+
+/** What the daemon records around a decision that approvals answered: the grant it used, after the decision. */
+export interface ApprovalAnswer {
+  readonly decided: Decided;
+  readonly used?: { readonly requestId: string; readonly scope: ScopeKind };
+}
+
+export interface ApprovalDeskOptions {
+  readonly config: ApprovalsConfig;
+  readonly store: ApprovalStore;
+  readonly clock: () => Date;
+  /** Appends an approval event to the evidence log; resolves once it is durable. */
+  readonly record: (event: ApprovalEvidenceEvent) => Promise<unknown>;
+  /** Aborted when the daemon stops: a waiting evaluate is then answered `approval.pending` at once. */
+  readonly stopping: AbortSignal;
+}
+
+/**
+ * Steps 2 and 3 of the approvals decision path, for a `require_approval` decision of the engine: a grant for this
+ * action lets it through (a `once` grant consumed by exactly this decision); else a request is created under the
+ * decision's id and the answer either stays `require_approval` naming it (self-approval at the keyboard) or waits up
+ * to `wait_ms` for its outcome. Any failure of the store is a block (`approval.unavailable`); nothing else allows.
+ */
+export async function answerWithApproval(decided: Decided, options: ApprovalDeskOptions): Promise<ApprovalAnswer> {
+  const { config, store, clock } = options;
+  const decision = decided.decision;
+  const text = (key: string) => (typeof decision[key] === 'string' ? (decision[key] as string) : '');
+  const decisionId = text('decision_id');
+  const requester = {
+    actor: text('actor'),
+    agent_id: text('agent_id'),
+    session_id: text('session_id'),
+    ...runnerOf(decided.evidence.runner),
+  };
+  const action = {
+    action_type: text('action_type'),
+    target: text('target'),
+    operation: text('requested_operation'),
+    policy_id: text('policy_id'),
+    rule_id: text('rule_id'),
+    severity: text('severity'),
+    reason: text('reason'),
+  };
+  let request: ApprovalRequest;
+  try {
+    const now = clock();
+    const fingerprint = actionFingerprint({ ...action, actor: requester.actor, agent_id: requester.agent_id });
+    const grant = await store.findGrant(fingerprint, requester.session_id, now);
+    if (grant && (await store.consumeGrant(grant.request_id, decisionId))) {
+      return { decided: granted(decided, grant, await store.get(grant.request_id)), used: usedOf(grant) };
+    }
+    const group = config.groups[text('approver_group')] ?? DEFAULT_APPROVAL_GROUP;
+    request = newApprovalRequest(
+      {
+        request_id: decisionId,
+        requester,
+        action,
+        approver_group: text('approver_group'),
+        threshold: group.threshold,
+        scopes: group.scopes,
+        max_ttl_seconds: group.maxTtlSeconds,
+        expiry: config.expirySeconds,
+      },
+      now,
+    );
+    await store.create(request);
+  } catch {
+    return { decided: blocked(decided, 'unavailable', 'the approval store is unavailable; nothing was approved') };
+  }
+  const id = request.request_id;
+  await options.record({ type: 'approval_requested', request, decision });
+  const approve = `cavra approval approve ${id}`;
+  if (config.selfApprovalAtKeyboard) {
+    return {
+      decided: changed(decided, {
+        reason: withSuffix(action.reason, ` (approval request ${id}: ${approve})`),
+        evidence_refs: [...refsOf(decided), approvalRef(id)],
+      }),
+    };
+  }
+  let state: ApprovalState | undefined;
+  try {
+    state =
+      config.waitMs > 0 && !options.stopping.aborted
+        ? await store.waitForOutcome(id, {
+            deadline: new Date(clock().getTime() + config.waitMs),
+            signal: options.stopping,
+          })
+        : await store.get(id);
+  } catch (error) {
+    // The daemon stopping ends the wait: still pending, as far as this answer knows.
+    if (!options.stopping.aborted || error instanceof ApprovalError) {
+      return { decided: blocked(decided, 'unavailable', `the approval store is unavailable (approval request ${id})`, id) };
+    }
+  }
+  const outcome = state?.outcome;
+  if (outcome?.status === 'approved' && outcome.grant) {
+    try {
+      if (await store.consumeGrant(id, decisionId)) {
+        return { decided: granted(decided, outcome.grant, state), used: usedOf(outcome.grant) };
+      }
+    } catch {
+      return { decided: blocked(decided, 'unavailable', `the approval store is unavailable (approval request ${id})`, id) };
+    }
+    return {
+      decided: blocked(
+        decided,
+        'consumed',
+        `approval request ${id} was approved once, and another decision of the same action used it; ask again`,
+        id,
+      ),
+    };
+  }
+  if (outcome?.status === 'denied')
+    return { decided: blocked(decided, 'denied', `approval request ${id} was denied by ${outcome.by.join(', ')}`, id) };
+  if (outcome?.status === 'expired')
+    return { decided: blocked(decided, 'expired', `approval request ${id} expired before it was approved`, id) };
+  return {
+    decided: blocked(decided, 'pending', `approval request ${id} is pending: retry after ${approve}`, id),
+  };
+}
+
+/** The runner of a request authenticated by one (CI): its key id and the identity fields a reviewer recognises. */
+function runnerOf(runner: Readonly<Record<string, unknown>> | null): { runner?: RequesterRunner } {
+  if (!runner || typeof runner.keyId !== 'string') return {};
+  const identity = (runner.identity ?? {}) as Readonly<Record<string, unknown>>;
+  const fields = Object.fromEntries(
+    ['actor', 'provider', 'repository', 'workflow', 'ref'].flatMap((field) =>
+      typeof identity[field] === 'string' && identity[field] !== '' ? [[field, identity[field] as string]] : [],
+    ),
+  );
+  return { runner: { key_id: runner.keyId, ...(Object.keys(fields).length > 0 ? { identity: fields } : {}) } };
+}
+
+function usedOf(grant: Grant): ApprovalAnswer['used'] {
+  return { requestId: grant.request_id, scope: grant.scope };
+}
+
+function granted(decided: Decided, grant: Grant, state: ApprovalState | undefined): Decided {
+  const by = state?.outcome?.by ?? [];
+  return changed(decided, {
+    decision: 'allow',
+    rule_id: APPROVAL_RULE_IDS.granted,
+    reason: withSuffix(
+      `approved by ${by.join(', ') || 'the approver group'} (approval request ${grant.request_id}, scope ${state?.outcome?.scope ?? grant.scope})`,
+      '',
+    ),
+    evidence_refs: [...refsOf(decided), approvalRef(grant.request_id)],
+  });
+}
+
+function blocked(
+  decided: Decided,
+  rule: Exclude<keyof typeof APPROVAL_RULE_IDS, 'granted'>,
+  reason: string,
+  requestId?: string,
+): Decided {
+  return changed(decided, {
+    decision: 'block',
+    rule_id: APPROVAL_RULE_IDS[rule],
+    reason: withSuffix(reason, ''),
+    evidence_refs: [...refsOf(decided), ...(requestId ? [approvalRef(requestId)] : [])],
+  });
+}
+
+function refsOf(decided: Decided): string[] {
+  const refs = decided.decision.evidence_refs;
+  return Array.isArray(refs) ? (refs as string[]) : [];
+}
+
+/** The same decision with some fields changed; the record holds the answer as sent. */
+function changed(decided: Decided, fields: Record<string, unknown>): Decided {
+  const decision = { ...decided.decision, ...fields };
+  return { decision, evidence: { ...decided.evidence, decision } };
+}
+
+/** `text` + `suffix` within the contract's bound on a string (the suffix, which names the request, is kept whole). */
+function withSuffix(text: string, suffix: string): string {
+  const room = CONTRACT_LIMITS.maxStringBytes - Buffer.byteLength(suffix, 'utf8');
+  let kept = text;
+  while (Buffer.byteLength(kept, 'utf8') > room) kept = kept.slice(0, -1);
+  return `${kept}${suffix}`;
+}

@@ -1,0 +1,143 @@
+import { type ApprovalState, type ApprovalStore, ApprovalError, verifyReview } from '@cavra/approvals';
+import type { ApprovalFrame } from './approval-frames.js';
+import type { ReviewVerification } from './approval-verification.js';
+import type { ApprovalEvidenceEvent } from './evidence-record.js';
+import { FrameError } from './protocol.js';
+
+export interface ApprovalServiceOptions {
+  readonly store: ApprovalStore;
+  readonly clock: () => Date;
+  /** Who may review: the approver keys of each group, and the OIDC issuer when configured. */
+  readonly verification: ReviewVerification;
+  /** Appends an approval event to the evidence log; resolves with its reference once it is durable. */
+  readonly record: (event: ApprovalEvidenceEvent) => Promise<{ readonly ref: string }>;
+  /** Whether a decision was recorded as `require_approval` by this daemon (action_outcome names one). */
+  readonly asked: (decisionId: string) => boolean;
+}
+
+/** The body of the answer to an approval frame, by the frame's kind. */
+export type ApprovalAnswerBody = ApprovalState | readonly ApprovalState[] | Record<string, unknown>;
+
+/**
+ * Answers the approval frames: list and show from the store; a review verified (signature, approver, time, replay),
+ * then applied by the store, whose accepted reviews and outcomes are recorded as it commits them (see
+ * local-approval-store.ts); a refused review is recorded (`approval_review_refused`) and answered with the error
+ * frame `approval_refused` naming its ApprovalError code. A store that fails is `approval_refused`
+ * `store_unavailable`, never an answer.
+ */
+export function createApprovalService(options: ApprovalServiceOptions) {
+  const { store, clock } = options;
+
+  const refuse = async (
+    id: string,
+    error: unknown,
+    context: { readonly requestId?: string; readonly reviewer?: string },
+  ): Promise<never> => {
+    const refusal = error instanceof ApprovalError ? error : new ApprovalError('store_unavailable');
+    await options.record({
+      type: 'approval_review_refused',
+      ...(context.requestId !== undefined ? { request_id: context.requestId } : {}),
+      code: refusal.code,
+      ...(context.reviewer !== undefined ? { reviewer: context.reviewer } : {}),
+    });
+    throw new FrameError('approval_refused', id, refusal.message, undefined, refusal.code);
+  };
+
+  const stored = async <T>(id: string, operation: () => Promise<T>): Promise<T> => {
+    try {
+      return await operation();
+    } catch (error) {
+      const code = error instanceof ApprovalError ? error.code : 'store_unavailable';
+      throw new FrameError('approval_refused', id, new ApprovalError(code).message, undefined, code);
+    }
+  };
+
+  return {
+    async answer(frame: ApprovalFrame): Promise<ApprovalAnswerBody> {
+      switch (frame.kind) {
+        case 'approval_list':
+          return stored(frame.id, () =>
+            store.list({
+              ...(frame.group !== undefined ? { group: frame.group } : {}),
+              ...(frame.status !== undefined ? { status: frame.status } : {}),
+            }),
+          );
+        case 'approval_show': {
+          const state = await stored(frame.id, () => store.get(frame.requestId));
+          if (!state)
+            throw new FrameError('unknown_approval', frame.id, `no approval request ${frame.requestId}`);
+          return state;
+        }
+        case 'approval_review': {
+          let review: Awaited<ReturnType<typeof verifyReview>>;
+          try {
+            review = await verifyReview(frame.review, {
+              ...options.verification,
+              now: clock(),
+              seenJti: (jti: string) => store.seenJti(jti),
+            });
+          } catch (error) {
+            return refuse(frame.id, error, {});
+          }
+          try {
+            return await store.review(review.request_id, review, clock());
+          } catch (error) {
+            return refuse(frame.id, error, { requestId: review.request_id, reviewer: review.reviewer });
+          }
+        }
+        case 'action_outcome':
+          return recordActionOutcome(frame, options);
+      }
+    },
+  };
+}
+
+export type ApprovalService = ReturnType<typeof createApprovalService>;
+
+/**
+ * Records that an action the daemon answered `require_approval` ran (`asked_action_ran`, Claude Code's PostToolUse):
+ * the log then shows which asks the person at the keyboard accepted. Only for a decision this daemon recorded as
+ * `require_approval` (remembered since it started, or a request in the store), else `unknown_decision`. Works without
+ * an `approvals:` section too (no store: what it remembers only).
+ */
+export async function recordActionOutcome(
+  frame: Extract<ApprovalFrame, { kind: 'action_outcome' }>,
+  options: Pick<ApprovalServiceOptions, 'asked' | 'record'> & { readonly store?: ApprovalStore },
+): Promise<Record<string, unknown>> {
+  const { store } = options;
+  const known =
+    options.asked(frame.decisionId) ||
+    (store !== undefined &&
+      (await store.get(frame.decisionId).catch(() => {
+        throw new FrameError('approval_refused', frame.id, new ApprovalError('store_unavailable').message, undefined, 'store_unavailable');
+      })) !== undefined);
+  if (!known) {
+    throw new FrameError(
+      'unknown_decision',
+      frame.id,
+      `no require_approval decision ${frame.decisionId} is recorded by this daemon`,
+    );
+  }
+  const { ref } = await options.record({
+    type: 'asked_action_ran',
+    decision_id: frame.decisionId,
+    ran: frame.ran,
+    tool: frame.tool,
+  });
+  return { decision_id: frame.decisionId, evidence_ref: ref };
+}
+
+/** The evidence a committed change of a state calls for: the review it added, the outcome it set. */
+export function changeEvents(
+  state: ApprovalState,
+  previous: ApprovalState | undefined,
+): ApprovalEvidenceEvent[] {
+  const requestId = state.request.request_id;
+  const events: ApprovalEvidenceEvent[] = [];
+  const review = state.reviews.length > (previous?.reviews.length ?? 0) ? state.reviews.at(-1) : undefined;
+  if (review) events.push({ type: 'approval_reviewed', request_id: requestId, review, revision: state.revision });
+  if (state.outcome && !previous?.outcome) {
+    events.push({ type: 'approval_outcome', request_id: requestId, status: state.outcome.status, outcome: state.outcome });
+  }
+  return events;
+}

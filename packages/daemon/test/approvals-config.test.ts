@@ -1,0 +1,103 @@
+import { describe, expect, it } from 'vitest';
+import { type DaemonConfigError, resolveDaemonConfig } from '../src/index.js';
+
+const resolve = (approvals: unknown) =>
+  resolveDaemonConfig({ evidence_log: 'ev.jsonl', approvals }, { baseDir: '/srv/cavra', source: 'd.yaml' });
+
+const issues = (approvals: unknown) => {
+  try {
+    resolve(approvals);
+  } catch (error) {
+    return (error as DaemonConfigError).issues;
+  }
+  return undefined;
+};
+
+describe('the approvals: section of the daemon config', () => {
+  it('is absent by default: nothing about approvals is configured', () => {
+    expect(resolveDaemonConfig({ evidence_log: 'ev.jsonl' }).approvals).toBeUndefined();
+  });
+
+  it('resolves paths relative to the config file, durations to seconds, and the defaults', () => {
+    expect(
+      resolve({
+        groups: {
+          'Repository Owners': { approvers: [{ id: 'alice@example.com', public_key: 'keys/a.pem' }] },
+        },
+      })?.approvals,
+    ).toEqual({
+      store: 'local',
+      file: '/srv/cavra/ev.jsonl.approvals',
+      waitMs: 0,
+      selfApprovalAtKeyboard: true,
+      expirySeconds: { interactive: 900, ci: 86_400 },
+      groups: {
+        'Repository Owners': {
+          threshold: 1,
+          scopes: ['once', 'session', 'ttl'],
+          maxTtlSeconds: 28_800,
+          approvers: [{ id: 'alice@example.com', publicKey: '/srv/cavra/keys/a.pem' }],
+        },
+      },
+    });
+    expect(
+      resolve({
+        store: 'local',
+        file: '../state/approvals.jsonl',
+        wait_ms: 50_000,
+        self_approval_at_keyboard: false,
+        expiry: { interactive: '30m', ci: '2d' },
+        oidc: {
+          issuer: 'https://id.example.com',
+          audience: 'cavra',
+          jwks_url: 'https://id.example.com/jwks',
+        },
+        groups: { 'Platform Security': { threshold: 2, scopes: ['once'], max_ttl: '90s' } },
+      })?.approvals,
+    ).toEqual({
+      store: 'local',
+      file: '/srv/state/approvals.jsonl',
+      waitMs: 50_000,
+      selfApprovalAtKeyboard: false,
+      expirySeconds: { interactive: 1800, ci: 172_800 },
+      oidc: {
+        issuer: 'https://id.example.com',
+        audience: 'cavra',
+        jwksUrl: 'https://id.example.com/jwks',
+        identityClaim: 'email',
+        groupsClaim: 'groups',
+      },
+      groups: { 'Platform Security': { threshold: 2, scopes: ['once'], maxTtlSeconds: 90, approvers: [] } },
+    });
+  });
+
+  it('refuses bad values with their key paths', () => {
+    const key = { id: 'a', public_key: 'a.pem' };
+    expect(issues({ store: 'fleet', groups: { G: { approvers: [key] } } })).toEqual([
+      { path: '/approvals/store', message: 'must be one of: local' },
+    ]);
+    expect(
+      issues({ wait_ms: 60_000, expiry: { ci: '24 hours' }, groups: { G: { approvers: [key] } } }),
+    ).toEqual([
+      { path: '/approvals/wait_ms', message: 'must be <= 50000' },
+      { path: '/approvals/expiry/ci', message: 'must match pattern "^[1-9][0-9]{0,5}[smhd]$"' },
+    ]);
+    expect(issues({ groups: { G: { scopes: ['forever'], approvers: [key] } } })).toEqual([
+      {
+        path: '/approvals/groups/G/scopes/0',
+        message: 'must be one of: once, session, ttl',
+      },
+    ]);
+    expect(issues({})).toEqual([{ path: '/approvals', message: "must have required property 'groups'" }]);
+    expect(issues({ groups: { G: { approvers: [key, key] } } })).toEqual([
+      { path: '/approvals/groups/G/approvers/1/id', message: 'approver a is listed twice' },
+    ]);
+    expect(issues({ groups: { 'Release Governance': { threshold: 2, approvers: [key] } } })).toEqual([
+      {
+        path: '/approvals/groups/Release Governance/threshold',
+        message:
+          'needs 2 approvers but the group lists 1 and approvals.oidc is not set: no request of this group could ever be approved',
+      },
+    ]);
+  });
+});
