@@ -61,8 +61,13 @@ export function askedCallsIn(stateDir: string): AskedCalls {
   };
   return {
     async remember(call, asked) {
-      await mkdir(dir, { recursive: true, mode: 0o700 });
-      await checked();
+      // The state folder is checked before anything is made in it.
+      await mkdir(stateDir, { recursive: true, mode: 0o700 });
+      await checkFolder(stateDir, 0o022);
+      await mkdir(dir, { mode: 0o700 }).catch((error: NodeJS.ErrnoException) => {
+        if (error.code !== 'EEXIST') throw error;
+      });
+      await checkFolder(dir, 0o077);
       await prune(dir);
       const file = join(dir, entryName(call));
       const text = JSON.stringify({ decision_id: asked.decisionId, tool: asked.tool });
