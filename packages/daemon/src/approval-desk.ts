@@ -1,8 +1,8 @@
 import {
+  ApprovalError,
   type ApprovalRequest,
   type ApprovalState,
   type ApprovalStore,
-  ApprovalError,
   actionFingerprint,
   type Grant,
   newApprovalRequest,
@@ -57,7 +57,10 @@ export interface ApprovalDeskOptions {
  * decision's id and the answer either stays `require_approval` naming it (self-approval at the keyboard) or waits up
  * to `wait_ms` for its outcome. Any failure of the store is a block (`approval.unavailable`); nothing else allows.
  */
-export async function answerWithApproval(decided: Decided, options: ApprovalDeskOptions): Promise<ApprovalAnswer> {
+export async function answerWithApproval(
+  decided: Decided,
+  options: ApprovalDeskOptions,
+): Promise<ApprovalAnswer> {
   const { config, store, clock } = options;
   const decision = decided.decision;
   const text = (key: string) => (typeof decision[key] === 'string' ? (decision[key] as string) : '');
@@ -80,7 +83,11 @@ export async function answerWithApproval(decided: Decided, options: ApprovalDesk
   let request: ApprovalRequest;
   try {
     const now = clock();
-    const fingerprint = actionFingerprint({ ...action, actor: requester.actor, agent_id: requester.agent_id });
+    const fingerprint = actionFingerprint({
+      ...action,
+      actor: requester.actor,
+      agent_id: requester.agent_id,
+    });
     const grant = await store.findGrant(fingerprint, requester.session_id, now);
     if (grant && (await store.consumeGrant(grant.request_id, decisionId))) {
       return { decided: granted(decided, grant, await store.get(grant.request_id)), used: usedOf(grant) };
@@ -101,7 +108,9 @@ export async function answerWithApproval(decided: Decided, options: ApprovalDesk
     );
     await store.create(request);
   } catch {
-    return { decided: blocked(decided, 'unavailable', 'the approval store is unavailable; nothing was approved') };
+    return {
+      decided: blocked(decided, 'unavailable', 'the approval store is unavailable; nothing was approved'),
+    };
   }
   const id = request.request_id;
   await options.record({ type: 'approval_requested', request, decision });
@@ -126,7 +135,14 @@ export async function answerWithApproval(decided: Decided, options: ApprovalDesk
   } catch (error) {
     // The daemon stopping ends the wait: still pending, as far as this answer knows.
     if (!options.stopping.aborted || error instanceof ApprovalError) {
-      return { decided: blocked(decided, 'unavailable', `the approval store is unavailable (approval request ${id})`, id) };
+      return {
+        decided: blocked(
+          decided,
+          'unavailable',
+          `the approval store is unavailable (approval request ${id})`,
+          id,
+        ),
+      };
     }
   }
   const outcome = state?.outcome;
@@ -136,7 +152,14 @@ export async function answerWithApproval(decided: Decided, options: ApprovalDesk
         return { decided: granted(decided, outcome.grant, state), used: usedOf(outcome.grant) };
       }
     } catch {
-      return { decided: blocked(decided, 'unavailable', `the approval store is unavailable (approval request ${id})`, id) };
+      return {
+        decided: blocked(
+          decided,
+          'unavailable',
+          `the approval store is unavailable (approval request ${id})`,
+          id,
+        ),
+      };
     }
     return {
       decided: blocked(
@@ -148,9 +171,18 @@ export async function answerWithApproval(decided: Decided, options: ApprovalDesk
     };
   }
   if (outcome?.status === 'denied')
-    return { decided: blocked(decided, 'denied', `approval request ${id} was denied by ${outcome.by.join(', ')}`, id) };
+    return {
+      decided: blocked(
+        decided,
+        'denied',
+        `approval request ${id} was denied by ${outcome.by.join(', ')}`,
+        id,
+      ),
+    };
   if (outcome?.status === 'expired')
-    return { decided: blocked(decided, 'expired', `approval request ${id} expired before it was approved`, id) };
+    return {
+      decided: blocked(decided, 'expired', `approval request ${id} expired before it was approved`, id),
+    };
   return {
     decided: blocked(decided, 'pending', `approval request ${id} is pending: retry after ${approve}`, id),
   };
@@ -162,10 +194,14 @@ function runnerOf(runner: Readonly<Record<string, unknown>> | null): { runner?: 
   const identity = (runner.identity ?? {}) as Readonly<Record<string, unknown>>;
   const fields = Object.fromEntries(
     ['actor', 'provider', 'repository', 'workflow', 'ref'].flatMap((field) =>
-      typeof identity[field] === 'string' && identity[field] !== '' ? [[field, identity[field] as string]] : [],
+      typeof identity[field] === 'string' && identity[field] !== ''
+        ? [[field, identity[field] as string]]
+        : [],
     ),
   );
-  return { runner: { key_id: runner.keyId, ...(Object.keys(fields).length > 0 ? { identity: fields } : {}) } };
+  return {
+    runner: { key_id: runner.keyId, ...(Object.keys(fields).length > 0 ? { identity: fields } : {}) },
+  };
 }
 
 function usedOf(grant: Grant): ApprovalAnswer['used'] {

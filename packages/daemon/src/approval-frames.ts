@@ -29,7 +29,6 @@ export const APPROVAL_FRAME_KEYS: Readonly<Record<ApprovalFrame['kind'], readonl
 
 const STATUSES: readonly ApprovalStatus[] = ['pending', 'approved', 'denied', 'expired'];
 
-
 /**
  * Reads an approval frame whose keys were checked against APPROVAL_FRAME_KEYS; throws `bad(message)` (protocol.ts
  * makes it an `invalid_frame` error) at the first value that is not as described.

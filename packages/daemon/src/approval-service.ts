@@ -1,4 +1,4 @@
-import { type ApprovalState, type ApprovalStore, ApprovalError, verifyReview } from '@cavra/approvals';
+import { ApprovalError, type ApprovalState, type ApprovalStore, verifyReview } from '@cavra/approvals';
 import type { ApprovalFrame } from './approval-frames.js';
 import type { ReviewVerification } from './approval-verification.js';
 import type { ApprovalEvidenceEvent } from './evidence-record.js';
@@ -109,7 +109,13 @@ export async function recordActionOutcome(
     options.asked(frame.decisionId) ||
     (store !== undefined &&
       (await store.get(frame.decisionId).catch(() => {
-        throw new FrameError('approval_refused', frame.id, new ApprovalError('store_unavailable').message, undefined, 'store_unavailable');
+        throw new FrameError(
+          'approval_refused',
+          frame.id,
+          new ApprovalError('store_unavailable').message,
+          undefined,
+          'store_unavailable',
+        );
       })) !== undefined);
   if (!known) {
     throw new FrameError(
@@ -135,9 +141,15 @@ export function changeEvents(
   const requestId = state.request.request_id;
   const events: ApprovalEvidenceEvent[] = [];
   const review = state.reviews.length > (previous?.reviews.length ?? 0) ? state.reviews.at(-1) : undefined;
-  if (review) events.push({ type: 'approval_reviewed', request_id: requestId, review, revision: state.revision });
+  if (review)
+    events.push({ type: 'approval_reviewed', request_id: requestId, review, revision: state.revision });
   if (state.outcome && !previous?.outcome) {
-    events.push({ type: 'approval_outcome', request_id: requestId, status: state.outcome.status, outcome: state.outcome });
+    events.push({
+      type: 'approval_outcome',
+      request_id: requestId,
+      status: state.outcome.status,
+      outcome: state.outcome,
+    });
   }
   return events;
 }

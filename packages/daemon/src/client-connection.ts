@@ -213,7 +213,9 @@ export function serveConnection(socket: Socket, host: ConnectionHost): void {
     if (frame.kind !== 'evaluate') {
       const { id } = frame;
       if (host.closing()) {
-        sendError(new FrameError('shutting_down', id, 'the daemon is shutting down; the frame was not taken'));
+        sendError(
+          new FrameError('shutting_down', id, 'the daemon is shutting down; the frame was not taken'),
+        );
       } else if (inFlight.has(id)) {
         sendError(new FrameError('invalid_frame', id, 'id is already in flight on this connection'));
       } else {

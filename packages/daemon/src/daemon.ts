@@ -253,7 +253,8 @@ export async function startDaemon(config: DaemonConfig, options: DaemonOptions =
   /** An approval frame's answer; without an `approvals:` section only action_outcome is taken. */
   const approval = (frame: ApprovalFrame) => {
     if (approvals) return approvals.service.answer(frame);
-    if (frame.kind === 'action_outcome') return recordActionOutcome(frame, { asked: asked.has, record: recordEvent });
+    if (frame.kind === 'action_outcome')
+      return recordActionOutcome(frame, { asked: asked.has, record: recordEvent });
     throw new FrameError(
       'approvals_not_configured',
       frame.id,

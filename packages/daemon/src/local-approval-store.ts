@@ -124,7 +124,11 @@ class Journal {
     await replaceFile(path, text);
     await syncDirectory(dirname(path));
     const flags = constants.O_WRONLY | constants.O_APPEND | SYNCED_WRITES;
-    return new Journal(path, await openOwnFile(path, flags, WHAT, { private: true }), Buffer.byteLength(text));
+    return new Journal(
+      path,
+      await openOwnFile(path, flags, WHAT, { private: true }),
+      Buffer.byteLength(text),
+    );
   }
 
   append(state: ApprovalState): Promise<void> {

@@ -146,7 +146,7 @@ export function toRequestFrame(frame: Record<string, unknown>): RequestFrame {
     throw new FrameError('invalid_frame', id, `unknown frame key ${JSON.stringify(unknown.slice(0, 64))}`);
   if (frame.type === 'health') return { kind: 'health', id };
   if (frame.type === 'refusal') return { kind: 'refusal', id, refusal: toRefusal(frame.refusal, id) };
-  if (frame.type in APPROVAL_FRAME_KEYS)
+  if (typeof frame.type === 'string' && frame.type in APPROVAL_FRAME_KEYS)
     return toApprovalFrame(
       frame.type as ApprovalFrame['kind'],
       frame,
@@ -199,11 +199,7 @@ function toRefusal(body: unknown, id: string): ClientRefusal {
  * One response frame as a line (JSON + newline). `id` undefined means the compatibility form: the bare
  * DecisionResponse (that form's only answer).
  */
-export function responseLine(
-  id: string | null | undefined,
-  type: ResponseType,
-  body: unknown,
-): string {
+export function responseLine(id: string | null | undefined, type: ResponseType, body: unknown): string {
   if (id === undefined) return `${JSON.stringify(body)}\n`;
   return `${JSON.stringify({ v: PROTOCOL_VERSION, id, type, [RESPONSE_BODY_KEYS[type]]: body })}\n`;
 }
