@@ -18,10 +18,10 @@ export interface ReviewResult {
 /**
  * Applies a verified review to a state at `now`, by the rules of the model: one outcome per request; a deny decides
  * `denied` at once; approvals decide `approved` when distinct approvers reach the threshold, with the narrowest scope
- * among them. Refused: a review of another request (`wrong_request`), of a decided one (`already_decided`) or an
- * expired one (`request_expired`), by someone outside the approver group (`not_in_group`), by the requester or the
- * requester's runner actor (`self_review`), a second review by the same reviewer (`duplicate_review`), a scope the
- * request does not allow (`invalid_scope`). Identities compare case-insensitively: `Alice@example.com` is
+ * among them. Refused: a review of another request (`wrong_request`), of an approved or denied one
+ * (`already_decided`) or an expired one (`request_expired`), by someone outside the approver group
+ * (`not_in_group`), by the requester or the requester's runner actor (`self_review`), a second review by the same
+ * reviewer (`duplicate_review`), a scope the request does not allow (`invalid_scope`). Identities compare case-insensitively: `Alice@example.com` is
  * `alice@example.com` (to refuse too much, never too little).
  */
 export function applyReview(state: ApprovalState, review: VerifiedReview, now: Date): ReviewResult {
@@ -31,9 +31,10 @@ export function applyReview(state: ApprovalState, review: VerifiedReview, now: D
     refused: new ApprovalError(code),
   });
   if (review.request_id !== request.request_id) return refuse('wrong_request');
-  if (state.outcome) return refuse('already_decided');
-  const current = expireIfDue(state, now);
-  if (current.outcome) return { state: current, refused: new ApprovalError('request_expired') };
+  if (state.outcome)
+    return refuse(state.outcome.status === 'expired' ? 'request_expired' : 'already_decided');
+  const expired = expireIfDue(state, now);
+  if (expired.outcome) return { state: expired, refused: new ApprovalError('request_expired') };
   if (!review.groups.includes(request.approver_group)) return refuse('not_in_group');
   const reviewer = same(review.reviewer);
   const runnerActor = request.requester.runner?.identity?.actor;

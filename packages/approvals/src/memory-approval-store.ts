@@ -30,9 +30,9 @@ export interface MemoryApprovalStore extends ApprovalStore {
 }
 
 /**
- * An `ApprovalStore` in this process's memory. Each change is one synchronous read-check-write of a state (between
- * two awaits nothing else runs), so the compare-and-set on `revision` cannot lose a race here; the revision still
- * grows by one at each change, so a journal written from `onChange` orders the states.
+ * An `ApprovalStore` in this process's memory. Every change is a compare-and-set of a request's state, retried from
+ * the new state when another change came first (a change waits for `onChange`, so two operations interleave); the
+ * revision grows by one at each change, so a journal written from `onChange` orders the states.
  */
 export function createMemoryApprovalStore(options: MemoryApprovalStoreOptions = {}): MemoryApprovalStore {
   const now = options.now ?? (() => new Date());
@@ -45,30 +45,48 @@ export function createMemoryApprovalStore(options: MemoryApprovalStoreOptions = 
     if (closed) throw new ApprovalError('store_unavailable', 'the approval store is closed');
   };
 
-  const commit = async (previous: ApprovalState | undefined, next: ApprovalState): Promise<void> => {
+  /**
+   * Compare-and-set: stores `next` only if the state is still `previous` (false otherwise: read again and retry),
+   * then waits for `onChange`, undoing the change if it fails.
+   */
+  const commit = async (previous: ApprovalState | undefined, next: ApprovalState): Promise<boolean> => {
+    const requestId = next.request.request_id;
+    if (states.get(requestId) !== previous) return false;
     const frozen = freezeDeep(next);
-    states.set(next.request.request_id, frozen);
+    states.set(requestId, frozen);
     try {
       await options.onChange?.(frozen, previous);
     } catch {
-      if (states.get(next.request.request_id) === frozen) {
-        if (previous) states.set(next.request.request_id, previous);
-        else states.delete(next.request.request_id);
+      if (states.get(requestId) === frozen) {
+        if (previous) states.set(requestId, previous);
+        else states.delete(requestId);
       }
       throw new ApprovalError('store_unavailable', 'the approval store could not record the change');
     }
-    if (frozen.outcome) for (const wake of waiters.get(next.request.request_id) ?? []) wake(frozen);
+    if (frozen.outcome) for (const wake of waiters.get(requestId) ?? []) wake(frozen);
+    return true;
   };
 
-  /** The state with its expiry applied (and committed), or undefined. */
-  const current = async (requestId: string): Promise<ApprovalState | undefined> => {
-    open();
-    const state = states.get(requestId);
-    if (!state) return undefined;
-    const next = expireIfDue(state, now());
-    if (next !== state) await commit(state, next);
-    return next;
+  /**
+   * Reads a request's state (its expiry applied), lets `change` decide the next state and the answer, and commits
+   * it, again from the new state when another change won the race; undefined when there is no such request.
+   */
+  const update = async <T>(
+    requestId: string,
+    change: (state: ApprovalState) => { readonly next?: ApprovalState; readonly answer: T },
+  ): Promise<{ answer: T } | undefined> => {
+    for (;;) {
+      open();
+      const stored = states.get(requestId);
+      if (!stored) return undefined;
+      const state = expireIfDue(stored, now());
+      const { next = state, answer } = change(state);
+      if (next === stored || (await commit(stored, next))) return { answer };
+    }
   };
+
+  const current = async (requestId: string): Promise<ApprovalState | undefined> =>
+    (await update(requestId, (state) => ({ answer: state })))?.answer;
 
   const rememberJti = (jti: string, exp: number) => {
     const nowMs = now().getTime();
@@ -79,9 +97,12 @@ export function createMemoryApprovalStore(options: MemoryApprovalStoreOptions = 
   return {
     async create(request: ApprovalRequest) {
       open();
-      if (states.has(request.request_id)) return 'exists';
-      await commit(undefined, { request: structuredClone(request), reviews: [], revision: 0 });
-      return 'created';
+      const created = await commit(undefined, {
+        request: structuredClone(request),
+        reviews: [],
+        revision: 0,
+      });
+      return created ? 'created' : 'exists';
     },
 
     get: current,
@@ -100,14 +121,17 @@ export function createMemoryApprovalStore(options: MemoryApprovalStoreOptions = 
 
     async review(requestId: string, review: VerifiedReview, at: Date) {
       open();
-      const state = states.get(requestId);
-      if (!state) throw new ApprovalError('unknown_request');
+      if (!states.has(requestId)) throw new ApprovalError('unknown_request');
       if ((usedJtis.get(review.jti) ?? 0) >= now().getTime()) throw new ApprovalError('replayed_review');
       rememberJti(review.jti, review.exp);
-      const { state: next, refused } = applyReview(state, structuredClone(review), at);
-      if (next !== state) await commit(state, next);
-      if (refused) throw refused;
-      return next;
+      const copy = structuredClone(review);
+      const result = await update(requestId, (state) => {
+        const applied = applyReview(state, copy, at);
+        return { next: applied.state, answer: applied };
+      });
+      if (!result) throw new ApprovalError('unknown_request');
+      if (result.answer.refused) throw result.answer.refused;
+      return result.answer.state;
     },
 
     async seenJti(jti: string) {
@@ -116,32 +140,44 @@ export function createMemoryApprovalStore(options: MemoryApprovalStoreOptions = 
     },
 
     async waitForOutcome(requestId: string, { deadline, signal }: WaitOptions) {
-      const state = await current(requestId);
-      if (!state) throw new ApprovalError('unknown_request');
-      if (state.outcome) return state;
+      open();
       signal?.throwIfAborted();
+      const stored = states.get(requestId);
+      if (!stored) throw new ApprovalError('unknown_request');
       return new Promise<ApprovalState>((resolve, reject) => {
         const wakers = waiters.get(requestId) ?? new Set();
         waiters.set(requestId, wakers);
         const timers: NodeJS.Timeout[] = [];
-        const finish = (result: ApprovalState | ApprovalError | Promise<ApprovalState | undefined>) => {
+        let done = false;
+        const finish = (settle: () => void) => {
+          if (done) return;
+          done = true;
           for (const timer of timers) clearTimeout(timer);
           wakers.delete(wake);
           if (wakers.size === 0) waiters.delete(requestId);
           signal?.removeEventListener('abort', abort);
-          if (result instanceof ApprovalError) reject(result);
-          else Promise.resolve(result).then((value) => resolve(value ?? state), reject);
+          settle();
         };
-        const wake = (result: ApprovalState | ApprovalError) => finish(result);
-        const abort = () => finish(Promise.reject(signal?.reason));
+        const wake = (result: ApprovalState | ApprovalError) =>
+          finish(() => (result instanceof ApprovalError ? reject(result) : resolve(result)));
+        const abort = () => finish(() => reject(signal?.reason));
+        const failed = (error: unknown) =>
+          wake(error instanceof ApprovalError ? error : new ApprovalError('store_unavailable'));
+        // Registered before reading, so an outcome committed meanwhile wakes it; the read expires a due request and
+        // answers an outcome that was there before.
         wakers.add(wake);
         signal?.addEventListener('abort', abort, { once: true });
-        // At expiry the request gets its outcome (the read commits it and wakes every waiter, this one included).
-        const untilExpiry = Date.parse(state.request.expires_at) - now().getTime();
-        if (untilExpiry < deadline.getTime() - now().getTime())
-          timers.push(setTimeout(() => current(requestId).catch(() => {}), delay(untilExpiry)));
+        const read = () =>
+          current(requestId).then((state) => (state?.outcome ? wake(state) : undefined), failed);
+        void read();
+        const untilExpiry = Date.parse(stored.request.expires_at) - now().getTime();
+        const untilDeadline = deadline.getTime() - now().getTime();
+        if (untilExpiry < untilDeadline) timers.push(setTimeout(read, delay(untilExpiry)));
         timers.push(
-          setTimeout(() => finish(current(requestId)), delay(deadline.getTime() - now().getTime())),
+          setTimeout(
+            () => current(requestId).then((state) => wake(state ?? stored), failed),
+            delay(untilDeadline),
+          ),
         );
       });
     },
@@ -158,16 +194,16 @@ export function createMemoryApprovalStore(options: MemoryApprovalStoreOptions = 
     },
 
     async consumeGrant(requestId: string, decisionId: string) {
-      const state = await current(requestId);
-      const grant = state?.outcome?.grant;
-      if (!state || !grant) return false;
       const at = now();
-      if (grant.scope !== 'once') return at.getTime() < Date.parse(grant.expires_at);
-      if (grant.consumed_by !== undefined) return grant.consumed_by === decisionId;
-      const next = consumeOnceGrant(state, decisionId, at);
-      if (!next) return false;
-      await commit(state, next);
-      return true;
+      const result = await update(requestId, (state) => {
+        const grant = state.outcome?.grant;
+        if (!grant) return { answer: false };
+        if (grant.scope !== 'once') return { answer: at.getTime() < Date.parse(grant.expires_at) };
+        if (grant.consumed_by !== undefined) return { answer: grant.consumed_by === decisionId };
+        const next = consumeOnceGrant(state, decisionId, at);
+        return next ? { next, answer: true } : { answer: false };
+      });
+      return result?.answer ?? false;
     },
 
     async close() {

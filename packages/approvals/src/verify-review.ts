@@ -38,7 +38,7 @@ const ALGORITHMS = ['EdDSA', 'ES256'];
 // A review with its ID token is a few kilobytes; more is not a review.
 const MAX_REVIEW_BYTES = 16_384;
 const JTI = /^[A-Za-z0-9_-]{16,64}$/;
-// biome-ignore lint/suspicious/noControlCharactersInRegex: a reason must be printable, so these are what it may not hold.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: a reason must be printable; these it may not hold.
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 const FIELDS = new Set(['request_id', 'verdict', 'scope', 'reason', 'reviewer', 'iat', 'exp', 'jti']);
 
