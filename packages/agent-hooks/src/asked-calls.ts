@@ -21,10 +21,13 @@ export interface AskedCalls {
 
 /** Which call: Claude Code's ids, as its payloads send them. */
 export interface AskedCallKey {
+  /** The payload's `session_id` (empty when absent). */
   readonly sessionId: string;
+  /** The payload's `tool_use_id`. */
   readonly toolUseId: string;
 }
 
+/** What PostToolUse needs to report an asked call that ran. */
 export interface AskedCall {
   /** The id of the `require_approval` decision the call was asked on. */
   readonly decisionId: string;
