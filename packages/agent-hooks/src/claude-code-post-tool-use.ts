@@ -4,11 +4,13 @@ import type { HookAnswer } from './hook-format.js';
 import { optionalString, payloadObject, requiredString } from './hook-format.js';
 import { DEFAULT_MAX_PAYLOAD_BYTES, readPayload } from './run-hook.js';
 
+/** Options of reportAskedCallRan. */
 export interface PostToolUseOptions {
   /** Where the record goes; an authority without `reportActionOutcome` (the in-process engine) records nothing. */
   readonly authority: Authority;
   /** Where the PreToolUse hook left the calls it answered `ask` (see RunHookOptions.askedCalls). */
   readonly askedCalls: AskedCalls;
+  /** Payloads larger than this are not read; default DEFAULT_MAX_PAYLOAD_BYTES. */
   readonly maxPayloadBytes?: number;
 }
 
