@@ -9,15 +9,7 @@ import { createClient, withRunnerAuth } from '@cavra/daemon-client';
  * blocks the pipeline.
  */
 export async function sendReleaseEvidence({ socketPath, evidence, auth, env = process.env }) {
-  const identity = identityFromCiEnvironment(env);
-  const settings = auth.oidc
-    ? { oidc: { audience: auth.oidc.audience, fromEnvironment: true, env } }
-    : { hmac: auth.hmac };
-  const client = withRunnerAuth(
-    createClient({ socketPath, timeoutMs: 10_000 }),
-    settings,
-    identity ? { identity } : {},
-  );
+  const { client, identity } = runnerClient({ socketPath, auth, env });
   try {
     const decisions = [];
     for (const record of evidence) {
@@ -38,4 +30,21 @@ export async function sendReleaseEvidence({ socketPath, evidence, auth, env = pr
   } finally {
     await client.close();
   }
+}
+
+/**
+ * A daemon client whose requests carry the CI job's runner authentication (`auth` as for sendReleaseEvidence), and
+ * the job's identity read from the CI environment (undefined outside CI).
+ */
+export function runnerClient({ socketPath, auth, env = process.env }) {
+  const identity = identityFromCiEnvironment(env);
+  const settings = auth.oidc
+    ? { oidc: { audience: auth.oidc.audience, fromEnvironment: true, env } }
+    : { hmac: auth.hmac };
+  const client = withRunnerAuth(
+    createClient({ socketPath, timeoutMs: 10_000 }),
+    settings,
+    identity ? { identity } : {},
+  );
+  return { client, identity };
 }

@@ -1,10 +1,27 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
+import { APPROVAL_STATUSES } from '@cavra/daemon-client';
 import { RUNTIME_MODES, type RuntimeMode } from '@cavra/runtime';
+import {
+  approverKeygen,
+  type DaemonResult,
+  listApprovalRequests,
+  reviewApprovalRequest,
+  showApprovalRequest,
+} from './approval-commands.js';
 import { CliError, DECISION_EXIT, EXIT } from './cli-error.js';
 import { COMMANDS, type Command, commandHelp, GROUPS, parseOptions, usage } from './command-table.js';
 import * as commands from './commands.js';
 import { readStdin } from './read-input.js';
+import {
+  approvalJson,
+  approvalListJson,
+  approvalListText,
+  approvalText,
+  approverKeyJson,
+  approverKeyText,
+  daemonFailureJson,
+} from './render-approval.js';
 import { diffJson, evalJson, lintJson, replayJson, testJson } from './render-json.js';
 import { testJunit } from './render-junit.js';
 import { diffText, evalText, lintText, replayText, testText } from './render-text.js';
@@ -77,6 +94,25 @@ async function main(given: readonly string[]): Promise<number> {
   };
   const json = (report: unknown) => out(`${JSON.stringify(report, null, 2)}\n`);
   const failOnChange = flag('fail-on-change');
+  /** A daemon's answer printed (exit 0), or its failure, the message naming the code (exit 1). */
+  const answered = <T>(
+    result: DaemonResult<T>,
+    text: (value: T) => string,
+    document: (value: T) => unknown,
+  ) => {
+    if (result.ok) {
+      if (flag('json')) json(document(result.value));
+      else out(text(result.value));
+      return EXIT.ok;
+    }
+    if (flag('json')) json(daemonFailureJson(result));
+    throw new CliError(EXIT.failed, `${command}: ${result.error.message}`);
+  };
+  const signer = () => {
+    const idToken = optional('id-token');
+    const as = optional('as');
+    return { key: string('key'), ...(as ? { as } : {}), ...(idToken ? { idToken } : {}) };
+  };
 
   switch (command) {
     case 'policy validate':
@@ -158,6 +194,47 @@ async function main(given: readonly string[]): Promise<number> {
       if (flag('json')) json(evalJson(report, shown));
       else out(evalText(report, shown));
       return flag('exit-code') ? DECISION_EXIT[report.explanation.decision.decision] : EXIT.ok;
+    }
+    case 'approval keygen': {
+      args(0, 0, 'no arguments besides --out');
+      const as = optional('as');
+      const report = await approverKeygen({ out: string('out'), ...(as ? { approverId: as } : {}) });
+      if (flag('json')) json(approverKeyJson(report));
+      else out(approverKeyText(report));
+      return EXIT.ok;
+    }
+    case 'approval list': {
+      args(0, 0, 'no arguments besides --group and --status');
+      const status = optional('status');
+      if (status !== undefined && !(APPROVAL_STATUSES as readonly string[]).includes(status))
+        throw new UsageError(`${command}: --status must be one of ${APPROVAL_STATUSES.join(', ')}`, help);
+      const group = optional('group');
+      const filter = {
+        ...(group ? { group } : {}),
+        ...(status ? { status: status as (typeof APPROVAL_STATUSES)[number] } : {}),
+      };
+      return answered(
+        await listApprovalRequests(optional('socket'), filter),
+        approvalListText,
+        approvalListJson,
+      );
+    }
+    case 'approval show': {
+      const [id] = args(1, 1, 'one request id') as [string];
+      return answered(await showApprovalRequest(optional('socket'), id), approvalText, approvalJson);
+    }
+    case 'approval approve':
+    case 'approval deny': {
+      const [id] = args(1, 1, 'one request id') as [string];
+      const verdict = command === 'approval approve' ? 'approve' : 'deny';
+      const scope = verdict === 'approve' ? optional('scope') : undefined;
+      const reason = verdict === 'deny' ? string('reason') : optional('reason');
+      const review = { id, verdict, ...(scope ? { scope } : {}), ...(reason ? { reason } : {}) } as const;
+      return answered(
+        await reviewApprovalRequest(optional('socket'), review, signer()),
+        approvalText,
+        approvalJson,
+      );
     }
   }
 }

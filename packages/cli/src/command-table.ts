@@ -65,7 +65,11 @@ const REVIEWER: Readonly<Record<string, OptionSpec>> = {
     value: 'FILE',
     help: "an OIDC ID token whose nonce is --key's kid (see the README): your identity and groups come from it",
   },
-  reason: { type: 'string', value: 'TEXT', help: 'why (kept in the evidence; at most 512 printable characters)' },
+  reason: {
+    type: 'string',
+    value: 'TEXT',
+    help: 'why (kept in the evidence; at most 512 printable characters)',
+  },
   socket: SOCKET,
   json: APPROVAL_JSON,
 };
@@ -192,8 +196,16 @@ export const COMMANDS = {
     summary:
       "a new Ed25519 approver key: FILE (mode 600, never overwritten) and FILE.pub.pem; prints its kid and the daemon config's approvers entry",
     options: {
-      out: { type: 'string', value: 'FILE', help: 'where to write the private key (FILE.pub.pem: the public key)' },
-      as: { type: 'string', value: 'ID', help: 'the approver id to print in the config entry (e.g. your email)' },
+      out: {
+        type: 'string',
+        value: 'FILE',
+        help: 'where to write the private key (FILE.pub.pem: the public key)',
+      },
+      as: {
+        type: 'string',
+        value: 'ID',
+        help: 'the approver id to print in the config entry (e.g. your email)',
+      },
       json: APPROVAL_JSON,
     },
     example: 'cavra approval keygen --out ~/.cavra/alice.pem --as alice@example.com',
@@ -226,7 +238,8 @@ export const COMMANDS = {
         help: 'what the approval allows: once (default: one run of the action), session, or ttl:<duration> (e.g. ttl:30m)',
       },
     },
-    example: 'cavra approval approve 0193a6f2-7c1e-7d3a-9f1b-2c4d5e6f7a8b --key ~/.cavra/alice.pem --as alice@example.com',
+    example:
+      'cavra approval approve 0193a6f2-7c1e-7d3a-9f1b-2c4d5e6f7a8b --key ~/.cavra/alice.pem --as alice@example.com',
   },
   'approval deny': {
     args: 'ID --reason TEXT (--key FILE --as ID | --id-token FILE --key FILE) [--socket PATH] [--json]',
@@ -239,7 +252,9 @@ export const COMMANDS = {
 
 /** The groups of commands (`policy`, `approval`): the first word of the commands named with two. */
 export const GROUPS: readonly string[] = [
-  ...new Set(Object.keys(COMMANDS).flatMap((name) => (name.includes(' ') ? [name.split(' ')[0] as string] : []))),
+  ...new Set(
+    Object.keys(COMMANDS).flatMap((name) => (name.includes(' ') ? [name.split(' ')[0] as string] : [])),
+  ),
 ];
 
 export type Command = keyof typeof COMMANDS;

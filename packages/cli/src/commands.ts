@@ -10,6 +10,7 @@ import {
   verifyPolicyFile,
 } from '@cavra/runtime';
 import { CliError, EXIT } from './cli-error.js';
+import { writeNew } from './new-file.js';
 import { packFile } from './pack-reference.js';
 import { loadKeys, loadPack } from './read-input.js';
 import {
@@ -109,20 +110,6 @@ async function keyFile<T>(load: () => Promise<T>): Promise<T> {
   } catch (error) {
     if (error instanceof PolicySigningKeyError) throw new CliError(EXIT.invalidInput, error.message);
     throw error;
-  }
-}
-
-async function writeNew(path: string, text: string, mode: number): Promise<void> {
-  try {
-    await writeFile(path, text, { flag: 'wx', mode });
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new CliError(
-      EXIT.invalidInput,
-      code === 'EEXIST'
-        ? `${path}: already exists; keys are never overwritten`
-        : `${path}: cannot write (${code})`,
-    );
   }
 }
 

@@ -1,3 +1,11 @@
+export {
+  type ApproverKeyReport,
+  approverKeygen,
+  type DaemonResult,
+  listApprovalRequests,
+  reviewApprovalRequest,
+  showApprovalRequest,
+} from './approval-commands.js';
 export { CliError, DECISION_EXIT, EXIT } from './cli-error.js';
 export { type DecisionChange, decisionChanges, diffPolicyPacks, type RuleChange } from './diff-packs.js';
 export {
@@ -16,6 +24,16 @@ export {
   type PolicyTestResult,
   runPolicyTestFile,
 } from './policy-tests.js';
+export {
+  APPROVAL_SCHEMA,
+  approvalJson,
+  approvalListJson,
+  approvalListText,
+  approvalText,
+  approverKeyJson,
+  approverKeyText,
+  daemonFailureJson,
+} from './render-approval.js';
 export {
   diffJson,
   evalJson,
@@ -43,5 +61,6 @@ export {
   type TestReport,
 } from './reports.js';
 export { requestFrom } from './request-input.js';
+export { type ReviewSigner, signedReview } from './review-signing.js';
 export { KEYPAIR_SCHEMA, type KeyPairMetadata, keyMetadataPath } from './signing-key-metadata.js';
 export { CLI_VERSION } from './version.js';

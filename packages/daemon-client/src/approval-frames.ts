@@ -1,4 +1,4 @@
-import { isSafeIdentifier } from '@cavra/contracts';
+import { isSafeIdentifier, isSafeReference } from '@cavra/contracts';
 import {
   APPROVAL_STATUSES,
   type ApprovalFilter,
@@ -17,12 +17,18 @@ export interface ActionOutcome {
   /** The decision id of the `require_approval` decision. */
   readonly decisionId: string;
   readonly ran: boolean;
-  /** The agent's tool that ran it (e.g. `Bash`, `mcp__github__create_issue`). */
+  /** The agent's tool that ran it, a plain identifier (e.g. `Bash`, `mcp__github__create_issue`). */
   readonly tool: string;
 }
 
+/** What the daemon answers `reportActionOutcome`: the record it wrote (`asked_action_ran`) for that decision. */
+export interface ActionOutcomeRecord {
+  readonly decision_id: string;
+  /** The evidence ref of the record (`cavra-daemon-evidence://<log>/<seq>`). */
+  readonly evidence_ref: string;
+}
+
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
-const MAX_TOOL_LENGTH = 256;
 
 function identifierArgument(name: string, value: unknown): string {
   if (typeof value !== 'string' || !isSafeIdentifier(value))
@@ -100,14 +106,18 @@ export function approvalReviewFrame(jws: string): Record<string, unknown> {
 export function actionOutcomeFrame(outcome: ActionOutcome): Record<string, unknown> {
   const decisionId = identifierArgument('decisionId', outcome?.decisionId);
   if (typeof outcome.ran !== 'boolean') throw new TypeError('ran must be a boolean');
-  if (typeof outcome.tool !== 'string' || outcome.tool === '' || outcome.tool.length > MAX_TOOL_LENGTH)
-    throw new TypeError(`tool must be a non-empty string of at most ${MAX_TOOL_LENGTH} characters`);
-  return { type: 'action_outcome', decision_id: decisionId, ran: outcome.ran, tool: outcome.tool };
+  const tool = identifierArgument('tool', outcome.tool);
+  return { type: 'action_outcome', decision_id: decisionId, ran: outcome.ran, tool };
 }
 
-/** A `recorded` answer (its body, if any, an object). */
-export function readRecorded(response: ResponseFrame): void {
-  const body = expect(response, 'recorded');
-  if (body !== undefined && (typeof body !== 'object' || body === null || Array.isArray(body)))
+/** A `recorded` answer about `decisionId`: the record's decision id and evidence ref. */
+export function readRecorded(response: ResponseFrame, decisionId: string): ActionOutcomeRecord {
+  const body = expect(response, 'recorded') as Partial<ActionOutcomeRecord> | null;
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
     throw new DaemonClientError('protocol_error', 'the recorded frame is not an object');
+  if (body.decision_id !== decisionId)
+    throw new DaemonClientError('protocol_error', 'the recorded frame is about another decision');
+  if (typeof body.evidence_ref !== 'string' || !isSafeReference(body.evidence_ref))
+    throw new DaemonClientError('protocol_error', 'the recorded frame has no evidence ref');
+  return { decision_id: body.decision_id, evidence_ref: body.evidence_ref };
 }

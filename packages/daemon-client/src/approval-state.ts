@@ -51,6 +51,7 @@ export interface ApprovalGrant {
   readonly consumed_by?: string;
 }
 
+/** How a request ended: who decided it (none for `expired`), the scope granted, and the grant it gives. */
 export interface ApprovalOutcome {
   readonly status: ApprovalStatus;
   readonly decided_at: string;
@@ -102,6 +103,7 @@ export interface ApprovalFilter {
   readonly status?: 'pending' | ApprovalStatus;
 }
 
+/** The statuses `listApprovals` filters by. */
 export const APPROVAL_STATUSES: readonly ('pending' | ApprovalStatus)[] = [
   'pending',
   'approved',

@@ -6,6 +6,7 @@ import {
 } from '@cavra/contracts';
 import {
   type ActionOutcome,
+  type ActionOutcomeRecord,
   actionOutcomeFrame,
   approvalListFrame,
   approvalReviewFrame,
@@ -86,10 +87,11 @@ export interface DaemonClient {
    */
   reviewApproval(review: string, options?: CallOptions): Promise<ApprovalState>;
   /**
-   * Tells the daemon that an action it answered `require_approval` for ran (or not), for its evidence log; a decision
-   * id the daemon did not record as `require_approval` fails with `daemon_error` `unknown_decision`. v1 only.
+   * Tells the daemon that an action it answered `require_approval` for ran (or not), for its evidence log; resolves
+   * with the record written. A decision id the daemon did not record as `require_approval` fails with `daemon_error`
+   * `unknown_decision`. v1 only (also without approvals configured).
    */
-  reportActionOutcome(outcome: ActionOutcome, options?: CallOptions): Promise<void>;
+  reportActionOutcome(outcome: ActionOutcome, options?: CallOptions): Promise<ActionOutcomeRecord>;
   /** Closes the connection; calls after this fail with `closed`. */
   close(): Promise<void>;
 }
@@ -278,7 +280,8 @@ export function createClient(options: DaemonClientOptions): DaemonClient {
       return call(approvalReviewFrame(review), callOptions, (response) => readApproval(response, requestId));
     },
     async reportActionOutcome(outcome, callOptions = {}) {
-      return call(actionOutcomeFrame(outcome), callOptions, readRecorded);
+      const frame = actionOutcomeFrame(outcome);
+      return call(frame, callOptions, (response) => readRecorded(response, frame.decision_id as string));
     },
     async close() {
       closed = true;

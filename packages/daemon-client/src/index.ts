@@ -1,5 +1,6 @@
-export type { ActionOutcome } from './approval-frames.js';
+export type { ActionOutcome, ActionOutcomeRecord } from './approval-frames.js';
 export {
+  APPROVAL_STATUSES,
   type ApprovalAction,
   type ApprovalFilter,
   type ApprovalGrant,

@@ -190,10 +190,9 @@ describe('approval calls', () => {
   });
 
   it('reports that an asked action ran, and checks the decision id before sending', async () => {
-    const { peer, client } = await setup(reply('recorded', 'recorded', () => ({})));
-    await expect(
-      client.reportActionOutcome({ decisionId: 'd-1', ran: true, tool: 'Bash' }),
-    ).resolves.toBeUndefined();
+    const record = { decision_id: 'd-1', evidence_ref: 'cavra-daemon-evidence://evidence.jsonl/7' };
+    const { peer, client } = await setup(reply('recorded', 'recorded', () => record));
+    expect(await client.reportActionOutcome({ decisionId: 'd-1', ran: true, tool: 'Bash' })).toEqual(record);
     expect(peer.frames).toEqual([
       { v: 1, id: 'c1', type: 'action_outcome', decision_id: 'd-1', ran: true, tool: 'Bash' },
     ]);
@@ -201,6 +200,10 @@ describe('approval calls', () => {
       new TypeError('decisionId must be a plain identifier, got "d 1"'),
     );
     expect(peer.frames.length).toBe(1);
+    const other = await setup(reply('recorded', 'recorded', () => ({ ...record, decision_id: 'd-2' })));
+    expect(
+      (await failure(other.client.reportActionOutcome({ decisionId: 'd-1', ran: true, tool: 'Bash' })))[3],
+    ).toBe('the recorded frame is about another decision');
   });
 
   it('takes no approval answer for a decision, nor a decision for an approval', async () => {
