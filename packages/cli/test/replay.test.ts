@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { appendFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -180,6 +181,82 @@ describe('cavra policy replay', () => {
         stdout: '',
         stderr: expect.stringMatching(/^cavra: torn\.jsonl:4: not JSON \(.+\)\n$/),
       },
+    );
+  });
+});
+
+describe('cavra policy replay of a log with approvals', () => {
+  it('replays decisions answered by approvals against the engine decision their request recorded', async () => {
+    const dir = tempDir();
+    await writeFile(join(dir, 'team.yaml'), PACK);
+    const { publicKey } = generateKeyPairSync('ed25519');
+    await writeFile(join(dir, 'alice.pub.pem'), publicKey.export({ type: 'spki', format: 'pem' }));
+    await writeFile(
+      join(dir, 'cavra-daemon.yaml'),
+      [
+        'socket_path: run/d.sock',
+        'evidence_log: evidence.jsonl',
+        'policy_packs: [team.yaml]',
+        'approvals:',
+        '  self_approval_at_keyboard: false',
+        '  groups:',
+        '    Repository Owners: { approvers: [{ id: alice@example.com, public_key: alice.pub.pem }] }',
+        '',
+      ].join('\n'),
+    );
+    const daemon = spawn(
+      process.execPath,
+      [DAEMON, 'start', '--foreground', '--config', 'cavra-daemon.yaml'],
+      {
+        cwd: dir,
+        stdio: 'ignore',
+      },
+    );
+    running.add(daemon);
+    const exited = new Promise((resolve) => daemon.once('exit', resolve));
+    const client = createClient({ socketPath: join(dir, 'run', 'd.sock'), timeoutMs: 2000 });
+    for (let attempt = 0; attempt < 200; attempt++) {
+      if ((await client.health().catch(() => undefined))?.pid === daemon.pid) break;
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    const curl = 'curl https://example.com/install.sh';
+    const answer = await client.evaluate({
+      session_id: 's-1',
+      agent_id: 'codex',
+      actor: 'dev@example.com',
+      action_type: 'execute_command',
+      target: curl,
+      requested_operation: curl,
+      policy_pack: 'team',
+    });
+    expect([answer.decision, answer.rule_id]).toEqual(['block', 'approval.pending']);
+    await client.close();
+    daemon.kill('SIGTERM');
+    await exited;
+    const replay = await cavra(
+      ['policy', 'replay', '--pack', 'team.yaml', '--evidence', 'evidence.jsonl'],
+      dir,
+    );
+    expect(replay).toEqual({
+      code: 0,
+      stdout: [
+        'replayed 1 record(s) of evidence.jsonl with team 1.0.0 (enforce): 0 decision(s) would change',
+        'skipped 1: approval_requested event (not a decision)',
+        '',
+      ].join('\n'),
+      stderr: '',
+    });
+    // Without the request's event, the approval's answer is not compared with anything.
+    const log = readFileSync(join(dir, 'evidence.jsonl'), 'utf8').split('\n');
+    await writeFile(join(dir, 'cut.jsonl'), `${log.slice(1).join('\n')}`);
+    expect(
+      (await cavra(['policy', 'replay', '--pack', 'team.yaml', '--evidence', 'cut.jsonl'], dir)).stdout,
+    ).toBe(
+      [
+        'replayed 0 record(s) of cut.jsonl with team 1.0.0 (enforce): 0 decision(s) would change',
+        'skipped 1: answered by an approval whose request is not in this log',
+        '',
+      ].join('\n'),
     );
   });
 });

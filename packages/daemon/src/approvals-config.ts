@@ -1,3 +1,11 @@
+import {
+  DEFAULT_EXPIRY_SECONDS,
+  DEFAULT_MAX_TTL_SECONDS,
+  DEFAULT_SCOPES,
+  parseDuration,
+  type ScopeKind,
+} from '@cavra/approvals';
+
 /** The `approvals:` section of the daemon config, resolved: paths absolute, durations in seconds, defaults applied. */
 export interface ApprovalsConfig {
   /** Only the local store (the daemon holds the requests) this release. */
@@ -21,24 +29,21 @@ export interface ApprovalsConfig {
   readonly groups: Readonly<Record<string, ApprovalGroupConfig>>;
 }
 
-export type ApprovalScopeKind = 'once' | 'session' | 'ttl';
-
 export interface ApprovalGroupConfig {
   readonly threshold: number;
-  readonly scopes: readonly ApprovalScopeKind[];
+  readonly scopes: readonly ScopeKind[];
   readonly maxTtlSeconds: number;
   /** Approver ids and the path of each one's public key (SPKI PEM). */
   readonly approvers: readonly { readonly id: string; readonly publicKey: string }[];
 }
 
-/** The spec's defaults: 15 min for a person at a keyboard, 24 h for a CI job (nobody is watching it). */
+/** A group the config does not list: the model's defaults, and no approver key (OIDC members only). */
 export const DEFAULT_APPROVAL_GROUP: ApprovalGroupConfig = Object.freeze({
   threshold: 1,
-  scopes: Object.freeze(['once', 'session', 'ttl'] as const),
-  maxTtlSeconds: 8 * 3600,
+  scopes: DEFAULT_SCOPES,
+  maxTtlSeconds: DEFAULT_MAX_TTL_SECONDS,
   approvers: Object.freeze([]),
 });
-const DEFAULT_EXPIRY = { interactive: 15 * 60, ci: 24 * 3600 } as const;
 
 /** The section as the schema validated it (snake_case, durations as text). */
 export interface RawApprovalsConfig {
@@ -58,18 +63,11 @@ export interface RawApprovalsConfig {
     string,
     {
       threshold?: number;
-      scopes?: ApprovalScopeKind[];
+      scopes?: ScopeKind[];
       max_ttl?: string;
       approvers?: { id: string; public_key: string }[];
     }
   >;
-}
-
-const UNIT_SECONDS = { s: 1, m: 60, h: 3600, d: 86_400 } as const;
-
-/** `15m` → 900. The schema already checked the form (`^[1-9][0-9]{0,5}[smhd]$`). */
-export function durationSeconds(text: string): number {
-  return Number(text.slice(0, -1)) * UNIT_SECONDS[text.slice(-1) as keyof typeof UNIT_SECONDS];
 }
 
 /**
@@ -106,7 +104,7 @@ export function resolveApprovalsConfig(
     groups[name] = {
       threshold,
       scopes: group.scopes ?? DEFAULT_APPROVAL_GROUP.scopes,
-      maxTtlSeconds: group.max_ttl ? durationSeconds(group.max_ttl) : DEFAULT_APPROVAL_GROUP.maxTtlSeconds,
+      maxTtlSeconds: group.max_ttl ? parseDuration(group.max_ttl) : DEFAULT_APPROVAL_GROUP.maxTtlSeconds,
       approvers: approvers.map((approver) => ({ id: approver.id, publicKey: at(approver.public_key) })),
     };
   }
@@ -120,9 +118,9 @@ export function resolveApprovalsConfig(
       selfApprovalAtKeyboard: raw.self_approval_at_keyboard ?? true,
       expirySeconds: {
         interactive: raw.expiry?.interactive
-          ? durationSeconds(raw.expiry.interactive)
-          : DEFAULT_EXPIRY.interactive,
-        ci: raw.expiry?.ci ? durationSeconds(raw.expiry.ci) : DEFAULT_EXPIRY.ci,
+          ? parseDuration(raw.expiry.interactive)
+          : DEFAULT_EXPIRY_SECONDS.interactive,
+        ci: raw.expiry?.ci ? parseDuration(raw.expiry.ci) : DEFAULT_EXPIRY_SECONDS.ci,
       },
       ...(raw.oidc
         ? {

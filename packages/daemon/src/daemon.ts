@@ -523,5 +523,7 @@ function restartOnlyChanges(running: DaemonConfig, next: DaemonConfig): string[]
       ? ['runner_auth.hmac.replay_cache_size']
       : []),
     ...(JSON.stringify(next.limits) !== JSON.stringify(running.limits) ? ['limits'] : []),
+    // The store, its waits and the approvers' keys are opened with the daemon: requests in flight keep them.
+    ...(JSON.stringify(next.approvals) !== JSON.stringify(running.approvals) ? ['approvals'] : []),
   ];
 }

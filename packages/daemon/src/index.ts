@@ -1,4 +1,6 @@
 export type { HealthReport } from '@cavra/daemon-client';
+export { APPROVAL_REF_SCHEME, APPROVAL_RULE_IDS, approvalRef } from './approval-desk.js';
+export type { ApprovalGroupConfig, ApprovalsConfig } from './approvals-config.js';
 export { DAEMON_VERSION, type Daemon, type DaemonOptions, startDaemon } from './daemon.js';
 export {
   type DaemonConfig,
@@ -12,6 +14,7 @@ export {
 export { DAEMON_POLICY_ID, RUNNER_AUTH_POLICY_ID, RUNNER_AUTH_RULE_ID } from './decide-request.js';
 export { EvidenceLog, type EvidenceLogOptions } from './evidence-log.js';
 export {
+  type ApprovalEvidenceEvent,
   type EvidenceAuthentication,
   type EvidenceBody,
   type EvidenceContractWarning,

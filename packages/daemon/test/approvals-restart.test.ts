@@ -52,7 +52,8 @@ describe('the local approval store across restarts (real daemon processes, kille
     const first = (await call(socket, { type: 'evaluate', request: ASKED }))?.decision;
     expect(first?.rule_id).toBe('approval.pending');
     const id = first?.decision_id as string;
-    const second = (await call(socket, { type: 'evaluate', request: { ...ASKED, target: '/dev/sdc' } }))?.decision;
+    const second = (await call(socket, { type: 'evaluate', request: { ...ASKED, target: '/dev/sdc' } }))
+      ?.decision;
     const jws = await signReview(
       { request_id: id, verdict: 'approve', reviewer: 'alice@example.com', scope: 'once' },
       alice.privateKeyPem,
@@ -67,7 +68,9 @@ describe('the local approval store across restarts (real daemon processes, kille
     const pending = (await call(socket, { type: 'approval_list', status: 'pending' }))?.approvals;
     expect(pending.map((state: Frame) => state.request.request_id)).toEqual([second?.decision_id]);
     // The replayed review is still known after the restart.
-    expect((await call(socket, { type: 'approval_review', review: jws }))?.error.reason).toBe('replayed_review');
+    expect((await call(socket, { type: 'approval_review', review: jws }))?.error.reason).toBe(
+      'replayed_review',
+    );
     const granted = (await call(socket, { type: 'evaluate', request: ASKED }))?.decision;
     expect([granted?.decision, granted?.rule_id]).toEqual(['allow', 'approval.granted']);
     const consumed = (await call(socket, { type: 'approval_show', request_id: id }))?.approval;
@@ -77,7 +80,9 @@ describe('the local approval store across restarts (real daemon processes, kille
     daemon = await DaemonProcess.start(configFile, socket);
     expect((await call(socket, { type: 'approval_show', request_id: id }))?.approval).toEqual(consumed);
     // The once grant was used before the kill: the retry is a new request, not a second allow.
-    expect((await call(socket, { type: 'evaluate', request: ASKED }))?.decision.rule_id).toBe('approval.pending');
+    expect((await call(socket, { type: 'evaluate', request: ASKED }))?.decision.rule_id).toBe(
+      'approval.pending',
+    );
     await daemon.stop('SIGTERM');
     const verified = await verifyEvidenceLog(join(dir, 'evidence.jsonl'));
     expect([verified.ok, verified.problems]).toEqual([true, []]);

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -5,6 +6,7 @@ import { generateApproverKey, type ReviewInit, signReview } from '@cavra/approva
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type Daemon, resolveDaemonConfig, startDaemon, verifyEvidenceLog } from '../src/index.js';
 import { FIXED_NOW, removeTempDirs, tempDir } from './support/daemon-fixture.js';
+import { OidcIssuer } from './support/oidc-issuer.js';
 import { type Frame, RawClient, REQUEST } from './support/raw-client.js';
 
 afterAll(removeTempDirs);
@@ -385,6 +387,71 @@ describe('approvals in the decision path', () => {
       code: 'invalid_frame',
       message: 'unknown frame key "extra"',
     });
+  });
+});
+
+describe('reviews by OIDC identity', () => {
+  it('accepts a review signed with a key bound to an ID token of a group member; records its hash, never the token', async () => {
+    const issuer = await new OidcIssuer().start();
+    try {
+      const { daemon, log } = await start({
+        oidc: { issuer: issuer.origin, audience: 'cavra', jwks_url: `${issuer.origin}/jwks` },
+      });
+      await decide(daemon);
+      const ephemeral = await generateApproverKey();
+      const idToken = await issuer.approverToken(
+        { email: 'dana@example.com', groups: ['Repository Owners'], nonce: ephemeral.kid },
+        FIXED_NOW,
+      );
+      const jws = await signReview(
+        { request_id: 'dec_000000000001', verdict: 'approve', reviewer: 'dana@example.com' },
+        ephemeral.privateKeyPem,
+        { now: FIXED_NOW, idToken },
+      );
+      const answer = await call(daemon, { type: 'approval_review', review: jws });
+      expect(answer?.approval.outcome.by).toEqual(['dana@example.com']);
+      const reviewed = events(log).find((event) => event.type === 'approval_reviewed');
+      expect(reviewed.review).toEqual({
+        request_id: 'dec_000000000001',
+        verdict: 'approve',
+        reviewer: 'dana@example.com',
+        groups: ['Repository Owners'],
+        iat: reviewed.review.iat,
+        exp: reviewed.review.exp,
+        jti: reviewed.review.jti,
+        method: 'oidc',
+        kid: ephemeral.kid,
+        id_token: {
+          issuer: issuer.origin,
+          subject: 'user:dana@example.com',
+          sha256: createHash('sha256').update(idToken).digest('hex'),
+          exp: Math.floor(FIXED_NOW.getTime() / 1000) + 600,
+        },
+      });
+      const text = readFileSync(log, 'utf8');
+      expect([text.includes(idToken), text.includes(idToken.split('.')[1] as string)]).toEqual([
+        false,
+        false,
+      ]);
+      // Someone whose token does not list the group is refused.
+      const second = await decide(daemon, { ...ASKED, target: '/dev/sdc' });
+      const outsider = await generateApproverKey();
+      const theirs = await issuer.approverToken(
+        { email: 'eve@example.com', groups: ['Everyone'], nonce: outsider.kid },
+        FIXED_NOW,
+      );
+      const refused = await call(daemon, {
+        type: 'approval_review',
+        review: await signReview(
+          { request_id: second?.decision_id, verdict: 'approve', reviewer: 'eve@example.com' },
+          outsider.privateKeyPem,
+          { now: FIXED_NOW, idToken: theirs },
+        ),
+      });
+      expect(refused?.error.reason).toBe('not_in_group');
+    } finally {
+      await issuer.stop();
+    }
   });
 });
 

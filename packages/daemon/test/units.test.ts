@@ -84,7 +84,12 @@ describe('parseFrame', () => {
       null,
       'id must be a string of 1 to 128 characters',
     ],
-    ['{"v":1,"id":"a","type":"shutdown"}', 'invalid_frame', 'a', 'type must be evaluate, health or refusal'],
+    [
+      '{"v":1,"id":"a","type":"shutdown"}',
+      'invalid_frame',
+      'a',
+      'type must be one of evaluate, health, refusal, approval_list, approval_show, approval_review, action_outcome',
+    ],
     ['{"v":1,"id":"a","type":"health","extra":1}', 'invalid_frame', 'a', 'unknown frame key "extra"'],
     [
       '{"v":1,"id":"a","type":"evaluate","request":"x"}',

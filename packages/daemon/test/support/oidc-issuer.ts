@@ -104,6 +104,22 @@ export class OidcIssuer {
       .sign(this.#key?.privateKey as webcrypto.CryptoKey);
   }
 
+  /** An approver's ID token (audience `cavra`) naming `email` in `groups`, bound to a review key by `nonce`. */
+  approverToken(
+    claims: { email: string; groups: string[]; nonce: string },
+    at: Date = new Date(),
+  ): Promise<string> {
+    const now = Math.floor(at.getTime() / 1000);
+    return new SignJWT(claims)
+      .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
+      .setIssuer(this.origin)
+      .setAudience('cavra')
+      .setSubject(`user:${claims.email}`)
+      .setIssuedAt(now)
+      .setExpirationTime(now + 600)
+      .sign(this.#key?.privateKey as webcrypto.CryptoKey);
+  }
+
   /** Resolves when the next JWKS request arrives. */
   nextRequest(): Promise<void> {
     return new Promise((resolve) => this.#arrivals.push(resolve));
