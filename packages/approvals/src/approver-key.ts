@@ -38,8 +38,14 @@ export function publicKeyOf(key: KeyInput): KeyObject {
 
 /** The private KeyObject of a key given as a KeyObject or PKCS #8 PEM. */
 export function privateKeyOf(key: KeyInput): KeyObject {
-  const object = typeof key === 'string' ? createPrivateKey(key) : key;
-  if (object.type !== 'private') throw new TypeError('a review is signed with a private key');
+  const notPrivate = () => new TypeError('a review is signed with a private key (PKCS #8 PEM or KeyObject)');
+  let object: KeyObject;
+  try {
+    object = typeof key === 'string' ? createPrivateKey(key) : key;
+  } catch {
+    throw notPrivate();
+  }
+  if (object.type !== 'private') throw notPrivate();
   return object;
 }
 
