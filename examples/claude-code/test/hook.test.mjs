@@ -76,18 +76,20 @@ before(async () => {
   settings = JSON.parse(written['.claude/settings.json']);
   hookCommand = settings.hooks.PreToolUse[0].hooks[0].command;
   postToolUseCommand = settings.hooks.PostToolUse[0].hooks[0].command;
-  // Alice, of Repository Owners, makes her approver key and lists it in the config, as its comment says.
+  // Approvals on, as the config's comment says: Alice, of Repository Owners, makes her approver key and is listed.
   const keygen = await sh(
     'node_modules/.bin/cavra approval keygen --out .cavra/alice.pem --as alice@example.com',
   );
   assert.equal(keygen.code, 0, keygen.stderr);
-  const config = join(project, '.cavra', 'cavra-daemon.yaml');
   await writeFile(
-    config,
-    written['.cavra/cavra-daemon.yaml'].replace(
-      '      approvers: []\n',
-      '      approvers:\n        - { id: alice@example.com, public_key: alice.pem.pub.pem }\n',
-    ),
+    join(project, '.cavra', 'cavra-daemon.yaml'),
+    `${written['.cavra/cavra-daemon.yaml']}approvals:
+  self_approval_at_keyboard: true
+  groups:
+    Repository Owners:
+      approvers:
+        - { id: alice@example.com, public_key: alice.pem.pub.pem }
+`,
   );
   const started = await sh(settings.hooks.SessionStart[0].hooks[0].command);
   assert.equal(started.code, 0, started.stderr);

@@ -86,17 +86,19 @@ socket_path: daemon.sock
 evidence_log: evidence.jsonl
 policy_packs: [${STARTER_PACK_ID}-pack.yaml]
 default_pack: ${STARTER_PACK_ID}
-# Approvals: each require_approval decision is an approval request, kept beside the evidence log
-# (evidence.jsonl.approvals). Claude Code asks you at the keyboard, naming the request; the PostToolUse hook records
-# whether the asked call ran. A person of the request's approver group may approve it from a shell instead, and the
-# agent's retry passes:  npx cavra approval approve <id> --key <their key> --as <their id>
-# List each such person under their group, with the entry \`npx cavra approval keygen --out <key> --as <id>\` prints;
-# a group not listed here (Platform Security, ...) has no approver keys. Then restart the daemon.
-approvals:
-  self_approval_at_keyboard: true
-  groups:
-    Repository Owners:
-      approvers: []
+# Approvals, off until a person is listed to give them: uncomment the section below, and each require_approval
+# decision becomes an approval request the daemon keeps (evidence.jsonl.approvals). Claude Code still asks you at the
+# keyboard, naming the request, and the PostToolUse hook records whether the asked call ran; a person of the request's
+# approver group may approve it from a shell instead, and the agent's retry passes:
+#   npx cavra approval keygen --out ~/.cavra/me.pem --as me@example.com   (prints the approvers entry)
+#   npx cavra approval approve <id> --key ~/.cavra/me.pem --as me@example.com
+# Then restart the daemon. The @cavra/agent-hooks README (Approvals) says what each agent does.
+# approvals:
+#   self_approval_at_keyboard: true
+#   groups:
+#     Repository Owners:
+#       approvers:
+#         - { id: me@example.com, public_key: /home/me/.cavra/me.pem.pub.pem }
 `,
   [PACK]: `# This project's CAVRA policy pack (written by \`cavra-hook init claude-code\`), the daemon's default pack.
 # It extends the shipped developer profile (${STARTER_PACK_PARENT}): reading, editing, building, testing, linting,
