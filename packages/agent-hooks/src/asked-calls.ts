@@ -4,6 +4,7 @@ import { lstat, mkdir, open, readdir, unlink } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { isSafeIdentifier } from '@cavra/contracts';
+import type { HookVerdict } from './verdict.js';
 
 /**
  * The tool calls the PreToolUse hook answered `ask`, kept until Claude Code's PostToolUse hook says the call ran:
@@ -110,6 +111,33 @@ export function askedCallsIn(stateDir: string): AskedCalls {
       }
     },
   };
+}
+
+/**
+ * Leaves the decision of a call answered `ask` (a `require_approval`) for the PostToolUse hook; any other verdict, or
+ * a call without its ids, is returned as it is. When the decision cannot be left, the call is still asked (the person
+ * decides, as without the record) and the reason says that whether it runs will not be recorded.
+ */
+export async function rememberAsk(
+  verdict: HookVerdict,
+  call: { readonly sessionId: string; readonly toolUseId?: string; readonly toolName?: string },
+  askedCalls: AskedCalls,
+): Promise<HookVerdict> {
+  const decision = verdict.decision;
+  const { toolUseId, toolName } = call;
+  if (verdict.permission !== 'ask' || decision?.decision !== 'require_approval' || !toolUseId || !toolName) {
+    return verdict;
+  }
+  try {
+    await askedCalls.remember(
+      { sessionId: call.sessionId, toolUseId },
+      { decisionId: decision.decision_id, tool: toolName },
+    );
+    return verdict;
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    return { ...verdict, reason: `${verdict.reason} (CAVRA will not record whether it runs: ${message})` };
+  }
 }
 
 /** The file of a call: a digest, so that no id the agent sends becomes a path. */

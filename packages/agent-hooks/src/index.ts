@@ -10,9 +10,12 @@ export {
   type CavraCanUseTool,
   type CavraHookCallback,
   type CavraPermissionResult,
+  type CavraPostToolUseCallback,
   type CavraPreToolUseOutput,
   cavraCanUseTool,
+  cavraPostToolUseHook,
   cavraPreToolUseHook,
+  type PostToolUseInput,
   type PreToolUseInput,
 } from './agent-sdk.js';
 export {
@@ -30,6 +33,7 @@ export {
   defaultStateDir,
   MAX_AGE_MS,
   MAX_ENTRIES,
+  rememberAsk,
 } from './asked-calls.js';
 export {
   type ActionOutcome,

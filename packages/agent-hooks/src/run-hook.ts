@@ -1,9 +1,9 @@
-import type { AskedCalls } from './asked-calls.js';
+import { type AskedCalls, rememberAsk } from './asked-calls.js';
 import type { Authority } from './authority.js';
 import type { Confinement } from './confine.js';
-import { blockingExit, type HookAnswer, type HookCall, type HookFormat } from './hook-format.js';
+import { blockingExit, type HookAnswer, type HookFormat } from './hook-format.js';
 import { NoDecisionError } from './no-decision-error.js';
-import { deniedWithoutDecision, type HookVerdict, judgeActions } from './verdict.js';
+import { deniedWithoutDecision, judgeActions } from './verdict.js';
 
 /** Largest hook payload read by default: 4 MiB (a `Write` carries the whole file in `tool_input.content`). */
 export const DEFAULT_MAX_PAYLOAD_BYTES = 4 * 1024 * 1024;
@@ -51,33 +51,11 @@ export async function runHook(
       const { confineVerdict } = await import('./confine.js');
       answer = await confineVerdict(verdict, call.command, format, options.confinement);
     }
-    return format.answer(options.askedCalls ? await followed(answer, call, options.askedCalls) : answer);
+    return format.answer(options.askedCalls ? await rememberAsk(answer, call, options.askedCalls) : answer);
   } catch (error) {
     if (error instanceof NoDecisionError) return format.answer(deniedWithoutDecision(error));
     const message = error instanceof Error ? error.message : String(error);
     return blockingExit(`CAVRA: no decision, denied: internal error: ${message}`);
-  }
-}
-
-/**
- * Leaves the decision of a call answered `ask` for the PostToolUse hook. When it cannot, the call is still asked
- * (the person decides, as without the hook's record), and the prompt says that whether it runs will not be recorded.
- */
-async function followed(verdict: HookVerdict, call: HookCall, askedCalls: AskedCalls): Promise<HookVerdict> {
-  const decision = verdict.decision;
-  const { toolUseId, toolName } = call;
-  if (verdict.permission !== 'ask' || decision?.decision !== 'require_approval' || !toolUseId || !toolName) {
-    return verdict;
-  }
-  try {
-    await askedCalls.remember(
-      { sessionId: call.sessionId, toolUseId },
-      { decisionId: decision.decision_id, tool: toolName },
-    );
-    return verdict;
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    return { ...verdict, reason: `${verdict.reason} (CAVRA will not record whether it runs: ${message})` };
   }
 }
 

@@ -3,7 +3,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type Authority,
+  askedCallsIn,
   cavraCanUseTool,
+  cavraPostToolUseHook,
+  cavraPreToolUseHook,
   cursor,
   daemonAuthority,
   geminiCli,
@@ -166,6 +169,48 @@ describe('Claude Code, self-approval at the keyboard', () => {
       ran: true,
       tool: 'Bash',
     });
+  });
+
+  it('the Agent SDK callbacks: PreToolUse asks naming the request, PostToolUse records that the asked call ran', async () => {
+    const authority = authorityOf(keyboard);
+    const askedCalls = askedCallsIn(join(keyboard.dir, 'sdk-state'));
+    const pre = cavraPreToolUseHook({ authority, askedCalls });
+    const post = cavraPostToolUseHook({ authority, askedCalls });
+    const signal = new AbortController().signal;
+    const input = {
+      session_id: 'sdk-kb',
+      cwd: '/work/project',
+      tool_name: 'Bash',
+      tool_input: { command: 'kubectl top pods' },
+    };
+    const asked = await pre({ ...input, hook_event_name: 'PreToolUse' }, 'toolu_sdk1', { signal });
+    const id = await lastDecisionId(keyboard);
+    expect(asked.hookSpecificOutput?.permissionDecision).toBe('ask');
+    expect(asked.hookSpecificOutput?.permissionDecisionReason).toContain(
+      `(approval request ${id}: cavra approval approve ${id})`,
+    );
+    expect(await post({ ...input, hook_event_name: 'PostToolUse' }, 'toolu_sdk1', { signal })).toEqual({});
+    expect((await events(keyboard)).at(-1)).toEqual({
+      type: 'asked_action_ran',
+      decision_id: id,
+      ran: true,
+      tool: 'Bash',
+    });
+    // A daemon that is gone: the record is lost, said in a systemMessage; nothing is thrown.
+    const nobody = daemonAuthority({ socketPath: join(keyboard.dir, 'nobody.sock') });
+    authorities.push(nobody);
+    await pre({ ...input, hook_event_name: 'PreToolUse' }, 'toolu_sdk2', { signal });
+    const next = await lastDecisionId(keyboard);
+    const lost = await cavraPostToolUseHook({ authority: nobody, askedCalls })(
+      { ...input, hook_event_name: 'PostToolUse' },
+      'toolu_sdk2',
+      { signal },
+    );
+    expect(
+      lost.systemMessage?.startsWith(
+        `cavra-hook: PostToolUse: not recorded that Bash call toolu_sdk2 (decision ${next}) ran: `,
+      ),
+    ).toBe(true);
   });
 
   it('Cursor cannot record its own prompt: it denies naming the request; after approval the retry passes', async () => {
