@@ -34,6 +34,7 @@ hook options (claude-code, cursor, gemini-cli; the agent runs the hook, payload 
 post-tool-use (Claude Code's PostToolUse hook, installed beside PreToolUse): records in the daemon's evidence log
 that a call the PreToolUse hook answered ask ran (the person accepted it). It never blocks: it always exits 0, a
 failure to record is written to stderr.
+
 init options:
   --dir DIR                the project (default: the working folder)
   --remove                 take out what init wrote to .claude/settings.json (byte for byte when nothing else changed)
@@ -100,9 +101,10 @@ export async function runCavraHook(
       return { stdout: HELP, stderr: '', exitCode: 0 };
     }
     if (rest.some((arg) => HELP_OPTIONS.has(arg))) {
-      // An agent reads exit 0 without a decision as "go ahead": a hook command asked for help still denies.
-      const installing = command === 'install' || command === 'uninstall';
-      return installing
+      // An agent reads exit 0 without a decision as "go ahead": a hook command asked for help still denies. The
+      // installers and the PostToolUse hook (which runs after the call, and never blocks) print it.
+      const helps = command === 'install' || command === 'uninstall' || command === POST_TOOL_USE_COMMAND;
+      return helps
         ? { stdout: HELP, stderr: '', exitCode: 0 }
         : { stdout: '', stderr: `${HELP}\ncavra-hook: --help, denied\n`, exitCode: 2 };
     }

@@ -154,6 +154,12 @@ describe('Claude Code, self-approval at the keyboard', () => {
     const usage = await runHookProcess(['claude-code-post-tool-use', '--bogus'], '{}');
     expect([usage.code, usage.stdout]).toEqual([0, '']);
     expect(usage.stderr).toBe("cavra-hook: PostToolUse: nothing recorded: Unknown option '--bogus'\n");
+    const help = await runHookProcess(['claude-code-post-tool-use', '--help'], '{}');
+    expect([help.code, help.stderr, help.stdout.split('\n')[0]]).toEqual([
+      0,
+      '',
+      'cavra-hook: the pre-tool-use hook of AI coding agents: each tool call decided by CAVRA before it runs',
+    ]);
   });
 
   it('without an approvals: section the ask is as before, and PostToolUse still records that it ran', async () => {
