@@ -22,14 +22,34 @@ function packageDirs() {
     .filter((dir) => existsSync(join(dir, 'package.json')) && !readJson(join(dir, 'package.json')).private);
 }
 
-/** The report of one package; returns the problem, if any. */
-function report(dir) {
+/**
+ * The entry points a package publishes with types: `.` (report `etc/<name>.api.md`) and each code subpath such as
+ * `./conformance` (report `etc/<name>-conformance.api.md`); data subpaths (`./schema/*`) have no API.
+ */
+function entryPoints(manifest) {
+  const unscoped = basename(manifest.name);
+  return Object.entries(manifest.exports ?? { '.': {} })
+    .filter(([subpath, target]) => subpath === '.' || typeof target?.import?.types === 'string')
+    .map(([subpath, target]) => ({
+      types: subpath === '.' ? 'dist/index.d.ts' : target.import.types,
+      reportFileName: subpath === '.' ? `${unscoped}.api.md` : `${unscoped}-${basename(subpath)}.api.md`,
+    }));
+}
+
+/** The reports of one package; returns the problems, if any. */
+function reports(dir) {
   const manifest = readJson(join(dir, 'package.json'));
   if (!manifest.scripts?.['check:api']) {
-    return `${manifest.name}: no "check:api" script, so CI does not check its API report; add "check:api": "node ../../tooling/api-report.mjs"`;
+    return [
+      `${manifest.name}: no "check:api" script, so CI does not check its API report; add "check:api": "node ../../tooling/api-report.mjs"`,
+    ];
   }
-  const unscoped = basename(manifest.name);
-  const entry = join(dir, 'dist/index.d.ts');
+  return entryPoints(manifest).map((entryPoint) => report(dir, manifest, entryPoint));
+}
+
+/** The report of one entry point; returns the problem, if any. */
+function report(dir, manifest, { types, reportFileName }) {
+  const entry = join(dir, types);
   if (!existsSync(entry)) return `${manifest.name}: ${entry} is missing; build first`;
   mkdirSync(join(dir, 'etc'), { recursive: true });
   const config = ExtractorConfig.prepare({
@@ -51,7 +71,7 @@ function report(dir) {
         enabled: true,
         reportFolder: join(dir, 'etc'),
         reportTempFolder: join(dir, 'node_modules/.cache/api-report'),
-        reportFileName: `${unscoped}.api.md`,
+        reportFileName,
       },
       docModel: { enabled: false },
       dtsRollup: { enabled: false },
@@ -75,12 +95,12 @@ function report(dir) {
   const result = Extractor.invoke(config, { localBuild: update, showVerboseMessages: false });
   if (result.succeeded) return undefined;
   return result.apiReportChanged
-    ? `${manifest.name}: the public API differs from etc/${unscoped}.api.md; if the change is meant, run \`pnpm api:update\` and commit the report (and a changeset)`
+    ? `${manifest.name}: the public API differs from etc/${reportFileName}; if the change is meant, run \`pnpm api:update\` and commit the report (and a changeset)`
     : `${manifest.name}: api-extractor failed (${result.errorCount} errors)`;
 }
 
 const problems = packageDirs()
-  .map(report)
+  .flatMap(reports)
   .filter((problem) => problem !== undefined);
 if (problems.length > 0) {
   console.error(problems.join('\n'));

@@ -14,8 +14,9 @@ export interface MemoryApprovalStoreOptions {
   /**
    * Called with every state the store commits (a new request, a review, an outcome, an expiry, a consumed grant) and
    * the state it replaces, before the operation resolves: where a durable store writes its journal. When it rejects,
-   * the change is undone (unless another change followed it) and the operation throws `store_unavailable`: nothing
-   * is answered that is not written.
+   * the change is undone (unless another change followed it) and the operation throws `store_unavailable`. Reads
+   * (`get`, `list`, `findGrant`, `waitForOutcome`) answer confirmed states only: nothing is answered that is not
+   * written.
    */
   readonly onChange?: (state: ApprovalState, previous: ApprovalState | undefined) => void | Promise<void>;
 }
@@ -36,7 +37,10 @@ export interface MemoryApprovalStore extends ApprovalStore {
  */
 export function createMemoryApprovalStore(options: MemoryApprovalStoreOptions = {}): MemoryApprovalStore {
   const now = options.now ?? (() => new Date());
+  // The latest state of each request (what a change compares and sets), and the latest one `onChange` confirmed
+  // (what reads answer): no reader is ever answered a state, such as an approval, that was not written.
   const states = new Map<string, ApprovalState>();
+  const confirmed = new Map<string, ApprovalState>();
   const usedJtis = new Map<string, number>(); // jti → instant (ms) after which its review can no longer verify
   const waiters = new Map<string, Set<(state: ApprovalState | ApprovalError) => void>>();
   let closed = false;
@@ -63,7 +67,10 @@ export function createMemoryApprovalStore(options: MemoryApprovalStoreOptions = 
       }
       throw new ApprovalError('store_unavailable', 'the approval store could not record the change');
     }
-    if (frozen.outcome) for (const wake of waiters.get(requestId) ?? []) wake(frozen);
+    // Two changes of one request may confirm out of order; the later revision holds the earlier one's change.
+    if ((confirmed.get(requestId)?.revision ?? -1) < frozen.revision) confirmed.set(requestId, frozen);
+    const latest = confirmed.get(requestId);
+    if (latest?.outcome) for (const wake of waiters.get(requestId) ?? []) wake(latest);
     return true;
   };
 
@@ -85,8 +92,11 @@ export function createMemoryApprovalStore(options: MemoryApprovalStoreOptions = 
     }
   };
 
-  const current = async (requestId: string): Promise<ApprovalState | undefined> =>
-    (await update(requestId, (state) => ({ answer: state })))?.answer;
+  /** The confirmed state, once a due expiry is committed. */
+  const current = async (requestId: string): Promise<ApprovalState | undefined> => {
+    await update(requestId, (state) => ({ answer: state }));
+    return confirmed.get(requestId);
+  };
 
   const rememberJti = (jti: string, exp: number) => {
     const nowMs = now().getTime();
@@ -121,7 +131,7 @@ export function createMemoryApprovalStore(options: MemoryApprovalStoreOptions = 
 
     async review(requestId: string, review: VerifiedReview, at: Date) {
       open();
-      if (!states.has(requestId)) throw new ApprovalError('unknown_request');
+      if (!confirmed.has(requestId)) throw new ApprovalError('unknown_request');
       if ((usedJtis.get(review.jti) ?? 0) >= now().getTime()) throw new ApprovalError('replayed_review');
       rememberJti(review.jti, review.exp);
       const copy = structuredClone(review);
@@ -142,7 +152,7 @@ export function createMemoryApprovalStore(options: MemoryApprovalStoreOptions = 
     async waitForOutcome(requestId: string, { deadline, signal }: WaitOptions) {
       open();
       signal?.throwIfAborted();
-      const stored = states.get(requestId);
+      const stored = confirmed.get(requestId);
       if (!stored) throw new ApprovalError('unknown_request');
       return new Promise<ApprovalState>((resolve, reject) => {
         const wakers = waiters.get(requestId) ?? new Set();
@@ -185,7 +195,7 @@ export function createMemoryApprovalStore(options: MemoryApprovalStoreOptions = 
     async findGrant(fingerprint: string, sessionId: string, at: Date) {
       open();
       let once: Grant | undefined;
-      for (const state of states.values()) {
+      for (const state of confirmed.values()) {
         const grant = usableGrant(state, { fingerprint, session_id: sessionId, now: at });
         if (grant && grant.scope !== 'once') return grant;
         once ??= grant;
@@ -217,8 +227,10 @@ export function createMemoryApprovalStore(options: MemoryApprovalStoreOptions = 
       open();
       for (const state of restored) {
         const copy = freezeDeep(structuredClone(state));
-        states.delete(copy.request.request_id); // keeps the order of creation the journal gives
-        states.set(copy.request.request_id, copy);
+        for (const map of [states, confirmed]) {
+          map.delete(copy.request.request_id); // keeps the order of creation the journal gives
+          map.set(copy.request.request_id, copy);
+        }
         for (const review of copy.reviews) rememberJti(review.jti, review.exp);
       }
     },

@@ -55,6 +55,37 @@ describe('the memory store’s journal hooks', () => {
     expect(await store.consumeGrant('req-1', 'dec-1')).toBe(true);
   });
 
+  it('readers see only states onChange confirmed: an approval being written grants nothing yet', async () => {
+    let release: (ok: boolean) => void = () => {};
+    let holding = false;
+    const store = createMemoryApprovalStore({
+      now,
+      onChange: () =>
+        holding
+          ? new Promise<void>((resolve, reject) => {
+              release = (ok) => (ok ? resolve() : reject(new Error('disk full')));
+            })
+          : undefined,
+    });
+    const request = conformanceRequest('req-1');
+    await store.create(request);
+    const woken: string[] = [];
+    const waiting = store
+      .waitForOutcome('req-1', { deadline: new Date('2026-01-05T10:00:30.050Z') })
+      .then((state) => woken.push(state.outcome?.status ?? 'pending'));
+    holding = true;
+    const reviewing = store.review('req-1', conformanceReview('req-1'), T1);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect((await store.get('req-1'))?.outcome).toBeUndefined();
+    expect(await store.findGrant(request.fingerprint, 'session-1', T1)).toBeUndefined();
+    expect(woken).toEqual([]);
+    release(false);
+    expect(await refusal(reviewing)).toBe('store_unavailable');
+    await waiting;
+    expect(woken).toEqual(['pending']);
+    expect((await store.get('req-1'))?.revision).toBe(0);
+  });
+
   it('restore loads journaled states (their jtis used) without calling onChange', async () => {
     const journal: ApprovalState[] = [];
     const first = createMemoryApprovalStore({ now, onChange: (state) => void journal.push(state) });

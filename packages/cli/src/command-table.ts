@@ -212,7 +212,7 @@ export const COMMANDS = {
   },
   'approval list': {
     args: '[--group G] [--status S] [--socket PATH] [--json]',
-    summary: "the daemon's approval requests, newest first; S: pending, approved, denied or expired",
+    summary: "the daemon's approval requests, oldest first; S: pending, approved, denied or expired",
     options: {
       group: { type: 'string', value: 'G', help: 'only requests for approver group G' },
       status: { type: 'string', value: 'S', help: 'only requests with status S' },

@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   measureApprovalRoundTrip,
-  roundTripLine,
+  roundTripLines,
   startApprovalDaemon,
 } from '../bench/approval-round-trip.js';
 
@@ -18,6 +18,6 @@ describe('approval round trip', () => {
     expect(results.map((result) => [result.decision, result.ruleId, result.approve])).toEqual(
       Array.from({ length: TRIALS }, () => ['allow', 'approval.granted', 0]),
     );
-    console.log(roundTripLine(results));
+    console.log(roundTripLines(results));
   }, 900_000);
 });

@@ -1,5 +1,8 @@
-import { chmod, readFile, stat } from 'node:fs/promises';
+import { chmod, readFile, stat, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { APPROVER, publishRequest, startApprovalDaemon } from '../bench/approval-round-trip.js';
 import { cavra, removeTempDirs, tempDir } from './support/cavra.js';
@@ -132,7 +135,7 @@ describe('cavra approval with a real daemon', () => {
       running.dir,
     );
     expect([self.code, self.stdout]).toEqual([1, '']);
-    expect(self.stderr).toMatch(/^cavra: approval approve: the daemon refused the review: self_review: /);
+    expect(self.stderr).toMatch(/^cavra: approval approve: the daemon refused: self_review: /);
     const selfJson = await cavra(
       [
         'approval',
@@ -233,5 +236,77 @@ describe('cavra approval with a real daemon', () => {
       [2, 'cavra: --scope must be once, session or ttl:<duration> (e.g. ttl:30m), not "ttl:1h30m"'],
       [2, 'cavra: approval: a subcommand is required'],
     ]);
+  });
+
+  it('approves with an OIDC ID token bound to an ephemeral key by its nonce, and refuses a token bound to another', async () => {
+    const { privateKey, publicKey } = await generateKeyPair('RS256');
+    const jwks = JSON.stringify({ keys: [{ ...(await exportJWK(publicKey)), kid: 'idp-1', alg: 'RS256' }] });
+    const idp = createServer((_, response) =>
+      response.writeHead(200, { 'content-type': 'application/json' }).end(jwks),
+    );
+    await new Promise<void>((resolve) => idp.listen(0, '127.0.0.1', resolve));
+    stops.push(() => new Promise((resolve) => idp.close(() => resolve())));
+    const issuer = `http://127.0.0.1:${(idp.address() as AddressInfo).port}`;
+    const running = await daemon({
+      approvers: [],
+      oidc: { issuer, audience: 'cavra-approvals', jwksUrl: `${issuer}/jwks` },
+    });
+    const id = requestIdOf(await running.client.evaluate(publishRequest(4)));
+    const keygen = await cavra(['approval', 'keygen', '--out', 'eph.pem', '--json'], running.dir);
+    const { kid } = JSON.parse(keygen.stdout);
+    const token = (nonce: string) =>
+      new SignJWT({ email: 'carol@example.com', groups: ['Repository Owners'], nonce })
+        .setProtectedHeader({ alg: 'RS256', kid: 'idp-1' })
+        .setIssuer(issuer)
+        .setAudience('cavra-approvals')
+        .setSubject('carol')
+        .setIssuedAt()
+        .setExpirationTime('5m')
+        .sign(privateKey);
+    await writeFile(join(running.dir, 'other.jwt'), await token('another-key-thumbprint'), { mode: 0o600 });
+    const other = await cavra(
+      ['approval', 'approve', id, '--id-token', 'other.jwt', '--key', 'eph.pem', '--socket', running.socket],
+      running.dir,
+    );
+    expect([other.code, other.stderr]).toEqual([
+      4,
+      `cavra: other.jwt: the ID token's nonce is not the key's kid ${kid}; ask the IdP for a token with nonce=${kid}\n`,
+    ]);
+    await writeFile(join(running.dir, 'token.jwt'), await token(kid), { mode: 0o644 });
+    await chmod(join(running.dir, 'token.jwt'), 0o644);
+    const open = await cavra(
+      ['approval', 'approve', id, '--id-token', 'token.jwt', '--key', 'eph.pem', '--socket', running.socket],
+      running.dir,
+    );
+    expect([open.code, open.stderr]).toEqual([
+      4,
+      'cavra: token.jwt: the ID token is open to group or others (mode 644); chmod 600 it\n',
+    ]);
+    await chmod(join(running.dir, 'token.jwt'), 0o600);
+    const approved = await cavra(
+      [
+        'approval',
+        'approve',
+        id,
+        '--id-token',
+        'token.jwt',
+        '--key',
+        'eph.pem',
+        '--socket',
+        running.socket,
+        '--json',
+      ],
+      running.dir,
+    );
+    expect(approved.code, approved.stderr).toBe(0);
+    const state = JSON.parse(approved.stdout).approval;
+    expect([state.outcome.status, state.outcome.by, state.reviews[0].method, state.reviews[0].kid]).toEqual([
+      'approved',
+      ['carol@example.com'],
+      'oidc',
+      kid,
+    ]);
+    // The ID token is a bearer credential: the daemon keeps its hash and claims, never the token or the review JWS.
+    expect(JSON.stringify(state)).not.toContain(await readFile(join(running.dir, 'token.jwt'), 'utf8'));
   });
 });

@@ -26,8 +26,8 @@ export class DaemonClientError extends Error {
   /** For `daemon_error` with `invalid_request`: every contract issue the daemon found. */
   readonly issues: readonly DaemonIssue[];
   /**
-   * For `approval_refused`: why the daemon refused the review, an @cavra/approvals error code (`self_review`,
-   * `not_in_group`, `request_expired`, `replayed_review`, ...).
+   * For `approval_refused`: why the daemon refused a review (or an approval call its store could not serve), an
+   * @cavra/approvals error code (`self_review`, `not_in_group`, `request_expired`, `store_unavailable`, ...).
    */
   readonly reason: string | undefined;
 
@@ -58,7 +58,7 @@ export function errorFrameError(body: unknown): DaemonClientError {
   if (code === 'approval_refused') {
     const reason =
       typeof error.reason === 'string' && isSafeIdentifier(error.reason) ? error.reason : 'unknown';
-    return new DaemonClientError('approval_refused', `the daemon refused the review: ${reason}: ${message}`, {
+    return new DaemonClientError('approval_refused', `the daemon refused: ${reason}: ${message}`, {
       code,
       reason,
     });

@@ -174,8 +174,13 @@ describe('approval calls', () => {
       'approval_refused',
       'approval_refused',
       'self_review',
-      'the daemon refused the review: self_review: a requester cannot review their own request',
+      'the daemon refused: self_review: a requester cannot review their own request',
     ]);
+    const unreadable = await setup((frame, socket) => {
+      const error = { code: 'approval_refused', message: 'no', reason: 'not an identifier' };
+      socket.write(`${JSON.stringify({ v: 1, id: frame.id, type: 'error', error })}\n`);
+    });
+    expect((await failure(unreadable.client.listApprovals()))[2]).toBe('unknown');
   });
 
   it('refuses, before sending, a review that is not a compact JWS naming its request', async () => {

@@ -6,34 +6,15 @@ import {
   actionFingerprint,
   type Grant,
   newApprovalRequest,
+  parseDuration,
   type RequesterRunner,
   type ScopeKind,
 } from '@cavra/approvals';
 import { DEFAULT_LIMITS as CONTRACT_LIMITS } from '@cavra/contracts';
-import { type ApprovalsConfig, DEFAULT_APPROVAL_GROUP } from './approvals-config.js';
+import { APPROVAL_RULE_IDS, approvalRef } from './approval-ref.js';
+import type { ApprovalsConfig } from './approvals-config.js';
 import type { Decided } from './decide-request.js';
 import type { ApprovalEvidenceEvent } from './evidence-record.js';
-
-/** Scheme of the reference an answer carries to the approval request it concerns: `cavra-approval://<request id>`. */
-export const APPROVAL_REF_SCHEME = 'cavra-approval';
-
-export function approvalRef(requestId: string): string {
-  return `${APPROVAL_REF_SCHEME}://${requestId}`;
-}
-
-/**
- * Rule ids of the answers approvals give in place of the engine's `require_approval` (its policy id, severity and
- * approver group are kept). Only `granted` allows: it needs an approved request's grant for this very action.
- */
-export const APPROVAL_RULE_IDS = {
-  granted: 'approval.granted',
-  denied: 'approval.denied',
-  expired: 'approval.expired',
-  pending: 'approval.pending',
-  /** The request was approved with a `once` grant that another decision of the same action used first. */
-  consumed: 'approval.consumed',
-  unavailable: 'approval.unavailable',
-} as const;
 
 /** What the daemon records around a decision that approvals answered: the grant it used, after the decision. */
 export interface ApprovalAnswer {
@@ -92,17 +73,19 @@ export async function answerWithApproval(
     if (grant && (await store.consumeGrant(grant.request_id, decisionId))) {
       return { decided: granted(decided, grant, await store.get(grant.request_id)), used: usedOf(grant) };
     }
-    const group = config.groups[text('approver_group')] ?? DEFAULT_APPROVAL_GROUP;
+    const group = config.groups[text('approver_group')];
+    const seconds = (duration: string | undefined) => (duration ? parseDuration(duration) : undefined);
     request = newApprovalRequest(
       {
         request_id: decisionId,
         requester,
         action,
         approver_group: text('approver_group'),
-        threshold: group.threshold,
-        scopes: group.scopes,
-        max_ttl_seconds: group.maxTtlSeconds,
-        expiry: config.expirySeconds,
+        // Left out: the model's defaults.
+        ...(group?.threshold !== undefined ? { threshold: group.threshold } : {}),
+        ...(group?.scopes ? { scopes: group.scopes } : {}),
+        ...(group?.maxTtl ? { max_ttl_seconds: seconds(group.maxTtl) } : {}),
+        expiry: { interactive: seconds(config.expiry.interactive), ci: seconds(config.expiry.ci) },
       },
       now,
     );

@@ -1,4 +1,5 @@
 import { ApprovalError, type ApprovalState, type ApprovalStore, verifyReview } from '@cavra/approvals';
+import { recordActionOutcome } from './action-outcome.js';
 import type { ApprovalFrame } from './approval-frames.js';
 import type { ReviewVerification } from './approval-verification.js';
 import type { ApprovalEvidenceEvent } from './evidence-record.js';
@@ -86,52 +87,16 @@ export function createApprovalService(options: ApprovalServiceOptions) {
           }
         }
         case 'action_outcome':
-          return recordActionOutcome(frame, options);
+          return recordActionOutcome(frame, {
+            ...options,
+            lookup: async (decisionId) => (await stored(frame.id, () => store.get(decisionId))) !== undefined,
+          });
       }
     },
   };
 }
 
 export type ApprovalService = ReturnType<typeof createApprovalService>;
-
-/**
- * Records that an action the daemon answered `require_approval` ran (`asked_action_ran`, Claude Code's PostToolUse):
- * the log then shows which asks the person at the keyboard accepted. Only for a decision this daemon recorded as
- * `require_approval` (remembered since it started, or a request in the store), else `unknown_decision`. Works without
- * an `approvals:` section too (no store: what it remembers only).
- */
-export async function recordActionOutcome(
-  frame: Extract<ApprovalFrame, { kind: 'action_outcome' }>,
-  options: Pick<ApprovalServiceOptions, 'asked' | 'record'> & { readonly store?: ApprovalStore },
-): Promise<Record<string, unknown>> {
-  const { store } = options;
-  const known =
-    options.asked(frame.decisionId) ||
-    (store !== undefined &&
-      (await store.get(frame.decisionId).catch(() => {
-        throw new FrameError(
-          'approval_refused',
-          frame.id,
-          new ApprovalError('store_unavailable').message,
-          undefined,
-          'store_unavailable',
-        );
-      })) !== undefined);
-  if (!known) {
-    throw new FrameError(
-      'unknown_decision',
-      frame.id,
-      `no require_approval decision ${frame.decisionId} is recorded by this daemon`,
-    );
-  }
-  const { ref } = await options.record({
-    type: 'asked_action_ran',
-    decision_id: frame.decisionId,
-    ran: frame.ran,
-    tool: frame.tool,
-  });
-  return { decision_id: frame.decisionId, evidence_ref: ref };
-}
 
 /** The evidence a committed change of a state calls for: the review it added, the outcome it set. */
 export function changeEvents(

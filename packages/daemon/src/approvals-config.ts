@@ -1,12 +1,11 @@
-import {
-  DEFAULT_EXPIRY_SECONDS,
-  DEFAULT_MAX_TTL_SECONDS,
-  DEFAULT_SCOPES,
-  parseDuration,
-  type ScopeKind,
-} from '@cavra/approvals';
+// Types only: the approvals package (and jose under it) loads when a daemon opens its approvals, not with the config.
+import type { ScopeKind } from '@cavra/approvals';
 
-/** The `approvals:` section of the daemon config, resolved: paths absolute, durations in seconds, defaults applied. */
+/**
+ * The `approvals:` section of the daemon config, resolved: paths absolute. Durations stay as written (`15m`, checked
+ * by the schema) and settings left out stay undefined: `@cavra/approvals` reads the one and applies its defaults to
+ * the other (15 min interactive, 24 h CI, threshold 1, every scope, 8 h max ttl) when a request is made.
+ */
 export interface ApprovalsConfig {
   /** Only the local store (the daemon holds the requests) this release. */
   readonly store: 'local';
@@ -17,7 +16,7 @@ export interface ApprovalsConfig {
   /** `require_approval` stays the answer (the hook asks the person at the keyboard) rather than waiting for a review. */
   readonly selfApprovalAtKeyboard: boolean;
   /** How long a request stays open: interactive requesters, and CI (a request that carried a verified runner). */
-  readonly expirySeconds: { readonly interactive: number; readonly ci: number };
+  readonly expiry: { readonly interactive?: string; readonly ci?: string };
   readonly oidc?: {
     readonly issuer: string;
     readonly audience: string;
@@ -30,22 +29,14 @@ export interface ApprovalsConfig {
 }
 
 export interface ApprovalGroupConfig {
-  readonly threshold: number;
-  readonly scopes: readonly ScopeKind[];
-  readonly maxTtlSeconds: number;
+  readonly threshold?: number;
+  readonly scopes?: readonly ScopeKind[];
+  readonly maxTtl?: string;
   /** Approver ids and the path of each one's public key (SPKI PEM). */
   readonly approvers: readonly { readonly id: string; readonly publicKey: string }[];
 }
 
-/** A group the config does not list: the model's defaults, and no approver key (OIDC members only). */
-export const DEFAULT_APPROVAL_GROUP: ApprovalGroupConfig = Object.freeze({
-  threshold: 1,
-  scopes: DEFAULT_SCOPES,
-  maxTtlSeconds: DEFAULT_MAX_TTL_SECONDS,
-  approvers: Object.freeze([]),
-});
-
-/** The section as the schema validated it (snake_case, durations as text). */
+/** The section as the schema validated it (snake_case). */
 export interface RawApprovalsConfig {
   store?: 'local';
   file?: string;
@@ -93,8 +84,8 @@ export function resolveApprovalsConfig(
         });
       seen.add(approver.id);
     }
-    const threshold = group.threshold ?? DEFAULT_APPROVAL_GROUP.threshold;
     // With OIDC any member of the group may review, so only key-listed groups are bounded by their list.
+    const threshold = group.threshold ?? 1;
     if (!raw.oidc && threshold > seen.size) {
       issues.push({
         path: `${path}/threshold`,
@@ -102,9 +93,9 @@ export function resolveApprovalsConfig(
       });
     }
     groups[name] = {
-      threshold,
-      scopes: group.scopes ?? DEFAULT_APPROVAL_GROUP.scopes,
-      maxTtlSeconds: group.max_ttl ? parseDuration(group.max_ttl) : DEFAULT_APPROVAL_GROUP.maxTtlSeconds,
+      ...(group.threshold !== undefined ? { threshold: group.threshold } : {}),
+      ...(group.scopes ? { scopes: group.scopes } : {}),
+      ...(group.max_ttl ? { maxTtl: group.max_ttl } : {}),
       approvers: approvers.map((approver) => ({ id: approver.id, publicKey: at(approver.public_key) })),
     };
   }
@@ -116,12 +107,7 @@ export function resolveApprovalsConfig(
       file: raw.file ? at(raw.file) : `${evidenceLog}.approvals`,
       waitMs: raw.wait_ms ?? 0,
       selfApprovalAtKeyboard: raw.self_approval_at_keyboard ?? true,
-      expirySeconds: {
-        interactive: raw.expiry?.interactive
-          ? parseDuration(raw.expiry.interactive)
-          : DEFAULT_EXPIRY_SECONDS.interactive,
-        ci: raw.expiry?.ci ? parseDuration(raw.expiry.ci) : DEFAULT_EXPIRY_SECONDS.ci,
-      },
+      expiry: { ...raw.expiry },
       ...(raw.oidc
         ? {
             oidc: {

@@ -12,22 +12,14 @@ import {
 import type { Decision } from '@cavra/contracts';
 import type { HealthReport } from '@cavra/daemon-client';
 import { type IdKind, newId } from '@cavra/runtime';
-import { answerWithApproval } from './approval-desk.js';
+import { recordActionOutcome } from './action-outcome.js';
 import type { ApprovalFrame } from './approval-frames.js';
-import {
-  type ApprovalService,
-  changeEvents,
-  createApprovalService,
-  recordActionOutcome,
-} from './approval-service.js';
-import { loadReviewVerification } from './approval-verification.js';
 import { type AnsweredDecision, serveConnection } from './client-connection.js';
 import { type DaemonConfig, loadDaemonConfig } from './daemon-config.js';
 import { type Decided, decideRequest, refusal } from './decide-request.js';
 import { type EnforcementState, loadEnforcementState } from './enforcement-state.js';
 import { EvidenceLog, type EvidenceLogOptions } from './evidence-log.js';
 import type { ApprovalEvidenceEvent, EvidenceRecord } from './evidence-record.js';
-import { openLocalApprovalStore } from './local-approval-store.js';
 import { type Logger, silentLogger } from './logger.js';
 import { type ClientRefusal, FrameError, refusedConnectionLine } from './protocol.js';
 import { ReplayJournal } from './replay-journal.js';
@@ -170,7 +162,7 @@ export async function startDaemon(config: DaemonConfig, options: DaemonOptions =
       if (used) await journal.add(used.key, used.until);
       if (decided.decision.decision !== 'require_approval') return await record(decided);
       const answer = approvals
-        ? await answerWithApproval(decided, {
+        ? await approvals.runtime.answerWithApproval(decided, {
             config: approvals.config,
             store: approvals.store,
             clock,
@@ -386,21 +378,16 @@ async function openApprovals(
   recordEvent: (event: ApprovalEvidenceEvent) => Promise<{ readonly ref: string }>,
   asked: (decisionId: string) => boolean,
 ) {
-  const verification = await loadReviewVerification(config, clock);
-  const store = await openLocalApprovalStore(config.file, {
+  const runtime = await import('./approvals-runtime.js');
+  const verification = await runtime.loadReviewVerification(config, clock);
+  const store = await runtime.openLocalApprovalStore(config.file, {
     now: clock,
     committed: async (state, previous) => {
-      for (const event of changeEvents(state, previous)) await recordEvent(event);
+      for (const event of runtime.changeEvents(state, previous)) await recordEvent(event);
     },
   });
-  const service: ApprovalService = createApprovalService({
-    store,
-    clock,
-    verification,
-    record: recordEvent,
-    asked,
-  });
-  return { config, store, service };
+  const service = runtime.createApprovalService({ store, clock, verification, record: recordEvent, asked });
+  return { config, store, service, runtime };
 }
 
 /** Decision ids answered `require_approval` that action_outcome may name: the most recent ones, in memory. */

@@ -1,4 +1,5 @@
 import { open } from 'node:fs/promises';
+import { holdsBearerToken } from './bearer-token-check.js';
 import {
   type EvidenceBody,
   type EvidenceRecord,
@@ -27,7 +28,8 @@ export interface EvidenceProblem {
     | 'wrong_key'
     | 'wrong_log'
     | 'legacy_after_bound'
-    | 'signature_unchecked';
+    | 'signature_unchecked'
+    | 'bearer_token';
   readonly message: string;
 }
 
@@ -173,6 +175,14 @@ export class ChainVerifier {
         line,
         problem: 'not_canonical',
         message: 'record has keys or formatting outside its hashed form (edited)',
+      });
+    }
+    if (holdsBearerToken(record as unknown as Record<string, unknown>)) {
+      problems.push({
+        line,
+        problem: 'bearer_token',
+        message:
+          'an approval review holds an OIDC ID token, a bearer credential; the record must keep its hash only',
       });
     }
     if (record.prev !== this.#prev) {

@@ -18,7 +18,7 @@ describe('the approvals: section of the daemon config', () => {
     expect(resolveDaemonConfig({ evidence_log: 'ev.jsonl' }).approvals).toBeUndefined();
   });
 
-  it('resolves paths relative to the config file, durations to seconds, and the defaults', () => {
+  it('resolves paths relative to the config file; durations stay as written, defaults are the model’s', () => {
     expect(
       resolve({
         groups: {
@@ -30,12 +30,9 @@ describe('the approvals: section of the daemon config', () => {
       file: '/srv/cavra/ev.jsonl.approvals',
       waitMs: 0,
       selfApprovalAtKeyboard: true,
-      expirySeconds: { interactive: 900, ci: 86_400 },
+      expiry: {},
       groups: {
         'Repository Owners': {
-          threshold: 1,
-          scopes: ['once', 'session', 'ttl'],
-          maxTtlSeconds: 28_800,
           approvers: [{ id: 'alice@example.com', publicKey: '/srv/cavra/keys/a.pem' }],
         },
       },
@@ -59,7 +56,7 @@ describe('the approvals: section of the daemon config', () => {
       file: '/srv/state/approvals.jsonl',
       waitMs: 50_000,
       selfApprovalAtKeyboard: false,
-      expirySeconds: { interactive: 1800, ci: 172_800 },
+      expiry: { interactive: '30m', ci: '2d' },
       oidc: {
         issuer: 'https://id.example.com',
         audience: 'cavra',
@@ -67,7 +64,7 @@ describe('the approvals: section of the daemon config', () => {
         identityClaim: 'email',
         groupsClaim: 'groups',
       },
-      groups: { 'Platform Security': { threshold: 2, scopes: ['once'], maxTtlSeconds: 90, approvers: [] } },
+      groups: { 'Platform Security': { threshold: 2, scopes: ['once'], maxTtl: '90s', approvers: [] } },
     });
   });
 

@@ -5,7 +5,7 @@ import { generateApproverKey, signReview } from '@cavra/approvals';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { verifyEvidenceLog } from '../src/index.js';
 import { removeTempDirs, tempDir } from './support/daemon-fixture.js';
-import { DaemonProcess, killDaemons } from './support/daemon-process.js';
+import { cli, DaemonProcess, killDaemons } from './support/daemon-process.js';
 import { type Frame, RawClient, REQUEST } from './support/raw-client.js';
 
 afterEach(killDaemons);
@@ -86,6 +86,10 @@ describe('the local approval store across restarts (real daemon processes, kille
     await daemon.stop('SIGTERM');
     const verified = await verifyEvidenceLog(join(dir, 'evidence.jsonl'));
     expect([verified.ok, verified.problems]).toEqual([true, []]);
+    expect(await cli(['evidence', 'verify', join(dir, 'evidence.jsonl')])).toMatchObject({
+      code: 0,
+      stdout: `${join(dir, 'evidence.jsonl')}: ${verified.records} records, chain intact, unsigned\nlast hash ${verified.lastHash}\n`,
+    });
   });
 
   it('refuses to start on an approval store that is a symbolic link', async () => {

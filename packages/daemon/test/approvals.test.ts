@@ -4,7 +4,13 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { generateApproverKey, type ReviewInit, signReview } from '@cavra/approvals';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type Daemon, resolveDaemonConfig, startDaemon, verifyEvidenceLog } from '../src/index.js';
+import {
+  type Daemon,
+  EvidenceLog,
+  resolveDaemonConfig,
+  startDaemon,
+  verifyEvidenceLog,
+} from '../src/index.js';
 import { FIXED_NOW, removeTempDirs, tempDir } from './support/daemon-fixture.js';
 import { OidcIssuer } from './support/oidc-issuer.js';
 import { type Frame, RawClient, REQUEST } from './support/raw-client.js';
@@ -35,7 +41,7 @@ afterEach(async () => {
 });
 
 /** A daemon with approvals: alice, bob and the requester approve for Repository Owners, carol for Platform Security. */
-async function start(approvals: Record<string, unknown> = {}) {
+async function start(approvals: Record<string, unknown> = {}, clock: () => Date = () => FIXED_NOW) {
   const dir = tempDir();
   for (const [name, approver] of Object.entries(approvers))
     await writeFile(join(dir, `${name}.pub.pem`), approver.publicKeyPem);
@@ -61,7 +67,7 @@ async function start(approvals: Record<string, unknown> = {}) {
   );
   let next = 0;
   const daemon = await startDaemon(config, {
-    clock: () => FIXED_NOW,
+    clock,
     ids: (kind) => `${kind === 'decision' ? 'dec' : 'corr'}_${String(++next).padStart(12, '0')}`,
     drainTimeoutMs: 2000,
   });
@@ -271,6 +277,19 @@ describe('approvals in the decision path', () => {
     });
   });
 
+  it('a request that expires while the evaluate waits is answered approval.expired', async () => {
+    const { daemon, log } = await start({ wait_ms: 20_000, expiry: { interactive: '1s' } }, () => new Date());
+    expect(pick(await decide(daemon))).toMatchObject({
+      kind: 'block',
+      rule_id: 'approval.expired',
+      reason: 'approval request dec_000000000001 expired before it was approved',
+    });
+    expect(events(log).map((event) => [event.type, event.status])).toEqual([
+      ['approval_requested', undefined],
+      ['approval_outcome', 'expired'],
+    ]);
+  });
+
   it('refuses a review by a non-member, a self-review and a replayed review, each on record', async () => {
     const { daemon, log } = await start();
     await decide(daemon);
@@ -432,6 +451,21 @@ describe('reviews by OIDC identity', () => {
       expect([text.includes(idToken), text.includes(idToken.split('.')[1] as string)]).toEqual([
         false,
         false,
+      ]);
+      // A log whose review record held the token (not one this daemon writes) fails verification.
+      const leaky = await EvidenceLog.open(join(tempDir(), 'leaky.jsonl'));
+      await leaky.append({
+        recorded_at: FIXED_NOW.toISOString(),
+        event: { ...reviewed, review: { ...reviewed.review, jws } },
+      });
+      await leaky.close();
+      expect((await verifyEvidenceLog(leaky.path)).problems).toEqual([
+        {
+          line: 1,
+          problem: 'bearer_token',
+          message:
+            'an approval review holds an OIDC ID token, a bearer credential; the record must keep its hash only',
+        },
       ]);
       // Someone whose token does not list the group is refused.
       const second = await decide(daemon, { ...ASKED, target: '/dev/sdc' });
