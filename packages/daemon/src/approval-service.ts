@@ -14,6 +14,8 @@ export interface ApprovalServiceOptions {
   readonly record: (event: ApprovalEvidenceEvent) => Promise<{ readonly ref: string }>;
   /** Whether a decision was recorded as `require_approval` by this daemon (action_outcome names one). */
   readonly asked: (decisionId: string) => boolean;
+  /** The largest answer a client reads (`limits.max_frame_bytes`, as `@cavra/daemon-client`'s default): a list is cut to fit. */
+  readonly maxAnswerBytes: number;
 }
 
 /** The body of the answer to an approval frame, by the frame's kind. */
@@ -56,13 +58,15 @@ export function createApprovalService(options: ApprovalServiceOptions) {
   return {
     async answer(frame: ApprovalFrame): Promise<ApprovalAnswerBody> {
       switch (frame.kind) {
-        case 'approval_list':
-          return stored(frame.id, () =>
+        case 'approval_list': {
+          const states = await stored(frame.id, () =>
             store.list({
               ...(frame.group !== undefined ? { group: frame.group } : {}),
               ...(frame.status !== undefined ? { status: frame.status } : {}),
             }),
           );
+          return newestThatFit(states, options.maxAnswerBytes - LIST_FRAME_OVERHEAD);
+        }
         case 'approval_show': {
           const state = await stored(frame.id, () => store.get(frame.requestId));
           if (!state)
@@ -97,6 +101,25 @@ export function createApprovalService(options: ApprovalServiceOptions) {
 }
 
 export type ApprovalService = ReturnType<typeof createApprovalService>;
+
+/** Room kept in a list answer's frame for its envelope (`{"v":1,"id":…,"type":"approval_list","approvals":[]}`, id ≤ 128). */
+const LIST_FRAME_OVERHEAD = 256;
+
+/**
+ * The newest states whose JSON fits in `budget` bytes, in order of creation: a list answer stays one frame a client
+ * reads, however many requests the store holds (filter by status or group to see older ones).
+ */
+function newestThatFit(states: readonly ApprovalState[], budget: number): ApprovalState[] {
+  let left = budget;
+  let from = states.length;
+  while (from > 0) {
+    const size = Buffer.byteLength(JSON.stringify(states[from - 1]), 'utf8') + 1;
+    if (size > left) break;
+    left -= size;
+    from -= 1;
+  }
+  return states.slice(from);
+}
 
 /** The evidence a committed change of a state calls for: the review it added, the outcome it set. */
 export function changeEvents(

@@ -91,7 +91,7 @@ export async function startDaemon(config: DaemonConfig, options: DaemonOptions =
   let approvals: Awaited<ReturnType<typeof openApprovals>> | undefined;
   try {
     approvals = config.approvals
-      ? await openApprovals(config.approvals, clock, recordEvent, asked.has)
+      ? await openApprovals(config.approvals, clock, recordEvent, asked.has, config.limits.maxFrameBytes)
       : undefined;
   } catch (error) {
     await evidence.close();
@@ -377,6 +377,7 @@ async function openApprovals(
   clock: () => Date,
   recordEvent: (event: ApprovalEvidenceEvent) => Promise<{ readonly ref: string }>,
   asked: (decisionId: string) => boolean,
+  maxAnswerBytes: number,
 ) {
   const runtime = await import('./approvals-runtime.js');
   const verification = await runtime.loadReviewVerification(config, clock);
@@ -386,7 +387,14 @@ async function openApprovals(
       for (const event of runtime.changeEvents(state, previous)) await recordEvent(event);
     },
   });
-  const service = runtime.createApprovalService({ store, clock, verification, record: recordEvent, asked });
+  const service = runtime.createApprovalService({
+    store,
+    clock,
+    verification,
+    record: recordEvent,
+    asked,
+    maxAnswerBytes,
+  });
   return { config, store, service, runtime };
 }
 

@@ -41,7 +41,11 @@ afterEach(async () => {
 });
 
 /** A daemon with approvals: alice, bob and the requester approve for Repository Owners, carol for Platform Security. */
-async function start(approvals: Record<string, unknown> = {}, clock: () => Date = () => FIXED_NOW) {
+async function start(
+  approvals: Record<string, unknown> = {},
+  clock: () => Date = () => FIXED_NOW,
+  settings: Record<string, unknown> = {},
+) {
   const dir = tempDir();
   for (const [name, approver] of Object.entries(approvers))
     await writeFile(join(dir, `${name}.pub.pem`), approver.publicKeyPem);
@@ -49,6 +53,7 @@ async function start(approvals: Record<string, unknown> = {}, clock: () => Date 
     {
       evidence_log: 'evidence.jsonl',
       socket_path: 'run/d.sock',
+      ...settings,
       approvals: {
         self_approval_at_keyboard: false,
         groups: {
@@ -335,6 +340,27 @@ describe('approvals in the decision path', () => {
     ]);
     // Denied: the retry is a new request, never an allow.
     expect(pick(await decide(daemon)).rule_id).toBe('approval.pending');
+  });
+
+  it('cuts a list to the newest requests that fit in one answer frame', async () => {
+    const { daemon } = await start({}, () => FIXED_NOW, { limits: { max_frame_bytes: 4096 } });
+    for (let n = 0; n < 8; n++) await decide(daemon, { ...ASKED, target: `/dev/sd${n}` });
+    const listed = await RawClient.connect(daemon.socketPath);
+    listed.send({ v: 1, id: 'l', type: 'approval_list' });
+    const line = await new Promise<string>((resolve) => {
+      let text = '';
+      listed.socket.removeAllListeners('data');
+      listed.socket.on('data', (chunk: string) => {
+        text += chunk;
+        if (text.endsWith('\n')) resolve(text);
+      });
+    });
+    listed.socket.destroy();
+    const targets = JSON.parse(line).approvals.map((state: Frame) => state.request.action.target);
+    expect(Buffer.byteLength(line) - 1).toBeLessThanOrEqual(4096);
+    expect(targets.length > 0 && targets.length < 8).toBe(true);
+    // The newest, in order of creation.
+    expect(targets).toEqual(Array.from({ length: 8 }, (_, n) => `/dev/sd${n}`).slice(8 - targets.length));
   });
 
   it('two approvers racing approve and deny over two connections: one outcome', async () => {
