@@ -1,4 +1,4 @@
-import { readdirSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -160,6 +160,23 @@ describe('Claude Code, self-approval at the keyboard', () => {
       '',
       'cavra-hook: the pre-tool-use hook of AI coding agents: each tool call decided by CAVRA before it runs',
     ]);
+  });
+
+  it('a state folder the hook refuses: the call is still asked, and the prompt says its outcome will not be recorded', async () => {
+    const open = join(keyboard.dir, 'open-state');
+    mkdirSync(open, { mode: 0o777 });
+    chmodSync(open, 0o777);
+    const result = await runHookProcess(
+      ['claude-code', '--socket', keyboard.socketPath, '--state-dir', open],
+      payload('PreToolUse', 'toolu_open', 'kubectl get svc'),
+    );
+    const id = await lastDecisionId(keyboard);
+    expect([result.code, result.stderr]).toEqual([0, '']);
+    expect(JSON.parse(result.stdout).hookSpecificOutput).toEqual({
+      hookEventName: 'PreToolUse',
+      permissionDecision: 'ask',
+      permissionDecisionReason: `CAVRA require_approval (commands.default.require_approval): command 'kubectl get svc' requires approval (pattern 'kubectl *', commands.require_approval[1]) (approval request ${id}: cavra approval approve ${id}) (approver group: Repository Owners) (CAVRA will not record whether it runs: ${open} must be a folder of this user (no symbolic link) that others cannot write)`,
+    });
   });
 
   it('without an approvals: section the ask is as before, and PostToolUse still records that it ran', async () => {
