@@ -1,5 +1,4 @@
-import { createIdTokenVerifier, RunnerAuthError } from '@cavra/auth';
-import type { JWTPayload } from 'jose';
+import { createIdTokenVerifier, RunnerAuthError, type TokenClaims } from '@cavra/auth';
 import { ApprovalError } from './approval-error.js';
 import { REVIEW_SKEW_SECONDS } from './review-limits.js';
 
@@ -26,7 +25,7 @@ export interface OidcReviewConfig {
 export interface OidcApprover {
   readonly identity: string;
   readonly groups: readonly string[];
-  readonly claims: JWTPayload;
+  readonly claims: TokenClaims;
 }
 
 /** Verifies approvers' ID tokens; build one per daemon with `createOidcReviewVerifier` (it caches the JWKS). */

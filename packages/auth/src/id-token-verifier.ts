@@ -1,8 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { isSafeIdentifier } from '@cavra/contracts';
-import type { JSONWebKeySet, JWTPayload, JWTVerifyGetKey } from 'jose';
+import type { JSONWebKeySet, JWTVerifyGetKey } from 'jose';
 import { decodeProtectedHeader } from 'jose/decode/protected_header';
 import { boundedJwksFetch } from './bounded-jwks-fetch.js';
+import type { TokenClaims } from './provider-profiles.js';
 import { RunnerAuthError } from './runner-auth-error.js';
 import { DEFAULT_SKEW_SECONDS } from './time-bound.js';
 
@@ -31,7 +32,7 @@ export interface IdTokenVerifierOptions {
 
 /** An ID token whose signature, issuer, audience and times verified: its claims and the `kid` of its key. */
 export interface VerifiedIdToken {
-  readonly payload: JWTPayload;
+  readonly payload: TokenClaims;
   readonly kid: string;
 }
 
