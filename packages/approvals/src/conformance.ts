@@ -359,13 +359,14 @@ export function conformanceRequest(
           : {}),
       },
       action: {
-        action_type: 'shell_command',
-        target: 'git push origin main',
-        operation: 'execute',
-        policy_id: 'baseline',
-        rule_id: 'git.push.protected',
-        severity: 'high',
-        reason: 'pushing to a protected branch needs approval',
+        action_type: 'execute_command',
+        target: 'npm publish',
+        operation: 'npm publish', // a command's operation is its text
+        policy_id: 'cavra-ai-agent-baseline',
+        rule_id: 'commands.default.require_approval',
+        severity: 'medium',
+        reason:
+          "command 'npm publish' requires approval (pattern 'npm publish*', commands.require_approval[0])",
       },
       approver_group: options.group ?? 'Repository Owners',
       threshold: options.threshold,

@@ -7,6 +7,7 @@ export {
   isApprovalErrorCode,
 } from './approval-error.js';
 export {
+  APPROVAL_STATUSES,
   type ApprovalAction,
   type ApprovalRequest,
   type ApprovalState,
@@ -30,6 +31,11 @@ export {
   newApprovalRequest,
 } from './approval-request.js';
 export { allowedScope, narrowerScope, parseScope, type Scope } from './approval-scope.js';
+export {
+  type ApprovalStateProblem,
+  checkApprovalState,
+  findApprovalStateProblem,
+} from './approval-state-check.js';
 export type { ApprovalListFilter, ApprovalStore, WaitOptions } from './approval-store.js';
 export {
   type ApproverKeyPair,

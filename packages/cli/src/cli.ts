@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
-import { APPROVAL_STATUSES } from '@cavra/daemon-client';
+import { APPROVAL_STATUSES } from '@cavra/approvals/wire';
 import { RUNTIME_MODES, type RuntimeMode } from '@cavra/runtime';
 import {
   approverKeygen,
