@@ -7,23 +7,6 @@ export {
   isApprovalErrorCode,
 } from './approval-error.js';
 export {
-  APPROVAL_STATUSES,
-  type ApprovalAction,
-  type ApprovalRequest,
-  type ApprovalState,
-  type ApprovalStatus,
-  approvalStatus,
-  type Grant,
-  type Outcome,
-  type OutcomeStatus,
-  type Requester,
-  type RequesterRunner,
-  SCOPE_KINDS,
-  type ScopeKind,
-  type SignedReview,
-  type VerifiedReview,
-} from './approval-model.js';
-export {
   type ApprovalRequestInit,
   DEFAULT_EXPIRY_SECONDS,
   DEFAULT_MAX_TTL_SECONDS,
@@ -31,11 +14,6 @@ export {
   newApprovalRequest,
 } from './approval-request.js';
 export { allowedScope, narrowerScope, parseScope, type Scope } from './approval-scope.js';
-export {
-  type ApprovalStateProblem,
-  checkApprovalState,
-  findApprovalStateProblem,
-} from './approval-state-check.js';
 export type { ApprovalListFilter, ApprovalStore, WaitOptions } from './approval-store.js';
 export {
   type ApproverKeyPair,
@@ -71,3 +49,5 @@ export {
   type VerifyReviewOptions,
   verifyReview,
 } from './verify-review.js';
+// The model and its wire check, also the light entry `@cavra/approvals/wire`.
+export * from './wire.js';
