@@ -27,6 +27,11 @@ const targets = [
     schemas: { daemonConfig: 'schema/daemon-config.schema.json' },
   },
   {
+    pkg: 'packages/approvals',
+    out: 'src/generated/approval-state-validator',
+    schemas: { approvalState: 'schema/approval-state.schema.json' },
+  },
+  {
     pkg: 'packages/cli',
     out: 'src/generated/policy-test-validator',
     schemas: { policyTest: 'schema/policy-test.schema.json' },

@@ -122,6 +122,9 @@ export interface ApprovalState {
 
 export type ApprovalStatus = 'pending' | OutcomeStatus;
 
+/** Every status a state can be listed under: `pending` (no outcome yet), then the outcomes'. */
+export const APPROVAL_STATUSES: readonly ApprovalStatus[] = ['pending', 'approved', 'denied', 'expired'];
+
 /** A state's status. */
 export function approvalStatus(state: ApprovalState): ApprovalStatus {
   return state.outcome?.status ?? 'pending';

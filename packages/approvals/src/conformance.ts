@@ -72,15 +72,7 @@ export function approvalStoreConformance(makeStore: MakeApprovalStore): Conforma
         assert.equal(first.outcome, undefined);
         assert.equal(first.revision, 1);
         assert.equal(first.reviews.length, 1);
-        const second = await store.review(
-          'req-t',
-          conformanceReview('req-t', {
-            reviewer: 'carol@example.com',
-            scope: 'session',
-            jti: 'jti-carol-000000001',
-          }),
-          at(2),
-        );
+        const second = await store.review('req-t', carolReview('req-t', { scope: 'session' }), at(2));
         assert.equal(second.revision, 2);
         assert.deepEqual(second.outcome, {
           status: 'approved',
@@ -104,12 +96,7 @@ export function approvalStoreConformance(makeStore: MakeApprovalStore): Conforma
       await store.review('req-d', conformanceReview('req-d'), at(1));
       const denied = await store.review(
         'req-d',
-        conformanceReview('req-d', {
-          reviewer: 'carol@example.com',
-          verdict: 'deny',
-          reason: 'not today',
-          jti: 'jti-carol-000000001',
-        }),
+        carolReview('req-d', { verdict: 'deny', reason: 'not today' }),
         at(2),
       );
       assert.deepEqual(denied.outcome, {
@@ -117,12 +104,11 @@ export function approvalStoreConformance(makeStore: MakeApprovalStore): Conforma
         decided_at: '2026-01-05T10:02:00.000Z',
         by: ['carol@example.com'],
       });
-      await assertRefused(
-        store.review(
-          'req-d',
-          conformanceReview('req-d', { reviewer: 'dan@example.com', jti: 'jti-dan-00000000001' }),
-          at(3),
-        ),
+      await assertReviewRefused(
+        store,
+        'req-d',
+        { reviewer: 'dan@example.com', jti: 'jti-dan-00000000001' },
+        3,
         'already_decided',
       );
       assert.equal((await store.get('req-d'))?.reviews.length, 2);
@@ -140,27 +126,24 @@ export function approvalStoreConformance(makeStore: MakeApprovalStore): Conforma
         [{ scope: 'ttl:forever' }, 'invalid_scope'],
       ];
       for (const [index, [change, code]] of refusals.entries()) {
-        const review = conformanceReview('req-r', { jti: `jti-refused-0000000${index}`, ...change });
-        await assertRefused(store.review('req-r', review, at(1)), code);
+        await assertReviewRefused(store, 'req-r', { jti: `jti-refused-0000000${index}`, ...change }, 1, code);
       }
       assert.equal((await store.get('req-r'))?.revision, 0);
       const threshold = await store.create(conformanceRequest('req-r2', { threshold: 2 }));
       assert.equal(threshold, 'created');
       await store.review('req-r2', conformanceReview('req-r2', { jti: 'jti-bob-first-000001' }), at(1));
-      await assertRefused(
-        store.review(
-          'req-r2',
-          conformanceReview('req-r2', { reviewer: 'BOB@example.com', jti: 'jti-bob-again-000001' }),
-          at(2),
-        ),
+      await assertReviewRefused(
+        store,
+        'req-r2',
+        { reviewer: 'BOB@example.com', jti: 'jti-bob-again-000001' },
+        2,
         'duplicate_review',
       );
-      await assertRefused(
-        store.review(
-          'req-r2',
-          conformanceReview('req-r2', { reviewer: 'carol@example.com', jti: 'jti-bob-first-000001' }),
-          at(2),
-        ),
+      await assertReviewRefused(
+        store,
+        'req-r2',
+        { reviewer: 'carol@example.com', jti: 'jti-bob-first-000001' },
+        2,
         'replayed_review',
       );
       assert.equal(await store.seenJti('jti-bob-first-000001'), true);
@@ -172,15 +155,7 @@ export function approvalStoreConformance(makeStore: MakeApprovalStore): Conforma
       await store.create(conformanceRequest('req-race'));
       const settled = await Promise.allSettled([
         store.review('req-race', conformanceReview('req-race'), at(1)),
-        store.review(
-          'req-race',
-          conformanceReview('req-race', {
-            reviewer: 'carol@example.com',
-            verdict: 'deny',
-            jti: 'jti-carol-000000001',
-          }),
-          at(1),
-        ),
+        store.review('req-race', carolReview('req-race', { verdict: 'deny' }), at(1)),
       ]);
       const won = settled.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
       const lost = settled.flatMap((result) => (result.status === 'rejected' ? [result.reason] : []));
@@ -359,13 +334,14 @@ export function conformanceRequest(
           : {}),
       },
       action: {
-        action_type: 'shell_command',
-        target: 'git push origin main',
-        operation: 'execute',
-        policy_id: 'baseline',
-        rule_id: 'git.push.protected',
-        severity: 'high',
-        reason: 'pushing to a protected branch needs approval',
+        action_type: 'execute_command',
+        target: 'npm publish',
+        operation: 'npm publish', // a command's operation is its text
+        policy_id: 'cavra-ai-agent-baseline',
+        rule_id: 'commands.default.require_approval',
+        severity: 'medium',
+        reason:
+          "command 'npm publish' requires approval (pattern 'npm publish*', commands.require_approval[0])",
       },
       approver_group: options.group ?? 'Repository Owners',
       threshold: options.threshold,
@@ -392,6 +368,26 @@ export function conformanceReview(requestId: string, change: Partial<VerifiedRev
     kid: 'conformance-kid',
     ...change,
   };
+}
+
+/** A review of `requestId` by carol@example.com of the Repository Owners, approving unless `change` says otherwise. */
+function carolReview(requestId: string, change: Partial<VerifiedReview> = {}): VerifiedReview {
+  return conformanceReview(requestId, {
+    reviewer: 'carol@example.com',
+    jti: 'jti-carol-000000001',
+    ...change,
+  });
+}
+
+/** `store` refuses the review of `requestId` changed by `change`, `minute` minutes after T0, with `code`. */
+async function assertReviewRefused(
+  store: ApprovalStore,
+  requestId: string,
+  change: Partial<VerifiedReview>,
+  minute: number,
+  code: ApprovalErrorCode,
+): Promise<void> {
+  await assertRefused(store.review(requestId, conformanceReview(requestId, change), at(minute)), code);
 }
 
 async function assertRefused(promise: Promise<unknown>, code: ApprovalErrorCode): Promise<void> {

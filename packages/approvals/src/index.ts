@@ -7,22 +7,6 @@ export {
   isApprovalErrorCode,
 } from './approval-error.js';
 export {
-  type ApprovalAction,
-  type ApprovalRequest,
-  type ApprovalState,
-  type ApprovalStatus,
-  approvalStatus,
-  type Grant,
-  type Outcome,
-  type OutcomeStatus,
-  type Requester,
-  type RequesterRunner,
-  SCOPE_KINDS,
-  type ScopeKind,
-  type SignedReview,
-  type VerifiedReview,
-} from './approval-model.js';
-export {
   type ApprovalRequestInit,
   DEFAULT_EXPIRY_SECONDS,
   DEFAULT_MAX_TTL_SECONDS,
@@ -65,3 +49,5 @@ export {
   type VerifyReviewOptions,
   verifyReview,
 } from './verify-review.js';
+// The model and its wire check, also the light entry `@cavra/approvals/wire`.
+export * from './wire.js';

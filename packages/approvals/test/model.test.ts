@@ -118,20 +118,21 @@ describe('requests', () => {
     request_id: 'dec-123',
     requester: { actor: 'alice@example.com', agent_id: 'claude-code', session_id: 'session-1' },
     action: {
-      action_type: 'shell_command',
-      target: 'git push origin main',
-      operation: 'execute',
-      policy_id: 'baseline',
-      rule_id: 'git.push.protected',
-      severity: 'high',
-      reason: 'pushing to a protected branch needs approval',
+      action_type: 'execute_command',
+      target: 'npm publish',
+      operation: 'npm publish', // a command's operation is its text
+      policy_id: 'cavra-ai-agent-baseline',
+      rule_id: 'commands.default.require_approval',
+      severity: 'medium',
+      reason:
+        "command 'npm publish' requires approval (pattern 'npm publish*', commands.require_approval[0])",
     },
     approver_group: 'Repository Owners',
   };
 
   it('fingerprints the canonical JSON array of the seven fields', () => {
     expect(actionFingerprint({ ...init.action, actor: 'alice@example.com', agent_id: 'claude-code' })).toBe(
-      '46d2a6f4f30e841a0e86bf1cb90419101aa21f6b2adeddacae1fbe9d8847a0f6',
+      '2456f7faa24050fe323b3a04f7c147c3e14a6253023ef6d9e7fae871639993c7',
     );
   });
 
@@ -143,7 +144,7 @@ describe('requests', () => {
       threshold: 1,
       scopes: ['once', 'session', 'ttl'],
       max_ttl_seconds: 28_800,
-      fingerprint: '46d2a6f4f30e841a0e86bf1cb90419101aa21f6b2adeddacae1fbe9d8847a0f6',
+      fingerprint: '2456f7faa24050fe323b3a04f7c147c3e14a6253023ef6d9e7fae871639993c7',
     });
   });
 

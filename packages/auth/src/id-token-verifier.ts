@@ -7,27 +7,47 @@ import type { TokenClaims } from './provider-profiles.js';
 import { RunnerAuthError } from './runner-auth-error.js';
 import { DEFAULT_SKEW_SECONDS } from './time-bound.js';
 
+/**
+ * How every ID-token verifier checks a token (`createIdTokenVerifier`, `createOidcVerifier`): clock, skew, longest
+ * lifetime, and the remote JWKS settings, which apply to every remote key set.
+ */
+export interface IdTokenCheckOptions {
+  /** Tolerance for exp/nbf/iat, default 60 s. */
+  readonly skewSeconds?: number;
+  /**
+   * Longest lifetime (`exp` - `iat`) of a token accepted, default DEFAULT_MAX_TOKEN_LIFETIME_SECONDS (6 h); a longer
+   * one is `ttl_too_long`. A stolen token is only as dangerous as it is long-lived.
+   */
+  readonly maxTokenLifetimeSeconds?: number;
+  /** Clock for the token's exp/nbf/iat; default the system clock. */
+  readonly now?: () => Date;
+  /** Remote JWKS fetch timeout (connection and body), default 5000 ms. */
+  readonly jwksTimeoutMs?: number;
+  /**
+   * After a fetch, how long a token naming an unknown `kid` is refused (`unknown_key`) without asking the issuer
+   * again, default 30 000 ms (jose's `cooldownDuration`). This bounds the fetches a flood of forged `kid`s can
+   * cause; a key the issuer just rotated in is accepted at most this long after the last fetch.
+   */
+  readonly jwksCooldownMs?: number;
+  /** How long a fetched key set is used before it is fetched again, default 600 000 ms (jose's `cacheMaxAge`). */
+  readonly jwksCacheMaxAgeMs?: number;
+  /** Largest JWKS response accepted, default 65 536 bytes; a larger one is `jwks_unavailable`. */
+  readonly jwksMaxBytes?: number;
+}
+
 /** Options of `createIdTokenVerifier`: one issuer, one audience, its key set. */
-export interface IdTokenVerifierOptions {
+export interface IdTokenVerifierOptions extends IdTokenCheckOptions {
   readonly issuer: string;
   readonly audience: string;
-  /** Remote JWKS, fetched on first use, cached and refetched on an unknown `kid` as `createOidcVerifier` does. */
+  /**
+   * Remote JWKS, fetched on first use, cached `jwksCacheMaxAgeMs`, refetched on an unknown `kid` (rotation), at most
+   * once per `jwksCooldownMs`.
+   */
   readonly jwksUri?: string;
   /** Local JWKS file; takes precedence over `jwksUri`. */
   readonly jwksFile?: string;
   /** Accepted signature algorithms; only asymmetric ones (RS*, PS*, ES*, EdDSA) are allowed. */
   readonly algorithms: readonly string[];
-  /** Tolerance for exp/nbf/iat, default 60 s. */
-  readonly skewSeconds?: number;
-  /** Longest `exp` - `iat` accepted, default DEFAULT_MAX_TOKEN_LIFETIME_SECONDS (`ttl_too_long` beyond). */
-  readonly maxTokenLifetimeSeconds?: number;
-  /** Clock for exp/nbf/iat; default the system clock. */
-  readonly now?: () => Date;
-  /** Remote JWKS settings, with `createOidcVerifier`'s defaults (5 s, 30 s, 10 min, 64 KiB). */
-  readonly jwksTimeoutMs?: number;
-  readonly jwksCooldownMs?: number;
-  readonly jwksCacheMaxAgeMs?: number;
-  readonly jwksMaxBytes?: number;
 }
 
 /** An ID token whose signature, issuer, audience and times verified: its claims and the `kid` of its key. */
@@ -79,26 +99,38 @@ export function onlyAsymmetric(algorithms: readonly string[]): boolean {
  * without the CI identity mapping): throws `invalid_config` for a bad configuration, reads a local JWKS now.
  */
 export async function createIdTokenVerifier(options: IdTokenVerifierOptions): Promise<IdTokenVerifier> {
-  const now = options.now ?? (() => new Date());
-  const skewSeconds = options.skewSeconds ?? DEFAULT_SKEW_SECONDS;
-  const maxLifetime = options.maxTokenLifetimeSeconds ?? DEFAULT_MAX_TOKEN_LIFETIME_SECONDS;
+  const checks = idTokenChecks(options);
   if (!options.issuer || !options.audience)
     throw new RunnerAuthError('invalid_config', 'an ID token verifier needs an issuer and an audience');
   if (!onlyAsymmetric(options.algorithms))
     throw new RunnerAuthError('invalid_config', 'only asymmetric algorithms may be allowed');
-  const jwks = jwksSettings(options);
-  const keys = await keySet(options, jwks, 'the issuer');
+  const keys = await keySet(options, checks.jwks, 'the issuer');
   const trust: IdTokenTrust = { ...options, keys };
-  return { verify: (token) => verifyIdToken(token, trust, now(), skewSeconds, maxLifetime) };
+  return { verify: (token) => verifyIdToken(token, trust, checks) };
 }
 
-/** The JWKS settings of options, checked (`invalid_config`). */
-export function jwksSettings(options: {
-  readonly jwksTimeoutMs?: number;
-  readonly jwksCooldownMs?: number;
-  readonly jwksCacheMaxAgeMs?: number;
-  readonly jwksMaxBytes?: number;
-}): JwksSettings {
+/** `IdTokenCheckOptions` with their defaults. */
+export interface IdTokenChecks {
+  readonly now: () => Date;
+  readonly skewSeconds: number;
+  readonly maxLifetime: number;
+  readonly jwks: JwksSettings;
+}
+
+/** The check options with their defaults, checked (`invalid_config`). */
+export function idTokenChecks(options: IdTokenCheckOptions): IdTokenChecks {
+  const maxLifetime = options.maxTokenLifetimeSeconds ?? DEFAULT_MAX_TOKEN_LIFETIME_SECONDS;
+  if (!Number.isInteger(maxLifetime) || maxLifetime < 1)
+    throw new RunnerAuthError('invalid_config', 'maxTokenLifetimeSeconds must be a positive integer');
+  return {
+    now: options.now ?? (() => new Date()),
+    skewSeconds: options.skewSeconds ?? DEFAULT_SKEW_SECONDS,
+    maxLifetime,
+    jwks: jwksSettings(options),
+  };
+}
+
+function jwksSettings(options: IdTokenCheckOptions): JwksSettings {
   const jwks: JwksSettings = {
     timeoutMs: options.jwksTimeoutMs ?? JWKS_DEFAULTS.timeoutMs,
     cooldownMs: options.jwksCooldownMs ?? JWKS_DEFAULTS.cooldownMs,
@@ -167,13 +199,9 @@ export function loadJoseVerifier(): Promise<JoseVerifier> {
   return joseVerifier;
 }
 
-export async function verifyIdToken(
-  token: string,
-  provider: IdTokenTrust,
-  now: Date,
-  skewSeconds: number,
-  maxLifetime: number,
-) {
+export async function verifyIdToken(token: string, provider: IdTokenTrust, checks: IdTokenChecks) {
+  const { skewSeconds, maxLifetime } = checks;
+  const now = checks.now();
   let alg: string | undefined;
   let kid = '';
   try {

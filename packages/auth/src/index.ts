@@ -21,6 +21,7 @@ export {
 export {
   createIdTokenVerifier,
   DEFAULT_MAX_TOKEN_LIFETIME_SECONDS,
+  type IdTokenCheckOptions,
   type IdTokenVerifier,
   type IdTokenVerifierOptions,
   type VerifiedIdToken,

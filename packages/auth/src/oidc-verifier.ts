@@ -10,10 +10,10 @@ import {
 import type { JWTPayload } from 'jose';
 import type { AuthenticatedRunner } from './authenticated-runner.js';
 import {
-  DEFAULT_MAX_TOKEN_LIFETIME_SECONDS,
+  type IdTokenCheckOptions,
   type IdTokenTrust,
+  idTokenChecks,
   type JwksSettings,
-  jwksSettings,
   keySet,
   onlyAsymmetric,
   verifyIdToken,
@@ -27,7 +27,6 @@ import {
   type ProviderProfile,
 } from './provider-profiles.js';
 import { RunnerAuthError } from './runner-auth-error.js';
-import { DEFAULT_SKEW_SECONDS } from './time-bound.js';
 import { compileTrustPolicy, type TrustPolicy } from './trust-policy.js';
 
 /** One CI provider whose ID tokens are accepted. */
@@ -49,31 +48,10 @@ export interface OidcProviderConfig {
   readonly algorithms?: readonly string[];
 }
 
-/** Options of `createOidcVerifier`. The JWKS settings apply to every remote key set. */
-export interface OidcVerifierOptions {
+/** Options of `createOidcVerifier`: the providers, the trust policy, and how tokens are checked. */
+export interface OidcVerifierOptions extends IdTokenCheckOptions {
   readonly providers: readonly OidcProviderConfig[];
   readonly trust: TrustPolicy;
-  /** Tolerance for exp/nbf/iat, default 60 s. */
-  readonly skewSeconds?: number;
-  /**
-   * Longest lifetime (`exp` - `iat`) of a token accepted, default DEFAULT_MAX_TOKEN_LIFETIME_SECONDS (6 h); a longer
-   * one is `ttl_too_long`. A stolen token is only as dangerous as it is long-lived.
-   */
-  readonly maxTokenLifetimeSeconds?: number;
-  /** Clock for the token's exp/nbf/iat; default the system clock. */
-  readonly now?: () => Date;
-  /** Remote JWKS fetch timeout (connection and body), default 5000 ms. */
-  readonly jwksTimeoutMs?: number;
-  /**
-   * After a fetch, how long a token naming an unknown `kid` is refused (`unknown_key`) without asking the issuer
-   * again, default 30 000 ms (jose's `cooldownDuration`). This bounds the fetches a flood of forged `kid`s can
-   * cause; a key the issuer just rotated in is accepted at most this long after the last fetch.
-   */
-  readonly jwksCooldownMs?: number;
-  /** How long a fetched key set is used before it is fetched again, default 600 000 ms (jose's `cacheMaxAge`). */
-  readonly jwksCacheMaxAgeMs?: number;
-  /** Largest JWKS response accepted, default 65 536 bytes; a larger one is `jwks_unavailable`. */
-  readonly jwksMaxBytes?: number;
 }
 
 /** Verifies CI-provider ID tokens; build one with `createOidcVerifier` and keep it (it holds the JWKS caches). */
@@ -92,19 +70,14 @@ interface ProviderVerifier extends IdTokenTrust {
  */
 export async function createOidcVerifier(options: OidcVerifierOptions): Promise<OidcVerifier> {
   const trust = compileTrustPolicy(options.trust);
-  const now = options.now ?? (() => new Date());
-  const skewSeconds = options.skewSeconds ?? DEFAULT_SKEW_SECONDS;
-  const maxLifetime = options.maxTokenLifetimeSeconds ?? DEFAULT_MAX_TOKEN_LIFETIME_SECONDS;
-  if (!Number.isInteger(maxLifetime) || maxLifetime < 1)
-    throw new RunnerAuthError('invalid_config', 'maxTokenLifetimeSeconds must be a positive integer');
-  const jwks = jwksSettings(options);
+  const checks = idTokenChecks(options);
   const providers = new Map<CiProvider, ProviderVerifier>();
   for (const config of options.providers) {
     if (!isCiProvider(config.provider))
       throw new RunnerAuthError('invalid_config', `unknown CI provider '${config.provider}'`);
     if (providers.has(config.provider))
       throw new RunnerAuthError('invalid_config', `provider '${config.provider}' is configured twice`);
-    providers.set(config.provider, await providerVerifier(config, jwks));
+    providers.set(config.provider, await providerVerifier(config, checks.jwks));
   }
 
   return {
@@ -126,7 +99,7 @@ export async function createOidcVerifier(options: OidcVerifierOptions): Promise<
             : 'provider is not configured',
         );
       }
-      const { payload, kid } = await verifyIdToken(auth.signature, provider, now(), skewSeconds, maxLifetime);
+      const { payload, kid } = await verifyIdToken(auth.signature, provider, checks);
       const { identity, verifiedFields } = matchIdentity(provider.profile, payload, claimed);
       trust.check(provider.profile.provider, identity.repository, identity.ref);
       return {

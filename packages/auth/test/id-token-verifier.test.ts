@@ -54,7 +54,7 @@ describe('createIdTokenVerifier: any OIDC issuer’s ID tokens', () => {
     );
   });
 
-  it('refuses a symmetric algorithm, a missing audience and a bad JWKS URL as invalid_config', async () => {
+  it('refuses a symmetric algorithm, a missing audience, a bad JWKS URL or lifetime as invalid_config', async () => {
     const base = {
       issuer: 'https://idp.example',
       audience: 'cavra',
@@ -69,6 +69,12 @@ describe('createIdTokenVerifier: any OIDC issuer’s ID tokens', () => {
     );
     expect(await code(createIdTokenVerifier({ ...base, jwksUri: 'nope' }))).toBe(
       'invalid_config: the issuer: jwksUri is not a URL',
+    );
+    expect(await code(createIdTokenVerifier({ ...base, maxTokenLifetimeSeconds: 0 }))).toBe(
+      'invalid_config: maxTokenLifetimeSeconds must be a positive integer',
+    );
+    expect(await code(createIdTokenVerifier({ ...base, jwksMaxBytes: -1 }))).toBe(
+      'invalid_config: jwks maxBytes must be a non-negative integer',
     );
   });
 });

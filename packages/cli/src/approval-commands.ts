@@ -1,9 +1,9 @@
 import { resolve } from 'node:path';
 import { generateApproverKey } from '@cavra/approvals';
+import type { ApprovalState } from '@cavra/approvals/wire';
 import { isSafeIdentifier } from '@cavra/contracts';
 import {
   type ApprovalFilter,
-  type ApprovalState,
   createClient,
   type DaemonClient,
   DaemonClientError,

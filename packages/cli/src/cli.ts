@@ -1,27 +1,13 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
-import { APPROVAL_STATUSES } from '@cavra/daemon-client';
+import { APPROVAL_STATUSES } from '@cavra/approvals/wire';
 import { RUNTIME_MODES, type RuntimeMode } from '@cavra/runtime';
-import {
-  approverKeygen,
-  type DaemonResult,
-  listApprovalRequests,
-  reviewApprovalRequest,
-  showApprovalRequest,
-} from './approval-commands.js';
+import * as approvals from './approval-commands.js';
 import { CliError, DECISION_EXIT, EXIT } from './cli-error.js';
 import { COMMANDS, type Command, commandHelp, GROUPS, parseOptions, usage } from './command-table.js';
 import * as commands from './commands.js';
 import { readStdin } from './read-input.js';
-import {
-  approvalJson,
-  approvalListJson,
-  approvalListText,
-  approvalText,
-  approverKeyJson,
-  approverKeyText,
-  daemonFailureJson,
-} from './render-approval.js';
+import * as approvalViews from './render-approval.js';
 import { diffJson, evalJson, lintJson, replayJson, testJson } from './render-json.js';
 import { testJunit } from './render-junit.js';
 import { diffText, evalText, lintText, replayText, testText } from './render-text.js';
@@ -96,7 +82,7 @@ async function main(given: readonly string[]): Promise<number> {
   const failOnChange = flag('fail-on-change');
   /** A daemon's answer printed (exit 0), or its failure, the message naming the code (exit 1). */
   const answered = <T>(
-    result: DaemonResult<T>,
+    result: approvals.DaemonResult<T>,
     text: (value: T) => string,
     document: (value: T) => unknown,
   ) => {
@@ -105,7 +91,7 @@ async function main(given: readonly string[]): Promise<number> {
       else out(text(result.value));
       return EXIT.ok;
     }
-    if (flag('json')) json(daemonFailureJson(result));
+    if (flag('json')) json(approvalViews.daemonFailureJson(result));
     throw new CliError(EXIT.failed, `${command}: ${result.error.message}`);
   };
   const signer = () => {
@@ -198,9 +184,12 @@ async function main(given: readonly string[]): Promise<number> {
     case 'approval keygen': {
       args(0, 0, 'no arguments besides --out');
       const as = optional('as');
-      const report = await approverKeygen({ out: string('out'), ...(as ? { approverId: as } : {}) });
-      if (flag('json')) json(approverKeyJson(report));
-      else out(approverKeyText(report));
+      const report = await approvals.approverKeygen({
+        out: string('out'),
+        ...(as ? { approverId: as } : {}),
+      });
+      if (flag('json')) json(approvalViews.approverKeyJson(report));
+      else out(approvalViews.approverKeyText(report));
       return EXIT.ok;
     }
     case 'approval list': {
@@ -214,14 +203,18 @@ async function main(given: readonly string[]): Promise<number> {
         ...(status ? { status: status as (typeof APPROVAL_STATUSES)[number] } : {}),
       };
       return answered(
-        await listApprovalRequests(optional('socket'), filter),
-        approvalListText,
-        approvalListJson,
+        await approvals.listApprovalRequests(optional('socket'), filter),
+        approvalViews.approvalListText,
+        approvalViews.approvalListJson,
       );
     }
     case 'approval show': {
       const [id] = args(1, 1, 'one request id') as [string];
-      return answered(await showApprovalRequest(optional('socket'), id), approvalText, approvalJson);
+      return answered(
+        await approvals.showApprovalRequest(optional('socket'), id),
+        approvalViews.approvalText,
+        approvalViews.approvalJson,
+      );
     }
     case 'approval approve':
     case 'approval deny': {
@@ -231,9 +224,9 @@ async function main(given: readonly string[]): Promise<number> {
       const reason = verdict === 'deny' ? string('reason') : optional('reason');
       const review = { id, verdict, ...(scope ? { scope } : {}), ...(reason ? { reason } : {}) } as const;
       return answered(
-        await reviewApprovalRequest(optional('socket'), review, signer()),
-        approvalText,
-        approvalJson,
+        await approvals.reviewApprovalRequest(optional('socket'), review, signer()),
+        approvalViews.approvalText,
+        approvalViews.approvalJson,
       );
     }
   }

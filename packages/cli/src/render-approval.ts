@@ -1,4 +1,4 @@
-import { type ApprovalState, approvalStatus } from '@cavra/daemon-client';
+import { type ApprovalState, approvalStatus } from '@cavra/approvals/wire';
 import type { ApproverKeyReport, DaemonResult } from './approval-commands.js';
 import type { Json } from './render-json.js';
 

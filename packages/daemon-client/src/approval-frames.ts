@@ -1,16 +1,22 @@
-import { isSafeIdentifier, isSafeReference } from '@cavra/contracts';
 import {
   APPROVAL_STATUSES,
-  type ApprovalFilter,
   type ApprovalState,
+  type ApprovalStatus,
   approvalStatus,
-  checkApprovalState,
-} from './approval-state.js';
+  findApprovalStateProblem,
+} from '@cavra/approvals/wire';
+import { isSafeIdentifier, isSafeReference } from '@cavra/contracts';
 import { DaemonClientError, errorFrameError } from './daemon-client-error.js';
 import type { ResponseFrame } from './daemon-connection.js';
 
 // The approval frames of protocol v1 (the daemon's README, "Approvals"): what the client sends, checked before it
 // is sent, and how it reads the answers, strictly.
+
+/** `listApprovals` filter; `pending` means no outcome yet. */
+export interface ApprovalFilter {
+  readonly group?: string;
+  readonly status?: ApprovalStatus;
+}
 
 /** What `reportActionOutcome` tells the daemon: the action it answered `require_approval` for ran (or not). */
 export interface ActionOutcome {
@@ -34,6 +40,21 @@ function identifierArgument(name: string, value: unknown): string {
   if (typeof value !== 'string' || !isSafeIdentifier(value))
     throw new TypeError(`${name} must be a plain identifier, got ${JSON.stringify(value)}`);
   return value;
+}
+
+/**
+ * An approval record of an answer, checked against @cavra/approvals' wire schema (and, with `requestId`, that it is
+ * about that request): anything else is a `protocol_error` naming the first wrong value by its JSON pointer, so a
+ * caller never acts on (or prints as fact) an answer that is not one.
+ */
+function approvalRecord(json: unknown, requestId?: string): ApprovalState {
+  const problem = findApprovalStateProblem(json, requestId);
+  if (problem !== undefined)
+    throw new DaemonClientError(
+      'protocol_error',
+      `the daemon's approval record: ${problem.path || 'the record'} ${problem.message}`,
+    );
+  return json as ApprovalState;
 }
 
 /** The answer's body as `type`; an error frame is the daemon's refusal, any other type a protocol error. */
@@ -60,7 +81,7 @@ export function readApprovalList(response: ResponseFrame, filter: ApprovalFilter
   const body = expect(response, 'approval_list');
   if (!Array.isArray(body)) throw new DaemonClientError('protocol_error', 'the approval list is not a list');
   return body.map((item) => {
-    const state = checkApprovalState(item);
+    const state = approvalRecord(item);
     if (filter.group !== undefined && state.request.approver_group !== filter.group)
       throw new DaemonClientError(
         'protocol_error',
@@ -81,7 +102,7 @@ export function approvalShowFrame(requestId: string): Record<string, unknown> {
 
 /** An `approval` answer about `requestId`. */
 export function readApproval(response: ResponseFrame, requestId: string): ApprovalState {
-  return checkApprovalState(expect(response, 'approval'), requestId);
+  return approvalRecord(expect(response, 'approval'), requestId);
 }
 
 /**

@@ -1,3 +1,4 @@
+import type { ApprovalState } from '@cavra/approvals/wire';
 import {
   type DecisionResponse,
   EvaluateRequestCodec,
@@ -7,6 +8,7 @@ import {
 import {
   type ActionOutcome,
   type ActionOutcomeRecord,
+  type ApprovalFilter,
   actionOutcomeFrame,
   approvalListFrame,
   approvalReviewFrame,
@@ -16,7 +18,6 @@ import {
   readRecorded,
   reviewedRequestId,
 } from './approval-frames.js';
-import type { ApprovalFilter, ApprovalState } from './approval-state.js';
 import { type CallOptions, checkCallOptions, positiveInteger, withDeadline } from './call-deadline.js';
 import { DaemonClientError, type DaemonClientErrorCode, errorFrameError } from './daemon-client-error.js';
 import { DaemonConnection, type ResponseFrame, UndeliveredFrame } from './daemon-connection.js';

@@ -1,18 +1,18 @@
-export type { ActionOutcome, ActionOutcomeRecord } from './approval-frames.js';
-export {
-  APPROVAL_STATUSES,
-  type ApprovalAction,
-  type ApprovalFilter,
-  type ApprovalGrant,
-  type ApprovalOutcome,
-  type ApprovalRequest,
-  type ApprovalRequester,
-  type ApprovalReview,
-  type ApprovalState,
-  type ApprovalStatus,
-  approvalStatus,
-  checkApprovalState,
-} from './approval-state.js';
+// The approval records the client's methods answer with; their definition, schema and check are @cavra/approvals'
+// (`@cavra/approvals/wire`), re-exported so a caller of the client needs no second import for their types.
+export type {
+  ApprovalAction,
+  ApprovalRequest,
+  ApprovalState,
+  ApprovalStatus,
+  Grant,
+  Outcome,
+  OutcomeStatus,
+  Requester,
+  RequesterRunner,
+  SignedReview,
+} from '@cavra/approvals/wire';
+export type { ActionOutcome, ActionOutcomeRecord, ApprovalFilter } from './approval-frames.js';
 export {
   type CallOptions,
   createClient,

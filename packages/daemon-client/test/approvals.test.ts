@@ -42,7 +42,7 @@ function approval(id = 'd-1', overrides: Record<string, unknown> = {}): Record<s
       action: {
         action_type: 'execute_command',
         target: 'terraform apply',
-        operation: 'execute',
+        operation: 'terraform apply',
         policy_id: 'cavra-ai-agent-baseline',
         rule_id: 'commands.approval_required',
         severity: 'high',
@@ -72,6 +72,22 @@ const APPROVED = {
     expires_at: '2026-12-06T13:00:00Z',
   },
 };
+
+/** A review as the daemon keeps it (approver-key method). */
+function review(requestId: string): Record<string, unknown> {
+  return {
+    request_id: requestId,
+    verdict: 'approve',
+    reviewer: 'alice@example.com',
+    groups: ['Platform Security'],
+    jti: 'j-1',
+    iat: 1796533260,
+    exp: 1796533500,
+    method: 'key',
+    kid: 'k',
+    jws: 'e30.e30.c2ln',
+  };
+}
 
 /** A compact JWS whose payload is `payload` (the signature is the daemon's to check, not the client's). */
 function jws(payload: Record<string, unknown>): string {
@@ -114,15 +130,33 @@ describe('approval calls', () => {
       reply('approval_list', 'approvals', () => [approval('d-1', { revision: -1 })]),
     );
     expect((await failure(broken.client.listApprovals()))[3]).toBe(
-      "the daemon's approval record: approval.revision is not an integer of at least 0",
+      "the daemon's approval record: /revision must be >= 0",
+    );
+    const missing = await setup(
+      reply('approval_list', 'approvals', () => [approval('d-1', { reviews: [{ request_id: 'd-1' }] })]),
+    );
+    expect((await failure(missing.client.listApprovals()))[3]).toBe(
+      "the daemon's approval record: /reviews/0 must have required property 'verdict'",
+    );
+    const granted = await setup(
+      reply('approval_list', 'approvals', () => [
+        approval('d-1', { outcome: { ...APPROVED, status: 'denied' } }),
+      ]),
+    );
+    expect((await failure(granted.client.listApprovals()))[3]).toBe(
+      "the daemon's approval record: /outcome/grant must not be present",
+    );
+    const notObject = await setup(reply('approval_list', 'approvals', () => ['d-1']));
+    expect((await failure(notObject.client.listApprovals()))[3]).toBe(
+      "the daemon's approval record: the record must be object",
     );
     const foreign = await setup(
       reply('approval_list', 'approvals', () => [
-        approval('d-1', { reviews: [{ request_id: 'd-2', verdict: 'approve' }] }),
+        approval('d-1', { reviews: [review('d-1'), review('d-2')] }),
       ]),
     );
     expect((await failure(foreign.client.listApprovals()))[3]).toBe(
-      "the daemon's approval record: reviews[0].request_id is not the request's",
+      "the daemon's approval record: /reviews/1/request_id is not the request's",
     );
   });
 
@@ -134,7 +168,7 @@ describe('approval calls', () => {
     expect(peer.frames[0]).toEqual({ v: 1, id: 'c1', type: 'approval_show', request_id: 'd-1' });
     const wrong = await setup(reply('approval', 'approval', () => approval('d-2')));
     expect((await failure(wrong.client.showApproval('d-1')))[3]).toBe(
-      `the daemon's approval record: request.request_id is not the request asked about ("d-1")`,
+      `the daemon's approval record: /request/request_id is not the request asked about ("d-1")`,
     );
   });
 

@@ -106,6 +106,15 @@ export async function answerWithApproval(
       }),
     };
   }
+  // The store failed while waiting, reading or consuming: block, naming the request.
+  const unavailable = () => ({
+    decided: blocked(
+      decided,
+      'unavailable',
+      `the approval store is unavailable (approval request ${id})`,
+      id,
+    ),
+  });
   let state: ApprovalState | undefined;
   try {
     state =
@@ -118,14 +127,7 @@ export async function answerWithApproval(
   } catch (error) {
     // The daemon stopping ends the wait: still pending, as far as this answer knows.
     if (!options.stopping.aborted || error instanceof ApprovalError) {
-      return {
-        decided: blocked(
-          decided,
-          'unavailable',
-          `the approval store is unavailable (approval request ${id})`,
-          id,
-        ),
-      };
+      return unavailable();
     }
   }
   const outcome = state?.outcome;
@@ -135,14 +137,7 @@ export async function answerWithApproval(
         return { decided: granted(decided, outcome.grant, state), used: usedOf(outcome.grant) };
       }
     } catch {
-      return {
-        decided: blocked(
-          decided,
-          'unavailable',
-          `the approval store is unavailable (approval request ${id})`,
-          id,
-        ),
-      };
+      return unavailable();
     }
     return {
       decided: blocked(

@@ -1,7 +1,12 @@
 import { constants } from 'node:fs';
 import { type FileHandle, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { type ApprovalState, type ApprovalStore, createMemoryApprovalStore } from '@cavra/approvals';
+import {
+  type ApprovalState,
+  type ApprovalStore,
+  createMemoryApprovalStore,
+  findApprovalStateProblem,
+} from '@cavra/approvals';
 import { durableWrite, replaceFile, SYNCED_WRITES, syncDirectory } from './durable-write.js';
 import { readLines } from './log-lines.js';
 import { checkPrivateDirectory, openOwnFile } from './own-file.js';
@@ -76,9 +81,9 @@ async function readJournal(path: string): Promise<ApprovalState[]> {
     await readLines(file, 0, (await file.stat()).size, (line) => {
       number += 1;
       const state = parseState(line);
-      if (!state) {
+      if (typeof state === 'string') {
         throw new Error(
-          `${WHAT} ${path}: line ${number} is not an approval state; refusing to start without the requests, reviews and grants it holds (restore it, or move it aside)`,
+          `${WHAT} ${path}: line ${number} is not an approval state (${state}); refusing to start without the requests, reviews and grants it holds (restore it, or move it aside)`,
         );
       }
       const known = latest.get(state.request.request_id);
@@ -90,18 +95,16 @@ async function readJournal(path: string): Promise<ApprovalState[]> {
   return [...latest.values()];
 }
 
-/** A journal line read back: shaped like a state (the store wrote it; the file is owner-only), else undefined. */
-function parseState(line: string): ApprovalState | undefined {
+/** A journal line read back as a state (checked against the wire schema), or why it is not one. */
+function parseState(line: string): ApprovalState | string {
+  let json: unknown;
   try {
-    const state = JSON.parse(line) as ApprovalState;
-    return typeof state?.request?.request_id === 'string' &&
-      Number.isSafeInteger(state.revision) &&
-      Array.isArray(state.reviews)
-      ? state
-      : undefined;
+    json = JSON.parse(line);
   } catch {
-    return undefined;
+    return 'not JSON';
   }
+  const problem = findApprovalStateProblem(json);
+  return problem ? `${problem.path || 'the line'} ${problem.message}` : (json as ApprovalState);
 }
 
 /** The open journal: appends one at a time, each synced; a failed append is cut off again, or the journal refuses more. */

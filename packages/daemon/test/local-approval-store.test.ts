@@ -50,15 +50,15 @@ describe('the local approval store', () => {
   it('refuses a journal line that is not a state, and a journal others can write', async () => {
     const dir = tempDir();
     const path = join(dir, 'approvals.jsonl');
-    await writeFile(
-      path,
-      `${JSON.stringify({ request: { request_id: 'a' }, reviews: [], revision: 0 })}\nnot json\n`,
-      {
-        mode: 0o600,
-      },
-    );
+    const state = { request: conformanceRequest('a'), reviews: [], revision: 0 };
+    await writeFile(path, `${JSON.stringify(state)}\nnot json\n`, { mode: 0o600 });
     await expect(openLocalApprovalStore(path)).rejects.toThrow(
-      `approval store ${path}: line 2 is not an approval state; refusing to start without the requests, reviews and grants it holds (restore it, or move it aside)`,
+      `approval store ${path}: line 2 is not an approval state (not JSON); refusing to start without the requests, reviews and grants it holds (restore it, or move it aside)`,
+    );
+    const { fingerprint: _, ...unprinted } = state.request;
+    await writeFile(path, `${JSON.stringify(state)}\n${JSON.stringify({ ...state, request: unprinted })}\n`);
+    await expect(openLocalApprovalStore(path)).rejects.toThrow(
+      `approval store ${path}: line 2 is not an approval state (/request must have required property 'fingerprint'); refusing`,
     );
     await writeFile(path, '');
     chmodSync(path, 0o666);
