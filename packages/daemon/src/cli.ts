@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { spawn } from 'node:child_process';
-import { constants } from 'node:fs';
+import { constants, readFileSync } from 'node:fs';
 import { mkdir, open } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -81,7 +81,7 @@ async function main(argv: string[]): Promise<number> {
     },
   });
   if (values.help) return print(USAGE, 0);
-  if (values.version) return print(`${DAEMON_VERSION}\n`, 0);
+  if (values.version) return print(`${DAEMON_VERSION}\n${bundledPackages()}`, 0);
   const [command, ...rest] = positionals;
   const keyOptions = [values['key-file'], values['key-env'], values['key-id'], values['log-id']];
   if (command === 'evidence' && rest[0] === 'export') {
@@ -148,12 +148,31 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+/**
+ * The packages built into the bundled command (dist/bin/bundled-packages.json, written by its build), one line each:
+ * installing another version of one of them beside the daemon does not change what the command runs. Empty for the
+ * unbundled command (dist/cli.js), which loads the installed packages.
+ */
+function bundledPackages(): string {
+  let listed: Record<string, string>;
+  try {
+    listed = JSON.parse(readFileSync(new URL('./bundled-packages.json', import.meta.url), 'utf8'));
+  } catch {
+    return '';
+  }
+  return Object.entries(listed)
+    .map(([name, version]) => `bundled ${name} ${version}\n`)
+    .join('');
+}
+
 function print(text: string, code: number): number {
   (code === 0 ? process.stdout : process.stderr).write(text);
   return code;
 }
 
-const CLI_PATH = fileURLToPath(import.meta.url);
+// The script this command was started as (the `cavra-daemon` launcher of the bundled command, or dist/cli.js): a
+// background start runs the daemon the same way, and a pid is our daemon's when it runs that script.
+const CLI_PATH = resolve(process.argv[1] ?? fileURLToPath(import.meta.url));
 
 /** What the pid file leads to: our live daemon, nothing, or a pid that is not (or no longer) our daemon. */
 type PidFileState =

@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { Language, type Node, Parser } from 'web-tree-sitter';
+import { PARSE_MEMO_SIZE, ParseMemo } from './parse-memo.js';
 
 /**
  * The shell grammar: tree-sitter-bash run by web-tree-sitter (WebAssembly). Loading it is asynchronous, parsing is
@@ -68,7 +69,8 @@ export interface ParsedCommand {
 /**
  * Parses a command line with the bash grammar, its line continuations joined first as bash joins them
  * (joinLineContinuations). Never throws for any input text; throws TypeError when the parser is not loaded (see
- * loadShellParser).
+ * loadShellParser). The parses of text with shell syntax are kept by exact text (the last PARSE_MEMO_SIZE used, see
+ * parse-memo.ts) and deep-frozen: the same text may give back the same object.
  */
 export function parseCommand(command: string): ParsedCommand {
   if (!parser) throw new TypeError('the shell parser is not loaded: await loadShellParser() first');
@@ -76,6 +78,24 @@ export function parseCommand(command: string): ParsedCommand {
     return plainCommand(command);
   }
   if (command.length > MAX_PARSED_LENGTH) return unparsedCommand(command);
+  return memo ? memo.get(command, parseShellSyntax) : parseShellSyntax(command);
+}
+
+// Parses of text with shell syntax, by exact text (parse-memo.ts); undefined only while a test replays without it.
+let memo: ParseMemo<ParsedCommand> | undefined = new ParseMemo(PARSE_MEMO_SIZE);
+
+/** Replaces the memo of parses (undefined: none); returns the one it replaces. For tests and measurements only. */
+export function replaceParseMemo(
+  next: ParseMemo<ParsedCommand> | undefined,
+): ParseMemo<ParsedCommand> | undefined {
+  const previous = memo;
+  memo = next;
+  return previous;
+}
+
+/** Reads text with shell syntax through tree-sitter (the loaded parser). */
+function parseShellSyntax(command: string): ParsedCommand {
+  if (!parser) throw new TypeError('the shell parser is not loaded: await loadShellParser() first');
   const joined = joinContinuations(parser, command);
   if (joined === undefined) return unparsedCommand(command);
   const tree = parser.parse(joined);

@@ -1,0 +1,62 @@
+/**
+ * A bounded memo of shell parses keyed by the exact command text. parseCommand's result depends on the text alone (no
+ * working directory, environment or pack), so an agent's repeated commands (an edit-build-test loop repeats most of
+ * its shell-syntax commands exactly) skip tree-sitter's parse and the walk over its tree. The key is the whole text,
+ * compared as a JavaScript string (code unit by code unit): no trimming, no Unicode normalisation, no case folding,
+ * so a memo never answers for any other text. Entries are deep-frozen, so no caller can change what a later caller
+ * of the same text is given.
+ */
+
+/**
+ * How many parses are kept: least recently used first out. Only text tree-sitter reads is kept (plain words cost
+ * under a microsecond without it), and that text is at most 2,048 characters, so the memo holds at most about
+ * 512 × (2 KiB of key + its parse) in the worst case, a few MiB, and far less for the commands agents send.
+ */
+export const PARSE_MEMO_SIZE = 512;
+
+/** A least-recently-used map from exact text to a frozen value. */
+export class ParseMemo<V> {
+  readonly #entries = new Map<string, V>();
+  #hits = 0;
+  #misses = 0;
+
+  constructor(readonly size: number) {
+    if (!Number.isSafeInteger(size) || size < 0)
+      throw new RangeError(`memo size must be a whole number ≥ 0: ${size}`);
+  }
+
+  /** The value for exactly this text, computing, freezing and keeping it on a miss. */
+  get(text: string, compute: (text: string) => V): V {
+    const kept = this.#entries.get(text);
+    if (kept !== undefined) {
+      this.#hits += 1;
+      // Map keeps insertion order: re-inserting makes this the most recently used entry.
+      this.#entries.delete(text);
+      this.#entries.set(text, kept);
+      return kept;
+    }
+    this.#misses += 1;
+    const value = deepFreeze(compute(text));
+    if (this.size === 0) return value;
+    if (this.#entries.size >= this.size) this.#entries.delete(this.#entries.keys().next().value as string);
+    this.#entries.set(text, value);
+    return value;
+  }
+
+  /** Hits and misses since the memo was made (or last cleared), and how many entries it holds. */
+  stats(): { readonly hits: number; readonly misses: number; readonly entries: number } {
+    return { hits: this.#hits, misses: this.#misses, entries: this.#entries.size };
+  }
+
+  clear(): void {
+    this.#entries.clear();
+    this.#hits = 0;
+    this.#misses = 0;
+  }
+}
+
+function deepFreeze<V>(value: V): V {
+  if (typeof value !== 'object' || value === null) return value;
+  for (const child of Object.values(value)) deepFreeze(child);
+  return Object.freeze(value);
+}
