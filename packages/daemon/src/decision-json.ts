@@ -61,12 +61,15 @@ const SHORT_FIELDS = [
  */
 function vouchedFor(decision: RuntimeDecision): boolean {
   if (!isDecision(decision.decision) || !isSeverity(decision.severity)) return false;
-  if (typeof decision.timestamp !== 'string' || !isRfc3339Utc(decision.timestamp)) return false;
+  const { timestamp } = decision;
+  // Empty is the proto3 default, which the contract accepts.
+  if (typeof timestamp !== 'string' || (timestamp !== '' && !isRfc3339Utc(timestamp))) return false;
   const refs = decision.evidenceRefs;
   if (!Array.isArray(refs) || refs.length > DEFAULT_LIMITS.maxListItems) return false;
   for (const ref of refs) if (!short(ref, DEFAULT_LIMITS.maxStringBytes)) return false;
   for (const field of SHORT_FIELDS) if (!short(decision[field], DEFAULT_LIMITS.maxStringBytes)) return false;
-  for (const field of LONG_FIELDS) if (!short(decision[field], DEFAULT_LIMITS.maxLongStringBytes)) return false;
+  for (const field of LONG_FIELDS)
+    if (!short(decision[field], DEFAULT_LIMITS.maxLongStringBytes)) return false;
   return true;
 }
 

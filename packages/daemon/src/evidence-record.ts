@@ -195,7 +195,8 @@ export function sealRecord(
   sign?: (hash: string) => EvidenceSignature,
   decisionText?: string,
 ): { readonly record: EvidenceRecord; readonly line: string } {
-  const json = decisionText === undefined ? bodyJson(body) : decisionBodyJson(body as EvidenceBody, decisionText);
+  const json =
+    decisionText === undefined ? bodyJson(body) : decisionBodyJson(body as EvidenceBody, decisionText);
   const hash = hashJson(json);
   const signature = sign?.(hash);
   return {
