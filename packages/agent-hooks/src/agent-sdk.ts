@@ -1,9 +1,11 @@
+import { type AskedCalls, rememberAsk } from './asked-calls.js';
 import type { Authority } from './authority.js';
 import { claudeCode, claudeCodeActions } from './claude-code.js';
+import { reportAskedCallRan } from './claude-code-post-tool-use.js';
 import type { Confinement } from './confine.js';
 import { shellCommandCall } from './hook-format.js';
 import { NoDecisionError } from './no-decision-error.js';
-import { deniedWithoutDecision, type HookVerdict, judgeActions } from './verdict.js';
+import { askDenied, deniedWithoutDecision, type HookVerdict, judgeActions } from './verdict.js';
 
 /** Settings shared by the Claude Agent SDK callbacks. */
 export interface AgentSdkOptions {
@@ -21,6 +23,11 @@ export interface AgentSdkOptions {
    * process's directory (`canUseTool` is not told a `cwd`).
    */
   readonly confinement?: Confinement;
+  /**
+   * `cavraPreToolUseHook`: where to leave the decision of each call it answers `ask`, for `cavraPostToolUseHook` to
+   * record that the call ran (see askedCallsIn); none: asks are not followed.
+   */
+  readonly askedCalls?: AskedCalls;
 }
 
 /** What `canUseTool` answers: the SDK's `PermissionResult`, in the shape every SDK version since 0.1 accepts. */
@@ -38,7 +45,8 @@ export type CavraCanUseTool = (
 export interface CanUseToolOptions extends AgentSdkOptions {
   /**
    * Asked for a `require_approval` decision (`canUseTool` has no "ask"): resolve true to let the call go ahead.
-   * Without it, an approval-gated call is denied with the approver group named.
+   * Without it (or when it says no), an approval-gated call is denied with the approver group named, and with an
+   * approval request (a daemon with `approvals:`) its id, the approve command and that a retry passes once approved.
    */
   readonly approve?: (
     toolName: string,
@@ -65,7 +73,7 @@ export function cavraCanUseTool(options: CanUseToolOptions): CavraCanUseTool {
     ) {
       return { behavior: 'allow', updatedInput };
     }
-    return { behavior: 'deny', message: verdict.reason };
+    return { behavior: 'deny', message: askDenied(verdict).reason };
   };
 }
 
@@ -76,6 +84,7 @@ export interface PreToolUseInput {
   cwd: string;
   tool_name?: string;
   tool_input?: unknown;
+  tool_use_id?: string;
 }
 
 /** The SDK's `SyncHookJSONOutput` for `PreToolUse`. */
@@ -101,7 +110,7 @@ export type CavraHookCallback = (
  * same answers as the `cavra-hook claude-code` command, in process. No decision is a `deny`.
  */
 export function cavraPreToolUseHook(options: AgentSdkOptions): CavraHookCallback {
-  return async (input) => {
+  return async (input, toolUseId) => {
     const verdict =
       input.hook_event_name !== 'PreToolUse'
         ? deniedWithoutDecision(
@@ -112,15 +121,69 @@ export function cavraPreToolUseHook(options: AgentSdkOptions): CavraHookCallback
           )
         : await judge(options, input.tool_name, input.tool_input, input.session_id, input.cwd);
     if (verdict === 'pass') return {};
+    const answer = options.askedCalls
+      ? await rememberAsk(
+          verdict,
+          {
+            sessionId: input.session_id,
+            ...toolUseIdOf(input, toolUseId),
+            ...(input.tool_name ? { toolName: input.tool_name } : {}),
+          },
+          options.askedCalls,
+        )
+      : verdict;
     return {
       hookSpecificOutput: {
         hookEventName: 'PreToolUse',
-        permissionDecision: verdict.permission,
-        permissionDecisionReason: verdict.reason,
-        ...(verdict.updatedInput ? { updatedInput: { ...verdict.updatedInput } } : {}),
+        permissionDecision: answer.permission,
+        permissionDecisionReason: answer.reason,
+        ...(answer.updatedInput ? { updatedInput: { ...answer.updatedInput } } : {}),
       },
-      ...(verdict.notice ? { systemMessage: verdict.notice } : {}),
+      ...(answer.notice ? { systemMessage: answer.notice } : {}),
     };
+  };
+}
+
+/** The call's `tool_use_id`: the hook input's, else the one the SDK passes the callback. */
+function toolUseIdOf(input: { tool_use_id?: string }, toolUseId: string | undefined): { toolUseId?: string } {
+  const id = input.tool_use_id || toolUseId;
+  return id ? { toolUseId: id } : {};
+}
+
+/** The part of the SDK's `PostToolUse` hook input this callback reads. */
+export interface PostToolUseInput {
+  hook_event_name: string;
+  session_id: string;
+  tool_name?: string;
+  tool_use_id?: string;
+}
+
+/** The SDK's `HookCallback` shape, for `PostToolUse`. */
+export type CavraPostToolUseCallback = (
+  input: PostToolUseInput,
+  toolUseId: string | undefined,
+  options: { signal: AbortSignal },
+) => Promise<{ systemMessage?: string }>;
+
+/**
+ * A `PostToolUse` hook callback, beside `cavraPreToolUseHook` with the same `askedCalls`: when a call it answered
+ * `ask` ran, the daemon records it, as Claude Code's `cavra-hook claude-code-post-tool-use` does (reportAskedCallRan).
+ * It never fails the agent's work: a record that could not be made comes back as a `systemMessage`.
+ */
+export function cavraPostToolUseHook(options: {
+  readonly authority: Authority;
+  readonly askedCalls: AskedCalls;
+}): CavraPostToolUseCallback {
+  return async (input, toolUseId) => {
+    // Only the ids: the tool's response, which may be large, is not needed.
+    const call = {
+      hook_event_name: input.hook_event_name,
+      session_id: input.session_id,
+      tool_name: input.tool_name,
+      tool_use_id: toolUseIdOf(input, toolUseId).toolUseId,
+    };
+    const answer = await reportAskedCallRan(JSON.stringify(call), options);
+    return answer.stderr ? { systemMessage: answer.stderr.trim() } : {};
   };
 }
 

@@ -5,8 +5,16 @@ import { NoDecisionError } from './no-decision-error.js';
 export interface Authority {
   /** The decision for one request; throws NoDecisionError when there is none (never makes one up). */
   decide(request: EvaluateRequestInit): Promise<DecisionResponse>;
+  /**
+   * Records that the action of a `require_approval` decision ran (the person at the keyboard said yes); absent
+   * where nothing keeps a record (the in-process engine). Throws when it was not recorded.
+   */
+  reportActionOutcome?(outcome: ActionOutcome): Promise<void>;
   close(): Promise<void>;
 }
+
+/** What happened to an action CAVRA asked about (the daemon-client's type). */
+export type ActionOutcome = import('@cavra/daemon-client').ActionOutcome;
 
 export interface DaemonAuthorityOptions {
   readonly socketPath: string;
@@ -33,6 +41,9 @@ export function daemonAuthority(options: DaemonAuthorityOptions): Authority {
       } catch (error) {
         throw noDecision(error, options);
       }
+    },
+    async reportActionOutcome(outcome) {
+      await (await open()).reportActionOutcome(outcome);
     },
     async close() {
       if (client) await (await client).close();

@@ -4,6 +4,7 @@ import { quote } from 'shell-quote';
 import {
   type ClaudeCodeHookEntry,
   claudeCodeSettingsFile,
+  postToolUseCommand,
   removeClaudeCodeHooks,
   writeAtomic,
   writeClaudeCodeHooks,
@@ -52,7 +53,10 @@ export interface DaemonTarget {
   readonly socket?: string;
 }
 
-/** The hooks `init` writes: every tool call judged by the project's daemon, and the daemon started with a session. */
+/**
+ * The hooks `init` writes: every tool call judged by the project's daemon, the asked calls that ran recorded by it,
+ * and the daemon started with a session.
+ */
 export function claudeCodeInitHooks(target: DaemonTarget = { socket: SOCKET }): ClaudeCodeHookEntry[] {
   const bin = (name: string) => `${PROJECT}/node_modules/.bin/${name}`;
   const config = `${PROJECT}/${CONFIG}`;
@@ -60,12 +64,10 @@ export function claudeCodeInitHooks(target: DaemonTarget = { socket: SOCKET }): 
     target.socket === undefined
       ? ''
       : ` --socket ${isAbsolute(target.socket) ? quote([target.socket]) : `${PROJECT}/${quote([target.socket])}`}`;
+  const preToolUse = `${bin('cavra-hook')} claude-code${socket} --daemon-config ${config}`;
   return [
-    {
-      event: 'PreToolUse',
-      matcher: '*',
-      command: `${bin('cavra-hook')} claude-code${socket} --daemon-config ${config}`,
-    },
+    { event: 'PreToolUse', matcher: '*', command: preToolUse },
+    { event: 'PostToolUse', matcher: '*', command: postToolUseCommand(preToolUse) as string },
     {
       event: 'SessionStart',
       // `status` answers 0 when the daemon runs; `start` waits until it answers, or fails (the tool calls are then
@@ -84,6 +86,19 @@ socket_path: daemon.sock
 evidence_log: evidence.jsonl
 policy_packs: [${STARTER_PACK_ID}-pack.yaml]
 default_pack: ${STARTER_PACK_ID}
+# Approvals, off until a person is listed to give them: uncomment the section below, and each require_approval
+# decision becomes an approval request the daemon keeps (evidence.jsonl.approvals). Claude Code still asks you at the
+# keyboard, naming the request, and the PostToolUse hook records whether the asked call ran; a person of the request's
+# approver group may approve it from a shell instead, and the agent's retry passes:
+#   npx cavra approval keygen --out ~/.cavra/me.pem --as me@example.com   (prints the approvers entry)
+#   npx cavra approval approve <id> --key ~/.cavra/me.pem --as me@example.com
+# Then restart the daemon. The @cavra/agent-hooks README (Approvals) says what each agent does.
+# approvals:
+#   self_approval_at_keyboard: true
+#   groups:
+#     Repository Owners:
+#       approvers:
+#         - { id: me@example.com, public_key: /home/me/.cavra/me.pem.pub.pem }
 `,
   [PACK]: `# This project's CAVRA policy pack (written by \`cavra-hook init claude-code\`), the daemon's default pack.
 # It extends the shipped developer profile (${STARTER_PACK_PARENT}): reading, editing, building, testing, linting,

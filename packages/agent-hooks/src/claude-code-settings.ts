@@ -21,7 +21,13 @@ export interface InstallResult {
   readonly settingsFile: string;
   /** False when there was nothing to do (already installed, or nothing to remove). */
   readonly changed: boolean;
+  /** The PreToolUse command. */
   readonly command: string;
+  /**
+   * The PostToolUse command installed beside it (postToolUseCommand); absent when `command` does not run
+   * `cavra-hook claude-code` (then no PostToolUse hook is installed).
+   */
+  readonly postToolUseCommand?: string;
 }
 
 /** A settings file that cannot be read as Claude Code settings; nothing was written. */
@@ -54,9 +60,22 @@ export function claudeCodeSettingsFile(options: ClaudeCodeInstallOptions = {}): 
     : join(options.homeDir ?? homedir(), '.claude', 'settings.json');
 }
 
+/**
+ * The PostToolUse command that goes with a PreToolUse command: the same command and options, with the subcommand
+ * `claude-code-post-tool-use` (it reaches the same daemon and state folder). Undefined for a command that does not
+ * run `cavra-hook claude-code`.
+ */
+export function postToolUseCommand(preToolUseCommand: string): string | undefined {
+  const post = preToolUseCommand.replace(PRE_TOOL_USE_SUBCOMMAND, '$1claude-code-post-tool-use');
+  return post === preToolUseCommand ? undefined : post;
+}
+
+/** `cavra-hook claude-code` in a command line, whatever the path and quoting of the bin. */
+const PRE_TOOL_USE_SUBCOMMAND = /((?:^|[\s/"'])cavra-hook["']?\s+)claude-code(?=\s|$)/;
+
 /** One handler of ours in Claude Code's settings: the event, the matcher of its group and the command. */
 export interface ClaudeCodeHookEntry {
-  readonly event: 'PreToolUse' | 'SessionStart';
+  readonly event: 'PreToolUse' | 'PostToolUse' | 'SessionStart';
   /** The group's matcher (`*` for every tool); SessionStart groups have none. */
   readonly matcher?: string;
   readonly command: string;
@@ -64,24 +83,31 @@ export interface ClaudeCodeHookEntry {
 
 /**
  * How a handler is recognised as ours, by event: a command that runs `cavra-hook … claude-code` (whatever its
- * path, quoting and options), and the SessionStart command that starts the daemon (`cavra-daemon … start`).
+ * path, quoting and options), `cavra-hook … claude-code-post-tool-use`, and the SessionStart command that starts
+ * the daemon (`cavra-daemon … start`).
  */
 const OUR_COMMANDS: Readonly<Record<ClaudeCodeHookEntry['event'], RegExp>> = {
   PreToolUse: /(^|[\s/"'])cavra-hook["']?\s+claude-code(\s|$)/,
+  PostToolUse: /(^|[\s/"'])cavra-hook["']?\s+claude-code-post-tool-use(\s|$)/,
   SessionStart: /(^|[\s/"'])cavra-daemon["']?\s+(start|status)(\s|$)/,
 };
 
 /**
- * Adds the CAVRA `PreToolUse` hook (matcher `*`: every tool call is judged) to Claude Code's settings, or replaces
- * the command of the one already there (any command that runs `cavra-hook claude-code`) in place: never a second
- * one. Every other setting, hook and key order is kept. Throws ClaudeCodeSettingsError for a file that is not
- * valid settings JSON.
+ * Adds the CAVRA `PreToolUse` hook (matcher `*`: every tool call is judged) to Claude Code's settings, and beside it
+ * the `PostToolUse` hook that records which asked calls ran (postToolUseCommand), or replaces the command of the
+ * ones already there (any command that runs `cavra-hook claude-code`, `… claude-code-post-tool-use`) in place: never
+ * a second one. Every other setting, hook and key order is kept. Throws ClaudeCodeSettingsError for a file that is
+ * not valid settings JSON.
  */
 export async function installClaudeCodeHook(options: ClaudeCodeInstallOptions = {}): Promise<InstallResult> {
   const file = claudeCodeSettingsFile(options);
   const command = options.command ?? defaultHookCommand(options.scope ?? 'project');
-  const changed = await writeClaudeCodeHooks(file, [{ event: 'PreToolUse', matcher: '*', command }]);
-  return { settingsFile: file, changed, command };
+  const post = postToolUseCommand(command);
+  const changed = await writeClaudeCodeHooks(file, [
+    { event: 'PreToolUse', matcher: '*', command },
+    ...(post ? [{ event: 'PostToolUse' as const, matcher: '*', command: post }] : []),
+  ]);
+  return { settingsFile: file, changed, command, ...(post ? { postToolUseCommand: post } : {}) };
 }
 
 /**
@@ -94,7 +120,13 @@ export async function uninstallClaudeCodeHook(
 ): Promise<InstallResult> {
   const file = claudeCodeSettingsFile(options);
   const command = options.command ?? defaultHookCommand(options.scope ?? 'project');
-  return { settingsFile: file, changed: await removeClaudeCodeHooks(file), command };
+  const post = postToolUseCommand(command);
+  return {
+    settingsFile: file,
+    changed: await removeClaudeCodeHooks(file),
+    command,
+    ...(post ? { postToolUseCommand: post } : {}),
+  };
 }
 
 /**

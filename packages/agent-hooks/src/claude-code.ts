@@ -109,6 +109,8 @@ export const claudeCode: HookFormat = {
     const call = toolCallPayload(payload, 'Claude Code', 'PreToolUse');
     return {
       sessionId: call.sessionId,
+      toolName: call.toolName,
+      ...(call.toolUseId ? { toolUseId: call.toolUseId } : {}),
       actions: await claudeCodeActions(call.toolName, call.toolInput, call.cwd),
       ...(call.toolName === 'Bash' ? { command: shellCommandCall(call.toolInput, call.cwd) } : {}),
     };

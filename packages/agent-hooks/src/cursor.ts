@@ -1,4 +1,5 @@
 import { parse } from 'shell-quote';
+import { approvalRequestId } from './approval-request.js';
 import { commandActions } from './command-actions.js';
 import {
   blockingExit,
@@ -10,6 +11,7 @@ import {
   shellCommandCall,
 } from './hook-format.js';
 import { NoDecisionError } from './no-decision-error.js';
+import { askDenied } from './verdict.js';
 
 const LAUNCHERS = new Set(['npx', 'pnpx', 'bunx', 'uvx', 'node', 'deno', 'python', 'python3', 'uv', 'bun']);
 
@@ -22,7 +24,9 @@ const LAUNCHERS = new Set(['npx', 'pnpx', 'bunx', 'uvx', 'node', 'deno', 'python
  * starts, without scope, path or extension (`npx -y @modelcontextprotocol/server-github` → `server-github`,
  * `node /srv/docs.js` → `docs`).
  * The answer is `permission` (`allow` / `deny` / `ask`) with `user_message` and `agent_message`;
- * `beforeReadFile` knows no `ask`, so an approval-gated read is denied there, naming the approver group.
+ * `beforeReadFile` knows no `ask`, so an approval-gated read is denied there, naming the approver group. A call
+ * with an approval request is denied too, naming the request id and the approve command: Cursor's own prompt would
+ * let the person at the keyboard approve without a record, while the approval, once given, lets the retry through.
  * Cursor's answer cannot replace the command, so with confinement configured every command is denied.
  */
 export const cursor: HookFormat = {
@@ -71,11 +75,12 @@ export const cursor: HookFormat = {
   },
   answer(verdict) {
     if (!verdict.decision) return blockingExit(verdict.reason);
-    const readOnly = verdict.decision.action_type === 'read_file' && verdict.permission === 'ask';
+    const canAsk = verdict.decision.action_type !== 'read_file' && !approvalRequestId(verdict.decision);
+    const answer = canAsk ? verdict : askDenied(verdict);
     return jsonAnswer({
-      permission: readOnly ? 'deny' : verdict.permission,
-      user_message: verdict.notice ?? verdict.reason,
-      agent_message: verdict.reason,
+      permission: answer.permission,
+      user_message: answer.notice ?? answer.reason,
+      agent_message: answer.reason,
     });
   },
 };

@@ -12,6 +12,7 @@ import {
 } from './hook-format.js';
 import { NoDecisionError } from './no-decision-error.js';
 import { searchActions, sessionPath } from './searched-paths.js';
+import { askDenied } from './verdict.js';
 
 const PATH_KEYS = ['file_path', 'absolute_path', 'path'];
 const DIRECTORY_KEYS = ['dir_path', 'path', 'directory'];
@@ -84,7 +85,7 @@ function path(input: Record<string, unknown>, keys: readonly string[]): string {
  * Gemini CLI's `BeforeTool` command hook. The answer is `decision` `allow` or `deny` with `reason` (sent to the
  * model when denied) and `systemMessage` (shown to the user); a confined command comes back as
  * `hookSpecificOutput.tool_input`, which Gemini CLI merges over the model's arguments. Gemini CLI has no `ask`: an approval-gated call is
- * denied, the reason naming the approver group.
+ * denied, the reason naming the approver group, and with an approval request its id and the approve command (askDenied).
  */
 export const geminiCli: HookFormat = {
   agentId: 'gemini-cli',
@@ -107,14 +108,21 @@ export const geminiCli: HookFormat = {
   answer(verdict) {
     if (!verdict.decision) return blockingExit(verdict.reason);
     const allowed = verdict.permission === 'allow';
+    const answer = askDenied(verdict);
     return jsonAnswer({
       decision: allowed ? 'allow' : 'deny',
-      reason: verdict.reason,
+      reason: answer.reason,
       ...(allowed && verdict.updatedInput
         ? { hookSpecificOutput: { tool_input: verdict.updatedInput } }
         : {}),
       ...(verdict.notice || verdict.permission === 'ask'
-        ? { systemMessage: verdict.notice ?? `${verdict.reason}; approve it outside Gemini CLI and retry` }
+        ? {
+            systemMessage:
+              verdict.notice ??
+              (answer.reason === verdict.reason
+                ? `${verdict.reason}; approve it outside Gemini CLI and retry`
+                : answer.reason),
+          }
         : {}),
     });
   },

@@ -5,8 +5,9 @@ import type { HookAnswer, HookFormat } from './hook-format.js';
 const USAGE = `usage:
   cavra-hook claude-code|cursor|gemini-cli [--socket PATH] [--policy-pack ID] [--actor NAME] [--timeout-ms N]
                                            [--max-payload-bytes N] [--engine daemon|in-process] [--pack FILE]...
-                                           [--daemon-config FILE]
+                                           [--daemon-config FILE] [--state-dir DIR]
                                            [--confine PACK_FILE [--working-tree DIR] [--warm]]
+  cavra-hook claude-code-post-tool-use [the options of cavra-hook claude-code]
   cavra-hook init claude-code [--dir DIR] [--remove]
   cavra-hook install|uninstall claude-code [--project [--dir DIR] | --user] [--command CMD]`;
 
@@ -27,6 +28,13 @@ hook options (claude-code, cursor, gemini-cli; the agent runs the hook, payload 
   --confine PACK_FILE      run allowed commands confined by the pack's sandbox section (sandbox-runtime)
   --working-tree DIR       with --confine: the tree confined commands may write (default: the payload's cwd)
   --warm                   with --confine: run through a warm cavra-sandbox runner instead of srt per command
+  --state-dir DIR          claude-code: where the calls answered ask wait for PostToolUse (default
+                           $CAVRA_HOOK_STATE_DIR, else $XDG_STATE_HOME/cavra-hook, else ~/.local/state/cavra-hook)
+
+post-tool-use (Claude Code's PostToolUse hook, installed beside PreToolUse): records in the daemon's evidence log
+that a call the PreToolUse hook answered ask ran (the person accepted it). It never blocks: it always exits 0, a
+failure to record is written to stderr.
+
 init options:
   --dir DIR                the project (default: the working folder)
   --remove                 take out what init wrote to .claude/settings.json (byte for byte when nothing else changed)
@@ -56,6 +64,7 @@ const HOOK_OPTIONS = {
   confine: { type: 'string' },
   'working-tree': { type: 'string' },
   warm: { type: 'boolean' },
+  'state-dir': { type: 'string' },
 } as const;
 
 const INIT_OPTIONS = {
@@ -69,6 +78,9 @@ const INSTALL_OPTIONS = {
   dir: { type: 'string' },
   command: { type: 'string' },
 } as const;
+
+/** The subcommand of Claude Code's PostToolUse hook. */
+const POST_TOOL_USE_COMMAND = 'claude-code-post-tool-use';
 
 /** A command line that cannot be run; the CLI prints it with the usage and exits 2. */
 class UsageError extends Error {}
@@ -89,15 +101,18 @@ export async function runCavraHook(
       return { stdout: HELP, stderr: '', exitCode: 0 };
     }
     if (rest.some((arg) => HELP_OPTIONS.has(arg))) {
-      // An agent reads exit 0 without a decision as "go ahead": a hook command asked for help still denies.
-      const installing = command === 'install' || command === 'uninstall';
-      return installing
+      // An agent reads exit 0 without a decision as "go ahead": a hook command asked for help still denies. The
+      // installers and the PostToolUse hook (which runs after the call, and never blocks) print it.
+      const helps = command === 'install' || command === 'uninstall' || command === POST_TOOL_USE_COMMAND;
+      return helps
         ? { stdout: HELP, stderr: '', exitCode: 0 }
         : { stdout: '', stderr: `${HELP}\ncavra-hook: --help, denied\n`, exitCode: 2 };
     }
     switch (command) {
       case 'claude-code':
         return await hook((await import('./claude-code.js')).claudeCode, rest, stdin, env);
+      case POST_TOOL_USE_COMMAND:
+        return await postToolUse(rest, stdin, env);
       case 'cursor':
         return await hook((await import('./cursor.js')).cursor, rest, stdin, env);
       case 'gemini-cli':
@@ -122,38 +137,28 @@ export async function runCavraHook(
   }
 }
 
+type HookValues = ReturnType<typeof parseHookArgs>;
+
+function parseHookArgs(args: readonly string[]) {
+  return parseArgs({ args: [...args], options: HOOK_OPTIONS, strict: true }).values;
+}
+
 async function hook(
   format: HookFormat,
   args: readonly string[],
   stdin: AsyncIterable<Uint8Array> | string,
   env: NodeJS.ProcessEnv,
 ): Promise<HookAnswer> {
-  const { values } = parseArgs({ args: [...args], options: HOOK_OPTIONS, strict: true });
-  const engine = values.engine ?? env.CAVRA_ENGINE ?? 'daemon';
-  if (engine !== 'daemon' && engine !== 'in-process') {
-    throw new UsageError(`--engine must be daemon or in-process, not '${engine}'`);
-  }
-  if (values.pack && engine !== 'in-process') throw new UsageError('--pack needs --engine in-process');
+  const values = parseHookArgs(args);
   const confinePack = values.confine ?? env.CAVRA_CONFINE;
   if ((values['working-tree'] || values.warm) && !confinePack) {
     throw new UsageError('--working-tree and --warm go with --confine');
   }
-  const timeoutMs = positive('--timeout-ms', values['timeout-ms']);
-  const maxPayloadBytes = positive('--max-payload-bytes', values['max-payload-bytes']);
-  const [{ runHook }, authorities] = await Promise.all([import('./run-hook.js'), import('./authority.js')]);
-  let authority: Authority;
-  if (engine === 'in-process') {
-    authority = authorities.engineAuthority({ policyPacks: values.pack ?? [] });
-  } else {
-    const socketPath =
-      values.socket || env.CAVRA_SOCKET || (await import('@cavra/daemon-client')).defaultSocketPath(env);
-    const daemonConfig = values['daemon-config'];
-    authority = authorities.daemonAuthority({
-      socketPath,
-      ...(timeoutMs ? { timeoutMs } : {}),
-      ...(daemonConfig ? { daemonConfig } : {}),
-    });
+  if (values['state-dir'] && format.agentId !== 'claude-code') {
+    throw new UsageError('--state-dir goes with claude-code');
   }
+  const maxPayloadBytes = positive('--max-payload-bytes', values['max-payload-bytes']);
+  const [{ runHook }, authority] = await Promise.all([import('./run-hook.js'), authorityOf(values, env)]);
   try {
     const policyPack = values['policy-pack'] ?? env.CAVRA_POLICY_PACK;
     const actor = values.actor ?? env.CAVRA_ACTOR;
@@ -164,9 +169,15 @@ async function hook(
           values.warm === true,
         )
       : undefined;
+    // Only Claude Code has a PostToolUse hook to follow an ask, and only a daemon keeps the record.
+    const askedCalls =
+      format.agentId === 'claude-code' && authority.reportActionOutcome
+        ? await askedCallsOf(values, env)
+        : undefined;
     return await runHook(format, stdin, {
       authority,
       ...(confinement ? { confinement } : {}),
+      ...(askedCalls ? { askedCalls } : {}),
       ...(actor ? { actor } : {}),
       ...(policyPack ? { policyPack } : {}),
       ...(maxPayloadBytes ? { maxPayloadBytes } : {}),
@@ -174,6 +185,65 @@ async function hook(
   } finally {
     await authority.close();
   }
+}
+
+/**
+ * `cavra-hook claude-code-post-tool-use`: takes the options of `cavra-hook claude-code` (the installer writes the
+ * same ones; those about deciding go unused) and always exits 0: it runs after the call (reportAskedCallRan).
+ */
+async function postToolUse(
+  args: readonly string[],
+  stdin: AsyncIterable<Uint8Array> | string,
+  env: NodeJS.ProcessEnv,
+): Promise<HookAnswer> {
+  try {
+    const values = parseHookArgs(args);
+    const maxPayloadBytes = positive('--max-payload-bytes', values['max-payload-bytes']);
+    const [{ reportAskedCallRan }, authority] = await Promise.all([
+      import('./claude-code-post-tool-use.js'),
+      authorityOf(values, env),
+    ]);
+    try {
+      return await reportAskedCallRan(stdin, {
+        authority,
+        askedCalls: await askedCallsOf(values, env),
+        ...(maxPayloadBytes ? { maxPayloadBytes } : {}),
+      });
+    } finally {
+      await authority.close();
+    }
+  } catch (error) {
+    return {
+      stdout: '',
+      stderr: `cavra-hook: PostToolUse: nothing recorded: ${error instanceof Error ? error.message : String(error)}\n`,
+      exitCode: 0,
+    };
+  }
+}
+
+/** Who decides: the daemon (default) or the engine in this process, from the options and the environment. */
+async function authorityOf(values: HookValues, env: NodeJS.ProcessEnv): Promise<Authority> {
+  const engine = values.engine ?? env.CAVRA_ENGINE ?? 'daemon';
+  if (engine !== 'daemon' && engine !== 'in-process') {
+    throw new UsageError(`--engine must be daemon or in-process, not '${engine}'`);
+  }
+  if (values.pack && engine !== 'in-process') throw new UsageError('--pack needs --engine in-process');
+  const timeoutMs = positive('--timeout-ms', values['timeout-ms']);
+  const authorities = await import('./authority.js');
+  if (engine === 'in-process') return authorities.engineAuthority({ policyPacks: values.pack ?? [] });
+  const socketPath =
+    values.socket || env.CAVRA_SOCKET || (await import('@cavra/daemon-client')).defaultSocketPath(env);
+  const daemonConfig = values['daemon-config'];
+  return authorities.daemonAuthority({
+    socketPath,
+    ...(timeoutMs ? { timeoutMs } : {}),
+    ...(daemonConfig ? { daemonConfig } : {}),
+  });
+}
+
+async function askedCallsOf(values: HookValues, env: NodeJS.ProcessEnv) {
+  const { askedCallsIn, defaultStateDir } = await import('./asked-calls.js');
+  return askedCallsIn(values['state-dir'] ?? defaultStateDir(env));
 }
 
 async function install(command: 'install' | 'uninstall', args: readonly string[]): Promise<HookAnswer> {
@@ -206,8 +276,11 @@ async function install(command: 'install' | 'uninstall', args: readonly string[]
       : result.changed
         ? 'removed'
         : 'not installed';
+  const post = result.postToolUseCommand
+    ? ` and PostToolUse hook '${result.postToolUseCommand}'`
+    : ' (no PostToolUse hook: the command does not run cavra-hook claude-code, so asks are not followed)';
   return {
-    stdout: `cavra-hook: ${what}: PreToolUse hook '${result.command}' in ${result.settingsFile}\n`,
+    stdout: `cavra-hook: ${what}: PreToolUse hook '${result.command}'${post} in ${result.settingsFile}\n`,
     stderr: '',
     exitCode: 0,
   };
@@ -237,13 +310,18 @@ async function init(args: readonly string[]): Promise<HookAnswer> {
   const lines = [
     ...result.written.map((file) => `cavra-hook: wrote ${file}`),
     ...result.kept.map((file) => `cavra-hook: kept ${file} (already there)`),
-    `cavra-hook: ${result.settingsChanged ? 'wrote' : 'already there'}: ${result.hooks.map((hook) => hook.event).join(' and ')} hooks in ${result.settingsFile}`,
+    `cavra-hook: ${result.settingsChanged ? 'wrote' : 'already there'}: ${listed(result.hooks.map((hook) => hook.event))} hooks in ${result.settingsFile}`,
     '',
     'Start the daemon now, from the project directory (Claude Code also starts it when a session starts):',
     `  ${result.startCommand}`,
     'Until it answers, every tool call Claude Code makes is denied.',
   ];
   return { stdout: `${lines.join('\n')}\n`, stderr: '', exitCode: 0 };
+}
+
+/** `a, b and c`. */
+function listed(words: readonly string[]): string {
+  return words.length < 2 ? words.join('') : `${words.slice(0, -1).join(', ')} and ${words.at(-1)}`;
 }
 
 function positive(name: string, value: string | undefined): number | undefined {

@@ -10,6 +10,10 @@ export interface HookCall {
   readonly actions: readonly AgentAction[] | 'pass';
   /** The shell command the call runs, for confinement (see confine.ts); absent for other tools. */
   readonly command?: ShellCommandCall;
+  /** The agent's id of this tool call (Claude Code's `tool_use_id`), when it sends one. */
+  readonly toolUseId?: string;
+  /** The agent's name of the tool, e.g. `Bash`. */
+  readonly toolName?: string;
 }
 
 /** A tool call that runs a shell command. */
@@ -97,6 +101,8 @@ export function shellCommandCall(
 /** A tool-call payload of the `tool_name` / `tool_input` kind (Claude Code's `PreToolUse`, Gemini CLI's `BeforeTool`). */
 export interface ToolCallPayload {
   readonly sessionId: string;
+  /** `tool_use_id`, when the agent sends it. */
+  readonly toolUseId: string | undefined;
   readonly toolName: string;
   readonly toolInput: Record<string, unknown>;
   readonly cwd: string | undefined;
@@ -112,7 +118,8 @@ export function toolCallPayload(payload: unknown, agent: string, event: string):
   const toolName = requiredString(object, 'tool_name', 'payload');
   const cwd = optionalString(object, ['cwd'], 'payload');
   const sessionId = optionalString(object, ['session_id'], 'payload', '') ?? '';
-  return { sessionId, toolName, toolInput: toolInput(object, agent), cwd };
+  const toolUseId = optionalString(object, ['tool_use_id'], 'payload');
+  return { sessionId, toolUseId, toolName, toolInput: toolInput(object, agent), cwd };
 }
 
 /** `tool_input` as an object. */

@@ -10,12 +10,33 @@ export {
   type CavraCanUseTool,
   type CavraHookCallback,
   type CavraPermissionResult,
+  type CavraPostToolUseCallback,
   type CavraPreToolUseOutput,
   cavraCanUseTool,
+  cavraPostToolUseHook,
   cavraPreToolUseHook,
+  type PostToolUseInput,
   type PreToolUseInput,
 } from './agent-sdk.js';
 export {
+  APPROVAL_PENDING_RULE,
+  APPROVAL_REF_PREFIX,
+  approvalRequestId,
+  approveCommand,
+  withApprovalHint,
+} from './approval-request.js';
+export {
+  type AskedCall,
+  type AskedCallKey,
+  type AskedCalls,
+  askedCallsIn,
+  defaultStateDir,
+  MAX_AGE_MS,
+  MAX_ENTRIES,
+  rememberAsk,
+} from './asked-calls.js';
+export {
+  type ActionOutcome,
   type Authority,
   type DaemonAuthorityOptions,
   daemonAuthority,
@@ -39,6 +60,7 @@ export {
   STARTER_PACK_ID,
   STARTER_PACK_PARENT,
 } from './claude-code-init.js';
+export { type PostToolUseOptions, reportAskedCallRan } from './claude-code-post-tool-use.js';
 export {
   type ClaudeCodeHookEntry,
   type ClaudeCodeInstallOptions,
@@ -47,6 +69,7 @@ export {
   defaultHookCommand,
   type InstallResult,
   installClaudeCodeHook,
+  postToolUseCommand,
   removeClaudeCodeHooks,
   type SettingsScope,
   uninstallClaudeCodeHook,
@@ -72,10 +95,12 @@ export { type NoDecisionCode, NoDecisionError } from './no-decision-error.js';
 export { DEFAULT_MAX_PAYLOAD_BYTES, type RunHookOptions, runHook } from './run-hook.js';
 export { OUTSIDE_DIRECTORY_ACTION } from './searched-paths.js';
 export {
+  askDenied,
   deniedWithoutDecision,
   type HookVerdict,
   judgeActions,
   type Permission,
+  RETRY_AFTER_APPROVAL,
   stricterDecision,
   verdictOf,
 } from './verdict.js';

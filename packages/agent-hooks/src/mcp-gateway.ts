@@ -3,7 +3,7 @@ import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import type { Authority } from './authority.js';
 import { mcpMethodKind } from './mcp-methods.js';
-import { type HookVerdict, judgeActions } from './verdict.js';
+import { askDenied, type HookVerdict, judgeActions } from './verdict.js';
 
 export interface McpGatewayOptions {
   readonly authority: Authority;
@@ -37,7 +37,8 @@ const UNKNOWN_METHOD = -32601;
  * `<server>/initialize`; anything but a block, so a blocked or unknown server gets nothing through). A method the
  * table does not hold, spelled in any other way, or a batch, is refused. A refused `tools/call` is a tool result
  * with `isError: true` and the reason; another refused request is a JSON-RPC error with the reason; a refused
- * notification is dropped. Messages keep their order.
+ * notification is dropped. A call that waits for an approval is refused naming the request id and the approve
+ * command; the same call retried once it is approved passes (the daemon finds the grant). Messages keep their order.
  */
 export async function startMcpGateway(
   downstream: Transport,
@@ -127,7 +128,8 @@ export async function startMcpGateway(
           : ''
         : request.method;
     await named;
-    const verdict = await judge(`${server()}/${tool}`);
+    // An ask has nobody to ask here: a refusal, naming the approval request (if any) a retry waits for.
+    const verdict = askDenied(await judge(`${server()}/${tool}`));
     if (verdict.permission === 'allow') await forward(upstream, message);
     else if (request.method !== 'tools/call') await refuse(request.id, REFUSED, verdict.reason);
     else if (request.id !== undefined) {

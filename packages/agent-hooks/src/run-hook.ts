@@ -1,3 +1,4 @@
+import { type AskedCalls, rememberAsk } from './asked-calls.js';
 import type { Authority } from './authority.js';
 import type { Confinement } from './confine.js';
 import { blockingExit, type HookAnswer, type HookFormat } from './hook-format.js';
@@ -17,6 +18,11 @@ export interface RunHookOptions {
   readonly maxPayloadBytes?: number;
   /** Run the shell commands CAVRA lets through inside the sandbox (see confineVerdict); none: as the agent sent them. */
   readonly confinement?: Confinement;
+  /**
+   * Where to leave the decision of each call answered `ask` (by its `tool_use_id`), for the PostToolUse hook that
+   * records that it ran (reportAskedCallRan); none: asks are not followed.
+   */
+  readonly askedCalls?: AskedCalls;
 }
 
 /**
@@ -30,9 +36,7 @@ export async function runHook(
   options: RunHookOptions,
 ): Promise<HookAnswer> {
   try {
-    const payload = parsePayload(
-      await readBounded(input, options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES),
-    );
+    const payload = await readPayload(input, options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES);
     const call = await format.read(payload);
     if (call.actions === 'pass') return { stdout: '', stderr: '', exitCode: 0 };
     const verdict = await judgeActions(options.authority, call.actions, {
@@ -41,17 +45,26 @@ export async function runHook(
       actor: options.actor ?? '',
       ...(options.policyPack ? { policyPack: options.policyPack } : {}),
     });
+    let answer = verdict;
     if (options.confinement && call.command) {
       // Loaded only here: a hook without confinement never reads the sandbox modules (start-up is its latency).
       const { confineVerdict } = await import('./confine.js');
-      return format.answer(await confineVerdict(verdict, call.command, format, options.confinement));
+      answer = await confineVerdict(verdict, call.command, format, options.confinement);
     }
-    return format.answer(verdict);
+    return format.answer(options.askedCalls ? await rememberAsk(answer, call, options.askedCalls) : answer);
   } catch (error) {
     if (error instanceof NoDecisionError) return format.answer(deniedWithoutDecision(error));
     const message = error instanceof Error ? error.message : String(error);
     return blockingExit(`CAVRA: no decision, denied: internal error: ${message}`);
   }
+}
+
+/** Reads a hook payload of at most `limit` bytes and parses it; throws NoDecisionError otherwise. */
+export async function readPayload(
+  input: AsyncIterable<Uint8Array> | string,
+  limit: number,
+): Promise<unknown> {
+  return parsePayload(await readBounded(input, limit));
 }
 
 async function readBounded(input: AsyncIterable<Uint8Array> | string, limit: number): Promise<string> {

@@ -5,6 +5,7 @@ import {
   evaluateRequest,
   UNMAPPED_TOOL_ACTION,
 } from './agent-request.js';
+import { APPROVAL_PENDING_RULE, approvalRequestId, withApprovalHint } from './approval-request.js';
 import type { Authority } from './authority.js';
 import { NoDecisionError } from './no-decision-error.js';
 
@@ -40,6 +41,9 @@ function rank(decision: string): number {
 /**
  * A CAVRA decision as a permission:
  * - `block` → deny; `require_approval` → ask (the reason names the approver group);
+ * - with an approval request (a `cavra-approval://<id>` evidence reference), a `require_approval` and the block
+ *   `approval.pending` name the request id and the command that approves it (withApprovalHint), for the person
+ *   who can answer: the agent only retries;
  * - `allow` → allow;
  * - `warn` → allow, with the warning as a notice for the user: the policy lets the action go ahead and wants a
  *   person to see it, which an agent's allow alone would not show;
@@ -50,17 +54,27 @@ function rank(decision: string): number {
  */
 export function verdictOf(decision: DecisionResponse): HookVerdict {
   const because = `CAVRA ${decision.decision} (${decision.rule_id}): ${decision.reason}`;
+  const requestId = approvalRequestId(decision);
   switch (decision.decision) {
     case 'allow':
       return { permission: 'allow', reason: because, decision };
     case 'block':
-      return { permission: 'deny', reason: because, decision };
-    case 'require_approval':
       return {
-        permission: 'ask',
-        reason: `${because}${decision.approver_group ? ` (approver group: ${decision.approver_group})` : ''}`,
+        permission: 'deny',
+        reason:
+          requestId && decision.rule_id === APPROVAL_PENDING_RULE
+            ? withApprovalHint(because, requestId)
+            : because,
         decision,
       };
+    case 'require_approval': {
+      const grouped = `${because}${decision.approver_group ? ` (approver group: ${decision.approver_group})` : ''}`;
+      return {
+        permission: 'ask',
+        reason: requestId ? withApprovalHint(grouped, requestId) : grouped,
+        decision,
+      };
+    }
     case 'warn':
     case 'audit_only':
     case 'allow_with_attestation':
@@ -69,6 +83,24 @@ export function verdictOf(decision: DecisionResponse): HookVerdict {
       return { permission: 'deny', reason: `${because} (unknown decision, denied)`, decision };
   }
 }
+
+/**
+ * The verdict for an answer that cannot ask a person (Cursor's file reads, Gemini CLI, `canUseTool` without
+ * `approve`, the MCP gateway): an ask is a deny. With an approval request the reason already names the id and the
+ * approve command; it also says that the same call passes once approved (the daemon finds the grant).
+ */
+export function askDenied(verdict: HookVerdict): HookVerdict {
+  if (verdict.permission !== 'ask') return verdict;
+  const requestId = verdict.decision && approvalRequestId(verdict.decision);
+  return {
+    ...verdict,
+    permission: 'deny',
+    reason: requestId ? `${verdict.reason}; ${RETRY_AFTER_APPROVAL}` : verdict.reason,
+  };
+}
+
+/** What a deny that waits for an approval tells the agent to do. */
+export const RETRY_AFTER_APPROVAL = 'retry the same call once it is approved';
 
 /** A deny for a tool call no decision could be obtained for. */
 export function deniedWithoutDecision(error: NoDecisionError): HookVerdict {

@@ -8,7 +8,14 @@ import type {
   SyncHookJSONOutput,
 } from '@anthropic-ai/claude-agent-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Authority, cavraCanUseTool, cavraPreToolUseHook, daemonAuthority } from '../src/index.js';
+import {
+  type Authority,
+  askedCallsIn,
+  cavraCanUseTool,
+  cavraPostToolUseHook,
+  cavraPreToolUseHook,
+  daemonAuthority,
+} from '../src/index.js';
 import { startTestDaemon, type TestDaemon } from './support/test-daemon.js';
 
 let daemon: TestDaemon;
@@ -49,7 +56,11 @@ describe('the Claude Agent SDK callbacks, typed by the SDK', () => {
     const canUseTool: CanUseTool = cavraCanUseTool({ authority });
     const hook: HookCallback = cavraPreToolUseHook({ authority });
     const matcher: HookCallbackMatcher = { hooks: [hook] };
-    const options: Options = { canUseTool, hooks: { PreToolUse: [matcher] } };
+    const post: HookCallback = cavraPostToolUseHook({ authority, askedCalls: askedCallsIn(daemon.dir) });
+    const options: Options = {
+      canUseTool,
+      hooks: { PreToolUse: [matcher], PostToolUse: [{ hooks: [post] }] },
+    };
     expect(typeof options.canUseTool).toBe('function');
   });
 

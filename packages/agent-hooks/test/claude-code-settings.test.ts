@@ -28,6 +28,15 @@ const OURS = {
   matcher: '*',
   hooks: [{ type: 'command', command: '"$CLAUDE_PROJECT_DIR"/node_modules/.bin/cavra-hook claude-code' }],
 };
+const OURS_AFTER = {
+  matcher: '*',
+  hooks: [
+    {
+      type: 'command',
+      command: '"$CLAUDE_PROJECT_DIR"/node_modules/.bin/cavra-hook claude-code-post-tool-use',
+    },
+  ],
+};
 
 const EXISTING = {
   model: 'opus',
@@ -49,8 +58,9 @@ describe('installClaudeCodeHook / uninstallClaudeCodeHook', () => {
       settingsFile,
       changed: true,
       command: OURS.hooks[0]?.command,
+      postToolUseCommand: OURS_AFTER.hooks[0]?.command,
     });
-    expect(await settings()).toEqual({ hooks: { PreToolUse: [OURS] } });
+    expect(await settings()).toEqual({ hooks: { PreToolUse: [OURS], PostToolUse: [OURS_AFTER] } });
     expect((await uninstallClaudeCodeHook({ projectDir: project })).changed).toBe(true);
     // There was no settings file: there is none again.
     expect(existsSync(settingsFile)).toBe(false);
@@ -64,7 +74,10 @@ describe('installClaudeCodeHook / uninstallClaudeCodeHook', () => {
     const installed = await readFile(settingsFile, 'utf8');
     expect(JSON.parse(installed)).toEqual({
       ...EXISTING,
-      hooks: { ...EXISTING.hooks, PreToolUse: [...EXISTING.hooks.PreToolUse, OURS] },
+      hooks: {
+        PreToolUse: [...EXISTING.hooks.PreToolUse, OURS],
+        PostToolUse: [...EXISTING.hooks.PostToolUse, OURS_AFTER],
+      },
     });
     expect((await stat(settingsFile)).mode & 0o777).toBe(0o600);
     expect((await installClaudeCodeHook({ projectDir: project })).changed).toBe(false);
@@ -85,9 +98,26 @@ describe('installClaudeCodeHook / uninstallClaudeCodeHook', () => {
     });
   });
 
+  it('installs no PostToolUse hook beside a command that does not run cavra-hook claude-code', async () => {
+    const command = '/opt/acme/cavra-wrapper.sh';
+    expect(await installClaudeCodeHook({ projectDir: project, command })).toEqual({
+      settingsFile,
+      changed: true,
+      command,
+    });
+    expect(await settings()).toEqual({
+      hooks: { PreToolUse: [{ matcher: '*', hooks: [{ type: 'command', command }] }] },
+    });
+  });
+
   it('writes the user settings with the command from the PATH', async () => {
     const result = await installClaudeCodeHook({ scope: 'user', homeDir: project });
-    expect(result).toEqual({ settingsFile, changed: true, command: 'cavra-hook claude-code' });
+    expect(result).toEqual({
+      settingsFile,
+      changed: true,
+      command: 'cavra-hook claude-code',
+      postToolUseCommand: 'cavra-hook claude-code-post-tool-use',
+    });
   });
 
   it('refuses settings it cannot read, naming the file and what is wrong, and writes nothing', async () => {
@@ -112,19 +142,16 @@ describe('installClaudeCodeHook / uninstallClaudeCodeHook', () => {
 describe('cavra-hook install|uninstall claude-code', () => {
   it('installs into the project named by --dir, then uninstalls', async () => {
     const install = await runHookProcess(['install', 'claude-code', '--project', '--dir', project], '');
+    const hooks = `PreToolUse hook '${OURS.hooks[0]?.command}' and PostToolUse hook '${OURS_AFTER.hooks[0]?.command}'`;
     expect(install).toEqual({
-      stdout: `cavra-hook: installed: PreToolUse hook '${OURS.hooks[0]?.command}' in ${settingsFile}\n`,
+      stdout: `cavra-hook: installed: ${hooks} in ${settingsFile}\n`,
       stderr: '',
       code: 0,
     });
     const again = await runHookProcess(['install', 'claude-code', '--dir', project], '');
-    expect(again.stdout).toBe(
-      `cavra-hook: already installed: PreToolUse hook '${OURS.hooks[0]?.command}' in ${settingsFile}\n`,
-    );
+    expect(again.stdout).toBe(`cavra-hook: already installed: ${hooks} in ${settingsFile}\n`);
     const uninstall = await runHookProcess(['uninstall', 'claude-code', '--dir', project], '');
-    expect(uninstall.stdout).toBe(
-      `cavra-hook: removed: PreToolUse hook '${OURS.hooks[0]?.command}' in ${settingsFile}\n`,
-    );
+    expect(uninstall.stdout).toBe(`cavra-hook: removed: ${hooks} in ${settingsFile}\n`);
     expect(existsSync(settingsFile)).toBe(false);
   });
 
@@ -174,13 +201,18 @@ describe('install replaces our entry; init and uninstall', () => {
   it('install with another --command replaces our handler in place, never adds a second', async () => {
     await installClaudeCodeHook({ projectDir: project });
     const command = 'cavra-hook claude-code --socket /run/cavra.sock';
+    const post = 'cavra-hook claude-code-post-tool-use --socket /run/cavra.sock';
     expect(await installClaudeCodeHook({ projectDir: project, command })).toEqual({
       settingsFile,
       changed: true,
       command,
+      postToolUseCommand: post,
     });
     expect(await settings()).toEqual({
-      hooks: { PreToolUse: [{ matcher: '*', hooks: [{ type: 'command', command }] }] },
+      hooks: {
+        PreToolUse: [{ matcher: '*', hooks: [{ type: 'command', command }] }],
+        PostToolUse: [{ matcher: '*', hooks: [{ type: 'command', command: post }] }],
+      },
     });
   });
 
@@ -196,10 +228,10 @@ describe('install replaces our entry; init and uninstall', () => {
       }),
     );
     await installClaudeCodeHook({ projectDir: project });
-    expect(await settings()).toEqual({ hooks: { PreToolUse: [OURS] } });
+    expect(await settings()).toEqual({ hooks: { PreToolUse: [OURS], PostToolUse: [OURS_AFTER] } });
   });
 
-  it('init writes the daemon config, the starter pack and both hooks; re-running changes nothing', async () => {
+  it('init writes the daemon config, the starter pack and its three hooks; re-running changes nothing', async () => {
     await mkdir(join(project, '.claude'));
     await writeFile(settingsFile, HAND_WRITTEN);
     const first = await runHookProcess(['init', 'claude-code', '--dir', project], '');
@@ -209,7 +241,7 @@ describe('install replaces our entry; init and uninstall', () => {
         `cavra-hook: wrote ${join(project, '.cavra', 'cavra-daemon.yaml')}`,
         `cavra-hook: wrote ${join(project, '.cavra', 'team-pack.yaml')}`,
         `cavra-hook: wrote ${join(project, '.cavra', '.gitignore')}`,
-        `cavra-hook: wrote: PreToolUse and SessionStart hooks in ${settingsFile}`,
+        `cavra-hook: wrote: PreToolUse, PostToolUse and SessionStart hooks in ${settingsFile}`,
         '',
         'Start the daemon now, from the project directory (Claude Code also starts it when a session starts):',
         '  npx cavra-daemon start --config .cavra/cavra-daemon.yaml',
@@ -218,7 +250,7 @@ describe('install replaces our entry; init and uninstall', () => {
       ].join('\n'),
     );
     const written = await readFile(settingsFile, 'utf8');
-    const [pre, start] = claudeCodeInitHooks();
+    const [pre, post, start] = claudeCodeInitHooks();
     expect(await settings()).toEqual({
       model: 'opus',
       hooks: {
@@ -230,11 +262,15 @@ describe('install replaces our entry; init and uninstall', () => {
           { hooks: [{ type: 'command', command: 'echo hi' }] },
           { hooks: [{ type: 'command', command: start?.command }] },
         ],
+        PostToolUse: [{ matcher: '*', hooks: [{ type: 'command', command: post?.command }] }],
       },
       env: { A: '1' },
     });
     expect(pre?.command).toBe(
       '"$CLAUDE_PROJECT_DIR"/node_modules/.bin/cavra-hook claude-code --socket "$CLAUDE_PROJECT_DIR"/.cavra/daemon.sock --daemon-config "$CLAUDE_PROJECT_DIR"/.cavra/cavra-daemon.yaml',
+    );
+    expect(post?.command).toBe(
+      '"$CLAUDE_PROJECT_DIR"/node_modules/.bin/cavra-hook claude-code-post-tool-use --socket "$CLAUDE_PROJECT_DIR"/.cavra/daemon.sock --daemon-config "$CLAUDE_PROJECT_DIR"/.cavra/cavra-daemon.yaml',
     );
     expect(await readFile(join(project, '.cavra', 'cavra-daemon.yaml'), 'utf8')).toContain(
       'socket_path: daemon.sock\nevidence_log: evidence.jsonl\npolicy_packs: [team-pack.yaml]\ndefault_pack: team\n',
@@ -247,7 +283,7 @@ describe('install replaces our entry; init and uninstall', () => {
       `cavra-hook: kept ${join(project, '.cavra', 'team-pack.yaml')} (already there)`,
     );
     expect(again.stdout).toContain(
-      `cavra-hook: already there: PreToolUse and SessionStart hooks in ${settingsFile}`,
+      `cavra-hook: already there: PreToolUse, PostToolUse and SessionStart hooks in ${settingsFile}`,
     );
     expect(await readFile(settingsFile, 'utf8')).toBe(written);
     // install over init: still one handler of ours.

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type TestApprover, testApprover } from './support/approver.js';
 import { GATEWAY_BIN, startTestDaemon, type TestDaemon, writeMcpPack } from './support/test-daemon.js';
 
 // The real filesystem server from npm, run over stdio behind the gateway.
@@ -15,16 +16,25 @@ const FILESYSTEM_SERVER = createRequire(import.meta.url).resolve(
 
 let daemon: TestDaemon;
 let strict: TestDaemon;
+/** Strict, with approvals: alice approves for mcp-owners. */
+let approving: TestDaemon;
+let alice: TestApprover;
 let files: string;
 beforeAll(async () => {
   files = mkdtempSync(join(tmpdir(), 'cavra-mcp-files-'));
   const pack = writeMcpPack(files);
+  alice = await testApprover();
   daemon = await startTestDaemon({ policy_packs: [pack] });
   strict = await startTestDaemon({ policy_packs: [pack], mode: 'strict' });
+  approving = await startTestDaemon({
+    policy_packs: [pack],
+    mode: 'strict',
+    approvals: alice.approvals('mcp-owners'),
+  });
   writeFileSync(join(files, 'hello.txt'), 'hello from the filesystem server\n');
 });
 afterAll(async () => {
-  await Promise.all([daemon.close(), strict.close()]);
+  await Promise.all([daemon.close(), strict.close(), approving.close()]);
   await rm(files, { recursive: true, force: true });
 });
 
@@ -108,6 +118,27 @@ describe('cavra-mcp-gateway in front of @modelcontextprotocol/server-filesystem'
     }
     const last = (await strict.evidence()).at(-1)?.decision as Record<string, unknown>;
     expect(last).toMatchObject({ target: 'filesystem/list_directory', decision: 'require_approval' });
+  });
+
+  it('a call waiting for approval is a tool error naming the request; the same call after approval reaches the server', async () => {
+    const client = await connect(approving.socketPath, 'filesystem');
+    try {
+      const call = { name: 'read_text_file', arguments: { path: join(files, 'hello.txt') } };
+      const refused = await client.callTool(call);
+      const records = await approving.evidence();
+      const id = (records.filter((record) => record.decision).at(-1)?.decision as { decision_id?: string })
+        ?.decision_id;
+      expect(refused.isError).toBe(true);
+      expect(text(refused)).toBe(
+        `CAVRA require_approval (mcp.server.trust.allow): strict mode requires approval for allow: MCP server 'filesystem' is on the allow list (mcp.allowed_servers[0]) (approval request ${id}: cavra approval approve ${id}) (approver group: mcp-owners); retry the same call once it is approved`,
+      );
+      await alice.approve(approving.socketPath, id ?? '');
+      const passed = await client.callTool(call);
+      expect(passed.isError).toBeFalsy();
+      expect(text(passed)).toBe('hello from the filesystem server\n');
+    } finally {
+      await client.close();
+    }
   });
 
   it('no daemon: the session is refused with the reason', async () => {

@@ -1,18 +1,20 @@
 #!/usr/bin/env node
 import { spawn } from 'node:child_process';
 import { constants } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, open } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { DaemonClient } from '@cavra/daemon-client';
 import type { Daemon } from './daemon.js';
 import type { DaemonConfig } from './daemon-config.js';
+import { readLines } from './log-lines.js';
 import { jsonLogger } from './logger.js';
 import { fileErrorText, openOwnFile } from './own-file.js';
 import { readPidFile, removePidFile, writePidFile } from './pid-file.js';
 import { processRunning, runsDaemonCli } from './process-running.js';
 import { readReloadStatus, writeReloadStatus } from './reload-status.js';
+import { UPSTREAM_EVIDENCE_SCHEMA } from './upstream-evidence.js';
 import { verifyEvidenceLog } from './verify-evidence-log.js';
 import { DAEMON_VERSION } from './version.js';
 
@@ -29,6 +31,7 @@ usage:
   cavra-daemon status  [--config FILE] [--socket PATH]
   cavra-daemon reload  [--config FILE] [--socket PATH]
   cavra-daemon evidence verify FILE [--anchor HASH] [--key-file FILE | --key-env VAR] [--key-id ID] [--log-id ID]
+  cavra-daemon evidence export FILE --format upstream [--key-file FILE | --key-env VAR] [--key-id ID]
 
 options:
   --config FILE   daemon configuration, YAML or JSON (default: ./cavra-daemon.yaml)
@@ -44,6 +47,9 @@ options:
   --key-id ID     evidence verify: the signatures must name this key id
   --log-id ID     evidence verify: the id of the log the signatures must be bound to (the id in its evidence refs;
                   default: the id of FILE's own path): to verify a copy kept elsewhere
+  --format upstream
+                  evidence export: write FILE's records to stdout as upstream's cavra.go-daemon.evidence.v1 records
+                  (its --verify-evidence accepts them); with a key, signed as upstream signs them
 
 exit codes: 0 done (reload: applied), 1 failed (reload: rejected, the old policy stays), 2 usage,
             3 reload: no verdict (the daemon is not running or did not answer)
@@ -69,6 +75,7 @@ async function main(argv: string[]): Promise<number> {
       'key-env': { type: 'string' },
       'key-id': { type: 'string' },
       'log-id': { type: 'string' },
+      format: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
       version: { type: 'boolean', default: false },
     },
@@ -77,6 +84,20 @@ async function main(argv: string[]): Promise<number> {
   if (values.version) return print(`${DAEMON_VERSION}\n`, 0);
   const [command, ...rest] = positionals;
   const keyOptions = [values['key-file'], values['key-env'], values['key-id'], values['log-id']];
+  if (command === 'evidence' && rest[0] === 'export') {
+    if (rest.length !== 2 || values.format !== 'upstream')
+      throw new UsageError(
+        'usage: cavra-daemon evidence export FILE --format upstream [--key-file FILE | --key-env VAR]',
+      );
+    if (values.anchor !== undefined || values['log-id'] !== undefined)
+      throw new UsageError('--anchor and --log-id are options of evidence verify');
+    if (values['key-file'] !== undefined && values['key-env'] !== undefined)
+      throw new UsageError('give the evidence key once: --key-file or --key-env');
+    if (values['key-id'] !== undefined && values['key-file'] === undefined && values['key-env'] === undefined)
+      throw new UsageError('--key-id needs the key: --key-file or --key-env');
+    return exportUpstream(rest[1] as string, values['key-file'], values['key-env'], values['key-id']);
+  }
+  if (values.format !== undefined) throw new UsageError('--format is an option of evidence export');
   if (command === 'evidence') {
     if (rest[0] !== 'verify' || rest.length !== 2)
       throw new UsageError(
@@ -388,18 +409,11 @@ async function verify(
   keyId: string | undefined,
   logId: string | undefined,
 ): Promise<number> {
-  let key: { secret: Uint8Array; keyId?: string } | undefined;
-  if (keyFile !== undefined || keyEnv !== undefined) {
-    const { loadKeyring } = await import('@cavra/auth');
-    const id = keyId ?? 'evidence';
-    try {
-      const keyring = await loadKeyring([
-        { keyId: id, ...(keyFile !== undefined ? { secretFile: keyFile } : { secretEnv: keyEnv as string }) },
-      ]);
-      key = { secret: (keyring.get(id) as { secret: Uint8Array }).secret, ...(keyId ? { keyId } : {}) };
-    } catch (error) {
-      return print(`evidence key: ${(error as Error).message}\n`, 1);
-    }
+  let key: EvidenceKeyOption | undefined;
+  try {
+    key = await loadEvidenceKey(keyFile, keyEnv, keyId);
+  } catch (error) {
+    return print(`evidence key: ${(error as Error).message}\n`, 1);
   }
   let result: Awaited<ReturnType<typeof verifyEvidenceLog>>;
   try {
@@ -420,8 +434,9 @@ async function verify(
     : result.signedRecords > 0
       ? ''
       : ', unsigned';
+  const upstream = result.format === 'upstream' ? ` (upstream ${UPSTREAM_EVIDENCE_SCHEMA})` : '';
   const lines = [
-    `${path}: ${plural(result.records, 'record')}, ${result.ok ? `chain intact${signatures}` : plural(result.problems.length, 'problem')}`,
+    `${path}: ${plural(result.records, 'record')}${upstream}, ${result.ok ? `chain intact${signatures}` : plural(result.problems.length, 'problem')}`,
     `last hash ${result.lastHash}`,
     ...(result.tornTail
       ? ['a torn last line (a write interrupted by a crash, never acknowledged) was ignored']
@@ -430,6 +445,70 @@ async function verify(
   ];
   process.stdout.write(`${lines.join('\n')}\n`); // the report is the output, whatever it finds
   return result.ok ? 0 : 1;
+}
+
+interface EvidenceKeyOption {
+  readonly secret: Uint8Array;
+  readonly keyId?: string;
+}
+
+/** The key of --key-file or --key-env (as the daemon reads its evidence_signing secret), or undefined without one. */
+async function loadEvidenceKey(
+  keyFile: string | undefined,
+  keyEnv: string | undefined,
+  keyId: string | undefined,
+): Promise<EvidenceKeyOption | undefined> {
+  if (keyFile === undefined && keyEnv === undefined) return undefined;
+  const { loadKeyring } = await import('@cavra/auth');
+  const id = keyId ?? 'evidence';
+  const keyring = await loadKeyring([
+    { keyId: id, ...(keyFile !== undefined ? { secretFile: keyFile } : { secretEnv: keyEnv as string }) },
+  ]);
+  return { secret: (keyring.get(id) as { secret: Uint8Array }).secret, ...(keyId ? { keyId } : {}) };
+}
+
+/**
+ * `evidence export --format upstream`: only a log whose chain verifies is exported (its signatures are not checked
+ * here: that is `evidence verify` with its key), so the export never launders an edited log into a fresh chain.
+ */
+async function exportUpstream(
+  path: string,
+  keyFile: string | undefined,
+  keyEnv: string | undefined,
+  keyId: string | undefined,
+): Promise<number> {
+  let key: EvidenceKeyOption | undefined;
+  try {
+    key = await loadEvidenceKey(keyFile, keyEnv, keyId);
+  } catch (error) {
+    return print(`evidence key: ${(error as Error).message}\n`, 1);
+  }
+  try {
+    const checked = await verifyEvidenceLog(path);
+    if (checked.format === 'upstream')
+      return print(`${path}: already upstream records: nothing to export\n`, 1);
+    const problems = checked.problems.filter((problem) => problem.problem !== 'signature_unchecked');
+    if (problems.length > 0) {
+      const first = problems[0] as (typeof problems)[number];
+      return print(
+        `${path}: not exported: ${plural(problems.length, 'problem')} (line ${first.line}: ${first.problem}); run evidence verify\n`,
+        1,
+      );
+    }
+    const { UpstreamExporter } = await import('./upstream-evidence-export.js');
+    const exporter = new UpstreamExporter(key);
+    const file = await open(path, 'r');
+    try {
+      await readLines(file, 0, (await file.stat()).size, (line) => {
+        process.stdout.write(exporter.line(JSON.parse(line)));
+      });
+    } finally {
+      await file.close();
+    }
+  } catch (error) {
+    return print(`${fileErrorText('read', 'evidence log', path, error)}\n`, 1);
+  }
+  return 0;
 }
 
 function plural(count: number, noun: string): string {

@@ -11,6 +11,7 @@ import {
 import { evidenceLogId, parseEvidenceRef } from './evidence-ref.js';
 import { EVIDENCE_SCHEMA_V1, signatureForm } from './evidence-signature.js';
 import { readLines } from './log-lines.js';
+import { isUpstreamRecord, isUpstreamRecordLine, UpstreamChainVerifier } from './upstream-evidence.js';
 
 export interface EvidenceProblem {
   /** 1-based line number. */
@@ -29,12 +30,19 @@ export interface EvidenceProblem {
     | 'wrong_log'
     | 'legacy_after_bound'
     | 'signature_unchecked'
-    | 'bearer_token';
+    | 'bearer_token'
+    | 'mixed_log';
   readonly message: string;
 }
 
 export interface EvidenceVerification {
   readonly ok: boolean;
+  /**
+   * Which records the log holds, told by its first line: `cavra` (this daemon's) or `upstream` (upstream's Go daemon,
+   * `cavra.go-daemon.evidence.v1`, verified as upstream defines its chain: see upstream-evidence.ts). A line of the
+   * other kind is a `mixed_log` problem: the two chains cannot link to each other.
+   */
+  readonly format: 'cavra' | 'upstream';
   /** Records in the chain: the complete records read, plus those before the position verification started from. */
   readonly records: number;
   /** Hash of the last good record: anchor it elsewhere to detect truncation of the end of the log. */
@@ -88,9 +96,14 @@ export async function verifyEvidenceLog(
 ): Promise<EvidenceVerification> {
   const file = await open(path, 'r');
   try {
-    const chain = new ChainVerifier({ ...options, logId: options.logId ?? evidenceLogId(path) });
-    const { trailingBytes } = await readLines(file, 0, (await file.stat()).size, (line) => chain.add(line));
-    return chain.result({ tornTail: trailingBytes > 0 });
+    let chain: ChainVerifier | UpstreamChainVerifier | undefined;
+    const { trailingBytes } = await readLines(file, 0, (await file.stat()).size, (line) => {
+      chain ??= isUpstreamRecordLine(line)
+        ? new UpstreamChainVerifier(options)
+        : new ChainVerifier({ ...options, logId: options.logId ?? evidenceLogId(path) });
+      chain.add(line);
+    });
+    return (chain ?? new ChainVerifier(options)).result({ tornTail: trailingBytes > 0 });
   } finally {
     await file.close();
   }
@@ -159,7 +172,15 @@ export class ChainVerifier {
       typeof record.hash !== 'string' ||
       typeof record.seq !== 'number'
     ) {
-      problems.push({ line, problem: 'bad_shape', message: 'line is not an evidence record' });
+      problems.push(
+        isUpstreamRecord(record)
+          ? {
+              line,
+              problem: 'mixed_log',
+              message: 'an upstream record in a cavra-daemon log: two logs were joined',
+            }
+          : { line, problem: 'bad_shape', message: 'line is not an evidence record' },
+      );
       this.#expectedSeq += 1;
       return undefined;
     }
@@ -224,6 +245,7 @@ export class ChainVerifier {
     }
     return {
       ok: problems.length === 0,
+      format: 'cavra',
       records: this.#from.seq + this.#lines,
       lastHash: this.#prev,
       tornTail,

@@ -94,7 +94,9 @@ describe('release-governance rules through the engine', () => {
         evidenceRefs: ['ticket:CHG-7', 'audit://exports/43'],
       }),
     );
-    expect(result.evidenceRefs.slice(0, 4)).toEqual([
+    // The decision's own reference first, as upstream's evidence_refs[0].
+    expect(result.evidenceRefs.slice(0, 5)).toEqual([
+      `evidence://release-1/${result.decisionId}`,
       'release:stable/v0.2.0',
       'audit://exports/43',
       'rollback://stable/7',

@@ -153,11 +153,8 @@ export function createEngine(options: EngineOptions): Engine {
         decisionId,
         timestamp: now,
         correlationId: evaluateOptions.correlationId || ids('correlation'),
-        evidenceRefs: [
-          `evidence://${subject.sessionId}/${decisionId}`,
-          `policy:${pack.id}/${pack.version}`,
-          `policy-digest:${pack.digest}`,
-        ],
+        decisionRef: `evidence://${subject.sessionId}/${decisionId}`,
+        evidenceRefs: [`policy:${pack.id}/${pack.version}`, `policy-digest:${pack.digest}`],
       });
     },
   };

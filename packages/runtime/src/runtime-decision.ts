@@ -9,6 +9,11 @@ export interface DecisionStamp {
   /** Written as RFC 3339 UTC. */
   readonly timestamp: Date;
   readonly correlationId: string;
+  /**
+   * The decision's own reference (the engine's `evidence://<session>/<decision id>`), first of all: upstream's
+   * decisions carry it as `evidence_refs[0]`, and upstream's fixtures check that place.
+   */
+  readonly decisionRef?: string;
   /** References appended after the outcome's own, e.g. the pack's `policy:` and `policy-digest:` refs. */
   readonly evidenceRefs?: readonly string[];
 }
@@ -36,7 +41,11 @@ export function toRuntimeDecision(
     decision: outcome.decision,
     severity: outcome.severity,
     reason: outcome.reason,
-    evidenceRefs: [...outcome.evidenceRefs, ...(stamp.evidenceRefs ?? [])],
+    evidenceRefs: [
+      ...(stamp.decisionRef ? [stamp.decisionRef] : []),
+      ...outcome.evidenceRefs,
+      ...(stamp.evidenceRefs ?? []),
+    ],
     approverGroup: outcome.approverGroup,
     timestamp: stamp.timestamp.toISOString(),
     correlationId: stamp.correlationId,

@@ -43,7 +43,7 @@ const release = (operation: string) =>
   request('release_governance_record', 'release-connectors', { requested_operation: operation });
 
 describe('registered evaluators', () => {
-  it('decide their action type with the engine clock and pack, their refs before the policy refs', () => {
+  it('decide their action type with the engine clock and pack, their refs after the decision ref and before the policy refs', () => {
     const seen: EvaluationContext[] = [];
     const engine = exactEngine([baseline], { evaluators: [operationEvaluator(seen)] });
     expect(engine.evaluate(release('warn'), { correlationId: 'trace-1' })).toEqual({
@@ -61,8 +61,8 @@ describe('registered evaluators', () => {
       severity: 'low',
       reason: 'release evidence says warn',
       evidenceRefs: [
-        'release:v0.2.0',
         'evidence://session-1/id-1',
+        'release:v0.2.0',
         'policy:cavra-ai-agent-baseline/2.1.0',
         `policy-digest:${baseline.digest}`,
       ],

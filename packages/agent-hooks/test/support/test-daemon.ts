@@ -1,5 +1,5 @@
 import { type ChildProcessByStdio, spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -48,6 +48,13 @@ export interface ProcessResult {
   readonly code: number | null;
 }
 
+/**
+ * The hook's state folder in these tests (the calls it answered `ask`), instead of the user's
+ * `~/.local/state/cavra-hook`; removed when the test process exits.
+ */
+export const HOOK_STATE_DIR = mkdtempSync(join(tmpdir(), 'cavra-hook-state-'));
+process.on('exit', () => rmSync(HOOK_STATE_DIR, { recursive: true, force: true }));
+
 /** Runs the built `cavra-hook` with `input` on stdin, as an agent does. */
 export function runHookProcess(
   args: readonly string[],
@@ -55,7 +62,7 @@ export function runHookProcess(
   env: NodeJS.ProcessEnv = {},
 ): Promise<ProcessResult> {
   const child = spawn(process.execPath, [HOOK_BIN, ...args], {
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, CAVRA_HOOK_STATE_DIR: HOOK_STATE_DIR, ...env },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   // The hook may stop reading early (a payload over its bound): a broken pipe is then expected.
