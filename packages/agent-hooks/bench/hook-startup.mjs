@@ -11,8 +11,8 @@ import { fileURLToPath } from 'node:url';
 import { resolveDaemonConfig, startDaemon } from '@cavra/daemon';
 
 const runs = Number(process.argv[2] ?? 100);
-// BENCH_HOOK: another build's cavra-hook.js, to compare two versions on the same machine and daemon.
-const hook = process.env.BENCH_HOOK ?? fileURLToPath(new URL('../dist/bin/cavra-hook.js', import.meta.url));
+// BENCH_HOOK: another build's cavra-hook.cjs (or cavra-hook.js before 0.2), to compare two versions on the same machine and daemon.
+const hook = process.env.BENCH_HOOK ?? fileURLToPath(new URL('../dist/bin/cavra-hook.cjs', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'cavra-hook-bench-'));
 const socketPath = join(dir, 'daemon.sock');
 const daemon = await startDaemon(

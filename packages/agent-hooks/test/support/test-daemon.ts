@@ -7,7 +7,7 @@ import type { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { resolveDaemonConfig, startDaemon } from '@cavra/daemon';
 
-export const HOOK_BIN = fileURLToPath(new URL('../../dist/bin/cavra-hook.js', import.meta.url));
+export const HOOK_BIN = fileURLToPath(new URL('../../dist/bin/cavra-hook.cjs', import.meta.url));
 export const GATEWAY_BIN = fileURLToPath(new URL('../../dist/bin/cavra-mcp-gateway.js', import.meta.url));
 
 export interface TestDaemon {
