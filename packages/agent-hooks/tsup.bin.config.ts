@@ -32,5 +32,10 @@ export default defineConfig([
   },
   // The start as CommonJS too (the bin): an ES module entry makes Node 20 start its ES module loader, which costs
   // about half a bare Node start. cavra-hook.js stays for commands written with that path.
-  { ...bundled, entry: { 'cavra-hook': 'src/cavra-hook-start.ts' }, format: ['cjs', 'esm'], sourcemap: false },
+  {
+    ...bundled,
+    entry: { 'cavra-hook': 'src/cavra-hook-start.ts' },
+    format: ['cjs', 'esm'],
+    sourcemap: false,
+  },
 ]);
