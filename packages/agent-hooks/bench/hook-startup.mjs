@@ -2,6 +2,7 @@
 // the agent starts the hook once per tool call, so this is the latency a user sees. Runs interleaved (bare, hook,
 // bare, hook, ...) so that load on the machine falls on both alike.
 //   node bench/hook-startup.mjs [runs]      (default 100; build first: npx turbo run build --filter=@cavra/agent-hooks...)
+// The hook's code cache goes to $XDG_CACHE_HOME/cavra-hook (made by the first run).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,7 +11,8 @@ import { fileURLToPath } from 'node:url';
 import { resolveDaemonConfig, startDaemon } from '@cavra/daemon';
 
 const runs = Number(process.argv[2] ?? 100);
-const hook = fileURLToPath(new URL('../dist/bin/cavra-hook.js', import.meta.url));
+// BENCH_HOOK: another build's cavra-hook.cjs (or cavra-hook.js before 0.2), to compare two versions on the same machine and daemon.
+const hook = process.env.BENCH_HOOK ?? fileURLToPath(new URL('../dist/bin/cavra-hook.cjs', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'cavra-hook-bench-'));
 const socketPath = join(dir, 'daemon.sock');
 const daemon = await startDaemon(

@@ -9,6 +9,7 @@ import {
   type ResponseType,
   readFrameObject,
   responseLine,
+  SerializedBody,
   toRequestFrame,
 } from './protocol.js';
 
@@ -32,7 +33,8 @@ export interface AnsweredDecision {
 }
 
 /** Only the link is kept per answered frame, not the decision: memory stays small with many connections. */
-function answeredDecision(decision: unknown): AnsweredDecision | undefined {
+function answeredDecision(answer: unknown): AnsweredDecision | undefined {
+  const decision = answer instanceof SerializedBody ? answer.value : answer;
   const { decision_id: decisionId, evidence_refs: refs } = (decision ?? {}) as Record<string, unknown>;
   const ref = Array.isArray(refs) ? refs[refs.length - 1] : undefined;
   return typeof decisionId === 'string' && typeof ref === 'string' ? { decisionId, ref } : undefined;
@@ -102,8 +104,22 @@ export function serveConnection(socket: Socket, host: ConnectionHost): void {
     if (cut || writeBlocked || waiting.length > 0 || full()) socket.pause();
     else socket.resume();
   };
+  /**
+   * Answers sent in one turn of the event loop (a group of records made durable together resolves many at once) leave
+   * in one write: the socket is corked at the first and uncorked once the turn's promise callbacks have run.
+   */
+  let corked = false;
+  const uncork = () => {
+    corked = false;
+    socket.uncork();
+  };
   const send = (line: string) => {
     if (socket.destroyed || !socket.writable) return;
+    if (!corked) {
+      corked = true;
+      socket.cork();
+      process.nextTick(uncork);
+    }
     if (!socket.write(line) && !writeBlocked) {
       writeBlocked = true;
       socket.once('drain', () => {

@@ -21,7 +21,7 @@ import { type EnforcementState, loadEnforcementState } from './enforcement-state
 import { EvidenceLog, type EvidenceLogOptions } from './evidence-log.js';
 import type { ApprovalEvidenceEvent, EvidenceRecord } from './evidence-record.js';
 import { type Logger, silentLogger } from './logger.js';
-import { type ClientRefusal, FrameError, refusedConnectionLine } from './protocol.js';
+import { type ClientRefusal, FrameError, refusedConnectionLine, SerializedBody } from './protocol.js';
 import { ReplayJournal } from './replay-journal.js';
 import { prepareSocketPath } from './socket-path.js';
 import { DAEMON_VERSION } from './version.js';
@@ -121,10 +121,11 @@ export async function startDaemon(config: DaemonConfig, options: DaemonOptions =
 
   /** Records a decision and returns it as recorded (its evidence ref included); counts it. */
   const record = async (decided: Decided) => {
-    const { decision } = await evidence.append(decided.evidence);
+    const { decision, decisionText } = await evidence.append(decided.evidence);
     const kind = decision.decision as Decision;
     counts.decisions[kind] = (counts.decisions[kind] ?? 0) + 1;
-    return decision;
+    // The answer sends the decision's text from the record: serialized once for both.
+    return new SerializedBody(decision, decisionText as string);
   };
 
   /**
@@ -170,7 +171,8 @@ export async function startDaemon(config: DaemonConfig, options: DaemonOptions =
             stopping: stopping.signal,
           })
         : { decided };
-      const decision = await record(answer.decided);
+      const recorded = await record(answer.decided);
+      const decision = recorded.value;
       const decisionId = String(decision.decision_id);
       if (decision.decision === 'require_approval') asked.add(decisionId);
       if (answer.used) {
@@ -183,7 +185,7 @@ export async function startDaemon(config: DaemonConfig, options: DaemonOptions =
           scope: answer.used.scope,
         });
       }
-      return decision;
+      return recorded;
     } catch (error) {
       if (error instanceof FrameError) throw error;
       logger.error('request failed', { error: (error as Error).message });

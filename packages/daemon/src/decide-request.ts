@@ -2,7 +2,6 @@ import { type AuthenticatedRunner, RunnerAuthError } from '@cavra/auth';
 import {
   type ContractIssue,
   ContractValidationError,
-  DecisionResponseCodec,
   type EvaluateRequest,
   EvaluateRequestCodec,
   isSafeIdentifier,
@@ -11,10 +10,10 @@ import {
   type RuntimeDecision,
   type RuntimeRequest,
   type RuntimeRequestSubject,
-  toDecisionResponse,
 } from '@cavra/contracts';
 import { isMissingRecord, publicReleaseRecord } from '@cavra/release-governance';
 import { EvaluationError, type IdKind, type RuleOutcome, toRuntimeDecision } from '@cavra/runtime';
+import { decisionJson } from './decision-json.js';
 import type { EnforcementState } from './enforcement-state.js';
 import type { EvidenceAuthentication, EvidenceBody, EvidenceContractWarning } from './evidence-record.js';
 import { FrameError } from './protocol.js';
@@ -108,7 +107,7 @@ export async function decideRequest(
       decision = blockDecision(request, refusalOutcome(refused, refused.message), correlationId, options);
     }
   }
-  const response = DecisionResponseCodec.toJSON(toDecisionResponse(decision), { emitDefaults: true });
+  const response = decisionJson(decision);
   // Stated in every record, so an unauthenticated local agent's decision can never pass for a runner's.
   const authentication: EvidenceAuthentication = runner
     ? 'runner'
@@ -152,7 +151,7 @@ export function refusal(
   reason: string = error.message,
 ): Decided {
   const decision = blockDecision(echoedSubject(json), refusalOutcome(error, reason), correlationId, options);
-  const response = DecisionResponseCodec.toJSON(toDecisionResponse(decision), { emitDefaults: true });
+  const response = decisionJson(decision);
   return {
     decision: response,
     evidence: {

@@ -37,6 +37,8 @@ type Appended = {
   readonly hash: string;
   readonly ref: string;
   readonly decision: Readonly<Record<string, unknown>>;
+  /** The decision's JSON text, as it stands in the record (undefined for an event): the answer reuses it. */
+  readonly decisionText: string | undefined;
 };
 
 export interface EvidenceLogOptions {
@@ -263,22 +265,25 @@ export class EvidenceLog {
       const lines = group.map(({ evidence }) => {
         const ref = evidenceRef(this.id, seq + 1);
         let decision: Readonly<Record<string, unknown>> = {};
+        let decisionText: string | undefined;
         let body: EvidenceBody | EvidenceEventBody;
         if ('event' in evidence) {
           body = { seq: seq + 1, prev, ...evidence };
         } else {
           const refs = evidence.decision.evidence_refs;
           decision = { ...evidence.decision, evidence_refs: [...(Array.isArray(refs) ? refs : []), ref] };
+          decisionText = JSON.stringify(decision);
           body = { seq: seq + 1, prev, ...evidence, decision };
         }
         const key = this.#key;
         const { record, line } = sealRecord(
           body,
           key ? (hash) => signRecord(key, this.id, body.prev, hash) : undefined,
+          decisionText,
         );
         seq = body.seq;
         prev = record.hash;
-        appended.push({ seq, hash: record.hash, ref, decision });
+        appended.push({ seq, hash: record.hash, ref, decision, decisionText });
         const until = this.#liveUntil?.(record);
         if (until !== undefined) live.push({ offset, until });
         offset += Buffer.byteLength(line, 'utf8');

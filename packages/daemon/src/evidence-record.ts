@@ -167,6 +167,21 @@ export function bodyJson(either: EvidenceBody | EvidenceEventBody): string {
   });
 }
 
+/**
+ * bodyJson of a decision's body, byte for byte, around the decision's JSON text made once: the same text is the
+ * answer sent to the client, so the decision is serialized once for both.
+ */
+export function decisionBodyJson(body: EvidenceBody, decisionText: string): string {
+  const rest = JSON.stringify({
+    authentication: body.authentication,
+    runner: body.runner,
+    release_governance: body.release_governance,
+    contract_warnings: body.contract_warnings,
+  });
+  const head = `{"seq":${JSON.stringify(body.seq)},"prev":${JSON.stringify(body.prev)},"recorded_at":${JSON.stringify(body.recorded_at)}`;
+  return `${head},"decision":${decisionText}${rest === '{}' ? '}' : `,${rest.slice(1)}`}`;
+}
+
 export function recordLine(record: EvidenceRecord): string {
   return lineOf(bodyJson(record), record.hash, record.signature);
 }
@@ -178,8 +193,10 @@ export function recordLine(record: EvidenceRecord): string {
 export function sealRecord(
   body: EvidenceBody | EvidenceEventBody,
   sign?: (hash: string) => EvidenceSignature,
+  decisionText?: string,
 ): { readonly record: EvidenceRecord; readonly line: string } {
-  const json = bodyJson(body);
+  const json =
+    decisionText === undefined ? bodyJson(body) : decisionBodyJson(body as EvidenceBody, decisionText);
   const hash = hashJson(json);
   const signature = sign?.(hash);
   return {

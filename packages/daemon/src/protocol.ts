@@ -200,8 +200,28 @@ function toRefusal(body: unknown, id: string): ClientRefusal {
  * DecisionResponse (that form's only answer).
  */
 export function responseLine(id: string | null | undefined, type: ResponseType, body: unknown): string {
+  if (body instanceof SerializedBody) {
+    if (id === undefined) return `${body.text}\n`;
+    // JSON.stringify's text for the same envelope, with the body's text in place of serializing it again.
+    return `{"v":${PROTOCOL_VERSION},"id":${JSON.stringify(id)},"type":${JSON.stringify(type)},${JSON.stringify(RESPONSE_BODY_KEYS[type])}:${body.text}}\n`;
+  }
   if (id === undefined) return `${JSON.stringify(body)}\n`;
   return `${JSON.stringify({ v: PROTOCOL_VERSION, id, type, [RESPONSE_BODY_KEYS[type]]: body })}\n`;
+}
+
+/**
+ * A response body already serialized: a decision as recorded, whose JSON text the evidence record holds too, so the
+ * answer sends that text rather than serializing the decision again.
+ */
+export class SerializedBody {
+  readonly value: Readonly<Record<string, unknown>>;
+  /** JSON.stringify(value). */
+  readonly text: string;
+
+  constructor(value: Readonly<Record<string, unknown>>, text: string) {
+    this.value = value;
+    this.text = text;
+  }
 }
 
 /** The key that holds each response type's body: its own name but for the list of approvals. */

@@ -14,7 +14,7 @@ import { loadDaemonConfig, startDaemon } from '@cavra/daemon';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const PACKAGE = join(HERE, '..', '..');
-const HOOK_BIN = join(PACKAGE, 'dist', 'bin', 'cavra-hook.js');
+const HOOK_BIN = join(PACKAGE, 'dist', 'bin', 'cavra-hook.cjs');
 const DAEMON_BIN = join(PACKAGE, 'node_modules', '@cavra', 'daemon', 'dist', 'cli.js');
 export const SESSION_FILE = join(HERE, 'claude-code-session.json');
 /** Each profile's pack id in the daemon config; `team` keeps the config init wrote. */

@@ -7,7 +7,7 @@ import type { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { resolveDaemonConfig, startDaemon } from '@cavra/daemon';
 
-export const HOOK_BIN = fileURLToPath(new URL('../../dist/bin/cavra-hook.js', import.meta.url));
+export const HOOK_BIN = fileURLToPath(new URL('../../dist/bin/cavra-hook.cjs', import.meta.url));
 export const GATEWAY_BIN = fileURLToPath(new URL('../../dist/bin/cavra-mcp-gateway.js', import.meta.url));
 
 export interface TestDaemon {
@@ -53,7 +53,12 @@ export interface ProcessResult {
  * `~/.local/state/cavra-hook`; removed when the test process exits.
  */
 export const HOOK_STATE_DIR = mkdtempSync(join(tmpdir(), 'cavra-hook-state-'));
-process.on('exit', () => rmSync(HOOK_STATE_DIR, { recursive: true, force: true }));
+/** The hook's code cache folder in these tests ($XDG_CACHE_HOME), instead of the user's `~/.cache`. */
+export const HOOK_CACHE_HOME = mkdtempSync(join(tmpdir(), 'cavra-hook-cache-'));
+process.on('exit', () => {
+  rmSync(HOOK_STATE_DIR, { recursive: true, force: true });
+  rmSync(HOOK_CACHE_HOME, { recursive: true, force: true });
+});
 
 /** Runs the built `cavra-hook` with `input` on stdin, as an agent does. */
 export function runHookProcess(
@@ -62,7 +67,13 @@ export function runHookProcess(
   env: NodeJS.ProcessEnv = {},
 ): Promise<ProcessResult> {
   const child = spawn(process.execPath, [HOOK_BIN, ...args], {
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, CAVRA_HOOK_STATE_DIR: HOOK_STATE_DIR, ...env },
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      CAVRA_HOOK_STATE_DIR: HOOK_STATE_DIR,
+      XDG_CACHE_HOME: HOOK_CACHE_HOME,
+      ...env,
+    },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   // The hook may stop reading early (a payload over its bound): a broken pipe is then expected.

@@ -1,0 +1,83 @@
+import {
+  chmodSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { claudePayload, runHookProcess, startTestDaemon, type TestDaemon } from './support/test-daemon.js';
+
+let daemon: TestDaemon;
+beforeAll(async () => {
+  daemon = await startTestDaemon();
+});
+afterAll(async () => {
+  await daemon.close();
+});
+
+const READ_ENV = claudePayload('Read', { file_path: '/work/project/.env' });
+const BLOCKED = {
+  hookSpecificOutput: {
+    hookEventName: 'PreToolUse',
+    permissionDecision: 'deny',
+    permissionDecisionReason:
+      "CAVRA block (filesystem.read.block): reading '/work/project/.env' is blocked by pattern '.env' (filesystem.block_read[0])",
+  },
+};
+
+/** The hook's answer with XDG_CACHE_HOME at `cacheHome`. */
+async function decide(cacheHome: string) {
+  const result = await runHookProcess(['claude-code', '--socket', daemon.socketPath], READ_ENV, {
+    XDG_CACHE_HOME: cacheHome,
+  });
+  return { ...result, stdout: JSON.parse(result.stdout) };
+}
+
+const cacheFiles = (folder: string) => readdirSync(folder).filter((name) => name.endsWith('.v8'));
+
+describe("the hook's V8 code cache", () => {
+  it('is made in the user’s own folder on the first call and used by the next, the answer the same', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'cavra-cache-'));
+    const first = await decide(home);
+    expect(first).toEqual({ stdout: BLOCKED, stderr: '', code: 0 });
+    const folder = join(home, 'cavra-hook');
+    expect(statSync(folder).mode & 0o777).toBe(0o700);
+    const [file] = cacheFiles(folder);
+    expect(file).toMatch(/^cavra-hook-[0-9a-f]{32}\.v8$/);
+    expect(statSync(join(folder, file as string)).mode & 0o777).toBe(0o600);
+    const made = readFileSync(join(folder, file as string));
+    expect(await decide(home)).toEqual(first);
+    // Accepted by V8: not made again.
+    expect(readFileSync(join(folder, file as string)).equals(made)).toBe(true);
+  });
+
+  it('costs only speed when broken: a cache V8 rejects is compiled around and replaced', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'cavra-cache-'));
+    await decide(home);
+    const folder = join(home, 'cavra-hook');
+    const file = join(folder, cacheFiles(folder)[0] as string);
+    writeFileSync(file, Buffer.alloc(statSync(file).size, 0x41));
+    expect(await decide(home)).toEqual({ stdout: BLOCKED, stderr: '', code: 0 });
+    expect(readFileSync(file).subarray(0, 16).equals(Buffer.alloc(16, 0x41))).toBe(false);
+  });
+
+  it('is not read or made in a folder others can write, or reached through a link', async () => {
+    const open = mkdtempSync(join(tmpdir(), 'cavra-cache-'));
+    mkdirSync(join(open, 'cavra-hook'));
+    chmodSync(join(open, 'cavra-hook'), 0o777);
+    expect(await decide(open)).toEqual({ stdout: BLOCKED, stderr: '', code: 0 });
+    expect(cacheFiles(join(open, 'cavra-hook'))).toEqual([]);
+
+    const elsewhere = mkdtempSync(join(tmpdir(), 'cavra-cache-'));
+    const linked = mkdtempSync(join(tmpdir(), 'cavra-cache-'));
+    symlinkSync(elsewhere, join(linked, 'cavra-hook'));
+    expect(await decide(linked)).toEqual({ stdout: BLOCKED, stderr: '', code: 0 });
+    expect(cacheFiles(elsewhere)).toEqual([]);
+  });
+});
