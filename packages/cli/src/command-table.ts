@@ -74,6 +74,35 @@ const REVIEWER: Readonly<Record<string, OptionSpec>> = {
   json: APPROVAL_JSON,
 };
 
+/**
+ * How a fleet command reaches NATS: the connection of the daemon config's `fleet:` section, as flags (`--nats` is
+ * `servers`, `--password-env` is `password_env`, ...). Secrets are never flag values: variables or a file name them.
+ */
+export const NATS_CONNECTION: Readonly<Record<string, OptionSpec>> = {
+  nats: {
+    type: 'string',
+    multiple: true,
+    value: 'URL',
+    help: 'a NATS server, nats://host:port (repeat, or separate with commas, for the other servers of the cluster)',
+  },
+  user: {
+    type: 'string',
+    value: 'USER',
+    help: 'the NATS user (its password in the variable --password-env names)',
+  },
+  'password-env': {
+    type: 'string',
+    value: 'VAR',
+    help: "the environment variable holding --user's password",
+  },
+  'token-env': { type: 'string', value: 'VAR', help: 'the environment variable holding a NATS token' },
+  creds: {
+    type: 'string',
+    value: 'FILE',
+    help: 'a NATS credentials file (user JWT and NKey seed, as nsc writes it)',
+  },
+};
+
 /** Every command, in the order help lists them. */
 export const COMMANDS = {
   'policy validate': {
@@ -248,6 +277,16 @@ export const COMMANDS = {
     example:
       "cavra approval deny 0193a6f2-7c1e-7d3a-9f1b-2c4d5e6f7a8b --reason 'not during the freeze' --key ~/.cavra/alice.pem --as alice@example.com",
   },
+  'fleet status': {
+    args: '--nats URL [--user USER --password-env VAR | --token-env VAR | --creds FILE] [--json]',
+    summary:
+      "the fleet's daemons from their heartbeats: revisions per channel, daemons not on the head, stale bundles, last seen",
+    options: {
+      ...NATS_CONNECTION,
+      json: { ...JSON_OUTPUT, help: 'print the status as JSON (shape in the README)' },
+    },
+    example: 'cavra fleet status --nats nats://127.0.0.1:4222,nats://127.0.0.1:4223,nats://127.0.0.1:4224',
+  },
 } as const satisfies Record<string, CommandSpec>;
 
 /** The groups of commands (`policy`, `approval`): the first word of the commands named with two. */
@@ -259,7 +298,7 @@ export const GROUPS: readonly string[] = [
 
 export type Command = keyof typeof COMMANDS;
 
-export const EXIT_CODES = `exit codes: 0 ok, 1 a check failed (approval: the daemon refused, its code printed), 2 usage,
+export const EXIT_CODES = `exit codes: 0 ok, 1 a check failed (approval: the daemon refused; fleet: NATS refused; its code printed), 2 usage,
   3 invalid pack, 4 other invalid input (eval --exit-code: the decision, see cavra eval --help)`;
 
 const synopsis = (name: Command) => `cavra ${name} ${COMMANDS[name].args}`;
@@ -270,7 +309,7 @@ export function usage(group?: string): string {
     (name) => group === undefined || name.startsWith(`${group} `),
   );
   const lines = names.flatMap((name) => [`  ${synopsis(name)}`, `      ${COMMANDS[name].summary}`]);
-  return `cavra ${CLI_VERSION}: policy and approval tooling for CAVRA
+  return `cavra ${CLI_VERSION}: policy, approval and fleet tooling for CAVRA
 
 usage:
 ${lines.join('\n')}
