@@ -11,6 +11,8 @@ export {
   HEARTBEAT_SCHEMA,
   type Heartbeat,
 } from './heartbeat.js';
+export { toFleetError } from './nats-failure.js';
+export { daemonPermissions, type NatsPermissions, statusReaderPermissions } from './nats-permissions.js';
 export {
   type ChannelStatus,
   type DaemonStatus,
