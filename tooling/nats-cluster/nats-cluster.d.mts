@@ -6,6 +6,8 @@ export interface NatsClusterOptions {
   dir?: string;
   /** Extra server configuration added to every node's file (an `authorization { ... }` block, for instance). */
   config?: string;
+  /** JetStream on (default); false starts plain NATS servers (to test how clients fail without JetStream). */
+  jetstream?: boolean;
   /** Client ports to use instead of free ones picked by the OS (`npm run fleet:up` asks for 4222...). */
   ports?: number[];
   /** How long to wait for JetStream (a meta leader every node knows) before failing (default 20 000 ms). */
@@ -35,6 +37,8 @@ export interface NatsCluster {
   kill(index: number): Promise<void>;
   /** Starts node `index` again (stopping it first if it runs) on its ports and store folder; resolves once it knows the meta leader. */
   restart(index: number): Promise<void>;
+  /** Resolves once every running node names the same running meta leader (after a kill -9, once re-elected). */
+  ready(): Promise<void>;
   /** Stops every node (SIGTERM, SIGKILL after 10 s) and removes the folder when the cluster created it. */
   stop(): Promise<void>;
 }

@@ -9,9 +9,9 @@ import { join } from 'node:path';
 
 const LOOPBACK = '127.0.0.1';
 // Every node started by this process, killed when it exits, so that a crashed test run leaves no server behind.
-const running = new Set();
+const liveChildren = new Set();
 process.on('exit', () => {
-  for (const child of running) child.kill('SIGKILL');
+  for (const child of liveChildren) child.kill('SIGKILL');
 });
 
 /**
@@ -19,7 +19,14 @@ process.on('exit', () => {
  * folder when not given: removed by stop()). `config` is extra server configuration added to every node's file (an
  * `authorization { ... }` block, for instance). `readyTimeoutMs` bounds the wait for the meta leader.
  */
-export async function startNatsCluster({ nodes = 3, dir, config = '', readyTimeoutMs = 20_000, ports } = {}) {
+export async function startNatsCluster({
+  nodes = 3,
+  dir,
+  config = '',
+  jetstream = true,
+  readyTimeoutMs = 20_000,
+  ports,
+} = {}) {
   if (!Number.isInteger(nodes) || nodes < 1) throw new Error(`nodes must be an integer ≥ 1, got ${nodes}`);
   const root = dir ?? (await mkdtemp(join(tmpdir(), 'cavra-nats-')));
   const ownsRoot = dir === undefined;
@@ -38,6 +45,7 @@ export async function startNatsCluster({ nodes = 3, dir, config = '', readyTimeo
     storeDir: join(root, `n${index + 1}`, 'store'),
     configFile: join(root, `n${index + 1}.conf`),
     logFile: join(root, `n${index + 1}.log`),
+    jetstream,
   }));
   for (const spec of specs) await writeFile(spec.configFile, serverConfig(spec, specs, config));
 
@@ -47,8 +55,8 @@ export async function startNatsCluster({ nodes = 3, dir, config = '', readyTimeo
     const child = spawn('nats-server', ['-c', spec.configFile], { stdio: 'ignore' });
     const exited = new Promise((resolve) => child.once('exit', resolve));
     child.once('error', () => {}); // ENOENT surfaces through `exited` and the readiness check's message.
-    running.add(child);
-    exited.then(() => running.delete(child));
+    liveChildren.add(child);
+    exited.then(() => liveChildren.delete(child));
     children[index] = { child, exited };
   };
   const stopNode = async (index, signal) => {
@@ -78,12 +86,14 @@ export async function startNatsCluster({ nodes = 3, dir, config = '', readyTimeo
     },
     /** `kill -9` of one node: no shutdown, no flush. */
     kill: (index) => stopNode(checked(index), 'SIGKILL'),
-    /** Starts a stopped or killed node again on its ports and store folder; resolves once it sees the meta leader. */
+    /** Starts a stopped or killed node again on its ports and store folder; resolves once the cluster is ready. */
     restart: async (index) => {
       await stopNode(checked(index), 'SIGTERM');
       launch(index);
-      await waitReady([{ spec: specs[index], child: children[index].child }], nodes > 1, readyTimeoutMs);
+      await cluster.ready();
     },
+    /** Resolves once every running node names the same running meta leader (after a kill, once re-elected). */
+    ready: () => waitReady(running(), nodes > 1, readyTimeoutMs),
     /** Stops every node (SIGTERM, SIGKILL after 10 s) and removes the folder it created. */
     stop: async () => {
       await Promise.all(specs.map((_, index) => stopNode(index, 'SIGTERM')));
@@ -96,10 +106,14 @@ export async function startNatsCluster({ nodes = 3, dir, config = '', readyTimeo
     return index;
   };
 
+  const running = () =>
+    specs
+      .map((spec, index) => ({ spec, child: children[index].child }))
+      .filter(({ child }) => child.exitCode === null && child.signalCode === null);
+
   for (const index of specs.keys()) launch(index);
   try {
-    const started = specs.map((spec, index) => ({ spec, child: children[index].child }));
-    await waitReady(started, nodes > 1, readyTimeoutMs);
+    await cluster.ready();
   } catch (error) {
     await cluster.stop();
     throw error;
@@ -114,9 +128,12 @@ function serverConfig(spec, specs, extra) {
     `listen: ${LOOPBACK}:${spec.port}`,
     `http: ${LOOPBACK}:${spec.monitorPort}`,
     `log_file: ${JSON.stringify(spec.logFile)}`,
-    // Small limits: the machines running the tests are shared.
-    `jetstream { store_dir: ${JSON.stringify(spec.storeDir)}, max_memory_store: 64MB, max_file_store: 1GB }`,
   ];
+  // Small limits: the machines running the tests are shared.
+  if (spec.jetstream)
+    lines.push(
+      `jetstream { store_dir: ${JSON.stringify(spec.storeDir)}, max_memory_store: 64MB, max_file_store: 1GB }`,
+    );
   if (specs.length > 1) {
     const routes = specs
       .filter((other) => other !== spec)
@@ -129,25 +146,41 @@ function serverConfig(spec, specs, extra) {
 }
 
 /**
- * Resolves once each node's monitoring endpoint reports JetStream on and, in a cluster, a meta leader that it knows
- * (`/jsz`'s `meta_cluster.leader`); rejects naming the node and its log's last lines otherwise.
+ * Resolves once each started node's monitoring endpoint reports JetStream on and, in a cluster, the same meta leader
+ * (`/jsz`'s `meta_cluster.leader`), one of them; rejects naming a late node and its log's last lines otherwise.
  */
 async function waitReady(started, clustered, timeoutMs) {
   const deadline = Date.now() + timeoutMs;
-  for (const { spec, child } of started) {
-    for (;;) {
+  const names = started.map(({ spec }) => spec.name);
+  for (;;) {
+    const leaders = [];
+    for (const { spec, child } of started) {
       if (child.exitCode !== null || child.signalCode !== null)
         throw new Error(
           `nats-server ${spec.name} exited (${child.exitCode ?? child.signalCode}):\n${await tail(spec)}`,
         );
       const jsz = await fetchJson(`http://${LOOPBACK}:${spec.monitorPort}/jsz`);
-      if (jsz && jsz.config !== undefined && (!clustered || jsz.meta_cluster?.leader)) break;
-      if (Date.now() > deadline)
-        throw new Error(
-          `nats-server ${spec.name}: JetStream not ready after ${timeoutMs} ms:\n${await tail(spec)}`,
-        );
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      if (!jsz) leaders.push(undefined);
+      else if (!spec.jetstream) leaders.push('');
+      else if (jsz.config !== undefined) leaders.push(clustered ? jsz.meta_cluster?.leader : '');
+      else leaders.push(undefined);
     }
+    // Ready: every running node answers, and all name the same leader, itself running (after a kill -9 of the
+    // leader the others still name it until they elect another).
+    const [first] = leaders;
+    if (
+      first !== undefined &&
+      leaders.every((leader) => leader === first) &&
+      (first === '' || names.includes(first))
+    )
+      return;
+    if (Date.now() > deadline) {
+      const late = started.filter((_, index) => leaders[index] === undefined)[0] ?? started[0];
+      throw new Error(
+        `nats-server ${late.spec.name}: JetStream not ready after ${timeoutMs} ms (leaders seen: ${JSON.stringify(leaders)}):\n${await tail(late.spec)}`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
 

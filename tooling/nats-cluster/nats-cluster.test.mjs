@@ -42,6 +42,11 @@ test('kill -9 of a node, then restart on the same ports and store folder', async
     [true, false, true],
   );
   await assert.rejects(fetch(`${before.monitorUrl}/jsz`));
+  await cluster.ready();
+  const survivors = await Promise.all([cluster.nodes[0], cluster.nodes[2]].map(jsz));
+  const leaders = new Set(survivors.map((report) => report.meta_cluster.leader));
+  assert.equal(leaders.size, 1);
+  assert.ok(['n1', 'n3'].includes([...leaders][0]));
   await cluster.restart(1);
   const after = cluster.nodes[1];
   assert.equal(after.running, true);

@@ -42,7 +42,10 @@ export function bundleBytes(bundle: FleetBundle): Buffer {
  * JSON, not the schema, another revision, a pack's hash not its text's, a name twice), `wrong_channel`,
  * `missing_pack` (`default_pack` names no pack of the bundle).
  */
-export function parseBundle(bytes: Uint8Array, expected: { readonly channel: string; readonly revision: number }) {
+export function parseBundle(
+  bytes: Uint8Array,
+  expected: { readonly channel: string; readonly revision: number },
+) {
   let value: unknown;
   try {
     value = JSON.parse(Buffer.from(bytes).toString('utf8'));
@@ -55,7 +58,10 @@ export function parseBundle(bytes: Uint8Array, expected: { readonly channel: str
   }
   const bundle = value as FleetBundle;
   if (bundle.channel !== expected.channel) {
-    throw new FleetError('wrong_channel', `the bundle is for channel ${bundle.channel}, not ${expected.channel}`);
+    throw new FleetError(
+      'wrong_channel',
+      `the bundle is for channel ${bundle.channel}, not ${expected.channel}`,
+    );
   }
   if (bundle.revision !== expected.revision) {
     throw new FleetError(
@@ -72,7 +78,10 @@ export function parseBundle(bytes: Uint8Array, expected: { readonly channel: str
     }
   }
   if (bundle.default_pack !== undefined && !names.has(bundle.default_pack)) {
-    throw new FleetError('missing_pack', `the bundle's default_pack ${bundle.default_pack} is not in the bundle`);
+    throw new FleetError(
+      'missing_pack',
+      `the bundle's default_pack ${bundle.default_pack} is not in the bundle`,
+    );
   }
   return bundle;
 }

@@ -33,14 +33,20 @@ export async function readChannelKeys(keysDir: string): Promise<ChannelKeys> {
       try {
         return [role, roleKeyFromPem(await readFile(file, 'utf8'))] as const;
       } catch (error) {
-        throw new FleetError('keys_invalid', `cannot read the ${role} key ${file}: ${(error as Error).message}`);
+        throw new FleetError(
+          'keys_invalid',
+          `cannot read the ${role} key ${file}: ${(error as Error).message}`,
+        );
       }
     }),
   );
   const keys = Object.fromEntries(entries) as Record<TufRole, RoleKey>;
   for (const role of TUF_ROLES) {
     if (!root.signed.roles[role]?.keyIDs.includes(keys[role].key.keyID)) {
-      throw new FleetError('keys_invalid', `the ${role} key in ${keysDir} is not a ${role} key of its root.json`);
+      throw new FleetError(
+        'keys_invalid',
+        `the ${role} key in ${keysDir} is not a ${role} key of its root.json`,
+      );
     }
   }
   return { channel: rootChannel(root), root, keys };
@@ -58,6 +64,7 @@ export async function readRootFile(file: string): Promise<Metadata<Root>> {
 /** The channel a root names (ROOT_CHANNEL_FIELD); FleetError `keys_invalid` when it names none. */
 export function rootChannel(root: Metadata<Root>): string {
   const channel = root.signed.unrecognizedFields[ROOT_CHANNEL_FIELD];
-  if (typeof channel !== 'string') throw new FleetError('keys_invalid', 'the TUF root names no cavra channel');
+  if (typeof channel !== 'string')
+    throw new FleetError('keys_invalid', 'the TUF root names no cavra channel');
   return channel;
 }

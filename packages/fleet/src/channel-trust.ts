@@ -1,9 +1,9 @@
 import { access } from 'node:fs/promises';
 import { Metadata, Root } from '@tufjs/models';
-import { checkChannelName } from './channel-name.js';
 import { ROOT_CHANNEL_FIELD, roleKeyFile, rootFile } from './channel-keys.js';
-import { FleetError } from './fleet-error.js';
+import { checkChannelName } from './channel-name.js';
 import { writeDurableFile } from './durable-file.js';
+import { FleetError } from './fleet-error.js';
 import { DEFAULT_EXPIRY_DAYS, tufExpiry } from './tuf-expiry.js';
 import { generateRoleKey, type RoleKey, signMetadata, TUF_ROLES, type TufRole } from './tuf-keys.js';
 
@@ -44,7 +44,10 @@ export async function initChannelTrust(options: InitChannelTrustOptions): Promis
   >;
   for (const role of TUF_ROLES) {
     try {
-      await writeDurableFile(roleKeyFile(options.keysDir, role), generated[role].pem, { mode: 0o600, exclusive: true });
+      await writeDurableFile(roleKeyFile(options.keysDir, role), generated[role].pem, {
+        mode: 0o600,
+        exclusive: true,
+      });
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
         throw new FleetError('channel_exists', `${roleKeyFile(options.keysDir, role)} already exists`);
@@ -52,7 +55,10 @@ export async function initChannelTrust(options: InitChannelTrustOptions): Promis
       throw error;
     }
   }
-  const keys = Object.fromEntries(TUF_ROLES.map((role) => [role, generated[role].roleKey])) as Record<TufRole, RoleKey>;
+  const keys = Object.fromEntries(TUF_ROLES.map((role) => [role, generated[role].roleKey])) as Record<
+    TufRole,
+    RoleKey
+  >;
   const root = signedRoot({
     channel,
     version: 1,
@@ -64,7 +70,10 @@ export async function initChannelTrust(options: InitChannelTrustOptions): Promis
   return {
     channel,
     rootFile: rootFile(options.keysDir),
-    keyIds: Object.fromEntries(TUF_ROLES.map((role) => [role, keys[role].key.keyID])) as Record<TufRole, string>,
+    keyIds: Object.fromEntries(TUF_ROLES.map((role) => [role, keys[role].key.keyID])) as Record<
+      TufRole,
+      string
+    >,
   };
 }
 

@@ -5,15 +5,16 @@ import { Updater } from 'tuf-js';
 import { DownloadHTTPError } from 'tuf-js/dist/error.js';
 import { type BundlePack, parseBundle } from './bundle-document.js';
 import { stageBundlePacks } from './bundle-packs.js';
-import { type BundleStoreConnection, openBundleStore } from './bundle-store.js';
+import type { BundleStoreConnection } from './bundle-store.js';
 import { bundleTargetRevision, metadataObjectName, targetObjectName } from './bundle-store-names.js';
-import { checkChannelName } from './channel-name.js';
 import { readRootFile, rootChannel } from './channel-keys.js';
+import { checkChannelName } from './channel-name.js';
 import { syncFolder } from './durable-file.js';
 import { FleetError } from './fleet-error.js';
+import { jetStreamError } from './nats-failure.js';
 import { BUNDLE_STORE_URL, ObjectStoreFetcher } from './object-store-fetcher.js';
-import { tufRefusal } from './tuf-refusals.js';
 import { TUF_ROLES, type TufRole } from './tuf-keys.js';
+import { tufRefusal } from './tuf-refusals.js';
 
 /** Options of fetchVerifiedBundle. */
 export interface FetchVerifiedBundleOptions {
@@ -58,15 +59,14 @@ export interface VerifiedBundle {
  * verified targets name (the KV head is only a wake-up signal). Refusals are FleetError: `invalid_channel`,
  * `unknown_channel` (nothing published), `wrong_channel` (the trusted root is another channel's, or the bundle
  * names another), `expired`, `rollback`, `bad_signature`, `tampered`, `verification_failed`, `no_bundle`,
- * `older_revision`, `invalid_bundle`, `missing_pack`, `invalid_pack`, `unavailable`, `keys_invalid` (the trusted
- * root file is unreadable).
+ * `older_revision`, `invalid_bundle`, `missing_pack`, `invalid_pack`, `keys_invalid` (the trusted root file is
+ * unreadable), and NATS failures (`nats_error`, `permission_denied`).
  */
 export async function fetchVerifiedBundle(options: FetchVerifiedBundleOptions): Promise<VerifiedBundle> {
   const channel = checkChannelName(options.channel);
   await trustRoot(options, channel);
   await mkdir(options.targetDir, { recursive: true });
-  const store = await openBundleStore(options.fleet);
-  const fetcher = new ObjectStoreFetcher(store.objects);
+  const fetcher = new ObjectStoreFetcher(options.fleet.bundles);
   const updater = new Updater({
     metadataDir: options.metadataDir,
     metadataBaseUrl: BUNDLE_STORE_URL + metadataObjectName(channel, ''),
@@ -90,9 +90,13 @@ export async function fetchVerifiedBundle(options: FetchVerifiedBundleOptions): 
   if (!newest) throw new FleetError('no_bundle', `channel ${channel}'s signed targets name no bundle`);
   const info = await updater.getTargetInfo(newest.path);
   const digest = info?.hashes.sha256;
-  if (!info || !digest) throw new FleetError('no_bundle', `channel ${channel}'s ${newest.path} has no sha256`);
+  if (!info || !digest)
+    throw new FleetError('no_bundle', `channel ${channel}'s ${newest.path} has no sha256`);
   const active = options.active;
-  if (active && (newest.revision < active.revision || (newest.revision === active.revision && digest !== active.digest))) {
+  if (
+    active &&
+    (newest.revision < active.revision || (newest.revision === active.revision && digest !== active.digest))
+  ) {
     throw new FleetError(
       'older_revision',
       `channel ${channel}'s signed revision ${newest.revision} (sha256 ${digest}) is not newer than the active revision ${active.revision} (sha256 ${active.digest})`,
@@ -133,7 +137,10 @@ async function trustRoot(options: FetchVerifiedBundleOptions, channel: string): 
   const entries = await readdir(options.metadataDir);
   if (!entries.includes('root.json')) {
     await copyFile(options.trustedRootFile, trusted).catch((error: Error) => {
-      throw new FleetError('keys_invalid', `cannot read the trusted root ${options.trustedRootFile}: ${error.message}`);
+      throw new FleetError(
+        'keys_invalid',
+        `cannot read the trusted root ${options.trustedRootFile}: ${error.message}`,
+      );
     });
     await syncMetadata(options.metadataDir);
   }
@@ -168,15 +175,21 @@ async function syncMetadata(metadataDir: string): Promise<void> {
 
 function refusal(error: unknown, fetcher: ObjectStoreFetcher, channel: string): FleetError {
   if (fetcher.transportError) {
-    return new FleetError('unavailable', `the bundle store cannot be read: ${fetcher.transportError.message}`, {
-      cause: error,
-    });
+    return jetStreamError(fetcher.transportError);
   }
   // No timestamp at all: tuf-js 4.1 lets the fetcher's 404 for timestamp.json through unwrapped.
-  if (error instanceof DownloadHTTPError && error.statusCode === 404 && error.message.endsWith('/timestamp.json')) {
-    return new FleetError('unknown_channel', `channel ${channel} has no signed metadata in the bundle store`, {
-      cause: error,
-    });
+  if (
+    error instanceof DownloadHTTPError &&
+    error.statusCode === 404 &&
+    error.message.endsWith('/timestamp.json')
+  ) {
+    return new FleetError(
+      'unknown_channel',
+      `channel ${channel} has no signed metadata in the bundle store`,
+      {
+        cause: error,
+      },
+    );
   }
   return tufRefusal(error);
 }

@@ -1,13 +1,19 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { MetaFile, Metadata, Snapshot, TargetFile, Targets, Timestamp } from '@tufjs/models';
-import { type BundlePack, bundleBytes, FLEET_BUNDLE_SCHEMA, type FleetBundle, sha256Hex } from './bundle-document.js';
+import { Metadata, MetaFile, Snapshot, TargetFile, Targets, Timestamp } from '@tufjs/models';
+import {
+  type BundlePack,
+  bundleBytes,
+  FLEET_BUNDLE_SCHEMA,
+  type FleetBundle,
+  sha256Hex,
+} from './bundle-document.js';
 import { stageBundlePacks } from './bundle-packs.js';
-import { type BundleStore, type BundleStoreConnection, openBundleStore, readBundleHead } from './bundle-store.js';
+import { type BundleStoreConnection, putStoreObject, readBundleHead } from './bundle-store.js';
 import { bundleTargetPath, metadataObjectName, targetObjectName } from './bundle-store-names.js';
-import { checkChannelName } from './channel-name.js';
 import { type ChannelKeys, readChannelKeys } from './channel-keys.js';
+import { checkChannelName } from './channel-name.js';
 import { rootJson } from './channel-trust.js';
 import { FleetError } from './fleet-error.js';
 import { readPublishedChannel } from './published-channel.js';
@@ -26,8 +32,6 @@ export interface PublishBundleOptions {
   readonly revision?: number;
   /** The file name of the pack daemons enforce (default: every pack of the bundle). */
   readonly defaultPack?: string;
-  /** Replicas of the buckets when this publish creates them (default 1; 3 on a 3-node cluster). */
-  readonly replicas?: number;
   readonly expiryDays?: Partial<Omit<TufExpiryDays, 'root'>>;
   readonly now?: Date;
 }
@@ -52,27 +56,37 @@ export interface PublishedBundle {
  * metadata (consistent snapshots: every file but timestamp.json is new and immutable, so a reader never sees a
  * half-published set), then the KV head (compare-and-set). FleetError `invalid_channel`, `no_packs`,
  * `invalid_pack`, `missing_pack`, `keys_invalid`, `wrong_channel` (the keys are another channel's),
- * `older_revision` (the revision does not exceed the newest, or another publisher won the race), `unavailable`.
+ * `older_revision` (the revision does not exceed the newest, or another publisher won the race), and NATS
+ * failures (`nats_error`, `permission_denied`).
  */
 export async function publishBundle(options: PublishBundleOptions): Promise<PublishedBundle> {
   const channel = checkChannelName(options.channel);
   const now = options.now ?? new Date();
   const packs = await readPacks(options.packFiles);
   if (options.defaultPack !== undefined && !packs.some((pack) => pack.name === options.defaultPack)) {
-    throw new FleetError('missing_pack', `the default pack ${options.defaultPack} is not one of the packs given`);
+    throw new FleetError(
+      'missing_pack',
+      `the default pack ${options.defaultPack} is not one of the packs given`,
+    );
   }
   await validatePacks(packs);
   const keys = await readChannelKeys(options.keysDir);
   if (keys.channel !== channel) {
-    throw new FleetError('wrong_channel', `the keys in ${options.keysDir} are for channel ${keys.channel}, not ${channel}`);
+    throw new FleetError(
+      'wrong_channel',
+      `the keys in ${options.keysDir} are for channel ${keys.channel}, not ${channel}`,
+    );
   }
-  const store = await openBundleStore(options.fleet, { create: true, replicas: options.replicas });
+  const store = options.fleet;
   const published = await readPublishedChannel(store, channel);
   const head = await readBundleHead(store, channel);
   const newest = Math.max(published.revision, head?.head.revision ?? 0);
   const revision = options.revision ?? newest + 1;
   if (!Number.isSafeInteger(revision) || revision <= newest) {
-    throw new FleetError('older_revision', `revision ${revision} does not exceed channel ${channel}'s newest, ${newest}`);
+    throw new FleetError(
+      'older_revision',
+      `revision ${revision} does not exceed channel ${channel}'s newest, ${newest}`,
+    );
   }
   const bundle: FleetBundle = {
     schema: FLEET_BUNDLE_SCHEMA,
@@ -86,10 +100,15 @@ export async function publishBundle(options: PublishBundleOptions): Promise<Publ
   const digest = sha256Hex(bytes);
   const target = bundleTargetPath(revision);
   const expiry = { ...DEFAULT_EXPIRY_DAYS, ...options.expiryDays };
-  await putObject(store, metadataObjectName(channel, `${keys.root.signed.version}.root.json`), rootJson(keys.root), {
-    onlyIfMissing: true,
-  });
-  await putObject(store, targetObjectName(channel, `${digest}.${target}`), bytes);
+  await putStoreObject(
+    store,
+    metadataObjectName(channel, `${keys.root.signed.version}.root.json`),
+    rootJson(keys.root),
+    {
+      onlyIfMissing: true,
+    },
+  );
+  await putStoreObject(store, targetObjectName(channel, `${digest}.${target}`), bytes);
   const expires = await putTopMetadata(store, channel, keys, {
     versions: published,
     target: new TargetFile({
@@ -108,7 +127,10 @@ export async function publishBundle(options: PublishBundleOptions): Promise<Publ
     digest,
     packs: packs.map((pack) => pack.name),
     expires,
-    keyIds: Object.fromEntries(TUF_ROLES.map((role) => [role, keys.keys[role].key.keyID])) as Record<TufRole, string>,
+    keyIds: Object.fromEntries(TUF_ROLES.map((role) => [role, keys.keys[role].key.keyID])) as Record<
+      TufRole,
+      string
+    >,
   };
 }
 
@@ -117,11 +139,15 @@ export async function publishBundle(options: PublishBundleOptions): Promise<Publ
  * timestamp's expiry. Also used by root rotation to re-sign the current bundle with new keys.
  */
 export async function putTopMetadata(
-  store: BundleStore,
+  store: BundleStoreConnection,
   channel: string,
   keys: ChannelKeys,
   options: {
-    readonly versions: { readonly targetsVersion: number; readonly snapshotVersion: number; readonly timestampVersion: number };
+    readonly versions: {
+      readonly targetsVersion: number;
+      readonly snapshotVersion: number;
+      readonly timestampVersion: number;
+    };
     readonly target: TargetFile;
     readonly expires: (role: 'targets' | 'snapshot' | 'timestamp') => string;
   },
@@ -136,7 +162,11 @@ export async function putTopMetadata(
   );
   signMetadata(targets, [keys.keys.targets]);
   const targetsBytes = jsonBytes(targets);
-  await putObject(store, metadataObjectName(channel, `${targets.signed.version}.targets.json`), targetsBytes);
+  await putStoreObject(
+    store,
+    metadataObjectName(channel, `${targets.signed.version}.targets.json`),
+    targetsBytes,
+  );
   const snapshot = new Metadata(
     new Snapshot({
       version: options.versions.snapshotVersion + 1,
@@ -147,7 +177,11 @@ export async function putTopMetadata(
   );
   signMetadata(snapshot, [keys.keys.snapshot]);
   const snapshotBytes = jsonBytes(snapshot);
-  await putObject(store, metadataObjectName(channel, `${snapshot.signed.version}.snapshot.json`), snapshotBytes);
+  await putStoreObject(
+    store,
+    metadataObjectName(channel, `${snapshot.signed.version}.snapshot.json`),
+    snapshotBytes,
+  );
   const timestamp = new Metadata(
     new Timestamp({
       version: options.versions.timestampVersion + 1,
@@ -157,7 +191,7 @@ export async function putTopMetadata(
     }),
   );
   signMetadata(timestamp, [keys.keys.timestamp]);
-  await putObject(store, metadataObjectName(channel, 'timestamp.json'), jsonBytes(timestamp));
+  await putStoreObject(store, metadataObjectName(channel, 'timestamp.json'), jsonBytes(timestamp));
   return timestamp.signed.expires;
 }
 
@@ -198,31 +232,16 @@ async function validatePacks(packs: readonly BundlePack[]): Promise<void> {
   }
 }
 
-/** Stores an object (FleetError `unavailable` when NATS refuses); `onlyIfMissing` keeps an existing one. */
-export async function putObject(
-  store: BundleStore,
-  name: string,
-  data: string | Uint8Array,
-  options: { readonly onlyIfMissing?: boolean } = {},
-): Promise<void> {
-  try {
-    if (options.onlyIfMissing && (await store.objects.info(name)) !== null) return;
-    await store.objects.putBlob({ name }, typeof data === 'string' ? Buffer.from(data) : data);
-  } catch (error) {
-    throw new FleetError('unavailable', `cannot store ${name}: ${(error as Error).message}`, { cause: error });
-  }
-}
-
 async function writeHead(
-  store: BundleStore,
+  store: BundleStoreConnection,
   channel: string,
   head: { readonly revision: number; readonly target: string },
   kvRevision: number | undefined,
 ): Promise<void> {
   const value = JSON.stringify(head);
   try {
-    if (kvRevision === undefined) await store.heads.create(channel, value);
-    else await store.heads.update(channel, value, kvRevision);
+    if (kvRevision === undefined) await store.bundleHeads.create(channel, value);
+    else await store.bundleHeads.update(channel, value, kvRevision);
   } catch (error) {
     throw new FleetError(
       'older_revision',

@@ -1,5 +1,5 @@
 import { Metadata, MetadataKind, type TargetFile } from '@tufjs/models';
-import type { BundleStore } from './bundle-store.js';
+import { type BundleStoreConnection, getStoreObject } from './bundle-store.js';
 import { bundleTargetRevision, metadataObjectName } from './bundle-store-names.js';
 import { FleetError } from './fleet-error.js';
 
@@ -13,13 +13,21 @@ export interface PublishedChannel {
   readonly target?: TargetFile;
 }
 
-const NOTHING_PUBLISHED: PublishedChannel = { timestampVersion: 0, snapshotVersion: 0, targetsVersion: 0, revision: 0 };
+const NOTHING_PUBLISHED: PublishedChannel = {
+  timestampVersion: 0,
+  snapshotVersion: 0,
+  targetsVersion: 0,
+  revision: 0,
+};
 
 /**
  * Reads the publisher's own view of a channel from the store: the versions the next metadata must exceed and the
  * newest bundle revision its signed targets name. FleetError `invalid_bundle` when a metadata file is unreadable.
  */
-export async function readPublishedChannel(store: BundleStore, channel: string): Promise<PublishedChannel> {
+export async function readPublishedChannel(
+  store: BundleStoreConnection,
+  channel: string,
+): Promise<PublishedChannel> {
   const timestampJson = await readMetadataJson(store, channel, 'timestamp.json');
   if (!timestampJson) return NOTHING_PUBLISHED;
   const timestamp = Metadata.fromJSON(MetadataKind.Timestamp, timestampJson);
@@ -41,13 +49,20 @@ export async function readPublishedChannel(store: BundleStore, channel: string):
   };
 }
 
-async function readMetadataJson(store: BundleStore, channel: string, file: string): Promise<JSONObject | undefined> {
-  const bytes = await store.objects.getBlob(metadataObjectName(channel, file));
+async function readMetadataJson(
+  store: BundleStoreConnection,
+  channel: string,
+  file: string,
+): Promise<JSONObject | undefined> {
+  const bytes = await getStoreObject(store, metadataObjectName(channel, file));
   if (bytes === null) return undefined;
   try {
     return JSON.parse(Buffer.from(bytes).toString('utf8')) as JSONObject;
   } catch (error) {
-    throw new FleetError('invalid_bundle', `cannot read ${metadataObjectName(channel, file)}: ${(error as Error).message}`);
+    throw new FleetError(
+      'invalid_bundle',
+      `cannot read ${metadataObjectName(channel, file)}: ${(error as Error).message}`,
+    );
   }
 }
 

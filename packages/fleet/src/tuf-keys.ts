@@ -1,7 +1,21 @@
-import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject, sign } from 'node:crypto';
-import { createHash } from 'node:crypto';
+import {
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  type KeyObject,
+  sign,
+} from 'node:crypto';
 import { canonicalize } from '@tufjs/canonical-json';
-import { Key, type Metadata, type Root, Signature, type Snapshot, type Targets, type Timestamp } from '@tufjs/models';
+import {
+  Key,
+  type Metadata,
+  type Root,
+  Signature,
+  type Snapshot,
+  type Targets,
+  type Timestamp,
+} from '@tufjs/models';
 
 /** TUF's four top-level roles; each has its own Ed25519 key in a channel's keys folder. */
 export const TUF_ROLES = ['root', 'targets', 'snapshot', 'timestamp'] as const;
@@ -17,7 +31,10 @@ export interface RoleKey {
 /** A new Ed25519 key and its PKCS#8 PEM text (the file a keys folder holds). */
 export function generateRoleKey(): { readonly roleKey: RoleKey; readonly pem: string } {
   const { privateKey } = generateKeyPairSync('ed25519');
-  return { roleKey: roleKeyOf(privateKey), pem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() };
+  return {
+    roleKey: roleKeyOf(privateKey),
+    pem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+  };
 }
 
 /** The role key of a PKCS#8 PEM private key (throws when it is not an Ed25519 key). */
@@ -43,6 +60,8 @@ export function signMetadata(
   keys: readonly RoleKey[],
 ): void {
   for (const { key, privateKey } of keys) {
-    metadata.sign((data) => new Signature({ keyID: key.keyID, sig: sign(null, data, privateKey).toString('hex') }));
+    metadata.sign(
+      (data) => new Signature({ keyID: key.keyID, sig: sign(null, data, privateKey).toString('hex') }),
+    );
   }
 }

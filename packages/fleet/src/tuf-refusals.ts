@@ -13,7 +13,10 @@ const TUF_REFUSALS: readonly { readonly code: FleetErrorCode; readonly text: Reg
   // than current version ...", "Expected version 3, got 2" (root).
   { code: 'rollback', text: /is less than current version|Expected version \d+, got \d+/ },
   // metadata.js: "<role> was signed by 0/1 keys"; key.js: "failed to verify <keyid> signature".
-  { code: 'bad_signature', text: /was signed by \d+\/\d+ keys|failed to verify \S+ signature|no signature for key/ },
+  {
+    code: 'bad_signature',
+    text: /was signed by \d+\/\d+ keys|failed to verify \S+ signature|no signature for key/,
+  },
   // file.js: "Expected hash ... but got ...", "Expected length ..."; fetcher.js: "Max length reached"; store.js:
   // "Snapshot version doesn't match timestamp", "Version 2 of targets does not match snapshot version 3".
   {
