@@ -9,6 +9,7 @@ import {
   reviewApprovalRequest,
   showApprovalRequest,
 } from './approval-commands.js';
+import { bundleInit, bundlePush } from './bundle-commands.js';
 import { CliError, DECISION_EXIT, EXIT } from './cli-error.js';
 import { COMMANDS, type Command, commandHelp, GROUPS, parseOptions, usage } from './command-table.js';
 import * as commands from './commands.js';
@@ -22,6 +23,7 @@ import {
   approverKeyText,
   daemonFailureJson,
 } from './render-approval.js';
+import { bundleInitJson, bundleInitText, bundlePushJson, bundlePushText } from './render-bundle.js';
 import { diffJson, evalJson, lintJson, replayJson, testJson } from './render-json.js';
 import { testJunit } from './render-junit.js';
 import { diffText, evalText, lintText, replayText, testText } from './render-text.js';
@@ -235,6 +237,41 @@ async function main(given: readonly string[]): Promise<number> {
         approvalText,
         approvalJson,
       );
+    }
+    case 'bundle init': {
+      args(0, 0, 'no arguments besides --channel and --out');
+      const trust = await bundleInit({ channel: string('channel'), out: string('out') });
+      if (flag('json')) json(bundleInitJson(trust));
+      else out(bundleInitText(trust));
+      return EXIT.ok;
+    }
+    case 'bundle push': {
+      const paths = args(1, Number.POSITIVE_INFINITY, 'one or more pack files or folders');
+      if (list('nats').length === 0) throw new UsageError(`${command}: --nats is required`, help);
+      const revision = optional('revision');
+      if (revision !== undefined && !/^[1-9][0-9]{0,15}$/.test(revision))
+        throw new UsageError(`${command}: --revision must be a positive integer`, help);
+      const defaultPack = optional('default-pack');
+      const auth = {
+        user: optional('user'),
+        password_env: optional('password-env'),
+        token_env: optional('token-env'),
+        creds_file: optional('creds'),
+      };
+      const bundle = await bundlePush({
+        connection: {
+          servers: list('nats'),
+          ...Object.fromEntries(Object.entries(auth).filter(([, given]) => given !== undefined)),
+        },
+        channel: string('channel'),
+        keysDir: string('keys'),
+        paths,
+        ...(revision === undefined ? {} : { revision: Number(revision) }),
+        ...(defaultPack === undefined ? {} : { defaultPack }),
+      });
+      if (flag('json')) json(bundlePushJson(bundle));
+      else out(bundlePushText(bundle));
+      return EXIT.ok;
     }
   }
 }
