@@ -113,7 +113,10 @@ describe('cavra bundle', () => {
     ]);
     await cavra(['bundle', 'init', '--channel', 'c', '--out', 'keys'], dir);
     await writeFile(join(dir, 'base.yaml'), BASE);
-    const down = await cavra(['bundle', 'push', '--nats', 'nats://127.0.0.1:1', '--channel', 'c', '--keys', 'keys', 'base.yaml'], dir);
+    const down = await cavra(
+      ['bundle', 'push', '--nats', 'nats://127.0.0.1:1', '--channel', 'c', '--keys', 'keys', 'base.yaml'],
+      dir,
+    );
     expect([down.code, down.stderr.slice(0, 76)]).toEqual([
       1,
       'cavra: nats_unreachable: no NATS server of nats://127.0.0.1:1 could be reach',
