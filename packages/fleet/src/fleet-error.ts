@@ -12,6 +12,7 @@ export const FLEET_ERROR_CODES = {
   nats_auth_failed: 'the NATS servers refused the credentials',
   permission_denied: 'the NATS user is not allowed this operation',
   jetstream_unavailable: 'JetStream is not enabled for this NATS account',
+  nats_timeout: 'the NATS servers did not answer in time',
   nats_error: 'the NATS servers answered with an error',
   bucket_missing: 'a fleet bucket does not exist: a publisher creates them (connectFleet with createBuckets)',
   // Bundles (initChannelTrust, publishBundle, fetchVerifiedBundle, rotateChannelKeys).

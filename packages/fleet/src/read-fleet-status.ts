@@ -124,7 +124,7 @@ async function entries(kv: KV): Promise<{ key: string; value: unknown; created: 
   const found = await Promise.all(
     keys.map(async (key) => {
       const entry = await kv.get(key);
-      if (!entry || entry.operation !== 'PUT') return undefined;
+      if (entry?.operation !== 'PUT') return undefined;
       let value: unknown;
       try {
         value = entry.json();
