@@ -9,7 +9,6 @@ import {
   reviewApprovalRequest,
   showApprovalRequest,
 } from './approval-commands.js';
-import { bundleInit, bundlePush } from './bundle-commands.js';
 import { CliError, DECISION_EXIT, EXIT } from './cli-error.js';
 import { COMMANDS, type Command, commandHelp, GROUPS, parseOptions, usage } from './command-table.js';
 import * as commands from './commands.js';
@@ -116,6 +115,7 @@ async function main(given: readonly string[]): Promise<number> {
     return { key: string('key'), ...(as ? { as } : {}), ...(idToken ? { idToken } : {}) };
   };
 
+  // The bundle commands load NATS and TUF code only when run (await import), not on every `cavra` start.
   switch (command) {
     case 'policy validate':
       return commands.validate(
@@ -240,6 +240,7 @@ async function main(given: readonly string[]): Promise<number> {
     }
     case 'bundle init': {
       args(0, 0, 'no arguments besides --channel and --out');
+      const { bundleInit } = await import('./bundle-commands.js');
       const trust = await bundleInit({ channel: string('channel'), out: string('out') });
       if (flag('json')) json(bundleInitJson(trust));
       else out(bundleInitText(trust));
@@ -258,6 +259,7 @@ async function main(given: readonly string[]): Promise<number> {
         token_env: optional('token-env'),
         creds_file: optional('creds'),
       };
+      const { bundlePush } = await import('./bundle-commands.js');
       const bundle = await bundlePush({
         connection: {
           servers: list('nats'),
