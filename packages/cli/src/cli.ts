@@ -23,6 +23,7 @@ import {
   approverKeyText,
   daemonFailureJson,
 } from './render-approval.js';
+import { bundleInitJson, bundleInitText, bundlePushJson, bundlePushText } from './render-bundle.js';
 import { fleetFailureJson, fleetStatusJson, fleetStatusText } from './render-fleet.js';
 import { diffJson, evalJson, lintJson, replayJson, testJson } from './render-json.js';
 import { testJunit } from './render-junit.js';
@@ -146,6 +147,7 @@ async function main(given: readonly string[]): Promise<number> {
     return { key: string('key'), ...(as ? { as } : {}), ...(idToken ? { idToken } : {}) };
   };
 
+  // The bundle commands load NATS and TUF code only when run (await import), not on every `cavra` start.
   switch (command) {
     case 'policy validate':
       return commands.validate(
@@ -271,6 +273,34 @@ async function main(given: readonly string[]): Promise<number> {
     case 'fleet status':
       args(0, 0, 'no arguments besides --nats');
       return fleetAnswered(await fleetStatus(natsConnection()), fleetStatusText, fleetStatusJson);
+    case 'bundle init': {
+      args(0, 0, 'no arguments besides --channel and --out');
+      const { bundleInit } = await import('./bundle-commands.js');
+      const trust = await bundleInit({ channel: string('channel'), out: string('out') });
+      if (flag('json')) json(bundleInitJson(trust));
+      else out(bundleInitText(trust));
+      return EXIT.ok;
+    }
+    case 'bundle push': {
+      const paths = args(1, Number.POSITIVE_INFINITY, 'one or more pack files or folders');
+      const connection = natsConnection();
+      const revision = optional('revision');
+      if (revision !== undefined && !/^[1-9][0-9]{0,15}$/.test(revision))
+        throw new UsageError(`${command}: --revision must be a positive integer`, help);
+      const defaultPack = optional('default-pack');
+      const { bundlePush } = await import('./bundle-commands.js');
+      const bundle = await bundlePush({
+        connection,
+        channel: string('channel'),
+        keysDir: string('keys'),
+        paths,
+        ...(revision === undefined ? {} : { revision: Number(revision) }),
+        ...(defaultPack === undefined ? {} : { defaultPack }),
+      });
+      if (flag('json')) json(bundlePushJson(bundle));
+      else out(bundlePushText(bundle));
+      return EXIT.ok;
+    }
   }
 }
 

@@ -277,6 +277,36 @@ export const COMMANDS = {
     example:
       "cavra approval deny 0193a6f2-7c1e-7d3a-9f1b-2c4d5e6f7a8b --reason 'not during the freeze' --key ~/.cavra/alice.pem --as alice@example.com",
   },
+  'bundle init': {
+    args: '--channel C --out DIR [--json]',
+    summary:
+      "a channel's TUF keys (root, targets, snapshot, timestamp; Ed25519, mode 600) and its signed root.json in DIR (never overwritten)",
+    options: {
+      channel: { type: 'string', value: 'C', help: 'the channel (lower-case letters, digits, - and _)' },
+      out: { type: 'string', value: 'DIR', help: "the channel's keys folder (made; must not hold keys)" },
+      json: APPROVAL_JSON,
+    },
+    example: 'cavra bundle init --channel laptops --out ~/.cavra/channels/laptops',
+  },
+  'bundle push': {
+    args: '--nats URL... --channel C --keys DIR [--revision N] [--default-pack NAME] [--json] PACK_OR_FOLDER...',
+    summary:
+      "validate every pack, then sign and publish them as the channel's next bundle (revision: the newest + 1); nothing is published when a pack is invalid",
+    options: {
+      ...NATS_CONNECTION,
+      channel: { type: 'string', value: 'C', help: 'the channel' },
+      keys: { type: 'string', value: 'DIR', help: "the channel's keys folder (made by cavra bundle init)" },
+      revision: { type: 'string', value: 'N', help: 'the revision to publish (must exceed the newest)' },
+      'default-pack': {
+        type: 'string',
+        value: 'NAME',
+        help: 'the file name of the pack daemons enforce (default: every pack of the bundle)',
+      },
+      json: APPROVAL_JSON,
+    },
+    example:
+      'cavra bundle push --nats nats://127.0.0.1:4222 --channel laptops --keys ~/.cavra/channels/laptops policies/',
+  },
   'fleet status': {
     args: '--nats URL [--user USER --password-env VAR | --token-env VAR | --creds FILE] [--json]',
     summary:
@@ -289,7 +319,7 @@ export const COMMANDS = {
   },
 } as const satisfies Record<string, CommandSpec>;
 
-/** The groups of commands (`policy`, `approval`): the first word of the commands named with two. */
+/** The groups of commands (`policy`, `approval`, `bundle`, `fleet`): the first word of the commands named with two. */
 export const GROUPS: readonly string[] = [
   ...new Set(
     Object.keys(COMMANDS).flatMap((name) => (name.includes(' ') ? [name.split(' ')[0] as string] : [])),
