@@ -1,0 +1,42 @@
+import type { ChannelTrust, PublishedBundle } from '@cavra/fleet';
+
+/** `cavra bundle init`'s report. */
+export function bundleInitText(trust: ChannelTrust): string {
+  const keys = Object.entries(trust.keyIds).map(([role, id]) => `  ${role.padEnd(9)} ${id}`);
+  return `channel ${trust.channel}: keys and root written
+root (give it to each daemon as fleet.trust_root): ${trust.rootFile}
+key ids:
+${keys.join('\n')}
+keep the folder private; the root key signs only key rotations: move root.key.pem offline
+`;
+}
+
+export function bundleInitJson(trust: ChannelTrust): unknown {
+  return {
+    schema_version: 'cavra.cli.bundle_init.v1',
+    channel: trust.channel,
+    root_file: trust.rootFile,
+    key_ids: trust.keyIds,
+  };
+}
+
+/** `cavra bundle push`'s report. */
+export function bundlePushText(bundle: PublishedBundle): string {
+  return `published channel ${bundle.channel} revision ${bundle.revision} (${bundle.target}, sha256 ${bundle.digest})
+packs: ${bundle.packs.join(', ')}
+timestamp expires ${bundle.expires}: push again (or re-sign) before then, or daemons report stale
+`;
+}
+
+export function bundlePushJson(bundle: PublishedBundle): unknown {
+  return {
+    schema_version: 'cavra.cli.bundle_push.v1',
+    channel: bundle.channel,
+    revision: bundle.revision,
+    target: bundle.target,
+    digest: bundle.digest,
+    packs: bundle.packs,
+    expires: bundle.expires,
+    key_ids: bundle.keyIds,
+  };
+}

@@ -1,0 +1,52 @@
+import type { Fleet } from './connect-fleet.js';
+import { toFleetError } from './nats-failure.js';
+
+/** What the bundle functions need of a fleet connection: the bundles Object Store and the heads KV bucket. */
+export type BundleStoreConnection = Pick<Fleet, 'bundles' | 'bundleHeads'>;
+
+/** The KV head of a channel: the wake-up signal naming the newest revision (never trusted on its own). */
+export interface BundleHead {
+  readonly revision: number;
+  readonly target: string;
+}
+
+/**
+ * The channel's head in `cavra_bundle_heads` with its KV revision (for compare-and-set), or undefined when it has
+ * none. A wake-up signal only: what a daemon enforces comes from fetchVerifiedBundle.
+ */
+export async function readBundleHead(
+  fleet: BundleStoreConnection,
+  channel: string,
+): Promise<{ readonly head: BundleHead; readonly kvRevision: number } | undefined> {
+  try {
+    const entry = await fleet.bundleHeads.get(channel);
+    if (entry?.operation !== 'PUT') return undefined;
+    return { head: entry.json<BundleHead>(), kvRevision: entry.revision };
+  } catch (error) {
+    throw toFleetError(error);
+  }
+}
+
+/** Reads an object of the bundles store (null when there is none); NATS failures as the FleetError table names them. */
+export async function getStoreObject(fleet: BundleStoreConnection, name: string): Promise<Uint8Array | null> {
+  try {
+    return await fleet.bundles.getBlob(name);
+  } catch (error) {
+    throw toFleetError(error);
+  }
+}
+
+/** Stores an object in the bundles store; `onlyIfMissing` keeps an existing one. */
+export async function putStoreObject(
+  fleet: BundleStoreConnection,
+  name: string,
+  data: string | Uint8Array,
+  options: { readonly onlyIfMissing?: boolean } = {},
+): Promise<void> {
+  try {
+    if (options.onlyIfMissing && (await fleet.bundles.info(name)) !== null) return;
+    await fleet.bundles.putBlob({ name }, typeof data === 'string' ? Buffer.from(data) : data);
+  } catch (error) {
+    throw toFleetError(error);
+  }
+}
