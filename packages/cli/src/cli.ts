@@ -12,6 +12,7 @@ import {
 import { CliError, DECISION_EXIT, EXIT } from './cli-error.js';
 import { COMMANDS, type Command, commandHelp, GROUPS, parseOptions, usage } from './command-table.js';
 import * as commands from './commands.js';
+import { type FleetResult, fleetStatus } from './fleet-commands.js';
 import { readStdin } from './read-input.js';
 import {
   approvalJson,
@@ -23,6 +24,7 @@ import {
   daemonFailureJson,
 } from './render-approval.js';
 import { bundleInitJson, bundleInitText, bundlePushJson, bundlePushText } from './render-bundle.js';
+import { fleetFailureJson, fleetStatusJson, fleetStatusText } from './render-fleet.js';
 import { diffJson, evalJson, lintJson, replayJson, testJson } from './render-json.js';
 import { testJunit } from './render-junit.js';
 import { diffText, evalText, lintText, replayText, testText } from './render-text.js';
@@ -108,6 +110,36 @@ async function main(given: readonly string[]): Promise<number> {
     }
     if (flag('json')) json(daemonFailureJson(result));
     throw new CliError(EXIT.failed, `${command}: ${result.error.message}`);
+  };
+  /** The fleet's answer printed (exit 0), or its refusal, the message naming the code (exit 1). */
+  const fleetAnswered = <T>(
+    result: FleetResult<T>,
+    text: (value: T) => string,
+    document: (value: T) => unknown,
+  ) => {
+    if (result.ok) {
+      if (flag('json')) json(document(result.value));
+      else out(text(result.value));
+      return EXIT.ok;
+    }
+    if (flag('json')) json(fleetFailureJson(result));
+    throw new CliError(EXIT.failed, `${command}: ${result.error.code}: ${result.error.message}`);
+  };
+  /** The NATS connection the flags name (the daemon config's `fleet:` shape). */
+  const natsConnection = () => {
+    const servers = list('nats').flatMap((given) => given.split(',').map((server) => server.trim()));
+    if (servers.length === 0) throw new UsageError(`${command}: --nats is required`, help);
+    const user = optional('user');
+    const passwordEnv = optional('password-env');
+    const tokenEnv = optional('token-env');
+    const creds = optional('creds');
+    return {
+      servers,
+      ...(user ? { user } : {}),
+      ...(passwordEnv ? { password_env: passwordEnv } : {}),
+      ...(tokenEnv ? { token_env: tokenEnv } : {}),
+      ...(creds ? { creds_file: creds } : {}),
+    };
   };
   const signer = () => {
     const idToken = optional('id-token');
@@ -248,23 +280,14 @@ async function main(given: readonly string[]): Promise<number> {
     }
     case 'bundle push': {
       const paths = args(1, Number.POSITIVE_INFINITY, 'one or more pack files or folders');
-      if (list('nats').length === 0) throw new UsageError(`${command}: --nats is required`, help);
+      const connection = natsConnection();
       const revision = optional('revision');
       if (revision !== undefined && !/^[1-9][0-9]{0,15}$/.test(revision))
         throw new UsageError(`${command}: --revision must be a positive integer`, help);
       const defaultPack = optional('default-pack');
-      const auth = {
-        user: optional('user'),
-        password_env: optional('password-env'),
-        token_env: optional('token-env'),
-        creds_file: optional('creds'),
-      };
       const { bundlePush } = await import('./bundle-commands.js');
       const bundle = await bundlePush({
-        connection: {
-          servers: list('nats'),
-          ...Object.fromEntries(Object.entries(auth).filter(([, given]) => given !== undefined)),
-        },
+        connection,
         channel: string('channel'),
         keysDir: string('keys'),
         paths,
@@ -275,6 +298,9 @@ async function main(given: readonly string[]): Promise<number> {
       else out(bundlePushText(bundle));
       return EXIT.ok;
     }
+    case 'fleet status':
+      args(0, 0, 'no arguments besides --nats');
+      return fleetAnswered(await fleetStatus(natsConnection()), fleetStatusText, fleetStatusJson);
   }
 }
 

@@ -74,18 +74,33 @@ const REVIEWER: Readonly<Record<string, OptionSpec>> = {
   json: APPROVAL_JSON,
 };
 
-/** How `cavra bundle push` reaches NATS: the flags of the daemon config's `fleet:` connection keys. */
-const NATS_CONNECTION: Readonly<Record<string, OptionSpec>> = {
+/**
+ * How a fleet command reaches NATS: the connection of the daemon config's `fleet:` section, as flags (`--nats` is
+ * `servers`, `--password-env` is `password_env`, ...). Secrets are never flag values: variables or a file name them.
+ */
+export const NATS_CONNECTION: Readonly<Record<string, OptionSpec>> = {
   nats: {
     type: 'string',
     multiple: true,
     value: 'URL',
-    help: 'a NATS server, nats://host:port or tls://host:port (repeat for the others of the cluster)',
+    help: 'a NATS server, nats://host:port (repeat, or separate with commas, for the other servers of the cluster)',
   },
-  user: { type: 'string', value: 'NAME', help: 'the NATS user (its password in --password-env)' },
-  'password-env': { type: 'string', value: 'VAR', help: 'the environment variable holding the password' },
+  user: {
+    type: 'string',
+    value: 'USER',
+    help: 'the NATS user (its password in the variable --password-env names)',
+  },
+  'password-env': {
+    type: 'string',
+    value: 'VAR',
+    help: "the environment variable holding --user's password",
+  },
   'token-env': { type: 'string', value: 'VAR', help: 'the environment variable holding a NATS token' },
-  creds: { type: 'string', value: 'FILE', help: 'a NATS credentials file (user JWT and NKey seed)' },
+  creds: {
+    type: 'string',
+    value: 'FILE',
+    help: 'a NATS credentials file (user JWT and NKey seed, as nsc writes it)',
+  },
 };
 
 /** Every command, in the order help lists them. */
@@ -274,7 +289,7 @@ export const COMMANDS = {
     example: 'cavra bundle init --channel laptops --out ~/.cavra/channels/laptops',
   },
   'bundle push': {
-    args: '--nats URL... --channel C --keys DIR [--revision N] [--default-pack NAME] [--json] PACK_OR_FOLDER...',
+    args: '--nats URL... [--user USER --password-env VAR | --token-env VAR | --creds FILE] --channel C --keys DIR [--revision N] [--default-pack NAME] [--json] PACK_OR_FOLDER...',
     summary:
       "validate every pack, then sign and publish them as the channel's next bundle (revision: the newest + 1); nothing is published when a pack is invalid",
     options: {
@@ -292,9 +307,19 @@ export const COMMANDS = {
     example:
       'cavra bundle push --nats nats://127.0.0.1:4222 --channel laptops --keys ~/.cavra/channels/laptops policies/',
   },
+  'fleet status': {
+    args: '--nats URL [--user USER --password-env VAR | --token-env VAR | --creds FILE] [--json]',
+    summary:
+      "the fleet's daemons from their heartbeats: revisions per channel, daemons not on the head, stale bundles, last seen",
+    options: {
+      ...NATS_CONNECTION,
+      json: { ...JSON_OUTPUT, help: 'print the status as JSON (shape in the README)' },
+    },
+    example: 'cavra fleet status --nats nats://127.0.0.1:4222,nats://127.0.0.1:4223,nats://127.0.0.1:4224',
+  },
 } as const satisfies Record<string, CommandSpec>;
 
-/** The groups of commands (`policy`, `approval`, `bundle`): the first word of the commands named with two. */
+/** The groups of commands (`policy`, `approval`, `fleet`, `bundle`): the first word of the commands named with two. */
 export const GROUPS: readonly string[] = [
   ...new Set(
     Object.keys(COMMANDS).flatMap((name) => (name.includes(' ') ? [name.split(' ')[0] as string] : [])),
@@ -303,7 +328,7 @@ export const GROUPS: readonly string[] = [
 
 export type Command = keyof typeof COMMANDS;
 
-export const EXIT_CODES = `exit codes: 0 ok, 1 a check failed (approval: the daemon refused, its code printed), 2 usage,
+export const EXIT_CODES = `exit codes: 0 ok, 1 a check failed (approval: the daemon refused; fleet: NATS refused; its code printed), 2 usage,
   3 invalid pack, 4 other invalid input (eval --exit-code: the decision, see cavra eval --help)`;
 
 const synopsis = (name: Command) => `cavra ${name} ${COMMANDS[name].args}`;
@@ -314,7 +339,7 @@ export function usage(group?: string): string {
     (name) => group === undefined || name.startsWith(`${group} `),
   );
   const lines = names.flatMap((name) => [`  ${synopsis(name)}`, `      ${COMMANDS[name].summary}`]);
-  return `cavra ${CLI_VERSION}: policy and approval tooling for CAVRA
+  return `cavra ${CLI_VERSION}: policy, approval and fleet tooling for CAVRA
 
 usage:
 ${lines.join('\n')}

@@ -1,5 +1,5 @@
 import type { Fleet } from './connect-fleet.js';
-import { jetStreamError } from './nats-failure.js';
+import { toFleetError } from './nats-failure.js';
 
 /** What the bundle functions need of a fleet connection: the bundles Object Store and the heads KV bucket. */
 export type BundleStoreConnection = Pick<Fleet, 'bundles' | 'bundleHeads'>;
@@ -23,7 +23,7 @@ export async function readBundleHead(
     if (entry?.operation !== 'PUT') return undefined;
     return { head: entry.json<BundleHead>(), kvRevision: entry.revision };
   } catch (error) {
-    throw jetStreamError(error);
+    throw toFleetError(error);
   }
 }
 
@@ -32,7 +32,7 @@ export async function getStoreObject(fleet: BundleStoreConnection, name: string)
   try {
     return await fleet.bundles.getBlob(name);
   } catch (error) {
-    throw jetStreamError(error);
+    throw toFleetError(error);
   }
 }
 
@@ -47,6 +47,6 @@ export async function putStoreObject(
     if (options.onlyIfMissing && (await fleet.bundles.info(name)) !== null) return;
     await fleet.bundles.putBlob({ name }, typeof data === 'string' ? Buffer.from(data) : data);
   } catch (error) {
-    throw jetStreamError(error);
+    throw toFleetError(error);
   }
 }

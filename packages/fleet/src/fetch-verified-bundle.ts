@@ -11,7 +11,7 @@ import { readRootFile, rootChannel } from './channel-keys.js';
 import { checkChannelName } from './channel-name.js';
 import { syncFolder } from './durable-file.js';
 import { FleetError } from './fleet-error.js';
-import { jetStreamError } from './nats-failure.js';
+import { toFleetError } from './nats-failure.js';
 import { BUNDLE_STORE_URL, ObjectStoreFetcher } from './object-store-fetcher.js';
 import { TUF_ROLES, type TufRole } from './tuf-keys.js';
 import { tufRefusal } from './tuf-refusals.js';
@@ -175,7 +175,7 @@ async function syncMetadata(metadataDir: string): Promise<void> {
 
 function refusal(error: unknown, fetcher: ObjectStoreFetcher, channel: string): FleetError {
   if (fetcher.transportError) {
-    return jetStreamError(fetcher.transportError);
+    return toFleetError(fetcher.transportError);
   }
   // No timestamp at all: tuf-js 4.1 lets the fetcher's 404 for timestamp.json through unwrapped.
   if (

@@ -19,6 +19,8 @@ export {
   HEARTBEAT_SCHEMA,
   type Heartbeat,
 } from './heartbeat.js';
+export { toFleetError } from './nats-failure.js';
+export { daemonPermissions, type NatsPermissions, statusReaderPermissions } from './nats-permissions.js';
 export { type PublishBundleOptions, type PublishedBundle, publishBundle } from './publish-bundle.js';
 export {
   type ChannelStatus,

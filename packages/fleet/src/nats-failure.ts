@@ -15,8 +15,8 @@ function causes(error: unknown): unknown[] {
   return chain;
 }
 
-/** A JetStream operation's failure as the table names it. */
-export function jetStreamError(error: unknown): FleetError {
+/** Any NATS or JetStream failure (of a Fleet's buckets, used directly) as the FLEET_ERROR_CODES table names it. */
+export function toFleetError(error: unknown): FleetError {
   if (error instanceof FleetError) return error;
   const message = (error as Error).message ?? String(error);
   // A denied JetStream API call comes back as a RequestError whose cause is the violation.

@@ -33,6 +33,10 @@ const snapshot = (changes: Partial<DaemonSnapshot> = {}): DaemonSnapshot => ({
   evidence_head: 'sha256:ab',
   ...changes,
 });
+const stored = async (key: string) => {
+  const entry = await fleet.fleetStatus.get(key);
+  return (entry ? entry.json() : {}) as Record<string, unknown>;
+};
 const lastSeen = async (key: string) => (await fleet.fleetStatus.get(key))?.created.toISOString();
 
 test('a heartbeat is written at start and after each change, with the daemon id and schema', async () => {
@@ -40,10 +44,7 @@ test('a heartbeat is written at start and after each change, with the daemon id 
   const heartbeat = startHeartbeat({ fleet, daemonId: 'd-one', snapshot: () => state, intervalMs: 60_000 });
   try {
     await expect.poll(() => heartbeat.written).toBe(1);
-    const { sent_at: firstSent, ...first } = (await fleet.fleetStatus.get('d-one'))?.json() as Record<
-      string,
-      unknown
-    >;
+    const { sent_at: firstSent, ...first } = await stored('d-one');
     expect(first).toEqual({
       ...snapshot({ revision: 6 }),
       schema: 'cavra.fleet.status.v1',
@@ -53,7 +54,7 @@ test('a heartbeat is written at start and after each change, with the daemon id 
     state = snapshot();
     heartbeat.changed();
     await expect.poll(() => heartbeat.written).toBe(2);
-    expect(((await fleet.fleetStatus.get('d-one'))?.json() as { revision: number }).revision).toBe(7);
+    expect((await stored('d-one')).revision).toBe(7);
   } finally {
     await heartbeat.stop();
   }
@@ -165,7 +166,7 @@ test('heartbeats keep arriving after kill -9 of the node the daemon is connected
       .poll(
         async () => {
           heartbeat.changed();
-          return ((await fleet.fleetStatus.get('d-survivor'))?.json() as { revision: number }).revision;
+          return (await stored('d-survivor')).revision;
         },
         { timeout: 20_000, interval: 1_000 },
       )
