@@ -15,6 +15,7 @@ import {
   initChannelTrust,
   publishBundle,
   readBundleHead,
+  resignChannel,
   rotateChannelKeys,
 } from '../src/index.js';
 import { putTopMetadata } from '../src/publish-bundle.js';
@@ -295,11 +296,26 @@ describe('fetchVerifiedBundle refusals', () => {
     });
   });
 
-  it('refuses expired metadata (a frozen channel)', async () => {
-    const { fetch } = await published('frozen', { now: new Date(Date.now() - 8 * 24 * 60 * 60 * 1000) });
-    expect(await refusal(fetch(await daemonDirs()))).toEqual({
+  it('refuses expired metadata (a frozen channel) until the publisher re-signs it', async () => {
+    const { keysDir, first, fetch } = await published('frozen', {
+      now: new Date(Date.now() - 8 * 24 * 60 * 60 * 1000),
+    });
+    const daemon = await daemonDirs();
+    expect(await refusal(fetch(daemon))).toEqual({
       code: 'expired',
       message: "TUF refused the channel's metadata: Final timestamp.json is expired",
+    });
+    const now = new Date();
+    expect(await resignChannel({ fleet, channel: 'frozen', keysDir, now })).toEqual({
+      revision: 1,
+      expires: tufExpiry(now, 7),
+    });
+    const bundle = await fetch(daemon);
+    expect([bundle.revision, bundle.digest, bundle.expires]).toEqual([1, first.digest, tufExpiry(now, 7)]);
+    const { keysDir: emptyKeys } = await channelWithKeys('empty');
+    expect(await refusal(resignChannel({ fleet, channel: 'empty', keysDir: emptyKeys }))).toEqual({
+      code: 'no_bundle',
+      message: 'channel empty has published no bundle yet',
     });
   });
 
