@@ -307,6 +307,38 @@ export const COMMANDS = {
     example:
       'cavra bundle push --nats nats://127.0.0.1:4222 --channel laptops --keys ~/.cavra/channels/laptops policies/',
   },
+  'bundle resign': {
+    args: '--nats URL... [--user USER --password-env VAR | --token-env VAR | --creds FILE] --channel C --keys DIR [--json]',
+    summary:
+      "sign the channel's current bundle again with new expiries (same revision), so daemons of an unchanged channel never go stale",
+    options: {
+      ...NATS_CONNECTION,
+      channel: { type: 'string', value: 'C', help: 'the channel' },
+      keys: { type: 'string', value: 'DIR', help: "the channel's keys folder" },
+      json: APPROVAL_JSON,
+    },
+    example:
+      'cavra bundle resign --nats nats://127.0.0.1:4222 --channel laptops --keys ~/.cavra/channels/laptops',
+  },
+  'bundle rotate': {
+    args: '--nats URL... [--user USER --password-env VAR | --token-env VAR | --creds FILE] --channel C --keys DIR [--role ROLE]... [--json]',
+    summary:
+      "new keys for each ROLE (default root) and the channel's next root, signed by the old and the new root keys; daemons follow on their next refresh",
+    options: {
+      ...NATS_CONNECTION,
+      channel: { type: 'string', value: 'C', help: 'the channel' },
+      keys: { type: 'string', value: 'DIR', help: "the channel's keys folder" },
+      role: {
+        type: 'string',
+        multiple: true,
+        value: 'ROLE',
+        help: 'a role to give a new key: root, targets, snapshot, timestamp (repeat; default root)',
+      },
+      json: APPROVAL_JSON,
+    },
+    example:
+      'cavra bundle rotate --nats nats://127.0.0.1:4222 --channel laptops --keys ~/.cavra/channels/laptops --role root --role targets',
+  },
   'fleet status': {
     args: '--nats URL [--user USER --password-env VAR | --token-env VAR | --creds FILE] [--json]',
     summary:
