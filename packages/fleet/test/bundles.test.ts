@@ -235,6 +235,38 @@ async function publishUnchecked(keysDir: string, bundle: FleetBundle): Promise<s
   return digest;
 }
 
+describe('concurrent publishes', () => {
+  it('lets exactly one of two concurrent pushes of revision 1 win; daemons get the winner', async () => {
+    const { keysDir, trust } = await channelWithKeys('racing');
+    const packs = await folder({ 'team-base.yaml': PARENT, 'team.yaml': CHILD });
+    const push = (files: string[]) =>
+      publishBundle({
+        fleet,
+        channel: 'racing',
+        packFiles: files.map((file) => join(packs, file)),
+        keysDir,
+        revision: 1,
+      });
+    const results = await Promise.allSettled([
+      push(['team-base.yaml']),
+      push(['team-base.yaml', 'team.yaml']),
+    ]);
+    const won = results.filter((result) => result.status === 'fulfilled');
+    const lost = results.filter((result) => result.status === 'rejected');
+    expect([won.length, lost.length]).toEqual([1, 1]);
+    expect(((lost[0] as PromiseRejectedResult).reason as FleetError).code).toBe('older_revision');
+    const winner = (won[0] as PromiseFulfilledResult<{ revision: number; digest: string }>).value;
+    const bundle = await fetchVerifiedBundle({
+      fleet,
+      channel: 'racing',
+      trustedRootFile: trust.rootFile,
+      ...(await daemonDirs()),
+    });
+    expect([bundle.revision, bundle.digest]).toEqual([1, winner.digest]);
+    expect((await readBundleHead(fleet, 'racing'))?.head).toEqual({ revision: 1, target: 'bundle-1.json' });
+  });
+});
+
 describe('fetchVerifiedBundle refusals', () => {
   async function published(channel: string, options: { now?: Date } = {}) {
     const { keysDir, trust } = await channelWithKeys(channel);
