@@ -279,6 +279,17 @@ async function main(given: readonly string[]): Promise<number> {
         approvalJson,
       );
     }
+    case 'fleet status': {
+      args(0, 0, 'no arguments besides --nats');
+      const notSeenAfter = string('not-seen-after');
+      if (!/^[1-9][0-9]{0,6}$/.test(notSeenAfter))
+        throw new UsageError(`${command}: --not-seen-after must be a whole number of seconds ≥ 1`, help);
+      return fleetAnswered(
+        await fleetStatus(natsConnection(), { notSeenAfterMs: Number(notSeenAfter) * 1000 }),
+        fleetStatusText,
+        fleetStatusJson,
+      );
+    }
     case 'bundle init': {
       args(0, 0, 'no arguments besides --channel and --out');
       const { bundleInit } = await import('./bundle-commands.js');
@@ -332,9 +343,6 @@ async function main(given: readonly string[]): Promise<number> {
       else out(bundleRotateText(channel, rotated));
       return EXIT.ok;
     }
-    case 'fleet status':
-      args(0, 0, 'no arguments besides --nats');
-      return fleetAnswered(await fleetStatus(natsConnection()), fleetStatusText, fleetStatusJson);
   }
 }
 

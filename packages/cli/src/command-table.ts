@@ -340,11 +340,17 @@ export const COMMANDS = {
       'cavra bundle rotate --nats nats://127.0.0.1:4222 --channel laptops --keys ~/.cavra/channels/laptops --role root --role targets',
   },
   'fleet status': {
-    args: '--nats URL [--user USER --password-env VAR | --token-env VAR | --creds FILE] [--json]',
+    args: '--nats URL [--user USER --password-env VAR | --token-env VAR | --creds FILE] [--not-seen-after SECONDS] [--json]',
     summary:
       "the fleet's daemons from their heartbeats: revisions per channel, daemons not on the head, stale bundles, last seen",
     options: {
       ...NATS_CONNECTION,
+      'not-seen-after': {
+        type: 'string',
+        default: '75',
+        value: 'SECONDS',
+        help: 'a daemon without a heartbeat for this long is shown as not seen (default 75: two heartbeats missed)',
+      },
       json: { ...JSON_OUTPUT, help: 'print the status as JSON (shape in the README)' },
     },
     example: 'cavra fleet status --nats nats://127.0.0.1:4222,nats://127.0.0.1:4223,nats://127.0.0.1:4224',

@@ -1,4 +1,4 @@
-import type { FleetConnectionOptions, FleetStatus } from '@cavra/fleet';
+import type { FleetConnectionOptions, FleetStatus, ReadFleetStatusOptions } from '@cavra/fleet';
 import { CliError, EXIT } from './cli-error.js';
 
 // `cavra fleet`: each command computes a result (a value), printed by the renderers (render-fleet.ts). The NATS
@@ -10,12 +10,15 @@ export type FleetResult<T> =
   | { readonly ok: false; readonly error: { readonly code: string; readonly message: string } };
 
 /** `cavra fleet status`: every daemon's heartbeat and every channel's head, read through a read-only connection. */
-export async function fleetStatus(connection: FleetConnectionOptions): Promise<FleetResult<FleetStatus>> {
+export async function fleetStatus(
+  connection: FleetConnectionOptions,
+  options: ReadFleetStatusOptions = {},
+): Promise<FleetResult<FleetStatus>> {
   const { connectFleet, FleetError, readFleetStatus } = await import('@cavra/fleet');
   try {
     const fleet = await connectFleet({ ...connection, name: 'cavra fleet status' });
     try {
-      return { ok: true, value: await readFleetStatus(fleet) };
+      return { ok: true, value: await readFleetStatus(fleet, options) };
     } finally {
       await fleet.close();
     }

@@ -64,6 +64,14 @@ describe('cavra fleet status', () => {
     ]);
   });
 
+  it('--not-seen-after sets how long without a heartbeat a daemon is still seen', async () => {
+    const run = await cavra(
+      ['fleet', 'status', '--nats', cluster.servers[0] as string, '--not-seen-after', '3600', '--json'],
+      tempDir(),
+    );
+    expect([run.code, JSON.parse(run.stdout).not_seen_after_ms]).toEqual([0, 3_600_000]);
+  });
+
   it('--json prints readFleetStatus with a schema_version; each --nats may name one server', async () => {
     const run = await cavra(
       ['fleet', 'status', ...cluster.servers.flatMap((server) => ['--nats', server]), '--json'],
@@ -80,6 +88,7 @@ describe('cavra fleet status', () => {
       'unreadable',
     ]);
     expect(report.schema_version).toBe('cavra.cli.fleet.v1');
+    expect(report.not_seen_after_ms).toBe(75_000);
     expect(report.channels).toEqual([
       {
         channel: 'prod',
@@ -133,6 +142,14 @@ describe('cavra fleet status', () => {
     expect([usage.code, usage.stderr.split('\n')[0]]).toEqual([
       2,
       'cavra: fleet status: servers: "http://x" is not a NATS server URL (nats://host:port or tls://host:port)',
+    ]);
+    const badAge = await cavra(
+      ['fleet', 'status', '--nats', 'nats://127.0.0.1:1', '--not-seen-after', '2m'],
+      dir,
+    );
+    expect([badAge.code, badAge.stderr.split('\n')[0]]).toEqual([
+      2,
+      'cavra: fleet status: --not-seen-after must be a whole number of seconds ≥ 1',
     ]);
     const missing = await cavra(['fleet', 'status'], dir);
     expect([missing.code, missing.stderr.split('\n')[0]]).toEqual([
