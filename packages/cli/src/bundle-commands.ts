@@ -3,12 +3,19 @@ import { extname, join, resolve } from 'node:path';
 import {
   type ChannelTrust,
   connectFleet,
+  type Fleet,
   type FleetConnectionOptions,
   FleetError,
   type FleetErrorCode,
   initChannelTrust,
   type PublishedBundle,
   publishBundle,
+  type ResignedChannel,
+  type RotatedChannelKeys,
+  resignChannel,
+  rotateChannelKeys,
+  TUF_ROLES,
+  type TufRole,
 } from '@cavra/fleet';
 import { CliError, EXIT } from './cli-error.js';
 
@@ -67,6 +74,41 @@ export async function bundlePush(options: {
   });
 }
 
+/** `cavra bundle resign`: the channel's current bundle signed again with new expiries (same revision). */
+export async function bundleResign(options: {
+  connection: FleetConnectionOptions;
+  channel: string;
+  keysDir: string;
+}): Promise<ResignedChannel> {
+  return withPublisher(options.connection, (fleet) =>
+    resignChannel({ fleet, channel: options.channel, keysDir: resolve(options.keysDir) }),
+  );
+}
+
+/** `cavra bundle rotate`: new keys for `roles` (default root), a root signed by the old and new root keys. */
+export async function bundleRotate(options: {
+  connection: FleetConnectionOptions;
+  channel: string;
+  keysDir: string;
+  roles: readonly string[];
+}): Promise<RotatedChannelKeys> {
+  const unknown = options.roles.filter((role) => !(TUF_ROLES as readonly string[]).includes(role));
+  if (unknown.length > 0) {
+    throw new CliError(
+      EXIT.invalidInput,
+      `--role must be one of ${TUF_ROLES.join(', ')}, not ${unknown.join(', ')}`,
+    );
+  }
+  return withPublisher(options.connection, (fleet) =>
+    rotateChannelKeys({
+      fleet,
+      channel: options.channel,
+      keysDir: resolve(options.keysDir),
+      ...(options.roles.length > 0 ? { roles: options.roles as TufRole[] } : {}),
+    }),
+  );
+}
+
 async function packFilesOf(path: string): Promise<string[]> {
   const info = await stat(path).catch(() => {
     throw new CliError(EXIT.invalidInput, `${path}: no such file or folder`);
@@ -76,6 +118,21 @@ async function packFilesOf(path: string): Promise<string[]> {
     (name) => PACK_EXTENSIONS.has(extname(name)) && !NOT_PACKS.test(name),
   );
   return names.sort().map((name) => join(path, name));
+}
+
+/** Runs `call` on a publisher's connection (buckets created when missing), closed afterwards. */
+async function withPublisher<T>(
+  connection: FleetConnectionOptions,
+  call: (fleet: Fleet) => Promise<T>,
+): Promise<T> {
+  return fleetCall(async () => {
+    const fleet = await connectFleet({ ...connection, name: 'cavra-bundle', createBuckets: true });
+    try {
+      return await call(fleet);
+    } finally {
+      await fleet.close();
+    }
+  });
 }
 
 async function fleetCall<T>(call: () => Promise<T>): Promise<T> {

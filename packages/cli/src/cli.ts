@@ -9,7 +9,16 @@ import * as commands from './commands.js';
 import { type FleetResult, fleetStatus } from './fleet-commands.js';
 import { readStdin } from './read-input.js';
 import * as approvalViews from './render-approval.js';
-import { bundleInitJson, bundleInitText, bundlePushJson, bundlePushText } from './render-bundle.js';
+import {
+  bundleInitJson,
+  bundleInitText,
+  bundlePushJson,
+  bundlePushText,
+  bundleResignJson,
+  bundleResignText,
+  bundleRotateJson,
+  bundleRotateText,
+} from './render-bundle.js';
 import { fleetFailureJson, fleetStatusJson, fleetStatusText } from './render-fleet.js';
 import { diffJson, evalJson, lintJson, replayJson, testJson } from './render-json.js';
 import { testJunit } from './render-junit.js';
@@ -300,6 +309,31 @@ async function main(given: readonly string[]): Promise<number> {
       });
       if (flag('json')) json(bundlePushJson(bundle));
       else out(bundlePushText(bundle));
+      return EXIT.ok;
+    }
+    case 'bundle resign': {
+      args(0, 0, 'no arguments besides --channel and --keys');
+      const connection = natsConnection();
+      const channel = string('channel');
+      const { bundleResign } = await import('./bundle-commands.js');
+      const resigned = await bundleResign({ connection, channel, keysDir: string('keys') });
+      if (flag('json')) json(bundleResignJson(channel, resigned));
+      else out(bundleResignText(channel, resigned));
+      return EXIT.ok;
+    }
+    case 'bundle rotate': {
+      args(0, 0, 'no arguments besides --channel, --keys and --role');
+      const connection = natsConnection();
+      const channel = string('channel');
+      const { bundleRotate } = await import('./bundle-commands.js');
+      const rotated = await bundleRotate({
+        connection,
+        channel,
+        keysDir: string('keys'),
+        roles: list('role'),
+      });
+      if (flag('json')) json(bundleRotateJson(channel, rotated));
+      else out(bundleRotateText(channel, rotated));
       return EXIT.ok;
     }
   }

@@ -289,7 +289,7 @@ export const COMMANDS = {
     example: 'cavra bundle init --channel laptops --out ~/.cavra/channels/laptops',
   },
   'bundle push': {
-    args: '--nats URL... --channel C --keys DIR [--revision N] [--default-pack NAME] [--json] PACK_OR_FOLDER...',
+    args: '--nats URL... [--user USER --password-env VAR | --token-env VAR | --creds FILE] --channel C --keys DIR [--revision N] [--default-pack NAME] [--json] PACK_OR_FOLDER...',
     summary:
       "validate every pack, then sign and publish them as the channel's next bundle (revision: the newest + 1); nothing is published when a pack is invalid",
     options: {
@@ -306,6 +306,38 @@ export const COMMANDS = {
     },
     example:
       'cavra bundle push --nats nats://127.0.0.1:4222 --channel laptops --keys ~/.cavra/channels/laptops policies/',
+  },
+  'bundle resign': {
+    args: '--nats URL... [--user USER --password-env VAR | --token-env VAR | --creds FILE] --channel C --keys DIR [--json]',
+    summary:
+      "sign the channel's current bundle again with new expiries (same revision), so daemons of an unchanged channel never go stale",
+    options: {
+      ...NATS_CONNECTION,
+      channel: { type: 'string', value: 'C', help: 'the channel' },
+      keys: { type: 'string', value: 'DIR', help: "the channel's keys folder" },
+      json: APPROVAL_JSON,
+    },
+    example:
+      'cavra bundle resign --nats nats://127.0.0.1:4222 --channel laptops --keys ~/.cavra/channels/laptops',
+  },
+  'bundle rotate': {
+    args: '--nats URL... [--user USER --password-env VAR | --token-env VAR | --creds FILE] --channel C --keys DIR [--role ROLE]... [--json]',
+    summary:
+      "new keys for each ROLE (default root) and the channel's next root, signed by the old and the new root keys; daemons follow on their next refresh",
+    options: {
+      ...NATS_CONNECTION,
+      channel: { type: 'string', value: 'C', help: 'the channel' },
+      keys: { type: 'string', value: 'DIR', help: "the channel's keys folder" },
+      role: {
+        type: 'string',
+        multiple: true,
+        value: 'ROLE',
+        help: 'a role to give a new key: root, targets, snapshot, timestamp (repeat; default root)',
+      },
+      json: APPROVAL_JSON,
+    },
+    example:
+      'cavra bundle rotate --nats nats://127.0.0.1:4222 --channel laptops --keys ~/.cavra/channels/laptops --role root --role targets',
   },
   'fleet status': {
     args: '--nats URL [--user USER --password-env VAR | --token-env VAR | --creds FILE] [--not-seen-after SECONDS] [--json]',
@@ -325,7 +357,7 @@ export const COMMANDS = {
   },
 } as const satisfies Record<string, CommandSpec>;
 
-/** The groups of commands (`policy`, `approval`, `bundle`, `fleet`): the first word of the commands named with two. */
+/** The groups of commands (`policy`, `approval`, `fleet`, `bundle`): the first word of the commands named with two. */
 export const GROUPS: readonly string[] = [
   ...new Set(
     Object.keys(COMMANDS).flatMap((name) => (name.includes(' ') ? [name.split(' ')[0] as string] : [])),

@@ -1,4 +1,4 @@
-import type { ChannelTrust, PublishedBundle } from '@cavra/fleet';
+import type { ChannelTrust, PublishedBundle, ResignedChannel, RotatedChannelKeys } from '@cavra/fleet';
 
 /** `cavra bundle init`'s report. */
 export function bundleInitText(trust: ChannelTrust): string {
@@ -38,5 +38,38 @@ export function bundlePushJson(bundle: PublishedBundle): unknown {
     packs: bundle.packs,
     expires: bundle.expires,
     key_ids: bundle.keyIds,
+  };
+}
+
+/** `cavra bundle resign`'s report. */
+export function bundleResignText(channel: string, resigned: ResignedChannel): string {
+  return `re-signed channel ${channel} revision ${resigned.revision}: timestamp expires ${resigned.expires}\n`;
+}
+
+export function bundleResignJson(channel: string, resigned: ResignedChannel): unknown {
+  return {
+    schema_version: 'cavra.cli.bundle_resign.v1',
+    channel,
+    revision: resigned.revision,
+    expires: resigned.expires,
+  };
+}
+
+/** `cavra bundle rotate`'s report. */
+export function bundleRotateText(channel: string, rotated: RotatedChannelKeys): string {
+  const keys = Object.entries(rotated.keyIds).map(([role, id]) => `  ${role.padEnd(9)} ${id}`);
+  return `channel ${channel}: root version ${rotated.rootVersion} published
+key ids:
+${keys.join('\n')}
+the replaced key files are kept as <role>.key.pem.v${rotated.rootVersion - 1}: delete them once every daemon reports root ${rotated.rootVersion}
+`;
+}
+
+export function bundleRotateJson(channel: string, rotated: RotatedChannelKeys): unknown {
+  return {
+    schema_version: 'cavra.cli.bundle_rotate.v1',
+    channel,
+    root_version: rotated.rootVersion,
+    key_ids: rotated.keyIds,
   };
 }

@@ -1,6 +1,6 @@
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { connectFleet, type Fleet, readBundleHead } from '@cavra/fleet';
+import { connectFleet, type Fleet, fetchVerifiedBundle, readBundleHead } from '@cavra/fleet';
 import { type NatsCluster, startNatsCluster } from '@cavra/nats-cluster';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cavra, removeTempDirs, tempDir } from './support/cavra.js';
@@ -120,6 +120,44 @@ describe('cavra bundle', () => {
     expect([down.code, down.stderr.slice(0, 76)]).toEqual([
       1,
       'cavra: nats_unreachable: no NATS server of nats://127.0.0.1:1 could be reach',
+    ]);
+  });
+
+  it('re-signs a channel (same revision, new expiry) and rotates its keys; daemons on the old root follow', async () => {
+    const dir = tempDir();
+    await cavra(['bundle', 'init', '--channel', 'rotated', '--out', 'keys'], dir);
+    await writeFile(join(dir, 'base.yaml'), BASE);
+    const nats = ['--nats', cluster.servers.join(','), '--channel', 'rotated', '--keys', 'keys'];
+    expect((await cavra(['bundle', 'push', ...nats, 'base.yaml'], dir)).code).toBe(0);
+    const resign = await cavra(['bundle', 'resign', ...nats, '--json'], dir);
+    expect([resign.code, resign.stderr]).toEqual([0, '']);
+    expect(JSON.parse(resign.stdout)).toMatchObject({
+      schema_version: 'cavra.cli.bundle_resign.v1',
+      channel: 'rotated',
+      revision: 1,
+    });
+    const badRole = await cavra(['bundle', 'rotate', ...nats, '--role', 'owner'], dir);
+    expect([badRole.code, badRole.stderr]).toEqual([
+      4,
+      'cavra: --role must be one of root, targets, snapshot, timestamp, not owner\n',
+    ]);
+    const rotate = await cavra(['bundle', 'rotate', ...nats, '--role', 'root', '--role', 'timestamp'], dir);
+    expect([rotate.code, rotate.stderr, rotate.stdout.split('\n')[0]]).toEqual([
+      0,
+      '',
+      'channel rotated: root version 2 published',
+    ]);
+    const bundle = await fetchVerifiedBundle({
+      fleet,
+      channel: 'rotated',
+      trustedRootFile: join(dir, 'keys', 'root.json.v1'),
+      metadataDir: join(dir, 'daemon', 'metadata'),
+      targetDir: join(dir, 'daemon', 'targets'),
+    });
+    expect([bundle.revision, bundle.rootVersion, bundle.keyIds.timestamp]).toEqual([
+      1,
+      2,
+      [JSON.parse(await readFile(join(dir, 'keys', 'root.json'), 'utf8')).signed.roles.timestamp.keyids[0]],
     ]);
   });
 });

@@ -29,6 +29,7 @@ export {
   type ReadFleetStatusOptions,
   readFleetStatus,
 } from './read-fleet-status.js';
+export { type ResignChannelOptions, type ResignedChannel, resignChannel } from './resign-channel.js';
 export {
   type RotateChannelKeysOptions,
   type RotatedChannelKeys,

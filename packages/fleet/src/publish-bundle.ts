@@ -54,7 +54,8 @@ export interface PublishedBundle {
  * Validates every pack with @cavra/runtime's loader (parents resolved from the given packs only) BEFORE anything is
  * published, then publishes the channel's next bundle: the bundle target, then targets, snapshot and timestamp
  * metadata (consistent snapshots: every file but timestamp.json is new and immutable, so a reader never sees a
- * half-published set), then the KV head (compare-and-set). FleetError `invalid_channel`, `no_packs`,
+ * half-published set); the KV head is moved by compare-and-set before (so concurrent publishes exclude each other)
+ * and written again after (to wake the daemons). FleetError `invalid_channel`, `no_packs`,
  * `invalid_pack`, `missing_pack`, `keys_invalid`, `wrong_channel` (the keys are another channel's),
  * `older_revision` (the revision does not exceed the newest, or another publisher won the race), and NATS
  * failures (`nats_error`, `permission_denied`).
@@ -100,6 +101,10 @@ export async function publishBundle(options: PublishBundleOptions): Promise<Publ
   const digest = sha256Hex(bytes);
   const target = bundleTargetPath(revision);
   const expiry = { ...DEFAULT_EXPIRY_DAYS, ...options.expiryDays };
+  // The head is moved first, compare-and-set against the head read above: of two concurrent publishes only one gets
+  // past here, so the loser never overwrites the winner's `<N>.targets.json`. A daemon woken now still verifies the
+  // previous bundle (nothing newer is signed yet); the second write below wakes it again once everything is stored.
+  const reserved = await writeHead(store, channel, { revision, target }, head?.kvRevision);
   await putStoreObject(
     store,
     metadataObjectName(channel, `${keys.root.signed.version}.root.json`),
@@ -119,7 +124,7 @@ export async function publishBundle(options: PublishBundleOptions): Promise<Publ
     }),
     expires: (role) => tufExpiry(now, expiry[role]),
   });
-  await writeHead(store, channel, { revision, target }, head?.kvRevision);
+  await writeHead(store, channel, { revision, target }, reserved);
   return {
     channel,
     revision,
@@ -237,11 +242,11 @@ async function writeHead(
   channel: string,
   head: { readonly revision: number; readonly target: string },
   kvRevision: number | undefined,
-): Promise<void> {
+): Promise<number> {
   const value = JSON.stringify(head);
   try {
-    if (kvRevision === undefined) await store.bundleHeads.create(channel, value);
-    else await store.bundleHeads.update(channel, value, kvRevision);
+    if (kvRevision === undefined) return await store.bundleHeads.create(channel, value);
+    return await store.bundleHeads.update(channel, value, kvRevision);
   } catch (error) {
     throw new FleetError(
       'older_revision',

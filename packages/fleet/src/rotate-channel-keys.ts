@@ -6,8 +6,7 @@ import { checkChannelName } from './channel-name.js';
 import { rootJson, signedRoot } from './channel-trust.js';
 import { writeDurableFile } from './durable-file.js';
 import { FleetError } from './fleet-error.js';
-import { putTopMetadata } from './publish-bundle.js';
-import { readPublishedChannel } from './published-channel.js';
+import { resignCurrentBundle } from './resign-channel.js';
 import { DEFAULT_EXPIRY_DAYS, type TufExpiryDays, tufExpiry } from './tuf-expiry.js';
 import { generateRoleKey, type RoleKey, TUF_ROLES, type TufRole } from './tuf-keys.js';
 
@@ -82,19 +81,7 @@ export async function rotateChannelKeys(options: RotateChannelKeysOptions): Prom
     metadataObjectName(channel, `${root.signed.version}.root.json`),
     rootJson(root),
   );
-  const published = await readPublishedChannel(store, channel);
-  if (published.target) {
-    await putTopMetadata(
-      store,
-      channel,
-      { channel, root, keys },
-      {
-        versions: published,
-        target: published.target,
-        expires: (role) => tufExpiry(now, expiry[role]),
-      },
-    );
-  }
+  await resignCurrentBundle(store, { channel, root, keys }, expiry, now);
   return {
     rootVersion: root.signed.version,
     keyIds: Object.fromEntries(TUF_ROLES.map((role) => [role, keys[role].key.keyID])) as Record<

@@ -15,6 +15,7 @@ import {
   initChannelTrust,
   publishBundle,
   readBundleHead,
+  resignChannel,
   rotateChannelKeys,
 } from '../src/index.js';
 import { putTopMetadata } from '../src/publish-bundle.js';
@@ -234,6 +235,38 @@ async function publishUnchecked(keysDir: string, bundle: FleetBundle): Promise<s
   return digest;
 }
 
+describe('concurrent publishes', () => {
+  it('lets exactly one of two concurrent pushes of revision 1 win; daemons get the winner', async () => {
+    const { keysDir, trust } = await channelWithKeys('racing');
+    const packs = await folder({ 'team-base.yaml': PARENT, 'team.yaml': CHILD });
+    const push = (files: string[]) =>
+      publishBundle({
+        fleet,
+        channel: 'racing',
+        packFiles: files.map((file) => join(packs, file)),
+        keysDir,
+        revision: 1,
+      });
+    const results = await Promise.allSettled([
+      push(['team-base.yaml']),
+      push(['team-base.yaml', 'team.yaml']),
+    ]);
+    const won = results.filter((result) => result.status === 'fulfilled');
+    const lost = results.filter((result) => result.status === 'rejected');
+    expect([won.length, lost.length]).toEqual([1, 1]);
+    expect(((lost[0] as PromiseRejectedResult).reason as FleetError).code).toBe('older_revision');
+    const winner = (won[0] as PromiseFulfilledResult<{ revision: number; digest: string }>).value;
+    const bundle = await fetchVerifiedBundle({
+      fleet,
+      channel: 'racing',
+      trustedRootFile: trust.rootFile,
+      ...(await daemonDirs()),
+    });
+    expect([bundle.revision, bundle.digest]).toEqual([1, winner.digest]);
+    expect((await readBundleHead(fleet, 'racing'))?.head).toEqual({ revision: 1, target: 'bundle-1.json' });
+  });
+});
+
 describe('fetchVerifiedBundle refusals', () => {
   async function published(channel: string, options: { now?: Date } = {}) {
     const { keysDir, trust } = await channelWithKeys(channel);
@@ -295,11 +328,26 @@ describe('fetchVerifiedBundle refusals', () => {
     });
   });
 
-  it('refuses expired metadata (a frozen channel)', async () => {
-    const { fetch } = await published('frozen', { now: new Date(Date.now() - 8 * 24 * 60 * 60 * 1000) });
-    expect(await refusal(fetch(await daemonDirs()))).toEqual({
+  it('refuses expired metadata (a frozen channel) until the publisher re-signs it', async () => {
+    const { keysDir, first, fetch } = await published('frozen', {
+      now: new Date(Date.now() - 8 * 24 * 60 * 60 * 1000),
+    });
+    const daemon = await daemonDirs();
+    expect(await refusal(fetch(daemon))).toEqual({
       code: 'expired',
       message: "TUF refused the channel's metadata: Final timestamp.json is expired",
+    });
+    const now = new Date();
+    expect(await resignChannel({ fleet, channel: 'frozen', keysDir, now })).toEqual({
+      revision: 1,
+      expires: tufExpiry(now, 7),
+    });
+    const bundle = await fetch(daemon);
+    expect([bundle.revision, bundle.digest, bundle.expires]).toEqual([1, first.digest, tufExpiry(now, 7)]);
+    const { keysDir: emptyKeys } = await channelWithKeys('empty');
+    expect(await refusal(resignChannel({ fleet, channel: 'empty', keysDir: emptyKeys }))).toEqual({
+      code: 'no_bundle',
+      message: 'channel empty has published no bundle yet',
     });
   });
 
