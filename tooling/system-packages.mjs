@@ -15,6 +15,12 @@ const PROGRAMS = [
   { program: 'socat', debian: 'socat', needed: 'agent-hooks confinement tests (srt on Linux)' },
   // srt scans writable trees for its mandatory deny paths with ripgrep (its README, "Linux search depth").
   { program: 'rg', debian: 'ripgrep', needed: 'agent-hooks confinement tests (srt on Linux)' },
+  // Fleet mode runs on NATS JetStream; its tests start real clusters (tooling/nats-cluster, issue 22).
+  {
+    program: 'nats-server',
+    debian: 'nats-server',
+    needed: 'fleet tests and `npm run fleet:up` (tooling/nats-cluster)',
+  },
 ];
 
 // Only Linux runs these: macOS confines with sandbox-exec, which ships with the system.

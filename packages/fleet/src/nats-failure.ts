@@ -1,0 +1,38 @@
+import { JetStreamApiCodes, JetStreamApiError } from '@nats-io/jetstream';
+import { PermissionViolationError } from '@nats-io/transport-node';
+import { FleetError } from './fleet-error.js';
+
+/** An error and its causes, innermost last (bounded: a cycle of causes cannot loop). */
+function causes(error: unknown): unknown[] {
+  const chain: unknown[] = [];
+  for (let cause = error; cause !== undefined && chain.length < 8; cause = (cause as Error).cause)
+    chain.push(cause);
+  return chain;
+}
+
+/** A JetStream operation's failure as the table names it. */
+export function jetStreamError(error: unknown): FleetError {
+  if (error instanceof FleetError) return error;
+  const message = (error as Error).message ?? String(error);
+  // A denied JetStream API call comes back as a RequestError whose cause is the violation.
+  if (causes(error).some((cause) => cause instanceof PermissionViolationError))
+    return new FleetError('permission_denied', `the NATS user is not allowed this: ${message}`, {
+      cause: error,
+    });
+  // The client's JetStreamNotEnabled class is not exported: its name is its public face. An account without
+  // JetStream on a server with it answers the API code instead.
+  if (
+    (error as Error).name === 'JetStreamNotEnabled' ||
+    (error instanceof JetStreamApiError && error.code === JetStreamApiCodes.JetStreamNotEnabledForAccount)
+  )
+    return new FleetError(
+      'jetstream_unavailable',
+      `JetStream is not enabled for this NATS account (${message})`,
+      {
+        cause: error,
+      },
+    );
+  return new FleetError('nats_error', `the NATS servers answered with an error: ${message}`, {
+    cause: error,
+  });
+}

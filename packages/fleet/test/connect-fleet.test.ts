@@ -1,0 +1,191 @@
+// connectFleet against a real 3-node JetStream cluster with users: buckets created with 3 replicas or only bound,
+// every failure a FleetError with its code.
+import { type NatsCluster, startNatsCluster } from '@cavra/nats-cluster';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { connectFleet, FLEET_BUCKETS, FleetError } from '../src/index.js';
+
+// The publisher may do anything; `watcher` may use no JetStream at all.
+const USERS = `authorization {
+  users: [
+    { user: publisher, password: publisher-secret }
+    { user: watcher, password: watcher-secret, permissions: { publish: { deny: "$JS.>" } } }
+  ]
+}`;
+const env = { PUBLISHER_PASSWORD: 'publisher-secret', WATCHER_PASSWORD: 'watcher-secret', WRONG: 'nope' };
+
+let cluster: NatsCluster;
+beforeAll(async () => {
+  cluster = await startNatsCluster({ nodes: 3, config: USERS });
+});
+afterAll(() => cluster?.stop());
+
+const publisher = () => ({
+  servers: cluster.servers,
+  user: 'publisher',
+  password_env: 'PUBLISHER_PASSWORD',
+  env,
+});
+
+async function refusal(promise: Promise<unknown>) {
+  const error = await promise.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
+  expect(error).toBeInstanceOf(FleetError);
+  return { code: (error as FleetError).code, message: (error as FleetError).message };
+}
+
+describe('buckets', () => {
+  test('a daemon connection before any publisher: the missing bucket is named', async () => {
+    expect(await refusal(connectFleet(publisher()))).toEqual({
+      code: 'bucket_missing',
+      message:
+        'the fleet bucket cavra_bundle_heads does not exist: a publisher creates them (connectFleet with createBuckets)',
+    });
+  });
+
+  test('createBuckets makes the three buckets with 3 replicas; another connection binds them', async () => {
+    const created = await connectFleet({ ...publisher(), createBuckets: true });
+    try {
+      const streams = ['KV_cavra_bundle_heads', 'KV_cavra_fleet_status', 'OBJ_cavra_bundles'];
+      const infos = await Promise.all(streams.map((stream) => created.jsm.streams.info(stream)));
+      expect(
+        infos.map((info) => [info.config.name, info.config.num_replicas, info.cluster?.replicas?.length]),
+      ).toEqual([
+        ['KV_cavra_bundle_heads', 3, 2],
+        ['KV_cavra_fleet_status', 3, 2],
+        ['OBJ_cavra_bundles', 3, 2],
+      ]);
+      expect((await created.bundleHeads.status()).history).toBe(10);
+      expect((await created.fleetStatus.status()).history).toBe(1);
+      await created.bundleHeads.put('prod', JSON.stringify({ revision: 4, target: 'bundle-4.json' }));
+      await created.bundles.putBlob({ name: 'prod/targets/bundle-4.json' }, new TextEncoder().encode('{}'));
+
+      const bound = await connectFleet(publisher());
+      try {
+        expect((await bound.bundleHeads.get('prod'))?.json()).toEqual({
+          revision: 4,
+          target: 'bundle-4.json',
+        });
+        expect(
+          new TextDecoder().decode((await bound.bundles.getBlob('prod/targets/bundle-4.json')) ?? undefined),
+        ).toBe('{}');
+        expect(FLEET_BUCKETS).toEqual({
+          bundles: 'cavra_bundles',
+          bundleHeads: 'cavra_bundle_heads',
+          fleetStatus: 'cavra_fleet_status',
+        });
+      } finally {
+        await bound.close();
+      }
+    } finally {
+      await created.close();
+    }
+  });
+
+  test('creating again binds the existing buckets, their content kept', async () => {
+    const again = await connectFleet({ ...publisher(), createBuckets: true });
+    try {
+      expect((await again.bundleHeads.get('prod'))?.json()).toEqual({ revision: 4, target: 'bundle-4.json' });
+    } finally {
+      await again.close();
+    }
+  });
+
+  test('the fleet survives kill -9 of one node: a write and a read through the other two', async () => {
+    const fleet = await connectFleet({ ...publisher(), servers: [cluster.servers[0] as string] });
+    try {
+      await cluster.kill(0);
+      await cluster.ready(); // When node 0 led the meta group, the other two elect a leader first.
+      const other = await connectFleet({ ...publisher(), servers: cluster.servers.slice(1) });
+      try {
+        await other.bundleHeads.put('prod', JSON.stringify({ revision: 5, target: 'bundle-5.json' }));
+        expect((await other.bundleHeads.get('prod'))?.json()).toEqual({
+          revision: 5,
+          target: 'bundle-5.json',
+        });
+      } finally {
+        await other.close();
+      }
+    } finally {
+      await cluster.restart(0);
+      await fleet.close();
+    }
+  });
+});
+
+describe('refusals', () => {
+  test('wrong password', async () => {
+    expect(await refusal(connectFleet({ ...publisher(), password_env: 'WRONG' }))).toEqual({
+      code: 'nats_auth_failed',
+      message: 'the NATS servers refused the credentials (Authorization Violation)',
+    });
+  });
+
+  test('a user without JetStream rights', async () => {
+    expect(
+      await refusal(
+        connectFleet({ servers: cluster.servers, user: 'watcher', password_env: 'WATCHER_PASSWORD', env }),
+      ),
+    ).toEqual({
+      code: 'permission_denied',
+      message: 'the NATS user is not allowed this: Permissions Violation for Publish to "$JS.API.INFO"',
+    });
+  });
+
+  test('no server listening', async () => {
+    expect(await refusal(connectFleet({ servers: ['nats://127.0.0.1:1'], timeoutMs: 1_000 }))).toEqual({
+      code: 'nats_unreachable',
+      message: 'no NATS server of nats://127.0.0.1:1 could be reached (connection refused)',
+    });
+  });
+
+  test.each([
+    [{ servers: [] }, 'invalid_options', 'servers must list at least one NATS server URL'],
+    [
+      { servers: ['http://127.0.0.1:4222'] },
+      'invalid_options',
+      'servers: "http://127.0.0.1:4222" is not a NATS server URL (nats://host:port or tls://host:port)',
+    ],
+    [
+      { servers: ['nats://a:1'], user: 'u' },
+      'invalid_options',
+      'user needs password_env (the variable holding the password)',
+    ],
+    [{ servers: ['nats://a:1'], password_env: 'P' }, 'invalid_options', 'password_env needs user'],
+    [
+      { servers: ['nats://a:1'], user: 'u', password_env: 'P', token_env: 'T' },
+      'invalid_options',
+      'name one way to authenticate, not user and token_env',
+    ],
+    [
+      { servers: ['nats://a:1'], token_env: 'UNSET' },
+      'credentials_missing',
+      'the environment variable UNSET is not set or empty',
+    ],
+    [
+      { servers: ['nats://a:1'], creds_file: '/nonexistent/user.creds' },
+      'credentials_missing',
+      'the NATS credentials file /nonexistent/user.creds cannot be read (ENOENT)',
+    ],
+    [
+      { servers: ['nats://a:1'], replicas: 0 },
+      'invalid_options',
+      'replicas must be an integer from 1 to 5, got 0',
+    ],
+  ])('bad options %j', async (options, code, message) => {
+    expect(await refusal(connectFleet({ ...options, env: {} }))).toEqual({ code, message });
+  });
+});
+
+test('a server without JetStream', async () => {
+  const plain = await startNatsCluster({ nodes: 1, jetstream: false });
+  try {
+    expect(await refusal(connectFleet({ servers: plain.servers }))).toEqual({
+      code: 'jetstream_unavailable',
+      message: 'JetStream is not enabled for this NATS account (jetstream is not enabled)',
+    });
+  } finally {
+    await plain.stop();
+  }
+});

@@ -1,0 +1,3 @@
+import { cavraPackage } from '../../tooling/tsup.base.js';
+
+export default cavraPackage();
