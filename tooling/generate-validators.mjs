@@ -31,6 +31,11 @@ const targets = [
     out: 'src/generated/policy-test-validator',
     schemas: { policyTest: 'schema/policy-test.schema.json' },
   },
+  {
+    pkg: 'packages/fleet',
+    out: 'src/generated/bundle-validator',
+    schemas: { fleetBundle: 'schema/fleet-bundle.schema.json' },
+  },
 ];
 
 // The options the packages validated with when they compiled at run time: the error objects (instancePath, keyword,

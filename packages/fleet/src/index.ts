@@ -1,7 +1,30 @@
+export {
+  type BundlePack,
+  FLEET_BUNDLE_SCHEMA,
+  type FleetBundle,
+} from './bundle-document.js';
+export {
+  type BundleHead,
+  type BundleStoreConnection,
+  openBundleStore,
+  readBundleHead,
+} from './bundle-store.js';
+export { BUNDLE_HEADS_BUCKET, BUNDLE_OBJECT_STORE } from './bundle-store-names.js';
+export { type ChannelTrust, type InitChannelTrustOptions, initChannelTrust } from './channel-trust.js';
 export { type ConnectFleetOptions, connectFleet, type Fleet } from './connect-fleet.js';
+export {
+  type FetchVerifiedBundleOptions,
+  fetchVerifiedBundle,
+  type VerifiedBundle,
+} from './fetch-verified-bundle.js';
 export { FLEET_BUCKETS } from './fleet-buckets.js';
 export type { FleetConnectionOptions } from './fleet-connection-options.js';
-export { FLEET_ERROR_CODES, FleetError, type FleetErrorCode, isFleetErrorCode } from './fleet-error.js';
+export {
+  FLEET_ERROR_CODES,
+  FleetError,
+  type FleetErrorCode,
+  isFleetErrorCode,
+} from './fleet-error.js';
 export {
   BUNDLE_STATES,
   type BundleState,
@@ -11,6 +34,7 @@ export {
   HEARTBEAT_SCHEMA,
   type Heartbeat,
 } from './heartbeat.js';
+export { type PublishBundleOptions, type PublishedBundle, publishBundle } from './publish-bundle.js';
 export {
   type ChannelStatus,
   type DaemonStatus,
@@ -18,4 +42,11 @@ export {
   type ReadFleetStatusOptions,
   readFleetStatus,
 } from './read-fleet-status.js';
+export {
+  type RotateChannelKeysOptions,
+  type RotatedChannelKeys,
+  rotateChannelKeys,
+} from './rotate-channel-keys.js';
 export { type HeartbeatHandle, type HeartbeatOptions, startHeartbeat } from './start-heartbeat.js';
+export { DEFAULT_EXPIRY_DAYS, type TufExpiryDays } from './tuf-expiry.js';
+export { TUF_ROLES, type TufRole } from './tuf-keys.js';
