@@ -75,8 +75,8 @@ export type EvidenceEvent =
   | FleetEvidenceEvent;
 
 /**
- * What became of a fleet bundle the daemon fetched (see the README's "Fleet mode"). `key_ids`: the TUF keys whose
- * signatures were verified (empty when the refusal came before that); `manifest_digest`: SHA-256 (hex) of the bundle
+ * What became of a fleet bundle the daemon fetched (see the README's "Fleet mode"). `key_ids`: the TUF key ids that
+ * signed each role's verified metadata (`{}` when the refusal came before that); `manifest_digest`: SHA-256 (hex) of the bundle
  * target as fetched, when it was fetched.
  */
 export type FleetEvidenceEvent =
@@ -85,7 +85,7 @@ export type FleetEvidenceEvent =
       readonly channel: string;
       readonly revision: number;
       readonly manifest_digest: string;
-      readonly key_ids: readonly string[];
+      readonly key_ids: Readonly<Record<string, readonly string[]>>;
       /** The revision it replaced, or null for the daemon's first bundle. */
       readonly previous_revision: number | null;
     }
@@ -95,8 +95,8 @@ export type FleetEvidenceEvent =
       /** The revision offered (the head's, or the bundle's), when known. */
       readonly revision: number | null;
       readonly manifest_digest: string | null;
-      readonly key_ids: readonly string[];
-      /** A FleetError code of `@cavra/fleet` or the daemon's own (`not_newer`, `invalid_pack`, `stage_failed`). */
+      readonly key_ids: Readonly<Record<string, readonly string[]>>;
+      /** A FleetError code of `@cavra/fleet` (`tampered`, `expired`, `older_revision`, ...) or `activation_failed`. */
       readonly code: string;
       /** Printable ASCII, at most 512 characters. */
       readonly reason: string;

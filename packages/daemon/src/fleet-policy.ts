@@ -1,16 +1,10 @@
 import { parseDuration } from '@cavra/approvals';
+import type { FleetHealthReport } from '@cavra/daemon-client';
 import type { RuleOutcome } from '@cavra/runtime';
 import type { DaemonConfig } from './daemon-config.js';
 import { type EnforcementState, loadEnforcementState, type StateOptions } from './enforcement-state.js';
 import type { FleetEvidenceEvent } from './evidence-record.js';
-import {
-  type ActiveBundle,
-  BundleRefusal,
-  readActive,
-  stageBundle,
-  type VerifiedBundle,
-  writeActive,
-} from './fleet-bundle-store.js';
+import { type ActiveBundle, readActive, type VerifiedBundle, writeActive } from './fleet-bundle-store.js';
 import type { FleetConfig } from './fleet-config.js';
 import type { Logger } from './logger.js';
 
@@ -19,33 +13,15 @@ export const FLEET_POLICY_ID = 'cavra-fleet';
 export const NO_BUNDLE_RULE_ID = 'fleet.no_bundle';
 export const STALE_BUNDLE_RULE_ID = 'fleet.stale_bundle';
 
-/** The fleet part of the health report (`fleet`), and of `cavra-daemon status`. */
-export interface FleetHealth {
-  readonly channel: string;
-  /**
-   * `no_bundle`: none ever activated (every request blocked); `bootstrap`: deciding with `bootstrap_pack` until the
-   * first bundle; `active`; `stale`: the active bundle's timestamp metadata expired (NATS unreachable, or the
-   * publisher stopped renewing it).
-   */
-  readonly state: 'no_bundle' | 'bootstrap' | 'active' | 'stale';
-  readonly revision: number | null;
-  readonly manifest_digest: string | null;
-  readonly key_ids: readonly string[];
-  readonly activated_at: string | null;
-  readonly expires: string | null;
-  readonly stale_action: 'warn' | 'block';
-  /** Requests are answered with a `cavra-fleet` block (no bundle, or stale past max_staleness with `block`). */
-  readonly blocking: boolean;
-  /** Whether the follower holds a connection to NATS now. */
-  readonly connected: boolean;
-  readonly last_error: string | null;
-}
-
-/** What the fleet policy needs of the daemon: its clock, its log, its evidence, and its one place to swap state. */
+/** What the fleet policy needs of the daemon to load a policy: its clock, its log, how it loads state. */
 export interface FleetPolicyHost {
   readonly clock: () => Date;
   readonly logger: Logger;
   readonly stateOptions: StateOptions;
+}
+
+/** And once the daemon has opened its evidence log: the log, and its one place to swap state. */
+export interface FleetDaemonHooks {
   readonly record: (event: FleetEvidenceEvent) => Promise<unknown>;
   /** Runs a change of state in the daemon's reload turn (reloads and activations take turns). */
   readonly turn: <T>(task: () => Promise<T>) => Promise<T>;
@@ -65,6 +41,7 @@ const MAX_TIMER_MS = 2_147_483_647;
 export class FleetPolicy {
   readonly #config: FleetConfig;
   readonly #host: FleetPolicyHost;
+  #hooks: FleetDaemonHooks | undefined;
   #active: ActiveBundle | undefined;
   #bootstrap = false;
   #lastError: string | undefined;
@@ -96,12 +73,23 @@ export class FleetPolicy {
     return policy;
   }
 
+  /** Called once the daemon's evidence log is open, before anything is offered. */
+  attach(hooks: FleetDaemonHooks): void {
+    this.#hooks = hooks;
+  }
+
+  get #daemonHooks(): FleetDaemonHooks {
+    if (!this.#hooks) throw new Error('fleet policy used before the daemon attached its evidence log');
+    return this.#hooks;
+  }
+
   get channel(): string {
     return this.#config.channel;
   }
 
-  get activeRevision(): number | undefined {
-    return this.#active?.revision;
+  /** The bundle in force, as recorded on disk. */
+  get activeRecord(): ActiveBundle | undefined {
+    return this.#active;
   }
 
   /**
@@ -112,7 +100,7 @@ export class FleetPolicy {
     const active = this.#active;
     if (active) {
       try {
-        const state = await this.#packState(next, active.files, active.default_pack);
+        const state = await this.#packState(next, active.files);
         this.#armStaleTimer();
         return this.#withStaleness({
           ...state,
@@ -128,7 +116,7 @@ export class FleetPolicy {
     }
     if (this.#config.bootstrapPack) {
       this.#bootstrap = true;
-      return this.#packState(next, [this.#config.bootstrapPack], undefined);
+      return this.#packState(next, [this.#config.bootstrapPack]);
     }
     return this.#blockState(next, this.#lastError ?? 'no bundle of its channel was ever activated');
   }
@@ -138,65 +126,45 @@ export class FleetPolicy {
    * the active one, otherwise refused. Activation and refusal are recorded; nothing here throws for a bad bundle.
    */
   offer(verified: VerifiedBundle): Promise<'activated' | 'renewed' | 'refused'> {
-    return this.#host.turn(() => this.#offer(verified));
+    return this.#daemonHooks.turn(() => this.#offer(verified));
   }
 
   async #offer(verified: VerifiedBundle): Promise<'activated' | 'renewed' | 'refused'> {
-    const { bundle } = verified;
     const active = this.#active;
-    const offered = { revision: bundle.revision, digest: verified.digest, keyIds: verified.keyIds };
-    if (bundle.channel !== this.#config.channel)
+    const offered = { revision: verified.revision, digest: verified.digest, keyIds: verified.keyIds };
+    if (verified.channel !== this.#config.channel)
       return this.#refused(
         'wrong_channel',
-        `the bundle is of channel ${bundle.channel}, not ${this.#config.channel}`,
+        `the bundle is of channel ${verified.channel}, not ${this.#config.channel}`,
         offered,
       );
-    if (active && bundle.revision < active.revision)
-      return this.#refused(
-        'not_newer',
-        `revision ${bundle.revision} is older than the active revision ${active.revision}`,
-        offered,
-      );
-    if (active && bundle.revision === active.revision) {
-      if (verified.digest !== active.manifest_digest)
-        return this.#refused(
-          'revision_conflict',
-          `revision ${bundle.revision} is already active with another digest (${active.manifest_digest})`,
-          offered,
-        );
+    if (active && verified.revision === active.revision && verified.digest === active.manifest_digest)
       return this.#renew(active, verified);
-    }
-    let staged: { dir: string; files: string[] };
-    try {
-      staged = await stageBundle(this.#config.stateDir, verified);
-    } catch (error) {
-      return error instanceof BundleRefusal
-        ? this.#refused(error.code, error.message, offered)
-        : this.#refused(
-            'stage_failed',
-            `the bundle could not be written to disk: ${(error as Error).message}`,
-            offered,
-          );
-    }
+    // Never back, never sideways: the same revision with another digest is refused like an older one.
+    if (active && verified.revision <= active.revision)
+      return this.#refused(
+        'older_revision',
+        `revision ${verified.revision} (sha256 ${verified.digest}) is not newer than the active revision ${active.revision} (sha256 ${active.manifest_digest})`,
+        offered,
+      );
     let state: EnforcementState;
     try {
-      state = await this.#packState(this.#daemon as DaemonConfig, staged.files, bundle.default_pack);
+      state = await this.#packState(this.#daemon as DaemonConfig, verified.packFiles);
     } catch (error) {
       return this.#refused('invalid_pack', (error as Error).message, offered);
     }
     const next: ActiveBundle = {
-      channel: bundle.channel,
-      revision: bundle.revision,
+      channel: verified.channel,
+      revision: verified.revision,
       manifest_digest: verified.digest,
-      key_ids: [...verified.keyIds],
+      key_ids: verified.keyIds,
       activated_at: this.#host.clock().toISOString(),
       expires: verified.expires,
-      dir: staged.dir,
-      files: staged.files,
-      ...(bundle.default_pack ? { default_pack: bundle.default_pack } : {}),
+      dir: verified.packDir,
+      files: [...verified.packFiles],
     };
     // Recorded first: no decision names a revision whose activation is not on record.
-    await this.#host.record({
+    await this.#daemonHooks.record({
       type: 'bundle_activated',
       channel: next.channel,
       revision: next.revision,
@@ -209,7 +177,7 @@ export class FleetPolicy {
     this.#bootstrap = false;
     this.#lastError = undefined;
     this.#lastRefused = undefined;
-    this.#host.install(
+    this.#daemonHooks.install(
       this.#withStaleness({ ...state, bundle: { channel: next.channel, revision: next.revision } }),
     );
     this.#armStaleTimer();
@@ -228,8 +196,8 @@ export class FleetPolicy {
       const renewed = { ...active, expires: verified.expires };
       await writeActive(this.#config.stateDir, renewed);
       this.#active = renewed;
-      const current = this.#host.current();
-      this.#host.install(this.#withStaleness(current));
+      const current = this.#daemonHooks.current();
+      this.#daemonHooks.install(this.#withStaleness(current));
       this.#armStaleTimer();
     }
     this.#lastError = undefined;
@@ -241,25 +209,29 @@ export class FleetPolicy {
    * expired, unknown channel, ...). Recorded once per distinct refusal, so a poll does not repeat it.
    */
   refuse(code: string, reason: string, revision: number | null): Promise<'refused'> {
-    return this.#host.turn(() => this.#refused(code, reason, { revision, digest: null, keyIds: [] }));
+    return this.#daemonHooks.turn(() => this.#refused(code, reason, { revision, digest: null, keyIds: {} }));
   }
 
   async #refused(
     code: string,
     reason: string,
-    offered: { revision: number | null; digest: string | null; keyIds: readonly string[] },
+    offered: {
+      revision: number | null;
+      digest: string | null;
+      keyIds: Readonly<Record<string, readonly string[]>>;
+    },
   ): Promise<'refused'> {
     const printable = reason.replace(/[^\x20-\x7e]/g, '?').slice(0, MAX_REASON);
     this.#lastError = `${code}: ${printable}`;
     const key = JSON.stringify([code, offered.revision, offered.digest]);
     if (key !== this.#lastRefused) {
       this.#lastRefused = key;
-      await this.#host.record({
+      await this.#daemonHooks.record({
         type: 'bundle_refused',
         channel: this.#config.channel,
         revision: offered.revision,
         manifest_digest: offered.digest,
-        key_ids: [...offered.keyIds],
+        key_ids: offered.keyIds,
         code,
         reason: printable,
         active_revision: this.#active?.revision ?? null,
@@ -280,20 +252,20 @@ export class FleetPolicy {
     if (error !== undefined) this.#lastError = error;
   }
 
-  health(): FleetHealth {
+  health(): FleetHealthReport {
     const active = this.#active;
     const now = this.#host.clock().getTime();
     const stale = active !== undefined && now >= Date.parse(active.expires);
     return {
       channel: this.#config.channel,
-      state: active ? (stale ? 'stale' : 'active') : this.#bootstrap ? 'bootstrap' : 'no_bundle',
+      state: active ? (stale ? 'stale' : 'active') : this.#bootstrap ? 'bootstrap' : 'none',
       revision: active?.revision ?? null,
       manifest_digest: active?.manifest_digest ?? null,
-      key_ids: active?.key_ids ?? [],
+      key_ids: active?.key_ids ?? {},
       activated_at: active?.activated_at ?? null,
       expires: active?.expires ?? null,
       stale_action: this.#config.staleAction,
-      blocking: this.#host.current().block !== undefined,
+      blocking: this.#daemonHooks.current().block !== undefined,
       connected: this.#connected,
       last_error: this.#lastError ?? null,
     };
@@ -304,17 +276,13 @@ export class FleetPolicy {
   }
 
   /** The daemon config a bundle's packs are loaded with, its `policy_packs` and `default_pack` the bundle's. */
-  async #packState(next: DaemonConfig, files: readonly string[], defaultPack: string | undefined) {
+  async #packState(next: DaemonConfig, files: readonly string[]) {
     this.#daemon = next;
-    const { defaultPack: _ignored, policySignatures: _none, ...rest } = next;
-    return loadEnforcementState(
-      { ...rest, policyPacks: files, ...(defaultPack ? { defaultPack } : {}) },
-      this.#host.stateOptions,
-    );
+    return loadEnforcementState({ ...next, policyPacks: files }, this.#host.stateOptions);
   }
 
   async #blockState(next: DaemonConfig, cause: string): Promise<EnforcementState> {
-    const state = await this.#packState(next, [], undefined);
+    const state = await this.#packState(next, []);
     return {
       ...state,
       policyDigests: {},
@@ -352,11 +320,11 @@ export class FleetPolicy {
     if (at === undefined) return;
     this.#timer = setTimeout(
       () => {
-        void this.#host
+        void this.#daemonHooks
           .turn(async () => {
-            const current = this.#host.current();
+            const current = this.#daemonHooks.current();
             const next = this.#withStaleness(current);
-            if (next !== current) this.#host.install(next);
+            if (next !== current) this.#daemonHooks.install(next);
             if (this.#host.clock().getTime() >= expires)
               this.#host.logger.warn('fleet: the active bundle is stale', {
                 revision: active.revision,
