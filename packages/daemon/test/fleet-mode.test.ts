@@ -150,7 +150,7 @@ describe('fleet mode without NATS', () => {
     const [record] = await records(at);
     expect(record?.daemon_id).toBe(id);
     expect(record?.bundle).toBeUndefined();
-    expect((record?.decision as { rule_id: string }).rule_id).toBe('fleet.no_bundle');
+    expect((record?.decision as { rule_id?: string } | undefined)?.rule_id).toBe('fleet.no_bundle');
     const report = await health(at);
     expect(report.policy_digests).toEqual({});
     expect(report.fleet).toMatchObject({
@@ -249,12 +249,9 @@ describe('fleet mode on a real 3-node NATS cluster', () => {
       manifest_digest: first.digest,
       previous_revision: null,
     });
-    expect(Object.keys((activated?.event as { key_ids: object }).key_ids).sort()).toEqual([
-      'root',
-      'snapshot',
-      'targets',
-      'timestamp',
-    ]);
+    expect(Object.keys((activated?.event as { key_ids?: object } | undefined)?.key_ids ?? {}).sort()).toEqual(
+      ['root', 'snapshot', 'targets', 'timestamp'],
+    );
     expect(activated?.daemon_id).toBe(id);
     const decided = (await records(at)).at(-1);
     expect(decided?.bundle).toEqual({ channel: CHANNEL, revision: 1 });
