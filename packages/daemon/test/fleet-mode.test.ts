@@ -1,11 +1,13 @@
+import { spawn } from 'node:child_process';
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createClient, type HealthReport } from '@cavra/daemon-client';
 import { connectFleet, type Fleet, initChannelTrust, publishBundle } from '@cavra/fleet';
 import { type NatsCluster, startNatsCluster } from '@cavra/nats-cluster';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { removeTempDirs, tempDir } from './support/daemon-fixture.js';
-import { cli, DaemonProcess, killDaemons } from './support/daemon-process.js';
+import { CLI, cli, DaemonProcess, killDaemons } from './support/daemon-process.js';
 import { REQUEST } from './support/raw-client.js';
 
 afterEach(killDaemons);
@@ -136,6 +138,45 @@ describe('fleet identity: cavra-daemon enroll', () => {
 });
 
 describe('fleet mode without NATS', () => {
+  it('a daemon without fleet: never loads @cavra/fleet or a NATS client; one with it loads them only to follow', async () => {
+    const forbid = fileURLToPath(new URL('./support/forbid-nats.mjs', import.meta.url));
+    const run = (at: Setup) => {
+      const child = spawn(
+        process.execPath,
+        ['--import', forbid, CLI, 'start', '--foreground', '--config', at.configFile],
+        {
+          stdio: ['ignore', 'ignore', 'pipe'],
+        },
+      );
+      let stderr = '';
+      child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+        stderr += chunk;
+      });
+      return { child, stderr: () => stderr };
+    };
+    const plain = await setup('');
+    const single = run(plain);
+    try {
+      await until('the plain daemon', () => health(plain));
+      expect((await decide(plain, 'ls')).policy_id).toBe('cavra-ai-agent-baseline');
+    } finally {
+      single.child.kill('SIGKILL');
+    }
+    const fleet = await setup(fleetSection([NOWHERE], 'root.json'));
+    await enroll(fleet);
+    const follower = run(fleet);
+    try {
+      await until('the fleet daemon', () => health(fleet));
+      // It decides (a block: no bundle) from disk, and its follower could not load the NATS code it needs.
+      expect((await decide(fleet, 'ls')).rule_id).toBe('fleet.no_bundle');
+      await until('the follower failure', async () =>
+        follower.stderr().includes('forbidden import: @cavra/fleet') ? true : undefined,
+      );
+    } finally {
+      follower.child.kill('SIGKILL');
+    }
+  });
+
   it('a fresh fleet daemon blocks every request, recorded, with fleet.no_bundle', async () => {
     const at = await setup(fleetSection([NOWHERE], 'root.json'));
     const id = await enroll(at);
