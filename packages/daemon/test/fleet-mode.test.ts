@@ -49,8 +49,8 @@ async function setup(fleet: string, extra = ''): Promise<Setup> {
   return { dir, configFile, socketPath: join(dir, 'run', 'd.sock'), evidence: join(dir, 'evidence.jsonl') };
 }
 
-function fleetSection(servers: readonly string[], trustRoot: string, more = ''): string {
-  return `  servers: [${servers.join(', ')}]\n  channel: ${CHANNEL}\n  trust_root: ${trustRoot}\n  poll_interval: 2s\n${more}`;
+function fleetSection(servers: readonly string[], trustRoot: string, more = '', channel = CHANNEL): string {
+  return `  servers: [${servers.join(', ')}]\n  channel: ${channel}\n  trust_root: ${trustRoot}\n  poll_interval: 1s\n${more}`;
 }
 
 async function enroll(at: Setup): Promise<string> {
@@ -263,6 +263,56 @@ describe('fleet mode on a real 3-node NATS cluster', () => {
       const report = await health(at);
       return report.fleet?.revision === revision ? report : undefined;
     });
+
+  it('an expired timestamp turns the bundle stale, recorded; past max_staleness with stale_action: block every request is a recorded block; a new bundle lifts it', async () => {
+    const channel = 'stale';
+    const keys = join(tempDir(), 'keys');
+    const root = (await initChannelTrust({ channel, keysDir: keys })).rootFile;
+    const at = await setup(
+      fleetSection(cluster.servers, root, '  max_staleness: 1s\n  stale_action: block\n', channel),
+    );
+    await enroll(at);
+    await DaemonProcess.start(at.configFile, at.socketPath);
+    await writeFile(join(packDir, 'short.yaml'), TEAM_PACK('cargo publish'));
+    const publish = (timestampDays: number) =>
+      publishBundle({
+        fleet: publisher,
+        channel,
+        packFiles: [join(packDir, 'short.yaml')],
+        keysDir: keys,
+        replicas: 3,
+        expiryDays: { timestamp: timestampDays },
+      });
+    // A timestamp valid for 3 seconds.
+    await publish(3 / 86_400);
+    await revisionOf(at, 1);
+    const stale = await until('stale', async () => {
+      const report = await health(at);
+      return report.fleet?.state === 'stale' ? report : undefined;
+    });
+    expect(stale.fleet).toMatchObject({ revision: 1, stale_action: 'block' });
+    const blocked = await until('the stale block', async () => {
+      const decision = await decide(at, 'ls');
+      return decision.rule_id === 'fleet.stale_bundle' ? decision : undefined;
+    });
+    expect([blocked.decision, blocked.policy_id]).toEqual(['block', 'cavra-fleet']);
+    expect(blocked.reason).toMatch(
+      /^the active bundle \(channel stale, revision 1\) expired at \S+ and has not been renewed within max_staleness 1s \(stale_action: block\)$/,
+    );
+    expect((await health(at)).fleet?.blocking).toBe(true);
+    // The poll met the expired timestamp: refused as such, recorded.
+    const refused = await until('the expired refusal', async () => {
+      const found = (await events(at, 'bundle_refused')).find(
+        (record) => (record.event as { code: string }).code === 'expired',
+      );
+      return found;
+    });
+    expect(refused.event).toMatchObject({ channel, active_revision: 1 });
+    await publish(7);
+    await revisionOf(at, 2);
+    expect((await decide(at, 'ls')).policy_id).toBe('team');
+    expect((await health(at)).fleet).toMatchObject({ state: 'active', blocking: false });
+  }, 60_000);
 
   it('push → active; a tampered bundle is refused and recorded while the daemon keeps deciding; cluster down → a restart decides with the last good bundle, a fresh daemon blocks', async () => {
     const at = await setup(fleetSection(cluster.servers, trustRoot));
