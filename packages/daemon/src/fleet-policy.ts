@@ -6,12 +6,8 @@ import { type EnforcementState, loadEnforcementState, type StateOptions } from '
 import type { FleetEvidenceEvent } from './evidence-record.js';
 import { type ActiveBundle, readActive, type VerifiedBundle, writeActive } from './fleet-bundle-store.js';
 import type { FleetConfig } from './fleet-config.js';
+import { FLEET_POLICY_ID, NO_BUNDLE_RULE_ID, STALE_BUNDLE_RULE_ID } from './fleet-rule-ids.js';
 import type { Logger } from './logger.js';
-
-/** Policy id of the blocks fleet mode answers with when it has no policy it may decide with. */
-export const FLEET_POLICY_ID = 'cavra-fleet';
-export const NO_BUNDLE_RULE_ID = 'fleet.no_bundle';
-export const STALE_BUNDLE_RULE_ID = 'fleet.stale_bundle';
 
 /** What the fleet policy needs of the daemon to load a policy: its clock, its log, how it loads state. */
 export interface FleetPolicyHost {
