@@ -29,6 +29,8 @@ const RETRY_MIN_MS = 1000;
 const RETRY_MAX_MS = 30_000;
 // The poll's jitter: up to a fifth of the interval, added.
 const POLL_JITTER = 0.2;
+// A fetch the store could not answer (a node lost, leaders being elected) is tried again within 1 to 3 s.
+const UNAVAILABLE_RETRY_MS = 1000;
 
 /**
  * Follows the channel: connects (retrying while NATS is down), then on the connection and on every reconnect reads
@@ -45,6 +47,7 @@ export async function startFollower(options: FollowerOptions): Promise<{ close()
   let watch: { stop(): void } | undefined;
   let pollTimer: NodeJS.Timeout | undefined;
   let retryTimer: NodeJS.Timeout | undefined;
+  let fetchRetry: NodeJS.Timeout | undefined;
   let checking: Promise<void> | undefined;
   let again = false;
 
@@ -76,6 +79,7 @@ export async function startFollower(options: FollowerOptions): Promise<{ close()
     } catch {
       // The head is only a wake-up signal: the fetch below says what is wrong, if anything is.
     }
+    const started = Date.now();
     try {
       const verified = await fetchVerifiedBundle({
         fleet: connected,
@@ -85,9 +89,18 @@ export async function startFollower(options: FollowerOptions): Promise<{ close()
         targetDir: join(config.stateDir, 'targets'),
         ...(active ? { active: { revision: active.revision, digest: active.manifest_digest } } : {}),
       });
+      const fetched = Date.now();
+      policy.connection(true);
       const outcome = await policy.offer(verified);
       if (outcome !== 'renewed') heartbeat?.changed();
-      logger.info('fleet: bundle checked', { why, head: headRevision, revision: verified.revision, outcome });
+      logger.info('fleet: bundle checked', {
+        why,
+        head: headRevision,
+        revision: verified.revision,
+        outcome,
+        fetch_ms: fetched - started,
+        offer_ms: Date.now() - fetched,
+      });
     } catch (error) {
       const failure = error instanceof FleetError ? error : undefined;
       if (failure && failure.code !== 'unavailable') {
@@ -97,17 +110,30 @@ export async function startFollower(options: FollowerOptions): Promise<{ close()
         // NATS unreachable mid-fetch: the last good bundle stays; the next (re)connect or poll tries again.
         policy.connection(false, `unavailable: ${(error as Error).message}`);
         logger.warn('fleet: the bundle store could not be read', { error: (error as Error).message });
+        clearTimeout(fetchRetry);
+        fetchRetry = setTimeout(() => check('retry'), UNAVAILABLE_RETRY_MS * (1 + Math.random() * 2));
+        fetchRetry.unref();
       }
     }
   };
 
   const startWatch = async (connected: Fleet) => {
-    watch?.stop();
+    // Forgotten before it is stopped, so that its ending is not taken for a lost watch.
+    const previous = watch;
+    watch = undefined;
+    previous?.stop();
     const iterator = await connected.bundleHeads.watch({ key: config.channel });
-    watch = { stop: () => iterator.stop() };
+    const current = { stop: () => iterator.stop() };
+    watch = current;
     void (async () => {
       for await (const _entry of iterator) check('watch');
-    })().catch(() => undefined);
+    })()
+      .catch(() => undefined)
+      .then(() => {
+        // A watch that ended by itself (its consumer lost with a server): read the head again, then a new watch.
+        if (!stopped && watch === current && fleet === connected)
+          setTimeout(() => void followFrom('rewatch'), 1000).unref();
+      });
   };
 
   /** On the first connection and each reconnect: head and fetch first, then watch. */
@@ -189,6 +215,7 @@ export async function startFollower(options: FollowerOptions): Promise<{ close()
       stopped = true;
       clearTimeout(pollTimer);
       clearTimeout(retryTimer);
+      clearTimeout(fetchRetry);
       watch?.stop();
       await checking;
       await heartbeat?.stop();
