@@ -239,7 +239,7 @@ try {
         await sleep(1000);
       }
     }
-    await allOn(daemons, revision, 20_000);
+    await allOn(daemons, revision, 60_000);
     report('push after kill -9 of one NATS node', true, `all ${DAEMONS} active in ${Date.now() - t0} ms`);
   } catch (error) {
     report('push after kill -9 of one NATS node', false, error.message);
