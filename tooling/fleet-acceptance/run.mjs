@@ -65,7 +65,6 @@ try {
       channel: CHANNEL,
       packFiles: [file],
       keysDir,
-      replicas: 3,
     });
     published = done.revision;
     return done;

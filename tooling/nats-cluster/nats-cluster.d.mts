@@ -37,7 +37,10 @@ export interface NatsCluster {
   kill(index: number): Promise<void>;
   /** Starts node `index` again (stopping it first if it runs) on its ports and store folder; resolves once it knows the meta leader. */
   restart(index: number): Promise<void>;
-  /** Resolves once every running node names the same running meta leader (after a kill -9, once re-elected). */
+  /**
+   * Resolves once every running node names the same running meta leader and every replicated stream (bucket) has a
+   * running leader: after a kill -9, once the survivors re-elected them.
+   */
   ready(): Promise<void>;
   /** Stops every node (SIGTERM, SIGKILL after 10 s) and removes the folder when the cluster created it. */
   stop(): Promise<void>;

@@ -92,7 +92,7 @@ export async function startNatsCluster({
       launch(index);
       await cluster.ready();
     },
-    /** Resolves once every running node names the same running meta leader (after a kill, once re-elected). */
+    /** Resolves once the meta group and every replicated stream have a running leader (after a kill, re-elected). */
     ready: () => waitReady(running(), nodes > 1, readyTimeoutMs),
     /** Stops every node (SIGTERM, SIGKILL after 10 s) and removes the folder it created. */
     stop: async () => {
@@ -159,14 +159,18 @@ async function waitReady(started, clustered, timeoutMs) {
         throw new Error(
           `nats-server ${spec.name} exited (${child.exitCode ?? child.signalCode}):\n${await tail(spec)}`,
         );
-      const jsz = await fetchJson(`http://${LOOPBACK}:${spec.monitorPort}/jsz`);
+      const jsz = await fetchJson(`http://${LOOPBACK}:${spec.monitorPort}/jsz?accounts=true&streams=true`);
       if (!jsz) leaders.push(undefined);
       else if (!spec.jetstream) leaders.push('');
-      else if (jsz.config !== undefined) leaders.push(clustered ? jsz.meta_cluster?.leader : '');
+      else if (jsz.config === undefined) leaders.push(undefined);
+      else if (!clustered) leaders.push('');
+      // A stream whose leader is gone (killed) answers nothing until its replicas elect another.
+      else if (streamLeaders(jsz).every((leader) => names.includes(leader)))
+        leaders.push(jsz.meta_cluster?.leader);
       else leaders.push(undefined);
     }
-    // Ready: every running node answers, and all name the same leader, itself running (after a kill -9 of the
-    // leader the others still name it until they elect another).
+    // Ready: every running node answers, all name the same meta leader, itself running (after a kill -9 of the
+    // leader the others still name it until they elect another), and every replicated stream has a running leader.
     const [first] = leaders;
     if (
       first !== undefined &&
@@ -182,6 +186,13 @@ async function waitReady(started, clustered, timeoutMs) {
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+}
+
+/** The leader each replicated stream has, as a node's `/jsz?accounts=true&streams=true` reports it. */
+function streamLeaders(jsz) {
+  return (jsz.account_details ?? []).flatMap((account) =>
+    (account.stream_detail ?? []).filter((stream) => stream.cluster).map((stream) => stream.cluster.leader),
+  );
 }
 
 async function fetchJson(url) {

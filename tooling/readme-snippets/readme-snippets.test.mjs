@@ -17,6 +17,8 @@
 //   <!-- snippet: run against a daemon -->  (run it with a daemon listening on .cavra/run/daemon.sock in its
 //                                            directory: the daemon README's example configuration)
 //   <!-- snippet: run in a new project -->  (sh: run it in a new project and drive the hooks it sets up, above)
+//   <!-- snippet: run against a NATS cluster --> (run it with a real 3-node JetStream cluster on loopback, its
+//                                            servers in $NATS_URL, comma-separated: @cavra/fleet's README)
 // A run block's output must match what its comments promise: a `console.log(...)` line ending in `// <text>`, or
 // followed by a line that is only `// <text>`, expects <text> in the output, in order (whitespace ignored, `...`
 // standing for anything).
@@ -38,6 +40,7 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { resolveDaemonConfig, startDaemon } from '@cavra/daemon';
+import { startNatsCluster } from '@cavra/nats-cluster';
 import { parsePolicyPack } from '@cavra/runtime';
 import { parse as parseYaml } from 'yaml';
 import { NPM_INSTALL, runInNewProject } from './new-project.mjs';
@@ -52,7 +55,8 @@ const TSX = join(root, 'node_modules/.bin/tsx');
 // What a run block's environment holds: the values its README tells the reader to set.
 const RUN_ENV = { CAVRA_RUNNER_KEY: 'a-32-byte-secret-for-readme-runs!' };
 
-const MARKER = /^<!-- snippet: (not run: .+|continues|run|run against a daemon|run in a new project) -->$/;
+const MARKER =
+  /^<!-- snippet: (not run: .+|continues|run|run against a daemon|run against a NATS cluster|run in a new project) -->$/;
 
 function readmes() {
   const files = ['README.md'];
@@ -154,6 +158,7 @@ function plan(file) {
         lines: [block.line],
         run: block.marker?.startsWith('run'),
         daemon: block.marker === 'run against a daemon',
+        nats: block.marker === 'run against a NATS cluster',
       });
     } else if (block.lang === 'yaml') {
       checks.push(() => {
@@ -258,18 +263,20 @@ for (const [file, { modules, checks, skipped, problems }] of plans) {
               ),
             )
           : undefined;
+        const cluster = module.nats ? await startNatsCluster({ nodes: 3 }) : undefined;
         try {
           const runner = module.lang === 'ts' ? [TSX, generatedFile] : [process.execPath, generatedFile];
           // Asynchronous: the daemon answering the block lives in this process.
           ({ stdout: output } = await execFileAsync(runner[0], runner.slice(1), {
             cwd,
-            env: { ...process.env, ...RUN_ENV },
+            env: { ...process.env, ...RUN_ENV, ...(cluster ? { NATS_URL: cluster.servers.join(',') } : {}) },
             encoding: 'utf8',
           }));
         } catch (error) {
           assert.fail(`${module.where}: the block failed when run: ${error.stderr || error.message}`);
         } finally {
           await daemon?.close();
+          await cluster?.stop();
           rmSync(cwd, { recursive: true, force: true });
         }
         const promised = promisedOutput(module.code);

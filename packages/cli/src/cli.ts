@@ -12,6 +12,7 @@ import {
 import { CliError, DECISION_EXIT, EXIT } from './cli-error.js';
 import { COMMANDS, type Command, commandHelp, GROUPS, parseOptions, usage } from './command-table.js';
 import * as commands from './commands.js';
+import { type FleetResult, fleetStatus } from './fleet-commands.js';
 import { readStdin } from './read-input.js';
 import {
   approvalJson,
@@ -22,6 +23,17 @@ import {
   approverKeyText,
   daemonFailureJson,
 } from './render-approval.js';
+import {
+  bundleInitJson,
+  bundleInitText,
+  bundlePushJson,
+  bundlePushText,
+  bundleResignJson,
+  bundleResignText,
+  bundleRotateJson,
+  bundleRotateText,
+} from './render-bundle.js';
+import { fleetFailureJson, fleetStatusJson, fleetStatusText } from './render-fleet.js';
 import { diffJson, evalJson, lintJson, replayJson, testJson } from './render-json.js';
 import { testJunit } from './render-junit.js';
 import { diffText, evalText, lintText, replayText, testText } from './render-text.js';
@@ -108,12 +120,43 @@ async function main(given: readonly string[]): Promise<number> {
     if (flag('json')) json(daemonFailureJson(result));
     throw new CliError(EXIT.failed, `${command}: ${result.error.message}`);
   };
+  /** The fleet's answer printed (exit 0), or its refusal, the message naming the code (exit 1). */
+  const fleetAnswered = <T>(
+    result: FleetResult<T>,
+    text: (value: T) => string,
+    document: (value: T) => unknown,
+  ) => {
+    if (result.ok) {
+      if (flag('json')) json(document(result.value));
+      else out(text(result.value));
+      return EXIT.ok;
+    }
+    if (flag('json')) json(fleetFailureJson(result));
+    throw new CliError(EXIT.failed, `${command}: ${result.error.code}: ${result.error.message}`);
+  };
+  /** The NATS connection the flags name (the daemon config's `fleet:` shape). */
+  const natsConnection = () => {
+    const servers = list('nats').flatMap((given) => given.split(',').map((server) => server.trim()));
+    if (servers.length === 0) throw new UsageError(`${command}: --nats is required`, help);
+    const user = optional('user');
+    const passwordEnv = optional('password-env');
+    const tokenEnv = optional('token-env');
+    const creds = optional('creds');
+    return {
+      servers,
+      ...(user ? { user } : {}),
+      ...(passwordEnv ? { password_env: passwordEnv } : {}),
+      ...(tokenEnv ? { token_env: tokenEnv } : {}),
+      ...(creds ? { creds_file: creds } : {}),
+    };
+  };
   const signer = () => {
     const idToken = optional('id-token');
     const as = optional('as');
     return { key: string('key'), ...(as ? { as } : {}), ...(idToken ? { idToken } : {}) };
   };
 
+  // The bundle commands load NATS and TUF code only when run (await import), not on every `cavra` start.
   switch (command) {
     case 'policy validate':
       return commands.validate(
@@ -236,6 +279,62 @@ async function main(given: readonly string[]): Promise<number> {
         approvalJson,
       );
     }
+    case 'bundle init': {
+      args(0, 0, 'no arguments besides --channel and --out');
+      const { bundleInit } = await import('./bundle-commands.js');
+      const trust = await bundleInit({ channel: string('channel'), out: string('out') });
+      if (flag('json')) json(bundleInitJson(trust));
+      else out(bundleInitText(trust));
+      return EXIT.ok;
+    }
+    case 'bundle push': {
+      const paths = args(1, Number.POSITIVE_INFINITY, 'one or more pack files or folders');
+      const connection = natsConnection();
+      const revision = optional('revision');
+      if (revision !== undefined && !/^[1-9][0-9]{0,15}$/.test(revision))
+        throw new UsageError(`${command}: --revision must be a positive integer`, help);
+      const defaultPack = optional('default-pack');
+      const { bundlePush } = await import('./bundle-commands.js');
+      const bundle = await bundlePush({
+        connection,
+        channel: string('channel'),
+        keysDir: string('keys'),
+        paths,
+        ...(revision === undefined ? {} : { revision: Number(revision) }),
+        ...(defaultPack === undefined ? {} : { defaultPack }),
+      });
+      if (flag('json')) json(bundlePushJson(bundle));
+      else out(bundlePushText(bundle));
+      return EXIT.ok;
+    }
+    case 'bundle resign': {
+      args(0, 0, 'no arguments besides --channel and --keys');
+      const connection = natsConnection();
+      const channel = string('channel');
+      const { bundleResign } = await import('./bundle-commands.js');
+      const resigned = await bundleResign({ connection, channel, keysDir: string('keys') });
+      if (flag('json')) json(bundleResignJson(channel, resigned));
+      else out(bundleResignText(channel, resigned));
+      return EXIT.ok;
+    }
+    case 'bundle rotate': {
+      args(0, 0, 'no arguments besides --channel, --keys and --role');
+      const connection = natsConnection();
+      const channel = string('channel');
+      const { bundleRotate } = await import('./bundle-commands.js');
+      const rotated = await bundleRotate({
+        connection,
+        channel,
+        keysDir: string('keys'),
+        roles: list('role'),
+      });
+      if (flag('json')) json(bundleRotateJson(channel, rotated));
+      else out(bundleRotateText(channel, rotated));
+      return EXIT.ok;
+    }
+    case 'fleet status':
+      args(0, 0, 'no arguments besides --nats');
+      return fleetAnswered(await fleetStatus(natsConnection()), fleetStatusText, fleetStatusJson);
   }
 }
 

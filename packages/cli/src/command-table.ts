@@ -74,6 +74,35 @@ const REVIEWER: Readonly<Record<string, OptionSpec>> = {
   json: APPROVAL_JSON,
 };
 
+/**
+ * How a fleet command reaches NATS: the connection of the daemon config's `fleet:` section, as flags (`--nats` is
+ * `servers`, `--password-env` is `password_env`, ...). Secrets are never flag values: variables or a file name them.
+ */
+export const NATS_CONNECTION: Readonly<Record<string, OptionSpec>> = {
+  nats: {
+    type: 'string',
+    multiple: true,
+    value: 'URL',
+    help: 'a NATS server, nats://host:port (repeat, or separate with commas, for the other servers of the cluster)',
+  },
+  user: {
+    type: 'string',
+    value: 'USER',
+    help: 'the NATS user (its password in the variable --password-env names)',
+  },
+  'password-env': {
+    type: 'string',
+    value: 'VAR',
+    help: "the environment variable holding --user's password",
+  },
+  'token-env': { type: 'string', value: 'VAR', help: 'the environment variable holding a NATS token' },
+  creds: {
+    type: 'string',
+    value: 'FILE',
+    help: 'a NATS credentials file (user JWT and NKey seed, as nsc writes it)',
+  },
+};
+
 /** Every command, in the order help lists them. */
 export const COMMANDS = {
   'policy validate': {
@@ -248,9 +277,81 @@ export const COMMANDS = {
     example:
       "cavra approval deny 0193a6f2-7c1e-7d3a-9f1b-2c4d5e6f7a8b --reason 'not during the freeze' --key ~/.cavra/alice.pem --as alice@example.com",
   },
+  'bundle init': {
+    args: '--channel C --out DIR [--json]',
+    summary:
+      "a channel's TUF keys (root, targets, snapshot, timestamp; Ed25519, mode 600) and its signed root.json in DIR (never overwritten)",
+    options: {
+      channel: { type: 'string', value: 'C', help: 'the channel (lower-case letters, digits, - and _)' },
+      out: { type: 'string', value: 'DIR', help: "the channel's keys folder (made; must not hold keys)" },
+      json: APPROVAL_JSON,
+    },
+    example: 'cavra bundle init --channel laptops --out ~/.cavra/channels/laptops',
+  },
+  'bundle push': {
+    args: '--nats URL... [--user USER --password-env VAR | --token-env VAR | --creds FILE] --channel C --keys DIR [--revision N] [--default-pack NAME] [--json] PACK_OR_FOLDER...',
+    summary:
+      "validate every pack, then sign and publish them as the channel's next bundle (revision: the newest + 1); nothing is published when a pack is invalid",
+    options: {
+      ...NATS_CONNECTION,
+      channel: { type: 'string', value: 'C', help: 'the channel' },
+      keys: { type: 'string', value: 'DIR', help: "the channel's keys folder (made by cavra bundle init)" },
+      revision: { type: 'string', value: 'N', help: 'the revision to publish (must exceed the newest)' },
+      'default-pack': {
+        type: 'string',
+        value: 'NAME',
+        help: 'the file name of the pack daemons enforce (default: every pack of the bundle)',
+      },
+      json: APPROVAL_JSON,
+    },
+    example:
+      'cavra bundle push --nats nats://127.0.0.1:4222 --channel laptops --keys ~/.cavra/channels/laptops policies/',
+  },
+  'bundle resign': {
+    args: '--nats URL... [--user USER --password-env VAR | --token-env VAR | --creds FILE] --channel C --keys DIR [--json]',
+    summary:
+      "sign the channel's current bundle again with new expiries (same revision), so daemons of an unchanged channel never go stale",
+    options: {
+      ...NATS_CONNECTION,
+      channel: { type: 'string', value: 'C', help: 'the channel' },
+      keys: { type: 'string', value: 'DIR', help: "the channel's keys folder" },
+      json: APPROVAL_JSON,
+    },
+    example:
+      'cavra bundle resign --nats nats://127.0.0.1:4222 --channel laptops --keys ~/.cavra/channels/laptops',
+  },
+  'bundle rotate': {
+    args: '--nats URL... [--user USER --password-env VAR | --token-env VAR | --creds FILE] --channel C --keys DIR [--role ROLE]... [--json]',
+    summary:
+      "new keys for each ROLE (default root) and the channel's next root, signed by the old and the new root keys; daemons follow on their next refresh",
+    options: {
+      ...NATS_CONNECTION,
+      channel: { type: 'string', value: 'C', help: 'the channel' },
+      keys: { type: 'string', value: 'DIR', help: "the channel's keys folder" },
+      role: {
+        type: 'string',
+        multiple: true,
+        value: 'ROLE',
+        help: 'a role to give a new key: root, targets, snapshot, timestamp (repeat; default root)',
+      },
+      json: APPROVAL_JSON,
+    },
+    example:
+      'cavra bundle rotate --nats nats://127.0.0.1:4222 --channel laptops --keys ~/.cavra/channels/laptops --role root --role targets',
+  },
+  'fleet status': {
+    args: '--nats URL [--user USER --password-env VAR | --token-env VAR | --creds FILE] [--json]',
+    summary:
+      "the fleet's daemons from their heartbeats: revisions per channel, daemons not on the head, stale bundles, last seen",
+    options: {
+      ...NATS_CONNECTION,
+      json: { ...JSON_OUTPUT, help: 'print the status as JSON (shape in the README)' },
+    },
+    example: 'cavra fleet status --nats nats://127.0.0.1:4222,nats://127.0.0.1:4223,nats://127.0.0.1:4224',
+  },
 } as const satisfies Record<string, CommandSpec>;
 
-/** The groups of commands (`policy`, `approval`): the first word of the commands named with two. */
+/** The groups of commands (`policy`, `approval`, `fleet`, `bundle`): the first word of the commands named with two. */
 export const GROUPS: readonly string[] = [
   ...new Set(
     Object.keys(COMMANDS).flatMap((name) => (name.includes(' ') ? [name.split(' ')[0] as string] : [])),
@@ -259,7 +360,7 @@ export const GROUPS: readonly string[] = [
 
 export type Command = keyof typeof COMMANDS;
 
-export const EXIT_CODES = `exit codes: 0 ok, 1 a check failed (approval: the daemon refused, its code printed), 2 usage,
+export const EXIT_CODES = `exit codes: 0 ok, 1 a check failed (approval: the daemon refused; fleet: NATS refused; its code printed), 2 usage,
   3 invalid pack, 4 other invalid input (eval --exit-code: the decision, see cavra eval --help)`;
 
 const synopsis = (name: Command) => `cavra ${name} ${COMMANDS[name].args}`;
@@ -270,7 +371,7 @@ export function usage(group?: string): string {
     (name) => group === undefined || name.startsWith(`${group} `),
   );
   const lines = names.flatMap((name) => [`  ${synopsis(name)}`, `      ${COMMANDS[name].summary}`]);
-  return `cavra ${CLI_VERSION}: policy and approval tooling for CAVRA
+  return `cavra ${CLI_VERSION}: policy, approval and fleet tooling for CAVRA
 
 usage:
 ${lines.join('\n')}

@@ -283,7 +283,7 @@ describe('usage', () => {
       '',
       'cavra: unknown command "policy compile"',
       '',
-      `cavra ${CLI_VERSION}: policy and approval tooling for CAVRA`,
+      `cavra ${CLI_VERSION}: policy, approval and fleet tooling for CAVRA`,
     ]);
     expect(lines(option)).toEqual([
       2,
@@ -297,7 +297,7 @@ describe('usage', () => {
       '',
       'cavra: policy: a subcommand is required',
       '',
-      `cavra ${CLI_VERSION}: policy and approval tooling for CAVRA`,
+      `cavra ${CLI_VERSION}: policy, approval and fleet tooling for CAVRA`,
     ]);
     expect(lines(top).slice(0, 3)).toEqual([2, '', 'cavra: unknown command "evaluate"']);
     // The policy group's usage lists only policy commands.
@@ -331,7 +331,7 @@ describe('usage', () => {
     const { version } = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8'));
     expect([top.code, top.stdout.split('\n')[0]]).toEqual([
       0,
-      `cavra ${version}: policy and approval tooling for CAVRA`,
+      `cavra ${version}: policy, approval and fleet tooling for CAVRA`,
     ]);
     expect([
       policy.code,
@@ -356,7 +356,7 @@ options:
 example:
   cavra eval --pack team.yaml --explain '{"action_type": "execute_command", "target": "npm test"}'
 
-exit codes: 0 ok, 1 a check failed (approval: the daemon refused, its code printed), 2 usage,
+exit codes: 0 ok, 1 a check failed (approval: the daemon refused; fleet: NATS refused; its code printed), 2 usage,
   3 invalid pack, 4 other invalid input (eval --exit-code: the decision, see cavra eval --help)
 `,
       stderr: '',

@@ -31,6 +31,18 @@ const RETRY_MAX_MS = 30_000;
 const POLL_JITTER = 0.2;
 // A fetch the store could not answer (a node lost, leaders being elected) is tried again within 1 to 3 s.
 const UNAVAILABLE_RETRY_MS = 1000;
+/**
+ * FleetError codes that say NATS could not be asked, not that a bundle is bad (fleet-error.ts of @cavra/fleet): the
+ * fetch is retried and health says so, but nothing is recorded as a refusal.
+ */
+const NOT_ASKED: ReadonlySet<string> = new Set([
+  'nats_unreachable', // no server answered
+  'nats_timeout', // a request timed out (a node lost, leaders being elected)
+  'nats_error', // the server answered with an error of its own
+  'jetstream_unavailable', // JetStream off for the account
+  'bucket_missing', // nothing published yet: no bucket to read
+  'permission_denied', // the daemon's NATS user may not read the bundles
+]);
 
 /**
  * Follows the channel: connects (retrying while NATS is down), then on the connection and on every reconnect reads
@@ -103,12 +115,12 @@ export async function startFollower(options: FollowerOptions): Promise<{ close()
       });
     } catch (error) {
       const failure = error instanceof FleetError ? error : undefined;
-      if (failure && failure.code !== 'unavailable') {
+      if (failure && !NOT_ASKED.has(failure.code)) {
         await policy.refuse(failure.code, failure.message, headRevision);
         heartbeat?.changed();
       } else {
         // NATS unreachable mid-fetch: the last good bundle stays; the next (re)connect or poll tries again.
-        policy.connection(false, `unavailable: ${(error as Error).message}`);
+        policy.connection(false, `${failure?.code ?? 'nats_error'}: ${(error as Error).message}`);
         logger.warn('fleet: the bundle store could not be read', { error: (error as Error).message });
         clearTimeout(fetchRetry);
         fetchRetry = setTimeout(() => check('retry'), UNAVAILABLE_RETRY_MS * (1 + Math.random() * 2));

@@ -1,9 +1,3 @@
-/** The Object Store holding every channel's TUF metadata and bundle targets. */
-export const BUNDLE_OBJECT_STORE = 'cavra_bundles';
-
-/** The KV bucket whose key per channel is the wake-up signal `{ revision, target }` (trust comes from TUF only). */
-export const BUNDLE_HEADS_BUCKET = 'cavra_bundle_heads';
-
 /** The Object Store name of a channel's metadata file (`timestamp.json`, `<N>.root.json`, `<N>.snapshot.json`, ...). */
 export function metadataObjectName(channel: string, file: string): string {
   return `${channel}/metadata/${file}`;

@@ -1,19 +1,8 @@
-import { type KV, Kvm } from '@nats-io/kv';
-import { type ObjectStore, Objm } from '@nats-io/obj';
-import type { NatsConnection } from '@nats-io/transport-node';
-import { BUNDLE_HEADS_BUCKET, BUNDLE_OBJECT_STORE } from './bundle-store-names.js';
-import { FleetError } from './fleet-error.js';
+import type { Fleet } from './connect-fleet.js';
+import { toFleetError } from './nats-failure.js';
 
-/** What the bundle functions need of a fleet connection (connectFleet's result has it). */
-export interface BundleStoreConnection {
-  readonly nc: NatsConnection;
-}
-
-/** The channel bundle store: the Object Store of metadata and targets, and the KV bucket of heads. */
-export interface BundleStore {
-  readonly objects: ObjectStore;
-  readonly heads: KV;
-}
+/** What the bundle functions need of a fleet connection: the bundles Object Store and the heads KV bucket. */
+export type BundleStoreConnection = Pick<Fleet, 'bundles' | 'bundleHeads'>;
 
 /** The KV head of a channel: the wake-up signal naming the newest revision (never trusted on its own). */
 export interface BundleHead {
@@ -22,43 +11,42 @@ export interface BundleHead {
 }
 
 /**
- * Opens the bundle store. `create` (the publisher) makes a missing bucket with `replicas` copies; a reader never
- * creates one, and a missing bucket is FleetError `unknown_channel` (no channel was ever published there).
+ * The channel's head in `cavra_bundle_heads` with its KV revision (for compare-and-set), or undefined when it has
+ * none. A wake-up signal only: what a daemon enforces comes from fetchVerifiedBundle.
  */
-export async function openBundleStore(
+export async function readBundleHead(
   fleet: BundleStoreConnection,
-  options: { readonly create?: boolean; readonly replicas?: number } = {},
-): Promise<BundleStore> {
-  const objm = new Objm(fleet.nc);
-  const kvm = new Kvm(fleet.nc);
+  channel: string,
+): Promise<{ readonly head: BundleHead; readonly kvRevision: number } | undefined> {
   try {
-    if (options.create) {
-      const replicas = options.replicas ?? 1;
-      return {
-        objects: await objm.create(BUNDLE_OBJECT_STORE, { replicas }),
-        heads: await kvm.create(BUNDLE_HEADS_BUCKET, { replicas, history: 10 }),
-      };
-    }
-    return { objects: await objm.open(BUNDLE_OBJECT_STORE), heads: await kvm.open(BUNDLE_HEADS_BUCKET) };
+    const entry = await fleet.bundleHeads.get(channel);
+    if (entry?.operation !== 'PUT') return undefined;
+    return { head: entry.json<BundleHead>(), kvRevision: entry.revision };
   } catch (error) {
-    if (/stream not found|not found/i.test((error as Error).message)) {
-      throw new FleetError('unknown_channel', `the NATS bucket ${BUNDLE_OBJECT_STORE} does not exist`, {
-        cause: error,
-      });
-    }
-    throw new FleetError('unavailable', `cannot open the bundle store: ${(error as Error).message}`, {
-      cause: error,
-    });
+    throw toFleetError(error);
   }
 }
 
-/** The channel's head in the KV bucket (with its KV revision for compare-and-set), or undefined when it has none. */
-export async function readBundleHead(
-  store: BundleStore,
-  channel: string,
-): Promise<{ readonly head: BundleHead; readonly kvRevision: number } | undefined> {
-  const entry = await store.heads.get(channel);
-  if (!entry || entry.operation !== 'PUT') return undefined;
-  const head = entry.json<BundleHead>();
-  return { head, kvRevision: entry.revision };
+/** Reads an object of the bundles store (null when there is none); NATS failures as the FleetError table names them. */
+export async function getStoreObject(fleet: BundleStoreConnection, name: string): Promise<Uint8Array | null> {
+  try {
+    return await fleet.bundles.getBlob(name);
+  } catch (error) {
+    throw toFleetError(error);
+  }
+}
+
+/** Stores an object in the bundles store; `onlyIfMissing` keeps an existing one. */
+export async function putStoreObject(
+  fleet: BundleStoreConnection,
+  name: string,
+  data: string | Uint8Array,
+  options: { readonly onlyIfMissing?: boolean } = {},
+): Promise<void> {
+  try {
+    if (options.onlyIfMissing && (await fleet.bundles.info(name)) !== null) return;
+    await fleet.bundles.putBlob({ name }, typeof data === 'string' ? Buffer.from(data) : data);
+  } catch (error) {
+    throw toFleetError(error);
+  }
 }

@@ -1,4 +1,4 @@
-import { access } from 'node:fs/promises';
+import { access, mkdir } from 'node:fs/promises';
 import { Metadata, Root } from '@tufjs/models';
 import { ROOT_CHANNEL_FIELD, roleKeyFile, rootFile } from './channel-keys.js';
 import { checkChannelName } from './channel-name.js';
@@ -38,6 +38,8 @@ export async function initChannelTrust(options: InitChannelTrustOptions): Promis
   if (await exists(rootFile(options.keysDir))) {
     throw new FleetError('channel_exists', `${rootFile(options.keysDir)} already exists`);
   }
+  // Owner-only: the folder holds every private key of the channel.
+  await mkdir(options.keysDir, { recursive: true, mode: 0o700 });
   const generated = Object.fromEntries(TUF_ROLES.map((role) => [role, generateRoleKey()])) as Record<
     TufRole,
     ReturnType<typeof generateRoleKey>

@@ -16,7 +16,7 @@ import {
   fleetAuthenticator,
 } from './fleet-connection-options.js';
 import { FleetError } from './fleet-error.js';
-import { jetStreamError } from './nats-failure.js';
+import { toFleetError } from './nats-failure.js';
 
 /** Options of {@link connectFleet}. */
 export interface ConnectFleetOptions extends FleetConnectionOptions {
@@ -110,7 +110,7 @@ export async function connectFleet(options: ConnectFleetOptions): Promise<Fleet>
     };
   } catch (error) {
     await nc.close();
-    throw jetStreamError(error);
+    throw toFleetError(error);
   }
 }
 

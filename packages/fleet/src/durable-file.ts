@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { mkdir, open, rename } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 
@@ -21,7 +22,7 @@ export async function writeDurableFile(
       await handle.close();
     }
   } else {
-    const temporary = join(dirname(path), `.${process.pid}.${Date.now()}.tmp`);
+    const temporary = join(dirname(path), `.${randomUUID()}.tmp`);
     const handle = await open(temporary, 'w', options.mode ?? 0o644);
     try {
       await handle.writeFile(data);

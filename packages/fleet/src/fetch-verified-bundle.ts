@@ -5,12 +5,13 @@ import { Updater } from 'tuf-js';
 import { DownloadHTTPError } from 'tuf-js/dist/error.js';
 import { type BundlePack, parseBundle } from './bundle-document.js';
 import { stageBundlePacks } from './bundle-packs.js';
-import { type BundleStoreConnection, openBundleStore } from './bundle-store.js';
+import type { BundleStoreConnection } from './bundle-store.js';
 import { bundleTargetRevision, metadataObjectName, targetObjectName } from './bundle-store-names.js';
 import { readRootFile, rootChannel } from './channel-keys.js';
 import { checkChannelName } from './channel-name.js';
 import { syncFolder } from './durable-file.js';
 import { FleetError } from './fleet-error.js';
+import { toFleetError } from './nats-failure.js';
 import { BUNDLE_STORE_URL, ObjectStoreFetcher } from './object-store-fetcher.js';
 import { TUF_ROLES, type TufRole } from './tuf-keys.js';
 import { tufRefusal } from './tuf-refusals.js';
@@ -58,15 +59,14 @@ export interface VerifiedBundle {
  * verified targets name (the KV head is only a wake-up signal). Refusals are FleetError: `invalid_channel`,
  * `unknown_channel` (nothing published), `wrong_channel` (the trusted root is another channel's, or the bundle
  * names another), `expired`, `rollback`, `bad_signature`, `tampered`, `verification_failed`, `no_bundle`,
- * `older_revision`, `invalid_bundle`, `missing_pack`, `invalid_pack`, `unavailable`, `keys_invalid` (the trusted
- * root file is unreadable).
+ * `older_revision`, `invalid_bundle`, `missing_pack`, `invalid_pack`, `keys_invalid` (the trusted root file is
+ * unreadable), and NATS failures (`nats_error`, `permission_denied`).
  */
 export async function fetchVerifiedBundle(options: FetchVerifiedBundleOptions): Promise<VerifiedBundle> {
   const channel = checkChannelName(options.channel);
   await trustRoot(options, channel);
   await mkdir(options.targetDir, { recursive: true });
-  const store = await openBundleStore(options.fleet);
-  const fetcher = new ObjectStoreFetcher(store.objects);
+  const fetcher = new ObjectStoreFetcher(options.fleet.bundles);
   const updater = new Updater({
     metadataDir: options.metadataDir,
     metadataBaseUrl: BUNDLE_STORE_URL + metadataObjectName(channel, ''),
@@ -175,13 +175,7 @@ async function syncMetadata(metadataDir: string): Promise<void> {
 
 function refusal(error: unknown, fetcher: ObjectStoreFetcher, channel: string): FleetError {
   if (fetcher.transportError) {
-    return new FleetError(
-      'unavailable',
-      `the bundle store cannot be read: ${fetcher.transportError.message}`,
-      {
-        cause: error,
-      },
-    );
+    return toFleetError(fetcher.transportError);
   }
   // No timestamp at all: tuf-js 4.1 lets the fetcher's 404 for timestamp.json through unwrapped.
   if (

@@ -12,15 +12,14 @@ export const FLEET_ERROR_CODES = {
   nats_auth_failed: 'the NATS servers refused the credentials',
   permission_denied: 'the NATS user is not allowed this operation',
   jetstream_unavailable: 'JetStream is not enabled for this NATS account',
+  nats_timeout: 'the NATS servers did not answer in time',
   nats_error: 'the NATS servers answered with an error',
   bucket_missing: 'a fleet bucket does not exist: a publisher creates them (connectFleet with createBuckets)',
-  // Status (startHeartbeat, readFleetStatus).
-  invalid_heartbeat: 'the heartbeat is not valid',
-  // Bundles (initChannelTrust, publishBundle, fetchVerifiedBundle).
-  invalid_channel: 'the channel name is not valid (lower-case letters, digits, `-` and `_`, at most 64)',
+  // Bundles (initChannelTrust, publishBundle, fetchVerifiedBundle, rotateChannelKeys).
+  invalid_channel: 'the channel name is not valid (lower-case letters, digits, - and _, at most 64)',
   unknown_channel: 'the channel has no signed metadata in the bundle store',
   channel_exists: 'the channel already has trust keys in this folder',
-  keys_invalid: 'the channel keys folder is missing a key or holds an unreadable one',
+  keys_invalid: 'the channel keys folder or the trusted root is missing, unreadable or not this channel’s',
   tampered: 'a bundle or metadata file does not match the length or hash its signed metadata names',
   bad_signature: 'metadata is not signed by enough trusted keys',
   rollback: 'metadata is older than the version already trusted',
@@ -28,12 +27,13 @@ export const FLEET_ERROR_CODES = {
   verification_failed: 'the bundle’s TUF metadata could not be verified',
   no_bundle: 'the channel’s signed targets name no bundle',
   invalid_bundle: 'the bundle is not a valid cavra.fleet.bundle.v1 document',
-  wrong_channel: 'the bundle names another channel',
+  wrong_channel: 'the bundle or the trusted root names another channel',
   older_revision: 'the bundle revision is not newer than the one already active or published',
   invalid_pack: 'a pack of the bundle fails validation',
   missing_pack: 'the bundle manifest names a pack file the bundle does not hold',
   no_packs: 'no pack file was given',
-  unavailable: 'the NATS bundle store cannot be reached',
+  // Status (startHeartbeat, readFleetStatus).
+  invalid_heartbeat: 'the heartbeat is not valid',
 } as const;
 
 export type FleetErrorCode = keyof typeof FLEET_ERROR_CODES;

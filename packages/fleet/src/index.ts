@@ -1,15 +1,5 @@
-export {
-  type BundlePack,
-  FLEET_BUNDLE_SCHEMA,
-  type FleetBundle,
-} from './bundle-document.js';
-export {
-  type BundleHead,
-  type BundleStoreConnection,
-  openBundleStore,
-  readBundleHead,
-} from './bundle-store.js';
-export { BUNDLE_HEADS_BUCKET, BUNDLE_OBJECT_STORE } from './bundle-store-names.js';
+export { type BundlePack, FLEET_BUNDLE_SCHEMA, type FleetBundle } from './bundle-document.js';
+export { type BundleHead, type BundleStoreConnection, readBundleHead } from './bundle-store.js';
 export { type ChannelTrust, type InitChannelTrustOptions, initChannelTrust } from './channel-trust.js';
 export { type ConnectFleetOptions, connectFleet, type Fleet } from './connect-fleet.js';
 export {
@@ -19,12 +9,7 @@ export {
 } from './fetch-verified-bundle.js';
 export { FLEET_BUCKETS } from './fleet-buckets.js';
 export type { FleetConnectionOptions } from './fleet-connection-options.js';
-export {
-  FLEET_ERROR_CODES,
-  FleetError,
-  type FleetErrorCode,
-  isFleetErrorCode,
-} from './fleet-error.js';
+export { FLEET_ERROR_CODES, FleetError, type FleetErrorCode, isFleetErrorCode } from './fleet-error.js';
 export {
   BUNDLE_STATES,
   type BundleState,
@@ -34,6 +19,8 @@ export {
   HEARTBEAT_SCHEMA,
   type Heartbeat,
 } from './heartbeat.js';
+export { toFleetError } from './nats-failure.js';
+export { daemonPermissions, type NatsPermissions, statusReaderPermissions } from './nats-permissions.js';
 export { type PublishBundleOptions, type PublishedBundle, publishBundle } from './publish-bundle.js';
 export {
   type ChannelStatus,
@@ -42,6 +29,7 @@ export {
   type ReadFleetStatusOptions,
   readFleetStatus,
 } from './read-fleet-status.js';
+export { type ResignChannelOptions, type ResignedChannel, resignChannel } from './resign-channel.js';
 export {
   type RotateChannelKeysOptions,
   type RotatedChannelKeys,

@@ -1,5 +1,10 @@
 import { JetStreamApiCodes, JetStreamApiError } from '@nats-io/jetstream';
-import { PermissionViolationError } from '@nats-io/transport-node';
+import {
+  ClosedConnectionError,
+  ConnectionError,
+  PermissionViolationError,
+  TimeoutError,
+} from '@nats-io/transport-node';
 import { FleetError } from './fleet-error.js';
 
 /** An error and its causes, innermost last (bounded: a cycle of causes cannot loop). */
@@ -10,8 +15,8 @@ function causes(error: unknown): unknown[] {
   return chain;
 }
 
-/** A JetStream operation's failure as the table names it. */
-export function jetStreamError(error: unknown): FleetError {
+/** Any NATS or JetStream failure (of a Fleet's buckets, used directly) as the FLEET_ERROR_CODES table names it. */
+export function toFleetError(error: unknown): FleetError {
   if (error instanceof FleetError) return error;
   const message = (error as Error).message ?? String(error);
   // A denied JetStream API call comes back as a RequestError whose cause is the violation.
@@ -32,6 +37,10 @@ export function jetStreamError(error: unknown): FleetError {
         cause: error,
       },
     );
+  // While the client reconnects (a node killed, a network cut) requests time out: the next attempt may pass.
+  if (error instanceof TimeoutError) return new FleetError('nats_timeout', undefined, { cause: error });
+  if (error instanceof ClosedConnectionError || error instanceof ConnectionError)
+    return new FleetError('nats_unreachable', `the NATS connection is lost (${message})`, { cause: error });
   return new FleetError('nats_error', `the NATS servers answered with an error: ${message}`, {
     cause: error,
   });

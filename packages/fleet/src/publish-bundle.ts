@@ -10,12 +10,7 @@ import {
   sha256Hex,
 } from './bundle-document.js';
 import { stageBundlePacks } from './bundle-packs.js';
-import {
-  type BundleStore,
-  type BundleStoreConnection,
-  openBundleStore,
-  readBundleHead,
-} from './bundle-store.js';
+import { type BundleStoreConnection, putStoreObject, readBundleHead } from './bundle-store.js';
 import { bundleTargetPath, metadataObjectName, targetObjectName } from './bundle-store-names.js';
 import { type ChannelKeys, readChannelKeys } from './channel-keys.js';
 import { checkChannelName } from './channel-name.js';
@@ -37,8 +32,6 @@ export interface PublishBundleOptions {
   readonly revision?: number;
   /** The file name of the pack daemons enforce (default: every pack of the bundle). */
   readonly defaultPack?: string;
-  /** Replicas of the buckets when this publish creates them (default 1; 3 on a 3-node cluster). */
-  readonly replicas?: number;
   readonly expiryDays?: Partial<Omit<TufExpiryDays, 'root'>>;
   readonly now?: Date;
 }
@@ -61,9 +54,11 @@ export interface PublishedBundle {
  * Validates every pack with @cavra/runtime's loader (parents resolved from the given packs only) BEFORE anything is
  * published, then publishes the channel's next bundle: the bundle target, then targets, snapshot and timestamp
  * metadata (consistent snapshots: every file but timestamp.json is new and immutable, so a reader never sees a
- * half-published set), then the KV head (compare-and-set). FleetError `invalid_channel`, `no_packs`,
+ * half-published set); the KV head is moved by compare-and-set before (so concurrent publishes exclude each other)
+ * and written again after (to wake the daemons). FleetError `invalid_channel`, `no_packs`,
  * `invalid_pack`, `missing_pack`, `keys_invalid`, `wrong_channel` (the keys are another channel's),
- * `older_revision` (the revision does not exceed the newest, or another publisher won the race), `unavailable`.
+ * `older_revision` (the revision does not exceed the newest, or another publisher won the race), and NATS
+ * failures (`nats_error`, `permission_denied`).
  */
 export async function publishBundle(options: PublishBundleOptions): Promise<PublishedBundle> {
   const channel = checkChannelName(options.channel);
@@ -83,7 +78,7 @@ export async function publishBundle(options: PublishBundleOptions): Promise<Publ
       `the keys in ${options.keysDir} are for channel ${keys.channel}, not ${channel}`,
     );
   }
-  const store = await openBundleStore(options.fleet, { create: true, replicas: options.replicas });
+  const store = options.fleet;
   const published = await readPublishedChannel(store, channel);
   const head = await readBundleHead(store, channel);
   const newest = Math.max(published.revision, head?.head.revision ?? 0);
@@ -106,7 +101,11 @@ export async function publishBundle(options: PublishBundleOptions): Promise<Publ
   const digest = sha256Hex(bytes);
   const target = bundleTargetPath(revision);
   const expiry = { ...DEFAULT_EXPIRY_DAYS, ...options.expiryDays };
-  await putObject(
+  // The head is moved first, compare-and-set against the head read above: of two concurrent publishes only one gets
+  // past here, so the loser never overwrites the winner's `<N>.targets.json`. A daemon woken now still verifies the
+  // previous bundle (nothing newer is signed yet); the second write below wakes it again once everything is stored.
+  const reserved = await writeHead(store, channel, { revision, target }, head?.kvRevision);
+  await putStoreObject(
     store,
     metadataObjectName(channel, `${keys.root.signed.version}.root.json`),
     rootJson(keys.root),
@@ -114,7 +113,7 @@ export async function publishBundle(options: PublishBundleOptions): Promise<Publ
       onlyIfMissing: true,
     },
   );
-  await putObject(store, targetObjectName(channel, `${digest}.${target}`), bytes);
+  await putStoreObject(store, targetObjectName(channel, `${digest}.${target}`), bytes);
   const expires = await putTopMetadata(store, channel, keys, {
     versions: published,
     target: new TargetFile({
@@ -125,7 +124,7 @@ export async function publishBundle(options: PublishBundleOptions): Promise<Publ
     }),
     expires: (role) => tufExpiry(now, expiry[role]),
   });
-  await writeHead(store, channel, { revision, target }, head?.kvRevision);
+  await writeHead(store, channel, { revision, target }, reserved);
   return {
     channel,
     revision,
@@ -145,7 +144,7 @@ export async function publishBundle(options: PublishBundleOptions): Promise<Publ
  * timestamp's expiry. Also used by root rotation to re-sign the current bundle with new keys.
  */
 export async function putTopMetadata(
-  store: BundleStore,
+  store: BundleStoreConnection,
   channel: string,
   keys: ChannelKeys,
   options: {
@@ -168,7 +167,11 @@ export async function putTopMetadata(
   );
   signMetadata(targets, [keys.keys.targets]);
   const targetsBytes = jsonBytes(targets);
-  await putObject(store, metadataObjectName(channel, `${targets.signed.version}.targets.json`), targetsBytes);
+  await putStoreObject(
+    store,
+    metadataObjectName(channel, `${targets.signed.version}.targets.json`),
+    targetsBytes,
+  );
   const snapshot = new Metadata(
     new Snapshot({
       version: options.versions.snapshotVersion + 1,
@@ -179,7 +182,7 @@ export async function putTopMetadata(
   );
   signMetadata(snapshot, [keys.keys.snapshot]);
   const snapshotBytes = jsonBytes(snapshot);
-  await putObject(
+  await putStoreObject(
     store,
     metadataObjectName(channel, `${snapshot.signed.version}.snapshot.json`),
     snapshotBytes,
@@ -193,7 +196,7 @@ export async function putTopMetadata(
     }),
   );
   signMetadata(timestamp, [keys.keys.timestamp]);
-  await putObject(store, metadataObjectName(channel, 'timestamp.json'), jsonBytes(timestamp));
+  await putStoreObject(store, metadataObjectName(channel, 'timestamp.json'), jsonBytes(timestamp));
   return timestamp.signed.expires;
 }
 
@@ -234,33 +237,16 @@ async function validatePacks(packs: readonly BundlePack[]): Promise<void> {
   }
 }
 
-/** Stores an object (FleetError `unavailable` when NATS refuses); `onlyIfMissing` keeps an existing one. */
-export async function putObject(
-  store: BundleStore,
-  name: string,
-  data: string | Uint8Array,
-  options: { readonly onlyIfMissing?: boolean } = {},
-): Promise<void> {
-  try {
-    if (options.onlyIfMissing && (await store.objects.info(name)) !== null) return;
-    await store.objects.putBlob({ name }, typeof data === 'string' ? Buffer.from(data) : data);
-  } catch (error) {
-    throw new FleetError('unavailable', `cannot store ${name}: ${(error as Error).message}`, {
-      cause: error,
-    });
-  }
-}
-
 async function writeHead(
-  store: BundleStore,
+  store: BundleStoreConnection,
   channel: string,
   head: { readonly revision: number; readonly target: string },
   kvRevision: number | undefined,
-): Promise<void> {
+): Promise<number> {
   const value = JSON.stringify(head);
   try {
-    if (kvRevision === undefined) await store.heads.create(channel, value);
-    else await store.heads.update(channel, value, kvRevision);
+    if (kvRevision === undefined) return await store.bundleHeads.create(channel, value);
+    return await store.bundleHeads.update(channel, value, kvRevision);
   } catch (error) {
     throw new FleetError(
       'older_revision',

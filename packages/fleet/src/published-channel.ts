@@ -1,5 +1,5 @@
 import { Metadata, MetadataKind, type TargetFile } from '@tufjs/models';
-import type { BundleStore } from './bundle-store.js';
+import { type BundleStoreConnection, getStoreObject } from './bundle-store.js';
 import { bundleTargetRevision, metadataObjectName } from './bundle-store-names.js';
 import { FleetError } from './fleet-error.js';
 
@@ -24,7 +24,10 @@ const NOTHING_PUBLISHED: PublishedChannel = {
  * Reads the publisher's own view of a channel from the store: the versions the next metadata must exceed and the
  * newest bundle revision its signed targets name. FleetError `invalid_bundle` when a metadata file is unreadable.
  */
-export async function readPublishedChannel(store: BundleStore, channel: string): Promise<PublishedChannel> {
+export async function readPublishedChannel(
+  store: BundleStoreConnection,
+  channel: string,
+): Promise<PublishedChannel> {
   const timestampJson = await readMetadataJson(store, channel, 'timestamp.json');
   if (!timestampJson) return NOTHING_PUBLISHED;
   const timestamp = Metadata.fromJSON(MetadataKind.Timestamp, timestampJson);
@@ -47,11 +50,11 @@ export async function readPublishedChannel(store: BundleStore, channel: string):
 }
 
 async function readMetadataJson(
-  store: BundleStore,
+  store: BundleStoreConnection,
   channel: string,
   file: string,
 ): Promise<JSONObject | undefined> {
-  const bytes = await store.objects.getBlob(metadataObjectName(channel, file));
+  const bytes = await getStoreObject(store, metadataObjectName(channel, file));
   if (bytes === null) return undefined;
   try {
     return JSON.parse(Buffer.from(bytes).toString('utf8')) as JSONObject;

@@ -2,7 +2,7 @@ import type { KV } from '@nats-io/kv';
 import type { Fleet } from './connect-fleet.js';
 import { FLEET_BUCKETS } from './fleet-buckets.js';
 import { BUNDLE_STATES, DAEMON_KINDS, HEARTBEAT_SCHEMA, type Heartbeat } from './heartbeat.js';
-import { jetStreamError } from './nats-failure.js';
+import { toFleetError } from './nats-failure.js';
 
 /** Options of {@link readFleetStatus}. */
 export interface ReadFleetStatusOptions {
@@ -113,7 +113,7 @@ export async function readFleetStatus(
     unreadable.sort((a, b) => compare(a.bucket, b.bucket) || compare(a.key, b.key));
     return { read_at: now.toISOString(), not_seen_after_ms: notSeenAfterMs, channels, daemons, unreadable };
   } catch (error) {
-    throw jetStreamError(error);
+    throw toFleetError(error);
   }
 }
 
@@ -124,7 +124,7 @@ async function entries(kv: KV): Promise<{ key: string; value: unknown; created: 
   const found = await Promise.all(
     keys.map(async (key) => {
       const entry = await kv.get(key);
-      if (!entry || entry.operation !== 'PUT') return undefined;
+      if (entry?.operation !== 'PUT') return undefined;
       let value: unknown;
       try {
         value = entry.json();

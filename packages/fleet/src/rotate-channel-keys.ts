@@ -1,13 +1,12 @@
 import { copyFile } from 'node:fs/promises';
-import { type BundleStoreConnection, openBundleStore } from './bundle-store.js';
+import { type BundleStoreConnection, putStoreObject } from './bundle-store.js';
 import { metadataObjectName } from './bundle-store-names.js';
 import { readChannelKeys, roleKeyFile, rootFile } from './channel-keys.js';
 import { checkChannelName } from './channel-name.js';
 import { rootJson, signedRoot } from './channel-trust.js';
 import { writeDurableFile } from './durable-file.js';
 import { FleetError } from './fleet-error.js';
-import { putObject, putTopMetadata } from './publish-bundle.js';
-import { readPublishedChannel } from './published-channel.js';
+import { resignCurrentBundle } from './resign-channel.js';
 import { DEFAULT_EXPIRY_DAYS, type TufExpiryDays, tufExpiry } from './tuf-expiry.js';
 import { generateRoleKey, type RoleKey, TUF_ROLES, type TufRole } from './tuf-keys.js';
 
@@ -68,24 +67,21 @@ export async function rotateChannelKeys(options: RotateChannelKeysOptions): Prom
   }
   await copyFile(rootFile(options.keysDir), `${rootFile(options.keysDir)}.v${oldVersion}`);
   await writeDurableFile(rootFile(options.keysDir), rootJson(root));
-  const store = await openBundleStore(options.fleet);
-  await putObject(store, metadataObjectName(channel, `${oldVersion}.root.json`), rootJson(current.root), {
-    onlyIfMissing: true,
-  });
-  await putObject(store, metadataObjectName(channel, `${root.signed.version}.root.json`), rootJson(root));
-  const published = await readPublishedChannel(store, channel);
-  if (published.target) {
-    await putTopMetadata(
-      store,
-      channel,
-      { channel, root, keys },
-      {
-        versions: published,
-        target: published.target,
-        expires: (role) => tufExpiry(now, expiry[role]),
-      },
-    );
-  }
+  const store = options.fleet;
+  await putStoreObject(
+    store,
+    metadataObjectName(channel, `${oldVersion}.root.json`),
+    rootJson(current.root),
+    {
+      onlyIfMissing: true,
+    },
+  );
+  await putStoreObject(
+    store,
+    metadataObjectName(channel, `${root.signed.version}.root.json`),
+    rootJson(root),
+  );
+  await resignCurrentBundle(store, { channel, root, keys }, expiry, now);
   return {
     rootVersion: root.signed.version,
     keyIds: Object.fromEntries(TUF_ROLES.map((role) => [role, keys[role].key.keyID])) as Record<

@@ -1,7 +1,7 @@
 import type { Fleet } from './connect-fleet.js';
 import { FleetError } from './fleet-error.js';
 import { type DaemonSnapshot, HEARTBEAT_SCHEMA, type Heartbeat } from './heartbeat.js';
-import { jetStreamError } from './nats-failure.js';
+import { toFleetError } from './nats-failure.js';
 
 /** Options of {@link startHeartbeat}. */
 export interface HeartbeatOptions {
@@ -57,7 +57,7 @@ export function startHeartbeat(options: HeartbeatOptions): HeartbeatHandle {
       await fleet.fleetStatus.put(daemonId, JSON.stringify(record));
       written++;
     } catch (error) {
-      onError?.(jetStreamError(error));
+      onError?.(toFleetError(error));
     }
   };
   const schedule = () => {

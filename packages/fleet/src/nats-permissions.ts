@@ -1,0 +1,80 @@
+import { FLEET_BUCKETS } from './fleet-buckets.js';
+
+/** The NATS permissions of one fleet user: the subjects it may publish to and subscribe to (all others denied). */
+export interface NatsPermissions {
+  publish: { allow: string[] };
+  subscribe: { allow: string[] };
+}
+
+const KV = (bucket: string) => `KV_${bucket}`;
+const OBJ = (bucket: string) => `OBJ_${bucket}`;
+
+// What the NATS JavaScript client (3.x) asks of JetStream on nats-server 2.9+, per operation (server
+// docs "JetStream API Reference" and "Subject-based permissions"; checked by test/nats-permissions.test.ts).
+/** Bind a bucket: the account's JetStream info and the bucket stream's info. */
+const bind = (stream: string) => ['$JS.API.INFO', `$JS.API.STREAM.INFO.${stream}`];
+/** Read a key or an object's metadata: the last message of a subject (direct get when the stream allows it). */
+const read = (stream: string) => [
+  `$JS.API.STREAM.MSG.GET.${stream}`,
+  `$JS.API.DIRECT.GET.${stream}`,
+  `$JS.API.DIRECT.GET.${stream}.>`,
+];
+/** Watch a KV bucket or read an object's chunks: an ordered consumer, created, fed with flow control, deleted. */
+const consume = (stream: string) => [
+  `$JS.API.CONSUMER.CREATE.${stream}`,
+  `$JS.API.CONSUMER.CREATE.${stream}.>`,
+  `$JS.API.CONSUMER.INFO.${stream}.>`,
+  `$JS.API.CONSUMER.DELETE.${stream}.>`,
+  `$JS.FC.${stream}.>`,
+];
+
+/**
+ * A daemon's NATS permissions: bind the three buckets, read and watch the channels' heads and the bundles, write
+ * its own status key only. It can publish no bundle, no head, no other daemon's status.
+ */
+export function daemonPermissions(daemonId: string): NatsPermissions {
+  const heads = KV(FLEET_BUCKETS.bundleHeads);
+  const status = KV(FLEET_BUCKETS.fleetStatus);
+  const bundles = OBJ(FLEET_BUCKETS.bundles);
+  return {
+    publish: {
+      allow: unique([
+        ...bind(heads),
+        ...bind(status),
+        ...bind(bundles),
+        ...read(heads),
+        ...consume(heads),
+        ...read(bundles),
+        ...consume(bundles),
+        `$KV.${FLEET_BUCKETS.fleetStatus}.${daemonId}`,
+      ]),
+    },
+    // Answers (API replies, watch and chunk deliveries, publish acks) come to the client's inboxes.
+    subscribe: { allow: ['_INBOX.>'] },
+  };
+}
+
+/** Who reads the fleet status (`cavra fleet status`): bind, then read and list every key; writes nothing. */
+export function statusReaderPermissions(): NatsPermissions {
+  const heads = KV(FLEET_BUCKETS.bundleHeads);
+  const status = KV(FLEET_BUCKETS.fleetStatus);
+  const bundles = OBJ(FLEET_BUCKETS.bundles);
+  return {
+    publish: {
+      allow: unique([
+        ...bind(heads),
+        ...bind(status),
+        ...bind(bundles),
+        ...read(heads),
+        ...consume(heads),
+        ...read(status),
+        ...consume(status),
+      ]),
+    },
+    subscribe: { allow: ['_INBOX.>'] },
+  };
+}
+
+function unique(subjects: string[]): string[] {
+  return [...new Set(subjects)];
+}

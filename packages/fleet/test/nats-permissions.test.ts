@@ -1,0 +1,119 @@
+// The documented NATS permissions per role, on a real 3-node cluster: what each role needs works, nothing more.
+import { type NatsCluster, startNatsCluster } from '@cavra/nats-cluster';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import {
+  connectFleet,
+  daemonPermissions,
+  type Fleet,
+  readFleetStatus,
+  startHeartbeat,
+  statusReaderPermissions,
+  toFleetError,
+} from '../src/index.js';
+
+const users = [
+  { user: 'publisher', password: 'p' },
+  { user: 'daemon-1', password: 'd', permissions: daemonPermissions('daemon-1') },
+  { user: 'ops', password: 'o', permissions: statusReaderPermissions() },
+];
+const env = { PASSWORD_P: 'p', PASSWORD_D: 'd', PASSWORD_O: 'o' };
+
+let cluster: NatsCluster;
+let publisher: Fleet;
+beforeAll(async () => {
+  // JSON is valid NATS configuration.
+  cluster = await startNatsCluster({ nodes: 3, config: `authorization ${JSON.stringify({ users })}` });
+  publisher = await connectFleet({
+    servers: cluster.servers,
+    user: 'publisher',
+    password_env: 'PASSWORD_P',
+    env,
+    createBuckets: true,
+  });
+  await publisher.bundleHeads.put('prod', JSON.stringify({ revision: 1, target: 'bundle-1.json' }));
+  await publisher.bundles.putBlob(
+    { name: 'prod/targets/bundle-1.json' },
+    new TextEncoder().encode('x'.repeat(300_000)),
+  );
+});
+afterAll(async () => {
+  await publisher?.close();
+  await cluster?.stop();
+});
+
+async function code(promise: Promise<unknown>) {
+  try {
+    await promise;
+    return 'allowed';
+  } catch (error) {
+    return toFleetError(error).code;
+  }
+}
+
+test('a daemon binds, reads and watches the heads, reads bundles, writes its own status only', async () => {
+  const daemon = await connectFleet({
+    servers: cluster.servers,
+    user: 'daemon-1',
+    password_env: 'PASSWORD_D',
+    env,
+  });
+  try {
+    expect((await daemon.bundleHeads.get('prod'))?.json()).toEqual({ revision: 1, target: 'bundle-1.json' });
+    expect((await daemon.bundles.getBlob('prod/targets/bundle-1.json'))?.length).toBe(300_000);
+    const watch = await daemon.bundleHeads.watch({ key: 'prod' });
+    const seen: number[] = [];
+    const watching = (async () => {
+      for await (const entry of watch) {
+        seen.push((entry.json() as { revision: number }).revision);
+        if (seen.includes(2)) break;
+      }
+    })();
+    await publisher.bundleHeads.put('prod', JSON.stringify({ revision: 2, target: 'bundle-2.json' }));
+    await watching;
+    expect(seen).toEqual([1, 2]);
+
+    const errors: string[] = [];
+    const heartbeat = startHeartbeat({
+      fleet: daemon,
+      daemonId: 'daemon-1',
+      intervalMs: 60_000,
+      onError: (error) => errors.push(error.code),
+      snapshot: () => ({
+        kind: 'ci',
+        version: '0.3.0',
+        mode: 'enforce',
+        channel: 'prod',
+        bundle_state: 'none',
+        decisions: {},
+      }),
+    });
+    await heartbeat.stop();
+    expect([heartbeat.written, errors]).toEqual([1, []]);
+
+    expect(await code(daemon.fleetStatus.put('daemon-2', '{}'))).toBe('permission_denied');
+    expect(await code(daemon.bundleHeads.put('prod', '{}'))).toBe('permission_denied');
+    expect(await code(daemon.bundles.putBlob({ name: 'prod/targets/evil.json' }, new Uint8Array(1)))).toBe(
+      'permission_denied',
+    );
+    expect(await code(readFleetStatus(daemon))).toBe('permission_denied');
+    expect(await code(daemon.jsm.streams.add({ name: 'EVIL', subjects: ['evil.>'] }))).toBe(
+      'permission_denied',
+    );
+    expect(await code(daemon.jsm.streams.delete('KV_cavra_bundle_heads'))).toBe('permission_denied');
+  } finally {
+    await daemon.close();
+  }
+});
+
+test('the status reader lists the fleet and writes nothing', async () => {
+  const ops = await connectFleet({ servers: cluster.servers, user: 'ops', password_env: 'PASSWORD_O', env });
+  try {
+    const status = await readFleetStatus(ops);
+    expect(status.daemons.map((daemon) => daemon.heartbeat.daemon_id)).toEqual(['daemon-1']);
+    expect(status.channels.map((channel) => [channel.channel, channel.head])).toEqual([['prod', 2]]);
+    expect(await code(ops.fleetStatus.put('daemon-1', '{}'))).toBe('permission_denied');
+    expect(await code(ops.bundleHeads.put('prod', '{}'))).toBe('permission_denied');
+  } finally {
+    await ops.close();
+  }
+});
