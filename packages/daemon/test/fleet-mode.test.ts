@@ -364,7 +364,7 @@ describe('fleet mode on a real 3-node NATS cluster', () => {
       ),
     );
     // `revision` is the head's when the refusal was met: the 1 s poll may meet the changed byte before the new head.
-    const { revision: offered, code, ...rest } = refused?.event as { revision: number; code: string };
+    const { revision: offered, code, ...rest } = refused.event as { revision: number; code: string };
     expect([1, 2]).toContain(offered);
     expect(code).toBe('verification_failed'); // a renamed key: the metadata no longer reads as TUF's
     expect(rest).toMatchObject({
