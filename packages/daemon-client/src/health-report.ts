@@ -26,4 +26,34 @@ export interface HealthReport {
   };
   /** The evidence log's record count and last hash (anchor it elsewhere to detect truncation). */
   readonly evidence: { readonly records: number; readonly last_hash: string };
+  /** The daemon's fleet identity (`cavra-daemon enroll`); absent when it was never enrolled. */
+  readonly daemon_id?: string;
+  /** Fleet mode's bundle state; absent when the daemon has no `fleet:` section. */
+  readonly fleet?: FleetHealthReport;
+}
+
+/** A fleet daemon's bundle: which one decides, whether it is fresh, and whether the daemon blocks for want of one. */
+export interface FleetHealthReport {
+  readonly channel: string;
+  /**
+   * `none`: no bundle was ever activated (every request is blocked, `fleet.no_bundle`); `bootstrap`: the config's
+   * bootstrap pack decides until the first bundle; `active`; `stale`: the active bundle's signed timestamp expired
+   * (NATS unreachable, or the publisher stopped renewing it).
+   */
+  readonly state: 'none' | 'bootstrap' | 'active' | 'stale';
+  readonly revision: number | null;
+  /** SHA-256 (hex) of the active bundle file. */
+  readonly manifest_digest: string | null;
+  /** The TUF key ids that signed each role's metadata of the active bundle. */
+  readonly key_ids: Readonly<Record<string, readonly string[]>>;
+  readonly activated_at: string | null;
+  /** When the active bundle's timestamp metadata expires (RFC 3339). */
+  readonly expires: string | null;
+  readonly stale_action: 'warn' | 'block';
+  /** Every request is answered with a `cavra-fleet` block: no bundle, or stale past max_staleness with `block`. */
+  readonly blocking: boolean;
+  /** Whether the daemon holds a connection to NATS now. */
+  readonly connected: boolean;
+  /** The last fleet error (a code and its reason), or null. */
+  readonly last_error: string | null;
 }

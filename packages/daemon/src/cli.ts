@@ -30,6 +30,7 @@ usage:
   cavra-daemon stop    [--config FILE] [--socket PATH]
   cavra-daemon status  [--config FILE] [--socket PATH]
   cavra-daemon reload  [--config FILE] [--socket PATH]
+  cavra-daemon enroll  [--config FILE]
   cavra-daemon evidence verify FILE [--anchor HASH] [--key-file FILE | --key-env VAR] [--key-id ID] [--log-id ID]
   cavra-daemon evidence export FILE --format upstream [--key-file FILE | --key-env VAR] [--key-id ID]
 
@@ -50,6 +51,10 @@ options:
   --format upstream
                   evidence export: write FILE's records to stdout as upstream's cavra.go-daemon.evidence.v1 records
                   (its --verify-evidence accepts them); with a key, signed as upstream signs them
+
+enroll gives the daemon its fleet identity, a random daemon id kept in <evidence_log>.daemon-id (mode 600), and
+prints it; an enrolled daemon keeps its id (enrolling again prints it). Every evidence record and health report of
+an enrolled daemon names it; a daemon with a fleet: section must be enrolled before it starts.
 
 exit codes: 0 done (reload: applied), 1 failed (reload: rejected, the old policy stays), 2 usage,
             3 reload: no verdict (the daemon is not running or did not answer)
@@ -143,6 +148,8 @@ async function main(argv: string[]): Promise<number> {
       return status(await load());
     case 'reload':
       return reload(await load());
+    case 'enroll':
+      return enroll(await load());
     default:
       throw new UsageError(command ? `unknown command ${JSON.stringify(command)}` : 'a command is required');
   }
@@ -383,6 +390,24 @@ async function status(config: DaemonConfig): Promise<number> {
     return print(`cavra-daemon is not answering on ${config.socketPath}: ${(error as Error).message}\n`, 1);
   } finally {
     await client.close();
+  }
+}
+
+async function enroll(config: DaemonConfig): Promise<number> {
+  const { daemonIdPath, enrollDaemon } = await import('./daemon-identity.js');
+  try {
+    const { daemonId, created } = await enrollDaemon(config.evidenceLog);
+    process.stderr.write(
+      created
+        ? `enrolled: daemon id kept in ${daemonIdPath(config.evidenceLog)}\n`
+        : `already enrolled (${daemonIdPath(config.evidenceLog)}); the id is kept\n`,
+    );
+    return print(`${daemonId}\n`, 0);
+  } catch (error) {
+    return print(
+      `cannot enroll: ${fileErrorText('write', 'daemon id file', daemonIdPath(config.evidenceLog), error)}\n`,
+      1,
+    );
   }
 }
 

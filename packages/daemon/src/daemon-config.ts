@@ -6,6 +6,7 @@ import { defaultSocketPath } from '@cavra/daemon-client';
 import { isShippedPackId, type ModeSettings, schemaIssues } from '@cavra/runtime';
 import { parse as parseYaml } from 'yaml';
 import { type ApprovalsConfig, type RawApprovalsConfig, resolveApprovalsConfig } from './approvals-config.js';
+import { type FleetConfig, type RawFleetConfig, resolveFleetConfig } from './fleet-config.js';
 import { daemonConfig as validate } from './generated/daemon-config-validator.js';
 import { errorWords } from './own-file.js';
 
@@ -50,6 +51,8 @@ export interface DaemonConfig {
   readonly limits: DaemonLimits;
   /** The `approvals:` section; undefined: `require_approval` is answered as the engine decides it, nothing is stored. */
   readonly approvals?: ApprovalsConfig;
+  /** The `fleet:` section; undefined: the policy is `policy_packs`, and no NATS code is loaded. */
+  readonly fleet?: FleetConfig;
   /** Where the config came from (for reload); undefined when built in code. */
   readonly configFile?: string;
 }
@@ -152,6 +155,7 @@ interface RawConfig {
   };
   release_governance?: { approver_group?: string; drill_history?: string; max_drill_age_days?: number };
   approvals?: RawApprovalsConfig;
+  fleet?: RawFleetConfig;
   limits?: {
     max_frame_bytes?: number;
     idle_timeout_ms?: number;
@@ -183,6 +187,10 @@ export function resolveDaemonConfig(
   const evidenceLog = at(raw.evidence_log);
   const approvals = raw.approvals ? resolveApprovalsConfig(raw.approvals, at, evidenceLog) : undefined;
   if (approvals && approvals.issues.length > 0) throw new DaemonConfigError(source, approvals.issues);
+  const fleet = raw.fleet
+    ? resolveFleetConfig(raw.fleet, raw as unknown as Record<string, unknown>, at, evidenceLog)
+    : undefined;
+  if (fleet && fleet.issues.length > 0) throw new DaemonConfigError(source, fleet.issues);
   return {
     socketPath,
     pidFile: raw.pid_file ? at(raw.pid_file) : join(dirname(socketPath), 'daemon.pid'),
@@ -268,6 +276,7 @@ export function resolveDaemonConfig(
         limits.max_in_flight_per_connection ?? DEFAULT_LIMITS.maxInFlightPerConnection,
     },
     ...(approvals?.config ? { approvals: approvals.config } : {}),
+    ...(fleet?.config ? { fleet: fleet.config } : {}),
     ...(options.source ? { configFile: resolve(options.source) } : {}),
   };
 }

@@ -16,10 +16,13 @@ import { recordActionOutcome } from './action-outcome.js';
 import type { ApprovalFrame } from './approval-frames.js';
 import { type AnsweredDecision, serveConnection } from './client-connection.js';
 import { type DaemonConfig, loadDaemonConfig } from './daemon-config.js';
+import { readDaemonId } from './daemon-identity.js';
 import { type Decided, decideRequest, refusal } from './decide-request.js';
 import { type EnforcementState, loadEnforcementState } from './enforcement-state.js';
 import { EvidenceLog, type EvidenceLogOptions } from './evidence-log.js';
-import type { ApprovalEvidenceEvent, EvidenceRecord } from './evidence-record.js';
+import type { ApprovalEvidenceEvent, EvidenceEvent, EvidenceRecord } from './evidence-record.js';
+import type { FleetMode } from './fleet-mode.js';
+import type { FleetPolicyHost } from './fleet-policy.js';
 import { type Logger, silentLogger } from './logger.js';
 import { type ClientRefusal, FrameError, refusedConnectionLine, SerializedBody } from './protocol.js';
 import { ReplayJournal } from './replay-journal.js';
@@ -61,7 +64,12 @@ export async function startDaemon(config: DaemonConfig, options: DaemonOptions =
   // One replay cache for the daemon's life, whatever the reloads, restored from the evidence log below.
   const replayCache = new ReplayCache({ maxEntries: config.runnerAuth.hmac?.replayCacheSize });
   const stateOptions = { clock, ids, replayCache, ...(options.env ? { env: options.env } : {}) };
-  let state: EnforcementState = await loadEnforcementState(config, stateOptions);
+  const daemonId = await readDaemonId(config.evidenceLog);
+  const fleet = config.fleet ? await openFleet(config, daemonId, { clock, logger, stateOptions }) : undefined;
+  /** The policy from the config's packs; in fleet mode, from the active bundle (see fleet-policy.ts). */
+  const loadState = (next: DaemonConfig) =>
+    fleet ? fleet.policy.loadState(next) : loadEnforcementState(next, stateOptions);
+  let state: EnforcementState = await loadState(config);
   const evidenceKey = config.evidenceSigning
     ? await loadEvidenceKey(config.evidenceSigning, options.env)
     : undefined;
@@ -74,6 +82,7 @@ export async function startDaemon(config: DaemonConfig, options: DaemonOptions =
     ...replay.logOptions,
     now,
     ...(options.acceptTruncatedLog ? { acceptTruncated: true } : {}),
+    ...(daemonId ? { daemonId } : {}),
   });
   let journal: ReplayJournal;
   try {
@@ -83,7 +92,7 @@ export async function startDaemon(config: DaemonConfig, options: DaemonOptions =
     throw error;
   }
   /** Appends an event record; resolves with its reference once it is durable. */
-  const recordEvent = (event: ApprovalEvidenceEvent) =>
+  const recordEvent = (event: ApprovalEvidenceEvent | EvidenceEvent) =>
     evidence.append({ recorded_at: clock().toISOString(), event });
   /** Aborted when the daemon stops, so that evaluates waiting for an approval are answered at once. */
   const stopping = new AbortController();
@@ -106,6 +115,23 @@ export async function startDaemon(config: DaemonConfig, options: DaemonOptions =
   let closing = false;
   /** The reload running or last run: reloads take turns, so the config read last is the one left in force. */
   let reloading: Promise<void> = Promise.resolve();
+  /** Runs a change of state after the reload or activation before it. */
+  const turn = <T>(task: () => Promise<T>): Promise<T> => {
+    const next = reloading.then(task);
+    reloading = next.then(
+      () => undefined,
+      () => undefined,
+    );
+    return next;
+  };
+  fleet?.policy.attach({
+    record: recordEvent,
+    turn,
+    current: () => state,
+    install: (next) => {
+      state = next;
+    },
+  });
 
   const health = (): HealthReport => ({
     version: DAEMON_VERSION,
@@ -117,6 +143,8 @@ export async function startDaemon(config: DaemonConfig, options: DaemonOptions =
     uptime_ms: Date.now() - startedAt,
     counts: { ...counts, decisions: { ...counts.decisions }, connections: connections.size },
     evidence: { records: evidence.records, last_hash: evidence.lastHash },
+    ...(daemonId ? { daemon_id: daemonId } : {}),
+    ...(fleet ? { fleet: fleet.policy.health() } : {}),
   });
 
   /** Records a decision and returns it as recorded (its evidence ref included); counts it. */
@@ -319,13 +347,14 @@ export async function startDaemon(config: DaemonConfig, options: DaemonOptions =
     ...trustFields(state),
   });
   logStateWarnings(logger, state);
+  fleet?.follow(health);
 
   const reloadOnce = async () => {
     try {
       const next = config.configFile
         ? await loadDaemonConfig(config.configFile, { socketPath: config.socketPath })
         : config;
-      state = await loadEnforcementState(next, stateOptions);
+      state = await loadState(next);
       logger.info('reloaded', { policy_digests: state.policyDigests, ...trustFields(state) });
       logStateWarnings(logger, state);
       const later = restartOnlyChanges(config, next);
@@ -342,14 +371,13 @@ export async function startDaemon(config: DaemonConfig, options: DaemonOptions =
     socketPath: config.socketPath,
     health,
     reload() {
-      const turn = reloading.then(reloadOnce);
-      reloading = turn.catch(() => undefined);
-      return turn;
+      return turn(reloadOnce);
     },
     async close() {
       if (closing) return;
       closing = true;
       stopping.abort();
+      await fleet?.close();
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
       const drained = Promise.allSettled([...tasks]);
       await Promise.race([
@@ -398,6 +426,24 @@ async function openApprovals(
     maxAnswerBytes,
   });
   return { config, store, service, runtime };
+}
+
+/**
+ * Fleet mode (a `fleet:` section): its module is imported only then, so a daemon without it loads none of it. A
+ * fleet daemon must have been enrolled: its records and heartbeat name it by its daemon id.
+ */
+async function openFleet(
+  config: DaemonConfig,
+  daemonId: string | undefined,
+  host: FleetPolicyHost,
+): Promise<FleetMode> {
+  const fleetConfig = config.fleet as NonNullable<DaemonConfig['fleet']>;
+  if (!daemonId)
+    throw new Error(
+      `fleet: this daemon has no daemon id; run cavra-daemon enroll${config.configFile ? ` --config ${config.configFile}` : ''} once, then start it`,
+    );
+  const { openFleetMode } = await import('./fleet-mode.js');
+  return openFleetMode({ ...config, fleet: fleetConfig }, daemonId, host);
 }
 
 /** Decision ids answered `require_approval` that action_outcome may name: the most recent ones, in memory. */
@@ -522,5 +568,7 @@ function restartOnlyChanges(running: DaemonConfig, next: DaemonConfig): string[]
     ...(JSON.stringify(next.limits) !== JSON.stringify(running.limits) ? ['limits'] : []),
     // The store, its waits and the approvers' keys are opened with the daemon: requests in flight keep them.
     ...(JSON.stringify(next.approvals) !== JSON.stringify(running.approvals) ? ['approvals'] : []),
+    // The follower keeps its connection and channel; the bundle in force stays the one followed.
+    ...(JSON.stringify(next.fleet) !== JSON.stringify(running.fleet) ? ['fleet'] : []),
   ];
 }

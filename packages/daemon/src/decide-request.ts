@@ -97,6 +97,8 @@ export async function decideRequest(
   let decision: RuntimeDecision;
   if (authFailure) {
     decision = blockDecision(request, authOutcome(authFailure), correlationId, options);
+  } else if (state.block) {
+    decision = blockDecision(request, state.block, correlationId, options);
   } else {
     try {
       decision = state.engine.evaluate(request, correlationId ? { correlationId } : {});
@@ -124,6 +126,7 @@ export async function decideRequest(
       release_governance: request.releaseGovernance ? publicReleaseRecord(request.releaseGovernance) : null,
       // Lenient mode tolerates what strict mode refuses; the record keeps what was tolerated, never silently.
       ...(warnings.length > 0 ? { contract_warnings: warnings.map(publicWarning) } : {}),
+      ...(state.bundle ? { bundle: state.bundle } : {}),
     },
   };
 }

@@ -9,9 +9,11 @@ import {
   loadMcpTrustRegistryFile,
   loadPolicyPack,
   loadTrustedPolicyKeys,
+  type RuleOutcome,
   type VerifiedPolicySignature,
 } from '@cavra/runtime';
 import type { DaemonConfig } from './daemon-config.js';
+import type { EvidenceBundleRef } from './evidence-record.js';
 
 /** Everything a reload replaces at once: packs, engine, keys, trust, and whether runner auth is required. */
 export interface EnforcementState {
@@ -29,6 +31,13 @@ export interface EnforcementState {
   readonly policyLoosens: Readonly<Record<string, readonly string[]>>;
   /** The signature verified for each pack file read, when signatures are required; empty otherwise. */
   readonly policySignatures: readonly VerifiedPolicySignature[];
+  /** Fleet mode: the bundle these packs came from, named by each decision record. */
+  readonly bundle?: EvidenceBundleRef;
+  /**
+   * Fleet mode: every request is answered with this block (recorded) instead of the engine's decision: no bundle was
+   * ever activated (`fleet.no_bundle`), or the active one is stale past max_staleness with `stale_action: block`.
+   */
+  readonly block?: RuleOutcome;
 }
 
 export interface StateOptions {

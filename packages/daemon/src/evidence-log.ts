@@ -67,6 +67,8 @@ export interface EvidenceLogOptions {
    * refusing it, and record that as a `truncation_accepted` event, the first record appended.
    */
   readonly acceptTruncated?: boolean;
+  /** The daemon's fleet identity, stated in every record appended (`daemon_id`); records already there keep theirs. */
+  readonly daemonId?: string;
 }
 
 /** A log that does not hold the record its checkpoint names: what the checkpoint said and what was found. */
@@ -98,6 +100,7 @@ export class EvidenceLog {
   #live: LiveRecord[];
   readonly #liveUntil: EvidenceLogOptions['liveUntil'];
   readonly #now: () => number;
+  readonly #stamp: { readonly daemon_id?: string };
 
   private constructor(
     path: string,
@@ -111,6 +114,7 @@ export class EvidenceLog {
       live: LiveRecord[];
       liveUntil: EvidenceLogOptions['liveUntil'];
       now: () => number;
+      daemonId: string | undefined;
     },
   ) {
     this.path = path;
@@ -125,6 +129,7 @@ export class EvidenceLog {
     this.#live = resumed.live;
     this.#liveUntil = resumed.liveUntil;
     this.#now = resumed.now;
+    this.#stamp = resumed.daemonId ? { daemon_id: resumed.daemonId } : {};
   }
 
   /**
@@ -214,6 +219,7 @@ export class EvidenceLog {
         live,
         liveUntil: options.liveUntil,
         now: options.now ?? Date.now,
+        daemonId: options.daemonId,
       });
       if (cut) {
         // Said first, before any decision on the shorter log: whoever reads it learns what was accepted.
@@ -268,12 +274,12 @@ export class EvidenceLog {
         let decisionText: string | undefined;
         let body: EvidenceBody | EvidenceEventBody;
         if ('event' in evidence) {
-          body = { seq: seq + 1, prev, ...evidence };
+          body = { seq: seq + 1, prev, ...evidence, ...this.#stamp };
         } else {
           const refs = evidence.decision.evidence_refs;
           decision = { ...evidence.decision, evidence_refs: [...(Array.isArray(refs) ? refs : []), ref] };
           decisionText = JSON.stringify(decision);
-          body = { seq: seq + 1, prev, ...evidence, decision };
+          body = { seq: seq + 1, prev, ...evidence, decision, ...this.#stamp };
         }
         const key = this.#key;
         const { record, line } = sealRecord(

@@ -38,6 +38,16 @@ export interface EvidenceBody {
   readonly release_governance: Readonly<Record<string, unknown>> | null;
   /** What lenient contract parsing tolerated; absent when nothing was (always, with `strict_contract: true`). */
   readonly contract_warnings?: readonly EvidenceContractWarning[];
+  /** The fleet bundle whose policy decided (fleet mode, once a bundle is active); absent otherwise. */
+  readonly bundle?: EvidenceBundleRef;
+  /** The daemon's fleet identity (`cavra-daemon enroll`); absent in records of a daemon never enrolled. */
+  readonly daemon_id?: string;
+}
+
+/** The channel and revision of the fleet bundle that decided: revisions of a channel are unique (see fleet-bundle-store.ts). */
+export interface EvidenceBundleRef {
+  readonly channel: string;
+  readonly revision: number;
 }
 
 /**
@@ -61,7 +71,38 @@ export type EvidenceEvent =
       readonly checkpoint: { readonly seq: number; readonly bytes: number; readonly hash: string };
       readonly found: { readonly records: number; readonly bytes: number; readonly missing: boolean };
     }
-  | ApprovalEvidenceEvent;
+  | ApprovalEvidenceEvent
+  | FleetEvidenceEvent;
+
+/**
+ * What became of a fleet bundle the daemon fetched (see the README's "Fleet mode"). `key_ids`: the TUF key ids that
+ * signed each role's verified metadata (`{}` when the refusal came before that); `manifest_digest`: SHA-256 (hex) of the bundle
+ * target as fetched, when it was fetched.
+ */
+export type FleetEvidenceEvent =
+  | {
+      readonly type: 'bundle_activated';
+      readonly channel: string;
+      readonly revision: number;
+      readonly manifest_digest: string;
+      readonly key_ids: Readonly<Record<string, readonly string[]>>;
+      /** The revision it replaced, or null for the daemon's first bundle. */
+      readonly previous_revision: number | null;
+    }
+  | {
+      readonly type: 'bundle_refused';
+      readonly channel: string;
+      /** The revision offered (the head's, or the bundle's), when known. */
+      readonly revision: number | null;
+      readonly manifest_digest: string | null;
+      readonly key_ids: Readonly<Record<string, readonly string[]>>;
+      /** A FleetError code of `@cavra/fleet` (`tampered`, `expired`, `older_revision`, ...) or `activation_failed`. */
+      readonly code: string;
+      /** Printable ASCII, at most 512 characters. */
+      readonly reason: string;
+      /** The revision still in force, or null when none is. */
+      readonly active_revision: number | null;
+    };
 
 /**
  * What happened to an approval request (`approvals:` configured; see the README's "Approvals"). Each is recorded
@@ -118,6 +159,7 @@ export interface EvidenceEventBody {
   readonly prev: string;
   readonly recorded_at: string;
   readonly event: EvidenceEvent;
+  readonly daemon_id?: string;
 }
 
 /**
@@ -164,6 +206,9 @@ export function bodyJson(either: EvidenceBody | EvidenceEventBody): string {
     release_governance: body.release_governance,
     contract_warnings: body.contract_warnings,
     event: body.event,
+    // Keys added in 0.4, last: records without them keep their hashes.
+    bundle: body.bundle,
+    daemon_id: body.daemon_id,
   });
 }
 
@@ -177,6 +222,8 @@ export function decisionBodyJson(body: EvidenceBody, decisionText: string): stri
     runner: body.runner,
     release_governance: body.release_governance,
     contract_warnings: body.contract_warnings,
+    bundle: body.bundle,
+    daemon_id: body.daemon_id,
   });
   const head = `{"seq":${JSON.stringify(body.seq)},"prev":${JSON.stringify(body.prev)},"recorded_at":${JSON.stringify(body.recorded_at)}`;
   return `${head},"decision":${decisionText}${rest === '{}' ? '}' : `,${rest.slice(1)}`}`;

@@ -1,4 +1,4 @@
-export type { HealthReport } from '@cavra/daemon-client';
+export type { FleetHealthReport, HealthReport } from '@cavra/daemon-client';
 export { APPROVAL_REF_SCHEME, APPROVAL_RULE_IDS, approvalRef } from './approval-ref.js';
 export type { ApprovalGroupConfig, ApprovalsConfig } from './approvals-config.js';
 export { DAEMON_VERSION, type Daemon, type DaemonOptions, startDaemon } from './daemon.js';
@@ -11,21 +11,26 @@ export {
   loadDaemonConfig,
   resolveDaemonConfig,
 } from './daemon-config.js';
+export { DAEMON_ID_PATTERN, daemonIdPath, enrollDaemon, readDaemonId } from './daemon-identity.js';
 export { DAEMON_POLICY_ID, RUNNER_AUTH_POLICY_ID, RUNNER_AUTH_RULE_ID } from './decide-request.js';
 export { EvidenceLog, type EvidenceLogOptions } from './evidence-log.js';
 export {
   type ApprovalEvidenceEvent,
   type EvidenceAuthentication,
   type EvidenceBody,
+  type EvidenceBundleRef,
   type EvidenceContractWarning,
   type EvidenceEvent,
   type EvidenceEventBody,
   type EvidenceRecord,
   type EvidenceSignature,
+  type FleetEvidenceEvent,
   GENESIS_HASH,
 } from './evidence-record.js';
 export { EVIDENCE_REF_SCHEME, evidenceLogId, evidenceRef, parseEvidenceRef } from './evidence-ref.js';
 export { EVIDENCE_SCHEMA, EVIDENCE_SCHEMA_V1, type EvidenceKey, signedText } from './evidence-signature.js';
+export type { FleetConfig, FleetConnectionConfig } from './fleet-config.js';
+export { FLEET_POLICY_ID, NO_BUNDLE_RULE_ID, STALE_BUNDLE_RULE_ID } from './fleet-rule-ids.js';
 export { FrameSplitter } from './frame-splitter.js';
 export { jsonLogger, type Logger, silentLogger } from './logger.js';
 export { UnsafeFileError } from './own-file.js';

@@ -3,10 +3,11 @@
 import { createRequire } from 'node:module';
 const requireHelper = createRequire(import.meta.url);
 export const daemonConfig = validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://cavra.dev/schema/daemon-config.schema.json","title":"CAVRA daemon configuration","type":"object","additionalProperties":false,"required":["evidence_log"],"properties":{"socket_path":{"$ref":"#/definitions/path"},"pid_file":{"$ref":"#/definitions/path"},"evidence_log":{"$ref":"#/definitions/path"},"policy_packs":{"type":"array","maxItems":64,"items":{"$ref":"#/definitions/path"}},"policy_signatures":{"type":"object","additionalProperties":false,"required":["trusted_keys"],"properties":{"trusted_keys":{"type":"array","minItems":1,"maxItems":64,"items":{"$ref":"#/definitions/path"}}}},"mcp_registry":{"$ref":"#/definitions/path"},"default_pack":{"type":"string","pattern":"^[a-z0-9][a-z0-9._-]{0,127}$"},"mode":{"enum":["audit_only","enforce","strict","break_glass"]},"break_glass":{"type":"object","additionalProperties":false,"required":["reason"],"properties":{"reason":{"type":"string","minLength":1,"maxLength":200},"actors":{"type":"array","items":{"type":"string","minLength":1,"maxLength":256}}}},"strict_contract":{"type":"boolean"},"evidence_signing":{"type":"object","additionalProperties":false,"required":["key_id"],"properties":{"key_id":{"type":"string","pattern":"^[A-Za-z0-9._-]{1,128}$"},"secret_env":{"type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"secret_file":{"$ref":"#/definitions/path"}}},"runner_auth":{"type":"object","additionalProperties":false,"properties":{"required":{"type":"boolean"},"hmac":{"type":"object","additionalProperties":false,"required":["keys"],"properties":{"keys":{"type":"array","minItems":1,"items":{"type":"object","additionalProperties":false,"required":["key_id"],"properties":{"key_id":{"type":"string","minLength":1,"maxLength":128},"secret_env":{"type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"secret_file":{"$ref":"#/definitions/path"},"scheme":{"enum":["CAVRA-RUNNER-HMAC-V1","cavra.runner-auth.v1"]}}}},"skew_seconds":{"type":"integer","minimum":0,"maximum":600},"max_ttl_seconds":{"type":"integer","minimum":1,"maximum":86400},"replay_cache_size":{"type":"integer","minimum":1}}},"oidc":{"type":"object","additionalProperties":false,"required":["providers","trust"],"properties":{"providers":{"type":"array","minItems":1,"items":{"type":"object","additionalProperties":false,"required":["provider","audience"],"properties":{"provider":{"$ref":"#/definitions/provider"},"issuer":{"type":"string","minLength":1},"audience":{"type":"string","minLength":1},"jwks_uri":{"type":"string","pattern":"^https?://"},"jwks_file":{"$ref":"#/definitions/path"},"algorithms":{"type":"array","minItems":1,"items":{"type":"string"}}}}},"trust":{"type":"object","additionalProperties":false,"required":["providers","repositories"],"properties":{"providers":{"type":"array","items":{"$ref":"#/definitions/provider"}},"repositories":{"type":"array","minItems":1,"items":{"type":"string","minLength":1}},"refs":{"type":"array","items":{"type":"string","minLength":1}}}},"skew_seconds":{"type":"integer","minimum":0,"maximum":600},"max_token_lifetime_seconds":{"type":"integer","minimum":60,"maximum":604800},"jwks":{"type":"object","additionalProperties":false,"properties":{"timeout_ms":{"type":"integer","minimum":100,"maximum":60000},"cooldown_ms":{"type":"integer","minimum":0,"maximum":3600000},"cache_max_age_ms":{"type":"integer","minimum":0,"maximum":86400000},"max_bytes":{"type":"integer","minimum":1024,"maximum":1048576}}}}}}},"release_governance":{"type":"object","additionalProperties":false,"properties":{"approver_group":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,127}$"},"drill_history":{"$ref":"#/definitions/path"},"max_drill_age_days":{"type":"number","exclusiveMinimum":0}}},"approvals":{"type":"object","additionalProperties":false,"required":["groups"],"properties":{"store":{"enum":["local"]},"file":{"$ref":"#/definitions/path"},"wait_ms":{"type":"integer","minimum":0,"maximum":50000},"self_approval_at_keyboard":{"type":"boolean"},"expiry":{"type":"object","additionalProperties":false,"properties":{"interactive":{"$ref":"#/definitions/duration"},"ci":{"$ref":"#/definitions/duration"}}},"oidc":{"type":"object","additionalProperties":false,"required":["issuer","audience","jwks_url"],"properties":{"issuer":{"type":"string","minLength":1,"maxLength":1024},"audience":{"type":"string","minLength":1,"maxLength":1024},"jwks_url":{"type":"string","pattern":"^https?://","maxLength":4096},"identity_claim":{"type":"string","pattern":"^[A-Za-z0-9_.:-]{1,128}$"},"groups_claim":{"type":"string","pattern":"^[A-Za-z0-9_.:-]{1,128}$"}}},"groups":{"type":"object","minProperties":1,"maxProperties":64,"propertyNames":{"pattern":"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,127}$"},"additionalProperties":{"type":"object","additionalProperties":false,"properties":{"threshold":{"type":"integer","minimum":1,"maximum":16},"scopes":{"type":"array","minItems":1,"uniqueItems":true,"items":{"enum":["once","session","ttl"]}},"max_ttl":{"$ref":"#/definitions/duration"},"approvers":{"type":"array","maxItems":256,"items":{"type":"object","additionalProperties":false,"required":["id","public_key"],"properties":{"id":{"type":"string","pattern":"^[^\\s]{1,256}$"},"public_key":{"$ref":"#/definitions/path"}}}}}}}}},"limits":{"type":"object","additionalProperties":false,"properties":{"max_frame_bytes":{"type":"integer","minimum":1024,"maximum":16777216},"idle_timeout_ms":{"type":"integer","minimum":100},"read_timeout_ms":{"type":"integer","minimum":100},"max_connections":{"type":"integer","minimum":1,"maximum":65536},"max_in_flight_per_connection":{"type":"integer","minimum":1,"maximum":4096}}}},"definitions":{"path":{"type":"string","minLength":1,"maxLength":4096},"duration":{"type":"string","pattern":"^[1-9][0-9]{0,5}[smhd]$"},"provider":{"enum":["github-actions","gitlab-ci","azure-pipelines"]}}};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://cavra.dev/schema/daemon-config.schema.json","title":"CAVRA daemon configuration","type":"object","additionalProperties":false,"required":["evidence_log"],"properties":{"socket_path":{"$ref":"#/definitions/path"},"pid_file":{"$ref":"#/definitions/path"},"evidence_log":{"$ref":"#/definitions/path"},"policy_packs":{"type":"array","maxItems":64,"items":{"$ref":"#/definitions/path"}},"policy_signatures":{"type":"object","additionalProperties":false,"required":["trusted_keys"],"properties":{"trusted_keys":{"type":"array","minItems":1,"maxItems":64,"items":{"$ref":"#/definitions/path"}}}},"mcp_registry":{"$ref":"#/definitions/path"},"default_pack":{"type":"string","pattern":"^[a-z0-9][a-z0-9._-]{0,127}$"},"mode":{"enum":["audit_only","enforce","strict","break_glass"]},"break_glass":{"type":"object","additionalProperties":false,"required":["reason"],"properties":{"reason":{"type":"string","minLength":1,"maxLength":200},"actors":{"type":"array","items":{"type":"string","minLength":1,"maxLength":256}}}},"strict_contract":{"type":"boolean"},"evidence_signing":{"type":"object","additionalProperties":false,"required":["key_id"],"properties":{"key_id":{"type":"string","pattern":"^[A-Za-z0-9._-]{1,128}$"},"secret_env":{"type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"secret_file":{"$ref":"#/definitions/path"}}},"runner_auth":{"type":"object","additionalProperties":false,"properties":{"required":{"type":"boolean"},"hmac":{"type":"object","additionalProperties":false,"required":["keys"],"properties":{"keys":{"type":"array","minItems":1,"items":{"type":"object","additionalProperties":false,"required":["key_id"],"properties":{"key_id":{"type":"string","minLength":1,"maxLength":128},"secret_env":{"type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"secret_file":{"$ref":"#/definitions/path"},"scheme":{"enum":["CAVRA-RUNNER-HMAC-V1","cavra.runner-auth.v1"]}}}},"skew_seconds":{"type":"integer","minimum":0,"maximum":600},"max_ttl_seconds":{"type":"integer","minimum":1,"maximum":86400},"replay_cache_size":{"type":"integer","minimum":1}}},"oidc":{"type":"object","additionalProperties":false,"required":["providers","trust"],"properties":{"providers":{"type":"array","minItems":1,"items":{"type":"object","additionalProperties":false,"required":["provider","audience"],"properties":{"provider":{"$ref":"#/definitions/provider"},"issuer":{"type":"string","minLength":1},"audience":{"type":"string","minLength":1},"jwks_uri":{"type":"string","pattern":"^https?://"},"jwks_file":{"$ref":"#/definitions/path"},"algorithms":{"type":"array","minItems":1,"items":{"type":"string"}}}}},"trust":{"type":"object","additionalProperties":false,"required":["providers","repositories"],"properties":{"providers":{"type":"array","items":{"$ref":"#/definitions/provider"}},"repositories":{"type":"array","minItems":1,"items":{"type":"string","minLength":1}},"refs":{"type":"array","items":{"type":"string","minLength":1}}}},"skew_seconds":{"type":"integer","minimum":0,"maximum":600},"max_token_lifetime_seconds":{"type":"integer","minimum":60,"maximum":604800},"jwks":{"type":"object","additionalProperties":false,"properties":{"timeout_ms":{"type":"integer","minimum":100,"maximum":60000},"cooldown_ms":{"type":"integer","minimum":0,"maximum":3600000},"cache_max_age_ms":{"type":"integer","minimum":0,"maximum":86400000},"max_bytes":{"type":"integer","minimum":1024,"maximum":1048576}}}}}}},"release_governance":{"type":"object","additionalProperties":false,"properties":{"approver_group":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,127}$"},"drill_history":{"$ref":"#/definitions/path"},"max_drill_age_days":{"type":"number","exclusiveMinimum":0}}},"approvals":{"type":"object","additionalProperties":false,"required":["groups"],"properties":{"store":{"enum":["local"]},"file":{"$ref":"#/definitions/path"},"wait_ms":{"type":"integer","minimum":0,"maximum":50000},"self_approval_at_keyboard":{"type":"boolean"},"expiry":{"type":"object","additionalProperties":false,"properties":{"interactive":{"$ref":"#/definitions/duration"},"ci":{"$ref":"#/definitions/duration"}}},"oidc":{"type":"object","additionalProperties":false,"required":["issuer","audience","jwks_url"],"properties":{"issuer":{"type":"string","minLength":1,"maxLength":1024},"audience":{"type":"string","minLength":1,"maxLength":1024},"jwks_url":{"type":"string","pattern":"^https?://","maxLength":4096},"identity_claim":{"type":"string","pattern":"^[A-Za-z0-9_.:-]{1,128}$"},"groups_claim":{"type":"string","pattern":"^[A-Za-z0-9_.:-]{1,128}$"}}},"groups":{"type":"object","minProperties":1,"maxProperties":64,"propertyNames":{"pattern":"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,127}$"},"additionalProperties":{"type":"object","additionalProperties":false,"properties":{"threshold":{"type":"integer","minimum":1,"maximum":16},"scopes":{"type":"array","minItems":1,"uniqueItems":true,"items":{"enum":["once","session","ttl"]}},"max_ttl":{"$ref":"#/definitions/duration"},"approvers":{"type":"array","maxItems":256,"items":{"type":"object","additionalProperties":false,"required":["id","public_key"],"properties":{"id":{"type":"string","pattern":"^[^\\s]{1,256}$"},"public_key":{"$ref":"#/definitions/path"}}}}}}}}},"fleet":{"description":"Fleet mode (ours): the policy is the signed bundle of a channel followed over NATS JetStream, not policy_packs. @cavra/fleet is loaded only when this section is present.","type":"object","additionalProperties":false,"required":["servers","channel","trust_root"],"properties":{"servers":{"type":"array","minItems":1,"maxItems":32,"items":{"type":"string","pattern":"^(nats|tls)://[^\\s]{1,1024}$"}},"user":{"type":"string","minLength":1,"maxLength":256},"password_env":{"$ref":"#/definitions/env_name"},"token_env":{"$ref":"#/definitions/env_name"},"creds_file":{"$ref":"#/definitions/path"},"name":{"type":"string","minLength":1,"maxLength":256},"channel":{"type":"string","pattern":"^[a-z0-9][a-z0-9_-]{0,63}$"},"trust_root":{"$ref":"#/definitions/path"},"state_dir":{"$ref":"#/definitions/path"},"poll_interval":{"$ref":"#/definitions/duration"},"max_staleness":{"$ref":"#/definitions/duration"},"stale_action":{"enum":["warn","block"]},"bootstrap_pack":{"$ref":"#/definitions/path"},"kind":{"enum":["laptop","ci"]}}},"limits":{"type":"object","additionalProperties":false,"properties":{"max_frame_bytes":{"type":"integer","minimum":1024,"maximum":16777216},"idle_timeout_ms":{"type":"integer","minimum":100},"read_timeout_ms":{"type":"integer","minimum":100},"max_connections":{"type":"integer","minimum":1,"maximum":65536},"max_in_flight_per_connection":{"type":"integer","minimum":1,"maximum":4096}}}},"definitions":{"path":{"type":"string","minLength":1,"maxLength":4096},"duration":{"type":"string","pattern":"^[1-9][0-9]{0,5}[smhd]$"},"env_name":{"type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]{0,127}$"},"provider":{"enum":["github-actions","gitlab-ci","azure-pipelines"]}}};
 const schema12 = {"type":"string","minLength":1,"maxLength":4096};
 const schema20 = {"enum":["github-actions","gitlab-ci","azure-pipelines"]};
 const schema25 = {"type":"string","pattern":"^[1-9][0-9]{0,5}[smhd]$"};
+const schema29 = {"type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]{0,127}$"};
 const func2 = Object.prototype.hasOwnProperty;
 const func3 = requireHelper("ajv/dist/runtime/ucs2length").default;
 const func0 = requireHelper("ajv/dist/runtime/equal").default;
@@ -18,6 +19,9 @@ const pattern5 = new RegExp("^[A-Za-z0-9][A-Za-z0-9 ._-]{0,127}$", "u");
 const pattern6 = new RegExp("^[1-9][0-9]{0,5}[smhd]$", "u");
 const pattern9 = new RegExp("^[A-Za-z0-9_.:-]{1,128}$", "u");
 const pattern13 = new RegExp("^[^\\s]{1,256}$", "u");
+const pattern14 = new RegExp("^(nats|tls)://[^\\s]{1,1024}$", "u");
+const pattern15 = new RegExp("^[A-Za-z_][A-Za-z0-9_]{0,127}$", "u");
+const pattern17 = new RegExp("^[a-z0-9][a-z0-9_-]{0,63}$", "u");
 
 function validate10(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 /*# sourceURL="https://cavra.dev/schema/daemon-config.schema.json" */;
@@ -2550,12 +2554,11 @@ vErrors.push(err206);
 errors++;
 }
 }
-if(data.limits !== undefined){
-let data84 = data.limits;
+if(data.fleet !== undefined){
+let data84 = data.fleet;
 if(data84 && typeof data84 == "object" && !Array.isArray(data84)){
-for(const key19 in data84){
-if(!(((((key19 === "max_frame_bytes") || (key19 === "idle_timeout_ms")) || (key19 === "read_timeout_ms")) || (key19 === "max_connections")) || (key19 === "max_in_flight_per_connection"))){
-const err207 = {instancePath:instancePath+"/limits",schemaPath:"#/properties/limits/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key19},message:"must NOT have additional properties"};
+if(data84.servers === undefined){
+const err207 = {instancePath:instancePath+"/fleet",schemaPath:"#/properties/fleet/required",keyword:"required",params:{missingProperty: "servers"},message:"must have required property '"+"servers"+"'"};
 if(vErrors === null){
 vErrors = [err207];
 }
@@ -2564,11 +2567,8 @@ vErrors.push(err207);
 }
 errors++;
 }
-}
-if(data84.max_frame_bytes !== undefined){
-let data85 = data84.max_frame_bytes;
-if(!(((typeof data85 == "number") && (!(data85 % 1) && !isNaN(data85))) && (isFinite(data85)))){
-const err208 = {instancePath:instancePath+"/limits/max_frame_bytes",schemaPath:"#/properties/limits/properties/max_frame_bytes/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data84.channel === undefined){
+const err208 = {instancePath:instancePath+"/fleet",schemaPath:"#/properties/fleet/required",keyword:"required",params:{missingProperty: "channel"},message:"must have required property '"+"channel"+"'"};
 if(vErrors === null){
 vErrors = [err208];
 }
@@ -2577,9 +2577,8 @@ vErrors.push(err208);
 }
 errors++;
 }
-if((typeof data85 == "number") && (isFinite(data85))){
-if(data85 > 16777216 || isNaN(data85)){
-const err209 = {instancePath:instancePath+"/limits/max_frame_bytes",schemaPath:"#/properties/limits/properties/max_frame_bytes/maximum",keyword:"maximum",params:{comparison: "<=", limit: 16777216},message:"must be <= 16777216"};
+if(data84.trust_root === undefined){
+const err209 = {instancePath:instancePath+"/fleet",schemaPath:"#/properties/fleet/required",keyword:"required",params:{missingProperty: "trust_root"},message:"must have required property '"+"trust_root"+"'"};
 if(vErrors === null){
 vErrors = [err209];
 }
@@ -2588,8 +2587,9 @@ vErrors.push(err209);
 }
 errors++;
 }
-if(data85 < 1024 || isNaN(data85)){
-const err210 = {instancePath:instancePath+"/limits/max_frame_bytes",schemaPath:"#/properties/limits/properties/max_frame_bytes/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1024},message:"must be >= 1024"};
+for(const key19 in data84){
+if(!(func2.call(schema11.properties.fleet.properties, key19))){
+const err210 = {instancePath:instancePath+"/fleet",schemaPath:"#/properties/fleet/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key19},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err210];
 }
@@ -2599,11 +2599,11 @@ vErrors.push(err210);
 errors++;
 }
 }
-}
-if(data84.idle_timeout_ms !== undefined){
-let data86 = data84.idle_timeout_ms;
-if(!(((typeof data86 == "number") && (!(data86 % 1) && !isNaN(data86))) && (isFinite(data86)))){
-const err211 = {instancePath:instancePath+"/limits/idle_timeout_ms",schemaPath:"#/properties/limits/properties/idle_timeout_ms/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data84.servers !== undefined){
+let data85 = data84.servers;
+if(Array.isArray(data85)){
+if(data85.length > 32){
+const err211 = {instancePath:instancePath+"/fleet/servers",schemaPath:"#/properties/fleet/properties/servers/maxItems",keyword:"maxItems",params:{limit: 32},message:"must NOT have more than 32 items"};
 if(vErrors === null){
 vErrors = [err211];
 }
@@ -2612,9 +2612,8 @@ vErrors.push(err211);
 }
 errors++;
 }
-if((typeof data86 == "number") && (isFinite(data86))){
-if(data86 < 100 || isNaN(data86)){
-const err212 = {instancePath:instancePath+"/limits/idle_timeout_ms",schemaPath:"#/properties/limits/properties/idle_timeout_ms/minimum",keyword:"minimum",params:{comparison: ">=", limit: 100},message:"must be >= 100"};
+if(data85.length < 1){
+const err212 = {instancePath:instancePath+"/fleet/servers",schemaPath:"#/properties/fleet/properties/servers/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
 if(vErrors === null){
 vErrors = [err212];
 }
@@ -2623,12 +2622,12 @@ vErrors.push(err212);
 }
 errors++;
 }
-}
-}
-if(data84.read_timeout_ms !== undefined){
-let data87 = data84.read_timeout_ms;
-if(!(((typeof data87 == "number") && (!(data87 % 1) && !isNaN(data87))) && (isFinite(data87)))){
-const err213 = {instancePath:instancePath+"/limits/read_timeout_ms",schemaPath:"#/properties/limits/properties/read_timeout_ms/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+const len11 = data85.length;
+for(let i12=0; i12<len11; i12++){
+let data86 = data85[i12];
+if(typeof data86 === "string"){
+if(!pattern14.test(data86)){
+const err213 = {instancePath:instancePath+"/fleet/servers/" + i12,schemaPath:"#/properties/fleet/properties/servers/items/pattern",keyword:"pattern",params:{pattern: "^(nats|tls)://[^\\s]{1,1024}$"},message:"must match pattern \""+"^(nats|tls)://[^\\s]{1,1024}$"+"\""};
 if(vErrors === null){
 vErrors = [err213];
 }
@@ -2637,9 +2636,9 @@ vErrors.push(err213);
 }
 errors++;
 }
-if((typeof data87 == "number") && (isFinite(data87))){
-if(data87 < 100 || isNaN(data87)){
-const err214 = {instancePath:instancePath+"/limits/read_timeout_ms",schemaPath:"#/properties/limits/properties/read_timeout_ms/minimum",keyword:"minimum",params:{comparison: ">=", limit: 100},message:"must be >= 100"};
+}
+else {
+const err214 = {instancePath:instancePath+"/fleet/servers/" + i12,schemaPath:"#/properties/fleet/properties/servers/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err214];
 }
@@ -2650,10 +2649,8 @@ errors++;
 }
 }
 }
-if(data84.max_connections !== undefined){
-let data88 = data84.max_connections;
-if(!(((typeof data88 == "number") && (!(data88 % 1) && !isNaN(data88))) && (isFinite(data88)))){
-const err215 = {instancePath:instancePath+"/limits/max_connections",schemaPath:"#/properties/limits/properties/max_connections/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+else {
+const err215 = {instancePath:instancePath+"/fleet/servers",schemaPath:"#/properties/fleet/properties/servers/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err215];
 }
@@ -2662,9 +2659,12 @@ vErrors.push(err215);
 }
 errors++;
 }
-if((typeof data88 == "number") && (isFinite(data88))){
-if(data88 > 65536 || isNaN(data88)){
-const err216 = {instancePath:instancePath+"/limits/max_connections",schemaPath:"#/properties/limits/properties/max_connections/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65536},message:"must be <= 65536"};
+}
+if(data84.user !== undefined){
+let data87 = data84.user;
+if(typeof data87 === "string"){
+if(func3(data87) > 256){
+const err216 = {instancePath:instancePath+"/fleet/user",schemaPath:"#/properties/fleet/properties/user/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};
 if(vErrors === null){
 vErrors = [err216];
 }
@@ -2673,8 +2673,8 @@ vErrors.push(err216);
 }
 errors++;
 }
-if(data88 < 1 || isNaN(data88)){
-const err217 = {instancePath:instancePath+"/limits/max_connections",schemaPath:"#/properties/limits/properties/max_connections/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+if(func3(data87) < 1){
+const err217 = {instancePath:instancePath+"/fleet/user",schemaPath:"#/properties/fleet/properties/user/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err217];
 }
@@ -2684,11 +2684,8 @@ vErrors.push(err217);
 errors++;
 }
 }
-}
-if(data84.max_in_flight_per_connection !== undefined){
-let data89 = data84.max_in_flight_per_connection;
-if(!(((typeof data89 == "number") && (!(data89 % 1) && !isNaN(data89))) && (isFinite(data89)))){
-const err218 = {instancePath:instancePath+"/limits/max_in_flight_per_connection",schemaPath:"#/properties/limits/properties/max_in_flight_per_connection/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+else {
+const err218 = {instancePath:instancePath+"/fleet/user",schemaPath:"#/properties/fleet/properties/user/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err218];
 }
@@ -2697,9 +2694,12 @@ vErrors.push(err218);
 }
 errors++;
 }
-if((typeof data89 == "number") && (isFinite(data89))){
-if(data89 > 4096 || isNaN(data89)){
-const err219 = {instancePath:instancePath+"/limits/max_in_flight_per_connection",schemaPath:"#/properties/limits/properties/max_in_flight_per_connection/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4096},message:"must be <= 4096"};
+}
+if(data84.password_env !== undefined){
+let data88 = data84.password_env;
+if(typeof data88 === "string"){
+if(!pattern15.test(data88)){
+const err219 = {instancePath:instancePath+"/fleet/password_env",schemaPath:"#/definitions/env_name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]{0,127}$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]{0,127}$"+"\""};
 if(vErrors === null){
 vErrors = [err219];
 }
@@ -2708,8 +2708,9 @@ vErrors.push(err219);
 }
 errors++;
 }
-if(data89 < 1 || isNaN(data89)){
-const err220 = {instancePath:instancePath+"/limits/max_in_flight_per_connection",schemaPath:"#/properties/limits/properties/max_in_flight_per_connection/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+}
+else {
+const err220 = {instancePath:instancePath+"/fleet/password_env",schemaPath:"#/definitions/env_name/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err220];
 }
@@ -2719,10 +2720,11 @@ vErrors.push(err220);
 errors++;
 }
 }
-}
-}
-else {
-const err221 = {instancePath:instancePath+"/limits",schemaPath:"#/properties/limits/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data84.token_env !== undefined){
+let data89 = data84.token_env;
+if(typeof data89 === "string"){
+if(!pattern15.test(data89)){
+const err221 = {instancePath:instancePath+"/fleet/token_env",schemaPath:"#/definitions/env_name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]{0,127}$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]{0,127}$"+"\""};
 if(vErrors === null){
 vErrors = [err221];
 }
@@ -2732,14 +2734,495 @@ vErrors.push(err221);
 errors++;
 }
 }
-}
 else {
-const err222 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err222 = {instancePath:instancePath+"/fleet/token_env",schemaPath:"#/definitions/env_name/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err222];
 }
 else {
 vErrors.push(err222);
+}
+errors++;
+}
+}
+if(data84.creds_file !== undefined){
+let data90 = data84.creds_file;
+if(typeof data90 === "string"){
+if(func3(data90) > 4096){
+const err223 = {instancePath:instancePath+"/fleet/creds_file",schemaPath:"#/definitions/path/maxLength",keyword:"maxLength",params:{limit: 4096},message:"must NOT have more than 4096 characters"};
+if(vErrors === null){
+vErrors = [err223];
+}
+else {
+vErrors.push(err223);
+}
+errors++;
+}
+if(func3(data90) < 1){
+const err224 = {instancePath:instancePath+"/fleet/creds_file",schemaPath:"#/definitions/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err224];
+}
+else {
+vErrors.push(err224);
+}
+errors++;
+}
+}
+else {
+const err225 = {instancePath:instancePath+"/fleet/creds_file",schemaPath:"#/definitions/path/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err225];
+}
+else {
+vErrors.push(err225);
+}
+errors++;
+}
+}
+if(data84.name !== undefined){
+let data91 = data84.name;
+if(typeof data91 === "string"){
+if(func3(data91) > 256){
+const err226 = {instancePath:instancePath+"/fleet/name",schemaPath:"#/properties/fleet/properties/name/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};
+if(vErrors === null){
+vErrors = [err226];
+}
+else {
+vErrors.push(err226);
+}
+errors++;
+}
+if(func3(data91) < 1){
+const err227 = {instancePath:instancePath+"/fleet/name",schemaPath:"#/properties/fleet/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err227];
+}
+else {
+vErrors.push(err227);
+}
+errors++;
+}
+}
+else {
+const err228 = {instancePath:instancePath+"/fleet/name",schemaPath:"#/properties/fleet/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err228];
+}
+else {
+vErrors.push(err228);
+}
+errors++;
+}
+}
+if(data84.channel !== undefined){
+let data92 = data84.channel;
+if(typeof data92 === "string"){
+if(!pattern17.test(data92)){
+const err229 = {instancePath:instancePath+"/fleet/channel",schemaPath:"#/properties/fleet/properties/channel/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9][a-z0-9_-]{0,63}$"},message:"must match pattern \""+"^[a-z0-9][a-z0-9_-]{0,63}$"+"\""};
+if(vErrors === null){
+vErrors = [err229];
+}
+else {
+vErrors.push(err229);
+}
+errors++;
+}
+}
+else {
+const err230 = {instancePath:instancePath+"/fleet/channel",schemaPath:"#/properties/fleet/properties/channel/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err230];
+}
+else {
+vErrors.push(err230);
+}
+errors++;
+}
+}
+if(data84.trust_root !== undefined){
+let data93 = data84.trust_root;
+if(typeof data93 === "string"){
+if(func3(data93) > 4096){
+const err231 = {instancePath:instancePath+"/fleet/trust_root",schemaPath:"#/definitions/path/maxLength",keyword:"maxLength",params:{limit: 4096},message:"must NOT have more than 4096 characters"};
+if(vErrors === null){
+vErrors = [err231];
+}
+else {
+vErrors.push(err231);
+}
+errors++;
+}
+if(func3(data93) < 1){
+const err232 = {instancePath:instancePath+"/fleet/trust_root",schemaPath:"#/definitions/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err232];
+}
+else {
+vErrors.push(err232);
+}
+errors++;
+}
+}
+else {
+const err233 = {instancePath:instancePath+"/fleet/trust_root",schemaPath:"#/definitions/path/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err233];
+}
+else {
+vErrors.push(err233);
+}
+errors++;
+}
+}
+if(data84.state_dir !== undefined){
+let data94 = data84.state_dir;
+if(typeof data94 === "string"){
+if(func3(data94) > 4096){
+const err234 = {instancePath:instancePath+"/fleet/state_dir",schemaPath:"#/definitions/path/maxLength",keyword:"maxLength",params:{limit: 4096},message:"must NOT have more than 4096 characters"};
+if(vErrors === null){
+vErrors = [err234];
+}
+else {
+vErrors.push(err234);
+}
+errors++;
+}
+if(func3(data94) < 1){
+const err235 = {instancePath:instancePath+"/fleet/state_dir",schemaPath:"#/definitions/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err235];
+}
+else {
+vErrors.push(err235);
+}
+errors++;
+}
+}
+else {
+const err236 = {instancePath:instancePath+"/fleet/state_dir",schemaPath:"#/definitions/path/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err236];
+}
+else {
+vErrors.push(err236);
+}
+errors++;
+}
+}
+if(data84.poll_interval !== undefined){
+let data95 = data84.poll_interval;
+if(typeof data95 === "string"){
+if(!pattern6.test(data95)){
+const err237 = {instancePath:instancePath+"/fleet/poll_interval",schemaPath:"#/definitions/duration/pattern",keyword:"pattern",params:{pattern: "^[1-9][0-9]{0,5}[smhd]$"},message:"must match pattern \""+"^[1-9][0-9]{0,5}[smhd]$"+"\""};
+if(vErrors === null){
+vErrors = [err237];
+}
+else {
+vErrors.push(err237);
+}
+errors++;
+}
+}
+else {
+const err238 = {instancePath:instancePath+"/fleet/poll_interval",schemaPath:"#/definitions/duration/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err238];
+}
+else {
+vErrors.push(err238);
+}
+errors++;
+}
+}
+if(data84.max_staleness !== undefined){
+let data96 = data84.max_staleness;
+if(typeof data96 === "string"){
+if(!pattern6.test(data96)){
+const err239 = {instancePath:instancePath+"/fleet/max_staleness",schemaPath:"#/definitions/duration/pattern",keyword:"pattern",params:{pattern: "^[1-9][0-9]{0,5}[smhd]$"},message:"must match pattern \""+"^[1-9][0-9]{0,5}[smhd]$"+"\""};
+if(vErrors === null){
+vErrors = [err239];
+}
+else {
+vErrors.push(err239);
+}
+errors++;
+}
+}
+else {
+const err240 = {instancePath:instancePath+"/fleet/max_staleness",schemaPath:"#/definitions/duration/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err240];
+}
+else {
+vErrors.push(err240);
+}
+errors++;
+}
+}
+if(data84.stale_action !== undefined){
+let data97 = data84.stale_action;
+if(!((data97 === "warn") || (data97 === "block"))){
+const err241 = {instancePath:instancePath+"/fleet/stale_action",schemaPath:"#/properties/fleet/properties/stale_action/enum",keyword:"enum",params:{allowedValues: schema11.properties.fleet.properties.stale_action.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err241];
+}
+else {
+vErrors.push(err241);
+}
+errors++;
+}
+}
+if(data84.bootstrap_pack !== undefined){
+let data98 = data84.bootstrap_pack;
+if(typeof data98 === "string"){
+if(func3(data98) > 4096){
+const err242 = {instancePath:instancePath+"/fleet/bootstrap_pack",schemaPath:"#/definitions/path/maxLength",keyword:"maxLength",params:{limit: 4096},message:"must NOT have more than 4096 characters"};
+if(vErrors === null){
+vErrors = [err242];
+}
+else {
+vErrors.push(err242);
+}
+errors++;
+}
+if(func3(data98) < 1){
+const err243 = {instancePath:instancePath+"/fleet/bootstrap_pack",schemaPath:"#/definitions/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err243];
+}
+else {
+vErrors.push(err243);
+}
+errors++;
+}
+}
+else {
+const err244 = {instancePath:instancePath+"/fleet/bootstrap_pack",schemaPath:"#/definitions/path/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err244];
+}
+else {
+vErrors.push(err244);
+}
+errors++;
+}
+}
+if(data84.kind !== undefined){
+let data99 = data84.kind;
+if(!((data99 === "laptop") || (data99 === "ci"))){
+const err245 = {instancePath:instancePath+"/fleet/kind",schemaPath:"#/properties/fleet/properties/kind/enum",keyword:"enum",params:{allowedValues: schema11.properties.fleet.properties.kind.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err245];
+}
+else {
+vErrors.push(err245);
+}
+errors++;
+}
+}
+}
+else {
+const err246 = {instancePath:instancePath+"/fleet",schemaPath:"#/properties/fleet/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err246];
+}
+else {
+vErrors.push(err246);
+}
+errors++;
+}
+}
+if(data.limits !== undefined){
+let data100 = data.limits;
+if(data100 && typeof data100 == "object" && !Array.isArray(data100)){
+for(const key20 in data100){
+if(!(((((key20 === "max_frame_bytes") || (key20 === "idle_timeout_ms")) || (key20 === "read_timeout_ms")) || (key20 === "max_connections")) || (key20 === "max_in_flight_per_connection"))){
+const err247 = {instancePath:instancePath+"/limits",schemaPath:"#/properties/limits/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key20},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err247];
+}
+else {
+vErrors.push(err247);
+}
+errors++;
+}
+}
+if(data100.max_frame_bytes !== undefined){
+let data101 = data100.max_frame_bytes;
+if(!(((typeof data101 == "number") && (!(data101 % 1) && !isNaN(data101))) && (isFinite(data101)))){
+const err248 = {instancePath:instancePath+"/limits/max_frame_bytes",schemaPath:"#/properties/limits/properties/max_frame_bytes/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err248];
+}
+else {
+vErrors.push(err248);
+}
+errors++;
+}
+if((typeof data101 == "number") && (isFinite(data101))){
+if(data101 > 16777216 || isNaN(data101)){
+const err249 = {instancePath:instancePath+"/limits/max_frame_bytes",schemaPath:"#/properties/limits/properties/max_frame_bytes/maximum",keyword:"maximum",params:{comparison: "<=", limit: 16777216},message:"must be <= 16777216"};
+if(vErrors === null){
+vErrors = [err249];
+}
+else {
+vErrors.push(err249);
+}
+errors++;
+}
+if(data101 < 1024 || isNaN(data101)){
+const err250 = {instancePath:instancePath+"/limits/max_frame_bytes",schemaPath:"#/properties/limits/properties/max_frame_bytes/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1024},message:"must be >= 1024"};
+if(vErrors === null){
+vErrors = [err250];
+}
+else {
+vErrors.push(err250);
+}
+errors++;
+}
+}
+}
+if(data100.idle_timeout_ms !== undefined){
+let data102 = data100.idle_timeout_ms;
+if(!(((typeof data102 == "number") && (!(data102 % 1) && !isNaN(data102))) && (isFinite(data102)))){
+const err251 = {instancePath:instancePath+"/limits/idle_timeout_ms",schemaPath:"#/properties/limits/properties/idle_timeout_ms/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err251];
+}
+else {
+vErrors.push(err251);
+}
+errors++;
+}
+if((typeof data102 == "number") && (isFinite(data102))){
+if(data102 < 100 || isNaN(data102)){
+const err252 = {instancePath:instancePath+"/limits/idle_timeout_ms",schemaPath:"#/properties/limits/properties/idle_timeout_ms/minimum",keyword:"minimum",params:{comparison: ">=", limit: 100},message:"must be >= 100"};
+if(vErrors === null){
+vErrors = [err252];
+}
+else {
+vErrors.push(err252);
+}
+errors++;
+}
+}
+}
+if(data100.read_timeout_ms !== undefined){
+let data103 = data100.read_timeout_ms;
+if(!(((typeof data103 == "number") && (!(data103 % 1) && !isNaN(data103))) && (isFinite(data103)))){
+const err253 = {instancePath:instancePath+"/limits/read_timeout_ms",schemaPath:"#/properties/limits/properties/read_timeout_ms/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err253];
+}
+else {
+vErrors.push(err253);
+}
+errors++;
+}
+if((typeof data103 == "number") && (isFinite(data103))){
+if(data103 < 100 || isNaN(data103)){
+const err254 = {instancePath:instancePath+"/limits/read_timeout_ms",schemaPath:"#/properties/limits/properties/read_timeout_ms/minimum",keyword:"minimum",params:{comparison: ">=", limit: 100},message:"must be >= 100"};
+if(vErrors === null){
+vErrors = [err254];
+}
+else {
+vErrors.push(err254);
+}
+errors++;
+}
+}
+}
+if(data100.max_connections !== undefined){
+let data104 = data100.max_connections;
+if(!(((typeof data104 == "number") && (!(data104 % 1) && !isNaN(data104))) && (isFinite(data104)))){
+const err255 = {instancePath:instancePath+"/limits/max_connections",schemaPath:"#/properties/limits/properties/max_connections/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err255];
+}
+else {
+vErrors.push(err255);
+}
+errors++;
+}
+if((typeof data104 == "number") && (isFinite(data104))){
+if(data104 > 65536 || isNaN(data104)){
+const err256 = {instancePath:instancePath+"/limits/max_connections",schemaPath:"#/properties/limits/properties/max_connections/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65536},message:"must be <= 65536"};
+if(vErrors === null){
+vErrors = [err256];
+}
+else {
+vErrors.push(err256);
+}
+errors++;
+}
+if(data104 < 1 || isNaN(data104)){
+const err257 = {instancePath:instancePath+"/limits/max_connections",schemaPath:"#/properties/limits/properties/max_connections/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+if(vErrors === null){
+vErrors = [err257];
+}
+else {
+vErrors.push(err257);
+}
+errors++;
+}
+}
+}
+if(data100.max_in_flight_per_connection !== undefined){
+let data105 = data100.max_in_flight_per_connection;
+if(!(((typeof data105 == "number") && (!(data105 % 1) && !isNaN(data105))) && (isFinite(data105)))){
+const err258 = {instancePath:instancePath+"/limits/max_in_flight_per_connection",schemaPath:"#/properties/limits/properties/max_in_flight_per_connection/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err258];
+}
+else {
+vErrors.push(err258);
+}
+errors++;
+}
+if((typeof data105 == "number") && (isFinite(data105))){
+if(data105 > 4096 || isNaN(data105)){
+const err259 = {instancePath:instancePath+"/limits/max_in_flight_per_connection",schemaPath:"#/properties/limits/properties/max_in_flight_per_connection/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4096},message:"must be <= 4096"};
+if(vErrors === null){
+vErrors = [err259];
+}
+else {
+vErrors.push(err259);
+}
+errors++;
+}
+if(data105 < 1 || isNaN(data105)){
+const err260 = {instancePath:instancePath+"/limits/max_in_flight_per_connection",schemaPath:"#/properties/limits/properties/max_in_flight_per_connection/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+if(vErrors === null){
+vErrors = [err260];
+}
+else {
+vErrors.push(err260);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err261 = {instancePath:instancePath+"/limits",schemaPath:"#/properties/limits/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err261];
+}
+else {
+vErrors.push(err261);
+}
+errors++;
+}
+}
+}
+else {
+const err262 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err262];
+}
+else {
+vErrors.push(err262);
 }
 errors++;
 }

@@ -1,0 +1,254 @@
+import { join } from 'node:path';
+import { parseDuration } from '@cavra/approvals';
+import type { HealthReport } from '@cavra/daemon-client';
+import {
+  connectFleet,
+  type DaemonSnapshot,
+  type Fleet,
+  FleetError,
+  fetchVerifiedBundle,
+  type HeartbeatHandle,
+  startHeartbeat,
+} from '@cavra/fleet';
+import type { FleetConfig } from './fleet-config.js';
+import type { FleetPolicy } from './fleet-policy.js';
+import type { Logger } from './logger.js';
+
+export interface FollowerOptions {
+  readonly config: FleetConfig;
+  readonly daemonId: string;
+  readonly policy: FleetPolicy;
+  readonly health: () => HealthReport;
+  readonly logger: Logger;
+  /** Heartbeat period; default 30 s. */
+  readonly heartbeatMs?: number;
+}
+
+// Connection attempts back off from 1 s to 30 s (with jitter): a fleet of daemons must not retry in step.
+const RETRY_MIN_MS = 1000;
+const RETRY_MAX_MS = 30_000;
+// The poll's jitter: up to a fifth of the interval, added.
+const POLL_JITTER = 0.2;
+// A fetch the store could not answer (a node lost, leaders being elected) is tried again within 1 to 3 s.
+const UNAVAILABLE_RETRY_MS = 1000;
+/**
+ * FleetError codes that say NATS could not be asked, not that a bundle is bad (fleet-error.ts of @cavra/fleet): the
+ * fetch is retried and health says so, but nothing is recorded as a refusal.
+ */
+const NOT_ASKED: ReadonlySet<string> = new Set([
+  'nats_unreachable', // no server answered
+  'nats_timeout', // a request timed out (a node lost, leaders being elected)
+  'nats_error', // the server answered with an error of its own
+  'jetstream_unavailable', // JetStream off for the account
+  'bucket_missing', // nothing published yet: no bucket to read
+  'permission_denied', // the daemon's NATS user may not read the bundles
+]);
+
+/**
+ * Follows the channel: connects (retrying while NATS is down), then on the connection and on every reconnect reads
+ * the channel's head and fetches its newest verified bundle before watching the head (a watch alone misses what
+ * changed while it was down), plus a slow poll with jitter, which also renews the bundle's expiry. Each fetched
+ * bundle goes to the policy, which activates or refuses it. Runs beside the daemon, never on a decision's path.
+ */
+export async function startFollower(options: FollowerOptions): Promise<{ close(): Promise<void> }> {
+  const { config, policy, logger } = options;
+  const pollMs = parseDuration(config.pollInterval) * 1000;
+  let stopped = false;
+  let fleet: Fleet | undefined;
+  let heartbeat: HeartbeatHandle | undefined;
+  let watch: { stop(): void } | undefined;
+  let pollTimer: NodeJS.Timeout | undefined;
+  let retryTimer: NodeJS.Timeout | undefined;
+  let fetchRetry: NodeJS.Timeout | undefined;
+  let checking: Promise<void> | undefined;
+  let again = false;
+
+  /** One fetch at a time; asked again while one runs, it runs once more after it. */
+  const check = (why: string): void => {
+    if (stopped || !fleet) return;
+    if (checking) {
+      again = true;
+      return;
+    }
+    checking = (async () => {
+      do {
+        again = false;
+        await fetchOnce(why);
+      } while (again && !stopped);
+      checking = undefined;
+    })();
+  };
+
+  const fetchOnce = async (why: string) => {
+    const connected = fleet;
+    if (!connected) return;
+    const active = policy.activeRecord;
+    let headRevision: number | null = null;
+    try {
+      const head = await connected.bundleHeads.get(config.channel);
+      if (head?.operation === 'PUT')
+        headRevision = Number(head.json<{ revision: number }>().revision) || null;
+    } catch {
+      // The head is only a wake-up signal: the fetch below says what is wrong, if anything is.
+    }
+    const started = Date.now();
+    try {
+      const verified = await fetchVerifiedBundle({
+        fleet: connected,
+        channel: config.channel,
+        trustedRootFile: config.trustRoot,
+        metadataDir: join(config.stateDir, 'metadata'),
+        targetDir: join(config.stateDir, 'targets'),
+        ...(active ? { active: { revision: active.revision, digest: active.manifest_digest } } : {}),
+      });
+      const fetched = Date.now();
+      policy.connection(true);
+      const outcome = await policy.offer(verified);
+      if (outcome !== 'renewed') heartbeat?.changed();
+      logger.info('fleet: bundle checked', {
+        why,
+        head: headRevision,
+        revision: verified.revision,
+        outcome,
+        fetch_ms: fetched - started,
+        offer_ms: Date.now() - fetched,
+      });
+    } catch (error) {
+      const failure = error instanceof FleetError ? error : undefined;
+      if (failure && !NOT_ASKED.has(failure.code)) {
+        await policy.refuse(failure.code, failure.message, headRevision);
+        heartbeat?.changed();
+      } else {
+        // NATS unreachable mid-fetch: the last good bundle stays; the next (re)connect or poll tries again.
+        policy.connection(false, `${failure?.code ?? 'nats_error'}: ${(error as Error).message}`);
+        logger.warn('fleet: the bundle store could not be read', { error: (error as Error).message });
+        clearTimeout(fetchRetry);
+        fetchRetry = setTimeout(() => check('retry'), UNAVAILABLE_RETRY_MS * (1 + Math.random() * 2));
+        fetchRetry.unref();
+      }
+    }
+  };
+
+  const startWatch = async (connected: Fleet) => {
+    // Forgotten before it is stopped, so that its ending is not taken for a lost watch.
+    const previous = watch;
+    watch = undefined;
+    previous?.stop();
+    const iterator = await connected.bundleHeads.watch({ key: config.channel });
+    const current = { stop: () => iterator.stop() };
+    watch = current;
+    void (async () => {
+      for await (const _entry of iterator) check('watch');
+    })()
+      .catch(() => undefined)
+      .then(() => {
+        // A watch that ended by itself (its consumer lost with a server): read the head again, then a new watch.
+        if (!stopped && watch === current && fleet === connected)
+          setTimeout(() => void followFrom('rewatch'), 1000).unref();
+      });
+  };
+
+  /** On the first connection and each reconnect: head and fetch first, then watch. */
+  const followFrom = async (why: string) => {
+    const connected = fleet;
+    if (!connected || stopped) return;
+    policy.connection(true);
+    check(why);
+    try {
+      await startWatch(connected);
+    } catch (error) {
+      logger.warn('fleet: cannot watch the channel head; the poll goes on', {
+        error: (error as Error).message,
+      });
+    }
+  };
+
+  const schedulePoll = () => {
+    if (stopped) return;
+    pollTimer = setTimeout(
+      () => {
+        check('poll');
+        schedulePoll();
+      },
+      pollMs * (1 + Math.random() * POLL_JITTER),
+    );
+    pollTimer.unref();
+  };
+
+  const connect = async (attempt: number): Promise<void> => {
+    if (stopped) return;
+    try {
+      const { connection } = config;
+      fleet = await connectFleet({
+        servers: connection.servers,
+        name: connection.name,
+        ...(connection.user ? { user: connection.user } : {}),
+        ...(connection.passwordEnv ? { password_env: connection.passwordEnv } : {}),
+        ...(connection.tokenEnv ? { token_env: connection.tokenEnv } : {}),
+        ...(connection.credsFile ? { creds_file: connection.credsFile } : {}),
+      });
+    } catch (error) {
+      const delay = Math.min(RETRY_MAX_MS, RETRY_MIN_MS * 2 ** attempt) * (0.5 + Math.random() / 2);
+      policy.connection(false, `${(error as FleetError).code ?? 'nats_error'}: ${(error as Error).message}`);
+      if (attempt === 0)
+        logger.warn('fleet: NATS is not reachable; deciding with the last good bundle, retrying', {
+          error: (error as Error).message,
+        });
+      retryTimer = setTimeout(() => void connect(attempt + 1), delay);
+      retryTimer.unref();
+      return;
+    }
+    if (stopped) {
+      await fleet.close().catch(() => undefined);
+      return;
+    }
+    logger.info('fleet: connected', { servers: config.connection.servers, channel: config.channel });
+    const connected = fleet;
+    void (async () => {
+      for await (const status of connected.nc.status()) {
+        if (status.type === 'disconnect') policy.connection(false);
+        else if (status.type === 'reconnect') void followFrom('reconnect');
+      }
+    })().catch(() => undefined);
+    heartbeat = startHeartbeat({
+      fleet: connected,
+      daemonId: options.daemonId,
+      snapshot: () => snapshot(options.health(), config),
+      ...(options.heartbeatMs ? { intervalMs: options.heartbeatMs } : {}),
+      onError: (error) => logger.warn('fleet: heartbeat not written', { error: error.message }),
+    });
+    await followFrom('connect');
+  };
+
+  schedulePoll();
+  void connect(0);
+  return {
+    async close() {
+      stopped = true;
+      clearTimeout(pollTimer);
+      clearTimeout(retryTimer);
+      clearTimeout(fetchRetry);
+      watch?.stop();
+      await checking;
+      await heartbeat?.stop();
+      await fleet?.close().catch(() => undefined);
+    },
+  };
+}
+
+/** The heartbeat's view of the daemon, read from its health report. */
+function snapshot(health: HealthReport, config: FleetConfig): DaemonSnapshot {
+  const fleet = health.fleet;
+  return {
+    kind: config.kind,
+    version: health.version,
+    mode: health.mode,
+    channel: config.channel,
+    ...(fleet?.revision != null ? { revision: fleet.revision } : {}),
+    bundle_state: fleet?.state ?? 'none',
+    ...(fleet?.activated_at ? { activated_at: fleet.activated_at } : {}),
+    decisions: health.counts.decisions,
+    evidence_head: health.evidence.last_hash,
+    ...(fleet?.last_error ? { last_error: fleet.last_error } : {}),
+  };
+}

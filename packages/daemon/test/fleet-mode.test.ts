@@ -1,0 +1,405 @@
+import { spawn } from 'node:child_process';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createClient, type HealthReport } from '@cavra/daemon-client';
+import { connectFleet, type Fleet, initChannelTrust, publishBundle } from '@cavra/fleet';
+import { type NatsCluster, startNatsCluster } from '@cavra/nats-cluster';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { removeTempDirs, tempDir } from './support/daemon-fixture.js';
+import { CLI, cli, DaemonProcess, killDaemons } from './support/daemon-process.js';
+import { REQUEST } from './support/raw-client.js';
+
+afterEach(killDaemons);
+afterAll(removeTempDirs);
+
+const CHANNEL = 'team';
+// A closed loopback port: a fleet daemon that cannot reach NATS.
+const NOWHERE = 'nats://127.0.0.1:9';
+
+const TEAM_PACK = (
+  blocked: string,
+) => `metadata: {id: team, version: 1.0.0, inherits: cavra-ai-agent-baseline}
+commands:
+  block: ["${blocked} *"]
+`;
+
+const COMMAND = (command: string) => ({
+  ...REQUEST,
+  action_type: 'execute_command',
+  target: command,
+  requested_operation: 'execute',
+  policy_pack: '',
+});
+
+interface Setup {
+  readonly dir: string;
+  readonly configFile: string;
+  readonly socketPath: string;
+  readonly evidence: string;
+}
+
+async function setup(fleet: string, extra = ''): Promise<Setup> {
+  const dir = tempDir();
+  const configFile = join(dir, 'cavra-daemon.yaml');
+  await writeFile(
+    configFile,
+    `socket_path: run/d.sock\nevidence_log: evidence.jsonl\n${extra}${fleet ? `fleet:\n${fleet}` : ''}`,
+  );
+  return { dir, configFile, socketPath: join(dir, 'run', 'd.sock'), evidence: join(dir, 'evidence.jsonl') };
+}
+
+function fleetSection(servers: readonly string[], trustRoot: string, more = '', channel = CHANNEL): string {
+  return `  servers: [${servers.join(', ')}]\n  channel: ${channel}\n  trust_root: ${trustRoot}\n  poll_interval: 1s\n${more}`;
+}
+
+async function enroll(at: Setup): Promise<string> {
+  const enrolled = await cli(['enroll', '--config', at.configFile], at.dir);
+  expect(enrolled.code).toBe(0);
+  return enrolled.stdout.trim();
+}
+
+async function health(at: Setup): Promise<HealthReport> {
+  const client = createClient({ socketPath: at.socketPath, timeoutMs: 2000 });
+  try {
+    return await client.health();
+  } finally {
+    await client.close();
+  }
+}
+
+async function decide(at: Setup, command: string) {
+  const client = createClient({ socketPath: at.socketPath, timeoutMs: 5000 });
+  try {
+    return await client.evaluate(COMMAND(command));
+  } finally {
+    await client.close();
+  }
+}
+
+async function records(at: Setup): Promise<Record<string, unknown>[]> {
+  return (await readFile(at.evidence, 'utf8'))
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line));
+}
+
+async function until<T>(what: string, probe: () => Promise<T | undefined>, attempts = 300): Promise<T> {
+  for (let attempt = 0; attempt < attempts; attempt++) {
+    const value = await probe().catch(() => undefined);
+    if (value !== undefined) return value;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+const events = async (at: Setup, type: string) =>
+  (await records(at)).filter((record) => (record.event as { type?: string } | undefined)?.type === type);
+
+describe('fleet identity: cavra-daemon enroll', () => {
+  it('writes a random id once (mode 600), prints it, keeps it, and every record and health report names it', async () => {
+    const at = await setup('');
+    const first = await cli(['enroll', '--config', at.configFile], at.dir);
+    expect(first.code).toBe(0);
+    expect(first.stdout).toMatch(/^[0-9a-f]{32}\n$/);
+    expect(first.stderr).toBe(`enrolled: daemon id kept in ${at.evidence}.daemon-id\n`);
+    const id = first.stdout.trim();
+    expect(((await stat(`${at.evidence}.daemon-id`)).mode & 0o777).toString(8)).toBe('600');
+    expect(await readFile(`${at.evidence}.daemon-id`, 'utf8')).toBe(`${id}\n`);
+    expect(await cli(['enroll', '--config', at.configFile], at.dir)).toEqual({
+      code: 0,
+      stdout: `${id}\n`,
+      stderr: `already enrolled (${at.evidence}.daemon-id); the id is kept\n`,
+    });
+    const other = await setup('');
+    expect(await enroll(other)).not.toBe(id);
+
+    await DaemonProcess.start(at.configFile, at.socketPath);
+    expect((await health(at)).daemon_id).toBe(id);
+    expect((await health(at)).fleet).toBeUndefined();
+    await decide(at, 'ls');
+    expect((await records(at)).map((record) => record.daemon_id)).toEqual([id]);
+  });
+
+  it('refuses an id file others can write, and a fleet daemon that was never enrolled', async () => {
+    const at = await setup(fleetSection([NOWHERE], 'root.json'));
+    const refused = await DaemonProcess.start(at.configFile);
+    expect(await refused.exited).toBe(1);
+    expect(refused.logs().find((line) => line.msg === 'failed to start')?.error).toBe(
+      `fleet: this daemon has no daemon id; run cavra-daemon enroll --config ${at.configFile} once, then start it`,
+    );
+    await writeFile(`${at.evidence}.daemon-id`, `${'a'.repeat(32)}\n`, { mode: 0o666 });
+    const { chmod } = await import('node:fs/promises');
+    await chmod(`${at.evidence}.daemon-id`, 0o666);
+    const open = await cli(['enroll', '--config', at.configFile], at.dir);
+    expect(open.code).toBe(1);
+    expect(open.stderr).toContain('is writable by group or others (mode 666)');
+  });
+});
+
+describe('fleet mode without NATS', () => {
+  it('a daemon without fleet: never loads @cavra/fleet or a NATS client; one with it loads them only to follow', async () => {
+    const forbid = fileURLToPath(new URL('./support/forbid-nats.mjs', import.meta.url));
+    const run = (at: Setup) => {
+      const child = spawn(
+        process.execPath,
+        ['--import', forbid, CLI, 'start', '--foreground', '--config', at.configFile],
+        {
+          stdio: ['ignore', 'ignore', 'pipe'],
+        },
+      );
+      let stderr = '';
+      child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+        stderr += chunk;
+      });
+      return { child, stderr: () => stderr };
+    };
+    const plain = await setup('');
+    const single = run(plain);
+    try {
+      await until('the plain daemon', () => health(plain));
+      expect((await decide(plain, 'ls')).policy_id).toBe('cavra-ai-agent-baseline');
+    } finally {
+      single.child.kill('SIGKILL');
+    }
+    const fleet = await setup(fleetSection([NOWHERE], 'root.json'));
+    await enroll(fleet);
+    const follower = run(fleet);
+    try {
+      await until('the fleet daemon', () => health(fleet));
+      // It decides (a block: no bundle) from disk, and its follower could not load the NATS code it needs.
+      expect((await decide(fleet, 'ls')).rule_id).toBe('fleet.no_bundle');
+      await until('the follower failure', async () =>
+        follower.stderr().includes('forbidden import: @cavra/fleet') ? true : undefined,
+      );
+    } finally {
+      follower.child.kill('SIGKILL');
+    }
+  });
+
+  it('a fresh fleet daemon blocks every request, recorded, with fleet.no_bundle', async () => {
+    const at = await setup(fleetSection([NOWHERE], 'root.json'));
+    const id = await enroll(at);
+    await DaemonProcess.start(at.configFile, at.socketPath);
+    const decision = await decide(at, 'ls');
+    expect([decision.decision, decision.policy_id, decision.rule_id, decision.reason]).toEqual([
+      'block',
+      'cavra-fleet',
+      'fleet.no_bundle',
+      'fleet mode has no policy to decide with: no bundle of its channel was ever activated',
+    ]);
+    const [record] = await records(at);
+    expect(record?.daemon_id).toBe(id);
+    expect(record?.bundle).toBeUndefined();
+    expect((record?.decision as { rule_id?: string } | undefined)?.rule_id).toBe('fleet.no_bundle');
+    const report = await health(at);
+    expect(report.policy_digests).toEqual({});
+    expect(report.fleet).toMatchObject({
+      channel: CHANNEL,
+      state: 'none',
+      revision: null,
+      blocking: true,
+      connected: false,
+      stale_action: 'warn',
+    });
+  });
+
+  it('decides with bootstrap_pack until the first bundle', async () => {
+    const at = await setup(fleetSection([NOWHERE], 'root.json', '  bootstrap_pack: boot.yaml\n'));
+    await writeFile(join(at.dir, 'boot.yaml'), TEAM_PACK('cargo publish'));
+    await enroll(at);
+    await DaemonProcess.start(at.configFile, at.socketPath);
+    const blocked = await decide(at, 'cargo publish --dry-run');
+    expect([blocked.decision, blocked.policy_id]).toEqual(['block', 'team']);
+    expect((await decide(at, 'ls')).policy_id).toBe('team');
+    expect((await health(at)).fleet).toMatchObject({ state: 'bootstrap', blocking: false, revision: null });
+  });
+
+  it('refuses policy_packs beside fleet:, naming bootstrap_pack', async () => {
+    const at = await setup(fleetSection([NOWHERE], 'root.json'), 'policy_packs: [cavra-developer]\n');
+    const started = await cli(['start', '--config', at.configFile], at.dir);
+    expect(started.code).toBe(1);
+    expect(started.stderr).toContain(
+      "/policy_packs: a fleet daemon decides with its channel's signed bundles (TUF signs them): remove it, or name a pack for the time before the first bundle with fleet.bootstrap_pack",
+    );
+  });
+});
+
+describe('fleet mode on a real 3-node NATS cluster', () => {
+  let cluster: NatsCluster;
+  let publisher: Fleet;
+  let keysDir: string;
+  let trustRoot: string;
+  let packDir: string;
+
+  beforeAll(async () => {
+    cluster = await startNatsCluster({ nodes: 3 });
+    publisher = await connectFleet({ servers: cluster.servers, createBuckets: true });
+    const keys = tempDir();
+    keysDir = join(keys, 'keys');
+    trustRoot = (await initChannelTrust({ channel: CHANNEL, keysDir })).rootFile;
+    packDir = join(keys, 'packs');
+    await mkdir(packDir);
+  }, 60_000);
+
+  afterAll(async () => {
+    await publisher?.close().catch(() => undefined);
+    await cluster?.stop();
+  });
+
+  const push = async (blocked: string) => {
+    await writeFile(join(packDir, 'team.yaml'), TEAM_PACK(blocked));
+    return publishBundle({
+      fleet: publisher,
+      channel: CHANNEL,
+      packFiles: [join(packDir, 'team.yaml')],
+      keysDir,
+    });
+  };
+
+  const revisionOf = (at: Setup, revision: number) =>
+    until(`revision ${revision}`, async () => {
+      const report = await health(at);
+      return report.fleet?.revision === revision ? report : undefined;
+    });
+
+  it('an expired timestamp turns the bundle stale, recorded; past max_staleness with stale_action: block every request is a recorded block; a new bundle lifts it', async () => {
+    const channel = 'stale';
+    const keys = join(tempDir(), 'keys');
+    const root = (await initChannelTrust({ channel, keysDir: keys })).rootFile;
+    const at = await setup(
+      fleetSection(cluster.servers, root, '  max_staleness: 1s\n  stale_action: block\n', channel),
+    );
+    await enroll(at);
+    await DaemonProcess.start(at.configFile, at.socketPath);
+    await writeFile(join(packDir, 'short.yaml'), TEAM_PACK('cargo publish'));
+    const publish = (timestampDays: number) =>
+      publishBundle({
+        fleet: publisher,
+        channel,
+        packFiles: [join(packDir, 'short.yaml')],
+        keysDir: keys,
+        expiryDays: { timestamp: timestampDays },
+      });
+    // A timestamp valid for 3 seconds.
+    await publish(3 / 86_400);
+    await revisionOf(at, 1);
+    const stale = await until('stale', async () => {
+      const report = await health(at);
+      return report.fleet?.state === 'stale' ? report : undefined;
+    });
+    expect(stale.fleet).toMatchObject({ revision: 1, stale_action: 'block' });
+    const blocked = await until('the stale block', async () => {
+      const decision = await decide(at, 'ls');
+      return decision.rule_id === 'fleet.stale_bundle' ? decision : undefined;
+    });
+    expect([blocked.decision, blocked.policy_id]).toEqual(['block', 'cavra-fleet']);
+    expect(blocked.reason).toMatch(
+      /^the active bundle \(channel stale, revision 1\) expired at \S+ and has not been renewed within max_staleness 1s \(stale_action: block\)$/,
+    );
+    expect((await health(at)).fleet?.blocking).toBe(true);
+    // The poll met the expired timestamp: refused as such, recorded.
+    const refused = await until('the expired refusal', async () => {
+      const found = (await events(at, 'bundle_refused')).find(
+        (record) => (record.event as { code: string }).code === 'expired',
+      );
+      return found;
+    });
+    expect(refused.event).toMatchObject({ channel, active_revision: 1 });
+    await publish(7);
+    await revisionOf(at, 2);
+    expect((await decide(at, 'ls')).policy_id).toBe('team');
+    expect((await health(at)).fleet).toMatchObject({ state: 'active', blocking: false });
+  }, 60_000);
+
+  it('push → active; a tampered bundle is refused and recorded while the daemon keeps deciding; cluster down → a restart decides with the last good bundle, a fresh daemon blocks', async () => {
+    const at = await setup(fleetSection(cluster.servers, trustRoot));
+    const id = await enroll(at);
+    const daemon = await DaemonProcess.start(at.configFile, at.socketPath);
+    const first = await push('cargo publish');
+    expect(first.revision).toBe(1);
+    const active = await revisionOf(at, 1);
+    expect(active.fleet).toMatchObject({
+      channel: CHANNEL,
+      state: 'active',
+      revision: 1,
+      manifest_digest: first.digest,
+      blocking: false,
+      connected: true,
+      last_error: null,
+    });
+    const blocked = await decide(at, 'cargo publish --dry-run');
+    expect([blocked.decision, blocked.policy_id]).toEqual(['block', 'team']);
+    const [activated] = await events(at, 'bundle_activated');
+    expect(activated?.event).toMatchObject({
+      type: 'bundle_activated',
+      channel: CHANNEL,
+      revision: 1,
+      manifest_digest: first.digest,
+      previous_revision: null,
+    });
+    expect(Object.keys((activated?.event as { key_ids?: object } | undefined)?.key_ids ?? {}).sort()).toEqual(
+      ['root', 'snapshot', 'targets', 'timestamp'],
+    );
+    expect(activated?.daemon_id).toBe(id);
+    const decided = (await records(at)).at(-1);
+    expect(decided?.bundle).toEqual({ channel: CHANNEL, revision: 1 });
+
+    // A changed byte in the signed timestamp: refused, recorded, and revision 1 keeps deciding.
+    const name = `${CHANNEL}/metadata/timestamp.json`;
+    const original = Buffer.from((await publisher.bundles.getBlob(name)) as Uint8Array);
+    const bytes = Buffer.from(original);
+    const at0 = bytes.indexOf('"version"');
+    bytes[at0 + 1] = 'V'.charCodeAt(0);
+    await publisher.bundles.putBlob({ name }, bytes);
+    await publisher.bundleHeads.put(CHANNEL, JSON.stringify({ revision: 2, target: 'bundle-2.json' }));
+    // (A daemon started before the channel's first push has a refusal on record already: unknown_channel.)
+    const early = (await events(at, 'bundle_refused')).map(
+      (record) => (record.event as { code: string }).code,
+    );
+    expect(early.every((code) => code === 'unknown_channel')).toBe(true);
+    const refused = await until('a refusal', async () =>
+      (await events(at, 'bundle_refused')).find(
+        (record) => (record.event as { active_revision: number | null }).active_revision === 1,
+      ),
+    );
+    // `revision` is the head's when the refusal was met: the 1 s poll may meet the changed byte before the new head.
+    const { revision: offered, code, ...rest } = refused.event as { revision: number; code: string };
+    expect([1, 2]).toContain(offered);
+    expect(code).toBe('verification_failed'); // a renamed key: the metadata no longer reads as TUF's
+    expect(rest).toMatchObject({
+      type: 'bundle_refused',
+      channel: CHANNEL,
+      manifest_digest: null,
+      active_revision: 1,
+    });
+    expect((await health(at)).fleet).toMatchObject({ state: 'active', revision: 1 });
+    expect((await decide(at, 'cargo publish --dry-run')).policy_id).toBe('team');
+    expect((await records(at)).at(-1)?.bundle).toEqual({ channel: CHANNEL, revision: 1 });
+
+    // The publisher signs again: revision 2 replaces 1.
+    await publisher.bundles.putBlob({ name }, original);
+    // (revision 3: the head put above named 2, and a publisher goes past the head.)
+    const second = await push('npm publish');
+    expect(second.revision).toBe(3);
+    await revisionOf(at, 3);
+    expect((await decide(at, 'npm publish')).decision).toBe('block');
+    expect((await decide(at, 'cargo publish --dry-run')).decision).not.toBe('block');
+    expect((await events(at, 'bundle_activated')).map((record) => record.event)).toMatchObject([
+      { revision: 1, previous_revision: null },
+      { revision: 3, previous_revision: 1 },
+    ]);
+
+    // The whole cluster down: the restarted daemon decides with revision 3 from disk; a fresh one blocks.
+    await daemon.stop();
+    for (const index of [0, 1, 2]) await cluster.kill(index);
+    await DaemonProcess.start(at.configFile, at.socketPath);
+    expect((await health(at)).fleet).toMatchObject({ state: 'active', revision: 3, connected: false });
+    expect((await decide(at, 'npm publish')).policy_id).toBe('team');
+    expect((await records(at)).at(-1)?.bundle).toEqual({ channel: CHANNEL, revision: 3 });
+    const fresh = await setup(fleetSection(cluster.servers, trustRoot));
+    await enroll(fresh);
+    await DaemonProcess.start(fresh.configFile, fresh.socketPath);
+    expect((await decide(fresh, 'ls')).rule_id).toBe('fleet.no_bundle');
+  }, 120_000);
+});
