@@ -5,8 +5,9 @@ import { defineConfig } from 'tsup';
  * bundled in, run by dist/bin-launcher.js with a V8 code cache (code-cache.ts): one file to read and compile instead of
  * about 220, a cache to skip compiling it. The library (`@cavra/daemon`'s exports) stays unbundled. Left out:
  * web-tree-sitter and tree-sitter-bash, which locate their WebAssembly files from their own folders (they are this
- * package's dependencies too, so the bundle resolves them from here). The package versions bundled are listed by
- * scripts/finish-bundle.mjs for `cavra-daemon --version`.
+ * package's dependencies too, so the bundle resolves them from here), and @cavra/fleet with the NATS and TUF clients
+ * under it, which only a daemon with a `fleet:` section loads: a single-machine daemon neither loads nor compiles
+ * them. The package versions bundled are listed by scripts/finish-bundle.mjs for `cavra-daemon --version`.
  */
 export default defineConfig({
   entry: { 'cavra-daemon': 'src/cli.ts' },
@@ -21,6 +22,6 @@ export default defineConfig({
   clean: true,
   shims: true,
   metafile: true,
-  noExternal: [/^(?!web-tree-sitter$|tree-sitter-bash(\/|$))/],
-  external: ['web-tree-sitter', /^tree-sitter-bash(\/|$)/],
+  noExternal: [/^(?!web-tree-sitter$|tree-sitter-bash(\/|$)|@cavra\/fleet$)/],
+  external: ['web-tree-sitter', /^tree-sitter-bash(\/|$)/, '@cavra/fleet'],
 });
