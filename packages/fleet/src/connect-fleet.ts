@@ -50,10 +50,15 @@ export interface Fleet {
   close(): Promise<void>;
 }
 
-/** How each KV bucket is kept: heads keep a short history for operators; a status key only its last heartbeat. */
+/**
+ * How each KV bucket is kept: heads keep a short history for operators; a status key only its last heartbeat. Reads
+ * go to the stream's leader (`allow_direct: false`): a direct get may be answered by a replica that lags behind, so
+ * a head just written, or a key just listed, could read as older or missing (@nats-io/kv's own warning; seen under
+ * load as a status view with no daemons).
+ */
 const KV_BUCKETS: Readonly<Record<'bundleHeads' | 'fleetStatus', Partial<KvOptions>>> = {
-  bundleHeads: { history: 10 },
-  fleetStatus: { history: 1 },
+  bundleHeads: { history: 10, allow_direct: false },
+  fleetStatus: { history: 1, allow_direct: false },
 };
 
 /**
