@@ -180,9 +180,18 @@ export function createMemoryApprovalStore(options: MemoryApprovalStoreOptions = 
         const read = () =>
           current(requestId).then((state) => (state?.outcome ? wake(state) : undefined), failed);
         void read();
-        const untilExpiry = Date.parse(stored.request.expires_at) - now().getTime();
+        // A timer may fire up to a millisecond before the clock reads its time (libuv counts whole milliseconds), so
+        // a read at expiry that finds the request not yet due waits again for the rest.
+        const atExpiry = () =>
+          current(requestId).then((state) => (state?.outcome ? wake(state) : armExpiry()), failed);
+        const armExpiry = () => {
+          if (done) return;
+          const untilExpiry = Date.parse(stored.request.expires_at) - now().getTime();
+          if (untilExpiry < deadline.getTime() - now().getTime())
+            timers.push(setTimeout(atExpiry, delay(Math.max(untilExpiry, 1))));
+        };
+        armExpiry();
         const untilDeadline = deadline.getTime() - now().getTime();
-        if (untilExpiry < untilDeadline) timers.push(setTimeout(read, delay(untilExpiry)));
         timers.push(
           setTimeout(
             () => current(requestId).then((state) => wake(state ?? stored), failed),
