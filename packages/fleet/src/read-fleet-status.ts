@@ -59,7 +59,10 @@ export async function readFleetStatus(
   const now = options.now ?? new Date();
   const notSeenAfterMs = options.notSeenAfterMs ?? 75_000;
   try {
-    const [statuses, heads] = await Promise.all([entries(fleet.fleetStatus), entries(fleet.bundleHeads)]);
+    const [statuses, heads] = await Promise.all([
+      entries(fleet, FLEET_BUCKETS.fleetStatus, fleet.fleetStatus),
+      entries(fleet, FLEET_BUCKETS.bundleHeads, fleet.bundleHeads),
+    ]);
     const unreadable: FleetStatus['unreadable'] = [];
     const headOf = new Map<string, number>();
     for (const { key, value } of heads) {
@@ -118,9 +121,19 @@ export async function readFleetStatus(
 }
 
 /** Every live key of a bucket with its JSON value (undefined when not JSON) and the server's time of the write. */
-async function entries(kv: KV): Promise<{ key: string; value: unknown; created: Date }[]> {
-  const keys: string[] = [];
-  for await (const key of await kv.keys()) keys.push(key);
+/**
+ * Every key of a bucket with its value. The keys come from the stream's leader (stream info listing its subjects), not
+ * from `kv.keys()`: that ordered consumer was seen, under load on a 3-node cluster, to end at once with no keys while
+ * the bucket held them, so the status view listed no daemons.
+ */
+async function entries(
+  fleet: Fleet,
+  bucket: string,
+  kv: KV,
+): Promise<{ key: string; value: unknown; created: Date }[]> {
+  const prefix = `$KV.${bucket}.`;
+  const info = await fleet.jsm.streams.info(`KV_${bucket}`, { subjects_filter: `${prefix}>` });
+  const keys = Object.keys(info.state.subjects ?? {}).map((subject) => subject.slice(prefix.length));
   const found = await Promise.all(
     keys.map(async (key) => {
       const entry = await kv.get(key);
