@@ -1,0 +1,121 @@
+// The approvals inbox in a real Chromium against a real daemon (local store, evaluates held until answered): the
+// approver signs in with the one-time token, approves one held request and denies another, and the agents waiting
+// on them get `allow` and `block` from the daemon.
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RunningConsole, startConsole } from '../../src/index.js';
+import { seriousViolations } from './support/axe.js';
+import { launchChromium } from './support/chromium.js';
+import {
+  APPROVER,
+  type ApprovalDaemon,
+  pendingRequestId,
+  publishRequest,
+  startApprovalDaemon,
+} from './support/daemon.js';
+import { type ConsolePage, openPage, signIn } from './support/page.js';
+import { screenshot } from './support/screenshot.js';
+
+let daemon: ApprovalDaemon;
+let running: RunningConsole;
+let browser: Browser;
+beforeAll(async () => {
+  [daemon, browser] = await Promise.all([startApprovalDaemon(), launchChromium()]);
+  running = await startConsole({
+    socketPath: daemon.socketPath,
+    evidenceLog: daemon.evidenceLog,
+    approver: { id: APPROVER, groups: ['Repository Owners'] },
+    sign: daemon.sign,
+  });
+});
+afterAll(async () => {
+  await browser?.close();
+  await running?.close();
+  await daemon?.stop();
+});
+
+describe('approvals inbox', () => {
+  // Two agents wait on the daemon: one for `npm publish --tag next`, one for `npm publish --tag latest`.
+  let approved: ReturnType<ApprovalDaemon['client']['evaluate']>;
+  let denied: ReturnType<ApprovalDaemon['client']['evaluate']>;
+  let approveId: string;
+  let denyId: string;
+  let view: ConsolePage;
+
+  beforeAll(async () => {
+    approved = daemon.client.evaluate(publishRequest('next'));
+    denied = daemon.client.evaluate(publishRequest('latest'));
+    [approveId, denyId] = await Promise.all([
+      pendingRequestId(daemon.client, 'npm publish --tag next'),
+      pendingRequestId(daemon.client, 'npm publish --tag latest'),
+    ]);
+  });
+
+  it('signs in with the token in the URL, removes it from the address bar, and shows the pending requests', async () => {
+    view = await signIn(browser, running.url);
+    const { page } = view;
+    expect(page.url()).not.toContain(running.token);
+    await page.getByRole('link', { name: 'Approvals' }).click();
+    await page.getByRole('heading', { name: 'Pending approvals' }).waitFor();
+    const request = page.getByRole('article', { name: `Request ${approveId}` });
+    await request.waitFor();
+    const text = await request.innerText();
+    for (const shown of [
+      'ci-bot@example.com',
+      'npm publish --tag next',
+      'cavra-ai-agent-baseline',
+      'Repository Owners',
+    ])
+      expect(text).toContain(shown);
+    await page.getByRole('article', { name: `Request ${denyId}` }).waitFor();
+    expect(await seriousViolations(page)).toEqual([]);
+    await screenshot(page, 'approvals');
+  });
+
+  it('approve with scope once: the waiting evaluate returns allow by the grant, and the article shows the review', async () => {
+    const { page } = view;
+    const request = page.getByRole('article', { name: `Request ${approveId}` });
+    await request.getByLabel('Scope').selectOption('once');
+    await request.getByLabel('Reason').fill('release 1.4.0 signed off');
+    await request.getByRole('button', { name: 'Approve' }).click();
+    const decision = await approved;
+    expect([decision.decision, decision.rule_id, decision.reason]).toEqual([
+      'allow',
+      'approval.granted',
+      `approved by ${APPROVER} (approval request ${approveId}, scope once)`,
+    ]);
+    await expect.poll(() => request.innerText()).toContain('Approved');
+    expect(await request.innerText()).toContain('release 1.4.0 signed off');
+    const state = await daemon.client.showApproval(approveId);
+    expect(state.outcome?.status).toBe('approved');
+    expect(state.reviews.map((review) => [review.reviewer, review.verdict, review.reason])).toEqual([
+      [APPROVER, 'approve', 'release 1.4.0 signed off'],
+    ]);
+  });
+
+  it('deny with a reason: the waiting evaluate is blocked, approval.denied', async () => {
+    const { page, errors } = view;
+    const request = page.getByRole('article', { name: `Request ${denyId}` });
+    await request.getByLabel('Reason').fill('latest must wait for the changelog');
+    await request.getByRole('button', { name: 'Deny' }).click();
+    const decision = await denied;
+    expect([decision.decision, decision.rule_id, decision.reason]).toEqual([
+      'block',
+      'approval.denied',
+      `approval request ${denyId} was denied by ${APPROVER}`,
+    ]);
+    await expect.poll(() => request.innerText()).toContain('Denied');
+    expect(await request.innerText()).toContain('latest must wait for the changelog');
+    await screenshot(page, 'approvals-reviewed');
+    expect(errors).toEqual([]);
+  });
+
+  it('the login token is spent: opening the URL again asks for a token and says why', async () => {
+    const { page } = await openPage(browser, running.url);
+    await page.getByRole('button', { name: 'Sign in' }).waitFor();
+    await page.getByRole('status').filter({ hasText: /./ }).first().waitFor();
+    expect(await page.getByRole('navigation', { name: 'Main' }).count()).toBe(0);
+    expect(await seriousViolations(page)).toEqual([]);
+    await screenshot(page, 'sign-in-refused');
+  });
+});
