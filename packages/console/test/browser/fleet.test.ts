@@ -16,6 +16,7 @@ import { launchChromium } from './support/chromium.js';
 import { signIn } from './support/page.js';
 import { screenshot } from './support/screenshot.js';
 import { rowsOf } from './support/table.js';
+import { until } from './support/until.js';
 
 const CHANNEL = 'team';
 
@@ -29,7 +30,7 @@ const dir = mkdtempSync(join(tmpdir(), 'cvf-'));
 
 beforeAll(async () => {
   [cluster, browser] = await Promise.all([startNatsCluster({ nodes: 1 }), launchChromium()]);
-  publisher = await connectFleet({ servers: cluster.servers, createBuckets: true });
+  publisher = await connectFleet({ servers: cluster.servers, createBuckets: true, replicas: 1 });
   const keysDir = join(dir, 'keys');
   const { rootFile } = await initChannelTrust({ channel: CHANNEL, keysDir });
   await writeFile(
@@ -47,14 +48,11 @@ beforeAll(async () => {
   );
   daemonId = (await enrollDaemon(join(dir, 'evidence.jsonl'))).daemonId;
   daemon = await startDaemon(config, { drainTimeoutMs: 2000 });
-  // One decision, so the heartbeat has a count to show; then wait for the heartbeat naming revision 1.
+  // Active on revision 1, one decision made (the heartbeat counts it), then the heartbeat that says so.
   const client = createClient({ socketPath: daemon.socketPath });
-  for (let attempt = 0; ; attempt++) {
-    const health = await client.health();
-    if (health.fleet?.state === 'active') break;
-    if (attempt === 1200) throw new Error(`the daemon did not activate revision 1: ${JSON.stringify(health.fleet)}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  await until('the daemon to activate revision 1', async () =>
+    (await client.health()).fleet?.state === 'active' ? true : undefined,
+  );
   await client.evaluate({
     session_id: 's-1',
     agent_id: 'claude-code',
@@ -63,14 +61,11 @@ beforeAll(async () => {
     target: 'cargo publish --dry-run',
   });
   await client.close();
-  await expect
-    .poll(
-      async () =>
-        (await readFleetStatus(publisher)).daemons.find((entry) => entry.heartbeat.daemon_id === daemonId)
-          ?.heartbeat.revision,
-      { timeout: 60_000, interval: 100 },
-    )
-    .toBe(1);
+  await until('the daemon heartbeat of revision 1', async () => {
+    const status = await readFleetStatus(publisher);
+    const entry = status.daemons.find((found) => found.heartbeat.daemon_id === daemonId);
+    return entry?.heartbeat.revision === 1 ? entry : undefined;
+  });
   running = await startConsole({ fleet: { servers: cluster.servers } });
 }, 90_000);
 

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { generateApproverKey, signReview } from '@cavra/approvals';
 import { type Daemon, resolveDaemonConfig, startDaemon } from '@cavra/daemon';
 import { createClient, type DaemonClient } from '@cavra/daemon-client';
+import { until } from './until.js';
 
 /** The approver of the daemon's `Repository Owners` group: the identity the console signs reviews as. */
 export const APPROVER = 'alice@example.com';
@@ -97,12 +98,9 @@ export function publishRequest(tag: string): Parameters<DaemonClient['evaluate']
 }
 
 /** The id of the pending request for `target`, once the held evaluate has made it (nothing announces it: polled). */
-export async function pendingRequestId(client: DaemonClient, target: string): Promise<string> {
-  for (let attempt = 0; attempt < 2400; attempt++) {
+export function pendingRequestId(client: DaemonClient, target: string): Promise<string> {
+  return until(`the pending approval request for ${target}`, async () => {
     const pending = await client.listApprovals({ status: 'pending' });
-    const found = pending.find((state) => state.request.action.target === target);
-    if (found) return found.request.request_id;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  throw new Error(`no pending approval request for ${target} after a minute`);
+    return pending.find((state) => state.request.action.target === target)?.request.request_id;
+  });
 }
