@@ -59,7 +59,7 @@ describe('approvals inbox', () => {
     await page.getByRole('heading', { name: 'Pending approvals' }).waitFor();
     const request = page.getByRole('article', { name: `Request ${approveId}` });
     await request.waitFor();
-    const text = await request.innerText();
+    const text = (await request.textContent()) ?? '';
     for (const shown of [
       'ci-bot@example.com',
       'npm publish --tag next',
@@ -84,8 +84,8 @@ describe('approvals inbox', () => {
       'approval.granted',
       `approved by ${APPROVER} (approval request ${approveId}, scope once)`,
     ]);
-    await expect.poll(() => request.innerText()).toContain('Approved');
-    expect(await request.innerText()).toContain('release 1.4.0 signed off');
+    await request.getByText('Approved', { exact: true }).waitFor();
+    expect(await request.textContent()).toContain('release 1.4.0 signed off');
     const state = await daemon.client.showApproval(approveId);
     expect(state.outcome?.status).toBe('approved');
     expect(state.reviews.map((review) => [review.reviewer, review.verdict, review.reason])).toEqual([
@@ -104,8 +104,8 @@ describe('approvals inbox', () => {
       'approval.denied',
       `approval request ${denyId} was denied by ${APPROVER}`,
     ]);
-    await expect.poll(() => request.innerText()).toContain('Denied');
-    expect(await request.innerText()).toContain('latest must wait for the changelog');
+    await request.getByText('Denied', { exact: true }).waitFor();
+    expect(await request.textContent()).toContain('latest must wait for the changelog');
     await screenshot(page, 'approvals-reviewed');
     expect(errors).toEqual([]);
   });

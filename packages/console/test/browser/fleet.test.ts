@@ -16,7 +16,7 @@ import { launchChromium } from './support/chromium.js';
 import { signIn } from './support/page.js';
 import { screenshot } from './support/screenshot.js';
 import { rowsOf } from './support/table.js';
-import { until } from './support/until.js';
+import { POLL, until } from './support/until.js';
 
 const CHANNEL = 'team';
 
@@ -83,12 +83,12 @@ it('shows the daemon with its channel, revision and state, and the revisions per
   await page.getByRole('link', { name: 'Fleet' }).click();
   await page.getByRole('heading', { name: 'Fleet', exact: true }).waitFor();
   const daemons = page.getByRole('table', { name: 'Daemons' });
-  await expect.poll(async () => (await rowsOf(daemons)).length).toBe(1);
+  await expect.poll(async () => (await rowsOf(daemons)).length, POLL).toBe(1);
   const [row] = await rowsOf(daemons);
   expect(row?.slice(0, 5)).toEqual([daemonId, 'laptop', CHANNEL, '1', 'active']);
   const histogram = page.getByRole('figure', { name: 'Revisions per channel' });
   expect(await histogram.locator('svg').count()).toBe(1);
-  expect(await histogram.innerText()).toContain(CHANNEL);
+  expect(await histogram.textContent()).toContain(CHANNEL);
   expect(await seriousViolations(page)).toEqual([]);
   await screenshot(page, 'fleet');
   expect(errors).toEqual([]);

@@ -35,7 +35,10 @@ afterAll(async () => {
 async function expectFocusVisible(page: Page) {
   const indicator = await page.evaluate(() => {
     const style = getComputedStyle(document.activeElement as Element);
-    return { outline: style.outlineStyle !== 'none' && style.outlineWidth !== '0px', shadow: style.boxShadow };
+    return {
+      outline: style.outlineStyle !== 'none' && style.outlineWidth !== '0px',
+      shadow: style.boxShadow,
+    };
   });
   expect(indicator.outline || indicator.shadow !== 'none').toBe(true);
 }
@@ -81,7 +84,7 @@ it('signs in, approves a held request, filters the evidence and opens a record w
     'approval.granted',
     `approved by ${APPROVER} (approval request ${id}, scope session)`,
   ]);
-  await expect.poll(() => request.innerText()).toContain('Approved');
+  await request.getByText('Approved', { exact: true }).waitFor();
 
   // Evidence: back to the nav, then the filter form in its order, one Tab per control.
   await tabTo(page, nav.getByRole('link', { name: 'Evidence' }), 40, true);
@@ -100,7 +103,7 @@ it('signs in, approves a held request, filters the evidence and opens a record w
   const table = page.getByRole('table', { name: 'Evidence records' });
   const firstSeq = table.getByRole('link').first();
   await firstSeq.waitFor();
-  const seq = (await firstSeq.innerText()).trim();
+  const seq = ((await firstSeq.textContent()) ?? '').trim();
   await tabTo(page, firstSeq);
   expect(await focused(firstSeq)).toBe(true);
   await expectFocusVisible(page);

@@ -34,7 +34,10 @@ const WAIT_MS = 30_000;
 export async function startApprovalDaemon({
   approvals = true,
   settings = {},
-}: { approvals?: boolean; settings?: Record<string, unknown> } = {}): Promise<ApprovalDaemon> {
+}: {
+  approvals?: boolean;
+  settings?: Record<string, unknown>;
+} = {}): Promise<ApprovalDaemon> {
   // A short path: Unix socket paths are limited to ~100 bytes.
   const dir = mkdtempSync(join(tmpdir(), 'cvb-'));
   const key = await generateApproverKey();
