@@ -75,8 +75,8 @@ describe('approvals inbox', () => {
   it('approve with scope once: the waiting evaluate returns allow by the grant, and the article shows the review', async () => {
     const { page } = view;
     const request = page.getByRole('article', { name: `Request ${approveId}` });
-    await request.getByLabel('Scope').selectOption('once');
-    await request.getByLabel('Reason').fill('release 1.4.0 signed off');
+    await request.getByLabel('Scope', { exact: true }).selectOption('once');
+    await request.getByLabel('Reason', { exact: true }).fill('release 1.4.0 signed off');
     await request.getByRole('button', { name: 'Approve' }).click();
     const decision = await approved;
     expect([decision.decision, decision.rule_id, decision.reason]).toEqual([
@@ -96,7 +96,7 @@ describe('approvals inbox', () => {
   it('deny with a reason: the waiting evaluate is blocked, approval.denied', async () => {
     const { page, errors } = view;
     const request = page.getByRole('article', { name: `Request ${denyId}` });
-    await request.getByLabel('Reason').fill('latest must wait for the changelog');
+    await request.getByLabel('Reason', { exact: true }).fill('latest must wait for the changelog');
     await request.getByRole('button', { name: 'Deny' }).click();
     const decision = await denied;
     expect([decision.decision, decision.rule_id, decision.reason]).toEqual([

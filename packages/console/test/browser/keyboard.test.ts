@@ -12,6 +12,8 @@ import {
   startApprovalDaemon,
 } from './support/daemon.js';
 import { focused, openPage, tabTo } from './support/page.js';
+import { rowsOf } from './support/table.js';
+import { POLL } from './support/until.js';
 
 let daemon: ApprovalDaemon;
 let running: RunningConsole;
@@ -44,12 +46,21 @@ async function expectFocusVisible(page: Page) {
 }
 
 it('signs in, approves a held request, filters the evidence and opens a record with the keyboard alone', async () => {
+  // Another session's decision, which the Session filter below leaves out.
+  await daemon.client.evaluate({
+    session_id: 's-other',
+    agent_id: 'claude-code',
+    actor: 'dev@example.com',
+    action_type: 'execute_command',
+    target: 'npm test',
+    policy_pack: 'cavra-ai-agent-baseline',
+  });
   const held = daemon.client.evaluate(publishRequest('kbd'));
   const id = await pendingRequestId(daemon.client, 'npm publish --tag kbd');
 
   // The origin alone (no token in the URL): the sign-in form.
   const { page, errors } = await openPage(browser, `${running.origin}/`);
-  const token = page.getByLabel('Login token');
+  const token = page.getByLabel('Login token', { exact: true });
   await token.waitFor();
   await tabTo(page, token);
   await expectFocusVisible(page);
@@ -66,13 +77,13 @@ it('signs in, approves a held request, filters the evidence and opens a record w
   await page.keyboard.press('Enter');
   const request = page.getByRole('article', { name: `Request ${id}` });
   await request.waitFor();
-  const scope = request.getByLabel('Scope');
+  const scope = request.getByLabel('Scope', { exact: true });
   await tabTo(page, scope);
   await expectFocusVisible(page);
   // On a closed select, arrow keys change the value: once → session.
   await page.keyboard.press('ArrowDown');
   expect(await scope.inputValue()).toBe('session');
-  await tabTo(page, request.getByLabel('Reason'));
+  await tabTo(page, request.getByLabel('Reason', { exact: true }));
   await page.keyboard.type('approved from the keyboard');
   const approve = request.getByRole('button', { name: 'Approve' });
   await tabTo(page, approve);
@@ -90,7 +101,7 @@ it('signs in, approves a held request, filters the evidence and opens a record w
   await tabTo(page, nav.getByRole('link', { name: 'Evidence' }), 40, true);
   await page.keyboard.press('Enter');
   await page.getByRole('heading', { name: 'Evidence', exact: true }).waitFor();
-  const session = page.getByLabel('Session');
+  const session = page.getByLabel('Session', { exact: true });
   await tabTo(page, session);
   await page.keyboard.type('release-session');
   const order = ['Agent', 'Actor', 'Action', 'Decision', 'Rule', 'Since', 'Until'];
@@ -101,13 +112,18 @@ it('signs in, approves a held request, filters the evidence and opens a record w
   await tabTo(page, page.getByRole('button', { name: 'Apply filters' }), 1);
   await page.keyboard.press('Enter');
   const table = page.getByRole('table', { name: 'Evidence records' });
+  await expect
+    .poll(async () => [...new Set((await rowsOf(table)).map((row) => row[2]))], POLL)
+    .toEqual(['release-session']);
   const firstSeq = table.getByRole('link').first();
-  await firstSeq.waitFor();
   const seq = ((await firstSeq.textContent()) ?? '').trim();
   await tabTo(page, firstSeq);
   expect(await focused(firstSeq)).toBe(true);
   await expectFocusVisible(page);
   await page.keyboard.press('Enter');
-  await page.getByRole('heading', { name: `Record ${seq}` }).waitFor();
-  expect(errors).toEqual([]);
+  await page.getByRole('heading', { name: `Record ${seq}`, exact: true }).waitFor();
+  // The one failed load: the signed-out page asking who it is (401), before the sign-in form.
+  expect(errors).toEqual([
+    `Failed to load resource: the server responded with a status of 401 (Unauthorized) (${running.origin}/api/me)`,
+  ]);
 });
