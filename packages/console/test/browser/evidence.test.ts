@@ -143,11 +143,16 @@ describe('evidence', () => {
 
     const broken = await signIn(browser, (await consoleOn(tampered)).url);
     await broken.page.getByRole('link', { name: 'Evidence' }).click();
-    await broken.page
-      .getByRole('status')
-      .filter({ hasText: /^Chain broken/ })
-      .waitFor();
+    const badge = broken.page.getByRole('status').filter({ hasText: /^Chain broken/ });
+    await badge.waitFor();
+    // The altered record's line is named (line numbers count from 1).
+    expect(await badge.textContent()).toContain(`line ${index + 1}`);
     expect(await seriousViolations(broken.page)).toEqual([]);
     await screenshot(broken.page, 'evidence-tampered');
+    // The altered record's own view says it is not verified.
+    const seq = String(record.seq);
+    await evidenceTable(broken).getByRole('link', { name: seq, exact: true }).click();
+    await broken.page.getByRole('heading', { name: `Record ${seq}`, exact: true }).waitFor();
+    await broken.page.getByText(/^Record not verified/).waitFor();
   });
 });
