@@ -32,10 +32,18 @@ export interface ApprovalDaemon {
 
 /**
  * A real daemon (`cavra-daemon start --foreground`) in a fresh folder with approvals on the local store: group
- * `Repository Owners` approved by APPROVER and REQUESTER, each with a key made here, evaluates held `waitMs`.
+ * `Repository Owners` approved by APPROVER and REQUESTER, each with a key made here, evaluates held `waitMs`,
+ * requests expiring after `expiry` when given.
  * Resolves once it answers health.
  */
-export async function startApprovalDaemon({ waitMs = 0 }: { waitMs?: number } = {}): Promise<ApprovalDaemon> {
+export async function startApprovalDaemon({
+  waitMs = 0,
+  expiry,
+}: {
+  waitMs?: number;
+  /** `approvals.expiry` of both kinds of requester (e.g. `1s`), instead of the defaults. */
+  expiry?: string;
+} = {}): Promise<ApprovalDaemon> {
   const dir = mkdtempSync(join(tmpdir(), 'cvk-'));
   const keys = new Map<string, string>();
   const listed: string[] = [];
@@ -54,6 +62,7 @@ export async function startApprovalDaemon({ waitMs = 0 }: { waitMs?: number } = 
       '  store: local',
       `  wait_ms: ${waitMs}`,
       '  self_approval_at_keyboard: false',
+      ...(expiry ? [`  expiry: { interactive: ${expiry}, ci: ${expiry} }`] : []),
       '  groups:',
       '    Repository Owners:',
       `      approvers: [${listed.join(', ')}]`,
