@@ -1,4 +1,4 @@
-import { stat } from 'node:fs/promises';
+import { type FileHandle, stat } from 'node:fs/promises';
 import { type EvidenceVerification, type VerifyOptions, verifyEvidenceLog } from '@cavra/daemon';
 import { ConsoleError } from './console-error.js';
 import { type EvidenceQuery, matches } from './evidence-filter.js';
@@ -11,7 +11,7 @@ const BLOCK = 256;
  * Most lines one page request looks at: a filter that matches rarely answers the records found so far and where to
  * go on (`next_before`), so no request reads a huge log whole.
  */
-export const SCAN_BUDGET = 50_000;
+export const SCAN_BUDGET = 20_000;
 /** Problems the verification answer lists (the first ones: the rest follow from them, usually). */
 const PROBLEMS_SHOWN = 5;
 
@@ -65,6 +65,8 @@ export class EvidenceStore {
     try {
       const total = this.#index.lines;
       let to = Math.min(total, query.before === undefined ? total : query.before - 1);
+      if (query.until !== undefined) to = await this.#linesUntil(file, to, Date.parse(query.until));
+      const since = query.since === undefined ? undefined : Date.parse(query.since);
       const records: EvidenceSummary[] = [];
       let budget = SCAN_BUDGET;
       while (to > 0 && records.length < query.limit && budget > 0) {
@@ -75,14 +77,34 @@ export class EvidenceStore {
           const summary = summarize(line);
           to = from + at;
           budget -= 1;
-          if (summary && matches(query, summary, line)) records.push(summary);
-          if (records.length === query.limit) break;
+          // Older than the range: so is every line before it.
+          if (since !== undefined && summary && Date.parse(summary.time) < since) to = 0;
+          else if (summary && matches(query, summary, line)) records.push(summary);
+          if (records.length === query.limit || to === 0) break;
         }
       }
       return { records, next_before: to > 0 ? to + 1 : null, total };
     } finally {
       await file.close();
     }
+  }
+
+  /**
+   * How many of the first `lines` lines were recorded at or before `until`: a binary search on `recorded_at`, since
+   * the daemon appends in recording order (a line that is not a record counts as before). A system clock stepped
+   * back by hand could misplace the records at the range's edge; the unfiltered list still shows every one.
+   */
+  async #linesUntil(file: FileHandle, lines: number, until: number): Promise<number> {
+    let low = 0;
+    let high = lines;
+    while (low < high) {
+      const middle = Math.floor((low + high) / 2);
+      const [line] = (await this.#index.read(file, middle, middle + 1)) as [string];
+      const time = Date.parse(summarize(line)?.time ?? '');
+      if (Number.isNaN(time) || time <= until) low = middle + 1;
+      else high = middle;
+    }
+    return low;
   }
 
   /** The line holding record `seq`, as written, parsed when it is JSON. */
