@@ -7,5 +7,6 @@ export type {
   ReviewToSign,
   RunningConsole,
 } from './console-options.js';
+export { consoleOptionsFromDaemonConfig } from './daemon-config-targets.js';
 export type { EvidenceSummary } from './evidence-summary.js';
 export { startConsole } from './start-console.js';
