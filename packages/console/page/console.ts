@@ -332,7 +332,7 @@ async function approvalsView(view: HTMLElement) {
     );
     view.append(requestArticle(shown.approval, shown.session_history));
   }
-  say(`${approvals.length} pending request${approvals.length === 1 ? '' : 's'}.`);
+  if (view.isConnected) say(`${approvals.length} pending request${approvals.length === 1 ? '' : 's'}.`);
 }
 
 // ---- evidence -------------------------------------------------------------------------------------------------
@@ -445,7 +445,9 @@ function decisionsChart(counts: Buckets): HTMLElement {
     1,
     ...buckets.map((bucket) => Object.values(bucket.decisions).reduce((a, b) => a + b, 0)),
   );
-  const barWidth = buckets.length ? Math.max(4, Math.floor((width - 40) / buckets.length) - 2) : 0;
+  const barWidth = buckets.length
+    ? Math.min(24, Math.max(4, Math.floor((width - 40) / buckets.length) - 2))
+    : 0;
   const chart = svg('svg', {
     viewBox: `0 0 ${width} ${height + 30}`,
     width: '100%',
@@ -598,7 +600,7 @@ async function evidenceView(view: HTMLElement) {
       list.replaceChildren(evidenceTable(page.records));
       newer.disabled = evidenceState.pages.length === 0;
       older.disabled = nextBefore === null;
-      say(`${page.records.length} records shown (of ${page.total} in the log).`);
+      if (view.isConnected) say(`${page.records.length} records shown (of ${page.total} in the log).`);
     } catch (error) {
       say((error as Error).message, true);
     }
@@ -740,15 +742,18 @@ async function fleetView(view: HTMLElement) {
     ),
     revisionsChart(status),
   );
-  say(`${status.daemons.length} daemon${status.daemons.length === 1 ? '' : 's'} in the fleet.`);
+  if (view.isConnected)
+    say(`${status.daemons.length} daemon${status.daemons.length === 1 ? '' : 's'} in the fleet.`);
 }
 
 // ---- routing --------------------------------------------------------------------------------------------------
 
 async function route() {
   const hash = location.hash || '#/approvals';
-  const view = byId('view');
-  view.replaceChildren();
+  // A fresh container per visit: a slower earlier view still loading appends to its own, now detached, container.
+  const view = h('div');
+  byId('view').replaceChildren(view);
+  say('');
   for (const link of document.querySelectorAll('nav a')) {
     const current = hash.startsWith(link.getAttribute('href') as string);
     if (current) link.setAttribute('aria-current', 'page');
