@@ -1,0 +1,135 @@
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { setCookie } from 'hono/cookie';
+import { approvalsApi } from './approvals-api.js';
+import { CONSOLE_ERRORS, ConsoleError } from './console-error.js';
+import type { ConsoleOptions, RunningConsole } from './console-options.js';
+import { evidenceApi } from './evidence-api.js';
+import { EvidenceStore } from './evidence-store.js';
+import { fleetApi } from './fleet-api.js';
+import { LoginGate, SESSION_MS } from './login-gate.js';
+import { loadPageFiles, PAGE_PATHS } from './page-files.js';
+import { type ConsoleEnv, requestGuard, SESSION_COOKIE } from './request-guard.js';
+import { MAX_BODY_BYTES, SECURITY_HEADERS } from './security-headers.js';
+
+/** Addresses the console listens on without TLS: this machine only. */
+const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+
+/**
+ * Starts the console: a web page and its JSON API on `host:port` (default 127.0.0.1 and a free port), reading
+ * approvals from the daemon at `socketPath`, the evidence log at `evidenceLog` and the fleet through `fleet`. Resolves
+ * once it listens, with the URL to open (the one-time login token in its fragment). Rejects with a ConsoleError
+ * (`invalid_request`) for a non-loopback host without TLS.
+ */
+export async function startConsole(options: ConsoleOptions = {}): Promise<RunningConsole> {
+  const host = options.host ?? '127.0.0.1';
+  if (!LOOPBACK.has(host) && !options.tls)
+    throw new ConsoleError(
+      'invalid_request',
+      `listening on ${host} needs TLS (a certificate and its key): loopback only without`,
+    );
+  const page = await loadPageFiles();
+  const gate = new LoginGate();
+  const evidence = options.evidenceLog ? new EvidenceStore(options.evidenceLog, options.verify) : undefined;
+  let origin = '';
+
+  const app = new Hono<ConsoleEnv>();
+  app.use(async (c, next) => {
+    await next();
+    for (const [name, value] of Object.entries(SECURITY_HEADERS)) c.header(name, value);
+  });
+  app.use(requestGuard(gate, () => origin));
+  app.use(
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: () => {
+        throw new ConsoleError('body_too_large');
+      },
+    }),
+  );
+  for (const path of PAGE_PATHS) {
+    const file = page.get(path) as { body: string; type: string };
+    app.get(path, (c) => c.body(file.body, 200, { 'Content-Type': file.type }));
+  }
+
+  app.post('/api/session', async (c) => {
+    const body = (await c.req.json().catch(() => null)) as { token?: unknown } | null;
+    if (typeof body?.token !== 'string')
+      throw new ConsoleError('invalid_request', 'token: the login token is required');
+    const session = gate.signIn(body.token);
+    setCookie(c, SESSION_COOKIE, session.id, {
+      httpOnly: true,
+      sameSite: 'Strict',
+      path: '/',
+      secure: options.tls !== undefined,
+      maxAge: SESSION_MS / 1000,
+    });
+    return c.json({ csrf_token: session.csrf, expires_at: new Date(session.expiresAt).toISOString() });
+  });
+  // The CSRF token is given to the page of a live session (a GET no other origin can read), so a reload keeps working.
+  app.get('/api/me', (c) =>
+    c.json({
+      approver: options.approver ?? null,
+      csrf_token: c.get('session').csrf,
+      can_sign: options.sign !== undefined,
+      views: {
+        approvals: options.socketPath !== undefined,
+        evidence: evidence !== undefined,
+        replay: evidence !== undefined && options.replay !== undefined,
+        fleet: options.fleet !== undefined,
+      },
+    }),
+  );
+  approvalsApi(app, options, evidence);
+  evidenceApi(app, options, evidence);
+  fleetApi(app, options);
+
+  app.notFound(() => {
+    throw new ConsoleError('not_found');
+  });
+  app.onError((error, c) => {
+    const known = error instanceof ConsoleError ? error : undefined;
+    // An unexpected failure is told to the operator's terminal, never its details to the page.
+    if (!known) process.stderr.write(`cavra console: ${error.stack ?? error.message}\n`);
+    const refusal = known ?? new ConsoleError('internal_error');
+    for (const [name, value] of Object.entries(SECURITY_HEADERS)) c.header(name, value);
+    return c.json(
+      { error: { code: refusal.code, message: refusal.message } },
+      CONSOLE_ERRORS[refusal.code].status,
+    );
+  });
+
+  const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
+    const started = serve(
+      {
+        fetch: app.fetch,
+        hostname: host,
+        port: options.port ?? 0,
+        ...(options.tls
+          ? {
+              createServer: createHttpsServer,
+              serverOptions: { cert: options.tls.cert, key: options.tls.key },
+            }
+          : {}),
+      },
+      () => resolve(started),
+    );
+    started.once('error', reject);
+  });
+  const { port } = server.address() as AddressInfo;
+  const shownHost = host.includes(':') ? `[${host}]` : host;
+  origin = `${options.tls ? 'https' : 'http'}://${shownHost}:${port}`;
+  return {
+    url: `${origin}/#token=${gate.token}`,
+    origin,
+    token: gate.token,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        (server as { closeAllConnections?: () => void }).closeAllConnections?.();
+      }),
+  };
+}
