@@ -4,15 +4,15 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningConsole, startConsole } from '../../src/index.js';
-import { seriousViolations } from './support/axe.js';
-import { launchChromium } from './support/chromium.js';
 import {
   APPROVER,
   type ApprovalDaemon,
-  pendingRequestId,
   publishRequest,
   startApprovalDaemon,
-} from './support/daemon.js';
+} from '../support/approval-daemon.js';
+import { seriousViolations } from './support/axe.js';
+import { launchChromium } from './support/chromium.js';
+import { pendingRequestId } from './support/daemon.js';
 import { type ConsolePage, openPage, signIn } from './support/page.js';
 import { screenshot } from './support/screenshot.js';
 
@@ -20,12 +20,12 @@ let daemon: ApprovalDaemon;
 let running: RunningConsole;
 let browser: Browser;
 beforeAll(async () => {
-  [daemon, browser] = await Promise.all([startApprovalDaemon(), launchChromium()]);
+  [daemon, browser] = await Promise.all([startApprovalDaemon({ waitMs: 30_000 }), launchChromium()]);
   running = await startConsole({
-    socketPath: daemon.socketPath,
+    socketPath: daemon.socket,
     evidenceLog: daemon.evidenceLog,
     approver: { id: APPROVER, groups: ['Repository Owners'] },
-    sign: daemon.sign,
+    sign: daemon.signAs(),
   });
 });
 afterAll(async () => {

@@ -7,14 +7,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningConsole, startConsole } from '../../src/index.js';
 import { seriousViolations } from './support/axe.js';
 import { launchChromium } from './support/chromium.js';
-import { type ApprovalDaemon, startApprovalDaemon } from './support/daemon.js';
+import { type PlainDaemon, startPlainDaemon } from './support/daemon.js';
 import { type ConsolePage, signIn } from './support/page.js';
 import { screenshot } from './support/screenshot.js';
 import { headersOf, rowsOf } from './support/table.js';
 import { POLL } from './support/until.js';
 
-// What agents did: [session, agent, actor, command], and what the baseline pack answers (no approvals configured:
-// a require_approval is answered at once).
+// What agents did: [session, agent, actor, command], and what the baseline pack answers.
 const ACTIONS = [
   ['s-build', 'claude-code', 'dev@example.com', 'npm test', 'allow'],
   ['s-build', 'claude-code', 'dev@example.com', 'git push --force', 'block'],
@@ -23,14 +22,14 @@ const ACTIONS = [
   ['s-ops', 'codex-agent', 'ops@example.com', 'git status', 'require_approval'],
 ] as const;
 
-let daemon: ApprovalDaemon;
+let daemon: PlainDaemon;
 let browser: Browser;
 const consoles: RunningConsole[] = [];
 /** [target, decision] of each action, as the daemon answered. */
 const decided: [string, string][] = [];
 
 beforeAll(async () => {
-  [daemon, browser] = await Promise.all([startApprovalDaemon({ approvals: false }), launchChromium()]);
+  [daemon, browser] = await Promise.all([startPlainDaemon(), launchChromium()]);
   for (const [session_id, agent_id, actor, target] of ACTIONS) {
     const decision = await daemon.client.evaluate({
       session_id,

@@ -3,14 +3,14 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type RunningConsole, startConsole } from '../../src/index.js';
-import { launchChromium } from './support/chromium.js';
 import {
   APPROVER,
   type ApprovalDaemon,
-  pendingRequestId,
   publishRequest,
   startApprovalDaemon,
-} from './support/daemon.js';
+} from '../support/approval-daemon.js';
+import { launchChromium } from './support/chromium.js';
+import { pendingRequestId } from './support/daemon.js';
 import { focused, openPage, tabTo } from './support/page.js';
 import { rowsOf } from './support/table.js';
 import { POLL } from './support/until.js';
@@ -19,12 +19,12 @@ let daemon: ApprovalDaemon;
 let running: RunningConsole;
 let browser: Browser;
 beforeAll(async () => {
-  [daemon, browser] = await Promise.all([startApprovalDaemon(), launchChromium()]);
+  [daemon, browser] = await Promise.all([startApprovalDaemon({ waitMs: 30_000 }), launchChromium()]);
   running = await startConsole({
-    socketPath: daemon.socketPath,
+    socketPath: daemon.socket,
     evidenceLog: daemon.evidenceLog,
     approver: { id: APPROVER, groups: ['Repository Owners'] },
-    sign: daemon.sign,
+    sign: daemon.signAs(),
   });
 });
 afterAll(async () => {
@@ -103,7 +103,7 @@ it('signs in, approves a held request, filters the evidence and opens a record w
   await page.getByRole('heading', { name: 'Evidence', exact: true }).waitFor();
   const session = page.getByLabel('Session', { exact: true });
   await tabTo(page, session);
-  await page.keyboard.type('release-session');
+  await page.keyboard.type('console-session');
   const order = ['Agent', 'Actor', 'Action', 'Decision', 'Rule', 'Since', 'Until'];
   for (const label of order) {
     expect([label, await tabTo(page, page.getByLabel(label, { exact: true }), 1)]).toEqual([label, 1]);
@@ -114,7 +114,7 @@ it('signs in, approves a held request, filters the evidence and opens a record w
   const table = page.getByRole('table', { name: 'Evidence records' });
   await expect
     .poll(async () => [...new Set((await rowsOf(table)).map((row) => row[2]))], POLL)
-    .toEqual(['release-session']);
+    .toEqual(['console-session']);
   const firstSeq = table.getByRole('link').first();
   const seq = ((await firstSeq.textContent()) ?? '').trim();
   await tabTo(page, firstSeq);
