@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningConsole, startConsole } from '../../src/index.js';
+import { writeEvidence } from '../support/evidence-log.js';
 import { seriousViolations } from './support/axe.js';
 import { launchChromium } from './support/chromium.js';
 import { type PlainDaemon, startPlainDaemon } from './support/daemon.js';
@@ -153,5 +154,28 @@ describe('evidence', () => {
     await evidenceTable(broken).getByRole('link', { name: seq, exact: true }).click();
     await broken.page.getByRole('heading', { name: `Record ${seq}`, exact: true }).waitFor();
     await broken.page.getByText(/^Record not verified/).waitFor();
+  });
+
+  it('pages a long log 50 records at a time with Older and Newer', async () => {
+    // 120 records (seq 1..120) written by the daemon's own log writer.
+    const long = join(daemon.dir, 'long.jsonl');
+    await writeEvidence(long, 120);
+    const paged = await signIn(browser, (await consoleOn(long)).url);
+    const { page } = paged;
+    await page.getByRole('link', { name: 'Evidence' }).click();
+    const seqs = async () => (await rowsOf(evidenceTable(paged))).map((row) => Number(row[0]));
+    const range = (from: number, to: number) => Array.from({ length: from - to + 1 }, (_, i) => from - i);
+    await expect.poll(seqs, POLL).toEqual(range(120, 71));
+    const newer = page.getByRole('button', { name: 'Newer' });
+    const older = page.getByRole('button', { name: 'Older' });
+    expect(await newer.isDisabled()).toBe(true);
+    await older.click();
+    await expect.poll(seqs, POLL).toEqual(range(70, 21));
+    await older.click();
+    await expect.poll(seqs, POLL).toEqual(range(20, 1));
+    expect(await older.isDisabled()).toBe(true);
+    await newer.click();
+    await expect.poll(seqs, POLL).toEqual(range(70, 21));
+    expect(paged.errors).toEqual([]);
   });
 });
