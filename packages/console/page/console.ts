@@ -96,6 +96,7 @@ async function loadMe(): Promise<boolean> {
 }
 
 function showSignIn() {
+  me = undefined;
   byId('view').replaceChildren();
   byId('sign-in').hidden = false;
   (document.querySelector('nav') as HTMLElement).hidden = true;
@@ -777,18 +778,21 @@ async function route() {
 }
 
 async function start() {
+  window.addEventListener('hashchange', async () => {
+    if (!me) return;
+    await route();
+    (byId('view').querySelector('h1') as HTMLElement | null)?.focus();
+  });
   // The URL's fragment holds the one-time token: used once, then removed from the address bar and history.
   const token = /^#token=([A-Za-z0-9_-]+)$/.exec(location.hash)?.[1];
   if (token) history.replaceState(null, '', `${location.pathname}#/approvals`);
-  const signedIn = token ? await signIn(token) : await loadMe();
+  const signedIn = token
+    ? await signIn(token)
+    : (await api<{ signed_in: boolean }>('/api/session')).signed_in && (await loadMe());
   if (!signedIn) {
     showSignIn();
     return;
   }
-  window.addEventListener('hashchange', async () => {
-    await route();
-    (byId('view').querySelector('h1') as HTMLElement | null)?.focus();
-  });
   await route();
 }
 

@@ -1,4 +1,5 @@
 import { APPROVAL_STATUSES, type ApprovalStatus } from '@cavra/approvals/wire';
+import { isSafeIdentifier } from '@cavra/contracts';
 import { createClient, type DaemonClient, DaemonClientError } from '@cavra/daemon-client';
 import type { Hono } from 'hono';
 import { ConsoleError } from './console-error.js';
@@ -30,6 +31,13 @@ async function withDaemon<T>(socketPath: string, call: (client: DaemonClient) =>
   } finally {
     await client.close();
   }
+}
+
+/** The request id of the path: a plain identifier, as the daemon's ids are (else the client would refuse it). */
+function requestId(given: string): string {
+  if (!isSafeIdentifier(given))
+    throw new ConsoleError('invalid_request', `${JSON.stringify(given.slice(0, 80))} is not a request id`);
+  return given;
 }
 
 /** The review the page posted, checked for shape (the signer checks scope and reason as the CLI does). */
@@ -80,7 +88,7 @@ export function approvalsApi(
   });
 
   app.get('/api/approvals/:id', async (c) => {
-    const id = c.req.param('id');
+    const id = requestId(c.req.param('id'));
     const state = await withDaemon(socket(), (client) => client.showApproval(id));
     const session = state.request.requester.session_id;
     const history = evidence ? (await evidence.page({ limit: HISTORY, session })).records : [];
@@ -88,7 +96,7 @@ export function approvalsApi(
   });
 
   app.post('/api/approvals/:id/review', async (c) => {
-    const review = reviewBody(c.req.param('id'), await c.req.json().catch(() => null));
+    const review = reviewBody(requestId(c.req.param('id')), await c.req.json().catch(() => null));
     if (!options.sign) throw new ConsoleError('signing_not_configured');
     let jws: string;
     try {

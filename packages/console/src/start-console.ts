@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { setCookie } from 'hono/cookie';
+import { getCookie, setCookie } from 'hono/cookie';
 import { approvalsApi } from './approvals-api.js';
 import { CONSOLE_ERRORS, ConsoleError } from './console-error.js';
 import type { ConsoleOptions, RunningConsole } from './console-options.js';
@@ -69,6 +69,10 @@ export async function startConsole(options: ConsoleOptions = {}): Promise<Runnin
     });
     return c.json({ csrf_token: session.csrf, expires_at: new Date(session.expiresAt).toISOString() });
   });
+  // Whether this browser has a live session: the page asks before anything else, so a signed-out load is no error.
+  app.get('/api/session', (c) =>
+    c.json({ signed_in: gate.session(getCookie(c, SESSION_COOKIE)) !== undefined }),
+  );
   // The CSRF token is given to the page of a live session (a GET no other origin can read), so a reload keeps working.
   app.get('/api/me', (c) =>
     c.json({

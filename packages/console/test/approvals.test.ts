@@ -133,6 +133,10 @@ describe('the approvals inbox', () => {
       400,
       { error: { code: 'invalid_request', message: 'verdict must be approve or deny' } },
     ]);
+    expect(await http.json(http.get('/api/approvals/a%20b'))).toEqual([
+      400,
+      { error: { code: 'invalid_request', message: '"a b" is not a request id' } },
+    ]);
     expect((await http.json(http.get('/api/approvals?status=open')))[1]).toEqual({
       error: { code: 'invalid_request', message: 'status must be one of pending, approved, denied, expired' },
     });
