@@ -1,6 +1,8 @@
 // The approvals inbox in a real Chromium against a real daemon (local store, evaluates held until answered): the
 // approver signs in with the one-time token, approves one held request and denies another, and the agents waiting
 // on them get `allow` and `block` from the daemon.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningConsole, startConsole } from '../../src/index.js';
@@ -19,6 +21,7 @@ import { screenshot } from './support/screenshot.js';
 let daemon: ApprovalDaemon;
 let running: RunningConsole;
 let browser: Browser;
+let attacker: Server | undefined;
 beforeAll(async () => {
   [daemon, browser] = await Promise.all([startApprovalDaemon({ waitMs: 30_000 }), launchChromium()]);
   running = await startConsole({
@@ -29,6 +32,7 @@ beforeAll(async () => {
   });
 });
 afterAll(async () => {
+  attacker?.close();
   await browser?.close();
   await running?.close();
   await daemon?.stop();
@@ -117,5 +121,45 @@ describe('approvals inbox', () => {
     expect(await page.getByRole('navigation', { name: 'Main' }).count()).toBe(0);
     expect(await seriousViolations(page)).toEqual([]);
     await screenshot(page, 'sign-in-refused');
+  });
+
+  it('a page of another site cannot review in the signed-in browser: its fetch and its form POST are refused, and the request stays pending', async () => {
+    const held = daemon.client.evaluate(publishRequest('csrf'));
+    const id = await pendingRequestId(daemon.client, 'npm publish --tag csrf');
+    const target = `${running.origin}/api/approvals/${id}/review`;
+    const body = JSON.stringify({ verdict: 'approve', scope: 'session' });
+    // The attacker's page: no CSP of ours, a script that posts with the browser's cookies, then a form that does.
+    const html = `<!doctype html><html lang="en"><title>win a prize</title><body>
+      <form method="post" action="${target}" enctype="text/plain"><input name='${body}' value=""></form>
+      <script>
+        fetch(${JSON.stringify(target)}, { method: 'POST', mode: 'no-cors', credentials: 'include',
+          headers: { 'content-type': 'text/plain' }, body: ${JSON.stringify(body)} })
+          .finally(() => document.forms[0].submit());
+      </script></body></html>`;
+    const site = createServer((_, response) =>
+      response.writeHead(200, { 'content-type': 'text/html' }).end(html),
+    );
+    attacker = site;
+    await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', resolve));
+    // `localhost` is another site than the console's `127.0.0.1`: its SameSite=Strict cookie is not sent.
+    const page = await view.page.context().newPage();
+    const statuses: number[] = [];
+    page.on('response', (response) => {
+      if (response.url() === target) statuses.push(response.status());
+    });
+    const formPosted = page.waitForResponse(
+      (response) => response.url() === target && response.request().isNavigationRequest(),
+    );
+    await page.goto(`http://localhost:${(site.address() as AddressInfo).port}/`);
+    await formPosted;
+    expect(statuses).toEqual([403, 403]);
+    const state = await daemon.client.showApproval(id);
+    expect([state.outcome, state.reviews]).toEqual([undefined, []]);
+    // The approver's own page still works: they deny it there.
+    const request = view.page.getByRole('article', { name: `Request ${id}` });
+    await view.page.reload();
+    await request.getByLabel('Reason', { exact: true }).fill('not from that page');
+    await request.getByRole('button', { name: 'Deny' }).click();
+    expect((await held).rule_id).toBe('approval.denied');
   });
 });
