@@ -4,7 +4,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type RunningConsole, startConsole } from '../../src/index.js';
 import {
   APPROVER,
@@ -17,6 +17,9 @@ import { launchChromium } from './support/chromium.js';
 import { pendingRequestId } from './support/daemon.js';
 import { type ConsolePage, openPage, signIn } from './support/page.js';
 import { screenshot } from './support/screenshot.js';
+import { BROWSER_TEST_LIMITS } from './support/until.js';
+
+vi.setConfig(BROWSER_TEST_LIMITS);
 
 let daemon: ApprovalDaemon;
 let running: RunningConsole;

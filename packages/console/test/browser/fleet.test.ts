@@ -9,14 +9,16 @@ import { createClient } from '@cavra/daemon-client';
 import { connectFleet, type Fleet, initChannelTrust, publishBundle, readFleetStatus } from '@cavra/fleet';
 import { type NatsCluster, startNatsCluster } from '@cavra/nats-cluster';
 import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { type RunningConsole, startConsole } from '../../src/index.js';
 import { seriousViolations } from './support/axe.js';
 import { launchChromium } from './support/chromium.js';
 import { signIn } from './support/page.js';
 import { screenshot } from './support/screenshot.js';
 import { rowsOf } from './support/table.js';
-import { POLL, until } from './support/until.js';
+import { BROWSER_TEST_LIMITS, POLL, until } from './support/until.js';
+
+vi.setConfig(BROWSER_TEST_LIMITS);
 
 const CHANNEL = 'team';
 
@@ -67,7 +69,7 @@ beforeAll(async () => {
     return entry?.heartbeat.revision === 1 ? entry : undefined;
   });
   running = await startConsole({ fleet: { servers: cluster.servers } });
-}, 90_000);
+});
 
 afterAll(async () => {
   await browser?.close();
