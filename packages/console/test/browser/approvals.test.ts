@@ -1,0 +1,165 @@
+// The approvals inbox in a real Chromium against a real daemon (local store, evaluates held until answered): the
+// approver signs in with the one-time token, approves one held request and denies another, and the agents waiting
+// on them get `allow` and `block` from the daemon.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RunningConsole, startConsole } from '../../src/index.js';
+import {
+  APPROVER,
+  type ApprovalDaemon,
+  publishRequest,
+  startApprovalDaemon,
+} from '../support/approval-daemon.js';
+import { seriousViolations } from './support/axe.js';
+import { launchChromium } from './support/chromium.js';
+import { pendingRequestId } from './support/daemon.js';
+import { type ConsolePage, openPage, signIn } from './support/page.js';
+import { screenshot } from './support/screenshot.js';
+
+let daemon: ApprovalDaemon;
+let running: RunningConsole;
+let browser: Browser;
+let attacker: Server | undefined;
+beforeAll(async () => {
+  [daemon, browser] = await Promise.all([startApprovalDaemon({ waitMs: 30_000 }), launchChromium()]);
+  running = await startConsole({
+    socketPath: daemon.socket,
+    evidenceLog: daemon.evidenceLog,
+    approver: { id: APPROVER, groups: ['Repository Owners'] },
+    sign: daemon.signAs(),
+  });
+});
+afterAll(async () => {
+  attacker?.close();
+  await browser?.close();
+  await running?.close();
+  await daemon?.stop();
+});
+
+describe('approvals inbox', () => {
+  // Two agents wait on the daemon: one for `npm publish --tag next`, one for `npm publish --tag latest`.
+  let approved: ReturnType<ApprovalDaemon['client']['evaluate']>;
+  let denied: ReturnType<ApprovalDaemon['client']['evaluate']>;
+  let approveId: string;
+  let denyId: string;
+  let view: ConsolePage;
+
+  beforeAll(async () => {
+    approved = daemon.client.evaluate(publishRequest('next'));
+    denied = daemon.client.evaluate(publishRequest('latest'));
+    [approveId, denyId] = await Promise.all([
+      pendingRequestId(daemon.client, 'npm publish --tag next'),
+      pendingRequestId(daemon.client, 'npm publish --tag latest'),
+    ]);
+  });
+
+  it('signs in with the token in the URL, removes it from the address bar, and shows the pending requests', async () => {
+    view = await signIn(browser, running.url);
+    const { page } = view;
+    expect(page.url()).not.toContain(running.token);
+    await page.getByRole('link', { name: 'Approvals' }).click();
+    await page.getByRole('heading', { name: 'Pending approvals' }).waitFor();
+    const request = page.getByRole('article', { name: `Request ${approveId}` });
+    await request.waitFor();
+    const text = (await request.textContent()) ?? '';
+    for (const shown of [
+      'ci-bot@example.com',
+      'npm publish --tag next',
+      'cavra-ai-agent-baseline',
+      'Repository Owners',
+    ])
+      expect(text).toContain(shown);
+    await page.getByRole('article', { name: `Request ${denyId}` }).waitFor();
+    expect(await seriousViolations(page)).toEqual([]);
+    await screenshot(page, 'approvals');
+  });
+
+  it('approve with scope once: the waiting evaluate returns allow by the grant, and the article shows the review', async () => {
+    const { page } = view;
+    const request = page.getByRole('article', { name: `Request ${approveId}` });
+    await request.getByLabel('Scope', { exact: true }).selectOption('once');
+    await request.getByLabel('Reason', { exact: true }).fill('release 1.4.0 signed off');
+    await request.getByRole('button', { name: 'Approve' }).click();
+    const decision = await approved;
+    expect([decision.decision, decision.rule_id, decision.reason]).toEqual([
+      'allow',
+      'approval.granted',
+      `approved by ${APPROVER} (approval request ${approveId}, scope once)`,
+    ]);
+    await request.getByText('Approved', { exact: true }).waitFor();
+    expect(await request.textContent()).toContain('release 1.4.0 signed off');
+    const state = await daemon.client.showApproval(approveId);
+    expect(state.outcome?.status).toBe('approved');
+    expect(state.reviews.map((review) => [review.reviewer, review.verdict, review.reason])).toEqual([
+      [APPROVER, 'approve', 'release 1.4.0 signed off'],
+    ]);
+  });
+
+  it('deny with a reason: the waiting evaluate is blocked, approval.denied', async () => {
+    const { page, errors } = view;
+    const request = page.getByRole('article', { name: `Request ${denyId}` });
+    await request.getByLabel('Reason', { exact: true }).fill('latest must wait for the changelog');
+    await request.getByRole('button', { name: 'Deny' }).click();
+    const decision = await denied;
+    expect([decision.decision, decision.rule_id, decision.reason]).toEqual([
+      'block',
+      'approval.denied',
+      `approval request ${denyId} was denied by ${APPROVER}`,
+    ]);
+    await request.getByText('Denied', { exact: true }).waitFor();
+    expect(await request.textContent()).toContain('latest must wait for the changelog');
+    await screenshot(page, 'approvals-reviewed');
+    expect(errors).toEqual([]);
+  });
+
+  it('the login token is spent: opening the URL again asks for a token and says why', async () => {
+    const { page } = await openPage(browser, running.url);
+    await page.getByRole('button', { name: 'Sign in' }).waitFor();
+    await page.getByRole('status').filter({ hasText: /./ }).first().waitFor();
+    expect(await page.getByRole('navigation', { name: 'Main' }).count()).toBe(0);
+    expect(await seriousViolations(page)).toEqual([]);
+    await screenshot(page, 'sign-in-refused');
+  });
+
+  it('a page of another site cannot review in the signed-in browser: its fetch and its form POST are refused, and the request stays pending', async () => {
+    const held = daemon.client.evaluate(publishRequest('csrf'));
+    const id = await pendingRequestId(daemon.client, 'npm publish --tag csrf');
+    const target = `${running.origin}/api/approvals/${id}/review`;
+    const body = JSON.stringify({ verdict: 'approve', scope: 'session' });
+    // The attacker's page: no CSP of ours, a script that posts with the browser's cookies, then a form that does.
+    const html = `<!doctype html><html lang="en"><title>win a prize</title><body>
+      <form method="post" action="${target}" enctype="text/plain"><input name='${body}' value=""></form>
+      <script>
+        fetch(${JSON.stringify(target)}, { method: 'POST', mode: 'no-cors', credentials: 'include',
+          headers: { 'content-type': 'text/plain' }, body: ${JSON.stringify(body)} })
+          .finally(() => document.forms[0].submit());
+      </script></body></html>`;
+    const site = createServer((_, response) =>
+      response.writeHead(200, { 'content-type': 'text/html' }).end(html),
+    );
+    attacker = site;
+    await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', resolve));
+    // `localhost` is another site than the console's `127.0.0.1`: its SameSite=Strict cookie is not sent.
+    const page = await view.page.context().newPage();
+    const statuses: number[] = [];
+    page.on('response', (response) => {
+      if (response.url() === target) statuses.push(response.status());
+    });
+    const formPosted = page.waitForResponse(
+      (response) => response.url() === target && response.request().isNavigationRequest(),
+    );
+    await page.goto(`http://localhost:${(site.address() as AddressInfo).port}/`);
+    await formPosted;
+    expect(statuses).toEqual([403, 403]);
+    const state = await daemon.client.showApproval(id);
+    expect([state.outcome, state.reviews]).toEqual([undefined, []]);
+    // The approver's own page still works: they deny it there.
+    const request = view.page.getByRole('article', { name: `Request ${id}` });
+    await view.page.reload();
+    await request.getByLabel('Reason', { exact: true }).fill('not from that page');
+    await request.getByRole('button', { name: 'Deny' }).click();
+    expect((await held).rule_id).toBe('approval.denied');
+  });
+});
