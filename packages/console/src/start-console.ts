@@ -1,3 +1,4 @@
+import { X509Certificate } from 'node:crypto';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
@@ -18,6 +19,29 @@ import { MAX_BODY_BYTES, SECURITY_HEADERS } from './security-headers.js';
 /** Addresses the console listens on without TLS: this machine only. */
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
+/** Addresses that are no address to open: the console is then reached by its certificate's names. */
+const WILDCARD = new Set(['0.0.0.0', '::']);
+
+/**
+ * The host names the console answers to (the Host header a request must carry), the one to print first: with TLS,
+ * the names and addresses its certificate is valid for (subjectAltName), then the listen address unless a wildcard.
+ */
+function consoleHosts(host: string, cert: string | Buffer | undefined): string[] {
+  const named = cert
+    ? (new X509Certificate(cert).subjectAltName ?? '')
+        .split(', ')
+        .map((entry) => /^(?:DNS|IP Address):(.+)$/.exec(entry)?.[1])
+        .filter((name): name is string => name !== undefined && !name.startsWith('*'))
+    : [];
+  const hosts = [...new Set([...named, ...(WILDCARD.has(host) ? [] : [host])])];
+  if (hosts.length === 0)
+    throw new ConsoleError(
+      'invalid_request',
+      `listening on ${host} needs a certificate naming the host (subjectAltName)`,
+    );
+  return hosts;
+}
+
 /**
  * Starts the console: a web page and its JSON API on `host:port` (default 127.0.0.1 and a free port), reading
  * approvals from the daemon at `socketPath`, the evidence log at `evidenceLog` and the fleet through `fleet`. Resolves
@@ -31,17 +55,19 @@ export async function startConsole(options: ConsoleOptions = {}): Promise<Runnin
       'invalid_request',
       `listening on ${host} needs TLS (a certificate and its key): loopback only without`,
     );
+  // Checked before listening: a wildcard address needs names to be reached by (its certificate's).
+  consoleHosts(host, options.tls?.cert);
   const page = await loadPageFiles();
   const gate = new LoginGate();
   const evidence = options.evidenceLog ? new EvidenceStore(options.evidenceLog, options.verify) : undefined;
-  let origin = '';
+  let origins: string[] = [];
 
   const app = new Hono<ConsoleEnv>();
   app.use(async (c, next) => {
     await next();
     for (const [name, value] of Object.entries(SECURITY_HEADERS)) c.header(name, value);
   });
-  app.use(requestGuard(gate, () => origin));
+  app.use(requestGuard(gate, () => origins));
   app.use(
     bodyLimit({
       maxSize: MAX_BODY_BYTES,
@@ -124,8 +150,11 @@ export async function startConsole(options: ConsoleOptions = {}): Promise<Runnin
     started.once('error', reject);
   });
   const { port } = server.address() as AddressInfo;
-  const shownHost = host.includes(':') ? `[${host}]` : host;
-  origin = `${options.tls ? 'https' : 'http'}://${shownHost}:${port}`;
+  const scheme = options.tls ? 'https' : 'http';
+  origins = consoleHosts(host, options.tls?.cert).map(
+    (name) => `${scheme}://${name.includes(':') ? `[${name}]` : name}:${port}`,
+  );
+  const origin = origins[0] as string;
   return {
     url: `${origin}/#token=${gate.token}`,
     origin,

@@ -1,4 +1,9 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type RunningConsole, startConsole } from '../src/index.js';
 import { HttpSession } from './support/http-session.js';
@@ -170,5 +175,115 @@ describe('sign-in, session and CSRF', () => {
     await expect(startConsole({ host: '0.0.0.0' })).rejects.toThrow(
       'listening on 0.0.0.0 needs TLS (a certificate and its key): loopback only without',
     );
+  });
+
+  it('serves HTTPS with --listen-style TLS: the certificate’s names are its origins, the cookie is Secure', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cvt-'));
+    try {
+      // A self-signed certificate for console.test and 127.0.0.1, made by openssl as an operator would.
+      execFileSync(
+        'openssl',
+        [
+          'req',
+          '-x509',
+          '-newkey',
+          'ec',
+          '-pkeyopt',
+          'ec_paramgen_curve:P-256',
+          '-nodes',
+          '-days',
+          '1',
+          '-subj',
+          '/CN=console.test',
+          '-addext',
+          'subjectAltName=DNS:console.test,IP:127.0.0.1',
+          '-keyout',
+          join(dir, 'key.pem'),
+          '-out',
+          join(dir, 'cert.pem'),
+        ],
+        { stdio: 'ignore' },
+      );
+      const cert = readFileSync(join(dir, 'cert.pem'));
+      const started = await startConsole({ tls: { cert, key: readFileSync(join(dir, 'key.pem')) } });
+      running.push(started);
+      const port = new URL(started.origin).port;
+      expect(started.origin).toBe(`https://console.test:${port}`);
+      const call = (host: string, path: string, method = 'GET', body?: string) =>
+        new Promise<[number, string | undefined, unknown]>((resolve, reject) => {
+          const origin = `https://${host}`;
+          httpsRequest(
+            {
+              host: '127.0.0.1',
+              port,
+              path,
+              method,
+              ca: cert,
+              servername: 'console.test',
+              headers: { host, origin, 'content-type': 'application/json' },
+            },
+            (response) => {
+              let text = '';
+              response.on('data', (chunk) => {
+                text += chunk;
+              });
+              response.on('end', () =>
+                resolve([response.statusCode ?? 0, response.headers['set-cookie']?.[0], JSON.parse(text)]),
+              );
+            },
+          )
+            .on('error', reject)
+            .end(body);
+        });
+      const [status, cookie] = await call(
+        `console.test:${port}`,
+        '/api/session',
+        'POST',
+        JSON.stringify({ token: started.token }),
+      );
+      expect([status, cookie]).toEqual([
+        200,
+        expect.stringMatching(
+          /^cavra_console=[A-Za-z0-9_-]{43}; Max-Age=43200; Path=\/; HttpOnly; Secure; SameSite=Strict$/,
+        ),
+      ]);
+      expect((await call(`127.0.0.1:${port}`, '/api/session'))[0]).toBe(200);
+      expect((await call(`evil.example:${port}`, '/api/session')).slice(0, 1)).toEqual([403]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a wildcard address whose certificate names no host', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cvt-'));
+    try {
+      execFileSync(
+        'openssl',
+        [
+          'req',
+          '-x509',
+          '-newkey',
+          'ec',
+          '-pkeyopt',
+          'ec_paramgen_curve:P-256',
+          '-nodes',
+          '-days',
+          '1',
+          '-subj',
+          '/CN=nameless',
+          '-keyout',
+          join(dir, 'key.pem'),
+          '-out',
+          join(dir, 'cert.pem'),
+        ],
+        { stdio: 'ignore' },
+      );
+      const tls = { cert: readFileSync(join(dir, 'cert.pem')), key: readFileSync(join(dir, 'key.pem')) };
+      await expect(startConsole({ host: '0.0.0.0', tls })).rejects.toThrow(
+        'listening on 0.0.0.0 needs a certificate naming the host (subjectAltName)',
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
