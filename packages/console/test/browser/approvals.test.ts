@@ -10,6 +10,7 @@ import {
   APPROVER,
   type ApprovalDaemon,
   publishRequest,
+  REQUESTER,
   startApprovalDaemon,
 } from '../support/approval-daemon.js';
 import { seriousViolations } from './support/axe.js';
@@ -115,6 +116,59 @@ describe('approvals inbox', () => {
     expect(await request.textContent()).toContain('latest must wait for the changelog');
     await screenshot(page, 'approvals-reviewed');
     expect(errors).toEqual([]);
+  });
+
+  it('scope ttl needs a TTL (said, nothing sent); with 30m the held evaluate is allowed by a ttl:30m grant', async () => {
+    const { page } = view;
+    const held = daemon.client.evaluate(publishRequest('beta'));
+    const id = await pendingRequestId(daemon.client, 'npm publish --tag beta');
+    // The inbox shows what was pending when drawn: load it again.
+    await page.reload();
+    const request = page.getByRole('article', { name: `Request ${id}` });
+    await request.getByLabel('Scope', { exact: true }).selectOption('ttl');
+    await request.getByRole('button', { name: 'Approve' }).click();
+    await page.getByRole('status').getByText('A TTL scope needs a duration in TTL (e.g. 30m).').waitFor();
+    expect((await daemon.client.showApproval(id)).reviews).toEqual([]);
+    await request.getByLabel('TTL', { exact: true }).fill('30m');
+    await request.getByRole('button', { name: 'Approve' }).click();
+    const decision = await held;
+    expect([decision.decision, decision.reason]).toEqual([
+      'allow',
+      `approved by ${APPROVER} (approval request ${id}, scope ttl:30m)`,
+    ]);
+  });
+
+  it('a console whose identity is the requester cannot approve the request: refused, said, still pending', async () => {
+    const held = daemon.client.evaluate(publishRequest('self'));
+    const id = await pendingRequestId(daemon.client, 'npm publish --tag self');
+    const own = await startConsole({
+      socketPath: daemon.socket,
+      approver: { id: REQUESTER, groups: ['Repository Owners'] },
+      sign: daemon.signAs(REQUESTER),
+    });
+    try {
+      const { page } = await signIn(browser, own.url);
+      await page.getByRole('link', { name: 'Approvals' }).click();
+      const request = page.getByRole('article', { name: `Request ${id}` });
+      await request.getByRole('button', { name: 'Approve' }).click();
+      const status = page.getByRole('status').filter({ hasText: `Request ${id}: ` });
+      await status.waitFor();
+      expect(await status.textContent()).toBe(
+        `Request ${id}: the daemon refused: self_review: the requester cannot review their own request`,
+      );
+      const state = await daemon.client.showApproval(id);
+      expect([state.outcome, state.reviews]).toEqual([undefined, []]);
+      expect(await request.getByRole('button', { name: 'Approve' }).isEnabled()).toBe(true);
+      await screenshot(page, 'approvals-self-review');
+    } finally {
+      await own.close();
+    }
+    // The approver denies it from their console, which answers the agent.
+    await view.page.reload();
+    const request = view.page.getByRole('article', { name: `Request ${id}` });
+    await request.getByLabel('Reason', { exact: true }).fill('not your own');
+    await request.getByRole('button', { name: 'Deny' }).click();
+    expect((await held).rule_id).toBe('approval.denied');
   });
 
   it('the login token is spent: opening the URL again asks for a token and says why', async () => {
