@@ -18,7 +18,7 @@ import { launchChromium } from './support/chromium.js';
 import { pendingRequestId } from './support/daemon.js';
 import { type ConsolePage, openPage, signIn } from './support/page.js';
 import { screenshot } from './support/screenshot.js';
-import { BROWSER_TEST_LIMITS } from './support/until.js';
+import { BROWSER_TEST_LIMITS, until } from './support/until.js';
 
 vi.setConfig(BROWSER_TEST_LIMITS);
 
@@ -169,6 +169,36 @@ describe('approvals inbox', () => {
     await request.getByLabel('Reason', { exact: true }).fill('not your own');
     await request.getByRole('button', { name: 'Deny' }).click();
     expect((await held).rule_id).toBe('approval.denied');
+  });
+
+  it('a request that expired before the approver answered: refused request_expired, said on the page', async () => {
+    // A daemon whose requests live one second; the evaluate is answered at once (approval.pending).
+    const brief = await startApprovalDaemon({ expiry: '1s' });
+    const own = await startConsole({
+      socketPath: brief.socket,
+      approver: { id: APPROVER, groups: ['Repository Owners'] },
+      sign: brief.signAs(),
+    });
+    try {
+      const pending = await brief.client.evaluate(publishRequest('gone'));
+      expect(pending.rule_id).toBe('approval.pending');
+      const id = await pendingRequestId(brief.client, 'npm publish --tag gone');
+      const { page } = await signIn(browser, own.url);
+      const request = page.getByRole('article', { name: `Request ${id}` });
+      await request.waitFor();
+      const expiresAt = Date.parse((await brief.client.showApproval(id)).request.expires_at);
+      await until('the request to expire', async () => (Date.now() > expiresAt + 100 ? true : undefined));
+      await request.getByRole('button', { name: 'Approve' }).click();
+      const status = page.getByRole('status').filter({ hasText: `Request ${id}: ` });
+      await status.waitFor();
+      expect(await status.textContent()).toBe(
+        `Request ${id}: the daemon refused: request_expired: the approval request has expired`,
+      );
+      expect((await brief.client.showApproval(id)).outcome?.status).toBe('expired');
+    } finally {
+      await own.close();
+      await brief.stop();
+    }
   });
 
   it('the login token is spent: opening the URL again asks for a token and says why', async () => {
