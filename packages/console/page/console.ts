@@ -250,7 +250,7 @@ function requestArticle(state: ApprovalState, history: Summary[]): HTMLElement {
       h('dt', {}, 'Approver group'),
       h('dd', {}, request.approver_group),
       h('dt', {}, 'Time left'),
-      h('dd', {}, timeLeft(request.expires_at)),
+      h('dd', { 'data-expires': request.expires_at }, timeLeft(request.expires_at)),
       h('dt', {}, 'Request id'),
       h('dd', {}, id),
     ),
@@ -778,6 +778,11 @@ async function route() {
 }
 
 async function start() {
+  // The requests' time left counts down as the page stays open.
+  setInterval(() => {
+    for (const left of document.querySelectorAll<HTMLElement>('[data-expires]'))
+      left.textContent = timeLeft(left.dataset.expires as string);
+  }, 1000);
   window.addEventListener('hashchange', async () => {
     if (!me) return;
     await route();
