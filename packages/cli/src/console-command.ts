@@ -54,7 +54,11 @@ export async function runConsole(command: ConsoleCommand, out: (text: string) =>
     ...(command.nats ? { fleet: command.nats } : {}),
     ...(identity && signer
       ? {
-          approver: { id: identity.reviewer, ...(fromConfig ? { groups: fromConfig.groups } : {}) },
+          // The groups the config lists the approver in; none (an OIDC approver, whose groups are the IdP's): all.
+          approver: {
+            id: identity.reviewer,
+            ...(fromConfig?.groups.length ? { groups: fromConfig.groups } : {}),
+          },
           sign: (review) => signedReview(review, signer),
         }
       : {}),

@@ -11,7 +11,7 @@ const BLOCK = 256;
  * Most lines one page request looks at: a filter that matches rarely answers the records found so far and where to
  * go on (`next_before`), so no request reads a huge log whole.
  */
-export const SCAN_BUDGET = 20_000;
+const SCAN_BUDGET = 20_000;
 /** Problems the verification answer lists (the first ones: the rest follow from them, usually). */
 const PROBLEMS_SHOWN = 5;
 
