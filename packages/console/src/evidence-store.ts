@@ -143,8 +143,17 @@ export class EvidenceStore {
     return { ...status, problems: status.problems.slice(0, PROBLEMS_SHOWN) };
   }
 
+  /** The count in progress: counts run one after the other, or two would count the same new lines twice. */
+  #counting: Promise<unknown> = Promise.resolve();
+
   /** Counts by decision and rule per hour or day (UTC), oldest first; only the newest MAX_BUCKETS. */
-  async counts(bucket: Bucket): Promise<BucketCounts[]> {
+  counts(bucket: Bucket): Promise<BucketCounts[]> {
+    const counted = this.#counting.then(() => this.#count(bucket));
+    this.#counting = counted.catch(() => undefined);
+    return counted;
+  }
+
+  async #count(bucket: Bucket): Promise<BucketCounts[]> {
     const counts = this.#counts;
     const read = await forEachLine(this.path, counts.end, (line) => {
       const summary = summarize(line);
@@ -155,7 +164,7 @@ export class EvidenceStore {
     if (read.size < counts.end) {
       // Replaced or truncated: counted again from its start.
       this.#counts = { end: 0, hour: new Map(), day: new Map() };
-      return this.counts(bucket);
+      return this.#count(bucket);
     }
     counts.end = read.end;
     return [...counts[bucket].values()].sort((a, b) => a.start.localeCompare(b.start)).slice(-MAX_BUCKETS);
