@@ -38,7 +38,7 @@ async function replay({ pack, evidenceLog }: { pack: string; evidenceLog: string
  * URL, and resolves when SIGINT or SIGTERM stopped it. The signer is checked before anything listens.
  */
 export async function runConsole(command: ConsoleCommand, out: (text: string) => void): Promise<number> {
-  const { consoleOptionsFromDaemonConfig, startConsole } = await import('@cavra/console');
+  const { ConsoleError, consoleOptionsFromDaemonConfig, startConsole } = await import('@cavra/console');
   const identity = command.signer ? await reviewIdentity(command.signer) : undefined;
   const fromConfig = command.config
     ? await consoleOptionsFromDaemonConfig(command.config, identity?.reviewer).catch((error: Error) => {
@@ -54,7 +54,11 @@ export async function runConsole(command: ConsoleCommand, out: (text: string) =>
     ...(command.nats ? { fleet: command.nats } : {}),
     ...(identity && signer
       ? {
-          approver: { id: identity.reviewer, ...(fromConfig ? { groups: fromConfig.groups } : {}) },
+          // The groups the config lists the approver in; none (an OIDC approver, whose groups are the IdP's): all.
+          approver: {
+            id: identity.reviewer,
+            ...(fromConfig?.groups.length ? { groups: fromConfig.groups } : {}),
+          },
           sign: (review) => signedReview(review, signer),
         }
       : {}),
@@ -64,7 +68,13 @@ export async function runConsole(command: ConsoleCommand, out: (text: string) =>
       ? { tls: { cert: await readFile(command.tls.cert), key: await readFile(command.tls.key) } }
       : {}),
   };
-  const running = await startConsole(options);
+  const running = await startConsole(options).catch((error: Error & { code?: string }) => {
+    // The console's refusals (a certificate naming no host, ...) and the system's (a port in use): a message, no stack.
+    if (error instanceof ConsoleError) throw new CliError(EXIT.invalidInput, `console: ${error.message}`);
+    if (typeof error.code === 'string' && error.code.startsWith('E'))
+      throw new CliError(EXIT.failed, `console: cannot listen: ${error.message}`);
+    throw error;
+  });
   out(
     [
       `cavra console: open ${running.url}`,

@@ -143,7 +143,7 @@ describe('cavra console', () => {
     expect([stopped.code, stopped.stdout.endsWith('cavra console: stopped (SIGTERM)\n')]).toEqual([0, true]);
   });
 
-  it('refuses --listen without TLS, --as without --key, and a bad port (usage, exit 2)', async () => {
+  it('refuses --listen without TLS, --as without --key, a bad port (usage, exit 2), and a port in use (exit 1)', async () => {
     const dir = tempDir();
     const usage = async (args: string[]) => {
       const run = await cavra(['console', ...args], dir);
@@ -157,6 +157,13 @@ describe('cavra console', () => {
     expect(await usage(['--port', '70000'])).toEqual([
       2,
       'cavra: console: --port must be a port number from 0 to 65535',
+    ]);
+    const taken = await startConsoleProcess([], dir);
+    const port = new URL(taken.url).port;
+    const inUse = await cavra(['console', '--port', port], dir);
+    expect([inUse.code, inUse.stderr]).toEqual([
+      1,
+      `cavra: console: cannot listen: listen EADDRINUSE: address already in use 127.0.0.1:${port}\n`,
     ]);
     expect(await usage(['--config', 'a.yaml', '--socket', 'b.sock'])).toEqual([
       2,

@@ -250,7 +250,7 @@ function requestArticle(state: ApprovalState, history: Summary[]): HTMLElement {
       h('dt', {}, 'Approver group'),
       h('dd', {}, request.approver_group),
       h('dt', {}, 'Time left'),
-      h('dd', {}, timeLeft(request.expires_at)),
+      h('dd', { 'data-expires': request.expires_at }, timeLeft(request.expires_at)),
       h('dt', {}, 'Request id'),
       h('dd', {}, id),
     ),
@@ -316,24 +316,43 @@ function requestArticle(state: ApprovalState, history: Summary[]): HTMLElement {
   return article;
 }
 
+/** How often the inbox looks for new requests while it is shown. */
+const INBOX_POLL_MS = 5000;
+
 async function approvalsView(view: HTMLElement) {
   view.append(h('h1', {}, 'Pending approvals'));
   if (!me?.views.approvals) {
     view.append(h('p', {}, 'No daemon configured: start cavra console with --socket or --config.'));
     return;
   }
-  const { approvals } = await api<{ approvals: ApprovalState[] }>('/api/approvals?status=pending');
-  if (approvals.length === 0) {
-    view.append(h('p', {}, 'No pending requests.'));
-    return;
-  }
-  for (const state of approvals) {
-    const shown = await api<{ approval: ApprovalState; session_history: Summary[] }>(
-      `/api/approvals/${encodeURIComponent(state.request.request_id)}`,
-    );
-    view.append(requestArticle(shown.approval, shown.session_history));
-  }
-  if (view.isConnected) say(`${approvals.length} pending request${approvals.length === 1 ? '' : 's'}.`);
+  const none = h('p', {}, 'No pending requests.');
+  const shown = new Set<string>();
+  // Appends the pending requests not shown yet: an article being filled in is never redrawn.
+  const addNew = async () => {
+    const { approvals } = await api<{ approvals: ApprovalState[] }>('/api/approvals?status=pending');
+    const fresh = approvals.filter((state) => !shown.has(state.request.request_id));
+    for (const state of fresh) {
+      const id = state.request.request_id;
+      shown.add(id);
+      const found = await api<{ approval: ApprovalState; session_history: Summary[] }>(
+        `/api/approvals/${encodeURIComponent(id)}`,
+      );
+      none.remove();
+      view.append(requestArticle(found.approval, found.session_history));
+    }
+    if (shown.size === 0) view.append(none);
+    return fresh.length;
+  };
+  const first = await addNew();
+  if (view.isConnected && first > 0) say(`${first} pending request${first === 1 ? '' : 's'}.`);
+  const poll = setInterval(async () => {
+    if (!view.isConnected) {
+      clearInterval(poll);
+      return;
+    }
+    const added = await addNew().catch(() => 0);
+    if (added > 0 && view.isConnected) say(`${added} new pending request${added === 1 ? '' : 's'}.`);
+  }, INBOX_POLL_MS);
 }
 
 // ---- evidence -------------------------------------------------------------------------------------------------
@@ -778,6 +797,11 @@ async function route() {
 }
 
 async function start() {
+  // The requests' time left counts down as the page stays open.
+  setInterval(() => {
+    for (const left of document.querySelectorAll<HTMLElement>('[data-expires]'))
+      left.textContent = timeLeft(left.dataset.expires as string);
+  }, 1000);
   window.addEventListener('hashchange', async () => {
     if (!me) return;
     await route();

@@ -15,7 +15,8 @@ function consoleError(error: DaemonClientError): ConsoleError {
   // Unknown: the daemon's `unknown_approval` (show) or the store's `unknown_request` (a review).
   if (error.daemonCode === 'unknown_approval' || error.reason === 'unknown_request')
     return new ConsoleError('unknown_approval', error.message);
-  if (error.code === 'approval_refused') return new ConsoleError('approval_refused', error.message);
+  if (error.code === 'approval_refused')
+    return new ConsoleError('approval_refused', error.message, error.reason);
   if (error.code === 'daemon_unavailable' || error.code === 'timeout')
     return new ConsoleError('daemon_unavailable', error.message);
   return new ConsoleError('daemon_error', error.message);

@@ -2,7 +2,8 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 
 /**
  * Every refusal the console's API answers, by stable code: the HTTP status and what it means. The body is always
- * `{ "error": { "code", "message" } }`; the page shows the message, scripts match the code.
+ * `{ "error": { "code", "message" } }` (and `reason` for `approval_refused`); the page shows the message, scripts
+ * match the code.
  */
 export const CONSOLE_ERRORS = {
   login_required: { status: 401, meaning: 'no session: sign in with the login token the console printed' },
@@ -47,11 +48,14 @@ export type ConsoleErrorCode = keyof typeof CONSOLE_ERRORS;
 /** A refusal of the API: its code (CONSOLE_ERRORS) and a message for a person. */
 export class ConsoleError extends Error {
   readonly code: ConsoleErrorCode;
+  /** For `approval_refused`: the daemon's reason (`self_review`, `request_expired`, `not_in_group`, ...). */
+  readonly reason: string | undefined;
 
-  constructor(code: ConsoleErrorCode, message: string = CONSOLE_ERRORS[code].meaning) {
+  constructor(code: ConsoleErrorCode, message: string = CONSOLE_ERRORS[code].meaning, reason?: string) {
     super(message);
     this.name = 'ConsoleError';
     this.code = code;
+    this.reason = reason;
   }
 
   get status(): ContentfulStatusCode {

@@ -3,7 +3,7 @@ import { ConsoleError } from './console-error.js';
 import type { EvidenceSummary } from './evidence-summary.js';
 
 /** Largest page the API answers: a page is read in one go. */
-export const MAX_PAGE = 500;
+const MAX_PAGE = 500;
 const DEFAULT_PAGE = 50;
 /** Longest text a filter field takes: every field names an identifier or a short text. */
 const MAX_FIELD = 512;

@@ -11,7 +11,7 @@ const BLOCK = 256;
  * Most lines one page request looks at: a filter that matches rarely answers the records found so far and where to
  * go on (`next_before`), so no request reads a huge log whole.
  */
-export const SCAN_BUDGET = 20_000;
+const SCAN_BUDGET = 20_000;
 /** Problems the verification answer lists (the first ones: the rest follow from them, usually). */
 const PROBLEMS_SHOWN = 5;
 
@@ -143,8 +143,17 @@ export class EvidenceStore {
     return { ...status, problems: status.problems.slice(0, PROBLEMS_SHOWN) };
   }
 
+  /** The count in progress: counts run one after the other, or two would count the same new lines twice. */
+  #counting: Promise<unknown> = Promise.resolve();
+
   /** Counts by decision and rule per hour or day (UTC), oldest first; only the newest MAX_BUCKETS. */
-  async counts(bucket: Bucket): Promise<BucketCounts[]> {
+  counts(bucket: Bucket): Promise<BucketCounts[]> {
+    const counted = this.#counting.then(() => this.#count(bucket));
+    this.#counting = counted.catch(() => undefined);
+    return counted;
+  }
+
+  async #count(bucket: Bucket): Promise<BucketCounts[]> {
     const counts = this.#counts;
     const read = await forEachLine(this.path, counts.end, (line) => {
       const summary = summarize(line);
@@ -155,7 +164,7 @@ export class EvidenceStore {
     if (read.size < counts.end) {
       // Replaced or truncated: counted again from its start.
       this.#counts = { end: 0, hour: new Map(), day: new Map() };
-      return this.counts(bucket);
+      return this.#count(bucket);
     }
     counts.end = read.end;
     return [...counts[bucket].values()].sort((a, b) => a.start.localeCompare(b.start)).slice(-MAX_BUCKETS);

@@ -22,8 +22,17 @@ export class LineIndex {
     return this.#starts.length;
   }
 
-  /** Brings the index up to the file's current end; returns the open file for reading pages. */
-  async refresh(): Promise<FileHandle> {
+  /** The refresh in progress: refreshes run one after the other, or two would index the same new lines twice. */
+  #refreshing: Promise<unknown> = Promise.resolve();
+
+  /** Brings the index up to the file's current end; returns the open file for reading pages (the caller closes it). */
+  refresh(): Promise<FileHandle> {
+    const refreshed = this.#refreshing.then(() => this.#extend());
+    this.#refreshing = refreshed.catch(() => undefined);
+    return refreshed;
+  }
+
+  async #extend(): Promise<FileHandle> {
     const file = await open(this.#path, 'r');
     try {
       const { size } = await file.stat();

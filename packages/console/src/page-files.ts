@@ -8,7 +8,7 @@ const FILES = {
   '/console.css': { file: 'console.css', type: 'text/css; charset=utf-8' },
 } as const;
 
-export type PagePath = keyof typeof FILES;
+type PagePath = keyof typeof FILES;
 export const PAGE_PATHS = Object.keys(FILES) as PagePath[];
 
 /** The page's files, read once at start: the console serves nothing else, and no file from a request's path. */

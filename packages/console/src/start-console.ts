@@ -126,10 +126,8 @@ export async function startConsole(options: ConsoleOptions = {}): Promise<Runnin
     if (!known) process.stderr.write(`cavra console: ${error.stack ?? error.message}\n`);
     const refusal = known ?? new ConsoleError('internal_error');
     for (const [name, value] of Object.entries(SECURITY_HEADERS)) c.header(name, value);
-    return c.json(
-      { error: { code: refusal.code, message: refusal.message } },
-      CONSOLE_ERRORS[refusal.code].status,
-    );
+    const { code, message, reason } = refusal;
+    return c.json({ error: { code, message, ...(reason ? { reason } : {}) } }, CONSOLE_ERRORS[code].status);
   });
 
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {

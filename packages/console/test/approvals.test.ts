@@ -122,6 +122,7 @@ describe('the approvals inbox', () => {
       expect((refusal as { error: { code: string; message: string } }).error).toMatchObject({
         code: 'approval_refused',
         message: expect.stringMatching(/^the daemon refused: self_review: /),
+        reason: 'self_review',
       });
     } finally {
       await own.close();
@@ -162,9 +163,10 @@ describe('the approvals inbox', () => {
         409,
         'approval_refused',
       ]);
-      expect((body as { error: { message: string } }).error.message).toMatch(
-        /^the daemon refused: request_expired: /,
-      );
+      expect((body as { error: { message: string; reason: string } }).error).toMatchObject({
+        message: expect.stringMatching(/^the daemon refused: request_expired: /),
+        reason: 'request_expired',
+      });
     } finally {
       await expiring.close();
       await short.stop();
