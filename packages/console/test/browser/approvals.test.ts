@@ -172,18 +172,21 @@ describe('approvals inbox', () => {
   });
 
   it('a request that expired before the approver answered: refused request_expired, said on the page', async () => {
-    // A daemon whose requests live one second; the evaluate is answered at once (approval.pending).
-    const brief = await startApprovalDaemon({ expiry: '1s' });
+    // A daemon whose requests live 5 s; the evaluate is answered at once (approval.pending). The page is open first,
+    // so the request shows while it is pending even on a loaded machine.
+    const brief = await startApprovalDaemon({ expiry: '5s' });
     const own = await startConsole({
       socketPath: brief.socket,
       approver: { id: APPROVER, groups: ['Repository Owners'] },
       sign: brief.signAs(),
     });
     try {
+      const { page } = await signIn(browser, own.url);
+      await page.getByRole('heading', { name: 'Pending approvals' }).waitFor();
       const pending = await brief.client.evaluate(publishRequest('gone'));
       expect(pending.rule_id).toBe('approval.pending');
       const id = await pendingRequestId(brief.client, 'npm publish --tag gone');
-      const { page } = await signIn(browser, own.url);
+      await page.reload();
       const request = page.getByRole('article', { name: `Request ${id}` });
       await request.waitFor();
       const expiresAt = Date.parse((await brief.client.showApproval(id)).request.expires_at);
