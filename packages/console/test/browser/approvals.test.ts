@@ -4,12 +4,13 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type RunningConsole, startConsole } from '../../src/index.js';
 import {
   APPROVER,
   type ApprovalDaemon,
   publishRequest,
+  REQUESTER,
   startApprovalDaemon,
 } from '../support/approval-daemon.js';
 import { seriousViolations } from './support/axe.js';
@@ -17,6 +18,9 @@ import { launchChromium } from './support/chromium.js';
 import { pendingRequestId } from './support/daemon.js';
 import { type ConsolePage, openPage, signIn } from './support/page.js';
 import { screenshot } from './support/screenshot.js';
+import { BROWSER_TEST_LIMITS, until } from './support/until.js';
+
+vi.setConfig(BROWSER_TEST_LIMITS);
 
 let daemon: ApprovalDaemon;
 let running: RunningConsole;
@@ -112,6 +116,89 @@ describe('approvals inbox', () => {
     expect(await request.textContent()).toContain('latest must wait for the changelog');
     await screenshot(page, 'approvals-reviewed');
     expect(errors).toEqual([]);
+  });
+
+  it('scope ttl needs a TTL (said, nothing sent); with 30m the held evaluate is allowed by a ttl:30m grant', async () => {
+    const { page } = view;
+    const held = daemon.client.evaluate(publishRequest('beta'));
+    const id = await pendingRequestId(daemon.client, 'npm publish --tag beta');
+    // The inbox shows what was pending when drawn: load it again.
+    await page.reload();
+    const request = page.getByRole('article', { name: `Request ${id}` });
+    await request.getByLabel('Scope', { exact: true }).selectOption('ttl');
+    await request.getByRole('button', { name: 'Approve' }).click();
+    await page.getByRole('status').getByText('A TTL scope needs a duration in TTL (e.g. 30m).').waitFor();
+    expect((await daemon.client.showApproval(id)).reviews).toEqual([]);
+    await request.getByLabel('TTL', { exact: true }).fill('30m');
+    await request.getByRole('button', { name: 'Approve' }).click();
+    const decision = await held;
+    expect([decision.decision, decision.reason]).toEqual([
+      'allow',
+      `approved by ${APPROVER} (approval request ${id}, scope ttl:30m)`,
+    ]);
+  });
+
+  it('a console whose identity is the requester cannot approve the request: refused, said, still pending', async () => {
+    const held = daemon.client.evaluate(publishRequest('self'));
+    const id = await pendingRequestId(daemon.client, 'npm publish --tag self');
+    const own = await startConsole({
+      socketPath: daemon.socket,
+      approver: { id: REQUESTER, groups: ['Repository Owners'] },
+      sign: daemon.signAs(REQUESTER),
+    });
+    try {
+      const { page } = await signIn(browser, own.url);
+      await page.getByRole('link', { name: 'Approvals' }).click();
+      const request = page.getByRole('article', { name: `Request ${id}` });
+      await request.getByRole('button', { name: 'Approve' }).click();
+      const status = page.getByRole('status').filter({ hasText: `Request ${id}: ` });
+      await status.waitFor();
+      expect(await status.textContent()).toBe(
+        `Request ${id}: the daemon refused: self_review: the requester cannot review their own request`,
+      );
+      const state = await daemon.client.showApproval(id);
+      expect([state.outcome, state.reviews]).toEqual([undefined, []]);
+      expect(await request.getByRole('button', { name: 'Approve' }).isEnabled()).toBe(true);
+      await screenshot(page, 'approvals-self-review');
+    } finally {
+      await own.close();
+    }
+    // The approver denies it from their console, which answers the agent.
+    await view.page.reload();
+    const request = view.page.getByRole('article', { name: `Request ${id}` });
+    await request.getByLabel('Reason', { exact: true }).fill('not your own');
+    await request.getByRole('button', { name: 'Deny' }).click();
+    expect((await held).rule_id).toBe('approval.denied');
+  });
+
+  it('a request that expired before the approver answered: refused request_expired, said on the page', async () => {
+    // A daemon whose requests live one second; the evaluate is answered at once (approval.pending).
+    const brief = await startApprovalDaemon({ expiry: '1s' });
+    const own = await startConsole({
+      socketPath: brief.socket,
+      approver: { id: APPROVER, groups: ['Repository Owners'] },
+      sign: brief.signAs(),
+    });
+    try {
+      const pending = await brief.client.evaluate(publishRequest('gone'));
+      expect(pending.rule_id).toBe('approval.pending');
+      const id = await pendingRequestId(brief.client, 'npm publish --tag gone');
+      const { page } = await signIn(browser, own.url);
+      const request = page.getByRole('article', { name: `Request ${id}` });
+      await request.waitFor();
+      const expiresAt = Date.parse((await brief.client.showApproval(id)).request.expires_at);
+      await until('the request to expire', async () => (Date.now() > expiresAt + 100 ? true : undefined));
+      await request.getByRole('button', { name: 'Approve' }).click();
+      const status = page.getByRole('status').filter({ hasText: `Request ${id}: ` });
+      await status.waitFor();
+      expect(await status.textContent()).toBe(
+        `Request ${id}: the daemon refused: request_expired: the approval request has expired`,
+      );
+      expect((await brief.client.showApproval(id)).outcome?.status).toBe('expired');
+    } finally {
+      await own.close();
+      await brief.stop();
+    }
   });
 
   it('the login token is spent: opening the URL again asks for a token and says why', async () => {

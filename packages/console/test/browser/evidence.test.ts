@@ -3,7 +3,7 @@
 import { copyFile, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type RunningConsole, startConsole } from '../../src/index.js';
 import { writeEvidence } from '../support/evidence-log.js';
 import { seriousViolations } from './support/axe.js';
@@ -12,7 +12,9 @@ import { type PlainDaemon, startPlainDaemon } from './support/daemon.js';
 import { type ConsolePage, signIn } from './support/page.js';
 import { screenshot } from './support/screenshot.js';
 import { headersOf, rowsOf } from './support/table.js';
-import { POLL } from './support/until.js';
+import { BROWSER_TEST_LIMITS, POLL } from './support/until.js';
+
+vi.setConfig(BROWSER_TEST_LIMITS);
 
 // What agents did: [session, agent, actor, command], and what the baseline pack answers.
 const ACTIONS = [

@@ -1,7 +1,7 @@
 // Keyboard only, in a real Chromium: sign in by typing the token, answer a held request, filter the evidence and
 // open a record without a pointer; every stop shows where the focus is.
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { type RunningConsole, startConsole } from '../../src/index.js';
 import {
   APPROVER,
@@ -13,7 +13,9 @@ import { launchChromium } from './support/chromium.js';
 import { pendingRequestId } from './support/daemon.js';
 import { focused, openPage, tabTo } from './support/page.js';
 import { rowsOf } from './support/table.js';
-import { POLL } from './support/until.js';
+import { BROWSER_TEST_LIMITS, POLL } from './support/until.js';
+
+vi.setConfig(BROWSER_TEST_LIMITS);
 
 let daemon: ApprovalDaemon;
 let running: RunningConsole;

@@ -9,8 +9,9 @@ export interface ConsolePage {
 /** A fresh browser context (its own cookies) on `url`, at a size that shows a view whole in a screenshot. */
 export async function openPage(browser: Browser, url: string): Promise<ConsolePage> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  // Under the test's own limit, so a missing element fails naming it rather than as a test timeout.
-  context.setDefaultTimeout(20_000);
+  // A minute, for a loaded CI machine, and under the tests' own limit (BROWSER_TEST_LIMITS), so a missing element
+  // fails naming it rather than as a test timeout.
+  context.setDefaultTimeout(60_000);
   const page = await context.newPage();
   const errors: string[] = [];
   page.on('pageerror', (error) => errors.push(error.message));

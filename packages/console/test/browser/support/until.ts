@@ -16,4 +16,10 @@ export async function until<T>(
 }
 
 /** `expect.poll` options for what the page shows after a request: generous for a loaded machine (never a timing). */
-export const POLL = { timeout: 30_000, interval: 50 } as const;
+export const POLL = { timeout: 60_000, interval: 50 } as const;
+
+/**
+ * The browser test files' limits (`vi.setConfig`): above the package's 30 s, since one test drives Chromium through
+ * several views and waits up to a minute for each (CI runs every package's tests at once on 2 cores).
+ */
+export const BROWSER_TEST_LIMITS = { testTimeout: 120_000, hookTimeout: 120_000 } as const;
