@@ -92,7 +92,9 @@ export function approvalsApi(
     const id = requestId(c.req.param('id'));
     const state = await withDaemon(socket(), (client) => client.showApproval(id));
     const session = state.request.requester.session_id;
-    const history = evidence ? (await evidence.page({ limit: HISTORY, session })).records : [];
+    // Recorded before the request was made: its own records (the request, the pending answer) are not its history.
+    const until = new Date(Date.parse(state.request.created_at) - 1).toISOString();
+    const history = evidence ? (await evidence.page({ limit: HISTORY, session, until })).records : [];
     return c.json({ approval: state, session_history: history });
   });
 
