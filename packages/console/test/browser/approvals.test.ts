@@ -51,12 +51,13 @@ describe('approvals inbox', () => {
   let view: ConsolePage;
 
   beforeAll(async () => {
+    // What the session did before: the approver sees it beside the request.
+    for (const target of ['npm test', 'git push --force'])
+      await daemon.client.evaluate({ ...publishRequest(''), target });
     approved = daemon.client.evaluate(publishRequest('next'));
+    approveId = await pendingRequestId(daemon.client, 'npm publish --tag next');
     denied = daemon.client.evaluate(publishRequest('latest'));
-    [approveId, denyId] = await Promise.all([
-      pendingRequestId(daemon.client, 'npm publish --tag next'),
-      pendingRequestId(daemon.client, 'npm publish --tag latest'),
-    ]);
+    denyId = await pendingRequestId(daemon.client, 'npm publish --tag latest');
   });
 
   it('signs in with the token in the URL, removes it from the address bar, and shows the pending requests', async () => {
@@ -75,6 +76,13 @@ describe('approvals inbox', () => {
       'Repository Owners',
     ])
       expect(text).toContain(shown);
+    // The session's previous decisions, from the evidence log, newest first: the block and the allow before it.
+    await request.getByText("The session's previous decisions (2)", { exact: true }).click();
+    const items = await request.getByRole('listitem').allTextContents();
+    expect(items.map((item) => item.replace(/ \S+Z /, ' <time> '))).toEqual([
+      '#2 <time> execute_command git push --force: block (commands.block)',
+      '#1 <time> execute_command npm test: allow (commands.allow)',
+    ]);
     await page.getByRole('article', { name: `Request ${denyId}` }).waitFor();
     expect(await seriousViolations(page)).toEqual([]);
     await screenshot(page, 'approvals');
