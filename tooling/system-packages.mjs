@@ -21,6 +21,13 @@ const PROGRAMS = [
     debian: 'nats-server',
     needed: 'fleet tests and `npm run fleet:up` (tooling/nats-cluster)',
   },
+  // The console's browser tests drive the system's Chromium through playwright-core's `executablePath`, so no
+  // browser is downloaded at install time (issue 24; Debian's package installs /usr/bin/chromium).
+  {
+    program: 'chromium',
+    debian: 'chromium',
+    needed: 'console browser tests (packages/console/test/browser)',
+  },
 ];
 
 // Only Linux runs these: macOS confines with sandbox-exec, which ships with the system.

@@ -283,6 +283,41 @@ async function main(given: readonly string[]): Promise<number> {
         fleetStatusJson,
       );
     }
+    case 'console': {
+      args(0, 0, 'no arguments besides the options');
+      const port = string('port');
+      if (!/^[0-9]{1,5}$/.test(port) || Number(port) > 65_535)
+        throw new UsageError(`${command}: --port must be a port number from 0 to 65535`, help);
+      const listen = optional('listen');
+      const cert = optional('tls-cert');
+      const key = optional('tls-key');
+      if ((cert === undefined) !== (key === undefined))
+        throw new UsageError(`${command}: --tls-cert and --tls-key go together`, help);
+      if (listen && !cert)
+        throw new UsageError(
+          `${command}: --listen needs --tls-cert and --tls-key (without TLS the console listens on 127.0.0.1 only)`,
+          help,
+        );
+      const config = optional('config');
+      const socket = optional('socket');
+      if (config && socket) throw new UsageError(`${command}: --config or --socket, not both`, help);
+      if (optional('as') && !optional('key')) throw new UsageError(`${command}: --as needs --key`, help);
+      const evidence = optional('evidence');
+      const { runConsole } = await import('./console-command.js');
+      return runConsole(
+        {
+          ...(config ? { config } : {}),
+          ...(socket ? { socket } : {}),
+          ...(evidence ? { evidence } : {}),
+          ...(list('nats').length > 0 ? { nats: natsConnection() } : {}),
+          ...(optional('key') ? { signer: signer() } : {}),
+          port: Number(port),
+          ...(listen ? { listen } : {}),
+          ...(cert && key ? { tls: { cert, key } } : {}),
+        },
+        out,
+      );
+    }
     case 'bundle init': {
       args(0, 0, 'no arguments besides --channel and --out');
       const { bundleInit } = await import('./bundle-commands.js');

@@ -355,6 +355,37 @@ export const COMMANDS = {
     },
     example: 'cavra fleet status --nats nats://127.0.0.1:4222,nats://127.0.0.1:4223,nats://127.0.0.1:4224',
   },
+  console: {
+    args: '[--config FILE | --socket PATH] [--evidence LOG] [--nats URL] [--key FILE (--as ID | --id-token FILE)] [--port N] [--listen ADDR --tls-cert FILE --tls-key FILE]',
+    summary:
+      'serve the console, a web page for approvers and auditors (approvals inbox, evidence, fleet), on 127.0.0.1; prints its URL with a one-time login token and runs until Ctrl-C',
+    options: {
+      config: {
+        type: 'string',
+        value: 'FILE',
+        help: "the daemon's config: its socket, evidence log (and signing key), and your approver groups",
+      },
+      socket: SOCKET,
+      evidence: {
+        type: 'string',
+        value: 'LOG',
+        help: "the daemon's evidence log (default with --config: the config's evidence_log)",
+      },
+      ...NATS_CONNECTION,
+      key: REVIEWER.key as OptionSpec,
+      as: REVIEWER.as as OptionSpec,
+      'id-token': REVIEWER['id-token'] as OptionSpec,
+      port: { type: 'string', default: '0', value: 'N', help: 'the port (default 0: a free one, printed)' },
+      listen: {
+        type: 'string',
+        value: 'ADDR',
+        help: 'listen on this address instead of 127.0.0.1: needs --tls-cert and --tls-key',
+      },
+      'tls-cert': { type: 'string', value: 'FILE', help: 'the PEM certificate served with --listen' },
+      'tls-key': { type: 'string', value: 'FILE', help: "the certificate's PEM private key" },
+    },
+    example: 'cavra console --config cavra-daemon.yaml --key ~/.cavra/alice.pem --as alice@example.com',
+  },
 } as const satisfies Record<string, CommandSpec>;
 
 /** The groups of commands (`policy`, `approval`, `fleet`, `bundle`): the first word of the commands named with two. */

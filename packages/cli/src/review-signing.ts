@@ -60,6 +60,20 @@ async function boundIdToken(path: string, kid: string, as: string | undefined) {
 }
 
 /**
+ * The signer's key and who it reviews as (its `as`, or its ID token's identity), checked as a review would be: a
+ * console checks it once at start, before anyone asks it to sign.
+ */
+export async function reviewIdentity(signer: ReviewSigner) {
+  const key = await signingKey(signer.key);
+  const kid = await keyThumbprint(key);
+  const bound = signer.idToken ? await boundIdToken(signer.idToken, kid, signer.as) : undefined;
+  const reviewer = bound?.reviewer ?? signer.as;
+  if (!reviewer)
+    throw new CliError(EXIT.usage, '--as ID is required with --key (or an ID token with --id-token)');
+  return { key, kid, reviewer, bound };
+}
+
+/**
  * A review of request `id`, signed (compact JWS, @cavra/approvals' `signReview`). Its scope and reason are checked
  * first (usage errors): the daemon would refuse them, and a person should learn why before anything is sent.
  */
@@ -85,12 +99,7 @@ export async function signedReview(
       EXIT.usage,
       `--reason must be at most ${REVIEW_MAX_REASON} printable characters on one line`,
     );
-  const key = await signingKey(signer.key);
-  const kid = await keyThumbprint(key);
-  const bound = signer.idToken ? await boundIdToken(signer.idToken, kid, signer.as) : undefined;
-  const reviewer = bound?.reviewer ?? signer.as;
-  if (!reviewer)
-    throw new CliError(EXIT.usage, '--as ID is required with --key (or an ID token with --id-token)');
+  const { key, kid, reviewer, bound } = await reviewIdentity(signer);
   return signReview(
     {
       request_id: review.id,

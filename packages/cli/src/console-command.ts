@@ -1,0 +1,97 @@
+import { readFile } from 'node:fs/promises';
+import type { ConsoleOptions, ReplayOutcome } from '@cavra/console';
+import type { FleetConnectionOptions } from '@cavra/fleet';
+import { CliError, EXIT } from './cli-error.js';
+import { replayPack } from './reports.js';
+import { type ReviewSigner, reviewIdentity, signedReview } from './review-signing.js';
+
+/** What `cavra console` was asked to serve. */
+export interface ConsoleCommand {
+  readonly config?: string;
+  readonly socket?: string;
+  readonly evidence?: string;
+  readonly nats?: FleetConnectionOptions;
+  readonly signer?: ReviewSigner;
+  readonly port: number;
+  readonly listen?: string;
+  readonly tls?: { readonly cert: string; readonly key: string };
+}
+
+/** The replay the console runs: `cavra policy replay`'s engine, its changes as the page lists them. */
+async function replay({ pack, evidenceLog }: { pack: string; evidenceLog: string }): Promise<ReplayOutcome> {
+  const run = await replayPack({ pack, evidence: evidenceLog, mode: 'enforce' });
+  return {
+    replayed: run.replayed.length,
+    changed: run.changed.map((entry) => ({
+      seq: entry.seq,
+      actionType: entry.request.actionType,
+      target: entry.request.target,
+      recorded: { decision: entry.recorded.decision, ruleId: entry.recorded.ruleId },
+      replayed: { decision: entry.replayed.decision, ruleId: entry.replayed.ruleId },
+    })),
+    skipped: run.skipped,
+  };
+}
+
+/**
+ * `cavra console`: starts the console (loaded only now: its server is not part of every `cavra` start), prints its
+ * URL, and resolves when SIGINT or SIGTERM stopped it. The signer is checked before anything listens.
+ */
+export async function runConsole(command: ConsoleCommand, out: (text: string) => void): Promise<number> {
+  const { ConsoleError, consoleOptionsFromDaemonConfig, startConsole } = await import('@cavra/console');
+  const identity = command.signer ? await reviewIdentity(command.signer) : undefined;
+  const fromConfig = command.config
+    ? await consoleOptionsFromDaemonConfig(command.config, identity?.reviewer).catch((error: Error) => {
+        throw new CliError(EXIT.invalidInput, error.message);
+      })
+    : undefined;
+  const signer = command.signer;
+  const evidenceLog = command.evidence ?? fromConfig?.evidenceLog;
+  const options: ConsoleOptions = {
+    ...(fromConfig?.verify ? { verify: fromConfig.verify } : {}),
+    ...(command.socket || fromConfig ? { socketPath: command.socket ?? fromConfig?.socketPath } : {}),
+    ...(evidenceLog ? { evidenceLog, replay } : {}),
+    ...(command.nats ? { fleet: command.nats } : {}),
+    ...(identity && signer
+      ? {
+          // The groups the config lists the approver in; none (an OIDC approver, whose groups are the IdP's): all.
+          approver: {
+            id: identity.reviewer,
+            ...(fromConfig?.groups.length ? { groups: fromConfig.groups } : {}),
+          },
+          sign: (review) => signedReview(review, signer),
+        }
+      : {}),
+    port: command.port,
+    ...(command.listen ? { host: command.listen } : {}),
+    ...(command.tls
+      ? { tls: { cert: await readFile(command.tls.cert), key: await readFile(command.tls.key) } }
+      : {}),
+  };
+  const running = await startConsole(options).catch((error: Error & { code?: string }) => {
+    // The console's refusals (a certificate naming no host, ...) and the system's (a port in use): a message, no stack.
+    if (error instanceof ConsoleError) throw new CliError(EXIT.invalidInput, `console: ${error.message}`);
+    if (typeof error.code === 'string' && error.code.startsWith('E'))
+      throw new CliError(EXIT.failed, `console: cannot listen: ${error.message}`);
+    throw error;
+  });
+  out(
+    [
+      `cavra console: open ${running.url}`,
+      '  (the token in that URL signs in once; keep it to yourself)',
+      `  approvals: ${options.socketPath ?? 'none (no --config or --socket)'}`,
+      `  evidence:  ${options.evidenceLog ?? 'none (no --config or --evidence)'}`,
+      `  fleet:     ${command.nats ? command.nats.servers.join(',') : 'none (no --nats)'}`,
+      `  reviews:   ${identity ? `signed as ${identity.reviewer}` : 'read only (no --key)'}`,
+      'Ctrl-C stops it.',
+      '',
+    ].join('\n'),
+  );
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await running.close();
+  out(`cavra console: stopped (${signal})\n`);
+  return EXIT.ok;
+}

@@ -1,0 +1,113 @@
+// The fleet view in a real Chromium against a real NATS JetStream server (the repository's harness) and a real
+// daemon in fleet mode that activated the channel's signed bundle and wrote its heartbeat.
+import { mkdtempSync } from 'node:fs';
+import { rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Daemon, enrollDaemon, resolveDaemonConfig, startDaemon } from '@cavra/daemon';
+import { createClient } from '@cavra/daemon-client';
+import {
+  connectFleet,
+  type DaemonStatus,
+  type Fleet,
+  initChannelTrust,
+  publishBundle,
+  readFleetStatus,
+} from '@cavra/fleet';
+import { type NatsCluster, startNatsCluster } from '@cavra/nats-cluster';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, expect, it, vi } from 'vitest';
+import { type RunningConsole, startConsole } from '../../src/index.js';
+import { seriousViolations } from './support/axe.js';
+import { launchChromium } from './support/chromium.js';
+import { signIn } from './support/page.js';
+import { screenshot } from './support/screenshot.js';
+import { rowsOf } from './support/table.js';
+import { BROWSER_TEST_LIMITS, POLL, until } from './support/until.js';
+
+vi.setConfig(BROWSER_TEST_LIMITS);
+
+const CHANNEL = 'team';
+
+let cluster: NatsCluster;
+let publisher: Fleet;
+let daemon: Daemon;
+let daemonId: string;
+/** The daemon as the fleet status read it before the page did. */
+let heartbeat: DaemonStatus;
+let running: RunningConsole;
+let browser: Browser;
+const dir = mkdtempSync(join(tmpdir(), 'cvf-'));
+
+beforeAll(async () => {
+  [cluster, browser] = await Promise.all([startNatsCluster({ nodes: 1 }), launchChromium()]);
+  publisher = await connectFleet({ servers: cluster.servers, createBuckets: true, replicas: 1 });
+  const keysDir = join(dir, 'keys');
+  const { rootFile } = await initChannelTrust({ channel: CHANNEL, keysDir });
+  await writeFile(
+    join(dir, 'team.yaml'),
+    'metadata: {id: team, version: 1.0.0, inherits: cavra-ai-agent-baseline}\ncommands:\n  block: ["cargo publish *"]\n',
+  );
+  const push = () =>
+    publishBundle({ fleet: publisher, channel: CHANNEL, packFiles: [join(dir, 'team.yaml')], keysDir });
+  await push();
+  const config = resolveDaemonConfig(
+    {
+      socket_path: 'run/d.sock',
+      evidence_log: 'evidence.jsonl',
+      fleet: { servers: cluster.servers, channel: CHANNEL, trust_root: rootFile, poll_interval: '1s' },
+    },
+    { baseDir: dir },
+  );
+  daemonId = (await enrollDaemon(join(dir, 'evidence.jsonl'))).daemonId;
+  daemon = await startDaemon(config, { drainTimeoutMs: 2000 });
+  // Active on revision 1, one decision made, then revision 2: its activation writes a heartbeat counting it.
+  const client = createClient({ socketPath: daemon.socketPath });
+  await until('the daemon to activate revision 1', async () =>
+    (await client.health()).fleet?.revision === 1 ? true : undefined,
+  );
+  await client.evaluate({
+    session_id: 's-1',
+    agent_id: 'claude-code',
+    actor: 'dev@example.com',
+    action_type: 'execute_command',
+    target: 'cargo publish --dry-run',
+  });
+  await client.close();
+  await push();
+  heartbeat = await until('the daemon heartbeat of revision 2', async () => {
+    const status = await readFleetStatus(publisher);
+    const entry = status.daemons.find((found) => found.heartbeat.daemon_id === daemonId);
+    return entry?.heartbeat.revision === 2 ? entry : undefined;
+  });
+  running = await startConsole({ fleet: { servers: cluster.servers } });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await running?.close();
+  await daemon?.close();
+  await publisher?.close();
+  await cluster?.stop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+it('shows the daemon with its channel, revision and state, and the revisions per channel', async () => {
+  const { page, errors } = await signIn(browser, running.url);
+  await page.getByRole('link', { name: 'Fleet' }).click();
+  await page.getByRole('heading', { name: 'Fleet', exact: true }).waitFor();
+  const daemons = page.getByRole('table', { name: 'Daemons' });
+  await expect.poll(async () => (await rowsOf(daemons)).length, POLL).toBe(1);
+  const [row, ...others] = await rowsOf(daemons);
+  expect(others).toEqual([]);
+  // Last seen: the heartbeat read above or a later one (the daemon writes one every 30 s).
+  const { 5: lastSeen, ...cells } = row as string[];
+  expect(cells).toEqual({ 0: daemonId, 1: 'laptop', 2: CHANNEL, 3: '2', 4: 'active', 6: 'block 1' });
+  expect(Date.parse(lastSeen as string)).toBeGreaterThanOrEqual(Date.parse(heartbeat.last_seen));
+  const histogram = page.getByRole('figure', { name: 'Revisions per channel' });
+  expect(await histogram.locator('svg').count()).toBe(1);
+  expect(await histogram.textContent()).toContain(`${CHANNEL} r2 (head)`);
+  expect(await seriousViolations(page)).toEqual([]);
+  await screenshot(page, 'fleet');
+  expect(errors).toEqual([]);
+});

@@ -1,0 +1,3 @@
+import { cavraVitest } from '../../tooling/vitest.base.js';
+
+export default cavraVitest();
