@@ -19,7 +19,7 @@ export {
   evidenceMsgId,
   evidenceSubject,
 } from './evidence-names.js';
-export { SHIP_CURSOR_SCHEMA, type ShipCursor } from './evidence-ship-cursor.js';
+export { readShipCursor, SHIP_CURSOR_SCHEMA, type ShipCursor } from './evidence-ship-cursor.js';
 export {
   type EvidenceBatch,
   type EvidenceSource,
