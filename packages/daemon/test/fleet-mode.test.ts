@@ -351,6 +351,10 @@ describe('fleet mode on a real 3-node NATS cluster', () => {
     const stopped = await cli(['stop', '--config', at.configFile], at.dir);
     expect(stopped.stdout).toMatch(/^cavra-daemon stopped \(pid \d+\); its evidence is shipped\n$/);
     expect(stopped.code).toBe(0);
+    // A restart continues after the stream's last batch (found in the log by its seq), without a duplicate.
+    await DaemonProcess.start(at.configFile, at.socketPath);
+    await decide(at, 'echo again');
+    expect((await cli(['stop', '--config', at.configFile], at.dir)).code).toBe(0);
     const batches = await shippedBatches(id);
     // Records 1..N once each, in order, and the payloads are the log's bytes.
     expect(batches.map(({ first }, index) => first === (batches[index - 1]?.last ?? 0) + 1)).not.toContain(
