@@ -3,6 +3,39 @@ export { type BundleHead, type BundleStoreConnection, readBundleHead } from './b
 export { type ChannelTrust, type InitChannelTrustOptions, initChannelTrust } from './channel-trust.js';
 export { type ConnectFleetOptions, connectFleet, type Fleet } from './connect-fleet.js';
 export {
+  EVIDENCE_ALERT_SUBJECTS,
+  EVIDENCE_ALERTS_STREAM,
+  EVIDENCE_BATCH_LIMITS,
+  EVIDENCE_BUCKETS,
+  EVIDENCE_HEADERS,
+  EVIDENCE_STREAM,
+  EVIDENCE_SUBJECTS,
+  EVIDENCE_VERIFIER_CONSUMER,
+  type EvidenceBatchId,
+  type EvidenceHead,
+  type EvidenceResendRequest,
+  evidenceAlertSubject,
+  evidenceEpoch,
+  evidenceMsgId,
+  evidenceSubject,
+} from './evidence-names.js';
+export { readShipCursor, SHIP_CURSOR_SCHEMA, type ShipCursor } from './evidence-ship-cursor.js';
+export {
+  type EvidenceBatch,
+  type EvidenceSource,
+  type ShipperHandle,
+  type ShipperLogger,
+  type ShipperOptions,
+  type ShipperState,
+  startShipper,
+} from './evidence-shipper.js';
+export {
+  checkEvidenceStream,
+  createEvidenceStreams,
+  type EvidenceConnection,
+  openEvidenceBucket,
+} from './evidence-streams.js';
+export {
   type FetchVerifiedBundleOptions,
   fetchVerifiedBundle,
   type VerifiedBundle,
