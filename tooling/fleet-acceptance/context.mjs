@@ -1,6 +1,7 @@
 // The shared context every acceptance test gets: one 3-node cluster, one publisher, one channel's trust, a daemon
 // launcher and report(). Tests run in the order of tests.mjs against the same context.
 import { spawn } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { loadavg, tmpdir } from 'node:os';
@@ -108,15 +109,26 @@ async function contextOn(root, cluster, publisher) {
       };
       await writeFile(configFile, `${JSON.stringify({ ...base, ...config }, null, 2)}\n`);
       const { daemonId } = await enrollDaemon(evidenceLog);
-      return { name, dir, configFile, evidenceLog, socketPath: join(dir, 'd.sock'), daemonId };
+      return {
+        name,
+        dir,
+        configFile,
+        evidenceLog,
+        logFile: join(dir, 'daemon.log'),
+        socketPath: join(dir, 'd.sock'),
+        daemonId,
+      };
     },
 
     /** Starts a daemon process; resolves with the milliseconds until its health answered with its pid. */
     async start(daemon, { env } = {}) {
+      // Its logs (JSON lines) are kept in <dir>/daemon.log: the push test reads the follower's phases from them.
+      const log = openSync(daemon.logFile, 'a');
       const child = spawn(process.execPath, [CLI, 'start', '--foreground', '--config', daemon.configFile], {
-        stdio: ['ignore', 'ignore', 'ignore'],
+        stdio: ['ignore', log, log],
         ...(env ? { env: { ...process.env, ...env } } : {}),
       });
+      closeSync(log);
       children.add(child);
       daemon.child = child;
       const client = createClient({ socketPath: daemon.socketPath, timeoutMs: 1000 });

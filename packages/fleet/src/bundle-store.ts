@@ -1,5 +1,6 @@
 import type { Fleet } from './connect-fleet.js';
 import { toFleetError } from './nats-failure.js';
+import { readStoreObject } from './read-store-object.js';
 
 /** What the bundle functions need of a fleet connection: the bundles Object Store and the heads KV bucket. */
 export type BundleStoreConnection = Pick<Fleet, 'bundles' | 'bundleHeads'>;
@@ -30,7 +31,7 @@ export async function readBundleHead(
 /** Reads an object of the bundles store (null when there is none); NATS failures as the FleetError table names them. */
 export async function getStoreObject(fleet: BundleStoreConnection, name: string): Promise<Uint8Array | null> {
   try {
-    return await fleet.bundles.getBlob(name);
+    return await readStoreObject(fleet.bundles, name);
   } catch (error) {
     throw toFleetError(error);
   }

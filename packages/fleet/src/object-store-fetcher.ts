@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import type { ObjectStore } from '@nats-io/obj';
 import { BaseFetcher } from 'tuf-js';
 import { DownloadHTTPError } from 'tuf-js/dist/error.js';
+import { readStoreObject } from './read-store-object.js';
 
 /** The scheme and host of the URLs the Updater is given; the path after it is the object's name. */
 export const BUNDLE_STORE_URL = 'cavra-bundles://store/';
@@ -23,7 +24,7 @@ export class ObjectStoreFetcher extends BaseFetcher {
     const name = decodeURIComponent(url.slice(BUNDLE_STORE_URL.length));
     let bytes: Uint8Array | null;
     try {
-      bytes = await this.objects.getBlob(name);
+      bytes = await readStoreObject(this.objects, name);
     } catch (error) {
       this.transportError = error as Error;
       throw error;
