@@ -121,13 +121,18 @@ async function contextOn(root, cluster, publisher) {
     },
 
     /** Starts a daemon process; resolves with the milliseconds until its health answered with its pid. */
-    async start(daemon, { env } = {}) {
+    /** `nodeArgs`: options for node before the CLI (e.g. `--cpu-prof`); `env`: variables added to this process's. */
+    async start(daemon, { env, nodeArgs = [] } = {}) {
       // Its logs (JSON lines) are kept in <dir>/daemon.log: the push test reads the follower's phases from them.
       const log = openSync(daemon.logFile, 'a');
-      const child = spawn(process.execPath, [CLI, 'start', '--foreground', '--config', daemon.configFile], {
-        stdio: ['ignore', log, log],
-        ...(env ? { env: { ...process.env, ...env } } : {}),
-      });
+      const child = spawn(
+        process.execPath,
+        [...nodeArgs, CLI, 'start', '--foreground', '--config', daemon.configFile],
+        {
+          stdio: ['ignore', log, log],
+          ...(env ? { env: { ...process.env, ...env } } : {}),
+        },
+      );
       closeSync(log);
       children.add(child);
       daemon.child = child;

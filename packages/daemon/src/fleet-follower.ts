@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { parseDuration } from '@cavra/approvals';
 import type { HealthReport } from '@cavra/daemon-client';
 import {
+  type BundleHead,
   connectFleet,
   type DaemonSnapshot,
   type Fleet,
@@ -138,7 +139,8 @@ export async function startFollower(options: FollowerOptions): Promise<{ close()
     const current = { stop: () => iterator.stop() };
     watch = current;
     void (async () => {
-      for await (const _entry of iterator) check('watch');
+      for await (const entry of iterator)
+        if (worthFetching(entry, policy.activeRecord?.revision)) check('watch');
     })()
       .catch(() => undefined)
       .then(() => {
@@ -234,6 +236,31 @@ export async function startFollower(options: FollowerOptions): Promise<{ close()
       await fleet?.close().catch(() => undefined);
     },
   };
+}
+
+/**
+ * Whether a head the watch delivered may name something newer than the active bundle. Not when the head names a
+ * revision this daemon already has, nor for a push's reservation (`reserved`: nothing newer is signed yet; the push
+ * writes the head again once it is). These wake-ups would fetch the active bundle again, on every daemon at once,
+ * just when the real one is coming; the poll still renews its expiry. A head that does not parse is fetched for.
+ */
+function worthFetching(
+  entry: { readonly operation: string; json<T>(): T },
+  activeRevision: number | undefined,
+): boolean {
+  if (entry.operation !== 'PUT') return false;
+  let head: Partial<BundleHead>;
+  try {
+    head = entry.json<Partial<BundleHead>>();
+  } catch {
+    return true;
+  }
+  if (head.reserved === true) return false;
+  return !(
+    activeRevision !== undefined &&
+    typeof head.revision === 'number' &&
+    head.revision <= activeRevision
+  );
 }
 
 /** The heartbeat's view of the daemon, read from its health report. */

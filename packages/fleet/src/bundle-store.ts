@@ -9,6 +9,11 @@ export type BundleStoreConnection = Pick<Fleet, 'bundles' | 'bundleHeads'>;
 export interface BundleHead {
   readonly revision: number;
   readonly target: string;
+  /**
+   * Written by a push before it stores anything (its compare-and-set reservation of `revision`): nothing newer is
+   * signed yet, so a follower need not fetch for it; the push writes the head again, without it, once it is stored.
+   */
+  readonly reserved?: true;
 }
 
 /**
