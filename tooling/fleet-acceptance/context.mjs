@@ -70,6 +70,10 @@ async function contextOn(root, cluster, publisher) {
       );
     },
     results,
+    /** A line of detail under the last result (a breakdown), not counted. */
+    note(text) {
+      process.stdout.write(`     ${text}\n`);
+    },
 
     /** Publishes the next revision; revision n blocks `cmd-n *`, so a decision says which revision decided it. */
     async push() {

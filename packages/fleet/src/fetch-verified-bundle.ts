@@ -29,6 +29,12 @@ export interface FetchVerifiedBundleOptions {
   readonly targetDir: string;
   /** The bundle the daemon enforces: a revision below it, or equal with another digest, is `older_revision`. */
   readonly active?: { readonly revision: number; readonly digest: string };
+  /**
+   * Abandons the fetch: it rejects with the signal's reason at its next read of the store (or before staging). The
+   * metadata folder is written only by this call's own steps, each file whole, so once this call has settled
+   * nothing more is written into it: a caller that waits for it never has two fetches writing the folder.
+   */
+  readonly signal?: AbortSignal;
 }
 
 /** A bundle whose TUF metadata and bytes verified, with its packs staged and loaded once. */
@@ -56,6 +62,8 @@ export interface VerifiedBundle {
    * again (the active bundle's are in place); only its newer expiry may be news.
    */
   readonly unchanged: boolean;
+  /** Milliseconds spent in TUF's metadata refresh, the bundle file's download, and staging and loading its packs. */
+  readonly timings: { readonly refreshMs: number; readonly downloadMs: number; readonly stageMs: number };
   /** Key ids that signed each role's verified metadata (root: of the trusted root now in `metadataDir`). */
   readonly keyIds: Readonly<Record<TufRole, readonly string[]>>;
   readonly rootVersion: number;
@@ -78,7 +86,8 @@ export async function fetchVerifiedBundle(options: FetchVerifiedBundleOptions): 
   const channel = checkChannelName(options.channel);
   await trustRoot(options, channel);
   await mkdir(options.targetDir, { recursive: true });
-  const fetcher = new ObjectStoreFetcher(options.fleet.bundles);
+  const fetcher = new ObjectStoreFetcher(options.fleet, options.signal);
+  const started = performance.now();
   const updater = new Updater({
     metadataDir: options.metadataDir,
     metadataBaseUrl: BUNDLE_STORE_URL + metadataObjectName(channel, ''),
@@ -94,6 +103,7 @@ export async function fetchVerifiedBundle(options: FetchVerifiedBundleOptions): 
     // tuf-js's persistMetadata writes without fsync: what it wrote must survive a crash before the daemon acts on it.
     await syncMetadata(options.metadataDir);
   }
+  const refreshed = performance.now();
   const verified = await verifiedMetadata(options.metadataDir);
   const newest = Object.keys(verified.targets.signed.targets)
     .map((path) => ({ path, revision: bundleTargetRevision(path) }))
@@ -120,6 +130,8 @@ export async function fetchVerifiedBundle(options: FetchVerifiedBundleOptions): 
   } catch (error) {
     throw refusal(error, fetcher, channel);
   }
+  options.signal?.throwIfAborted();
+  const downloaded = performance.now();
   const bundle = parseBundle(await readFile(file), { channel, revision: newest.revision });
   const packDir = join(options.targetDir, `bundle-${newest.revision}`);
   const unchanged = active?.revision === newest.revision && active.digest === digest;
@@ -140,6 +152,11 @@ export async function fetchVerifiedBundle(options: FetchVerifiedBundleOptions): 
     packFiles,
     compiledPacks: staged.filter((pack) => packFiles.includes(pack.file)).map((pack) => pack.compiled),
     unchanged,
+    timings: {
+      refreshMs: Math.round(refreshed - started),
+      downloadMs: Math.round(downloaded - refreshed),
+      stageMs: Math.round(performance.now() - downloaded),
+    },
     keyIds: Object.fromEntries(
       TUF_ROLES.map((role) => [role, Object.keys(verified[role].signatures)]),
     ) as Record<TufRole, string[]>,

@@ -1,33 +1,93 @@
-import type { ObjectResult, ObjectStore } from '@nats-io/obj';
+import { createHash } from 'node:crypto';
+import type { JetStreamManager } from '@nats-io/jetstream';
+import type { ObjectInfo, ObjectResult, ObjectStore } from '@nats-io/obj';
+import { FLEET_BUCKETS } from './fleet-buckets.js';
 
-// How long a read may go on before the object's info is looked at again to see whether it was replaced meanwhile.
+/** What reading the bundles store needs: the Object Store, and the JetStream API its one-chunk objects are read by. */
+export interface StoreReader {
+  readonly bundles: ObjectStore;
+  readonly jsm: JetStreamManager;
+}
+
+// The Object Store's layout (NATS ADR-20): bucket B is stream OBJ_B; an object's chunks are the messages of subject
+// $O.B.C.<nuid>, and its info names the nuid, the chunk count and the SHA-256 of the whole.
+const STREAM = `OBJ_${FLEET_BUCKETS.bundles}`;
+const chunkSubject = (nuid: string) => `$O.${FLEET_BUCKETS.bundles}.C.${nuid}`;
+const DIGEST_PREFIX = 'SHA-256=';
+
+// How long a read of several chunks may go on before the object's info is looked at again (replaced meanwhile?).
 const REPLACED_CHECK_MS = 250;
 
 /**
- * Reads a whole object (null when there is none). `getBlob` of @nats-io/obj 3.4 waits forever when the object is
- * replaced during the read (a put purges the old chunks, and the reader's consumer waits for chunks that are gone):
- * `timestamp.json` is replaced by every push, so a daemon woken by a push could hang there. Here, while a read goes
- * on, the object's info is read again every REPLACED_CHECK_MS; another nuid means it was replaced, and the read
- * starts over on the new version. The object's SHA-256 is checked by the library, as in getBlob.
+ * Reads a whole object (null when there is none), checking its SHA-256 against its info. An object of one chunk
+ * (every TUF metadata file, and a bundle up to the 128 KiB chunk size) is read with two requests to the stream's
+ * leader (its info, then its chunk): @nats-io/obj's reader makes a consumer per object, which a cluster creates
+ * through its meta leader (twenty daemons woken by one push made eighty at once), and which waited forever when
+ * the object was replaced during the read (a push replaces `timestamp.json`; the old chunks are purged). Larger
+ * objects go through the library's reader, watched: another nuid in the info means the object was replaced. A
+ * replaced object is read again, its new version. `signal` abandons the read (it rejects with the signal's reason).
  */
-export async function readStoreObject(objects: ObjectStore, name: string): Promise<Uint8Array | null> {
+export async function readStoreObject(
+  store: StoreReader,
+  name: string,
+  signal?: AbortSignal,
+): Promise<Uint8Array | null> {
   for (;;) {
-    const result = await objects.get(name);
-    if (result === null) return null;
-    const reader = result.data.getReader();
-    const reading = readAll(reader, result);
-    // Whatever the read ends with once it lost the race below is of no interest.
-    reading.catch(() => undefined);
-    const replaced = replacement(objects, name, result.info.nuid);
-    let read: Uint8Array | undefined;
-    try {
-      read = await Promise.race([reading, replaced.promise]);
-    } finally {
-      replaced.stop();
-      if (read === undefined) await reader.cancel().catch(() => undefined);
-    }
+    signal?.throwIfAborted();
+    const info = await abortable(store.bundles.info(name), signal);
+    if (info === null || info.deleted) return null;
+    const read =
+      info.chunks <= 1
+        ? await readOneChunk(store.jsm, info, signal)
+        : await readChunks(store.bundles, name, signal);
     if (read !== undefined) return read;
   }
+}
+
+/**
+ * The object's only chunk, checked against the info's SHA-256; undefined when it is gone (the object was replaced
+ * since its info was read).
+ */
+async function readOneChunk(
+  jsm: JetStreamManager,
+  info: ObjectInfo,
+  signal: AbortSignal | undefined,
+): Promise<Uint8Array | undefined> {
+  const data =
+    info.chunks === 0
+      ? new Uint8Array()
+      : (await abortable(jsm.streams.getMessage(STREAM, { last_by_subj: chunkSubject(info.nuid) }), signal))
+          ?.data;
+  if (data === undefined) return undefined;
+  if (!sameDigest(data, info.digest))
+    throw new Error(`object ${info.name} of the bundles store does not match its SHA-256 digest`);
+  return data;
+}
+
+/**
+ * Every chunk through the library's reader (which checks the SHA-256); undefined when the object was replaced during
+ * the read.
+ */
+async function readChunks(
+  objects: ObjectStore,
+  name: string,
+  signal: AbortSignal | undefined,
+): Promise<Uint8Array | undefined> {
+  const result = await abortable(objects.get(name), signal);
+  if (result === null) return undefined;
+  const reader = result.data.getReader();
+  const reading = readAll(reader, result);
+  // Whatever the read ends with once it lost the race below is of no interest.
+  reading.catch(() => undefined);
+  const replaced = replacement(objects, name, result.info.nuid);
+  let read: Uint8Array | undefined;
+  try {
+    read = await abortable(Promise.race([reading, replaced.promise]), signal);
+  } finally {
+    replaced.stop();
+    if (read === undefined) await reader.cancel().catch(() => undefined);
+  }
+  return read;
 }
 
 async function readAll(
@@ -72,4 +132,31 @@ function replacement(objects: ObjectStore, name: string, nuid: string) {
       clearTimeout(timer);
     },
   };
+}
+
+function sameDigest(bytes: Uint8Array, digest: string): boolean {
+  if (!digest.startsWith(DIGEST_PREFIX)) return false;
+  const expected = Buffer.from(digest.slice(DIGEST_PREFIX.length), 'base64url');
+  return expected.equals(createHash('sha256').update(bytes).digest());
+}
+
+/** `promise`, or the signal's reason as soon as it is aborted. */
+function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise;
+  promise.catch(() => undefined);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
 }

@@ -1,9 +1,9 @@
 // Reading an object of the bundles store while a publisher replaces it, on a real JetStream server: @nats-io/obj's
 // getBlob waited forever when the chunks it was about to read were purged by the replacing put (a daemon's fetch of
-// timestamp.json during a push hung the follower); readStoreObject starts over on the new version.
+// timestamp.json during a push hung the follower); readStoreObject reads the new version instead.
 import { type NatsCluster, startNatsCluster } from '@cavra/nats-cluster';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { connectFleet, type Fleet } from '../src/index.js';
+import { connectFleet, type Fleet, FleetError } from '../src/index.js';
 import { readStoreObject } from '../src/read-store-object.js';
 
 let cluster: NatsCluster;
@@ -20,9 +20,8 @@ afterAll(async () => {
   await cluster?.stop();
 });
 
-test('every read of an object replaced again and again returns one whole version of it', async () => {
-  const name = 'race/timestamp.json';
-  const version = (n: number) => `version ${n} `.repeat(20);
+/** Reads `name` `reads` times while another connection replaces it with new versions as fast as it can. */
+async function readWhileReplaced(name: string, version: (n: number) => string, reads: number) {
   const written = new Set([version(0)]);
   await writer.bundles.putBlob({ name }, Buffer.from(version(0)));
   let writing = true;
@@ -32,20 +31,34 @@ test('every read of an object replaced again and again returns one whole version
       await writer.bundles.putBlob({ name }, Buffer.from(version(n)));
     }
   })();
-  const reads: string[] = [];
+  const read: string[] = [];
   try {
-    for (let i = 0; i < 40; i++) {
-      const bytes = await readStoreObject(reader.bundles, name);
-      reads.push(Buffer.from(bytes as Uint8Array).toString());
-    }
+    for (let i = 0; i < reads; i++)
+      read.push(Buffer.from((await readStoreObject(reader, name)) as Uint8Array).toString());
   } finally {
     writing = false;
     await replacing;
   }
-  expect(reads.length).toBe(40);
-  expect(reads.filter((read) => !written.has(read))).toEqual([]);
+  return { count: read.length, notWritten: read.filter((text) => !written.has(text)) };
+}
+
+test('every read of a one-chunk object replaced again and again returns one whole version of it', async () => {
+  expect(await readWhileReplaced('race/timestamp.json', (n) => `version ${n} `.repeat(20), 40)).toEqual({
+    count: 40,
+    notWritten: [],
+  });
 }, 120_000);
 
-test('a missing object is null', async () => {
-  expect(await readStoreObject(reader.bundles, 'race/none.json')).toBeNull();
+test('the same for an object of several chunks (300 kB, the library reads it)', async () => {
+  expect(await readWhileReplaced('race/bundle.json', (n) => `${n}`.padEnd(300_000, '.'), 10)).toEqual({
+    count: 10,
+    notWritten: [],
+  });
+}, 120_000);
+
+test('a missing object is null; an aborted read rejects with the reason', async () => {
+  expect(await readStoreObject(reader, 'race/none.json')).toBeNull();
+  const reason = new FleetError('fetch_timeout', 'abandoned');
+  const read = readStoreObject(reader, 'race/timestamp.json', AbortSignal.abort(reason));
+  await expect(read).rejects.toBe(reason);
 });
