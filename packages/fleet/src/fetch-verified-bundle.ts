@@ -196,16 +196,19 @@ async function verifiedMetadata(metadataDir: string) {
   };
 }
 
+// The files are fsync'ed together (the file system can commit them at once), then the folder.
 async function syncMetadata(metadataDir: string): Promise<void> {
-  for (const entry of await readdir(metadataDir)) {
-    if (!entry.endsWith('.json')) continue;
-    const handle = await open(join(metadataDir, entry), 'r');
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-  }
+  const files = (await readdir(metadataDir)).filter((entry) => entry.endsWith('.json'));
+  await Promise.all(
+    files.map(async (entry) => {
+      const handle = await open(join(metadataDir, entry), 'r');
+      try {
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+    }),
+  );
   await syncFolder(metadataDir);
 }
 
