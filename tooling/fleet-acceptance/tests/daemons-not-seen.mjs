@@ -32,10 +32,12 @@ export default {
     }
     const notSeen = new Set(status.daemons.filter((s) => !s.seen).map((s) => s.heartbeat.daemon_id));
     const right = daemons.every((d) => notSeen.has(d.daemonId) === killed.includes(d));
+    // Daemons other tests started and stopped are not seen either: only the fleet's own are counted.
+    const fleetNotSeen = daemons.filter((d) => notSeen.has(d.daemonId)).length;
     ctx.report(
       label,
       right,
-      `${notSeen.size} not seen (expected ${killed.length}) ${Date.now() - killedAt} ms after the kill (not seen after ${NOT_SEEN_AFTER_MS} ms without a heartbeat)`,
+      `${fleetNotSeen} of the ${daemons.length} not seen (expected the ${killed.length} killed) ${Date.now() - killedAt} ms after the kill (not seen after ${NOT_SEEN_AFTER_MS} ms without a heartbeat)`,
     );
   },
 };
