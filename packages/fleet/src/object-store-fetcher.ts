@@ -1,7 +1,8 @@
 import { Readable } from 'node:stream';
-import type { ObjectStore } from '@nats-io/obj';
 import { BaseFetcher } from 'tuf-js';
 import { DownloadHTTPError } from 'tuf-js/dist/error.js';
+import { objectsAfter } from './read-ahead.js';
+import { readStoreObject, type StoreReader } from './read-store-object.js';
 
 /** The scheme and host of the URLs the Updater is given; the path after it is the object's name. */
 export const BUNDLE_STORE_URL = 'cavra-bundles://store/';
@@ -13,22 +14,44 @@ export const BUNDLE_STORE_URL = 'cavra-bundles://store/';
  */
 export class ObjectStoreFetcher extends BaseFetcher {
   transportError: Error | undefined;
+  /** Objects read ahead of the client's asking (objectsAfter), by name; each taken once. */
+  readonly #ahead = new Map<string, Promise<Uint8Array | null>>();
 
-  constructor(private readonly objects: ObjectStore) {
+  constructor(
+    private readonly store: StoreReader,
+    private readonly signal?: AbortSignal,
+  ) {
     super();
   }
 
   override async fetch(url: string): Promise<NodeJS.ReadableStream> {
     if (!url.startsWith(BUNDLE_STORE_URL)) throw new DownloadHTTPError(`not a bundle store URL: ${url}`, 400);
     const name = decodeURIComponent(url.slice(BUNDLE_STORE_URL.length));
+    // The client probes for the next root version, then asks for the timestamp: both are read at once.
+    if (name.endsWith('.root.json')) this.#readAhead(name.replace(/[^/]*$/, 'timestamp.json'));
     let bytes: Uint8Array | null;
     try {
-      bytes = await this.objects.getBlob(name);
+      bytes = await (this.#take(name) ?? readStoreObject(this.store, name, this.signal));
     } catch (error) {
       this.transportError = error as Error;
       throw error;
     }
     if (bytes === null) throw new DownloadHTTPError(`no object ${name}`, 404);
+    for (const next of objectsAfter(name, bytes)) this.#readAhead(next);
     return Readable.from([Buffer.from(bytes)]);
+  }
+
+  #readAhead(name: string): void {
+    if (this.#ahead.has(name)) return;
+    const reading = readStoreObject(this.store, name, this.signal);
+    // A failed read ahead surfaces when (if) the client asks for that object.
+    reading.catch(() => undefined);
+    this.#ahead.set(name, reading);
+  }
+
+  #take(name: string): Promise<Uint8Array | null> | undefined {
+    const reading = this.#ahead.get(name);
+    this.#ahead.delete(name);
+    return reading;
   }
 }

@@ -127,7 +127,27 @@ describe('publishBundle and fetchVerifiedBundle on a 3-node cluster', () => {
       ['team-base.yaml', sha256Hex(PARENT)],
       ['team.yaml', sha256Hex(CHILD)],
     ]);
+    // The default pack as loaded from the staged folder, its parent resolved from the bundle: enforced as is.
+    expect(bundle.unchanged).toBe(false);
+    expect(bundle.compiledPacks.map((pack) => [pack.id, pack.resolved.metadata.inherits])).toEqual([
+      ['team', ['team-base', 'cavra-ai-agent-baseline']],
+    ]);
     expect(await readFile(join(daemon.targetDir, 'bundle-1', 'team.yaml'), 'utf8')).toBe(CHILD);
+    // The active bundle again (a poll): nothing staged or loaded again.
+    const again = await fetchVerifiedBundle({
+      fleet,
+      channel: 'laptops',
+      trustedRootFile: trust.rootFile,
+      ...daemon,
+      active: { revision: 1, digest: published.digest },
+    });
+    expect([again.revision, again.digest, again.unchanged, again.compiledPacks, again.packFiles]).toEqual([
+      1,
+      published.digest,
+      true,
+      [],
+      bundle.packFiles,
+    ]);
     expect((await objectNames()).filter((name) => name.startsWith('laptops/'))).toEqual([
       'laptops/metadata/1.root.json',
       'laptops/metadata/1.snapshot.json',
@@ -154,6 +174,26 @@ describe('publishBundle and fetchVerifiedBundle on a 3-node cluster', () => {
       2,
       second.digest,
       [join(daemon.targetDir, 'bundle-2', 'team-base.yaml')],
+    ]);
+  });
+
+  it('writes the head twice: reserved before storing anything, then as the wake-up once everything is stored', async () => {
+    const { keysDir } = await channelWithKeys('heads');
+    const packs = await folder({ 'team-base.yaml': PARENT });
+    const watch = await fleet.bundleHeads.watch({ key: 'heads', include: 'updates' });
+    const seen: unknown[] = [];
+    const twice = (async () => {
+      for await (const entry of watch) {
+        seen.push(entry.json());
+        if (seen.length === 2) break;
+      }
+    })();
+    await publishBundle({ fleet, channel: 'heads', packFiles: [join(packs, 'team-base.yaml')], keysDir });
+    await twice;
+    watch.stop();
+    expect(seen).toEqual([
+      { revision: 1, target: 'bundle-1.json', reserved: true },
+      { revision: 1, target: 'bundle-1.json' },
     ]);
   });
 

@@ -85,7 +85,16 @@ function shippedPackPath(id: string): string {
 
 type LoadContext = LoadPolicyPackOptions & { readonly searchDirs: readonly string[] };
 
+/**
+ * Shipped packs with no parents, compiled once per process: they are installed code, and with no parents nothing of
+ * the loading context (search folders, signature keys, which builtins skip) changes what they compile to. A fleet
+ * daemon loads the baseline again, as its bundle's parent, at every activation.
+ */
+const compiledShipped = new Map<string, CompiledPolicyPack>();
+
 async function loadWithParents(path: string, context: LoadContext, chain: readonly string[]) {
+  const shipped = isBuiltin(path) ? compiledShipped.get(resolve(path)) : undefined;
+  if (shipped) return shipped;
   const bytes = await readPackFile(path);
   if (context.trustedKeys && !isBuiltin(path)) {
     const verified = await verifyPolicyBytes(path, bytes, context.trustedKeys);
@@ -105,7 +114,8 @@ async function loadWithParents(path: string, context: LoadContext, chain: readon
     ]);
   }
   const parents = new Map<string, CompiledPolicyPack>();
-  for (const { reference, pointer } of parentReferences(document, path)) {
+  const references = parentReferences(document, path);
+  for (const { reference, pointer } of references) {
     if (reference === document.metadata.id || chain.includes(reference)) {
       throw new PolicyPackError('unknown_parent', path, [
         {
@@ -118,7 +128,9 @@ async function loadWithParents(path: string, context: LoadContext, chain: readon
     if (parentPath)
       parents.set(reference, await loadWithParents(parentPath, context, [...chain, document.metadata.id]));
   }
-  return compilePolicyPack(document, { parents, source: path });
+  const compiled = compilePolicyPack(document, { parents, source: path });
+  if (isBuiltin(path) && references.length === 0) compiledShipped.set(resolve(path), compiled);
+  return compiled;
 }
 
 /**
