@@ -810,9 +810,16 @@ async function start() {
   // The URL's fragment holds the one-time token: used once, then removed from the address bar and history.
   const token = /^#token=([A-Za-z0-9_-]+)$/.exec(location.hash)?.[1];
   if (token) history.replaceState(null, '', `${location.pathname}#/approvals`);
+  // A console that stopped answering is said on the page, not left blank.
   const signedIn = token
     ? await signIn(token)
-    : (await api<{ signed_in: boolean }>('/api/session')).signed_in && (await loadMe());
+    : await api<{ signed_in: boolean }>('/api/session').then(
+        (session) => session.signed_in && loadMe(),
+        (error: Error) => {
+          say(`The console did not answer: ${error.message}`, true);
+          return false;
+        },
+      );
   if (!signedIn) {
     showSignIn();
     return;
