@@ -9,6 +9,7 @@ import {
   recordLine,
 } from './evidence-record.js';
 import { evidenceLogId, parseEvidenceRef } from './evidence-ref.js';
+import { listSegments, readPruneMark } from './evidence-segments.js';
 import { EVIDENCE_SCHEMA_V1, signatureForm } from './evidence-signature.js';
 import { readLines } from './log-lines.js';
 import { isUpstreamRecord, isUpstreamRecordLine, UpstreamChainVerifier } from './upstream-evidence.js';
@@ -31,7 +32,8 @@ export interface EvidenceProblem {
     | 'legacy_after_bound'
     | 'signature_unchecked'
     | 'bearer_token'
-    | 'mixed_log';
+    | 'mixed_log'
+    | 'torn_segment';
   readonly message: string;
 }
 
@@ -88,12 +90,22 @@ export interface VerifyOptions {
  * is the previous hash (detects removal and reordering), and `seq` counts up from 1 without gaps; with an anchor,
  * that the anchored record is still there (detects removal from the end). Reads the file in chunks, so a log of any
  * size is checked in bounded memory. Rejects with the fs error when the file cannot be read, and when a line is
- * longer than any record can be (MAX_LINE_BYTES).
+ * longer than any record can be (MAX_LINE_BYTES). A segmented log (fleet mode: `<path>.seg-*` beside it) is
+ * verified as one chain, its closed segments first, from its prune mark when segments were pruned.
  */
 export async function verifyEvidenceLog(
   path: string,
   options: VerifyOptions = {},
 ): Promise<EvidenceVerification> {
+  const segments = await listSegments(path);
+  const mark = await readPruneMark(path);
+  if (segments.length > 0 || mark) {
+    return verifySegments([...segments.map((segment) => segment.path), path], {
+      ...options,
+      logId: options.logId ?? evidenceLogId(path),
+      ...(mark ? { from: { seq: mark.seq, hash: mark.hash } } : {}),
+    });
+  }
   const file = await open(path, 'r');
   try {
     let chain: ChainVerifier | UpstreamChainVerifier | undefined;
@@ -107,6 +119,34 @@ export async function verifyEvidenceLog(
   } finally {
     await file.close();
   }
+}
+
+/**
+ * One chain through `paths` in order (line numbers count through all of them). Only the last may end in a torn
+ * line: a closed segment was closed after a complete write, so bytes after its last newline are damage.
+ */
+async function verifySegments(
+  paths: readonly string[],
+  options: VerifyOptions & { readonly from?: ChainPosition },
+): Promise<EvidenceVerification> {
+  const chain = new ChainVerifier(options);
+  let tornTail = false;
+  for (const [index, path] of paths.entries()) {
+    const file = await open(path, 'r').catch((error: NodeJS.ErrnoException) => {
+      // The active file is missing only after a crash between closing a segment and creating the next one.
+      if (error.code === 'ENOENT' && index === paths.length - 1) return undefined;
+      throw error;
+    });
+    if (!file) break;
+    try {
+      const read = await readLines(file, 0, (await file.stat()).size, (line) => chain.add(line));
+      tornTail = read.trailingBytes > 0;
+      if (tornTail && index < paths.length - 1) chain.damaged(path);
+    } finally {
+      await file.close();
+    }
+  }
+  return chain.result({ tornTail });
 }
 
 /** Where a verification picks up the chain: after the record with this seq and hash. */
@@ -227,6 +267,15 @@ export class ChainVerifier {
     this.#prev = record.hash;
     this.#expectedSeq = record.seq + 1;
     return record as EvidenceRecord;
+  }
+
+  /** A closed segment of a segmented log ends in a partial line (see verifySegments). */
+  damaged(segment: string): void {
+    this.#problems.push({
+      line: this.#lines + 1,
+      problem: 'torn_segment',
+      message: `closed segment ${segment} ends in a partial line (it was cut or written to after it was closed)`,
+    });
   }
 
   /** Whether every line so far verified. */
