@@ -56,4 +56,15 @@ export interface FleetHealthReport {
   readonly connected: boolean;
   /** The last fleet error (a code and its reason), or null. */
   readonly last_error: string | null;
+  /** The evidence log as the shipper's spool (fleet.evidence); absent from daemons before 0.5. */
+  readonly spool?: FleetSpoolHealth;
+}
+
+/** How full a fleet daemon's evidence spool is (its segmented log, deleted only once receipted). */
+export interface FleetSpoolHealth {
+  /** `warning`: past 80 % of max_bytes; `full`: at or past it (with `on_spool_full: block`, requests are blocked). */
+  readonly level: 'ok' | 'warning' | 'full';
+  readonly bytes: number;
+  readonly max_bytes: number;
+  readonly on_spool_full: 'block' | 'warn';
 }
