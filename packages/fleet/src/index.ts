@@ -3,6 +3,14 @@ export { type BundleHead, type BundleStoreConnection, readBundleHead } from './b
 export { type ChannelTrust, type InitChannelTrustOptions, initChannelTrust } from './channel-trust.js';
 export { type ConnectFleetOptions, connectFleet, type Fleet } from './connect-fleet.js';
 export {
+  EVIDENCE_RECEIPT_SCHEMA,
+  type EvidenceReceipt,
+  type ReceiptKey,
+  receiptKeyId,
+  signEvidenceReceipt,
+  verifyEvidenceReceipt,
+} from './evidence-receipt.js';
+export {
   type FetchVerifiedBundleOptions,
   fetchVerifiedBundle,
   type VerifiedBundle,
