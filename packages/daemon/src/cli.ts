@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 import { spawn } from 'node:child_process';
 import { constants, readFileSync } from 'node:fs';
-import { mkdir, open } from 'node:fs/promises';
+import { mkdir, open, readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { DaemonClient } from '@cavra/daemon-client';
+import type { EvidenceReceipt } from '@cavra/fleet';
 import type { Daemon } from './daemon.js';
 import type { DaemonConfig } from './daemon-config.js';
 import { readLines } from './log-lines.js';
@@ -15,7 +16,7 @@ import { readPidFile, removePidFile, writePidFile } from './pid-file.js';
 import { processRunning, runsDaemonCli } from './process-running.js';
 import { readReloadStatus, writeReloadStatus } from './reload-status.js';
 import { UPSTREAM_EVIDENCE_SCHEMA } from './upstream-evidence.js';
-import { verifyEvidenceLog } from './verify-evidence-log.js';
+import { type EvidenceAnchor, verifyEvidenceLog } from './verify-evidence-log.js';
 import { DAEMON_VERSION } from './version.js';
 
 // The daemon, its config loader and the client are imported by the commands that use them, so that `evidence
@@ -31,7 +32,8 @@ usage:
   cavra-daemon status  [--config FILE] [--socket PATH]
   cavra-daemon reload  [--config FILE] [--socket PATH]
   cavra-daemon enroll  [--config FILE]
-  cavra-daemon evidence verify FILE [--anchor HASH] [--key-file FILE | --key-env VAR] [--key-id ID] [--log-id ID]
+  cavra-daemon evidence verify FILE [--anchor HASH | --anchor RECEIPT --anchor-key PEM] [--key-file FILE | --key-env VAR]
+                                    [--key-id ID] [--log-id ID]
   cavra-daemon evidence export FILE --format upstream [--key-file FILE | --key-env VAR] [--key-id ID]
 
 options:
@@ -43,6 +45,10 @@ options:
                   instead of refusing to; the first record appended says so (truncation_accepted)
   --anchor HASH   evidence verify: the log must hold a record with this hash (an evidence.last_hash from status
                   kept elsewhere), which detects records removed from the end
+  --anchor-key PEM
+                  evidence verify: --anchor is then a receipt file of the fleet's evidence verifier (a JWS from KV
+                  cavra_evidence_receipts), checked with this Ed25519 public key: the log must hold the receipt's seq
+                  with the receipt's hash, in the receipt's epoch (a truncated or rewritten tail is a problem)
   --key-file FILE evidence verify: the evidence signing key (the daemon's evidence_signing secret); every record
   --key-env VAR   must carry a valid signature by it
   --key-id ID     evidence verify: the signatures must name this key id
@@ -76,6 +82,7 @@ async function main(argv: string[]): Promise<number> {
       foreground: { type: 'boolean', default: false },
       'accept-truncated': { type: 'boolean', default: false },
       anchor: { type: 'string' },
+      'anchor-key': { type: 'string' },
       'key-file': { type: 'string' },
       'key-env': { type: 'string' },
       'key-id': { type: 'string' },
@@ -94,8 +101,8 @@ async function main(argv: string[]): Promise<number> {
       throw new UsageError(
         'usage: cavra-daemon evidence export FILE --format upstream [--key-file FILE | --key-env VAR]',
       );
-    if (values.anchor !== undefined || values['log-id'] !== undefined)
-      throw new UsageError('--anchor and --log-id are options of evidence verify');
+    if (values.anchor !== undefined || values['anchor-key'] !== undefined || values['log-id'] !== undefined)
+      throw new UsageError('--anchor, --anchor-key and --log-id are options of evidence verify');
     if (values['key-file'] !== undefined && values['key-env'] !== undefined)
       throw new UsageError('give the evidence key once: --key-file or --key-env');
     if (values['key-id'] !== undefined && values['key-file'] === undefined && values['key-env'] === undefined)
@@ -106,10 +113,18 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'evidence') {
     if (rest[0] !== 'verify' || rest.length !== 2)
       throw new UsageError(
-        'usage: cavra-daemon evidence verify FILE [--anchor HASH] [--key-file FILE | --key-env VAR]',
+        'usage: cavra-daemon evidence verify FILE [--anchor HASH | --anchor RECEIPT --anchor-key PEM] [--key-file FILE | --key-env VAR]',
       );
-    if (values.anchor !== undefined && !/^[0-9a-f]{64}$/.test(values.anchor))
-      throw new UsageError('--anchor must be a SHA-256 hash: 64 lowercase hex digits');
+    if (values['anchor-key'] !== undefined && values.anchor === undefined)
+      throw new UsageError('--anchor-key needs --anchor RECEIPT: the receipt file it checks');
+    if (
+      values['anchor-key'] === undefined &&
+      values.anchor !== undefined &&
+      !/^[0-9a-f]{64}$/.test(values.anchor)
+    )
+      throw new UsageError(
+        '--anchor must be a SHA-256 hash: 64 lowercase hex digits (or a receipt file, with --anchor-key)',
+      );
     if (values['key-file'] !== undefined && values['key-env'] !== undefined)
       throw new UsageError('give the evidence key once: --key-file or --key-env');
     if (values['key-id'] !== undefined && values['key-file'] === undefined && values['key-env'] === undefined)
@@ -118,14 +133,17 @@ async function main(argv: string[]): Promise<number> {
       throw new UsageError('--log-id must be an evidence log id: 16 lowercase hex digits');
     return verify(
       rest[1] as string,
-      values.anchor,
+      values['anchor-key'] === undefined
+        ? values.anchor
+        : { receiptFile: values.anchor as string, publicKeyFile: values['anchor-key'] },
       values['key-file'],
       values['key-env'],
       values['key-id'],
       values['log-id'],
     );
   }
-  if (values.anchor !== undefined) throw new UsageError('--anchor is an option of evidence verify');
+  if (values.anchor !== undefined || values['anchor-key'] !== undefined)
+    throw new UsageError('--anchor and --anchor-key are options of evidence verify');
   if (keyOptions.some((value) => value !== undefined))
     throw new UsageError('--key-file, --key-env, --key-id and --log-id are options of evidence verify');
   if (rest.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(rest[0])}`);
@@ -447,7 +465,7 @@ function digests(policyDigests: Readonly<Record<string, string>>): string {
 
 async function verify(
   path: string,
-  anchor: string | undefined,
+  anchorOption: string | AnchorReceiptOption | undefined,
   keyFile: string | undefined,
   keyEnv: string | undefined,
   keyId: string | undefined,
@@ -458,6 +476,18 @@ async function verify(
     key = await loadEvidenceKey(keyFile, keyEnv, keyId);
   } catch (error) {
     return print(`evidence key: ${(error as Error).message}\n`, 1);
+  }
+  let anchor: string | EvidenceAnchor | undefined;
+  let anchoredTo: string[] = [];
+  if (typeof anchorOption === 'object') {
+    const receipt = await readAnchorReceipt(anchorOption);
+    if (typeof receipt === 'string') return print(`${receipt}\n`, 1);
+    anchor = { seq: receipt.seq, hash: receipt.hash, epoch: receipt.epoch };
+    anchoredTo = [
+      `receipt: daemon ${receipt.daemon_id}, epoch ${receipt.epoch}, seq ${receipt.seq}, verified at ${receipt.verified_at}`,
+    ];
+  } else {
+    anchor = anchorOption;
   }
   let result: Awaited<ReturnType<typeof verifyEvidenceLog>>;
   try {
@@ -482,6 +512,7 @@ async function verify(
   const lines = [
     `${path}: ${plural(result.records, 'record')}${upstream}, ${result.ok ? `chain intact${signatures}` : plural(result.problems.length, 'problem')}`,
     `last hash ${result.lastHash}`,
+    ...anchoredTo,
     ...(result.tornTail
       ? ['a torn last line (a write interrupted by a crash, never acknowledged) was ignored']
       : []),
@@ -489,6 +520,34 @@ async function verify(
   ];
   process.stdout.write(`${lines.join('\n')}\n`); // the report is the output, whatever it finds
   return result.ok ? 0 : 1;
+}
+
+interface AnchorReceiptOption {
+  readonly receiptFile: string;
+  readonly publicKeyFile: string;
+}
+
+/** The receipt of --anchor, verified with --anchor-key; or why it cannot be used, as the line to print. */
+async function readAnchorReceipt({
+  receiptFile,
+  publicKeyFile,
+}: AnchorReceiptOption): Promise<EvidenceReceipt | string> {
+  const read = (file: string, what: string) =>
+    readFile(file, 'utf8').catch((error: unknown) => {
+      throw new Error(fileErrorText('read', what, file, error));
+    });
+  try {
+    const [jws, publicKey] = [
+      await read(receiptFile, 'anchor receipt'),
+      await read(publicKeyFile, 'anchor key'),
+    ];
+    return await (await import('@cavra/fleet')).verifyEvidenceReceipt(jws, publicKey);
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    return typeof code === 'string' && code.startsWith('receipt_')
+      ? `anchor receipt ${receiptFile}: ${code}: ${(error as Error).message}`
+      : (error as Error).message;
+  }
 }
 
 interface EvidenceKeyOption {

@@ -46,6 +46,7 @@ export {
 } from './protocol.js';
 export { MAX_SOCKET_PATH_BYTES, SocketPathError } from './socket-path.js';
 export {
+  type EvidenceAnchor,
   type EvidenceProblem,
   type EvidenceVerification,
   type VerifyOptions,

@@ -25,6 +25,7 @@ export interface EvidenceProblem {
     | 'broken_chain'
     | 'sequence_gap'
     | 'anchor_missing'
+    | 'anchor_mismatch'
     | 'unsigned'
     | 'bad_signature'
     | 'wrong_key'
@@ -64,12 +65,22 @@ export interface EvidenceVerification {
   readonly problems: readonly EvidenceProblem[];
 }
 
+/**
+ * A record known to be in the log (a fleet evidence receipt's): the record with this seq must have this hash, and
+ * with `epoch`, the log's record with seq 1 must have a hash starting with it (the log the receipt is of).
+ */
+export interface EvidenceAnchor extends ChainPosition {
+  readonly epoch?: string;
+}
+
 export interface VerifyOptions {
   /**
-   * A `hash` recorded earlier (health's `evidence.last_hash`, kept elsewhere): the log must still hold that record.
-   * The chain alone cannot tell records cut off the end from records never written; the anchor can.
+   * A `hash` recorded earlier (health's `evidence.last_hash`, kept elsewhere), or the record a receipt names: the log
+   * must still hold that record (`anchor_missing`), and a record at the anchor's seq with another hash, or a log of
+   * another epoch, is `anchor_mismatch`. The chain alone cannot tell records cut off the end from records never
+   * written; the anchor can.
    */
-  readonly anchor?: string;
+  readonly anchor?: string | EvidenceAnchor;
   /**
    * The evidence signing key: every record must then carry a valid HMAC by it (`unsigned`, `bad_signature`, and
    * `wrong_key` when `keyId` is given and a signature names another). Without a key, a signed record is a problem too
@@ -170,7 +181,7 @@ export function verifyLines(
 
 /** The chain check of verifyLines, one line at a time, for logs read as a stream. */
 export class ChainVerifier {
-  readonly #anchor: string | undefined;
+  readonly #anchor: (Partial<EvidenceAnchor> & { readonly hash: string }) | undefined;
   readonly #key: VerifyOptions['key'];
   readonly #logId: string | undefined;
   readonly #from: ChainPosition;
@@ -184,7 +195,7 @@ export class ChainVerifier {
   #lines = 0;
 
   constructor(options: VerifyOptions & { readonly from?: ChainPosition } = {}) {
-    this.#anchor = options.anchor;
+    this.#anchor = typeof options.anchor === 'string' ? { hash: options.anchor } : options.anchor;
     this.#key = options.key;
     this.#logId = options.logId;
     this.#from = options.from ?? { seq: 0, hash: GENESIS_HASH };
@@ -263,7 +274,7 @@ export class ChainVerifier {
     const signatureProblem = this.#checkSignature(record as EvidenceRecord);
     if (record.signature !== undefined) this.#signedRecords += 1;
     if (signatureProblem) problems.push({ line, ...signatureProblem });
-    if (record.hash === this.#anchor) this.#anchored = true;
+    this.#checkAnchor(record as EvidenceRecord);
     this.#prev = record.hash;
     this.#expectedSeq = record.seq + 1;
     return record as EvidenceRecord;
@@ -285,11 +296,15 @@ export class ChainVerifier {
 
   result({ tornTail }: { readonly tornTail: boolean }): EvidenceVerification {
     const problems = [...this.#problems];
-    if (!this.#anchored) {
+    const anchor = this.#anchor;
+    if (!this.#anchored && anchor) {
       problems.push({
         line: this.#lines + 1,
         problem: 'anchor_missing',
-        message: `no record has the anchored hash ${this.#anchor}: records were removed from the end (or the anchor is from another log)`,
+        message:
+          anchor.seq === undefined
+            ? `no record has the anchored hash ${anchor.hash}: records were removed from the end (or the anchor is from another log)`
+            : `the log ends at seq ${this.#expectedSeq - 1}, before the anchored seq ${anchor.seq}: records were removed from the end`,
       });
     }
     return {
@@ -302,6 +317,30 @@ export class ChainVerifier {
       legacySignedRecords: this.#legacySignedRecords,
       problems,
     };
+  }
+
+  #checkAnchor(record: EvidenceRecord): void {
+    const anchor = this.#anchor;
+    if (!anchor) return;
+    const line = this.#lines;
+    if (anchor.epoch !== undefined && record.seq === 1 && !record.hash.startsWith(anchor.epoch)) {
+      this.#problems.push({
+        line,
+        problem: 'anchor_mismatch',
+        message: `the log's epoch is ${record.hash.slice(0, 16)}, the anchor's ${anchor.epoch}: the anchor is of another log (or this one was replaced)`,
+      });
+    }
+    if (record.hash === anchor.hash) {
+      this.#anchored = true;
+    } else if (record.seq === anchor.seq) {
+      // Found, but not as anchored: the place exists, so this is not a truncation.
+      this.#anchored = true;
+      this.#problems.push({
+        line,
+        problem: 'anchor_mismatch',
+        message: `record ${record.seq} has hash ${record.hash}, the anchor ${anchor.hash}: rewritten after it was anchored`,
+      });
+    }
   }
 
   #checkSignature(record: EvidenceRecord): Pick<EvidenceProblem, 'problem' | 'message'> | undefined {

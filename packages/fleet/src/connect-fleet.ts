@@ -9,6 +9,7 @@ import {
 import { type KV, Kvm, type KvOptions } from '@nats-io/kv';
 import { type ObjectStore, Objm } from '@nats-io/obj';
 import { AuthorizationError, connect, type NatsConnection } from '@nats-io/transport-node';
+import { createEvidenceStreams } from './evidence-streams.js';
 import { FLEET_BUCKETS } from './fleet-buckets.js';
 import {
   checkedServers,
@@ -102,6 +103,8 @@ export async function connectFleet(options: ConnectFleetOptions): Promise<Fleet>
     const bundles = await bucket(FLEET_BUCKETS.bundles, (name) =>
       options.createBuckets ? objm.create(name, { replicas }) : objm.open(name),
     );
+    // Evidence (streams and buckets) is bound by the shipper and the verifier themselves, created here with the rest.
+    if (options.createBuckets) await createEvidenceStreams({ jsm, kvm }, replicas);
     return {
       nc,
       js,

@@ -3,6 +3,37 @@ export { type BundleHead, type BundleStoreConnection, readBundleHead } from './b
 export { type ChannelTrust, type InitChannelTrustOptions, initChannelTrust } from './channel-trust.js';
 export { type ConnectFleetOptions, connectFleet, type Fleet } from './connect-fleet.js';
 export {
+  EVIDENCE_ALERT_SUBJECTS,
+  EVIDENCE_ALERTS_STREAM,
+  EVIDENCE_BATCH_LIMITS,
+  EVIDENCE_BUCKETS,
+  EVIDENCE_HEADERS,
+  EVIDENCE_STREAM,
+  EVIDENCE_SUBJECTS,
+  EVIDENCE_VERIFIER_CONSUMER,
+  type EvidenceBatchId,
+  type EvidenceHead,
+  type EvidenceResendRequest,
+  evidenceAlertSubject,
+  evidenceEpoch,
+  evidenceMsgId,
+  evidenceSubject,
+} from './evidence-names.js';
+export {
+  EVIDENCE_RECEIPT_SCHEMA,
+  type EvidenceReceipt,
+  type ReceiptKey,
+  receiptKeyId,
+  signEvidenceReceipt,
+  verifyEvidenceReceipt,
+} from './evidence-receipt.js';
+export {
+  checkEvidenceStream,
+  createEvidenceStreams,
+  type EvidenceConnection,
+  openEvidenceBucket,
+} from './evidence-streams.js';
+export {
   type FetchVerifiedBundleOptions,
   fetchVerifiedBundle,
   type VerifiedBundle,

@@ -2,7 +2,14 @@
 // every failure a FleetError with its code.
 import { type NatsCluster, startNatsCluster } from '@cavra/nats-cluster';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { connectFleet, FLEET_BUCKETS, FleetError } from '../src/index.js';
+import {
+  connectFleet,
+  EVIDENCE_ALERTS_STREAM,
+  EVIDENCE_STREAM,
+  FLEET_BUCKETS,
+  FleetError,
+  openEvidenceBucket,
+} from '../src/index.js';
 
 // The publisher may do anything; `watcher` may use no JetStream at all.
 const USERS = `authorization {
@@ -89,6 +96,40 @@ describe('buckets', () => {
       expect((await again.bundleHeads.get('prod'))?.json()).toEqual({ revision: 4, target: 'bundle-4.json' });
     } finally {
       await again.close();
+    }
+  });
+
+  test('createBuckets also makes the evidence streams and buckets; a shipper binds them', async () => {
+    const fleet = await connectFleet(publisher());
+    try {
+      const streams = [EVIDENCE_STREAM, EVIDENCE_ALERTS_STREAM];
+      const configs = (await Promise.all(streams.map((stream) => fleet.jsm.streams.info(stream)))).map(
+        ({ config }) => [
+          config.name,
+          config.subjects,
+          config.storage,
+          config.num_replicas,
+          config.duplicate_window,
+          config.max_msg_size,
+        ],
+      );
+      expect(configs).toEqual([
+        ['CAVRA_EVIDENCE', ['cavra.evidence.>'], 'file', 3, 120_000_000_000, 1_048_576],
+        ['CAVRA_EVIDENCE_ALERTS', ['cavra.evidence_alerts.>'], 'file', 3, 120_000_000_000, 1_048_576],
+      ]);
+      const buckets = await Promise.all(
+        (['heads', 'receipts', 'resend'] as const).map(async (key) => {
+          const status = await (await openEvidenceBucket(fleet, key)).status();
+          return [status.bucket, status.history, status.replicas];
+        }),
+      );
+      expect(buckets).toEqual([
+        ['cavra_evidence_heads', 5, 3],
+        ['cavra_evidence_receipts', 5, 3],
+        ['cavra_evidence_resend', 1, 3],
+      ]);
+    } finally {
+      await fleet.close();
     }
   });
 
