@@ -352,7 +352,7 @@ export async function startDaemon(config: DaemonConfig, options: DaemonOptions =
     ...trustFields(state),
   });
   logStateWarnings(logger, state);
-  fleet?.follow(health);
+  fleet?.follow(health, evidence);
 
   const reloadOnce = async () => {
     try {

@@ -109,3 +109,18 @@ async function withFile(file: ClosedSegment, use: (handle: FileHandle) => Promis
     await handle.close();
   }
 }
+
+/** The shipper's `source` over the daemon's log (the daemon ↔ shipper seam of @cavra/fleet's shipper). */
+export function spoolSource(log: {
+  layout(): SpoolLayout;
+  epoch(): Promise<string | undefined>;
+  onAppend(listener: () => void): () => void;
+}) {
+  const reader = new SpoolReader(() => log.layout());
+  return {
+    epoch: () => log.epoch(),
+    readAfter: (seq: number, maxBytes: number, maxRecords: number) =>
+      reader.readAfter(seq, maxBytes, maxRecords),
+    onAppend: (listener: () => void) => log.onAppend(listener),
+  };
+}

@@ -1,6 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import { parseDuration } from '@cavra/approvals';
-import { verifyEvidenceReceipt } from '@cavra/fleet';
+import { type Fleet, openEvidenceBucket, verifyEvidenceReceipt } from '@cavra/fleet';
 import type { EvidenceLog } from './evidence-log.js';
 import type { ClosedSegment } from './evidence-segments.js';
 import { SpoolReader } from './evidence-spool-reader.js';
@@ -102,5 +102,23 @@ export function startPruner(
       clearInterval(timer);
       await running;
     },
+  };
+}
+
+/**
+ * Reads this daemon's receipt (KV `cavra_evidence_receipts`, key = daemon id) over the connection there is, if any:
+ * undefined without a connection or a receipt. The bucket is bound once per connection.
+ */
+export function receiptReader(
+  daemonId: string,
+  connection: () => Promise<Fleet | undefined>,
+): () => Promise<string | undefined> {
+  let bound: { fleet: Fleet; kv: Awaited<ReturnType<typeof openEvidenceBucket>> } | undefined;
+  return async () => {
+    const fleet = await connection();
+    if (!fleet) return undefined;
+    if (bound?.fleet !== fleet) bound = { fleet, kv: await openEvidenceBucket(fleet, 'receipts') };
+    const entry = await bound.kv.get(daemonId);
+    return entry?.operation === 'PUT' ? entry.string() : undefined;
   };
 }

@@ -50,7 +50,9 @@ const NOT_ASKED: ReadonlySet<string> = new Set([
  * changed while it was down), plus a slow poll with jitter, which also renews the bundle's expiry. Each fetched
  * bundle goes to the policy, which activates or refuses it. Runs beside the daemon, never on a decision's path.
  */
-export async function startFollower(options: FollowerOptions): Promise<{ close(): Promise<void> }> {
+export async function startFollower(
+  options: FollowerOptions,
+): Promise<{ close(): Promise<void>; connection(): Fleet | undefined }> {
   const { config, policy, logger } = options;
   const pollMs = parseDuration(config.pollInterval) * 1000;
   let stopped = false;
@@ -223,6 +225,8 @@ export async function startFollower(options: FollowerOptions): Promise<{ close()
   schedulePoll();
   void connect(0);
   return {
+    /** The connection while there is one (the evidence pruner reads its receipt over it). */
+    connection: () => fleet,
     async close() {
       stopped = true;
       clearTimeout(pollTimer);

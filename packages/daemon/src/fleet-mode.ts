@@ -1,6 +1,8 @@
 import type { HealthReport } from '@cavra/daemon-client';
 import type { DaemonConfig } from './daemon-config.js';
+import type { EvidenceLog } from './evidence-log.js';
 import type { FleetConfig } from './fleet-config.js';
+import type { startFollower as startFollowerType } from './fleet-follower.js';
 import { FleetPolicy, type FleetPolicyHost } from './fleet-policy.js';
 
 /**
@@ -10,10 +12,16 @@ import { FleetPolicy, type FleetPolicyHost } from './fleet-policy.js';
  */
 export interface FleetMode {
   readonly policy: FleetPolicy;
-  /** Starts following the channel (connect, head, watch, poll) and the heartbeat; never waits for NATS. */
-  follow(health: () => HealthReport): void;
+  /**
+   * Starts following the channel (connect, head, watch, poll) and the heartbeat, and pruning the evidence log's
+   * receipted segments over the same connection; never waits for NATS.
+   */
+  follow(health: () => HealthReport, evidence: EvidenceLog): void;
   close(): Promise<void>;
 }
+
+/** How often the receipt is read to prune the evidence log: a tenth of the shortest prune_delay. */
+const PRUNE_EVERY_MS = 60_000;
 
 export async function openFleetMode(
   config: DaemonConfig & { readonly fleet: FleetConfig },
@@ -21,10 +29,11 @@ export async function openFleetMode(
   host: FleetPolicyHost,
 ): Promise<FleetMode> {
   const policy = await FleetPolicy.open(config.fleet, host);
-  let follower: Promise<{ close(): Promise<void> } | undefined> | undefined;
+  let follower: Promise<Awaited<ReturnType<typeof startFollowerType>> | undefined> | undefined;
+  let pruner: Promise<{ close(): Promise<void> }> | undefined;
   return {
     policy,
-    follow(health) {
+    follow(health, evidence) {
       follower = import('./fleet-follower.js')
         .then(({ startFollower }) =>
           startFollower({ config: config.fleet, daemonId, policy, health, logger: host.logger }),
@@ -34,8 +43,20 @@ export async function openFleetMode(
           policy.connection(false, `follower_failed: ${error.message}`);
           return undefined;
         });
+      pruner = import('./fleet-evidence-prune.js').then(({ startPruner, receiptReader }) =>
+        startPruner({
+          log: evidence,
+          config: config.fleet.evidence,
+          daemonId,
+          now: () => host.clock().getTime(),
+          logger: host.logger,
+          readReceipt: receiptReader(daemonId, async () => (await follower)?.connection()),
+          everyMs: PRUNE_EVERY_MS,
+        }),
+      );
     },
     async close() {
+      await (await pruner)?.close();
       await (await follower)?.close();
       policy.close();
     },
