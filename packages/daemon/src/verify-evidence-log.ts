@@ -114,7 +114,7 @@ export async function verifyEvidenceLog(
     return verifySegments([...segments.map((segment) => segment.path), path], {
       ...options,
       logId: options.logId ?? evidenceLogId(path),
-      ...(mark ? { from: { seq: mark.seq, hash: mark.hash } } : {}),
+      ...(mark ? { from: { seq: mark.seq, hash: mark.hash }, fromEpoch: mark.epoch } : {}),
     });
   }
   const file = await open(path, 'r');
@@ -138,7 +138,7 @@ export async function verifyEvidenceLog(
  */
 async function verifySegments(
   paths: readonly string[],
-  options: VerifyOptions & { readonly from?: ChainPosition },
+  options: VerifyOptions & { readonly from?: ChainPosition; readonly fromEpoch?: string },
 ): Promise<EvidenceVerification> {
   const chain = new ChainVerifier(options);
   let tornTail = false;
@@ -194,7 +194,7 @@ export class ChainVerifier {
   #expectedSeq: number;
   #lines = 0;
 
-  constructor(options: VerifyOptions & { readonly from?: ChainPosition } = {}) {
+  constructor(options: VerifyOptions & { readonly from?: ChainPosition; readonly fromEpoch?: string } = {}) {
     this.#anchor = typeof options.anchor === 'string' ? { hash: options.anchor } : options.anchor;
     this.#key = options.key;
     this.#logId = options.logId;
@@ -202,6 +202,31 @@ export class ChainVerifier {
     this.#anchored = options.anchor === undefined;
     this.#prev = this.#from.hash;
     this.#expectedSeq = this.#from.seq + 1;
+    this.#checkPruned(options.fromEpoch);
+  }
+
+  /**
+   * A segmented log verified from its prune mark (`from`, `fromEpoch`): an anchored record at or before the mark was
+   * pruned once a receipt covered it, so only the mark itself can be compared.
+   */
+  #checkPruned(fromEpoch: string | undefined): void {
+    const anchor = this.#anchor;
+    if (anchor?.seq === undefined || fromEpoch === undefined) return;
+    if (anchor.epoch !== undefined && anchor.epoch !== fromEpoch) {
+      this.#problems.push({
+        line: 0,
+        problem: 'anchor_mismatch',
+        message: `the log's epoch is ${fromEpoch} (its prune mark), the anchor's ${anchor.epoch}: the anchor is of another log (or this one was replaced)`,
+      });
+    }
+    if (anchor.seq > this.#from.seq) return;
+    this.#anchored = true;
+    if (anchor.seq === this.#from.seq && anchor.hash !== this.#from.hash)
+      this.#problems.push({
+        line: 0,
+        problem: 'anchor_mismatch',
+        message: `record ${anchor.seq} (the last pruned) had hash ${this.#from.hash}, the anchor ${anchor.hash}: rewritten after it was anchored`,
+      });
   }
 
   /** Checks the next line; returns its record when it is JSON shaped like one (checked or not), else undefined. */

@@ -133,6 +133,17 @@ describe('a segmented evidence log (fleet mode)', () => {
     await log.close();
     const verified = await verifyEvidenceLog(path);
     expect([verified.ok, verified.records]).toEqual([true, 10]);
+    // A receipt's anchor at or before the mark was pruned under it: only the mark itself can be compared.
+    const anchored = async (anchor: { seq: number; hash: string; epoch?: string }) =>
+      (await verifyEvidenceLog(path, { anchor })).problems.map((p) => [p.line, p.problem]);
+    expect(await anchored({ seq: 2, hash: 'a'.repeat(64), epoch: epoch as string })).toEqual([]);
+    expect(await anchored({ seq: 9, hash: mark.hash, epoch: epoch as string })).toEqual([
+      [0, 'anchor_mismatch'],
+    ]);
+    expect(await anchored({ seq: 2, hash: 'a'.repeat(64), epoch: 'f'.repeat(16) })).toEqual([
+      [0, 'anchor_mismatch'],
+    ]);
+    expect(await anchored({ seq: 12, hash: 'a'.repeat(64) })).toEqual([[2, 'anchor_missing']]);
     const reopened = await EvidenceLog.open(path, { segments: { maxBytes: 3 * LINE_BYTES } });
     expect([reopened.records, await reopened.epoch(), (await reopened.append(entry(11))).seq]).toEqual([
       10,
