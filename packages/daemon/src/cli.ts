@@ -598,15 +598,22 @@ async function exportUpstream(
         1,
       );
     }
+    // A segmented log (fleet mode) is its closed segments, then the file; one pruned no longer holds record 1,
+    // where upstream's chain starts.
+    const { listSegments, readPruneMark } = await import('./evidence-segments.js');
+    if (await readPruneMark(path))
+      return print(`${path}: not exported: its first records were pruned (${path}.pruned)\n`, 1);
     const { UpstreamExporter } = await import('./upstream-evidence-export.js');
     const exporter = new UpstreamExporter(key);
-    const file = await open(path, 'r');
-    try {
-      await readLines(file, 0, (await file.stat()).size, (line) => {
-        process.stdout.write(exporter.line(JSON.parse(line)));
-      });
-    } finally {
-      await file.close();
+    for (const part of [...(await listSegments(path)).map((segment) => segment.path), path]) {
+      const file = await open(part, 'r');
+      try {
+        await readLines(file, 0, (await file.stat()).size, (line) => {
+          process.stdout.write(exporter.line(JSON.parse(line)));
+        });
+      } finally {
+        await file.close();
+      }
     }
   } catch (error) {
     return print(`${fileErrorText('read', 'evidence log', path, error)}\n`, 1);

@@ -5,6 +5,7 @@ import { segmentPath } from '../src/evidence-segments.js';
 import { SpoolReader } from '../src/evidence-spool-reader.js';
 import { EvidenceLog, verifyEvidenceLog } from '../src/index.js';
 import { removeTempDirs, tempDir } from './support/daemon-fixture.js';
+import { cli } from './support/daemon-process.js';
 
 afterAll(removeTempDirs);
 
@@ -151,6 +152,24 @@ describe('a segmented evidence log (fleet mode)', () => {
       11,
     ]);
     await reopened.close();
+  });
+});
+
+describe('evidence export of a segmented log', () => {
+  it('exports the closed segments, then the file; refuses a pruned log', async () => {
+    const { path, log } = await segmentedLog(7);
+    await log.close();
+    const exported = await cli(['evidence', 'export', path, '--format', 'upstream']);
+    const lines = exported.stdout.trim().split('\n');
+    expect([exported.code, lines.length]).toEqual([0, 7]);
+    const pruning = await EvidenceLog.open(path, { segments: { maxBytes: 3 * LINE_BYTES } });
+    await pruning.pruneThrough(3);
+    await pruning.close();
+    expect(await cli(['evidence', 'export', path, '--format', 'upstream'])).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `${path}: not exported: its first records were pruned (${path}.pruned)\n`,
+    });
   });
 });
 
