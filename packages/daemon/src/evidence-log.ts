@@ -232,7 +232,13 @@ export class EvidenceLog {
       const { visit, liveUntil, liveMarker } = options;
       const live: LiveRecord[] = [];
       // A checkpoint that does not match: the log must still hold the record it names, or it was cut or replaced.
-      let holdsRecorded = checkpoint !== undefined || recorded === undefined;
+      // A record the prune mark covers was deleted on purpose, once a receipt covered it: the mark stands for it.
+      let holdsRecorded =
+        checkpoint !== undefined ||
+        recorded === undefined ||
+        (pruneMark !== undefined &&
+          (recorded.seq < pruneMark.seq ||
+            (recorded.seq === pruneMark.seq && recorded.hash === pruneMark.hash)));
       const seen = (record: EvidenceRecord, offset: number, active: boolean) => {
         if (recorded && record.seq === recorded.seq && record.hash === recorded.hash) holdsRecorded = true;
         visit?.(record);
@@ -427,7 +433,7 @@ export class EvidenceLog {
     } catch {
       return;
     }
-    let next: FileHandle;
+    let next: FileHandle | undefined;
     try {
       await syncDirectory(folder);
       const flags =
@@ -435,6 +441,7 @@ export class EvidenceLog {
       next = await openOwnFile(this.path, flags, 'evidence log', { private: true });
       await syncDirectory(folder);
     } catch (error) {
+      await next?.close().catch(() => undefined);
       await rename(closedPath, this.path).catch(() => {
         this.#broken = error;
       });
@@ -533,6 +540,8 @@ export class EvidenceLog {
       this.#closed.shift();
     }
     await syncDirectory(dirname(this.path));
+    // The checkpoint may name a segment just deleted: a new one names the active file, when it holds a record.
+    await this.#checkpoint();
     return gone.map(({ segment }) => segment);
   }
 

@@ -155,6 +155,22 @@ describe('a segmented evidence log (fleet mode)', () => {
   });
 });
 
+describe('a pruned segmented log', () => {
+  it('starts again when its checkpoint names a segment pruned since', async () => {
+    const { path, log } = await segmentedLog(6);
+    await log.close(); // the checkpoint names the segment [4..6], and the active file is empty
+    const pruning = await EvidenceLog.open(path, { segments: { maxBytes: 3 * LINE_BYTES } });
+    expect((await pruning.pruneThrough(6)).map((s) => s.first)).toEqual([1, 4]);
+    expect(JSON.parse(await readFile(`${path}.checkpoint`, 'utf8'))).toMatchObject({ seq: 6, segment: 4 });
+    await pruning.close(); // writes no checkpoint: the active file is empty, so it still names the pruned segment
+    expect(JSON.parse(await readFile(`${path}.checkpoint`, 'utf8'))).toMatchObject({ seq: 6, segment: 4 });
+    const reopened = await EvidenceLog.open(path, { segments: { maxBytes: 3 * LINE_BYTES } });
+    expect([reopened.records, (await reopened.append(entry(7))).seq]).toEqual([6, 7]);
+    await reopened.close();
+    expect((await verifyEvidenceLog(path)).records).toBe(7);
+  });
+});
+
 describe('evidence export of a segmented log', () => {
   it('exports the closed segments, then the file; refuses a pruned log', async () => {
     const { path, log } = await segmentedLog(7);
