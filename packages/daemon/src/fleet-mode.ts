@@ -30,7 +30,7 @@ export async function openFleetMode(
 ): Promise<FleetMode> {
   const policy = await FleetPolicy.open(config.fleet, host);
   let follower: Promise<Awaited<ReturnType<typeof startFollowerType>> | undefined> | undefined;
-  let pruner: Promise<{ close(): Promise<void> }> | undefined;
+  let pruner: Promise<{ close(): Promise<void> } | undefined> | undefined;
   return {
     policy,
     follow(health, evidence) {
@@ -43,17 +43,23 @@ export async function openFleetMode(
           policy.connection(false, `follower_failed: ${error.message}`);
           return undefined;
         });
-      pruner = import('./fleet-evidence-prune.js').then(({ startPruner, receiptReader }) =>
-        startPruner({
-          log: evidence,
-          config: config.fleet.evidence,
-          daemonId,
-          now: () => host.clock().getTime(),
-          logger: host.logger,
-          readReceipt: receiptReader(daemonId, async () => (await follower)?.connection()),
-          everyMs: PRUNE_EVERY_MS,
-        }),
-      );
+      pruner = import('./fleet-evidence-prune.js')
+        .then(({ startPruner, receiptReader }) =>
+          startPruner({
+            log: evidence,
+            config: config.fleet.evidence,
+            daemonId,
+            now: () => host.clock().getTime(),
+            logger: host.logger,
+            readReceipt: receiptReader(daemonId, async () => (await follower)?.connection()),
+            everyMs: PRUNE_EVERY_MS,
+          }),
+        )
+        .catch((error: Error) => {
+          // Nothing is pruned then: the spool fills up and says so, it is never emptied unsafely.
+          host.logger.error('fleet: the evidence pruner did not start', { error: error.message });
+          return undefined;
+        });
     },
     async close() {
       await (await pruner)?.close();
