@@ -25,6 +25,7 @@ import type { FleetMode } from './fleet-mode.js';
 import type { FleetPolicyHost } from './fleet-policy.js';
 import { SpoolGauge, spoolSegments } from './fleet-spool.js';
 import { type Logger, silentLogger } from './logger.js';
+import { NotShippedError } from './not-shipped-error.js';
 import { type ClientRefusal, FrameError, refusedConnectionLine, SerializedBody } from './protocol.js';
 import { ReplayJournal } from './replay-journal.js';
 import { prepareSocketPath } from './socket-path.js';
@@ -148,14 +149,17 @@ export async function startDaemon(config: DaemonConfig, options: DaemonOptions =
     counts: { ...counts, decisions: { ...counts.decisions }, connections: connections.size },
     evidence: { records: evidence.records, last_hash: evidence.lastHash },
     ...(daemonId ? { daemon_id: daemonId } : {}),
-    ...(fleet ? { fleet: { ...fleet.policy.health(), ...(spool ? { spool: spool.health() } : {}) } } : {}),
+    ...(fleet ? { fleet: { ...fleet.health(), ...(spool ? { spool: spool.health() } : {}) } } : {}),
   });
 
+  /** `ship_mode: sync`: a decision is answered only once the fleet stream acknowledged its record. */
+  const shipSync = fleet?.syncShipping;
   /** Records a decision and returns it as recorded (its evidence ref included); counts it. */
   const record = async (decided: Decided) => {
-    const { decision, decisionText } = await evidence.append(decided.evidence);
+    const { seq, decision, decisionText } = await evidence.append(decided.evidence);
     const kind = decision.decision as Decision;
     counts.decisions[kind] = (counts.decisions[kind] ?? 0) + 1;
+    await shipSync?.(seq);
     // The answer sends the decision's text from the record: serialized once for both.
     return new SerializedBody(decision, decisionText as string);
   };
@@ -223,6 +227,7 @@ export async function startDaemon(config: DaemonConfig, options: DaemonOptions =
       if (error instanceof FrameError) throw error;
       logger.error('request failed', { error: (error as Error).message });
       if (bare) return unrecorded(frame.request, frame.correlationId);
+      if (error instanceof NotShippedError) throw new FrameError('internal', id, error.message);
       throw new FrameError('internal', id, 'internal error; the request was not decided');
     }
   };
@@ -382,7 +387,6 @@ export async function startDaemon(config: DaemonConfig, options: DaemonOptions =
       if (closing) return;
       closing = true;
       stopping.abort();
-      await fleet?.close();
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
       const drained = Promise.allSettled([...tasks]);
       await Promise.race([
@@ -395,6 +399,9 @@ export async function startDaemon(config: DaemonConfig, options: DaemonOptions =
       }, 1000).unref();
       await stopped;
       clearTimeout(cut);
+      // Everything answered is in the log now: ship it while the fleet connection is still up, bounded.
+      await fleet?.drain();
+      await fleet?.close();
       await approvals?.store.close();
       await evidence.close();
       await journal.close();

@@ -473,6 +473,17 @@ export class EvidenceLog {
     return this.#seq;
   }
 
+  /** Bytes of acknowledged records: readers (the fleet shipper) read no further, so never a line being written. */
+  get bytes(): number {
+    return this.#bytes;
+  }
+
+  /** Calls `listener` after each group of records is durable; returns the unsubscribe function. */
+  onAppend(listener: () => void): () => void {
+    this.#appended.add(listener);
+    return () => this.#appended.delete(listener);
+  }
+
   get lastHash(): string {
     return this.#prev || GENESIS_HASH;
   }
@@ -491,12 +502,6 @@ export class EvidenceLog {
       active: { path: this.path, first: this.#activeFirst, bytes: this.#bytes },
       last: this.#seq,
     };
-  }
-
-  /** Calls `listener` after each group of records is acknowledged (the shipper wakes on it); returns its removal. */
-  onAppend(listener: () => void): () => void {
-    this.#appended.add(listener);
-    return () => this.#appended.delete(listener);
   }
 
   /** The log's epoch (see evidence-segments.ts epochOf), or undefined while it holds no record. */

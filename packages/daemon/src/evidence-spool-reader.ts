@@ -110,8 +110,12 @@ async function withFile(file: ClosedSegment, use: (handle: FileHandle) => Promis
   }
 }
 
-/** The shipper's `source` over the daemon's log (the daemon ↔ shipper seam of @cavra/fleet's shipper). */
+/**
+ * The shipper's `source` over the daemon's log (the EvidenceSource of @cavra/fleet's shipper), segmented or not:
+ * only acknowledged records, read across segments.
+ */
 export function spoolSource(log: {
+  readonly records: number;
   layout(): SpoolLayout;
   epoch(): Promise<string | undefined>;
   onAppend(listener: () => void): () => void;
@@ -119,6 +123,7 @@ export function spoolSource(log: {
   const reader = new SpoolReader(() => log.layout());
   return {
     epoch: () => log.epoch(),
+    lastSeq: () => log.records,
     readAfter: (seq: number, maxBytes: number, maxRecords: number) =>
       reader.readAfter(seq, maxBytes, maxRecords),
     onAppend: (listener: () => void) => log.onAppend(listener),

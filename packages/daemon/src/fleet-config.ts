@@ -22,8 +22,19 @@ export interface FleetConfig {
   readonly bootstrapPack?: string;
   /** What the fleet status reports this daemon as; default `laptop`. */
   readonly kind: 'laptop' | 'ci';
-  /** The evidence log as the shipper's spool (`fleet.evidence`). */
-  readonly evidence: FleetSpoolConfig;
+  /** Shipping the evidence log to the fleet's stream, and the log as the shipper's spool. */
+  readonly evidence: FleetEvidenceConfig;
+}
+
+export interface FleetEvidenceConfig extends FleetSpoolConfig {
+  /** Ship the log (default true in fleet mode). */
+  readonly ship: boolean;
+  /** `sync`: a decision is answered only once its record is acknowledged by the stream; default `async`. */
+  readonly shipMode: 'async' | 'sync';
+  /** Records per batch; default 1000 (the maximum). */
+  readonly batchMaxRecords: number;
+  /** How long `cavra-daemon stop` (and a `sync` decision) waits for the shipper; default `30s`. */
+  readonly drainTimeout: string;
 }
 
 /** How much of the evidence log a fleet daemon keeps, and when it deletes what was shipped (see fleet-spool.ts). */
@@ -68,6 +79,10 @@ export interface RawFleetConfig {
   bootstrap_pack?: string;
   kind?: 'laptop' | 'ci';
   evidence?: {
+    ship?: boolean;
+    ship_mode?: 'async' | 'sync';
+    batch_max_records?: number;
+    drain_timeout?: string;
     spool_max_bytes?: number;
     on_spool_full?: 'block' | 'warn';
     prune_delay?: string;
@@ -143,6 +158,10 @@ export function resolveFleetConfig(
       ...(raw.bootstrap_pack ? { bootstrapPack: at(raw.bootstrap_pack) } : {}),
       kind: raw.kind ?? 'laptop',
       evidence: {
+        ship: evidence.ship ?? true,
+        shipMode: evidence.ship_mode ?? 'async',
+        batchMaxRecords: evidence.batch_max_records ?? 1000,
+        drainTimeout: evidence.drain_timeout ?? '30s',
         spoolMaxBytes,
         onSpoolFull: evidence.on_spool_full ?? 'block',
         pruneDelay: evidence.prune_delay ?? '10m',

@@ -111,11 +111,11 @@ export function startPruner(
  */
 export function receiptReader(
   daemonId: string,
-  connection: () => Promise<Fleet | undefined>,
+  connection: () => Fleet | undefined,
 ): () => Promise<string | undefined> {
   let bound: { fleet: Fleet; kv: Awaited<ReturnType<typeof openEvidenceBucket>> } | undefined;
   return async () => {
-    const fleet = await connection();
+    const fleet = connection();
     if (!fleet) return undefined;
     if (bound?.fleet !== fleet) bound = { fleet, kv: await openEvidenceBucket(fleet, 'receipts') };
     const entry = await bound.kv.get(daemonId);

@@ -20,6 +20,8 @@ export interface FollowerOptions {
   readonly policy: FleetPolicy;
   readonly health: () => HealthReport;
   readonly logger: Logger;
+  /** Called once, when the connection is first made (the evidence shipper starts on it). */
+  readonly onConnected?: (fleet: Fleet) => void;
   /** Heartbeat period; default 30 s. */
   readonly heartbeatMs?: number;
 }
@@ -50,9 +52,7 @@ const NOT_ASKED: ReadonlySet<string> = new Set([
  * changed while it was down), plus a slow poll with jitter, which also renews the bundle's expiry. Each fetched
  * bundle goes to the policy, which activates or refuses it. Runs beside the daemon, never on a decision's path.
  */
-export async function startFollower(
-  options: FollowerOptions,
-): Promise<{ close(): Promise<void>; connection(): Fleet | undefined }> {
+export async function startFollower(options: FollowerOptions): Promise<{ close(): Promise<void> }> {
   const { config, policy, logger } = options;
   const pollMs = parseDuration(config.pollInterval) * 1000;
   let stopped = false;
@@ -206,6 +206,7 @@ export async function startFollower(
     }
     logger.info('fleet: connected', { servers: config.connection.servers, channel: config.channel });
     const connected = fleet;
+    options.onConnected?.(connected);
     void (async () => {
       for await (const status of connected.nc.status()) {
         if (status.type === 'disconnect') policy.connection(false);
@@ -225,8 +226,6 @@ export async function startFollower(
   schedulePoll();
   void connect(0);
   return {
-    /** The connection while there is one (the evidence pruner reads its receipt over it). */
-    connection: () => fleet,
     async close() {
       stopped = true;
       clearTimeout(pollTimer);

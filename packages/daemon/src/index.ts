@@ -30,7 +30,12 @@ export {
 export { EVIDENCE_REF_SCHEME, evidenceLogId, evidenceRef, parseEvidenceRef } from './evidence-ref.js';
 export type { ClosedSegment } from './evidence-segments.js';
 export { EVIDENCE_SCHEMA, EVIDENCE_SCHEMA_V1, type EvidenceKey, signedText } from './evidence-signature.js';
-export type { FleetConfig, FleetConnectionConfig, FleetSpoolConfig } from './fleet-config.js';
+export type {
+  FleetConfig,
+  FleetConnectionConfig,
+  FleetEvidenceConfig,
+  FleetSpoolConfig,
+} from './fleet-config.js';
 export {
   FLEET_POLICY_ID,
   NO_BUNDLE_RULE_ID,
