@@ -40,6 +40,7 @@ async function setup(onSpoolFull: 'block' | 'warn'): Promise<Setup> {
       '  trust_root: root.json',
       '  bootstrap_pack: boot.yaml',
       '  evidence:',
+      '    ship: false', // nothing could be shipped anyway: stop would wait drain_timeout for NATS
       `    spool_max_bytes: ${SPOOL_MAX}`,
       `    segment_max_bytes: ${SEGMENT_MAX}`,
       `    on_spool_full: ${onSpoolFull}`,

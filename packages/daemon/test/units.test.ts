@@ -429,7 +429,9 @@ describe('daemon configuration', () => {
         },
         { baseDir: '/srv' },
       ).fleet?.evidence;
+    const shipping = { ship: true, shipMode: 'async', batchMaxRecords: 1000, drainTimeout: '30s' };
     expect(fleet()).toEqual({
+      ...shipping,
       spoolMaxBytes: 1073741824,
       onSpoolFull: 'block',
       pruneDelay: '10m',
@@ -443,6 +445,7 @@ describe('daemon configuration', () => {
         receipt_public_key: 'v.pem',
       }),
     ).toEqual({
+      ...shipping,
       spoolMaxBytes: 5242880,
       onSpoolFull: 'warn',
       pruneDelay: '1h',
