@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createClient, type HealthReport } from '@cavra/daemon-client';
@@ -362,6 +362,48 @@ describe('fleet mode on a real 3-node NATS cluster', () => {
     );
     expect(batches.every(({ first, last }) => last - first < 4)).toBe(true);
     expect(batches.map(({ data }) => data).join('')).toBe(await readFile(at.evidence, 'utf8'));
+  }, 180_000);
+
+  it('ships a segmented log across its segments, and again after a kill -9', async () => {
+    const at = await setup(
+      fleetSection(
+        cluster.servers,
+        trustRoot,
+        '  evidence:\n    batch_max_records: 7\n    spool_max_bytes: 65536\n    segment_max_bytes: 4096\n',
+      ),
+    );
+    const id = await enroll(at);
+    const first = await DaemonProcess.start(at.configFile, at.socketPath);
+    const burst = (from: number) =>
+      Promise.all(
+        Array.from({ length: 8 }, (_, w) =>
+          (async () => {
+            for (let k = 0; k < 5; k++) await decide(at, `echo ${from + w * 10 + k}`);
+          })(),
+        ),
+      );
+    await burst(0);
+    first.child.kill('SIGKILL');
+    await first.exited;
+    await DaemonProcess.start(at.configFile, at.socketPath);
+    await burst(100);
+    await until('everything shipped', async () => {
+      const now = await health(at);
+      return now.fleet?.evidence_shipping?.pending === 0 && now.evidence.records >= 80 ? now : undefined;
+    });
+    expect((await cli(['stop', '--config', at.configFile], at.dir)).code).toBe(0);
+    const segments = (await readdir(at.dir)).filter((name) => name.startsWith('evidence.jsonl.seg-')).sort();
+    expect(segments.length).toBeGreaterThan(5);
+    const logText = (
+      await Promise.all(
+        [...segments.map((name) => join(at.dir, name)), at.evidence].map((p) => readFile(p, 'utf8')),
+      )
+    ).join('');
+    const batches = await shippedBatches(id);
+    expect(batches.map(({ first }, index) => first === (batches[index - 1]?.last ?? 0) + 1)).not.toContain(
+      false,
+    );
+    expect(batches.map(({ data }) => data).join('')).toBe(logText);
   }, 180_000);
 
   it('an expired timestamp turns the bundle stale, recorded; past max_staleness with stale_action: block every request is a recorded block; a new bundle lifts it', async () => {
