@@ -67,8 +67,8 @@ export async function pruneWithReceipt(jws: string | undefined, host: PruneHost)
 }
 
 /**
- * Prunes now and then beside the daemon (never on a decision's path): each pass reads the receipt, prunes what it
- * covers, and logs what was deleted or why pruning failed. `readReceipt` reads KV `cavra_evidence_receipts` (undefined
+ * Prunes now and then beside the daemon (never on a decision's path), and on `wake`: each pass reads the receipt,
+ * prunes what it covers, and logs what was deleted or why pruning failed. `readReceipt` reads KV `cavra_evidence_receipts` (undefined
  * while NATS is unreachable or there is no receipt yet).
  */
 export function startPruner(
@@ -77,7 +77,7 @@ export function startPruner(
     readonly readReceipt: () => Promise<string | undefined>;
     readonly everyMs: number;
   },
-): { close(): Promise<void> } {
+): { wake(): void; close(): Promise<void> } {
   let running: Promise<void> = Promise.resolve();
   const pass = async () => {
     try {
@@ -93,11 +93,14 @@ export function startPruner(
       host.logger.warn('fleet: evidence segments not pruned', { error: (error as Error).message });
     }
   };
-  const timer = setInterval(() => {
+  const wake = () => {
     running = running.then(pass);
-  }, host.everyMs);
+  };
+  const timer = setInterval(wake, host.everyMs);
   timer.unref();
   return {
+    /** A pass now (the connection is up: a receipt may be waiting), in turn with the others. */
+    wake,
     async close() {
       clearInterval(timer);
       await running;
