@@ -77,29 +77,42 @@ export function startPruner(
     readonly readReceipt: () => Promise<string | undefined>;
     readonly everyMs: number;
   },
-): { wake(): void; close(): Promise<void> } {
+): { wake(): Promise<void>; close(): Promise<void> } {
   let running: Promise<void> = Promise.resolve();
+  /** What the last pass said when it pruned nothing: said again only when it changes (a pass runs every minute). */
+  let said: string | undefined;
+  const once = (what: string, say: () => void) => {
+    if (what !== said) say();
+    said = what;
+  };
   const pass = async () => {
     try {
       const outcome = await pruneWithReceipt(await host.readReceipt(), host);
-      if (outcome.pruned.length > 0)
+      if (outcome.pruned.length > 0) {
+        said = undefined;
         host.logger.info('fleet: receipted evidence segments pruned', {
           segments: outcome.pruned.length,
           bytes: outcome.pruned.reduce((sum, segment) => sum + segment.bytes, 0),
           through_first: outcome.pruned[outcome.pruned.length - 1]?.first,
           held: outcome.held ?? null,
         });
+      } else if (outcome.held) {
+        const reason = outcome.held;
+        once(reason, () => host.logger.info('fleet: no evidence segment pruned', { reason }));
+      }
     } catch (error) {
-      host.logger.warn('fleet: evidence segments not pruned', { error: (error as Error).message });
+      const message = (error as Error).message;
+      once(message, () => host.logger.warn('fleet: evidence segments not pruned', { error: message }));
     }
   };
   const wake = () => {
     running = running.then(pass);
+    return running;
   };
-  const timer = setInterval(wake, host.everyMs);
+  const timer = setInterval(() => void wake(), host.everyMs);
   timer.unref();
   return {
-    /** A pass now (the connection is up: a receipt may be waiting), in turn with the others. */
+    /** A pass now (the connection is up: a receipt may be waiting), in turn with the others; resolves after it. */
     wake,
     async close() {
       clearInterval(timer);

@@ -42,7 +42,7 @@ export async function openFleetMode(
 ): Promise<FleetMode> {
   const policy = await FleetPolicy.open(config.fleet, host);
   let follower: Promise<{ close(): Promise<void> } | undefined> | undefined;
-  let pruner: Promise<{ wake(): void; close(): Promise<void> } | undefined> | undefined;
+  let pruner: Promise<{ wake(): Promise<void>; close(): Promise<void> } | undefined> | undefined;
   /** The follower's connection, once there is one (the pruner reads its receipt over it). */
   let connection: Fleet | undefined;
   let shipping: Promise<EvidenceShipping | undefined> = Promise.resolve(undefined);

@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { EVIDENCE_RECEIPT_SCHEMA, signEvidenceReceipt } from '@cavra/fleet';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { FleetSpoolConfig } from '../src/fleet-config.js';
-import { pruneWithReceipt } from '../src/fleet-evidence-prune.js';
+import { pruneWithReceipt, startPruner } from '../src/fleet-evidence-prune.js';
 import { EvidenceLog, verifyEvidenceLog } from '../src/index.js';
 import { removeTempDirs, tempDir } from './support/daemon-fixture.js';
 
@@ -150,6 +150,31 @@ describe('pruning receipted segments', () => {
     });
     expect(await names(dir)).toEqual([1, 4, 7]);
     expect(dirname(log.path)).toBe(dir);
+    await log.close();
+  });
+
+  it('runs beside the daemon: says once why nothing was pruned, then what it pruned', async () => {
+    const { log, receipt, host } = await setup();
+    const lines: [string, Record<string, unknown> | undefined][] = [];
+    const logger = {
+      info: (msg: string, fields?: Record<string, unknown>) => lines.push([msg, fields]),
+      warn: (msg: string, fields?: Record<string, unknown>) => lines.push([msg, fields]),
+      error: (msg: string, fields?: Record<string, unknown>) => lines.push([msg, fields]),
+    };
+    let jws: string | undefined;
+    const pruner = startPruner({ ...host, logger, readReceipt: async () => jws, everyMs: 3_600_000 });
+    await pruner.wake();
+    await pruner.wake();
+    jws = await receipt(6, 30 * MINUTE);
+    await pruner.wake();
+    await pruner.close();
+    expect(lines).toEqual([
+      ['fleet: no evidence segment pruned', { reason: 'no_receipt' }],
+      [
+        'fleet: receipted evidence segments pruned',
+        { segments: 2, bytes: 6 * LINE_BYTES, through_first: 4, held: 'not_receipted' },
+      ],
+    ]);
     await log.close();
   });
 });
