@@ -20,6 +20,20 @@ export {
   evidenceSubject,
 } from './evidence-names.js';
 export {
+  EVIDENCE_ALERT_PROBLEMS,
+  EVIDENCE_ALERT_SCHEMA,
+  type EvidenceAlert,
+  type EvidenceAlertProblem,
+  isEvidenceAlertProblem,
+} from './evidence-alert.js';
+export {
+  type EvidenceBatch,
+  type EvidenceBatchRefusal,
+  type EvidenceMessage,
+  type EvidenceRecordFields,
+  readEvidenceBatch,
+} from './evidence-batch.js';
+export {
   EVIDENCE_RECEIPT_SCHEMA,
   type EvidenceReceipt,
   type ReceiptKey,
@@ -33,6 +47,18 @@ export {
   type EvidenceConnection,
   openEvidenceBucket,
 } from './evidence-streams.js';
+export {
+  type CheckEvidenceBatch,
+  type EvidenceBatchCheck,
+  type EvidenceBatchToCheck,
+  type EvidenceChainPosition,
+  type EvidenceChainProblem,
+  type EvidenceVerifierCounts,
+  type EvidenceVerifierEvent,
+  type EvidenceVerifierHandle,
+  type EvidenceVerifierOptions,
+  startEvidenceVerifier,
+} from './evidence-verifier.js';
 export {
   type FetchVerifiedBundleOptions,
   fetchVerifiedBundle,
