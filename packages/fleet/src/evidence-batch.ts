@@ -9,7 +9,7 @@ export interface EvidenceRecordFields {
 }
 
 /** A batch message of `CAVRA_EVIDENCE` as read: its place in the log and in the stream, and its lines. */
-export interface EvidenceBatch extends EvidenceBatchId {
+export interface ReceivedEvidenceBatch extends EvidenceBatchId {
   readonly streamSeq: number;
   /** The records' lines as written, without their newlines. */
   readonly lines: readonly string[];
@@ -44,7 +44,7 @@ const decoder = new TextDecoder('utf-8', { fatal: true });
  * name, each ending in a newline), and every record must name the subject's daemon (`daemon_id_mismatch`: NATS
  * permissions refuse a daemon publishing on another's subject in the documented setup; this refuses it anyway).
  */
-export function readEvidenceBatch(message: EvidenceMessage): EvidenceBatch | EvidenceBatchRefusal {
+export function readEvidenceBatch(message: EvidenceMessage): ReceivedEvidenceBatch | EvidenceBatchRefusal {
   const daemonId = message.subject.startsWith(SUBJECT_PREFIX)
     ? message.subject.slice(SUBJECT_PREFIX.length)
     : message.subject;
@@ -61,7 +61,10 @@ export function readEvidenceBatch(message: EvidenceMessage): EvidenceBatch | Evi
     message: `stream message ${message.seq}: ${text}`,
   });
   if (!/^[0-9a-f]{16}$/.test(epoch) || firstSeq === undefined || lastSeq === undefined || lastSeq < firstSeq)
-    return refuse('bad_batch', 'its Cavra-Epoch, Cavra-First-Seq or Cavra-Last-Seq header is missing or not valid');
+    return refuse(
+      'bad_batch',
+      'its Cavra-Epoch, Cavra-First-Seq or Cavra-Last-Seq header is missing or not valid',
+    );
   const claimed = header(EVIDENCE_HEADERS.daemonId);
   if (claimed !== daemonId)
     return refuse('daemon_id_mismatch', `its Cavra-Daemon-Id header names another daemon than its subject's`);

@@ -8,12 +8,8 @@ import {
 } from '@nats-io/jetstream';
 import type { KV } from '@nats-io/kv';
 import type { Fleet } from './connect-fleet.js';
-import {
-  EVIDENCE_ALERT_SCHEMA,
-  type EvidenceAlert,
-  type EvidenceAlertProblem,
-} from './evidence-alert.js';
-import { type EvidenceBatch, readEvidenceBatch } from './evidence-batch.js';
+import { EVIDENCE_ALERT_SCHEMA, type EvidenceAlert, type EvidenceAlertProblem } from './evidence-alert.js';
+import { type ReceivedEvidenceBatch, readEvidenceBatch } from './evidence-batch.js';
 import {
   EVIDENCE_STREAM,
   EVIDENCE_VERIFIER_CONSUMER,
@@ -61,7 +57,9 @@ export interface EvidenceBatchCheck {
  * The chain check of a batch: the daemon's own (`cavra-daemon evidence verifier` gives the same verification as
  * `cavra-daemon evidence verify`: hash, previous hash, seq + 1, the HMAC when it holds the key).
  */
-export type CheckEvidenceBatch = (batch: EvidenceBatchToCheck) => EvidenceBatchCheck | Promise<EvidenceBatchCheck>;
+export type CheckEvidenceBatch = (
+  batch: EvidenceBatchToCheck,
+) => EvidenceBatchCheck | Promise<EvidenceBatchCheck>;
 
 /** What the verifier did with a batch message, before it is acknowledged. */
 export type EvidenceVerifierEvent =
@@ -127,10 +125,12 @@ export interface EvidenceVerifierHandle {
 /** Deliveries of a batch that follows missing records before it is an alert (redeliveries may come out of order). */
 const GAP_PATIENCE = 3;
 const GAP_RETRY_MS = 1_000;
-const GAP_WAIT_MS = 5_000;
+const GAP_WAIT_MS = 2_000;
 /** Problems named per batch: one is enough to refuse it, a few help whoever reads the alerts. */
 const MAX_ALERTS_PER_BATCH = 5;
 const FETCH = { max_messages: 256, expires: 2_000 } as const;
+/** With `once`: empty fetches to wait for a waiting batch that can now go through (its delay is GAP_WAIT_MS). */
+const ONCE_REDELIVERY_FETCHES = 5;
 const NANOS_PER_MS = 1_000_000;
 
 /** The head was written by another verifier meanwhile: the message is handled again from the new head. */
@@ -146,7 +146,9 @@ class HeadMoved extends Error {}
  * an alert on `cavra.evidence_alerts.<daemon_id>`, and a re-send request when the shipper can repair it. Nothing is
  * acknowledged before its outcome is stored, so a verifier stopped at any point loses nothing.
  */
-export async function startEvidenceVerifier(options: EvidenceVerifierOptions): Promise<EvidenceVerifierHandle> {
+export async function startEvidenceVerifier(
+  options: EvidenceVerifierOptions,
+): Promise<EvidenceVerifierHandle> {
   const signingKey = receiptPrivateKey(options.receiptKey);
   const { fleet } = options;
   await checkEvidenceStream(fleet, EVIDENCE_STREAM);
@@ -171,11 +173,13 @@ export async function startEvidenceVerifier(options: EvidenceVerifierOptions): P
 async function ensureConsumer(fleet: Pick<Fleet, 'jsm'>, ackWaitMs: number): Promise<void> {
   const ackWait = ackWaitMs * NANOS_PER_MS;
   try {
-    const info = await fleet.jsm.consumers.info(EVIDENCE_STREAM, EVIDENCE_VERIFIER_CONSUMER).catch((error) => {
-      if (error instanceof JetStreamApiError && error.code === JetStreamApiCodes.ConsumerNotFound)
-        return undefined;
-      throw error;
-    });
+    const info = await fleet.jsm.consumers
+      .info(EVIDENCE_STREAM, EVIDENCE_VERIFIER_CONSUMER)
+      .catch((error) => {
+        if (error instanceof JetStreamApiError && error.code === JetStreamApiCodes.ConsumerNotFound)
+          return undefined;
+        throw error;
+      });
     if (info === undefined) {
       await fleet.jsm.consumers.add(EVIDENCE_STREAM, {
         durable_name: EVIDENCE_VERIFIER_CONSUMER,
@@ -205,6 +209,8 @@ class Verifier {
   readonly #receipts: KV;
   readonly #resend: KV;
   readonly #daemons = new Map<string, DaemonState>();
+  /** Batches left waiting for missing records, by stream seq: their daemon, and whether its head moved since. */
+  readonly #waiting = new Map<number, { readonly daemonId: string; progressed: boolean }>();
   #stopping = false;
   #fetching: ConsumerMessages | undefined;
   #counts = { verifiedBatches: 0, verifiedRecords: 0, duplicates: 0, alerts: 0, waiting: 0, errors: 0 };
@@ -229,6 +235,7 @@ class Verifier {
     const { js } = this.#options.fleet;
     const consumer = await js.consumers.get(EVIDENCE_STREAM, EVIDENCE_VERIFIER_CONSUMER);
     let backoff = 0;
+    let idle = 0;
     while (!this.#stopping) {
       let received = 0;
       let failed = false;
@@ -251,7 +258,14 @@ class Verifier {
         continue;
       }
       backoff = 0;
+      idle = received === 0 ? idle + 1 : 0;
       if (this.#options.once && received === 0) {
+        // A waiting batch whose missing records just came is delivered again after its delay: wait for it a while.
+        if (
+          [...this.#waiting.values()].some((waiting) => waiting.progressed) &&
+          idle <= ONCE_REDELIVERY_FETCHES
+        )
+          continue;
         const info = await consumer.info().catch((error) => {
           throw toFleetError(error);
         });
@@ -263,6 +277,7 @@ class Verifier {
 
   /** Handles one message; false when NATS failed meanwhile (it is then handed back). */
   async #handle(message: JsMsg): Promise<boolean> {
+    this.#waiting.delete(message.seq); // #gap puts it back when it still waits
     for (let attempt = 0; ; attempt++) {
       try {
         await this.#decide(message);
@@ -281,11 +296,16 @@ class Verifier {
     const batch = readEvidenceBatch(message);
     if ('problem' in batch) {
       const head = await this.#readHead(batch.daemonId);
-      await this.#alert(batch.daemonId, batch.epoch || head.value?.epoch || '', batch.firstSeq, batch.streamSeq, [
-        { line: 1, problem: batch.problem, message: batch.message },
-      ]);
+      await this.#alert(
+        batch.daemonId,
+        batch.epoch || head.value?.epoch || '',
+        batch.firstSeq,
+        batch.streamSeq,
+        [{ line: 1, problem: batch.problem, message: batch.message }],
+      );
       // The real shipper's next publish on that subject conflicts; the request makes it re-send what is not verified.
-      if (head.value) await this.#requestResend(batch.daemonId, head.value.epoch, head.value.seq + 1, batch.problem);
+      if (head.value)
+        await this.#requestResend(batch.daemonId, head.value.epoch, head.value.seq + 1, batch.problem);
       return this.#ack(message);
     }
     const { value: head, revision } = await this.#readHead(batch.daemonId);
@@ -314,7 +334,7 @@ class Verifier {
   /** A batch that continues the chain after `head` (the log's start without one). */
   async #extend(
     message: JsMsg,
-    batch: EvidenceBatch,
+    batch: ReceivedEvidenceBatch,
     head: EvidenceHead | undefined,
     revision: number | undefined,
   ): Promise<void> {
@@ -345,7 +365,12 @@ class Verifier {
    * before them, and hash to the head where they reach it: else the log was rewritten after it was verified. What
    * it holds past the head extends the chain.
    */
-  async #again(message: JsMsg, batch: EvidenceBatch, head: EvidenceHead, revision: number | undefined) {
+  async #again(
+    message: JsMsg,
+    batch: ReceivedEvidenceBatch,
+    head: EvidenceHead,
+    revision: number | undefined,
+  ) {
     const first = batch.records[0];
     const state = this.#state(batch.daemonId);
     const from =
@@ -374,7 +399,12 @@ class Verifier {
     if (problems.length > 0) {
       await this.#alert(batch.daemonId, batch.epoch, batch.firstSeq, batch.streamSeq, problems);
       if (batch.lastSeq > head.seq)
-        await this.#requestResend(batch.daemonId, batch.epoch, head.seq + 1, problems[0]?.problem ?? 'bad_batch');
+        await this.#requestResend(
+          batch.daemonId,
+          batch.epoch,
+          head.seq + 1,
+          problems[0]?.problem ?? 'bad_batch',
+        );
       return this.#ack(message);
     }
     if (batch.lastSeq > head.seq) {
@@ -389,7 +419,7 @@ class Verifier {
   }
 
   /** A batch after missing records: delivered again while they may still come, then named and asked for. */
-  async #gap(message: JsMsg, batch: EvidenceBatch, head: EvidenceHead | undefined, fromSeq: number) {
+  async #gap(message: JsMsg, batch: ReceivedEvidenceBatch, head: EvidenceHead | undefined, fromSeq: number) {
     const headSeq = head?.epoch === batch.epoch ? head.seq : 0;
     if (message.info.deliveryCount >= GAP_PATIENCE) {
       const asked = await this.#requestResend(batch.daemonId, batch.epoch, fromSeq, 'sequence_gap');
@@ -403,12 +433,17 @@ class Verifier {
         ]);
     }
     this.#counts.waiting += 1;
+    this.#waiting.set(message.seq, { daemonId: batch.daemonId, progressed: false });
     await this.#emit({ type: 'waiting', ...eventOf(batch), head_seq: headSeq });
     // Kept, not acknowledged: once the missing records are verified, this batch extends the chain.
     message.nak(message.info.deliveryCount >= GAP_PATIENCE ? GAP_WAIT_MS : GAP_RETRY_MS);
   }
 
-  async #advance(batch: EvidenceBatch, lastHash: string, revision: number | undefined): Promise<void> {
+  async #advance(
+    batch: ReceivedEvidenceBatch,
+    lastHash: string,
+    revision: number | undefined,
+  ): Promise<void> {
     const head: EvidenceHead = {
       epoch: batch.epoch,
       seq: batch.lastSeq,
@@ -427,6 +462,8 @@ class Verifier {
     }
     await this.#writeReceipt(batch.daemonId, head);
     await this.#clearResend(batch.daemonId, head);
+    for (const waiting of this.#waiting.values())
+      if (waiting.daemonId === batch.daemonId) waiting.progressed = true;
   }
 
   async #writeReceipt(daemonId: string, head: EvidenceHead): Promise<void> {
@@ -463,7 +500,8 @@ class Verifier {
     if (state.resendPending === false) return;
     const entry = await this.#resend.get(daemonId);
     const standing = entry?.operation === 'PUT' ? entry.json<EvidenceResendRequest>() : undefined;
-    if (standing && (standing.epoch !== head.epoch || standing.from_seq > head.seq)) {
+    // A request of another epoch is void once the daemon's head moved to this one.
+    if (standing && standing.epoch === head.epoch && standing.from_seq > head.seq) {
       state.resendPending = true;
       return;
     }
@@ -498,7 +536,11 @@ class Verifier {
     }
   }
 
-  async #outcome(message: JsMsg, type: 'verified' | 'duplicate', batch: EvidenceBatch): Promise<void> {
+  async #outcome(
+    message: JsMsg,
+    type: 'verified' | 'duplicate',
+    batch: ReceivedEvidenceBatch,
+  ): Promise<void> {
     if (type === 'verified') {
       this.#counts.verifiedBatches += 1;
       this.#counts.verifiedRecords += batch.lastSeq - batch.firstSeq + 1;
@@ -528,7 +570,7 @@ class Verifier {
   }
 }
 
-function eventOf(batch: EvidenceBatch) {
+function eventOf(batch: ReceivedEvidenceBatch) {
   return {
     daemon_id: batch.daemonId,
     epoch: batch.epoch,

@@ -3,6 +3,20 @@ export { type BundleHead, type BundleStoreConnection, readBundleHead } from './b
 export { type ChannelTrust, type InitChannelTrustOptions, initChannelTrust } from './channel-trust.js';
 export { type ConnectFleetOptions, connectFleet, type Fleet } from './connect-fleet.js';
 export {
+  EVIDENCE_ALERT_PROBLEMS,
+  EVIDENCE_ALERT_SCHEMA,
+  type EvidenceAlert,
+  type EvidenceAlertProblem,
+  isEvidenceAlertProblem,
+} from './evidence-alert.js';
+export {
+  type EvidenceBatchRefusal,
+  type EvidenceMessage,
+  type EvidenceRecordFields,
+  type ReceivedEvidenceBatch,
+  readEvidenceBatch,
+} from './evidence-batch.js';
+export {
   EVIDENCE_ALERT_SUBJECTS,
   EVIDENCE_ALERTS_STREAM,
   EVIDENCE_BATCH_LIMITS,
@@ -19,20 +33,6 @@ export {
   evidenceMsgId,
   evidenceSubject,
 } from './evidence-names.js';
-export {
-  EVIDENCE_ALERT_PROBLEMS,
-  EVIDENCE_ALERT_SCHEMA,
-  type EvidenceAlert,
-  type EvidenceAlertProblem,
-  isEvidenceAlertProblem,
-} from './evidence-alert.js';
-export {
-  type EvidenceBatch,
-  type EvidenceBatchRefusal,
-  type EvidenceMessage,
-  type EvidenceRecordFields,
-  readEvidenceBatch,
-} from './evidence-batch.js';
 export {
   EVIDENCE_RECEIPT_SCHEMA,
   type EvidenceReceipt,
