@@ -33,6 +33,16 @@ export {
   evidenceMsgId,
   evidenceSubject,
 } from './evidence-names.js';
+export { SHIP_CURSOR_SCHEMA, type ShipCursor } from './evidence-ship-cursor.js';
+export {
+  type EvidenceBatch,
+  type EvidenceSource,
+  type ShipperHandle,
+  type ShipperLogger,
+  type ShipperOptions,
+  type ShipperState,
+  startShipper,
+} from './evidence-shipper.js';
 export {
   EVIDENCE_RECEIPT_SCHEMA,
   type EvidenceReceipt,

@@ -1,3 +1,4 @@
+import { EVIDENCE_BUCKETS, EVIDENCE_STREAM, evidenceSubject } from './evidence-names.js';
 import { FLEET_BUCKETS } from './fleet-buckets.js';
 
 /** The NATS permissions of one fleet user: the subjects it may publish to and subscribe to (all others denied). */
@@ -30,7 +31,9 @@ const consume = (stream: string) => [
 
 /**
  * A daemon's NATS permissions: bind the three buckets, read and watch the channels' heads and the bundles, write
- * its own status key only. It can publish no bundle, no head, no other daemon's status.
+ * its own status key only; ship evidence to its own subject only, read the last batch of a subject (the shipper's
+ * reconcile: the API cannot limit that read to its own subject), watch the re-send requests and read the receipts.
+ * It can publish no bundle, no head, no other daemon's status or evidence.
  */
 export function daemonPermissions(daemonId: string): NatsPermissions {
   const heads = KV(FLEET_BUCKETS.bundleHeads);
@@ -47,11 +50,28 @@ export function daemonPermissions(daemonId: string): NatsPermissions {
         ...read(bundles),
         ...consume(bundles),
         `$KV.${FLEET_BUCKETS.fleetStatus}.${daemonId}`,
+        ...shipperSubjects(daemonId),
       ]),
     },
     // Answers (API replies, watch and chunk deliveries, publish acks) come to the client's inboxes.
     subscribe: { allow: ['_INBOX.>'] },
   };
+}
+
+/** What a daemon's evidence shipper publishes to, beside the buckets (and what its pruning reads: receipts). */
+function shipperSubjects(daemonId: string): string[] {
+  const resend = KV(EVIDENCE_BUCKETS.resend);
+  const receipts = KV(EVIDENCE_BUCKETS.receipts);
+  return [
+    evidenceSubject(daemonId),
+    `$JS.API.STREAM.INFO.${EVIDENCE_STREAM}`,
+    `$JS.API.STREAM.MSG.GET.${EVIDENCE_STREAM}`,
+    ...bind(resend),
+    ...read(resend),
+    ...consume(resend),
+    ...bind(receipts),
+    ...read(receipts),
+  ];
 }
 
 /** Who reads the fleet status (`cavra fleet status`): bind, then read and list every key; writes nothing. */

@@ -1,12 +1,19 @@
 // The documented NATS permissions per role, on a real 3-node cluster: what each role needs works, nothing more.
+
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { type NatsCluster, startNatsCluster } from '@cavra/nats-cluster';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import {
   connectFleet,
   daemonPermissions,
+  type EvidenceSource,
   type Fleet,
+  openEvidenceBucket,
   readFleetStatus,
   startHeartbeat,
+  startShipper,
   statusReaderPermissions,
   toFleetError,
 } from '../src/index.js';
@@ -103,6 +110,45 @@ test('a daemon binds, reads and watches the heads, reads bundles, writes its own
   } finally {
     await daemon.close();
   }
+});
+
+test("a daemon ships evidence to its own subject and watches its re-send key; another daemon's subject is refused", async () => {
+  const daemon = await connectFleet({
+    servers: cluster.servers,
+    user: 'daemon-1',
+    password_env: 'PASSWORD_D',
+    env,
+  });
+  const dir = await mkdtemp(join(tmpdir(), 'cavra-perm-'));
+  const line = Buffer.from('{"seq":1,"hash":"ab12ab12ab12ab12ab12"}\n');
+  const source: EvidenceSource = {
+    epoch: async () => 'ab12ab12ab12ab12',
+    lastSeq: () => 1,
+    readAfter: async (seq) =>
+      seq === 0 ? { lines: [line], first: 1, last: 1, lastHash: 'ab12' } : undefined,
+    onAppend: () => () => {},
+  };
+  const warnings: unknown[] = [];
+  const ship = startShipper({
+    fleet: daemon,
+    daemonId: 'daemon-1',
+    source,
+    cursorFile: join(dir, 'evidence-ship.json'),
+    logger: { warn: (...args) => warnings.push(args), error: (...args) => warnings.push(args) },
+  });
+  try {
+    expect(await ship.drain(60_000)).toEqual({ unshipped: 0 });
+    const receipts = await openEvidenceBucket(daemon, 'receipts');
+    expect(await receipts.get('daemon-1')).toBe(null);
+    expect(await code(daemon.js.publish('cavra.evidence.daemon-2', line))).toBe('permission_denied');
+    expect(await code(receipts.put('daemon-1', 'forged'))).toBe('permission_denied');
+    expect(await code(openEvidenceBucket(daemon, 'heads'))).toBe('permission_denied');
+  } finally {
+    await ship.close();
+    await daemon.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+  expect(warnings).toEqual([]);
 });
 
 test('the status reader lists the fleet and writes nothing', async () => {

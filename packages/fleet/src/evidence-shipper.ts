@@ -1,0 +1,433 @@
+import { JetStreamApiCodes, JetStreamApiError } from '@nats-io/jetstream';
+import { headers } from '@nats-io/transport-node';
+import type { Fleet } from './connect-fleet.js';
+import {
+  EVIDENCE_BATCH_LIMITS,
+  EVIDENCE_HEADERS,
+  EVIDENCE_STREAM,
+  type EvidenceResendRequest,
+  evidenceMsgId,
+  evidenceSubject,
+} from './evidence-names.js';
+import { readShipCursor, type ShipCursor, writeShipCursor } from './evidence-ship-cursor.js';
+import { openEvidenceBucket } from './evidence-streams.js';
+import { FleetError } from './fleet-error.js';
+import { toFleetError } from './nats-failure.js';
+
+/** A batch of raw log lines, as written (each with its `\n`), records `first` to `last`. */
+export interface EvidenceBatch {
+  readonly lines: readonly Uint8Array[];
+  readonly first: number;
+  readonly last: number;
+  /** The `hash` of record `last`. */
+  readonly lastHash: string;
+}
+
+/** The daemon's log as the shipper sees it: raw lines by seq (the daemon implements it over its log or segments). */
+export interface EvidenceSource {
+  /** The log's epoch (see evidenceEpoch), or undefined while it holds no record. */
+  epoch(): Promise<string | undefined>;
+  /** The seq of the last record written (0 for an empty log). */
+  lastSeq(): number;
+  /** The records after `seq`, at most `maxBytes` and `maxRecords` (at least one record), or undefined when none. */
+  readAfter(seq: number, maxBytes: number, maxRecords: number): Promise<EvidenceBatch | undefined>;
+  /** Calls `listener` after each append; returns the unsubscribe function. */
+  onAppend(listener: () => void): () => void;
+}
+
+/** The shipper's state, for the daemon's health report. */
+export interface ShipperState {
+  /** The epoch of the log being shipped (undefined while the log is empty). */
+  readonly epoch: string | undefined;
+  /** The last record of this epoch the stream acknowledged (0 for none). */
+  readonly shippedSeq: number;
+  /** Records of the log not acknowledged yet. */
+  readonly pending: number;
+  /** The last failure (cleared by the next acknowledgement). */
+  readonly lastError: string | undefined;
+  /** Acknowledged records the stream no longer held, re-sent from the local log (the server lost them). */
+  readonly lostAcksRepaired: number;
+  /** Publishes refused for a wrong last subject sequence (each followed by a reconcile). */
+  readonly conflicts: number;
+  /** Re-send requests of the verifier carried out. */
+  readonly resends: number;
+  /** Why the cursor file could not be used (the shipper then goes by the stream). */
+  readonly cursorProblem: string | undefined;
+}
+
+/** Options of {@link startShipper}. */
+export interface ShipperOptions {
+  readonly fleet: Pick<Fleet, 'js' | 'jsm' | 'kvm'>;
+  readonly daemonId: string;
+  readonly source: EvidenceSource;
+  /** `<fleet state dir>/evidence-ship.json`. */
+  readonly cursorFile: string;
+  readonly logger?: ShipperLogger;
+  /** Records per batch (default and maximum 1,000). */
+  readonly batchMaxRecords?: number;
+  /** Called after each change of state (off the decision path: only read fields). */
+  readonly onState?: (state: ShipperState) => void;
+}
+
+/** Where the shipper tells what it does. */
+export interface ShipperLogger {
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+}
+
+/** A running shipper. */
+export interface ShipperHandle {
+  /** Ships what the log holds now, waiting at most `timeoutMs`; resolves with the records left unshipped. */
+  drain(timeoutMs: number): Promise<{ readonly unshipped: number }>;
+  /** Resolves once record `seq` of the current epoch is acknowledged; rejects when the shipper closes first. */
+  waitShipped(seq: number): Promise<void>;
+  state(): ShipperState;
+  /** Stops shipping (the batch in flight is let finish) and the re-send watch. */
+  close(): Promise<void>;
+}
+
+/** Where the next batch goes: after record `seq` of `epoch`, expecting `streamSeq` as the subject's last message. */
+interface Position {
+  readonly epoch: string | undefined;
+  readonly seq: number;
+  readonly streamSeq: number;
+}
+
+const PUBLISH_TIMEOUT_MS = 10_000;
+const BACKOFF_FIRST_MS = 200;
+const BACKOFF_MAX_MS = 10_000;
+
+/**
+ * Starts shipping the daemon's log to its subject of `CAVRA_EVIDENCE`, one batch in flight: each batch carries
+ * `Nats-Msg-Id` (a re-send within the duplicate window is dropped by the server) and the expected last subject
+ * sequence (a batch that does not follow the subject's last message is refused). Where to continue is read from the
+ * stream itself (the last message on the subject) at start, after each failure, after a refusal and on a re-send
+ * request; the cursor file only tells whether the stream lost acknowledged batches, which are then re-sent from the
+ * local log. Never on the decision path: failures back off with jitter and are reported in the state.
+ */
+export function startShipper(options: ShipperOptions): ShipperHandle {
+  return new Shipper(options).handle();
+}
+
+class Shipper {
+  readonly #options: ShipperOptions;
+  readonly #subject: string;
+  readonly #maxRecords: number;
+  #position: Position | undefined;
+  /** The highest record of the epoch ever acknowledged (this process or the cursor file): what the stream must hold. */
+  #acked: ShipCursor | undefined;
+  #state: Omit<ShipperState, 'pending' | 'epoch' | 'shippedSeq'> = {
+    lastError: undefined,
+    lostAcksRepaired: 0,
+    conflicts: 0,
+    resends: 0,
+    cursorProblem: undefined,
+  };
+  #resendFrom: number | undefined;
+  #closed = false;
+  #wake: (() => void) | undefined;
+  #failures = 0;
+  #waiters: { seq: number; resolve(): void; reject(error: Error): void }[] = [];
+  readonly #unsubscribe: () => void;
+  #watch: { stop(): void } | undefined;
+  readonly #running: Promise<void>;
+
+  constructor(options: ShipperOptions) {
+    this.#options = options;
+    this.#subject = evidenceSubject(options.daemonId);
+    const max = options.batchMaxRecords ?? EVIDENCE_BATCH_LIMITS.maxRecords;
+    if (!Number.isInteger(max) || max < 1 || max > EVIDENCE_BATCH_LIMITS.maxRecords)
+      throw new FleetError(
+        'invalid_options',
+        `batchMaxRecords must be an integer from 1 to ${EVIDENCE_BATCH_LIMITS.maxRecords}, got ${max}`,
+      );
+    this.#maxRecords = max;
+    this.#unsubscribe = options.source.onAppend(() => this.#wakeUp());
+    this.#running = this.#run();
+    void this.#watchResends();
+  }
+
+  handle(): ShipperHandle {
+    return {
+      drain: (timeoutMs) => this.#drain(timeoutMs),
+      waitShipped: (seq) => this.#waitShipped(seq),
+      state: () => this.#snapshot(),
+      close: () => this.#close(),
+    };
+  }
+
+  #snapshot(): ShipperState {
+    const shippedSeq = this.#position?.seq ?? this.#acked?.seq ?? 0;
+    return {
+      ...this.#state,
+      epoch: this.#position?.epoch,
+      shippedSeq,
+      pending: Math.max(0, this.#options.source.lastSeq() - shippedSeq),
+    };
+  }
+
+  #changed(): void {
+    this.#options.onState?.(this.#snapshot());
+  }
+
+  #wakeUp(): void {
+    const wake = this.#wake;
+    this.#wake = undefined;
+    wake?.();
+  }
+
+  /** Waits for an append, a wake-up or `ms` (when given). */
+  #sleep(ms?: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = ms === undefined ? undefined : setTimeout(() => this.#wakeUp(), ms);
+      this.#wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+
+  async #run(): Promise<void> {
+    const { cursor, problem } = await readShipCursor(this.#options.cursorFile);
+    if (problem) this.#options.logger?.error(`fleet evidence: ${problem}; going by the stream`);
+    this.#state = { ...this.#state, cursorProblem: problem };
+    if (cursor?.daemon_id === this.#options.daemonId) this.#acked = cursor;
+    while (!this.#closed) {
+      try {
+        if (this.#position === undefined || this.#resendFrom !== undefined) await this.#reconcile();
+        if (!(await this.#shipNext())) await this.#sleep();
+      } catch (error) {
+        if (this.#closed) break;
+        this.#position = undefined;
+        if (error instanceof JetStreamApiError && error.code === JetStreamApiCodes.StreamWrongLastSequence) {
+          // Another batch reached the subject since we looked (a publish whose ack was lost, say): look again.
+          this.#state = { ...this.#state, conflicts: this.#state.conflicts + 1 };
+          this.#options.logger?.warn('fleet evidence: the subject moved on; reading its last batch again', {
+            subject: this.#subject,
+          });
+          this.#changed();
+          continue;
+        }
+        await this.#failed(error);
+      }
+    }
+  }
+
+  async #failed(error: unknown): Promise<void> {
+    const message = toFleetError(error).message;
+    if (this.#failures === 0)
+      this.#options.logger?.warn('fleet evidence: shipping failed; retrying with backoff', {
+        error: message,
+      });
+    this.#failures++;
+    this.#state = { ...this.#state, lastError: message };
+    this.#changed();
+    const ceiling = Math.min(BACKOFF_MAX_MS, BACKOFF_FIRST_MS * 2 ** Math.min(this.#failures, 16));
+    await this.#sleep(ceiling / 2 + Math.random() * (ceiling / 2));
+  }
+
+  /**
+   * Reads the subject's last batch and continues after it. A stream behind what was acknowledged lost batches: they
+   * are re-sent from the local log, and said.
+   */
+  async #reconcile(): Promise<void> {
+    const epoch = await this.#options.source.epoch();
+    const last = await this.#options.fleet.jsm.streams.getMessage(EVIDENCE_STREAM, {
+      last_by_subj: this.#subject,
+    });
+    const streamSeq = last?.seq ?? 0;
+    const lastEpoch = last?.header.get(EVIDENCE_HEADERS.epoch);
+    const lastSeq = Number(last?.header.get(EVIDENCE_HEADERS.lastSeq));
+    let seq = 0;
+    if (last && lastEpoch === epoch) {
+      if (!Number.isSafeInteger(lastSeq) || lastSeq < 1)
+        throw new FleetError(
+          'nats_error',
+          `the last message on ${this.#subject} (stream seq ${streamSeq}) has no valid ${EVIDENCE_HEADERS.lastSeq} header`,
+        );
+      seq = lastSeq;
+    }
+    const acked = this.#acked?.epoch === epoch ? this.#acked : undefined;
+    if (acked && acked.seq > seq) {
+      this.#options.logger?.error(
+        'fleet evidence: the stream lost acknowledged batches; re-sending them from the local log',
+        { subject: this.#subject, acknowledged: acked.seq, stream_holds: seq },
+      );
+      this.#state = { ...this.#state, lostAcksRepaired: this.#state.lostAcksRepaired + (acked.seq - seq) };
+      this.#acked = { ...acked, seq }; // counted once: the re-sent batches raise it again
+    }
+    const resendFrom = this.#resendFrom;
+    this.#resendFrom = undefined;
+    if (resendFrom !== undefined && resendFrom - 1 < seq) {
+      this.#options.logger?.warn('fleet evidence: the verifier asked for records again; re-sending', {
+        from_seq: resendFrom,
+      });
+      seq = resendFrom - 1;
+      this.#state = { ...this.#state, resends: this.#state.resends + 1 };
+    }
+    if (epoch !== undefined && this.#options.source.lastSeq() < seq)
+      throw new FleetError(
+        'nats_error',
+        `the stream holds records up to ${seq} of epoch ${epoch} but the local log ends at ${this.#options.source.lastSeq()}: it was cut after shipping`,
+      );
+    this.#position = { epoch, seq, streamSeq };
+    if (epoch !== undefined) this.#settle(seq);
+    this.#changed();
+  }
+
+  /** Publishes the next batch; false when the log holds nothing more. */
+  async #shipNext(): Promise<boolean> {
+    const position = this.#position as Position;
+    if (position.epoch === undefined) {
+      // An empty log at the last look: once it holds a record, its epoch is known.
+      if (this.#options.source.lastSeq() === 0) return false;
+      this.#position = undefined;
+      return true;
+    }
+    const batch = await this.#options.source.readAfter(
+      position.seq,
+      EVIDENCE_BATCH_LIMITS.maxBytes,
+      this.#maxRecords,
+    );
+    if (!batch) return false;
+    const id = {
+      daemonId: this.#options.daemonId,
+      epoch: position.epoch,
+      firstSeq: batch.first,
+      lastSeq: batch.last,
+    };
+    const h = headers();
+    h.set(EVIDENCE_HEADERS.daemonId, id.daemonId);
+    h.set(EVIDENCE_HEADERS.epoch, id.epoch);
+    h.set(EVIDENCE_HEADERS.firstSeq, String(batch.first));
+    h.set(EVIDENCE_HEADERS.lastSeq, String(batch.last));
+    const ack = await this.#options.fleet.js.publish(this.#subject, Buffer.concat(batch.lines), {
+      msgID: evidenceMsgId(id),
+      expect: { lastSubjectSequence: position.streamSeq },
+      headers: h,
+      timeout: PUBLISH_TIMEOUT_MS,
+    });
+    if (ack.duplicate) {
+      // A re-send within the duplicate window. When the stream holds that batch, continue after the subject's last
+      // one; when it lost it (a server restored from an older copy still remembering the id), wait and try again:
+      // the id is forgotten once the window has passed.
+      const held = await this.#options.fleet.jsm.streams.getMessage(EVIDENCE_STREAM, { seq: ack.seq });
+      if (held?.header.get(EVIDENCE_HEADERS.msgId) !== evidenceMsgId(id))
+        throw new FleetError(
+          'nats_error',
+          `the stream remembers batch ${evidenceMsgId(id)} as a duplicate but no longer holds it; retrying after its duplicate window`,
+        );
+      this.#position = undefined;
+      return true;
+    }
+    this.#position = { epoch: position.epoch, seq: batch.last, streamSeq: ack.seq };
+    const cursor: ShipCursor = {
+      daemon_id: this.#options.daemonId,
+      epoch: position.epoch,
+      seq: batch.last,
+      hash: batch.lastHash,
+      stream_seq: ack.seq,
+    };
+    if (!this.#acked || this.#acked.epoch !== cursor.epoch || this.#acked.seq <= cursor.seq)
+      this.#acked = cursor;
+    this.#failures = 0;
+    this.#state = { ...this.#state, lastError: undefined };
+    try {
+      await writeShipCursor(this.#options.cursorFile, cursor);
+    } catch (error) {
+      // The stream, not the cursor, says where to continue: a cursor not written costs only the lost-ack check.
+      this.#state = {
+        ...this.#state,
+        lastError: `the cursor file ${this.#options.cursorFile} cannot be written (${(error as Error).message})`,
+      };
+    }
+    this.#settle(batch.last);
+    this.#changed();
+    return true;
+  }
+
+  #settle(shipped: number): void {
+    const waiting = this.#waiters;
+    this.#waiters = [];
+    for (const waiter of waiting) {
+      if (waiter.seq <= shipped) waiter.resolve();
+      else this.#waiters.push(waiter);
+    }
+  }
+
+  #waitShipped(seq: number): Promise<void> {
+    if (this.#closed) return Promise.reject(new FleetError('nats_error', 'the evidence shipper is closed'));
+    if (this.#position?.epoch !== undefined && this.#position.seq >= seq) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      this.#waiters.push({ seq, resolve, reject });
+      this.#wakeUp();
+    });
+  }
+
+  async #drain(timeoutMs: number): Promise<{ readonly unshipped: number }> {
+    const target = this.#options.source.lastSeq();
+    this.#failures = 0; // A drain retries now rather than after the backoff that was due.
+    this.#wakeUp();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      target === 0 ? undefined : this.#waitShipped(target).catch(() => undefined),
+      new Promise((resolve) => {
+        timer = setTimeout(resolve, timeoutMs);
+      }),
+    ]);
+    clearTimeout(timer);
+    return { unshipped: this.#snapshot().pending };
+  }
+
+  /** Reads the daemon's re-send key, then watches it; a request for the current epoch makes the next loop re-send. */
+  async #watchResends(): Promise<void> {
+    const seen = new Set<number>();
+    while (!this.#closed) {
+      try {
+        const kv = await openEvidenceBucket(this.#options.fleet, 'resend');
+        const iterator = await kv.watch({ key: this.#options.daemonId });
+        this.#watch = iterator;
+        if (this.#closed) iterator.stop();
+        for await (const entry of iterator) {
+          if (entry.operation !== 'PUT' || seen.has(entry.revision)) continue;
+          seen.add(entry.revision);
+          const request = parseResend(entry.string());
+          if (request && request.epoch === (await this.#options.source.epoch())) {
+            this.#resendFrom = request.from_seq;
+            this.#wakeUp();
+          }
+        }
+      } catch (error) {
+        if (!this.#closed)
+          this.#options.logger?.warn('fleet evidence: cannot watch re-send requests; retrying', {
+            error: toFleetError(error).message,
+          });
+      }
+      if (!this.#closed) await new Promise((resolve) => setTimeout(resolve, 1_000).unref());
+    }
+  }
+
+  async #close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#unsubscribe();
+    this.#watch?.stop();
+    this.#wakeUp();
+    await this.#running;
+    for (const waiter of this.#waiters.splice(0))
+      waiter.reject(
+        new FleetError('nats_error', 'the evidence shipper closed before the record was shipped'),
+      );
+  }
+}
+
+function parseResend(text: string): EvidenceResendRequest | undefined {
+  try {
+    const value = JSON.parse(text) as EvidenceResendRequest;
+    return typeof value.epoch === 'string' && Number.isSafeInteger(value.from_seq) && value.from_seq >= 1
+      ? value
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}

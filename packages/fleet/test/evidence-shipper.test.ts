@@ -1,0 +1,288 @@
+// The evidence shipper against a real JetStream server: every record reaches the daemon's subject once and in order
+// across restarts, a corrupt cursor, a conflicting publish, a server restored from an older copy of its store (lost
+// acknowledged batches, repaired from the local log) and a verifier's re-send request.
+import { createHash } from 'node:crypto';
+import { cp, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type NatsCluster, startNatsCluster } from '@cavra/nats-cluster';
+import { headers } from '@nats-io/transport-node';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import {
+  connectFleet,
+  EVIDENCE_STREAM,
+  type EvidenceBatch,
+  type EvidenceSource,
+  evidenceEpoch,
+  evidenceSubject,
+  type Fleet,
+  openEvidenceBucket,
+  type ShipperHandle,
+  type ShipperOptions,
+  type ShipperState,
+  startShipper,
+} from '../src/index.js';
+
+const DAEMON = 'ci-runner-7';
+const DRAIN_MS = 60_000;
+
+/** A daemon's log as raw lines: the shipper reads nothing else. */
+class MemoryLog implements EvidenceSource {
+  readonly lines: string[] = [];
+  readonly hashes: string[] = [];
+  readonly #listeners = new Set<() => void>();
+
+  append(count: number, options: { readonly silent?: boolean } = {}): void {
+    for (let i = 0; i < count; i++) {
+      const seq = this.lines.length + 1;
+      const prev = this.hashes.at(-1) ?? '0'.repeat(64);
+      const hash = createHash('sha256').update(`${prev}|${seq}`).digest('hex');
+      this.lines.push(`${JSON.stringify({ seq, prev, hash, daemon_id: DAEMON })}\n`);
+      this.hashes.push(hash);
+    }
+    if (!options.silent) for (const listener of this.#listeners) listener();
+  }
+
+  async epoch() {
+    return this.hashes[0] === undefined ? undefined : evidenceEpoch(this.hashes[0]);
+  }
+
+  lastSeq() {
+    return this.lines.length;
+  }
+
+  async readAfter(seq: number, maxBytes: number, maxRecords: number): Promise<EvidenceBatch | undefined> {
+    const lines: Uint8Array[] = [];
+    let bytes = 0;
+    for (let next = seq; next < this.lines.length && lines.length < maxRecords; next++) {
+      const line = Buffer.from(this.lines[next] as string);
+      if (lines.length > 0 && bytes + line.length > maxBytes) break;
+      lines.push(line);
+      bytes += line.length;
+    }
+    if (lines.length === 0) return undefined;
+    const last = seq + lines.length;
+    return { lines, first: seq + 1, last, lastHash: this.hashes[last - 1] as string };
+  }
+
+  onAppend(listener: () => void) {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+}
+
+let cluster: NatsCluster;
+let fleet: Fleet;
+let dir: string;
+const log = new MemoryLog();
+beforeAll(async () => {
+  cluster = await startNatsCluster({ nodes: 1 });
+  fleet = await connectFleet({ servers: cluster.servers, createBuckets: true, replicas: 1 });
+  dir = await mkdtemp(join(tmpdir(), 'cavra-ship-'));
+});
+afterAll(async () => {
+  await fleet?.close();
+  await cluster?.stop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** What the shippers logged, `error` and `warn` messages with their fields. */
+const logged: unknown[][] = [];
+const logger = {
+  warn: (message: string, fields?: Record<string, unknown>) => logged.push(['warn', message, fields]),
+  error: (message: string, fields?: Record<string, unknown>) => logged.push(['error', message, fields]),
+};
+const cursorFile = () => join(dir, 'evidence-ship.json');
+const shipper = (changes: Partial<ShipperOptions> = {}): ShipperHandle =>
+  startShipper({ fleet, daemonId: DAEMON, source: log, cursorFile: cursorFile(), logger, ...changes });
+
+/** The batches on the daemon's subject, in stream order: [first seq, last seq] from the headers. */
+async function batches(): Promise<[number, number][]> {
+  const found: [number, number][] = [];
+  const info = await fleet.jsm.streams.info(EVIDENCE_STREAM);
+  for (let seq = info.state.first_seq; seq <= info.state.last_seq; seq++) {
+    const message = await fleet.jsm.streams.getMessage(EVIDENCE_STREAM, { seq }).catch(() => null);
+    if (message?.subject !== evidenceSubject(DAEMON)) continue;
+    const records = new TextDecoder()
+      .decode(message.data)
+      .split('\n')
+      .filter((line) => line !== '')
+      .map((line) => (JSON.parse(line) as { seq: number }).seq);
+    const first = Number(message.header.get('Cavra-First-Seq'));
+    const last = Number(message.header.get('Cavra-Last-Seq'));
+    // The payload is the raw lines of exactly the records the headers name.
+    expect(records).toEqual(Array.from({ length: last - first + 1 }, (_, i) => first + i));
+    expect(message.header.get('Nats-Msg-Id')).toBe(`${DAEMON}:${await log.epoch()}:${first}-${last}`);
+    found.push([first, last]);
+  }
+  return found;
+}
+
+/** True when the batches hold records 1..n each once, in order. */
+function exactlyOnce(found: [number, number][], n: number): boolean {
+  let next = 1;
+  for (const [first, last] of found) {
+    if (first !== next) return false;
+    next = last + 1;
+  }
+  return next === n + 1;
+}
+
+const interesting = ({
+  shippedSeq,
+  pending,
+  lastError,
+  lostAcksRepaired,
+  conflicts,
+  resends,
+}: ShipperState) => ({
+  shippedSeq,
+  pending,
+  lastError,
+  lostAcksRepaired,
+  conflicts,
+  resends,
+});
+
+test('ships the log in batches of at most batchMaxRecords; the cursor file follows each acknowledgement', async () => {
+  log.append(2_500);
+  const ship = shipper({ batchMaxRecords: 1_000 });
+  try {
+    expect(await ship.drain(DRAIN_MS)).toEqual({ unshipped: 0 });
+    expect(interesting(ship.state())).toEqual({
+      shippedSeq: 2_500,
+      pending: 0,
+      lastError: undefined,
+      lostAcksRepaired: 0,
+      conflicts: 0,
+      resends: 0,
+    });
+  } finally {
+    await ship.close();
+  }
+  expect(await batches()).toEqual([
+    [1, 1_000],
+    [1_001, 2_000],
+    [2_001, 2_500],
+  ]);
+  expect(JSON.parse(await readFile(cursorFile(), 'utf8'))).toEqual({
+    schema: 'cavra.fleet.ship-cursor.v1',
+    daemon_id: DAEMON,
+    epoch: await log.epoch(),
+    seq: 2_500,
+    hash: log.hashes[2_499],
+    stream_seq: 3,
+  });
+  expect((await stat(cursorFile())).mode & 0o777).toBe(0o600);
+});
+
+test('a restart with a corrupt cursor continues after the stream: no duplicate, no gap, the cursor named', async () => {
+  await writeFile(cursorFile(), '{"schema": "cavra.fleet.ship-cur');
+  log.append(10);
+  const ship = shipper();
+  try {
+    expect(await ship.drain(DRAIN_MS)).toEqual({ unshipped: 0 });
+    expect(ship.state().cursorProblem).toBe(`the cursor file ${cursorFile()} is not JSON`);
+  } finally {
+    await ship.close();
+  }
+  const found = await batches();
+  expect(found.slice(3)).toEqual([[2_501, 2_510]]);
+  expect(exactlyOnce(found, 2_510)).toBe(true);
+});
+
+test('a batch that reached the subject unseen (an ack lost): the wrong last sequence makes the shipper look again', async () => {
+  const ship = shipper();
+  try {
+    expect(await ship.drain(DRAIN_MS)).toEqual({ unshipped: 0 });
+    // Record 2511 reaches the stream by a publish whose acknowledgement the shipper never got.
+    log.append(2, { silent: true });
+    const h = headers();
+    for (const [name, value] of [
+      ['Cavra-Daemon-Id', DAEMON],
+      ['Cavra-Epoch', (await log.epoch()) as string],
+      ['Cavra-First-Seq', '2511'],
+      ['Cavra-Last-Seq', '2511'],
+    ])
+      h.set(name as string, value as string);
+    await fleet.js.publish(evidenceSubject(DAEMON), log.lines[2_510] as string, {
+      msgID: `${DAEMON}:${await log.epoch()}:2511-2511`,
+      headers: h,
+    });
+    log.append(0);
+    expect(await ship.drain(DRAIN_MS)).toEqual({ unshipped: 0 });
+    expect(interesting(ship.state())).toMatchObject({ shippedSeq: 2_512, conflicts: 1, lostAcksRepaired: 0 });
+  } finally {
+    await ship.close();
+  }
+  const found = await batches();
+  expect(found.slice(4)).toEqual([
+    [2_511, 2_511],
+    [2_512, 2_512],
+  ]);
+  expect(exactlyOnce(found, 2_512)).toBe(true);
+});
+
+test('a server restored from an older copy of its store lost acknowledged batches: re-sent from the local log', async () => {
+  const node = cluster.nodes[0] as (typeof cluster.nodes)[number];
+  const copy = join(dir, 'store-copy');
+  await cluster.kill(0);
+  await cp(node.storeDir, copy, { recursive: true });
+  await cluster.restart(0);
+  log.append(5);
+  const before = shipper();
+  try {
+    expect(await before.drain(DRAIN_MS)).toEqual({ unshipped: 0 });
+  } finally {
+    await before.close();
+  }
+  expect((await batches()).slice(6)).toEqual([[2_513, 2_517]]);
+  // The server loses what it acknowledged after the copy.
+  await cluster.kill(0);
+  await rm(node.storeDir, { recursive: true, force: true });
+  await cp(copy, node.storeDir, { recursive: true });
+  await cluster.restart(0);
+  log.append(3);
+  const after = shipper();
+  try {
+    expect(await after.drain(DRAIN_MS)).toEqual({ unshipped: 0 });
+    expect(interesting(after.state())).toMatchObject({ shippedSeq: 2_520, lostAcksRepaired: 5 });
+    expect(logged).toContainEqual([
+      'error',
+      'fleet evidence: the stream lost acknowledged batches; re-sending them from the local log',
+      { subject: 'cavra.evidence.ci-runner-7', acknowledged: 2_517, stream_holds: 2_512 },
+    ]);
+  } finally {
+    await after.close();
+  }
+  const found = await batches();
+  expect(found.slice(6)).toEqual([[2_513, 2_520]]);
+  expect(exactlyOnce(found, 2_520)).toBe(true);
+});
+
+test("the verifier's re-send request: the records from from_seq are published again", async () => {
+  let resent!: () => void;
+  const done = new Promise<void>((resolve) => {
+    resent = resolve;
+  });
+  const ship = shipper({
+    onState: (state) => {
+      if (state.resends === 1 && state.shippedSeq === 2_520) resent();
+    },
+  });
+  try {
+    expect(await ship.drain(DRAIN_MS)).toEqual({ unshipped: 0 });
+    const resend = await openEvidenceBucket(fleet, 'resend');
+    const request = {
+      epoch: await log.epoch(),
+      from_seq: 2_519,
+      reason: 'broken_chain',
+      at: new Date().toISOString(),
+    };
+    await resend.put(DAEMON, JSON.stringify(request));
+    await done;
+  } finally {
+    await ship.close();
+  }
+  expect((await batches()).slice(7)).toEqual([[2_519, 2_520]]);
+});
