@@ -126,6 +126,8 @@ export interface EvidenceVerifierHandle {
 const GAP_PATIENCE = 3;
 const GAP_RETRY_MS = 1_000;
 const GAP_WAIT_MS = 2_000;
+/** A standing re-send request is put again after this long: longer than the stream's 2 min duplicate window. */
+const RESEND_REPEAT_MS = 150_000;
 /** Problems named per batch: one is enough to refuse it, a few help whoever reads the alerts. */
 const MAX_ALERTS_PER_BATCH = 5;
 const FETCH = { max_messages: 256, expires: 2_000 } as const;
@@ -486,7 +488,13 @@ class Verifier {
     const entry = await this.#resend.get(daemonId);
     if (entry?.operation === 'PUT') {
       const standing = entry.json<EvidenceResendRequest>();
-      if (standing.epoch === epoch && standing.from_seq === fromSeq) return false;
+      // The same request again only once a re-send can no longer be dropped as a duplicate of the batch it re-sends.
+      if (
+        standing.epoch === epoch &&
+        standing.from_seq === fromSeq &&
+        Date.now() - Date.parse(standing.at) < RESEND_REPEAT_MS
+      )
+        return false;
     }
     const request: EvidenceResendRequest = { epoch, from_seq: fromSeq, reason, at: new Date().toISOString() };
     await this.#resend.put(daemonId, JSON.stringify(request));

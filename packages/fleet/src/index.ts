@@ -33,6 +33,14 @@ export {
   evidenceMsgId,
   evidenceSubject,
 } from './evidence-names.js';
+export {
+  EVIDENCE_RECEIPT_SCHEMA,
+  type EvidenceReceipt,
+  type ReceiptKey,
+  receiptKeyId,
+  signEvidenceReceipt,
+  verifyEvidenceReceipt,
+} from './evidence-receipt.js';
 export { SHIP_CURSOR_SCHEMA, type ShipCursor } from './evidence-ship-cursor.js';
 export {
   type EvidenceBatch,
@@ -43,14 +51,6 @@ export {
   type ShipperState,
   startShipper,
 } from './evidence-shipper.js';
-export {
-  EVIDENCE_RECEIPT_SCHEMA,
-  type EvidenceReceipt,
-  type ReceiptKey,
-  receiptKeyId,
-  signEvidenceReceipt,
-  verifyEvidenceReceipt,
-} from './evidence-receipt.js';
 export {
   checkEvidenceStream,
   createEvidenceStreams,
@@ -89,6 +89,7 @@ export {
 export { toFleetError } from './nats-failure.js';
 export { daemonPermissions, type NatsPermissions, statusReaderPermissions } from './nats-permissions.js';
 export { type PublishBundleOptions, type PublishedBundle, publishBundle } from './publish-bundle.js';
+export { type EvidenceQuery, type QueriedEvidenceRecord, readEvidence } from './read-evidence.js';
 export {
   type ChannelStatus,
   type DaemonStatus,
