@@ -56,4 +56,27 @@ export interface FleetHealthReport {
   readonly connected: boolean;
   /** The last fleet error (a code and its reason), or null. */
   readonly last_error: string | null;
+  /** Shipping the evidence log to the fleet's stream; absent with `evidence: { ship: false }`. */
+  readonly evidence_shipping?: FleetShippingHealth;
+}
+
+/** How far the evidence log reached the fleet's `CAVRA_EVIDENCE` stream. */
+export interface FleetShippingHealth {
+  /** Whether the shipper runs (it starts once the daemon first reaches NATS). */
+  readonly connected: boolean;
+  /** The last record the stream acknowledged (0 for none known yet). */
+  readonly shipped_seq: number;
+  /** Records not acknowledged yet; null before the shipper first reached NATS. */
+  readonly pending: number | null;
+  /** The last shipping failure, cleared by the next acknowledgement. */
+  readonly last_error: string | null;
+  /** Acknowledged records the stream had lost, re-sent from the local log. */
+  readonly lost_acks_repaired: number;
+  /** Publishes refused for a wrong last subject sequence (each followed by a reconcile). */
+  readonly conflicts: number;
+  /** Re-send requests of the central verifier carried out. */
+  readonly resends: number;
+  /** Why the cursor file could not be used (the shipper then goes by the stream), or null. */
+  readonly cursor_problem: string | null;
+  readonly ship_mode: 'async' | 'sync';
 }

@@ -401,14 +401,34 @@ async function stop(config: DaemonConfig): Promise<number> {
   const { pid } = running;
   const refused = send(pid, 'SIGTERM');
   if (refused) return print(refused, 1);
-  for (let attempt = 0; attempt < WAIT_STEPS; attempt++) {
+  // A fleet daemon first ships its evidence, for up to drain_timeout.
+  const shipping = config.fleet?.evidence.ship ? config.fleet : undefined;
+  const drainSteps = shipping
+    ? Math.ceil(
+        ((await import('@cavra/approvals')).parseDuration(shipping.evidence.drainTimeout) * 1000) /
+          WAIT_STEP_MS,
+      )
+    : 0;
+  for (let attempt = 0; attempt < WAIT_STEPS + drainSteps; attempt++) {
     // A clean stop removes the pid file last; waiting for the pid alone would wait for the reaper of a detached
     // daemon, which can be slow to collect it.
-    if (!processRunning(pid) || (await readPidFile(config.pidFile).catch(() => undefined)) !== pid)
-      return print(`cavra-daemon stopped (pid ${pid})\n`, 0);
+    if (!processRunning(pid) || (await readPidFile(config.pidFile).catch(() => undefined)) !== pid) {
+      if (!shipping) return print(`cavra-daemon stopped (pid ${pid})\n`, 0);
+      const { unshippedRecords } = await import('./fleet-evidence-shipping.js');
+      const unshipped = await unshippedRecords(config.evidenceLog, shipping.stateDir);
+      return unshipped === 0
+        ? print(`cavra-daemon stopped (pid ${pid}); its evidence is shipped\n`, 0)
+        : print(
+            `cavra-daemon stopped (pid ${pid}) but ${unshipped} evidence record${unshipped === 1 ? ' was' : 's were'} not shipped to the fleet stream within drain_timeout ${shipping.evidence.drainTimeout}; they stay in ${config.evidenceLog} and ship when a daemon runs on it again\n`,
+            1,
+          );
+    }
     await new Promise((wait) => setTimeout(wait, WAIT_STEP_MS));
   }
-  return print(`cavra-daemon (pid ${pid}) did not stop within 15 s\n`, 1);
+  return print(
+    `cavra-daemon (pid ${pid}) did not stop within ${15 + (drainSteps * WAIT_STEP_MS) / 1000} s\n`,
+    1,
+  );
 }
 
 async function status(config: DaemonConfig): Promise<number> {

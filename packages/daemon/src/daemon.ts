@@ -24,6 +24,7 @@ import type { ApprovalEvidenceEvent, EvidenceEvent, EvidenceRecord } from './evi
 import type { FleetMode } from './fleet-mode.js';
 import type { FleetPolicyHost } from './fleet-policy.js';
 import { type Logger, silentLogger } from './logger.js';
+import { NotShippedError } from './not-shipped-error.js';
 import { type ClientRefusal, FrameError, refusedConnectionLine, SerializedBody } from './protocol.js';
 import { ReplayJournal } from './replay-journal.js';
 import { prepareSocketPath } from './socket-path.js';
@@ -144,14 +145,17 @@ export async function startDaemon(config: DaemonConfig, options: DaemonOptions =
     counts: { ...counts, decisions: { ...counts.decisions }, connections: connections.size },
     evidence: { records: evidence.records, last_hash: evidence.lastHash },
     ...(daemonId ? { daemon_id: daemonId } : {}),
-    ...(fleet ? { fleet: fleet.policy.health() } : {}),
+    ...(fleet ? { fleet: fleet.health() } : {}),
   });
 
+  /** `ship_mode: sync`: a decision is answered only once the fleet stream acknowledged its record. */
+  const shipSync = fleet?.syncShipping;
   /** Records a decision and returns it as recorded (its evidence ref included); counts it. */
   const record = async (decided: Decided) => {
-    const { decision, decisionText } = await evidence.append(decided.evidence);
+    const { seq, decision, decisionText } = await evidence.append(decided.evidence);
     const kind = decision.decision as Decision;
     counts.decisions[kind] = (counts.decisions[kind] ?? 0) + 1;
+    await shipSync?.(seq);
     // The answer sends the decision's text from the record: serialized once for both.
     return new SerializedBody(decision, decisionText as string);
   };
@@ -218,6 +222,7 @@ export async function startDaemon(config: DaemonConfig, options: DaemonOptions =
       if (error instanceof FrameError) throw error;
       logger.error('request failed', { error: (error as Error).message });
       if (bare) return unrecorded(frame.request, frame.correlationId);
+      if (error instanceof NotShippedError) throw new FrameError('internal', id, error.message);
       throw new FrameError('internal', id, 'internal error; the request was not decided');
     }
   };
@@ -347,7 +352,7 @@ export async function startDaemon(config: DaemonConfig, options: DaemonOptions =
     ...trustFields(state),
   });
   logStateWarnings(logger, state);
-  fleet?.follow(health);
+  fleet?.follow(health, evidence);
 
   const reloadOnce = async () => {
     try {
@@ -377,7 +382,6 @@ export async function startDaemon(config: DaemonConfig, options: DaemonOptions =
       if (closing) return;
       closing = true;
       stopping.abort();
-      await fleet?.close();
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
       const drained = Promise.allSettled([...tasks]);
       await Promise.race([
@@ -390,6 +394,9 @@ export async function startDaemon(config: DaemonConfig, options: DaemonOptions =
       }, 1000).unref();
       await stopped;
       clearTimeout(cut);
+      // Everything answered is in the log now: ship it while the fleet connection is still up, bounded.
+      await fleet?.drain();
+      await fleet?.close();
       await approvals?.store.close();
       await evidence.close();
       await journal.close();

@@ -101,6 +101,7 @@ export class EvidenceLog {
   readonly #liveUntil: EvidenceLogOptions['liveUntil'];
   readonly #now: () => number;
   readonly #stamp: { readonly daemon_id?: string };
+  readonly #appended = new Set<() => void>();
 
   private constructor(
     path: string,
@@ -302,6 +303,7 @@ export class EvidenceLog {
         this.#bytes = offset;
         this.#live.push(...live);
         for (const [index, entry] of group.entries()) entry.resolve(appended[index] as Appended);
+        for (const listener of this.#appended) listener();
         if (this.#seq - this.#checkpointed >= CHECKPOINT_EVERY) this.#checkpoint();
       } catch (error) {
         // Nothing of this group is acknowledged. Cut whatever part of it reached the file, so the chain goes on
@@ -323,6 +325,17 @@ export class EvidenceLog {
 
   get records(): number {
     return this.#seq;
+  }
+
+  /** Bytes of acknowledged records: readers (the fleet shipper) read no further, so never a line being written. */
+  get bytes(): number {
+    return this.#bytes;
+  }
+
+  /** Calls `listener` after each group of records is durable; returns the unsubscribe function. */
+  onAppend(listener: () => void): () => void {
+    this.#appended.add(listener);
+    return () => this.#appended.delete(listener);
   }
 
   get lastHash(): string {

@@ -21,6 +21,19 @@ export interface FleetConfig {
   readonly bootstrapPack?: string;
   /** What the fleet status reports this daemon as; default `laptop`. */
   readonly kind: 'laptop' | 'ci';
+  /** Shipping the evidence log to the fleet's stream. */
+  readonly evidence: FleetEvidenceConfig;
+}
+
+export interface FleetEvidenceConfig {
+  /** Ship the log (default true in fleet mode). */
+  readonly ship: boolean;
+  /** `sync`: a decision is answered only once its record is acknowledged by the stream; default `async`. */
+  readonly shipMode: 'async' | 'sync';
+  /** Records per batch; default 1000 (the maximum). */
+  readonly batchMaxRecords: number;
+  /** How long `cavra-daemon stop` (and a `sync` decision) waits for the shipper; default `30s`. */
+  readonly drainTimeout: string;
 }
 
 export interface FleetConnectionConfig {
@@ -50,6 +63,12 @@ export interface RawFleetConfig {
   stale_action?: 'warn' | 'block';
   bootstrap_pack?: string;
   kind?: 'laptop' | 'ci';
+  evidence?: {
+    ship?: boolean;
+    ship_mode?: 'async' | 'sync';
+    batch_max_records?: number;
+    drain_timeout?: string;
+  };
 }
 
 /** Top-level keys that name the policy, which a fleet daemon takes from its channel's bundles instead. */
@@ -100,6 +119,12 @@ export function resolveFleetConfig(
       staleAction: raw.stale_action ?? 'warn',
       ...(raw.bootstrap_pack ? { bootstrapPack: at(raw.bootstrap_pack) } : {}),
       kind: raw.kind ?? 'laptop',
+      evidence: {
+        ship: raw.evidence?.ship ?? true,
+        shipMode: raw.evidence?.ship_mode ?? 'async',
+        batchMaxRecords: raw.evidence?.batch_max_records ?? 1000,
+        drainTimeout: raw.evidence?.drain_timeout ?? '30s',
+      },
     },
   };
 }

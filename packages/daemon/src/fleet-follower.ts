@@ -20,6 +20,8 @@ export interface FollowerOptions {
   readonly policy: FleetPolicy;
   readonly health: () => HealthReport;
   readonly logger: Logger;
+  /** Called once, when the connection is first made (the evidence shipper starts on it). */
+  readonly onConnected?: (fleet: Fleet) => void;
   /** Heartbeat period; default 30 s. */
   readonly heartbeatMs?: number;
 }
@@ -204,6 +206,7 @@ export async function startFollower(options: FollowerOptions): Promise<{ close()
     }
     logger.info('fleet: connected', { servers: config.connection.servers, channel: config.channel });
     const connected = fleet;
+    options.onConnected?.(connected);
     void (async () => {
       for await (const status of connected.nc.status()) {
         if (status.type === 'disconnect') policy.connection(false);

@@ -29,7 +29,7 @@ export {
 } from './evidence-record.js';
 export { EVIDENCE_REF_SCHEME, evidenceLogId, evidenceRef, parseEvidenceRef } from './evidence-ref.js';
 export { EVIDENCE_SCHEMA, EVIDENCE_SCHEMA_V1, type EvidenceKey, signedText } from './evidence-signature.js';
-export type { FleetConfig, FleetConnectionConfig } from './fleet-config.js';
+export type { FleetConfig, FleetConnectionConfig, FleetEvidenceConfig } from './fleet-config.js';
 export { FLEET_POLICY_ID, NO_BUNDLE_RULE_ID, STALE_BUNDLE_RULE_ID } from './fleet-rule-ids.js';
 export { FrameSplitter } from './frame-splitter.js';
 export { jsonLogger, type Logger, silentLogger } from './logger.js';

@@ -3,7 +3,14 @@ import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createClient, type HealthReport } from '@cavra/daemon-client';
-import { connectFleet, type Fleet, initChannelTrust, publishBundle } from '@cavra/fleet';
+import {
+  connectFleet,
+  EVIDENCE_STREAM,
+  evidenceSubject,
+  type Fleet,
+  initChannelTrust,
+  publishBundle,
+} from '@cavra/fleet';
 import { type NatsCluster, startNatsCluster } from '@cavra/nats-cluster';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { removeTempDirs, tempDir } from './support/daemon-fixture.js';
@@ -216,6 +223,40 @@ describe('fleet mode without NATS', () => {
     expect((await health(at)).fleet).toMatchObject({ state: 'bootstrap', blocking: false, revision: null });
   });
 
+  it('ship_mode: sync without NATS: the decision is recorded but not answered; stop drains for drain_timeout and exits 1 naming the count', async () => {
+    const at = await setup(
+      fleetSection([NOWHERE], 'root.json', '  evidence:\n    ship_mode: sync\n    drain_timeout: 1s\n'),
+    );
+    await enroll(at);
+    await DaemonProcess.start(at.configFile, at.socketPath);
+    const refused = await decide(at, 'ls').then(
+      () => 'answered',
+      (error: Error) => error.message,
+    );
+    expect(refused).toContain(
+      'the decision was recorded but not acknowledged by the fleet stream in time (ship_mode: sync)',
+    );
+    expect((await records(at)).map((record) => record.seq)).toEqual([1]);
+    expect((await health(at)).fleet?.evidence_shipping).toEqual({
+      connected: false,
+      shipped_seq: 0,
+      pending: null,
+      last_error: null,
+      lost_acks_repaired: 0,
+      conflicts: 0,
+      resends: 0,
+      cursor_problem: null,
+      ship_mode: 'sync',
+    });
+    const stopped = await cli(['stop', '--config', at.configFile], at.dir);
+    expect(stopped.code).toBe(1);
+    expect(stopped.stderr).toMatch(
+      new RegExp(
+        `^cavra-daemon stopped \\(pid \\d+\\) but 1 evidence record was not shipped to the fleet stream within drain_timeout 1s; they stay in ${at.evidence.replace(/[.]/g, '\\.')} and ship when a daemon runs on it again\n$`,
+      ),
+    );
+  });
+
   it('refuses policy_packs beside fleet:, naming bootstrap_pack', async () => {
     const at = await setup(fleetSection([NOWHERE], 'root.json'), 'policy_packs: [cavra-developer]\n');
     const started = await cli(['start', '--config', at.configFile], at.dir);
@@ -263,6 +304,65 @@ describe('fleet mode on a real 3-node NATS cluster', () => {
       const report = await health(at);
       return report.fleet?.revision === revision ? report : undefined;
     });
+
+  /** The batches the stream holds on a daemon's subject, in order: their Cavra-* seqs and raw payloads. */
+  const shippedBatches = async (daemonId: string) => {
+    const found: { first: number; last: number; data: string }[] = [];
+    const { state } = await publisher.jsm.streams.info(EVIDENCE_STREAM);
+    for (let seq = state.first_seq; seq <= state.last_seq; seq++) {
+      const message = await publisher.jsm.streams.getMessage(EVIDENCE_STREAM, { seq });
+      if (message?.subject !== evidenceSubject(daemonId)) continue;
+      found.push({
+        first: Number(message.header.get('Cavra-First-Seq')),
+        last: Number(message.header.get('Cavra-Last-Seq')),
+        data: new TextDecoder().decode(message.data),
+      });
+    }
+    return found;
+  };
+
+  it('ships every record once, in order, byte for byte; ship_mode: sync answers after the ack; stop drains and says so', async () => {
+    const at = await setup(
+      fleetSection(
+        cluster.servers,
+        trustRoot,
+        '  evidence:\n    ship_mode: sync\n    batch_max_records: 4\n',
+      ),
+    );
+    const id = await enroll(at);
+    await DaemonProcess.start(at.configFile, at.socketPath);
+    for (let i = 0; i < 10; i++) {
+      const decision = await decide(at, `echo ${i}`);
+      // Answered only once acknowledged: the stream already holds its record.
+      const seq = Number(String(decision.evidence_refs.at(-1)).split('/').at(-1));
+      expect((await shippedBatches(id)).at(-1)?.last).toBeGreaterThanOrEqual(seq);
+    }
+    const report = await until('everything shipped', async () => {
+      const now = await health(at);
+      return now.fleet?.evidence_shipping?.pending === 0 ? now : undefined;
+    });
+    expect(report.fleet?.evidence_shipping).toMatchObject({
+      connected: true,
+      shipped_seq: report.evidence.records,
+      last_error: null,
+      lost_acks_repaired: 0,
+      ship_mode: 'sync',
+    });
+    const stopped = await cli(['stop', '--config', at.configFile], at.dir);
+    expect(stopped.stdout).toMatch(/^cavra-daemon stopped \(pid \d+\); its evidence is shipped\n$/);
+    expect(stopped.code).toBe(0);
+    // A restart continues after the stream's last batch (found in the log by its seq), without a duplicate.
+    await DaemonProcess.start(at.configFile, at.socketPath);
+    await decide(at, 'echo again');
+    expect((await cli(['stop', '--config', at.configFile], at.dir)).code).toBe(0);
+    const batches = await shippedBatches(id);
+    // Records 1..N once each, in order, and the payloads are the log's bytes.
+    expect(batches.map(({ first }, index) => first === (batches[index - 1]?.last ?? 0) + 1)).not.toContain(
+      false,
+    );
+    expect(batches.every(({ first, last }) => last - first < 4)).toBe(true);
+    expect(batches.map(({ data }) => data).join('')).toBe(await readFile(at.evidence, 'utf8'));
+  }, 180_000);
 
   it('an expired timestamp turns the bundle stale, recorded; past max_staleness with stale_action: block every request is a recorded block; a new bundle lifts it', async () => {
     const channel = 'stale';

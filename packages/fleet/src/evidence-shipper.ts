@@ -232,9 +232,17 @@ class Shipper {
    */
   async #reconcile(): Promise<void> {
     const epoch = await this.#options.source.epoch();
-    const last = await this.#options.fleet.jsm.streams.getMessage(EVIDENCE_STREAM, {
-      last_by_subj: this.#subject,
-    });
+    const last = await this.#options.fleet.jsm.streams
+      .getMessage(EVIDENCE_STREAM, { last_by_subj: this.#subject })
+      .catch((error: unknown) => {
+        if (error instanceof JetStreamApiError && error.code === JetStreamApiCodes.StreamNotFound)
+          throw new FleetError(
+            'bucket_missing',
+            `the fleet stream ${EVIDENCE_STREAM} does not exist: a publisher creates it (connectFleet with createBuckets)`,
+            { cause: error },
+          );
+        throw error;
+      });
     const streamSeq = last?.seq ?? 0;
     const lastEpoch = last?.header.get(EVIDENCE_HEADERS.epoch);
     const lastSeq = Number(last?.header.get(EVIDENCE_HEADERS.lastSeq));

@@ -41,7 +41,7 @@ export {
   signEvidenceReceipt,
   verifyEvidenceReceipt,
 } from './evidence-receipt.js';
-export { SHIP_CURSOR_SCHEMA, type ShipCursor } from './evidence-ship-cursor.js';
+export { readShipCursor, SHIP_CURSOR_SCHEMA, type ShipCursor } from './evidence-ship-cursor.js';
 export {
   type EvidenceBatch,
   type EvidenceSource,

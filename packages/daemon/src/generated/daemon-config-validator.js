@@ -3,7 +3,7 @@
 import { createRequire } from 'node:module';
 const requireHelper = createRequire(import.meta.url);
 export const daemonConfig = validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://cavra.dev/schema/daemon-config.schema.json","title":"CAVRA daemon configuration","type":"object","additionalProperties":false,"required":["evidence_log"],"properties":{"socket_path":{"$ref":"#/definitions/path"},"pid_file":{"$ref":"#/definitions/path"},"evidence_log":{"$ref":"#/definitions/path"},"policy_packs":{"type":"array","maxItems":64,"items":{"$ref":"#/definitions/path"}},"policy_signatures":{"type":"object","additionalProperties":false,"required":["trusted_keys"],"properties":{"trusted_keys":{"type":"array","minItems":1,"maxItems":64,"items":{"$ref":"#/definitions/path"}}}},"mcp_registry":{"$ref":"#/definitions/path"},"default_pack":{"type":"string","pattern":"^[a-z0-9][a-z0-9._-]{0,127}$"},"mode":{"enum":["audit_only","enforce","strict","break_glass"]},"break_glass":{"type":"object","additionalProperties":false,"required":["reason"],"properties":{"reason":{"type":"string","minLength":1,"maxLength":200},"actors":{"type":"array","items":{"type":"string","minLength":1,"maxLength":256}}}},"strict_contract":{"type":"boolean"},"evidence_signing":{"type":"object","additionalProperties":false,"required":["key_id"],"properties":{"key_id":{"type":"string","pattern":"^[A-Za-z0-9._-]{1,128}$"},"secret_env":{"type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"secret_file":{"$ref":"#/definitions/path"}}},"runner_auth":{"type":"object","additionalProperties":false,"properties":{"required":{"type":"boolean"},"hmac":{"type":"object","additionalProperties":false,"required":["keys"],"properties":{"keys":{"type":"array","minItems":1,"items":{"type":"object","additionalProperties":false,"required":["key_id"],"properties":{"key_id":{"type":"string","minLength":1,"maxLength":128},"secret_env":{"type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"secret_file":{"$ref":"#/definitions/path"},"scheme":{"enum":["CAVRA-RUNNER-HMAC-V1","cavra.runner-auth.v1"]}}}},"skew_seconds":{"type":"integer","minimum":0,"maximum":600},"max_ttl_seconds":{"type":"integer","minimum":1,"maximum":86400},"replay_cache_size":{"type":"integer","minimum":1}}},"oidc":{"type":"object","additionalProperties":false,"required":["providers","trust"],"properties":{"providers":{"type":"array","minItems":1,"items":{"type":"object","additionalProperties":false,"required":["provider","audience"],"properties":{"provider":{"$ref":"#/definitions/provider"},"issuer":{"type":"string","minLength":1},"audience":{"type":"string","minLength":1},"jwks_uri":{"type":"string","pattern":"^https?://"},"jwks_file":{"$ref":"#/definitions/path"},"algorithms":{"type":"array","minItems":1,"items":{"type":"string"}}}}},"trust":{"type":"object","additionalProperties":false,"required":["providers","repositories"],"properties":{"providers":{"type":"array","items":{"$ref":"#/definitions/provider"}},"repositories":{"type":"array","minItems":1,"items":{"type":"string","minLength":1}},"refs":{"type":"array","items":{"type":"string","minLength":1}}}},"skew_seconds":{"type":"integer","minimum":0,"maximum":600},"max_token_lifetime_seconds":{"type":"integer","minimum":60,"maximum":604800},"jwks":{"type":"object","additionalProperties":false,"properties":{"timeout_ms":{"type":"integer","minimum":100,"maximum":60000},"cooldown_ms":{"type":"integer","minimum":0,"maximum":3600000},"cache_max_age_ms":{"type":"integer","minimum":0,"maximum":86400000},"max_bytes":{"type":"integer","minimum":1024,"maximum":1048576}}}}}}},"release_governance":{"type":"object","additionalProperties":false,"properties":{"approver_group":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,127}$"},"drill_history":{"$ref":"#/definitions/path"},"max_drill_age_days":{"type":"number","exclusiveMinimum":0}}},"approvals":{"type":"object","additionalProperties":false,"required":["groups"],"properties":{"store":{"enum":["local"]},"file":{"$ref":"#/definitions/path"},"wait_ms":{"type":"integer","minimum":0,"maximum":50000},"self_approval_at_keyboard":{"type":"boolean"},"expiry":{"type":"object","additionalProperties":false,"properties":{"interactive":{"$ref":"#/definitions/duration"},"ci":{"$ref":"#/definitions/duration"}}},"oidc":{"type":"object","additionalProperties":false,"required":["issuer","audience","jwks_url"],"properties":{"issuer":{"type":"string","minLength":1,"maxLength":1024},"audience":{"type":"string","minLength":1,"maxLength":1024},"jwks_url":{"type":"string","pattern":"^https?://","maxLength":4096},"identity_claim":{"type":"string","pattern":"^[A-Za-z0-9_.:-]{1,128}$"},"groups_claim":{"type":"string","pattern":"^[A-Za-z0-9_.:-]{1,128}$"}}},"groups":{"type":"object","minProperties":1,"maxProperties":64,"propertyNames":{"pattern":"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,127}$"},"additionalProperties":{"type":"object","additionalProperties":false,"properties":{"threshold":{"type":"integer","minimum":1,"maximum":16},"scopes":{"type":"array","minItems":1,"uniqueItems":true,"items":{"enum":["once","session","ttl"]}},"max_ttl":{"$ref":"#/definitions/duration"},"approvers":{"type":"array","maxItems":256,"items":{"type":"object","additionalProperties":false,"required":["id","public_key"],"properties":{"id":{"type":"string","pattern":"^[^\\s]{1,256}$"},"public_key":{"$ref":"#/definitions/path"}}}}}}}}},"fleet":{"description":"Fleet mode (ours): the policy is the signed bundle of a channel followed over NATS JetStream, not policy_packs. @cavra/fleet is loaded only when this section is present.","type":"object","additionalProperties":false,"required":["servers","channel","trust_root"],"properties":{"servers":{"type":"array","minItems":1,"maxItems":32,"items":{"type":"string","pattern":"^(nats|tls)://[^\\s]{1,1024}$"}},"user":{"type":"string","minLength":1,"maxLength":256},"password_env":{"$ref":"#/definitions/env_name"},"token_env":{"$ref":"#/definitions/env_name"},"creds_file":{"$ref":"#/definitions/path"},"name":{"type":"string","minLength":1,"maxLength":256},"channel":{"type":"string","pattern":"^[a-z0-9][a-z0-9_-]{0,63}$"},"trust_root":{"$ref":"#/definitions/path"},"state_dir":{"$ref":"#/definitions/path"},"poll_interval":{"$ref":"#/definitions/duration"},"max_staleness":{"$ref":"#/definitions/duration"},"stale_action":{"enum":["warn","block"]},"bootstrap_pack":{"$ref":"#/definitions/path"},"kind":{"enum":["laptop","ci"]}}},"limits":{"type":"object","additionalProperties":false,"properties":{"max_frame_bytes":{"type":"integer","minimum":1024,"maximum":16777216},"idle_timeout_ms":{"type":"integer","minimum":100},"read_timeout_ms":{"type":"integer","minimum":100},"max_connections":{"type":"integer","minimum":1,"maximum":65536},"max_in_flight_per_connection":{"type":"integer","minimum":1,"maximum":4096}}}},"definitions":{"path":{"type":"string","minLength":1,"maxLength":4096},"duration":{"type":"string","pattern":"^[1-9][0-9]{0,5}[smhd]$"},"env_name":{"type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]{0,127}$"},"provider":{"enum":["github-actions","gitlab-ci","azure-pipelines"]}}};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://cavra.dev/schema/daemon-config.schema.json","title":"CAVRA daemon configuration","type":"object","additionalProperties":false,"required":["evidence_log"],"properties":{"socket_path":{"$ref":"#/definitions/path"},"pid_file":{"$ref":"#/definitions/path"},"evidence_log":{"$ref":"#/definitions/path"},"policy_packs":{"type":"array","maxItems":64,"items":{"$ref":"#/definitions/path"}},"policy_signatures":{"type":"object","additionalProperties":false,"required":["trusted_keys"],"properties":{"trusted_keys":{"type":"array","minItems":1,"maxItems":64,"items":{"$ref":"#/definitions/path"}}}},"mcp_registry":{"$ref":"#/definitions/path"},"default_pack":{"type":"string","pattern":"^[a-z0-9][a-z0-9._-]{0,127}$"},"mode":{"enum":["audit_only","enforce","strict","break_glass"]},"break_glass":{"type":"object","additionalProperties":false,"required":["reason"],"properties":{"reason":{"type":"string","minLength":1,"maxLength":200},"actors":{"type":"array","items":{"type":"string","minLength":1,"maxLength":256}}}},"strict_contract":{"type":"boolean"},"evidence_signing":{"type":"object","additionalProperties":false,"required":["key_id"],"properties":{"key_id":{"type":"string","pattern":"^[A-Za-z0-9._-]{1,128}$"},"secret_env":{"type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"secret_file":{"$ref":"#/definitions/path"}}},"runner_auth":{"type":"object","additionalProperties":false,"properties":{"required":{"type":"boolean"},"hmac":{"type":"object","additionalProperties":false,"required":["keys"],"properties":{"keys":{"type":"array","minItems":1,"items":{"type":"object","additionalProperties":false,"required":["key_id"],"properties":{"key_id":{"type":"string","minLength":1,"maxLength":128},"secret_env":{"type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"secret_file":{"$ref":"#/definitions/path"},"scheme":{"enum":["CAVRA-RUNNER-HMAC-V1","cavra.runner-auth.v1"]}}}},"skew_seconds":{"type":"integer","minimum":0,"maximum":600},"max_ttl_seconds":{"type":"integer","minimum":1,"maximum":86400},"replay_cache_size":{"type":"integer","minimum":1}}},"oidc":{"type":"object","additionalProperties":false,"required":["providers","trust"],"properties":{"providers":{"type":"array","minItems":1,"items":{"type":"object","additionalProperties":false,"required":["provider","audience"],"properties":{"provider":{"$ref":"#/definitions/provider"},"issuer":{"type":"string","minLength":1},"audience":{"type":"string","minLength":1},"jwks_uri":{"type":"string","pattern":"^https?://"},"jwks_file":{"$ref":"#/definitions/path"},"algorithms":{"type":"array","minItems":1,"items":{"type":"string"}}}}},"trust":{"type":"object","additionalProperties":false,"required":["providers","repositories"],"properties":{"providers":{"type":"array","items":{"$ref":"#/definitions/provider"}},"repositories":{"type":"array","minItems":1,"items":{"type":"string","minLength":1}},"refs":{"type":"array","items":{"type":"string","minLength":1}}}},"skew_seconds":{"type":"integer","minimum":0,"maximum":600},"max_token_lifetime_seconds":{"type":"integer","minimum":60,"maximum":604800},"jwks":{"type":"object","additionalProperties":false,"properties":{"timeout_ms":{"type":"integer","minimum":100,"maximum":60000},"cooldown_ms":{"type":"integer","minimum":0,"maximum":3600000},"cache_max_age_ms":{"type":"integer","minimum":0,"maximum":86400000},"max_bytes":{"type":"integer","minimum":1024,"maximum":1048576}}}}}}},"release_governance":{"type":"object","additionalProperties":false,"properties":{"approver_group":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,127}$"},"drill_history":{"$ref":"#/definitions/path"},"max_drill_age_days":{"type":"number","exclusiveMinimum":0}}},"approvals":{"type":"object","additionalProperties":false,"required":["groups"],"properties":{"store":{"enum":["local"]},"file":{"$ref":"#/definitions/path"},"wait_ms":{"type":"integer","minimum":0,"maximum":50000},"self_approval_at_keyboard":{"type":"boolean"},"expiry":{"type":"object","additionalProperties":false,"properties":{"interactive":{"$ref":"#/definitions/duration"},"ci":{"$ref":"#/definitions/duration"}}},"oidc":{"type":"object","additionalProperties":false,"required":["issuer","audience","jwks_url"],"properties":{"issuer":{"type":"string","minLength":1,"maxLength":1024},"audience":{"type":"string","minLength":1,"maxLength":1024},"jwks_url":{"type":"string","pattern":"^https?://","maxLength":4096},"identity_claim":{"type":"string","pattern":"^[A-Za-z0-9_.:-]{1,128}$"},"groups_claim":{"type":"string","pattern":"^[A-Za-z0-9_.:-]{1,128}$"}}},"groups":{"type":"object","minProperties":1,"maxProperties":64,"propertyNames":{"pattern":"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,127}$"},"additionalProperties":{"type":"object","additionalProperties":false,"properties":{"threshold":{"type":"integer","minimum":1,"maximum":16},"scopes":{"type":"array","minItems":1,"uniqueItems":true,"items":{"enum":["once","session","ttl"]}},"max_ttl":{"$ref":"#/definitions/duration"},"approvers":{"type":"array","maxItems":256,"items":{"type":"object","additionalProperties":false,"required":["id","public_key"],"properties":{"id":{"type":"string","pattern":"^[^\\s]{1,256}$"},"public_key":{"$ref":"#/definitions/path"}}}}}}}}},"fleet":{"description":"Fleet mode (ours): the policy is the signed bundle of a channel followed over NATS JetStream, not policy_packs. @cavra/fleet is loaded only when this section is present.","type":"object","additionalProperties":false,"required":["servers","channel","trust_root"],"properties":{"servers":{"type":"array","minItems":1,"maxItems":32,"items":{"type":"string","pattern":"^(nats|tls)://[^\\s]{1,1024}$"}},"user":{"type":"string","minLength":1,"maxLength":256},"password_env":{"$ref":"#/definitions/env_name"},"token_env":{"$ref":"#/definitions/env_name"},"creds_file":{"$ref":"#/definitions/path"},"name":{"type":"string","minLength":1,"maxLength":256},"channel":{"type":"string","pattern":"^[a-z0-9][a-z0-9_-]{0,63}$"},"trust_root":{"$ref":"#/definitions/path"},"state_dir":{"$ref":"#/definitions/path"},"poll_interval":{"$ref":"#/definitions/duration"},"max_staleness":{"$ref":"#/definitions/duration"},"stale_action":{"enum":["warn","block"]},"bootstrap_pack":{"$ref":"#/definitions/path"},"kind":{"enum":["laptop","ci"]},"evidence":{"description":"Shipping the evidence log to the fleet's CAVRA_EVIDENCE stream (issue 23).","type":"object","additionalProperties":false,"properties":{"ship":{"type":"boolean"},"ship_mode":{"enum":["async","sync"]},"batch_max_records":{"type":"integer","minimum":1,"maximum":1000},"drain_timeout":{"$ref":"#/definitions/duration"}}}}},"limits":{"type":"object","additionalProperties":false,"properties":{"max_frame_bytes":{"type":"integer","minimum":1024,"maximum":16777216},"idle_timeout_ms":{"type":"integer","minimum":100},"read_timeout_ms":{"type":"integer","minimum":100},"max_connections":{"type":"integer","minimum":1,"maximum":65536},"max_in_flight_per_connection":{"type":"integer","minimum":1,"maximum":4096}}}},"definitions":{"path":{"type":"string","minLength":1,"maxLength":4096},"duration":{"type":"string","pattern":"^[1-9][0-9]{0,5}[smhd]$"},"env_name":{"type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]{0,127}$"},"provider":{"enum":["github-actions","gitlab-ci","azure-pipelines"]}}};
 const schema12 = {"type":"string","minLength":1,"maxLength":4096};
 const schema20 = {"enum":["github-actions","gitlab-ci","azure-pipelines"]};
 const schema25 = {"type":"string","pattern":"^[1-9][0-9]{0,5}[smhd]$"};
@@ -3021,9 +3021,12 @@ vErrors.push(err245);
 errors++;
 }
 }
-}
-else {
-const err246 = {instancePath:instancePath+"/fleet",schemaPath:"#/properties/fleet/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data84.evidence !== undefined){
+let data100 = data84.evidence;
+if(data100 && typeof data100 == "object" && !Array.isArray(data100)){
+for(const key20 in data100){
+if(!((((key20 === "ship") || (key20 === "ship_mode")) || (key20 === "batch_max_records")) || (key20 === "drain_timeout"))){
+const err246 = {instancePath:instancePath+"/fleet/evidence",schemaPath:"#/properties/fleet/properties/evidence/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key20},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err246];
 }
@@ -3033,12 +3036,9 @@ vErrors.push(err246);
 errors++;
 }
 }
-if(data.limits !== undefined){
-let data100 = data.limits;
-if(data100 && typeof data100 == "object" && !Array.isArray(data100)){
-for(const key20 in data100){
-if(!(((((key20 === "max_frame_bytes") || (key20 === "idle_timeout_ms")) || (key20 === "read_timeout_ms")) || (key20 === "max_connections")) || (key20 === "max_in_flight_per_connection"))){
-const err247 = {instancePath:instancePath+"/limits",schemaPath:"#/properties/limits/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key20},message:"must NOT have additional properties"};
+if(data100.ship !== undefined){
+if(typeof data100.ship !== "boolean"){
+const err247 = {instancePath:instancePath+"/fleet/evidence/ship",schemaPath:"#/properties/fleet/properties/evidence/properties/ship/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err247];
 }
@@ -3048,10 +3048,10 @@ vErrors.push(err247);
 errors++;
 }
 }
-if(data100.max_frame_bytes !== undefined){
-let data101 = data100.max_frame_bytes;
-if(!(((typeof data101 == "number") && (!(data101 % 1) && !isNaN(data101))) && (isFinite(data101)))){
-const err248 = {instancePath:instancePath+"/limits/max_frame_bytes",schemaPath:"#/properties/limits/properties/max_frame_bytes/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data100.ship_mode !== undefined){
+let data102 = data100.ship_mode;
+if(!((data102 === "async") || (data102 === "sync"))){
+const err248 = {instancePath:instancePath+"/fleet/evidence/ship_mode",schemaPath:"#/properties/fleet/properties/evidence/properties/ship_mode/enum",keyword:"enum",params:{allowedValues: schema11.properties.fleet.properties.evidence.properties.ship_mode.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err248];
 }
@@ -3060,9 +3060,11 @@ vErrors.push(err248);
 }
 errors++;
 }
-if((typeof data101 == "number") && (isFinite(data101))){
-if(data101 > 16777216 || isNaN(data101)){
-const err249 = {instancePath:instancePath+"/limits/max_frame_bytes",schemaPath:"#/properties/limits/properties/max_frame_bytes/maximum",keyword:"maximum",params:{comparison: "<=", limit: 16777216},message:"must be <= 16777216"};
+}
+if(data100.batch_max_records !== undefined){
+let data103 = data100.batch_max_records;
+if(!(((typeof data103 == "number") && (!(data103 % 1) && !isNaN(data103))) && (isFinite(data103)))){
+const err249 = {instancePath:instancePath+"/fleet/evidence/batch_max_records",schemaPath:"#/properties/fleet/properties/evidence/properties/batch_max_records/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err249];
 }
@@ -3071,8 +3073,9 @@ vErrors.push(err249);
 }
 errors++;
 }
-if(data101 < 1024 || isNaN(data101)){
-const err250 = {instancePath:instancePath+"/limits/max_frame_bytes",schemaPath:"#/properties/limits/properties/max_frame_bytes/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1024},message:"must be >= 1024"};
+if((typeof data103 == "number") && (isFinite(data103))){
+if(data103 > 1000 || isNaN(data103)){
+const err250 = {instancePath:instancePath+"/fleet/evidence/batch_max_records",schemaPath:"#/properties/fleet/properties/evidence/properties/batch_max_records/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000},message:"must be <= 1000"};
 if(vErrors === null){
 vErrors = [err250];
 }
@@ -3081,12 +3084,8 @@ vErrors.push(err250);
 }
 errors++;
 }
-}
-}
-if(data100.idle_timeout_ms !== undefined){
-let data102 = data100.idle_timeout_ms;
-if(!(((typeof data102 == "number") && (!(data102 % 1) && !isNaN(data102))) && (isFinite(data102)))){
-const err251 = {instancePath:instancePath+"/limits/idle_timeout_ms",schemaPath:"#/properties/limits/properties/idle_timeout_ms/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data103 < 1 || isNaN(data103)){
+const err251 = {instancePath:instancePath+"/fleet/evidence/batch_max_records",schemaPath:"#/properties/fleet/properties/evidence/properties/batch_max_records/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
 if(vErrors === null){
 vErrors = [err251];
 }
@@ -3095,9 +3094,13 @@ vErrors.push(err251);
 }
 errors++;
 }
-if((typeof data102 == "number") && (isFinite(data102))){
-if(data102 < 100 || isNaN(data102)){
-const err252 = {instancePath:instancePath+"/limits/idle_timeout_ms",schemaPath:"#/properties/limits/properties/idle_timeout_ms/minimum",keyword:"minimum",params:{comparison: ">=", limit: 100},message:"must be >= 100"};
+}
+}
+if(data100.drain_timeout !== undefined){
+let data104 = data100.drain_timeout;
+if(typeof data104 === "string"){
+if(!pattern6.test(data104)){
+const err252 = {instancePath:instancePath+"/fleet/evidence/drain_timeout",schemaPath:"#/definitions/duration/pattern",keyword:"pattern",params:{pattern: "^[1-9][0-9]{0,5}[smhd]$"},message:"must match pattern \""+"^[1-9][0-9]{0,5}[smhd]$"+"\""};
 if(vErrors === null){
 vErrors = [err252];
 }
@@ -3107,11 +3110,8 @@ vErrors.push(err252);
 errors++;
 }
 }
-}
-if(data100.read_timeout_ms !== undefined){
-let data103 = data100.read_timeout_ms;
-if(!(((typeof data103 == "number") && (!(data103 % 1) && !isNaN(data103))) && (isFinite(data103)))){
-const err253 = {instancePath:instancePath+"/limits/read_timeout_ms",schemaPath:"#/properties/limits/properties/read_timeout_ms/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+else {
+const err253 = {instancePath:instancePath+"/fleet/evidence/drain_timeout",schemaPath:"#/definitions/duration/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err253];
 }
@@ -3120,9 +3120,10 @@ vErrors.push(err253);
 }
 errors++;
 }
-if((typeof data103 == "number") && (isFinite(data103))){
-if(data103 < 100 || isNaN(data103)){
-const err254 = {instancePath:instancePath+"/limits/read_timeout_ms",schemaPath:"#/properties/limits/properties/read_timeout_ms/minimum",keyword:"minimum",params:{comparison: ">=", limit: 100},message:"must be >= 100"};
+}
+}
+else {
+const err254 = {instancePath:instancePath+"/fleet/evidence",schemaPath:"#/properties/fleet/properties/evidence/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err254];
 }
@@ -3133,10 +3134,8 @@ errors++;
 }
 }
 }
-if(data100.max_connections !== undefined){
-let data104 = data100.max_connections;
-if(!(((typeof data104 == "number") && (!(data104 % 1) && !isNaN(data104))) && (isFinite(data104)))){
-const err255 = {instancePath:instancePath+"/limits/max_connections",schemaPath:"#/properties/limits/properties/max_connections/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+else {
+const err255 = {instancePath:instancePath+"/fleet",schemaPath:"#/properties/fleet/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err255];
 }
@@ -3145,9 +3144,13 @@ vErrors.push(err255);
 }
 errors++;
 }
-if((typeof data104 == "number") && (isFinite(data104))){
-if(data104 > 65536 || isNaN(data104)){
-const err256 = {instancePath:instancePath+"/limits/max_connections",schemaPath:"#/properties/limits/properties/max_connections/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65536},message:"must be <= 65536"};
+}
+if(data.limits !== undefined){
+let data105 = data.limits;
+if(data105 && typeof data105 == "object" && !Array.isArray(data105)){
+for(const key21 in data105){
+if(!(((((key21 === "max_frame_bytes") || (key21 === "idle_timeout_ms")) || (key21 === "read_timeout_ms")) || (key21 === "max_connections")) || (key21 === "max_in_flight_per_connection"))){
+const err256 = {instancePath:instancePath+"/limits",schemaPath:"#/properties/limits/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key21},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err256];
 }
@@ -3156,8 +3159,11 @@ vErrors.push(err256);
 }
 errors++;
 }
-if(data104 < 1 || isNaN(data104)){
-const err257 = {instancePath:instancePath+"/limits/max_connections",schemaPath:"#/properties/limits/properties/max_connections/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+}
+if(data105.max_frame_bytes !== undefined){
+let data106 = data105.max_frame_bytes;
+if(!(((typeof data106 == "number") && (!(data106 % 1) && !isNaN(data106))) && (isFinite(data106)))){
+const err257 = {instancePath:instancePath+"/limits/max_frame_bytes",schemaPath:"#/properties/limits/properties/max_frame_bytes/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err257];
 }
@@ -3166,12 +3172,9 @@ vErrors.push(err257);
 }
 errors++;
 }
-}
-}
-if(data100.max_in_flight_per_connection !== undefined){
-let data105 = data100.max_in_flight_per_connection;
-if(!(((typeof data105 == "number") && (!(data105 % 1) && !isNaN(data105))) && (isFinite(data105)))){
-const err258 = {instancePath:instancePath+"/limits/max_in_flight_per_connection",schemaPath:"#/properties/limits/properties/max_in_flight_per_connection/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if((typeof data106 == "number") && (isFinite(data106))){
+if(data106 > 16777216 || isNaN(data106)){
+const err258 = {instancePath:instancePath+"/limits/max_frame_bytes",schemaPath:"#/properties/limits/properties/max_frame_bytes/maximum",keyword:"maximum",params:{comparison: "<=", limit: 16777216},message:"must be <= 16777216"};
 if(vErrors === null){
 vErrors = [err258];
 }
@@ -3180,9 +3183,8 @@ vErrors.push(err258);
 }
 errors++;
 }
-if((typeof data105 == "number") && (isFinite(data105))){
-if(data105 > 4096 || isNaN(data105)){
-const err259 = {instancePath:instancePath+"/limits/max_in_flight_per_connection",schemaPath:"#/properties/limits/properties/max_in_flight_per_connection/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4096},message:"must be <= 4096"};
+if(data106 < 1024 || isNaN(data106)){
+const err259 = {instancePath:instancePath+"/limits/max_frame_bytes",schemaPath:"#/properties/limits/properties/max_frame_bytes/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1024},message:"must be >= 1024"};
 if(vErrors === null){
 vErrors = [err259];
 }
@@ -3191,8 +3193,12 @@ vErrors.push(err259);
 }
 errors++;
 }
-if(data105 < 1 || isNaN(data105)){
-const err260 = {instancePath:instancePath+"/limits/max_in_flight_per_connection",schemaPath:"#/properties/limits/properties/max_in_flight_per_connection/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+}
+}
+if(data105.idle_timeout_ms !== undefined){
+let data107 = data105.idle_timeout_ms;
+if(!(((typeof data107 == "number") && (!(data107 % 1) && !isNaN(data107))) && (isFinite(data107)))){
+const err260 = {instancePath:instancePath+"/limits/idle_timeout_ms",schemaPath:"#/properties/limits/properties/idle_timeout_ms/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err260];
 }
@@ -3201,11 +3207,9 @@ vErrors.push(err260);
 }
 errors++;
 }
-}
-}
-}
-else {
-const err261 = {instancePath:instancePath+"/limits",schemaPath:"#/properties/limits/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if((typeof data107 == "number") && (isFinite(data107))){
+if(data107 < 100 || isNaN(data107)){
+const err261 = {instancePath:instancePath+"/limits/idle_timeout_ms",schemaPath:"#/properties/limits/properties/idle_timeout_ms/minimum",keyword:"minimum",params:{comparison: ">=", limit: 100},message:"must be >= 100"};
 if(vErrors === null){
 vErrors = [err261];
 }
@@ -3216,13 +3220,121 @@ errors++;
 }
 }
 }
-else {
-const err262 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data105.read_timeout_ms !== undefined){
+let data108 = data105.read_timeout_ms;
+if(!(((typeof data108 == "number") && (!(data108 % 1) && !isNaN(data108))) && (isFinite(data108)))){
+const err262 = {instancePath:instancePath+"/limits/read_timeout_ms",schemaPath:"#/properties/limits/properties/read_timeout_ms/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err262];
 }
 else {
 vErrors.push(err262);
+}
+errors++;
+}
+if((typeof data108 == "number") && (isFinite(data108))){
+if(data108 < 100 || isNaN(data108)){
+const err263 = {instancePath:instancePath+"/limits/read_timeout_ms",schemaPath:"#/properties/limits/properties/read_timeout_ms/minimum",keyword:"minimum",params:{comparison: ">=", limit: 100},message:"must be >= 100"};
+if(vErrors === null){
+vErrors = [err263];
+}
+else {
+vErrors.push(err263);
+}
+errors++;
+}
+}
+}
+if(data105.max_connections !== undefined){
+let data109 = data105.max_connections;
+if(!(((typeof data109 == "number") && (!(data109 % 1) && !isNaN(data109))) && (isFinite(data109)))){
+const err264 = {instancePath:instancePath+"/limits/max_connections",schemaPath:"#/properties/limits/properties/max_connections/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err264];
+}
+else {
+vErrors.push(err264);
+}
+errors++;
+}
+if((typeof data109 == "number") && (isFinite(data109))){
+if(data109 > 65536 || isNaN(data109)){
+const err265 = {instancePath:instancePath+"/limits/max_connections",schemaPath:"#/properties/limits/properties/max_connections/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65536},message:"must be <= 65536"};
+if(vErrors === null){
+vErrors = [err265];
+}
+else {
+vErrors.push(err265);
+}
+errors++;
+}
+if(data109 < 1 || isNaN(data109)){
+const err266 = {instancePath:instancePath+"/limits/max_connections",schemaPath:"#/properties/limits/properties/max_connections/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+if(vErrors === null){
+vErrors = [err266];
+}
+else {
+vErrors.push(err266);
+}
+errors++;
+}
+}
+}
+if(data105.max_in_flight_per_connection !== undefined){
+let data110 = data105.max_in_flight_per_connection;
+if(!(((typeof data110 == "number") && (!(data110 % 1) && !isNaN(data110))) && (isFinite(data110)))){
+const err267 = {instancePath:instancePath+"/limits/max_in_flight_per_connection",schemaPath:"#/properties/limits/properties/max_in_flight_per_connection/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err267];
+}
+else {
+vErrors.push(err267);
+}
+errors++;
+}
+if((typeof data110 == "number") && (isFinite(data110))){
+if(data110 > 4096 || isNaN(data110)){
+const err268 = {instancePath:instancePath+"/limits/max_in_flight_per_connection",schemaPath:"#/properties/limits/properties/max_in_flight_per_connection/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4096},message:"must be <= 4096"};
+if(vErrors === null){
+vErrors = [err268];
+}
+else {
+vErrors.push(err268);
+}
+errors++;
+}
+if(data110 < 1 || isNaN(data110)){
+const err269 = {instancePath:instancePath+"/limits/max_in_flight_per_connection",schemaPath:"#/properties/limits/properties/max_in_flight_per_connection/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+if(vErrors === null){
+vErrors = [err269];
+}
+else {
+vErrors.push(err269);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err270 = {instancePath:instancePath+"/limits",schemaPath:"#/properties/limits/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err270];
+}
+else {
+vErrors.push(err270);
+}
+errors++;
+}
+}
+}
+else {
+const err271 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err271];
+}
+else {
+vErrors.push(err271);
 }
 errors++;
 }
