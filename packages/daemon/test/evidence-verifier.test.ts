@@ -2,8 +2,9 @@
 // them (real sealed records), verified from the stored head; redelivery, gaps, rewritten records, a daemon publishing
 // on another's subject, a new epoch and a verifier stopped between its head write and its ack.
 import { generateKeyPairSync } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { createClient } from '@cavra/daemon-client';
 import {
   connectFleet,
   EVIDENCE_ALERTS_STREAM,
@@ -14,6 +15,7 @@ import {
   evidenceMsgId,
   evidenceSubject,
   type Fleet,
+  initChannelTrust,
   openEvidenceBucket,
   startEvidenceVerifier,
   verifyEvidenceReceipt,
@@ -26,7 +28,8 @@ import { evidenceRef } from '../src/evidence-ref.js';
 import { signRecord } from '../src/evidence-signature.js';
 import { shippedBatchCheck } from '../src/shipped-batch-check.js';
 import { removeTempDirs, tempDir } from './support/daemon-fixture.js';
-import { cli } from './support/daemon-process.js';
+import { cli, DaemonProcess, killDaemons } from './support/daemon-process.js';
+import { REQUEST } from './support/raw-client.js';
 
 const LOG_ID = '0123456789abcdef';
 const EVIDENCE_SECRET = 'evidence-secret-of-the-fleet-0123456789';
@@ -55,6 +58,7 @@ beforeAll(async () => {
   await writeFile(files.evidenceKey, `${EVIDENCE_SECRET}\n`, { mode: 0o600 });
 }, 60_000);
 afterAll(async () => {
+  killDaemons();
   await fleet?.close();
   await cluster?.stop();
   await removeTempDirs();
@@ -309,4 +313,89 @@ describe('cavra-daemon evidence verifier', () => {
     expect(await head('laptop-6')).toMatchObject({ seq: 3, hash: hashOf(lines[2] as string) });
     expect(await receipt('laptop-6')).toMatchObject({ seq: 3 });
   }, 60_000);
+
+  it('a fleet daemon ships its signed log; the verifier verifies it; its receipt anchors the local log', async () => {
+    const at = tempDir();
+    const root = (await initChannelTrust({ channel: 'e2e', keysDir: join(at, 'keys') })).rootFile;
+    await writeFile(
+      join(at, 'boot.yaml'),
+      'metadata: {id: team, version: 1.0.0, inherits: cavra-ai-agent-baseline}\ncommands:\n  block: ["cargo publish *"]\n',
+    );
+    await writeFile(join(at, 'evidence.key'), `${EVIDENCE_SECRET}\n`, { mode: 0o600 });
+    const configFile = join(at, 'cavra-daemon.yaml');
+    await writeFile(
+      configFile,
+      [
+        'socket_path: run/d.sock',
+        'evidence_log: evidence.jsonl',
+        'evidence_signing: {key_id: evidence-2026, secret_file: evidence.key}',
+        'fleet:',
+        `  servers: [${cluster.servers.join(', ')}]`,
+        '  channel: e2e',
+        `  trust_root: ${root}`,
+        '  bootstrap_pack: boot.yaml',
+        '',
+      ].join('\n'),
+    );
+    const enrolled = await cli(['enroll', '--config', configFile], at);
+    const daemonId = enrolled.stdout.trim();
+    const socketPath = join(at, 'run', 'd.sock');
+    await DaemonProcess.start(configFile, socketPath);
+    const client = createClient({ socketPath, timeoutMs: 5_000 });
+    try {
+      for (const target of ['ls', 'cargo publish', 'echo 1', 'echo 2'])
+        await client.evaluate({
+          ...REQUEST,
+          action_type: 'execute_command',
+          target,
+          requested_operation: 'execute',
+          policy_pack: '',
+        });
+      // Shipped in the background: wait until the stream acknowledged every record (up to a minute, under load).
+      for (let attempt = 0; attempt < 1200; attempt++) {
+        const health = await client.health();
+        if (health.fleet?.evidence_shipping?.pending === 0 && health.fleet.evidence_shipping.shipped_seq > 0)
+          break;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    } finally {
+      await client.close();
+    }
+    expect((await cli(['stop', '--config', configFile], at)).code).toBe(0);
+    const evidence = join(at, 'evidence.jsonl');
+    const lines = (await readFile(evidence, 'utf8')).split('\n').slice(0, -1);
+
+    const run = await verifier();
+    expect([run.code, run.stderr.includes('evidence alert')]).toEqual([0, false]);
+    expect(await head(daemonId)).toMatchObject({ seq: lines.length, hash: hashOf(lines.at(-1) as string) });
+    const jws = (await (await openEvidenceBucket(fleet, 'receipts')).get(daemonId))?.string() ?? '';
+    await writeFile(join(at, 'receipt.jws'), jws);
+    const decisionRecord = lines.map((line) => JSON.parse(line)).find((record) => record.decision);
+    const logId = String(decisionRecord.decision.evidence_refs.at(-1)).split('/')[2] as string;
+    await writeFile(join(at, 'cut.jsonl'), `${lines.slice(0, -1).join('\n')}\n`);
+    const anchored = (file: string) =>
+      cli([
+        'evidence',
+        'verify',
+        file,
+        '--key-file',
+        join(at, 'evidence.key'),
+        '--log-id',
+        logId,
+        '--anchor',
+        join(at, 'receipt.jws'),
+        '--anchor-key',
+        files.publicKey,
+      ]);
+    const intact = await anchored(evidence);
+    expect([intact.code, intact.stdout.split('\n')[0]]).toEqual([
+      0,
+      `${evidence}: ${lines.length} records, chain intact, ${lines.length} signatures verified`,
+    ]);
+    const cut = await anchored(join(at, 'cut.jsonl'));
+    expect([cut.code, cut.stdout.split('\n').at(-2)]).toEqual([
+      1,
+      `line ${lines.length}: anchor_missing: the log ends at seq ${lines.length - 1}, before the anchored seq ${lines.length}: records were removed from the end`,
+    ]);
+  }, 120_000);
 });

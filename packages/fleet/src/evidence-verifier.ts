@@ -214,6 +214,8 @@ class Verifier {
   /** Batches left waiting for missing records, by stream seq: their daemon, and whether its head moved since. */
   readonly #waiting = new Map<number, { readonly daemonId: string; progressed: boolean }>();
   #stopping = false;
+  /** Messages acknowledged so far: a fetch that acknowledged none only met batches still waiting. */
+  #acks = 0;
   #fetching: ConsumerMessages | undefined;
   #counts = { verifiedBatches: 0, verifiedRecords: 0, duplicates: 0, alerts: 0, waiting: 0, errors: 0 };
 
@@ -239,12 +241,11 @@ class Verifier {
     let backoff = 0;
     let idle = 0;
     while (!this.#stopping) {
-      let received = 0;
       let failed = false;
+      const acksBefore = this.#acks;
       try {
         this.#fetching = await consumer.fetch(FETCH);
         for await (const message of this.#fetching) {
-          received += 1;
           // After a failure (or a stop) the rest goes back, in order, for the next attempt.
           if (failed || this.#stopping) message.nak();
           else failed = !(await this.#handle(message));
@@ -260,8 +261,10 @@ class Verifier {
         continue;
       }
       backoff = 0;
-      idle = received === 0 ? idle + 1 : 0;
-      if (this.#options.once && received === 0) {
+      // Batches still waiting come back every GAP_WAIT_MS: fetching only those is idle too.
+      const acted = this.#acks > acksBefore;
+      idle = acted ? 0 : idle + 1;
+      if (this.#options.once && !acted) {
         // A waiting batch whose missing records just came is delivered again after its delay: wait for it a while.
         if (
           [...this.#waiting.values()].some((waiting) => waiting.progressed) &&
@@ -561,6 +564,7 @@ class Verifier {
 
   async #ack(message: JsMsg): Promise<void> {
     // Acknowledged once the outcome is stored; a lost ack only means the batch is handled again, idempotently.
+    this.#acks += 1;
     await message.ackAck().catch(() => false);
   }
 
