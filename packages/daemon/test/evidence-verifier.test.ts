@@ -1,6 +1,7 @@
 // `cavra-daemon evidence verifier` against a real 3-node JetStream cluster: batches published as a shipper publishes
 // them (real sealed records), verified from the stored head; redelivery, gaps, rewritten records, a daemon publishing
 // on another's subject, a new epoch and a verifier stopped between its head write and its ack.
+import { spawn } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -28,7 +29,7 @@ import { evidenceRef } from '../src/evidence-ref.js';
 import { signRecord } from '../src/evidence-signature.js';
 import { shippedBatchCheck } from '../src/shipped-batch-check.js';
 import { removeTempDirs, tempDir } from './support/daemon-fixture.js';
-import { cli, DaemonProcess, killDaemons } from './support/daemon-process.js';
+import { CLI, cli, DaemonProcess, killDaemons } from './support/daemon-process.js';
 import { REQUEST } from './support/raw-client.js';
 
 const LOG_ID = '0123456789abcdef';
@@ -398,4 +399,48 @@ describe('cavra-daemon evidence verifier', () => {
       `line ${lines.length}: anchor_missing: the log ends at seq ${lines.length - 1}, before the anchored seq ${lines.length}: records were removed from the end`,
     ]);
   }, 120_000);
+
+  it('without --once it verifies batches as they come until SIGTERM, then prints what it did', async () => {
+    const child = spawn(
+      process.execPath,
+      [
+        CLI,
+        'evidence',
+        'verifier',
+        '--nats',
+        cluster.servers.join(','),
+        '--receipt-key',
+        files.receiptKey,
+        '--evidence-key',
+        files.evidenceKey,
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let stdout = '';
+    let stderr = '';
+    const waiters: (() => void)[] = [];
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout += chunk;
+    });
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      stderr += chunk;
+      for (const waiter of waiters) waiter();
+    });
+    /** Resolves once the verifier's log (JSON lines on stderr) matches `what`. */
+    const logged = (what: RegExp) =>
+      new Promise<void>((resolve) => {
+        const look = () => what.test(stderr) && resolve();
+        waiters.push(look);
+        look();
+      });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    await logged(/"msg":"verifying"/);
+    const lines = log('laptop-7', 2);
+    await publish('laptop-7', lines, 1, 2);
+    await logged(/"msg":"batch verified".*"daemon_id":"laptop-7"/);
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(stdout).toBe(summary(1, 2, 0, 0, 0));
+    expect(await head('laptop-7')).toMatchObject({ seq: 2, hash: hashOf(lines[1] as string) });
+  }, 60_000);
 });
