@@ -9,6 +9,8 @@ import type { DaemonClient } from '@cavra/daemon-client';
 import type { EvidenceReceipt } from '@cavra/fleet';
 import type { Daemon } from './daemon.js';
 import type { DaemonConfig } from './daemon-config.js';
+import { type EvidenceKeyOption, loadEvidenceKey } from './evidence-key-option.js';
+import { EVIDENCE_VERIFIER_USAGE, evidenceVerifierCommand } from './evidence-verifier-command.js';
 import { readLines } from './log-lines.js';
 import { jsonLogger } from './logger.js';
 import { fileErrorText, openOwnFile } from './own-file.js';
@@ -16,6 +18,7 @@ import { readPidFile, removePidFile, writePidFile } from './pid-file.js';
 import { processRunning, runsDaemonCli } from './process-running.js';
 import { readReloadStatus, writeReloadStatus } from './reload-status.js';
 import { UPSTREAM_EVIDENCE_SCHEMA } from './upstream-evidence.js';
+import { UsageError } from './usage-error.js';
 import { type EvidenceAnchor, verifyEvidenceLog } from './verify-evidence-log.js';
 import { DAEMON_VERSION } from './version.js';
 
@@ -35,6 +38,7 @@ usage:
   cavra-daemon evidence verify FILE [--anchor HASH | --anchor RECEIPT --anchor-key PEM] [--key-file FILE | --key-env VAR]
                                     [--key-id ID] [--log-id ID]
   cavra-daemon evidence export FILE --format upstream [--key-file FILE | --key-env VAR] [--key-id ID]
+  ${EVIDENCE_VERIFIER_USAGE}
 
 options:
   --config FILE   daemon configuration, YAML or JSON (default: ./cavra-daemon.yaml)
@@ -58,6 +62,13 @@ options:
                   evidence export: write FILE's records to stdout as upstream's cavra.go-daemon.evidence.v1 records
                   (its --verify-evidence accepts them); with a key, signed as upstream signs them
 
+evidence verifier is the fleet's central evidence verifier: it consumes the CAVRA_EVIDENCE stream the daemons ship
+their logs to, checks each daemon's chain as evidence verify does (--evidence-key: the evidence_signing secret, to
+check every HMAC too) from the head it stored, and signs a receipt per daemon with --receipt-key (an Ed25519 private
+key, PEM, owner-only). Breaks are alerts on cavra.evidence_alerts.<daemon id> and re-send requests. --nats, --user,
+--password-env, --token-env, --creds: the NATS connection, as the daemon's fleet: section. --once: handle what the
+stream holds and exit (1 when it raised alerts); otherwise it runs until SIGTERM.
+
 enroll gives the daemon its fleet identity, a random daemon id kept in <evidence_log>.daemon-id (mode 600), and
 prints it; an enrolled daemon keeps its id (enrolling again prints it). Every evidence record and health report of
 an enrolled daemon names it; a daemon with a fleet: section must be enrolled before it starts.
@@ -66,13 +77,13 @@ exit codes: 0 done (reload: applied), 1 failed (reload: rejected, the old policy
             3 reload: no verdict (the daemon is not running or did not answer)
 `;
 
-class UsageError extends Error {}
-
 /** How long the CLI waits for a daemon to start, stop or report a reload. */
 const WAIT_STEPS = 150;
 const WAIT_STEP_MS = 100;
 
 async function main(argv: string[]): Promise<number> {
+  // The verifier has options of its own (the NATS connection, its keys): it parses them itself.
+  if (argv[0] === 'evidence' && argv[1] === 'verifier') return evidenceVerifierCommand(argv.slice(2));
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -568,26 +579,6 @@ async function readAnchorReceipt({
       ? `anchor receipt ${receiptFile}: ${code}: ${(error as Error).message}`
       : (error as Error).message;
   }
-}
-
-interface EvidenceKeyOption {
-  readonly secret: Uint8Array;
-  readonly keyId?: string;
-}
-
-/** The key of --key-file or --key-env (as the daemon reads its evidence_signing secret), or undefined without one. */
-async function loadEvidenceKey(
-  keyFile: string | undefined,
-  keyEnv: string | undefined,
-  keyId: string | undefined,
-): Promise<EvidenceKeyOption | undefined> {
-  if (keyFile === undefined && keyEnv === undefined) return undefined;
-  const { loadKeyring } = await import('@cavra/auth');
-  const id = keyId ?? 'evidence';
-  const keyring = await loadKeyring([
-    { keyId: id, ...(keyFile !== undefined ? { secretFile: keyFile } : { secretEnv: keyEnv as string }) },
-  ]);
-  return { secret: (keyring.get(id) as { secret: Uint8Array }).secret, ...(keyId ? { keyId } : {}) };
 }
 
 /**

@@ -427,7 +427,7 @@ export class ChainVerifier {
 }
 
 /** The log id and seq of a decision record's own evidence ref (its last), when it has one. */
-function lastRef(record: EvidenceRecord): ReturnType<typeof parseEvidenceRef> {
+export function lastRef(record: EvidenceRecord): ReturnType<typeof parseEvidenceRef> {
   const refs = (record as { decision?: { evidence_refs?: unknown } }).decision?.evidence_refs;
   const last = Array.isArray(refs) ? refs[refs.length - 1] : undefined;
   return typeof last === 'string' ? parseEvidenceRef(last) : undefined;

@@ -107,6 +107,11 @@ function checkReceipt(value: unknown): asserts value is EvidenceReceipt {
   if (wrong) throw new FleetError('receipt_invalid', `the receipt's ${wrong} is not valid`);
 }
 
+/** The receipt signing key as a KeyObject; a FleetError `receipt_key_invalid` unless it is an Ed25519 private key. */
+export function receiptPrivateKey(key: ReceiptKey): KeyObject {
+  return ed25519(key, 'private');
+}
+
 function ed25519(key: ReceiptKey, kind: 'private' | 'public'): KeyObject {
   let object: KeyObject;
   try {

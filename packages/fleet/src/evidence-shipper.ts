@@ -264,6 +264,11 @@ class Shipper {
       this.#state = { ...this.#state, lostAcksRepaired: this.#state.lostAcksRepaired + (acked.seq - seq) };
       this.#acked = { ...acked, seq }; // counted once: the re-sent batches raise it again
     }
+    if (epoch !== undefined && this.#options.source.lastSeq() < seq)
+      throw new FleetError(
+        'nats_error',
+        `the stream holds records up to ${seq} of epoch ${epoch} but the local log ends at ${this.#options.source.lastSeq()}: it was cut after shipping`,
+      );
     const resendFrom = this.#resendFrom;
     this.#resendFrom = undefined;
     if (resendFrom !== undefined && resendFrom - 1 < seq) {
@@ -273,11 +278,6 @@ class Shipper {
       seq = resendFrom - 1;
       this.#state = { ...this.#state, resends: this.#state.resends + 1 };
     }
-    if (epoch !== undefined && this.#options.source.lastSeq() < seq)
-      throw new FleetError(
-        'nats_error',
-        `the stream holds records up to ${seq} of epoch ${epoch} but the local log ends at ${this.#options.source.lastSeq()}: it was cut after shipping`,
-      );
     this.#position = { epoch, seq, streamSeq };
     if (epoch !== undefined) this.#settle(seq);
     this.#changed();

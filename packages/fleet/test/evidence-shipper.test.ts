@@ -286,3 +286,28 @@ test("the verifier's re-send request: the records from from_seq are published ag
   }
   expect((await batches()).slice(7)).toEqual([[2_519, 2_520]]);
 });
+
+test('a local log shorter than what the stream holds (cut after shipping) is not extended on the stream: named', async () => {
+  const before = await batches();
+  const cut = new MemoryLog();
+  cut.append(5); // the same records 1..5, so the same epoch: the rest of the log is gone
+  let named!: (message: string) => void;
+  const failure = new Promise<string>((resolve) => {
+    named = resolve;
+  });
+  const ship = shipper({
+    source: cut,
+    cursorFile: join(dir, 'cut-ship.json'),
+    onState: (state) => {
+      if (state.lastError) named(state.lastError);
+    },
+  });
+  try {
+    expect(await failure).toBe(
+      `the stream holds records up to 2520 of epoch ${await cut.epoch()} but the local log ends at 5: it was cut after shipping`,
+    );
+  } finally {
+    await ship.close();
+  }
+  expect(await batches()).toEqual(before);
+});
