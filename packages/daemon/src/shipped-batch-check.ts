@@ -32,9 +32,12 @@ export function shippedBatchCheck(key?: ShippedEvidenceKey): CheckEvidenceBatch 
       lastHash: result.lastHash,
       problems: result.problems.flatMap(({ line, problem, message }) => {
         if (problem === 'signature_unchecked' && !keyed) return [];
-        // Anchors are not given here; a problem of the table otherwise (checked by the compiler).
+        // Anchors are not given here, and torn segments are a problem of a log's files, not of lines; a problem of
+        // the table otherwise (checked by the compiler).
         const named: EvidenceAlertProblem =
-          problem === 'anchor_missing' || problem === 'anchor_mismatch' ? 'bad_batch' : problem;
+          problem === 'anchor_missing' || problem === 'anchor_mismatch' || problem === 'torn_segment'
+            ? 'bad_batch'
+            : problem;
         return [{ line, problem: named, message }];
       }),
     };
