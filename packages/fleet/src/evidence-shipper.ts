@@ -390,6 +390,7 @@ class Shipper {
   /** Reads the daemon's re-send key, then watches it; a request for the current epoch makes the next loop re-send. */
   async #watchResends(): Promise<void> {
     const seen = new Set<number>();
+    let failures = 0;
     while (!this.#closed) {
       try {
         const kv = await openEvidenceBucket(this.#options.fleet, 'resend');
@@ -400,18 +401,22 @@ class Shipper {
           if (entry.operation !== 'PUT' || seen.has(entry.revision)) continue;
           seen.add(entry.revision);
           const request = parseResend(entry.string());
+          failures = 0;
           if (request && request.epoch === (await this.#options.source.epoch())) {
             this.#resendFrom = request.from_seq;
             this.#wakeUp();
           }
         }
       } catch (error) {
-        if (!this.#closed)
+        // Said once per streak of failures (a missing bucket would otherwise fill the log).
+        if (!this.#closed && failures === 0)
           this.#options.logger?.warn('fleet evidence: cannot watch re-send requests; retrying', {
             error: toFleetError(error).message,
           });
+        failures++;
       }
-      if (!this.#closed) await new Promise((resolve) => setTimeout(resolve, 1_000).unref());
+      const wait = Math.min(BACKOFF_MAX_MS, 1_000 * 2 ** Math.min(failures, 4));
+      if (!this.#closed) await new Promise((resolve) => setTimeout(resolve, wait).unref());
     }
   }
 

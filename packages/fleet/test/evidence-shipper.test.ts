@@ -311,3 +311,23 @@ test('a local log shorter than what the stream holds (cut after shipping) is not
   }
   expect(await batches()).toEqual(before);
 });
+
+test('a cluster without the evidence stream (created by an older publisher): named, nothing shipped', async () => {
+  await fleet.jsm.streams.delete(EVIDENCE_STREAM);
+  let named!: (message: string) => void;
+  const failure = new Promise<string>((resolve) => {
+    named = resolve;
+  });
+  const ship = shipper({
+    onState: (state) => {
+      if (state.lastError) named(state.lastError);
+    },
+  });
+  try {
+    expect(await failure).toBe(
+      'the fleet stream CAVRA_EVIDENCE does not exist: a publisher creates it (connectFleet with createBuckets)',
+    );
+  } finally {
+    await ship.close();
+  }
+});
