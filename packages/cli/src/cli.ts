@@ -318,6 +318,28 @@ async function main(given: readonly string[]): Promise<number> {
         out,
       );
     }
+    case 'evidence query': {
+      args(0, 0, 'no arguments besides --nats');
+      const since = optional('since');
+      if (
+        since !== undefined &&
+        !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(since)
+      )
+        throw new UsageError(`${command}: --since must be an RFC 3339 time, e.g. 2026-12-06T00:00:00Z`, help);
+      const daemon = optional('daemon');
+      const decision = optional('decision');
+      const { evidenceQuery } = await import('./evidence-commands.js');
+      const { evidenceQueryJson, evidenceQueryText } = await import('./render-evidence.js');
+      return fleetAnswered(
+        await evidenceQuery(natsConnection(), {
+          ...(daemon !== undefined ? { daemonId: daemon } : {}),
+          ...(since !== undefined ? { since: new Date(since) } : {}),
+          ...(decision !== undefined ? { decision } : {}),
+        }),
+        evidenceQueryText,
+        evidenceQueryJson,
+      );
+    }
     case 'bundle init': {
       args(0, 0, 'no arguments besides --channel and --out');
       const { bundleInit } = await import('./bundle-commands.js');

@@ -386,6 +386,28 @@ export const COMMANDS = {
     },
     example: 'cavra console --config cavra-daemon.yaml --key ~/.cavra/alice.pem --as alice@example.com',
   },
+  'evidence query': {
+    args: '--nats URL [--user USER --password-env VAR | --token-env VAR | --creds FILE] [--daemon ID] [--since TIME] [--decision D] [--json]',
+    summary:
+      "the evidence records the fleet's daemons shipped to NATS, oldest first, once each (unverified ones marked)",
+    options: {
+      ...NATS_CONNECTION,
+      daemon: { type: 'string', value: 'ID', help: "one daemon's records only (its daemon id)" },
+      since: {
+        type: 'string',
+        value: 'TIME',
+        help: 'records recorded at or after TIME only (RFC 3339, e.g. 2026-12-06T00:00:00Z)',
+      },
+      decision: {
+        type: 'string',
+        value: 'D',
+        help: 'decision records with this decision only (allow, block, require_approval, ...)',
+      },
+      json: { ...JSON_OUTPUT, help: 'print the records as JSON (shape in the README)' },
+    },
+    example:
+      'cavra evidence query --nats nats://127.0.0.1:4222 --since 2026-12-06T00:00:00Z --decision block',
+  },
 } as const satisfies Record<string, CommandSpec>;
 
 /** The groups of commands (`policy`, `approval`, `fleet`, `bundle`): the first word of the commands named with two. */

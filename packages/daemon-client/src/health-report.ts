@@ -58,6 +58,8 @@ export interface FleetHealthReport {
   readonly last_error: string | null;
   /** Shipping the evidence log to the fleet's stream; absent with `evidence: { ship: false }`. */
   readonly evidence_shipping?: FleetShippingHealth;
+  /** The evidence log as the shipper's spool (fleet.evidence); absent from daemons before 0.5. */
+  readonly spool?: FleetSpoolHealth;
 }
 
 /** How far the evidence log reached the fleet's `CAVRA_EVIDENCE` stream. */
@@ -79,4 +81,13 @@ export interface FleetShippingHealth {
   /** Why the cursor file could not be used (the shipper then goes by the stream), or null. */
   readonly cursor_problem: string | null;
   readonly ship_mode: 'async' | 'sync';
+}
+
+/** How full a fleet daemon's evidence spool is (its segmented log, deleted only once receipted). */
+export interface FleetSpoolHealth {
+  /** `warning`: past 80 % of max_bytes; `full`: at or past it (with `on_spool_full: block`, requests are blocked). */
+  readonly level: 'ok' | 'warning' | 'full';
+  readonly bytes: number;
+  readonly max_bytes: number;
+  readonly on_spool_full: 'block' | 'warn';
 }

@@ -24,7 +24,12 @@ export {
 export { DaemonClientError, type DaemonClientErrorCode, type DaemonIssue } from './daemon-client-error.js';
 export { checkDecision, DEFAULT_POLICY_PACK, type DecisionCheckOptions } from './decision-check.js';
 export { defaultSocketPath } from './default-socket-path.js';
-export type { FleetHealthReport, FleetShippingHealth, HealthReport } from './health-report.js';
+export type {
+  FleetHealthReport,
+  FleetShippingHealth,
+  FleetSpoolHealth,
+  HealthReport,
+} from './health-report.js';
 export { type RunnerAuthSettings, withRunnerAuth } from './runner-auth.js';
 export { checkSocketTrust } from './socket-trust.js';
 export { parseWireJson, WireJsonError, type WireJsonProblem } from './wire-json.js';

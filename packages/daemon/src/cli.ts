@@ -1,13 +1,16 @@
 #!/usr/bin/env node
 import { spawn } from 'node:child_process';
 import { constants, readFileSync } from 'node:fs';
-import { mkdir, open } from 'node:fs/promises';
+import { mkdir, open, readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { DaemonClient } from '@cavra/daemon-client';
+import type { EvidenceReceipt } from '@cavra/fleet';
 import type { Daemon } from './daemon.js';
 import type { DaemonConfig } from './daemon-config.js';
+import { type EvidenceKeyOption, loadEvidenceKey } from './evidence-key-option.js';
+import { EVIDENCE_VERIFIER_USAGE, evidenceVerifierCommand } from './evidence-verifier-command.js';
 import { readLines } from './log-lines.js';
 import { jsonLogger } from './logger.js';
 import { fileErrorText, openOwnFile } from './own-file.js';
@@ -15,7 +18,8 @@ import { readPidFile, removePidFile, writePidFile } from './pid-file.js';
 import { processRunning, runsDaemonCli } from './process-running.js';
 import { readReloadStatus, writeReloadStatus } from './reload-status.js';
 import { UPSTREAM_EVIDENCE_SCHEMA } from './upstream-evidence.js';
-import { verifyEvidenceLog } from './verify-evidence-log.js';
+import { UsageError } from './usage-error.js';
+import { type EvidenceAnchor, verifyEvidenceLog } from './verify-evidence-log.js';
 import { DAEMON_VERSION } from './version.js';
 
 // The daemon, its config loader and the client are imported by the commands that use them, so that `evidence
@@ -31,8 +35,10 @@ usage:
   cavra-daemon status  [--config FILE] [--socket PATH]
   cavra-daemon reload  [--config FILE] [--socket PATH]
   cavra-daemon enroll  [--config FILE]
-  cavra-daemon evidence verify FILE [--anchor HASH] [--key-file FILE | --key-env VAR] [--key-id ID] [--log-id ID]
+  cavra-daemon evidence verify FILE [--anchor HASH | --anchor RECEIPT --anchor-key PEM] [--key-file FILE | --key-env VAR]
+                                    [--key-id ID] [--log-id ID]
   cavra-daemon evidence export FILE --format upstream [--key-file FILE | --key-env VAR] [--key-id ID]
+  ${EVIDENCE_VERIFIER_USAGE}
 
 options:
   --config FILE   daemon configuration, YAML or JSON (default: ./cavra-daemon.yaml)
@@ -43,6 +49,10 @@ options:
                   instead of refusing to; the first record appended says so (truncation_accepted)
   --anchor HASH   evidence verify: the log must hold a record with this hash (an evidence.last_hash from status
                   kept elsewhere), which detects records removed from the end
+  --anchor-key PEM
+                  evidence verify: --anchor is then a receipt file of the fleet's evidence verifier (a JWS from KV
+                  cavra_evidence_receipts), checked with this Ed25519 public key: the log must hold the receipt's seq
+                  with the receipt's hash, in the receipt's epoch (a truncated or rewritten tail is a problem)
   --key-file FILE evidence verify: the evidence signing key (the daemon's evidence_signing secret); every record
   --key-env VAR   must carry a valid signature by it
   --key-id ID     evidence verify: the signatures must name this key id
@@ -52,6 +62,13 @@ options:
                   evidence export: write FILE's records to stdout as upstream's cavra.go-daemon.evidence.v1 records
                   (its --verify-evidence accepts them); with a key, signed as upstream signs them
 
+evidence verifier is the fleet's central evidence verifier: it consumes the CAVRA_EVIDENCE stream the daemons ship
+their logs to, checks each daemon's chain as evidence verify does (--evidence-key: the evidence_signing secret, to
+check every HMAC too) from the head it stored, and signs a receipt per daemon with --receipt-key (an Ed25519 private
+key, PEM, owner-only). Breaks are alerts on cavra.evidence_alerts.<daemon id> and re-send requests. --nats, --user,
+--password-env, --token-env, --creds: the NATS connection, as the daemon's fleet: section. --once: handle what the
+stream holds and exit (1 when it raised alerts); otherwise it runs until SIGTERM.
+
 enroll gives the daemon its fleet identity, a random daemon id kept in <evidence_log>.daemon-id (mode 600), and
 prints it; an enrolled daemon keeps its id (enrolling again prints it). Every evidence record and health report of
 an enrolled daemon names it; a daemon with a fleet: section must be enrolled before it starts.
@@ -60,13 +77,13 @@ exit codes: 0 done (reload: applied), 1 failed (reload: rejected, the old policy
             3 reload: no verdict (the daemon is not running or did not answer)
 `;
 
-class UsageError extends Error {}
-
 /** How long the CLI waits for a daemon to start, stop or report a reload. */
 const WAIT_STEPS = 150;
 const WAIT_STEP_MS = 100;
 
 async function main(argv: string[]): Promise<number> {
+  // The verifier has options of its own (the NATS connection, its keys): it parses them itself.
+  if (argv[0] === 'evidence' && argv[1] === 'verifier') return evidenceVerifierCommand(argv.slice(2));
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -76,6 +93,7 @@ async function main(argv: string[]): Promise<number> {
       foreground: { type: 'boolean', default: false },
       'accept-truncated': { type: 'boolean', default: false },
       anchor: { type: 'string' },
+      'anchor-key': { type: 'string' },
       'key-file': { type: 'string' },
       'key-env': { type: 'string' },
       'key-id': { type: 'string' },
@@ -94,8 +112,8 @@ async function main(argv: string[]): Promise<number> {
       throw new UsageError(
         'usage: cavra-daemon evidence export FILE --format upstream [--key-file FILE | --key-env VAR]',
       );
-    if (values.anchor !== undefined || values['log-id'] !== undefined)
-      throw new UsageError('--anchor and --log-id are options of evidence verify');
+    if (values.anchor !== undefined || values['anchor-key'] !== undefined || values['log-id'] !== undefined)
+      throw new UsageError('--anchor, --anchor-key and --log-id are options of evidence verify');
     if (values['key-file'] !== undefined && values['key-env'] !== undefined)
       throw new UsageError('give the evidence key once: --key-file or --key-env');
     if (values['key-id'] !== undefined && values['key-file'] === undefined && values['key-env'] === undefined)
@@ -106,10 +124,18 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'evidence') {
     if (rest[0] !== 'verify' || rest.length !== 2)
       throw new UsageError(
-        'usage: cavra-daemon evidence verify FILE [--anchor HASH] [--key-file FILE | --key-env VAR]',
+        'usage: cavra-daemon evidence verify FILE [--anchor HASH | --anchor RECEIPT --anchor-key PEM] [--key-file FILE | --key-env VAR]',
       );
-    if (values.anchor !== undefined && !/^[0-9a-f]{64}$/.test(values.anchor))
-      throw new UsageError('--anchor must be a SHA-256 hash: 64 lowercase hex digits');
+    if (values['anchor-key'] !== undefined && values.anchor === undefined)
+      throw new UsageError('--anchor-key needs --anchor RECEIPT: the receipt file it checks');
+    if (
+      values['anchor-key'] === undefined &&
+      values.anchor !== undefined &&
+      !/^[0-9a-f]{64}$/.test(values.anchor)
+    )
+      throw new UsageError(
+        '--anchor must be a SHA-256 hash: 64 lowercase hex digits (or a receipt file, with --anchor-key)',
+      );
     if (values['key-file'] !== undefined && values['key-env'] !== undefined)
       throw new UsageError('give the evidence key once: --key-file or --key-env');
     if (values['key-id'] !== undefined && values['key-file'] === undefined && values['key-env'] === undefined)
@@ -118,14 +144,17 @@ async function main(argv: string[]): Promise<number> {
       throw new UsageError('--log-id must be an evidence log id: 16 lowercase hex digits');
     return verify(
       rest[1] as string,
-      values.anchor,
+      values['anchor-key'] === undefined
+        ? values.anchor
+        : { receiptFile: values.anchor as string, publicKeyFile: values['anchor-key'] },
       values['key-file'],
       values['key-env'],
       values['key-id'],
       values['log-id'],
     );
   }
-  if (values.anchor !== undefined) throw new UsageError('--anchor is an option of evidence verify');
+  if (values.anchor !== undefined || values['anchor-key'] !== undefined)
+    throw new UsageError('--anchor and --anchor-key are options of evidence verify');
   if (keyOptions.some((value) => value !== undefined))
     throw new UsageError('--key-file, --key-env, --key-id and --log-id are options of evidence verify');
   if (rest.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(rest[0])}`);
@@ -467,7 +496,7 @@ function digests(policyDigests: Readonly<Record<string, string>>): string {
 
 async function verify(
   path: string,
-  anchor: string | undefined,
+  anchorOption: string | AnchorReceiptOption | undefined,
   keyFile: string | undefined,
   keyEnv: string | undefined,
   keyId: string | undefined,
@@ -478,6 +507,18 @@ async function verify(
     key = await loadEvidenceKey(keyFile, keyEnv, keyId);
   } catch (error) {
     return print(`evidence key: ${(error as Error).message}\n`, 1);
+  }
+  let anchor: string | EvidenceAnchor | undefined;
+  let anchoredTo: string[] = [];
+  if (typeof anchorOption === 'object') {
+    const receipt = await readAnchorReceipt(anchorOption);
+    if (typeof receipt === 'string') return print(`${receipt}\n`, 1);
+    anchor = { seq: receipt.seq, hash: receipt.hash, epoch: receipt.epoch };
+    anchoredTo = [
+      `receipt: daemon ${receipt.daemon_id}, epoch ${receipt.epoch}, seq ${receipt.seq}, verified at ${receipt.verified_at}`,
+    ];
+  } else {
+    anchor = anchorOption;
   }
   let result: Awaited<ReturnType<typeof verifyEvidenceLog>>;
   try {
@@ -502,6 +543,7 @@ async function verify(
   const lines = [
     `${path}: ${plural(result.records, 'record')}${upstream}, ${result.ok ? `chain intact${signatures}` : plural(result.problems.length, 'problem')}`,
     `last hash ${result.lastHash}`,
+    ...anchoredTo,
     ...(result.tornTail
       ? ['a torn last line (a write interrupted by a crash, never acknowledged) was ignored']
       : []),
@@ -511,24 +553,32 @@ async function verify(
   return result.ok ? 0 : 1;
 }
 
-interface EvidenceKeyOption {
-  readonly secret: Uint8Array;
-  readonly keyId?: string;
+interface AnchorReceiptOption {
+  readonly receiptFile: string;
+  readonly publicKeyFile: string;
 }
 
-/** The key of --key-file or --key-env (as the daemon reads its evidence_signing secret), or undefined without one. */
-async function loadEvidenceKey(
-  keyFile: string | undefined,
-  keyEnv: string | undefined,
-  keyId: string | undefined,
-): Promise<EvidenceKeyOption | undefined> {
-  if (keyFile === undefined && keyEnv === undefined) return undefined;
-  const { loadKeyring } = await import('@cavra/auth');
-  const id = keyId ?? 'evidence';
-  const keyring = await loadKeyring([
-    { keyId: id, ...(keyFile !== undefined ? { secretFile: keyFile } : { secretEnv: keyEnv as string }) },
-  ]);
-  return { secret: (keyring.get(id) as { secret: Uint8Array }).secret, ...(keyId ? { keyId } : {}) };
+/** The receipt of --anchor, verified with --anchor-key; or why it cannot be used, as the line to print. */
+async function readAnchorReceipt({
+  receiptFile,
+  publicKeyFile,
+}: AnchorReceiptOption): Promise<EvidenceReceipt | string> {
+  const read = (file: string, what: string) =>
+    readFile(file, 'utf8').catch((error: unknown) => {
+      throw new Error(fileErrorText('read', what, file, error));
+    });
+  try {
+    const [jws, publicKey] = [
+      await read(receiptFile, 'anchor receipt'),
+      await read(publicKeyFile, 'anchor key'),
+    ];
+    return await (await import('@cavra/fleet')).verifyEvidenceReceipt(jws, publicKey);
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    return typeof code === 'string' && code.startsWith('receipt_')
+      ? `anchor receipt ${receiptFile}: ${code}: ${(error as Error).message}`
+      : (error as Error).message;
+  }
 }
 
 /**
@@ -559,15 +609,22 @@ async function exportUpstream(
         1,
       );
     }
+    // A segmented log (fleet mode) is its closed segments, then the file; one pruned no longer holds record 1,
+    // where upstream's chain starts.
+    const { listSegments, readPruneMark } = await import('./evidence-segments.js');
+    if (await readPruneMark(path))
+      return print(`${path}: not exported: its first records were pruned (${path}.pruned)\n`, 1);
     const { UpstreamExporter } = await import('./upstream-evidence-export.js');
     const exporter = new UpstreamExporter(key);
-    const file = await open(path, 'r');
-    try {
-      await readLines(file, 0, (await file.stat()).size, (line) => {
-        process.stdout.write(exporter.line(JSON.parse(line)));
-      });
-    } finally {
-      await file.close();
+    for (const part of [...(await listSegments(path)).map((segment) => segment.path), path]) {
+      const file = await open(part, 'r');
+      try {
+        await readLines(file, 0, (await file.stat()).size, (line) => {
+          process.stdout.write(exporter.line(JSON.parse(line)));
+        });
+      } finally {
+        await file.close();
+      }
     }
   } catch (error) {
     return print(`${fileErrorText('read', 'evidence log', path, error)}\n`, 1);

@@ -23,6 +23,7 @@ import { EvidenceLog, type EvidenceLogOptions } from './evidence-log.js';
 import type { ApprovalEvidenceEvent, EvidenceEvent, EvidenceRecord } from './evidence-record.js';
 import type { FleetMode } from './fleet-mode.js';
 import type { FleetPolicyHost } from './fleet-policy.js';
+import { SpoolGauge, spoolSegments } from './fleet-spool.js';
 import { type Logger, silentLogger } from './logger.js';
 import { NotShippedError } from './not-shipped-error.js';
 import { type ClientRefusal, FrameError, refusedConnectionLine, SerializedBody } from './protocol.js';
@@ -84,7 +85,10 @@ export async function startDaemon(config: DaemonConfig, options: DaemonOptions =
     now,
     ...(options.acceptTruncatedLog ? { acceptTruncated: true } : {}),
     ...(daemonId ? { daemonId } : {}),
+    // Fleet mode: the log is the shipper's spool, in segments, bounded (see fleet-spool.ts).
+    ...(config.fleet ? { segments: spoolSegments(config.fleet.evidence) } : {}),
   });
+  const spool = config.fleet ? new SpoolGauge(config.fleet.evidence, evidence, logger) : undefined;
   let journal: ReplayJournal;
   try {
     journal = await ReplayJournal.open(config.evidenceLog, { now, restore: replay.restore });
@@ -145,7 +149,7 @@ export async function startDaemon(config: DaemonConfig, options: DaemonOptions =
     counts: { ...counts, decisions: { ...counts.decisions }, connections: connections.size },
     evidence: { records: evidence.records, last_hash: evidence.lastHash },
     ...(daemonId ? { daemon_id: daemonId } : {}),
-    ...(fleet ? { fleet: fleet.health() } : {}),
+    ...(fleet ? { fleet: { ...fleet.health(), ...(spool ? { spool: spool.health() } : {}) } } : {}),
   });
 
   /** `ship_mode: sync`: a decision is answered only once the fleet stream acknowledged its record. */
@@ -181,15 +185,16 @@ export async function startDaemon(config: DaemonConfig, options: DaemonOptions =
     bare: boolean,
   ) => {
     counts.requests += 1;
-    const current = state;
+    const current = spool ? spool.gate(state) : state;
     try {
-      const decided = await decideRequest(frame.request, frame.correlationId, id, current, {
+      const undecorated = await decideRequest(frame.request, frame.correlationId, id, current, {
         strictContract: current.strictContract,
         requireRunnerAuth: current.requireRunnerAuth,
         clock,
         ids,
         bare,
       });
+      const decided = spool ? spool.mark(undecorated) : undecorated;
       // An accepted signature is kept apart from the log first, so that cutting the log cannot make it new again.
       const used = replay.entry(decided.evidence.runner);
       if (used) await journal.add(used.key, used.until);

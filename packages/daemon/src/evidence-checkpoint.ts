@@ -19,6 +19,11 @@ export interface EvidenceCheckpoint extends ChainPosition {
    * EvidenceLogOptions.liveUntil): a start visits the records from here on, not the whole log.
    */
   readonly live_from: number;
+  /**
+   * A segmented log only (fleet mode, see evidence-segments.ts): the first seq of the segment that holds the record,
+   * a name that stays true when the active segment is closed. Absent for a log never segmented.
+   */
+  readonly segment?: number;
 }
 
 /** A record line longer than this (a frame is at most 1 MiB) means the checkpoint does not point at a record end. */
@@ -80,7 +85,7 @@ async function startsRecord(log: FileHandle, offset: number): Promise<boolean> {
 
 function parseCheckpoint(text: string): EvidenceCheckpoint | undefined {
   try {
-    const { bytes, seq, hash, live_from } = JSON.parse(text);
+    const { bytes, seq, hash, live_from, segment } = JSON.parse(text);
     const valid =
       Number.isSafeInteger(bytes) &&
       bytes > 0 &&
@@ -89,15 +94,17 @@ function parseCheckpoint(text: string): EvidenceCheckpoint | undefined {
       /^[0-9a-f]{64}$/.test(hash) &&
       Number.isSafeInteger(live_from) &&
       live_from >= 0 &&
-      live_from <= bytes;
-    return valid ? { bytes, seq, hash, live_from } : undefined;
+      live_from <= bytes &&
+      (segment === undefined || (Number.isSafeInteger(segment) && segment > 0 && segment <= seq));
+    if (!valid) return undefined;
+    return segment === undefined ? { bytes, seq, hash, live_from } : { bytes, seq, hash, live_from, segment };
   } catch {
     return undefined;
   }
 }
 
 /** The line (without its newline) whose newline is the last byte before `end`, or undefined when there is none. */
-async function lineEndingAt(log: FileHandle, end: number): Promise<string | undefined> {
+export async function lineEndingAt(log: FileHandle, end: number): Promise<string | undefined> {
   const chunks: Buffer[] = [];
   let position = end;
   let length = 0;

@@ -1,10 +1,11 @@
 import { constants } from 'node:fs';
-import { type FileHandle, lstat } from 'node:fs/promises';
+import { type FileHandle, lstat, rename, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { durableWrite, SYNCED_WRITES, syncDirectory } from './durable-write.js';
 import {
   checkpointPath,
   type EvidenceCheckpoint,
+  lineEndingAt,
   matchingCheckpoint,
   readCheckpoint,
   writeCheckpoint,
@@ -18,6 +19,15 @@ import {
   sealRecord,
 } from './evidence-record.js';
 import { evidenceLogId, evidenceRef } from './evidence-ref.js';
+import {
+  type ClosedSegment,
+  epochOf,
+  listSegments,
+  type PruneMark,
+  readPruneMark,
+  segmentPath,
+  writePruneMark,
+} from './evidence-segments.js';
 import { type EvidenceKey, signRecord } from './evidence-signature.js';
 import { readLines } from './log-lines.js';
 import { checkPrivateDirectory, openOwnFile } from './own-file.js';
@@ -69,6 +79,21 @@ export interface EvidenceLogOptions {
   readonly acceptTruncated?: boolean;
   /** The daemon's fleet identity, stated in every record appended (`daemon_id`); records already there keep theirs. */
   readonly daemonId?: string;
+  /**
+   * Write the log in segments (fleet mode: the shipper's spool; see evidence-segments.ts): the active segment is
+   * closed once it holds `maxBytes`. With `limitBytes`, an append that would take the closed and active segments
+   * together past it is refused (the daemon keeps that as headroom above `spool_max_bytes` for its recorded blocks).
+   */
+  readonly segments?: { readonly maxBytes: number; readonly limitBytes?: number };
+}
+
+/** The files of a segmented log at one moment: the closed segments, oldest first, then the active one. */
+export interface SpoolLayout {
+  readonly closed: readonly ClosedSegment[];
+  /** The log's own path; `bytes`: its acknowledged records only. */
+  readonly active: ClosedSegment;
+  /** The seq of the last acknowledged record. */
+  readonly last: number;
 }
 
 /** A log that does not hold the record its checkpoint names: what the checkpoint said and what was found. */
@@ -83,7 +108,7 @@ export class EvidenceLog {
   readonly path: string;
   /** `evidenceLogId(path)`: names this log in the evidence refs of its decisions. */
   readonly id: string;
-  readonly #file: FileHandle;
+  #file: FileHandle;
   #seq: number;
   #prev: string;
   #waiting: { evidence: NewEvidence; resolve(value: Appended): void; reject(error: unknown): void }[] = [];
@@ -101,6 +126,13 @@ export class EvidenceLog {
   readonly #liveUntil: EvidenceLogOptions['liveUntil'];
   readonly #now: () => number;
   readonly #stamp: { readonly daemon_id?: string };
+  readonly #segments: EvidenceLogOptions['segments'];
+  /** Segmented: the closed segments, oldest first, and the seq of the active one's first record. */
+  #closed: ClosedSegment[];
+  #activeFirst: number;
+  /** The epoch, once read (the hash of record 1 names it; the prune mark keeps it once record 1 is pruned). */
+  #epoch: string | undefined;
+  #pruneMark: PruneMark | undefined;
   readonly #appended = new Set<() => void>();
 
   private constructor(
@@ -116,6 +148,10 @@ export class EvidenceLog {
       liveUntil: EvidenceLogOptions['liveUntil'];
       now: () => number;
       daemonId: string | undefined;
+      segments: EvidenceLogOptions['segments'];
+      closed: ClosedSegment[];
+      activeFirst: number;
+      pruneMark: PruneMark | undefined;
     },
   ) {
     this.path = path;
@@ -131,6 +167,10 @@ export class EvidenceLog {
     this.#liveUntil = resumed.liveUntil;
     this.#now = resumed.now;
     this.#stamp = resumed.daemonId ? { daemon_id: resumed.daemonId } : {};
+    this.#segments = resumed.segments;
+    this.#closed = resumed.closed;
+    this.#activeFirst = resumed.activeFirst;
+    this.#pruneMark = resumed.pruneMark;
   }
 
   /**
@@ -148,7 +188,19 @@ export class EvidenceLog {
       () => false,
       (error: NodeJS.ErrnoException) => error.code === 'ENOENT',
     );
-    if (missing && recorded && !options.acceptTruncated) {
+    let closed: ClosedSegment[] = [];
+    let pruneMark: PruneMark | undefined;
+    if (options.segments) {
+      [closed, pruneMark] = await Promise.all([listSegments(path), readPruneMark(path)]).catch(
+        async (error) => {
+          await unlock();
+          throw error;
+        },
+      );
+    }
+    // A segmented log's active file is missing after a crash between closing a segment and creating the next one:
+    // its closed segments must then hold the checkpoint's record, which the verification below checks.
+    if (missing && recorded && !options.acceptTruncated && closed.length === 0) {
       await unlock();
       throw new Error(shortfallText(path, shortfall(recorded, 0, 0, true)));
     }
@@ -160,34 +212,73 @@ export class EvidenceLog {
     try {
       const size = (await file.stat()).size;
       const logId = evidenceLogId(path);
-      const checkpoint = await matchingCheckpoint(recorded, file, size, options.key, logId);
-      const from = checkpoint ?? { bytes: 0, seq: 0, hash: GENESIS_HASH };
+      // The file holding the checkpoint's record: the closed segment it names, or else the active file (the whole log
+      // when it is not segmented). With closed segments, a checkpoint naming none is not used.
+      const named =
+        recorded?.segment === undefined ? -1 : closed.findIndex((c) => c.first === recorded.segment);
+      const at =
+        named !== -1 ? named : recorded?.segment !== undefined || closed.length === 0 ? closed.length : -1;
+      const checkpoint =
+        at === -1
+          ? undefined
+          : at === closed.length
+            ? await matchingCheckpoint(recorded, file, size, options.key, logId)
+            : await withSegment(closed[at] as ClosedSegment, (handle, bytes) =>
+                matchingCheckpoint(recorded, handle, bytes, options.key, logId),
+              );
+      const startAt = checkpoint ? at : 0;
+      const base = pruneMark ?? { seq: 0, hash: GENESIS_HASH };
+      const from = checkpoint ?? { bytes: 0, seq: base.seq, hash: base.hash };
       const { visit, liveUntil, liveMarker } = options;
       const live: LiveRecord[] = [];
       // A checkpoint that does not match: the log must still hold the record it names, or it was cut or replaced.
-      let holdsRecorded = checkpoint !== undefined || recorded === undefined;
-      const seen = (record: EvidenceRecord, offset: number) => {
+      // A record the prune mark covers was deleted on purpose, once a receipt covered it: the mark stands for it.
+      let holdsRecorded =
+        checkpoint !== undefined ||
+        recorded === undefined ||
+        (pruneMark !== undefined &&
+          (recorded.seq < pruneMark.seq ||
+            (recorded.seq === pruneMark.seq && recorded.hash === pruneMark.hash)));
+      const seen = (record: EvidenceRecord, offset: number, active: boolean) => {
         if (recorded && record.seq === recorded.seq && record.hash === recorded.hash) holdsRecorded = true;
         visit?.(record);
         const until = liveUntil?.(record);
-        if (until !== undefined) live.push({ offset, until });
+        if (until !== undefined && active) live.push({ offset, until });
       };
       // Records before the checkpoint were verified when it was written: only those still live then are visited.
-      // Without liveUntil every record matters; with it, those before the checkpoint's live_from do not.
-      if (checkpoint && visit) {
+      // Without liveUntil every record matters; with it, those before the checkpoint's live_from do not (in a closed
+      // segment before the checkpoint's, those whose line lacks liveMarker).
+      const visitBefore = async (handle: FileHandle, start: number, end: number, active: boolean) => {
+        if (!visit) return;
         await readLines(
-          file,
-          liveUntil ? checkpoint.live_from : 0,
-          checkpoint.bytes,
-          (line, offset) => seen(JSON.parse(line) as EvidenceRecord, offset),
+          handle,
+          liveUntil ? start : 0,
+          end,
+          (line, offset) => seen(JSON.parse(line) as EvidenceRecord, offset, active),
           liveUntil ? liveMarker : undefined,
         );
-      }
-      // What follows is verified, in chunks: memory does not grow with the log, checkpoint or not.
+      };
+      // What follows is verified, in chunks: memory does not grow with the log, checkpoint or not. A segmented log is
+      // one chain through its closed segments, then the active file.
       const chain = new ChainVerifier({ from, logId, ...(options.key ? { key: options.key } : {}) });
-      const read = await readLines(file, from.bytes, size, (line, offset) => {
+      for (const [index, segment] of closed.entries()) {
+        await withSegment(segment, async (handle, bytes) => {
+          if (index < startAt) return visitBefore(handle, 0, bytes, false);
+          if (index === startAt && checkpoint)
+            await visitBefore(handle, checkpoint.live_from, checkpoint.bytes, false);
+          const read = await readLines(handle, index === startAt ? from.bytes : 0, bytes, (line, offset) => {
+            const record = chain.add(line);
+            if (record && chain.ok) seen(record, offset, false);
+          });
+          if (read.trailingBytes > 0) chain.damaged(segment.path);
+        });
+      }
+      const inActive = startAt === closed.length;
+      if (checkpoint && inActive) await visitBefore(file, checkpoint.live_from, checkpoint.bytes, true);
+      const activeFirst = chain.result({ tornTail: false }).records + 1;
+      const read = await readLines(file, inActive ? from.bytes : 0, size, (line, offset) => {
         const record = chain.add(line);
-        if (record && chain.ok) seen(record, offset);
+        if (record && chain.ok) seen(record, offset, true);
       });
       const verification = chain.result({ tornTail: read.trailingBytes > 0 });
       if (!verification.ok) {
@@ -221,6 +312,10 @@ export class EvidenceLog {
         liveUntil: options.liveUntil,
         now: options.now ?? Date.now,
         daemonId: options.daemonId,
+        segments: options.segments,
+        closed,
+        activeFirst: inActive && checkpoint ? (checkpoint.segment ?? base.seq + 1) : activeFirst,
+        pruneMark,
       });
       if (cut) {
         // Said first, before any decision on the shorter log: whoever reads it learns what was accepted.
@@ -297,14 +392,18 @@ export class EvidenceLog {
         return line;
       });
       try {
-        await durableWrite(this.#file.fd, Buffer.from(lines.join(''), 'utf8'));
+        const data = Buffer.from(lines.join(''), 'utf8');
+        const limit = this.#segments?.limitBytes;
+        if (limit !== undefined && this.spoolBytes + data.length > limit) throw this.#fullError(limit);
+        await durableWrite(this.#file.fd, data);
         this.#seq = seq;
         this.#prev = prev;
         this.#bytes = offset;
         this.#live.push(...live);
         for (const [index, entry] of group.entries()) entry.resolve(appended[index] as Appended);
-        for (const listener of this.#appended) listener();
         if (this.#seq - this.#checkpointed >= CHECKPOINT_EVERY) this.#checkpoint();
+        for (const listener of this.#appended) listener(); // listeners do not throw: they only wake a loop
+        if (this.#segments && this.#bytes >= this.#segments.maxBytes) await this.#rotate();
       } catch (error) {
         // Nothing of this group is acknowledged. Cut whatever part of it reached the file, so the chain goes on
         // from the last acknowledged record; if even that fails, refuse every further append.
@@ -315,6 +414,53 @@ export class EvidenceLog {
       }
     }
     this.#flushing = undefined;
+  }
+
+  /**
+   * Closes the active segment: a checkpoint naming it (by its first seq, true before and after the rename), the
+   * rename to its segment name, then a new empty file at the path. A crash between the rename and the new file
+   * leaves no file at the path, which the next open creates (the closed segment holds the checkpoint's record).
+   * Best effort: when the rename fails the segment stays active and grows; when the new file cannot be created the
+   * rename is undone, and if even that fails nothing more is written.
+   */
+  async #rotate(): Promise<void> {
+    const first = this.#activeFirst;
+    const closedPath = segmentPath(this.path, first);
+    const folder = dirname(this.path);
+    await this.#checkpoint();
+    try {
+      await rename(this.path, closedPath);
+    } catch {
+      return;
+    }
+    let next: FileHandle | undefined;
+    try {
+      await syncDirectory(folder);
+      const flags =
+        constants.O_RDWR | constants.O_APPEND | constants.O_CREAT | constants.O_EXCL | SYNCED_WRITES;
+      next = await openOwnFile(this.path, flags, 'evidence log', { private: true });
+      await syncDirectory(folder);
+    } catch (error) {
+      await next?.close().catch(() => undefined);
+      await rename(closedPath, this.path).catch(() => {
+        this.#broken = error;
+      });
+      return;
+    }
+    const old = this.#file;
+    this.#file = next;
+    this.#closed.push({ path: closedPath, first, bytes: this.#bytes });
+    this.#activeFirst = this.#seq + 1;
+    this.#bytes = 0;
+    // Offsets of live records pointed into the closed segment; a start visits closed segments' live records anyway.
+    this.#live = [];
+    await old.close().catch(() => undefined);
+  }
+
+  #fullError(limit: number): Error {
+    return new Error(
+      `evidence spool ${this.path} is full: ${this.spoolBytes} bytes of ${limit} (spool_max_bytes and its headroom); nothing more is recorded until shipped segments are pruned`,
+    );
   }
 
   #brokenError(): Error {
@@ -342,6 +488,68 @@ export class EvidenceLog {
     return this.#prev || GENESIS_HASH;
   }
 
+  /** Bytes of acknowledged records on disk: the closed segments and the active file. */
+  get spoolBytes(): number {
+    let bytes = this.#bytes;
+    for (const segment of this.#closed) bytes += segment.bytes;
+    return bytes;
+  }
+
+  /** The files of the log now (see SpoolLayout); a log that is not segmented is its active file alone. */
+  layout(): SpoolLayout {
+    return {
+      closed: [...this.#closed],
+      active: { path: this.path, first: this.#activeFirst, bytes: this.#bytes },
+      last: this.#seq,
+    };
+  }
+
+  /** The log's epoch (see evidence-segments.ts epochOf), or undefined while it holds no record. */
+  async epoch(): Promise<string | undefined> {
+    if (this.#epoch) return this.#epoch;
+    if (this.#pruneMark) return this.#pruneMark.epoch;
+    if (this.#seq === 0) return undefined;
+    const first = this.#closed[0] ?? { path: this.path, first: this.#activeFirst, bytes: this.#bytes };
+    const line = await firstLine(first.path);
+    const record = JSON.parse(line) as EvidenceRecord;
+    if (record.seq !== 1)
+      throw new Error(`evidence log ${this.path}: its first file does not start with record 1`);
+    this.#epoch = epochOf(record.hash);
+    return this.#epoch;
+  }
+
+  /**
+   * Deletes the closed segments whose records all have a seq up to `seq`: the caller has checked that a verified
+   * receipt covers them and is old enough (see fleet-evidence-prune.ts). The prune mark is written first, so the
+   * chain of what remains always starts from a recorded position. Returns the segments deleted.
+   */
+  async pruneThrough(seq: number): Promise<readonly ClosedSegment[]> {
+    const ends = this.#closed.map((segment, index) => ({
+      segment,
+      last: (this.#closed[index + 1]?.first ?? this.#activeFirst) - 1,
+    }));
+    const gone = ends.filter(({ last }) => last <= seq);
+    const newest = gone[gone.length - 1];
+    if (!newest) return [];
+    const epoch = await this.epoch();
+    const line = await lastLine(newest.segment.path);
+    const record = JSON.parse(line) as EvidenceRecord;
+    if (record.seq !== newest.last || epoch === undefined) {
+      throw new Error(`evidence segment ${newest.segment.path} does not end with record ${newest.last}`);
+    }
+    const mark = { seq: record.seq, hash: record.hash, epoch };
+    await writePruneMark(this.path, mark);
+    this.#pruneMark = mark;
+    for (const { segment } of gone) {
+      await unlink(segment.path);
+      this.#closed.shift();
+    }
+    await syncDirectory(dirname(this.path));
+    // The checkpoint may name a segment just deleted: a new one names the active file, when it holds a record.
+    await this.#checkpoint();
+    return gone.map(({ segment }) => segment);
+  }
+
   /**
    * Records how far the log is known good, so the next start verifies only what comes after. Best effort: a
    * checkpoint that cannot be written costs the next start a longer verification, never a record.
@@ -355,8 +563,10 @@ export class EvidenceLog {
       hash: this.#prev,
       // Without liveUntil nothing tells which records matter, so a later start with it visits them all.
       live_from: this.#liveUntil ? (this.#live[0]?.offset ?? this.#bytes) : 0,
+      ...(this.#segments ? { segment: this.#activeFirst } : {}),
     };
-    if (checkpoint.seq === 0 || this.#broken) return this.#checkpointing;
+    // An active segment just opened holds no record yet: the checkpoint naming the closed one stands.
+    if (checkpoint.seq === 0 || checkpoint.bytes === 0 || this.#broken) return this.#checkpointing;
     this.#checkpointed = checkpoint.seq;
     this.#checkpointing = this.#checkpointing
       .then(() => writeCheckpoint(this.path, checkpoint))
@@ -395,4 +605,48 @@ function shortfallText(path: string, { checkpoint, found }: Shortfall): string {
       ? `evidence log ${path} holds ${records(found.records)} (${found.bytes} bytes) but ${said}: it was cut`
       : `evidence log ${path} holds ${records(found.records)} (${found.bytes} bytes) but not record ${checkpoint.seq} with the hash ${checkpoint.hash} that its checkpoint ${checkpointPath(path)} names: it was replaced or rewritten`;
   return `${what}; refusing to ${found.missing ? 'start a new one' : 'extend it'}. Restore it, or start with --accept-truncated to go on from what is there (recorded in the evidence)`;
+}
+
+/** Runs `use` with a closed segment opened read-only (only if it is this user's private regular file), then closes it. */
+async function withSegment<T>(
+  segment: ClosedSegment,
+  use: (handle: FileHandle, bytes: number) => Promise<T>,
+): Promise<T> {
+  const handle = await openOwnFile(segment.path, constants.O_RDONLY, 'evidence segment', { private: true });
+  try {
+    return await use(handle, (await handle.stat()).size);
+  } finally {
+    await handle.close();
+  }
+}
+
+/** The first line of a file of the log (without its newline). */
+async function firstLine(path: string): Promise<string> {
+  const handle = await openOwnFile(path, constants.O_RDONLY, 'evidence segment', { private: true });
+  try {
+    let found: string | undefined;
+    const stop = new Error('first line read');
+    await readLines(handle, 0, (await handle.stat()).size, (line) => {
+      found = line;
+      throw stop;
+    }).catch((error) => {
+      if (error !== stop) throw error;
+    });
+    if (found === undefined) throw new Error(`evidence log file ${path} holds no record`);
+    return found;
+  } finally {
+    await handle.close();
+  }
+}
+
+/** The last complete line of a closed segment (without its newline). */
+async function lastLine(path: string): Promise<string> {
+  const handle = await openOwnFile(path, constants.O_RDONLY, 'evidence segment', { private: true });
+  try {
+    const line = await lineEndingAt(handle, (await handle.stat()).size);
+    if (line === undefined) throw new Error(`evidence segment ${path} does not end with a complete record`);
+    return line;
+  } finally {
+    await handle.close();
+  }
 }

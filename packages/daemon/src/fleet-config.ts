@@ -1,3 +1,4 @@
+import { parseDuration } from '@cavra/approvals';
 /**
  * The `fleet:` section of the daemon config, resolved: paths absolute, defaults applied. Durations stay as written
  * (`1h`, checked by the schema); the fleet runtime, loaded only with this section, turns them into milliseconds.
@@ -26,11 +27,11 @@ export interface FleetConfig {
   readonly bootstrapPack?: string;
   /** What the fleet status reports this daemon as; default `laptop`. */
   readonly kind: 'laptop' | 'ci';
-  /** Shipping the evidence log to the fleet's stream. */
+  /** Shipping the evidence log to the fleet's stream, and the log as the shipper's spool. */
   readonly evidence: FleetEvidenceConfig;
 }
 
-export interface FleetEvidenceConfig {
+export interface FleetEvidenceConfig extends FleetSpoolConfig {
   /** Ship the log (default true in fleet mode). */
   readonly ship: boolean;
   /** `sync`: a decision is answered only once its record is acknowledged by the stream; default `async`. */
@@ -39,6 +40,20 @@ export interface FleetEvidenceConfig {
   readonly batchMaxRecords: number;
   /** How long `cavra-daemon stop` (and a `sync` decision) waits for the shipper; default `30s`. */
   readonly drainTimeout: string;
+}
+
+/** How much of the evidence log a fleet daemon keeps, and when it deletes what was shipped (see fleet-spool.ts). */
+export interface FleetSpoolConfig {
+  /** The log's closed and active segments together; default 1 GiB. */
+  readonly spoolMaxBytes: number;
+  /** `block` (default): past spool_max_bytes every request is a recorded `fleet.spool_full` block; `warn`: decided. */
+  readonly onSpoolFull: 'block' | 'warn';
+  /** How old a receipt must be before the segments it covers are deleted; default and minimum `10m`. */
+  readonly pruneDelay: string;
+  /** A segment is closed once it holds this much; default 16 MiB, at most an eighth of spool_max_bytes. */
+  readonly segmentMaxBytes: number;
+  /** The central verifier's Ed25519 public key (PEM): receipts are checked with it; without it nothing is pruned. */
+  readonly receiptPublicKey?: string;
 }
 
 export interface FleetConnectionConfig {
@@ -74,8 +89,17 @@ export interface RawFleetConfig {
     ship_mode?: 'async' | 'sync';
     batch_max_records?: number;
     drain_timeout?: string;
+    spool_max_bytes?: number;
+    on_spool_full?: 'block' | 'warn';
+    prune_delay?: string;
+    segment_max_bytes?: number;
+    receipt_public_key?: string;
   };
 }
+
+const MIB = 1024 * 1024;
+/** The shortest prune_delay: five times the sync interval of nats-server 2.9, which acknowledges before fsync. */
+const MIN_PRUNE_DELAY_S = 600;
 
 /** Top-level keys that name the policy, which a fleet daemon takes from its channel's bundles instead. */
 const REPLACED_BY_BUNDLES = ['policy_packs', 'default_pack', 'policy_signatures'] as const;
@@ -105,6 +129,20 @@ export function resolveFleetConfig(
     issues.push({ path: '/fleet/password_env', message: 'a password needs its user' });
   if (raw.creds_file && (raw.password_env || raw.token_env))
     issues.push({ path: '/fleet/creds_file', message: 'a creds file replaces password_env and token_env' });
+  const evidence = raw.evidence ?? {};
+  const spoolMaxBytes = evidence.spool_max_bytes ?? 1024 * MIB;
+  const segmentMaxBytes = evidence.segment_max_bytes ?? Math.min(16 * MIB, Math.floor(spoolMaxBytes / 8));
+  if (segmentMaxBytes > spoolMaxBytes / 4)
+    issues.push({
+      path: '/fleet/evidence/segment_max_bytes',
+      message: `at most a quarter of spool_max_bytes (${Math.floor(spoolMaxBytes / 4)}): only closed segments can be pruned`,
+    });
+  if (evidence.prune_delay !== undefined && parseDuration(evidence.prune_delay) < MIN_PRUNE_DELAY_S)
+    issues.push({
+      path: '/fleet/evidence/prune_delay',
+      message:
+        'at least 10m: nats-server 2.9 acknowledges before it syncs to disk, so a fresh receipt may still be lost',
+    });
   if (issues.length > 0) return { issues };
   return {
     issues,
@@ -127,10 +165,15 @@ export function resolveFleetConfig(
       ...(raw.bootstrap_pack ? { bootstrapPack: at(raw.bootstrap_pack) } : {}),
       kind: raw.kind ?? 'laptop',
       evidence: {
-        ship: raw.evidence?.ship ?? true,
-        shipMode: raw.evidence?.ship_mode ?? 'async',
-        batchMaxRecords: raw.evidence?.batch_max_records ?? 1000,
-        drainTimeout: raw.evidence?.drain_timeout ?? '30s',
+        ship: evidence.ship ?? true,
+        shipMode: evidence.ship_mode ?? 'async',
+        batchMaxRecords: evidence.batch_max_records ?? 1000,
+        drainTimeout: evidence.drain_timeout ?? '30s',
+        spoolMaxBytes,
+        onSpoolFull: evidence.on_spool_full ?? 'block',
+        pruneDelay: evidence.prune_delay ?? '10m',
+        segmentMaxBytes,
+        ...(evidence.receipt_public_key ? { receiptPublicKey: at(evidence.receipt_public_key) } : {}),
       },
     },
   };

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import type { FleetShippingHealth } from '@cavra/daemon-client';
 import { evidenceEpoch, type Fleet, readShipCursor, type ShipperHandle, startShipper } from '@cavra/fleet';
 import type { EvidenceLog } from './evidence-log.js';
-import { LogShipSource } from './evidence-ship-source.js';
+import { listSegments, readPruneMark } from './evidence-segments.js';
+import { spoolSource } from './evidence-spool-reader.js';
 import type { FleetEvidenceConfig } from './fleet-config.js';
 import { readLines } from './log-lines.js';
 import type { Logger } from './logger.js';
@@ -34,7 +35,7 @@ export function createEvidenceShipping(options: {
   readonly logger: Logger;
 }): EvidenceShipping {
   const { config, daemonId, log, logger } = options;
-  const source = new LogShipSource(log);
+  const source = spoolSource(log);
   const cursorFile = shipCursorFile(options.stateDir);
   let shipper: ShipperHandle | undefined;
   let started: () => void = () => {};
@@ -107,28 +108,40 @@ export function createEvidenceShipping(options: {
     async close() {
       closed = true;
       await shipper?.close();
-      await source.close();
     },
   };
 }
 
 /**
  * The records of a stopped daemon's log that its cursor file does not name as acknowledged (`cavra-daemon stop`
- * reports them): all of them when the cursor belongs to another log (epoch) or is missing or unreadable.
+ * reports them): all of them when the cursor belongs to another log (epoch) or is missing or unreadable. A segmented
+ * log is read as one: its epoch from its first segment (or its prune mark), its last seq from its newest record.
  */
 export async function unshippedRecords(logPath: string, stateDir: string): Promise<number> {
-  let records = 0;
+  const mark = await readPruneMark(logPath);
+  const files = [...(await listSegments(logPath)).map((segment) => segment.path), logPath];
   let firstHash: string | undefined;
-  const file = await open(logPath, constants.O_RDONLY | constants.O_NOFOLLOW);
-  try {
-    await readLines(file, 0, (await file.stat()).size, (line) => {
-      if (records === 0) firstHash = (JSON.parse(line) as { hash: string }).hash;
-      records++;
-    });
-  } finally {
-    await file.close();
+  let last = mark?.seq ?? 0;
+  for (const path of files) {
+    const file = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW).catch(
+      (error: NodeJS.ErrnoException) => {
+        if (error.code === 'ENOENT' && path === logPath) return undefined; // a crash between two segments
+        throw error;
+      },
+    );
+    if (!file) break;
+    try {
+      await readLines(file, 0, (await file.stat()).size, (line) => {
+        const record = JSON.parse(line) as { seq: number; hash: string };
+        if (record.seq === 1) firstHash = record.hash;
+        last = record.seq;
+      });
+    } finally {
+      await file.close();
+    }
   }
+  const epoch = mark?.epoch ?? (firstHash ? evidenceEpoch(firstHash) : undefined);
   const { cursor } = await readShipCursor(shipCursorFile(stateDir));
-  const shipped = cursor && firstHash && cursor.epoch === evidenceEpoch(firstHash) ? cursor.seq : 0;
-  return Math.max(0, records - shipped);
+  const shipped = cursor && epoch && cursor.epoch === epoch ? cursor.seq : 0;
+  return Math.max(0, last - shipped);
 }

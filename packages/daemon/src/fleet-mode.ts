@@ -1,5 +1,6 @@
 import { parseDuration } from '@cavra/approvals';
 import type { FleetHealthReport, HealthReport } from '@cavra/daemon-client';
+import type { Fleet } from '@cavra/fleet';
 import type { DaemonConfig } from './daemon-config.js';
 import type { EvidenceLog } from './evidence-log.js';
 import type { FleetConfig } from './fleet-config.js';
@@ -15,8 +16,8 @@ import { NotShippedError } from './not-shipped-error.js';
 export interface FleetMode {
   readonly policy: FleetPolicy;
   /**
-   * Starts following the channel (connect, head, watch, poll) and the heartbeat, and shipping `log` (unless
-   * `evidence.ship: false`); never waits for NATS.
+   * Starts following the channel (connect, head, watch, poll) and the heartbeat, shipping `log` (unless
+   * `evidence.ship: false`), and pruning its receipted segments over the same connection; never waits for NATS.
    */
   follow(health: () => HealthReport, log: EvidenceLog): void;
   /**
@@ -31,6 +32,9 @@ export interface FleetMode {
   close(): Promise<void>;
 }
 
+/** How often the receipt is read to prune the evidence log: a tenth of the shortest prune_delay. */
+const PRUNE_EVERY_MS = 60_000;
+
 export async function openFleetMode(
   config: DaemonConfig & { readonly fleet: FleetConfig },
   daemonId: string,
@@ -38,6 +42,9 @@ export async function openFleetMode(
 ): Promise<FleetMode> {
   const policy = await FleetPolicy.open(config.fleet, host);
   let follower: Promise<{ close(): Promise<void> } | undefined> | undefined;
+  let pruner: Promise<{ wake(): Promise<void>; close(): Promise<void> } | undefined> | undefined;
+  /** The follower's connection, once there is one (the pruner reads its receipt over it). */
+  let connection: Fleet | undefined;
   let shipping: Promise<EvidenceShipping | undefined> = Promise.resolve(undefined);
   /** The shipper, once loaded: health reads it without waiting. */
   let loaded: EvidenceShipping | undefined;
@@ -96,7 +103,11 @@ export async function openFleetMode(
             policy,
             health,
             logger: host.logger,
-            ...(shipper ? { onConnected: (fleet) => shipper.connected(fleet) } : {}),
+            onConnected: (fleet) => {
+              connection = fleet;
+              shipper?.connected(fleet);
+              void pruner?.then((started) => started?.wake());
+            },
           }),
         )
         .catch((error: Error) => {
@@ -104,8 +115,26 @@ export async function openFleetMode(
           policy.connection(false, `follower_failed: ${error.message}`);
           return undefined;
         });
+      pruner = import('./fleet-evidence-prune.js')
+        .then(({ startPruner, receiptReader }) =>
+          startPruner({
+            log,
+            config: evidence,
+            daemonId,
+            now: () => host.clock().getTime(),
+            logger: host.logger,
+            readReceipt: receiptReader(daemonId, () => connection),
+            everyMs: PRUNE_EVERY_MS,
+          }),
+        )
+        .catch((error: Error) => {
+          // Nothing is pruned then: the spool fills up and says so, it is never emptied unsafely.
+          host.logger.error('fleet: the evidence pruner did not start', { error: error.message });
+          return undefined;
+        });
     },
     async close() {
+      await (await pruner)?.close();
       await (await shipping)?.close();
       await (await follower)?.close();
       policy.close();

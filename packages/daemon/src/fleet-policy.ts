@@ -1,12 +1,12 @@
 import { parseDuration } from '@cavra/approvals';
 import type { FleetHealthReport } from '@cavra/daemon-client';
-import type { CompiledPolicyPack, RuleOutcome } from '@cavra/runtime';
+import type { CompiledPolicyPack } from '@cavra/runtime';
 import type { DaemonConfig } from './daemon-config.js';
 import { type EnforcementState, loadEnforcementState, type StateOptions } from './enforcement-state.js';
 import type { FleetEvidenceEvent } from './evidence-record.js';
 import { type ActiveBundle, readActive, type VerifiedBundle, writeActive } from './fleet-bundle-store.js';
 import type { FleetConfig } from './fleet-config.js';
-import { FLEET_POLICY_ID, NO_BUNDLE_RULE_ID, STALE_BUNDLE_RULE_ID } from './fleet-rule-ids.js';
+import { fleetBlock, NO_BUNDLE_RULE_ID, STALE_BUNDLE_RULE_ID } from './fleet-rule-ids.js';
 import type { Logger } from './logger.js';
 
 /** What the fleet policy needs of the daemon to load a policy: its clock, its log, how it loads state. */
@@ -339,16 +339,4 @@ export class FleetPolicy {
     );
     this.#timer.unref();
   }
-}
-
-function fleetBlock(ruleId: string, reason: string): RuleOutcome {
-  return {
-    decision: 'block',
-    policyId: FLEET_POLICY_ID,
-    ruleId,
-    severity: 'critical',
-    reason,
-    evidenceRefs: [],
-    approverGroup: '',
-  };
 }

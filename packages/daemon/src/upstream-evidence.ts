@@ -111,7 +111,7 @@ export class UpstreamChainVerifier {
   #lines = 0;
 
   constructor(options: VerifyOptions = {}) {
-    this.#anchor = options.anchor;
+    this.#anchor = typeof options.anchor === 'object' ? options.anchor.hash : options.anchor;
     this.#key = options.key;
     this.#anchored = options.anchor === undefined;
   }

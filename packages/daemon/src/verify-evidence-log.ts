@@ -9,6 +9,7 @@ import {
   recordLine,
 } from './evidence-record.js';
 import { evidenceLogId, parseEvidenceRef } from './evidence-ref.js';
+import { listSegments, readPruneMark } from './evidence-segments.js';
 import { EVIDENCE_SCHEMA_V1, signatureForm } from './evidence-signature.js';
 import { readLines } from './log-lines.js';
 import { isUpstreamRecord, isUpstreamRecordLine, UpstreamChainVerifier } from './upstream-evidence.js';
@@ -24,6 +25,7 @@ export interface EvidenceProblem {
     | 'broken_chain'
     | 'sequence_gap'
     | 'anchor_missing'
+    | 'anchor_mismatch'
     | 'unsigned'
     | 'bad_signature'
     | 'wrong_key'
@@ -31,7 +33,8 @@ export interface EvidenceProblem {
     | 'legacy_after_bound'
     | 'signature_unchecked'
     | 'bearer_token'
-    | 'mixed_log';
+    | 'mixed_log'
+    | 'torn_segment';
   readonly message: string;
 }
 
@@ -62,12 +65,22 @@ export interface EvidenceVerification {
   readonly problems: readonly EvidenceProblem[];
 }
 
+/**
+ * A record known to be in the log (a fleet evidence receipt's): the record with this seq must have this hash, and
+ * with `epoch`, the log's record with seq 1 must have a hash starting with it (the log the receipt is of).
+ */
+export interface EvidenceAnchor extends ChainPosition {
+  readonly epoch?: string;
+}
+
 export interface VerifyOptions {
   /**
-   * A `hash` recorded earlier (health's `evidence.last_hash`, kept elsewhere): the log must still hold that record.
-   * The chain alone cannot tell records cut off the end from records never written; the anchor can.
+   * A `hash` recorded earlier (health's `evidence.last_hash`, kept elsewhere), or the record a receipt names: the log
+   * must still hold that record (`anchor_missing`), and a record at the anchor's seq with another hash, or a log of
+   * another epoch, is `anchor_mismatch`. The chain alone cannot tell records cut off the end from records never
+   * written; the anchor can.
    */
-  readonly anchor?: string;
+  readonly anchor?: string | EvidenceAnchor;
   /**
    * The evidence signing key: every record must then carry a valid HMAC by it (`unsigned`, `bad_signature`, and
    * `wrong_key` when `keyId` is given and a signature names another). Without a key, a signed record is a problem too
@@ -88,12 +101,22 @@ export interface VerifyOptions {
  * is the previous hash (detects removal and reordering), and `seq` counts up from 1 without gaps; with an anchor,
  * that the anchored record is still there (detects removal from the end). Reads the file in chunks, so a log of any
  * size is checked in bounded memory. Rejects with the fs error when the file cannot be read, and when a line is
- * longer than any record can be (MAX_LINE_BYTES).
+ * longer than any record can be (MAX_LINE_BYTES). A segmented log (fleet mode: `<path>.seg-*` beside it) is
+ * verified as one chain, its closed segments first, from its prune mark when segments were pruned.
  */
 export async function verifyEvidenceLog(
   path: string,
   options: VerifyOptions = {},
 ): Promise<EvidenceVerification> {
+  const segments = await listSegments(path);
+  const mark = await readPruneMark(path);
+  if (segments.length > 0 || mark) {
+    return verifySegments([...segments.map((segment) => segment.path), path], {
+      ...options,
+      logId: options.logId ?? evidenceLogId(path),
+      ...(mark ? { from: { seq: mark.seq, hash: mark.hash }, fromEpoch: mark.epoch } : {}),
+    });
+  }
   const file = await open(path, 'r');
   try {
     let chain: ChainVerifier | UpstreamChainVerifier | undefined;
@@ -107,6 +130,34 @@ export async function verifyEvidenceLog(
   } finally {
     await file.close();
   }
+}
+
+/**
+ * One chain through `paths` in order (line numbers count through all of them). Only the last may end in a torn
+ * line: a closed segment was closed after a complete write, so bytes after its last newline are damage.
+ */
+async function verifySegments(
+  paths: readonly string[],
+  options: VerifyOptions & { readonly from?: ChainPosition; readonly fromEpoch?: string },
+): Promise<EvidenceVerification> {
+  const chain = new ChainVerifier(options);
+  let tornTail = false;
+  for (const [index, path] of paths.entries()) {
+    const file = await open(path, 'r').catch((error: NodeJS.ErrnoException) => {
+      // The active file is missing only after a crash between closing a segment and creating the next one.
+      if (error.code === 'ENOENT' && index === paths.length - 1) return undefined;
+      throw error;
+    });
+    if (!file) break;
+    try {
+      const read = await readLines(file, 0, (await file.stat()).size, (line) => chain.add(line));
+      tornTail = read.trailingBytes > 0;
+      if (tornTail && index < paths.length - 1) chain.damaged(path);
+    } finally {
+      await file.close();
+    }
+  }
+  return chain.result({ tornTail });
 }
 
 /** Where a verification picks up the chain: after the record with this seq and hash. */
@@ -130,7 +181,7 @@ export function verifyLines(
 
 /** The chain check of verifyLines, one line at a time, for logs read as a stream. */
 export class ChainVerifier {
-  readonly #anchor: string | undefined;
+  readonly #anchor: (Partial<EvidenceAnchor> & { readonly hash: string }) | undefined;
   readonly #key: VerifyOptions['key'];
   readonly #logId: string | undefined;
   readonly #from: ChainPosition;
@@ -143,14 +194,39 @@ export class ChainVerifier {
   #expectedSeq: number;
   #lines = 0;
 
-  constructor(options: VerifyOptions & { readonly from?: ChainPosition } = {}) {
-    this.#anchor = options.anchor;
+  constructor(options: VerifyOptions & { readonly from?: ChainPosition; readonly fromEpoch?: string } = {}) {
+    this.#anchor = typeof options.anchor === 'string' ? { hash: options.anchor } : options.anchor;
     this.#key = options.key;
     this.#logId = options.logId;
     this.#from = options.from ?? { seq: 0, hash: GENESIS_HASH };
     this.#anchored = options.anchor === undefined;
     this.#prev = this.#from.hash;
     this.#expectedSeq = this.#from.seq + 1;
+    this.#checkPruned(options.fromEpoch);
+  }
+
+  /**
+   * A segmented log verified from its prune mark (`from`, `fromEpoch`): an anchored record at or before the mark was
+   * pruned once a receipt covered it, so only the mark itself can be compared.
+   */
+  #checkPruned(fromEpoch: string | undefined): void {
+    const anchor = this.#anchor;
+    if (anchor?.seq === undefined || fromEpoch === undefined) return;
+    if (anchor.epoch !== undefined && anchor.epoch !== fromEpoch) {
+      this.#problems.push({
+        line: 0,
+        problem: 'anchor_mismatch',
+        message: `the log's epoch is ${fromEpoch} (its prune mark), the anchor's ${anchor.epoch}: the anchor is of another log (or this one was replaced)`,
+      });
+    }
+    if (anchor.seq > this.#from.seq) return;
+    this.#anchored = true;
+    if (anchor.seq === this.#from.seq && anchor.hash !== this.#from.hash)
+      this.#problems.push({
+        line: 0,
+        problem: 'anchor_mismatch',
+        message: `record ${anchor.seq} (the last pruned) had hash ${this.#from.hash}, the anchor ${anchor.hash}: rewritten after it was anchored`,
+      });
   }
 
   /** Checks the next line; returns its record when it is JSON shaped like one (checked or not), else undefined. */
@@ -223,10 +299,19 @@ export class ChainVerifier {
     const signatureProblem = this.#checkSignature(record as EvidenceRecord);
     if (record.signature !== undefined) this.#signedRecords += 1;
     if (signatureProblem) problems.push({ line, ...signatureProblem });
-    if (record.hash === this.#anchor) this.#anchored = true;
+    this.#checkAnchor(record as EvidenceRecord);
     this.#prev = record.hash;
     this.#expectedSeq = record.seq + 1;
     return record as EvidenceRecord;
+  }
+
+  /** A closed segment of a segmented log ends in a partial line (see verifySegments). */
+  damaged(segment: string): void {
+    this.#problems.push({
+      line: this.#lines + 1,
+      problem: 'torn_segment',
+      message: `closed segment ${segment} ends in a partial line (it was cut or written to after it was closed)`,
+    });
   }
 
   /** Whether every line so far verified. */
@@ -236,11 +321,15 @@ export class ChainVerifier {
 
   result({ tornTail }: { readonly tornTail: boolean }): EvidenceVerification {
     const problems = [...this.#problems];
-    if (!this.#anchored) {
+    const anchor = this.#anchor;
+    if (!this.#anchored && anchor) {
       problems.push({
         line: this.#lines + 1,
         problem: 'anchor_missing',
-        message: `no record has the anchored hash ${this.#anchor}: records were removed from the end (or the anchor is from another log)`,
+        message:
+          anchor.seq === undefined
+            ? `no record has the anchored hash ${anchor.hash}: records were removed from the end (or the anchor is from another log)`
+            : `the log ends at seq ${this.#expectedSeq - 1}, before the anchored seq ${anchor.seq}: records were removed from the end`,
       });
     }
     return {
@@ -253,6 +342,30 @@ export class ChainVerifier {
       legacySignedRecords: this.#legacySignedRecords,
       problems,
     };
+  }
+
+  #checkAnchor(record: EvidenceRecord): void {
+    const anchor = this.#anchor;
+    if (!anchor) return;
+    const line = this.#lines;
+    if (anchor.epoch !== undefined && record.seq === 1 && !record.hash.startsWith(anchor.epoch)) {
+      this.#problems.push({
+        line,
+        problem: 'anchor_mismatch',
+        message: `the log's epoch is ${record.hash.slice(0, 16)}, the anchor's ${anchor.epoch}: the anchor is of another log (or this one was replaced)`,
+      });
+    }
+    if (record.hash === anchor.hash) {
+      this.#anchored = true;
+    } else if (record.seq === anchor.seq) {
+      // Found, but not as anchored: the place exists, so this is not a truncation.
+      this.#anchored = true;
+      this.#problems.push({
+        line,
+        problem: 'anchor_mismatch',
+        message: `record ${record.seq} has hash ${record.hash}, the anchor ${anchor.hash}: rewritten after it was anchored`,
+      });
+    }
   }
 
   #checkSignature(record: EvidenceRecord): Pick<EvidenceProblem, 'problem' | 'message'> | undefined {
@@ -314,7 +427,7 @@ export class ChainVerifier {
 }
 
 /** The log id and seq of a decision record's own evidence ref (its last), when it has one. */
-function lastRef(record: EvidenceRecord): ReturnType<typeof parseEvidenceRef> {
+export function lastRef(record: EvidenceRecord): ReturnType<typeof parseEvidenceRef> {
   const refs = (record as { decision?: { evidence_refs?: unknown } }).decision?.evidence_refs;
   const last = Array.isArray(refs) ? refs[refs.length - 1] : undefined;
   return typeof last === 'string' ? parseEvidenceRef(last) : undefined;

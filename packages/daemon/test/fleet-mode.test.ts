@@ -1,18 +1,23 @@
 import { spawn } from 'node:child_process';
-import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createClient, type HealthReport } from '@cavra/daemon-client';
 import {
   connectFleet,
+  EVIDENCE_RECEIPT_SCHEMA,
   EVIDENCE_STREAM,
   evidenceSubject,
   type Fleet,
   initChannelTrust,
+  openEvidenceBucket,
   publishBundle,
+  signEvidenceReceipt,
 } from '@cavra/fleet';
 import { type NatsCluster, startNatsCluster } from '@cavra/nats-cluster';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { enrollDaemon, resolveDaemonConfig, startDaemon } from '../src/index.js';
 import { removeTempDirs, tempDir } from './support/daemon-fixture.js';
 import { CLI, cli, DaemonProcess, killDaemons } from './support/daemon-process.js';
 import { REQUEST } from './support/raw-client.js';
@@ -362,6 +367,120 @@ describe('fleet mode on a real 3-node NATS cluster', () => {
     );
     expect(batches.every(({ first, last }) => last - first < 4)).toBe(true);
     expect(batches.map(({ data }) => data).join('')).toBe(await readFile(at.evidence, 'utf8'));
+  }, 180_000);
+
+  it('ships a segmented log across its segments, and again after a kill -9', async () => {
+    const at = await setup(
+      fleetSection(
+        cluster.servers,
+        trustRoot,
+        '  evidence:\n    batch_max_records: 7\n    spool_max_bytes: 65536\n    segment_max_bytes: 4096\n',
+      ),
+    );
+    const id = await enroll(at);
+    const first = await DaemonProcess.start(at.configFile, at.socketPath);
+    const burst = (from: number) =>
+      Promise.all(
+        Array.from({ length: 8 }, (_, w) =>
+          (async () => {
+            for (let k = 0; k < 5; k++) await decide(at, `echo ${from + w * 10 + k}`);
+          })(),
+        ),
+      );
+    await burst(0);
+    first.child.kill('SIGKILL');
+    await first.exited;
+    await DaemonProcess.start(at.configFile, at.socketPath);
+    await burst(100);
+    await until('everything shipped', async () => {
+      const now = await health(at);
+      return now.fleet?.evidence_shipping?.pending === 0 && now.evidence.records >= 80 ? now : undefined;
+    });
+    expect((await cli(['stop', '--config', at.configFile], at.dir)).code).toBe(0);
+    const segments = (await readdir(at.dir)).filter((name) => name.startsWith('evidence.jsonl.seg-')).sort();
+    expect(segments.length).toBeGreaterThan(5);
+    const logText = (
+      await Promise.all(
+        [...segments.map((name) => join(at.dir, name)), at.evidence].map((p) => readFile(p, 'utf8')),
+      )
+    ).join('');
+    const batches = await shippedBatches(id);
+    expect(batches.map(({ first }, index) => first === (batches[index - 1]?.last ?? 0) + 1)).not.toContain(
+      false,
+    );
+    expect(batches.map(({ data }) => data).join('')).toBe(logText);
+  }, 180_000);
+
+  it("prunes the closed segments a receipt covers once it is older than prune_delay (the daemon's clock an hour ahead)", async () => {
+    const dir = tempDir();
+    const { publicKey, privateKey } = generateKeyPairSync('ed25519');
+    await writeFile(join(dir, 'verifier.pub'), publicKey.export({ type: 'spki', format: 'pem' }));
+    const raw = {
+      socket_path: 'run/d.sock',
+      evidence_log: 'evidence.jsonl',
+      fleet: {
+        servers: cluster.servers,
+        channel: CHANNEL,
+        trust_root: trustRoot,
+        evidence: {
+          ship: false,
+          segment_max_bytes: 4096,
+          spool_max_bytes: 65536,
+          receipt_public_key: 'verifier.pub',
+        },
+      },
+    };
+    const config = resolveDaemonConfig(raw, { baseDir: dir });
+    const { daemonId: id } = await enrollDaemon(config.evidenceLog);
+    const at = { dir, socketPath: config.socketPath, evidence: config.evidenceLog, configFile: '' };
+    const hourAhead = () => new Date(Date.now() + 3_600_000);
+    let daemon = await startDaemon(config, { clock: hourAhead });
+    for (let i = 0; i < 40; i++) await decide(at, `echo ${i}`);
+    await daemon.close();
+    const closedFirsts = async () =>
+      (await readdir(dir))
+        .filter((name) => name.startsWith('evidence.jsonl.seg-'))
+        .map((name) => Number(name.slice(-16)))
+        .sort((a, b) => a - b);
+    const before = await closedFirsts();
+    expect(before.length).toBeGreaterThan(4);
+    // Covered: the segments before the one holding record 20 (the verifier's receipt for seq 20, signed now).
+    const lines = (
+      await Promise.all(
+        before.map((first) =>
+          readFile(`${config.evidenceLog}.seg-${String(first).padStart(16, '0')}`, 'utf8'),
+        ),
+      )
+    )
+      .join('')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { seq: number; hash: string });
+    const receipt = await signEvidenceReceipt(
+      {
+        schema: EVIDENCE_RECEIPT_SCHEMA,
+        daemon_id: id,
+        epoch: (lines[0]?.hash ?? '').slice(0, 16),
+        seq: 20,
+        hash: lines[19]?.hash as string,
+        stream_seq: 7,
+        verified_at: new Date().toISOString(),
+      },
+      privateKey,
+    );
+    await (await openEvidenceBucket(publisher, 'receipts')).put(id, receipt);
+    const kept = before.filter((_first, index) => (before[index + 1] ?? Number.POSITIVE_INFINITY) - 1 > 20);
+    expect([kept.length > 0, kept.length < before.length]).toEqual([true, true]);
+    daemon = await startDaemon(config, { clock: hourAhead });
+    await until('the covered segments pruned', async () =>
+      JSON.stringify(await closedFirsts()) === JSON.stringify(kept) ? true : undefined,
+    );
+    await daemon.close();
+    const pruned = JSON.parse(await readFile(`${config.evidenceLog}.pruned`, 'utf8'));
+    expect(pruned.seq).toBe((kept[0] as number) - 1);
+    const verified = await cli(['evidence', 'verify', config.evidenceLog], dir);
+    expect(verified.stdout.split('\n')[0]).toMatch(/: \d+ records, chain intact, unsigned$/);
+    expect(verified.code).toBe(0);
   }, 180_000);
 
   it('an expired timestamp turns the bundle stale, recorded; past max_staleness with stale_action: block every request is a recorded block; a new bundle lifts it', async () => {

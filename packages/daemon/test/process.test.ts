@@ -182,7 +182,10 @@ describe('cavra-daemon evidence verify', () => {
       ],
       [0, out('intact', '4 records, chain intact, unsigned', anchor)],
       [1, `cannot read evidence log ${join(dir, 'missing.jsonl')}: no such file or directory (ENOENT)`],
-      [2, 'cavra-daemon: --anchor must be a SHA-256 hash: 64 lowercase hex digits'],
+      [
+        2,
+        'cavra-daemon: --anchor must be a SHA-256 hash: 64 lowercase hex digits (or a receipt file, with --anchor-key)',
+      ],
     ]);
   });
 });

@@ -420,6 +420,43 @@ describe('daemon configuration', () => {
     );
   });
 
+  it('resolves fleet.evidence (the spool) with its defaults, and refuses a segment too large or a prune_delay too short', () => {
+    const fleet = (evidence?: Record<string, unknown>) =>
+      resolveDaemonConfig(
+        {
+          evidence_log: 'ev.jsonl',
+          fleet: { servers: ['nats://127.0.0.1:4222'], channel: 'team', trust_root: 'root.json', evidence },
+        },
+        { baseDir: '/srv' },
+      ).fleet?.evidence;
+    const shipping = { ship: true, shipMode: 'async', batchMaxRecords: 1000, drainTimeout: '30s' };
+    expect(fleet()).toEqual({
+      ...shipping,
+      spoolMaxBytes: 1073741824,
+      onSpoolFull: 'block',
+      pruneDelay: '10m',
+      segmentMaxBytes: 16777216,
+    });
+    expect(
+      fleet({
+        spool_max_bytes: 5242880,
+        on_spool_full: 'warn',
+        prune_delay: '1h',
+        receipt_public_key: 'v.pem',
+      }),
+    ).toEqual({
+      ...shipping,
+      spoolMaxBytes: 5242880,
+      onSpoolFull: 'warn',
+      pruneDelay: '1h',
+      segmentMaxBytes: 655360,
+      receiptPublicKey: '/srv/v.pem',
+    });
+    expect(() => fleet({ spool_max_bytes: 65536, segment_max_bytes: 32768, prune_delay: '5m' })).toThrow(
+      'config: /fleet/evidence/segment_max_bytes: at most a quarter of spool_max_bytes (16384): only closed segments can be pruned; /fleet/evidence/prune_delay: at least 10m: nats-server 2.9 acknowledges before it syncs to disk, so a fresh receipt may still be lost',
+    );
+  });
+
   it("takes upstream's approver group names for release governance, and refuses other text", () => {
     const group = (approver_group: string) =>
       resolveDaemonConfig({ evidence_log: 'ev.jsonl', release_governance: { approver_group } })

@@ -35,6 +35,11 @@ export const FLEET_ERROR_CODES = {
   no_packs: 'no pack file was given',
   // Status (startHeartbeat, readFleetStatus).
   invalid_heartbeat: 'the heartbeat is not valid',
+  // Evidence receipts (signEvidenceReceipt, verifyEvidenceReceipt).
+  receipt_key_invalid: 'the receipt key is not an Ed25519 key in PEM form',
+  receipt_invalid: 'the receipt is not a valid cavra.fleet.evidence-receipt.v1 JWS',
+  receipt_wrong_key: 'the receipt names another key than the one given',
+  receipt_bad_signature: 'the receipt signature does not verify with the given key',
 } as const;
 
 export type FleetErrorCode = keyof typeof FLEET_ERROR_CODES;

@@ -3,6 +3,20 @@ export { type BundleHead, type BundleStoreConnection, readBundleHead } from './b
 export { type ChannelTrust, type InitChannelTrustOptions, initChannelTrust } from './channel-trust.js';
 export { type ConnectFleetOptions, connectFleet, type Fleet } from './connect-fleet.js';
 export {
+  EVIDENCE_ALERT_PROBLEMS,
+  EVIDENCE_ALERT_SCHEMA,
+  type EvidenceAlert,
+  type EvidenceAlertProblem,
+  isEvidenceAlertProblem,
+} from './evidence-alert.js';
+export {
+  type EvidenceBatchRefusal,
+  type EvidenceMessage,
+  type EvidenceRecordFields,
+  type ReceivedEvidenceBatch,
+  readEvidenceBatch,
+} from './evidence-batch.js';
+export {
   EVIDENCE_ALERT_SUBJECTS,
   EVIDENCE_ALERTS_STREAM,
   EVIDENCE_BATCH_LIMITS,
@@ -19,6 +33,14 @@ export {
   evidenceMsgId,
   evidenceSubject,
 } from './evidence-names.js';
+export {
+  EVIDENCE_RECEIPT_SCHEMA,
+  type EvidenceReceipt,
+  type ReceiptKey,
+  receiptKeyId,
+  signEvidenceReceipt,
+  verifyEvidenceReceipt,
+} from './evidence-receipt.js';
 export { readShipCursor, SHIP_CURSOR_SCHEMA, type ShipCursor } from './evidence-ship-cursor.js';
 export {
   type EvidenceBatch,
@@ -35,6 +57,18 @@ export {
   type EvidenceConnection,
   openEvidenceBucket,
 } from './evidence-streams.js';
+export {
+  type CheckEvidenceBatch,
+  type EvidenceBatchCheck,
+  type EvidenceBatchToCheck,
+  type EvidenceChainPosition,
+  type EvidenceChainProblem,
+  type EvidenceVerifierCounts,
+  type EvidenceVerifierEvent,
+  type EvidenceVerifierHandle,
+  type EvidenceVerifierOptions,
+  startEvidenceVerifier,
+} from './evidence-verifier.js';
 export {
   type FetchVerifiedBundleOptions,
   fetchVerifiedBundle,
@@ -55,6 +89,7 @@ export {
 export { toFleetError } from './nats-failure.js';
 export { daemonPermissions, type NatsPermissions, statusReaderPermissions } from './nats-permissions.js';
 export { type PublishBundleOptions, type PublishedBundle, publishBundle } from './publish-bundle.js';
+export { type EvidenceQuery, type QueriedEvidenceRecord, readEvidence } from './read-evidence.js';
 export {
   type ChannelStatus,
   type DaemonStatus,

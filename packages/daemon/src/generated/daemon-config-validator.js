@@ -3,7 +3,7 @@
 import { createRequire } from 'node:module';
 const requireHelper = createRequire(import.meta.url);
 export const daemonConfig = validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://cavra.dev/schema/daemon-config.schema.json","title":"CAVRA daemon configuration","type":"object","additionalProperties":false,"required":["evidence_log"],"properties":{"socket_path":{"$ref":"#/definitions/path"},"pid_file":{"$ref":"#/definitions/path"},"evidence_log":{"$ref":"#/definitions/path"},"policy_packs":{"type":"array","maxItems":64,"items":{"$ref":"#/definitions/path"}},"policy_signatures":{"type":"object","additionalProperties":false,"required":["trusted_keys"],"properties":{"trusted_keys":{"type":"array","minItems":1,"maxItems":64,"items":{"$ref":"#/definitions/path"}}}},"mcp_registry":{"$ref":"#/definitions/path"},"default_pack":{"type":"string","pattern":"^[a-z0-9][a-z0-9._-]{0,127}$"},"mode":{"enum":["audit_only","enforce","strict","break_glass"]},"break_glass":{"type":"object","additionalProperties":false,"required":["reason"],"properties":{"reason":{"type":"string","minLength":1,"maxLength":200},"actors":{"type":"array","items":{"type":"string","minLength":1,"maxLength":256}}}},"strict_contract":{"type":"boolean"},"evidence_signing":{"type":"object","additionalProperties":false,"required":["key_id"],"properties":{"key_id":{"type":"string","pattern":"^[A-Za-z0-9._-]{1,128}$"},"secret_env":{"type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"secret_file":{"$ref":"#/definitions/path"}}},"runner_auth":{"type":"object","additionalProperties":false,"properties":{"required":{"type":"boolean"},"hmac":{"type":"object","additionalProperties":false,"required":["keys"],"properties":{"keys":{"type":"array","minItems":1,"items":{"type":"object","additionalProperties":false,"required":["key_id"],"properties":{"key_id":{"type":"string","minLength":1,"maxLength":128},"secret_env":{"type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"secret_file":{"$ref":"#/definitions/path"},"scheme":{"enum":["CAVRA-RUNNER-HMAC-V1","cavra.runner-auth.v1"]}}}},"skew_seconds":{"type":"integer","minimum":0,"maximum":600},"max_ttl_seconds":{"type":"integer","minimum":1,"maximum":86400},"replay_cache_size":{"type":"integer","minimum":1}}},"oidc":{"type":"object","additionalProperties":false,"required":["providers","trust"],"properties":{"providers":{"type":"array","minItems":1,"items":{"type":"object","additionalProperties":false,"required":["provider","audience"],"properties":{"provider":{"$ref":"#/definitions/provider"},"issuer":{"type":"string","minLength":1},"audience":{"type":"string","minLength":1},"jwks_uri":{"type":"string","pattern":"^https?://"},"jwks_file":{"$ref":"#/definitions/path"},"algorithms":{"type":"array","minItems":1,"items":{"type":"string"}}}}},"trust":{"type":"object","additionalProperties":false,"required":["providers","repositories"],"properties":{"providers":{"type":"array","items":{"$ref":"#/definitions/provider"}},"repositories":{"type":"array","minItems":1,"items":{"type":"string","minLength":1}},"refs":{"type":"array","items":{"type":"string","minLength":1}}}},"skew_seconds":{"type":"integer","minimum":0,"maximum":600},"max_token_lifetime_seconds":{"type":"integer","minimum":60,"maximum":604800},"jwks":{"type":"object","additionalProperties":false,"properties":{"timeout_ms":{"type":"integer","minimum":100,"maximum":60000},"cooldown_ms":{"type":"integer","minimum":0,"maximum":3600000},"cache_max_age_ms":{"type":"integer","minimum":0,"maximum":86400000},"max_bytes":{"type":"integer","minimum":1024,"maximum":1048576}}}}}}},"release_governance":{"type":"object","additionalProperties":false,"properties":{"approver_group":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,127}$"},"drill_history":{"$ref":"#/definitions/path"},"max_drill_age_days":{"type":"number","exclusiveMinimum":0}}},"approvals":{"type":"object","additionalProperties":false,"required":["groups"],"properties":{"store":{"enum":["local"]},"file":{"$ref":"#/definitions/path"},"wait_ms":{"type":"integer","minimum":0,"maximum":50000},"self_approval_at_keyboard":{"type":"boolean"},"expiry":{"type":"object","additionalProperties":false,"properties":{"interactive":{"$ref":"#/definitions/duration"},"ci":{"$ref":"#/definitions/duration"}}},"oidc":{"type":"object","additionalProperties":false,"required":["issuer","audience","jwks_url"],"properties":{"issuer":{"type":"string","minLength":1,"maxLength":1024},"audience":{"type":"string","minLength":1,"maxLength":1024},"jwks_url":{"type":"string","pattern":"^https?://","maxLength":4096},"identity_claim":{"type":"string","pattern":"^[A-Za-z0-9_.:-]{1,128}$"},"groups_claim":{"type":"string","pattern":"^[A-Za-z0-9_.:-]{1,128}$"}}},"groups":{"type":"object","minProperties":1,"maxProperties":64,"propertyNames":{"pattern":"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,127}$"},"additionalProperties":{"type":"object","additionalProperties":false,"properties":{"threshold":{"type":"integer","minimum":1,"maximum":16},"scopes":{"type":"array","minItems":1,"uniqueItems":true,"items":{"enum":["once","session","ttl"]}},"max_ttl":{"$ref":"#/definitions/duration"},"approvers":{"type":"array","maxItems":256,"items":{"type":"object","additionalProperties":false,"required":["id","public_key"],"properties":{"id":{"type":"string","pattern":"^[^\\s]{1,256}$"},"public_key":{"$ref":"#/definitions/path"}}}}}}}}},"fleet":{"description":"Fleet mode (ours): the policy is the signed bundle of a channel followed over NATS JetStream, not policy_packs. @cavra/fleet is loaded only when this section is present.","type":"object","additionalProperties":false,"required":["servers","channel","trust_root"],"properties":{"servers":{"type":"array","minItems":1,"maxItems":32,"items":{"type":"string","pattern":"^(nats|tls)://[^\\s]{1,1024}$"}},"user":{"type":"string","minLength":1,"maxLength":256},"password_env":{"$ref":"#/definitions/env_name"},"token_env":{"$ref":"#/definitions/env_name"},"creds_file":{"$ref":"#/definitions/path"},"name":{"type":"string","minLength":1,"maxLength":256},"channel":{"type":"string","pattern":"^[a-z0-9][a-z0-9_-]{0,63}$"},"trust_root":{"$ref":"#/definitions/path"},"state_dir":{"$ref":"#/definitions/path"},"poll_interval":{"$ref":"#/definitions/duration"},"fetch_timeout":{"$ref":"#/definitions/duration"},"max_staleness":{"$ref":"#/definitions/duration"},"stale_action":{"enum":["warn","block"]},"bootstrap_pack":{"$ref":"#/definitions/path"},"kind":{"enum":["laptop","ci"]},"evidence":{"description":"Shipping the evidence log to the fleet's CAVRA_EVIDENCE stream (issue 23).","type":"object","additionalProperties":false,"properties":{"ship":{"type":"boolean"},"ship_mode":{"enum":["async","sync"]},"batch_max_records":{"type":"integer","minimum":1,"maximum":1000},"drain_timeout":{"$ref":"#/definitions/duration"}}}}},"limits":{"type":"object","additionalProperties":false,"properties":{"max_frame_bytes":{"type":"integer","minimum":1024,"maximum":16777216},"idle_timeout_ms":{"type":"integer","minimum":100},"read_timeout_ms":{"type":"integer","minimum":100},"max_connections":{"type":"integer","minimum":1,"maximum":65536},"max_in_flight_per_connection":{"type":"integer","minimum":1,"maximum":4096}}}},"definitions":{"path":{"type":"string","minLength":1,"maxLength":4096},"duration":{"type":"string","pattern":"^[1-9][0-9]{0,5}[smhd]$"},"env_name":{"type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]{0,127}$"},"provider":{"enum":["github-actions","gitlab-ci","azure-pipelines"]}}};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://cavra.dev/schema/daemon-config.schema.json","title":"CAVRA daemon configuration","type":"object","additionalProperties":false,"required":["evidence_log"],"properties":{"socket_path":{"$ref":"#/definitions/path"},"pid_file":{"$ref":"#/definitions/path"},"evidence_log":{"$ref":"#/definitions/path"},"policy_packs":{"type":"array","maxItems":64,"items":{"$ref":"#/definitions/path"}},"policy_signatures":{"type":"object","additionalProperties":false,"required":["trusted_keys"],"properties":{"trusted_keys":{"type":"array","minItems":1,"maxItems":64,"items":{"$ref":"#/definitions/path"}}}},"mcp_registry":{"$ref":"#/definitions/path"},"default_pack":{"type":"string","pattern":"^[a-z0-9][a-z0-9._-]{0,127}$"},"mode":{"enum":["audit_only","enforce","strict","break_glass"]},"break_glass":{"type":"object","additionalProperties":false,"required":["reason"],"properties":{"reason":{"type":"string","minLength":1,"maxLength":200},"actors":{"type":"array","items":{"type":"string","minLength":1,"maxLength":256}}}},"strict_contract":{"type":"boolean"},"evidence_signing":{"type":"object","additionalProperties":false,"required":["key_id"],"properties":{"key_id":{"type":"string","pattern":"^[A-Za-z0-9._-]{1,128}$"},"secret_env":{"type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"secret_file":{"$ref":"#/definitions/path"}}},"runner_auth":{"type":"object","additionalProperties":false,"properties":{"required":{"type":"boolean"},"hmac":{"type":"object","additionalProperties":false,"required":["keys"],"properties":{"keys":{"type":"array","minItems":1,"items":{"type":"object","additionalProperties":false,"required":["key_id"],"properties":{"key_id":{"type":"string","minLength":1,"maxLength":128},"secret_env":{"type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"secret_file":{"$ref":"#/definitions/path"},"scheme":{"enum":["CAVRA-RUNNER-HMAC-V1","cavra.runner-auth.v1"]}}}},"skew_seconds":{"type":"integer","minimum":0,"maximum":600},"max_ttl_seconds":{"type":"integer","minimum":1,"maximum":86400},"replay_cache_size":{"type":"integer","minimum":1}}},"oidc":{"type":"object","additionalProperties":false,"required":["providers","trust"],"properties":{"providers":{"type":"array","minItems":1,"items":{"type":"object","additionalProperties":false,"required":["provider","audience"],"properties":{"provider":{"$ref":"#/definitions/provider"},"issuer":{"type":"string","minLength":1},"audience":{"type":"string","minLength":1},"jwks_uri":{"type":"string","pattern":"^https?://"},"jwks_file":{"$ref":"#/definitions/path"},"algorithms":{"type":"array","minItems":1,"items":{"type":"string"}}}}},"trust":{"type":"object","additionalProperties":false,"required":["providers","repositories"],"properties":{"providers":{"type":"array","items":{"$ref":"#/definitions/provider"}},"repositories":{"type":"array","minItems":1,"items":{"type":"string","minLength":1}},"refs":{"type":"array","items":{"type":"string","minLength":1}}}},"skew_seconds":{"type":"integer","minimum":0,"maximum":600},"max_token_lifetime_seconds":{"type":"integer","minimum":60,"maximum":604800},"jwks":{"type":"object","additionalProperties":false,"properties":{"timeout_ms":{"type":"integer","minimum":100,"maximum":60000},"cooldown_ms":{"type":"integer","minimum":0,"maximum":3600000},"cache_max_age_ms":{"type":"integer","minimum":0,"maximum":86400000},"max_bytes":{"type":"integer","minimum":1024,"maximum":1048576}}}}}}},"release_governance":{"type":"object","additionalProperties":false,"properties":{"approver_group":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,127}$"},"drill_history":{"$ref":"#/definitions/path"},"max_drill_age_days":{"type":"number","exclusiveMinimum":0}}},"approvals":{"type":"object","additionalProperties":false,"required":["groups"],"properties":{"store":{"enum":["local"]},"file":{"$ref":"#/definitions/path"},"wait_ms":{"type":"integer","minimum":0,"maximum":50000},"self_approval_at_keyboard":{"type":"boolean"},"expiry":{"type":"object","additionalProperties":false,"properties":{"interactive":{"$ref":"#/definitions/duration"},"ci":{"$ref":"#/definitions/duration"}}},"oidc":{"type":"object","additionalProperties":false,"required":["issuer","audience","jwks_url"],"properties":{"issuer":{"type":"string","minLength":1,"maxLength":1024},"audience":{"type":"string","minLength":1,"maxLength":1024},"jwks_url":{"type":"string","pattern":"^https?://","maxLength":4096},"identity_claim":{"type":"string","pattern":"^[A-Za-z0-9_.:-]{1,128}$"},"groups_claim":{"type":"string","pattern":"^[A-Za-z0-9_.:-]{1,128}$"}}},"groups":{"type":"object","minProperties":1,"maxProperties":64,"propertyNames":{"pattern":"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,127}$"},"additionalProperties":{"type":"object","additionalProperties":false,"properties":{"threshold":{"type":"integer","minimum":1,"maximum":16},"scopes":{"type":"array","minItems":1,"uniqueItems":true,"items":{"enum":["once","session","ttl"]}},"max_ttl":{"$ref":"#/definitions/duration"},"approvers":{"type":"array","maxItems":256,"items":{"type":"object","additionalProperties":false,"required":["id","public_key"],"properties":{"id":{"type":"string","pattern":"^[^\\s]{1,256}$"},"public_key":{"$ref":"#/definitions/path"}}}}}}}}},"fleet":{"description":"Fleet mode (ours): the policy is the signed bundle of a channel followed over NATS JetStream, not policy_packs. @cavra/fleet is loaded only when this section is present.","type":"object","additionalProperties":false,"required":["servers","channel","trust_root"],"properties":{"servers":{"type":"array","minItems":1,"maxItems":32,"items":{"type":"string","pattern":"^(nats|tls)://[^\\s]{1,1024}$"}},"user":{"type":"string","minLength":1,"maxLength":256},"password_env":{"$ref":"#/definitions/env_name"},"token_env":{"$ref":"#/definitions/env_name"},"creds_file":{"$ref":"#/definitions/path"},"name":{"type":"string","minLength":1,"maxLength":256},"channel":{"type":"string","pattern":"^[a-z0-9][a-z0-9_-]{0,63}$"},"trust_root":{"$ref":"#/definitions/path"},"state_dir":{"$ref":"#/definitions/path"},"poll_interval":{"$ref":"#/definitions/duration"},"fetch_timeout":{"$ref":"#/definitions/duration"},"max_staleness":{"$ref":"#/definitions/duration"},"stale_action":{"enum":["warn","block"]},"bootstrap_pack":{"$ref":"#/definitions/path"},"kind":{"enum":["laptop","ci"]},"evidence":{"description":"Shipping the evidence log to the fleet's CAVRA_EVIDENCE stream (issue 23). The log is then written in segments and bounded (spool_max_bytes); a closed segment is deleted once a verified receipt older than prune_delay covers it.","type":"object","additionalProperties":false,"properties":{"ship":{"type":"boolean"},"ship_mode":{"enum":["async","sync"]},"batch_max_records":{"type":"integer","minimum":1,"maximum":1000},"drain_timeout":{"$ref":"#/definitions/duration"},"spool_max_bytes":{"type":"integer","minimum":65536,"maximum":1099511627776},"on_spool_full":{"enum":["block","warn"]},"prune_delay":{"$ref":"#/definitions/duration"},"segment_max_bytes":{"type":"integer","minimum":4096,"maximum":1073741824},"receipt_public_key":{"$ref":"#/definitions/path"}}}}},"limits":{"type":"object","additionalProperties":false,"properties":{"max_frame_bytes":{"type":"integer","minimum":1024,"maximum":16777216},"idle_timeout_ms":{"type":"integer","minimum":100},"read_timeout_ms":{"type":"integer","minimum":100},"max_connections":{"type":"integer","minimum":1,"maximum":65536},"max_in_flight_per_connection":{"type":"integer","minimum":1,"maximum":4096}}}},"definitions":{"path":{"type":"string","minLength":1,"maxLength":4096},"duration":{"type":"string","pattern":"^[1-9][0-9]{0,5}[smhd]$"},"env_name":{"type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]{0,127}$"},"provider":{"enum":["github-actions","gitlab-ci","azure-pipelines"]}}};
 const schema12 = {"type":"string","minLength":1,"maxLength":4096};
 const schema20 = {"enum":["github-actions","gitlab-ci","azure-pipelines"]};
 const schema25 = {"type":"string","pattern":"^[1-9][0-9]{0,5}[smhd]$"};
@@ -3050,7 +3050,7 @@ if(data84.evidence !== undefined){
 let data101 = data84.evidence;
 if(data101 && typeof data101 == "object" && !Array.isArray(data101)){
 for(const key20 in data101){
-if(!((((key20 === "ship") || (key20 === "ship_mode")) || (key20 === "batch_max_records")) || (key20 === "drain_timeout"))){
+if(!(func2.call(schema11.properties.fleet.properties.evidence.properties, key20))){
 const err248 = {instancePath:instancePath+"/fleet/evidence",schemaPath:"#/properties/fleet/properties/evidence/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key20},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err248];
@@ -3146,9 +3146,10 @@ vErrors.push(err255);
 errors++;
 }
 }
-}
-else {
-const err256 = {instancePath:instancePath+"/fleet/evidence",schemaPath:"#/properties/fleet/properties/evidence/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data101.spool_max_bytes !== undefined){
+let data106 = data101.spool_max_bytes;
+if(!(((typeof data106 == "number") && (!(data106 % 1) && !isNaN(data106))) && (isFinite(data106)))){
+const err256 = {instancePath:instancePath+"/fleet/evidence/spool_max_bytes",schemaPath:"#/properties/fleet/properties/evidence/properties/spool_max_bytes/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err256];
 }
@@ -3157,10 +3158,9 @@ vErrors.push(err256);
 }
 errors++;
 }
-}
-}
-else {
-const err257 = {instancePath:instancePath+"/fleet",schemaPath:"#/properties/fleet/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if((typeof data106 == "number") && (isFinite(data106))){
+if(data106 > 1099511627776 || isNaN(data106)){
+const err257 = {instancePath:instancePath+"/fleet/evidence/spool_max_bytes",schemaPath:"#/properties/fleet/properties/evidence/properties/spool_max_bytes/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1099511627776},message:"must be <= 1099511627776"};
 if(vErrors === null){
 vErrors = [err257];
 }
@@ -3169,13 +3169,8 @@ vErrors.push(err257);
 }
 errors++;
 }
-}
-if(data.limits !== undefined){
-let data106 = data.limits;
-if(data106 && typeof data106 == "object" && !Array.isArray(data106)){
-for(const key21 in data106){
-if(!(((((key21 === "max_frame_bytes") || (key21 === "idle_timeout_ms")) || (key21 === "read_timeout_ms")) || (key21 === "max_connections")) || (key21 === "max_in_flight_per_connection"))){
-const err258 = {instancePath:instancePath+"/limits",schemaPath:"#/properties/limits/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key21},message:"must NOT have additional properties"};
+if(data106 < 65536 || isNaN(data106)){
+const err258 = {instancePath:instancePath+"/fleet/evidence/spool_max_bytes",schemaPath:"#/properties/fleet/properties/evidence/properties/spool_max_bytes/minimum",keyword:"minimum",params:{comparison: ">=", limit: 65536},message:"must be >= 65536"};
 if(vErrors === null){
 vErrors = [err258];
 }
@@ -3185,10 +3180,11 @@ vErrors.push(err258);
 errors++;
 }
 }
-if(data106.max_frame_bytes !== undefined){
-let data107 = data106.max_frame_bytes;
-if(!(((typeof data107 == "number") && (!(data107 % 1) && !isNaN(data107))) && (isFinite(data107)))){
-const err259 = {instancePath:instancePath+"/limits/max_frame_bytes",schemaPath:"#/properties/limits/properties/max_frame_bytes/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+}
+if(data101.on_spool_full !== undefined){
+let data107 = data101.on_spool_full;
+if(!((data107 === "block") || (data107 === "warn"))){
+const err259 = {instancePath:instancePath+"/fleet/evidence/on_spool_full",schemaPath:"#/properties/fleet/properties/evidence/properties/on_spool_full/enum",keyword:"enum",params:{allowedValues: schema11.properties.fleet.properties.evidence.properties.on_spool_full.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err259];
 }
@@ -3197,9 +3193,12 @@ vErrors.push(err259);
 }
 errors++;
 }
-if((typeof data107 == "number") && (isFinite(data107))){
-if(data107 > 16777216 || isNaN(data107)){
-const err260 = {instancePath:instancePath+"/limits/max_frame_bytes",schemaPath:"#/properties/limits/properties/max_frame_bytes/maximum",keyword:"maximum",params:{comparison: "<=", limit: 16777216},message:"must be <= 16777216"};
+}
+if(data101.prune_delay !== undefined){
+let data108 = data101.prune_delay;
+if(typeof data108 === "string"){
+if(!pattern6.test(data108)){
+const err260 = {instancePath:instancePath+"/fleet/evidence/prune_delay",schemaPath:"#/definitions/duration/pattern",keyword:"pattern",params:{pattern: "^[1-9][0-9]{0,5}[smhd]$"},message:"must match pattern \""+"^[1-9][0-9]{0,5}[smhd]$"+"\""};
 if(vErrors === null){
 vErrors = [err260];
 }
@@ -3208,8 +3207,9 @@ vErrors.push(err260);
 }
 errors++;
 }
-if(data107 < 1024 || isNaN(data107)){
-const err261 = {instancePath:instancePath+"/limits/max_frame_bytes",schemaPath:"#/properties/limits/properties/max_frame_bytes/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1024},message:"must be >= 1024"};
+}
+else {
+const err261 = {instancePath:instancePath+"/fleet/evidence/prune_delay",schemaPath:"#/definitions/duration/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err261];
 }
@@ -3219,11 +3219,10 @@ vErrors.push(err261);
 errors++;
 }
 }
-}
-if(data106.idle_timeout_ms !== undefined){
-let data108 = data106.idle_timeout_ms;
-if(!(((typeof data108 == "number") && (!(data108 % 1) && !isNaN(data108))) && (isFinite(data108)))){
-const err262 = {instancePath:instancePath+"/limits/idle_timeout_ms",schemaPath:"#/properties/limits/properties/idle_timeout_ms/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data101.segment_max_bytes !== undefined){
+let data109 = data101.segment_max_bytes;
+if(!(((typeof data109 == "number") && (!(data109 % 1) && !isNaN(data109))) && (isFinite(data109)))){
+const err262 = {instancePath:instancePath+"/fleet/evidence/segment_max_bytes",schemaPath:"#/properties/fleet/properties/evidence/properties/segment_max_bytes/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err262];
 }
@@ -3232,9 +3231,9 @@ vErrors.push(err262);
 }
 errors++;
 }
-if((typeof data108 == "number") && (isFinite(data108))){
-if(data108 < 100 || isNaN(data108)){
-const err263 = {instancePath:instancePath+"/limits/idle_timeout_ms",schemaPath:"#/properties/limits/properties/idle_timeout_ms/minimum",keyword:"minimum",params:{comparison: ">=", limit: 100},message:"must be >= 100"};
+if((typeof data109 == "number") && (isFinite(data109))){
+if(data109 > 1073741824 || isNaN(data109)){
+const err263 = {instancePath:instancePath+"/fleet/evidence/segment_max_bytes",schemaPath:"#/properties/fleet/properties/evidence/properties/segment_max_bytes/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1073741824},message:"must be <= 1073741824"};
 if(vErrors === null){
 vErrors = [err263];
 }
@@ -3243,12 +3242,8 @@ vErrors.push(err263);
 }
 errors++;
 }
-}
-}
-if(data106.read_timeout_ms !== undefined){
-let data109 = data106.read_timeout_ms;
-if(!(((typeof data109 == "number") && (!(data109 % 1) && !isNaN(data109))) && (isFinite(data109)))){
-const err264 = {instancePath:instancePath+"/limits/read_timeout_ms",schemaPath:"#/properties/limits/properties/read_timeout_ms/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data109 < 4096 || isNaN(data109)){
+const err264 = {instancePath:instancePath+"/fleet/evidence/segment_max_bytes",schemaPath:"#/properties/fleet/properties/evidence/properties/segment_max_bytes/minimum",keyword:"minimum",params:{comparison: ">=", limit: 4096},message:"must be >= 4096"};
 if(vErrors === null){
 vErrors = [err264];
 }
@@ -3257,9 +3252,13 @@ vErrors.push(err264);
 }
 errors++;
 }
-if((typeof data109 == "number") && (isFinite(data109))){
-if(data109 < 100 || isNaN(data109)){
-const err265 = {instancePath:instancePath+"/limits/read_timeout_ms",schemaPath:"#/properties/limits/properties/read_timeout_ms/minimum",keyword:"minimum",params:{comparison: ">=", limit: 100},message:"must be >= 100"};
+}
+}
+if(data101.receipt_public_key !== undefined){
+let data110 = data101.receipt_public_key;
+if(typeof data110 === "string"){
+if(func3(data110) > 4096){
+const err265 = {instancePath:instancePath+"/fleet/evidence/receipt_public_key",schemaPath:"#/definitions/path/maxLength",keyword:"maxLength",params:{limit: 4096},message:"must NOT have more than 4096 characters"};
 if(vErrors === null){
 vErrors = [err265];
 }
@@ -3268,12 +3267,8 @@ vErrors.push(err265);
 }
 errors++;
 }
-}
-}
-if(data106.max_connections !== undefined){
-let data110 = data106.max_connections;
-if(!(((typeof data110 == "number") && (!(data110 % 1) && !isNaN(data110))) && (isFinite(data110)))){
-const err266 = {instancePath:instancePath+"/limits/max_connections",schemaPath:"#/properties/limits/properties/max_connections/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(func3(data110) < 1){
+const err266 = {instancePath:instancePath+"/fleet/evidence/receipt_public_key",schemaPath:"#/definitions/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err266];
 }
@@ -3282,9 +3277,9 @@ vErrors.push(err266);
 }
 errors++;
 }
-if((typeof data110 == "number") && (isFinite(data110))){
-if(data110 > 65536 || isNaN(data110)){
-const err267 = {instancePath:instancePath+"/limits/max_connections",schemaPath:"#/properties/limits/properties/max_connections/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65536},message:"must be <= 65536"};
+}
+else {
+const err267 = {instancePath:instancePath+"/fleet/evidence/receipt_public_key",schemaPath:"#/definitions/path/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err267];
 }
@@ -3293,8 +3288,10 @@ vErrors.push(err267);
 }
 errors++;
 }
-if(data110 < 1 || isNaN(data110)){
-const err268 = {instancePath:instancePath+"/limits/max_connections",schemaPath:"#/properties/limits/properties/max_connections/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+}
+}
+else {
+const err268 = {instancePath:instancePath+"/fleet/evidence",schemaPath:"#/properties/fleet/properties/evidence/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err268];
 }
@@ -3305,10 +3302,8 @@ errors++;
 }
 }
 }
-if(data106.max_in_flight_per_connection !== undefined){
-let data111 = data106.max_in_flight_per_connection;
-if(!(((typeof data111 == "number") && (!(data111 % 1) && !isNaN(data111))) && (isFinite(data111)))){
-const err269 = {instancePath:instancePath+"/limits/max_in_flight_per_connection",schemaPath:"#/properties/limits/properties/max_in_flight_per_connection/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+else {
+const err269 = {instancePath:instancePath+"/fleet",schemaPath:"#/properties/fleet/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err269];
 }
@@ -3317,9 +3312,13 @@ vErrors.push(err269);
 }
 errors++;
 }
-if((typeof data111 == "number") && (isFinite(data111))){
-if(data111 > 4096 || isNaN(data111)){
-const err270 = {instancePath:instancePath+"/limits/max_in_flight_per_connection",schemaPath:"#/properties/limits/properties/max_in_flight_per_connection/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4096},message:"must be <= 4096"};
+}
+if(data.limits !== undefined){
+let data111 = data.limits;
+if(data111 && typeof data111 == "object" && !Array.isArray(data111)){
+for(const key21 in data111){
+if(!(((((key21 === "max_frame_bytes") || (key21 === "idle_timeout_ms")) || (key21 === "read_timeout_ms")) || (key21 === "max_connections")) || (key21 === "max_in_flight_per_connection"))){
+const err270 = {instancePath:instancePath+"/limits",schemaPath:"#/properties/limits/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key21},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err270];
 }
@@ -3328,8 +3327,11 @@ vErrors.push(err270);
 }
 errors++;
 }
-if(data111 < 1 || isNaN(data111)){
-const err271 = {instancePath:instancePath+"/limits/max_in_flight_per_connection",schemaPath:"#/properties/limits/properties/max_in_flight_per_connection/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+}
+if(data111.max_frame_bytes !== undefined){
+let data112 = data111.max_frame_bytes;
+if(!(((typeof data112 == "number") && (!(data112 % 1) && !isNaN(data112))) && (isFinite(data112)))){
+const err271 = {instancePath:instancePath+"/limits/max_frame_bytes",schemaPath:"#/properties/limits/properties/max_frame_bytes/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err271];
 }
@@ -3338,11 +3340,9 @@ vErrors.push(err271);
 }
 errors++;
 }
-}
-}
-}
-else {
-const err272 = {instancePath:instancePath+"/limits",schemaPath:"#/properties/limits/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if((typeof data112 == "number") && (isFinite(data112))){
+if(data112 > 16777216 || isNaN(data112)){
+const err272 = {instancePath:instancePath+"/limits/max_frame_bytes",schemaPath:"#/properties/limits/properties/max_frame_bytes/maximum",keyword:"maximum",params:{comparison: "<=", limit: 16777216},message:"must be <= 16777216"};
 if(vErrors === null){
 vErrors = [err272];
 }
@@ -3351,15 +3351,158 @@ vErrors.push(err272);
 }
 errors++;
 }
-}
-}
-else {
-const err273 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data112 < 1024 || isNaN(data112)){
+const err273 = {instancePath:instancePath+"/limits/max_frame_bytes",schemaPath:"#/properties/limits/properties/max_frame_bytes/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1024},message:"must be >= 1024"};
 if(vErrors === null){
 vErrors = [err273];
 }
 else {
 vErrors.push(err273);
+}
+errors++;
+}
+}
+}
+if(data111.idle_timeout_ms !== undefined){
+let data113 = data111.idle_timeout_ms;
+if(!(((typeof data113 == "number") && (!(data113 % 1) && !isNaN(data113))) && (isFinite(data113)))){
+const err274 = {instancePath:instancePath+"/limits/idle_timeout_ms",schemaPath:"#/properties/limits/properties/idle_timeout_ms/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err274];
+}
+else {
+vErrors.push(err274);
+}
+errors++;
+}
+if((typeof data113 == "number") && (isFinite(data113))){
+if(data113 < 100 || isNaN(data113)){
+const err275 = {instancePath:instancePath+"/limits/idle_timeout_ms",schemaPath:"#/properties/limits/properties/idle_timeout_ms/minimum",keyword:"minimum",params:{comparison: ">=", limit: 100},message:"must be >= 100"};
+if(vErrors === null){
+vErrors = [err275];
+}
+else {
+vErrors.push(err275);
+}
+errors++;
+}
+}
+}
+if(data111.read_timeout_ms !== undefined){
+let data114 = data111.read_timeout_ms;
+if(!(((typeof data114 == "number") && (!(data114 % 1) && !isNaN(data114))) && (isFinite(data114)))){
+const err276 = {instancePath:instancePath+"/limits/read_timeout_ms",schemaPath:"#/properties/limits/properties/read_timeout_ms/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err276];
+}
+else {
+vErrors.push(err276);
+}
+errors++;
+}
+if((typeof data114 == "number") && (isFinite(data114))){
+if(data114 < 100 || isNaN(data114)){
+const err277 = {instancePath:instancePath+"/limits/read_timeout_ms",schemaPath:"#/properties/limits/properties/read_timeout_ms/minimum",keyword:"minimum",params:{comparison: ">=", limit: 100},message:"must be >= 100"};
+if(vErrors === null){
+vErrors = [err277];
+}
+else {
+vErrors.push(err277);
+}
+errors++;
+}
+}
+}
+if(data111.max_connections !== undefined){
+let data115 = data111.max_connections;
+if(!(((typeof data115 == "number") && (!(data115 % 1) && !isNaN(data115))) && (isFinite(data115)))){
+const err278 = {instancePath:instancePath+"/limits/max_connections",schemaPath:"#/properties/limits/properties/max_connections/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err278];
+}
+else {
+vErrors.push(err278);
+}
+errors++;
+}
+if((typeof data115 == "number") && (isFinite(data115))){
+if(data115 > 65536 || isNaN(data115)){
+const err279 = {instancePath:instancePath+"/limits/max_connections",schemaPath:"#/properties/limits/properties/max_connections/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65536},message:"must be <= 65536"};
+if(vErrors === null){
+vErrors = [err279];
+}
+else {
+vErrors.push(err279);
+}
+errors++;
+}
+if(data115 < 1 || isNaN(data115)){
+const err280 = {instancePath:instancePath+"/limits/max_connections",schemaPath:"#/properties/limits/properties/max_connections/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+if(vErrors === null){
+vErrors = [err280];
+}
+else {
+vErrors.push(err280);
+}
+errors++;
+}
+}
+}
+if(data111.max_in_flight_per_connection !== undefined){
+let data116 = data111.max_in_flight_per_connection;
+if(!(((typeof data116 == "number") && (!(data116 % 1) && !isNaN(data116))) && (isFinite(data116)))){
+const err281 = {instancePath:instancePath+"/limits/max_in_flight_per_connection",schemaPath:"#/properties/limits/properties/max_in_flight_per_connection/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err281];
+}
+else {
+vErrors.push(err281);
+}
+errors++;
+}
+if((typeof data116 == "number") && (isFinite(data116))){
+if(data116 > 4096 || isNaN(data116)){
+const err282 = {instancePath:instancePath+"/limits/max_in_flight_per_connection",schemaPath:"#/properties/limits/properties/max_in_flight_per_connection/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4096},message:"must be <= 4096"};
+if(vErrors === null){
+vErrors = [err282];
+}
+else {
+vErrors.push(err282);
+}
+errors++;
+}
+if(data116 < 1 || isNaN(data116)){
+const err283 = {instancePath:instancePath+"/limits/max_in_flight_per_connection",schemaPath:"#/properties/limits/properties/max_in_flight_per_connection/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+if(vErrors === null){
+vErrors = [err283];
+}
+else {
+vErrors.push(err283);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err284 = {instancePath:instancePath+"/limits",schemaPath:"#/properties/limits/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err284];
+}
+else {
+vErrors.push(err284);
+}
+errors++;
+}
+}
+}
+else {
+const err285 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err285];
+}
+else {
+vErrors.push(err285);
 }
 errors++;
 }
