@@ -70,8 +70,14 @@ describe('the approvals: section of the daemon config', () => {
 
   it('refuses bad values with their key paths', () => {
     const key = { id: 'a', public_key: 'a.pem' };
+    expect(issues({ store: 'shared', groups: { G: { approvers: [key] } } })).toEqual([
+      { path: '/approvals/store', message: 'must be one of: local, fleet' },
+    ]);
     expect(issues({ store: 'fleet', groups: { G: { approvers: [key] } } })).toEqual([
-      { path: '/approvals/store', message: 'must be one of: local' },
+      {
+        path: '/approvals/store',
+        message: 'store fleet keeps the requests on the fleet’s NATS servers: it needs the fleet: section',
+      },
     ]);
     expect(
       issues({ wait_ms: 60_000, expiry: { ci: '24 hours' }, groups: { G: { approvers: [key] } } }),
