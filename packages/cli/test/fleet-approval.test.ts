@@ -1,0 +1,146 @@
+// `cavra approval ... --nats` on the fleet's approval store of a real 3-node NATS cluster: no daemon in between.
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { conformanceRequest } from '@cavra/approvals/conformance';
+import { connectFleet, type Fleet, openFleetApprovalStore } from '@cavra/fleet';
+import { type NatsCluster, startNatsCluster } from '@cavra/nats-cluster';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { cavra, removeTempDirs, tempDir } from './support/cavra.js';
+
+let cluster: NatsCluster;
+let fleet: Fleet;
+let dir: string;
+let nats: string;
+
+beforeAll(async () => {
+  cluster = await startNatsCluster({ nodes: 3 });
+  fleet = await connectFleet({ servers: cluster.servers, createBuckets: true });
+  nats = cluster.servers.join(',');
+  dir = tempDir();
+  for (const name of ['bob', 'alice'])
+    expect((await cavra(['approval', 'keygen', '--out', `${name}.pem`], dir)).code).toBe(0);
+  // The fleet's approvers list, as the requesting daemons have it (alice is also the requester below).
+  await writeFile(
+    join(dir, 'approvers.yaml'),
+    [
+      'evidence_log: unused.jsonl',
+      'approvals:',
+      '  groups:',
+      '    Repository Owners:',
+      '      approvers:',
+      '        - { id: bob@example.com, public_key: bob.pem.pub.pem }',
+      '        - { id: alice@example.com, public_key: alice.pem.pub.pem }',
+      '',
+    ].join('\n'),
+  );
+}, 120_000);
+
+afterAll(async () => {
+  await fleet?.close();
+  await cluster?.stop();
+  await removeTempDirs();
+});
+
+/** A pending request of alice's, created now in the fleet store (as a requesting daemon does). */
+async function pendingRequest(id: string) {
+  const store = await openFleetApprovalStore({ fleet });
+  try {
+    const created = conformanceRequest(id);
+    const now = Date.now();
+    const request = {
+      ...created,
+      created_at: new Date(now).toISOString(),
+      expires_at: new Date(now + 15 * 60_000).toISOString(),
+    };
+    expect(await store.create(request)).toBe('created');
+    return request;
+  } finally {
+    await store.close();
+  }
+}
+
+const reviewer = (name: string) => ['--key', `${name}.pem`, '--as', `${name}@example.com`];
+
+it('lists, shows and approves a fleet request; a self-review and a second outcome are refused', async () => {
+  await pendingRequest('req-cli-1');
+  const listed = await cavra(['approval', 'list', '--status', 'pending', '--nats', nats, '--json'], dir);
+  expect(listed.code).toBe(0);
+  expect(
+    JSON.parse(listed.stdout).approvals.map(
+      (state: { request: { request_id: string } }) => state.request.request_id,
+    ),
+  ).toEqual(['req-cli-1']);
+  const shown = await cavra(['approval', 'show', 'req-cli-1', '--nats', nats, '--json'], dir);
+  expect(JSON.parse(shown.stdout).approval.request.request_id).toBe('req-cli-1');
+
+  const self = await cavra(
+    ['approval', 'approve', 'req-cli-1', ...reviewer('alice'), '--nats', nats, '--config', 'approvers.yaml'],
+    dir,
+  );
+  expect([self.code, self.stderr]).toEqual([
+    1,
+    'cavra: approval approve: the requester cannot review their own request\n',
+  ]);
+  const approved = await cavra(
+    [
+      'approval',
+      'approve',
+      'req-cli-1',
+      ...reviewer('bob'),
+      '--scope',
+      'session',
+      '--nats',
+      nats,
+      '--config',
+      'approvers.yaml',
+      '--json',
+    ],
+    dir,
+  );
+  expect(approved.code).toBe(0);
+  expect(JSON.parse(approved.stdout).approval.outcome).toMatchObject({
+    status: 'approved',
+    by: ['bob@example.com'],
+    scope: 'session',
+  });
+  const again = await cavra(
+    [
+      'approval',
+      'deny',
+      'req-cli-1',
+      '--reason',
+      'late',
+      ...reviewer('bob'),
+      '--nats',
+      nats,
+      '--config',
+      'approvers.yaml',
+    ],
+    dir,
+  );
+  expect([again.code, again.stderr]).toEqual([
+    1,
+    'cavra: approval deny: the approval request is already decided\n',
+  ]);
+}, 120_000);
+
+it('refuses what it cannot check: no --config, --socket with --nats, an unknown request', async () => {
+  const noConfig = await cavra(['approval', 'approve', 'req-x', ...reviewer('bob'), '--nats', nats], dir);
+  expect(noConfig.code).toBe(2);
+  expect(noConfig.stderr).toContain('--config');
+  const both = await cavra(['approval', 'list', '--nats', nats, '--socket', 'd.sock'], dir);
+  expect([both.code, both.stderr.split('\n')[0]]).toEqual([
+    2,
+    'cavra: approval list: --socket and --nats name two stores: give one',
+  ]);
+  const unknown = await cavra(['approval', 'show', 'req-nope', '--nats', nats], dir);
+  expect([unknown.code, unknown.stderr]).toEqual([1, 'cavra: approval show: no approval request req-nope\n']);
+  const unknownReview = await cavra(
+    ['approval', 'approve', 'req-nope', ...reviewer('bob'), '--nats', nats, '--config', 'approvers.yaml'],
+    dir,
+  );
+  expect([unknownReview.code, unknownReview.stderr]).toEqual([
+    1,
+    'cavra: approval approve: no approval request has this id\n',
+  ]);
+}, 120_000);
