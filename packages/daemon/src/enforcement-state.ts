@@ -2,6 +2,7 @@ import { createRunnerAuthenticator, type ReplayCache, type RunnerAuthenticator }
 import { createReleaseGovernanceEvaluator, DrillHistory } from '@cavra/release-governance';
 import {
   BASELINE_PACK_ID,
+  type CompiledPolicyPack,
   createEngine,
   type Engine,
   type IdKind,
@@ -48,17 +49,25 @@ export interface StateOptions {
   readonly replayCache?: ReplayCache;
 }
 
-/** Loads packs (checking their signatures when required), the MCP trust registry, keys and drills named by the config. Any error leaves the caller's current state untouched. */
+/**
+ * Loads packs (checking their signatures when required), the MCP trust registry, keys and drills named by the config.
+ * Any error leaves the caller's current state untouched. `loaded`: the config's `policyPacks` already loaded, one per
+ * file in the same order (a fleet bundle's packs, loaded once when they were staged), used instead of loading them.
+ */
 export async function loadEnforcementState(
   config: DaemonConfig,
   options: StateOptions = {},
+  loaded?: readonly CompiledPolicyPack[],
 ): Promise<EnforcementState> {
+  if (loaded && loaded.length !== config.policyPacks.length)
+    throw new Error(`${loaded.length} loaded packs given for ${config.policyPacks.length} pack files`);
   const trustedKeys = config.policySignatures
     ? await loadTrustedPolicyKeys(config.policySignatures.trustedKeys)
     : undefined;
   const policySignatures: VerifiedPolicySignature[] = [];
-  const packs =
-    config.policyPacks.length > 0
+  const packs = loaded
+    ? [...loaded]
+    : config.policyPacks.length > 0
       ? await Promise.all(
           config.policyPacks.map((path) =>
             loadPolicyPack(

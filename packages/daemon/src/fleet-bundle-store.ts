@@ -1,6 +1,7 @@
 import { constants } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { CompiledPolicyPack } from '@cavra/runtime';
 import { replaceFile, syncDirectory } from './durable-write.js';
 import { checkPrivateDirectory, openOwnFile } from './own-file.js';
 
@@ -16,6 +17,8 @@ export interface VerifiedBundle {
   /** The folder the packs were staged in, and the files to enforce. */
   readonly packDir: string;
   readonly packFiles: readonly string[];
+  /** `packFiles` as loaded when they were staged (one per file): enforced without loading the files again. */
+  readonly compiledPacks: readonly CompiledPolicyPack[];
   /** The TUF key ids that signed each role's verified metadata. */
   readonly keyIds: Readonly<Record<string, readonly string[]>>;
   /** When the verified timestamp metadata expires: past it the bundle is `stale`. */

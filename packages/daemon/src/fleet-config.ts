@@ -13,6 +13,11 @@ export interface FleetConfig {
   readonly stateDir: string;
   /** The slow poll of the channel's head beside the watch (a jitter of up to a fifth is added); default `5m`. */
   readonly pollInterval: string;
+  /**
+   * How long one fetch of the channel's newest bundle may take before it is abandoned (health's last_error says
+   * `fetch_timeout`) and tried again later; default `30s`.
+   */
+  readonly fetchTimeout: string;
   /** How long after the active bundle's timestamp metadata expired `staleAction` applies; default `24h`. */
   readonly maxStaleness: string;
   /** `warn` (default): keep deciding with the stale bundle, said in health and logs; `block`: recorded blocks. */
@@ -58,6 +63,7 @@ export interface RawFleetConfig {
   trust_root: string;
   state_dir?: string;
   poll_interval?: string;
+  fetch_timeout?: string;
   max_staleness?: string;
   stale_action?: 'warn' | 'block';
   bootstrap_pack?: string;
@@ -108,6 +114,7 @@ export function resolveFleetConfig(
       trustRoot: at(raw.trust_root),
       stateDir: raw.state_dir ? at(raw.state_dir) : `${evidenceLog}.fleet`,
       pollInterval: raw.poll_interval ?? '5m',
+      fetchTimeout: raw.fetch_timeout ?? '30s',
       maxStaleness: raw.max_staleness ?? '24h',
       staleAction: raw.stale_action ?? 'warn',
       ...(raw.bootstrap_pack ? { bootstrapPack: at(raw.bootstrap_pack) } : {}),

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { parseDuration } from '@cavra/approvals';
 import type { HealthReport } from '@cavra/daemon-client';
 import {
+  type BundleHead,
   connectFleet,
   type DaemonSnapshot,
   type Fleet,
@@ -29,7 +30,8 @@ const RETRY_MIN_MS = 1000;
 const RETRY_MAX_MS = 30_000;
 // The poll's jitter: up to a fifth of the interval, added.
 const POLL_JITTER = 0.2;
-// A fetch the store could not answer (a node lost, leaders being elected) is tried again within 1 to 3 s.
+// A fetch the store could not answer (a node lost, leaders being elected, a fetch abandoned at fetch_timeout) is
+// tried again after 1 to 2 s, doubling with each failure in a row up to RETRY_MAX_MS.
 const UNAVAILABLE_RETRY_MS = 1000;
 /**
  * FleetError codes that say NATS could not be asked, not that a bundle is bad (fleet-error.ts of @cavra/fleet): the
@@ -39,6 +41,7 @@ const NOT_ASKED: ReadonlySet<string> = new Set([
   'nats_unreachable', // no server answered
   'nats_timeout', // a request timed out (a node lost, leaders being elected)
   'nats_error', // the server answered with an error of its own
+  'fetch_timeout', // the fetch took longer than fetch_timeout (a server that stopped answering) and was abandoned
   'jetstream_unavailable', // JetStream off for the account
   'bucket_missing', // nothing published yet: no bucket to read
   'permission_denied', // the daemon's NATS user may not read the bundles
@@ -53,6 +56,7 @@ const NOT_ASKED: ReadonlySet<string> = new Set([
 export async function startFollower(options: FollowerOptions): Promise<{ close(): Promise<void> }> {
   const { config, policy, logger } = options;
   const pollMs = parseDuration(config.pollInterval) * 1000;
+  const fetchTimeoutMs = parseDuration(config.fetchTimeout) * 1000;
   let stopped = false;
   let fleet: Fleet | undefined;
   let heartbeat: HeartbeatHandle | undefined;
@@ -62,6 +66,8 @@ export async function startFollower(options: FollowerOptions): Promise<{ close()
   let fetchRetry: NodeJS.Timeout | undefined;
   let checking: Promise<void> | undefined;
   let again = false;
+  /** Fetches in a row the store could not answer: the retry backs off with them. */
+  let unanswered = 0;
 
   /** One fetch at a time; asked again while one runs, it runs once more after it. */
   const check = (why: string): void => {
@@ -83,15 +89,19 @@ export async function startFollower(options: FollowerOptions): Promise<{ close()
     const connected = fleet;
     if (!connected) return;
     const active = policy.activeRecord;
-    let headRevision: number | null = null;
-    try {
-      const head = await connected.bundleHeads.get(config.channel);
-      if (head?.operation === 'PUT')
-        headRevision = Number(head.json<{ revision: number }>().revision) || null;
-    } catch {
-      // The head is only a wake-up signal: the fetch below says what is wrong, if anything is.
-    }
+    // The head only names the revision in a refusal and in the log: read beside the fetch, not before it.
+    const head = headRevision(connected, config.channel);
     const started = Date.now();
+    // Abandoned at fetch_timeout: awaited until it settles (at its next read of the store), so that no two fetches
+    // ever write the TUF metadata folder at once.
+    const abandon = new AbortController();
+    const timer = setTimeout(
+      () =>
+        abandon.abort(
+          new FleetError('fetch_timeout', `the fetch took longer than fetch_timeout ${config.fetchTimeout}`),
+        ),
+      fetchTimeoutMs,
+    );
     try {
       const verified = await fetchVerifiedBundle({
         fleet: connected,
@@ -100,30 +110,47 @@ export async function startFollower(options: FollowerOptions): Promise<{ close()
         metadataDir: join(config.stateDir, 'metadata'),
         targetDir: join(config.stateDir, 'targets'),
         ...(active ? { active: { revision: active.revision, digest: active.manifest_digest } } : {}),
+        signal: abandon.signal,
       });
+      clearTimeout(timer);
+      unanswered = 0;
       const fetched = Date.now();
       policy.connection(true);
       const outcome = await policy.offer(verified);
       if (outcome !== 'renewed') heartbeat?.changed();
       logger.info('fleet: bundle checked', {
         why,
-        head: headRevision,
+        head: await head,
         revision: verified.revision,
         outcome,
         fetch_ms: fetched - started,
+        refresh_ms: verified.timings.refreshMs,
+        download_ms: verified.timings.downloadMs,
+        stage_ms: verified.timings.stageMs,
         offer_ms: Date.now() - fetched,
       });
     } catch (error) {
+      clearTimeout(timer);
       const failure = error instanceof FleetError ? error : undefined;
       if (failure && !NOT_ASKED.has(failure.code)) {
-        await policy.refuse(failure.code, failure.message, headRevision);
+        unanswered = 0;
+        await policy.refuse(failure.code, failure.message, await head);
         heartbeat?.changed();
       } else {
+        unanswered += 1;
         // NATS unreachable mid-fetch: the last good bundle stays; the next (re)connect or poll tries again.
         policy.connection(false, `${failure?.code ?? 'nats_error'}: ${(error as Error).message}`);
-        logger.warn('fleet: the bundle store could not be read', { error: (error as Error).message });
+        const delay = Math.min(
+          RETRY_MAX_MS,
+          UNAVAILABLE_RETRY_MS * 2 ** (unanswered - 1) * (1 + Math.random()),
+        );
+        logger.warn('fleet: the bundle store could not be read', {
+          error: (error as Error).message,
+          code: failure?.code ?? 'nats_error',
+          retry_ms: Math.round(delay),
+        });
         clearTimeout(fetchRetry);
-        fetchRetry = setTimeout(() => check('retry'), UNAVAILABLE_RETRY_MS * (1 + Math.random() * 2));
+        fetchRetry = setTimeout(() => check('retry'), delay);
         fetchRetry.unref();
       }
     }
@@ -138,7 +165,8 @@ export async function startFollower(options: FollowerOptions): Promise<{ close()
     const current = { stop: () => iterator.stop() };
     watch = current;
     void (async () => {
-      for await (const _entry of iterator) check('watch');
+      for await (const entry of iterator)
+        if (worthFetching(entry, policy.activeRecord?.revision)) check('watch');
     })()
       .catch(() => undefined)
       .then(() => {
@@ -226,6 +254,41 @@ export async function startFollower(options: FollowerOptions): Promise<{ close()
       await fleet?.close().catch(() => undefined);
     },
   };
+}
+
+/** The revision the channel's head names; null when there is none or it cannot be read (a wake-up signal only). */
+async function headRevision(fleet: Fleet, channel: string): Promise<number | null> {
+  try {
+    const head = await fleet.bundleHeads.get(channel);
+    return head?.operation === 'PUT' ? Number(head.json<{ revision: number }>().revision) || null : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Whether a head the watch delivered may name something newer than the active bundle. Not when the head names a
+ * revision this daemon already has, nor for a push's reservation (`reserved`: nothing newer is signed yet; the push
+ * writes the head again once it is). These wake-ups would fetch the active bundle again, on every daemon at once,
+ * just when the real one is coming; the poll still renews its expiry. A head that does not parse is fetched for.
+ */
+function worthFetching(
+  entry: { readonly operation: string; json<T>(): T },
+  activeRevision: number | undefined,
+): boolean {
+  if (entry.operation !== 'PUT') return false;
+  let head: Partial<BundleHead>;
+  try {
+    head = entry.json<Partial<BundleHead>>();
+  } catch {
+    return true;
+  }
+  if (head.reserved === true) return false;
+  return !(
+    activeRevision !== undefined &&
+    typeof head.revision === 'number' &&
+    head.revision <= activeRevision
+  );
 }
 
 /** The heartbeat's view of the daemon, read from its health report. */

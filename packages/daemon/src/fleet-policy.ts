@@ -1,6 +1,6 @@
 import { parseDuration } from '@cavra/approvals';
 import type { FleetHealthReport } from '@cavra/daemon-client';
-import type { RuleOutcome } from '@cavra/runtime';
+import type { CompiledPolicyPack, RuleOutcome } from '@cavra/runtime';
 import type { DaemonConfig } from './daemon-config.js';
 import { type EnforcementState, loadEnforcementState, type StateOptions } from './enforcement-state.js';
 import type { FleetEvidenceEvent } from './evidence-record.js';
@@ -145,7 +145,7 @@ export class FleetPolicy {
       );
     let state: EnforcementState;
     try {
-      state = await this.#packState(this.#daemon as DaemonConfig, verified.packFiles);
+      state = await this.#packState(this.#daemon as DaemonConfig, verified.packFiles, verified.compiledPacks);
     } catch (error) {
       return this.#refused('invalid_pack', (error as Error).message, offered);
     }
@@ -271,10 +271,13 @@ export class FleetPolicy {
     clearTimeout(this.#timer);
   }
 
-  /** The daemon config a bundle's packs are loaded with, its `policy_packs` and `default_pack` the bundle's. */
-  async #packState(next: DaemonConfig, files: readonly string[]) {
+  /**
+   * The daemon config a bundle's packs are loaded with, its `policy_packs` and `default_pack` the bundle's; `loaded`:
+   * those packs as already loaded (a verified bundle's, loaded when staged).
+   */
+  async #packState(next: DaemonConfig, files: readonly string[], loaded?: readonly CompiledPolicyPack[]) {
     this.#daemon = next;
-    return loadEnforcementState({ ...next, policyPacks: files }, this.#host.stateOptions);
+    return loadEnforcementState({ ...next, policyPacks: files }, this.#host.stateOptions, loaded);
   }
 
   async #blockState(next: DaemonConfig, cause: string): Promise<EnforcementState> {

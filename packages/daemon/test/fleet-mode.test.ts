@@ -404,3 +404,74 @@ describe('fleet mode on a real 3-node NATS cluster', () => {
     expect((await decide(fresh, 'ls')).rule_id).toBe('fleet.no_bundle');
   }, 180_000);
 });
+
+describe('fleet mode: a NATS server that stops answering (SIGSTOP)', () => {
+  let cluster: NatsCluster;
+  let publisher: Fleet;
+  let keysDir: string;
+  let trustRoot: string;
+  let packFile: string;
+  let stopped = false;
+  const signal = (name: 'SIGSTOP' | 'SIGCONT') => {
+    process.kill(cluster.nodes[0]?.pid as number, name);
+    stopped = name === 'SIGSTOP';
+  };
+
+  beforeAll(async () => {
+    cluster = await startNatsCluster({ nodes: 1 });
+    publisher = await connectFleet({ servers: cluster.servers, createBuckets: true, replicas: 1 });
+    const dir = tempDir();
+    keysDir = join(dir, 'keys');
+    trustRoot = (await initChannelTrust({ channel: CHANNEL, keysDir })).rootFile;
+    packFile = join(dir, 'team.yaml');
+  }, 180_000);
+
+  afterAll(async () => {
+    if (stopped) signal('SIGCONT');
+    await publisher?.close().catch(() => undefined);
+    await cluster?.stop();
+  });
+
+  const push = async (blocked: string) => {
+    await writeFile(packFile, TEAM_PACK(blocked));
+    return publishBundle({ fleet: publisher, channel: CHANNEL, packFiles: [packFile], keysDir });
+  };
+
+  it('a fetch that hangs is abandoned at fetch_timeout (health says so, nothing is refused), and the follower comes back once the server does', async () => {
+    const at = await setup(fleetSection(cluster.servers, trustRoot, '  fetch_timeout: 2s\n'));
+    await enroll(at);
+    await push('cargo publish');
+    const daemon = await DaemonProcess.start(at.configFile, at.socketPath);
+    await until('revision 1', async () => ((await health(at)).fleet?.revision === 1 ? true : undefined));
+    signal('SIGSTOP');
+    try {
+      // The 1 s poll's fetch waits on the stopped server: abandoned after 2 s, then retried with backoff.
+      const report = await until('the abandoned fetch', async () => {
+        const fleet = (await health(at)).fleet;
+        return fleet?.last_error?.startsWith('fetch_timeout:') ? fleet : undefined;
+      });
+      expect(report).toMatchObject({
+        revision: 1,
+        state: 'active',
+        connected: false,
+        last_error: 'fetch_timeout: the fetch took longer than fetch_timeout 2s',
+      });
+      // Still deciding with revision 1, from memory, while NATS hangs.
+      const decision = await decide(at, 'cargo publish --dry-run');
+      expect([decision.decision, decision.policy_id]).toEqual(['block', 'team']);
+      expect(daemon.logs().some((line) => line.code === 'fetch_timeout')).toBe(true);
+    } finally {
+      signal('SIGCONT');
+    }
+    await push('npm publish');
+    const after = await until('revision 2', async () => {
+      const fleet = (await health(at)).fleet;
+      return fleet?.revision === 2 && fleet.last_error === null ? fleet : undefined;
+    });
+    expect(after).toMatchObject({ state: 'active', connected: true });
+    expect((await events(at, 'bundle_refused')).length).toBe(0);
+    expect(
+      (await events(at, 'bundle_activated')).map((record) => (record.event as { revision: number }).revision),
+    ).toEqual([1, 2]);
+  }, 180_000);
+});

@@ -1,28 +1,36 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { loadPolicyPackFile, PolicyPackError } from '@cavra/runtime';
+import { type CompiledPolicyPack, loadPolicyPackFile, PolicyPackError } from '@cavra/runtime';
 import type { BundlePack } from './bundle-document.js';
 import { syncFolder, writeDurableFile } from './durable-file.js';
 import { FleetError } from './fleet-error.js';
 
+/** A pack staged on disk, and what loading it from there gave. */
+export interface StagedPack {
+  readonly file: string;
+  readonly compiled: CompiledPolicyPack;
+}
+
 /**
  * Writes a bundle's packs into `dir` (each file fsync'ed, then the folder) and loads every one with @cavra/runtime's
- * loader, parents resolved from `dir` only: exactly what a daemon activating the bundle will load. Returns the
- * paths written. FleetError `missing_pack` (a pack inherits a pack the bundle does not hold), `invalid_pack`.
+ * loader, parents resolved from `dir` only: exactly what a daemon activating the bundle enforces, so it is handed
+ * these compiled packs rather than loading the files again. FleetError `missing_pack` (a pack inherits a pack the
+ * bundle does not hold), `invalid_pack`.
  */
-export async function stageBundlePacks(packs: readonly BundlePack[], dir: string): Promise<string[]> {
+export async function stageBundlePacks(packs: readonly BundlePack[], dir: string): Promise<StagedPack[]> {
   await mkdir(dir, { recursive: true });
   const files = packs.map((pack) => join(dir, pack.name));
   await Promise.all(packs.map((pack, index) => writeDurableFile(files[index] as string, pack.text)));
   await syncFolder(dir);
+  const staged: StagedPack[] = [];
   for (const file of files) {
     try {
-      await loadPolicyPackFile(file, { searchDirs: [dir] });
+      staged.push({ file, compiled: await loadPolicyPackFile(file, { searchDirs: [dir] }) });
     } catch (error) {
       if (!(error instanceof PolicyPackError)) throw error;
       const code = error.code === 'unknown_parent' ? 'missing_pack' : 'invalid_pack';
       throw new FleetError(code, error.message.replaceAll(`${dir}/`, ''), { cause: error });
     }
   }
-  return files;
+  return staged;
 }

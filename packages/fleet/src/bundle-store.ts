@@ -1,13 +1,22 @@
 import type { Fleet } from './connect-fleet.js';
 import { toFleetError } from './nats-failure.js';
+import { readStoreObject } from './read-store-object.js';
 
-/** What the bundle functions need of a fleet connection: the bundles Object Store and the heads KV bucket. */
-export type BundleStoreConnection = Pick<Fleet, 'bundles' | 'bundleHeads'>;
+/**
+ * What the bundle functions need of a fleet connection: the bundles Object Store, the heads KV bucket, and the
+ * JetStream API (objects of one chunk are read with it).
+ */
+export type BundleStoreConnection = Pick<Fleet, 'bundles' | 'bundleHeads' | 'jsm'>;
 
 /** The KV head of a channel: the wake-up signal naming the newest revision (never trusted on its own). */
 export interface BundleHead {
   readonly revision: number;
   readonly target: string;
+  /**
+   * Written by a push before it stores anything (its compare-and-set reservation of `revision`): nothing newer is
+   * signed yet, so a follower need not fetch for it; the push writes the head again, without it, once it is stored.
+   */
+  readonly reserved?: true;
 }
 
 /**
@@ -30,7 +39,7 @@ export async function readBundleHead(
 /** Reads an object of the bundles store (null when there is none); NATS failures as the FleetError table names them. */
 export async function getStoreObject(fleet: BundleStoreConnection, name: string): Promise<Uint8Array | null> {
   try {
-    return await fleet.bundles.getBlob(name);
+    return await readStoreObject(fleet, name);
   } catch (error) {
     throw toFleetError(error);
   }

@@ -1,5 +1,6 @@
 import { copyFile, mkdir, open, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { CompiledPolicyPack } from '@cavra/runtime';
 import { Metadata, MetadataKind } from '@tufjs/models';
 import { Updater } from 'tuf-js';
 import { DownloadHTTPError } from 'tuf-js/dist/error.js';
@@ -28,6 +29,12 @@ export interface FetchVerifiedBundleOptions {
   readonly targetDir: string;
   /** The bundle the daemon enforces: a revision below it, or equal with another digest, is `older_revision`. */
   readonly active?: { readonly revision: number; readonly digest: string };
+  /**
+   * Abandons the fetch: it rejects with the signal's reason at its next read of the store (or before staging). The
+   * metadata folder is written only by this call's own steps, each file whole, so once this call has settled
+   * nothing more is written into it: a caller that waits for it never has two fetches writing the folder.
+   */
+  readonly signal?: AbortSignal;
 }
 
 /** A bundle whose TUF metadata and bytes verified, with its packs staged and loaded once. */
@@ -45,6 +52,18 @@ export interface VerifiedBundle {
   readonly packDir: string;
   /** The staged files to enforce: `default_pack`'s when the bundle names one, else every pack's. */
   readonly packFiles: readonly string[];
+  /**
+   * `packFiles` as loaded from the staged folder (parents from the bundle only): what to enforce, without loading the
+   * files again. Empty when `unchanged`.
+   */
+  readonly compiledPacks: readonly CompiledPolicyPack[];
+  /**
+   * The newest bundle is the active one given in the options (same revision and digest): its packs were not staged
+   * again (the active bundle's are in place); only its newer expiry may be news.
+   */
+  readonly unchanged: boolean;
+  /** Milliseconds spent in TUF's metadata refresh, the bundle file's download, and staging and loading its packs. */
+  readonly timings: { readonly refreshMs: number; readonly downloadMs: number; readonly stageMs: number };
   /** Key ids that signed each role's verified metadata (root: of the trusted root now in `metadataDir`). */
   readonly keyIds: Readonly<Record<TufRole, readonly string[]>>;
   readonly rootVersion: number;
@@ -56,7 +75,8 @@ export interface VerifiedBundle {
  * Fetches a channel's newest bundle through tuf-js's Updater over the NATS Object Store: root rotation, then
  * timestamp, snapshot and targets, every check TUF's (signatures and thresholds, versions never going back, expiry,
  * lengths and hashes); the metadata folder is fsync'ed after refresh. The bundle is the highest revision the
- * verified targets name (the KV head is only a wake-up signal). Refusals are FleetError: `invalid_channel`,
+ * verified targets name (the KV head is only a wake-up signal). Its packs are staged and loaded (`compiledPacks`),
+ * unless it is `active` itself (`unchanged`). Refusals are FleetError: `invalid_channel`,
  * `unknown_channel` (nothing published), `wrong_channel` (the trusted root is another channel's, or the bundle
  * names another), `expired`, `rollback`, `bad_signature`, `tampered`, `verification_failed`, `no_bundle`,
  * `older_revision`, `invalid_bundle`, `missing_pack`, `invalid_pack`, `keys_invalid` (the trusted root file is
@@ -66,7 +86,8 @@ export async function fetchVerifiedBundle(options: FetchVerifiedBundleOptions): 
   const channel = checkChannelName(options.channel);
   await trustRoot(options, channel);
   await mkdir(options.targetDir, { recursive: true });
-  const fetcher = new ObjectStoreFetcher(options.fleet.bundles);
+  const fetcher = new ObjectStoreFetcher(options.fleet, options.signal);
+  const started = performance.now();
   const updater = new Updater({
     metadataDir: options.metadataDir,
     metadataBaseUrl: BUNDLE_STORE_URL + metadataObjectName(channel, ''),
@@ -82,6 +103,7 @@ export async function fetchVerifiedBundle(options: FetchVerifiedBundleOptions): 
     // tuf-js's persistMetadata writes without fsync: what it wrote must survive a crash before the daemon acts on it.
     await syncMetadata(options.metadataDir);
   }
+  const refreshed = performance.now();
   const verified = await verifiedMetadata(options.metadataDir);
   const newest = Object.keys(verified.targets.signed.targets)
     .map((path) => ({ path, revision: bundleTargetRevision(path) }))
@@ -108,9 +130,16 @@ export async function fetchVerifiedBundle(options: FetchVerifiedBundleOptions): 
   } catch (error) {
     throw refusal(error, fetcher, channel);
   }
+  options.signal?.throwIfAborted();
+  const downloaded = performance.now();
   const bundle = parseBundle(await readFile(file), { channel, revision: newest.revision });
   const packDir = join(options.targetDir, `bundle-${newest.revision}`);
-  const staged = await stageBundlePacks(bundle.packs, packDir);
+  const unchanged = active?.revision === newest.revision && active.digest === digest;
+  const staged = unchanged ? [] : await stageBundlePacks(bundle.packs, packDir);
+  const packFiles =
+    bundle.default_pack === undefined
+      ? bundle.packs.map((pack) => join(packDir, pack.name))
+      : [join(packDir, bundle.default_pack)];
   return {
     channel,
     revision: bundle.revision,
@@ -120,7 +149,14 @@ export async function fetchVerifiedBundle(options: FetchVerifiedBundleOptions): 
     packs: bundle.packs,
     ...(bundle.default_pack === undefined ? {} : { defaultPack: bundle.default_pack }),
     packDir,
-    packFiles: bundle.default_pack === undefined ? staged : [join(packDir, bundle.default_pack)],
+    packFiles,
+    compiledPacks: staged.filter((pack) => packFiles.includes(pack.file)).map((pack) => pack.compiled),
+    unchanged,
+    timings: {
+      refreshMs: Math.round(refreshed - started),
+      downloadMs: Math.round(downloaded - refreshed),
+      stageMs: Math.round(performance.now() - downloaded),
+    },
     keyIds: Object.fromEntries(
       TUF_ROLES.map((role) => [role, Object.keys(verified[role].signatures)]),
     ) as Record<TufRole, string[]>,

@@ -14,6 +14,7 @@ export const FLEET_ERROR_CODES = {
   jetstream_unavailable: 'JetStream is not enabled for this NATS account',
   nats_timeout: 'the NATS servers did not answer in time',
   nats_error: 'the NATS servers answered with an error',
+  fetch_timeout: 'the bundle fetch did not finish within its timeout and was abandoned',
   bucket_missing: 'a fleet bucket does not exist: a publisher creates them (connectFleet with createBuckets)',
   // Bundles (initChannelTrust, publishBundle, fetchVerifiedBundle, rotateChannelKeys).
   invalid_channel: 'the channel name is not valid (lower-case letters, digits, - and _, at most 64)',

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
-import type { ObjectStore } from '@nats-io/obj';
 import { BaseFetcher } from 'tuf-js';
 import { DownloadHTTPError } from 'tuf-js/dist/error.js';
+import { readStoreObject, type StoreReader } from './read-store-object.js';
 
 /** The scheme and host of the URLs the Updater is given; the path after it is the object's name. */
 export const BUNDLE_STORE_URL = 'cavra-bundles://store/';
@@ -14,7 +14,10 @@ export const BUNDLE_STORE_URL = 'cavra-bundles://store/';
 export class ObjectStoreFetcher extends BaseFetcher {
   transportError: Error | undefined;
 
-  constructor(private readonly objects: ObjectStore) {
+  constructor(
+    private readonly store: StoreReader,
+    private readonly signal?: AbortSignal,
+  ) {
     super();
   }
 
@@ -23,7 +26,7 @@ export class ObjectStoreFetcher extends BaseFetcher {
     const name = decodeURIComponent(url.slice(BUNDLE_STORE_URL.length));
     let bytes: Uint8Array | null;
     try {
-      bytes = await this.objects.getBlob(name);
+      bytes = await readStoreObject(this.store, name, this.signal);
     } catch (error) {
       this.transportError = error as Error;
       throw error;

@@ -10,7 +10,12 @@ import {
   sha256Hex,
 } from './bundle-document.js';
 import { stageBundlePacks } from './bundle-packs.js';
-import { type BundleStoreConnection, putStoreObject, readBundleHead } from './bundle-store.js';
+import {
+  type BundleHead,
+  type BundleStoreConnection,
+  putStoreObject,
+  readBundleHead,
+} from './bundle-store.js';
 import { bundleTargetPath, metadataObjectName, targetObjectName } from './bundle-store-names.js';
 import { type ChannelKeys, readChannelKeys } from './channel-keys.js';
 import { checkChannelName } from './channel-name.js';
@@ -102,9 +107,9 @@ export async function publishBundle(options: PublishBundleOptions): Promise<Publ
   const target = bundleTargetPath(revision);
   const expiry = { ...DEFAULT_EXPIRY_DAYS, ...options.expiryDays };
   // The head is moved first, compare-and-set against the head read above: of two concurrent publishes only one gets
-  // past here, so the loser never overwrites the winner's `<N>.targets.json`. A daemon woken now still verifies the
-  // previous bundle (nothing newer is signed yet); the second write below wakes it again once everything is stored.
-  const reserved = await writeHead(store, channel, { revision, target }, head?.kvRevision);
+  // past here, so the loser never overwrites the winner's `<N>.targets.json`. It says `reserved`: nothing newer is
+  // signed yet, so a daemon need not wake for it; the second write below wakes it once everything is stored.
+  const reserved = await writeHead(store, channel, { revision, target, reserved: true }, head?.kvRevision);
   await putStoreObject(
     store,
     metadataObjectName(channel, `${keys.root.signed.version}.root.json`),
@@ -240,7 +245,7 @@ async function validatePacks(packs: readonly BundlePack[]): Promise<void> {
 async function writeHead(
   store: BundleStoreConnection,
   channel: string,
-  head: { readonly revision: number; readonly target: string },
+  head: BundleHead,
   kvRevision: number | undefined,
 ): Promise<number> {
   const value = JSON.stringify(head);

@@ -3,7 +3,7 @@
 import { createRequire } from 'node:module';
 const requireHelper = createRequire(import.meta.url);
 export const daemonConfig = validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://cavra.dev/schema/daemon-config.schema.json","title":"CAVRA daemon configuration","type":"object","additionalProperties":false,"required":["evidence_log"],"properties":{"socket_path":{"$ref":"#/definitions/path"},"pid_file":{"$ref":"#/definitions/path"},"evidence_log":{"$ref":"#/definitions/path"},"policy_packs":{"type":"array","maxItems":64,"items":{"$ref":"#/definitions/path"}},"policy_signatures":{"type":"object","additionalProperties":false,"required":["trusted_keys"],"properties":{"trusted_keys":{"type":"array","minItems":1,"maxItems":64,"items":{"$ref":"#/definitions/path"}}}},"mcp_registry":{"$ref":"#/definitions/path"},"default_pack":{"type":"string","pattern":"^[a-z0-9][a-z0-9._-]{0,127}$"},"mode":{"enum":["audit_only","enforce","strict","break_glass"]},"break_glass":{"type":"object","additionalProperties":false,"required":["reason"],"properties":{"reason":{"type":"string","minLength":1,"maxLength":200},"actors":{"type":"array","items":{"type":"string","minLength":1,"maxLength":256}}}},"strict_contract":{"type":"boolean"},"evidence_signing":{"type":"object","additionalProperties":false,"required":["key_id"],"properties":{"key_id":{"type":"string","pattern":"^[A-Za-z0-9._-]{1,128}$"},"secret_env":{"type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"secret_file":{"$ref":"#/definitions/path"}}},"runner_auth":{"type":"object","additionalProperties":false,"properties":{"required":{"type":"boolean"},"hmac":{"type":"object","additionalProperties":false,"required":["keys"],"properties":{"keys":{"type":"array","minItems":1,"items":{"type":"object","additionalProperties":false,"required":["key_id"],"properties":{"key_id":{"type":"string","minLength":1,"maxLength":128},"secret_env":{"type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"secret_file":{"$ref":"#/definitions/path"},"scheme":{"enum":["CAVRA-RUNNER-HMAC-V1","cavra.runner-auth.v1"]}}}},"skew_seconds":{"type":"integer","minimum":0,"maximum":600},"max_ttl_seconds":{"type":"integer","minimum":1,"maximum":86400},"replay_cache_size":{"type":"integer","minimum":1}}},"oidc":{"type":"object","additionalProperties":false,"required":["providers","trust"],"properties":{"providers":{"type":"array","minItems":1,"items":{"type":"object","additionalProperties":false,"required":["provider","audience"],"properties":{"provider":{"$ref":"#/definitions/provider"},"issuer":{"type":"string","minLength":1},"audience":{"type":"string","minLength":1},"jwks_uri":{"type":"string","pattern":"^https?://"},"jwks_file":{"$ref":"#/definitions/path"},"algorithms":{"type":"array","minItems":1,"items":{"type":"string"}}}}},"trust":{"type":"object","additionalProperties":false,"required":["providers","repositories"],"properties":{"providers":{"type":"array","items":{"$ref":"#/definitions/provider"}},"repositories":{"type":"array","minItems":1,"items":{"type":"string","minLength":1}},"refs":{"type":"array","items":{"type":"string","minLength":1}}}},"skew_seconds":{"type":"integer","minimum":0,"maximum":600},"max_token_lifetime_seconds":{"type":"integer","minimum":60,"maximum":604800},"jwks":{"type":"object","additionalProperties":false,"properties":{"timeout_ms":{"type":"integer","minimum":100,"maximum":60000},"cooldown_ms":{"type":"integer","minimum":0,"maximum":3600000},"cache_max_age_ms":{"type":"integer","minimum":0,"maximum":86400000},"max_bytes":{"type":"integer","minimum":1024,"maximum":1048576}}}}}}},"release_governance":{"type":"object","additionalProperties":false,"properties":{"approver_group":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,127}$"},"drill_history":{"$ref":"#/definitions/path"},"max_drill_age_days":{"type":"number","exclusiveMinimum":0}}},"approvals":{"type":"object","additionalProperties":false,"required":["groups"],"properties":{"store":{"enum":["local","fleet"]},"file":{"$ref":"#/definitions/path"},"wait_ms":{"type":"integer","minimum":0,"maximum":50000},"self_approval_at_keyboard":{"type":"boolean"},"expiry":{"type":"object","additionalProperties":false,"properties":{"interactive":{"$ref":"#/definitions/duration"},"ci":{"$ref":"#/definitions/duration"}}},"oidc":{"type":"object","additionalProperties":false,"required":["issuer","audience","jwks_url"],"properties":{"issuer":{"type":"string","minLength":1,"maxLength":1024},"audience":{"type":"string","minLength":1,"maxLength":1024},"jwks_url":{"type":"string","pattern":"^https?://","maxLength":4096},"identity_claim":{"type":"string","pattern":"^[A-Za-z0-9_.:-]{1,128}$"},"groups_claim":{"type":"string","pattern":"^[A-Za-z0-9_.:-]{1,128}$"}}},"groups":{"type":"object","minProperties":1,"maxProperties":64,"propertyNames":{"pattern":"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,127}$"},"additionalProperties":{"type":"object","additionalProperties":false,"properties":{"threshold":{"type":"integer","minimum":1,"maximum":16},"scopes":{"type":"array","minItems":1,"uniqueItems":true,"items":{"enum":["once","session","ttl"]}},"max_ttl":{"$ref":"#/definitions/duration"},"approvers":{"type":"array","maxItems":256,"items":{"type":"object","additionalProperties":false,"required":["id","public_key"],"properties":{"id":{"type":"string","pattern":"^[^\\s]{1,256}$"},"public_key":{"$ref":"#/definitions/path"}}}}}}}}},"fleet":{"description":"Fleet mode (ours): the policy is the signed bundle of a channel followed over NATS JetStream, not policy_packs. @cavra/fleet is loaded only when this section is present.","type":"object","additionalProperties":false,"required":["servers","channel","trust_root"],"properties":{"servers":{"type":"array","minItems":1,"maxItems":32,"items":{"type":"string","pattern":"^(nats|tls)://[^\\s]{1,1024}$"}},"user":{"type":"string","minLength":1,"maxLength":256},"password_env":{"$ref":"#/definitions/env_name"},"token_env":{"$ref":"#/definitions/env_name"},"creds_file":{"$ref":"#/definitions/path"},"name":{"type":"string","minLength":1,"maxLength":256},"channel":{"type":"string","pattern":"^[a-z0-9][a-z0-9_-]{0,63}$"},"trust_root":{"$ref":"#/definitions/path"},"state_dir":{"$ref":"#/definitions/path"},"poll_interval":{"$ref":"#/definitions/duration"},"max_staleness":{"$ref":"#/definitions/duration"},"stale_action":{"enum":["warn","block"]},"bootstrap_pack":{"$ref":"#/definitions/path"},"kind":{"enum":["laptop","ci"]}}},"limits":{"type":"object","additionalProperties":false,"properties":{"max_frame_bytes":{"type":"integer","minimum":1024,"maximum":16777216},"idle_timeout_ms":{"type":"integer","minimum":100},"read_timeout_ms":{"type":"integer","minimum":100},"max_connections":{"type":"integer","minimum":1,"maximum":65536},"max_in_flight_per_connection":{"type":"integer","minimum":1,"maximum":4096}}}},"definitions":{"path":{"type":"string","minLength":1,"maxLength":4096},"duration":{"type":"string","pattern":"^[1-9][0-9]{0,5}[smhd]$"},"env_name":{"type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]{0,127}$"},"provider":{"enum":["github-actions","gitlab-ci","azure-pipelines"]}}};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://cavra.dev/schema/daemon-config.schema.json","title":"CAVRA daemon configuration","type":"object","additionalProperties":false,"required":["evidence_log"],"properties":{"socket_path":{"$ref":"#/definitions/path"},"pid_file":{"$ref":"#/definitions/path"},"evidence_log":{"$ref":"#/definitions/path"},"policy_packs":{"type":"array","maxItems":64,"items":{"$ref":"#/definitions/path"}},"policy_signatures":{"type":"object","additionalProperties":false,"required":["trusted_keys"],"properties":{"trusted_keys":{"type":"array","minItems":1,"maxItems":64,"items":{"$ref":"#/definitions/path"}}}},"mcp_registry":{"$ref":"#/definitions/path"},"default_pack":{"type":"string","pattern":"^[a-z0-9][a-z0-9._-]{0,127}$"},"mode":{"enum":["audit_only","enforce","strict","break_glass"]},"break_glass":{"type":"object","additionalProperties":false,"required":["reason"],"properties":{"reason":{"type":"string","minLength":1,"maxLength":200},"actors":{"type":"array","items":{"type":"string","minLength":1,"maxLength":256}}}},"strict_contract":{"type":"boolean"},"evidence_signing":{"type":"object","additionalProperties":false,"required":["key_id"],"properties":{"key_id":{"type":"string","pattern":"^[A-Za-z0-9._-]{1,128}$"},"secret_env":{"type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"secret_file":{"$ref":"#/definitions/path"}}},"runner_auth":{"type":"object","additionalProperties":false,"properties":{"required":{"type":"boolean"},"hmac":{"type":"object","additionalProperties":false,"required":["keys"],"properties":{"keys":{"type":"array","minItems":1,"items":{"type":"object","additionalProperties":false,"required":["key_id"],"properties":{"key_id":{"type":"string","minLength":1,"maxLength":128},"secret_env":{"type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"secret_file":{"$ref":"#/definitions/path"},"scheme":{"enum":["CAVRA-RUNNER-HMAC-V1","cavra.runner-auth.v1"]}}}},"skew_seconds":{"type":"integer","minimum":0,"maximum":600},"max_ttl_seconds":{"type":"integer","minimum":1,"maximum":86400},"replay_cache_size":{"type":"integer","minimum":1}}},"oidc":{"type":"object","additionalProperties":false,"required":["providers","trust"],"properties":{"providers":{"type":"array","minItems":1,"items":{"type":"object","additionalProperties":false,"required":["provider","audience"],"properties":{"provider":{"$ref":"#/definitions/provider"},"issuer":{"type":"string","minLength":1},"audience":{"type":"string","minLength":1},"jwks_uri":{"type":"string","pattern":"^https?://"},"jwks_file":{"$ref":"#/definitions/path"},"algorithms":{"type":"array","minItems":1,"items":{"type":"string"}}}}},"trust":{"type":"object","additionalProperties":false,"required":["providers","repositories"],"properties":{"providers":{"type":"array","items":{"$ref":"#/definitions/provider"}},"repositories":{"type":"array","minItems":1,"items":{"type":"string","minLength":1}},"refs":{"type":"array","items":{"type":"string","minLength":1}}}},"skew_seconds":{"type":"integer","minimum":0,"maximum":600},"max_token_lifetime_seconds":{"type":"integer","minimum":60,"maximum":604800},"jwks":{"type":"object","additionalProperties":false,"properties":{"timeout_ms":{"type":"integer","minimum":100,"maximum":60000},"cooldown_ms":{"type":"integer","minimum":0,"maximum":3600000},"cache_max_age_ms":{"type":"integer","minimum":0,"maximum":86400000},"max_bytes":{"type":"integer","minimum":1024,"maximum":1048576}}}}}}},"release_governance":{"type":"object","additionalProperties":false,"properties":{"approver_group":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,127}$"},"drill_history":{"$ref":"#/definitions/path"},"max_drill_age_days":{"type":"number","exclusiveMinimum":0}}},"approvals":{"type":"object","additionalProperties":false,"required":["groups"],"properties":{"store":{"enum":["local","fleet"]},"file":{"$ref":"#/definitions/path"},"wait_ms":{"type":"integer","minimum":0,"maximum":50000},"self_approval_at_keyboard":{"type":"boolean"},"expiry":{"type":"object","additionalProperties":false,"properties":{"interactive":{"$ref":"#/definitions/duration"},"ci":{"$ref":"#/definitions/duration"}}},"oidc":{"type":"object","additionalProperties":false,"required":["issuer","audience","jwks_url"],"properties":{"issuer":{"type":"string","minLength":1,"maxLength":1024},"audience":{"type":"string","minLength":1,"maxLength":1024},"jwks_url":{"type":"string","pattern":"^https?://","maxLength":4096},"identity_claim":{"type":"string","pattern":"^[A-Za-z0-9_.:-]{1,128}$"},"groups_claim":{"type":"string","pattern":"^[A-Za-z0-9_.:-]{1,128}$"}}},"groups":{"type":"object","minProperties":1,"maxProperties":64,"propertyNames":{"pattern":"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,127}$"},"additionalProperties":{"type":"object","additionalProperties":false,"properties":{"threshold":{"type":"integer","minimum":1,"maximum":16},"scopes":{"type":"array","minItems":1,"uniqueItems":true,"items":{"enum":["once","session","ttl"]}},"max_ttl":{"$ref":"#/definitions/duration"},"approvers":{"type":"array","maxItems":256,"items":{"type":"object","additionalProperties":false,"required":["id","public_key"],"properties":{"id":{"type":"string","pattern":"^[^\\s]{1,256}$"},"public_key":{"$ref":"#/definitions/path"}}}}}}}}},"fleet":{"description":"Fleet mode (ours): the policy is the signed bundle of a channel followed over NATS JetStream, not policy_packs. @cavra/fleet is loaded only when this section is present.","type":"object","additionalProperties":false,"required":["servers","channel","trust_root"],"properties":{"servers":{"type":"array","minItems":1,"maxItems":32,"items":{"type":"string","pattern":"^(nats|tls)://[^\\s]{1,1024}$"}},"user":{"type":"string","minLength":1,"maxLength":256},"password_env":{"$ref":"#/definitions/env_name"},"token_env":{"$ref":"#/definitions/env_name"},"creds_file":{"$ref":"#/definitions/path"},"name":{"type":"string","minLength":1,"maxLength":256},"channel":{"type":"string","pattern":"^[a-z0-9][a-z0-9_-]{0,63}$"},"trust_root":{"$ref":"#/definitions/path"},"state_dir":{"$ref":"#/definitions/path"},"poll_interval":{"$ref":"#/definitions/duration"},"fetch_timeout":{"$ref":"#/definitions/duration"},"max_staleness":{"$ref":"#/definitions/duration"},"stale_action":{"enum":["warn","block"]},"bootstrap_pack":{"$ref":"#/definitions/path"},"kind":{"enum":["laptop","ci"]}}},"limits":{"type":"object","additionalProperties":false,"properties":{"max_frame_bytes":{"type":"integer","minimum":1024,"maximum":16777216},"idle_timeout_ms":{"type":"integer","minimum":100},"read_timeout_ms":{"type":"integer","minimum":100},"max_connections":{"type":"integer","minimum":1,"maximum":65536},"max_in_flight_per_connection":{"type":"integer","minimum":1,"maximum":4096}}}},"definitions":{"path":{"type":"string","minLength":1,"maxLength":4096},"duration":{"type":"string","pattern":"^[1-9][0-9]{0,5}[smhd]$"},"env_name":{"type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]{0,127}$"},"provider":{"enum":["github-actions","gitlab-ci","azure-pipelines"]}}};
 const schema12 = {"type":"string","minLength":1,"maxLength":4096};
 const schema20 = {"enum":["github-actions","gitlab-ci","azure-pipelines"]};
 const schema25 = {"type":"string","pattern":"^[1-9][0-9]{0,5}[smhd]$"};
@@ -2936,11 +2936,11 @@ vErrors.push(err238);
 errors++;
 }
 }
-if(data84.max_staleness !== undefined){
-let data96 = data84.max_staleness;
+if(data84.fetch_timeout !== undefined){
+let data96 = data84.fetch_timeout;
 if(typeof data96 === "string"){
 if(!pattern6.test(data96)){
-const err239 = {instancePath:instancePath+"/fleet/max_staleness",schemaPath:"#/definitions/duration/pattern",keyword:"pattern",params:{pattern: "^[1-9][0-9]{0,5}[smhd]$"},message:"must match pattern \""+"^[1-9][0-9]{0,5}[smhd]$"+"\""};
+const err239 = {instancePath:instancePath+"/fleet/fetch_timeout",schemaPath:"#/definitions/duration/pattern",keyword:"pattern",params:{pattern: "^[1-9][0-9]{0,5}[smhd]$"},message:"must match pattern \""+"^[1-9][0-9]{0,5}[smhd]$"+"\""};
 if(vErrors === null){
 vErrors = [err239];
 }
@@ -2951,7 +2951,7 @@ errors++;
 }
 }
 else {
-const err240 = {instancePath:instancePath+"/fleet/max_staleness",schemaPath:"#/definitions/duration/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err240 = {instancePath:instancePath+"/fleet/fetch_timeout",schemaPath:"#/definitions/duration/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err240];
 }
@@ -2961,10 +2961,11 @@ vErrors.push(err240);
 errors++;
 }
 }
-if(data84.stale_action !== undefined){
-let data97 = data84.stale_action;
-if(!((data97 === "warn") || (data97 === "block"))){
-const err241 = {instancePath:instancePath+"/fleet/stale_action",schemaPath:"#/properties/fleet/properties/stale_action/enum",keyword:"enum",params:{allowedValues: schema11.properties.fleet.properties.stale_action.enum},message:"must be equal to one of the allowed values"};
+if(data84.max_staleness !== undefined){
+let data97 = data84.max_staleness;
+if(typeof data97 === "string"){
+if(!pattern6.test(data97)){
+const err241 = {instancePath:instancePath+"/fleet/max_staleness",schemaPath:"#/definitions/duration/pattern",keyword:"pattern",params:{pattern: "^[1-9][0-9]{0,5}[smhd]$"},message:"must match pattern \""+"^[1-9][0-9]{0,5}[smhd]$"+"\""};
 if(vErrors === null){
 vErrors = [err241];
 }
@@ -2974,11 +2975,8 @@ vErrors.push(err241);
 errors++;
 }
 }
-if(data84.bootstrap_pack !== undefined){
-let data98 = data84.bootstrap_pack;
-if(typeof data98 === "string"){
-if(func3(data98) > 4096){
-const err242 = {instancePath:instancePath+"/fleet/bootstrap_pack",schemaPath:"#/definitions/path/maxLength",keyword:"maxLength",params:{limit: 4096},message:"must NOT have more than 4096 characters"};
+else {
+const err242 = {instancePath:instancePath+"/fleet/max_staleness",schemaPath:"#/definitions/duration/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err242];
 }
@@ -2987,8 +2985,11 @@ vErrors.push(err242);
 }
 errors++;
 }
-if(func3(data98) < 1){
-const err243 = {instancePath:instancePath+"/fleet/bootstrap_pack",schemaPath:"#/definitions/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+}
+if(data84.stale_action !== undefined){
+let data98 = data84.stale_action;
+if(!((data98 === "warn") || (data98 === "block"))){
+const err243 = {instancePath:instancePath+"/fleet/stale_action",schemaPath:"#/properties/fleet/properties/stale_action/enum",keyword:"enum",params:{allowedValues: schema11.properties.fleet.properties.stale_action.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err243];
 }
@@ -2998,8 +2999,11 @@ vErrors.push(err243);
 errors++;
 }
 }
-else {
-const err244 = {instancePath:instancePath+"/fleet/bootstrap_pack",schemaPath:"#/definitions/path/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data84.bootstrap_pack !== undefined){
+let data99 = data84.bootstrap_pack;
+if(typeof data99 === "string"){
+if(func3(data99) > 4096){
+const err244 = {instancePath:instancePath+"/fleet/bootstrap_pack",schemaPath:"#/definitions/path/maxLength",keyword:"maxLength",params:{limit: 4096},message:"must NOT have more than 4096 characters"};
 if(vErrors === null){
 vErrors = [err244];
 }
@@ -3008,11 +3012,8 @@ vErrors.push(err244);
 }
 errors++;
 }
-}
-if(data84.kind !== undefined){
-let data99 = data84.kind;
-if(!((data99 === "laptop") || (data99 === "ci"))){
-const err245 = {instancePath:instancePath+"/fleet/kind",schemaPath:"#/properties/fleet/properties/kind/enum",keyword:"enum",params:{allowedValues: schema11.properties.fleet.properties.kind.enum},message:"must be equal to one of the allowed values"};
+if(func3(data99) < 1){
+const err245 = {instancePath:instancePath+"/fleet/bootstrap_pack",schemaPath:"#/definitions/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err245];
 }
@@ -3022,9 +3023,8 @@ vErrors.push(err245);
 errors++;
 }
 }
-}
 else {
-const err246 = {instancePath:instancePath+"/fleet",schemaPath:"#/properties/fleet/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err246 = {instancePath:instancePath+"/fleet/bootstrap_pack",schemaPath:"#/definitions/path/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err246];
 }
@@ -3034,12 +3034,10 @@ vErrors.push(err246);
 errors++;
 }
 }
-if(data.limits !== undefined){
-let data100 = data.limits;
-if(data100 && typeof data100 == "object" && !Array.isArray(data100)){
-for(const key20 in data100){
-if(!(((((key20 === "max_frame_bytes") || (key20 === "idle_timeout_ms")) || (key20 === "read_timeout_ms")) || (key20 === "max_connections")) || (key20 === "max_in_flight_per_connection"))){
-const err247 = {instancePath:instancePath+"/limits",schemaPath:"#/properties/limits/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key20},message:"must NOT have additional properties"};
+if(data84.kind !== undefined){
+let data100 = data84.kind;
+if(!((data100 === "laptop") || (data100 === "ci"))){
+const err247 = {instancePath:instancePath+"/fleet/kind",schemaPath:"#/properties/fleet/properties/kind/enum",keyword:"enum",params:{allowedValues: schema11.properties.fleet.properties.kind.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err247];
 }
@@ -3049,10 +3047,9 @@ vErrors.push(err247);
 errors++;
 }
 }
-if(data100.max_frame_bytes !== undefined){
-let data101 = data100.max_frame_bytes;
-if(!(((typeof data101 == "number") && (!(data101 % 1) && !isNaN(data101))) && (isFinite(data101)))){
-const err248 = {instancePath:instancePath+"/limits/max_frame_bytes",schemaPath:"#/properties/limits/properties/max_frame_bytes/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+}
+else {
+const err248 = {instancePath:instancePath+"/fleet",schemaPath:"#/properties/fleet/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err248];
 }
@@ -3061,9 +3058,13 @@ vErrors.push(err248);
 }
 errors++;
 }
-if((typeof data101 == "number") && (isFinite(data101))){
-if(data101 > 16777216 || isNaN(data101)){
-const err249 = {instancePath:instancePath+"/limits/max_frame_bytes",schemaPath:"#/properties/limits/properties/max_frame_bytes/maximum",keyword:"maximum",params:{comparison: "<=", limit: 16777216},message:"must be <= 16777216"};
+}
+if(data.limits !== undefined){
+let data101 = data.limits;
+if(data101 && typeof data101 == "object" && !Array.isArray(data101)){
+for(const key20 in data101){
+if(!(((((key20 === "max_frame_bytes") || (key20 === "idle_timeout_ms")) || (key20 === "read_timeout_ms")) || (key20 === "max_connections")) || (key20 === "max_in_flight_per_connection"))){
+const err249 = {instancePath:instancePath+"/limits",schemaPath:"#/properties/limits/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key20},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err249];
 }
@@ -3072,8 +3073,11 @@ vErrors.push(err249);
 }
 errors++;
 }
-if(data101 < 1024 || isNaN(data101)){
-const err250 = {instancePath:instancePath+"/limits/max_frame_bytes",schemaPath:"#/properties/limits/properties/max_frame_bytes/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1024},message:"must be >= 1024"};
+}
+if(data101.max_frame_bytes !== undefined){
+let data102 = data101.max_frame_bytes;
+if(!(((typeof data102 == "number") && (!(data102 % 1) && !isNaN(data102))) && (isFinite(data102)))){
+const err250 = {instancePath:instancePath+"/limits/max_frame_bytes",schemaPath:"#/properties/limits/properties/max_frame_bytes/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err250];
 }
@@ -3082,12 +3086,9 @@ vErrors.push(err250);
 }
 errors++;
 }
-}
-}
-if(data100.idle_timeout_ms !== undefined){
-let data102 = data100.idle_timeout_ms;
-if(!(((typeof data102 == "number") && (!(data102 % 1) && !isNaN(data102))) && (isFinite(data102)))){
-const err251 = {instancePath:instancePath+"/limits/idle_timeout_ms",schemaPath:"#/properties/limits/properties/idle_timeout_ms/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if((typeof data102 == "number") && (isFinite(data102))){
+if(data102 > 16777216 || isNaN(data102)){
+const err251 = {instancePath:instancePath+"/limits/max_frame_bytes",schemaPath:"#/properties/limits/properties/max_frame_bytes/maximum",keyword:"maximum",params:{comparison: "<=", limit: 16777216},message:"must be <= 16777216"};
 if(vErrors === null){
 vErrors = [err251];
 }
@@ -3096,9 +3097,8 @@ vErrors.push(err251);
 }
 errors++;
 }
-if((typeof data102 == "number") && (isFinite(data102))){
-if(data102 < 100 || isNaN(data102)){
-const err252 = {instancePath:instancePath+"/limits/idle_timeout_ms",schemaPath:"#/properties/limits/properties/idle_timeout_ms/minimum",keyword:"minimum",params:{comparison: ">=", limit: 100},message:"must be >= 100"};
+if(data102 < 1024 || isNaN(data102)){
+const err252 = {instancePath:instancePath+"/limits/max_frame_bytes",schemaPath:"#/properties/limits/properties/max_frame_bytes/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1024},message:"must be >= 1024"};
 if(vErrors === null){
 vErrors = [err252];
 }
@@ -3109,10 +3109,10 @@ errors++;
 }
 }
 }
-if(data100.read_timeout_ms !== undefined){
-let data103 = data100.read_timeout_ms;
+if(data101.idle_timeout_ms !== undefined){
+let data103 = data101.idle_timeout_ms;
 if(!(((typeof data103 == "number") && (!(data103 % 1) && !isNaN(data103))) && (isFinite(data103)))){
-const err253 = {instancePath:instancePath+"/limits/read_timeout_ms",schemaPath:"#/properties/limits/properties/read_timeout_ms/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+const err253 = {instancePath:instancePath+"/limits/idle_timeout_ms",schemaPath:"#/properties/limits/properties/idle_timeout_ms/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err253];
 }
@@ -3123,7 +3123,7 @@ errors++;
 }
 if((typeof data103 == "number") && (isFinite(data103))){
 if(data103 < 100 || isNaN(data103)){
-const err254 = {instancePath:instancePath+"/limits/read_timeout_ms",schemaPath:"#/properties/limits/properties/read_timeout_ms/minimum",keyword:"minimum",params:{comparison: ">=", limit: 100},message:"must be >= 100"};
+const err254 = {instancePath:instancePath+"/limits/idle_timeout_ms",schemaPath:"#/properties/limits/properties/idle_timeout_ms/minimum",keyword:"minimum",params:{comparison: ">=", limit: 100},message:"must be >= 100"};
 if(vErrors === null){
 vErrors = [err254];
 }
@@ -3134,10 +3134,10 @@ errors++;
 }
 }
 }
-if(data100.max_connections !== undefined){
-let data104 = data100.max_connections;
+if(data101.read_timeout_ms !== undefined){
+let data104 = data101.read_timeout_ms;
 if(!(((typeof data104 == "number") && (!(data104 % 1) && !isNaN(data104))) && (isFinite(data104)))){
-const err255 = {instancePath:instancePath+"/limits/max_connections",schemaPath:"#/properties/limits/properties/max_connections/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+const err255 = {instancePath:instancePath+"/limits/read_timeout_ms",schemaPath:"#/properties/limits/properties/read_timeout_ms/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err255];
 }
@@ -3147,8 +3147,8 @@ vErrors.push(err255);
 errors++;
 }
 if((typeof data104 == "number") && (isFinite(data104))){
-if(data104 > 65536 || isNaN(data104)){
-const err256 = {instancePath:instancePath+"/limits/max_connections",schemaPath:"#/properties/limits/properties/max_connections/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65536},message:"must be <= 65536"};
+if(data104 < 100 || isNaN(data104)){
+const err256 = {instancePath:instancePath+"/limits/read_timeout_ms",schemaPath:"#/properties/limits/properties/read_timeout_ms/minimum",keyword:"minimum",params:{comparison: ">=", limit: 100},message:"must be >= 100"};
 if(vErrors === null){
 vErrors = [err256];
 }
@@ -3157,8 +3157,12 @@ vErrors.push(err256);
 }
 errors++;
 }
-if(data104 < 1 || isNaN(data104)){
-const err257 = {instancePath:instancePath+"/limits/max_connections",schemaPath:"#/properties/limits/properties/max_connections/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+}
+}
+if(data101.max_connections !== undefined){
+let data105 = data101.max_connections;
+if(!(((typeof data105 == "number") && (!(data105 % 1) && !isNaN(data105))) && (isFinite(data105)))){
+const err257 = {instancePath:instancePath+"/limits/max_connections",schemaPath:"#/properties/limits/properties/max_connections/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err257];
 }
@@ -3167,12 +3171,9 @@ vErrors.push(err257);
 }
 errors++;
 }
-}
-}
-if(data100.max_in_flight_per_connection !== undefined){
-let data105 = data100.max_in_flight_per_connection;
-if(!(((typeof data105 == "number") && (!(data105 % 1) && !isNaN(data105))) && (isFinite(data105)))){
-const err258 = {instancePath:instancePath+"/limits/max_in_flight_per_connection",schemaPath:"#/properties/limits/properties/max_in_flight_per_connection/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if((typeof data105 == "number") && (isFinite(data105))){
+if(data105 > 65536 || isNaN(data105)){
+const err258 = {instancePath:instancePath+"/limits/max_connections",schemaPath:"#/properties/limits/properties/max_connections/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65536},message:"must be <= 65536"};
 if(vErrors === null){
 vErrors = [err258];
 }
@@ -3181,9 +3182,8 @@ vErrors.push(err258);
 }
 errors++;
 }
-if((typeof data105 == "number") && (isFinite(data105))){
-if(data105 > 4096 || isNaN(data105)){
-const err259 = {instancePath:instancePath+"/limits/max_in_flight_per_connection",schemaPath:"#/properties/limits/properties/max_in_flight_per_connection/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4096},message:"must be <= 4096"};
+if(data105 < 1 || isNaN(data105)){
+const err259 = {instancePath:instancePath+"/limits/max_connections",schemaPath:"#/properties/limits/properties/max_connections/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
 if(vErrors === null){
 vErrors = [err259];
 }
@@ -3192,8 +3192,12 @@ vErrors.push(err259);
 }
 errors++;
 }
-if(data105 < 1 || isNaN(data105)){
-const err260 = {instancePath:instancePath+"/limits/max_in_flight_per_connection",schemaPath:"#/properties/limits/properties/max_in_flight_per_connection/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+}
+}
+if(data101.max_in_flight_per_connection !== undefined){
+let data106 = data101.max_in_flight_per_connection;
+if(!(((typeof data106 == "number") && (!(data106 % 1) && !isNaN(data106))) && (isFinite(data106)))){
+const err260 = {instancePath:instancePath+"/limits/max_in_flight_per_connection",schemaPath:"#/properties/limits/properties/max_in_flight_per_connection/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err260];
 }
@@ -3202,11 +3206,9 @@ vErrors.push(err260);
 }
 errors++;
 }
-}
-}
-}
-else {
-const err261 = {instancePath:instancePath+"/limits",schemaPath:"#/properties/limits/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if((typeof data106 == "number") && (isFinite(data106))){
+if(data106 > 4096 || isNaN(data106)){
+const err261 = {instancePath:instancePath+"/limits/max_in_flight_per_connection",schemaPath:"#/properties/limits/properties/max_in_flight_per_connection/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4096},message:"must be <= 4096"};
 if(vErrors === null){
 vErrors = [err261];
 }
@@ -3215,15 +3217,38 @@ vErrors.push(err261);
 }
 errors++;
 }
-}
-}
-else {
-const err262 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data106 < 1 || isNaN(data106)){
+const err262 = {instancePath:instancePath+"/limits/max_in_flight_per_connection",schemaPath:"#/properties/limits/properties/max_in_flight_per_connection/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
 if(vErrors === null){
 vErrors = [err262];
 }
 else {
 vErrors.push(err262);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err263 = {instancePath:instancePath+"/limits",schemaPath:"#/properties/limits/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err263];
+}
+else {
+vErrors.push(err263);
+}
+errors++;
+}
+}
+}
+else {
+const err264 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err264];
+}
+else {
+vErrors.push(err264);
 }
 errors++;
 }
