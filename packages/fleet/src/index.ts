@@ -22,7 +22,13 @@ export {
   type Heartbeat,
 } from './heartbeat.js';
 export { toFleetError } from './nats-failure.js';
-export { daemonPermissions, type NatsPermissions, statusReaderPermissions } from './nats-permissions.js';
+export {
+  approvalPermissions,
+  daemonPermissions,
+  mergePermissions,
+  type NatsPermissions,
+  statusReaderPermissions,
+} from './nats-permissions.js';
 export { type PublishBundleOptions, type PublishedBundle, publishBundle } from './publish-bundle.js';
 export {
   type ChannelStatus,
