@@ -1,7 +1,7 @@
 export type { FleetHealthReport, HealthReport } from '@cavra/daemon-client';
 export { APPROVAL_REF_SCHEME, APPROVAL_RULE_IDS, approvalRef } from './approval-ref.js';
-export type { ApprovalGroupConfig, ApprovalsConfig } from './approvals-config.js';
 export { loadReviewVerification, type ReviewVerification } from './approval-verification.js';
+export type { ApprovalGroupConfig, ApprovalsConfig } from './approvals-config.js';
 export { DAEMON_VERSION, type Daemon, type DaemonOptions, startDaemon } from './daemon.js';
 export {
   type DaemonConfig,
