@@ -68,6 +68,18 @@ describe('the approvals: section of the daemon config', () => {
     });
   });
 
+  it('store fleet, beside a fleet: section: the person at the keyboard does not approve by default', () => {
+    const config = resolveDaemonConfig(
+      {
+        evidence_log: 'ev.jsonl',
+        fleet: { servers: ['nats://127.0.0.1:4222'], channel: 'team', trust_root: 'root.json' },
+        approvals: { store: 'fleet', groups: { G: { approvers: [{ id: 'a', public_key: 'a.pem' }] } } },
+      },
+      { baseDir: '/srv/cavra', source: 'd.yaml' },
+    );
+    expect([config.approvals?.store, config.approvals?.selfApprovalAtKeyboard]).toEqual(['fleet', false]);
+  });
+
   it('refuses bad values with their key paths', () => {
     const key = { id: 'a', public_key: 'a.pem' };
     expect(issues({ store: 'shared', groups: { G: { approvers: [key] } } })).toEqual([
