@@ -419,7 +419,14 @@ async function openApprovals(
     config.store === 'fleet' && daemonConfig.fleet
       ? (await import('./fleet-approval-store.js')).openDaemonFleetApprovalStore(
           daemonConfig.fleet.connection,
-          { now: clock, observed: record },
+          {
+            now: clock,
+            observed: record,
+            verification,
+            unverifiable: async ({ requestId, problem }) => {
+              await recordEvent({ type: 'approval_unverifiable', request_id: requestId, problem });
+            },
+          },
         )
       : await runtime.openLocalApprovalStore(config.file, { now: clock, committed: record });
   const service = runtime.createApprovalService({
