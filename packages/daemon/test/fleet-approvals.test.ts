@@ -123,6 +123,85 @@ it('an evaluate waits for the outcome reviewed through the fleet store and is an
   }
 }, 120_000);
 
+it('a forged approved state written to the bucket is block approval.unverifiable; a valid review then allows', async () => {
+  const daemon = await startFleetDaemon(cluster.servers);
+  const client = createClient({ socketPath: daemon.socketPath, timeoutMs: 60_000 });
+  // What a holder of a daemon's NATS credentials can do: the store applies any review object it is given.
+  const forger = await openFleetApprovalStore({ fleet: approverFleet });
+  const mallory = await generateApproverKey();
+  const pendingId = async (except?: string) => {
+    let id: string | undefined;
+    await expect
+      .poll(
+        async () => {
+          const pending = await forger.list({ status: 'pending' });
+          id = pending.map((state) => state.request.request_id).find((found) => found !== except);
+          return id;
+        },
+        { timeout: 60_000, interval: 50 },
+      )
+      .toBeDefined();
+    return id as string;
+  };
+  try {
+    const first = client.evaluate(PUBLISH);
+    const forgedId = await pendingId();
+    // Signed by a key no group lists, claiming to be bob, who is.
+    const jws = await signReview(
+      { request_id: forgedId, verdict: 'approve', reviewer: bob.id, scope: 'ttl:8h' },
+      mallory.privateKeyPem,
+    );
+    const claims = JSON.parse(Buffer.from(jws.split('.')[1] as string, 'base64url').toString('utf8'));
+    const forged = await forger.review(
+      forgedId,
+      { ...claims, groups: ['Repository Owners'], method: 'key', kid: 'forged', jws },
+      new Date(),
+    );
+    expect(forged.outcome?.status).toBe('approved');
+    const blocked = await first;
+    expect([blocked.decision, blocked.rule_id, blocked.reason]).toEqual([
+      'block',
+      'approval.unverifiable',
+      `approval request ${forgedId} cannot be verified: review 1 does not verify (unknown_approver); nothing was approved`,
+    ]);
+
+    // The forged state's grant (ttl:8h, in the bucket's grant index) is not used: the same action is asked again.
+    const second = client.evaluate(PUBLISH);
+    const requestId = await pendingId(forgedId);
+    const valid = await signReview(
+      { request_id: requestId, verdict: 'approve', reviewer: bob.id, scope: 'once' },
+      bob.key.privateKeyPem,
+    );
+    // As `cavra approval approve --nats` does: verified with the daemon config's keys, then written.
+    const review = await verifyReview(valid, {
+      approvers: { 'Repository Owners': [{ id: bob.id, publicKey: bob.key.publicKeyPem }] },
+      seenJti: (jti) => forger.seenJti(jti),
+    });
+    await forger.review(requestId, review, new Date());
+    const allowed = await second;
+    expect([allowed.decision, allowed.rule_id]).toEqual(['allow', 'approval.granted']);
+
+    const events = (await readFile(daemon.evidence, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line).event)
+      .filter((event) => event?.type?.startsWith('approval_'));
+    expect(events.map((event) => [event.type, event.request_id ?? event.request.request_id])).toEqual([
+      ['approval_requested', forgedId],
+      ['approval_unverifiable', forgedId],
+      ['approval_unverifiable', forgedId],
+      ['approval_requested', requestId],
+      ['approval_reviewed', requestId],
+      ['approval_outcome', requestId],
+      ['approval_grant_used', requestId],
+    ]);
+    expect(events[1].problem).toBe('review 1 does not verify (unknown_approver)');
+  } finally {
+    await client.close();
+    await forger.close();
+  }
+}, 120_000);
+
 it('a fleet store that cannot be reached answers block approval.unavailable', async () => {
   const daemon = await startFleetDaemon(['nats://127.0.0.1:9']);
   const client = createClient({ socketPath: daemon.socketPath, timeoutMs: 60_000 });
