@@ -83,6 +83,14 @@ export function resolveApprovalsConfig(
       path: '/approvals/store',
       message: 'store fleet keeps the requests on the fleet’s NATS servers: it needs the fleet: section',
     });
+  // The requesting daemon verifies every review of a fleet state again, and the store keeps an OIDC review's ID token
+  // only as its hash (a bearer credential until it expires): such a review could never count (docs/approvals.md).
+  if (raw.store === 'fleet' && raw.oidc)
+    issues.push({
+      path: '/approvals/oidc',
+      message:
+        'store fleet takes approver-key reviews only: its daemons verify each review again, which an OIDC review kept without its ID token does not allow',
+    });
   const groups: Record<string, ApprovalGroupConfig> = {};
   for (const [name, group] of Object.entries(raw.groups)) {
     const path = `/approvals/groups/${name}`;

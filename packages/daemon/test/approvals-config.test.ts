@@ -13,6 +13,23 @@ const issues = (approvals: unknown) => {
   return undefined;
 };
 
+/** The issues of an approvals: section beside a fleet: section. */
+const resolveFleetIssues = (approvals: unknown) => {
+  try {
+    resolveDaemonConfig(
+      {
+        evidence_log: 'ev.jsonl',
+        fleet: { servers: ['nats://127.0.0.1:4222'], channel: 'team', trust_root: 'root.json' },
+        approvals,
+      },
+      { baseDir: '/srv/cavra', source: 'd.yaml' },
+    );
+  } catch (error) {
+    return (error as DaemonConfigError).issues;
+  }
+  return undefined;
+};
+
 describe('the approvals: section of the daemon config', () => {
   it('is absent by default: nothing about approvals is configured', () => {
     expect(resolveDaemonConfig({ evidence_log: 'ev.jsonl' }).approvals).toBeUndefined();
@@ -89,6 +106,23 @@ describe('the approvals: section of the daemon config', () => {
       {
         path: '/approvals/store',
         message: 'store fleet keeps the requests on the fleet’s NATS servers: it needs the fleet: section',
+      },
+    ]);
+    expect(
+      resolveFleetIssues({
+        store: 'fleet',
+        oidc: {
+          issuer: 'https://id.example.com',
+          audience: 'cavra',
+          jwks_url: 'https://id.example.com/jwks',
+        },
+        groups: { G: { approvers: [key] } },
+      }),
+    ).toEqual([
+      {
+        path: '/approvals/oidc',
+        message:
+          'store fleet takes approver-key reviews only: its daemons verify each review again, which an OIDC review kept without its ID token does not allow',
       },
     ]);
     expect(
