@@ -1,10 +1,15 @@
-// `cavra approval ... --nats` on the fleet's approval store of a real 3-node NATS cluster: no daemon in between.
+// `cavra approval ... --nats` on the fleet's approval store of a real 3-node NATS cluster: no daemon in between; and
+// a real requesting fleet daemon whose held evaluate the CLI's review answers.
+import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { conformanceRequest } from '@cavra/approvals/conformance';
-import { connectFleet, type Fleet, openFleetApprovalStore } from '@cavra/fleet';
+import { createClient } from '@cavra/daemon-client';
+import { connectFleet, type Fleet, initChannelTrust, openFleetApprovalStore } from '@cavra/fleet';
 import { type NatsCluster, startNatsCluster } from '@cavra/nats-cluster';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { APPROVER, publishRequest } from '../bench/approval-round-trip.js';
 import { cavra, removeTempDirs, tempDir } from './support/cavra.js';
 
 let cluster: NatsCluster;
@@ -144,3 +149,103 @@ it('refuses what it cannot check: no --config, --socket with --nats, an unknown 
     'cavra: approval approve: no approval request has this id\n',
   ]);
 }, 120_000);
+
+it('a requesting fleet daemon re-verifies the review cavra approval approve --nats wrote, and allows', async () => {
+  const home = tempDir();
+  expect((await cavra(['approval', 'keygen', '--out', 'alice.pem', '--as', APPROVER], home)).code).toBe(0);
+  const { rootFile } = await initChannelTrust({ channel: 'team', keysDir: join(home, 'keys') });
+  await writeFile(
+    join(home, 'boot.yaml'),
+    'metadata: {id: boot, version: 1.0.0, inherits: cavra-ai-agent-baseline}\n',
+  );
+  await writeFile(
+    join(home, 'cavra-daemon.yaml'),
+    [
+      'socket_path: run/d.sock',
+      'evidence_log: evidence.jsonl',
+      'fleet:',
+      `  servers: [${cluster.servers.join(', ')}]`,
+      '  channel: team',
+      `  trust_root: ${rootFile}`,
+      '  bootstrap_pack: boot.yaml',
+      'approvals:',
+      '  store: fleet',
+      '  wait_ms: 50000',
+      '  groups:',
+      '    Repository Owners:',
+      `      approvers: [{ id: ${APPROVER}, public_key: alice.pem.pub.pem }]`,
+      '',
+    ].join('\n'),
+  );
+  expect(await run(home, [DAEMON, 'enroll', '--config', 'cavra-daemon.yaml'])).toBe(0);
+  const daemon = spawn(process.execPath, [DAEMON, 'start', '--foreground', '--config', 'cavra-daemon.yaml'], {
+    cwd: home,
+    stdio: 'ignore',
+  });
+  const exited = new Promise((resolve) => daemon.once('exit', resolve));
+  const client = createClient({ socketPath: join(home, 'run', 'd.sock'), timeoutMs: 60_000 });
+  try {
+    await expect
+      .poll(async () => (await client.health().catch(() => undefined))?.pid, {
+        timeout: 60_000,
+        interval: 50,
+      })
+      .toBe(daemon.pid);
+    // A fleet daemon decides with its bundle (here its bootstrap pack), whatever pack the request names.
+    const held = client.evaluate({ ...publishRequest(1), policy_pack: '' });
+    held.catch(() => undefined); // awaited below; a failure before that is the test's
+    let id: string | undefined;
+    await expect
+      .poll(
+        async () => {
+          const listed = await cavra(
+            ['approval', 'list', '--status', 'pending', '--nats', nats, '--json'],
+            home,
+          );
+          id = JSON.parse(listed.stdout).approvals.find(
+            (state: { request: { action: { target: string } } }) =>
+              state.request.action.target === 'npm publish --tag t1',
+          )?.request.request_id;
+          return id;
+        },
+        { timeout: 60_000, interval: 100 },
+      )
+      .toBeDefined();
+    const approved = await cavra(
+      [
+        'approval',
+        'approve',
+        id as string,
+        '--key',
+        'alice.pem',
+        '--as',
+        APPROVER,
+        '--nats',
+        nats,
+        '--config',
+        'cavra-daemon.yaml',
+      ],
+      home,
+    );
+    expect([approved.code, approved.stderr]).toEqual([0, '']);
+    const decided = await held;
+    expect([decided.decision, decided.rule_id]).toEqual(['allow', 'approval.granted']);
+  } finally {
+    await client.close();
+    daemon.kill('SIGTERM');
+    await exited;
+  }
+}, 120_000);
+
+const DAEMON = join(
+  dirname(createRequire(import.meta.url).resolve('@cavra/daemon/package.json')),
+  'dist',
+  'cli.js',
+);
+
+function run(cwd: string, args: readonly string[]): Promise<number | null> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, args, { cwd, stdio: 'ignore' });
+    child.once('exit', (code) => resolve(code));
+  });
+}
