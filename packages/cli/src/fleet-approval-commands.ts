@@ -59,9 +59,10 @@ export async function showFleetApprovalRequest(
 }
 
 /**
- * Signs a review of request `id`, verifies it as the requesting daemons do (the approver keys and OIDC issuer of the
- * daemon config `configFile`'s `approvals:` section: the fleet's approvers list), and applies it to the fleet store.
- * The store's KV permissions let approvers write requests, so the check is made here, before the write.
+ * Signs a review of request `id` (approver keys only), verifies it as the requesting daemons do (the approver keys of
+ * the daemon config `configFile`'s `approvals:` section: the fleet's approvers list), and applies it to the fleet
+ * store. Checked here, before the write, so that a review that would be refused never decides an outcome; the
+ * requesting daemon verifies it again before that outcome counts.
  */
 export async function reviewFleetApprovalRequest(
   connection: FleetConnectionOptions,
@@ -69,6 +70,13 @@ export async function reviewFleetApprovalRequest(
   review: { id: string; verdict: 'approve' | 'deny'; scope?: string; reason?: string },
   signer: ReviewSigner,
 ): Promise<DaemonResult<ApprovalState>> {
+  // The requesting daemon verifies each review of the state again, and the store keeps an OIDC review's token only as
+  // its hash: such a review would leave the request unverifiable, never approved (docs/approvals.md).
+  if (signer.idToken !== undefined)
+    throw new CliError(
+      EXIT.usage,
+      'approval: --nats takes approver-key reviews only (--key FILE --as ID): a requesting daemon cannot verify an --id-token review again',
+    );
   const id = requestId(review.id);
   const jws = await signedReview({ ...review, id }, signer);
   const [{ verifyReview }, { loadDaemonConfig, loadReviewVerification }] = await Promise.all([

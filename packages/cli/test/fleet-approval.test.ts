@@ -138,6 +138,26 @@ it('refuses what it cannot check: no --config, --socket with --nats, an unknown 
     2,
     'cavra: approval list: --socket and --nats name two stores: give one',
   ]);
+  const oidc = await cavra(
+    [
+      'approval',
+      'approve',
+      'req-x',
+      '--id-token',
+      'token.jwt',
+      '--key',
+      'bob.pem',
+      '--nats',
+      nats,
+      '--config',
+      'approvers.yaml',
+    ],
+    dir,
+  );
+  expect([oidc.code, oidc.stderr]).toEqual([
+    2,
+    'cavra: approval: --nats takes approver-key reviews only (--key FILE --as ID): a requesting daemon cannot verify an --id-token review again\n',
+  ]);
   const unknown = await cavra(['approval', 'show', 'req-nope', '--nats', nats], dir);
   expect([unknown.code, unknown.stderr]).toEqual([1, 'cavra: approval show: no approval request req-nope\n']);
   const unknownReview = await cavra(
