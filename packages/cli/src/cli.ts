@@ -6,6 +6,7 @@ import * as approvals from './approval-commands.js';
 import { CliError, DECISION_EXIT, EXIT } from './cli-error.js';
 import { COMMANDS, type Command, commandHelp, GROUPS, parseOptions, usage } from './command-table.js';
 import * as commands from './commands.js';
+import * as fleetApprovalCommands from './fleet-approval-commands.js';
 import { type FleetResult, fleetStatus } from './fleet-commands.js';
 import { readStdin } from './read-input.js';
 import * as approvalViews from './render-approval.js';
@@ -136,6 +137,13 @@ async function main(given: readonly string[]): Promise<number> {
       ...(creds ? { creds_file: creds } : {}),
     };
   };
+  /** `--nats` given: the fleet's approval store, not a daemon (both: usage). */
+  const fleetApprovals = () => {
+    if (list('nats').length === 0) return false;
+    if (optional('socket') !== undefined)
+      throw new UsageError(`${command}: --socket and --nats name two stores: give one`, help);
+    return true;
+  };
   const signer = () => {
     const idToken = optional('id-token');
     const as = optional('as');
@@ -246,7 +254,9 @@ async function main(given: readonly string[]): Promise<number> {
         ...(status ? { status: status as (typeof APPROVAL_STATUSES)[number] } : {}),
       };
       return answered(
-        await approvals.listApprovalRequests(optional('socket'), filter),
+        fleetApprovals()
+          ? await fleetApprovalCommands.listFleetApprovalRequests(natsConnection(), filter)
+          : await approvals.listApprovalRequests(optional('socket'), filter),
         approvalViews.approvalListText,
         approvalViews.approvalListJson,
       );
@@ -254,7 +264,9 @@ async function main(given: readonly string[]): Promise<number> {
     case 'approval show': {
       const [id] = args(1, 1, 'one request id') as [string];
       return answered(
-        await approvals.showApprovalRequest(optional('socket'), id),
+        fleetApprovals()
+          ? await fleetApprovalCommands.showFleetApprovalRequest(natsConnection(), id)
+          : await approvals.showApprovalRequest(optional('socket'), id),
         approvalViews.approvalText,
         approvalViews.approvalJson,
       );
@@ -267,7 +279,14 @@ async function main(given: readonly string[]): Promise<number> {
       const reason = verdict === 'deny' ? string('reason') : optional('reason');
       const review = { id, verdict, ...(scope ? { scope } : {}), ...(reason ? { reason } : {}) } as const;
       return answered(
-        await approvals.reviewApprovalRequest(optional('socket'), review, signer()),
+        fleetApprovals()
+          ? await fleetApprovalCommands.reviewFleetApprovalRequest(
+              natsConnection(),
+              string('config'),
+              review,
+              signer(),
+            )
+          : await approvals.reviewApprovalRequest(optional('socket'), review, signer()),
         approvalViews.approvalText,
         approvalViews.approvalJson,
       );

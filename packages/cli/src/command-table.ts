@@ -103,6 +103,21 @@ export const NATS_CONNECTION: Readonly<Record<string, OptionSpec>> = {
   },
 };
 
+/** `--nats`: act on the fleet's approval store (KV cavra_approvals) instead of a daemon. */
+const FLEET_APPROVALS: Readonly<Record<string, OptionSpec>> = {
+  ...NATS_CONNECTION,
+  nats: {
+    ...(NATS_CONNECTION.nats as OptionSpec),
+    help: "the fleet's NATS server (repeat or comma-separate): act on the fleet's approval store, not a daemon",
+  },
+};
+/** With `--nats`, who may review comes from a daemon config's `approvals:` section, checked before the write. */
+const APPROVERS_CONFIG: OptionSpec = {
+  type: 'string',
+  value: 'FILE',
+  help: "with --nats: a daemon config whose approvals: section lists the fleet's approvers (the review is verified with it)",
+};
+
 /** Every command, in the order help lists them. */
 export const COMMANDS = {
   'policy validate': {
@@ -240,27 +255,32 @@ export const COMMANDS = {
     example: 'cavra approval keygen --out ~/.cavra/alice.pem --as alice@example.com',
   },
   'approval list': {
-    args: '[--group G] [--status S] [--socket PATH] [--json]',
-    summary: "the daemon's approval requests, oldest first; S: pending, approved, denied or expired",
+    args: '[--group G] [--status S] [--socket PATH | --nats URL...] [--json]',
+    summary:
+      "the daemon's (or, with --nats, the fleet's) approval requests, oldest first; S: pending, approved, denied or expired",
     options: {
       group: { type: 'string', value: 'G', help: 'only requests for approver group G' },
       status: { type: 'string', value: 'S', help: 'only requests with status S' },
       socket: SOCKET,
+      ...FLEET_APPROVALS,
       json: APPROVAL_JSON,
     },
     example: "cavra approval list --group 'Platform Security' --status pending",
   },
   'approval show': {
-    args: 'ID [--socket PATH] [--json]',
+    args: 'ID [--socket PATH | --nats URL...] [--json]',
     summary: 'one approval request: who asked for what, the reviews, the outcome',
-    options: { socket: SOCKET, json: APPROVAL_JSON },
+    options: { socket: SOCKET, ...FLEET_APPROVALS, json: APPROVAL_JSON },
     example: 'cavra approval show 0193a6f2-7c1e-7d3a-9f1b-2c4d5e6f7a8b',
   },
   'approval approve': {
-    args: 'ID (--key FILE --as ID | --id-token FILE --key FILE) [--scope SCOPE] [--reason TEXT] [--socket PATH] [--json]',
-    summary: 'sign an approving review of request ID and send it to the daemon; prints the outcome',
+    args: 'ID (--key FILE --as ID | --id-token FILE --key FILE) [--scope SCOPE] [--reason TEXT] [--socket PATH | --nats URL... --config FILE] [--json]',
+    summary:
+      'sign an approving review of request ID and send it to the daemon (or, with --nats, verify it and write it to the fleet store); prints the outcome',
     options: {
       ...REVIEWER,
+      ...FLEET_APPROVALS,
+      config: APPROVERS_CONFIG,
       scope: {
         type: 'string',
         value: 'SCOPE',
@@ -271,9 +291,10 @@ export const COMMANDS = {
       'cavra approval approve 0193a6f2-7c1e-7d3a-9f1b-2c4d5e6f7a8b --key ~/.cavra/alice.pem --as alice@example.com',
   },
   'approval deny': {
-    args: 'ID --reason TEXT (--key FILE --as ID | --id-token FILE --key FILE) [--socket PATH] [--json]',
-    summary: 'sign a denying review of request ID and send it to the daemon; one denial decides',
-    options: REVIEWER,
+    args: 'ID --reason TEXT (--key FILE --as ID | --id-token FILE --key FILE) [--socket PATH | --nats URL... --config FILE] [--json]',
+    summary:
+      'sign a denying review of request ID and send it to the daemon (or, with --nats, the fleet store); one denial decides',
+    options: { ...REVIEWER, ...FLEET_APPROVALS, config: APPROVERS_CONFIG },
     example:
       "cavra approval deny 0193a6f2-7c1e-7d3a-9f1b-2c4d5e6f7a8b --reason 'not during the freeze' --key ~/.cavra/alice.pem --as alice@example.com",
   },

@@ -15,6 +15,7 @@ import { APPROVAL_RULE_IDS, approvalRef } from './approval-ref.js';
 import type { ApprovalsConfig } from './approvals-config.js';
 import type { Decided } from './decide-request.js';
 import type { ApprovalEvidenceEvent } from './evidence-record.js';
+import { UnverifiableApproval } from './fleet-state-check.js';
 
 /** What the daemon records around a decision that approvals answered: the grant it used, after the decision. */
 export interface ApprovalAnswer {
@@ -36,7 +37,8 @@ export interface ApprovalDeskOptions {
  * Steps 2 and 3 of the approvals decision path, for a `require_approval` decision of the engine: a grant for this
  * action lets it through (a `once` grant consumed by exactly this decision); else a request is created under the
  * decision's id and the answer either stays `require_approval` naming it (self-approval at the keyboard) or waits up
- * to `wait_ms` for its outcome. Any failure of the store is a block (`approval.unavailable`); nothing else allows.
+ * to `wait_ms` for its outcome. Any failure of the store is a block (`approval.unavailable`), so is a fleet state
+ * this daemon cannot derive from verified reviews (`approval.unverifiable`); nothing else allows.
  */
 export async function answerWithApproval(
   decided: Decided,
@@ -90,7 +92,8 @@ export async function answerWithApproval(
       now,
     );
     await store.create(request);
-  } catch {
+  } catch (error) {
+    if (error instanceof UnverifiableApproval) return unverifiable(decided, error);
     return {
       decided: blocked(decided, 'unavailable', 'the approval store is unavailable; nothing was approved'),
     };
@@ -125,6 +128,7 @@ export async function answerWithApproval(
           })
         : await store.get(id);
   } catch (error) {
+    if (error instanceof UnverifiableApproval) return unverifiable(decided, error);
     // The daemon stopping ends the wait: still pending, as far as this answer knows.
     if (!options.stopping.aborted || error instanceof ApprovalError) {
       return unavailable();
@@ -180,6 +184,11 @@ function runnerOf(runner: Readonly<Record<string, unknown>> | null): { runner?: 
   return {
     runner: { key_id: runner.keyId, ...(Object.keys(fields).length > 0 ? { identity: fields } : {}) },
   };
+}
+
+/** A state the fleet store holds that this daemon could not derive from verified reviews: never an allow. */
+function unverifiable(decided: Decided, error: UnverifiableApproval): ApprovalAnswer {
+  return { decided: blocked(decided, 'unverifiable', error.message, error.requestId) };
 }
 
 function usedOf(grant: Grant): ApprovalAnswer['used'] {

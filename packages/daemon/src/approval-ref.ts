@@ -17,4 +17,6 @@ export const APPROVAL_RULE_IDS = {
   /** The request was approved with a `once` grant that another decision of the same action used first. */
   consumed: 'approval.consumed',
   unavailable: 'approval.unavailable',
+  /** The fleet store holds an outcome that does not follow from reviews this daemon can verify (a forged state). */
+  unverifiable: 'approval.unverifiable',
 } as const;

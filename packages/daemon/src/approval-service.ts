@@ -128,9 +128,16 @@ export function changeEvents(
 ): ApprovalEvidenceEvent[] {
   const requestId = state.request.request_id;
   const events: ApprovalEvidenceEvent[] = [];
-  const review = state.reviews.length > (previous?.reviews.length ?? 0) ? state.reviews.at(-1) : undefined;
-  if (review)
-    events.push({ type: 'approval_reviewed', request_id: requestId, review, revision: state.revision });
+  // One review per change in the local store; the fleet store's daemon may read several made elsewhere at once (each
+  // change added one review, so the earlier ones were at the revisions before).
+  const added = state.reviews.slice(previous?.reviews.length ?? 0);
+  for (const [index, review] of added.entries())
+    events.push({
+      type: 'approval_reviewed',
+      request_id: requestId,
+      review,
+      revision: state.revision - (added.length - 1 - index),
+    });
   if (state.outcome && !previous?.outcome) {
     events.push({
       type: 'approval_outcome',

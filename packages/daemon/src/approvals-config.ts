@@ -7,13 +7,19 @@ import type { ScopeKind } from '@cavra/approvals';
  * the other (15 min interactive, 24 h CI, threshold 1, every scope, 8 h max ttl) when a request is made.
  */
 export interface ApprovalsConfig {
-  /** Only the local store (the daemon holds the requests) this release. */
-  readonly store: 'local';
-  /** The owner-only journal of the local store; default `<evidence log>.approvals`. */
+  /**
+   * `local`: the daemon holds the requests (its journal file). `fleet`: the fleet's NATS KV bucket `cavra_approvals`
+   * (requires the `fleet:` section; approvers review with `cavra approval ... --nats`).
+   */
+  readonly store: 'local' | 'fleet';
+  /** The owner-only journal of the local store (unused by the fleet store); default `<evidence log>.approvals`. */
   readonly file: string;
   /** How long an evaluate may wait for an outcome before it is answered `approval.pending`. 0: never waits. */
   readonly waitMs: number;
-  /** `require_approval` stays the answer (the hook asks the person at the keyboard) rather than waiting for a review. */
+  /**
+   * `require_approval` stays the answer (the hook asks the person at the keyboard) rather than waiting for a review.
+   * Default true with the local store, false with the fleet store (reviews come from the fleet's approvers).
+   */
   readonly selfApprovalAtKeyboard: boolean;
   /** How long a request stays open: interactive requesters, and CI (a request that carried a verified runner). */
   readonly expiry: { readonly interactive?: string; readonly ci?: string };
@@ -38,7 +44,7 @@ export interface ApprovalGroupConfig {
 
 /** The section as the schema validated it (snake_case). */
 export interface RawApprovalsConfig {
-  store?: 'local';
+  store?: 'local' | 'fleet';
   file?: string;
   wait_ms?: number;
   self_approval_at_keyboard?: boolean;
@@ -69,8 +75,22 @@ export function resolveApprovalsConfig(
   raw: RawApprovalsConfig,
   at: (path: string) => string,
   evidenceLog: string,
+  hasFleet: boolean,
 ): { readonly config?: ApprovalsConfig; readonly issues: { path: string; message: string }[] } {
   const issues: { path: string; message: string }[] = [];
+  if (raw.store === 'fleet' && !hasFleet)
+    issues.push({
+      path: '/approvals/store',
+      message: 'store fleet keeps the requests on the fleet’s NATS servers: it needs the fleet: section',
+    });
+  // The requesting daemon verifies every review of a fleet state again, and the store keeps an OIDC review's ID token
+  // only as its hash (a bearer credential until it expires): such a review could never count (docs/approvals.md).
+  if (raw.store === 'fleet' && raw.oidc)
+    issues.push({
+      path: '/approvals/oidc',
+      message:
+        'store fleet takes approver-key reviews only: its daemons verify each review again, which an OIDC review kept without its ID token does not allow',
+    });
   const groups: Record<string, ApprovalGroupConfig> = {};
   for (const [name, group] of Object.entries(raw.groups)) {
     const path = `/approvals/groups/${name}`;
@@ -106,7 +126,7 @@ export function resolveApprovalsConfig(
       store: raw.store ?? 'local',
       file: raw.file ? at(raw.file) : `${evidenceLog}.approvals`,
       waitMs: raw.wait_ms ?? 0,
-      selfApprovalAtKeyboard: raw.self_approval_at_keyboard ?? true,
+      selfApprovalAtKeyboard: raw.self_approval_at_keyboard ?? raw.store !== 'fleet',
       expiry: { ...raw.expiry },
       ...(raw.oidc
         ? {

@@ -185,7 +185,9 @@ export function resolveDaemonConfig(
   const oidc = raw.runner_auth?.oidc;
   const limits = raw.limits ?? {};
   const evidenceLog = at(raw.evidence_log);
-  const approvals = raw.approvals ? resolveApprovalsConfig(raw.approvals, at, evidenceLog) : undefined;
+  const approvals = raw.approvals
+    ? resolveApprovalsConfig(raw.approvals, at, evidenceLog, raw.fleet !== undefined)
+    : undefined;
   if (approvals && approvals.issues.length > 0) throw new DaemonConfigError(source, approvals.issues);
   const fleet = raw.fleet
     ? resolveFleetConfig(raw.fleet, raw as unknown as Record<string, unknown>, at, evidenceLog)

@@ -1,6 +1,7 @@
 import { chmod, mkdir } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
 import { dirname } from 'node:path';
+import type { ApprovalState } from '@cavra/approvals';
 import {
   type AuthenticatedRunner,
   DEFAULT_SKEW_SECONDS,
@@ -104,9 +105,7 @@ export async function startDaemon(config: DaemonConfig, options: DaemonOptions =
   const asked = recentIds(MAX_ASKED_REMEMBERED);
   let approvals: Awaited<ReturnType<typeof openApprovals>> | undefined;
   try {
-    approvals = config.approvals
-      ? await openApprovals(config.approvals, clock, recordEvent, asked.has, config.limits.maxFrameBytes)
-      : undefined;
+    approvals = config.approvals ? await openApprovals(config, clock, recordEvent, asked.has) : undefined;
   } catch (error) {
     await evidence.close();
     await journal.close();
@@ -411,24 +410,37 @@ export async function startDaemon(config: DaemonConfig, options: DaemonOptions =
 }
 
 /**
- * The local approval store and the approval frames' service. Each review and outcome the store commits is recorded
- * in the evidence log before the operation that committed it resolves.
+ * The approval store (local, or the fleet's) and the approval frames' service. Each review and outcome the local
+ * store commits is recorded in the evidence log before the operation that committed it resolves; the fleet store's
+ * reviews, made by approvers elsewhere, before the operation that read them resolves.
  */
 async function openApprovals(
-  config: NonNullable<DaemonConfig['approvals']>,
+  daemonConfig: DaemonConfig,
   clock: () => Date,
   recordEvent: (event: ApprovalEvidenceEvent) => Promise<{ readonly ref: string }>,
   asked: (decisionId: string) => boolean,
-  maxAnswerBytes: number,
 ) {
+  const config = daemonConfig.approvals as NonNullable<DaemonConfig['approvals']>;
+  const maxAnswerBytes = daemonConfig.limits.maxFrameBytes;
   const runtime = await import('./approvals-runtime.js');
   const verification = await runtime.loadReviewVerification(config, clock);
-  const store = await runtime.openLocalApprovalStore(config.file, {
-    now: clock,
-    committed: async (state, previous) => {
-      for (const event of runtime.changeEvents(state, previous)) await recordEvent(event);
-    },
-  });
+  const record = async (state: ApprovalState, previous: ApprovalState | undefined) => {
+    for (const event of runtime.changeEvents(state, previous)) await recordEvent(event);
+  };
+  const store =
+    config.store === 'fleet' && daemonConfig.fleet
+      ? (await import('./fleet-approval-store.js')).openDaemonFleetApprovalStore(
+          daemonConfig.fleet.connection,
+          {
+            now: clock,
+            observed: record,
+            verification,
+            unverifiable: async ({ requestId, problem }) => {
+              await recordEvent({ type: 'approval_unverifiable', request_id: requestId, problem });
+            },
+          },
+        )
+      : await runtime.openLocalApprovalStore(config.file, { now: clock, committed: record });
   const service = runtime.createApprovalService({
     store,
     clock,

@@ -131,6 +131,16 @@ export type ApprovalEvidenceEvent =
       readonly reviewer?: string;
     }
   | {
+      /**
+       * A state of this daemon's request read from the fleet store whose outcome does not follow from reviews it
+       * verified with its own approver keys (a forged or altered state): it counts as not approved.
+       */
+      readonly type: 'approval_unverifiable';
+      readonly request_id: string;
+      /** What failed, e.g. `review 1 does not verify (unknown_approver)`. */
+      readonly problem: string;
+    }
+  | {
       /** The request was decided (approved, denied) or found expired. */
       readonly type: 'approval_outcome';
       readonly request_id: string;

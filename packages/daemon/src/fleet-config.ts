@@ -67,6 +67,18 @@ export interface FleetConnectionConfig {
   readonly name: string;
 }
 
+/** The options of `connectFleet` (from `@cavra/fleet`) for this connection: the follower's and the approvals'. */
+export function fleetConnectOptions(connection: FleetConnectionConfig, name = connection.name) {
+  return {
+    servers: connection.servers,
+    name,
+    ...(connection.user ? { user: connection.user } : {}),
+    ...(connection.passwordEnv ? { password_env: connection.passwordEnv } : {}),
+    ...(connection.tokenEnv ? { token_env: connection.tokenEnv } : {}),
+    ...(connection.credsFile ? { creds_file: connection.credsFile } : {}),
+  };
+}
+
 /** The section as the schema validated it (snake_case). */
 export interface RawFleetConfig {
   servers: string[];

@@ -11,7 +11,7 @@ import {
   type HeartbeatHandle,
   startHeartbeat,
 } from '@cavra/fleet';
-import type { FleetConfig } from './fleet-config.js';
+import { type FleetConfig, fleetConnectOptions } from './fleet-config.js';
 import type { FleetPolicy } from './fleet-policy.js';
 import type { Logger } from './logger.js';
 
@@ -208,15 +208,7 @@ export async function startFollower(options: FollowerOptions): Promise<{ close()
   const connect = async (attempt: number): Promise<void> => {
     if (stopped) return;
     try {
-      const { connection } = config;
-      fleet = await connectFleet({
-        servers: connection.servers,
-        name: connection.name,
-        ...(connection.user ? { user: connection.user } : {}),
-        ...(connection.passwordEnv ? { password_env: connection.passwordEnv } : {}),
-        ...(connection.tokenEnv ? { token_env: connection.tokenEnv } : {}),
-        ...(connection.credsFile ? { creds_file: connection.credsFile } : {}),
-      });
+      fleet = await connectFleet(fleetConnectOptions(config.connection));
     } catch (error) {
       const delay = Math.min(RETRY_MAX_MS, RETRY_MIN_MS * 2 ** attempt) * (0.5 + Math.random() / 2);
       policy.connection(false, `${(error as FleetError).code ?? 'nats_error'}: ${(error as Error).message}`);

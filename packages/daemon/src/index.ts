@@ -1,5 +1,6 @@
 export type { FleetHealthReport, FleetSpoolHealth, HealthReport } from '@cavra/daemon-client';
 export { APPROVAL_REF_SCHEME, APPROVAL_RULE_IDS, approvalRef } from './approval-ref.js';
+export { loadReviewVerification, type ReviewVerification } from './approval-verification.js';
 export type { ApprovalGroupConfig, ApprovalsConfig } from './approvals-config.js';
 export { DAEMON_VERSION, type Daemon, type DaemonOptions, startDaemon } from './daemon.js';
 export {

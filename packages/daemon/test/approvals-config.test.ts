@@ -13,6 +13,23 @@ const issues = (approvals: unknown) => {
   return undefined;
 };
 
+/** The issues of an approvals: section beside a fleet: section. */
+const resolveFleetIssues = (approvals: unknown) => {
+  try {
+    resolveDaemonConfig(
+      {
+        evidence_log: 'ev.jsonl',
+        fleet: { servers: ['nats://127.0.0.1:4222'], channel: 'team', trust_root: 'root.json' },
+        approvals,
+      },
+      { baseDir: '/srv/cavra', source: 'd.yaml' },
+    );
+  } catch (error) {
+    return (error as DaemonConfigError).issues;
+  }
+  return undefined;
+};
+
 describe('the approvals: section of the daemon config', () => {
   it('is absent by default: nothing about approvals is configured', () => {
     expect(resolveDaemonConfig({ evidence_log: 'ev.jsonl' }).approvals).toBeUndefined();
@@ -68,10 +85,45 @@ describe('the approvals: section of the daemon config', () => {
     });
   });
 
+  it('store fleet, beside a fleet: section: the person at the keyboard does not approve by default', () => {
+    const config = resolveDaemonConfig(
+      {
+        evidence_log: 'ev.jsonl',
+        fleet: { servers: ['nats://127.0.0.1:4222'], channel: 'team', trust_root: 'root.json' },
+        approvals: { store: 'fleet', groups: { G: { approvers: [{ id: 'a', public_key: 'a.pem' }] } } },
+      },
+      { baseDir: '/srv/cavra', source: 'd.yaml' },
+    );
+    expect([config.approvals?.store, config.approvals?.selfApprovalAtKeyboard]).toEqual(['fleet', false]);
+  });
+
   it('refuses bad values with their key paths', () => {
     const key = { id: 'a', public_key: 'a.pem' };
+    expect(issues({ store: 'shared', groups: { G: { approvers: [key] } } })).toEqual([
+      { path: '/approvals/store', message: 'must be one of: local, fleet' },
+    ]);
     expect(issues({ store: 'fleet', groups: { G: { approvers: [key] } } })).toEqual([
-      { path: '/approvals/store', message: 'must be one of: local' },
+      {
+        path: '/approvals/store',
+        message: 'store fleet keeps the requests on the fleet’s NATS servers: it needs the fleet: section',
+      },
+    ]);
+    expect(
+      resolveFleetIssues({
+        store: 'fleet',
+        oidc: {
+          issuer: 'https://id.example.com',
+          audience: 'cavra',
+          jwks_url: 'https://id.example.com/jwks',
+        },
+        groups: { G: { approvers: [key] } },
+      }),
+    ).toEqual([
+      {
+        path: '/approvals/oidc',
+        message:
+          'store fleet takes approver-key reviews only: its daemons verify each review again, which an OIDC review kept without its ID token does not allow',
+      },
     ]);
     expect(
       issues({ wait_ms: 60_000, expiry: { ci: '24 hours' }, groups: { G: { approvers: [key] } } }),

@@ -10,6 +10,7 @@ import { type KV, Kvm, type KvOptions } from '@nats-io/kv';
 import { type ObjectStore, Objm } from '@nats-io/obj';
 import { AuthorizationError, connect, type NatsConnection } from '@nats-io/transport-node';
 import { createEvidenceStreams } from './evidence-streams.js';
+import { APPROVALS_MAX_AGE_MS } from './approval-keys.js';
 import { FLEET_BUCKETS } from './fleet-buckets.js';
 import {
   checkedServers,
@@ -63,6 +64,16 @@ const KV_BUCKETS: Readonly<Record<'bundleHeads' | 'fleetStatus', Partial<KvOptio
 };
 
 /**
+ * The approvals bucket: created with the others but bound only by `openFleetApprovalStore` (a daemon without
+ * approvals needs no access to it). A key goes `APPROVALS_MAX_AGE_MS` after its last write (stream max_age).
+ */
+export const APPROVALS_BUCKET: Partial<KvOptions> = {
+  history: 1,
+  allow_direct: false,
+  ttl: APPROVALS_MAX_AGE_MS,
+};
+
+/**
  * Connects to the fleet's NATS servers and binds the buckets (creating them with `replicas` copies when
  * `createBuckets`). Every failure is a {@link FleetError}: unreachable servers, refused credentials, JetStream off,
  * a missing bucket, a permission the user lacks.
@@ -100,6 +111,7 @@ export async function connectFleet(options: ConnectFleetOptions): Promise<Fleet>
       });
     const bundleHeads = await kv('bundleHeads');
     const fleetStatus = await kv('fleetStatus');
+    if (options.createBuckets) await kvm.create(FLEET_BUCKETS.approvals, { ...APPROVALS_BUCKET, replicas });
     const bundles = await bucket(FLEET_BUCKETS.bundles, (name) =>
       options.createBuckets ? objm.create(name, { replicas }) : objm.open(name),
     );
@@ -123,7 +135,7 @@ export async function connectFleet(options: ConnectFleetOptions): Promise<Fleet>
 }
 
 /** Binds (or creates) one bucket; a missing one is named. */
-async function bucket<T>(name: string, bind: (name: string) => Promise<T>): Promise<T> {
+export async function bucket<T>(name: string, bind: (name: string) => Promise<T>): Promise<T> {
   try {
     return await bind(name);
   } catch (error) {

@@ -9,4 +9,6 @@ export const FLEET_BUCKETS = {
   bundleHeads: 'cavra_bundle_heads',
   /** KV, key = daemon id: each daemon's heartbeat. */
   fleetStatus: 'cavra_fleet_status',
+  /** KV: approval requests, used review ids and the grant index (`openFleetApprovalStore`, approval-keys.ts). */
+  approvals: 'cavra_approvals',
 } as const;

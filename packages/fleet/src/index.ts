@@ -1,3 +1,4 @@
+export { APPROVALS_MAX_AGE_MS, OUTCOME_SUBJECT_PREFIX } from './approval-keys.js';
 export { type BundlePack, FLEET_BUNDLE_SCHEMA, type FleetBundle } from './bundle-document.js';
 export { type BundleHead, type BundleStoreConnection, readBundleHead } from './bundle-store.js';
 export { type ChannelTrust, type InitChannelTrustOptions, initChannelTrust } from './channel-trust.js';
@@ -74,6 +75,7 @@ export {
   fetchVerifiedBundle,
   type VerifiedBundle,
 } from './fetch-verified-bundle.js';
+export { type FleetApprovalStoreOptions, openFleetApprovalStore } from './fleet-approval-store.js';
 export { FLEET_BUCKETS } from './fleet-buckets.js';
 export type { FleetConnectionOptions } from './fleet-connection-options.js';
 export { FLEET_ERROR_CODES, FleetError, type FleetErrorCode, isFleetErrorCode } from './fleet-error.js';
@@ -87,7 +89,13 @@ export {
   type Heartbeat,
 } from './heartbeat.js';
 export { toFleetError } from './nats-failure.js';
-export { daemonPermissions, type NatsPermissions, statusReaderPermissions } from './nats-permissions.js';
+export {
+  approvalPermissions,
+  daemonPermissions,
+  mergePermissions,
+  type NatsPermissions,
+  statusReaderPermissions,
+} from './nats-permissions.js';
 export { type PublishBundleOptions, type PublishedBundle, publishBundle } from './publish-bundle.js';
 export { type EvidenceQuery, type QueriedEvidenceRecord, readEvidence } from './read-evidence.js';
 export {

@@ -1,4 +1,5 @@
 import { EVIDENCE_BUCKETS, EVIDENCE_STREAM, evidenceSubject } from './evidence-names.js';
+import { GRANT_KEYS, JTI_KEYS, OUTCOME_SUBJECT_PREFIX, REQUEST_KEYS } from './approval-keys.js';
 import { FLEET_BUCKETS } from './fleet-buckets.js';
 
 /** The NATS permissions of one fleet user: the subjects it may publish to and subscribe to (all others denied). */
@@ -92,6 +93,39 @@ export function statusReaderPermissions(): NatsPermissions {
       ]),
     },
     subscribe: { allow: ['_INBOX.>'] },
+  };
+}
+
+/**
+ * What a role of the fleet approval store (`openFleetApprovalStore`) needs beyond its fleet role (a daemon's, or for
+ * an approver a status reader's: every fleet connection binds the three buckets): bind, read, list (stream info) and
+ * watch `cavra_approvals`, publish outcomes; a `requester` (a daemon with `approvals: { store: fleet }`) creates request
+ * revisions (its requests, expiries, grant uses), an `approver` also review ids and grants. NATS checks subjects, not
+ * whether a write creates or updates: the bucket's writers are the trust boundary (docs/approvals.md).
+ */
+export function approvalPermissions(role: 'requester' | 'approver'): NatsPermissions {
+  const approvals = KV(FLEET_BUCKETS.approvals);
+  const keys = (prefix: string) => `$KV.${FLEET_BUCKETS.approvals}.${prefix}.>`;
+  return {
+    publish: {
+      allow: unique([
+        ...bind(approvals),
+        ...read(approvals),
+        ...consume(approvals),
+        keys(REQUEST_KEYS),
+        ...(role === 'approver' ? [keys(JTI_KEYS), keys(GRANT_KEYS)] : []),
+        `${OUTCOME_SUBJECT_PREFIX}.>`,
+      ]),
+    },
+    subscribe: { allow: ['_INBOX.>'] },
+  };
+}
+
+/** Two roles' permissions as one user's. */
+export function mergePermissions(...roles: NatsPermissions[]): NatsPermissions {
+  return {
+    publish: { allow: unique(roles.flatMap((role) => role.publish.allow)) },
+    subscribe: { allow: unique(roles.flatMap((role) => role.subscribe.allow)) },
   };
 }
 

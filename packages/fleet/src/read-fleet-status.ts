@@ -1,4 +1,5 @@
 import type { KV } from '@nats-io/kv';
+import { bucketKeys } from './bucket-keys.js';
 import type { Fleet } from './connect-fleet.js';
 import { FLEET_BUCKETS } from './fleet-buckets.js';
 import { BUNDLE_STATES, DAEMON_KINDS, HEARTBEAT_SCHEMA, type Heartbeat } from './heartbeat.js';
@@ -121,19 +122,12 @@ export async function readFleetStatus(
 }
 
 /** Every live key of a bucket with its JSON value (undefined when not JSON) and the server's time of the write. */
-/**
- * Every key of a bucket with its value. The keys come from the stream's leader (stream info listing its subjects), not
- * from `kv.keys()`: that ordered consumer was seen, under load on a 3-node cluster, to end at once with no keys while
- * the bucket held them, so the status view listed no daemons.
- */
 async function entries(
   fleet: Fleet,
   bucket: string,
   kv: KV,
 ): Promise<{ key: string; value: unknown; created: Date }[]> {
-  const prefix = `$KV.${bucket}.`;
-  const info = await fleet.jsm.streams.info(`KV_${bucket}`, { subjects_filter: `${prefix}>` });
-  const keys = Object.keys(info.state.subjects ?? {}).map((subject) => subject.slice(prefix.length));
+  const keys = await bucketKeys(fleet, bucket);
   const found = await Promise.all(
     keys.map(async (key) => {
       const entry = await kv.get(key);

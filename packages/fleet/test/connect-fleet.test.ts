@@ -51,10 +51,15 @@ describe('buckets', () => {
     });
   });
 
-  test('createBuckets makes the three buckets with 3 replicas; another connection binds them', async () => {
+  test('createBuckets makes the four buckets with 3 replicas; another connection binds them', async () => {
     const created = await connectFleet({ ...publisher(), createBuckets: true });
     try {
-      const streams = ['KV_cavra_bundle_heads', 'KV_cavra_fleet_status', 'OBJ_cavra_bundles'];
+      const streams = [
+        'KV_cavra_bundle_heads',
+        'KV_cavra_fleet_status',
+        'OBJ_cavra_bundles',
+        'KV_cavra_approvals',
+      ];
       const infos = await Promise.all(streams.map((stream) => created.jsm.streams.info(stream)));
       expect(
         infos.map((info) => [info.config.name, info.config.num_replicas, info.cluster?.replicas?.length]),
@@ -62,7 +67,10 @@ describe('buckets', () => {
         ['KV_cavra_bundle_heads', 3, 2],
         ['KV_cavra_fleet_status', 3, 2],
         ['OBJ_cavra_bundles', 3, 2],
+        ['KV_cavra_approvals', 3, 2],
       ]);
+      // The approvals bucket keeps each key 30 days after its last write (stream max_age, in nanoseconds).
+      expect(infos[3]?.config.max_age).toBe(30 * 24 * 3600 * 1e9);
       expect((await created.bundleHeads.status()).history).toBe(10);
       expect((await created.fleetStatus.status()).history).toBe(1);
       await created.bundleHeads.put('prod', JSON.stringify({ revision: 4, target: 'bundle-4.json' }));
@@ -81,6 +89,7 @@ describe('buckets', () => {
           bundles: 'cavra_bundles',
           bundleHeads: 'cavra_bundle_heads',
           fleetStatus: 'cavra_fleet_status',
+          approvals: 'cavra_approvals',
         });
       } finally {
         await bound.close();

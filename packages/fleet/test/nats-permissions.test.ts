@@ -3,14 +3,18 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { conformanceRequest, conformanceReview } from '@cavra/approvals/conformance';
 import { type NatsCluster, startNatsCluster } from '@cavra/nats-cluster';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import {
+  approvalPermissions,
   connectFleet,
   daemonPermissions,
   type EvidenceSource,
   type Fleet,
   openEvidenceBucket,
+  mergePermissions,
+  openFleetApprovalStore,
   readFleetStatus,
   startHeartbeat,
   startShipper,
@@ -22,8 +26,18 @@ const users = [
   { user: 'publisher', password: 'p' },
   { user: 'daemon-1', password: 'd', permissions: daemonPermissions('daemon-1') },
   { user: 'ops', password: 'o', permissions: statusReaderPermissions() },
+  {
+    user: 'daemon-2',
+    password: 'r',
+    permissions: mergePermissions(daemonPermissions('daemon-2'), approvalPermissions('requester')),
+  },
+  {
+    user: 'approver',
+    password: 'a',
+    permissions: mergePermissions(statusReaderPermissions(), approvalPermissions('approver')),
+  },
 ];
-const env = { PASSWORD_P: 'p', PASSWORD_D: 'd', PASSWORD_O: 'o' };
+const env = { PASSWORD_P: 'p', PASSWORD_D: 'd', PASSWORD_O: 'o', PASSWORD_R: 'r', PASSWORD_A: 'a' };
 
 let cluster: NatsCluster;
 let publisher: Fleet;
@@ -163,3 +177,34 @@ test('the status reader lists the fleet and writes nothing', async () => {
     await ops.close();
   }
 });
+
+test('approvals: a requesting daemon creates requests, an approver reviews them; a daemon cannot write a grant', async () => {
+  const as = (user: string, variable: string) =>
+    connectFleet({ servers: cluster.servers, user, password_env: variable, env });
+  const [requesterFleet, approverFleet] = [
+    await as('daemon-2', 'PASSWORD_R'),
+    await as('approver', 'PASSWORD_A'),
+  ];
+  const now = () => new Date('2026-01-05T10:00:00.000Z');
+  const requester = await openFleetApprovalStore({ fleet: requesterFleet, now });
+  const approver = await openFleetApprovalStore({ fleet: approverFleet, now });
+  try {
+    expect(await requester.create(conformanceRequest('req-perm'))).toBe('created');
+    const waiting = requester.waitForOutcome('req-perm', { deadline: new Date('2026-01-05T10:10:00.000Z') });
+    const approved = await approver.review('req-perm', conformanceReview('req-perm'), now());
+    expect((await waiting).outcome).toEqual(approved.outcome);
+    expect(await requester.consumeGrant('req-perm', 'decision-1')).toBe(true);
+    // A requester's user may not write review ids or grants (nor, so, review).
+    await expect(
+      requester.review('req-perm', conformanceReview('req-perm', { jti: 'jti-other-000000001' }), now()),
+    ).rejects.toMatchObject({ code: 'store_unavailable' });
+    expect(
+      await code(requesterFleet.kvm.open('cavra_approvals').then((kv) => kv.put('grant.x.y', '{}'))),
+    ).toBe('permission_denied');
+  } finally {
+    await requester.close();
+    await approver.close();
+    await requesterFleet.close();
+    await approverFleet.close();
+  }
+}, 60_000);
