@@ -9,8 +9,8 @@ import {
 import { type KV, Kvm, type KvOptions } from '@nats-io/kv';
 import { type ObjectStore, Objm } from '@nats-io/obj';
 import { AuthorizationError, connect, type NatsConnection } from '@nats-io/transport-node';
-import { createEvidenceStreams } from './evidence-streams.js';
 import { APPROVALS_MAX_AGE_MS } from './approval-keys.js';
+import { createEvidenceStreams } from './evidence-streams.js';
 import { FLEET_BUCKETS } from './fleet-buckets.js';
 import {
   checkedServers,

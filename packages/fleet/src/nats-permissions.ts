@@ -1,5 +1,5 @@
-import { EVIDENCE_BUCKETS, EVIDENCE_STREAM, evidenceSubject } from './evidence-names.js';
 import { GRANT_KEYS, JTI_KEYS, OUTCOME_SUBJECT_PREFIX, REQUEST_KEYS } from './approval-keys.js';
+import { EVIDENCE_BUCKETS, EVIDENCE_STREAM, evidenceSubject } from './evidence-names.js';
 import { FLEET_BUCKETS } from './fleet-buckets.js';
 
 /** The NATS permissions of one fleet user: the subjects it may publish to and subscribe to (all others denied). */
