@@ -71,8 +71,10 @@ async function enroll(at: Setup): Promise<string> {
   return enrolled.stdout.trim();
 }
 
+// Generous deadlines: under CI's load a daemon that rotates segments while shipping has taken more than 5 s to answer;
+// a deadline here guards against a hang, it is not a latency check.
 async function health(at: Setup): Promise<HealthReport> {
-  const client = createClient({ socketPath: at.socketPath, timeoutMs: 2000 });
+  const client = createClient({ socketPath: at.socketPath, timeoutMs: 30_000 });
   try {
     return await client.health();
   } finally {
@@ -81,7 +83,7 @@ async function health(at: Setup): Promise<HealthReport> {
 }
 
 async function decide(at: Setup, command: string) {
-  const client = createClient({ socketPath: at.socketPath, timeoutMs: 5000 });
+  const client = createClient({ socketPath: at.socketPath, timeoutMs: 30_000 });
   try {
     return await client.evaluate(COMMAND(command));
   } finally {
