@@ -3,7 +3,7 @@ import { constants } from 'node:fs';
 import { lstat, mkdir, open, readdir, unlink } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { isSafeIdentifier } from '@cavra/contracts';
+import { isSafeIdentifier } from '@cavra/contracts/plain';
 import type { HookVerdict } from './verdict.js';
 
 /**
