@@ -2,8 +2,8 @@ import { scanBinary } from './binary-scan.js';
 import { type ContractIssue, ContractValidationError, limitIssues } from './contract-issue.js';
 import type { MessageName } from './descriptor.js';
 import { DEFAULT_LIMITS } from './limits.js';
-import { MESSAGE_TYPES, type MessageTypes } from './messages.js';
 import { type JsonObject, messageToJSON } from './message-json.js';
+import { MESSAGE_TYPES, type MessageTypes } from './messages.js';
 import { type ValidateOptions, type ValidationResult, validate, validateAll } from './validate.js';
 
 export type { JsonObject, JsonValue } from './message-json.js';

@@ -1,8 +1,4 @@
-import {
-  type DecisionResponse,
-  DecisionResponseCodec,
-  type EvaluateRequest,
-} from '@cavra/contracts';
+import { type DecisionResponse, DecisionResponseCodec, type EvaluateRequest } from '@cavra/contracts';
 import { checkAnswer, type DecisionCheckOptions } from './decision-answer.js';
 
 export { DEFAULT_POLICY_PACK, type DecisionCheckOptions } from './decision-answer.js';

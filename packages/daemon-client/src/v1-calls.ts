@@ -157,6 +157,7 @@ export function evaluateFrame(request: Record<string, unknown>, correlationId: s
 /** The body of an evaluate's answer frame: an error frame is the daemon's refusal, any other frame breaks the protocol. */
 export function decisionBody(response: ResponseFrame): unknown {
   if (response.type === 'error') throw errorFrameError(response.body);
-  if (response.type !== 'decision') throw new DaemonClientError('protocol_error', 'expected a decision frame');
+  if (response.type !== 'decision')
+    throw new DaemonClientError('protocol_error', 'expected a decision frame');
   return response.body;
 }
