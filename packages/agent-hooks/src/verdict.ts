@@ -29,7 +29,7 @@ export interface HookVerdict {
 const STRICTNESS = ['block', 'require_approval', 'warn', 'allow_with_attestation', 'audit_only', 'allow'];
 
 /** The stricter of two decisions; an unknown decision counts as the strictest. */
-export function stricterDecision(a: PlainDecisionResponse, b: PlainDecisionResponse): PlainDecisionResponse {
+export function stricterDecision<D extends PlainDecisionResponse>(a: D, b: D): D {
   return rank(b.decision) < rank(a.decision) ? b : a;
 }
 

@@ -7,7 +7,13 @@ export {
   ContractValidationError,
 } from './contract-issue.js';
 export { DECISIONS, type Decision, isDecision } from './decision.js';
-export { type FieldSpec, MESSAGE_FIELDS, MESSAGE_NAMES, type MessageName } from './descriptor.js';
+export {
+  type FieldSpec,
+  MESSAGE_FIELDS,
+  MESSAGE_NAMES,
+  type MessageName,
+  type ScalarType,
+} from './descriptor.js';
 export { type ContractLimits, DEFAULT_LIMITS } from './limits.js';
 export { type JsonObject, type JsonValue, messageToJSON } from './message-json.js';
 export type {

@@ -19,16 +19,13 @@ import { DaemonClientError, errorFrameError } from './daemon-client-error.js';
 import { checkDecision } from './decision-check.js';
 import type { HealthReport } from './health-report.js';
 import { upstreamClient } from './upstream-client.js';
-import { decisionBody, evaluateFrame, v1Calls } from './v1-calls.js';
+import { decisionBody, type EvaluateOptions, evaluateFrame, v1Calls } from './v1-calls.js';
 
 export type { DaemonClientOptions, DaemonProtocol } from './client-settings.js';
 
 export type { CallOptions };
 
-export interface EvaluateOptions extends CallOptions {
-  /** Ties the decision to the caller's trace (a plain identifier); the daemon makes one when absent. */
-  readonly correlationId?: string;
-}
+export type { EvaluateOptions } from './v1-calls.js';
 
 export interface DaemonClient {
   /**

@@ -5,18 +5,12 @@ import {
   type PlainDecisionResponse,
   plainMessage,
 } from '@cavra/contracts/plain';
-import type { CallOptions } from './call-deadline.js';
 import { clientSettings, type DaemonClientOptions } from './client-settings.js';
 import { checkAnswer } from './decision-answer.js';
-import { decisionBody, evaluateFrame, v1Calls } from './v1-calls.js';
+import { decisionBody, type EvaluateOptions, evaluateFrame, v1Calls } from './v1-calls.js';
 
 /** The options of createClient but the protocol: the thin client speaks v1 only. */
 export type ThinClientOptions = Omit<DaemonClientOptions, 'protocol'>;
-
-export interface ThinEvaluateOptions extends CallOptions {
-  /** Ties the decision to the caller's trace (a plain identifier); the daemon makes one when absent. */
-  readonly correlationId?: string;
-}
 
 /** A client with `evaluate` alone, for a process that asks once and exits (a hook). */
 export interface ThinClient {
@@ -24,7 +18,7 @@ export interface ThinClient {
    * As DaemonClient's evaluate, the same request validation, frame, answer checks and errors, but the decision comes
    * back as a plain object (no protobufjs message).
    */
-  evaluate(request: EvaluateRequestInit, options?: ThinEvaluateOptions): Promise<PlainDecisionResponse>;
+  evaluate(request: EvaluateRequestInit, options?: EvaluateOptions): Promise<PlainDecisionResponse>;
   close(): Promise<void>;
 }
 

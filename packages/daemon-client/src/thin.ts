@@ -1,6 +1,7 @@
 // `@cavra/daemon-client/thin`: the v1 evaluate alone, for a process that asks once and exits (the agents' hooks).
 // It loads neither protobufjs, the contract's generated classes, @cavra/auth nor jose.
 export type { CallOptions } from './call-deadline.js';
+export type { DaemonClientOptions, DaemonProtocol } from './client-settings.js';
 export {
   DaemonClientError,
   type DaemonClientErrorCode,
@@ -11,5 +12,5 @@ export {
   createThinClient,
   type ThinClient,
   type ThinClientOptions,
-  type ThinEvaluateOptions,
 } from './thin-client.js';
+export type { EvaluateOptions } from './v1-calls.js';

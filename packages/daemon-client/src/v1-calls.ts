@@ -149,6 +149,11 @@ export function v1Calls(settings: ClientSettings): V1Calls {
   };
 }
 
+export interface EvaluateOptions extends CallOptions {
+  /** Ties the decision to the caller's trace (a plain identifier); the daemon makes one when absent. */
+  readonly correlationId?: string;
+}
+
 /** The evaluate frame of a request already validated and written as JSON. */
 export function evaluateFrame(request: Record<string, unknown>, correlationId: string | undefined) {
   return { type: 'evaluate', request, ...(correlationId ? { correlation_id: correlationId } : {}) };

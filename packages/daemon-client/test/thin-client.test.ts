@@ -38,7 +38,7 @@ async function outcome(call: Promise<object>): Promise<unknown> {
  * each sent (evaluate and refusal report), and how many connections each opened.
  */
 async function bothClients(behaviour: Behaviour, request: EvaluateRequestInit = REQUEST) {
-  const runs = [];
+  const runs: { result: unknown; frames: unknown[]; connections: number }[] = [];
   for (const make of [createClient, createThinClient]) {
     const peer = await new ProtocolPeer(recording(behaviour)).start();
     const client = make({ socketPath: peer.socketPath, timeoutMs: 60_000 });
@@ -49,7 +49,8 @@ async function bothClients(behaviour: Behaviour, request: EvaluateRequestInit = 
     const result = await outcome(client.evaluate(request, { correlationId: 'trace-1' }));
     runs.push({ result, frames: peer.frames, connections: peer.connections });
   }
-  return { full: runs[0], thin: runs[1] };
+  const [full, thin] = runs as [(typeof runs)[0], (typeof runs)[0]];
+  return { full, thin };
 }
 
 /** Answers a refusal report as our daemon does once it recorded it; every other frame with `behaviour`. */
