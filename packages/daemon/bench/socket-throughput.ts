@@ -16,6 +16,7 @@ import { signRunnerClaims } from '@cavra/auth';
 import { EvaluateRequestCodec } from '@cavra/contracts';
 import { DSYNC_ECHO_SERVER, DURABLE_ECHO_SERVER, ECHO_SERVER } from './floor-servers.js';
 import { type CpuTime, cpuMicroseconds, machineLoad } from './process-cpu.js';
+import { SHAPES } from './shapes.js';
 import {
   type ConnectionMode,
   type LoadResult,
@@ -33,28 +34,6 @@ const CLI = process.env.BENCH_DAEMON_CLI ?? fileURLToPath(new URL('../dist/cli.j
 const SECRET = 'bench-only-secret-0123456789abcdef0123';
 const COLD_START_ONLY = process.env.BENCH_ONLY === 'cold-start';
 const STARTS = Number(process.env.BENCH_STARTS ?? 5);
-
-const BASE = {
-  session_id: 'bench',
-  agent_id: 'bench-agent',
-  actor: 'bench@example.com',
-  policy_pack: 'cavra-ai-agent-baseline',
-};
-/** A mix of what agents ask: allowed and blocked reads, gated writes, plain, compound and nested commands, pushes. */
-const SHAPES = [
-  { action_type: 'read_file', target: 'src/index.ts' },
-  { action_type: 'read_file', target: '/home/dev/app/.env' },
-  { action_type: 'write_file', target: '.github/workflows/ci.yml' },
-  { action_type: 'write_file', target: 'src/components/button.tsx' },
-  { action_type: 'execute_command', target: 'npm test' },
-  { action_type: 'execute_command', target: 'git status && git diff HEAD~1 -- src' },
-  { action_type: 'execute_command', target: "bash -lc 'ls -la src'" },
-  { action_type: 'git_push', target: 'HEAD:refs/heads/feature/bench' },
-].map((shape) => ({
-  ...BASE,
-  ...shape,
-  requested_operation: shape.action_type === 'execute_command' ? shape.target : '',
-}));
 
 const dir = mkdtempSync(join(tmpdir(), 'cvb-'));
 const children = new Set<ChildProcess>();
