@@ -22,10 +22,8 @@ import { upstreamClient } from './upstream-client.js';
 import { decisionBody, type EvaluateOptions, evaluateFrame, v1Calls } from './v1-calls.js';
 
 export type { DaemonClientOptions, DaemonProtocol } from './client-settings.js';
-
-export type { CallOptions };
-
 export type { EvaluateOptions } from './v1-calls.js';
+export type { CallOptions };
 
 export interface DaemonClient {
   /**
