@@ -1,3 +1,3 @@
 import { cavraPackage } from '../../tooling/tsup.base.js';
 
-export default cavraPackage();
+export default cavraPackage({ entry: ['src/index.ts', 'src/thin.ts'] });

@@ -1,4 +1,4 @@
-import { type DecisionResponse, isSafeIdentifier } from '@cavra/contracts';
+import { isSafeIdentifier, type PlainDecisionResponse } from '@cavra/contracts/plain';
 
 /** The evidence reference the daemon adds to a decision that has an approval request: `cavra-approval://<id>`. */
 export const APPROVAL_REF_PREFIX = 'cavra-approval://';
@@ -11,7 +11,7 @@ export const APPROVAL_PENDING_RULE = 'approval.pending';
  * when it has none (a daemon without an `approvals:` section, or the in-process engine). An id that is not a plain
  * identifier is not one the CLI can name: it counts as none.
  */
-export function approvalRequestId(decision: DecisionResponse): string | undefined {
+export function approvalRequestId(decision: PlainDecisionResponse): string | undefined {
   for (const ref of decision.evidence_refs ?? []) {
     if (!ref.startsWith(APPROVAL_REF_PREFIX)) continue;
     const id = ref.slice(APPROVAL_REF_PREFIX.length);

@@ -1,9 +1,8 @@
-import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
 import { lstat, mkdir, open, readdir, unlink } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { isSafeIdentifier } from '@cavra/contracts';
+import { isSafeIdentifier } from '@cavra/contracts/plain';
 import type { HookVerdict } from './verdict.js';
 
 /**
@@ -73,7 +72,7 @@ export function askedCallsIn(stateDir: string): AskedCalls {
       });
       await checkFolder(dir, 0o077);
       await prune(dir);
-      const file = join(dir, entryName(call));
+      const file = join(dir, await entryName(call));
       const text = JSON.stringify({ decision_id: asked.decisionId, tool: asked.tool });
       // A tool_use_id seen again (a resumed session) replaces the entry; never through a link.
       await unlink(file).catch(ignoreMissing);
@@ -91,7 +90,7 @@ export function askedCallsIn(stateDir: string): AskedCalls {
     async take(call) {
       if (!(await exists(dir))) return undefined;
       await checked();
-      const file = join(dir, entryName(call));
+      const file = join(dir, await entryName(call));
       let handle: import('node:fs/promises').FileHandle;
       try {
         handle = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW);
@@ -141,7 +140,10 @@ export async function rememberAsk(
 }
 
 /** The file of a call: a digest, so that no id the agent sends becomes a path. */
-function entryName(call: AskedCallKey): string {
+async function entryName(call: AskedCallKey): Promise<string> {
+  // Loaded here: only a call answered ask (or its PostToolUse) names an entry, and node:crypto is a share of every
+  // hook's start.
+  const { createHash } = await import('node:crypto');
   return `${createHash('sha256').update(`${call.sessionId}\0${call.toolUseId}`).digest('hex')}.json`;
 }
 

@@ -1,10 +1,11 @@
 import type { DecisionResponse, EvaluateRequestInit } from '@cavra/contracts';
+import type { PlainDecisionResponse } from '@cavra/contracts/plain';
 import { NoDecisionError } from './no-decision-error.js';
 
 /** Who decides: the daemon over its socket, or an engine in this process. */
 export interface Authority {
   /** The decision for one request; throws NoDecisionError when there is none (never makes one up). */
-  decide(request: EvaluateRequestInit): Promise<DecisionResponse>;
+  decide(request: EvaluateRequestInit): Promise<PlainDecisionResponse>;
   /**
    * Records that the action of a `require_approval` decision ran (the person at the keyboard said yes); absent
    * where nothing keeps a record (the in-process engine). Throws when it was not recorded.
@@ -24,18 +25,19 @@ export interface DaemonAuthorityOptions {
   readonly daemonConfig?: string;
 }
 
-/** Asks the daemon through `@cavra/daemon-client` (loaded on first use, to keep a hook's start-up short). */
+/**
+ * Asks the daemon: decisions through `@cavra/daemon-client/thin` (the same checks as the full client, without
+ * protobufjs: a hook's start-up is the latency of every tool call), the rest through the full client. Each is loaded
+ * on first use.
+ */
 export function daemonAuthority(options: DaemonAuthorityOptions): Authority {
+  const settings = { socketPath: options.socketPath, timeoutMs: options.timeoutMs ?? 5000 };
+  let thin: Promise<import('@cavra/daemon-client/thin').ThinClient> | undefined;
   let client: Promise<import('@cavra/daemon-client').DaemonClient> | undefined;
-  const open = () => {
-    client ??= import('@cavra/daemon-client').then(({ createClient }) =>
-      createClient({ socketPath: options.socketPath, timeoutMs: options.timeoutMs ?? 5000 }),
-    );
-    return client;
-  };
   return {
     async decide(request) {
-      const daemon = await open();
+      thin ??= import('@cavra/daemon-client/thin').then(({ createThinClient }) => createThinClient(settings));
+      const daemon = await thin;
       try {
         return await daemon.evaluate(request);
       } catch (error) {
@@ -43,10 +45,11 @@ export function daemonAuthority(options: DaemonAuthorityOptions): Authority {
       }
     },
     async reportActionOutcome(outcome) {
-      await (await open()).reportActionOutcome(outcome);
+      client ??= import('@cavra/daemon-client').then(({ createClient }) => createClient(settings));
+      await (await client).reportActionOutcome(outcome);
     },
     async close() {
-      if (client) await (await client).close();
+      await Promise.all([thin, client].map(async (opened) => (await opened)?.close()));
     },
   };
 }

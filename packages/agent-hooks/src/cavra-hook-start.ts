@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-import { createHash } from 'node:crypto';
 import {
   closeSync,
   constants,
@@ -20,16 +19,26 @@ import { Script } from 'node:vm';
 
 // The start of `cavra-hook`: an agent runs it once per tool call, so its start-up is latency a user sees. The hook
 // itself (cavra-hook-main.cjs, one bundled file) is compiled with a V8 code cache kept in the user's cache folder
-// ($XDG_CACHE_HOME/cavra-hook, else ~/.cache/cavra-hook). V8 checks a cache against its own version and flags and the source it
-// was made for, and compiles afresh when it does not match: a stale or broken cache costs speed, never a decision. The
+// ($XDG_CACHE_HOME/cavra-hook, else ~/.cache/cavra-hook), one per build of that file (see cacheFile). V8 checks a cache
+// against its own version and flags and the source's length, and compiles afresh when it does not match: a stale or
+// broken cache costs speed, never a decision. The
 // folder and the file must be the user's own and writable by nobody else (code cache is code), else no cache is used.
 
 const MAIN = fileURLToPath(new URL('./cavra-hook-main.cjs', import.meta.url));
 
 try {
+  const fd = openSync(MAIN, constants.O_RDONLY);
+  let main: Stats;
+  let text: string;
+  try {
+    main = fstatSync(fd);
+    text = readFileSync(fd, 'utf8');
+  } finally {
+    closeSync(fd);
+  }
   // The bundle keeps the entry's #! line, which is not JavaScript inside a function: blanked, lines kept.
-  const source = readFileSync(MAIN, 'utf8').replace(/^#!.*/, '');
-  const cache = cacheFile(source);
+  const source = text.replace(/^#!.*/, '');
+  const cache = cacheFile(main);
   const cachedData = cache ? readOwnFile(cache) : undefined;
   const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
     filename: MAIN,
@@ -46,8 +55,8 @@ try {
   process.exitCode = 2;
 }
 
-/** The cache file for this source, Node and machine, in a folder of the user's own; undefined when there is none. */
-function cacheFile(source: string): string | undefined {
+/** The cache file for this build of the hook, Node and machine, in a folder of the user's own; undefined when there is none. */
+function cacheFile(main: Stats): string | undefined {
   if (typeof process.getuid !== 'function') return undefined;
   const { XDG_CACHE_HOME: base, HOME: home } = process.env;
   const folder = join(base && isAbsolute(base) ? base : join(home || homedir(), '.cache'), 'cavra-hook');
@@ -57,12 +66,21 @@ function cacheFile(source: string): string | undefined {
   } catch {
     return undefined;
   }
-  const key = createHash('sha256')
-    .update(`${process.version}\0${process.arch}\0`)
-    .update(source)
-    .digest('hex')
-    .slice(0, 32);
-  return join(folder, `cavra-hook-${key}.v8`);
+  // The file read, by its identity and change time (any write to it changes its ctime), not by a hash of its text:
+  // node:crypto alone costs a hook ~3 ms of start-up. V8 checks only the source's length against a cache, so the key
+  // must change with any edit to the file.
+  const identity = [process.version, process.arch, main.dev, main.ino, main.size, main.mtimeMs, main.ctimeMs];
+  return join(folder, `cavra-hook-${fnv1a128(identity.join('\0'))}.v8`);
+}
+
+/** FNV-1a, 128 bits, as 32 hex digits (http://www.isthe.com/chongo/tech/comp/fnv/): a name, not a security check. */
+function fnv1a128(text: string): string {
+  // Constants here, not at the top: the start's code above runs before the module's later lines.
+  const prime = 0x0000000001000000000000000000013bn;
+  const mask = (1n << 128n) - 1n;
+  let hash = 0x6c62272e07bb014262b821756295c58dn;
+  for (let i = 0; i < text.length; i++) hash = ((hash ^ BigInt(text.charCodeAt(i))) * prime) & mask;
+  return hash.toString(16).padStart(32, '0');
 }
 
 /** Not a link, the user's own, writable by nobody else. */

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { shareInstanceof } from '@cavra/contracts';
+import { shareInstanceof } from '@cavra/contracts/plain';
 
 /** Which settings file: the project's `.claude/settings.json` or the user's `~/.claude/settings.json`. */
 export type SettingsScope = 'project' | 'user';

@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import { resolve } from 'node:path';
 import { quote } from 'shell-quote';
 import type { AgentAction } from './agent-request.js';
@@ -132,7 +131,9 @@ async function joinedLines(command: string): Promise<string> {
   return joinLineContinuations(command);
 }
 
-function gitLines(cwd: string, args: readonly string[]): Promise<string[]> {
+async function gitLines(cwd: string, args: readonly string[]): Promise<string[]> {
+  // Loaded here: only a push that names no branch asks git, and node:child_process is a share of every hook's start.
+  const { execFile } = await import('node:child_process');
   return new Promise((done, fail) => {
     execFile('git', args, { cwd, timeout: 5000, maxBuffer: 1024 * 1024 }, (error, stdout) => {
       if (error) {

@@ -1,4 +1,4 @@
-import { shareInstanceof } from '@cavra/contracts';
+import { shareInstanceof } from '@cavra/contracts/plain';
 
 /**
  * Why a command CAVRA allowed cannot run confined; every one of these ends in a deny, never in an unconfined run:

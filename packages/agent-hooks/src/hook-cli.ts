@@ -232,7 +232,7 @@ async function authorityOf(values: HookValues, env: NodeJS.ProcessEnv): Promise<
   const authorities = await import('./authority.js');
   if (engine === 'in-process') return authorities.engineAuthority({ policyPacks: values.pack ?? [] });
   const socketPath =
-    values.socket || env.CAVRA_SOCKET || (await import('@cavra/daemon-client')).defaultSocketPath(env);
+    values.socket || env.CAVRA_SOCKET || (await import('@cavra/daemon-client/thin')).defaultSocketPath(env);
   const daemonConfig = values['daemon-config'];
   return authorities.daemonAuthority({
     socketPath,

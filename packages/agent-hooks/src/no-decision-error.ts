@@ -1,4 +1,4 @@
-import { shareInstanceof } from '@cavra/contracts';
+import { shareInstanceof } from '@cavra/contracts/plain';
 
 /** Why no decision could be obtained; every one of these ends in a deny (fail closed). */
 export type NoDecisionCode =

@@ -1,4 +1,4 @@
-import type { DecisionResponse } from '@cavra/contracts';
+import type { PlainDecisionResponse } from '@cavra/contracts/plain';
 import {
   type AgentAction,
   type AgentContext,
@@ -20,7 +20,7 @@ export interface HookVerdict {
   /** A note for the user that goes with an allow (`warn`, `audit_only`, `allow_with_attestation`). */
   readonly notice?: string;
   /** The CAVRA decision that decided; absent when none was obtained (then the permission is `deny`). */
-  readonly decision?: DecisionResponse;
+  readonly decision?: PlainDecisionResponse;
   /** The tool input to run instead of the agent's (a command wrapped in the sandbox); only with allow or ask. */
   readonly updatedInput?: Readonly<Record<string, unknown>>;
 }
@@ -29,7 +29,7 @@ export interface HookVerdict {
 const STRICTNESS = ['block', 'require_approval', 'warn', 'allow_with_attestation', 'audit_only', 'allow'];
 
 /** The stricter of two decisions; an unknown decision counts as the strictest. */
-export function stricterDecision(a: DecisionResponse, b: DecisionResponse): DecisionResponse {
+export function stricterDecision<D extends PlainDecisionResponse>(a: D, b: D): D {
   return rank(b.decision) < rank(a.decision) ? b : a;
 }
 
@@ -52,7 +52,7 @@ function rank(decision: string): number {
  *   attest for the user, and the policy allows the action on that condition;
  * - anything else → deny (fail closed).
  */
-export function verdictOf(decision: DecisionResponse): HookVerdict {
+export function verdictOf(decision: PlainDecisionResponse): HookVerdict {
   const because = `CAVRA ${decision.decision} (${decision.rule_id}): ${decision.reason}`;
   const requestId = approvalRequestId(decision);
   switch (decision.decision) {
@@ -121,7 +121,7 @@ export async function judgeActions(
       new NoDecisionError('invalid_payload', 'the tool call names nothing to judge'),
     );
   }
-  let decisions: DecisionResponse[];
+  let decisions: PlainDecisionResponse[];
   try {
     decisions = await Promise.all(
       actions.map((action) => authority.decide(evaluateRequest(action, context))),

@@ -1,12 +1,12 @@
 import { scanBinary } from './binary-scan.js';
 import { type ContractIssue, ContractValidationError, limitIssues } from './contract-issue.js';
-import { MESSAGE_FIELDS, type MessageName } from './descriptor.js';
+import type { MessageName } from './descriptor.js';
 import { DEFAULT_LIMITS } from './limits.js';
+import { type JsonObject, messageToJSON } from './message-json.js';
 import { MESSAGE_TYPES, type MessageTypes } from './messages.js';
 import { type ValidateOptions, type ValidationResult, validate, validateAll } from './validate.js';
 
-export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
-export type JsonObject = { [key: string]: JsonValue };
+export type { JsonObject, JsonValue } from './message-json.js';
 
 export interface ToJSONOptions {
   /** Emit fields that hold their proto3 default ("" / 0 / false / []). Default false, as in proto3 JSON. */
@@ -52,29 +52,6 @@ interface GeneratedType<M> {
   fromObject(object: Record<string, unknown>): M;
   encode(message: M): { finish(): Uint8Array };
   decode(reader: Uint8Array): M;
-}
-
-function isDefault(value: unknown): boolean {
-  return value === '' || value === 0 || value === false || (Array.isArray(value) && value.length === 0);
-}
-
-function messageToJSON(
-  name: MessageName,
-  message: Record<string, unknown>,
-  emitDefaults: boolean,
-): JsonObject {
-  const out: JsonObject = {};
-  for (const field of MESSAGE_FIELDS[name]) {
-    const value = message[field.name];
-    if (value === undefined || value === null) continue;
-    if (!emitDefaults && isDefault(value)) continue;
-    if (field.type === 'string' || field.type === 'int32' || field.type === 'bool') {
-      out[field.name] = (Array.isArray(value) ? [...value] : value) as JsonValue;
-    } else {
-      out[field.name] = messageToJSON(field.type, value as Record<string, unknown>, emitDefaults);
-    }
-  }
-  return out;
 }
 
 function tooLarge(name: MessageName, what: string, bytes: number, limit: number): ContractValidationError {

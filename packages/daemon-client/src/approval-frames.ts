@@ -5,7 +5,7 @@ import {
   approvalStatus,
   findApprovalStateProblem,
 } from '@cavra/approvals/wire';
-import { isSafeIdentifier, isSafeReference } from '@cavra/contracts';
+import { isSafeIdentifier, isSafeReference } from '@cavra/contracts/plain';
 import { DaemonClientError, errorFrameError } from './daemon-client-error.js';
 import type { ResponseFrame } from './daemon-connection.js';
 

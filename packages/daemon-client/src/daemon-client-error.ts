@@ -1,4 +1,4 @@
-import { isSafeIdentifier, shareInstanceof } from '@cavra/contracts';
+import { isSafeIdentifier, shareInstanceof } from '@cavra/contracts/plain';
 
 /** Stable codes of client failures. None of them is ever turned into a decision: the caller chooses. */
 export type DaemonClientErrorCode =

@@ -1,4 +1,4 @@
-import { shareInstanceof } from '@cavra/contracts';
+import { shareInstanceof } from '@cavra/contracts/plain';
 
 /** Why a frame's bytes are not one JSON value in well-formed Unicode. */
 export type WireJsonProblem = 'invalid_utf8' | 'lone_surrogate' | 'invalid_json';

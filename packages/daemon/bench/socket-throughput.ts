@@ -16,6 +16,7 @@ import { signRunnerClaims } from '@cavra/auth';
 import { EvaluateRequestCodec } from '@cavra/contracts';
 import { DSYNC_ECHO_SERVER, DURABLE_ECHO_SERVER, ECHO_SERVER } from './floor-servers.js';
 import { type CpuTime, cpuMicroseconds, machineLoad } from './process-cpu.js';
+import { SHAPES } from './shapes.js';
 import {
   type ConnectionMode,
   type LoadResult,
@@ -33,28 +34,6 @@ const CLI = process.env.BENCH_DAEMON_CLI ?? fileURLToPath(new URL('../dist/cli.j
 const SECRET = 'bench-only-secret-0123456789abcdef0123';
 const COLD_START_ONLY = process.env.BENCH_ONLY === 'cold-start';
 const STARTS = Number(process.env.BENCH_STARTS ?? 5);
-
-const BASE = {
-  session_id: 'bench',
-  agent_id: 'bench-agent',
-  actor: 'bench@example.com',
-  policy_pack: 'cavra-ai-agent-baseline',
-};
-/** A mix of what agents ask: allowed and blocked reads, gated writes, plain, compound and nested commands, pushes. */
-const SHAPES = [
-  { action_type: 'read_file', target: 'src/index.ts' },
-  { action_type: 'read_file', target: '/home/dev/app/.env' },
-  { action_type: 'write_file', target: '.github/workflows/ci.yml' },
-  { action_type: 'write_file', target: 'src/components/button.tsx' },
-  { action_type: 'execute_command', target: 'npm test' },
-  { action_type: 'execute_command', target: 'git status && git diff HEAD~1 -- src' },
-  { action_type: 'execute_command', target: "bash -lc 'ls -la src'" },
-  { action_type: 'git_push', target: 'HEAD:refs/heads/feature/bench' },
-].map((shape) => ({
-  ...BASE,
-  ...shape,
-  requested_operation: shape.action_type === 'execute_command' ? shape.target : '',
-}));
 
 const dir = mkdtempSync(join(tmpdir(), 'cvb-'));
 const children = new Set<ChildProcess>();
@@ -185,41 +164,55 @@ function rssMiB(pid: number | undefined, field: 'VmRSS' | 'VmHWM' = 'VmRSS'): nu
   return Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1]) / 1024;
 }
 
-/** Spawn to first answer, in ms, and the peak RSS of the process by then (MiB). */
+/**
+ * Spawn to first answer, in ms, the process's CPU time by then (user + system, all its threads, ms: on a loaded
+ * machine the wall-clock time is mostly waiting for a core, the CPU time is not), and its peak RSS by then (MiB).
+ */
 async function coldStart(
   start: () => ChildProcess,
   socket: string,
   line: string,
-): Promise<{ ms: number; peakMiB: number }> {
+): Promise<{ ms: number; cpuMs: number; peakMiB: number }> {
   const begin = performance.now();
   const child = start();
   await waitForSocket(socket);
   const answer = await oneShot(socket, line);
   const ms = performance.now() - begin;
   if (!answer.includes('"')) throw new Error(`no answer from ${socket}`);
+  const cpu = cpuMicroseconds(child.pid);
+  const cpuMs = cpu ? (cpu.user + cpu.system) / 1000 : Number.NaN;
   const peakMiB = rssMiB(child.pid, 'VmHWM');
   await stopChild(child);
-  return { ms, peakMiB };
+  return { ms, cpuMs, peakMiB };
 }
 
 const fmt = (n: number, digits = 0) => n.toFixed(digits);
 
 /** Cold starts of the daemon (a log of its own) and of the echo server, interleaved, as medians and their ratio. */
 async function coldStartsOnly(): Promise<void> {
-  const daemon: number[] = [];
-  const echo: number[] = [];
+  // The command as installed writes its code cache a second after a start (src/code-cache.ts), as a user's daemon,
+  // which runs for hours, does at its first start: one start that lives that long first, so that the starts timed
+  // below read the cache on a fresh machine too.
+  const warm = startDaemon(freshConfigPath);
+  await waitForSocket(freshSocket);
+  await new Promise((resolve) => setTimeout(resolve, 1500));
+  await stopChild(warm);
+  const daemon: { ms: number; cpuMs: number }[] = [];
+  const echo: { ms: number; cpuMs: number }[] = [];
   for (let i = 0; i < STARTS; i++) {
     const coldSocket = `${echoSocket}.cold${i}`;
     echo.push(
-      (await coldStart(() => startChild(['-e', ECHO_SERVER, coldSocket]), coldSocket, bare[0] as string)).ms,
+      await coldStart(() => startChild(['-e', ECHO_SERVER, coldSocket]), coldSocket, bare[0] as string),
     );
-    daemon.push((await coldStart(() => startDaemon(freshConfigPath), freshSocket, bare[0] as string)).ms);
+    daemon.push(await coldStart(() => startDaemon(freshConfigPath), freshSocket, bare[0] as string));
   }
-  const [d, e] = [median(daemon), median(echo)];
+  const [d, e] = [median(daemon.map((s) => s.ms)), median(echo.map((s) => s.ms))];
+  const [dc, ec] = [median(daemon.map((s) => s.cpuMs)), median(echo.map((s) => s.cpuMs))];
   console.log(`cold start to first decision, ${STARTS} interleaved starts each (ms):
-  daemon ${daemon.map((ms) => fmt(ms)).join(' ')}
-  echo   ${echo.map((ms) => fmt(ms)).join(' ')}
-  medians: daemon ${fmt(d)} ms / echo ${fmt(e)} ms = ${fmt(d / e, 2)} (target <= 2.00); ${CLI}`);
+  daemon ${daemon.map((s) => fmt(s.ms)).join(' ')}
+  echo   ${echo.map((s) => fmt(s.ms)).join(' ')}
+  medians: daemon ${fmt(d)} ms / echo ${fmt(e)} ms = ${fmt(d / e, 2)} (target <= 2.00); ${CLI}
+  CPU time by the first answer (user + system, ms, 10 ms ticks): daemon ${fmt(dc)} / echo ${fmt(ec)} = ${fmt(dc / ec, 2)}`);
 }
 
 console.log(`before: ${machineLoad()}`);
@@ -319,9 +312,9 @@ try {
     // log the throughput runs left, whose HMAC signatures are all still within their window and so are read back
     // into the replay cache at start (bounded by the window, not by the log: see the evidence log's checkpoint).
     const starts = {
-      daemon: [] as { ms: number; peakMiB: number }[],
-      fresh: [] as { ms: number; peakMiB: number }[],
-      echo: [] as { ms: number; peakMiB: number }[],
+      daemon: [] as { ms: number; cpuMs: number; peakMiB: number }[],
+      fresh: [] as { ms: number; cpuMs: number; peakMiB: number }[],
+      echo: [] as { ms: number; cpuMs: number; peakMiB: number }[],
     };
     for (let i = 0; i < STARTS; i++) {
       const coldSocket = `${echoSocket}.cold${i}`;
@@ -361,6 +354,9 @@ try {
     const coldFresh = median(starts.fresh.map((start) => start.ms));
     const coldEcho = median(starts.echo.map((start) => start.ms));
     const coldPeak = median(starts.daemon.map((start) => start.peakMiB));
+    const [coldFreshCpu, coldEchoCpu] = [starts.fresh, starts.echo].map((runs) =>
+      median(runs.map((start) => start.cpuMs)),
+    ) as [number, number];
     console.log(`
 targets (issue 13), all ratios from this run:
   persistent, 1 client:   daemon / durable floor = ${ratio(p('persistent', 1, 'daemon, no auth').perSecond, durableFloor('persistent', 1).perSecond)} (target >= 0.80)
@@ -368,7 +364,7 @@ targets (issue 13), all ratios from this run:
   CPU per decision (daemon, no auth, persistent): ${cpuLine(1)} at 1 client, ${cpuLine(64)} at 64 clients
   HMAC cost, 64 clients:  ${fmt((1 - p('persistent', 64, 'daemon, HMAC').perSecond / p('persistent', 64, 'daemon, no auth').perSecond) * 100, 1)}% (target <= 15%)
   bad-signature flood:    cost per request / valid HMAC = ${ratio(p('persistent', 64, 'daemon, HMAC').perSecond, p('persistent', 64, 'daemon, bad signatures').perSecond)} (target <= 1.00)
-  cold start to first decision: daemon ${fmt(coldFresh)} ms / echo ${fmt(coldEcho)} ms = ${ratio(coldFresh, coldEcho)} (target <= 2.00), with a log of its own;
+  cold start to first decision: daemon ${fmt(coldFresh)} ms / echo ${fmt(coldEcho)} ms = ${ratio(coldFresh, coldEcho)} (target <= 2.00), with a log of its own (CPU time by then: ${fmt(coldFreshCpu)} / ${fmt(coldEchoCpu)} ms = ${ratio(coldFreshCpu, coldEchoCpu)});
     with the bench's log (${records} records, ${signedNext} HMAC signatures still live, restored into the replay cache): ${fmt(coldDaemon)} ms = ${ratio(coldDaemon, coldEcho)}, peak RSS ${fmt(coldPeak, 1)} MiB
 memory:
   idle RSS: daemon ${fmt(idleRss.daemon, 1)} MiB, echo server ${fmt(idleRss.echo, 1)} MiB (${ratio(idleRss.daemon, idleRss.echo)}x)
