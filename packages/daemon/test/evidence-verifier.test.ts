@@ -9,11 +9,9 @@ import { createClient } from '@cavra/daemon-client';
 import {
   connectFleet,
   EVIDENCE_ALERTS_STREAM,
-  EVIDENCE_HEADERS,
   type EvidenceAlert,
   evidenceAlertSubject,
   evidenceEpoch,
-  evidenceMsgId,
   evidenceSubject,
   type Fleet,
   initChannelTrust,
@@ -22,18 +20,12 @@ import {
   verifyEvidenceReceipt,
 } from '@cavra/fleet';
 import { type NatsCluster, startNatsCluster } from '@cavra/nats-cluster';
-import { headers as natsHeaders } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GENESIS_HASH, sealRecord } from '../src/evidence-record.js';
-import { evidenceRef } from '../src/evidence-ref.js';
-import { signRecord } from '../src/evidence-signature.js';
 import { shippedBatchCheck } from '../src/shipped-batch-check.js';
 import { removeTempDirs, tempDir } from './support/daemon-fixture.js';
 import { CLI, cli, DaemonProcess, killDaemons } from './support/daemon-process.js';
+import { EVIDENCE_SECRET, hashOf, LOG_ID, publishBatch, sealedLog } from './support/evidence-batches.js';
 import { REQUEST } from './support/raw-client.js';
-
-const LOG_ID = '0123456789abcdef';
-const EVIDENCE_SECRET = 'evidence-secret-of-the-fleet-0123456789';
 
 let cluster: NatsCluster;
 let fleet: Fleet;
@@ -65,63 +57,14 @@ afterAll(async () => {
   await removeTempDirs();
 });
 
-/**
- * A daemon's log: `count` sealed, signed decision records (`change` alters record 2, every hash recomputed; another
- * `minute` makes another log, of another epoch).
- */
-function log(daemonId: string, count: number, change = '', minute = '00'): string[] {
-  const key = { keyId: 'evidence', secret: new TextEncoder().encode(EVIDENCE_SECRET) };
-  const lines: string[] = [];
-  let prev = GENESIS_HASH;
-  for (let seq = 1; seq <= count; seq++) {
-    const { record, line } = sealRecord(
-      {
-        seq,
-        prev,
-        recorded_at: `2026-12-06T08:${minute}:${String(seq).padStart(2, '0')}.000Z`,
-        decision: {
-          decision: seq === 2 && change ? change : 'allow',
-          evidence_refs: [evidenceRef(LOG_ID, seq)],
-        },
-        runner: null,
-        release_governance: null,
-        daemon_id: daemonId,
-      },
-      (hash) => signRecord(key, LOG_ID, prev, hash),
-    );
-    lines.push(line);
-    prev = record.hash;
-  }
-  return lines;
-}
-
-const hashOf = (line: string) => JSON.parse(line).hash as string;
-
-/**
- * Publishes records `first`..`last` of `lines` as one batch on `subject`'s daemon (as the shipper does); `msgId`
- * false publishes without a Nats-Msg-Id (a re-send after the duplicate window).
- */
-async function publish(
+const log = sealedLog;
+const publish = (
   daemonId: string,
   lines: string[],
   first: number,
   last: number,
-  options: { subject?: string; msgId?: boolean; headerDaemonId?: string } = {},
-): Promise<number> {
-  const epoch = evidenceEpoch(hashOf(lines[0] as string));
-  const batch = { daemonId: options.headerDaemonId ?? daemonId, epoch, firstSeq: first, lastSeq: last };
-  const headers = natsHeaders();
-  headers.set(EVIDENCE_HEADERS.daemonId, options.headerDaemonId ?? daemonId);
-  headers.set(EVIDENCE_HEADERS.epoch, epoch);
-  headers.set(EVIDENCE_HEADERS.firstSeq, String(first));
-  headers.set(EVIDENCE_HEADERS.lastSeq, String(last));
-  const ack = await fleet.js.publish(
-    options.subject ?? evidenceSubject(daemonId),
-    lines.slice(first - 1, last).join(''),
-    { headers, ...(options.msgId === false ? {} : { msgID: evidenceMsgId(batch) }) },
-  );
-  return ack.seq;
-}
+  options?: Parameters<typeof publishBatch>[5],
+) => publishBatch(fleet, daemonId, lines, first, last, options);
 
 const verifier = () =>
   cli([

@@ -34,6 +34,7 @@ export {
   evidenceMsgId,
   evidenceSubject,
 } from './evidence-names.js';
+export { evidenceReaderPermissions, evidenceVerifierPermissions } from './evidence-permissions.js';
 export {
   EVIDENCE_RECEIPT_SCHEMA,
   type EvidenceReceipt,

@@ -8,21 +8,21 @@ export interface NatsPermissions {
   subscribe: { allow: string[] };
 }
 
-const KV = (bucket: string) => `KV_${bucket}`;
-const OBJ = (bucket: string) => `OBJ_${bucket}`;
+export const KV = (bucket: string) => `KV_${bucket}`;
+export const OBJ = (bucket: string) => `OBJ_${bucket}`;
 
 // What the NATS JavaScript client (3.x) asks of JetStream on nats-server 2.9+, per operation (server
 // docs "JetStream API Reference" and "Subject-based permissions"; checked by test/nats-permissions.test.ts).
 /** Bind a bucket: the account's JetStream info and the bucket stream's info. */
-const bind = (stream: string) => ['$JS.API.INFO', `$JS.API.STREAM.INFO.${stream}`];
+export const bind = (stream: string) => ['$JS.API.INFO', `$JS.API.STREAM.INFO.${stream}`];
 /** Read a key or an object's metadata: the last message of a subject (direct get when the stream allows it). */
-const read = (stream: string) => [
+export const read = (stream: string) => [
   `$JS.API.STREAM.MSG.GET.${stream}`,
   `$JS.API.DIRECT.GET.${stream}`,
   `$JS.API.DIRECT.GET.${stream}.>`,
 ];
 /** Watch a KV bucket or read an object's chunks: an ordered consumer, created, fed with flow control, deleted. */
-const consume = (stream: string) => [
+export const consume = (stream: string) => [
   `$JS.API.CONSUMER.CREATE.${stream}`,
   `$JS.API.CONSUMER.CREATE.${stream}.>`,
   `$JS.API.CONSUMER.INFO.${stream}.>`,
@@ -129,6 +129,6 @@ export function mergePermissions(...roles: NatsPermissions[]): NatsPermissions {
   };
 }
 
-function unique(subjects: string[]): string[] {
+export function unique(subjects: string[]): string[] {
   return [...new Set(subjects)];
 }
