@@ -66,6 +66,8 @@ export function createEvidenceShipping(options: {
         cursorFile,
         logger,
         batchMaxRecords: config.batchMaxRecords,
+        // A sync decision waits for its batch: ship at once. Async: let a burst gather into one batch.
+        ...(config.shipMode === 'sync' ? { lingerMs: 0 } : {}),
       });
       started();
     },

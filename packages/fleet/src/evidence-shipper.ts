@@ -65,6 +65,13 @@ export interface ShipperOptions {
   readonly logger?: ShipperLogger;
   /** Records per batch (default and maximum 1,000). */
   readonly batchMaxRecords?: number;
+  /**
+   * How long the shipper waits, once the log grows after it was idle, before it reads (default 50 ms): the records
+   * decided meanwhile go as one batch, so a steady stream of decisions costs a read, a publish and a cursor write per
+   * linger rather than per decision, in the daemon's own process. 0 ships each append at once (`ship_mode: sync`,
+   * where a decision waits for its batch).
+   */
+  readonly lingerMs?: number;
   /** Called after each change of state (off the decision path: only read fields). */
   readonly onState?: (state: ShipperState) => void;
 }
@@ -94,6 +101,7 @@ interface Position {
 }
 
 const PUBLISH_TIMEOUT_MS = 10_000;
+const DEFAULT_LINGER_MS = 50;
 const BACKOFF_FIRST_MS = 200;
 const BACKOFF_MAX_MS = 10_000;
 
@@ -113,6 +121,7 @@ class Shipper {
   readonly #options: ShipperOptions;
   readonly #subject: string;
   readonly #maxRecords: number;
+  readonly #lingerMs: number;
   #position: Position | undefined;
   /** The highest record of the epoch ever acknowledged (this process or the cursor file): what the stream must hold. */
   #acked: ShipCursor | undefined;
@@ -142,6 +151,10 @@ class Shipper {
         `batchMaxRecords must be an integer from 1 to ${EVIDENCE_BATCH_LIMITS.maxRecords}, got ${max}`,
       );
     this.#maxRecords = max;
+    const linger = options.lingerMs ?? DEFAULT_LINGER_MS;
+    if (!Number.isInteger(linger) || linger < 0 || linger > 10_000)
+      throw new FleetError('invalid_options', `lingerMs must be an integer from 0 to 10000, got ${linger}`);
+    this.#lingerMs = linger;
     this.#unsubscribe = options.source.onAppend(() => this.#wakeUp());
     this.#running = this.#run();
     void this.#watchResends();
@@ -195,7 +208,10 @@ class Shipper {
     while (!this.#closed) {
       try {
         if (this.#position === undefined || this.#resendFrom !== undefined) await this.#reconcile();
-        if (!(await this.#shipNext())) await this.#sleep();
+        const shipped = await this.#shipNext();
+        if (shipped === 'nothing') await this.#sleep();
+        if (shipped !== 'more' && this.#lingerMs > 0 && !this.#closed)
+          await new Promise((resolve) => setTimeout(resolve, this.#lingerMs));
       } catch (error) {
         if (this.#closed) break;
         this.#position = undefined;
@@ -284,20 +300,25 @@ class Shipper {
   }
 
   /** Publishes the next batch; false when the log holds nothing more. */
-  async #shipNext(): Promise<boolean> {
+  /**
+   * Ships the next batch: `nothing` when the log holds nothing new, `partial` after a batch below its limits (the
+   * loop lingers before the next, so that records decided meanwhile gather), `more` when the next goes at once (a
+   * full batch: a backlog drains at full speed; a new position).
+   */
+  async #shipNext(): Promise<'nothing' | 'partial' | 'more'> {
     const position = this.#position as Position;
     if (position.epoch === undefined) {
       // An empty log at the last look: once it holds a record, its epoch is known.
-      if (this.#options.source.lastSeq() === 0) return false;
+      if (this.#options.source.lastSeq() === 0) return 'nothing';
       this.#position = undefined;
-      return true;
+      return 'more';
     }
     const batch = await this.#options.source.readAfter(
       position.seq,
       EVIDENCE_BATCH_LIMITS.maxBytes,
       this.#maxRecords,
     );
-    if (!batch) return false;
+    if (!batch) return 'nothing';
     const id = {
       daemonId: this.#options.daemonId,
       epoch: position.epoch,
@@ -326,7 +347,7 @@ class Shipper {
           `the stream remembers batch ${evidenceMsgId(id)} as a duplicate but no longer holds it; retrying after its duplicate window`,
         );
       this.#position = undefined;
-      return true;
+      return 'more';
     }
     this.#position = { epoch: position.epoch, seq: batch.last, streamSeq: ack.seq };
     const cursor: ShipCursor = {
@@ -351,7 +372,10 @@ class Shipper {
     }
     this.#settle(batch.last);
     this.#changed();
-    return true;
+    const full =
+      batch.last - batch.first + 1 >= this.#maxRecords ||
+      batch.lines.reduce((bytes, line) => bytes + line.byteLength, 0) * 2 > EVIDENCE_BATCH_LIMITS.maxBytes;
+    return full ? 'more' : 'partial';
   }
 
   #settle(shipped: number): void {
