@@ -41,6 +41,7 @@ async function contextOn(root, cluster, publisher) {
   const children = new Set();
   const clients = new Map();
   const results = [];
+  const targets = [];
   const channel = 'acceptance';
   const keysDir = join(root, 'keys');
   const trust = await initChannelTrust({ channel, keysDir });
@@ -62,7 +63,11 @@ async function contextOn(root, cluster, publisher) {
       return published;
     },
 
-    /** One line per result; the 1-minute load average is printed beside every figure (the machine may be shared). */
+    /**
+     * One line per result of a check that does not depend on the machine's speed (every daemon activated, a refusal
+     * recorded): a FAIL fails the run. The 1-minute load average is printed beside every figure (the machine may be
+     * shared).
+     */
     report(name, pass, figures) {
       results.push(pass);
       process.stdout.write(
@@ -70,6 +75,19 @@ async function contextOn(root, cluster, publisher) {
       );
     },
     results,
+    /**
+     * One line per timing target of the issue (p50 ≤ 500 ms, ...): printed `met` or `MISS` with its figure and counted
+     * apart. A missed target fails the run only with FLEET_ACCEPTANCE_STRICT=1 (a quiet, dedicated machine): on a
+     * shared one a wall-clock figure says as much about the neighbours as about the code, and tests do not assert
+     * wall-clock times.
+     */
+    target(name, met, figures) {
+      targets.push(met);
+      process.stdout.write(
+        `${met ? 'met ' : 'MISS'} ${name}: ${figures} [load ${loadavg()[0].toFixed(2)}]\n`,
+      );
+    },
+    targets,
     /** A line of detail under the last result (a breakdown), not counted. */
     note(text) {
       process.stdout.write(`     ${text}\n`);

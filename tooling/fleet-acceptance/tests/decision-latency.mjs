@@ -41,7 +41,7 @@ export default {
         for (const client of order) await timed(client, PER_ROUND, client === on ? onTimes : offTimes);
       }
       const ratio = percentile(onTimes, 50) / percentile(offTimes, 50);
-      ctx.report(
+      ctx.target(
         'decision latency fleet on vs off',
         ratio <= 1.1,
         `p50 ${percentile(onTimes, 50).toFixed(3)} vs ${percentile(offTimes, 50).toFixed(3)} ms (${ratio.toFixed(2)}×, ≤ 1.1×), p99 ${percentile(onTimes, 99).toFixed(3)} vs ${percentile(offTimes, 99).toFixed(3)} ms, ${onTimes.length} requests each in ${ROUNDS} alternating rounds`,
