@@ -689,6 +689,8 @@ interface FleetStatus {
     last_seen: string;
     seen: boolean;
     on_head: boolean | null;
+    /** The records not yet acknowledged by the fleet's stream, worded by the server. */
+    shipping_lag: string;
   }[];
 }
 
@@ -729,7 +731,16 @@ async function fleetView(view: HTMLElement) {
     return;
   }
   const status = await api<FleetStatus>('/api/fleet');
-  const columns = ['Daemon', 'Kind', 'Channel', 'Revision', 'State', 'Last seen', 'Decisions'];
+  const columns = [
+    'Daemon',
+    'Kind',
+    'Channel',
+    'Revision',
+    'State',
+    'Last seen',
+    'Decisions',
+    'Shipping lag',
+  ];
   view.append(
     h(
       'table',
@@ -739,7 +750,7 @@ async function fleetView(view: HTMLElement) {
       h(
         'tbody',
         {},
-        ...status.daemons.map(({ heartbeat, last_seen, seen, on_head }) =>
+        ...status.daemons.map(({ heartbeat, last_seen, seen, on_head, shipping_lag }) =>
           h(
             'tr',
             {},
@@ -756,6 +767,7 @@ async function fleetView(view: HTMLElement) {
                 .map(([decision, count]) => `${decision} ${count}`)
                 .join(', ') || 'none',
             ),
+            h('td', {}, shipping_lag),
           ),
         ),
       ),
