@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -169,5 +170,35 @@ describe('cavra console', () => {
       2,
       'cavra: console: --config or --socket, not both',
     ]);
+  });
+
+  it('--receipt-key: needs --nats, must be an Ed25519 public key, and is named at start', async () => {
+    const dir = tempDir();
+    const usage = async (args: string[]) => {
+      const run = await cavra(['console', ...args], dir);
+      return [run.code, run.stderr.split('\n')[0]];
+    };
+    await writeFile(join(dir, 'junk.pem'), 'not a key\n');
+    await writeFile(
+      join(dir, 'verifier.pub.pem'),
+      generateKeyPairSync('ed25519').publicKey.export({ type: 'spki', format: 'pem' }),
+    );
+    expect(await usage(['--receipt-key', 'verifier.pub.pem'])).toEqual([
+      2,
+      "cavra: console: --receipt-key needs --nats (the receipts are in the fleet's NATS)",
+    ]);
+    expect(await usage(['--nats', 'nats://127.0.0.1:1', '--receipt-key', 'junk.pem'])).toEqual([
+      4,
+      'cavra: console: --receipt-key junk.pem: not an Ed25519 public key in PEM form',
+    ]);
+    const started = await startConsoleProcess(
+      ['--nats', 'nats://127.0.0.1:1', '--receipt-key', 'verifier.pub.pem'],
+      dir,
+    );
+    expect(started.output().split('\n').slice(4, 6)).toEqual([
+      '  fleet:     nats://127.0.0.1:1',
+      '  receipts:  checked with verifier.pub.pem',
+    ]);
+    expect((await started.stop()).code).toBe(0);
   });
 });

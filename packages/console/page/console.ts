@@ -382,6 +382,22 @@ function chainBadge(): HTMLElement {
   return badge;
 }
 
+/** The central verifier's receipt for this log's daemon (fleet mode): verified through which record, or why not. */
+function receiptBadge(): HTMLElement {
+  const badge = h('p', { class: 'badge' }, 'Receipt: checking…');
+  api<{ state: string; message: string }>('/api/evidence/receipt').then(
+    (receipt) => {
+      badge.classList.add(receipt.state === 'verified' ? 'ok' : 'broken');
+      badge.textContent = receipt.message;
+    },
+    (error: Error) => {
+      badge.classList.add('broken');
+      badge.textContent = `Receipt: not read: ${error.message}`;
+    },
+  );
+  return badge;
+}
+
 function filterForm(onApply: () => void): HTMLElement {
   const fields = FILTERS.map((name) => {
     const key = name.toLowerCase();
@@ -633,7 +649,13 @@ async function evidenceView(view: HTMLElement) {
     if (nextBefore !== null) evidenceState.pages.push(nextBefore);
     void load();
   });
-  view.append(chainBadge(), filterForm(load), list, h('div', { class: 'pager' }, newer, older));
+  view.append(
+    chainBadge(),
+    ...(me?.views.fleet ? [receiptBadge()] : []),
+    filterForm(load),
+    list,
+    h('div', { class: 'pager' }, newer, older),
+  );
   await load();
   const chart = h('div', {});
   view.append(chart);

@@ -1,3 +1,4 @@
+import type { KeyObject } from 'node:crypto';
 import type { VerifyOptions } from '@cavra/daemon';
 import type { FleetConnectionOptions } from '@cavra/fleet';
 
@@ -43,6 +44,11 @@ export interface ConsoleOptions {
   readonly verify?: VerifyOptions;
   /** The fleet's NATS connection; absent: no fleet view (`@cavra/fleet` is then never loaded). */
   readonly fleet?: FleetConnectionOptions;
+  /**
+   * The central evidence verifier's Ed25519 public key (PEM or KeyObject): with `fleet` and `evidenceLog`, the evidence
+   * view shows the latest receipt for the log's daemon as verified only when it verifies with this key.
+   */
+  readonly receiptKey?: string | KeyObject;
   /** The operator's approver identity, as configured. */
   readonly approver?: ConsoleApprover;
   /**

@@ -81,7 +81,10 @@ beforeAll(async () => {
     const entry = status.daemons.find((found) => found.heartbeat.daemon_id === daemonId);
     return entry?.heartbeat.revision === 2 ? entry : undefined;
   });
-  running = await startConsole({ fleet: { servers: cluster.servers } });
+  running = await startConsole({
+    fleet: { servers: cluster.servers },
+    evidenceLog: join(dir, 'evidence.jsonl'),
+  });
 });
 
 afterAll(async () => {
@@ -93,7 +96,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-it('shows the daemon with its channel, revision and state, and the revisions per channel', async () => {
+it('shows the daemon with its channel, revision, state and shipping lag, the revisions per channel, and its receipt', async () => {
   const { page, errors } = await signIn(browser, running.url);
   await page.getByRole('link', { name: 'Fleet' }).click();
   await page.getByRole('heading', { name: 'Fleet', exact: true }).waitFor();
@@ -140,5 +143,14 @@ it('shows the daemon with its channel, revision and state, and the revisions per
   expect(await histogram.textContent()).toContain(`${CHANNEL} r2 (head)`);
   expect(await seriousViolations(page)).toEqual([]);
   await screenshot(page, 'fleet');
+
+  // The evidence view of the same daemon's log: beside the chain badge, no receipt yet (no central verifier runs).
+  await page.getByRole('link', { name: 'Evidence' }).click();
+  await page.getByRole('heading', { name: 'Evidence', exact: true }).waitFor();
+  const receipt = page.getByText(/^Receipt: /);
+  await expect
+    .poll(() => receipt.textContent(), POLL)
+    .toBe(`Receipt: none yet for daemon ${daemonId} (the central verifier has not verified its records)`);
+  expect(await seriousViolations(page)).toEqual([]);
   expect(errors).toEqual([]);
 });
