@@ -69,10 +69,23 @@ export async function runConsole(command: ConsoleCommand, out: (text: string) =>
     : undefined;
   const receiptKey = command.receiptKey ? await readReceiptKey(command.receiptKey) : undefined;
   const signer = command.signer;
+  // The daemon keeps its requests in the fleet's store: the inbox reads and reviews them there, not on its socket.
+  const approvalSource =
+    command.nats && command.config && fromConfig?.approvalsStore === 'fleet'
+      ? await (await import('./console-fleet-approvals.js')).fleetApprovalSource(
+          command.nats,
+          command.config,
+          signer,
+        )
+      : undefined;
   const evidenceLog = command.evidence ?? fromConfig?.evidenceLog;
   const options: ConsoleOptions = {
     ...(fromConfig?.verify ? { verify: fromConfig.verify } : {}),
-    ...(command.socket || fromConfig ? { socketPath: command.socket ?? fromConfig?.socketPath } : {}),
+    ...(approvalSource
+      ? { approvalSource }
+      : command.socket || fromConfig
+        ? { socketPath: command.socket ?? fromConfig?.socketPath }
+        : {}),
     ...(evidenceLog ? { evidenceLog, replay } : {}),
     ...(command.nats ? { fleet: command.nats } : {}),
     ...(receiptKey ? { receiptKey } : {}),
@@ -103,7 +116,7 @@ export async function runConsole(command: ConsoleCommand, out: (text: string) =>
     [
       `cavra console: open ${running.url}`,
       '  (the token in that URL signs in once; keep it to yourself)',
-      `  approvals: ${options.socketPath ?? 'none (no --config or --socket)'}`,
+      `  approvals: ${approvalSource?.name ?? options.socketPath ?? 'none (no --config or --socket)'}`,
       `  evidence:  ${options.evidenceLog ?? 'none (no --config or --evidence)'}`,
       `  fleet:     ${command.nats ? command.nats.servers.join(',') : 'none (no --nats)'}`,
       ...(command.nats
