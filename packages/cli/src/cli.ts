@@ -322,6 +322,12 @@ async function main(given: readonly string[]): Promise<number> {
       if (config && socket) throw new UsageError(`${command}: --config or --socket, not both`, help);
       if (optional('as') && !optional('key')) throw new UsageError(`${command}: --as needs --key`, help);
       const evidence = optional('evidence');
+      const receiptKey = optional('receipt-key');
+      if (receiptKey && list('nats').length === 0)
+        throw new UsageError(
+          `${command}: --receipt-key needs --nats (the receipts are in the fleet's NATS)`,
+          help,
+        );
       const { runConsole } = await import('./console-command.js');
       return runConsole(
         {
@@ -329,6 +335,7 @@ async function main(given: readonly string[]): Promise<number> {
           ...(socket ? { socket } : {}),
           ...(evidence ? { evidence } : {}),
           ...(list('nats').length > 0 ? { nats: natsConnection() } : {}),
+          ...(receiptKey ? { receiptKey } : {}),
           ...(optional('key') ? { signer: signer() } : {}),
           port: Number(port),
           ...(listen ? { listen } : {}),

@@ -377,7 +377,7 @@ export const COMMANDS = {
     example: 'cavra fleet status --nats nats://127.0.0.1:4222,nats://127.0.0.1:4223,nats://127.0.0.1:4224',
   },
   console: {
-    args: '[--config FILE | --socket PATH] [--evidence LOG] [--nats URL] [--key FILE (--as ID | --id-token FILE)] [--port N] [--listen ADDR --tls-cert FILE --tls-key FILE]',
+    args: '[--config FILE | --socket PATH] [--evidence LOG] [--nats URL [--receipt-key PEM]] [--key FILE (--as ID | --id-token FILE)] [--port N] [--listen ADDR --tls-cert FILE --tls-key FILE]',
     summary:
       'serve the console, a web page for approvers and auditors (approvals inbox, evidence, fleet), on 127.0.0.1; prints its URL with a one-time login token and runs until Ctrl-C',
     options: {
@@ -393,6 +393,11 @@ export const COMMANDS = {
         help: "the daemon's evidence log (default with --config: the config's evidence_log)",
       },
       ...NATS_CONNECTION,
+      'receipt-key': {
+        type: 'string',
+        value: 'PEM',
+        help: "the central evidence verifier's Ed25519 public key: the evidence view then shows the daemon's receipt as verified or why not",
+      },
       key: REVIEWER.key as OptionSpec,
       as: REVIEWER.as as OptionSpec,
       'id-token': REVIEWER['id-token'] as OptionSpec,

@@ -1,3 +1,4 @@
+import { createPublicKey, type KeyObject } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { ConsoleOptions, ReplayOutcome } from '@cavra/console';
 import type { FleetConnectionOptions } from '@cavra/fleet';
@@ -11,6 +12,8 @@ export interface ConsoleCommand {
   readonly socket?: string;
   readonly evidence?: string;
   readonly nats?: FleetConnectionOptions;
+  /** The central evidence verifier's public key file (PEM), to check the daemon's receipt. */
+  readonly receiptKey?: string;
   readonly signer?: ReviewSigner;
   readonly port: number;
   readonly listen?: string;
@@ -33,6 +36,25 @@ async function replay({ pack, evidenceLog }: { pack: string; evidenceLog: string
   };
 }
 
+/** The verifier's public key, refused at start (not at the first receipt) when it is no Ed25519 public key. */
+async function readReceiptKey(file: string): Promise<KeyObject> {
+  const pem = await readFile(file, 'utf8').catch((error: Error) => {
+    throw new CliError(EXIT.invalidInput, `console: --receipt-key ${file}: ${error.message}`);
+  });
+  let key: KeyObject | undefined;
+  try {
+    key = createPublicKey(pem);
+  } catch {
+    key = undefined;
+  }
+  if (key?.asymmetricKeyType !== 'ed25519')
+    throw new CliError(
+      EXIT.invalidInput,
+      `console: --receipt-key ${file}: not an Ed25519 public key in PEM form`,
+    );
+  return key;
+}
+
 /**
  * `cavra console`: starts the console (loaded only now: its server is not part of every `cavra` start), prints its
  * URL, and resolves when SIGINT or SIGTERM stopped it. The signer is checked before anything listens.
@@ -45,13 +67,28 @@ export async function runConsole(command: ConsoleCommand, out: (text: string) =>
         throw new CliError(EXIT.invalidInput, error.message);
       })
     : undefined;
+  const receiptKey = command.receiptKey ? await readReceiptKey(command.receiptKey) : undefined;
   const signer = command.signer;
+  // The daemon keeps its requests in the fleet's store: the inbox reads and reviews them there, not on its socket.
+  const approvalSource =
+    command.nats && command.config && fromConfig?.approvalsStore === 'fleet'
+      ? await (await import('./console-fleet-approvals.js')).fleetApprovalSource(
+          command.nats,
+          command.config,
+          signer,
+        )
+      : undefined;
   const evidenceLog = command.evidence ?? fromConfig?.evidenceLog;
   const options: ConsoleOptions = {
     ...(fromConfig?.verify ? { verify: fromConfig.verify } : {}),
-    ...(command.socket || fromConfig ? { socketPath: command.socket ?? fromConfig?.socketPath } : {}),
+    ...(approvalSource
+      ? { approvalSource }
+      : command.socket || fromConfig
+        ? { socketPath: command.socket ?? fromConfig?.socketPath }
+        : {}),
     ...(evidenceLog ? { evidenceLog, replay } : {}),
     ...(command.nats ? { fleet: command.nats } : {}),
+    ...(receiptKey ? { receiptKey } : {}),
     ...(identity && signer
       ? {
           // The groups the config lists the approver in; none (an OIDC approver, whose groups are the IdP's): all.
@@ -79,9 +116,14 @@ export async function runConsole(command: ConsoleCommand, out: (text: string) =>
     [
       `cavra console: open ${running.url}`,
       '  (the token in that URL signs in once; keep it to yourself)',
-      `  approvals: ${options.socketPath ?? 'none (no --config or --socket)'}`,
+      `  approvals: ${approvalSource?.name ?? options.socketPath ?? 'none (no --config or --socket)'}`,
       `  evidence:  ${options.evidenceLog ?? 'none (no --config or --evidence)'}`,
       `  fleet:     ${command.nats ? command.nats.servers.join(',') : 'none (no --nats)'}`,
+      ...(command.nats
+        ? [
+            `  receipts:  ${command.receiptKey ? `checked with ${command.receiptKey}` : 'not checked (no --receipt-key)'}`,
+          ]
+        : []),
       `  reviews:   ${identity ? `signed as ${identity.reviewer}` : 'read only (no --key)'}`,
       'Ctrl-C stops it.',
       '',

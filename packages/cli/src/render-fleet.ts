@@ -1,4 +1,4 @@
-import type { ChannelStatus, FleetStatus } from '@cavra/fleet';
+import { type ChannelStatus, type FleetStatus, shippingLag } from '@cavra/fleet';
 import type { FleetResult } from './fleet-commands.js';
 
 type Json = Record<string, unknown>;
@@ -37,7 +37,7 @@ function channelText(channel: ChannelStatus, notSeenAfterMs: number): string {
 /** `cavra fleet status`: per channel the revisions and who lags, then one line per daemon. */
 export function fleetStatusText(status: FleetStatus): string {
   const rows = [
-    ['DAEMON', 'KIND', 'CHANNEL', 'REVISION', 'BUNDLE', 'LAST SEEN', 'SEEN'],
+    ['DAEMON', 'KIND', 'CHANNEL', 'REVISION', 'BUNDLE', 'LAST SEEN', 'SEEN', 'SHIPPING LAG'],
     ...status.daemons.map(({ heartbeat, last_seen, seen }) => [
       heartbeat.daemon_id,
       heartbeat.kind,
@@ -46,6 +46,7 @@ export function fleetStatusText(status: FleetStatus): string {
       heartbeat.bundle_state,
       last_seen,
       seen ? 'yes' : 'no',
+      shippingLag(heartbeat),
     ]),
   ];
   const widths =

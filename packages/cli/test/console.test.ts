@@ -1,42 +1,17 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { APPROVER, publishRequest, startApprovalDaemon } from '../bench/approval-round-trip.js';
-import { CAVRA, cavra, removeTempDirs, tempDir } from './support/cavra.js';
+import { cavra, removeTempDirs, tempDir } from './support/cavra.js';
+import { consoleSession, startConsoleProcess, stopConsoles } from './support/console-process.js';
 
 afterAll(removeTempDirs);
 const stops: (() => Promise<void>)[] = [];
 afterEach(async () => {
+  await stopConsoles();
   for (const stop of stops.splice(0)) await stop();
 });
-
-/** `cavra console ARGS` in `cwd`, resolved once it printed its URL; `stop()` sends SIGTERM and resolves its exit. */
-async function startConsoleProcess(args: readonly string[], cwd: string) {
-  const child: ChildProcess = spawn(process.execPath, [CAVRA, 'console', ...args], { cwd });
-  let stdout = '';
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr += chunk;
-  });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stdout?.on('data', (chunk: Buffer) => {
-      stdout += chunk;
-      const found = /^cavra console: open (\S+)$/m.exec(stdout);
-      if (found && stdout.includes('Ctrl-C stops it.\n')) resolve(found[1] as string);
-    });
-    child.once('exit', () => reject(new Error(`cavra console exited: ${stderr}`)));
-  });
-  const stop = async () => {
-    child.kill('SIGTERM');
-    return { code: await exited, stdout, stderr };
-  };
-  stops.push(async () => {
-    if (child.exitCode === null) await stop();
-  });
-  return { url, stop, output: () => stdout };
-}
 
 describe('cavra console', () => {
   it('serves the daemon of --config: signs reviews as --as, replays a pack as cavra policy replay does', async () => {
@@ -50,7 +25,7 @@ describe('cavra console', () => {
       ['--config', 'cavra-daemon.yaml', '--key', 'alice.pem', '--as', APPROVER],
       daemon.dir,
     );
-    const { origin, hash } = new URL(started.url);
+    const { origin } = new URL(started.url);
     expect(origin).toMatch(/^http:\/\/127\.0\.0\.1:[0-9]+$/);
     expect(started.output().split('\n').slice(1)).toEqual([
       '  (the token in that URL signs in once; keep it to yourself)',
@@ -61,23 +36,7 @@ describe('cavra console', () => {
       'Ctrl-C stops it.',
       '',
     ]);
-    const signIn = await fetch(`${origin}/api/session`, {
-      method: 'POST',
-      headers: { origin, 'content-type': 'application/json' },
-      body: JSON.stringify({ token: hash.slice('#token='.length) }),
-    });
-    const cookie = (signIn.headers.get('set-cookie') ?? '').split(';')[0] as string;
-    const { csrf_token: csrf } = (await signIn.json()) as { csrf_token: string };
-    const get = async (path: string) => (await fetch(`${origin}${path}`, { headers: { cookie } })).json();
-    const post = async (path: string, body: unknown) => {
-      const response = await fetch(`${origin}${path}`, {
-        method: 'POST',
-        headers: { origin, cookie, 'x-csrf-token': csrf, 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-      });
-      // biome-ignore lint/suspicious/noExplicitAny: the answers are asserted field by field below.
-      return [response.status, (await response.json()) as any] as const;
-    };
+    const { csrf, get, post } = await consoleSession(started.url);
     expect(await get('/api/me')).toEqual({
       approver: { id: APPROVER, groups: ['Repository Owners'] },
       csrf_token: csrf,
@@ -169,5 +128,35 @@ describe('cavra console', () => {
       2,
       'cavra: console: --config or --socket, not both',
     ]);
+  });
+
+  it('--receipt-key: needs --nats, must be an Ed25519 public key, and is named at start', async () => {
+    const dir = tempDir();
+    const usage = async (args: string[]) => {
+      const run = await cavra(['console', ...args], dir);
+      return [run.code, run.stderr.split('\n')[0]];
+    };
+    await writeFile(join(dir, 'junk.pem'), 'not a key\n');
+    await writeFile(
+      join(dir, 'verifier.pub.pem'),
+      generateKeyPairSync('ed25519').publicKey.export({ type: 'spki', format: 'pem' }),
+    );
+    expect(await usage(['--receipt-key', 'verifier.pub.pem'])).toEqual([
+      2,
+      "cavra: console: --receipt-key needs --nats (the receipts are in the fleet's NATS)",
+    ]);
+    expect(await usage(['--nats', 'nats://127.0.0.1:1', '--receipt-key', 'junk.pem'])).toEqual([
+      4,
+      'cavra: console: --receipt-key junk.pem: not an Ed25519 public key in PEM form',
+    ]);
+    const started = await startConsoleProcess(
+      ['--nats', 'nats://127.0.0.1:1', '--receipt-key', 'verifier.pub.pem'],
+      dir,
+    );
+    expect(started.output().split('\n').slice(4, 6)).toEqual([
+      '  fleet:     nats://127.0.0.1:1',
+      '  receipts:  checked with verifier.pub.pem',
+    ]);
+    expect((await started.stop()).code).toBe(0);
   });
 });

@@ -11,6 +11,7 @@ import { type NatsCluster, startNatsCluster } from '@cavra/nats-cluster';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { APPROVER, publishRequest } from '../bench/approval-round-trip.js';
 import { cavra, removeTempDirs, tempDir } from './support/cavra.js';
+import { consoleSession, startConsoleProcess, stopConsoles } from './support/console-process.js';
 
 let cluster: NatsCluster;
 let fleet: Fleet;
@@ -41,6 +42,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
+  await stopConsoles();
   await fleet?.close();
   await cluster?.stop();
   await removeTempDirs();
@@ -269,3 +271,91 @@ function run(cwd: string, args: readonly string[]): Promise<number | null> {
     child.once('exit', (code) => resolve(code));
   });
 }
+
+it('cavra console --nats --config (approvals store fleet): the inbox reads the fleet store, reviews are verified and written there', async () => {
+  const { rootFile } = await initChannelTrust({ channel: 'team', keysDir: join(dir, 'console-keys') });
+  await writeFile(
+    join(dir, 'fleet-daemon.yaml'),
+    [
+      'socket_path: run/unused.sock',
+      'evidence_log: fleet-evidence.jsonl',
+      'fleet:',
+      `  servers: [${cluster.servers.join(', ')}]`,
+      '  channel: team',
+      `  trust_root: ${rootFile}`,
+      'approvals:',
+      '  store: fleet',
+      '  groups:',
+      '    Repository Owners:',
+      '      approvers:',
+      '        - { id: bob@example.com, public_key: bob.pem.pub.pem }',
+      '        - { id: alice@example.com, public_key: alice.pem.pub.pem }',
+      '',
+    ].join('\n'),
+  );
+  // The daemon's evidence log as the console reads it (empty: this daemon decided nothing).
+  await writeFile(join(dir, 'fleet-evidence.jsonl'), '', { mode: 0o600 });
+  await pendingRequest('req-console-1');
+  const bob = await startConsoleProcess(
+    ['--config', 'fleet-daemon.yaml', '--nats', nats, ...reviewer('bob')],
+    dir,
+  );
+  expect(bob.output().split('\n')[2]).toBe("  approvals: the fleet's approval store");
+  const { get, post } = await consoleSession(bob.url);
+  expect(await get('/api/me')).toMatchObject({
+    approver: { id: 'bob@example.com', groups: ['Repository Owners'] },
+    can_sign: true,
+    views: { approvals: true, fleet: true },
+  });
+  const inbox = (await get('/api/approvals')) as { approvals: { request: { request_id: string } }[] };
+  expect(inbox.approvals.map((state) => state.request.request_id)).toContain('req-console-1');
+  const shown = (await get('/api/approvals/req-console-1')) as {
+    approval: { request: { request_id: string } };
+  };
+  expect(shown).toMatchObject({ approval: { request: { request_id: 'req-console-1' } } });
+  expect(await get('/api/approvals/req-none')).toMatchObject({ error: { code: 'unknown_approval' } });
+
+  // The requester's own console: its review is verified before the write and refused, the request stays pending.
+  const alice = await startConsoleProcess(
+    ['--config', 'fleet-daemon.yaml', '--nats', nats, ...reviewer('alice')],
+    dir,
+  );
+  const [selfStatus, selfReview] = await (await consoleSession(alice.url)).post(
+    '/api/approvals/req-console-1/review',
+    {
+      verdict: 'approve',
+    },
+  );
+  expect([selfStatus, selfReview.error.code, selfReview.error.reason]).toEqual([
+    409,
+    'approval_refused',
+    'self_review',
+  ]);
+
+  const [status, reviewed] = await post('/api/approvals/req-console-1/review', {
+    verdict: 'approve',
+    scope: 'session',
+  });
+  expect([
+    status,
+    reviewed.approval.outcome.status,
+    reviewed.approval.outcome.by,
+    reviewed.approval.outcome.scope,
+  ]).toEqual([200, 'approved', ['bob@example.com'], 'session']);
+  const store = await openFleetApprovalStore({ fleet });
+  try {
+    expect((await store.get('req-console-1'))?.outcome).toMatchObject({
+      status: 'approved',
+      by: ['bob@example.com'],
+    });
+  } finally {
+    await store.close();
+  }
+  const [late, again] = await post('/api/approvals/req-console-1/review', {
+    verdict: 'deny',
+    reason: 'late',
+  });
+  expect([late, again.error.code, again.error.reason]).toEqual([409, 'approval_refused', 'already_decided']);
+  await bob.stop();
+  await alice.stop();
+}, 120_000);

@@ -11,8 +11,11 @@ beforeAll(async () => {
   fleet = await connectFleet({ servers: cluster.servers, createBuckets: true });
   await fleet.bundleHeads.put('prod', JSON.stringify({ revision: 3, target: 'bundle-3.json' }));
   const daemons: [string, Partial<DaemonSnapshot>][] = [
-    ['ci-runner-1', { revision: 3 }],
-    ['ci-runner-2', { revision: 2, bundle_state: 'stale' }],
+    ['ci-runner-1', { revision: 3, evidence_seq: 40, evidence_shipping: { shipped_seq: 38, pending: 2 } }],
+    [
+      'ci-runner-2',
+      { revision: 2, bundle_state: 'stale', evidence_shipping: { shipped_seq: 0, pending: null } },
+    ],
     ['laptop-ana', { kind: 'laptop', revision: 3 }],
   ];
   const beats = daemons.map(([daemonId, state]) =>
@@ -56,10 +59,10 @@ describe('cavra fleet status', () => {
     ]);
     expect(lines[6]).toMatch(/^3 daemons \(read \d{4}-\d\d-\d\dT[\d:.]+Z\):$/);
     expect(lines.slice(7).map((line) => line.replace(/\d{4}-\d\d-\d\dT[\d:.]+Z/, '<time>'))).toEqual([
-      '  DAEMON       KIND    CHANNEL  REVISION  BUNDLE  LAST SEEN                 SEEN',
-      '  ci-runner-1  ci      prod     3         active  <time>  yes',
-      '  ci-runner-2  ci      prod     2         stale   <time>  yes',
-      '  laptop-ana   laptop  prod     3         active  <time>  yes',
+      '  DAEMON       KIND    CHANNEL  REVISION  BUNDLE  LAST SEEN                 SEEN  SHIPPING LAG',
+      '  ci-runner-1  ci      prod     3         active  <time>  yes   2 records',
+      '  ci-runner-2  ci      prod     2         stale   <time>  yes   not connected yet',
+      '  laptop-ana   laptop  prod     3         active  <time>  yes   not shipping',
       '',
     ]);
   });

@@ -382,6 +382,22 @@ function chainBadge(): HTMLElement {
   return badge;
 }
 
+/** The central verifier's receipt for this log's daemon (fleet mode): verified through which record, or why not. */
+function receiptBadge(): HTMLElement {
+  const badge = h('p', { class: 'badge' }, 'Receipt: checking…');
+  api<{ state: string; message: string }>('/api/evidence/receipt').then(
+    (receipt) => {
+      badge.classList.add(receipt.state === 'verified' ? 'ok' : 'broken');
+      badge.textContent = receipt.message;
+    },
+    (error: Error) => {
+      badge.classList.add('broken');
+      badge.textContent = `Receipt: not read: ${error.message}`;
+    },
+  );
+  return badge;
+}
+
 function filterForm(onApply: () => void): HTMLElement {
   const fields = FILTERS.map((name) => {
     const key = name.toLowerCase();
@@ -633,7 +649,13 @@ async function evidenceView(view: HTMLElement) {
     if (nextBefore !== null) evidenceState.pages.push(nextBefore);
     void load();
   });
-  view.append(chainBadge(), filterForm(load), list, h('div', { class: 'pager' }, newer, older));
+  view.append(
+    chainBadge(),
+    ...(me?.views.fleet ? [receiptBadge()] : []),
+    filterForm(load),
+    list,
+    h('div', { class: 'pager' }, newer, older),
+  );
   await load();
   const chart = h('div', {});
   view.append(chart);
@@ -689,6 +711,8 @@ interface FleetStatus {
     last_seen: string;
     seen: boolean;
     on_head: boolean | null;
+    /** The records not yet acknowledged by the fleet's stream, worded by the server. */
+    shipping_lag: string;
   }[];
 }
 
@@ -729,7 +753,16 @@ async function fleetView(view: HTMLElement) {
     return;
   }
   const status = await api<FleetStatus>('/api/fleet');
-  const columns = ['Daemon', 'Kind', 'Channel', 'Revision', 'State', 'Last seen', 'Decisions'];
+  const columns = [
+    'Daemon',
+    'Kind',
+    'Channel',
+    'Revision',
+    'State',
+    'Last seen',
+    'Decisions',
+    'Shipping lag',
+  ];
   view.append(
     h(
       'table',
@@ -739,7 +772,7 @@ async function fleetView(view: HTMLElement) {
       h(
         'tbody',
         {},
-        ...status.daemons.map(({ heartbeat, last_seen, seen, on_head }) =>
+        ...status.daemons.map(({ heartbeat, last_seen, seen, on_head, shipping_lag }) =>
           h(
             'tr',
             {},
@@ -756,6 +789,7 @@ async function fleetView(view: HTMLElement) {
                 .map(([decision, count]) => `${decision} ${count}`)
                 .join(', ') || 'none',
             ),
+            h('td', {}, shipping_lag),
           ),
         ),
       ),

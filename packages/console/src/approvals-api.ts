@@ -3,7 +3,7 @@ import { isSafeIdentifier } from '@cavra/contracts';
 import { createClient, type DaemonClient, DaemonClientError } from '@cavra/daemon-client';
 import type { Hono } from 'hono';
 import { ConsoleError } from './console-error.js';
-import type { ConsoleOptions, ReviewToSign } from './console-options.js';
+import type { ApprovalSource, ConsoleOptions, ReviewToSign } from './console-options.js';
 import type { EvidenceStore } from './evidence-store.js';
 import type { ConsoleEnv } from './request-guard.js';
 
@@ -68,9 +68,34 @@ export function approvalsApi(
   options: ConsoleOptions,
   evidence: EvidenceStore | undefined,
 ) {
-  const socket = () => {
-    if (!options.socketPath) throw new ConsoleError('approvals_not_configured');
-    return options.socketPath;
+  // The fleet's store when given, else the daemon's socket: one set of calls for the routes below.
+  const source = (): Required<Omit<ApprovalSource, 'name'>> => {
+    const given = options.approvalSource;
+    if (given)
+      return {
+        list: (filter) => given.list(filter),
+        show: (id) => given.show(id),
+        review: (review) => {
+          if (!given.review) throw new ConsoleError('signing_not_configured');
+          return given.review(review);
+        },
+      };
+    const socketPath = options.socketPath;
+    if (!socketPath) throw new ConsoleError('approvals_not_configured');
+    return {
+      list: (filter) => withDaemon(socketPath, (client) => client.listApprovals(filter)),
+      show: (id) => withDaemon(socketPath, (client) => client.showApproval(id)),
+      review: async (review) => {
+        if (!options.sign) throw new ConsoleError('signing_not_configured');
+        let jws: string;
+        try {
+          jws = await options.sign(review);
+        } catch (error) {
+          throw new ConsoleError('invalid_review', (error as Error).message);
+        }
+        return withDaemon(socketPath, (client) => client.reviewApproval(jws));
+      },
+    };
   };
   const groups = options.approver?.groups;
 
@@ -79,9 +104,7 @@ export function approvalsApi(
     if (!(APPROVAL_STATUSES as readonly string[]).includes(status))
       throw new ConsoleError('invalid_request', `status must be one of ${APPROVAL_STATUSES.join(', ')}`);
     const group = c.req.query('group');
-    const listed = await withDaemon(socket(), (client) =>
-      client.listApprovals({ status: status as ApprovalStatus, ...(group ? { group } : {}) }),
-    );
+    const listed = await source().list({ status: status as ApprovalStatus, ...(group ? { group } : {}) });
     // Without a group asked for, the approver's own groups when known: the inbox is theirs.
     const mine =
       group || !groups ? listed : listed.filter((state) => groups.includes(state.request.approver_group));
@@ -90,7 +113,7 @@ export function approvalsApi(
 
   app.get('/api/approvals/:id', async (c) => {
     const id = requestId(c.req.param('id'));
-    const state = await withDaemon(socket(), (client) => client.showApproval(id));
+    const state = await source().show(id);
     const session = state.request.requester.session_id;
     // Recorded before the request was made: its own records (the request, the pending answer) are not its history.
     const until = new Date(Date.parse(state.request.created_at) - 1).toISOString();
@@ -100,14 +123,6 @@ export function approvalsApi(
 
   app.post('/api/approvals/:id/review', async (c) => {
     const review = reviewBody(requestId(c.req.param('id')), await c.req.json().catch(() => null));
-    if (!options.sign) throw new ConsoleError('signing_not_configured');
-    let jws: string;
-    try {
-      jws = await options.sign(review);
-    } catch (error) {
-      throw new ConsoleError('invalid_review', (error as Error).message);
-    }
-    const state = await withDaemon(socket(), (client) => client.reviewApproval(jws));
-    return c.json({ approval: state });
+    return c.json({ approval: await source().review(review) });
   });
 }

@@ -1,3 +1,5 @@
+import type { KeyObject } from 'node:crypto';
+import type { ApprovalState, ApprovalStatus } from '@cavra/approvals/wire';
 import type { VerifyOptions } from '@cavra/daemon';
 import type { FleetConnectionOptions } from '@cavra/fleet';
 
@@ -28,6 +30,20 @@ export interface ReplayOutcome {
   readonly skipped: Readonly<Record<string, number>>;
 }
 
+/**
+ * Where the approvals inbox reads and reviews requests when it is not the daemon's socket: the fleet's approval
+ * store (`cavra console --nats --config` with `approvals: { store: fleet }`). Refusals are ConsoleErrors
+ * (`unknown_approval`, `approval_refused` with its reason, `fleet_unavailable`, `invalid_review`).
+ */
+export interface ApprovalSource {
+  /** Named on the page and in the start banner (e.g. "the fleet's approval store"). */
+  readonly name: string;
+  list(filter: { readonly status: ApprovalStatus; readonly group?: string }): Promise<ApprovalState[]>;
+  show(id: string): Promise<ApprovalState>;
+  /** Signs the review as the operator's identity, verifies it as the requesting daemons do, and applies it. */
+  readonly review?: (review: ReviewToSign) => Promise<ApprovalState>;
+}
+
 /** Who reviews in this console: shown on the page; `groups` (when known) choose the approvals inbox's requests. */
 export interface ConsoleApprover {
   readonly id: string;
@@ -35,14 +51,21 @@ export interface ConsoleApprover {
 }
 
 export interface ConsoleOptions {
-  /** The daemon's socket, to read and review approval requests; absent: no approvals view. */
+  /** The daemon's socket, to read and review approval requests; absent (and no `approvalSource`): no approvals view. */
   readonly socketPath?: string;
+  /** Read and review approval requests here instead of through the daemon's socket (the fleet's store). */
+  readonly approvalSource?: ApprovalSource;
   /** The daemon's evidence log; absent: no evidence view. */
   readonly evidenceLog?: string;
   /** How to verify the log's chain (e.g. its HMAC key): verifyEvidenceLog's options. */
   readonly verify?: VerifyOptions;
   /** The fleet's NATS connection; absent: no fleet view (`@cavra/fleet` is then never loaded). */
   readonly fleet?: FleetConnectionOptions;
+  /**
+   * The central evidence verifier's Ed25519 public key (PEM or KeyObject): with `fleet` and `evidenceLog`, the evidence
+   * view shows the latest receipt for the log's daemon as verified only when it verifies with this key.
+   */
+  readonly receiptKey?: string | KeyObject;
   /** The operator's approver identity, as configured. */
   readonly approver?: ConsoleApprover;
   /**

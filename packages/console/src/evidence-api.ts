@@ -2,6 +2,7 @@ import type { Hono } from 'hono';
 import { ConsoleError } from './console-error.js';
 import type { ConsoleOptions } from './console-options.js';
 import { parseEvidenceQuery } from './evidence-filter.js';
+import { receiptStatus } from './evidence-receipt-status.js';
 import type { Bucket, EvidenceStore } from './evidence-store.js';
 import { summarize } from './evidence-summary.js';
 import type { ConsoleEnv } from './request-guard.js';
@@ -20,6 +21,13 @@ export function evidenceApi(
   app.get('/api/evidence', async (c) => c.json(await store().page(parseEvidenceQuery(c.req.query()))));
 
   app.get('/api/evidence/verification', async (c) => c.json(await store().verificationSummary()));
+
+  // The central verifier's receipt for this log's daemon (fleet mode): checked against the key and this log.
+  app.get('/api/evidence/receipt', async (c) => {
+    const log = store();
+    if (!options.fleet) throw new ConsoleError('fleet_not_configured');
+    return c.json(await receiptStatus(log, options.fleet, options.receiptKey));
+  });
 
   app.get('/api/evidence/counts', async (c) => {
     const bucket = c.req.query('bucket') ?? 'hour';

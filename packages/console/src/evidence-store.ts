@@ -126,6 +126,25 @@ export class EvidenceStore {
     }
   }
 
+  /** Complete lines in the log when it was last read. */
+  get lines(): number {
+    return this.#index.lines;
+  }
+
+  /** Record `seq` (undefined when the log does not hold it). */
+  async recordAt(seq: number): Promise<{ line: number; text: string; record: unknown } | undefined> {
+    return this.record(seq).catch((error: unknown) => {
+      if (error instanceof ConsoleError && error.code === 'not_found') return undefined;
+      throw error;
+    });
+  }
+
+  /** The log's last record (undefined when it is empty). */
+  async last(): Promise<{ line: number; text: string; record: unknown } | undefined> {
+    await (await this.#index.refresh()).close();
+    return this.#index.lines === 0 ? undefined : this.recordAt(this.#index.lines);
+  }
+
   /** The daemon's chain check of the whole log, computed again only when the file changed. */
   async verification(): Promise<ChainStatus> {
     const { size, mtimeMs } = await stat(this.path);

@@ -7,11 +7,19 @@ import type { ConsoleEnv } from './request-guard.js';
 export function fleetApi(app: Hono<ConsoleEnv>, options: ConsoleOptions) {
   app.get('/api/fleet', async (c) => {
     if (!options.fleet) throw new ConsoleError('fleet_not_configured');
-    const { connectFleet, FleetError, readFleetStatus } = await import('@cavra/fleet');
+    const { connectFleet, FleetError, readFleetStatus, shippingLag } = await import('@cavra/fleet');
     try {
       const fleet = await connectFleet({ ...options.fleet, name: 'cavra console' });
       try {
-        return c.json(await readFleetStatus(fleet));
+        const status = await readFleetStatus(fleet);
+        // The lag as `cavra fleet status` words it: the page draws it without a copy of that wording.
+        return c.json({
+          ...status,
+          daemons: status.daemons.map((daemon) => ({
+            ...daemon,
+            shipping_lag: shippingLag(daemon.heartbeat),
+          })),
+        });
       } finally {
         await fleet.close();
       }

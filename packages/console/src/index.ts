@@ -1,5 +1,6 @@
 export { CONSOLE_ERRORS, ConsoleError, type ConsoleErrorCode } from './console-error.js';
 export type {
+  ApprovalSource,
   ConsoleApprover,
   ConsoleOptions,
   ReplayChange,

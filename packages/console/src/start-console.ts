@@ -104,9 +104,11 @@ export async function startConsole(options: ConsoleOptions = {}): Promise<Runnin
     c.json({
       approver: options.approver ?? null,
       csrf_token: c.get('session').csrf,
-      can_sign: options.sign !== undefined,
+      can_sign: options.approvalSource
+        ? options.approvalSource.review !== undefined
+        : options.sign !== undefined,
       views: {
-        approvals: options.socketPath !== undefined,
+        approvals: options.socketPath !== undefined || options.approvalSource !== undefined,
         evidence: evidence !== undefined,
         replay: evidence !== undefined && options.replay !== undefined,
         fleet: options.fleet !== undefined,

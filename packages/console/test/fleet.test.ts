@@ -1,4 +1,10 @@
-import { connectFleet, type Fleet, type readFleetStatus, startHeartbeat } from '@cavra/fleet';
+import {
+  connectFleet,
+  type DaemonStatus,
+  type Fleet,
+  type readFleetStatus,
+  startHeartbeat,
+} from '@cavra/fleet';
 import { type NatsCluster, startNatsCluster } from '@cavra/nats-cluster';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningConsole, startConsole } from '../src/index.js';
@@ -23,6 +29,8 @@ beforeAll(async () => {
       revision: 2,
       bundle_state: 'active',
       decisions: { allow: 12, block: 1 },
+      evidence_seq: 14,
+      evidence_shipping: { shipped_seq: 13, pending: 1 },
     }),
   });
   await heartbeat.stop(); // waits for the first write
@@ -58,16 +66,32 @@ describe('the fleet view', () => {
       },
     ]);
     expect(
-      answered.daemons.map(({ heartbeat, seen, on_head }) => [
-        heartbeat.daemon_id,
-        heartbeat.kind,
-        heartbeat.revision,
-        heartbeat.bundle_state,
-        heartbeat.decisions,
-        seen,
-        on_head,
-      ]),
-    ).toEqual([['ci-runner-1', 'ci', 2, 'active', { allow: 12, block: 1 }, true, false]]);
+      (answered.daemons as (DaemonStatus & { shipping_lag: string })[]).map(
+        ({ heartbeat, seen, on_head, shipping_lag }) => [
+          heartbeat.daemon_id,
+          heartbeat.kind,
+          heartbeat.revision,
+          heartbeat.bundle_state,
+          heartbeat.decisions,
+          heartbeat.evidence_shipping,
+          seen,
+          on_head,
+          shipping_lag,
+        ],
+      ),
+    ).toEqual([
+      [
+        'ci-runner-1',
+        'ci',
+        2,
+        'active',
+        { allow: 12, block: 1 },
+        { shipped_seq: 13, pending: 1 },
+        true,
+        false,
+        '1 record',
+      ],
+    ]);
   });
 
   it('answers 502 fleet_unavailable when NATS does not answer', async () => {

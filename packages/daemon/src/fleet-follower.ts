@@ -297,6 +297,7 @@ function worthFetching(
 /** The heartbeat's view of the daemon, read from its health report. */
 function snapshot(health: HealthReport, config: FleetConfig): DaemonSnapshot {
   const fleet = health.fleet;
+  const shipping = fleet?.evidence_shipping;
   return {
     kind: config.kind,
     version: health.version,
@@ -307,6 +308,10 @@ function snapshot(health: HealthReport, config: FleetConfig): DaemonSnapshot {
     ...(fleet?.activated_at ? { activated_at: fleet.activated_at } : {}),
     decisions: health.counts.decisions,
     evidence_head: health.evidence.last_hash,
+    evidence_seq: health.evidence.records,
+    ...(shipping
+      ? { evidence_shipping: { shipped_seq: shipping.shipped_seq, pending: shipping.pending } }
+      : {}),
     ...(fleet?.last_error ? { last_error: fleet.last_error } : {}),
   };
 }

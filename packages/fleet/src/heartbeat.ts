@@ -23,8 +23,20 @@ export interface DaemonSnapshot {
   decisions: Readonly<Record<string, number>>;
   /** The hash of the daemon's last evidence record. */
   evidence_head?: string;
+  /** The seq of the daemon's last evidence record (absent from daemons before 0.5). */
+  evidence_seq?: number;
+  /** How far its evidence reached the fleet's stream; absent when it does not ship (or predates 0.5). */
+  evidence_shipping?: HeartbeatShipping;
   /** The last fleet error (a FleetError code and message), absent when none. */
   last_error?: string;
+}
+
+/** A daemon's evidence shipping as its heartbeat reports it (what `cavra fleet status` calls the shipping lag). */
+export interface HeartbeatShipping {
+  /** The last record the stream acknowledged (0 for none known yet). */
+  shipped_seq: number;
+  /** Records not acknowledged yet (the lag); null before the shipper first reached NATS. */
+  pending: number | null;
 }
 
 /** The record under the daemon's key of `cavra_fleet_status`. */

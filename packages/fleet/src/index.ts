@@ -88,6 +88,7 @@ export {
   type DaemonSnapshot,
   HEARTBEAT_SCHEMA,
   type Heartbeat,
+  type HeartbeatShipping,
 } from './heartbeat.js';
 export { toFleetError } from './nats-failure.js';
 export {
@@ -112,6 +113,7 @@ export {
   type RotatedChannelKeys,
   rotateChannelKeys,
 } from './rotate-channel-keys.js';
+export { shippingLag } from './shipping-lag.js';
 export { type HeartbeatHandle, type HeartbeatOptions, startHeartbeat } from './start-heartbeat.js';
 export { DEFAULT_EXPIRY_DAYS, type TufExpiryDays } from './tuf-expiry.js';
 export { TUF_ROLES, type TufRole } from './tuf-keys.js';

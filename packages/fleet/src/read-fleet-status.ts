@@ -161,7 +161,23 @@ function heartbeatProblem(key: string, value: unknown): string | undefined {
   for (const field of ['version', 'mode', 'sent_at'])
     if (typeof record[field] !== 'string') return `${field} is not a string`;
   if (typeof record.decisions !== 'object' || record.decisions === null) return 'decisions is not an object';
+  if (record.evidence_seq !== undefined && !isCount(record.evidence_seq))
+    return 'evidence_seq is not an integer ≥ 0';
+  return record.evidence_shipping === undefined ? undefined : shippingProblem(record.evidence_shipping);
+}
+
+/** What is wrong with a heartbeat's `evidence_shipping` (optional: heartbeats of older daemons have none). */
+function shippingProblem(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    return 'evidence_shipping is not an object';
+  const { shipped_seq, pending } = value as Record<string, unknown>;
+  if (!isCount(shipped_seq)) return 'evidence_shipping.shipped_seq is not an integer ≥ 0';
+  if (pending !== null && !isCount(pending)) return 'evidence_shipping.pending is not an integer ≥ 0 or null';
   return undefined;
+}
+
+function isCount(value: unknown): boolean {
+  return Number.isInteger(value) && (value as number) >= 0;
 }
 
 function compare(a: string, b: string): number {

@@ -7,6 +7,7 @@ import {
   type Fleet,
   FleetError,
   readFleetStatus,
+  shippingLag,
   startHeartbeat,
 } from '../src/index.js';
 
@@ -141,6 +142,62 @@ test('the fleet status: a histogram per channel, daemons not on head, stale, not
     ['dev', ['d-four']],
     ['prod', ['d-one', 'd-three', 'd-two']],
   ]);
+});
+
+test('the evidence shipping state: read back, worded as the lag, a malformed one unreadable, an old heartbeat read', async () => {
+  const beats = [
+    ['d-ships', snapshot({ evidence_seq: 42, evidence_shipping: { shipped_seq: 39, pending: 3 } })],
+    ['d-caught-up', snapshot({ evidence_seq: 5, evidence_shipping: { shipped_seq: 5, pending: 0 } })],
+    ['d-unconnected', snapshot({ evidence_seq: 5, evidence_shipping: { shipped_seq: 0, pending: null } })],
+    ['d-old', snapshot()],
+  ] as const;
+  const handles = beats.map(([daemonId, state]) =>
+    startHeartbeat({ fleet, daemonId, snapshot: () => state, intervalMs: 60_000 }),
+  );
+  await Promise.all(handles.map((handle) => handle.stop()));
+  const bad = (daemonId: string, changes: Record<string, unknown>) =>
+    fleet.fleetStatus.put(
+      daemonId,
+      JSON.stringify({
+        ...snapshot(),
+        schema: 'cavra.fleet.status.v1',
+        daemon_id: daemonId,
+        sent_at: '',
+        ...changes,
+      }),
+    );
+  await bad('d-bad-pending', { evidence_shipping: { shipped_seq: 1, pending: -1 } });
+  await bad('d-bad-shipping', { evidence_shipping: 'lots' });
+  await bad('d-bad-seq', { evidence_seq: 1.5 });
+  const status = await readFleetStatus(fleet);
+  const ids = beats.map(([daemonId]) => daemonId as string);
+  expect(
+    status.daemons
+      .filter((daemon) => ids.includes(daemon.heartbeat.daemon_id))
+      .map(({ heartbeat }) => [
+        heartbeat.daemon_id,
+        heartbeat.evidence_seq,
+        heartbeat.evidence_shipping,
+        shippingLag(heartbeat),
+      ]),
+  ).toEqual([
+    ['d-caught-up', 5, { shipped_seq: 5, pending: 0 }, '0 records'],
+    ['d-old', undefined, undefined, 'not shipping'],
+    ['d-ships', 42, { shipped_seq: 39, pending: 3 }, '3 records'],
+    ['d-unconnected', 5, { shipped_seq: 0, pending: null }, 'not connected yet'],
+  ]);
+  expect(status.unreadable.filter(({ key }) => key.startsWith('d-bad-'))).toEqual([
+    {
+      bucket: 'cavra_fleet_status',
+      key: 'd-bad-pending',
+      reason: 'evidence_shipping.pending is not an integer ≥ 0 or null',
+    },
+    { bucket: 'cavra_fleet_status', key: 'd-bad-seq', reason: 'evidence_seq is not an integer ≥ 0' },
+    { bucket: 'cavra_fleet_status', key: 'd-bad-shipping', reason: 'evidence_shipping is not an object' },
+  ]);
+  await Promise.all(
+    [...ids, 'd-bad-pending', 'd-bad-shipping', 'd-bad-seq'].map((id) => fleet.fleetStatus.delete(id)),
+  );
 });
 
 test('heartbeats keep arriving after kill -9 of the node the daemon is connected to', async () => {

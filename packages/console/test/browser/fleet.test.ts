@@ -13,6 +13,7 @@ import {
   initChannelTrust,
   publishBundle,
   readFleetStatus,
+  shippingLag,
 } from '@cavra/fleet';
 import { type NatsCluster, startNatsCluster } from '@cavra/nats-cluster';
 import type { Browser } from 'playwright-core';
@@ -22,7 +23,7 @@ import { seriousViolations } from './support/axe.js';
 import { launchChromium } from './support/chromium.js';
 import { signIn } from './support/page.js';
 import { screenshot } from './support/screenshot.js';
-import { rowsOf } from './support/table.js';
+import { headersOf, rowsOf } from './support/table.js';
 import { BROWSER_TEST_LIMITS, POLL, until } from './support/until.js';
 
 vi.setConfig(BROWSER_TEST_LIMITS);
@@ -80,7 +81,10 @@ beforeAll(async () => {
     const entry = status.daemons.find((found) => found.heartbeat.daemon_id === daemonId);
     return entry?.heartbeat.revision === 2 ? entry : undefined;
   });
-  running = await startConsole({ fleet: { servers: cluster.servers } });
+  running = await startConsole({
+    fleet: { servers: cluster.servers },
+    evidenceLog: join(dir, 'evidence.jsonl'),
+  });
 });
 
 afterAll(async () => {
@@ -92,22 +96,61 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-it('shows the daemon with its channel, revision and state, and the revisions per channel', async () => {
+it('shows the daemon with its channel, revision, state and shipping lag, the revisions per channel, and its receipt', async () => {
   const { page, errors } = await signIn(browser, running.url);
   await page.getByRole('link', { name: 'Fleet' }).click();
   await page.getByRole('heading', { name: 'Fleet', exact: true }).waitFor();
   const daemons = page.getByRole('table', { name: 'Daemons' });
   await expect.poll(async () => (await rowsOf(daemons)).length, POLL).toBe(1);
-  const [row, ...others] = await rowsOf(daemons);
-  expect(others).toEqual([]);
-  // Last seen: the heartbeat read above or a later one (the daemon writes one every 30 s).
-  const { 5: lastSeen, ...cells } = row as string[];
-  expect(cells).toEqual({ 0: daemonId, 1: 'laptop', 2: CHANNEL, 3: '2', 4: 'active', 6: 'block 1' });
+  expect(await headersOf(daemons)).toEqual([
+    'Daemon',
+    'Kind',
+    'Channel',
+    'Revision',
+    'State',
+    'Last seen',
+    'Decisions',
+    'Shipping lag',
+  ]);
+  // The heartbeat the page shows, read from the fleet too: the shipping lag is whatever that heartbeat reported
+  // (records appended since its snapshot may be in flight). A newer heartbeat (every 30 s) in between: reload.
+  const [row, shown] = await until('the page to show the latest heartbeat', async () => {
+    const [first, ...others] = await rowsOf(daemons);
+    expect(others).toEqual([]);
+    const latest = (await readFleetStatus(publisher)).daemons.find(
+      (found) => found.heartbeat.daemon_id === daemonId,
+    );
+    if (first?.[5] === latest?.last_seen) return [first as string[], latest as DaemonStatus] as const;
+    await page.reload();
+    await daemons.waitFor();
+    return undefined;
+  });
+  const { 5: lastSeen, ...cells } = row;
+  // The daemon ships its evidence: the lag is a number of records.
+  expect(shippingLag(shown.heartbeat)).toMatch(/^\d+ records?$/);
+  expect(cells).toEqual({
+    0: daemonId,
+    1: 'laptop',
+    2: CHANNEL,
+    3: '2',
+    4: 'active',
+    6: 'block 1',
+    7: shippingLag(shown.heartbeat),
+  });
   expect(Date.parse(lastSeen as string)).toBeGreaterThanOrEqual(Date.parse(heartbeat.last_seen));
   const histogram = page.getByRole('figure', { name: 'Revisions per channel' });
   expect(await histogram.locator('svg').count()).toBe(1);
   expect(await histogram.textContent()).toContain(`${CHANNEL} r2 (head)`);
   expect(await seriousViolations(page)).toEqual([]);
   await screenshot(page, 'fleet');
+
+  // The evidence view of the same daemon's log: beside the chain badge, no receipt yet (no central verifier runs).
+  await page.getByRole('link', { name: 'Evidence' }).click();
+  await page.getByRole('heading', { name: 'Evidence', exact: true }).waitFor();
+  const receipt = page.getByText(/^Receipt: /);
+  await expect
+    .poll(() => receipt.textContent(), POLL)
+    .toBe(`Receipt: none yet for daemon ${daemonId} (the central verifier has not verified its records)`);
+  expect(await seriousViolations(page)).toEqual([]);
   expect(errors).toEqual([]);
 });
