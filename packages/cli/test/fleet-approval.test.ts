@@ -293,8 +293,7 @@ it('cavra console --nats --config (approvals store fleet): the inbox reads the f
       '',
     ].join('\n'),
   );
-  // The daemon's evidence log as the console reads it (empty: this daemon decided nothing).
-  await writeFile(join(dir, 'fleet-evidence.jsonl'), '', { mode: 0o600 });
+  // No evidence log here (an approver's machine does not hold the requester's): the request shows without history.
   await pendingRequest('req-console-1');
   const bob = await startConsoleProcess(
     ['--config', 'fleet-daemon.yaml', '--nats', nats, ...reviewer('bob')],
@@ -312,7 +311,12 @@ it('cavra console --nats --config (approvals store fleet): the inbox reads the f
   const shown = (await get('/api/approvals/req-console-1')) as {
     approval: { request: { request_id: string } };
   };
-  expect(shown).toMatchObject({ approval: { request: { request_id: 'req-console-1' } } });
+  expect(shown).toMatchObject({
+    approval: { request: { request_id: 'req-console-1' } },
+    session_history: [],
+    session_history_unavailable: `the evidence log ${join(dir, 'fleet-evidence.jsonl')} does not exist on this machine`,
+  });
+  expect(await get('/api/evidence')).toMatchObject({ error: { code: 'evidence_missing' } });
   expect(await get('/api/approvals/req-none')).toMatchObject({ error: { code: 'unknown_approval' } });
 
   // The requester's own console: its review is verified before the write and refused, the request stays pending.

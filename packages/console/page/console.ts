@@ -190,7 +190,7 @@ function outcomeView(state: ApprovalState): HTMLElement {
   return h('div', {}, h('p', { class: `outcome ${status}`, tabindex: '-1' }, label), reviews);
 }
 
-function requestArticle(state: ApprovalState, history: Summary[]): HTMLElement {
+function requestArticle(state: ApprovalState, history: Summary[], unavailable?: string): HTMLElement {
   const { request } = state;
   const id = request.request_id;
   const field = (name: string) => `${name}-${id}`;
@@ -259,7 +259,7 @@ function requestArticle(state: ApprovalState, history: Summary[]): HTMLElement {
       {},
       h('summary', {}, `The session's previous decisions (${history.length})`),
       history.length === 0
-        ? h('p', {}, 'None in the evidence log.')
+        ? h('p', {}, unavailable ?? 'None in the evidence log.')
         : h(
             'ul',
             {},
@@ -334,11 +334,13 @@ async function approvalsView(view: HTMLElement) {
     for (const state of fresh) {
       const id = state.request.request_id;
       shown.add(id);
-      const found = await api<{ approval: ApprovalState; session_history: Summary[] }>(
-        `/api/approvals/${encodeURIComponent(id)}`,
-      );
+      const found = await api<{
+        approval: ApprovalState;
+        session_history: Summary[];
+        session_history_unavailable?: string;
+      }>(`/api/approvals/${encodeURIComponent(id)}`);
       none.remove();
-      view.append(requestArticle(found.approval, found.session_history));
+      view.append(requestArticle(found.approval, found.session_history, found.session_history_unavailable));
     }
     if (shown.size === 0) view.append(none);
     return fresh.length;

@@ -117,8 +117,19 @@ export function approvalsApi(
     const session = state.request.requester.session_id;
     // Recorded before the request was made: its own records (the request, the pending answer) are not its history.
     const until = new Date(Date.parse(state.request.created_at) - 1).toISOString();
-    const history = evidence ? (await evidence.page({ limit: HISTORY, session, until })).records : [];
-    return c.json({ approval: state, session_history: history });
+    // An approver's machine may not hold the requester's log (the fleet store): the request still shows, without it.
+    const history = evidence
+      ? await evidence.page({ limit: HISTORY, session, until }).then(
+          (page) => page.records,
+          (error: unknown) => {
+            if (error instanceof ConsoleError && error.code === 'evidence_missing') return error.message;
+            throw error;
+          },
+        )
+      : [];
+    return typeof history === 'string'
+      ? c.json({ approval: state, session_history: [], session_history_unavailable: history })
+      : c.json({ approval: state, session_history: history });
   });
 
   app.post('/api/approvals/:id/review', async (c) => {

@@ -34,6 +34,10 @@ export const CONSOLE_ERRORS = {
     status: 404,
     meaning: 'the console was started without an evidence log (--evidence)',
   },
+  evidence_missing: {
+    status: 404,
+    meaning: 'the evidence log given to the console does not exist on this machine',
+  },
   replay_not_configured: { status: 404, meaning: 'the console was started without a replay engine' },
   replay_failed: { status: 400, meaning: 'the pack could not be replayed over the log' },
   fleet_not_configured: { status: 404, meaning: 'the console was started without a NATS url (--nats)' },

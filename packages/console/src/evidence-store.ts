@@ -60,8 +60,23 @@ export class EvidenceStore {
     this.#index = new LineIndex(path);
   }
 
+  /** The index brought up to the log's end, its file open; a log that is not there is `evidence_missing`. */
+  #refresh(): Promise<FileHandle> {
+    return this.#index.refresh().catch((error: unknown) => this.#missing(error));
+  }
+
+  // An approver's machine may not hold the requester's log: say so, rather than fail as the console's own error.
+  #missing(error: unknown): never {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT')
+      throw new ConsoleError(
+        'evidence_missing',
+        `the evidence log ${this.path} does not exist on this machine`,
+      );
+    throw error;
+  }
+
   async page(query: EvidenceQuery): Promise<EvidencePage> {
-    const file = await this.#index.refresh();
+    const file = await this.#refresh();
     try {
       const total = this.#index.lines;
       let to = Math.min(total, query.before === undefined ? total : query.before - 1);
@@ -109,7 +124,7 @@ export class EvidenceStore {
 
   /** The line holding record `seq`, as written, parsed when it is JSON. */
   async record(seq: number): Promise<{ line: number; text: string; record: unknown }> {
-    const file = await this.#index.refresh();
+    const file = await this.#refresh();
     try {
       if (seq < 1 || seq > this.#index.lines)
         throw new ConsoleError('not_found', `no record ${seq} in the log`);
@@ -141,13 +156,13 @@ export class EvidenceStore {
 
   /** The log's last record (undefined when it is empty). */
   async last(): Promise<{ line: number; text: string; record: unknown } | undefined> {
-    await (await this.#index.refresh()).close();
+    await (await this.#refresh()).close();
     return this.#index.lines === 0 ? undefined : this.recordAt(this.#index.lines);
   }
 
   /** The daemon's chain check of the whole log, computed again only when the file changed. */
   async verification(): Promise<ChainStatus> {
-    const { size, mtimeMs } = await stat(this.path);
+    const { size, mtimeMs } = await stat(this.path).catch((error: unknown) => this.#missing(error));
     const key = `${size}:${mtimeMs}`;
     if (this.#verified?.key !== key) {
       this.#verified = { key, result: await verifyEvidenceLog(this.path, this.#verify) };
