@@ -62,3 +62,22 @@ export function consumeOnceGrant(
     revision: state.revision + 1,
   };
 }
+
+/**
+ * What `ApprovalStore.consumeGrant` answers for `decisionId` at `now`, and the state to store when a `once` grant is
+ * consumed: a `session` or `ttl` grant answers true until it expires; a `once` grant true for the one decision that
+ * consumes it (again true for that same decision), false for every other; no grant, false. Every store applies it
+ * under its own compare-and-set.
+ */
+export function useGrant(
+  state: ApprovalState,
+  decisionId: string,
+  now: Date,
+): { readonly next?: ApprovalState; readonly answer: boolean } {
+  const grant = state.outcome?.grant;
+  if (!grant) return { answer: false };
+  if (grant.scope !== 'once') return { answer: now.getTime() < Date.parse(grant.expires_at) };
+  if (grant.consumed_by !== undefined) return { answer: grant.consumed_by === decisionId };
+  const next = consumeOnceGrant(state, decisionId, now);
+  return next ? { next, answer: true } : { answer: false };
+}

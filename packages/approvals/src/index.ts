@@ -23,7 +23,14 @@ export {
   type ReviewAlgorithm,
 } from './approver-key.js';
 export { parseDuration } from './duration.js';
-export { consumeOnceGrant, deriveGrant, type GrantUse, grantAllows, usableGrant } from './grant.js';
+export {
+  consumeOnceGrant,
+  deriveGrant,
+  type GrantUse,
+  grantAllows,
+  usableGrant,
+  useGrant,
+} from './grant.js';
 export {
   createMemoryApprovalStore,
   type MemoryApprovalStore,

@@ -3,7 +3,7 @@ import { ApprovalError } from './approval-error.js';
 import type { ApprovalRequest, ApprovalState, Grant, VerifiedReview } from './approval-model.js';
 import { approvalStatus } from './approval-model.js';
 import type { ApprovalListFilter, ApprovalStore, WaitOptions } from './approval-store.js';
-import { consumeOnceGrant, usableGrant } from './grant.js';
+import { usableGrant, useGrant } from './grant.js';
 import { expireIfDue } from './request-expiry.js';
 import { REVIEW_SKEW_SECONDS } from './review-limits.js';
 
@@ -214,14 +214,7 @@ export function createMemoryApprovalStore(options: MemoryApprovalStoreOptions = 
 
     async consumeGrant(requestId: string, decisionId: string) {
       const at = now();
-      const result = await update(requestId, (state) => {
-        const grant = state.outcome?.grant;
-        if (!grant) return { answer: false };
-        if (grant.scope !== 'once') return { answer: at.getTime() < Date.parse(grant.expires_at) };
-        if (grant.consumed_by !== undefined) return { answer: grant.consumed_by === decisionId };
-        const next = consumeOnceGrant(state, decisionId, at);
-        return next ? { next, answer: true } : { answer: false };
-      });
+      const result = await update(requestId, (state) => useGrant(state, decisionId, at));
       return result?.answer ?? false;
     },
 

@@ -7,11 +7,11 @@ import {
   applyReview,
   approvalStatus,
   checkApprovalState,
-  consumeOnceGrant,
   expireIfDue,
   type Grant,
   REVIEW_SKEW_SECONDS,
   usableGrant,
+  useGrant,
   type VerifiedReview,
   type WaitOptions,
 } from '@cavra/approvals';
@@ -203,14 +203,7 @@ export async function openFleetApprovalStore(options: FleetApprovalStoreOptions)
     consumeGrant: (requestId: string, decisionId: string) =>
       guarded(async () => {
         const at = now();
-        const result = await update(requestId, (state) => {
-          const grant = state.outcome?.grant;
-          if (!grant) return { answer: false };
-          if (grant.scope !== 'once') return { answer: at.getTime() < Date.parse(grant.expires_at) };
-          if (grant.consumed_by !== undefined) return { answer: grant.consumed_by === decisionId };
-          const next = consumeOnceGrant(state, decisionId, at);
-          return next ? { next, answer: true } : { answer: false };
-        });
+        const result = await update(requestId, (state) => useGrant(state, decisionId, at));
         return result?.answer ?? false;
       }),
 
