@@ -112,6 +112,11 @@ export async function runConsole(command: ConsoleCommand, out: (text: string) =>
       throw new CliError(EXIT.failed, `console: cannot listen: ${error.message}`);
     throw error;
   });
+  // Listening for the signals before the URL is printed: whoever reads it may stop the console at once.
+  const stopped = new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
   out(
     [
       `cavra console: open ${running.url}`,
@@ -129,10 +134,7 @@ export async function runConsole(command: ConsoleCommand, out: (text: string) =>
       '',
     ].join('\n'),
   );
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
+  const signal = await stopped;
   await running.close();
   out(`cavra console: stopped (${signal})\n`);
   return EXIT.ok;

@@ -72,10 +72,11 @@ export async function evidenceVerifierCommand(argv: string[]): Promise<number> {
           else logger.info(`batch ${event.type}`, { ...event, type: undefined });
         },
       });
-      logger.info('verifying', { stream: 'CAVRA_EVIDENCE', once: values.once });
+      // The signals are handled before the start is logged: whoever waits for that line may stop it at once.
       const stop = () => void verifier.stop();
       process.once('SIGTERM', stop);
       process.once('SIGINT', stop);
+      logger.info('verifying', { stream: 'CAVRA_EVIDENCE', once: values.once });
       counts = await verifier.done;
       process.off('SIGTERM', stop);
       process.off('SIGINT', stop);
