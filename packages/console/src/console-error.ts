@@ -1,3 +1,4 @@
+import { shareInstanceof } from '@cavra/contracts/plain';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 
 /**
@@ -66,3 +67,6 @@ export class ConsoleError extends Error {
     return CONSOLE_ERRORS[this.code].status;
   }
 }
+
+// The CommonJS and ESM builds each hold a ConsoleError class: `instanceof` answers for both.
+shareInstanceof(ConsoleError, '@cavra/console.ConsoleError');
