@@ -72,13 +72,29 @@ const decide = (at: Setup, n: number): ReturnType<ReturnType<typeof createClient
   );
 const health = (at: Setup): Promise<HealthReport> => withClient(at, (client) => client.health());
 
-/** The log's files (closed segments, then the active one) and their bytes together. */
+/**
+ * The log's files (closed segments, then the active one) and their bytes together. A running daemon renames the
+ * active file into a segment when it closes one, so a listing may name a file gone by its `stat`: list again then.
+ */
 async function spoolFiles(at: Setup): Promise<{ names: string[]; bytes: number }> {
-  const names = (await readdir(at.dir))
-    .filter((name) => /^evidence\.jsonl(\.seg-\d{16})?$/.test(name))
-    .sort();
-  const sizes = await Promise.all(names.map(async (name) => (await stat(join(at.dir, name))).size));
-  return { names, bytes: sizes.reduce((sum, size) => sum + size, 0) };
+  for (;;) {
+    const names = (await readdir(at.dir))
+      .filter((name) => /^evidence\.jsonl(\.seg-\d{16})?$/.test(name))
+      .sort();
+    const sizes = await Promise.all(
+      names.map((name) =>
+        stat(join(at.dir, name)).then(
+          (found) => found.size,
+          (error: NodeJS.ErrnoException) => {
+            if (error.code === 'ENOENT') return undefined;
+            throw error;
+          },
+        ),
+      ),
+    );
+    if (sizes.every((size) => size !== undefined))
+      return { names, bytes: sizes.reduce<number>((sum, size) => sum + (size as number), 0) };
+  }
 }
 
 async function lastRecord(at: Setup): Promise<Record<string, unknown>> {
