@@ -1,0 +1,97 @@
+#!/usr/bin/env node
+// What `npm test` runs once the workspace is installed: every package's build, lint, typecheck, tests and package
+// checks (turbo), the fleet acceptance run when all of them passed, and the console's browser tests. It prints how
+// long each part took, and fails when any part failed.
+//
+// The system programs the suites need come first (tooling/system-programs.mjs): missing ones are installed on Debian
+// as root, and anywhere else the run stops at once naming the install command. Chromium, the one large download, is
+// installed in the background while the other parts run; only the browser tests wait for it.
+import { spawn } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { aptInstall, aptUpdate, canInstall, installAdvice, missingPrograms } from './system-programs.mjs';
+
+const CHECKS = ['build', 'lint', 'typecheck', 'test', 'check:package', 'check:api', 'check:proto'];
+const parts = [];
+
+const missing = missingPrograms();
+if (missing.length > 0 && !canInstall()) {
+  process.stderr.write(installAdvice(missing));
+  process.exit(1);
+}
+const forTests = missing.filter(({ part }) => part === 'tests');
+const forBrowser = missing.filter(({ part }) => part === 'browser');
+if (missing.length > 0) {
+  await timed(`system packages (${forTests.map(({ debian }) => debian).join(' ') || 'none'})`, async () => {
+    await aptUpdate();
+    if (forTests.length > 0) await aptInstall(forTests);
+  });
+}
+const browserInstall = forBrowser.length > 0 ? installInBackground(forBrowser) : undefined;
+
+// With Chromium already there, the browser tests run beside the others; otherwise after the acceptance run.
+const checked = await timed('turbo: build, lint, typecheck, tests, package checks', () =>
+  exec('turbo', ['run', ...CHECKS, ...(browserInstall ? [] : ['test:browser']), '--continue']),
+);
+if (checked) {
+  await timed('fleet acceptance (npm run fleet:acceptance)', () => exec('npm', ['run', 'fleet:acceptance']));
+} else {
+  parts.push({ name: 'fleet acceptance: not run, since an earlier part failed', ok: false, seconds: 0 });
+}
+if (browserInstall) {
+  const installed = await timed('waiting for the background install of chromium', () => browserInstall);
+  if (installed) await timed('console browser tests', () => exec('turbo', ['run', 'test:browser']));
+}
+
+process.stdout.write('\nnpm test, part by part:\n');
+for (const { name, ok, seconds } of parts)
+  process.stdout.write(`  ${ok ? 'ok  ' : 'FAIL'} ${String(seconds).padStart(5)} s  ${name}\n`);
+process.exit(parts.every(({ ok }) => ok) ? 0 : 1);
+
+/** Runs one part, recording whether it succeeded and how long it took; resolves to the success. */
+async function timed(name, work) {
+  const started = performance.now();
+  const ok = await Promise.resolve()
+    .then(work)
+    .then(
+      (result) => result !== false,
+      (error) => {
+        process.stderr.write(`${name}: ${error.message}\n`);
+        return false;
+      },
+    );
+  parts.push({ name, ok, seconds: Math.round((performance.now() - started) / 1000) });
+  return ok;
+}
+
+/** Runs a command with the terminal's output; resolves to whether it exited 0. */
+function exec(command, args) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { stdio: 'inherit' });
+    child.on('error', reject);
+    child.on('exit', (code) => resolve(code === 0));
+  });
+}
+
+/** apt-get install with its output kept in a file, printed only when it fails; resolves to the success. */
+function installInBackground(programs) {
+  const folder = mkdtempSync(join(tmpdir(), 'cavra-apt-'));
+  const log = join(folder, 'apt.log');
+  const fd = openSync(log, 'w');
+  process.stderr.write(
+    `installing ${programs.map(({ debian }) => debian).join(' ')} in the background (${log})\n`,
+  );
+  return aptInstall(programs, fd)
+    .then(
+      () => true,
+      (error) => {
+        process.stderr.write(`${readFileSync(log, 'utf8')}\n${error.message}\n`);
+        return false;
+      },
+    )
+    .finally(() => {
+      closeSync(fd);
+      rmSync(folder, { recursive: true, force: true });
+    });
+}
