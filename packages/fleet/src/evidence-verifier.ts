@@ -1,5 +1,6 @@
 import {
   AckPolicy,
+  type Consumer,
   type ConsumerMessages,
   DeliverPolicy,
   JetStreamApiCodes,
@@ -130,8 +131,8 @@ const GAP_WAIT_MS = 2_000;
 const RESEND_REPEAT_MS = 150_000;
 /** Problems named per batch: one is enough to refuse it, a few help whoever reads the alerts. */
 const MAX_ALERTS_PER_BATCH = 5;
-const FETCH = { max_messages: 256, expires: 2_000 } as const;
-/** With `once`: empty fetches to wait for a waiting batch that can now go through (its delay is GAP_WAIT_MS). */
+const FETCH: Readonly<{ max_messages: number; expires: number }> = { max_messages: 256, expires: 2_000 };
+/** With `once`: fetches without an outcome before it stops waiting for batches that may still come back. */
 const ONCE_REDELIVERY_FETCHES = 5;
 const NANOS_PER_MS = 1_000_000;
 
@@ -211,8 +212,11 @@ class Verifier {
   readonly #receipts: KV;
   readonly #resend: KV;
   readonly #daemons = new Map<string, DaemonState>();
-  /** Batches left waiting for missing records, by stream seq: their daemon, and whether its head moved since. */
-  readonly #waiting = new Map<number, { readonly daemonId: string; progressed: boolean }>();
+  /** Batches after missing records, by stream seq: whether their alert went out, whether their daemon's head moved. */
+  readonly #waiting = new Map<
+    number,
+    { readonly daemonId: string; readonly asked: boolean; progressed: boolean }
+  >();
   #stopping = false;
   /** Messages acknowledged so far: a fetch that acknowledged none only met batches still waiting. */
   #acks = 0;
@@ -244,7 +248,9 @@ class Verifier {
       let failed = false;
       const acksBefore = this.#acks;
       try {
-        this.#fetching = await consumer.fetch(FETCH);
+        const fetch = this.#options.once ? await this.#onceFetch(consumer, idle) : FETCH;
+        if (fetch === undefined) break;
+        this.#fetching = await consumer.fetch(fetch);
         for await (const message of this.#fetching) {
           // After a failure (or a stop) the rest goes back, in order, for the next attempt.
           if (failed || this.#stopping) message.nak();
@@ -262,22 +268,27 @@ class Verifier {
       }
       backoff = 0;
       // Batches still waiting come back every GAP_WAIT_MS: fetching only those is idle too.
-      const acted = this.#acks > acksBefore;
-      idle = acted ? 0 : idle + 1;
-      if (this.#options.once && !acted) {
-        // A waiting batch whose missing records just came is delivered again after its delay: wait for it a while.
-        if (
-          [...this.#waiting.values()].some((waiting) => waiting.progressed) &&
-          idle <= ONCE_REDELIVERY_FETCHES
-        )
-          continue;
-        const info = await consumer.info().catch((error) => {
-          throw toFleetError(error);
-        });
-        if (info.num_pending === 0) break;
-      }
+      idle = this.#acks > acksBefore ? 0 : idle + 1;
     }
     return this.counts();
+  }
+
+  /**
+   * With `once`, the next fetch: as many messages as can still change something, so that it returns when they came
+   * rather than at its expiry; undefined when the stream is handled. Those are the messages pending, the ones another
+   * verifier left unacknowledged, and the waiting batches that come back after their delay: one still within its
+   * patience (its alert is to come) and one whose missing records came meanwhile (it may now go through).
+   */
+  async #onceFetch(consumer: Consumer, idle: number): Promise<typeof FETCH | undefined> {
+    const info = await consumer.info().catch((error) => {
+      throw toFleetError(error);
+    });
+    const waiting = [...this.#waiting.values()];
+    const returning =
+      Math.max(0, info.num_ack_pending - waiting.length) +
+      waiting.filter((batch) => !batch.asked || batch.progressed).length;
+    if (info.num_pending === 0 && (returning === 0 || idle > ONCE_REDELIVERY_FETCHES)) return undefined;
+    return { ...FETCH, max_messages: Math.min(info.num_pending + returning, FETCH.max_messages) };
   }
 
   /** Handles one message; false when NATS failed meanwhile (it is then handed back). */
@@ -438,10 +449,11 @@ class Verifier {
         ]);
     }
     this.#counts.waiting += 1;
-    this.#waiting.set(message.seq, { daemonId: batch.daemonId, progressed: false });
+    const asked = message.info.deliveryCount >= GAP_PATIENCE;
+    this.#waiting.set(message.seq, { daemonId: batch.daemonId, asked, progressed: false });
     await this.#emit({ type: 'waiting', ...eventOf(batch), head_seq: headSeq });
     // Kept, not acknowledged: once the missing records are verified, this batch extends the chain.
-    message.nak(message.info.deliveryCount >= GAP_PATIENCE ? GAP_WAIT_MS : GAP_RETRY_MS);
+    message.nak(asked ? GAP_WAIT_MS : GAP_RETRY_MS);
   }
 
   async #advance(
