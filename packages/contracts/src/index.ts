@@ -77,7 +77,12 @@ export {
   type RunnerAuthAlgorithm,
 } from './runner-auth-algorithm.js';
 export { identityToRecord, type RunnerIdentityRecord } from './runner-identity-record.js';
-export { fromDecisionResponse, type RuntimeDecision, toDecisionResponse } from './runtime-decision.js';
+export {
+  decisionResponseFields,
+  fromDecisionResponse,
+  type RuntimeDecision,
+  toDecisionResponse,
+} from './runtime-decision.js';
 export {
   parseRuntimeRequest,
   type RuntimeMcpCall,

@@ -1,6 +1,7 @@
 import { DecisionResponseCodec } from './codec.js';
 import type { Decision } from './decision.js';
 import type { DecisionResponse } from './messages.js';
+import type { PlainDecisionResponse } from './plain-message.js';
 import type { RuntimeRequestSubject } from './runtime-request.js';
 import type { Severity } from './severity.js';
 import type { ValidateOptions } from './validate.js';
@@ -22,7 +23,16 @@ export interface RuntimeDecision extends RuntimeRequestSubject {
 
 /** Builds the wire DecisionResponse from a runtime decision; throws ContractValidationError. */
 export function toDecisionResponse(decision: RuntimeDecision): DecisionResponse {
-  return DecisionResponseCodec.create({
+  return DecisionResponseCodec.create(decisionResponseFields(decision));
+}
+
+/**
+ * A runtime decision's DecisionResponse fields, snake_case, every one, in field-number order (the order the JSON of
+ * the answer and of its evidence record has), as a plain object: not validated, so only for a decision whose fields
+ * the caller vouches for, or to hand to `DecisionResponseCodec.create`.
+ */
+export function decisionResponseFields(decision: RuntimeDecision): PlainDecisionResponse {
+  return {
     decision_id: decision.decisionId,
     session_id: decision.sessionId,
     agent_id: decision.agentId,
@@ -40,7 +50,7 @@ export function toDecisionResponse(decision: RuntimeDecision): DecisionResponse 
     approver_group: decision.approverGroup,
     timestamp: decision.timestamp,
     correlation_id: decision.correlationId,
-  });
+  };
 }
 
 /**

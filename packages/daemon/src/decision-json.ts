@@ -1,6 +1,7 @@
 import {
   DEFAULT_LIMITS,
   DecisionResponseCodec,
+  decisionResponseFields,
   isDecision,
   isRfc3339Utc,
   isSeverity,
@@ -18,25 +19,7 @@ export function decisionJson(decision: RuntimeDecision): Record<string, unknown>
   if (!vouchedFor(decision)) {
     return DecisionResponseCodec.toJSON(toDecisionResponse(decision), { emitDefaults: true });
   }
-  return {
-    decision_id: decision.decisionId,
-    session_id: decision.sessionId,
-    agent_id: decision.agentId,
-    actor: decision.actor,
-    action_type: decision.actionType,
-    target: decision.target,
-    requested_operation: decision.operation,
-    policy_pack: decision.policyPack,
-    policy_id: decision.policyId,
-    rule_id: decision.ruleId,
-    decision: decision.decision,
-    severity: decision.severity,
-    reason: decision.reason,
-    evidence_refs: [...decision.evidenceRefs],
-    approver_group: decision.approverGroup,
-    timestamp: decision.timestamp,
-    correlation_id: decision.correlationId,
-  };
+  return decisionResponseFields(decision);
 }
 
 // The fields of DecisionResponse with the contract's long-string limit (DEFAULT_LIMITS.longStringFields).
