@@ -40,6 +40,7 @@ export type {
   RunnerIdentity,
   RunnerIdentityInit,
 } from './messages.js';
+export type { PlainDecisionResponse } from './plain-message.js';
 export { isSafeIdentifier, isSafeName, isSafeReference } from './public-safe.js';
 export {
   isReleaseGovernanceKind,
