@@ -115,7 +115,7 @@ describe('cavra evidence query', () => {
         '',
       ].join('\n'),
     );
-  }, 30_000);
+  });
 
   it('narrows by daemon, time and decision; --json gives the records as written', async () => {
     const blocks = await query('--decision', 'block', '--since', '2026-12-05T08:15:00Z', '--json');
@@ -135,7 +135,7 @@ describe('cavra evidence query', () => {
     );
     const none = await query('--daemon', 'ci-3');
     expect([none.code, none.stdout]).toEqual([0, '0 records\n']);
-  }, 30_000);
+  });
 
   it('refuses a time that is not RFC 3339', async () => {
     const bad = await query('--since', 'yesterday');
