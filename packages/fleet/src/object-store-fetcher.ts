@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { BaseFetcher } from 'tuf-js';
-import { DownloadHTTPError } from 'tuf-js/dist/error.js';
+import { DownloadHTTPError, DownloadLengthMismatchError } from 'tuf-js/dist/error.js';
 import { objectsAfter } from './read-ahead.js';
 import { readStoreObject, type StoreReader } from './read-store-object.js';
 
@@ -25,6 +25,20 @@ export class ObjectStoreFetcher extends BaseFetcher {
   }
 
   override async fetch(url: string): Promise<NodeJS.ReadableStream> {
+    return Readable.from([Buffer.from(await this.#read(url))]);
+  }
+
+  /**
+   * The metadata files, handed over in memory: BaseFetcher's own writes each one to a temporary folder and reads it
+   * back (a mkdtemp, a write, a read and a removal per file, four files per refresh). Its length limit is kept.
+   */
+  override async downloadBytes(url: string, maxLength: number): Promise<Buffer> {
+    const bytes = await this.#read(url);
+    if (bytes.length > maxLength) throw new DownloadLengthMismatchError('Max length reached');
+    return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+
+  async #read(url: string): Promise<Uint8Array> {
     if (!url.startsWith(BUNDLE_STORE_URL)) throw new DownloadHTTPError(`not a bundle store URL: ${url}`, 400);
     const name = decodeURIComponent(url.slice(BUNDLE_STORE_URL.length));
     // The client probes for the next root version, then asks for the timestamp: both are read at once.
@@ -38,7 +52,7 @@ export class ObjectStoreFetcher extends BaseFetcher {
     }
     if (bytes === null) throw new DownloadHTTPError(`no object ${name}`, 404);
     for (const next of objectsAfter(name, bytes)) this.#readAhead(next);
-    return Readable.from([Buffer.from(bytes)]);
+    return bytes;
   }
 
   #readAhead(name: string): void {

@@ -350,6 +350,18 @@ describe('fetchVerifiedBundle refusals', () => {
     expect(forged.message).toBe("TUF refused the channel's metadata: timestamp was signed by 0/1 keys");
   });
 
+  it('refuses a snapshot longer than the timestamp says (the fetcher keeps its length limit)', async () => {
+    const { fetch } = await published('padded');
+    await replaceObject('padded/metadata/1.snapshot.json', (bytes) =>
+      Buffer.concat([bytes, Buffer.from(' ')]),
+    );
+    const padded = await refusal(fetch(await daemonDirs()));
+    expect([padded.code, padded.message]).toEqual([
+      'tampered',
+      "TUF refused the channel's metadata: Unable to load snapshot metadata error Error: Max length reached",
+    ]);
+  });
+
   it('refuses an old but validly signed timestamp to a daemon that saw a newer one', async () => {
     const { keysDir, packs, fetch } = await published('rollback');
     const oldTimestamp = await fleet.bundles.getBlob('rollback/metadata/timestamp.json');

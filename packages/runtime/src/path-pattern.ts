@@ -1,6 +1,6 @@
 import { posix } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import picomatch from 'picomatch';
+import { globRegex } from './glob-regex.js';
 import { createLiteralIndex } from './literal-index.js';
 
 /**
@@ -74,7 +74,7 @@ export function compilePathPatterns(
   // Plain regexes rather than picomatch's matcher functions, which allocate a result per call; `windows: false`
   // because targets are normalised to `/` first, so decisions do not depend on the platform.
   const globOptions = { dot: true, nocase: options.nocase === true, windows: false };
-  const regexes = patterns.map((pattern) => picomatch.makeRe(pattern, globOptions));
+  const regexes = patterns.map((pattern) => globRegex(pattern, globOptions));
   const upstream = options.upstreamStars
     ? patterns.map((pattern) => upstreamPatternMatcher(pattern, { nocase: globOptions.nocase }))
     : [];
