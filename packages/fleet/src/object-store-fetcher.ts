@@ -41,8 +41,6 @@ export class ObjectStoreFetcher extends BaseFetcher {
   async #read(url: string): Promise<Uint8Array> {
     if (!url.startsWith(BUNDLE_STORE_URL)) throw new DownloadHTTPError(`not a bundle store URL: ${url}`, 400);
     const name = decodeURIComponent(url.slice(BUNDLE_STORE_URL.length));
-    // The client probes for the next root version, then asks for the timestamp: both are read at once.
-    if (name.endsWith('.root.json')) this.#readAhead(name.replace(/[^/]*$/, 'timestamp.json'));
     let bytes: Uint8Array | null;
     try {
       bytes = await (this.#take(name) ?? readStoreObject(this.store, name, this.signal));
@@ -53,6 +51,11 @@ export class ObjectStoreFetcher extends BaseFetcher {
     if (bytes === null) throw new DownloadHTTPError(`no object ${name}`, 404);
     for (const next of objectsAfter(name, bytes)) this.#readAhead(next);
     return bytes;
+  }
+
+  /** Starts reading these objects now, for when the client asks for them (objectsFirst). */
+  readAhead(names: readonly string[]): void {
+    for (const name of names) this.#readAhead(name);
   }
 
   #readAhead(name: string): void {
