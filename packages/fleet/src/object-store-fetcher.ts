@@ -49,7 +49,9 @@ export class ObjectStoreFetcher extends BaseFetcher {
       throw error;
     }
     if (bytes === null) throw new DownloadHTTPError(`no object ${name}`, 404);
-    for (const next of objectsAfter(name, bytes)) this.#readAhead(next);
+    // Reads still to be taken are what the client asks for next (the head's hint, or the timestamp beside the root
+    // probe): then there is nothing to look for in this object, and parsing it would be wasted.
+    if (this.#ahead.size === 0) for (const next of objectsAfter(name, bytes)) this.#readAhead(next);
     return bytes;
   }
 
