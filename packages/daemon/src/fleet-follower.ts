@@ -30,6 +30,8 @@ export interface FollowerOptions {
 // Connection attempts back off from 1 s to 30 s (with jitter): a fleet of daemons must not retry in step.
 const RETRY_MIN_MS = 1000;
 const RETRY_MAX_MS = 30_000;
+// The heartbeat after an activation is written within this spread (see fetchOnce).
+const HEARTBEAT_SPREAD_MS = 1000;
 // The poll's jitter: up to a fifth of the interval, added.
 const POLL_JITTER = 0.2;
 // A fetch the store could not answer (a node lost, leaders being elected, a fetch abandoned at fetch_timeout) is
@@ -125,7 +127,10 @@ export async function startFollower(options: FollowerOptions): Promise<{ close()
       const fetched = Date.now();
       policy.connection(true);
       const outcome = await policy.offer(verified);
-      if (outcome !== 'renewed') heartbeat?.changed();
+      // At a random moment of the next second: every daemon of the fleet activates a push at once, and their status
+      // writes (each replicated to three servers) would otherwise compete with the fetches of those not done yet.
+      if (outcome !== 'renewed')
+        setTimeout(() => heartbeat?.changed(), Math.random() * HEARTBEAT_SPREAD_MS).unref();
       logger.info('fleet: bundle checked', {
         why,
         head: await head,
