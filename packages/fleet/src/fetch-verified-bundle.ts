@@ -106,12 +106,34 @@ export async function fetchVerifiedBundle(options: FetchVerifiedBundleOptions): 
   try {
     await updater.refresh();
   } catch (error) {
-    throw refusal(error, fetcher, channel);
-  } finally {
-    // tuf-js's persistMetadata writes without fsync: what it wrote must survive a crash before the daemon acts on it.
     await syncMetadata(options.metadataDir);
+    throw refusal(error, fetcher, channel);
   }
   const refreshed = performance.now();
+  // tuf-js's persistMetadata writes without fsync: what it wrote must survive a crash before the daemon acts on it.
+  // The fsyncs (each ~10 ms on a VM's disk) run while the bundle is downloaded and staged; this call returns only
+  // once they are done, and waits for them before it throws too.
+  const synced = syncMetadata(options.metadataDir);
+  let bundle: VerifiedBundle;
+  try {
+    bundle = await downloadAndStage(options, channel, updater, fetcher, { started, refreshed });
+  } catch (error) {
+    await synced.catch(() => undefined);
+    throw error;
+  }
+  await synced;
+  return bundle;
+}
+
+/** After the refresh: the newest bundle the verified targets name, downloaded, checked and staged. */
+async function downloadAndStage(
+  options: FetchVerifiedBundleOptions,
+  channel: string,
+  updater: Updater,
+  fetcher: ObjectStoreFetcher,
+  times: { readonly started: number; readonly refreshed: number },
+): Promise<VerifiedBundle> {
+  const { started, refreshed } = times;
   const verified = await verifiedMetadata(options.metadataDir);
   const newest = Object.keys(verified.targets.signed.targets)
     .map((path) => ({ path, revision: bundleTargetRevision(path) }))
