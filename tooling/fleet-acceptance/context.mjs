@@ -216,13 +216,23 @@ async function contextOn(root, cluster, publisher) {
       clients.delete(daemon);
       return client?.close().catch(() => undefined);
     },
+    /**
+     * Resolves once every daemon's health has named `revision`. A daemon seen on it is not asked again (revisions only
+     * move forward here): asking all of them every 20 ms took CPU from the daemons still activating.
+     */
     allOn(daemons, revision, timeoutMs) {
+      const waiting = new Set(daemons);
       return until(
         `all on revision ${revision}`,
-        async () =>
-          (await Promise.all(daemons.map(ctx.activeRevision))).every((r) => r === revision)
-            ? true
-            : undefined,
+        async () => {
+          await Promise.all(
+            [...waiting].map(async (daemon) => {
+              if ((await ctx.activeRevision(daemon).catch(() => undefined)) === revision)
+                waiting.delete(daemon);
+            }),
+          );
+          return waiting.size === 0 ? true : undefined;
+        },
         timeoutMs,
       );
     },

@@ -30,6 +30,8 @@ export interface FollowerOptions {
 // Connection attempts back off from 1 s to 30 s (with jitter): a fleet of daemons must not retry in step.
 const RETRY_MIN_MS = 1000;
 const RETRY_MAX_MS = 30_000;
+// The heartbeat after an activation is written within this spread (see fetchOnce).
+const HEARTBEAT_SPREAD_MS = 1000;
 // The poll's jitter: up to a fifth of the interval, added.
 const POLL_JITTER = 0.2;
 // A fetch the store could not answer (a node lost, leaders being elected, a fetch abandoned at fetch_timeout) is
@@ -68,6 +70,8 @@ export async function startFollower(options: FollowerOptions): Promise<{ close()
   let fetchRetry: NodeJS.Timeout | undefined;
   let checking: Promise<void> | undefined;
   let again = false;
+  /** The newest head the watch delivered since the last fetch began: its hint is read at once, its revision logged. */
+  let woken: BundleHead | undefined;
   /** Fetches in a row the store could not answer: the retry backs off with them. */
   let unanswered = 0;
 
@@ -91,8 +95,11 @@ export async function startFollower(options: FollowerOptions): Promise<{ close()
     const connected = fleet;
     if (!connected) return;
     const active = policy.activeRecord;
-    // The head only names the revision in a refusal and in the log: read beside the fetch, not before it.
-    const head = headRevision(connected, config.channel);
+    const wake = woken;
+    woken = undefined;
+    // The head only names the revision in a refusal and in the log: the one that woke this fetch, else read beside
+    // the fetch, not before it.
+    const head = wake ? Promise.resolve(wake.revision) : headRevision(connected, config.channel);
     const started = Date.now();
     // Abandoned at fetch_timeout: awaited until it settles (at its next read of the store), so that no two fetches
     // ever write the TUF metadata folder at once.
@@ -112,6 +119,7 @@ export async function startFollower(options: FollowerOptions): Promise<{ close()
         metadataDir: join(config.stateDir, 'metadata'),
         targetDir: join(config.stateDir, 'targets'),
         ...(active ? { active: { revision: active.revision, digest: active.manifest_digest } } : {}),
+        ...(wake ? { head: wake } : {}),
         signal: abandon.signal,
       });
       clearTimeout(timer);
@@ -119,7 +127,10 @@ export async function startFollower(options: FollowerOptions): Promise<{ close()
       const fetched = Date.now();
       policy.connection(true);
       const outcome = await policy.offer(verified);
-      if (outcome !== 'renewed') heartbeat?.changed();
+      // At a random moment of the next second: every daemon of the fleet activates a push at once, and their status
+      // writes (each replicated to three servers) would otherwise compete with the fetches of those not done yet.
+      if (outcome !== 'renewed')
+        setTimeout(() => heartbeat?.changed(), Math.random() * HEARTBEAT_SPREAD_MS).unref();
       logger.info('fleet: bundle checked', {
         why,
         head: await head,
@@ -167,8 +178,12 @@ export async function startFollower(options: FollowerOptions): Promise<{ close()
     const current = { stop: () => iterator.stop() };
     watch = current;
     void (async () => {
-      for await (const entry of iterator)
-        if (worthFetching(entry, policy.activeRecord?.revision)) check('watch');
+      for await (const entry of iterator) {
+        const head = worthFetching(entry, policy.activeRecord?.revision);
+        if (head === undefined) continue;
+        woken = head === true ? undefined : head;
+        check('watch');
+      }
     })()
       .catch(() => undefined)
       .then(() => {
@@ -270,28 +285,27 @@ async function headRevision(fleet: Fleet, channel: string): Promise<number | nul
 }
 
 /**
- * Whether a head the watch delivered may name something newer than the active bundle. Not when the head names a
- * revision this daemon already has, nor for a push's reservation (`reserved`: nothing newer is signed yet; the push
- * writes the head again once it is). These wake-ups would fetch the active bundle again, on every daemon at once,
- * just when the real one is coming; the poll still renews its expiry. A head that does not parse is fetched for.
+ * Whether a head the watch delivered may name something newer than the active bundle: undefined when not, the head
+ * when it may, true when it does not parse (fetched for all the same). Not when the head names a revision this
+ * daemon already has, nor for a push's reservation (`reserved`: nothing newer is signed yet; the push writes the head
+ * again once it is). These wake-ups would fetch the active bundle again, on every daemon at once, just when the real
+ * one is coming; the poll still renews its expiry.
  */
 function worthFetching(
   entry: { readonly operation: string; json<T>(): T },
   activeRevision: number | undefined,
-): boolean {
-  if (entry.operation !== 'PUT') return false;
+): BundleHead | true | undefined {
+  if (entry.operation !== 'PUT') return undefined;
   let head: Partial<BundleHead>;
   try {
     head = entry.json<Partial<BundleHead>>();
   } catch {
     return true;
   }
-  if (head.reserved === true) return false;
-  return !(
-    activeRevision !== undefined &&
-    typeof head.revision === 'number' &&
-    head.revision <= activeRevision
-  );
+  if (head === null || typeof head !== 'object') return true;
+  if (head.reserved === true) return undefined;
+  if (typeof head.revision !== 'number') return true;
+  return activeRevision !== undefined && head.revision <= activeRevision ? undefined : (head as BundleHead);
 }
 
 /** The heartbeat's view of the daemon, read from its health report. */

@@ -1,8 +1,9 @@
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { constants } from 'node:fs';
+import { mkdir, open } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { type CompiledPolicyPack, loadPolicyPackFile, PolicyPackError } from '@cavra/runtime';
 import type { BundlePack } from './bundle-document.js';
-import { syncFolder, writeDurableFile } from './durable-file.js';
+import { syncFolder } from './durable-file.js';
 import { FleetError } from './fleet-error.js';
 
 /** A pack staged on disk, and what loading it from there gave. */
@@ -20,8 +21,11 @@ export interface StagedPack {
 export async function stageBundlePacks(packs: readonly BundlePack[], dir: string): Promise<StagedPack[]> {
   await mkdir(dir, { recursive: true });
   const files = packs.map((pack) => join(dir, pack.name));
-  await Promise.all(packs.map((pack, index) => writeDurableFile(files[index] as string, pack.text)));
-  await syncFolder(dir);
+  // Written in place, not through a renamed temporary file: nothing reads this revision's folder before the daemon
+  // records it as active, which it does only once this has returned (a torn file of a crash is written again when
+  // the revision is staged again). Then the folder and its parent, for the files' and the folder's own entries.
+  await Promise.all(packs.map((pack, index) => writeSynced(files[index] as string, pack.text)));
+  await Promise.all([syncFolder(dir), syncFolder(dirname(dir))]);
   const staged: StagedPack[] = [];
   for (const file of files) {
     try {
@@ -33,4 +37,17 @@ export async function stageBundlePacks(packs: readonly BundlePack[], dir: string
     }
   }
   return staged;
+}
+
+// O_NOFOLLOW: a link left in the folder is refused, not written through.
+const WRITE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW;
+
+async function writeSynced(file: string, text: string): Promise<void> {
+  const handle = await open(file, WRITE_FLAGS, 0o644);
+  try {
+    await handle.writeFile(text);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
 }

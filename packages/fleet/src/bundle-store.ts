@@ -17,6 +17,19 @@ export interface BundleHead {
    * signed yet, so a follower need not fetch for it; the push writes the head again, without it, once it is stored.
    */
   readonly reserved?: true;
+  /**
+   * What a follower will read for this revision (the versions of its snapshot and targets metadata, the bundle's
+   * SHA-256), so that it asks for all of it at once instead of one file after the other. A hint, like the whole head:
+   * TUF verifies whatever is read exactly as before, and a wrong hint only costs reads in vain.
+   */
+  readonly reads?: BundleReads;
+}
+
+/** The hint a head carries (BundleHead `reads`). */
+export interface BundleReads {
+  readonly snapshot: number;
+  readonly targets: number;
+  readonly digest: string;
 }
 
 /**

@@ -6,7 +6,7 @@ import { Updater } from 'tuf-js';
 import { DownloadHTTPError } from 'tuf-js/dist/error.js';
 import { type BundlePack, parseBundle } from './bundle-document.js';
 import { stageBundlePacks } from './bundle-packs.js';
-import type { BundleStoreConnection } from './bundle-store.js';
+import type { BundleHead, BundleStoreConnection } from './bundle-store.js';
 import { bundleTargetRevision, metadataObjectName, targetObjectName } from './bundle-store-names.js';
 import { readRootFile, rootChannel } from './channel-keys.js';
 import { checkChannelName } from './channel-name.js';
@@ -14,6 +14,7 @@ import { syncFolder } from './durable-file.js';
 import { FleetError } from './fleet-error.js';
 import { toFleetError } from './nats-failure.js';
 import { BUNDLE_STORE_URL, ObjectStoreFetcher } from './object-store-fetcher.js';
+import { objectsFirst } from './read-ahead.js';
 import { TUF_ROLES, type TufRole } from './tuf-keys.js';
 import { tufRefusal } from './tuf-refusals.js';
 
@@ -35,6 +36,11 @@ export interface FetchVerifiedBundleOptions {
    * nothing more is written into it: a caller that waits for it never has two fetches writing the folder.
    */
   readonly signal?: AbortSignal;
+  /**
+   * The head that woke the caller, if it has one: what its `reads` hint names is read at once with the timestamp
+   * (see objectsFirst). Trusted for nothing.
+   */
+  readonly head?: BundleHead;
 }
 
 /** A bundle whose TUF metadata and bytes verified, with its packs staged and loaded once. */
@@ -84,10 +90,12 @@ export interface VerifiedBundle {
  */
 export async function fetchVerifiedBundle(options: FetchVerifiedBundleOptions): Promise<VerifiedBundle> {
   const channel = checkChannelName(options.channel);
-  await trustRoot(options, channel);
-  await mkdir(options.targetDir, { recursive: true });
-  const fetcher = new ObjectStoreFetcher(options.fleet, options.signal);
+  const rootVersion = await trustRoot(options, channel);
   const started = performance.now();
+  const fetcher = new ObjectStoreFetcher(options.fleet, options.signal);
+  // Asked for before the client exists: reading its trusted root and local metadata is done while these arrive.
+  fetcher.readAhead(objectsFirst(channel, rootVersion, options.head));
+  await mkdir(options.targetDir, { recursive: true });
   const updater = new Updater({
     metadataDir: options.metadataDir,
     metadataBaseUrl: BUNDLE_STORE_URL + metadataObjectName(channel, ''),
@@ -98,12 +106,34 @@ export async function fetchVerifiedBundle(options: FetchVerifiedBundleOptions): 
   try {
     await updater.refresh();
   } catch (error) {
-    throw refusal(error, fetcher, channel);
-  } finally {
-    // tuf-js's persistMetadata writes without fsync: what it wrote must survive a crash before the daemon acts on it.
     await syncMetadata(options.metadataDir);
+    throw refusal(error, fetcher, channel);
   }
   const refreshed = performance.now();
+  // tuf-js's persistMetadata writes without fsync: what it wrote must survive a crash before the daemon acts on it.
+  // The fsyncs (each ~10 ms on a VM's disk) run while the bundle is downloaded and staged; this call returns only
+  // once they are done, and waits for them before it throws too.
+  const synced = syncMetadata(options.metadataDir);
+  let bundle: VerifiedBundle;
+  try {
+    bundle = await downloadAndStage(options, channel, updater, fetcher, { started, refreshed });
+  } catch (error) {
+    await synced.catch(() => undefined);
+    throw error;
+  }
+  await synced;
+  return bundle;
+}
+
+/** After the refresh: the newest bundle the verified targets name, downloaded, checked and staged. */
+async function downloadAndStage(
+  options: FetchVerifiedBundleOptions,
+  channel: string,
+  updater: Updater,
+  fetcher: ObjectStoreFetcher,
+  times: { readonly started: number; readonly refreshed: number },
+): Promise<VerifiedBundle> {
+  const { started, refreshed } = times;
   const verified = await verifiedMetadata(options.metadataDir);
   const newest = Object.keys(verified.targets.signed.targets)
     .map((path) => ({ path, revision: bundleTargetRevision(path) }))
@@ -167,7 +197,8 @@ export async function fetchVerifiedBundle(options: FetchVerifiedBundleOptions): 
 
 // The given root is the trust anchor only until the daemon holds one: after that, the metadata folder's root (which
 // TUF moved forward through signed rotations) is the trusted one, and the file given at install is not read again.
-async function trustRoot(options: FetchVerifiedBundleOptions, channel: string): Promise<void> {
+// Returns the trusted root's version.
+async function trustRoot(options: FetchVerifiedBundleOptions, channel: string): Promise<number> {
   await mkdir(options.metadataDir, { recursive: true });
   const trusted = join(options.metadataDir, 'root.json');
   const entries = await readdir(options.metadataDir);
@@ -180,10 +211,12 @@ async function trustRoot(options: FetchVerifiedBundleOptions, channel: string): 
     });
     await syncMetadata(options.metadataDir);
   }
-  const named = rootChannel(await readRootFile(trusted));
+  const root = await readRootFile(trusted);
+  const named = rootChannel(root);
   if (named !== channel) {
     throw new FleetError('wrong_channel', `the trusted root is for channel ${named}, not ${channel}`);
   }
+  return root.signed.version;
 }
 
 async function verifiedMetadata(metadataDir: string) {

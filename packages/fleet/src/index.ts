@@ -1,6 +1,11 @@
 export { APPROVALS_MAX_AGE_MS, OUTCOME_SUBJECT_PREFIX } from './approval-keys.js';
 export { type BundlePack, FLEET_BUNDLE_SCHEMA, type FleetBundle } from './bundle-document.js';
-export { type BundleHead, type BundleStoreConnection, readBundleHead } from './bundle-store.js';
+export {
+  type BundleHead,
+  type BundleReads,
+  type BundleStoreConnection,
+  readBundleHead,
+} from './bundle-store.js';
 export { type ChannelTrust, type InitChannelTrustOptions, initChannelTrust } from './channel-trust.js';
 export { type ConnectFleetOptions, connectFleet, type Fleet } from './connect-fleet.js';
 export {

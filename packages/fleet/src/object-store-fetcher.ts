@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { BaseFetcher } from 'tuf-js';
-import { DownloadHTTPError } from 'tuf-js/dist/error.js';
+import { DownloadHTTPError, DownloadLengthMismatchError } from 'tuf-js/dist/error.js';
 import { objectsAfter } from './read-ahead.js';
 import { readStoreObject, type StoreReader } from './read-store-object.js';
 
@@ -25,10 +25,22 @@ export class ObjectStoreFetcher extends BaseFetcher {
   }
 
   override async fetch(url: string): Promise<NodeJS.ReadableStream> {
+    return Readable.from([Buffer.from(await this.#read(url))]);
+  }
+
+  /**
+   * The metadata files, handed over in memory: BaseFetcher's own writes each one to a temporary folder and reads it
+   * back (a mkdtemp, a write, a read and a removal per file, four files per refresh). Its length limit is kept.
+   */
+  override async downloadBytes(url: string, maxLength: number): Promise<Buffer> {
+    const bytes = await this.#read(url);
+    if (bytes.length > maxLength) throw new DownloadLengthMismatchError('Max length reached');
+    return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+
+  async #read(url: string): Promise<Uint8Array> {
     if (!url.startsWith(BUNDLE_STORE_URL)) throw new DownloadHTTPError(`not a bundle store URL: ${url}`, 400);
     const name = decodeURIComponent(url.slice(BUNDLE_STORE_URL.length));
-    // The client probes for the next root version, then asks for the timestamp: both are read at once.
-    if (name.endsWith('.root.json')) this.#readAhead(name.replace(/[^/]*$/, 'timestamp.json'));
     let bytes: Uint8Array | null;
     try {
       bytes = await (this.#take(name) ?? readStoreObject(this.store, name, this.signal));
@@ -37,8 +49,15 @@ export class ObjectStoreFetcher extends BaseFetcher {
       throw error;
     }
     if (bytes === null) throw new DownloadHTTPError(`no object ${name}`, 404);
-    for (const next of objectsAfter(name, bytes)) this.#readAhead(next);
-    return Readable.from([Buffer.from(bytes)]);
+    // Reads still to be taken are what the client asks for next (the head's hint, or the timestamp beside the root
+    // probe): then there is nothing to look for in this object, and parsing it would be wasted.
+    if (this.#ahead.size === 0) for (const next of objectsAfter(name, bytes)) this.#readAhead(next);
+    return bytes;
+  }
+
+  /** Starts reading these objects now, for when the client asks for them (objectsFirst). */
+  readAhead(names: readonly string[]): void {
+    for (const name of names) this.#readAhead(name);
   }
 
   #readAhead(name: string): void {

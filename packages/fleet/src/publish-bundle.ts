@@ -119,7 +119,7 @@ export async function publishBundle(options: PublishBundleOptions): Promise<Publ
     },
   );
   await putStoreObject(store, targetObjectName(channel, `${digest}.${target}`), bytes);
-  const expires = await putTopMetadata(store, channel, keys, {
+  const top = await putTopMetadata(store, channel, keys, {
     versions: published,
     target: new TargetFile({
       path: target,
@@ -129,14 +129,15 @@ export async function publishBundle(options: PublishBundleOptions): Promise<Publ
     }),
     expires: (role) => tufExpiry(now, expiry[role]),
   });
-  await writeHead(store, channel, { revision, target }, reserved);
+  const reads = { snapshot: top.snapshot, targets: top.targets, digest };
+  await writeHead(store, channel, { revision, target, reads }, reserved);
   return {
     channel,
     revision,
     target,
     digest,
     packs: packs.map((pack) => pack.name),
-    expires,
+    expires: top.expires,
     keyIds: Object.fromEntries(TUF_ROLES.map((role) => [role, keys.keys[role].key.keyID])) as Record<
       TufRole,
       string
@@ -146,7 +147,8 @@ export async function publishBundle(options: PublishBundleOptions): Promise<Publ
 
 /**
  * Signs and stores the next targets (naming only `target`), snapshot and timestamp, in that order; returns the
- * timestamp's expiry. Also used by root rotation to re-sign the current bundle with new keys.
+ * timestamp's expiry and the versions of the snapshot and targets stored. Also used by root rotation to re-sign the
+ * current bundle with new keys.
  */
 export async function putTopMetadata(
   store: BundleStoreConnection,
@@ -161,7 +163,7 @@ export async function putTopMetadata(
     readonly target: TargetFile;
     readonly expires: (role: 'targets' | 'snapshot' | 'timestamp') => string;
   },
-): Promise<string> {
+): Promise<{ readonly expires: string; readonly snapshot: number; readonly targets: number }> {
   const targets = new Metadata(
     new Targets({
       version: options.versions.targetsVersion + 1,
@@ -202,7 +204,11 @@ export async function putTopMetadata(
   );
   signMetadata(timestamp, [keys.keys.timestamp]);
   await putStoreObject(store, metadataObjectName(channel, 'timestamp.json'), jsonBytes(timestamp));
-  return timestamp.signed.expires;
+  return {
+    expires: timestamp.signed.expires,
+    snapshot: snapshot.signed.version,
+    targets: targets.signed.version,
+  };
 }
 
 function fileMeta(version: number, bytes: Buffer): MetaFile {

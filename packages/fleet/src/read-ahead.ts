@@ -1,4 +1,10 @@
-import { bundleTargetRevision } from './bundle-store-names.js';
+import type { BundleHead } from './bundle-store.js';
+import {
+  bundleTargetPath,
+  bundleTargetRevision,
+  metadataObjectName,
+  targetObjectName,
+} from './bundle-store-names.js';
 
 /**
  * The objects TUF's client will ask for after `name` (a channel's `<channel>/metadata/...` object), so that they are
@@ -35,4 +41,32 @@ export function objectsAfter(name: string, bytes: Uint8Array): string[] {
     return newest ? [`${channel}/targets/${newest.sha256}.${newest.path}`] : [];
   }
   return [];
+}
+
+/**
+ * The objects TUF's client asks for first, before it has read anything: the probe for the next root version and the
+ * timestamp; with a head that carries its `reads` hint, also the snapshot, targets and bundle it names (all read at
+ * once, as the head is taken off the watch). The hint is not trusted: the client verifies what it is given, and asks
+ * for other objects if the hint named the wrong ones.
+ */
+export function objectsFirst(channel: string, rootVersion: number, head?: BundleHead): string[] {
+  const first = [
+    metadataObjectName(channel, `${rootVersion + 1}.root.json`),
+    metadataObjectName(channel, 'timestamp.json'),
+  ];
+  const reads = head?.reads;
+  if (
+    !reads ||
+    !Number.isSafeInteger(reads.snapshot) ||
+    !Number.isSafeInteger(reads.targets) ||
+    !Number.isSafeInteger(head.revision) ||
+    !/^[0-9a-f]{64}$/.test(String(reads.digest))
+  )
+    return first;
+  return [
+    ...first,
+    metadataObjectName(channel, `${reads.snapshot}.snapshot.json`),
+    metadataObjectName(channel, `${reads.targets}.targets.json`),
+    targetObjectName(channel, `${reads.digest}.${bundleTargetPath(head.revision)}`),
+  ];
 }

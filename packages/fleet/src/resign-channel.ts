@@ -57,7 +57,7 @@ export async function resignCurrentBundle(
 ): Promise<ResignedChannel | undefined> {
   const published = await readPublishedChannel(fleet, keys.channel);
   if (!published.target) return undefined;
-  const expires = await putTopMetadata(fleet, keys.channel, keys, {
+  const { expires } = await putTopMetadata(fleet, keys.channel, keys, {
     versions: published,
     target: published.target,
     expires: (role) => tufExpiry(now, expiry[role]),

@@ -8,6 +8,7 @@ import { bundleBytes, type FleetBundle, sha256Hex } from '../src/bundle-document
 import { putStoreObject } from '../src/bundle-store.js';
 import { readChannelKeys } from '../src/channel-keys.js';
 import {
+  type BundleHead,
   connectFleet,
   type Fleet,
   type FleetError,
@@ -98,7 +99,11 @@ describe('publishBundle and fetchVerifiedBundle on a 3-node cluster', () => {
       packs: ['team-base.yaml', 'team.yaml'],
       keyIds: trust.keyIds,
     });
-    expect((await readBundleHead(fleet, 'laptops'))?.head).toEqual({ revision: 1, target: 'bundle-1.json' });
+    expect((await readBundleHead(fleet, 'laptops'))?.head).toEqual({
+      revision: 1,
+      target: 'bundle-1.json',
+      reads: { snapshot: 1, targets: 1, digest: published.digest },
+    });
     const daemon = await daemonDirs();
     const bundle = await fetchVerifiedBundle({
       fleet,
@@ -188,12 +193,17 @@ describe('publishBundle and fetchVerifiedBundle on a 3-node cluster', () => {
         if (seen.length === 2) break;
       }
     })();
-    await publishBundle({ fleet, channel: 'heads', packFiles: [join(packs, 'team-base.yaml')], keysDir });
+    const { digest } = await publishBundle({
+      fleet,
+      channel: 'heads',
+      packFiles: [join(packs, 'team-base.yaml')],
+      keysDir,
+    });
     await twice;
     watch.stop();
     expect(seen).toEqual([
       { revision: 1, target: 'bundle-1.json', reserved: true },
-      { revision: 1, target: 'bundle-1.json' },
+      { revision: 1, target: 'bundle-1.json', reads: { snapshot: 1, targets: 1, digest } },
     ]);
   });
 
@@ -204,7 +214,7 @@ describe('publishBundle and fetchVerifiedBundle on a 3-node cluster', () => {
       'broken.yaml': 'metadata: {id: broken, version: 1.0.0}\ncommands: {block: 3}\n',
       'orphan.yaml': CHILD,
     });
-    await publishBundle({
+    const fifth = await publishBundle({
       fleet,
       channel: 'ci',
       packFiles: [join(packs, 'team-base.yaml')],
@@ -252,7 +262,11 @@ describe('publishBundle and fetchVerifiedBundle on a 3-node cluster', () => {
       message: 'no pack file was given',
     });
     expect(await objectNames()).toEqual(before);
-    expect((await readBundleHead(fleet, 'ci'))?.head).toEqual({ revision: 5, target: 'bundle-5.json' });
+    expect((await readBundleHead(fleet, 'ci'))?.head).toEqual({
+      revision: 5,
+      target: 'bundle-5.json',
+      reads: { snapshot: 1, targets: 1, digest: fifth.digest },
+    });
   });
 });
 
@@ -303,7 +317,11 @@ describe('concurrent publishes', () => {
       ...(await daemonDirs()),
     });
     expect([bundle.revision, bundle.digest]).toEqual([1, winner.digest]);
-    expect((await readBundleHead(fleet, 'racing'))?.head).toEqual({ revision: 1, target: 'bundle-1.json' });
+    expect((await readBundleHead(fleet, 'racing'))?.head).toEqual({
+      revision: 1,
+      target: 'bundle-1.json',
+      reads: { snapshot: 1, targets: 1, digest: winner.digest },
+    });
   });
 });
 
@@ -348,6 +366,52 @@ describe('fetchVerifiedBundle refusals', () => {
     const forged = await refusal(fetch(await daemonDirs()));
     expect(forged.code).toBe('bad_signature');
     expect(forged.message).toBe("TUF refused the channel's metadata: timestamp was signed by 0/1 keys");
+  });
+
+  it('refuses a snapshot longer than the timestamp says (the fetcher keeps its length limit)', async () => {
+    const { fetch } = await published('padded');
+    await replaceObject('padded/metadata/1.snapshot.json', (bytes) =>
+      Buffer.concat([bytes, Buffer.from(' ')]),
+    );
+    const padded = await refusal(fetch(await daemonDirs()));
+    expect([padded.code, padded.message]).toEqual([
+      'tampered',
+      "TUF refused the channel's metadata: Unable to load snapshot metadata error Error: Max length reached",
+    ]);
+  });
+
+  it("takes a head's reads as a hint only: one naming the previous revision, or objects that do not exist, gets the newest", async () => {
+    const { keysDir, trust, packs, first } = await published('hinted');
+    const second = await publishBundle({
+      fleet,
+      channel: 'hinted',
+      packFiles: [join(packs, 'team-base.yaml')],
+      keysDir,
+    });
+    const fetchWith = async (head: BundleHead) =>
+      fetchVerifiedBundle({
+        fleet,
+        channel: 'hinted',
+        trustedRootFile: trust.rootFile,
+        ...(await daemonDirs()),
+        head,
+      });
+    const previous = await fetchWith({
+      revision: 1,
+      target: 'bundle-1.json',
+      reads: { snapshot: 1, targets: 1, digest: first.digest },
+    });
+    const missing = await fetchWith({
+      revision: 9,
+      target: 'bundle-9.json',
+      reads: { snapshot: 9, targets: 9, digest: '0'.repeat(64) },
+    });
+    expect([previous.revision, previous.digest, missing.revision, missing.digest]).toEqual([
+      2,
+      second.digest,
+      2,
+      second.digest,
+    ]);
   });
 
   it('refuses an old but validly signed timestamp to a daemon that saw a newer one', async () => {

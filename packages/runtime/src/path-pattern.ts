@@ -1,6 +1,7 @@
 import { posix } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import picomatch from 'picomatch';
+import { boundedCache } from './bounded-cache.js';
+import { globRegex } from './glob-regex.js';
 import { createLiteralIndex } from './literal-index.js';
 
 /**
@@ -67,14 +68,28 @@ export function upstreamPatternMatcher(pattern: string, options: { readonly noca
   };
 }
 
+// A matcher holds no state: the same list under the same options (the baseline's lists, in every pack inheriting it)
+// gets the one built first.
+const matchers = boundedCache<PathMatcher>(1024);
+
 export function compilePathPatterns(
   patterns: readonly string[],
   options: PathPatternOptions = {},
 ): PathMatcher {
+  const key = JSON.stringify([
+    options.nocase === true,
+    options.osAliases === true,
+    options.upstreamStars === true,
+    patterns,
+  ]);
+  return matchers(key, () => buildPathMatcher(patterns, options));
+}
+
+function buildPathMatcher(patterns: readonly string[], options: PathPatternOptions): PathMatcher {
   // Plain regexes rather than picomatch's matcher functions, which allocate a result per call; `windows: false`
   // because targets are normalised to `/` first, so decisions do not depend on the platform.
   const globOptions = { dot: true, nocase: options.nocase === true, windows: false };
-  const regexes = patterns.map((pattern) => picomatch.makeRe(pattern, globOptions));
+  const regexes = patterns.map((pattern) => globRegex(pattern, globOptions));
   const upstream = options.upstreamStars
     ? patterns.map((pattern) => upstreamPatternMatcher(pattern, { nocase: globOptions.nocase }))
     : [];
@@ -96,8 +111,8 @@ export function compilePathPatterns(
     }
     return -1;
   };
-  return {
-    match(path) {
+  return Object.freeze({
+    match(path: string) {
       const index = matchOne(path);
       if (options.osAliases !== true || !ALIAS_HINT.test(path)) return index;
       const alias = windowsAlias(path);
@@ -105,7 +120,7 @@ export function compilePathPatterns(
       const aliasIndex = matchOne(alias);
       return index < 0 || (aliasIndex >= 0 && aliasIndex < index) ? aliasIndex : index;
     },
-  };
+  });
 }
 
 /**
