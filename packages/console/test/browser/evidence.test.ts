@@ -124,9 +124,10 @@ describe('evidence', () => {
     const lines = (await readFile(daemon.evidenceLog, 'utf8')).trim().split('\n');
     const record = lines.map((line) => JSON.parse(line)).find((entry) => String(entry.seq) === seq);
     expect(record.decision.target).toBe('git status');
-    const text = (await page.locator('main').textContent()) ?? '';
-    expect(text).toContain('"git status"');
-    expect(text).toContain(record.hash);
+    // The heading shows at once, the record when its request answers.
+    const text = () => page.locator('main').textContent();
+    await expect.poll(text, POLL).toContain('"git status"');
+    expect(await text()).toContain(record.hash);
     expect(await seriousViolations(page)).toEqual([]);
     await screenshot(page, 'record');
     expect(view.errors).toEqual([]);
