@@ -43,7 +43,7 @@ async function recordEvidence(dir: string): Promise<void> {
   running.add(daemon);
   const exited = new Promise((resolve) => daemon.once('exit', resolve));
   const client = createClient({ socketPath: join(dir, 'run', 'd.sock'), timeoutMs: 2000 });
-  for (let attempt = 0; attempt < 200; attempt++) {
+  for (const deadline = Date.now() + 60_000; Date.now() < deadline; ) {
     if ((await client.health().catch(() => undefined))?.pid === daemon.pid) break;
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
@@ -215,7 +215,7 @@ describe('cavra policy replay of a log with approvals', () => {
     running.add(daemon);
     const exited = new Promise((resolve) => daemon.once('exit', resolve));
     const client = createClient({ socketPath: join(dir, 'run', 'd.sock'), timeoutMs: 2000 });
-    for (let attempt = 0; attempt < 200; attempt++) {
+    for (const deadline = Date.now() + 60_000; Date.now() < deadline; ) {
       if ((await client.health().catch(() => undefined))?.pid === daemon.pid) break;
       await new Promise((resolve) => setTimeout(resolve, 25));
     }

@@ -552,7 +552,7 @@ describe('a daemon without approvals', () => {
 });
 
 async function until(check: () => Promise<boolean>): Promise<void> {
-  for (let attempt = 0; attempt < 400; attempt++) {
+  for (const deadline = Date.now() + 60_000; Date.now() < deadline; ) {
     if (await check()) return;
     await new Promise((resolve) => setTimeout(resolve, 10));
   }

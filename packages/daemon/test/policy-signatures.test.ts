@@ -100,7 +100,7 @@ describe('a daemon that requires signed packs', () => {
 
     const reload = async (count: number) => {
       daemon.child.kill('SIGHUP');
-      for (let attempt = 0; attempt < 400; attempt++) {
+      for (const deadline = Date.now() + 60_000; Date.now() < deadline; ) {
         const done = daemon.logs().filter((line) => /^reload/.test(line.msg as string));
         if (done.length === count) return done[count - 1];
         await new Promise((resolve) => setTimeout(resolve, 5));

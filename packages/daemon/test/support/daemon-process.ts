@@ -2,6 +2,9 @@ import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createClient } from '@cavra/daemon-client';
 
+/** How long a daemon may take to answer or log: a guard against a hang, not a timing. */
+const WAIT_MS = 60_000;
+
 export const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
 
 /** Runs the CLI to completion: exit code, stdout and stderr (a failing exit is a result, not an exception). */
@@ -78,9 +81,9 @@ export class DaemonProcess {
       });
   }
 
-  /** Resolves once a log line with this message was written. */
+  /** Resolves once a log line with this message was written (within a minute: CI's 2 cores run every suite at once). */
   async logged(msg: string): Promise<void> {
-    for (let attempt = 0; attempt < 400; attempt++) {
+    for (const deadline = Date.now() + WAIT_MS; Date.now() < deadline; ) {
       if (this.logs().some((line) => line.msg === msg)) return;
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
@@ -90,7 +93,7 @@ export class DaemonProcess {
   async answering(socketPath: string): Promise<void> {
     const client = createClient({ socketPath, timeoutMs: 500 });
     try {
-      for (let attempt = 0; attempt < 200; attempt++) {
+      for (const deadline = Date.now() + WAIT_MS; Date.now() < deadline; ) {
         const health = await client.health().catch(() => undefined);
         if (health?.pid === this.pid) return;
         if (this.child.exitCode !== null) break;
