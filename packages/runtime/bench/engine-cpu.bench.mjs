@@ -19,7 +19,8 @@
  *     node bench/engine-cpu.bench.mjs <dist>
  *   BENCH_WORK=parse BENCH_PASSES=10 valgrind ... (the same)
  * The difference of the two "Collected" totals, divided by the passes × the inputs printed, is instructions per
- * call. BENCH_WORK=corpus does the same with `evaluate` over every corpus command (a fresh memo per pass).
+ * call. BENCH_WORK=corpus does the same with `evaluate` over every corpus command (a fresh memo per pass),
+ * BENCH_WORK=shapes over the eight shapes (the memo kept).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -122,11 +123,13 @@ if (passes !== undefined) {
   const dist = process.argv[2];
   const { parse, parsed, evaluate, freshMemo } = dist ? await build(dist) : after;
   const work = process.env.BENCH_WORK ?? 'parse';
-  const inputs = work === 'parse' ? parsed : CORPUS;
+  const inputs = { parse: parsed, corpus: CORPUS, shapes: SHAPES }[work];
+  if (!inputs) throw new Error(`BENCH_WORK must be parse, corpus or shapes: ${work}`);
   for (let pass = 0; pass < Number(passes); pass += 1) {
     if (work === 'parse') for (const input of inputs) parse(input);
     else {
-      freshMemo();
+      // A session's memo starts empty; the shapes keep theirs, as the daemon keeps its memo.
+      if (work === 'corpus') freshMemo();
       for (const input of inputs) evaluate(input);
     }
   }

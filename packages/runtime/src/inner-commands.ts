@@ -594,9 +594,17 @@ function rulesFor(form: readonly string[]): readonly InnerRule[] {
 /** `python3.12` runs python, `Rscript` rscript: the name without a version suffix, lower case. */
 export function programName(word: string): string {
   const lower = word.toLowerCase();
+  // Only a name ending in a digit or a dot has a version suffix: the rules ask for the name of every word they
+  // read, most of which end otherwise, and the pattern below is most of this function's cost.
+  const last = lower.charCodeAt(lower.length - 1);
+  if (last !== DOT && (last < DIGIT_0 || last > DIGIT_9)) return lower;
   const bare = lower.replace(/[0-9][0-9.]*$/, '');
   return bare === '' ? lower : bare;
 }
+
+const DOT = 0x2e;
+const DIGIT_0 = 0x30;
+const DIGIT_9 = 0x39;
 
 /**
  * The index after these subcommand words (after the program when it names none), or -1 when the form does
