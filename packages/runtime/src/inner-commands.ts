@@ -573,8 +573,8 @@ const GLOBAL_VALUED: Readonly<Record<string, readonly string[]>> = {
   bun: ['--cwd', '--filter'],
 };
 
-// INNER_RULES by program name, each list in table order: every simple command asks for its program's rules, several
-// times per decision, and a scan of the whole table each time was a tenth of an engine's time on plain commands.
+// INNER_RULES by program name, each list in table order: every spelling of every simple command asks for its
+// program's rules, several times per decision, so the table is not scanned whole each time.
 const RULES_BY_PROGRAM: ReadonlyMap<string, readonly InnerRule[]> = (() => {
   const byProgram = new Map<string, InnerRule[]>();
   for (const rule of INNER_RULES) {
@@ -594,8 +594,8 @@ function rulesFor(form: readonly string[]): readonly InnerRule[] {
 /** `python3.12` runs python, `Rscript` rscript: the name without a version suffix, lower case. */
 export function programName(word: string): string {
   const lower = word.toLowerCase();
-  // Only a name ending in a digit or a dot has a version suffix: the rules ask for the name of every word they
-  // read, most of which end otherwise, and the pattern below is most of this function's cost.
+  // Only a name ending in a digit or a dot has a version suffix: the rules ask for the name of many words, most of
+  // which end otherwise, so the pattern below runs only when it can match.
   const last = lower.charCodeAt(lower.length - 1);
   if (last !== DOT && (last < DIGIT_0 || last > DIGIT_9)) return lower;
   const bare = lower.replace(/[0-9][0-9.]*$/, '');
