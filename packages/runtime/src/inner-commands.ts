@@ -573,17 +573,38 @@ const GLOBAL_VALUED: Readonly<Record<string, readonly string[]>> = {
   bun: ['--cwd', '--filter'],
 };
 
-function rulesFor(form: readonly string[]): InnerRule[] {
-  const name = programName(form[0] ?? '');
-  return INNER_RULES.filter((rule) => rule.programs.includes(name));
+// INNER_RULES by program name, each list in table order: every spelling of every simple command asks for its
+// program's rules, several times per decision, so the table is not scanned whole each time.
+const RULES_BY_PROGRAM: ReadonlyMap<string, readonly InnerRule[]> = (() => {
+  const byProgram = new Map<string, InnerRule[]>();
+  for (const rule of INNER_RULES) {
+    for (const program of new Set(rule.programs)) {
+      const rules = byProgram.get(program);
+      if (rules) rules.push(rule);
+      else byProgram.set(program, [rule]);
+    }
+  }
+  return byProgram;
+})();
+
+function rulesFor(form: readonly string[]): readonly InnerRule[] {
+  return RULES_BY_PROGRAM.get(programName(form[0] ?? '')) ?? [];
 }
 
 /** `python3.12` runs python, `Rscript` rscript: the name without a version suffix, lower case. */
 export function programName(word: string): string {
   const lower = word.toLowerCase();
+  // Only a name ending in a digit or a dot has a version suffix: the rules ask for the name of many words, most of
+  // which end otherwise, so the pattern below runs only when it can match.
+  const last = lower.charCodeAt(lower.length - 1);
+  if (last !== DOT && (last < DIGIT_0 || last > DIGIT_9)) return lower;
   const bare = lower.replace(/[0-9][0-9.]*$/, '');
   return bare === '' ? lower : bare;
 }
+
+const DOT = 0x2e;
+const DIGIT_0 = 0x30;
+const DIGIT_9 = 0x39;
 
 /**
  * The index after these subcommand words (after the program when it names none), or -1 when the form does

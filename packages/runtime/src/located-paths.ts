@@ -8,6 +8,8 @@ import { resolvedIn } from './working-directory.js';
  */
 export function locatedPaths(paths: readonly string[], directories: readonly string[] | undefined): string[] {
   const elsewhere = (directories ?? []).filter((directory) => directory !== '.');
+  // Most commands run in one folder: each path as written, without a list made per path.
+  if (elsewhere.length === 0) return paths.map(normalizePath);
   return paths
     .flatMap((path) => [path, ...elsewhere.map((directory) => resolvedIn(directory, path))])
     .map(normalizePath);
