@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // What `npm test` runs once the workspace is installed: every package's build, lint, typecheck, tests and package
-// checks (turbo), the fleet acceptance run when all of them passed, and the console's browser tests. It prints how
-// long each part took, and fails when any part failed.
+// checks (turbo), then the fleet acceptance run when all of them passed and, beside it, the console's browser tests
+// when Chromium was still being installed. It prints how long each part took, and fails when any part failed.
 //
 // The system programs the suites need come first (tooling/system-programs.mjs): missing ones are installed on Debian
 // as root, and anywhere else the run stops at once naming the install command. Chromium, the one large download, is
@@ -30,24 +30,31 @@ if (missing.length > 0) {
 }
 const browserInstall = forBrowser.length > 0 ? installInBackground(forBrowser) : undefined;
 
-// With Chromium already there, the browser tests run beside the others; otherwise after the acceptance run.
+// With Chromium already there, the browser tests run with the other suites; otherwise beside the acceptance run.
 const checked = await timed('turbo: build, lint, typecheck, tests, package checks', () =>
   exec('turbo', ['run', ...CHECKS, ...(browserInstall ? [] : ['test:browser']), '--continue']),
 );
-if (checked) {
-  await timed('fleet acceptance (npm run fleet:acceptance)', () => exec('npm', ['run', 'fleet:acceptance']));
-} else {
-  parts.push({ name: 'fleet acceptance: not run, since an earlier part failed', ok: false, seconds: 0 });
-}
-if (browserInstall) {
-  const installed = await timed('waiting for the background install of chromium', () => browserInstall);
-  if (installed) await timed('console browser tests', () => exec('turbo', ['run', 'test:browser']));
-}
+// The acceptance run mostly waits (on a cluster, on outages it makes): the browser tests run beside it.
+await Promise.all([
+  checked
+    ? timed('fleet acceptance (npm run fleet:acceptance)', () => exec('npm', ['run', 'fleet:acceptance']))
+    : notRun('fleet acceptance, since an earlier part failed'),
+  browserInstall &&
+    timed('waiting for the background install of chromium', () => browserInstall).then(
+      (installed) =>
+        installed && timed('console browser tests', () => exec('turbo', ['run', 'test:browser'])),
+    ),
+]);
 
 process.stdout.write('\nnpm test, part by part:\n');
 for (const { name, ok, seconds } of parts)
   process.stdout.write(`  ${ok ? 'ok  ' : 'FAIL'} ${String(seconds).padStart(5)} s  ${name}\n`);
 process.exit(parts.every(({ ok }) => ok) ? 0 : 1);
+
+/** Records a part that did not run as failed. */
+function notRun(name) {
+  parts.push({ name: `not run: ${name}`, ok: false, seconds: 0 });
+}
 
 /** Runs one part, recording whether it succeeded and how long it took; resolves to the success. */
 async function timed(name, work) {
