@@ -1,14 +1,16 @@
-// What the central stream holds for one daemon, compared with its local log: every record 1..N exactly once, in
-// order, byte for byte. Read with an ordered consumer on the daemon's subject (one pass, no per-message requests).
+// What the central stream holds for one daemon, compared with its local log: every record 1..N, byte for byte, and
+// whether each came once and in order. Read with an ordered consumer on the daemon's subject (one pass, no
+// per-message requests).
 import { EVIDENCE_HEADERS, EVIDENCE_STREAM, evidenceSubject } from '@cavra/fleet';
 import { recordBytes } from './local-log.mjs';
 
 const FETCH = { max_messages: 512, expires: 5_000 };
 
 /**
- * `{ records, missing, duplicated, reordered, differ, epochs }` for `daemonId`'s batches against `log`
- * (readLocalLog): `missing` records of 1..log.lastSeq not in the stream, `duplicated` records shipped twice,
- * `reordered` batches starting before their predecessor's end, `differ` batches whose bytes are not the log's, `prunedLocally` records shipped and since pruned locally.
+ * For `daemonId`'s batches against `log` (readLocalLog): `absent` records of 1..log.lastSeq the stream does not hold
+ * at all; `copies` records held more than once; `late` batches that came after a hole (records missing at that point
+ * of the stream, sent later); `differ` batches whose bytes are not the log's; `prunedLocally` records shipped and
+ * since pruned locally (not compared); `epochs` seen.
  */
 export async function checkStream(fleet, daemonId, log) {
   const consumer = await fleet.js.consumers.get(EVIDENCE_STREAM, {
@@ -17,13 +19,14 @@ export async function checkStream(fleet, daemonId, log) {
   const figures = {
     batches: 0,
     records: 0,
-    missing: 0,
-    duplicated: 0,
-    reordered: 0,
+    absent: 0,
+    copies: 0,
+    late: 0,
     differ: 0,
     prunedLocally: 0,
     epochs: new Set(),
   };
+  const held = new Uint8Array(log.lastSeq + 1);
   let next = 1;
   for (let done = false; !done; ) {
     done = true;
@@ -34,10 +37,10 @@ export async function checkStream(fleet, daemonId, log) {
       figures.epochs.add(message.headers?.get(EVIDENCE_HEADERS.epoch));
       figures.batches += 1;
       figures.records += last - first + 1;
-      if (first > next) figures.missing += first - next;
-      if (first < next) {
-        figures.reordered += 1;
-        figures.duplicated += Math.min(last, next - 1) - first + 1;
+      if (first > next) figures.late += 1;
+      for (let seq = first; seq <= Math.min(last, log.lastSeq); seq++) {
+        if (held[seq]) figures.copies += 1;
+        held[seq] = 1;
       }
       // Records pruned locally (a receipt covered them) cannot be compared byte for byte: counted apart.
       if (last < log.firstSeq) figures.prunedLocally += last - first + 1;
@@ -46,6 +49,6 @@ export async function checkStream(fleet, daemonId, log) {
       if (done) break;
     }
   }
-  if (next <= log.lastSeq) figures.missing += log.lastSeq - next + 1;
+  for (let seq = 1; seq <= log.lastSeq; seq++) if (!held[seq]) figures.absent += 1;
   return figures;
 }

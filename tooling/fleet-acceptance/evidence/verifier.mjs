@@ -30,6 +30,8 @@ export async function startVerifier(ctx) {
     /** [time (ms), verified records so far] at each verified batch. */
     progress: [],
     alerts: new Map(),
+    /** daemon id → the problems the verifier named about it. */
+    alerted: new Map(),
     errors: 0,
     ready: false,
     exit: undefined,
@@ -48,9 +50,13 @@ export async function startVerifier(ctx) {
     else if (entry.msg === 'batch verified') {
       state.verifiedRecords += entry.last_seq - entry.first_seq + 1;
       state.progress.push([Date.now(), state.verifiedRecords]);
-    } else if (entry.msg === 'evidence alert')
+    } else if (entry.msg === 'evidence alert') {
       state.alerts.set(entry.problem, (state.alerts.get(entry.problem) ?? 0) + 1);
-    else if (entry.level === 'error') state.errors += 1;
+      state.alerted.set(
+        entry.daemon_id,
+        (state.alerted.get(entry.daemon_id) ?? new Set()).add(entry.problem),
+      );
+    } else if (entry.level === 'error') state.errors += 1;
   });
   await until('the evidence verifier', async () => (state.ready ? true : undefined), 60_000);
   // SIGTERM, then SIGKILL after 30 s (the verifier's exit code or signal is reported).
