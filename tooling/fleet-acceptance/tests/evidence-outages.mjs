@@ -129,10 +129,12 @@ async function measure(ctx, daemons, verifier) {
     // 2. The whole cluster stopped; its store folders copied while it is down (a consistent copy); the spool fills.
     await allNodes((index) => ctx.cluster.kill(index));
     const downAt = Date.now();
-    for (const [index, store] of stores.entries())
-      await cp(store, join(ctx.root, `store-copy-${index}`), { recursive: true });
-    phase('cluster stopped, store folders copied; filling the spool');
+    phase('cluster stopped; copying its store folders, filling the spool');
+    const copied = Promise.all(
+      stores.map((store, index) => cp(store, join(ctx.root, `store-copy-${index}`), { recursive: true })),
+    );
     const filled = await fillSpool(spool, downAt + DOWN_S * 1000);
+    await copied;
     const spoolHealth = await health(spool);
     await sleep(Math.max(0, downAt + DOWN_S * 1000 - Date.now()));
     const before = await totals(shipping);
@@ -199,10 +201,12 @@ async function measure(ctx, daemons, verifier) {
 
     // 4. Lost acknowledged writes: the cluster stopped again, its store folders restored from the copy.
     await allNodes((index) => ctx.cluster.kill(index));
-    for (const [index, store] of stores.entries()) {
-      await rm(store, { recursive: true, force: true });
-      await cp(join(ctx.root, `store-copy-${index}`), store, { recursive: true });
-    }
+    await Promise.all(
+      stores.map(async (store, index) => {
+        await rm(store, { recursive: true, force: true });
+        await cp(join(ctx.root, `store-copy-${index}`), store, { recursive: true });
+      }),
+    );
     phase('cluster stopped, store folders restored from the copy');
     const lostBefore = (await totals(shipping)).repaired;
     await restartAll();
