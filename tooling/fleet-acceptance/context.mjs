@@ -12,7 +12,7 @@ import { connectFleet, initChannelTrust, publishBundle } from '@cavra/fleet';
 import { startNatsCluster } from '@cavra/nats-cluster';
 import { until } from './wait.mjs';
 
-const CLI = join(dirname(createRequire(import.meta.url).resolve('@cavra/daemon')), 'cli.js');
+export const CLI = join(dirname(createRequire(import.meta.url).resolve('@cavra/daemon')), 'cli.js');
 
 /** The figures; the environment may lower them for a quick local run (the report names what was run). */
 export const settings = {

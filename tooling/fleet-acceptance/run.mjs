@@ -1,10 +1,11 @@
 #!/usr/bin/env node
-// Issue 22's Measure on one machine: a real 3-node NATS JetStream cluster (tooling/nats-cluster) and real daemon
+// Issues 22 and 23's Measure on one machine: a real 3-node NATS JetStream cluster (tooling/nats-cluster) and real daemon
 // processes (the built cavra-daemon). One line per result (`ok`/`FAIL`) and per timing target (`met`/`MISS`), then
 // `fleet-acceptance: N passed, M failed; timing targets: K met, L missed`. Exit 1 when a check failed, or a target was
 // missed with FLEET_ACCEPTANCE_STRICT=1. Figures are what this machine measured; the thresholds are the issue's.
 //   npm run fleet:acceptance                  (DAEMONS=20 TRIALS=20 WATCHERS=700 by default)
 //   ONLY=push-latency,kv-watchers npm run fleet:acceptance      (only the tests of these names, in tests.mjs order)
+//   FLEET_ACCEPTANCE_NIGHTLY=1 ONLY=evidence-outages npm run fleet:acceptance   (issue 23's 10 min variant)
 import { createContext } from './context.mjs';
 import { tests } from './tests.mjs';
 

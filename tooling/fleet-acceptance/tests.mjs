@@ -5,6 +5,7 @@ import approvals from './tests/approvals.mjs';
 import clusterDown from './tests/cluster-down.mjs';
 import daemonsNotSeen from './tests/daemons-not-seen.mjs';
 import decisionLatency from './tests/decision-latency.mjs';
+import evidenceOutages from './tests/evidence-outages.mjs';
 import fleetStatus from './tests/fleet-status.mjs';
 import kvWatchers from './tests/kv-watchers.mjs';
 import nodeKill from './tests/node-kill.mjs';
@@ -19,5 +20,6 @@ export const tests = [
   approvals,
   // ---- destructive, keep last ----
   daemonsNotSeen,
+  evidenceOutages,
   clusterDown,
 ];

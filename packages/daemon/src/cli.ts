@@ -296,7 +296,17 @@ async function runForeground(config: DaemonConfig, acceptTruncated: boolean): Pr
   logger.info('stopping', { signal });
   await closed;
   await removePidFile(config.pidFile, process.pid);
-  return 0;
+  // As `stop` does: a process manager (or a CI job) must see that records stayed behind.
+  if (!config.fleet?.evidence.ship) return 0;
+  const { unshippedRecords } = await import('./fleet-evidence-shipping.js');
+  const unshipped = await unshippedRecords(config.evidenceLog, config.fleet.stateDir);
+  if (unshipped === 0) return 0;
+  logger.error('stopped with evidence records not shipped', {
+    unshipped,
+    drain_timeout: config.fleet.evidence.drainTimeout,
+    evidence_log: config.evidenceLog,
+  });
+  return 1;
 }
 
 async function startBackground(

@@ -6,6 +6,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   connectFleet,
+  EVIDENCE_STREAM,
   evidenceReaderPermissions,
   evidenceSubject,
   evidenceVerifierPermissions,
@@ -108,6 +109,12 @@ test('the verifier verifies with its permissions; the reader reads; neither publ
       [2, true],
       [3, true],
     ]);
+    // The verifier reads single messages of a daemon's subject (whether records missing before a batch are stored).
+    const stored = await verifier.jsm.streams.getMessage(EVIDENCE_STREAM, {
+      seq: 1,
+      next_by_subj: evidenceSubject('ci-9'),
+    } as never);
+    expect(stored?.subject).toBe(evidenceSubject('ci-9'));
     expect(
       await Promise.all([
         code(publishBatch(reader, 'ci-9', lines, 1, 1)),

@@ -264,6 +264,30 @@ describe('fleet mode without NATS', () => {
     );
   });
 
+  it('start --foreground stopped by SIGTERM with records not shipped exits 1 naming the count', async () => {
+    const at = await setup(fleetSection([NOWHERE], 'root.json', '  evidence:\n    drain_timeout: 1s\n'));
+    await enroll(at);
+    const daemon = await DaemonProcess.start(at.configFile, at.socketPath);
+    await decide(at, 'ls');
+    await decide(at, 'ls');
+    expect(await daemon.stop('SIGTERM')).toBe(1);
+    expect(daemon.logs().filter((line) => line.level === 'error')).toEqual([
+      {
+        level: 'error',
+        msg: 'fleet: evidence records not shipped at stop',
+        unshipped: 2,
+        drain_timeout: '1s',
+      },
+      {
+        level: 'error',
+        msg: 'stopped with evidence records not shipped',
+        unshipped: 2,
+        drain_timeout: '1s',
+        evidence_log: at.evidence,
+      },
+    ]);
+  });
+
   it('refuses policy_packs beside fleet:, naming bootstrap_pack', async () => {
     const at = await setup(fleetSection([NOWHERE], 'root.json'), 'policy_packs: [cavra-developer]\n');
     const started = await cli(['start', '--config', at.configFile], at.dir);

@@ -32,6 +32,8 @@ export function evidenceVerifierPermissions(): NatsPermissions {
       allow: unique([
         ...fleetBinds(),
         ...bind(EVIDENCE_STREAM),
+        // Whether records missing before a batch are stored, only delivered late (evidence-verifier.ts).
+        ...read(EVIDENCE_STREAM),
         `$JS.API.CONSUMER.INFO.${durable}`,
         `$JS.API.CONSUMER.CREATE.${durable}`,
         `$JS.API.CONSUMER.CREATE.${durable}.>`,

@@ -57,7 +57,11 @@ export interface ShipperState {
 
 /** Options of {@link startShipper}. */
 export interface ShipperOptions {
-  readonly fleet: Pick<Fleet, 'js' | 'jsm' | 'kvm'>;
+  /**
+   * With `nc`, the shipper looks at its subject again after each reconnect: a server restored from an older copy of
+   * its store (acknowledged batches lost) is then repaired even when nothing new is recorded.
+   */
+  readonly fleet: Pick<Fleet, 'js' | 'jsm' | 'kvm'> & Partial<Pick<Fleet, 'nc'>>;
   readonly daemonId: string;
   readonly source: EvidenceSource;
   /** `<fleet state dir>/evidence-ship.json`. */
@@ -133,6 +137,7 @@ class Shipper {
     cursorProblem: undefined,
   };
   #resendFrom: number | undefined;
+  #reconnected = false;
   #closed = false;
   #wake: (() => void) | undefined;
   #failures = 0;
@@ -158,6 +163,7 @@ class Shipper {
     this.#unsubscribe = options.source.onAppend(() => this.#wakeUp());
     this.#running = this.#run();
     void this.#watchResends();
+    void this.#watchReconnects();
   }
 
   handle(): ShipperHandle {
@@ -207,7 +213,10 @@ class Shipper {
     if (cursor?.daemon_id === this.#options.daemonId) this.#acked = cursor;
     while (!this.#closed) {
       try {
-        if (this.#position === undefined || this.#resendFrom !== undefined) await this.#reconcile();
+        if (this.#position === undefined || this.#resendFrom !== undefined || this.#reconnected) {
+          this.#reconnected = false;
+          await this.#reconcile();
+        }
         const shipped = await this.#shipNext();
         if (shipped === 'nothing') await this.#sleep();
         if (shipped !== 'more' && this.#lingerMs > 0 && !this.#closed)
@@ -441,6 +450,18 @@ class Shipper {
       }
       const wait = Math.min(BACKOFF_MAX_MS, 1_000 * 2 ** Math.min(failures, 4));
       if (!this.#closed) await new Promise((resolve) => setTimeout(resolve, wait).unref());
+    }
+  }
+
+  /** A reconnect may be to servers that lost what they acknowledged: the next pass reconciles first. */
+  async #watchReconnects(): Promise<void> {
+    const nc = this.#options.fleet.nc;
+    if (!nc) return;
+    for await (const status of nc.status()) {
+      if (this.#closed) break;
+      if (status.type !== 'reconnect') continue;
+      this.#reconnected = true;
+      this.#wakeUp();
     }
   }
 

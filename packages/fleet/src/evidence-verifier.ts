@@ -6,17 +6,20 @@ import {
   JetStreamApiCodes,
   JetStreamApiError,
   type JsMsg,
+  type MsgRequest,
 } from '@nats-io/jetstream';
 import type { KV } from '@nats-io/kv';
 import type { Fleet } from './connect-fleet.js';
 import { EVIDENCE_ALERT_SCHEMA, type EvidenceAlert, type EvidenceAlertProblem } from './evidence-alert.js';
 import { type ReceivedEvidenceBatch, readEvidenceBatch } from './evidence-batch.js';
 import {
+  EVIDENCE_HEADERS,
   EVIDENCE_STREAM,
   EVIDENCE_VERIFIER_CONSUMER,
   type EvidenceHead,
   type EvidenceResendRequest,
   evidenceAlertSubject,
+  evidenceSubject,
 } from './evidence-names.js';
 import {
   EVIDENCE_RECEIPT_SCHEMA,
@@ -125,6 +128,8 @@ export interface EvidenceVerifierHandle {
 
 /** Deliveries of a batch that follows missing records before it is an alert (redeliveries may come out of order). */
 const GAP_PATIENCE = 3;
+/** Deliveries of such a batch while the missing records are in the stream (delivered late) before it is an alert. */
+const GAP_STORED_PATIENCE = 60;
 const GAP_RETRY_MS = 1_000;
 const GAP_WAIT_MS = 2_000;
 /** A standing re-send request is put again after this long: longer than the stream's 2 min duplicate window. */
@@ -437,7 +442,11 @@ class Verifier {
   /** A batch after missing records: delivered again while they may still come, then named and asked for. */
   async #gap(message: JsMsg, batch: ReceivedEvidenceBatch, head: EvidenceHead | undefined, fromSeq: number) {
     const headSeq = head?.epoch === batch.epoch ? head.seq : 0;
-    if (message.info.deliveryCount >= GAP_PATIENCE) {
+    if (
+      message.info.deliveryCount >= GAP_PATIENCE &&
+      (message.info.deliveryCount >= GAP_STORED_PATIENCE ||
+        !(await this.#stored(batch, fromSeq, head?.epoch === batch.epoch ? head.stream_seq : 0)))
+    ) {
       const asked = await this.#requestResend(batch.daemonId, batch.epoch, fromSeq, 'sequence_gap');
       if (asked)
         await this.#alert(batch.daemonId, batch.epoch, fromSeq, batch.streamSeq, [
@@ -454,6 +463,28 @@ class Verifier {
     await this.#emit({ type: 'waiting', ...eventOf(batch), head_seq: headSeq });
     // Kept, not acknowledged: once the missing records are verified, this batch extends the chain.
     message.nak(asked ? GAP_WAIT_MS : GAP_RETRY_MS);
+  }
+
+  /**
+   * Whether the stream holds, on the batch's subject between the head's message and the batch, a batch of the same
+   * log with record `fromSeq`: the missing records are stored, only delivered later (a redelivery after a nak, or
+   * after an ack wait on a loaded verifier). Then they are waited for, not asked for again: a re-send would put them
+   * in the stream twice.
+   */
+  async #stored(batch: ReceivedEvidenceBatch, fromSeq: number, afterStreamSeq: number): Promise<boolean> {
+    const subject = evidenceSubject(batch.daemonId);
+    for (let seq = afterStreamSeq + 1; seq < batch.streamSeq; ) {
+      // The server (2.9 too) answers the first message on the subject at or after seq; the client's type lacks it.
+      const query = { seq, next_by_subj: subject } as unknown as MsgRequest;
+      const found = await this.#options.fleet.jsm.streams.getMessage(EVIDENCE_STREAM, query);
+      if (!found || found.seq >= batch.streamSeq) return false;
+      const first = Number(found.header.get(EVIDENCE_HEADERS.firstSeq));
+      const last = Number(found.header.get(EVIDENCE_HEADERS.lastSeq));
+      if (found.header.get(EVIDENCE_HEADERS.epoch) === batch.epoch && first <= fromSeq && fromSeq <= last)
+        return true;
+      seq = found.seq + 1;
+    }
+    return false;
   }
 
   async #advance(

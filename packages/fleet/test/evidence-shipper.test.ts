@@ -312,6 +312,45 @@ test('a local log shorter than what the stream holds (cut after shipping) is not
   expect(await batches()).toEqual(before);
 });
 
+test('a running shipper with nothing new to ship looks again after a reconnect: a restored stream is repaired', async () => {
+  const node = cluster.nodes[0] as (typeof cluster.nodes)[number];
+  const copy = join(dir, 'store-copy-idle');
+  let repaired!: () => void;
+  const done = new Promise<void>((resolve) => {
+    repaired = resolve;
+  });
+  const ship = shipper({
+    onState: (state) => {
+      if (state.lostAcksRepaired === 4 && state.shippedSeq === 2_524 && state.pending === 0) repaired();
+    },
+  });
+  try {
+    await cluster.kill(0);
+    await cp(node.storeDir, copy, { recursive: true });
+    await cluster.restart(0);
+    log.append(4);
+    expect(await ship.drain(DRAIN_MS)).toEqual({ unshipped: 0 });
+    await cluster.kill(0);
+    await rm(node.storeDir, { recursive: true, force: true });
+    await cp(copy, node.storeDir, { recursive: true });
+    await cluster.restart(0);
+    // Nothing was appended since: the reconnect alone makes the shipper look at the subject again.
+    await done;
+  } finally {
+    await ship.close();
+  }
+  expect(logged).toContainEqual([
+    'error',
+    'fleet evidence: the stream lost acknowledged batches; re-sending them from the local log',
+    { subject: 'cavra.evidence.ci-runner-7', acknowledged: 2_524, stream_holds: 2_520 },
+  ]);
+  // After the verifier's re-send of 2519-2520 (the test before), the lost batch once: no gap, no duplicate.
+  expect((await batches()).slice(7)).toEqual([
+    [2_519, 2_520],
+    [2_521, 2_524],
+  ]);
+});
+
 test('a cluster without the evidence stream (created by an older publisher): named, nothing shipped', async () => {
   await fleet.jsm.streams.delete(EVIDENCE_STREAM);
   let named!: (message: string) => void;
