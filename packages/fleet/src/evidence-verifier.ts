@@ -217,10 +217,13 @@ class Verifier {
   readonly #receipts: KV;
   readonly #resend: KV;
   readonly #daemons = new Map<string, DaemonState>();
-  /** Batches after missing records, by stream seq: whether their alert went out, whether their daemon's head moved. */
+  /**
+   * Batches after missing records, by stream seq: whether their gap was named (an alert and a re-send request) and
+   * whether their daemon's head moved since.
+   */
   readonly #waiting = new Map<
     number,
-    { readonly daemonId: string; readonly asked: boolean; progressed: boolean }
+    { readonly daemonId: string; readonly named: boolean; progressed: boolean }
   >();
   #stopping = false;
   /** Messages acknowledged so far: a fetch that acknowledged none only met batches still waiting. */
@@ -281,8 +284,9 @@ class Verifier {
   /**
    * With `once`, the next fetch: as many messages as can still change something, so that it returns when they came
    * rather than at its expiry; undefined when the stream is handled. Those are the messages pending, the ones another
-   * verifier left unacknowledged, and the waiting batches that come back after their delay: one still within its
-   * patience (its alert is to come) and one whose missing records came meanwhile (it may now go through).
+   * verifier left unacknowledged, and the waiting batches that come back after their delay: one whose gap is not
+   * named yet (within its patience, or its missing records are in the stream) and one whose missing records came
+   * meanwhile (it may now go through).
    */
   async #onceFetch(consumer: Consumer, idle: number): Promise<typeof FETCH | undefined> {
     const info = await consumer.info().catch((error) => {
@@ -291,7 +295,7 @@ class Verifier {
     const waiting = [...this.#waiting.values()];
     const returning =
       Math.max(0, info.num_ack_pending - waiting.length) +
-      waiting.filter((batch) => !batch.asked || batch.progressed).length;
+      waiting.filter((batch) => !batch.named || batch.progressed).length;
     if (info.num_pending === 0 && (returning === 0 || idle > ONCE_REDELIVERY_FETCHES)) return undefined;
     return { ...FETCH, max_messages: Math.min(info.num_pending + returning, FETCH.max_messages) };
   }
@@ -442,11 +446,12 @@ class Verifier {
   /** A batch after missing records: delivered again while they may still come, then named and asked for. */
   async #gap(message: JsMsg, batch: ReceivedEvidenceBatch, head: EvidenceHead | undefined, fromSeq: number) {
     const headSeq = head?.epoch === batch.epoch ? head.seq : 0;
-    if (
-      message.info.deliveryCount >= GAP_PATIENCE &&
+    const patient = message.info.deliveryCount < GAP_PATIENCE;
+    const named =
+      !patient &&
       (message.info.deliveryCount >= GAP_STORED_PATIENCE ||
-        !(await this.#stored(batch, fromSeq, head?.epoch === batch.epoch ? head.stream_seq : 0)))
-    ) {
+        !(await this.#stored(batch, fromSeq, head?.epoch === batch.epoch ? head.stream_seq : 0)));
+    if (named) {
       const asked = await this.#requestResend(batch.daemonId, batch.epoch, fromSeq, 'sequence_gap');
       if (asked)
         await this.#alert(batch.daemonId, batch.epoch, fromSeq, batch.streamSeq, [
@@ -458,11 +463,10 @@ class Verifier {
         ]);
     }
     this.#counts.waiting += 1;
-    const asked = message.info.deliveryCount >= GAP_PATIENCE;
-    this.#waiting.set(message.seq, { daemonId: batch.daemonId, asked, progressed: false });
+    this.#waiting.set(message.seq, { daemonId: batch.daemonId, named, progressed: false });
     await this.#emit({ type: 'waiting', ...eventOf(batch), head_seq: headSeq });
     // Kept, not acknowledged: once the missing records are verified, this batch extends the chain.
-    message.nak(asked ? GAP_WAIT_MS : GAP_RETRY_MS);
+    message.nak(patient ? GAP_RETRY_MS : GAP_WAIT_MS);
   }
 
   /**
