@@ -65,7 +65,8 @@ describe('cavra bundle', () => {
       [...push, '--channel', 'laptops', '--keys', 'keys', '--json', 'packs/team-base.yaml'],
       dir,
     );
-    expect(JSON.parse(second.stdout)).toMatchObject({
+    const pushed = JSON.parse(second.stdout);
+    expect(pushed).toMatchObject({
       schema_version: 'cavra.cli.bundle_push.v1',
       channel: 'laptops',
       revision: 2,
@@ -86,7 +87,12 @@ describe('cavra bundle', () => {
       'cavra: invalid_pack: policy pack broken.yaml: invalid_pack: /commands/block (line 2, column 12): must be array\n',
     ]);
     expect((await fleet.bundles.list()).length).toBe(objects);
-    expect((await readBundleHead(fleet, 'laptops'))?.head).toEqual({ revision: 2, target: 'bundle-2.json' });
+    // The head names the revision, and what a woken daemon will read for it (a hint TUF still verifies).
+    expect((await readBundleHead(fleet, 'laptops'))?.head).toEqual({
+      revision: 2,
+      target: 'bundle-2.json',
+      reads: { snapshot: 2, targets: 2, digest: pushed.digest },
+    });
 
     const older = await cavra(
       [...push, '--channel', 'laptops', '--keys', 'keys', '--revision', '2', 'packs/team-base.yaml'],
