@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // What `npm test` runs once the workspace is installed: every package's build, lint, typecheck, tests and package
-// checks (turbo), then the fleet acceptance run when all of them passed and, beside it, the console's browser tests
-// when Chromium was still being installed. It prints how long each part took, and fails when any part failed.
+// checks (turbo), the console's browser tests (after the others when Chromium was still being installed), then the
+// fleet acceptance run when all of them passed. It prints how long each part took, and fails when any part failed.
 //
 // The system programs the suites need come first (tooling/system-programs.mjs): missing ones are installed on Debian
 // as root, and anywhere else the run stops at once naming the install command. Chromium, the one large download, is
@@ -30,21 +30,18 @@ if (missing.length > 0) {
 }
 const browserInstall = forBrowser.length > 0 ? installInBackground(forBrowser) : undefined;
 
-// With Chromium already there, the browser tests run with the other suites; otherwise beside the acceptance run.
+// With Chromium already there, the browser tests run with the other suites; otherwise once it is installed.
 const checked = await timed('turbo: build, lint, typecheck, tests, package checks', () =>
   exec('turbo', ['run', ...CHECKS, ...(browserInstall ? [] : ['test:browser']), '--continue']),
 );
-// The acceptance run mostly waits (on a cluster, on outages it makes): the browser tests run beside it.
-await Promise.all([
-  checked
-    ? timed('fleet acceptance (npm run fleet:acceptance)', () => exec('npm', ['run', 'fleet:acceptance']))
-    : notRun('fleet acceptance, since an earlier part failed'),
-  browserInstall &&
-    timed('waiting for the background install of chromium', () => browserInstall).then(
-      (installed) =>
-        installed && timed('console browser tests', () => exec('turbo', ['run', 'test:browser'])),
-    ),
-]);
+if (browserInstall) {
+  const installed = await timed('waiting for the background install of chromium', () => browserInstall);
+  if (installed) await timed('console browser tests', () => exec('turbo', ['run', 'test:browser']));
+}
+// Last and alone: the acceptance run prints timing figures, which other work beside it would distort.
+if (checked)
+  await timed('fleet acceptance (npm run fleet:acceptance)', () => exec('npm', ['run', 'fleet:acceptance']));
+else notRun('fleet acceptance, since an earlier part failed');
 
 process.stdout.write('\nnpm test, part by part:\n');
 for (const { name, ok, seconds } of parts)
