@@ -131,6 +131,8 @@ describe('the evidence spool of a fleet daemon (NATS unreachable: nothing is shi
         (e) => e,
       );
     expect((refused as { code?: string }).code).toBe('daemon_error');
+    // The answer can come before its log line reaches the test through the daemon's stderr.
+    await daemon.logged('request failed');
     const failed = daemon.logs().find((line) => line.msg === 'request failed');
     expect(String(failed?.error)).toMatch(
       /^evidence spool .* is full: \d+ bytes of 131072 \(spool_max_bytes and its headroom\)/,
