@@ -253,7 +253,12 @@ describe('cavra-daemon evidence verifier', () => {
     await first.stop();
     expect(await head('laptop-6')).toMatchObject({ seq: 3 });
     const next = await verifier();
-    expect([next.code, next.stdout]).toEqual([0, summary(0, 0, 1, 0, 0)]);
+    // "already verified" counts deliveries: under load the batch, left with the first verifier's 1 s ack wait, may
+    // come twice before the next one's acknowledgement lands (CI saw 2 on Node 24). Each is skipped, none verified.
+    expect(next.code).toBe(0);
+    expect(next.stdout).toMatch(
+      /^verified 0 batches \(0 records\), [12] already verified, 0 alerts, 0 waiting for missing records\n$/,
+    );
     expect(await head('laptop-6')).toMatchObject({ seq: 3, hash: hashOf(lines[2] as string) });
     expect(await receipt('laptop-6')).toMatchObject({ seq: 3 });
   }, 60_000);
