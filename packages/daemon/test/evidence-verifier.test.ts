@@ -167,7 +167,14 @@ describe('cavra-daemon evidence verifier', () => {
     const gap = await verifier();
     expect([gap.code, gap.stdout]).toEqual([1, summary(1, 2, 0, 1, 3)]);
     expect(await alerts('laptop-2')).toEqual([['sequence_gap', 3]]);
-    expect(await resendRequest('laptop-2')).toMatchObject({ epoch, from_seq: 3, reason: 'sequence_gap' });
+    // The stream holds what follows the hole: only the hole is asked for.
+    expect(await resendRequest('laptop-2')).toEqual({
+      epoch,
+      from_seq: 3,
+      to_seq: 4,
+      reason: 'sequence_gap',
+      at: expect.any(String),
+    });
     expect(await head('laptop-2')).toMatchObject({ seq: 2 });
 
     await publish('laptop-2', lines, 3, 4);
@@ -201,7 +208,13 @@ describe('cavra-daemon evidence verifier', () => {
       ['hash_mismatch', 6],
     ]);
     expect(await head('laptop-3')).toMatchObject({ seq: 4, hash: hashOf(lines[3] as string) });
-    expect(await resendRequest('laptop-3')).toMatchObject({ from_seq: 5, reason: 'hash_mismatch' });
+    // Everything from the broken record goes again: no to_seq.
+    expect(await resendRequest('laptop-3')).toEqual({
+      epoch: evidenceEpoch(hashOf(lines[0] as string)),
+      from_seq: 5,
+      reason: 'hash_mismatch',
+      at: expect.any(String),
+    });
   }, 60_000);
 
   it('refuses records of another daemon on a subject; a new log is an alert and a new chain', async () => {

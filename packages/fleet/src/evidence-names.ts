@@ -85,6 +85,11 @@ export interface EvidenceHead {
 export interface EvidenceResendRequest {
   readonly epoch: string;
   readonly from_seq: number;
+  /**
+   * The last missing record, when the stream holds what follows it (a hole): only `from_seq`..`to_seq` is published
+   * again. Absent: everything from `from_seq` (a shipper that predates the field does that for every request).
+   */
+  readonly to_seq?: number;
   readonly reason: string;
   readonly at: string;
 }

@@ -104,6 +104,12 @@ interface Position {
   readonly streamSeq: number;
 }
 
+/** Records a re-send request asks for again: `to` absent, everything from `from`. */
+interface ResendRange {
+  readonly from: number;
+  readonly to?: number;
+}
+
 const PUBLISH_TIMEOUT_MS = 10_000;
 const DEFAULT_LINGER_MS = 50;
 const BACKOFF_FIRST_MS = 200;
@@ -136,7 +142,9 @@ class Shipper {
     resends: 0,
     cursorProblem: undefined,
   };
-  #resendFrom: number | undefined;
+  #resend: ResendRange | undefined;
+  /** A hole the stream has before the subject's last batch: re-sent from the local log before anything new. */
+  #fill: Required<ResendRange> | undefined;
   #reconnected = false;
   #closed = false;
   #wake: (() => void) | undefined;
@@ -213,7 +221,7 @@ class Shipper {
     if (cursor?.daemon_id === this.#options.daemonId) this.#acked = cursor;
     while (!this.#closed) {
       try {
-        if (this.#position === undefined || this.#resendFrom !== undefined || this.#reconnected) {
+        if (this.#position === undefined || this.#resend !== undefined || this.#reconnected) {
           this.#reconnected = false;
           await this.#reconcile();
         }
@@ -294,14 +302,22 @@ class Shipper {
         'nats_error',
         `the stream holds records up to ${seq} of epoch ${epoch} but the local log ends at ${this.#options.source.lastSeq()}: it was cut after shipping`,
       );
-    const resendFrom = this.#resendFrom;
-    this.#resendFrom = undefined;
-    if (resendFrom !== undefined && resendFrom - 1 < seq) {
-      this.#options.logger?.warn('fleet evidence: the verifier asked for records again; re-sending', {
-        from_seq: resendFrom,
-      });
-      seq = resendFrom - 1;
-      this.#state = { ...this.#state, resends: this.#state.resends + 1 };
+    const request = this.#resend;
+    // A hole being filled when the subject moved on or NATS reconnected is still asked for.
+    const resend = request ?? this.#fill;
+    this.#resend = undefined;
+    this.#fill = undefined;
+    if (resend !== undefined && resend.from - 1 < seq) {
+      if (request !== undefined) {
+        this.#options.logger?.warn('fleet evidence: the verifier asked for records again; re-sending', {
+          from_seq: request.from,
+          ...(request.to !== undefined ? { to_seq: request.to } : {}),
+        });
+        this.#state = { ...this.#state, resends: this.#state.resends + 1 };
+      }
+      // A hole before the subject's last batch is filled alone: re-sending what follows it would store that twice.
+      if (resend.to !== undefined && resend.to < seq) this.#fill = { from: resend.from, to: resend.to };
+      else seq = resend.from - 1;
     }
     this.#position = { epoch, seq, streamSeq };
     if (epoch !== undefined) this.#settle(seq);
@@ -322,12 +338,18 @@ class Shipper {
       this.#position = undefined;
       return 'more';
     }
+    const fill = this.#fill;
     const batch = await this.#options.source.readAfter(
-      position.seq,
+      fill ? fill.from - 1 : position.seq,
       EVIDENCE_BATCH_LIMITS.maxBytes,
-      this.#maxRecords,
+      fill ? Math.min(this.#maxRecords, fill.to - fill.from + 1) : this.#maxRecords,
     );
-    if (!batch) return 'nothing';
+    if (!batch) {
+      if (!fill) return 'nothing';
+      // The local log no longer holds the hole (pruned): the verifier names what stays missing.
+      this.#fill = undefined;
+      return 'more';
+    }
     const id = {
       daemonId: this.#options.daemonId,
       epoch: position.epoch,
@@ -356,6 +378,12 @@ class Shipper {
           `the stream remembers batch ${evidenceMsgId(id)} as a duplicate but no longer holds it; retrying after its duplicate window`,
         );
       this.#position = undefined;
+      return 'more';
+    }
+    if (fill) {
+      // The subject's last batch is now this one; the log's position does not move.
+      this.#position = { ...position, streamSeq: ack.seq };
+      this.#fill = batch.last < fill.to ? { from: batch.last + 1, to: fill.to } : undefined;
       return 'more';
     }
     this.#position = { epoch: position.epoch, seq: batch.last, streamSeq: ack.seq };
@@ -422,7 +450,8 @@ class Shipper {
 
   /** Reads the daemon's re-send key, then watches it; a request for the current epoch makes the next loop re-send. */
   async #watchResends(): Promise<void> {
-    const seen = new Set<number>();
+    // By text, not KV revision: a bucket restored from an older copy numbers new requests with revisions seen before.
+    let honoured: string | undefined;
     let failures = 0;
     while (!this.#closed) {
       try {
@@ -431,12 +460,16 @@ class Shipper {
         this.#watch = iterator;
         if (this.#closed) iterator.stop();
         for await (const entry of iterator) {
-          if (entry.operation !== 'PUT' || seen.has(entry.revision)) continue;
-          seen.add(entry.revision);
-          const request = parseResend(entry.string());
+          const text = entry.string();
+          if (entry.operation !== 'PUT' || text === honoured) continue;
+          honoured = text;
+          const request = parseResend(text);
           failures = 0;
           if (request && request.epoch === (await this.#options.source.epoch())) {
-            this.#resendFrom = request.from_seq;
+            this.#resend = {
+              from: request.from_seq,
+              ...(request.to_seq !== undefined ? { to: request.to_seq } : {}),
+            };
             this.#wakeUp();
           }
         }
@@ -482,7 +515,11 @@ class Shipper {
 function parseResend(text: string): EvidenceResendRequest | undefined {
   try {
     const value = JSON.parse(text) as EvidenceResendRequest;
-    return typeof value.epoch === 'string' && Number.isSafeInteger(value.from_seq) && value.from_seq >= 1
+    const to = value.to_seq;
+    return typeof value.epoch === 'string' &&
+      Number.isSafeInteger(value.from_seq) &&
+      value.from_seq >= 1 &&
+      (to === undefined || (Number.isSafeInteger(to) && to >= value.from_seq))
       ? value
       : undefined;
   } catch {

@@ -452,7 +452,13 @@ class Verifier {
       (message.info.deliveryCount >= GAP_STORED_PATIENCE ||
         !(await this.#stored(batch, fromSeq, head?.epoch === batch.epoch ? head.stream_seq : 0)));
     if (named) {
-      const asked = await this.#requestResend(batch.daemonId, batch.epoch, fromSeq, 'sequence_gap');
+      const asked = await this.#requestResend(
+        batch.daemonId,
+        batch.epoch,
+        fromSeq,
+        'sequence_gap',
+        batch.firstSeq - 1,
+      );
       if (asked)
         await this.#alert(batch.daemonId, batch.epoch, fromSeq, batch.streamSeq, [
           {
@@ -534,7 +540,14 @@ class Verifier {
   }
 
   /** Puts a re-send request unless the same one stands; true when it was put. */
-  async #requestResend(daemonId: string, epoch: string, fromSeq: number, reason: string): Promise<boolean> {
+  /** Asks the daemon's shipper for its records from `fromSeq` (through `toSeq` when the stream holds what follows). */
+  async #requestResend(
+    daemonId: string,
+    epoch: string,
+    fromSeq: number,
+    reason: string,
+    toSeq?: number,
+  ): Promise<boolean> {
     const entry = await this.#resend.get(daemonId);
     if (entry?.operation === 'PUT') {
       const standing = entry.json<EvidenceResendRequest>();
@@ -542,11 +555,18 @@ class Verifier {
       if (
         standing.epoch === epoch &&
         standing.from_seq === fromSeq &&
+        standing.to_seq === toSeq &&
         Date.now() - Date.parse(standing.at) < RESEND_REPEAT_MS
       )
         return false;
     }
-    const request: EvidenceResendRequest = { epoch, from_seq: fromSeq, reason, at: new Date().toISOString() };
+    const request: EvidenceResendRequest = {
+      epoch,
+      from_seq: fromSeq,
+      ...(toSeq !== undefined ? { to_seq: toSeq } : {}),
+      reason,
+      at: new Date().toISOString(),
+    };
     await this.#resend.put(daemonId, JSON.stringify(request));
     this.#state(daemonId).resendPending = true;
     return true;

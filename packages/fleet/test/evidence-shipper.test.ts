@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type NatsCluster, startNatsCluster } from '@cavra/nats-cluster';
 import { headers } from '@nats-io/transport-node';
-import { afterAll, beforeAll, expect, test } from 'vitest';
+import { afterAll, beforeAll, expect, test, vi } from 'vitest';
 import {
   connectFleet,
   EVIDENCE_STREAM,
@@ -287,6 +287,38 @@ test("the verifier's re-send request: the records from from_seq are published ag
   expect((await batches()).slice(7)).toEqual([[2_519, 2_520]]);
 });
 
+test('a re-send request with to_seq (a hole before the last batch): only the hole goes again, then shipping goes on', async () => {
+  // The verifier removes a request once its head covers it: the one of the test before goes, so that only this one
+  // is honoured (a new shipper honours a standing request).
+  const resend = await openEvidenceBucket(fleet, 'resend');
+  await resend.delete(DAEMON);
+  const ship = shipper();
+  try {
+    expect(await ship.drain(DRAIN_MS)).toEqual({ unshipped: 0 });
+    const request = {
+      epoch: await log.epoch(),
+      from_seq: 2_510,
+      to_seq: 2_512,
+      reason: 'sequence_gap',
+      at: new Date().toISOString(),
+    };
+    await resend.put(DAEMON, JSON.stringify(request));
+    await vi.waitUntil(async () => (await batches()).length === 9, { timeout: 30_000, interval: 100 });
+    // Appended after the filled hole: the next batch links to the hole's message, not the one before it.
+    log.append(2);
+    expect(await ship.drain(DRAIN_MS)).toEqual({ unshipped: 0 });
+    expect(interesting(ship.state())).toMatchObject({ shippedSeq: 2_522, conflicts: 0, resends: 1 });
+  } finally {
+    await ship.close();
+    await resend.delete(DAEMON);
+  }
+  expect((await batches()).slice(7)).toEqual([
+    [2_519, 2_520],
+    [2_510, 2_512],
+    [2_521, 2_522],
+  ]);
+});
+
 test('a local log shorter than what the stream holds (cut after shipping) is not extended on the stream: named', async () => {
   const before = await batches();
   const cut = new MemoryLog();
@@ -304,7 +336,7 @@ test('a local log shorter than what the stream holds (cut after shipping) is not
   });
   try {
     expect(await failure).toBe(
-      `the stream holds records up to 2520 of epoch ${await cut.epoch()} but the local log ends at 5: it was cut after shipping`,
+      `the stream holds records up to 2522 of epoch ${await cut.epoch()} but the local log ends at 5: it was cut after shipping`,
     );
   } finally {
     await ship.close();
@@ -321,7 +353,7 @@ test('a running shipper with nothing new to ship looks again after a reconnect: 
   });
   const ship = shipper({
     onState: (state) => {
-      if (state.lostAcksRepaired === 4 && state.shippedSeq === 2_524 && state.pending === 0) repaired();
+      if (state.lostAcksRepaired === 4 && state.shippedSeq === 2_526 && state.pending === 0) repaired();
     },
   });
   try {
@@ -342,12 +374,14 @@ test('a running shipper with nothing new to ship looks again after a reconnect: 
   expect(logged).toContainEqual([
     'error',
     'fleet evidence: the stream lost acknowledged batches; re-sending them from the local log',
-    { subject: 'cavra.evidence.ci-runner-7', acknowledged: 2_524, stream_holds: 2_520 },
+    { subject: 'cavra.evidence.ci-runner-7', acknowledged: 2_526, stream_holds: 2_522 },
   ]);
-  // After the verifier's re-send of 2519-2520 (the test before), the lost batch once: no gap, no duplicate.
+  // After the re-sends of the tests before, the lost batch once: no gap, no duplicate.
   expect((await batches()).slice(7)).toEqual([
     [2_519, 2_520],
-    [2_521, 2_524],
+    [2_510, 2_512],
+    [2_521, 2_522],
+    [2_523, 2_526],
   ]);
 });
 
