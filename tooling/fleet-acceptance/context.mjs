@@ -252,12 +252,13 @@ async function contextOn(root, cluster, publisher) {
       return fleet;
     },
 
-    async close() {
+    /** Stops everything; the folder (daemons' logs, stores) stays when `keep`, for reading a failure. */
+    async close({ keep = false } = {}) {
       for (const client of clients.values()) await client.close().catch(() => undefined);
       for (const child of children) child.kill('SIGKILL');
       await publisher.close().catch(() => undefined);
       await cluster.stop().catch(() => undefined);
-      await rm(root, { recursive: true, force: true });
+      if (!keep) await rm(root, { recursive: true, force: true });
     },
   };
   // The first revision, so that daemons started later have a bundle to activate.

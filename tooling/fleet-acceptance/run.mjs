@@ -6,6 +6,7 @@
 //   npm run fleet:acceptance                  (DAEMONS=20 TRIALS=20 WATCHERS=700 by default)
 //   ONLY=push-latency,kv-watchers npm run fleet:acceptance      (only the tests of these names, in tests.mjs order)
 //   FLEET_ACCEPTANCE_NIGHTLY=1 ONLY=evidence-outages npm run fleet:acceptance   (issue 23's 10 min variant)
+//   FLEET_ACCEPTANCE_KEEP=1 ...   (after a failure the run's folder stays: the daemons' logs and the servers' stores)
 import { createContext } from './context.mjs';
 import { tests } from './tests.mjs';
 
@@ -45,7 +46,9 @@ try {
     results.push(...ctx.results);
     targets.push(...ctx.targets);
   }
-  await ctx?.close().catch(() => undefined);
+  const keep = process.env.FLEET_ACCEPTANCE_KEEP === '1' && !results.every(Boolean);
+  await ctx?.close({ keep }).catch(() => undefined);
+  if (keep && ctx) process.stdout.write(`kept: ${ctx.root} (FLEET_ACCEPTANCE_KEEP=1)\n`);
 }
 const passed = results.filter(Boolean).length;
 const met = targets.filter(Boolean).length;

@@ -10,7 +10,8 @@ const FETCH = { max_messages: 512, expires: 5_000 };
  * For `daemonId`'s batches against `log` (readLocalLog): `absent` records of 1..log.lastSeq the stream does not hold
  * at all; `copies` records held more than once; `late` batches that came after a hole (records missing at that point
  * of the stream, sent later); `differ` batches whose bytes are not the log's; `prunedLocally` records shipped and
- * since pruned locally (not compared); `epochs` seen.
+ * since pruned locally (not compared); `epochs` seen; `where`: the first few late batches and copies, with their
+ * stream sequences, for reading a failure.
  */
 export async function checkStream(fleet, daemonId, log) {
   const consumer = await fleet.js.consumers.get(EVIDENCE_STREAM, {
@@ -25,6 +26,11 @@ export async function checkStream(fleet, daemonId, log) {
     differ: 0,
     prunedLocally: 0,
     epochs: new Set(),
+    where: [],
+  };
+  const at = (kind, message, first, last, expected) => {
+    if (figures.where.length < 6)
+      figures.where.push({ kind, stream_seq: message.seq, batch: [first, last], expected });
   };
   const held = new Uint8Array(log.lastSeq + 1);
   let next = 1;
@@ -37,7 +43,11 @@ export async function checkStream(fleet, daemonId, log) {
       figures.epochs.add(message.headers?.get(EVIDENCE_HEADERS.epoch));
       figures.batches += 1;
       figures.records += last - first + 1;
-      if (first > next) figures.late += 1;
+      if (first > next) {
+        figures.late += 1;
+        at('after a hole', message, first, last, next);
+      }
+      if (held[first]) at('copy', message, first, last, next);
       for (let seq = first; seq <= Math.min(last, log.lastSeq); seq++) {
         if (held[seq]) figures.copies += 1;
         held[seq] = 1;
