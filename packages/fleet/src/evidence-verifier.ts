@@ -259,11 +259,7 @@ class Verifier {
         const fetch = this.#options.once ? await this.#onceFetch(consumer, idle) : FETCH;
         if (fetch === undefined) break;
         this.#fetching = await consumer.fetch(fetch);
-        for await (const message of this.#fetching) {
-          // After a failure (or a stop) the rest goes back, in order, for the next attempt.
-          if (failed || this.#stopping) message.nak();
-          else failed = !(await this.#handle(message));
-        }
+        failed = !(await this.#handleByDaemon(this.#fetching));
       } catch (error) {
         if (this.#options.once) throw toFleetError(error);
         failed = true;
@@ -298,6 +294,27 @@ class Verifier {
       waiting.filter((batch) => !batch.named || batch.progressed).length;
     if (info.num_pending === 0 && (returning === 0 || idle > ONCE_REDELIVERY_FETCHES)) return undefined;
     return { ...FETCH, max_messages: Math.min(info.num_pending + returning, FETCH.max_messages) };
+  }
+
+  /**
+   * Handles a fetch's messages: each daemon's in stream order, different daemons' side by side (each batch waits on
+   * KV round trips; one at a time, the verifier would fall behind a fleet). After a failure (or a stop) the rest of
+   * that daemon's messages go back, in order, for the next attempt. False when one failed (a stop is no failure).
+   */
+  async #handleByDaemon(messages: ConsumerMessages): Promise<boolean> {
+    const daemons = new Map<string, Promise<boolean>>();
+    for await (const message of messages) {
+      const previous = daemons.get(message.subject) ?? Promise.resolve(true);
+      daemons.set(
+        message.subject,
+        previous.then((handled) => {
+          if (handled && !this.#stopping) return this.#handle(message);
+          message.nak();
+          return handled;
+        }),
+      );
+    }
+    return (await Promise.all(daemons.values())).every(Boolean);
   }
 
   /** Handles one message; false when NATS failed meanwhile (it is then handed back). */
