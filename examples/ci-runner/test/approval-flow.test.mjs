@@ -40,7 +40,13 @@ function run(file, args, { cwd, env = {} } = {}) {
 
 test('a step that needs approval fails with the request id; after cavra approval approve, the re-run passes', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'cavra-ci-appr-'));
-  t.after(() => rm(dir, { recursive: true, force: true }));
+  let stopDaemon = async () => {};
+  // One hook, so that the daemon stops while its config still exists (node:test runs `after` hooks in the order they
+  // were added: a folder removed first left the daemon running).
+  t.after(async () => {
+    await stopDaemon();
+    await rm(dir, { recursive: true, force: true });
+  });
   const keygen = await run(
     bin('@cavra/cli'),
     ['approval', 'keygen', '--out', 'alice.pem', '--as', 'alice@example.com'],
@@ -73,7 +79,10 @@ approvals:
     });
   const started = await daemon('start');
   assert.equal(started.code, 0, started.stderr);
-  t.after(() => daemon('stop'));
+  stopDaemon = async () => {
+    const stopped = await daemon('stop');
+    assert.equal(stopped.code, 0, stopped.stderr);
+  };
   const socket = join(dir, 'run', 'daemon.sock');
   // The job's PATH: a stub npm first, standing for the real publish.
   await mkdir(join(dir, 'job-bin'));
