@@ -32,7 +32,6 @@ export async function startNatsCluster({
   const ownsRoot = dir === undefined;
   if (ports !== undefined && ports.length !== nodes)
     throw new Error(`ports names ${ports.length} ports for ${nodes} nodes`);
-  // Asked for at once, so that the OS cannot hand the same port out twice.
   const picked = await freePorts(3 * nodes, ports ?? []);
   const clientPorts = ports ?? picked.splice(0, nodes);
   const clusterPorts = nodes > 1 ? picked.splice(0, nodes) : [];
@@ -211,20 +210,30 @@ async function tail(spec) {
   return log.split('\n').slice(-15).join('\n');
 }
 
-/** `count` distinct free loopback ports, none of `taken` (the OS picks them; released before the servers bind them). */
+/**
+ * Below the ports the OS hands out for outgoing connections (Linux 32768-60999, macOS 49152-65535): a node killed
+ * and restarted binds its ports again, and a port from the ephemeral range may meanwhile be some connection's local
+ * port (seen: `bind: address already in use` on a route port during a restart).
+ */
+const PORT_RANGE = { from: 20_000, to: 32_767 };
+
+/** `count` distinct free loopback ports of PORT_RANGE, none of `taken` (each was bound once, then released). */
 async function freePorts(count, taken) {
-  const servers = [];
   const ports = [];
-  try {
-    while (ports.length < count) {
-      const server = createServer();
-      await new Promise((resolve, reject) => server.once('error', reject).listen(0, LOOPBACK, resolve));
-      servers.push(server);
-      const { port } = server.address();
-      if (!taken.includes(port)) ports.push(port);
-    }
-    return ports;
-  } finally {
-    await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+  for (let tries = 0; ports.length < count; tries++) {
+    if (tries > 1_000)
+      throw new Error(`no ${count} free loopback ports in ${PORT_RANGE.from}-${PORT_RANGE.to}`);
+    const port = PORT_RANGE.from + Math.floor(Math.random() * (PORT_RANGE.to - PORT_RANGE.from + 1));
+    if (taken.includes(port) || ports.includes(port) || !(await canBind(port))) continue;
+    ports.push(port);
   }
+  return ports;
+}
+
+function canBind(port) {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, LOOPBACK, () => server.close(() => resolve(true)));
+  });
 }

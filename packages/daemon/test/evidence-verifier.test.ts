@@ -9,7 +9,10 @@ import { createClient } from '@cavra/daemon-client';
 import {
   connectFleet,
   EVIDENCE_ALERTS_STREAM,
+  EVIDENCE_STREAM,
+  EVIDENCE_VERIFIER_CONSUMER,
   type EvidenceAlert,
+  type EvidenceVerifierEvent,
   evidenceAlertSubject,
   evidenceEpoch,
   evidenceSubject,
@@ -20,7 +23,7 @@ import {
   verifyEvidenceReceipt,
 } from '@cavra/fleet';
 import { type NatsCluster, startNatsCluster } from '@cavra/nats-cluster';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { shippedBatchCheck } from '../src/shipped-batch-check.js';
 import { removeTempDirs, tempDir } from './support/daemon-fixture.js';
 import { CLI, cli, DaemonProcess, killDaemons } from './support/daemon-process.js';
@@ -188,6 +191,62 @@ describe('cavra-daemon evidence verifier', () => {
     // The head covers the request: it is withdrawn.
     expect(await resendRequest('laptop-2')).toBeUndefined();
   }, 60_000);
+
+  it('a batch delivered after its successor, though stored before it, is waited for: no alert, no re-send', async () => {
+    expect((await verifier()).code).toBe(0); // the consumer exists, everything before is handled
+    const lines = log('laptop-9', 6);
+    await publish('laptop-9', lines, 1, 2);
+    await publish('laptop-9', lines, 3, 4);
+    // Records 3-4 delivered and held unacknowledged (a loaded verifier's ack wait), so that 5-6 comes first.
+    await fleet.jsm.consumers.update(EVIDENCE_STREAM, EVIDENCE_VERIFIER_CONSUMER, { ack_wait: 60_000 * 1e6 });
+    const consumer = await fleet.js.consumers.get(EVIDENCE_STREAM, EVIDENCE_VERIFIER_CONSUMER);
+    const held = [];
+    for await (const message of await consumer.fetch({ max_messages: 2, expires: 5_000 })) held.push(message);
+    expect(held.map((m) => [m.subject, m.headers?.get('Cavra-First-Seq')])).toEqual([
+      [evidenceSubject('laptop-9'), '1'],
+      [evidenceSubject('laptop-9'), '3'],
+    ]);
+    (held[0] as (typeof held)[number]).nak();
+    await publish('laptop-9', lines, 5, 6);
+    const events: Extract<EvidenceVerifierEvent, { first_seq: number }>[] = [];
+    let waited!: () => void;
+    const pastPatience = new Promise<void>((resolve) => {
+      waited = resolve;
+    });
+    const own = await connectFleet({ servers: cluster.servers });
+    const running = await startEvidenceVerifier({
+      fleet: own,
+      receiptKey: await readFile(files.receiptKey, 'utf8'),
+      checkBatch: shippedBatchCheck(),
+      ackWaitMs: 60_000,
+      onEvent: (event) => {
+        if (!('first_seq' in event) || event.daemon_id !== 'laptop-9') return;
+        events.push(event);
+        // The third delivery is the first past the patience: the verifier looks in the stream, finds 3-4, waits.
+        if (events.filter((e) => e.type === 'waiting').length === 4) waited();
+      },
+    });
+    try {
+      await pastPatience;
+      (held[1] as (typeof held)[number]).nak();
+      await vi.waitUntil(async () => (await head('laptop-9'))?.seq === 6, { timeout: 60_000, interval: 200 });
+    } finally {
+      await running.stop();
+      await own.close();
+    }
+    // 5-6 waited at least four deliveries (one more may come while 3-4 is handled), then both went through.
+    const seen = events.map((e) => `${e.type} ${e.first_seq}`);
+    expect([seen[0], ...new Set(seen.slice(1, -2)), ...seen.slice(-2)]).toEqual([
+      'verified 1',
+      'waiting 5',
+      'verified 3',
+      'verified 5',
+    ]);
+    expect(seen.length - 3).toBeGreaterThanOrEqual(4);
+    expect(await alerts('laptop-9')).toEqual([]);
+    expect(await resendRequest('laptop-9')).toBeUndefined();
+    expect(await head('laptop-9')).toMatchObject({ seq: 6, hash: hashOf(lines[5] as string) });
+  }, 90_000);
 
   it('names a record rewritten after it was verified, and an edited record in a new batch', async () => {
     const lines = log('laptop-3', 4);
