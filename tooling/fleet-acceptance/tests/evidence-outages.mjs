@@ -32,9 +32,6 @@ const WAIT = 5 * 60_000;
 
 export default {
   name: 'evidence-outages',
-  // Not in the default run until its backlog check is reliable: it timed out in 2 of the last 4 runs (issue 23).
-  onlyWhenNamed:
-    'its check that every shipper caught up after the restart timed out in 2 of 4 runs at 20 daemons (issue 23 is open)',
   async run(ctx) {
     const { daemons } = await ctx.fleet();
     // The fleet's daemons another test killed come back: all of them are asked.
