@@ -7,11 +7,12 @@ import {
   JetStreamApiError,
   type JsMsg,
   type MsgRequest,
+  type StoredMsg,
 } from '@nats-io/jetstream';
 import type { KV } from '@nats-io/kv';
 import type { Fleet } from './connect-fleet.js';
 import { EVIDENCE_ALERT_SCHEMA, type EvidenceAlert, type EvidenceAlertProblem } from './evidence-alert.js';
-import { type ReceivedEvidenceBatch, readEvidenceBatch } from './evidence-batch.js';
+import { type EvidenceMessage, type ReceivedEvidenceBatch, readEvidenceBatch } from './evidence-batch.js';
 import {
   EVIDENCE_HEADERS,
   EVIDENCE_STREAM,
@@ -128,8 +129,6 @@ export interface EvidenceVerifierHandle {
 
 /** Deliveries of a batch that follows missing records before it is an alert (redeliveries may come out of order). */
 const GAP_PATIENCE = 3;
-/** Deliveries of such a batch while the missing records are in the stream (delivered late) before it is an alert. */
-const GAP_STORED_PATIENCE = 60;
 const GAP_RETRY_MS = 1_000;
 const GAP_WAIT_MS = 2_000;
 /** A standing re-send request is put again after this long: longer than the stream's 2 min duplicate window. */
@@ -140,6 +139,30 @@ const FETCH: Readonly<{ max_messages: number; expires: number }> = { max_message
 /** With `once`: fetches without an outcome before it stops waiting for batches that may still come back. */
 const ONCE_REDELIVERY_FETCHES = 5;
 const NANOS_PER_MS = 1_000_000;
+
+/**
+ * What the verifier uses of a message: one the consumer delivered (a JsMsg), or a batch it read from the stream
+ * itself (`stored`: nothing to acknowledge; the consumer may still deliver it, then it is a duplicate).
+ */
+type Delivered = EvidenceMessage & {
+  readonly info: { readonly deliveryCount: number };
+  readonly stored?: true;
+  nak(delayMs?: number): void;
+  ackAck(): Promise<boolean>;
+};
+
+function storedBatch(message: StoredMsg): Delivered {
+  return {
+    subject: message.subject,
+    seq: message.seq,
+    data: message.data,
+    headers: message.header,
+    info: { deliveryCount: 1 },
+    stored: true,
+    nak: () => {},
+    ackAck: async () => true,
+  };
+}
 
 /** The head was written by another verifier meanwhile: the message is handled again from the new head. */
 class HeadMoved extends Error {}
@@ -334,7 +357,7 @@ class Verifier {
     }
   }
 
-  async #decide(message: JsMsg): Promise<void> {
+  async #decide(message: Delivered): Promise<void> {
     const batch = readEvidenceBatch(message);
     if ('problem' in batch) {
       const head = await this.#readHead(batch.daemonId);
@@ -375,7 +398,7 @@ class Verifier {
 
   /** A batch that continues the chain after `head` (the log's start without one). */
   async #extend(
-    message: JsMsg,
+    message: Delivered,
     batch: ReceivedEvidenceBatch,
     head: EvidenceHead | undefined,
     revision: number | undefined,
@@ -408,7 +431,7 @@ class Verifier {
    * it holds past the head extends the chain.
    */
   async #again(
-    message: JsMsg,
+    message: Delivered,
     batch: ReceivedEvidenceBatch,
     head: EvidenceHead,
     revision: number | undefined,
@@ -460,14 +483,28 @@ class Verifier {
     return this.#outcome(message, 'duplicate', batch);
   }
 
-  /** A batch after missing records: delivered again while they may still come, then named and asked for. */
-  async #gap(message: JsMsg, batch: ReceivedEvidenceBatch, head: EvidenceHead | undefined, fromSeq: number) {
+  /**
+   * A batch after missing records: delivered again while they may still come. Past the patience, the stream is
+   * looked at: records stored before this batch are verified from it (the consumer delivers them late, or never, when
+   * it was restored ahead of its stream), and this batch follows at its next delivery; records not stored are named
+   * and asked for.
+   */
+  async #gap(
+    message: Delivered,
+    batch: ReceivedEvidenceBatch,
+    head: EvidenceHead | undefined,
+    fromSeq: number,
+  ) {
+    // A batch read from the stream for another's gap, itself after a gap: that other batch names it.
+    if (message.stored) return;
     const headSeq = head?.epoch === batch.epoch ? head.seq : 0;
     const patient = message.info.deliveryCount < GAP_PATIENCE;
-    const named =
-      !patient &&
-      (message.info.deliveryCount >= GAP_STORED_PATIENCE ||
-        !(await this.#stored(batch, fromSeq, head?.epoch === batch.epoch ? head.stream_seq : 0)));
+    let named = false;
+    if (!patient) {
+      const stored = await this.#stored(batch, fromSeq, head);
+      if (stored) await this.#decide(storedBatch(stored));
+      else named = true;
+    }
     if (named) {
       const asked = await this.#requestResend(
         batch.daemonId,
@@ -493,25 +530,40 @@ class Verifier {
   }
 
   /**
-   * Whether the stream holds, on the batch's subject between the head's message and the batch, a batch of the same
-   * log with record `fromSeq`: the missing records are stored, only delivered later (a redelivery after a nak, or
-   * after an ack wait on a loaded verifier). Then they are waited for, not asked for again: a re-send would put them
-   * in the stream twice.
+   * The batch of the same log holding record `fromSeq` that the stream holds on the batch's subject before `batch`,
+   * looked for after the head's message. A head whose message is not there (the stream restored from an older copy
+   * than the heads) says nothing of where the daemon's batches are: then from the stream's start.
    */
-  async #stored(batch: ReceivedEvidenceBatch, fromSeq: number, afterStreamSeq: number): Promise<boolean> {
+  async #stored(
+    batch: ReceivedEvidenceBatch,
+    fromSeq: number,
+    head: EvidenceHead | undefined,
+  ): Promise<StoredMsg | undefined> {
     const subject = evidenceSubject(batch.daemonId);
-    for (let seq = afterStreamSeq + 1; seq < batch.streamSeq; ) {
+    const { jsm } = this.#options.fleet;
+    let after = 0;
+    if (head?.epoch === batch.epoch && head.stream_seq < batch.streamSeq) {
+      const at = await jsm.streams.getMessage(EVIDENCE_STREAM, { seq: head.stream_seq });
+      const last = Number(at?.header.get(EVIDENCE_HEADERS.lastSeq));
+      if (
+        at?.subject === subject &&
+        at.header.get(EVIDENCE_HEADERS.epoch) === head.epoch &&
+        last === head.seq
+      )
+        after = head.stream_seq;
+    }
+    for (let seq = after + 1; seq < batch.streamSeq; ) {
       // The server (2.9 too) answers the first message on the subject at or after seq; the client's type lacks it.
       const query = { seq, next_by_subj: subject } as unknown as MsgRequest;
-      const found = await this.#options.fleet.jsm.streams.getMessage(EVIDENCE_STREAM, query);
-      if (!found || found.seq >= batch.streamSeq) return false;
+      const found = await jsm.streams.getMessage(EVIDENCE_STREAM, query);
+      if (!found || found.seq >= batch.streamSeq) return undefined;
       const first = Number(found.header.get(EVIDENCE_HEADERS.firstSeq));
       const last = Number(found.header.get(EVIDENCE_HEADERS.lastSeq));
       if (found.header.get(EVIDENCE_HEADERS.epoch) === batch.epoch && first <= fromSeq && fromSeq <= last)
-        return true;
+        return found;
       seq = found.seq + 1;
     }
-    return false;
+    return undefined;
   }
 
   async #advance(
@@ -632,7 +684,7 @@ class Verifier {
   }
 
   async #outcome(
-    message: JsMsg,
+    message: Delivered,
     type: 'verified' | 'duplicate',
     batch: ReceivedEvidenceBatch,
   ): Promise<void> {
@@ -646,7 +698,7 @@ class Verifier {
     return this.#ack(message);
   }
 
-  async #ack(message: JsMsg): Promise<void> {
+  async #ack(message: Delivered): Promise<void> {
     // Acknowledged once the outcome is stored; a lost ack only means the batch is handled again, idempotently.
     this.#acks += 1;
     await message.ackAck().catch(() => false);
