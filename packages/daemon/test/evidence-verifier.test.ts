@@ -240,6 +240,7 @@ describe('cavra-daemon evidence verifier', () => {
       'verified 5',
       'duplicate 3',
     ]);
+    expect(events[3]).toMatchObject({ type: 'verified', first_seq: 3, from_stream: true });
     expect(await alerts('laptop-9')).toEqual([]);
     expect(await resendRequest('laptop-9')).toBeUndefined();
     expect(await head('laptop-9')).toMatchObject({ seq: 6, hash: hashOf(lines[5] as string) });

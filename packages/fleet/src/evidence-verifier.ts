@@ -76,6 +76,8 @@ export type EvidenceVerifierEvent =
       readonly first_seq: number;
       readonly last_seq: number;
       readonly stream_seq: number;
+      /** Read from the stream for a later batch's gap, not delivered by the consumer (it was late, or never came). */
+      readonly from_stream?: true;
     }
   | {
       /** Records before the batch are missing: it is kept (redelivered later) until they arrive. */
@@ -694,7 +696,7 @@ class Verifier {
     } else {
       this.#counts.duplicates += 1;
     }
-    await this.#emit({ type, ...eventOf(batch) });
+    await this.#emit({ type, ...eventOf(batch), ...(message.stored ? { from_stream: true as const } : {}) });
     return this.#ack(message);
   }
 

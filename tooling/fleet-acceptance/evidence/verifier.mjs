@@ -27,6 +27,8 @@ export async function startVerifier(ctx) {
     receiptPublicKey,
     publicKey,
     verifiedRecords: 0,
+    /** Batches it read from the stream for a gap: the consumer delivered them late, or never. */
+    fromStream: 0,
     /** [time (ms), verified records so far] at each verified batch. */
     progress: [],
     alerts: new Map(),
@@ -49,6 +51,7 @@ export async function startVerifier(ctx) {
     if (entry.msg === 'verifying') state.ready = true;
     else if (entry.msg === 'batch verified') {
       state.verifiedRecords += entry.last_seq - entry.first_seq + 1;
+      if (entry.from_stream) state.fromStream += 1;
       state.progress.push([Date.now(), state.verifiedRecords]);
     } else if (entry.msg === 'evidence alert') {
       state.alerts.set(entry.problem, (state.alerts.get(entry.problem) ?? 0) + 1);

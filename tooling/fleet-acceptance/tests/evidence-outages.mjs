@@ -277,11 +277,12 @@ async function measure(ctx, daemons, verifier) {
   ctx.note(
     `central verifier caught up ${((Date.now() - finalStart) / 1000).toFixed(1)} s after the drain; since the first restart it verified ${busyRecords} records in ${busySeconds.toFixed(1)} s from its first to its last batch = ${Math.round(busyRecords / busySeconds)} records/s (idle spells included)`,
   );
-  // Every record of every log must be on the stream, byte for byte (gated). Each once and in order too, except where
-  // the stream had a hole the verifier found (a `sequence_gap` alert) and the shipper filled on its re-send request:
-  // that repair is the protocol's, and it is printed (and gated when no alert explains it).
+  // Every record of every log must be on the stream, byte for byte, and once (gated). In order too, except where the
+  // server lost a batch between others it kept: the verifier names that hole (`sequence_gap`) and the shipper re-sends
+  // exactly it, after its successors; that repair is the protocol's, printed (and gated when no alert explains it).
   const sums = { records: 0, batches: 0, absent: 0, copies: 0, late: 0, differ: 0, prunedLocally: 0 };
   const incomplete = [];
+  const copied = [];
   const unexplained = [];
   const repaired = [];
   for (const daemon of shipping) {
@@ -289,19 +290,20 @@ async function measure(ctx, daemons, verifier) {
     for (const key of Object.keys(sums)) sums[key] += figures[key];
     const detail = `${daemon.name}: ${JSON.stringify({ ...figures, epochs: [...figures.epochs] })} (local 1..${logs.get(daemon).lastSeq})`;
     if (figures.absent + figures.differ > 0 || figures.epochs.size !== 1) incomplete.push(detail);
-    else if (figures.copies + figures.late > 0)
+    else if (figures.copies > 0) copied.push(detail);
+    else if (figures.late > 0)
       (verifier.alerted.get(daemon.daemonId)?.has('sequence_gap') ? repaired : unexplained).push(detail);
   }
-  for (const detail of [...incomplete, ...unexplained, ...repaired]) ctx.note(detail);
+  for (const detail of [...incomplete, ...copied, ...unexplained, ...repaired]) ctx.note(detail);
   ctx.report(
     'evidence stream holds every record of every log, byte for byte',
     incomplete.length === 0,
     `${shipping.length} daemons, ${sums.records} records in ${sums.batches} batches: ${sums.absent} absent, ${sums.differ} batches not byte-equal to the local log, ${sums.prunedLocally} pruned locally (not compared); ${incomplete.length} daemons incomplete`,
   );
   ctx.report(
-    'evidence stream holds each record once, in order (or a hole the verifier found and had re-sent)',
-    unexplained.length === 0,
-    `${sums.copies} records twice, ${sums.late} batches after a hole: ${repaired.length} daemons repaired after the verifier's sequence_gap (re-sent records stay as copies), ${unexplained.length} daemons without such an alert`,
+    'evidence stream holds each record once, in order (or a hole the server lost, re-sent after its successors)',
+    copied.length + unexplained.length === 0,
+    `${sums.copies} records twice (on ${copied.length} daemons), ${sums.late} batches after a hole: ${repaired.length} daemons repaired after the verifier's sequence_gap, ${unexplained.length} daemons without such an alert`,
   );
   const mismatched = [];
   for (const daemon of shipping) {
@@ -315,7 +317,7 @@ async function measure(ctx, daemons, verifier) {
   ctx.report(
     'every chain verified centrally; every receipt is its log’s last record',
     receiptsMatch && mismatched.length === 0,
-    `${shipping.length - mismatched.length}/${shipping.length} receipts equal the local last seq and hash${mismatched.length ? ` (not: ${mismatched.join(', ')})` : ''}; verifier alerts: ${alerts}; ${verifier.verifiedRecords} records verified, NATS failures retried ${verifier.errors}, ${verifier.exit === undefined ? 'still running' : `exited ${verifier.exit}`}`,
+    `${shipping.length - mismatched.length}/${shipping.length} receipts equal the local last seq and hash${mismatched.length ? ` (not: ${mismatched.join(', ')})` : ''}; verifier alerts: ${alerts}; ${verifier.verifiedRecords} records verified (${verifier.fromStream} batches read from the stream for a gap), NATS failures retried ${verifier.errors}, ${verifier.exit === undefined ? 'still running' : `exited ${verifier.exit}`}`,
   );
 
   // Nothing an agent was answered is missing from its daemon's log (kill -9 included).
