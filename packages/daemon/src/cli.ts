@@ -582,7 +582,7 @@ async function readAnchorReceipt({
       await read(receiptFile, 'anchor receipt'),
       await read(publicKeyFile, 'anchor key'),
     ];
-    return await (await import('@cavra/fleet')).verifyEvidenceReceipt(jws, publicKey);
+    return await (await import('./fleet-package.js')).fleet.verifyEvidenceReceipt(jws, publicKey);
   } catch (error) {
     const code = (error as { code?: unknown }).code;
     return typeof code === 'string' && code.startsWith('receipt_')

