@@ -32,6 +32,12 @@ export interface LoadPolicyPackOptions {
   readonly trustedKeys?: readonly TrustedPolicyKey[];
   /** Called with each signature verified (with `trustedKeys`). */
   readonly onVerified?: (signature: VerifiedPolicySignature) => void;
+  /**
+   * Default true: the load also loads the shell parser (loadShellParser) and resolves once both are done, so that an
+   * engine can be built at once. false: the shell parser is neither loaded nor waited for (an engine built with
+   * `deferShellParser` decides while it loads). A shipped pack named by its id takes this option alone.
+   */
+  readonly awaitShellParser?: boolean;
 }
 
 /**
@@ -43,7 +49,9 @@ export async function loadPolicyPack(
   reference: string,
   options: LoadPolicyPackOptions = {},
 ): Promise<CompiledPolicyPack> {
-  return isShippedPackId(reference) ? loadShippedPack(reference) : loadPolicyPackFile(reference, options);
+  return isShippedPackId(reference)
+    ? loadShippedPack(reference, options.awaitShellParser)
+    : loadPolicyPackFile(reference, options);
 }
 
 /**
@@ -60,7 +68,7 @@ export async function loadPolicyPackFile(
   const searchDirs = options.searchDirs ?? [dirname(path), dirname(dirname(path))];
   const [pack] = await Promise.all([
     loadWithParents(path, { ...options, searchDirs }, []),
-    loadShellParser(),
+    options.awaitShellParser === false ? undefined : loadShellParser(),
   ]);
   return pack;
 }
@@ -75,8 +83,11 @@ export async function loadDeveloperPack(): Promise<CompiledPolicyPack> {
   return loadShippedPack(DEVELOPER_PACK_ID);
 }
 
-function loadShippedPack(id: string): Promise<CompiledPolicyPack> {
-  return loadPolicyPackFile(shippedPackPath(id), { searchDirs: [] });
+function loadShippedPack(id: string, awaitShellParser?: boolean): Promise<CompiledPolicyPack> {
+  return loadPolicyPackFile(shippedPackPath(id), {
+    searchDirs: [],
+    ...(awaitShellParser === undefined ? {} : { awaitShellParser }),
+  });
 }
 
 function shippedPackPath(id: string): string {
