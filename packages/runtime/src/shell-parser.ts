@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import type { Node, Parser } from 'web-tree-sitter';
+import { Language, type Node, Parser } from 'web-tree-sitter';
 import { PARSE_MEMO_SIZE, ParseMemo } from './parse-memo.js';
 import { ShellParserNotLoadedError } from './shell-parser-not-loaded.js';
 
@@ -7,13 +7,15 @@ import { ShellParserNotLoadedError } from './shell-parser-not-loaded.js';
  * The shell grammar: tree-sitter-bash run by web-tree-sitter (WebAssembly). Loading it is asynchronous, parsing is
  * not, so it is loaded once per process (loadShellParser, which the pack loaders call) before an engine is built, or,
  * for an engine built with `deferShellParser`, while it already decides what needs no parse (evaluateWhenReady).
- * web-tree-sitter itself is imported by the load: its 170 KB of JavaScript are compiled only then.
+ * web-tree-sitter is imported statically: the daemon's bundled command runs in a `vm.Script` with a code cache, where
+ * `import()` is not available.
  */
 let loading: Promise<void> | undefined;
 let parser: Parser | undefined;
 
 /**
- * Loads the shell parser the `execute_command` rules need; `createEngine` throws until it has. The pack loaders
+ * Loads the shell parser the `execute_command` rules need; `createEngine` throws until it has (unless built with
+ * `deferShellParser`). The pack loaders
  * (`loadPolicyPackFile`, `loadBaselinePack`) call it, so only code that compiles packs itself needs to. Safe to call
  * any number of times; a failed load is retried on the next call.
  */
@@ -26,7 +28,6 @@ export function loadShellParser(): Promise<void> {
 }
 
 async function load(): Promise<void> {
-  const { Language, Parser } = await import('web-tree-sitter');
   await Parser.init();
   const grammar = createRequire(import.meta.url).resolve('tree-sitter-bash/tree-sitter-bash.wasm');
   const bash = await Language.load(grammar);
