@@ -7,6 +7,7 @@ import { type VerifiedPolicySignature, verifyPolicyBytes } from './pack-signatur
 import { parsePolicyPack } from './parse-policy-pack.js';
 import { PolicyPackError } from './policy-pack-error.js';
 import type { TrustedPolicyKey } from './policy-signing-key.js';
+import { precompiledShippedPack } from './precompiled-shipped-pack.js';
 import { readPackFile } from './read-pack-file.js';
 import { loadShellParser } from './shell-parser.js';
 import { BASELINE_PACK_ID, BUILTIN_POLICY_DIR, DEVELOPER_PACK_ID, isShippedPackId } from './shipped-packs.js';
@@ -107,6 +108,11 @@ async function loadWithParents(path: string, context: LoadContext, chain: readon
   const shipped = isBuiltin(path) ? compiledShipped.get(resolve(path)) : undefined;
   if (shipped) return shipped;
   const bytes = await readPackFile(path);
+  const precompiled = isBuiltin(path) ? await precompiledShippedPack(path, bytes) : undefined;
+  if (precompiled) {
+    compiledShipped.set(resolve(path), precompiled);
+    return precompiled;
+  }
   if (context.trustedKeys && !isBuiltin(path)) {
     const verified = await verifyPolicyBytes(path, bytes, context.trustedKeys);
     context.onVerified?.(verified);
