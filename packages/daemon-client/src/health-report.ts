@@ -9,6 +9,12 @@ export interface HealthReport {
   readonly policy_digests: Readonly<Record<string, string>>;
   readonly mode: string;
   /**
+   * The shell grammar commands are parsed with, loaded after the daemon starts listening: `loading` (commands that
+   * need a parse wait for it), `ready`, or `failed` (those commands are answered with an internal error until a
+   * later load succeeds; the daemon's log says why). Absent from daemons before 0.3.
+   */
+  readonly shell_parser?: 'loading' | 'ready' | 'failed';
+  /**
    * `required`: requests without runner_auth are blocked; otherwise they are evaluated as unauthenticated local
    * agents. `methods`: what a present runner_auth may use.
    */

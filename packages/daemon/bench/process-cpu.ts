@@ -1,7 +1,7 @@
 // CPU time of another process, from /proc (Linux): what a server spends per request, which the clients' view
 // (requests per second, latency) cannot show when the machine's cores are shared with the load generator.
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 
 let ticksPerSecond: number | undefined;
@@ -22,6 +22,22 @@ export function cpuMicroseconds(pid: number | undefined): CpuTime | undefined {
     const [user, system] = [Number(fields[11]), Number(fields[12])];
     if (!Number.isFinite(user) || !Number.isFinite(system) || !(ticksPerSecond > 0)) return undefined;
     return { user: (user / ticksPerSecond) * 1e6, system: (system / ticksPerSecond) * 1e6 };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * On-CPU time of `pid` so far, in ms at the scheduler's nanosecond resolution (`/proc/<pid>/task/<tid>/schedstat`):
+ * of its main thread (the JavaScript) and of all its threads; undefined when the kernel gives none.
+ */
+export function schedCpuMs(pid: number | undefined): { main: number; all: number } | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const onCpu = (tid: string) =>
+      Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]) / 1e6;
+    const all = readdirSync(`/proc/${pid}/task`).reduce((sum, tid) => sum + onCpu(tid), 0);
+    return { main: onCpu(String(pid)), all };
   } catch {
     return undefined;
   }

@@ -1,6 +1,7 @@
 // After the bundle build (tsup.bin.config.ts): lists every package whose code went into dist/bin/cavra-daemon.cjs,
 // with its version, in dist/bin/bundled-packages.json, for `cavra-daemon --version`; copies the files the bundled
-// code reads beside itself (the runtime's shipped policy packs, read from `../policies/` of the code's own file); and
+// code reads beside itself (the runtime's shipped policy packs, read from `../policies/` of the code's own file, and
+// their precompiled form from `./shipped-packs/`); and
 // removes the build's metafile.
 import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -31,6 +32,10 @@ for (const input of Object.keys(inputs)) {
 const runtime = packages.get('@cavra/runtime');
 if (!runtime) throw new Error('the bundle holds no @cavra/runtime');
 cpSync(join(runtime.folder, 'policies'), join(here, 'dist', 'policies'), { recursive: true });
+// The shipped packs precompiled by the runtime's build, read from `./shipped-packs/` of the code's own file (the
+// runtime compiles the YAML instead when they are missing or do not match it).
+const precompiled = join(runtime.folder, 'dist', 'shipped-packs');
+if (existsSync(precompiled)) cpSync(precompiled, join(bin, 'shipped-packs'), { recursive: true });
 // The daemon's own code: its version is the first line of --version.
 packages.delete('@cavra/daemon');
 const listed = Object.fromEntries(

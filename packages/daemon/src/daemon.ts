@@ -29,6 +29,7 @@ import { type Logger, silentLogger } from './logger.js';
 import { NotShippedError } from './not-shipped-error.js';
 import { type ClientRefusal, FrameError, refusedConnectionLine, SerializedBody } from './protocol.js';
 import { ReplayJournal } from './replay-journal.js';
+import { loadShellParserInBackground } from './shell-parser-load.js';
 import { prepareSocketPath } from './socket-path.js';
 import { DAEMON_VERSION } from './version.js';
 
@@ -67,6 +68,7 @@ export async function startDaemon(config: DaemonConfig, options: DaemonOptions =
   // One replay cache for the daemon's life, whatever the reloads, restored from the evidence log below.
   const replayCache = new ReplayCache({ maxEntries: config.runnerAuth.hmac?.replayCacheSize });
   const stateOptions = { clock, ids, replayCache, ...(options.env ? { env: options.env } : {}) };
+  const shellParser = loadShellParserInBackground(logger);
   const daemonId = await readDaemonId(config.evidenceLog);
   const fleet = config.fleet ? await openFleet(config, daemonId, { clock, logger, stateOptions }) : undefined;
   /** The policy from the config's packs; in fleet mode, from the active bundle (see fleet-policy.ts). */
@@ -143,6 +145,7 @@ export async function startDaemon(config: DaemonConfig, options: DaemonOptions =
     policy_digest: state.engine.defaultPackId ? (state.policyDigests[state.engine.defaultPackId] ?? '') : '',
     policy_digests: state.policyDigests,
     mode: state.engine.mode.mode,
+    shell_parser: shellParser(),
     runner_auth: { required: state.requireRunnerAuth, methods: state.runnerAuthMethods },
     uptime_ms: Date.now() - startedAt,
     counts: { ...counts, decisions: { ...counts.decisions }, connections: connections.size },

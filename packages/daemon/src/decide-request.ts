@@ -12,7 +12,13 @@ import {
   type RuntimeRequestSubject,
 } from '@cavra/contracts';
 import { isMissingRecord, publicReleaseRecord } from '@cavra/release-governance';
-import { EvaluationError, type IdKind, type RuleOutcome, toRuntimeDecision } from '@cavra/runtime';
+import {
+  EvaluationError,
+  evaluateWhenReady,
+  type IdKind,
+  type RuleOutcome,
+  toRuntimeDecision,
+} from '@cavra/runtime';
 import { decisionJson } from './decision-json.js';
 import type { EnforcementState } from './enforcement-state.js';
 import type { EvidenceAuthentication, EvidenceBody, EvidenceContractWarning } from './evidence-record.js';
@@ -101,7 +107,7 @@ export async function decideRequest(
     decision = blockDecision(request, state.block, correlationId, options);
   } else {
     try {
-      decision = state.engine.evaluate(request, correlationId ? { correlationId } : {});
+      decision = await evaluateWhenReady(state.engine, request, correlationId ? { correlationId } : {});
     } catch (error) {
       if (!(error instanceof EvaluationError)) throw error;
       const refused = new FrameError(error.code, frameId, error.message);

@@ -6,7 +6,6 @@ import {
   createEngine,
   type Engine,
   type IdKind,
-  loadBaselinePack,
   loadMcpTrustRegistryFile,
   loadPolicyPack,
   loadTrustedPolicyKeys,
@@ -70,18 +69,22 @@ export async function loadEnforcementState(
     : config.policyPacks.length > 0
       ? await Promise.all(
           config.policyPacks.map((path) =>
-            loadPolicyPack(
-              path,
-              trustedKeys ? { trustedKeys, onVerified: (signature) => policySignatures.push(signature) } : {},
-            ),
+            loadPolicyPack(path, {
+              ...(trustedKeys
+                ? { trustedKeys, onVerified: (signature) => policySignatures.push(signature) }
+                : {}),
+              awaitShellParser: false,
+            }),
           ),
         )
-      : [await loadBaselinePack()];
+      : [await loadPolicyPack(BASELINE_PACK_ID, { awaitShellParser: false })];
   const mcpRegistry = config.mcpRegistry ? await loadMcpTrustRegistryFile(config.mcpRegistry) : undefined;
   const drills = config.releaseGovernance.drillHistory
     ? await DrillHistory.open(config.releaseGovernance.drillHistory)
     : undefined;
+  // The daemon loads the shell grammar in the background (shell-parser-load.ts); commands that need it wait for it.
   const engine = createEngine({
+    deferShellParser: true,
     packs,
     defaultPackId:
       config.defaultPack ??

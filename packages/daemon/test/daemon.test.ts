@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import { attachOidcToken, signRunnerClaims } from '@cavra/auth';
 import { EvaluateRequestCodec } from '@cavra/contracts';
 import { createClient, DaemonClientError } from '@cavra/daemon-client';
+import { loadShellParser } from '@cavra/runtime';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import {
   evidenceLogId,
@@ -365,6 +366,8 @@ describe('the daemon over its Unix socket', () => {
     const client = await RawClient.connect(daemon.socketPath);
     client.send(evaluate('e1'));
     await client.next();
+    // The daemon loads the shell grammar while it serves; once loaded, health says so.
+    await loadShellParser();
     client.send({ v: 1, id: 'h1', type: 'health' });
     const { health } = (await client.next()) as { health: Frame };
     expect(health).toEqual({
@@ -374,6 +377,7 @@ describe('the daemon over its Unix socket', () => {
       policy_digest: expect.stringMatching(/^sha256:[0-9a-f]{64}$/),
       policy_digests: { 'cavra-ai-agent-baseline': health.policy_digest },
       mode: 'enforce',
+      shell_parser: 'ready',
       uptime_ms: expect.any(Number),
       counts: { requests: 1, decisions: { block: 1 }, errors: 0, connections: 1 },
       evidence: { records: 1, last_hash: expect.stringMatching(/^[0-9a-f]{64}$/) },

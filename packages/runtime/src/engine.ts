@@ -46,6 +46,13 @@ export interface EngineOptions {
    * `dec_<12 hex>` and `corr_<12 hex>` (see newId).
    */
   readonly ids?: (kind: IdKind) => string;
+  /**
+   * Build the engine before the shell parser has loaded (start loading it with loadShellParser, or let the first
+   * request that needs it start it). Until it has, `evaluate` throws ShellParserNotLoadedError for a request whose
+   * command needs a parse, and evaluateWhenReady waits for it; every other request is decided at once. Default
+   * false: createEngine throws when the parser is not loaded.
+   */
+  readonly deferShellParser?: boolean;
 }
 
 /** What the engine fills in for an empty session, agent or actor, as upstream does. */
@@ -93,12 +100,12 @@ export const POLICY_PACK_ACTION_TYPES: Readonly<Record<string, PackRule>> = {
 
 /**
  * Builds an engine. Throws TypeError for a pack given twice, an unknown default pack, an action type with two
- * evaluators (or one that shadows a policy-pack action type), an unknown mode or an unsafe break-glass reason, and
- * when the shell parser is not loaded yet (see loadShellParser).
+ * evaluators (or one that shadows a policy-pack action type), an unknown mode or an unsafe break-glass reason, and,
+ * unless `deferShellParser`, when the shell parser is not loaded yet (see loadShellParser).
  */
 export function createEngine(options: EngineOptions): Engine {
   // Commands are read by a parser whose grammar loads asynchronously; without it no command could be decided.
-  if (!isShellParserLoaded()) {
+  if (!options.deferShellParser && !isShellParserLoaded()) {
     throw new TypeError(
       'the shell parser is not loaded: await loadShellParser() (or load a pack with loadPolicyPackFile or ' +
         'loadBaselinePack) before createEngine',

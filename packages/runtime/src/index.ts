@@ -17,6 +17,7 @@ export {
   POLICY_PACK_ACTION_TYPES,
   REQUEST_METADATA_DEFAULTS,
 } from './engine.js';
+export { evaluateWhenReady } from './evaluate-when-ready.js';
 export { EvaluationError, type EvaluationErrorCode } from './evaluation-error.js';
 export {
   createDecisionExplainer,
@@ -94,12 +95,14 @@ export {
 } from './sandbox-settings.js';
 export { issueText, type SchemaIssue, schemaIssues } from './schema-issues.js';
 export {
+  isShellParserLoaded,
   joinLineContinuations,
   loadShellParser,
   type ParsedCommand,
   parseCommand,
   type SimpleCommand,
 } from './shell-parser.js';
+export { ShellParserNotLoadedError } from './shell-parser-not-loaded.js';
 export {
   BASELINE_PACK_ID,
   BUILTIN_POLICY_DIR,

@@ -7,6 +7,7 @@ import { type VerifiedPolicySignature, verifyPolicyBytes } from './pack-signatur
 import { parsePolicyPack } from './parse-policy-pack.js';
 import { PolicyPackError } from './policy-pack-error.js';
 import type { TrustedPolicyKey } from './policy-signing-key.js';
+import { precompiledShippedPack } from './precompiled-shipped-pack.js';
 import { readPackFile } from './read-pack-file.js';
 import { loadShellParser } from './shell-parser.js';
 import { BASELINE_PACK_ID, BUILTIN_POLICY_DIR, DEVELOPER_PACK_ID, isShippedPackId } from './shipped-packs.js';
@@ -32,6 +33,12 @@ export interface LoadPolicyPackOptions {
   readonly trustedKeys?: readonly TrustedPolicyKey[];
   /** Called with each signature verified (with `trustedKeys`). */
   readonly onVerified?: (signature: VerifiedPolicySignature) => void;
+  /**
+   * Default true: the load also loads the shell parser (loadShellParser) and resolves once both are done, so that an
+   * engine can be built at once. false: the shell parser is neither loaded nor waited for (an engine built with
+   * `deferShellParser` decides while it loads). A shipped pack named by its id takes this option alone.
+   */
+  readonly awaitShellParser?: boolean;
 }
 
 /**
@@ -43,7 +50,9 @@ export async function loadPolicyPack(
   reference: string,
   options: LoadPolicyPackOptions = {},
 ): Promise<CompiledPolicyPack> {
-  return isShippedPackId(reference) ? loadShippedPack(reference) : loadPolicyPackFile(reference, options);
+  return isShippedPackId(reference)
+    ? loadShippedPack(reference, options.awaitShellParser)
+    : loadPolicyPackFile(reference, options);
 }
 
 /**
@@ -60,7 +69,7 @@ export async function loadPolicyPackFile(
   const searchDirs = options.searchDirs ?? [dirname(path), dirname(dirname(path))];
   const [pack] = await Promise.all([
     loadWithParents(path, { ...options, searchDirs }, []),
-    loadShellParser(),
+    options.awaitShellParser === false ? undefined : loadShellParser(),
   ]);
   return pack;
 }
@@ -75,8 +84,11 @@ export async function loadDeveloperPack(): Promise<CompiledPolicyPack> {
   return loadShippedPack(DEVELOPER_PACK_ID);
 }
 
-function loadShippedPack(id: string): Promise<CompiledPolicyPack> {
-  return loadPolicyPackFile(shippedPackPath(id), { searchDirs: [] });
+function loadShippedPack(id: string, awaitShellParser?: boolean): Promise<CompiledPolicyPack> {
+  return loadPolicyPackFile(shippedPackPath(id), {
+    searchDirs: [],
+    ...(awaitShellParser === undefined ? {} : { awaitShellParser }),
+  });
 }
 
 function shippedPackPath(id: string): string {
@@ -96,6 +108,11 @@ async function loadWithParents(path: string, context: LoadContext, chain: readon
   const shipped = isBuiltin(path) ? compiledShipped.get(resolve(path)) : undefined;
   if (shipped) return shipped;
   const bytes = await readPackFile(path);
+  const precompiled = isBuiltin(path) ? await precompiledShippedPack(path, bytes) : undefined;
+  if (precompiled) {
+    compiledShipped.set(resolve(path), precompiled);
+    return precompiled;
+  }
   if (context.trustedKeys && !isBuiltin(path)) {
     const verified = await verifyPolicyBytes(path, bytes, context.trustedKeys);
     context.onVerified?.(verified);

@@ -1,16 +1,21 @@
 import { createRequire } from 'node:module';
 import { Language, type Node, Parser } from 'web-tree-sitter';
 import { PARSE_MEMO_SIZE, ParseMemo } from './parse-memo.js';
+import { ShellParserNotLoadedError } from './shell-parser-not-loaded.js';
 
 /**
  * The shell grammar: tree-sitter-bash run by web-tree-sitter (WebAssembly). Loading it is asynchronous, parsing is
- * not, so it is loaded once per process (loadShellParser, which the pack loaders call) before an engine is built.
+ * not, so it is loaded once per process (loadShellParser, which the pack loaders call) before an engine is built, or,
+ * for an engine built with `deferShellParser`, while it already decides what needs no parse (evaluateWhenReady).
+ * web-tree-sitter is imported statically: the daemon's bundled command runs in a `vm.Script` with a code cache, where
+ * `import()` is not available.
  */
 let loading: Promise<void> | undefined;
 let parser: Parser | undefined;
 
 /**
- * Loads the shell parser the `execute_command` rules need; `createEngine` throws until it has. The pack loaders
+ * Loads the shell parser the `execute_command` rules need; `createEngine` throws until it has (unless built with
+ * `deferShellParser`). The pack loaders
  * (`loadPolicyPackFile`, `loadBaselinePack`) call it, so only code that compiles packs itself needs to. Safe to call
  * any number of times; a failed load is retried on the next call.
  */
@@ -68,12 +73,11 @@ export interface ParsedCommand {
 
 /**
  * Parses a command line with the bash grammar, its line continuations joined first as bash joins them
- * (joinLineContinuations). Never throws for any input text; throws TypeError when the parser is not loaded (see
- * loadShellParser). The parses of text with shell syntax are kept by exact text (the last PARSE_MEMO_SIZE used, see
+ * (joinLineContinuations). Never throws for any input text; throws ShellParserNotLoadedError (a TypeError) when the
+ * text needs the parser and it is not loaded (see loadShellParser): text of plain words needs none. The parses of text with shell syntax are kept by exact text (the last PARSE_MEMO_SIZE used, see
  * parse-memo.ts) and deep-frozen: the same text may give back the same object.
  */
 export function parseCommand(command: string): ParsedCommand {
-  if (!parser) throw new TypeError('the shell parser is not loaded: await loadShellParser() first');
   if (PLAIN_WORDS.test(command) && !RESERVED_WORDS.has(command.trim().split(/[ \t]/, 1)[0] as string)) {
     return plainCommand(command);
   }
@@ -95,7 +99,7 @@ export function replaceParseMemo(
 
 /** Reads text with shell syntax through tree-sitter (the loaded parser). */
 function parseShellSyntax(command: string): ParsedCommand {
-  if (!parser) throw new TypeError('the shell parser is not loaded: await loadShellParser() first');
+  if (!parser) throw new ShellParserNotLoadedError();
   const joined = joinContinuations(parser, command);
   if (joined === undefined) return unparsedCommand(command);
   const tree = parser.parse(joined);
@@ -121,12 +125,13 @@ function parseShellSyntax(command: string): ParsedCommand {
  * holds (in words, in double quotes, in unquoted here-document bodies) before it splits words, so `cat .e\⏎nv` runs
  * `cat .env` and `ma\⏎in` names `main`. Kept, as bash keeps them: inside single quotes and `$'…'`, in a comment,
  * in the body of a here-document whose delimiter is quoted, and after an escaped backslash (`\\⏎`). Throws
- * TypeError when the parser is not loaded. Text longer than the parser reads, or with more continuations than are
- * followed, is returned as written (parseCommand then reads it as unreadable).
+ * ShellParserNotLoadedError (a TypeError) when the text holds a backslash-newline and the parser is not loaded.
+ * Text longer than the parser reads, or with more continuations than are followed, is returned as written
+ * (parseCommand then reads it as unreadable).
  */
 export function joinLineContinuations(text: string): string {
-  if (!parser) throw new TypeError('the shell parser is not loaded: await loadShellParser() first');
-  if (text.length > MAX_PARSED_LENGTH) return text;
+  if (text.length > MAX_PARSED_LENGTH || !text.includes('\\\n')) return text;
+  if (!parser) throw new ShellParserNotLoadedError();
   return joinContinuations(parser, text) ?? text;
 }
 
