@@ -527,8 +527,9 @@ describe('fleet mode on a real 3-node NATS cluster', () => {
         keysDir: keys,
         expiryDays: { timestamp: timestampDays },
       });
-    // A timestamp valid for 3 seconds.
-    await publish(3 / 86_400);
+    // A timestamp valid for 30 seconds: long enough for a loaded machine to fetch it (3 s was not, in CI), short
+    // enough to wait out.
+    await publish(30 / 86_400);
     await revisionOf(at, 1);
     const stale = await until('stale', async () => {
       const report = await health(at);
