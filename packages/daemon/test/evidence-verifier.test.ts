@@ -13,6 +13,7 @@ import {
   EVIDENCE_VERIFIER_CONSUMER,
   type EvidenceAlert,
   type EvidenceVerifierEvent,
+  type EvidenceVerifierOptions,
   evidenceAlertSubject,
   evidenceEpoch,
   evidenceSubject,
@@ -109,6 +110,35 @@ async function alerts(daemonId: string): Promise<[string, number][]> {
   return found;
 }
 
+/** A verifier in this process on its own connection (60 s ack wait unless given); `stop` also closes the connection. */
+async function ownVerifier(options: Partial<EvidenceVerifierOptions> = {}) {
+  const own = await connectFleet({ servers: cluster.servers });
+  const running = await startEvidenceVerifier({
+    fleet: own,
+    receiptKey: await readFile(files.receiptKey, 'utf8'),
+    checkBatch: shippedBatchCheck(),
+    ackWaitMs: 60_000,
+    ...options,
+  });
+  return {
+    stop: async () => {
+      await running.stop();
+      await own.close();
+    },
+  };
+}
+
+/** The verifier's consumer's next `count` messages, delivered to the test and left unacknowledged (60 s ack wait). */
+async function hold(count: number) {
+  await fleet.jsm.consumers.update(EVIDENCE_STREAM, EVIDENCE_VERIFIER_CONSUMER, { ack_wait: 60_000 * 1e6 });
+  const consumer = await fleet.js.consumers.get(EVIDENCE_STREAM, EVIDENCE_VERIFIER_CONSUMER);
+  const held = [];
+  for await (const message of await consumer.fetch({ max_messages: count, expires: 5_000 }))
+    held.push(message);
+  return held;
+}
+type HeldMessage = Awaited<ReturnType<typeof hold>>[number];
+
 const summary = (verified: number, records: number, duplicates: number, alerted: number, waiting: number) =>
   `verified ${verified} batches (${records} records), ${duplicates} already verified, ${alerted} alerts, ${waiting} waiting for missing records\n`;
 
@@ -199,24 +229,16 @@ describe('cavra-daemon evidence verifier', () => {
     await publish('laptop-9', lines, 3, 4);
     // Records 3-4 delivered and held unacknowledged throughout (as a consumer restored ahead of its stream never
     // delivers them), so that 5-6 comes first and waits.
-    await fleet.jsm.consumers.update(EVIDENCE_STREAM, EVIDENCE_VERIFIER_CONSUMER, { ack_wait: 60_000 * 1e6 });
-    const consumer = await fleet.js.consumers.get(EVIDENCE_STREAM, EVIDENCE_VERIFIER_CONSUMER);
-    const held = [];
-    for await (const message of await consumer.fetch({ max_messages: 2, expires: 5_000 })) held.push(message);
+    const held = await hold(2);
     expect(held.map((m) => [m.subject, m.headers?.get('Cavra-First-Seq')])).toEqual([
       [evidenceSubject('laptop-9'), '1'],
       [evidenceSubject('laptop-9'), '3'],
     ]);
-    const [first, missing] = held as [(typeof held)[number], (typeof held)[number]];
+    const [first, missing] = held as [HeldMessage, HeldMessage];
     first.nak();
     await publish('laptop-9', lines, 5, 6);
     const events: Extract<EvidenceVerifierEvent, { first_seq: number }>[] = [];
-    const own = await connectFleet({ servers: cluster.servers });
-    const running = await startEvidenceVerifier({
-      fleet: own,
-      receiptKey: await readFile(files.receiptKey, 'utf8'),
-      checkBatch: shippedBatchCheck(),
-      ackWaitMs: 60_000,
+    const running = await ownVerifier({
       onEvent: (event) => {
         if ('first_seq' in event && event.daemon_id === 'laptop-9') events.push(event);
       },
@@ -228,7 +250,6 @@ describe('cavra-daemon evidence verifier', () => {
       await vi.waitUntil(() => events.length === 7, { timeout: 60_000, interval: 200 });
     } finally {
       await running.stop();
-      await own.close();
     }
     // 5-6 waits two deliveries (patience), at the third 3-4 is read from the stream and verified; 5-6 follows.
     expect(events.map((e) => `${e.type} ${e.first_seq}`)).toEqual([
@@ -251,9 +272,7 @@ describe('cavra-daemon evidence verifier', () => {
     await publish('laptop-10', lines, 1, 2);
     expect((await verifier()).code).toBe(0);
     await publish('laptop-10', lines, 3, 4);
-    const consumer = await fleet.js.consumers.get(EVIDENCE_STREAM, EVIDENCE_VERIFIER_CONSUMER);
-    const held = [];
-    for await (const message of await consumer.fetch({ max_messages: 1, expires: 5_000 })) held.push(message);
+    const held = await hold(1);
     expect(held.map((m) => m.headers?.get('Cavra-First-Seq'))).toEqual(['3']);
     // The head of 1-2 names a stream message after 3-4 that is another daemon's.
     const other = await publish('laptop-11', log('laptop-11', 1), 1, 1);
@@ -261,13 +280,7 @@ describe('cavra-daemon evidence verifier', () => {
     const stale = { ...(await heads.get('laptop-10'))?.json<Record<string, unknown>>(), stream_seq: other };
     await heads.put('laptop-10', JSON.stringify(stale));
     await publish('laptop-10', lines, 5, 6);
-    const own = await connectFleet({ servers: cluster.servers });
-    const running = await startEvidenceVerifier({
-      fleet: own,
-      receiptKey: await readFile(files.receiptKey, 'utf8'),
-      checkBatch: shippedBatchCheck(),
-      ackWaitMs: 60_000,
-    });
+    const running = await ownVerifier();
     try {
       await vi.waitUntil(async () => (await head('laptop-10'))?.seq === 6, {
         timeout: 60_000,
@@ -275,9 +288,8 @@ describe('cavra-daemon evidence verifier', () => {
       });
     } finally {
       await running.stop();
-      await own.close();
       // Verified from the stream already: acknowledged, as the verifier would if it came.
-      await (held[0] as (typeof held)[number]).ackAck();
+      await (held[0] as HeldMessage).ackAck();
     }
     expect(await alerts('laptop-10')).toEqual([]);
     expect(await resendRequest('laptop-10')).toBeUndefined();

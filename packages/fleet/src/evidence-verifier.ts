@@ -291,7 +291,9 @@ class Verifier {
         await this.#emit({ type: 'error', message: toFleetError(error).message });
       }
       if (failed) {
-        backoff = Math.min(backoff * 2 || 250, 10_000);
+        // At most 2 s: one verifier's retries cost NATS little, and after an outage it should be back within the
+        // backlog's first seconds (with 10 s it verified almost nothing while 20 daemons drained theirs).
+        backoff = Math.min(backoff * 2 || 250, 2_000);
         await new Promise((wait) => setTimeout(wait, backoff * (0.5 + Math.random() / 2)));
         continue;
       }
