@@ -3,7 +3,7 @@
 // node knows it), stopped as a whole or one node at a time (SIGKILL for `kill -9`). No mock NATS anywhere.
 import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -145,8 +145,9 @@ function serverConfig(spec, specs, extra) {
 }
 
 /**
- * Resolves once each started node's monitoring endpoint reports JetStream on and, in a cluster, the same meta leader
- * (`/jsz`'s `meta_cluster.leader`), one of them; rejects naming a late node and its log's last lines otherwise.
+ * Resolves once each started node accepts clients on its port and its monitoring endpoint reports JetStream on and,
+ * in a cluster, the same meta leader (`/jsz`'s `meta_cluster.leader`), one of them; rejects naming a late node and
+ * its log's last lines otherwise.
  */
 async function waitReady(started, clustered, timeoutMs) {
   const deadline = Date.now() + timeoutMs;
@@ -158,7 +159,10 @@ async function waitReady(started, clustered, timeoutMs) {
         throw new Error(
           `nats-server ${spec.name} exited (${child.exitCode ?? child.signalCode}):\n${await tail(spec)}`,
         );
-      const jsz = await fetchJson(`http://${LOOPBACK}:${spec.monitorPort}/jsz?accounts=true&streams=true`);
+      // The monitoring endpoint answers before the client port listens: a client connecting then is refused.
+      const jsz = (await accepts(spec.port))
+        ? await fetchJson(`http://${LOOPBACK}:${spec.monitorPort}/jsz?accounts=true&streams=true`)
+        : undefined;
       if (!jsz) leaders.push(undefined);
       else if (!spec.jetstream) leaders.push('');
       else if (jsz.config === undefined) leaders.push(undefined);
@@ -192,6 +196,18 @@ function streamLeaders(jsz) {
   return (jsz.account_details ?? []).flatMap((account) =>
     (account.stream_detail ?? []).filter((stream) => stream.cluster).map((stream) => stream.cluster.leader),
   );
+}
+
+/** Whether a TCP connection to the loopback port is accepted. */
+function accepts(port) {
+  return new Promise((resolve) => {
+    const socket = connect(port, LOOPBACK);
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
 }
 
 async function fetchJson(url) {

@@ -840,8 +840,12 @@ async function start() {
   }, 1000);
   window.addEventListener('hashchange', async () => {
     if (!me) return;
+    const from = document.activeElement;
     await route();
-    (byId('view').querySelector('h1') as HTMLElement | null)?.focus();
+    // To the new view's heading, unless the keyboard user moved on while a slow view loaded: taking the focus from
+    // a field they type in would send their next key elsewhere.
+    if (document.activeElement === from || document.activeElement === document.body)
+      (byId('view').querySelector('h1') as HTMLElement | null)?.focus();
   });
   // The URL's fragment holds the one-time token: used once, then removed from the address bar and history.
   const token = /^#token=([A-Za-z0-9_-]+)$/.exec(location.hash)?.[1];
