@@ -1,3 +1,5 @@
+import { shareInstanceof } from '@cavra/contracts';
+
 /**
  * Thrown when text that needs the shell grammar is parsed before it has loaded (loadShellParser). A TypeError, as
  * the parser's callers have always been told; its own class so that evaluateWhenReady can tell "wait for the grammar"
@@ -9,3 +11,5 @@ export class ShellParserNotLoadedError extends TypeError {
     this.name = 'ShellParserNotLoadedError';
   }
 }
+
+shareInstanceof(ShellParserNotLoadedError, '@cavra/runtime.ShellParserNotLoadedError');
