@@ -67,7 +67,10 @@ export class SpoolReader {
         const raw = Buffer.from(`${line}\n`, 'utf8');
         if (lines.length >= maxRecords || (lines.length > 0 && bytes + raw.length > maxBytes)) return;
         const record = JSON.parse(line) as { seq?: unknown; hash?: unknown };
-        if (record.seq !== expected) throw new MovedError();
+        if (record.seq !== expected)
+          throw new MovedError(
+            `${file.path} holds record ${String(record.seq)} where ${expected} was expected`,
+          );
         lines.push(raw);
         bytes += raw.length;
         lastHash = String(record.hash);
@@ -92,18 +95,24 @@ export class SpoolReader {
 }
 
 /** The file changed under the reader (closed, or replaced): the layout it read from is out of date. */
-class MovedError extends Error {}
+class MovedError extends Error {
+  constructor(detail: string) {
+    // Said in the shipper's health when it persists (read again from a new layout, it should not).
+    super(`the evidence log changed under its reader: ${detail}`);
+  }
+}
 
 async function withFile(file: ClosedSegment, use: (handle: FileHandle) => Promise<void>): Promise<void> {
   const handle = await openOwnFile(file.path, constants.O_RDONLY, 'evidence segment', {
     private: true,
   }).catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'ENOENT') throw new MovedError();
+    if (error.code === 'ENOENT') throw new MovedError(`${file.path} is gone`);
     throw error;
   });
   try {
     // Shorter than the layout said: the active file was closed and a new one took its path.
-    if ((await handle.stat()).size < file.bytes) throw new MovedError();
+    if ((await handle.stat()).size < file.bytes)
+      throw new MovedError(`${file.path} is shorter than the ${file.bytes} B its layout said`);
     await use(handle);
   } finally {
     await handle.close();
