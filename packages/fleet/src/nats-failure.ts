@@ -41,7 +41,11 @@ export function toFleetError(error: unknown): FleetError {
   if (error instanceof TimeoutError) return new FleetError('nats_timeout', undefined, { cause: error });
   if (error instanceof ClosedConnectionError || error instanceof ConnectionError)
     return new FleetError('nats_unreachable', `the NATS connection is lost (${message})`, { cause: error });
-  return new FleetError('nats_error', `the NATS servers answered with an error: ${message}`, {
+  // Some errors carry no text (a JetStream API error without a description, say): their name and code, then.
+  const code = (error as { code?: unknown }).code;
+  const said =
+    message || `${(error as Error).name ?? 'Error'}${code === undefined ? '' : ` ${String(code)}`}`;
+  return new FleetError('nats_error', `the NATS servers answered with an error: ${said}`, {
     cause: error,
   });
 }
