@@ -26,7 +26,9 @@ export async function createContext() {
   let cluster;
   let publisher;
   try {
-    cluster = await startNatsCluster({ nodes: 3 });
+    // In the run's folder, so that a kept failure keeps the servers' stores and logs too.
+    await mkdir(join(root, 'nats'));
+    cluster = await startNatsCluster({ nodes: 3, dir: join(root, 'nats') });
     publisher = await connectFleet({ servers: cluster.servers, createBuckets: true });
     return await contextOn(root, cluster, publisher);
   } catch (error) {
@@ -252,7 +254,7 @@ async function contextOn(root, cluster, publisher) {
       return fleet;
     },
 
-    /** Stops everything; the folder (daemons' logs, stores) stays when `keep`, for reading a failure. */
+    /** Stops everything; the folder (daemons' logs and stores, the servers' stores and logs) stays when `keep`, for reading a failure. */
     async close({ keep = false } = {}) {
       for (const client of clients.values()) await client.close().catch(() => undefined);
       for (const child of children) child.kill('SIGKILL');

@@ -104,6 +104,13 @@ interface Position {
   readonly streamSeq: number;
 }
 
+/** A batch published without an answer (a timeout, a lost connection): `since` its first publish. */
+interface Unanswered {
+  readonly first: number;
+  readonly last: number;
+  readonly since: number;
+}
+
 /** Records a re-send request asks for again: `to` absent, everything from `from`. */
 interface ResendRange {
   readonly from: number;
@@ -114,6 +121,12 @@ const PUBLISH_TIMEOUT_MS = 10_000;
 const DEFAULT_LINGER_MS = 50;
 const BACKOFF_FIRST_MS = 200;
 const BACKOFF_MAX_MS = 10_000;
+/**
+ * How long a batch without an answer is sent again as it was (same records, same `Nats-Msg-Id`, same expected last
+ * subject sequence) before the shipper goes by the subject's last message instead: half the stream's duplicate
+ * window (evidence-streams.ts), within which the server drops the batch if its first publish was stored after all.
+ */
+const UNANSWERED_RESEND_MS = 60_000;
 
 /**
  * Starts shipping the daemon's log to its subject of `CAVRA_EVIDENCE`, one batch in flight: each batch carries
@@ -143,6 +156,9 @@ class Shipper {
     cursorProblem: undefined,
   };
   #resend: ResendRange | undefined;
+  #unanswered: Unanswered | undefined;
+  /** While failures back off, appends do not wake the loop (a drain, a close or a sync decision still do). */
+  #backingOff = false;
   /** A hole the stream has before the subject's last batch: re-sent from the local log before anything new. */
   #fill: Required<ResendRange> | undefined;
   #reconnected = false;
@@ -168,7 +184,9 @@ class Shipper {
     if (!Number.isInteger(linger) || linger < 0 || linger > 10_000)
       throw new FleetError('invalid_options', `lingerMs must be an integer from 0 to 10000, got ${linger}`);
     this.#lingerMs = linger;
-    this.#unsubscribe = options.source.onAppend(() => this.#wakeUp());
+    this.#unsubscribe = options.source.onAppend(() => {
+      if (!this.#backingOff) this.#wakeUp();
+    });
     this.#running = this.#run();
     void this.#watchResends();
     void this.#watchReconnects();
@@ -221,7 +239,10 @@ class Shipper {
     if (cursor?.daemon_id === this.#options.daemonId) this.#acked = cursor;
     while (!this.#closed) {
       try {
-        if (this.#position === undefined || this.#resend !== undefined || this.#reconnected) {
+        // A batch without an answer goes again first: reading the subject now could miss it while the servers still
+        // store it, and a batch with other bounds would then store its records twice.
+        const settled = this.#unanswered === undefined;
+        if (settled && (this.#position === undefined || this.#resend !== undefined || this.#reconnected)) {
           this.#reconnected = false;
           await this.#reconcile();
         }
@@ -231,7 +252,11 @@ class Shipper {
           await new Promise((resolve) => setTimeout(resolve, this.#lingerMs));
       } catch (error) {
         if (this.#closed) break;
-        this.#position = undefined;
+        const unanswered = this.#unanswered;
+        if (unanswered === undefined || Date.now() - unanswered.since >= UNANSWERED_RESEND_MS) {
+          this.#unanswered = undefined;
+          this.#position = undefined;
+        }
         if (error instanceof JetStreamApiError && error.code === JetStreamApiCodes.StreamWrongLastSequence) {
           // Another batch reached the subject since we looked (a publish whose ack was lost, say): look again.
           this.#state = { ...this.#state, conflicts: this.#state.conflicts + 1 };
@@ -256,7 +281,12 @@ class Shipper {
     this.#state = { ...this.#state, lastError: message };
     this.#changed();
     const ceiling = Math.min(BACKOFF_MAX_MS, BACKOFF_FIRST_MS * 2 ** Math.min(this.#failures, 16));
-    await this.#sleep(ceiling / 2 + Math.random() * (ceiling / 2));
+    this.#backingOff = true;
+    try {
+      await this.#sleep(ceiling / 2 + Math.random() * (ceiling / 2));
+    } finally {
+      this.#backingOff = false;
+    }
   }
 
   /**
@@ -339,11 +369,25 @@ class Shipper {
       return 'more';
     }
     const fill = this.#fill;
-    const batch = await this.#options.source.readAfter(
-      fill ? fill.from - 1 : position.seq,
-      EVIDENCE_BATCH_LIMITS.maxBytes,
-      fill ? Math.min(this.#maxRecords, fill.to - fill.from + 1) : this.#maxRecords,
-    );
+    const unanswered = this.#unanswered;
+    const batch = unanswered
+      ? await this.#options.source.readAfter(
+          unanswered.first - 1,
+          EVIDENCE_BATCH_LIMITS.maxBytes,
+          unanswered.last - unanswered.first + 1,
+        )
+      : await this.#options.source.readAfter(
+          fill ? fill.from - 1 : position.seq,
+          EVIDENCE_BATCH_LIMITS.maxBytes,
+          fill ? Math.min(this.#maxRecords, fill.to - fill.from + 1) : this.#maxRecords,
+        );
+    if (unanswered && batch?.last !== unanswered.last) {
+      this.#unanswered = undefined;
+      throw new FleetError(
+        'nats_error',
+        `the local log no longer reads as batch ${unanswered.first}-${unanswered.last}, published without an answer`,
+      );
+    }
     if (!batch) {
       if (!fill) return 'nothing';
       // The local log no longer holds the hole (pruned): the verifier names what stays missing.
@@ -361,12 +405,20 @@ class Shipper {
     h.set(EVIDENCE_HEADERS.epoch, id.epoch);
     h.set(EVIDENCE_HEADERS.firstSeq, String(batch.first));
     h.set(EVIDENCE_HEADERS.lastSeq, String(batch.last));
-    const ack = await this.#options.fleet.js.publish(this.#subject, Buffer.concat(batch.lines), {
-      msgID: evidenceMsgId(id),
-      expect: { lastSubjectSequence: position.streamSeq },
-      headers: h,
-      timeout: PUBLISH_TIMEOUT_MS,
-    });
+    this.#unanswered = unanswered ?? { first: batch.first, last: batch.last, since: Date.now() };
+    const ack = await this.#options.fleet.js
+      .publish(this.#subject, Buffer.concat(batch.lines), {
+        msgID: evidenceMsgId(id),
+        expect: { lastSubjectSequence: position.streamSeq },
+        headers: h,
+        timeout: PUBLISH_TIMEOUT_MS,
+      })
+      .catch((error: unknown) => {
+        // Refused by the servers: nothing was stored, so nothing needs sending again as it was.
+        if (error instanceof JetStreamApiError) this.#unanswered = undefined;
+        throw error;
+      });
+    this.#unanswered = undefined;
     if (ack.duplicate) {
       // A re-send within the duplicate window. When the stream holds that batch, continue after the subject's last
       // one; when it lost it (a server restored from an older copy still remembering the id), wait and try again:

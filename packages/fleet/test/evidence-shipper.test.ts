@@ -6,7 +6,7 @@ import { cp, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type NatsCluster, startNatsCluster } from '@cavra/nats-cluster';
-import { headers } from '@nats-io/transport-node';
+import { headers, TimeoutError } from '@nats-io/transport-node';
 import { afterAll, beforeAll, expect, test, vi } from 'vitest';
 import {
   connectFleet,
@@ -382,6 +382,47 @@ test('a running shipper with nothing new to ship looks again after a reconnect: 
     [2_510, 2_512],
     [2_521, 2_522],
     [2_523, 2_526],
+  ]);
+});
+
+test('a batch published without an answer goes again as it was (same Msg-Id) before anything else', async () => {
+  // The client is told the publish timed out. When the servers stored it after all but the shipper's look at the
+  // subject came before that (a new leader still applying it, as in a chaos run), a batch with other bounds would
+  // store its records twice; the same batch again is dropped by the server's duplicate window instead.
+  const published: string[] = [];
+  let answered = false;
+  const js = new Proxy(fleet.js, {
+    get(target, name, receiver) {
+      if (name !== 'publish') return Reflect.get(target, name, receiver);
+      return async (...args: Parameters<Fleet['js']['publish']>) => {
+        published.push(String(args[2]?.msgID));
+        if (!answered) {
+          answered = true;
+          log.append(2, { silent: true }); // recorded while the publish waited for its answer
+          throw new TimeoutError();
+        }
+        return target.publish(...args);
+      };
+    },
+  });
+  log.append(3, { silent: true });
+  const ship = shipper({ fleet: { ...fleet, js } });
+  try {
+    expect(await ship.drain(DRAIN_MS)).toEqual({ unshipped: 2 }); // the two recorded meanwhile
+    expect(await ship.drain(DRAIN_MS)).toEqual({ unshipped: 0 });
+  } finally {
+    await ship.close();
+  }
+  const epoch = await log.epoch();
+  expect(published).toEqual([
+    `${DAEMON}:${epoch}:2527-2529`,
+    `${DAEMON}:${epoch}:2527-2529`,
+    `${DAEMON}:${epoch}:2530-2531`,
+  ]);
+  const found = await batches();
+  expect(found.slice(-2)).toEqual([
+    [2_527, 2_529],
+    [2_530, 2_531],
   ]);
 });
 

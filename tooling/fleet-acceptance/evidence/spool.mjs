@@ -12,14 +12,30 @@ export const SPOOL_FILL_CLIENTS = 4;
 /** The daemon keeps a tenth of the spool (at least 64 KiB) for the records of its blocks (docs/fleet.md, sizing). */
 export const SPOOL_HEADROOM = Math.max(64 * 1024, SPOOL_MAX_BYTES / 10);
 
-/** The bytes of the log and its segments on disk. */
+/**
+ * The bytes of the log and its segments on disk. A file renamed between listing and measuring (the active file closed
+ * as a segment, a segment pruned) makes the pass start again: its bytes are then counted under its new name, or not.
+ */
 export async function spoolBytes(evidenceLog) {
   const dir = dirname(evidenceLog);
   const name = basename(evidenceLog);
-  let total = 0;
-  for (const file of await readdir(dir))
-    if (file === name || file.startsWith(`${name}.seg-`)) total += (await stat(join(dir, file))).size;
-  return total;
+  for (;;) {
+    let total = 0;
+    let moved = false;
+    for (const file of await readdir(dir)) {
+      if (file !== name && !file.startsWith(`${name}.seg-`)) continue;
+      const size = await stat(join(dir, file)).then(
+        (stats) => stats.size,
+        (error) => {
+          if (error.code !== 'ENOENT') throw error;
+          moved = true;
+          return 0;
+        },
+      );
+      total += size;
+    }
+    if (!moved) return total;
+  }
 }
 
 /**
