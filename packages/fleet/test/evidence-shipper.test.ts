@@ -287,7 +287,7 @@ test("the verifier's re-send request: the records from from_seq are published ag
   expect((await batches()).slice(7)).toEqual([[2_519, 2_520]]);
 });
 
-test('a re-send request with to_seq (a hole before the last batch): only the hole goes again, then shipping goes on', async () => {
+test('a re-send request with to_seq (a hole before the last batch): only the hole goes again, then shipping goes on; malformed ones are ignored', async () => {
   // The verifier removes a request once its head covers it: the one of the test before goes, so that only this one
   // is honoured (a new shipper honours a standing request).
   const resend = await openEvidenceBucket(fleet, 'resend');
@@ -302,6 +302,8 @@ test('a re-send request with to_seq (a hole before the last batch): only the hol
       reason: 'sequence_gap',
       at: new Date().toISOString(),
     };
+    // Requests that cannot be honoured as written go before it, ignored: a to_seq before from_seq, one not a number.
+    for (const to_seq of [2_509, '2512']) await resend.put(DAEMON, JSON.stringify({ ...request, to_seq }));
     await resend.put(DAEMON, JSON.stringify(request));
     await vi.waitUntil(async () => (await batches()).length === 9, { timeout: 30_000, interval: 100 });
     // Appended after the filled hole: the next batch links to the hole's message, not the one before it.
