@@ -54,6 +54,7 @@ export class SpoolReader {
     let bytes = 0;
     let expected = want;
     let lastHash = '';
+    let full = false;
     while (index < files.length && lines.length < maxRecords && expected <= last) {
       const file = files[index] as ClosedSegment;
       const resume = this.#next?.first === file.first && this.#next.seq === expected ? this.#next.offset : 0;
@@ -64,8 +65,12 @@ export class SpoolReader {
           skip -= 1;
           return;
         }
+        if (full) return; // the batch ends at the first record that did not fit: none after it may follow
         const raw = Buffer.from(`${line}\n`, 'utf8');
-        if (lines.length >= maxRecords || (lines.length > 0 && bytes + raw.length > maxBytes)) return;
+        if (lines.length >= maxRecords || (lines.length > 0 && bytes + raw.length > maxBytes)) {
+          full = true;
+          return;
+        }
         const record = JSON.parse(line) as { seq?: unknown; hash?: unknown };
         if (record.seq !== expected)
           throw new MovedError(
@@ -86,7 +91,7 @@ export class SpoolReader {
         if (lines.length === 0 && read.end < file.bytes) await readLines(handle, read.end, file.bytes, take);
       });
       this.#next = { first: file.first, seq: expected, offset };
-      if (offset < file.bytes) break; // the batch is full
+      if (full || offset < file.bytes) break; // the batch is full
       index += 1;
     }
     if (lines.length === 0) return undefined;

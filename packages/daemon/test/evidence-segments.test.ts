@@ -221,4 +221,23 @@ describe("the shipper's reader over a segmented log", () => {
     );
     await log.close();
   });
+
+  it('ends a batch at the first record that does not fit, even when a shorter one after it would', async () => {
+    // A shipper that asks again after a failed publish reads from the segment's start; a batch full by bytes must
+    // not take a later, shorter record (it would skip one, and the reader refused such a batch every time it was
+    // asked: that shipper never shipped again).
+    const path = join(tempDir(), 'evidence.jsonl');
+    const log = await EvidenceLog.open(path, { segments: { maxBytes: 1 << 20 } });
+    const lengths = [0, 0, 2_000, 0, 0];
+    for (const [index, extra] of lengths.entries()) {
+      const record = entry(index + 1);
+      await log.append({ ...record, decision: { ...record.decision, reason: 'x'.repeat(extra) } });
+    }
+    const reader = new SpoolReader(() => log.layout());
+    const batch = await reader.readAfter(1, 2 * LINE_BYTES + 100, 1000);
+    expect([batch?.first, batch?.last, batch?.lines.length]).toEqual([2, 2, 1]);
+    const rest = await new SpoolReader(() => log.layout()).readAfter(2, 1 << 20, 1000);
+    expect([rest?.first, rest?.last]).toEqual([3, 5]);
+    await log.close();
+  });
 });
