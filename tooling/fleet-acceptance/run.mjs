@@ -22,6 +22,14 @@ if (unknown.length > 0) {
 let ctx;
 const results = [];
 const targets = [];
+// A failure no test awaited (a watcher's, say) ends the run, but never with the daemons and servers left running.
+process.once('unhandledRejection', async (error) => {
+  process.stdout.write(`FAIL unhandled rejection: ${error?.stack ?? String(error)}\n`);
+  const keep = process.env.FLEET_ACCEPTANCE_KEEP === '1';
+  await ctx?.close({ keep }).catch(() => undefined);
+  if (keep && ctx) process.stdout.write(`kept: ${ctx.root} (FLEET_ACCEPTANCE_KEEP=1)\n`);
+  process.exit(1);
+});
 try {
   ctx = await createContext();
   for (const test of tests.filter((t) => !only || only.includes(t.name))) {
