@@ -32,10 +32,6 @@ const WAIT = 5 * 60_000;
 
 export default {
   name: 'evidence-outages',
-  // Not in the default run: in a CI run most shippers stopped shipping for good after the chaos phase (their spool
-  // reader failing on every read; issue 23 stays open until that is fixed).
-  onlyWhenNamed:
-    'in the CI run of 2026-12-06 15:38, 15 of 21 shippers stopped shipping for good after the chaos phase (issue 23 is open)',
   async run(ctx) {
     const { daemons } = await ctx.fleet();
     // The fleet's daemons another test killed come back: all of them are asked.
