@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { toRuntimeRequest } from '@cavra/contracts';
@@ -13,6 +13,7 @@ import {
   loadShellParser,
 } from '../src/index.js';
 import { precompiledPackJson, precompiledShippedPack } from '../src/precompiled-shipped-pack.js';
+import { exactEngine, request } from './support/engine.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'cvr-pre-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -78,6 +79,32 @@ describe('the shipped baseline pack, precompiled by the build', () => {
         join(dir, 'none'),
       ),
     ).toBeUndefined();
+  });
+
+  it('decides every step of every corpus exactly as the pack its YAML compiles to', async () => {
+    // Daemons load the precompiled form; the corpus tests load the YAML (no precompiled file beside src/).
+    const corpora = new URL('corpora/', import.meta.url);
+    const targets: (readonly [string, string])[] = [];
+    for (const name of readdirSync(corpora).sort()) {
+      const entries = JSON.parse(readFileSync(new URL(name, corpora), 'utf8')) as unknown[];
+      for (const entry of entries) {
+        if (typeof entry === 'string') targets.push(['execute_command', entry]);
+        else if ('command' in (entry as object))
+          targets.push(['execute_command', (entry as { command: string }).command]);
+        else targets.push(...(entry as { steps: (readonly [string, string])[] }).steps);
+      }
+    }
+    expect(targets.length).toBeGreaterThan(900);
+    const [a, b] = [
+      exactEngine([await fromYaml(BASELINE_PACK_ID)]),
+      exactEngine([(await precompiled(BASELINE_PACK_ID)) as CompiledPolicyPack]),
+    ];
+    const differ = targets.filter(
+      ([action, target]) =>
+        JSON.stringify(b.evaluate(request(action, target))) !==
+        JSON.stringify(a.evaluate(request(action, target))),
+    );
+    expect(differ).toEqual([]);
   });
 
   it('is not used for a shipped pack with parents (compiled from its YAML as before)', async () => {
