@@ -272,7 +272,7 @@ class Shipper {
   }
 
   async #failed(error: unknown): Promise<void> {
-    const message = toFleetError(error).message;
+    const message = error instanceof SourceFailure ? error.message : toFleetError(error).message;
     if (this.#failures === 0)
       this.#options.logger?.warn('fleet evidence: shipping failed; retrying with backoff', {
         error: message,
@@ -294,7 +294,7 @@ class Shipper {
    * are re-sent from the local log, and said.
    */
   async #reconcile(): Promise<void> {
-    const epoch = await this.#options.source.epoch();
+    const epoch = await fromSource(this.#options.source.epoch());
     const last = await this.#options.fleet.jsm.streams
       .getMessage(EVIDENCE_STREAM, { last_by_subj: this.#subject })
       .catch((error: unknown) => {
@@ -370,17 +370,19 @@ class Shipper {
     }
     const fill = this.#fill;
     const unanswered = this.#unanswered;
-    const batch = unanswered
-      ? await this.#options.source.readAfter(
-          unanswered.first - 1,
-          EVIDENCE_BATCH_LIMITS.maxBytes,
-          unanswered.last - unanswered.first + 1,
-        )
-      : await this.#options.source.readAfter(
-          fill ? fill.from - 1 : position.seq,
-          EVIDENCE_BATCH_LIMITS.maxBytes,
-          fill ? Math.min(this.#maxRecords, fill.to - fill.from + 1) : this.#maxRecords,
-        );
+    const batch = await fromSource(
+      unanswered
+        ? this.#options.source.readAfter(
+            unanswered.first - 1,
+            EVIDENCE_BATCH_LIMITS.maxBytes,
+            unanswered.last - unanswered.first + 1,
+          )
+        : this.#options.source.readAfter(
+            fill ? fill.from - 1 : position.seq,
+            EVIDENCE_BATCH_LIMITS.maxBytes,
+            fill ? Math.min(this.#maxRecords, fill.to - fill.from + 1) : this.#maxRecords,
+          ),
+    );
     if (unanswered && batch?.last !== unanswered.last) {
       this.#unanswered = undefined;
       throw new FleetError(
@@ -561,6 +563,18 @@ class Shipper {
       waiter.reject(
         new FleetError('nats_error', 'the evidence shipper closed before the record was shipped'),
       );
+  }
+}
+
+/** A failure of the daemon's log, not of NATS: `last_error` says so. */
+class SourceFailure extends Error {}
+
+async function fromSource<T>(reading: Promise<T>): Promise<T> {
+  try {
+    return await reading;
+  } catch (error) {
+    const { message, name } = error as Error;
+    throw new SourceFailure(`the local evidence log could not be read: ${message || name}`, { cause: error });
   }
 }
 

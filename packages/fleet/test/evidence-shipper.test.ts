@@ -428,6 +428,40 @@ test('a batch published without an answer goes again as it was (same Msg-Id) bef
   ]);
 });
 
+test("a failure to read the daemon's own log is named as such, not as a NATS error", async () => {
+  let named!: (message: string) => void;
+  const failure = new Promise<string>((resolve) => {
+    named = resolve;
+  });
+  log.append(1, { silent: true });
+  const broken: EvidenceSource = {
+    epoch: () => log.epoch(),
+    lastSeq: () => log.lastSeq(),
+    readAfter: async () => {
+      throw new Error('EIO: i/o error, read');
+    },
+    onAppend: (listener) => log.onAppend(listener),
+  };
+  const ship = shipper({
+    source: broken,
+    onState: (state) => {
+      if (state.lastError) named(state.lastError);
+    },
+  });
+  try {
+    expect(await failure).toBe('the local evidence log could not be read: EIO: i/o error, read');
+  } finally {
+    await ship.close();
+  }
+  // The record it could not read ships once the log reads again.
+  const next = shipper();
+  try {
+    expect(await next.drain(DRAIN_MS)).toEqual({ unshipped: 0 });
+  } finally {
+    await next.close();
+  }
+});
+
 test('a cluster without the evidence stream (created by an older publisher): named, nothing shipped', async () => {
   await fleet.jsm.streams.delete(EVIDENCE_STREAM);
   let named!: (message: string) => void;
