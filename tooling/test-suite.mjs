@@ -7,7 +7,7 @@
 // as root, and anywhere else the run stops at once naming the install command. Chromium, the one large download, is
 // installed in the background while the other parts run; only the browser tests wait for it.
 import { spawn } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { aptInstall, aptUpdate, canInstall, installAdvice, missingPrograms } from './system-programs.mjs';
@@ -38,17 +38,10 @@ if (browserInstall) {
   const installed = await timed('waiting for the background install of chromium', () => browserInstall);
   if (installed) await timed('console browser tests', () => exec('turbo', ['run', 'test:browser']));
 }
-// Last: the acceptance run prints timing figures, which other work beside it would distort. CI (.ci/run) names a file
-// in CAVRA_CHECKS_PASSED_FILE to start its own next parts beside it once everything before it passed: a CI run then
-// measures under that load, which the figures' load averages show.
-if (checked) {
-  const { CAVRA_CHECKS_PASSED_FILE: passedFile } = process.env;
-  if (passedFile && parts.every(({ ok }) => ok)) writeFileSync(passedFile, '');
-  // Not `npm run fleet:acceptance`: its build (done above) would write the `dist` folders CI's next parts read.
-  await timed('fleet acceptance (tooling/fleet-acceptance/run.mjs)', () =>
-    exec('node', ['tooling/fleet-acceptance/run.mjs']),
-  );
-} else notRun('fleet acceptance, since an earlier part failed');
+// Last and alone: the acceptance run prints timing figures, which other work beside it would distort.
+if (checked)
+  await timed('fleet acceptance (npm run fleet:acceptance)', () => exec('npm', ['run', 'fleet:acceptance']));
+else notRun('fleet acceptance, since an earlier part failed');
 
 process.stdout.write('\nnpm test, part by part:\n');
 for (const { name, ok, seconds } of parts)
