@@ -161,7 +161,7 @@ export async function startDaemon(config: DaemonConfig, options: DaemonOptions =
     const { seq, decision, decisionText } = await evidence.append(decided.evidence);
     const kind = decision.decision as Decision;
     counts.decisions[kind] = (counts.decisions[kind] ?? 0) + 1;
-    await shipSync?.(seq);
+    if (shipSync) await shipSync(seq);
     // The answer sends the decision's text from the record: serialized once for both.
     return new SerializedBody(decision, decisionText as string);
   };
@@ -189,13 +189,15 @@ export async function startDaemon(config: DaemonConfig, options: DaemonOptions =
     counts.requests += 1;
     const current = spool ? spool.gate(state) : state;
     try {
-      const undecorated = await decideRequest(frame.request, frame.correlationId, id, current, {
+      const made = decideRequest(frame.request, frame.correlationId, id, current, {
         strictContract: current.strictContract,
         requireRunnerAuth: current.requireRunnerAuth,
         clock,
         ids,
         bare,
       });
+      // Most requests are decided synchronously: no turn of the microtask queue for them.
+      const undecorated = made instanceof Promise ? await made : made;
       const decided = spool ? spool.mark(undecorated) : undecorated;
       // An accepted signature is kept apart from the log first, so that cutting the log cannot make it new again.
       const used = replay.entry(decided.evidence.runner);
