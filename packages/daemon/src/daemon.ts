@@ -28,6 +28,7 @@ import { SpoolGauge, spoolSegments } from './fleet-spool.js';
 import { type Logger, silentLogger } from './logger.js';
 import { NotShippedError } from './not-shipped-error.js';
 import { type ClientRefusal, FrameError, refusedConnectionLine, SerializedBody } from './protocol.js';
+import { RecentIds } from './recent-ids.js';
 import { ReplayJournal } from './replay-journal.js';
 import { loadShellParserInBackground } from './shell-parser-load.js';
 import { prepareSocketPath } from './socket-path.js';
@@ -104,10 +105,11 @@ export async function startDaemon(config: DaemonConfig, options: DaemonOptions =
     evidence.append({ recorded_at: clock().toISOString(), event });
   /** Aborted when the daemon stops, so that evaluates waiting for an approval are answered at once. */
   const stopping = new AbortController();
-  const asked = recentIds(MAX_ASKED_REMEMBERED);
+  const asked = new RecentIds(MAX_ASKED_REMEMBERED);
+  const wasAsked = (id: string) => asked.has(id);
   let approvals: Awaited<ReturnType<typeof openApprovals>> | undefined;
   try {
-    approvals = config.approvals ? await openApprovals(config, clock, recordEvent, asked.has) : undefined;
+    approvals = config.approvals ? await openApprovals(config, clock, recordEvent, wasAsked) : undefined;
   } catch (error) {
     await evidence.close();
     await journal.close();
@@ -290,7 +292,7 @@ export async function startDaemon(config: DaemonConfig, options: DaemonOptions =
   const approval = (frame: ApprovalFrame) => {
     if (approvals) return approvals.service.answer(frame);
     if (frame.kind === 'action_outcome')
-      return recordActionOutcome(frame, { asked: asked.has, record: recordEvent });
+      return recordActionOutcome(frame, { asked: wasAsked, record: recordEvent });
     throw new FrameError(
       'approvals_not_configured',
       frame.id,
@@ -477,17 +479,6 @@ async function openFleet(
 
 /** Decision ids answered `require_approval` that action_outcome may name: the most recent ones, in memory. */
 const MAX_ASKED_REMEMBERED = 10_000;
-
-function recentIds(max: number) {
-  const ids = new Set<string>();
-  return {
-    add(id: string) {
-      ids.add(id);
-      if (ids.size > max) ids.delete(ids.values().next().value as string);
-    },
-    has: (id: string) => ids.has(id),
-  };
-}
 
 /** Reads the evidence signing key: from its variable or file (mode 600), at least 32 bytes, as HMAC keys are. */
 async function loadEvidenceKey(
