@@ -28,7 +28,7 @@ import { SpoolGauge, spoolSegments } from './fleet-spool.js';
 import { type Logger, silentLogger } from './logger.js';
 import { NotShippedError } from './not-shipped-error.js';
 import { type ClientRefusal, FrameError, refusedConnectionLine, SerializedBody } from './protocol.js';
-import { RecentIds } from './recent-ids.js';
+import { RecentEntries } from './recent-entries.js';
 import { ReplayJournal } from './replay-journal.js';
 import { loadShellParserInBackground } from './shell-parser-load.js';
 import { prepareSocketPath } from './socket-path.js';
@@ -105,7 +105,7 @@ export async function startDaemon(config: DaemonConfig, options: DaemonOptions =
     evidence.append({ recorded_at: clock().toISOString(), event });
   /** Aborted when the daemon stops, so that evaluates waiting for an approval are answered at once. */
   const stopping = new AbortController();
-  const asked = new RecentIds(MAX_ASKED_REMEMBERED);
+  const asked = new RecentEntries<true>(MAX_ASKED_REMEMBERED);
   const wasAsked = (id: string) => asked.has(id);
   let approvals: Awaited<ReturnType<typeof openApprovals>> | undefined;
   try {
@@ -217,7 +217,7 @@ export async function startDaemon(config: DaemonConfig, options: DaemonOptions =
       const recorded = await record(answer.decided);
       const decision = recorded.value;
       const decisionId = String(decision.decision_id);
-      if (decision.decision === 'require_approval') asked.add(decisionId);
+      if (decision.decision === 'require_approval') asked.set(decisionId, true);
       if (answer.used) {
         const refs = decision.evidence_refs as string[];
         await recordEvent({
