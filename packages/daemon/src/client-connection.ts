@@ -12,7 +12,7 @@ import {
   SerializedBody,
   toRequestFrame,
 } from './protocol.js';
-import { RecentEntries } from './recent-entries.js';
+import { RecentRing } from './recent-entries.js';
 
 type EvaluateFrame = Extract<RequestFrame, { kind: 'evaluate' }>;
 
@@ -83,7 +83,7 @@ export function serveConnection(socket: Socket, host: ConnectionHost): void {
   const splitter = new FrameSplitter(limits.maxFrameBytes);
   const inFlight = new Set<string>();
   /** The v1 evaluate frames answered or in flight, by id: the decision each was answered with (undefined: none). */
-  const answered = new RecentEntries<Promise<AnsweredDecision | undefined>>(MAX_ANSWERED);
+  const answered = new RecentRing<Promise<AnsweredDecision | undefined>>(MAX_ANSWERED);
   const waiting: Buffer[] = [];
   /**
    * The form the client last used. A frame that cannot be read has no form of its own: it is answered as an error

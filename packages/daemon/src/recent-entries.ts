@@ -37,3 +37,34 @@ export class RecentEntries<V> {
     return this.#entries.size;
   }
 }
+
+/**
+ * The same memory for one that is read rarely (a client's refusal of an answer) and written on every request: `set`
+ * writes a slot of the ring and touches no hash table; `get` searches the ring from the newest slot.
+ */
+export class RecentRing<V> {
+  readonly #max: number;
+  readonly #keys: string[] = [];
+  readonly #values: V[] = [];
+  #next = 0;
+
+  constructor(max: number) {
+    if (!Number.isSafeInteger(max) || max < 1) throw new RangeError(`max must be a whole number ≥ 1: ${max}`);
+    this.#max = max;
+  }
+
+  set(key: string, value: V): void {
+    this.#keys[this.#next] = key;
+    this.#values[this.#next] = value;
+    this.#next = this.#next + 1 === this.#max ? 0 : this.#next + 1;
+  }
+
+  get(key: string): V | undefined {
+    const filled = this.#keys.length;
+    for (let back = 1; back <= filled; back++) {
+      const slot = (this.#next - back + filled) % filled;
+      if (this.#keys[slot] === key) return this.#values[slot];
+    }
+    return undefined;
+  }
+}
