@@ -6,9 +6,11 @@
  */
 export class RecentEntries<V> {
   readonly #max: number;
-  readonly #entries = new Map<string, { readonly value: V; readonly slot: number }>();
-  /** The key set at each slot; a slot whose key was set again since is stale. Grows to `max`, then wraps. */
-  readonly #ring: string[] = [];
+  /** The slot of each key's latest set. */
+  readonly #slots = new Map<string, number>();
+  /** The key and value set at each slot; a slot whose key was set again since is stale. Grow to `max`, then wrap. */
+  readonly #keys: string[] = [];
+  readonly #values: V[] = [];
   #next = 0;
 
   constructor(max: number) {
@@ -18,23 +20,25 @@ export class RecentEntries<V> {
 
   set(key: string, value: V): void {
     const slot = this.#next;
-    const oldest = this.#ring[slot];
-    if (oldest !== undefined && this.#entries.get(oldest)?.slot === slot) this.#entries.delete(oldest);
-    this.#ring[slot] = key;
-    this.#entries.set(key, { value, slot });
+    const oldest = this.#keys[slot];
+    if (oldest !== undefined && this.#slots.get(oldest) === slot) this.#slots.delete(oldest);
+    this.#keys[slot] = key;
+    this.#values[slot] = value;
+    this.#slots.set(key, slot);
     this.#next = slot + 1 === this.#max ? 0 : slot + 1;
   }
 
   get(key: string): V | undefined {
-    return this.#entries.get(key)?.value;
+    const slot = this.#slots.get(key);
+    return slot === undefined ? undefined : this.#values[slot];
   }
 
   has(key: string): boolean {
-    return this.#entries.has(key);
+    return this.#slots.has(key);
   }
 
   get size(): number {
-    return this.#entries.size;
+    return this.#slots.size;
   }
 }
 
