@@ -147,13 +147,15 @@ export function serveConnection(socket: Socket, host: ConnectionHost): void {
     flow();
     settle();
   };
+  const idle = () => {
+    // Not idle while a request is in flight, or while a frame is arriving (the read timeout governs that).
+    if (pending > 0 || (splitter.pendingBytes > 0 && !cut)) armIdle();
+    else socket.destroy();
+  };
+  // Re-armed at every chunk read: refresh() restarts the same timer rather than making a new one each time.
   const armIdle = () => {
-    clearTimeout(idleTimer);
-    idleTimer = setTimeout(() => {
-      // Not idle while a request is in flight, or while a frame is arriving (the read timeout governs that).
-      if (pending > 0 || (splitter.pendingBytes > 0 && !cut)) armIdle();
-      else socket.destroy();
-    }, limits.idleTimeoutMs);
+    if (idleTimer) idleTimer.refresh();
+    else idleTimer = setTimeout(idle, limits.idleTimeoutMs);
   };
   const armRead = () => {
     clearTimeout(readTimer);
