@@ -5,7 +5,8 @@
 // per answered request, its spread over the rounds, and decisions/s; the load average beside every round.
 //   cd packages/daemon && BENCH_BEFORE_CLI=<other build's dist/cli.js>[,...] npx tsx bench/decision-cpu.ts
 // BENCH_CLIENTS (default 64), BENCH_ROUNDS (default 7), BENCH_SECONDS (default 2), BENCH_WARM_UP_SECONDS (default 6,
-// per target), BENCH_DAEMON_CLI (default this package's dist/cli.js).
+// per target), BENCH_DAEMON_CLI (default this package's dist/cli.js), BENCH_SHAPES (which of the shapes, by index,
+// comma-separated; default all eight).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -38,9 +39,11 @@ interface Target {
   readonly pid: number | undefined;
   readonly line: (n: number) => string;
 }
-const bare = SHAPES.map((request) => `${JSON.stringify(request)}\n`);
+const shapes = process.env.BENCH_SHAPES?.split(',').map((index) => SHAPES[Number(index)]) ?? SHAPES;
+if (shapes.some((shape) => shape === undefined)) throw new Error(`BENCH_SHAPES: no such shape`);
+const bare = shapes.map((request) => `${JSON.stringify(request)}\n`);
 const enveloped = (n: number) =>
-  `${JSON.stringify({ v: 1, id: `c${n}`, type: 'evaluate', request: SHAPES[n % SHAPES.length] })}\n`;
+  `${JSON.stringify({ v: 1, id: `c${n}`, type: 'evaluate', request: shapes[n % shapes.length] })}\n`;
 const floorSocket = join(dir, 'dsync.sock');
 const targets: Target[] = [
   {
@@ -73,7 +76,9 @@ interface Sample {
   readonly perSecond: number;
 }
 const samples = targets.map(() => [] as Sample[]);
-console.log(`before: ${machineLoad()}; ${CLIENTS} persistent clients, ${ROUNDS} rounds of ${SECONDS} s`);
+console.log(
+  `before: ${machineLoad()}; ${CLIENTS} persistent clients, ${ROUNDS} rounds of ${SECONDS} s; shapes: ${shapes.map((shape) => `${shape?.action_type} ${shape?.target}`).join(' | ')}`,
+);
 try {
   await Promise.all(targets.map((target) => waitForSocket(target.socket)));
   for (const target of targets)
