@@ -12,6 +12,7 @@ import {
   SerializedBody,
   toRequestFrame,
 } from './protocol.js';
+import { RecentRing } from './recent-entries.js';
 
 type EvaluateFrame = Extract<RequestFrame, { kind: 'evaluate' }>;
 
@@ -82,7 +83,7 @@ export function serveConnection(socket: Socket, host: ConnectionHost): void {
   const splitter = new FrameSplitter(limits.maxFrameBytes);
   const inFlight = new Set<string>();
   /** The v1 evaluate frames answered or in flight, by id: the decision each was answered with (undefined: none). */
-  const answered = new Map<string, Promise<AnsweredDecision | undefined>>();
+  const answered = new RecentRing<Promise<AnsweredDecision | undefined>>(MAX_ANSWERED);
   const waiting: Buffer[] = [];
   /**
    * The form the client last used. A frame that cannot be read has no form of its own: it is answered as an error
@@ -146,13 +147,15 @@ export function serveConnection(socket: Socket, host: ConnectionHost): void {
     flow();
     settle();
   };
+  const idle = () => {
+    // Not idle while a request is in flight, or while a frame is arriving (the read timeout governs that).
+    if (pending > 0 || (splitter.pendingBytes > 0 && !cut)) armIdle();
+    else socket.destroy();
+  };
+  // Re-armed at every chunk read: refresh() restarts the same timer rather than making a new one each time.
   const armIdle = () => {
-    clearTimeout(idleTimer);
-    idleTimer = setTimeout(() => {
-      // Not idle while a request is in flight, or while a frame is arriving (the read timeout governs that).
-      if (pending > 0 || (splitter.pendingBytes > 0 && !cut)) armIdle();
-      else socket.destroy();
-    }, limits.idleTimeoutMs);
+    if (idleTimer) idleTimer.refresh();
+    else idleTimer = setTimeout(idle, limits.idleTimeoutMs);
   };
   const armRead = () => {
     clearTimeout(readTimer);
@@ -260,12 +263,10 @@ export function serveConnection(socket: Socket, host: ConnectionHost): void {
       return;
     }
     const decided = host.evaluate(request, id, bare);
-    answered.delete(id);
     answered.set(
       id,
       decided.then(answeredDecision, () => undefined),
     );
-    if (answered.size > MAX_ANSWERED) answered.delete(answered.keys().next().value as string);
     answer(id, bare, () => decided);
   };
 

@@ -28,6 +28,7 @@ import { SpoolGauge, spoolSegments } from './fleet-spool.js';
 import { type Logger, silentLogger } from './logger.js';
 import { NotShippedError } from './not-shipped-error.js';
 import { type ClientRefusal, FrameError, refusedConnectionLine, SerializedBody } from './protocol.js';
+import { RecentEntries } from './recent-entries.js';
 import { ReplayJournal } from './replay-journal.js';
 import { loadShellParserInBackground } from './shell-parser-load.js';
 import { prepareSocketPath } from './socket-path.js';
@@ -104,10 +105,11 @@ export async function startDaemon(config: DaemonConfig, options: DaemonOptions =
     evidence.append({ recorded_at: clock().toISOString(), event });
   /** Aborted when the daemon stops, so that evaluates waiting for an approval are answered at once. */
   const stopping = new AbortController();
-  const asked = recentIds(MAX_ASKED_REMEMBERED);
+  const asked = new RecentEntries<true>(MAX_ASKED_REMEMBERED);
+  const wasAsked = (id: string) => asked.has(id);
   let approvals: Awaited<ReturnType<typeof openApprovals>> | undefined;
   try {
-    approvals = config.approvals ? await openApprovals(config, clock, recordEvent, asked.has) : undefined;
+    approvals = config.approvals ? await openApprovals(config, clock, recordEvent, wasAsked) : undefined;
   } catch (error) {
     await evidence.close();
     await journal.close();
@@ -161,7 +163,7 @@ export async function startDaemon(config: DaemonConfig, options: DaemonOptions =
     const { seq, decision, decisionText } = await evidence.append(decided.evidence);
     const kind = decision.decision as Decision;
     counts.decisions[kind] = (counts.decisions[kind] ?? 0) + 1;
-    await shipSync?.(seq);
+    if (shipSync) await shipSync(seq);
     // The answer sends the decision's text from the record: serialized once for both.
     return new SerializedBody(decision, decisionText as string);
   };
@@ -189,13 +191,15 @@ export async function startDaemon(config: DaemonConfig, options: DaemonOptions =
     counts.requests += 1;
     const current = spool ? spool.gate(state) : state;
     try {
-      const undecorated = await decideRequest(frame.request, frame.correlationId, id, current, {
+      const made = decideRequest(frame.request, frame.correlationId, id, current, {
         strictContract: current.strictContract,
         requireRunnerAuth: current.requireRunnerAuth,
         clock,
         ids,
         bare,
       });
+      // Most requests are decided synchronously: no turn of the microtask queue for them.
+      const undecorated = made instanceof Promise ? await made : made;
       const decided = spool ? spool.mark(undecorated) : undecorated;
       // An accepted signature is kept apart from the log first, so that cutting the log cannot make it new again.
       const used = replay.entry(decided.evidence.runner);
@@ -213,7 +217,7 @@ export async function startDaemon(config: DaemonConfig, options: DaemonOptions =
       const recorded = await record(answer.decided);
       const decision = recorded.value;
       const decisionId = String(decision.decision_id);
-      if (decision.decision === 'require_approval') asked.add(decisionId);
+      if (decision.decision === 'require_approval') asked.set(decisionId, true);
       if (answer.used) {
         const refs = decision.evidence_refs as string[];
         await recordEvent({
@@ -288,7 +292,7 @@ export async function startDaemon(config: DaemonConfig, options: DaemonOptions =
   const approval = (frame: ApprovalFrame) => {
     if (approvals) return approvals.service.answer(frame);
     if (frame.kind === 'action_outcome')
-      return recordActionOutcome(frame, { asked: asked.has, record: recordEvent });
+      return recordActionOutcome(frame, { asked: wasAsked, record: recordEvent });
     throw new FrameError(
       'approvals_not_configured',
       frame.id,
@@ -475,17 +479,6 @@ async function openFleet(
 
 /** Decision ids answered `require_approval` that action_outcome may name: the most recent ones, in memory. */
 const MAX_ASKED_REMEMBERED = 10_000;
-
-function recentIds(max: number) {
-  const ids = new Set<string>();
-  return {
-    add(id: string) {
-      ids.add(id);
-      if (ids.size > max) ids.delete(ids.values().next().value as string);
-    },
-    has: (id: string) => ids.has(id),
-  };
-}
 
 /** Reads the evidence signing key: from its variable or file (mode 600), at least 32 bytes, as HMAC keys are. */
 async function loadEvidenceKey(

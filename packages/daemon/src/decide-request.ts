@@ -16,6 +16,7 @@ import {
   EvaluationError,
   evaluateWhenReady,
   type IdKind,
+  isShellParserLoaded,
   type RuleOutcome,
   toRuntimeDecision,
 } from '@cavra/runtime';
@@ -54,87 +55,115 @@ export interface Decided {
 /**
  * One request, from JSON to a decision and its evidence: contract validation, runner authentication (a failure is a
  * block decision, never an error), then the engine. A request that cannot be decided is a FrameError in the v1
- * form and a `daemon.<code>` block in the bare form.
+ * form and a `daemon.<code>` block in the bare form. Synchronous (a value or a throw) unless the request carries
+ * runner_auth or its command waits for the shell parser: then a promise. Most requests take no promise at all.
  */
-export async function decideRequest(
+export function decideRequest(
   json: unknown,
   correlationId: string | undefined,
   frameId: string | null,
   state: EnforcementState,
   options: DecideOptions,
-): Promise<Decided> {
-  let message: EvaluateRequest;
-  let request: RuntimeRequest;
-  let warnings: readonly ContractIssue[];
+): Decided | Promise<Decided> {
+  let read: Read;
   try {
     // One validation gives both: the message (for runner auth) and the runtime request, read from the JSON since
     // upstream's runtime keys (server, tool, capability) are not proto fields.
     const converted = parseRuntimeRequest(json, { strict: options.strictContract });
-    message = converted.message;
-    request = withDefaultActionType(converted.request);
-    warnings = converted.warnings;
+    read = { ...converted, request: withDefaultActionType(converted.request) };
   } catch (error) {
     if (!(error instanceof ContractValidationError)) throw error;
     const refused = new FrameError('invalid_request', frameId, error.message, error.issues);
     if (!options.bare) throw refused;
     return refusal(refused, json, correlationId, options, contractReason(error.issues));
   }
+  const decide = (checked: Checked) => decideChecked(read, checked, correlationId, frameId, state, options);
+  if (read.message.runner_auth) return authenticate(read.message, state).then(decide);
+  return decide(
+    options.requireRunnerAuth
+      ? { authFailure: new RunnerAuthError('missing_auth', 'this daemon requires runner authentication') }
+      : {},
+  );
+}
 
-  let runner: AuthenticatedRunner | undefined;
-  let authFailure: RunnerAuthError | undefined;
-  if (message.runner_auth) {
-    if (!state.authenticator) {
-      authFailure = new RunnerAuthError(
+type Read = {
+  readonly message: EvaluateRequest;
+  readonly request: RuntimeRequest;
+  readonly warnings: readonly ContractIssue[];
+};
+/** Who the runner is, or why it is not authenticated; neither for a local agent without runner_auth. */
+type Checked = { readonly runner?: AuthenticatedRunner; readonly authFailure?: RunnerAuthError };
+
+async function authenticate(message: EvaluateRequest, state: EnforcementState): Promise<Checked> {
+  if (!state.authenticator) {
+    return {
+      authFailure: new RunnerAuthError(
         'unsupported_algorithm',
         'runner authentication is not configured on this daemon',
-      );
-    } else {
-      try {
-        runner = await state.authenticator.authenticate(message);
-      } catch (error) {
-        if (!(error instanceof RunnerAuthError)) throw error;
-        authFailure = error;
-      }
-    }
-  } else if (options.requireRunnerAuth) {
-    authFailure = new RunnerAuthError('missing_auth', 'this daemon requires runner authentication');
+      ),
+    };
   }
+  try {
+    return { runner: await state.authenticator.authenticate(message) };
+  } catch (error) {
+    if (!(error instanceof RunnerAuthError)) throw error;
+    return { authFailure: error };
+  }
+}
 
-  let decision: RuntimeDecision;
-  if (authFailure) {
-    decision = blockDecision(request, authOutcome(authFailure), correlationId, options);
-  } else if (state.block) {
-    decision = blockDecision(request, state.block, correlationId, options);
-  } else {
-    try {
-      decision = await evaluateWhenReady(state.engine, request, correlationId ? { correlationId } : {});
-    } catch (error) {
-      if (!(error instanceof EvaluationError)) throw error;
-      const refused = new FrameError(error.code, frameId, error.message);
-      if (!options.bare) throw refused;
-      decision = blockDecision(request, refusalOutcome(refused, refused.message), correlationId, options);
-    }
-  }
-  const response = decisionJson(decision);
-  // Stated in every record, so an unauthenticated local agent's decision can never pass for a runner's.
-  const authentication: EvidenceAuthentication = runner
-    ? 'runner'
-    : authFailure
-      ? 'rejected'
-      : 'unauthenticated_local_agent';
-  return {
-    decision: response,
-    evidence: {
-      recorded_at: options.clock().toISOString(),
+function decideChecked(
+  { request, warnings }: Read,
+  { runner, authFailure }: Checked,
+  correlationId: string | undefined,
+  frameId: string | null,
+  state: EnforcementState,
+  options: DecideOptions,
+): Decided | Promise<Decided> {
+  const decided = (decision: RuntimeDecision): Decided => {
+    const response = decisionJson(decision);
+    // Stated in every record, so an unauthenticated local agent's decision can never pass for a runner's.
+    const authentication: EvidenceAuthentication = runner
+      ? 'runner'
+      : authFailure
+        ? 'rejected'
+        : 'unauthenticated_local_agent';
+    return {
       decision: response,
-      authentication,
-      runner: runner ? { ...runner } : null,
-      release_governance: request.releaseGovernance ? publicReleaseRecord(request.releaseGovernance) : null,
-      // Lenient mode tolerates what strict mode refuses; the record keeps what was tolerated, never silently.
-      ...(warnings.length > 0 ? { contract_warnings: warnings.map(publicWarning) } : {}),
-      ...(state.bundle ? { bundle: state.bundle } : {}),
-    },
+      evidence: {
+        recorded_at: options.clock().toISOString(),
+        decision: response,
+        authentication,
+        runner: runner ? { ...runner } : null,
+        release_governance: request.releaseGovernance ? publicReleaseRecord(request.releaseGovernance) : null,
+        // Lenient mode tolerates what strict mode refuses; the record keeps what was tolerated, never silently.
+        ...(warnings.length > 0 ? { contract_warnings: warnings.map(publicWarning) } : {}),
+        ...(state.bundle ? { bundle: state.bundle } : {}),
+      },
+    };
   };
+  if (authFailure) return decided(blockDecision(request, authOutcome(authFailure), correlationId, options));
+  if (state.block) return decided(blockDecision(request, state.block, correlationId, options));
+  const refused = (error: unknown): Decided => {
+    if (!(error instanceof EvaluationError)) throw error;
+    const frameError = new FrameError(error.code, frameId, error.message);
+    if (!options.bare) throw frameError;
+    return decided(
+      blockDecision(request, refusalOutcome(frameError, frameError.message), correlationId, options),
+    );
+  };
+  const evaluateOptions = correlationId ? { correlationId } : {};
+  // Once the shell parser has loaded (nearly always), the engine decides synchronously; before that,
+  // evaluateWhenReady decides what needs no parse and makes a command that needs one wait for the parser.
+  if (!isShellParserLoaded()) {
+    return evaluateWhenReady(state.engine, request, evaluateOptions).then(decided, refused);
+  }
+  let decision: RuntimeDecision;
+  try {
+    decision = state.engine.evaluate(request, evaluateOptions);
+  } catch (error) {
+    return refused(error);
+  }
+  return decided(decision);
 }
 
 /**
