@@ -28,7 +28,8 @@ export async function createContext() {
   try {
     // In the run's folder, so that a kept failure keeps the servers' stores and logs too.
     await mkdir(join(root, 'nats'));
-    cluster = await startNatsCluster({ nodes: 3, dir: join(root, 'nats') });
+    // 4 GB a node: the nightly evidence test stores about 1.5 GB a node (1 GB refused its backlog after 20 min).
+    cluster = await startNatsCluster({ nodes: 3, dir: join(root, 'nats'), maxFileStore: '4GB' });
     publisher = await connectFleet({ servers: cluster.servers, createBuckets: true });
     return await contextOn(root, cluster, publisher);
   } catch (error) {

@@ -8,6 +8,8 @@ export interface NatsClusterOptions {
   config?: string;
   /** JetStream on (default); false starts plain NATS servers (to test how clients fail without JetStream). */
   jetstream?: boolean;
+  /** Each node's JetStream file storage limit, in nats-server's units (default `1GB`); past it, writes are refused. */
+  maxFileStore?: string;
   /** Client ports to use instead of free ones picked by the OS (`npm run fleet:up` asks for 4222...). */
   ports?: number[];
   /** How long to wait for JetStream (a meta leader every node knows) before failing (default 20 000 ms). */

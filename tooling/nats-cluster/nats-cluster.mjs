@@ -24,10 +24,13 @@ export async function startNatsCluster({
   dir,
   config = '',
   jetstream = true,
+  maxFileStore = '1GB',
   readyTimeoutMs = 20_000,
   ports,
 } = {}) {
   if (!Number.isInteger(nodes) || nodes < 1) throw new Error(`nodes must be an integer ≥ 1, got ${nodes}`);
+  if (!/^[1-9][0-9]*(KB|MB|GB|TB)?$/.test(maxFileStore))
+    throw new Error(`maxFileStore must be a size such as 512MB or 4GB, got ${maxFileStore}`);
   const root = dir ?? (await mkdtemp(join(tmpdir(), 'cavra-nats-')));
   const ownsRoot = dir === undefined;
   if (ports !== undefined && ports.length !== nodes)
@@ -45,6 +48,7 @@ export async function startNatsCluster({
     configFile: join(root, `n${index + 1}.conf`),
     logFile: join(root, `n${index + 1}.log`),
     jetstream,
+    maxFileStore,
   }));
   for (const spec of specs) await writeFile(spec.configFile, serverConfig(spec, specs, config));
 
@@ -128,10 +132,10 @@ function serverConfig(spec, specs, extra) {
     `http: ${LOOPBACK}:${spec.monitorPort}`,
     `log_file: ${JSON.stringify(spec.logFile)}`,
   ];
-  // Small limits: the machines running the tests are shared.
+  // Small limits by default: the machines running the tests are shared.
   if (spec.jetstream)
     lines.push(
-      `jetstream { store_dir: ${JSON.stringify(spec.storeDir)}, max_memory_store: 64MB, max_file_store: 1GB }`,
+      `jetstream { store_dir: ${JSON.stringify(spec.storeDir)}, max_memory_store: 64MB, max_file_store: ${spec.maxFileStore} }`,
     );
   if (specs.length > 1) {
     const routes = specs
