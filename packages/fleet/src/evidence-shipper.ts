@@ -370,24 +370,19 @@ class Shipper {
     }
     const fill = this.#fill;
     const unanswered = this.#unanswered;
+    // After which record, and how many: the unanswered batch exactly, else the hole being filled, else what is new.
+    const [after, count] = unanswered
+      ? [unanswered.first - 1, unanswered.last - unanswered.first + 1]
+      : fill
+        ? [fill.from - 1, Math.min(this.#maxRecords, fill.to - fill.from + 1)]
+        : [position.seq, this.#maxRecords];
     const batch = await fromSource(
-      unanswered
-        ? this.#options.source.readAfter(
-            unanswered.first - 1,
-            EVIDENCE_BATCH_LIMITS.maxBytes,
-            unanswered.last - unanswered.first + 1,
-          )
-        : this.#options.source.readAfter(
-            fill ? fill.from - 1 : position.seq,
-            EVIDENCE_BATCH_LIMITS.maxBytes,
-            fill ? Math.min(this.#maxRecords, fill.to - fill.from + 1) : this.#maxRecords,
-          ),
+      this.#options.source.readAfter(after, EVIDENCE_BATCH_LIMITS.maxBytes, count),
     );
     if (unanswered && batch?.last !== unanswered.last) {
       this.#unanswered = undefined;
-      throw new FleetError(
-        'nats_error',
-        `the local log no longer reads as batch ${unanswered.first}-${unanswered.last}, published without an answer`,
+      throw new SourceFailure(
+        `the local evidence log no longer reads as batch ${unanswered.first}-${unanswered.last}, published without an answer`,
       );
     }
     if (!batch) {
