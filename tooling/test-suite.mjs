@@ -10,10 +10,12 @@ import { spawn } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { FailureLines, printFailures } from './failed-tests.mjs';
 import { aptInstall, aptUpdate, canInstall, installAdvice, missingPrograms } from './system-programs.mjs';
 
 const CHECKS = ['build', 'lint', 'typecheck', 'test', 'check:package', 'check:api', 'check:proto'];
 const parts = [];
+const failures = [];
 
 const missing = missingPrograms();
 if (missing.length > 0 && !canInstall()) {
@@ -32,17 +34,18 @@ const browserInstall = forBrowser.length > 0 ? installInBackground(forBrowser) :
 
 // With Chromium already there, the browser tests run with the other suites; otherwise once it is installed.
 const checked = await timed('turbo: build, lint, typecheck, tests, package checks', () =>
-  exec('turbo', ['run', ...CHECKS, ...(browserInstall ? [] : ['test:browser']), '--continue']),
+  execTurbo(['run', ...CHECKS, ...(browserInstall ? [] : ['test:browser']), '--continue']),
 );
 if (browserInstall) {
   const installed = await timed('waiting for the background install of chromium', () => browserInstall);
-  if (installed) await timed('console browser tests', () => exec('turbo', ['run', 'test:browser']));
+  if (installed) await timed('console browser tests', () => execTurbo(['run', 'test:browser']));
 }
 // Last and alone: the acceptance run prints timing figures, which other work beside it would distort.
 if (checked)
   await timed('fleet acceptance (npm run fleet:acceptance)', () => exec('npm', ['run', 'fleet:acceptance']));
 else notRun('fleet acceptance, since an earlier part failed');
 
+printFailures(failures);
 process.stdout.write('\nnpm test, part by part:\n');
 for (const { name, ok, seconds } of parts)
   process.stdout.write(`  ${ok ? 'ok  ' : 'FAIL'} ${String(seconds).padStart(5)} s  ${name}\n`);
@@ -75,6 +78,23 @@ function exec(command, args) {
     const child = spawn(command, args, { stdio: 'inherit' });
     child.on('error', reject);
     child.on('exit', (code) => resolve(code === 0));
+  });
+}
+
+/** Runs turbo with its output passed through as it comes, keeping the lines that name a failed test. */
+function execTurbo(args) {
+  return new Promise((resolve, reject) => {
+    const child = spawn('turbo', args, { stdio: ['inherit', 'pipe', 'inherit'] });
+    const failed = new FailureLines();
+    child.stdout.on('data', (chunk) => {
+      process.stdout.write(chunk);
+      failed.push(chunk);
+    });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      failures.push(...failed.end());
+      resolve(code === 0);
+    });
   });
 }
 
