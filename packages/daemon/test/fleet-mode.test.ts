@@ -330,11 +330,25 @@ describe('fleet mode on a real 3-node NATS cluster', () => {
     });
   };
 
-  const revisionOf = (at: Setup, revision: number) =>
-    until(`revision ${revision}`, async () => {
-      const report = await health(at);
-      return report.fleet?.revision === revision ? report : undefined;
-    });
+  /** Waits for the daemon to be on `revision`; with `daemon`, a timeout names its fleet state and fleet logs. */
+  const revisionOf = async (at: Setup, revision: number, daemon?: DaemonProcess) => {
+    try {
+      return await until(`revision ${revision}`, async () => {
+        const report = await health(at);
+        return report.fleet?.revision === revision ? report : undefined;
+      });
+    } catch (error) {
+      if (!daemon) throw error;
+      const fleet = await health(at).then(
+        (report) => JSON.stringify(report.fleet),
+        (failure: Error) => failure.message,
+      );
+      const logs = daemon.stderr.split('\n').filter((line) => line.includes('"fleet: '));
+      throw new Error(
+        `${(error as Error).message}; health: ${fleet}; fleet logs:\n${logs.slice(-30).join('\n')}`,
+      );
+    }
+  };
 
   /** The batches the stream holds on a daemon's subject, in order: their Cavra-* seqs and raw payloads. */
   const shippedBatches = async (daemonId: string) => {
@@ -517,7 +531,7 @@ describe('fleet mode on a real 3-node NATS cluster', () => {
       fleetSection(cluster.servers, root, '  max_staleness: 1s\n  stale_action: block\n', channel),
     );
     await enroll(at);
-    await DaemonProcess.start(at.configFile, at.socketPath);
+    const daemon = await DaemonProcess.start(at.configFile, at.socketPath);
     await writeFile(join(packDir, 'short.yaml'), TEAM_PACK('cargo publish'));
     const publish = (timestampDays: number) =>
       publishBundle({
@@ -530,7 +544,7 @@ describe('fleet mode on a real 3-node NATS cluster', () => {
     // A timestamp valid for 30 seconds: long enough for a loaded machine to fetch it (3 s was not, in CI), short
     // enough to wait out.
     await publish(30 / 86_400);
-    await revisionOf(at, 1);
+    await revisionOf(at, 1, daemon);
     const stale = await until('stale', async () => {
       const report = await health(at);
       return report.fleet?.state === 'stale' ? report : undefined;
@@ -554,7 +568,7 @@ describe('fleet mode on a real 3-node NATS cluster', () => {
     });
     expect(refused.event).toMatchObject({ channel, active_revision: 1 });
     await publish(7);
-    await revisionOf(at, 2);
+    await revisionOf(at, 2, daemon);
     expect((await decide(at, 'ls')).policy_id).toBe('team');
     expect((await health(at)).fleet).toMatchObject({ state: 'active', blocking: false });
   }, 180_000);
