@@ -10,6 +10,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { claudePayload, runHookProcess, startTestDaemon, type TestDaemon } from './support/test-daemon.js';
 
@@ -79,5 +80,28 @@ describe("the hook's V8 code cache", () => {
     symlinkSync(elsewhere, join(linked, 'cavra-hook'));
     expect(await decide(linked)).toEqual({ stdout: BLOCKED, stderr: '', code: 0 });
     expect(cacheFiles(elsewhere)).toEqual([]);
+  });
+});
+
+describe("a hook call's start", () => {
+  it('runs nothing on libuv’s thread pool: its first use would cost every tool call milliseconds of start-up', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'cavra-pool-'));
+    const resources = join(folder, 'resources.json');
+    const result = await runHookProcess(['claude-code', '--socket', daemon.socketPath], READ_ENV, {
+      NODE_OPTIONS: `--require ${fileURLToPath(new URL('./support/pool-work.cjs', import.meta.url))}`,
+      CAVRA_TEST_RESOURCES: resources,
+    });
+    expect({ ...result, stdout: JSON.parse(result.stdout) }).toEqual({
+      stdout: BLOCKED,
+      stderr: '',
+      code: 0,
+    });
+    const types: string[] = JSON.parse(readFileSync(resources, 'utf8'));
+    // Seen: the connection to the daemon.
+    expect(types).toContain('PIPECONNECTWRAP');
+    // File system requests, DNS look-ups, compression and crypto jobs are what Node hands to the pool.
+    expect(
+      types.filter((type) => /^FSREQ|^GETADDRINFO|^GETNAMEINFO|^ZLIB$|REQUEST$|JOB$/.test(type)),
+    ).toEqual([]);
   });
 });

@@ -1,4 +1,4 @@
-import { lstat, stat } from 'node:fs/promises';
+import { lstatSync, type Stats, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DaemonClientError } from './daemon-client-error.js';
 
@@ -7,12 +7,15 @@ import { DaemonClientError } from './daemon-client-error.js';
  * the socket and its folder must be owned by `expectedUid` and writable by nobody else, and the path must be a
  * socket. Whoever can write the folder can put their own socket there and answer `allow`. A missing socket is
  * `daemon_unavailable`; every other failure is `untrusted_daemon`. (Windows has no owner or mode bits to check.)
+ *
+ * The two stats are synchronous: they take microseconds, while the first asynchronous file operation of a process
+ * starts libuv's thread pool, which cost `cavra-hook` (started once per tool call) 2 to 15 ms of every start.
  */
 export async function checkSocketTrust(socketPath: string, expectedUid: number | undefined): Promise<void> {
   if (expectedUid === undefined) return;
-  let socket: Awaited<ReturnType<typeof lstat>>;
+  let socket: Stats;
   try {
-    socket = await lstat(socketPath);
+    socket = lstatSync(socketPath);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? 'error';
     throw new DaemonClientError(
@@ -23,9 +26,9 @@ export async function checkSocketTrust(socketPath: string, expectedUid: number |
   if (!socket.isSocket()) throw untrusted(`${socketPath} is not a socket`);
   checkOwner('socket', socketPath, socket, expectedUid);
   const folder = dirname(socketPath);
-  let info: Awaited<ReturnType<typeof stat>>;
+  let info: Stats;
   try {
-    info = await stat(folder);
+    info = statSync(folder);
   } catch (error) {
     throw untrusted(
       `cannot read the socket folder ${folder} (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
