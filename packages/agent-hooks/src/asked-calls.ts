@@ -1,5 +1,16 @@
-import { constants } from 'node:fs';
-import { lstat, mkdir, open, readdir, unlink } from 'node:fs/promises';
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  type Stats,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { isSafeIdentifier } from '@cavra/contracts/plain';
@@ -11,6 +22,9 @@ import type { HookVerdict } from './verdict.js';
  * under that id. One file per call, in a folder only its owner can enter; a file is removed when it is taken.
  * Calls the person refused never reach PostToolUse: their files go after MAX_AGE_MS, and never more than
  * MAX_ENTRIES stay.
+ *
+ * Its file operations are synchronous, in a process that lives for one call: the first asynchronous one would start
+ * libuv's thread pool (milliseconds), and `node:fs/promises` loads a dozen of Node's modules into every hook's start.
  */
 export interface AskedCalls {
   /** Keeps the decision an asked call waits on; throws when it cannot (the folder is not owner-only, say). */
@@ -58,55 +72,54 @@ export function defaultStateDir(env: NodeJS.ProcessEnv): string {
  */
 export function askedCallsIn(stateDir: string): AskedCalls {
   const dir = join(stateDir, 'asked');
-  const checked = async () => {
-    await checkFolder(stateDir, 0o022);
-    await checkFolder(dir, 0o077);
-  };
   return {
     async remember(call, asked) {
       // The state folder is checked before anything is made in it.
-      await mkdir(stateDir, { recursive: true, mode: 0o700 });
-      await checkFolder(stateDir, 0o022);
-      await mkdir(dir, { mode: 0o700 }).catch((error: NodeJS.ErrnoException) => {
-        if (error.code !== 'EEXIST') throw error;
-      });
-      await checkFolder(dir, 0o077);
-      await prune(dir);
+      mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+      checkFolder(stateDir, 0o022);
+      try {
+        mkdirSync(dir, { mode: 0o700 });
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      }
+      checkFolder(dir, 0o077);
+      prune(dir);
       const file = join(dir, await entryName(call));
       const text = JSON.stringify({ decision_id: asked.decisionId, tool: asked.tool });
       // A tool_use_id seen again (a resumed session) replaces the entry; never through a link.
-      await unlink(file).catch(ignoreMissing);
-      const handle = await open(
+      removeIfPresent(file);
+      const fd = openSync(
         file,
         constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
         0o600,
       );
       try {
-        await handle.writeFile(text);
+        writeFileSync(fd, text);
       } finally {
-        await handle.close();
+        closeSync(fd);
       }
     },
     async take(call) {
-      if (!(await exists(dir))) return undefined;
-      await checked();
+      if (!exists(dir)) return undefined;
+      checkFolder(stateDir, 0o022);
+      checkFolder(dir, 0o077);
       const file = join(dir, await entryName(call));
-      let handle: import('node:fs/promises').FileHandle;
+      let fd: number;
       try {
-        handle = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW);
+        fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW);
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
         throw error;
       }
       try {
-        const stats = await handle.stat();
+        const stats = fstatSync(fd);
         if (!stats.isFile() || stats.uid !== process.getuid?.() || stats.size > MAX_ENTRY_BYTES) {
           throw new Error(`${file} is not an asked call this hook wrote`);
         }
-        return parseEntry(file, await handle.readFile('utf8'));
+        return parseEntry(file, readFileSync(fd, 'utf8'));
       } finally {
-        await handle.close();
-        await unlink(file).catch(ignoreMissing);
+        closeSync(fd);
+        removeIfPresent(file);
       }
     },
   };
@@ -162,8 +175,8 @@ function parseEntry(file: string, text: string): AskedCall {
 }
 
 /** A real folder (not a link) of this user, with none of the `forbidden` permission bits. */
-async function checkFolder(dir: string, forbidden: number): Promise<void> {
-  const stats = await lstat(dir);
+function checkFolder(dir: string, forbidden: number): void {
+  const stats = lstatSync(dir);
   const uid = process.getuid?.();
   if (!stats.isDirectory() || (uid !== undefined && stats.uid !== uid) || (stats.mode & forbidden) !== 0) {
     throw new Error(
@@ -173,33 +186,34 @@ async function checkFolder(dir: string, forbidden: number): Promise<void> {
 }
 
 /** Removes the entries older than MAX_AGE_MS, then the oldest until fewer than MAX_ENTRIES remain. */
-async function prune(dir: string): Promise<void> {
+function prune(dir: string): void {
   const now = Date.now();
   const entries: { file: string; at: number }[] = [];
-  for (const name of await readdir(dir)) {
+  for (const name of readdirSync(dir)) {
     if (!ENTRY.test(name)) continue;
     const file = join(dir, name);
-    const stats = await lstat(file).catch(() => undefined);
-    if (!stats) continue;
-    if (now - stats.mtimeMs > MAX_AGE_MS) await unlink(file).catch(ignoreMissing);
+    let stats: Stats;
+    try {
+      stats = lstatSync(file);
+    } catch {
+      continue;
+    }
+    if (now - stats.mtimeMs > MAX_AGE_MS) removeIfPresent(file);
     else entries.push({ file, at: stats.mtimeMs });
   }
   entries.sort((a, b) => a.at - b.at);
-  for (const entry of entries.slice(0, Math.max(0, entries.length - MAX_ENTRIES + 1))) {
-    await unlink(entry.file).catch(ignoreMissing);
+  for (const entry of entries.slice(0, Math.max(0, entries.length - MAX_ENTRIES + 1)))
+    removeIfPresent(entry.file);
+}
+
+function exists(path: string): boolean {
+  return lstatSync(path, { throwIfNoEntry: false }) !== undefined;
+}
+
+function removeIfPresent(file: string): void {
+  try {
+    unlinkSync(file);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
-}
-
-function exists(path: string): Promise<boolean> {
-  return lstat(path).then(
-    () => true,
-    (error: NodeJS.ErrnoException) => {
-      if (error.code === 'ENOENT') return false;
-      throw error;
-    },
-  );
-}
-
-function ignoreMissing(error: NodeJS.ErrnoException): void {
-  if (error.code !== 'ENOENT') throw error;
 }

@@ -12,7 +12,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { claudePayload, runHookProcess, startTestDaemon, type TestDaemon } from './support/test-daemon.js';
+import {
+  claudePayload,
+  HOOK_STATE_DIR,
+  runHookProcess,
+  startTestDaemon,
+  type TestDaemon,
+} from './support/test-daemon.js';
 
 let daemon: TestDaemon;
 beforeAll(async () => {
@@ -84,24 +90,47 @@ describe("the hook's V8 code cache", () => {
 });
 
 describe("a hook call's start", () => {
-  it('runs nothing on libuv’s thread pool: its first use would cost every tool call milliseconds of start-up', async () => {
-    const folder = mkdtempSync(join(tmpdir(), 'cavra-pool-'));
-    const resources = join(folder, 'resources.json');
-    const result = await runHookProcess(['claude-code', '--socket', daemon.socketPath], READ_ENV, {
+  /** The hook run with `args` and `input`, and the types of the asynchronous resources its process made. */
+  async function withResources(args: readonly string[], input: string) {
+    const resources = join(mkdtempSync(join(tmpdir(), 'cavra-pool-')), 'resources.json');
+    const result = await runHookProcess(args, input, {
       NODE_OPTIONS: `--require ${fileURLToPath(new URL('./support/pool-work.cjs', import.meta.url))}`,
       CAVRA_TEST_RESOURCES: resources,
     });
-    expect({ ...result, stdout: JSON.parse(result.stdout) }).toEqual({
+    return { result, types: JSON.parse(readFileSync(resources, 'utf8')) as string[] };
+  }
+  // File system requests, DNS look-ups, compression and crypto jobs are what Node hands to the pool.
+  const poolWork = (types: readonly string[]) =>
+    types.filter((type) => /^FSREQ|^GETADDRINFO|^GETNAMEINFO|^ZLIB$|REQUEST$|JOB$/.test(type));
+
+  it('runs nothing on libuv’s thread pool (its start would cost every tool call milliseconds): a read, an asked call and its PostToolUse', async () => {
+    const read = await withResources(['claude-code', '--socket', daemon.socketPath], READ_ENV);
+    expect({ ...read.result, stdout: JSON.parse(read.result.stdout) }).toEqual({
       stdout: BLOCKED,
       stderr: '',
       code: 0,
     });
-    const types: string[] = JSON.parse(readFileSync(resources, 'utf8'));
     // Seen: the connection to the daemon.
-    expect(types).toContain('PIPECONNECTWRAP');
-    // File system requests, DNS look-ups, compression and crypto jobs are what Node hands to the pool.
-    expect(
-      types.filter((type) => /^FSREQ|^GETADDRINFO|^GETNAMEINFO|^ZLIB$|REQUEST$|JOB$/.test(type)),
-    ).toEqual([]);
+    expect(read.types).toContain('PIPECONNECTWRAP');
+    expect(poolWork(read.types)).toEqual([]);
+
+    const kubectl = (event: string) =>
+      JSON.stringify({
+        ...JSON.parse(claudePayload('Bash', { command: 'kubectl get pods' })),
+        hook_event_name: event,
+        tool_use_id: 'toolu_pool',
+      });
+    const asked = await withResources(['claude-code', '--socket', daemon.socketPath], kubectl('PreToolUse'));
+    expect(JSON.parse(asked.result.stdout).hookSpecificOutput.permissionDecision).toBe('ask');
+    expect(readdirSync(join(HOOK_STATE_DIR, 'asked'))).toHaveLength(1);
+    expect(poolWork(asked.types)).toEqual([]);
+
+    const ran = await withResources(
+      ['claude-code-post-tool-use', '--socket', daemon.socketPath],
+      kubectl('PostToolUse'),
+    );
+    expect(ran.result).toEqual({ stdout: '', stderr: '', code: 0 });
+    expect(readdirSync(join(HOOK_STATE_DIR, 'asked'))).toEqual([]);
+    expect(poolWork(ran.types)).toEqual([]);
   });
 });
