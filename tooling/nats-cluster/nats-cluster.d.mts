@@ -37,6 +37,8 @@ export interface NatsCluster {
   readonly nodes: NatsNode[];
   /** `kill -9` of node `index` (0-based): no shutdown, no flush. */
   kill(index: number): Promise<void>;
+  /** A clean shutdown of node `index` (SIGTERM; SIGKILL after 10 s): the server writes out its stores first. */
+  shutDown(index: number): Promise<void>;
   /** Starts node `index` again (stopping it first if it runs) on its ports and store folder; resolves once it knows the meta leader. */
   restart(index: number): Promise<void>;
   /**

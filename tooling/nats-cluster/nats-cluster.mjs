@@ -89,6 +89,8 @@ export async function startNatsCluster({
     },
     /** `kill -9` of one node: no shutdown, no flush. */
     kill: (index) => stopNode(checked(index), 'SIGKILL'),
+    /** A clean shutdown of one node (SIGTERM; SIGKILL after 10 s): the server writes out its stores first. */
+    shutDown: (index) => stopNode(checked(index), 'SIGTERM'),
     /** Starts a stopped or killed node again on its ports and store folder; resolves once the cluster is ready. */
     restart: async (index) => {
       await stopNode(checked(index), 'SIGTERM');

@@ -1,5 +1,5 @@
 // The harness against real nats-server processes: a 3-node JetStream cluster with a meta leader, separate store
-// folders, a node killed with SIGKILL and restarted, everything gone after stop().
+// folders, a node killed with SIGKILL or shut down and restarted, everything gone after stop().
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { after, before, test } from 'node:test';
@@ -54,6 +54,20 @@ test('kill -9 of a node, then restart on the same ports and store folder', async
   assert.equal(after.storeDir, before.storeDir);
   assert.notEqual(after.pid, before.pid);
   assert.equal((await jsz(after)).meta_cluster.cluster_size, 3);
+});
+
+test('a clean shutdown of a node, then restart on the same store folder', async () => {
+  const before = cluster.nodes[2];
+  await cluster.shutDown(2);
+  assert.deepEqual(
+    cluster.nodes.map((node) => node.running),
+    [true, true, false],
+  );
+  await assert.rejects(fetch(`${before.monitorUrl}/jsz`));
+  await cluster.restart(2);
+  assert.equal(cluster.nodes[2].running, true);
+  assert.equal(cluster.nodes[2].storeDir, before.storeDir);
+  assert.equal((await jsz(cluster.nodes[2])).meta_cluster.cluster_size, 3);
 });
 
 test('a node index outside the cluster is refused', () => {

@@ -147,8 +147,10 @@ async function measure(ctx, daemons, verifier) {
       `chaos: ${LOAD_S} s, ${daemons.length + quiet.length} daemons at ${RATE}/s, ${nodeKills} NATS node kills, ${killed.size} daemon kills`,
     );
 
-    // 2. The whole cluster stopped; its store folders copied while it is down (a consistent copy); the spool fills.
-    await allNodes((index) => ctx.cluster.kill(index));
+    // 2. The whole cluster stopped; its store folders copied while it is down; the spool fills. Shut down, not
+    // killed: a node killed -9 loses what it had not written out, differently per node, so copies of killed nodes
+    // disagree, and restoring them (step 4) breaks the servers' replication, not just their memory (docs/fleet.md).
+    await allNodes((index) => ctx.cluster.shutDown(index));
     const downAt = Date.now();
     phase('cluster stopped; copying its store folders, filling the spool');
     const copied = Promise.all(
