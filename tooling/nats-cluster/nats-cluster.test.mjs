@@ -74,6 +74,13 @@ test('a node index outside the cluster is refused', () => {
   assert.throws(() => cluster.kill(3), { message: 'no node 3: the cluster has nodes 0..2' });
 });
 
+test('a store size that is not one is refused before anything starts', async () => {
+  for (const size of ['4 GB', '0GB', '4gb', '-1', ''])
+    await assert.rejects(startNatsCluster({ nodes: 1, maxFileStore: size }), {
+      message: `maxFileStore must be a size such as 512MB or 4GB, got ${size}`,
+    });
+});
+
 test('stop() ends every node and removes the folder it made', async () => {
   const other = await startNatsCluster({ nodes: 1 });
   assert.equal(other.nodes[0].clusterPort, undefined);
