@@ -93,7 +93,7 @@ export async function startNatsCluster({
     shutDown: (index) => stopNode(checked(index), 'SIGTERM'),
     /** Starts a stopped or killed node again on its ports and store folder; resolves once the cluster is ready. */
     restart: async (index) => {
-      await stopNode(checked(index), 'SIGTERM');
+      await cluster.shutDown(index);
       launch(index);
       await cluster.ready();
     },

@@ -9,7 +9,8 @@ import { DaemonClientError } from './daemon-client-error.js';
  * `daemon_unavailable`; every other failure is `untrusted_daemon`. (Windows has no owner or mode bits to check.)
  *
  * The two stats are synchronous: they take microseconds, while the first asynchronous file operation of a process
- * starts libuv's thread pool, which cost `cavra-hook` (started once per tool call) 2 to 15 ms of every start.
+ * starts libuv's thread pool, which cost `cavra-hook` (started once per tool call) about 1 ms of every start on an
+ * idle machine and up to 15 ms on a loaded one.
  */
 export async function checkSocketTrust(socketPath: string, expectedUid: number | undefined): Promise<void> {
   if (expectedUid === undefined) return;
