@@ -33,10 +33,6 @@ process.once('unhandledRejection', async (error) => {
 try {
   ctx = await createContext();
   for (const test of tests.filter((t) => !only || only.includes(t.name))) {
-    if (!only && test.onlyWhenNamed) {
-      process.stdout.write(`not run: ${test.name}, only with ONLY=${test.name}: ${test.onlyWhenNamed}\n`);
-      continue;
-    }
     const before = ctx.results.length + ctx.targets.length;
     try {
       await test.run(ctx);

@@ -32,10 +32,6 @@ const WAIT = 5 * 60_000;
 
 export default {
   name: 'evidence-outages',
-  // Not in the default run while issue 23 is open: after the store restore, records can land out of order on the
-  // stream (a hole, or a few records twice), 2 runs of 9 in round 7 and 8; see docs/fleet.md "Evidence through outages".
-  onlyWhenNamed:
-    'the CI run of 2026-12-06 20:15 had, after the store restore, 238 records of one daemon absent and 4 of another twice (issue 23 is open)',
   async run(ctx) {
     const { daemons } = await ctx.fleet();
     // The fleet's daemons another test killed come back: all of them are asked.
