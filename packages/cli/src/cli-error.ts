@@ -1,5 +1,4 @@
 import { type Decision, shareInstanceof } from '@cavra/contracts';
-import { EvaluationError } from '@cavra/runtime';
 
 /**
  * Exit codes of `cavra`, the same for every command: what failed is readable from the code alone.
@@ -35,13 +34,3 @@ export class CliError extends Error {
   }
 }
 shareInstanceof(CliError, '@cavra/cli.CliError');
-
-/** Runs a decision; a request the engine cannot decide (EvaluationError, e.g. an unknown action type) is invalid input. */
-export function deciding<T>(where: string, decide: () => T): T {
-  try {
-    return decide();
-  } catch (error) {
-    if (error instanceof EvaluationError) throw new CliError(EXIT.invalidInput, `${where}: ${error.message}`);
-    throw error;
-  }
-}

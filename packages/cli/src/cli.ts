@@ -1,14 +1,12 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
 import { APPROVAL_STATUSES } from '@cavra/approvals/wire';
-import { RUNTIME_MODES, type RuntimeMode } from '@cavra/runtime';
+import type { RuntimeMode } from '@cavra/runtime';
 import * as approvals from './approval-commands.js';
 import { CliError, DECISION_EXIT, EXIT } from './cli-error.js';
 import { COMMANDS, type Command, commandHelp, GROUPS, parseOptions, usage } from './command-table.js';
-import * as commands from './commands.js';
 import * as fleetApprovalCommands from './fleet-approval-commands.js';
-import { type FleetResult, fleetStatus } from './fleet-commands.js';
-import { readStdin } from './read-input.js';
+import type { FleetResult } from './fleet-commands.js';
 import * as approvalViews from './render-approval.js';
 import {
   bundleInitJson,
@@ -20,11 +18,6 @@ import {
   bundleRotateJson,
   bundleRotateText,
 } from './render-bundle.js';
-import { fleetFailureJson, fleetStatusJson, fleetStatusText } from './render-fleet.js';
-import { diffJson, evalJson, lintJson, replayJson, testJson } from './render-json.js';
-import { testJunit } from './render-junit.js';
-import { diffText, evalText, lintText, replayText, testText } from './render-text.js';
-import { diffPacks, evaluateRequest, lintPacks, lintPassed, replayPack, runPolicyTests } from './reports.js';
 import { CLI_VERSION } from './version.js';
 
 /** A command line that cannot be run: exit 2, the message and the usage that applies on stderr. */
@@ -78,7 +71,8 @@ async function main(given: readonly string[]): Promise<number> {
   const optional = (key: string) => (typeof value[key] === 'string' ? (value[key] as string) : undefined);
   const list = (key: string) => (value[key] as string[] | undefined) ?? [];
   const flag = (key: string) => value[key] === true;
-  const mode = () => {
+  const mode = async () => {
+    const { RUNTIME_MODES } = await import('@cavra/runtime');
     const given = string('mode');
     if (!(RUNTIME_MODES as readonly string[]).includes(given)) {
       throw new UsageError(`${command}: --mode must be one of ${RUNTIME_MODES.join(', ')}`, help);
@@ -108,7 +102,7 @@ async function main(given: readonly string[]): Promise<number> {
     throw new CliError(EXIT.failed, `${command}: ${result.error.message}`);
   };
   /** The fleet's answer printed (exit 0), or its refusal, the message naming the code (exit 1). */
-  const fleetAnswered = <T>(
+  const fleetAnswered = async <T>(
     result: FleetResult<T>,
     text: (value: T) => string,
     document: (value: T) => unknown,
@@ -118,6 +112,7 @@ async function main(given: readonly string[]): Promise<number> {
       else out(text(result.value));
       return EXIT.ok;
     }
+    const { fleetFailureJson } = await import('./render-fleet.js');
     if (flag('json')) json(fleetFailureJson(result));
     throw new CliError(EXIT.failed, `${command}: ${result.error.code}: ${result.error.message}`);
   };
@@ -150,15 +145,19 @@ async function main(given: readonly string[]): Promise<number> {
     return { key: string('key'), ...(as ? { as } : {}), ...(idToken ? { idToken } : {}) };
   };
 
-  // The bundle commands load NATS and TUF code only when run (await import), not on every `cavra` start.
+  // Each command loads the code it runs (await import): the policy commands and eval the engine, the fleet commands
+  // NATS and TUF. So `cavra approval approve` starts without either (issue 25: 0.5 s of CPU per start before).
   switch (command) {
     case 'policy validate':
-      return commands.validate(
+      return (await import('./commands.js')).validate(
         io,
         args(1, Number.POSITIVE_INFINITY, 'one or more packs'),
         list('public-key'),
       );
     case 'policy lint': {
+      const { lintPacks, lintPassed } = await import('./reports.js');
+      const { lintJson } = await import('./render-json.js');
+      const { lintText } = await import('./render-text.js');
       const report = await lintPacks(
         args(1, Number.POSITIVE_INFINITY, 'one or more packs'),
         list('public-key'),
@@ -171,6 +170,10 @@ async function main(given: readonly string[]): Promise<number> {
     case 'policy test': {
       if (flag('json') && flag('junit'))
         throw new UsageError(`${command}: --json or --junit, not both`, help);
+      const { runPolicyTests } = await import('./reports.js');
+      const { testJson } = await import('./render-json.js');
+      const { testJunit } = await import('./render-junit.js');
+      const { testText } = await import('./render-text.js');
       const report = await runPolicyTests(positionals);
       if (flag('json')) json(testJson(report));
       else out(flag('junit') ? testJunit(report) : testText(report));
@@ -179,6 +182,9 @@ async function main(given: readonly string[]): Promise<number> {
     case 'policy diff': {
       const [from, to] = args(2, 2, 'two packs: A B') as [string, string];
       const requests = optional('requests');
+      const { diffPacks } = await import('./reports.js');
+      const { diffJson } = await import('./render-json.js');
+      const { diffText } = await import('./render-text.js');
       const report = await diffPacks({ from, to, ...(requests ? { requests } : {}) });
       if (flag('json')) json(diffJson(report));
       else out(diffText(report));
@@ -186,14 +192,21 @@ async function main(given: readonly string[]): Promise<number> {
     }
     case 'policy replay': {
       args(0, 0, 'no arguments besides --pack and --evidence');
-      const run = await replayPack({ pack: string('pack'), evidence: string('evidence'), mode: mode() });
+      const { replayPack } = await import('./reports.js');
+      const { replayJson } = await import('./render-json.js');
+      const { replayText } = await import('./render-text.js');
+      const run = await replayPack({
+        pack: string('pack'),
+        evidence: string('evidence'),
+        mode: await mode(),
+      });
       if (flag('json')) json(replayJson(run));
       else out(replayText(run));
       return failOnChange && run.changed.length > 0 ? EXIT.failed : EXIT.ok;
     }
     case 'policy keygen':
       args(0, 0, 'no arguments besides --private-key and --public-key');
-      return commands.keygen(io, {
+      return (await import('./commands.js')).keygen(io, {
         privateKey: string('private-key'),
         publicKey: string('public-key'),
         keyId: string('key-id'),
@@ -202,7 +215,7 @@ async function main(given: readonly string[]): Promise<number> {
       const [pack] = args(1, 1, 'one pack') as [string];
       const signer = optional('signer');
       const keyId = optional('key-id');
-      return commands.sign(io, {
+      return (await import('./commands.js')).sign(io, {
         pack,
         privateKey: string('private-key'),
         ...(signer ? { signer } : {}),
@@ -213,7 +226,7 @@ async function main(given: readonly string[]): Promise<number> {
       const [pack] = args(1, 1, 'one pack') as [string];
       if (list('public-key').length === 0) throw new UsageError(`${command}: --public-key is required`, help);
       const signature = optional('signature');
-      return commands.verify(io, {
+      return (await import('./commands.js')).verify(io, {
         pack,
         publicKeys: list('public-key'),
         ...(signature ? { signature } : {}),
@@ -222,10 +235,13 @@ async function main(given: readonly string[]): Promise<number> {
     case 'eval': {
       const [request] = args(1, 1, 'one request: JSON text, or - to read it from stdin') as [string];
       if (flag('all') && !flag('explain')) throw new UsageError(`${command}: --all needs --explain`, help);
+      const { evaluateRequest } = await import('./reports.js');
+      const { evalJson } = await import('./render-json.js');
+      const { evalText } = await import('./render-text.js');
       const report = await evaluateRequest({
         pack: string('pack'),
-        mode: mode(),
-        request: request === '-' ? await readStdin() : request,
+        mode: await mode(),
+        request: request === '-' ? await (await import('./read-input.js')).readStdin() : request,
       });
       const shown = { explain: flag('explain'), all: flag('all') };
       if (flag('json')) json(evalJson(report, shown));
@@ -296,6 +312,8 @@ async function main(given: readonly string[]): Promise<number> {
       const notSeenAfter = string('not-seen-after');
       if (!/^[1-9][0-9]{0,6}$/.test(notSeenAfter))
         throw new UsageError(`${command}: --not-seen-after must be a whole number of seconds ≥ 1`, help);
+      const { fleetStatus } = await import('./fleet-commands.js');
+      const { fleetStatusJson, fleetStatusText } = await import('./render-fleet.js');
       return fleetAnswered(
         await fleetStatus(natsConnection(), { notSeenAfterMs: Number(notSeenAfter) * 1000 }),
         fleetStatusText,

@@ -1,6 +1,6 @@
 import type { RuntimeDecision, RuntimeRequest } from '@cavra/contracts';
 import { type CompiledPolicyPack, createEngine } from '@cavra/runtime';
-import { deciding } from './cli-error.js';
+import { deciding } from './deciding.js';
 import { listEntry } from './list-entry.js';
 
 /** How one setting of the resolved packs differs, e.g. `commands.allow` or `git.require_pull_request`. */

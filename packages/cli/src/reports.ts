@@ -7,7 +7,8 @@ import {
   type RuleTrial,
   type RuntimeMode,
 } from '@cavra/runtime';
-import { CliError, deciding, EXIT } from './cli-error.js';
+import { CliError, EXIT } from './cli-error.js';
+import { deciding } from './deciding.js';
 import { type DecisionChange, decisionChanges, diffPolicyPacks, type RuleChange } from './diff-packs.js';
 import { type AcknowledgedLint, acknowledgeFindings } from './lint-acknowledgements.js';
 import { lintPolicyPack } from './lint-pack.js';
