@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { APPROVER, publishRequest, startApprovalDaemon } from '../bench/approval-round-trip.js';
-import { cavra, removeTempDirs, tempDir } from './support/cavra.js';
+import { cavra, cavraWithout, removeTempDirs, tempDir } from './support/cavra.js';
 
 afterAll(removeTempDirs);
 const stops: (() => Promise<void>)[] = [];
@@ -110,6 +110,38 @@ describe('cavra approval with a real daemon', () => {
     // `once`: the grant was used by that retry.
     const third = await running.client.evaluate(publishRequest(1));
     expect([third.decision, third.rule_id]).toEqual(['block', 'approval.pending']);
+  });
+
+  it('lists, shows and approves without loading the engine, NATS or TUF (an approver waits on its start)', async () => {
+    const running = await daemon();
+    const id = requestIdOf(await running.client.evaluate(publishRequest(3)));
+    const without = ['@cavra/runtime', '@cavra/fleet', '@nats-io', 'tuf-js'];
+    const socket = ['--socket', running.socket];
+    const runs = [
+      await cavraWithout(without, ['approval', 'list', ...socket], running.dir),
+      await cavraWithout(without, ['approval', 'show', id, ...socket], running.dir),
+      await cavraWithout(
+        without,
+        ['approval', 'approve', id, '--key', 'alice.pem', '--as', APPROVER, ...socket],
+        running.dir,
+      ),
+    ];
+    expect(runs.map((run) => [run.code, run.stderr])).toEqual([
+      [0, ''],
+      [0, ''],
+      [0, ''],
+    ]);
+    expect(runs[2]?.stdout.split('\n')[0]).toBe(`request ${id}: approved`);
+    // The preload refuses what it names: the engine's command fails under it.
+    const evaluated = await cavraWithout(
+      without,
+      ['eval', '--pack', 'cavra-ai-agent-baseline', '{}'],
+      running.dir,
+    );
+    expect([evaluated.code, evaluated.stderr.split('\n')[0]]).toEqual([
+      1,
+      expect.stringContaining('forbidden import: @cavra/runtime'),
+    ]);
   });
 
   it('refuses a self-review and a denial without a reason, and prints the refusal code (exit 1, 2)', async () => {

@@ -154,13 +154,14 @@ describe('fleet identity: cavra-daemon enroll', () => {
 
 describe('fleet mode without NATS', () => {
   it('a daemon without fleet: never loads @cavra/fleet or a NATS client; one with it loads them only to follow', async () => {
-    const forbid = fileURLToPath(new URL('./support/forbid-nats.mjs', import.meta.url));
+    const forbid = fileURLToPath(new URL('../../../tooling/forbid-imports.mjs', import.meta.url));
     const run = (at: Setup) => {
       const child = spawn(
         process.execPath,
         ['--import', forbid, CLI, 'start', '--foreground', '--config', at.configFile],
         {
           stdio: ['ignore', 'ignore', 'pipe'],
+          env: { ...process.env, CAVRA_FORBIDDEN_IMPORTS: '@cavra/fleet,@nats-io' },
         },
       );
       let stderr = '';

@@ -1,4 +1,4 @@
-import { execFile, spawnSync } from 'node:child_process';
+import { type ExecFileOptions, execFile, spawnSync } from 'node:child_process';
 import { mkdtempSync, symlinkSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -28,13 +28,34 @@ export interface Run {
   readonly stderr: string;
 }
 
-/** Runs `cavra ARGS` in `cwd` to completion (a failing exit is a result, not an exception). */
-export function cavra(args: readonly string[], cwd: string, stdin?: string): Promise<Run> {
+function run(file: string, args: readonly string[], options: ExecFileOptions, stdin?: string): Promise<Run> {
   return new Promise((resolve) => {
-    const child = execFile(CAVRA, [...args], { cwd }, (error, stdout, stderr) =>
+    const child = execFile(file, [...args], { ...options, encoding: 'utf8' }, (error, stdout, stderr) =>
       resolve({ code: error ? ((error.code as number | undefined) ?? 1) : 0, stdout, stderr }),
     );
     child.stdin?.end(stdin ?? '');
+  });
+}
+
+/** Runs `cavra ARGS` in `cwd` to completion (a failing exit is a result, not an exception). */
+export function cavra(args: readonly string[], cwd: string, stdin?: string): Promise<Run> {
+  return run(CAVRA, args, { cwd }, stdin);
+}
+
+const FORBID = fileURLToPath(new URL('../../../../tooling/forbid-imports.mjs', import.meta.url));
+
+/**
+ * Runs `cavra ARGS` as `cavra` does, except that an import of a package in `forbidden` fails (with
+ * `forbidden import: <specifier>`): a command that succeeds so never loaded them.
+ */
+export function cavraWithout(
+  forbidden: readonly string[],
+  args: readonly string[],
+  cwd: string,
+): Promise<Run> {
+  return run(process.execPath, ['--import', FORBID, CAVRA, ...args], {
+    cwd,
+    env: { ...process.env, CAVRA_FORBIDDEN_IMPORTS: forbidden.join(',') },
   });
 }
 
