@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import {
   chmodSync,
   mkdirSync,
@@ -14,7 +15,10 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   claudePayload,
+  HOOK_BIN,
+  HOOK_CACHE_HOME,
   HOOK_STATE_DIR,
+  processResult,
   runHookProcess,
   startTestDaemon,
   type TestDaemon,
@@ -132,5 +136,16 @@ describe("a hook call's start", () => {
     expect(ran.result).toEqual({ stdout: '', stderr: '', code: 0 });
     expect(readdirSync(join(HOOK_STATE_DIR, 'asked'))).toEqual([]);
     expect(poolWork(ran.types)).toEqual([]);
+  });
+
+  it('blocks (exit 2) when the answer cannot be written: a deny lost on a closed stdout is not an exit 0', async () => {
+    const child = spawn(process.execPath, [HOOK_BIN, 'claude-code', '--socket', daemon.socketPath], {
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, XDG_CACHE_HOME: HOOK_CACHE_HOME },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    child.stdout.destroy();
+    child.stdin.end(READ_ENV);
+    const result = await processResult(child);
+    expect({ stderr: result.stderr, code: result.code }).toEqual({ stderr: '', code: 2 });
   });
 });
