@@ -1,8 +1,7 @@
 import type { RuntimeRequest } from '@cavra/contracts';
 import type { RuleOutcome } from './action-evaluator.js';
 import { allowListText } from './allow-list-text.js';
-import { argumentEffects } from './argument-writes.js';
-import { commandForms } from './command-forms.js';
+import { type JudgedPart, readCommand } from './command-reading.js';
 import { tableOutcome } from './command-tables.js';
 import type { CompiledPolicyPack } from './compile-policy-pack.js';
 import {
@@ -16,14 +15,11 @@ import {
 } from './file-effect-rules.js';
 import { gitPush } from './git-refspec.js';
 import { pushOutcome } from './git-rules.js';
-import { innerCommands } from './inner-commands.js';
 import { firstMatch, locatedPaths } from './located-paths.js';
-import { withoutNonPathOptions } from './non-path-options.js';
 import { quoteTarget } from './quote-target.js';
 import { ruleOutcome } from './rule-outcome.js';
 import { runnerOverride } from './runner-options.js';
-import { joinLineContinuations, type ParsedCommand, parseCommand } from './shell-parser.js';
-import { workingDirectories } from './working-directory.js';
+import { type ParsedCommand, parseCommand } from './shell-parser.js';
 
 /**
  * execute_command: the command is the request's target (its operation when the target is empty), its line
@@ -50,28 +46,12 @@ import { workingDirectories } from './working-directory.js';
  * A command made only of operators (`;`) or comments names nothing to run and is blocked like a missing target.
  */
 export function evaluateCommand(request: RuntimeRequest, pack: CompiledPolicyPack): RuleOutcome {
-  // Line continuations joined as bash joins them (`cat .e\⏎nv` runs `cat .env`), also for the whole-command lists.
-  const command = joinLineContinuations(request.target || request.operation);
-  const whole = command.trim();
-  const parsed = parseCommand(command);
-  // Only operators (`;`) or a comment: nothing to run, and nothing the allow list could speak for.
-  if (parsed.commands.length === 0 || !/[^\s;&|]/.test(command)) {
+  const { whole, parsed, runsNothing, flags, judged } = readCommand(request.target || request.operation);
+  if (runsNothing) {
     return ruleOutcome(pack, 'request.missing_target', 'execute_command request names no command');
   }
   const { commandBlock, commandRequireApproval, commandAllow } = pack.matchers;
   const { commands } = pack.resolved;
-  const flags: Flags = {
-    substitution: parsed.substitution,
-    expansion: parsed.expansion,
-    unreadable: parsed.unreadable,
-  };
-  const parts = judgedParts(parsed, flags, 0);
-  // The engine does not know the shell: a backslash may also be a Windows path separator (`type C:\x\.env`).
-  if (command.includes('\\')) {
-    parts.push(...judgedParts(parseCommand(command.replaceAll('\\', '/')), { ...flags }, 0, false));
-  }
-  const directories = workingDirectories(parts.map((part) => part.wordForms));
-  const judged = parts.map((part, index) => ({ ...part, directories: directories[index] }));
   const blocked = listMatch(whole, judged, commandBlock);
   if (blocked) {
     return ruleOutcome(
@@ -210,114 +190,6 @@ function listMatch(
   return best;
 }
 
-/** A simple command to judge: as written, the files it names or redirects, and its spellings (commandForms). */
-export interface JudgedPart {
-  readonly part: string;
-  /** Its words as parsed, leading assignments first. */
-  readonly words: readonly string[];
-  /** Words that may name files it reads: arguments and `<` targets. */
-  readonly args: readonly string[];
-  readonly writes: readonly string[];
-  readonly forms: readonly string[];
-  readonly wordForms: readonly (readonly string[])[];
-  /** Paths its option values name (see optionValues): files it may write. */
-  readonly optionWrites: readonly string[];
-  /** Paths its arguments write or delete, by what the command is known to do with them (argumentEffects). */
-  readonly argumentWrites: readonly string[];
-  readonly deletes: readonly string[];
-  /** The folders it may run in (workingDirectories), undefined when a `cd` before it makes that unknowable. */
-  readonly directories?: readonly string[] | undefined;
-  /** Whether the allow list decides it: not for the extra Windows reading of a command with backslashes. */
-  readonly allowable: boolean;
-}
-
-const NO_FLAGS = { substitution: false, expansion: false, redirection: false, unreadable: false };
-
-/** What makes a command's words unknowable, from its parse and those of the scripts its shells run. */
-type Flags = { -readonly [K in 'substitution' | 'expansion' | 'unreadable']: boolean };
-
-// How deep `sh -c "sh -c '…'"` is followed; deeper scripts are still judged as the words of their shell.
-const MAX_SHELL_DEPTH = 3;
-// How many spellings of one part are searched for inner commands, and how many words the distinct inner commands
-// of one command may hold, before the rest is unreadable (approval): `eval eval … x` would otherwise multiply.
-const MAX_INNER_FORMS = 32;
-const MAX_INNER_WORDS = 512;
-interface Budget {
-  words: number;
-  readonly seen: Set<string>;
-}
-
-/**
- * The simple commands with their spellings, followed by those of every inner command a part runs (inner-commands:
- * `bash -c 'cat .env'` runs `cat .env`, `find . -exec sudo x \;` runs `sudo x`): an inner command is a command like
- * any other, not an opaque argument, and what its parser could not read or saw expanded counts in `flags` as for
- * the command itself. Text that is only a guess at the inner command (`watch -n 1 x`) is not decided by the allow
- * list.
- */
-function judgedParts(
-  parsed: ParsedCommand,
-  flags: Flags,
-  depth: number,
-  allowable = true,
-  budget: Budget = { words: MAX_INNER_WORDS, seen: new Set() },
-): JudgedPart[] {
-  const judged: JudgedPart[] = [];
-  for (const { text, words, reads, writes } of parsed.commands) {
-    const wordForms = commandForms(words);
-    // The words that may name files: without the values of options known to name something else (`--context prod`).
-    const pathWords = withoutNonPathOptions(words);
-    const args = [...pathWords.slice(1), ...reads];
-    const effects = wordForms.map(argumentEffects);
-    judged.push({
-      part: text,
-      words,
-      args,
-      writes,
-      forms: [text, ...wordForms.map((form) => form.join(' '))],
-      wordForms,
-      optionWrites: optionValues(pathWords.slice(1)),
-      argumentWrites: effects.flatMap((effect) => effect.writes),
-      deletes: effects.flatMap((effect) => effect.deletes),
-      allowable,
-    });
-    if (depth >= MAX_SHELL_DEPTH) continue;
-    // Inner commands multiply with the words (`eval eval … x`): past the budget, the rest is not read.
-    if (wordForms.length > MAX_INNER_FORMS) flags.unreadable = true;
-    for (const form of wordForms.slice(0, MAX_INNER_FORMS)) {
-      const { scripts, commands } = innerCommands(form);
-      const inner = [
-        ...scripts.map(({ text, exact }) => ({
-          key: `${exact}\0${text}`,
-          exact,
-          size: text.split(/\s+/).length,
-          read: () => parseCommand(text),
-        })),
-        ...commands.map((words) => ({
-          key: `words\0${words.join('\0')}`,
-          exact: true,
-          size: words.length,
-          read: () => ({ ...NO_FLAGS, commands: [{ text: words.join(' '), words, reads: [], writes: [] }] }),
-        })),
-      ];
-      for (const { key, exact, size, read } of inner) {
-        if (budget.seen.has(key)) continue;
-        budget.seen.add(key);
-        budget.words -= size;
-        if (budget.words < 0) {
-          flags.unreadable = true;
-          continue;
-        }
-        const parsedInner = read();
-        flags.substitution ||= parsedInner.substitution;
-        flags.expansion ||= parsedInner.expansion;
-        flags.unreadable ||= parsedInner.unreadable;
-        judged.push(...judgedParts(parsedInner, flags, depth + 1, allowable && exact, budget));
-      }
-    }
-  }
-  return judged;
-}
-
 /**
  * The first `git push` (in any spelling: `git -C dir push`, `env git push`) that may update a protected branch, or
  * whose destination cannot be known from its words (`git push`, `git push origin HEAD`, `--all`, a glob): pushes
@@ -402,22 +274,6 @@ function gatedOptionWrite(judged: readonly JudgedPart[], pack: CompiledPolicyPac
     }
   }
   return undefined;
-}
-
-/**
- * Words a command may take as a file to write, since the engine does not know which options write: every value
- * after `=` (`--output=x`, `of=x`) and the word after a long option (`--output x`; `--` itself is none).
- */
-function optionValues(args: readonly string[]): string[] {
-  const values: string[] = [];
-  for (let index = 0; index < args.length; index += 1) {
-    const word = args[index] as string;
-    if (word === '--') continue;
-    const equals = word.indexOf('=');
-    if (equals >= 0) values.push(word.slice(equals + 1));
-    else if (word.startsWith('--') && index + 1 < args.length) values.push(args[index + 1] as string);
-  }
-  return values.filter((value) => value !== '');
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { RuleOutcome } from './action-evaluator.js';
 import { codeLoadingOption } from './code-loading-options.js';
-import type { JudgedPart } from './command-rules.js';
+import type { JudgedPart } from './command-reading.js';
 import type { CompiledPolicyPack } from './compile-policy-pack.js';
 import { opaqueCode } from './inner-commands.js';
 import { quoteTarget } from './quote-target.js';

@@ -1,10 +1,11 @@
 /**
- * A bounded memo of shell parses keyed by the exact command text. parseCommand's result depends on the text alone (no
- * working directory, environment or pack), so an agent's repeated commands (an edit-build-test loop repeats most of
- * its shell-syntax commands exactly) skip tree-sitter's parse and the walk over its tree. The key is the whole text,
- * compared as a JavaScript string (code unit by code unit): no trimming, no Unicode normalisation, no case folding,
- * so a memo never answers for any other text. Entries are deep-frozen, so no caller can change what a later caller
- * of the same text is given.
+ * A bounded memo keyed by the exact command text, for what depends on that text alone (no working directory,
+ * environment or pack): the shell parses (shell-parser.ts) and the engine's readings of commands (command-reading.ts).
+ * An agent's repeated commands (an edit-build-test loop repeats most of its commands exactly) then skip tree-sitter's
+ * parse, the walk over its tree and the reading of what each part runs. The key is the whole text, compared as a
+ * JavaScript string (code unit by code unit): no trimming, no Unicode normalisation, no case folding, so a memo never
+ * answers for any other text. Entries are deep-frozen, so no caller can change what a later caller of the same text
+ * is given.
  */
 
 /**
@@ -25,8 +26,8 @@ export class ParseMemo<V> {
       throw new RangeError(`memo size must be a whole number ≥ 0: ${size}`);
   }
 
-  /** The value for exactly this text, computing, freezing and keeping it on a miss. */
-  get(text: string, compute: (text: string) => V): V {
+  /** The value for exactly this text, computing and freezing it on a miss, and keeping it unless `keep` says no. */
+  get(text: string, compute: (text: string) => V, keep?: (value: V) => boolean): V {
     const kept = this.#entries.get(text);
     if (kept !== undefined) {
       this.#hits += 1;
@@ -37,7 +38,7 @@ export class ParseMemo<V> {
     }
     this.#misses += 1;
     const value = deepFreeze(compute(text));
-    if (this.size === 0) return value;
+    if (this.size === 0 || (keep && !keep(value))) return value;
     if (this.#entries.size >= this.size) this.#entries.delete(this.#entries.keys().next().value as string);
     this.#entries.set(text, value);
     return value;
