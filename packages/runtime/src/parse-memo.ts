@@ -4,8 +4,8 @@
  * An agent's repeated commands (an edit-build-test loop repeats most of its commands exactly) then skip tree-sitter's
  * parse, the walk over its tree and the reading of what each part runs. The key is the whole text, compared as a
  * JavaScript string (code unit by code unit): no trimming, no Unicode normalisation, no case folding, so a memo never
- * answers for any other text. Entries are deep-frozen, so no caller can change what a later caller of the same text
- * is given.
+ * answers for any other text. Parses are deep-frozen, since parseCommand is public: no caller can change what a later
+ * caller of the same text is given.
  */
 
 /**
@@ -15,18 +15,26 @@
  */
 export const PARSE_MEMO_SIZE = 512;
 
-/** A least-recently-used map from exact text to a frozen value. */
+/**
+ * A least-recently-used map from exact text to a value, deep-frozen unless `freeze: false` (for values that never
+ * leave the package, where freezing would cost more than the memo saves: see command-reading.ts).
+ */
 export class ParseMemo<V> {
   readonly #entries = new Map<string, V>();
+  readonly #freeze: boolean;
   #hits = 0;
   #misses = 0;
 
-  constructor(readonly size: number) {
+  constructor(
+    readonly size: number,
+    options: { readonly freeze?: boolean } = {},
+  ) {
     if (!Number.isSafeInteger(size) || size < 0)
       throw new RangeError(`memo size must be a whole number ≥ 0: ${size}`);
+    this.#freeze = options.freeze ?? true;
   }
 
-  /** The value for exactly this text, computing and freezing it on a miss, and keeping it unless `keep` says no. */
+  /** The value for exactly this text, computing (and freezing) it on a miss, and keeping it unless `keep` says no. */
   get(text: string, compute: (text: string) => V, keep?: (value: V) => boolean): V {
     const kept = this.#entries.get(text);
     if (kept !== undefined) {
@@ -37,7 +45,8 @@ export class ParseMemo<V> {
       return kept;
     }
     this.#misses += 1;
-    const value = deepFreeze(compute(text));
+    const computed = compute(text);
+    const value = this.#freeze ? deepFreeze(computed) : computed;
     if (this.size === 0 || (keep && !keep(value))) return value;
     if (this.#entries.size >= this.size) this.#entries.delete(this.#entries.keys().next().value as string);
     this.#entries.set(text, value);

@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type CommandReading, replaceReadingMemo } from '../src/command-reading.js';
+import { createReadingMemo, readCommand, replaceReadingMemo } from '../src/command-reading.js';
 import {
   loadBaselinePack,
   loadDeveloperPack,
@@ -154,7 +154,7 @@ describe.each(['cavra-ai-agent-baseline', 'cavra-developer'] as const)('every co
       replaceParseMemo(undefined);
       const without = decideAll();
       const memo = new ParseMemo<ParsedCommand>(100_000);
-      const readingMemo = new ParseMemo<CommandReading>(100_000);
+      const readingMemo = createReadingMemo(100_000);
       replaceParseMemo(memo);
       replaceReadingMemo(readingMemo);
       const cold = decideAll();
@@ -169,6 +169,13 @@ describe.each(['cavra-ai-agent-baseline', 'cavra-developer'] as const)('every co
       expect(notKept).toBeLessThan(5);
       expect(readingMemo.stats().misses).toBe(readingMisses + notKept);
       expect(memo.stats().misses).toBe(misses);
+      // Readings are kept unfrozen: deciding every request twice changed none of them.
+      const commands = [
+        ...new Set(requests.filter(([type]) => type === 'execute_command').map(([, text]) => text)),
+      ];
+      const kept = commands.map((text) => readCommand(text));
+      replaceReadingMemo(undefined);
+      expect(kept).toEqual(commands.map((text) => readCommand(text)));
     } finally {
       replaceReadingMemo(readings);
     }
