@@ -138,7 +138,7 @@ describe("a hook call's start", () => {
     expect(poolWork(ran.types)).toEqual([]);
   });
 
-  it('blocks (exit 2) when the answer cannot be written: a deny lost on a closed stdout is not an exit 0', async () => {
+  it('blocks (exit 2) when the answer cannot be written: a deny lost on a closed stdout is neither a crash (exit 1) nor an exit 0', async () => {
     const child = spawn(process.execPath, [HOOK_BIN, 'claude-code', '--socket', daemon.socketPath], {
       env: { PATH: process.env.PATH, HOME: process.env.HOME, XDG_CACHE_HOME: HOOK_CACHE_HOME },
       stdio: ['pipe', 'pipe', 'pipe'],
