@@ -279,7 +279,11 @@ describe('HMAC replay protection', () => {
     expect(JSON.stringify(records)).not.toContain(request.runner_auth?.signature as string);
   });
 
-  it('survives a cut or deleted log: refused without --accept-truncated, and a used signature stays used', async () => {
+  // Ten daemon processes started one after another (and two stops through the CLI): 56 s once on a loaded 2-core CI
+  // machine, and over the suite's 60 s another time.
+  it('survives a cut or deleted log: refused without --accept-truncated, and a used signature stays used', {
+    timeout: 180_000,
+  }, async () => {
     const { dir, configFile, socketPath, evidence } = await setup(
       'runner_auth:\n  required: true\n  hmac: {keys: [{key_id: ci, secret_file: runner.key}]}\n',
     );
