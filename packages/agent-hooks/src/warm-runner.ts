@@ -11,8 +11,11 @@ import type { SandboxSettings } from '@cavra/runtime';
 import { quote } from 'shell-quote';
 import { ConfinementError } from './confinement-error.js';
 
-/** How long the hook waits for a runner it started to listen. */
-const START_TIMEOUT_MS = 10_000;
+/**
+ * How long the hook waits for a runner it started to listen: a bound on a hang, not a measure. A start takes about a
+ * second; on a loaded machine it took over 10 s (the limit before), and the call was denied for it.
+ */
+const START_TIMEOUT_MS = 30_000;
 
 /**
  * The command that runs `command` confined through the warm runner (see sandbox-runner.ts): registers it there
