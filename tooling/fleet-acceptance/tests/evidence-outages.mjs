@@ -2,10 +2,10 @@
 // outages. The fleet's daemons (plus two with shipping off, for the latency comparison) are asked RATE decisions/s
 // each throughout, with the central verifier running: LOAD_S of chaos (kill -9 of a NATS node every 60 s, back after
 // 20 s; of a daemon every 30 s, back after 5 s), then the whole cluster stopped DOWN_S (its store folders copied
-// meanwhile, a daemon restarted, and a 5 MiB spool filled), restarted (the backlog's drain rate), then stopped again and restored from
-// that copy (the server lost acknowledged writes: the shippers must repair it), restarted; then the load stops, the
-// stream drains, and each daemon's stream is compared with its local log. Nightly: FLEET_ACCEPTANCE_NIGHTLY=1 (10 min
-// and 10 min, and the spool's receipted segments pruned after prune_delay).
+// meanwhile, a daemon restarted, and a 5 MiB spool filled), restarted (the backlog's drain rate), then stopped again
+// and restored from that copy (the server lost acknowledged writes: the shippers must repair it), restarted; then the
+// load stops, the stream drains, and each daemon's stream is compared with its local log. Nightly:
+// FLEET_ACCEPTANCE_NIGHTLY=1 (10 min and 10 min, and the spool's receipted segments pruned after prune_delay).
 import { cp, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { EVIDENCE_BUCKETS, verifyEvidenceReceipt } from '@cavra/fleet';
