@@ -103,6 +103,9 @@ export function askedCallsIn(stateDir: string): AskedCalls {
       if (!exists(dir)) return undefined;
       checkFolder(stateDir, 0o022);
       checkFolder(dir, 0o077);
+      // Most calls were never asked about: with no entry at all there is nothing to name (and node:crypto, with
+      // Node's stream modules, stays unloaded in the PostToolUse hook that runs after every tool call).
+      if (!readdirSync(dir).some((name) => ENTRY.test(name))) return undefined;
       const file = join(dir, await entryName(call));
       let fd: number;
       try {

@@ -138,6 +138,80 @@ describe("a hook call's start", () => {
     expect(poolWork(ran.types)).toEqual([]);
   });
 
+  /** The hook run with `args` and `input`, and the built-in modules its process loaded. */
+  async function withModules(args: readonly string[], input: string, env: NodeJS.ProcessEnv = {}) {
+    const modules = join(mkdtempSync(join(tmpdir(), 'cavra-modules-')), 'modules.json');
+    const result = await runHookProcess(args, input, {
+      NODE_OPTIONS: `--require ${fileURLToPath(new URL('./support/loaded-modules.cjs', import.meta.url))}`,
+      CAVRA_TEST_MODULES: modules,
+      ...env,
+    });
+    return { result, modules: JSON.parse(readFileSync(modules, 'utf8')) as string[] };
+  }
+  // Node's stream and socket modules, and node:crypto (which loads them): about a tenth of a hook's start.
+  const heavy = (modules: readonly string[]) =>
+    modules.filter((name) => /^NativeModule (net|stream|crypto|tty)$/.test(name));
+
+  it('loads none of Node’s stream, socket or crypto modules for a call it never asks the daemon about: a pass-through tool, a PostToolUse with nothing asked', async () => {
+    const todo = await withModules(
+      ['claude-code', '--socket', daemon.socketPath],
+      claudePayload('TodoWrite', { todos: [] }),
+    );
+    expect(todo.result).toEqual({ stdout: '', stderr: '', code: 0 });
+    expect(heavy(todo.modules)).toEqual([]);
+
+    // A state folder whose `asked` folder exists and is empty: the PostToolUse hook looks and finds nothing to take.
+    const state = mkdtempSync(join(tmpdir(), 'cavra-hook-state-'));
+    mkdirSync(join(state, 'asked'), { mode: 0o700 });
+    const ran = await withModules(
+      ['claude-code-post-tool-use', '--socket', daemon.socketPath],
+      JSON.stringify({ ...JSON.parse(READ_ENV), hook_event_name: 'PostToolUse' }),
+      { CAVRA_HOOK_STATE_DIR: state },
+    );
+    expect(ran.result).toEqual({ stdout: '', stderr: '', code: 0 });
+    expect(heavy(ran.modules)).toEqual([]);
+
+    // A call the daemon decides needs the socket: the answer is the daemon's.
+    const read = await withModules(['claude-code', '--socket', daemon.socketPath], READ_ENV);
+    expect({ ...read.result, stdout: JSON.parse(read.result.stdout) }).toEqual({
+      stdout: BLOCKED,
+      stderr: '',
+      code: 0,
+    });
+    expect(heavy(read.modules)).toContain('NativeModule net');
+  });
+
+  it('reads its payload from a standard input in non-blocking mode, the payload arriving late', async () => {
+    // Perl (perl-base, on every Debian) sets O_NONBLOCK on the pipe and execs the hook: its first read finds nothing
+    // yet (EAGAIN), which a Node parent never shows it (libuv gives a child blocking standard streams).
+    const child = spawn(
+      'perl',
+      [
+        '-MFcntl',
+        '-e',
+        'fcntl(STDIN, F_SETFL, fcntl(STDIN, F_GETFL, 0) | O_NONBLOCK) or die "fcntl: $!"; exec @ARGV or die "exec: $!"',
+        process.execPath,
+        HOOK_BIN,
+        'claude-code',
+        '--socket',
+        daemon.socketPath,
+      ],
+      {
+        env: { PATH: process.env.PATH, HOME: process.env.HOME, XDG_CACHE_HOME: HOOK_CACHE_HOME },
+        stdio: ['pipe', 'pipe', 'pipe'],
+      },
+    );
+    const half = READ_ENV.length >> 1;
+    setTimeout(() => child.stdin.write(READ_ENV.slice(0, half)), 300);
+    setTimeout(() => child.stdin.end(READ_ENV.slice(half)), 600);
+    const result = await processResult(child);
+    expect({ ...result, stdout: JSON.parse(result.stdout) }).toEqual({
+      stdout: BLOCKED,
+      stderr: '',
+      code: 0,
+    });
+  });
+
   it('blocks (exit 2) when the answer cannot be written: a deny lost on a closed stdout is neither a crash (exit 1) nor an exit 0', async () => {
     const child = spawn(process.execPath, [HOOK_BIN, 'claude-code', '--socket', daemon.socketPath], {
       env: { PATH: process.env.PATH, HOME: process.env.HOME, XDG_CACHE_HOME: HOOK_CACHE_HOME },
