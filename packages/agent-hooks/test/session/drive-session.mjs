@@ -87,7 +87,14 @@ export async function driveSession(profile = 'team') {
   const settings = JSON.parse(await readFile(join(project, '.claude', 'settings.json'), 'utf8'));
   const hookCommand = settings.hooks.PreToolUse.at(-1).hooks[0].command;
   const daemon = await startDaemon(await loadDaemonConfig(join(project, '.cavra', 'cavra-daemon.yaml')));
-  const env = { PATH: process.env.PATH, HOME: process.env.HOME, CLAUDE_PROJECT_DIR: project };
+  // The hook keeps the calls it answered `ask` in its state folder: a folder of the run's, not the user's home.
+  const state = await mkdtemp(join(tmpdir(), 'cavra-session-state-'));
+  const env = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    CLAUDE_PROJECT_DIR: project,
+    CAVRA_HOOK_STATE_DIR: state,
+  };
   const calls = [];
   try {
     for (const [index, call] of session.calls.entries()) {
@@ -117,6 +124,7 @@ export async function driveSession(profile = 'team') {
   } finally {
     await daemon.close();
     await rm(project, { recursive: true, force: true });
+    await rm(state, { recursive: true, force: true });
   }
   const tally = { allow: 0, ask: 0, deny: 0, 'no opinion': 0, 'no decision': 0 };
   for (const call of calls) tally[call.outcome] = (tally[call.outcome] ?? 0) + 1;
