@@ -231,14 +231,27 @@ async function authorityOf(values: HookValues, env: NodeJS.ProcessEnv): Promise<
   const timeoutMs = positive('--timeout-ms', values['timeout-ms']);
   const authorities = await import('./authority.js');
   if (engine === 'in-process') return authorities.engineAuthority({ policyPacks: values.pack ?? [] });
-  const socketPath =
-    values.socket || env.CAVRA_SOCKET || (await import('@cavra/daemon-client/thin')).defaultSocketPath(env);
   const daemonConfig = values['daemon-config'];
-  return authorities.daemonAuthority({
-    socketPath,
-    ...(timeoutMs ? { timeoutMs } : {}),
-    ...(daemonConfig ? { daemonConfig } : {}),
-  });
+  const daemon = (socketPath: string) =>
+    authorities.daemonAuthority({
+      socketPath,
+      ...(timeoutMs ? { timeoutMs } : {}),
+      ...(daemonConfig ? { daemonConfig } : {}),
+    });
+  const named = values.socket || env.CAVRA_SOCKET;
+  if (named) return daemon(named);
+  // The default socket is the client package's to name, and its entry loads the client's socket code: named on first
+  // use, so that a call answered without the daemon (a pass-through tool, a PostToolUse with nothing asked) loads none.
+  let made: Promise<Authority> | undefined;
+  const atDefault = () =>
+    (made ??= import('@cavra/daemon-client/thin').then(({ defaultSocketPath }) =>
+      daemon(defaultSocketPath(env)),
+    ));
+  return {
+    decide: async (request) => (await atDefault()).decide(request),
+    reportActionOutcome: async (outcome) => (await atDefault()).reportActionOutcome?.(outcome),
+    close: async () => (await made)?.close(),
+  };
 }
 
 async function askedCallsOf(values: HookValues, env: NodeJS.ProcessEnv) {

@@ -159,6 +159,10 @@ describe("a hook call's start", () => {
     );
     expect(todo.result).toEqual({ stdout: '', stderr: '', code: 0 });
     expect(heavy(todo.modules)).toEqual([]);
+    // Without --socket (the daemon's default socket, as `install` writes the hook): the same.
+    const atDefault = await withModules(['claude-code'], claudePayload('TodoWrite', { todos: [] }));
+    expect(atDefault.result).toEqual({ stdout: '', stderr: '', code: 0 });
+    expect(heavy(atDefault.modules)).toEqual([]);
 
     // A state folder whose `asked` folder exists and is empty: the PostToolUse hook looks and finds nothing to take.
     const state = mkdtempSync(join(tmpdir(), 'cavra-hook-state-'));
