@@ -94,14 +94,28 @@ describe("the hook's V8 code cache", () => {
 });
 
 describe("a hook call's start", () => {
-  /** The hook run with `args` and `input`, and the types of the asynchronous resources its process made. */
-  async function withResources(args: readonly string[], input: string) {
-    const resources = join(mkdtempSync(join(tmpdir(), 'cavra-pool-')), 'resources.json');
+  /**
+   * The hook run with `args` and `input` under a preload of test/support (`preload`), and what the preload wrote when
+   * the process exited (a JSON list of names, to the file named by CAVRA_TEST_OUTPUT).
+   */
+  async function withPreload(
+    preload: string,
+    args: readonly string[],
+    input: string,
+    env: NodeJS.ProcessEnv = {},
+  ) {
+    const output = join(mkdtempSync(join(tmpdir(), 'cavra-preload-')), 'output.json');
     const result = await runHookProcess(args, input, {
-      NODE_OPTIONS: `--require ${fileURLToPath(new URL('./support/pool-work.cjs', import.meta.url))}`,
-      CAVRA_TEST_RESOURCES: resources,
+      NODE_OPTIONS: `--require ${fileURLToPath(new URL(`./support/${preload}`, import.meta.url))}`,
+      CAVRA_TEST_OUTPUT: output,
+      ...env,
     });
-    return { result, types: JSON.parse(readFileSync(resources, 'utf8')) as string[] };
+    return { result, names: JSON.parse(readFileSync(output, 'utf8')) as string[] };
+  }
+  /** The hook run, and the types of the asynchronous resources its process made. */
+  async function withResources(args: readonly string[], input: string) {
+    const { result, names } = await withPreload('pool-work.cjs', args, input);
+    return { result, types: names };
   }
   // File system requests, DNS look-ups, compression and crypto jobs are what Node hands to the pool.
   const poolWork = (types: readonly string[]) =>
@@ -138,15 +152,10 @@ describe("a hook call's start", () => {
     expect(poolWork(ran.types)).toEqual([]);
   });
 
-  /** The hook run with `args` and `input`, and the built-in modules its process loaded. */
+  /** The hook run, and the built-in modules its process loaded. */
   async function withModules(args: readonly string[], input: string, env: NodeJS.ProcessEnv = {}) {
-    const modules = join(mkdtempSync(join(tmpdir(), 'cavra-modules-')), 'modules.json');
-    const result = await runHookProcess(args, input, {
-      NODE_OPTIONS: `--require ${fileURLToPath(new URL('./support/loaded-modules.cjs', import.meta.url))}`,
-      CAVRA_TEST_MODULES: modules,
-      ...env,
-    });
-    return { result, modules: JSON.parse(readFileSync(modules, 'utf8')) as string[] };
+    const { result, names } = await withPreload('loaded-modules.cjs', args, input, env);
+    return { result, modules: names };
   }
   // Node's stream and socket modules, and node:crypto (which loads them): about a tenth of a hook's start.
   const heavy = (modules: readonly string[]) =>

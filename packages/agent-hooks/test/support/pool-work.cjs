@@ -1,5 +1,5 @@
 // Preloaded (NODE_OPTIONS=--require) into a hook process by hook-start.test.ts: writes the types of the asynchronous
-// resources the process made to the file named by CAVRA_TEST_RESOURCES when it exits.
+// resources the process made to the file named by CAVRA_TEST_OUTPUT when it exits.
 const { createHook } = require('node:async_hooks');
 const { writeFileSync } = require('node:fs');
 
@@ -9,4 +9,4 @@ createHook({
     types.add(type);
   },
 }).enable();
-process.on('exit', () => writeFileSync(process.env.CAVRA_TEST_RESOURCES, JSON.stringify([...types].sort())));
+process.on('exit', () => writeFileSync(process.env.CAVRA_TEST_OUTPUT, JSON.stringify([...types].sort())));
