@@ -57,7 +57,7 @@ describe('a realistic Claude Code session', () => {
     expect(
       run.calls
         .filter((call) => call.benign && call.outcome !== 'allow' && call.outcome !== 'no opinion')
-        .map((call) => `${call.tool}: ${call.reason.replace(/'\/tmp\/[^/']+/, "'<project>")}`),
+        .map((call) => `${call.tool}: ${call.reason.replace(/'[^']*\/cavra-session-[^/']+/, "'<project>")}`),
     ).toEqual([
       "WebSearch: CAVRA require_approval (network.default.require_approval): host '*' is on no network list: review required (approver group: Platform Security)",
       "Edit: CAVRA require_approval (filesystem.write.require_approval): writing '<project>/package.json' requires approval (pattern '**/package.json', filesystem.require_approval_write[6]) (approver group: Platform Security)",

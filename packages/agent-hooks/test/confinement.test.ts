@@ -471,7 +471,7 @@ describe('cavra-mcp-gateway --confine', () => {
           FILESYSTEM_SERVER,
           project,
         ],
-        env: { PATH: process.env.PATH ?? '', HOME: home },
+        env: { PATH: process.env.PATH ?? '', HOME: home, TMPDIR: tmpdir() },
         stderr: 'pipe',
       }),
     );

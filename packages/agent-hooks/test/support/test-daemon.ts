@@ -70,6 +70,7 @@ export function runHookProcess(
     env: {
       PATH: process.env.PATH,
       HOME: process.env.HOME,
+      TMPDIR: tmpdir(),
       CAVRA_HOOK_STATE_DIR: HOOK_STATE_DIR,
       XDG_CACHE_HOME: HOOK_CACHE_HOME,
       ...env,
