@@ -8,6 +8,7 @@ import {
   openSync,
   readFileSync,
   renameSync,
+  rmSync,
   type Stats,
   writeFileSync,
 } from 'node:fs';
@@ -38,25 +39,53 @@ try {
   }
   // The bundle keeps the entry's #! line, which is not JavaScript inside a function: blanked, lines kept.
   const source = text.replace(/^#!.*/, '');
-  const cache = cacheFile(main);
-  const cachedData = cache ? readOwnFile(cache) : undefined;
+  const cache = cacheFiles(main);
+  let cacheRead: string | undefined;
+  let cachedData: Buffer | undefined;
+  for (const file of cache ? [cache.connected, cache.start] : []) {
+    cachedData = readOwnFile(file);
+    if (cachedData) {
+      cacheRead = file;
+      break;
+    }
+  }
   const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
     filename: MAIN,
     ...(cachedData ? { cachedData } : {}),
   });
-  // Made once the hook has answered, so the functions it ran are in it.
-  if (cache && (!cachedData || script.cachedDataRejected))
-    process.once('exit', () => saveCache(cache, script));
+  // The hook loads node:net to connect to a socket (the daemon's; the warm sandbox runner's) and for nothing else: a
+  // call that asked the daemon did, a call answered without it (a pass-through tool, a PostToolUse) did not.
+  const base = createRequire(MAIN);
+  let connected = false;
+  const hookRequire = Object.assign((id: string) => {
+    if (id === 'net') connected = true;
+    return base(id);
+  }, base);
+  // Made once the hook has answered, so the functions it ran are in it (V8 compiles a function at its first call, and
+  // a cache holds those compiled by then); made again by a call that connected after a cache made by one that did
+  // not, so that the decision's path is in it whichever tool the agent called first.
+  if (cache) {
+    process.once('exit', () => {
+      const current = cachedData && !script.cachedDataRejected;
+      if (current && (cacheRead === cache.connected || !connected)) return;
+      const file = connected ? cache.connected : cache.start;
+      if (cacheRead && cacheRead !== file) rmSync(cacheRead, { force: true });
+      saveCache(file, script);
+    });
+  }
   const module = { exports: {} };
-  script.runInThisContext()(module.exports, createRequire(MAIN), module, MAIN, dirname(MAIN));
+  script.runInThisContext()(module.exports, hookRequire, module, MAIN, dirname(MAIN));
 } catch (error) {
   // The last line of fail-closed, as in the hook itself: exit 2, which every agent reads as a block.
   process.stderr.write(`cavra-hook: no decision, denied: ${String(error)}\n`);
   process.exitCode = 2;
 }
 
-/** The cache file for this build of the hook, Node and machine, in a folder of the user's own; undefined when there is none. */
-function cacheFile(main: Stats): string | undefined {
+/**
+ * The cache files for this build of the hook, Node and machine, in a folder of the user's own (undefined when there is
+ * none): one made by a call that connected to a socket, else one made by a call that did not.
+ */
+function cacheFiles(main: Stats): { connected: string; start: string } | undefined {
   if (typeof process.getuid !== 'function') return undefined;
   const { XDG_CACHE_HOME: base, HOME: home } = process.env;
   const folder = join(base && isAbsolute(base) ? base : join(home || homedir(), '.cache'), 'cavra-hook');
@@ -70,7 +99,8 @@ function cacheFile(main: Stats): string | undefined {
   // node:crypto alone costs a hook ~3 ms of start-up. V8 checks only the source's length against a cache, so the key
   // must change with any edit to the file.
   const identity = [process.version, process.arch, main.dev, main.ino, main.size, main.mtimeMs, main.ctimeMs];
-  return join(folder, `cavra-hook-${fnv1a128(identity.join('\0'))}.v8`);
+  const name = join(folder, `cavra-hook-${fnv1a128(identity.join('\0'))}`);
+  return { connected: `${name}-connected.v8`, start: `${name}.v8` };
 }
 
 /** FNV-1a, 128 bits, as 32 hex digits (http://www.isthe.com/chongo/tech/comp/fnv/): a name, not a security check. */

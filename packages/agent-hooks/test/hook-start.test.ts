@@ -60,12 +60,36 @@ describe("the hook's V8 code cache", () => {
     const folder = join(home, 'cavra-hook');
     expect(statSync(folder).mode & 0o777).toBe(0o700);
     const [file] = cacheFiles(folder);
-    expect(file).toMatch(/^cavra-hook-[0-9a-f]{32}\.v8$/);
+    expect(file).toMatch(/^cavra-hook-[0-9a-f]{32}-connected\.v8$/);
     expect(statSync(join(folder, file as string)).mode & 0o777).toBe(0o600);
     const made = readFileSync(join(folder, file as string));
     expect(await decide(home)).toEqual(first);
     // Accepted by V8: not made again.
     expect(readFileSync(join(folder, file as string)).equals(made)).toBe(true);
+  });
+
+  it('is made again by the first call that asks the daemon when a call that did not made it', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'cavra-cache-'));
+    const folder = join(home, 'cavra-hook');
+    const passThrough = () =>
+      runHookProcess(
+        ['claude-code', '--socket', daemon.socketPath],
+        claudePayload('TodoWrite', { todos: [] }),
+        {
+          XDG_CACHE_HOME: home,
+        },
+      );
+    expect(await passThrough()).toEqual({ stdout: '', stderr: '', code: 0 });
+    const [start] = cacheFiles(folder);
+    expect(start).toMatch(/^cavra-hook-[0-9a-f]{32}\.v8$/);
+    expect(await decide(home)).toEqual({ stdout: BLOCKED, stderr: '', code: 0 });
+    // The same build's cache, with the decision's path in it, in place of the first.
+    expect(cacheFiles(folder)).toEqual([(start as string).replace(/\.v8$/, '-connected.v8')]);
+    const made = readFileSync(join(folder, cacheFiles(folder)[0] as string));
+    expect(await passThrough()).toEqual({ stdout: '', stderr: '', code: 0 });
+    expect(await decide(home)).toEqual({ stdout: BLOCKED, stderr: '', code: 0 });
+    expect(cacheFiles(folder)).toHaveLength(1);
+    expect(readFileSync(join(folder, cacheFiles(folder)[0] as string)).equals(made)).toBe(true);
   });
 
   it('costs only speed when broken: a cache V8 rejects is compiled around and replaced', async () => {
