@@ -69,8 +69,7 @@ try {
       const current = cachedData && !script.cachedDataRejected;
       if (current && (cacheRead === cache.connected || !connected)) return;
       const file = connected ? cache.connected : cache.start;
-      if (cacheRead && cacheRead !== file) rmSync(cacheRead, { force: true });
-      saveCache(file, script);
+      saveCache(file, script, cacheRead !== file ? cacheRead : undefined);
     });
   }
   const module = { exports: {} };
@@ -135,12 +134,16 @@ function readOwnFile(path: string): Buffer | undefined {
   }
 }
 
-/** Written aside and renamed into place: a reader finds the old cache or the new, never part of one. */
-function saveCache(path: string, script: Script): void {
+/**
+ * Written aside and renamed into place: a reader finds the old cache or the new, never part of one. `replaced`, the
+ * cache it supersedes, is removed then. Never throws: it runs at exit, where a throw would change the exit code.
+ */
+function saveCache(path: string, script: Script, replaced: string | undefined): void {
   const temporary = `${path}.${process.pid}.tmp`;
   try {
     writeFileSync(temporary, script.createCachedData(), { flag: 'wx', mode: 0o600 });
     renameSync(temporary, path);
+    if (replaced) rmSync(replaced, { force: true });
   } catch {
     // Best effort: the next start compiles again.
   }
