@@ -9,7 +9,8 @@ import { join } from 'node:path';
  * before its exit handler ran) and every confined command one socket of the sandbox library's.
  */
 export default function temporaryRoot(): () => void {
-  const root = mkdtempSync(join(tmpdir(), 'cavra-test-'));
+  // A short name: the tests' socket paths are under it, and macOS allows 104 bytes for one (its TMPDIR is ~50 already).
+  const root = mkdtempSync(join(tmpdir(), 'cvt-'));
   process.env.TMPDIR = root;
   return () => rmSync(root, { recursive: true, force: true });
 }
