@@ -57,9 +57,17 @@ function timed(args, input, env = {}) {
     child.on('error', reject);
     child.on('close', (code) => {
       const ms = Number(process.hrtime.bigint() - start) / 1e6;
+      // No line when the process died before its exit handlers ran: the caller's check of its answer says so.
       const at = stderr.lastIndexOf(`\n${CPU_LINE}`);
-      const cpu = Number(stderr.slice(at + CPU_LINE.length + 1)) / 1000;
-      resolve({ ms, cpu, code, stdout, stderr: stderr.slice(0, at) });
+      if (at < 0) resolve({ ms, cpu: Number.NaN, code, stdout, stderr });
+      else
+        resolve({
+          ms,
+          cpu: Number(stderr.slice(at + CPU_LINE.length + 1)) / 1000,
+          code,
+          stdout,
+          stderr: stderr.slice(0, at),
+        });
     });
     child.stdin.end(input);
   });
@@ -82,16 +90,17 @@ const postToolUse = JSON.stringify({
 const stateDir = join(dir, 'hook-state');
 mkdirSync(join(stateDir, 'asked'), { recursive: true, mode: 0o700 });
 
-const build = (name, bin, index) => ({
+const measured = (name, bin, index) => ({
   name,
   bin,
+  project: join(dir, `project-${index}`),
   env: { XDG_CACHE_HOME: join(dir, `cache-${index}`), CAVRA_HOOK_STATE_DIR: stateDir },
   hooked: [],
   started: [],
   after: [],
 });
-const builds = [build('', hook, 0)];
-if (process.env.BENCH_BEFORE) builds.push(build('before: ', process.env.BENCH_BEFORE, 1));
+const builds = [measured('', hook, 0)];
+if (process.env.BENCH_BEFORE) builds.push(measured('before: ', process.env.BENCH_BEFORE, 1));
 const bare = [];
 const load = () =>
   loadavg()
@@ -101,9 +110,8 @@ const loadBefore = load();
 const postArgs = (build) => [build.bin, 'claude-code-post-tool-use', '--socket', socketPath];
 try {
   for (const build of builds) {
-    const project = join(dir, `project-${builds.indexOf(build)}`);
     const installed = await timed(
-      [build.bin, 'install', 'claude-code', '--project', '--dir', project],
+      [build.bin, 'install', 'claude-code', '--project', '--dir', build.project],
       '',
       build.env,
     );
