@@ -27,7 +27,7 @@ let running: RunningConsole;
 let browser: Browser;
 let attacker: Server | undefined;
 beforeAll(async () => {
-  [daemon, browser] = await Promise.all([startApprovalDaemon({ waitMs: 30_000 }), launchChromium()]);
+  [daemon, browser] = await Promise.all([startApprovalDaemon({ waitMs: 50_000 }), launchChromium()]);
   running = await startConsole({
     socketPath: daemon.socket,
     evidenceLog: daemon.evidenceLog,
@@ -43,21 +43,22 @@ afterAll(async () => {
 });
 
 describe('approvals inbox', () => {
-  // Two agents wait on the daemon: one for `npm publish --tag next`, one for `npm publish --tag latest`.
-  let approved: ReturnType<ApprovalDaemon['client']['evaluate']>;
-  let denied: ReturnType<ApprovalDaemon['client']['evaluate']>;
-  let approveId: string;
-  let denyId: string;
+  // Two agents wait on the daemon, for `npm publish --tag next` and `--tag latest`: the inbox lists them. A test that
+  // answers a request starts the evaluate it answers itself: an evaluate is held at most `wait_ms` (50 s here, the
+  // most a daemon allows), and signing in and checking the list can take longer than that on a loaded machine.
+  let nextId: string;
+  let latestId: string;
   let view: ConsolePage;
 
   beforeAll(async () => {
     // What the session did before: the approver sees it beside the request.
     for (const target of ['npm test', 'git push --force'])
       await daemon.client.evaluate({ ...publishRequest(''), target });
-    approved = daemon.client.evaluate(publishRequest('next'));
-    approveId = await pendingRequestId(daemon.client, 'npm publish --tag next');
-    denied = daemon.client.evaluate(publishRequest('latest'));
-    denyId = await pendingRequestId(daemon.client, 'npm publish --tag latest');
+    // Nothing answers these two: the client's close at the end rejects them.
+    void daemon.client.evaluate(publishRequest('next')).catch(() => undefined);
+    nextId = await pendingRequestId(daemon.client, 'npm publish --tag next');
+    void daemon.client.evaluate(publishRequest('latest')).catch(() => undefined);
+    latestId = await pendingRequestId(daemon.client, 'npm publish --tag latest');
   });
 
   it('signs in with the token in the URL, removes it from the address bar, and shows the pending requests', async () => {
@@ -66,7 +67,7 @@ describe('approvals inbox', () => {
     expect(page.url()).not.toContain(running.token);
     await page.getByRole('link', { name: 'Approvals' }).click();
     await page.getByRole('heading', { name: 'Pending approvals' }).waitFor();
-    const request = page.getByRole('article', { name: `Request ${approveId}` });
+    const request = page.getByRole('article', { name: `Request ${nextId}` });
     await request.waitFor();
     const text = (await request.textContent()) ?? '';
     for (const shown of [
@@ -83,13 +84,17 @@ describe('approvals inbox', () => {
       '#2 <time> execute_command git push --force: block (commands.block)',
       '#1 <time> execute_command npm test: allow (commands.allow)',
     ]);
-    await page.getByRole('article', { name: `Request ${denyId}` }).waitFor();
+    await page.getByRole('article', { name: `Request ${latestId}` }).waitFor();
     expect(await seriousViolations(page)).toEqual([]);
     await screenshot(page, 'approvals');
   });
 
   it('approve with scope once: the waiting evaluate returns allow by the grant, and the article shows the review', async () => {
     const { page } = view;
+    const approved = daemon.client.evaluate(publishRequest('rc'));
+    const approveId = await pendingRequestId(daemon.client, 'npm publish --tag rc');
+    // The inbox shows what was pending when drawn: load it again.
+    await page.reload();
     const request = page.getByRole('article', { name: `Request ${approveId}` });
     await request.getByLabel('Scope', { exact: true }).selectOption('once');
     await request.getByLabel('Reason', { exact: true }).fill('release 1.4.0 signed off');
@@ -111,6 +116,9 @@ describe('approvals inbox', () => {
 
   it('deny with a reason: the waiting evaluate is blocked, approval.denied', async () => {
     const { page, errors } = view;
+    const denied = daemon.client.evaluate(publishRequest('legacy'));
+    const denyId = await pendingRequestId(daemon.client, 'npm publish --tag legacy');
+    await page.reload();
     const request = page.getByRole('article', { name: `Request ${denyId}` });
     await request.getByLabel('Reason', { exact: true }).fill('latest must wait for the changelog');
     await request.getByRole('button', { name: 'Deny' }).click();

@@ -21,7 +21,7 @@ let daemon: ApprovalDaemon;
 let running: RunningConsole;
 let browser: Browser;
 beforeAll(async () => {
-  [daemon, browser] = await Promise.all([startApprovalDaemon({ waitMs: 30_000 }), launchChromium()]);
+  [daemon, browser] = await Promise.all([startApprovalDaemon({ waitMs: 50_000 }), launchChromium()]);
   running = await startConsole({
     socketPath: daemon.socket,
     evidenceLog: daemon.evidenceLog,
@@ -57,8 +57,6 @@ it('signs in, approves a held request, filters the evidence and opens a record w
     target: 'npm test',
     policy_pack: 'cavra-ai-agent-baseline',
   });
-  const held = daemon.client.evaluate(publishRequest('kbd'));
-  const id = await pendingRequestId(daemon.client, 'npm publish --tag kbd');
 
   // The origin alone (no token in the URL): the sign-in form.
   const { page, errors } = await openPage(browser, `${running.origin}/`);
@@ -72,6 +70,9 @@ it('signs in, approves a held request, filters the evidence and opens a record w
   await page.keyboard.press('Enter');
   const nav = page.getByRole('navigation', { name: 'Main' });
   await nav.waitFor();
+  // Held from here: an evaluate waits at most `wait_ms`, which signing in on a loaded machine must not use up.
+  const held = daemon.client.evaluate(publishRequest('kbd'));
+  const id = await pendingRequestId(daemon.client, 'npm publish --tag kbd');
 
   // Approvals: the link, then the request's controls in reading order.
   await tabTo(page, nav.getByRole('link', { name: 'Approvals' }));
