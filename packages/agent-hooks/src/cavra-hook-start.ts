@@ -6,6 +6,7 @@ import {
   lstatSync,
   mkdirSync,
   openSync,
+  readdirSync,
   readFileSync,
   renameSync,
   rmSync,
@@ -136,7 +137,8 @@ function readOwnFile(path: string): Buffer | undefined {
 
 /**
  * Written aside and renamed into place: a reader finds the old cache or the new, never part of one. `replaced`, the
- * cache it supersedes, is removed then. Never throws: it runs at exit, where a throw would change the exit code.
+ * cache it supersedes, is removed then, and so are stale ones. Never throws: it runs at exit, where a throw would
+ * change the exit code.
  */
 function saveCache(path: string, script: Script, replaced: string | undefined): void {
   const temporary = `${path}.${process.pid}.tmp`;
@@ -144,7 +146,29 @@ function saveCache(path: string, script: Script, replaced: string | undefined): 
     writeFileSync(temporary, script.createCachedData(), { flag: 'wx', mode: 0o600 });
     renameSync(temporary, path);
     if (replaced) rmSync(replaced, { force: true });
+    removeStaleCaches(dirname(path), path);
   } catch {
     // Best effort: the next start compiles again.
+  }
+}
+
+/**
+ * Removes the folder's cache files (and files a crashed write left) not written for a week, but `kept`. Every install
+ * of the hook has its own key (an upgrade, each `npm ci`, another Node), and nothing else would ever remove its files;
+ * an install still in use whose cache is removed compiles once and writes it again. Runs only when a cache is
+ * written, which is rare; links and files of other names are left alone.
+ */
+function removeStaleCaches(folder: string, kept: string): void {
+  const week = 7 * 24 * 60 * 60 * 1000;
+  const now = Date.now();
+  for (const name of readdirSync(folder)) {
+    const path = join(folder, name);
+    if (path === kept || !/^cavra-hook-[0-9a-f]{32}(-connected)?\.v8(\.\d+\.tmp)?$/.test(name)) continue;
+    try {
+      const stats = lstatSync(path);
+      if (stats.isFile() && now - stats.mtimeMs > week) rmSync(path, { force: true });
+    } catch {
+      // Removed meanwhile by another start: the next one.
+    }
   }
 }

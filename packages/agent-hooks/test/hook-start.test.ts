@@ -7,6 +7,7 @@ import {
   readFileSync,
   statSync,
   symlinkSync,
+  utimesSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -100,6 +101,39 @@ describe("the hook's V8 code cache", () => {
     writeFileSync(file, Buffer.alloc(statSync(file).size, 0x41));
     expect(await decide(home)).toEqual({ stdout: BLOCKED, stderr: '', code: 0 });
     expect(readFileSync(file).subarray(0, 16).equals(Buffer.alloc(16, 0x41))).toBe(false);
+  });
+
+  it("removes other installs' caches and a crashed write's file not written for a week, nothing else, when it writes one", async () => {
+    const home = mkdtempSync(join(tmpdir(), 'cavra-cache-'));
+    const folder = join(home, 'cavra-hook');
+    mkdirSync(folder, { mode: 0o700 });
+    const days = (count: number) => new Date(Date.now() - count * 24 * 60 * 60 * 1000);
+    const file = (name: string, age: number) => {
+      writeFileSync(join(folder, name), 'x', { mode: 0o600 });
+      utimesSync(join(folder, name), days(age), days(age));
+    };
+    const old = `cavra-hook-${'a'.repeat(32)}.v8`;
+    const oldConnected = `cavra-hook-${'b'.repeat(32)}-connected.v8`;
+    const crashed = `cavra-hook-${'c'.repeat(32)}.v8.4242.tmp`;
+    const recent = `cavra-hook-${'d'.repeat(32)}-connected.v8`;
+    file(old, 8);
+    file(oldConnected, 30);
+    file(crashed, 8);
+    file(recent, 6);
+    file('notes.txt', 30);
+    // A link with a cache's name, to an old file elsewhere: neither is removed.
+    const elsewhere = join(mkdtempSync(join(tmpdir(), 'cavra-cache-')), 'kept');
+    writeFileSync(elsewhere, 'x');
+    utimesSync(elsewhere, days(30), days(30));
+    const linked = `cavra-hook-${'e'.repeat(32)}.v8`;
+    symlinkSync(elsewhere, join(folder, linked));
+
+    expect(await decide(home)).toEqual({ stdout: BLOCKED, stderr: '', code: 0 });
+    const made = readdirSync(folder).find(
+      (name) => /^cavra-hook-[0-9a-f]{32}-connected\.v8$/.test(name) && name !== recent,
+    );
+    expect(readdirSync(folder).sort()).toEqual([made, linked, 'notes.txt', recent].sort());
+    expect(readFileSync(elsewhere, 'utf8')).toBe('x');
   });
 
   it('is not read or made in a folder others can write, or reached through a link', async () => {
