@@ -59,15 +59,13 @@ function timed(args, input, env = {}) {
       const ms = Number(process.hrtime.bigint() - start) / 1e6;
       // No line when the process died before its exit handlers ran: the caller's check of its answer says so.
       const at = stderr.lastIndexOf(`\n${CPU_LINE}`);
-      if (at < 0) resolve({ ms, cpu: Number.NaN, code, stdout, stderr });
-      else
-        resolve({
-          ms,
-          cpu: Number(stderr.slice(at + CPU_LINE.length + 1)) / 1000,
-          code,
-          stdout,
-          stderr: stderr.slice(0, at),
-        });
+      resolve({
+        ms,
+        cpu: at < 0 ? Number.NaN : Number(stderr.slice(at + CPU_LINE.length + 1)) / 1000,
+        code,
+        stdout,
+        stderr: at < 0 ? stderr : stderr.slice(0, at),
+      });
     });
     child.stdin.end(input);
   });
