@@ -140,8 +140,10 @@ async function hookAnswer(
       ...(mode === 'warm' ? ['--warm'] : []),
     ],
     claudePayload('Bash', { command, description: 'run the tests' }, project),
-    // The warm runner's socket folder is the test's own, and the runner exits soon after the test.
-    { HOME: home, XDG_RUNTIME_DIR: root, CAVRA_SANDBOX_RUNNER_IDLE_MS: '3000', ...env },
+    // The warm runner's socket folder is the test's own, and the runner exits 30 s after its last use. Not sooner:
+    // its idle time starts when it listens, and the hook that started it registers only after reading `ready`; with
+    // 3 s, a call on a loaded CI machine was denied, most likely for that (the runner gone: sandbox_unavailable).
+    { HOME: home, XDG_RUNTIME_DIR: root, CAVRA_SANDBOX_RUNNER_IDLE_MS: '30000', ...env },
   );
 }
 
@@ -280,7 +282,7 @@ describe('the warm runner', () => {
     const folder = join(root, `cavra-sandbox-${process.getuid?.() ?? 0}`);
     const answer = await hookAnswer(`ls -A ${folder}; echo listed`, {}, 'warm');
     const output = (JSON.parse(answer.stdout) as ClaudeAnswer).hookSpecificOutput;
-    expect(output.permissionDecision).toBe('ask');
+    expect(output.permissionDecision, output.permissionDecisionReason).toBe('ask');
     expect(readdirSync(folder).filter((name) => name.endsWith('.sock')).length).toBe(1);
     const run = await runBash(output.updatedInput?.command ?? '');
     // stderr is left out: a shell start-up file of the machine (BASH_ENV) may complain about the read-only home.
