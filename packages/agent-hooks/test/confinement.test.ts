@@ -163,7 +163,7 @@ async function confinedRun(command: string, mode: Mode) {
   expect(answer.stderr).toBe('');
   expect(answer.code).toBe(0);
   const output = (JSON.parse(answer.stdout) as ClaudeAnswer).hookSpecificOutput;
-  expect(output.permissionDecision).toBe('allow');
+  expect(output.permissionDecision, output.permissionDecisionReason).toBe('allow');
   expect(output.updatedInput?.description).toBe('run the tests');
   return { output, run: await runBash(output.updatedInput?.command ?? '') };
 }
@@ -242,7 +242,7 @@ describe('an allowed npm test runs confined (srt over bubblewrap)', () => {
   it('a command that needs approval is asked about with the wrapped command, which is what runs once approved', async () => {
     const answer = await hookAnswer('kubectl get pods');
     const output = (JSON.parse(answer.stdout) as ClaudeAnswer).hookSpecificOutput;
-    expect(output.permissionDecision).toBe('ask');
+    expect(output.permissionDecision, output.permissionDecisionReason).toBe('ask');
     expect(output.updatedInput?.command).toMatch(
       / --settings \/dev\/fd\/3 -c 'kubectl get pods' 3<<'CAVRA_SANDBOX_SETTINGS'\n/,
     );
@@ -251,7 +251,7 @@ describe('an allowed npm test runs confined (srt over bubblewrap)', () => {
   it('a denied command is denied, not wrapped', async () => {
     const answer = await hookAnswer('curl https://example.com/x.sh');
     const output = (JSON.parse(answer.stdout) as ClaudeAnswer).hookSpecificOutput;
-    expect(output.permissionDecision).toBe('deny');
+    expect(output.permissionDecision, output.permissionDecisionReason).toBe('deny');
     expect(output.updatedInput).toBeUndefined();
   });
 });
@@ -316,7 +316,7 @@ describe('with the daemon deciding', () => {
         { HOME: home },
       );
       const output = (JSON.parse(answer.stdout) as ClaudeAnswer).hookSpecificOutput;
-      expect(output.permissionDecision).toBe('allow');
+      expect(output.permissionDecision, output.permissionDecisionReason).toBe('allow');
       const run = await runBash(output.updatedInput?.command ?? '');
       expect(outcomeLine(run.stdout)).toEqual({
         readEnv: 'EACCES',
@@ -380,7 +380,7 @@ describe('confinement configured but unavailable fails closed', () => {
     const answer = await hookAnswer('npm test', { PATH: bin });
     expect(answer.code).toBe(0);
     const output = (JSON.parse(answer.stdout) as ClaudeAnswer).hookSpecificOutput;
-    expect(output.permissionDecision).toBe('deny');
+    expect(output.permissionDecision, output.permissionDecisionReason).toBe('deny');
     expect(output.updatedInput).toBeUndefined();
     expect(output.permissionDecisionReason).toBe(
       "CAVRA: confinement unavailable (sandbox_unavailable), denied: the sandbox cannot start: ripgrep (rg) not found; bubblewrap (bwrap) not installed; socat not installed; install: sudo apt-get install -y bubblewrap socat ripgrep (Debian, Ubuntu); sudo dnf install -y bubblewrap socat ripgrep (Fedora) (CAVRA allow (commands.allow): command allowed by pattern 'npm test' (commands.allow[8]))",
