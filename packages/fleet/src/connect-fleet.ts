@@ -24,7 +24,8 @@ import { toFleetError } from './nats-failure.js';
 export interface ConnectFleetOptions extends FleetConnectionOptions {
   /**
    * Create the buckets that do not exist yet (a publisher's or an operator's connection), with `replicas` copies;
-   * without it the buckets must exist and are only bound (a daemon's connection).
+   * without it the buckets must exist and are only bound (a daemon's connection). Each creation may take up to
+   * 30 s: a replicated stream answers once its copies have elected a leader.
    */
   createBuckets?: boolean;
   /** Copies of each bucket when created (default 3: a 3-node cluster survives the loss of one node). */
@@ -101,25 +102,20 @@ export async function connectFleet(options: ConnectFleetOptions): Promise<Fleet>
     throw connectionError(error, servers);
   }
   try {
+    if (options.createBuckets) await createFleetBuckets(nc, replicas);
     const js = jetstream(nc);
     const jsm = await jetstreamManager(nc);
     const kvm = new Kvm(js);
     const objm = new Objm(js);
     const kv = (key: keyof typeof KV_BUCKETS) =>
       bucket(FLEET_BUCKETS[key], async (name) => {
-        if (options.createBuckets) return kvm.create(name, { ...KV_BUCKETS[key], replicas });
         const bound = await kvm.open(name);
         await bound.status(); // open() alone does not look: a missing bucket would fail later, less clearly.
         return bound;
       });
     const bundleHeads = await kv('bundleHeads');
     const fleetStatus = await kv('fleetStatus');
-    if (options.createBuckets) await kvm.create(FLEET_BUCKETS.approvals, { ...APPROVALS_BUCKET, replicas });
-    const bundles = await bucket(FLEET_BUCKETS.bundles, (name) =>
-      options.createBuckets ? objm.create(name, { replicas }) : objm.open(name),
-    );
-    // Evidence (streams and buckets) is bound by the shipper and the verifier themselves, created here with the rest.
-    if (options.createBuckets) await createEvidenceStreams({ jsm, kvm }, replicas);
+    const bundles = await bucket(FLEET_BUCKETS.bundles, (name) => objm.open(name));
     return {
       nc,
       js,
@@ -137,7 +133,29 @@ export async function connectFleet(options: ConnectFleetOptions): Promise<Fleet>
   }
 }
 
-/** Binds (or creates) one bucket; a missing one is named. */
+/**
+ * How long one request that creates a bucket or stream waits. A replicated stream answers once its copies have elected
+ * a leader; when the first, immediate campaign fails (a loaded machine), nats-server's next election waits 4 to 9 s,
+ * past the client's usual 5 s: this covers two such rounds and the answer.
+ */
+const CREATE_TIMEOUT_MS = 30_000;
+
+/**
+ * Creates the fleet's buckets that do not exist yet, and the evidence streams and buckets (bound by the shipper and
+ * the verifier themselves), each with `replicas` copies. Their own client, with the longer wait: the handles
+ * connectFleet returns keep the usual one.
+ */
+async function createFleetBuckets(nc: NatsConnection, replicas: number): Promise<void> {
+  const js = jetstream(nc, { timeout: CREATE_TIMEOUT_MS });
+  const kvm = new Kvm(js);
+  for (const key of Object.keys(KV_BUCKETS) as (keyof typeof KV_BUCKETS)[])
+    await kvm.create(FLEET_BUCKETS[key], { ...KV_BUCKETS[key], replicas });
+  await kvm.create(FLEET_BUCKETS.approvals, { ...APPROVALS_BUCKET, replicas });
+  await new Objm(js).create(FLEET_BUCKETS.bundles, { replicas });
+  await createEvidenceStreams({ jsm: await js.jetstreamManager(), kvm }, replicas);
+}
+
+/** Binds one bucket; a missing one is named. */
 export async function bucket<T>(name: string, bind: (name: string) => Promise<T>): Promise<T> {
   try {
     return await bind(name);

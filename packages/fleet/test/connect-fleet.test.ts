@@ -162,6 +162,48 @@ describe('buckets', () => {
       await fleet.close();
     }
   });
+
+  // A replicated stream answers its creation once its copies elected a leader. With the copy that was to campaign
+  // first stalled, the other two wait out nats-server's election timeout (4 to 9 s): past the client's usual 5 s.
+  test('createBuckets makes every bucket and stream while one of three nodes is stalled (SIGSTOP)', async () => {
+    const stalled = await startNatsCluster({ nodes: 3 });
+    try {
+      const jsz = (await (await fetch(`${stalled.nodes[0]?.monitorUrl}/jsz`)).json()) as {
+        meta_cluster: { leader: string };
+      };
+      // Not the meta leader: without it no bucket can be made at all, however long the wait.
+      const frozen = stalled.nodes.find((node) => node.name !== jsz.meta_cluster.leader);
+      process.kill(frozen?.pid as number, 'SIGSTOP');
+      try {
+        const servers = stalled.nodes.filter((node) => node !== frozen).map((node) => node.url);
+        const fleet = await connectFleet({ servers, createBuckets: true });
+        try {
+          const streams: [string, number][] = [];
+          for await (const info of fleet.jsm.streams.list())
+            streams.push([info.config.name, info.config.num_replicas]);
+          expect(streams.sort()).toEqual(
+            [
+              'CAVRA_EVIDENCE',
+              'CAVRA_EVIDENCE_ALERTS',
+              'KV_cavra_approvals',
+              'KV_cavra_bundle_heads',
+              'KV_cavra_evidence_heads',
+              'KV_cavra_evidence_receipts',
+              'KV_cavra_evidence_resend',
+              'KV_cavra_fleet_status',
+              'OBJ_cavra_bundles',
+            ].map((name) => [name, 3]),
+          );
+        } finally {
+          await fleet.close();
+        }
+      } finally {
+        process.kill(frozen?.pid as number, 'SIGCONT');
+      }
+    } finally {
+      await stalled.stop();
+    }
+  }, 180_000);
 });
 
 describe('refusals', () => {
