@@ -42,7 +42,7 @@ async function recordEvidence(dir: string): Promise<void> {
   });
   running.add(daemon);
   const exited = new Promise((resolve) => daemon.once('exit', resolve));
-  const client = createClient({ socketPath: join(dir, 'run', 'd.sock'), timeoutMs: 2000 });
+  const client = createClient({ socketPath: join(dir, 'run', 'd.sock'), timeoutMs: 30_000 });
   for (const deadline = Date.now() + 60_000; Date.now() < deadline; ) {
     if ((await client.health().catch(() => undefined))?.pid === daemon.pid) break;
     await new Promise((resolve) => setTimeout(resolve, 25));
@@ -214,7 +214,7 @@ describe('cavra policy replay of a log with approvals', () => {
     );
     running.add(daemon);
     const exited = new Promise((resolve) => daemon.once('exit', resolve));
-    const client = createClient({ socketPath: join(dir, 'run', 'd.sock'), timeoutMs: 2000 });
+    const client = createClient({ socketPath: join(dir, 'run', 'd.sock'), timeoutMs: 30_000 });
     for (const deadline = Date.now() + 60_000; Date.now() < deadline; ) {
       if ((await client.health().catch(() => undefined))?.pid === daemon.pid) break;
       await new Promise((resolve) => setTimeout(resolve, 25));

@@ -51,7 +51,7 @@ function run(
 
 /** The command's decision on a command line with shell syntax, over the socket. */
 async function decide(command: string): Promise<string> {
-  const client = createClient({ socketPath: join(dir, 'run', 'd.sock'), timeoutMs: 5000 });
+  const client = createClient({ socketPath: join(dir, 'run', 'd.sock'), timeoutMs: 30_000 });
   try {
     const answer = await client.evaluate({
       session_id: 's',

@@ -409,7 +409,8 @@ describe('cavra-daemon evidence verifier', () => {
     const daemonId = enrolled.stdout.trim();
     const socketPath = join(at, 'run', 'd.sock');
     await DaemonProcess.start(configFile, socketPath);
-    const client = createClient({ socketPath, timeoutMs: 5_000 });
+    // A bound on a hang, not a measure: a loaded CI machine once took over 5 s for one of these answers.
+    const client = createClient({ socketPath, timeoutMs: 30_000 });
     try {
       for (const target of ['ls', 'cargo publish', 'echo 1', 'echo 2'])
         await client.evaluate({
