@@ -7,7 +7,7 @@ import { consoleSteps, outputPattern, readmeBlocks } from './support/readme.js';
 afterAll(removeTempDirs);
 
 describe('the README', () => {
-  it('runs its examples as written: files written, each command run in a shell with cavra on the PATH', () => {
+  it('runs its examples as written: files written, each command run in a shell with cavra on the PATH', async () => {
     const dir = tempDir();
     const bin = binDir();
     const ran: string[] = [];
@@ -16,7 +16,7 @@ describe('the README', () => {
       if (file) writeFileSync(join(dir, file), block.text);
       if (block.info !== 'console') continue;
       for (const { command, output } of consoleSteps(block)) {
-        const actual = shell(command, dir, bin);
+        const actual = await shell(command, dir, bin);
         expect({ command, output: actual }).toEqual({
           command,
           output: expect.stringMatching(outputPattern(output)),

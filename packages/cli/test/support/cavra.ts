@@ -1,4 +1,4 @@
-import { type ExecFileOptions, execFile, spawnSync } from 'node:child_process';
+import { type ExecFileOptions, execFile } from 'node:child_process';
 import { mkdtempSync, symlinkSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -66,12 +66,14 @@ export function binDir(): string {
   return dir;
 }
 
-/** Runs a shell command line as a user would type it, stderr merged into stdout. */
-export function shell(line: string, cwd: string, bin: string): string {
-  const result = spawnSync('/bin/sh', ['-c', `exec 2>&1; ${line}`], {
+/**
+ * Runs a shell command line as a user would type it, stderr merged into stdout. Asynchronous, as every wait of a test
+ * must be: vitest's worker answers its runner between turns of the loop, and one held longer than 60 s fails the run.
+ */
+export async function shell(line: string, cwd: string, bin: string): Promise<string> {
+  const { stdout } = await run('/bin/sh', ['-c', `exec 2>&1; ${line}`], {
     cwd,
     env: { ...process.env, PATH: `${bin}:${process.env.PATH}` },
-    encoding: 'utf8',
   });
-  return result.stdout;
+  return stdout;
 }
