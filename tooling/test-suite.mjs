@@ -14,9 +14,10 @@ import { FailureLines, printFailures } from './failed-tests.mjs';
 import { aptInstall, aptUpdate, canInstall, installAdvice, missingPrograms } from './system-programs.mjs';
 
 const CHECKS = ['build', 'lint', 'typecheck', 'test', 'check:package', 'check:api', 'check:proto'];
-// Two tasks a core rather than turbo's 10 at once: the suites wait on the servers and processes they start, yet ten
-// of them on 2 cores slowed each test 2 to 3 times (the fleet daemon's suite took 232 s beside the others, 125 s two a
-// core) for no shorter run (510 s, 499 s), and every wait a test bounds met that load. .ci/run's Node 24 pass too.
+// Two tasks a core rather than turbo's 10 at once (here and in .ci/run's Node 24 pass): the suites wait on the
+// servers and processes they start, yet ten of them on 2 cores slowed each test 2 to 3 times (the daemon's fleet-mode
+// tests took 232 s beside the others, 125 s two a core) for no shorter run (510 s, 499 s), and every wait a test
+// bounds met that load.
 const CONCURRENCY = '--concurrency=200%';
 const parts = [];
 const failures = [];
